@@ -1,0 +1,1 @@
+"""Gigawatt package."""

@@ -1,0 +1,199 @@
+"""The order book of one clearing: offers, bids and links as numpy arrays.
+
+A book describes every spot market of a month at once (DESIGN.md, "The clearing
+kernel"): offers ``(node, qty, price)``, bids ``(node, qty, price)`` and directed
+links ``src -> dst`` with a per-unit cost and a capacity. Separate goods and regions
+are separate connected components of the same book.
+
+Validation happens once, here, so the solvers can trust their input. Every problem
+raises :class:`BookError` naming the field, the offending index and value, and the fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["BookError", "OrderBook"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+class BookError(ValueError):
+    """An order book that cannot be cleared: the message names field, index and fix."""
+
+
+def _first_bad(mask: NDArray[np.bool_]) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def _as_float(name: str, values: ArrayLike) -> FloatArray:
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise BookError(f"{name}: cannot be read as numbers ({exc}); pass a 1-D numeric array") from exc
+    if arr.ndim != 1:
+        raise BookError(f"{name}: has shape {arr.shape}; pass a 1-D array")
+    return arr
+
+
+def _as_node(name: str, values: ArrayLike, n_nodes: int) -> IntArray:
+    raw = np.asarray(values)
+    if raw.ndim != 1:
+        raise BookError(f"{name}: has shape {raw.shape}; pass a 1-D array of node ids")
+    if raw.size and not (np.issubdtype(raw.dtype, np.integer) or np.issubdtype(raw.dtype, np.floating)):
+        raise BookError(f"{name}: has dtype {raw.dtype}; pass integer node ids")
+    if raw.size and np.issubdtype(raw.dtype, np.floating):
+        bad = ~np.isfinite(raw) | (raw != np.round(raw))
+        if bad.any():
+            i = _first_bad(bad)
+            raise BookError(f"{name}[{i}] = {raw[i]!r}: a node id must be a whole number")
+    arr = raw.astype(np.int64)
+    bad = (arr < 0) | (arr >= n_nodes)
+    if bad.any():
+        i = _first_bad(bad)
+        raise BookError(
+            f"{name}[{i}] = {arr[i]}: node id out of range; use 0 <= id < n_nodes = {n_nodes}"
+        )
+    return arr
+
+
+def _check_finite(name: str, arr: FloatArray, *, what: str) -> None:
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i = _first_bad(bad)
+        raise BookError(f"{name}[{i}] = {arr[i]!r}: {what} must be finite")
+
+
+def _check_nonneg(name: str, arr: FloatArray) -> None:
+    bad = np.isnan(arr) | (arr < 0)
+    if bad.any():
+        i = _first_bad(bad)
+        raise BookError(f"{name}[{i}] = {arr[i]!r}: must be >= 0; drop or zero the entry")
+
+
+def _check_lengths(group: str, **arrays: NDArray[Any]) -> None:
+    lengths = {name: len(a) for name, a in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        listed = ", ".join(f"{k}={v}" for k, v in lengths.items())
+        raise BookError(f"{group} arrays have unequal lengths ({listed}); give one entry per {group[:-1]}")
+
+
+@dataclass(frozen=True)
+class OrderBook:
+    """Offers, bids and links of every spot market in one month, as arrays.
+
+    Parameters
+    ----------
+    n_nodes : int
+        Number of market nodes (agents' locations: a utility, a site, a lab...).
+    offer_node, offer_qty, offer_price : array_like
+        One entry per offer: where it stands, how much, at what price per unit.
+    bid_node, bid_qty, bid_price : array_like
+        One entry per bid, likewise.
+    link_src, link_dst, link_cost, link_cap : array_like, optional
+        One entry per directed link: flow ``src -> dst`` costs ``link_cost`` per unit
+        and is bounded by ``link_cap`` (``np.inf`` for no bound).
+
+    Raises
+    ------
+    BookError
+        On unequal lengths, node ids out of range, NaN or infinite prices or costs,
+        negative or non-finite quantities, negative capacities, or self-loops.
+    """
+
+    n_nodes: int
+    offer_node: ArrayLike
+    offer_qty: ArrayLike
+    offer_price: ArrayLike
+    bid_node: ArrayLike
+    bid_qty: ArrayLike
+    bid_price: ArrayLike
+    link_src: ArrayLike = field(default_factory=lambda: np.zeros(0, np.int64))
+    link_dst: ArrayLike = field(default_factory=lambda: np.zeros(0, np.int64))
+    link_cost: ArrayLike = field(default_factory=lambda: np.zeros(0))
+    link_cap: ArrayLike = field(default_factory=lambda: np.zeros(0))
+
+    def __post_init__(self) -> None:
+        n = self.n_nodes
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+            raise BookError(f"n_nodes = {n!r}: must be a whole number >= 0")
+        n = int(n)
+        put = object.__setattr__
+        put(self, "n_nodes", n)
+        for side in ("offer", "bid"):
+            qty = _as_float(f"{side}_qty", getattr(self, f"{side}_qty"))
+            price = _as_float(f"{side}_price", getattr(self, f"{side}_price"))
+            node_raw = np.asarray(getattr(self, f"{side}_node"))
+            _check_lengths(f"{side}s", **{f"{side}_node": node_raw, f"{side}_qty": qty, f"{side}_price": price})
+            node = _as_node(f"{side}_node", node_raw, n)
+            _check_finite(f"{side}_price", price, what="a price")
+            _check_nonneg(f"{side}_qty", qty)
+            _check_finite(f"{side}_qty", qty, what="a quantity")
+            put(self, f"{side}_node", node)
+            put(self, f"{side}_qty", qty)
+            put(self, f"{side}_price", price)
+        cost = _as_float("link_cost", self.link_cost)
+        cap = _as_float("link_cap", self.link_cap)
+        src_raw, dst_raw = np.asarray(self.link_src), np.asarray(self.link_dst)
+        _check_lengths("links", link_src=src_raw, link_dst=dst_raw, link_cost=cost, link_cap=cap)
+        src = _as_node("link_src", src_raw, n)
+        dst = _as_node("link_dst", dst_raw, n)
+        _check_finite("link_cost", cost, what="a link cost")
+        _check_nonneg("link_cost", cost)
+        _check_nonneg("link_cap", cap)
+        loop = src == dst
+        if loop.any():
+            i = _first_bad(loop)
+            raise BookError(f"link_src[{i}] = link_dst[{i}] = {src[i]}: a link must join two nodes")
+        put(self, "link_src", src)
+        put(self, "link_dst", dst)
+        put(self, "link_cost", cost)
+        put(self, "link_cap", cap)
+        for name in ("offer_node", "offer_qty", "offer_price", "bid_node", "bid_qty",
+                     "bid_price", "link_src", "link_dst", "link_cost", "link_cap"):
+            getattr(self, name).flags.writeable = False
+
+    # Typed views: after __post_init__ every field is a validated numpy array.
+    @property
+    def offers(self) -> tuple[IntArray, FloatArray, FloatArray]:
+        """``(node, qty, price)`` of the offers."""
+        return self.offer_node, self.offer_qty, self.offer_price  # type: ignore[return-value]
+
+    @property
+    def bids(self) -> tuple[IntArray, FloatArray, FloatArray]:
+        """``(node, qty, price)`` of the bids."""
+        return self.bid_node, self.bid_qty, self.bid_price  # type: ignore[return-value]
+
+    @property
+    def links(self) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+        """``(src, dst, cost, cap)`` of the links."""
+        return self.link_src, self.link_dst, self.link_cost, self.link_cap  # type: ignore[return-value]
+
+    @property
+    def n_offers(self) -> int:
+        return len(self.offers[0])
+
+    @property
+    def n_bids(self) -> int:
+        return len(self.bids[0])
+
+    @property
+    def n_links(self) -> int:
+        return len(self.links[0])
+
+    def is_bipartite(self) -> bool:
+        """True when no link enters a node that a link leaves (seller -> buyer trade)."""
+        src, dst, _, _ = self.links
+        leaves = np.zeros(self.n_nodes, dtype=bool)
+        leaves[src] = True
+        return not bool(leaves[dst].any())
+
+    def price_scale(self) -> float:
+        """Largest absolute price or link cost (at least 1), the scale of tolerances."""
+        parts = [np.abs(a) for a in (self.offers[2], self.bids[2], self.links[2]) if a.size]
+        return max([1.0] + [float(p.max()) for p in parts])
