@@ -35,7 +35,9 @@ def _as_float(name: str, values: ArrayLike) -> FloatArray:
     try:
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise BookError(f"{name}: cannot be read as numbers ({exc}); pass a 1-D numeric array") from exc
+        raise BookError(
+            f"{name}: cannot be read as numbers ({exc}); pass a 1-D numeric array"
+        ) from exc
     if arr.ndim != 1:
         raise BookError(f"{name}: has shape {arr.shape}; pass a 1-D array")
     return arr
@@ -45,7 +47,9 @@ def _as_node(name: str, values: ArrayLike, n_nodes: int) -> IntArray:
     raw = np.asarray(values)
     if raw.ndim != 1:
         raise BookError(f"{name}: has shape {raw.shape}; pass a 1-D array of node ids")
-    if raw.size and not (np.issubdtype(raw.dtype, np.integer) or np.issubdtype(raw.dtype, np.floating)):
+    if raw.size and not (
+        np.issubdtype(raw.dtype, np.integer) or np.issubdtype(raw.dtype, np.floating)
+    ):
         raise BookError(f"{name}: has dtype {raw.dtype}; pass integer node ids")
     if raw.size and np.issubdtype(raw.dtype, np.floating):
         bad = ~np.isfinite(raw) | (raw != np.round(raw))
@@ -80,7 +84,9 @@ def _check_lengths(group: str, **arrays: NDArray[Any]) -> None:
     lengths = {name: len(a) for name, a in arrays.items()}
     if len(set(lengths.values())) > 1:
         listed = ", ".join(f"{k}={v}" for k, v in lengths.items())
-        raise BookError(f"{group} arrays have unequal lengths ({listed}); give one entry per {group[:-1]}")
+        raise BookError(
+            f"{group} arrays have unequal lengths ({listed}); give one entry per {group[:-1]}"
+        )
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,9 @@ class OrderBook:
             qty = _as_float(f"{side}_qty", getattr(self, f"{side}_qty"))
             price = _as_float(f"{side}_price", getattr(self, f"{side}_price"))
             node_raw = np.asarray(getattr(self, f"{side}_node"))
-            _check_lengths(f"{side}s", **{f"{side}_node": node_raw, f"{side}_qty": qty, f"{side}_price": price})
+            _check_lengths(
+                f"{side}s", **{f"{side}_node": node_raw, f"{side}_qty": qty, f"{side}_price": price}
+            )
             node = _as_node(f"{side}_node", node_raw, n)
             _check_finite(f"{side}_price", price, what="a price")
             _check_nonneg(f"{side}_qty", qty)
@@ -154,8 +162,18 @@ class OrderBook:
         put(self, "link_dst", dst)
         put(self, "link_cost", cost)
         put(self, "link_cap", cap)
-        for name in ("offer_node", "offer_qty", "offer_price", "bid_node", "bid_qty",
-                     "bid_price", "link_src", "link_dst", "link_cost", "link_cap"):
+        for name in (
+            "offer_node",
+            "offer_qty",
+            "offer_price",
+            "bid_node",
+            "bid_qty",
+            "bid_price",
+            "link_src",
+            "link_dst",
+            "link_cost",
+            "link_cap",
+        ):
             getattr(self, name).flags.writeable = False
 
     # Typed views: after __post_init__ every field is a validated numpy array.

@@ -1,0 +1,179 @@
+"""A vectorized double-entry ledger: every payment is a row (payer, payee, amount, reason).
+
+DESIGN.md, "Accounting": money (and any good booked the same way) moves only by
+transfers between accounts, so the sum of all balances, the outside world's account
+included, is constant. Every account starts at zero and the outside world (account
+``OUTSIDE``) funds initial endowments, so that constant is zero.
+
+One :class:`Ledger` books one asset (``"usd"``, ``"chips"``...): a transfer of a
+good and the payment for it are two rows in two ledgers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["OUTSIDE", "Ledger", "LedgerError"]
+
+OUTSIDE = 0
+"""Account id of the outside world (investors, end customers, fuel suppliers...)."""
+
+_GROW = 1024
+
+
+class LedgerError(ValueError):
+    """A transfer that cannot be booked, or a ledger whose books do not balance."""
+
+
+class Ledger:
+    """Balances of ``n_accounts`` accounts of one asset, changed only by transfers.
+
+    Parameters
+    ----------
+    n_accounts : int
+        Accounts to open now, the outside world (id 0) included; at least 1.
+    asset : str
+        Name of what is booked, for messages and reports.
+    tolerance : float
+        Relative tolerance of :meth:`check` (floating-point sums are not exact).
+
+    Examples
+    --------
+    >>> led = Ledger(3)
+    >>> led.post(OUTSIDE, [1, 2], [100.0, 50.0], led.reason_code("endowment"))
+    >>> led.balances.tolist()
+    [-150.0, 100.0, 50.0]
+    >>> led.total()
+    0.0
+    """
+
+    def __init__(self, n_accounts: int, *, asset: str = "usd", tolerance: float = 1e-9) -> None:
+        if isinstance(n_accounts, bool) or not isinstance(n_accounts, int) or n_accounts < 1:
+            raise LedgerError(
+                f"n_accounts = {n_accounts!r}: must be a whole number >= 1 (account 0 is the outside world)"
+            )
+        self.asset = asset
+        self.tolerance = tolerance
+        self.step = 0
+        self._balances = np.zeros(n_accounts)
+        self._turnover = 0.0
+        self._reasons: dict[str, int] = {}
+        self._rows: list[tuple[NDArray[np.int64], ...]] = []
+        self._amounts: list[NDArray[np.float64]] = []
+
+    @property
+    def n_accounts(self) -> int:
+        """Number of open accounts, the outside world included."""
+        return int(self._balances.size)
+
+    @property
+    def balances(self) -> NDArray[np.float64]:
+        """Current balance of every account (a read-only view)."""
+        view = self._balances.view()
+        view.flags.writeable = False
+        return view
+
+    def open(self, k: int) -> NDArray[np.int64]:
+        """Open ``k`` new accounts at zero balance and return their ids."""
+        if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+            raise LedgerError(
+                f"k = {k!r}: the number of accounts to open must be a whole number >= 0"
+            )
+        start = self._balances.size
+        self._balances = np.concatenate([self._balances, np.zeros(k)])
+        return np.arange(start, start + k, dtype=np.int64)
+
+    def reason_code(self, name: str) -> int:
+        """The stable integer code of a transfer reason, registered on first use."""
+        return self._reasons.setdefault(name, len(self._reasons))
+
+    @property
+    def reasons(self) -> dict[int, str]:
+        """Code -> name of every registered reason."""
+        return {code: name for name, code in self._reasons.items()}
+
+    def post(
+        self, payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, reason: ArrayLike
+    ) -> None:
+        """Book transfers ``amount`` from ``payer`` to ``payee`` (broadcast, vectorized).
+
+        Raises
+        ------
+        LedgerError
+            If an account id is unknown, an amount is negative or not finite, or a
+            reason code was never registered. Nothing is booked then.
+        """
+        p, q, a, r = np.broadcast_arrays(
+            np.asarray(payer, dtype=np.int64),
+            np.asarray(payee, dtype=np.int64),
+            np.asarray(amount, dtype=np.float64),
+            np.asarray(reason, dtype=np.int64),
+        )
+        p, q, a, r = p.ravel(), q.ravel(), a.ravel(), r.ravel()
+        if a.size == 0:
+            return
+        n = self._balances.size
+        for name, ids in (("payer", p), ("payee", q)):
+            bad = (ids < 0) | (ids >= n)
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise LedgerError(
+                    f"{name}[{i}] = {ids[i]}: no such account; open it with Ledger.open() first (0 <= id < {n})"
+                )
+        bad = ~np.isfinite(a) | (a < 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise LedgerError(
+                f"amount[{i}] = {a[i]!r}: must be finite and >= 0; swap payer and payee to reverse a flow"
+            )
+        unknown = (r < 0) | (r >= len(self._reasons))
+        if unknown.any():
+            i = int(np.flatnonzero(unknown)[0])
+            raise LedgerError(
+                f"reason[{i}] = {r[i]}: unregistered; get codes from Ledger.reason_code(name)"
+            )
+        np.subtract.at(self._balances, p, a)
+        np.add.at(self._balances, q, a)
+        self._turnover += float(a.sum())
+        self._rows.append(
+            (np.full(a.size, self.step, dtype=np.int64), p.copy(), q.copy(), r.copy())
+        )
+        self._amounts.append(a.copy())
+
+    def total(self) -> float:
+        """Sum of all balances, the outside world included: zero while books balance."""
+        return float(self._balances.sum())
+
+    def check(self) -> None:
+        """Raise :class:`LedgerError` unless the sum of all balances is zero (to tolerance).
+
+        The tolerance is relative to the turnover booked so far, since every transfer
+        adds one rounding error of at most one ulp of its amount to the sum.
+        """
+        scale = max(1.0, self._turnover)
+        if abs(self.total()) > self.tolerance * scale:
+            raise LedgerError(
+                f"{self.asset} ledger does not balance: sum of balances = {self.total():.6g} "
+                f"(turnover {self._turnover:.6g}); a balance was changed outside Ledger.post"
+            )
+
+    def entries(self) -> dict[str, NDArray[np.generic]]:
+        """Every booked transfer as arrays: ``step, payer, payee, amount, reason``."""
+        if not self._rows:
+            empty = np.zeros(0, dtype=np.int64)
+            return {
+                "step": empty,
+                "payer": empty,
+                "payee": empty,
+                "amount": np.zeros(0),
+                "reason": empty,
+            }
+        step, payer, payee, reason = (np.concatenate(c) for c in zip(*self._rows, strict=True))
+        return {
+            "step": step,
+            "payer": payer,
+            "payee": payee,
+            "amount": np.concatenate(self._amounts),
+            "reason": reason,
+        }
