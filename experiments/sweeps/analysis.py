@@ -1,0 +1,260 @@
+"""Sensitivity analysis of a finished sweep: indices per output, tables and figures.
+
+- ``sobol`` designs: first-order and total Sobol' indices (SALib ``analyze.sobol``,
+  Saltelli 2010 / Jansen estimators) with bootstrap confidence intervals.
+- ``morris`` designs: elementary effects ``mu``, ``mu*`` and ``sigma`` (SALib
+  ``analyze.morris``; Morris 1991, Campolongo et al. 2007 for ``mu*``).
+- ``lhs`` designs: first-order indices by RBD-FAST (SALib ``analyze.rbd_fast``;
+  Tarantola et al. 2006), which works on any Latin hypercube.
+- ``grid`` and ``scenarios`` designs: mean of each output at each point with a Student-t
+  confidence interval over replicates.
+
+Every design also gets ``points.csv`` (per-point means). Indices use the mean output over a
+point's replicates (with common random numbers the seed noise is shared across points).
+Figures are matplotlib (Agg backend) PNGs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from experiments.sweeps.design import SAMPLE_PREFIX, salib_problem
+from experiments.sweeps.spec import SweepSpec
+from experiments.sweeps.store import SweepStore
+
+__all__ = ["AnalysisResult", "analyze_sweep", "mean_ci", "point_means"]
+
+
+@dataclass
+class AnalysisResult:
+    """Tables (name -> DataFrame) and the files written."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def mean_ci(values: np.ndarray, conf: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean, lower and upper bound of a Student-t interval, and the count of finite values.
+
+    With one value the interval is that value (no spread can be estimated).
+    """
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    n = len(v)
+    if n == 0:
+        return (np.nan, np.nan, np.nan, 0)
+    m = float(v.mean())
+    if n == 1:
+        return (m, m, m, 1)
+    half = float(stats.t.ppf(0.5 + conf / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
+    return (m, m - half, m + half, n)
+
+
+def point_means(frame: pd.DataFrame, outputs: list[str]) -> pd.DataFrame:
+    """Mean of each output per design point (NaNs ignored), ordered by ``point_id``."""
+    return frame.groupby("point_id", sort=True)[outputs].mean()
+
+
+def _ci_table(
+    frame: pd.DataFrame, spec: SweepSpec, outputs: list[str], conf: float
+) -> pd.DataFrame:
+    keys = ["point_id", "scenario", *[p.path for p in spec.parameters]]
+    rows = []
+    for key, grp in frame.groupby(keys, sort=True, dropna=False):
+        for out in outputs:
+            m, lo, hi, n = mean_ci(grp[out].to_numpy(), conf)
+            rows.append(
+                {
+                    **dict(zip(keys, key, strict=True)),
+                    "output": out,
+                    "mean": m,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "n": n,
+                    "std": float(np.nanstd(grp[out].to_numpy(float), ddof=1)) if n > 1 else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _indices(
+    spec: SweepSpec, design: pd.DataFrame, y_all: pd.DataFrame, out: str, seed: int
+) -> tuple[pd.DataFrame | None, str | None]:
+    """SALib indices of one output, or a note saying why not."""
+    problem: dict[str, Any] = salib_problem(spec)
+    names = [p.path for p in spec.parameters]
+    pts = design.drop_duplicates("point_id").set_index("point_id").sort_index()
+    if len(y_all) != len(pts):
+        return None, f"{out}: {len(pts) - len(y_all)} design points have no finished run"
+    y = y_all[out].to_numpy(float)
+    if not np.all(np.isfinite(y)):
+        return None, f"{out}: {int((~np.isfinite(y)).sum())} points have no finite value"
+    x = pts[[SAMPLE_PREFIX + n for n in names]].to_numpy(float)
+    kind = spec.design.kind
+    constant = bool(np.ptp(y) == 0.0)
+    if kind == "sobol":
+        if constant:
+            z = np.zeros(len(names))
+            res: dict[str, Any] = {"S1": z, "S1_conf": z, "ST": z, "ST_conf": z}
+        else:
+            from SALib.analyze import sobol
+
+            res = sobol.analyze(problem, y, calc_second_order=False, seed=seed)
+        cols = ["S1", "S1_conf", "ST", "ST_conf"]
+    elif kind == "morris":
+        if constant:
+            z = np.zeros(len(names))
+            res = {"mu": z, "mu_star": z, "sigma": z, "mu_star_conf": z}
+        else:
+            from SALib.analyze import morris
+
+            res = morris.analyze(problem, x, y, num_levels=spec.design.levels, seed=seed)
+        cols = ["mu", "mu_star", "sigma", "mu_star_conf"]
+    else:  # lhs
+        if constant:
+            z = np.zeros(len(names))
+            res = {"S1": z, "S1_conf": z}
+        else:
+            from SALib.analyze import rbd_fast
+
+            res = rbd_fast.analyze(problem, x, y, M=min(10, max(1, len(y) // 4)), seed=seed)
+        cols = ["S1", "S1_conf"]
+    table = pd.DataFrame({"output": out, "parameter": names})
+    for c in cols:
+        table[c] = np.asarray(res[c], float)
+    note = f"{out}: constant over the design (all indices 0)" if constant else None
+    return table, note
+
+
+def _plot_indices(table: pd.DataFrame, kind: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    outs = list(dict.fromkeys(table["output"]))
+    fig, axes = plt.subplots(
+        len(outs),
+        1,
+        figsize=(7, 1.2 + 0.45 * len(table) / max(1, len(outs)) * len(outs) + 0.6 * len(outs)),
+        squeeze=False,
+    )
+    for ax, out in zip(axes[:, 0], outs, strict=True):
+        t = table[table["output"] == out]
+        ypos = np.arange(len(t))
+        if kind == "morris":
+            ax.barh(ypos, t["mu_star"], xerr=t["mu_star_conf"], color="tab:blue", label="μ*")
+            ax.plot(t["sigma"], ypos, "o", color="tab:red", label="σ")
+            ax.set_xlabel("elementary effect (output units)")
+        elif kind == "sobol":
+            ax.barh(ypos - 0.2, t["S1"], 0.4, xerr=t["S1_conf"], label="S1 (first order)")
+            ax.barh(ypos + 0.2, t["ST"], 0.4, xerr=t["ST_conf"], label="ST (total)")
+            ax.set_xlabel("Sobol' index (share of variance)")
+        else:
+            ax.barh(ypos, t["S1"], xerr=t["S1_conf"], label="S1 (RBD-FAST)")
+            ax.set_xlabel("first-order index")
+        ax.set_yticks(ypos, t["parameter"])
+        ax.set_title(out, fontsize=10)
+        ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_ci(table: pd.DataFrame, spec: SweepSpec, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    outs = list(dict.fromkeys(table["output"]))
+    fig, axes = plt.subplots(len(outs), 1, figsize=(7, 2.4 * len(outs)), squeeze=False)
+    params = [p.path for p in spec.parameters]
+    for ax, out in zip(axes[:, 0], outs, strict=True):
+        t = table[table["output"] == out].reset_index(drop=True)
+        if params:
+            labels = t[params].apply(lambda r: ", ".join(f"{v:g}" for v in r), axis=1)
+            label_title = ", ".join(params)
+        else:
+            labels = t["scenario"]
+            label_title = "scenario"
+        if spec.design.kind == "scenarios" and params:
+            labels = t["scenario"] + " | " + labels
+        err = np.vstack([t["mean"] - t["ci_low"], t["ci_high"] - t["mean"]])
+        ax.errorbar(np.arange(len(t)), t["mean"], yerr=err, fmt="o", capsize=3)
+        ax.set_xticks(np.arange(len(t)), labels, rotation=45, ha="right", fontsize=7)
+        ax.set_title(f"{out} (mean, 95% CI over replicates) by {label_title}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def analyze_sweep(
+    root: str | Path, out_dir: str | Path | None = None, *, conf: float = 0.95, figures: bool = True
+) -> AnalysisResult:
+    """Analyse the sweep in ``root``; write CSV tables and PNG figures to ``out_dir``.
+
+    ``out_dir`` defaults to ``root/analysis``. Tables: ``points.csv`` (per-point means),
+    ``indices.csv`` (sobol, morris, lhs) or ``means.csv`` (grid, scenarios; mean and CI).
+    """
+    store = SweepStore.open(root)
+    spec = store.spec()
+    out_path = Path(out_dir) if out_dir is not None else store.root / "analysis"
+    out_path.mkdir(parents=True, exist_ok=True)
+    frame = store.load()
+    outputs = [o.name for o in spec.outputs.final]
+    result = AnalysisResult()
+    status = store.status()
+    if status["failed"] or status["pending"]:
+        result.notes.append(
+            f"{status['failed']} failed and {status['pending']} pending runs are left out"
+        )
+    if frame.empty or not outputs:
+        result.notes.append("no finished runs with final outputs: nothing to analyse")
+        return result
+    means = point_means(frame, outputs)
+    pts_cols = ["point_id", "scenario", *[p.path for p in spec.parameters]]
+    points = frame[pts_cols].drop_duplicates("point_id").set_index("point_id").join(means)
+    result.tables["points"] = points.reset_index()
+    kind = spec.design.kind
+    if kind in ("sobol", "morris", "lhs"):
+        design = store.design()
+        parts = []
+        for out in outputs:
+            table, note = _indices(
+                spec, design, means.dropna(how="all"), out, spec.root_seed % 2**32
+            )
+            if note:
+                result.notes.append(note)
+            if table is not None:
+                parts.append(table)
+        if parts:
+            indices = pd.concat(parts, ignore_index=True)
+            result.tables["indices"] = indices
+            if figures:
+                fig = out_path / f"indices_{kind}.png"
+                _plot_indices(indices, kind, fig)
+                result.files.append(fig)
+    else:
+        table = _ci_table(frame, spec, outputs, conf)
+        result.tables["means"] = table
+        if figures:
+            fig = out_path / "means.png"
+            _plot_ci(table, spec, fig)
+            result.files.append(fig)
+    for name, table in result.tables.items():
+        path = out_path / f"{name}.csv"
+        table.to_csv(path, index=False)
+        result.files.append(path)
+    if result.notes:
+        notes = out_path / "notes.txt"
+        notes.write_text("\n".join(result.notes) + "\n")
+        result.files.append(notes)
+    return result

@@ -1,0 +1,138 @@
+"""Designs: the points of a sweep and the seeded runs at each point.
+
+Points come from SALib's samplers (``latin``, ``sobol`` = Saltelli's extension of the
+Sobol' sequence, ``morris`` trajectories) or from a full factorial grid; a ``scenarios``
+design has one point per named scenario. Each point is run ``replicates`` times with seeds
+spawned from ``numpy.random.SeedSequence(root_seed)`` (NumPy's recommended way to derive
+independent streams); with common random numbers (the default) replicate ``r`` uses child
+``r`` at every point, so differences between points are not blurred by seed noise.
+
+References: Saltelli et al. (2010), "Variance based sensitivity analysis of model output",
+Comput. Phys. Commun. 181; Morris (1991), Technometrics 33(2); Campolongo et al. (2007).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+
+from experiments.sweeps.spec import SweepSpec
+
+__all__ = [
+    "RUN_COLUMNS",
+    "SAMPLE_PREFIX",
+    "build_points",
+    "build_runs",
+    "run_seed",
+    "salib_problem",
+]
+
+SAMPLE_PREFIX = "sample:"
+"""Design columns holding the raw sampled value (before integer rounding), for analysis."""
+
+RUN_COLUMNS = ("run_id", "point_id", "replicate", "scenario", "seed", "seed_entropy", "spawn_key")
+
+
+def salib_problem(spec: SweepSpec) -> dict[str, object]:
+    """The SALib problem dict: parameter names (dotted paths) and bounds."""
+    return {
+        "num_vars": len(spec.parameters),
+        "names": [p.path for p in spec.parameters],
+        "bounds": [list(p.bounds()) for p in spec.parameters],
+    }
+
+
+def _sample(spec: SweepSpec) -> np.ndarray:
+    """The raw sample matrix, one row per point, one column per parameter."""
+    d = spec.design
+    seed = spec.root_seed % 2**32 if d.seed is None else d.seed
+    problem = salib_problem(spec)
+    if d.kind == "grid":
+        levels = [p.grid_levels() for p in spec.parameters]
+        return np.array(list(itertools.product(*levels)), dtype=float).reshape(
+            -1, len(spec.parameters)
+        )
+    if d.kind == "scenarios":
+        return np.empty((len(d.scenarios), 0))
+    if d.kind == "lhs":
+        from SALib.sample import latin
+
+        return np.asarray(latin.sample(problem, d.samples, seed=seed), dtype=float)
+    if d.kind == "sobol":
+        from SALib.sample import sobol
+
+        return np.asarray(
+            sobol.sample(problem, d.samples, calc_second_order=False, seed=seed), dtype=float
+        )
+    from SALib.sample import morris
+
+    return np.asarray(
+        morris.sample(problem, d.samples, num_levels=d.levels, seed=seed), dtype=float
+    )
+
+
+def build_points(spec: SweepSpec) -> pd.DataFrame:
+    """One row per design point: ``point_id``, ``scenario``, applied parameter values.
+
+    Integer parameters are rounded; the raw sampled values are kept in
+    ``sample:<path>`` columns (analysis needs the exact sample matrix, e.g. Morris steps).
+    """
+    x = _sample(spec)
+    n = x.shape[0]
+    scenarios = list(spec.design.scenarios) if spec.design.kind == "scenarios" else [spec.base] * n
+    frame = pd.DataFrame({"point_id": np.arange(n, dtype=np.int64), "scenario": scenarios})
+    for j, p in enumerate(spec.parameters):
+        col = x[:, j]
+        frame[p.path] = np.round(col).astype(np.int64) if p.integer else col
+    for j, p in enumerate(spec.parameters):
+        frame[SAMPLE_PREFIX + p.path] = x[:, j]
+    return frame
+
+
+def run_seed(root_seed: int, spawn_key: tuple[int, ...]) -> int:
+    """The integer seed of one run: a 63-bit draw from ``SeedSequence(root, spawn_key)``.
+
+    Passing this integer to ``run_scenario(..., rng=seed)`` (or ``gigawatt run --seed``)
+    reproduces the run.
+    """
+    ss = np.random.SeedSequence(root_seed, spawn_key=spawn_key)
+    return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+def build_runs(spec: SweepSpec) -> pd.DataFrame:
+    """One row per run: the points crossed with replicates, each with its recorded seed.
+
+    Columns: ``run_id``, ``point_id``, ``replicate``, ``scenario``, ``seed``,
+    ``seed_entropy`` (the root), ``spawn_key`` (e.g. ``"3"``), then the parameters.
+    Seeds are the children of ``SeedSequence(root_seed).spawn(...)``: child ``r`` for
+    replicate ``r`` under common random numbers, else child ``run_id``.
+    """
+    points = build_points(spec)
+    reps = spec.replicates
+    root = np.random.SeedSequence(spec.root_seed)
+    n_children = reps if spec.common_random_numbers else len(points) * reps
+    children = root.spawn(n_children)
+    point_id = np.repeat(points["point_id"].to_numpy(), reps)
+    replicate = np.tile(np.arange(reps, dtype=np.int64), len(points))
+    run_id = np.arange(len(point_id), dtype=np.int64)
+    child_idx = replicate if spec.common_random_numbers else run_id
+    seeds = [
+        int(children[i].generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+        for i in range(n_children)
+    ]
+    keys = [",".join(str(k) for k in children[i].spawn_key) for i in range(n_children)]
+    runs = pd.DataFrame(
+        {
+            "run_id": run_id,
+            "point_id": point_id,
+            "replicate": replicate,
+            "seed": np.array([seeds[i] for i in child_idx], dtype=np.int64),
+            "seed_entropy": np.int64(spec.root_seed),
+            "spawn_key": [keys[i] for i in child_idx],
+        }
+    )
+    runs = runs.merge(points, on="point_id", how="left", sort=False)
+    ordered = list(RUN_COLUMNS) + [c for c in runs.columns if c not in RUN_COLUMNS]
+    return runs[ordered]

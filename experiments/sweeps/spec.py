@@ -1,0 +1,282 @@
+"""Sweep specifications: what to run, validated before anything runs.
+
+A sweep spec names a base scenario, the parameters to vary (dotted scenario paths with a
+range or a list of levels), the design that places points in that space (``grid``, ``lhs``,
+``sobol``, ``morris`` or ``scenarios``), the replicates per point, the horizon and the
+outputs to keep. It is read from TOML (:func:`load_spec`) or built in Python
+(:class:`SweepSpec`); either way bad input raises :class:`SweepSpecError`, a ``ValueError``
+naming the key path, the offending value and the fix.
+
+Example (TOML)::
+
+    name = "deal-sensitivity"
+    base = "amazon-anthropic-2026"
+    months = 60
+    replicates = 2
+    root_seed = 2026
+
+    [design]
+    kind = "morris"
+    samples = 10        # trajectories (morris), base samples (sobol), points (lhs)
+
+    [[parameters]]
+    path = "demand.annual_growth"
+    min = 0.2
+    max = 0.8
+
+    [outputs]
+    final = ["compute_spot_price", "deals.round_trip_ratio"]
+    series = ["compute_spot_price"]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "DesignSpec",
+    "OutputSpec",
+    "OutputsSpec",
+    "ParameterSpec",
+    "SweepSpec",
+    "SweepSpecError",
+    "load_spec",
+]
+
+DEFAULT_MODEL = "experiments.sweeps.model:run_scenario_model"
+"""The model function a sweep calls unless the spec names another (``module:function``)."""
+
+DesignKind = Literal["grid", "lhs", "sobol", "morris", "scenarios"]
+Aggregation = Literal["mean", "sum", "min", "max", "count", "first", "last"]
+
+
+class SweepSpecError(ValueError):
+    """A sweep spec is invalid; the message names the key path, the value and the fix."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class ParameterSpec(_Strict):
+    """One varied input: a dotted scenario path with a range or explicit levels.
+
+    ``min``/``max`` give a continuous range (sampled by lhs/sobol/morris; ``n`` evenly
+    spaced levels for a grid). ``levels`` lists values for a grid. ``integer`` rounds
+    sampled values to whole numbers (months, counts).
+    """
+
+    path: str = Field(min_length=1, pattern=r"^[A-Za-z_][\w-]*(\.[\w-]+)*$")
+    min: float | None = None
+    max: float | None = None
+    levels: list[float] | None = Field(default=None, min_length=1)
+    n: int | None = Field(default=None, ge=2, le=1000)
+    integer: bool = False
+
+    @model_validator(mode="after")
+    def _range_or_levels(self) -> ParameterSpec:
+        has_range = self.min is not None or self.max is not None
+        if has_range and (self.min is None or self.max is None):
+            raise ValueError("give both min and max (or neither, with levels)")
+        if self.min is not None and self.max is not None and not self.min < self.max:
+            raise ValueError(f"min ({self.min}) must be below max ({self.max}); swap them")
+        if not has_range and self.levels is None:
+            raise ValueError("give a range (min and max) or a list of levels")
+        if has_range and self.levels is not None:
+            raise ValueError("give either a range (min, max) or levels, not both")
+        if self.n is not None and self.levels is not None:
+            raise ValueError("n (grid levels in a range) goes with min/max, not with levels")
+        return self
+
+    def grid_levels(self) -> list[float]:
+        """The values a grid takes: explicit levels, or ``n`` (default 3) spaced in the range."""
+        if self.levels is not None:
+            return list(self.levels)
+        lo, hi = self.bounds()
+        n = self.n or 3
+        return [lo + i * (hi - lo) / (n - 1) for i in range(n)]
+
+    def bounds(self) -> tuple[float, float]:
+        """The sampling range: ``[min, max]``, or the extent of the levels."""
+        if self.min is not None and self.max is not None:
+            return (self.min, self.max)
+        levels = self.levels or [0.0]
+        return (min(levels), max(levels))
+
+
+class DesignSpec(_Strict):
+    """How points are placed: the design kind and its sampler settings (SALib)."""
+
+    kind: DesignKind = "grid"
+    samples: int = Field(default=8, ge=1, le=1_000_000)
+    levels: int = Field(default=4, ge=2, le=100)
+    """Morris grid levels (SALib ``num_levels``)."""
+    seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    """Sampler seed; defaults to ``root_seed``."""
+    scenarios: list[str] = Field(default_factory=list)
+    """For ``kind = "scenarios"``: the scenarios compared (names or TOML paths)."""
+
+
+class OutputSpec(_Strict):
+    """One kept output: a column of the monthly model frame or of a result table.
+
+    ``table = "model"`` (default) means ``model_frame``. For other tables the rows of the
+    final month (if the table has a ``month`` column) are filtered by ``where`` (column ->
+    value) and reduced with ``agg``.
+    """
+
+    name: str = Field(min_length=1)
+    table: str = "model"
+    column: str = Field(min_length=1)
+    where: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    agg: Aggregation = "mean"
+
+    @classmethod
+    def parse(cls, entry: str | dict[str, Any]) -> OutputSpec:
+        """Shorthand ``"column"`` or ``"table.column"``, or a full inline table."""
+        if isinstance(entry, str):
+            table, _, column = entry.rpartition(".")
+            return cls(name=entry, table=table or "model", column=column)
+        data = dict(entry)
+        if "column" in data and "name" not in data:
+            table = data.get("table", "model")
+            data["name"] = data["column"] if table == "model" else f"{table}.{data['column']}"
+        return cls(**data)
+
+
+class OutputsSpec(_Strict):
+    """Outputs kept per run: final-month values and whole monthly series."""
+
+    final: list[OutputSpec] = Field(default_factory=list)
+    series: list[OutputSpec] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            for key in ("final", "series"):
+                items = data.get(key)
+                if isinstance(items, list):
+                    data[key] = [
+                        OutputSpec.parse(x) if isinstance(x, str | dict) else x for x in items
+                    ]
+        return data
+
+    @model_validator(mode="after")
+    def _not_empty_unique(self) -> OutputsSpec:
+        if not self.final and not self.series:
+            raise ValueError('keep at least one output, e.g. final = ["compute_spot_price"]')
+        names = [o.name for o in self.final] + [o.name for o in self.series]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"output names must be unique; rename {dup}")
+        series_tables = {o.table for o in self.series} - {"model"}
+        if series_tables:
+            raise ValueError(
+                f"series come from the monthly model frame only; got tables {series_tables}"
+            )
+        return self
+
+
+class SweepSpec(_Strict):
+    """A whole sweep: base scenario, parameters, design, replicates, horizon, outputs."""
+
+    name: str = Field(default="sweep", min_length=1)
+    base: str = Field(default="baseline", min_length=1)
+    months: int = Field(default=120, ge=1, le=1200)
+    replicates: int = Field(default=1, ge=1, le=100_000)
+    root_seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    common_random_numbers: bool = True
+    """Replicate ``r`` uses the same seed at every design point (common random numbers)."""
+    model: str = Field(default=DEFAULT_MODEL, pattern=r"^[\w.]+:[\w]+$")
+    design: DesignSpec = Field(default_factory=DesignSpec)
+    parameters: list[ParameterSpec] = Field(default_factory=list)
+    outputs: OutputsSpec
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SweepSpec:
+        paths = [p.path for p in self.parameters]
+        dup = sorted({p for p in paths if paths.count(p) > 1})
+        if dup:
+            raise ValueError(f"parameter paths must be unique; {dup} appear twice")
+        kind = self.design.kind
+        if kind == "scenarios":
+            if len(self.design.scenarios) < 1:
+                raise ValueError('design.kind = "scenarios" needs design.scenarios = [...]')
+        elif self.design.scenarios:
+            raise ValueError(f'design.scenarios only goes with kind = "scenarios", not {kind!r}')
+        if kind in ("lhs", "sobol", "morris"):
+            if not self.parameters:
+                raise ValueError(f"a {kind} design needs at least one [[parameters]] entry")
+            for i, p in enumerate(self.parameters):
+                if p.min is None:
+                    raise ValueError(
+                        f"parameters[{i}] ({p.path}): a {kind} design samples a range; "
+                        "give min and max instead of levels"
+                    )
+        if kind == "sobol" and len(self.parameters) < 2:
+            raise ValueError("a sobol design needs at least two parameters")
+        return self
+
+    def digest(self) -> str:
+        """A stable hash of everything that determines the runs (for resume checks)."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "spec") -> SweepSpec:
+        """Validate a plain dict (e.g. parsed TOML); errors become :class:`SweepSpecError`."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise _spec_error(exc, source) from None
+
+
+def _spec_error(exc: ValidationError, source: str) -> SweepSpecError:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(x) if not isinstance(x, int) else f"[{x}]" for x in err["loc"])
+        loc = loc.replace(".[", "[") or "(top level)"
+        value = err.get("input")
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            fix = "remove it or check its spelling"
+            msg = "unknown key"
+        elif kind == "missing":
+            fix = "add it"
+            msg = "required key is missing"
+        elif kind == "value_error":
+            msg = err["msg"].removeprefix("Value error, ")
+            fix = ""  # the validator's message says what to do
+        else:
+            msg = err["msg"]
+            fix = "use a value of the right type and range"
+        shown = repr(value) if not isinstance(value, dict | list) else "{...}"
+        lines.append(f"{source}: {loc} = {shown}: {msg}" + (f" ({fix})" if fix else ""))
+    return SweepSpecError("\n".join(lines))
+
+
+def load_spec(path: str | Path) -> SweepSpec:
+    """Read and validate a sweep spec TOML file.
+
+    Raises
+    ------
+    SweepSpecError
+        If the file is missing, is not TOML, or does not validate.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise SweepSpecError(f"{p}: no such sweep spec file (give the path to a .toml file)")
+    try:
+        data = tomllib.loads(p.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise SweepSpecError(f"{p}: not valid TOML: {exc} (fix the syntax)") from None
+    return SweepSpec.from_dict(data, source=str(p))

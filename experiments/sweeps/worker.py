@@ -1,0 +1,58 @@
+"""What runs inside a worker: one sweep run, from task to shard (or failure record).
+
+:func:`execute_run` is a module-level function of plain arguments so that a process pool
+or a Dask worker can import and call it. It never raises for a model error: the error and
+its traceback go to the failures table, and the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from experiments.sweeps.model import extract_outputs, resolve_model
+from experiments.sweeps.spec import OutputsSpec
+from experiments.sweeps.store import write_failure, write_shard
+
+__all__ = ["RunJob", "RunStatus", "execute_run"]
+
+
+@dataclass(frozen=True)
+class RunJob:
+    """What every run of a sweep shares: store folder, model function, horizon, outputs."""
+
+    store: str
+    model: str
+    months: int
+    outputs: dict[str, Any]
+    """``OutputsSpec.model_dump()``: plain data, cheap to send to workers."""
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """What a worker reports back: the run id, success, time spent, error summary."""
+
+    run_id: int
+    ok: bool
+    elapsed_s: float
+    error: str = ""
+
+
+def execute_run(job: RunJob, run: dict[str, Any], params: dict[str, Any]) -> RunStatus:
+    """Run one design point with one seed, write its shard (or failure), report status."""
+    t0 = time.perf_counter()
+    try:
+        fn = resolve_model(job.model)
+        result = fn(
+            scenario=run["scenario"], params=params, months=job.months, seed=int(run["seed"])
+        )
+        outputs = extract_outputs(result, OutputsSpec.model_validate(job.outputs))
+    except Exception as exc:
+        elapsed = time.perf_counter() - t0
+        write_failure(job.store, run, exc, traceback.format_exc(), elapsed)
+        return RunStatus(int(run["run_id"]), False, elapsed, f"{type(exc).__name__}: {exc}")
+    elapsed = time.perf_counter() - t0
+    write_shard(job.store, run, outputs, elapsed)
+    return RunStatus(int(run["run_id"]), True, elapsed)

@@ -1,0 +1,92 @@
+"""Sweep spec validation: errors name the key path, the value and the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from experiments.sweeps import SweepSpec, SweepSpecError, load_spec
+from tests.experiments.sweeps.conftest import TOY_TOML, make_spec
+
+
+def _bad(**overrides: object) -> str:
+    with pytest.raises(SweepSpecError) as info:
+        make_spec(**overrides)
+    return str(info.value)
+
+
+def test_unknown_key_is_named() -> None:
+    msg = _bad(monthz=3)
+    assert "monthz = 3" in msg and "unknown key" in msg and "spelling" in msg
+
+
+def test_wrong_type_is_named_with_value() -> None:
+    msg = _bad(months="60")
+    assert "months = '60'" in msg and "integer" in msg
+
+
+def test_out_of_range_is_named() -> None:
+    msg = _bad(replicates=0)
+    assert "replicates = 0" in msg and "greater than or equal to 1" in msg
+
+
+def test_reversed_range_says_swap() -> None:
+    msg = _bad(parameters=[{"path": "a", "min": 2.0, "max": 1.0}])
+    assert "parameters[0]" in msg and "swap" in msg
+
+
+def test_nested_unknown_key_path() -> None:
+    msg = _bad(parameters=[{"path": "a", "min": 0.0, "max": 1.0, "step": 2}])
+    assert "parameters[0].step = 2" in msg
+
+
+def test_sampled_design_needs_ranges() -> None:
+    msg = _bad(
+        design={"kind": "sobol"},
+        parameters=[{"path": "a", "levels": [1.0]}, {"path": "b", "min": 0.0, "max": 1.0}],
+    )
+    assert "parameters[0] (a)" in msg and "min and max" in msg
+
+
+def test_bad_design_kind_lists_choices() -> None:
+    msg = _bad(design={"kind": "factorial"})
+    assert "design.kind = 'factorial'" in msg and "'morris'" in msg
+
+
+def test_outputs_required_and_unique() -> None:
+    assert "outputs" in _bad(outputs={"final": []})
+    assert "unique" in _bad(outputs={"final": ["y", "y"]})
+
+
+def test_error_is_a_value_error() -> None:
+    assert issubclass(SweepSpecError, ValueError)
+
+
+def test_toml_round_trip(tmp_path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(TOY_TOML)
+    spec = load_spec(path)
+    assert spec.name == "toy-crash" and spec.parameters[0].grid_levels()[-1] == 1.0
+    assert spec.digest() == SweepSpec.from_dict(spec.model_dump(mode="json")).digest()
+    assert spec.digest() != make_spec().digest()
+
+
+def test_toml_errors_name_the_file(tmp_path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(TOY_TOML.replace("months = 3", "months = -3"))
+    with pytest.raises(SweepSpecError, match=r"bad\.toml: months = -3"):
+        load_spec(path)
+    path.write_text("name = ")
+    with pytest.raises(SweepSpecError, match="not valid TOML"):
+        load_spec(path)
+    with pytest.raises(SweepSpecError, match="no such sweep spec"):
+        load_spec(tmp_path / "missing.toml")
+
+
+def test_shipped_example_spec_validates() -> None:
+    from pathlib import Path
+
+    folder = Path(__file__).parents[3] / "experiments" / "sweep_specs"
+    specs = sorted(folder.glob("*.toml"))
+    assert specs
+    for p in specs:
+        assert load_spec(p).outputs.final
