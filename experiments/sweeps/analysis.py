@@ -162,7 +162,7 @@ def _plot_indices(table: pd.DataFrame, kind: str, path: Path) -> None:
             ax.set_xlabel("first-order index")
         ax.set_yticks(ypos, t["parameter"])
         ax.set_title(out, fontsize=10)
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -1,0 +1,116 @@
+"""Analysis recovers known answers on the toy model ``y = 10 a + 2 a b`` (c has no effect).
+
+Analytic Sobol' indices for a, b ~ U(0, 1): E[y|a] = 11 a, Var = 121/12; E[y|b] = 5 + b,
+Var = 1/12; Var(y) = E[a^2] E[(10 + 2b)^2] - (E[a] E[10 + 2b])^2 = 121.333/3 - 30.25.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from experiments.sweeps import SweepStore, run_sweep
+from experiments.sweeps.analysis import analyze_sweep, mean_ci
+from experiments.sweeps.compare import compare_scenarios
+from tests.experiments.sweeps.conftest import TOY, make_spec
+
+ABC = [
+    {"path": "a", "min": 0.0, "max": 1.0},
+    {"path": "b", "min": 0.0, "max": 1.0},
+    {"path": "c", "min": 0.0, "max": 1.0},
+]
+VAR_Y = (100 + 20 + 4 / 3) / 3 - 5.5**2
+S1_A, S1_B = (121 / 12) / VAR_Y, (1 / 12) / VAR_Y
+ST_B = 1 - S1_A  # everything not explained by a alone involves b
+
+
+def _sweep(tmp_path, kind: str, samples: int):
+    spec = make_spec(
+        design={"kind": kind, "samples": samples},
+        parameters=ABC,
+        replicates=1,
+        months=2,
+        common_random_numbers=False,
+        outputs={"final": ["y", "c_echo"]},
+    )
+    run_sweep(spec, tmp_path / kind, workers=1, progress=False)
+    result = analyze_sweep(tmp_path / kind)
+    idx = result.tables["indices"].set_index(["output", "parameter"])
+    return result, idx
+
+
+def test_sobol_recovers_analytic_indices(tmp_path) -> None:
+    result, idx = _sweep(tmp_path, "sobol", 128)
+    y = idx.loc["y"]
+    assert y.loc["a", "S1"] == pytest.approx(S1_A, abs=0.08)
+    assert y.loc["a", "ST"] == pytest.approx(1 - S1_B, abs=0.08)
+    assert y.loc["b", "ST"] == pytest.approx(ST_B, abs=0.01)
+    assert abs(y.loc["c", "S1"]) < 0.01 and abs(y.loc["c", "ST"]) < 0.001
+    # c_echo depends on c only
+    assert idx.loc[("c_echo", "c"), "ST"] == pytest.approx(1.0, abs=0.05)
+    assert abs(idx.loc[("c_echo", "a"), "ST"]) < 1e-9
+    names = {p.name for p in result.files}
+    assert {"indices.csv", "points.csv", "indices_sobol.png"} <= names
+    on_disk = pd.read_csv(tmp_path / "sobol" / "analysis" / "indices.csv")
+    assert len(on_disk) == 6
+
+
+def test_morris_ranks_influential_over_inert(tmp_path) -> None:
+    _, idx = _sweep(tmp_path, "morris", 12)
+    y = idx.loc["y"]
+    # dy/da = 10 + 2b lies in [10, 12]; dy/db = 2a in [0, 2]; c: only seed noise (sd 0.01)
+    assert 10.0 - 0.1 <= y.loc["a", "mu_star"] <= 12.0 + 0.1
+    assert y.loc["b", "mu_star"] <= 2.0 + 0.1
+    assert y.loc["c", "mu_star"] < 0.1 < y.loc["b", "mu_star"]
+
+
+def test_lhs_rbd_fast_separates_influential_from_inert(tmp_path) -> None:
+    _, idx = _sweep(tmp_path, "lhs", 200)
+    assert idx.loc[("y", "a"), "S1"] > 0.8
+    assert abs(idx.loc[("y", "c"), "S1"]) < 0.15
+
+
+def test_grid_means_and_intervals_match_hand_computation(tmp_path) -> None:
+    spec = make_spec(replicates=3, common_random_numbers=False)
+    run_sweep(spec, tmp_path / "g", workers=1, progress=False)
+    result = analyze_sweep(tmp_path / "g")
+    means = result.tables["means"]
+    frame = SweepStore.open(tmp_path / "g").load()
+    row = means[(means["point_id"] == 4) & (means["output"] == "y")].iloc[0]
+    v = frame.loc[frame["point_id"] == 4, "y"].to_numpy()
+    half = 4.302652729911275 * v.std(ddof=1) / np.sqrt(3)  # t(0.975, 2 d.o.f.)
+    assert row["mean"] == pytest.approx(v.mean())
+    assert row["ci_high"] - row["mean"] == pytest.approx(half)
+    assert row["n"] == 3
+    assert (tmp_path / "g" / "analysis" / "means.png").stat().st_size > 1000
+
+
+def test_mean_ci_edge_cases() -> None:
+    assert mean_ci(np.array([]))[3] == 0
+    assert mean_ci(np.array([2.0, np.nan])) == (2.0, 2.0, 2.0, 1)
+    m, _lo, hi, n = mean_ci(np.array([1.0, 2.0, 3.0, 4.0]))
+    assert (m, n) == (2.5, 4)
+    assert hi - m == pytest.approx(stats.t.ppf(0.975, 3) * np.std([1, 2, 3, 4], ddof=1) / 2)
+
+
+def test_compare_uses_common_random_numbers(tmp_path) -> None:
+    res = compare_scenarios(
+        ["mid", "low", "high", "boom"],
+        tmp_path / "cmp",
+        replicates=4,
+        months=3,
+        outputs=["y"],
+        model=TOY,
+        workers=1,
+        progress=False,
+    )
+    t = res.table.set_index("scenario")
+    # the offsets are exactly -1 and +1; common seeds cancel the noise in each pair
+    assert t.loc["low", "diff"] == pytest.approx(-1.0, abs=1e-12)
+    assert t.loc["high", "diff_ci_high"] - t.loc["high", "diff_ci_low"] < 1e-9
+    assert t.loc["mid", "ci_high"] - t.loc["mid", "ci_low"] > 1e-4  # the noise is there
+    assert "boom" not in t.index  # its runs raised and are in the failures table
+    assert SweepStore.open(tmp_path / "cmp").status()["failed"] == 4
+    assert {p.name for p in res.files} == {"compare.csv", "compare.png"}

@@ -1,0 +1,34 @@
+"""The ``gigawatt sweep / analyze / compare`` subcommands, in-process."""
+
+from __future__ import annotations
+
+from experiments.cli import main
+from experiments.sweeps import SweepStore
+from tests.experiments.sweeps.conftest import TOY_TOML
+
+
+def test_sweep_then_analyze(tmp_path, capsys) -> None:
+    spec = tmp_path / "toy.toml"
+    spec.write_text(TOY_TOML)
+    out = tmp_path / "out"
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    assert "24/24 runs done" in capsys.readouterr().out
+    assert len(SweepStore.open(out).load()) == 24
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    assert "24 resumed, 0 run now" in capsys.readouterr().out
+    assert main(["analyze", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "means.csv" in printed and "ci_low" in printed
+    assert (out / "analysis" / "means.png").is_file()
+
+
+def test_bad_spec_exits_2_with_the_key(tmp_path, capsys) -> None:
+    spec = tmp_path / "bad.toml"
+    spec.write_text(TOY_TOML.replace("replicates = 3", "replicats = 3"))
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    assert "replicats = 3: unknown key" in capsys.readouterr().err
+
+
+def test_analyze_wrong_dir_exits_2(tmp_path, capsys) -> None:
+    assert main(["analyze", str(tmp_path)]) == 2
+    assert "not a sweep directory" in capsys.readouterr().err
