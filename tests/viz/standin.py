@@ -1,0 +1,188 @@
+"""A small stand-in for the world model, with the interface the browser app reads.
+
+It lets the app's components, its page and the browser test run without the full economy:
+a Mesa model with a trade graph (utilities, chip vendors, hyperscalers, labs, a regulator,
+and optionally many small labs as in scale mode), a model frame and tidy tables. Its numbers
+follow simple deterministic rules so that tests can predict them by hand:
+
+- month ``t`` power price in region ``r`` (index ``i``) is ``50 + 5 i + t * growth``;
+- the compute spot price is ``2.0 + 0.01 t``; each lab's cash falls by its burn each month.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import mesa
+import networkx as nx
+import pandas as pd
+
+from viz.session import Backend, LeverSpec, VizRun
+
+__all__ = ["LEVERS", "StandInBackend", "StandInModel", "StandInRun", "StandInScenario"]
+
+REGIONS = ("us-east", "us-west", "europe", "asia")
+LEVERS = {
+    "power.interconnection_months": LeverSpec(
+        "power.interconnection_months", "Interconnection lead time", 6, 96, 6, "months"
+    ),
+    "demand.growth": LeverSpec("demand.growth", "Demand growth", 0.0, 2.0, 0.05, "/yr"),
+}
+
+
+@dataclass(frozen=True)
+class StandInScenario:
+    """Scenario stand-in: a name, lever values by dotted path, a size, a horizon."""
+
+    name: str = "baseline"
+    values: Mapping[str, float] = field(
+        default_factory=lambda: {"power.interconnection_months": 36.0, "demand.growth": 0.5}
+    )
+    n_small_labs: int = 0
+    months: int = 120
+
+    def with_overrides(self, overrides: Mapping[str, float]) -> StandInScenario:
+        unknown = set(overrides) - set(self.values)
+        if unknown:
+            raise ValueError(f"unknown keys {sorted(unknown)}")
+        return replace(self, values={**self.values, **overrides})
+
+    def get(self, path: str) -> float:
+        return float(self.values[path])
+
+
+SCENARIOS = {
+    "baseline": StandInScenario(),
+    "power-crunch": StandInScenario(
+        "power-crunch", {"power.interconnection_months": 60.0, "demand.growth": 0.5}
+    ),
+    "scale": StandInScenario("scale", n_small_labs=2000),
+}
+
+
+class StandInModel(mesa.Model):
+    """Stand-in world: fixed graph, rule-based prices and flows (see module docstring)."""
+
+    def __init__(self, scenario: StandInScenario, rng: int | None = None) -> None:
+        super().__init__(rng=rng)
+        self.scn = scenario
+        self.month = 0
+        self.growth = scenario.get("power.interconnection_months") / 12.0
+        g = nx.MultiDiGraph()
+        for i, r in enumerate(REGIONS):
+            g.add_node(f"util-{r}", kind="utility", region=r, capacity_mw=1000.0 * (i + 1))
+        g.add_node("nvidia", kind="chip_vendor", cash=5e10)
+        g.add_node("trainium", kind="chip_vendor", cash=1e9)
+        for h in ("aws", "azure", "gcp"):
+            g.add_node(h, kind="hyperscaler", cash=1e11, capacity_mw=3000.0)
+            for r in REGIONS:
+                g.add_edge(f"util-{r}", h, kind="power", flow=0.0)
+            g.add_edge("nvidia", h, kind="chips", flow=0.0)
+        g.add_edge("trainium", "aws", kind="chips", flow=0.0)
+        self.labs = ["anthropic", "openai", "lab-c"]
+        for j, lab in enumerate(self.labs):
+            g.add_node(lab, kind="lab", cash=1e10 * (j + 1))
+            for h in ("aws", "azure", "gcp"):
+                g.add_edge(h, lab, kind="compute", flow=0.0)
+        g.add_edge("aws", "anthropic", kind="contract", flow=0.0)
+        g.add_edge("aws", "anthropic", kind="equity", flow=0.0)
+        g.add_node("ftc", kind="regulator")
+        for k in range(scenario.n_small_labs):
+            name = f"small-{k}"
+            g.add_node(name, kind="lab", region=REGIONS[k % 4], cash=1e6 * (1 + k % 7))
+            g.add_edge(("aws", "azure", "gcp")[k % 3], name, kind="compute", flow=0.0)
+        self.graph = g
+        self.burn = {lab: 1e9 for lab in self.labs}
+        self.rows: list[dict] = []
+        self.region_rows: list[dict] = []
+        self.agent_rows: list[dict] = []
+        self.deal_rows: list[dict] = []
+        self._record()
+
+    def step(self) -> None:
+        self.month += 1
+        for _u, _v, data in self.graph.edges(data=True):
+            if data["kind"] in {"power", "chips", "compute", "contract"}:
+                data["flow"] = float(self.rng.uniform(1, 100))
+        for lab in self.labs:
+            self.graph.nodes[lab]["cash"] -= self.burn[lab]
+        self._record()
+        if self.month >= self.scn.months:
+            self.running = False
+
+    def _record(self) -> None:
+        t = self.month
+        self.rows.append(
+            {
+                "month": t,
+                "compute_spot_price": 2.0 + 0.01 * t,
+                "compute_contract_price": 1.8 + 0.005 * t,
+                "power_price": 60.0 + self.growth * t,
+                "chip_price": 30000.0 - 50.0 * t,
+                "capacity_gw_built": 10.0 + 0.2 * t,
+                "capacity_gw_powered": 9.0 + 0.15 * t,
+                "utilisation": 0.8,
+                "throttled_share": min(0.01 * t, 1.0),
+                "cloud_hhi": 1500.0 + t,
+                "chip_hhi": 7000.0 - t,
+            }
+        )
+        for i, r in enumerate(REGIONS):
+            self.region_rows.append(
+                {"month": t, "region": r, "power_price": 50.0 + 5 * i + t * self.growth}
+            )
+        for lab in self.labs:
+            cash = self.graph.nodes[lab]["cash"]
+            self.agent_rows.append(
+                {
+                    "month": t,
+                    "agent": lab,
+                    "kind": "lab",
+                    "cash": cash,
+                    "runway_months": max(cash, 0.0) / self.burn[lab],
+                }
+            )
+        self.deal_rows.append(
+            {
+                "month": t,
+                "deal": "aws-anthropic",
+                "investment": 8e9 + 1e8 * t,
+                "cloud_revenue": 2e8 * t,
+            }
+        )
+
+    def model_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {
+            "regions": pd.DataFrame(self.region_rows),
+            "agents": pd.DataFrame(self.agent_rows),
+            "deals": pd.DataFrame(self.deal_rows),
+        }
+
+
+class StandInBackend(Backend):
+    """Backend serving :class:`StandInModel` runs."""
+
+    def scenario_names(self) -> list[str]:
+        return list(SCENARIOS)
+
+    def levers(self) -> dict[str, LeverSpec]:
+        return dict(LEVERS)
+
+    def load(self, name: str) -> StandInScenario:
+        return SCENARIOS[name]
+
+    def build(self, scenario: StandInScenario, seed: int) -> StandInModel:
+        return StandInModel(scenario, rng=seed)
+
+    def horizon(self, scenario: StandInScenario) -> int:
+        return scenario.months
+
+
+class StandInRun(VizRun):
+    """A :class:`viz.session.VizRun` over the stand-in model."""
+
+    backend = StandInBackend()

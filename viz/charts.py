@@ -1,0 +1,422 @@
+"""ECharts options for the page: the trade network and the time-series charts.
+
+Every function here is pure: model data in, an ECharts ``option`` dict out, so the options
+can be tested without a browser. ECharts draws in the browser (Solara ships it locally with
+``solara-assets``), so a page update costs the server only the building of these dicts;
+rendering PNGs with matplotlib took about 60 ms a chart on this machine, too slow for the
+0.5 s step-to-update target with nine charts.
+
+Column names follow the world model's ``model_frame`` and tables (issue 3). A chart whose
+data is missing shows "no data" rather than failing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from viz.layout import DisplayGraph, edge_flows, node_size
+
+__all__ = [
+    "CHARTS",
+    "EDGE_STYLE",
+    "KIND_COLORS",
+    "capacity_option",
+    "chip_price_option",
+    "compute_price_option",
+    "concentration_option",
+    "date_labels",
+    "deals_option",
+    "network_option",
+    "power_price_option",
+    "runway_option",
+    "throttled_option",
+]
+
+KIND_COLORS = {
+    "utility": "#e6a100",
+    "chip_vendor": "#2ca02c",
+    "hyperscaler": "#1f77b4",
+    "lab": "#d62728",
+    "buyer": "#ff9896",
+    "regulator": "#7f7f7f",
+}
+#: (colour, ECharts line type, curveness) per edge kind; jurisdiction edges are not drawn.
+EDGE_STYLE = {
+    "trade": ("#8a8f98", "solid", 0.0),
+    "contract": ("#1565c0", "dashed", 0.18),
+    "equity": ("#8e24aa", "dotted", -0.18),
+}
+#: Regulator HHI review threshold of the 2023 US Merger Guidelines (issue 3; CALIBRATION.md).
+HHI_THRESHOLD = 1800.0
+
+
+def _clean(values: Iterable[Any]) -> list[float | None]:
+    """JSON-safe numbers: NaN and infinities become None (a gap in the line)."""
+    out: list[float | None] = []
+    for v in values:
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            out.append(None)
+            continue
+        out.append(round(f, 6) if math.isfinite(f) else None)
+    return out
+
+
+def _col(df: pd.DataFrame | None, *names: str) -> str | None:
+    if df is None:
+        return None
+    for name in names:
+        if name in df.columns:
+            return name
+    return None
+
+
+def date_labels(months: Iterable[int], start_year: int = 2026, start_month: int = 1) -> list[str]:
+    """Calendar labels ``YYYY-MM`` for month numbers counted from the start (DESIGN.md)."""
+    base = start_year * 12 + start_month - 1
+    return [f"{(base + int(m)) // 12:04d}-{(base + int(m)) % 12 + 1:02d}" for m in months]
+
+
+def _line(
+    title: str,
+    x: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None], dict[str, Any]]],
+    y_name: str,
+    *,
+    y_percent: bool = False,
+    mark: tuple[str, float] | None = None,
+) -> dict[str, Any]:
+    """A line chart option with one category x axis (months)."""
+    out_series = []
+    for name, values, style in series:
+        item: dict[str, Any] = {
+            "name": name,
+            "type": "line",
+            "showSymbol": len(x) <= 1,
+            "data": list(values),
+            "connectNulls": False,
+        }
+        item.update(style)
+        out_series.append(item)
+    if mark is not None and out_series:
+        label, value = mark
+        out_series[0]["markLine"] = {
+            "symbol": "none",
+            "silent": True,
+            "lineStyle": {"color": "#999", "type": "dashed"},
+            "label": {"formatter": label, "position": "insideEndTop"},
+            "data": [{"yAxis": value}],
+        }
+    option: dict[str, Any] = {
+        "animation": False,
+        "title": {"text": title, "left": 8, "top": 4, "textStyle": {"fontSize": 13}},
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 26, "type": "scroll", "textStyle": {"fontSize": 10}},
+        "grid": {"left": 56, "right": 18, "top": 62, "bottom": 28},
+        "xAxis": {"type": "category", "data": list(x), "boundaryGap": False},
+        "yAxis": {
+            "type": "value",
+            "name": y_name,
+            "nameTextStyle": {"fontSize": 10},
+            "scale": not y_percent,
+        },
+        "series": out_series,
+    }
+    if y_percent:
+        option["yAxis"]["max"] = 100
+        option["yAxis"]["min"] = 0
+    if not out_series or not len(x):
+        option["graphic"] = {
+            "type": "text",
+            "left": "center",
+            "top": "middle",
+            "style": {"text": "no data yet", "fill": "#999", "fontSize": 14},
+        }
+    return option
+
+
+def _frame_x(frame: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str]]:
+    if frame is None or not len(frame):
+        return pd.DataFrame(), []
+    months = frame["month"] if "month" in frame.columns else pd.Series(range(len(frame)))
+    return frame, date_labels(months)
+
+
+def _frame_series(
+    frame: pd.DataFrame, pairs: Sequence[tuple[str, Sequence[str], dict[str, Any]]], scale=1.0
+) -> list[tuple[str, list[float | None], dict[str, Any]]]:
+    out = []
+    for label, names, style in pairs:
+        col = _col(frame, *names)
+        if col is not None:
+            out.append((label, _clean(frame[col].to_numpy(dtype=float) * scale), style))
+    return out
+
+
+def power_price_option(frame: pd.DataFrame | None, regions: pd.DataFrame | None) -> dict:
+    """Power price per region ($/MWh), from the ``regions`` table; else the demand-weighted mean."""
+    frame, x = _frame_x(frame)
+    series: list[tuple[str, list[float | None], dict[str, Any]]] = []
+    price = _col(regions, "power_price", "power_price_usd_mwh", "price")
+    region = _col(regions, "region")
+    if regions is not None and len(regions) and price and region and "month" in regions.columns:
+        months = frame["month"] if "month" in frame.columns else pd.Series(range(len(x)))
+        wide = regions.pivot_table(index="month", columns=region, values=price, aggfunc="mean")
+        wide = wide.reindex(months.to_numpy())
+        for name in wide.columns:
+            series.append((str(name), _clean(wide[name].to_numpy()), {}))
+    if not series:
+        series = _frame_series(frame, [("demand-weighted", ["power_price"], {})])
+    elif _col(frame, "power_price"):
+        series += _frame_series(
+            frame, [("demand-weighted", ["power_price"], {"lineStyle": {"type": "dashed"}})]
+        )
+    return _line("Power price by region", x, series, "$/MWh")
+
+
+def compute_price_option(frame: pd.DataFrame | None) -> dict:
+    """Compute spot vs contract price ($ per H100-equivalent hour)."""
+    frame, x = _frame_x(frame)
+    series = _frame_series(
+        frame,
+        [
+            ("spot", ["compute_spot_price"], {}),
+            ("contract", ["compute_contract_price"], {"lineStyle": {"type": "dashed"}}),
+        ],
+    )
+    return _line("Compute price: spot vs contract", x, series, "$/H100e-h")
+
+
+def chip_price_option(frame: pd.DataFrame | None) -> dict:
+    """Chip price ($ per H100-equivalent unit)."""
+    frame, x = _frame_x(frame)
+    series = _frame_series(frame, [("chip price", ["chip_price"], {})])
+    return _line("Chip price", x, series, "$/H100e")
+
+
+def capacity_option(frame: pd.DataFrame | None) -> dict:
+    """Data-centre capacity built, powered and used (GW); used = powered × utilisation."""
+    frame, x = _frame_x(frame)
+    series = _frame_series(
+        frame,
+        [
+            ("built", ["capacity_gw_built"], {}),
+            ("powered", ["capacity_gw_powered"], {}),
+            ("used", ["capacity_gw_used"], {}),
+        ],
+    )
+    if not _col(frame, "capacity_gw_used") and _col(frame, "capacity_gw_powered", "utilisation"):
+        if "capacity_gw_powered" in frame.columns and "utilisation" in frame.columns:
+            used = frame["capacity_gw_powered"].to_numpy(float) * frame["utilisation"].to_numpy(
+                float
+            )
+            series.append(("used", _clean(used), {}))
+    return _line("Capacity", x, series, "GW")
+
+
+def throttled_option(frame: pd.DataFrame | None) -> dict:
+    """Share of inference demand throttled (%)."""
+    frame, x = _frame_x(frame)
+    series = _frame_series(
+        frame, [("throttled", ["throttled_share"], {"areaStyle": {"opacity": 0.25}})], scale=100.0
+    )
+    return _line("Throttled share of inference demand", x, series, "%", y_percent=True)
+
+
+def concentration_option(frame: pd.DataFrame | None, threshold: float = HHI_THRESHOLD) -> dict:
+    """Cloud and chip HHI (0-10,000), with the merger-review threshold as a line."""
+    frame, x = _frame_x(frame)
+    series = _frame_series(
+        frame, [("cloud HHI", ["cloud_hhi"], {}), ("chip HHI", ["chip_hhi"], {})]
+    )
+    return _line(
+        "Concentration (HHI)", x, series, "HHI", mark=(f"review {threshold:,.0f}", threshold)
+    )
+
+
+def runway_option(
+    frame: pd.DataFrame | None, agents: pd.DataFrame | None, max_lines: int = 8
+) -> dict:
+    """Labs' cash runway (months): one line per lab, or median and quartiles when many."""
+    frame, x = _frame_x(frame)
+    series: list[tuple[str, list[float | None], dict[str, Any]]] = []
+    runway = _col(agents, "runway_months", "runway")
+    who = _col(agents, "agent", "name", "agent_id", "unique_id")
+    if agents is not None and len(agents) and runway and who and "month" in agents.columns:
+        labs = agents
+        kind = _col(agents, "kind", "type", "agent_type")
+        if kind:
+            labs = agents[agents[kind].astype(str).str.lower().str.contains("lab")]
+        months = frame["month"].to_numpy() if "month" in frame.columns else np.arange(len(x))
+        wide = labs.pivot_table(index="month", columns=who, values=runway, aggfunc="mean")
+        wide = wide.reindex(months).clip(upper=240)
+        if wide.shape[1] <= max_lines:
+            for name in wide.columns:
+                series.append((str(name), _clean(wide[name].to_numpy()), {}))
+        else:
+            q = wide.quantile([0.25, 0.5, 0.75], axis=1).T
+            series.append(("median lab", _clean(q[0.5].to_numpy()), {}))
+            for p, label in ((0.25, "25th pct"), (0.75, "75th pct")):
+                series.append((label, _clean(q[p].to_numpy()), {"lineStyle": {"type": "dotted"}}))
+    return _line("Labs' cash runway (capped at 240)", x, series, "months")
+
+
+def deals_option(frame: pd.DataFrame | None, deals: pd.DataFrame | None) -> dict:
+    """Each deal's cumulative investment (solid) vs cloud revenue from the lab (dashed), $B."""
+    frame, x = _frame_x(frame)
+    series: list[tuple[str, list[float | None], dict[str, Any]]] = []
+    inv = _col(deals, "investment_cum", "investment", "invested")
+    rev = _col(deals, "cloud_revenue_cum", "cloud_revenue", "revenue")
+    who = _col(deals, "deal", "deal_id", "name")
+    if deals is not None and len(deals) and inv and rev and who and "month" in deals.columns:
+        months = frame["month"].to_numpy() if "month" in frame.columns else np.arange(len(x))
+        palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+        for i, (name, rows) in enumerate(deals.groupby(who, sort=True)):
+            rows = rows.groupby("month")[[inv, rev]].last().reindex(months)
+            color = palette[i % len(palette)]
+            series.append(
+                (f"{name}: invested", _clean(rows[inv].to_numpy() / 1e9), {"color": color})
+            )
+            series.append(
+                (
+                    f"{name}: cloud revenue",
+                    _clean(rows[rev].to_numpy() / 1e9),
+                    {"color": color, "lineStyle": {"type": "dashed"}},
+                )
+            )
+    return _line("Deals: cumulative investment vs cloud revenue", x, series, "$B")
+
+
+def network_option(
+    graph: Any, layout: DisplayGraph, size_measure: str = "cash", month_label: str = ""
+) -> dict:
+    """The trade network: nodes by agent type, sized by ``size_measure``, edges by flow.
+
+    Node size is relative within a kind (a utility's MW and a lab's dollars are not
+    comparable): ``8 + 28 * sqrt(size / largest of its kind)``. Edge width is
+    ``0.6 + 7 * sqrt(flow / largest flow of its edge kind)``; trade links without flow this
+    month are drawn faint. Contracts are dashed, equity stakes dotted.
+    """
+    n = len(layout.labels)
+    sizes = np.zeros(n)
+    nodes_data = graph.nodes
+    for node, i in layout.index.items():
+        if node in nodes_data:
+            sizes[i] += node_size(nodes_data[node], size_measure)
+    for node, i in layout.other.items():
+        if node in nodes_data:
+            sizes[i] += node_size(nodes_data[node], size_measure)
+    kinds = layout.kinds
+    kind_max = {k: 0.0 for k in kinds}
+    for i, k in enumerate(kinds):
+        kind_max[k] = max(kind_max[k], sizes[i])
+    categories = list(dict.fromkeys(kinds))
+    cat_index = {k: j for j, k in enumerate(categories)}
+    unit = "MW" if size_measure == "capacity" else "$"
+    nodes = []
+    for i in range(n):
+        top = kind_max[kinds[i]]
+        rel = math.sqrt(sizes[i] / top) if top > 0 else 0.3
+        nodes.append(
+            {
+                "id": str(i),
+                "name": layout.labels[i],
+                "x": round(float(layout.x[i]) * 400.0, 2),
+                "y": round(float(layout.y[i]) * 300.0, 2),
+                "value": round(float(sizes[i]), 2),
+                "category": cat_index[kinds[i]],
+                "symbolSize": round(8 + 28 * rel, 1),
+                "symbol": "roundRect" if layout.members[i] > 1 else "circle",
+                "tooltip": {
+                    "formatter": f"{layout.labels[i]}<br/>{kinds[i]} {layout.regions[i]}"
+                    f"<br/>{size_measure}: {sizes[i]:,.0f} {unit}"
+                },
+            }
+        )
+    flows = edge_flows(graph, layout)
+    kind_flow_max: dict[str, float] = {}
+    for (_, _, kind), (flow, _) in flows.items():
+        kind_flow_max[kind] = max(kind_flow_max.get(kind, 0.0), flow)
+    links = []
+    for (a, b, kind), (flow, count) in sorted(flows.items()):
+        if kind not in EDGE_STYLE:
+            continue
+        color, line_type, curve = EDGE_STYLE[kind]
+        top = kind_flow_max.get(kind, 0.0)
+        rel = math.sqrt(flow / top) if top > 0 else 0.0
+        faint = kind == "trade" and flow <= 0
+        links.append(
+            {
+                "source": str(a),
+                "target": str(b),
+                "value": round(flow, 2),
+                "lineStyle": {
+                    "color": color,
+                    "type": line_type,
+                    "curveness": curve,
+                    "width": round(0.6 + 7 * rel, 2),
+                    "opacity": 0.15 if faint else 0.75,
+                },
+                "tooltip": {
+                    "formatter": f"{layout.labels[a]} → {layout.labels[b]}<br/>{kind}"
+                    f" ×{count}: flow {flow:,.0f}"
+                },
+            }
+        )
+    subtitle = "solid: spot flow this month · dashed: contract · dotted: equity stake"
+    if layout.aggregated:
+        subtitle += f" · {layout.n_model_nodes:,} agents, small ones aggregated"
+    return {
+        "animation": False,
+        "title": {
+            "text": f"Trade network {month_label}".strip(),
+            "subtext": subtitle,
+            "left": 8,
+            "top": 4,
+            "textStyle": {"fontSize": 13},
+            "subtextStyle": {"fontSize": 10},
+        },
+        "tooltip": {},
+        "legend": {"data": categories, "bottom": 2, "textStyle": {"fontSize": 10}},
+        "series": [
+            {
+                "type": "graph",
+                "layout": "none",
+                "roam": True,
+                "top": 56,
+                "bottom": 30,
+                "left": 30,
+                "right": 90,
+                "categories": [
+                    {"name": k, "itemStyle": {"color": KIND_COLORS.get(k, "#17becf")}}
+                    for k in categories
+                ],
+                "label": {"show": n <= 60, "position": "right", "fontSize": 9},
+                "labelLayout": {"hideOverlap": True},
+                "edgeSymbol": ["none", "arrow"],
+                "edgeSymbolSize": 5,
+                "emphasis": {"focus": "adjacency"},
+                "data": nodes,
+                "links": links,
+            }
+        ],
+    }
+
+
+#: Chart name -> (title, builder of the option from a run); the page lays these out.
+CHARTS = {
+    "power_price": lambda run: power_price_option(run.frame, run.table("regions")),
+    "compute_price": lambda run: compute_price_option(run.frame),
+    "chip_price": lambda run: chip_price_option(run.frame),
+    "capacity": lambda run: capacity_option(run.frame),
+    "throttled": lambda run: throttled_option(run.frame),
+    "concentration": lambda run: concentration_option(run.frame),
+    "runway": lambda run: runway_option(run.frame, run.table("agents")),
+    "deals": lambda run: deals_option(run.frame, run.table("deals")),
+}

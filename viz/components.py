@@ -1,0 +1,193 @@
+"""Solara components of the page: status and download, the trade network, the charts.
+
+Each component takes the :class:`viz.session.VizRun` that SolaraViz holds and reads Mesa's
+``update_counter``, so a Step (or Play) re-renders it with the new month. Charts are ECharts
+figures (drawn by the browser from an option dict, see :mod:`viz.charts`).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from html import escape
+from typing import Any
+
+import solara
+from mesa.visualization.utils import update_counter
+
+from viz.charts import CHARTS, network_option
+from viz.layout import compute_layout
+from viz.session import VizRun
+
+__all__ = [
+    "CHART_COMPONENTS",
+    "CapacityChart",
+    "ChipPriceChart",
+    "ComputePriceChart",
+    "ConcentrationChart",
+    "DealsChart",
+    "NetworkView",
+    "PowerPriceChart",
+    "RunwayChart",
+    "StatusPanel",
+    "ThrottledChart",
+    "data_zip",
+    "frame_csv",
+    "status_html",
+]
+
+#: Heights that fit a SolaraViz grid cell (10 rows for a chart, 14 for the network).
+_CHART_STYLE = {"style": "height: 360px; width: 100%;"}
+_NETWORK_STYLE = {"style": "height: 470px; width: 100%;"}
+
+
+def frame_csv(run: VizRun) -> bytes:
+    """The model frame so far as CSV bytes (one row per month)."""
+    return run.frame.to_csv(index=False).encode()
+
+
+def data_zip(run: VizRun) -> bytes:
+    """Every table so far as CSV files in one zip: ``model_frame.csv`` plus ``<table>.csv``.
+
+    Also writes ``run.txt`` with the scenario, seed and lever overrides, so the download
+    says which run it came from.
+    """
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("model_frame.csv", run.frame.to_csv(index=False))
+        for name, table in run.tables.items():
+            zf.writestr(f"{name}.csv", table.to_csv(index=False))
+        lines = [
+            f"scenario: {run.scenario_name}",
+            f"seed: {run.seed}",
+            f"months simulated: {run.month}",
+            *(f"override {path} = {value:g}" for path, value in sorted(run.overrides.items())),
+        ]
+        zf.writestr("run.txt", "\n".join(lines) + "\n")
+    return buf.getvalue()
+
+
+def status_html(run: VizRun) -> str:
+    """The status card as HTML: month counter, scenario, seed and the levers in effect.
+
+    Plain HTML (not ``solara.Markdown``, which fetches KaTeX from a CDN at run time).
+    """
+    levers = run.backend.levers()
+    values = run.lever_values()
+    rows = "".join(
+        f"<tr><td>{escape(spec.label)}</td><td style='text-align:right'>{values[path]:g}"
+        f" {escape(spec.unit)}</td><td>{'moved' if path in run.overrides else ''}</td></tr>"
+        for path, spec in levers.items()
+    )
+    return (
+        f"<h3 class='gigawatt-month'>Month {run.month} · {run.date_label}</h3>"
+        f"<p>Scenario <b class='gigawatt-scenario'>{escape(run.scenario_name)}</b>, "
+        f"seed <b>{run.seed}</b>, horizon {run.horizon} months</p>"
+        "<table class='gigawatt-levers' style='font-size:13px'>"
+        "<tr><th style='text-align:left'>lever in effect</th><th>value</th><th></th></tr>"
+        f"{rows}</table>"
+        "<p style='font-size:12px;color:#666'>Page 0: network and prices · Page 1: capacity, chips,"
+        " throttling, concentration · Page 2: deals and labs' runway</p>"
+    )
+
+
+@solara.component
+def StatusPanel(run: VizRun):
+    """Month counter, the run's scenario and seed, levers in effect, and the downloads."""
+    update_counter.get()
+    with solara.Column(gap="4px", style={"padding": "8px"}) as main:
+        solara.HTML(tag="div", unsafe_innerHTML=status_html(run))
+        stem = f"gigawatt-{run.scenario_name}-seed{run.seed}-m{run.month}"
+        solara.FileDownload(
+            lambda: frame_csv(run),
+            filename=f"{stem}.csv",
+            label="Download model frame (CSV)",
+            mime_type="text/csv",
+        )
+        solara.FileDownload(
+            lambda: data_zip(run),
+            filename=f"{stem}.zip",
+            label="Download all tables (zip of CSV)",
+            mime_type="application/zip",
+        )
+    return main
+
+
+@solara.component
+def NetworkView(run: VizRun):
+    """The trade network, laid out once per run (seeded); size by cash or capacity."""
+    update_counter.get()
+    measure, set_measure = solara.use_state("cash")
+    layout = solara.use_memo(lambda: compute_layout(run.graph, seed=run.seed), [run])
+    option = network_option(run.graph, layout, measure, month_label=run.date_label)
+    with solara.Column(gap="0px") as main:
+        solara.ToggleButtonsSingle(value=measure, values=["cash", "capacity"], on_value=set_measure)
+        solara.FigureEcharts(option=option, attributes=_NETWORK_STYLE, responsive=True)
+    return main
+
+
+def _chart(name: str, run: VizRun):
+    update_counter.get()
+    return solara.FigureEcharts(option=CHARTS[name](run), attributes=_CHART_STYLE, responsive=True)
+
+
+@solara.component
+def PowerPriceChart(run: VizRun):
+    """Power price per region ($/MWh)."""
+    return _chart("power_price", run)
+
+
+@solara.component
+def ComputePriceChart(run: VizRun):
+    """Compute spot vs contract price ($/H100e-hour)."""
+    return _chart("compute_price", run)
+
+
+@solara.component
+def ChipPriceChart(run: VizRun):
+    """Chip price ($ per H100-equivalent)."""
+    return _chart("chip_price", run)
+
+
+@solara.component
+def CapacityChart(run: VizRun):
+    """Capacity built, powered and used (GW)."""
+    return _chart("capacity", run)
+
+
+@solara.component
+def ThrottledChart(run: VizRun):
+    """Throttled share of inference demand (%)."""
+    return _chart("throttled", run)
+
+
+@solara.component
+def ConcentrationChart(run: VizRun):
+    """Cloud and chip HHI with the review threshold."""
+    return _chart("concentration", run)
+
+
+@solara.component
+def RunwayChart(run: VizRun):
+    """Labs' cash runway (months)."""
+    return _chart("runway", run)
+
+
+@solara.component
+def DealsChart(run: VizRun):
+    """Each deal's cumulative investment vs cloud revenue ($B)."""
+    return _chart("deals", run)
+
+
+#: Chart name -> component, in the order of :data:`viz.charts.CHARTS`.
+CHART_COMPONENTS: dict[str, Callable[..., Any]] = {
+    "power_price": PowerPriceChart,
+    "compute_price": ComputePriceChart,
+    "chip_price": ChipPriceChart,
+    "capacity": CapacityChart,
+    "throttled": ThrottledChart,
+    "concentration": ConcentrationChart,
+    "runway": RunwayChart,
+    "deals": DealsChart,
+}
