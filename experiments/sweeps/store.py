@@ -39,6 +39,10 @@ __all__ = [
     "SweepStore",
     "SweepStoreError",
     "atomic_write_bytes",
+    "failure_bytes",
+    "put_failure",
+    "put_shard",
+    "shard_bytes",
     "shard_name",
     "write_failure",
     "write_shard",
@@ -82,26 +86,28 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
-def _atomic_write_table(path: Path, table: pa.Table) -> None:
+def _table_bytes(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
-    atomic_write_bytes(path, sink.getvalue().to_pybytes())
+    return bytes(sink.getvalue().to_pybytes())
 
 
-def write_shard(
-    root: str | Path, run: dict[str, Any], outputs: dict[str, Any], elapsed_s: float
-) -> Path:
-    """Write one finished run (called in the worker). Series become ``list<double>`` columns.
+def _atomic_write_table(path: Path, table: pa.Table) -> None:
+    atomic_write_bytes(path, _table_bytes(table))
 
-    Removes a stale failure record of the same run, if any (it raised before, now it ran).
-    """
-    root = Path(root)
-    cols: dict[str, pa.Array] = {
+
+def _ids_columns(run: dict[str, Any]) -> dict[str, pa.Array]:
+    return {
         "run_id": pa.array([int(run["run_id"])], pa.int64()),
         "point_id": pa.array([int(run["point_id"])], pa.int64()),
         "replicate": pa.array([int(run["replicate"])], pa.int64()),
         "seed": pa.array([int(run["seed"])], pa.int64()),
     }
+
+
+def shard_bytes(run: dict[str, Any], outputs: dict[str, Any], elapsed_s: float) -> bytes:
+    """A finished run as Parquet bytes: ids, outputs (series as ``list<double>``), timing."""
+    cols = _ids_columns(run)
     for name, value in outputs.items():
         if np.ndim(value) == 0:
             cols[name] = pa.array([float(value)], pa.float64())
@@ -109,25 +115,17 @@ def write_shard(
             cols[name] = pa.array([np.asarray(value, np.float64)], pa.list_(pa.float64()))
     cols["elapsed_s"] = pa.array([float(elapsed_s)], pa.float64())
     cols["worker"] = pa.array([f"{os.uname().nodename}:{os.getpid()}"], pa.string())
-    path = root / "runs" / shard_name(int(run["run_id"]))
-    _atomic_write_table(path, pa.table(cols))
-    with contextlib.suppress(FileNotFoundError):
-        (root / "failures" / path.name).unlink()
-    return path
+    return _table_bytes(pa.table(cols))
 
 
-def write_failure(
-    root: str | Path, run: dict[str, Any], error: BaseException | str, tb: str, elapsed_s: float
-) -> Path:
-    """Record a run that raised: its ids, seed, error type and message, full traceback."""
-    root = Path(root)
+def failure_bytes(
+    run: dict[str, Any], error: BaseException | str, tb: str, elapsed_s: float
+) -> bytes:
+    """A run that raised as Parquet bytes: ids, error type and message, full traceback."""
     etype = type(error).__name__ if isinstance(error, BaseException) else "Error"
-    table = pa.table(
+    cols = _ids_columns(run)
+    cols.update(
         {
-            "run_id": pa.array([int(run["run_id"])], pa.int64()),
-            "point_id": pa.array([int(run["point_id"])], pa.int64()),
-            "replicate": pa.array([int(run["replicate"])], pa.int64()),
-            "seed": pa.array([int(run["seed"])], pa.int64()),
             "error_type": pa.array([etype]),
             "message": pa.array([str(error)]),
             "traceback": pa.array([tb]),
@@ -135,9 +133,38 @@ def write_failure(
             "time": pa.array([time.time()], pa.float64()),
         }
     )
-    path = root / "failures" / shard_name(int(run["run_id"]))
-    _atomic_write_table(path, table)
+    return _table_bytes(pa.table(cols))
+
+
+def put_shard(root: str | Path, run_id: int, data: bytes) -> Path:
+    """Store a run's shard atomically; drop a stale failure record of the same run."""
+    root = Path(root)
+    path = root / "runs" / shard_name(run_id)
+    atomic_write_bytes(path, data)
+    with contextlib.suppress(FileNotFoundError):
+        (root / "failures" / path.name).unlink()
     return path
+
+
+def put_failure(root: str | Path, run_id: int, data: bytes) -> Path:
+    """Store a run's failure record atomically."""
+    path = Path(root) / "failures" / shard_name(run_id)
+    atomic_write_bytes(path, data)
+    return path
+
+
+def write_shard(
+    root: str | Path, run: dict[str, Any], outputs: dict[str, Any], elapsed_s: float
+) -> Path:
+    """Write one finished run's shard (in the worker, when it sees the sweep directory)."""
+    return put_shard(root, int(run["run_id"]), shard_bytes(run, outputs, elapsed_s))
+
+
+def write_failure(
+    root: str | Path, run: dict[str, Any], error: BaseException | str, tb: str, elapsed_s: float
+) -> Path:
+    """Record a run that raised: its ids, seed, error type and message, full traceback."""
+    return put_failure(root, int(run["run_id"]), failure_bytes(run, error, tb, elapsed_s))
 
 
 def _read_valid(path: Path) -> bool:

@@ -21,7 +21,7 @@ from experiments.sweeps.design import RUN_COLUMNS
 from experiments.sweeps.executors import executor_width, open_executor
 from experiments.sweeps.progress import SweepProgress
 from experiments.sweeps.spec import DEFAULT_MODEL, SweepSpec, SweepSpecError
-from experiments.sweeps.store import SweepStore, write_failure
+from experiments.sweeps.store import SweepStore, put_failure, put_shard, write_failure
 from experiments.sweeps.worker import RunJob, RunStatus, execute_run
 
 __all__ = ["SweepSummary", "check_parameters", "run_sweep"]
@@ -88,6 +88,7 @@ def run_sweep(
     progress: bool = True,
     retry_failed: bool = True,
     check: bool = True,
+    shared_fs: bool | None = None,
 ) -> SweepSummary:
     """Run (or resume) a sweep into ``out``.
 
@@ -105,6 +106,10 @@ def run_sweep(
         never re-run.
     check
         Validate parameter paths against the base scenario first (default model only).
+    shared_fs
+        Whether workers can write into ``out`` themselves. Default: yes, except on a remote
+        Dask scheduler (``dask`` an address), where workers send each shard's Parquet bytes
+        back and this process writes them.
     """
     t0 = time.perf_counter()
     if check:
@@ -120,6 +125,7 @@ def run_sweep(
         model=spec.model,
         months=spec.months,
         outputs=spec.outputs.model_dump(mode="json"),
+        write_in_worker=shared_fs if shared_fs is not None else dask in (None, "local"),
     )
     param_cols = [p.path for p in spec.parameters]
     tasks = [
@@ -179,7 +185,11 @@ def _drive(
                     write_failure(job.store, run, exc, tb, 0.0)
                     bar.update(False)
                 else:
-                    bar.update(fut.result().ok)
+                    status = fut.result()
+                    if status.payload:  # the worker could not see the sweep directory
+                        put = put_shard if status.ok else put_failure
+                        put(job.store, status.run_id, status.payload)
+                    bar.update(status.ok)
             fill()
         return bar.failures
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from experiments.sweeps.model import extract_outputs, resolve_model
 from experiments.sweeps.spec import OutputsSpec
-from experiments.sweeps.store import write_failure, write_shard
+from experiments.sweeps.store import failure_bytes, put_failure, put_shard, shard_bytes
 
 __all__ = ["RunJob", "RunStatus", "execute_run"]
 
@@ -28,6 +28,9 @@ class RunJob:
     months: int
     outputs: dict[str, Any]
     """``OutputsSpec.model_dump()``: plain data, cheap to send to workers."""
+    write_in_worker: bool = True
+    """Workers write shards themselves (they see ``store``); else they return the Parquet
+    bytes and the client writes them (a cluster without a shared file system)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class RunStatus:
     ok: bool
     elapsed_s: float
     error: str = ""
+    payload: bytes = b""
+    """The Parquet bytes of the shard or failure record when the client stores them."""
 
 
 def execute_run(job: RunJob, run: dict[str, Any], params: dict[str, Any]) -> RunStatus:
@@ -51,8 +56,15 @@ def execute_run(job: RunJob, run: dict[str, Any], params: dict[str, Any]) -> Run
         outputs = extract_outputs(result, OutputsSpec.model_validate(job.outputs))
     except Exception as exc:
         elapsed = time.perf_counter() - t0
-        write_failure(job.store, run, exc, traceback.format_exc(), elapsed)
-        return RunStatus(int(run["run_id"]), False, elapsed, f"{type(exc).__name__}: {exc}")
+        data = failure_bytes(run, exc, traceback.format_exc(), elapsed)
+        summary = f"{type(exc).__name__}: {exc}"
+        if job.write_in_worker:
+            put_failure(job.store, int(run["run_id"]), data)
+            return RunStatus(int(run["run_id"]), False, elapsed, summary)
+        return RunStatus(int(run["run_id"]), False, elapsed, summary, data)
     elapsed = time.perf_counter() - t0
-    write_shard(job.store, run, outputs, elapsed)
-    return RunStatus(int(run["run_id"]), True, elapsed)
+    data = shard_bytes(run, outputs, elapsed)
+    if job.write_in_worker:
+        put_shard(job.store, int(run["run_id"]), data)
+        return RunStatus(int(run["run_id"]), True, elapsed)
+    return RunStatus(int(run["run_id"]), True, elapsed, payload=data)

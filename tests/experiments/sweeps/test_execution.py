@@ -64,20 +64,22 @@ def test_serial_process_pool_and_dask_give_identical_tables(tmp_path) -> None:
     run_sweep(spec, tmp_path / "serial", executor=InProcessExecutor(), progress=False)
     with open_executor(workers=2) as ex:
         run_sweep(spec, tmp_path / "pool", executor=ex, progress=False)
-    run_sweep(spec, tmp_path / "dask", workers=2, dask="local", progress=False)
-    tables = {
-        k: SweepStore.open(tmp_path / k).load(series=True) for k in ("serial", "pool", "dask")
-    }
+    with open_executor(workers=2, dask="local") as ex:  # a real scheduler on loopback
+        run_sweep(spec, tmp_path / "dask", executor=ex, progress=False)
+        # as on a cluster without a shared file system: shards travel back as bytes
+        run_sweep(spec, tmp_path / "dask-collect", executor=ex, progress=False, shared_fs=False)
+    names = ("serial", "pool", "dask", "dask-collect")
+    tables = {k: SweepStore.open(tmp_path / k).load(series=True) for k in names}
     ref = tables["serial"]
     assert len(ref) == 18
-    for name in ("pool", "dask"):
+    for name in names[1:]:
         t = tables[name]
         pd.testing.assert_frame_equal(t.drop(columns="g"), ref.drop(columns="g"), check_exact=True)
         for x, y in zip(t["g"], ref["g"], strict=True):
             np.testing.assert_array_equal(x, y)
-    # the pool and Dask really ran in other processes
-    workers = SweepStore.open(tmp_path / "pool").load(meta=True)["worker"]
-    assert not workers.str.endswith(f":{os.getpid()}").any()
+        # the pool and Dask really ran in other processes
+        workers = SweepStore.open(tmp_path / name).load(meta=True)["worker"]
+        assert not workers.str.endswith(f":{os.getpid()}").any()
 
 
 def test_a_raising_run_is_recorded_and_the_others_continue(tmp_path) -> None:

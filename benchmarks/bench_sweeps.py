@@ -1,0 +1,150 @@
+"""Sweep machinery benchmarks: throughput serially and on 2 workers, overhead per run.
+
+Measured side by side in one process:
+
+- ``direct``: the model function called in a loop (``run_scenario`` on ``baseline``).
+- ``sweep serial``: the same runs through ``run_sweep`` in-process (spec, design, seeds,
+  output extraction, atomic Parquet shards); overhead = its time per run over ``direct``'s.
+- ``sweep 2 workers``: a warmed process pool of 2 (pool start-up reported separately);
+  scaling = its runs/second over the serial sweep's.
+
+Targets (issue 4): scaling >= 1.7x on 2 cores; overhead < 10% of a baseline run. If the
+world (``experiments.run_scenario``) is not importable, a CPU-bound stand-in model of
+similar cost is used and the table says so. ``--quick`` runs fewer, shorter runs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["main", "stand_in_model"]
+
+
+@dataclass
+class _Result:
+    model_frame: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+
+
+def stand_in_model(*, scenario: str, params: dict[str, Any], months: int, seed: int) -> _Result:
+    """A CPU-bound single-threaded stand-in (about 8 ms per month) when the world is absent."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    a = rng.random(20_000)
+    for m in range(months):
+        for _ in range(20):
+            a = np.tanh(np.sort(a) * 0.9 + rng.random(a.size) * 0.1)
+        rows.append({"month": m, "compute_spot_price": float(a.mean())})
+    return _Result(pd.DataFrame(rows), {})
+
+
+def _warm(_: int) -> int:
+    import experiments.sweeps.worker  # noqa: F401  (import the machinery in the worker)
+
+    time.sleep(0.3)
+    return 0
+
+
+def _world() -> bool:
+    try:
+        from experiments import load_scenario, run_scenario  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def main() -> None:
+    """Print the sweep benchmark table."""
+    from experiments.sweeps import InProcessExecutor, SweepSpec, run_sweep
+    from experiments.sweeps.model import resolve_model
+
+    quick = "--quick" in sys.argv
+    real = _world()
+    months = 24 if quick else 120
+    n_runs = 4 if quick else 12
+    model = (
+        "experiments.sweeps.model:run_scenario_model"
+        if real
+        else "benchmarks.bench_sweeps:stand_in_model"
+    )
+    spec = SweepSpec.from_dict(
+        {
+            "name": "bench",
+            "base": "baseline",
+            "months": months,
+            "replicates": n_runs,
+            "common_random_numbers": False,
+            "model": model,
+            "design": {"kind": "scenarios", "scenarios": ["baseline"]},
+            "outputs": {
+                "final": ["compute_spot_price"],
+                "series": [{"name": "spot_series", "column": "compute_spot_price"}],
+            },
+        }
+    )
+    from experiments.sweeps import build_runs
+
+    seeds = build_runs(spec)["seed"].tolist()
+    fn = resolve_model(model)
+    fn(scenario="baseline", params={}, months=2, seed=0)  # warm imports and caches
+
+    t0 = time.perf_counter()
+    for s in seeds:
+        fn(scenario="baseline", params={}, months=months, seed=int(s))
+    t_direct = time.perf_counter() - t0
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-sweeps-"))
+    try:
+        t0 = time.perf_counter()
+        run_sweep(spec, tmp / "serial", executor=InProcessExecutor(), progress=False)
+        t_serial = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as pool:
+            list(pool.map(_warm, range(2)))
+            t_start = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            run_sweep(spec, tmp / "pool", executor=pool, progress=False)
+            t_pool = time.perf_counter() - t0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    n = len(seeds)
+    rows = [
+        ("direct (model function in a loop)", t_direct, n / t_direct, "1.00x", ""),
+        (
+            "sweep, serial (in-process)",
+            t_serial,
+            n / t_serial,
+            f"{t_direct / t_serial:.2f}x",
+            f"overhead {100 * (t_serial - t_direct) / t_direct:+.1f}% per run",
+        ),
+        (
+            "sweep, 2 worker processes",
+            t_pool,
+            n / t_pool,
+            f"{t_serial / t_pool:.2f}x vs serial sweep",
+            f"pool start-up {t_start:.2f} s (not included)",
+        ),
+    ]
+    what = f"run_scenario('baseline', {months} months)" if real else "stand-in model (no world)"
+    print(f"\n## Sweeps: {n} runs of {what}")
+    print(f"{'configuration':<36} {'seconds':>8} {'runs/s':>8}  {'ratio':<22} note")
+    for name, t, rps, ratio, note in rows:
+        print(f"{name:<36} {t:>8.2f} {rps:>8.2f}  {ratio:<22} {note}")
+    print("targets: 2 workers >= 1.70x on 2 cores; sweep overhead < 10% of a baseline run")
+
+
+if __name__ == "__main__":
+    main()
