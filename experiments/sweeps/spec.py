@@ -20,7 +20,7 @@ Example (TOML)::
     samples = 10        # trajectories (morris), base samples (sobol), points (lhs)
 
     [[parameters]]
-    path = "demand.annual_growth"
+    path = "demand.growth_per_year"
     min = 0.2
     max = 0.8
 
