@@ -16,15 +16,15 @@ __all__ = ["register"]
 
 
 def _add_exec_args(p: argparse.ArgumentParser) -> None:
-    grp = p.add_mutually_exclusive_group()
-    grp.add_argument(
+    p.add_argument(
         "--workers",
         type=int,
         default=None,
         metavar="N",
-        help="local worker processes (default: one per core; 1 runs in-process)",
+        help="worker processes, local or of --dask local (default: one per core; "
+        "1 runs in-process)",
     )
-    grp.add_argument(
+    p.add_argument(
         "--dask",
         metavar="ADDRESS",
         default=None,
@@ -81,10 +81,21 @@ def _print_table(frame: Any, max_rows: int = 60) -> None:
         print(frame.to_string(index=False))
 
 
+def _exec_error(args: argparse.Namespace) -> str | None:
+    if args.workers is not None and args.workers < 1:
+        return f"--workers {args.workers}: give at least 1 (1 runs in-process)"
+    if args.dask not in (None, "local") and args.workers is not None:
+        return "--workers goes with local runs or --dask local; a scheduler has its own workers"
+    return None
+
+
 def _sweep(args: argparse.Namespace) -> int:
     from experiments.sweeps import SweepSpecError, SweepStore, SweepStoreError, load_spec
     from experiments.sweeps.sweep import run_sweep
 
+    if err := _exec_error(args):
+        print(f"gigawatt sweep: {err}", file=sys.stderr)
+        return 2
     try:
         spec = load_spec(args.spec)
         out = Path(args.out) if args.out else Path("sweeps-out") / spec.name
@@ -135,6 +146,9 @@ def _compare(args: argparse.Namespace) -> int:
     from experiments.sweeps import SweepSpecError, SweepStore, SweepStoreError
     from experiments.sweeps.compare import compare_scenarios
 
+    if err := _exec_error(args):
+        print(f"gigawatt compare: {err}", file=sys.stderr)
+        return 2
     out = args.out or str(
         Path("sweeps-out")
         / (

@@ -19,6 +19,7 @@ import pandas as pd
 
 from experiments.sweeps.design import RUN_COLUMNS
 from experiments.sweeps.executors import executor_width, open_executor
+from experiments.sweeps.model import resolve_model
 from experiments.sweeps.progress import SweepProgress
 from experiments.sweeps.spec import DEFAULT_MODEL, SweepSpec, SweepSpecError
 from experiments.sweeps.store import SweepStore, put_failure, put_shard, write_failure
@@ -48,15 +49,15 @@ def _plain(value: Any) -> Any:
 
 
 def check_parameters(spec: SweepSpec) -> None:
-    """Check every parameter path against the base scenario(s) before running.
-
-    Only for the default model (scenario overrides); errors name the spec key.
+    """Check the model function imports and, for the default model, that every parameter
+    path is accepted by the base scenario(s); errors name the spec key.
 
     Raises
     ------
     SweepSpecError
         If an override is rejected by the scenario schema.
     """
+    resolve_model(spec.model)  # raises SweepSpecError naming the reference
     if spec.model != DEFAULT_MODEL:
         return
     from experiments import load_scenario

@@ -32,3 +32,20 @@ def test_bad_spec_exits_2_with_the_key(tmp_path, capsys) -> None:
 def test_analyze_wrong_dir_exits_2(tmp_path, capsys) -> None:
     assert main(["analyze", str(tmp_path)]) == 2
     assert "not a sweep directory" in capsys.readouterr().err
+
+
+def test_bad_executor_options_exit_2(tmp_path, capsys) -> None:
+    spec = tmp_path / "toy.toml"
+    spec.write_text(TOY_TOML)
+    assert main(["sweep", str(spec), "--workers", "0", "--no-progress"]) == 2
+    assert "--workers 0" in capsys.readouterr().err
+    assert main(["sweep", str(spec), "--dask", "tcp://10.0.0.1:8786", "--workers", "2"]) == 2
+    assert "scheduler has its own workers" in capsys.readouterr().err
+
+
+def test_unimportable_model_is_refused_before_running(tmp_path, capsys) -> None:
+    spec = tmp_path / "m.toml"
+    spec.write_text(TOY_TOML.replace("tests.experiments.sweeps.toy", "no_such_pkg.toy"))
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    assert "cannot import module 'no_such_pkg.toy'" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
