@@ -279,4 +279,22 @@ def load_spec(path: str | Path) -> SweepSpec:
         data = tomllib.loads(p.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise SweepSpecError(f"{p}: not valid TOML: {exc} (fix the syntax)") from None
+    _resolve_scenario_paths(data, p.parent)
     return SweepSpec.from_dict(data, source=str(p))
+
+
+def _resolve_scenario_paths(data: dict[str, Any], folder: Path) -> None:
+    """Scenario TOML paths in a spec are relative to the spec's folder."""
+
+    def fix(value: Any) -> Any:
+        if isinstance(value, str) and value.endswith(".toml") and not Path(value).is_absolute():
+            candidate = folder / value
+            if candidate.is_file():
+                return str(candidate.resolve())
+        return value
+
+    if "base" in data:
+        data["base"] = fix(data["base"])
+    design = data.get("design")
+    if isinstance(design, dict) and isinstance(design.get("scenarios"), list):
+        design["scenarios"] = [fix(v) for v in design["scenarios"]]

@@ -203,7 +203,7 @@ class SweepStore:
                     f"this spec {spec.digest()}); use a new --out directory"
                 )
             return store
-        if store.root.exists() and any(store.root.iterdir()):
+        if store.root.exists() and not store._only_skeleton():
             raise SweepStoreError(
                 f"{store.root} exists and is not a sweep directory; use a new --out directory"
             )
@@ -229,6 +229,18 @@ class SweepStore:
         }
         atomic_write_bytes(manifest_path, json.dumps(manifest, indent=2).encode())
         return store
+
+    def _only_skeleton(self) -> bool:
+        """True if ``root`` holds at most what an interrupted :meth:`create` leaves behind."""
+        for entry in self.root.iterdir():
+            if entry.name.startswith(".") or entry.name == "design.parquet":
+                continue
+            if entry.name in ("runs", "failures") and entry.is_dir():
+                if any(not e.name.startswith(".") for e in entry.iterdir()):
+                    return False
+                continue
+            return False
+        return True
 
     @classmethod
     def open(cls, root: str | Path) -> SweepStore:

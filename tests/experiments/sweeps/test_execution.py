@@ -158,3 +158,11 @@ def test_results_hold_no_pickles(tmp_path) -> None:
     run_sweep(make_spec(), tmp_path / "s", workers=1, progress=False)
     suffixes = {p.suffix for p in (tmp_path / "s").rglob("*") if p.is_file()}
     assert suffixes <= {".parquet", ".json"}
+
+
+def test_a_create_interrupted_before_the_manifest_is_resumed(tmp_path) -> None:
+    out = tmp_path / "half"
+    (out / "runs").mkdir(parents=True)
+    (out / "failures").mkdir()
+    (out / ".manifest.json.x.tmp").write_text("{")
+    assert run_sweep(make_spec(), out, workers=1, progress=False).ran == 12

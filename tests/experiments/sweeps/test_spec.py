@@ -90,3 +90,11 @@ def test_shipped_example_spec_validates() -> None:
     assert specs
     for p in specs:
         assert load_spec(p).outputs.final
+
+
+def test_scenario_paths_are_relative_to_the_spec(tmp_path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "mine.toml").write_text("")
+    path = tmp_path / "sub" / "s.toml"
+    path.write_text('base = "mine.toml"\n' + TOY_TOML)
+    assert load_spec(path).base == str((tmp_path / "sub" / "mine.toml").resolve())
