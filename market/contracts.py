@@ -1,0 +1,193 @@
+"""A vectorized table of bilateral contracts, settled before the spot market.
+
+DESIGN.md, "Contracts and deals": a contract is a row (kind, seller, buyer, monthly
+volume, price, start, end, take-or-pay, exclusivity). Each month the active rows are
+settled at once: a seller's deliverable quantity is shared pro rata among its
+contracts, a take-or-pay buyer pays for the whole volume whatever was taken, and a
+seller that delivers short owes ``penalty_rate x price`` per undelivered unit. What
+contracts do not cover clears in the spot market. Pure numpy, no Mesa.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["KINDS", "ContractError", "ContractTable", "Settlement", "pro_rata"]
+
+KINDS = ("compute", "power", "chips")
+"""Contract kinds; ``kind`` columns hold the index into this tuple."""
+
+_FLOAT = ("volume", "price", "penalty_rate", "delivered_total", "paid_total", "penalty_total")
+_INT = ("kind", "seller", "buyer", "start", "end", "family", "region", "deal")
+_BOOL = ("take_or_pay", "exclusive")
+
+
+class ContractError(ValueError):
+    """A contract row that cannot be stored; the message names column, row and fix."""
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """One month's settlement of the rows in ``index``.
+
+    ``delivered`` is what each contract received, ``payment`` what its buyer pays the
+    seller (the whole volume under take-or-pay, else the delivered quantity), and
+    ``penalty`` what its seller pays the buyer for the shortfall.
+    """
+
+    index: NDArray[np.int64]
+    delivered: NDArray[np.float64]
+    payment: NDArray[np.float64]
+    penalty: NDArray[np.float64]
+
+
+def pro_rata(key: ArrayLike, demand: ArrayLike, capacity: ArrayLike) -> NDArray[np.float64]:
+    """Share ``capacity[key]`` among rows pro rata to ``demand``, never above demand.
+
+    Parameters
+    ----------
+    key : array_like of int
+        The capacity pool each row draws on.
+    demand : array_like
+        Each row's requested quantity (>= 0).
+    capacity : array_like
+        Available quantity of each pool (>= 0).
+
+    Examples
+    --------
+    >>> pro_rata([0, 0, 1], [6.0, 2.0, 5.0], [4.0, 10.0]).tolist()
+    [3.0, 1.0, 5.0]
+    """
+    k = np.asarray(key, dtype=np.int64)
+    d = np.asarray(demand, dtype=np.float64)
+    cap = np.asarray(capacity, dtype=np.float64)
+    if k.size == 0:
+        return np.zeros(0)
+    total = np.bincount(k, weights=d, minlength=cap.size)
+    factor = np.divide(cap, total, out=np.ones_like(cap), where=total > 0)
+    return d * np.minimum(1.0, factor)[k]
+
+
+class ContractTable:
+    """Growable struct-of-arrays holding every contract of a run.
+
+    Columns: ``kind`` (index into :data:`KINDS`), ``seller``, ``buyer`` (agent ids),
+    ``volume`` (units per month), ``price`` (per unit), ``start``, ``end`` (months,
+    active while ``start <= month < end``), ``take_or_pay``, ``exclusive``,
+    ``penalty_rate``, ``family`` and ``region`` (-1: any), ``deal`` (-1: none), and the
+    running totals ``delivered_total``, ``paid_total``, ``penalty_total``.
+    """
+
+    def __init__(self) -> None:
+        self._cols: dict[str, NDArray[np.generic]] = {}
+        for name in _FLOAT:
+            self._cols[name] = np.zeros(0)
+        for name in _INT:
+            self._cols[name] = np.zeros(0, dtype=np.int64)
+        for name in _BOOL:
+            self._cols[name] = np.zeros(0, dtype=bool)
+
+    def __len__(self) -> int:
+        return int(self._cols["kind"].size)
+
+    def __getattr__(self, name: str) -> NDArray[np.generic]:
+        cols = self.__dict__.get("_cols", {})
+        if name in cols:
+            return cols[name]
+        raise AttributeError(name)
+
+    def add(
+        self,
+        *,
+        kind: str,
+        seller: int,
+        buyer: int,
+        volume: float,
+        price: float,
+        start: int,
+        end: int,
+        take_or_pay: bool = True,
+        exclusive: bool = False,
+        penalty_rate: float = 0.25,
+        family: int = -1,
+        region: int = -1,
+        deal: int = -1,
+    ) -> int:
+        """Append one contract and return its row id."""
+        if kind not in KINDS:
+            raise ContractError(f"kind = {kind!r}: unknown; use one of {KINDS}")
+        for name, value in (("volume", volume), ("price", price), ("penalty_rate", penalty_rate)):
+            if not np.isfinite(value) or value < 0:
+                raise ContractError(f"{name} = {value!r}: must be finite and >= 0")
+        if end < start:
+            raise ContractError(
+                f"end = {end} < start = {start}: a contract must end after it starts"
+            )
+        row = {
+            "kind": KINDS.index(kind),
+            "seller": seller,
+            "buyer": buyer,
+            "volume": volume,
+            "price": price,
+            "start": start,
+            "end": end,
+            "take_or_pay": take_or_pay,
+            "exclusive": exclusive,
+            "penalty_rate": penalty_rate,
+            "family": family,
+            "region": region,
+            "deal": deal,
+            "delivered_total": 0.0,
+            "paid_total": 0.0,
+            "penalty_total": 0.0,
+        }
+        for name, value in row.items():
+            col = self._cols[name]
+            self._cols[name] = np.append(col, np.asarray(value, dtype=col.dtype))
+        return len(self) - 1
+
+    def active(self, month: int, kind: str | None = None) -> NDArray[np.int64]:
+        """Row ids of contracts in force in ``month`` (optionally of one kind)."""
+        mask = (self._cols["start"] <= month) & (month < self._cols["end"])
+        if kind is not None:
+            mask &= self._cols["kind"] == KINDS.index(kind)
+        return np.flatnonzero(mask)
+
+    def terminate(self, rows: ArrayLike, month: int) -> None:
+        """End contracts ``rows`` at ``month`` (a party exited): no further obligations."""
+        r = np.asarray(rows, dtype=np.int64)
+        end = self._cols["end"]
+        end[r] = np.minimum(end[r], np.maximum(month, self._cols["start"][r]))
+
+    def settle(self, rows: ArrayLike, delivered: ArrayLike) -> Settlement:
+        """Settle contracts ``rows`` given what each actually delivered this month.
+
+        Payment is ``price x volume`` under take-or-pay and ``price x delivered``
+        otherwise; the penalty is ``penalty_rate x price x (volume - delivered)``.
+        Running totals are updated.
+        """
+        r = np.asarray(rows, dtype=np.int64)
+        d = np.asarray(delivered, dtype=np.float64)
+        vol = self._cols["volume"][r]
+        if d.shape != r.shape or (d < -1e-9).any() or (d > vol * (1 + 1e-9) + 1e-9).any():
+            raise ContractError("delivered: must have one entry per row, within [0, volume]")
+        d = np.clip(d, 0.0, vol)
+        price = self._cols["price"][r]
+        taken = np.where(self._cols["take_or_pay"][r], vol, d)
+        payment = price * taken
+        penalty = self._cols["penalty_rate"][r] * price * (vol - d)
+        np.add.at(self._cols["delivered_total"], r, d)
+        np.add.at(self._cols["paid_total"], r, payment)
+        np.add.at(self._cols["penalty_total"], r, penalty)
+        return Settlement(r, d, payment, penalty)
+
+    def columns(self) -> dict[str, NDArray[np.generic]]:
+        """A copy of every column (for tables)."""
+        out = {name: col.copy() for name, col in self._cols.items()}
+        out["kind_name"] = (
+            np.asarray(KINDS, dtype=object)[out["kind"]] if len(self) else out["kind"]
+        )
+        return out
