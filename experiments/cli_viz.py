@@ -55,7 +55,10 @@ def assets_dir() -> Path:
 
 
 def server_env(
-    base: Mapping[str, str] | None = None, scenario: str | None = None, seed: int | None = None
+    base: Mapping[str, str] | None = None,
+    scenario: str | None = None,
+    seed: int | None = None,
+    scale: int | None = None,
 ) -> dict[str, str]:
     """Environment for ``solara run`` that serves every asset locally and phones nowhere.
 
@@ -64,7 +67,7 @@ def server_env(
     - ``SOLARA_ASSETS_CDN`` points at a refusing local port, so nothing is fetched from the
       internet even if an asset were missing (the browser test would then see a failure);
     - ``SOLARA_TELEMETRY_MIXPANEL_ENABLE=false``: no usage telemetry;
-    - ``GIGAWATT_VIZ_SCENARIO`` / ``GIGAWATT_VIZ_SEED``: the run the page opens with.
+    - ``GIGAWATT_VIZ_SCENARIO`` / ``_SEED`` / ``_SCALE``: the run the page opens with.
     """
     env = dict(os.environ if base is None else base)
     env.update(
@@ -82,6 +85,8 @@ def server_env(
         env["GIGAWATT_VIZ_SCENARIO"] = scenario
     if seed is not None:
         env["GIGAWATT_VIZ_SEED"] = str(seed)
+    if scale is not None:
+        env["GIGAWATT_VIZ_SCALE"] = str(scale)
     return env
 
 
@@ -117,6 +122,15 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
+def _check_scenario(name: str) -> None:
+    """Fail before starting the server when ``name`` is not a shipped scenario."""
+    from experiments.scenarios import list_scenarios
+
+    names = list(list_scenarios())
+    if name not in names:
+        raise ViewerError(f"--scenario {name!r} is not shipped; choose one of {names}")
+
+
 def register(subparsers: Any) -> None:
     """Add ``gigawatt viz`` to the ``gigawatt`` parser."""
     parser = subparsers.add_parser(
@@ -131,6 +145,13 @@ def register(subparsers: Any) -> None:
         "--scenario", default="baseline", help="scenario to open (default baseline)"
     )
     parser.add_argument("--seed", type=int, default=7, help="seed of the first run (default 7)")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=0,
+        metavar="N",
+        help="scale mode: add N small labs and enterprise buyers (default 0)",
+    )
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)"
     )
@@ -152,12 +173,16 @@ def handler(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        env = server_env(scenario=args.scenario, seed=args.seed)
+        if args.scale < 0:
+            raise ViewerError(f"--scale {args.scale} must be >= 0 (number of small agents)")
+        _check_scenario(args.scenario)
+        env = server_env(scenario=args.scenario, seed=args.seed, scale=args.scale)
     except ViewerError as exc:
         print(f"gigawatt viz: {exc}", file=sys.stderr)
         return 2
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"Gigawatt viz: scenario {args.scenario}, seed {args.seed}")
+    scale = f", scale mode +{args.scale:,} small agents" if args.scale else ""
+    print(f"Gigawatt viz: scenario {args.scenario}, seed {args.seed}{scale}")
     print(f"Open http://{shown}:{args.port}/ in a browser (Ctrl-C to stop)", flush=True)
     proc = subprocess.Popen(server_command(APP_PATH, args.host, args.port), env=env)
     try:

@@ -13,7 +13,7 @@ data is missing shows "no data" rather than failing.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,7 @@ __all__ = [
     "concentration_option",
     "date_labels",
     "deals_option",
+    "lab_runway",
     "network_option",
     "power_price_option",
     "runway_option",
@@ -51,6 +52,8 @@ EDGE_STYLE = {
     "contract": ("#1565c0", "dashed", 0.18),
     "equity": ("#8e24aa", "dotted", -0.18),
 }
+#: Trade links take the colour of the good they carry.
+GOOD_COLORS = {"power": "#e0a020", "chips": "#43a047", "compute": "#78909c"}
 #: Regulator HHI review threshold of the 2023 US Merger Guidelines (issue 3; CALIBRATION.md).
 HHI_THRESHOLD = 1800.0
 
@@ -91,6 +94,7 @@ def _line(
     *,
     y_percent: bool = False,
     mark: tuple[str, float] | None = None,
+    empty: str = "no data yet",
 ) -> dict[str, Any]:
     """A line chart option with one category x axis (months)."""
     out_series = []
@@ -117,8 +121,8 @@ def _line(
         "animation": False,
         "title": {"text": title, "left": 8, "top": 4, "textStyle": {"fontSize": 13}},
         "tooltip": {"trigger": "axis"},
-        "legend": {"top": 26, "type": "scroll", "textStyle": {"fontSize": 10}},
-        "grid": {"left": 56, "right": 18, "top": 62, "bottom": 28},
+        "legend": {"bottom": 0, "type": "scroll", "textStyle": {"fontSize": 10}},
+        "grid": {"left": 60, "right": 18, "top": 52, "bottom": 52},
         "xAxis": {"type": "category", "data": list(x), "boundaryGap": False},
         "yAxis": {
             "type": "value",
@@ -136,7 +140,7 @@ def _line(
             "type": "text",
             "left": "center",
             "top": "middle",
-            "style": {"text": "no data yet", "fill": "#999", "fontSize": 14},
+            "style": {"text": empty, "fill": "#999", "fontSize": 14},
         }
     return option
 
@@ -240,39 +244,70 @@ def concentration_option(frame: pd.DataFrame | None, threshold: float = HHI_THRE
     )
 
 
+#: Runway shown for labs that are not burning cash (and the cap of the axis), months.
+RUNWAY_CAP = 120.0
+
+
+def lab_runway(agents: pd.DataFrame) -> pd.DataFrame:
+    """Labs' runway per month: ``cash / (spend - revenue)`` months, capped at 120.
+
+    Uses the ``runway_months`` column when the model provides one. A lab whose revenue covers
+    its spend is not burning cash and gets the cap (DESIGN.md: labs raise capital "when
+    runway is short"; runway = cash over monthly net burn).
+    Returns columns ``month``, ``lab``, ``runway``.
+    """
+    kind = _col(agents, "kind", "type", "agent_type")
+    labs = agents
+    if kind:
+        labs = agents[agents[kind].astype(str).str.lower().str.contains("lab")]
+    who = _col(labs, "name", "agent", "agent_id", "unique_id")
+    if "runway_months" in labs.columns:
+        runway = labs["runway_months"].to_numpy(float)
+    elif {"cash", "spend"} <= set(labs.columns):
+        revenue = labs["revenue"].to_numpy(float) if "revenue" in labs.columns else 0.0
+        burn = np.nan_to_num(labs["spend"].to_numpy(float)) - np.nan_to_num(revenue)
+        cash = np.maximum(labs["cash"].to_numpy(float), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            runway = np.where(burn > 0, cash / burn, RUNWAY_CAP)
+    else:
+        return pd.DataFrame(columns=["month", "lab", "runway"])
+    return pd.DataFrame(
+        {
+            "month": labs["month"].to_numpy(),
+            "lab": labs[who].astype(str).to_numpy() if who else "lab",
+            "runway": np.minimum(runway, RUNWAY_CAP),
+        }
+    )
+
+
 def runway_option(
     frame: pd.DataFrame | None, agents: pd.DataFrame | None, max_lines: int = 8
 ) -> dict:
     """Labs' cash runway (months): one line per lab, or median and quartiles when many."""
     frame, x = _frame_x(frame)
     series: list[tuple[str, list[float | None], dict[str, Any]]] = []
-    runway = _col(agents, "runway_months", "runway")
-    who = _col(agents, "agent", "name", "agent_id", "unique_id")
-    if agents is not None and len(agents) and runway and who and "month" in agents.columns:
-        labs = agents
-        kind = _col(agents, "kind", "type", "agent_type")
-        if kind:
-            labs = agents[agents[kind].astype(str).str.lower().str.contains("lab")]
+    if agents is not None and len(agents) and "month" in agents.columns:
+        runway = lab_runway(agents)
         months = frame["month"].to_numpy() if "month" in frame.columns else np.arange(len(x))
-        wide = labs.pivot_table(index="month", columns=who, values=runway, aggfunc="mean")
-        wide = wide.reindex(months).clip(upper=240)
+        wide = runway.pivot_table(index="month", columns="lab", values="runway", aggfunc="mean")
+        wide = wide.reindex(months)
         if wide.shape[1] <= max_lines:
             for name in wide.columns:
                 series.append((str(name), _clean(wide[name].to_numpy()), {}))
-        else:
+        elif wide.shape[1]:
             q = wide.quantile([0.25, 0.5, 0.75], axis=1).T
             series.append(("median lab", _clean(q[0.5].to_numpy()), {}))
             for p, label in ((0.25, "25th pct"), (0.75, "75th pct")):
                 series.append((label, _clean(q[p].to_numpy()), {"lineStyle": {"type": "dotted"}}))
-    return _line("Labs' cash runway (capped at 240)", x, series, "months")
+    return _line(f"Labs' cash runway ({RUNWAY_CAP:.0f} = not burning cash)", x, series, "months")
 
 
 def deals_option(frame: pd.DataFrame | None, deals: pd.DataFrame | None) -> dict:
     """Each deal's cumulative investment (solid) vs cloud revenue from the lab (dashed), $B."""
     frame, x = _frame_x(frame)
     series: list[tuple[str, list[float | None], dict[str, Any]]] = []
-    inv = _col(deals, "investment_cum", "investment", "invested")
-    rev = _col(deals, "cloud_revenue_cum", "cloud_revenue", "revenue")
+    inv = _col(deals, "invested_usd", "investment_cum", "investment", "invested")
+    rev = _col(deals, "cloud_revenue_usd", "cloud_revenue_cum", "cloud_revenue", "revenue")
     who = _col(deals, "deal", "deal_id", "name")
     if deals is not None and len(deals) and inv and rev and who and "month" in deals.columns:
         months = frame["month"].to_numpy() if "month" in frame.columns else np.arange(len(x))
@@ -290,28 +325,37 @@ def deals_option(frame: pd.DataFrame | None, deals: pd.DataFrame | None) -> dict
                     {"color": color, "lineStyle": {"type": "dashed"}},
                 )
             )
-    return _line("Deals: cumulative investment vs cloud revenue", x, series, "$B")
+    empty = "no deal so far" if len(x) else "no data yet"
+    return _line("Deals: cumulative investment vs cloud revenue", x, series, "$B", empty=empty)
 
 
 def network_option(
-    graph: Any, layout: DisplayGraph, size_measure: str = "cash", month_label: str = ""
+    graph: Any,
+    layout: DisplayGraph,
+    size_measure: str = "cash",
+    month_label: str = "",
+    values: Mapping[Hashable, float] | None = None,
 ) -> dict:
     """The trade network: nodes by agent type, sized by ``size_measure``, edges by flow.
 
     Node size is relative within a kind (a utility's MW and a lab's dollars are not
     comparable): ``8 + 28 * sqrt(size / largest of its kind)``. Edge width is
     ``0.6 + 7 * sqrt(flow / largest flow of its edge kind)``; trade links without flow this
-    month are drawn faint. Contracts are dashed, equity stakes dotted.
+    month are drawn faint. Trade links are coloured by good (power, chips, compute);
+    contracts are dashed, equity stakes dotted. Widths compare flows of one kind and good.
+    ``values`` gives each model node's size (e.g. :meth:`viz.session.VizRun.node_values`);
+    nodes missing there use their graph attributes.
     """
+    values = values or {}
     n = len(layout.labels)
     sizes = np.zeros(n)
     nodes_data = graph.nodes
-    for node, i in layout.index.items():
-        if node in nodes_data:
-            sizes[i] += node_size(nodes_data[node], size_measure)
-    for node, i in layout.other.items():
-        if node in nodes_data:
-            sizes[i] += node_size(nodes_data[node], size_measure)
+    for mapping in (layout.index, layout.other):
+        for node, i in mapping.items():
+            if node in values:
+                sizes[i] += values[node]
+            elif node in nodes_data:
+                sizes[i] += node_size(nodes_data[node], size_measure)
     kinds = layout.kinds
     kind_max = {k: 0.0 for k in kinds}
     for i, k in enumerate(kinds):
@@ -340,15 +384,17 @@ def network_option(
             }
         )
     flows = edge_flows(graph, layout)
-    kind_flow_max: dict[str, float] = {}
-    for (_, _, kind), (flow, _) in flows.items():
-        kind_flow_max[kind] = max(kind_flow_max.get(kind, 0.0), flow)
+    flow_max: dict[tuple[str, str], float] = {}  # widths compare flows of one kind and good
+    for (_, _, kind, good), (flow, _) in flows.items():
+        flow_max[kind, good] = max(flow_max.get((kind, good), 0.0), flow)
     links = []
-    for (a, b, kind), (flow, count) in sorted(flows.items()):
+    for (a, b, kind, good), (flow, count) in sorted(flows.items()):
         if kind not in EDGE_STYLE:
             continue
         color, line_type, curve = EDGE_STYLE[kind]
-        top = kind_flow_max.get(kind, 0.0)
+        if kind == "trade":
+            color = GOOD_COLORS.get(good, color)
+        top = flow_max.get((kind, good), 0.0)
         rel = math.sqrt(flow / top) if top > 0 else 0.0
         faint = kind == "trade" and flow <= 0
         links.append(
@@ -365,11 +411,14 @@ def network_option(
                 },
                 "tooltip": {
                     "formatter": f"{layout.labels[a]} → {layout.labels[b]}<br/>{kind}"
-                    f" ×{count}: flow {flow:,.0f}"
+                    f" {good} ×{count}: flow {flow:,.0f}"
                 },
             }
         )
-    subtitle = "solid: spot flow this month · dashed: contract · dotted: equity stake"
+    subtitle = (
+        "solid: spot flow this month (power amber, chips green, compute grey) · "
+        "dashed: contract · dotted: equity stake"
+    )
     if layout.aggregated:
         subtitle += f" · {layout.n_model_nodes:,} agents, small ones aggregated"
     return {

@@ -40,6 +40,7 @@ __all__ = [
 #: Heights that fit a SolaraViz grid cell (10 rows for a chart, 14 for the network).
 _CHART_STYLE = {"style": "height: 360px; width: 100%;"}
 _NETWORK_STYLE = {"style": "height: 470px; width: 100%;"}
+_TALL_STYLE = {"style": "height: 500px; width: 100%;"}
 
 
 def frame_csv(run: VizRun) -> bytes:
@@ -76,14 +77,17 @@ def status_html(run: VizRun) -> str:
     levers = run.backend.levers()
     values = run.lever_values()
     rows = "".join(
-        f"<tr><td>{escape(spec.label)}</td><td style='text-align:right'>{values[path]:g}"
-        f" {escape(spec.unit)}</td><td>{'moved' if path in run.overrides else ''}</td></tr>"
+        f"<tr><td>{escape(spec.label)}</td><td style='text-align:right'>"
+        + ("none" if values[path] is None else f"{values[path]:g} {escape(spec.unit)}")
+        + f"</td><td>{'moved' if path in run.overrides else ''}</td></tr>"
         for path, spec in levers.items()
     )
     return (
         f"<h3 class='gigawatt-month'>Month {run.month} · {run.date_label}</h3>"
         f"<p>Scenario <b class='gigawatt-scenario'>{escape(run.scenario_name)}</b>, "
-        f"seed <b>{run.seed}</b>, horizon {run.horizon} months</p>"
+        f"seed <b>{run.seed}</b>, horizon {run.horizon} months"
+        + (f", scale mode: +{run.scale_agents:,} small agents" if run.scale_agents else "")
+        + "</p>"
         "<table class='gigawatt-levers' style='font-size:13px'>"
         "<tr><th style='text-align:left'>lever in effect</th><th>value</th><th></th></tr>"
         f"{rows}</table>"
@@ -119,17 +123,21 @@ def NetworkView(run: VizRun):
     """The trade network, laid out once per run (seeded); size by cash or capacity."""
     update_counter.get()
     measure, set_measure = solara.use_state("cash")
-    layout = solara.use_memo(lambda: compute_layout(run.graph, seed=run.seed), [run])
-    option = network_option(run.graph, layout, measure, month_label=run.date_label)
+    layout = solara.use_memo(
+        lambda: compute_layout(run.graph, seed=run.seed, sizes=run.node_values("cash")), [run]
+    )
+    option = network_option(
+        run.graph, layout, measure, month_label=run.date_label, values=run.node_values(measure)
+    )
     with solara.Column(gap="0px") as main:
         solara.ToggleButtonsSingle(value=measure, values=["cash", "capacity"], on_value=set_measure)
         solara.FigureEcharts(option=option, attributes=_NETWORK_STYLE, responsive=True)
     return main
 
 
-def _chart(name: str, run: VizRun):
+def _chart(name: str, run: VizRun, style: dict[str, str] = _CHART_STYLE):
     update_counter.get()
-    return solara.FigureEcharts(option=CHARTS[name](run), attributes=_CHART_STYLE, responsive=True)
+    return solara.FigureEcharts(option=CHARTS[name](run), attributes=style, responsive=True)
 
 
 @solara.component
@@ -152,8 +160,8 @@ def ChipPriceChart(run: VizRun):
 
 @solara.component
 def CapacityChart(run: VizRun):
-    """Capacity built, powered and used (GW)."""
-    return _chart("capacity", run)
+    """Capacity built, powered and used (GW); drawn tall, as the first chart of its tab."""
+    return _chart("capacity", run, _TALL_STYLE)
 
 
 @solara.component
@@ -176,8 +184,8 @@ def RunwayChart(run: VizRun):
 
 @solara.component
 def DealsChart(run: VizRun):
-    """Each deal's cumulative investment vs cloud revenue ($B)."""
-    return _chart("deals", run)
+    """Each deal's cumulative investment vs cloud revenue ($B); tall, first of its tab."""
+    return _chart("deals", run, _TALL_STYLE)
 
 
 #: Chart name -> component, in the order of :data:`viz.charts.CHARTS`.

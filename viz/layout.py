@@ -26,6 +26,7 @@ __all__ = [
     "DisplayGraph",
     "compute_layout",
     "edge_flows",
+    "edge_good",
     "edge_kind",
     "node_kind",
     "node_label",
@@ -118,6 +119,15 @@ def edge_kind(data: Mapping[str, Any]) -> str:
     return "trade"
 
 
+def edge_good(data: Mapping[str, Any]) -> str:
+    """The good an edge carries (``power``, ``chips``, ``compute``), or ``""``."""
+    value = data.get("good")
+    if value:
+        return str(value)
+    kind = str(data.get("kind", ""))
+    return kind if kind in {"power", "chips", "compute"} else ""
+
+
 def _edge_flow(data: Mapping[str, Any]) -> float:
     for key in ("flow_usd", "value", "flow", "volume"):
         value = data.get(key)
@@ -169,7 +179,7 @@ def compute_layout(
     seed: int = 0,
     max_nodes: int = 250,
     keep_per_kind: int = 12,
-    size_measure: str = "cash",
+    sizes: Mapping[Hashable, float] | None = None,
 ) -> DisplayGraph:
     """Lay out a trade graph once; aggregate small buyers when it is too big to draw.
 
@@ -182,10 +192,11 @@ def compute_layout(
     max_nodes
         Above this many nodes, kinds with more than ``keep_per_kind`` members are aggregated.
     keep_per_kind
-        Nodes of a big kind kept individually (the largest by ``size_measure``).
-    size_measure
-        ``cash`` or ``capacity``: ranks the nodes kept individually.
+        Nodes of a big kind kept individually: the largest by ``sizes`` (e.g. cash).
+    sizes
+        Size of each node for that ranking; nodes missing here use their ``cash`` attribute.
     """
+    sizes = sizes or {}
     rng = np.random.default_rng(seed)
     nodes = list(graph.nodes(data=True))
     by_kind: dict[str, list[tuple[Hashable, Mapping[str, Any]]]] = {}
@@ -201,7 +212,7 @@ def compute_layout(
     for kind in sorted(by_kind, key=lambda k: (KIND_COLUMNS.get(k, 3.0), k not in _UPPER, k)):
         group = sorted(by_kind[kind], key=lambda nd: (node_region(nd[1]), str(nd[0])))
         if aggregate and len(group) > keep_per_kind:
-            ranked = sorted(group, key=lambda nd: -node_size(nd[1], size_measure))
+            ranked = sorted(group, key=lambda nd: -sizes.get(nd[0], node_size(nd[1], "cash")))
             keep = {id(nd) for nd in ranked[:keep_per_kind]}
             rest: dict[str, list[Hashable]] = {}
             for nd in group:
@@ -279,14 +290,14 @@ def edge_flows(graph: Any, layout: DisplayGraph) -> dict[tuple[int, int, str], t
     Returns a mapping to ``(flow, count)``: the summed flow and the number of model edges.
     Self-loops created by aggregation (two members of one aggregate) are dropped.
     """
-    out: dict[tuple[int, int, str], tuple[float, int]] = {}
+    out: dict[tuple[int, int, str, str], tuple[float, int]] = {}
     nodes = graph.nodes
     for u, v, data in graph.edges(data=True):
         a = layout.locate(u, nodes[u])
         b = layout.locate(v, nodes[v])
         if a is None or b is None or a == b:
             continue
-        key = (a, b, edge_kind(data))
+        key = (a, b, edge_kind(data), edge_good(data))
         flow, count = out.get(key, (0.0, 0))
         out[key] = (flow + _edge_flow(data), count + 1)
     return out

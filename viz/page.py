@@ -30,7 +30,7 @@ from viz.components import (
     StatusPanel,
     ThrottledChart,
 )
-from viz.session import VizRun, initial_scenario, initial_seed
+from viz.session import VizRun, initial_scale, initial_scenario, initial_seed
 
 __all__ = ["PAGES", "grid_layout", "make_page", "model_params"]
 
@@ -74,14 +74,23 @@ def grid_layout(num_components: int) -> list[dict[str, Any]]:
 _solara_viz.make_initial_grid_layout = grid_layout
 
 
+#: Largest scale mode the slider offers (small labs and enterprise buyers added).
+SCALE_MAX = 10_000
+
+
 def model_params(run: VizRun) -> dict[str, Any]:
     """SolaraViz ``model_params``: scenario selector, seed, one slider per lever.
 
-    Slider start positions are the lever values of the run the page opens with; they are
-    also passed as ``levers_start`` so that a lever left untouched keeps whatever value the
-    scenario chosen at Reset has (see :class:`viz.session.VizRun`).
+    Slider start positions are the lever values of the run the page opens with (a lever the
+    scenario leaves unset, such as "no switching-fee cap", starts at the slider's right end);
+    they are also passed as ``levers_start`` so that a lever left untouched keeps whatever
+    value the scenario chosen at Reset has (see :class:`viz.session.VizRun`).
     """
-    start = run.lever_values()
+    levers = run.backend.levers()
+    start = {
+        path: spec.max if value is None else min(max(value, spec.min), spec.max)
+        for (path, value), spec in zip(run.lever_values().items(), levers.values(), strict=True)
+    }
     params: dict[str, Any] = {
         "scenario_name": {
             "type": "Select",
@@ -90,10 +99,18 @@ def model_params(run: VizRun) -> dict[str, Any]:
             "values": run.backend.scenario_names(),
         },
         "seed": {"type": "SliderInt", "label": "Seed", "value": run.seed, "min": 0, "max": 99},
+        "scale_agents": {
+            "type": "SliderInt",
+            "label": "Scale mode: extra small agents",
+            "value": run.scale_agents,
+            "min": 0,
+            "max": max(SCALE_MAX, run.scale_agents),
+            "step": 500,
+        },
         "levers_start": start,
     }
-    for path, spec in run.backend.levers().items():
-        value = min(max(start[path], spec.min), spec.max)
+    for path, spec in levers.items():
+        value = start[path]
         unit = f" ({spec.unit})" if spec.unit else ""
         params[path] = {
             "type": "SliderInt" if spec.is_int else "SliderFloat",
@@ -109,11 +126,12 @@ def model_params(run: VizRun) -> dict[str, Any]:
 def make_page(run_class: type[VizRun] = VizRun, **run_kwargs: Any) -> Any:
     """Build the SolaraViz element for a fresh run of ``run_class``.
 
-    ``run_kwargs`` default to the scenario and seed of ``$GIGAWATT_VIZ_SCENARIO`` and
-    ``$GIGAWATT_VIZ_SEED`` (set by ``gigawatt viz``).
+    ``run_kwargs`` default to ``$GIGAWATT_VIZ_SCENARIO``, ``$GIGAWATT_VIZ_SEED`` and
+    ``$GIGAWATT_VIZ_SCALE`` (set by ``gigawatt viz``).
     """
     run_kwargs.setdefault("scenario_name", initial_scenario())
     run_kwargs.setdefault("seed", initial_seed())
+    run_kwargs.setdefault("scale_agents", initial_scale())
     run = run_class(**run_kwargs)
     return SolaraViz(
         run,

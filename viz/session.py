@@ -23,6 +23,7 @@ import pandas as pd
 
 __all__ = [
     "DEFAULT_SCENARIO",
+    "SCALE_ENV",
     "SCENARIO_ENV",
     "SEED_ENV",
     "Backend",
@@ -30,6 +31,7 @@ __all__ = [
     "ModelBackend",
     "VizError",
     "VizRun",
+    "initial_scale",
     "initial_scenario",
     "initial_seed",
 ]
@@ -37,6 +39,7 @@ __all__ = [
 DEFAULT_SCENARIO = "baseline"
 SCENARIO_ENV = "GIGAWATT_VIZ_SCENARIO"
 SEED_ENV = "GIGAWATT_VIZ_SEED"
+SCALE_ENV = "GIGAWATT_VIZ_SCALE"
 #: Start month of the default horizon (DESIGN.md, "World: Time": 120 months from 2026-01).
 START_YEAR, START_MONTH = 2026, 1
 
@@ -55,6 +58,8 @@ class LeverSpec:
     max: float
     step: float
     unit: str = ""
+    #: Model units per slider unit: USD levers are shown in $B (scale 1e9).
+    scale: float = 1.0
 
     @property
     def is_int(self) -> bool:
@@ -78,20 +83,25 @@ class Backend:
         """Return ``scenario`` with dotted-path overrides applied (validated by the schema)."""
         return scenario.with_overrides(dict(overrides)) if overrides else scenario
 
-    def lever_value(self, scenario: Any, path: str) -> float:
-        """The value at a dotted path of a scenario (attributes or mapping keys)."""
+    def lever_value(self, scenario: Any, path: str) -> float | None:
+        """The value at a dotted path of a scenario, or None when unset (e.g. no fee cap)."""
         if hasattr(scenario, "get") and not isinstance(scenario, Mapping):
             try:
-                return float(scenario.get(path))
+                value = scenario.get(path)
+                return None if value is None else float(value)
             except (TypeError, KeyError, AttributeError):
                 pass
         node: Any = scenario
         for part in path.split("."):
             node = node[part] if isinstance(node, Mapping) else getattr(node, part)
-        return float(node)
+        return None if node is None else float(node)
 
     def build(self, scenario: Any, seed: int) -> Any:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def scale_overrides(self, extra_agents: int) -> dict[str, float]:
+        """Overrides that add ``extra_agents`` small agents (scale mode); none by default."""
+        return {}
 
     def horizon(self, scenario: Any) -> int:
         """Months to run before Play stops (the scenario's horizon, else DESIGN.md's 120)."""
@@ -116,13 +126,16 @@ class ModelBackend(Backend):
         out = {}
         for key, lever in LEVERS.items():
             path = getattr(lever, "path", key)
+            unit = str(getattr(lever, "unit", ""))
+            scale = 1e9 if unit.upper() == "USD" else 1.0
             out[path] = LeverSpec(
                 path=path,
                 label=str(getattr(lever, "label", key)),
-                min=float(lever.min),
-                max=float(lever.max),
-                step=float(getattr(lever, "step", 1.0)),
-                unit=str(getattr(lever, "unit", "")),
+                min=float(lever.min) / scale,
+                max=float(lever.max) / scale,
+                step=float(getattr(lever, "step", 1.0)) / scale,
+                unit="$B" if scale != 1.0 else unit,
+                scale=scale,
             )
         return out
 
@@ -136,19 +149,35 @@ class ModelBackend(Backend):
 
         return GigawattModel(scenario, rng=seed)
 
+    def scale_overrides(self, extra_agents: int) -> dict[str, float]:
+        """Scale mode: two thirds small labs, one third enterprise buyers (``scale.*``)."""
+        if extra_agents <= 0:
+            return {}
+        labs = (2 * extra_agents) // 3
+        return {"scale.small_labs": labs, "scale.enterprise_buyers": extra_agents - labs}
+
 
 def initial_scenario() -> str:
     """The scenario the page opens with: ``$GIGAWATT_VIZ_SCENARIO`` (set by ``gigawatt viz``)."""
     return os.environ.get(SCENARIO_ENV, DEFAULT_SCENARIO) or DEFAULT_SCENARIO
 
 
-def initial_seed() -> int:
-    """The seed the page opens with: ``$GIGAWATT_VIZ_SEED`` or 7."""
-    raw = os.environ.get(SEED_ENV, "7")
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, str(default))
     try:
         return int(raw)
     except ValueError as exc:
-        raise VizError(f"{SEED_ENV}={raw!r} is not an integer; set it to e.g. 7") from exc
+        raise VizError(f"{name}={raw!r} is not an integer; set it to e.g. {default}") from exc
+
+
+def initial_seed() -> int:
+    """The seed the page opens with: ``$GIGAWATT_VIZ_SEED`` or 7."""
+    return _env_int(SEED_ENV, 7)
+
+
+def initial_scale() -> int:
+    """Extra small agents the page opens with (scale mode): ``$GIGAWATT_VIZ_SCALE`` or 0."""
+    return _env_int(SCALE_ENV, 0)
 
 
 class VizRun:
@@ -160,12 +189,16 @@ class VizRun:
         A shipped scenario name (``experiments.scenarios.list_scenarios()``).
     seed
         The run's seed, passed to the model as ``rng`` (one generator per run).
+    scale_agents
+        Scale mode: this many small labs and enterprise buyers are added to the scenario
+        (:meth:`Backend.scale_overrides`); 0 keeps the scenario as it is.
     levers_start
         The sliders' starting positions. A lever still at its starting position keeps the
         chosen scenario's own value; a moved lever overrides it. This lets the scenario
         selector and the sliders work together.
     **levers
-        Slider values keyed by the lever's dotted scenario path.
+        Slider values keyed by the lever's dotted scenario path, in slider units
+        (:attr:`LeverSpec.scale`; e.g. $B for USD levers).
     """
 
     backend: ClassVar[Backend] = ModelBackend()
@@ -174,6 +207,7 @@ class VizRun:
         self,
         scenario_name: str = DEFAULT_SCENARIO,
         seed: int = 7,
+        scale_agents: int = 0,
         levers_start: Mapping[str, float] | None = None,
         **levers: float,
     ) -> None:
@@ -189,15 +223,20 @@ class VizRun:
             raise VizError(f"scenario_name={scenario_name!r} is not shipped; choose one of {names}")
         if isinstance(seed, bool) or not isinstance(seed, int | float) or seed != int(seed):
             raise VizError(f"seed={seed!r} must be a whole number, e.g. 7")
+        if not isinstance(scale_agents, int | float) or scale_agents < 0:
+            raise VizError(f"scale_agents={scale_agents!r} must be a count >= 0, e.g. 2000")
         self.scenario_name = scenario_name
         self.seed = int(seed)
+        self.scale_agents = int(scale_agents)
         start = dict(levers_start or {})
+        #: Scenario overrides in model units, for the levers the user moved.
         self.overrides = {
-            path: float(value)
+            path: float(value) * known[path].scale
             for path, value in levers.items()
             if path not in start or not math.isclose(float(value), float(start[path]))
         }
-        config = self.backend.override(self.backend.load(scenario_name), self.overrides)
+        overrides = {**self.overrides, **self.backend.scale_overrides(self.scale_agents)}
+        config = self.backend.override(self.backend.load(scenario_name), overrides)
         self.config = config  # not ``.scenario``: SolaraViz treats that name as a Mesa Scenario
         self.model = self.backend.build(config, self.seed)
         self.horizon = self.backend.horizon(config)
@@ -228,18 +267,31 @@ class VizRun:
 
     @property
     def date_label(self) -> str:
-        """Calendar month of the current step, e.g. ``2026-04`` (start 2026-01, DESIGN.md)."""
-        total = START_YEAR * 12 + (START_MONTH - 1) + self.month
-        return f"{total // 12:04d}-{total % 12 + 1:02d}"
+        """What the data covers: ``through 2026-03`` after 3 months, ``start 2026-01`` before.
+
+        Month 0 is 2026-01 (DESIGN.md, "World: Time"); after ``n`` steps months 0..n-1
+        have been simulated.
+        """
+        if self.month == 0:
+            return f"start {START_YEAR:04d}-{START_MONTH:02d}"
+        total = START_YEAR * 12 + (START_MONTH - 1) + self.month - 1
+        return f"through {total // 12:04d}-{total % 12 + 1:02d}"
 
     @property
     def graph(self) -> Any:
         """The model's trade graph (networkx MultiDiGraph)."""
         return self.model.graph
 
-    def lever_values(self) -> dict[str, float]:
-        """Every lever's value in effect in this run's scenario."""
-        return {path: self.backend.lever_value(self.config, path) for path in self.backend.levers()}
+    def lever_values(self) -> dict[str, float | None]:
+        """Every lever's value in effect in this run's scenario, in slider units.
+
+        None means the scenario leaves the lever unset (e.g. no switching-fee cap).
+        """
+        out: dict[str, float | None] = {}
+        for path, spec in self.backend.levers().items():
+            value = self.backend.lever_value(self.config, path)
+            out[path] = None if value is None else value / spec.scale
+        return out
 
     def _refresh(self) -> None:
         if self._cache_month != self.month:
@@ -266,3 +318,40 @@ class VizRun:
     def table(self, name: str) -> pd.DataFrame | None:
         """One table by name, or None when the model does not provide it."""
         return self.tables.get(name)
+
+    def node_values(self, measure: str) -> dict[Any, float]:
+        """Size of each graph node this month: ``cash`` (USD) or ``capacity`` (MW).
+
+        Read from the ``agents`` table's latest month (``cash``; ``built_mw`` or
+        ``capacity_mw``), keyed like the graph (``agent_id``); utilities' capacity is their
+        region's ``generation_mw`` from the ``regions`` table. Nodes not found get no entry
+        (the drawing falls back to node attributes).
+        """
+        out: dict[Any, float] = {}
+        agents = self.table("agents")
+        if agents is not None and len(agents) and "month" in agents.columns:
+            last = agents[agents["month"] == agents["month"].max()]
+            key = next((c for c in ("agent_id", "unique_id", "agent") if c in last.columns), None)
+            cols = ("cash",) if measure == "cash" else ("capacity_mw", "built_mw", "powered_mw")
+            col = next((c for c in cols if c in last.columns), None)
+            if key and col:
+                values = pd.to_numeric(last[col], errors="coerce").fillna(0.0)
+                out.update(zip(last[key].tolist(), values.tolist(), strict=True))
+        regions = self.table("regions")
+        if (
+            measure == "capacity"
+            and regions is not None
+            and len(regions)
+            and {"month", "region", "generation_mw"} <= set(regions.columns)
+        ):
+            last = regions[regions["month"] == regions["month"].max()]
+            by_region = dict(zip(last["region"], last["generation_mw"], strict=True))
+            for node, data in self.graph.nodes(data=True):
+                if str(data.get("kind")) != "utility":
+                    continue
+                region = data.get("region") or next(
+                    (r for r in by_region if str(data.get("name", "")).endswith(str(r))), None
+                )
+                if region in by_region:
+                    out[node] = float(by_region[region])
+        return out

@@ -5,8 +5,12 @@ a Mesa model with a trade graph (utilities, chip vendors, hyperscalers, labs, a 
 and optionally many small labs as in scale mode), a model frame and tidy tables. Its numbers
 follow simple deterministic rules so that tests can predict them by hand:
 
-- month ``t`` power price in region ``r`` (index ``i``) is ``50 + 5 i + t * growth``;
-- the compute spot price is ``2.0 + 0.01 t``; each lab's cash falls by its burn each month.
+- like the world model, nothing is recorded before the first step, and the row of month ``t``
+  (0 = 2026-01) is recorded by the step that simulates it;
+- month ``t`` power price in region ``r`` (index ``i``) is ``50 + 5 i + t * growth`` with
+  ``growth = interconnection_months / 12``; the compute spot price is ``2.0 + 0.01 t``;
+- each major lab spends 1.5 $B and earns 0.5 $B a month, so its cash falls by 1 $B a month
+  (runway = cash / 1 $B months).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import mesa
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from viz.session import Backend, LeverSpec, VizRun
@@ -93,21 +98,20 @@ class StandInModel(mesa.Model):
             g.add_node(name, kind="lab", region=REGIONS[k % 4], cash=1e6 * (1 + k % 7))
             g.add_edge(("aws", "azure", "gcp")[k % 3], name, kind="compute", flow=0.0)
         self.graph = g
-        self.burn = {lab: 1e9 for lab in self.labs}
+        self.spend, self.revenue = 1.5e9, 0.5e9
         self.rows: list[dict] = []
         self.region_rows: list[dict] = []
         self.agent_rows: list[dict] = []
         self.deal_rows: list[dict] = []
-        self._record()
 
     def step(self) -> None:
-        self.month += 1
         for _u, _v, data in self.graph.edges(data=True):
             if data["kind"] in {"power", "chips", "compute", "contract"}:
                 data["flow"] = float(self.rng.uniform(1, 100))
         for lab in self.labs:
-            self.graph.nodes[lab]["cash"] -= self.burn[lab]
+            self.graph.nodes[lab]["cash"] -= self.spend - self.revenue
         self._record()
+        self.month += 1
         if self.month >= self.scn.months:
             self.running = False
 
@@ -132,23 +136,27 @@ class StandInModel(mesa.Model):
             self.region_rows.append(
                 {"month": t, "region": r, "power_price": 50.0 + 5 * i + t * self.growth}
             )
-        for lab in self.labs:
-            cash = self.graph.nodes[lab]["cash"]
+        for node in (*self.labs, "aws", "azure", "gcp"):
+            data = self.graph.nodes[node]
+            lab = data["kind"] == "lab"
             self.agent_rows.append(
                 {
                     "month": t,
-                    "agent": lab,
-                    "kind": "lab",
-                    "cash": cash,
-                    "runway_months": max(cash, 0.0) / self.burn[lab],
+                    "agent_id": node,
+                    "name": node,
+                    "kind": data["kind"],
+                    "cash": data["cash"],
+                    "spend": self.spend if lab else np.nan,
+                    "revenue": self.revenue if lab else 1e9,
+                    "built_mw": np.nan if lab else data["capacity_mw"],
                 }
             )
         self.deal_rows.append(
             {
                 "month": t,
                 "deal": "aws-anthropic",
-                "investment": 8e9 + 1e8 * t,
-                "cloud_revenue": 2e8 * t,
+                "invested_usd": 8e9 + 1e8 * t,
+                "cloud_revenue_usd": 2e8 * t,
             }
         )
 
@@ -180,6 +188,14 @@ class StandInBackend(Backend):
 
     def horizon(self, scenario: StandInScenario) -> int:
         return scenario.months
+
+    def scale_overrides(self, extra_agents: int) -> dict[str, float]:
+        return {"n_small_labs": float(extra_agents)} if extra_agents else {}
+
+    def override(self, scenario: StandInScenario, overrides) -> StandInScenario:
+        small = int(overrides.get("n_small_labs", scenario.n_small_labs))
+        levers = {k: v for k, v in overrides.items() if k != "n_small_labs"}
+        return replace(scenario.with_overrides(levers), n_small_labs=small)
 
 
 class StandInRun(VizRun):

@@ -1,0 +1,112 @@
+"""What a person does with the app, in headless chromium: shared by the tests and the benchmark."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+#: The part of the page that shows the month counter (viz.components.status_html).
+MONTH = ".gigawatt-month"
+STEP_TIMEOUT_MS = 30_000
+
+
+@dataclass
+class PageWatch:
+    """Console messages, page errors and failed or foreign requests seen by a page."""
+
+    origin: str
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    foreign_requests: list[str] = field(default_factory=list)
+
+    def attach(self, page: Any) -> None:
+        def on_console(msg: Any) -> None:
+            if msg.type == "error":
+                self.console_errors.append(msg.text)
+
+        def on_request(req: Any) -> None:
+            url = req.url
+            if not url.startswith((self.origin, "blob:", "data:", "ws://127.0.0.1")):
+                self.foreign_requests.append(url)
+
+        def on_response(resp: Any) -> None:
+            if resp.status >= 400:
+                self.failed_requests.append(f"{resp.status} {resp.url}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda exc: self.console_errors.append(f"page error: {exc}"))
+        page.on(
+            "requestfailed", lambda req: self.failed_requests.append(f"{req.url} {req.failure}")
+        )
+        page.on("request", on_request)
+        page.on("response", on_response)
+
+
+def open_app(context: Any, url: str) -> tuple[Any, PageWatch]:
+    """Open the app in a new tab and wait until the Step button and the charts are there."""
+    page = context.new_page()
+    watch = PageWatch(origin=url.rstrip("/"))
+    watch.attach(page)
+    page.goto(url)
+    page.get_by_role("button", name="Step").wait_for(timeout=60_000)
+    page.locator(MONTH).wait_for(timeout=60_000)
+    page.locator(".solara-echarts canvas").first.wait_for(timeout=60_000)
+    return page, watch
+
+
+def month_text(page: Any) -> str:
+    """The month counter, e.g. ``Month 3 · 2026-04``."""
+    return str(page.locator(MONTH).inner_text())
+
+
+def month_number(page: Any) -> int:
+    """The month counter's number."""
+    match = re.search(r"Month (\d+)", month_text(page))
+    if match is None:
+        raise AssertionError(f"no month counter in {month_text(page)!r}")
+    return int(match.group(1))
+
+
+def chart_pixels(page: Any, index: int) -> str:
+    """The pixels of the ``index``-th ECharts canvas on the visible tab, as a data URL."""
+    canvas = page.locator(".solara-echarts canvas").nth(index)
+    return str(canvas.evaluate("c => c.toDataURL()"))
+
+
+def press_step(page: Any) -> float:
+    """Press Step and wait until the month counter shows the next month; seconds taken."""
+    before = month_number(page)
+    start = time.perf_counter()
+    page.get_by_role("button", name="Step").click()
+    page.wait_for_function(
+        """([sel, m]) => {
+            const el = document.querySelector(sel);
+            return el && el.textContent.includes(`Month ${m} `);
+        }""",
+        arg=[MONTH, before + 1],
+        timeout=STEP_TIMEOUT_MS,
+    )
+    return time.perf_counter() - start
+
+
+def nudge_slider(page: Any, label: str, presses: int = 1) -> None:
+    """Move the sidebar slider whose label starts with ``label`` right by ``presses`` steps."""
+    slider = page.locator(".v-input", has_text=label).get_by_role("slider").first
+    slider.focus()
+    for _ in range(presses):
+        slider.press("ArrowRight")
+
+
+def press_reset(page: Any) -> None:
+    """Press Reset and wait until the month counter is back at 0."""
+    page.get_by_role("button", name="Reset").click()
+    page.wait_for_function(
+        """(sel) => {
+            const el = document.querySelector(sel);
+            return el && el.textContent.includes('Month 0 ');
+        }""",
+        arg=MONTH,
+        timeout=STEP_TIMEOUT_MS,
+    )

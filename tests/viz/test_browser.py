@@ -1,0 +1,106 @@
+"""End to end in a real browser: the app as started by ``gigawatt viz``, in headless chromium.
+
+The server runs with :func:`experiments.cli_viz.server_env` (assets served locally, the public
+CDN replaced by a refusing address), so these tests also prove that the page works offline:
+any asset it could not serve locally would show up as a failed request.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.viz.browser_steps import (
+    chart_pixels,
+    month_number,
+    month_text,
+    nudge_slider,
+    open_app,
+    press_reset,
+    press_step,
+)
+from tests.viz.conftest import world_model_missing
+from tests.viz.standin import LEVERS
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+def _lever_row(page, label: str) -> str:
+    return str(page.locator(".gigawatt-levers tr", has_text=label).inner_text())
+
+
+def exercise(server, chromium, shot, lever_label: str, before: str, after: str) -> None:
+    """Load, step three times, move a slider one step right, reset; nothing may fail."""
+    page, watch = open_app(chromium, server.url)
+    assert month_text(page).startswith("Month 0 · start 2026-01")
+
+    press_step(page)
+    page.wait_for_timeout(300)  # let ECharts paint the first month
+    power_before = chart_pixels(page, 1)  # tab 0: network, power price, compute price
+    network_before = chart_pixels(page, 0)
+    press_step(page)
+    press_step(page)
+    assert month_number(page) == 3
+    assert "Month 3 · through 2026-03" in month_text(page)
+    assert page.get_by_text("Time: 3.0").is_visible()  # SolaraViz's own counter agrees
+    page.wait_for_timeout(300)
+    assert chart_pixels(page, 1) != power_before  # the power price chart grew two months
+    assert chart_pixels(page, 0) != network_before  # the network title and flows changed
+
+    assert re.search(before, _lever_row(page, lever_label))
+    nudge_slider(page, lever_label)
+    press_reset(page)
+    row = _lever_row(page, lever_label)
+    assert re.search(after, row), row
+    assert "moved" in row
+    assert month_number(page) == 0
+    press_step(page)  # the rebuilt model steps
+    assert month_number(page) == 1
+
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    print(f"screenshot: {shot}")
+
+    assert watch.console_errors == []
+    assert watch.failed_requests == []
+    assert watch.foreign_requests == []
+    log = server.log_text()
+    assert "Could not load URL" not in log  # nothing was fetched from a CDN
+    assert "Traceback" not in log
+    page.close()
+
+
+def test_standin_step_slider_reset_offline(standin_server, chromium, tmp_path):
+    """The page over the stand-in model: 36 -> 42 months interconnection lead time."""
+    label = LEVERS["power.interconnection_months"].label
+    exercise(
+        standin_server, chromium, tmp_path / "standin.png", label, r"36\s+months", r"42\s+months"
+    )
+
+
+@pytest.mark.skipif(world_model_missing(), reason="the world model has not landed yet")
+def test_gigawatt_step_slider_reset_offline(gigawatt_server, chromium, tmp_path):
+    """The real app on ``baseline``: interconnection lead time 36 -> 42 months."""
+    exercise(
+        gigawatt_server,
+        chromium,
+        tmp_path / "gigawatt.png",
+        "Interconnection lead time",
+        r"36\s+months",
+        r"42\s+months",
+    )
+
+
+def test_other_tabs_render(standin_server, chromium):
+    """Pages 1 and 2 show their four and two charts after a step."""
+    page, watch = open_app(chromium, standin_server.url)
+    press_step(page)
+    for tab, n_charts in (("Page 1", 4), ("Page 2", 2)):
+        page.get_by_role("tab", name=tab).click()
+        expect(page.locator(".solara-echarts")).to_have_count(n_charts, timeout=30_000)
+        page.locator(".solara-echarts canvas").nth(n_charts - 1).wait_for(timeout=30_000)
+    assert watch.console_errors == []
+    assert watch.failed_requests == []
+    page.close()

@@ -1,0 +1,140 @@
+"""ECharts options: the numbers drawn are the model's numbers, JSON-safe, gaps for NaN."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.viz.standin import REGIONS
+from viz.charts import (
+    CHARTS,
+    RUNWAY_CAP,
+    capacity_option,
+    concentration_option,
+    date_labels,
+    deals_option,
+    network_option,
+    power_price_option,
+    runway_option,
+    throttled_option,
+)
+from viz.layout import compute_layout
+
+
+def _series(option, name):
+    return next(s for s in option["series"] if s["name"] == name)["data"]
+
+
+@pytest.fixture
+def stepped(run):
+    for _ in range(3):
+        run.step()
+    return run
+
+
+def test_every_chart_is_strict_json(stepped):
+    for build in CHARTS.values():
+        json.dumps(build(stepped), allow_nan=False)
+    json.dumps(network_option(stepped.graph, compute_layout(stepped.graph)), allow_nan=False)
+
+
+def test_power_price_per_region_matches_the_stand_in_rule(stepped):
+    option = power_price_option(stepped.frame, stepped.table("regions"))
+    growth = 36.0 / 12.0
+    for i, region in enumerate(REGIONS):
+        expected = [50.0 + 5 * i + t * growth for t in range(3)]
+        assert _series(option, region) == pytest.approx(expected)
+    assert option["xAxis"]["data"] == ["2026-01", "2026-02", "2026-03"]
+
+
+def test_capacity_used_is_powered_times_utilisation():
+    frame = pd.DataFrame(
+        {
+            "month": [0, 1],
+            "capacity_gw_built": [3, 4],
+            "capacity_gw_powered": [2.0, 3.0],
+            "utilisation": [0.5, 0.9],
+        }
+    )
+    option = capacity_option(frame)
+    assert _series(option, "used") == pytest.approx([1.0, 2.7])
+
+
+def test_nan_becomes_a_gap_and_percent_scaling():
+    frame = pd.DataFrame({"month": [0, 1, 2], "throttled_share": [0.1, np.nan, np.inf]})
+    assert _series(throttled_option(frame), "throttled") == [pytest.approx(10.0), None, None]
+
+
+def test_missing_data_shows_a_message_not_an_error():
+    option = concentration_option(None)
+    assert option["graphic"]["style"]["text"] == "no data yet"
+    assert deals_option(None, None)["series"] == []
+
+
+def test_hhi_threshold_line():
+    frame = pd.DataFrame({"month": [0], "cloud_hhi": [1500.0], "chip_hhi": [7000.0]})
+    option = concentration_option(frame, threshold=1800.0)
+    assert option["series"][0]["markLine"]["data"] == [{"yAxis": 1800.0}]
+
+
+def test_deals_cumulative_lines_in_billions(stepped):
+    option = deals_option(stepped.frame, stepped.table("deals"))
+    assert _series(option, "aws-anthropic: invested") == pytest.approx([8.0, 8.1, 8.2])
+    assert _series(option, "aws-anthropic: cloud revenue") == pytest.approx([0, 0.2, 0.4])
+
+
+def test_runway_is_cash_over_net_burn_capped_when_not_burning(stepped):
+    option = runway_option(stepped.frame, stepped.table("agents"))
+    # stand-in: anthropic starts with 10 $B and burns 1 $B a month (recorded after the burn)
+    assert _series(option, "anthropic") == pytest.approx([9.0, 8.0, 7.0])
+    assert _series(option, "openai") == pytest.approx([19.0, 18.0, 17.0])
+    assert "aws" not in [s["name"] for s in option["series"]]  # labs only
+    rows = pd.DataFrame(
+        {
+            "month": [0],
+            "name": ["rich"],
+            "kind": ["lab"],
+            "cash": [5e9],
+            "spend": [1e9],
+            "revenue": [2e9],
+        }
+    )
+    assert _series(runway_option(pd.DataFrame({"month": [0]}), rows), "rich") == [RUNWAY_CAP]
+
+
+def test_runway_switches_to_quantiles_with_many_labs():
+    rows = [
+        {"month": m, "agent": f"lab{i}", "kind": "lab", "runway_months": float(i)}
+        for m in range(2)
+        for i in range(20)
+    ]
+    frame = pd.DataFrame({"month": [0, 1]})
+    option = runway_option(frame, pd.DataFrame(rows), max_lines=8)
+    assert [s["name"] for s in option["series"]] == ["median lab", "25th pct", "75th pct"]
+    assert _series(option, "median lab") == pytest.approx([9.5, 9.5])
+
+
+def test_network_widths_grow_with_flow_and_styles_tell_kinds_apart(stepped):
+    g = stepped.graph
+    option = network_option(g, compute_layout(g, seed=1), "cash", month_label="2026-04")
+    series = option["series"][0]
+    assert len(series["data"]) == g.number_of_nodes()
+    links = series["links"]
+    types = {lk["lineStyle"]["type"] for lk in links}
+    assert types == {"solid", "dashed", "dotted"}  # trade, contract, equity
+    compute = [lk for lk in links if "compute" in lk["tooltip"]["formatter"]]
+    by_flow = sorted(compute, key=lambda lk: lk["value"])
+    widths = [lk["lineStyle"]["width"] for lk in by_flow]
+    assert widths == sorted(widths) and widths[-1] == pytest.approx(7.6)
+    assert option["title"]["text"] == "Trade network 2026-04"
+    sizes = {n["name"]: n["value"] for n in series["data"]}
+    assert sizes["anthropic"] == pytest.approx(1e10 - 3e9)  # graph attribute fallback
+    sized = network_option(g, compute_layout(g), "cash", values={"anthropic": 5.0})
+    assert {n["name"]: n["value"] for n in sized["series"][0]["data"]}["anthropic"] == 5.0
+
+
+def test_date_labels_roll_over_years():
+    assert date_labels([0, 11, 12, 119]) == ["2026-01", "2026-12", "2027-01", "2035-12"]

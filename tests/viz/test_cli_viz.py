@@ -1,0 +1,95 @@
+"""``gigawatt viz``: parser, offline server settings, a taken port, a real start."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from experiments.cli import build_parser
+from experiments.cli_viz import APP_PATH, assets_dir, handler, port_free, server_command, server_env
+from tests.viz.conftest import free_port, world_model_missing
+
+
+def test_parser_defaults_bind_localhost():
+    args = build_parser().parse_args(["viz"])
+    assert (args.host, args.port, args.scenario, args.seed) == ("127.0.0.1", 8765, "baseline", 7)
+    assert args.func is handler
+
+
+def test_server_env_serves_assets_locally_and_disables_telemetry():
+    env = server_env({}, scenario="power-crunch", seed=3)
+    assert env["SOLARA_ASSETS_PROXY"] == "true"
+    assert env["SOLARA_ASSETS_PROXY_CACHE_DIR"] == str(assets_dir())
+    assert env["SOLARA_ASSETS_CDN"].startswith("http://127.0.0.1:")  # never the public CDN
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false"
+    assert (env["GIGAWATT_VIZ_SCENARIO"], env["GIGAWATT_VIZ_SEED"]) == ("power-crunch", "3")
+    cmd = server_command(APP_PATH, "127.0.0.1", 9999)
+    assert cmd[1:4] == ["-m", "solara", "run"] and cmd[4] == str(APP_PATH)
+    assert APP_PATH.is_file() and APP_PATH.parent.name == "viz"
+
+
+def test_taken_port_is_reported_and_exits_nonzero(capsys):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        assert not port_free("127.0.0.1", port)
+        args = argparse.Namespace(scenario="baseline", seed=7, host="127.0.0.1", port=port)
+        assert handler(args) == 2
+    err = capsys.readouterr().err
+    assert f"port {port} on 127.0.0.1 is already in use" in err
+    assert f"--port {port + 1}" in err
+
+
+def test_bad_port_number_exits_nonzero(capsys):
+    args = argparse.Namespace(scenario="baseline", seed=7, host="127.0.0.1", port=70000)
+    assert handler(args) == 2
+    assert "--port 70000 is not a port" in capsys.readouterr().err
+
+
+def test_unknown_scenario_and_negative_scale_exit_nonzero(capsys):
+    args = argparse.Namespace(scenario="mars", seed=7, host="127.0.0.1", port=free_port(), scale=0)
+    assert handler(args) == 2
+    assert "--scenario 'mars' is not shipped; choose one of" in capsys.readouterr().err
+    args.scenario, args.scale = "baseline", -5
+    assert handler(args) == 2
+    assert "--scale -5 must be >= 0" in capsys.readouterr().err
+
+
+@pytest.mark.xdist_group("browser")
+@pytest.mark.skipif(world_model_missing(), reason="the world model has not landed yet")
+def test_gigawatt_viz_starts_and_answers(tmp_path):
+    """The real command: prints the address, serves the page and its front end locally."""
+    port = free_port()
+    log = tmp_path / "viz.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "experiments.cli", "viz", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 60
+        body = ""
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as resp:
+                    body = resp.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.3)
+        assert "/_solara/cdn/@widgetti/solara-vuetify-app@10.1.1" in body
+        asset = url + "_solara/cdn/requirejs@2.3.6/require.js"
+        with urllib.request.urlopen(asset, timeout=5) as resp:
+            assert resp.status == 200
+        assert f"Open {url} in a browser" in log.read_text()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -1,0 +1,77 @@
+"""VizRun: what SolaraViz holds, rebuilt on Reset from the sidebar's values."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.viz.standin import SCENARIOS, StandInRun
+from viz.session import LeverSpec, VizError
+
+
+def test_untouched_levers_keep_the_scenario_value():
+    start = {"power.interconnection_months": 36.0, "demand.growth": 0.5}
+    run = StandInRun(
+        scenario_name="power-crunch",
+        levers_start=start,
+        **{"power.interconnection_months": 36.0, "demand.growth": 0.75},
+    )
+    # interconnection left at its start: power-crunch's own 60 months; demand growth moved
+    assert run.overrides == {"demand.growth": 0.75}
+    assert run.lever_values() == {"power.interconnection_months": 60.0, "demand.growth": 0.75}
+    assert run.model.growth == pytest.approx(60.0 / 12.0)
+
+
+def test_moved_lever_rebuilds_model_with_new_value():
+    start = {"power.interconnection_months": 36.0}
+    run = StandInRun(levers_start=start, **{"power.interconnection_months": 42})
+    assert run.overrides == {"power.interconnection_months": 42.0}
+    assert run.model.growth == pytest.approx(42.0 / 12.0)  # stand-in: growth = months / 12
+
+
+def test_lever_scale_converts_slider_units_to_model_units():
+    spec = LeverSpec("deal.investment_usd", "Deal", 0.0, 40.0, 1.0, "$B", scale=1e9)
+    assert spec.is_int
+    assert not LeverSpec("x", "x", 0.0, 1.0, 0.05).is_int
+
+
+def test_unknown_lever_scenario_and_bad_seed_raise_named_errors():
+    with pytest.raises(VizError, match=r"unknown lever\(s\) \['power.nope'\]"):
+        StandInRun(**{"power.nope": 1.0})
+    with pytest.raises(VizError, match=r"scenario_name='mars' is not shipped; choose one of"):
+        StandInRun(scenario_name="mars")
+    with pytest.raises(VizError, match=r"seed=1.5 must be a whole number"):
+        StandInRun(seed=1.5)
+
+
+def test_frames_are_cached_per_month_and_refresh_after_a_step(run):
+    first = run.frame
+    assert run.frame is first  # same month: built once
+    assert run.date_label == "start 2026-01"
+    run.step()
+    run.step()
+    assert run.month == 2
+    assert run.frame is not first
+    assert list(run.frame["month"]) == [0, 1]
+    assert run.date_label == "through 2026-02"
+    assert run.time == 2.0
+
+
+def test_running_stops_at_the_horizon(monkeypatch):
+    monkeypatch.setitem(SCENARIOS, "short", SCENARIOS["baseline"].__class__(name="short", months=2))
+    run = StandInRun(scenario_name="short")
+    assert run.running
+    run.step()
+    run.step()
+    assert not run.running
+    assert run.date_label == "through 2026-02"
+
+
+def test_scale_agents_add_small_labs_and_node_values_read_the_agents_table():
+    run = StandInRun(scale_agents=40)
+    assert run.graph.number_of_nodes() == 13 + 40
+    with pytest.raises(VizError, match="scale_agents=-1 must be a count"):
+        StandInRun(scale_agents=-1)
+    run.step()
+    cash = run.node_values("cash")
+    assert cash["anthropic"] == pytest.approx(9e9)
+    assert "small-0" not in cash  # not in the agents table: drawn from node attributes
