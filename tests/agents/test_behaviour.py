@@ -1,0 +1,105 @@
+"""Directional behaviour over a few seeds and short horizons (issue 3, "How it is checked")."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from experiments import load_scenario, run_scenario
+
+SEEDS = (1, 2)
+
+
+def _lab_share(res, lab: str, investor: str, months: slice) -> float:
+    ag = res.tables["agents"]
+    rows = ag[(ag["name"] == lab)].iloc[months]
+    return float(rows[f"share_{investor}"].mean())
+
+
+@pytest.mark.slow
+def test_deal_raises_investor_share_and_round_trip_exceeds_one():
+    deal, nodeal = load_scenario("amazon-anthropic-2026"), load_scenario("no-deal")
+    for seed in SEEDS:
+        with_deal = run_scenario(deal, months=36, rng=seed)
+        without = run_scenario(nodeal, months=36, rng=seed)
+        assert _lab_share(with_deal, "anthropic", "amazon", slice(8, 36)) > _lab_share(
+            without, "anthropic", "amazon", slice(8, 36)
+        )
+    ten_years = run_scenario(deal, months=120, rng=SEEDS[0]).tables["deals"]
+    last = ten_years.iloc[-1]
+    assert last["status"].startswith("approved")
+    assert last["round_trip_ratio"] > 1.0
+
+
+@pytest.mark.slow
+def test_power_crunch_raises_power_prices_and_throttling():
+    for seed in SEEDS:
+        base = run_scenario("baseline", months=120, rng=seed).model_frame
+        crunch = run_scenario("power-crunch", months=120, rng=seed).model_frame
+        assert crunch["power_price"].mean() > base["power_price"].mean()
+        assert crunch["throttled_share"].mean() > base["throttled_share"].mean()
+
+
+def test_eu_data_act_lowers_lockin():
+    for seed in SEEDS:
+        base = run_scenario("baseline", months=24, rng=seed).model_frame
+        act = run_scenario("eu-data-act", months=24, rng=seed).model_frame
+        assert act["lockin_index"].iloc[12:].mean() < base["lockin_index"].iloc[12:].mean()
+        assert (act["egress_fee"].iloc[12:] == 0).all()
+
+
+def test_strict_antitrust_blocks_the_exclusive_deal():
+    res = run_scenario("strict-antitrust", months=8, rng=1)
+    deals = res.tables["deals"]
+    assert deals.iloc[-1]["status"] == "blocked"
+    assert "exclusive" in deals.iloc[-1]["reasons"]
+    assert deals["invested_usd"].max() == 0
+    approved = run_scenario("amazon-anthropic-2026", months=8, rng=1).tables["deals"]
+    assert approved.iloc[-1]["status"].startswith("approved")
+
+
+def test_adding_capacity_lowers_throttling():
+    crunch = load_scenario("power-crunch")
+    more = {
+        f"hyperscalers.{i}.built_mw.{r}": mw * 2
+        for i, h in enumerate(crunch.hyperscalers)
+        for r, mw in h.built_mw.items()
+    }
+    bigger = crunch.with_overrides(more)
+    for seed in SEEDS:
+        a = run_scenario(crunch, months=60, rng=seed).model_frame["throttled_share"].mean()
+        b = run_scenario(bigger, months=60, rng=seed).model_frame["throttled_share"].mean()
+        assert b < a
+
+
+def test_lab_out_of_cash_exits_and_its_contracts_end(baseline):
+    extra = dict(
+        kind="compute",
+        seller="other-clouds",
+        buyer="frontier-startup",
+        volume_per_month=5e7,
+        price=2.0,
+        start_month=0,
+        end_month=60,
+    )
+    contracts = [c.model_dump() for c in baseline.contracts] + [extra]
+    scn = baseline.with_overrides(
+        {
+            "labs.5.cash": 1e8,
+            "labs.5.opex_per_month": 3e9,
+            "capital.vc_success_prob": 0.0,
+            "contracts": contracts,
+        }
+    )
+    res = run_scenario(scn, months=6, rng=1)
+    labs = res.tables["labs"].set_index("name")
+    assert not labs.loc["frontier-startup", "active"]
+    exit_month = int(labs.loc["frontier-startup", "exit_month"])
+    ct = res.tables["contracts"]
+    row = ct[ct["buyer_name"] == "frontier-startup"].iloc[0]
+    assert row["end"] <= exit_month + 1
+    assert row["delivered_total"] == pytest.approx(5e7 * (exit_month + 1))
+    assert res.model_frame["labs_active"].iloc[-1] == len(baseline.labs) - 1
+    ag = res.tables["agents"]
+    after = ag[(ag["name"] == "frontier-startup") & (ag["month"] > exit_month)]
+    assert np.allclose(after["received"], 0.0)

@@ -1,0 +1,38 @@
+"""gigawatt run: writes Parquet tables, PNG figures and a summary; refuses bad input."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from experiments.cli import main
+
+
+def test_run_writes_tables_figures_summary(tmp_path, capsys):
+    out = tmp_path / "r"
+    code = main(["run", "baseline", "--months", "3", "--seed", "1", "--out", str(out), "--quiet"])
+    assert code == 0
+    frame = pd.read_parquet(out / "model_frame.parquet")
+    assert len(frame) == 3
+    for name in ("regions", "agents", "deals", "contracts", "labs"):
+        assert (out / f"{name}.parquet").exists()
+    for fig in ("prices", "capacity", "concentration", "throttling", "deals"):
+        assert (out / "report" / f"{fig}.png").read_bytes()[:4] == b"\x89PNG"
+    printed = capsys.readouterr().out
+    assert "compute spot price" in printed and str(out) in printed
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp folder left
+
+
+def test_existing_output_folder_is_refused(tmp_path, capsys):
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "keep.txt").write_text("x")
+    assert main(["run", "--months", "1", "--out", str(out), "--quiet"]) == 2
+    assert "folder exists and is not empty" in capsys.readouterr().err
+    assert (out / "keep.txt").read_text() == "x"
+
+
+def test_bad_scenario_file(tmp_path, capsys):
+    p = tmp_path / "bad.toml"
+    p.write_text('extends = "baseline"\nmonths = 0\n')
+    assert main(["run", str(p), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert "scenario key 'months' = 0" in capsys.readouterr().err

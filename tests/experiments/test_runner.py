@@ -1,0 +1,58 @@
+"""run_scenario: the Python API of issue 3."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.record import MODEL_COLUMNS
+from agents.scenario import ScenarioError
+from experiments import load_scenario, run_scenario
+
+REQUIRED = [
+    "month",
+    "compute_spot_price",
+    "compute_contract_price",
+    "power_price",
+    "chip_price",
+    "capacity_gw_built",
+    "capacity_gw_powered",
+    "utilisation",
+    "throttled_share",
+    "cloud_hhi",
+    "chip_hhi",
+    "lockin_index",
+    "flop_per_joule",
+    "labs_active",
+]
+
+
+def test_readme_example_shape():
+    scn = load_scenario("power-crunch").with_overrides({"power.interconnection_months": 72})
+    res = run_scenario(scn, months=6, rng=7)
+    assert list(res.model_frame.columns) == list(MODEL_COLUMNS)
+    assert set(REQUIRED) <= set(res.model_frame.columns)
+    assert res.model_frame["month"].tolist() == list(range(6))
+    assert {"regions", "agents", "deals", "contracts"} <= set(res.tables)
+    assert res.seed == 7 and res.months == 6
+
+
+def test_accepts_a_name_and_a_generator():
+    a = run_scenario("baseline", months=3, rng=np.random.default_rng(4)).model_frame
+    b = run_scenario("baseline", months=3, rng=np.random.default_rng(4)).model_frame
+    assert a.equals(b)
+
+
+def test_deals_table_has_round_trip():
+    res = run_scenario("amazon-anthropic-2026", months=12, rng=1)
+    last = res.tables["deals"].iloc[-1]
+    assert last["invested_usd"] >= 5e9
+    assert last["round_trip_ratio"] == pytest.approx(
+        last["cloud_revenue_usd"] / last["invested_usd"]
+    )
+
+
+@pytest.mark.parametrize("months", [0, -1, 601, 2.5])
+def test_bad_months(months):
+    with pytest.raises(ScenarioError, match=r"months = .*: must be a whole number in 1\.\.600"):
+        run_scenario("baseline", months=months, rng=1)

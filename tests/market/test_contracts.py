@@ -1,0 +1,79 @@
+"""The vectorized contract table: pro-rata delivery, take-or-pay, penalties."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from market.contracts import ContractError, ContractTable, pro_rata
+
+
+def test_pro_rata_hand_computed():
+    # pool 0: capacity 4 for demands 6 and 2 -> 3 and 1; pool 1: capacity 10 >= 5
+    np.testing.assert_allclose(pro_rata([0, 0, 1], [6.0, 2.0, 5.0], [4.0, 10.0]), [3.0, 1.0, 5.0])
+    assert pro_rata([], [], [1.0]).size == 0
+
+
+def _table() -> ContractTable:
+    t = ContractTable()
+    t.add(
+        kind="compute",
+        seller=0,
+        buyer=1,
+        volume=10.0,
+        price=2.0,
+        start=0,
+        end=12,
+        take_or_pay=True,
+        penalty_rate=0.5,
+    )
+    t.add(
+        kind="compute",
+        seller=0,
+        buyer=2,
+        volume=10.0,
+        price=3.0,
+        start=6,
+        end=12,
+        take_or_pay=False,
+        penalty_rate=0.25,
+    )
+    t.add(kind="power", seller=1, buyer=0, volume=5.0, price=50.0, start=0, end=3)
+    return t
+
+
+def test_active_rows_by_month_and_kind():
+    t = _table()
+    assert t.active(0).tolist() == [0, 2]
+    assert t.active(6, "compute").tolist() == [0, 1]
+    assert t.active(12).tolist() == []
+
+
+def test_take_or_pay_and_penalties_hand_computed():
+    t = _table()
+    s = t.settle([0, 1], [4.0, 8.0])
+    # take-or-pay pays the whole volume: 10 x 2; the other pays what came: 8 x 3
+    np.testing.assert_allclose(s.payment, [20.0, 24.0])
+    # the seller owes rate x price x shortfall: 0.5 x 2 x 6 and 0.25 x 3 x 2
+    np.testing.assert_allclose(s.penalty, [6.0, 1.5])
+    np.testing.assert_allclose(t.delivered_total[:2], [4.0, 8.0])
+    np.testing.assert_allclose(t.paid_total[:2], [20.0, 24.0])
+
+
+def test_terminate_ends_obligations():
+    t = _table()
+    t.terminate([0], 4)
+    assert 0 not in t.active(4) and 0 in t.active(3)
+
+
+def test_bad_rows_are_refused():
+    t = ContractTable()
+    with pytest.raises(ContractError, match="kind = 'gas'"):
+        t.add(kind="gas", seller=0, buyer=1, volume=1, price=1, start=0, end=1)
+    with pytest.raises(ContractError, match="volume = -1"):
+        t.add(kind="power", seller=0, buyer=1, volume=-1, price=1, start=0, end=1)
+    with pytest.raises(ContractError, match="end = 0 < start = 3"):
+        t.add(kind="power", seller=0, buyer=1, volume=1, price=1, start=3, end=0)
+    t.add(kind="power", seller=0, buyer=1, volume=1, price=1, start=0, end=1)
+    with pytest.raises(ContractError, match="within"):
+        t.settle([0], [2.0])

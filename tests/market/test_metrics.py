@@ -1,0 +1,52 @@
+"""Metrics against hand-computed values (2023 US Merger Guidelines arithmetic)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from market.metrics import (
+    delta_hhi,
+    hhi,
+    lockin_index,
+    merger_guidelines_presumption,
+    round_trip_ratio,
+    shares,
+    weighted_mean,
+)
+
+
+def test_hhi_hand_computed():
+    assert hhi([50, 50]) == pytest.approx(5000.0)
+    assert hhi([1, 1, 1, 1]) == pytest.approx(2500.0)
+    # CALIBRATION.md cloud shares: 28^2 + 21^2 + 15^2 with the fragmented rest left out
+    assert hhi([28, 21, 15, 36], fringe=[0, 0, 0, 1]) == pytest.approx(1450.0)
+    assert hhi([0, 0]) == 0.0
+
+
+def test_delta_hhi_of_a_merger_is_twice_the_product_of_shares():
+    pre, post, share = delta_hhi([30, 20, 50], to=0, moved=[0, 20, 0])
+    assert post - pre == pytest.approx(2 * 30 * 20)
+    assert share == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("post", "delta", "share", "expected"),
+    [
+        (1900, 150, 0.2, True),
+        (1900, 50, 0.4, False),
+        (1500, 150, 0.31, True),
+        (1500, 150, 0.29, False),
+    ],
+)
+def test_merger_guidelines_presumption(post, delta, share, expected):
+    assert merger_guidelines_presumption(post, delta, share) is expected
+
+
+def test_lockin_round_trip_shares_weighted_mean():
+    np.testing.assert_allclose(lockin_index([10.0, 5.0], [100.0, 0.0]), [0.1, 0.0])
+    r = round_trip_ratio([30.0, 5.0], [10.0, 0.0])
+    assert r[0] == pytest.approx(3.0) and np.isnan(r[1])
+    np.testing.assert_allclose(shares([1.0, 3.0]), [0.25, 0.75])
+    assert weighted_mean([1.0, 3.0, np.nan], [1.0, 3.0, 5.0]) == pytest.approx(2.5)
+    assert np.isnan(weighted_mean([1.0], [0.0]))
