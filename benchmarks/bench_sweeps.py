@@ -15,6 +15,7 @@ similar cost is used and the table says so. ``--quick`` runs fewer, shorter runs
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -99,16 +100,17 @@ def main() -> None:
     fn = resolve_model(model)
     fn(scenario="baseline", params={}, months=2, seed=0)  # warm imports and caches
 
-    t0 = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    t0, c0 = time.perf_counter(), time.process_time()
     for s in seeds:
         fn(scenario="baseline", params={}, months=months, seed=int(s))
-    t_direct = time.perf_counter() - t0
+    t_direct, c_direct = time.perf_counter() - t0, time.process_time() - c0
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweeps-"))
     try:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         run_sweep(spec, tmp / "serial", executor=InProcessExecutor(), progress=False)
-        t_serial = time.perf_counter() - t0
+        t_serial, c_serial = time.perf_counter() - t0, time.process_time() - c0
 
         t0 = time.perf_counter()
         with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as pool:
@@ -122,13 +124,20 @@ def main() -> None:
 
     n = len(seeds)
     rows = [
-        ("direct (model function in a loop)", t_direct, n / t_direct, "1.00x", ""),
+        (
+            "direct (model function in a loop)",
+            t_direct,
+            n / t_direct,
+            "1.00x",
+            f"CPU {c_direct / n:.3f} s/run",
+        ),
         (
             "sweep, serial (in-process)",
             t_serial,
             n / t_serial,
             f"{t_direct / t_serial:.2f}x",
-            f"overhead {100 * (t_serial - t_direct) / t_direct:+.1f}% per run",
+            f"CPU {c_serial / n:.3f} s/run: overhead {100 * (c_serial - c_direct) / c_direct:+.1f}%"
+            f" (wall {100 * (t_serial - t_direct) / t_direct:+.1f}%)",
         ),
         (
             "sweep, 2 worker processes",
@@ -143,6 +152,10 @@ def main() -> None:
     print(f"{'configuration':<36} {'seconds':>8} {'runs/s':>8}  {'ratio':<22} note")
     for name, t, rps, ratio, note in rows:
         print(f"{name:<36} {t:>8.2f} {rps:>8.2f}  {ratio:<22} {note}")
+    print(
+        f"load average (1 min) before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f} "
+        f"on {os.cpu_count()} cores (other processes distort wall-clock ratios)"
+    )
     print("targets: 2 workers >= 1.70x on 2 cores; sweep overhead < 10% of a baseline run")
 
 
