@@ -209,6 +209,7 @@ def plan_labs(model: GigawattModel, month: int) -> None:
 def _start_porting(model: GigawattModel, month: int) -> None:
     a, cfg = model.labs, model.config
     lk = cfg.lockin
+    model.flush()
     major = np.flatnonzero((a.kind == KIND_MAJOR) & a.active & (a.porting_to < 0))
     if major.size == 0 or not np.isfinite(model.family_price).all():
         return

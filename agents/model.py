@@ -82,6 +82,7 @@ class GigawattModel(mesa.Model):
         self.check = check
         self.deal_list: list[Deal] = []
         self.fallbacks = 0
+        self._queue: dict[str, tuple[Ledger, list[tuple[np.ndarray, ...]]]] = {}
         self._goods_turnover = {"power_mwh": 0.0, "compute_h100e_hours": 0.0}
         self.contracts = ContractTable()
         self.usd: Ledger
@@ -93,8 +94,34 @@ class GigawattModel(mesa.Model):
 
     # ------------------------------------------------------------ accessors
     def post_usd(self, payer: Any, payee: Any, amount: Any, reason: str) -> None:
-        """Book a dollar transfer (vectorized) in the money ledger."""
-        self.usd.post(payer, payee, np.maximum(amount, 0.0), self.usd.reason_code(reason))
+        """Queue a dollar transfer (vectorized) for the money ledger."""
+        self.post(self.usd, payer, payee, np.maximum(amount, 0.0), reason)
+
+    def post(self, ledger: Ledger, payer: Any, payee: Any, amount: Any, reason: str) -> None:
+        """Queue transfers for ``ledger``; :meth:`flush` books the queue in one call.
+
+        Batching keeps the ledger's per-call cost out of the hot path; every phase
+        ends with a flush, and anything that reads balances flushes first.
+        """
+        p, q, a = np.broadcast_arrays(
+            np.asarray(payer, dtype=np.int64),
+            np.asarray(payee, dtype=np.int64),
+            np.asarray(amount, dtype=float),
+        )
+        if a.size == 0:
+            return
+        code = ledger.reason_code(reason)
+        self._queue.setdefault(ledger.asset, (ledger, []))[1].append(
+            (p.ravel(), q.ravel(), a.ravel(), np.full(a.size, code, dtype=np.int64))
+        )
+
+    def flush(self) -> None:
+        """Book every queued transfer, one ``Ledger.post`` call per ledger."""
+        for ledger, parts in self._queue.values():
+            if parts:
+                p, q, a, r = (np.concatenate(c) for c in zip(*parts, strict=True))
+                ledger.post(p, q, a, r)
+        self._queue = {}
 
     def newest_generation(self, family: int, month: int) -> int:
         """Index of the newest generation of ``family`` released by ``month``."""
@@ -191,7 +218,7 @@ class GigawattModel(mesa.Model):
         retired = self.fleet / self.config.chips.life_months
         self.fleet -= retired
         per_h = retired.sum(axis=(1, 2))
-        self.chips.post(self.hs_accounts, 0, per_h, self.chips.reason_code("retire"))
+        self.post(self.chips, self.hs_accounts, 0, per_h, "retire")
         self._update_capacity()
 
     def _update_capacity(self) -> None:
@@ -247,6 +274,7 @@ class GigawattModel(mesa.Model):
             where=self.node_capacity.sum(axis=(1, 2)) > 0,
         )
         contracted_mw = contracted.sum(axis=1) * fleet_mw_per_h100e_h
+        self.flush()
         for h in self.hyperscalers:
             h.plan(t, float(sold_mw[h.index]), float(contracted_mw[h.index]), self.expected_growth)
         self._chip_targets(t, contracted, contracted_mw)
@@ -310,6 +338,7 @@ class GigawattModel(mesa.Model):
 
     def record(self) -> None:
         """Collect this month's data and check the invariants."""
+        self.flush()
         self.recorder.record()
         if self.check:
             self.check_invariants()
@@ -319,6 +348,7 @@ class GigawattModel(mesa.Model):
         self.usd.step = self.chips.step = self.power.step = self.compute.step = self.month
         for name in PHASES:
             getattr(self, name)()
+            self.flush()
         self.month += 1
 
     # ------------------------------------------------------------ checks

@@ -36,26 +36,25 @@ def settle_month(m: GigawattModel) -> None:
     n_u, n_v, n_s = sz["units"], sz["vendors"], sz["sellers"]
     n_p, n_vl, n_cl = sz["p_links"], sz["v_links"], sz["c_links"]
     L = m.links
-    _usd, chips, power, _compute = m.usd, m.chips, m.power, m.compute
     ua, ha, va = m.ut_accounts, m.hs_accounts, m.vd_accounts
     # ---------------------------------------------------------------- power
     unit_fill = o[:n_u]
     gen = np.bincount(g.unit_util, unit_fill, minlength=R) + np.bincount(
         m.contracts.seller[m.p_rows], m.p_deliver, minlength=R
     )
-    power.post(0, ua, gen, power.reason_code("generation"))
+    m.post(m.power, 0, ua, gen, "generation")
     fuel = np.bincount(g.unit_util, unit_fill * g.unit_price, minlength=R) + m.ppa_cost
     m.post_usd(ua, 0, fuel, "fuel")
     non_ai = b[:R]
     p_util = price[:R]
     m.post_usd(0, ua, p_util * non_ai, "power_non_ai")
-    power.post(ua, 0, non_ai, power.reason_code("non_ai_load"))
+    m.post(m.power, ua, 0, non_ai, "non_ai_load")
     pf = lk[:n_p]
     site_h = L["p_site"] // R
     p_site = price[lay.site0 + L["p_site"]]
     m.post_usd(ha[site_h], ua[L["p_u"]], p_util[L["p_u"]] * pf, "power_spot")
     m.post_usd(ha[site_h], 0, np.maximum(0.0, p_site - p_util[L["p_u"]]) * pf, "transmission")
-    power.post(ua[L["p_u"]], ha[site_h], pf, power.reason_code("power_spot"))
+    m.post(m.power, ua[L["p_u"]], ha[site_h], pf, "power_spot")
     ps = _settle(m, m.p_rows, m.p_deliver)
     m.post_usd(
         ha[m.contracts.buyer[ps.index]], ua[m.contracts.seller[ps.index]], ps.payment, "power_ppa"
@@ -63,11 +62,12 @@ def settle_month(m: GigawattModel) -> None:
     m.post_usd(
         ua[m.contracts.seller[ps.index]], ha[m.contracts.buyer[ps.index]], ps.penalty, "penalty"
     )
-    power.post(
+    m.post(
+        m.power,
         ua[m.contracts.seller[ps.index]],
         ha[m.contracts.buyer[ps.index]],
         ps.delivered,
-        power.reason_code("power_ppa"),
+        "power_ppa",
     )
     site_recv = (b[R : R + H * R] + m.site_ppa).reshape(H, R)
     m.power_bought = site_recv
@@ -86,11 +86,11 @@ def settle_month(m: GigawattModel) -> None:
     m.post_usd(ha[k_h], va[k_v], ks.payment, "chips_contract")
     m.post_usd(va[k_v], ha[k_h], ks.penalty, "penalty")
     made = vo + np.bincount(k_v, ks.delivered, minlength=n_v)
-    chips.post(0, va, made, chips.reason_code("production"))
+    m.post(m.chips, 0, va, made, "production")
     cost = np.array([v.unit_cost() for v in m.vendors])
     m.post_usd(va, 0, made * cost, "chip_production")
-    chips.post(va[v_src], ha[v_h], vf, chips.reason_code("chips_spot"))
-    chips.post(va[k_v], ha[k_h], ks.delivered, chips.reason_code("chips_contract"))
+    m.post(m.chips, va[v_src], ha[v_h], vf, "chips_spot")
+    m.post(m.chips, va[k_v], ha[k_h], ks.delivered, "chips_contract")
     gens = np.array([v.generation for v in m.vendors])
     bought = np.zeros((H, len(m.gen_names)))
     np.add.at(bought, (v_h, gens[v_src]), vf)
@@ -192,7 +192,7 @@ def _settle_compute(
     np.add.at(vol, (lab, h_src), f_ok)
     np.add.at(recv, lab, f_ok)
     np.add.at(sales, h_src, to_h)
-    m.compute.post(ha[h_src], la[lab], f_ok, m.compute.reason_code("compute_spot"))
+    m.post(m.compute, ha[h_src], la[lab], f_ok, "compute_spot")
     # pooled small buyers
     pools = L["pools"]
     rest = np.flatnonzero(a.kind != KIND_MAJOR)
@@ -220,12 +220,12 @@ def _settle_compute(
         np.add.at(vol, (rest, hb), got)
         recv[rest] += got
         np.add.at(sales, hb, pay)
-        m.compute.post(ha[hb], la[rest], got, m.compute.reason_code("compute_spot"))
+        m.post(m.compute, ha[hb], la[rest], got, "compute_spot")
         _ = pool_flow
     produced = (c_ok + s_ok).reshape(H, R * F).sum(axis=1)
-    m.compute.post(0, ha, produced, m.compute.reason_code("production"))
-    m.compute.post(ha[seller], la[buyer], cs.delivered, m.compute.reason_code("compute_contract"))
-    m.compute.post(la, 0, recv, m.compute.reason_code("consumed"))
+    m.post(m.compute, 0, ha, produced, "production")
+    m.post(m.compute, ha[seller], la[buyer], cs.delivered, "compute_contract")
+    m.post(m.compute, la, 0, recv, "consumed")
     sold = (c_ok + s_ok).reshape(H, R, F)
     m.node_sold = sold
     m.compute_delivered = float(sold.sum())
@@ -233,7 +233,7 @@ def _settle_compute(
     used = (sold * m.node_mwh).sum(axis=2)
     resold = np.maximum(0.0, m.power_bought - used)
     m.post_usd(0, ha, (resold * m.power_price_now[None, :]).sum(axis=1), "power_resale")
-    m.power.post(ha, 0, m.power_bought.sum(axis=1), m.power.reason_code("power_used_or_resold"))
+    m.post(m.power, ha, 0, m.power_bought.sum(axis=1), "power_used_or_resold")
     m.power_used = used
     # prices seen at seller nodes (for next month's choices and porting)
     p_nodes = price[lay.seller0 : lay.seller0 + lay.n_sellers].reshape(H, R, F)
@@ -285,6 +285,7 @@ def _labs_after(m: GigawattModel, t: int) -> None:
     m.lab_spend_cum += spend
     m.lab_spend_hist[t % 12] = spend
     m.hs_revenue_hist[t % 12] = m.month_sales
+    m.flush()
     cash = m.usd.balances[la]
     out = a.active & (cash < 0) & (a.kind != KIND_ENTERPRISE)
     if out.any():

@@ -96,7 +96,7 @@ def build_world(m: GigawattModel) -> None:
         else:
             m.hs_can_buy[:, v.family] = 1.0
     _initial_fleet(m)
-    m.chips.post(0, m.hs_accounts, m.fleet.sum(axis=(1, 2)), m.chips.reason_code("initial_fleet"))
+    m.post(m.chips, 0, m.hs_accounts, m.fleet.sum(axis=(1, 2)), "initial_fleet")
 
     m.hs_fringe = np.array([h.fringe for h in cfg.hyperscalers])
     m.hs_non_ai_revenue = np.array([h.non_ai_cloud_revenue_per_year for h in cfg.hyperscalers])
@@ -116,6 +116,7 @@ def build_world(m: GigawattModel) -> None:
     m.free_mw = np.zeros((m.n_h, m.n_r))
     _contracts(m)
     _graph(m)
+    m.flush()
 
 
 def _family_price(m: GigawattModel, price: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ contracts do not cover clears in the spot market. Pure numpy, no Mesa.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -93,11 +94,20 @@ class ContractTable:
     def __len__(self) -> int:
         return int(self._cols["kind"].size)
 
-    def __getattr__(self, name: str) -> NDArray[np.generic]:
+    def __getattr__(self, name: str) -> Any:
         cols = self.__dict__.get("_cols", {})
         if name in cols:
             return cols[name]
         raise AttributeError(name)
+
+    def _f(self, name: str) -> NDArray[np.float64]:
+        return cast(NDArray[np.float64], self._cols[name])
+
+    def _i(self, name: str) -> NDArray[np.int64]:
+        return cast(NDArray[np.int64], self._cols[name])
+
+    def _b(self, name: str) -> NDArray[np.bool_]:
+        return cast(NDArray[np.bool_], self._cols[name])
 
     def add(
         self,
@@ -151,16 +161,16 @@ class ContractTable:
 
     def active(self, month: int, kind: str | None = None) -> NDArray[np.int64]:
         """Row ids of contracts in force in ``month`` (optionally of one kind)."""
-        mask = (self._cols["start"] <= month) & (month < self._cols["end"])
+        mask = (self._i("start") <= month) & (month < self._i("end"))
         if kind is not None:
-            mask &= self._cols["kind"] == KINDS.index(kind)
+            mask &= self._i("kind") == KINDS.index(kind)
         return np.flatnonzero(mask)
 
     def terminate(self, rows: ArrayLike, month: int) -> None:
         """End contracts ``rows`` at ``month`` (a party exited): no further obligations."""
         r = np.asarray(rows, dtype=np.int64)
-        end = self._cols["end"]
-        end[r] = np.minimum(end[r], np.maximum(month, self._cols["start"][r]))
+        end = self._i("end")
+        end[r] = np.minimum(end[r], np.maximum(month, self._i("start")[r]))
 
     def settle(self, rows: ArrayLike, delivered: ArrayLike) -> Settlement:
         """Settle contracts ``rows`` given what each actually delivered this month.
@@ -171,17 +181,17 @@ class ContractTable:
         """
         r = np.asarray(rows, dtype=np.int64)
         d = np.asarray(delivered, dtype=np.float64)
-        vol = self._cols["volume"][r]
+        vol = self._f("volume")[r]
         if d.shape != r.shape or (d < -1e-9).any() or (d > vol * (1 + 1e-9) + 1e-9).any():
             raise ContractError("delivered: must have one entry per row, within [0, volume]")
         d = np.clip(d, 0.0, vol)
-        price = self._cols["price"][r]
-        taken = np.where(self._cols["take_or_pay"][r], vol, d)
+        price = self._f("price")[r]
+        taken = np.where(self._b("take_or_pay")[r], vol, d)
         payment = price * taken
-        penalty = self._cols["penalty_rate"][r] * price * (vol - d)
-        np.add.at(self._cols["delivered_total"], r, d)
-        np.add.at(self._cols["paid_total"], r, payment)
-        np.add.at(self._cols["penalty_total"], r, penalty)
+        penalty = self._f("penalty_rate")[r] * price * (vol - d)
+        np.add.at(self._f("delivered_total"), r, d)
+        np.add.at(self._f("paid_total"), r, payment)
+        np.add.at(self._f("penalty_total"), r, penalty)
         return Settlement(r, d, payment, penalty)
 
     def columns(self) -> dict[str, NDArray[np.generic]]:

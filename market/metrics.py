@@ -81,14 +81,18 @@ def lockin_index(switching_cost: ArrayLike, annual_spend: ArrayLike) -> NDArray[
     """Switching cost divided by annual spend (0 where nothing is spent)."""
     c = np.asarray(switching_cost, dtype=np.float64)
     s = np.asarray(annual_spend, dtype=np.float64)
-    return np.divide(c, s, out=np.zeros(np.broadcast(c, s).shape), where=s > 0)
+    out: NDArray[np.float64] = np.divide(c, s, out=np.zeros(np.broadcast(c, s).shape), where=s > 0)
+    return out
 
 
 def round_trip_ratio(revenue: ArrayLike, investment: ArrayLike) -> NDArray[np.float64]:
     """Cloud revenue from the lab so far divided by investment so far (nan before any)."""
     r = np.asarray(revenue, dtype=np.float64)
     i = np.asarray(investment, dtype=np.float64)
-    return np.divide(r, i, out=np.full(np.broadcast(r, i).shape, np.nan), where=i > 0)
+    out: NDArray[np.float64] = np.divide(
+        r, i, out=np.full(np.broadcast(r, i).shape, np.nan), where=i > 0
+    )
+    return out
 
 
 def weighted_mean(values: ArrayLike, weights: ArrayLike, default: float = float("nan")) -> float:

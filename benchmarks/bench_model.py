@@ -1,0 +1,127 @@
+"""Model benchmarks: baseline for 120 months, and scale mode against a bare Mesa loop.
+
+Measured side by side in one process:
+
+- ``baseline``: 120 months of the shipped baseline; time per step split into the
+  clearing kernel call (:func:`market.clearing.clear`) and everything else.
+- ``scale N``: baseline plus N small labs and enterprise buyers (half each); time per
+  step (after one warm-up step), and the ratio to ``bare N``, a Mesa model stepping N
+  agents whose ``step`` does nothing (``model.agents.shuffle_do("step")``).
+
+Targets (issue 3): baseline 120 months in about a second; at 10k agents a step costs
+no more than 3x the bare Mesa loop; cost grows no faster than linearly with agents.
+``--quick`` runs 24 baseline months and fewer scale steps.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import mesa
+
+import agents.settlement as settlement
+from agents.model import GigawattModel
+from experiments.scenarios import load_scenario
+
+__all__ = ["main"]
+
+
+class _Noop(mesa.Agent):
+    def step(self) -> None:
+        pass
+
+
+class _Bare(mesa.Model):
+    def __init__(self, n: int) -> None:
+        super().__init__(rng=0)
+        for _ in range(n):
+            _Noop(self)
+
+    def step(self) -> None:
+        self.agents.shuffle_do("step")
+
+
+class _Timer:
+    """Wraps the kernel's ``clear`` to add up the time spent inside it."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.inner = settlement.clear
+
+    def __call__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        try:
+            return self.inner(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - t
+
+
+def _time_model(scn, months: int, warmup: int = 1) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Seconds per step (total, in the clearing kernel), after ``warmup`` steps."""
+    m = GigawattModel(scn, rng=1, check=False)
+    for _ in range(warmup):
+        m.step()
+    timer = _Timer()
+    settlement.clear = timer
+    try:
+        t = time.perf_counter()
+        for _ in range(months):
+            m.step()
+        total = time.perf_counter() - t
+    finally:
+        settlement.clear = timer.inner
+    return total / months, timer.seconds / months
+
+
+def _time_bare(n: int, steps: int) -> float:
+    m = _Bare(n)
+    m.step()
+    t = time.perf_counter()
+    for _ in range(steps):
+        m.step()
+    return (time.perf_counter() - t) / steps
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the benchmark table."""
+    args = sys.argv[1:] if argv is None else argv
+    quick = "--quick" in args
+    base = load_scenario("baseline")
+    months = 24 if quick else 120
+    steps = 5 if quick else 20
+    rows = []
+    t0 = time.perf_counter()
+    GigawattModel(base, rng=1, check=False)  # import and build once before timing
+    per, kernel = _time_model(base, months, warmup=0)
+    rows.append(("baseline", len(base.labs), months, per, kernel, float("nan"), per * months))
+    for n in (1_000, 10_000):
+        scn = base.with_overrides(
+            {"scale.small_labs": n // 2, "scale.enterprise_buyers": n - n // 2}
+        )
+        per_n, kernel_n = _time_model(scn, steps)
+        bare = _time_bare(n, steps * 5)
+        rows.append(
+            (f"scale {n:,}", n + len(base.labs), steps, per_n, kernel_n, bare, float("nan"))
+        )
+    print("\nModel (benchmarks/bench_model.py)" + (" --quick" if quick else ""))
+    head = f"{'case':12s} {'agents':>7s} {'steps':>6s} {'ms/step':>9s} {'clear ms':>9s} {'rest ms':>9s} "
+    head += f"{'bare ms':>9s} {'x bare':>7s} {'total s':>8s}"
+    print(head)
+    for name, n, k, per, kernel, bare, total in rows:
+        ratio = per / bare if bare == bare else float("nan")
+        print(
+            f"{name:12s} {n:7,d} {k:6d} {per * 1e3:9.2f} {kernel * 1e3:9.2f} {(per - kernel) * 1e3:9.2f} "
+            + (f"{bare * 1e3:9.2f} {ratio:7.2f} " if bare == bare else f"{'-':>9s} {'-':>7s} ")
+            + (f"{total:8.2f}" if total == total else f"{'-':>8s}")
+        )
+    s1, s10 = rows[1][3] - rows[0][3], rows[2][3] - rows[0][3]
+    print(f"growth 1k -> 10k agents (above baseline): x{s10 / s1:.1f} for x10 agents (linear: 10)")
+    print(
+        f"targets: baseline 120 months ~1 s; 10k agents <= 3x bare Mesa; growth <= linear "
+        f"(measured in {time.perf_counter() - t0:.0f} s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
