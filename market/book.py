@@ -55,7 +55,7 @@ def _as_node(name: str, values: ArrayLike, n_nodes: int) -> IntArray:
         bad = ~np.isfinite(raw) | (raw != np.round(raw))
         if bad.any():
             i = _first_bad(bad)
-            raise BookError(f"{name}[{i}] = {raw[i]!r}: a node id must be a whole number")
+            raise BookError(f"{name}[{i}] = {raw[i]}: a node id must be a whole number")
     arr = raw.astype(np.int64)
     bad = (arr < 0) | (arr >= n_nodes)
     if bad.any():
@@ -70,14 +70,14 @@ def _check_finite(name: str, arr: FloatArray, *, what: str) -> None:
     bad = ~np.isfinite(arr)
     if bad.any():
         i = _first_bad(bad)
-        raise BookError(f"{name}[{i}] = {arr[i]!r}: {what} must be finite")
+        raise BookError(f"{name}[{i}] = {float(arr[i])!r}: {what} must be finite")
 
 
 def _check_nonneg(name: str, arr: FloatArray) -> None:
     bad = np.isnan(arr) | (arr < 0)
     if bad.any():
         i = _first_bad(bad)
-        raise BookError(f"{name}[{i}] = {arr[i]!r}: must be >= 0; drop or zero the entry")
+        raise BookError(f"{name}[{i}] = {float(arr[i])!r}: must be >= 0; drop or zero the entry")
 
 
 def _check_lengths(group: str, **arrays: NDArray[Any]) -> None:

@@ -148,15 +148,9 @@ def clear(book: OrderBook, method: Method = "fast") -> ClearingResult:
     """
     if method not in ("fast", "lp"):
         raise BookError(f"method = {method!r}: unknown; use 'fast' (default) or 'lp'")
-    if book.n_offers == 0 or book.n_bids == 0:
-        zero = LPSolution(
-            np.zeros(book.n_offers),
-            np.zeros(book.n_bids),
-            np.zeros(book.n_links),
-            _no_trade_prices(book),
-            0,
-        )
-        return _finish(book, zero, method)
+    if book.n_offers + book.n_bids + book.n_links == 0:
+        nothing = LPSolution(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(book.n_nodes), 0)
+        return _finish(book, nothing, method)
     if method == "fast" and not book.is_bipartite():
         warnings.warn(
             "book has links into nodes that links leave (transshipment); "
@@ -167,22 +161,6 @@ def clear(book: OrderBook, method: Method = "fast") -> ClearingResult:
         method = "lp"
     sol = solve_colgen(book) if method == "fast" else solve_lp(book)
     return _finish(book, sol, method)
-
-
-def _no_trade_prices(book: OrderBook) -> FloatArray:
-    """Prices of a one-sided book: each node at its best order (a valid equilibrium)."""
-    price = np.zeros(book.n_nodes)
-    o_node, _, o_price = book.offers
-    b_node, _, b_price = book.bids
-    if o_node.size:
-        best = np.full(book.n_nodes, np.inf)
-        np.minimum.at(best, o_node, o_price)
-        price = np.where(np.isfinite(best), best, price)
-    if b_node.size:
-        best = np.full(book.n_nodes, -np.inf)
-        np.maximum.at(best, b_node, b_price)
-        price = np.where(np.isfinite(best), best, price)
-    return price
 
 
 def equilibrium_violations(
@@ -214,8 +192,9 @@ def equilibrium_violations(
     report((x < -qtol) | (x > o_qty + qtol), "offer fill outside [0, qty]")
     report((y < -qtol) | (y > b_qty + qtol), "bid fill outside [0, qty]")
     report((f < -qtol) | (f > l_cap + qtol), "link flow outside [0, cap]")
-    balance = np.bincount(o_node, x, book.n_nodes) - np.bincount(b_node, y, book.n_nodes)
-    balance += np.bincount(dst, f, book.n_nodes) - np.bincount(src, f, book.n_nodes)
+    balance = np.zeros(book.n_nodes)
+    for ids, qty, sign in ((o_node, x, 1.0), (b_node, y, -1.0), (dst, f, 1.0), (src, f, -1.0)):
+        np.add.at(balance, ids, sign * qty)
     report(np.abs(balance) > qtol * max(1, book.n_offers + book.n_bids), "node out of balance")
     report((o_price < p[o_node] - ptol) & (x < o_qty - qtol), "offer below price not filled")
     report((o_price > p[o_node] + ptol) & (x > qtol), "offer above price filled")

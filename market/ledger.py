@@ -125,7 +125,7 @@ class Ledger:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise LedgerError(
-                f"amount[{i}] = {a[i]!r}: must be finite and >= 0; swap payer and payee to reverse a flow"
+                f"amount[{i}] = {float(a[i])!r}: must be finite and >= 0; swap payer and payee to reverse a flow"
             )
         unknown = (r < 0) | (r >= len(self._reasons))
         if unknown.any():

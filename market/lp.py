@@ -92,6 +92,7 @@ def solve_lp(book: OrderBook) -> LPSolution:
         b_eq=np.zeros(book.n_nodes),
         bounds=np.column_stack([lower, upper]),
         method="highs",
+        options={"primal_feasibility_tolerance": 1e-9, "dual_feasibility_tolerance": 1e-9},
     )
     if res.status != 0:
         raise SolverFailure(f"HiGHS (linprog) stopped with status {res.status}: {res.message}")

@@ -1,0 +1,51 @@
+"""Small hand-checked order books shared by the market tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from market.book import OrderBook
+
+
+def merit_order_book() -> OrderBook:
+    """One node: offers 10@20, 10@30, 10@50 against bids 15@100 and 10@40.
+
+    By hand: at any price in (30, 40) demand is 25 and supply 20, so the price is 40,
+    where the 40 bid is marginal. Fills: offers 10, 10, 0; bids 15, 5. Welfare:
+    15*100 + 5*40 - 10*20 - 10*30 = 1200.
+    """
+    return OrderBook(
+        n_nodes=1,
+        offer_node=[0, 0, 0],
+        offer_qty=[10.0, 10.0, 10.0],
+        offer_price=[20.0, 30.0, 50.0],
+        bid_node=[0, 0],
+        bid_qty=[15.0, 10.0],
+        bid_price=[100.0, 40.0],
+    )
+
+
+def two_region_book(cap: float) -> OrderBook:
+    """Cheap region 0 (offers 100@10) exports to region 1 (own offers 100@40).
+
+    Region 1 bids 60@80. The link 0 -> 1 costs 5 and carries at most ``cap``.
+    """
+    return OrderBook(
+        n_nodes=2,
+        offer_node=[0, 1],
+        offer_qty=[100.0, 100.0],
+        offer_price=[10.0, 40.0],
+        bid_node=[1],
+        bid_qty=[60.0],
+        bid_price=[80.0],
+        link_src=[0],
+        link_dst=[1],
+        link_cost=[5.0],
+        link_cap=[cap],
+    )
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20260101)

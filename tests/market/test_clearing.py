@@ -1,0 +1,227 @@
+"""The clearing kernel on hand-computed books and its defined edge cases."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from market.clearing import (
+    BookError,
+    FallbackWarning,
+    OrderBook,
+    clear,
+    equilibrium_violations,
+)
+from tests.market.conftest import merit_order_book, two_region_book
+
+METHODS = ["fast", "lp"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_merit_order_single_node(method: str) -> None:
+    res = clear(merit_order_book(), method=method)
+    np.testing.assert_allclose(res.offer_fill, [10, 10, 0], atol=1e-9)
+    np.testing.assert_allclose(res.bid_fill, [15, 5], atol=1e-9)
+    assert res.node_price[0] == pytest.approx(40.0)
+    assert res.welfare == pytest.approx(1200.0)
+    assert equilibrium_violations(merit_order_book(), res) == []
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_two_regions_uncongested_link_prices_differ_by_link_cost(method: str) -> None:
+    book = two_region_book(cap=np.inf)
+    res = clear(book, method=method)
+    # All 60 units come from region 0 at 10 + 5 = 15 < 40.
+    np.testing.assert_allclose(res.link_flow, [60], atol=1e-9)
+    np.testing.assert_allclose(res.offer_fill, [60, 0], atol=1e-9)
+    np.testing.assert_allclose(res.node_price, [10, 15], atol=1e-9)
+    assert res.welfare == pytest.approx(60 * 80 - 60 * 10 - 60 * 5)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_congested_link_splits_prices(method: str) -> None:
+    book = two_region_book(cap=20.0)
+    res = clear(book, method=method)
+    # 20 units cross; region 1 covers the other 40 from its own 40-priced offer.
+    np.testing.assert_allclose(res.link_flow, [20], atol=1e-9)
+    np.testing.assert_allclose(res.offer_fill, [20, 40], atol=1e-9)
+    np.testing.assert_allclose(res.node_price, [10, 40], atol=1e-9)
+    # The price spread 40 - 10 exceeds the link cost 5: the link is at capacity.
+    assert res.welfare == pytest.approx(60 * 80 - 20 * 10 - 20 * 5 - 40 * 40)
+    assert equilibrium_violations(book, res) == []
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_empty_book_trades_nothing(method: str) -> None:
+    book = OrderBook(3, [], [], [], [], [], [])
+    res = clear(book, method=method)
+    assert res.offer_fill.size == res.bid_fill.size == res.link_flow.size == 0
+    assert np.isnan(res.node_price).all()
+    assert res.welfare == 0.0
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_one_sided_book_trades_nothing(method: str) -> None:
+    book = OrderBook(2, [0, 1], [5.0, 5.0], [10.0, 12.0], [], [], [])
+    res = clear(book, method=method)
+    np.testing.assert_array_equal(res.offer_fill, [0, 0])
+    # Unfilled offers: any price at or below each offer's is an equilibrium price.
+    assert (res.node_price <= [10.0, 12.0]).all()
+    assert equilibrium_violations(book, res) == []
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_no_crossing_trades_nothing_and_price_lies_between(method: str) -> None:
+    book = OrderBook(1, [0], [10.0], [50.0], [0], [10.0], [40.0])
+    res = clear(book, method=method)
+    assert res.offer_fill[0] == 0 and res.bid_fill[0] == 0 and res.welfare == 0
+    assert 40.0 - 1e-9 <= res.node_price[0] <= 50.0 + 1e-9
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_zero_quantities_and_zero_capacity_trade_nothing(method: str) -> None:
+    book = OrderBook(
+        2,
+        [0, 1],
+        [0.0, 3.0],
+        [1.0, 90.0],
+        [1],
+        [4.0],
+        [100.0],
+        link_src=[0],
+        link_dst=[1],
+        link_cost=[0.0],
+        link_cap=[0.0],
+    )
+    res = clear(book, method=method)
+    np.testing.assert_allclose(res.offer_fill, [0, 3], atol=1e-9)
+    np.testing.assert_allclose(res.link_flow, [0], atol=1e-9)
+    assert res.welfare == pytest.approx(3 * (100 - 90))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_ties_fill_in_book_order(method: str) -> None:
+    # Three identical offers and two identical bids at one node; 15 units trade.
+    book = OrderBook(
+        1, [0, 0, 0], [10.0, 10.0, 10.0], [20.0] * 3, [0, 0], [10.0, 5.0], [30.0, 30.0]
+    )
+    res = clear(book, method=method)
+    np.testing.assert_allclose(res.offer_fill, [10, 5, 0], atol=1e-9)
+    np.testing.assert_allclose(res.bid_fill, [10, 5], atol=1e-9)
+    # A rule, not luck: the same book with the offers listed in another order
+    # fills whichever comes first.
+    book2 = OrderBook(
+        1, [0, 0, 0], [10.0, 4.0, 10.0], [20.0] * 3, [0, 0], [10.0, 5.0], [30.0, 30.0]
+    )
+    np.testing.assert_allclose(clear(book2, method=method).offer_fill, [10, 4, 1], atol=1e-9)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_independent_markets_in_one_book_clear_as_if_alone(method: str) -> None:
+    parts = [two_region_book(cap) for cap in (np.inf, 20.0, 0.0)]
+    offset = np.cumsum([0] + [p.n_nodes for p in parts])
+    joined = OrderBook(
+        int(offset[-1]),
+        np.concatenate([p.offers[0] + o for p, o in zip(parts, offset, strict=False)]),
+        np.concatenate([p.offers[1] for p in parts]),
+        np.concatenate([p.offers[2] for p in parts]),
+        np.concatenate([p.bids[0] + o for p, o in zip(parts, offset, strict=False)]),
+        np.concatenate([p.bids[1] for p in parts]),
+        np.concatenate([p.bids[2] for p in parts]),
+        np.concatenate([p.links[0] + o for p, o in zip(parts, offset, strict=False)]),
+        np.concatenate([p.links[1] + o for p, o in zip(parts, offset, strict=False)]),
+        np.concatenate([p.links[2] for p in parts]),
+        np.concatenate([p.links[3] for p in parts]),
+    )
+    alone = [clear(p, method=method) for p in parts]
+    res = clear(joined, method=method)
+    assert res.welfare == pytest.approx(sum(a.welfare for a in alone))
+    np.testing.assert_allclose(
+        res.node_price, np.concatenate([a.node_price for a in alone]), atol=1e-9
+    )
+
+
+def test_transshipment_book_falls_back_to_lp_and_says_so() -> None:
+    # 0 -> 1 -> 2: node 1 both receives and sends.
+    book = OrderBook(
+        3,
+        [0],
+        [10.0],
+        [5.0],
+        [2],
+        [10.0],
+        [50.0],
+        link_src=[0, 1],
+        link_dst=[1, 2],
+        link_cost=[1.0, 2.0],
+        link_cap=[np.inf, 4.0],
+    )
+    with pytest.warns(FallbackWarning, match="method='lp'"):
+        res = clear(book)
+    assert res.method == "lp"
+    np.testing.assert_allclose(res.link_flow, [4, 4], atol=1e-9)
+    assert res.welfare == pytest.approx(4 * (50 - 5 - 1 - 2))
+
+
+def test_bipartite_book_uses_fast_solver_without_warning() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = clear(two_region_book(np.inf))
+    assert res.method == "fast"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"offer_price": [1.0, np.nan]}, r"offer_price\[1\] = nan: a price must be finite"),
+        ({"bid_price": [np.inf]}, r"bid_price\[0\] = inf: a price must be finite"),
+        ({"offer_qty": [1.0, -2.0]}, r"offer_qty\[1\] = -2.0: must be >= 0"),
+        ({"bid_node": [7]}, r"bid_node\[0\] = 7: node id out of range; use 0 <= id < n_nodes = 2"),
+        (
+            {"offer_node": [0]},
+            r"offers arrays have unequal lengths \(offer_node=1, offer_qty=2, offer_price=2\)",
+        ),
+        ({"link_cap": [-1.0]}, r"link_cap\[0\] = -1.0: must be >= 0"),
+        ({"link_cost": [np.nan]}, r"link_cost\[0\] = nan: a link cost must be finite"),
+        ({"link_dst": [0]}, r"link_src\[0\] = link_dst\[0\] = 0: a link must join two nodes"),
+        ({"n_nodes": -1}, r"n_nodes = -1: must be a whole number >= 0"),
+    ],
+)
+def test_bad_books_raise_book_error_naming_field_and_index(
+    kwargs: dict[str, object], message: str
+) -> None:
+    base: dict[str, object] = {
+        "n_nodes": 2,
+        "offer_node": [0, 0],
+        "offer_qty": [1.0, 1.0],
+        "offer_price": [1.0, 2.0],
+        "bid_node": [1],
+        "bid_qty": [1.0],
+        "bid_price": [5.0],
+        "link_src": [0],
+        "link_dst": [1],
+        "link_cost": [0.5],
+        "link_cap": [np.inf],
+    }
+    base.update(kwargs)
+    with pytest.raises(BookError, match=message):
+        OrderBook(**base)  # type: ignore[arg-type]
+
+
+def test_book_error_is_a_value_error_and_unknown_method_is_refused() -> None:
+    assert issubclass(BookError, ValueError)
+    with pytest.raises(BookError, match="method = 'simplex': unknown"):
+        clear(merit_order_book(), method="simplex")  # type: ignore[arg-type]
+
+
+def test_equilibrium_check_catches_a_wrong_result() -> None:
+    book = two_region_book(cap=20.0)
+    good = clear(book)
+    bad = type(good)(
+        good.offer_fill, good.bid_fill, good.link_flow * 0.5, good.node_price, good.welfare, "x", 0
+    )
+    problems = equilibrium_violations(book, bad)
+    assert any("out of balance" in p for p in problems)
+    assert any("profitable link below capacity" in p for p in problems)

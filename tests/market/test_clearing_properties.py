@@ -1,0 +1,83 @@
+"""The fast solver against the LP oracle on random bipartite books (Hypothesis).
+
+Checked on every book: both results are competitive equilibria (feasible to 1e-9 of
+the largest quantity, complementary slackness at the node prices), and the fast
+solver's welfare equals the oracle's to 1e-6 relative.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from market.clearing import OrderBook, clear, equilibrium_violations
+
+PRICES = st.one_of(
+    st.integers(0, 20).map(float),  # many exact ties
+    st.floats(0.0, 1000.0, allow_nan=False, allow_infinity=False),
+)
+# Quantities are zero or at least 1e-3: the solvers' feasibility tolerance is 1e-9
+# of the problem's scale, so a quantity of 1e-7 is indistinguishable from zero.
+QTYS = st.one_of(st.just(0.0), st.floats(1e-3, 100.0, allow_nan=False, allow_infinity=False))
+CAPS = st.one_of(st.just(np.inf), st.just(0.0), st.floats(1e-3, 50.0, allow_nan=False))
+
+
+@st.composite
+def bipartite_books(draw: st.DrawFn) -> OrderBook:
+    """Sellers 0..S-1 link to buyers S..S+B-1; orders anywhere, isolated nodes too."""
+    n_sellers = draw(st.integers(1, 5))
+    n_buyers = draw(st.integers(1, 6))
+    n_isolated = draw(st.integers(0, 2))
+    n = n_sellers + n_buyers + n_isolated
+    pairs = [(s, n_sellers + b) for s in range(n_sellers) for b in range(n_buyers)]
+    chosen = draw(
+        st.lists(st.sampled_from(pairs), max_size=len(pairs) * 2)
+    )  # parallel links allowed
+    orders = st.tuples(st.integers(0, n - 1), QTYS, PRICES)
+    offers = draw(st.lists(orders, max_size=12))
+    bids = draw(st.lists(orders, max_size=12))
+    costs = [draw(st.one_of(st.integers(0, 5).map(float), st.floats(0, 50))) for _ in chosen]
+    caps = [draw(CAPS) for _ in chosen]
+
+    def col(rows: list[tuple[int, float, float]], k: int) -> list[float]:
+        return [r[k] for r in rows]
+
+    return OrderBook(
+        n,
+        col(offers, 0), col(offers, 1), col(offers, 2),
+        col(bids, 0), col(bids, 1), col(bids, 2),
+        [c[0] for c in chosen], [c[1] for c in chosen], costs, caps,
+    )  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bipartite_books())
+def test_fast_matches_lp_oracle_on_random_bipartite_books(book: OrderBook) -> None:
+    fast = clear(book)
+    ref = clear(book, method="lp")
+    assert fast.method == "fast"
+    assert equilibrium_violations(book, fast) == []
+    assert equilibrium_violations(book, ref) == []
+    scale = max(1.0, abs(ref.welfare))
+    assert abs(fast.welfare - ref.welfare) <= 1e-6 * scale
+
+
+def test_fast_matches_lp_on_a_larger_seeded_book(rng: np.random.Generator) -> None:
+    """A 2,000-link book of the model's shape: few sellers, many buyers."""
+    sellers, buyers, degree = 20, 100, 20
+    n = sellers + buyers
+    o_node = np.repeat(np.arange(sellers), 5)
+    b_node = np.repeat(np.arange(sellers, n), 3)
+    src = np.concatenate([rng.choice(sellers, degree, replace=False) for _ in range(buyers)])
+    dst = np.repeat(np.arange(sellers, n), degree)
+    caps = np.where(rng.random(src.size) < 0.5, np.inf, rng.uniform(0, 5, src.size))
+    book = OrderBook(
+        n, o_node, rng.uniform(10, 60, o_node.size), rng.uniform(10, 60, o_node.size),
+        b_node, rng.uniform(1, 10, b_node.size), rng.uniform(20, 100, b_node.size),
+        src, dst, rng.uniform(0, 15, src.size), caps,
+    )  # fmt: skip
+    fast, ref = clear(book), clear(book, method="lp")
+    assert equilibrium_violations(book, fast) == []
+    assert abs(fast.welfare - ref.welfare) <= 1e-9 * abs(ref.welfare)
+    assert fast.welfare > 0

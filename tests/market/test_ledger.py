@@ -1,0 +1,107 @@
+"""The double-entry ledger: conservation, vectorized posting, refusals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from market.ledger import OUTSIDE, Ledger, LedgerError
+
+
+def test_endowment_from_outside_keeps_total_zero() -> None:
+    led = Ledger(3)
+    code = led.reason_code("endowment")
+    led.post(OUTSIDE, [1, 2], [100.0, 50.0], code)
+    np.testing.assert_array_equal(led.balances, [-150.0, 100.0, 50.0])
+    assert led.total() == 0.0
+    led.check()
+
+
+def test_repeated_payer_in_one_batch_accumulates() -> None:
+    # np.subtract.at, not fancy-index assignment: three rows from account 1 all count.
+    led = Ledger(3)
+    r = led.reason_code("x")
+    led.post(OUTSIDE, 1, 10.0, r)
+    led.post([1, 1, 1], [2, 2, 0], [1.0, 2.0, 3.0], r)
+    np.testing.assert_array_equal(led.balances, [-7.0, 4.0, 3.0])
+
+
+def test_entries_record_every_row_with_its_step() -> None:
+    led = Ledger(2)
+    r = led.reason_code("pay")
+    led.step = 3
+    led.post(0, 1, 5.0, r)
+    led.step = 4
+    led.post([1], [0], [2.0], r)
+    e = led.entries()
+    np.testing.assert_array_equal(e["step"], [3, 4])
+    np.testing.assert_array_equal(e["amount"], [5.0, 2.0])
+    assert led.reasons == {0: "pay"}
+
+
+def test_open_adds_accounts_at_zero() -> None:
+    led = Ledger(1)
+    ids = led.open(2)
+    np.testing.assert_array_equal(ids, [1, 2])
+    assert led.n_accounts == 3 and led.balances.tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((0, 5, 1.0), r"payee\[0\] = 5: no such account"),
+        ((0, 1, -1.0), r"amount\[0\] = -1.0: must be finite and >= 0"),
+        ((0, 1, float("nan")), r"amount\[0\] = nan"),
+    ],
+)
+def test_bad_transfers_are_refused_and_nothing_is_booked(
+    args: tuple[int, int, float], message: str
+) -> None:
+    led = Ledger(2)
+    r = led.reason_code("x")
+    with pytest.raises(LedgerError, match=message):
+        led.post(*args, r)
+    assert led.balances.tolist() == [0.0, 0.0]
+
+
+def test_unregistered_reason_and_bad_sizes_are_refused() -> None:
+    led = Ledger(2)
+    with pytest.raises(LedgerError, match=r"reason\[0\] = 9: unregistered"):
+        led.post(0, 1, 1.0, 9)
+    with pytest.raises(LedgerError, match="n_accounts = 0"):
+        Ledger(0)
+
+
+def test_balances_cannot_be_changed_behind_the_ledgers_back() -> None:
+    led = Ledger(2)
+    with pytest.raises(ValueError, match="read-only"):
+        led.balances[1] = 5.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 30).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(
+                st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.floats(0, 1e9)),
+                max_size=60,
+            ),
+        )
+    )
+)
+def test_random_batches_conserve_money(case: tuple[int, list[tuple[int, int, float]]]) -> None:
+    n, rows = case
+    led = Ledger(n)
+    r = led.reason_code("random")
+    if rows:
+        p, q, a = (np.array(c) for c in zip(*rows, strict=True))
+        half = len(rows) // 2
+        led.post(p[:half], q[:half], a[:half], r)
+        led.post(p[half:], q[half:], a[half:], r)
+        # Each account's balance is what it received minus what it paid.
+        expected = np.bincount(q, a, n) - np.bincount(p, a, n)
+        np.testing.assert_allclose(led.balances, expected, rtol=1e-12, atol=1e-3)
+    led.check()
