@@ -339,7 +339,7 @@ def network_option(
     """The trade network: nodes by agent type, sized by ``size_measure``, edges by flow.
 
     Node size is relative within a kind (a utility's MW and a lab's dollars are not
-    comparable): ``8 + 28 * sqrt(size / largest of its kind)``. Edge width is
+    comparable): ``8 + 28 * sqrt(size / largest of its kind)``, negative sizes as 0. Edge width is
     ``0.6 + 7 * sqrt(flow / largest flow of its edge kind)``; trade links without flow this
     month are drawn faint. Trade links are coloured by good (power, chips, compute);
     contracts are dashed, equity stakes dotted. Widths compare flows of one kind and good.
@@ -356,6 +356,7 @@ def network_option(
                 sizes[i] += values[node]
             elif node in nodes_data:
                 sizes[i] += node_size(nodes_data[node], size_measure)
+    sizes = np.maximum(sizes, 0.0)  # negative cash (a lab in debt) is drawn at the minimum
     kinds = layout.kinds
     kind_max = {k: 0.0 for k in kinds}
     for i, k in enumerate(kinds):

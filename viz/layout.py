@@ -192,7 +192,8 @@ def compute_layout(
     max_nodes
         Above this many nodes, kinds with more than ``keep_per_kind`` members are aggregated.
     keep_per_kind
-        Nodes of a big kind kept individually: the largest by ``sizes`` (e.g. cash).
+        Nodes of a big kind kept individually: the largest by ``sizes`` (e.g. cash), ties
+        broken by degree (the major labs trade with every cloud, small ones with one).
     sizes
         Size of each node for that ranking; nodes missing here use their ``cash`` attribute.
     """
@@ -212,7 +213,10 @@ def compute_layout(
     for kind in sorted(by_kind, key=lambda k: (KIND_COLUMNS.get(k, 3.0), k not in _UPPER, k)):
         group = sorted(by_kind[kind], key=lambda nd: (node_region(nd[1]), str(nd[0])))
         if aggregate and len(group) > keep_per_kind:
-            ranked = sorted(group, key=lambda nd: -sizes.get(nd[0], node_size(nd[1], "cash")))
+            ranked = sorted(
+                group,
+                key=lambda nd: (-sizes.get(nd[0], node_size(nd[1], "cash")), -graph.degree(nd[0])),
+            )
             keep = {id(nd) for nd in ranked[:keep_per_kind]}
             rest: dict[str, list[Hashable]] = {}
             for nd in group:
@@ -224,6 +228,15 @@ def compute_layout(
                     members.append(1)
                 else:
                     rest.setdefault(node_region(nd[1]), []).append(nd[0])
+            for region, rest_nodes in list(rest.items()):
+                if len(rest_nodes) == 1:  # an aggregate of one is just that node
+                    node = rest_nodes[0]
+                    index[node] = len(labels)
+                    labels.append(node_label(node, graph.nodes[node]))
+                    kinds.append(kind)
+                    regions.append(region)
+                    members.append(1)
+                    del rest[region]
             for region, rest_nodes in sorted(rest.items()):
                 where = f" ({region})" if region else ""
                 plural = "s" if not kind.endswith("s") else ""
@@ -257,7 +270,9 @@ def compute_layout(
             if not idx:
                 continue
             # group by region inside the band, with a gap between regions
-            idx.sort(key=lambda i: (band_kinds.index(kinds[i]), regions[i], labels[i]))
+            idx.sort(
+                key=lambda i: (band_kinds.index(kinds[i]), regions[i], members[i] > 1, labels[i])
+            )
             slots = []
             pos = 0.0
             for j, i in enumerate(idx):

@@ -323,11 +323,17 @@ class VizRun:
         """Size of each graph node this month: ``cash`` (USD) or ``capacity`` (MW).
 
         Read from the ``agents`` table's latest month (``cash``; ``built_mw`` or
-        ``capacity_mw``), keyed like the graph (``agent_id``); utilities' capacity is their
+        ``capacity_mw``), keyed like the graph (``agent_id``), else from the Mesa agents'
+        ``cash`` attribute (before the first month is recorded); utilities' capacity is their
         region's ``generation_mw`` from the ``regions`` table. Nodes not found get no entry
         (the drawing falls back to node attributes).
         """
         out: dict[Any, float] = {}
+        if measure == "cash":
+            for agent in getattr(self.model, "agents", ()):
+                value = getattr(agent, "cash", None)
+                if isinstance(value, int | float) and math.isfinite(value):
+                    out[agent.unique_id] = float(value)
         agents = self.table("agents")
         if agents is not None and len(agents) and "month" in agents.columns:
             last = agents[agents["month"] == agents["month"].max()]

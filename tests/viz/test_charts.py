@@ -134,6 +134,9 @@ def test_network_widths_grow_with_flow_and_styles_tell_kinds_apart(stepped):
     assert sizes["anthropic"] == pytest.approx(1e10 - 3e9)  # graph attribute fallback
     sized = network_option(g, compute_layout(g), "cash", values={"anthropic": 5.0})
     assert {n["name"]: n["value"] for n in sized["series"][0]["data"]}["anthropic"] == 5.0
+    in_debt = network_option(g, compute_layout(g), "cash", values={"openai": -3e9})
+    node = next(n for n in in_debt["series"][0]["data"] if n["name"] == "openai")
+    assert (node["value"], node["symbolSize"]) == (0.0, 8.0)  # drawn at the minimum size
 
 
 def test_date_labels_roll_over_years():

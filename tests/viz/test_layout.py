@@ -71,3 +71,18 @@ def test_kind_and_edge_kind_normalisation():
     assert edge_kind({"kind": "contract"}) == "contract"
     assert edge_kind({"kind": "equity"}) == "equity"
     assert edge_kind({"kind": "jurisdiction"}) == "jurisdiction"
+
+
+def test_without_sizes_the_best_connected_nodes_are_kept():
+    g = nx.MultiDiGraph()
+    for h in ("h1", "h2", "h3"):
+        g.add_node(h, kind="hyperscaler")
+    for k in range(50):
+        g.add_node(f"s{k}", kind="lab")
+        g.add_edge("h1", f"s{k}", kind="trade", good="compute")
+    for major in ("s7", "s30"):  # majors buy from every cloud
+        g.add_edge("h2", major, kind="trade", good="compute")
+        g.add_edge("h3", major, kind="trade", good="compute")
+    lay = compute_layout(g, seed=0, max_nodes=20, keep_per_kind=2)
+    kept = {lay.labels[i] for i in range(len(lay.labels)) if lay.members[i] == 1}
+    assert kept == {"h1", "h2", "h3", "s7", "s30"}

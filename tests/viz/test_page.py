@@ -49,3 +49,15 @@ def test_step_and_reset_rebuild_with_slider_values():
 def _status(rc) -> str:
     found = rc.find(solara.widgets.HTML).widgets
     return "".join(w.unsafe_innerHTML for w in found if "gigawatt-month" in w.unsafe_innerHTML)
+
+
+def test_scenario_selector_with_untouched_sliders_uses_the_scenarios_values():
+    page = make_page(StandInRun, scenario_name="baseline", seed=7)
+    _, rc = solara.render(solara.AppLayout(children=[page]), handle_error=False)
+    assert "36 months" in _status(rc)
+    rc.find(v.Select, label="Scenario").widget.v_model = "power-crunch"
+    rc.find(v.Slider, label="Seed").widget.v_model = 11
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    status = _status(rc)
+    assert "power-crunch" in status and "seed <b>11</b>" in status
+    assert "60 months" in status and "moved" not in status  # power-crunch's own lead time

@@ -1,0 +1,102 @@
+"""Browser app: time from pressing Step to the page showing the new month.
+
+Starts the app as ``gigawatt viz`` does (``solara run viz/app.py``, assets served locally) on
+a free loopback port, opens it in headless Debian chromium (Playwright), and presses Step
+repeatedly. A step counts as shown when both the month counter reads the next month and the
+power-price chart's canvas has repainted (its pixels differ from before the press). Measured
+for ``baseline`` and for scale mode (thousands of small labs and enterprise buyers added).
+Target (issue 5): under 0.5 s for ``baseline``.
+
+Run: ``python -m benchmarks`` (all benchmarks) or ``python -m benchmarks.bench_viz [--quick]``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+__all__ = ["main", "measure"]
+
+_REPAINTED = """([sel, m, before]) => {
+    const el = document.querySelector(sel);
+    if (!el || !el.textContent.includes(`Month ${m} `)) return false;
+    const canvas = document.querySelectorAll('.solara-echarts canvas')[1];
+    return canvas && canvas.toDataURL() !== before;
+}"""
+
+
+def measure(scale: int, steps: int, warmup: int = 2) -> dict[str, float]:
+    """Step-to-update times (seconds) of the app on ``baseline`` with ``scale`` extra agents."""
+    from playwright.sync_api import sync_playwright
+
+    from experiments.cli_viz import APP_PATH
+    from tests.viz.browser_steps import MONTH, month_number, open_app
+    from tests.viz.conftest import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_app(
+            APP_PATH, Path(tmp) / "server.log", timeout=120, scenario="baseline", scale=scale
+        )
+        try:
+            with sync_playwright() as pw:
+                context = pw.chromium.launch_persistent_context(
+                    str(Path(tmp) / "profile"),
+                    executable_path=CHROMIUM,
+                    args=CHROMIUM_ARGS,
+                    headless=True,
+                    viewport={"width": 1400, "height": 1000},
+                )
+                page, watch = open_app(context, server.url)
+                times = []
+                for i in range(warmup + steps):
+                    month = month_number(page)
+                    before = (
+                        page.locator(".solara-echarts canvas").nth(1).evaluate("c => c.toDataURL()")
+                    )
+                    start = time.perf_counter()
+                    page.get_by_role("button", name="Step").click()
+                    page.wait_for_function(
+                        _REPAINTED, arg=[MONTH, month + 1, before], polling="raf", timeout=60_000
+                    )
+                    if i >= warmup:
+                        times.append(time.perf_counter() - start)
+                context.close()
+                if watch.console_errors or watch.failed_requests:
+                    raise RuntimeError(
+                        f"page errors: {watch.console_errors + watch.failed_requests}"
+                    )
+        finally:
+            stop_app(server)
+    return {
+        "median": statistics.median(times),
+        "p90": sorted(times)[max(0, round(0.9 * len(times)) - 1)],
+        "max": max(times),
+        "steps": float(len(times)),
+    }
+
+
+def main() -> None:
+    """Print the step-to-update table (``--quick``: fewer steps, one scale size)."""
+    quick = "--quick" in sys.argv
+    steps = 5 if quick else 15
+    cases = [("baseline", 0), ("baseline + scale mode", 3000)]
+    if not quick:
+        cases.append(("baseline + scale mode", 10_000))
+    print("\nBrowser app: Step pressed -> month counter and chart updated (headless chromium)")
+    print(
+        f"{'case':<26} {'agents added':>12} {'median s':>9} {'p90 s':>7} {'max s':>7} {'steps':>6}"
+    )
+    for name, scale in cases:
+        r = measure(scale, steps)
+        print(
+            f"{name:<26} {scale:>12,} {r['median']:>9.3f} {r['p90']:>7.3f} {r['max']:>7.3f}"
+            f" {int(r['steps']):>6}"
+        )
+    print("target: median under 0.5 s for baseline")
+
+
+if __name__ == "__main__":
+    main()
