@@ -19,6 +19,9 @@ assembling) is numpy with no Python loop over orders or links.
 
 from __future__ import annotations
 
+import os
+import threading
+
 import highspy
 import numpy as np
 from numpy.typing import NDArray
@@ -59,9 +62,31 @@ def _initial_links(book: OrderBook, per_buyer: int) -> IntArray:
     return _top_k_per_group(dst, cost + cheapest[src], per_buyer)
 
 
-def _new_highs(tol: float) -> highspy.Highs:
-    h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy ships no annotation for it
-    h.setOptionValue("output_flag", False)
+_LOCAL = threading.local()
+
+
+def _highs(tol: float) -> highspy.Highs:
+    """This thread's HiGHS instance, emptied, silent, with tolerances ``tol``.
+
+    HiGHS prints a banner on stdout when an instance is constructed, before any option
+    can silence it; the instance is therefore built once per thread with stdout
+    redirected, then reused (``clearModel``) for every clearing.
+    """
+    h: highspy.Highs | None = getattr(_LOCAL, "highs", None)
+    if h is None:
+        saved = os.dup(1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy ships no annotation
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+        h.setOptionValue("output_flag", False)
+        _LOCAL.highs = h
+    h.clearModel()
+    h.clearSolver()
     h.setOptionValue("primal_feasibility_tolerance", tol)
     h.setOptionValue("dual_feasibility_tolerance", tol)
     return h
@@ -91,7 +116,12 @@ def _add_columns(
 
 
 def solve_colgen(
-    book: OrderBook, *, per_buyer: int = 1, add_per_buyer: int = 1, max_rounds: int = 1000
+    book: OrderBook,
+    *,
+    per_buyer: int = 1,
+    add_per_buyer: int = 1,
+    direct_links: int = 2000,
+    max_rounds: int = 1000,
 ) -> LPSolution:
     """Solve the clearing LP by column generation over links.
 
@@ -103,6 +133,8 @@ def solve_colgen(
         Links per buyer node in the first restricted book.
     add_per_buyer : int
         Most violated links per buyer node added in each round.
+    direct_links : int
+        Books with at most this many links are solved whole in one call.
     max_rounds : int
         Safety bound on rounds; each round adds at least one link, so the loop ends
         after at most ``n_links`` rounds in any case.
@@ -117,12 +149,15 @@ def solve_colgen(
     src, dst, l_cost, _ = book.links
     scale = book.price_scale()
     tol = 1e-9 * scale
-    active = _initial_links(book, per_buyer)
+    # A small book (a baseline month's is a few hundred links) is solved whole: one
+    # HiGHS call beats any screening there, since the fixed cost per call dominates.
+    whole = book.n_links <= direct_links
+    active = np.arange(book.n_links, dtype=np.int64) if whole else _initial_links(book, per_buyer)
     in_set = np.zeros(book.n_links, dtype=bool)
     in_set[active] = True
 
     cost, lower, upper, start, index, value = columns(book, active)
-    h = _new_highs(1e-9)
+    h = _highs(1e-9)
     # One row per node balance (= 0); columns are added to it.
     h.addRows(
         book.n_nodes,
@@ -138,6 +173,13 @@ def solve_colgen(
     while True:
         rounds += 1
         h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            # Badly scaled books (quantities ~1e9 beside prices ~1) can defeat the tight
+            # tolerances; retry once from scratch at HiGHS's defaults (1e-7).
+            h.clearSolver()
+            h.setOptionValue("primal_feasibility_tolerance", 1e-7)
+            h.setOptionValue("dual_feasibility_tolerance", 1e-7)
+            h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             raise SolverFailure(
                 f"HiGHS stopped with status {h.modelStatusToString(h.getModelStatus())}"
