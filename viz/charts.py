@@ -54,6 +54,8 @@ EDGE_STYLE = {
 }
 #: Trade links take the colour of the good they carry.
 GOOD_COLORS = {"power": "#e0a020", "chips": "#43a047", "compute": "#78909c"}
+#: Width : height of the network's drawing box at full page width (956 x 470 px, margins off).
+NETWORK_ASPECT = 2.2
 #: Regulator HHI review threshold of the 2023 US Merger Guidelines (issue 3; CALIBRATION.md).
 HHI_THRESHOLD = 1800.0
 
@@ -362,6 +364,10 @@ def network_option(
     for i, k in enumerate(kinds):
         kind_max[k] = max(kind_max[k], sizes[i])
     categories = list(dict.fromkeys(kinds))
+    # ECharts stretches the layout (and the node symbols with it) to fill the box; give the
+    # coordinates the box's usual aspect (about 2.2 : 1 at full width) so circles stay round.
+    x_span = 400.0 * float(np.ptp(layout.x)) if n else 1.0
+    y_scale = max(x_span, 1.0) / NETWORK_ASPECT
     cat_index = {k: j for j, k in enumerate(categories)}
     unit = "MW" if size_measure == "capacity" else "$"
     nodes = []
@@ -373,7 +379,7 @@ def network_option(
                 "id": str(i),
                 "name": layout.labels[i],
                 "x": round(float(layout.x[i]) * 400.0, 2),
-                "y": round(float(layout.y[i]) * 300.0, 2),
+                "y": round(float(layout.y[i]) * y_scale, 2),
                 "value": round(float(sizes[i]), 2),
                 "category": cat_index[kinds[i]],
                 "symbolSize": round(8 + 28 * rel, 1),
