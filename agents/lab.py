@@ -193,9 +193,13 @@ def plan_labs(model: GigawattModel, month: int) -> None:
     still_short = short & ~ok
     factor = np.where(still_short, 0.5, 1.0)
     # training: a base ratio to inference, plus spare cash reinvested over
-    # ``demand.reinvest_months`` at the training bid (labs spend what they raise; est.)
+    # ``demand.reinvest_months`` at last month's median compute price (labs spend what
+    # they raise and earn; est.)
     spare = np.maximum(0.0, cash - cfg.capital.runway_months * burn) / cfg.demand.reinvest_months
-    extra = np.where(a.training_ratio > 0, spare / max(cfg.demand.training_bid, 1e-9), 0.0)
+    seen = model.node_price_last[model.node_capacity > 0]
+    price = float(np.median(seen)) if seen.size else cfg.demand.training_bid
+    price = min(max(price, 0.25), cfg.demand.training_bid)
+    extra = np.where(a.training_ratio > 0, spare / price, 0.0)
     base = a.training_ratio * a.inference_need
     a.training_need[:] = np.where(a.active, (base + extra) * factor, 0.0)
     # porting finished
