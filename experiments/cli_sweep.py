@@ -56,6 +56,13 @@ def register(subparsers: Any) -> None:
     )
     a.add_argument("dir", help="a sweep directory")
     a.add_argument("--out", default=None, help="where to write (default: DIR/analysis)")
+    a.add_argument(
+        "--log",
+        action="append",
+        default=[],
+        metavar="OUTPUT",
+        help="also analyse log10 of this output (repeatable; for heavy-tailed ratios)",
+    )
     a.set_defaults(func=_analyze)
 
     c = subparsers.add_parser(
@@ -128,7 +135,7 @@ def _analyze(args: argparse.Namespace) -> int:
     from experiments.sweeps.analysis import analyze_sweep
 
     try:
-        result = analyze_sweep(args.dir, args.out)
+        result = analyze_sweep(args.dir, args.out, log_outputs=getattr(args, "log", []))
     except SweepStoreError as exc:
         print(f"gigawatt analyze: {exc}", file=sys.stderr)
         return 2

@@ -3,7 +3,9 @@
 - ``sobol`` designs: first-order and total Sobol' indices (SALib ``analyze.sobol``,
   Saltelli 2010 / Jansen estimators) with bootstrap confidence intervals.
 - ``morris`` designs: elementary effects ``mu``, ``mu*`` and ``sigma`` (SALib
-  ``analyze.morris``; Morris 1991, Campolongo et al. 2007 for ``mu*``).
+  ``analyze.morris``; Morris 1991, Campolongo et al. 2007 for ``mu*``). SALib's unscaled
+  effects divide the output change by the step in the unit cube, so ``mu*`` reads as the
+  output change when the input moves across its whole range (in a linear model).
 - ``lhs`` designs: first-order indices by RBD-FAST (SALib ``analyze.rbd_fast``;
   Tarantola et al. 2006), which works on any Latin hypercube.
 - ``grid`` and ``scenarios`` designs: mean of each output at each point with a Student-t
@@ -16,6 +18,7 @@ Figures are matplotlib (Agg backend) PNGs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,7 @@ from scipy import stats
 
 from experiments.sweeps.design import SAMPLE_PREFIX, salib_problem
 from experiments.sweeps.spec import SweepSpec
-from experiments.sweeps.store import SweepStore
+from experiments.sweeps.store import SweepStore, SweepStoreError
 
 __all__ = ["AnalysisResult", "analyze_sweep", "mean_ci", "point_means"]
 
@@ -197,12 +200,19 @@ def _plot_ci(table: pd.DataFrame, spec: SweepSpec, path: Path) -> None:
 
 
 def analyze_sweep(
-    root: str | Path, out_dir: str | Path | None = None, *, conf: float = 0.95, figures: bool = True
+    root: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    conf: float = 0.95,
+    figures: bool = True,
+    log_outputs: Sequence[str] = (),
 ) -> AnalysisResult:
     """Analyse the sweep in ``root``; write CSV tables and PNG figures to ``out_dir``.
 
     ``out_dir`` defaults to ``root/analysis``. Tables: ``points.csv`` (per-point means),
     ``indices.csv`` (sobol, morris, lhs) or ``means.csv`` (grid, scenarios; mean and CI).
+    ``log_outputs`` adds ``log10(<name>)`` of those outputs (non-positive values become
+    NaN) for heavy-tailed outputs such as ratios, whose raw indices outliers dominate.
     """
     store = SweepStore.open(root)
     spec = store.spec()
@@ -210,6 +220,12 @@ def analyze_sweep(
     out_path.mkdir(parents=True, exist_ok=True)
     frame = store.load()
     outputs = [o.name for o in spec.outputs.final]
+    for name in log_outputs:
+        if name not in outputs:
+            raise SweepStoreError(f"log output {name!r}: not a final output (have {outputs})")
+        values = frame[name].astype(float)
+        frame[f"log10({name})"] = np.log10(values.where(values > 0))
+        outputs.append(f"log10({name})")
     result = AnalysisResult()
     status = store.status()
     if status["failed"] or status["pending"]:

@@ -114,3 +114,15 @@ def test_compare_uses_common_random_numbers(tmp_path) -> None:
     assert "boom" not in t.index  # its runs raised and are in the failures table
     assert SweepStore.open(tmp_path / "cmp").status()["failed"] == 4
     assert {p.name for p in res.files} == {"compare.csv", "compare.png"}
+
+
+def test_log_outputs_are_analysed_too(tmp_path) -> None:
+    _sweep(tmp_path, "morris", 6)
+    result = analyze_sweep(tmp_path / "morris", tmp_path / "a2", log_outputs=["c_echo"])
+    idx = result.tables["indices"].set_index(["output", "parameter"])
+    # log10(c_echo) = log10(c): depends on c only (c = 0 points become NaN and are averaged out)
+    assert ("log10(c_echo)", "c") in idx.index or any("log10(c_echo)" in n for n in result.notes)
+    pts = result.tables["points"]
+    assert "log10(c_echo)" in pts.columns
+    finite = pts[pts["c_echo"] > 0]
+    np.testing.assert_allclose(finite["log10(c_echo)"], np.log10(finite["c_echo"]))
