@@ -143,19 +143,21 @@ def _plot_indices(table: pd.DataFrame, kind: str, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     outs = list(dict.fromkeys(table["output"]))
+    n_par = int(table["parameter"].nunique())
+    ncol = min(3, len(outs))
+    nrow = -(-len(outs) // ncol)
     fig, axes = plt.subplots(
-        len(outs),
-        1,
-        figsize=(7, 1.2 + 0.45 * len(table) / max(1, len(outs)) * len(outs) + 0.6 * len(outs)),
-        squeeze=False,
+        nrow, ncol, figsize=(5.2 * ncol, (0.9 + 0.32 * n_par) * nrow), squeeze=False
     )
-    for ax, out in zip(axes[:, 0], outs, strict=True):
+    for ax in axes.flat[len(outs) :]:
+        ax.set_visible(False)
+    for ax, out in zip(axes.flat, outs, strict=False):
         t = table[table["output"] == out]
         ypos = np.arange(len(t))
         if kind == "morris":
             ax.barh(ypos, t["mu_star"], xerr=t["mu_star_conf"], color="tab:blue", label="μ*")
             ax.plot(t["sigma"], ypos, "o", color="tab:red", label="σ")
-            ax.set_xlabel("elementary effect (output units)")
+            ax.set_xlabel("effect over the input range (output units)")
         elif kind == "sobol":
             ax.barh(ypos - 0.2, t["S1"], 0.4, xerr=t["S1_conf"], label="S1 (first order)")
             ax.barh(ypos + 0.2, t["ST"], 0.4, xerr=t["ST_conf"], label="ST (total)")
