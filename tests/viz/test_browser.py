@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
 from tests.viz.browser_steps import (
+    MONTH,
     chart_pixels,
     month_number,
     month_text,
@@ -93,10 +95,32 @@ def test_gigawatt_step_slider_reset_offline(gigawatt_server, chromium, tmp_path)
     )
 
 
-def test_other_tabs_render(standin_server, chromium):
-    """Pages 1 and 2 show their four and two charts after a step."""
+def test_play_pause_download_and_tabs(standin_server, chromium, tmp_path):
+    """Play runs months until Pause; the CSV download holds them; pages 1 and 2 render."""
     page, watch = open_app(chromium, standin_server.url)
-    press_step(page)
+    page.get_by_role("button", name="▶").click()
+    page.wait_for_function(
+        "sel => /Month ([3-9]|\\d\\d+) /.test(document.querySelector(sel).textContent)",
+        arg=MONTH,
+        timeout=30_000,
+    )
+    page.get_by_role("button", name="❚❚").click()
+    page.wait_for_timeout(800)  # a step in flight may still land
+    paused_at = month_number(page)
+    page.wait_for_timeout(1000)
+    assert month_number(page) == paused_at >= 3
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download model frame (CSV)").click()
+    path = tmp_path / "frame.csv"
+    info.value.save_as(path)
+    frame = pd.read_csv(path)
+    assert list(frame["month"]) == list(range(paused_at))
+    # the stand-in's spot price rule: 2.0 + 0.01 month
+    assert frame["compute_spot_price"].tolist() == pytest.approx(
+        [2.0 + 0.01 * m for m in range(paused_at)]
+    )
+
     for tab, n_charts in (("Page 1", 4), ("Page 2", 2)):
         page.get_by_role("tab", name=tab).click()
         expect(page.locator(".solara-echarts")).to_have_count(n_charts, timeout=30_000)
