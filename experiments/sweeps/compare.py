@@ -123,12 +123,17 @@ def _plot(table: pd.DataFrame, reference: str, path: Path) -> None:
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 2.8 * nrow), squeeze=False)
     for ax, out in zip(axes.flat, outs, strict=False):
         t = table[(table["output"] == out) & (table["scenario"] != reference)]
+        if t["diff"].notna().any():
+            x, lo, hi, title = t["diff"], t["diff_ci_low"], t["diff_ci_high"], f"Δ vs {reference}"
+            ax.axvline(0.0, color="grey", lw=0.8)
+        else:  # the reference has no value (e.g. no deal): show each scenario's mean
+            t = table[table["output"] == out]
+            x, lo, hi, title = t["mean"], t["ci_low"], t["ci_high"], "mean (none in reference)"
         y = np.arange(len(t))
-        err = np.vstack([t["diff"] - t["diff_ci_low"], t["diff_ci_high"] - t["diff"]])
-        ax.errorbar(t["diff"], y, xerr=np.nan_to_num(err), fmt="o", capsize=3)
-        ax.axvline(0.0, color="grey", lw=0.8)
+        err = np.vstack([x - lo, hi - x])
+        ax.errorbar(x, y, xerr=np.nan_to_num(err), fmt="o", capsize=3)
         ax.set_yticks(y, t["scenario"], fontsize=8)
-        ax.set_title(f"{out}: Δ vs {reference}", fontsize=9)
+        ax.set_title(f"{out}: {title}", fontsize=9)
     for ax in list(axes.flat)[len(outs) :]:
         ax.set_visible(False)
     fig.suptitle("Scenario differences (paired, common random numbers; 95% CI)", fontsize=10)
