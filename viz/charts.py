@@ -250,33 +250,39 @@ def concentration_option(frame: pd.DataFrame | None, threshold: float = HHI_THRE
 RUNWAY_CAP = 120.0
 
 
-def lab_runway(agents: pd.DataFrame) -> pd.DataFrame:
-    """Labs' runway per month: ``cash / (spend - revenue)`` months, capped at 120.
+def lab_runway(agents: pd.DataFrame, window: int = 6) -> pd.DataFrame:
+    """Labs' runway per month: cash over net burn, in months, capped at 120.
 
-    Uses the ``runway_months`` column when the model provides one. A lab whose revenue covers
-    its spend is not burning cash and gets the cap (DESIGN.md: labs raise capital "when
-    runway is short"; runway = cash over monthly net burn).
-    Returns columns ``month``, ``lab``, ``runway``.
+    Net burn is ``spend - revenue`` averaged over the last ``window`` months (monthly spend
+    and revenue arrive unevenly); a lab whose revenue covers its spend is not burning cash and
+    gets the cap (DESIGN.md: labs raise capital "when runway is short"). Uses the model's
+    ``runway_months`` column when it provides one. Returns columns ``month``, ``lab``, ``runway``.
     """
     kind = _col(agents, "kind", "type", "agent_type")
     labs = agents
     if kind:
         labs = agents[agents[kind].astype(str).str.lower().str.contains("lab")]
     who = _col(labs, "name", "agent", "agent_id", "unique_id")
+    empty = pd.DataFrame(columns=["month", "lab", "runway"])
+    if who is None or not len(labs):
+        return empty
+    labs = labs.sort_values([who, "month"])
     if "runway_months" in labs.columns:
         runway = labs["runway_months"].to_numpy(float)
     elif {"cash", "spend"} <= set(labs.columns):
-        revenue = labs["revenue"].to_numpy(float) if "revenue" in labs.columns else 0.0
-        burn = np.nan_to_num(labs["spend"].to_numpy(float)) - np.nan_to_num(revenue)
+        revenue = labs["revenue"] if "revenue" in labs.columns else 0.0
+        net = (labs["spend"].fillna(0.0) - revenue).fillna(0.0)
+        burn = net.groupby(labs[who]).transform(lambda b: b.rolling(window, min_periods=1).mean())
         cash = np.maximum(labs["cash"].to_numpy(float), 0.0)
+        burn_arr = burn.to_numpy(float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            runway = np.where(burn > 0, cash / burn, RUNWAY_CAP)
+            runway = np.where(burn_arr > 0, cash / burn_arr, RUNWAY_CAP)
     else:
-        return pd.DataFrame(columns=["month", "lab", "runway"])
+        return empty
     return pd.DataFrame(
         {
             "month": labs["month"].to_numpy(),
-            "lab": labs[who].astype(str).to_numpy() if who else "lab",
+            "lab": labs[who].astype(str).to_numpy(),
             "runway": np.minimum(runway, RUNWAY_CAP),
         }
     )
@@ -311,6 +317,9 @@ def deals_option(frame: pd.DataFrame | None, deals: pd.DataFrame | None) -> dict
     inv = _col(deals, "invested_usd", "investment_cum", "investment", "invested")
     rev = _col(deals, "cloud_revenue_usd", "cloud_revenue_cum", "cloud_revenue", "revenue")
     who = _col(deals, "deal", "deal_id", "name")
+    if deals is not None and len(deals) and {"investor", "lab"} <= set(deals.columns):
+        deals = deals.assign(_name=deals["investor"].astype(str) + " → " + deals["lab"].astype(str))
+        who = "_name"
     if deals is not None and len(deals) and inv and rev and who and "month" in deals.columns:
         months = frame["month"].to_numpy() if "month" in frame.columns else np.arange(len(x))
         palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
@@ -342,8 +351,9 @@ def network_option(
 
     Node size is relative within a kind (a utility's MW and a lab's dollars are not
     comparable): ``8 + 28 * sqrt(size / largest of its kind)``, negative sizes as 0. Edge width is
-    ``0.6 + 7 * sqrt(flow / largest flow of its edge kind)``; trade links without flow this
-    month are drawn faint. Trade links are coloured by good (power, chips, compute);
+    ``0.6 + 7 * sqrt(flow / largest flow of its kind and good)`` (contracts, by monthly
+    volume, and equity stakes, by amount invested, start at 1.5); trade links without flow
+    this month are drawn faint. Trade links are coloured by good (power, chips, compute);
     contracts are dashed, equity stakes dotted. Widths compare flows of one kind and good.
     ``values`` gives each model node's size (e.g. :meth:`viz.session.VizRun.node_values`);
     nodes missing there use their graph attributes.
@@ -413,7 +423,7 @@ def network_option(
                     "color": color,
                     "type": line_type,
                     "curveness": curve,
-                    "width": round(0.6 + 7 * rel, 2),
+                    "width": round((0.6 if kind == "trade" else 1.5) + 7 * rel, 2),
                     "opacity": 0.15 if faint else 0.75,
                 },
                 "tooltip": {

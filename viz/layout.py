@@ -129,7 +129,8 @@ def edge_good(data: Mapping[str, Any]) -> str:
 
 
 def _edge_flow(data: Mapping[str, Any]) -> float:
-    for key in ("flow_usd", "value", "flow", "volume"):
+    # trade links carry ``flow``; contracts their monthly ``volume``; equity its ``invested``
+    for key in ("flow_usd", "value", "flow", "volume", "invested", "share"):
         value = data.get(key)
         if isinstance(value, int | float | np.number) and np.isfinite(value):
             return abs(float(value))

@@ -16,6 +16,7 @@ from viz.charts import (
     concentration_option,
     date_labels,
     deals_option,
+    lab_runway,
     network_option,
     power_price_option,
     runway_option,
@@ -141,3 +142,34 @@ def test_network_widths_grow_with_flow_and_styles_tell_kinds_apart(stepped):
 
 def test_date_labels_roll_over_years():
     assert date_labels([0, 11, 12, 119]) == ["2026-01", "2026-12", "2027-01", "2035-12"]
+
+
+def test_runway_averages_net_burn_over_three_months():
+    rows = pd.DataFrame(
+        {
+            "month": [0, 1, 2, 3],
+            "name": ["lab"] * 4,
+            "kind": ["lab"] * 4,
+            "cash": [12.0, 12.0, 12.0, 12.0],
+            "spend": [4.0, 1.0, 4.0, 1.0],
+            "revenue": [1.0, 1.0, 1.0, 1.0],
+        }
+    )
+    runway = lab_runway(rows, window=3)
+    # net burn 3, 0, 3, 0 -> trailing means 3, 1.5, 2, 1 -> runway 12 / mean
+    assert runway["runway"].tolist() == pytest.approx([4.0, 8.0, 6.0, 12.0])
+
+
+def test_deals_are_named_investor_to_lab():
+    deals = pd.DataFrame(
+        {
+            "month": [0, 1],
+            "deal": [0, 0],
+            "investor": ["amazon"] * 2,
+            "lab": ["anthropic"] * 2,
+            "invested_usd": [5e9, 5e9],
+            "cloud_revenue_usd": [0.0, 1e9],
+        }
+    )
+    option = deals_option(pd.DataFrame({"month": [0, 1]}), deals)
+    assert _series(option, "amazon → anthropic: cloud revenue") == pytest.approx([0.0, 1.0])
