@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -185,6 +186,8 @@ def handler(args: argparse.Namespace) -> int:
     print(f"Gigawatt viz: scenario {args.scenario}, seed {args.seed}{scale}")
     print(f"Open http://{shown}:{args.port}/ in a browser (Ctrl-C to stop)", flush=True)
     proc = subprocess.Popen(server_command(APP_PATH, args.host, args.port), env=env)
+    # stop the server with us, on Ctrl-C or on a plain `kill` (SIGTERM)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         return proc.wait()
     except KeyboardInterrupt:
@@ -194,3 +197,9 @@ def handler(args: argparse.Namespace) -> int:
         except subprocess.TimeoutExpired:
             proc.kill()
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt

@@ -90,6 +90,13 @@ def test_gigawatt_viz_starts_and_answers(tmp_path):
         with urllib.request.urlopen(asset, timeout=5) as resp:
             assert resp.status == 200
         assert f"Open {url} in a browser" in log.read_text()
+        proc.terminate()  # SIGTERM: the command stops its server too
+        assert proc.wait(timeout=20) == 0
+        deadline = time.monotonic() + 10
+        while not port_free("127.0.0.1", port) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert port_free("127.0.0.1", port)
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
