@@ -132,7 +132,8 @@ class GigawattModel(mesa.Model):
     def cloud_revenue_year(self) -> np.ndarray:
         """Annual cloud revenue per hyperscaler: trailing AI compute plus other cloud."""
         ai = self.hs_revenue_hist.sum(axis=0) * (12.0 / max(1, min(12, self.month)))
-        return ai + self.hs_non_ai_revenue
+        growth = (1.0 + self.config.demand.non_ai_cloud_growth_per_year) ** (self.month / 12.0)
+        return ai + self.hs_non_ai_revenue * growth
 
     @property
     def lab_spend_year(self) -> np.ndarray:

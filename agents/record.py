@@ -3,6 +3,9 @@
 Metrics follow DESIGN.md, "Metrics" and issue 3's column list; formulas are in
 :mod:`market.metrics` (HHI, lock-in, round trip). ``flop_per_joule`` is the fleet's
 dense FLOP/s divided by its facility power (IT watts x PUE), "intelligence per watt".
+``lockin_index`` is the spend-weighted mean over major labs of switching cost / annual
+spend, where switching cost = a year of egress fees on the volume bought + porting cost x
+(1 - mean platform affinity) + up to a year of take-or-pay commitments still owed.
 """
 
 from __future__ import annotations
@@ -95,8 +98,21 @@ class Recorder:
         need = a.inference_need[a.active].sum()
         throttled = 1.0 - a.served[a.active].sum() / need if need > 0 else 0.0
         majors = np.flatnonzero((a.kind == KIND_MAJOR) & a.active)
-        switch = m.egress_fee * 12 * a.received[majors] + cfg.lockin.porting_cost_usd * (
-            1.0 - a.affinity[majors].mean(axis=1)
+        # switching cost: a year of egress on the volume bought, porting to the families
+        # the lab is not fluent in, and up to a year of take-or-pay still owed if it leaves
+        ct = m.contracts
+        rows = ct.active(t + 1, "compute")
+        rows = rows[ct.take_or_pay[rows]]
+        owed = np.zeros(a.n)
+        np.add.at(
+            owed,
+            ct.buyer[rows],
+            ct.price[rows] * ct.volume[rows] * np.minimum(12, ct.end[rows] - t - 1),
+        )
+        switch = (
+            m.egress_fee * 12 * a.received[majors]
+            + cfg.lockin.porting_cost_usd * (1.0 - a.affinity[majors].mean(axis=1))
+            + owed[majors]
         )
         lock = lockin_index(switch, 12 * a.spend[majors])
         fleet_flops = float(np.einsum("hrg,g->", m.fleet, m.gen_h100e)) * 989e12

@@ -169,6 +169,7 @@ class DemandCfg(_Cfg):
     revenue_per_h100e_hour: float = Field(default=6.0, gt=0, le=1_000)
     training_bid: float = Field(default=3.0, ge=0, le=1_000)
     reinvest_months: float = Field(default=24.0, gt=0, le=1_000)
+    non_ai_cloud_growth_per_year: float = Field(default=0.15, ge=-0.5, le=2.0)
     capability_beta: float = Field(default=1.0, ge=0, le=50)
     scaling_exponent: float = Field(default=0.5, ge=0, le=5)
 
