@@ -121,6 +121,8 @@ def clear_month(m: GigawattModel) -> None:
                 v_dst.append(h * F + v.family)
     v_src_a, v_dst_a = np.array(v_src, dtype=np.int64), np.array(v_dst, dtype=np.int64)
     c_src, c_lab, c_cost = major_link_costs(m)
+    live = (cap - c_node)[c_src] > 0  # links from sellers with nothing to sell carry nothing
+    c_src, c_lab, c_cost = c_src[live], c_lab[live], c_cost[live]
     pools = np.flatnonzero((pool_inf + pool_trn) > 0)
     m.links = {
         "p_u": u_idx,

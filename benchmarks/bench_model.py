@@ -19,6 +19,7 @@ import sys
 import time
 
 import mesa
+import numpy as np
 
 import agents.settlement as settlement
 from agents.model import GigawattModel
@@ -57,30 +58,36 @@ class _Timer:
             self.seconds += time.perf_counter() - t
 
 
-def _time_model(scn, months: int, warmup: int = 1) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    """Seconds per step (total, in the clearing kernel), after ``warmup`` steps."""
+def _time_model(scn, months: int, warmup: int = 1) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+    """Median seconds per step (total, in the kernel) and the summed run time."""
     m = GigawattModel(scn, rng=1, check=False)
     for _ in range(warmup):
         m.step()
     timer = _Timer()
     settlement.clear = timer
+    steps, kernel = [], []
     try:
-        t = time.perf_counter()
         for _ in range(months):
+            k0 = timer.seconds
+            t = time.perf_counter()
             m.step()
-        total = time.perf_counter() - t
+            steps.append(time.perf_counter() - t)
+            kernel.append(timer.seconds - k0)
     finally:
         settlement.clear = timer.inner
-    return total / months, timer.seconds / months
+    return float(np.median(steps)), float(np.median(kernel)), float(np.sum(steps))
 
 
 def _time_bare(n: int, steps: int) -> float:
+    """Median seconds per step of a bare Mesa model of ``n`` no-op agents."""
     m = _Bare(n)
     m.step()
-    t = time.perf_counter()
+    times = []
     for _ in range(steps):
+        t = time.perf_counter()
         m.step()
-    return (time.perf_counter() - t) / steps
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -93,18 +100,19 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     t0 = time.perf_counter()
     GigawattModel(base, rng=1, check=False)  # import and build once before timing
-    per, kernel = _time_model(base, months, warmup=0)
-    rows.append(("baseline", len(base.labs), months, per, kernel, float("nan"), per * months))
+    per, kernel, total = _time_model(base, months, warmup=0)
+    rows.append(("baseline", len(base.labs), months, per, kernel, float("nan"), total))
     for n in (1_000, 10_000):
         scn = base.with_overrides(
             {"scale.small_labs": n // 2, "scale.enterprise_buyers": n - n // 2}
         )
-        per_n, kernel_n = _time_model(scn, steps)
-        bare = _time_bare(n, steps * 5)
+        per_n, kernel_n, _ = _time_model(scn, steps)
+        bare = _time_bare(n, steps * 3)
         rows.append(
             (f"scale {n:,}", n + len(base.labs), steps, per_n, kernel_n, bare, float("nan"))
         )
     print("\nModel (benchmarks/bench_model.py)" + (" --quick" if quick else ""))
+    print("(median ms per step; total s = the whole run)")
     head = f"{'case':12s} {'agents':>7s} {'steps':>6s} {'ms/step':>9s} {'clear ms':>9s} {'rest ms':>9s} "
     head += f"{'bare ms':>9s} {'x bare':>7s} {'total s':>8s}"
     print(head)
