@@ -41,6 +41,7 @@ Defined cases
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -131,7 +132,9 @@ def _finish(book: OrderBook, sol: LPSolution, method: str) -> ClearingResult:
     return ClearingResult(offer_fill, bid_fill, link_flow, price, welfare, method, sol.iterations)
 
 
-def clear(book: OrderBook, method: Method = "fast") -> ClearingResult:
+def clear(
+    book: OrderBook, method: Method = "fast", *, tuning: Mapping[str, int] | None = None
+) -> ClearingResult:
     """Clear every market in ``book`` at maximum welfare; see the module docstring.
 
     Parameters
@@ -140,6 +143,10 @@ def clear(book: OrderBook, method: Method = "fast") -> ClearingResult:
         Offers, bids and links (validated on construction).
     method : {"fast", "lp"}
         Solver; both give the same welfare and feasible fills.
+    tuning : mapping, optional
+        Keyword arguments for :func:`market.colgen.solve_colgen` (``per_buyer``,
+        ``add_per_buyer``, ``direct_links``, ``sample_links``); they change speed only.
+        Tests use them to run column generation on books small enough for the oracle.
 
     Raises
     ------
@@ -159,7 +166,7 @@ def clear(book: OrderBook, method: Method = "fast") -> ClearingResult:
             stacklevel=2,
         )
         method = "lp"
-    sol = solve_colgen(book) if method == "fast" else solve_lp(book)
+    sol = solve_colgen(book, **(tuning or {})) if method == "fast" else solve_lp(book)
     return _finish(book, sol, method)
 
 

@@ -51,10 +51,21 @@ def bipartite_books(draw: st.DrawFn) -> OrderBook:
     )  # fmt: skip
 
 
+# Small books are solved whole by default; these tunings force every path of the
+# column generation (sampled price estimate, few initial links, rounds) on them.
+TUNINGS = [
+    None,
+    {"direct_links": 0, "sample_links": 1, "per_buyer": 1},
+    {"direct_links": 0, "sample_links": 3, "per_buyer": 2, "add_per_buyer": 2},
+]
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(bipartite_books())
-def test_fast_matches_lp_oracle_on_random_bipartite_books(book: OrderBook) -> None:
-    fast = clear(book)
+@given(bipartite_books(), st.sampled_from(TUNINGS))
+def test_fast_matches_lp_oracle_on_random_bipartite_books(
+    book: OrderBook, tuning: dict[str, int] | None
+) -> None:
+    fast = clear(book, tuning=tuning)
     ref = clear(book, method="lp")
     assert fast.method == "fast"
     assert equilibrium_violations(book, fast) == []
@@ -77,7 +88,11 @@ def test_fast_matches_lp_on_a_larger_seeded_book(rng: np.random.Generator) -> No
         b_node, rng.uniform(1, 10, b_node.size), rng.uniform(20, 100, b_node.size),
         src, dst, rng.uniform(0, 15, src.size), caps,
     )  # fmt: skip
-    fast, ref = clear(book), clear(book, method="lp")
-    assert equilibrium_violations(book, fast) == []
-    assert abs(fast.welfare - ref.welfare) <= 1e-9 * abs(ref.welfare)
-    assert fast.welfare > 0
+    ref = clear(book, method="lp")
+    assert ref.welfare > 0
+    for tuning in TUNINGS:
+        fast = clear(book, tuning=tuning)
+        assert equilibrium_violations(book, fast) == []
+        assert abs(fast.welfare - ref.welfare) <= 1e-9 * abs(ref.welfare)
+    # The forced column generation really ran in rounds on this book.
+    assert clear(book, tuning=TUNINGS[1]).rounds > 1
