@@ -101,6 +101,7 @@ def StatusPanel(run: VizRun):
     """Month counter, the run's scenario and seed, levers in effect, and the downloads."""
     update_counter.get()
     with solara.Column(gap="4px", style={"padding": "8px"}) as main:
+        solara.Title(f"Gigawatt · {run.scenario_name} · month {run.month}")
         solara.HTML(tag="div", unsafe_innerHTML=status_html(run))
         stem = f"gigawatt-{run.scenario_name}-seed{run.seed}-m{run.month}"
         solara.FileDownload(

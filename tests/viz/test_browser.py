@@ -37,6 +37,7 @@ def exercise(server, chromium, shot, lever_label: str, before: str, after: str) 
     """Load, step three times, move a slider one step right, reset; nothing may fail."""
     page, watch = open_app(chromium, server.url)
     assert month_text(page).startswith("Month 0 · start 2026-01")
+    assert page.title().startswith("Gigawatt")
 
     press_step(page)
     page.wait_for_timeout(300)  # let ECharts paint the first month
