@@ -22,9 +22,20 @@ import numpy as np
 if TYPE_CHECKING:
     from agents.model import GigawattModel
 
-__all__ = ["KIND_ENTERPRISE", "KIND_MAJOR", "KIND_SMALL", "AILab", "EnterpriseBuyer", "LabArrays"]
+__all__ = [
+    "KIND_ENTERPRISE",
+    "KIND_MAJOR",
+    "KIND_SMALL",
+    "PAYBACK_MONTHS",
+    "AILab",
+    "EnterpriseBuyer",
+    "LabArrays",
+]
 
 KIND_MAJOR, KIND_SMALL, KIND_ENTERPRISE = 0, 1, 2
+
+PAYBACK_MONTHS = 24
+"""Horizon over which a port must pay for itself (est.)."""
 
 
 @dataclass
@@ -165,10 +176,11 @@ def plan_labs(model: GigawattModel, month: int) -> None:
       outside investor pool for ``capital.round_months`` of burn, granted with
       probability ``capital.vc_success_prob`` (one draw per lab from the run's rng),
       and halves its training while short.
-    - Porting: a major lab whose cheapest landed price on a low-affinity family is
-      below ``1 - lockin.porting_gap`` times what it pays now starts porting to it:
-      it pays ``lockin.porting_cost_usd`` and gets full affinity after
-      ``lockin.porting_months``.
+    - Porting: a major lab whose cheapest price on a low-affinity family is below
+      ``1 - lockin.porting_gap`` times what it pays now, and whose savings over
+      :data:`PAYBACK_MONTHS` less the ``lockin.porting_months`` spent porting exceed
+      ``lockin.porting_cost_usd``, starts porting: it pays the cost and gets full
+      affinity after ``lockin.porting_months``.
     """
     a = model.labs
     cfg = model.config
@@ -226,8 +238,11 @@ def _start_porting(model: GigawattModel, month: int) -> None:
             continue
         cand = np.where(low, model.family_price, np.inf)
         f = int(np.argmin(cand))
+        # savings over a two-year payback horizon, net of the months spent porting (est.)
+        saving = (paid[i] - cand[f]) * a.received[i] * max(0, PAYBACK_MONTHS - lk.porting_months)
         if (
             cand[f] < (1.0 - lk.porting_gap) * paid[i]
+            and saving > lk.porting_cost_usd
             and model.usd.balances[a.account[i]] > lk.porting_cost_usd
         ):
             model.post_usd(a.account[i], 0, lk.porting_cost_usd, "porting")
