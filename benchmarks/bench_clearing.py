@@ -4,13 +4,16 @@ Books have the model's shape (DESIGN.md: few seller nodes, many buyers): ``S`` s
 nodes with 8 offers each, buyer nodes with 2 bids each, every buyer linked to ``D``
 sellers; 90% of links uncapacitated, the rest capped below a buyer's demand. Sizes
 1k, 10k, 100k and 1M links; the LP is skipped at 1M (about three minutes). Each row
-reports the fast time, the LP time, their ratio, the relative welfare gap and whether
-the fast result passes :func:`market.clearing.equilibrium_violations`.
+reports the fast time, the LP time, their ratio, the relative welfare gap, whether
+the fast result passes :func:`market.clearing.equilibrium_violations`, and the
+process's peak resident memory after the fast solve (sizes run in increasing order,
+fast before LP, so the peak is the fast solver's at that size or an earlier one's).
 ``--quick`` stops at 10k links.
 """
 
 from __future__ import annotations
 
+import resource
 import sys
 import time
 
@@ -69,16 +72,18 @@ def main() -> None:
         repeat = 5 if n_links <= 10_000 else 1
         t_fast, w_fast = _timed(book, "fast", repeat)
         ok = "ok" if not equilibrium_violations(book, clear(book)) else "VIOLATED"
+        peak = f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:8.0f}"
         if n_links <= LP_MAX_LINKS:
             t_lp, w_lp = _timed(book, "lp", repeat)
             gap = f"{abs(w_fast - w_lp) / abs(w_lp):12.1e}"
             print(
-                f"{n_links:>9,} {t_fast:9.4f} {t_lp:9.4f} {t_lp / t_fast:8.1f} {gap} {ok:>12}",
+                f"{n_links:>9,} {t_fast:9.4f} {t_lp:9.4f} {t_lp / t_fast:8.1f} {gap} {ok:>12} {peak}",
                 flush=True,
             )
         else:
             print(
-                f"{n_links:>9,} {t_fast:9.4f} {'skipped':>9} {'':>8} {'':>12} {ok:>12}", flush=True
+                f"{n_links:>9,} {t_fast:9.4f} {'skipped':>9} {'':>8} {'':>12} {ok:>12} {peak}",
+                flush=True,
             )
 
 
