@@ -63,7 +63,8 @@ def main() -> None:
     rng = np.random.default_rng(2026)
     clear(model_shaped_book(1_000, 20, 20, rng))  # warm-up: imports, HiGHS instance
     print(
-        f"{'links':>9} {'fast s':>9} {'lp s':>9} {'lp/fast':>8} {'welfare gap':>12} {'equilibrium':>12}"
+        f"{'links':>9} {'fast s':>9} {'lp s':>9} {'lp/fast':>8} {'welfare gap':>12} "
+        f"{'equilibrium':>12} {'peak MB':>8}"
     )
     for n_links, sellers, degree in SIZES:
         if quick and n_links > 10_000:
