@@ -12,9 +12,14 @@ its node prices are dual-feasible for every column, so primal and dual objective
 agree (column generation, Dantzig and Wolfe, *Operations Research* 8(1), 1960; also
 "sifting", Bixby et al., *Operations Research* 40(5), 1992).
 
+Which links start in the restricted book decides the speed, never the answer. For a
+large book the seller prices are first estimated by clearing a small replica (every
+k-th buyer, sellers' quantities scaled to match), and each buyer starts with the links
+that are cheapest, delivered, at those prices. Small books are solved whole.
+
 The combinatorial core is HiGHS's dual simplex on the restricted book (a well-kept
-compiled solver, not a hand-written stand-in); all O(links) work (screening, pricing,
-assembling) is numpy with no Python loop over orders or links.
+compiled solver, not a hand-written stand-in), with presolve off; all O(links) work
+(screening, pricing, assembling) is numpy with no Python loop over orders or links.
 """
 
 from __future__ import annotations
