@@ -205,12 +205,10 @@ def plan_labs(model: GigawattModel, month: int) -> None:
     still_short = short & ~ok
     factor = np.where(still_short, 0.5, 1.0)
     # training: a base ratio to inference, plus spare cash reinvested over
-    # ``demand.reinvest_months`` at last month's median compute price (labs spend what
-    # they raise and earn; est.)
+    # ``demand.reinvest_months`` at the expected compute price, an exponential average
+    # of past median node prices (adaptive expectations; damps a cobweb; est.)
     spare = np.maximum(0.0, cash - cfg.capital.runway_months * burn) / cfg.demand.reinvest_months
-    seen = model.node_price_last[model.node_capacity > 0]
-    price = float(np.median(seen)) if seen.size else cfg.demand.training_bid
-    price = min(max(price, 0.25), cfg.demand.training_bid)
+    price = min(max(model.expected_compute_price, 0.25), cfg.demand.training_bid)
     extra = np.where(a.training_ratio > 0, spare / price, 0.0)
     base = a.training_ratio * a.inference_need
     a.training_need[:] = np.where(a.active, (base + extra) * factor, 0.0)

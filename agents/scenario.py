@@ -79,7 +79,7 @@ class PowerCfg(_Cfg):
 
     interconnection_months: int = Field(default=36, ge=0, le=120)
     generation_build_months: int = Field(default=36, ge=1, le=120)
-    build_mw_per_month: float = Field(default=400.0, ge=0, le=100_000)
+    build_share_per_year: float = Field(default=0.04, ge=0, le=1)
     new_entry_cost: float = Field(default=75.0, ge=0, le=1_000)
     new_unit_marginal_cost: float = Field(default=40.0, ge=0, le=1_000)
     new_unit_availability: float = Field(default=0.85, ge=0, le=1)

@@ -243,6 +243,9 @@ def _settle_compute(
         p_nodes,
         m.node_cost,
     )
+    seen = m.node_price_last[has]
+    if seen.size:
+        m.expected_compute_price = 0.8 * m.expected_compute_price + 0.2 * float(np.median(seen))
     fam_p = np.where(has, m.node_price_last, np.inf).min(axis=(0, 1))
     m.family_price = np.where(np.isfinite(fam_p), fam_p, np.nan)
     m.spot_trade = (

@@ -67,7 +67,8 @@ class Utility(mesa.Agent):
     def plan(self, month: int) -> None:
         """Start a new unit when the trailing 12-month price exceeds the new-entry cost.
 
-        Build size is ``power.build_mw_per_month``; the unit comes online after
+        Build size is ``power.build_share_per_year`` / 12 of the region's generation
+        MW (so large grids build more); the unit comes online after
         ``generation_build_months`` + ``interconnection_months`` (CALIBRATION.md,
         "new gas combined cycle", "interconnection", "unsubsidised LCOE").
         """
@@ -76,11 +77,14 @@ class Utility(mesa.Agent):
         if (
             len(recent) >= 3
             and float(np.mean(recent)) > p.new_entry_cost
-            and p.build_mw_per_month > 0
+            and p.build_share_per_year > 0
         ):
             lead = max(p.generation_build_months, p.interconnection_months)
             self.unit_kind.append("new-build")
-            self.unit_mw = np.append(self.unit_mw, p.build_mw_per_month)
+            size = (
+                p.build_share_per_year / 12.0 * float(self.unit_mw[self.unit_online <= month].sum())
+            )
+            self.unit_mw = np.append(self.unit_mw, size)
             self.unit_cost = np.append(self.unit_cost, p.new_unit_marginal_cost)
             self.unit_avail = np.append(self.unit_avail, p.new_unit_availability)
             self.unit_online = np.append(self.unit_online, month + lead)
