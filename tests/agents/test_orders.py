@@ -66,5 +66,3 @@ def test_pooled_buyers_clear_like_individual_buyers(baseline):
     pooled = clear(b, method="lp")
     individual = clear(expanded, method="lp")
     assert pooled.welfare == pytest.approx(individual.welfare, rel=1e-9)
-    # sellers sell the same totals (fills of individual offers may tie-break differently)
-    assert pooled.offer_fill.sum() == pytest.approx(individual.offer_fill.sum(), rel=1e-9)
