@@ -1,7 +1,7 @@
 """Entry file of the browser app, run by ``gigawatt viz`` as ``solara run viz/app.py``.
 
-Solara serves the module-level ``page``: Mesa's SolaraViz for one run of the world model,
-opening with ``$GIGAWATT_VIZ_SCENARIO`` (default ``baseline``) and ``$GIGAWATT_VIZ_SEED``.
+Solara serves the module-level ``Page`` component: Mesa's SolaraViz for one run of the world
+model per browser session, opening with ``$GIGAWATT_VIZ_SCENARIO`` (default ``baseline``) and ``$GIGAWATT_VIZ_SEED``.
 The page itself is built in :mod:`viz.page`.
 """
 
@@ -9,6 +9,6 @@ from __future__ import annotations
 
 from viz.page import make_page
 
-__all__ = ["page"]
+__all__ = ["Page"]
 
-page = make_page()
+Page = make_page()

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import mesa.visualization.solara_viz as _solara_viz
+import solara
 from mesa.visualization import SolaraViz
 
 from viz.components import (
@@ -124,19 +125,29 @@ def model_params(run: VizRun) -> dict[str, Any]:
 
 
 def make_page(run_class: type[VizRun] = VizRun, **run_kwargs: Any) -> Any:
-    """Build the SolaraViz element for a fresh run of ``run_class``.
+    """The page component: each browser session gets its own run of ``run_class``.
 
-    ``run_kwargs`` default to ``$GIGAWATT_VIZ_SCENARIO``, ``$GIGAWATT_VIZ_SEED`` and
-    ``$GIGAWATT_VIZ_SCALE`` (set by ``gigawatt viz``).
+    The run is built when a session opens the page (not when the module is imported), so
+    two tabs never share, or step, one model. ``run_kwargs`` default to
+    ``$GIGAWATT_VIZ_SCENARIO``, ``$GIGAWATT_VIZ_SEED`` and ``$GIGAWATT_VIZ_SCALE`` (set by
+    ``gigawatt viz``) and are validated once here, so a bad value stops the server at start.
     """
     run_kwargs.setdefault("scenario_name", initial_scenario())
     run_kwargs.setdefault("seed", initial_seed())
     run_kwargs.setdefault("scale_agents", initial_scale())
-    run = run_class(**run_kwargs)
-    return SolaraViz(
-        run,
-        components=list(PAGES),
-        model_params=model_params(run),
-        name="Gigawatt",
-        play_interval=150,
-    )
+    first = run_class(**run_kwargs)  # fail fast on a bad scenario, seed or scale
+    params = model_params(first)
+
+    @solara.component
+    def Page():
+        """One session's SolaraViz page."""
+        run = solara.use_memo(lambda: run_class(**run_kwargs), [])
+        return SolaraViz(
+            run,
+            components=list(PAGES),
+            model_params=params,
+            name="Gigawatt",
+            play_interval=150,
+        )
+
+    return Page

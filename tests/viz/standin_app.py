@@ -12,4 +12,4 @@ if str(ROOT) not in sys.path:
 from tests.viz.standin import StandInRun  # noqa: E402
 from viz.page import make_page  # noqa: E402
 
-page = make_page(StandInRun)
+Page = make_page(StandInRun)

@@ -129,3 +129,19 @@ def test_play_pause_download_and_tabs(standin_server, chromium, tmp_path):
     assert watch.console_errors == []
     assert watch.failed_requests == []
     page.close()
+
+
+def test_each_tab_has_its_own_run(standin_server, chromium):
+    """A second visitor starts at month 0, and stepping there leaves the first one alone."""
+    first, watch_first = open_app(chromium, standin_server.url)
+    press_step(first)
+    press_step(first)
+    second, watch_second = open_app(chromium, standin_server.url)
+    assert month_number(second) == 0
+    press_step(second)
+    assert month_number(second) == 1
+    press_step(first)
+    assert month_number(first) == 3  # its own model went on from 2, untouched by the other tab
+    assert watch_first.console_errors == watch_second.console_errors == []
+    first.close()
+    second.close()

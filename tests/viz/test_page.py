@@ -29,7 +29,7 @@ def test_grid_layout_first_component_full_width():
 
 
 def test_step_and_reset_rebuild_with_slider_values():
-    page = make_page(StandInRun, scenario_name="baseline", seed=7)
+    page = make_page(StandInRun, scenario_name="baseline", seed=7)()
     _, rc = solara.render(solara.AppLayout(children=[page]), handle_error=False)
     step = rc.find(v.Btn, children=["Step"])
     step.assert_single()
@@ -52,7 +52,7 @@ def _status(rc) -> str:
 
 
 def test_scenario_selector_with_untouched_sliders_uses_the_scenarios_values():
-    page = make_page(StandInRun, scenario_name="baseline", seed=7)
+    page = make_page(StandInRun, scenario_name="baseline", seed=7)()
     _, rc = solara.render(solara.AppLayout(children=[page]), handle_error=False)
     assert "36 months" in _status(rc)
     rc.find(v.Select, label="Scenario").widget.v_model = "power-crunch"
