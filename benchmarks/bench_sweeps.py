@@ -50,9 +50,49 @@ def stand_in_model(*, scenario: str, params: dict[str, Any], months: int, seed: 
     return _Result(pd.DataFrame(rows), {})
 
 
-def _warm(_: int) -> int:
-    import experiments.sweeps.worker  # noqa: F401  (import the machinery in the worker)
+def null_model(*, scenario: str, params: dict[str, Any], months: int, seed: int) -> _Result:
+    """A model that does nothing but return a frame of ``months`` rows (machinery cost)."""
+    frame = pd.DataFrame({"month": np.arange(months), "compute_spot_price": float(seed % 7)})
+    return _Result(frame, {})
 
+
+def _machinery_cost(n: int, months: int) -> float:
+    """Seconds per run that the sweep adds around a model that costs nothing."""
+    from experiments.sweeps import InProcessExecutor, SweepSpec, run_sweep
+
+    spec = SweepSpec.from_dict(
+        {
+            "name": "null",
+            "months": months,
+            "replicates": n,
+            "common_random_numbers": False,
+            "model": "benchmarks.bench_sweeps:null_model",
+            "design": {"kind": "scenarios", "scenarios": ["baseline"]},
+            "outputs": {
+                "final": ["compute_spot_price"],
+                "series": [{"name": "spot_series", "column": "compute_spot_price"}],
+            },
+        }
+    )
+    tmp = Path(tempfile.mkdtemp(prefix="bench-null-"))
+    try:
+        t0 = time.process_time()
+        for i in range(n):
+            null_model(scenario="baseline", params={}, months=months, seed=i)
+        direct = time.process_time() - t0
+        t0 = time.process_time()
+        run_sweep(spec, tmp / "s", executor=InProcessExecutor(), progress=False)
+        swept = time.process_time() - t0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return (swept - direct) / n
+
+
+def _warm(model: str) -> int:
+    """Warm a worker as the direct loop is warmed: imports, scenario cache, a 2-month run."""
+    from experiments.sweeps.model import resolve_model
+
+    resolve_model(model)(scenario="baseline", params={}, months=2, seed=0)
     time.sleep(0.3)
     return 0
 
@@ -114,7 +154,7 @@ def main() -> None:
 
         t0 = time.perf_counter()
         with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as pool:
-            list(pool.map(_warm, range(2)))
+            list(pool.map(_warm, [model, model]))
             t_start = time.perf_counter() - t0
             t0 = time.perf_counter()
             run_sweep(spec, tmp / "pool", executor=pool, progress=False)
@@ -123,6 +163,7 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
     n = len(seeds)
+    machinery = _machinery_cost(50 if quick else 300, months)
     rows = [
         (
             "direct (model function in a loop)",
@@ -152,6 +193,10 @@ def main() -> None:
     print(f"{'configuration':<36} {'seconds':>8} {'runs/s':>8}  {'ratio':<22} note")
     for name, t, rps, ratio, note in rows:
         print(f"{name:<36} {t:>8.2f} {rps:>8.2f}  {ratio:<22} {note}")
+    print(
+        f"sweep machinery alone (null model, CPU): {1e3 * machinery:.1f} ms per run = "
+        f"{100 * machinery / (c_direct / n):.2f}% of a direct run's CPU time"
+    )
     print(
         f"load average (1 min) before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f} "
         f"on {os.cpu_count()} cores (other processes distort wall-clock ratios)"
