@@ -59,6 +59,7 @@ class Recorder:
         self.agent_rows: list[dict[str, Any]] = []
         self.deal_rows: list[dict[str, Any]] = []
         self.last_edge_flows: dict[tuple[int, int, str], float] = {}
+        self.vendor_hist = np.zeros((12, len(model.vendors)))
         y, mo = (int(x) for x in model.config.start.split("-"))
         self.start = (y, mo)
 
@@ -83,8 +84,8 @@ class Recorder:
         power_price = weighted_mean(m.power_price_now, load + dc)
         pb, vf, gens = m.chip_price_paid
         chip_price = weighted_mean(pb / m.gen_h100e[gens], vf * m.gen_h100e[gens])
-        vendor_units = np.array([v.capacity for v in m.vendors])
         sold_v = np.zeros(len(m.vendors))
+        np.add.at(sold_v, m.contracts.seller[m.k_rows], m.k_deliver)
         np.add.at(
             sold_v,
             m.links["v_src"],
@@ -93,7 +94,8 @@ class Recorder:
             ],
         )
         h100e_v = np.array([m.gen_h100e[v.generation] for v in m.vendors])
-        _ = vendor_units
+        # chip HHI on trailing-12-month sales in H100e (monthly purchases are lumpy)
+        self.vendor_hist[t % 12] = sold_v * h100e_v
         active = a.active & (a.kind != KIND_ENTERPRISE)
         need = a.inference_need[a.active].sum()
         throttled = 1.0 - a.served[a.active].sum() / need if need > 0 else 0.0
@@ -129,7 +131,7 @@ class Recorder:
             "utilisation": m.compute_delivered / max(1.0, float(m.node_capacity.sum())),
             "throttled_share": float(throttled),
             "cloud_hhi": hhi(m.cloud_revenue_year(), m.hs_fringe),
-            "chip_hhi": hhi(sold_v * h100e_v),
+            "chip_hhi": hhi(self.vendor_hist.sum(axis=0)),
             "lockin_index": weighted_mean(lock, a.spend[majors], default=0.0),
             "flop_per_joule": fleet_flops / fleet_watts if fleet_watts > 0 else float("nan"),
             "labs_active": int(active.sum()),
@@ -203,13 +205,13 @@ class Recorder:
                     "name": v.name,
                     "kind": "vendor",
                     "cash": float(bal[v.unique_id]),
-                    "revenue": float(sold_v[v.index]),
+                    "units_sold": float(sold_v[v.index]),
                 }
             )
         self.deal_rows.extend(deal_rows(m, t))
-        self._edges(sold_v)
+        self._edges()
 
-    def _edges(self, sold_v: np.ndarray) -> None:
+    def _edges(self) -> None:
         m = self.m
         flows: dict[tuple[int, int, str], float] = {}
         R = m.n_r
@@ -230,7 +232,6 @@ class Recorder:
                     m.month_vol[i, h.index]
                 )
         self.last_edge_flows = flows
-        _ = sold_v
 
     def model_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=list(MODEL_COLUMNS))
