@@ -12,13 +12,15 @@ Run: ``python -m benchmarks`` (all benchmarks) or ``python -m benchmarks.bench_v
 
 from __future__ import annotations
 
+import contextlib
+import io
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["main", "measure"]
+__all__ = ["main", "measure", "measure_server"]
 
 _REPAINTED = """([sel, m, before]) => {
     const el = document.querySelector(sel);
@@ -78,6 +80,29 @@ def measure(scale: int, steps: int, warmup: int = 2) -> dict[str, float]:
     }
 
 
+def measure_server(scale: int, steps: int, warmup: int = 2) -> float:
+    """Median seconds of one Step in-process (model step + page re-render, no browser)."""
+    import ipyvuetify as v
+    import solara
+
+    from viz.page import make_page
+    from viz.session import VizRun
+
+    page = make_page(VizRun, scenario_name="baseline", seed=7, scale_agents=scale)()
+    # outside a served app, Solara echoes the app bar's children to stdout on each render
+    with contextlib.redirect_stdout(io.StringIO()):
+        _, rc = solara.render(solara.AppLayout(children=[page]), handle_error=False)
+        button = rc.find(v.Btn, children=["Step"]).widget
+        times = []
+        for i in range(warmup + steps):
+            start = time.perf_counter()
+            button.click()
+            if i >= warmup:
+                times.append(time.perf_counter() - start)
+        rc.close()
+    return statistics.median(times)
+
+
 def main() -> None:
     """Print the step-to-update table (``--quick``: fewer steps, one scale size)."""
     quick = "--quick" in sys.argv
@@ -87,15 +112,18 @@ def main() -> None:
         cases.append(("baseline + scale mode", 10_000))
     print("\nBrowser app: Step pressed -> month counter and chart updated (headless chromium)")
     print(
-        f"{'case':<26} {'agents added':>12} {'median s':>9} {'p90 s':>7} {'max s':>7} {'steps':>6}"
+        f"{'case':<26} {'agents added':>12} {'median s':>9} {'p90 s':>7} {'max s':>7}"
+        f" {'steps':>6} {'server s':>9}"
     )
     for name, scale in cases:
         r = measure(scale, steps)
+        server = measure_server(scale, steps)
         print(
             f"{name:<26} {scale:>12,} {r['median']:>9.3f} {r['p90']:>7.3f} {r['max']:>7.3f}"
-            f" {int(r['steps']):>6}"
+            f" {int(r['steps']):>6} {server:>9.3f}"
         )
     print("target: median under 0.5 s for baseline")
+    print("server s: median Step in-process (model step + page re-render), without the browser")
 
 
 if __name__ == "__main__":
