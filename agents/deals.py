@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from agents.scenario import FAMILIES
 from agents.utility import HOURS_PER_MONTH
 
@@ -60,11 +62,13 @@ class Deal:
 def deals_phase(model: GigawattModel, month: int) -> None:
     """Propose, review, start deals; pay milestone tranches; end deals of exited labs."""
     cfg = model.config.deal
-    if cfg.enabled and month == cfg.propose_month and not model.deal_list:
+    if cfg.enabled and month == cfg.propose_month and not any(d.id == 0 for d in model.deal_list):
         inv = model.hyperscaler_index[cfg.investor]
         lab = model.lab_index[cfg.lab]
         lag = model.config.regulation.review_lag_months
         model.deal_list.append(Deal(0, inv, lab, cfg, month, month + lag, status="under review"))
+    if model.config.capital.strategic_deals:
+        _propose_strategic(model, month)
     for deal in model.deal_list:
         if deal.status == "under review" and month >= deal.decision_month:
             _decide(model, deal, month)
@@ -73,6 +77,50 @@ def deals_phase(model: GigawattModel, month: int) -> None:
                 deal.status = "ended (lab exited)"
                 continue
             _milestones(model, deal)
+
+
+def _propose_strategic(model: GigawattModel, month: int) -> None:
+    """A lab the VC pool turned down gets a strategic offer from the richest cloud.
+
+    Terms (``capital.strategic_*``, est.): the round it asked for as investment, a
+    non-exclusive take-or-pay commitment of ``strategic_spend_multiple`` times it over
+    ``strategic_term_months`` at the expected compute price, no milestone tranches.
+    """
+    from agents.scenario import DealCfg
+
+    cap = model.config.capital
+    busy = {
+        d.lab
+        for d in model.deal_list
+        if d.status in ("under review",) or d.status.startswith("approved")
+    }
+    for lab, amount in getattr(model, "funding_gap", {}).items():
+        if lab in busy or amount <= 0:
+            continue
+        cash = np.array([h.cash if not h.fringe else -np.inf for h in model.hyperscalers])
+        inv = int(np.argmax(cash))
+        if cash[inv] < amount:
+            continue
+        terms = DealCfg(
+            enabled=True,
+            investor=model.hyperscalers[inv].name,
+            lab=model.lab_agents[lab].name,
+            propose_month=month,
+            investment_usd=amount,
+            milestone_usd=0.0,
+            milestone_tranches=0,
+            committed_spend_usd=cap.strategic_spend_multiple * amount,
+            term_months=cap.strategic_term_months,
+            price_per_h100e_hour=max(0.5, float(model.expected_compute_price)),
+            silicon=None,
+            exclusive=False,
+        )
+        lag = model.config.regulation.review_lag_months
+        next_id = 1 + max([d.id for d in model.deal_list], default=0)
+        model.deal_list.append(
+            Deal(next_id, inv, lab, terms, month, month + lag, status="under review")
+        )
+        busy.add(lab)
 
 
 def _valuation(model: GigawattModel, lab: int) -> float:

@@ -203,6 +203,10 @@ def plan_labs(model: GigawattModel, month: int) -> None:
         model.post_usd(0, a.account[ok], amount, "vc_round")
         a.raised_total[ok] += amount
     still_short = short & ~ok
+    model.funding_gap = {
+        int(i): float(cfg.capital.round_months * burn[i])
+        for i in np.flatnonzero(still_short & (a.kind == KIND_MAJOR))
+    }
     factor = np.where(still_short, 0.5, 1.0)
     # training: a base ratio to inference, plus spare cash reinvested over
     # ``demand.reinvest_months`` at the expected compute price, an exponential average

@@ -182,6 +182,9 @@ class CapitalCfg(_Cfg):
     round_months: float = Field(default=18.0, ge=0, le=120)
     vc_success_prob: float = Field(default=0.85, ge=0, le=1)
     min_revenue_for_vc: float = Field(default=0.0, ge=0, le=1e12)
+    strategic_deals: bool = False
+    strategic_spend_multiple: float = Field(default=2.0, ge=0, le=100)
+    strategic_term_months: int = Field(default=60, ge=1, le=600)
 
 
 class LockinCfg(_Cfg):

@@ -113,6 +113,7 @@ def build_world(m: GigawattModel) -> None:
     m.node_sold = 0.7 * m.node_capacity
     m.node_price_last = m.node_cost.copy()
     m.expected_compute_price = float(np.median(m.node_cost[m.node_capacity > 0]))
+    m.funding_gap = {}
     m.family_price = _family_price(m, m.node_cost)
     m.free_mw = np.zeros((m.n_h, m.n_r))
     _contracts(m)

@@ -103,3 +103,17 @@ def test_lab_out_of_cash_exits_and_its_contracts_end(baseline):
     ag = res.tables["agents"]
     after = ag[(ag["name"] == "frontier-startup") & (ag["month"] > exit_month)]
     assert np.allclose(after["received"], 0.0)
+
+
+def test_strategic_deals_rescue_labs_the_vc_pool_turns_down(baseline):
+    dry = baseline.with_overrides({"capital.vc_success_prob": 0.0})
+    without = run_scenario(dry, months=24, rng=1).tables["labs"]
+    failed = set(without.loc[~without["active"], "name"])
+    assert failed, "with no VC money some lab should run out of cash"
+    rescued = run_scenario(dry.with_overrides({"capital.strategic_deals": True}), months=24, rng=1)
+    labs = rescued.tables["labs"].set_index("name")
+    deals = rescued.tables["deals"].groupby("deal").tail(1)
+    approved = set(deals.loc[deals["status"].str.startswith("approved"), "lab"])
+    saved = {name for name in failed if labs.loc[name, "active"]}
+    assert saved and saved <= approved
+    assert (deals.loc[deals["deal"] > 0, "invested_usd"] >= 0).all()
