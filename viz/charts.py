@@ -475,7 +475,7 @@ def network_option(
     }
 
 
-#: Chart name -> (title, builder of the option from a run); the page lays these out.
+#: Chart name -> builder of its ECharts option from a run (see viz.components for the page).
 CHARTS = {
     "power_price": lambda run: power_price_option(run.frame, run.table("regions")),
     "compute_price": lambda run: compute_price_option(run.frame),
