@@ -69,6 +69,7 @@ class LabArrays:
     revenue: np.ndarray = field(init=False)
     spend: np.ndarray = field(init=False)
     net_flow: np.ndarray = field(init=False)
+    burn: np.ndarray = field(init=False)
     raised_total: np.ndarray = field(init=False)
     account: np.ndarray = field(init=False)
 
@@ -90,6 +91,7 @@ class LabArrays:
             "revenue",
             "spend",
             "net_flow",
+            "burn",
             "raised_total",
         ):
             setattr(self, name, np.zeros(n))
@@ -185,7 +187,7 @@ def plan_labs(model: GigawattModel, month: int) -> None:
     a = model.labs
     cfg = model.config
     cash = model.usd.balances[a.account]
-    burn = np.maximum(0.0, -a.net_flow)
+    burn = a.burn
     short = (
         a.active
         & (burn > 0)

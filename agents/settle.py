@@ -279,6 +279,8 @@ def _labs_after(m: GigawattModel, t: int) -> None:
     a.revenue[:] = revenue
     a.spend[:] = spend.sum(axis=1)
     a.net_flow[:] = revenue - a.spend - opex
+    # trailing burn, an exponential average (a one-month burn would feed back on spending)
+    a.burn[:] = 0.7 * a.burn + 0.3 * np.maximum(0.0, -a.net_flow)
     if t == 0:
         m.training_ref = np.maximum(1.0, 12.0 * np.maximum(training, a.training_need))
     a.cum_training += training

@@ -107,10 +107,10 @@ def test_lab_out_of_cash_exits_and_its_contracts_end(baseline):
 
 def test_strategic_deals_rescue_labs_the_vc_pool_turns_down(baseline):
     dry = baseline.with_overrides({"capital.vc_success_prob": 0.0})
-    without = run_scenario(dry, months=24, rng=1).tables["labs"]
+    without = run_scenario(dry, months=36, rng=1).tables["labs"]
     failed = set(without.loc[~without["active"], "name"])
     assert failed, "with no VC money some lab should run out of cash"
-    rescued = run_scenario(dry.with_overrides({"capital.strategic_deals": True}), months=24, rng=1)
+    rescued = run_scenario(dry.with_overrides({"capital.strategic_deals": True}), months=36, rng=1)
     labs = rescued.tables["labs"].set_index("name")
     deals = rescued.tables["deals"].groupby("deal").tail(1)
     approved = set(deals.loc[deals["status"].str.startswith("approved"), "lab"])
