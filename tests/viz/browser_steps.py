@@ -75,6 +75,18 @@ def chart_pixels(page: Any, index: int) -> str:
     return str(canvas.evaluate("c => c.toDataURL()"))
 
 
+def wait_chart_changed(page: Any, index: int, before: str, timeout_ms: int = 15_000) -> None:
+    """Wait until the ``index``-th ECharts canvas no longer shows the pixels ``before``."""
+    page.wait_for_function(
+        """([i, before]) => {
+            const c = document.querySelectorAll('.solara-echarts canvas')[i];
+            return c && c.toDataURL() !== before;
+        }""",
+        arg=[index, before],
+        timeout=timeout_ms,
+    )
+
+
 def press_step(page: Any) -> float:
     """Press Step and wait until the month counter shows the next month; seconds taken."""
     before = month_number(page)

@@ -22,6 +22,7 @@ from tests.viz.browser_steps import (
     open_app,
     press_reset,
     press_step,
+    wait_chart_changed,
 )
 from tests.viz.conftest import world_model_missing
 from tests.viz.standin import LEVERS
@@ -39,8 +40,9 @@ def exercise(server, chromium, shot, lever_label: str, before: str, after: str) 
     assert month_text(page).startswith("Month 0 · start 2026-01")
     assert page.title().startswith("Gigawatt")
 
+    empty = chart_pixels(page, 1)
     press_step(page)
-    page.wait_for_timeout(300)  # let ECharts paint the first month
+    wait_chart_changed(page, 1, empty)  # ECharts painted the first month
     power_before = chart_pixels(page, 1)  # tab 0: network, power price, compute price
     network_before = chart_pixels(page, 0)
     press_step(page)
@@ -48,9 +50,8 @@ def exercise(server, chromium, shot, lever_label: str, before: str, after: str) 
     assert month_number(page) == 3
     assert "Month 3 · through 2026-03" in month_text(page)
     assert page.get_by_text("Time: 3.0").is_visible()  # SolaraViz's own counter agrees
-    page.wait_for_timeout(300)
-    assert chart_pixels(page, 1) != power_before  # the power price chart grew two months
-    assert chart_pixels(page, 0) != network_before  # the network title and flows changed
+    wait_chart_changed(page, 1, power_before)  # the power price chart grew two months
+    wait_chart_changed(page, 0, network_before)  # the network title and flows changed
 
     assert re.search(before, _lever_row(page, lever_label))
     nudge_slider(page, lever_label)
@@ -106,7 +107,7 @@ def test_play_pause_download_and_tabs(standin_server, chromium, tmp_path):
         timeout=30_000,
     )
     page.get_by_role("button", name="❚❚").click()
-    page.wait_for_timeout(800)  # a step in flight may still land
+    page.wait_for_timeout(1500)  # a step in flight may still land
     paused_at = month_number(page)
     page.wait_for_timeout(1000)
     assert month_number(page) == paused_at >= 3
