@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from agents.utility import HOURS_PER_MONTH
-
 if TYPE_CHECKING:
     from agents.model import GigawattModel
     from agents.scenario import HyperscalerCfg
@@ -99,8 +97,3 @@ class Hyperscaler(mesa.Agent):
     def capacity_h100e_hours(self) -> np.ndarray:
         """Compute available this month per (region, family), H100e-hours."""
         return self.model.node_capacity[self.index]
-
-    @staticmethod
-    def hours_per_unit(availability: float) -> float:
-        """Hours a unit delivers in a month at the data-centre availability."""
-        return HOURS_PER_MONTH * availability

@@ -87,6 +87,12 @@ class GigawattModel(mesa.Model):
         self.contracts = ContractTable()
         self.usd: Ledger
         self._graph: nx.MultiDiGraph = nx.MultiDiGraph()
+        self.utilities: list[Utility] = []
+        self.vendors: list[ChipVendor] = []
+        self.hyperscalers: list[Hyperscaler] = []
+        self.lab_agents: list[AILab] = []
+        self.regulators: list[Regulator] = []
+        self.labs: LabArrays
         build_world(self)
         self.recorder = Recorder(self)
         self.book: Any = None
@@ -394,6 +400,3 @@ class GigawattModel(mesa.Model):
     @property
     def major_labs(self) -> list[AILab]:
         return [a for a in self.lab_agents if self.labs.kind[a.index] == KIND_MAJOR]
-
-
-_ = (ChipVendor, Hyperscaler, Regulator, Utility, LabArrays)

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.lab import KIND_ENTERPRISE, KIND_MAJOR
-from agents.utility import HOURS_PER_MONTH
 from market.contracts import Settlement
 
 if TYPE_CHECKING:
@@ -117,7 +116,6 @@ def settle_month(m: GigawattModel) -> None:
         site_recv,
         o[n_u + n_v : n_u + n_v + n_s],
         lk[n_p + n_vl : n_p + n_vl + n_cl],
-        lk[n_p + n_vl + n_cl :],
         b,
     )
     # ---------------------------------------------------------------- hyperscalers
@@ -144,7 +142,6 @@ def _settle_compute(
     site_recv: np.ndarray,
     spot_sold: np.ndarray,
     c_flow: np.ndarray,
-    pool_flow: np.ndarray,
     bid_fill: np.ndarray,
 ) -> None:
     lay, g, a, L = m.layout, m.gross, m.labs, m.links
@@ -221,7 +218,6 @@ def _settle_compute(
         recv[rest] += got
         np.add.at(sales, hb, pay)
         m.post(m.compute, ha[hb], la[rest], got, "compute_spot")
-        _ = pool_flow
     produced = (c_ok + s_ok).reshape(H, R * F).sum(axis=1)
     m.post(m.compute, 0, ha, produced, "production")
     m.post(m.compute, ha[seller], la[buyer], cs.delivered, "compute_contract")
@@ -307,4 +303,3 @@ def _labs_after(m: GigawattModel, t: int) -> None:
     a.exclusive_with[:] = -1
     ex = act[ct.exclusive[act]]
     a.exclusive_with[ct.buyer[ex]] = ct.seller[ex]
-    _ = (KIND_MAJOR, HOURS_PER_MONTH)
