@@ -48,6 +48,8 @@ def test_invariants_hold_every_month(name):
         assert np.allclose(s.penalty, owed)
         top = m.contracts.take_or_pay[s.index]
         assert np.allclose(s.payment[top], m.contracts.price[s.index][top] * vol[top])
+        # The fast solver cleared every month's book itself (no fallback to the LP).
+        assert m.fallbacks == 0 and m.result.method == "fast"
 
 
 def test_broken_ledger_is_detected(baseline):

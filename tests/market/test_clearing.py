@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +18,8 @@ from market.clearing import (
 from tests.market.conftest import merit_order_book, two_region_book
 
 METHODS = ["fast", "lp"]
+FIELDS = ("offer_node", "offer_qty", "offer_price", "bid_node", "bid_qty", "bid_price")
+FIELDS += ("link_src", "link_dst", "link_cost", "link_cap")
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -225,3 +228,16 @@ def test_equilibrium_check_catches_a_wrong_result() -> None:
     problems = equilibrium_violations(book, bad)
     assert any("out of balance" in p for p in problems)
     assert any("profitable link below capacity" in p for p in problems)
+
+
+def test_badly_scaled_model_book_clears_fast_and_matches_lp() -> None:
+    """A month's book from the model: quantities up to 1e9 MWh beside $67,500 chips.
+
+    It once defeated the fast solver's tight tolerances (regression test).
+    """
+    data = np.load(Path(__file__).parent / "data" / "model_book_badly_scaled.npz")
+    book = OrderBook(int(data["n_nodes"]), *(data[k] for k in FIELDS))
+    fast, ref = clear(book), clear(book, method="lp")
+    assert fast.method == "fast"
+    assert equilibrium_violations(book, fast) == []
+    assert fast.welfare == pytest.approx(ref.welfare, rel=1e-9)
