@@ -1,8 +1,9 @@
 """Running a sweep: plan, skip what is done, run the rest on an executor, record everything.
 
 >>> from experiments.sweeps import load_spec, run_sweep, SweepStore
->>> summary = run_sweep(load_spec("experiments/sweep_specs/example.toml"), "sweeps-out/ex")
->>> frame = SweepStore.open("sweeps-out/ex").load()    # doctest: +SKIP
+>>> spec = load_spec("experiments/sweep_specs/example.toml")
+>>> summary = run_sweep(spec, "sweeps-out/ex", workers=2)  # doctest: +SKIP
+>>> frame = SweepStore.open("sweeps-out/ex").load()       # doctest: +SKIP
 """
 
 from __future__ import annotations
