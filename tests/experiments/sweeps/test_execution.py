@@ -166,3 +166,17 @@ def test_a_create_interrupted_before_the_manifest_is_resumed(tmp_path) -> None:
     (out / "failures").mkdir()
     (out / ".manifest.json.x.tmp").write_text("{")
     assert run_sweep(make_spec(), out, workers=1, progress=False).ran == 12
+
+
+def test_progress_bar_counts_runs_and_failures(tmp_path, capsys) -> None:
+    spec = make_spec(
+        parameters=[
+            {"path": "a", "levels": [0.0, 1.0, 2.0, 3.0]},
+            {"path": "fail_above", "levels": [2.5]},
+        ]
+    )
+    run_sweep(spec, tmp_path / "p", workers=1, progress=True)
+    err = capsys.readouterr().err
+    assert "8/8" in err and "failed=2" in err
+    # resumed: the bar starts at the finished runs
+    run_sweep(spec, tmp_path / "p", workers=1, progress=True, retry_failed=False)
