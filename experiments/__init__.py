@@ -4,3 +4,7 @@ from experiments.runner import RunResult, run_scenario
 from experiments.scenarios import list_scenarios, load_scenario
 
 __all__ = ["RunResult", "list_scenarios", "load_scenario", "run_scenario"]
+
+from experiments.sweeps import SweepSpec, SweepStore, load_spec, run_sweep
+
+__all__ += ["SweepSpec", "SweepStore", "load_spec", "run_sweep"]
