@@ -42,8 +42,6 @@ FloatArray = NDArray[np.float64]
 
 def _top_k_per_group(group: IntArray, score: FloatArray, k: int) -> IntArray:
     """Indices of the ``k`` lowest scores within each group (ties: lower index first)."""
-    if group.size == 0:
-        return np.zeros(0, np.int64)
     order, rank, _ = _group_rank(group, score)
     return np.sort(order[rank < k])
 
