@@ -1,9 +1,9 @@
 """Chip vendors: merchant (sells to every hyperscaler) or captive (in-house silicon).
 
-DESIGN.md, "Agents": a vendor offers its newest released generation at its list price,
-raised by a backlog markup when last month's unfilled bids exceeded its capacity;
-a captive vendor (``owner`` set) sells only to its owner, at cost. Capacity grows at
-``chips.supply_growth`` per year (a lever; CALIBRATION.md "accelerator market").
+A vendor offers its newest released generation at its list price, raised by a backlog
+markup when last month's unfilled bids exceeded its capacity; a captive vendor
+(``owner`` set) sells only to its owner, at cost. Capacity grows at
+``chips.supply_growth`` a year (a lever; ``docs/calibration.md``, accelerator market).
 """
 
 from __future__ import annotations
@@ -11,16 +11,40 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
-import numpy as np
+
+from agents.firm import Firm
+from agents.state import Tech
 
 if TYPE_CHECKING:
-    from agents.model import GigawattModel
     from agents.scenario import VendorCfg
 
-__all__ = ["ChipVendor"]
+__all__ = ["ChipVendor", "vendor_offer_price", "vendor_unit_cost"]
 
 
-class ChipVendor(mesa.Agent):
+def vendor_offer_price(
+    list_price: float, markup: float, backlog_markup: float, backlog: float, *, captive: bool
+) -> float:
+    """Price of one unit offered this month.
+
+    A captive vendor sells at cost, ``list_price / (1 + markup)``; a merchant at list
+    price times ``1 + backlog_markup x min(1, backlog)``.
+
+    >>> vendor_offer_price(30_000.0, 2.0, 0.5, 0.4, captive=False)
+    36000.0
+    >>> vendor_offer_price(30_000.0, 2.0, 0.5, 0.4, captive=True)
+    10000.0
+    """
+    if captive:
+        return list_price / (1.0 + markup)
+    return list_price * (1.0 + backlog_markup * min(1.0, backlog))
+
+
+def vendor_unit_cost(list_price: float, markup: float) -> float:
+    """Production cost of one unit: list price / (1 + markup)."""
+    return list_price / (1.0 + markup)
+
+
+class ChipVendor(Firm):
     """A maker of accelerators of one family.
 
     Attributes
@@ -29,18 +53,21 @@ class ChipVendor(mesa.Agent):
         Index into :data:`agents.scenario.FAMILIES`.
     owner : int
         Hyperscaler index of a captive vendor, -1 for a merchant.
+    capacity : float
+        Units it can make this month.
     generation : int
-        Index of the generation offered this month (newest released).
+        Index of the generation offered this month (newest released), -1 before any.
     backlog : float
         Last month's unfilled bids divided by capacity.
     """
 
+    kind = "vendor"
+
     def __init__(
-        self, model: GigawattModel, index: int, cfg: VendorCfg, family: int, owner: int
+        self, model: mesa.Model, index: int, cfg: VendorCfg, family: int, owner: int
     ) -> None:
         super().__init__(model)
         self.name = cfg.name
-        self.kind = "vendor"
         self.index = index
         self.family = family
         self.owner = owner
@@ -51,22 +78,28 @@ class ChipVendor(mesa.Agent):
         self.generation = -1
         self.backlog = 0.0
 
-    def exogenous(self, month: int) -> None:
+    @property
+    def captive(self) -> bool:
+        """Sells only to its owner."""
+        return self.owner >= 0
+
+    def advance(self, month: int, supply_growth: float, tech: Tech) -> None:
         """Grow capacity and pick the newest generation of the family released by now."""
-        m = self.model
-        self.capacity = self.base_capacity * (1.0 + m.config.chips.supply_growth) ** (month / 12.0)
-        released = (m.gen_family == self.family) & (m.gen_release <= month)
+        self.capacity = self.base_capacity * (1.0 + supply_growth) ** (month / 12.0)
+        released = (tech.family == self.family) & (tech.release <= month)
         if released.any():
-            idx = np.flatnonzero(released)
-            self.generation = int(idx[np.argmax(m.gen_release[idx])])
+            self.generation = tech.newest(self.family, month)
 
-    def offer_price(self) -> float:
-        """Unit price: list price (merchant, with backlog markup) or cost (captive)."""
-        price = float(self.model.gen_cost[self.generation])
-        if self.owner >= 0:
-            return price / (1.0 + self.markup)
-        return price * (1.0 + self.backlog_markup * min(1.0, self.backlog))
+    def offer_price(self, tech: Tech) -> float:
+        """This month's unit price (:func:`vendor_offer_price`)."""
+        return vendor_offer_price(
+            float(tech.cost[self.generation]),
+            self.markup,
+            self.backlog_markup,
+            self.backlog,
+            captive=self.captive,
+        )
 
-    def unit_cost(self) -> float:
-        """Production cost of a unit: list price / (1 + markup)."""
-        return float(self.model.gen_cost[self.generation]) / (1.0 + self.markup)
+    def unit_cost(self, tech: Tech) -> float:
+        """This month's production cost of a unit (:func:`vendor_unit_cost`)."""
+        return vendor_unit_cost(float(tech.cost[self.generation]), self.markup)

@@ -1,0 +1,75 @@
+"""Plan phase: capex, chip targets, funding, porting and generation entry, by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.hyperscaler import datacentre_starts
+from agents.lab import choose_port, plan_funding
+from agents.phases.plan import CHIP_BID_PREMIUM, chip_targets
+from agents.scenario import CapitalCfg, LockinCfg, PowerCfg
+from agents.utility import entry_build_mw, merit_price
+from tests.agents.phases.conftest import clouds, sites
+
+
+def test_datacentre_starts_close_the_gap_partially():
+    # contracted 800 MW > sold 500: target = 800 x 1.44**2 / 0.85 + (800 - 500)
+    # = 1,951.62 + 300 = 2,251.62 MW; 2,000 MW built or in the pipeline -> start 251.62
+    new = datacentre_starts(500.0, 800.0, 0.44, 24, 2000.0, 1e9, 400.0)
+    assert new == pytest.approx(800 * 1.44**2 / 0.85 + 300 - 2000)
+    assert datacentre_starts(500.0, 800.0, 0.44, 24, 1000.0, 1e9, 400.0) == 400.0  # capped
+    assert datacentre_starts(500.0, 800.0, 0.44, 24, 3000.0, 1e9, 400.0) == 0.0  # enough
+    assert datacentre_starts(500.0, 800.0, 0.44, 24, 1000.0, -1.0, 400.0) == 0.0  # no cash
+
+
+def test_chip_targets_fill_next_months_free_power(one_gen):
+    # 2 MW built and connected, 1 MW next month in both pipelines -> 3 MW powered next month;
+    # 1,000 chips draw 1 MW, so 2 MW are free: 2e6 W / 1,000 W = 2,000 chips of the one family
+    s = sites(built=2.0, connected=2.0, units=1000.0)
+    s.pipeline_built[0, 0, 1] = 1.0
+    s.pipeline_power[0, 0, 1] = 1.0
+    c = clouds(1, [[1, 0, 0]], [[1, 0, 0]])
+    want, price, free = chip_targets(0, one_gen, c, s, np.zeros((1, 3)), np.zeros(1))
+    assert free[0, 0] == pytest.approx(2.0)
+    assert want[0].tolist() == pytest.approx([2000.0, 0.0, 0.0])
+    assert price[0, 0] == pytest.approx(30_000 * CHIP_BID_PREMIUM)
+
+
+def test_funding_grants_and_turns_down_by_draw():
+    cap = CapitalCfg(runway_months=6, round_months=18, vc_success_prob=0.5, min_revenue_for_vc=0)
+    cash = np.array([5.0, 5.0, 50.0, 5.0])
+    burn = np.array([2.0, 2.0, 2.0, 2.0])
+    active = np.array([True, True, True, False])
+    draw = np.array([0.1, 0.9, 0.1, 0.1])
+    f = plan_funding(cash, burn, np.zeros(4), active, np.ones(4, dtype=bool), draw, cap)
+    # lab 0: 5 < 6 x 2, draw 0.1 < 0.5 -> raises 18 x 2 = 36; lab 1: short, draw 0.9 -> turned
+    # down; lab 2: 50 >= 12, not short; lab 3: inactive
+    assert f.raised.tolist() == [36.0, 0.0, 0.0, 0.0]
+    assert f.granted.tolist() == [True, False, False, False]
+    assert f.still_short.tolist() == [False, True, False, False]
+
+
+def test_porting_pays_only_past_the_gap_and_the_cost():
+    lk = LockinCfg(porting_gap=0.35, porting_months=9, porting_cost_usd=3e8)
+    aff = np.array([1.0, 0.0, 0.0])
+    prices = np.array([3.0, 1.5, 2.5])
+    # pays 3.0; trainium at 1.5 < 0.65 x 3.0 = 1.95; saving 1.5 x 1e8 x (24 - 9) = 2.25e9 > 3e8
+    assert choose_port(3.0, 1e8, aff, prices, 1e9, lk) == 1
+    # a price of 2.0 misses the 35% gap
+    assert choose_port(3.0, 1e8, aff, np.array([3.0, 2.0, 2.5]), 1e9, lk) == -1
+    # volume 1e6: saving 1.5 x 1e6 x 15 = 2.25e7 < 3e8
+    assert choose_port(3.0, 1e6, aff, prices, 1e9, lk) == -1
+    # cannot pay the porting cost
+    assert choose_port(3.0, 1e8, aff, prices, 1e8, lk) == -1
+
+
+def test_generation_entry_and_merit_price():
+    p = PowerCfg(new_entry_cost=75.0, build_share_per_year=0.12)
+    # mean of the trailing year 90 > 75: a unit of 0.12 / 12 x 1,000 MW = 10 MW
+    assert entry_build_mw([80.0, 90.0, 100.0], 1000.0, p) == pytest.approx(10.0)
+    assert entry_build_mw([80.0, 90.0], 1000.0, p) is None  # under three months known
+    assert entry_build_mw([10.0] * 12 + [100.0] * 3, 1000.0, p) is None  # mean of 12 = 32.5
+    # merit order 20 (10 MWh), 50 (10 MWh): a load of 15 MWh is set by the 50 unit
+    assert merit_price(np.array([10.0, 10.0]), np.array([50.0, 20.0]), 15.0) == 50.0
+    assert merit_price(np.array([10.0, 10.0]), np.array([50.0, 20.0]), 5.0) == 20.0
