@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from agents.scenario import ScenarioError
@@ -33,16 +36,39 @@ def test_scenarios_differ_where_they_say():
     assert load_scenario("no-deal").labs[0].cash == base.labs[0].cash + 5e9
 
 
+DOCS = Path(__file__).parents[2] / "docs" / "calibration.md"
+
+
+def _defined_ids() -> set[str]:
+    return set(re.findall(r"^\| `\[([a-z0-9-]+)\]`", DOCS.read_text(), flags=re.MULTILINE))
+
+
+def test_calibration_ids_are_unique_and_stable():
+    ids = re.findall(r"^\| `\[([a-z0-9-]+)\]`", DOCS.read_text(), flags=re.MULTILINE)
+    assert len(ids) == len(set(ids))
+    assert {"acc-h100", "dc-pue", "reg-merger-2023", "deal-spend", "pow-queue"} <= set(ids)
+    assert {"hist-nvda-dc", "hist-openai-gw", "hist-h100-rent"} <= set(ids)
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIO_DIR.glob("*.toml")), ids=lambda p: p.stem)
+def test_scenario_comments_cite_rows_of_the_calibration_doc(path):
+    text = path.read_text()
+    comments = " ".join(line.partition("#")[2] for line in text.splitlines())
+    cited = set(re.findall(r"\[([a-z][a-z0-9-]*)\]", comments))
+    assert cited, "every shipped scenario cites the rows it rests on"
+    assert cited <= _defined_ids()
+    assert "CALIBRATION.md" not in text
+
+
 def test_baseline_cites_calibration_rows():
     text = (SCENARIO_DIR / "baseline.toml").read_text()
-    for row in (
-        "[Accelerators / H100 SXM]",
-        "[Data centres / PUE]",
-        "[US Merger Guidelines]",
-        "[The deal / lab's committed spend]",
-        "[Power / interconnection]",
-    ):
+    assert "docs/calibration.md" in text
+    for row in ("[acc-h100]", "[dc-pue]", "[reg-merger-2023]", "[deal-spend]", "[pow-queue]"):
         assert row in text
+    # every "est." value names the [est-*] row that says how it was derived
+    for line in text.splitlines():
+        if "# est." in line:
+            assert re.search(r"\[est-[a-z0-9-]+\]", line), line
 
 
 def test_unknown_name(tmp_path):
