@@ -169,7 +169,7 @@ Markup = Annotated[float, Field(ge=0, le=20, description=_WHY_MARKUP)]
 
 def _f(default: Any = ..., *, why: str, **bounds: float) -> Any:
     """A bounded field whose description gives the reason for its bounds."""
-    return Field(default, description=why, **bounds)
+    return Field(default, description=why, **bounds)  # type: ignore[call-overload]
 
 
 class _Cfg(BaseModel):
@@ -595,7 +595,7 @@ def _list_index(items: list[Any], key: str, path: str, where: str) -> int:
     if named:
         raise ScenarioError(
             f"override {path!r}: {where!r} names no item; use one of the names "
-            f"{', '.join(names)} or {span}"
+            f"{', '.join(str(n) for n in names)} or {span}"
         )
     raise ScenarioError(
         f"override {path!r}: {where!r} is not an index of a list of {len(items)} "
