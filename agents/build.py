@@ -29,7 +29,7 @@ from agents.phases.settle import family_price
 from agents.regulator import Regulator, jurisdictions
 from agents.scenario import FAMILIES, Scenario
 from agents.state import Clouds, DemandState, FloatArray, History, Market, Nodes, Sites, Tech
-from agents.units import HOURS_PER_MONTH
+from agents.units import HOURS_PER_MONTH, months_between
 from agents.utility import Utility, merit_price
 from market.contracts import ContractTable
 
@@ -250,8 +250,8 @@ def _contracts(cfg: Scenario, w: World) -> None:
             buyer=buyer,
             volume=c.volume_per_month,
             price=c.price,
-            start=c.start_month,
-            end=c.end_month,
+            start=months_between(cfg.start, c.start),
+            end=months_between(cfg.start, c.end),
             take_or_pay=c.take_or_pay,
             exclusive=c.exclusive,
             penalty_rate=c.penalty_rate,

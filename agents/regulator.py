@@ -57,14 +57,14 @@ def jurisdictions(names: list[str]) -> dict[str, list[int]]:
     return out
 
 
-def switching_fee(rules: RegulationCfg, month: int, fee: float) -> float:
-    """The egress fee allowed in ``month``: zero once banned, else capped.
+def switching_fee(rules: RegulationCfg, date: str, fee: float) -> float:
+    """The egress fee allowed in calendar month ``date``: zero once banned, else capped.
 
     >>> from agents.scenario import RegulationCfg
-    >>> switching_fee(RegulationCfg(switching_fee_cap=0.1), 0, 0.25)
+    >>> switching_fee(RegulationCfg(switching_fee_cap=0.1), "2026-01", 0.25)
     0.1
     """
-    if rules.switching_fee_ban_month is not None and month >= rules.switching_fee_ban_month:
+    if rules.switching_fee_ban is not None and date >= rules.switching_fee_ban:
         return 0.0
     if rules.switching_fee_cap is not None:
         return min(fee, rules.switching_fee_cap)
@@ -126,7 +126,7 @@ def review_deal(
     if reasons:
         return Review("blocked", reasons, [], pre, post, share)
     conditions = []
-    if rules.switching_fee_cap is not None or rules.switching_fee_ban_month is not None:
+    if rules.switching_fee_cap is not None or rules.switching_fee_ban is not None:
         conditions.append("switching fees capped per regulation")
     decision = "approved with conditions" if conditions else "approved"
     return Review(decision, [], conditions, pre, post, share)

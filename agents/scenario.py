@@ -66,7 +66,6 @@ __all__ = [
     "ScaleCfg",
     "Scenario",
     "ScenarioError",
-    "TrancheCfg",
     "VendorCfg",
 ]
 
@@ -132,6 +131,10 @@ def _start(value: str) -> str:
             "(the modelled market starts in 2026)"
         )
     return value
+
+
+Month = Annotated[str, AfterValidator(_start)]
+"""A calendar month ``"YYYY-MM"`` (dates in a scenario are absolute)."""
 
 
 def _text(value: str) -> str:
@@ -233,7 +236,7 @@ class ChipGenCfg(_Cfg):
 
     name: Name
     family: Family
-    release_month: Int = _f(ge=-240, le=600, why="months from the start; 20 years back to 50 ahead")
+    release: Month = Field(description="calendar month of first volume shipments")
     tflops: float = _f(gt=0, le=1e6, why="dense TFLOP/s; 1,000x an H100 [acc-h100]")
     watts: float = _f(gt=0, le=1e5, why="watts per chip; 100x an H100 [acc-h100]")
     unit_cost: float = _f(gt=0, le=1e8, why="US dollars per chip; 1,000x a B200 [acc-b200]")
@@ -358,16 +361,9 @@ class RegulationCfg(_Cfg):
     review_minority_stakes: bool = False
     exclusivity_ban: bool = False
     switching_fee_cap: float | None = _f(None, ge=0, le=100, why=_WHY_PRICE_H)
-    switching_fee_ban_month: Int | None = _f(None, ge=0, le=600, why=_WHY_MONTHS)
+    switching_fee_ban: Month | None = None
+    """Month from which switching fees are banned (none: never)."""
     review_lag_months: Int = _f(3, ge=0, le=60, why="months; five years exceeds any review")
-
-
-class TrancheCfg(_Cfg):
-    """One investment payment; paid at ``month`` if the milestone (if any) is met."""
-
-    month: Int = _f(ge=0, le=600, why=_WHY_MONTHS)
-    amount_usd: Usd
-    milestone_revenue_per_year: float | None = _f(None, ge=0, le=1e13, why=_WHY_USD)
 
 
 class DealCfg(_Cfg):
@@ -376,7 +372,8 @@ class DealCfg(_Cfg):
     enabled: bool = False
     investor: Ref = "amazon"
     lab: Ref = "anthropic"
-    propose_month: Int = _f(3, ge=0, le=600, why=_WHY_MONTHS)
+    propose: Month = "2026-04"
+    """Month the deal is proposed."""
     investment_usd: Usd = 5e9
     milestone_usd: Usd = 20e9
     milestone_tranches: Int = _f(
@@ -403,8 +400,8 @@ class ContractCfg(_Cfg):
     buyer: Ref
     volume_per_month: float = _f(ge=0, le=1e15, why="units a month (H100e-hours, MWh or chips)")
     price: float = _f(ge=0, le=1e9, why="US dollars per unit")
-    start_month: Int = _f(0, ge=-600, le=600, why=_WHY_MONTHS + " (negative: started before)")
-    end_month: Int = _f(ge=0, le=1200, why=_WHY_MONTHS + " after the start, at most 100 years")
+    start: Month = Field(description="first month of deliveries")
+    end: Month = Field(description="month after the last delivery")
     take_or_pay: bool = True
     exclusive: bool = False
     penalty_rate: float = _f(0.25, ge=0, le=10, why="penalty per dollar of shortfall")
@@ -531,11 +528,11 @@ class Scenario(_Cfg):
             need(c.buyer in buyers, f"contracts.{i}.buyer", c.buyer, buyers)
             if c.region is not None:
                 need(c.region in regions, f"contracts.{i}.region", c.region, regions)
-            if c.end_month <= c.start_month:
+            if c.end <= c.start:
                 bad(
-                    f"contracts.{i}.end_month",
-                    c.end_month,
-                    f"must be after start_month ({c.start_month}); a contract lasts >= 1 month",
+                    f"contracts.{i}.end",
+                    c.end,
+                    f"must be after start ({c.start}); a contract lasts >= 1 month",
                 )
         if self.deal.enabled:
             need(self.deal.investor in hypers, "deal.investor", self.deal.investor, hypers)

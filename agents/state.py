@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agents.scenario import FAMILIES, Scenario
-from agents.units import H100_TFLOPS, annualise
+from agents.units import H100_TFLOPS, annualise, months_between
 
 __all__ = [
     "Clouds",
@@ -63,7 +63,7 @@ class Tech:
         return cls(
             names=tuple(g.name for g in gens),
             family=np.array([FAMILIES.index(g.family) for g in gens], dtype=np.int64),
-            release=np.array([g.release_month for g in gens], dtype=np.int64),
+            release=np.array([months_between(scn.start, g.release) for g in gens], dtype=np.int64),
             h100e=np.array([g.tflops for g in gens], dtype=float) / H100_TFLOPS,
             watts=watts,
             it_watts=watts * scn.datacentres.server_overhead,

@@ -14,6 +14,7 @@ __all__ = [
     "MONTHS_PER_YEAR",
     "annualise",
     "month_date",
+    "months_between",
     "parse_start",
 ]
 
@@ -46,6 +47,17 @@ def month_date(start: str, month: int) -> str:
     year, mo = parse_start(start)
     k = (mo - 1) + month
     return f"{year + k // 12:04d}-{k % 12 + 1:02d}"
+
+
+def months_between(start: str, date: str) -> int:
+    """Model month of calendar month ``date`` when month 0 is ``start`` (negative before).
+
+    >>> months_between("2026-01", "2027-04"), months_between("2026-01", "2025-11")
+    (15, -2)
+    """
+    y0, m0 = parse_start(start)
+    y1, m1 = parse_start(date)
+    return (y1 - y0) * 12 + (m1 - m0)
 
 
 def annualise(months_recorded: int) -> float:

@@ -1,6 +1,6 @@
 """Phase 3, ``deals``: proposals, regulator review, tranches and new contracts.
 
-The scenario's headline deal is proposed in ``deal.propose_month``; with
+The scenario's headline deal is proposed in the month ``deal.propose``; with
 ``capital.strategic_deals`` a lab the investor pool turned down gets a strategic offer
 from the richest cloud (:func:`propose_strategic`). Each proposal is reviewed by the
 regulators of the lab's home region after ``regulation.review_lag_months``
@@ -25,7 +25,7 @@ from agents.lab import LabArrays
 from agents.regulator import Regulator, review_deal
 from agents.scenario import FAMILIES, DealCfg, Scenario
 from agents.state import Clouds, History, Market, Tech
-from agents.units import HOURS_PER_MONTH
+from agents.units import HOURS_PER_MONTH, month_date, months_between
 from market.contracts import ContractTable
 
 __all__ = ["DealBook", "deals", "propose_strategic"]
@@ -80,7 +80,7 @@ def propose_strategic(
             enabled=True,
             investor=hyperscalers[inv].name,
             lab=lab_names[lab],
-            propose_month=month,
+            propose=month_date(cfg.start, month),
             investment_usd=amount,
             milestone_usd=0.0,
             milestone_tranches=0,
@@ -197,7 +197,11 @@ def deals(
 ) -> None:
     """Propose, review and start deals; pay milestone tranches; end deals of exited labs."""
     d = cfg.deal
-    if d.enabled and month == d.propose_month and not any(x.id == 0 for x in deal_list):
+    if (
+        d.enabled
+        and month == months_between(cfg.start, d.propose)
+        and not any(x.id == 0 for x in deal_list)
+    ):
         inv = clouds.names.index(d.investor)
         lab = list(lab_names).index(d.lab)
         lag = cfg.regulation.review_lag_months

@@ -19,7 +19,7 @@ from agents.chipvendor import ChipVendor
 from agents.regulator import switching_fee
 from agents.scenario import FAMILIES, Scenario
 from agents.state import Clouds, DemandState, FloatArray, Market, Nodes, Sites, Tech
-from agents.units import HOURS_PER_MONTH
+from agents.units import HOURS_PER_MONTH, month_date
 from agents.utility import Utility
 
 __all__ = ["demand_growth", "exogenous", "node_economics", "update_nodes"]
@@ -109,7 +109,7 @@ def exogenous(
     sites.built += sites.pipeline_built[:, :, month]
     sites.interconnected += sites.pipeline_power[:, :, month]
     fee = cfg.lockin.egress_fee_per_h100e_hour
-    market.egress_fee = switching_fee(cfg.regulation, month, fee)
+    market.egress_fee = switching_fee(cfg.regulation, month_date(cfg.start, month), fee)
     retired = sites.fleet / cfg.chips.life_months
     sites.fleet -= retired
     accounts.post(accounts.chips, accounts.hyperscaler, OUTSIDE, retired.sum(axis=(1, 2)), "retire")

@@ -79,8 +79,8 @@ def test_lab_out_of_cash_exits_and_its_contracts_end(baseline):
         buyer="frontier-startup",
         volume_per_month=5e7,
         price=2.0,
-        start_month=0,
-        end_month=60,
+        start="2026-01",
+        end="2031-01",
     )
     contracts = [c.model_dump() for c in baseline.contracts] + [extra]
     scn = baseline.with_overrides(

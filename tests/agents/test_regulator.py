@@ -38,10 +38,10 @@ def test_exclusivity_ban_and_fee_conditions():
     capped = RegulationCfg(switching_fee_cap=0.1)
     r = review_deal(capped, REVENUE, FRINGE, 0, np.zeros(4), 0.0, 0.01, False)
     assert r.decision == "approved with conditions"
-    assert switching_fee(capped, 0, 0.25) == pytest.approx(0.1)
-    ban = RegulationCfg(switching_fee_ban_month=12)
-    assert switching_fee(ban, 11, 0.25) == pytest.approx(0.25)
-    assert switching_fee(ban, 12, 0.25) == 0.0
+    assert switching_fee(capped, "2026-01", 0.25) == pytest.approx(0.1)
+    ban = RegulationCfg(switching_fee_ban="2027-01")
+    assert switching_fee(ban, "2026-12", 0.25) == pytest.approx(0.25)
+    assert switching_fee(ban, "2027-01", 0.25) == 0.0
 
 
 def test_jurisdictions_group_us_and_eu_regions():

@@ -77,7 +77,7 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("regions.0.demand_weight", NAN, "input should be a finite number"),
     ("regulation.switching_fee_cap", -0.1, "greater than or equal to 0"),
     ("regulation.hhi_threshold", 20_000, "<= 10000 (HHI is at most 10,000"),
-    ("contracts.0.end_month", 0, "must be after start_month (0)"),
+    ("contracts.0.end", "2025-12", "must be after start (2026-01)"),
     ("contracts.0.volume_per_month", NAN, "input should be a finite number"),
     ("scale.small_labs", -1, "greater than or equal to 0"),
     ("capital.vc_success_prob", 1.1, "less than or equal to 1"),
