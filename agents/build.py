@@ -23,7 +23,7 @@ from agents.contracting import sign_contract
 from agents.deal import Deal
 from agents.firm import Firm
 from agents.hyperscaler import Hyperscaler
-from agents.lab import AILab, EnterpriseBuyer, LabArrays, LabKind
+from agents.lab import AILab, EnterpriseBuyer, LabArrays, LabKind, services_price
 from agents.phases.exogenous import node_economics
 from agents.phases.settle import family_price
 from agents.regulator import Regulator, jurisdictions
@@ -312,6 +312,8 @@ def build_world(model: mesa.Model, cfg: Scenario, rng: np.random.Generator) -> W
         usd=cfg.demand.initial_usd_per_month,
         expected_growth=cfg.demand.growth_per_year,
         region_weight=region_weight,
+        reference_price=services_price(market.expected_compute_price, cfg.demand.services_markup),
+        frontier0=float(labs.capability[labs.major].max()),
     )
     w = World(
         tech,

@@ -68,6 +68,16 @@ MODEL_COLUMNS: tuple[Column, ...] = (
     Column("labs_active", "labs", "Labs still in the market (enterprise buyers excluded)."),
     Column("ai_demand_usd", "$/month", "End demand for AI services allocated to labs this month."),
     Column("ai_revenue_usd", "$/month", "Labs' revenue from the inference they served."),
+    Column(
+        "ai_services_price",
+        "$/H100e-h",
+        "Price of AI services per H100e-hour of inference: the labs' expected compute cost x (1 + demand.services_markup).",
+    ),
+    Column(
+        "ai_services_demand",
+        "H100e-h/month",
+        "AI services demanded at that price (constant-elasticity demand), in H100e-hours of inference.",
+    ),
     Column("compute_h100e_hours", "H100e-h/month", "Compute delivered, contracts and spot."),
     Column(
         "dc_power_share",

@@ -33,6 +33,8 @@ __all__ = [
     "choose_port",
     "plan_funding",
     "runway_months",
+    "services_demand",
+    "services_price",
     "training_need",
 ]
 
@@ -164,13 +166,52 @@ def runway_months(cash: FloatArray, burn: FloatArray) -> FloatArray:
     return out
 
 
-def allocate_demand(a: LabArrays, total_usd: float, demand: DemandCfg, rest_share: float) -> None:
+def services_price(compute_price: float, markup: float) -> float:
+    """Price of AI services per H100e-hour of inference: compute cost x (1 + markup).
+
+    The labs' gross margin on serving is ``markup / (1 + markup)`` (1.6 -> 62%,
+    ``docs/calibration.md`` [est-lab-economics]).
+
+    >>> services_price(2.5, 1.6)
+    6.5
+    """
+    return compute_price * (1.0 + markup)
+
+
+def services_demand(
+    reference_usd: float,
+    price: float,
+    reference_price: float,
+    elasticity: float,
+    capability_demand: float,
+    capability_gain: float,
+) -> tuple[float, float]:
+    """Quantity (H100e-h of inference a month) and dollars of AI services demanded.
+
+    Constant elasticity around the trend: ``Q = (D_ref / p0) x (p / p0)^-e x
+    exp(k x dK)``, where ``D_ref`` is the trend of spending at the reference price ``p0``
+    (the price at the start), ``e`` the price elasticity, ``k`` the demand response to
+    frontier capability and ``dK`` the frontier's gain since the start; dollars are
+    ``p x Q``. With ``e > 1`` cheaper compute raises spending on AI services.
+
+    >>> q, usd = services_demand(600.0, 3.0, 6.0, 1.5, 0.0, 0.0)
+    >>> round(q, 6), round(usd, 6)  # (600 / 6) x 0.5^-1.5 = 282.84..., x 3
+    (282.842712, 848.528137)
+    """
+    q = reference_usd / reference_price * (price / reference_price) ** (-elasticity)
+    q *= float(np.exp(capability_demand * capability_gain))
+    return q, price * q
+
+
+def allocate_demand(
+    a: LabArrays, total_usd: float, price: float, demand: DemandCfg, rest_share: float
+) -> None:
     """Split end demand among active labs: majors by capability, the rest by weight.
 
     Major labs share ``1 - rest_share`` in proportion to ``exp(beta x capability)`` (a
     logit share, est.); small labs and enterprise buyers share ``rest_share`` (the
     scenario's ``scale.demand_share`` when there are any, else 0) in proportion to their
-    fixed weights. Inference need is demand over ``demand.revenue_per_h100e_hour``.
+    fixed weights. Inference need is demand over the price of AI services ``price``.
     """
     major = a.major & a.active
     rest = ~a.major & a.active
@@ -184,7 +225,7 @@ def allocate_demand(a: LabArrays, total_usd: float, demand: DemandCfg, rest_shar
     w = np.where(rest, a.weight, 0.0)
     if w.sum() > 0:
         a.demand_usd += total_usd * share * w / w.sum()
-    a.inference_need[:] = a.demand_usd / demand.revenue_per_h100e_hour
+    a.inference_need[:] = a.demand_usd / price
 
 
 @dataclass(frozen=True)

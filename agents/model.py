@@ -222,6 +222,7 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
             w.contracts,
             w.vendors,
             w.market.egress_fee,
+            w.demand.services_price,
         )
         self.fallbacks += int(self.cleared.fell_back)
 

@@ -307,7 +307,7 @@ class LabCfg(_Cfg):
 
 
 class DemandCfg(_Cfg):
-    """End demand for AI services and what labs earn per unit of inference compute."""
+    """End demand for AI services: trend, price response, capability response."""
 
     initial_usd_per_month: Usd = 6e9
     growth_per_year: float = _f(
@@ -317,7 +317,15 @@ class DemandCfg(_Cfg):
         why=_WHY_GROWTH + "; 6x a year is above any lab's record [lab-anthropic-rev]",
     )
     growth_decay_per_year: Share = 0.12
-    revenue_per_h100e_hour: float = _f(6.0, gt=0, le=1_000, why=_WHY_PRICE_H)
+    services_markup: float = _f(
+        1.6, ge=0, le=20, why="price of AI services over compute cost, minus 1 [est-lab-economics]"
+    )
+    price_elasticity: float = _f(
+        1.3, ge=0, le=5, why="constant price elasticity of AI services demand [est-elasticity]"
+    )
+    capability_demand: float = _f(
+        0.5, ge=0, le=10, why="demand growth per unit of frontier capability [est-capability]"
+    )
     training_bid: float = _f(3.0, ge=0, le=1_000, why=_WHY_PRICE_H)
     reinvest_months: float = _f(24.0, gt=0, le=1_000, why="months over which spare cash is spent")
     non_ai_cloud_growth_per_year: float = _f(0.15, ge=-0.5, le=2.0, why=_WHY_GROWTH)

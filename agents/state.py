@@ -187,13 +187,23 @@ class DemandState:
     """End demand for AI services (USD a month) and its expected growth."""
 
     level: float
-    """Trend level of end demand, USD a month."""
+    """Trend of spending on AI services at the reference price, USD a month."""
     usd: float
-    """This month's demand: the level times a lognormal shock."""
+    """This month's trend spending: the level times a lognormal shock."""
     expected_growth: float
     """Expected growth a year (decays over time)."""
     region_weight: FloatArray
     """(R,) share of demand, and of new build, in each region."""
+    reference_price: float
+    """Price of AI services at the start, $/H100e-h of inference (the demand curve's anchor)."""
+    frontier0: float
+    """Highest lab capability at the start."""
+    services_price: float = float("nan")
+    """This month's price of AI services, $/H100e-h."""
+    quantity: float = 0.0
+    """AI services demanded this month at that price, H100e-h of inference."""
+    spending: float = 0.0
+    """Spending on AI services demanded this month, USD (price x quantity)."""
 
 
 @dataclass

@@ -15,7 +15,8 @@ of ``latency_cost`` outside the lab's home region, ``lockin.platform_penalty`` x
 affinity to the node's family), and the egress fee away from its primary cloud; labs
 bound by an exclusive contract link only to that cloud. Bids: non-AI load at
 ``power.non_ai_bid``, sites at ``power.datacentre_bid``, chips at the plan's price,
-inference at ``demand.revenue_per_h100e_hour`` and training at ``demand.training_bid``.
+inference at the month's price of AI services (what the served unit earns) and training at
+``demand.training_bid``.
 """
 
 from __future__ import annotations
@@ -187,6 +188,7 @@ def clear_phase(
     contracts: ContractTable,
     vendors: Sequence[ChipVendor],
     egress_fee: float,
+    services_price: float,
 ) -> Cleared:
     """Settle contracts against capacity, then clear every spot market in one call."""
     a, ct = labs, contracts
@@ -264,14 +266,14 @@ def clear_phase(
             "lab_inference",
             lay.lab0 + majors,
             inf[majors],
-            np.full(majors.size, d.revenue_per_h100e_hour),
+            np.full(majors.size, services_price),
         ),
         ("lab_training", lay.lab0 + majors, trn[majors], np.full(majors.size, d.training_bid)),
         (
             "pool_inference",
             lay.pool0 + pools,
             pool_inf[pools],
-            np.full(pools.size, d.revenue_per_h100e_hour),
+            np.full(pools.size, services_price),
         ),
         ("pool_training", lay.pool0 + pools, pool_trn[pools], np.full(pools.size, d.training_bid)),
     ]

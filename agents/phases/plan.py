@@ -17,7 +17,16 @@ import numpy as np
 from agents.accounts import OUTSIDE, Accounts
 from agents.contracting import contracted_h100e_hours
 from agents.hyperscaler import Hyperscaler, datacentre_starts
-from agents.lab import LabArrays, LabKind, allocate_demand, choose_port, plan_funding, training_need
+from agents.lab import (
+    LabArrays,
+    LabKind,
+    allocate_demand,
+    choose_port,
+    plan_funding,
+    services_demand,
+    services_price,
+    training_need,
+)
 from agents.scenario import FAMILIES, Scenario
 from agents.state import Clouds, DemandState, FloatArray, Market, Nodes, Sites, Tech
 from agents.units import HOURS_PER_MONTH
@@ -169,7 +178,19 @@ def plan(
     """Every agent's decisions for ``month`` (see the module docstring)."""
     for u in utilities:
         u.plan(month, cfg.power)
-    allocate_demand(labs, demand.usd, cfg.demand, cfg.scale.demand_share)
+    d = cfg.demand
+    demand.services_price = services_price(market.expected_compute_price, d.services_markup)
+    demand.quantity, demand.spending = services_demand(
+        demand.usd,
+        demand.services_price,
+        demand.reference_price,
+        d.price_elasticity,
+        d.capability_demand,
+        float(labs.capability[labs.major].max()) - demand.frontier0,
+    )
+    allocate_demand(
+        labs, demand.spending, demand.services_price, cfg.demand, cfg.scale.demand_share
+    )
     gap = plan_labs(month, cfg, rng, labs, market, accounts)
     avail = cfg.datacentres.availability
     # H100e-hours a month -> IT MW: x (MWh per H100e-h / PUE) / (730 h x availability)

@@ -126,6 +126,8 @@ def record(
         "labs_active": int((a.active & (a.kind != LabKind.ENTERPRISE)).sum()),
         "ai_demand_usd": float(a.demand_usd.sum()),
         "ai_revenue_usd": float(a.revenue.sum()),
+        "ai_services_price": demand.services_price,
+        "ai_services_demand": demand.quantity,
         "compute_h100e_hours": delivered,
         "dc_power_share": float(dc.sum() / max(1.0, (load + dc).sum())),
         "egress_fee": market.egress_fee,
@@ -165,6 +167,9 @@ def record(
         )
     vol = c.volume
     runway = runway_months(np.asarray(cash, dtype=float)[a.account], a.burn)
+    # facility MW per H100e-hour a month: the fleet's MWh per H100e-h over the month's hours
+    mwh = weighted_mean(nodes.mwh, nodes.capacity, default=0.0)
+    gw = a.received * mwh / HOURS_PER_MONTH / 1e3
     for i in np.flatnonzero(a.major):
         lab = lab_agents[int(i)]
         tot = vol[i].sum()
@@ -184,6 +189,7 @@ def record(
             "throttled_share": float(1 - a.served[i] / a.inference_need[i])
             if a.inference_need[i] > 0
             else 0.0,
+            "compute_gw": float(gw[i]),
             "runway_months": float(runway[i]),
         }
         for h in hyperscalers:

@@ -100,7 +100,7 @@ def test_pooled_buyers_clear_like_individual_buyers(baseline):
         np.concatenate(
             [
                 b.bid_price[keep_bid],
-                np.full(rest.size, d.revenue_per_h100e_hour),
+                np.full(rest.size, m.world.demand.services_price),
                 np.full(rest.size, d.training_bid),
             ]
         ),
