@@ -127,6 +127,11 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("received", "H100e-h/month", "Labs: compute received (inference and training)."),
         Column("throttled_share", "share", "Labs: share of inference need not served."),
         Column(
+            "compute_gw",
+            "GW",
+            "Labs: compute received, as facility power (H100e-hours x the fleet's MWh per H100e-hour / 730 h).",
+        ),
+        Column(
             "runway_months",
             "months",
             "Labs: cash over trailing monthly burn (missing when not burning cash).",

@@ -35,6 +35,7 @@ __all__ = [
     "runway_months",
     "services_demand",
     "services_price",
+    "split_compute",
     "training_need",
 ]
 
@@ -201,6 +202,23 @@ def services_demand(
     q = reference_usd / reference_price * (price / reference_price) ** (-elasticity)
     q *= float(np.exp(capability_demand * capability_gain))
     return q, price * q
+
+
+def split_compute(received: FloatArray, inference: FloatArray, training: FloatArray) -> FloatArray:
+    """Inference served when a lab gets ``received`` against needs for inference and training.
+
+    A lab short of compute cuts inference and training in proportion to its needs (it
+    keeps its training runs going, so end users are throttled too); compute beyond both
+    needs goes to training. Served = ``min(inference, received x inference / (inference +
+    training))``.
+
+    >>> split_compute(np.array([60.0, 200.0]), np.array([80.0, 80.0]), np.array([40.0, 40.0]))
+    array([40., 80.])
+    """
+    need = inference + training
+    share = np.divide(inference, need, out=np.zeros(need.size), where=need > 0)
+    out: FloatArray = np.minimum(inference, received * share)
+    return out
 
 
 def allocate_demand(

@@ -1,6 +1,8 @@
 """Phase 6, ``settle`` (second part): the labs' month closes, and the trailing windows move.
 
-Labs earn revenue on the inference they served (throttled demand earns nothing), pay
+Labs short of compute cut inference and training in proportion to their needs
+(:func:`agents.lab.split_compute`); they earn revenue on the inference they served
+(throttled demand earns nothing), pay
 opex (a fixed amount plus a share of revenue), gain capability from training
 (log-scaling: ``capability0 + demand.scaling_exponent x log(1 + cumulative training /
 a year of first-month training)``, est.), and exit when their cash runs out, which ends
@@ -13,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
-from agents.lab import LabArrays, LabKind
+from agents.lab import LabArrays, LabKind, split_compute
 from agents.phases.settle import Settled
 from agents.scenario import Scenario
 from agents.state import FloatArray, History, Tech
@@ -50,7 +52,7 @@ def close_labs(
     a = labs
     la = a.account
     spend, recv = settled.compute.spend, settled.compute.received
-    served = np.minimum(a.inference_need, recv)
+    served = split_compute(recv, a.inference_need, a.training_need)
     a.served[:] = np.where(a.active, served, 0.0)
     a.received[:] = recv
     training = np.where(a.active, recv - served, 0.0)

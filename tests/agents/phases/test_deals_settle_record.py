@@ -70,18 +70,21 @@ def test_labs_month_revenue_burn_capability_and_exit(baseline):
     ct.add(kind="compute", seller=0, buyer=1, volume=1.0, price=1.0, start=0, end=12)
     spend = np.array([[20.0], [30.0]])
     close_labs(0, baseline, a, _settled(spend, np.array([4.0, 8.0])), h, ct, acc)
-    # served min(need, received) = [4, 5]; revenue = demand x served / need = [40, 50]
-    assert a.served.tolist() == [4.0, 5.0]
-    assert a.revenue.tolist() == pytest.approx([40.0, 50.0])
-    # net flow = revenue - spend - opex = 40 - 20 - (10 + 20) = -10 and 50 - 30 - 200 = -180;
-    # burn = 0.3 x [10, 180] (it starts at 0)
-    assert a.burn.tolist() == pytest.approx([3.0, 54.0])
-    # training = received - served = [0, 3]; ref = max(1, 12 x max(training, need)) = [24, 36]
-    cap = baseline.demand.scaling_exponent * np.log1p(np.array([0.0, 3.0]) / np.array([24.0, 36.0]))
+    # short of compute, a lab cuts inference and training pro rata: served = min(need,
+    # received x 10 / 12) = 10/3 for lab 0; lab 1 gets 8 >= 5 + 2: served 5
+    assert a.served.tolist() == pytest.approx([10 / 3, 5.0])
+    # revenue = demand x served / need = [100 / 3, 50]
+    assert a.revenue.tolist() == pytest.approx([100 / 3, 50.0])
+    # opex = [10 + 0.5 x 100/3, 200]; net flow = revenue - spend - opex = [-40/3, -180];
+    # burn = 0.3 x [40/3, 180] = [4, 54] (it starts at 0)
+    assert a.burn.tolist() == pytest.approx([4.0, 54.0])
+    # training = received - served = [2/3, 3]; ref = max(1, 12 x max(training, need)) = [24, 36]
+    trained = np.array([2 / 3, 3.0])
+    cap = baseline.demand.scaling_exponent * np.log1p(trained / np.array([24.0, 36.0]))
     assert a.capability.tolist() == pytest.approx(cap.tolist())
-    # cash: 1000 + 40 - 30 = 1010 (spend is booked by the settle phase, not here); lab 1:
+    # cash: 1000 + 100/3 - 10 - 50/3 (spend is booked by the settle phase, not here); lab 1:
     # 100 + 50 - 200 = -50 < 0 -> exits, and its contract ends next month
-    assert acc.cash(acc.lab).tolist() == pytest.approx([1010.0, -50.0])
+    assert acc.cash(acc.lab).tolist() == pytest.approx([1000 + 100 / 3 - 10 - 50 / 3, -50.0])
     assert a.active.tolist() == [True, False] and a.exit_month[1] == 0
     assert ct.end[0] == 1
 
