@@ -173,6 +173,33 @@ def _labs(
     return a, cash, agents
 
 
+def _initial_pipelines(cfg: Scenario, sites: Sites, clouds: Clouds) -> None:
+    """Capacity under construction at the start, and dated projects.
+
+    ``building_mw`` completes evenly over months 1..``datacentres.build_months`` (a
+    pipeline started at a steady pace); a project completes in its ``online`` month, or
+    counts as built if that is before the start.
+    """
+    regions = [r.name for r in cfg.regions]
+    k = cfg.datacentres.build_months
+    sites.reach(k + 1)
+    for h, hc in enumerate(cfg.hyperscalers):
+        for name, mw in hc.building_mw.items():
+            r = regions.index(name)
+            sites.pipeline_built[h, r, 1 : k + 1] += mw / k
+            sites.pipeline_power[h, r, 1 : k + 1] += mw / k
+    for p in cfg.projects:
+        h, r = clouds.names.index(p.owner), regions.index(p.region)
+        month = months_between(cfg.start, p.online)
+        if month <= 0:
+            sites.built[h, r] += p.mw
+            sites.interconnected[h, r] += p.mw
+        else:
+            sites.reach(month + 1)
+            sites.pipeline_built[h, r, month] += p.mw
+            sites.pipeline_power[h, r, month] += p.mw
+
+
 def _initial_fleet(cfg: Scenario, tech: Tech, clouds: Clouds, sites: Sites) -> None:
     for h in range(len(clouds.names)):
         mix = clouds.family_mix[h] * clouds.can_buy[h]
@@ -292,6 +319,7 @@ def build_world(model: mesa.Model, cfg: Scenario, rng: np.random.Generator) -> W
         firm.attach(accounts)
     accounts.pay(OUTSIDE, accounts.hyperscaler, [h.cash for h in cfg.hyperscalers], "endowment")
     accounts.pay(OUTSIDE, labs.account, lab_cash, "endowment")
+    _initial_pipelines(cfg, sites, clouds)
     _initial_fleet(cfg, tech, clouds, sites)
     accounts.post(
         accounts.chips, OUTSIDE, accounts.hyperscaler, sites.fleet.sum(axis=(1, 2)), "initial_fleet"

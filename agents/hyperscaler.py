@@ -33,17 +33,19 @@ def datacentre_starts(
     pipeline_mw: float,
     cash: float,
     max_mw: float,
+    adjust_months: float = 1.0,
 ) -> float:
     """IT MW of data centre to start this month.
 
     Target = the larger of sold and contracted MW, grown at ``growth`` a year over the
     lead time, at :data:`TARGET_UTILISATION`, plus contracted MW not yet sold. Starts
-    close the gap between target and built-plus-pipeline, capped at ``max_mw`` a month
-    (``docs/calibration.md``: ~4-5 GW a year per hyperscaler at $35-50B per GW); none
-    while cash is not positive.
+    close the gap between target and built-plus-pipeline gradually: ``1 / adjust_months``
+    of it a month (partial adjustment of the capital stock, as in the flexible-accelerator
+    investment model; the model uses the build time), capped at ``max_mw`` a month
+    (``docs/calibration.md`` [est-build-pace]); none while cash is not positive.
 
-    >>> datacentre_starts(850.0, 0.0, 0.0, 24, 600.0, 1e9, 400.0)
-    400.0
+    >>> datacentre_starts(850.0, 0.0, 0.0, 24, 600.0, 1e9, 400.0, adjust_months=2)
+    200.0
     >>> datacentre_starts(850.0, 0.0, 0.0, 24, 900.0, 1e9, 400.0)
     100.0
     """
@@ -53,7 +55,7 @@ def datacentre_starts(
     target += max(0.0, contracted_mw - sold_mw)
     if cash <= 0:
         return 0.0
-    return float(np.clip(target - pipeline_mw, 0.0, max_mw))
+    return float(np.clip((target - pipeline_mw) / adjust_months, 0.0, max_mw))
 
 
 class Hyperscaler(Firm):

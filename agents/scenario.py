@@ -61,6 +61,7 @@ __all__ = [
     "Lever",
     "LockinCfg",
     "PowerCfg",
+    "ProjectCfg",
     "RegionCfg",
     "RegulationCfg",
     "ScaleCfg",
@@ -287,9 +288,23 @@ class HyperscalerCfg(_Cfg):
     cash: Usd
     other_cash_flow_per_month: UsdFlow = 0.0
     built_mw: dict[Ref, Mw] = Field(max_length=100)
+    building_mw: dict[Ref, Mw] = Field(default_factory=dict, max_length=100)
+    """IT MW under construction at the start per region, completing evenly over the next
+    ``datacentres.build_months`` months with their grid connections."""
     family_mix: dict[Family, Share]
     markup: Markup = 0.9
     non_ai_cloud_revenue_per_year: Usd = 0.0
+
+
+class ProjectCfg(_Cfg):
+    """A named data-centre project with a dated completion (history or an announcement)."""
+
+    name: Name
+    owner: Ref
+    region: Ref
+    mw: Mw
+    online: Month
+    """Month the project's IT capacity is built and connected (before the start: built)."""
 
 
 class LabCfg(_Cfg):
@@ -447,6 +462,7 @@ class Scenario(_Cfg):
     regulation: RegulationCfg = RegulationCfg()
     deal: DealCfg = DealCfg()
     contracts: list[ContractCfg] = Field(default_factory=list, max_length=1_000)
+    projects: list[ProjectCfg] = Field(default_factory=list, max_length=1_000)
     scale: ScaleCfg = ScaleCfg()
 
     @model_validator(mode="after")
@@ -504,6 +520,8 @@ class Scenario(_Cfg):
         for i, h in enumerate(self.hyperscalers):
             for r in h.built_mw:
                 need(r in regions, f"hyperscalers.{i}.built_mw.{r}", r, regions)
+            for r in h.building_mw:
+                need(r in regions, f"hyperscalers.{i}.building_mw.{r}", r, regions)
             if not any(share > 0 for share in h.family_mix.values()):
                 bad(
                     f"hyperscalers.{i}.family_mix",
@@ -517,6 +535,9 @@ class Scenario(_Cfg):
                         share,
                         f"no vendor sells {fam} chips to {h.name}; set it to 0 or add a vendor",
                     )
+        for i, p in enumerate(self.projects):
+            need(p.owner in hypers, f"projects.{i}.owner", p.owner, hypers)
+            need(p.region in regions, f"projects.{i}.region", p.region, regions)
         for i, v in enumerate(self.chips.vendors):
             if v.owner is not None:
                 need(v.owner in hypers, f"chips.vendors.{i}.owner", v.owner, hypers)

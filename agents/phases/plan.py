@@ -221,6 +221,7 @@ def plan(
             pipeline,
             h.cash,
             dc.max_build_mw_per_month,
+            dc.build_months,
         )
         if new <= 0:
             continue

@@ -25,10 +25,10 @@ def test_deal_raises_investor_share_and_round_trip_exceeds_one():
         assert _lab_share(with_deal, "anthropic", "amazon", slice(8, 36)) > _lab_share(
             without, "anthropic", "amazon", slice(8, 36)
         )
-    ten_years = run_scenario(deal, months=120, rng=SEEDS[0]).tables["deals"]
-    last = ten_years.iloc[-1]
-    assert last["status"].startswith("approved")
-    assert last["round_trip_ratio"] > 1.0
+    five_years = run_scenario(deal, months=60, rng=SEEDS[0]).tables["deals"]
+    live = five_years[five_years["status"].str.startswith("approved")]
+    assert len(live) > 40
+    assert live["round_trip_ratio"].iloc[-1] > 1.0
 
 
 @pytest.mark.slow
