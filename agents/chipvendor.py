@@ -18,25 +18,54 @@ from agents.state import Tech
 if TYPE_CHECKING:
     from agents.scenario import VendorCfg
 
-__all__ = ["ChipVendor", "vendor_offer_price", "vendor_unit_cost"]
+__all__ = ["ChipVendor", "captive_capacity", "vendor_offer_price", "vendor_unit_cost"]
 
 
 def vendor_offer_price(
-    list_price: float, markup: float, backlog_markup: float, backlog: float, *, captive: bool
+    list_price: float,
+    markup: float,
+    backlog_markup: float,
+    backlog: float,
+    *,
+    captive: bool,
+    top_bid: float = float("inf"),
+    buyer_surplus: float = 0.1,
 ) -> float:
     """Price of one unit offered this month.
 
-    A captive vendor sells at cost, ``list_price / (1 + markup)``; a merchant at list
-    price times ``1 + backlog_markup x min(1, backlog)``.
+    A captive vendor sells at cost, ``list_price / (1 + markup)``. A merchant asks list
+    price times ``1 + backlog_markup x min(1, backlog)``, but never more than ``1 -
+    buyer_surplus`` of the highest bid for its chips, so every trade leaves the buyer a
+    strictly positive surplus (a vendor rationing a backlog by allocation rather than by
+    auction, as NVIDIA held list prices of $25-40k through the shortage, [dem-h100-price]).
 
     >>> vendor_offer_price(30_000.0, 2.0, 0.5, 0.4, captive=False)
+    36000.0
+    >>> vendor_offer_price(30_000.0, 2.0, 0.5, 1.0, captive=False, top_bid=40_000.0)
     36000.0
     >>> vendor_offer_price(30_000.0, 2.0, 0.5, 0.4, captive=True)
     10000.0
     """
     if captive:
         return list_price / (1.0 + markup)
-    return list_price * (1.0 + backlog_markup * min(1.0, backlog))
+    ask = list_price * (1.0 + backlog_markup * min(1.0, backlog))
+    return min(ask, (1.0 - buyer_surplus) * top_bid)
+
+
+def captive_capacity(capacity: float, trend: float, demand: float, lead_months: int) -> float:
+    """Next month's capacity of in-house silicon: follows its owner's orders.
+
+    It never falls below the trend (the program's planned ramp) and closes ``1 /
+    lead_months`` of the gap to last month's orders a month (wafer, packaging and HBM
+    supply take about a year to add, est.): a deal that commits the owner's cloud to its
+    own chips raises their output.
+
+    >>> captive_capacity(100.0, 100.0, 400.0, 12)
+    125.0
+    >>> captive_capacity(100.0, 110.0, 50.0, 12)
+    110.0
+    """
+    return max(trend, capacity + max(0.0, demand - capacity) / lead_months)
 
 
 def vendor_unit_cost(list_price: float, markup: float) -> float:
@@ -77,20 +106,33 @@ class ChipVendor(Firm):
         self.capacity = cfg.capacity_units_per_month
         self.generation = -1
         self.backlog = 0.0
+        self.orders = 0.0
+        """Units its buyers asked for last month (for a captive vendor: its owner's want)."""
 
     @property
     def captive(self) -> bool:
         """Sells only to its owner."""
         return self.owner >= 0
 
-    def advance(self, month: int, supply_growth: float, tech: Tech) -> None:
-        """Grow capacity and pick the newest generation of the family released by now."""
-        self.capacity = self.base_capacity * (1.0 + supply_growth) ** (month / 12.0)
+    def advance(self, month: int, supply_growth: float, tech: Tech, lead_months: int = 12) -> None:
+        """Grow capacity and pick the newest generation of the family released by now.
+
+        A merchant's capacity follows the supply trend (``chips.supply_growth`` a year); a
+        captive vendor's follows its owner's orders, never below that trend
+        (:func:`captive_capacity`).
+        """
+        trend = self.base_capacity * (1.0 + supply_growth) ** (month / 12.0)
+        if self.captive and month > 0:
+            self.capacity = captive_capacity(self.capacity, trend, self.orders, lead_months)
+        else:
+            self.capacity = trend
         released = (tech.family == self.family) & (tech.release <= month)
         if released.any():
             self.generation = tech.newest(self.family, month)
 
-    def offer_price(self, tech: Tech) -> float:
+    def offer_price(
+        self, tech: Tech, top_bid: float = float("inf"), buyer_surplus: float = 0.1
+    ) -> float:
         """This month's unit price (:func:`vendor_offer_price`)."""
         return vendor_offer_price(
             float(tech.cost[self.generation]),
@@ -98,6 +140,8 @@ class ChipVendor(Firm):
             self.backlog_markup,
             self.backlog,
             captive=self.captive,
+            top_bid=top_bid,
+            buyer_surplus=buyer_surplus,
         )
 
     def unit_cost(self, tech: Tech) -> float:

@@ -15,14 +15,37 @@ import numpy as np
 
 from agents.firm import Firm
 from agents.state import FloatArray, Sites
+from agents.units import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
     from agents.scenario import HyperscalerCfg
 
-__all__ = ["TARGET_UTILISATION", "Hyperscaler", "datacentre_starts"]
+__all__ = ["TARGET_UTILISATION", "Hyperscaler", "chip_value", "datacentre_starts"]
 
 TARGET_UTILISATION = 0.85
 """Planned utilisation of new capacity (est.: a reserve margin for demand surprises)."""
+
+
+def chip_value(
+    h100e: float,
+    rent: float,
+    running_cost: float,
+    availability: float,
+    life_months: int,
+    annual_rate: float,
+) -> float:
+    """What a cloud can pay for one chip: the present value of its net rent over its life.
+
+    ``h100e x 730 h x availability x (rent - running cost)`` a month, discounted over
+    ``life_months`` at ``annual_rate / 12`` a month (an annuity); zero when the rent does
+    not cover the running cost (power and building per H100e-hour).
+
+    >>> round(chip_value(1.0, 2.3, 0.2, 0.9, 60, 0.0))  # 657 h x $2.1 x 60 months
+    82782
+    """
+    r = annual_rate / 12.0
+    annuity = float(life_months) if r == 0 else (1.0 - (1.0 + r) ** -life_months) / r
+    return max(0.0, h100e * HOURS_PER_MONTH * availability * (rent - running_cost) * annuity)
 
 
 def datacentre_starts(

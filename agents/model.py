@@ -206,7 +206,16 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
         self._enter("orders")
         w = self.world
         self._orders = orders(
-            self.month, w.tech, w.nodes, w.market, w.labs, w.contracts, w.utilities, w.vendors
+            self.month,
+            w.tech,
+            w.nodes,
+            w.market,
+            w.labs,
+            w.contracts,
+            w.utilities,
+            w.vendors,
+            self.month_plan.chip_bid_price,
+            self.config.chips.buyer_surplus,
         )
 
     def clear(self) -> None:

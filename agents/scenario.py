@@ -263,6 +263,24 @@ class ChipsCfg(_Cfg):
     vendors: list[VendorCfg] = Field(min_length=1, max_length=50)
     supply_growth: float = _f(0.3, ge=-0.5, le=3.0, why=_WHY_GROWTH + " of chip supply")
     life_months: Int = _f(60, ge=6, le=240, why="months of a chip's service life")
+    discount_rate: float = _f(
+        0.10,
+        ge=0,
+        le=1,
+        why="a year; hyperscalers' cost of capital for chip value [est-chip-value]",
+    )
+    buyer_surplus: float = _f(
+        0.10,
+        gt=0,
+        lt=1,
+        why="share of the top bid a merchant vendor leaves to buyers [est-chip-value]",
+    )
+    captive_lead_months: Int = _f(
+        12,
+        ge=1,
+        le=120,
+        why="months for in-house silicon to follow its owner's orders [est-captive]",
+    )
 
 
 class DataCentreCfg(_Cfg):

@@ -104,7 +104,7 @@ def exogenous(
     for u in utilities:
         u.grow_load(month, cfg.power.non_ai_load_growth)
     for v in vendors:
-        v.advance(month, cfg.chips.supply_growth, tech)
+        v.advance(month, cfg.chips.supply_growth, tech, cfg.chips.captive_lead_months)
     sites.reach(month + 1)
     sites.built += sites.pipeline_built[:, :, month]
     sites.interconnected += sites.pipeline_power[:, :, month]

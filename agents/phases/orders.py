@@ -80,6 +80,12 @@ def choose_nodes(labs: LabArrays, nodes: Nodes, egress_fee: float) -> IntArray:
     return out
 
 
+def _top_bid(v: ChipVendor, chip_bid: FloatArray) -> float:
+    """Highest bid for a vendor's chips: its owner's (captive) or any cloud's (merchant)."""
+    col = chip_bid[:, v.family]
+    return float(col[v.owner] if v.captive else col.max())
+
+
 def orders(
     month: int,
     tech: Tech,
@@ -89,6 +95,8 @@ def orders(
     contracts: ContractTable,
     utilities: Sequence[Utility],
     vendors: Sequence[ChipVendor],
+    chip_bid: FloatArray,
+    buyer_surplus: float,
 ) -> Orders:
     """Gather every agent's offers and bids for ``month`` (see the module docstring)."""
     units = [u.offers(month) for u in utilities]
@@ -111,7 +119,7 @@ def orders(
         use,
         need,
         np.array([v.capacity for v in vendors]),
-        np.array([v.offer_price(tech) for v in vendors]),
+        np.array([v.offer_price(tech, _top_bid(v, chip_bid), buyer_surplus) for v in vendors]),
         cap.copy(),
         nodes.cost.copy(),
         choose_nodes(labs, nodes, market.egress_fee),

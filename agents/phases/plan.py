@@ -16,7 +16,7 @@ import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
 from agents.contracting import contracted_h100e_hours
-from agents.hyperscaler import Hyperscaler, datacentre_starts
+from agents.hyperscaler import Hyperscaler, chip_value, datacentre_starts
 from agents.lab import (
     LabArrays,
     LabKind,
@@ -34,16 +34,13 @@ from agents.utility import Utility
 from market.contracts import ContractTable
 
 __all__ = [
-    "CHIP_BID_PREMIUM",
     "CONTRACT_LOOKAHEAD_MONTHS",
     "MonthPlan",
     "chip_targets",
     "plan",
     "plan_labs",
+    "running_cost",
 ]
-
-CHIP_BID_PREMIUM = 1.5
-"""Hyperscalers pay up to 1.5x list price in a shortage (est.; allocation premia 2023-24)."""
 
 CONTRACT_LOOKAHEAD_MONTHS = 24
 """Capacity planning counts compute contracts in force this far ahead (est.)."""
@@ -66,11 +63,23 @@ class MonthPlan:
     """Major labs turned down by the investor pool: lab row -> amount sought."""
 
 
+def running_cost(tech: Tech, g: int, power_price: float, cfg: Scenario) -> float:
+    """Power and building cost per H100e-hour of generation ``g`` (as in node costs)."""
+    dc = cfg.datacentres
+    it_mw_per_h100e = tech.it_watts[g] / 1e6 / tech.h100e[g]
+    hours = HOURS_PER_MONTH * dc.availability
+    power = it_mw_per_h100e * cfg.power.pue * power_price
+    shell = it_mw_per_h100e * dc.cost_per_mw / (dc.life_months * hours)
+    return float(power + shell)
+
+
 def chip_targets(
     month: int,
+    cfg: Scenario,
     tech: Tech,
     clouds: Clouds,
     sites: Sites,
+    market: Market,
     contracted: FloatArray,
     contracted_mw: FloatArray,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -78,10 +87,12 @@ def chip_targets(
 
     The family mix is the cloud's target mix, raised toward the families its compute
     contracts name (by the contracted share of its built MW); units are free MW over the
-    newest generation's IT watts; the bid is :data:`CHIP_BID_PREMIUM` x list price.
-    Returns ``(want, price, free_mw)``.
+    newest generation's IT watts; the bid is the chip's value to the cloud
+    (:func:`agents.hyperscaler.chip_value`: its net rent at the expected compute price
+    over its life, discounted at ``chips.discount_rate``). Returns ``(want, price,
+    free_mw)``.
     """
-    n_h = clouds.names.__len__()
+    n_h = len(clouds.names)
     it_mw = sites.it_mw(tech)
     powered_next = np.minimum(
         sites.built + sites.pipeline_built[:, :, month + 1],
@@ -92,6 +103,8 @@ def chip_targets(
     want = np.zeros((n_h, len(FAMILIES)))
     price = np.zeros((n_h, len(FAMILIES)))
     share_contract = np.divide(contracted, contracted.sum(axis=1, keepdims=True) + 1e-9)
+    power_price = float(np.mean(market.power_price))
+    ch = cfg.chips
     for h in range(n_h):
         mix = clouds.family_mix[h] * clouds.can_buy[h]
         built_mw = max(1.0, float(sites.built[h].sum()))
@@ -103,7 +116,14 @@ def chip_targets(
                 continue
             g = tech.newest(f, month)
             want[h, f] = total_free[h] * mix[f] * 1e6 / tech.it_watts[g]
-            price[h, f] = tech.cost[g] * CHIP_BID_PREMIUM
+            price[h, f] = chip_value(
+                float(tech.h100e[g]),
+                market.expected_compute_price,
+                running_cost(tech, g, power_price, cfg),
+                cfg.datacentres.availability,
+                ch.life_months,
+                ch.discount_rate,
+            )
     return want, price, free
 
 
@@ -229,5 +249,7 @@ def plan(
         sites.pipeline_built[i, :, month + dc.build_months] += split
         sites.pipeline_power[i, :, month + pw.interconnection_months] += split
         accounts.pay(h.unique_id, OUTSIDE, new * dc.cost_per_mw, "capex_datacentre")
-    want, price, free = chip_targets(month, tech, clouds, sites, contracted, contracted_mw)
+    want, price, free = chip_targets(
+        month, cfg, tech, clouds, sites, market, contracted, contracted_mw
+    )
     return MonthPlan(want, price, free, gap)

@@ -162,6 +162,9 @@ def settle_markets(
     for v in vendors:
         short = unfilled[v.owner, v.family] if v.owner >= 0 else unfilled[:, v.family].sum()
         v.backlog = float(short / v.capacity) if v.capacity > 0 else 0.0
+        v.orders = float(
+            plan.chip_want[v.owner, v.family] if v.captive else plan.chip_want[:, v.family].sum()
+        )
     units = np.zeros(len(vendors))
     np.add.at(units, ct.seller[al.chip_rows], al.chip_delivered)
     np.add.at(units, v_src, vf)

@@ -7,7 +7,8 @@ import pytest
 
 from agents.hyperscaler import datacentre_starts
 from agents.lab import choose_port, plan_funding
-from agents.phases.plan import CHIP_BID_PREMIUM, chip_targets
+from agents.phases.plan import chip_targets
+from agents.state import Market
 from agents.scenario import CapitalCfg, LockinCfg, PowerCfg
 from agents.utility import entry_build_mw, merit_price
 from tests.agents.phases.conftest import clouds, sites
@@ -23,17 +24,27 @@ def test_datacentre_starts_close_the_gap_partially():
     assert datacentre_starts(500.0, 800.0, 0.44, 24, 1000.0, -1.0, 400.0) == 0.0  # no cash
 
 
-def test_chip_targets_fill_next_months_free_power(one_gen):
+def test_chip_targets_fill_next_months_free_power(one_gen, small_cfg):
     # 2 MW built and connected, 1 MW next month in both pipelines -> 3 MW powered next month;
     # 1,000 chips draw 1 MW, so 2 MW are free: 2e6 W / 1,000 W = 2,000 chips of the one family
     s = sites(built=2.0, connected=2.0, units=1000.0)
     s.pipeline_built[0, 0, 1] = 1.0
     s.pipeline_power[0, 0, 1] = 1.0
     c = clouds(1, [[1, 0, 0]], [[1, 0, 0]])
-    want, price, free = chip_targets(0, one_gen, c, s, np.zeros((1, 3)), np.zeros(1))
+    market = Market(np.array([40.0]), 2.5, np.full(3, np.nan), 0.25)
+    want, price, free = chip_targets(
+        0, small_cfg, one_gen, c, s, market, np.zeros((1, 3)), np.zeros(1)
+    )
     assert free[0, 0] == pytest.approx(2.0)
     assert want[0].tolist() == pytest.approx([2000.0, 0.0, 0.0])
-    assert price[0, 0] == pytest.approx(30_000 * CHIP_BID_PREMIUM)
+    # the bid is the chip's value: running cost per H100e-h = 0.001 MW x 1.25 PUE x $40 +
+    # 0.001 MW x $10M / (100 months x 584 h) = 0.05 + 0.171233 = 0.221233; net rent
+    # 2.5 - 0.221233 over 730 h x 0.8 a month, 50 months at 10%/12 a month
+    r = 0.10 / 12
+    annuity = (1 - (1 + r) ** -50) / r
+    value = 730 * 0.8 * (2.5 - 0.05 - 0.001 * 10e6 / (100 * 584)) * annuity
+    assert price[0, 0] == pytest.approx(value, rel=1e-12)
+    assert value == pytest.approx(54_236, rel=1e-4)
 
 
 def test_funding_grants_and_turns_down_by_draw():
@@ -73,3 +84,16 @@ def test_generation_entry_and_merit_price():
     # merit order 20 (10 MWh), 50 (10 MWh): a load of 15 MWh is set by the 50 unit
     assert merit_price(np.array([10.0, 10.0]), np.array([50.0, 20.0]), 15.0) == 50.0
     assert merit_price(np.array([10.0, 10.0]), np.array([50.0, 20.0]), 5.0) == 20.0
+
+
+def test_chip_trades_leave_buyers_a_surplus_and_captive_supply_follows_orders():
+    from agents.chipvendor import captive_capacity, vendor_offer_price
+
+    # full backlog: ask 1.5 x list = 45,000, but at most 90% of the top bid 40,000 = 36,000
+    ask = vendor_offer_price(30_000.0, 2.0, 0.5, 1.0, captive=False, top_bid=40_000.0)
+    assert ask == pytest.approx(36_000.0) and ask < 40_000.0
+    # no backlog: list price, well under the bid
+    assert vendor_offer_price(30_000.0, 2.0, 0.5, 0.0, captive=False, top_bid=90_000.0) == 30_000.0
+    # orders of 400 against capacity 100: 1/12 of the 300 gap a month -> 125; trend floor 110
+    assert captive_capacity(100.0, 100.0, 400.0, 12) == pytest.approx(125.0)
+    assert captive_capacity(100.0, 110.0, 50.0, 12) == pytest.approx(110.0)
