@@ -45,6 +45,12 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--no-retry-failed", action="store_true", help="on resume, skip runs that failed before"
     )
+    p.add_argument(
+        "--new",
+        action="store_true",
+        help="start over: move an earlier sweep in the --out folder aside to "
+        "<folder>.old-<time> (nothing is deleted), then run this spec there",
+    )
     p.add_argument("--analyze", action="store_true", help="analyse when the sweep is done")
     _add_exec_args(p)
     p.set_defaults(func=_sweep)
@@ -98,7 +104,9 @@ def _exec_error(args: argparse.Namespace) -> str | None:
 
 def _sweep(args: argparse.Namespace) -> int:
     from experiments.sweeps import SweepSpecError, SweepStore, SweepStoreError, load_spec
+    from experiments.sweeps.folder import prepare_folder
     from experiments.sweeps.sweep import run_sweep
+    from experiments.sweeps.validate import validate_sweep
 
     if err := _exec_error(args):
         print(f"gigawatt sweep: {err}", file=sys.stderr)
@@ -106,6 +114,10 @@ def _sweep(args: argparse.Namespace) -> int:
     try:
         spec = load_spec(args.spec)
         out = Path(args.out) if args.out else Path("sweeps-out") / spec.name
+        validate_sweep(spec)  # everything checked before a folder or a run exists
+        note = prepare_folder(out, spec, new=args.new, spec_file=args.spec)
+        if note:
+            print(note)
         summary = run_sweep(
             spec,
             out,
@@ -113,6 +125,7 @@ def _sweep(args: argparse.Namespace) -> int:
             dask=args.dask,
             progress=not args.no_progress,
             retry_failed=not args.no_retry_failed,
+            check=False,
         )
     except (SweepSpecError, SweepStoreError) as exc:
         print(f"gigawatt sweep: {exc}", file=sys.stderr)
