@@ -13,7 +13,13 @@ from collections.abc import Sequence
 
 __all__ = ["main"]
 
-SUBCOMMAND_MODULES = ("experiments.cli_run", "experiments.cli_sweep", "experiments.cli_viz")
+SUBCOMMAND_MODULES = (
+    "experiments.cli_run",
+    "experiments.cli_sweep",
+    "experiments.cli_discover",
+    "experiments.cli_list",
+    "experiments.cli_viz",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
