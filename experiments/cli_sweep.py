@@ -80,7 +80,20 @@ def register(subparsers: Any) -> None:
     c.add_argument("--replicates", type=int, default=8, help="seeds per scenario (default 8)")
     c.add_argument("--months", type=int, default=120, help="horizon (default 120)")
     c.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    c.add_argument(
+        "--outputs",
+        default=None,
+        metavar="A,B",
+        help="outputs to compare, comma-separated: model-frame columns (e.g. "
+        "compute_spot_price,labs_active) or table.column; default: eight headline metrics",
+    )
     c.add_argument("--out", default=None, help="directory (default: sweeps-out/compare-...)")
+    c.add_argument(
+        "--new",
+        action="store_true",
+        help="start over: move an earlier comparison in the --out folder aside "
+        "to <folder>.old-<time>",
+    )
     _add_exec_args(c)
     c.set_defaults(func=_compare)
 
@@ -164,48 +177,96 @@ def _analyze(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     from experiments.sweeps import SweepSpecError, SweepStore, SweepStoreError
-    from experiments.sweeps.compare import compare_scenarios
+    from experiments.sweeps.compare import compare_scenarios, compare_spec
+    from experiments.sweeps.folder import prepare_folder
+    from experiments.sweeps.validate import validate_sweep
 
     if err := _exec_error(args):
         print(f"gigawatt compare: {err}", file=sys.stderr)
         return 2
+    outputs = None
+    if args.outputs is not None:
+        outputs = [o.strip() for o in args.outputs.split(",") if o.strip()]
+        if not outputs:
+            print(
+                "gigawatt compare: --outputs: give output names, e.g. labs_active", file=sys.stderr
+            )
+            return 2
+    tag = "" if outputs is None else "-" + "-".join(o.rpartition(".")[2] for o in outputs)[:40]
     out = args.out or str(
         Path("sweeps-out")
         / (
             "compare-"
             + "-".join(Path(s).stem for s in args.scenarios)[:80]
-            + f"-r{args.replicates}-m{args.months}"
+            + f"-r{args.replicates}-m{args.months}{tag}"
         )
     )
     try:
+        spec = compare_spec(
+            list(args.scenarios),
+            replicates=args.replicates,
+            months=args.months,
+            root_seed=args.seed,
+            outputs=list(outputs) if outputs else None,
+        )
+        validate_sweep(spec)
+        note = prepare_folder(out, spec, new=args.new, spec_file=None)
+        if note:
+            print(note)
         result = compare_scenarios(
             list(args.scenarios),
             out,
             replicates=args.replicates,
             months=args.months,
             root_seed=args.seed,
+            outputs=list(outputs) if outputs else None,
             workers=args.workers,
             dask=args.dask,
             progress=not args.no_progress,
         )
     except (SweepSpecError, SweepStoreError) as exc:
-        print(f"gigawatt compare: {exc}", file=sys.stderr)
+        msg = str(exc).replace("gigawatt sweep SPEC.toml", "gigawatt compare ...")
+        print(f"gigawatt compare: {msg}", file=sys.stderr)
         return 2
-    cols = [
-        "scenario",
-        "output",
-        "mean",
-        "ci_low",
-        "ci_high",
-        "diff",
-        "diff_ci_low",
-        "diff_ci_high",
-        "n",
+    t = result.table.copy()
+    ref = args.scenarios[0]
+    t["mean (95% CI)"] = [
+        _ci(m, lo, hi) for m, lo, hi in zip(t["mean"], t["ci_low"], t["ci_high"], strict=True)
     ]
-    _print_table(result.table[cols])
+    t[f"diff to {ref}"] = [
+        _ci(m, lo, hi) if s != ref else "reference"
+        for s, m, lo, hi in zip(
+            t["scenario"], t["diff"], t["diff_ci_low"], t["diff_ci_high"], strict=True
+        )
+    ]
+    t["relative"] = [
+        _ci(100 * m, 100 * lo, 100 * hi, "%") if s != ref else ""
+        for s, m, lo, hi in zip(
+            t["scenario"], t["rel_diff"], t["rel_ci_low"], t["rel_ci_high"], strict=True
+        )
+    ]
+    _print_table(
+        t[["output", "unit", "scenario", "mean (95% CI)", f"diff to {ref}", "relative", "n"]]
+    )
     status = SweepStore.open(out).status()
     if status["failed"]:
         print(f"note: {status['failed']} runs failed, see {out}/failures/")
     for f in result.files:
         print(f"wrote {f}")
     return 0
+
+
+def _ci(m: float, lo: float, hi: float, unit: str = "") -> str:
+    """``"1.23 [1.1, 1.4]"``; NaN parts shown as ``n/a``."""
+    import math
+
+    def f(x: float) -> str:
+        if not math.isfinite(x):
+            return "n/a"
+        return f"{x:,.0f}{unit}" if 1e3 <= abs(x) < 1e15 else f"{x:.3g}{unit}"
+
+    if not math.isfinite(m):
+        return "n/a"
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return f(m)
+    return f"{f(m)} [{f(lo)}, {f(hi)}]"

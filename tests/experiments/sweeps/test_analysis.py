@@ -113,7 +113,16 @@ def test_compare_uses_common_random_numbers(tmp_path) -> None:
     assert t.loc["mid", "ci_high"] - t.loc["mid", "ci_low"] > 1e-4  # the noise is there
     assert "boom" not in t.index  # its runs raised and are in the failures table
     assert SweepStore.open(tmp_path / "cmp").status()["failed"] == 4
-    assert {p.name for p in res.files} == {"compare.csv", "compare.png"}
+    assert {p.name for p in res.files} == {"compare.csv", "compare.png", "compare_series.png"}
+    # relative difference: mean(d) / mean(ref) with d = -1 in every pair; its interval
+    # from the ratio estimator's residuals d - R ref (Cochran 1977, 6.3), by hand
+    frame = SweepStore.open(tmp_path / "cmp").load()
+    ref = frame[frame["scenario"] == "mid"].sort_values("replicate")["y"].to_numpy()
+    r = -1.0 / ref.mean()
+    half = stats.t.ppf(0.975, 3) * np.std(-1.0 - r * ref, ddof=1) / 2 / ref.mean()
+    assert t.loc["low", "rel_diff"] == pytest.approx(r, rel=1e-9)
+    assert t.loc["low", "rel_ci_high"] - r == pytest.approx(half, rel=1e-6)
+    assert t.loc["mid", "unit"] == ""  # the toy's y has no unit
 
 
 def test_log_outputs_are_analysed_too(tmp_path) -> None:
