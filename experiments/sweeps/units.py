@@ -2,7 +2,8 @@
 
 The model frame's columns are defined in ``agents/record.py`` (one row a month); the units
 below restate that module's definitions. ``BOUNDS`` lists outputs that cannot leave an
-interval (shares in [0, 1], HHI in [0, 10,000], counts and prices at or above 0); analysis
+interval (shares in [0, 1], HHI in [0, 10,000], counts, prices and ratios at or above 0:
+offers and bids are priced at or above 0, so clearing prices are too); analysis
 keeps confidence intervals of those outputs inside their bounds.
 """
 
@@ -53,6 +54,14 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "capacity_gw_built": (0.0, float("inf")),
     "capacity_gw_powered": (0.0, float("inf")),
     "compute_h100e_hours": (0.0, float("inf")),
+    "compute_spot_price": (0.0, float("inf")),
+    "compute_contract_price": (0.0, float("inf")),
+    "power_price": (0.0, float("inf")),
+    "chip_price": (0.0, float("inf")),
+    "round_trip_ratio": (0.0, float("inf")),
+    "active": (0.0, 1.0),
+    "dc_share": (0.0, 1.0),
+    "equity_share": (0.0, 1.0),
 }
 """Outputs that cannot leave an interval (definitions in ``agents/record.py``)."""
 
