@@ -1,8 +1,9 @@
 """``gigawatt sweep``, ``gigawatt analyze`` and ``gigawatt compare``.
 
-gigawatt sweep SPEC.toml [--out DIR] [--workers N | --dask ADDRESS|local]
+gigawatt sweep SPEC.toml [--out DIR] [--new] [--workers N | --dask ADDRESS|local]
 gigawatt analyze DIR [--out DIR2]
 gigawatt compare baseline amazon-anthropic-2026 no-deal --replicates 8 [--months 120]
+    [--outputs compute_spot_price,labs_active]
 """
 
 from __future__ import annotations
@@ -14,6 +15,49 @@ from typing import Any
 
 __all__ = ["register"]
 
+SWEEP_HELP = """\
+Run many seeded runs of a scenario over a design of parameter values, described in a
+TOML spec (examples in experiments/sweep_specs/).
+
+Before anything runs, the whole spec is checked: every design point against the
+scenario's allowed ranges, every output name against a one-month trial run, and the
+size of the design. A problem stops the command with exit status 2 and says what to
+change.
+
+Each finished run is saved at once, so an interrupted sweep loses nothing: run the same
+command again to resume. If you change the spec, either add --new to move the earlier
+results aside and start over in the same folder, or give a fresh --out folder.
+
+examples:
+  gigawatt sweep experiments/sweep_specs/example.toml --out sweeps-out/example
+  gigawatt sweep my-spec.toml --out sweeps-out/mine --new --analyze
+  gigawatt sweep my-spec.toml --dask local --workers 2     (prints the dashboard link)
+"""
+
+ANALYZE_HELP = """\
+Summarise a finished sweep. For a grid or scenarios design: the mean of each output at
+each design point with a 95% interval over the replicates (shares and other bounded
+outputs keep their intervals inside their bounds). For sampled designs: which inputs
+matter, as sensitivity indices (Sobol' for sobol, Morris for morris, RBD-FAST for lhs).
+Monthly series outputs are drawn as fan charts. Writes CSV tables and PNG figures into
+DIR/analysis (or --out).
+
+example:
+  gigawatt analyze sweeps-out/example --log round_trip_ratio
+"""
+
+COMPARE_HELP = """\
+Run each scenario with the same seeds (replicate r uses the same random numbers in every
+scenario) and compare them to the first one. Prints, per output and scenario, the mean
+with its 95% interval, the difference to the first scenario and the relative difference,
+both with 95% intervals computed on the seed-paired differences. Draws each output over
+time (median and 5-95% band across replicates) and the final-month differences.
+
+example:
+  gigawatt compare baseline power-crunch --replicates 8 --months 96 \\
+      --outputs compute_spot_price,throttled_share,labs_active
+"""
+
 
 def _add_exec_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
@@ -21,27 +65,31 @@ def _add_exec_args(p: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="worker processes, local or of --dask local (default: one per core; "
-        "1 runs in-process)",
+        help="worker processes (default: one per core; 1 runs everything in this process)",
     )
     p.add_argument(
         "--dask",
         metavar="ADDRESS",
         default=None,
-        help="run on a Dask scheduler at ADDRESS, or 'local' to start a LocalCluster",
+        help="run on a Dask cluster: a scheduler ADDRESS such as tcp://host:8786, or 'local' "
+        "for one on this machine; prints the dashboard link",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def register(subparsers: Any) -> None:
     """Add the ``sweep``, ``analyze`` and ``compare`` subcommands."""
+    raw = argparse.RawDescriptionHelpFormatter
     p = subparsers.add_parser(
         "sweep",
-        help="run (or resume) a parameter sweep from a TOML spec",
-        description="Run a sweep; re-running the same command resumes where it stopped.",
+        help="run (or resume) many runs over a design of parameter values",
+        description=SWEEP_HELP,
+        formatter_class=raw,
     )
-    p.add_argument("spec", help="sweep spec TOML (see experiments/sweep_specs/)")
-    p.add_argument("--out", default=None, help="sweep directory (default: sweeps-out/<name>)")
+    p.add_argument("spec", help="the sweep's TOML spec (see experiments/sweep_specs/)")
+    p.add_argument(
+        "--out", default=None, metavar="DIR", help="results folder (default: sweeps-out/<name>)"
+    )
     p.add_argument(
         "--no-retry-failed", action="store_true", help="on resume, skip runs that failed before"
     )
@@ -57,28 +105,40 @@ def register(subparsers: Any) -> None:
 
     a = subparsers.add_parser(
         "analyze",
-        help="sensitivity indices or means with CIs of a finished sweep",
-        description="Writes CSV tables and PNG figures (default into DIR/analysis).",
+        help="summarise a finished sweep: means with intervals, or which inputs matter",
+        description=ANALYZE_HELP,
+        formatter_class=raw,
     )
-    a.add_argument("dir", help="a sweep directory")
-    a.add_argument("--out", default=None, help="where to write (default: DIR/analysis)")
+    a.add_argument("dir", metavar="DIR", help="a sweep's results folder")
+    a.add_argument(
+        "--out", default=None, metavar="DIR2", help="where to write (default: DIR/analysis)"
+    )
     a.add_argument(
         "--log",
         action="append",
         default=[],
         metavar="OUTPUT",
-        help="also analyse log10 of this output (repeatable; for heavy-tailed ratios)",
+        help="also analyse log10 of this output (repeatable; for ratios spanning decades)",
     )
     a.set_defaults(func=_analyze)
 
     c = subparsers.add_parser(
         "compare",
-        help="compare scenarios with common random numbers",
-        description="Runs each scenario with the same seeds; differences to the first one.",
+        help="compare scenarios run with the same seeds, over time and at the end",
+        description=COMPARE_HELP,
+        formatter_class=raw,
     )
-    c.add_argument("scenarios", nargs="+", help="scenario names or TOML files; first = reference")
-    c.add_argument("--replicates", type=int, default=8, help="seeds per scenario (default 8)")
-    c.add_argument("--months", type=int, default=120, help="horizon (default 120)")
+    c.add_argument(
+        "scenarios",
+        nargs="+",
+        metavar="SCENARIO",
+        help="scenario names (see gigawatt list scenarios) or TOML files; the first is "
+        "the reference",
+    )
+    c.add_argument(
+        "--replicates", type=int, default=8, metavar="N", help="seeds per scenario (default 8)"
+    )
+    c.add_argument("--months", type=int, default=120, metavar="N", help="months (default 120)")
     c.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
     c.add_argument(
         "--outputs",
@@ -87,7 +147,12 @@ def register(subparsers: Any) -> None:
         help="outputs to compare, comma-separated: model-frame columns (e.g. "
         "compute_spot_price,labs_active) or table.column; default: eight headline metrics",
     )
-    c.add_argument("--out", default=None, help="directory (default: sweeps-out/compare-...)")
+    c.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="results folder (default: sweeps-out/compare-...)",
+    )
     c.add_argument(
         "--new",
         action="store_true",
