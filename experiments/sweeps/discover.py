@@ -239,7 +239,9 @@ def _plot_trajectory(traj: pd.DataFrame, condition: Condition, path: Path) -> No
     n = max(1, int(traj["box"].nunique()))
     fig, axes = plt.subplots(1, n, figsize=(4.6 * n, 4.0), squeeze=False)
     for ax, (k, t) in zip(axes[0], traj.groupby("box", sort=True), strict=False):
-        sc = ax.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=18, zorder=2)
+        sc = ax.scatter(
+            t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", vmin=0, s=18, zorder=2
+        )
         ax.plot(t["coverage"], t["density"], color="grey", lw=0.6, zorder=1)
         c = t[t["chosen"]]
         ax.scatter(

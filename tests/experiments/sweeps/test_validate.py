@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -180,3 +181,13 @@ def test_eta_counts_only_this_sessions_runs() -> None:
     bar.update(True)  # 2 runs in 4 s this session, 8 left: 16 s (not 8 x 4 / 92)
     assert bar.eta() == pytest.approx(16.0)
     bar.close()
+
+
+def test_dask_local_prints_its_dashboard_link(capsys) -> None:
+    pytest.importorskip("bokeh")  # the dashboard needs it
+    from experiments.sweeps.executors import open_executor
+
+    with open_executor(workers=1, dask="local") as ex:
+        assert ex.submit(int, "7").result() == 7
+    err = capsys.readouterr().err
+    assert re.search(r"Dask dashboard: http://127\.0\.0\.1:\d+/status", err)
