@@ -32,7 +32,7 @@ from experiments.sweeps.figures import fan_chart, pyplot
 from experiments.sweeps.spec import DEFAULT_MODEL, OutputSpec, SweepSpec
 from experiments.sweeps.store import SweepStore
 from experiments.sweeps.sweep import run_sweep
-from experiments.sweeps.units import unit_of
+from experiments.sweeps.units import bounds_of, unit_of
 
 __all__ = [
     "DEFAULT_COMPARE_OUTPUTS",
@@ -127,20 +127,30 @@ def paired_relative_ci(
 
 
 def compare_table(
-    frame: pd.DataFrame, outputs: list[str], reference: str, conf: float = 0.95
+    frame: pd.DataFrame,
+    outputs: list[str],
+    reference: str,
+    conf: float = 0.95,
+    columns: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Per scenario and output: unit, mean with CI, paired absolute and relative
     differences to ``reference`` with CIs.
 
     Differences pair runs by replicate (same seed); a replicate missing or NaN in either
-    scenario is left out of that difference.
+    scenario is left out of that difference. Intervals of a scenario's mean of a bounded
+    output (:data:`experiments.sweeps.units.BOUNDS`; ``columns`` maps output names to
+    their columns) are clipped to its bounds, as in sweep analysis.
     """
+    columns = columns or {}
     rows = []
     ref = frame[frame["scenario"] == reference].set_index("replicate")
     for scn, grp in frame.groupby("scenario", sort=False):
         g = grp.set_index("replicate")
         for out in outputs:
             m, lo, hi, n = mean_ci(g[out].to_numpy(float), conf)
+            bounds = bounds_of(out) or bounds_of(columns.get(out, out))
+            if bounds is not None and n > 1:  # a share's interval stays inside [0, 1]
+                lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
             common = g.index.intersection(ref.index)
             mine = g.loc[common, out].to_numpy(float)
             theirs = ref.loc[common, out].to_numpy(float)
@@ -196,6 +206,8 @@ def _plot(table: pd.DataFrame, reference: str, path: Path) -> None:
                 f"mean, none in {reference}" + (f" ({unit_of(out)})" if unit_of(out) else "")
             )
         y = np.arange(len(t))
+        if not np.isfinite(x.to_numpy(float)).any():
+            ax.text(0.5, 0.5, "no value in any scenario", ha="center", transform=ax.transAxes)
         err = np.vstack([x - lo, hi - x])
         ax.errorbar(x, y, xerr=np.nan_to_num(err), fmt="o", capsize=3)
         ax.set_yticks(y, t["scenario"], fontsize=8)
@@ -272,7 +284,8 @@ def compare_scenarios(
     store = SweepStore.open(out)
     frame = store.load()
     names = [o.name for o in spec.outputs.final]
-    table = compare_table(frame, names, reference=scenarios[0])
+    cols = {o.name: o.column for o in spec.outputs.final}
+    table = compare_table(frame, names, reference=scenarios[0], columns=cols)
     files = []
     csv = store.root / "compare.csv"
     table.to_csv(csv, index=False)
