@@ -16,7 +16,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SchemaField", "schema_field"]
+__all__ = ["SchemaField", "numeric_paths", "schema_field"]
 
 
 @dataclass(frozen=True)
@@ -132,3 +132,26 @@ def schema_field(path: str, model: Any = None) -> SchemaField | None:
         if getattr(meta, "lt", None) is not None:
             hi, hi_strict = float(meta.lt), True
     return SchemaField(path, _kind(node), lo, hi, lo_strict, hi_strict, optional)
+
+
+def numeric_paths(model: Any = None, prefix: str = "") -> list[str]:
+    """Every int or float field of the schema as a dotted path (list items as index 0).
+
+    Used to suggest the intended path when a sweep names one that does not exist.
+    """
+    if model is None:
+        from agents.scenario import Scenario
+
+        model = Scenario
+    out: list[str] = []
+    for key, info in getattr(model, "model_fields", {}).items():
+        ann, _ = _strip_optional(info.annotation)
+        path = f"{prefix}{key}"
+        if typing.get_origin(ann) is list:
+            ann, _ = _strip_optional(typing.get_args(ann)[0])
+            path += ".0"
+        if hasattr(ann, "model_fields"):
+            out += numeric_paths(ann, path + ".")
+        elif _kind(ann) in ("int", "float"):
+            out.append(path)
+    return out

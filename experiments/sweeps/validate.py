@@ -31,7 +31,7 @@ import pandas as pd
 
 from experiments.sweeps.design import build_points, check_design_size
 from experiments.sweeps.model import resolve_model
-from experiments.sweeps.schema import schema_field
+from experiments.sweeps.schema import numeric_paths, schema_field
 from experiments.sweeps.spec import DEFAULT_MODEL, OutputSpec, SweepSpec, SweepSpecError
 
 __all__ = ["MAX_CHECKED_POINTS", "suggest", "validate_outputs", "validate_sweep"]
@@ -87,8 +87,10 @@ def _check_parameters(spec: SweepSpec, points: pd.DataFrame) -> list[str]:
                 try:
                     scn.with_overrides({p.path: _plain(points[p.path].iloc[0])})
                 except Exception as exc:
+                    hint = suggest(p.path, numeric_paths())
                     problems.append(
-                        f"parameters[{i}].path = {p.path!r}: rejected by scenario {base!r}: {exc}"
+                        f"parameters[{i}].path = {p.path!r}: rejected by scenario {base!r}"
+                        f"{hint}: {exc}"
                     )
                     bad_paths.add(p.path)
                     break

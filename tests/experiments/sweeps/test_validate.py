@@ -191,3 +191,17 @@ def test_dask_local_prints_its_dashboard_link(capsys) -> None:
         assert ex.submit(int, "7").result() == 7
     err = capsys.readouterr().err
     assert re.search(r"Dask dashboard: http://127\.0\.0\.1:\d+/status", err)
+
+
+def test_misspelt_parameter_path_suggests_the_field(tmp_path, capsys) -> None:
+    spec = (
+        _write(tmp_path)
+        .read_text()
+        .replace('path = "power.interconnection_months"', 'path = "power.interconection_months"')
+    )
+    (tmp_path / "p.toml").write_text(spec)
+    assert _sweep(tmp_path, tmp_path / "p.toml") == 2
+    err = capsys.readouterr().err
+    assert "parameters[1].path = 'power.interconection_months'" in err
+    assert "did you mean 'power.interconnection_months'" in err
+    assert not (tmp_path / "out").exists()
