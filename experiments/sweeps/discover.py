@@ -1,8 +1,8 @@
 """Scenario discovery: which input boxes produce an outcome of interest (PRIM).
 
 Given a finished sweep and a condition on one output (``"labs_active < 5"``), every run is
-a case: its inputs are the design's parameter values (plus the scenario, as a category,
-when the design has several), its label is whether the condition holds. The Patient Rule
+a case: its inputs are the design's parameter values (plus ``base_scenario``, a category,
+when the design has several scenarios), its label is whether the condition holds. The Patient Rule
 Induction Method (Friedman and Fisher 1999, "Bump hunting in high-dimensional data",
 Statistics and Computing 9(2)) peels the input space, a ``peel_alpha`` share of the cases
 at a time, toward boxes where the condition holds; in scenario discovery (Bryant and
@@ -305,8 +305,8 @@ def discover(
         )
     params = [p.path for p in spec.parameters]
     x = frame[params].astype(float)
-    if frame["scenario"].nunique() > 1:
-        x["scenario"] = frame["scenario"].astype("category")
+    if frame["scenario"].nunique() > 1:  # (the workbench drops a column named "scenario")
+        x["base_scenario"] = frame["scenario"].astype("category")
     if x.shape[1] == 0:
         raise DiscoveryError(f"{store.root}: the sweep varies no input; nothing to discover")
     varied = [c for c in x.columns if x[c].nunique() > 1]

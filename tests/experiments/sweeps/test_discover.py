@@ -82,3 +82,18 @@ def test_discover_on_a_sweep_from_python_and_cli(tmp_path, capsys) -> None:
     assert "did you mean 'y'" in capsys.readouterr().err
     assert main(["discover", str(tmp_path / "s"), "--where", "y > 600"]) == 2
     assert "holds in 0 of 126 runs" in capsys.readouterr().err
+
+
+def test_discover_names_the_scenarios_of_a_scenarios_design(tmp_path) -> None:
+    from experiments.sweeps.compare import compare_scenarios
+    from tests.experiments.sweeps.conftest import TOY
+
+    compare_scenarios(
+        ["mid", "low", "high"], tmp_path / "c", replicates=4, months=3, outputs=["y"],
+        model=TOY, workers=1, progress=False, figures=False,
+    )  # fmt: skip
+    res = experiments.discover(tmp_path / "c", "y < 9.5", figures=False)  # low: y = 9 + noise
+    assert res.boxes[["input", "values"]].to_dict("records") == [
+        {"input": "base_scenario", "values": "low"}
+    ]
+    assert res.stats[["coverage", "density"]].to_numpy().tolist() == [[1.0, 1.0]]
