@@ -215,10 +215,24 @@ def _sweep(args: argparse.Namespace) -> int:
         f"in {summary.seconds:.1f} s"
     )
     if status["failed"]:
+        _print_failures(SweepStore.open(out))
         print(f"failures: {out}/failures/ (re-run the same command to retry them)")
     if args.analyze:
         return _analyze(argparse.Namespace(dir=str(out), out=None))
     return 1 if status["failed"] else 0
+
+
+def _print_failures(store: Any, top: int = 3) -> None:
+    """The commonest errors of failed runs, with how many runs hit each."""
+    fails = store.failures()
+    if fails.empty:
+        return
+    first_line = fails["message"].astype(str).str.split("\n").str[0].str.slice(0, 200)
+    counts = (fails["error_type"].astype(str) + ": " + first_line).value_counts()
+    for text, n in counts.head(top).items():
+        print(f"  {n} run{'s' if n != 1 else ''} failed with {text}")
+    if len(counts) > top:
+        print(f"  ... and {len(counts) - top} other errors")
 
 
 def _analyze(args: argparse.Namespace) -> int:

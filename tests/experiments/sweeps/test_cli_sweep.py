@@ -65,3 +65,16 @@ def test_compare_chosen_outputs_and_misspelt_one(tmp_path, capsys) -> None:
     table = (out / "compare.csv").read_text()
     assert "labs_active" in table and "cloud_hhi" not in table
     assert (out / "compare_series.png").is_file()
+
+
+def test_failed_runs_print_their_error(tmp_path, capsys) -> None:
+    spec = tmp_path / "f.toml"
+    spec.write_text(
+        TOY_TOML.replace("n = 8", "n = 2")
+        + '\n[[parameters]]\npath = "fail_above"\nlevels = [0.5]\n'
+    )
+    out = tmp_path / "out"
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--no-progress"]) == 1
+    printed = capsys.readouterr().out
+    # a = 1.0 is above 0.5 in all 3 replicates; a = 0.0 runs
+    assert "3 runs failed with ValueError: a = 1.0 above fail_above" in printed
