@@ -80,6 +80,11 @@ def plot_means(table: pd.DataFrame, params: list[str], path: Path) -> None:
     colors = plt.get_cmap("tab10").colors
     for row, out in enumerate(outs):
         t = table[table["output"] == out]
+        if not np.isfinite(t["mean"].to_numpy(float)).any():
+            for ax in axes[row]:
+                ax.text(
+                    0.5, 0.5, f"{out}: no value in any run", ha="center", transform=ax.transAxes
+                )
         if not params:
             ax = axes[row, 0]
             x = np.arange(len(t))
