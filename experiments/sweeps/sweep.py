@@ -20,9 +20,8 @@ import pandas as pd
 
 from experiments.sweeps.design import RUN_COLUMNS
 from experiments.sweeps.executors import executor_width, open_executor
-from experiments.sweeps.model import resolve_model
 from experiments.sweeps.progress import SweepProgress
-from experiments.sweeps.spec import DEFAULT_MODEL, SweepSpec, SweepSpecError
+from experiments.sweeps.spec import SweepSpec
 from experiments.sweeps.store import SweepStore, put_failure, put_shard, write_failure
 from experiments.sweeps.worker import RunJob, RunStatus, execute_run
 
@@ -50,34 +49,16 @@ def _plain(value: Any) -> Any:
 
 
 def check_parameters(spec: SweepSpec) -> None:
-    """Check the model function imports and, for the default model, that every parameter
-    path is accepted by the base scenario(s); errors name the spec key.
+    """Check the whole sweep before it runs (see :mod:`experiments.sweeps.validate`).
 
     Raises
     ------
     SweepSpecError
-        If an override is rejected by the scenario schema.
+        Naming each offending spec key, its value and the valid choices.
     """
-    resolve_model(spec.model)  # raises SweepSpecError naming the reference
-    if spec.model != DEFAULT_MODEL:
-        return
-    from experiments import load_scenario
+    from experiments.sweeps.validate import validate_sweep
 
-    bases = spec.design.scenarios if spec.design.kind == "scenarios" else [spec.base]
-    for base in bases:
-        try:
-            scn = load_scenario(base)
-        except Exception as exc:
-            raise SweepSpecError(f"base = {base!r}: cannot load scenario: {exc}") from None
-        for i, p in enumerate(spec.parameters):
-            lo, _ = p.bounds()
-            value: Any = round(lo) if p.integer else lo
-            try:
-                scn.with_overrides({p.path: value})
-            except Exception as exc:
-                raise SweepSpecError(
-                    f"parameters[{i}].path = {p.path!r}: rejected by scenario {base!r}: {exc}"
-                ) from None
+    validate_sweep(spec)
 
 
 def run_sweep(
