@@ -25,6 +25,7 @@ __all__ = [
     "assets_dir",
     "handler",
     "port_free",
+    "resolve_scenario",
     "register",
     "server_command",
     "server_env",
@@ -123,13 +124,29 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
-def _check_scenario(name: str) -> None:
-    """Fail before starting the server when ``name`` is not a shipped scenario."""
-    from experiments.scenarios import list_scenarios
+def resolve_scenario(name: str) -> str:
+    """The scenario to open: a shipped name, or a ``.toml`` file's absolute path.
+
+    Loads it once (as ``gigawatt run`` does) so that a bad file fails here, before the
+    server starts; raises :class:`ViewerError` with the loader's message.
+    """
+    from agents.scenario import ScenarioError
+    from experiments.scenarios import list_scenarios, load_scenario
 
     names = list(list_scenarios())
-    if name not in names:
-        raise ViewerError(f"--scenario {name!r} is not shipped; choose one of {names}")
+    if name in names:
+        return name
+    path = Path(name)
+    if path.suffix != ".toml" and not path.exists():
+        raise ViewerError(
+            f"--scenario {name!r} is neither shipped nor a .toml file; "
+            f"choose one of {names} or give a path to a .toml file"
+        )
+    try:
+        load_scenario(path)
+    except ScenarioError as exc:
+        raise ViewerError(f"--scenario {name!r}: {exc}") from None
+    return str(path.resolve())
 
 
 def register(subparsers: Any) -> None:
@@ -143,7 +160,9 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument(
-        "--scenario", default="baseline", help="scenario to open (default baseline)"
+        "--scenario",
+        default="baseline",
+        help="shipped scenario name or path to a .toml file (default baseline)",
     )
     parser.add_argument("--seed", type=int, default=7, help="seed of the first run (default 7)")
     parser.add_argument(
@@ -176,8 +195,10 @@ def handler(args: argparse.Namespace) -> int:
             return 2
         if args.scale < 0:
             raise ViewerError(f"--scale {args.scale} must be >= 0 (number of small agents)")
-        _check_scenario(args.scenario)
-        env = server_env(scenario=args.scenario, seed=args.seed, scale=args.scale)
+        if args.seed < 0:
+            raise ViewerError(f"--seed {args.seed} must be >= 0")
+        scenario = resolve_scenario(args.scenario)
+        env = server_env(scenario=scenario, seed=args.seed, scale=args.scale)
     except ViewerError as exc:
         print(f"gigawatt viz: {exc}", file=sys.stderr)
         return 2
