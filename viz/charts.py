@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from viz.facts import deals_possible
 from viz.layout import DisplayGraph, edge_flows, node_size
 
 __all__ = [
@@ -359,9 +360,17 @@ def runway_option(
 
 
 def deals_option(
-    frame: pd.DataFrame | None, deals: pd.DataFrame | None, *, start: tuple[int, int]
+    frame: pd.DataFrame | None,
+    deals: pd.DataFrame | None,
+    *,
+    start: tuple[int, int],
+    possible: bool = True,
 ) -> dict:
-    """Each deal's cumulative investment (solid) vs cloud revenue from the lab (dashed), $B."""
+    """Each deal's cumulative investment (solid) vs cloud revenue from the lab (dashed), $B.
+
+    ``possible`` is False when the scenario can make no deal
+    (:func:`viz.facts.deals_possible`): the empty chart then says so.
+    """
     frame, x = _frame_x(frame, start)
     series: list[tuple[str, list[float | None], dict[str, Any]]] = []
     inv = _col(deals, "invested_usd", "investment_cum", "investment", "invested")
@@ -383,6 +392,8 @@ def deals_option(
                 )
             )
     empty = "no deal so far" if len(x) else "no data yet"
+    if not possible:
+        empty = "no deal in this scenario"
     return _line(
         "Deals: cumulative investment vs cloud revenue", x, series, "$B, cumulative", empty=empty
     )
@@ -534,5 +545,7 @@ CHARTS = {
         run.frame, run.hhi_threshold, start=run.start
     ),
     "runway": lambda run: runway_option(run.frame, run.table("agents"), start=run.start),
-    "deals": lambda run: deals_option(run.frame, run.table("deals"), start=run.start),
+    "deals": lambda run: deals_option(
+        run.frame, run.table("deals"), start=run.start, possible=deals_possible(run.config)
+    ),
 }

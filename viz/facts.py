@@ -15,6 +15,7 @@ from typing import Any
 
 __all__ = [
     "FactError",
+    "deals_possible",
     "has_deal",
     "hhi_review_threshold",
     "lever_applies",
@@ -79,6 +80,12 @@ def hhi_review_threshold(config: Any) -> float | None:
 def has_deal(config: Any) -> bool:
     """True when the scenario contains the headline deal (``deal.enabled``)."""
     return bool(read_path(config, "deal.enabled", False))
+
+
+def deals_possible(config: Any) -> bool:
+    """True when a deal can appear: the headline deal, or strategic deals the model makes
+    for labs the investors turn down (``capital.strategic_deals``)."""
+    return has_deal(config) or bool(read_path(config, "capital.strategic_deals", False))
 
 
 def lever_applies(config: Any, path: str) -> bool:

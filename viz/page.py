@@ -52,16 +52,31 @@ TABS: dict[str, list[Any]] = {
     "Deals & labs": [DealsChart, RunwayChart],
     "About": [AboutPanel],
 }
+#: Tabs whose charts each span the full width.
+FULL_WIDTH = {"Deals & labs"}
 #: Play speed the page opens with: one month every 150 ms.
 PLAY_INTERVAL_MS = 150
 
 
-def grid_layout(num_components: int) -> list[dict[str, Any]]:
+def grid_layout(num_components: int, full_width: bool = False) -> list[dict[str, Any]]:
     """Initial grid of a tab: the first component full width, the rest two per row.
 
-    Mesa's ``make_initial_grid_layout`` makes every component half width and 10 rows high,
-    which leaves the trade network too small to read. Heights are grid rows (about 39 px).
+    With ``full_width`` every component spans the page, one below the other. Mesa's
+    ``make_initial_grid_layout`` makes every component half width and 10 rows high, which
+    leaves the trade network too small to read. Heights are grid rows (about 39 px).
     """
+    if full_width:
+        return [
+            {
+                "i": i,
+                "w": 12,
+                "h": 13 if i == 0 else 11,
+                "x": 0,
+                "y": 13 * min(i, 1) + 11 * max(i - 1, 0),
+                "moved": False,
+            }
+            for i in range(num_components)
+        ]
     layout = []
     y = 0
     for i in range(num_components):
@@ -82,12 +97,12 @@ def TabsView(run: VizRun):
     current, set_current = solara.use_state(0)
     names = list(TABS)
     layouts, set_layouts = solara.use_state(
-        {name: grid_layout(len(comps)) for name, comps in TABS.items()}
+        {name: grid_layout(len(comps), name in FULL_WIDTH) for name, comps in TABS.items()}
     )
     with solara.Column(gap="0px") as main:
         with solara.v.Tabs(v_model=current, on_v_model=set_current):
             for name in names:
-                solara.v.Tab(children=[name])
+                solara.v.Tab(children=[name], class_="text-none")
         name = names[current]
         components = TABS[name]
         if len(components) == 1:

@@ -199,3 +199,11 @@ def test_deals_are_named_investor_to_lab():
     )
     option = deals_option(pd.DataFrame({"month": [0, 1]}), deals, start=(2026, 1))
     assert _series(option, "amazon → anthropic: cloud revenue") == pytest.approx([0.0, 1.0])
+
+
+def test_deals_chart_says_when_the_scenario_has_no_deal():
+    run = StandInRun(scenario_name="no-deal")
+    run.step()
+    option = CHARTS["deals"](run)
+    assert option["series"] == []
+    assert option["graphic"]["style"]["text"] == "no deal in this scenario"

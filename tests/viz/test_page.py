@@ -141,3 +141,8 @@ def test_each_tab_renders_its_components():
             assert len(rc.find(EchartsWidget).widgets) == sum(
                 c.__name__.endswith(("Chart", "View")) for c in TABS[name]
             )
+
+
+def test_full_width_grid_stacks_components():
+    layout = grid_layout(2, full_width=True)
+    assert [(item["x"], item["y"], item["w"]) for item in layout] == [(0, 0, 12), (0, 13, 12)]
