@@ -25,8 +25,8 @@ __all__ = [
     "assets_dir",
     "handler",
     "port_free",
-    "resolve_scenario",
     "register",
+    "resolve_scenario",
     "server_command",
     "server_env",
 ]
