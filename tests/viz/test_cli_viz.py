@@ -38,7 +38,7 @@ def test_server_env_serves_assets_locally_and_disables_telemetry():
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false"
     assert (env["GIGAWATT_VIZ_SCENARIO"], env["GIGAWATT_VIZ_SEED"]) == ("power-crunch", "3")
     cmd = server_command(APP_PATH, "127.0.0.1", 9999)
-    assert cmd[1:4] == ["-m", "solara", "run"] and cmd[4] == str(APP_PATH)
+    assert cmd[1:4] == ["-m", "viz.server", "run"] and cmd[4] == str(APP_PATH)
     assert APP_PATH.is_file() and APP_PATH.parent.name == "viz"
 
 
