@@ -157,7 +157,11 @@ def NetworkView(run: VizRun):
         run.graph, layout, measure, month_label=run.date_label, values=run.node_values(measure)
     )
     with solara.Column(gap="0px") as main:
-        solara.ToggleButtonsSingle(value=measure, values=["cash", "capacity"], on_value=set_measure)
+        with solara.Row(gap="8px", style={"align-items": "center"}):
+            solara.Text("Node size:", style={"font-size": "13px"})
+            solara.ToggleButtonsSingle(
+                value=measure, values=["cash", "capacity"], on_value=set_measure, dense=True
+            )
         solara.FigureEcharts(option=option, attributes=_NETWORK_STYLE, responsive=True)
     return main
 
