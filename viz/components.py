@@ -1,6 +1,6 @@
 """Solara components of the page: status and download, the trade network, the charts.
 
-Each component takes the :class:`viz.session.VizRun` that SolaraViz holds and reads Mesa's
+Each component takes the :class:`viz.session.VizRun` on screen and reads Mesa's
 ``update_counter``, so a Step (or Play) re-renders it with the new month. Charts are ECharts
 figures (drawn by the browser from an option dict, see :mod:`viz.charts`).
 """
@@ -39,7 +39,7 @@ __all__ = [
     "status_html",
 ]
 
-#: Heights that fit a SolaraViz grid cell (10 rows for a chart, 14 for the network).
+#: Heights that fit a grid cell (10 rows for a chart, 13 for the network).
 _CHART_STYLE = {"style": "height: 360px; width: 100%;"}
 _NETWORK_STYLE = {"style": "height: 470px; width: 100%;"}
 _TALL_STYLE = {"style": "height: 500px; width: 100%;"}

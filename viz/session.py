@@ -1,6 +1,6 @@
-"""One run watched in the browser: the model SolaraViz steps, resets and draws.
+"""One run watched in the browser: the model Mesa's controller steps, resets and draws.
 
-Mesa's SolaraViz rebuilds the model on Reset as ``type(model)(**slider_values)``, so the
+Mesa's ``ModelController`` rebuilds the model on Reset as ``type(model)(**sidebar_values)``, so the
 object it holds must be constructible from keyword arguments alone. :class:`VizRun` is that
 object: it loads a named scenario, applies the lever overrides the user moved, builds
 ``agents.model.GigawattModel`` with the seed, and caches the model's data frames once per
@@ -220,7 +220,7 @@ def initial_scale() -> int:
 
 
 class VizRun:
-    """The object SolaraViz holds: one seeded run of one scenario with lever overrides.
+    """The object Mesa's controller holds: one seeded run of one scenario with lever overrides.
 
     Parameters
     ----------
@@ -276,14 +276,14 @@ class VizRun:
         self.overrides = {path: float(value) * known[path].scale for path, value in levers.items()}
         overrides = {**self.overrides, **self.backend.scale_overrides(self.scale_agents)}
         config = self.backend.override(self.backend.load(scenario_name), overrides)
-        self.config = config  # not ``.scenario``: SolaraViz treats that name as a Mesa Scenario
+        self.config = config  # not ``.scenario``: Mesa's Reset treats that name as a Mesa Scenario
         self.model = self.backend.build(config, self.seed)
         self.horizon = self.backend.horizon(config)
         self._cache_month: int | None = None
         self._frame: pd.DataFrame | None = None
         self._tables: dict[str, pd.DataFrame] | None = None
 
-    # -- what SolaraViz's controller uses -------------------------------------------------
+    # -- what Mesa's controller uses ------------------------------------------------------
     def step(self) -> None:
         """Advance the model by one month."""
         self.model.step()
@@ -295,7 +295,7 @@ class VizRun:
 
     @property
     def time(self) -> float:
-        """Months simulated so far (SolaraViz's "Time:" line)."""
+        """Months simulated so far (Mesa's ``Model.time`` counterpart)."""
         return float(self.month)
 
     # -- what the components read ----------------------------------------------------------
