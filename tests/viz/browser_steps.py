@@ -130,12 +130,17 @@ def open_tab(page: Any, name: str, n_charts: int) -> None:
 
 
 def press_reset(page: Any) -> None:
-    """Press Reset and wait until the month counter is back at 0."""
+    """Press Reset and wait until the new run is on screen.
+
+    That is: the month counter is back at 0 and no value is marked "applies on Reset" any
+    more (a page still at month 0 shows the new run only once the marks are gone).
+    """
     page.get_by_role("button", name="Reset").click()
     page.wait_for_function(
         """(sel) => {
             const el = document.querySelector(sel);
-            return el && el.textContent.includes('Month 0 ');
+            return el && el.textContent.includes('Month 0 ')
+                && document.querySelectorAll('.gigawatt-pending').length === 0;
         }""",
         arg=MONTH,
         timeout=STEP_TIMEOUT_MS,
