@@ -71,6 +71,8 @@ class ReportInfo:
     last: str
     months: int
     hhi_threshold: float | None
+    #: Whether the scenario can make a deal (the headline deal, or strategic deals).
+    deals_possible: bool = True
 
     @property
     def caption(self) -> str:
@@ -92,6 +94,18 @@ def _hhi_threshold(scenario: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _deals_possible(scenario: Any) -> bool:
+    """Whether the scenario can make a deal: ``deal.enabled`` or ``capital.strategic_deals``.
+
+    Unknown (no scenario given) counts as possible.
+    """
+    if scenario is None:
+        return True
+    deal = bool(getattr(getattr(scenario, "deal", None), "enabled", False))
+    strategic = bool(getattr(getattr(scenario, "capital", None), "strategic_deals", False))
+    return deal or strategic
+
+
 def report_info(frame: pd.DataFrame, scenario: Any = None, seed: int | None = None) -> ReportInfo:
     """The caption facts of a run: from the scenario object and the frame's ``date`` column."""
     dates = frame["date"].astype(str).tolist() if "date" in frame and len(frame) else ["?"]
@@ -102,6 +116,7 @@ def report_info(frame: pd.DataFrame, scenario: Any = None, seed: int | None = No
         last=dates[-1],
         months=len(frame),
         hhi_threshold=_hhi_threshold(scenario),
+        deals_possible=_deals_possible(scenario),
     )
 
 
@@ -282,7 +297,10 @@ def deals_figure(frame: pd.DataFrame, tables: dict[str, pd.DataFrame], info: Rep
     if deals is None or deals.empty:
         fig, ax = plt.subplots(figsize=(8, 2.4))
         ax.axis("off")
-        ax.text(0.5, 0.5, "No deal in this run.", ha="center", va="center", fontsize=14)
+        note = (
+            "No deal was made in this run." if info.deals_possible else "No deal in this scenario."
+        )
+        ax.text(0.5, 0.5, note, ha="center", va="center", fontsize=14)
         return _finish(fig, "Deals", info)
     fig, axes = _figure(2)
     x = _x(frame)

@@ -116,10 +116,14 @@ def _line(
     y_name: str,
     *,
     y_percent: bool = False,
+    from_zero: bool = False,
     mark: tuple[str, float] | None = None,
     empty: str = "no data yet",
 ) -> dict[str, Any]:
     """A line chart option with one category x axis (months).
+
+    The y axis fits the data (prices), starts at 0 with ``from_zero`` (quantities whose size
+    matters, such as GW or HHI) or spans 0-100 with ``y_percent``.
 
     Series ``i`` gets colour ``PALETTE[i]`` and marker ``SYMBOLS[i]`` unless its style says
     otherwise; ECharts shows the markers at the axis-label interval (``showAllSymbol``
@@ -168,12 +172,13 @@ def _line(
             "type": "value",
             "name": y_name,
             "nameTextStyle": {"fontSize": 10},
-            "scale": not y_percent,
+            "scale": not (y_percent or from_zero),
         },
         "series": out_series,
     }
     if y_percent:
         option["yAxis"]["max"] = 100
+    if y_percent or from_zero:
         option["yAxis"]["min"] = 0
     if not out_series or not len(x):
         option["graphic"] = {
@@ -263,7 +268,7 @@ def capacity_option(frame: pd.DataFrame | None, *, start: tuple[int, int]) -> di
                 float
             )
             series.append(("used", _clean(used), {}))
-    return _line("Capacity", x, series, "GW")
+    return _line("Capacity", x, series, "GW", from_zero=True)
 
 
 def throttled_option(frame: pd.DataFrame | None, *, start: tuple[int, int]) -> dict:
@@ -288,7 +293,7 @@ def concentration_option(
         frame, [("cloud HHI", ["cloud_hhi"], {}), ("chip HHI", ["chip_hhi"], {})]
     )
     mark = None if threshold is None else (f"review threshold {threshold:,.0f}", threshold)
-    return _line("Concentration (HHI, 0-10,000)", x, series, "HHI", mark=mark)
+    return _line("Concentration (HHI, 0-10,000)", x, series, "HHI", from_zero=True, mark=mark)
 
 
 #: Runway shown for labs that are not burning cash (and the cap of the axis), months.

@@ -122,7 +122,11 @@ def test_no_deal_is_a_note_not_empty_axes():
     fig = deals_figure(frame, {"deals": DEAL.iloc[:0]}, report_info(frame, _scenario(), 7))
     (ax,) = fig.axes
     assert not ax.axison
-    assert [t.get_text() for t in ax.texts] == ["No deal in this run."]
+    assert [t.get_text() for t in ax.texts] == ["No deal in this scenario."]
+    with_deal = _scenario()
+    with_deal.deal = types.SimpleNamespace(enabled=True)  # proposed after the run ended
+    fig = deals_figure(frame, {"deals": DEAL.iloc[:0]}, report_info(frame, with_deal, 7))
+    assert [t.get_text() for t in fig.axes[0].texts] == ["No deal was made in this run."]
     fig = deals_figure(frame, {"deals": DEAL}, report_info(frame, _scenario(), 7))
     money, ratio = fig.axes
     assert ratio.get_ylabel() == "cloud revenue / investment (ratio)"

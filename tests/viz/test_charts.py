@@ -62,6 +62,7 @@ def test_capacity_used_is_powered_times_utilisation():
     )
     option = capacity_option(frame, start=(2026, 1))
     assert _series(option, "used") == pytest.approx([1.0, 2.7])
+    assert option["yAxis"]["min"] == 0  # a size: drawn from zero, not zoomed in
 
 
 def test_nan_becomes_a_gap_and_percent_scaling():
