@@ -8,8 +8,8 @@ import pytest
 from agents.hyperscaler import datacentre_starts
 from agents.lab import choose_port, plan_funding
 from agents.phases.plan import chip_targets
-from agents.state import Market
 from agents.scenario import CapitalCfg, LockinCfg, PowerCfg
+from agents.state import Market
 from agents.utility import entry_build_mw, merit_price
 from tests.agents.phases.conftest import clouds, sites
 
