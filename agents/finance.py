@@ -240,9 +240,10 @@ def settle_finance(
     if short.any():
         burn = np.where(short, np.maximum(a.burn, -cash_l / max(cfg.capital.round_months, 1.0)), 0)
         f = plan_funding(cash_l, burn, a.revenue, short, ~enterprise, rng.random(a.n), cfg.capital)
-        accounts.pay(OUTSIDE, la[f.granted], f.raised[f.granted], "vc_round")
-        a.raised_total[f.granted] += f.raised[f.granted]
-        cash_l = cash_l + f.raised
+        raised = np.where(f.granted, np.maximum(f.raised, -cash_l), 0.0)  # no rounding short
+        accounts.pay(OUTSIDE, la[f.granted], raised[f.granted], "vc_round")
+        a.raised_total += raised
+        cash_l = cash_l + raised
     out: BoolArray = a.active & (cash_l < 0) & ~enterprise
     loss = np.where(out, write_off(cash_l, debt.lab), 0.0)
     accounts.pay(OUTSIDE, la, loss, "write_off")
