@@ -9,17 +9,19 @@ the rest from outside lenders (the ``OUTSIDE`` account) at a yearly rate, up to 
   (``docs/calibration.md`` [est-debt-limit]);
 - interest is ``debt x rate / 12`` a month, paid to ``OUTSIDE`` ("interest";
   [est-debt-rate]);
-- a hyperscaler sizes its data-centre starts and chip bids to its cash plus unused credit
-  before they enter the book (:func:`capex_budget`), so the clearing never buys what it
-  cannot pay; its running costs (power, interest, deal tranches) are always financed;
+- a hyperscaler sizes its chip bids, then its data-centre starts, to its cash plus unused
+  credit before they enter the book (:func:`capex_budget`, :func:`scale_to_budget`; chips
+  first, since they fill shells already built), so the clearing never buys what it cannot
+  pay (bids are budgeted at the bid price, the most a unit can cost); its running costs
+  (power, interest, deal tranches) are always financed, beyond the limit if need be;
 - at the month's end every negative balance is borrowed ("borrow") as far as the limit
   allows; a lab still short raises an equity round from the outside investor pool
   (:func:`agents.lab.plan_funding`) and, turned down, exits: its creditors' loss, debt
   plus overdraft, is booked from ``OUTSIDE`` ("write_off") and the debt repaid with it
   ("repay"), so an exited lab ends with zero cash and zero debt (:func:`write_off`);
-- cash above a buffer of ``finance.cash_buffer_months`` of capex plus running costs first
-  repays debt ("repay"); a hyperscaler pays the rest to its shareholders ("payout",
-  [est-payout]).
+- cash above a buffer of ``finance.cash_buffer_months`` of monthly costs (a hyperscaler's
+  trailing capex plus power; a lab's fixed opex plus compute spend) first repays debt
+  ("repay"); a hyperscaler pays the rest to its shareholders ("payout", [est-payout]).
 
 Enterprise buyers (scale mode) never exit; their shortfalls are always financed.
 """
