@@ -21,6 +21,7 @@ from agents.accounts import OUTSIDE, Accounts
 from agents.chipvendor import ChipVendor
 from agents.contracting import sign_contract
 from agents.deal import Deal
+from agents.finance import Debt
 from agents.firm import Firm
 from agents.hyperscaler import Hyperscaler
 from agents.lab import AILab, EnterpriseBuyer, LabArrays, LabKind, services_price
@@ -67,6 +68,7 @@ class World:
     lab_agents: list[AILab]
     regulators: list[Regulator]
     deals: list[Deal]
+    debt: Debt
     _lab_names: tuple[str, ...] = ()
 
     @property
@@ -361,6 +363,7 @@ def build_world(model: mesa.Model, cfg: Scenario, rng: np.random.Generator) -> W
         lab_agents,
         regulators,
         [],
+        Debt.start(labs.n, clouds.other_cash_flow),
     )
     _contracts(cfg, w)
     _graph(w)

@@ -90,6 +90,26 @@ MODEL_COLUMNS: tuple[Column, ...] = (
         "HHI (0-10,000)",
         "The regulator's review threshold in force (the scenario's regulation.hhi_threshold).",
     ),
+    Column(
+        "debt_usd",
+        "$",
+        "Debt owed to outside lenders by all hyperscalers and labs at the end of the month.",
+    ),
+    Column(
+        "labs_exited",
+        "labs",
+        "Labs that have exited so far (enterprise buyers excluded); their debts are written off.",
+    ),
+    Column(
+        "capex_usd",
+        "$/month",
+        "Hyperscalers' capex this month: data-centre starts plus chips bought (spot and contracts).",
+    ),
+    Column(
+        "payout_usd",
+        "$/month",
+        "Cash hyperscalers paid to shareholders this month (above their cash buffer, after repaying debt).",
+    ),
 )
 
 TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
@@ -142,6 +162,11 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
             "Labs: share of the compute received from each cloud (one column per cloud).",
         ),
         Column("units_sold", "units/month", "Vendors: chips sold (spot and contracts)."),
+        Column(
+            "debt",
+            "$",
+            "Hyperscalers and labs: debt owed to outside lenders at the end of the month.",
+        ),
     ),
     "deals": (
         Column("month", "months", "Months since the start."),

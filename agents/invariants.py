@@ -13,10 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
+from agents.finance import Debt
+from agents.lab import LabArrays
 from agents.state import FloatArray, Sites
 from market.contracts import ContractTable, Settlement
 
-__all__ = ["GoodsTurnover", "InvariantError", "check_invariants"]
+__all__ = ["GoodsTurnover", "InvariantError", "check_finance", "check_invariants"]
 
 
 class InvariantError(RuntimeError):
@@ -67,3 +69,26 @@ def check_invariants(
         need = contracts.penalty_rate[s.index] * contracts.price[s.index] * (vol - s.delivered)
         if not np.allclose(s.penalty, need, rtol=1e-9, atol=1e-6):
             raise InvariantError("a contract delivered short without its penalty booked")
+
+
+def check_finance(accounts: Accounts, labs: LabArrays, debt: Debt) -> None:
+    """Raise :class:`InvariantError` unless every shortfall is debt and every exit settled.
+
+    No firm ends a month with negative cash (a hyperscaler's or lab's shortfall is
+    borrowed, and recorded as debt, at the month's end); no debt is negative; an exited
+    lab holds zero cash and zero debt (its creditors' loss was booked as a write-off).
+    The tolerance is ``1e-9 x`` the largest balance (rounding of the transfers).
+    """
+    bal = accounts.usd.balances
+    tol = 1e-9 * max(1.0, float(np.abs(bal).max()))
+    firms = np.concatenate([accounts.hyperscaler, accounts.lab, accounts.utility, accounts.vendor])
+    if (bal[firms] < -tol).any():
+        worst = int(firms[np.argmin(bal[firms])])
+        raise InvariantError(
+            f"account {worst} holds negative cash {bal[worst]:.6g} not covered by recorded debt"
+        )
+    if (debt.hs < -tol).any() or (debt.lab < -tol).any():
+        raise InvariantError("negative debt: more repaid than was borrowed")
+    gone = ~labs.active & (labs.exit_month >= 0)
+    if (np.abs(bal[labs.account[gone]]) > tol).any() or (debt.lab[gone] != 0).any():
+        raise InvariantError("an exited lab holds cash or debt: its write-off was not booked")

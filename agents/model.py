@@ -19,7 +19,7 @@ import pandas as pd
 
 from agents.build import World, build_world
 from agents.graph import write_flows
-from agents.invariants import GoodsTurnover, InvariantError, check_invariants
+from agents.invariants import GoodsTurnover, InvariantError, check_finance, check_invariants
 from agents.phases import PHASES
 from agents.phases.clear import Cleared, clear_phase
 from agents.phases.deals import DealBook, deals
@@ -178,6 +178,7 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
             w.utilities,
             w.hyperscalers,
             w.accounts,
+            w.debt,
         )
         w.accounts.flush()
 
@@ -256,7 +257,16 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
             w.accounts,
         )
         close_labs(
-            self.month, self.config, w.labs, self.settled, w.history, w.contracts, w.accounts
+            self.month,
+            self.config,
+            w.labs,
+            self.settled,
+            w.history,
+            w.contracts,
+            w.accounts,
+            w.debt,
+            self.rng,
+            w.clouds.other_cash_flow,
         )
         vendor_gen = w.tech.h100e[np.array([v.generation for v in w.vendors])]
         update_history(w.history, self.month, self.settled, w.tech, vendor_gen)
@@ -288,6 +298,7 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
             w.hyperscalers,
             w.lab_agents,
             w.vendors,
+            w.debt,
         )
         self._flows = edge_flows(
             self.cleared,
@@ -320,6 +331,7 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
             s.power_bought,
             float(s.compute.sold.sum()),
         )
+        check_finance(self.world.accounts, self.world.labs, self.world.debt)
 
     def model_frame(self) -> pd.DataFrame:
         """One row per month recorded so far (columns: :data:`agents.columns.MODEL_COLUMNS`)."""

@@ -55,6 +55,7 @@ __all__ = [
     "DataCentreCfg",
     "DealCfg",
     "DemandCfg",
+    "FinanceCfg",
     "GenUnitCfg",
     "HyperscalerCfg",
     "LabCfg",
@@ -383,6 +384,26 @@ class CapitalCfg(_Cfg):
     strategic_term_months: Int = _f(60, ge=1, le=600, why=_WHY_MONTHS)
 
 
+class FinanceCfg(_Cfg):
+    """Lenders and payouts: debt rates, borrowing limits, cash buffer ([est-debt-*] rows)."""
+
+    debt_rate_hyperscaler: float = _f(
+        0.05, ge=0, le=0.5, why="a yearly interest rate; 50% is far above any bond yield"
+    )
+    debt_rate_lab: float = _f(
+        0.10, ge=0, le=0.5, why="a yearly interest rate; 50% is far above any bond yield"
+    )
+    debt_multiple_hyperscaler: float = _f(
+        3.0, ge=0, le=20, why="debt over annual operating cash flow; 20x is beyond any lender"
+    )
+    debt_multiple_lab: float = _f(
+        1.0, ge=0, le=20, why="debt over annual revenue; 20x is beyond any lender"
+    )
+    cash_buffer_months: float = _f(
+        6.0, ge=0, le=120, why="months of capex and operating costs kept before payouts"
+    )
+
+
 class LockinCfg(_Cfg):
     """Switching costs: egress fees and porting software to another chip family."""
 
@@ -476,6 +497,7 @@ class Scenario(_Cfg):
     labs: list[LabCfg] = Field(min_length=1, max_length=200)
     demand: DemandCfg = DemandCfg()
     capital: CapitalCfg = CapitalCfg()
+    finance: FinanceCfg = FinanceCfg()
     lockin: LockinCfg = LockinCfg()
     regulation: RegulationCfg = RegulationCfg()
     deal: DealCfg = DealCfg()

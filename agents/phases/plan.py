@@ -2,9 +2,11 @@
 
 In order: utilities decide on new generation; end demand is split among labs; labs
 raise capital, set training targets and port software (:mod:`agents.lab`);
-hyperscalers start data centres (:func:`agents.hyperscaler.datacentre_starts`); and
-each hyperscaler sets how many chips of each family to bid for to fill the MW that will
-be powered next month (:func:`chip_targets`).
+hyperscalers start data centres (:func:`agents.hyperscaler.datacentre_starts`); each
+hyperscaler sets how many chips of each family to bid for to fill the MW that will be
+powered next month (:func:`chip_targets`); and both are scaled to its cash plus unused
+credit, chips first (:func:`agents.finance.capex_budget`), so the book never buys what
+cannot be paid.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
 from agents.contracting import contracted_h100e_hours
+from agents.finance import Debt, capex_budget, scale_to_budget
 from agents.hyperscaler import Hyperscaler, chip_value, datacentre_starts
 from agents.lab import (
     LabArrays,
@@ -194,6 +197,7 @@ def plan(
     utilities: Sequence[Utility],
     hyperscalers: Sequence[Hyperscaler],
     accounts: Accounts,
+    debt: Debt,
 ) -> MonthPlan:
     """Every agent's decisions for ``month`` (see the module docstring)."""
     for u in utilities:
@@ -230,26 +234,38 @@ def plan(
     dc, pw = cfg.datacentres, cfg.power
     lead = max(dc.build_months, pw.interconnection_months)
     sites.reach(month + max(dc.build_months, pw.interconnection_months))
+    budget = capex_budget(accounts.cash(accounts.hyperscaler), debt, cfg)
+    starts = np.zeros(n_h)
     for h in hyperscalers:
         i = h.index
         pipeline = float(sites.built[i].sum() + sites.pipeline_built[i, :, month + 1 :].sum())
-        new = datacentre_starts(
+        starts[i] = datacentre_starts(
             float(sold_mw[i]),
             float(contracted_mw[i]),
             demand.expected_growth,
             lead,
             pipeline,
-            h.cash,
+            float(budget[i]),
             dc.max_build_mw_per_month,
             dc.build_months,
         )
-        if new <= 0:
-            continue
-        split = new * demand.region_weight
+        split = starts[i] * demand.region_weight
         sites.pipeline_built[i, :, month + dc.build_months] += split
         sites.pipeline_power[i, :, month + pw.interconnection_months] += split
-        accounts.pay(h.unique_id, OUTSIDE, new * dc.cost_per_mw, "capex_datacentre")
     want, price, free = chip_targets(
         month, cfg, tech, clouds, sites, market, contracted, contracted_mw
     )
+    # cash plus credit pays for chips first (they fill shells already built), then starts
+    for h in hyperscalers:
+        i = h.index
+        f_chips, f_dc = scale_to_budget(
+            float(budget[i]), float((want[i] * price[i]).sum()), starts[i] * dc.cost_per_mw
+        )
+        want[i] *= f_chips
+        unfunded = starts[i] * (1.0 - f_dc) * demand.region_weight
+        sites.pipeline_built[i, :, month + dc.build_months] -= unfunded
+        sites.pipeline_power[i, :, month + pw.interconnection_months] -= unfunded
+        starts[i] *= f_dc
+    debt.capex_dc[:] = starts * dc.cost_per_mw
+    accounts.pay(accounts.hyperscaler, OUTSIDE, debt.capex_dc, "capex_datacentre")
     return MonthPlan(want, price, free, gap)

@@ -23,6 +23,7 @@ import numpy as np
 
 from agents.chipvendor import ChipVendor
 from agents.deal import Deal
+from agents.finance import Debt
 from agents.hyperscaler import Hyperscaler
 from agents.lab import AILab, LabArrays, LabKind, runway_months
 from agents.phases.clear import Cleared
@@ -90,6 +91,7 @@ def record(
     hyperscalers: Sequence[Hyperscaler],
     lab_agents: Sequence[AILab],
     vendors: Sequence[ChipVendor],
+    debt: Debt,
 ) -> None:
     """Append this month's rows to ``rec`` (``cash`` maps agent ids to balances)."""
     a, c = labs, settled.compute
@@ -132,6 +134,10 @@ def record(
         "dc_power_share": float(dc.sum() / max(1.0, (load + dc).sum())),
         "egress_fee": market.egress_fee,
         "hhi_threshold": cfg.regulation.hhi_threshold,
+        "debt_usd": float(debt.hs.sum() + debt.lab.sum()),
+        "labs_exited": int(((a.exit_month >= 0) & (a.kind != LabKind.ENTERPRISE)).sum()),
+        "capex_usd": float(debt.capex_dc.sum() + debt.capex_chips.sum()),
+        "payout_usd": float(debt.payout.sum()),
     }
     rec.rows.append(row)
     for u in utilities:
@@ -163,6 +169,7 @@ def record(
                 "built_mw": float(sites.built[hi].sum()),
                 "powered_mw": float(powered[hi].sum()),
                 "compute_h100e_hours": float(nodes.sold[hi].sum()),
+                "debt": float(debt.hs[hi]),
             }
         )
     vol = c.volume
@@ -191,6 +198,7 @@ def record(
             else 0.0,
             "compute_gw": float(gw[i]),
             "runway_months": float(runway[i]),
+            "debt": float(debt.lab[i]),
         }
         for h in hyperscalers:
             row_l[f"share_{h.name}"] = float(vol[i, h.index] / tot) if tot > 0 else 0.0

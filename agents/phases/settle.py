@@ -73,6 +73,8 @@ class Settled:
     compute: ComputeSales
     settlement: Settlement
     """Every contract settled this month (compute, power, chips)."""
+    chip_spend: FloatArray
+    """(H,) what each cloud paid for chips (spot at its buyer price, contracts net of penalties)."""
 
 
 def _settle(ct: ContractTable, rows: IntArray, delivered: FloatArray) -> Settlement:
@@ -182,7 +184,12 @@ def settle_markets(
         np.concatenate([cs.payment, ps.payment, ks.payment]),
         np.concatenate([cs.penalty, ps.penalty, ks.penalty]),
     )
-    return Settled(site_recv, power_now, bought, units, pb, vf, gens[v_src], sales, settlement)
+    chip_spend = np.bincount(v_h, np.maximum(pb, pv) * vf, minlength=n_h) + np.bincount(
+        k_h, ks.payment - ks.penalty, minlength=n_h
+    )
+    return Settled(
+        site_recv, power_now, bought, units, pb, vf, gens[v_src], sales, settlement, chip_spend
+    )
 
 
 def settle_compute(

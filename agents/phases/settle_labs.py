@@ -5,8 +5,9 @@ Labs short of compute cut inference and training in proportion to their needs
 (throttled demand earns nothing), pay
 opex (a fixed amount plus a share of revenue), gain capability from training
 (log-scaling: ``capability0 + demand.scaling_exponent x log(1 + cumulative training /
-a year of first-month training)``, est.), and exit when their cash runs out, which ends
-their compute contracts. A lab's burn is a trailing exponential average (weight 0.3 on
+a year of first-month training)``, est.). Then the month's financing closes
+(:func:`agents.finance.settle_finance`): a lab whose cash runs out borrows, then raises an
+equity round, and exits when both fail, which ends its compute contracts. A lab's burn is a trailing exponential average (weight 0.3 on
 the month; a one-month burn would feed back on spending, est.).
 """
 
@@ -15,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
-from agents.lab import LabArrays, LabKind, split_compute
+from agents.finance import Debt, settle_finance
+from agents.lab import LabArrays, split_compute
 from agents.phases.settle import Settled
 from agents.scenario import Scenario
 from agents.state import FloatArray, History, Tech
@@ -47,8 +49,14 @@ def close_labs(
     history: History,
     contracts: ContractTable,
     accounts: Accounts,
+    debt: Debt,
+    rng: np.random.Generator,
+    other_cash_flow: FloatArray,
 ) -> None:
-    """Revenue, opex, burn, capability and exits of every lab (module docstring)."""
+    """Revenue, opex, burn, capability, the month's financing and exits (module docstring).
+
+    ``other_cash_flow`` is each hyperscaler's cash flow from other businesses this month.
+    """
     a = labs
     la = a.account
     spend, recv = settled.compute.spend, settled.compute.received
@@ -71,8 +79,11 @@ def close_labs(
         a.cum_training / history.training_ref
     )
     accounts.flush()
-    cash = accounts.cash(la)
-    out = a.active & (cash < 0) & (a.kind != LabKind.ENTERPRISE)
+    power_cost = (settled.power_bought * settled.power_price[None, :]).sum(axis=1)
+    debt.capex_chips[:] = settled.chip_spend
+    out = settle_finance(
+        cfg, rng, debt, a, other_cash_flow, settled.compute.sales, power_cost, accounts
+    )
     compute = KINDS.index("compute")
     if out.any():
         idx = np.flatnonzero(out)

@@ -106,7 +106,10 @@ def test_lab_out_of_cash_exits_and_its_contracts_end(baseline):
 
 
 def test_strategic_deals_rescue_labs_the_vc_pool_turns_down(baseline):
-    dry = baseline.with_overrides({"capital.vc_success_prob": 0.0})
+    # no VC money and no credit for labs
+    dry = baseline.with_overrides(
+        {"capital.vc_success_prob": 0.0, "finance.debt_multiple_lab": 0.0}
+    )
     without = run_scenario(dry, months=36, rng=1).tables["labs"]
     failed = set(without.loc[~without["active"], "name"])
     assert failed, "with no VC money some lab should run out of cash"
