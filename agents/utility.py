@@ -52,8 +52,8 @@ __all__ = [
 def reserve_margin(capacity_mw: float, peak_mw: float) -> float:
     """Reserve margin: capacity counted at the peak over peak load, minus one.
 
-    >>> reserve_margin(119.0, 100.0)
-    0.19
+    >>> reserve_margin(125.0, 100.0)
+    0.25
     """
     return capacity_mw / peak_mw - 1.0 if peak_mw > 0 else float("inf")
 
@@ -70,7 +70,7 @@ def capacity_price(margin: float, target: float, power: PowerCfg) -> float:
     above target (the line gives $276), 2026/27 the $329.17 cap at 0.2 points below.
 
     >>> from agents.scenario import PowerCfg
-    >>> capacity_price(0.20, 0.19, PowerCfg())  # 360 x 0.02 / 0.03
+    >>> round(capacity_price(0.20, 0.19, PowerCfg()), 9)  # 360 x 0.02 / 0.03
     240.0
     """
     c = power

@@ -5,8 +5,8 @@ difference on a link (transmission, latency, porting friction) goes to the outsi
 world, except the egress fee, which the selling cloud keeps. Compute is physical: a
 site that got less power than it bid for delivers less, contracts first, then spot, pro
 rata; a contract delivered short pays its penalty. Data-centre sites pay the region's
-capacity price on the power they take (:func:`capacity_charge`) to its utility. Bought chips are installed where
-next month's free powered MW is. Then the labs' month closes
+capacity price on the power they take (:func:`capacity_charge`) to its utility. Bought
+chips are installed where next month's free powered MW is. Then the labs' month closes
 (:mod:`agents.phases.settle_labs`).
 Every flow of money, chips, power and compute is a ledger row.
 """
