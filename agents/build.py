@@ -25,7 +25,7 @@ from agents.finance import Debt
 from agents.firm import Firm
 from agents.hyperscaler import Hyperscaler
 from agents.lab import AILab, EnterpriseBuyer, LabArrays, LabKind, services_price
-from agents.phases.exogenous import node_economics
+from agents.phases.exogenous import datacentre_load_mw, node_economics, reserves
 from agents.phases.settle import family_price
 from agents.regulator import Regulator, jurisdictions
 from agents.scenario import FAMILIES, Scenario
@@ -300,6 +300,7 @@ def build_world(model: mesa.Model, cfg: Scenario, rng: np.random.Generator) -> W
     sites = Sites(
         built, built.copy(), np.zeros((len(cfg.hyperscalers), len(regions), tech.cost.size))
     )
+    sites.pue[:] = cfg.power.fleet_pue
     utilities = [Utility(model, i, r) for i, r in enumerate(cfg.regions)]
     hnames = list(clouds.names)
     vendors = [
@@ -327,15 +328,23 @@ def build_world(model: mesa.Model, cfg: Scenario, rng: np.random.Generator) -> W
         accounts.chips, OUTSIDE, accounts.hyperscaler, sites.fleet.sum(axis=(1, 2)), "initial_fleet"
     )
     power_price = np.array(
-        [merit_price(*u.offers(0), u.non_ai_load_mw * HOURS_PER_MONTH) for u in utilities]
+        [merit_price(*u.offers(0), u.served_load_mw() * HOURS_PER_MONTH) for u in utilities]
     )
-    capacity, mwh, cost, running = node_economics(tech, sites, power_price, clouds.markup, cfg)
+    ai_mw = datacentre_load_mw(sites, tech)
+    for u in utilities:
+        u.seed_pipeline(cfg.power, float(ai_mw[u.region]))
+    margin, cap_price = reserves(0, utilities, ai_mw, cfg)
+    capacity, mwh, cost, running = node_economics(
+        tech, sites, power_price + cap_price / 24.0, clouds.markup, cfg
+    )
     nodes = Nodes(capacity, mwh, cost, running, INITIAL_SALES * capacity, cost.copy())
     market = Market(
         power_price=power_price,
         expected_compute_price=float(np.median(cost[capacity > 0])),
         family_price=family_price(cost, capacity > 0),
         egress_fee=cfg.lockin.egress_fee_per_h100e_hour,
+        capacity_price=cap_price,
+        reserve_margin=margin,
     )
     demand = DemandState(
         level=cfg.demand.initial_usd_per_month,

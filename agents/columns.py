@@ -36,7 +36,14 @@ MODEL_COLUMNS: tuple[Column, ...] = (
         "Volume-weighted price of compute delivered under contracts this month.",
     ),
     Column(
-        "power_price", "$/MWh", "Regions' power prices weighted by load (non-AI plus data centres)."
+        "power_price",
+        "$/MWh",
+        "Regions' energy prices weighted by load (non-AI, conventional and AI data centres).",
+    ),
+    Column(
+        "capacity_price",
+        "$/MW-day",
+        "Regions' capacity prices in force (paid by AI data centres on their load), weighted like power_price.",
     ),
     Column(
         "chip_price",
@@ -82,7 +89,17 @@ MODEL_COLUMNS: tuple[Column, ...] = (
     Column(
         "dc_power_share",
         "share",
-        "AI data centres' share of the modelled regions' electricity this month.",
+        "AI data centres' share (power bought) of the modelled regions' electricity this month.",
+    ),
+    Column(
+        "us_dc_power_share",
+        "share",
+        "All data centres' share (AI power used plus conventional load) of the US regions' electricity this month; comparable with the published US share (4.4% in 2023).",
+    ),
+    Column(
+        "dc_energy_twh_per_year",
+        "TWh/year",
+        "Electricity used by all data centres (AI power used plus conventional load) in the modelled regions, this month x 12.",
     ),
     Column("egress_fee", "$/H100e-h", "Egress (switching) fee in force."),
     Column(
@@ -117,11 +134,26 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("month", "months", "Months since the start."),
         Column("region", "name", "Grid region."),
         Column("power_price", "$/MWh", "Cleared power price at the region's utility."),
-        Column("non_ai_load_mw", "MW", "Average non-AI load."),
+        Column("non_ai_load_mw", "MW", "Average non-AI load (conventional data centres excluded)."),
+        Column(
+            "conventional_dc_mw",
+            "MW",
+            "Average load of conventional (non-AI) data centres, served like non-AI load.",
+        ),
         Column("dc_load_mw", "MW", "Average power received by AI data centres."),
         Column("dc_share", "share", "AI data centres' share of the region's electricity."),
         Column("generation_mw", "MW", "Available generation online (MW x availability)."),
         Column("generation_building_mw", "MW", "Generation started, not yet online."),
+        Column(
+            "reserve_margin",
+            "share",
+            "Capacity counted at the peak (MW x capacity credit) over peak load (non-AI x peak-to-average, plus data centres), minus one.",
+        ),
+        Column(
+            "capacity_price",
+            "$/MW-day",
+            "Capacity price set by the reserve margin; AI data centres pay it on their load.",
+        ),
         Column("built_mw", "MW", "Data-centre IT capacity built in the region."),
         Column("powered_mw", "MW", "IT capacity built and connected."),
     ),

@@ -194,15 +194,25 @@ class GenUnitCfg(_Cfg):
     mw: Mw
     marginal_cost: float = _f(ge=0, le=10_000, why=_WHY_PRICE_MWH)
     availability: float = _f(0.9, ge=0, le=1, why="a share of the year the unit can run")
+    capacity_credit: float = _f(
+        1.0, ge=0, le=1, why="a share of MW counted at the peak (installed basis) [est-reserve]"
+    )
 
 
 class RegionCfg(_Cfg):
-    """A grid region: non-AI load, generation stack, share of AI end demand."""
+    """A grid region: loads, reserve target, generation stack, share of AI end demand."""
 
     name: Name
     non_ai_load_mw: Mw
     demand_weight: float = _f(ge=0, le=1, why="a share of AI end demand (normalised)")
     units: list[GenUnitCfg] = Field(min_length=1, max_length=100)
+    peak_to_average: float = _f(
+        1.5, ge=1, le=3, why="peak over average non-AI load; grids run ~1.3-1.8 [est-reserve]"
+    )
+    reserve_target: float = _f(
+        0.15, ge=0, le=1, why="target reserve margin at the peak; planners use 0.1-0.25"
+    )
+    conventional_dc_mw: Mw = 0.0
 
 
 class PowerCfg(_Cfg):
@@ -214,8 +224,9 @@ class PowerCfg(_Cfg):
     generation_build_months: Int = _f(
         36, ge=1, le=120, why="months; 10 years exceeds any plant's build"
     )
-    build_share_per_year: float = _f(0.04, ge=0, le=1, why="a share of the region's fleet a year")
-    new_entry_cost: float = _f(75.0, ge=0, le=1_000, why="$/MWh; 10x the LCOE of gas [pow-lcoe]")
+    build_share_per_year: float = _f(
+        0.04, ge=0, le=1, why="most a region can start a year, a share of its fleet"
+    )
     new_unit_marginal_cost: float = _f(
         40.0, ge=0, le=1_000, why="$/MWh; 10x a gas plant's fuel cost"
     )
@@ -230,6 +241,24 @@ class PowerCfg(_Cfg):
         ge=1.0,
         le=3.0,
         why="power usage effectiveness: >= 1 by definition, industry ~1.1-1.6 [dc-pue]",
+    )
+    fleet_pue: float = _f(
+        1.58, ge=1.0, le=3.0, why="PUE of the installed fleet at the start; >= 1 [dc-pue]"
+    )
+    conventional_dc_growth: float = _f(
+        0.04, ge=-0.2, le=0.5, why=_WHY_GROWTH + " of conventional data-centre load"
+    )
+    capacity_price_cap: float = _f(
+        329.17, ge=0, le=5_000, why="$/MW-day; 10x PJM's 2026/27 cap [pow-pjm-cap]"
+    )
+    capacity_price_at_target: float = _f(
+        360.0, ge=0, le=5_000, why="$/MW-day; ~15x PJM's 2026/27 cap [est-capacity]"
+    )
+    capacity_curve_width: float = _f(
+        0.03, gt=0, le=0.5, why="reserve margin above target where the price reaches zero"
+    )
+    capacity_net_cone: float = _f(
+        230.0, ge=0, le=5_000, why="$/MW-day; net cost of new entry, est. [est-capacity]"
     )
 
 

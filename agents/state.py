@@ -122,11 +122,15 @@ class Sites:
     """(H, R, T) MW whose building completes in absolute month ``T``."""
     pipeline_power: FloatArray = field(init=False)
     """(H, R, T) MW whose grid connection completes in month ``T``."""
+    pue: FloatArray = field(init=False)
+    """(H, R) power usage effectiveness of the built MW (MW-weighted over vintages);
+    1.0 until the world sets the fleet's starting value."""
 
     def __post_init__(self) -> None:
         h, r = self.built.shape
         self.pipeline_built = np.zeros((h, r, PIPELINE_MONTHS))
         self.pipeline_power = np.zeros((h, r, PIPELINE_MONTHS))
+        self.pue = np.ones((h, r))
 
     @property
     def powered(self) -> FloatArray:
@@ -180,6 +184,10 @@ class Market:
     """(F,) cheapest node price of each family (nan where none has capacity)."""
     egress_fee: float
     """Egress fee in force this month, $/H100e-h (the lowest regulator cap)."""
+    capacity_price: FloatArray = field(default_factory=lambda: np.zeros(0))
+    """(R,) capacity price in force this month, $/MW-day (large loads pay it)."""
+    reserve_margin: FloatArray = field(default_factory=lambda: np.zeros(0))
+    """(R,) reserve margin at this month's peak load."""
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Phase 4, ``orders``: every agent's offers and bids for the month, before contracts.
 
-Utilities offer each unit's energy at marginal cost and the region's non-AI load bids
-for its energy; each data-centre site bids for the energy its expected use needs;
+Utilities offer each unit's energy at marginal cost and the region's non-AI load, with
+its conventional (non-AI) data centres, bids for its energy; each data-centre site bids for the energy its expected use needs;
 vendors offer their capacity at their price; each compute node offers its capacity at
 its cost; and every small lab or enterprise buyer (scale mode) picks the node it buys
 at (:func:`choose_nodes`). The book itself is assembled in the ``clear`` phase, after
@@ -41,7 +41,7 @@ class Orders:
     unit_price: FloatArray
     """(units,) marginal cost, $/MWh."""
     non_ai_qty: FloatArray
-    """(R,) MWh of non-AI load."""
+    """(R,) MWh of non-AI load, conventional data centres included."""
     site_use: FloatArray
     """(H, R, F) H100e-hours each node expects to run."""
     site_need: FloatArray
@@ -103,7 +103,7 @@ def orders(
     unit_util = np.concatenate([np.full(len(q), i) for i, (q, _) in enumerate(units)])
     unit_qty = np.concatenate([q for q, _ in units])
     unit_price = np.concatenate([p for _, p in units])
-    non_ai = np.array([u.non_ai_load_mw * HOURS_PER_MONTH for u in utilities])
+    non_ai = np.array([u.served_load_mw() * HOURS_PER_MONTH for u in utilities])
     cap = nodes.capacity
     contracted = contracted_h100e_hours(contracts, month, cap.shape[0])
     by_region = cap.sum(axis=1, keepdims=True)

@@ -1,6 +1,7 @@
 """Phase 2, ``plan``: agents' decisions for the month.
 
-In order: utilities decide on new generation; end demand is split among labs; labs
+In order: utilities decide on new generation against the AI load they expect
+(:func:`ai_load_forecast`); end demand is split among labs; labs
 raise capital, set training targets and port software (:mod:`agents.lab`);
 hyperscalers start data centres (:func:`agents.hyperscaler.datacentre_starts`); each
 hyperscaler sets how many chips of each family to bid for to fill the MW that will be
@@ -39,6 +40,7 @@ from market.contracts import ContractTable
 __all__ = [
     "CONTRACT_LOOKAHEAD_MONTHS",
     "MonthPlan",
+    "ai_load_forecast",
     "chip_targets",
     "plan",
     "plan_labs",
@@ -130,6 +132,19 @@ def chip_targets(
     return want, price, free
 
 
+def ai_load_forecast(sites: Sites, month: int, lead: int, new_pue: float) -> FloatArray:
+    """(R,) AI data-centre load (facility MW) expected ``lead`` months ahead.
+
+    What a utility's large-load forecast sees: the MW connected now at their fleet PUE,
+    assumed filled, plus the MW due to connect within the lead time at the new-build
+    PUE (est.; utilities plan on requested connections).
+    """
+    sites.reach(month + lead + 1)
+    due = sites.pipeline_power[:, :, month + 1 : month + lead + 1].sum(axis=2)
+    out: FloatArray = (sites.powered * sites.pue).sum(axis=0) + new_pue * due.sum(axis=0)
+    return out
+
+
 def plan_labs(
     month: int,
     cfg: Scenario,
@@ -200,8 +215,10 @@ def plan(
     debt: Debt,
 ) -> MonthPlan:
     """Every agent's decisions for ``month`` (see the module docstring)."""
+    grid_lead = max(cfg.power.generation_build_months, cfg.power.interconnection_months)
+    ai_forecast = ai_load_forecast(sites, month, grid_lead, cfg.power.pue)
     for u in utilities:
-        u.plan(month, cfg.power)
+        u.plan(month, cfg.power, float(ai_forecast[u.region]))
     d = cfg.demand
     demand.services_price = services_price(market.expected_compute_price, d.services_markup)
     demand.quantity, demand.spending = services_demand(
@@ -218,7 +235,7 @@ def plan(
     gap = plan_labs(month, cfg, rng, labs, market, accounts)
     avail = cfg.datacentres.availability
     # H100e-hours a month -> IT MW: x (MWh per H100e-h / PUE) / (730 h x availability)
-    mw_per_h = nodes.mwh / cfg.power.pue / (HOURS_PER_MONTH * avail)
+    mw_per_h = nodes.mwh / sites.pue[:, :, None] / (HOURS_PER_MONTH * avail)
     sold_mw = (nodes.sold * mw_per_h).sum(axis=(1, 2))
     n_h = len(hyperscalers)
     contracted = contracted_h100e_hours(contracts, month + CONTRACT_LOOKAHEAD_MONTHS, n_h)

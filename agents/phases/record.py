@@ -3,6 +3,11 @@
 Columns and their definitions are in :mod:`agents.columns`; formulas for HHI, lock-in
 and weighted means are in :mod:`market.metrics`. ``flop_per_joule`` is the fleet's dense
 FLOP/s over its facility power (IT watts x PUE), "intelligence per watt".
+Data-centre energy counts the power AI sites used (compute delivered x facility MWh per
+H100e-hour; what they bought and resold is not theirs) plus the conventional data
+centres' load; ``us_dc_power_share`` is its share of the electricity of the US regions
+(names starting ``us``, as in :func:`agents.regulator.jurisdictions`), comparable with
+the published 4.4% of 2023 (``docs/calibration.md`` [hist-us-dc-twh]).
 ``lockin_index`` is the spend-weighted mean over major labs of switching cost over
 annual spend, where switching cost = a year of egress fees on the volume bought +
 porting cost x (1 - mean platform affinity) + up to a year of take-or-pay commitments
@@ -29,13 +34,23 @@ from agents.lab import AILab, LabArrays, LabKind, runway_months
 from agents.phases.clear import Cleared
 from agents.phases.settle import Settled
 from agents.scenario import Scenario
-from agents.state import Clouds, DemandState, History, Market, Nodes, Sites, Tech
+from agents.state import (
+    BoolArray,
+    Clouds,
+    DemandState,
+    FloatArray,
+    History,
+    Market,
+    Nodes,
+    Sites,
+    Tech,
+)
 from agents.units import H100_TFLOPS, HOURS_PER_MONTH, month_date
 from agents.utility import Utility
 from market.contracts import ContractTable
 from market.metrics import hhi, lockin_index, weighted_mean
 
-__all__ = ["Recorder", "edge_flows", "lockin_of_labs", "record"]
+__all__ = ["Recorder", "dc_energy", "edge_flows", "lockin_of_labs", "record"]
 
 
 @dataclass
@@ -46,6 +61,25 @@ class Recorder:
     region_rows: list[dict[str, Any]] = field(default_factory=list)
     agent_rows: list[dict[str, Any]] = field(default_factory=list)
     deal_rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def dc_energy(
+    served_mwh: FloatArray, conventional_mwh: FloatArray, ai_used_mwh: FloatArray, us: BoolArray
+) -> tuple[float, float]:
+    """``(us_dc_power_share, dc_energy_twh_per_year)`` from a month's energy by region.
+
+    ``served_mwh`` is the load served first (non-AI plus conventional data centres),
+    ``conventional_mwh`` its data-centre part, ``ai_used_mwh`` what AI sites used; the
+    US share is all data centres' energy over all energy in the regions ``us``; the
+    annual figure is the month's data-centre energy x 12, in TWh.
+
+    >>> dc_energy(np.array([100.0, 50.0]), np.array([4.0, 1.0]), np.array([6.0, 9.0]), np.array([True, False]))
+    (0.09433962264150944, 0.00024)
+    """
+    dc = conventional_mwh + ai_used_mwh
+    total = served_mwh + ai_used_mwh
+    share = float(dc[us].sum() / total[us].sum()) if total[us].sum() > 0 else 0.0
+    return share, float(dc.sum()) * 12.0 / 1e6
 
 
 def lockin_of_labs(
@@ -98,13 +132,18 @@ def record(
     spot = weighted_mean(c.spot_price, c.spot_volume, default=float(np.nanmean(nodes.price)))
     cs = c.contract
     contract = weighted_mean(contracts.price[cs.index], cs.delivered)
-    load = np.array([u.non_ai_load_mw for u in utilities]) * HOURS_PER_MONTH
+    load = np.array([u.served_load_mw() for u in utilities]) * HOURS_PER_MONTH
+    non_ai = np.array([u.non_ai_load_mw for u in utilities]) * HOURS_PER_MONTH
+    conv = load - non_ai
     dc = settled.power_bought.sum(axis=0)
+    dc_used = (c.sold * nodes.mwh).sum(axis=(0, 2))
+    us = np.array([r.name.startswith("us") for r in cfg.regions])
+    us_share, dc_twh = dc_energy(load, conv, dc_used, us)
     h100e = tech.h100e[settled.chip_gen]
     need = a.inference_need[a.active].sum()
     throttled = 1.0 - a.served[a.active].sum() / need if need > 0 else 0.0
     fleet_flops = float(np.einsum("hrg,g->", sites.fleet, tech.h100e)) * (H100_TFLOPS * 1e12)
-    fleet_watts = float(np.einsum("hrg,g->", sites.fleet, tech.it_watts)) * cfg.power.pue
+    fleet_watts = float(np.einsum("hrg,g,hr->", sites.fleet, tech.it_watts, sites.pue))
     delivered = float(c.sold.sum())
     powered = sites.powered
     row = {
@@ -113,6 +152,7 @@ def record(
         "compute_spot_price": spot,
         "compute_contract_price": contract,
         "power_price": weighted_mean(settled.power_price, load + dc),
+        "capacity_price": weighted_mean(market.capacity_price, load + dc),
         "chip_price": weighted_mean(settled.chip_paid / h100e, settled.chip_flow * h100e),
         "capacity_gw_built": float(sites.built.sum()) / 1e3,
         "capacity_gw_powered": float(powered.sum()) / 1e3,
@@ -132,6 +172,8 @@ def record(
         "ai_services_demand": demand.quantity,
         "compute_h100e_hours": delivered,
         "dc_power_share": float(dc.sum() / max(1.0, (load + dc).sum())),
+        "us_dc_power_share": us_share,
+        "dc_energy_twh_per_year": dc_twh,
         "egress_fee": market.egress_fee,
         "hhi_threshold": cfg.regulation.hhi_threshold,
         "debt_usd": float(debt.hs.sum() + debt.lab.sum()),
@@ -148,10 +190,13 @@ def record(
                 "region": cfg.regions[r].name,
                 "power_price": float(settled.power_price[r]),
                 "non_ai_load_mw": u.non_ai_load_mw,
+                "conventional_dc_mw": u.conventional_dc_mw,
                 "dc_load_mw": float(dc[r]) / HOURS_PER_MONTH,
                 "dc_share": float(dc[r] / max(1.0, load[r] + dc[r])),
                 "generation_mw": u.capacity_mw(month),
                 "generation_building_mw": u.mw_building,
+                "reserve_margin": float(market.reserve_margin[r]),
+                "capacity_price": float(market.capacity_price[r]),
                 "built_mw": float(sites.built[:, r].sum()),
                 "powered_mw": float(powered[:, r].sum()),
             }

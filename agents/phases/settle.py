@@ -4,8 +4,9 @@ Each spot buyer pays its node price and each seller receives its node price; the
 difference on a link (transmission, latency, porting friction) goes to the outside
 world, except the egress fee, which the selling cloud keeps. Compute is physical: a
 site that got less power than it bid for delivers less, contracts first, then spot, pro
-rata; a contract delivered short pays its penalty. Bought chips are installed where
-next month's free powered MW is. Then the labs' month closes
+rata; a contract delivered short pays its penalty. Data-centre sites pay the region's
+capacity price on the power they take (:func:`capacity_charge`) to its utility. Bought
+chips are installed where next month's free powered MW is. Then the labs' month closes
 (:mod:`agents.phases.settle_labs`).
 Every flow of money, chips, power and compute is a ledger row.
 """
@@ -27,7 +28,14 @@ from agents.state import Clouds, DemandState, FloatArray, IntArray, Market, Node
 from agents.utility import Utility
 from market.contracts import ContractTable, Settlement
 
-__all__ = ["ComputeSales", "Settled", "family_price", "settle_compute", "settle_markets"]
+__all__ = [
+    "ComputeSales",
+    "Settled",
+    "capacity_charge",
+    "family_price",
+    "settle_compute",
+    "settle_markets",
+]
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,19 @@ class Settled:
     """Every contract settled this month (compute, power, chips)."""
     chip_spend: FloatArray
     """(H,) what each cloud paid for chips (spot at its buyer price, contracts net of penalties)."""
+
+
+def capacity_charge(site_mwh: FloatArray, price: FloatArray) -> FloatArray:
+    """(H, R) capacity charge of each site: its load in MW-days times the price.
+
+    A site that took ``E`` MWh in the month drew ``E / 24`` MW-days; at ``price`` $/MW-day
+    (PJM bills capacity per MW-day of load, [pow-pjm-cap]) it pays ``E x price / 24``.
+
+    >>> capacity_charge(np.array([[2400.0]]), np.array([329.17]))
+    array([[32917.]])
+    """
+    out: FloatArray = site_mwh * price[None, :] / 24.0
+    return out
 
 
 def _settle(ct: ContractTable, rows: IntArray, delivered: FloatArray) -> Settlement:
@@ -131,6 +152,8 @@ def settle_markets(
     acc.post(acc.power, p_sel, p_buy, ps.delivered, "power_ppa")
     site_recv = (b[ix.bids["sites"]] + al.site_ppa).reshape(n_h, n_r)
     power_now = np.where(np.isfinite(res.node_price[:n_r]), p_util, market.power_price)
+    charge = capacity_charge(site_recv, market.capacity_price)
+    acc.pay(np.repeat(ha, n_r), np.tile(ua, n_h), charge.ravel(), "capacity_charge")
     # ---------------------------------------------------------------- chips
     vo = o[ix.offers["vendors"]]
     vf = lk[ix.links["chips"]]

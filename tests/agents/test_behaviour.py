@@ -40,6 +40,23 @@ def test_power_crunch_raises_power_prices_and_throttling():
         assert crunch["throttled_share"].mean() > base["throttled_share"].mean()
 
 
+def test_power_crunch_tightens_reserves_and_raises_capacity_charges():
+    # slower generation build and a longer queue: reserves tighter, so the capacity price
+    # and the charge data centres pay rise; less AI capacity is connected, so more is throttled
+    for seed in SEEDS:
+        base = run_scenario("baseline", months=60, rng=seed)
+        crunch = run_scenario("power-crunch", months=60, rng=seed)
+        b, c = base.model_frame, crunch.model_frame
+        assert c["capacity_price"].mean() > b["capacity_price"].mean()
+        all_in_b = (b["power_price"] + b["capacity_price"] / 24.0).mean()
+        all_in_c = (c["power_price"] + c["capacity_price"] / 24.0).mean()
+        assert all_in_c > all_in_b
+        assert c["power_price"].mean() >= b["power_price"].mean()
+        assert c["throttled_share"].mean() > b["throttled_share"].mean()
+        rb, rc = base.tables["regions"], crunch.tables["regions"]
+        assert rc["reserve_margin"].mean() < rb["reserve_margin"].mean()
+
+
 def test_eu_data_act_lowers_lockin():
     for seed in SEEDS:
         base = run_scenario("baseline", months=24, rng=seed).model_frame

@@ -49,5 +49,8 @@ def clouds(n_h: int, can_buy: list[list[float]], mix: list[list[float]]) -> Clou
     )
 
 
-def sites(built: float, connected: float, units: float) -> Sites:
-    return Sites(np.array([[built]]), np.array([[connected]]), np.array([[[units]]]))
+def sites(built: float, connected: float, units: float, pue: float = 1.25) -> Sites:
+    """One site; its fleet PUE ``pue`` (1.25 by default, as ``small_cfg``'s new-build PUE)."""
+    s = Sites(np.array([[built]]), np.array([[connected]]), np.array([[[units]]]))
+    s.pue[:] = pue
+    return s

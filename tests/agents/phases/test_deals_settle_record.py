@@ -9,11 +9,12 @@ from agents.accounts import Accounts
 from agents.deal import Deal, equity_after, valuation
 from agents.finance import Debt
 from agents.lab import LabArrays, LabKind
-from agents.phases.record import lockin_of_labs
-from agents.phases.settle import ComputeSales, Settled, family_price
+from agents.phases.record import dc_energy, lockin_of_labs
+from agents.phases.settle import ComputeSales, Settled, capacity_charge, family_price
 from agents.phases.settle_labs import close_labs, lab_revenue
 from agents.scenario import DealCfg
 from agents.state import History
+from experiments import run_scenario
 from market.contracts import ContractTable, Settlement
 
 
@@ -121,3 +122,31 @@ def test_lockin_index_by_hand(baseline):
     fee, porting = 0.25, baseline.lockin.porting_cost_usd
     switch = fee * 12 * 1e6 + porting * (1 - 1 / 3) + 2.0 * 1e5 * 6
     assert lockin_of_labs(0, baseline, a, ct, fee) == pytest.approx(switch / (12 * 3e6))
+
+
+def test_capacity_charge_by_hand():
+    # 2,400 MWh in a month = 100 MW-days; at $329.17/MW-day: $32,917. 730 MWh = 30.42 MW-days
+    # at $120: $3,650. A site with no load pays nothing.
+    got = capacity_charge(np.array([[2400.0, 730.0], [0.0, 0.0]]), np.array([329.17, 120.0]))
+    assert got.ravel().tolist() == pytest.approx([32_917.0, 3_650.0, 0.0, 0.0])
+
+
+def test_data_centres_pay_the_capacity_price_on_their_load(baseline):
+    # the ledger's capacity_charge each month = sum over regions of price x MW-days of the
+    # power AI sites took (dc_load_mw x 730 h / 24 h), from the recorded tables
+    res = run_scenario(baseline, months=3, rng=1)
+    reg, cf = res.tables["regions"], res.tables["cashflows"]
+    want = (reg["capacity_price"] * reg["dc_load_mw"] * 730.0 / 24.0).groupby(reg["month"]).sum()
+    paid = cf[cf["reason"] == "capacity_charge"].set_index("month")["amount"]
+    assert want.min() > 0
+    assert paid.reindex(want.index).to_numpy() == pytest.approx(want.to_numpy(), rel=1e-9)
+
+
+def test_data_centre_energy_by_hand():
+    # US region: 100 MWh served first (4 of them conventional DCs) + 6 used by AI sites:
+    # (4 + 6) / 106 = 0.0943...; all regions: (4 + 6 + 1 + 9) MWh x 12 = 240 MWh = 2.4e-4 TWh
+    share, twh = dc_energy(
+        np.array([100.0, 50.0]), np.array([4.0, 1.0]), np.array([6.0, 9.0]), np.array([True, False])
+    )
+    assert share == pytest.approx(10 / 106)
+    assert twh == pytest.approx(2.4e-4)

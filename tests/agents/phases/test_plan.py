@@ -7,10 +7,9 @@ import pytest
 
 from agents.hyperscaler import datacentre_starts
 from agents.lab import choose_port, plan_funding
-from agents.phases.plan import chip_targets
-from agents.scenario import CapitalCfg, LockinCfg, PowerCfg
+from agents.phases.plan import ai_load_forecast, chip_targets
+from agents.scenario import CapitalCfg, LockinCfg
 from agents.state import Market
-from agents.utility import entry_build_mw, merit_price
 from tests.agents.phases.conftest import clouds, sites
 
 
@@ -75,17 +74,6 @@ def test_porting_pays_only_past_the_gap_and_the_cost():
     assert choose_port(3.0, 1e8, aff, prices, 1e8, lk) == -1
 
 
-def test_generation_entry_and_merit_price():
-    p = PowerCfg(new_entry_cost=75.0, build_share_per_year=0.12)
-    # mean of the trailing year 90 > 75: a unit of 0.12 / 12 x 1,000 MW = 10 MW
-    assert entry_build_mw([80.0, 90.0, 100.0], 1000.0, p) == pytest.approx(10.0)
-    assert entry_build_mw([80.0, 90.0], 1000.0, p) is None  # under three months known
-    assert entry_build_mw([10.0] * 12 + [100.0] * 3, 1000.0, p) is None  # mean of 12 = 32.5
-    # merit order 20 (10 MWh), 50 (10 MWh): a load of 15 MWh is set by the 50 unit
-    assert merit_price(np.array([10.0, 10.0]), np.array([50.0, 20.0]), 15.0) == 50.0
-    assert merit_price(np.array([10.0, 10.0]), np.array([50.0, 20.0]), 5.0) == 20.0
-
-
 def test_chip_trades_leave_buyers_a_surplus_and_captive_supply_follows_orders():
     from agents.chipvendor import captive_capacity, vendor_offer_price
 
@@ -97,3 +85,13 @@ def test_chip_trades_leave_buyers_a_surplus_and_captive_supply_follows_orders():
     # orders of 400 against capacity 100: 1/12 of the 300 gap a month -> 125; trend floor 110
     assert captive_capacity(100.0, 100.0, 400.0, 12) == pytest.approx(125.0)
     assert captive_capacity(100.0, 110.0, 50.0, 12) == pytest.approx(110.0)
+
+
+def test_utilities_forecast_connected_and_queued_ai_load():
+    # 2 MW connected at fleet PUE 1.5 = 3 MW; 1 MW due at month 3 and 4 MW at month 9;
+    # a 6-month lead from month 0 sees months 1-6: 3 + 1 x 1.3 (new-build PUE) = 4.3 MW
+    s = sites(built=2.0, connected=2.0, units=1000.0, pue=1.5)
+    s.pipeline_power[0, 0, 3] = 1.0
+    s.pipeline_power[0, 0, 9] = 4.0
+    assert ai_load_forecast(s, 0, 6, 1.3)[0] == pytest.approx(4.3)
+    assert ai_load_forecast(s, 3, 6, 1.3)[0] == pytest.approx(3.0 + 4.0 * 1.3)  # months 4-9
