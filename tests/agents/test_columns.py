@@ -21,9 +21,9 @@ def test_frames_have_exactly_the_declared_columns():
     # every recorded row fills every declared column (a missing key would become NaN silently)
     rows = res.model.recorder.rows
     assert all(list(row) == [c.name for c in MODEL_COLUMNS] for row in rows)
-    clouds = {f"share_{h.name}" for h in res.scenario.hyperscalers}
+    clouds = {f"{k}_{h.name}" for h in res.scenario.hyperscalers for k in ("share", "spend")}
     for name, cols in TABLE_COLUMNS.items():
-        declared = {c.name for c in cols} - {"share_<cloud>"}
+        declared = {c.name for c in cols} - {"share_<cloud>", "spend_<cloud>"}
         got = set(res.tables[name].columns)
         if name == "agents":
             got -= clouds
