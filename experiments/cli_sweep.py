@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from experiments.cli_deal_effect import add_deal_effect
+
 __all__ = ["register"]
 
 
@@ -77,6 +79,7 @@ def register(subparsers: Any) -> None:
     c.add_argument("--out", default=None, help="directory (default: sweeps-out/compare-...)")
     _add_exec_args(c)
     c.set_defaults(func=_compare)
+    add_deal_effect(c)
 
 
 def _print_table(frame: Any, max_rows: int = 60) -> None:
