@@ -164,7 +164,7 @@ def record(
         ),
         "ai_compute_hhi": hhi(history.hs_hours.sum(axis=0), clouds.fringe),
         "chip_hhi": hhi(history.vendor_sales.sum(axis=0)),
-        "lockin_index": lockin_of_labs(month, cfg, a, contracts, market.egress_fee),
+        "lockin_index": weighted_mean(lab_lock[majors], a.spend[majors], default=0.0),
         "flop_per_joule": fleet_flops / fleet_watts if fleet_watts > 0 else float("nan"),
         "labs_active": int((a.active & (a.kind != LabKind.ENTERPRISE)).sum()),
         "ai_demand_usd": float(a.demand_usd.sum()),
@@ -194,14 +194,8 @@ def record(
                 "built_mw": float(sites.built[:, r].sum()),
                 "powered_mw": float(powered[:, r].sum()),
                 "egress_fee": float(market.region_egress_fee[r]),
-                "lockin_index": lockin_of_labs(
-                    month,
-                    cfg,
-                    a,
-                    contracts,
-                    market.egress_fee,
-                    np.flatnonzero(a.home == r),
-                    default=float("nan"),
+                "lockin_index": weighted_mean(
+                    lab_lock[majors[a.home[majors] == r]], a.spend[majors[a.home[majors] == r]]
                 ),
             }
         )
