@@ -82,7 +82,8 @@ def regulators_of(
     """The authorities of a scenario: (name, region indices, rules in force) each.
 
     The configured ``rules.jurisdictions`` come first (``<key>-regulator``); regions none
-    of them lists are grouped by :func:`jurisdictions` under the flat rules.
+    of them lists are grouped by :func:`jurisdictions` under the flat rules (a group whose
+    name is taken becomes ``<prefix>-rest-regulator``).
 
     >>> from agents.scenario import RegulationCfg
     >>> reg = RegulationCfg(jurisdictions={"eu": {"regions": ["europe"], "switching_fee_cap": 0.0}})
@@ -96,8 +97,10 @@ def regulators_of(
     covered = {r for _, regions, _ in out for r in regions}
     rest = [i for i in range(len(names)) if i not in covered]
     flat = rules.rules_of(None)
+    taken = {name for name, _, _ in out}
     for name, idx in jurisdictions([names[i] for i in rest]).items():
-        out.append((name, [rest[i] for i in idx], flat))
+        unique = name if name not in taken else name.replace("-regulator", "-rest-regulator")
+        out.append((unique, [rest[i] for i in idx], flat))
     return out
 
 

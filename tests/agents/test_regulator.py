@@ -96,6 +96,14 @@ def test_jurisdictions_apply_their_own_rules_to_their_regions():
     # base fee 0.25: US and Asia capped at 0.2, Europe at 0.05 before month 12, 0 after
     assert egress_fees(governed, 4, 11, 0.25).tolist() == pytest.approx([0.2, 0.2, 0.05, 0.2])
     assert egress_fees(governed, 4, 12, 0.25).tolist() == pytest.approx([0.2, 0.2, 0.0, 0.2])
+    # a configured "us" over us-east only: us-west gets its own default authority
+    part = RegulationCfg(jurisdictions={"us": {"regions": ["us-east"]}})
+    assert [(n, r) for n, r, _ in regulators_of(part, names)] == [
+        ("us-regulator", [0]),
+        ("us-rest-regulator", [1]),
+        ("eu-regulator", [2]),
+        ("asia-regulator", [3]),
+    ]
     # two authorities over one region: the lower cap holds
     both = [
         ([0], RegulationCfg(switching_fee_cap=0.1)),
