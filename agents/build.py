@@ -27,7 +27,7 @@ from agents.hyperscaler import Hyperscaler
 from agents.lab import AILab, EnterpriseBuyer, LabArrays, LabKind, services_price
 from agents.phases.exogenous import datacentre_load_mw, node_economics, reserves
 from agents.phases.settle import family_price
-from agents.regulator import Regulator, jurisdictions
+from agents.regulator import Regulator, egress_fees, regulators_of
 from agents.scenario import FAMILIES, Scenario
 from agents.state import Clouds, DemandState, FloatArray, History, Market, Nodes, Sites, Tech
 from agents.units import HOURS_PER_MONTH, months_between
@@ -309,7 +309,7 @@ def build_world(model: mesa.Model, cfg: Scenario, rng: np.random.Generator) -> W
     ]
     hyperscalers = [Hyperscaler(model, i, h, sites) for i, h in enumerate(cfg.hyperscalers)]
     labs, lab_cash, lab_agents = _labs(model, cfg, rng, region_weight, clouds)
-    regulators = [Regulator(model, n, rs) for n, rs in jurisdictions(regions).items()]
+    regulators = [Regulator(model, *x) for x in regulators_of(cfg.regulation, regions)]
     accounts = Accounts.open(
         [x.unique_id for x in hyperscalers],
         [x.unique_id for x in utilities],
@@ -338,11 +338,14 @@ def build_world(model: mesa.Model, cfg: Scenario, rng: np.random.Generator) -> W
         tech, sites, power_price + cap_price / 24.0, clouds.markup, cfg
     )
     nodes = Nodes(capacity, mwh, cost, running, INITIAL_SALES * capacity, cost.copy())
+    governed = [(r.regions, r.rules) for r in regulators]
+    fees = egress_fees(governed, len(regions), cfg.start, cfg.lockin.egress_fee_per_h100e_hour)
     market = Market(
         power_price=power_price,
         expected_compute_price=float(np.median(cost[capacity > 0])),
         family_price=family_price(cost, capacity > 0),
-        egress_fee=cfg.lockin.egress_fee_per_h100e_hour,
+        region_egress_fee=fees,
+        egress_fee=fees[labs.home],
         capacity_price=cap_price,
         reserve_margin=margin,
     )

@@ -60,12 +60,17 @@ MODEL_COLUMNS: tuple[Column, ...] = (
         "Herfindahl-Hirschman index of annual cloud revenue (AI compute plus other cloud); fringe clouds count in the total, not squared.",
     ),
     Column(
+        "ai_compute_hhi",
+        "HHI (0-10,000)",
+        "HHI of AI accelerator-hours (H100e-hours) sold by clouds over the trailing 12 months, contracts and spot: the relevant market the merger review uses; fringe clouds count in the total, not squared.",
+    ),
+    Column(
         "chip_hhi", "HHI (0-10,000)", "HHI of chips sold over the trailing 12 months, in H100e."
     ),
     Column(
         "lockin_index",
         "years of spend",
-        "Spend-weighted mean over major labs of switching cost over annual spend; switching cost is a year of egress fees on the volume bought, porting cost x (1 - mean platform affinity), and up to a year of take-or-pay commitments still owed.",
+        "Spend-weighted mean over major labs of switching cost over annual spend; switching cost is a year of the lab's egress fees on the volume bought, porting cost x (1 - mean platform affinity), and up to a year of take-or-pay commitments still owed.",
     ),
     Column(
         "flop_per_joule",
@@ -101,7 +106,11 @@ MODEL_COLUMNS: tuple[Column, ...] = (
         "TWh/year",
         "Electricity used by all data centres (AI power used plus conventional load) in the modelled regions, this month x 12.",
     ),
-    Column("egress_fee", "$/H100e-h", "Egress (switching) fee in force."),
+    Column(
+        "egress_fee",
+        "$/H100e-h",
+        "Egress (switching) fee major labs pay, weighted by their spend; each lab's fee is the lowest its home region's regulators allow.",
+    ),
     Column(
         "hhi_threshold",
         "HHI (0-10,000)",
@@ -156,6 +165,16 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
         ),
         Column("built_mw", "MW", "Data-centre IT capacity built in the region."),
         Column("powered_mw", "MW", "IT capacity built and connected."),
+        Column(
+            "egress_fee",
+            "$/H100e-h",
+            "Egress fee allowed to customers homed in the region (the lowest its regulators allow).",
+        ),
+        Column(
+            "lockin_index",
+            "years of spend",
+            "lockin_index over the major labs homed in the region (missing when none spends).",
+        ),
     ),
     "agents": (
         Column("month", "months", "Months since the start."),
@@ -188,10 +207,21 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
             "months",
             "Labs: cash over trailing monthly burn (missing when not burning cash).",
         ),
+        Column("egress_fee", "$/H100e-h", "Labs: egress fee it pays away from its primary cloud."),
+        Column(
+            "lockin_index",
+            "years of spend",
+            "Labs: switching cost over annual spend (see the model frame's lockin_index).",
+        ),
         Column(
             "share_<cloud>",
             "share",
             "Labs: share of the compute received from each cloud (one column per cloud).",
+        ),
+        Column(
+            "spend_<cloud>",
+            "$/month",
+            "Labs: compute spend at each cloud this month, net of penalties (one column per cloud).",
         ),
         Column("units_sold", "units/month", "Vendors: chips sold (spot and contracts)."),
         Column(
@@ -215,12 +245,29 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(
             "cloud_revenue_usd",
             "$",
-            "All compute spend of the lab with the investor since the deal started (gross, including spend that would have happened without the deal).",
+            "Gross compute spend of the lab with the investor since the deal started, under the deal's contract or not (including spend that would have happened without the deal).",
         ),
-        Column("round_trip_ratio", "ratio", "cloud_revenue_usd over invested_usd."),
+        Column(
+            "round_trip_ratio",
+            "ratio",
+            "cloud_revenue_usd over invested_usd: gross spend with the investor since the deal per dollar invested (not the revenue the deal adds; see experiments.deal_effect).",
+        ),
+        Column(
+            "contract_payments_usd",
+            "$",
+            "Payments under the deal's own compute contract so far, net of shortfall penalties.",
+        ),
+        Column("payments_to_investment", "ratio", "contract_payments_usd over invested_usd."),
+        Column(
+            "exclusive",
+            "bool",
+            "The deal's contract was signed exclusive (false before signing or when a regulator struck the clause).",
+        ),
         Column("tranches_paid", "tranches", "Milestone tranches paid."),
         Column(
-            "post_hhi", "HHI (0-10,000)", "Post-deal cloud HHI the regulator computed at review."
+            "post_hhi",
+            "HHI (0-10,000)",
+            "Post-deal HHI of AI accelerator-hours the regulator computed at review.",
         ),
         Column("conditions", "text", "Conditions of approval, '; '-separated."),
         Column("reasons", "text", "Reasons for a block, '; '-separated."),

@@ -6,6 +6,13 @@ commits to spend ``committed_spend_usd`` over ``term_months`` on the investor's 
 (a take-or-pay compute contract, optionally on the investor's silicon, up to
 ``reserved_mw``), optionally exclusive (``docs/calibration.md``: the Amazon-Anthropic
 deal). The monthly logic is :mod:`agents.phases.deals`.
+
+Two measures of what the investor gets back: :meth:`Deal.payments_to_investment`, the
+payments under the deal's own contract over the investment, and
+:meth:`Deal.round_trip_ratio`, all the lab's spend at the investor since the deal over
+the investment (gross: it includes spend the lab would have made anyway). Neither is
+the revenue the deal adds; that needs a paired run without the deal
+(:mod:`experiments.deal_effect`).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from dataclasses import dataclass, field
 
 from agents.scenario import DealCfg
 from agents.state import History
+from market.contracts import ContractTable
 from market.metrics import round_trip_ratio
 
 __all__ = ["Deal", "equity_after", "valuation"]
@@ -67,20 +75,34 @@ class Deal:
         """Under review or approved (not blocked, withdrawn or ended)."""
         return self.status == "under review" or self.status.startswith("approved")
 
-    def revenue_so_far(self, history: History) -> float:
-        """All compute spend of the lab with the investor since the deal started, USD.
+    def contract_payments(self, contracts: ContractTable) -> float:
+        """Payments under the deal's own compute contract so far, net of penalties, USD.
 
-        This counts every dollar the lab spent at the investor's cloud after the deal,
-        including spend it would have made without the deal.
+        What the lab paid the investor under the take-or-pay contract the deal signed
+        (``paid_total - penalty_total`` of its row); 0 before the contract is signed.
+        """
+        if self.contract < 0:
+            return 0.0
+        return float(contracts.paid_total[self.contract] - contracts.penalty_total[self.contract])
+
+    def payments_to_investment(self, contracts: ContractTable) -> float:
+        """:meth:`contract_payments` over the investment so far (nan before any)."""
+        return float(round_trip_ratio(self.contract_payments(contracts), self.invested))
+
+    def revenue_so_far(self, history: History) -> float:
+        """Gross compute spend of the lab with the investor since the deal started, USD.
+
+        Every dollar the lab spent at the investor's cloud after the deal, under the
+        deal's contract or not, including spend it would have made without the deal.
         """
         if self.start_month < 0:
             return 0.0
         return float(history.lab_spend_cum[self.lab, self.investor] - self.spend_at_start)
 
     def round_trip_ratio(self, history: History) -> float:
-        """:meth:`revenue_so_far` divided by the investment so far (nan before any).
+        """Gross spend of the lab with the investor since the deal over the investment.
 
-        See :func:`market.metrics.round_trip_ratio`; a gross ratio, not the revenue the
-        deal adds.
+        :meth:`revenue_so_far` divided by the investment so far (nan before any); see
+        :func:`market.metrics.round_trip_ratio`. Not the revenue the deal adds.
         """
         return float(round_trip_ratio(self.revenue_so_far(history), self.invested))

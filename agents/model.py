@@ -156,6 +156,8 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
             w.utilities,
             w.vendors,
             w.accounts,
+            w.regulators,
+            w.labs.home,
         )
         w.accounts.flush()
 

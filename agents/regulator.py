@@ -1,12 +1,19 @@
-"""Regulators: merger-style review of deals and the switching-fee rules in force.
+"""Regulators: merger-style review of deals and the switching-fee rules, per jurisdiction.
 
-A regulator reviews each proposed deal in its jurisdiction with the 2023 US Merger
-Guidelines' presumption (post-deal HHI > 1,800 and a change > 100, or a share > 30%
-with a change > 100; ``docs/calibration.md``) applied to cloud revenue shares, plus the
-scenario's own rules: exclusivity bans, switching-fee caps and bans (EU Data Act), and
-a review lag. Minority stakes are reviewed only when
-``regulation.review_minority_stakes`` is set (the UK CMA found Amazon-Anthropic not a
-qualifying merger in 2024).
+Each authority governs a set of regions (``regulation.jurisdictions``, or one per region
+name prefix) and applies its own rules (``RegulationCfg.rules_of``) to what happens
+there: it reviews deals whose lab is homed in its regions, and caps the switching fees
+charged to labs homed there (the EU Data Act protects customers in the EU,
+``docs/calibration.md`` [reg-eu-data-act]; a US lab's fees follow US rules).
+
+The review applies the 2023 US Merger Guidelines' presumption (post-deal HHI > 1,800
+and a change > 100, or a share > 30% with a change > 100; [reg-merger-2023]) to the
+relevant market, AI accelerator-hours sold by clouds (a cloud's other business is not a
+substitute for AI compute). Minority stakes are reviewed only when
+``review_minority_stakes`` is set (the UK CMA found Amazon-Anthropic not a qualifying
+merger in 2024, [reg-cma-amazon]). Remedies: a ban on exclusive terms strikes the
+clause and approves the rest on conditions (as behavioural remedies do; FTC 6(b) study
+of AI partnerships, [reg-ftc-6b]); only the HHI test blocks.
 """
 
 from __future__ import annotations
@@ -23,7 +30,19 @@ from market.metrics import delta_hhi, merger_guidelines_presumption
 if TYPE_CHECKING:
     from agents.scenario import RegulationCfg
 
-__all__ = ["Regulator", "Review", "jurisdictions", "review_deal", "switching_fee"]
+__all__ = [
+    "EXCLUSIVITY_STRUCK",
+    "Regulator",
+    "Review",
+    "egress_fees",
+    "jurisdictions",
+    "regulators_of",
+    "review_deal",
+    "switching_fee",
+]
+
+EXCLUSIVITY_STRUCK = "exclusivity struck"
+"""The condition a ban on exclusive terms attaches: the contract is signed non-exclusive."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +73,50 @@ def jurisdictions(names: list[str]) -> dict[str, list[int]]:
         else:
             key = f"{n}-regulator"
         out.setdefault(key, []).append(i)
+    return out
+
+
+def regulators_of(
+    rules: RegulationCfg, names: list[str]
+) -> list[tuple[str, list[int], RegulationCfg]]:
+    """The authorities of a scenario: (name, region indices, rules in force) each.
+
+    The configured ``rules.jurisdictions`` come first (``<key>-regulator``); regions none
+    of them lists are grouped by :func:`jurisdictions` under the flat rules (a group whose
+    name is taken becomes ``<prefix>-rest-regulator``).
+
+    >>> from agents.scenario import RegulationCfg
+    >>> reg = RegulationCfg(jurisdictions={"eu": {"regions": ["europe"], "switching_fee_cap": 0.0}})
+    >>> [(n, r, x.switching_fee_cap) for n, r, x in regulators_of(reg, ["us-east", "europe"])]
+    [('eu-regulator', [1], 0.0), ('us-regulator', [0], None)]
+    """
+    out = [
+        (f"{key}-regulator", [names.index(r) for r in j.regions], rules.rules_of(key))
+        for key, j in rules.jurisdictions.items()
+    ]
+    covered = {r for _, regions, _ in out for r in regions}
+    rest = [i for i in range(len(names)) if i not in covered]
+    flat = rules.rules_of(None)
+    taken = {name for name, _, _ in out}
+    for name, idx in jurisdictions([names[i] for i in rest]).items():
+        unique = name if name not in taken else name.replace("-regulator", "-rest-regulator")
+        out.append((unique, [rest[i] for i in idx], flat))
+    return out
+
+
+def egress_fees(
+    governed: list[tuple[list[int], RegulationCfg]], n_regions: int, date: str, fee: float
+) -> FloatArray:
+    """(R,) egress fee allowed to customers homed in each region: the lowest of its authorities'.
+
+    >>> from agents.scenario import RegulationCfg
+    >>> egress_fees([([1], RegulationCfg(switching_fee_cap=0.05))], 2, "2026-01", 0.25).tolist()
+    [0.25, 0.05]
+    """
+    out = np.full(n_regions, float(fee))
+    for regions, rules in governed:
+        for r in regions:
+            out[r] = min(out[r], switching_fee(rules, date, fee))
     return out
 
 
@@ -88,19 +151,27 @@ def review_deal(
     rules : RegulationCfg
         Thresholds and the scenario's own rules.
     revenue : ndarray
-        Annual cloud revenue per hyperscaler (AI compute plus other cloud).
+        Annual sales per hyperscaler in the relevant market (the model passes AI
+        accelerator-hours; any unit works if ``moved`` and ``added`` use it too).
     fringe : ndarray of bool
         Hyperscalers standing for many small clouds.
     investor : int
         Index of the investing hyperscaler.
     moved : ndarray
-        Annual spend the lab would move from each hyperscaler to the investor.
+        Annual sales the lab would move from each hyperscaler to the investor.
     added : float
-        New annual spend the deal adds at the investor.
+        New annual sales the deal adds at the investor.
     equity_share : float
         Investor's stake in the lab after the deal.
     exclusive : bool
         The lab's spend-back is exclusive.
+
+    Returns
+    -------
+    Review
+        Blocked only when the merger-guidelines presumption holds (for a qualifying
+        stake); otherwise approved, with the condition :data:`EXCLUSIVITY_STRUCK` when
+        exclusive terms are banned and switching-fee conditions when fees are regulated.
     """
     reasons: list[str] = []
     base = revenue.astype(float).copy()
@@ -109,8 +180,6 @@ def review_deal(
     pre, _, _ = delta_hhi(base, investor, np.zeros_like(base), fringe)
     _, post, share = delta_hhi(grown, investor, moved, fringe)
     change = post - pre
-    if exclusive and rules.exclusivity_ban:
-        reasons.append("exclusive spend-back terms are banned")
     qualifies = equity_share >= 0.5 or rules.review_minority_stakes
     if qualifies and merger_guidelines_presumption(
         post,
@@ -125,7 +194,7 @@ def review_deal(
         )
     if reasons:
         return Review("blocked", reasons, [], pre, post, share)
-    conditions = []
+    conditions = [EXCLUSIVITY_STRUCK] if exclusive and rules.exclusivity_ban else []
     if rules.switching_fee_cap is not None or rules.switching_fee_ban is not None:
         conditions.append("switching fees capped per regulation")
     decision = "approved with conditions" if conditions else "approved"
@@ -133,14 +202,17 @@ def review_deal(
 
 
 class Regulator(mesa.Agent):  # type: ignore[misc]  # Mesa ships no type hints
-    """A competition authority with a jurisdiction (region indices)."""
+    """A competition authority with a jurisdiction (region indices) and its rules."""
 
     kind = "regulator"
 
-    def __init__(self, model: mesa.Model, name: str, regions: list[int]) -> None:
+    def __init__(
+        self, model: mesa.Model, name: str, regions: list[int], rules: RegulationCfg
+    ) -> None:
         super().__init__(model)
         self.name = name
         self.regions = regions
+        self.rules = rules
 
     def in_jurisdiction(self, region: int) -> bool:
         """Whether ``region`` is under this authority."""

@@ -58,6 +58,7 @@ __all__ = [
     "FinanceCfg",
     "GenUnitCfg",
     "HyperscalerCfg",
+    "JurisdictionCfg",
     "LabCfg",
     "Lever",
     "LockinCfg",
@@ -443,8 +444,31 @@ class LockinCfg(_Cfg):
     porting_gap: float = _f(0.35, ge=0, le=10, why="price advantage needed to port, a ratio")
 
 
+class JurisdictionCfg(_Cfg):
+    """A competition authority: the regions it governs and the rules it sets differently.
+
+    A rule left out (``None``) is the ``regulation`` table's. Its rules apply to deals
+    whose lab is homed in its regions and to sales to labs homed there ([reg-eu-data-act]:
+    the Data Act protects customers in the EU).
+    """
+
+    regions: list[Ref] = Field(min_length=1, max_length=50)
+    hhi_threshold: float | None = _f(None, ge=0, le=10_000, why="HHI is at most 10,000")
+    delta_hhi: float | None = _f(None, ge=0, le=10_000, why="HHI is at most 10,000")
+    share_threshold: Share | None = None
+    review_minority_stakes: bool | None = None
+    exclusivity_ban: bool | None = None
+    switching_fee_cap: float | None = _f(None, ge=0, le=100, why=_WHY_PRICE_H)
+    switching_fee_ban: Month | None = None
+
+
 class RegulationCfg(_Cfg):
-    """Merger-style review ([reg-merger-2023]) and the scenario's own rules ([reg-eu-data-act])."""
+    """Merger-style review ([reg-merger-2023]) and the scenario's own rules ([reg-eu-data-act]).
+
+    These rules hold in every region; ``jurisdictions`` names authorities (``us``, ``eu``...)
+    with the regions they govern and the rules they set differently. Regions no
+    jurisdiction lists get one authority per name prefix (``us-*``, ``eu*``) or region.
+    """
 
     hhi_threshold: float = _f(1800.0, ge=0, le=10_000, why="HHI is at most 10,000 (a monopoly)")
     delta_hhi: float = _f(100.0, ge=0, le=10_000, why="HHI is at most 10,000 (a monopoly)")
@@ -455,6 +479,19 @@ class RegulationCfg(_Cfg):
     switching_fee_ban: Month | None = None
     """Month from which switching fees are banned (none: never)."""
     review_lag_months: Int = _f(3, ge=0, le=60, why="months; five years exceeds any review")
+    jurisdictions: dict[Name, JurisdictionCfg] = Field(default_factory=dict, max_length=50)
+
+    def rules_of(self, jurisdiction: str | None) -> RegulationCfg:
+        """The rules in force in ``jurisdiction``: this table with its overrides applied.
+
+        >>> reg = RegulationCfg(jurisdictions={"eu": {"regions": ["europe"], "exclusivity_ban": True}})
+        >>> reg.rules_of("eu").exclusivity_ban, reg.rules_of(None).exclusivity_ban
+        (True, False)
+        """
+        j = self.jurisdictions.get(jurisdiction) if jurisdiction is not None else None
+        rules = j.model_dump(exclude={"regions"}) if j is not None else {}
+        over = {k: v for k, v in rules.items() if v is not None}
+        return self.model_copy(update={**over, "jurisdictions": {}})
 
 
 class DealCfg(_Cfg):
@@ -632,6 +669,9 @@ class Scenario(_Cfg):
                     c.end,
                     f"must be after start ({c.start}); a contract lasts >= 1 month",
                 )
+        for key, j in self.regulation.jurisdictions.items():
+            for k, r in enumerate(j.regions):
+                need(r in regions, f"regulation.jurisdictions.{key}.regions.{k}", r, regions)
         if self.deal.enabled:
             need(self.deal.investor in hypers, "deal.investor", self.deal.investor, hypers)
             need(self.deal.lab in labs, "deal.lab", self.deal.lab, labs)

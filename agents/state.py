@@ -182,8 +182,11 @@ class Market:
     """Exponential average of the median node price, $/H100e-h (adaptive expectations)."""
     family_price: FloatArray
     """(F,) cheapest node price of each family (nan where none has capacity)."""
-    egress_fee: float
-    """Egress fee in force this month, $/H100e-h (the lowest regulator cap)."""
+    region_egress_fee: FloatArray
+    """(R,) egress fee allowed to customers homed in each region this month, $/H100e-h."""
+    egress_fee: FloatArray
+    """(L,) egress fee each lab (or buyer) pays to leave its primary cloud this month,
+    $/H100e-h: the lowest cap of the authorities governing its home region."""
     capacity_price: FloatArray = field(default_factory=lambda: np.zeros(0))
     """(R,) capacity price in force this month, $/MW-day (large loads pay it)."""
     reserve_margin: FloatArray = field(default_factory=lambda: np.zeros(0))
@@ -226,6 +229,8 @@ class History:
     """(L, H) cumulative compute spend of each lab at each cloud."""
     vendor_sales: FloatArray
     """(12, V) chips sold by each vendor, in H100e."""
+    hs_hours: FloatArray
+    """(12, H) H100e-hours each cloud delivered (contracts and spot)."""
     training_ref: FloatArray | None = None
     """(L,) a year of first-month training: the scale of the capability curve."""
 
@@ -237,7 +242,13 @@ class History:
             np.zeros((12, n_labs, n_h)),
             np.zeros((n_labs, n_h)),
             np.zeros((12, n_vendors)),
+            np.zeros((12, n_h)),
         )
+
+    def hours_year(self, month: int) -> FloatArray:
+        """(H,) trailing annual H100e-hours delivered by each cloud."""
+        out: FloatArray = self.hs_hours.sum(axis=0) * annualise(month)
+        return out
 
     def lab_spend_year(self, month: int) -> FloatArray:
         """(L, H) trailing annual compute spend of each lab at each cloud."""

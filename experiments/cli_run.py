@@ -35,6 +35,7 @@ SUMMARY = (
     ("utilisation", "utilisation", "{:.0%}"),
     ("throttled_share", "throttled share of inference", "{:.1%}"),
     ("cloud_hhi", "cloud HHI", "{:,.0f}"),
+    ("ai_compute_hhi", "AI compute HHI", "{:,.0f}"),
     ("chip_hhi", "chip HHI", "{:,.0f}"),
     ("lockin_index", "lock-in index", "{:.3f}"),
     ("flop_per_joule", "fleet FLOP per joule", "{:.3g}"),
@@ -80,11 +81,14 @@ def summary_table(res: RunResult) -> str:
     deals = res.tables.get("deals")
     if deals is not None and len(deals):
         for _, d in deals.groupby("deal").tail(1).iterrows():
-            rt = d["round_trip_ratio"]
+            rt, pt = d["round_trip_ratio"], d["payments_to_investment"]
             lines.append(
                 f"deal {d['investor']}->{d['lab']}: {d['status']}; invested ${d['invested_usd'] / 1e9:.1f}B, "
-                f"cloud revenue ${d['cloud_revenue_usd'] / 1e9:.1f}B, round trip "
+                f"paid under its contract ${d['contract_payments_usd'] / 1e9:.1f}B ("
+                + (f"{pt:.2f}" if pd.notna(pt) else "-")
+                + f"x), all spend at the investor ${d['cloud_revenue_usd'] / 1e9:.1f}B ("
                 + (f"{rt:.2f}" if pd.notna(rt) else "-")
+                + "x)"
             )
     return "\n".join(lines)
 

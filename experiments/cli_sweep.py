@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from experiments.cli_deal_effect import add_deal_effect
+
 __all__ = ["register"]
 
 SWEEP_HELP = """\
@@ -161,6 +163,7 @@ def register(subparsers: Any) -> None:
     )
     _add_exec_args(c)
     c.set_defaults(func=_compare)
+    add_deal_effect(c)
 
 
 def _print_table(frame: Any, max_rows: int = 60) -> None:

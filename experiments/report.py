@@ -235,7 +235,8 @@ def concentration_figure(
     fig, axes = _figure(2)
     x = _x(frame)
     _plot(axes[0], x, frame["cloud_hhi"], 0, label="cloud HHI")
-    _plot(axes[0], x, frame["chip_hhi"], 1, label="chip HHI")
+    _plot(axes[0], x, frame["ai_compute_hhi"], 1, label="AI compute HHI")
+    _plot(axes[0], x, frame["chip_hhi"], 2, label="chip HHI")
     if info.hhi_threshold is not None:
         axes[0].axhline(
             info.hhi_threshold,
@@ -311,15 +312,20 @@ def deals_figure(frame: pd.DataFrame, tables: dict[str, pd.DataFrame], info: Rep
         _plot(axes[0], gx, g["invested_usd"] / 1e9, 2 * k, label=f"{inv} invests in {lab}")
         revenue = g["cloud_revenue_usd"] / 1e9
         _plot(axes[0], gx, revenue, 2 * k + 1, ls="--", label=f"{lab} spends on {inv}")
+        payments = g["contract_payments_usd"] / 1e9
+        _plot(axes[0], gx, payments, 2 * k + 2, ls=":", label="paid under the deal's contract")
         status = g["status"].iloc[-1] if len(g) else "?"
-        _plot(axes[1], gx, g["round_trip_ratio"], k, label=f"{inv}-{lab}: {status}")
+        _plot(axes[1], gx, g["round_trip_ratio"], 2 * k, label=f"{inv}-{lab}: {status}")
+        _plot(
+            axes[1], gx, g["payments_to_investment"], 2 * k + 1, ls=":", label="deal contract only"
+        )
     axes[1].axhline(1.0, color="grey", ls=":", label="revenue = investment")
     axes[0].set_ylim(bottom=0)
     axes[0].legend(fontsize=8)
     axes[1].legend(fontsize=8)
     axes[0].set_ylabel("$B, cumulative")
     axes[0].set_title("Deal cash flows (the round trip)")
-    axes[1].set_ylabel("cloud revenue / investment (ratio)")
+    axes[1].set_ylabel("spend at investor / investment (ratio)")
     axes[1].set_ylim(bottom=0)
     _time_axis(axes[1], x)
     return _finish(fig, "Deals", info)

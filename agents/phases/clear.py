@@ -12,7 +12,7 @@ uncapped, and to other regions at ``power.transmission_cost`` up to
 ``power.transmission_cap_mw``; vendors sell to every cloud (captive vendors to their
 owner only); compute flows from every seller node to every active major lab at a cost
 of ``latency_cost`` outside the lab's home region, ``lockin.platform_penalty`` x (1 -
-affinity to the node's family), and the egress fee away from its primary cloud; labs
+affinity to the node's family), and the lab's egress fee away from its primary cloud; labs
 bound by an exclusive contract link only to that cloud. Bids: non-AI load at
 ``power.non_ai_bid``, sites at ``power.datacentre_bid``, chips at the plan's price,
 inference at the month's price of AI services (what the served unit earns) and training at
@@ -100,10 +100,14 @@ class Cleared:
 
 
 def major_links(
-    labs: LabArrays, shape: tuple[int, int, int], cfg: Scenario, egress_fee: float
+    labs: LabArrays, shape: tuple[int, int, int], cfg: Scenario, egress_fee: FloatArray | float
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """Links from every seller node to every active major lab, with their costs."""
+    """Links from every seller node to every active major lab, with their costs.
+
+    ``egress_fee`` is per lab (its home regulators' cap) or one number for all.
+    """
     a = labs
+    fee = np.broadcast_to(np.asarray(egress_fee, dtype=float), (a.n,))
     n_h, n_r, n_f = shape
     majors = np.flatnonzero(a.major & a.active)
     hg, rg, fg = np.meshgrid(np.arange(n_h), np.arange(n_r), np.arange(n_f), indexing="ij")
@@ -113,7 +117,7 @@ def major_links(
     cost = (
         cfg.latency_cost * (r[S] != a.home[L])
         + cfg.lockin.platform_penalty_per_h100e_hour * (1.0 - a.affinity[L, f[S]])
-        + egress_fee * (h[S] != a.primary[L])
+        + fee[L] * (h[S] != a.primary[L])
     )
     excl = a.exclusive_with[L]
     keep = ((excl < 0) | (h[S] == excl)) & (a.affinity[L, f[S]] > 0)
@@ -187,7 +191,7 @@ def clear_phase(
     labs: LabArrays,
     contracts: ContractTable,
     vendors: Sequence[ChipVendor],
-    egress_fee: float,
+    egress_fee: FloatArray,
     services_price: float,
 ) -> Cleared:
     """Settle contracts against capacity, then clear every spot market in one call."""

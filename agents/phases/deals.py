@@ -3,10 +3,12 @@
 The scenario's headline deal is proposed in the month ``deal.propose``; with
 ``capital.strategic_deals`` a lab the investor pool turned down gets a strategic offer
 from the richest cloud (:func:`propose_strategic`). Each proposal is reviewed by the
-regulators of the lab's home region after ``regulation.review_lag_months``
-(:func:`agents.regulator.review_deal`); an approved deal pays its upfront tranche,
-signs its compute contract and writes its equity edge; milestone tranches follow when
-the lab's revenue run-rate passes each step. A deal whose lab exits ends.
+regulators of the lab's home region, each with its own rules, after
+``regulation.review_lag_months`` (:func:`agents.regulator.review_deal`) on the relevant
+market, AI accelerator-hours (:func:`review_shift`); an approved deal pays its upfront
+tranche, signs its compute contract (non-exclusive when a regulator struck the
+exclusivity clause) and writes its equity edge; milestone tranches follow when the
+lab's revenue run-rate passes each step. A deal whose lab exits ends.
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ from agents.deal import Deal, equity_after, valuation
 from agents.graph import add_equity_edge
 from agents.hyperscaler import Hyperscaler
 from agents.lab import LabArrays
-from agents.regulator import Regulator, review_deal
+from agents.regulator import EXCLUSIVITY_STRUCK, Regulator, review_deal
 from agents.scenario import FAMILIES, DealCfg, Scenario
-from agents.state import Clouds, History, Market, Tech
-from agents.units import HOURS_PER_MONTH, month_date, months_between
+from agents.state import Clouds, FloatArray, History, Market, Tech
+from agents.units import HOURS_PER_MONTH, annualise, month_date, months_between
 from market.contracts import ContractTable
 
-__all__ = ["DealBook", "deals", "propose_strategic"]
+__all__ = ["DealBook", "deals", "propose_strategic", "review_shift"]
 
 
 class DealBook:
@@ -96,6 +98,30 @@ def propose_strategic(
         busy.add(lab)
 
 
+def review_shift(
+    lab_spend: FloatArray, price: FloatArray, investor: int, committed_hours: float
+) -> tuple[FloatArray, float]:
+    """Hours a deal moves to the investor from each cloud, and the hours it adds, a year.
+
+    The lab's hours at each cloud are its spend there over that cloud's average price.
+    After the deal the lab buys at least ``committed_hours`` from the investor: the
+    shortfall over what it already buys there is first moved pro rata from the other
+    clouds, the rest is new (est.: the reviewer's view that the commitment replaces
+    spend before it adds any).
+
+    >>> moved, added = review_shift(np.array([10.0, 30.0]), np.array([2.0, 3.0]), 0, 12.0)
+    >>> moved.tolist(), added
+    ([0.0, 7.0], 0.0)
+    """
+    hours = np.divide(lab_spend, price, out=np.zeros_like(lab_spend), where=price > 0)
+    need = max(0.0, committed_hours - float(hours[investor]))
+    others = hours.copy()
+    others[investor] = 0.0
+    total = float(others.sum())
+    moved = others * min(1.0, need / total) if total > 0 else others
+    return moved, max(0.0, need - float(moved.sum()))
+
+
 def _decide(
     month: int,
     cfg: Scenario,
@@ -111,25 +137,23 @@ def _decide(
     if not a.active[deal.lab]:
         deal.status = "withdrawn (lab exited)"
         return
-    annual_commit = terms.committed_spend_usd / terms.term_months * 12.0
-    spend = history.lab_spend_year(month)[deal.lab].copy()
-    others = spend.copy()
-    others[deal.investor] = 0.0
-    moved = others * min(1.0, annual_commit / others.sum()) if others.sum() > 0 else others
-    added = max(0.0, annual_commit - moved.sum())
+    family = FAMILIES.index(terms.silicon) if terms.silicon is not None else -1
+    gen = tech.newest(family if family >= 0 else 0, month)
+    it_w = tech.it_watts[gen] / tech.h100e[gen]
+    reserved = terms.reserved_mw * 1e6 / it_w * HOURS_PER_MONTH * cfg.datacentres.availability
+    volume = min(
+        terms.committed_spend_usd / terms.term_months / terms.price_per_h100e_hour, reserved
+    )
+    hours = history.hours_year(month)
+    revenue = history.hs_revenue.sum(axis=0) * annualise(month)
+    price = np.divide(revenue, hours, out=np.zeros_like(hours), where=hours > 0)
+    spend = history.lab_spend_year(month)[deal.lab]
+    moved, added = review_shift(spend, price, deal.investor, 12.0 * volume)
     value = valuation(float(a.revenue[deal.lab]) * 12.0, cfg.capital.valuation_multiple)
     equity = terms.investment_usd / (value + terms.investment_usd)
-    revenue = clouds.cloud_revenue_year(history, month, cfg.demand.non_ai_cloud_growth_per_year)
     reviews = [
         review_deal(
-            cfg.regulation,
-            revenue,
-            clouds.fringe,
-            deal.investor,
-            moved,
-            added,
-            equity,
-            terms.exclusive,
+            reg.rules, hours, clouds.fringe, deal.investor, moved, added, equity, terms.exclusive
         )
         for reg in regulators
         if reg.in_jurisdiction(int(a.home[deal.lab]))
@@ -146,11 +170,6 @@ def _decide(
     deal.spend_at_start = float(history.lab_spend_cum[deal.lab, deal.investor])
     deal.milestone_base = float(a.revenue[deal.lab]) * 12.0
     book.pay(deal, terms.investment_usd, cfg.capital.valuation_multiple)
-    family = FAMILIES.index(terms.silicon) if terms.silicon is not None else -1
-    volume = terms.committed_spend_usd / terms.term_months / terms.price_per_h100e_hour
-    gen = tech.newest(family if family >= 0 else 0, month)
-    it_w = tech.it_watts[gen] / tech.h100e[gen]
-    reserved = terms.reserved_mw * 1e6 / it_w * HOURS_PER_MONTH * cfg.datacentres.availability
     deal.contract = sign_contract(
         book.contracts,
         book.graph,
@@ -158,12 +177,12 @@ def _decide(
         kind="compute",
         seller=deal.investor,
         buyer=deal.lab,
-        volume=min(volume, reserved),
+        volume=volume,
         price=terms.price_per_h100e_hour,
         start=month,
         end=month + terms.term_months,
         take_or_pay=terms.take_or_pay,
-        exclusive=terms.exclusive,
+        exclusive=terms.exclusive and EXCLUSIVITY_STRUCK not in deal.conditions,
         penalty_rate=terms.penalty_rate,
         family=family,
         deal=deal.id,

@@ -3,8 +3,9 @@
 End demand grows at a rate that decays over time, with a small lognormal shock (2%,
 est.); non-AI load and conventional data-centre load grow; vendors' capacity grows and
 they offer their newest released generation; data centres and grid connections due this
-month complete, the new MW at the new-build PUE (:func:`blend_pue`); the egress fee in
-force is the lowest any regulator allows; chips retire at ``1 / chips.life_months`` a
+month complete, the new MW at the new-build PUE (:func:`blend_pue`); each lab's egress
+fee is the lowest the authorities of its home region allow
+(:func:`agents.regulator.egress_fees`); chips retire at ``1 / chips.life_months`` a
 month (straight-line, five years by default, est.); the compute nodes' capacity, energy
 and cost are recomputed from the fleet (:func:`node_economics`, with last month's power
 and capacity prices); then each region's reserve margin and this month's capacity price
@@ -19,9 +20,9 @@ import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
 from agents.chipvendor import ChipVendor
-from agents.regulator import switching_fee
+from agents.regulator import Regulator, egress_fees
 from agents.scenario import FAMILIES, Scenario
-from agents.state import Clouds, DemandState, FloatArray, Market, Nodes, Sites, Tech
+from agents.state import Clouds, DemandState, FloatArray, IntArray, Market, Nodes, Sites, Tech
 from agents.units import HOURS_PER_MONTH, month_date
 from agents.utility import Utility, capacity_price, reserve_margin
 
@@ -149,6 +150,8 @@ def exogenous(
     utilities: Sequence[Utility],
     vendors: Sequence[ChipVendor],
     accounts: Accounts,
+    regulators: Sequence[Regulator],
+    labs_home: IntArray,
 ) -> None:
     """Advance the exogenous environment to ``month`` (see the module docstring)."""
     d = cfg.demand
@@ -167,8 +170,12 @@ def exogenous(
     sites.pue = blend_pue(sites.pue, sites.built, added, cfg.power.pue)
     sites.built += added
     sites.interconnected += sites.pipeline_power[:, :, month]
-    fee = cfg.lockin.egress_fee_per_h100e_hour
-    market.egress_fee = switching_fee(cfg.regulation, month_date(cfg.start, month), fee)
+    governed = [(reg.regions, reg.rules) for reg in regulators]
+    fee = egress_fees(
+        governed, len(utilities), month_date(cfg.start, month), cfg.lockin.egress_fee_per_h100e_hour
+    )
+    market.region_egress_fee = fee
+    market.egress_fee = fee[labs_home]
     retired = sites.fleet / cfg.chips.life_months
     sites.fleet -= retired
     accounts.post(accounts.chips, accounts.hyperscaler, OUTSIDE, retired.sum(axis=(1, 2)), "retire")

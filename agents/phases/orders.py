@@ -58,11 +58,11 @@ class Orders:
     """Seller node (flat ``(h, r, f)``) of each non-major buyer, in row order."""
 
 
-def choose_nodes(labs: LabArrays, nodes: Nodes, egress_fee: float) -> IntArray:
+def choose_nodes(labs: LabArrays, nodes: Nodes, egress_fee: FloatArray | float) -> IntArray:
     """Each non-major buyer's seller node: the cheapest provider of its family at home.
 
-    The landed price is last month's node price plus the egress fee when leaving the
-    current provider; providers without that family at home are skipped. Updates the
+    The landed price is last month's node price plus the buyer's egress fee (per buyer,
+    or one number for all) when leaving the current provider; providers without that family at home are skipped. Updates the
     buyers' ``primary`` provider and returns their flat node indices.
     """
     a = labs
@@ -71,7 +71,8 @@ def choose_nodes(labs: LabArrays, nodes: Nodes, egress_fee: float) -> IntArray:
         return np.zeros(0, dtype=np.int64)
     n_h, n_r, n_f = nodes.capacity.shape
     p = np.where(nodes.capacity > 0, nodes.price, np.inf)[:, a.home[rest], a.family[rest]].T
-    p = p + egress_fee * (np.arange(n_h)[None, :] != a.primary[rest][:, None])
+    fee = np.broadcast_to(np.asarray(egress_fee, dtype=float), (a.n,))[rest]
+    p = p + fee[:, None] * (np.arange(n_h)[None, :] != a.primary[rest][:, None])
     best = np.argmin(p, axis=1)
     ok = np.isfinite(p[np.arange(rest.size), best])
     a.primary[rest] = np.where(ok, best, a.primary[rest])

@@ -9,9 +9,12 @@ centres' load; ``us_dc_power_share`` is its share of the electricity of the US r
 (names starting ``us``, as in :func:`agents.regulator.jurisdictions`), comparable with
 the published 4.4% of 2023 (``docs/calibration.md`` [hist-us-dc-twh]).
 ``lockin_index`` is the spend-weighted mean over major labs of switching cost over
-annual spend, where switching cost = a year of egress fees on the volume bought +
-porting cost x (1 - mean platform affinity) + up to a year of take-or-pay commitments
-still owed.
+annual spend, where switching cost = a year of the lab's egress fees on the volume
+bought + porting cost x (1 - mean platform affinity) + up to a year of take-or-pay
+commitments still owed (:func:`lab_lockin`); the regions table gives it over the labs
+homed in each region. ``ai_compute_hhi`` is the HHI of accelerator-hours the clouds sold
+over the trailing year, the relevant market for AI compute (``cloud_hhi`` adds clouds'
+other business and so barely moves).
 
 We collect rows ourselves rather than with Mesa's ``DataCollector``: every metric is one
 numpy expression over arrays, whereas ``DataCollector`` calls a reporter per agent and
@@ -40,6 +43,7 @@ from agents.state import (
     DemandState,
     FloatArray,
     History,
+    IntArray,
     Market,
     Nodes,
     Sites,
@@ -50,7 +54,7 @@ from agents.utility import Utility
 from market.contracts import ContractTable
 from market.metrics import hhi, lockin_index, weighted_mean
 
-__all__ = ["Recorder", "dc_energy", "edge_flows", "lockin_of_labs", "record"]
+__all__ = ["Recorder", "dc_energy", "edge_flows", "lab_lockin", "lockin_of_labs", "record"]
 
 
 @dataclass
@@ -82,11 +86,19 @@ def dc_energy(
     return share, float(dc.sum()) * 12.0 / 1e6
 
 
-def lockin_of_labs(
-    month: int, cfg: Scenario, labs: LabArrays, contracts: ContractTable, egress_fee: float
-) -> float:
+def lab_lockin(
+    month: int,
+    cfg: Scenario,
+    labs: LabArrays,
+    contracts: ContractTable,
+    egress_fee: FloatArray | float,
+) -> FloatArray:
+    """(L,) each lab's switching cost over its annual spend (0 where it spends nothing).
+
+    ``egress_fee`` is per lab (its home regulators' cap) or one number for all.
+    """
     a, ct = labs, contracts
-    majors = np.flatnonzero(a.major & a.active)
+    fee = np.broadcast_to(np.asarray(egress_fee, dtype=float), (a.n,))
     rows = ct.active(month + 1, "compute")
     rows = rows[ct.take_or_pay[rows]]
     owed = np.zeros(a.n)
@@ -96,12 +108,31 @@ def lockin_of_labs(
         ct.price[rows] * ct.volume[rows] * np.minimum(12, ct.end[rows] - month - 1),
     )
     switch = (
-        egress_fee * 12 * a.received[majors]
-        + cfg.lockin.porting_cost_usd * (1.0 - a.affinity[majors].mean(axis=1))
-        + owed[majors]
+        fee * 12 * a.received + cfg.lockin.porting_cost_usd * (1.0 - a.affinity.mean(axis=1)) + owed
     )
-    lock = lockin_index(switch, 12 * a.spend[majors])
-    return weighted_mean(lock, a.spend[majors], default=0.0)
+    out: FloatArray = lockin_index(switch, 12 * a.spend)
+    return out
+
+
+def lockin_of_labs(
+    month: int,
+    cfg: Scenario,
+    labs: LabArrays,
+    contracts: ContractTable,
+    egress_fee: FloatArray | float,
+    among: IntArray | None = None,
+    default: float = 0.0,
+) -> float:
+    """Spend-weighted mean of :func:`lab_lockin` over active major labs (or ``among`` them).
+
+    ``default`` when none of them spends anything.
+    """
+    a = labs
+    majors = np.flatnonzero(a.major & a.active)
+    if among is not None:
+        majors = np.intersect1d(majors, among)
+    lock = lab_lockin(month, cfg, a, contracts, egress_fee)[majors]
+    return weighted_mean(lock, a.spend[majors], default=default)
 
 
 def record(
@@ -146,6 +177,8 @@ def record(
     fleet_watts = float(np.einsum("hrg,g,hr->", sites.fleet, tech.it_watts, sites.pue))
     delivered = float(c.sold.sum())
     powered = sites.powered
+    majors = np.flatnonzero(a.major & a.active)
+    lab_lock = lab_lockin(month, cfg, a, contracts, market.egress_fee)
     row = {
         "month": month,
         "date": month_date(cfg.start, month),
@@ -162,8 +195,9 @@ def record(
             clouds.cloud_revenue_year(history, month, cfg.demand.non_ai_cloud_growth_per_year),
             clouds.fringe,
         ),
+        "ai_compute_hhi": hhi(history.hs_hours.sum(axis=0), clouds.fringe),
         "chip_hhi": hhi(history.vendor_sales.sum(axis=0)),
-        "lockin_index": lockin_of_labs(month, cfg, a, contracts, market.egress_fee),
+        "lockin_index": weighted_mean(lab_lock[majors], a.spend[majors], default=0.0),
         "flop_per_joule": fleet_flops / fleet_watts if fleet_watts > 0 else float("nan"),
         "labs_active": int((a.active & (a.kind != LabKind.ENTERPRISE)).sum()),
         "ai_demand_usd": float(a.demand_usd.sum()),
@@ -174,7 +208,11 @@ def record(
         "dc_power_share": float(dc.sum() / max(1.0, (load + dc).sum())),
         "us_dc_power_share": us_share,
         "dc_energy_twh_per_year": dc_twh,
-        "egress_fee": market.egress_fee,
+        "egress_fee": weighted_mean(
+            market.egress_fee[majors],
+            a.spend[majors],
+            default=float(np.mean(market.egress_fee[majors])) if majors.size else float("nan"),
+        ),
         "hhi_threshold": cfg.regulation.hhi_threshold,
         "debt_usd": float(debt.hs.sum() + debt.lab.sum()),
         "labs_exited": int(((a.exit_month >= 0) & (a.kind != LabKind.ENTERPRISE)).sum()),
@@ -199,6 +237,10 @@ def record(
                 "capacity_price": float(market.capacity_price[r]),
                 "built_mw": float(sites.built[:, r].sum()),
                 "powered_mw": float(powered[:, r].sum()),
+                "egress_fee": float(market.region_egress_fee[r]),
+                "lockin_index": weighted_mean(
+                    lab_lock[majors[a.home[majors] == r]], a.spend[majors[a.home[majors] == r]]
+                ),
             }
         )
     for h in hyperscalers:
@@ -244,9 +286,13 @@ def record(
             "compute_gw": float(gw[i]),
             "runway_months": float(runway[i]),
             "debt": float(debt.lab[i]),
+            "egress_fee": float(market.egress_fee[i]),
+            "lockin_index": float(lab_lock[i]),
         }
         for h in hyperscalers:
             row_l[f"share_{h.name}"] = float(vol[i, h.index] / tot) if tot > 0 else 0.0
+        for h in hyperscalers:
+            row_l[f"spend_{h.name}"] = float(history.lab_spend[month % 12, i, h.index])
         rec.agent_rows.append(row_l)
     for v in vendors:
         rec.agent_rows.append(
@@ -271,6 +317,9 @@ def record(
                 "equity_share": d.equity,
                 "cloud_revenue_usd": d.revenue_so_far(history),
                 "round_trip_ratio": d.round_trip_ratio(history),
+                "contract_payments_usd": d.contract_payments(contracts),
+                "payments_to_investment": d.payments_to_investment(contracts),
+                "exclusive": bool(d.contract >= 0 and contracts.exclusive[d.contract]),
                 "tranches_paid": d.tranches_paid,
                 "post_hhi": d.post_hhi,
                 "conditions": "; ".join(d.conditions),

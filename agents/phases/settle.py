@@ -266,7 +266,7 @@ def settle_compute(
     h_src = src // (n_r * n_f)
     p_src = price[lay.seller0 + src]
     p_dst = price[lay.lab0 + lab]
-    fee = market.egress_fee * (h_src != a.primary[lab])
+    fee = market.egress_fee[lab] * (h_src != a.primary[lab])
     to_h = (p_src + fee) * f_ok
     acc.pay(la[lab], ha[h_src], to_h, "compute_spot")
     acc.pay(la[lab], OUTSIDE, np.maximum(0.0, p_dst - p_src - fee) * f_ok, "compute_friction")

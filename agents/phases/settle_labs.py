@@ -103,7 +103,7 @@ def close_labs(
 def update_history(
     history: History, month: int, settled: Settled, tech: Tech, vendor_gen: FloatArray
 ) -> None:
-    """Move the trailing windows: labs' spend, clouds' sales, vendors' sales in H100e.
+    """Move the trailing windows: labs' spend, clouds' sales and hours, vendors' H100e.
 
     ``vendor_gen`` is the H100e of the generation each vendor sold this month.
     """
@@ -111,4 +111,5 @@ def update_history(
     history.lab_spend_cum += c.spend
     history.lab_spend[month % 12] = c.spend
     history.hs_revenue[month % 12] = c.sales
+    history.hs_hours[month % 12] = c.sold.sum(axis=(1, 2))
     history.vendor_sales[month % 12] = settled.vendor_units * vendor_gen

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from agents.columns import MODEL_COLUMNS, TABLE_COLUMNS, glossary_markdown
 from experiments import run_scenario
+from market.metrics import hhi
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 
@@ -21,10 +24,22 @@ def test_frames_have_exactly_the_declared_columns():
     # every recorded row fills every declared column (a missing key would become NaN silently)
     rows = res.model.recorder.rows
     assert all(list(row) == [c.name for c in MODEL_COLUMNS] for row in rows)
-    clouds = {f"share_{h.name}" for h in res.scenario.hyperscalers}
+    clouds = {f"{k}_{h.name}" for h in res.scenario.hyperscalers for k in ("share", "spend")}
     for name, cols in TABLE_COLUMNS.items():
-        declared = {c.name for c in cols} - {"share_<cloud>"}
+        declared = {c.name for c in cols} - {"share_<cloud>", "spend_<cloud>"}
         got = set(res.tables[name].columns)
         if name == "agents":
             got -= clouds
         assert got == declared, name
+
+
+def test_ai_compute_hhi_is_the_hhi_of_hours_the_clouds_sold():
+    # oracle: the agents table's hours per cloud over the trailing 12 months, fringe not squared
+    res = run_scenario("baseline", months=15, rng=1)
+    ag = res.tables["agents"]
+    clouds = ag[(ag["kind"] == "hyperscaler") & (ag["month"].between(3, 14))]
+    hours = clouds.groupby("name", sort=False)["compute_h100e_hours"].sum()
+    fringe = [h.fringe for h in res.scenario.hyperscalers if h.name in hours.index]
+    want = hhi(hours.to_numpy(), fringe)
+    assert res.model_frame["ai_compute_hhi"].iloc[14] == pytest.approx(want)
+    assert abs(want - res.model_frame["cloud_hhi"].iloc[14]) > 50  # not the revenue HHI

@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.regulator import jurisdictions, review_deal, switching_fee
-from agents.scenario import RegulationCfg
+from agents.regulator import (
+    EXCLUSIVITY_STRUCK,
+    egress_fees,
+    jurisdictions,
+    regulators_of,
+    review_deal,
+    switching_fee,
+)
+from agents.scenario import RegulationCfg, ScenarioError
 from experiments import run_scenario
 
 REVENUE = np.array([28.0, 21.0, 15.0, 36.0])  # cloud shares AWS/Microsoft/Google/rest, $B
@@ -31,10 +38,15 @@ def test_reviewed_stake_blocked_by_share_test():
     assert small.decision == "approved"
 
 
-def test_exclusivity_ban_and_fee_conditions():
+def test_exclusivity_ban_strikes_the_clause_and_fee_conditions():
     banned = RegulationCfg(exclusivity_ban=True)
     r = review_deal(banned, REVENUE, FRINGE, 0, np.zeros(4), 0.0, 0.01, True)
-    assert r.decision == "blocked" and "exclusive" in r.reasons[0]
+    assert r.decision == "approved with conditions" and r.conditions == [EXCLUSIVITY_STRUCK]
+    assert r.reasons == []
+    # a ban does not save a deal the HHI test blocks: the block names the HHI test only
+    strict = RegulationCfg(exclusivity_ban=True, review_minority_stakes=True)
+    r = review_deal(strict, REVENUE, FRINGE, 0, SHIFT_10, 0.0, 0.03, True)
+    assert r.decision == "blocked" and r.reasons[0].startswith("post-deal HHI")
     capped = RegulationCfg(switching_fee_cap=0.1)
     r = review_deal(capped, REVENUE, FRINGE, 0, np.zeros(4), 0.0, 0.01, False)
     assert r.decision == "approved with conditions"
@@ -63,3 +75,45 @@ def test_hhi_threshold_lever_decides_the_deal(deal_scenario):
     assert run_scenario(low, months=8, rng=1).tables["deals"].iloc[-1]["status"] == "blocked"
     last = run_scenario(high, months=8, rng=1).tables["deals"].iloc[-1]
     assert last["status"].startswith("approved")
+
+
+def test_jurisdictions_apply_their_own_rules_to_their_regions():
+    reg = RegulationCfg(
+        switching_fee_cap=0.2,
+        jurisdictions={
+            "eu": {"regions": ["europe"], "switching_fee_cap": 0.05, "switching_fee_ban": "2027-01"}
+        },
+    )
+    names = ["us-east", "us-west", "europe", "asia"]
+    got = {n: (r, x.switching_fee_cap) for n, r, x in regulators_of(reg, names)}
+    # the EU authority with its overrides; the others by prefix with the flat table's cap
+    assert got == {
+        "eu-regulator": ([2], 0.05),
+        "us-regulator": ([0, 1], 0.2),
+        "asia-regulator": ([3], 0.2),
+    }
+    governed = [(r, x) for _, r, x in regulators_of(reg, names)]
+    # base fee 0.25: US and Asia capped at 0.2, Europe at 0.05 before 2027-01, 0 after
+    assert egress_fees(governed, 4, "2026-12", 0.25).tolist() == pytest.approx(
+        [0.2, 0.2, 0.05, 0.2]
+    )
+    assert egress_fees(governed, 4, "2027-01", 0.25).tolist() == pytest.approx([0.2, 0.2, 0.0, 0.2])
+    # a configured "us" over us-east only: us-west gets its own default authority
+    part = RegulationCfg(jurisdictions={"us": {"regions": ["us-east"]}})
+    assert [(n, r) for n, r, _ in regulators_of(part, names)] == [
+        ("us-regulator", [0]),
+        ("us-rest-regulator", [1]),
+        ("eu-regulator", [2]),
+        ("asia-regulator", [3]),
+    ]
+    # two authorities over one region: the lower cap holds
+    both = [
+        ([0], RegulationCfg(switching_fee_cap=0.1)),
+        ([0], RegulationCfg(switching_fee_cap=0.3)),
+    ]
+    assert egress_fees(both, 1, 0, 0.25).tolist() == [0.1]
+
+
+def test_a_jurisdiction_must_name_known_regions(baseline):
+    with pytest.raises(ScenarioError, match=r"regulation\.jurisdictions\.eu\.regions\.0"):
+        baseline.with_overrides({"regulation.jurisdictions": {"eu": {"regions": ["mars"]}}})

@@ -38,6 +38,7 @@ def _frame(months: int, start: str = "2026-01", **cols: list[float]) -> pd.DataF
         "utilisation": [0.9] * months,
         "dc_power_share": [0.02] * months,
         "cloud_hhi": [2100.0] * months,
+        "ai_compute_hhi": [2300.0] * months,
         "chip_hhi": [6000.0] * months,
         "lockin_index": [0.1] * months,
         "throttled_share": [0.0] * months,
@@ -63,6 +64,8 @@ DEAL = pd.DataFrame(
         "invested_usd": [5e9, 5e9],
         "cloud_revenue_usd": [1e9, 3e9],
         "round_trip_ratio": [0.2, 0.6],
+        "contract_payments_usd": [0.5e9, 1.5e9],
+        "payments_to_investment": [0.1, 0.3],
     }
 )
 
@@ -129,11 +132,15 @@ def test_no_deal_is_a_note_not_empty_axes():
     assert [t.get_text() for t in fig.axes[0].texts] == ["No deal was made in this run."]
     fig = deals_figure(frame, {"deals": DEAL}, report_info(frame, _scenario(), 7))
     money, ratio = fig.axes
-    assert ratio.get_ylabel() == "cloud revenue / investment (ratio)"
+    assert ratio.get_ylabel() == "spend at investor / investment (ratio)"
     labels = [ln.get_label() for ln in money.lines]
-    assert labels == ["amazon invests in anthropic", "anthropic spends on amazon"]
+    assert labels == [
+        "amazon invests in anthropic",
+        "anthropic spends on amazon",
+        "paid under the deal's contract",
+    ]
     styles = {(ln.get_color(), ln.get_marker()) for ln in money.lines}
-    assert len(styles) == 2  # invested and revenue never share colour and marker
+    assert len(styles) == 3  # invested, revenue and contract never share colour and marker
     assert money.lines[1].get_ydata().tolist() == [1.0, 3.0]  # $B
 
 

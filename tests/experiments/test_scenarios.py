@@ -30,7 +30,10 @@ def test_scenarios_differ_where_they_say():
     base = load_scenario("baseline")
     assert not base.deal.enabled and load_scenario("amazon-anthropic-2026").deal.enabled
     assert load_scenario("power-crunch").power.interconnection_months == 60
-    assert load_scenario("eu-data-act").regulation.switching_fee_ban == "2027-01"
+    eu = load_scenario("eu-data-act").regulation
+    assert eu.switching_fee_ban is None  # the EU's rule, not a worldwide one
+    assert eu.rules_of("eu").switching_fee_ban == "2027-01"
+    assert eu.jurisdictions["eu"].regions == ["europe"]
     strict = load_scenario("strict-antitrust")
     assert strict.regulation.exclusivity_ban and strict.deal.enabled
     assert load_scenario("no-deal").labs[0].cash == base.labs[0].cash + 5e9

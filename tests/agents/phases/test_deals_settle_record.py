@@ -9,7 +9,8 @@ from agents.accounts import Accounts
 from agents.deal import Deal, equity_after, valuation
 from agents.finance import Debt
 from agents.lab import LabArrays, LabKind
-from agents.phases.record import dc_energy, lockin_of_labs
+from agents.phases.deals import review_shift
+from agents.phases.record import dc_energy, lab_lockin, lockin_of_labs
 from agents.phases.settle import ComputeSales, Settled, capacity_charge, family_price
 from agents.phases.settle_labs import close_labs, lab_revenue
 from agents.scenario import DealCfg
@@ -35,6 +36,31 @@ def test_deal_revenue_counts_spend_since_the_start():
     d.start_month, d.spend_at_start, d.invested = 3, 2e9, 4e9
     assert d.revenue_so_far(h) == pytest.approx(5e9)
     assert d.round_trip_ratio(h) == pytest.approx(1.25)
+
+
+def test_contract_payments_count_the_deal_contract_only():
+    ct = ContractTable()
+    ct.add(kind="compute", seller=0, buyer=0, volume=10.0, price=2.0, start=0, end=12)
+    row = ct.add(kind="compute", seller=0, buyer=0, volume=100.0, price=3.0, start=0, end=12)
+    d = Deal(0, investor=0, lab=0, cfg=DealCfg(), propose_month=0, decision_month=0)
+    assert d.contract_payments(ct) == 0.0 and np.isnan(d.payments_to_investment(ct))
+    d.contract, d.invested = int(row), 1000.0
+    # take-or-pay, 60 of 100 delivered: paid 3 x 100 = 300, penalty 0.25 x 3 x 40 = 30
+    ct.settle([0, row], [10.0, 60.0])
+    ct.settle([row], [100.0])  # second month in full: +300
+    assert d.contract_payments(ct) == pytest.approx(300 - 30 + 300)
+    assert d.payments_to_investment(ct) == pytest.approx(0.57)
+
+
+def test_review_shift_moves_the_shortfall_then_adds():
+    # spend $10 at cloud 0 ($2/h: 5 h) and $30 at cloud 1 ($3/h: 10 h), investor 0
+    spend, price = np.array([10.0, 30.0]), np.array([2.0, 3.0])
+    # commitment 20 h: shortfall 20 - 5 = 15; all 10 h at cloud 1 move, 5 h are new
+    moved, added = review_shift(spend, price, 0, 20.0)
+    assert moved.tolist() == [0.0, 10.0] and added == pytest.approx(5.0)
+    # commitment below what the lab already buys there: nothing moves or is added
+    moved, added = review_shift(spend, price, 0, 4.0)
+    assert moved.tolist() == [0.0, 0.0] and added == 0.0
 
 
 def test_family_price_is_the_cheapest_node_with_capacity():
@@ -150,3 +176,20 @@ def test_data_centre_energy_by_hand():
     )
     assert share == pytest.approx(10 / 106)
     assert twh == pytest.approx(2.4e-4)
+
+
+def test_lockin_with_each_labs_own_fee(baseline):
+    # two major labs alike (received 1e6, spend 3e6 a month, affinity (1, 0, 0)) but one
+    # homed under a fee ban: its lock-in is the porting term alone
+    a = LabArrays(2, 3)
+    a.kind[:] = LabKind.MAJOR
+    a.received[:], a.spend[:] = 1e6, 3e6
+    a.affinity[:] = [1.0, 0.0, 0.0]
+    porting = baseline.lockin.porting_cost_usd * (1 - 1 / 3)
+    got = lab_lockin(0, baseline, a, ContractTable(), np.array([0.0, 0.25]))
+    assert got.tolist() == pytest.approx([porting / 36e6, (0.25 * 12 * 1e6 + porting) / 36e6])
+    # the regional figure over lab 0 only, and the spend-weighted mean of both
+    ct = ContractTable()
+    only0 = lockin_of_labs(0, baseline, a, ct, np.array([0.0, 0.25]), np.array([0]))
+    assert only0 == pytest.approx(got[0])
+    assert lockin_of_labs(0, baseline, a, ct, np.array([0.0, 0.25])) == pytest.approx(got.mean())

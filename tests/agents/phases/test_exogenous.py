@@ -65,7 +65,15 @@ def test_capacity_price_enters_next_months_node_cost(one_gen, small_cfg):
     c = clouds(1, [[1, 0, 0]], [[1, 0, 0]])
     cost = {}
     for cap in (0.0, 240.0):
-        m = Market(np.array([40.0]), 2.0, np.full(3, np.nan), 0.0, np.array([cap]), np.zeros(1))
+        m = Market(
+            power_price=np.array([40.0]),
+            expected_compute_price=2.0,
+            family_price=np.full(3, np.nan),
+            region_egress_fee=np.zeros(1),
+            egress_fee=np.zeros(1),
+            capacity_price=np.array([cap]),
+            reserve_margin=np.zeros(1),
+        )
         n = Nodes(
             *(np.zeros((1, 1, 3)) for _ in range(3)),
             np.ones((1, 1)),

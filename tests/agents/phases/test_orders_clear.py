@@ -53,6 +53,21 @@ def test_major_link_costs(baseline):
     assert sorted(src_x.tolist()) == [6, 7, 9, 10]  # only cloud 1's nodes
 
 
+def test_each_lab_pays_its_own_egress_fee(baseline):
+    # two labs on cloud 0, one homed under a fee ban (0.0), one paying 0.25: the link to
+    # cloud 1's home-region fluent node (flat (1 x 2 + 0) x 3 + 0 = 6) costs the fee only
+    a = LabArrays(2, 3)
+    a.kind[:], a.home[:], a.primary[:] = LabKind.MAJOR, 0, 0
+    a.affinity[:] = [1.0, 0.0, 0.0]
+    src, lab, cost = major_links(a, (2, 2, 3), baseline, egress_fee=np.array([0.0, 0.25]))
+    got = {(int(s), int(i)): c for s, i, c in zip(src, lab, cost, strict=True)}
+    assert got[(6, 0)] == 0.0 and got[(6, 1)] == pytest.approx(0.25)
+    # small buyers too: at 2.90 vs 3.00 the buyer with no fee moves, the one paying 0.25 stays
+    small = LabArrays(2, 3)
+    small.kind[:], small.primary[:] = LabKind.SMALL, 0
+    assert choose_nodes(small, _nodes([3.0, 2.9]), np.array([0.0, 0.25])).tolist() == [3, 0]
+
+
 def test_compute_contract_takes_a_pro_rata_share_of_its_sellers_capacity():
     ct = ContractTable()
     ct.add(kind="compute", seller=0, buyer=0, volume=100.0, price=2.0, start=0, end=12)

@@ -30,7 +30,13 @@ def test_chip_targets_fill_next_months_free_power(one_gen, small_cfg):
     s.pipeline_built[0, 0, 1] = 1.0
     s.pipeline_power[0, 0, 1] = 1.0
     c = clouds(1, [[1, 0, 0]], [[1, 0, 0]])
-    market = Market(np.array([40.0]), 2.5, np.full(3, np.nan), 0.25)
+    market = Market(
+        power_price=np.array([40.0]),
+        expected_compute_price=2.5,
+        family_price=np.full(3, np.nan),
+        region_egress_fee=np.zeros(1),
+        egress_fee=np.zeros(1),
+    )
     want, price, free = chip_targets(
         0, small_cfg, one_gen, c, s, market, np.zeros((1, 3)), np.zeros(1)
     )

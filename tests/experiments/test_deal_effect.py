@@ -1,0 +1,74 @@
+"""The revenue a deal adds: paired runs with and without it, by hand and directionally."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.cli import main
+from experiments.deal_effect import DealEffectError, incremental_revenue, pair_runs
+
+
+def _agents(spend: list[float], share: list[float]) -> pd.DataFrame:
+    """Lab rows of an agents table: one lab, one investor, months 0.."""
+    n = len(spend)
+    return pd.DataFrame(
+        {
+            "month": range(n),
+            "name": ["lab-a"] * n,
+            "kind": ["lab"] * n,
+            "spend_cloud-x": spend,
+            "share_cloud-x": share,
+        }
+    )
+
+
+def test_pair_runs_by_hand():
+    with_deal = _agents([10.0, 30.0, 50.0], [0.5, 0.8, 0.9])
+    without = _agents([10.0, 20.0, 60.0], [0.5, 0.6, 0.7])
+    invested = pd.Series([0.0, 4.0], index=[0, 1])  # paid in month 1; month 2 carries it
+    got = pair_runs(with_deal, without, "cloud-x", "lab-a", invested)
+    # differences 0, 30 - 20 = 10, 50 - 60 = -10; cumulative 0, 10, 0
+    assert got["incremental_revenue_usd"].tolist() == [0.0, 10.0, -10.0]
+    assert got["incremental_revenue_cum_usd"].tolist() == [0.0, 10.0, 0.0]
+    assert got["share_with"].tolist() == [0.5, 0.8, 0.9]
+    assert got["share_without"].tolist() == [0.5, 0.6, 0.7]
+    # per dollar invested: nan before any, 10 / 4, 0 / 4
+    ratio = got["incremental_to_investment"].tolist()
+    assert np.isnan(ratio[0]) and ratio[1:] == [2.5, 0.0]
+
+
+def test_pair_runs_refuses_mismatched_runs():
+    with pytest.raises(DealEffectError, match="different months"):
+        pair_runs(_agents([1.0, 2.0], [1.0, 1.0]), _agents([1.0], [1.0]), "cloud-x", "lab-a")
+    with pytest.raises(DealEffectError, match="lab-b"):
+        pair_runs(_agents([1.0], [1.0]), _agents([1.0], [1.0]), "cloud-x", "lab-b")
+
+
+def test_no_deal_to_measure_is_an_error():
+    with pytest.raises(DealEffectError, match=r"deal\.enabled"):
+        incremental_revenue("baseline", months=2, rng=1)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_deal_raises_the_investors_share_and_adds_revenue(seed):
+    e = incremental_revenue("amazon-anthropic-2026", months=24, rng=seed)
+    before, after = e[e["month"] < 6], e[e["month"] >= 6]  # decided in month 6
+    # same seed, no deal yet: the two runs are identical until the decision
+    assert (before["incremental_revenue_usd"] == 0).all()
+    assert after["share_with"].mean() > after["share_without"].mean() + 0.05
+    assert e["incremental_revenue_cum_usd"].iloc[-1] > 0
+
+
+def test_compare_deal_effect_option(tmp_path, capsys):
+    out = tmp_path / "effect"
+    args = ["compare", "amazon-anthropic-2026", "--deal-effect", "--months", "8"]
+    assert main([*args, "--replicates", "1", "--seed", "3", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "deal-effect.csv")
+    assert len(table) == 8 and (table["seed"] == 3).all()
+    direct = incremental_revenue("amazon-anthropic-2026", months=8, rng=3)
+    np.testing.assert_allclose(table["incremental_revenue_usd"], direct["incremental_revenue_usd"])
+    assert "incremental_revenue_usd" in capsys.readouterr().out
+    assert main(["compare", "baseline", "--deal-effect", "--months", "2"]) == 2
+    assert "deal.enabled" in capsys.readouterr().err
