@@ -234,9 +234,11 @@ class ChipGenCfg(_Cfg):
     name: Name
     family: Family
     release_month: Int = _f(ge=-240, le=600, why="months from the start; 20 years back to 50 ahead")
-    tflops: float = _f(gt=0, le=1e6, why="dense TFLOP/s; 1,000x an H100 [acc-h100]")
-    watts: float = _f(gt=0, le=1e5, why="watts per chip; 100x an H100 [acc-h100]")
-    unit_cost: float = _f(gt=0, le=1e8, why="US dollars per chip; 1,000x a B200 [acc-b200]")
+    tflops: float = _f(
+        ge=1, le=1e6, why="dense TFLOP/s; an accelerator does >= 1, 1,000x an H100 [acc-h100]"
+    )
+    watts: float = _f(ge=1, le=1e5, why="watts per chip; >= 1 W, 100x an H100 [acc-h100]")
+    unit_cost: float = _f(ge=1, le=1e8, why="US dollars per chip; >= $1, 1,000x a B200 [acc-b200]")
 
 
 class VendorCfg(_Cfg):
@@ -314,9 +316,9 @@ class DemandCfg(_Cfg):
         why=_WHY_GROWTH + "; 6x a year is above any lab's record [lab-anthropic-rev]",
     )
     growth_decay_per_year: Share = 0.12
-    revenue_per_h100e_hour: float = _f(6.0, gt=0, le=1_000, why=_WHY_PRICE_H)
+    revenue_per_h100e_hour: float = _f(6.0, ge=0.01, le=1_000, why=_WHY_PRICE_H)
     training_bid: float = _f(3.0, ge=0, le=1_000, why=_WHY_PRICE_H)
-    reinvest_months: float = _f(24.0, gt=0, le=1_000, why="months over which spare cash is spent")
+    reinvest_months: float = _f(24.0, ge=1, le=1_000, why="months over which spare cash is spent")
     non_ai_cloud_growth_per_year: float = _f(0.15, ge=-0.5, le=2.0, why=_WHY_GROWTH)
     capability_beta: float = _f(1.0, ge=0, le=50, why="logit sensitivity of demand to capability")
     scaling_exponent: float = _f(0.5, ge=0, le=5, why="exponent of capability in training compute")
@@ -325,7 +327,7 @@ class DemandCfg(_Cfg):
 class CapitalCfg(_Cfg):
     """The outside investor pool: when labs raise, at what valuation, how likely."""
 
-    valuation_multiple: float = _f(15.0, gt=0, le=1_000, why="a revenue multiple")
+    valuation_multiple: float = _f(15.0, ge=0.1, le=1_000, why="a revenue multiple")
     runway_months: float = _f(
         6.0, ge=0, le=120, why="months; ten years of runway never triggers a raise"
     )
@@ -387,7 +389,7 @@ class DealCfg(_Cfg):
         100e9, ge=0, le=1e14, why="US dollars; 1,000x the April 2026 commitment [deal-spend]"
     )
     term_months: Int = _f(120, ge=1, le=600, why=_WHY_MONTHS)
-    price_per_h100e_hour: float = _f(2.0, gt=0, le=1_000, why=_WHY_PRICE_H)
+    price_per_h100e_hour: float = _f(2.0, ge=0.01, le=1_000, why=_WHY_PRICE_H)
     silicon: Family | None = "trainium"
     reserved_mw: Mw = 5_000.0
     exclusive: bool = True
@@ -512,9 +514,17 @@ class Scenario(_Cfg):
                         share,
                         f"no vendor sells {fam} chips to {h.name}; set it to 0 or add a vendor",
                     )
+        made = {g.family for g in self.chips.generations}
         for i, v in enumerate(self.chips.vendors):
             if v.owner is not None:
                 need(v.owner in hypers, f"chips.vendors.{i}.owner", v.owner, hypers)
+            if v.family not in made:
+                bad(
+                    f"chips.vendors.{i}.family",
+                    v.family,
+                    f"no generation of the {v.family} family in chips.generations; "
+                    "add one or sell another family",
+                )
         for i, lab in enumerate(self.labs):
             need(lab.home_region in regions, f"labs.{i}.home_region", lab.home_region, regions)
             need(lab.primary in hypers, f"labs.{i}.primary", lab.primary, hypers)

@@ -69,7 +69,9 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("months", 0, "= 0: input should be greater than or equal to 1"),
     ("months", 601, "= 601: input should be less than or equal to 600"),
     ("demand.growth_per_year", INF, "= inf: input should be a finite number"),
-    ("chips.generations.0.tflops", 0, "input should be greater than 0"),
+    ("chips.generations.0.tflops", 0.5, "greater than or equal to 1; allowed range: >= 1"),
+    ("chips.generations.0.watts", 1e-300, "input should be greater than or equal to 1"),
+    ("demand.revenue_per_h100e_hour", 0, "greater than or equal to 0.01"),
     ("chips.generations.0.watts", NAN, "input should be a finite number"),
     ("chips.vendors.0.markup", 25, "<= 20 (a markup over cost"),
     ("regions.0.units.0.availability", 1.2, "less than or equal to 1"),
@@ -157,6 +159,21 @@ def test_malformed_table_size():
     # Each row is a distinct malformed input (path and value).
     rows = {(p, repr(v)) for p, v, _ in MALFORMED}
     assert len(rows) == len(MALFORMED) >= 60
+
+
+def test_a_vendor_needs_a_generation_of_its_family(baseline):
+    data = baseline.to_dict()
+    data["chips"]["generations"] = [
+        g for g in data["chips"]["generations"] if g["name"] != "tpu-v6"
+    ]
+    Scenario.from_dict(data)  # tpu-v7 is left
+    data["chips"]["generations"] = [g for g in data["chips"]["generations"] if g["family"] != "tpu"]
+    with pytest.raises(ScenarioError) as err:
+        Scenario.from_dict(data)
+    assert str(err.value) == (
+        "invalid scenario: scenario key 'chips.vendors.2.family' = 'tpu': no generation of "
+        "the tpu family in chips.generations; add one or sell another family"
+    )
 
 
 def test_the_deal_names_resolve_only_when_enabled(baseline, deal_scenario):
