@@ -547,9 +547,26 @@ class Scenario(_Cfg):
                     c.end_month,
                     f"must be after start_month ({c.start_month}); a contract lasts >= 1 month",
                 )
+            if c.kind == "compute" and c.family is not None and c.seller in hypers:
+                if (c.seller, c.family) not in sellers_of:
+                    bad(
+                        f"contracts.{i}.family",
+                        c.family,
+                        f"no vendor sells {c.family} chips to {c.seller}; "
+                        "choose a family it can buy or add a vendor",
+                    )
         if self.deal.enabled:
             need(self.deal.investor in hypers, "deal.investor", self.deal.investor, hypers)
             need(self.deal.lab in labs, "deal.lab", self.deal.lab, labs)
+            silicon = self.deal.silicon
+            if silicon is not None and self.deal.investor in hypers:
+                if (self.deal.investor, silicon) not in sellers_of:
+                    bad(
+                        "deal.silicon",
+                        silicon,
+                        f"no vendor sells {silicon} chips to {self.deal.investor}; "
+                        "choose a family the investor can buy, or none",
+                    )
         if problems:
             raise ValueError("\n".join(problems))
         return self

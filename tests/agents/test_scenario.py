@@ -130,6 +130,7 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("chips.vendors.1.owner", "nobody", "= 'nobody': unknown name"),
     ("contracts.0.seller", "nobody", "= 'nobody': unknown name"),
     ("contracts.0.region", "mars", "= 'mars': unknown name"),
+    ("contracts.0.family", "tpu", "= 'tpu': no vendor sells tpu chips to microsoft"),
     # structure
     ("regions", [], "list should have at least 1 item"),
     ("labs", "anthropic", "input should be a valid list"),
@@ -174,6 +175,17 @@ def test_a_vendor_needs_a_generation_of_its_family(baseline):
         "invalid scenario: scenario key 'chips.vendors.2.family' = 'tpu': no generation of "
         "the tpu family in chips.generations; add one or sell another family"
     )
+
+
+def test_the_deals_silicon_must_be_sold_to_the_investor(baseline, deal_scenario):
+    assert baseline.with_overrides({"deal.silicon": "tpu"}).deal.silicon == "tpu"  # not enabled
+    with pytest.raises(ScenarioError) as err:
+        deal_scenario.with_overrides({"deal.silicon": "tpu"})
+    assert str(err.value) == (
+        "invalid scenario: scenario key 'deal.silicon' = 'tpu': no vendor sells tpu chips to "
+        "amazon; choose a family the investor can buy, or none"
+    )
+    assert deal_scenario.with_overrides({"deal.silicon": None}).deal.silicon is None
 
 
 def test_the_deal_names_resolve_only_when_enabled(baseline, deal_scenario):
