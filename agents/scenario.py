@@ -167,9 +167,16 @@ Share = Annotated[float, Field(ge=0, le=1, description=_WHY_SHARE)]
 Markup = Annotated[float, Field(ge=0, le=20, description=_WHY_MARKUP)]
 
 
-def _f(default: Any = ..., *, why: str, **bounds: float) -> Any:
+def _f(
+    default: Any = ...,
+    *,
+    why: str,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+) -> Any:
     """A bounded field whose description gives the reason for its bounds."""
-    return Field(default, description=why, **bounds)
+    return Field(default, description=why, ge=ge, gt=gt, le=le)
 
 
 class _Cfg(BaseModel):
@@ -612,8 +619,8 @@ def _short(value: object, limit: int = 160) -> str:
 
 def _list_index(items: list[Any], key: str, path: str, where: str) -> int:
     """Index of the item of ``items`` that ``key`` (an index or a name) addresses."""
-    names = [it.get("name") for it in items if isinstance(it, dict)]
-    named = len(names) == len(items) and all(isinstance(n, str) for n in names)
+    names = [it["name"] for it in items if isinstance(it, dict) and isinstance(it.get("name"), str)]
+    named = len(names) == len(items)
     if key.isdigit() and int(key) < len(items):
         return int(key)
     if named and key in names:
