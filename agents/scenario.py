@@ -151,9 +151,9 @@ Ref = Annotated[str, Field(min_length=1, max_length=64)]
 
 _WHY_USD = "US dollars; $10 trillion exceeds any firm's value"
 _WHY_USD_FLOW = "US dollars; $1 trillion exceeds any firm's yearly revenue"
-_WHY_MW = "megawatts; 1 TW exceeds any grid's peak load"
+_WHY_MW = "megawatts; 1 TW is more than the US or EU peak load"
 _WHY_SHARE = "a share"
-_WHY_PRICE_MWH = "$/MWh; above every wholesale market's price cap"
+_WHY_PRICE_MWH = "$/MWh; the scale of the highest scarcity price caps"
 _WHY_PRICE_H = "$/H100e-hour; far above the 2023 peak rental of ~$12 [acc-h100-rent]"
 _WHY_MONTHS = "months; the model runs at most 50 years"
 _WHY_MARKUP = "a markup over cost; 20x is far above any chip or cloud gross margin"
@@ -204,7 +204,7 @@ class RegionCfg(_Cfg):
     name: Name
     non_ai_load_mw: Mw
     demand_weight: float = _f(ge=0, le=1, why="a share of AI end demand (normalised)")
-    units: list[GenUnitCfg] = Field(min_length=1, max_length=100)
+    units: list[GenUnitCfg] = Field(min_length=1, max_length=100, description=_WHY_LIST)
 
 
 class PowerCfg(_Cfg):
@@ -255,7 +255,7 @@ class VendorCfg(_Cfg):
     family: Family
     owner: Ref | None = None
     capacity_units_per_month: float = _f(
-        ge=0, le=1e8, why="chips a month; 40x all Hopper shipped in 2025 [dem-hopper]"
+        ge=0, le=1e8, why="chips a month; ~500x the Hopper GPUs shipped in 2025 [dem-hopper]"
     )
     markup: Markup = 0.6
     backlog_markup: Markup = 0.5
@@ -264,8 +264,8 @@ class VendorCfg(_Cfg):
 class ChipsCfg(_Cfg):
     """Accelerator generations, vendors and supply growth."""
 
-    generations: list[ChipGenCfg] = Field(min_length=1, max_length=100)
-    vendors: list[VendorCfg] = Field(min_length=1, max_length=50)
+    generations: list[ChipGenCfg] = Field(min_length=1, max_length=100, description=_WHY_LIST)
+    vendors: list[VendorCfg] = Field(min_length=1, max_length=50, description=_WHY_LIST)
     supply_growth: float = _f(0.3, ge=-0.5, le=3.0, why=_WHY_GROWTH + " of chip supply")
     life_months: Int = _f(60, ge=6, le=240, why="months of a chip's service life")
 
@@ -438,19 +438,21 @@ class Scenario(_Cfg):
     description: Annotated[str, Field(max_length=2_000), AfterValidator(_text)] = ""
     start: Annotated[str, AfterValidator(_start)] = "2026-01"
     months: Int = _f(120, ge=1, le=600, why=_WHY_MONTHS)
-    regions: list[RegionCfg] = Field(min_length=1, max_length=50)
+    regions: list[RegionCfg] = Field(min_length=1, max_length=50, description=_WHY_LIST)
     latency_cost: float = _f(0.15, ge=0, le=100, why=_WHY_PRICE_H)
     power: PowerCfg = PowerCfg()
     chips: ChipsCfg
     datacentres: DataCentreCfg = DataCentreCfg()
-    hyperscalers: list[HyperscalerCfg] = Field(min_length=1, max_length=50)
-    labs: list[LabCfg] = Field(min_length=1, max_length=200)
+    hyperscalers: list[HyperscalerCfg] = Field(min_length=1, max_length=50, description=_WHY_LIST)
+    labs: list[LabCfg] = Field(min_length=1, max_length=200, description=_WHY_LIST)
     demand: DemandCfg = DemandCfg()
     capital: CapitalCfg = CapitalCfg()
     lockin: LockinCfg = LockinCfg()
     regulation: RegulationCfg = RegulationCfg()
     deal: DealCfg = DealCfg()
-    contracts: list[ContractCfg] = Field(default_factory=list, max_length=1_000)
+    contracts: list[ContractCfg] = Field(
+        default_factory=list, max_length=1_000, description=_WHY_LIST
+    )
     scale: ScaleCfg = ScaleCfg()
 
     @model_validator(mode="after")
@@ -777,6 +779,8 @@ def _explain(exc: ValidationError, model: type[BaseModel]) -> str:
         if err["type"] == "finite_number":
             msg = "input should be a finite number (not nan or inf)"
         bounds = _field_bounds(model, loc)
+        if bounds is None and err["type"] in ("too_long", "too_short"):
+            bounds = _field_at(model, loc)[2]
         hint = f"; {bounds}" if bounds else ""
         lines.append(f"scenario key {path!r} = {_short(value)}: {msg[:1].lower()}{msg[1:]}{hint}")
     if len(lines) > _MAX_LINES:

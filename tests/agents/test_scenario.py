@@ -47,7 +47,7 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("hyperscalers.0.built_mw.us-east", NAN, "= nan: input should be a finite number"),
     ("hyperscalers.0.built_mw.us-east", INF, "= inf: input should be a finite number"),
     ("hyperscalers.0.built_mw.us-east", -1, "= -1: input should be greater than or equal to 0"),
-    ("hyperscalers.0.built_mw.us-east", 2e6, "<= 1e+06 (megawatts; 1 TW exceeds any grid"),
+    ("hyperscalers.0.built_mw.us-east", 2e6, "<= 1e+06 (megawatts; 1 TW is more than the US or EU peak load)"),
     ("hyperscalers.0.built_mw.mars", 10, "= 'mars': unknown name; allowed: ['asia', 'europe'"),
     ("hyperscalers.0.family_mix.nvidia", NAN, "= nan: input should be a finite number"),
     ("hyperscalers.0.family_mix.nvidia", -0.5, "allowed range: >= 0 and <= 1 (a share)"),
@@ -133,6 +133,7 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("contracts.0.family", "tpu", "= 'tpu': no vendor sells tpu chips to microsoft"),
     # structure
     ("regions", [], "list should have at least 1 item"),
+    ("contracts", [{}] * 1_001, "at most 1000 items after validation, not 1001; a scenario lists"),
     ("labs", "anthropic", "input should be a valid list"),
     ("power", 3, "input should be a valid dictionary or instance of PowerCfg"),
     ("power.pue_x", 1.2, "unknown key; allowed keys here: "),
