@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
+import numpy as np
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -101,15 +102,32 @@ class ScenarioError(ValueError):
 
 
 # ---------------------------------------------------------------- field types
+def _no_bool(value: Any, kind: str) -> None:
+    if isinstance(value, bool | np.bool_):
+        raise ValueError(f"input should be a valid {kind}, not a boolean")
+
+
+def _real(value: Any) -> Any:
+    """A float field takes Python and numpy ints and floats (as float); never a bool."""
+    _no_bool(value, "number")
+    if isinstance(value, np.integer | np.floating):
+        return float(value)
+    return value
+
+
 def _whole(value: Any) -> Any:
     """Accept whole floats (``36.0``) and numpy integers for an int field; never a bool."""
-    if isinstance(value, bool):
-        return value  # rejected by the strict int check
+    _no_bool(value, "integer")
     if isinstance(value, numbers.Integral):
         return int(value)
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float | np.floating) and float(value).is_integer():
         return int(value)
     return value
+
+
+def _boolean(value: Any) -> Any:
+    """A numpy bool is a bool; numbers and strings are not."""
+    return bool(value) if isinstance(value, np.bool_) else value
 
 
 def _name(value: str) -> str:
@@ -140,8 +158,14 @@ def _text(value: str) -> str:
     return value
 
 
+Float = Annotated[float, BeforeValidator(_real)]
+"""A float field: strict (no bool, no string), ints and numpy numbers taken as floats."""
+
 Int = Annotated[int, BeforeValidator(_whole)]
 """An integer field: strict, but ``36.0`` and numpy integers are taken as whole numbers."""
+
+Bool = Annotated[bool, BeforeValidator(_boolean)]
+"""A boolean field: ``true``/``false`` (or a numpy bool), never ``1`` or ``"yes"``."""
 
 Name = Annotated[str, AfterValidator(_name)]
 """A name: see :data:`NAME_RULE`."""
@@ -160,20 +184,20 @@ _WHY_MARKUP = "a markup over cost; 20x is far above any chip or cloud gross marg
 _WHY_GROWTH = "a yearly growth rate"
 _WHY_LIST = "a scenario lists the market's main firms; many small ones go in scale mode"
 
-Usd = Annotated[float, Field(ge=0, le=1e13, description=_WHY_USD)]
-UsdFlow = Annotated[float, Field(ge=0, le=1e12, description=_WHY_USD_FLOW)]
-Mw = Annotated[float, Field(ge=0, le=1e6, description=_WHY_MW)]
-Share = Annotated[float, Field(ge=0, le=1, description=_WHY_SHARE)]
-Markup = Annotated[float, Field(ge=0, le=20, description=_WHY_MARKUP)]
+Usd = Annotated[Float, Field(ge=0, le=1e13, description=_WHY_USD)]
+UsdFlow = Annotated[Float, Field(ge=0, le=1e12, description=_WHY_USD_FLOW)]
+Mw = Annotated[Float, Field(ge=0, le=1e6, description=_WHY_MW)]
+Share = Annotated[Float, Field(ge=0, le=1, description=_WHY_SHARE)]
+Markup = Annotated[Float, Field(ge=0, le=20, description=_WHY_MARKUP)]
 
 
 def _f(
     default: Any = ...,
     *,
     why: str,
-    ge: float | None = None,
-    gt: float | None = None,
-    le: float | None = None,
+    ge: Float | None = None,
+    gt: Float | None = None,
+    le: Float | None = None,
 ) -> Any:
     """A bounded field whose description gives the reason for its bounds."""
     return Field(default, description=why, ge=ge, gt=gt, le=le)
@@ -194,8 +218,8 @@ class GenUnitCfg(_Cfg):
 
     kind: Name
     mw: Mw
-    marginal_cost: float = _f(ge=0, le=10_000, why=_WHY_PRICE_MWH)
-    availability: float = _f(0.9, ge=0, le=1, why="a share of the year the unit can run")
+    marginal_cost: Float = _f(ge=0, le=10_000, why=_WHY_PRICE_MWH)
+    availability: Float = _f(0.9, ge=0, le=1, why="a share of the year the unit can run")
 
 
 class RegionCfg(_Cfg):
@@ -203,7 +227,7 @@ class RegionCfg(_Cfg):
 
     name: Name
     non_ai_load_mw: Mw
-    demand_weight: float = _f(ge=0, le=1, why="a share of AI end demand (normalised)")
+    demand_weight: Float = _f(ge=0, le=1, why="a share of AI end demand (normalised)")
     units: list[GenUnitCfg] = Field(min_length=1, max_length=100, description=_WHY_LIST)
 
 
@@ -216,18 +240,18 @@ class PowerCfg(_Cfg):
     generation_build_months: Int = _f(
         36, ge=1, le=120, why="months; 10 years exceeds any plant's build"
     )
-    build_share_per_year: float = _f(0.04, ge=0, le=1, why="a share of the region's fleet a year")
-    new_entry_cost: float = _f(75.0, ge=0, le=1_000, why="$/MWh; 10x the LCOE of gas [pow-lcoe]")
-    new_unit_marginal_cost: float = _f(
+    build_share_per_year: Float = _f(0.04, ge=0, le=1, why="a share of the region's fleet a year")
+    new_entry_cost: Float = _f(75.0, ge=0, le=1_000, why="$/MWh; 10x the LCOE of gas [pow-lcoe]")
+    new_unit_marginal_cost: Float = _f(
         40.0, ge=0, le=1_000, why="$/MWh; 10x a gas plant's fuel cost"
     )
-    new_unit_availability: float = _f(0.85, ge=0, le=1, why="a share of the year the unit can run")
-    non_ai_load_growth: float = _f(0.015, ge=-0.2, le=0.5, why="a yearly growth rate of load")
-    non_ai_bid: float = _f(1_000.0, ge=0, le=100_000, why="$/MWh; value of lost load is ~$10-30k")
-    datacentre_bid: float = _f(300.0, ge=0, le=100_000, why="$/MWh; value of lost load is ~$10-30k")
-    transmission_cost: float = _f(12.0, ge=0, le=1_000, why="$/MWh of wheeling between regions")
+    new_unit_availability: Float = _f(0.85, ge=0, le=1, why="a share of the year the unit can run")
+    non_ai_load_growth: Float = _f(0.015, ge=-0.2, le=0.5, why="a yearly growth rate of load")
+    non_ai_bid: Float = _f(1_000.0, ge=0, le=100_000, why="$/MWh; value of lost load is ~$10-30k")
+    datacentre_bid: Float = _f(300.0, ge=0, le=100_000, why="$/MWh; value of lost load is ~$10-30k")
+    transmission_cost: Float = _f(12.0, ge=0, le=1_000, why="$/MWh of wheeling between regions")
     transmission_cap_mw: Mw = 2_000.0
-    pue: float = _f(
+    pue: Float = _f(
         1.3,
         ge=1.0,
         le=3.0,
@@ -241,11 +265,11 @@ class ChipGenCfg(_Cfg):
     name: Name
     family: Family
     release_month: Int = _f(ge=-240, le=600, why="months from the start; 20 years back to 50 ahead")
-    tflops: float = _f(
+    tflops: Float = _f(
         ge=1, le=1e6, why="dense TFLOP/s; an accelerator does >= 1, 1,000x an H100 [acc-h100]"
     )
-    watts: float = _f(ge=1, le=1e5, why="watts per chip; >= 1 W, 100x an H100 [acc-h100]")
-    unit_cost: float = _f(ge=1, le=1e8, why="US dollars per chip; >= $1, 1,000x a B200 [acc-b200]")
+    watts: Float = _f(ge=1, le=1e5, why="watts per chip; >= 1 W, 100x an H100 [acc-h100]")
+    unit_cost: Float = _f(ge=1, le=1e8, why="US dollars per chip; >= $1, 1,000x a B200 [acc-b200]")
 
 
 class VendorCfg(_Cfg):
@@ -254,7 +278,7 @@ class VendorCfg(_Cfg):
     name: Name
     family: Family
     owner: Ref | None = None
-    capacity_units_per_month: float = _f(
+    capacity_units_per_month: Float = _f(
         ge=0, le=1e8, why="chips a month; ~500x the Hopper GPUs shipped in 2025 [dem-hopper]"
     )
     markup: Markup = 0.6
@@ -266,21 +290,21 @@ class ChipsCfg(_Cfg):
 
     generations: list[ChipGenCfg] = Field(min_length=1, max_length=100, description=_WHY_LIST)
     vendors: list[VendorCfg] = Field(min_length=1, max_length=50, description=_WHY_LIST)
-    supply_growth: float = _f(0.3, ge=-0.5, le=3.0, why=_WHY_GROWTH + " of chip supply")
+    supply_growth: Float = _f(0.3, ge=-0.5, le=3.0, why=_WHY_GROWTH + " of chip supply")
     life_months: Int = _f(60, ge=6, le=240, why="months of a chip's service life")
 
 
 class DataCentreCfg(_Cfg):
     """Data-centre shells: cost, build time, availability of compute ([dc-*] rows)."""
 
-    cost_per_mw: float = _f(
+    cost_per_mw: Float = _f(
         11e6, ge=0, le=1e9, why="US dollars per MW; 100x the cost of a shell [dc-shell-cost]"
     )
     build_months: Int = _f(21, ge=1, le=120, why="months; 10 years exceeds any build [dc-lead]")
-    availability: float = _f(0.9, ge=0.1, le=1, why="a share of capacity that can serve")
+    availability: Float = _f(0.9, ge=0.1, le=1, why="a share of capacity that can serve")
     life_months: Int = _f(180, ge=12, le=600, why=_WHY_MONTHS)
     max_build_mw_per_month: Mw = 400.0
-    server_overhead: float = _f(
+    server_overhead: Float = _f(
         1.83, ge=1.0, le=5.0, why="IT watts per chip watt: >= 1, ~1.8 measured [dc-density]"
     )
 
@@ -289,7 +313,7 @@ class HyperscalerCfg(_Cfg):
     """A cloud provider: sites by region, fleet, cash flow from other businesses."""
 
     name: Name
-    fringe: bool = False
+    fringe: Bool = False
     cash: Usd
     other_cash_flow_per_month: UsdFlow = 0.0
     built_mw: dict[Ref, Mw] = Field(max_length=100)
@@ -304,45 +328,45 @@ class LabCfg(_Cfg):
     name: Name
     home_region: Ref
     cash: Usd
-    capability: float = _f(0.0, ge=0, le=100, why="a logit score; 100 means e^100 times the demand")
+    capability: Float = _f(0.0, ge=0, le=100, why="a logit score; 100 means e^100 times the demand")
     affinity: dict[Family, Share]
     primary: Ref
     opex_per_month: UsdFlow = 0.0
     opex_share_of_revenue: Share = 0.35
-    training_ratio: float = _f(0.6, ge=0, le=10, why="training compute per unit of inference")
+    training_ratio: Float = _f(0.6, ge=0, le=10, why="training compute per unit of inference")
 
 
 class DemandCfg(_Cfg):
     """End demand for AI services and what labs earn per unit of inference compute."""
 
     initial_usd_per_month: Usd = 6e9
-    growth_per_year: float = _f(
+    growth_per_year: Float = _f(
         0.6,
         ge=-0.5,
         le=5.0,
         why=_WHY_GROWTH + "; 6x a year is above any lab's record [lab-anthropic-rev]",
     )
     growth_decay_per_year: Share = 0.12
-    revenue_per_h100e_hour: float = _f(6.0, ge=0.01, le=1_000, why=_WHY_PRICE_H)
-    training_bid: float = _f(3.0, ge=0, le=1_000, why=_WHY_PRICE_H)
-    reinvest_months: float = _f(24.0, ge=1, le=1_000, why="months over which spare cash is spent")
-    non_ai_cloud_growth_per_year: float = _f(0.15, ge=-0.5, le=2.0, why=_WHY_GROWTH)
-    capability_beta: float = _f(1.0, ge=0, le=50, why="logit sensitivity of demand to capability")
-    scaling_exponent: float = _f(0.5, ge=0, le=5, why="exponent of capability in training compute")
+    revenue_per_h100e_hour: Float = _f(6.0, ge=0.01, le=1_000, why=_WHY_PRICE_H)
+    training_bid: Float = _f(3.0, ge=0, le=1_000, why=_WHY_PRICE_H)
+    reinvest_months: Float = _f(24.0, ge=1, le=1_000, why="months over which spare cash is spent")
+    non_ai_cloud_growth_per_year: Float = _f(0.15, ge=-0.5, le=2.0, why=_WHY_GROWTH)
+    capability_beta: Float = _f(1.0, ge=0, le=50, why="logit sensitivity of demand to capability")
+    scaling_exponent: Float = _f(0.5, ge=0, le=5, why="exponent of capability in training compute")
 
 
 class CapitalCfg(_Cfg):
     """The outside investor pool: when labs raise, at what valuation, how likely."""
 
-    valuation_multiple: float = _f(15.0, ge=0.1, le=1_000, why="a revenue multiple")
-    runway_months: float = _f(
+    valuation_multiple: Float = _f(15.0, ge=0.1, le=1_000, why="a revenue multiple")
+    runway_months: Float = _f(
         6.0, ge=0, le=120, why="months; ten years of runway never triggers a raise"
     )
-    round_months: float = _f(18.0, ge=0, le=120, why="months of burn a round covers")
+    round_months: Float = _f(18.0, ge=0, le=120, why="months of burn a round covers")
     vc_success_prob: Share = 0.85
     min_revenue_for_vc: UsdFlow = 0.0
-    strategic_deals: bool = False
-    strategic_spend_multiple: float = _f(
+    strategic_deals: Bool = False
+    strategic_spend_multiple: Float = _f(
         2.0, ge=0, le=100, why="committed spend per dollar invested"
     )
     strategic_term_months: Int = _f(60, ge=1, le=600, why=_WHY_MONTHS)
@@ -351,22 +375,22 @@ class CapitalCfg(_Cfg):
 class LockinCfg(_Cfg):
     """Switching costs: egress fees and porting software to another chip family."""
 
-    egress_fee_per_h100e_hour: float = _f(0.25, ge=0, le=100, why=_WHY_PRICE_H)
-    platform_penalty_per_h100e_hour: float = _f(1.2, ge=0, le=100, why=_WHY_PRICE_H)
+    egress_fee_per_h100e_hour: Float = _f(0.25, ge=0, le=100, why=_WHY_PRICE_H)
+    platform_penalty_per_h100e_hour: Float = _f(1.2, ge=0, le=100, why=_WHY_PRICE_H)
     porting_cost_usd: UsdFlow = 3e8
     porting_months: Int = _f(9, ge=0, le=120, why="months; ten years to port is never worth it")
-    porting_gap: float = _f(0.35, ge=0, le=10, why="price advantage needed to port, a ratio")
+    porting_gap: Float = _f(0.35, ge=0, le=10, why="price advantage needed to port, a ratio")
 
 
 class RegulationCfg(_Cfg):
     """Merger-style review ([reg-merger-2023]) and the scenario's own rules ([reg-eu-data-act])."""
 
-    hhi_threshold: float = _f(1800.0, ge=0, le=10_000, why="HHI is at most 10,000 (a monopoly)")
-    delta_hhi: float = _f(100.0, ge=0, le=10_000, why="HHI is at most 10,000 (a monopoly)")
+    hhi_threshold: Float = _f(1800.0, ge=0, le=10_000, why="HHI is at most 10,000 (a monopoly)")
+    delta_hhi: Float = _f(100.0, ge=0, le=10_000, why="HHI is at most 10,000 (a monopoly)")
     share_threshold: Share = 0.30
-    review_minority_stakes: bool = False
-    exclusivity_ban: bool = False
-    switching_fee_cap: float | None = _f(None, ge=0, le=100, why=_WHY_PRICE_H)
+    review_minority_stakes: Bool = False
+    exclusivity_ban: Bool = False
+    switching_fee_cap: Float | None = _f(None, ge=0, le=100, why=_WHY_PRICE_H)
     switching_fee_ban_month: Int | None = _f(None, ge=0, le=600, why=_WHY_MONTHS)
     review_lag_months: Int = _f(3, ge=0, le=60, why="months; five years exceeds any review")
 
@@ -376,13 +400,13 @@ class TrancheCfg(_Cfg):
 
     month: Int = _f(ge=0, le=600, why=_WHY_MONTHS)
     amount_usd: Usd
-    milestone_revenue_per_year: float | None = _f(None, ge=0, le=1e13, why=_WHY_USD)
+    milestone_revenue_per_year: Float | None = _f(None, ge=0, le=1e13, why=_WHY_USD)
 
 
 class DealCfg(_Cfg):
     """The headline infrastructure-for-equity deal (off unless ``enabled``; [deal-*] rows)."""
 
-    enabled: bool = False
+    enabled: Bool = False
     investor: Ref = "amazon"
     lab: Ref = "anthropic"
     propose_month: Int = _f(3, ge=0, le=600, why=_WHY_MONTHS)
@@ -392,16 +416,16 @@ class DealCfg(_Cfg):
         4, ge=0, le=40, why="tranches; 40 is one every quarter for ten years"
     )
     milestone_revenue_step: Usd = 15e9
-    committed_spend_usd: float = _f(
+    committed_spend_usd: Float = _f(
         100e9, ge=0, le=1e14, why="US dollars; 1,000x the April 2026 commitment [deal-spend]"
     )
     term_months: Int = _f(120, ge=1, le=600, why=_WHY_MONTHS)
-    price_per_h100e_hour: float = _f(2.0, ge=0.01, le=1_000, why=_WHY_PRICE_H)
+    price_per_h100e_hour: Float = _f(2.0, ge=0.01, le=1_000, why=_WHY_PRICE_H)
     silicon: Family | None = "trainium"
     reserved_mw: Mw = 5_000.0
-    exclusive: bool = True
-    take_or_pay: bool = True
-    penalty_rate: float = _f(0.25, ge=0, le=10, why="penalty per dollar of shortfall")
+    exclusive: Bool = True
+    take_or_pay: Bool = True
+    penalty_rate: Float = _f(0.25, ge=0, le=10, why="penalty per dollar of shortfall")
 
 
 class ContractCfg(_Cfg):
@@ -410,13 +434,13 @@ class ContractCfg(_Cfg):
     kind: Literal["compute", "power", "chips"]
     seller: Ref
     buyer: Ref
-    volume_per_month: float = _f(ge=0, le=1e15, why="units a month (H100e-hours, MWh or chips)")
-    price: float = _f(ge=0, le=1e9, why="US dollars per unit")
+    volume_per_month: Float = _f(ge=0, le=1e15, why="units a month (H100e-hours, MWh or chips)")
+    price: Float = _f(ge=0, le=1e9, why="US dollars per unit")
     start_month: Int = _f(0, ge=-600, le=600, why=_WHY_MONTHS + " (negative: started before)")
     end_month: Int = _f(ge=0, le=1200, why=_WHY_MONTHS + " after the start, at most 100 years")
-    take_or_pay: bool = True
-    exclusive: bool = False
-    penalty_rate: float = _f(0.25, ge=0, le=10, why="penalty per dollar of shortfall")
+    take_or_pay: Bool = True
+    exclusive: Bool = False
+    penalty_rate: Float = _f(0.25, ge=0, le=10, why="penalty per dollar of shortfall")
     family: Family | None = None
     region: Ref | None = None
 
@@ -426,7 +450,7 @@ class ScaleCfg(_Cfg):
 
     small_labs: Int = _f(0, ge=0, le=1_000_000, why="agents; a million fits in memory")
     enterprise_buyers: Int = _f(0, ge=0, le=1_000_000, why="agents; a million fits in memory")
-    demand_share: float = _f(
+    demand_share: Float = _f(
         0.15, ge=0, le=0.9, why="a share of end demand; the major labs keep >= 10%"
     )
 
@@ -439,7 +463,7 @@ class Scenario(_Cfg):
     start: Annotated[str, AfterValidator(_start)] = "2026-01"
     months: Int = _f(120, ge=1, le=600, why=_WHY_MONTHS)
     regions: list[RegionCfg] = Field(min_length=1, max_length=50, description=_WHY_LIST)
-    latency_cost: float = _f(0.15, ge=0, le=100, why=_WHY_PRICE_H)
+    latency_cost: Float = _f(0.15, ge=0, le=100, why=_WHY_PRICE_H)
     power: PowerCfg = PowerCfg()
     chips: ChipsCfg
     datacentres: DataCentreCfg = DataCentreCfg()
@@ -794,9 +818,9 @@ class Lever:
 
     path: str
     label: str
-    min: float
+    min: Float
     max: float
-    step: float
+    step: Float
     unit: str
 
 

@@ -47,7 +47,11 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("hyperscalers.0.built_mw.us-east", NAN, "= nan: input should be a finite number"),
     ("hyperscalers.0.built_mw.us-east", INF, "= inf: input should be a finite number"),
     ("hyperscalers.0.built_mw.us-east", -1, "= -1: input should be greater than or equal to 0"),
-    ("hyperscalers.0.built_mw.us-east", 2e6, "<= 1e+06 (megawatts; 1 TW is more than the US or EU peak load)"),
+    (
+        "hyperscalers.0.built_mw.us-east",
+        2e6,
+        "<= 1e+06 (megawatts; 1 TW is more than the US or EU peak load)",
+    ),
     ("hyperscalers.0.built_mw.mars", 10, "= 'mars': unknown name; allowed: ['asia', 'europe'"),
     ("hyperscalers.0.family_mix.nvidia", NAN, "= nan: input should be a finite number"),
     ("hyperscalers.0.family_mix.nvidia", -0.5, "allowed range: >= 0 and <= 1 (a share)"),
@@ -216,9 +220,28 @@ def test_ints_are_taken_for_floats_and_whole_floats_for_ints(baseline):
     assert isinstance(new.power.interconnection_months, int)
     # what a sweep design or a slider hands over
     new = baseline.with_overrides(
-        {"power.interconnection_months": np.int64(60), "chips.supply_growth": np.float64(0.5)}
+        {
+            "power.interconnection_months": np.int64(60),
+            "chips.supply_growth": np.float32(0.5),
+            "regulation.exclusivity_ban": np.bool_(True),
+        }
     )
     assert new.power.interconnection_months == 60 and new.chips.supply_growth == 0.5
+    assert type(new.chips.supply_growth) is float and new.regulation.exclusivity_ban is True
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("chips.supply_growth", np.bool_(True)),
+        ("power.interconnection_months", np.bool_(False)),
+        ("regulation.exclusivity_ban", np.int64(1)),
+        ("regulation.exclusivity_ban", np.float64(0.0)),
+    ],
+)
+def test_numpy_bools_are_not_numbers_nor_numbers_bools(baseline, path, value):
+    with pytest.raises(ScenarioError, match=rf"'{path}' = np\.\w+\(?\w*\.?\d*\)?: input should"):
+        baseline.with_overrides({path: value})
 
 
 def test_round_trip(baseline):
