@@ -141,6 +141,13 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("labs", "anthropic", "input should be a valid list"),
     ("power", 3, "input should be a valid dictionary or instance of PowerCfg"),
     ("power.pue_x", 1.2, "unknown key; allowed keys here: "),
+    ("colour", "red", "unknown key; allowed keys here: capital, chips, contracts, datacentres"),
+    ("labs.0.colour", "red", "unknown key; allowed keys here: affinity, capability, cash"),
+    (
+        "regions.0.units.0.fuel",
+        "gas",
+        "unknown key; allowed keys here: availability, kind, marginal_cost, mw",
+    ),
     ("labs", DELETE, "missing; add it"),
     ("deal.silicon", "amd", "input should be 'nvidia', 'trainium' or 'tpu'"),
     ("contracts.0.kind", "gas", "input should be 'compute', 'power' or 'chips'"),
