@@ -170,8 +170,8 @@ Bool = Annotated[bool, BeforeValidator(_boolean)]
 Name = Annotated[str, AfterValidator(_name)]
 """A name: see :data:`NAME_RULE`."""
 
-Ref = Annotated[str, Field(min_length=1, max_length=64)]
-"""A reference to a name elsewhere in the scenario (checked by :class:`Scenario`)."""
+Ref = Annotated[str, AfterValidator(_name)]
+"""A reference to a name elsewhere in the scenario: a slug, resolved by :class:`Scenario`."""
 
 _WHY_USD = "US dollars; $10 trillion exceeds any firm's value"
 _WHY_USD_FLOW = "US dollars; $1 trillion exceeds any firm's yearly revenue"

@@ -134,6 +134,8 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("chips.vendors.1.owner", "nobody", "= 'nobody': unknown name"),
     ("contracts.0.seller", "nobody", "= 'nobody': unknown name"),
     ("contracts.0.region", "mars", "= 'mars': unknown name"),
+    ("deal.investor", "../x", "= '../x': must be a slug"),
+    ("hyperscalers.0.built_mw.US East", 10, "must be a slug"),
     ("contracts.0.family", "tpu", "= 'tpu': no vendor sells tpu chips to microsoft"),
     # structure
     ("regions", [], "list should have at least 1 item"),
