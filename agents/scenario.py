@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
+import numpy as np
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -103,15 +104,32 @@ class ScenarioError(ValueError):
 
 
 # ---------------------------------------------------------------- field types
+def _no_bool(value: Any, kind: str) -> None:
+    if isinstance(value, bool | np.bool_):
+        raise ValueError(f"input should be a valid {kind}, not a boolean")
+
+
+def _real(value: Any) -> Any:
+    """A float field takes Python and numpy ints and floats (as float); never a bool."""
+    _no_bool(value, "number")
+    if isinstance(value, np.integer | np.floating):
+        return float(value)
+    return value
+
+
 def _whole(value: Any) -> Any:
     """Accept whole floats (``36.0``) and numpy integers for an int field; never a bool."""
-    if isinstance(value, bool):
-        return value  # rejected by the strict int check
+    _no_bool(value, "integer")
     if isinstance(value, numbers.Integral):
         return int(value)
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float | np.floating) and float(value).is_integer():
         return int(value)
     return value
+
+
+def _boolean(value: Any) -> Any:
+    """A numpy bool is a bool; numbers and strings are not."""
+    return bool(value) if isinstance(value, np.bool_) else value
 
 
 def _name(value: str) -> str:
@@ -146,36 +164,49 @@ def _text(value: str) -> str:
     return value
 
 
+Float = Annotated[float, BeforeValidator(_real)]
+"""A float field: strict (no bool, no string), ints and numpy numbers taken as floats."""
+
 Int = Annotated[int, BeforeValidator(_whole)]
 """An integer field: strict, but ``36.0`` and numpy integers are taken as whole numbers."""
+
+Bool = Annotated[bool, BeforeValidator(_boolean)]
+"""A boolean field: ``true``/``false`` (or a numpy bool), never ``1`` or ``"yes"``."""
 
 Name = Annotated[str, AfterValidator(_name)]
 """A name: see :data:`NAME_RULE`."""
 
-Ref = Annotated[str, Field(min_length=1, max_length=64)]
-"""A reference to a name elsewhere in the scenario (checked by :class:`Scenario`)."""
+Ref = Annotated[str, AfterValidator(_name)]
+"""A reference to a name elsewhere in the scenario: a slug, resolved by :class:`Scenario`."""
 
 _WHY_USD = "US dollars; $10 trillion exceeds any firm's value"
 _WHY_USD_FLOW = "US dollars; $1 trillion exceeds any firm's yearly revenue"
-_WHY_MW = "megawatts; 1 TW exceeds any grid's peak load"
+_WHY_MW = "megawatts; 1 TW is more than the US or EU peak load"
 _WHY_SHARE = "a share"
-_WHY_PRICE_MWH = "$/MWh; above every wholesale market's price cap"
+_WHY_PRICE_MWH = "$/MWh; the scale of the highest scarcity price caps"
 _WHY_PRICE_H = "$/H100e-hour; far above the 2023 peak rental of ~$12 [acc-h100-rent]"
 _WHY_MONTHS = "months; the model runs at most 50 years"
 _WHY_MARKUP = "a markup over cost; 20x is far above any chip or cloud gross margin"
 _WHY_GROWTH = "a yearly growth rate"
 _WHY_LIST = "a scenario lists the market's main firms; many small ones go in scale mode"
 
-Usd = Annotated[float, Field(ge=0, le=1e13, description=_WHY_USD)]
-UsdFlow = Annotated[float, Field(ge=0, le=1e12, description=_WHY_USD_FLOW)]
-Mw = Annotated[float, Field(ge=0, le=1e6, description=_WHY_MW)]
-Share = Annotated[float, Field(ge=0, le=1, description=_WHY_SHARE)]
-Markup = Annotated[float, Field(ge=0, le=20, description=_WHY_MARKUP)]
+Usd = Annotated[Float, Field(ge=0, le=1e13, description=_WHY_USD)]
+UsdFlow = Annotated[Float, Field(ge=0, le=1e12, description=_WHY_USD_FLOW)]
+Mw = Annotated[Float, Field(ge=0, le=1e6, description=_WHY_MW)]
+Share = Annotated[Float, Field(ge=0, le=1, description=_WHY_SHARE)]
+Markup = Annotated[Float, Field(ge=0, le=20, description=_WHY_MARKUP)]
 
 
-def _f(default: Any = ..., *, why: str, **bounds: float) -> Any:
+def _f(
+    default: Any = ...,
+    *,
+    why: str,
+    ge: Float | None = None,
+    gt: Float | None = None,
+    le: Float | None = None,
+) -> Any:
     """A bounded field whose description gives the reason for its bounds."""
-    return Field(default, description=why, **bounds)  # type: ignore[call-overload]
+    return Field(default, description=why, ge=ge, gt=gt, le=le)
 
 
 class _Cfg(BaseModel):
@@ -193,9 +224,9 @@ class GenUnitCfg(_Cfg):
 
     kind: Name
     mw: Mw
-    marginal_cost: float = _f(ge=0, le=10_000, why=_WHY_PRICE_MWH)
-    availability: float = _f(0.9, ge=0, le=1, why="a share of the year the unit can run")
-    capacity_credit: float = _f(
+    marginal_cost: Float = _f(ge=0, le=10_000, why=_WHY_PRICE_MWH)
+    availability: Float = _f(0.9, ge=0, le=1, why="a share of the year the unit can run")
+    capacity_credit: Float = _f(
         1.0, ge=0, le=1, why="a share of MW counted at the peak (installed basis) [est-reserve]"
     )
 
@@ -205,12 +236,12 @@ class RegionCfg(_Cfg):
 
     name: Name
     non_ai_load_mw: Mw
-    demand_weight: float = _f(ge=0, le=1, why="a share of AI end demand (normalised)")
-    units: list[GenUnitCfg] = Field(min_length=1, max_length=100)
-    peak_to_average: float = _f(
+    demand_weight: Float = _f(ge=0, le=1, why="a share of AI end demand (normalised)")
+    units: list[GenUnitCfg] = Field(min_length=1, max_length=100, description=_WHY_LIST)
+    peak_to_average: Float = _f(
         1.5, ge=1, le=3, why="peak over average non-AI load; grids run ~1.3-1.8 [est-reserve]"
     )
-    reserve_target: float = _f(
+    reserve_target: Float = _f(
         0.15, ge=0, le=1, why="target reserve margin at the peak; planners use 0.1-0.25"
     )
     conventional_dc_mw: Mw = 0.0
@@ -225,40 +256,40 @@ class PowerCfg(_Cfg):
     generation_build_months: Int = _f(
         36, ge=1, le=120, why="months; 10 years exceeds any plant's build"
     )
-    build_share_per_year: float = _f(
+    build_share_per_year: Float = _f(
         0.04, ge=0, le=1, why="most a region can start a year, a share of its fleet"
     )
-    new_unit_marginal_cost: float = _f(
+    new_unit_marginal_cost: Float = _f(
         40.0, ge=0, le=1_000, why="$/MWh; 10x a gas plant's fuel cost"
     )
-    new_unit_availability: float = _f(0.85, ge=0, le=1, why="a share of the year the unit can run")
-    non_ai_load_growth: float = _f(0.015, ge=-0.2, le=0.5, why="a yearly growth rate of load")
-    non_ai_bid: float = _f(1_000.0, ge=0, le=100_000, why="$/MWh; value of lost load is ~$10-30k")
-    datacentre_bid: float = _f(300.0, ge=0, le=100_000, why="$/MWh; value of lost load is ~$10-30k")
-    transmission_cost: float = _f(12.0, ge=0, le=1_000, why="$/MWh of wheeling between regions")
+    new_unit_availability: Float = _f(0.85, ge=0, le=1, why="a share of the year the unit can run")
+    non_ai_load_growth: Float = _f(0.015, ge=-0.2, le=0.5, why="a yearly growth rate of load")
+    non_ai_bid: Float = _f(1_000.0, ge=0, le=100_000, why="$/MWh; value of lost load is ~$10-30k")
+    datacentre_bid: Float = _f(300.0, ge=0, le=100_000, why="$/MWh; value of lost load is ~$10-30k")
+    transmission_cost: Float = _f(12.0, ge=0, le=1_000, why="$/MWh of wheeling between regions")
     transmission_cap_mw: Mw = 2_000.0
-    pue: float = _f(
+    pue: Float = _f(
         1.3,
         ge=1.0,
         le=3.0,
         why="power usage effectiveness: >= 1 by definition, industry ~1.1-1.6 [dc-pue]",
     )
-    fleet_pue: float = _f(
+    fleet_pue: Float = _f(
         1.58, ge=1.0, le=3.0, why="PUE of the installed fleet at the start; >= 1 [dc-pue]"
     )
-    conventional_dc_growth: float = _f(
+    conventional_dc_growth: Float = _f(
         0.04, ge=-0.2, le=0.5, why=_WHY_GROWTH + " of conventional data-centre load"
     )
-    capacity_price_cap: float = _f(
+    capacity_price_cap: Float = _f(
         329.17, ge=0, le=5_000, why="$/MW-day; 10x PJM's 2026/27 cap [pow-pjm-cap]"
     )
-    capacity_price_at_target: float = _f(
+    capacity_price_at_target: Float = _f(
         360.0, ge=0, le=5_000, why="$/MW-day; ~15x PJM's 2026/27 cap [est-capacity]"
     )
-    capacity_curve_width: float = _f(
+    capacity_curve_width: Float = _f(
         0.03, gt=0, le=0.5, why="reserve margin above target where the price reaches zero"
     )
-    capacity_net_cone: float = _f(
+    capacity_net_cone: Float = _f(
         230.0, ge=0, le=5_000, why="$/MW-day; net cost of new entry, est. [est-capacity]"
     )
 
@@ -269,9 +300,11 @@ class ChipGenCfg(_Cfg):
     name: Name
     family: Family
     release: Month = Field(description="calendar month of first volume shipments")
-    tflops: float = _f(gt=0, le=1e6, why="dense TFLOP/s; 1,000x an H100 [acc-h100]")
-    watts: float = _f(gt=0, le=1e5, why="watts per chip; 100x an H100 [acc-h100]")
-    unit_cost: float = _f(gt=0, le=1e8, why="US dollars per chip; 1,000x a B200 [acc-b200]")
+    tflops: Float = _f(
+        ge=1, le=1e6, why="dense TFLOP/s; an accelerator does >= 1, 1,000x an H100 [acc-h100]"
+    )
+    watts: Float = _f(ge=1, le=1e5, why="watts per chip; >= 1 W, 100x an H100 [acc-h100]")
+    unit_cost: Float = _f(ge=1, le=1e8, why="US dollars per chip; >= $1, 1,000x a B200 [acc-b200]")
 
 
 class VendorCfg(_Cfg):
@@ -280,8 +313,8 @@ class VendorCfg(_Cfg):
     name: Name
     family: Family
     owner: Ref | None = None
-    capacity_units_per_month: float = _f(
-        ge=0, le=1e8, why="chips a month; 40x all Hopper shipped in 2025 [dem-hopper]"
+    capacity_units_per_month: Float = _f(
+        ge=0, le=1e8, why="chips a month; ~500x the Hopper GPUs shipped in 2025 [dem-hopper]"
     )
     markup: Markup = 0.6
     backlog_markup: Markup = 0.5
@@ -290,20 +323,20 @@ class VendorCfg(_Cfg):
 class ChipsCfg(_Cfg):
     """Accelerator generations, vendors and supply growth."""
 
-    generations: list[ChipGenCfg] = Field(min_length=1, max_length=100)
-    vendors: list[VendorCfg] = Field(min_length=1, max_length=50)
-    supply_growth: float = _f(0.3, ge=-0.5, le=3.0, why=_WHY_GROWTH + " of chip supply")
+    generations: list[ChipGenCfg] = Field(min_length=1, max_length=100, description=_WHY_LIST)
+    vendors: list[VendorCfg] = Field(min_length=1, max_length=50, description=_WHY_LIST)
+    supply_growth: Float = _f(0.3, ge=-0.5, le=3.0, why=_WHY_GROWTH + " of chip supply")
     life_months: Int = _f(60, ge=6, le=240, why="months of a chip's service life")
-    discount_rate: float = _f(
+    discount_rate: Float = _f(
         0.10,
         ge=0,
         le=1,
         why="a year; hyperscalers' cost of capital for chip value [est-chip-value]",
     )
-    buyer_surplus: float = _f(
+    buyer_surplus: Float = _f(
         0.10,
         gt=0,
-        lt=1,
+        le=0.99,
         why="share of the top bid a merchant vendor leaves to buyers [est-chip-value]",
     )
     captive_lead_months: Int = _f(
@@ -317,14 +350,14 @@ class ChipsCfg(_Cfg):
 class DataCentreCfg(_Cfg):
     """Data-centre shells: cost, build time, availability of compute ([dc-*] rows)."""
 
-    cost_per_mw: float = _f(
+    cost_per_mw: Float = _f(
         11e6, ge=0, le=1e9, why="US dollars per MW; 100x the cost of a shell [dc-shell-cost]"
     )
     build_months: Int = _f(21, ge=1, le=120, why="months; 10 years exceeds any build [dc-lead]")
-    availability: float = _f(0.9, ge=0.1, le=1, why="a share of capacity that can serve")
+    availability: Float = _f(0.9, ge=0.1, le=1, why="a share of capacity that can serve")
     life_months: Int = _f(180, ge=12, le=600, why=_WHY_MONTHS)
     max_build_mw_per_month: Mw = 400.0
-    server_overhead: float = _f(
+    server_overhead: Float = _f(
         1.83, ge=1.0, le=5.0, why="IT watts per chip watt: >= 1, ~1.8 measured [dc-density]"
     )
 
@@ -333,7 +366,7 @@ class HyperscalerCfg(_Cfg):
     """A cloud provider: sites by region, fleet, cash flow from other businesses."""
 
     name: Name
-    fringe: bool = False
+    fringe: Bool = False
     cash: Usd
     other_cash_flow_per_month: UsdFlow = 0.0
     built_mw: dict[Ref, Mw] = Field(max_length=100)
@@ -362,53 +395,53 @@ class LabCfg(_Cfg):
     name: Name
     home_region: Ref
     cash: Usd
-    capability: float = _f(0.0, ge=0, le=100, why="a logit score; 100 means e^100 times the demand")
+    capability: Float = _f(0.0, ge=0, le=100, why="a logit score; 100 means e^100 times the demand")
     affinity: dict[Family, Share]
     primary: Ref
     opex_per_month: UsdFlow = 0.0
     opex_share_of_revenue: Share = 0.35
-    training_ratio: float = _f(0.6, ge=0, le=10, why="training compute per unit of inference")
+    training_ratio: Float = _f(0.6, ge=0, le=10, why="training compute per unit of inference")
 
 
 class DemandCfg(_Cfg):
     """End demand for AI services: trend, price response, capability response."""
 
     initial_usd_per_month: Usd = 6e9
-    growth_per_year: float = _f(
+    growth_per_year: Float = _f(
         0.6,
         ge=-0.5,
         le=5.0,
         why=_WHY_GROWTH + "; 6x a year is above any lab's record [lab-anthropic-rev]",
     )
     growth_decay_per_year: Share = 0.12
-    services_markup: float = _f(
+    services_markup: Float = _f(
         1.6, ge=0, le=20, why="price of AI services over compute cost, minus 1 [est-lab-economics]"
     )
-    price_elasticity: float = _f(
+    price_elasticity: Float = _f(
         1.3, ge=0, le=5, why="constant price elasticity of AI services demand [est-elasticity]"
     )
-    capability_demand: float = _f(
+    capability_demand: Float = _f(
         0.5, ge=0, le=10, why="demand growth per unit of frontier capability [est-capability]"
     )
-    training_bid: float = _f(3.0, ge=0, le=1_000, why=_WHY_PRICE_H)
-    reinvest_months: float = _f(24.0, gt=0, le=1_000, why="months over which spare cash is spent")
-    non_ai_cloud_growth_per_year: float = _f(0.15, ge=-0.5, le=2.0, why=_WHY_GROWTH)
-    capability_beta: float = _f(1.0, ge=0, le=50, why="logit sensitivity of demand to capability")
-    scaling_exponent: float = _f(0.5, ge=0, le=5, why="exponent of capability in training compute")
+    training_bid: Float = _f(3.0, ge=0, le=1_000, why=_WHY_PRICE_H)
+    reinvest_months: Float = _f(24.0, ge=1, le=1_000, why="months over which spare cash is spent")
+    non_ai_cloud_growth_per_year: Float = _f(0.15, ge=-0.5, le=2.0, why=_WHY_GROWTH)
+    capability_beta: Float = _f(1.0, ge=0, le=50, why="logit sensitivity of demand to capability")
+    scaling_exponent: Float = _f(0.5, ge=0, le=5, why="exponent of capability in training compute")
 
 
 class CapitalCfg(_Cfg):
     """The outside investor pool: when labs raise, at what valuation, how likely."""
 
-    valuation_multiple: float = _f(15.0, gt=0, le=1_000, why="a revenue multiple")
-    runway_months: float = _f(
+    valuation_multiple: Float = _f(15.0, ge=0.1, le=1_000, why="a revenue multiple")
+    runway_months: Float = _f(
         6.0, ge=0, le=120, why="months; ten years of runway never triggers a raise"
     )
-    round_months: float = _f(18.0, ge=0, le=120, why="months of burn a round covers")
+    round_months: Float = _f(18.0, ge=0, le=120, why="months of burn a round covers")
     vc_success_prob: Share = 0.85
     min_revenue_for_vc: UsdFlow = 0.0
-    strategic_deals: bool = False
-    strategic_spend_multiple: float = _f(
+    strategic_deals: Bool = False
+    strategic_spend_multiple: Float = _f(
         2.0, ge=0, le=100, why="committed spend per dollar invested"
     )
     strategic_term_months: Int = _f(60, ge=1, le=600, why=_WHY_MONTHS)
@@ -417,19 +450,19 @@ class CapitalCfg(_Cfg):
 class FinanceCfg(_Cfg):
     """Lenders and payouts: debt rates, borrowing limits, cash buffer ([est-debt-*] rows)."""
 
-    debt_rate_hyperscaler: float = _f(
+    debt_rate_hyperscaler: Float = _f(
         0.05, ge=0, le=0.5, why="a yearly interest rate; 50% is far above any bond yield"
     )
-    debt_rate_lab: float = _f(
+    debt_rate_lab: Float = _f(
         0.10, ge=0, le=0.5, why="a yearly interest rate; 50% is far above any bond yield"
     )
-    debt_multiple_hyperscaler: float = _f(
+    debt_multiple_hyperscaler: Float = _f(
         3.0, ge=0, le=20, why="debt over annual operating cash flow; 20x is beyond any lender"
     )
-    debt_multiple_lab: float = _f(
+    debt_multiple_lab: Float = _f(
         1.0, ge=0, le=20, why="debt over annual revenue; 20x is beyond any lender"
     )
-    cash_buffer_months: float = _f(
+    cash_buffer_months: Float = _f(
         6.0, ge=0, le=120, why="months of capex and operating costs kept before payouts"
     )
 
@@ -437,11 +470,11 @@ class FinanceCfg(_Cfg):
 class LockinCfg(_Cfg):
     """Switching costs: egress fees and porting software to another chip family."""
 
-    egress_fee_per_h100e_hour: float = _f(0.25, ge=0, le=100, why=_WHY_PRICE_H)
-    platform_penalty_per_h100e_hour: float = _f(1.2, ge=0, le=100, why=_WHY_PRICE_H)
+    egress_fee_per_h100e_hour: Float = _f(0.25, ge=0, le=100, why=_WHY_PRICE_H)
+    platform_penalty_per_h100e_hour: Float = _f(1.2, ge=0, le=100, why=_WHY_PRICE_H)
     porting_cost_usd: UsdFlow = 3e8
     porting_months: Int = _f(9, ge=0, le=120, why="months; ten years to port is never worth it")
-    porting_gap: float = _f(0.35, ge=0, le=10, why="price advantage needed to port, a ratio")
+    porting_gap: Float = _f(0.35, ge=0, le=10, why="price advantage needed to port, a ratio")
 
 
 class JurisdictionCfg(_Cfg):
@@ -453,12 +486,12 @@ class JurisdictionCfg(_Cfg):
     """
 
     regions: list[Ref] = Field(min_length=1, max_length=50)
-    hhi_threshold: float | None = _f(None, ge=0, le=10_000, why="HHI is at most 10,000")
-    delta_hhi: float | None = _f(None, ge=0, le=10_000, why="HHI is at most 10,000")
+    hhi_threshold: Float | None = _f(None, ge=0, le=10_000, why="HHI is at most 10,000")
+    delta_hhi: Float | None = _f(None, ge=0, le=10_000, why="HHI is at most 10,000")
     share_threshold: Share | None = None
-    review_minority_stakes: bool | None = None
-    exclusivity_ban: bool | None = None
-    switching_fee_cap: float | None = _f(None, ge=0, le=100, why=_WHY_PRICE_H)
+    review_minority_stakes: Bool | None = None
+    exclusivity_ban: Bool | None = None
+    switching_fee_cap: Float | None = _f(None, ge=0, le=100, why=_WHY_PRICE_H)
     switching_fee_ban: Month | None = None
 
 
@@ -470,12 +503,12 @@ class RegulationCfg(_Cfg):
     jurisdiction lists get one authority per name prefix (``us-*``, ``eu*``) or region.
     """
 
-    hhi_threshold: float = _f(1800.0, ge=0, le=10_000, why="HHI is at most 10,000 (a monopoly)")
-    delta_hhi: float = _f(100.0, ge=0, le=10_000, why="HHI is at most 10,000 (a monopoly)")
+    hhi_threshold: Float = _f(1800.0, ge=0, le=10_000, why="HHI is at most 10,000 (a monopoly)")
+    delta_hhi: Float = _f(100.0, ge=0, le=10_000, why="HHI is at most 10,000 (a monopoly)")
     share_threshold: Share = 0.30
-    review_minority_stakes: bool = False
-    exclusivity_ban: bool = False
-    switching_fee_cap: float | None = _f(None, ge=0, le=100, why=_WHY_PRICE_H)
+    review_minority_stakes: Bool = False
+    exclusivity_ban: Bool = False
+    switching_fee_cap: Float | None = _f(None, ge=0, le=100, why=_WHY_PRICE_H)
     switching_fee_ban: Month | None = None
     """Month from which switching fees are banned (none: never)."""
     review_lag_months: Int = _f(3, ge=0, le=60, why="months; five years exceeds any review")
@@ -497,7 +530,7 @@ class RegulationCfg(_Cfg):
 class DealCfg(_Cfg):
     """The headline infrastructure-for-equity deal (off unless ``enabled``; [deal-*] rows)."""
 
-    enabled: bool = False
+    enabled: Bool = False
     investor: Ref = "amazon"
     lab: Ref = "anthropic"
     propose: Month = "2026-04"
@@ -508,16 +541,16 @@ class DealCfg(_Cfg):
         4, ge=0, le=40, why="tranches; 40 is one every quarter for ten years"
     )
     milestone_revenue_step: Usd = 15e9
-    committed_spend_usd: float = _f(
+    committed_spend_usd: Float = _f(
         100e9, ge=0, le=1e14, why="US dollars; 1,000x the April 2026 commitment [deal-spend]"
     )
     term_months: Int = _f(120, ge=1, le=600, why=_WHY_MONTHS)
-    price_per_h100e_hour: float = _f(2.0, gt=0, le=1_000, why=_WHY_PRICE_H)
+    price_per_h100e_hour: Float = _f(2.0, ge=0.01, le=1_000, why=_WHY_PRICE_H)
     silicon: Family | None = "trainium"
     reserved_mw: Mw = 5_000.0
-    exclusive: bool = True
-    take_or_pay: bool = True
-    penalty_rate: float = _f(0.25, ge=0, le=10, why="penalty per dollar of shortfall")
+    exclusive: Bool = True
+    take_or_pay: Bool = True
+    penalty_rate: Float = _f(0.25, ge=0, le=10, why="penalty per dollar of shortfall")
 
 
 class ContractCfg(_Cfg):
@@ -526,13 +559,13 @@ class ContractCfg(_Cfg):
     kind: Literal["compute", "power", "chips"]
     seller: Ref
     buyer: Ref
-    volume_per_month: float = _f(ge=0, le=1e15, why="units a month (H100e-hours, MWh or chips)")
-    price: float = _f(ge=0, le=1e9, why="US dollars per unit")
+    volume_per_month: Float = _f(ge=0, le=1e15, why="units a month (H100e-hours, MWh or chips)")
+    price: Float = _f(ge=0, le=1e9, why="US dollars per unit")
     start: Month = Field(description="first month of deliveries")
     end: Month = Field(description="month after the last delivery")
-    take_or_pay: bool = True
-    exclusive: bool = False
-    penalty_rate: float = _f(0.25, ge=0, le=10, why="penalty per dollar of shortfall")
+    take_or_pay: Bool = True
+    exclusive: Bool = False
+    penalty_rate: Float = _f(0.25, ge=0, le=10, why="penalty per dollar of shortfall")
     family: Family | None = None
     region: Ref | None = None
 
@@ -542,7 +575,7 @@ class ScaleCfg(_Cfg):
 
     small_labs: Int = _f(0, ge=0, le=1_000_000, why="agents; a million fits in memory")
     enterprise_buyers: Int = _f(0, ge=0, le=1_000_000, why="agents; a million fits in memory")
-    demand_share: float = _f(
+    demand_share: Float = _f(
         0.15, ge=0, le=0.9, why="a share of end demand; the major labs keep >= 10%"
     )
 
@@ -554,21 +587,25 @@ class Scenario(_Cfg):
     description: Annotated[str, Field(max_length=2_000), AfterValidator(_text)] = ""
     start: Annotated[str, AfterValidator(_start)] = "2026-01"
     months: Int = _f(120, ge=1, le=600, why=_WHY_MONTHS)
-    regions: list[RegionCfg] = Field(min_length=1, max_length=50)
-    latency_cost: float = _f(0.15, ge=0, le=100, why=_WHY_PRICE_H)
+    regions: list[RegionCfg] = Field(min_length=1, max_length=50, description=_WHY_LIST)
+    latency_cost: Float = _f(0.15, ge=0, le=100, why=_WHY_PRICE_H)
     power: PowerCfg = PowerCfg()
     chips: ChipsCfg
     datacentres: DataCentreCfg = DataCentreCfg()
-    hyperscalers: list[HyperscalerCfg] = Field(min_length=1, max_length=50)
-    labs: list[LabCfg] = Field(min_length=1, max_length=200)
+    hyperscalers: list[HyperscalerCfg] = Field(min_length=1, max_length=50, description=_WHY_LIST)
+    labs: list[LabCfg] = Field(min_length=1, max_length=200, description=_WHY_LIST)
     demand: DemandCfg = DemandCfg()
     capital: CapitalCfg = CapitalCfg()
     finance: FinanceCfg = FinanceCfg()
     lockin: LockinCfg = LockinCfg()
     regulation: RegulationCfg = RegulationCfg()
     deal: DealCfg = DealCfg()
-    contracts: list[ContractCfg] = Field(default_factory=list, max_length=1_000)
-    projects: list[ProjectCfg] = Field(default_factory=list, max_length=1_000)
+    contracts: list[ContractCfg] = Field(
+        default_factory=list, max_length=1_000, description=_WHY_LIST
+    )
+    projects: list[ProjectCfg] = Field(
+        default_factory=list, max_length=1_000, description=_WHY_LIST
+    )
     scale: ScaleCfg = ScaleCfg()
 
     @model_validator(mode="after")
@@ -644,9 +681,17 @@ class Scenario(_Cfg):
         for i, p in enumerate(self.projects):
             need(p.owner in hypers, f"projects.{i}.owner", p.owner, hypers)
             need(p.region in regions, f"projects.{i}.region", p.region, regions)
+        made = {g.family for g in self.chips.generations}
         for i, v in enumerate(self.chips.vendors):
             if v.owner is not None:
                 need(v.owner in hypers, f"chips.vendors.{i}.owner", v.owner, hypers)
+            if v.family not in made:
+                bad(
+                    f"chips.vendors.{i}.family",
+                    v.family,
+                    f"no generation of the {v.family} family in chips.generations; "
+                    "add one or sell another family",
+                )
         for i, lab in enumerate(self.labs):
             need(lab.home_region in regions, f"labs.{i}.home_region", lab.home_region, regions)
             need(lab.primary in hypers, f"labs.{i}.primary", lab.primary, hypers)
@@ -669,12 +714,29 @@ class Scenario(_Cfg):
                     c.end,
                     f"must be after start ({c.start}); a contract lasts >= 1 month",
                 )
+            if c.kind == "compute" and c.family is not None and c.seller in hypers:
+                if (c.seller, c.family) not in sellers_of:
+                    bad(
+                        f"contracts.{i}.family",
+                        c.family,
+                        f"no vendor sells {c.family} chips to {c.seller}; "
+                        "choose a family it can buy or add a vendor",
+                    )
         for key, j in self.regulation.jurisdictions.items():
             for k, r in enumerate(j.regions):
                 need(r in regions, f"regulation.jurisdictions.{key}.regions.{k}", r, regions)
         if self.deal.enabled:
             need(self.deal.investor in hypers, "deal.investor", self.deal.investor, hypers)
             need(self.deal.lab in labs, "deal.lab", self.deal.lab, labs)
+            silicon = self.deal.silicon
+            if silicon is not None and self.deal.investor in hypers:
+                if (self.deal.investor, silicon) not in sellers_of:
+                    bad(
+                        "deal.silicon",
+                        silicon,
+                        f"no vendor sells {silicon} chips to {self.deal.investor}; "
+                        "choose a family the investor can buy, or none",
+                    )
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -720,8 +782,8 @@ def _short(value: object, limit: int = 160) -> str:
 
 def _list_index(items: list[Any], key: str, path: str, where: str) -> int:
     """Index of the item of ``items`` that ``key`` (an index or a name) addresses."""
-    names = [it.get("name") for it in items if isinstance(it, dict)]
-    named = len(names) == len(items) and all(isinstance(n, str) for n in names)
+    names = [it["name"] for it in items if isinstance(it, dict) and isinstance(it.get("name"), str)]
+    named = len(names) == len(items)
     if key.isdigit() and int(key) < len(items):
         return int(key)
     if named and key in names:
@@ -878,6 +940,8 @@ def _explain(exc: ValidationError, model: type[BaseModel]) -> str:
         if err["type"] == "finite_number":
             msg = "input should be a finite number (not nan or inf)"
         bounds = _field_bounds(model, loc)
+        if bounds is None and err["type"] in ("too_long", "too_short"):
+            bounds = _field_at(model, loc)[2]
         hint = f"; {bounds}" if bounds else ""
         lines.append(f"scenario key {path!r} = {_short(value)}: {msg[:1].lower()}{msg[1:]}{hint}")
     if len(lines) > _MAX_LINES:
@@ -891,9 +955,9 @@ class Lever:
 
     path: str
     label: str
-    min: float
+    min: Float
     max: float
-    step: float
+    step: Float
     unit: str
 
 

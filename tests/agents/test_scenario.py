@@ -47,7 +47,11 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("hyperscalers.0.built_mw.us-east", NAN, "= nan: input should be a finite number"),
     ("hyperscalers.0.built_mw.us-east", INF, "= inf: input should be a finite number"),
     ("hyperscalers.0.built_mw.us-east", -1, "= -1: input should be greater than or equal to 0"),
-    ("hyperscalers.0.built_mw.us-east", 2e6, "<= 1e+06 (megawatts; 1 TW exceeds any grid"),
+    (
+        "hyperscalers.0.built_mw.us-east",
+        2e6,
+        "<= 1e+06 (megawatts; 1 TW is more than the US or EU peak load)",
+    ),
     ("hyperscalers.0.built_mw.mars", 10, "= 'mars': unknown name; allowed: ['asia', 'europe'"),
     ("hyperscalers.0.family_mix.nvidia", NAN, "= nan: input should be a finite number"),
     ("hyperscalers.0.family_mix.nvidia", -0.5, "allowed range: >= 0 and <= 1 (a share)"),
@@ -69,7 +73,9 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("months", 0, "= 0: input should be greater than or equal to 1"),
     ("months", 601, "= 601: input should be less than or equal to 600"),
     ("demand.growth_per_year", INF, "= inf: input should be a finite number"),
-    ("chips.generations.0.tflops", 0, "input should be greater than 0"),
+    ("chips.generations.0.tflops", 0.5, "greater than or equal to 1; allowed range: >= 1"),
+    ("chips.generations.0.watts", 1e-300, "input should be greater than or equal to 1"),
+    ("demand.services_markup", -1, "greater than or equal to 0"),
     ("chips.generations.0.watts", NAN, "input should be a finite number"),
     ("chips.vendors.0.markup", 25, "<= 20 (a markup over cost"),
     ("regions.0.units.0.availability", 1.2, "less than or equal to 1"),
@@ -128,11 +134,22 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("chips.vendors.1.owner", "nobody", "= 'nobody': unknown name"),
     ("contracts.0.seller", "nobody", "= 'nobody': unknown name"),
     ("contracts.0.region", "mars", "= 'mars': unknown name"),
+    ("deal.investor", "../x", "= '../x': must be a slug"),
+    ("hyperscalers.0.built_mw.US East", 10, "must be a slug"),
+    ("contracts.0.family", "tpu", "= 'tpu': no vendor sells tpu chips to microsoft"),
     # structure
     ("regions", [], "list should have at least 1 item"),
+    ("contracts", [{}] * 1_001, "at most 1000 items after validation, not 1001; a scenario lists"),
     ("labs", "anthropic", "input should be a valid list"),
     ("power", 3, "input should be a valid dictionary or instance of PowerCfg"),
     ("power.pue_x", 1.2, "unknown key; allowed keys here: "),
+    ("colour", "red", "unknown key; allowed keys here: capital, chips, contracts, datacentres"),
+    ("labs.0.colour", "red", "unknown key; allowed keys here: affinity, capability, cash"),
+    (
+        "regions.0.units.0.fuel",
+        "gas",
+        "unknown key; allowed keys here: availability, capacity_credit, kind, marginal_cost, mw",
+    ),
     ("labs", DELETE, "missing; add it"),
     ("deal.silicon", "amd", "input should be 'nvidia', 'trainium' or 'tpu'"),
     ("contracts.0.kind", "gas", "input should be 'compute', 'power' or 'chips'"),
@@ -157,6 +174,32 @@ def test_malformed_table_size():
     # Each row is a distinct malformed input (path and value).
     rows = {(p, repr(v)) for p, v, _ in MALFORMED}
     assert len(rows) == len(MALFORMED) >= 60
+
+
+def test_a_vendor_needs_a_generation_of_its_family(baseline):
+    data = baseline.to_dict()
+    data["chips"]["generations"] = [
+        g for g in data["chips"]["generations"] if g["name"] != "tpu-v6"
+    ]
+    Scenario.from_dict(data)  # tpu-v7 is left
+    data["chips"]["generations"] = [g for g in data["chips"]["generations"] if g["family"] != "tpu"]
+    with pytest.raises(ScenarioError) as err:
+        Scenario.from_dict(data)
+    assert str(err.value) == (
+        "invalid scenario: scenario key 'chips.vendors.2.family' = 'tpu': no generation of "
+        "the tpu family in chips.generations; add one or sell another family"
+    )
+
+
+def test_the_deals_silicon_must_be_sold_to_the_investor(baseline, deal_scenario):
+    assert baseline.with_overrides({"deal.silicon": "tpu"}).deal.silicon == "tpu"  # not enabled
+    with pytest.raises(ScenarioError) as err:
+        deal_scenario.with_overrides({"deal.silicon": "tpu"})
+    assert str(err.value) == (
+        "invalid scenario: scenario key 'deal.silicon' = 'tpu': no vendor sells tpu chips to "
+        "amazon; choose a family the investor can buy, or none"
+    )
+    assert deal_scenario.with_overrides({"deal.silicon": None}).deal.silicon is None
 
 
 def test_the_deal_names_resolve_only_when_enabled(baseline, deal_scenario):
@@ -186,9 +229,28 @@ def test_ints_are_taken_for_floats_and_whole_floats_for_ints(baseline):
     assert isinstance(new.power.interconnection_months, int)
     # what a sweep design or a slider hands over
     new = baseline.with_overrides(
-        {"power.interconnection_months": np.int64(60), "chips.supply_growth": np.float64(0.5)}
+        {
+            "power.interconnection_months": np.int64(60),
+            "chips.supply_growth": np.float32(0.5),
+            "regulation.exclusivity_ban": np.bool_(True),
+        }
     )
     assert new.power.interconnection_months == 60 and new.chips.supply_growth == 0.5
+    assert type(new.chips.supply_growth) is float and new.regulation.exclusivity_ban is True
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("chips.supply_growth", np.bool_(True)),
+        ("power.interconnection_months", np.bool_(False)),
+        ("regulation.exclusivity_ban", np.int64(1)),
+        ("regulation.exclusivity_ban", np.float64(0.0)),
+    ],
+)
+def test_numpy_bools_are_not_numbers_nor_numbers_bools(baseline, path, value):
+    with pytest.raises(ScenarioError, match=rf"'{path}' = np\.\w+\(?\w*\.?\d*\)?: input should"):
+        baseline.with_overrides({path: value})
 
 
 def test_round_trip(baseline):
