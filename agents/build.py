@@ -26,6 +26,7 @@ from agents.firm import Firm
 from agents.hyperscaler import Hyperscaler
 from agents.lab import AILab, EnterpriseBuyer, LabArrays, LabKind, services_price
 from agents.phases.exogenous import datacentre_load_mw, node_economics, reserves
+from agents.phases.plan import running_cost
 from agents.phases.settle import family_price
 from agents.regulator import Regulator, egress_fees, regulators_of
 from agents.scenario import FAMILIES, Scenario
@@ -145,7 +146,9 @@ def _labs(
         a.kind[n_major : n_major + n_small] = LabKind.SMALL
         a.kind[n_major + n_small :] = LabKind.ENTERPRISE
         a.home[rest] = rng.choice(len(regions), size=k, p=region_weight)
-        a.family[rest] = rng.choice(len(FAMILIES), size=k, p=list(SMALL_FAMILY_SHARES))
+        sold = (clouds.can_buy > 0).any(axis=0)  # families some cloud can buy
+        odds = np.where(sold, SMALL_FAMILY_SHARES, 0.0)
+        a.family[rest] = rng.choice(len(FAMILIES), size=k, p=odds / odds.sum())
         a.affinity[np.arange(n_major, n), a.family[rest]] = 1.0
         can = clouds.can_buy > 0
         u = rng.random(k)
@@ -173,6 +176,26 @@ def _labs(
         for i in range(n_major + n_small, n)
     ]
     return a, cash, agents
+
+
+def _starting_price(
+    cost: FloatArray, capacity: FloatArray, tech: Tech, power_price: FloatArray, cfg: Scenario
+) -> float:
+    """The labs' first expected compute price: the median cost of the nodes with capacity.
+
+    With no capacity at all (nothing built or no chip released yet), the cost of an
+    H100e-hour on the cheapest generation: its price over its life plus power and building
+    (:func:`agents.phases.plan.running_cost`), with the median cloud markup.
+    """
+    if (capacity > 0).any():
+        return float(np.median(cost[capacity > 0]))
+    dc = cfg.datacentres
+    hours = HOURS_PER_MONTH * dc.availability
+    chip = tech.cost / (tech.h100e * cfg.chips.life_months * hours)
+    power = float(np.mean(power_price))
+    run = np.array([running_cost(tech, g, power, cfg) for g in range(tech.cost.size)])
+    markup = float(np.median([h.markup for h in cfg.hyperscalers]))
+    return float((chip + run).min() * (1.0 + markup))
 
 
 def _initial_pipelines(cfg: Scenario, sites: Sites, clouds: Clouds) -> None:
@@ -342,7 +365,7 @@ def build_world(model: mesa.Model, cfg: Scenario, rng: np.random.Generator) -> W
     fees = egress_fees(governed, len(regions), cfg.start, cfg.lockin.egress_fee_per_h100e_hour)
     market = Market(
         power_price=power_price,
-        expected_compute_price=float(np.median(cost[capacity > 0])),
+        expected_compute_price=_starting_price(cost, capacity, tech, power_price, cfg),
         family_price=family_price(cost, capacity > 0),
         region_egress_fee=fees,
         egress_fee=fees[labs.home],

@@ -37,7 +37,8 @@ def vendor_offer_price(
     price times ``1 + backlog_markup x min(1, backlog)``, but never more than ``1 -
     buyer_surplus`` of the highest bid for its chips, so every trade leaves the buyer a
     strictly positive surplus (a vendor rationing a backlog by allocation rather than by
-    auction, as NVIDIA held list prices of $25-40k through the shortage, [dem-h100-price]).
+    auction, as NVIDIA held list prices of $25-40k through the shortage, [dem-h100-price]),
+    and never less than its production cost.
 
     >>> vendor_offer_price(30_000.0, 2.0, 0.5, 0.4, captive=False)
     36000.0
@@ -49,7 +50,8 @@ def vendor_offer_price(
     if captive:
         return list_price / (1.0 + markup)
     ask = list_price * (1.0 + backlog_markup * min(1.0, backlog))
-    return min(ask, (1.0 - buyer_surplus) * top_bid)
+    # never below the cost of making the chip: when buyers value it less, it does not trade
+    return max(list_price / (1.0 + markup), min(ask, (1.0 - buyer_surplus) * top_bid))
 
 
 def captive_capacity(capacity: float, trend: float, demand: float, lead_months: int) -> float:

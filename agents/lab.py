@@ -306,7 +306,8 @@ def training_need(
     factor = np.where(still_short, 0.5, 1.0)
     spare = np.maximum(0.0, cash - capital.runway_months * a.burn) / demand.reinvest_months
     price = min(max(expected_price, 0.25), demand.training_bid)
-    extra = np.where(a.training_ratio > 0, spare / price, 0.0)
+    # a lab that bids nothing for training buys none with spare cash
+    extra = np.where((a.training_ratio > 0) & (price > 0), spare / max(price, 1e-12), 0.0)
     base = a.training_ratio * a.inference_need
     out: FloatArray = np.where(a.active, (base + extra) * factor, 0.0)
     return out

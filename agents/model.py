@@ -19,7 +19,7 @@ import pandas as pd
 
 from agents.build import World, build_world
 from agents.graph import write_flows
-from agents.invariants import GoodsTurnover, InvariantError, check_finance, check_invariants
+from agents.invariants import InvariantError, check_finance, check_invariants
 from agents.phases import PHASES
 from agents.phases.clear import Cleared, clear_phase
 from agents.phases.deals import DealBook, deals
@@ -84,7 +84,6 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
         self.fallbacks = 0
         self.world: World = build_world(self, scenario, self.rng)
         self.recorder = Recorder()
-        self.turnover = GoodsTurnover()
         self._phase = 0
         self._plan: MonthPlan | None = None
         self._orders: Orders | None = None
@@ -329,9 +328,6 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
             self.world.sites,
             self.world.contracts,
             s.settlement,
-            self.turnover,
-            s.power_bought,
-            float(s.compute.sold.sum()),
         )
         check_finance(self.world.accounts, self.world.labs, self.world.debt)
 

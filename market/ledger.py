@@ -141,6 +141,11 @@ class Ledger:
         )
         self._amounts.append(a.copy())
 
+    @property
+    def turnover(self) -> float:
+        """Sum of every amount booked so far: the scale of the books' rounding."""
+        return self._turnover
+
     def total(self) -> float:
         """Sum of all balances, the outside world included: zero while books balance."""
         return float(self._balances.sum())

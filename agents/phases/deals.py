@@ -30,6 +30,9 @@ from agents.state import Clouds, FloatArray, History, Market, Tech
 from agents.units import HOURS_PER_MONTH, annualise, month_date, months_between
 from market.contracts import ContractTable
 
+MAX_DEAL_PRICE = 1_000.0
+"""Highest contract price per H100e-hour a scenario accepts (``DealCfg``'s bound)."""
+
 __all__ = ["DealBook", "deals", "propose_strategic", "review_shift"]
 
 
@@ -88,7 +91,7 @@ def propose_strategic(
             milestone_tranches=0,
             committed_spend_usd=cap.strategic_spend_multiple * amount,
             term_months=cap.strategic_term_months,
-            price_per_h100e_hour=max(0.5, float(expected_price)),
+            price_per_h100e_hour=min(MAX_DEAL_PRICE, max(0.5, float(expected_price))),
             silicon=None,
             exclusive=False,
         )

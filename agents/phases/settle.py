@@ -258,8 +258,8 @@ def settle_compute(
     vol = np.zeros((a.n, n_h))
     np.add.at(spend, (buyer, seller), cs.payment - cs.penalty)
     np.add.at(vol, (buyer, seller), cs.delivered)
-    recv = np.bincount(buyer, cs.delivered, minlength=a.n)
-    sales = np.bincount(seller, cs.payment - cs.penalty, minlength=n_h)
+    recv = np.bincount(buyer, cs.delivered, minlength=a.n).astype(float)  # int when empty
+    sales = np.bincount(seller, cs.payment - cs.penalty, minlength=n_h).astype(float)
     # major labs' spot purchases
     src, lab = cleared.c_src, cleared.c_lab
     f_ok = res.link_flow[ix.links["compute"]] * s_factor[src]
