@@ -51,6 +51,7 @@ from numpy.typing import NDArray
 from market.book import BookError, OrderBook
 from market.colgen import solve_colgen
 from market.lp import LPSolution, SolverFailure, solve_lp
+from market.scaling import scale_book
 
 __all__ = [
     "BookError",
@@ -166,8 +167,9 @@ def clear(
             stacklevel=2,
         )
         method = "lp"
-    sol = solve_colgen(book, **(tuning or {})) if method == "fast" else solve_lp(book)
-    return _finish(book, sol, method)
+    scaled, units = scale_book(book)
+    sol = solve_colgen(scaled, **(tuning or {})) if method == "fast" else solve_lp(scaled)
+    return _finish(book, units.unscale(sol, book), method)
 
 
 def equilibrium_violations(

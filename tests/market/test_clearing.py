@@ -241,3 +241,35 @@ def test_badly_scaled_model_book_clears_fast_and_matches_lp() -> None:
     assert fast.method == "fast"
     assert equilibrium_violations(book, fast) == []
     assert fast.welfare == pytest.approx(ref.welfare, rel=1e-9)
+
+
+def _load(name: str, qty_factor: float = 1.0) -> OrderBook:
+    data = np.load(Path(__file__).parent / "data" / name)
+    qty_fields = ("offer_qty", "bid_qty", "link_cap")
+    return OrderBook(
+        int(data["n_nodes"]), *(data[k] * (qty_factor if k in qty_fields else 1) for k in FIELDS)
+    )
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(
+    ("name", "factor"),
+    [
+        # Quantities 1.7e4 .. 7.1e10 and prices to 6.75e4 in one market: the fast solver
+        # stopped with status "Unknown" on it before books were scaled (regression test).
+        ("wide_range_book.npz", 1.0),
+        # The model's month with quantities grown to 7.1e10 MWh.
+        ("model_book_badly_scaled.npz", 59.0),
+    ],
+)
+def test_wide_range_books_clear_like_the_same_book_in_other_units(
+    method: str, name: str, factor: float
+) -> None:
+    book, small = _load(name, factor), _load(name, factor * 1e-3)
+    qty = np.concatenate([book.offers[1], book.bids[1]])
+    assert qty.max() > 5e10 and qty.max() / qty[qty > 0].min() > 1e4
+    res, ref = clear(book, method=method), clear(small, method="lp")
+    assert equilibrium_violations(book, res) == []
+    # Quantities in thousands: the same trades, 1000 times smaller, at the same prices.
+    assert res.welfare == pytest.approx(1e3 * ref.welfare, rel=1e-9)
+    np.testing.assert_allclose(res.bid_fill, 1e3 * ref.bid_fill, rtol=1e-9, atol=1e-6)
