@@ -17,13 +17,22 @@
 Methods
 -------
 ``"fast"`` (default)
+    A compiled min-cost flow (OR-Tools) on the book rounded to an integer grid, then
+    HiGHS's simplex from the flow's network basis on the exact book
+    (:mod:`market.mcf`). Exact on every book, transshipment included.
+``"colgen"``
     Column generation over links (:mod:`market.colgen`): numpy screens and prices every
     link; HiGHS solves a restricted book holding a few links per buyer. Exact on every
-    book; fastest on bipartite books with few sellers and many buyers. On a book whose
+    book; fast on bipartite books with few sellers and many buyers. On a book whose
     links enter a node that a link leaves (transshipment) it falls back to ``"lp"``
     and warns (:class:`FallbackWarning`).
 ``"lp"``
     The oracle: the whole LP in one HiGHS call through ``scipy.optimize.linprog``.
+
+Every method solves the book scaled so each market's quantities and prices are near
+one (:mod:`market.scaling`, exact powers of two), and maps the answer back.
+:class:`market.warm.Clearer` clears a sequence of related books, re-solving each from
+the previous month's basis.
 
 Defined cases
 -------------
@@ -51,9 +60,11 @@ from numpy.typing import NDArray
 from market.book import BookError, OrderBook
 from market.colgen import solve_colgen
 from market.lp import LPSolution, SolverFailure, solve_lp
+from market.mcf import solve_mcf
 from market.scaling import scale_book
 
 __all__ = [
+    "METHODS",
     "BookError",
     "ClearingResult",
     "FallbackWarning",
@@ -65,11 +76,12 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-Method = Literal["fast", "lp"]
+Method = Literal["fast", "colgen", "lp"]
+METHODS = ("fast", "colgen", "lp")
 
 
 class FallbackWarning(UserWarning):
-    """The fast solver handed a non-bipartite book to the LP oracle."""
+    """Column generation handed a non-bipartite book to the LP oracle."""
 
 
 @dataclass(frozen=True)
@@ -85,9 +97,10 @@ class ClearingResult:
     welfare : float
         ``bid_price @ bid_fill - offer_price @ offer_fill - link_cost @ link_flow``.
     method : str
-        The solver that produced the result (``"fast"`` or ``"lp"``).
+        The solver that produced the result (``"fast"``, ``"colgen"``, ``"lp"``,
+        ``"warm"``).
     rounds : int
-        Restricted solves (``"fast"``) or simplex iterations (``"lp"``).
+        Restricted solves (``"colgen"``) or simplex iterations (the others).
     """
 
     offer_fill: FloatArray
@@ -142,24 +155,27 @@ def clear(
     ----------
     book : OrderBook
         Offers, bids and links (validated on construction).
-    method : {"fast", "lp"}
-        Solver; both give the same welfare and feasible fills.
+    method : {"fast", "colgen", "lp"}
+        Solver; all give the same welfare and feasible fills.
     tuning : mapping, optional
         Keyword arguments for :func:`market.colgen.solve_colgen` (``per_buyer``,
-        ``add_per_buyer``, ``direct_links``, ``sample_links``); they change speed only.
-        Tests use them to run column generation on books small enough for the oracle.
+        ``add_per_buyer``, ``direct_links``, ``sample_links``; ``method="colgen"``
+        only); they change speed only. Tests use them to run column generation on
+        books small enough for the oracle.
 
     Raises
     ------
     BookError
-        If ``method`` is unknown.
+        If ``method`` is unknown, or ``tuning`` is given for another method.
     """
-    if method not in ("fast", "lp"):
-        raise BookError(f"method = {method!r}: unknown; use 'fast' (default) or 'lp'")
+    if method not in METHODS:
+        raise BookError(f"method = {method!r}: unknown; use 'fast' (default), 'colgen' or 'lp'")
+    if tuning and method != "colgen":
+        raise BookError(f"tuning = {dict(tuning)!r}: applies to method='colgen' only")
     if book.n_offers + book.n_bids + book.n_links == 0:
         nothing = LPSolution(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(book.n_nodes), 0)
         return _finish(book, nothing, method)
-    if method == "fast" and not book.is_bipartite():
+    if method == "colgen" and not book.is_bipartite():
         warnings.warn(
             "book has links into nodes that links leave (transshipment); "
             "clearing it with method='lp'",
@@ -168,7 +184,12 @@ def clear(
         )
         method = "lp"
     scaled, units = scale_book(book)
-    sol = solve_colgen(scaled, **(tuning or {})) if method == "fast" else solve_lp(scaled)
+    if method == "fast":
+        sol = solve_mcf(scaled)
+    elif method == "colgen":
+        sol = solve_colgen(scaled, **(tuning or {}))
+    else:
+        sol = solve_lp(scaled)
     return _finish(book, units.unscale(sol, book), method)
 
 

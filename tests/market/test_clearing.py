@@ -17,7 +17,7 @@ from market.clearing import (
 )
 from tests.market.conftest import merit_order_book, two_region_book
 
-METHODS = ["fast", "lp"]
+METHODS = ["fast", "colgen", "lp"]
 FIELDS = ("offer_node", "offer_qty", "offer_price", "bid_node", "bid_qty", "bid_price")
 FIELDS += ("link_src", "link_dst", "link_cost", "link_cap")
 
@@ -146,7 +146,8 @@ def test_independent_markets_in_one_book_clear_as_if_alone(method: str) -> None:
     )
 
 
-def test_transshipment_book_falls_back_to_lp_and_says_so() -> None:
+@pytest.mark.parametrize("method", ["fast", "colgen"])
+def test_transshipment_book_clears_and_only_colgen_falls_back(method: str) -> None:
     # 0 -> 1 -> 2: node 1 both receives and sends.
     book = OrderBook(
         3,
@@ -161,9 +162,16 @@ def test_transshipment_book_falls_back_to_lp_and_says_so() -> None:
         link_cost=[1.0, 2.0],
         link_cap=[np.inf, 4.0],
     )
-    with pytest.warns(FallbackWarning, match="method='lp'"):
-        res = clear(book)
-    assert res.method == "lp"
+    if method == "colgen":
+        with pytest.warns(FallbackWarning, match="method='lp'"):
+            res = clear(book, method=method)
+        assert res.method == "lp"
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            res = clear(book, method=method)
+        assert res.method == "fast"
+    assert equilibrium_violations(book, res) == []
     np.testing.assert_allclose(res.link_flow, [4, 4], atol=1e-9)
     assert res.welfare == pytest.approx(4 * (50 - 5 - 1 - 2))
 
@@ -217,6 +225,8 @@ def test_book_error_is_a_value_error_and_unknown_method_is_refused() -> None:
     assert issubclass(BookError, ValueError)
     with pytest.raises(BookError, match="method = 'simplex': unknown"):
         clear(merit_order_book(), method="simplex")  # type: ignore[arg-type]
+    with pytest.raises(BookError, match=r"tuning = .*method=.colgen. only"):
+        clear(merit_order_book(), tuning={"per_buyer": 1})
 
 
 def test_equilibrium_check_catches_a_wrong_result() -> None:
