@@ -60,7 +60,7 @@ from numpy.typing import NDArray
 from market.book import BookError, OrderBook
 from market.colgen import solve_colgen
 from market.lp import LPSolution, SolverFailure, solve_lp
-from market.mcf import solve_mcf
+from market.mcf import DIRECT_LINKS, solve_mcf
 from market.scaling import scale_book
 
 __all__ = [
@@ -158,20 +158,20 @@ def clear(
     method : {"fast", "colgen", "lp"}
         Solver; all give the same welfare and feasible fills.
     tuning : mapping, optional
-        Keyword arguments for :func:`market.colgen.solve_colgen` (``per_buyer``,
-        ``add_per_buyer``, ``direct_links``, ``sample_links``; ``method="colgen"``
-        only); they change speed only. Tests use them to run column generation on
-        books small enough for the oracle.
+        Keyword arguments for the solver: :func:`market.mcf.solve_mcf`
+        (``direct_links``) or :func:`market.colgen.solve_colgen` (``per_buyer``,
+        ``add_per_buyer``, ``direct_links``, ``sample_links``). They change speed
+        only; tests use them to run every path on books small enough for the oracle.
 
     Raises
     ------
     BookError
-        If ``method`` is unknown, or ``tuning`` is given for another method.
+        If ``method`` is unknown, or ``tuning`` is given for ``"lp"``.
     """
     if method not in METHODS:
         raise BookError(f"method = {method!r}: unknown; use 'fast' (default), 'colgen' or 'lp'")
-    if tuning and method != "colgen":
-        raise BookError(f"tuning = {dict(tuning)!r}: applies to method='colgen' only")
+    if tuning and method == "lp":
+        raise BookError(f"tuning = {dict(tuning)!r}: the oracle has none; drop it")
     if book.n_offers + book.n_bids + book.n_links == 0:
         nothing = LPSolution(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(book.n_nodes), 0)
         return _finish(book, nothing, method)
@@ -185,7 +185,13 @@ def clear(
         method = "lp"
     scaled, units = scale_book(book)
     if method == "fast":
-        sol = solve_mcf(scaled)
+        opts = dict(tuning or {})
+        direct = opts.pop("direct_links", DIRECT_LINKS)
+        if opts:
+            raise BookError(
+                f"tuning = {dict(tuning or {})!r}: method='fast' takes direct_links only"
+            )
+        sol = solve_mcf(scaled, direct_links=direct)
     elif method == "colgen":
         sol = solve_colgen(scaled, **(tuning or {}))
     else:

@@ -44,7 +44,7 @@ from market.book import OrderBook
 from market.highs import load_book, new_highs, read_solution, run_optimal
 from market.lp import LPSolution, SolverFailure
 
-__all__ = ["PRICE_BITS", "QTY_BITS", "network_basis", "solve_flow", "solve_mcf"]
+__all__ = ["DIRECT_LINKS", "PRICE_BITS", "QTY_BITS", "network_basis", "solve_flow", "solve_mcf"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -144,19 +144,32 @@ def network_basis(
     return basis
 
 
-def solve_mcf(book: OrderBook, h: highspy.Highs | None = None) -> LPSolution:
+DIRECT_LINKS = 500
+"""Books with at most this many links skip the flow: HiGHS alone is faster there.
+
+Measured (one run, 2-core machine): a 214-link month of the model took 0.54 ms by HiGHS
+alone against 2.1 ms by flow and polish; a general 1,000-link book 3.0 ms against 2.2."""
+
+
+def solve_mcf(
+    book: OrderBook, h: highspy.Highs | None = None, *, direct_links: int = DIRECT_LINKS
+) -> LPSolution:
     """Solve the clearing LP of a scaled ``book`` exactly: min-cost flow, then polish.
 
     ``h`` (optional) is the HiGHS instance to load the book into; it is left holding
     the model and the optimal basis, so a caller may re-solve from it. By default this
-    thread's instance is reused.
+    thread's instance is reused. Books with at most ``direct_links`` links are solved
+    by HiGHS alone, from its slack basis.
     """
-    flow, upper, unbounded = solve_flow(book)
     if h is None:
         h = getattr(_LOCAL, "highs", None)
         if h is None:
             h = _LOCAL.highs = new_highs()
-    load_book(h, book)
-    h.setBasis(network_basis(book, flow, upper, unbounded))
+    if book.n_links <= direct_links:
+        load_book(h, book)
+    else:
+        flow, upper, unbounded = solve_flow(book)
+        load_book(h, book)
+        h.setBasis(network_basis(book, flow, upper, unbounded))
     run_optimal(h)
     return read_solution(h, book)
