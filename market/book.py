@@ -39,6 +39,19 @@ __all__ = ["MAX_IDLE_NODES", "MAX_NODES", "MAX_VALUE", "BookError", "OrderBook"]
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
+_FIELDS = (
+    "offer_node",
+    "offer_qty",
+    "offer_price",
+    "bid_node",
+    "bid_qty",
+    "bid_price",
+    "link_src",
+    "link_dst",
+    "link_cost",
+    "link_cap",
+)
+
 MAX_VALUE = 1e15
 """Bound on ``|price|``, ``link_cost``, quantities and finite capacities (see above)."""
 MAX_IDLE_NODES = 2**20
@@ -215,19 +228,19 @@ class OrderBook:
         put(self, "link_dst", dst)
         put(self, "link_cost", cost)
         put(self, "link_cap", cap)
-        for name in (
-            "offer_node",
-            "offer_qty",
-            "offer_price",
-            "bid_node",
-            "bid_qty",
-            "bid_price",
-            "link_src",
-            "link_dst",
-            "link_cost",
-            "link_cap",
-        ):
+        for name in _FIELDS:
             getattr(self, name).flags.writeable = False
+
+    @classmethod
+    def _trusted(cls, n_nodes: int, *arrays: NDArray[Any]) -> OrderBook:
+        """A book from arrays already validated (a rescaled copy of a valid book)."""
+        book = object.__new__(cls)
+        object.__setattr__(book, "n_nodes", n_nodes)
+        for name, arr in zip(_FIELDS, arrays, strict=True):
+            arr = np.array(arr)  # a private, read-only copy
+            arr.flags.writeable = False
+            object.__setattr__(book, name, arr)
+        return book
 
     # Typed views: after __post_init__ every field is a validated numpy array.
     @property

@@ -51,7 +51,7 @@ IntArray = NDArray[np.int64]
 
 QTY_BITS = 20
 """Quantities are rounded to ``2**-QTY_BITS`` of their market's unit (about 1e-6)."""
-PRICE_BITS = 12
+PRICE_BITS = 10
 """Prices and costs are rounded to ``2**-PRICE_BITS`` of their market's unit (2.4e-4).
 
 Cost scaling takes time in proportion to the logarithm of the cost range: on a general

@@ -75,17 +75,19 @@ class BookScaling:
         )
 
 
-def scale_book(book: OrderBook) -> tuple[OrderBook, BookScaling]:
+def scale_book(book: OrderBook, label: IntArray | None = None) -> tuple[OrderBook, BookScaling]:
     """The book in per-market units near one, and the units to map the answer back.
 
     A component's quantity unit is the power of two nearest its largest quantity or
     finite capacity; its price unit the power of two nearest its largest absolute
-    price or link cost (one when all are zero).
+    price or link cost (one when all are zero). ``label`` may pass
+    :func:`components` of a book with the same links, to save computing it.
     """
     o_node, o_qty, o_price = book.offers
     b_node, b_qty, b_price = book.bids
     src, dst, cost, cap = book.links
-    label = components(book)
+    if label is None:
+        label = components(book)
     n_comp = int(label.max()) + 1 if label.size else 0
     q_peak = np.zeros(n_comp)
     p_peak = np.zeros(n_comp)
@@ -96,7 +98,7 @@ def scale_book(book: OrderBook) -> tuple[OrderBook, BookScaling]:
         np.maximum.at(p_peak, label[node], np.abs(price))
     q_unit = _pow2(q_peak)[label]
     p_unit = _pow2(p_peak)[label]
-    scaled = OrderBook(
+    scaled = OrderBook._trusted(
         book.n_nodes,
         o_node, o_qty / q_unit[o_node], o_price / p_unit[o_node],
         b_node, b_qty / q_unit[b_node], b_price / p_unit[b_node],
