@@ -9,16 +9,22 @@ Magnanti and Orlin, *Network Flows*, 1993, ch. 9). OR-Tools' ``SimpleMinCostFlow
 integer data:
 
 Scaling rule
-    The book is first scaled so each market's largest quantity and price are near one
-    (:mod:`market.scaling`). Quantities are then rounded to the grid ``2**-QTY_BITS``
-    (capacity ``np.inf``: the book's total offered quantity, which no arc of an optimal
-    circulation exceeds since every cycle passes through ``G``), prices and costs to
-    ``2**-PRICE_BITS``.
+    Decimal data are used exactly: when every price and link cost is a whole number of
+    ``10**-k`` (``k <= PRICE_DIGITS``, e.g. cents) they become the integers
+    ``price * 10**k``; when every quantity and finite capacity is a whole number of
+    ``10**-j`` (``j <= QTY_DIGITS``) likewise (within 1e-9 relative, and while the
+    integers stay below ``2**31`` for costs and sum below ``2**62`` for flows). Other
+    data are rounded on the book scaled so each market's largest quantity and price are
+    near one (:mod:`market.scaling`): quantities to the grid ``2**-QTY_BITS``, prices
+    and costs to ``2**-PRICE_BITS``. Capacity ``np.inf`` becomes the total offered
+    quantity, which no arc of an optimal circulation exceeds since every cycle passes
+    through ``G`` (link costs are >= 0).
 Error bound
-    The rounded problem differs from the book by at most half a grid step per entry,
-    so its optimal flow is feasible for the book to ``2**-QTY_BITS`` times the number
-    of orders at a node, and its welfare is within ``2**-PRICE_BITS`` times the total
-    traded volume (plus the quantity rounding) of the book's optimum.
+    Decimal data: none, the integer problem is the book's (its optimal flow is an
+    optimum of the book). Rounded data differ from the book by at most half a grid
+    step per entry, so the flow is feasible for the book to ``2**-QTY_BITS`` of the
+    market's unit times the number of orders at a node, and its welfare is within
+    ``2**-PRICE_BITS`` of the price unit times the traded volume of the optimum.
 
 That bound is not the answer. The flow is only a warm start: its arcs strictly between
 bounds, completed to a spanning tree with arcs at a bound (a network basis: Ahuja et
@@ -44,11 +50,24 @@ from market.book import OrderBook
 from market.highs import load_book, new_highs, read_solution, run_optimal
 from market.lp import LPSolution, SolverFailure
 
-__all__ = ["DIRECT_LINKS", "PRICE_BITS", "QTY_BITS", "network_basis", "solve_flow", "solve_mcf"]
+__all__ = [
+    "DIRECT_LINKS",
+    "PRICE_BITS",
+    "PRICE_DIGITS",
+    "QTY_BITS",
+    "QTY_DIGITS",
+    "network_basis",
+    "solve_flow",
+    "solve_mcf",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
+PRICE_DIGITS = 4
+"""Prices and costs with at most this many decimals are used exactly (cents: 2)."""
+QTY_DIGITS = 6
+"""Quantities and capacities with at most this many decimals are used exactly."""
 QTY_BITS = 20
 """Quantities are rounded to ``2**-QTY_BITS`` of their market's unit (about 1e-6)."""
 PRICE_BITS = 10
@@ -65,35 +84,72 @@ def _grid(values: FloatArray, bits: int) -> IntArray:
     return np.rint(np.ldexp(values, bits)).astype(np.int64)
 
 
-def solve_flow(book: OrderBook) -> tuple[IntArray, IntArray, NDArray[np.bool_]]:
-    """Integer arc data and the optimal integer flow of the rounded circulation.
+def _decimal(values: FloatArray, max_digits: int, limit: float) -> IntArray | None:
+    """``values * 10**k`` as integers for the least ``k <= max_digits`` that makes them
+    whole (to 1e-9 relative) with ``|int| < limit``; None if no such ``k``."""
+    for k in range(max_digits + 1):
+        shifted = values * 10.0**k
+        ints = np.rint(shifted)
+        if ints.size and np.abs(ints).max() >= limit:
+            return None
+        if (np.abs(shifted - ints) <= 1e-9 * np.maximum(1.0, np.abs(shifted))).all():
+            return ints.astype(np.int64)
+    return None
 
-    ``book`` should already be scaled (:func:`market.scaling.scale_book`). Returns
-    ``(flow, upper, unbounded)`` over the arcs in column order (offers, bids, links):
-    flow and capacity on the ``2**-QTY_BITS`` grid, and which arcs have no bound.
+
+def _arc_data(book: OrderBook, exact: OrderBook | None) -> tuple[IntArray, IntArray]:
+    """Integer capacities (``np.inf`` as -1) and unit costs of the arcs, column order."""
+    _, o_qty, o_price = book.offers
+    _, b_qty, b_price = book.bids
+    _, _, cost, cap = book.links
+    finite = np.isfinite(cap)
+    qty = np.concatenate([o_qty, b_qty, cap[finite]])
+    price = np.concatenate([o_price, -b_price, cost])
+    q_int = p_int = None
+    if exact is not None:
+        e_cap = exact.links[3]
+        e_qty = np.concatenate([exact.offers[1], exact.bids[1], e_cap[np.isfinite(e_cap)]])
+        e_price = np.concatenate([exact.offers[2], -exact.bids[2], exact.links[2]])
+        q_int = _decimal(e_qty, QTY_DIGITS, 2.0**62 / max(1, qty.size))
+        p_int = _decimal(e_price, PRICE_DIGITS, 2.0**31)
+    if q_int is None:
+        q_int = _grid(qty, QTY_BITS)
+    if p_int is None:
+        p_int = _grid(price, PRICE_BITS)
+    n_orders = o_qty.size + b_qty.size
+    upper = np.full(price.size, -1, np.int64)
+    upper[:n_orders] = q_int[:n_orders]
+    upper[n_orders:][finite] = q_int[n_orders:]
+    return upper, p_int
+
+
+def solve_flow(
+    book: OrderBook, exact: OrderBook | None = None
+) -> tuple[IntArray, IntArray, NDArray[np.bool_]]:
+    """Integer arc data and the optimal integer flow of the circulation.
+
+    ``book`` should be scaled (:func:`market.scaling.scale_book`); ``exact`` is the
+    book in its own units, whose decimal prices or quantities are used exactly when
+    it has them (see the module docstring). Returns ``(flow, upper, unbounded)`` over
+    the arcs in column order (offers, bids, links): integer flow and capacity, and
+    which arcs have no bound.
     """
-    o_node, o_qty, o_price = book.offers
-    b_node, b_qty, b_price = book.bids
-    src, dst, cost, cap = book.links
+    o_node, b_node = book.offers[0], book.bids[0]
+    src, dst = book.links[0], book.links[1]
     ground = book.n_nodes
-    o_int, b_int = _grid(o_qty, QTY_BITS), _grid(b_qty, QTY_BITS)
-    unbounded = ~np.isfinite(cap)
-    total = max(int(o_int.sum()), 1)
-    l_int = np.where(unbounded, total, _grid(np.where(unbounded, 0.0, cap), QTY_BITS))
+    upper, unit = _arc_data(book, exact)
+    unbounded = upper < 0
+    total = max(int(upper[: o_node.size].sum()), 1)
+    upper = np.where(unbounded, total, np.minimum(upper, total))
     tail = np.concatenate([np.full(o_node.size, ground), b_node, src])
     head = np.concatenate([o_node, np.full(b_node.size, ground), dst])
-    upper = np.concatenate([o_int, b_int, np.minimum(l_int, total)])
-    unit = np.concatenate(
-        [_grid(o_price, PRICE_BITS), -_grid(b_price, PRICE_BITS), _grid(cost, PRICE_BITS)]
-    )
     mcf = min_cost_flow.SimpleMinCostFlow()
     mcf.add_arcs_with_capacity_and_unit_cost(tail, head, upper, unit)
     status = mcf.solve()
     if status != mcf.OPTIMAL:
         raise SolverFailure(f"min-cost flow stopped with status {status}")
     flow = np.asarray(mcf.flows(np.arange(tail.size)), dtype=np.int64)
-    all_unbounded = np.concatenate([np.zeros(o_node.size + b_node.size, bool), unbounded])
-    return flow, upper, all_unbounded
+    return flow, upper, unbounded
 
 
 def network_basis(
@@ -152,14 +208,19 @@ alone against 2.1 ms by flow and polish; a general 1,000-link book 3.0 ms agains
 
 
 def solve_mcf(
-    book: OrderBook, h: highspy.Highs | None = None, *, direct_links: int = DIRECT_LINKS
+    book: OrderBook,
+    h: highspy.Highs | None = None,
+    *,
+    exact: OrderBook | None = None,
+    direct_links: int = DIRECT_LINKS,
 ) -> LPSolution:
     """Solve the clearing LP of a scaled ``book`` exactly: min-cost flow, then polish.
 
     ``h`` (optional) is the HiGHS instance to load the book into; it is left holding
     the model and the optimal basis, so a caller may re-solve from it. By default this
-    thread's instance is reused. Books with at most ``direct_links`` links are solved
-    by HiGHS alone, from its slack basis.
+    thread's instance is reused. ``exact`` is the book in its own units (see
+    :func:`solve_flow`). Books with at most ``direct_links`` links are solved by HiGHS
+    alone, from its slack basis.
     """
     if h is None:
         h = getattr(_LOCAL, "highs", None)
@@ -168,7 +229,7 @@ def solve_mcf(
     if book.n_links <= direct_links:
         load_book(h, book)
     else:
-        flow, upper, unbounded = solve_flow(book)
+        flow, upper, unbounded = solve_flow(book, exact)
         load_book(h, book)
         h.setBasis(network_basis(book, flow, upper, unbounded))
     run_optimal(h)
