@@ -191,7 +191,7 @@ def clear(
             raise BookError(
                 f"tuning = {dict(tuning or {})!r}: method='fast' takes direct_links only"
             )
-        sol = solve_mcf(scaled, exact=book, direct_links=direct)
+        sol = solve_mcf(scaled, direct_links=direct)
     elif method == "colgen":
         sol = solve_colgen(scaled, **(tuning or {}))
     else:

@@ -1,4 +1,4 @@
-"""The fast clearing solver: vectorized link pricing around a small restricted LP.
+"""Column generation (``method="colgen"``): vectorized link pricing around a small restricted LP.
 
 In the books the model produces (DESIGN.md: few seller nodes, many buyers) a buyer
 node trades over a handful of its links at most; the rest carry nothing. The solver

@@ -191,7 +191,7 @@ class Clearer:
         sol = self._warm(scaled, keys, old)
         method = "warm"
         if sol is None:
-            sol = solve_mcf(scaled, self._h, exact=book)
+            sol = solve_mcf(scaled, self._h)
             self.cold_solves += 1
             method = "fast"
         else:
