@@ -114,3 +114,34 @@ def test_fast_matches_lp_on_a_larger_seeded_book(rng: np.random.Generator) -> No
         assert abs(res.welfare - ref.welfare) <= 1e-9 * abs(ref.welfare)
     # The forced column generation really ran in rounds on this book.
     assert clear(book, method="colgen", tuning=TUNINGS[1]).rounds > 1
+
+
+@st.composite
+def transshipment_books(draw: st.DrawFn) -> OrderBook:
+    """Links between any two distinct nodes: goods may pass through nodes and cycles."""
+    n = draw(st.integers(2, 7))
+    pairs = [(a, b) for a in range(n) for b in range(n) if a != b]
+    chosen = draw(st.lists(st.sampled_from(pairs), max_size=20))
+    orders = st.tuples(st.integers(0, n - 1), QTYS, PRICES)
+    offers = draw(st.lists(orders, max_size=8))
+    bids = draw(st.lists(orders, max_size=8))
+    costs = [draw(st.one_of(st.integers(0, 5).map(float), st.floats(0, 50))) for _ in chosen]
+    caps = [draw(CAPS) for _ in chosen]
+    return OrderBook(
+        n,
+        [o[0] for o in offers], [o[1] for o in offers], [o[2] for o in offers],
+        [b[0] for b in bids], [b[1] for b in bids], [b[2] for b in bids],
+        [c[0] for c in chosen], [c[1] for c in chosen], costs, caps,
+    )  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(transshipment_books(), st.sampled_from(FAST_TUNINGS))
+def test_fast_matches_lp_oracle_on_transshipment_books(
+    book: OrderBook, tuning: dict[str, int] | None
+) -> None:
+    fast = clear(book, tuning=tuning)
+    ref = clear(book, method="lp")
+    assert fast.method == "fast"
+    assert equilibrium_violations(book, fast) == []
+    assert abs(fast.welfare - ref.welfare) <= welfare_tolerance(book, ref.welfare)
