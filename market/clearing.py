@@ -17,9 +17,10 @@
 Methods
 -------
 ``"fast"`` (default)
-    A compiled min-cost flow (OR-Tools) on the book rounded to an integer grid, then
-    HiGHS's simplex from the flow's network basis on the exact book
-    (:mod:`market.mcf`). Exact on every book, transshipment included.
+    A compiled min-cost flow (LEMON's network simplex; OR-Tools' cost scaling as an
+    alternative engine) on the book rounded to an integer grid, then HiGHS's simplex
+    from the flow's network basis on the exact book (:mod:`market.mcf`). Exact on every
+    book, transshipment included.
 ``"colgen"``
     Column generation over links (:mod:`market.colgen`): numpy screens and prices every
     link; HiGHS solves a restricted book holding a few links per buyer. Exact on every
@@ -52,7 +53,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -60,7 +61,7 @@ from numpy.typing import NDArray
 from market.book import BookError, OrderBook
 from market.colgen import solve_colgen
 from market.lp import LPSolution, SolverFailure, solve_lp
-from market.mcf import DIRECT_LINKS, solve_mcf
+from market.mcf import DIRECT_LINKS, ENGINES, solve_mcf
 from market.scaling import scale_book
 
 __all__ = [
@@ -147,7 +148,7 @@ def _finish(book: OrderBook, sol: LPSolution, method: str) -> ClearingResult:
 
 
 def clear(
-    book: OrderBook, method: Method = "fast", *, tuning: Mapping[str, int] | None = None
+    book: OrderBook, method: Method = "fast", *, tuning: Mapping[str, Any] | None = None
 ) -> ClearingResult:
     """Clear every market in ``book`` at maximum welfare; see the module docstring.
 
@@ -159,7 +160,8 @@ def clear(
         Solver; all give the same welfare and feasible fills.
     tuning : mapping, optional
         Keyword arguments for the solver: :func:`market.mcf.solve_mcf`
-        (``direct_links``) or :func:`market.colgen.solve_colgen` (``per_buyer``,
+        (``direct_links``, ``engine``: ``"lemon"`` or ``"ortools"``) or
+        :func:`market.colgen.solve_colgen` (``per_buyer``,
         ``add_per_buyer``, ``direct_links``, ``sample_links``). They change speed
         only; tests use them to run every path on books small enough for the oracle.
 
@@ -186,12 +188,14 @@ def clear(
     scaled, units = scale_book(book)
     if method == "fast":
         opts = dict(tuning or {})
-        direct = opts.pop("direct_links", DIRECT_LINKS)
-        if opts:
+        direct = int(opts.pop("direct_links", DIRECT_LINKS))
+        engine = opts.pop("engine", "lemon")
+        if opts or engine not in ENGINES:
             raise BookError(
-                f"tuning = {dict(tuning or {})!r}: method='fast' takes direct_links only"
+                f"tuning = {dict(tuning or {})!r}: method='fast' takes direct_links and "
+                f"engine (one of {ENGINES})"
             )
-        sol = solve_mcf(scaled, direct_links=direct)
+        sol = solve_mcf(scaled, direct_links=direct, engine=engine)
     elif method == "colgen":
         sol = solve_colgen(scaled, **(tuning or {}))
     else:

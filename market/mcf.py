@@ -36,9 +36,12 @@ speed. Non-bipartite books (transshipment) are circulations too and need no fall
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
+from typing import Literal
 
 import highspy
 import numpy as np
+import pylmcf
 import scipy.sparse as sp
 from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
@@ -50,8 +53,10 @@ from market.lp import LPSolution, SolverFailure
 
 __all__ = [
     "DIRECT_LINKS",
+    "ENGINES",
     "PRICE_BITS",
     "QTY_BITS",
+    "Flow",
     "network_basis",
     "solve_flow",
     "solve_mcf",
@@ -59,16 +64,22 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+Engine = Literal["lemon", "ortools"]
+ENGINES: tuple[Engine, ...] = ("lemon", "ortools")
 
 QTY_BITS = 20
 """Quantities are rounded to ``2**-QTY_BITS`` of their market's unit (about 1e-6)."""
-PRICE_BITS = 10
-"""Prices and costs are rounded to ``2**-PRICE_BITS`` of their market's unit (1e-3).
+PRICE_BITS: dict[Engine, int] = {"lemon": 16, "ortools": 10}
+"""Prices and costs are rounded to ``2**-PRICE_BITS[engine]`` of their market's unit.
 
-Cost scaling takes time in proportion to the logarithm of the cost range: on a general
-100k-link book (one run) the flow took 0.43 s at 12 bits against 1.03 s at 30, and the
-polish made both exact (1,671 against 1,365 simplex iterations, about 0.1 s). Among 8,
-9, 10 and 12 bits, 10 gave the least total time (flow plus polish)."""
+Cost scaling (OR-Tools) takes time in proportion to the logarithm of the cost range: on
+a general 100k-link book (one run) its flow took 0.43 s at 12 bits against 1.03 s at
+30, and the polish made both exact (1,671 against 1,365 simplex iterations, about
+0.1 s); among 8, 9, 10 and 12 bits, 10 gave the least total time. The network simplex
+(LEMON) hardly depends on the range, so it gets a fine grid (1.5e-5 of the unit), and
+its tree is then nearly always optimal for the book itself. Either way the products of
+costs and flows stay far below 2**63 (2**17 times 2**21 times a million arcs)."""
 
 _LOCAL = threading.local()
 
@@ -77,58 +88,112 @@ def _grid(values: FloatArray, bits: int) -> IntArray:
     return np.rint(np.ldexp(values, bits)).astype(np.int64)
 
 
-def _arc_data(book: OrderBook) -> tuple[IntArray, IntArray]:
-    """Integer capacities (``np.inf`` as -1) and unit costs of the arcs, column order."""
-    _, o_qty, o_price = book.offers
-    _, b_qty, b_price = book.bids
-    _, _, cost, cap = book.links
-    finite = np.isfinite(cap)
-    qty = np.concatenate([o_qty, b_qty, cap[finite]])
-    price = np.concatenate([o_price, -b_price, cost])
-    q_int, p_int = _grid(qty, QTY_BITS), _grid(price, PRICE_BITS)
-    n_orders = o_qty.size + b_qty.size
-    upper = np.full(price.size, -1, np.int64)
-    upper[:n_orders] = q_int[:n_orders]
-    upper[n_orders:][finite] = q_int[n_orders:]
-    return upper, p_int
+@dataclass(frozen=True)
+class Flow:
+    """An optimal integer flow of the rounded circulation, arcs in column order.
 
-
-def solve_flow(book: OrderBook) -> tuple[IntArray, IntArray, NDArray[np.bool_]]:
-    """Integer arc data and the optimal integer flow of the rounded circulation.
-
-    ``book`` should be scaled (:func:`market.scaling.scale_book`). Returns ``(flow,
-    upper, unbounded)`` over the arcs in column order (offers, bids, links): integer
-    flow and capacity on the ``2**-QTY_BITS`` grid, and which arcs have no bound.
+    Attributes
+    ----------
+    flow, upper : ndarray of int64
+        Flow and capacity of each arc (offers, bids, links) on the quantity grid.
+    unbounded : ndarray of bool
+        Arcs without a bound in the book (their ``upper`` is a safe stand-in).
+    tight : ndarray of bool or None
+        Arcs of zero reduced cost at the flow's node potentials (network simplex
+        only), and ``tight_logical`` the nodes whose potential equals the ground's.
     """
-    o_node, b_node = book.offers[0], book.bids[0]
-    src, dst = book.links[0], book.links[1]
-    ground = book.n_nodes
-    upper, unit = _arc_data(book)
-    unbounded = upper < 0
-    total = max(int(upper[: o_node.size].sum()), 1)
+
+    flow: IntArray
+    upper: IntArray
+    unbounded: BoolArray
+    tight: BoolArray | None = None
+    tight_logical: BoolArray | None = None
+
+
+def _arcs(
+    book: OrderBook, price_bits: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray, BoolArray]:
+    """``(tail, head, upper, unit, unbounded)`` of the circulation's integer arcs."""
+    o_node, _, o_price = book.offers
+    b_node, _, b_price = book.bids
+    src, dst, cost, cap = book.links
+    ground, n = book.n_nodes, book.n_nodes + 1
+    n_o, n_b = o_node.size, b_node.size
+    unbounded = np.concatenate([np.zeros(n_o + n_b, bool), ~np.isfinite(cap)])
+    qty = np.concatenate([book.offers[1], book.bids[1], np.where(unbounded[n_o + n_b :], 0, cap)])
+    upper = _grid(qty, QTY_BITS)
+    unit = _grid(np.concatenate([o_price, -b_price, cost]), price_bits)
+    total = max(int(upper[:n_o].sum()), 1)
     upper = np.where(unbounded, total, np.minimum(upper, total))
     # A link carries at most what can enter its tail and leave its head (conservation):
-    # tighter bounds shorten the flow's search (measured 0.58 s against 0.74 s, 100k).
-    n_o, n_b, n = o_node.size, b_node.size, ground + 1
+    # tighter bounds shorten the flow's search (cost scaling: 0.58 s against 0.74 s).
     on_link = upper[n_o + n_b :]
     can_enter = np.bincount(o_node, upper[:n_o], n) + np.bincount(dst, on_link, n)
     can_leave = np.bincount(b_node, upper[n_o : n_o + n_b], n) + np.bincount(src, on_link, n)
-    bound = np.minimum(can_enter[src], can_leave[dst])
-    upper[n_o + n_b :] = np.minimum(on_link, bound.astype(np.int64))
-    tail = np.concatenate([np.full(o_node.size, ground), b_node, src])
-    head = np.concatenate([o_node, np.full(b_node.size, ground), dst])
+    bound = np.minimum(can_enter[src], can_leave[dst]).astype(np.int64)
+    upper[n_o + n_b :] = np.minimum(on_link, bound)
+    tail = np.concatenate([np.full(n_o, ground), b_node, src])
+    head = np.concatenate([o_node, np.full(n_b, ground), dst])
+    return tail, head, upper, unit, unbounded
+
+
+def _flow_ortools(tail: IntArray, head: IntArray, upper: IntArray, unit: IntArray) -> IntArray:
     mcf = min_cost_flow.SimpleMinCostFlow()
     mcf.add_arcs_with_capacity_and_unit_cost(tail, head, upper, unit)
     status = mcf.solve()
     if status != mcf.OPTIMAL:
-        raise SolverFailure(f"min-cost flow stopped with status {status}")
-    flow = np.asarray(mcf.flows(np.arange(tail.size)), dtype=np.int64)
-    return flow, upper, unbounded
+        raise SolverFailure(f"min-cost flow (OR-Tools) stopped with status {status}")
+    return np.asarray(mcf.flows(np.arange(tail.size)), dtype=np.int64)
 
 
-def network_basis(
-    book: OrderBook, flow: IntArray, upper: IntArray, unbounded: NDArray[np.bool_]
-) -> highspy.HighsBasis:
+def _flow_lemon(
+    n: int, tail: IntArray, head: IntArray, upper: IntArray, unit: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Flow and node potentials by LEMON's network simplex (through ``pylmcf``).
+
+    LEMON takes costs >= 0 and arcs sorted by ends: an arc of negative cost (a bid)
+    is saturated and reversed (flow ``upper - x`` on the arc ``head -> tail`` at the
+    opposite cost, ``upper`` moved from the tail's supply to the head's), the standard
+    reduction (Ahuja et al., section 2.4); the supplies still sum to zero, so LEMON's
+    ``geq`` supply type means equality.
+    """
+    neg = unit < 0
+    supply = np.zeros(n, np.int64)
+    np.add.at(supply, tail[neg], -upper[neg])
+    np.add.at(supply, head[neg], upper[neg])
+    a, b = np.where(neg, head, tail), np.where(neg, tail, head)
+    perm = np.lexsort((b, a))
+    graph = pylmcf.Graph(
+        n, np.ascontiguousarray(a[perm], np.int32), np.ascontiguousarray(b[perm], np.int32)
+    )
+    graph.set_node_supply(supply)
+    graph.set_edge_capacities(np.ascontiguousarray(upper[perm]))
+    graph.set_edge_costs(np.ascontiguousarray(np.abs(unit)[perm]))
+    graph.solve()
+    flow = np.empty(tail.size, np.int64)
+    flow[perm] = np.asarray(graph.result(), dtype=np.int64)
+    potential = np.asarray(graph.raw_potentials(), dtype=np.int64)
+    return np.where(neg, upper - flow, flow), potential
+
+
+def solve_flow(book: OrderBook, engine: Engine = "lemon") -> Flow:
+    """The optimal integer flow of ``book``'s rounded circulation.
+
+    ``book`` should be scaled (:func:`market.scaling.scale_book`). ``engine`` is
+    ``"lemon"`` (network simplex, with node potentials) or ``"ortools"`` (cost
+    scaling).
+    """
+    tail, head, upper, unit, unbounded = _arcs(book, PRICE_BITS[engine])
+    if engine == "ortools":
+        return Flow(_flow_ortools(tail, head, upper, unit), upper, unbounded)
+    n = book.n_nodes + 1
+    flow, potential = _flow_lemon(n, tail, head, upper, unit)
+    # Reduced cost c + p[tail] - p[head] (LEMON's raw potentials); zero on tree arcs.
+    tight = unit + potential[tail] - potential[head] == 0
+    return Flow(flow, upper, unbounded, tight, potential[:-1] == potential[-1])
+
+
+def network_basis(book: OrderBook, sol: Flow) -> highspy.HighsBasis:
     """A simplex basis of the clearing LP from a flow: a spanning tree of the network.
 
     Vertices are the nodes and the ground; edges are the columns (offers and bids join
@@ -140,13 +205,18 @@ def network_basis(
     """
     o_node, b_node = book.offers[0], book.bids[0]
     src, dst = book.links[0], book.links[1]
+    flow, upper, unbounded = sol.flow, sol.upper, sol.unbounded
     n, n_cols = book.n_nodes, flow.size
     ground = n
     a = np.concatenate([np.full(o_node.size, ground), b_node, src, np.arange(n)])
     b = np.concatenate([o_node, np.full(b_node.size, ground), dst, np.full(n, ground)])
     at_lower = flow <= 0
     at_upper = ~unbounded & (flow >= upper)
-    weight = np.concatenate([np.where(at_lower | at_upper, 2.0, 1.0), np.full(n, 3.0)])
+    if sol.tight is None or sol.tight_logical is None:
+        weight = np.concatenate([np.where(at_lower | at_upper, 2.0, 1.0), np.full(n, 3.0)])
+    else:
+        col_weight = np.where(at_lower | at_upper, np.where(sol.tight, 2.0, 3.0), 1.0)
+        weight = np.concatenate([col_weight, np.where(sol.tight_logical, 2.0, 3.0)])
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     key = lo * (n + 1) + hi
     order = np.lexsort((np.arange(key.size), weight, key))
@@ -182,7 +252,11 @@ alone against 2.1 ms by flow and polish; a general 1,000-link book 3.0 ms agains
 
 
 def solve_mcf(
-    book: OrderBook, h: highspy.Highs | None = None, *, direct_links: int = DIRECT_LINKS
+    book: OrderBook,
+    h: highspy.Highs | None = None,
+    *,
+    direct_links: int = DIRECT_LINKS,
+    engine: Engine = "lemon",
 ) -> LPSolution:
     """Solve the clearing LP of a scaled ``book`` exactly: min-cost flow, then polish.
 
@@ -198,8 +272,8 @@ def solve_mcf(
     if book.n_links <= direct_links:
         load_book(h, book)
     else:
-        flow, upper, unbounded = solve_flow(book)
+        flow = solve_flow(book, engine)
         load_book(h, book)
-        h.setBasis(network_basis(book, flow, upper, unbounded))
+        h.setBasis(network_basis(book, flow))
     run_optimal(h)
     return read_solution(h, book)

@@ -18,13 +18,15 @@ from market.clearing import (
 )
 from tests.market.conftest import merit_order_book, two_region_book
 
-METHODS = ["fast", "flow", "colgen", "lp"]
+METHODS = ["fast", "flow", "ortools", "colgen", "lp"]
 
 
 def _clear(book: OrderBook, method: str) -> ClearingResult:
-    """``"flow"``: the fast solver with its min-cost flow forced on a small book."""
-    if method == "flow":
-        return clear(book, tuning={"direct_links": 0})
+    """``"flow"``, ``"ortools"``: the fast solver with its min-cost flow (engine LEMON or
+    OR-Tools) forced on a small book."""
+    if method in ("flow", "ortools"):
+        engine = "lemon" if method == "flow" else "ortools"
+        return clear(book, tuning={"direct_links": 0, "engine": engine})
     return clear(book, method=method)  # type: ignore[arg-type]
 
 
@@ -156,7 +158,7 @@ def test_independent_markets_in_one_book_clear_as_if_alone(method: str) -> None:
     )
 
 
-@pytest.mark.parametrize("method", ["fast", "flow", "colgen"])
+@pytest.mark.parametrize("method", ["fast", "flow", "ortools", "colgen"])
 def test_transshipment_book_clears_and_only_colgen_falls_back(method: str) -> None:
     # 0 -> 1 -> 2: node 1 both receives and sends.
     book = OrderBook(

@@ -62,13 +62,13 @@ TUNINGS = [
 
 
 # Small books are solved by HiGHS alone by default; direct_links=0 forces the flow.
-FAST_TUNINGS = [None, {"direct_links": 0}]
+FAST_TUNINGS = [None, {"direct_links": 0}, {"direct_links": 0, "engine": "ortools"}]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(bipartite_books(), st.sampled_from(FAST_TUNINGS))
 def test_fast_matches_lp_oracle_on_random_bipartite_books(
-    book: OrderBook, tuning: dict[str, int] | None
+    book: OrderBook, tuning: dict[str, object] | None
 ) -> None:
     fast = clear(book, tuning=tuning)
     ref = clear(book, method="lp")
@@ -81,7 +81,7 @@ def test_fast_matches_lp_oracle_on_random_bipartite_books(
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(bipartite_books(), st.sampled_from(TUNINGS))
 def test_colgen_matches_lp_oracle_on_random_bipartite_books(
-    book: OrderBook, tuning: dict[str, int] | None
+    book: OrderBook, tuning: dict[str, object] | None
 ) -> None:
     fast = clear(book, method="colgen", tuning=tuning)
     ref = clear(book, method="lp")
@@ -138,7 +138,7 @@ def transshipment_books(draw: st.DrawFn) -> OrderBook:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(transshipment_books(), st.sampled_from(FAST_TUNINGS))
 def test_fast_matches_lp_oracle_on_transshipment_books(
-    book: OrderBook, tuning: dict[str, int] | None
+    book: OrderBook, tuning: dict[str, object] | None
 ) -> None:
     fast = clear(book, tuning=tuning)
     ref = clear(book, method="lp")
