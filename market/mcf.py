@@ -4,33 +4,36 @@ The clearing LP (:mod:`market.lp`) is a min-cost circulation. Add one *ground* n
 ``G``; an offer at node ``n`` is an arc ``G -> n`` (capacity its quantity, cost its
 price), a bid an arc ``n -> G`` (capacity its quantity, cost minus its price), a link
 an arc ``src -> dst``; maximum welfare is the circulation of least cost (Ahuja,
-Magnanti and Orlin, *Network Flows*, 1993, ch. 9). OR-Tools' ``SimpleMinCostFlow``
-(cost scaling, Goldberg, *J. Algorithms* 22, 1997) solves it in compiled code, on
-integer data:
+Magnanti and Orlin, *Network Flows*, 1993, ch. 9). A compiled solver finds it on
+integer data: by default LEMON's network simplex (Kovacs, "Minimum-cost flow
+algorithms: an experimental evaluation", *Optimization Methods and Software* 30, 2015)
+through ``pylmcf``, which also returns node potentials; or OR-Tools'
+``SimpleMinCostFlow`` (cost scaling, Goldberg, *J. Algorithms* 22, 1997), which does not.
 
 Scaling rule
     On the book scaled so each market's largest quantity and price are near one
     (:mod:`market.scaling`), quantities and finite capacities are rounded to the grid
-    ``2**-QTY_BITS``, prices and costs to ``2**-PRICE_BITS``. Capacity ``np.inf``
-    becomes the total offered quantity, which no arc of an optimal circulation exceeds
-    since every cycle passes through ``G`` (link costs are >= 0); every link is further
-    bounded by what can enter its tail and leave its head.
+    ``2**-QTY_BITS``, prices and costs to ``2**-PRICE_BITS[engine]``. Capacity
+    ``np.inf`` becomes the total offered quantity, which no arc of an optimal
+    circulation exceeds since every cycle passes through ``G`` (link costs are >= 0);
+    every link is further bounded by what can enter its tail and leave its head.
 Error bound
     The rounded problem differs from the book by at most half a grid step per entry,
     so the flow is feasible for the book to ``2**-QTY_BITS`` of the market's quantity
     unit per order at a node, and its welfare is within ``2**-PRICE_BITS`` of the price
     unit times the traded volume (plus the quantity rounding) of the book's optimum.
-    Using decimal data exactly (cents times 100) was tried: the flow took longer (the
-    cost range is wider) and the polish barely shorter.
+    Using decimal data exactly (cents times 100) was tried with cost scaling: the flow
+    took longer (the cost range is wider) and the polish was barely shorter.
 
 That bound is not the answer. The flow is only a warm start: its arcs strictly between
-bounds, completed to a spanning tree with arcs at a bound (a network basis: Ahuja et
-al., ch. 11), become the starting basis of HiGHS's simplex on the book's exact LP, which
-then moves to the exact optimum and returns the node prices as the duals of the node
-balances (on a general 100k-link book some 3,000 mostly degenerate pivots, a fifth of
-the flow's time). Every answer is therefore an optimum of
-the unrounded book, as exact as the ``"lp"`` oracle, and the rounding decides only the
-speed. Non-bipartite books (transshipment) are circulations too and need no fallback.
+bounds, completed to a spanning tree (a network basis: Ahuja et al., ch. 11) with arcs
+of zero reduced cost at the potentials, then any others, become the starting basis of
+HiGHS's simplex on the book's exact LP, which moves to the exact optimum and returns
+the node prices as the duals of the node balances. On a general 100k-link book the
+network simplex's tree needed 61 simplex iterations; cost scaling's flow, without
+potentials, some 2,900. Every answer is therefore an optimum of the unrounded book, as
+exact as the ``"lp"`` oracle, and the rounding decides only the speed. Non-bipartite
+books (transshipment) are circulations too and need no fallback.
 """
 
 from __future__ import annotations
