@@ -60,6 +60,7 @@ __all__ = [
     "PRICE_BITS",
     "QTY_BITS",
     "Flow",
+    "LemonNetwork",
     "network_basis",
     "solve_flow",
     "solve_mcf",
@@ -149,51 +150,74 @@ def _flow_ortools(tail: IntArray, head: IntArray, upper: IntArray, unit: IntArra
     return np.asarray(mcf.flows(np.arange(tail.size)), dtype=np.int64)
 
 
-def _flow_lemon(
-    n: int, tail: IntArray, head: IntArray, upper: IntArray, unit: IntArray
-) -> tuple[IntArray, IntArray]:
-    """Flow and node potentials by LEMON's network simplex (through ``pylmcf``).
+class LemonNetwork:
+    """LEMON's network simplex (through ``pylmcf``) on one arc layout, kept for re-solves.
 
     LEMON takes costs >= 0 and arcs sorted by ends: an arc of negative cost (a bid)
     is saturated and reversed (flow ``upper - x`` on the arc ``head -> tail`` at the
     opposite cost, ``upper`` moved from the tail's supply to the head's), the standard
     reduction (Ahuja et al., section 2.4); the supplies still sum to zero, so LEMON's
-    ``geq`` supply type means equality.
+    ``geq`` supply type means equality. A re-solve with new capacities and costs on the
+    same layout starts from the previous spanning tree (a warm start).
     """
-    neg = unit < 0
-    supply = np.zeros(n, np.int64)
-    np.add.at(supply, tail[neg], -upper[neg])
-    np.add.at(supply, head[neg], upper[neg])
-    a, b = np.where(neg, head, tail), np.where(neg, tail, head)
-    perm = np.lexsort((b, a))
-    graph = pylmcf.Graph(
-        n, np.ascontiguousarray(a[perm], np.int32), np.ascontiguousarray(b[perm], np.int32)
-    )
-    graph.set_node_supply(supply)
-    graph.set_edge_capacities(np.ascontiguousarray(upper[perm]))
-    graph.set_edge_costs(np.ascontiguousarray(np.abs(unit)[perm]))
-    graph.solve()
-    flow = np.empty(tail.size, np.int64)
-    flow[perm] = np.asarray(graph.result(), dtype=np.int64)
-    potential = np.asarray(graph.raw_potentials(), dtype=np.int64)
-    return np.where(neg, upper - flow, flow), potential
+
+    def __init__(self, n: int, tail: IntArray, head: IntArray, unit: IntArray) -> None:
+        self.n, self.tail, self.head = n, tail, head
+        self.neg = unit < 0
+        a = np.where(self.neg, head, tail)
+        b = np.where(self.neg, tail, head)
+        self.perm = np.lexsort((b, a))
+        self.graph = pylmcf.Graph(
+            n,
+            np.ascontiguousarray(a[self.perm], np.int32),
+            np.ascontiguousarray(b[self.perm], np.int32),
+        )
+
+    def fits(self, n: int, tail: IntArray, head: IntArray, unit: IntArray) -> bool:
+        """Whether arcs ``tail -> head`` with costs ``unit`` have this layout."""
+        return (
+            n == self.n
+            and tail.shape == self.tail.shape
+            and bool((tail == self.tail).all() and (head == self.head).all())
+            and bool(((unit < 0) == self.neg).all())
+        )
+
+    def solve(self, upper: IntArray, unit: IntArray) -> tuple[IntArray, IntArray]:
+        """Optimal flow (arc order of the layout) and LEMON's raw node potentials."""
+        neg, perm = self.neg, self.perm
+        supply = np.zeros(self.n, np.int64)
+        np.add.at(supply, self.tail[neg], -upper[neg])
+        np.add.at(supply, self.head[neg], upper[neg])
+        self.graph.set_node_supply(supply)
+        self.graph.set_edge_capacities(np.ascontiguousarray(upper[perm]))
+        self.graph.set_edge_costs(np.ascontiguousarray(np.abs(unit)[perm]))
+        self.graph.solve()
+        flow = np.empty(upper.size, np.int64)
+        flow[perm] = np.asarray(self.graph.result(), dtype=np.int64)
+        potential = np.asarray(self.graph.raw_potentials(), dtype=np.int64)
+        return np.where(neg, upper - flow, flow), potential
 
 
-def solve_flow(book: OrderBook, engine: Engine = "lemon") -> Flow:
+def solve_flow(
+    book: OrderBook, engine: Engine = "lemon", network: LemonNetwork | None = None
+) -> tuple[Flow, LemonNetwork | None]:
     """The optimal integer flow of ``book``'s rounded circulation.
 
     ``book`` should be scaled (:func:`market.scaling.scale_book`). ``engine`` is
     ``"lemon"`` (network simplex, with node potentials) or ``"ortools"`` (cost
-    scaling).
+    scaling). ``network`` (LEMON) is re-solved warm when it fits the book's layout.
+    Returns the flow and the LEMON network used (None for OR-Tools).
     """
     tail, head, upper, unit, unbounded = _arcs(book, PRICE_BITS[engine])
     if engine == "ortools":
-        return Flow(_flow_ortools(tail, head, upper, unit), upper, unbounded)
+        return Flow(_flow_ortools(tail, head, upper, unit), upper, unbounded), None
     n = book.n_nodes + 1
-    flow, potential = _flow_lemon(n, tail, head, upper, unit)
+    if network is None or not network.fits(n, tail, head, unit):
+        network = LemonNetwork(n, tail, head, unit)
+    flow, potential = network.solve(upper, unit)
     # Reduced cost c + p[tail] - p[head] (LEMON's raw potentials); zero on tree arcs.
     tight = unit + potential[tail] - potential[head] == 0
-    return Flow(flow, upper, unbounded, tight, potential[:-1] == potential[-1])
+    return Flow(flow, upper, unbounded, tight, potential[:-1] == potential[-1]), network
 
 
 def network_basis(book: OrderBook, sol: Flow) -> highspy.HighsBasis:
@@ -275,7 +299,7 @@ def solve_mcf(
     if book.n_links <= direct_links:
         load_book(h, book)
     else:
-        flow = solve_flow(book, engine)
+        flow, _ = solve_flow(book, engine)
         load_book(h, book)
         h.setBasis(network_basis(book, flow))
     run_optimal(h)

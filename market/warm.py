@@ -7,13 +7,17 @@ next book has the same layout it only changes the model's costs and bounds and
 re-solves from the kept basis: the basis stays a basis (the constraint matrix is
 unchanged) and the simplex method needs only the pivots that the changes call for
 (warm start; Bixby, "Solving real-world linear programs: a decade and more of
-progress", *Operations Research* 50(1), 2002). When a few orders or links come or go,
+progress", *Operations Research* 50(1), 2002). On books the fast solver sends through
+a min-cost flow (over :data:`market.mcf.DIRECT_LINKS` links) the kept LEMON network is
+re-solved from its previous spanning tree instead, and its tree becomes HiGHS's basis
+(see :mod:`market.mcf`). When a few orders or links come or go on a smaller book,
 the kept basis is carried over by matching columns (an order by its side, node and
 rank among that node's orders; a link by its ends and rank among parallel links), with
 new columns starting at zero and the count of basic variables restored with row
 logicals. When the layout changed too much (fewer than ``min_match`` of the new
-columns matched) or HiGHS refuses the carried basis, the book is solved cold
-(:func:`market.mcf.solve_mcf`), which leaves the model and basis for the next month.
+columns matched; any change on a larger book) or HiGHS refuses the carried basis, the
+book is solved cold (as :func:`market.mcf.solve_mcf`), which leaves the model, basis
+and network for the next month.
 
 Every answer is an optimum of the book itself, found by the simplex method to the same
 tolerances as :func:`market.clearing.clear`, on the book scaled the same way: it has
@@ -39,7 +43,7 @@ from market.book import OrderBook
 from market.clearing import ClearingResult, _finish
 from market.highs import load_book, new_highs, read_solution, run_optimal
 from market.lp import LPSolution, SolverFailure, columns
-from market.mcf import solve_mcf
+from market.mcf import DIRECT_LINKS, LemonNetwork, network_basis, solve_flow, solve_mcf
 from market.scaling import components, scale_book
 
 __all__ = ["Clearer"]
@@ -53,14 +57,27 @@ _UPPER = int(highspy.HighsBasisStatus.kUpper)
 _STATUS = list(highspy.HighsBasisStatus.__members__.values())
 
 
-def _column_keys(book: OrderBook) -> NDArray[np.int64]:
+Layout = tuple[int, IntArray, IntArray, IntArray, IntArray]
+
+
+def _layout(book: OrderBook) -> Layout:
+    """Node count and the node arrays of offers, bids and links: what a basis rests on."""
+    return (book.n_nodes, book.offers[0], book.bids[0], book.links[0], book.links[1])
+
+
+def _same_layout(a: Layout, b: Layout) -> bool:
+    return a[0] == b[0] and all(
+        x.shape == y.shape and bool((x == y).all()) for x, y in zip(a[1:], b[1:], strict=True)
+    )
+
+
+def _column_keys(layout: Layout) -> NDArray[np.int64]:
     """One row ``(kind, a, b, rank)`` per LP column, in column order.
 
     Offers are ``(0, node, 0, rank)``, bids ``(1, node, 0, rank)``, links
     ``(2, src, dst, rank)``; ``rank`` counts earlier columns with the same first three.
     """
-    o_node, b_node = book.offers[0], book.bids[0]
-    src, dst = book.links[0], book.links[1]
+    _, o_node, b_node, src, dst = layout
     kind = np.concatenate(
         [np.zeros(o_node.size), np.ones(b_node.size), np.full(src.size, 2)]
     ).astype(np.int64)
@@ -153,6 +170,9 @@ class Clearer:
     min_match : float
         Least share of the new book's columns that must match the previous book's for
         its basis to be carried over; below it the book is solved cold.
+    direct_links : int
+        Books with more links go through the min-cost flow (as in
+        :func:`market.mcf.solve_mcf`); tests lower it to run that path on small books.
 
     Attributes
     ----------
@@ -160,19 +180,21 @@ class Clearer:
         Books re-solved from a kept basis, and books solved from scratch.
     """
 
-    def __init__(self, *, min_match: float = 0.5) -> None:
+    def __init__(self, *, min_match: float = 0.5, direct_links: int = DIRECT_LINKS) -> None:
         self.min_match = min_match
+        self.direct_links = direct_links
         self.warm_solves = 0
         self.cold_solves = 0
         self._h = new_highs()
-        self._keys: NDArray[np.int64] | None = None
+        self._layout: Layout | None = None
         self._n_nodes = -1
         self._links: tuple[IntArray, IntArray] | None = None
         self._labels: IntArray = np.zeros(0, np.int64)
+        self._network: LemonNetwork | None = None
 
     def reset(self) -> None:
         """Forget the kept model: the next book is solved cold."""
-        self._keys = None
+        self._layout = None
         self._links = None
 
     def clear(self, book: OrderBook) -> ClearingResult:
@@ -181,41 +203,56 @@ class Clearer:
             self.reset()
             empty = LPSolution(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(book.n_nodes), 0)
             return _finish(book, empty, "warm")
-        keys = _column_keys(book)
+        layout = _layout(book)
         links = book.links[:2]
         if self._links is None or not _same_links(self._links, links, self._n_nodes, book):
             self._labels = components(book)
         scaled, units = scale_book(book, self._labels)
         self._links = links
-        self._keys, old = None, self._keys  # forgotten unless this solve succeeds
-        sol = self._warm(scaled, keys, old)
+        self._layout, old = None, self._layout  # forgotten unless this solve succeeds
+        sol = self._warm(scaled, layout, old)
         method = "warm"
         if sol is None:
-            sol = solve_mcf(scaled, self._h)
+            sol = self._cold(scaled)
             self.cold_solves += 1
             method = "fast"
         else:
             self.warm_solves += 1
-        self._keys, self._n_nodes = keys, book.n_nodes
+        self._layout, self._n_nodes = layout, book.n_nodes
         return _finish(book, units.unscale(sol, book), method)
 
-    def _warm(
-        self, book: OrderBook, keys: NDArray[np.int64], old: NDArray[np.int64] | None
-    ) -> LPSolution | None:
+    def _cold(self, book: OrderBook) -> LPSolution:
+        """:func:`market.mcf.solve_mcf`, keeping the flow's network for a re-solve."""
+        if book.n_links <= self.direct_links:
+            self._network = None
+            return solve_mcf(book, self._h, direct_links=self.direct_links)
+        flow, self._network = solve_flow(book, "lemon")
+        load_book(self._h, book)
+        self._h.setBasis(network_basis(book, flow))
+        run_optimal(self._h)
+        return read_solution(self._h, book)
+
+    def _warm(self, book: OrderBook, layout: Layout, old: Layout | None) -> LPSolution | None:
         """Re-solve from the kept basis; None when a cold solve is needed."""
         h = self._h
         if old is None:
             return None
         cost, lower, upper = columns(book)[:3]
         upper = np.where(np.isinf(upper), highspy.kHighsInf, upper)
-        same = book.n_nodes == self._n_nodes and old.shape == keys.shape and (old == keys).all()
+        same = _same_layout(old, layout)
+        large = book.n_links > self.direct_links
+        if large and not same:
+            return None  # a new layout: the flow is faster than carrying the basis
         try:
             if same:
                 idx = np.arange(cost.size, dtype=np.int32)
                 h.changeColsCost(cost.size, idx, cost)
                 h.changeColsBounds(cost.size, idx, lower, upper)
+                if large:  # the network simplex re-solved from its tree gives the basis
+                    flow, self._network = solve_flow(book, "lemon", self._network)
+                    h.setBasis(network_basis(book, flow))
             else:
-                matched = _match(old, keys)
+                matched = _match(_column_keys(old), _column_keys(layout))
                 if (matched >= 0).mean() < self.min_match:
                     return None
                 prev = h.getBasis()

@@ -51,12 +51,17 @@ def next_month(book: OrderBook, rng: np.random.Generator, structural: float) -> 
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(bipartite_books(), st.integers(0, 2**32 - 1), st.sampled_from([0.0, 0.3, 1.0]))
+@given(
+    bipartite_books(),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([0.0, 0.3, 1.0]),
+    st.sampled_from([500, 0]),  # 0: every book through the min-cost flow path
+)
 def test_warm_clearing_of_a_sequence_matches_the_oracle_every_month(
-    book: OrderBook, seed: int, structural: float
+    book: OrderBook, seed: int, structural: float, direct_links: int
 ) -> None:
     rng = np.random.default_rng(seed)
-    clearer = Clearer()
+    clearer = Clearer(direct_links=direct_links)
     for _ in range(5):
         res = clearer.clear(book)
         ref = clear(book, method="lp")
@@ -80,11 +85,12 @@ def _model_like_book(rng: np.random.Generator, buyers: int = 60) -> OrderBook:
     )  # fmt: skip
 
 
+@pytest.mark.parametrize("direct_links", [500, 0])
 def test_same_layout_months_are_re_solved_warm_and_agree_with_clear(
-    rng: np.random.Generator,
+    rng: np.random.Generator, direct_links: int
 ) -> None:
     book = _model_like_book(rng)
-    clearer = Clearer()
+    clearer = Clearer(direct_links=direct_links)
     for _ in range(6):
         res, ref = clearer.clear(book), clear(book)
         assert equilibrium_violations(book, res) == []
