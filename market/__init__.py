@@ -1,6 +1,7 @@
 """Gigawatt's market layer: order books, the clearing kernel, the ledger.
 
-Pure functions of numpy arrays (numpy, scipy, highspy, OR-Tools); nothing here imports Mesa.
+Pure functions of numpy arrays (numpy, scipy, highspy, pylmcf, OR-Tools); nothing here
+imports Mesa.
 """
 
 from market.book import BookError, OrderBook
