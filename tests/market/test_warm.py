@@ -120,3 +120,16 @@ def test_a_few_changed_orders_keep_the_basis_a_new_market_starts_cold(
     res = clearer.clear(other)
     assert clearer.cold_solves == 2 and res.method == "fast"
     assert res.welfare == pytest.approx(clear(other, method="lp").welfare, rel=1e-9)
+
+
+def test_nodes_added_or_removed_between_months_still_clear_exactly(
+    rng: np.random.Generator,
+) -> None:
+    book = _model_like_book(rng)
+    clearer = Clearer()
+    for extra in (0, 3, 1, 0):  # idle nodes come and go: rows added and removed
+        month = OrderBook(book.n_nodes + extra, **_fields(next_month(book, rng, 0.0)))
+        res = clearer.clear(month)
+        assert equilibrium_violations(month, res) == []
+        assert res.welfare == pytest.approx(clear(month, method="lp").welfare, rel=1e-9)
+    assert clearer.warm_solves == 3
