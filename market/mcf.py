@@ -64,6 +64,7 @@ __all__ = [
     "network_basis",
     "solve_flow",
     "solve_mcf",
+    "try_flow_basis",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -290,17 +291,30 @@ def solve_mcf(
     ``h`` (optional) is the HiGHS instance to load the book into; it is left holding
     the model and the optimal basis, so a caller may re-solve from it. By default this
     thread's instance is reused. Books with at most ``direct_links`` links are solved
-    by HiGHS alone, from its slack basis.
+    by HiGHS alone, from its slack basis, and so is any book whose flow fails (the
+    answer stays exact, only slower).
     """
     if h is None:
         h = getattr(_LOCAL, "highs", None)
         if h is None:
             h = _LOCAL.highs = new_highs()
-    if book.n_links <= direct_links:
-        load_book(h, book)
-    else:
-        flow, _ = solve_flow(book, engine)
-        load_book(h, book)
-        h.setBasis(network_basis(book, flow))
+    basis = None
+    if book.n_links > direct_links:
+        basis = try_flow_basis(book, engine)[0]
+    load_book(h, book)
+    if basis is not None:
+        h.setBasis(basis)
     run_optimal(h)
     return read_solution(h, book)
+
+
+def try_flow_basis(
+    book: OrderBook, engine: Engine = "lemon", network: LemonNetwork | None = None
+) -> tuple[highspy.HighsBasis | None, LemonNetwork | None]:
+    """:func:`network_basis` of :func:`solve_flow`, or ``(None, None)`` if the flow
+    solver fails (an error inside a compiled library is not the book's fault)."""
+    try:
+        flow, network = solve_flow(book, engine, network)
+        return network_basis(book, flow), network
+    except (RuntimeError, ValueError, OverflowError, SolverFailure):
+        return None, None

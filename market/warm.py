@@ -43,7 +43,7 @@ from market.book import OrderBook
 from market.clearing import ClearingResult, _finish
 from market.highs import load_book, new_highs, read_solution, run_optimal
 from market.lp import LPSolution, SolverFailure, columns
-from market.mcf import DIRECT_LINKS, LemonNetwork, network_basis, solve_flow, solve_mcf
+from market.mcf import DIRECT_LINKS, LemonNetwork, solve_mcf, try_flow_basis
 from market.scaling import components, scale_book
 
 __all__ = ["Clearer"]
@@ -226,9 +226,10 @@ class Clearer:
         if book.n_links <= self.direct_links:
             self._network = None
             return solve_mcf(book, self._h, direct_links=self.direct_links)
-        flow, self._network = solve_flow(book, "lemon")
+        basis, self._network = try_flow_basis(book, "lemon")
         load_book(self._h, book)
-        self._h.setBasis(network_basis(book, flow))
+        if basis is not None:
+            self._h.setBasis(basis)
         run_optimal(self._h)
         return read_solution(self._h, book)
 
@@ -249,8 +250,10 @@ class Clearer:
                 h.changeColsCost(cost.size, idx, cost)
                 h.changeColsBounds(cost.size, idx, lower, upper)
                 if large:  # the network simplex re-solved from its tree gives the basis
-                    flow, self._network = solve_flow(book, "lemon", self._network)
-                    h.setBasis(network_basis(book, flow))
+                    basis, self._network = try_flow_basis(book, "lemon", self._network)
+                    if basis is None:
+                        return None
+                    h.setBasis(basis)
             else:
                 matched = _match(_column_keys(old), _column_keys(layout))
                 if (matched >= 0).mean() < self.min_match:

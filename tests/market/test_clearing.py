@@ -295,3 +295,18 @@ def test_wide_range_books_clear_like_the_same_book_in_other_units(
     # Quantities in thousands: the same trades, 1000 times smaller, at the same prices.
     assert res.welfare == pytest.approx(1e3 * ref.welfare, rel=1e-9)
     np.testing.assert_allclose(res.bid_fill, 1e3 * ref.bid_fill, rtol=1e-9, atol=1e-6)
+
+
+def test_fast_solver_still_exact_when_the_flow_library_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import market.mcf
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("flow library failed")
+
+    monkeypatch.setattr(market.mcf, "solve_flow", broken)
+    book = two_region_book(cap=20.0)
+    res = clear(book, tuning={"direct_links": 0})
+    assert res.method == "fast" and equilibrium_violations(book, res) == []
+    assert res.welfare == pytest.approx(60 * 80 - 20 * 10 - 20 * 5 - 40 * 40)
