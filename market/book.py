@@ -7,6 +7,23 @@ are separate connected components of the same book.
 
 Validation happens once, here, so the solvers can trust their input. Every problem
 raises :class:`BookError` naming the field, the offending index and value, and the fix.
+The book keeps read-only *copies* of its inputs: the caller's arrays stay writable, and
+changing them (or the base of a view passed in) later cannot reach a solver.
+
+Limits, and why
+---------------
+- ``|price|``, ``link_cost``, quantities and finite capacities must stay below
+  :data:`MAX_VALUE` = 1e15. Float64 holds every whole number only up to
+  ``2**53`` (about 9.0e15; IEEE 754-2008, binary64): beyond it a node's balance, a sum of
+  fills, can no longer be checked to one unit, and HiGHS treats bounds and costs of
+  1e20 and more as infinite (HiGHS documentation, option ``infinite_bound``), which once
+  turned a huge quantity into an "unbounded" book. Use ``np.inf`` for a link without a
+  bound.
+- ``n_nodes`` may exceed the largest node id the arrays use by at most
+  :data:`MAX_IDLE_NODES` (2**20): idle nodes carry no market, but each costs a row in
+  the solver and an entry in the price array, so a mistyped ``n_nodes = 10**12`` is
+  refused here instead of exhausting memory in the solver. ``n_nodes`` is at most
+  ``2**31 - 1`` in any case, the largest row index HiGHS (32-bit indices) can address.
 """
 
 from __future__ import annotations
@@ -17,10 +34,30 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["BookError", "OrderBook"]
+__all__ = ["MAX_IDLE_NODES", "MAX_NODES", "MAX_VALUE", "BookError", "OrderBook"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+
+_FIELDS = (
+    "offer_node",
+    "offer_qty",
+    "offer_price",
+    "bid_node",
+    "bid_qty",
+    "bid_price",
+    "link_src",
+    "link_dst",
+    "link_cost",
+    "link_cap",
+)
+
+MAX_VALUE = 1e15
+"""Bound on ``|price|``, ``link_cost``, quantities and finite capacities (see above)."""
+MAX_IDLE_NODES = 2**20
+"""Most node ids beyond the largest one the arrays use (see above)."""
+MAX_NODES = 2**31 - 1
+"""Most nodes a book may have: HiGHS indexes rows with 32-bit integers."""
 
 
 class BookError(ValueError):
@@ -33,7 +70,7 @@ def _first_bad(mask: NDArray[np.bool_]) -> int:
 
 def _as_float(name: str, values: ArrayLike) -> FloatArray:
     try:
-        arr = np.asarray(values, dtype=np.float64)
+        arr = np.array(values, dtype=np.float64, copy=True)
     except (TypeError, ValueError) as exc:
         raise BookError(
             f"{name}: cannot be read as numbers ({exc}); pass a 1-D numeric array"
@@ -56,7 +93,7 @@ def _as_node(name: str, values: ArrayLike, n_nodes: int) -> IntArray:
         if bad.any():
             i = _first_bad(bad)
             raise BookError(f"{name}[{i}] = {raw[i]}: a node id must be a whole number")
-    arr = raw.astype(np.int64)
+    arr = raw.astype(np.int64, copy=True)
     bad = (arr < 0) | (arr >= n_nodes)
     if bad.any():
         i = _first_bad(bad)
@@ -78,6 +115,17 @@ def _check_nonneg(name: str, arr: FloatArray) -> None:
     if bad.any():
         i = _first_bad(bad)
         raise BookError(f"{name}[{i}] = {float(arr[i])!r}: must be >= 0; drop or zero the entry")
+
+
+def _check_below(name: str, arr: FloatArray, *, what: str) -> None:
+    bad = np.isfinite(arr) & (np.abs(arr) >= MAX_VALUE)
+    if bad.any():
+        i = _first_bad(bad)
+        raise BookError(
+            f"{name}[{i}] = {float(arr[i])!r}: {what} must lie below {MAX_VALUE:.0e} in "
+            "absolute value (float64 holds whole units only up to 2**53); "
+            "measure it in larger units"
+        )
 
 
 def _check_lengths(group: str, **arrays: NDArray[Any]) -> None:
@@ -129,8 +177,14 @@ class OrderBook:
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
             raise BookError(f"n_nodes = {n!r}: must be a whole number >= 0")
         n = int(n)
+        if n > MAX_NODES:
+            raise BookError(
+                f"n_nodes = {n}: more than the solver can address ({MAX_NODES} = 2**31 - 1); "
+                "number only the nodes that hold orders or links"
+            )
         put = object.__setattr__
         put(self, "n_nodes", n)
+        used_ids: list[IntArray] = []
         for side in ("offer", "bid"):
             qty = _as_float(f"{side}_qty", getattr(self, f"{side}_qty"))
             price = _as_float(f"{side}_price", getattr(self, f"{side}_price"))
@@ -140,9 +194,12 @@ class OrderBook:
             )
             node = _as_node(f"{side}_node", node_raw, n)
             _check_finite(f"{side}_price", price, what="a price")
+            _check_below(f"{side}_price", price, what="a price")
             _check_nonneg(f"{side}_qty", qty)
             _check_finite(f"{side}_qty", qty, what="a quantity")
+            _check_below(f"{side}_qty", qty, what="a quantity")
             put(self, f"{side}_node", node)
+            used_ids.append(node)
             put(self, f"{side}_qty", qty)
             put(self, f"{side}_price", price)
         cost = _as_float("link_cost", self.link_cost)
@@ -153,28 +210,37 @@ class OrderBook:
         dst = _as_node("link_dst", dst_raw, n)
         _check_finite("link_cost", cost, what="a link cost")
         _check_nonneg("link_cost", cost)
+        _check_below("link_cost", cost, what="a link cost")
         _check_nonneg("link_cap", cap)
+        _check_below("link_cap", cap, what="a finite capacity (np.inf: no bound)")
         loop = src == dst
         if loop.any():
             i = _first_bad(loop)
             raise BookError(f"link_src[{i}] = link_dst[{i}] = {src[i]}: a link must join two nodes")
+        used = max([-1] + [int(a.max()) for a in (*used_ids, src, dst) if a.size])
+        if n - (used + 1) > MAX_IDLE_NODES:
+            raise BookError(
+                f"n_nodes = {n}: the arrays use node ids up to {used}, leaving {n - used - 1} "
+                f"idle nodes (at most {MAX_IDLE_NODES} = 2**20 allowed); "
+                f"pass n_nodes = {used + 1} or renumber the nodes"
+            )
         put(self, "link_src", src)
         put(self, "link_dst", dst)
         put(self, "link_cost", cost)
         put(self, "link_cap", cap)
-        for name in (
-            "offer_node",
-            "offer_qty",
-            "offer_price",
-            "bid_node",
-            "bid_qty",
-            "bid_price",
-            "link_src",
-            "link_dst",
-            "link_cost",
-            "link_cap",
-        ):
+        for name in _FIELDS:
             getattr(self, name).flags.writeable = False
+
+    @classmethod
+    def _trusted(cls, n_nodes: int, *arrays: NDArray[Any]) -> OrderBook:
+        """A book from arrays already validated (a rescaled copy of a valid book)."""
+        book = object.__new__(cls)
+        object.__setattr__(book, "n_nodes", n_nodes)
+        for name, arr in zip(_FIELDS, arrays, strict=True):
+            arr = np.array(arr)  # a private, read-only copy
+            arr.flags.writeable = False
+            object.__setattr__(book, name, arr)
+        return book
 
     # Typed views: after __post_init__ every field is a validated numpy array.
     @property

@@ -17,13 +17,23 @@
 Methods
 -------
 ``"fast"`` (default)
+    A compiled min-cost flow (LEMON's network simplex; OR-Tools' cost scaling as an
+    alternative engine) on the book rounded to an integer grid, then HiGHS's simplex
+    from the flow's network basis on the exact book (:mod:`market.mcf`). Exact on every
+    book, transshipment included.
+``"colgen"``
     Column generation over links (:mod:`market.colgen`): numpy screens and prices every
     link; HiGHS solves a restricted book holding a few links per buyer. Exact on every
-    book; fastest on bipartite books with few sellers and many buyers. On a book whose
+    book; fast on bipartite books with few sellers and many buyers. On a book whose
     links enter a node that a link leaves (transshipment) it falls back to ``"lp"``
     and warns (:class:`FallbackWarning`).
 ``"lp"``
     The oracle: the whole LP in one HiGHS call through ``scipy.optimize.linprog``.
+
+Every method solves the book scaled so each market's quantities and prices are near
+one (:mod:`market.scaling`, exact powers of two), and maps the answer back.
+:class:`market.warm.Clearer` clears a sequence of related books, re-solving each from
+the previous month's basis.
 
 Defined cases
 -------------
@@ -43,7 +53,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,8 +61,11 @@ from numpy.typing import NDArray
 from market.book import BookError, OrderBook
 from market.colgen import solve_colgen
 from market.lp import LPSolution, SolverFailure, solve_lp
+from market.mcf import DIRECT_LINKS, ENGINES, solve_mcf
+from market.scaling import scale_book
 
 __all__ = [
+    "METHODS",
     "BookError",
     "ClearingResult",
     "FallbackWarning",
@@ -64,11 +77,12 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-Method = Literal["fast", "lp"]
+Method = Literal["fast", "colgen", "lp"]
+METHODS = ("fast", "colgen", "lp")
 
 
 class FallbackWarning(UserWarning):
-    """The fast solver handed a non-bipartite book to the LP oracle."""
+    """Column generation handed a non-bipartite book to the LP oracle."""
 
 
 @dataclass(frozen=True)
@@ -84,9 +98,10 @@ class ClearingResult:
     welfare : float
         ``bid_price @ bid_fill - offer_price @ offer_fill - link_cost @ link_flow``.
     method : str
-        The solver that produced the result (``"fast"`` or ``"lp"``).
+        The solver that produced the result (``"fast"``, ``"colgen"``, ``"lp"``,
+        ``"warm"``).
     rounds : int
-        Restricted solves (``"fast"``) or simplex iterations (``"lp"``).
+        Restricted solves (``"colgen"``) or simplex iterations (the others).
     """
 
     offer_fill: FloatArray
@@ -133,7 +148,7 @@ def _finish(book: OrderBook, sol: LPSolution, method: str) -> ClearingResult:
 
 
 def clear(
-    book: OrderBook, method: Method = "fast", *, tuning: Mapping[str, int] | None = None
+    book: OrderBook, method: Method = "fast", *, tuning: Mapping[str, Any] | None = None
 ) -> ClearingResult:
     """Clear every market in ``book`` at maximum welfare; see the module docstring.
 
@@ -141,24 +156,28 @@ def clear(
     ----------
     book : OrderBook
         Offers, bids and links (validated on construction).
-    method : {"fast", "lp"}
-        Solver; both give the same welfare and feasible fills.
+    method : {"fast", "colgen", "lp"}
+        Solver; all give the same welfare and feasible fills.
     tuning : mapping, optional
-        Keyword arguments for :func:`market.colgen.solve_colgen` (``per_buyer``,
-        ``add_per_buyer``, ``direct_links``, ``sample_links``); they change speed only.
-        Tests use them to run column generation on books small enough for the oracle.
+        Keyword arguments for the solver: :func:`market.mcf.solve_mcf`
+        (``direct_links``, ``engine``: ``"lemon"`` or ``"ortools"``) or
+        :func:`market.colgen.solve_colgen` (``per_buyer``,
+        ``add_per_buyer``, ``direct_links``, ``sample_links``). They change speed
+        only; tests use them to run every path on books small enough for the oracle.
 
     Raises
     ------
     BookError
-        If ``method`` is unknown.
+        If ``method`` is unknown, or ``tuning`` is given for ``"lp"``.
     """
-    if method not in ("fast", "lp"):
-        raise BookError(f"method = {method!r}: unknown; use 'fast' (default) or 'lp'")
+    if method not in METHODS:
+        raise BookError(f"method = {method!r}: unknown; use 'fast' (default), 'colgen' or 'lp'")
+    if tuning and method == "lp":
+        raise BookError(f"tuning = {dict(tuning)!r}: the oracle has none; drop it")
     if book.n_offers + book.n_bids + book.n_links == 0:
         nothing = LPSolution(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(book.n_nodes), 0)
         return _finish(book, nothing, method)
-    if method == "fast" and not book.is_bipartite():
+    if method == "colgen" and not book.is_bipartite():
         warnings.warn(
             "book has links into nodes that links leave (transshipment); "
             "clearing it with method='lp'",
@@ -166,8 +185,22 @@ def clear(
             stacklevel=2,
         )
         method = "lp"
-    sol = solve_colgen(book, **(tuning or {})) if method == "fast" else solve_lp(book)
-    return _finish(book, sol, method)
+    scaled, units = scale_book(book)
+    if method == "fast":
+        opts = dict(tuning or {})
+        direct = int(opts.pop("direct_links", DIRECT_LINKS))
+        engine = opts.pop("engine", "lemon")
+        if opts or engine not in ENGINES:
+            raise BookError(
+                f"tuning = {dict(tuning or {})!r}: method='fast' takes direct_links and "
+                f"engine (one of {ENGINES})"
+            )
+        sol = solve_mcf(scaled, direct_links=direct, engine=engine)
+    elif method == "colgen":
+        sol = solve_colgen(scaled, **(tuning or {}))
+    else:
+        sol = solve_lp(scaled)
+    return _finish(book, units.unscale(sol, book), method)
 
 
 def equilibrium_violations(

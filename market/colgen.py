@@ -1,4 +1,4 @@
-"""The fast clearing solver: vectorized link pricing around a small restricted LP.
+"""Column generation (``method="colgen"``): vectorized link pricing around a small restricted LP.
 
 In the books the model produces (DESIGN.md: few seller nodes, many buyers) a buyer
 node trades over a handful of its links at most; the rest carry nothing. The solver
@@ -24,7 +24,6 @@ compiled solver, not a hand-written stand-in), with presolve off; all O(links) w
 
 from __future__ import annotations
 
-import os
 import threading
 
 import highspy
@@ -32,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from market.book import OrderBook
+from market.highs import add_columns, new_highs
 from market.lp import LPSolution, SolverFailure, columns
 
 __all__ = ["solve_colgen"]
@@ -122,57 +122,15 @@ _LOCAL = threading.local()
 
 
 def _highs(tol: float) -> highspy.Highs:
-    """This thread's HiGHS instance, emptied, silent, with tolerances ``tol``.
-
-    HiGHS prints a banner on stdout when an instance is constructed, before any option
-    can silence it; the instance is therefore built once per thread with stdout
-    redirected, then reused (``clearModel``) for every clearing.
-    """
+    """This thread's HiGHS instance (built once, silent), emptied, tolerances ``tol``."""
     h: highspy.Highs | None = getattr(_LOCAL, "highs", None)
     if h is None:
-        saved = os.dup(1)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, 1)
-            h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy ships no annotation
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-            os.close(devnull)
-        h.setOptionValue("output_flag", False)
-        # Presolve costs more than it saves on these transport LPs (measured: 8.6 s
-        # against 0.5 s on a restricted 1M-link book) and would discard the basis
-        # that hot-starts each column-generation round.
-        h.setOptionValue("presolve", "off")
-        _LOCAL.highs = h
+        h = _LOCAL.highs = new_highs()
     h.clearModel()
     h.clearSolver()
     h.setOptionValue("primal_feasibility_tolerance", tol)
     h.setOptionValue("dual_feasibility_tolerance", tol)
     return h
-
-
-def _add_columns(
-    h: highspy.Highs,
-    cost: FloatArray,
-    lower: FloatArray,
-    upper: FloatArray,
-    start: IntArray,
-    index: IntArray,
-    value: FloatArray,
-) -> None:
-    """Append CSC columns (as built by :func:`market.lp.columns`) to a HiGHS model."""
-    upper = np.where(np.isinf(upper), highspy.kHighsInf, upper)
-    h.addCols(
-        cost.size,
-        cost,
-        lower,
-        upper,
-        index.size,
-        start[:-1].astype(np.int32),
-        index.astype(np.int32),
-        value,
-    )
 
 
 def solve_colgen(
@@ -235,7 +193,7 @@ def solve_colgen(
         np.zeros(0, np.int32),
         np.zeros(0),
     )
-    _add_columns(h, cost, lower, upper, start, index, value)
+    add_columns(h, cost, lower, upper, start, index, value)
     rounds = 0
     while True:
         rounds += 1
@@ -260,7 +218,7 @@ def solve_colgen(
         pick = violated[_top_k_per_group(dst[violated], -profit[violated], add_per_buyer)]
         in_set[pick] = True
         active = np.concatenate([active, pick])
-        _add_columns(h, *columns(book, pick, orders=False))
+        add_columns(h, *columns(book, pick, orders=False))
     if violated.size:
         raise SolverFailure(f"column generation did not converge in {max_rounds} rounds")
     x = np.asarray(h.getSolution().col_value, dtype=np.float64)

@@ -10,6 +10,7 @@ import pytest
 
 from market.clearing import (
     BookError,
+    ClearingResult,
     FallbackWarning,
     OrderBook,
     clear,
@@ -17,14 +18,25 @@ from market.clearing import (
 )
 from tests.market.conftest import merit_order_book, two_region_book
 
-METHODS = ["fast", "lp"]
+METHODS = ["fast", "flow", "ortools", "colgen", "lp"]
+
+
+def _clear(book: OrderBook, method: str) -> ClearingResult:
+    """``"flow"``, ``"ortools"``: the fast solver with its min-cost flow (engine LEMON or
+    OR-Tools) forced on a small book."""
+    if method in ("flow", "ortools"):
+        engine = "lemon" if method == "flow" else "ortools"
+        return clear(book, tuning={"direct_links": 0, "engine": engine})
+    return clear(book, method=method)  # type: ignore[arg-type]
+
+
 FIELDS = ("offer_node", "offer_qty", "offer_price", "bid_node", "bid_qty", "bid_price")
 FIELDS += ("link_src", "link_dst", "link_cost", "link_cap")
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_merit_order_single_node(method: str) -> None:
-    res = clear(merit_order_book(), method=method)
+    res = _clear(merit_order_book(), method)
     np.testing.assert_allclose(res.offer_fill, [10, 10, 0], atol=1e-9)
     np.testing.assert_allclose(res.bid_fill, [15, 5], atol=1e-9)
     assert res.node_price[0] == pytest.approx(40.0)
@@ -35,7 +47,7 @@ def test_merit_order_single_node(method: str) -> None:
 @pytest.mark.parametrize("method", METHODS)
 def test_two_regions_uncongested_link_prices_differ_by_link_cost(method: str) -> None:
     book = two_region_book(cap=np.inf)
-    res = clear(book, method=method)
+    res = _clear(book, method)
     # All 60 units come from region 0 at 10 + 5 = 15 < 40.
     np.testing.assert_allclose(res.link_flow, [60], atol=1e-9)
     np.testing.assert_allclose(res.offer_fill, [60, 0], atol=1e-9)
@@ -46,7 +58,7 @@ def test_two_regions_uncongested_link_prices_differ_by_link_cost(method: str) ->
 @pytest.mark.parametrize("method", METHODS)
 def test_congested_link_splits_prices(method: str) -> None:
     book = two_region_book(cap=20.0)
-    res = clear(book, method=method)
+    res = _clear(book, method)
     # 20 units cross; region 1 covers the other 40 from its own 40-priced offer.
     np.testing.assert_allclose(res.link_flow, [20], atol=1e-9)
     np.testing.assert_allclose(res.offer_fill, [20, 40], atol=1e-9)
@@ -59,7 +71,7 @@ def test_congested_link_splits_prices(method: str) -> None:
 @pytest.mark.parametrize("method", METHODS)
 def test_empty_book_trades_nothing(method: str) -> None:
     book = OrderBook(3, [], [], [], [], [], [])
-    res = clear(book, method=method)
+    res = _clear(book, method)
     assert res.offer_fill.size == res.bid_fill.size == res.link_flow.size == 0
     assert np.isnan(res.node_price).all()
     assert res.welfare == 0.0
@@ -68,7 +80,7 @@ def test_empty_book_trades_nothing(method: str) -> None:
 @pytest.mark.parametrize("method", METHODS)
 def test_one_sided_book_trades_nothing(method: str) -> None:
     book = OrderBook(2, [0, 1], [5.0, 5.0], [10.0, 12.0], [], [], [])
-    res = clear(book, method=method)
+    res = _clear(book, method)
     np.testing.assert_array_equal(res.offer_fill, [0, 0])
     # Unfilled offers: any price at or below each offer's is an equilibrium price.
     assert (res.node_price <= [10.0, 12.0]).all()
@@ -78,7 +90,7 @@ def test_one_sided_book_trades_nothing(method: str) -> None:
 @pytest.mark.parametrize("method", METHODS)
 def test_no_crossing_trades_nothing_and_price_lies_between(method: str) -> None:
     book = OrderBook(1, [0], [10.0], [50.0], [0], [10.0], [40.0])
-    res = clear(book, method=method)
+    res = _clear(book, method)
     assert res.offer_fill[0] == 0 and res.bid_fill[0] == 0 and res.welfare == 0
     assert 40.0 - 1e-9 <= res.node_price[0] <= 50.0 + 1e-9
 
@@ -98,7 +110,7 @@ def test_zero_quantities_and_zero_capacity_trade_nothing(method: str) -> None:
         link_cost=[0.0],
         link_cap=[0.0],
     )
-    res = clear(book, method=method)
+    res = _clear(book, method)
     np.testing.assert_allclose(res.offer_fill, [0, 3], atol=1e-9)
     np.testing.assert_allclose(res.link_flow, [0], atol=1e-9)
     assert res.welfare == pytest.approx(3 * (100 - 90))
@@ -110,7 +122,7 @@ def test_ties_fill_in_book_order(method: str) -> None:
     book = OrderBook(
         1, [0, 0, 0], [10.0, 10.0, 10.0], [20.0] * 3, [0, 0], [10.0, 5.0], [30.0, 30.0]
     )
-    res = clear(book, method=method)
+    res = _clear(book, method)
     np.testing.assert_allclose(res.offer_fill, [10, 5, 0], atol=1e-9)
     np.testing.assert_allclose(res.bid_fill, [10, 5], atol=1e-9)
     # A rule, not luck: the same book with the offers listed in another order
@@ -118,7 +130,7 @@ def test_ties_fill_in_book_order(method: str) -> None:
     book2 = OrderBook(
         1, [0, 0, 0], [10.0, 4.0, 10.0], [20.0] * 3, [0, 0], [10.0, 5.0], [30.0, 30.0]
     )
-    np.testing.assert_allclose(clear(book2, method=method).offer_fill, [10, 4, 1], atol=1e-9)
+    np.testing.assert_allclose(_clear(book2, method).offer_fill, [10, 4, 1], atol=1e-9)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -138,15 +150,16 @@ def test_independent_markets_in_one_book_clear_as_if_alone(method: str) -> None:
         np.concatenate([p.links[2] for p in parts]),
         np.concatenate([p.links[3] for p in parts]),
     )
-    alone = [clear(p, method=method) for p in parts]
-    res = clear(joined, method=method)
+    alone = [_clear(p, method) for p in parts]
+    res = _clear(joined, method)
     assert res.welfare == pytest.approx(sum(a.welfare for a in alone))
     np.testing.assert_allclose(
         res.node_price, np.concatenate([a.node_price for a in alone]), atol=1e-9
     )
 
 
-def test_transshipment_book_falls_back_to_lp_and_says_so() -> None:
+@pytest.mark.parametrize("method", ["fast", "flow", "ortools", "colgen"])
+def test_transshipment_book_clears_and_only_colgen_falls_back(method: str) -> None:
     # 0 -> 1 -> 2: node 1 both receives and sends.
     book = OrderBook(
         3,
@@ -161,9 +174,16 @@ def test_transshipment_book_falls_back_to_lp_and_says_so() -> None:
         link_cost=[1.0, 2.0],
         link_cap=[np.inf, 4.0],
     )
-    with pytest.warns(FallbackWarning, match="method='lp'"):
-        res = clear(book)
-    assert res.method == "lp"
+    if method == "colgen":
+        with pytest.warns(FallbackWarning, match="method='lp'"):
+            res = _clear(book, method)
+        assert res.method == "lp"
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            res = _clear(book, method)
+        assert res.method == "fast"
+    assert equilibrium_violations(book, res) == []
     np.testing.assert_allclose(res.link_flow, [4, 4], atol=1e-9)
     assert res.welfare == pytest.approx(4 * (50 - 5 - 1 - 2))
 
@@ -217,6 +237,8 @@ def test_book_error_is_a_value_error_and_unknown_method_is_refused() -> None:
     assert issubclass(BookError, ValueError)
     with pytest.raises(BookError, match="method = 'simplex': unknown"):
         clear(merit_order_book(), method="simplex")  # type: ignore[arg-type]
+    with pytest.raises(BookError, match=r"tuning = .*the oracle has none"):
+        clear(merit_order_book(), method="lp", tuning={"per_buyer": 1})
 
 
 def test_equilibrium_check_catches_a_wrong_result() -> None:
@@ -241,3 +263,50 @@ def test_badly_scaled_model_book_clears_fast_and_matches_lp() -> None:
     assert fast.method == "fast"
     assert equilibrium_violations(book, fast) == []
     assert fast.welfare == pytest.approx(ref.welfare, rel=1e-9)
+
+
+def _load(name: str, qty_factor: float = 1.0) -> OrderBook:
+    data = np.load(Path(__file__).parent / "data" / name)
+    qty_fields = ("offer_qty", "bid_qty", "link_cap")
+    return OrderBook(
+        int(data["n_nodes"]), *(data[k] * (qty_factor if k in qty_fields else 1) for k in FIELDS)
+    )
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(
+    ("name", "factor"),
+    [
+        # Quantities 1.7e4 .. 7.1e10 and prices to 6.75e4 in one market: the fast solver
+        # stopped with status "Unknown" on it before books were scaled (regression test).
+        ("wide_range_book.npz", 1.0),
+        # The model's month with quantities grown to 7.1e10 MWh.
+        ("model_book_badly_scaled.npz", 59.0),
+    ],
+)
+def test_wide_range_books_clear_like_the_same_book_in_other_units(
+    method: str, name: str, factor: float
+) -> None:
+    book, small = _load(name, factor), _load(name, factor * 1e-3)
+    qty = np.concatenate([book.offers[1], book.bids[1]])
+    assert qty.max() > 5e10 and qty.max() / qty[qty > 0].min() > 1e4
+    res, ref = _clear(book, method), clear(small, method="lp")
+    assert equilibrium_violations(book, res) == []
+    # Quantities in thousands: the same trades, 1000 times smaller, at the same prices.
+    assert res.welfare == pytest.approx(1e3 * ref.welfare, rel=1e-9)
+    np.testing.assert_allclose(res.bid_fill, 1e3 * ref.bid_fill, rtol=1e-9, atol=1e-6)
+
+
+def test_fast_solver_still_exact_when_the_flow_library_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import market.mcf
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("flow library failed")
+
+    monkeypatch.setattr(market.mcf, "solve_flow", broken)
+    book = two_region_book(cap=20.0)
+    res = clear(book, tuning={"direct_links": 0})
+    assert res.method == "fast" and equilibrium_violations(book, res) == []
+    assert res.welfare == pytest.approx(60 * 80 - 20 * 10 - 20 * 5 - 40 * 40)

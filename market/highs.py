@@ -1,0 +1,114 @@
+"""A silent HiGHS instance holding the clearing LP, and its answer in book order.
+
+Shared by the solvers that talk to HiGHS directly (:mod:`market.colgen`,
+:mod:`market.mcf`, :mod:`market.warm`). HiGHS (Huangfu and Hall, *Math. Programming
+Computation* 10, 2018) is driven through ``highspy`` with presolve off: presolve costs
+more than it saves on these transport LPs and discards the basis that warm-starts a
+re-solve.
+"""
+
+from __future__ import annotations
+
+import os
+
+import highspy
+import numpy as np
+from numpy.typing import NDArray
+
+from market.book import OrderBook
+from market.lp import LPSolution, SolverFailure, columns
+
+__all__ = ["add_columns", "load_book", "new_highs", "read_solution", "run_optimal"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+TOLERANCE = 1e-9
+"""Primal and dual feasibility tolerance on a book scaled to units near one."""
+
+
+def new_highs(tol: float = TOLERANCE) -> highspy.Highs:
+    """A new silent HiGHS instance, presolve off, feasibility tolerances ``tol``.
+
+    HiGHS prints a banner on stdout when an instance is constructed, before any option
+    can silence it; stdout is redirected for the construction.
+    """
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy ships no annotation
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("presolve", "off")
+    h.setOptionValue("primal_feasibility_tolerance", tol)
+    h.setOptionValue("dual_feasibility_tolerance", tol)
+    return h
+
+
+def add_columns(
+    h: highspy.Highs,
+    cost: FloatArray,
+    lower: FloatArray,
+    upper: FloatArray,
+    start: IntArray,
+    index: IntArray,
+    value: FloatArray,
+) -> None:
+    """Append CSC columns (as built by :func:`market.lp.columns`) to a HiGHS model."""
+    upper = np.where(np.isinf(upper), highspy.kHighsInf, upper)
+    h.addCols(
+        cost.size,
+        cost,
+        lower,
+        upper,
+        index.size,
+        start[:-1].astype(np.int32),
+        index.astype(np.int32),
+        value,
+    )
+
+
+def load_book(h: highspy.Highs, book: OrderBook) -> None:
+    """Replace ``h``'s model by the whole clearing LP of ``book`` (one row per node)."""
+    h.clearModel()
+    h.clearSolver()
+    h.addRows(
+        book.n_nodes,
+        np.zeros(book.n_nodes),
+        np.zeros(book.n_nodes),
+        0,
+        np.zeros(0, np.int32),
+        np.zeros(0, np.int32),
+        np.zeros(0),
+    )
+    add_columns(h, *columns(book))
+
+
+def run_optimal(h: highspy.Highs) -> None:
+    """Run HiGHS; retry once from scratch, then raise :class:`SolverFailure`."""
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        h.clearSolver()
+        h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise SolverFailure(
+            f"HiGHS stopped with status {h.modelStatusToString(h.getModelStatus())}"
+        )
+
+
+def read_solution(h: highspy.Highs, book: OrderBook) -> LPSolution:
+    """Fills, flows and node prices of ``h``'s optimum; the model is ``book``'s whole LP.
+
+    HiGHS's row duals are d(cost)/d(row bound), the price at each node (see
+    :mod:`market.lp`).
+    """
+    sol = h.getSolution()
+    x = np.asarray(sol.col_value, dtype=np.float64)
+    price = np.asarray(sol.row_dual, dtype=np.float64)
+    n_o, n_b = book.n_offers, book.n_bids
+    iterations = int(h.getInfo().simplex_iteration_count)
+    return LPSolution(x[:n_o], x[n_o : n_o + n_b], x[n_o + n_b :], price, iterations)

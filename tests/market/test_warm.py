@@ -1,0 +1,135 @@
+"""Warm-started clearing of book sequences against the LP oracle (Hypothesis).
+
+Each example is a run: a random book, then months in which prices, costs, quantities
+and capacities move, and now and then an order or a link comes or goes. Every month
+the warm result must be a competitive equilibrium of that month's book with the
+oracle's welfare (to ``welfare_tolerance``), as :func:`market.clearing.clear` promises.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from market.clearing import OrderBook, clear, equilibrium_violations
+from market.warm import Clearer
+from tests.market.conftest import welfare_tolerance
+from tests.market.test_clearing_properties import bipartite_books
+
+
+def _fields(book: OrderBook) -> dict[str, np.ndarray]:
+    names = ("offer_node", "offer_qty", "offer_price", "bid_node", "bid_qty", "bid_price")
+    names += ("link_src", "link_dst", "link_cost", "link_cap")
+    return {k: np.array(getattr(book, k)) for k in names}
+
+
+def next_month(book: OrderBook, rng: np.random.Generator, structural: float) -> OrderBook:
+    """Prices, costs, quantities and capacities moved; with chance ``structural`` an
+    order or a link is dropped or duplicated (a new one at the same place)."""
+    f = _fields(book)
+    for k in ("offer_price", "bid_price", "link_cost", "offer_qty", "bid_qty"):
+        moved = f[k] * rng.uniform(0.9, 1.1, f[k].size)
+        # Keep some exact ties, as cent prices have.
+        f[k] = np.where(rng.random(f[k].size) < 0.3, np.round(moved), moved)
+    cap = f["link_cap"]
+    f["link_cap"] = np.where(np.isfinite(cap), cap * rng.uniform(0.8, 1.2, cap.size), cap)
+    if rng.random() < structural:
+        group = ("offer", "bid", "link")[rng.integers(3)]
+        keys = [k for k in f if k.startswith(group)]
+        size = f[keys[0]].size
+        if size:
+            i = int(rng.integers(size))
+            if rng.random() < 0.5:
+                for k in keys:
+                    f[k] = np.delete(f[k], i)
+            else:
+                for k in keys:
+                    f[k] = np.insert(f[k], int(rng.integers(size + 1)), f[k][i])
+    return OrderBook(book.n_nodes, **f)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    bipartite_books(),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([0.0, 0.3, 1.0]),
+    st.sampled_from([500, 0]),  # 0: every book through the min-cost flow path
+)
+def test_warm_clearing_of_a_sequence_matches_the_oracle_every_month(
+    book: OrderBook, seed: int, structural: float, direct_links: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    clearer = Clearer(direct_links=direct_links)
+    for _ in range(5):
+        res = clearer.clear(book)
+        ref = clear(book, method="lp")
+        assert equilibrium_violations(book, res) == []
+        assert abs(res.welfare - ref.welfare) <= welfare_tolerance(book, ref.welfare)
+        book = next_month(book, rng, structural)
+
+
+def _model_like_book(rng: np.random.Generator, buyers: int = 60) -> OrderBook:
+    sellers = 20
+    n = sellers + buyers
+    src = np.concatenate([rng.choice(sellers, 6, replace=False) for _ in range(buyers)])
+    dst = np.repeat(np.arange(sellers, n), 6)
+    return OrderBook(
+        n, np.repeat(np.arange(sellers), 3), rng.uniform(5, 15, 3 * sellers),
+        np.round(rng.uniform(10, 60, 3 * sellers), 2),
+        np.repeat(np.arange(sellers, n), 2), rng.uniform(1, 10, 2 * buyers),
+        np.round(rng.uniform(20, 100, 2 * buyers), 2),
+        src, dst, np.round(rng.uniform(0, 15, src.size), 2),
+        np.where(rng.random(src.size) < 0.5, np.inf, rng.uniform(0.5, 5, src.size)),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("direct_links", [500, 0])
+def test_same_layout_months_are_re_solved_warm_and_agree_with_clear(
+    rng: np.random.Generator, direct_links: int
+) -> None:
+    book = _model_like_book(rng)
+    clearer = Clearer(direct_links=direct_links)
+    for _ in range(6):
+        res, ref = clearer.clear(book), clear(book)
+        assert equilibrium_violations(book, res) == []
+        assert res.welfare == pytest.approx(ref.welfare, rel=1e-9)
+        book = next_month(book, rng, structural=0.0)
+    assert (clearer.cold_solves, clearer.warm_solves) == (1, 5)
+    assert res.method == "warm"
+
+
+def test_a_few_changed_orders_keep_the_basis_a_new_market_starts_cold(
+    rng: np.random.Generator,
+) -> None:
+    book = _model_like_book(rng)
+    clearer = Clearer()
+    clearer.clear(book)
+    changed = next_month(book, rng, structural=1.0)
+    assert changed.n_offers + changed.n_bids + changed.n_links != (
+        book.n_offers + book.n_bids + book.n_links
+    )
+    res = clearer.clear(changed)
+    assert clearer.warm_solves == 1 and equilibrium_violations(changed, res) == []
+    # Another layout: the same market with its nodes numbered backwards.
+    f = _fields(book)
+    for k in ("offer_node", "bid_node", "link_src", "link_dst"):
+        f[k] = book.n_nodes - 1 - f[k]
+    other = OrderBook(book.n_nodes, **f)
+    res = clearer.clear(other)
+    assert clearer.cold_solves == 2 and res.method == "fast"
+    assert res.welfare == pytest.approx(clear(other, method="lp").welfare, rel=1e-9)
+
+
+def test_nodes_added_or_removed_between_months_still_clear_exactly(
+    rng: np.random.Generator,
+) -> None:
+    book = _model_like_book(rng)
+    clearer = Clearer()
+    for extra in (0, 3, 1, 0):  # idle nodes come and go: rows added and removed
+        month = OrderBook(book.n_nodes + extra, **_fields(next_month(book, rng, 0.0)))
+        res = clearer.clear(month)
+        assert equilibrium_violations(month, res) == []
+        assert res.welfare == pytest.approx(clear(month, method="lp").welfare, rel=1e-9)
+    assert clearer.warm_solves == 3
