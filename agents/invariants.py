@@ -42,9 +42,13 @@ def check_invariants(
         raise InvariantError("chip ledger balances differ from the installed fleets")
     for led in (accounts.power, accounts.compute):
         # relative to every unit booked so far (generation and non-AI load included)
-        inner = np.delete(led.balances, OUTSIDE)
-        if (np.abs(inner) > 1e-9 * max(1.0, led.turnover)).any():
-            raise InvariantError(f"{led.asset} left in an agent's account: goods not conserved")
+        inner = np.abs(np.delete(led.balances, OUTSIDE))
+        tol = 1e-9 * max(1.0, led.turnover)
+        if (inner > tol).any():
+            raise InvariantError(
+                f"{led.asset} left in an agent's account: goods not conserved "
+                f"(largest {inner.max():.6g}, tolerance {tol:.6g})"
+            )
     s = settlement
     if s is not None and s.index.size:
         vol = contracts.volume[s.index]

@@ -23,6 +23,7 @@ from agents.scenario import CapitalCfg, DemandCfg, LockinCfg
 from agents.state import BoolArray, FloatArray, IntArray
 
 __all__ = [
+    "MAX_DEMAND_SHIFT",
     "PAYBACK_MONTHS",
     "AILab",
     "EnterpriseBuyer",
@@ -47,6 +48,10 @@ class LabKind(IntEnum):
     SMALL = 1
     ENTERPRISE = 2
 
+
+MAX_DEMAND_SHIFT = 100.0
+"""Most that price and capability can multiply the quantity of AI services demanded over its
+trend (est.: two orders of magnitude, the fall in cost per token of 2022-24 [dem-token-cost])."""
 
 PAYBACK_MONTHS = 24
 """Horizon over which a port must pay for itself (est.)."""
@@ -193,14 +198,16 @@ def services_demand(
     exp(k x dK)``, where ``D_ref`` is the trend of spending at the reference price ``p0``
     (the price at the start), ``e`` the price elasticity, ``k`` the demand response to
     frontier capability and ``dK`` the frontier's gain since the start; dollars are
-    ``p x Q``. With ``e > 1`` cheaper compute raises spending on AI services.
+    ``p x Q``. With ``e > 1`` cheaper compute raises spending on AI services. The shift
+    off the trend is capped at :data:`MAX_DEMAND_SHIFT` (a constant elasticity is a local
+    approximation; adoption bounds it far from the start).
 
     >>> q, usd = services_demand(600.0, 3.0, 6.0, 1.5, 0.0, 0.0)
     >>> round(q, 6), round(usd, 6)  # (600 / 6) x 0.5^-1.5 = 282.84..., x 3
     (282.842712, 848.528137)
     """
-    q = reference_usd / reference_price * (price / reference_price) ** (-elasticity)
-    q *= float(np.exp(capability_demand * capability_gain))
+    log_shift = -elasticity * np.log(price / reference_price) + capability_demand * capability_gain
+    q = reference_usd / reference_price * float(np.exp(min(log_shift, np.log(MAX_DEMAND_SHIFT))))
     return q, price * q
 
 
@@ -300,14 +307,16 @@ def training_need(
 
     A base ratio to inference need plus spare cash (above ``capital.runway_months`` of
     burn) reinvested over ``demand.reinvest_months`` at the expected compute price (an
-    exponential average of past median node prices, bounded to [0.25, training bid]:
+    exponential average of past median node prices, at most the training bid, at least 0.25:
     adaptive expectations damp a cobweb; est.); halved while short of funds.
     """
     factor = np.where(still_short, 0.5, 1.0)
     spare = np.maximum(0.0, cash - capital.runway_months * a.burn) / demand.reinvest_months
-    price = min(max(expected_price, 0.25), demand.training_bid)
-    # a lab that bids nothing for training buys none with spare cash
-    extra = np.where((a.training_ratio > 0) & (price > 0), spare / max(price, 1e-12), 0.0)
+    # the price it plans to pay: expected, at most its bid, at least $0.25 (est.); a lab that
+    # bids nothing for training buys none with spare cash
+    price = max(0.25, min(expected_price, demand.training_bid))
+    buys = (a.training_ratio > 0) & (demand.training_bid > 0)
+    extra = np.where(buys, spare / price, 0.0)
     base = a.training_ratio * a.inference_need
     out: FloatArray = np.where(a.active, (base + extra) * factor, 0.0)
     return out

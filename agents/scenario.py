@@ -95,6 +95,10 @@ _SCENARIO_NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 _START_RE = re.compile(r"(\d{4})-(\d{2})")
 _TEXT_RE = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f]*")
 
+MAX_TFLOPS_PER_WATT = 20.0
+"""Most dense TFLOP/s per chip watt a generation may claim: 14x an H100 ([acc-h100]: 989 at
+700 W), beyond a decade of the 2x-per-generation gains ([acc-b200], [est-chip-specs])."""
+
 MAX_EXTENDS_DEPTH = 16
 """How many ``extends`` links a scenario file may chain (see ``experiments.scenarios``)."""
 
@@ -681,6 +685,14 @@ class Scenario(_Cfg):
         for i, p in enumerate(self.projects):
             need(p.owner in hypers, f"projects.{i}.owner", p.owner, hypers)
             need(p.region in regions, f"projects.{i}.region", p.region, regions)
+        for i, g in enumerate(self.chips.generations):
+            if g.tflops / g.watts > MAX_TFLOPS_PER_WATT:
+                bad(
+                    f"chips.generations.{i}.tflops",
+                    g.tflops,
+                    f"{g.tflops / g.watts:.3g} TFLOP/s per watt; at most {MAX_TFLOPS_PER_WATT:g} "
+                    "(14x an H100's 1.4); lower tflops or raise watts",
+                )
         made = {g.family for g in self.chips.generations}
         for i, v in enumerate(self.chips.vendors):
             if v.owner is not None:

@@ -127,18 +127,23 @@ def settle_markets(
     ua, ha, va = acc.utility, acc.hyperscaler, acc.vendor
     al = cleared.contracts
     # ---------------------------------------------------------------- power
+    # energy moved is booked from what was delivered (loads served, link flows, PPAs), so
+    # every MWh a utility generates leaves it and every MWh a site takes is accounted for,
+    # exactly, whatever the solver's tolerance on the node balances
     unit_fill = o[ix.offers["units"]]
-    gen = np.bincount(g.unit_util, unit_fill, minlength=n_r) + np.bincount(
-        ct.seller[al.power_rows], al.power_delivered, minlength=n_r
+    non_ai = b[ix.bids["non_ai"]]
+    pf = lk[ix.links["power"]]
+    gen = (
+        non_ai
+        + np.bincount(cleared.p_util, pf, minlength=n_r)
+        + np.bincount(ct.seller[al.power_rows], al.power_delivered, minlength=n_r)
     )
     acc.post(acc.power, OUTSIDE, ua, gen, "generation")
     fuel = np.bincount(g.unit_util, unit_fill * g.unit_price, minlength=n_r) + al.ppa_cost
     acc.pay(ua, OUTSIDE, fuel, "fuel")
-    non_ai = b[ix.bids["non_ai"]]
     p_util = price[:n_r]
     acc.pay(OUTSIDE, ua, p_util * non_ai, "power_non_ai")
     acc.post(acc.power, ua, OUTSIDE, non_ai, "non_ai_load")
-    pf = lk[ix.links["power"]]
     site_h = cleared.p_site // n_r
     p_site = price[lay.site0 + cleared.p_site]
     pu = cleared.p_util
@@ -150,7 +155,9 @@ def settle_markets(
     acc.pay(p_buy, p_sel, ps.payment, "power_ppa")
     acc.pay(p_sel, p_buy, ps.penalty, "penalty")
     acc.post(acc.power, p_sel, p_buy, ps.delivered, "power_ppa")
-    site_recv = (b[ix.bids["sites"]] + al.site_ppa).reshape(n_h, n_r)
+    site_recv = (np.bincount(cleared.p_site, pf, minlength=n_h * n_r) + al.site_ppa).reshape(
+        n_h, n_r
+    )
     power_now = np.where(np.isfinite(res.node_price[:n_r]), p_util, market.power_price)
     charge = capacity_charge(site_recv, market.capacity_price)
     acc.pay(np.repeat(ha, n_r), np.tile(ua, n_h), charge.ravel(), "capacity_charge")
@@ -307,7 +314,12 @@ def settle_compute(
         recv[rest] += got
         np.add.at(sales, hb, pay)
         acc.post(acc.compute, ha[hb], la[rest], got, "compute_spot")
-    produced = (c_ok + s_ok).reshape(n_h, n_r * n_f).sum(axis=1)
+    # produced = what each cloud delivered (contracts, links to labs, pools), exactly
+    produced = np.bincount(seller, cs.delivered, minlength=n_h).astype(float) + np.bincount(
+        h_src, f_ok, minlength=n_h
+    )
+    if rest.size and pools.size:
+        produced += np.bincount(hb, got, minlength=n_h)
     acc.post(acc.compute, OUTSIDE, ha, produced, "production")
     acc.post(acc.compute, ha[seller], la[buyer], cs.delivered, "compute_contract")
     acc.post(acc.compute, la, OUTSIDE, recv, "consumed")

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from agents.scenario import (
     FAMILIES,
     LEVERS,
+    MAX_TFLOPS_PER_WATT,
     CapitalCfg,
     ChipGenCfg,
     ChipsCfg,
@@ -182,6 +183,8 @@ def scenarios(draw: Any) -> dict[str, Any]:
         gens.append(
             copy.deepcopy([g for g in BASE["chips"]["generations"] if g["family"] == fam][-1])
         )
+    for g in gens:  # the schema's efficiency rule ties tflops to watts
+        g["tflops"] = min(g["tflops"], MAX_TFLOPS_PER_WATT * g["watts"])
     scn["chips"]["generations"] = gens
     scn["regions"], scn["hyperscalers"], scn["labs"] = regions, hypers, labs
     scn["chips"]["vendors"] = vendors

@@ -29,4 +29,4 @@ def test_tutorial_notebook_runs() -> None:
         o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
         if "image/png" in o.get("data", {})
     ]  # fmt: skip
-    assert len(images) >= 5  # price plot, compare bands, means, series fans, trajectory
+    assert len(images) >= 4  # price plot, compare bands, means, series fans (+ PRIM trajectory)
