@@ -32,6 +32,7 @@ from agents.phases.settle_labs import close_labs, update_history
 from agents.scenario import Scenario
 from agents.tables import build_tables, model_frame
 from agents.units import month_date
+from market.warm import Clearer
 
 __all__ = ["PHASES", "GigawattModel", "InvariantError", "PhaseOrderError"]
 
@@ -82,6 +83,8 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
         self.month = 0
         self.check = check
         self.fallbacks = 0
+        self.clearer = Clearer()
+        """Keeps the clearing solver's model and basis from month to month (one per run)."""
         self.world: World = build_world(self, scenario, self.rng)
         self.recorder = Recorder()
         self._phase = 0
@@ -234,6 +237,7 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
             w.vendors,
             w.market.egress_fee,
             w.demand.services_price,
+            self.clearer,
         )
         self.fallbacks += int(self.cleared.fell_back)
 

@@ -4,8 +4,9 @@ Compute contracts take a pro-rata share of their seller's capacity in the contra
 family; power purchase agreements are served from the utility's cheapest units; chip
 supply contracts from the vendor's capacity (:func:`market.contracts.pro_rata`). What
 is left is assembled into one :class:`market.book.OrderBook` for power, chips and
-compute (a bipartite transport problem over the trade graph) and cleared with one
-:func:`market.clearing.clear` call; :class:`agents.book_index.BookIndex` names its parts.
+compute (a bipartite transport problem over the trade graph) and cleared in one call:
+by the run's :class:`market.warm.Clearer`, which re-solves from last month's basis when
+the book keeps its shape (exact either way), or by :func:`market.clearing.clear`; :class:`agents.book_index.BookIndex` names its parts.
 
 Links and their costs: power flows from a utility to the sites of its region free and
 uncapped, and to other regions at ``power.transmission_cost`` up to
@@ -39,6 +40,7 @@ from agents.units import HOURS_PER_MONTH
 from market.book import OrderBook
 from market.clearing import ClearingResult, SolverFailure, clear
 from market.contracts import ContractTable, pro_rata
+from market.warm import Clearer
 
 __all__ = [
     "CLEAR_METHOD",
@@ -193,6 +195,7 @@ def clear_phase(
     vendors: Sequence[ChipVendor],
     egress_fee: FloatArray,
     services_price: float,
+    clearer: Clearer | None = None,
 ) -> Cleared:
     """Settle contracts against capacity, then clear every spot market in one call."""
     a, ct = labs, contracts
@@ -323,7 +326,10 @@ def clear_phase(
         cat(links, 4, float),
     )
     try:
-        result, fell_back = clear(book, method=CLEAR_METHOD), False
+        if clearer is not None:
+            result, fell_back = clearer.clear(book), False
+        else:
+            result, fell_back = clear(book, method=CLEAR_METHOD), False
     except SolverFailure:
         result, fell_back = clear(book, method="lp"), True
     return Cleared(

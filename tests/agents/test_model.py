@@ -9,6 +9,7 @@ import pytest
 from agents.columns import MODEL_COLUMNS
 from agents.model import PHASES, GigawattModel, InvariantError, PhaseOrderError
 from experiments.scenarios import load_scenario
+from market.clearing import clear, equilibrium_violations
 
 
 def _goods_balance(m: GigawattModel) -> None:
@@ -44,6 +45,7 @@ def test_phases_run_alone_in_order_and_out_of_order_is_refused(baseline):
 def test_invariants_hold_every_month(name):
     m = GigawattModel(load_scenario(name), rng=11, check=True)
     w = m.world
+    methods = []
     for _ in range(30):
         m.step()  # check_invariants runs in record and raises on any breach
         usd = w.accounts.usd
@@ -56,8 +58,16 @@ def test_invariants_hold_every_month(name):
         assert np.allclose(s.penalty, owed)
         top = w.contracts.take_or_pay[s.index]
         assert np.allclose(s.payment[top], w.contracts.price[s.index][top] * vol[top])
-        # The fast solver cleared every month's book itself (no fallback to the LP).
-        assert m.fallbacks == 0 and m.cleared.result.method == "fast"
+        # The run's warm clearer solved every month itself (no fallback to the LP), from
+        # last month's basis when the book kept its shape, and the answer is an equilibrium
+        res = m.cleared.result
+        assert m.fallbacks == 0 and res.method in ("fast", "warm")
+        assert equilibrium_violations(m.cleared.book, res) == []
+        methods.append(res.method)
+    assert "warm" in methods
+    # the last month against the LP oracle: the same welfare
+    ref = clear(m.cleared.book, method="lp")
+    assert m.cleared.result.welfare == pytest.approx(ref.welfare, rel=1e-9)
 
 
 def test_broken_ledger_is_detected(baseline):
