@@ -46,7 +46,7 @@ def _base_scenario(name: str) -> Any:
 
 
 def run_scenario_model(
-    *, scenario: str, params: Mapping[str, Any], months: int, seed: int
+    *, scenario: str, params: Mapping[str, Any], months: int, seed: int, check: bool = True
 ) -> ModelResult:
     """Run one scenario with overrides: the default model function of a sweep.
 
@@ -58,7 +58,7 @@ def run_scenario_model(
     scn = _base_scenario(scenario)
     if params:
         scn = scn.with_overrides(dict(params))
-    result: ModelResult = run_scenario(scn, months=months, rng=seed)
+    result: ModelResult = run_scenario(scn, months=months, rng=seed, check=check)
     return result
 
 

@@ -98,7 +98,13 @@ def test_a_raising_run_is_recorded_and_the_others_continue(tmp_path) -> None:
     assert (fails["error_type"] == "ValueError").all()
     assert fails["traceback"].str.contains("toy.py").all()
     assert fails["message"].str.contains("fail_above").all()
-    assert store.status() == {"planned": 8, "completed": 6, "failed": 2, "pending": 0}
+    assert store.status() == {
+        "planned": 8,
+        "completed": 6,
+        "failed": 2,
+        "pending": 0,
+        "quarantined": 0,
+    }
 
 
 def test_resume_skips_finished_runs_and_never_reads_temporaries(tmp_path) -> None:
@@ -157,7 +163,7 @@ def test_series_load_long_form(tmp_path) -> None:
 def test_results_hold_no_pickles(tmp_path) -> None:
     run_sweep(make_spec(), tmp_path / "s", workers=1, progress=False)
     suffixes = {p.suffix for p in (tmp_path / "s").rglob("*") if p.is_file()}
-    assert suffixes <= {".parquet", ".json"}
+    assert suffixes <= {".parquet", ".json", ".sha256", ".lock"}  # checksums, the lock file
 
 
 def test_a_create_interrupted_before_the_manifest_is_resumed(tmp_path) -> None:
