@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from experiments.paths import child_dir, slug
+
 __all__ = ["register"]
 
 
@@ -31,6 +33,7 @@ def _add_exec_args(p: argparse.ArgumentParser) -> None:
         help="run on a Dask scheduler at ADDRESS, or 'local' to start a LocalCluster",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-check", action="store_true", help="skip the model's invariant checks")
 
 
 def register(subparsers: Any) -> None:
@@ -105,7 +108,7 @@ def _sweep(args: argparse.Namespace) -> int:
         return 2
     try:
         spec = load_spec(args.spec)
-        out = Path(args.out) if args.out else Path("sweeps-out") / spec.name
+        out = Path(args.out) if args.out else child_dir("sweeps-out", spec.name, "sweep")
         summary = run_sweep(
             spec,
             out,
@@ -113,6 +116,7 @@ def _sweep(args: argparse.Namespace) -> int:
             dask=args.dask,
             progress=not args.no_progress,
             retry_failed=not args.no_retry_failed,
+            check=not args.no_check,
         )
     except (SweepSpecError, SweepStoreError) as exc:
         print(f"gigawatt sweep: {exc}", file=sys.stderr)
@@ -158,7 +162,7 @@ def _compare(args: argparse.Namespace) -> int:
         return 2
     out = args.out or str(
         Path("sweeps-out")
-        / (
+        / slug(
             "compare-"
             + "-".join(Path(s).stem for s in args.scenarios)[:80]
             + f"-r{args.replicates}-m{args.months}"
@@ -174,6 +178,7 @@ def _compare(args: argparse.Namespace) -> int:
             workers=args.workers,
             dask=args.dask,
             progress=not args.no_progress,
+            check=not args.no_check,
         )
     except (SweepSpecError, SweepStoreError) as exc:
         print(f"gigawatt compare: {exc}", file=sys.stderr)
