@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
@@ -39,15 +38,19 @@ import pyarrow.parquet as pq
 
 from experiments.sweeps.design import SAMPLE_PREFIX, build_runs
 from experiments.sweeps.errors import DamagedFileError, SweepStoreError
-from experiments.sweeps.integrity import (
-    CORRUPT_DIR,
-    checksum_line,
-    quarantine,
-    sha256_hex,
-    sum_path,
-    verified_bytes,
-)
+from experiments.sweeps.integrity import CORRUPT_DIR, quarantine, sha256_hex, verified_bytes
 from experiments.sweeps.lock import SweepLock
+from experiments.sweeps.shards import (
+    atomic_write_bytes,
+    failure_bytes,
+    put_failure,
+    put_shard,
+    shard_bytes,
+    shard_name,
+    write_failure,
+    write_shard,
+)
+from experiments.sweeps.shards import table_bytes as _table_bytes
 from experiments.sweeps.spec import SweepSpec
 
 __all__ = [
@@ -67,121 +70,6 @@ __all__ = [
 FORMAT_VERSION = 2
 """2: shard checksums, manifest and design checksums, folder lock (1: none of these)."""
 META_COLUMNS = ("elapsed_s", "worker")
-
-
-def shard_name(run_id: int) -> str:
-    """File name of a run's shard (same name under ``runs/`` and ``failures/``)."""
-    return f"run-{run_id:06d}.parquet"
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _table_bytes(table: pa.Table) -> bytes:
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink)
-    return bytes(sink.getvalue().to_pybytes())
-
-
-def _ids_columns(run: dict[str, Any]) -> dict[str, pa.Array]:
-    return {
-        "run_id": pa.array([int(run["run_id"])], pa.int64()),
-        "point_id": pa.array([int(run["point_id"])], pa.int64()),
-        "replicate": pa.array([int(run["replicate"])], pa.int64()),
-        "seed": pa.array([int(run["seed"])], pa.int64()),
-    }
-
-
-def shard_bytes(run: dict[str, Any], outputs: dict[str, Any], elapsed_s: float) -> bytes:
-    """A finished run as Parquet bytes: ids, outputs (series as ``list<double>``), timing."""
-    cols = _ids_columns(run)
-    for name, value in outputs.items():
-        if np.ndim(value) == 0:
-            cols[name] = pa.array([float(value)], pa.float64())
-        else:
-            cols[name] = pa.array([np.asarray(value, np.float64)], pa.list_(pa.float64()))
-    cols["elapsed_s"] = pa.array([float(elapsed_s)], pa.float64())
-    cols["worker"] = pa.array([f"{os.uname().nodename}:{os.getpid()}"], pa.string())
-    return _table_bytes(pa.table(cols))
-
-
-def failure_bytes(
-    run: dict[str, Any], error: BaseException | str, tb: str, elapsed_s: float
-) -> bytes:
-    """A run that raised as Parquet bytes: ids, error type and message, full traceback."""
-    etype = type(error).__name__ if isinstance(error, BaseException) else "Error"
-    cols = _ids_columns(run)
-    cols.update(
-        {
-            "error_type": pa.array([etype]),
-            "message": pa.array([str(error)]),
-            "traceback": pa.array([tb]),
-            "elapsed_s": pa.array([float(elapsed_s)], pa.float64()),
-            "time": pa.array([time.time()], pa.float64()),
-        }
-    )
-    return _table_bytes(pa.table(cols))
-
-
-def _put_checked(path: Path, data: bytes) -> None:
-    """Write the checksum file, then the file: a file under its final name always has one."""
-    atomic_write_bytes(sum_path(path), checksum_line(data, path.name))
-    atomic_write_bytes(path, data)
-
-
-def put_shard(root: str | Path, run_id: int, data: bytes) -> Path:
-    """Store a run's shard and its checksum atomically; drop a stale failure record."""
-    root = Path(root)
-    path = root / "runs" / shard_name(run_id)
-    _put_checked(path, data)
-    stale = root / "failures" / path.name
-    for p in (stale, sum_path(stale)):
-        with contextlib.suppress(FileNotFoundError):
-            p.unlink()
-    return path
-
-
-def put_failure(root: str | Path, run_id: int, data: bytes) -> Path:
-    """Store a run's failure record and its checksum atomically."""
-    path = Path(root) / "failures" / shard_name(run_id)
-    _put_checked(path, data)
-    return path
-
-
-def write_shard(
-    root: str | Path, run: dict[str, Any], outputs: dict[str, Any], elapsed_s: float
-) -> Path:
-    """Write one finished run's shard (in the worker, when it sees the sweep directory)."""
-    return put_shard(root, int(run["run_id"]), shard_bytes(run, outputs, elapsed_s))
-
-
-def write_failure(
-    root: str | Path, run: dict[str, Any], error: BaseException | str, tb: str, elapsed_s: float
-) -> Path:
-    """Record a run that raised: its ids, seed, error type and message, full traceback."""
-    return put_failure(root, int(run["run_id"]), failure_bytes(run, error, tb, elapsed_s))
 
 
 def _os_error(path: Path, exc: OSError) -> SweepStoreError:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from experiments.cli import main
+from experiments.sweeps import shards as shards_mod
 from experiments.sweeps import store as store_mod
 from tests.experiments.sweeps.conftest import TOY_TOML
 
@@ -113,23 +114,16 @@ def test_sweep_out_not_writable(tmp_path, capsys, spec, where) -> None:
     [(errno.EROFS, "Read-only file system"), (errno.ENOSPC, "No space left on device")],
 )
 def test_sweep_read_only_or_full_folder(tmp_path, capsys, monkeypatch, spec, errno_, text) -> None:
-    real = store_mod.atomic_write_bytes
+    def failing(path: Path, data: bytes) -> None:  # the folder was created; results fail
+        raise OSError(errno_, text)
 
-    def failing(path: Path, data: bytes) -> None:
-        if "runs" in path.parts:  # the folder was created; writing results fails
-            raise OSError(errno_, text)
-        real(path, data)
-
-    monkeypatch.setattr(store_mod, "atomic_write_bytes", failing)
+    monkeypatch.setattr(shards_mod, "atomic_write_bytes", failing)
     out = tmp_path / "o"
     err = _exit2(capsys, ["sweep", str(spec), "--out", str(out), "--workers", "1", "--no-progress"])
     assert f"{out}: cannot write results ({text})" in err
     assert "run the same command to resume" in err
 
-    def failing_everywhere(path: Path, data: bytes) -> None:  # cannot even start
-        raise OSError(errno_, text)
-
-    monkeypatch.setattr(store_mod, "atomic_write_bytes", failing_everywhere)
+    monkeypatch.setattr(store_mod, "atomic_write_bytes", failing)  # cannot even start
     err = _exit2(capsys, ["sweep", str(spec), "--out", str(tmp_path / "p"), "--no-progress"])
     assert f"cannot write ({text}); choose a writable --out folder" in err
 
@@ -185,3 +179,15 @@ def test_analyze_not_a_sweep_folder(tmp_path, capsys, kind) -> None:
     target = {"file": tmp_path / "f", "nul": tmp_path / "a\x00b", "missing": tmp_path / "m"}[kind]
     err = _exit2(capsys, ["analyze", str(target)])
     assert "is a file" in err or "NUL byte" in err or "not a sweep directory" in err
+
+
+def test_ctrl_c_during_run_is_one_line(tmp_path, capsys, monkeypatch) -> None:
+    import experiments.cli_run as cli_run
+
+    def interrupted(*_a, **_k):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_run, "run_scenario", interrupted)
+    assert main(["run", "--months", "2", "--out", str(tmp_path / "o"), "--quiet"]) == 130
+    assert capsys.readouterr().err.strip() == "gigawatt run: interrupted"
+    assert not (tmp_path / "o").exists()

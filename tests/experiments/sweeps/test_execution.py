@@ -15,6 +15,7 @@ from experiments.sweeps import (
     open_executor,
     run_sweep,
 )
+from experiments.sweeps.integrity import DamagedShardWarning
 from experiments.sweeps.store import shard_name
 from tests.experiments.sweeps.conftest import make_spec
 from tests.experiments.sweeps.toy import toy_model
@@ -120,7 +121,8 @@ def test_resume_skips_finished_runs_and_never_reads_temporaries(tmp_path) -> Non
     (out / "runs" / shard_name(7)).write_bytes(b"not parquet")
     assert 5 not in store.completed(validate=False)
     mtimes = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("run-*.parquet")}
-    summary = run_sweep(spec, out, workers=1, progress=False)
+    with pytest.warns(DamagedShardWarning, match="run-000007"):
+        summary = run_sweep(spec, out, workers=1, progress=False)
     assert (summary.skipped, summary.ran) == (8, 4)  # 12 - 3 lost - 1 corrupt
     again = store.load()
     pd.testing.assert_frame_equal(again, full)
