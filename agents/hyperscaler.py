@@ -1,10 +1,9 @@
 """Hyperscalers: data-centre sites by region, a chip fleet, compute offered to labs.
 
-DESIGN.md, "Agents": a hyperscaler plans data-centre capex with a build lead time,
-requests grid interconnection for every new building, bids for chips and power to fill
-its powered capacity, and offers compute (contracts first, then spot at cost plus a
-markup). Its state lives in rows of the model's arrays (``built``, ``interconnected``,
-``fleet``), which the agent exposes as views, so the model can act on all of them at once.
+A hyperscaler plans data-centre capex with a build lead time, requests a grid
+connection for every new building, bids for chips and power to fill its powered
+capacity, and offers compute (contracts first, then spot at cost plus a markup). Its
+arrays are rows of the model's :class:`agents.state.Sites`, exposed as views.
 """
 
 from __future__ import annotations
@@ -14,18 +13,76 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from agents.firm import Firm
+from agents.state import FloatArray, Sites
+from agents.units import HOURS_PER_MONTH
+
 if TYPE_CHECKING:
-    from agents.model import GigawattModel
     from agents.scenario import HyperscalerCfg
 
-__all__ = ["TARGET_UTILISATION", "Hyperscaler"]
+__all__ = ["TARGET_UTILISATION", "Hyperscaler", "chip_value", "datacentre_starts"]
 
 TARGET_UTILISATION = 0.85
 """Planned utilisation of new capacity (est.: a reserve margin for demand surprises)."""
 
 
-class Hyperscaler(mesa.Agent):
-    """A cloud provider. Array attributes are views into the model's state.
+def chip_value(
+    h100e: float,
+    rent: float,
+    running_cost: float,
+    availability: float,
+    life_months: int,
+    annual_rate: float,
+) -> float:
+    """What a cloud can pay for one chip: the present value of its net rent over its life.
+
+    ``h100e x 730 h x availability x (rent - running cost)`` a month, discounted over
+    ``life_months`` at ``annual_rate / 12`` a month (an annuity); zero when the rent does
+    not cover the running cost (power and building per H100e-hour).
+
+    >>> round(chip_value(1.0, 2.3, 0.2, 0.9, 60, 0.0))  # 657 h x $2.1 x 60 months
+    82782
+    """
+    r = annual_rate / 12.0
+    annuity = float(life_months) if r == 0 else (1.0 - (1.0 + r) ** -life_months) / r
+    return max(0.0, h100e * HOURS_PER_MONTH * availability * (rent - running_cost) * annuity)
+
+
+def datacentre_starts(
+    sold_mw: float,
+    contracted_mw: float,
+    growth: float,
+    lead_months: int,
+    pipeline_mw: float,
+    cash: float,
+    max_mw: float,
+    adjust_months: float = 1.0,
+) -> float:
+    """IT MW of data centre to start this month.
+
+    Target = the larger of sold and contracted MW, grown at ``growth`` a year over the
+    lead time, at :data:`TARGET_UTILISATION`, plus contracted MW not yet sold. Starts
+    close the gap between target and built-plus-pipeline gradually: ``1 / adjust_months``
+    of it a month (partial adjustment of the capital stock, as in the flexible-accelerator
+    investment model; the model uses the build time), capped at ``max_mw`` a month
+    (``docs/calibration.md`` [est-build-pace]); none while cash is not positive.
+
+    >>> datacentre_starts(850.0, 0.0, 0.0, 24, 600.0, 1e9, 400.0, adjust_months=2)
+    200.0
+    >>> datacentre_starts(850.0, 0.0, 0.0, 24, 900.0, 1e9, 400.0)
+    100.0
+    """
+    target = (
+        max(sold_mw, contracted_mw) * (1.0 + growth) ** (lead_months / 12.0) / TARGET_UTILISATION
+    )
+    target += max(0.0, contracted_mw - sold_mw)
+    if cash <= 0:
+        return 0.0
+    return float(np.clip((target - pipeline_mw) / adjust_months, 0.0, max_mw))
+
+
+class Hyperscaler(Firm):
+    """A cloud provider; array attributes are views of its row in the model's sites.
 
     Attributes
     ----------
@@ -35,65 +92,37 @@ class Hyperscaler(mesa.Agent):
         Data-centre IT MW built, and MW with a grid connection, per region.
     fleet : ndarray, shape (n_regions, n_generations)
         Installed accelerators (units) per region and generation.
-    family_mix : ndarray, shape (n_families,)
-        Target share of new chip MW per family (own silicon and merchant).
-    fringe : bool
-        Stands for many small clouds (counted in the total, not squared in HHI).
     """
 
-    def __init__(self, model: GigawattModel, index: int, cfg: HyperscalerCfg) -> None:
+    kind = "hyperscaler"
+
+    def __init__(self, model: mesa.Model, index: int, cfg: HyperscalerCfg, sites: Sites) -> None:
         super().__init__(model)
         self.name = cfg.name
-        self.kind = "hyperscaler"
         self.index = index
         self.fringe = cfg.fringe
-        self.markup = cfg.markup
-        self.other_cash_flow = cfg.other_cash_flow_per_month
-        self.non_ai_cloud_revenue = cfg.non_ai_cloud_revenue_per_year
-        self.built = model.built[index]
-        self.interconnected = model.interconnected[index]
-        self.fleet = model.fleet[index]
-        from agents.scenario import FAMILIES
-
-        self.family_mix = np.array([cfg.family_mix.get(f, 0.0) for f in FAMILIES])
-        self.contracted_mw_share = np.zeros(len(FAMILIES))
+        self._sites = sites
 
     @property
-    def powered(self) -> np.ndarray:
+    def built(self) -> FloatArray:
+        """IT MW built per region."""
+        out: FloatArray = self._sites.built[self.index]
+        return out
+
+    @property
+    def interconnected(self) -> FloatArray:
+        """IT MW with a grid connection per region."""
+        out: FloatArray = self._sites.interconnected[self.index]
+        return out
+
+    @property
+    def fleet(self) -> FloatArray:
+        """Installed accelerators per (region, generation)."""
+        out: FloatArray = self._sites.fleet[self.index]
+        return out
+
+    @property
+    def powered(self) -> FloatArray:
         """IT MW both built and connected to the grid, per region."""
-        return np.minimum(self.built, self.interconnected)
-
-    @property
-    def cash(self) -> float:
-        return float(self.model.usd.balances[self.unique_id])
-
-    def plan(self, month: int, sold_mw: float, contracted_mw: float, growth: float) -> float:
-        """Start new data-centre MW toward the capacity needed one lead time ahead.
-
-        Target = sold MW grown at the expected demand growth over the lead time
-        (``max(build, interconnection)`` months), at :data:`TARGET_UTILISATION`, plus
-        contracted MW; new starts are capped at ``datacentres.max_build_mw_per_month``
-        (CALIBRATION.md "hyperscaler capex": ~4-5 GW a year at $35-50B per GW) and
-        paid at ``datacentres.cost_per_mw`` (CALIBRATION.md "building cost").
-        Returns the MW started.
-        """
-        m = self.model
-        dc, pw = m.config.datacentres, m.config.power
-        lead = max(dc.build_months, pw.interconnection_months)
-        target = max(sold_mw, contracted_mw) * (1.0 + growth) ** (lead / 12.0) / TARGET_UTILISATION
-        target += max(0.0, contracted_mw - sold_mw)
-        pipeline = float(self.built.sum() + m.pipeline_built[self.index, :, month + 1 :].sum())
-        if self.cash <= 0:
-            return 0.0
-        new = float(np.clip(target - pipeline, 0.0, dc.max_build_mw_per_month))
-        if new <= 0:
-            return 0.0
-        split = new * m.region_weight
-        m.pipeline_built[self.index, :, month + dc.build_months] += split
-        m.pipeline_power[self.index, :, month + pw.interconnection_months] += split
-        m.post_usd(self.unique_id, 0, new * dc.cost_per_mw, "capex_datacentre")
-        return new
-
-    def capacity_h100e_hours(self) -> np.ndarray:
-        """Compute available this month per (region, family), H100e-hours."""
-        return self.model.node_capacity[self.index]
+        out: FloatArray = np.minimum(self.built, self.interconnected)
+        return out

@@ -1,38 +1,52 @@
 """AI labs and enterprise buyers: demand for compute, cash, capability, lock-in.
 
-DESIGN.md, "Agents": a lab bids for inference compute (to serve its share of end
-demand) and training compute (which raises its capability, log-scaling), raises capital
-when its runway is short, ports its software to another chip family when the price gap
-outweighs the migration cost and time, and is throttled when inference capacity falls
-short. Scale mode adds thousands of small labs and enterprise buyers.
+A lab bids for inference compute (to serve its share of end demand) and training
+compute (which raises its capability, log-scaling), raises capital when its runway is
+short, ports its software to another chip family when the price gap outweighs the
+migration cost and time, and is throttled when inference capacity falls short. Scale
+mode adds thousands of small labs and enterprise buyers.
 
 State lives in :class:`LabArrays` (one row per lab) so that every decision is one numpy
-expression over all labs; :class:`AILab` agents are Mesa agents whose attributes read
-and write their row.
+expression over all labs; :class:`AILab` agents are Mesa agents reading their row.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from enum import IntEnum
 
 import mesa
 import numpy as np
 
-if TYPE_CHECKING:
-    from agents.model import GigawattModel
+from agents.firm import Firm
+from agents.scenario import CapitalCfg, DemandCfg, LockinCfg
+from agents.state import BoolArray, FloatArray, IntArray
 
 __all__ = [
-    "KIND_ENTERPRISE",
-    "KIND_MAJOR",
-    "KIND_SMALL",
     "PAYBACK_MONTHS",
     "AILab",
     "EnterpriseBuyer",
+    "Funding",
     "LabArrays",
+    "LabKind",
+    "allocate_demand",
+    "choose_port",
+    "plan_funding",
+    "runway_months",
+    "services_demand",
+    "services_price",
+    "split_compute",
+    "training_need",
 ]
 
-KIND_MAJOR, KIND_SMALL, KIND_ENTERPRISE = 0, 1, 2
+
+class LabKind(IntEnum):
+    """Kinds of compute buyer in :class:`LabArrays`."""
+
+    MAJOR = 0
+    SMALL = 1
+    ENTERPRISE = 2
+
 
 PAYBACK_MONTHS = 24
 """Horizon over which a port must pay for itself (est.)."""
@@ -44,99 +58,95 @@ class LabArrays:
 
     n: int
     n_families: int
-    kind: np.ndarray = field(init=False)
-    home: np.ndarray = field(init=False)
-    primary: np.ndarray = field(init=False)
-    family: np.ndarray = field(init=False)
-    affinity: np.ndarray = field(init=False)
-    capability0: np.ndarray = field(init=False)
-    capability: np.ndarray = field(init=False)
-    cum_training: np.ndarray = field(init=False)
-    opex: np.ndarray = field(init=False)
-    opex_share: np.ndarray = field(init=False)
-    training_ratio: np.ndarray = field(init=False)
-    weight: np.ndarray = field(init=False)
-    active: np.ndarray = field(init=False)
-    exit_month: np.ndarray = field(init=False)
-    exclusive_with: np.ndarray = field(init=False)
-    porting_to: np.ndarray = field(init=False)
-    porting_done: np.ndarray = field(init=False)
-    demand_usd: np.ndarray = field(init=False)
-    inference_need: np.ndarray = field(init=False)
-    training_need: np.ndarray = field(init=False)
-    served: np.ndarray = field(init=False)
-    received: np.ndarray = field(init=False)
-    revenue: np.ndarray = field(init=False)
-    spend: np.ndarray = field(init=False)
-    net_flow: np.ndarray = field(init=False)
-    burn: np.ndarray = field(init=False)
-    raised_total: np.ndarray = field(init=False)
-    account: np.ndarray = field(init=False)
+    kind: IntArray = field(init=False)
+    """:class:`LabKind` of each row."""
+    home: IntArray = field(init=False)
+    primary: IntArray = field(init=False)
+    """Index of the cloud it buys from first (pays no egress fee there)."""
+    family: IntArray = field(init=False)
+    affinity: FloatArray = field(init=False)
+    """(L, F) how well its software runs on each chip family, 0-1."""
+    capability0: FloatArray = field(init=False)
+    capability: FloatArray = field(init=False)
+    cum_training: FloatArray = field(init=False)
+    opex: FloatArray = field(init=False)
+    opex_share: FloatArray = field(init=False)
+    training_ratio: FloatArray = field(init=False)
+    weight: FloatArray = field(init=False)
+    active: BoolArray = field(init=False)
+    exit_month: IntArray = field(init=False)
+    """Month it exited, -1 while active."""
+    exclusive_with: IntArray = field(init=False)
+    """Cloud bound by an exclusive contract, -1 if none."""
+    porting_to: IntArray = field(init=False)
+    porting_done: IntArray = field(init=False)
+    demand_usd: FloatArray = field(init=False)
+    inference_need: FloatArray = field(init=False)
+    training_need: FloatArray = field(init=False)
+    served: FloatArray = field(init=False)
+    received: FloatArray = field(init=False)
+    revenue: FloatArray = field(init=False)
+    spend: FloatArray = field(init=False)
+    net_flow: FloatArray = field(init=False)
+    burn: FloatArray = field(init=False)
+    raised_total: FloatArray = field(init=False)
+    account: IntArray = field(init=False)
 
     def __post_init__(self) -> None:
         n, f = self.n, self.n_families
-        for name in (
-            "capability0",
-            "capability",
-            "cum_training",
-            "opex",
-            "opex_share",
-            "training_ratio",
-            "weight",
-            "demand_usd",
-            "inference_need",
-            "training_need",
-            "served",
-            "received",
-            "revenue",
-            "spend",
-            "net_flow",
-            "burn",
-            "raised_total",
-        ):
-            setattr(self, name, np.zeros(n))
-        for name in ("kind", "home", "primary", "family", "account"):
-            setattr(self, name, np.zeros(n, dtype=np.int64))
-        self.affinity = np.zeros((n, f))
+        z = np.zeros
+        self.capability0, self.capability, self.cum_training = z(n), z(n), z(n)
+        self.opex, self.opex_share, self.training_ratio, self.weight = z(n), z(n), z(n), z(n)
+        self.demand_usd, self.inference_need, self.training_need = z(n), z(n), z(n)
+        self.served, self.received, self.revenue, self.spend = z(n), z(n), z(n), z(n)
+        self.net_flow, self.burn, self.raised_total = z(n), z(n), z(n)
+        self.kind = z(n, dtype=np.int64)
+        self.home, self.primary = z(n, dtype=np.int64), z(n, dtype=np.int64)
+        self.family, self.account = z(n, dtype=np.int64), z(n, dtype=np.int64)
+        self.affinity = z((n, f))
         self.active = np.ones(n, dtype=bool)
         self.exit_month = np.full(n, -1, dtype=np.int64)
         self.exclusive_with = np.full(n, -1, dtype=np.int64)
         self.porting_to = np.full(n, -1, dtype=np.int64)
         self.porting_done = np.full(n, -1, dtype=np.int64)
 
+    @property
+    def major(self) -> BoolArray:
+        """Rows of major labs."""
+        out: BoolArray = self.kind == LabKind.MAJOR
+        return out
 
-class AILab(mesa.Agent):
-    """An AI lab; attributes are views of row ``index`` of the model's :class:`LabArrays`."""
+
+class AILab(Firm):
+    """An AI lab; its attributes read row ``index`` of the model's :class:`LabArrays`."""
 
     kind = "lab"
 
-    def __init__(self, model: GigawattModel, index: int, name: str) -> None:
+    def __init__(self, model: mesa.Model, index: int, name: str, arrays: LabArrays) -> None:
         super().__init__(model)
         self.index = index
         self.name = name
-
-    @property
-    def _a(self) -> LabArrays:
-        return self.model.labs
-
-    @property
-    def cash(self) -> float:
-        return float(self.model.usd.balances[self.unique_id])
+        self._a = arrays
 
     @property
     def capability(self) -> float:
+        """Capability index (grows with cumulative training)."""
         return float(self._a.capability[self.index])
 
     @property
     def active(self) -> bool:
+        """Still in the market."""
         return bool(self._a.active[self.index])
 
     @property
-    def affinity(self) -> np.ndarray:
-        return self._a.affinity[self.index]
+    def affinity(self) -> FloatArray:
+        """Platform affinity per chip family."""
+        out: FloatArray = self._a.affinity[self.index]
+        return out
 
     @property
     def throttled_share(self) -> float:
+        """Share of last month's inference need not served."""
         need = self._a.inference_need[self.index]
         return float(1.0 - self._a.served[self.index] / need) if need > 0 else 0.0
 
@@ -147,108 +157,193 @@ class EnterpriseBuyer(AILab):
     kind = "enterprise"
 
 
-def allocate_demand(model: GigawattModel, total_usd: float) -> None:
+def runway_months(cash: FloatArray, burn: FloatArray) -> FloatArray:
+    """Months of cash at the trailing burn: ``cash / burn``, nan when not burning.
+
+    >>> runway_months(np.array([12.0, 5.0]), np.array([2.0, 0.0])).tolist()
+    [6.0, nan]
+    """
+    out: FloatArray = np.divide(cash, burn, out=np.full(np.shape(cash), np.nan), where=burn > 0)
+    return out
+
+
+def services_price(compute_price: float, markup: float) -> float:
+    """Price of AI services per H100e-hour of inference: compute cost x (1 + markup).
+
+    The labs' gross margin on serving is ``markup / (1 + markup)`` (1.6 -> 62%,
+    ``docs/calibration.md`` [est-lab-economics]).
+
+    >>> services_price(2.5, 1.6)
+    6.5
+    """
+    return compute_price * (1.0 + markup)
+
+
+def services_demand(
+    reference_usd: float,
+    price: float,
+    reference_price: float,
+    elasticity: float,
+    capability_demand: float,
+    capability_gain: float,
+) -> tuple[float, float]:
+    """Quantity (H100e-h of inference a month) and dollars of AI services demanded.
+
+    Constant elasticity around the trend: ``Q = (D_ref / p0) x (p / p0)^-e x
+    exp(k x dK)``, where ``D_ref`` is the trend of spending at the reference price ``p0``
+    (the price at the start), ``e`` the price elasticity, ``k`` the demand response to
+    frontier capability and ``dK`` the frontier's gain since the start; dollars are
+    ``p x Q``. With ``e > 1`` cheaper compute raises spending on AI services.
+
+    >>> q, usd = services_demand(600.0, 3.0, 6.0, 1.5, 0.0, 0.0)
+    >>> round(q, 6), round(usd, 6)  # (600 / 6) x 0.5^-1.5 = 282.84..., x 3
+    (282.842712, 848.528137)
+    """
+    q = reference_usd / reference_price * (price / reference_price) ** (-elasticity)
+    q *= float(np.exp(capability_demand * capability_gain))
+    return q, price * q
+
+
+def split_compute(received: FloatArray, inference: FloatArray, training: FloatArray) -> FloatArray:
+    """Inference served when a lab gets ``received`` against needs for inference and training.
+
+    A lab short of compute cuts inference and training in proportion to its needs (it
+    keeps its training runs going, so end users are throttled too); compute beyond both
+    needs goes to training. Served = ``min(inference, received x inference / (inference +
+    training))``.
+
+    >>> split_compute(np.array([60.0, 200.0]), np.array([80.0, 80.0]), np.array([40.0, 40.0]))
+    array([40., 80.])
+    """
+    need = inference + training
+    share = np.divide(inference, need, out=np.zeros(need.size), where=need > 0)
+    out: FloatArray = np.minimum(inference, received * share)
+    return out
+
+
+def allocate_demand(
+    a: LabArrays, total_usd: float, price: float, demand: DemandCfg, rest_share: float
+) -> None:
     """Split end demand among active labs: majors by capability, the rest by weight.
 
-    Major labs share ``1 - scale.demand_share`` (all of it without scale mode) in
-    proportion to ``exp(beta * capability)`` (a logit share; est.); small labs and
-    enterprise buyers share the rest in proportion to their fixed weights.
+    Major labs share ``1 - rest_share`` in proportion to ``exp(beta x capability)`` (a
+    logit share, est.); small labs and enterprise buyers share ``rest_share`` (the
+    scenario's ``scale.demand_share`` when there are any, else 0) in proportion to their
+    fixed weights. Inference need is demand over the price of AI services ``price``.
     """
-    a = model.labs
-    cfg = model.config
-    major = (a.kind == KIND_MAJOR) & a.active
-    rest = (a.kind != KIND_MAJOR) & a.active
-    rest_share = cfg.scale.demand_share if rest.any() else 0.0
+    major = a.major & a.active
+    rest = ~a.major & a.active
+    share = rest_share if rest.any() else 0.0
     logit = np.where(
-        major, np.exp(cfg.demand.capability_beta * (a.capability - a.capability.max())), 0.0
+        major, np.exp(demand.capability_beta * (a.capability - a.capability.max())), 0.0
     )
     a.demand_usd[:] = 0.0
     if logit.sum() > 0:
-        a.demand_usd += total_usd * (1.0 - rest_share) * logit / logit.sum()
+        a.demand_usd += total_usd * (1.0 - share) * logit / logit.sum()
     w = np.where(rest, a.weight, 0.0)
     if w.sum() > 0:
-        a.demand_usd += total_usd * rest_share * w / w.sum()
-    a.inference_need[:] = a.demand_usd / cfg.demand.revenue_per_h100e_hour
+        a.demand_usd += total_usd * share * w / w.sum()
+    a.inference_need[:] = a.demand_usd / price
 
 
-def plan_labs(model: GigawattModel, month: int) -> None:
-    """Funding, training targets and porting for every lab at once.
+@dataclass(frozen=True)
+class Funding:
+    """The outcome of a month's fundraising."""
 
-    - Runway: cash / trailing burn; below ``capital.runway_months`` a lab asks the
-      outside investor pool for ``capital.round_months`` of burn, granted with
-      probability ``capital.vc_success_prob`` (one draw per lab from the run's rng),
-      and halves its training while short.
-    - Porting: a major lab whose cheapest price on a low-affinity family is below
-      ``1 - lockin.porting_gap`` times what it pays now, and whose savings over
-      :data:`PAYBACK_MONTHS` less the ``lockin.porting_months`` spent porting exceed
-      ``lockin.porting_cost_usd``, starts porting: it pays the cost and gets full
-      affinity after ``lockin.porting_months``.
+    granted: BoolArray
+    """(L,) raised a round this month."""
+    raised: FloatArray
+    """(L,) amount each lab raised from the outside investor pool (0 if none)."""
+    still_short: BoolArray
+    """(L,) short of runway and turned down."""
+
+
+def plan_funding(
+    cash: FloatArray,
+    burn: FloatArray,
+    revenue: FloatArray,
+    active: BoolArray,
+    may_raise: BoolArray,
+    draw: FloatArray,
+    capital: CapitalCfg,
+) -> Funding:
+    """Who raises a round, and how much.
+
+    A lab is short when it burns cash and its cash is below ``capital.runway_months``
+    of burn; it asks the outside pool for ``capital.round_months`` of burn, granted
+    when its uniform ``draw`` is below ``capital.vc_success_prob`` and its annual
+    revenue is at least ``capital.min_revenue_for_vc``.
+
+    >>> from agents.scenario import CapitalCfg
+    >>> f = plan_funding(np.array([5.0, 50.0]), np.array([2.0, 2.0]), np.zeros(2),
+    ...     np.array([True, True]), np.array([True, True]), np.array([0.1, 0.1]),
+    ...     CapitalCfg(runway_months=6, round_months=18, vc_success_prob=0.5))
+    >>> f.raised.tolist(), f.still_short.tolist()
+    ([36.0, 0.0], [False, False])
     """
-    a = model.labs
-    cfg = model.config
-    cash = model.usd.balances[a.account]
-    burn = a.burn
-    short = (
-        a.active
-        & (burn > 0)
-        & (cash < cfg.capital.runway_months * burn)
-        & (a.kind != KIND_ENTERPRISE)
-    )
-    draw = model.rng.random(a.n)
-    ok = (
-        short
-        & (draw < cfg.capital.vc_success_prob)
-        & (a.revenue * 12 >= cfg.capital.min_revenue_for_vc)
-    )
-    if ok.any():
-        amount = cfg.capital.round_months * burn[ok]
-        model.post_usd(0, a.account[ok], amount, "vc_round")
-        a.raised_total[ok] += amount
-    still_short = short & ~ok
-    model.funding_gap = {
-        int(i): float(cfg.capital.round_months * burn[i])
-        for i in np.flatnonzero(still_short & (a.kind == KIND_MAJOR))
-    }
+    short = active & (burn > 0) & (cash < capital.runway_months * burn) & may_raise
+    ok = short & (draw < capital.vc_success_prob) & (revenue * 12 >= capital.min_revenue_for_vc)
+    raised = np.zeros(cash.size)
+    raised[ok] = capital.round_months * burn[ok]
+    return Funding(ok, raised, short & ~ok)
+
+
+def training_need(
+    a: LabArrays,
+    cash: FloatArray,
+    still_short: BoolArray,
+    expected_price: float,
+    capital: CapitalCfg,
+    demand: DemandCfg,
+) -> FloatArray:
+    """H100e-hours of training each lab bids for this month.
+
+    A base ratio to inference need plus spare cash (above ``capital.runway_months`` of
+    burn) reinvested over ``demand.reinvest_months`` at the expected compute price (an
+    exponential average of past median node prices, bounded to [0.25, training bid]:
+    adaptive expectations damp a cobweb; est.); halved while short of funds.
+    """
     factor = np.where(still_short, 0.5, 1.0)
-    # training: a base ratio to inference, plus spare cash reinvested over
-    # ``demand.reinvest_months`` at the expected compute price, an exponential average
-    # of past median node prices (adaptive expectations; damps a cobweb; est.)
-    spare = np.maximum(0.0, cash - cfg.capital.runway_months * burn) / cfg.demand.reinvest_months
-    price = min(max(model.expected_compute_price, 0.25), cfg.demand.training_bid)
+    spare = np.maximum(0.0, cash - capital.runway_months * a.burn) / demand.reinvest_months
+    price = min(max(expected_price, 0.25), demand.training_bid)
     extra = np.where(a.training_ratio > 0, spare / price, 0.0)
     base = a.training_ratio * a.inference_need
-    a.training_need[:] = np.where(a.active, (base + extra) * factor, 0.0)
-    # porting finished
-    done = (a.porting_done == month) & (a.porting_to >= 0)
-    if done.any():
-        a.affinity[done, a.porting_to[done]] = 1.0
-        a.porting_to[done] = -1
-    _start_porting(model, month)
+    out: FloatArray = np.where(a.active, (base + extra) * factor, 0.0)
+    return out
 
 
-def _start_porting(model: GigawattModel, month: int) -> None:
-    a, cfg = model.labs, model.config
-    lk = cfg.lockin
-    model.flush()
-    major = np.flatnonzero((a.kind == KIND_MAJOR) & a.active & (a.porting_to < 0))
-    if major.size == 0 or not np.isfinite(model.family_price).all():
-        return
-    paid = np.divide(a.spend, a.received, out=np.full(a.n, np.nan), where=a.received > 0)
-    for i in major:
-        if not np.isfinite(paid[i]):
-            continue
-        low = a.affinity[i] < 0.999
-        if not low.any():
-            continue
-        cand = np.where(low, model.family_price, np.inf)
-        f = int(np.argmin(cand))
-        # savings over a two-year payback horizon, net of the months spent porting (est.)
-        saving = (paid[i] - cand[f]) * a.received[i] * max(0, PAYBACK_MONTHS - lk.porting_months)
-        if (
-            cand[f] < (1.0 - lk.porting_gap) * paid[i]
-            and saving > lk.porting_cost_usd
-            and model.usd.balances[a.account[i]] > lk.porting_cost_usd
-        ):
-            model.post_usd(a.account[i], 0, lk.porting_cost_usd, "porting")
-            a.porting_to[i] = f
-            a.porting_done[i] = month + lk.porting_months
+def choose_port(
+    paid: float,
+    received: float,
+    affinity: FloatArray,
+    family_price: FloatArray,
+    cash: float,
+    lockin: LockinCfg,
+) -> int:
+    """The chip family a lab starts porting to this month, or -1.
+
+    It ports to its cheapest low-affinity family when that family's price is below
+    ``1 - lockin.porting_gap`` times what it pays now and the savings on its current
+    volume over :data:`PAYBACK_MONTHS`, less the ``lockin.porting_months`` spent
+    porting, exceed ``lockin.porting_cost_usd``, which it can pay from cash.
+
+    >>> from agents.scenario import LockinCfg
+    >>> choose_port(3.0, 1e8, np.array([1.0, 0.0, 0.0]), np.array([3.0, 1.5, 2.5]),
+    ...     1e9, LockinCfg(porting_gap=0.35, porting_months=9, porting_cost_usd=3e8))
+    1
+    """
+    if not np.isfinite(paid):
+        return -1
+    low = affinity < 0.999
+    if not low.any():
+        return -1
+    cand = np.where(low, family_price, np.inf)
+    f = int(np.argmin(cand))
+    saving = (paid - cand[f]) * received * max(0, PAYBACK_MONTHS - lockin.porting_months)
+    if (
+        cand[f] < (1.0 - lockin.porting_gap) * paid
+        and saving > lockin.porting_cost_usd
+        and cash > lockin.porting_cost_usd
+    ):
+        return f
+    return -1

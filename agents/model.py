@@ -1,55 +1,54 @@
-"""The Gigawatt model: builds the world from a scenario and runs the monthly phases.
+"""The Gigawatt model: builds the world of a scenario and runs the monthly phases.
 
-DESIGN.md, "The monthly step": ``exogenous``, ``plan``, ``deals``, ``orders``,
-``clear``, ``settle``, ``record``, each a method that can be called (and tested) alone,
-in that order; :meth:`GigawattModel.step` runs all seven. The model holds the agents'
-state as numpy arrays (rows per hyperscaler, lab, region...) so each phase is a few
-vectorized expressions; the Mesa agents expose their rows.
+:class:`GigawattModel` is a Mesa model. Its state is a typed :class:`agents.build.World`;
+each month it calls the seven phase functions of :mod:`agents.phases` in order
+(``exogenous``, ``plan``, ``deals``, ``orders``, ``clear``, ``settle``, ``record``),
+passing each the parts of the state it reads and updates and keeping what each
+returns for the next. Each phase is also a method, callable alone in that order;
+calling one out of order raises :class:`PhaseOrderError`.
 
 Our scenario is ``model.config`` (Mesa reserves ``model.scenario`` for its own).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import mesa
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from agents.chipvendor import ChipVendor
-from agents.deals import Deal, deals_phase
-from agents.hyperscaler import Hyperscaler
-from agents.lab import KIND_MAJOR, AILab, LabArrays, allocate_demand, plan_labs
-from agents.orders import assemble_orders
-from agents.record import Recorder
-from agents.regulator import Regulator
-from agents.scenario import FAMILIES, Scenario
-from agents.settle import settle_month
-from agents.settlement import clear_month
-from agents.utility import HOURS_PER_MONTH, Utility
-from agents.world import build_world
-from market.contracts import ContractTable
-from market.ledger import Ledger
+from agents.build import World, build_world
+from agents.graph import write_flows
+from agents.invariants import GoodsTurnover, InvariantError, check_finance, check_invariants
+from agents.phases import PHASES
+from agents.phases.clear import Cleared, clear_phase
+from agents.phases.deals import DealBook, deals
+from agents.phases.exogenous import exogenous
+from agents.phases.orders import Orders, orders
+from agents.phases.plan import MonthPlan, plan
+from agents.phases.record import Recorder, edge_flows, record
+from agents.phases.settle import Settled, settle_markets
+from agents.phases.settle_labs import close_labs, update_history
+from agents.scenario import Scenario
+from agents.tables import build_tables, model_frame
+from agents.units import month_date
 
-__all__ = ["PHASES", "GigawattModel", "InvariantError"]
-
-PHASES = ("exogenous", "plan", "deals", "orders", "clear", "settle", "record")
-"""The seven phases of a month, in order."""
-
-CHIP_BID_PREMIUM = 1.5
-"""Hyperscalers pay up to 1.5x list price in a shortage (est.; allocation premia 2023-24)."""
-
-H100_TFLOPS = 989.0
-"""Dense BF16 TFLOP/s of one H100 SXM: the unit of compute (CALIBRATION.md "H100 SXM")."""
+__all__ = ["PHASES", "GigawattModel", "InvariantError", "PhaseOrderError"]
 
 
-class InvariantError(RuntimeError):
-    """Money or goods not conserved, a negative stock, or a contract neither honoured nor penalised."""
+class PhaseOrderError(RuntimeError):
+    """A phase was called before the phases it needs ran this month."""
 
 
-class GigawattModel(mesa.Model):
+def _have[T](value: T | None, phase: str) -> T:
+    if value is None:
+        raise PhaseOrderError(
+            f"nothing from the {phase} phase yet; run step() or the phases up to {phase}()"
+        )
+    return value
+
+
+class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hints
     """The AI compute economy of one scenario, stepped month by month.
 
     Parameters
@@ -59,14 +58,16 @@ class GigawattModel(mesa.Model):
     rng : int or numpy.random.Generator, optional
         The run's single random generator (or its seed).
     check : bool
-        Check invariants in every ``record`` phase (raise :class:`InvariantError`).
+        Check the invariants in every ``record`` phase (raise :class:`InvariantError`).
 
     Attributes
     ----------
     month : int
         Months completed so far (the month the next step simulates).
-    graph : networkx.MultiDiGraph
-        Agents as nodes (by ``unique_id``); trade, contract and equity edges.
+    world : World
+        The state: technology, sites, nodes, prices, labs, books, contracts, graph, agents.
+    fallbacks : int
+        Months the fast solver failed and the LP oracle cleared the book.
     """
 
     def __init__(
@@ -80,323 +81,264 @@ class GigawattModel(mesa.Model):
         self.config = scenario
         self.month = 0
         self.check = check
-        self.deal_list: list[Deal] = []
         self.fallbacks = 0
-        self._queue: dict[str, tuple[Ledger, list[tuple[np.ndarray, ...]]]] = {}
-        self._goods_turnover = {"power_mwh": 0.0, "compute_h100e_hours": 0.0}
-        self.contracts = ContractTable()
-        self.usd: Ledger
-        self._graph: nx.MultiDiGraph = nx.MultiDiGraph()
-        self.utilities: list[Utility] = []
-        self.vendors: list[ChipVendor] = []
-        self.hyperscalers: list[Hyperscaler] = []
-        self.lab_agents: list[AILab] = []
-        self.regulators: list[Regulator] = []
-        self.labs: LabArrays
-        build_world(self)
-        self.recorder = Recorder(self)
-        self.book: Any = None
-        self.result: Any = None
+        self.world: World = build_world(self, scenario, self.rng)
+        self.recorder = Recorder()
+        self.turnover = GoodsTurnover()
+        self._phase = 0
+        self._plan: MonthPlan | None = None
+        self._orders: Orders | None = None
+        self._cleared: Cleared | None = None
+        self._settled: Settled | None = None
+        self._flows: dict[tuple[int, int, str], float] = {}
 
-    # ------------------------------------------------------------ accessors
-    def post_usd(self, payer: Any, payee: Any, amount: Any, reason: str) -> None:
-        """Queue a dollar transfer (vectorized) for the money ledger."""
-        self.post(self.usd, payer, payee, np.maximum(amount, 0.0), reason)
-
-    def post(self, ledger: Ledger, payer: Any, payee: Any, amount: Any, reason: str) -> None:
-        """Queue transfers for ``ledger``; :meth:`flush` books the queue in one call.
-
-        Batching keeps the ledger's per-call cost out of the hot path; every phase
-        ends with a flush, and anything that reads balances flushes first.
-        """
-        p, q, a = np.broadcast_arrays(
-            np.asarray(payer, dtype=np.int64),
-            np.asarray(payee, dtype=np.int64),
-            np.asarray(amount, dtype=float),
-        )
-        if a.size == 0:
-            return
-        code = ledger.reason_code(reason)
-        self._queue.setdefault(ledger.asset, (ledger, []))[1].append(
-            (p.ravel(), q.ravel(), a.ravel(), np.full(a.size, code, dtype=np.int64))
-        )
-
-    def flush(self) -> None:
-        """Book every queued transfer, one ``Ledger.post`` call per ledger."""
-        for ledger, parts in self._queue.values():
-            if parts:
-                p, q, a, r = (np.concatenate(c) for c in zip(*parts, strict=True))
-                ledger.post(p, q, a, r)
-        self._queue = {}
-
-    def newest_generation(self, family: int, month: int) -> int:
-        """Index of the newest generation of ``family`` released by ``month``."""
-        ok = (self.gen_family == family) & (self.gen_release <= month)
-        idx = np.flatnonzero(ok) if ok.any() else np.flatnonzero(self.gen_family == family)
-        return int(idx[np.argmax(self.gen_release[idx])])
-
-    def cloud_revenue_year(self) -> np.ndarray:
-        """Annual cloud revenue per hyperscaler: trailing AI compute plus other cloud."""
-        ai = self.hs_revenue_hist.sum(axis=0) * (12.0 / max(1, min(12, self.month)))
-        growth = (1.0 + self.config.demand.non_ai_cloud_growth_per_year) ** (self.month / 12.0)
-        return ai + self.hs_non_ai_revenue * growth
-
+    # ------------------------------------------------------------ facts
     @property
-    def lab_spend_year(self) -> np.ndarray:
-        """Trailing annual compute spend of each lab at each hyperscaler, (labs, H)."""
-        return self.lab_spend_hist.sum(axis=0) * (12.0 / max(1, min(12, self.month)))
+    def hhi_threshold(self) -> float:
+        """The regulator's HHI review threshold in force (``regulation.hhi_threshold``)."""
+        return self.config.regulation.hhi_threshold
 
-    def add_contract(self, *, kind: str, seller: int, buyer: int, **terms: Any) -> int:
-        """Add a contract row and its graph edge; returns the row id."""
-        row = self.contracts.add(kind=kind, seller=seller, buyer=buyer, **terms)
-        src = self._party(kind, seller, seller_side=True)
-        dst = self._party(kind, buyer, seller_side=False)
-        self._graph.add_edge(
-            src,
-            dst,
-            key=f"contract-{row}",
-            kind="contract",
-            good=kind,
-            row=row,
-            volume=terms.get("volume"),
-            price=terms.get("price"),
-            exclusive=terms.get("exclusive", False),
-        )
-        return row
-
-    def _party(self, kind: str, index: int, *, seller_side: bool) -> int:
-        return int(self.agent_by_role(kind, index, seller_side).unique_id)
-
-    def agent_by_role(self, kind: str, index: int, seller: bool) -> Any:
-        """The agent on one side of a contract of ``kind`` (role-local index)."""
-        if kind == "compute":
-            return self.hyperscalers[index] if seller else self.lab_agents[index]
-        if kind == "power":
-            return self.utilities[index] if seller else self.hyperscalers[index]
-        return self.vendors[index] if seller else self.hyperscalers[index]
-
-    def graph_equity(self, deal: Deal) -> None:
-        """Write a deal's equity stake onto the graph."""
-        src = self.hyperscalers[deal.investor].unique_id
-        dst = self.lab_agents[deal.lab].unique_id
-        self._graph.add_edge(
-            src,
-            dst,
-            key=f"equity-{deal.id}",
-            kind="equity",
-            share=deal.equity,
-            invested=deal.invested,
-        )
+    def date(self, month: int | None = None) -> str:
+        """Calendar month ``"YYYY-MM"`` of model month ``month`` (default: the current one)."""
+        return month_date(self.config.start, self.month if month is None else month)
 
     @property
     def graph(self) -> nx.MultiDiGraph:
         """The trade graph, with last month's flows written onto the trade edges."""
-        flows = self.recorder.last_edge_flows
-        for (u, v, key), flow in flows.items():
-            if self._graph.has_edge(u, v, key):
-                self._graph.edges[u, v, key]["flow"] = flow
-        return self._graph
+        write_flows(self.world.graph, self._flows)
+        return self.world.graph
+
+    @property
+    def month_plan(self) -> MonthPlan:
+        """This month's plan (after the ``plan`` phase)."""
+        return _have(self._plan, "plan")
+
+    @property
+    def month_orders(self) -> Orders:
+        """This month's offers and bids (after the ``orders`` phase)."""
+        return _have(self._orders, "orders")
+
+    @property
+    def cleared(self) -> Cleared:
+        """This month's cleared book (after the ``clear`` phase)."""
+        return _have(self._cleared, "clear")
+
+    @property
+    def settled(self) -> Settled:
+        """This month's deliveries (after the ``settle`` phase)."""
+        return _have(self._settled, "settle")
 
     # ------------------------------------------------------------ phases
+    def _enter(self, name: str) -> None:
+        want = PHASES[self._phase]
+        if name != want:
+            raise PhaseOrderError(
+                f"{name}() called out of order: month {self.month} is at {want}(); "
+                f"the phases run in the order {', '.join(PHASES)} (step() runs them all)"
+            )
+        self._phase = (self._phase + 1) % len(PHASES)
+
     def exogenous(self) -> None:
         """Demand, technology, policy and pipelines for the month."""
-        t = self.month
-        d = self.config.demand
-        g = d.growth_per_year * (1.0 - d.growth_decay_per_year) ** (t / 12.0)
-        self.expected_growth = g
-        shock = float(np.exp(self.rng.normal(0.0, 0.02)))
-        if t > 0:
-            self.demand_level *= (1.0 + g) ** (1.0 / 12.0)
-        self.demand_usd = self.demand_level * shock
-        for u in self.utilities:
-            u.exogenous(t)
-        for v in self.vendors:
-            v.exogenous(t)
-        self.built += self.pipeline_built[:, :, t]
-        self.interconnected += self.pipeline_power[:, :, t]
-        self.egress_fee = min(
-            [
-                r.switching_fee(t, self.config.lockin.egress_fee_per_h100e_hour)
-                for r in self.regulators
-            ]
-            or [self.config.lockin.egress_fee_per_h100e_hour]
+        self._enter("exogenous")
+        w = self.world
+        w.accounts.set_step(self.month)
+        exogenous(
+            self.month,
+            self.config,
+            self.rng,
+            w.demand,
+            w.tech,
+            w.clouds,
+            w.sites,
+            w.nodes,
+            w.market,
+            w.utilities,
+            w.vendors,
+            w.accounts,
         )
-        # chips retire at 1/life a month (CALIBRATION.md: chip life, est. 5 years)
-        retired = self.fleet / self.config.chips.life_months
-        self.fleet -= retired
-        per_h = retired.sum(axis=(1, 2))
-        self.post(self.chips, self.hs_accounts, 0, per_h, "retire")
-        self._update_capacity()
-
-    def _update_capacity(self) -> None:
-        """Compute capacity, energy and cost per H100e-hour at every (h, r, f) node."""
-        cfg = self.config
-        avail = cfg.datacentres.availability
-        fam = np.eye(len(FAMILIES))[self.gen_family]  # (G, F)
-        h100e = np.einsum("hrg,g,gf->hrf", self.fleet, self.gen_h100e, fam)
-        it_mw = np.einsum("hrg,g->hr", self.fleet, self.gen_it_watts) / 1e6
-        powered = np.minimum(self.built, self.interconnected)
-        running = np.divide(powered, it_mw, out=np.ones_like(it_mw), where=it_mw > 0)
-        self.running_share = np.minimum(1.0, running)
-        self.node_capacity = h100e * self.running_share[:, :, None] * HOURS_PER_MONTH * avail
-        watts = np.einsum("hrg,g,gf->hrf", self.fleet, self.gen_it_watts, fam)
-        self.node_mwh = np.divide(
-            watts * cfg.power.pue / 1e6, h100e, out=np.zeros_like(h100e), where=h100e > 0
-        )
-        capital = np.einsum("hrg,g,gf->hrf", self.fleet, self.gen_cost, fam)
-        hours = HOURS_PER_MONTH * avail
-        chip_cost = np.divide(
-            capital,
-            h100e * cfg.chips.life_months * hours,
-            out=np.zeros_like(h100e),
-            where=h100e > 0,
-        )
-        shell = (
-            self.node_mwh
-            / cfg.power.pue
-            * cfg.datacentres.cost_per_mw
-            / (cfg.datacentres.life_months * hours)
-        )
-        power = self.node_mwh * self.power_price_last[None, :, None]
-        markup = np.array([h.markup for h in self.hyperscalers])[:, None, None]
-        self.node_cost = (chip_cost + shell + power) * (1.0 + markup)
+        w.accounts.flush()
 
     def plan(self) -> None:
-        """Agents' decisions: generation build, lab funding/porting, capex, chip targets."""
-        t = self.month
-        for u in self.utilities:
-            u.plan(t)
-        allocate_demand(self, self.demand_usd)
-        plan_labs(self, t)
-        cfg = self.config
-        avail = cfg.datacentres.availability
-        # H100e-hours a month -> IT MW: x (MWh per H100e-h / PUE) / (730 h x availability)
-        mw_per_h = self.node_mwh / cfg.power.pue / (HOURS_PER_MONTH * avail)
-        sold_mw = (self.node_sold * mw_per_h).sum(axis=(1, 2))
-        contracted = self._contracted_h100e_hours(t + 24)
-        fleet_mw_per_h100e_h = np.divide(
-            (mw_per_h * self.node_capacity).sum(axis=(1, 2)),
-            self.node_capacity.sum(axis=(1, 2)),
-            out=np.full(self.n_h, 1.3e-3 / (HOURS_PER_MONTH * avail)),
-            where=self.node_capacity.sum(axis=(1, 2)) > 0,
+        """Agents' decisions: generation build, lab funding and porting, capex, chip targets."""
+        self._enter("plan")
+        w = self.world
+        self._plan = plan(
+            self.month,
+            self.config,
+            self.rng,
+            w.demand,
+            w.tech,
+            w.clouds,
+            w.sites,
+            w.nodes,
+            w.market,
+            w.labs,
+            w.contracts,
+            w.utilities,
+            w.hyperscalers,
+            w.accounts,
+            w.debt,
         )
-        contracted_mw = contracted.sum(axis=1) * fleet_mw_per_h100e_h
-        self.flush()
-        for h in self.hyperscalers:
-            h.plan(t, float(sold_mw[h.index]), float(contracted_mw[h.index]), self.expected_growth)
-        self._chip_targets(t, contracted, contracted_mw)
-
-    def _contracted_h100e_hours(self, month: int) -> np.ndarray:
-        """Compute-contract volume per (hyperscaler, family) in force at ``month``."""
-        out = np.zeros((self.n_h, len(FAMILIES)))
-        rows = self.contracts.active(month, "compute")
-        if rows.size:
-            fam = self.contracts.family[rows]
-            for f in range(len(FAMILIES)):
-                sel = (fam == f) | ((fam < 0) & (f == 0))
-                np.add.at(
-                    out[:, f], self.contracts.seller[rows][sel], self.contracts.volume[rows][sel]
-                )
-        return out
-
-    def _chip_targets(self, t: int, contracted: np.ndarray, contracted_mw: np.ndarray) -> None:
-        """Units of chips each hyperscaler bids for, per family, to fill powered MW."""
-        it_mw = np.einsum("hrg,g->hr", self.fleet, self.gen_it_watts) / 1e6
-        powered_next = np.minimum(
-            self.built + self.pipeline_built[:, :, t + 1],
-            self.interconnected + self.pipeline_power[:, :, t + 1],
-        )
-        free = np.maximum(0.0, powered_next - it_mw)
-        self.free_mw = free
-        total_free = free.sum(axis=1)
-        want = np.zeros((self.n_h, len(FAMILIES)))
-        price = np.zeros((self.n_h, len(FAMILIES)))
-        share_contract = np.divide(contracted, contracted.sum(axis=1, keepdims=True) + 1e-9)
-        for h in self.hyperscalers:
-            mix = h.family_mix * self.hs_can_buy[h.index]
-            tot_c = contracted_mw[h.index]
-            built_mw = max(1.0, float(self.built[h.index].sum()))
-            boost = min(1.0, tot_c / built_mw) * share_contract[h.index] * self.hs_can_buy[h.index]
-            mix = np.maximum(mix, boost)
-            mix = mix / mix.sum() if mix.sum() > 0 else mix
-            for f in range(len(FAMILIES)):
-                if mix[f] <= 0:
-                    continue
-                g = self.newest_generation(f, t)
-                want[h.index, f] = total_free[h.index] * mix[f] * 1e6 / self.gen_it_watts[g]
-                price[h.index, f] = self.gen_cost[g] * CHIP_BID_PREMIUM
-        self.chip_want, self.chip_bid_price = want, price
+        w.accounts.flush()
 
     def deals(self) -> None:
         """Deal proposals, regulator review, tranches and new contracts."""
-        deals_phase(self, self.month)
+        self._enter("deals")
+        w = self.world
+        deals(
+            self.month,
+            self.config,
+            w.deals,
+            self.month_plan.funding_gap,
+            DealBook(w.accounts, w.contracts, w.graph, w.labs),
+            w.tech,
+            w.clouds,
+            w.history,
+            w.market,
+            w.hyperscalers,
+            w.lab_names,
+            w.regulators,
+        )
+        w.accounts.flush()
 
     def orders(self) -> None:
-        """Every agent posts offers and bids, gathered into arrays per market."""
-        self.gross = assemble_orders(self)
+        """Every agent posts offers and bids."""
+        self._enter("orders")
+        w = self.world
+        self._orders = orders(
+            self.month,
+            w.tech,
+            w.nodes,
+            w.market,
+            w.labs,
+            w.contracts,
+            w.utilities,
+            w.vendors,
+            self.month_plan.chip_bid_price,
+            self.config.chips.buyer_surplus,
+        )
 
     def clear(self) -> None:
         """Contracts settle first, then one vectorized clearing of every spot market."""
-        clear_month(self)
+        self._enter("clear")
+        w = self.world
+        self._cleared = clear_phase(
+            self.month,
+            self.config,
+            self.month_orders,
+            self.month_plan,
+            w.labs,
+            w.contracts,
+            w.vendors,
+            w.market.egress_fee,
+            w.demand.services_price,
+        )
+        self.fallbacks += int(self.cleared.fell_back)
 
     def settle(self) -> None:
-        """Payments, deliveries, capability, exits."""
-        settle_month(self)
+        """Payments and deliveries, then the labs' month: revenue, capability, exits."""
+        self._enter("settle")
+        w = self.world
+        self._settled = settle_markets(
+            w.tech,
+            w.clouds,
+            self.month_orders,
+            self.month_plan,
+            self.cleared,
+            w.sites,
+            w.nodes,
+            w.market,
+            w.demand,
+            w.labs,
+            w.contracts,
+            w.utilities,
+            w.vendors,
+            w.accounts,
+        )
+        close_labs(
+            self.month,
+            self.config,
+            w.labs,
+            self.settled,
+            w.history,
+            w.contracts,
+            w.accounts,
+            w.debt,
+            self.rng,
+            w.clouds.other_cash_flow,
+        )
+        vendor_gen = w.tech.h100e[np.array([v.generation for v in w.vendors])]
+        update_history(w.history, self.month, self.settled, w.tech, vendor_gen)
+        w.accounts.flush()
 
     def record(self) -> None:
-        """Collect this month's data and check the invariants."""
-        self.flush()
-        self.recorder.record()
+        """Collect this month's rows, check the invariants, and close the month."""
+        self._enter("record")
+        w = self.world
+        w.accounts.flush()
+        record(
+            self.month,
+            self.config,
+            self.recorder,
+            w.tech,
+            w.clouds,
+            w.sites,
+            w.nodes,
+            w.market,
+            w.demand,
+            w.labs,
+            w.history,
+            w.contracts,
+            self.cleared,
+            self.settled,
+            w.deals,
+            w.accounts.usd.balances,
+            w.utilities,
+            w.hyperscalers,
+            w.lab_agents,
+            w.vendors,
+            w.debt,
+        )
+        self._flows = edge_flows(
+            self.cleared,
+            self.settled,
+            w.labs,
+            w.utilities,
+            w.hyperscalers,
+            w.lab_agents,
+            w.vendors,
+        )
         if self.check:
             self.check_invariants()
+        self.month += 1
 
     def step(self) -> None:
         """Run the seven phases of one month."""
-        self.usd.step = self.chips.step = self.power.step = self.compute.step = self.month
         for name in PHASES:
             getattr(self, name)()
-            self.flush()
-        self.month += 1
 
-    # ------------------------------------------------------------ checks
+    # ------------------------------------------------------------ checks and data
     def check_invariants(self) -> None:
-        """Raise :class:`InvariantError` if any invariant is broken this month."""
-        for led in (self.usd, self.chips, self.power, self.compute):
-            try:
-                led.check()
-            except ValueError as exc:
-                raise InvariantError(str(exc)) from exc
-        if (self.fleet < -1e-6).any():
-            raise InvariantError("negative chip stock in a hyperscaler fleet")
-        held = self.chips.balances[self.hs_accounts]
-        if not np.allclose(held, self.fleet.sum(axis=(1, 2)), rtol=1e-6, atol=1e-3):
-            raise InvariantError("chip ledger balances differ from the installed fleets")
-        self._goods_turnover["power_mwh"] += float(self.power_bought.sum())
-        self._goods_turnover["compute_h100e_hours"] += self.compute_delivered
-        for led in (self.power, self.compute):
-            inner = np.delete(led.balances, 0)
-            if (np.abs(inner) > 1e-9 * max(1.0, self._goods_turnover[led.asset])).any():
-                raise InvariantError(f"{led.asset} left in an agent's account: goods not conserved")
-        s = self.last_settlement
-        if s is not None and s.index.size:
-            vol = self.contracts.volume[s.index]
-            need = (
-                self.contracts.penalty_rate[s.index]
-                * self.contracts.price[s.index]
-                * (vol - s.delivered)
-            )
-            if not np.allclose(s.penalty, need, rtol=1e-9, atol=1e-6):
-                raise InvariantError("a contract delivered short without its penalty booked")
+        """Raise :class:`InvariantError` if an invariant is broken in the month just settled."""
+        s = self.settled
+        check_invariants(
+            self.world.accounts,
+            self.world.sites,
+            self.world.contracts,
+            s.settlement,
+            self.turnover,
+            s.power_bought,
+            float(s.compute.sold.sum()),
+        )
+        check_finance(self.world.accounts, self.world.labs, self.world.debt)
 
-    # ------------------------------------------------------------ data
     def model_frame(self) -> pd.DataFrame:
-        """One row per month recorded so far (see issue 3 for the columns)."""
-        return self.recorder.model_frame()
+        """One row per month recorded so far (columns: :data:`agents.columns.MODEL_COLUMNS`)."""
+        return model_frame(self.recorder)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Tidy tables: regions, agents, deals, contracts, labs."""
-        return self.recorder.tables()
-
-    @property
-    def major_labs(self) -> list[AILab]:
-        return [a for a in self.lab_agents if self.labs.kind[a.index] == KIND_MAJOR]
+        """Tidy tables: regions, agents, deals, contracts, labs, cashflows."""
+        w = self.world
+        by_id = {f.unique_id: f for f in w.firms}
+        return build_tables(self.recorder, w.contracts, w.accounts, w.labs, w.lab_agents, by_id)

@@ -1,10 +1,22 @@
 """The scenario schema: the typed, validated configuration the model consumes.
 
-A scenario is a tree of pydantic models (extra keys forbidden, every number bounded).
-Loading a TOML file or applying overrides goes through :meth:`Scenario.from_dict`, which
-turns pydantic's errors into :class:`ScenarioError` messages naming the dotted key path,
-the value and the allowed range. Defaults are the calibrated 2026 market; the comments
-of ``experiments/scenarios/baseline.toml`` cite the CALIBRATION.md row of each.
+A scenario is a tree of pydantic models. Everything is checked before a run starts, so a
+bad input fails at load time with a :class:`ScenarioError` naming the dotted key path, the
+value and the fix, never mid-run:
+
+- extra keys are forbidden; types are strict (no ``true`` for a number, no ``"5"`` for
+  a number or a boolean; an int is accepted for a float, and a whole float such as
+  ``36.0`` for an int);
+- every number, including every value of the ``built_mw``, ``family_mix`` and
+  ``affinity`` maps, is finite and bounded; each bound says why in its field's
+  description (the reason is repeated in the error message);
+- names are slugs (:data:`NAME_RULE`), unique within their list and, for agents, across
+  all agents (utilities are named ``utility-<region>``); references resolve to names;
+- ``start`` is a real month, ``YYYY-MM`` with the year in 2000-2100.
+
+Defaults are the calibrated 2026 market: the comments of
+``experiments/scenarios/baseline.toml`` cite the rows of ``docs/calibration.md`` (as
+``[id]``) that each value comes from.
 
 ``LEVERS`` lists the policy and uncertainty knobs that sweeps and the browser app move.
 """
@@ -12,14 +24,30 @@ of ``experiments/scenarios/baseline.toml`` cite the CALIBRATION.md row of each.
 from __future__ import annotations
 
 import copy
+import numbers
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
 
 __all__ = [
     "FAMILIES",
     "LEVERS",
+    "MAX_EXTENDS_DEPTH",
+    "NAME_RULE",
+    "SCENARIO_NAME_RULE",
     "CapitalCfg",
     "ChipGenCfg",
     "ChipsCfg",
@@ -27,18 +55,19 @@ __all__ = [
     "DataCentreCfg",
     "DealCfg",
     "DemandCfg",
+    "FinanceCfg",
     "GenUnitCfg",
     "HyperscalerCfg",
     "LabCfg",
     "Lever",
     "LockinCfg",
     "PowerCfg",
+    "ProjectCfg",
     "RegionCfg",
     "RegulationCfg",
     "ScaleCfg",
     "Scenario",
     "ScenarioError",
-    "TrancheCfg",
     "VendorCfg",
 ]
 
@@ -47,266 +76,549 @@ FAMILIES = ("nvidia", "trainium", "tpu")
 
 Family = Literal["nvidia", "trainium", "tpu"]
 
+NAME_RULE = (
+    "a slug of 1-64 characters: lower-case letters, digits, '-' or '_', starting with a "
+    "letter (names become override paths such as labs.<name>.cash and table keys)"
+)
+"""The rule for the names of regions, units, generations, vendors, hyperscalers, labs."""
+
+SCENARIO_NAME_RULE = (
+    "a slug of 1-64 characters: lower-case letters, digits, '.', '-' or '_', starting with "
+    "a letter or digit, no '/' (the name becomes a run folder name)"
+)
+"""The rule for a scenario's own ``name``."""
+
+_NAME_RE = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+_SCENARIO_NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+_START_RE = re.compile(r"(\d{4})-(\d{2})")
+_TEXT_RE = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f]*")
+
+MAX_EXTENDS_DEPTH = 16
+"""How many ``extends`` links a scenario file may chain (see ``experiments.scenarios``)."""
+
 
 class ScenarioError(ValueError):
     """A scenario that cannot be used; the message names key path, value and fix."""
 
 
+# ---------------------------------------------------------------- field types
+def _whole(value: Any) -> Any:
+    """Accept whole floats (``36.0``) and numpy integers for an int field; never a bool."""
+    if isinstance(value, bool):
+        return value  # rejected by the strict int check
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _name(value: str) -> str:
+    if not _NAME_RE.fullmatch(value):
+        raise ValueError(f"must be {NAME_RULE}")
+    return value
+
+
+def _scenario_name(value: str) -> str:
+    if not _SCENARIO_NAME_RE.fullmatch(value):
+        raise ValueError(f"must be {SCENARIO_NAME_RULE}")
+    return value
+
+
+def _start(value: str) -> str:
+    m = _START_RE.fullmatch(value)
+    if m is None or not (2000 <= int(m[1]) <= 2100 and 1 <= int(m[2]) <= 12):
+        raise ValueError(
+            "must be a month 'YYYY-MM' with the month 01-12 and the year 2000-2100 "
+            "(the modelled market starts in 2026)"
+        )
+    return value
+
+
+Month = Annotated[str, AfterValidator(_start)]
+"""A calendar month ``"YYYY-MM"`` (dates in a scenario are absolute)."""
+
+
+def _text(value: str) -> str:
+    if not _TEXT_RE.fullmatch(value):
+        raise ValueError("must be printable text (no NUL or other control characters)")
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_whole)]
+"""An integer field: strict, but ``36.0`` and numpy integers are taken as whole numbers."""
+
+Name = Annotated[str, AfterValidator(_name)]
+"""A name: see :data:`NAME_RULE`."""
+
+Ref = Annotated[str, Field(min_length=1, max_length=64)]
+"""A reference to a name elsewhere in the scenario (checked by :class:`Scenario`)."""
+
+_WHY_USD = "US dollars; $10 trillion exceeds any firm's value"
+_WHY_USD_FLOW = "US dollars; $1 trillion exceeds any firm's yearly revenue"
+_WHY_MW = "megawatts; 1 TW exceeds any grid's peak load"
+_WHY_SHARE = "a share"
+_WHY_PRICE_MWH = "$/MWh; above every wholesale market's price cap"
+_WHY_PRICE_H = "$/H100e-hour; far above the 2023 peak rental of ~$12 [acc-h100-rent]"
+_WHY_MONTHS = "months; the model runs at most 50 years"
+_WHY_MARKUP = "a markup over cost; 20x is far above any chip or cloud gross margin"
+_WHY_GROWTH = "a yearly growth rate"
+_WHY_LIST = "a scenario lists the market's main firms; many small ones go in scale mode"
+
+Usd = Annotated[float, Field(ge=0, le=1e13, description=_WHY_USD)]
+UsdFlow = Annotated[float, Field(ge=0, le=1e12, description=_WHY_USD_FLOW)]
+Mw = Annotated[float, Field(ge=0, le=1e6, description=_WHY_MW)]
+Share = Annotated[float, Field(ge=0, le=1, description=_WHY_SHARE)]
+Markup = Annotated[float, Field(ge=0, le=20, description=_WHY_MARKUP)]
+
+
+def _f(default: Any = ..., *, why: str, **bounds: float) -> Any:
+    """A bounded field whose description gives the reason for its bounds."""
+    return Field(default, description=why, **bounds)  # type: ignore[call-overload]
+
+
 class _Cfg(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+        strict=True,
+        allow_inf_nan=False,
+    )
 
 
 class GenUnitCfg(_Cfg):
     """A block of generation in one region (merit order: offered at marginal cost)."""
 
-    kind: str = Field(min_length=1)
-    mw: float = Field(ge=0, le=1e6)
-    marginal_cost: float = Field(ge=0, le=10_000)
-    availability: float = Field(default=0.9, ge=0, le=1)
+    kind: Name
+    mw: Mw
+    marginal_cost: float = _f(ge=0, le=10_000, why=_WHY_PRICE_MWH)
+    availability: float = _f(0.9, ge=0, le=1, why="a share of the year the unit can run")
+    capacity_credit: float = _f(
+        1.0, ge=0, le=1, why="a share of MW counted at the peak (installed basis) [est-reserve]"
+    )
 
 
 class RegionCfg(_Cfg):
-    """A grid region: non-AI load, generation stack, share of AI end demand."""
+    """A grid region: loads, reserve target, generation stack, share of AI end demand."""
 
-    name: str = Field(min_length=1)
-    non_ai_load_mw: float = Field(ge=0, le=1e6)
-    demand_weight: float = Field(ge=0, le=1)
-    units: list[GenUnitCfg] = Field(min_length=1)
+    name: Name
+    non_ai_load_mw: Mw
+    demand_weight: float = _f(ge=0, le=1, why="a share of AI end demand (normalised)")
+    units: list[GenUnitCfg] = Field(min_length=1, max_length=100)
+    peak_to_average: float = _f(
+        1.5, ge=1, le=3, why="peak over average non-AI load; grids run ~1.3-1.8 [est-reserve]"
+    )
+    reserve_target: float = _f(
+        0.15, ge=0, le=1, why="target reserve margin at the peak; planners use 0.1-0.25"
+    )
+    conventional_dc_mw: Mw = 0.0
 
 
 class PowerCfg(_Cfg):
-    """Grid, generation build and interconnection."""
+    """Grid, generation build and interconnection ([pow-queue], [pow-gas-cc], [pow-lcoe])."""
 
-    interconnection_months: int = Field(default=36, ge=0, le=120)
-    generation_build_months: int = Field(default=36, ge=1, le=120)
-    build_share_per_year: float = Field(default=0.04, ge=0, le=1)
-    new_entry_cost: float = Field(default=75.0, ge=0, le=1_000)
-    new_unit_marginal_cost: float = Field(default=40.0, ge=0, le=1_000)
-    new_unit_availability: float = Field(default=0.85, ge=0, le=1)
-    non_ai_load_growth: float = Field(default=0.015, ge=-0.2, le=0.5)
-    non_ai_bid: float = Field(default=1_000.0, ge=0, le=100_000)
-    datacentre_bid: float = Field(default=300.0, ge=0, le=100_000)
-    transmission_cost: float = Field(default=12.0, ge=0, le=1_000)
-    transmission_cap_mw: float = Field(default=2_000.0, ge=0, le=1e6)
-    pue: float = Field(default=1.3, ge=1.0, le=3.0)
+    interconnection_months: Int = _f(
+        36, ge=0, le=120, why="months; 10 years is twice the longest median queue [pow-queue]"
+    )
+    generation_build_months: Int = _f(
+        36, ge=1, le=120, why="months; 10 years exceeds any plant's build"
+    )
+    build_share_per_year: float = _f(
+        0.04, ge=0, le=1, why="most a region can start a year, a share of its fleet"
+    )
+    new_unit_marginal_cost: float = _f(
+        40.0, ge=0, le=1_000, why="$/MWh; 10x a gas plant's fuel cost"
+    )
+    new_unit_availability: float = _f(0.85, ge=0, le=1, why="a share of the year the unit can run")
+    non_ai_load_growth: float = _f(0.015, ge=-0.2, le=0.5, why="a yearly growth rate of load")
+    non_ai_bid: float = _f(1_000.0, ge=0, le=100_000, why="$/MWh; value of lost load is ~$10-30k")
+    datacentre_bid: float = _f(300.0, ge=0, le=100_000, why="$/MWh; value of lost load is ~$10-30k")
+    transmission_cost: float = _f(12.0, ge=0, le=1_000, why="$/MWh of wheeling between regions")
+    transmission_cap_mw: Mw = 2_000.0
+    pue: float = _f(
+        1.3,
+        ge=1.0,
+        le=3.0,
+        why="power usage effectiveness: >= 1 by definition, industry ~1.1-1.6 [dc-pue]",
+    )
+    fleet_pue: float = _f(
+        1.58, ge=1.0, le=3.0, why="PUE of the installed fleet at the start; >= 1 [dc-pue]"
+    )
+    conventional_dc_growth: float = _f(
+        0.04, ge=-0.2, le=0.5, why=_WHY_GROWTH + " of conventional data-centre load"
+    )
+    capacity_price_cap: float = _f(
+        329.17, ge=0, le=5_000, why="$/MW-day; 10x PJM's 2026/27 cap [pow-pjm-cap]"
+    )
+    capacity_price_at_target: float = _f(
+        360.0, ge=0, le=5_000, why="$/MW-day; ~15x PJM's 2026/27 cap [est-capacity]"
+    )
+    capacity_curve_width: float = _f(
+        0.03, gt=0, le=0.5, why="reserve margin above target where the price reaches zero"
+    )
+    capacity_net_cone: float = _f(
+        230.0, ge=0, le=5_000, why="$/MW-day; net cost of new entry, est. [est-capacity]"
+    )
 
 
 class ChipGenCfg(_Cfg):
-    """One accelerator generation: effective dense TFLOP/s, watts, unit cost."""
+    """One accelerator generation: effective dense TFLOP/s, watts, unit cost ([acc-*] rows)."""
 
-    name: str = Field(min_length=1)
+    name: Name
     family: Family
-    release_month: int = Field(ge=-240, le=600)
-    tflops: float = Field(gt=0, le=1e6)
-    watts: float = Field(gt=0, le=1e5)
-    unit_cost: float = Field(gt=0, le=1e8)
+    release: Month = Field(description="calendar month of first volume shipments")
+    tflops: float = _f(gt=0, le=1e6, why="dense TFLOP/s; 1,000x an H100 [acc-h100]")
+    watts: float = _f(gt=0, le=1e5, why="watts per chip; 100x an H100 [acc-h100]")
+    unit_cost: float = _f(gt=0, le=1e8, why="US dollars per chip; 1,000x a B200 [acc-b200]")
 
 
 class VendorCfg(_Cfg):
     """A chip vendor; ``owner`` names a hyperscaler for captive in-house silicon."""
 
-    name: str = Field(min_length=1)
+    name: Name
     family: Family
-    owner: str | None = None
-    capacity_units_per_month: float = Field(ge=0, le=1e8)
-    markup: float = Field(default=0.6, ge=0, le=20)
-    backlog_markup: float = Field(default=0.5, ge=0, le=20)
+    owner: Ref | None = None
+    capacity_units_per_month: float = _f(
+        ge=0, le=1e8, why="chips a month; 40x all Hopper shipped in 2025 [dem-hopper]"
+    )
+    markup: Markup = 0.6
+    backlog_markup: Markup = 0.5
 
 
 class ChipsCfg(_Cfg):
     """Accelerator generations, vendors and supply growth."""
 
-    generations: list[ChipGenCfg] = Field(min_length=1)
-    vendors: list[VendorCfg] = Field(min_length=1)
-    supply_growth: float = Field(default=0.3, ge=-0.5, le=3.0)
-    life_months: int = Field(default=60, ge=6, le=240)
+    generations: list[ChipGenCfg] = Field(min_length=1, max_length=100)
+    vendors: list[VendorCfg] = Field(min_length=1, max_length=50)
+    supply_growth: float = _f(0.3, ge=-0.5, le=3.0, why=_WHY_GROWTH + " of chip supply")
+    life_months: Int = _f(60, ge=6, le=240, why="months of a chip's service life")
+    discount_rate: float = _f(
+        0.10,
+        ge=0,
+        le=1,
+        why="a year; hyperscalers' cost of capital for chip value [est-chip-value]",
+    )
+    buyer_surplus: float = _f(
+        0.10,
+        gt=0,
+        lt=1,
+        why="share of the top bid a merchant vendor leaves to buyers [est-chip-value]",
+    )
+    captive_lead_months: Int = _f(
+        12,
+        ge=1,
+        le=120,
+        why="months for in-house silicon to follow its owner's orders [est-captive]",
+    )
 
 
 class DataCentreCfg(_Cfg):
-    """Data-centre shells: cost, build time, availability of compute."""
+    """Data-centre shells: cost, build time, availability of compute ([dc-*] rows)."""
 
-    cost_per_mw: float = Field(default=11e6, ge=0, le=1e9)
-    build_months: int = Field(default=21, ge=1, le=120)
-    availability: float = Field(default=0.9, ge=0.1, le=1)
-    life_months: int = Field(default=180, ge=12, le=600)
-    max_build_mw_per_month: float = Field(default=400.0, ge=0, le=100_000)
-    server_overhead: float = Field(default=1.83, ge=1.0, le=5.0)
+    cost_per_mw: float = _f(
+        11e6, ge=0, le=1e9, why="US dollars per MW; 100x the cost of a shell [dc-shell-cost]"
+    )
+    build_months: Int = _f(21, ge=1, le=120, why="months; 10 years exceeds any build [dc-lead]")
+    availability: float = _f(0.9, ge=0.1, le=1, why="a share of capacity that can serve")
+    life_months: Int = _f(180, ge=12, le=600, why=_WHY_MONTHS)
+    max_build_mw_per_month: Mw = 400.0
+    server_overhead: float = _f(
+        1.83, ge=1.0, le=5.0, why="IT watts per chip watt: >= 1, ~1.8 measured [dc-density]"
+    )
 
 
 class HyperscalerCfg(_Cfg):
     """A cloud provider: sites by region, fleet, cash flow from other businesses."""
 
-    name: str = Field(min_length=1)
+    name: Name
     fringe: bool = False
-    cash: float = Field(ge=0, le=1e13)
-    other_cash_flow_per_month: float = Field(default=0.0, ge=0, le=1e12)
-    built_mw: dict[str, float]
-    family_mix: dict[Family, float]
-    markup: float = Field(default=0.9, ge=0, le=20)
-    non_ai_cloud_revenue_per_year: float = Field(default=0.0, ge=0, le=1e13)
+    cash: Usd
+    other_cash_flow_per_month: UsdFlow = 0.0
+    built_mw: dict[Ref, Mw] = Field(max_length=100)
+    building_mw: dict[Ref, Mw] = Field(default_factory=dict, max_length=100)
+    """IT MW under construction at the start per region, completing evenly over the next
+    ``datacentres.build_months`` months with their grid connections."""
+    family_mix: dict[Family, Share]
+    markup: Markup = 0.9
+    non_ai_cloud_revenue_per_year: Usd = 0.0
+
+
+class ProjectCfg(_Cfg):
+    """A named data-centre project with a dated completion (history or an announcement)."""
+
+    name: Name
+    owner: Ref
+    region: Ref
+    mw: Mw
+    online: Month
+    """Month the project's IT capacity is built and connected (before the start: built)."""
 
 
 class LabCfg(_Cfg):
     """An AI lab: cash, capability, platform affinity per chip family, spending."""
 
-    name: str = Field(min_length=1)
-    home_region: str
-    cash: float = Field(ge=0, le=1e13)
-    capability: float = Field(default=0.0, ge=0, le=100)
-    affinity: dict[Family, float]
-    primary: str
-    opex_per_month: float = Field(default=0.0, ge=0, le=1e12)
-    opex_share_of_revenue: float = Field(default=0.35, ge=0, le=1)
-    training_ratio: float = Field(default=0.6, ge=0, le=10)
+    name: Name
+    home_region: Ref
+    cash: Usd
+    capability: float = _f(0.0, ge=0, le=100, why="a logit score; 100 means e^100 times the demand")
+    affinity: dict[Family, Share]
+    primary: Ref
+    opex_per_month: UsdFlow = 0.0
+    opex_share_of_revenue: Share = 0.35
+    training_ratio: float = _f(0.6, ge=0, le=10, why="training compute per unit of inference")
 
 
 class DemandCfg(_Cfg):
-    """End demand for AI services and what labs earn per unit of inference compute."""
+    """End demand for AI services: trend, price response, capability response."""
 
-    initial_usd_per_month: float = Field(default=6e9, ge=0, le=1e13)
-    growth_per_year: float = Field(default=0.6, ge=-0.5, le=5.0)
-    growth_decay_per_year: float = Field(default=0.12, ge=0, le=1)
-    revenue_per_h100e_hour: float = Field(default=6.0, gt=0, le=1_000)
-    training_bid: float = Field(default=3.0, ge=0, le=1_000)
-    reinvest_months: float = Field(default=24.0, gt=0, le=1_000)
-    non_ai_cloud_growth_per_year: float = Field(default=0.15, ge=-0.5, le=2.0)
-    capability_beta: float = Field(default=1.0, ge=0, le=50)
-    scaling_exponent: float = Field(default=0.5, ge=0, le=5)
+    initial_usd_per_month: Usd = 6e9
+    growth_per_year: float = _f(
+        0.6,
+        ge=-0.5,
+        le=5.0,
+        why=_WHY_GROWTH + "; 6x a year is above any lab's record [lab-anthropic-rev]",
+    )
+    growth_decay_per_year: Share = 0.12
+    services_markup: float = _f(
+        1.6, ge=0, le=20, why="price of AI services over compute cost, minus 1 [est-lab-economics]"
+    )
+    price_elasticity: float = _f(
+        1.3, ge=0, le=5, why="constant price elasticity of AI services demand [est-elasticity]"
+    )
+    capability_demand: float = _f(
+        0.5, ge=0, le=10, why="demand growth per unit of frontier capability [est-capability]"
+    )
+    training_bid: float = _f(3.0, ge=0, le=1_000, why=_WHY_PRICE_H)
+    reinvest_months: float = _f(24.0, gt=0, le=1_000, why="months over which spare cash is spent")
+    non_ai_cloud_growth_per_year: float = _f(0.15, ge=-0.5, le=2.0, why=_WHY_GROWTH)
+    capability_beta: float = _f(1.0, ge=0, le=50, why="logit sensitivity of demand to capability")
+    scaling_exponent: float = _f(0.5, ge=0, le=5, why="exponent of capability in training compute")
 
 
 class CapitalCfg(_Cfg):
     """The outside investor pool: when labs raise, at what valuation, how likely."""
 
-    valuation_multiple: float = Field(default=15.0, gt=0, le=1_000)
-    runway_months: float = Field(default=6.0, ge=0, le=120)
-    round_months: float = Field(default=18.0, ge=0, le=120)
-    vc_success_prob: float = Field(default=0.85, ge=0, le=1)
-    min_revenue_for_vc: float = Field(default=0.0, ge=0, le=1e12)
+    valuation_multiple: float = _f(15.0, gt=0, le=1_000, why="a revenue multiple")
+    runway_months: float = _f(
+        6.0, ge=0, le=120, why="months; ten years of runway never triggers a raise"
+    )
+    round_months: float = _f(18.0, ge=0, le=120, why="months of burn a round covers")
+    vc_success_prob: Share = 0.85
+    min_revenue_for_vc: UsdFlow = 0.0
     strategic_deals: bool = False
-    strategic_spend_multiple: float = Field(default=2.0, ge=0, le=100)
-    strategic_term_months: int = Field(default=60, ge=1, le=600)
+    strategic_spend_multiple: float = _f(
+        2.0, ge=0, le=100, why="committed spend per dollar invested"
+    )
+    strategic_term_months: Int = _f(60, ge=1, le=600, why=_WHY_MONTHS)
+
+
+class FinanceCfg(_Cfg):
+    """Lenders and payouts: debt rates, borrowing limits, cash buffer ([est-debt-*] rows)."""
+
+    debt_rate_hyperscaler: float = _f(
+        0.05, ge=0, le=0.5, why="a yearly interest rate; 50% is far above any bond yield"
+    )
+    debt_rate_lab: float = _f(
+        0.10, ge=0, le=0.5, why="a yearly interest rate; 50% is far above any bond yield"
+    )
+    debt_multiple_hyperscaler: float = _f(
+        3.0, ge=0, le=20, why="debt over annual operating cash flow; 20x is beyond any lender"
+    )
+    debt_multiple_lab: float = _f(
+        1.0, ge=0, le=20, why="debt over annual revenue; 20x is beyond any lender"
+    )
+    cash_buffer_months: float = _f(
+        6.0, ge=0, le=120, why="months of capex and operating costs kept before payouts"
+    )
 
 
 class LockinCfg(_Cfg):
     """Switching costs: egress fees and porting software to another chip family."""
 
-    egress_fee_per_h100e_hour: float = Field(default=0.25, ge=0, le=100)
-    platform_penalty_per_h100e_hour: float = Field(default=1.2, ge=0, le=100)
-    porting_cost_usd: float = Field(default=3e8, ge=0, le=1e12)
-    porting_months: int = Field(default=9, ge=0, le=120)
-    porting_gap: float = Field(default=0.35, ge=0, le=10)
+    egress_fee_per_h100e_hour: float = _f(0.25, ge=0, le=100, why=_WHY_PRICE_H)
+    platform_penalty_per_h100e_hour: float = _f(1.2, ge=0, le=100, why=_WHY_PRICE_H)
+    porting_cost_usd: UsdFlow = 3e8
+    porting_months: Int = _f(9, ge=0, le=120, why="months; ten years to port is never worth it")
+    porting_gap: float = _f(0.35, ge=0, le=10, why="price advantage needed to port, a ratio")
 
 
 class RegulationCfg(_Cfg):
-    """Merger-style review (2023 US Merger Guidelines) and the scenario's own rules."""
+    """Merger-style review ([reg-merger-2023]) and the scenario's own rules ([reg-eu-data-act])."""
 
-    hhi_threshold: float = Field(default=1800.0, ge=0, le=10_000)
-    delta_hhi: float = Field(default=100.0, ge=0, le=10_000)
-    share_threshold: float = Field(default=0.30, ge=0, le=1)
+    hhi_threshold: float = _f(1800.0, ge=0, le=10_000, why="HHI is at most 10,000 (a monopoly)")
+    delta_hhi: float = _f(100.0, ge=0, le=10_000, why="HHI is at most 10,000 (a monopoly)")
+    share_threshold: Share = 0.30
     review_minority_stakes: bool = False
     exclusivity_ban: bool = False
-    switching_fee_cap: float | None = Field(default=None, ge=0, le=100)
-    switching_fee_ban_month: int | None = Field(default=None, ge=0, le=600)
-    review_lag_months: int = Field(default=3, ge=0, le=60)
-
-
-class TrancheCfg(_Cfg):
-    """One investment payment; paid at ``month`` if the milestone (if any) is met."""
-
-    month: int = Field(ge=0, le=600)
-    amount_usd: float = Field(ge=0, le=1e13)
-    milestone_revenue_per_year: float | None = Field(default=None, ge=0, le=1e13)
+    switching_fee_cap: float | None = _f(None, ge=0, le=100, why=_WHY_PRICE_H)
+    switching_fee_ban: Month | None = None
+    """Month from which switching fees are banned (none: never)."""
+    review_lag_months: Int = _f(3, ge=0, le=60, why="months; five years exceeds any review")
 
 
 class DealCfg(_Cfg):
-    """The headline infrastructure-for-equity deal (off unless ``enabled``)."""
+    """The headline infrastructure-for-equity deal (off unless ``enabled``; [deal-*] rows)."""
 
     enabled: bool = False
-    investor: str = "amazon"
-    lab: str = "anthropic"
-    propose_month: int = Field(default=3, ge=0, le=600)
-    investment_usd: float = Field(default=5e9, ge=0, le=1e13)
-    milestone_usd: float = Field(default=20e9, ge=0, le=1e13)
-    milestone_tranches: int = Field(default=4, ge=0, le=40)
-    milestone_revenue_step: float = Field(default=15e9, ge=0, le=1e13)
-    committed_spend_usd: float = Field(default=100e9, ge=0, le=1e14)
-    term_months: int = Field(default=120, ge=1, le=600)
-    price_per_h100e_hour: float = Field(default=2.0, gt=0, le=1_000)
+    investor: Ref = "amazon"
+    lab: Ref = "anthropic"
+    propose: Month = "2026-04"
+    """Month the deal is proposed."""
+    investment_usd: Usd = 5e9
+    milestone_usd: Usd = 20e9
+    milestone_tranches: Int = _f(
+        4, ge=0, le=40, why="tranches; 40 is one every quarter for ten years"
+    )
+    milestone_revenue_step: Usd = 15e9
+    committed_spend_usd: float = _f(
+        100e9, ge=0, le=1e14, why="US dollars; 1,000x the April 2026 commitment [deal-spend]"
+    )
+    term_months: Int = _f(120, ge=1, le=600, why=_WHY_MONTHS)
+    price_per_h100e_hour: float = _f(2.0, gt=0, le=1_000, why=_WHY_PRICE_H)
     silicon: Family | None = "trainium"
-    reserved_mw: float = Field(default=5_000.0, ge=0, le=1e6)
+    reserved_mw: Mw = 5_000.0
     exclusive: bool = True
     take_or_pay: bool = True
-    penalty_rate: float = Field(default=0.25, ge=0, le=10)
+    penalty_rate: float = _f(0.25, ge=0, le=10, why="penalty per dollar of shortfall")
 
 
 class ContractCfg(_Cfg):
     """A pre-existing contract (compute commitment, power PPA, chip supply)."""
 
     kind: Literal["compute", "power", "chips"]
-    seller: str
-    buyer: str
-    volume_per_month: float = Field(ge=0, le=1e15)
-    price: float = Field(ge=0, le=1e9)
-    start_month: int = Field(default=0, ge=-600, le=600)
-    end_month: int = Field(ge=0, le=1200)
+    seller: Ref
+    buyer: Ref
+    volume_per_month: float = _f(ge=0, le=1e15, why="units a month (H100e-hours, MWh or chips)")
+    price: float = _f(ge=0, le=1e9, why="US dollars per unit")
+    start: Month = Field(description="first month of deliveries")
+    end: Month = Field(description="month after the last delivery")
     take_or_pay: bool = True
     exclusive: bool = False
-    penalty_rate: float = Field(default=0.25, ge=0, le=10)
+    penalty_rate: float = _f(0.25, ge=0, le=10, why="penalty per dollar of shortfall")
     family: Family | None = None
-    region: str | None = None
+    region: Ref | None = None
 
 
 class ScaleCfg(_Cfg):
     """Scale mode: many small labs and enterprise buyers (vectorized)."""
 
-    small_labs: int = Field(default=0, ge=0, le=1_000_000)
-    enterprise_buyers: int = Field(default=0, ge=0, le=1_000_000)
-    demand_share: float = Field(default=0.15, ge=0, le=0.9)
+    small_labs: Int = _f(0, ge=0, le=1_000_000, why="agents; a million fits in memory")
+    enterprise_buyers: Int = _f(0, ge=0, le=1_000_000, why="agents; a million fits in memory")
+    demand_share: float = _f(
+        0.15, ge=0, le=0.9, why="a share of end demand; the major labs keep >= 10%"
+    )
 
 
 class Scenario(_Cfg):
     """A complete scenario: the world the model builds and the rules it runs by."""
 
-    name: str = "custom"
-    description: str = ""
-    start: str = Field(default="2026-01", pattern=r"^\d{4}-\d{2}$")
-    months: int = Field(default=120, ge=1, le=600)
-    regions: list[RegionCfg] = Field(min_length=1)
-    latency_cost: float = Field(default=0.15, ge=0, le=100)
+    name: Annotated[str, AfterValidator(_scenario_name)] = "custom"
+    description: Annotated[str, Field(max_length=2_000), AfterValidator(_text)] = ""
+    start: Annotated[str, AfterValidator(_start)] = "2026-01"
+    months: Int = _f(120, ge=1, le=600, why=_WHY_MONTHS)
+    regions: list[RegionCfg] = Field(min_length=1, max_length=50)
+    latency_cost: float = _f(0.15, ge=0, le=100, why=_WHY_PRICE_H)
     power: PowerCfg = PowerCfg()
     chips: ChipsCfg
     datacentres: DataCentreCfg = DataCentreCfg()
-    hyperscalers: list[HyperscalerCfg] = Field(min_length=1)
-    labs: list[LabCfg] = Field(min_length=1)
+    hyperscalers: list[HyperscalerCfg] = Field(min_length=1, max_length=50)
+    labs: list[LabCfg] = Field(min_length=1, max_length=200)
     demand: DemandCfg = DemandCfg()
     capital: CapitalCfg = CapitalCfg()
+    finance: FinanceCfg = FinanceCfg()
     lockin: LockinCfg = LockinCfg()
     regulation: RegulationCfg = RegulationCfg()
     deal: DealCfg = DealCfg()
-    contracts: list[ContractCfg] = Field(default_factory=list)
+    contracts: list[ContractCfg] = Field(default_factory=list, max_length=1_000)
+    projects: list[ProjectCfg] = Field(default_factory=list, max_length=1_000)
     scale: ScaleCfg = ScaleCfg()
 
     @model_validator(mode="after")
-    def _names_resolve(self) -> Scenario:
+    def _consistent(self) -> Scenario:
+        """Names unique, references resolve, maps not all zero, contracts not empty."""
+        problems: list[str] = []
+
+        def bad(path: str, value: object, why: str) -> None:
+            problems.append(f"@{path}@ = {_short(value)}: {why}")
+
+        def need(ok: bool, path: str, value: object, allowed: set[str]) -> None:
+            if not ok:
+                bad(path, value, f"unknown name; allowed: {sorted(allowed)}")
+
+        lists: dict[str, list[Any]] = {
+            "regions": self.regions,
+            "chips.generations": self.chips.generations,
+            "chips.vendors": self.chips.vendors,
+            "hyperscalers": self.hyperscalers,
+            "labs": self.labs,
+        }
+        for key, items in lists.items():
+            first: dict[str, int] = {}
+            for i, item in enumerate(items):
+                if item.name in first:
+                    bad(
+                        f"{key}.{i}.name",
+                        item.name,
+                        f"duplicate name (also {key}.{first[item.name]}.name); "
+                        "give each item its own name",
+                    )
+                first.setdefault(item.name, i)
+        # Agents of different kinds share one name space (tables, graph, reports).
+        owner_of: dict[str, str] = {}
+        agents = [(f"utility-{r.name}", f"regions.{i}.name") for i, r in enumerate(self.regions)]
+        agents += [(v.name, f"chips.vendors.{i}.name") for i, v in enumerate(self.chips.vendors)]
+        agents += [(h.name, f"hyperscalers.{i}.name") for i, h in enumerate(self.hyperscalers)]
+        agents += [(lab.name, f"labs.{i}.name") for i, lab in enumerate(self.labs)]
+        for agent, path in agents:
+            other = owner_of.setdefault(agent, path)
+            if other != path and other.rsplit(".", 2)[0] != path.rsplit(".", 2)[0]:
+                bad(path, agent, f"the agent name {agent!r} is taken by {other}; rename one")
+        for i, lab in enumerate(self.labs):
+            if re.fullmatch(r"(small-lab|enterprise)-\d+", lab.name):
+                bad(f"labs.{i}.name", lab.name, "reserved for scale-mode agents; rename it")
+
         regions = {r.name for r in self.regions}
         hypers = {h.name for h in self.hyperscalers}
         labs = {lab.name for lab in self.labs}
         vendors = {v.name for v in self.chips.vendors}
         utilities = {f"utility-{r}" for r in regions}
-
-        def need(ok: bool, path: str, value: object, allowed: object) -> None:
-            if not ok:
-                raise ValueError(f"@{path}@ = {value!r}: unknown name; allowed: {sorted(allowed)}")  # type: ignore[call-overload]
-
+        sellers_of = {  # who may sell each family to each hyperscaler
+            (h, v.family) for v in self.chips.vendors for h in hypers if v.owner in (None, h)
+        }
         for i, h in enumerate(self.hyperscalers):
             for r in h.built_mw:
                 need(r in regions, f"hyperscalers.{i}.built_mw.{r}", r, regions)
+            for r in h.building_mw:
+                need(r in regions, f"hyperscalers.{i}.building_mw.{r}", r, regions)
+            if not any(share > 0 for share in h.family_mix.values()):
+                bad(
+                    f"hyperscalers.{i}.family_mix",
+                    dict(h.family_mix),
+                    "no chip family has a positive share; give at least one family a share > 0",
+                )
+            for fam, share in h.family_mix.items():
+                if share > 0 and (h.name, fam) not in sellers_of:
+                    bad(
+                        f"hyperscalers.{i}.family_mix.{fam}",
+                        share,
+                        f"no vendor sells {fam} chips to {h.name}; set it to 0 or add a vendor",
+                    )
+        for i, p in enumerate(self.projects):
+            need(p.owner in hypers, f"projects.{i}.owner", p.owner, hypers)
+            need(p.region in regions, f"projects.{i}.region", p.region, regions)
         for i, v in enumerate(self.chips.vendors):
             if v.owner is not None:
                 need(v.owner in hypers, f"chips.vendors.{i}.owner", v.owner, hypers)
         for i, lab in enumerate(self.labs):
             need(lab.home_region in regions, f"labs.{i}.home_region", lab.home_region, regions)
             need(lab.primary in hypers, f"labs.{i}.primary", lab.primary, hypers)
+            if not any(a > 0 for a in lab.affinity.values()):
+                bad(
+                    f"labs.{i}.affinity",
+                    dict(lab.affinity),
+                    "the lab can run on no chip family; give at least one family affinity > 0",
+                )
         for i, c in enumerate(self.contracts):
             sellers = {"compute": hypers, "power": utilities, "chips": vendors}[c.kind]
             buyers = {"compute": labs, "power": hypers, "chips": hypers}[c.kind]
@@ -314,17 +626,29 @@ class Scenario(_Cfg):
             need(c.buyer in buyers, f"contracts.{i}.buyer", c.buyer, buyers)
             if c.region is not None:
                 need(c.region in regions, f"contracts.{i}.region", c.region, regions)
+            if c.end <= c.start:
+                bad(
+                    f"contracts.{i}.end",
+                    c.end,
+                    f"must be after start ({c.start}); a contract lasts >= 1 month",
+                )
         if self.deal.enabled:
             need(self.deal.investor in hypers, "deal.investor", self.deal.investor, hypers)
             need(self.deal.lab in labs, "deal.lab", self.deal.lab, labs)
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     # ------------------------------------------------------------------ API
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Scenario:
+    def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
         """Validate ``data`` into a scenario or raise :class:`ScenarioError`."""
+        if not isinstance(data, Mapping):
+            raise ScenarioError(
+                f"invalid scenario: expected a table of keys, got {type(data).__name__}"
+            )
         try:
-            return cls.model_validate(data)
+            return cls.model_validate(dict(data))
         except ValidationError as exc:
             raise ScenarioError(_explain(exc, cls)) from None
 
@@ -332,13 +656,16 @@ class Scenario(_Cfg):
         """Plain nested dict (TOML-able apart from ``None`` values)."""
         return self.model_dump(mode="python")
 
-    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
         """A new validated scenario with dotted-path keys replaced.
 
         >>> scn.with_overrides({"power.interconnection_months": 72})  # doctest: +SKIP
+        >>> scn.with_overrides({"labs.anthropic.cash": 35e9})  # doctest: +SKIP
 
-        List items are addressed by index (``"labs.0.cash"``). Unknown paths and invalid
-        values raise :class:`ScenarioError` naming the path.
+        List items are addressed by their ``name`` (``"labs.anthropic.cash"``,
+        ``"regions.us-east.units.0.mw"``) or by index (``"labs.0.cash"``). Unknown paths,
+        unknown names and invalid values raise :class:`ScenarioError` naming the path and
+        what is allowed there.
         """
         data = copy.deepcopy(self.to_dict())
         for path, value in overrides.items():
@@ -346,24 +673,50 @@ class Scenario(_Cfg):
         return Scenario.from_dict(data)
 
 
-def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
+def _short(value: object, limit: int = 160) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _list_index(items: list[Any], key: str, path: str, where: str) -> int:
+    """Index of the item of ``items`` that ``key`` (an index or a name) addresses."""
+    names = [it.get("name") for it in items if isinstance(it, dict)]
+    named = len(names) == len(items) and all(isinstance(n, str) for n in names)
+    if key.isdigit() and int(key) < len(items):
+        return int(key)
+    if named and key in names:
+        return names.index(key)
+    span = f"an index 0..{len(items) - 1}" if items else "no index (the list is empty)"
+    if named:
+        raise ScenarioError(
+            f"override {path!r}: {where!r} names no item; use one of the names "
+            f"{', '.join(str(n) for n in names)} or {span}"
+        )
+    raise ScenarioError(
+        f"override {path!r}: {where!r} is not an index of a list of {len(items)} "
+        f"(its items have no names); use {span}"
+    )
+
+
+def _set_path(data: dict[str, Any], path: object, value: Any) -> None:
+    if not isinstance(path, str) or not path or "" in path.split("."):
+        raise ScenarioError(
+            f"override {path!r}: not a dotted key path; write e.g. 'power.pue' or "
+            "'labs.anthropic.cash'"
+        )
     parts = path.split(".")
     node: Any = data
     for depth, key in enumerate(parts):
         last = depth == len(parts) - 1
         where = ".".join(parts[: depth + 1])
         if isinstance(node, list):
-            if not key.isdigit() or int(key) >= len(node):
-                raise ScenarioError(
-                    f"override {path!r}: {where!r} is not an index of a list of {len(node)}; "
-                    f"use 0..{len(node) - 1}"
-                )
+            i = _list_index(node, key, path, where)
             if last:
-                node[int(key)] = value
+                node[i] = value
             else:
-                node = node[int(key)]
+                node = node[i]
         elif isinstance(node, dict):
-            if key not in node and not (last or isinstance(node.get(key), dict)):
+            if key not in node and not last:
                 raise ScenarioError(
                     f"override {path!r}: unknown key {where!r}; allowed keys: {sorted(node)}"
                 )
@@ -372,30 +725,67 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
             else:
                 node = node[key]
         else:
-            raise ScenarioError(f"override {path!r}: {where!r} is not a table")
+            above = ".".join(parts[:depth])
+            raise ScenarioError(
+                f"override {path!r}: {above!r} is a value, not a table or a list; "
+                f"override {above!r} itself"
+            )
+
+
+# ------------------------------------------------------------------ messages
+def _unwrap(ann: Any) -> tuple[Any, list[Any], str | None]:
+    """Strip ``Optional`` and ``Annotated``: (type, constraint metadata, description)."""
+    metas: list[Any] = []
+    desc: str | None = None
+    while True:
+        origin = get_origin(ann)
+        if origin is Annotated:
+            base, *extra = get_args(ann)
+            for e in extra:
+                if isinstance(e, FieldInfo):
+                    metas += e.metadata
+                    desc = e.description or desc
+                else:
+                    metas.append(e)
+            ann = base
+        elif origin in (Union, UnionType):
+            args = [a for a in get_args(ann) if a is not type(None)]
+            if len(args) != 1:
+                return ann, metas, desc
+            ann = args[0]
+        else:
+            return ann, metas, desc
+
+
+def _field_at(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[Any, list[Any], str | None]:
+    """Walk ``loc`` through the schema: the type, constraints and description found there."""
+    ann: Any = model
+    metas: list[Any] = []
+    desc: str | None = None
+    for key in loc:
+        ann, _, _ = _unwrap(ann)
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            info = ann.model_fields.get(key) if isinstance(key, str) else None
+            if info is None:
+                return None, [], None
+            ann, metas, desc = info.annotation, list(info.metadata), info.description
+        elif get_origin(ann) is list and isinstance(key, int):
+            ann, metas, desc = get_args(ann)[0], [], None
+        elif get_origin(ann) is dict:
+            ann, metas, desc = get_args(ann)[1], [], None
+        else:
+            return None, [], None
+        _, more, more_desc = _unwrap(ann)
+        metas, desc = metas + more, desc or more_desc
+    return ann, metas, desc
 
 
 def _field_bounds(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
-    """The allowed range of the field at ``loc`` (for messages), if it has one."""
-    cls: Any = model
-    info = None
-    for key in loc:
-        if isinstance(key, int) or cls is None:
-            continue
-        fields = getattr(cls, "model_fields", None)
-        if not fields or key not in fields:
-            return None
-        info = fields[key]
-        ann = info.annotation
-        args = getattr(ann, "__args__", ())
-        cls = next(
-            (a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None
-        )
-    if info is None:
-        return None
+    """The allowed range of the field at ``loc`` and its reason (for messages)."""
+    _, metas, desc = _field_at(model, loc)
     lo = hi = None
     lo_op, hi_op = ">=", "<="
-    for m in info.metadata:
+    for m in metas:
         for attr, op in (("ge", ">="), ("gt", ">")):
             if getattr(m, attr, None) is not None:
                 lo, lo_op = getattr(m, attr), op
@@ -408,41 +798,50 @@ def _field_bounds(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
         f"{lo_op} {lo:g}" if lo is not None else "",
         f"{hi_op} {hi:g}" if hi is not None else "",
     ]
-    return "allowed range: " + " and ".join(p for p in parts if p)
+    why = f" ({desc})" if desc else ""
+    return "allowed range: " + " and ".join(p for p in parts if p) + why
+
+
+_MAX_LINES = 12
 
 
 def _explain(exc: ValidationError, model: type[BaseModel]) -> str:
-    lines = []
+    lines: list[str] = []
     for err in exc.errors():
         loc = tuple(err["loc"])
-        path = ".".join(str(k) for k in loc)
+        key_error = bool(loc) and loc[-1] == "[key]"
+        if key_error:
+            loc = loc[:-1]
+        path = ".".join(str(k) for k in loc) or "(top level)"
         value = err.get("input")
-        msg = err["msg"]
-        if err["type"] == "value_error" and "@" in msg:
-            _, path, rest = msg.split("@", 2)
-            lines.append(f"scenario key {path!r}{rest}")
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "value_error" and msg.startswith("@"):
+            for problem in msg.split("\n"):
+                _, where, rest = problem.split("@", 2)
+                lines.append(f"scenario key {where!r}{rest}")
             continue
         if err["type"] == "extra_forbidden":
-            parent: Any = model
-            for key in loc[:-1]:
-                if isinstance(key, int):
-                    continue
-                ann = parent.model_fields[key].annotation
-                args = getattr(ann, "__args__", ())
-                parent = next(
-                    a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)
-                )
+            parent, _, _ = _field_at(model, loc[:-1])
+            parent, _, _ = _unwrap(parent)
+            allowed = getattr(parent, "model_fields", {})
             lines.append(
                 f"scenario key {path!r}: unknown key; allowed keys here: "
-                f"{', '.join(sorted(parent.model_fields))}"
+                f"{', '.join(sorted(allowed))}"
             )
             continue
         if err["type"] == "missing":
             lines.append(f"scenario key {path!r}: missing; add it")
             continue
+        if key_error:
+            lines.append(f"scenario key {path!r}: the key {value!r} is not allowed: {msg.lower()}")
+            continue
+        if err["type"] == "finite_number":
+            msg = "input should be a finite number (not nan or inf)"
         bounds = _field_bounds(model, loc)
         hint = f"; {bounds}" if bounds else ""
-        lines.append(f"scenario key {path!r} = {value!r}: {msg.lower()}{hint}")
+        lines.append(f"scenario key {path!r} = {_short(value)}: {msg[:1].lower()}{msg[1:]}{hint}")
+    if len(lines) > _MAX_LINES:
+        lines = [*lines[:_MAX_LINES], f"... and {len(lines) - _MAX_LINES} more"]
     return "invalid scenario: " + "; ".join(lines)
 
 
@@ -470,4 +869,9 @@ LEVERS: dict[str, Lever] = {
         Lever("demand.growth_per_year", "AI demand growth", -0.2, 2.0, 0.05, "per year"),
     )
 }
-"""The levers of DESIGN.md's questions, keyed by dotted path."""
+"""The policy and uncertainty levers the project studies, keyed by dotted path.
+
+The deal's size ([deal-2026], [deal-spend]), a cap on switching fees ([reg-eu-data-act]),
+the interconnection queue ([pow-queue]), the review threshold ([reg-merger-2023]), chip
+supply and demand growth (the estimates of ``docs/calibration.md``).
+"""

@@ -1,10 +1,28 @@
-"""Electric utilities: one per region, a merit order of generation, new build on price.
+"""Electric utilities: one per region, a merit order of generation, reserves and entry.
 
-DESIGN.md, "Agents": a utility offers each generation unit's monthly energy at its
-marginal cost (the merit order), serves the region's non-AI load, and starts new units
-when the trailing-year average price stays above the cost of new entry; new units
-come online after the build time plus the interconnection queue (CALIBRATION.md,
-"interconnection": median ~5 years from request to operation).
+A utility offers each generation unit's monthly energy at its marginal cost (the merit
+order) and serves the region's non-AI load and its conventional (non-AI) data centres.
+Its **reserve margin** is installed capacity counted at the peak (each unit's MW times
+its capacity credit: 1 for dispatchable plant, the accredited share for wind, solar and
+hydro) over the peak load, minus one, the installed-basis margin that PJM's installed
+reserve margin and NERC's anticipated reserve margins report (``docs/calibration.md``
+[pow-pjm-rm], [est-reserve]). Peak load is the non-AI load times the region's
+peak-to-average ratio plus the data centres' load, which runs flat (peak = average).
+
+A **capacity price** ($/MW-day) follows a downward-sloping demand curve in the reserve
+margin, like PJM's variable resource requirement curve (:func:`capacity_price`); large
+loads pay it on their load.
+
+**Entry counts the pipeline** (:func:`entry_build_mw`): the utility starts new units
+while the capacity price it expects when a unit started now comes online, at the margin
+it will then have (the MW online plus the MW already being built, against the peak
+forecast at that date), exceeds the net cost of new entry (``power.capacity_net_cone``);
+it starts as much as brings that expected price down to net CONE (the margin
+:func:`entry_margin`), at most ``power.build_share_per_year / 12`` of its fleet a month
+(turbines and crews; [pow-gas-cc]). New units come online after the build time or the
+interconnection queue, whichever is longer ([pow-queue]). At the start, the units a
+planner following the same rule would already have under construction to meet the
+non-AI load growth of the lead time are in the pipeline (:meth:`Utility.seed_pipeline`).
 """
 
 from __future__ import annotations
@@ -14,85 +32,248 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from agents.firm import Firm
+from agents.state import FloatArray, IntArray
+from agents.units import HOURS_PER_MONTH
+
 if TYPE_CHECKING:
-    from agents.model import GigawattModel
-    from agents.scenario import RegionCfg
+    from agents.scenario import PowerCfg, RegionCfg
 
-__all__ = ["HOURS_PER_MONTH", "Utility"]
+__all__ = [
+    "Utility",
+    "capacity_price",
+    "entry_build_mw",
+    "entry_margin",
+    "merit_price",
+    "reserve_margin",
+]
 
-HOURS_PER_MONTH = 730.0
-"""8,760 hours a year / 12: energy per month of one MW of average load."""
+
+def reserve_margin(capacity_mw: float, peak_mw: float) -> float:
+    """Reserve margin: capacity counted at the peak over peak load, minus one.
+
+    >>> reserve_margin(125.0, 100.0)
+    0.25
+    """
+    return capacity_mw / peak_mw - 1.0 if peak_mw > 0 else float("inf")
 
 
-class Utility(mesa.Agent):
+def capacity_price(margin: float, target: float, power: PowerCfg) -> float:
+    """Capacity price ($/MW-day) at reserve ``margin`` against ``target``.
+
+    A straight demand curve through ``power.capacity_price_at_target`` at the target,
+    reaching zero ``power.capacity_curve_width`` above it, capped at
+    ``power.capacity_price_cap``:
+    ``min(cap, max(0, p_T x (target + width - margin) / width))``. The shape follows
+    PJM's variable resource requirement curve and is fitted to its auctions
+    ([pow-pjm-cap], [pow-pjm-rm], [est-capacity]): 2025/26 cleared $269.92 at 0.7 points
+    above target (the line gives $276), 2026/27 the $329.17 cap at 0.2 points below.
+
+    >>> from agents.scenario import PowerCfg
+    >>> round(capacity_price(0.20, 0.19, PowerCfg()), 9)  # 360 x 0.02 / 0.03
+    240.0
+    """
+    c = power
+    line = c.capacity_price_at_target * (target + c.capacity_curve_width - margin)
+    return float(min(c.capacity_price_cap, max(0.0, line / c.capacity_curve_width)))
+
+
+def entry_margin(target: float, power: PowerCfg) -> float:
+    """Reserve margin at which the capacity price equals net CONE: where entry stops.
+
+    Inverting :func:`capacity_price` below its cap: ``target + width x (1 - CONE / p_T)``.
+
+    >>> from agents.scenario import PowerCfg
+    >>> round(entry_margin(0.15, PowerCfg(capacity_net_cone=240.0)), 12)  # 0.15 + 0.03 / 3
+    0.16
+    """
+    c = power
+    if c.capacity_price_at_target <= 0:
+        return target
+    return target + c.capacity_curve_width * (
+        1.0 - c.capacity_net_cone / c.capacity_price_at_target
+    )
+
+
+def entry_build_mw(
+    online_mw: float,
+    building_mw: float,
+    peak_forecast_mw: float,
+    target: float,
+    fleet_mw: float,
+    power: PowerCfg,
+) -> float:
+    """MW of new generation (counted at the peak) to start this month; 0 for none.
+
+    ``online_mw`` and ``building_mw`` are capacity counted at the peak online and under
+    construction, ``peak_forecast_mw`` the peak load expected when a unit started now
+    comes online. While the expected price at the projected margin ``(online +
+    building) / peak - 1`` exceeds net CONE, i.e. that margin is below
+    :func:`entry_margin` ``m*``, the shortfall ``(1 + m*) x peak - online - building``
+    is started at once, up to ``power.build_share_per_year / 12 x fleet_mw``; with the
+    pipeline restoring ``m*``, nothing is started.
+
+    Examples
+    --------
+    >>> from agents.scenario import PowerCfg
+    >>> p = PowerCfg(build_share_per_year=0.12, capacity_net_cone=240.0)  # m* = 0.16
+    >>> round(entry_build_mw(100.0, 10.0, 100.0, 0.15, 1000.0, p), 9)  # 116 - 110
+    6.0
+    >>> entry_build_mw(100.0, 16.0, 100.0, 0.15, 1000.0, p)  # the pipeline restores it
+    0.0
+    """
+    short = (1.0 + entry_margin(target, power)) * peak_forecast_mw - online_mw - building_mw
+    most = power.build_share_per_year / 12.0 * fleet_mw
+    return float(max(0.0, min(short, most)))
+
+
+def merit_price(qty: FloatArray, price: FloatArray, load_mwh: float) -> float:
+    """Price of the marginal unit when ``load_mwh`` is served up the merit order.
+
+    The load is served cheapest first; the price is that of the unit where the
+    cumulative energy first reaches the load (the most expensive unit if it never does).
+
+    >>> merit_price(np.array([10.0, 10.0]), np.array([50.0, 20.0]), 15.0)
+    50.0
+    """
+    order = np.argsort(price, kind="stable")
+    cum = np.cumsum(qty[order])
+    k = min(int(np.searchsorted(cum, load_mwh)), len(order) - 1)
+    return float(price[order][k])
+
+
+class Utility(Firm):
     """The grid and generation of one region.
 
     Attributes
     ----------
     region : int
         Index of the region it serves.
-    unit_mw, unit_cost, unit_avail, unit_online : ndarray
+    unit_mw, unit_cost, unit_avail, unit_credit, unit_online : ndarray
         Capacity (MW), marginal cost ($/MWh), availability (share of MW delivered as
-        average energy) and the month each unit comes online.
-    non_ai_load_mw : float
-        Average non-AI load this month (MW), grows at ``power.non_ai_load_growth``.
+        average energy), capacity credit (share of MW counted at the peak) and the
+        month each unit comes online.
+    non_ai_load_mw, conventional_dc_mw : float
+        Average non-AI load and conventional data-centre load this month (MW).
+    peak_to_average, reserve_target : float
+        The region's peak over average non-AI load, and its target reserve margin.
+    price_history : list of float
+        Cleared power price of every month so far.
+    mw_building : float
+        MW of units started but not yet online.
     """
 
-    def __init__(self, model: GigawattModel, region: int, cfg: RegionCfg) -> None:
+    kind = "utility"
+
+    def __init__(self, model: mesa.Model, region: int, cfg: RegionCfg) -> None:
         super().__init__(model)
         self.name = f"utility-{cfg.name}"
-        self.kind = "utility"
         self.region = region
         self.unit_kind = [u.kind for u in cfg.units]
-        self.unit_mw = np.array([u.mw for u in cfg.units], dtype=float)
-        self.unit_cost = np.array([u.marginal_cost for u in cfg.units], dtype=float)
-        self.unit_avail = np.array([u.availability for u in cfg.units], dtype=float)
-        self.unit_online = np.full(len(cfg.units), -(10**6), dtype=np.int64)
+        self.unit_mw: FloatArray = np.array([u.mw for u in cfg.units], dtype=float)
+        self.unit_cost: FloatArray = np.array([u.marginal_cost for u in cfg.units], dtype=float)
+        self.unit_avail: FloatArray = np.array([u.availability for u in cfg.units], dtype=float)
+        self.unit_credit: FloatArray = np.array([u.capacity_credit for u in cfg.units], dtype=float)
+        self.unit_online: IntArray = np.full(len(cfg.units), -(10**6), dtype=np.int64)
         self.base_load_mw = cfg.non_ai_load_mw
         self.non_ai_load_mw = cfg.non_ai_load_mw
+        self.base_conventional_mw = cfg.conventional_dc_mw
+        self.conventional_dc_mw = cfg.conventional_dc_mw
+        self.peak_to_average = cfg.peak_to_average
+        self.reserve_target = cfg.reserve_target
         self.price_history: list[float] = []
         self.mw_building = 0.0
 
-    def exogenous(self, month: int) -> None:
-        """Grow non-AI load (``power.non_ai_load_growth`` per year)."""
-        g = self.model.config.power.non_ai_load_growth
-        self.non_ai_load_mw = self.base_load_mw * (1.0 + g) ** (month / 12.0)
+    def grow_load(self, month: int, growth: float, dc_growth: float) -> None:
+        """Set this month's non-AI and conventional data-centre loads from their start."""
+        self.non_ai_load_mw = self.base_load_mw * (1.0 + growth) ** (month / 12.0)
+        self.conventional_dc_mw = self.base_conventional_mw * (1.0 + dc_growth) ** (month / 12.0)
 
-    def offers(self, month: int) -> tuple[np.ndarray, np.ndarray]:
+    def served_load_mw(self) -> float:
+        """Average load served first (non-AI plus conventional data centres), MW."""
+        return self.non_ai_load_mw + self.conventional_dc_mw
+
+    def peak_load_mw(
+        self, ai_mw: float, month: int | None = None, power: PowerCfg | None = None
+    ) -> float:
+        """Peak load (MW) with ``ai_mw`` of AI data centres; at ``month`` if given.
+
+        Non-AI load peaks at ``peak_to_average`` times its average; data centres run
+        flat. With ``month`` and ``power`` the loads are grown to that month.
+        """
+        non_ai, conv = self.non_ai_load_mw, self.conventional_dc_mw
+        if month is not None and power is not None:
+            non_ai = self.base_load_mw * (1.0 + power.non_ai_load_growth) ** (month / 12.0)
+            conv = self.base_conventional_mw * (1.0 + power.conventional_dc_growth) ** (
+                month / 12.0
+            )
+        return non_ai * self.peak_to_average + conv + ai_mw
+
+    def offers(self, month: int) -> tuple[FloatArray, FloatArray]:
         """Monthly energy (MWh) and price ($/MWh) of each unit online (merit order)."""
         online = self.unit_online <= month
-        qty = np.where(online, self.unit_mw * self.unit_avail * HOURS_PER_MONTH, 0.0)
+        qty: FloatArray = np.where(online, self.unit_mw * self.unit_avail * HOURS_PER_MONTH, 0.0)
         return qty, self.unit_cost
 
-    def plan(self, month: int) -> None:
-        """Start a new unit when the trailing 12-month price exceeds the new-entry cost.
+    def firm_mw(self, month: int, *, building: bool = False) -> float:
+        """Capacity counted at the peak: online in ``month``, or under construction."""
+        online = self.unit_online <= month
+        pick = ~online if building else online
+        return float((self.unit_mw * self.unit_credit)[pick].sum())
 
-        Build size is ``power.build_share_per_year`` / 12 of the region's generation
-        MW (so large grids build more); the unit comes online after
-        ``generation_build_months`` + ``interconnection_months`` (CALIBRATION.md,
-        "new gas combined cycle", "interconnection", "unsubsidised LCOE").
+    def plan(self, month: int, power: PowerCfg, ai_forecast_mw: float) -> None:
+        """Start new units if :func:`entry_build_mw` says so; online after the longer lead.
+
+        ``ai_forecast_mw`` is the AI data-centre load expected when a unit started now
+        comes online (sites connected by then).
         """
-        p = self.model.config.power
-        recent = self.price_history[-12:]
-        if (
-            len(recent) >= 3
-            and float(np.mean(recent)) > p.new_entry_cost
-            and p.build_share_per_year > 0
-        ):
-            lead = max(p.generation_build_months, p.interconnection_months)
-            self.unit_kind.append("new-build")
-            size = (
-                p.build_share_per_year / 12.0 * float(self.unit_mw[self.unit_online <= month].sum())
-            )
-            self.unit_mw = np.append(self.unit_mw, size)
-            self.unit_cost = np.append(self.unit_cost, p.new_unit_marginal_cost)
-            self.unit_avail = np.append(self.unit_avail, p.new_unit_availability)
-            self.unit_online = np.append(self.unit_online, month + lead)
+        lead = max(power.generation_build_months, power.interconnection_months)
+        peak = self.peak_load_mw(ai_forecast_mw, month + lead, power)
+        online = self.unit_online <= month
+        size = entry_build_mw(
+            self.firm_mw(month),
+            self.firm_mw(month, building=True),
+            peak,
+            self.reserve_target,
+            float(self.unit_mw[online].sum()),
+            power,
+        )
+        if size > 0:
+            self._add_unit(size, month + lead, power)
         online = self.unit_online <= month
         self.mw_building = float(self.unit_mw[~online].sum())
 
-    @property
-    def capacity_mw(self) -> float:
-        """Available average MW online now."""
-        online = self.unit_online <= self.model.month
+    def _add_unit(self, mw: float, online: int, power: PowerCfg) -> None:
+        """A new gas unit of ``mw`` (capacity credit 1) coming online in ``online``."""
+        self.unit_kind.append("new-build")
+        self.unit_mw = np.append(self.unit_mw, mw)
+        self.unit_cost = np.append(self.unit_cost, power.new_unit_marginal_cost)
+        self.unit_avail = np.append(self.unit_avail, power.new_unit_availability)
+        self.unit_credit = np.append(self.unit_credit, 1.0)
+        self.unit_online = np.append(self.unit_online, online)
+
+    def seed_pipeline(self, power: PowerCfg, ai_mw: float) -> None:
+        """Units under construction at the start: what the entry rule would have started.
+
+        For each month ``m`` of the lead time, a unit started ``lead`` months before
+        (before the start) comes online at ``m`` if the margin then, with today's AI
+        load ``ai_mw`` and the non-AI loads grown to ``m``, would fall below both
+        :func:`entry_margin` and today's margin: planners build for the load growth
+        they expect, not for the AI load they did not (est.).
+        """
+        lead = max(power.generation_build_months, power.interconnection_months)
+        now = reserve_margin(self.firm_mw(0), self.peak_load_mw(ai_mw))
+        keep = min(now, entry_margin(self.reserve_target, power))
+        fleet = float(self.unit_mw.sum())
+        for m in range(1, lead + 1):
+            firm = float((self.unit_mw * self.unit_credit).sum())
+            short = (1.0 + keep) * self.peak_load_mw(ai_mw, m, power) - firm
+            size = min(short, power.build_share_per_year / 12.0 * fleet)
+            if size > 0:
+                self._add_unit(size, m, power)
+        self.mw_building = float(self.unit_mw[self.unit_online > 0].sum())
+
+    def capacity_mw(self, month: int) -> float:
+        """Available average MW online in ``month``."""
+        online = self.unit_online <= month
         return float((self.unit_mw * self.unit_avail)[online].sum())

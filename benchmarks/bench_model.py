@@ -10,7 +10,7 @@ Measured side by side in one process:
   step (after one warm-up step), and the ratio to ``bare N``, a Mesa model stepping N
   agents whose ``step`` does nothing (``model.agents.shuffle_do("step")``).
 
-Targets (issue 3): baseline 120 months in about a second; at 10k agents a step costs
+Targets: baseline 120 months in about a second; at 10k agents a step costs
 no more than 3x the bare Mesa loop; cost grows no faster than linearly with agents.
 ``--quick`` runs 24 baseline months and fewer scale steps.
 """
@@ -23,7 +23,7 @@ import time
 import mesa
 import numpy as np
 
-import agents.settlement as settlement
+import agents.phases.clear as clear_phase
 from agents.model import GigawattModel
 from experiments.scenarios import load_scenario
 
@@ -50,7 +50,7 @@ class _Timer:
 
     def __init__(self) -> None:
         self.seconds = 0.0
-        self.inner = settlement.clear
+        self.inner = clear_phase.clear
 
     def __call__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         t = time.perf_counter()
@@ -68,7 +68,7 @@ def _time_model(
     for _ in range(warmup):
         m.step()
     timer = _Timer()
-    settlement.clear = timer
+    clear_phase.clear = timer
     steps, kernel = [], []
     try:
         for _ in range(months):
@@ -78,7 +78,7 @@ def _time_model(
             steps.append(time.perf_counter() - t)
             kernel.append(timer.seconds - k0)
     finally:
-        settlement.clear = timer.inner
+        clear_phase.clear = timer.inner
     return float(np.median(steps)), float(np.median(kernel)), float(np.sum(steps))
 
 

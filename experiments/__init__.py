@@ -6,5 +6,6 @@ from experiments.scenarios import list_scenarios, load_scenario
 __all__ = ["RunResult", "list_scenarios", "load_scenario", "run_scenario"]
 
 from experiments.sweeps import SweepSpec, SweepStore, load_spec, run_sweep
+from experiments.sweeps.discover import discover
 
-__all__ += ["SweepSpec", "SweepStore", "load_spec", "run_sweep"]
+__all__ += ["SweepSpec", "SweepStore", "discover", "load_spec", "run_sweep"]

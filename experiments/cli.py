@@ -8,19 +8,46 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import shlex
 import sys
 from collections.abc import Sequence
 
-__all__ = ["main"]
+__all__ = ["main", "plain_help"]
 
-SUBCOMMAND_MODULES = ("experiments.cli_run", "experiments.cli_sweep", "experiments.cli_viz")
+SUBCOMMAND_MODULES = (
+    "experiments.cli_run",
+    "experiments.cli_sweep",
+    "experiments.cli_discover",
+    "experiments.cli_list",
+    "experiments.cli_viz",
+)
+
+
+_ROLE = re.compile(r":[\w:]+:`~?([^`]+)`")
+_LITERAL = re.compile(r"``([^`]+)``")
+_TITLE = re.compile(r"`([^`]+)`")
+
+
+def plain_help(text: str | None) -> str | None:
+    """Help text without reStructuredText markup (``x``, :func:`x`, `x` become x).
+
+    Subcommand descriptions often reuse module docstrings; ``--help`` should read as plain
+    words in a terminal.
+    """
+    if text is None:
+        return None
+    text = _ROLE.sub(r"\1", text)
+    text = _LITERAL.sub(r"\1", text)
+    return _TITLE.sub(r"\1", text)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``gigawatt`` parser with every installed subcommand."""
     parser = argparse.ArgumentParser(
-        prog="gigawatt", description="Agent-based simulation of the AI compute economy."
+        prog="gigawatt",
+        description="Agent-based simulation of the AI compute economy. "
+        "Run gigawatt COMMAND --help for the options of a command.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMAND_MODULES:
@@ -31,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    for command in sub.choices.values():
+        command.description = plain_help(command.description)
+        command.epilog = plain_help(command.epilog)
+        for action in command._actions:
+            action.help = plain_help(action.help)
     return parser
 
 

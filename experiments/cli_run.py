@@ -110,7 +110,9 @@ def write_run(res: RunResult, out: Path) -> Path:
         res.model_frame.to_parquet(tmp / "model_frame.parquet", index=False)
         for name, table in res.tables.items():
             table.to_parquet(tmp / f"{name}.parquet", index=False)
-        write_report(res.model_frame, res.tables, tmp / "report")
+        write_report(
+            res.model_frame, res.tables, tmp / "report", scenario=res.scenario, seed=res.seed
+        )
         (tmp / "scenario.json").write_text(res.scenario.model_dump_json(indent=2))
         (tmp / "summary.txt").write_text(summary_table(res) + "\n")
         if out.exists():

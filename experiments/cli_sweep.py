@@ -1,8 +1,9 @@
 """``gigawatt sweep``, ``gigawatt analyze`` and ``gigawatt compare``.
 
-gigawatt sweep SPEC.toml [--out DIR] [--workers N | --dask ADDRESS|local]
+gigawatt sweep SPEC.toml [--out DIR] [--new] [--workers N | --dask ADDRESS|local]
 gigawatt analyze DIR [--out DIR2]
 gigawatt compare baseline amazon-anthropic-2026 no-deal --replicates 8 [--months 120]
+    [--outputs compute_spot_price,labs_active]
 """
 
 from __future__ import annotations
@@ -16,6 +17,49 @@ from experiments.paths import child_dir, slug
 
 __all__ = ["register"]
 
+SWEEP_HELP = """\
+Run many seeded runs of a scenario over a design of parameter values, described in a
+TOML spec (examples in experiments/sweep_specs/).
+
+Before anything runs, the whole spec is checked: every design point against the
+scenario's allowed ranges, every output name against a one-month trial run, and the
+size of the design. A problem stops the command with exit status 2 and says what to
+change.
+
+Each finished run is saved at once, so an interrupted sweep loses nothing: run the same
+command again to resume. If you change the spec, either add --new to move the earlier
+results aside and start over in the same folder, or give a fresh --out folder.
+
+examples:
+  gigawatt sweep experiments/sweep_specs/example.toml --out sweeps-out/example
+  gigawatt sweep my-spec.toml --out sweeps-out/mine --new --analyze
+  gigawatt sweep my-spec.toml --dask local --workers 2     (prints the dashboard link)
+"""
+
+ANALYZE_HELP = """\
+Summarise a finished sweep. For a grid or scenarios design: the mean of each output at
+each design point with a 95% interval over the replicates (shares and other bounded
+outputs keep their intervals inside their bounds). For sampled designs: which inputs
+matter, as sensitivity indices (Sobol' for sobol, Morris for morris, RBD-FAST for lhs).
+Monthly series outputs are drawn as fan charts. Writes CSV tables and PNG figures into
+DIR/analysis (or --out).
+
+example:
+  gigawatt analyze sweeps-out/example --log round_trip_ratio
+"""
+
+COMPARE_HELP = """\
+Run each scenario with the same seeds (replicate r uses the same random numbers in every
+scenario) and compare them to the first one. Prints, per output and scenario, the mean
+with its 95% interval, the difference to the first scenario and the relative difference,
+both with 95% intervals computed on the seed-paired differences. Draws each output over
+time (median and 5-95% band across replicates) and the final-month differences.
+
+example:
+  gigawatt compare baseline power-crunch --replicates 8 --months 96 \\
+      --outputs compute_spot_price,throttled_share,labs_active
+"""
+
 
 def _add_exec_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
@@ -23,14 +67,14 @@ def _add_exec_args(p: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="worker processes, local or of --dask local (default: one per core; "
-        "1 runs in-process)",
+        help="worker processes (default: one per core; 1 runs everything in this process)",
     )
     p.add_argument(
         "--dask",
         metavar="ADDRESS",
         default=None,
-        help="run on a Dask scheduler at ADDRESS, or 'local' to start a LocalCluster",
+        help="run on a Dask cluster: a scheduler ADDRESS such as tcp://host:8786, or 'local' "
+        "for one on this machine; prints the dashboard link",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-check", action="store_true", help="skip the model's invariant checks")
@@ -38,15 +82,25 @@ def _add_exec_args(p: argparse.ArgumentParser) -> None:
 
 def register(subparsers: Any) -> None:
     """Add the ``sweep``, ``analyze`` and ``compare`` subcommands."""
+    raw = argparse.RawDescriptionHelpFormatter
     p = subparsers.add_parser(
         "sweep",
-        help="run (or resume) a parameter sweep from a TOML spec",
-        description="Run a sweep; re-running the same command resumes where it stopped.",
+        help="run (or resume) many runs over a design of parameter values",
+        description=SWEEP_HELP,
+        formatter_class=raw,
     )
-    p.add_argument("spec", help="sweep spec TOML (see experiments/sweep_specs/)")
-    p.add_argument("--out", default=None, help="sweep directory (default: sweeps-out/<name>)")
+    p.add_argument("spec", help="the sweep's TOML spec (see experiments/sweep_specs/)")
+    p.add_argument(
+        "--out", default=None, metavar="DIR", help="results folder (default: sweeps-out/<name>)"
+    )
     p.add_argument(
         "--no-retry-failed", action="store_true", help="on resume, skip runs that failed before"
+    )
+    p.add_argument(
+        "--new",
+        action="store_true",
+        help="start over: move an earlier sweep in the --out folder aside to "
+        "<folder>.old-<time> (nothing is deleted), then run this spec there",
     )
     p.add_argument("--analyze", action="store_true", help="analyse when the sweep is done")
     _add_exec_args(p)
@@ -54,30 +108,60 @@ def register(subparsers: Any) -> None:
 
     a = subparsers.add_parser(
         "analyze",
-        help="sensitivity indices or means with CIs of a finished sweep",
-        description="Writes CSV tables and PNG figures (default into DIR/analysis).",
+        help="summarise a finished sweep: means with intervals, or which inputs matter",
+        description=ANALYZE_HELP,
+        formatter_class=raw,
     )
-    a.add_argument("dir", help="a sweep directory")
-    a.add_argument("--out", default=None, help="where to write (default: DIR/analysis)")
+    a.add_argument("dir", metavar="DIR", help="a sweep's results folder")
+    a.add_argument(
+        "--out", default=None, metavar="DIR2", help="where to write (default: DIR/analysis)"
+    )
     a.add_argument(
         "--log",
         action="append",
         default=[],
         metavar="OUTPUT",
-        help="also analyse log10 of this output (repeatable; for heavy-tailed ratios)",
+        help="also analyse log10 of this output (repeatable; for ratios spanning decades)",
     )
     a.set_defaults(func=_analyze)
 
     c = subparsers.add_parser(
         "compare",
-        help="compare scenarios with common random numbers",
-        description="Runs each scenario with the same seeds; differences to the first one.",
+        help="compare scenarios run with the same seeds, over time and at the end",
+        description=COMPARE_HELP,
+        formatter_class=raw,
     )
-    c.add_argument("scenarios", nargs="+", help="scenario names or TOML files; first = reference")
-    c.add_argument("--replicates", type=int, default=8, help="seeds per scenario (default 8)")
-    c.add_argument("--months", type=int, default=120, help="horizon (default 120)")
+    c.add_argument(
+        "scenarios",
+        nargs="+",
+        metavar="SCENARIO",
+        help="scenario names (see gigawatt list scenarios) or TOML files; the first is "
+        "the reference",
+    )
+    c.add_argument(
+        "--replicates", type=int, default=8, metavar="N", help="seeds per scenario (default 8)"
+    )
+    c.add_argument("--months", type=int, default=120, metavar="N", help="months (default 120)")
     c.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
-    c.add_argument("--out", default=None, help="directory (default: sweeps-out/compare-...)")
+    c.add_argument(
+        "--outputs",
+        default=None,
+        metavar="A,B",
+        help="outputs to compare, comma-separated: model-frame columns (e.g. "
+        "compute_spot_price,labs_active) or table.column; default: eight headline metrics",
+    )
+    c.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="results folder (default: sweeps-out/compare-...)",
+    )
+    c.add_argument(
+        "--new",
+        action="store_true",
+        help="start over: move an earlier comparison in the --out folder aside "
+        "to <folder>.old-<time>",
+    )
     _add_exec_args(c)
     c.set_defaults(func=_compare)
 
@@ -101,7 +185,9 @@ def _exec_error(args: argparse.Namespace) -> str | None:
 
 def _sweep(args: argparse.Namespace) -> int:
     from experiments.sweeps import SweepSpecError, SweepStore, SweepStoreError, load_spec
+    from experiments.sweeps.folder import prepare_folder
     from experiments.sweeps.sweep import run_sweep
+    from experiments.sweeps.validate import validate_sweep
 
     if err := _exec_error(args):
         print(f"gigawatt sweep: {err}", file=sys.stderr)
@@ -109,6 +195,10 @@ def _sweep(args: argparse.Namespace) -> int:
     try:
         spec = load_spec(args.spec)
         out = Path(args.out) if args.out else child_dir("sweeps-out", spec.name, "sweep")
+        validate_sweep(spec)  # everything checked before a folder or a run exists
+        note = prepare_folder(out, spec, new=args.new, spec_file=args.spec)
+        if note:
+            print(note)
         summary = run_sweep(
             spec,
             out,
@@ -116,6 +206,7 @@ def _sweep(args: argparse.Namespace) -> int:
             dask=args.dask,
             progress=not args.no_progress,
             retry_failed=not args.no_retry_failed,
+            validate=False,
             check=not args.no_check,
         )
     except (SweepSpecError, SweepStoreError) as exc:
@@ -128,10 +219,24 @@ def _sweep(args: argparse.Namespace) -> int:
         f"in {summary.seconds:.1f} s"
     )
     if status["failed"]:
+        _print_failures(SweepStore.open(out))
         print(f"failures: {out}/failures/ (re-run the same command to retry them)")
     if args.analyze:
         return _analyze(argparse.Namespace(dir=str(out), out=None))
     return 1 if status["failed"] else 0
+
+
+def _print_failures(store: Any, top: int = 3) -> None:
+    """The commonest errors of failed runs, with how many runs hit each."""
+    fails = store.failures()
+    if fails.empty:
+        return
+    first_line = fails["message"].astype(str).str.split("\n").str[0].str.slice(0, 200)
+    counts = (fails["error_type"].astype(str) + ": " + first_line).value_counts()
+    for text, n in counts.head(top).items():
+        print(f"  {n} run{'s' if n != 1 else ''} failed with {text}")
+    if len(counts) > top:
+        print(f"  ... and {len(counts) - top} other errors")
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -155,49 +260,97 @@ def _analyze(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     from experiments.sweeps import SweepSpecError, SweepStore, SweepStoreError
-    from experiments.sweeps.compare import compare_scenarios
+    from experiments.sweeps.compare import compare_scenarios, compare_spec
+    from experiments.sweeps.folder import prepare_folder
+    from experiments.sweeps.validate import validate_sweep
 
     if err := _exec_error(args):
         print(f"gigawatt compare: {err}", file=sys.stderr)
         return 2
+    outputs = None
+    if args.outputs is not None:
+        outputs = [o.strip() for o in args.outputs.split(",") if o.strip()]
+        if not outputs:
+            print(
+                "gigawatt compare: --outputs: give output names, e.g. labs_active", file=sys.stderr
+            )
+            return 2
+    tag = "" if outputs is None else "-" + "-".join(o.rpartition(".")[2] for o in outputs)[:40]
     out = args.out or str(
         Path("sweeps-out")
         / slug(
             "compare-"
             + "-".join(Path(s).stem for s in args.scenarios)[:80]
-            + f"-r{args.replicates}-m{args.months}"
+            + f"-r{args.replicates}-m{args.months}{tag}"
         )
     )
     try:
+        spec = compare_spec(
+            list(args.scenarios),
+            replicates=args.replicates,
+            months=args.months,
+            root_seed=args.seed,
+            outputs=list(outputs) if outputs else None,
+        )
+        validate_sweep(spec)
+        note = prepare_folder(out, spec, new=args.new, spec_file=None)
+        if note:
+            print(note)
         result = compare_scenarios(
             list(args.scenarios),
             out,
             replicates=args.replicates,
             months=args.months,
             root_seed=args.seed,
+            outputs=list(outputs) if outputs else None,
             workers=args.workers,
             dask=args.dask,
             progress=not args.no_progress,
             check=not args.no_check,
         )
     except (SweepSpecError, SweepStoreError) as exc:
-        print(f"gigawatt compare: {exc}", file=sys.stderr)
+        msg = str(exc).replace("gigawatt sweep SPEC.toml", "gigawatt compare ...")
+        print(f"gigawatt compare: {msg}", file=sys.stderr)
         return 2
-    cols = [
-        "scenario",
-        "output",
-        "mean",
-        "ci_low",
-        "ci_high",
-        "diff",
-        "diff_ci_low",
-        "diff_ci_high",
-        "n",
+    t = result.table.copy()
+    ref = args.scenarios[0]
+    t["mean (95% CI)"] = [
+        _ci(m, lo, hi) for m, lo, hi in zip(t["mean"], t["ci_low"], t["ci_high"], strict=True)
     ]
-    _print_table(result.table[cols])
+    t[f"diff to {ref}"] = [
+        _ci(m, lo, hi) if s != ref else "reference"
+        for s, m, lo, hi in zip(
+            t["scenario"], t["diff"], t["diff_ci_low"], t["diff_ci_high"], strict=True
+        )
+    ]
+    t["relative"] = [
+        _ci(100 * m, 100 * lo, 100 * hi, "%") if s != ref else ""
+        for s, m, lo, hi in zip(
+            t["scenario"], t["rel_diff"], t["rel_ci_low"], t["rel_ci_high"], strict=True
+        )
+    ]
+    _print_table(
+        t[["output", "unit", "scenario", "mean (95% CI)", f"diff to {ref}", "relative", "n"]]
+    )
     status = SweepStore.open(out).status()
     if status["failed"]:
         print(f"note: {status['failed']} runs failed, see {out}/failures/")
     for f in result.files:
         print(f"wrote {f}")
     return 0
+
+
+def _ci(m: float, lo: float, hi: float, unit: str = "") -> str:
+    """``"1.23 [1.1, 1.4]"``; NaN parts shown as ``n/a``."""
+    import math
+
+    def f(x: float) -> str:
+        if not math.isfinite(x):
+            return "n/a"
+        return f"{x:,.0f}{unit}" if 1e3 <= abs(x) < 1e15 else f"{x:.3g}{unit}"
+
+    if not math.isfinite(m):
+        return "n/a"
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return f(m)
+    return f"{f(m)} [{f(lo)}, {f(hi)}]"

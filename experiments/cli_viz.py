@@ -1,9 +1,11 @@
 """``gigawatt viz``: start the browser app (Mesa SolaraViz) on localhost, fully offline.
 
-The app is started by its file path with ``solara run viz/app.py`` in a child process, so
-``experiments`` never imports ``viz`` (the layers import downwards only). This module also
-owns the server settings that keep the page working without internet (:func:`server_env`),
-shared with the browser tests and the benchmark so that they test what users run.
+The app is started by its file path with ``python -m viz.server run viz/app.py`` (Solara's
+``solara run`` behind a websocket ``Origin`` check) in a child process, so ``experiments``
+never imports ``viz`` (the layers import downwards only). This module also owns the server
+settings (:func:`server_env`): every front-end asset served locally, the origins allowed to
+open the app's websocket, and how soon Solara frees the session of a closed page. The
+browser tests and the benchmark use them too, so that they test what users run.
 """
 
 from __future__ import annotations
@@ -15,17 +17,20 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 __all__ = [
     "APP_PATH",
+    "CULL_SECONDS",
     "ViewerError",
+    "allowed_origins",
     "assets_dir",
     "handler",
     "port_free",
     "register",
+    "resolve_scenario",
     "server_command",
     "server_env",
 ]
@@ -38,6 +43,12 @@ _ASSET_PROBE = "@widgetti/solara-vuetify-app@10.1.1/dist/solara-vuetify-app8.min
 #: An address that refuses connections at once: if an asset were missing, Solara's server
 #: would fail fast here instead of reaching out to the public CDN (cdn.jsdelivr.net).
 _NO_CDN = "http://127.0.0.1:9/npm/"
+#: Seconds Solara keeps a closed page's session (its model) before freeing it. Solara's
+#: default is 24 h (``solara.server.settings.Kernel.cull_timeout``), so every reload or
+#: closed tab kept a whole model in memory for a day; a few minutes still lets a page that
+#: lost its connection briefly reconnect to its run.
+CULL_SECONDS = 180
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class ViewerError(ValueError):
@@ -55,20 +66,50 @@ def assets_dir() -> Path:
     return path
 
 
+def allowed_origins(host: str, port: int, extra: Sequence[str] = ()) -> list[str]:
+    """Origins whose pages may open the app's websocket: the bound address, plus ``extra``.
+
+    A loopback bind allows ``http://127.0.0.1:PORT``, ``http://localhost:PORT`` and
+    ``http://[::1]:PORT`` (one machine, three spellings); another address allows
+    ``http(s)://HOST:PORT``; a bind to every interface (``0.0.0.0``, ``::``) cannot name
+    its own address, so it allows pages from the address the browser asked for
+    (``same-origin``: ``Origin`` equal to the ``Host`` header). ``extra`` comes from
+    ``--allow-origin`` (``*`` allows any page).
+    """
+    if host in ("0.0.0.0", "::", ""):
+        base = ["same-origin"]
+    else:
+        names = _LOOPBACK if host in _LOOPBACK else (host,)
+        base = [
+            f"{scheme}://{f'[{name}]' if ':' in name else name}:{port}"
+            for name in names
+            for scheme in ("http", "https")
+        ]
+    return [*base, *extra]
+
+
 def server_env(
     base: Mapping[str, str] | None = None,
     scenario: str | None = None,
     seed: int | None = None,
     scale: int | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    allow_origins: Sequence[str] = (),
+    cull_seconds: int = CULL_SECONDS,
 ) -> dict[str, str]:
-    """Environment for ``solara run`` that serves every asset locally and phones nowhere.
+    """Environment for the app server: assets served locally, nothing phoned, origins checked.
 
     - ``SOLARA_ASSETS_PROXY=true`` and ``SOLARA_ASSETS_PROXY_CACHE_DIR``: the page loads its
       front end from this server's ``/_solara/cdn`` route, backed by ``solara-assets``;
     - ``SOLARA_ASSETS_CDN`` points at a refusing local port, so nothing is fetched from the
       internet even if an asset were missing (the browser test would then see a failure);
     - ``SOLARA_TELEMETRY_MIXPANEL_ENABLE=false``: no usage telemetry;
-    - ``GIGAWATT_VIZ_SCENARIO`` / ``_SEED`` / ``_SCALE``: the run the page opens with.
+    - ``GIGAWATT_VIZ_SCENARIO`` / ``_SEED`` / ``_SCALE``: the run the page opens with;
+    - ``GIGAWATT_VIZ_ALLOWED_ORIGINS``: :func:`allowed_origins` for ``host`` and ``port``
+      (read by ``viz.server``); without a ``port`` only ``allow_origins`` are allowed;
+    - ``SOLARA_KERNEL_CULL_TIMEOUT``: free a closed page's session after ``cull_seconds``.
     """
     env = dict(os.environ if base is None else base)
     env.update(
@@ -82,6 +123,9 @@ def server_env(
             "PYTHONWARNINGS": "ignore:Cookies with samesite=none require https",
         }
     )
+    origins = list(allow_origins) if port is None else allowed_origins(host, port, allow_origins)
+    env["GIGAWATT_VIZ_ALLOWED_ORIGINS"] = ",".join(origins)
+    env["SOLARA_KERNEL_CULL_TIMEOUT"] = f"{int(cull_seconds)}s"
     if scenario is not None:
         env["GIGAWATT_VIZ_SCENARIO"] = scenario
     if seed is not None:
@@ -92,11 +136,12 @@ def server_env(
 
 
 def server_command(app: Path | str, host: str, port: int) -> list[str]:
-    """``solara run`` for ``app`` in production mode (no reloader, no version check, no browser)."""
+    """``solara run`` for ``app`` behind the origin check (``viz.server``), in production mode
+    (no reloader, no version check, no browser)."""
     return [
         sys.executable,
         "-m",
-        "solara",
+        "viz.server",
         "run",
         str(app),
         "--host",
@@ -123,13 +168,29 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
-def _check_scenario(name: str) -> None:
-    """Fail before starting the server when ``name`` is not a shipped scenario."""
-    from experiments.scenarios import list_scenarios
+def resolve_scenario(name: str) -> str:
+    """The scenario to open: a shipped name, or a ``.toml`` file's absolute path.
+
+    Loads it once (as ``gigawatt run`` does) so that a bad file fails here, before the
+    server starts; raises :class:`ViewerError` with the loader's message.
+    """
+    from agents.scenario import ScenarioError
+    from experiments.scenarios import list_scenarios, load_scenario
 
     names = list(list_scenarios())
-    if name not in names:
-        raise ViewerError(f"--scenario {name!r} is not shipped; choose one of {names}")
+    if name in names:
+        return name
+    path = Path(name)
+    if path.suffix != ".toml" and not path.exists():
+        raise ViewerError(
+            f"--scenario {name!r} is neither shipped nor a .toml file; "
+            f"choose one of {names} or give a path to a .toml file"
+        )
+    try:
+        load_scenario(path)
+    except ScenarioError as exc:
+        raise ViewerError(f"--scenario {name!r}: {exc}") from None
+    return str(path.resolve())
 
 
 def register(subparsers: Any) -> None:
@@ -143,7 +204,9 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument(
-        "--scenario", default="baseline", help="scenario to open (default baseline)"
+        "--scenario",
+        default="baseline",
+        help="shipped scenario name or path to a .toml file (default baseline)",
     )
     parser.add_argument("--seed", type=int, default=7, help="seed of the first run (default 7)")
     parser.add_argument(
@@ -157,6 +220,24 @@ def register(subparsers: Any) -> None:
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)"
     )
     parser.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help=(
+            "also accept the app's websocket from pages at ORIGIN, e.g. "
+            "https://sim.example.org (repeatable; '*' for any). By default only the bound "
+            "address is accepted"
+        ),
+    )
+    parser.add_argument(
+        "--kernel-cull-seconds",
+        type=int,
+        default=CULL_SECONDS,
+        metavar="S",
+        help=f"free a closed page's run after S seconds (default {CULL_SECONDS})",
+    )
     parser.set_defaults(func=handler)
 
 
@@ -176,8 +257,21 @@ def handler(args: argparse.Namespace) -> int:
             return 2
         if args.scale < 0:
             raise ViewerError(f"--scale {args.scale} must be >= 0 (number of small agents)")
-        _check_scenario(args.scenario)
-        env = server_env(scenario=args.scenario, seed=args.seed, scale=args.scale)
+        if args.seed < 0:
+            raise ViewerError(f"--seed {args.seed} must be >= 0")
+        cull = getattr(args, "kernel_cull_seconds", CULL_SECONDS)
+        if cull < 1:
+            raise ViewerError(f"--kernel-cull-seconds {cull} must be >= 1")
+        scenario = resolve_scenario(args.scenario)
+        env = server_env(
+            scenario=scenario,
+            seed=args.seed,
+            scale=args.scale,
+            host=args.host,
+            port=args.port,
+            allow_origins=getattr(args, "allow_origin", []),
+            cull_seconds=cull,
+        )
     except ViewerError as exc:
         print(f"gigawatt viz: {exc}", file=sys.stderr)
         return 2

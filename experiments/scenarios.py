@@ -2,7 +2,8 @@
 
 Scenario files are TOML validated into :class:`agents.scenario.Scenario`. A file may
 start with ``extends = "baseline"`` (or another shipped name or a path): its tables are
-then merged over the base's (tables merge key by key; lists and values replace).
+then merged over the base's (tables merge key by key; lists and values replace). An
+``extends`` chain may be at most ``MAX_EXTENDS_DEPTH`` (16) links long and may not loop.
 Errors name the file, the dotted key path, the value and the allowed range.
 """
 
@@ -12,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from agents.scenario import Scenario, ScenarioError
+from agents.scenario import MAX_EXTENDS_DEPTH, Scenario, ScenarioError
 
 __all__ = ["SCENARIO_DIR", "list_scenarios", "load_scenario", "scenario_dict"]
 
@@ -27,9 +28,17 @@ def list_scenarios() -> list[str]:
 
 
 def _resolve(name_or_path: str | Path) -> Path:
+    if "\x00" in str(name_or_path):
+        raise ScenarioError(
+            f"scenario {str(name_or_path)!r}: contains a NUL byte; give a name or a path"
+        )
     p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists():
-        if not p.exists():
+    try:
+        exists = p.exists()
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise ScenarioError(f"scenario {str(name_or_path)!r}: not a usable path ({exc})") from None
+    if p.suffix == ".toml" or exists:
+        if not exists:
             raise ScenarioError(
                 f"scenario file {str(p)!r} does not exist; give a path to a .toml file"
             )
@@ -50,27 +59,54 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def scenario_dict(name_or_path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """The raw (merged, unvalidated) dict of a scenario file."""
-    path = _resolve(name_or_path).resolve()
-    if path in _seen:
-        raise ScenarioError(f"scenario {str(path)!r}: 'extends' loops back to itself")
+def _read(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"scenario file {str(path)!r}: not valid TOML ({exc})") from None
-    base = data.pop("extends", None)
-    if base is not None:
-        if not isinstance(base, str):
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"scenario file {str(path)!r}: cannot be read ({exc})") from None
+
+
+def scenario_dict(name_or_path: str | Path) -> dict[str, Any]:
+    """The raw (merged, unvalidated) dict of a scenario file.
+
+    The ``extends`` chain is followed up to :data:`~agents.scenario.MAX_EXTENDS_DEPTH`
+    links; a chain that loops back to a file already in it is refused, naming the chain.
+    """
+    layers: list[dict[str, Any]] = []
+    chain: list[Path] = []
+    ref: str | Path = name_or_path
+    while True:
+        path = _resolve(ref).resolve()
+        if path in chain:
+            names = " -> ".join(p.name for p in (*chain, path))
             raise ScenarioError(
-                f"scenario key 'extends' = {base!r}: must be a scenario name or path"
+                f"scenario {str(chain[0])!r}: 'extends' loops back to {path.name!r} "
+                f"({names}); remove one link of the loop"
             )
-        target = (
-            Path(base) if Path(base).suffix == ".toml" and not Path(base).is_absolute() else None
-        )
-        ref = path.parent / target if target is not None else base
-        data = _merge(scenario_dict(ref, (*_seen, path)), data)
-    return data
+        if len(chain) > MAX_EXTENDS_DEPTH:
+            raise ScenarioError(
+                f"scenario {str(chain[0])!r}: 'extends' chain is longer than "
+                f"{MAX_EXTENDS_DEPTH} links; extend a shipped scenario directly"
+            )
+        chain.append(path)
+        data = _read(path)
+        base = data.pop("extends", None)
+        layers.append(data)
+        if base is None:
+            break
+        if not isinstance(base, str) or not base:
+            raise ScenarioError(
+                f"{path}: scenario key 'extends' = {base!r}: must be a scenario name or a "
+                "path to a .toml file"
+            )
+        relative = Path(base).suffix == ".toml" and not Path(base).is_absolute()
+        ref = path.parent / base if relative else base
+    merged: dict[str, Any] = {}
+    for data in reversed(layers):
+        merged = _merge(merged, data)
+    return merged
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:

@@ -1,8 +1,10 @@
-"""Gigawatt's browser app: Mesa SolaraViz over one run (start it with ``gigawatt viz``).
+"""Gigawatt's browser app: one run per browser session (start it with ``gigawatt viz``).
 
-Modules: :mod:`viz.app` (the file Solara runs), :mod:`viz.page` (the page),
-:mod:`viz.session` (the run SolaraViz steps and rebuilds), :mod:`viz.layout` (network layout),
-:mod:`viz.charts` (ECharts options), :mod:`viz.components` (Solara components).
+Modules: :mod:`viz.app` (the file Solara runs), :mod:`viz.page` (the page and its tabs),
+:mod:`viz.controls` (the sidebar), :mod:`viz.session` (the run Mesa's controller steps and
+rebuilds), :mod:`viz.facts` (what the app reads from a scenario), :mod:`viz.layout` (network
+layout), :mod:`viz.charts` (ECharts options), :mod:`viz.components` (Solara components),
+:mod:`viz.about` (the About tab), :mod:`viz.server` (the web server's origin check).
 Importing this package does not import Solara or the model.
 """
 

@@ -1,7 +1,8 @@
-"""Entry file of the browser app, run by ``gigawatt viz`` as ``solara run viz/app.py``.
+"""Entry file of the browser app, run by ``gigawatt viz`` (``solara run viz/app.py``).
 
-Solara serves the module-level ``Page`` component: Mesa's SolaraViz for one run of the world
-model per browser session, opening with ``$GIGAWATT_VIZ_SCENARIO`` (default ``baseline``) and ``$GIGAWATT_VIZ_SEED``.
+Solara serves the module-level ``Page`` component: the Gigawatt page for one run of the world
+model per browser session, opening with ``$GIGAWATT_VIZ_SCENARIO`` (default ``baseline``),
+``$GIGAWATT_VIZ_SEED`` and ``$GIGAWATT_VIZ_SCALE``.
 The page itself is built in :mod:`viz.page`.
 """
 

@@ -6,8 +6,10 @@ can be tested without a browser. ECharts draws in the browser (Solara ships it l
 rendering PNGs with matplotlib took about 60 ms a chart on this machine, too slow for the
 0.5 s step-to-update target with nine charts.
 
-Column names follow the world model's ``model_frame`` and tables (issue 3). A chart whose
-data is missing shows "no data" rather than failing.
+Column names follow the world model's ``model_frame`` and tables. A chart whose data is
+missing shows "no data" rather than failing. Every line of a chart has its own colour (the
+Okabe-Ito palette, readable with colour-blindness) and its own marker, so two lines never
+look alike, in colour or in print.
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from viz.facts import deals_possible
 from viz.layout import DisplayGraph, edge_flows, node_size
 
 __all__ = [
     "CHARTS",
     "EDGE_STYLE",
     "KIND_COLORS",
+    "PALETTE",
+    "SYMBOLS",
     "capacity_option",
     "chip_price_option",
     "compute_price_option",
@@ -56,8 +61,20 @@ EDGE_STYLE = {
 GOOD_COLORS = {"power": "#e0a020", "chips": "#43a047", "compute": "#78909c"}
 #: Width : height of the network's drawing box at full page width (956 x 470 px, margins off).
 NETWORK_ASPECT = 2.2
-#: Regulator HHI review threshold of the 2023 US Merger Guidelines (issue 3; CALIBRATION.md).
-HHI_THRESHOLD = 1800.0
+#: Line colours, in order: the Okabe-Ito palette (Okabe & Ito 2008, "Color Universal
+#: Design"), black first, then the eight hues; distinct for the common colour-blindnesses.
+PALETTE = [
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#000000",
+    "#F0E442",
+]
+#: Line markers, in order (ECharts symbol names); a line takes colour i and marker i.
+SYMBOLS = ["circle", "rect", "triangle", "diamond", "pin", "arrow", "roundRect", "emptyCircle"]
 
 
 def _clean(values: Iterable[Any]) -> list[float | None]:
@@ -82,8 +99,12 @@ def _col(df: pd.DataFrame | None, *names: str) -> str | None:
     return None
 
 
-def date_labels(months: Iterable[int], start_year: int = 2026, start_month: int = 1) -> list[str]:
-    """Calendar labels ``YYYY-MM`` for month numbers counted from the start (DESIGN.md)."""
+def date_labels(months: Iterable[int], start: tuple[int, int]) -> list[str]:
+    """Calendar labels ``YYYY-MM`` for month numbers counted from ``start`` (year, month).
+
+    ``start`` is the scenario's month 0 (:func:`viz.facts.scenario_start`).
+    """
+    start_year, start_month = start
     base = start_year * 12 + start_month - 1
     return [f"{(base + int(m)) // 12:04d}-{(base + int(m)) % 12 + 1:02d}" for m in months]
 
@@ -95,22 +116,43 @@ def _line(
     y_name: str,
     *,
     y_percent: bool = False,
+    from_zero: bool = False,
     mark: tuple[str, float] | None = None,
     empty: str = "no data yet",
 ) -> dict[str, Any]:
-    """A line chart option with one category x axis (months)."""
+    """A line chart option with one category x axis (months).
+
+    The y axis fits the data (prices), starts at 0 with ``from_zero`` (quantities whose size
+    matters, such as GW or HHI) or spans 0-100 with ``y_percent``.
+
+    Series ``i`` gets colour ``PALETTE[i]`` and marker ``SYMBOLS[i]`` unless its style says
+    otherwise; ECharts shows the markers at the axis-label interval (``showAllSymbol``
+    "auto"), so long runs stay readable.
+    """
     out_series = []
-    for name, values, style in series:
+    for i, (name, values, style) in enumerate(series):
+        color = PALETTE[i % len(PALETTE)]
         item: dict[str, Any] = {
             "name": name,
             "type": "line",
-            "showSymbol": len(x) <= 1,
+            "showSymbol": True,
+            "symbol": SYMBOLS[i % len(SYMBOLS)],
+            "symbolSize": 7,
+            "color": color,
+            "itemStyle": {"color": color},
+            "lineStyle": {"color": color, "width": 2},
             "data": list(values),
             "connectNulls": False,
         }
-        item.update(style)
+        for key, value in style.items():
+            if isinstance(value, dict) and isinstance(item.get(key), dict):
+                item[key] = {**item[key], **value}
+            else:
+                item[key] = value
         out_series.append(item)
-    if mark is not None and out_series:
+    if mark is not None and not out_series:
+        out_series.append({"name": "", "type": "line", "data": []})
+    if mark is not None:
         label, value = mark
         out_series[0]["markLine"] = {
             "symbol": "none",
@@ -130,12 +172,13 @@ def _line(
             "type": "value",
             "name": y_name,
             "nameTextStyle": {"fontSize": 10},
-            "scale": not y_percent,
+            "scale": not (y_percent or from_zero),
         },
         "series": out_series,
     }
     if y_percent:
         option["yAxis"]["max"] = 100
+    if y_percent or from_zero:
         option["yAxis"]["min"] = 0
     if not out_series or not len(x):
         option["graphic"] = {
@@ -147,11 +190,11 @@ def _line(
     return option
 
 
-def _frame_x(frame: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str]]:
+def _frame_x(frame: pd.DataFrame | None, start: tuple[int, int]) -> tuple[pd.DataFrame, list[str]]:
     if frame is None or not len(frame):
         return pd.DataFrame(), []
     months = frame["month"] if "month" in frame.columns else pd.Series(range(len(frame)))
-    return frame, date_labels(months)
+    return frame, date_labels(months, start)
 
 
 def _frame_series(
@@ -165,9 +208,11 @@ def _frame_series(
     return out
 
 
-def power_price_option(frame: pd.DataFrame | None, regions: pd.DataFrame | None) -> dict:
+def power_price_option(
+    frame: pd.DataFrame | None, regions: pd.DataFrame | None, *, start: tuple[int, int]
+) -> dict:
     """Power price per region ($/MWh), from the ``regions`` table; else the demand-weighted mean."""
-    frame, x = _frame_x(frame)
+    frame, x = _frame_x(frame, start)
     series: list[tuple[str, list[float | None], dict[str, Any]]] = []
     price = _col(regions, "power_price", "power_price_usd_mwh", "price")
     region = _col(regions, "region")
@@ -186,9 +231,9 @@ def power_price_option(frame: pd.DataFrame | None, regions: pd.DataFrame | None)
     return _line("Power price by region", x, series, "$/MWh")
 
 
-def compute_price_option(frame: pd.DataFrame | None) -> dict:
+def compute_price_option(frame: pd.DataFrame | None, *, start: tuple[int, int]) -> dict:
     """Compute spot vs contract price ($ per H100-equivalent hour)."""
-    frame, x = _frame_x(frame)
+    frame, x = _frame_x(frame, start)
     series = _frame_series(
         frame,
         [
@@ -196,19 +241,19 @@ def compute_price_option(frame: pd.DataFrame | None) -> dict:
             ("contract", ["compute_contract_price"], {"lineStyle": {"type": "dashed"}}),
         ],
     )
-    return _line("Compute price: spot vs contract", x, series, "$/H100e-h")
+    return _line("Compute price: spot vs contract", x, series, "$/H100e-hour")
 
 
-def chip_price_option(frame: pd.DataFrame | None) -> dict:
+def chip_price_option(frame: pd.DataFrame | None, *, start: tuple[int, int]) -> dict:
     """Chip price ($ per H100-equivalent unit)."""
-    frame, x = _frame_x(frame)
+    frame, x = _frame_x(frame, start)
     series = _frame_series(frame, [("chip price", ["chip_price"], {})])
-    return _line("Chip price", x, series, "$/H100e")
+    return _line("Chip price", x, series, "$ per H100e")
 
 
-def capacity_option(frame: pd.DataFrame | None) -> dict:
+def capacity_option(frame: pd.DataFrame | None, *, start: tuple[int, int]) -> dict:
     """Data-centre capacity built, powered and used (GW); used = powered × utilisation."""
-    frame, x = _frame_x(frame)
+    frame, x = _frame_x(frame, start)
     series = _frame_series(
         frame,
         [
@@ -223,27 +268,32 @@ def capacity_option(frame: pd.DataFrame | None) -> dict:
                 float
             )
             series.append(("used", _clean(used), {}))
-    return _line("Capacity", x, series, "GW")
+    return _line("Capacity", x, series, "GW", from_zero=True)
 
 
-def throttled_option(frame: pd.DataFrame | None) -> dict:
+def throttled_option(frame: pd.DataFrame | None, *, start: tuple[int, int]) -> dict:
     """Share of inference demand throttled (%)."""
-    frame, x = _frame_x(frame)
+    frame, x = _frame_x(frame, start)
     series = _frame_series(
         frame, [("throttled", ["throttled_share"], {"areaStyle": {"opacity": 0.25}})], scale=100.0
     )
     return _line("Throttled share of inference demand", x, series, "%", y_percent=True)
 
 
-def concentration_option(frame: pd.DataFrame | None, threshold: float = HHI_THRESHOLD) -> dict:
-    """Cloud and chip HHI (0-10,000), with the merger-review threshold as a line."""
-    frame, x = _frame_x(frame)
+def concentration_option(
+    frame: pd.DataFrame | None, threshold: float | None, *, start: tuple[int, int]
+) -> dict:
+    """Cloud and chip HHI (0-10,000), with the scenario's review threshold as a line.
+
+    ``threshold`` is the regulator's HHI review threshold of the run's scenario
+    (:func:`viz.facts.hhi_review_threshold`); None draws no line.
+    """
+    frame, x = _frame_x(frame, start)
     series = _frame_series(
         frame, [("cloud HHI", ["cloud_hhi"], {}), ("chip HHI", ["chip_hhi"], {})]
     )
-    return _line(
-        "Concentration (HHI)", x, series, "HHI", mark=(f"review {threshold:,.0f}", threshold)
-    )
+    mark = None if threshold is None else (f"review threshold {threshold:,.0f}", threshold)
+    return _line("Concentration (HHI, 0-10,000)", x, series, "HHI", from_zero=True, mark=mark)
 
 
 #: Runway shown for labs that are not burning cash (and the cap of the axis), months.
@@ -289,10 +339,14 @@ def lab_runway(agents: pd.DataFrame, window: int = 6) -> pd.DataFrame:
 
 
 def runway_option(
-    frame: pd.DataFrame | None, agents: pd.DataFrame | None, max_lines: int = 8
+    frame: pd.DataFrame | None,
+    agents: pd.DataFrame | None,
+    max_lines: int = 8,
+    *,
+    start: tuple[int, int],
 ) -> dict:
     """Labs' cash runway (months): one line per lab, or median and quartiles when many."""
-    frame, x = _frame_x(frame)
+    frame, x = _frame_x(frame, start)
     series: list[tuple[str, list[float | None], dict[str, Any]]] = []
     if agents is not None and len(agents) and "month" in agents.columns:
         runway = lab_runway(agents)
@@ -310,9 +364,19 @@ def runway_option(
     return _line(f"Labs' cash runway ({RUNWAY_CAP:.0f} = not burning cash)", x, series, "months")
 
 
-def deals_option(frame: pd.DataFrame | None, deals: pd.DataFrame | None) -> dict:
-    """Each deal's cumulative investment (solid) vs cloud revenue from the lab (dashed), $B."""
-    frame, x = _frame_x(frame)
+def deals_option(
+    frame: pd.DataFrame | None,
+    deals: pd.DataFrame | None,
+    *,
+    start: tuple[int, int],
+    possible: bool = True,
+) -> dict:
+    """Each deal's cumulative investment (solid) vs cloud revenue from the lab (dashed), $B.
+
+    ``possible`` is False when the scenario can make no deal
+    (:func:`viz.facts.deals_possible`): the empty chart then says so.
+    """
+    frame, x = _frame_x(frame, start)
     series: list[tuple[str, list[float | None], dict[str, Any]]] = []
     inv = _col(deals, "invested_usd", "investment_cum", "investment", "invested")
     rev = _col(deals, "cloud_revenue_usd", "cloud_revenue_cum", "cloud_revenue", "revenue")
@@ -322,22 +386,22 @@ def deals_option(frame: pd.DataFrame | None, deals: pd.DataFrame | None) -> dict
         who = "_name"
     if deals is not None and len(deals) and inv and rev and who and "month" in deals.columns:
         months = frame["month"].to_numpy() if "month" in frame.columns else np.arange(len(x))
-        palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
-        for i, (name, rows) in enumerate(deals.groupby(who, sort=True)):
+        for name, rows in deals.groupby(who, sort=True):
             rows = rows.groupby("month")[[inv, rev]].last().reindex(months)
-            color = palette[i % len(palette)]
-            series.append(
-                (f"{name}: invested", _clean(rows[inv].to_numpy() / 1e9), {"color": color})
-            )
+            series.append((f"{name}: invested", _clean(rows[inv].to_numpy() / 1e9), {}))
             series.append(
                 (
                     f"{name}: cloud revenue",
                     _clean(rows[rev].to_numpy() / 1e9),
-                    {"color": color, "lineStyle": {"type": "dashed"}},
+                    {"lineStyle": {"type": "dashed"}},
                 )
             )
     empty = "no deal so far" if len(x) else "no data yet"
-    return _line("Deals: cumulative investment vs cloud revenue", x, series, "$B", empty=empty)
+    if not possible:
+        empty = "no deal in this scenario"
+    return _line(
+        "Deals: cumulative investment vs cloud revenue", x, series, "$B, cumulative", empty=empty
+    )
 
 
 def network_option(
@@ -477,12 +541,16 @@ def network_option(
 
 #: Chart name -> builder of its ECharts option from a run (see viz.components for the page).
 CHARTS = {
-    "power_price": lambda run: power_price_option(run.frame, run.table("regions")),
-    "compute_price": lambda run: compute_price_option(run.frame),
-    "chip_price": lambda run: chip_price_option(run.frame),
-    "capacity": lambda run: capacity_option(run.frame),
-    "throttled": lambda run: throttled_option(run.frame),
-    "concentration": lambda run: concentration_option(run.frame),
-    "runway": lambda run: runway_option(run.frame, run.table("agents")),
-    "deals": lambda run: deals_option(run.frame, run.table("deals")),
+    "power_price": lambda run: power_price_option(run.frame, run.table("regions"), start=run.start),
+    "compute_price": lambda run: compute_price_option(run.frame, start=run.start),
+    "chip_price": lambda run: chip_price_option(run.frame, start=run.start),
+    "capacity": lambda run: capacity_option(run.frame, start=run.start),
+    "throttled": lambda run: throttled_option(run.frame, start=run.start),
+    "concentration": lambda run: concentration_option(
+        run.frame, run.hhi_threshold, start=run.start
+    ),
+    "runway": lambda run: runway_option(run.frame, run.table("agents"), start=run.start),
+    "deals": lambda run: deals_option(
+        run.frame, run.table("deals"), start=run.start, possible=deals_possible(run.config)
+    ),
 }

@@ -1,6 +1,6 @@
 """Solara components of the page: status and download, the trade network, the charts.
 
-Each component takes the :class:`viz.session.VizRun` that SolaraViz holds and reads Mesa's
+Each component takes the :class:`viz.session.VizRun` on screen and reads Mesa's
 ``update_counter``, so a Step (or Play) re-renders it with the new month. Charts are ECharts
 figures (drawn by the browser from an option dict, see :mod:`viz.charts`).
 """
@@ -17,6 +17,8 @@ import solara
 from mesa.visualization.utils import update_counter
 
 from viz.charts import CHARTS, network_option
+from viz.controls import APPLIES_ON_RESET, PARAMS, pending_changes, scenario_label
+from viz.facts import lever_applies
 from viz.layout import compute_layout
 from viz.session import VizRun
 
@@ -37,7 +39,7 @@ __all__ = [
     "status_html",
 ]
 
-#: Heights that fit a SolaraViz grid cell (10 rows for a chart, 14 for the network).
+#: Heights that fit a grid cell (10 rows for a chart, 13 for the network).
 _CHART_STYLE = {"style": "height: 360px; width: 100%;"}
 _NETWORK_STYLE = {"style": "height: 470px; width: 100%;"}
 _TALL_STYLE = {"style": "height: 500px; width: 100%;"}
@@ -69,30 +71,51 @@ def data_zip(run: VizRun) -> bytes:
     return buf.getvalue()
 
 
-def status_html(run: VizRun) -> str:
+def status_html(run: VizRun, pending: dict[str, str] | None = None) -> str:
     """The status card as HTML: month counter, scenario, seed and the levers in effect.
 
+    ``pending`` (:func:`viz.controls.pending_changes`) lists what the sidebar would change
+    on Reset; each such row shows its new value, marked "applies on Reset". Levers the
+    scenario does not use (the deal's, without a deal) are listed as "not in this scenario".
     Plain HTML (not ``solara.Markdown``, which fetches KaTeX from a CDN at run time).
     """
+    pending = dict(pending or {})
     levers = run.backend.levers()
     values = run.lever_values()
-    rows = "".join(
-        f"<tr><td>{escape(spec.label)}</td><td style='text-align:right'>"
-        + ("none" if values[path] is None else f"{values[path]:g} {escape(spec.unit)}")
-        + f"</td><td>{'moved' if path in run.overrides else ''}</td></tr>"
-        for path, spec in levers.items()
+
+    def after(label: str) -> str:
+        if label not in pending:
+            return ""
+        return (
+            f"<span class='gigawatt-pending' style='color:#b35900'>→ {escape(pending.pop(label))}"
+            f", {APPLIES_ON_RESET}</span>"
+        )
+
+    rows = []
+    for path, spec in levers.items():
+        if lever_applies(run.config, path):
+            value = escape(spec.format(values[path]))
+            mark = "moved" if path in run.overrides else ""
+        else:
+            value, mark = "<i style='color:#888'>not in this scenario</i>", ""
+        rows.append(
+            f"<tr><td>{escape(spec.label)}</td><td style='text-align:right'>{value}</td>"
+            f"<td>{mark}</td><td>{after(spec.label)}</td></tr>"
+        )
+    scenario = escape(scenario_label(run.scenario_name))
+    head = (
+        f"<p>Scenario <b class='gigawatt-scenario'>{scenario}</b> {after('Scenario')}, "
+        f"seed <b>{run.seed}</b> {after('Seed')}, horizon {run.horizon} months"
+        + (f", scale mode: +{run.scale_agents:,} small agents" if run.scale_agents else "")
+        + f" {after('Scale mode')}</p>"
     )
     return (
         f"<h3 class='gigawatt-month'>Month {run.month} · {run.date_label}</h3>"
-        f"<p>Scenario <b class='gigawatt-scenario'>{escape(run.scenario_name)}</b>, "
-        f"seed <b>{run.seed}</b>, horizon {run.horizon} months"
-        + (f", scale mode: +{run.scale_agents:,} small agents" if run.scale_agents else "")
-        + "</p>"
+        f"{head}"
         "<table class='gigawatt-levers' style='font-size:13px'>"
-        "<tr><th style='text-align:left'>lever in effect</th><th>value</th><th></th></tr>"
-        f"{rows}</table>"
-        "<p style='font-size:12px;color:#666'>Page 0: network and prices · Page 1: capacity, chips,"
-        " throttling, concentration · Page 2: deals and labs' runway</p>"
+        "<tr><th style='text-align:left'>lever in effect</th><th>value</th><th></th>"
+        "<th></th></tr>"
+        f"{''.join(rows)}</table>"
     )
 
 
@@ -100,10 +123,13 @@ def status_html(run: VizRun) -> str:
 def StatusPanel(run: VizRun):
     """Month counter, the run's scenario and seed, levers in effect, and the downloads."""
     update_counter.get()
+    params = solara.use_context(PARAMS)
+    pending = pending_changes(run, params.value) if params is not None else {}
     with solara.Column(gap="4px", style={"padding": "8px"}) as main:
-        solara.Title(f"Gigawatt · {run.scenario_name} · month {run.month}")
-        solara.HTML(tag="div", unsafe_innerHTML=status_html(run))
-        stem = f"gigawatt-{run.scenario_name}-seed{run.seed}-m{run.month}"
+        solara.Title(f"Gigawatt · {scenario_label(run.scenario_name)} · month {run.month}")
+        solara.HTML(tag="div", unsafe_innerHTML=status_html(run, pending))
+        name = scenario_label(run.scenario_name).removeprefix("file: ").removesuffix(".toml")
+        stem = f"gigawatt-{name}-seed{run.seed}-m{run.month}"
         solara.FileDownload(
             lambda: frame_csv(run),
             filename=f"{stem}.csv",
@@ -131,7 +157,11 @@ def NetworkView(run: VizRun):
         run.graph, layout, measure, month_label=run.date_label, values=run.node_values(measure)
     )
     with solara.Column(gap="0px") as main:
-        solara.ToggleButtonsSingle(value=measure, values=["cash", "capacity"], on_value=set_measure)
+        with solara.Row(gap="8px", style={"align-items": "center"}):
+            solara.Text("Node size:", style={"font-size": "13px"})
+            solara.ToggleButtonsSingle(
+                value=measure, values=["cash", "capacity"], on_value=set_measure, dense=True
+            )
         solara.FigureEcharts(option=option, attributes=_NETWORK_STYLE, responsive=True)
     return main
 

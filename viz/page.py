@@ -1,24 +1,32 @@
-"""The Gigawatt page: Mesa's SolaraViz page for one run of the world model.
+"""The Gigawatt page: Mesa's model controller, a plain-words sidebar and named tabs.
 
-The app file is :mod:`viz.app`; start it with ``gigawatt viz`` (``solara run`` with the settings that
-keep every front-end asset local). The sidebar has SolaraViz's Step, Play/Pause and Reset, the
-scenario selector, the seed, and one slider per policy lever (``agents.scenario.LEVERS``);
-Reset rebuilds the model from the sidebar's values. The main area has three tabs:
+The app file is :mod:`viz.app`; start it with ``gigawatt viz`` (``solara run`` with the
+settings that keep every front-end asset local). The main area has four tabs:
 
-- Page 0: the trade network; month counter, levers in effect and data downloads; power price
+- Market: the trade network; month counter, levers in effect and data downloads; power price
   by region; compute spot vs contract price.
-- Page 1: capacity built, powered and used; chip price; throttled share; cloud and chip HHI.
-- Page 2: each deal's cumulative investment vs cloud revenue; labs' cash runway.
+- Capacity & concentration: capacity built, powered and used; chip price; throttled share;
+  cloud and chip HHI with the scenario's review threshold.
+- Deals & labs: each deal's cumulative investment vs cloud revenue; labs' cash runway.
+- About: what each chart and metric means.
+
+Why not Mesa's ``SolaraViz`` itself: Mesa 3.5 hard-codes its tab names ("Page 0", "Page 1"),
+always shows its internal controls ("Render Interval", "Use Threads", "Time: 6.0") and draws
+its sliders from ``model_params`` without their values or units and without a number field.
+None of that can be configured, so :class:`GigawattViz` keeps only Mesa's
+``ModelController`` (Step, Play/Pause, Reset and the rebuild of the model on Reset) and its
+``update_counter`` (which redraws the components after a step) and lays out the rest: the
+sidebar (:mod:`viz.controls`) and the tabs below, which are Mesa's ``ComponentsView``
+(Vuetify tabs over a ``GridDraggable`` of the visible tab only) with names.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import mesa.visualization.solara_viz as _solara_viz
 import solara
-from mesa.visualization import SolaraViz
 
+from viz.about import AboutPanel
 from viz.components import (
     CapacityChart,
     ChipPriceChart,
@@ -31,32 +39,44 @@ from viz.components import (
     StatusPanel,
     ThrottledChart,
 )
+from viz.controls import PARAMS, Sidebar, initial_params
 from viz.session import VizRun, initial_scale, initial_scenario, initial_seed
 
-__all__ = ["PAGES", "grid_layout", "make_page", "model_params"]
+__all__ = ["PLAY_INTERVAL_MS", "TABS", "GigawattViz", "grid_layout", "make_page"]
 
-#: Components per tab; the first of each tab spans the full width (see :func:`grid_layout`).
-#: SolaraViz renders only the visible tab, which keeps a step cheap.
-PAGES: list[tuple[Any, int]] = [
-    (NetworkView, 0),
-    (StatusPanel, 0),
-    (PowerPriceChart, 0),
-    (ComputePriceChart, 0),
-    (CapacityChart, 1),
-    (ChipPriceChart, 1),
-    (ThrottledChart, 1),
-    (ConcentrationChart, 1),
-    (DealsChart, 2),
-    (RunwayChart, 2),
-]
+#: Tab name -> its components; the first of a chart tab spans the full width
+#: (:func:`grid_layout`). Only the visible tab is drawn, which keeps a step cheap.
+TABS: dict[str, list[Any]] = {
+    "Market": [NetworkView, StatusPanel, PowerPriceChart, ComputePriceChart],
+    "Capacity & concentration": [CapacityChart, ChipPriceChart, ThrottledChart, ConcentrationChart],
+    "Deals & labs": [DealsChart, RunwayChart],
+    "About": [AboutPanel],
+}
+#: Tabs whose charts each span the full width.
+FULL_WIDTH = {"Deals & labs"}
+#: Play speed the page opens with: one month every 150 ms.
+PLAY_INTERVAL_MS = 150
 
 
-def grid_layout(num_components: int) -> list[dict[str, Any]]:
+def grid_layout(num_components: int, full_width: bool = False) -> list[dict[str, Any]]:
     """Initial grid of a tab: the first component full width, the rest two per row.
 
-    Replaces Mesa's ``make_initial_grid_layout`` (every component half width, 10 rows high),
-    which leaves the trade network too small to read. Heights are grid rows (about 39 px).
+    With ``full_width`` every component spans the page, one below the other. Mesa's
+    ``make_initial_grid_layout`` makes every component half width and 10 rows high, which
+    leaves the trade network too small to read. Heights are grid rows (about 39 px).
     """
+    if full_width:
+        return [
+            {
+                "i": i,
+                "w": 12,
+                "h": 13 if i == 0 else 11,
+                "x": 0,
+                "y": 13 * min(i, 1) + 11 * max(i - 1, 0),
+                "moved": False,
+            }
+            for i in range(num_components)
+        ]
     layout = []
     y = 0
     for i in range(num_components):
@@ -71,57 +91,49 @@ def grid_layout(num_components: int) -> list[dict[str, Any]]:
     return layout
 
 
-# SolaraViz looks this function up at render time; it has no parameter for the grid.
-_solara_viz.make_initial_grid_layout = grid_layout
+@solara.component
+def TabsView(run: VizRun):
+    """The named tabs; only the selected one is drawn (as in Mesa's ``ComponentsView``)."""
+    current, set_current = solara.use_state(0)
+    names = list(TABS)
+    layouts, set_layouts = solara.use_state(
+        {name: grid_layout(len(comps), name in FULL_WIDTH) for name, comps in TABS.items()}
+    )
+    with solara.Column(gap="0px") as main:
+        with solara.v.Tabs(v_model=current, on_v_model=set_current):
+            for name in names:
+                solara.v.Tab(children=[name], class_="text-none")
+        name = names[current]
+        components = TABS[name]
+        if len(components) == 1:
+            components[0](run)
+        else:
+
+            def on_layout(new_layout: list[dict[str, Any]], name: str = name) -> None:
+                set_layouts(lambda old: {**old, name: new_layout})
+
+            solara.GridDraggable(
+                items=[component(run) for component in components],
+                grid_layout=layouts[name],
+                resizable=True,
+                draggable=True,
+                on_grid_layout=on_layout,
+            ).key(name)
+    return main
 
 
-#: Largest scale mode the slider offers (small labs and enterprise buyers added).
-SCALE_MAX = 10_000
-
-
-def model_params(run: VizRun) -> dict[str, Any]:
-    """SolaraViz ``model_params``: scenario selector, seed, one slider per lever.
-
-    Slider start positions are the lever values of the run the page opens with (a lever the
-    scenario leaves unset, such as "no switching-fee cap", starts at the slider's right end);
-    they are also passed as ``levers_start`` so that a lever left untouched keeps whatever
-    value the scenario chosen at Reset has (see :class:`viz.session.VizRun`).
-    """
-    levers = run.backend.levers()
-    start = {
-        path: spec.max if value is None else min(max(value, spec.min), spec.max)
-        for (path, value), spec in zip(run.lever_values().items(), levers.values(), strict=True)
-    }
-    params: dict[str, Any] = {
-        "scenario_name": {
-            "type": "Select",
-            "label": "Scenario",
-            "value": run.scenario_name,
-            "values": run.backend.scenario_names(),
-        },
-        "seed": {"type": "SliderInt", "label": "Seed", "value": run.seed, "min": 0, "max": 99},
-        "scale_agents": {
-            "type": "SliderInt",
-            "label": "Scale mode: extra small agents",
-            "value": run.scale_agents,
-            "min": 0,
-            "max": max(SCALE_MAX, run.scale_agents),
-            "step": 500,
-        },
-        "levers_start": start,
-    }
-    for path, spec in levers.items():
-        value = start[path]
-        unit = f" ({spec.unit})" if spec.unit else ""
-        params[path] = {
-            "type": "SliderInt" if spec.is_int else "SliderFloat",
-            "label": f"{spec.label}{unit}",
-            "value": int(value) if spec.is_int else value,
-            "min": int(spec.min) if spec.is_int else spec.min,
-            "max": int(spec.max) if spec.is_int else spec.max,
-            "step": int(spec.step) if spec.is_int else spec.step,
-        }
-    return params
+@solara.component
+def GigawattViz(run: VizRun, scenario_names: list[str]):
+    """The page of one browser session over ``run`` (rebuilt on Reset)."""
+    model = solara.use_reactive(run)
+    params = solara.use_reactive(solara.use_memo(lambda: initial_params(run), []))
+    play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
+    PARAMS.provide(params)
+    with solara.AppBar():
+        solara.AppBarTitle("Gigawatt · AI compute market simulation")
+    with solara.Sidebar():
+        Sidebar(model, params, play_interval, scenario_names)
+    TabsView(model.value)
 
 
 def make_page(run_class: type[VizRun] = VizRun, **run_kwargs: Any) -> Any:
@@ -136,18 +148,12 @@ def make_page(run_class: type[VizRun] = VizRun, **run_kwargs: Any) -> Any:
     run_kwargs.setdefault("seed", initial_seed())
     run_kwargs.setdefault("scale_agents", initial_scale())
     first = run_class(**run_kwargs)  # fail fast on a bad scenario, seed or scale
-    params = model_params(first)
+    names = first.backend.scenario_names()
 
     @solara.component
     def Page():
-        """One session's SolaraViz page."""
+        """One session's page."""
         run = solara.use_memo(lambda: run_class(**run_kwargs), [])
-        return SolaraViz(
-            run,
-            components=list(PAGES),
-            model_params=params,
-            name="Gigawatt",
-            play_interval=150,
-        )
+        return GigawattViz(run, names)
 
     return Page

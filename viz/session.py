@@ -1,6 +1,6 @@
-"""One run watched in the browser: the model SolaraViz steps, resets and draws.
+"""One run watched in the browser: the model Mesa's controller steps, resets and draws.
 
-Mesa's SolaraViz rebuilds the model on Reset as ``type(model)(**slider_values)``, so the
+Mesa's ``ModelController`` rebuilds the model on Reset as ``type(model)(**sidebar_values)``, so the
 object it holds must be constructible from keyword arguments alone. :class:`VizRun` is that
 object: it loads a named scenario, applies the lever overrides the user moved, builds
 ``agents.model.GigawattModel`` with the seed, and caches the model's data frames once per
@@ -17,9 +17,12 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pandas as pd
+
+from viz.facts import hhi_review_threshold, scenario_start
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -40,8 +43,6 @@ DEFAULT_SCENARIO = "baseline"
 SCENARIO_ENV = "GIGAWATT_VIZ_SCENARIO"
 SEED_ENV = "GIGAWATT_VIZ_SEED"
 SCALE_ENV = "GIGAWATT_VIZ_SCALE"
-#: Start month of the default horizon (DESIGN.md, "World: Time": 120 months from 2026-01).
-START_YEAR, START_MONTH = 2026, 1
 
 
 class VizError(ValueError):
@@ -60,11 +61,36 @@ class LeverSpec:
     unit: str = ""
     #: Model units per slider unit: USD levers are shown in $B (scale 1e9).
     scale: float = 1.0
+    #: What an unset value means (e.g. "no cap" for a fee cap the scenario leaves unset).
+    none_label: str = "not set"
 
     @property
     def is_int(self) -> bool:
         """True when every slider position is an integer (an integer slider is shown)."""
         return all(float(v).is_integer() for v in (self.min, self.max, self.step))
+
+    @property
+    def decimals(self) -> int:
+        """Decimals that show every slider step exactly (0.05 -> 2)."""
+        if self.is_int:
+            return 0
+        text = f"{self.step:.6f}".rstrip("0")
+        return max(len(text.split(".")[1]), 1)
+
+    def format(self, value: float | None) -> str:
+        """The value as a person reads it, with its unit: ``42 months``, ``$5B``, ``no cap``."""
+        if value is None:
+            return self.none_label
+        number = f"{value:,.{self.decimals}f}"
+        if self.unit == "$B":
+            return f"${number}B"
+        return f"{number} {self.unit}".strip()
+
+    def position(self, value: float | None) -> float:
+        """Slider position for a value: clamped to the range; unset sits at the right end."""
+        if value is None:
+            return self.max
+        return min(max(float(value), self.min), self.max)
 
 
 class Backend:
@@ -78,6 +104,11 @@ class Backend:
 
     def load(self, name: str) -> Any:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def is_scenario_file(self, name: str) -> bool:
+        """True when ``name`` is the path of an existing ``.toml`` scenario file."""
+        path = Path(name)
+        return path.suffix == ".toml" and path.is_file()
 
     def override(self, scenario: Any, overrides: Mapping[str, float]) -> Any:
         """Return ``scenario`` with dotted-path overrides applied (validated by the schema)."""
@@ -112,6 +143,10 @@ class Backend:
         return 120
 
 
+#: Units of ``agents.scenario.LEVERS`` as the sidebar writes them.
+_UNITS = {"USD/H100e-h": "$/H100e-hour", "HHI": "", "per year": "per year"}
+
+
 class ModelBackend(Backend):
     """The world model: ``experiments.load_scenario`` and ``agents.model.GigawattModel``."""
 
@@ -134,8 +169,9 @@ class ModelBackend(Backend):
                 min=float(lever.min) / scale,
                 max=float(lever.max) / scale,
                 step=float(getattr(lever, "step", 1.0)) / scale,
-                unit="$B" if scale != 1.0 else unit,
+                unit="$B" if scale != 1.0 else _UNITS.get(unit, unit),
                 scale=scale,
+                none_label="no cap" if path.endswith("_cap") else "not set",
             )
         return out
 
@@ -158,7 +194,10 @@ class ModelBackend(Backend):
 
 
 def initial_scenario() -> str:
-    """The scenario the page opens with: ``$GIGAWATT_VIZ_SCENARIO`` (set by ``gigawatt viz``)."""
+    """The scenario the page opens with: ``$GIGAWATT_VIZ_SCENARIO`` (set by ``gigawatt viz``).
+
+    A shipped name, or the path of a ``.toml`` scenario file.
+    """
     return os.environ.get(SCENARIO_ENV, DEFAULT_SCENARIO) or DEFAULT_SCENARIO
 
 
@@ -181,24 +220,22 @@ def initial_scale() -> int:
 
 
 class VizRun:
-    """The object SolaraViz holds: one seeded run of one scenario with lever overrides.
+    """The object Mesa's controller holds: one seeded run of one scenario with lever overrides.
 
     Parameters
     ----------
     scenario_name
-        A shipped scenario name (``experiments.scenarios.list_scenarios()``).
+        A shipped scenario name (``experiments.scenarios.list_scenarios()``) or the path of
+        a ``.toml`` scenario file.
     seed
         The run's seed, passed to the model as ``rng`` (one generator per run).
     scale_agents
         Scale mode: this many small labs and enterprise buyers are added to the scenario
         (:meth:`Backend.scale_overrides`); 0 keeps the scenario as it is.
-    levers_start
-        The sliders' starting positions. A lever still at its starting position keeps the
-        chosen scenario's own value; a moved lever overrides it. This lets the scenario
-        selector and the sliders work together.
     **levers
-        Slider values keyed by the lever's dotted scenario path, in slider units
-        (:attr:`LeverSpec.scale`; e.g. $B for USD levers).
+        The levers the user moved: values keyed by the lever's dotted scenario path, in
+        slider units (:attr:`LeverSpec.scale`; e.g. $B for USD levers). They override the
+        scenario's own values; a lever not given keeps the scenario's value.
     """
 
     backend: ClassVar[Backend] = ModelBackend()
@@ -208,7 +245,6 @@ class VizRun:
         scenario_name: str = DEFAULT_SCENARIO,
         seed: int = 7,
         scale_agents: int = 0,
-        levers_start: Mapping[str, float] | None = None,
         **levers: float,
     ) -> None:
         known = self.backend.levers()
@@ -219,32 +255,35 @@ class VizRun:
                 "(agents.scenario.LEVERS)"
             )
         names = self.backend.scenario_names()
-        if scenario_name not in names:
-            raise VizError(f"scenario_name={scenario_name!r} is not shipped; choose one of {names}")
-        if isinstance(seed, bool) or not isinstance(seed, int | float) or seed != int(seed):
-            raise VizError(f"seed={seed!r} must be a whole number, e.g. 7")
+        if scenario_name not in names and not self.backend.is_scenario_file(scenario_name):
+            raise VizError(
+                f"scenario_name={scenario_name!r} is neither shipped nor a .toml file; "
+                f"choose one of {names} or give a path to a .toml file"
+            )
+        if (
+            isinstance(seed, bool)
+            or not isinstance(seed, int | float)
+            or seed != int(seed)
+            or seed < 0
+        ):
+            raise VizError(f"seed={seed!r} must be a whole number >= 0, e.g. 7")
         if not isinstance(scale_agents, int | float) or scale_agents < 0:
             raise VizError(f"scale_agents={scale_agents!r} must be a count >= 0, e.g. 2000")
         self.scenario_name = scenario_name
         self.seed = int(seed)
         self.scale_agents = int(scale_agents)
-        start = dict(levers_start or {})
         #: Scenario overrides in model units, for the levers the user moved.
-        self.overrides = {
-            path: float(value) * known[path].scale
-            for path, value in levers.items()
-            if path not in start or not math.isclose(float(value), float(start[path]))
-        }
+        self.overrides = {path: float(value) * known[path].scale for path, value in levers.items()}
         overrides = {**self.overrides, **self.backend.scale_overrides(self.scale_agents)}
         config = self.backend.override(self.backend.load(scenario_name), overrides)
-        self.config = config  # not ``.scenario``: SolaraViz treats that name as a Mesa Scenario
+        self.config = config  # not ``.scenario``: Mesa's Reset treats that name as a Mesa Scenario
         self.model = self.backend.build(config, self.seed)
         self.horizon = self.backend.horizon(config)
         self._cache_month: int | None = None
         self._frame: pd.DataFrame | None = None
         self._tables: dict[str, pd.DataFrame] | None = None
 
-    # -- what SolaraViz's controller uses -------------------------------------------------
+    # -- what Mesa's controller uses ------------------------------------------------------
     def step(self) -> None:
         """Advance the model by one month."""
         self.model.step()
@@ -256,7 +295,7 @@ class VizRun:
 
     @property
     def time(self) -> float:
-        """Months simulated so far (SolaraViz's "Time:" line)."""
+        """Months simulated so far (Mesa's ``Model.time`` counterpart)."""
         return float(self.month)
 
     # -- what the components read ----------------------------------------------------------
@@ -266,15 +305,26 @@ class VizRun:
         return int(self.model.month)
 
     @property
+    def start(self) -> tuple[int, int]:
+        """Calendar (year, month) of month 0, from the scenario (:func:`viz.facts.scenario_start`)."""
+        return scenario_start(self.config)
+
+    @property
+    def hhi_threshold(self) -> float | None:
+        """The regulator's HHI review threshold in this run's scenario."""
+        return hhi_review_threshold(self.config)
+
+    @property
     def date_label(self) -> str:
         """What the data covers: ``through 2026-03`` after 3 months, ``start 2026-01`` before.
 
-        Month 0 is 2026-01 (DESIGN.md, "World: Time"); after ``n`` steps months 0..n-1
-        have been simulated.
+        Month 0 is the scenario's ``start``; after ``n`` steps months 0..n-1 have been
+        simulated.
         """
+        year, month = self.start
         if self.month == 0:
-            return f"start {START_YEAR:04d}-{START_MONTH:02d}"
-        total = START_YEAR * 12 + (START_MONTH - 1) + self.month - 1
+            return f"start {year:04d}-{month:02d}"
+        total = year * 12 + (month - 1) + self.month - 1
         return f"through {total // 12:04d}-{total % 12 + 1:02d}"
 
     @property

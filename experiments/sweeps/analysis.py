@@ -9,7 +9,15 @@
 - ``lhs`` designs: first-order indices by RBD-FAST (SALib ``analyze.rbd_fast``;
   Tarantola et al. 2006), which works on any Latin hypercube.
 - ``grid`` and ``scenarios`` designs: mean of each output at each point with a Student-t
-  confidence interval over replicates.
+  confidence interval over replicates. Outputs with natural bounds
+  (:data:`experiments.sweeps.units.BOUNDS`: shares in [0, 1], HHI in [0, 10,000], counts
+  at or above 0) have their intervals clipped to those bounds: with few replicates the
+  symmetric t interval of a share near 0 reaches below 0, which no run can produce. (A
+  logit-scale interval is not used because shares are often exactly 0 or 1.) The
+  ``clipped`` column marks such rows. ``means.png``: one panel per parameter and output,
+  the parameter's values on a numeric x axis, units on the axes.
+- Monthly ``series`` outputs: ``series.png``, fan charts (median over replicates and the
+  5-95% band per month) per design point or scenario.
 
 Every design also gets ``points.csv`` (per-point means). Indices use the mean output over a
 point's replicates (with common random numbers the seed noise is shared across points).
@@ -28,8 +36,10 @@ import pandas as pd
 from scipy import stats
 
 from experiments.sweeps.design import SAMPLE_PREFIX, salib_problem
+from experiments.sweeps.figures import plot_means, plot_series
 from experiments.sweeps.spec import SweepSpec
 from experiments.sweeps.store import SweepStore, SweepStoreError
+from experiments.sweeps.units import bounds_of
 
 __all__ = ["AnalysisResult", "analyze_sweep", "mean_ci", "point_means"]
 
@@ -69,10 +79,16 @@ def _ci_table(
     frame: pd.DataFrame, spec: SweepSpec, outputs: list[str], conf: float
 ) -> pd.DataFrame:
     keys = ["point_id", "scenario", *[p.path for p in spec.parameters]]
+    columns = {o.name: o.column for o in spec.outputs.final}
     rows = []
     for key, grp in frame.groupby(keys, sort=True, dropna=False):
         for out in outputs:
             m, lo, hi, n = mean_ci(grp[out].to_numpy(), conf)
+            bounds = bounds_of(out) or bounds_of(columns.get(out, out))
+            clipped = False
+            if bounds is not None and n > 1:
+                clipped = bool(lo < bounds[0] or hi > bounds[1])
+                lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
             rows.append(
                 {
                     **dict(zip(keys, key, strict=True)),
@@ -82,6 +98,7 @@ def _ci_table(
                     "ci_high": hi,
                     "n": n,
                     "std": float(np.nanstd(grp[out].to_numpy(float), ddof=1)) if n > 1 else np.nan,
+                    "clipped": clipped,
                 }
             )
     return pd.DataFrame(rows)
@@ -173,34 +190,6 @@ def _plot_indices(table: pd.DataFrame, kind: str, path: Path) -> None:
     plt.close(fig)
 
 
-def _plot_ci(table: pd.DataFrame, spec: SweepSpec, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    outs = list(dict.fromkeys(table["output"]))
-    fig, axes = plt.subplots(len(outs), 1, figsize=(7, 2.4 * len(outs)), squeeze=False)
-    params = [p.path for p in spec.parameters]
-    for ax, out in zip(axes[:, 0], outs, strict=True):
-        t = table[table["output"] == out].reset_index(drop=True)
-        if params:
-            labels = t[params].apply(lambda r: ", ".join(f"{v:g}" for v in r), axis=1)
-            label_title = ", ".join(params)
-        else:
-            labels = t["scenario"]
-            label_title = "scenario"
-        if spec.design.kind == "scenarios" and params:
-            labels = t["scenario"] + " | " + labels
-        err = np.vstack([t["mean"] - t["ci_low"], t["ci_high"] - t["mean"]])
-        ax.errorbar(np.arange(len(t)), t["mean"], yerr=err, fmt="o", capsize=3)
-        ax.set_xticks(np.arange(len(t)), labels, rotation=45, ha="right", fontsize=7)
-        ax.set_title(f"{out} (mean, 95% CI over replicates) by {label_title}", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
 def analyze_sweep(
     root: str | Path,
     out_dir: str | Path | None = None,
@@ -263,9 +252,23 @@ def analyze_sweep(
     else:
         table = _ci_table(frame, spec, outputs, conf)
         result.tables["means"] = table
+        if table["clipped"].any():
+            names = sorted(set(table.loc[table["clipped"], "output"]))
+            result.notes.append(
+                f"intervals of {', '.join(names)} clipped to the output's bounds "
+                "(a share cannot leave [0, 1]); see the clipped column"
+            )
         if figures:
             fig = out_path / "means.png"
-            _plot_ci(table, spec, fig)
+            plot_means(table, [p.path for p in spec.parameters], fig)
+            result.files.append(fig)
+    if figures and spec.outputs.series:
+        long = store.load_series()
+        if not long.empty:
+            fig = out_path / "series.png"
+            names = [o.name for o in spec.outputs.series]
+            cols = {o.name: o.column for o in spec.outputs.series}
+            plot_series(long, names, [p.path for p in spec.parameters], fig, columns=cols)
             result.files.append(fig)
     for name, table in result.tables.items():
         path = out_path / f"{name}.csv"

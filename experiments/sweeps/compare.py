@@ -6,6 +6,15 @@ paired: the difference for replicate ``r`` removes the noise the scenarios share
 Student-t interval over replicates is far tighter than comparing two independent means
 (common random numbers, Law & Kelton, *Simulation Modeling and Analysis*, ch. 11).
 The runs go through the sweep store, so an interrupted comparison resumes.
+
+The table gives, per scenario and output, the unit, the mean with its t interval, the
+paired difference to the reference ``diff`` with its t interval, and the relative
+difference ``rel_diff = mean(d) / mean(ref)`` (d the paired differences, ref the
+reference's values) with a 95% interval from the ratio estimator's linearised variance
+``var(d - R ref) / (n mean(ref)^2)`` (Cochran, *Sampling Techniques*, 3rd ed., §6.3), on
+the same pairs. ``compare_series.png`` draws each chosen model-frame output over time per
+scenario: the median over replicates and the 5-95% band; ``compare.png`` the final-month
+paired differences.
 """
 
 from __future__ import annotations
@@ -16,13 +25,22 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from experiments.sweeps.analysis import mean_ci
-from experiments.sweeps.spec import DEFAULT_MODEL, SweepSpec
+from experiments.sweeps.figures import fan_chart, pyplot
+from experiments.sweeps.spec import DEFAULT_MODEL, OutputSpec, SweepSpec
 from experiments.sweeps.store import SweepStore
 from experiments.sweeps.sweep import run_sweep
+from experiments.sweeps.units import bounds_of, unit_of
 
-__all__ = ["DEFAULT_COMPARE_OUTPUTS", "CompareResult", "compare_scenarios", "compare_table"]
+__all__ = [
+    "DEFAULT_COMPARE_OUTPUTS",
+    "CompareResult",
+    "compare_scenarios",
+    "compare_table",
+    "paired_relative_ci",
+]
 
 DEFAULT_COMPARE_OUTPUTS: list[str | dict[str, Any]] = [
     "compute_spot_price",
@@ -34,12 +52,15 @@ DEFAULT_COMPARE_OUTPUTS: list[str | dict[str, Any]] = [
     "labs_active",
     {"name": "round_trip_ratio", "table": "deals", "column": "round_trip_ratio", "agg": "max"},
 ]
-"""Final-month model-frame metrics (issue 3) and the largest deal round-trip ratio."""
+"""Final-month model-frame metrics and the largest deal round-trip ratio."""
+
+SERIES_SUFFIX = "@month"
+"""Suffix of the monthly series kept for each chosen model-frame output."""
 
 
 @dataclass
 class CompareResult:
-    """The comparison table, its figure and the sweep directory behind them."""
+    """The comparison table, its figures and the sweep directory behind them."""
 
     table: pd.DataFrame
     store: Path
@@ -55,7 +76,16 @@ def compare_spec(
     outputs: list[str | dict[str, Any]] | None = None,
     model: str = DEFAULT_MODEL,
 ) -> SweepSpec:
-    """The sweep spec of a comparison: a ``scenarios`` design, common random numbers."""
+    """The sweep spec of a comparison: a ``scenarios`` design, common random numbers.
+
+    Every chosen output is kept at the final month; model-frame outputs also as monthly
+    series (named ``<output>@month``) for the over-time figure.
+    """
+    final = list(outputs or DEFAULT_COMPARE_OUTPUTS)
+    parsed = [OutputSpec.parse(o) for o in final]
+    series = [
+        {"name": o.name + SERIES_SUFFIX, "column": o.column} for o in parsed if o.table == "model"
+    ]
     return SweepSpec.from_dict(
         {
             "name": "compare",
@@ -66,33 +96,71 @@ def compare_spec(
             "common_random_numbers": True,
             "model": model,
             "design": {"kind": "scenarios", "scenarios": list(scenarios)},
-            "outputs": {"final": list(outputs or DEFAULT_COMPARE_OUTPUTS)},
+            "outputs": {"final": final, "series": series},
         },
         source="compare",
     )
 
 
+def paired_relative_ci(
+    values: np.ndarray, reference: np.ndarray, conf: float = 0.95
+) -> tuple[float, float, float]:
+    """Relative difference ``mean(v - r) / mean(r)`` of paired samples and its interval.
+
+    The interval is ``R ± t * sqrt(var(d - R r) / n) / |mean(r)|`` with ``d = v - r``
+    (the ratio estimator's linearised variance, Cochran 1977, §6.3); NaN where the
+    reference mean is 0 or fewer than two pairs are finite.
+    """
+    v = np.asarray(values, float)
+    r = np.asarray(reference, float)
+    ok = np.isfinite(v) & np.isfinite(r)
+    d, r = v[ok] - r[ok], r[ok]
+    n = len(d)
+    if n == 0 or r.mean() == 0:
+        return (np.nan, np.nan, np.nan)
+    ratio = float(d.mean() / r.mean())
+    if n == 1:
+        return (ratio, np.nan, np.nan)
+    se = float(np.std(d - ratio * r, ddof=1) / np.sqrt(n) / abs(r.mean()))
+    half = float(stats.t.ppf(0.5 + conf / 2, n - 1)) * se
+    return (ratio, ratio - half, ratio + half)
+
+
 def compare_table(
-    frame: pd.DataFrame, outputs: list[str], reference: str, conf: float = 0.95
+    frame: pd.DataFrame,
+    outputs: list[str],
+    reference: str,
+    conf: float = 0.95,
+    columns: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Per scenario and output: mean with CI, and the paired difference to ``reference``.
+    """Per scenario and output: unit, mean with CI, paired absolute and relative
+    differences to ``reference`` with CIs.
 
     Differences pair runs by replicate (same seed); a replicate missing or NaN in either
-    scenario is left out of that difference.
+    scenario is left out of that difference. Intervals of a scenario's mean of a bounded
+    output (:data:`experiments.sweeps.units.BOUNDS`; ``columns`` maps output names to
+    their columns) are clipped to its bounds, as in sweep analysis.
     """
+    columns = columns or {}
     rows = []
     ref = frame[frame["scenario"] == reference].set_index("replicate")
     for scn, grp in frame.groupby("scenario", sort=False):
         g = grp.set_index("replicate")
         for out in outputs:
             m, lo, hi, n = mean_ci(g[out].to_numpy(float), conf)
+            bounds = bounds_of(out) or bounds_of(columns.get(out, out))
+            if bounds is not None and n > 1:  # a share's interval stays inside [0, 1]
+                lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
             common = g.index.intersection(ref.index)
-            diff = g.loc[common, out].to_numpy(float) - ref.loc[common, out].to_numpy(float)
-            dm, dlo, dhi, dn = mean_ci(diff, conf)
+            mine = g.loc[common, out].to_numpy(float)
+            theirs = ref.loc[common, out].to_numpy(float)
+            dm, dlo, dhi, dn = mean_ci(mine - theirs, conf)
+            rel, rlo, rhi = paired_relative_ci(mine, theirs, conf)
             rows.append(
                 {
                     "scenario": scn,
                     "output": out,
+                    "unit": unit_of(out),
                     "mean": m,
                     "ci_low": lo,
                     "ci_high": hi,
@@ -100,44 +168,84 @@ def compare_table(
                     "diff": dm,
                     "diff_ci_low": dlo,
                     "diff_ci_high": dhi,
+                    "rel_diff": rel,
+                    "rel_ci_low": rlo,
+                    "rel_ci_high": rhi,
                     "n_pairs": dn,
                 }
             )
     table = pd.DataFrame(rows)
     order = {s: i for i, s in enumerate(dict.fromkeys(frame["scenario"]))}
     table["_o"] = table["scenario"].map(order)
+    table["_p"] = table["output"].map({o: i for i, o in enumerate(outputs)})
     return (
-        table.sort_values(["output", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+        table.sort_values(["_p", "_o"], kind="stable")
+        .drop(columns=["_o", "_p"])
+        .reset_index(drop=True)
     )
 
 
 def _plot(table: pd.DataFrame, reference: str, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     outs = list(dict.fromkeys(table["output"]))
     ncol = min(3, len(outs))
     nrow = int(np.ceil(len(outs) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 2.8 * nrow), squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.6 * ncol, 3.0 * nrow), squeeze=False)
     for ax, out in zip(axes.flat, outs, strict=False):
         t = table[(table["output"] == out) & (table["scenario"] != reference)]
         if t["diff"].notna().any():
-            x, lo, hi, title = t["diff"], t["diff_ci_low"], t["diff_ci_high"], f"Δ vs {reference}"
+            x, lo, hi = t["diff"], t["diff_ci_low"], t["diff_ci_high"]
             ax.axvline(0.0, color="grey", lw=0.8)
+            ax.set_xlabel(
+                f"difference to {reference}" + (f" ({unit_of(out)})" if unit_of(out) else "")
+            )
         else:  # the reference has no value (e.g. no deal): show each scenario's mean
             t = table[table["output"] == out]
-            x, lo, hi, title = t["mean"], t["ci_low"], t["ci_high"], "mean (none in reference)"
+            x, lo, hi = t["mean"], t["ci_low"], t["ci_high"]
+            ax.set_xlabel(
+                f"mean, none in {reference}" + (f" ({unit_of(out)})" if unit_of(out) else "")
+            )
         y = np.arange(len(t))
+        if not np.isfinite(x.to_numpy(float)).any():
+            ax.text(0.5, 0.5, "no value in any scenario", ha="center", transform=ax.transAxes)
         err = np.vstack([x - lo, hi - x])
         ax.errorbar(x, y, xerr=np.nan_to_num(err), fmt="o", capsize=3)
         ax.set_yticks(y, t["scenario"], fontsize=8)
-        ax.set_title(f"{out}: {title}", fontsize=9)
+        ax.set_ylim(-0.7, len(t) - 0.3)
+        ax.set_title(out, fontsize=9)
     for ax in list(axes.flat)[len(outs) :]:
         ax.set_visible(False)
-    fig.suptitle("Scenario differences (paired, common random numbers; 95% CI)", fontsize=10)
+    fig.suptitle("Final month: paired differences (common random numbers), 95% CI", fontsize=10)
     fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_series(long: pd.DataFrame, names: list[str], scenarios: list[str], path: Path) -> None:
+    """Each output over time: per scenario the median over replicates and its 5-95% band."""
+    plt = pyplot()
+    ncol = min(2, len(names))
+    nrow = int(np.ceil(len(names) / ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(6.0 * ncol, 3.4 * nrow), squeeze=False)
+    colors = plt.get_cmap("tab10").colors
+    for ax, name in zip(axes.flat, names, strict=False):
+        col = name + SERIES_SUFFIX
+        for i, scn in enumerate(scenarios):
+            part = long[long["scenario"] == scn]
+            if part.empty:
+                continue
+            wide = part.pivot_table(index="run_id", columns="month", values=col, dropna=False)
+            fan_chart(ax, wide.columns.to_numpy(), wide.to_numpy(float), scn, colors[i % 10])
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("month")
+        ax.set_ylabel(unit_of(name) or name, fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(names) :]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=9)
+    fig.suptitle("Scenarios over time: median across replicates, 5-95% band", fontsize=11)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.96))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -159,8 +267,11 @@ def compare_scenarios(
 ) -> CompareResult:
     """Run ``scenarios`` with common random numbers and compare them to the first one.
 
-    Writes ``compare.csv`` and ``compare.png`` into ``out`` (which is also the sweep
-    directory of the runs, so the comparison resumes after an interruption).
+    ``outputs`` are model-frame column names, ``"table.column"`` shorthands or output
+    dicts (default :data:`DEFAULT_COMPARE_OUTPUTS`). Writes ``compare.csv``,
+    ``compare.png`` (final month) and ``compare_series.png`` (over time) into ``out``,
+    which is also the sweep directory of the runs, so the comparison resumes after an
+    interruption.
     """
     spec = compare_spec(
         scenarios,
@@ -174,7 +285,8 @@ def compare_scenarios(
     store = SweepStore.open(out)
     frame = store.load()
     names = [o.name for o in spec.outputs.final]
-    table = compare_table(frame, names, reference=scenarios[0])
+    cols = {o.name: o.column for o in spec.outputs.final}
+    table = compare_table(frame, names, reference=scenarios[0], columns=cols)
     files = []
     csv = store.root / "compare.csv"
     table.to_csv(csv, index=False)
@@ -183,4 +295,10 @@ def compare_scenarios(
         png = store.root / "compare.png"
         _plot(table, scenarios[0], png)
         files.append(png)
+        series = [o.name.removesuffix(SERIES_SUFFIX) for o in spec.outputs.series]
+        long = store.load_series()
+        if series and not long.empty:
+            png = store.root / "compare_series.png"
+            _plot_series(long, series, list(dict.fromkeys(scenarios)), png)
+            files.append(png)
     return CompareResult(table=table, store=store.root, files=files)

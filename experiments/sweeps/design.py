@@ -14,23 +14,32 @@ Comput. Phys. Commun. 181; Morris (1991), Technometrics 33(2); Campolongo et al.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pandas as pd
 
-from experiments.sweeps.spec import SweepSpec
+from experiments.sweeps.spec import DEFAULT_MODEL, SweepSpec, SweepSpecError
 
 __all__ = [
+    "MAX_RUNS",
     "RUN_COLUMNS",
     "SAMPLE_PREFIX",
     "build_points",
     "build_runs",
+    "check_design_size",
+    "design_size",
+    "integer_paths",
     "run_seed",
     "salib_problem",
 ]
 
 SAMPLE_PREFIX = "sample:"
 """Design columns holding the raw sampled value (before integer rounding), for analysis."""
+
+MAX_RUNS = 1_000_000
+"""The largest design (points x replicates) a sweep plans; a bigger one is refused before
+sampling, since the plan alone (one row per run) would not fit in memory for long."""
 
 RUN_COLUMNS = ("run_id", "point_id", "replicate", "scenario", "seed", "seed_entropy", "spawn_key")
 
@@ -42,6 +51,73 @@ def salib_problem(spec: SweepSpec) -> dict[str, object]:
         "names": [p.path for p in spec.parameters],
         "bounds": [list(p.bounds()) for p in spec.parameters],
     }
+
+
+def design_size(spec: SweepSpec) -> int:
+    """The number of design points, computed from the spec without sampling.
+
+    grid: the product of the level counts; lhs: ``samples``; sobol (first and total
+    order, Saltelli 2010): ``samples * (k + 2)``; morris: ``samples * (k + 1)``
+    trajectories of ``k + 1`` points (Morris 1991); scenarios: one point each.
+    """
+    d = spec.design
+    k = len(spec.parameters)
+    if d.kind == "grid":
+        return math.prod(
+            len(p.levels) if p.levels is not None else p.n or 3 for p in spec.parameters
+        )
+    if d.kind == "scenarios":
+        return len(d.scenarios)
+    if d.kind == "lhs":
+        return d.samples
+    if d.kind == "sobol":
+        return d.samples * (k + 2)
+    return d.samples * (k + 1)
+
+
+def check_design_size(spec: SweepSpec, max_runs: int = MAX_RUNS) -> int:
+    """The number of runs (points x replicates); refuse more than ``max_runs``.
+
+    Raises
+    ------
+    SweepSpecError
+        Naming the count, how it arises and what to change.
+    """
+    points = design_size(spec)
+    runs = points * spec.replicates
+    if runs <= max_runs:
+        return runs
+    kind = spec.design.kind
+    if kind == "grid":
+        counts = " x ".join(
+            str(len(p.levels) if p.levels is not None else p.n or 3) for p in spec.parameters
+        )
+        how = f"a grid of {counts} = {points:,} points"
+        fix = (
+            "use fewer levels (n), or a sampled design that covers the space with far fewer "
+            'points, e.g. [design] kind = "lhs", samples = 500'
+        )
+    else:
+        how = f"a {kind} design of {points:,} points"
+        fix = "lower design.samples"
+    raise SweepSpecError(
+        f"design: {how} x {spec.replicates} replicates = {runs:,} runs, more than the "
+        f"{max_runs:,} a sweep plans; {fix}"
+    )
+
+
+def integer_paths(spec: SweepSpec) -> set[str]:
+    """Parameters that take whole numbers: ``integer = true``, or (for the default
+    scenario model) an ``int`` field in the scenario schema."""
+    paths = {p.path for p in spec.parameters if p.integer}
+    if spec.model == DEFAULT_MODEL:
+        from experiments.sweeps.schema import schema_field
+
+        for p in spec.parameters:
+            field = schema_field(p.path)
+            if field is not None and field.kind == "int":
+                paths.add(p.path)
+    return paths
 
 
 def _sample(spec: SweepSpec) -> np.ndarray:
@@ -76,16 +152,19 @@ def _sample(spec: SweepSpec) -> np.ndarray:
 def build_points(spec: SweepSpec) -> pd.DataFrame:
     """One row per design point: ``point_id``, ``scenario``, applied parameter values.
 
-    Integer parameters are rounded; the raw sampled values are kept in
-    ``sample:<path>`` columns (analysis needs the exact sample matrix, e.g. Morris steps).
+    Integer parameters (:func:`integer_paths`) are rounded; the raw sampled values are
+    kept in ``sample:<path>`` columns (analysis needs the exact sample matrix, e.g. Morris
+    steps). Designs above :data:`MAX_RUNS` runs are refused before sampling.
     """
+    check_design_size(spec)
+    integers = integer_paths(spec)
     x = _sample(spec)
     n = x.shape[0]
     scenarios = list(spec.design.scenarios) if spec.design.kind == "scenarios" else [spec.base] * n
     frame = pd.DataFrame({"point_id": np.arange(n, dtype=np.int64), "scenario": scenarios})
     for j, p in enumerate(spec.parameters):
         col = x[:, j]
-        frame[p.path] = np.round(col).astype(np.int64) if p.integer else col
+        frame[p.path] = np.round(col).astype(np.int64) if p.path in integers else col
     for j, p in enumerate(spec.parameters):
         frame[SAMPLE_PREFIX + p.path] = x[:, j]
     return frame

@@ -177,12 +177,14 @@ def open_executor(workers: int | None = None, dask: str | None = None) -> Iterat
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=None,
+                dashboard_address="127.0.0.1:0",
             )
             client = Client(cluster)
         else:
             cluster = None
             client = _dask_client(dask, DASK_CONNECT_TIMEOUT_S)
+        link = getattr(client, "dashboard_link", None)
+        print(f"Dask dashboard: {link or 'not available (install bokeh)'}", file=sys.stderr)
         try:
             yield client.get_executor(pure=False)
         finally:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -70,7 +71,9 @@ class ParameterSpec(_Strict):
 
     ``min``/``max`` give a continuous range (sampled by lhs/sobol/morris; ``n`` evenly
     spaced levels for a grid). ``levels`` lists values for a grid. ``integer`` rounds
-    sampled values to whole numbers (months, counts).
+    sampled values to whole numbers (months, counts); for the default scenario model a
+    whole-number field of the scenario schema is rounded without it. Bounds and levels
+    must be finite.
     """
 
     path: str = Field(min_length=1, pattern=r"^[A-Za-z_][\w-]*(\.[\w-]+)*$")
@@ -82,6 +85,11 @@ class ParameterSpec(_Strict):
 
     @model_validator(mode="after")
     def _range_or_levels(self) -> ParameterSpec:
+        for key, value in (("min", self.min), ("max", self.max)):
+            if value is not None and not math.isfinite(value):
+                raise ValueError(f"{key} = {value}: give a finite number")
+        if self.levels is not None and not all(math.isfinite(v) for v in self.levels):
+            raise ValueError(f"levels = {self.levels}: every level must be a finite number")
         has_range = self.min is not None or self.max is not None
         if has_range and (self.min is None or self.max is None):
             raise ValueError("give both min and max (or neither, with levels)")

@@ -27,13 +27,12 @@ import pandas as pd
 from experiments.sweeps.design import RUN_COLUMNS
 from experiments.sweeps.errors import SweepInterrupted, SweepStoreError
 from experiments.sweeps.executors import executor_width, open_executor
-from experiments.sweeps.model import resolve_model
 from experiments.sweeps.progress import SweepProgress
 from experiments.sweeps.spec import DEFAULT_MODEL, SweepSpec, SweepSpecError
 from experiments.sweeps.store import SweepStore, put_failure, put_shard, write_failure
 from experiments.sweeps.worker import RunJob, RunStatus, execute_run
 
-__all__ = ["SweepSummary", "check_parameters", "run_sweep"]
+__all__ = ["SweepSummary", "check_horizon", "check_parameters", "run_sweep"]
 
 _FATAL_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT}
 """Write errors that no retry fixes: the sweep stops at once with a clear error."""
@@ -59,42 +58,37 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def check_parameters(spec: SweepSpec) -> None:
-    """Check the model function imports and, for the default model, that every parameter
-    path is accepted by the base scenario(s); errors name the spec key.
+def check_horizon(spec: SweepSpec) -> None:
+    """For the default model, the horizon must be one ``run_scenario`` accepts.
 
     Raises
     ------
     SweepSpecError
-        If an override is rejected by the scenario schema.
+        Naming ``months``, its value and the allowed range.
     """
-    resolve_model(spec.model)  # raises SweepSpecError naming the reference
     if spec.model != DEFAULT_MODEL:
         return
-    from experiments import load_scenario
     from experiments.runner import MAX_MONTHS
 
     if not 1 <= spec.months <= MAX_MONTHS:
         raise SweepSpecError(
             f"months = {spec.months}: the model runs 1..{MAX_MONTHS} months; "
-            f"give a horizon in that range"
+            "give a horizon in that range"
         )
 
-    bases = spec.design.scenarios if spec.design.kind == "scenarios" else [spec.base]
-    for base in bases:
-        try:
-            scn = load_scenario(base)
-        except Exception as exc:
-            raise SweepSpecError(f"base = {base!r}: cannot load scenario: {exc}") from None
-        for i, p in enumerate(spec.parameters):
-            lo, _ = p.bounds()
-            value: Any = round(lo) if p.integer else lo
-            try:
-                scn.with_overrides({p.path: value})
-            except Exception as exc:
-                raise SweepSpecError(
-                    f"parameters[{i}].path = {p.path!r}: rejected by scenario {base!r}: {exc}"
-                ) from None
+
+def check_parameters(spec: SweepSpec) -> None:
+    """Check the whole sweep before it runs (see :mod:`experiments.sweeps.validate`).
+
+    Raises
+    ------
+    SweepSpecError
+        Naming each offending spec key, its value and the valid choices.
+    """
+    from experiments.sweeps.validate import validate_sweep
+
+    check_horizon(spec)
+    validate_sweep(spec)
 
 
 class _Signalled(KeyboardInterrupt):
@@ -172,6 +166,7 @@ def run_sweep(
         If the folder is locked by another sweep, holds another sweep, or cannot be written.
     """
     t0 = time.perf_counter()
+    check_horizon(spec)  # cheap; also when the caller validated the rest itself
     if validate:
         check_parameters(spec)
     with _interruptible(), SweepStore.create(out, spec) as store:

@@ -1,4 +1,4 @@
-"""Directional behaviour over a few seeds and short horizons (issue 3, "How it is checked")."""
+"""Directional behaviour over a few seeds and short horizons."""
 
 from __future__ import annotations
 
@@ -25,10 +25,10 @@ def test_deal_raises_investor_share_and_round_trip_exceeds_one():
         assert _lab_share(with_deal, "anthropic", "amazon", slice(8, 36)) > _lab_share(
             without, "anthropic", "amazon", slice(8, 36)
         )
-    ten_years = run_scenario(deal, months=120, rng=SEEDS[0]).tables["deals"]
-    last = ten_years.iloc[-1]
-    assert last["status"].startswith("approved")
-    assert last["round_trip_ratio"] > 1.0
+    five_years = run_scenario(deal, months=60, rng=SEEDS[0]).tables["deals"]
+    live = five_years[five_years["status"].str.startswith("approved")]
+    assert len(live) > 40
+    assert live["round_trip_ratio"].iloc[-1] > 1.0
 
 
 @pytest.mark.slow
@@ -38,6 +38,23 @@ def test_power_crunch_raises_power_prices_and_throttling():
         crunch = run_scenario("power-crunch", months=120, rng=seed).model_frame
         assert crunch["power_price"].mean() > base["power_price"].mean()
         assert crunch["throttled_share"].mean() > base["throttled_share"].mean()
+
+
+def test_power_crunch_tightens_reserves_and_raises_capacity_charges():
+    # slower generation build and a longer queue: reserves tighter, so the capacity price
+    # and the charge data centres pay rise; less AI capacity is connected, so more is throttled
+    for seed in SEEDS:
+        base = run_scenario("baseline", months=60, rng=seed)
+        crunch = run_scenario("power-crunch", months=60, rng=seed)
+        b, c = base.model_frame, crunch.model_frame
+        assert c["capacity_price"].mean() > b["capacity_price"].mean()
+        all_in_b = (b["power_price"] + b["capacity_price"] / 24.0).mean()
+        all_in_c = (c["power_price"] + c["capacity_price"] / 24.0).mean()
+        assert all_in_c > all_in_b
+        assert c["power_price"].mean() >= b["power_price"].mean()
+        assert c["throttled_share"].mean() > b["throttled_share"].mean()
+        rb, rc = base.tables["regions"], crunch.tables["regions"]
+        assert rc["reserve_margin"].mean() < rb["reserve_margin"].mean()
 
 
 def test_eu_data_act_lowers_lockin():
@@ -79,8 +96,8 @@ def test_lab_out_of_cash_exits_and_its_contracts_end(baseline):
         buyer="frontier-startup",
         volume_per_month=5e7,
         price=2.0,
-        start_month=0,
-        end_month=60,
+        start="2026-01",
+        end="2031-01",
     )
     contracts = [c.model_dump() for c in baseline.contracts] + [extra]
     scn = baseline.with_overrides(
@@ -106,7 +123,10 @@ def test_lab_out_of_cash_exits_and_its_contracts_end(baseline):
 
 
 def test_strategic_deals_rescue_labs_the_vc_pool_turns_down(baseline):
-    dry = baseline.with_overrides({"capital.vc_success_prob": 0.0})
+    # no VC money and no credit for labs
+    dry = baseline.with_overrides(
+        {"capital.vc_success_prob": 0.0, "finance.debt_multiple_lab": 0.0}
+    )
     without = run_scenario(dry, months=36, rng=1).tables["labs"]
     failed = set(without.loc[~without["active"], "name"])
     assert failed, "with no VC money some lab should run out of cash"
@@ -116,4 +136,3 @@ def test_strategic_deals_rescue_labs_the_vc_pool_turns_down(baseline):
     approved = set(deals.loc[deals["status"].str.startswith("approved"), "lab"])
     saved = {name for name in failed if labs.loc[name, "active"]}
     assert saved and saved <= approved
-    assert (deals.loc[deals["deal"] > 0, "invested_usd"] >= 0).all()

@@ -1,12 +1,201 @@
-"""The scenario schema: typed, extra keys forbidden, errors naming path, value, range."""
+"""The scenario schema: strict, bounded, names resolve; errors name path, value and fix."""
 
 from __future__ import annotations
 
+import copy
+import re
+from typing import Any
+
+import numpy as np
 import pytest
 
 from agents.scenario import LEVERS, Scenario, ScenarioError
 
+NAN, INF = float("nan"), float("inf")
 
+
+class _Delete:
+    def __repr__(self) -> str:
+        return "<deleted>"
+
+
+DELETE = _Delete()
+
+
+def _edit(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of ``data`` with ``path`` (dotted, list items by index) set or deleted."""
+    out = copy.deepcopy(data)
+    *parents, last = path.split(".")
+    node: Any = out
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    if value is DELETE:
+        del node[last]
+    elif isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+    return out
+
+
+# (path, value, what the message must say after "scenario key '<path>'").
+# In the baseline: regions 0 us-east, 1 us-west; hyperscalers 0 amazon, 1 microsoft;
+# labs 0 anthropic, 1 openai; vendors 0 nvidia, 1 annapurna (owner amazon); contracts 0
+# microsoft -> anthropic, months 0..72.
+MALFORMED: list[tuple[str, Any, str]] = [
+    # non-finite, negative or huge map values
+    ("hyperscalers.0.built_mw.us-east", NAN, "= nan: input should be a finite number"),
+    ("hyperscalers.0.built_mw.us-east", INF, "= inf: input should be a finite number"),
+    ("hyperscalers.0.built_mw.us-east", -1, "= -1: input should be greater than or equal to 0"),
+    ("hyperscalers.0.built_mw.us-east", 2e6, "<= 1e+06 (megawatts; 1 TW exceeds any grid"),
+    ("hyperscalers.0.built_mw.mars", 10, "= 'mars': unknown name; allowed: ['asia', 'europe'"),
+    ("hyperscalers.0.family_mix.nvidia", NAN, "= nan: input should be a finite number"),
+    ("hyperscalers.0.family_mix.nvidia", -0.5, "allowed range: >= 0 and <= 1 (a share)"),
+    ("hyperscalers.0.family_mix.nvidia", 1.5, "less than or equal to 1"),
+    ("hyperscalers.0.family_mix", {"nvidia": 0.0}, "no chip family has a positive share"),
+    ("hyperscalers.0.family_mix.tpu", 0.2, "no vendor sells tpu chips to amazon; set it to 0"),
+    ("hyperscalers.0.family_mix.amd", 0.2, "the key 'amd' is not allowed: input should be"),
+    ("labs.0.affinity.nvidia", -50, "= -50: input should be greater than or equal to 0"),
+    ("labs.0.affinity.nvidia", NAN, "input should be a finite number"),
+    ("labs.0.affinity.tpu", 2, "= 2: input should be less than or equal to 1"),
+    ("labs.0.affinity", {"nvidia": 0}, "the lab can run on no chip family"),
+    # scalar bounds, signs, non-finite values
+    ("labs.0.cash", -1, "greater than or equal to 0; allowed range: >= 0 and <= 1e+13"),
+    ("labs.0.cash", INF, "= inf: input should be a finite number"),
+    ("labs.0.cash", NAN, "= nan: input should be a finite number"),
+    ("labs.0.capability", 1e3, "less than or equal to 100"),
+    ("power.pue", 0.5, "= 0.5: input should be greater than or equal to 1"),
+    ("power.interconnection_months", -1, "allowed range: >= 0 and <= 120 (months"),
+    ("months", 0, "= 0: input should be greater than or equal to 1"),
+    ("months", 601, "= 601: input should be less than or equal to 600"),
+    ("demand.growth_per_year", INF, "= inf: input should be a finite number"),
+    ("chips.generations.0.tflops", 0, "input should be greater than 0"),
+    ("chips.generations.0.watts", NAN, "input should be a finite number"),
+    ("chips.vendors.0.markup", 25, "<= 20 (a markup over cost"),
+    ("regions.0.units.0.availability", 1.2, "less than or equal to 1"),
+    ("regions.0.units.0.mw", -5, "greater than or equal to 0"),
+    ("regions.0.demand_weight", NAN, "input should be a finite number"),
+    ("regulation.switching_fee_cap", -0.1, "greater than or equal to 0"),
+    ("regulation.hhi_threshold", 20_000, "<= 10000 (HHI is at most 10,000"),
+    ("contracts.0.end", "2025-12", "must be after start (2026-01)"),
+    ("contracts.0.volume_per_month", NAN, "input should be a finite number"),
+    ("scale.small_labs", -1, "greater than or equal to 0"),
+    ("capital.vc_success_prob", 1.1, "less than or equal to 1"),
+    ("deal.penalty_rate", -INF, "input should be a finite number"),
+    # strict types: no bools for numbers, no strings for numbers or bools
+    ("power.pue", True, "= True: input should be a valid number"),
+    ("power.pue", "1.3", "= '1.3': input should be a valid number"),
+    ("power.interconnection_months", 36.5, "= 36.5: input should be a valid integer"),
+    ("power.interconnection_months", "36", "= '36': input should be a valid integer"),
+    ("power.interconnection_months", True, "= True: input should be a valid integer"),
+    ("scale.small_labs", 1.5, "= 1.5: input should be a valid integer"),
+    ("deal.enabled", "yes", "= 'yes': input should be a valid boolean"),
+    ("deal.enabled", 1, "= 1: input should be a valid boolean"),
+    ("hyperscalers.0.fringe", "false", "input should be a valid boolean"),
+    ("name", 7, "= 7: input should be a valid string"),
+    ("start", 202601, "= 202601: input should be a valid string"),
+    # names: slugs, unique, not taken by another agent
+    ("name", "/tmp/x/pwned", "= '/tmp/x/pwned': must be a slug"),
+    ("name", "../../escaped/x", "must be a slug of 1-64 characters"),
+    ("name", "a\x00b", "= 'a\\x00b': must be a slug"),
+    ("name", "", "= '': must be a slug"),
+    ("name", "x" * 65, "must be a slug of 1-64 characters"),
+    ("name", "Baseline", "= 'Baseline': must be a slug"),
+    ("name", ".hidden", "no '/' (the name becomes a run folder name)"),
+    ("labs.0.name", "my.lab", "= 'my.lab': must be a slug"),
+    ("labs.0.name", "0lab", "starting with a letter"),
+    ("labs.0.name", "amazon", "the agent name 'amazon' is taken by hyperscalers.0.name"),
+    ("labs.0.name", "small-lab-3", "reserved for scale-mode agents"),
+    ("labs.1.name", "anthropic", "duplicate name (also labs.0.name)"),
+    ("regions.1.name", "us-east", "duplicate name (also regions.0.name)"),
+    ("hyperscalers.1.name", "amazon", "duplicate name (also hyperscalers.0.name)"),
+    ("chips.vendors.1.name", "nvidia", "duplicate name (also chips.vendors.0.name)"),
+    ("chips.generations.1.name", "h100", "duplicate name (also chips.generations.0.name)"),
+    ("regions.0.units.0.kind", "gas cc", "must be a slug"),
+    ("description", "a\x00b", "must be printable text"),
+    ("description", "x" * 2_001, "at most 2000 characters"),
+    # dates
+    ("start", "2026-13", "= '2026-13': must be a month 'YYYY-MM' with the month 01-12"),
+    ("start", "2026-00", "must be a month 'YYYY-MM'"),
+    ("start", "0000-00", "the year 2000-2100"),
+    ("start", "1999-12", "the year 2000-2100"),
+    ("start", "2101-01", "the year 2000-2100"),
+    ("start", "2026-1", "must be a month 'YYYY-MM'"),
+    ("start", "2026-01-01", "must be a month 'YYYY-MM'"),
+    # references
+    ("labs.0.primary", "oracle", "= 'oracle': unknown name; allowed: ['amazon', 'google'"),
+    ("labs.0.home_region", "mars", "= 'mars': unknown name"),
+    ("chips.vendors.1.owner", "nobody", "= 'nobody': unknown name"),
+    ("contracts.0.seller", "nobody", "= 'nobody': unknown name"),
+    ("contracts.0.region", "mars", "= 'mars': unknown name"),
+    # structure
+    ("regions", [], "list should have at least 1 item"),
+    ("labs", "anthropic", "input should be a valid list"),
+    ("power", 3, "input should be a valid dictionary or instance of PowerCfg"),
+    ("power.pue_x", 1.2, "unknown key; allowed keys here: "),
+    ("labs", DELETE, "missing; add it"),
+    ("deal.silicon", "amd", "input should be 'nvidia', 'trainium' or 'tpu'"),
+    ("contracts.0.kind", "gas", "input should be 'compute', 'power' or 'chips'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "says"), MALFORMED, ids=[f"{p}={v!r}"[:60] for p, v, _ in MALFORMED]
+)
+def test_malformed_input_is_refused_naming_path_value_and_fix(baseline, path, value, says):
+    data = _edit(baseline.to_dict(), path, value)
+    with pytest.raises(ScenarioError) as err:
+        Scenario.from_dict(data)
+    msg = str(err.value)
+    assert msg.startswith("invalid scenario: ")
+    assert f"scenario key {path!r}" in msg
+    line = msg.split(f"scenario key {path!r}", 1)[1]
+    assert says in line.split("; scenario key")[0]
+
+
+def test_malformed_table_size():
+    # Each row is a distinct malformed input (path and value).
+    rows = {(p, repr(v)) for p, v, _ in MALFORMED}
+    assert len(rows) == len(MALFORMED) >= 60
+
+
+def test_the_deal_names_resolve_only_when_enabled(baseline, deal_scenario):
+    assert baseline.with_overrides({"deal.investor": "nobody"}).deal.investor == "nobody"
+    with pytest.raises(ScenarioError, match=r"'deal.investor' = 'nobody': unknown name"):
+        deal_scenario.with_overrides({"deal.investor": "nobody"})
+
+
+def test_every_problem_is_reported_at_once(baseline):
+    data = _edit(baseline.to_dict(), "labs.0.primary", "oracle")
+    data = _edit(data, "labs.1.home_region", "mars")
+    with pytest.raises(ScenarioError) as err:
+        Scenario.from_dict(data)
+    msg = str(err.value)
+    assert "'labs.0.primary' = 'oracle'" in msg and "'labs.1.home_region' = 'mars'" in msg
+
+
+def test_not_a_table():
+    with pytest.raises(ScenarioError, match="expected a table of keys, got list"):
+        Scenario.from_dict([])  # type: ignore[arg-type]
+
+
+def test_ints_are_taken_for_floats_and_whole_floats_for_ints(baseline):
+    new = baseline.with_overrides({"power.pue": 1, "power.interconnection_months": 48.0})
+    assert new.power.pue == 1.0 and isinstance(new.power.pue, float)
+    assert new.power.interconnection_months == 48
+    assert isinstance(new.power.interconnection_months, int)
+    # what a sweep design or a slider hands over
+    new = baseline.with_overrides(
+        {"power.interconnection_months": np.int64(60), "chips.supply_growth": np.float64(0.5)}
+    )
+    assert new.power.interconnection_months == 60 and new.chips.supply_growth == 0.5
+
+
+def test_round_trip(baseline):
+    assert Scenario.from_dict(baseline.to_dict()) == baseline
+
+
+# ------------------------------------------------------------------ with_overrides
 def test_with_overrides_returns_a_new_validated_scenario(baseline):
     new = baseline.with_overrides({"power.interconnection_months": 72})
     assert new.power.interconnection_months == 72
@@ -14,12 +203,13 @@ def test_with_overrides_returns_a_new_validated_scenario(baseline):
     assert isinstance(new, Scenario)
 
 
-def test_out_of_range_names_path_value_and_range(baseline):
+def test_out_of_range_names_path_value_range_and_reason(baseline):
     with pytest.raises(ScenarioError) as err:
         baseline.with_overrides({"power.interconnection_months": 500})
     assert str(err.value) == (
         "invalid scenario: scenario key 'power.interconnection_months' = 500: "
-        "input should be less than or equal to 120; allowed range: >= 0 and <= 120"
+        "input should be less than or equal to 120; allowed range: >= 0 and <= 120 "
+        "(months; 10 years is twice the longest median queue [pow-queue])"
     )
 
 
@@ -43,8 +233,16 @@ def test_unknown_key_lists_allowed_keys(baseline):
 def test_unknown_override_path(baseline):
     with pytest.raises(ScenarioError, match=r"override 'power.nope.x': unknown key 'power.nope'"):
         baseline.with_overrides({"power.nope.x": 1})
-    with pytest.raises(ScenarioError, match=r"'labs.99' is not an index of a list of 6"):
+    with pytest.raises(ScenarioError, match=r"'labs.99' names no item; use one of the names"):
         baseline.with_overrides({"labs.99.cash": 1})
+    for bad in ("", "labs..cash", ".pue", 3):
+        with pytest.raises(ScenarioError, match="not a dotted key path"):
+            baseline.with_overrides({bad: 1})
+    with pytest.raises(
+        ScenarioError,
+        match=r"'power.pue' is a value, not a table or a list; override 'power.pue' itself",
+    ):
+        baseline.with_overrides({"power.pue.x": 1})
 
 
 def test_unknown_names_are_rejected(baseline):
@@ -52,6 +250,54 @@ def test_unknown_names_are_rejected(baseline):
         ScenarioError, match=r"scenario key 'labs.0.primary' = 'oracle': unknown name"
     ):
         baseline.with_overrides({"labs.0.primary": "oracle"})
+
+
+def test_list_items_by_name(baseline):
+    new = baseline.with_overrides(
+        {
+            "labs.anthropic.cash": 1,
+            "labs.openai.affinity.tpu": 0.5,
+            "regions.europe.units.0.mw": 123,
+            "hyperscalers.google.built_mw.asia": 7,
+            "chips.vendors.annapurna.markup": 0.4,
+            "chips.generations.trn2.watts": 450,
+        }
+    )
+    by_name = {lab.name: lab for lab in new.labs}
+    assert by_name["anthropic"].cash == 1 and by_name["openai"].affinity["tpu"] == 0.5
+    assert by_name["xai"] == next(lab for lab in baseline.labs if lab.name == "xai")
+    europe = next(r for r in new.regions if r.name == "europe")
+    assert europe.units[0].mw == 123
+    assert next(h for h in new.hyperscalers if h.name == "google").built_mw["asia"] == 7
+    assert next(v for v in new.chips.vendors if v.name == "annapurna").markup == 0.4
+    assert next(g for g in new.chips.generations if g.name == "trn2").watts == 450
+    # by name and by index address the same item
+    assert baseline.with_overrides({"labs.0.cash": 1}) == baseline.with_overrides(
+        {"labs.anthropic.cash": 1}
+    )
+
+
+def test_unknown_list_name_lists_the_names(baseline):
+    with pytest.raises(ScenarioError) as err:
+        baseline.with_overrides({"labs.antropic.cash": 1})
+    assert str(err.value) == (
+        "override 'labs.antropic.cash': 'labs.antropic' names no item; use one of the names "
+        "anthropic, openai, xai, mistral, asia-lab, frontier-startup or an index 0..5"
+    )
+
+
+def test_lists_without_names_take_indices_only(baseline):
+    with pytest.raises(ScenarioError) as err:
+        baseline.with_overrides({"contracts.first.price": 1})
+    assert str(err.value) == (
+        "override 'contracts.first.price': 'contracts.first' is not an index of a list of 5 "
+        "(its items have no names); use an index 0..4"
+    )
+
+
+def test_renaming_through_an_override_is_checked(baseline):
+    with pytest.raises(ScenarioError, match=r"'labs.1.name' = 'anthropic': duplicate name"):
+        baseline.with_overrides({"labs.openai.name": "anthropic"})
 
 
 @pytest.mark.parametrize("path", sorted(LEVERS))
@@ -62,3 +308,38 @@ def test_every_lever_applies_at_both_ends(deal_scenario, path):
         new = deal_scenario.with_overrides({path: value})
         section, key = path.split(".")
         assert getattr(getattr(new, section), key) == pytest.approx(value)
+
+
+def test_every_bound_has_a_reason():
+    """Each bounded field's description says why (the reason is shown in messages)."""
+    missing = []
+
+    def walk(model: type, where: str) -> None:
+        for name, info in model.model_fields.items():
+            ann = info.annotation
+            for sub in [ann, *getattr(ann, "__args__", ())]:
+                if isinstance(sub, type) and hasattr(sub, "model_fields"):
+                    walk(sub, f"{where}{name}.")
+            bounded = any(
+                getattr(m, a, None) is not None
+                for m in info.metadata
+                for a in ("ge", "gt", "le", "lt")
+            )
+            if bounded and not info.description:
+                missing.append(where + name)
+
+    walk(Scenario, "")
+    assert missing == []
+
+
+def test_reasons_cite_calibration_ids_that_exist():
+    from pathlib import Path
+
+    import agents.scenario as mod
+
+    cite = r"\[((?:acc|dc|pow|lab|hs|reg|dem|deal|hist|est)-[a-z0-9-]+)\]"
+    ids = set(re.findall(cite, Path(mod.__file__).read_text()))
+    assert len(ids) >= 10
+    doc = (Path(mod.__file__).parents[1] / "docs" / "calibration.md").read_text()
+    defined = set(re.findall(r"^\| `\[([a-z0-9-]+)\]`", doc, flags=re.M))
+    assert ids <= defined

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.record import MODEL_COLUMNS
+from agents.columns import MODEL_COLUMNS
 from agents.scenario import ScenarioError
 from experiments import load_scenario, run_scenario
 
@@ -30,7 +30,7 @@ REQUIRED = [
 def test_readme_example_shape():
     scn = load_scenario("power-crunch").with_overrides({"power.interconnection_months": 72})
     res = run_scenario(scn, months=6, rng=7)
-    assert list(res.model_frame.columns) == list(MODEL_COLUMNS)
+    assert list(res.model_frame.columns) == [c.name for c in MODEL_COLUMNS]
     assert set(REQUIRED) <= set(res.model_frame.columns)
     assert res.model_frame["month"].tolist() == list(range(6))
     assert {"regions", "agents", "deals", "contracts"} <= set(res.tables)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from agents.scenario import ScenarioError
@@ -27,22 +30,45 @@ def test_scenarios_differ_where_they_say():
     base = load_scenario("baseline")
     assert not base.deal.enabled and load_scenario("amazon-anthropic-2026").deal.enabled
     assert load_scenario("power-crunch").power.interconnection_months == 60
-    assert load_scenario("eu-data-act").regulation.switching_fee_ban_month == 12
+    assert load_scenario("eu-data-act").regulation.switching_fee_ban == "2027-01"
     strict = load_scenario("strict-antitrust")
     assert strict.regulation.exclusivity_ban and strict.deal.enabled
     assert load_scenario("no-deal").labs[0].cash == base.labs[0].cash + 5e9
 
 
+DOCS = Path(__file__).parents[2] / "docs" / "calibration.md"
+
+
+def _defined_ids() -> set[str]:
+    return set(re.findall(r"^\| `\[([a-z0-9-]+)\]`", DOCS.read_text(), flags=re.MULTILINE))
+
+
+def test_calibration_ids_are_unique_and_stable():
+    ids = re.findall(r"^\| `\[([a-z0-9-]+)\]`", DOCS.read_text(), flags=re.MULTILINE)
+    assert len(ids) == len(set(ids))
+    assert {"acc-h100", "dc-pue", "reg-merger-2023", "deal-spend", "pow-queue"} <= set(ids)
+    assert {"hist-nvda-dc", "hist-openai-gw", "hist-h100-rent"} <= set(ids)
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIO_DIR.glob("*.toml")), ids=lambda p: p.stem)
+def test_scenario_comments_cite_rows_of_the_calibration_doc(path):
+    text = path.read_text()
+    comments = " ".join(line.partition("#")[2] for line in text.splitlines())
+    cited = set(re.findall(r"\[([a-z][a-z0-9-]*)\]", comments))
+    assert cited, "every shipped scenario cites the rows it rests on"
+    assert cited <= _defined_ids()
+    assert "CALIBRATION.md" not in text
+
+
 def test_baseline_cites_calibration_rows():
     text = (SCENARIO_DIR / "baseline.toml").read_text()
-    for row in (
-        "[Accelerators / H100 SXM]",
-        "[Data centres / PUE]",
-        "[US Merger Guidelines]",
-        "[The deal / lab's committed spend]",
-        "[Power / interconnection]",
-    ):
+    assert "docs/calibration.md" in text
+    for row in ("[acc-h100]", "[dc-pue]", "[reg-merger-2023]", "[deal-spend]", "[pow-queue]"):
         assert row in text
+    # every "est." value names the [est-*] row that says how it was derived
+    for line in text.splitlines():
+        if "# est." in line:
+            assert re.search(r"\[est-[a-z0-9-]+\]", line), line
 
 
 def test_unknown_name(tmp_path):
@@ -69,7 +95,8 @@ def test_bad_value_in_file_names_file_key_value_range(tmp_path):
         load_scenario(p)
     assert str(err.value) == (
         f"{p}: invalid scenario: scenario key 'power.pue' = 0.5: "
-        "input should be greater than or equal to 1; allowed range: >= 1 and <= 3"
+        "input should be greater than or equal to 1; allowed range: >= 1 and <= 3 "
+        "(power usage effectiveness: >= 1 by definition, industry ~1.1-1.6 [dc-pue])"
     )
 
 
@@ -85,5 +112,84 @@ def test_unknown_key_in_file(tmp_path):
 def test_extends_loop(tmp_path):
     p = tmp_path / "loop.toml"
     p.write_text('extends = "loop.toml"\n')
-    with pytest.raises(ScenarioError, match="'extends' loops back to itself"):
+    with pytest.raises(ScenarioError, match=r"'extends' loops back to 'loop.toml' \(loop.toml"):
+        load_scenario(p)
+
+
+def test_extends_cycle_names_the_chain(tmp_path):
+    (tmp_path / "a.toml").write_text('extends = "b.toml"\n')
+    (tmp_path / "b.toml").write_text('extends = "c.toml"\n')
+    (tmp_path / "c.toml").write_text('extends = "a.toml"\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(tmp_path / "a.toml")
+    assert str(err.value) == (
+        f"scenario {str(tmp_path / 'a.toml')!r}: 'extends' loops back to 'a.toml' "
+        "(a.toml -> b.toml -> c.toml -> a.toml); remove one link of the loop"
+    )
+
+
+def _chain(tmp_path, links):
+    """Files s0 ... s<links>: each extends the next, the last extends baseline."""
+    for i in range(links):
+        (tmp_path / f"s{i}.toml").write_text(f'extends = "s{i + 1}.toml"\nmonths = {i + 1}\n')
+    (tmp_path / f"s{links}.toml").write_text('extends = "baseline"\n')
+    return tmp_path / "s0.toml"
+
+
+def test_extends_chain_of_sixteen_links_loads(tmp_path):
+    # s0 -> ... -> s15 -> baseline: 16 links; the nearest file wins
+    assert load_scenario(_chain(tmp_path, 15)).months == 1
+
+
+@pytest.mark.parametrize("links", [16, 1200])
+def test_extends_chain_too_long(tmp_path, links):
+    with pytest.raises(ScenarioError, match=r"'extends' chain is longer than 16 links"):
+        load_scenario(_chain(tmp_path, links))
+
+
+@pytest.mark.parametrize(
+    ("extends", "says"),
+    [
+        ("3", "'extends' = 3: must be a scenario name or a path to a .toml file"),
+        ('""', "'extends' = '': must be a scenario name or a path to a .toml file"),
+        ('["baseline"]', "'extends' = ['baseline']: must be a scenario name"),
+        ('"missing.toml"', "missing.toml' does not exist; give a path to a .toml file"),
+        ('"nope"', "scenario 'nope' is not a shipped name or a .toml file"),
+        ('"a\\u0000b"', "contains a NUL byte; give a name or a path"),
+    ],
+)
+def test_bad_extends(tmp_path, extends, says):
+    p = tmp_path / "x.toml"
+    p.write_text(f"extends = {extends}\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(p)
+    assert says in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ('name = "/tmp/x/pwned"', "'name' = '/tmp/x/pwned': must be a slug"),
+        ('name = "../../escaped/x"', "'name' = '../../escaped/x': must be a slug"),
+        ('start = "2026-13"', "'start' = '2026-13': must be a month 'YYYY-MM'"),
+        ('start = "0000-00"', "'start' = '0000-00': must be a month 'YYYY-MM'"),
+        ("start = 2026-01-01", "'start' = datetime.date(2026, 1, 1): input should be a valid"),
+        ("[power]\npue = true", "'power.pue' = True: input should be a valid number"),
+        ("[power]\npue = nan", "'power.pue' = nan: input should be a finite number"),
+        ("[[labs]]\nname = 'x'", "'labs.0.home_region': missing; add it"),
+    ],
+)
+def test_bad_values_in_a_file(tmp_path, body, says):
+    p = tmp_path / "x.toml"
+    p.write_text(f'extends = "baseline"\n{body}\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(p)
+    assert str(err.value).startswith(f"{p}: invalid scenario: ")
+    assert says in str(err.value)
+
+
+def test_unreadable_file(tmp_path):
+    p = tmp_path / "bin.toml"
+    p.write_bytes(b"\xff\xfe")
+    with pytest.raises(ScenarioError, match=r"bin\.toml': cannot be read"):
         load_scenario(p)

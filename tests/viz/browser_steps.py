@@ -103,21 +103,44 @@ def press_step(page: Any) -> float:
     return time.perf_counter() - start
 
 
+def lever_text(page: Any, label: str) -> str:
+    """The name and value written above a sidebar slider, e.g. ``Lead time: 36 months``."""
+    return str(page.locator(".gigawatt-lever-label", has_text=label).inner_text())
+
+
 def nudge_slider(page: Any, label: str, presses: int = 1) -> None:
-    """Move the sidebar slider whose label starts with ``label`` right by ``presses`` steps."""
-    slider = page.locator(".v-input", has_text=label).get_by_role("slider").first
+    """Move the sidebar lever slider named ``label`` right by ``presses`` steps."""
+    slider = page.locator(".gigawatt-lever", has_text=label).get_by_role("slider").first
     slider.focus()
     for _ in range(presses):
         slider.press("ArrowRight")
 
 
+def open_tab(page: Any, name: str, n_charts: int) -> None:
+    """Open the tab ``name`` and wait until its ``n_charts`` charts have drawn."""
+    page.get_by_role("tab", name=name).click()
+    page.wait_for_function(
+        """(n) => {
+            const charts = document.querySelectorAll('.solara-echarts');
+            return charts.length === n && (n === 0 || charts[n - 1].querySelector('canvas'));
+        }""",
+        arg=n_charts,
+        timeout=STEP_TIMEOUT_MS,
+    )
+
+
 def press_reset(page: Any) -> None:
-    """Press Reset and wait until the month counter is back at 0."""
+    """Press Reset and wait until the new run is on screen.
+
+    That is: the month counter is back at 0 and no value is marked "applies on Reset" any
+    more (a page still at month 0 shows the new run only once the marks are gone).
+    """
     page.get_by_role("button", name="Reset").click()
     page.wait_for_function(
         """(sel) => {
             const el = document.querySelector(sel);
-            return el && el.textContent.includes('Month 0 ');
+            return el && el.textContent.includes('Month 0 ')
+                && document.querySelectorAll('.gigawatt-pending').length === 0;
         }""",
         arg=MONTH,
         timeout=STEP_TIMEOUT_MS,

@@ -62,7 +62,7 @@ class AppServer:
 def start_app(app: Path, log: Path, timeout: float = 60.0, **env_kw: object) -> AppServer:
     """Start ``app`` the way ``gigawatt viz`` does and wait until it answers HTTP."""
     port = free_port()
-    env = server_env(**env_kw)  # type: ignore[arg-type]
+    env = server_env(host="127.0.0.1", port=port, **env_kw)  # type: ignore[arg-type]
     env["PYTHONPATH"] = os.pathsep.join([str(HERE.parents[1]), env.get("PYTHONPATH", "")])
     with log.open("wb") as out:
         proc = subprocess.Popen(

@@ -10,7 +10,9 @@ follow simple deterministic rules so that tests can predict them by hand:
 - month ``t`` power price in region ``r`` (index ``i``) is ``50 + 5 i + t * growth`` with
   ``growth = interconnection_months / 12``; the compute spot price is ``2.0 + 0.01 t``;
 - each major lab spends 1.5 $B and earns 0.5 $B a month, so its cash falls by 1 $B a month
-  (runway = cash / 1 $B months).
+  (runway = cash / 1 $B months);
+- when the scenario has the deal, its cumulative investment in month ``t`` is the deal
+  investment lever + 0.1 $B ``t`` and the cloud revenue from the lab 0.2 $B ``t``.
 """
 
 from __future__ import annotations
@@ -32,20 +34,32 @@ LEVERS = {
     "power.interconnection_months": LeverSpec(
         "power.interconnection_months", "Interconnection lead time", 6, 96, 6, "months"
     ),
-    "demand.growth": LeverSpec("demand.growth", "Demand growth", 0.0, 2.0, 0.05, "/yr"),
+    "demand.growth": LeverSpec("demand.growth", "Demand growth", 0.0, 2.0, 0.05, "per year"),
+    "deal.investment_usd": LeverSpec(
+        "deal.investment_usd", "Deal investment", 0.0, 40.0, 1.0, "$B", scale=1e9
+    ),
 }
+
+
+def _values(months: float = 36.0) -> dict[str, float]:
+    return {
+        "power.interconnection_months": months,
+        "demand.growth": 0.5,
+        "deal.investment_usd": 8e9,
+        "regulation.hhi_threshold": 2500.0,
+    }
 
 
 @dataclass(frozen=True)
 class StandInScenario:
-    """Scenario stand-in: a name, lever values by dotted path, a size, a horizon."""
+    """Scenario stand-in: a name, lever values by dotted path, a size, a horizon, a start."""
 
     name: str = "baseline"
-    values: Mapping[str, float] = field(
-        default_factory=lambda: {"power.interconnection_months": 36.0, "demand.growth": 0.5}
-    )
+    values: Mapping[str, float] = field(default_factory=_values)
     n_small_labs: int = 0
     months: int = 120
+    start: str = "2026-01"
+    deal_enabled: bool = True
 
     def with_overrides(self, overrides: Mapping[str, float]) -> StandInScenario:
         unknown = set(overrides) - set(self.values)
@@ -53,15 +67,16 @@ class StandInScenario:
             raise ValueError(f"unknown keys {sorted(unknown)}")
         return replace(self, values={**self.values, **overrides})
 
-    def get(self, path: str) -> float:
+    def get(self, path: str) -> float | bool:
+        if path == "deal.enabled":
+            return self.deal_enabled
         return float(self.values[path])
 
 
 SCENARIOS = {
     "baseline": StandInScenario(),
-    "power-crunch": StandInScenario(
-        "power-crunch", {"power.interconnection_months": 60.0, "demand.growth": 0.5}
-    ),
+    "power-crunch": StandInScenario("power-crunch", _values(60.0)),
+    "no-deal": StandInScenario("no-deal", deal_enabled=False, start="2027-07"),
     "scale": StandInScenario("scale", n_small_labs=2000),
 }
 
@@ -151,14 +166,15 @@ class StandInModel(mesa.Model):
                     "built_mw": np.nan if lab else data["capacity_mw"],
                 }
             )
-        self.deal_rows.append(
-            {
-                "month": t,
-                "deal": "aws-anthropic",
-                "invested_usd": 8e9 + 1e8 * t,
-                "cloud_revenue_usd": 2e8 * t,
-            }
-        )
+        if self.scn.deal_enabled:
+            self.deal_rows.append(
+                {
+                    "month": t,
+                    "deal": "aws-anthropic",
+                    "invested_usd": self.scn.get("deal.investment_usd") + 1e8 * t,
+                    "cloud_revenue_usd": 2e8 * t,
+                }
+            )
 
     def model_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)

@@ -11,15 +11,16 @@ import re
 
 import pandas as pd
 import pytest
-from playwright.sync_api import expect
 
 from tests.viz.browser_steps import (
     MONTH,
     chart_pixels,
+    lever_text,
     month_number,
     month_text,
     nudge_slider,
     open_app,
+    open_tab,
     press_reset,
     press_step,
     wait_chart_changed,
@@ -29,9 +30,16 @@ from tests.viz.standin import LEVERS
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
+#: Tab names and the charts each one draws.
+TAB_CHARTS = {"Market": 3, "Capacity & concentration": 4, "Deals & labs": 2, "About": 0}
+
 
 def _lever_row(page, label: str) -> str:
     return str(page.locator(".gigawatt-levers tr", has_text=label).inner_text())
+
+
+def _visible_text(page) -> str:
+    return str(page.locator("body").inner_text())
 
 
 def exercise(server, chromium, shot, lever_label: str, before: str, after: str) -> None:
@@ -39,26 +47,41 @@ def exercise(server, chromium, shot, lever_label: str, before: str, after: str) 
     page, watch = open_app(chromium, server.url)
     assert month_text(page).startswith("Month 0 · start 2026-01")
     assert page.title().startswith("Gigawatt")
+    tabs = page.get_by_role("tab").all_inner_texts()
+    assert [t.strip() for t in tabs] == list(TAB_CHARTS)  # as written, not upper-cased
+    text = _visible_text(page)
+    for internal in ("Render Interval", "Use Threads", "Time:", "PAGE 0", "Page 0"):
+        assert internal not in text
 
     empty = chart_pixels(page, 1)
     press_step(page)
     wait_chart_changed(page, 1, empty)  # ECharts painted the first month
-    power_before = chart_pixels(page, 1)  # tab 0: network, power price, compute price
+    power_before = chart_pixels(page, 1)  # tab "Market": network, power price, compute price
     network_before = chart_pixels(page, 0)
     press_step(page)
     press_step(page)
     assert month_number(page) == 3
     assert "Month 3 · through 2026-03" in month_text(page)
-    assert page.get_by_text("Time: 3.0").is_visible()  # SolaraViz's own counter agrees
+    assert "Month 3 of" in page.locator(".gigawatt-sidebar-month").inner_text()
     wait_chart_changed(page, 1, power_before)  # the power price chart grew two months
     wait_chart_changed(page, 0, network_before)  # the network title and flows changed
 
+    # the value is written next to the slider without touching it
+    assert re.search(before, lever_text(page, lever_label))
+    assert page.locator(".gigawatt-pending").count() == 0
     assert re.search(before, _lever_row(page, lever_label))
     nudge_slider(page, lever_label)
+    lever = page.locator(".gigawatt-lever", has_text=lever_label)
+    lever.locator(".gigawatt-pending").wait_for(timeout=10_000)
+    assert "applies on Reset" in lever.inner_text()
+    assert re.search(after, lever_text(page, lever_label))
+    row = _lever_row(page, lever_label)
+    assert re.search(before, row) and "applies on Reset" in row, row  # still the old run
     press_reset(page)
     row = _lever_row(page, lever_label)
     assert re.search(after, row), row
-    assert "moved" in row
+    assert "moved" in row and "applies on Reset" not in row
+    assert page.locator(".gigawatt-pending").count() == 0
     assert month_number(page) == 0
     press_step(page)  # the rebuilt model steps
     assert month_number(page) == 1
@@ -97,8 +120,37 @@ def test_gigawatt_step_slider_reset_offline(gigawatt_server, chromium, tmp_path)
     )
 
 
+def test_seed_field_takes_a_typed_number(standin_server, chromium):
+    """Type a seed, see it marked, Reset: the run on screen has that seed."""
+    page, watch = open_app(chromium, standin_server.url)
+    seed = page.get_by_label("Seed")
+    assert seed.input_value() == "7"
+    seed.fill("2024")
+    seed.press("Enter")
+    page.locator(".gigawatt-levers").wait_for()
+    page.get_by_text("→ 2024, applies on Reset").wait_for(timeout=10_000)
+    press_reset(page)
+    assert "seed 2024" in page.locator(".gigawatt-month + p").inner_text()
+    assert watch.console_errors == []
+    page.close()
+
+
+def test_every_slider_shows_its_value(standin_server, chromium):
+    """Each slider's name and value with units are on the page, not only while dragged."""
+    page, _ = open_app(chromium, standin_server.url)
+    labels = page.locator(".gigawatt-lever-label").all_inner_texts()
+    assert [re.sub(r"\s+", " ", t) for t in labels] == [
+        "Interconnection lead time: 36 months",
+        "Demand growth: 0.50 per year",
+        "Deal investment: $8B",
+    ]
+    assert "one month every 150 ms" in page.locator(".gigawatt-speed").inner_text()
+    assert "off" in page.locator(".gigawatt-scale").inner_text()
+    page.close()
+
+
 def test_play_pause_download_and_tabs(standin_server, chromium, tmp_path):
-    """Play runs months until Pause; the CSV download holds them; pages 1 and 2 render."""
+    """Play runs months until Pause; the CSV download holds them; every tab renders."""
     page, watch = open_app(chromium, standin_server.url)
     page.get_by_role("button", name="▶").click()
     page.wait_for_function(
@@ -123,10 +175,9 @@ def test_play_pause_download_and_tabs(standin_server, chromium, tmp_path):
         [2.0 + 0.01 * m for m in range(paused_at)]
     )
 
-    for tab, n_charts in (("Page 1", 4), ("Page 2", 2)):
-        page.get_by_role("tab", name=tab).click()
-        expect(page.locator(".solara-echarts")).to_have_count(n_charts, timeout=30_000)
-        page.locator(".solara-echarts canvas").nth(n_charts - 1).wait_for(timeout=30_000)
+    for tab, n_charts in TAB_CHARTS.items():
+        open_tab(page, tab, n_charts)
+    page.get_by_text("Herfindahl-Hirschman index").wait_for(timeout=10_000)
     assert watch.console_errors == []
     assert watch.failed_requests == []
     page.close()

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.viz.standin import REGIONS
+from tests.viz.standin import REGIONS, StandInRun
 from viz.charts import (
     CHARTS,
     RUNWAY_CAP,
@@ -43,7 +43,7 @@ def test_every_chart_is_strict_json(stepped):
 
 
 def test_power_price_per_region_matches_the_stand_in_rule(stepped):
-    option = power_price_option(stepped.frame, stepped.table("regions"))
+    option = power_price_option(stepped.frame, stepped.table("regions"), start=(2026, 1))
     growth = 36.0 / 12.0
     for i, region in enumerate(REGIONS):
         expected = [50.0 + 5 * i + t * growth for t in range(3)]
@@ -60,35 +60,59 @@ def test_capacity_used_is_powered_times_utilisation():
             "utilisation": [0.5, 0.9],
         }
     )
-    option = capacity_option(frame)
+    option = capacity_option(frame, start=(2026, 1))
     assert _series(option, "used") == pytest.approx([1.0, 2.7])
+    assert option["yAxis"]["min"] == 0  # a size: drawn from zero, not zoomed in
 
 
 def test_nan_becomes_a_gap_and_percent_scaling():
     frame = pd.DataFrame({"month": [0, 1, 2], "throttled_share": [0.1, np.nan, np.inf]})
-    assert _series(throttled_option(frame), "throttled") == [pytest.approx(10.0), None, None]
+    assert _series(throttled_option(frame, start=(2026, 1)), "throttled") == [
+        pytest.approx(10.0),
+        None,
+        None,
+    ]
 
 
 def test_missing_data_shows_a_message_not_an_error():
-    option = concentration_option(None)
+    option = concentration_option(None, 1800.0, start=(2026, 1))
     assert option["graphic"]["style"]["text"] == "no data yet"
-    assert deals_option(None, None)["series"] == []
+    assert deals_option(None, None, start=(2026, 1))["series"] == []
 
 
-def test_hhi_threshold_line():
+def test_hhi_line_is_drawn_at_the_scenarios_threshold(stepped):
+    # the stand-in scenario's regulator reviews above 2,500 (not the Guidelines' 1,800)
+    option = CHARTS["concentration"](stepped)
+    assert option["series"][0]["markLine"]["data"] == [{"yAxis": 2500.0}]
+    assert option["series"][0]["markLine"]["label"]["formatter"] == "review threshold 2,500"
     frame = pd.DataFrame({"month": [0], "cloud_hhi": [1500.0], "chip_hhi": [7000.0]})
-    option = concentration_option(frame, threshold=1800.0)
-    assert option["series"][0]["markLine"]["data"] == [{"yAxis": 1800.0}]
+    assert "markLine" not in concentration_option(frame, None, start=(2026, 1))["series"][0]
+
+
+def test_dates_start_at_the_scenarios_start():
+    run = StandInRun(scenario_name="no-deal")  # starts 2027-07
+    run.step()
+    assert CHARTS["compute_price"](run)["xAxis"]["data"] == ["2027-07"]
+    assert run.date_label == "through 2027-07"
+
+
+def test_lines_never_share_a_colour_or_a_marker(stepped):
+    for name, build in CHARTS.items():
+        series = [s for s in build(stepped)["series"] if s["data"]]
+        colours = [s["lineStyle"]["color"] for s in series]
+        symbols = [s["symbol"] for s in series]
+        assert len(set(colours)) == len(colours), name
+        assert len(set(symbols)) == len(symbols), name
 
 
 def test_deals_cumulative_lines_in_billions(stepped):
-    option = deals_option(stepped.frame, stepped.table("deals"))
+    option = deals_option(stepped.frame, stepped.table("deals"), start=(2026, 1))
     assert _series(option, "aws-anthropic: invested") == pytest.approx([8.0, 8.1, 8.2])
     assert _series(option, "aws-anthropic: cloud revenue") == pytest.approx([0, 0.2, 0.4])
 
 
 def test_runway_is_cash_over_net_burn_capped_when_not_burning(stepped):
-    option = runway_option(stepped.frame, stepped.table("agents"))
+    option = runway_option(stepped.frame, stepped.table("agents"), start=(2026, 1))
     # stand-in: anthropic starts with 10 $B and burns 1 $B a month (recorded after the burn)
     assert _series(option, "anthropic") == pytest.approx([9.0, 8.0, 7.0])
     assert _series(option, "openai") == pytest.approx([19.0, 18.0, 17.0])
@@ -103,7 +127,9 @@ def test_runway_is_cash_over_net_burn_capped_when_not_burning(stepped):
             "revenue": [2e9],
         }
     )
-    assert _series(runway_option(pd.DataFrame({"month": [0]}), rows), "rich") == [RUNWAY_CAP]
+    assert _series(runway_option(pd.DataFrame({"month": [0]}), rows, start=(2026, 1)), "rich") == [
+        RUNWAY_CAP
+    ]
 
 
 def test_runway_switches_to_quantiles_with_many_labs():
@@ -113,7 +139,7 @@ def test_runway_switches_to_quantiles_with_many_labs():
         for i in range(20)
     ]
     frame = pd.DataFrame({"month": [0, 1]})
-    option = runway_option(frame, pd.DataFrame(rows), max_lines=8)
+    option = runway_option(frame, pd.DataFrame(rows), max_lines=8, start=(2026, 1))
     assert [s["name"] for s in option["series"]] == ["median lab", "25th pct", "75th pct"]
     assert _series(option, "median lab") == pytest.approx([9.5, 9.5])
 
@@ -141,7 +167,8 @@ def test_network_widths_grow_with_flow_and_styles_tell_kinds_apart(stepped):
 
 
 def test_date_labels_roll_over_years():
-    assert date_labels([0, 11, 12, 119]) == ["2026-01", "2026-12", "2027-01", "2035-12"]
+    assert date_labels([0, 11, 12, 119], (2026, 1)) == ["2026-01", "2026-12", "2027-01", "2035-12"]
+    assert date_labels([0, 6], (2025, 7)) == ["2025-07", "2026-01"]
 
 
 def test_runway_averages_net_burn_over_three_months():
@@ -171,5 +198,13 @@ def test_deals_are_named_investor_to_lab():
             "cloud_revenue_usd": [0.0, 1e9],
         }
     )
-    option = deals_option(pd.DataFrame({"month": [0, 1]}), deals)
+    option = deals_option(pd.DataFrame({"month": [0, 1]}), deals, start=(2026, 1))
     assert _series(option, "amazon → anthropic: cloud revenue") == pytest.approx([0.0, 1.0])
+
+
+def test_deals_chart_says_when_the_scenario_has_no_deal():
+    run = StandInRun(scenario_name="no-deal")
+    run.step()
+    option = CHARTS["deals"](run)
+    assert option["series"] == []
+    assert option["graphic"]["style"]["text"] == "no deal in this scenario"

@@ -12,7 +12,15 @@ import urllib.request
 import pytest
 
 from experiments.cli import build_parser
-from experiments.cli_viz import APP_PATH, assets_dir, handler, port_free, server_command, server_env
+from experiments.cli_viz import (
+    APP_PATH,
+    assets_dir,
+    handler,
+    port_free,
+    resolve_scenario,
+    server_command,
+    server_env,
+)
 from tests.viz.conftest import free_port, world_model_missing
 
 
@@ -30,7 +38,7 @@ def test_server_env_serves_assets_locally_and_disables_telemetry():
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false"
     assert (env["GIGAWATT_VIZ_SCENARIO"], env["GIGAWATT_VIZ_SEED"]) == ("power-crunch", "3")
     cmd = server_command(APP_PATH, "127.0.0.1", 9999)
-    assert cmd[1:4] == ["-m", "solara", "run"] and cmd[4] == str(APP_PATH)
+    assert cmd[1:4] == ["-m", "viz.server", "run"] and cmd[4] == str(APP_PATH)
     assert APP_PATH.is_file() and APP_PATH.parent.name == "viz"
 
 
@@ -56,10 +64,29 @@ def test_bad_port_number_exits_nonzero(capsys):
 def test_unknown_scenario_and_negative_scale_exit_nonzero(capsys):
     args = argparse.Namespace(scenario="mars", seed=7, host="127.0.0.1", port=free_port(), scale=0)
     assert handler(args) == 2
-    assert "--scenario 'mars' is not shipped; choose one of" in capsys.readouterr().err
+    assert "--scenario 'mars' is neither shipped nor a .toml file" in capsys.readouterr().err
     args.scenario, args.scale = "baseline", -5
     assert handler(args) == 2
     assert "--scale -5 must be >= 0" in capsys.readouterr().err
+
+
+def test_a_scenario_file_is_accepted_and_a_bad_one_named(tmp_path, capsys, monkeypatch):
+    good = tmp_path / "mine.toml"
+    good.write_text('extends = "baseline"\nname = "mine"\n')
+    monkeypatch.chdir(tmp_path)
+    assert resolve_scenario("mine.toml") == str(good)  # absolute: the server may run elsewhere
+    assert resolve_scenario("baseline") == "baseline"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "baseline"\nmonths = -4\n')
+    args = argparse.Namespace(
+        scenario=str(bad), seed=7, host="127.0.0.1", port=free_port(), scale=0
+    )
+    assert handler(args) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml" in err and "months" in err
+    args.scenario = str(tmp_path / "missing.toml")
+    assert handler(args) == 2
+    assert "does not exist" in capsys.readouterr().err
 
 
 @pytest.mark.xdist_group("browser")

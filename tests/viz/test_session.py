@@ -8,24 +8,31 @@ from tests.viz.standin import SCENARIOS, StandInRun
 from viz.session import LeverSpec, VizError
 
 
-def test_untouched_levers_keep_the_scenario_value():
-    start = {"power.interconnection_months": 36.0, "demand.growth": 0.5}
-    run = StandInRun(
-        scenario_name="power-crunch",
-        levers_start=start,
-        **{"power.interconnection_months": 36.0, "demand.growth": 0.75},
-    )
-    # interconnection left at its start: power-crunch's own 60 months; demand growth moved
+def test_levers_not_given_keep_the_scenario_value():
+    run = StandInRun(scenario_name="power-crunch", **{"demand.growth": 0.75})
+    # interconnection not moved: power-crunch's own 60 months; demand growth moved
     assert run.overrides == {"demand.growth": 0.75}
-    assert run.lever_values() == {"power.interconnection_months": 60.0, "demand.growth": 0.75}
+    assert run.lever_values() == {
+        "power.interconnection_months": 60.0,
+        "demand.growth": 0.75,
+        "deal.investment_usd": 8.0,
+    }
     assert run.model.growth == pytest.approx(60.0 / 12.0)
 
 
 def test_moved_lever_rebuilds_model_with_new_value():
-    start = {"power.interconnection_months": 36.0}
-    run = StandInRun(levers_start=start, **{"power.interconnection_months": 42})
-    assert run.overrides == {"power.interconnection_months": 42.0}
+    run = StandInRun(**{"power.interconnection_months": 42, "deal.investment_usd": 12})
+    assert run.overrides == {"power.interconnection_months": 42.0, "deal.investment_usd": 12e9}
     assert run.model.growth == pytest.approx(42.0 / 12.0)  # stand-in: growth = months / 12
+
+
+def test_lever_values_are_written_with_their_units():
+    months = LeverSpec("p", "Lead time", 6, 96, 6, "months")
+    assert months.format(42.0) == "42 months"
+    assert LeverSpec("d", "Deal", 0.0, 40.0, 1.0, "$B", scale=1e9).format(5.0) == "$5B"
+    fee = LeverSpec("f", "Fee cap", 0.0, 1.0, 0.05, "$/H100e-hour", none_label="no cap")
+    assert (fee.format(0.25), fee.format(None)) == ("0.25 $/H100e-hour", "no cap")
+    assert (fee.position(None), fee.position(3.0), months.position(2.0)) == (1.0, 1.0, 6.0)
 
 
 def test_lever_scale_converts_slider_units_to_model_units():
@@ -37,10 +44,12 @@ def test_lever_scale_converts_slider_units_to_model_units():
 def test_unknown_lever_scenario_and_bad_seed_raise_named_errors():
     with pytest.raises(VizError, match=r"unknown lever\(s\) \['power.nope'\]"):
         StandInRun(**{"power.nope": 1.0})
-    with pytest.raises(VizError, match=r"scenario_name='mars' is not shipped; choose one of"):
+    with pytest.raises(VizError, match=r"scenario_name='mars' is neither shipped nor a .toml"):
         StandInRun(scenario_name="mars")
-    with pytest.raises(VizError, match=r"seed=1.5 must be a whole number"):
+    with pytest.raises(VizError, match=r"seed=1.5 must be a whole number >= 0"):
         StandInRun(seed=1.5)
+    with pytest.raises(VizError, match=r"seed=-1 must be a whole number >= 0"):
+        StandInRun(seed=-1)
 
 
 def test_frames_are_cached_per_month_and_refresh_after_a_step(run):

@@ -32,13 +32,10 @@ def test_every_chart_has_data_for_the_deal_scenario():
 
 
 def test_levers_round_trip_through_the_scenario():
-    run = VizRun(scenario_name="baseline", seed=7)
-    start = {p: (v if v is not None else 0.0) for p, v in run.lever_values().items()}
     moved = VizRun(
-        scenario_name="baseline",
+        scenario_name="amazon-anthropic-2026",
         seed=7,
-        levers_start=start,
-        **{**start, "deal.investment_usd": 12.0, "power.interconnection_months": 48},
+        **{"deal.investment_usd": 12.0, "power.interconnection_months": 48},
     )
     assert moved.overrides == {"deal.investment_usd": 12e9, "power.interconnection_months": 48.0}
     assert moved.model.config.deal.investment_usd == 12e9  # slider $B -> model USD
@@ -53,3 +50,27 @@ def test_scale_mode_aggregates_small_agents():
     assert layout.aggregated and layout.n_model_nodes > 3000
     assert len(layout.labels) < 80
     assert {"anthropic", "openai", "amazon"} <= set(layout.labels)  # the majors stay visible
+
+
+def test_a_scenario_file_opens_and_its_threshold_and_start_are_drawn(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        'extends = "baseline"\nname = "mine"\nstart = "2027-04"\n'
+        "[regulation]\nhhi_threshold = 2600\n"
+    )
+    run = VizRun(scenario_name=str(path), seed=3)
+    run.step()
+    assert run.start == (2027, 4) and run.date_label == "through 2027-04"
+    option = CHARTS["concentration"](run)
+    assert option["series"][0]["markLine"]["data"] == [{"yAxis": 2600.0}]
+    assert option["xAxis"]["data"] == ["2027-04"]
+
+
+def test_deal_levers_apply_only_with_a_deal():
+    from viz.facts import lever_applies
+
+    base = VizRun(scenario_name="baseline", seed=7).config
+    deal = VizRun(scenario_name="amazon-anthropic-2026", seed=7).config
+    assert not lever_applies(base, "deal.investment_usd")
+    assert lever_applies(deal, "deal.investment_usd")
+    assert lever_applies(base, "power.interconnection_months")

@@ -14,6 +14,7 @@ from scipy import stats
 from experiments.sweeps import SweepStore, run_sweep
 from experiments.sweeps.analysis import analyze_sweep, mean_ci
 from experiments.sweeps.compare import compare_scenarios
+from experiments.sweeps.figures import fan
 from tests.experiments.sweeps.conftest import TOY, make_spec
 
 ABC = [
@@ -113,7 +114,16 @@ def test_compare_uses_common_random_numbers(tmp_path) -> None:
     assert t.loc["mid", "ci_high"] - t.loc["mid", "ci_low"] > 1e-4  # the noise is there
     assert "boom" not in t.index  # its runs raised and are in the failures table
     assert SweepStore.open(tmp_path / "cmp").status()["failed"] == 4
-    assert {p.name for p in res.files} == {"compare.csv", "compare.png"}
+    assert {p.name for p in res.files} == {"compare.csv", "compare.png", "compare_series.png"}
+    # relative difference: mean(d) / mean(ref) with d = -1 in every pair; its interval
+    # from the ratio estimator's residuals d - R ref (Cochran 1977, 6.3), by hand
+    frame = SweepStore.open(tmp_path / "cmp").load()
+    ref = frame[frame["scenario"] == "mid"].sort_values("replicate")["y"].to_numpy()
+    r = -1.0 / ref.mean()
+    half = stats.t.ppf(0.975, 3) * np.std(-1.0 - r * ref, ddof=1) / 2 / ref.mean()
+    assert t.loc["low", "rel_diff"] == pytest.approx(r, rel=1e-9)
+    assert t.loc["low", "rel_ci_high"] - r == pytest.approx(half, rel=1e-6)
+    assert t.loc["mid", "unit"] == ""  # the toy's y has no unit
 
 
 def test_log_outputs_are_analysed_too(tmp_path) -> None:
@@ -126,3 +136,34 @@ def test_log_outputs_are_analysed_too(tmp_path) -> None:
     assert "log10(c_echo)" in pts.columns
     finite = pts[pts["c_echo"] > 0]
     np.testing.assert_allclose(finite["log10(c_echo)"], np.log10(finite["c_echo"]))
+
+
+def test_share_intervals_stay_inside_0_1_and_series_get_fan_charts(tmp_path) -> None:
+    spec = make_spec(
+        replicates=2,
+        common_random_numbers=False,
+        outputs={"final": ["y", "throttled_share"], "series": ["g"]},
+    )
+    run_sweep(spec, tmp_path / "b", workers=1, progress=False)
+    result = analyze_sweep(tmp_path / "b")
+    means = result.tables["means"]
+    share = means[means["output"] == "throttled_share"]
+    assert (share["ci_low"] >= 0).all() and (share["ci_high"] <= 1).all()
+    assert share["clipped"].any()  # values 0 and 0.1 at a point: t interval reaches below 0
+    frame = SweepStore.open(tmp_path / "b").load()
+    for row in share.itertuples():
+        _m, lo, hi, _n = mean_ci(frame.loc[frame["point_id"] == row.point_id, "throttled_share"])
+        assert (row.ci_low, row.ci_high) == (max(lo, 0.0), min(hi, 1.0))
+    y = means[means["output"] == "y"]
+    assert not y["clipped"].any()
+    assert any("clipped" in n for n in result.notes)
+    names = {p.name for p in result.files}
+    assert {"means.png", "series.png"} <= names
+
+
+def test_fan_is_the_5_50_95_percentiles_per_month() -> None:
+    values = np.column_stack([np.arange(1.0, 102.0), np.full(101, np.nan), np.arange(101.0)])
+    lo, mid, hi = fan(values)
+    np.testing.assert_allclose(lo, [6.0, np.nan, 5.0])
+    np.testing.assert_allclose(mid, [51.0, np.nan, 50.0])
+    np.testing.assert_allclose(hi, [96.0, np.nan, 95.0])

@@ -49,3 +49,32 @@ def test_unimportable_model_is_refused_before_running(tmp_path, capsys) -> None:
     assert main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--no-progress"]) == 2
     assert "cannot import module 'no_such_pkg.toy'" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_compare_chosen_outputs_and_misspelt_one(tmp_path, capsys) -> None:
+    out = tmp_path / "cmp"
+    args = ["compare", "baseline", "power-crunch", "--replicates", "2", "--months", "3"]
+    args += ["--workers", "1", "--no-progress", "--out", str(out)]
+    assert main([*args, "--outputs", "compute_spot_price,labs_activ"]) == 2
+    err = capsys.readouterr().err
+    assert "'labs_activ'" in err and "did you mean 'labs_active'" in err
+    assert not out.exists()
+    assert main([*args, "--outputs", "compute_spot_price,labs_active"]) == 0
+    printed = capsys.readouterr().out
+    assert "USD per H100e-hour" in printed and "relative" in printed
+    table = (out / "compare.csv").read_text()
+    assert "labs_active" in table and "cloud_hhi" not in table
+    assert (out / "compare_series.png").is_file()
+
+
+def test_failed_runs_print_their_error(tmp_path, capsys) -> None:
+    spec = tmp_path / "f.toml"
+    spec.write_text(
+        TOY_TOML.replace("n = 8", "n = 2")
+        + '\n[[parameters]]\npath = "fail_above"\nlevels = [0.5]\n'
+    )
+    out = tmp_path / "out"
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--no-progress"]) == 1
+    printed = capsys.readouterr().out
+    # a = 1.0 is above 0.5 in all 3 replicates; a = 0.0 runs
+    assert "3 runs failed with ValueError: a = 1.0 above fail_above" in printed

@@ -7,8 +7,6 @@ import pytest
 
 from experiments.sweeps import SweepSpec, SweepSpecError, SweepStore, build_runs, run_sweep
 
-world = pytest.importorskip("experiments.runner", reason="the world (issue 3) is not built yet")
-
 
 def _lever_path() -> tuple[str, float, float]:
     from agents.scenario import LEVERS

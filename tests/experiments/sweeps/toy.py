@@ -1,7 +1,8 @@
 """A small deterministic toy model with known sensitivities, for testing the sweep machinery.
 
 ``y = 10 * a + 2 * a * b + noise`` with ``noise ~ N(0, 0.01)`` from the run's seed; the
-parameter ``c`` has no effect at all. ``g`` is the monthly series ``a * month``. A
+parameter ``c`` has no effect at all. ``g`` is the monthly series ``a * month``;
+``throttled_share`` is 0 or 0.1 depending on the noise's sign (a bounded share). A
 ``scenario`` whose name contains ``"boom"`` raises, as does ``a`` above ``fail_above``.
 """
 
@@ -40,7 +41,10 @@ def toy_model(*, scenario: str, params: dict[str, Any], months: int, seed: int) 
     month = np.arange(months)
     noise = rng.normal(0.0, 0.01, months)
     y = 10.0 * a + 2.0 * a * b + offset + noise + 0.0 * c
-    frame = pd.DataFrame({"month": month, "y": y, "g": a * month, "c_echo": c})
+    share = np.where(noise > 0, 0.1, 0.0)  # a share that is 0 or 0.1 by the seed's noise
+    frame = pd.DataFrame(
+        {"month": month, "y": y, "g": a * month, "c_echo": c, "throttled_share": share}
+    )
     deals = pd.DataFrame(
         {
             "month": np.repeat(month[-2:], 2),

@@ -1,0 +1,135 @@
+"""The model's books: one ledger per asset, account ids, and batched posting.
+
+Money, chips, power and compute each have a :class:`market.ledger.Ledger`; a transfer of
+a good and its payment are rows in two ledgers. Account :data:`OUTSIDE` is the outside
+world (investors, end customers, fuel suppliers); every agent gets the account equal to
+its Mesa ``unique_id`` (Mesa numbers agents from 1, so the ids never meet ``OUTSIDE``;
+:meth:`Accounts.open` checks it).
+
+Phases queue transfers with :meth:`Accounts.post` and the model books the queue with
+:meth:`Accounts.flush` (one ``Ledger.post`` per ledger), which keeps the ledger's per-call
+cost out of the hot path; anything that reads balances flushes first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from market.ledger import OUTSIDE, Ledger
+
+__all__ = ["ASSETS", "OUTSIDE", "AccountError", "Accounts"]
+
+ASSETS = ("usd", "chips", "power_mwh", "compute_h100e_hours")
+"""The assets booked: dollars, accelerator units, MWh, H100e-hours."""
+
+IntArray = NDArray[np.int64]
+
+
+class AccountError(ValueError):
+    """Agent ids that would collide with the outside world's account."""
+
+
+@dataclass
+class Accounts:
+    """Ledgers and the account ids of each kind of agent.
+
+    Attributes
+    ----------
+    usd, chips, power, compute : Ledger
+        One ledger per asset of :data:`ASSETS`.
+    hyperscaler, utility, vendor, lab : ndarray of int
+        Account id of each agent, in the order of the model's agent lists.
+    """
+
+    usd: Ledger
+    chips: Ledger
+    power: Ledger
+    compute: Ledger
+    hyperscaler: IntArray
+    utility: IntArray
+    vendor: IntArray
+    lab: IntArray
+    _queue: dict[
+        str, tuple[Ledger, list[tuple[IntArray, IntArray, NDArray[np.float64], IntArray]]]
+    ] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def open(
+        cls,
+        hyperscaler: ArrayLike,
+        utility: ArrayLike,
+        vendor: ArrayLike,
+        lab: ArrayLike,
+        *,
+        n_accounts: int | None = None,
+    ) -> Accounts:
+        """Ledgers with accounts ``0..n_accounts-1`` (default: up to the largest id), at zero.
+
+        Ids of other agents (regulators) may lie below ``n_accounts``; they hold nothing.
+        """
+        ids = [
+            np.asarray(x, dtype=np.int64).reshape(-1) for x in (hyperscaler, utility, vendor, lab)
+        ]
+        every = np.concatenate(ids)
+        if every.size and (every <= OUTSIDE).any():
+            raise AccountError(
+                f"agent account ids must be > {OUTSIDE} (the outside world's account); "
+                f"got {sorted(every[every <= OUTSIDE].tolist())}"
+            )
+        n = int(every.max()) + 1 if every.size else OUTSIDE + 1
+        n = max(n, n_accounts or 0)
+        return cls(
+            Ledger(n, asset="usd"),
+            Ledger(n, asset="chips"),
+            Ledger(n, asset="power_mwh"),
+            Ledger(n, asset="compute_h100e_hours"),
+            ids[0],
+            ids[1],
+            ids[2],
+            ids[3],
+        )
+
+    @property
+    def ledgers(self) -> tuple[Ledger, Ledger, Ledger, Ledger]:
+        """The four ledgers, in the order of :data:`ASSETS`."""
+        return self.usd, self.chips, self.power, self.compute
+
+    def set_step(self, month: int) -> None:
+        """Stamp the rows booked from now on with ``month``."""
+        for led in self.ledgers:
+            led.step = month
+
+    def cash(self, ids: ArrayLike) -> NDArray[np.float64]:
+        """Dollar balances of ``ids`` (flush first to include queued transfers)."""
+        return self.usd.balances[np.asarray(ids, dtype=np.int64)]
+
+    def pay(self, payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, reason: str) -> None:
+        """Queue dollar transfers; negative amounts are booked as zero."""
+        self.post(self.usd, payer, payee, np.maximum(amount, 0.0), reason)
+
+    def post(
+        self, ledger: Ledger, payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, reason: str
+    ) -> None:
+        """Queue transfers for ``ledger`` (broadcast like ``Ledger.post``)."""
+        p, q, a = np.broadcast_arrays(
+            np.asarray(payer, dtype=np.int64),
+            np.asarray(payee, dtype=np.int64),
+            np.asarray(amount, dtype=float),
+        )
+        if a.size == 0:
+            return
+        code = ledger.reason_code(reason)
+        self._queue.setdefault(ledger.asset, (ledger, []))[1].append(
+            (p.ravel(), q.ravel(), a.ravel(), np.full(a.size, code, dtype=np.int64))
+        )
+
+    def flush(self) -> None:
+        """Book every queued transfer, one ``Ledger.post`` call per ledger."""
+        for ledger, parts in self._queue.values():
+            if parts:
+                p, q, a, r = (np.concatenate(c) for c in zip(*parts, strict=True))
+                ledger.post(p, q, a, r)
+        self._queue = {}

@@ -1,0 +1,113 @@
+"""Names for the parts of the monthly order book: node numbering and segments.
+
+The month's book (:class:`market.book.OrderBook`) holds every spot market at once. Its
+nodes, offers, bids and links come in blocks (utility units, vendors, compute sellers;
+non-AI load, sites, chip buyers, labs, pools...). :class:`BookIndex` is built with the
+book and names each block, so the phases that read fills and flows address them by
+name (``index.offers["units"]``), never by position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+__all__ = ["BookIndex", "NodeLayout", "Segments"]
+
+
+@dataclass(frozen=True)
+class NodeLayout:
+    """Node numbering of the monthly book.
+
+    In order: one utility node per region (``R``); one data-centre site per (cloud,
+    region); one node per vendor; one chip-buying node per (cloud, family); one compute
+    seller node per (cloud, region, family); one node per major lab; one pool node per
+    seller node (small labs and enterprise buyers pooled by the node they buy at).
+    """
+
+    n_r: int
+    n_h: int
+    n_f: int
+    n_v: int
+    n_major: int
+
+    @property
+    def site0(self) -> int:
+        """First data-centre site node."""
+        return self.n_r
+
+    @property
+    def vendor0(self) -> int:
+        """First vendor node."""
+        return self.site0 + self.n_h * self.n_r
+
+    @property
+    def chipbuyer0(self) -> int:
+        """First chip-buying node."""
+        return self.vendor0 + self.n_v
+
+    @property
+    def seller0(self) -> int:
+        """First compute seller node."""
+        return self.chipbuyer0 + self.n_h * self.n_f
+
+    @property
+    def n_sellers(self) -> int:
+        """Compute seller nodes: ``H x R x F``."""
+        return self.n_h * self.n_r * self.n_f
+
+    @property
+    def lab0(self) -> int:
+        """First major-lab node."""
+        return self.seller0 + self.n_sellers
+
+    @property
+    def pool0(self) -> int:
+        """First pool node."""
+        return self.lab0 + self.n_major
+
+    @property
+    def n_nodes(self) -> int:
+        """Nodes in the book."""
+        return self.pool0 + self.n_sellers
+
+
+@dataclass
+class Segments:
+    """Consecutive named blocks of one axis of the book (offers, bids or links)."""
+
+    _slices: dict[str, slice] = field(default_factory=dict)
+    size: int = 0
+
+    def add(self, name: str, n: int) -> slice:
+        """Append a block of ``n`` entries called ``name`` and return its slice."""
+        if name in self._slices:
+            raise KeyError(f"segment {name!r} defined twice")
+        s = slice(self.size, self.size + int(n))
+        self._slices[name] = s
+        self.size += int(n)
+        return s
+
+    def __getitem__(self, name: str) -> slice:
+        try:
+            return self._slices[name]
+        except KeyError:
+            raise KeyError(f"no segment {name!r}; segments: {list(self._slices)}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._slices)
+
+    def count(self, name: str) -> int:
+        """Entries in block ``name``."""
+        s = self[name]
+        return int(s.stop - s.start)
+
+
+@dataclass
+class BookIndex:
+    """Nodes and named segments of one month's book."""
+
+    nodes: NodeLayout
+    offers: Segments = field(default_factory=Segments)
+    bids: Segments = field(default_factory=Segments)
+    links: Segments = field(default_factory=Segments)

@@ -1,0 +1,273 @@
+"""Every column the model reports, with its unit and definition, defined once.
+
+The model frame (one row a month) and the tidy tables are built from these lists, the
+glossary ``docs/metrics.md`` is generated from them (``python -m agents.columns``), and
+a test fails if the two drift apart.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+__all__ = ["MODEL_COLUMNS", "TABLE_COLUMNS", "Column", "glossary_markdown"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One reported column: name, unit and definition."""
+
+    name: str
+    unit: str
+    definition: str
+
+
+MODEL_COLUMNS: tuple[Column, ...] = (
+    Column("month", "months", "Months since the scenario's start (0 is the start month)."),
+    Column("date", "YYYY-MM", "Calendar month of the row."),
+    Column(
+        "compute_spot_price",
+        "$/H100e-h",
+        "Volume-weighted price at the seller nodes of all spot compute sold this month (last month's mean node price when nothing traded).",
+    ),
+    Column(
+        "compute_contract_price",
+        "$/H100e-h",
+        "Volume-weighted price of compute delivered under contracts this month.",
+    ),
+    Column(
+        "power_price",
+        "$/MWh",
+        "Regions' energy prices weighted by load (non-AI, conventional and AI data centres).",
+    ),
+    Column(
+        "capacity_price",
+        "$/MW-day",
+        "Regions' capacity prices in force (paid by AI data centres on their load), weighted like power_price.",
+    ),
+    Column(
+        "chip_price",
+        "$/H100e",
+        "Price paid per H100-equivalent of chips bought on the spot market, weighted by H100e.",
+    ),
+    Column("capacity_gw_built", "GW", "Data-centre IT capacity built, all clouds and regions."),
+    Column("capacity_gw_powered", "GW", "IT capacity built and connected to the grid."),
+    Column("utilisation", "share", "Compute delivered over compute capacity this month."),
+    Column("throttled_share", "share", "Share of active buyers' inference need not served."),
+    Column(
+        "cloud_hhi",
+        "HHI (0-10,000)",
+        "Herfindahl-Hirschman index of annual cloud revenue (AI compute plus other cloud); fringe clouds count in the total, not squared.",
+    ),
+    Column(
+        "chip_hhi", "HHI (0-10,000)", "HHI of chips sold over the trailing 12 months, in H100e."
+    ),
+    Column(
+        "lockin_index",
+        "years of spend",
+        "Spend-weighted mean over major labs of switching cost over annual spend; switching cost is a year of egress fees on the volume bought, porting cost x (1 - mean platform affinity), and up to a year of take-or-pay commitments still owed.",
+    ),
+    Column(
+        "flop_per_joule",
+        "FLOP/J",
+        "Installed fleet's dense BF16 FLOP/s over its facility power (IT watts x PUE).",
+    ),
+    Column("labs_active", "labs", "Labs still in the market (enterprise buyers excluded)."),
+    Column("ai_demand_usd", "$/month", "End demand for AI services allocated to labs this month."),
+    Column("ai_revenue_usd", "$/month", "Labs' revenue from the inference they served."),
+    Column(
+        "ai_services_price",
+        "$/H100e-h",
+        "Price of AI services per H100e-hour of inference: the labs' expected compute cost x (1 + demand.services_markup).",
+    ),
+    Column(
+        "ai_services_demand",
+        "H100e-h/month",
+        "AI services demanded at that price (constant-elasticity demand), in H100e-hours of inference.",
+    ),
+    Column("compute_h100e_hours", "H100e-h/month", "Compute delivered, contracts and spot."),
+    Column(
+        "dc_power_share",
+        "share",
+        "AI data centres' share (power bought) of the modelled regions' electricity this month.",
+    ),
+    Column(
+        "us_dc_power_share",
+        "share",
+        "All data centres' share (AI power used plus conventional load) of the US regions' electricity this month; comparable with the published US share (4.4% in 2023).",
+    ),
+    Column(
+        "dc_energy_twh_per_year",
+        "TWh/year",
+        "Electricity used by all data centres (AI power used plus conventional load) in the modelled regions, this month x 12.",
+    ),
+    Column("egress_fee", "$/H100e-h", "Egress (switching) fee in force."),
+    Column(
+        "hhi_threshold",
+        "HHI (0-10,000)",
+        "The regulator's review threshold in force (the scenario's regulation.hhi_threshold).",
+    ),
+    Column(
+        "debt_usd",
+        "$",
+        "Debt owed to outside lenders by all hyperscalers and labs at the end of the month.",
+    ),
+    Column(
+        "labs_exited",
+        "labs",
+        "Labs that have exited so far (enterprise buyers excluded); their debts are written off.",
+    ),
+    Column(
+        "capex_usd",
+        "$/month",
+        "Hyperscalers' capex this month: data-centre starts plus chips bought (spot and contracts).",
+    ),
+    Column(
+        "payout_usd",
+        "$/month",
+        "Cash hyperscalers paid to shareholders this month (above their cash buffer, after repaying debt).",
+    ),
+)
+
+TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
+    "regions": (
+        Column("month", "months", "Months since the start."),
+        Column("region", "name", "Grid region."),
+        Column("power_price", "$/MWh", "Cleared power price at the region's utility."),
+        Column("non_ai_load_mw", "MW", "Average non-AI load (conventional data centres excluded)."),
+        Column(
+            "conventional_dc_mw",
+            "MW",
+            "Average load of conventional (non-AI) data centres, served like non-AI load.",
+        ),
+        Column("dc_load_mw", "MW", "Average power received by AI data centres."),
+        Column("dc_share", "share", "AI data centres' share of the region's electricity."),
+        Column("generation_mw", "MW", "Available generation online (MW x availability)."),
+        Column("generation_building_mw", "MW", "Generation started, not yet online."),
+        Column(
+            "reserve_margin",
+            "share",
+            "Capacity counted at the peak (MW x capacity credit) over peak load (non-AI x peak-to-average, plus data centres), minus one.",
+        ),
+        Column(
+            "capacity_price",
+            "$/MW-day",
+            "Capacity price set by the reserve margin; AI data centres pay it on their load.",
+        ),
+        Column("built_mw", "MW", "Data-centre IT capacity built in the region."),
+        Column("powered_mw", "MW", "IT capacity built and connected."),
+    ),
+    "agents": (
+        Column("month", "months", "Months since the start."),
+        Column("agent_id", "id", "Mesa unique_id (the trade graph's node)."),
+        Column("name", "name", "Agent name."),
+        Column("kind", "name", "hyperscaler, lab or vendor."),
+        Column("cash", "$", "Cash at the end of the month."),
+        Column(
+            "revenue",
+            "$/month",
+            "Hyperscalers: compute sales; labs: revenue from inference served.",
+        ),
+        Column("built_mw", "MW", "Hyperscalers: IT capacity built."),
+        Column("powered_mw", "MW", "Hyperscalers: IT capacity built and connected."),
+        Column("compute_h100e_hours", "H100e-h/month", "Hyperscalers: compute delivered."),
+        Column("spend", "$/month", "Labs: compute spend."),
+        Column("active", "bool", "Labs: still in the market."),
+        Column("capability", "index", "Labs: capability (grows with cumulative training)."),
+        Column("inference_need", "H100e-h/month", "Labs: compute needed to serve their demand."),
+        Column("served", "H100e-h/month", "Labs: inference served."),
+        Column("received", "H100e-h/month", "Labs: compute received (inference and training)."),
+        Column("throttled_share", "share", "Labs: share of inference need not served."),
+        Column(
+            "compute_gw",
+            "GW",
+            "Labs: compute received, as facility power (H100e-hours x the fleet's MWh per H100e-hour / 730 h).",
+        ),
+        Column(
+            "runway_months",
+            "months",
+            "Labs: cash over trailing monthly burn (missing when not burning cash).",
+        ),
+        Column(
+            "share_<cloud>",
+            "share",
+            "Labs: share of the compute received from each cloud (one column per cloud).",
+        ),
+        Column("units_sold", "units/month", "Vendors: chips sold (spot and contracts)."),
+        Column(
+            "debt",
+            "$",
+            "Hyperscalers and labs: debt owed to outside lenders at the end of the month.",
+        ),
+    ),
+    "deals": (
+        Column("month", "months", "Months since the start."),
+        Column("deal", "id", "Deal id (0 is the scenario's headline deal)."),
+        Column("investor", "name", "Investing hyperscaler."),
+        Column("lab", "name", "Lab invested in."),
+        Column(
+            "status",
+            "text",
+            "under review, approved, approved with conditions, blocked, withdrawn or ended.",
+        ),
+        Column("invested_usd", "$", "Investment paid so far."),
+        Column("equity_share", "share", "Investor's stake in the lab."),
+        Column(
+            "cloud_revenue_usd",
+            "$",
+            "All compute spend of the lab with the investor since the deal started (gross, including spend that would have happened without the deal).",
+        ),
+        Column("round_trip_ratio", "ratio", "cloud_revenue_usd over invested_usd."),
+        Column("tranches_paid", "tranches", "Milestone tranches paid."),
+        Column(
+            "post_hhi", "HHI (0-10,000)", "Post-deal cloud HHI the regulator computed at review."
+        ),
+        Column("conditions", "text", "Conditions of approval, '; '-separated."),
+        Column("reasons", "text", "Reasons for a block, '; '-separated."),
+    ),
+    "labs": (
+        Column("name", "name", "Lab or buyer."),
+        Column("kind", "name", "lab or enterprise."),
+        Column("active", "bool", "Still in the market."),
+        Column("exit_month", "months", "Month it exited (-1 while active)."),
+        Column("capability", "index", "Capability at the end of the run."),
+        Column("cash", "$", "Cash at the end of the run."),
+        Column("raised_usd", "$", "Raised from the outside investor pool in all."),
+    ),
+    "cashflows": (
+        Column("month", "months", "Months since the start."),
+        Column("reason", "name", "What the transfers were for (the ledger's reason)."),
+        Column("amount", "$", "Dollars moved for that reason that month."),
+    ),
+}
+
+
+def glossary_markdown() -> str:
+    """The glossary of every column, as Markdown (the text of ``docs/metrics.md``)."""
+    out = [
+        "# Metrics glossary",
+        "",
+        "Generated by `python -m agents.columns > docs/metrics.md` from `agents/columns.py`;",
+        "do not edit by hand. The `contracts` table's columns are those of",
+        "`market.contracts.ContractTable` plus `seller_name` and `buyer_name`.",
+        "",
+        "## Model frame (one row a month)",
+        "",
+        "| column | unit | definition |",
+        "| --- | --- | --- |",
+    ]
+    out += [f"| `{c.name}` | {c.unit} | {c.definition} |" for c in MODEL_COLUMNS]
+    for table, cols in TABLE_COLUMNS.items():
+        out += [
+            "",
+            f"## Table `{table}`",
+            "",
+            "| column | unit | definition |",
+            "| --- | --- | --- |",
+        ]
+        out += [f"| `{c.name}` | {c.unit} | {c.definition} |" for c in cols]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(glossary_markdown())

@@ -1,0 +1,74 @@
+"""Contracts in force: signing (a table row and a graph edge) and committed volumes.
+
+Contracts live in :class:`market.contracts.ContractTable` (vectorized rows); each also
+appears on the trade graph as a ``contract-<row>`` edge between the two agents.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from agents.accounts import Accounts
+from agents.scenario import FAMILIES
+from agents.state import FloatArray
+from market.contracts import ContractTable
+
+__all__ = ["contracted_h100e_hours", "party", "sign_contract"]
+
+
+def party(accounts: Accounts, kind: str, index: int, *, seller: bool) -> int:
+    """Agent id on one side of a contract of ``kind``, from its role-local ``index``.
+
+    Compute: cloud sells to lab; power: utility sells to cloud; chips: vendor to cloud.
+    """
+    if kind == "compute":
+        ids = accounts.hyperscaler if seller else accounts.lab
+    elif kind == "power":
+        ids = accounts.utility if seller else accounts.hyperscaler
+    else:
+        ids = accounts.vendor if seller else accounts.hyperscaler
+    return int(ids[index])
+
+
+def sign_contract(
+    contracts: ContractTable,
+    graph: nx.MultiDiGraph,
+    accounts: Accounts,
+    *,
+    kind: str,
+    seller: int,
+    buyer: int,
+    **terms: Any,
+) -> int:
+    """Add a contract row and its graph edge; return the row id."""
+    row = contracts.add(kind=kind, seller=seller, buyer=buyer, **terms)
+    graph.add_edge(
+        party(accounts, kind, seller, seller=True),
+        party(accounts, kind, buyer, seller=False),
+        key=f"contract-{row}",
+        kind="contract",
+        good=kind,
+        row=row,
+        volume=terms.get("volume"),
+        price=terms.get("price"),
+        exclusive=terms.get("exclusive", False),
+    )
+    return row
+
+
+def contracted_h100e_hours(contracts: ContractTable, month: int, n_h: int) -> FloatArray:
+    """(H, F) compute-contract volume in force at ``month`` per seller and chip family.
+
+    Contracts without a family count as the first family (merchant GPUs).
+    """
+    out = np.zeros((n_h, len(FAMILIES)))
+    rows = contracts.active(month, "compute")
+    if rows.size:
+        fam = contracts.family[rows]
+        for f in range(len(FAMILIES)):
+            sel = (fam == f) | ((fam < 0) & (f == 0))
+            np.add.at(out[:, f], contracts.seller[rows][sel], contracts.volume[rows][sel])
+    return out

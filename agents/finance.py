@@ -1,0 +1,273 @@
+"""Money with limits: debt from outside lenders, interest, payouts, exits and write-offs.
+
+Firms pay for capex (data-centre starts), chips and compute from cash first and borrow
+the rest from outside lenders (the ``OUTSIDE`` account) at a yearly rate, up to a limit:
+
+- a hyperscaler may owe up to ``finance.debt_multiple_hyperscaler`` x its annual operating
+  cash flow (other businesses' cash flow plus AI compute sales less power, a trailing
+  average); a lab up to ``finance.debt_multiple_lab`` x its annual revenue
+  (``docs/calibration.md`` [est-debt-limit]);
+- interest is ``debt x rate / 12`` a month, paid to ``OUTSIDE`` ("interest";
+  [est-debt-rate]);
+- a hyperscaler sizes its chip bids, then its data-centre starts, to its cash plus unused
+  credit before they enter the book (:func:`capex_budget`, :func:`scale_to_budget`; chips
+  first, since they fill shells already built), so the clearing never buys what it cannot
+  pay (bids are budgeted at the bid price, the most a unit can cost); its running costs
+  (power, interest, deal tranches) are always financed, beyond the limit if need be;
+- at the month's end every negative balance is borrowed ("borrow") as far as the limit
+  allows; a lab still short raises an equity round from the outside investor pool
+  (:func:`agents.lab.plan_funding`) and, turned down, exits: its creditors' loss, debt
+  plus overdraft, is booked from ``OUTSIDE`` ("write_off") and the debt repaid with it
+  ("repay"), so an exited lab ends with zero cash and zero debt (:func:`write_off`);
+- cash above a buffer of ``finance.cash_buffer_months`` of monthly costs (a hyperscaler's
+  trailing capex plus power; a lab's fixed opex plus compute spend) first repays debt
+  ("repay"); a hyperscaler pays the rest to its shareholders ("payout", [est-payout]).
+
+Enterprise buyers (scale mode) never exit; their shortfalls are always financed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from agents.accounts import OUTSIDE, Accounts
+from agents.lab import LabArrays, LabKind, plan_funding
+from agents.scenario import Scenario
+from agents.state import BoolArray, FloatArray
+
+__all__ = [
+    "TRAILING_WEIGHT",
+    "Debt",
+    "borrow_amount",
+    "capex_budget",
+    "debt_limit",
+    "interest_due",
+    "scale_to_budget",
+    "settle_finance",
+    "surplus_use",
+    "write_off",
+]
+
+TRAILING_WEIGHT = 1.0 / 12.0
+"""Weight of the month in the trailing averages of cash flow and costs: about a year."""
+
+
+@dataclass
+class Debt:
+    """Debt per firm and the month's financing flows (typed state of the lenders' side).
+
+    Attributes
+    ----------
+    hs, lab : ndarray
+        (H,) and (L,) principal owed to outside lenders, USD.
+    hs_ocf : ndarray
+        (H,) trailing monthly operating cash flow: other businesses plus AI compute sales
+        less power (a running mean over the first year, then an exponential average of
+        weight :data:`TRAILING_WEIGHT`); before the first month, the other businesses'.
+    hs_costs : ndarray
+        (H,) trailing monthly capex plus power cost (same average).
+    capex_dc, capex_chips : ndarray
+        (H,) this month's data-centre starts and chip purchases, USD.
+    payout, interest, borrowed, repaid, written_off : ndarray
+        (H + L,) this month's flows, hyperscalers first.
+    """
+
+    hs: FloatArray
+    lab: FloatArray
+    hs_ocf: FloatArray
+    hs_costs: FloatArray
+    months: int = 0
+    """Months averaged so far (the averages are running means until a year is seen)."""
+    capex_dc: FloatArray = field(init=False)
+    capex_chips: FloatArray = field(init=False)
+    payout: FloatArray = field(init=False)
+    interest: FloatArray = field(init=False)
+    borrowed: FloatArray = field(init=False)
+    repaid: FloatArray = field(init=False)
+    written_off: FloatArray = field(init=False)
+
+    def __post_init__(self) -> None:
+        n_h, n = self.hs.size, self.hs.size + self.lab.size
+        self.capex_dc, self.capex_chips = np.zeros(n_h), np.zeros(n_h)
+        self.payout, self.interest = np.zeros(n), np.zeros(n)
+        self.borrowed, self.repaid, self.written_off = np.zeros(n), np.zeros(n), np.zeros(n)
+
+    @classmethod
+    def start(cls, n_labs: int, other_cash_flow: FloatArray) -> Debt:
+        """No debt; operating cash flow starts at the other businesses' cash flow."""
+        ocf = np.asarray(other_cash_flow, dtype=float).copy()
+        return cls(np.zeros(ocf.size), np.zeros(n_labs), ocf, np.zeros(ocf.size))
+
+    def hs_limit(self, multiple: float) -> FloatArray:
+        """(H,) hyperscalers' borrowing limits: ``multiple x 12 x`` trailing cash flow."""
+        return debt_limit(multiple, 12.0 * self.hs_ocf)
+
+
+def debt_limit(multiple: float, annual_base: FloatArray) -> FloatArray:
+    """Most a lender lends: ``multiple x max(0, annual base)`` ([est-debt-limit]).
+
+    >>> debt_limit(3.0, np.array([10.0, -5.0])).tolist()
+    [30.0, 0.0]
+    """
+    out: FloatArray = multiple * np.maximum(0.0, annual_base)
+    return out
+
+
+def interest_due(debt: FloatArray, rate: float) -> FloatArray:
+    """A month's interest on ``debt`` at yearly ``rate`` (simple, ``rate / 12``).
+
+    >>> interest_due(np.array([120.0]), 0.05).tolist()
+    [0.5]
+    """
+    out: FloatArray = debt * rate / 12.0
+    return out
+
+
+def borrow_amount(cash: FloatArray, debt: FloatArray, limit: FloatArray) -> FloatArray:
+    """Borrowing that covers a negative balance, within what the limit leaves.
+
+    >>> borrow_amount(np.array([-10.0, -10.0, 5.0]), np.array([0.0, 95.0, 0.0]),
+    ...     np.array([100.0, 100.0, 100.0])).tolist()
+    [10.0, 5.0, 0.0]
+    """
+    out: FloatArray = np.minimum(np.maximum(0.0, -cash), np.maximum(0.0, limit - debt))
+    return out
+
+
+def surplus_use(
+    cash: FloatArray, debt: FloatArray, buffer: FloatArray, pays_out: BoolArray
+) -> tuple[FloatArray, FloatArray]:
+    """Cash above ``buffer`` repays debt first; firms that ``pays_out`` pay out the rest.
+
+    Returns ``(repay, payout)``.
+
+    >>> r, p = surplus_use(np.array([50.0, 50.0]), np.array([10.0, 10.0]),
+    ...     np.array([20.0, 20.0]), np.array([True, False]))
+    >>> r.tolist(), p.tolist()
+    ([10.0, 10.0], [20.0, 0.0])
+    """
+    spare = np.maximum(0.0, cash - buffer)
+    repay = np.minimum(spare, debt)
+    payout = np.where(pays_out, spare - repay, 0.0)
+    return repay, payout
+
+
+def write_off(cash: FloatArray, debt: FloatArray) -> FloatArray:
+    """Creditors' loss when a firm exits: its debt plus any overdraft, less cash left.
+
+    The amount is booked from ``OUTSIDE`` to the firm and the debt repaid from it, so
+    the firm ends with zero cash and zero debt.
+
+    >>> write_off(np.array([-3.0, 2.0]), np.array([10.0, 10.0])).tolist()
+    [13.0, 8.0]
+    """
+    out: FloatArray = np.maximum(0.0, debt - cash)
+    return out
+
+
+def scale_to_budget(budget: float, first: float, second: float) -> tuple[float, float]:
+    """Shares of two spending plans paid in order from ``budget`` (each in [0, 1]).
+
+    ``first`` (data-centre starts) is paid before ``second`` (chips).
+
+    >>> scale_to_budget(100.0, 60.0, 80.0)
+    (1.0, 0.5)
+    >>> scale_to_budget(30.0, 60.0, 80.0)
+    (0.5, 0.0)
+    """
+    b = max(0.0, budget)
+    f1 = 1.0 if first <= b else b / first
+    left = max(0.0, b - first * f1)
+    f2 = 1.0 if second <= left else left / second
+    return f1, f2
+
+
+def capex_budget(cash: FloatArray, debt: Debt, cfg: Scenario) -> FloatArray:
+    """(H,) what each hyperscaler may spend on capex and chips: cash plus unused credit."""
+    limit = debt.hs_limit(cfg.finance.debt_multiple_hyperscaler)
+    out: FloatArray = np.maximum(0.0, cash) + np.maximum(0.0, limit - debt.hs)
+    return out
+
+
+def settle_finance(
+    cfg: Scenario,
+    rng: np.random.Generator,
+    debt: Debt,
+    labs: LabArrays,
+    other_cash_flow: FloatArray,
+    ai_sales: FloatArray,
+    power_cost: FloatArray,
+    accounts: Accounts,
+) -> BoolArray:
+    """The month's end: interest, borrowing, emergency rounds, exits, repayment, payouts.
+
+    ``ai_sales`` and ``power_cost`` are each hyperscaler's compute revenue and power bill
+    this month, and ``debt.capex_chips`` its chip purchases. Returns the labs that exit
+    (they are marked inactive by the caller, which ends their contracts).
+    """
+    fin = cfg.finance
+    n_h = debt.hs.size
+    ha, la, a = accounts.hyperscaler, labs.account, labs
+    debt.months += 1
+    w = max(TRAILING_WEIGHT, 1.0 / debt.months)  # a running mean over the first year
+    debt.hs_ocf[:] = (1 - w) * debt.hs_ocf + w * (other_cash_flow + ai_sales - power_cost)
+    capex = debt.capex_dc + debt.capex_chips
+    debt.hs_costs[:] = (1 - w) * debt.hs_costs + w * (capex + power_cost)
+    # interest on what was owed over the month
+    i_h, i_l = (
+        interest_due(debt.hs, fin.debt_rate_hyperscaler),
+        interest_due(debt.lab, fin.debt_rate_lab),
+    )
+    accounts.pay(ha, OUTSIDE, i_h, "interest")
+    accounts.pay(la, OUTSIDE, i_l, "interest")
+    debt.interest[:] = np.r_[i_h, i_l]
+    accounts.flush()
+    # hyperscalers: every shortfall financed (running costs are never left unpaid)
+    cash_h = accounts.cash(ha)
+    b_h = np.maximum(0.0, -cash_h)
+    # labs: credit within the limit, then an emergency round, then exit
+    cash_l = accounts.cash(la)
+    enterprise = a.kind == LabKind.ENTERPRISE
+    lab_limit = np.where(enterprise, np.inf, debt_limit(fin.debt_multiple_lab, 12.0 * a.revenue))
+    b_l = np.where(a.active, borrow_amount(cash_l, debt.lab, lab_limit), 0.0)
+    accounts.pay(OUTSIDE, ha, b_h, "borrow")
+    accounts.pay(OUTSIDE, la, b_l, "borrow")
+    debt.hs += b_h
+    debt.lab += b_l
+    debt.borrowed[:] = np.r_[b_h, b_l]
+    cash_l = cash_l + b_l
+    short = a.active & (cash_l < 0)
+    if short.any():
+        burn = np.where(short, np.maximum(a.burn, -cash_l / max(cfg.capital.round_months, 1.0)), 0)
+        f = plan_funding(cash_l, burn, a.revenue, short, ~enterprise, rng.random(a.n), cfg.capital)
+        raised = np.where(f.granted, np.maximum(f.raised, -cash_l), 0.0)  # no rounding short
+        accounts.pay(OUTSIDE, la[f.granted], raised[f.granted], "vc_round")
+        a.raised_total += raised
+        cash_l = cash_l + raised
+    out: BoolArray = a.active & (cash_l < 0) & ~enterprise
+    loss = np.where(out, write_off(cash_l, debt.lab), 0.0)
+    accounts.pay(OUTSIDE, la, loss, "write_off")
+    accounts.pay(la, OUTSIDE, np.where(out, debt.lab, 0.0), "repay")
+    debt.written_off[:] = np.r_[np.zeros(n_h), loss]
+    repaid_exit = np.where(out, debt.lab, 0.0)
+    debt.lab[out] = 0.0
+    cash_l = np.where(out, 0.0, cash_l)
+    # surplus cash repays debt; hyperscalers pay out the rest
+    accounts.flush()
+    cash_h = accounts.cash(ha)
+    buf_h = fin.cash_buffer_months * debt.hs_costs
+    r_h, p_h = surplus_use(cash_h, debt.hs, buf_h, np.ones(n_h, dtype=bool))
+    buf_l = fin.cash_buffer_months * (a.opex + a.spend)
+    r_l, _ = surplus_use(cash_l, debt.lab, buf_l, np.zeros(a.n, dtype=bool))
+    r_l = np.where(a.active & ~out, r_l, 0.0)
+    accounts.pay(ha, OUTSIDE, r_h, "repay")
+    accounts.pay(la, OUTSIDE, r_l, "repay")
+    accounts.pay(ha, OUTSIDE, p_h, "payout")
+    debt.hs -= r_h
+    debt.lab -= r_l
+    debt.repaid[:] = np.r_[r_h, r_l + repaid_exit]
+    debt.payout[:] = np.r_[p_h, np.zeros(a.n)]
+    accounts.flush()
+    return out

@@ -1,0 +1,226 @@
+"""Phase 3, ``deals``: proposals, regulator review, tranches and new contracts.
+
+The scenario's headline deal is proposed in the month ``deal.propose``; with
+``capital.strategic_deals`` a lab the investor pool turned down gets a strategic offer
+from the richest cloud (:func:`propose_strategic`). Each proposal is reviewed by the
+regulators of the lab's home region after ``regulation.review_lag_months``
+(:func:`agents.regulator.review_deal`); an approved deal pays its upfront tranche,
+signs its compute contract and writes its equity edge; milestone tranches follow when
+the lab's revenue run-rate passes each step. A deal whose lab exits ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import networkx as nx
+import numpy as np
+
+from agents.accounts import Accounts
+from agents.contracting import sign_contract
+from agents.deal import Deal, equity_after, valuation
+from agents.graph import add_equity_edge
+from agents.hyperscaler import Hyperscaler
+from agents.lab import LabArrays
+from agents.regulator import Regulator, review_deal
+from agents.scenario import FAMILIES, DealCfg, Scenario
+from agents.state import Clouds, History, Market, Tech
+from agents.units import HOURS_PER_MONTH, month_date, months_between
+from market.contracts import ContractTable
+
+__all__ = ["DealBook", "deals", "propose_strategic"]
+
+
+class DealBook:
+    """What a deal touches: the books, the contracts, the graph (passed as one argument)."""
+
+    def __init__(
+        self, accounts: Accounts, contracts: ContractTable, graph: nx.MultiDiGraph, labs: LabArrays
+    ) -> None:
+        self.accounts, self.contracts, self.graph, self.labs = accounts, contracts, graph, labs
+
+    def pay(self, deal: Deal, amount: float, multiple: float) -> None:
+        """Pay a tranche for equity at the lab's valuation; update the equity edge."""
+        if amount <= 0:
+            return
+        inv_acc = int(self.accounts.hyperscaler[deal.investor])
+        lab_acc = int(self.labs.account[deal.lab])
+        value = valuation(float(self.labs.revenue[deal.lab]) * 12.0, multiple)
+        self.accounts.pay(inv_acc, lab_acc, amount, "deal_tranche")
+        deal.equity = equity_after(deal.equity, value, amount)
+        deal.invested += amount
+        add_equity_edge(self.graph, inv_acc, lab_acc, deal.id, deal.equity, deal.invested)
+
+
+def propose_strategic(
+    month: int,
+    cfg: Scenario,
+    deal_list: list[Deal],
+    funding_gap: dict[int, float],
+    hyperscalers: Sequence[Hyperscaler],
+    lab_names: Sequence[str],
+    expected_price: float,
+) -> None:
+    """A lab the investor pool turned down gets a strategic offer from the richest cloud.
+
+    Terms (``capital.strategic_*``, est.): the round it asked for as investment, a
+    non-exclusive take-or-pay commitment of ``strategic_spend_multiple`` times it over
+    ``strategic_term_months`` at the expected compute price, no milestone tranches.
+    """
+    cap = cfg.capital
+    busy = {d.lab for d in deal_list if d.live}
+    for lab, amount in funding_gap.items():
+        if lab in busy or amount <= 0:
+            continue
+        cash = np.array([h.cash if not h.fringe else -np.inf for h in hyperscalers])
+        inv = int(np.argmax(cash))
+        if cash[inv] < amount:
+            continue
+        terms = DealCfg(
+            enabled=True,
+            investor=hyperscalers[inv].name,
+            lab=lab_names[lab],
+            propose=month_date(cfg.start, month),
+            investment_usd=amount,
+            milestone_usd=0.0,
+            milestone_tranches=0,
+            committed_spend_usd=cap.strategic_spend_multiple * amount,
+            term_months=cap.strategic_term_months,
+            price_per_h100e_hour=max(0.5, float(expected_price)),
+            silicon=None,
+            exclusive=False,
+        )
+        lag = cfg.regulation.review_lag_months
+        next_id = 1 + max([d.id for d in deal_list], default=0)
+        deal_list.append(Deal(next_id, inv, lab, terms, month, month + lag, status="under review"))
+        busy.add(lab)
+
+
+def _decide(
+    month: int,
+    cfg: Scenario,
+    deal: Deal,
+    book: DealBook,
+    tech: Tech,
+    clouds: Clouds,
+    history: History,
+    regulators: Sequence[Regulator],
+) -> None:
+    terms = deal.cfg
+    a = book.labs
+    if not a.active[deal.lab]:
+        deal.status = "withdrawn (lab exited)"
+        return
+    annual_commit = terms.committed_spend_usd / terms.term_months * 12.0
+    spend = history.lab_spend_year(month)[deal.lab].copy()
+    others = spend.copy()
+    others[deal.investor] = 0.0
+    moved = others * min(1.0, annual_commit / others.sum()) if others.sum() > 0 else others
+    added = max(0.0, annual_commit - moved.sum())
+    value = valuation(float(a.revenue[deal.lab]) * 12.0, cfg.capital.valuation_multiple)
+    equity = terms.investment_usd / (value + terms.investment_usd)
+    revenue = clouds.cloud_revenue_year(history, month, cfg.demand.non_ai_cloud_growth_per_year)
+    reviews = [
+        review_deal(
+            cfg.regulation,
+            revenue,
+            clouds.fringe,
+            deal.investor,
+            moved,
+            added,
+            equity,
+            terms.exclusive,
+        )
+        for reg in regulators
+        if reg.in_jurisdiction(int(a.home[deal.lab]))
+    ]
+    blocked = [r for r in reviews if r.decision == "blocked"]
+    deal.post_hhi = reviews[0].post_hhi if reviews else float("nan")
+    if blocked:
+        deal.status = "blocked"
+        deal.reasons = [why for r in blocked for why in r.reasons]
+        return
+    deal.conditions = sorted({c for r in reviews for c in r.conditions})
+    deal.status = "approved with conditions" if deal.conditions else "approved"
+    deal.start_month = month
+    deal.spend_at_start = float(history.lab_spend_cum[deal.lab, deal.investor])
+    deal.milestone_base = float(a.revenue[deal.lab]) * 12.0
+    book.pay(deal, terms.investment_usd, cfg.capital.valuation_multiple)
+    family = FAMILIES.index(terms.silicon) if terms.silicon is not None else -1
+    volume = terms.committed_spend_usd / terms.term_months / terms.price_per_h100e_hour
+    gen = tech.newest(family if family >= 0 else 0, month)
+    it_w = tech.it_watts[gen] / tech.h100e[gen]
+    reserved = terms.reserved_mw * 1e6 / it_w * HOURS_PER_MONTH * cfg.datacentres.availability
+    deal.contract = sign_contract(
+        book.contracts,
+        book.graph,
+        book.accounts,
+        kind="compute",
+        seller=deal.investor,
+        buyer=deal.lab,
+        volume=min(volume, reserved),
+        price=terms.price_per_h100e_hour,
+        start=month,
+        end=month + terms.term_months,
+        take_or_pay=terms.take_or_pay,
+        exclusive=terms.exclusive,
+        penalty_rate=terms.penalty_rate,
+        family=family,
+        deal=deal.id,
+    )
+
+
+def _milestones(deal: Deal, book: DealBook, multiple: float) -> None:
+    terms = deal.cfg
+    if terms.milestone_tranches == 0 or deal.tranches_paid >= terms.milestone_tranches:
+        return
+    run_rate = float(book.labs.revenue[deal.lab]) * 12.0
+    threshold = deal.milestone_base + (deal.tranches_paid + 1) * terms.milestone_revenue_step
+    if run_rate >= threshold:
+        deal.tranches_paid += 1
+        book.pay(deal, terms.milestone_usd / terms.milestone_tranches, multiple)
+
+
+def deals(
+    month: int,
+    cfg: Scenario,
+    deal_list: list[Deal],
+    funding_gap: dict[int, float],
+    book: DealBook,
+    tech: Tech,
+    clouds: Clouds,
+    history: History,
+    market: Market,
+    hyperscalers: Sequence[Hyperscaler],
+    lab_names: Sequence[str],
+    regulators: Sequence[Regulator],
+) -> None:
+    """Propose, review and start deals; pay milestone tranches; end deals of exited labs."""
+    d = cfg.deal
+    if (
+        d.enabled
+        and month == months_between(cfg.start, d.propose)
+        and not any(x.id == 0 for x in deal_list)
+    ):
+        inv = clouds.names.index(d.investor)
+        lab = list(lab_names).index(d.lab)
+        lag = cfg.regulation.review_lag_months
+        deal_list.append(Deal(0, inv, lab, d, month, month + lag, status="under review"))
+    if cfg.capital.strategic_deals:
+        propose_strategic(
+            month,
+            cfg,
+            deal_list,
+            funding_gap,
+            hyperscalers,
+            lab_names,
+            market.expected_compute_price,
+        )
+    for deal in deal_list:
+        if deal.status == "under review" and month >= deal.decision_month:
+            _decide(month, cfg, deal, book, tech, clouds, history, regulators)
+        elif deal.status.startswith("approved"):
+            if not book.labs.active[deal.lab]:
+                deal.status = "ended (lab exited)"
+                continue
+            _milestones(deal, book, cfg.capital.valuation_multiple)

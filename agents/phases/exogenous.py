@@ -1,0 +1,178 @@
+"""Phase 1, ``exogenous``: demand, technology, policy and pipelines for the month.
+
+End demand grows at a rate that decays over time, with a small lognormal shock (2%,
+est.); non-AI load and conventional data-centre load grow; vendors' capacity grows and
+they offer their newest released generation; data centres and grid connections due this
+month complete, the new MW at the new-build PUE (:func:`blend_pue`); the egress fee in
+force is the lowest any regulator allows; chips retire at ``1 / chips.life_months`` a
+month (straight-line, five years by default, est.); the compute nodes' capacity, energy
+and cost are recomputed from the fleet (:func:`node_economics`, with last month's power
+and capacity prices); then each region's reserve margin and this month's capacity price
+are set (:func:`reserves`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from agents.accounts import OUTSIDE, Accounts
+from agents.chipvendor import ChipVendor
+from agents.regulator import switching_fee
+from agents.scenario import FAMILIES, Scenario
+from agents.state import Clouds, DemandState, FloatArray, Market, Nodes, Sites, Tech
+from agents.units import HOURS_PER_MONTH, month_date
+from agents.utility import Utility, capacity_price, reserve_margin
+
+__all__ = [
+    "blend_pue",
+    "datacentre_load_mw",
+    "demand_growth",
+    "exogenous",
+    "node_economics",
+    "reserves",
+    "update_nodes",
+]
+
+
+def demand_growth(growth_per_year: float, decay_per_year: float, month: int) -> float:
+    """Expected growth of end demand a year at ``month``: decays geometrically.
+
+    >>> round(demand_growth(0.6, 0.5, 12), 12)
+    0.3
+    """
+    return float(growth_per_year * (1.0 - decay_per_year) ** (month / 12.0))
+
+
+def node_economics(
+    tech: Tech, sites: Sites, power_price: FloatArray, markup: FloatArray, cfg: Scenario
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Capacity, energy and cost of every compute node (H, R, F) from the fleet.
+
+    Returns ``(capacity, mwh, cost, running_share)``:
+
+    - ``running_share`` (H, R): powered MW over the fleet's IT MW, at most 1;
+    - ``capacity``: H100e of chips x running share x hours a month x availability;
+    - ``mwh``: facility MWh per H100e-hour (IT watts x the site's fleet PUE,
+      ``sites.pue``);
+    - ``cost``: per H100e-hour, chips (list price over life) + shell
+      (``datacentres.cost_per_mw`` over its life) + power at ``power_price`` (the
+      region's cost of a MWh: last month's energy price plus its capacity charge),
+      times ``1 + markup``.
+    """
+    avail = cfg.datacentres.availability
+    fam = np.eye(len(FAMILIES))[tech.family]  # (G, F)
+    h100e = np.einsum("hrg,g,gf->hrf", sites.fleet, tech.h100e, fam)
+    it_mw = sites.it_mw(tech)
+    running = np.divide(sites.powered, it_mw, out=np.ones_like(it_mw), where=it_mw > 0)
+    running_share = np.minimum(1.0, running)
+    capacity = h100e * running_share[:, :, None] * HOURS_PER_MONTH * avail
+    watts = np.einsum("hrg,g,gf->hrf", sites.fleet, tech.it_watts, fam)
+    pue = sites.pue[:, :, None]
+    mwh = np.divide(watts * pue / 1e6, h100e, out=np.zeros_like(h100e), where=h100e > 0)
+    capital = np.einsum("hrg,g,gf->hrf", sites.fleet, tech.cost, fam)
+    hours = HOURS_PER_MONTH * avail
+    chip_cost = np.divide(
+        capital, h100e * cfg.chips.life_months * hours, out=np.zeros_like(h100e), where=h100e > 0
+    )
+    shell = mwh / pue * cfg.datacentres.cost_per_mw / (cfg.datacentres.life_months * hours)
+    power = mwh * power_price[None, :, None]
+    cost = (chip_cost + shell + power) * (1.0 + markup[:, None, None])
+    return capacity, mwh, cost, running_share
+
+
+def update_nodes(
+    nodes: Nodes, tech: Tech, sites: Sites, market: Market, clouds: Clouds, cfg: Scenario
+) -> None:
+    """Refresh ``nodes`` capacity, energy, cost and running share in place.
+
+    The cost of a MWh is last month's energy price plus the capacity price in force
+    last month spread over the day (``$/MW-day / 24 h``: a flat load of 1 MW draws
+    24 MWh a day).
+    """
+    per_mwh = market.power_price + market.capacity_price / 24.0
+    nodes.capacity, nodes.mwh, nodes.cost, nodes.running_share = node_economics(
+        tech, sites, per_mwh, clouds.markup, cfg
+    )
+
+
+def blend_pue(pue: FloatArray, built: FloatArray, added: FloatArray, new_pue: float) -> FloatArray:
+    """Fleet PUE after ``added`` MW come in at ``new_pue``: the MW-weighted mean.
+
+    ``(pue x built + new_pue x added) / (built + added)``; unchanged where nothing is
+    built ([dc-pue]: the installed fleet averages ~1.55-1.6, new large sites <= 1.3).
+
+    >>> blend_pue(np.array([1.6]), np.array([100.0]), np.array([50.0]), 1.3)
+    array([1.5])
+    """
+    total = built + added
+    out: FloatArray = np.divide(
+        pue * built + new_pue * added, total, out=pue.copy(), where=total > 0
+    )
+    return out
+
+
+def datacentre_load_mw(sites: Sites, tech: Tech) -> FloatArray:
+    """(R,) facility MW the AI fleet draws: powered IT MW holding chips x fleet PUE."""
+    running = np.minimum(sites.it_mw(tech), sites.powered)
+    out: FloatArray = (running * sites.pue).sum(axis=0)
+    return out
+
+
+def reserves(
+    month: int, utilities: Sequence[Utility], ai_mw: FloatArray, cfg: Scenario
+) -> tuple[FloatArray, FloatArray]:
+    """(R,) reserve margins at this month's peak and the capacity prices they set."""
+    margin = np.array(
+        [
+            reserve_margin(u.firm_mw(month), u.peak_load_mw(float(ai_mw[u.region])))
+            for u in utilities
+        ]
+    )
+    price = np.array(
+        [capacity_price(float(margin[u.region]), u.reserve_target, cfg.power) for u in utilities]
+    )
+    return margin, price
+
+
+def exogenous(
+    month: int,
+    cfg: Scenario,
+    rng: np.random.Generator,
+    demand: DemandState,
+    tech: Tech,
+    clouds: Clouds,
+    sites: Sites,
+    nodes: Nodes,
+    market: Market,
+    utilities: Sequence[Utility],
+    vendors: Sequence[ChipVendor],
+    accounts: Accounts,
+) -> None:
+    """Advance the exogenous environment to ``month`` (see the module docstring)."""
+    d = cfg.demand
+    g = demand_growth(d.growth_per_year, d.growth_decay_per_year, month)
+    demand.expected_growth = g
+    shock = float(np.exp(rng.normal(0.0, 0.02)))
+    if month > 0:
+        demand.level *= (1.0 + g) ** (1.0 / 12.0)
+    demand.usd = demand.level * shock
+    for u in utilities:
+        u.grow_load(month, cfg.power.non_ai_load_growth, cfg.power.conventional_dc_growth)
+    for v in vendors:
+        v.advance(month, cfg.chips.supply_growth, tech, cfg.chips.captive_lead_months)
+    sites.reach(month + 1)
+    added = sites.pipeline_built[:, :, month]
+    sites.pue = blend_pue(sites.pue, sites.built, added, cfg.power.pue)
+    sites.built += added
+    sites.interconnected += sites.pipeline_power[:, :, month]
+    fee = cfg.lockin.egress_fee_per_h100e_hour
+    market.egress_fee = switching_fee(cfg.regulation, month_date(cfg.start, month), fee)
+    retired = sites.fleet / cfg.chips.life_months
+    sites.fleet -= retired
+    accounts.post(accounts.chips, accounts.hyperscaler, OUTSIDE, retired.sum(axis=(1, 2)), "retire")
+    update_nodes(nodes, tech, sites, market, clouds, cfg)
+    market.reserve_margin, market.capacity_price = reserves(
+        month, utilities, datacentre_load_mw(sites, tech), cfg
+    )

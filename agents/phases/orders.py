@@ -1,0 +1,126 @@
+"""Phase 4, ``orders``: every agent's offers and bids for the month, before contracts.
+
+Utilities offer each unit's energy at marginal cost and the region's non-AI load, with
+its conventional (non-AI) data centres, bids for its energy; each data-centre site bids for the energy its expected use needs;
+vendors offer their capacity at their price; each compute node offers its capacity at
+its cost; and every small lab or enterprise buyer (scale mode) picks the node it buys
+at (:func:`choose_nodes`). The book itself is assembled in the ``clear`` phase, after
+contracts have taken their share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents.chipvendor import ChipVendor
+from agents.contracting import contracted_h100e_hours
+from agents.lab import LabArrays
+from agents.state import FloatArray, IntArray, Market, Nodes, Tech
+from agents.units import HOURS_PER_MONTH
+from agents.utility import Utility
+from market.contracts import ContractTable
+
+__all__ = ["EXPECTED_USE_GROWTH", "Orders", "choose_nodes", "orders"]
+
+EXPECTED_USE_GROWTH = (1.3, 0.1)
+"""Sites expect to run ``1.3 x`` last month's sales ``+ 0.1 x`` capacity, plus contracts
+(est.: room for growth), at most their capacity; they buy power for that."""
+
+
+@dataclass(frozen=True)
+class Orders:
+    """Offers and bids of the month before contracts are settled."""
+
+    unit_util: IntArray
+    """(units,) region of each generation unit."""
+    unit_qty: FloatArray
+    """(units,) MWh each unit can deliver this month."""
+    unit_price: FloatArray
+    """(units,) marginal cost, $/MWh."""
+    non_ai_qty: FloatArray
+    """(R,) MWh of non-AI load, conventional data centres included."""
+    site_use: FloatArray
+    """(H, R, F) H100e-hours each node expects to run."""
+    site_need: FloatArray
+    """(H, R) MWh each site bids for."""
+    vendor_qty: FloatArray
+    """(V,) units each vendor can make."""
+    vendor_price: FloatArray
+    """(V,) price per unit."""
+    compute_qty: FloatArray
+    """(H, R, F) H100e-hours each node can sell."""
+    compute_price: FloatArray
+    """(H, R, F) its offer price."""
+    small_node: IntArray
+    """Seller node (flat ``(h, r, f)``) of each non-major buyer, in row order."""
+
+
+def choose_nodes(labs: LabArrays, nodes: Nodes, egress_fee: float) -> IntArray:
+    """Each non-major buyer's seller node: the cheapest provider of its family at home.
+
+    The landed price is last month's node price plus the egress fee when leaving the
+    current provider; providers without that family at home are skipped. Updates the
+    buyers' ``primary`` provider and returns their flat node indices.
+    """
+    a = labs
+    rest = np.flatnonzero(~a.major)
+    if rest.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    n_h, n_r, n_f = nodes.capacity.shape
+    p = np.where(nodes.capacity > 0, nodes.price, np.inf)[:, a.home[rest], a.family[rest]].T
+    p = p + egress_fee * (np.arange(n_h)[None, :] != a.primary[rest][:, None])
+    best = np.argmin(p, axis=1)
+    ok = np.isfinite(p[np.arange(rest.size), best])
+    a.primary[rest] = np.where(ok, best, a.primary[rest])
+    h = a.primary[rest]
+    out: IntArray = (h * n_r + a.home[rest]) * n_f + a.family[rest]
+    return out
+
+
+def _top_bid(v: ChipVendor, chip_bid: FloatArray) -> float:
+    """Highest bid for a vendor's chips: its owner's (captive) or any cloud's (merchant)."""
+    col = chip_bid[:, v.family]
+    return float(col[v.owner] if v.captive else col.max())
+
+
+def orders(
+    month: int,
+    tech: Tech,
+    nodes: Nodes,
+    market: Market,
+    labs: LabArrays,
+    contracts: ContractTable,
+    utilities: Sequence[Utility],
+    vendors: Sequence[ChipVendor],
+    chip_bid: FloatArray,
+    buyer_surplus: float,
+) -> Orders:
+    """Gather every agent's offers and bids for ``month`` (see the module docstring)."""
+    units = [u.offers(month) for u in utilities]
+    unit_util = np.concatenate([np.full(len(q), i) for i, (q, _) in enumerate(units)])
+    unit_qty = np.concatenate([q for q, _ in units])
+    unit_price = np.concatenate([p for _, p in units])
+    non_ai = np.array([u.served_load_mw() * HOURS_PER_MONTH for u in utilities])
+    cap = nodes.capacity
+    contracted = contracted_h100e_hours(contracts, month, cap.shape[0])
+    by_region = cap.sum(axis=1, keepdims=True)
+    share_r = np.divide(cap, by_region, out=np.zeros_like(cap), where=by_region > 0)
+    grow, slack = EXPECTED_USE_GROWTH
+    use = np.minimum(cap, grow * nodes.sold + slack * cap + contracted[:, None, :] * share_r)
+    need = (use * nodes.mwh).sum(axis=2)
+    return Orders(
+        unit_util,
+        unit_qty,
+        unit_price,
+        non_ai,
+        use,
+        need,
+        np.array([v.capacity for v in vendors]),
+        np.array([v.offer_price(tech, _top_bid(v, chip_bid), buyer_surplus) for v in vendors]),
+        cap.copy(),
+        nodes.cost.copy(),
+        choose_nodes(labs, nodes, market.egress_fee),
+    )

@@ -1,0 +1,288 @@
+"""Phase 2, ``plan``: agents' decisions for the month.
+
+In order: utilities decide on new generation against the AI load they expect
+(:func:`ai_load_forecast`); end demand is split among labs; labs
+raise capital, set training targets and port software (:mod:`agents.lab`);
+hyperscalers start data centres (:func:`agents.hyperscaler.datacentre_starts`); each
+hyperscaler sets how many chips of each family to bid for to fill the MW that will be
+powered next month (:func:`chip_targets`); and both are scaled to its cash plus unused
+credit, chips first (:func:`agents.finance.capex_budget`), so the book never buys what
+cannot be paid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents.accounts import OUTSIDE, Accounts
+from agents.contracting import contracted_h100e_hours
+from agents.finance import Debt, capex_budget, scale_to_budget
+from agents.hyperscaler import Hyperscaler, chip_value, datacentre_starts
+from agents.lab import (
+    LabArrays,
+    LabKind,
+    allocate_demand,
+    choose_port,
+    plan_funding,
+    services_demand,
+    services_price,
+    training_need,
+)
+from agents.scenario import FAMILIES, Scenario
+from agents.state import Clouds, DemandState, FloatArray, Market, Nodes, Sites, Tech
+from agents.units import HOURS_PER_MONTH
+from agents.utility import Utility
+from market.contracts import ContractTable
+
+__all__ = [
+    "CONTRACT_LOOKAHEAD_MONTHS",
+    "MonthPlan",
+    "ai_load_forecast",
+    "chip_targets",
+    "plan",
+    "plan_labs",
+    "running_cost",
+]
+
+CONTRACT_LOOKAHEAD_MONTHS = 24
+"""Capacity planning counts compute contracts in force this far ahead (est.)."""
+
+DEFAULT_MWH_PER_H100E_HOUR = 1.3e-3
+"""IT MWh per H100e-hour for a cloud with no capacity yet: an H100 server's ~1.3 kW."""
+
+
+@dataclass(frozen=True)
+class MonthPlan:
+    """What the plan phase decided for the orders, deals and settle phases."""
+
+    chip_want: FloatArray
+    """(H, F) chip units each cloud bids for."""
+    chip_bid_price: FloatArray
+    """(H, F) the most it pays per unit."""
+    free_mw: FloatArray
+    """(H, R) powered MW next month not yet holding chips (new chips go there)."""
+    funding_gap: dict[int, float]
+    """Major labs turned down by the investor pool: lab row -> amount sought."""
+
+
+def running_cost(tech: Tech, g: int, power_price: float, cfg: Scenario) -> float:
+    """Power and building cost per H100e-hour of generation ``g`` (as in node costs)."""
+    dc = cfg.datacentres
+    it_mw_per_h100e = tech.it_watts[g] / 1e6 / tech.h100e[g]
+    hours = HOURS_PER_MONTH * dc.availability
+    power = it_mw_per_h100e * cfg.power.pue * power_price
+    shell = it_mw_per_h100e * dc.cost_per_mw / (dc.life_months * hours)
+    return float(power + shell)
+
+
+def chip_targets(
+    month: int,
+    cfg: Scenario,
+    tech: Tech,
+    clouds: Clouds,
+    sites: Sites,
+    market: Market,
+    contracted: FloatArray,
+    contracted_mw: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Chips each hyperscaler bids for, per family, to fill next month's free powered MW.
+
+    The family mix is the cloud's target mix, raised toward the families its compute
+    contracts name (by the contracted share of its built MW); units are free MW over the
+    newest generation's IT watts; the bid is the chip's value to the cloud
+    (:func:`agents.hyperscaler.chip_value`: its net rent at the expected compute price
+    over its life, discounted at ``chips.discount_rate``). Returns ``(want, price,
+    free_mw)``.
+    """
+    n_h = len(clouds.names)
+    it_mw = sites.it_mw(tech)
+    powered_next = np.minimum(
+        sites.built + sites.pipeline_built[:, :, month + 1],
+        sites.interconnected + sites.pipeline_power[:, :, month + 1],
+    )
+    free = np.maximum(0.0, powered_next - it_mw)
+    total_free = free.sum(axis=1)
+    want = np.zeros((n_h, len(FAMILIES)))
+    price = np.zeros((n_h, len(FAMILIES)))
+    share_contract = np.divide(contracted, contracted.sum(axis=1, keepdims=True) + 1e-9)
+    power_price = float(np.mean(market.power_price))
+    ch = cfg.chips
+    for h in range(n_h):
+        mix = clouds.family_mix[h] * clouds.can_buy[h]
+        built_mw = max(1.0, float(sites.built[h].sum()))
+        boost = min(1.0, contracted_mw[h] / built_mw) * share_contract[h] * clouds.can_buy[h]
+        mix = np.maximum(mix, boost)
+        mix = mix / mix.sum() if mix.sum() > 0 else mix
+        for f in range(len(FAMILIES)):
+            if mix[f] <= 0:
+                continue
+            g = tech.newest(f, month)
+            want[h, f] = total_free[h] * mix[f] * 1e6 / tech.it_watts[g]
+            price[h, f] = chip_value(
+                float(tech.h100e[g]),
+                market.expected_compute_price,
+                running_cost(tech, g, power_price, cfg),
+                cfg.datacentres.availability,
+                ch.life_months,
+                ch.discount_rate,
+            )
+    return want, price, free
+
+
+def ai_load_forecast(sites: Sites, month: int, lead: int, new_pue: float) -> FloatArray:
+    """(R,) AI data-centre load (facility MW) expected ``lead`` months ahead.
+
+    What a utility's large-load forecast sees: the MW connected now at their fleet PUE,
+    assumed filled, plus the MW due to connect within the lead time at the new-build
+    PUE (est.; utilities plan on requested connections).
+    """
+    sites.reach(month + lead + 1)
+    due = sites.pipeline_power[:, :, month + 1 : month + lead + 1].sum(axis=2)
+    out: FloatArray = (sites.powered * sites.pue).sum(axis=0) + new_pue * due.sum(axis=0)
+    return out
+
+
+def plan_labs(
+    month: int,
+    cfg: Scenario,
+    rng: np.random.Generator,
+    labs: LabArrays,
+    market: Market,
+    accounts: Accounts,
+) -> dict[int, float]:
+    """Funding, training targets and porting for every lab; returns the funding gaps."""
+    a = labs
+    cash = accounts.cash(a.account)
+    draw = rng.random(a.n)
+    funding = plan_funding(
+        cash, a.burn, a.revenue, a.active, a.kind != LabKind.ENTERPRISE, draw, cfg.capital
+    )
+    ok = funding.granted
+    if ok.any():
+        accounts.pay(OUTSIDE, a.account[ok], funding.raised[ok], "vc_round")
+        a.raised_total[ok] += funding.raised[ok]
+    gap = {
+        int(i): float(cfg.capital.round_months * a.burn[i])
+        for i in np.flatnonzero(funding.still_short & a.major)
+    }
+    a.training_need[:] = training_need(
+        a, cash, funding.still_short, market.expected_compute_price, cfg.capital, cfg.demand
+    )
+    done = (a.porting_done == month) & (a.porting_to >= 0)
+    if done.any():
+        a.affinity[done, a.porting_to[done]] = 1.0
+        a.porting_to[done] = -1
+    accounts.flush()
+    candidates = np.flatnonzero(a.major & a.active & (a.porting_to < 0))
+    if candidates.size == 0 or not np.isfinite(market.family_price).all():
+        return gap
+    paid = np.divide(a.spend, a.received, out=np.full(a.n, np.nan), where=a.received > 0)
+    lk = cfg.lockin
+    for i in candidates:
+        f = choose_port(
+            float(paid[i]),
+            float(a.received[i]),
+            a.affinity[i],
+            market.family_price,
+            float(accounts.usd.balances[a.account[i]]),
+            lk,
+        )
+        if f >= 0:
+            accounts.pay(a.account[i], OUTSIDE, lk.porting_cost_usd, "porting")
+            a.porting_to[i] = f
+            a.porting_done[i] = month + lk.porting_months
+    return gap
+
+
+def plan(
+    month: int,
+    cfg: Scenario,
+    rng: np.random.Generator,
+    demand: DemandState,
+    tech: Tech,
+    clouds: Clouds,
+    sites: Sites,
+    nodes: Nodes,
+    market: Market,
+    labs: LabArrays,
+    contracts: ContractTable,
+    utilities: Sequence[Utility],
+    hyperscalers: Sequence[Hyperscaler],
+    accounts: Accounts,
+    debt: Debt,
+) -> MonthPlan:
+    """Every agent's decisions for ``month`` (see the module docstring)."""
+    grid_lead = max(cfg.power.generation_build_months, cfg.power.interconnection_months)
+    ai_forecast = ai_load_forecast(sites, month, grid_lead, cfg.power.pue)
+    for u in utilities:
+        u.plan(month, cfg.power, float(ai_forecast[u.region]))
+    d = cfg.demand
+    demand.services_price = services_price(market.expected_compute_price, d.services_markup)
+    demand.quantity, demand.spending = services_demand(
+        demand.usd,
+        demand.services_price,
+        demand.reference_price,
+        d.price_elasticity,
+        d.capability_demand,
+        float(labs.capability[labs.major].max()) - demand.frontier0,
+    )
+    allocate_demand(
+        labs, demand.spending, demand.services_price, cfg.demand, cfg.scale.demand_share
+    )
+    gap = plan_labs(month, cfg, rng, labs, market, accounts)
+    avail = cfg.datacentres.availability
+    # H100e-hours a month -> IT MW: x (MWh per H100e-h / PUE) / (730 h x availability)
+    mw_per_h = nodes.mwh / sites.pue[:, :, None] / (HOURS_PER_MONTH * avail)
+    sold_mw = (nodes.sold * mw_per_h).sum(axis=(1, 2))
+    n_h = len(hyperscalers)
+    contracted = contracted_h100e_hours(contracts, month + CONTRACT_LOOKAHEAD_MONTHS, n_h)
+    cap_h = nodes.capacity.sum(axis=(1, 2))
+    fleet_mw_per_h100e_h = np.divide(
+        (mw_per_h * nodes.capacity).sum(axis=(1, 2)),
+        cap_h,
+        out=np.full(n_h, DEFAULT_MWH_PER_H100E_HOUR / (HOURS_PER_MONTH * avail)),
+        where=cap_h > 0,
+    )
+    contracted_mw = contracted.sum(axis=1) * fleet_mw_per_h100e_h
+    accounts.flush()
+    dc, pw = cfg.datacentres, cfg.power
+    lead = max(dc.build_months, pw.interconnection_months)
+    sites.reach(month + max(dc.build_months, pw.interconnection_months))
+    budget = capex_budget(accounts.cash(accounts.hyperscaler), debt, cfg)
+    starts = np.zeros(n_h)
+    for h in hyperscalers:
+        i = h.index
+        pipeline = float(sites.built[i].sum() + sites.pipeline_built[i, :, month + 1 :].sum())
+        starts[i] = datacentre_starts(
+            float(sold_mw[i]),
+            float(contracted_mw[i]),
+            demand.expected_growth,
+            lead,
+            pipeline,
+            float(budget[i]),
+            dc.max_build_mw_per_month,
+            dc.build_months,
+        )
+        split = starts[i] * demand.region_weight
+        sites.pipeline_built[i, :, month + dc.build_months] += split
+        sites.pipeline_power[i, :, month + pw.interconnection_months] += split
+    want, price, free = chip_targets(
+        month, cfg, tech, clouds, sites, market, contracted, contracted_mw
+    )
+    # cash plus credit pays for chips first (they fill shells already built), then starts
+    for h in hyperscalers:
+        i = h.index
+        f_chips, f_dc = scale_to_budget(
+            float(budget[i]), float((want[i] * price[i]).sum()), starts[i] * dc.cost_per_mw
+        )
+        want[i] *= f_chips
+        unfunded = starts[i] * (1.0 - f_dc) * demand.region_weight
+        sites.pipeline_built[i, :, month + dc.build_months] -= unfunded
+        sites.pipeline_power[i, :, month + pw.interconnection_months] -= unfunded
+        starts[i] *= f_dc
+    debt.capex_dc[:] = starts * dc.cost_per_mw
+    accounts.pay(accounts.hyperscaler, OUTSIDE, debt.capex_dc, "capex_datacentre")
+    return MonthPlan(want, price, free, gap)

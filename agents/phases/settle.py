@@ -1,0 +1,343 @@
+"""Phase 6, ``settle``: deliveries and payments of the cleared month, all vectorized.
+
+Each spot buyer pays its node price and each seller receives its node price; the
+difference on a link (transmission, latency, porting friction) goes to the outside
+world, except the egress fee, which the selling cloud keeps. Compute is physical: a
+site that got less power than it bid for delivers less, contracts first, then spot, pro
+rata; a contract delivered short pays its penalty. Data-centre sites pay the region's
+capacity price on the power they take (:func:`capacity_charge`) to its utility. Bought
+chips are installed where next month's free powered MW is. Then the labs' month closes
+(:mod:`agents.phases.settle_labs`).
+Every flow of money, chips, power and compute is a ledger row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents.accounts import OUTSIDE, Accounts
+from agents.chipvendor import ChipVendor
+from agents.lab import LabArrays
+from agents.phases.clear import Cleared
+from agents.phases.orders import Orders
+from agents.phases.plan import MonthPlan
+from agents.state import Clouds, DemandState, FloatArray, IntArray, Market, Nodes, Sites, Tech
+from agents.utility import Utility
+from market.contracts import ContractTable, Settlement
+
+__all__ = [
+    "ComputeSales",
+    "Settled",
+    "capacity_charge",
+    "family_price",
+    "settle_compute",
+    "settle_markets",
+]
+
+
+@dataclass(frozen=True)
+class ComputeSales:
+    """Compute delivered this month, by buyer and cloud."""
+
+    spend: FloatArray
+    """(L, H) what each lab paid each cloud (contracts net of penalties, and spot)."""
+    volume: FloatArray
+    """(L, H) H100e-hours each lab received from each cloud."""
+    received: FloatArray
+    """(L,) H100e-hours each lab received in all."""
+    sales: FloatArray
+    """(H,) each cloud's compute revenue."""
+    sold: FloatArray
+    """(H, R, F) H100e-hours each node delivered."""
+    contract: Settlement
+    """The compute contracts' settlement."""
+    spot_price: FloatArray
+    """Seller-node price of each spot sale (major-lab links, then small buyers)."""
+    spot_volume: FloatArray
+    """Volume of each spot sale, same order."""
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What the settle phase delivered, for the record phase and next month."""
+
+    power_bought: FloatArray
+    """(H, R) MWh each site received (spot and PPAs)."""
+    power_price: FloatArray
+    """(R,) this month's power price (last month's where no market cleared)."""
+    chips_bought: FloatArray
+    """(H, G) chip units each cloud received."""
+    vendor_units: FloatArray
+    """(V,) units each vendor sold (spot and contracts)."""
+    chip_paid: FloatArray
+    """Buyer-node price of each spot chip link."""
+    chip_flow: FloatArray
+    """Units on each spot chip link."""
+    chip_gen: IntArray
+    """Generation on each spot chip link."""
+    compute: ComputeSales
+    settlement: Settlement
+    """Every contract settled this month (compute, power, chips)."""
+    chip_spend: FloatArray
+    """(H,) what each cloud paid for chips (spot at its buyer price, contracts net of penalties)."""
+
+
+def capacity_charge(site_mwh: FloatArray, price: FloatArray) -> FloatArray:
+    """(H, R) capacity charge of each site: its load in MW-days times the price.
+
+    A site that took ``E`` MWh in the month drew ``E / 24`` MW-days; at ``price`` $/MW-day
+    (PJM bills capacity per MW-day of load, [pow-pjm-cap]) it pays ``E x price / 24``.
+
+    >>> capacity_charge(np.array([[2400.0]]), np.array([329.17]))
+    array([[32917.]])
+    """
+    out: FloatArray = site_mwh * price[None, :] / 24.0
+    return out
+
+
+def _settle(ct: ContractTable, rows: IntArray, delivered: FloatArray) -> Settlement:
+    return ct.settle(rows, np.minimum(delivered, ct.volume[rows]))
+
+
+def settle_markets(
+    tech: Tech,
+    clouds: Clouds,
+    g: Orders,
+    plan: MonthPlan,
+    cleared: Cleared,
+    sites: Sites,
+    nodes: Nodes,
+    market: Market,
+    demand: DemandState,
+    labs: LabArrays,
+    contracts: ContractTable,
+    utilities: Sequence[Utility],
+    vendors: Sequence[ChipVendor],
+    accounts: Accounts,
+) -> Settled:
+    """Deliver power, chips and compute and book their payments (module docstring)."""
+    res, ix, ct, acc = cleared.result, cleared.index, contracts, accounts
+    price = np.maximum(np.nan_to_num(res.node_price, nan=0.0), 0.0)
+    o, b, lk = res.offer_fill, res.bid_fill, res.link_flow
+    n_h, n_r, n_f = g.compute_qty.shape
+    lay = ix.nodes
+    ua, ha, va = acc.utility, acc.hyperscaler, acc.vendor
+    al = cleared.contracts
+    # ---------------------------------------------------------------- power
+    unit_fill = o[ix.offers["units"]]
+    gen = np.bincount(g.unit_util, unit_fill, minlength=n_r) + np.bincount(
+        ct.seller[al.power_rows], al.power_delivered, minlength=n_r
+    )
+    acc.post(acc.power, OUTSIDE, ua, gen, "generation")
+    fuel = np.bincount(g.unit_util, unit_fill * g.unit_price, minlength=n_r) + al.ppa_cost
+    acc.pay(ua, OUTSIDE, fuel, "fuel")
+    non_ai = b[ix.bids["non_ai"]]
+    p_util = price[:n_r]
+    acc.pay(OUTSIDE, ua, p_util * non_ai, "power_non_ai")
+    acc.post(acc.power, ua, OUTSIDE, non_ai, "non_ai_load")
+    pf = lk[ix.links["power"]]
+    site_h = cleared.p_site // n_r
+    p_site = price[lay.site0 + cleared.p_site]
+    pu = cleared.p_util
+    acc.pay(ha[site_h], ua[pu], p_util[pu] * pf, "power_spot")
+    acc.pay(ha[site_h], OUTSIDE, np.maximum(0.0, p_site - p_util[pu]) * pf, "transmission")
+    acc.post(acc.power, ua[pu], ha[site_h], pf, "power_spot")
+    ps = _settle(ct, al.power_rows, al.power_delivered)
+    p_sel, p_buy = ua[ct.seller[ps.index]], ha[ct.buyer[ps.index]]
+    acc.pay(p_buy, p_sel, ps.payment, "power_ppa")
+    acc.pay(p_sel, p_buy, ps.penalty, "penalty")
+    acc.post(acc.power, p_sel, p_buy, ps.delivered, "power_ppa")
+    site_recv = (b[ix.bids["sites"]] + al.site_ppa).reshape(n_h, n_r)
+    power_now = np.where(np.isfinite(res.node_price[:n_r]), p_util, market.power_price)
+    charge = capacity_charge(site_recv, market.capacity_price)
+    acc.pay(np.repeat(ha, n_r), np.tile(ua, n_h), charge.ravel(), "capacity_charge")
+    # ---------------------------------------------------------------- chips
+    vo = o[ix.offers["vendors"]]
+    vf = lk[ix.links["chips"]]
+    v_src, v_dst = cleared.v_src, cleared.v_dst
+    v_h = v_dst // n_f
+    pv = price[lay.vendor0 + v_src]
+    pb = price[lay.chipbuyer0 + v_dst]
+    acc.pay(ha[v_h], va[v_src], pv * vf, "chips_spot")
+    acc.pay(ha[v_h], OUTSIDE, np.maximum(0.0, pb - pv) * vf, "chips_margin")
+    ks = _settle(ct, al.chip_rows, al.chip_delivered)
+    k_v, k_h = ct.seller[ks.index], ct.buyer[ks.index]
+    acc.pay(ha[k_h], va[k_v], ks.payment, "chips_contract")
+    acc.pay(va[k_v], ha[k_h], ks.penalty, "penalty")
+    made = vo + np.bincount(k_v, ks.delivered, minlength=len(vendors))
+    acc.post(acc.chips, OUTSIDE, va, made, "production")
+    cost = np.array([v.unit_cost(tech) for v in vendors])
+    acc.pay(va, OUTSIDE, made * cost, "chip_production")
+    acc.post(acc.chips, va[v_src], ha[v_h], vf, "chips_spot")
+    acc.post(acc.chips, va[k_v], ha[k_h], ks.delivered, "chips_contract")
+    gens = np.array([v.generation for v in vendors])
+    bought = np.zeros((n_h, tech.cost.size))
+    np.add.at(bought, (v_h, gens[v_src]), vf)
+    np.add.at(bought, (k_h, gens[k_v]), ks.delivered)
+    free = plan.free_mw
+    free_tot = free.sum(axis=1, keepdims=True)
+    split = np.divide(
+        free, free_tot, out=np.tile(demand.region_weight, (n_h, 1)), where=free_tot > 0
+    )
+    sites.fleet += split[:, :, None] * bought[:, None, :]
+    unfilled = np.maximum(0.0, plan.chip_want.ravel() - b[ix.bids["chip_buyers"]]).reshape(n_h, n_f)
+    for v in vendors:
+        short = unfilled[v.owner, v.family] if v.owner >= 0 else unfilled[:, v.family].sum()
+        v.backlog = float(short / v.capacity) if v.capacity > 0 else 0.0
+        v.orders = float(
+            plan.chip_want[v.owner, v.family] if v.captive else plan.chip_want[:, v.family].sum()
+        )
+    units = np.zeros(len(vendors))
+    np.add.at(units, ct.seller[al.chip_rows], al.chip_delivered)
+    np.add.at(units, v_src, vf)
+    # ---------------------------------------------------------------- compute
+    sales = settle_compute(g, cleared, price, site_recv, power_now, nodes, market, labs, ct, acc)
+    # ---------------------------------------------------------------- cash and prices
+    acc.pay(OUTSIDE, ha, clouds.other_cash_flow, "other_business")
+    market.power_price = power_now
+    for u in utilities:
+        u.price_history.append(float(power_now[u.region]))
+    cs = sales.contract
+    settlement = Settlement(
+        np.concatenate([cs.index, ps.index, ks.index]),
+        np.concatenate([cs.delivered, ps.delivered, ks.delivered]),
+        np.concatenate([cs.payment, ps.payment, ks.payment]),
+        np.concatenate([cs.penalty, ps.penalty, ks.penalty]),
+    )
+    chip_spend = np.bincount(v_h, np.maximum(pb, pv) * vf, minlength=n_h) + np.bincount(
+        k_h, ks.payment - ks.penalty, minlength=n_h
+    )
+    return Settled(
+        site_recv, power_now, bought, units, pb, vf, gens[v_src], sales, settlement, chip_spend
+    )
+
+
+def settle_compute(
+    g: Orders,
+    cleared: Cleared,
+    price: FloatArray,
+    site_recv: FloatArray,
+    power_now: FloatArray,
+    nodes: Nodes,
+    market: Market,
+    labs: LabArrays,
+    ct: ContractTable,
+    acc: Accounts,
+) -> ComputeSales:
+    """Deliver compute as far as power allows (contracts first), book payments, update nodes."""
+    ix, a = cleared.index, labs
+    lay = ix.nodes
+    n_h, n_r, n_f = g.compute_qty.shape
+    ha, la = acc.hyperscaler, a.account
+    res = cleared.result
+    cap = g.compute_qty.ravel()
+    mwh = nodes.mwh.ravel()
+    need_n = (g.site_use * nodes.mwh).reshape(n_h * n_r, n_f)
+    need_site = need_n.sum(axis=1, keepdims=True)
+    recv_n = (
+        site_recv.reshape(n_h * n_r, 1)
+        * np.divide(need_n, need_site, out=np.zeros_like(need_n), where=need_site > 0)
+    ).ravel()
+    deliverable = np.minimum(cap, np.divide(recv_n, mwh, out=np.zeros_like(recv_n), where=mwh > 0))
+    alloc = cleared.contracts.compute_alloc
+    c_node = alloc.sum(axis=0)
+    c_ok = np.minimum(c_node, deliverable)
+    c_factor = np.divide(c_ok, c_node, out=np.ones_like(c_node), where=c_node > 0)
+    spot_sold = res.offer_fill[ix.offers["sellers"]]
+    s_ok = np.minimum(spot_sold, np.maximum(0.0, deliverable - c_ok))
+    s_factor = np.divide(s_ok, spot_sold, out=np.ones_like(s_ok), where=spot_sold > 0)
+    rows = cleared.contracts.compute_rows
+    cs = _settle(ct, rows, (alloc * c_factor[None, :]).sum(axis=1))
+    buyer, seller = ct.buyer[rows], ct.seller[rows]
+    acc.pay(la[buyer], ha[seller], cs.payment, "compute_contract")
+    acc.pay(ha[seller], la[buyer], cs.penalty, "penalty")
+    spend = np.zeros((a.n, n_h))
+    vol = np.zeros((a.n, n_h))
+    np.add.at(spend, (buyer, seller), cs.payment - cs.penalty)
+    np.add.at(vol, (buyer, seller), cs.delivered)
+    recv = np.bincount(buyer, cs.delivered, minlength=a.n)
+    sales = np.bincount(seller, cs.payment - cs.penalty, minlength=n_h)
+    # major labs' spot purchases
+    src, lab = cleared.c_src, cleared.c_lab
+    f_ok = res.link_flow[ix.links["compute"]] * s_factor[src]
+    h_src = src // (n_r * n_f)
+    p_src = price[lay.seller0 + src]
+    p_dst = price[lay.lab0 + lab]
+    fee = market.egress_fee * (h_src != a.primary[lab])
+    to_h = (p_src + fee) * f_ok
+    acc.pay(la[lab], ha[h_src], to_h, "compute_spot")
+    acc.pay(la[lab], OUTSIDE, np.maximum(0.0, p_dst - p_src - fee) * f_ok, "compute_friction")
+    np.add.at(spend, (lab, h_src), to_h)
+    np.add.at(vol, (lab, h_src), f_ok)
+    np.add.at(recv, lab, f_ok)
+    np.add.at(sales, h_src, to_h)
+    acc.post(acc.compute, ha[h_src], la[lab], f_ok, "compute_spot")
+    # pooled small buyers: each gets its pool's fill ratio at its node
+    pools = cleared.pools
+    rest = np.flatnonzero(~a.major)
+    p_small, got = np.zeros(0), np.zeros(0)
+    if rest.size:
+        p_small = price[lay.seller0 + g.small_node]
+        got = cleared.bid_inference[rest] * 0.0
+    if rest.size and pools.size:
+        k = pools.size
+        fill_inf = res.bid_fill[ix.bids["pool_inference"]]
+        fill_trn = res.bid_fill[ix.bids["pool_training"]]
+        bid_inf, bid_trn = cleared.bid_inference[rest], cleared.bid_training[rest]
+        pool_inf = np.bincount(g.small_node, bid_inf, minlength=lay.n_sellers)[pools]
+        pool_trn = np.bincount(g.small_node, bid_trn, minlength=lay.n_sellers)[pools]
+        r_inf = np.zeros(lay.n_sellers)
+        r_trn = np.zeros(lay.n_sellers)
+        r_inf[pools] = (
+            np.divide(fill_inf, pool_inf, out=np.zeros(k), where=pool_inf > 0) * s_factor[pools]
+        )
+        r_trn[pools] = (
+            np.divide(fill_trn, pool_trn, out=np.zeros(k), where=pool_trn > 0) * s_factor[pools]
+        )
+        node = g.small_node
+        got = bid_inf * r_inf[node] + bid_trn * r_trn[node]
+        pay = got * price[lay.seller0 + node]
+        hb = node // (n_r * n_f)
+        acc.pay(la[rest], ha[hb], pay, "compute_spot")
+        np.add.at(spend, (rest, hb), pay)
+        np.add.at(vol, (rest, hb), got)
+        recv[rest] += got
+        np.add.at(sales, hb, pay)
+        acc.post(acc.compute, ha[hb], la[rest], got, "compute_spot")
+    produced = (c_ok + s_ok).reshape(n_h, n_r * n_f).sum(axis=1)
+    acc.post(acc.compute, OUTSIDE, ha, produced, "production")
+    acc.post(acc.compute, ha[seller], la[buyer], cs.delivered, "compute_contract")
+    acc.post(acc.compute, la, OUTSIDE, recv, "consumed")
+    sold = (c_ok + s_ok).reshape(n_h, n_r, n_f)
+    # power bought but not used is sold back to the grid at the spot price
+    used = (sold * nodes.mwh).sum(axis=2)
+    resold = np.maximum(0.0, site_recv - used)
+    acc.pay(OUTSIDE, ha, (resold * power_now[None, :]).sum(axis=1), "power_resale")
+    acc.post(acc.power, ha, OUTSIDE, site_recv.sum(axis=1), "power_used_or_resold")
+    # prices seen at seller nodes (for next month's choices and porting)
+    has = nodes.capacity > 0
+    seller_price = res.node_price[lay.seller0 : lay.lab0].reshape(n_h, n_r, n_f)
+    p_nodes = price[lay.seller0 : lay.lab0].reshape(n_h, n_r, n_f)
+    nodes.price = np.where(has & np.isfinite(seller_price), p_nodes, nodes.cost)
+    nodes.sold = sold
+    seen = nodes.price[has]
+    if seen.size:
+        market.expected_compute_price = 0.8 * market.expected_compute_price + 0.2 * float(
+            np.median(seen)
+        )
+    market.family_price = family_price(nodes.price, has)
+    return ComputeSales(spend, vol, recv, sales, sold, cs, np.r_[p_src, p_small], np.r_[f_ok, got])
+
+
+def family_price(price: FloatArray, has: np.ndarray) -> FloatArray:
+    """(F,) cheapest price over nodes with capacity of each family (nan where none).
+
+    >>> family_price(np.array([[[2.0, 5.0]], [[3.0, 4.0]]]), np.array([[[True, False]], [[True, True]]]))
+    array([2., 4.])
+    """
+    p = np.where(has, price, np.inf).min(axis=(0, 1))
+    out: FloatArray = np.where(np.isfinite(p), p, np.nan)
+    return out

@@ -1,0 +1,114 @@
+"""Phase 6, ``settle`` (second part): the labs' month closes, and the trailing windows move.
+
+Labs short of compute cut inference and training in proportion to their needs
+(:func:`agents.lab.split_compute`); they earn revenue on the inference they served
+(throttled demand earns nothing), pay
+opex (a fixed amount plus a share of revenue), gain capability from training
+(log-scaling: ``capability0 + demand.scaling_exponent x log(1 + cumulative training /
+a year of first-month training)``, est.). Then the month's financing closes
+(:func:`agents.finance.settle_finance`): a lab whose cash runs out borrows, then raises an
+equity round, and exits when both fail, which ends its compute contracts. A lab's burn is a trailing exponential average (weight 0.3 on
+the month; a one-month burn would feed back on spending, est.).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.accounts import OUTSIDE, Accounts
+from agents.finance import Debt, settle_finance
+from agents.lab import LabArrays, split_compute
+from agents.phases.settle import Settled
+from agents.scenario import Scenario
+from agents.state import FloatArray, History, Tech
+from market.contracts import KINDS, ContractTable
+
+__all__ = ["BURN_WEIGHT", "close_labs", "lab_revenue", "update_history"]
+
+BURN_WEIGHT = 0.3
+"""Weight of this month's burn in the trailing burn (est.)."""
+
+
+def lab_revenue(demand_usd: FloatArray, need: FloatArray, served: FloatArray) -> FloatArray:
+    """Revenue of the inference served: demand x served / need (0 without need).
+
+    >>> lab_revenue(np.array([100.0, 50.0]), np.array([10.0, 0.0]), np.array([4.0, 0.0]))
+    array([40.,  0.])
+    """
+    out: FloatArray = np.where(
+        need > 0, demand_usd * np.divide(served, need, out=np.zeros(need.size), where=need > 0), 0.0
+    )
+    return out
+
+
+def close_labs(
+    month: int,
+    cfg: Scenario,
+    labs: LabArrays,
+    settled: Settled,
+    history: History,
+    contracts: ContractTable,
+    accounts: Accounts,
+    debt: Debt,
+    rng: np.random.Generator,
+    other_cash_flow: FloatArray,
+) -> None:
+    """Revenue, opex, burn, capability, the month's financing and exits (module docstring).
+
+    ``other_cash_flow`` is each hyperscaler's cash flow from other businesses this month.
+    """
+    a = labs
+    la = a.account
+    spend, recv = settled.compute.spend, settled.compute.received
+    served = split_compute(recv, a.inference_need, a.training_need)
+    a.served[:] = np.where(a.active, served, 0.0)
+    a.received[:] = recv
+    training = np.where(a.active, recv - served, 0.0)
+    revenue = np.where(a.active, lab_revenue(a.demand_usd, a.inference_need, served), 0.0)
+    accounts.pay(OUTSIDE, la, revenue, "ai_revenue")
+    opex = np.where(a.active, a.opex + a.opex_share * revenue, 0.0)
+    accounts.pay(la, OUTSIDE, opex, "lab_opex")
+    a.revenue[:] = revenue
+    a.spend[:] = spend.sum(axis=1)
+    a.net_flow[:] = revenue - a.spend - opex
+    a.burn[:] = (1.0 - BURN_WEIGHT) * a.burn + BURN_WEIGHT * np.maximum(0.0, -a.net_flow)
+    if history.training_ref is None:
+        history.training_ref = np.maximum(1.0, 12.0 * np.maximum(training, a.training_need))
+    a.cum_training += training
+    a.capability[:] = a.capability0 + cfg.demand.scaling_exponent * np.log1p(
+        a.cum_training / history.training_ref
+    )
+    accounts.flush()
+    power_cost = (settled.power_bought * settled.power_price[None, :]).sum(axis=1)
+    debt.capex_chips[:] = settled.chip_spend
+    out = settle_finance(
+        cfg, rng, debt, a, other_cash_flow, settled.compute.sales, power_cost, accounts
+    )
+    compute = KINDS.index("compute")
+    if out.any():
+        idx = np.flatnonzero(out)
+        a.active[idx] = False
+        a.exit_month[idx] = month
+        ended = np.flatnonzero(
+            np.isin(contracts.buyer, idx) & (contracts.kind == compute) & (contracts.end > month)
+        )
+        contracts.terminate(ended, month + 1)
+    # exclusivity from the exclusive compute contracts in force next month
+    act = contracts.active(month + 1, "compute")
+    a.exclusive_with[:] = -1
+    ex = act[contracts.exclusive[act]]
+    a.exclusive_with[contracts.buyer[ex]] = contracts.seller[ex]
+
+
+def update_history(
+    history: History, month: int, settled: Settled, tech: Tech, vendor_gen: FloatArray
+) -> None:
+    """Move the trailing windows: labs' spend, clouds' sales, vendors' sales in H100e.
+
+    ``vendor_gen`` is the H100e of the generation each vendor sold this month.
+    """
+    c = settled.compute
+    history.lab_spend_cum += c.spend
+    history.lab_spend[month % 12] = c.spend
+    history.hs_revenue[month % 12] = c.sales
+    history.vendor_sales[month % 12] = settled.vendor_units * vendor_gen

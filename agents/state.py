@@ -1,0 +1,245 @@
+"""The model's state: typed containers of numpy arrays, one per concept.
+
+Every array the monthly phases read or write lives in one of these declared
+dataclasses (no attribute appears on the model in one phase to be read in another).
+Axes are named by letters throughout: ``H`` hyperscalers, ``R`` regions, ``F`` chip
+families (:data:`agents.scenario.FAMILIES`), ``G`` chip generations, ``V`` vendors,
+``L`` labs and buyers (major labs first), ``T`` absolute months.
+
+A compute *node* is one (hyperscaler, region, family) triple: a seller of compute in
+the monthly book. Its capacity, energy, cost and last price are in :class:`Nodes`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from agents.scenario import FAMILIES, Scenario
+from agents.units import H100_TFLOPS, annualise, months_between
+
+__all__ = [
+    "Clouds",
+    "DemandState",
+    "FloatArray",
+    "History",
+    "IntArray",
+    "Market",
+    "Nodes",
+    "Sites",
+    "Tech",
+]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+PIPELINE_MONTHS = 256
+"""Initial length of the build pipelines (months); they grow when a start lands later."""
+
+
+@dataclass(frozen=True)
+class Tech:
+    """Accelerator generations (``G``): release month, compute, power and list price."""
+
+    names: tuple[str, ...]
+    family: IntArray
+    release: IntArray
+    h100e: FloatArray
+    """Dense BF16 TFLOP/s over an H100's (:data:`agents.units.H100_TFLOPS`)."""
+    watts: FloatArray
+    it_watts: FloatArray
+    """Watts per unit at the wall of the server (chip watts x ``server_overhead``)."""
+    cost: FloatArray
+    """List price of one unit, USD."""
+
+    @classmethod
+    def from_scenario(cls, scn: Scenario) -> Tech:
+        """The generations of ``scn.chips`` as arrays."""
+        gens = scn.chips.generations
+        watts = np.array([g.watts for g in gens], dtype=float)
+        return cls(
+            names=tuple(g.name for g in gens),
+            family=np.array([FAMILIES.index(g.family) for g in gens], dtype=np.int64),
+            release=np.array([months_between(scn.start, g.release) for g in gens], dtype=np.int64),
+            h100e=np.array([g.tflops for g in gens], dtype=float) / H100_TFLOPS,
+            watts=watts,
+            it_watts=watts * scn.datacentres.server_overhead,
+            cost=np.array([g.unit_cost for g in gens], dtype=float),
+        )
+
+    def newest(self, family: int, month: int) -> int:
+        """Index of the newest generation of ``family`` released by ``month``.
+
+        Before any is released, the newest of the family at all (a pre-release order).
+        """
+        ok = (self.family == family) & (self.release <= month)
+        idx = np.flatnonzero(ok) if ok.any() else np.flatnonzero(self.family == family)
+        return int(idx[np.argmax(self.release[idx])])
+
+
+@dataclass(frozen=True)
+class Clouds:
+    """Fixed traits of the hyperscalers (``H``) from the scenario."""
+
+    names: tuple[str, ...]
+    fringe: BoolArray
+    """Stands for many small clouds: in the HHI total, not squared."""
+    markup: FloatArray
+    """Markup of the compute offer over cost."""
+    other_cash_flow: FloatArray
+    """Monthly cash flow from other businesses, USD."""
+    non_ai_revenue: FloatArray
+    """Other cloud revenue a year at the start, USD."""
+    family_mix: FloatArray
+    """(H, F) target share of new chip MW per family."""
+    can_buy: FloatArray
+    """(H, F) 1 where a vendor sells that family to that cloud (captive or merchant)."""
+
+    def cloud_revenue_year(self, history: History, month: int, growth: float) -> FloatArray:
+        """Annual cloud revenue per hyperscaler: trailing AI compute sales plus other cloud.
+
+        Other cloud revenue grows at ``growth`` a year from its starting level.
+        """
+        ai = history.hs_revenue.sum(axis=0) * annualise(month)
+        out: FloatArray = ai + self.non_ai_revenue * (1.0 + growth) ** (month / 12.0)
+        return out
+
+
+@dataclass
+class Sites:
+    """Hyperscalers' data centres: MW built and connected, fleets, build pipelines."""
+
+    built: FloatArray
+    """(H, R) IT MW built."""
+    interconnected: FloatArray
+    """(H, R) IT MW with a grid connection."""
+    fleet: FloatArray
+    """(H, R, G) installed accelerators, units."""
+    pipeline_built: FloatArray = field(init=False)
+    """(H, R, T) MW whose building completes in absolute month ``T``."""
+    pipeline_power: FloatArray = field(init=False)
+    """(H, R, T) MW whose grid connection completes in month ``T``."""
+    pue: FloatArray = field(init=False)
+    """(H, R) power usage effectiveness of the built MW (MW-weighted over vintages);
+    1.0 until the world sets the fleet's starting value."""
+
+    def __post_init__(self) -> None:
+        h, r = self.built.shape
+        self.pipeline_built = np.zeros((h, r, PIPELINE_MONTHS))
+        self.pipeline_power = np.zeros((h, r, PIPELINE_MONTHS))
+        self.pue = np.ones((h, r))
+
+    @property
+    def powered(self) -> FloatArray:
+        """(H, R) IT MW both built and connected."""
+        out: FloatArray = np.minimum(self.built, self.interconnected)
+        return out
+
+    def reach(self, month: int) -> None:
+        """Make the pipelines long enough to hold ``month`` (doubling their length)."""
+        n = self.pipeline_built.shape[2]
+        if month < n:
+            return
+        grow = max(n, month + 1 - n)
+        pad = np.zeros((*self.pipeline_built.shape[:2], grow))
+        self.pipeline_built = np.concatenate([self.pipeline_built, pad], axis=2)
+        self.pipeline_power = np.concatenate([self.pipeline_power, pad], axis=2)
+
+    def it_mw(self, tech: Tech) -> FloatArray:
+        """(H, R) IT MW drawn by the installed fleet."""
+        out: FloatArray = np.einsum("hrg,g->hr", self.fleet, tech.it_watts) / 1e6
+        return out
+
+
+@dataclass
+class Nodes:
+    """Compute seller nodes, one per (hyperscaler, region, family): arrays (H, R, F)."""
+
+    capacity: FloatArray
+    """H100e-hours the powered fleet can deliver this month."""
+    mwh: FloatArray
+    """Facility MWh per H100e-hour (IT energy x PUE)."""
+    cost: FloatArray
+    """Cost per H100e-hour with the cloud's markup: the spot offer price."""
+    running_share: FloatArray
+    """(H, R) share of installed IT load that has power."""
+    sold: FloatArray
+    """H100e-hours delivered last month (contracts and spot)."""
+    price: FloatArray
+    """Last month's node price where the node had capacity, else its cost."""
+
+
+@dataclass
+class Market:
+    """Prices and expectations carried from month to month."""
+
+    power_price: FloatArray
+    """(R,) last cleared power price, $/MWh."""
+    expected_compute_price: float
+    """Exponential average of the median node price, $/H100e-h (adaptive expectations)."""
+    family_price: FloatArray
+    """(F,) cheapest node price of each family (nan where none has capacity)."""
+    egress_fee: float
+    """Egress fee in force this month, $/H100e-h (the lowest regulator cap)."""
+    capacity_price: FloatArray = field(default_factory=lambda: np.zeros(0))
+    """(R,) capacity price in force this month, $/MW-day (large loads pay it)."""
+    reserve_margin: FloatArray = field(default_factory=lambda: np.zeros(0))
+    """(R,) reserve margin at this month's peak load."""
+
+
+@dataclass
+class DemandState:
+    """End demand for AI services (USD a month) and its expected growth."""
+
+    level: float
+    """Trend of spending on AI services at the reference price, USD a month."""
+    usd: float
+    """This month's trend spending: the level times a lognormal shock."""
+    expected_growth: float
+    """Expected growth a year (decays over time)."""
+    region_weight: FloatArray
+    """(R,) share of demand, and of new build, in each region."""
+    reference_price: float
+    """Price of AI services at the start, $/H100e-h of inference (the demand curve's anchor)."""
+    frontier0: float
+    """Highest lab capability at the start."""
+    services_price: float = float("nan")
+    """This month's price of AI services, $/H100e-h."""
+    quantity: float = 0.0
+    """AI services demanded this month at that price, H100e-h of inference."""
+    spending: float = 0.0
+    """Spending on AI services demanded this month, USD (price x quantity)."""
+
+
+@dataclass
+class History:
+    """Trailing 12-month windows and cumulative flows (rows indexed ``month % 12``)."""
+
+    hs_revenue: FloatArray
+    """(12, H) each cloud's AI compute sales."""
+    lab_spend: FloatArray
+    """(12, L, H) each lab's compute spend at each cloud."""
+    lab_spend_cum: FloatArray
+    """(L, H) cumulative compute spend of each lab at each cloud."""
+    vendor_sales: FloatArray
+    """(12, V) chips sold by each vendor, in H100e."""
+    training_ref: FloatArray | None = None
+    """(L,) a year of first-month training: the scale of the capability curve."""
+
+    @classmethod
+    def empty(cls, n_h: int, n_labs: int, n_vendors: int) -> History:
+        """Zero windows for ``n_h`` clouds, ``n_labs`` labs and ``n_vendors`` vendors."""
+        return cls(
+            np.zeros((12, n_h)),
+            np.zeros((12, n_labs, n_h)),
+            np.zeros((n_labs, n_h)),
+            np.zeros((12, n_vendors)),
+        )
+
+    def lab_spend_year(self, month: int) -> FloatArray:
+        """(L, H) trailing annual compute spend of each lab at each cloud."""
+        out: FloatArray = self.lab_spend.sum(axis=0) * annualise(month)
+        return out

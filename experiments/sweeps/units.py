@@ -1,0 +1,87 @@
+"""Units and natural bounds of the model's outputs, for tables, axis labels and intervals.
+
+The model frame's columns are defined in ``agents/record.py`` (one row a month); the units
+below restate that module's definitions. ``BOUNDS`` lists outputs that cannot leave an
+interval (shares in [0, 1], HHI in [0, 10,000], counts, prices and ratios at or above 0:
+offers and bids are priced at or above 0, so clearing prices are too); analysis
+keeps confidence intervals of those outputs inside their bounds.
+"""
+
+from __future__ import annotations
+
+__all__ = ["BOUNDS", "UNITS", "bounds_of", "label", "unit_of"]
+
+UNITS: dict[str, str] = {
+    "compute_spot_price": "USD per H100e-hour",
+    "compute_contract_price": "USD per H100e-hour",
+    "power_price": "USD per MWh",
+    "chip_price": "USD per H100e",
+    "capacity_gw_built": "GW",
+    "capacity_gw_powered": "GW",
+    "utilisation": "share of capacity",
+    "throttled_share": "share of inference need",
+    "cloud_hhi": "HHI, 0-10,000",
+    "chip_hhi": "HHI, 0-10,000",
+    "lockin_index": "switching cost / annual spend",
+    "flop_per_joule": "FLOP per joule",
+    "labs_active": "labs",
+    "ai_demand_usd": "USD per month",
+    "ai_revenue_usd": "USD per month",
+    "compute_h100e_hours": "H100e-hours per month",
+    "dc_power_share": "share of load",
+    "egress_fee": "USD per H100e-hour",
+    "round_trip_ratio": "cloud revenue / investment",
+    "power.interconnection_months": "months",
+    "power.generation_build_months": "months",
+    "demand.growth_per_year": "per year",
+    "chips.supply_growth": "per year",
+    "deal.investment_usd": "USD",
+    "deal.milestone_usd": "USD",
+    "deal.committed_spend_usd": "USD",
+    "regulation.switching_fee_cap": "USD per H100e-hour",
+    "regulation.hhi_threshold": "HHI",
+    "capital.vc_success_prob": "probability",
+}
+"""Units of model-frame columns, common derived outputs and swept scenario fields."""
+
+BOUNDS: dict[str, tuple[float, float]] = {
+    "utilisation": (0.0, 1.0),
+    "throttled_share": (0.0, 1.0),
+    "dc_power_share": (0.0, 1.0),
+    "cloud_hhi": (0.0, 10_000.0),
+    "chip_hhi": (0.0, 10_000.0),
+    "labs_active": (0.0, float("inf")),
+    "capacity_gw_built": (0.0, float("inf")),
+    "capacity_gw_powered": (0.0, float("inf")),
+    "compute_h100e_hours": (0.0, float("inf")),
+    "compute_spot_price": (0.0, float("inf")),
+    "compute_contract_price": (0.0, float("inf")),
+    "power_price": (0.0, float("inf")),
+    "chip_price": (0.0, float("inf")),
+    "round_trip_ratio": (0.0, float("inf")),
+    "active": (0.0, 1.0),
+    "dc_share": (0.0, 1.0),
+    "equity_share": (0.0, 1.0),
+}
+"""Outputs that cannot leave an interval (definitions in ``agents/record.py``)."""
+
+
+def _key(name: str) -> str:
+    """``"deals.round_trip_ratio"`` and ``"round_trip_ratio"`` share a unit."""
+    return name if name in UNITS or name in BOUNDS else name.rpartition(".")[2]
+
+
+def unit_of(name: str) -> str:
+    """The unit of an output or parameter, or ``""`` if unknown."""
+    return UNITS.get(_key(name), "")
+
+
+def bounds_of(name: str) -> tuple[float, float] | None:
+    """The interval an output cannot leave, or None."""
+    return BOUNDS.get(_key(name))
+
+
+def label(name: str) -> str:
+    """``"name (unit)"`` for axis labels and titles, or the name alone."""
+    unit = unit_of(name)
+    return f"{name} ({unit})" if unit else name

@@ -1,0 +1,239 @@
+"""Checks that make a sweep fail before its first run, not after its last.
+
+:func:`validate_sweep` runs, in this order and before any run or folder is created:
+
+1. the model function imports (``module:function``);
+2. the design size, computed from the spec without sampling
+   (:func:`experiments.sweeps.design.check_design_size`);
+3. for the default scenario model, every parameter against the scenario schema: the path
+   exists, explicit levels of a whole-number field are whole, every level lies in the
+   field's allowed range (reported with that range), and then every design point's
+   scenario is built with ``Scenario.with_overrides`` (up to :data:`MAX_CHECKED_POINTS`
+   points; beyond that each parameter's distinct values are checked one at a time, which
+   covers the schema's per-field bounds);
+4. every output name against a one-month dry run of the model at the first design point
+   (a model that cannot run one month is tried once at the spec's horizon):
+   tables, columns and ``where`` columns must exist; misspellings get close matches
+   (:func:`difflib.get_close_matches`).
+
+Every problem found is reported at once in one :class:`SweepSpecError`, one line each,
+naming the spec key, the value, and the valid choices or range.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.sweeps.design import build_points, check_design_size
+from experiments.sweeps.model import resolve_model
+from experiments.sweeps.schema import numeric_paths, schema_field
+from experiments.sweeps.spec import DEFAULT_MODEL, OutputSpec, SweepSpec, SweepSpecError
+
+__all__ = ["MAX_CHECKED_POINTS", "suggest", "validate_outputs", "validate_sweep"]
+
+MAX_CHECKED_POINTS = 20_000
+"""Designs up to this many points have every point's scenario built (about 0.3 ms each)."""
+
+
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for close matches of ``name`` (difflib), else ``""``."""
+    options = list(choices)
+    close = [c for c in options if name.lower() in c.lower()][:3]
+    close += [
+        c for c in difflib.get_close_matches(name, options, n=3, cutoff=0.5) if c not in close
+    ]
+    close = close[:3]
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def _bases(spec: SweepSpec) -> list[str]:
+    return list(spec.design.scenarios) if spec.design.kind == "scenarios" else [spec.base]
+
+
+def _check_parameters(spec: SweepSpec, points: pd.DataFrame) -> list[str]:
+    """Problems with the parameters of the default scenario model (see module docstring)."""
+    from experiments import load_scenario
+
+    problems: list[str] = []
+    scenarios = {}
+    for base in _bases(spec):
+        try:
+            scenarios[base] = load_scenario(base)
+        except Exception as exc:
+            problems.append(f"base = {base!r}: cannot load scenario: {exc}")
+    if problems:
+        return problems
+    bad_paths = set()
+    for i, p in enumerate(spec.parameters):
+        field = schema_field(p.path)
+        values = points[p.path].to_numpy(float)
+        if field is None:
+            for base, scn in scenarios.items():
+                try:
+                    scn.with_overrides({p.path: _plain(points[p.path].iloc[0])})
+                except Exception as exc:
+                    hint = suggest(p.path, numeric_paths())
+                    problems.append(
+                        f"parameters[{i}].path = {p.path!r}: rejected by scenario {base!r}"
+                        f"{hint}: {exc}"
+                    )
+                    bad_paths.add(p.path)
+                    break
+            continue
+        if field.kind not in ("int", "float"):
+            problems.append(
+                f"parameters[{i}].path = {p.path!r}: a {field.kind} field; sweeps vary numbers only"
+            )
+            bad_paths.add(p.path)
+            continue
+        if field.kind == "int" and p.levels is not None:
+            frac = [v for v in p.levels if v != round(v)]
+            if frac:
+                problems.append(
+                    f"parameters[{i}].levels = {p.levels}: {p.path} takes whole numbers "
+                    f"(an int in the scenario schema); {frac} are not. Use whole levels"
+                )
+                bad_paths.add(p.path)
+                continue
+        outside = ~np.array([field.admits(float(v)) for v in values], dtype=bool)
+        if outside.any():
+            given = (
+                f"levels = {p.levels}"
+                if p.levels is not None
+                else f"min = {p.min:g}, max = {p.max:g}"
+            )
+            bad = sorted({float(v) for v in values[outside]})
+            shown = ", ".join(f"{v:g}" for v in bad[:6]) + (", ..." if len(bad) > 6 else "")
+            problems.append(
+                f"parameters[{i}] ({p.path}): {given} puts {int(outside.sum())} of "
+                f"{len(values)} design points outside the allowed range ({shown}); "
+                f"the scenario schema allows {field.describe()}. Keep the "
+                f"{'levels' if p.levels is not None else 'range'} inside it"
+            )
+            bad_paths.add(p.path)
+    if problems:
+        return problems
+    names = [p.path for p in spec.parameters]
+    if not names:
+        return problems
+    if len(points) <= MAX_CHECKED_POINTS:
+        rows: Iterable[Mapping[str, Any]] = points[["scenario", *names]].to_dict("records")
+    else:  # per-field bounds: each distinct value on its own is enough
+        rows = [
+            {"scenario": base, n: v}
+            for base in scenarios
+            for n in names
+            for v in pd.unique(points[n])
+        ]
+    for row in rows:
+        overrides = {k: _plain(v) for k, v in row.items() if k != "scenario"}
+        try:
+            scenarios[str(row["scenario"])].with_overrides(overrides)
+        except Exception as exc:
+            shown = ", ".join(f"{k} = {v!r}" for k, v in overrides.items())
+            problems.append(f"design point ({shown}) of scenario {row['scenario']!r}: {exc}")
+            break
+    return problems
+
+
+def _output_problem(key: str, out: OutputSpec, frame: pd.DataFrame, where: str) -> str | None:
+    columns = [str(c) for c in frame.columns]
+    if out.column not in columns:
+        return (
+            f"{key} = {out.name!r}: no column {out.column!r} in {where}"
+            f"{suggest(out.column, columns)} (columns: {', '.join(columns)})"
+        )
+    for col in out.where:
+        if col not in columns:
+            return (
+                f"{key} = {out.name!r}: where-column {col!r} is not in {where}"
+                f"{suggest(col, columns)} (columns: {', '.join(columns)})"
+            )
+    return None
+
+
+def validate_outputs(spec: SweepSpec, result: Any) -> list[str]:
+    """Problems with the spec's outputs, resolved against one run's ``result``."""
+    problems: list[str] = []
+    tables = {str(k): v for k, v in dict(result.tables).items()}
+    for key, outs in (
+        ("outputs.final", spec.outputs.final),
+        ("outputs.series", spec.outputs.series),
+    ):
+        for i, out in enumerate(outs):
+            label = f"{key}[{i}]"
+            if out.table == "model":
+                problem = _output_problem(label, out, result.model_frame, "the monthly model frame")
+            elif out.table not in tables:
+                problem = (
+                    f"{label} = {out.name!r}: no table {out.table!r} in a run's results"
+                    f"{suggest(out.table, tables)} (tables: model, {', '.join(sorted(tables))}"
+                    "; a plain name is a model-frame column)"
+                )
+            else:
+                problem = _output_problem(label, out, tables[out.table], f"table {out.table!r}")
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def _dry_run(
+    spec: SweepSpec, points: pd.DataFrame, with_params: bool = True
+) -> tuple[Any, str | None]:
+    """One month of the model at the first design point (of each scenario until one runs).
+
+    A model that cannot run a single month gets one more try at the spec's horizon.
+    """
+    fn = resolve_model(spec.model)
+    names = [p.path for p in spec.parameters] if with_params else []
+    first_error = None
+    for _, row in points.drop_duplicates("scenario").iterrows():
+        params = {n: _plain(row[n]) for n in names}
+        for months in dict.fromkeys((1, spec.months)):
+            try:
+                return fn(scenario=str(row["scenario"]), params=params, months=months, seed=0), None
+            except Exception as exc:  # the model itself fails: the runs would too
+                first_error = first_error or (
+                    f"a dry run of scenario {row['scenario']!r} failed before any run "
+                    f"started: {type(exc).__name__}: {exc}"
+                )
+    return None, first_error
+
+
+def validate_sweep(spec: SweepSpec) -> pd.DataFrame:
+    """Check the whole sweep before anything runs; return the design points.
+
+    Raises
+    ------
+    SweepSpecError
+        Listing every problem found, one per line, with the spec key and the fix.
+    """
+    resolve_model(spec.model)  # names the reference if it does not import
+    check_design_size(spec)
+    points = build_points(spec)
+    problems: list[str] = []
+    if spec.model == DEFAULT_MODEL:
+        problems += _check_parameters(spec, points)
+    # with bad parameters the outputs are still checked, on the base scenario as it is
+    result, error = _dry_run(spec, points, with_params=not problems)
+    if result is None:
+        raise SweepSpecError("\n".join([*problems, str(error)]))
+    problems += validate_outputs(spec, result)
+    if problems:
+        raise SweepSpecError("\n".join(problems))
+    return points

@@ -1,0 +1,56 @@
+"""Small hand-made states for the phase tests: one region, one or two clouds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.scenario import Scenario
+from agents.state import Clouds, Sites, Tech
+
+
+@pytest.fixture()
+def one_gen() -> Tech:
+    """One NVIDIA generation: 1 H100e, 1,000 W at the server, $30,000 list price, released."""
+    return Tech(
+        names=("h100",),
+        family=np.array([0]),
+        release=np.array([0]),
+        h100e=np.array([1.0]),
+        watts=np.array([1000.0]),
+        it_watts=np.array([1000.0]),
+        cost=np.array([30_000.0]),
+    )
+
+
+@pytest.fixture()
+def small_cfg(baseline: Scenario) -> Scenario:
+    """Round numbers for the economics: PUE 1.25, availability 0.8, lives 50 and 100 months."""
+    return baseline.with_overrides(
+        {
+            "power.pue": 1.25,
+            "datacentres.availability": 0.8,
+            "chips.life_months": 50,
+            "datacentres.life_months": 100,
+            "datacentres.cost_per_mw": 10e6,
+        }
+    )
+
+
+def clouds(n_h: int, can_buy: list[list[float]], mix: list[list[float]]) -> Clouds:
+    return Clouds(
+        names=tuple(f"c{i}" for i in range(n_h)),
+        fringe=np.zeros(n_h, dtype=bool),
+        markup=np.full(n_h, 0.5),
+        other_cash_flow=np.zeros(n_h),
+        non_ai_revenue=np.zeros(n_h),
+        family_mix=np.array(mix, dtype=float),
+        can_buy=np.array(can_buy, dtype=float),
+    )
+
+
+def sites(built: float, connected: float, units: float, pue: float = 1.25) -> Sites:
+    """One site; its fleet PUE ``pue`` (1.25 by default, as ``small_cfg``'s new-build PUE)."""
+    s = Sites(np.array([[built]]), np.array([[connected]]), np.array([[[units]]]))
+    s.pue[:] = pue
+    return s

@@ -1,0 +1,152 @@
+"""Deals, settle and record phases: deal arithmetic, the labs' month, lock-in, by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.accounts import Accounts
+from agents.deal import Deal, equity_after, valuation
+from agents.finance import Debt
+from agents.lab import LabArrays, LabKind
+from agents.phases.record import dc_energy, lockin_of_labs
+from agents.phases.settle import ComputeSales, Settled, capacity_charge, family_price
+from agents.phases.settle_labs import close_labs, lab_revenue
+from agents.scenario import DealCfg
+from agents.state import History
+from experiments import run_scenario
+from market.contracts import ContractTable, Settlement
+
+
+def test_tranches_dilute_earlier_stakes():
+    # $10B at a $30B pre-money valuation buys 25%; a further $10B at $60B pre-money:
+    # 0.25 x 60 / 70 + 10 / 70 = 0.357142...
+    first = equity_after(0.0, valuation(2e9, 15.0), 10e9)
+    assert first == pytest.approx(0.25)
+    assert equity_after(first, 60e9, 10e9) == pytest.approx(0.25 * 60 / 70 + 10 / 70)
+    assert valuation(1e6, 15.0) == 1e9  # the floor
+
+
+def test_deal_revenue_counts_spend_since_the_start():
+    h = History.empty(2, 1, 1)
+    h.lab_spend_cum[0] = [7e9, 1e9]
+    d = Deal(0, investor=0, lab=0, cfg=DealCfg(), propose_month=0, decision_month=3)
+    assert d.revenue_so_far(h) == 0.0 and np.isnan(d.round_trip_ratio(h))
+    d.start_month, d.spend_at_start, d.invested = 3, 2e9, 4e9
+    assert d.revenue_so_far(h) == pytest.approx(5e9)
+    assert d.round_trip_ratio(h) == pytest.approx(1.25)
+
+
+def test_family_price_is_the_cheapest_node_with_capacity():
+    price = np.array([[[2.0, 5.0, 9.0]], [[3.0, 4.0, 1.0]]])
+    has = np.array([[[True, True, False]], [[True, True, False]]])
+    got = family_price(price, has)
+    assert got[:2].tolist() == [2.0, 4.0] and np.isnan(got[2])
+
+
+def _settled(spend: np.ndarray, received: np.ndarray) -> Settled:
+    """A settled month in which the labs received ``received`` and spent ``spend``."""
+    none = Settlement(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
+    z = np.zeros(0)
+    sales = ComputeSales(
+        spend, spend * 0, received, spend.sum(axis=0), np.zeros((1, 1, 3)), none, z, z
+    )
+    ints = np.zeros(0, dtype=np.int64)
+    return Settled(
+        np.zeros((1, 1)), np.zeros(1), np.zeros((1, 1)), z, z, z, ints, sales, none, np.zeros(1)
+    )
+
+
+def test_labs_month_revenue_burn_capability_and_exit(baseline):
+    # no credit and no equity round for labs: a lab out of cash exits
+    cfg = baseline.with_overrides(
+        {"finance.debt_multiple_lab": 0.0, "capital.vc_success_prob": 0.0}
+    )
+    a = LabArrays(2, 3)
+    a.kind[:] = LabKind.MAJOR
+    a.demand_usd[:] = [100.0, 50.0]
+    a.inference_need[:] = [10.0, 5.0]
+    a.training_need[:] = [2.0, 2.0]
+    a.opex[:] = [10.0, 200.0]
+    a.opex_share[:] = [0.5, 0.0]
+    acc = Accounts.open([1], [2], [3], [4, 5])
+    a.account[:] = acc.lab
+    acc.pay(0, acc.lab, [1000.0, 100.0], "endowment")
+    acc.flush()
+    h = History.empty(1, 2, 1)
+    ct = ContractTable()
+    ct.add(kind="compute", seller=0, buyer=1, volume=1.0, price=1.0, start=0, end=12)
+    spend = np.array([[20.0], [30.0]])
+    debt = Debt.start(2, np.zeros(1))
+    rng = np.random.default_rng(0)
+    close_labs(0, cfg, a, _settled(spend, np.array([4.0, 8.0])), h, ct, acc, debt, rng, np.zeros(1))
+    # short of compute, a lab cuts inference and training pro rata: served = min(need,
+    # received x 10 / 12) = 10/3 for lab 0; lab 1 gets 8 >= 5 + 2: served 5
+    assert a.served.tolist() == pytest.approx([10 / 3, 5.0])
+    # revenue = demand x served / need = [100 / 3, 50]
+    assert a.revenue.tolist() == pytest.approx([100 / 3, 50.0])
+    # opex = [10 + 0.5 x 100/3, 200]; net flow = revenue - spend - opex = [-40/3, -180];
+    # burn = 0.3 x [40/3, 180] = [4, 54] (it starts at 0)
+    assert a.burn.tolist() == pytest.approx([4.0, 54.0])
+    # training = received - served = [2/3, 3]; ref = max(1, 12 x max(training, need)) = [24, 36]
+    trained = np.array([2 / 3, 3.0])
+    cap = baseline.demand.scaling_exponent * np.log1p(trained / np.array([24.0, 36.0]))
+    assert a.capability.tolist() == pytest.approx(cap.tolist())
+    # cash: 1000 + 100/3 - 10 - 50/3 (spend is booked by the settle phase, not here); lab 1:
+    # 100 + 50 - 200 = -50 < 0 -> exits, and its contract ends next month; its creditors
+    # forgive the 50 overdraft, so it ends at exactly 0
+    assert acc.cash(acc.lab).tolist() == pytest.approx([1000 + 100 / 3 - 10 - 50 / 3, 0.0])
+    assert a.active.tolist() == [True, False] and a.exit_month[1] == 0
+    assert ct.end[0] == 1
+    assert debt.written_off.tolist() == [0.0, 0.0, 50.0]
+
+
+def test_lab_revenue_by_hand():
+    got = lab_revenue(
+        np.array([100.0, 50.0, 10.0]), np.array([10.0, 0.0, 4.0]), np.array([4.0, 0.0, 4.0])
+    )
+    assert got.tolist() == [40.0, 0.0, 10.0]
+
+
+def test_lockin_index_by_hand(baseline):
+    # one major lab: received 1e6 H100e-h, spent 3e6 this month, affinity (1, 0, 0), one
+    # take-or-pay contract of 1e5 H100e-h at $2 ending in month 7 (6 months owed after month 0)
+    a = LabArrays(1, 3)
+    a.kind[0] = LabKind.MAJOR
+    a.received[0], a.spend[0] = 1e6, 3e6
+    a.affinity[0] = [1.0, 0.0, 0.0]
+    ct = ContractTable()
+    ct.add(
+        kind="compute", seller=0, buyer=0, volume=1e5, price=2.0, start=0, end=7, take_or_pay=True
+    )
+    fee, porting = 0.25, baseline.lockin.porting_cost_usd
+    switch = fee * 12 * 1e6 + porting * (1 - 1 / 3) + 2.0 * 1e5 * 6
+    assert lockin_of_labs(0, baseline, a, ct, fee) == pytest.approx(switch / (12 * 3e6))
+
+
+def test_capacity_charge_by_hand():
+    # 2,400 MWh in a month = 100 MW-days; at $329.17/MW-day: $32,917. 730 MWh = 30.42 MW-days
+    # at $120: $3,650. A site with no load pays nothing.
+    got = capacity_charge(np.array([[2400.0, 730.0], [0.0, 0.0]]), np.array([329.17, 120.0]))
+    assert got.ravel().tolist() == pytest.approx([32_917.0, 3_650.0, 0.0, 0.0])
+
+
+def test_data_centres_pay_the_capacity_price_on_their_load(baseline):
+    # the ledger's capacity_charge each month = sum over regions of price x MW-days of the
+    # power AI sites took (dc_load_mw x 730 h / 24 h), from the recorded tables
+    res = run_scenario(baseline, months=3, rng=1)
+    reg, cf = res.tables["regions"], res.tables["cashflows"]
+    want = (reg["capacity_price"] * reg["dc_load_mw"] * 730.0 / 24.0).groupby(reg["month"]).sum()
+    paid = cf[cf["reason"] == "capacity_charge"].set_index("month")["amount"]
+    assert want.min() > 0
+    assert paid.reindex(want.index).to_numpy() == pytest.approx(want.to_numpy(), rel=1e-9)
+
+
+def test_data_centre_energy_by_hand():
+    # US region: 100 MWh served first (4 of them conventional DCs) + 6 used by AI sites:
+    # (4 + 6) / 106 = 0.0943...; all regions: (4 + 6 + 1 + 9) MWh x 12 = 240 MWh = 2.4e-4 TWh
+    share, twh = dc_energy(
+        np.array([100.0, 50.0]), np.array([4.0, 1.0]), np.array([6.0, 9.0]), np.array([True, False])
+    )
+    assert share == pytest.approx(10 / 106)
+    assert twh == pytest.approx(2.4e-4)

@@ -1,0 +1,77 @@
+"""Exogenous phase: demand growth and the economics of a compute node, by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.phases.exogenous import (
+    blend_pue,
+    datacentre_load_mw,
+    demand_growth,
+    node_economics,
+    update_nodes,
+)
+from agents.state import Market, Nodes
+from tests.agents.phases.conftest import clouds, sites
+
+
+def test_demand_growth_decays_geometrically():
+    # 0.6 a year, halving each year: 0.6 at month 0, 0.3 after 12 months, 0.6 * 0.5**1.5 at 18
+    assert demand_growth(0.6, 0.5, 0) == pytest.approx(0.6)
+    assert demand_growth(0.6, 0.5, 12) == pytest.approx(0.3)
+    assert demand_growth(0.6, 0.5, 18) == pytest.approx(0.6 * 0.5**1.5)
+
+
+def test_node_economics_by_hand(one_gen, small_cfg):
+    # 1,000 H100s at 1,000 W = 1 MW of IT load; 0.5 MW built and 2 MW connected -> half runs.
+    s = sites(built=0.5, connected=2.0, units=1000.0)
+    c = clouds(1, [[1, 0, 0]], [[1, 0, 0]])
+    cap, mwh, cost, running = node_economics(one_gen, s, np.array([40.0]), c.markup, small_cfg)
+    assert running[0, 0] == pytest.approx(0.5)
+    # capacity = 1,000 H100e x 0.5 x 730 h x 0.8 availability = 292,000 H100e-h
+    assert cap[0, 0, 0] == pytest.approx(292_000.0)
+    assert cap[0, 0, 1:].sum() == 0
+    # MWh per H100e-h = 1,000 W x PUE 1.25 / 1e6 = 0.00125
+    assert mwh[0, 0, 0] == pytest.approx(0.00125)
+    # chips: $30M / (1,000 x 50 months x 584 h) = 1.027397...; shell: 0.001 MW x $10M /
+    # (100 x 584 h) = 0.171233...; power: 0.00125 x $40 = 0.05; x (1 + 0.5 markup)
+    hours = 730 * 0.8
+    expected = (30e6 / (1000 * 50 * hours) + 0.001 * 10e6 / (100 * hours) + 0.05) * 1.5
+    assert cost[0, 0, 0] == pytest.approx(expected, rel=1e-12)
+    assert expected == pytest.approx(1.872945, rel=1e-6)
+
+
+def test_fleet_pue_moves_with_new_capacity():
+    # 100 MW at 1.6 plus 50 MW at 1.3: (160 + 65) / 150 = 1.5; an empty site takes the new
+    # PUE; a site that adds nothing keeps its own
+    pue = blend_pue(
+        np.array([1.6, 1.6, 1.4]), np.array([100.0, 0.0, 80.0]), np.array([50.0, 10.0, 0.0]), 1.3
+    )
+    assert pue.tolist() == pytest.approx([1.5, 1.3, 1.4])
+
+
+def test_datacentre_load_is_running_it_load_at_fleet_pue(one_gen):
+    # 1,000 chips at 1,000 W = 1 MW of IT load; 0.5 MW built and connected -> 0.5 MW runs,
+    # x PUE 1.5 = 0.75 MW at the meter
+    s = sites(built=0.5, connected=2.0, units=1000.0, pue=1.5)
+    assert datacentre_load_mw(s, one_gen).tolist() == pytest.approx([0.75])
+
+
+def test_capacity_price_enters_next_months_node_cost(one_gen, small_cfg):
+    # $240/MW-day = $10/MWh on a flat load: the node's power cost rises by
+    # 0.00125 MWh/H100e-h x $10 x (1 + 0.5 markup) = $0.01875 per H100e-hour
+    s = sites(built=1.0, connected=1.0, units=1000.0)
+    c = clouds(1, [[1, 0, 0]], [[1, 0, 0]])
+    cost = {}
+    for cap in (0.0, 240.0):
+        m = Market(np.array([40.0]), 2.0, np.full(3, np.nan), 0.0, np.array([cap]), np.zeros(1))
+        n = Nodes(
+            *(np.zeros((1, 1, 3)) for _ in range(3)),
+            np.ones((1, 1)),
+            np.zeros((1, 1, 3)),
+            np.zeros((1, 1, 3)),
+        )
+        update_nodes(n, one_gen, s, m, c, small_cfg)
+        cost[cap] = n.cost[0, 0, 0]
+    assert cost[240.0] - cost[0.0] == pytest.approx(0.01875)

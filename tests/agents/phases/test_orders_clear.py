@@ -1,0 +1,114 @@
+"""Orders and clear phases: node choice, link costs, contract shares, pooling, by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.lab import LabArrays, LabKind
+from agents.model import GigawattModel
+from agents.phases.clear import allocate_contracts, major_links
+from agents.phases.orders import Orders, choose_nodes
+from agents.state import Nodes
+from market.clearing import OrderBook, clear
+from market.contracts import ContractTable
+
+
+def _nodes(price: list[float]) -> Nodes:
+    """Two clouds, one region, three families; capacity only in family 0."""
+    cap = np.zeros((2, 1, 3))
+    cap[:, 0, 0] = 100.0
+    p = np.zeros((2, 1, 3))
+    p[:, 0, 0] = price
+    return Nodes(cap, np.zeros_like(cap), p.copy(), np.ones((2, 1)), np.zeros_like(cap), p)
+
+
+def test_small_buyers_move_only_when_the_fee_is_covered():
+    a = LabArrays(2, 3)
+    a.kind[:] = LabKind.SMALL
+    a.primary[:] = 0
+    # node prices 3.00 at cloud 0 and 2.80 at cloud 1; egress fee 0.25 -> 3.05 landed: stay
+    assert choose_nodes(a, _nodes([3.0, 2.8]), 0.25).tolist() == [0, 0]
+    # 2.70 + 0.25 = 2.95 < 3.00: move to cloud 1, flat node (1 x 1 + 0) x 3 + 0 = 3
+    assert choose_nodes(a, _nodes([3.0, 2.7]), 0.25).tolist() == [3, 3]
+    assert a.primary.tolist() == [1, 1]
+
+
+def test_major_link_costs(baseline):
+    a = LabArrays(1, 3)
+    a.kind[0], a.home[0], a.primary[0] = LabKind.MAJOR, 0, 0
+    a.affinity[0] = [1.0, 0.5, 0.0]
+    src, lab, cost = major_links(a, (2, 2, 3), baseline, egress_fee=0.25)
+    lat, pen = baseline.latency_cost, baseline.lockin.platform_penalty_per_h100e_hour
+    # 2 clouds x 2 regions x 3 families = 12 nodes; family 2 (affinity 0) has no link -> 8
+    assert src.size == 8 and (lab == 0).all()
+    got = dict(zip(src.tolist(), cost.tolist(), strict=True))
+    # node (h, r, f) -> (h x 2 + r) x 3 + f
+    assert got[0] == pytest.approx(0.0)  # home region, own cloud, fluent family
+    assert got[1] == pytest.approx(0.5 * pen)  # half affinity
+    assert got[3] == pytest.approx(lat)  # other region
+    assert got[6 + 3 + 1] == pytest.approx(lat + 0.5 * pen + 0.25)  # all three
+    a.exclusive_with[0] = 1
+    src_x, _, _ = major_links(a, (2, 2, 3), baseline, egress_fee=0.25)
+    assert sorted(src_x.tolist()) == [6, 7, 9, 10]  # only cloud 1's nodes
+
+
+def test_compute_contract_takes_a_pro_rata_share_of_its_sellers_capacity():
+    ct = ContractTable()
+    ct.add(kind="compute", seller=0, buyer=0, volume=100.0, price=2.0, start=0, end=12)
+    a = LabArrays(1, 3)
+    cap = np.zeros((1, 2, 3))
+    cap[0, 0, 0], cap[0, 1, 0] = 300.0, 100.0
+    g = Orders(
+        np.array([0, 1]), np.array([10.0, 10.0]), np.array([5.0, 5.0]), np.zeros(2),
+        cap, np.zeros((1, 2)), np.zeros(0), np.zeros(0), cap, cap, np.zeros(0, dtype=np.int64),
+    )  # fmt: skip
+    alloc, units, _, lab_got = allocate_contracts(0, g, a, ct, [], 2)
+    # 100 over nodes of 300 and 100 (the contract names no family: any node of the seller)
+    assert alloc.compute_alloc[0].reshape(2, 3)[:, 0].tolist() == pytest.approx([75.0, 25.0])
+    assert lab_got.tolist() == pytest.approx([100.0])
+    assert units.tolist() == [10.0, 10.0]  # no PPA: power offers untouched
+
+
+def test_pooled_buyers_clear_like_individual_buyers(baseline):
+    """Expand each pool node into one node per member: same welfare (an LP oracle check)."""
+    scn = baseline.with_overrides({"scale.small_labs": 40, "scale.enterprise_buyers": 40})
+    m = GigawattModel(scn, rng=9)
+    for _ in range(2):
+        m.step()
+    for phase in ("exogenous", "plan", "deals", "orders", "clear"):
+        getattr(m, phase)()
+    c = m.cleared
+    b, ix, a = c.book, c.index, m.world.labs
+    assert b.is_bipartite() and ix.offers.count("units") > 0 and ix.bids.count("pool_inference") > 0
+    rest = np.flatnonzero(~a.major)
+    keep_bid = np.ones(b.n_bids, dtype=bool)
+    keep_bid[ix.bids["pool_inference"]] = False
+    keep_bid[ix.bids["pool_training"]] = False
+    keep_link = np.ones(b.n_links, dtype=bool)
+    keep_link[ix.links["pools"]] = False
+    member = b.n_nodes + np.arange(rest.size)
+    seller = ix.nodes.seller0 + m.month_orders.small_node
+    d = m.config.demand
+    expanded = OrderBook(
+        b.n_nodes + rest.size,
+        b.offer_node,
+        b.offer_qty,
+        b.offer_price,
+        np.concatenate([b.bid_node[keep_bid], member, member]),
+        np.concatenate([b.bid_qty[keep_bid], c.bid_inference[rest], c.bid_training[rest]]),
+        np.concatenate(
+            [
+                b.bid_price[keep_bid],
+                np.full(rest.size, m.world.demand.services_price),
+                np.full(rest.size, d.training_bid),
+            ]
+        ),
+        np.concatenate([b.link_src[keep_link], seller]),
+        np.concatenate([b.link_dst[keep_link], member]),
+        np.concatenate([b.link_cost[keep_link], np.zeros(rest.size)]),
+        np.concatenate([b.link_cap[keep_link], np.full(rest.size, np.inf)]),
+    )
+    pooled = clear(b, method="lp")
+    individual = clear(expanded, method="lp")
+    assert pooled.welfare == pytest.approx(individual.welfare, rel=1e-9)

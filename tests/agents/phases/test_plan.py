@@ -1,0 +1,97 @@
+"""Plan phase: capex, chip targets, funding, porting and generation entry, by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.hyperscaler import datacentre_starts
+from agents.lab import choose_port, plan_funding
+from agents.phases.plan import ai_load_forecast, chip_targets
+from agents.scenario import CapitalCfg, LockinCfg
+from agents.state import Market
+from tests.agents.phases.conftest import clouds, sites
+
+
+def test_datacentre_starts_close_the_gap_partially():
+    # contracted 800 MW > sold 500: target = 800 x 1.44**2 / 0.85 + (800 - 500)
+    # = 1,951.62 + 300 = 2,251.62 MW; 2,000 MW built or in the pipeline -> start 251.62
+    new = datacentre_starts(500.0, 800.0, 0.44, 24, 2000.0, 1e9, 400.0)
+    assert new == pytest.approx(800 * 1.44**2 / 0.85 + 300 - 2000)
+    assert datacentre_starts(500.0, 800.0, 0.44, 24, 1000.0, 1e9, 400.0) == 400.0  # capped
+    assert datacentre_starts(500.0, 800.0, 0.44, 24, 3000.0, 1e9, 400.0) == 0.0  # enough
+    assert datacentre_starts(500.0, 800.0, 0.44, 24, 1000.0, -1.0, 400.0) == 0.0  # no cash
+
+
+def test_chip_targets_fill_next_months_free_power(one_gen, small_cfg):
+    # 2 MW built and connected, 1 MW next month in both pipelines -> 3 MW powered next month;
+    # 1,000 chips draw 1 MW, so 2 MW are free: 2e6 W / 1,000 W = 2,000 chips of the one family
+    s = sites(built=2.0, connected=2.0, units=1000.0)
+    s.pipeline_built[0, 0, 1] = 1.0
+    s.pipeline_power[0, 0, 1] = 1.0
+    c = clouds(1, [[1, 0, 0]], [[1, 0, 0]])
+    market = Market(np.array([40.0]), 2.5, np.full(3, np.nan), 0.25)
+    want, price, free = chip_targets(
+        0, small_cfg, one_gen, c, s, market, np.zeros((1, 3)), np.zeros(1)
+    )
+    assert free[0, 0] == pytest.approx(2.0)
+    assert want[0].tolist() == pytest.approx([2000.0, 0.0, 0.0])
+    # the bid is the chip's value: running cost per H100e-h = 0.001 MW x 1.25 PUE x $40 +
+    # 0.001 MW x $10M / (100 months x 584 h) = 0.05 + 0.171233 = 0.221233; net rent
+    # 2.5 - 0.221233 over 730 h x 0.8 a month, 50 months at 10%/12 a month
+    r = 0.10 / 12
+    annuity = (1 - (1 + r) ** -50) / r
+    value = 730 * 0.8 * (2.5 - 0.05 - 0.001 * 10e6 / (100 * 584)) * annuity
+    assert price[0, 0] == pytest.approx(value, rel=1e-12)
+    assert value == pytest.approx(54_236, rel=1e-4)
+
+
+def test_funding_grants_and_turns_down_by_draw():
+    cap = CapitalCfg(runway_months=6, round_months=18, vc_success_prob=0.5, min_revenue_for_vc=0)
+    cash = np.array([5.0, 5.0, 50.0, 5.0])
+    burn = np.array([2.0, 2.0, 2.0, 2.0])
+    active = np.array([True, True, True, False])
+    draw = np.array([0.1, 0.9, 0.1, 0.1])
+    f = plan_funding(cash, burn, np.zeros(4), active, np.ones(4, dtype=bool), draw, cap)
+    # lab 0: 5 < 6 x 2, draw 0.1 < 0.5 -> raises 18 x 2 = 36; lab 1: short, draw 0.9 -> turned
+    # down; lab 2: 50 >= 12, not short; lab 3: inactive
+    assert f.raised.tolist() == [36.0, 0.0, 0.0, 0.0]
+    assert f.granted.tolist() == [True, False, False, False]
+    assert f.still_short.tolist() == [False, True, False, False]
+
+
+def test_porting_pays_only_past_the_gap_and_the_cost():
+    lk = LockinCfg(porting_gap=0.35, porting_months=9, porting_cost_usd=3e8)
+    aff = np.array([1.0, 0.0, 0.0])
+    prices = np.array([3.0, 1.5, 2.5])
+    # pays 3.0; trainium at 1.5 < 0.65 x 3.0 = 1.95; saving 1.5 x 1e8 x (24 - 9) = 2.25e9 > 3e8
+    assert choose_port(3.0, 1e8, aff, prices, 1e9, lk) == 1
+    # a price of 2.0 misses the 35% gap
+    assert choose_port(3.0, 1e8, aff, np.array([3.0, 2.0, 2.5]), 1e9, lk) == -1
+    # volume 1e6: saving 1.5 x 1e6 x 15 = 2.25e7 < 3e8
+    assert choose_port(3.0, 1e6, aff, prices, 1e9, lk) == -1
+    # cannot pay the porting cost
+    assert choose_port(3.0, 1e8, aff, prices, 1e8, lk) == -1
+
+
+def test_chip_trades_leave_buyers_a_surplus_and_captive_supply_follows_orders():
+    from agents.chipvendor import captive_capacity, vendor_offer_price
+
+    # full backlog: ask 1.5 x list = 45,000, but at most 90% of the top bid 40,000 = 36,000
+    ask = vendor_offer_price(30_000.0, 2.0, 0.5, 1.0, captive=False, top_bid=40_000.0)
+    assert ask == pytest.approx(36_000.0) and ask < 40_000.0
+    # no backlog: list price, well under the bid
+    assert vendor_offer_price(30_000.0, 2.0, 0.5, 0.0, captive=False, top_bid=90_000.0) == 30_000.0
+    # orders of 400 against capacity 100: 1/12 of the 300 gap a month -> 125; trend floor 110
+    assert captive_capacity(100.0, 100.0, 400.0, 12) == pytest.approx(125.0)
+    assert captive_capacity(100.0, 110.0, 50.0, 12) == pytest.approx(110.0)
+
+
+def test_utilities_forecast_connected_and_queued_ai_load():
+    # 2 MW connected at fleet PUE 1.5 = 3 MW; 1 MW due at month 3 and 4 MW at month 9;
+    # a 6-month lead from month 0 sees months 1-6: 3 + 1 x 1.3 (new-build PUE) = 4.3 MW
+    s = sites(built=2.0, connected=2.0, units=1000.0, pue=1.5)
+    s.pipeline_power[0, 0, 3] = 1.0
+    s.pipeline_power[0, 0, 9] = 4.0
+    assert ai_load_forecast(s, 0, 6, 1.3)[0] == pytest.approx(4.3)
+    assert ai_load_forecast(s, 3, 6, 1.3)[0] == pytest.approx(3.0 + 4.0 * 1.3)  # months 4-9

@@ -1,0 +1,199 @@
+"""Money with limits: borrowing, interest, emergency rounds, exits with write-offs, payouts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.accounts import Accounts
+from agents.finance import Debt, capex_budget, scale_to_budget, settle_finance
+from agents.invariants import InvariantError, check_finance
+from agents.lab import LabArrays, LabKind
+from agents.model import GigawattModel
+from experiments import run_scenario
+
+
+def _world(lab_debt: float, burn: float) -> tuple[Accounts, LabArrays, Debt]:
+    """One cloud (cash 100, debt 20); one major lab, revenue 5 a month, 30 overdrawn."""
+    acc = Accounts.open([1], [2], [3], [4])
+    a = LabArrays(1, 3)
+    a.kind[0] = LabKind.MAJOR
+    a.account[:] = acc.lab
+    a.revenue[0], a.opex[0], a.spend[0], a.burn[0] = 5.0, 40.0, 0.0, burn
+    acc.pay(0, acc.hyperscaler, 100.0, "endowment")
+    acc.pay(acc.lab, 0, 30.0, "lab_opex")
+    acc.flush()
+    debt = Debt.start(1, np.array([10.0]))
+    debt.hs[0], debt.lab[0] = 20.0, lab_debt
+    debt.capex_dc[0], debt.capex_chips[0] = 30.0, 0.0
+    return acc, a, debt
+
+
+@pytest.fixture()
+def fin_cfg(baseline):
+    return baseline.with_overrides(
+        {
+            "finance.debt_rate_hyperscaler": 0.06,
+            "finance.debt_rate_lab": 0.12,
+            "finance.debt_multiple_lab": 1.0,
+            "finance.cash_buffer_months": 2.0,
+            "capital.round_months": 18.0,
+            "capital.runway_months": 6.0,
+        }
+    )
+
+
+def test_lab_that_cannot_pay_exits_and_its_debt_is_written_off(fin_cfg):
+    cfg = fin_cfg.with_overrides({"capital.vc_success_prob": 0.0})
+    acc, a, debt = _world(lab_debt=50.0, burn=3.0)
+    out = settle_finance(
+        cfg,
+        np.random.default_rng(0),
+        debt,
+        a,
+        np.array([10.0]),
+        np.array([20.0]),
+        np.array([5.0]),
+        acc,
+    )
+    # lab: interest 50 x 0.12 / 12 = 0.5 -> cash -30.5; limit 1.0 x 12 x 5 = 60 leaves 10
+    # to borrow -> cash -20.5, debt 60; no round (success 0) -> exits; creditors lose
+    # 60 + 20.5 = 80.5 (write_off from outside), the 60 of debt repaid from it -> 0 and 0
+    assert out.tolist() == [True]
+    assert debt.borrowed.tolist() == [0.0, 10.0]
+    assert debt.written_off.tolist() == [0.0, 80.5]
+    assert debt.lab.tolist() == [0.0] and acc.cash(acc.lab).tolist() == [0.0]
+    # cloud: interest 20 x 0.06 / 12 = 0.1 -> cash 99.9; costs (first month: the month
+    # itself) = capex 30 + power 5 = 35, buffer 2 x 35 = 70; surplus 29.9 repays the 20 of
+    # debt and 9.9 is paid out; operating cash flow = 10 + 20 - 5 = 25
+    assert debt.interest.tolist() == pytest.approx([0.1, 0.5])
+    assert debt.hs.tolist() == [0.0] and debt.payout.tolist() == pytest.approx([9.9, 0.0])
+    assert acc.cash(acc.hyperscaler).tolist() == pytest.approx([70.0])
+    assert debt.hs_ocf.tolist() == [25.0] and debt.hs_costs.tolist() == [35.0]
+    check_finance(acc, a, debt)  # not exited yet: the caller marks it inactive
+    a.active[0], a.exit_month[0] = False, 0
+    check_finance(acc, a, debt)
+
+
+def test_an_equity_round_rescues_a_lab_credit_cannot(fin_cfg):
+    cfg = fin_cfg.with_overrides({"capital.vc_success_prob": 1.0})
+    acc, a, debt = _world(lab_debt=50.0, burn=3.0)
+    out = settle_finance(
+        cfg,
+        np.random.default_rng(0),
+        debt,
+        a,
+        np.array([10.0]),
+        np.array([20.0]),
+        np.array([5.0]),
+        acc,
+    )
+    # as above to cash -20.5 and debt 60; then a round of 18 months x burn 3 = 54 -> 33.5,
+    # below the buffer 2 x (opex 40 + spend 0) = 80, so no repayment
+    assert out.tolist() == [False]
+    assert acc.cash(acc.lab).tolist() == pytest.approx([33.5])
+    assert debt.lab.tolist() == [60.0] and a.raised_total.tolist() == [54.0]
+
+
+def test_capex_budget_is_cash_plus_unused_credit(baseline):
+    debt = Debt.start(0, np.array([5.0, 5.0]))
+    debt.hs[:] = [100.0, 200.0]
+    # limit 3 x 12 x 5 = 180: unused 80 and 0; cash 10 and -4 (counts as 0)
+    got = capex_budget(np.array([10.0, -4.0]), debt, baseline)
+    assert got.tolist() == [90.0, 0.0]
+    assert scale_to_budget(90.0, 120.0, 50.0) == (0.75, 0.0)
+
+
+def test_chip_bids_and_starts_never_exceed_cash_plus_credit(baseline):
+    # other-clouds with $1B and no credit: chips first, then data centres, within $1B
+    scn = baseline.with_overrides(
+        {"hyperscalers.other-clouds.cash": 1e9, "finance.debt_multiple_hyperscaler": 0.0}
+    )
+    m = GigawattModel(scn, rng=1)
+    m.exogenous()
+    m.plan()
+    h = 3
+    p = m.month_plan
+    bids = float((p.chip_want[h] * p.chip_bid_price[h]).sum())
+    assert bids + m.world.debt.capex_dc[h] == pytest.approx(1e9)
+    m.deals()
+    m.orders()
+    m.clear()
+    m.settle()
+    assert m.settled.chip_spend[h] + m.world.debt.capex_dc[h] <= 1e9 * (1 + 1e-9)
+
+
+def test_check_finance_catches_unfunded_cash_and_unsettled_exits():
+    acc = Accounts.open([1], [2], [3], [4])
+    a = LabArrays(1, 3)
+    a.account[:] = acc.lab
+    debt = Debt.start(1, np.zeros(1))
+    acc.pay(acc.lab, 0, 5.0, "lab_opex")
+    acc.flush()
+    with pytest.raises(InvariantError, match="negative cash"):
+        check_finance(acc, a, debt)
+    acc.pay(0, acc.lab, 7.0, "vc_round")
+    acc.flush()
+    a.active[0], a.exit_month[0] = False, 3
+    with pytest.raises(InvariantError, match="exited lab"):
+        check_finance(acc, a, debt)
+
+
+def test_tighter_credit_means_less_capex_and_no_fewer_exits(baseline):
+    # an adverse world: scarce VC money, dearer small labs; then lenders lend a quarter
+    # (labs) or half (clouds) as much, at twice the rate
+    adverse = baseline.with_overrides(
+        {
+            "capital.vc_success_prob": 0.3,
+            "labs.frontier-startup.opex_per_month": 0.6e9,
+            "labs.mistral.opex_per_month": 0.3e9,
+            "labs.asia-lab.opex_per_month": 0.3e9,
+        }
+    )
+    tight = adverse.with_overrides(
+        {
+            "finance.debt_multiple_lab": 0.25,
+            "finance.debt_rate_lab": 0.2,
+            "finance.debt_multiple_hyperscaler": 0.5,
+            "finance.debt_rate_hyperscaler": 0.1,
+        }
+    )
+    for seed in (1, 2):
+        a = run_scenario(adverse, months=48, rng=seed).model_frame
+        b = run_scenario(tight, months=48, rng=seed).model_frame
+        assert b["capex_usd"].sum() < a["capex_usd"].sum()
+        assert b["labs_exited"].iloc[-1] >= a["labs_exited"].iloc[-1]
+
+
+def test_an_exited_lab_ends_with_zero_cash_and_its_loss_booked(baseline):
+    # a small lab with little cash, high fixed costs and no VC money runs out in month 0
+    scn = baseline.with_overrides(
+        {
+            "labs.frontier-startup.cash": 1e8,
+            "labs.frontier-startup.opex_per_month": 3e9,
+            "capital.vc_success_prob": 0.0,
+        }
+    )
+    m = GigawattModel(scn, rng=1)
+    i = scn.labs.index(next(lab for lab in scn.labs if lab.name == "frontier-startup"))
+    for _ in range(3):
+        m.step()
+    a, debt, acc = m.world.labs, m.world.debt, m.world.accounts
+    assert not a.active[i] and a.exit_month[i] == 0
+    assert acc.cash(a.account[[i]])[0] == pytest.approx(0.0, abs=1e-3)
+    assert debt.lab[i] == 0.0
+    # from the ledger: before financing its cash was c0 = inflows - outflows of month 0;
+    # it borrowed b, lost debt b + overdraft -(c0 + b) = -c0, and repaid b out of it
+    ent = acc.usd.entries()
+    names = acc.usd.reasons
+    me = int(a.account[i])
+    why = np.array([names[int(r)] for r in ent["reason"]])
+    into, outof = ent["payee"] == me, ent["payer"] == me
+    fin = np.isin(why, ["borrow", "repay", "write_off", "interest"])
+    c0 = ent["amount"][into & ~fin].sum() - ent["amount"][outof & ~fin].sum()
+    assert c0 < 0
+    assert ent["amount"][into & (why == "write_off")].sum() == pytest.approx(-c0)
+    borrowed = ent["amount"][into & (why == "borrow")].sum()
+    assert borrowed > 0
+    assert ent["amount"][outof & (why == "repay")].sum() == pytest.approx(borrowed)
+    assert m.model_frame()["labs_exited"].tolist() == [1, 1, 1]

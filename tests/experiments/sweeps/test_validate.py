@@ -1,0 +1,207 @@
+"""Sweeps fail before their first run: outputs, levels, whole numbers, design size, folders."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+from pydantic import BaseModel, Field
+
+from experiments.cli import main
+from experiments.sweeps import SweepSpec, SweepSpecError, build_points, run_sweep
+from experiments.sweeps.design import MAX_RUNS, check_design_size, design_size
+from experiments.sweeps.progress import SweepProgress
+from experiments.sweeps.schema import schema_field
+from tests.experiments.sweeps.conftest import make_spec
+
+REAL = """
+name = "early"
+base = "baseline"
+months = 3
+replicates = 2
+
+[design]
+kind = "grid"
+
+[[parameters]]
+path = "demand.growth_per_year"
+levels = [0.2, 0.8]
+
+[[parameters]]
+path = "power.interconnection_months"
+{interconnection}
+
+[outputs]
+final = [{outputs}]
+"""
+
+
+def _write(tmp_path, interconnection="levels = [24, 48]", outputs='"labs_active"'):
+    path = tmp_path / "spec.toml"
+    path.write_text(REAL.format(interconnection=interconnection, outputs=outputs))
+    return path
+
+
+def _sweep(tmp_path, spec_path, *extra: str) -> int:
+    out = tmp_path / "out"
+    return main(
+        ["sweep", str(spec_path), "--out", str(out), "--workers", "1", "--no-progress", *extra]
+    )
+
+
+def test_misspelt_output_exits_2_with_close_matches_and_no_run(tmp_path, capsys) -> None:
+    spec = _write(tmp_path, outputs='"spot_price", "labs_active"')
+    assert _sweep(tmp_path, spec) == 2
+    err = capsys.readouterr().err
+    assert "outputs.final[0] = 'spot_price'" in err
+    assert "did you mean 'compute_spot_price'" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # no folder, so no shard and no run
+
+
+def test_out_of_range_level_names_the_allowed_range(tmp_path, capsys) -> None:
+    spec = _write(tmp_path, interconnection="min = 24\nmax = 500\nn = 4")
+    assert _sweep(tmp_path, spec) == 2
+    err = capsys.readouterr().err
+    # levels 24, 183, 341, 500 x 2 growth levels: 6 of 8 points above the schema's 120
+    assert "parameters[1] (power.interconnection_months)" in err
+    assert "6 of 8 design points" in err and "183, 341, 500" in err
+    assert "<= 120" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_fractional_level_of_a_whole_number_field_exits_2(tmp_path, capsys) -> None:
+    spec = _write(tmp_path, interconnection="levels = [24, 36.5]")
+    assert _sweep(tmp_path, spec) == 2
+    err = capsys.readouterr().err
+    assert "parameters[1].levels = [24.0, 36.5]" in err and "whole numbers" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_whole_number_fields_are_rounded_without_a_flag() -> None:
+    spec = SweepSpec.from_dict(
+        {
+            "base": "baseline",
+            "design": {"kind": "lhs", "samples": 7},
+            "parameters": [
+                {"path": "power.interconnection_months", "min": 24, "max": 72},
+                {"path": "demand.growth_per_year", "min": 0.2, "max": 0.8},
+            ],
+            "outputs": {"final": ["labs_active"]},
+        }
+    )
+    points = build_points(spec)
+    months = points["power.interconnection_months"]
+    assert months.dtype == np.int64
+    raw = points["sample:power.interconnection_months"].to_numpy()
+    np.testing.assert_array_equal(months.to_numpy(), np.round(raw))
+    assert not np.all(raw == np.round(raw))  # the sample itself is fractional
+    assert points["demand.growth_per_year"].dtype == np.float64
+
+
+def test_design_size_is_refused_before_sampling() -> None:
+    params = [{"path": f"p{i}", "min": 0.0, "max": 1.0, "n": 1000} for i in range(5)]
+    spec = make_spec(parameters=params)
+    assert design_size(spec) == 1000**5
+    with pytest.raises(SweepSpecError, match=r"1,000,000,000,000,000 points x 2 replicates"):
+        build_points(spec)
+    # sampled designs: Saltelli's N (k + 2) and Morris's r (k + 1)
+    sobol = make_spec(design={"kind": "sobol", "samples": 8}, parameters=params[:2])
+    assert design_size(sobol) == 8 * (2 + 2) == len(build_points(sobol))
+    morris = make_spec(design={"kind": "morris", "samples": 5}, parameters=params[:3])
+    assert design_size(morris) == 5 * 4 == len(build_points(morris))
+    assert check_design_size(make_spec()) == 3 * 2 * 2 <= MAX_RUNS
+
+
+def test_infinite_bound_is_a_spec_error() -> None:
+    with pytest.raises(SweepSpecError, match=r"max = inf: give a finite number"):
+        make_spec(parameters=[{"path": "a", "min": 0.0, "max": float("inf"), "integer": True}])
+
+
+def test_misspelt_output_of_any_model_fails_before_the_folder(tmp_path) -> None:
+    spec = make_spec(outputs={"final": ["y", "deals.round_trip_ratoi"], "series": ["gg"]})
+    with pytest.raises(SweepSpecError) as info:
+        run_sweep(spec, tmp_path / "s", workers=1, progress=False)
+    msg = str(info.value)
+    assert "outputs.final[1] = 'deals.round_trip_ratoi'" in msg
+    assert "did you mean 'round_trip_ratio'" in msg
+    assert "outputs.series[0] = 'gg'" in msg and "did you mean 'g'" in msg
+    assert not (tmp_path / "s").exists()
+
+
+class _Inner(BaseModel):
+    n: int = Field(default=1, ge=0, le=10)
+    x: float | None = Field(default=None, gt=0.0, lt=1.0)
+
+
+class _Outer(BaseModel):
+    items: list[_Inner] = []
+    table: dict[str, float] = {}
+    inner: _Inner = _Inner()
+
+
+def test_schema_field_walks_lists_dicts_and_optionals() -> None:
+    f = schema_field("items.3.n", _Outer)
+    assert f is not None and (f.kind, f.lo, f.hi) == ("int", 0.0, 10.0)
+    assert f.admits(10) and not f.admits(11) and not f.admits(-1)
+    g = schema_field("inner.x", _Outer)
+    assert g is not None and g.optional and g.kind == "float"
+    assert not g.admits(0.0) and g.admits(0.5) and not g.admits(1.0)  # open bounds
+    h = schema_field("table.anything", _Outer)
+    assert h is not None and h.kind == "float" and h.lo is None
+    assert schema_field("items.x.n", _Outer) is None
+    assert schema_field("inner.nope", _Outer) is None
+
+
+def test_changed_spec_says_how_to_proceed_and_new_archives(tmp_path, capsys) -> None:
+    spec = _write(tmp_path)
+    assert _sweep(tmp_path, spec) == 0
+    capsys.readouterr()
+    spec.write_text(spec.read_text().replace("months = 3", "months = 4"))
+    assert _sweep(tmp_path, spec) == 2
+    err = capsys.readouterr().err
+    assert "months: 3 -> 4" in err and "--new" in err and "--out" in err
+    assert _sweep(tmp_path, spec, "--new") == 0
+    printed = capsys.readouterr().out
+    assert "8/8 runs done (0 resumed" in printed
+    archived = [p for p in tmp_path.iterdir() if p.name.startswith("out.old-")]
+    assert len(archived) == 1
+    assert json.loads((archived[0] / "manifest.json").read_text())["spec"]["months"] == 3
+    assert len(list((archived[0] / "runs").glob("*.parquet"))) == 8
+
+
+def test_eta_counts_only_this_sessions_runs() -> None:
+    clock = [100.0]
+    bar = SweepProgress(total=100, initial=90, enabled=False, clock=lambda: clock[0])
+    assert bar.eta() is None
+    clock[0] = 104.0
+    bar.update(True)
+    bar.update(True)  # 2 runs in 4 s this session, 8 left: 16 s (not 8 x 4 / 92)
+    assert bar.eta() == pytest.approx(16.0)
+    bar.close()
+
+
+def test_dask_local_prints_its_dashboard_link(capsys) -> None:
+    pytest.importorskip("bokeh")  # the dashboard needs it
+    from experiments.sweeps.executors import open_executor
+
+    with open_executor(workers=1, dask="local") as ex:
+        assert ex.submit(int, "7").result() == 7
+    err = capsys.readouterr().err
+    assert re.search(r"Dask dashboard: http://127\.0\.0\.1:\d+/status", err)
+
+
+def test_misspelt_parameter_path_suggests_the_field(tmp_path, capsys) -> None:
+    spec = (
+        _write(tmp_path)
+        .read_text()
+        .replace('path = "power.interconnection_months"', 'path = "power.interconection_months"')
+    )
+    (tmp_path / "p.toml").write_text(spec)
+    assert _sweep(tmp_path, tmp_path / "p.toml") == 2
+    err = capsys.readouterr().err
+    assert "parameters[1].path = 'power.interconection_months'" in err
+    assert "did you mean 'power.interconnection_months'" in err
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,64 @@
+"""``gigawatt list`` and plain-words ``--help`` for every subcommand."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from agents.scenario import LEVERS
+from experiments.cli import build_parser, main, plain_help
+from experiments.cli_list import plain_table
+from experiments.scenarios import list_scenarios, load_scenario
+
+
+def test_list_scenarios_shows_every_shipped_one_with_its_description(capsys) -> None:
+    assert main(["list", "scenarios"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["scenario", "months", "description"]
+    rows = {line.split()[0]: line for line in lines[2:]}
+    assert list(rows) == list_scenarios()
+    for name, line in rows.items():
+        assert line.rstrip().endswith(load_scenario(name).description)
+
+
+def test_list_levers_shows_every_lever_with_range_and_baseline(capsys) -> None:
+    assert main(["list", "levers"]) == 0
+    out = capsys.readouterr().out
+    for path, lever in LEVERS.items():
+        line = next(ln for ln in out.splitlines() if ln.startswith(path + " "))
+        assert lever.label in line and lever.unit in line
+    ic = next(ln for ln in out.splitlines() if ln.startswith("power.interconnection_months"))
+    baseline = load_scenario("baseline").power.interconnection_months
+    assert ic.split()[-1] == f"{baseline:g}"
+    assert "40 billion" in out  # the deal-investment lever's maximum, 40e9 USD
+
+
+def test_list_unknown_exits_2(capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["list", "nothing"])
+    assert info.value.code == 2
+    assert "choose from" in capsys.readouterr().err
+
+
+def test_plain_table_pads_columns() -> None:
+    import pandas as pd
+
+    text = plain_table(pd.DataFrame({"a": ["x", "long"], "b": [1, 22]}))
+    assert text.splitlines() == ["a     b", "----  --", "x     1", "long  22"]
+
+
+def test_plain_help_drops_restructuredtext_markup() -> None:
+    assert plain_help("runs ``baseline`` via :func:`run_scenario` and `x`") == (
+        "runs baseline via run_scenario and x"
+    )
+
+
+def test_every_help_text_is_plain_words() -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert {"run", "sweep", "analyze", "compare", "discover", "list"} <= set(sub.choices)
+    markup = re.compile(r"``|:\w+:`|`[^`\s]+`")
+    for name, command in sub.choices.items():
+        text = command.format_help()
+        assert not markup.search(text), (name, markup.search(text))

@@ -1,0 +1,168 @@
+"""Report figures: titles, labels, axes and files read back (never pixels)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import types
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from experiments.report import (
+    FIGURES,
+    NOISE_RTOL,
+    deals_figure,
+    denoise,
+    report_info,
+    throttling_figure,
+    write_report,
+)
+
+
+def _frame(months: int, start: str = "2026-01", **cols: list[float]) -> pd.DataFrame:
+    dates = pd.period_range(start, periods=months, freq="M").strftime("%Y-%m")
+    base = {
+        "month": list(range(months)),
+        "date": list(dates),
+        "compute_spot_price": [2.0] * months,
+        "compute_contract_price": [1.8] * months,
+        "power_price": [60.0] * months,
+        "chip_price": [25_000.0] * months,
+        "capacity_gw_built": [5.0] * months,
+        "capacity_gw_powered": [4.0] * months,
+        "utilisation": [0.9] * months,
+        "dc_power_share": [0.02] * months,
+        "cloud_hhi": [2100.0] * months,
+        "chip_hhi": [6000.0] * months,
+        "lockin_index": [0.1] * months,
+        "throttled_share": [0.0] * months,
+        "labs_active": [6] * months,
+    }
+    base.update(cols)
+    return pd.DataFrame(base)
+
+
+def _scenario(name: str = "mine", threshold: float = 2600.0):
+    """What the report reads from a scenario: its name and the regulator's threshold."""
+    return types.SimpleNamespace(
+        name=name, regulation=types.SimpleNamespace(hhi_threshold=threshold)
+    )
+
+
+DEAL = pd.DataFrame(
+    {
+        "month": [2, 3],
+        "investor": ["amazon"] * 2,
+        "lab": ["anthropic"] * 2,
+        "status": ["approved"] * 2,
+        "invested_usd": [5e9, 5e9],
+        "cloud_revenue_usd": [1e9, 3e9],
+        "round_trip_ratio": [0.2, 0.6],
+    }
+)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_floating_point_residue_is_drawn_as_zero():
+    frame = _frame(4, throttled_share=[0.0, 1e-16, 0.0, 0.0], labs_active=[6, 6, 6, 6])
+    fig = throttling_figure(frame, {}, report_info(frame, _scenario(), 7))
+    share_ax, count_ax = fig.axes
+    assert share_ax.lines[0].get_ydata().tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert share_ax.get_ylim() == (0.0, 1.0)  # percent, not 0 to 1e-14
+    assert "no throttling in this run" in [t.get_text() for t in share_ax.texts]
+    # labs active is a count: integer ticks from 0, not 5.7 to 6.3
+    low, high = count_ax.get_ylim()
+    assert low == 0 and high > 6
+    ticks = [t for t in count_ax.get_yticks() if low <= t <= high]
+    assert all(float(t).is_integer() for t in ticks) and 6 in ticks
+
+
+def test_denoise_uses_a_relative_tolerance():
+    assert denoise([1.0, 1e-12, -1e-10]).tolist() == [1.0, 0.0, 0.0]
+    assert denoise([1e3, 1e-7]).tolist() == [1e3, 0.0]  # 1e-10 of the scale
+    assert denoise([1e-3, 1e-7]).tolist() == [1e-3, 1e-7]  # 1e-4 of the scale: real
+    assert denoise([1e-16, 0.0], unit=1.0).tolist() == [0.0, 0.0]  # all noise for a share
+    assert np.isnan(denoise([np.nan, 1.0])[0])
+    assert NOISE_RTOL == 1e-9
+
+
+def test_titles_name_scenario_seed_and_months_and_every_axis_has_a_label():
+    frame = _frame(24)
+    info = report_info(frame, _scenario("mine"), 11)
+    tables = {"deals": DEAL}
+    for name, make in FIGURES.items():
+        fig = make(frame, tables, info)
+        title = fig.get_suptitle()
+        assert "scenario mine · seed 11 · 2026-01 to 2027-12 (24 months)" in title, name
+        for ax in fig.axes:
+            assert ax.get_ylabel(), f"{name}: a y axis without label"
+        assert fig.axes[-1].get_xlabel() == "month", name
+
+
+def test_hhi_line_is_the_scenarios_threshold():
+    frame = _frame(3)
+    fig = FIGURES["concentration"](frame, {}, report_info(frame, _scenario(threshold=2600), 1))
+    lines = [ln for ln in fig.axes[0].lines if "threshold" in ln.get_label()]
+    assert len(lines) == 1 and lines[0].get_ydata()[0] == 2600.0
+    assert lines[0].get_label() == "review threshold 2,600 (this scenario)"
+
+
+def test_no_deal_is_a_note_not_empty_axes():
+    frame = _frame(6)
+    fig = deals_figure(frame, {"deals": DEAL.iloc[:0]}, report_info(frame, _scenario(), 7))
+    (ax,) = fig.axes
+    assert not ax.axison
+    assert [t.get_text() for t in ax.texts] == ["No deal in this scenario."]
+    with_deal = _scenario()
+    with_deal.deal = types.SimpleNamespace(enabled=True)  # proposed after the run ended
+    fig = deals_figure(frame, {"deals": DEAL.iloc[:0]}, report_info(frame, with_deal, 7))
+    assert [t.get_text() for t in fig.axes[0].texts] == ["No deal was made in this run."]
+    fig = deals_figure(frame, {"deals": DEAL}, report_info(frame, _scenario(), 7))
+    money, ratio = fig.axes
+    assert ratio.get_ylabel() == "cloud revenue / investment (ratio)"
+    labels = [ln.get_label() for ln in money.lines]
+    assert labels == ["amazon invests in anthropic", "anthropic spends on amazon"]
+    styles = {(ln.get_color(), ln.get_marker()) for ln in money.lines}
+    assert len(styles) == 2  # invested and revenue never share colour and marker
+    assert money.lines[1].get_ydata().tolist() == [1.0, 3.0]  # $B
+
+
+def test_one_month_run_gets_a_short_time_axis():
+    frame = _frame(1, start="2026-01")
+    for name, make in FIGURES.items():
+        fig = make(frame, {"deals": DEAL.iloc[:0]}, report_info(frame, _scenario(), 7))
+        if name == "deals":
+            continue
+        low, high = (mdates.num2date(v).date() for v in fig.axes[-1].get_xlim())
+        assert str(low) >= "2025-12-15" and str(high) <= "2026-04-30", (name, low, high)
+
+
+def test_written_files_are_atomic_with_normal_modes_and_titles(tmp_path):
+    frame = _frame(3)
+    old = os.umask(0o027)
+    try:
+        paths = write_report(frame, {"deals": DEAL}, tmp_path, scenario=_scenario("x"), seed=3)
+    finally:
+        os.umask(old)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.png" for n in FIGURES)
+    for path in paths:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640  # 0644 under umask 027
+        with Image.open(path) as img:
+            assert img.text["Title"].startswith(f"{path.stem.capitalize()} · scenario x · seed 3")
+            assert "2026-01 to 2026-03 (3 months)" in img.text["Source"]
+    old = os.umask(0o022)
+    try:
+        path = write_report(frame, {}, tmp_path / "again", scenario=_scenario(), seed=3)[0]
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

@@ -1,0 +1,127 @@
+"""The "About" tab: what each chart shows and what each metric means, in plain words."""
+
+from __future__ import annotations
+
+from html import escape
+
+import solara
+
+from viz.controls import scenario_label
+from viz.session import VizRun
+
+__all__ = ["CHART_NOTES", "AboutPanel", "about_html"]
+
+#: (tab, chart, what it shows) for every chart of the page.
+CHART_NOTES: list[tuple[str, str, str]] = [
+    (
+        "Market",
+        "Trade network",
+        "Who trades with whom this month. Suppliers on the left (electric utilities, chip "
+        "vendors), clouds (hyperscalers) in the middle, AI labs and enterprise buyers on the "
+        "right. A node's colour is its kind; its size is its cash or, with the toggle, its "
+        "capacity (MW), compared within its kind. Solid links are this month's spot trades, "
+        "coloured by good (power amber, chips green, compute grey) and as wide as the flow; "
+        "dashed links are long-term contracts, dotted ones equity stakes. Drag to pan, scroll "
+        "to zoom, hover for numbers. In scale mode the small agents are grouped per kind and "
+        "region.",
+    ),
+    (
+        "Market",
+        "Status card",
+        "The month shown, the run's scenario, seed and horizon, and every policy lever's value "
+        "in this run ('moved' = you set it, otherwise the scenario's own value). Values you "
+        "changed in the sidebar but not yet applied are listed with 'applies on Reset'. The "
+        "buttons download the data so far as CSV.",
+    ),
+    (
+        "Market",
+        "Power price by region",
+        "Wholesale electricity price in each region ($ per MWh), set every month by the "
+        "cheapest generation that meets demand; the dashed line is the average weighted by "
+        "AI demand. It rises when data centres add load faster than generation is built.",
+    ),
+    (
+        "Market",
+        "Compute price: spot vs contract",
+        "Price of one H100-equivalent GPU-hour: the spot market (this month's clearing price) "
+        "and the average price of long-term cloud contracts.",
+    ),
+    (
+        "Capacity & concentration",
+        "Capacity",
+        "Data-centre capacity in GW of IT load: built (shells finished), powered (connected to "
+        "the grid, which takes the interconnection lead time) and used (powered × utilisation).",
+    ),
+    (
+        "Capacity & concentration",
+        "Chip price",
+        "Price of one H100-equivalent accelerator in dollars; it falls when supply grows faster "
+        "than the clouds' orders.",
+    ),
+    (
+        "Capacity & concentration",
+        "Throttled share of inference demand",
+        "The share (%) of AI labs' inference demand that could not be served this month for "
+        "lack of compute.",
+    ),
+    (
+        "Capacity & concentration",
+        "Concentration (HHI)",
+        "Herfindahl-Hirschman index of the cloud market and of the chip market: the sum of "
+        "squared market shares in percent, from near 0 (many small firms) to 10,000 (one "
+        "firm). The dashed line is the scenario's review threshold: above it the regulator "
+        "reviews deals that raise the index further (the 2023 US Merger Guidelines use "
+        "1,800).",
+    ),
+    (
+        "Deals & labs",
+        "Deals",
+        "For each infrastructure-for-equity deal, the cloud's cumulative investment in the lab "
+        "and the cumulative revenue the cloud earns back from that lab ($B). When revenue "
+        "passes investment, the money has made a round trip. Empty when the scenario has no "
+        "deal.",
+    ),
+    (
+        "Deals & labs",
+        "Labs' cash runway",
+        "Months each lab could keep operating on its cash at its current net burn (spending "
+        "minus revenue, averaged over six months). Labs that earn more than they spend are "
+        "drawn at 120. Short runway makes a lab raise money or sign a deal.",
+    ),
+]
+
+
+def about_html(run: VizRun) -> str:
+    """The About text as HTML: the run, the controls, then each chart grouped by tab."""
+    threshold = run.hhi_threshold
+    parts = [
+        "<div class='gigawatt-about' style='max-width:900px;font-size:14px;line-height:1.45'>",
+        "<h2>About this app</h2>",
+        "<p>Gigawatt simulates the market for AI compute month by month: electric utilities, "
+        "chip vendors, clouds, AI labs and a regulator trade power, chips, compute and capital."
+        f" This run: scenario <b>{escape(scenario_label(run.scenario_name))}</b>, seed "
+        f"<b>{run.seed}</b>, starting {run.start[0]:04d}-{run.start[1]:02d}"
+        + (f", HHI review threshold {threshold:,.0f}" if threshold is not None else "")
+        + ".</p>",
+        "<p><b>Step</b> simulates one month; <b>▶</b> plays months until paused. "
+        "<b>Reset</b> starts a new run from the sidebar: the scenario, the seed (the same seed "
+        "gives the same run) and the policy levers. A lever you move overrides the scenario's "
+        "value and is marked 'applies on Reset' until you press Reset. Levers the scenario "
+        "does not use (the deal's, in a scenario without a deal) are greyed out.</p>",
+    ]
+    tab = ""
+    for tab_name, chart, text in CHART_NOTES:
+        if tab_name != tab:
+            if tab:
+                parts.append("</dl>")
+            parts.append(f"<h3>{escape(tab_name)}</h3><dl>")
+            tab = tab_name
+        parts.append(f"<dt><b>{escape(chart)}</b></dt><dd>{escape(text)}</dd>")
+    parts.append("</dl></div>")
+    return "".join(parts)
+
+
+@solara.component
+def AboutPanel(run: VizRun):
+    """The About tab."""
+    return solara.HTML(tag="div", unsafe_innerHTML=about_html(run), style={"padding": "12px"})

@@ -1,0 +1,301 @@
+"""The sidebar: run controls, scenario and seed, one slider per policy lever.
+
+Mesa's ``ModelController`` (Step, Play/Pause, Reset) does the stepping and the rebuild on
+Reset, as ``type(run)(**params)``; everything around it is written here in plain words.
+Mesa's own sidebar (``SolaraViz``) shows its internals ("Render Interval", "Use Threads",
+"Time: 6.0"), labels sliders only while they are dragged and has no number field, so the app
+builds its sidebar from Solara components instead (see :mod:`viz.page`).
+
+What the sidebar holds is the *pending* run: ``params`` = scenario, seed, scale mode and the
+levers the user moved (model parameters of :class:`viz.session.VizRun`). It takes effect on
+Reset; until then every value that differs from the run on screen is marked "applies on
+Reset", here and in the status card (:func:`pending_changes`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import solara
+from mesa.visualization.solara_viz import ModelController
+from mesa.visualization.utils import update_counter
+
+from viz.facts import lever_applies, lever_note
+from viz.session import Backend, LeverSpec, VizRun
+
+__all__ = [
+    "APPLIES_ON_RESET",
+    "PARAMS",
+    "SCALE_MAX",
+    "LeverInput",
+    "Sidebar",
+    "initial_params",
+    "lever_display",
+    "pending_changes",
+    "scenario_config",
+    "scenario_label",
+]
+
+#: The mark next to a value that differs from the run on screen.
+APPLIES_ON_RESET = "applies on Reset"
+#: Largest scale mode the slider offers (small labs and enterprise buyers added).
+SCALE_MAX = 10_000
+#: The pending model parameters of this browser session (a ``solara.Reactive[dict]``),
+#: provided by the page so that the status card can show what Reset will change.
+PARAMS = solara.create_context(None)
+
+_CONFIGS: dict[tuple[type, str, float], Any] = {}
+
+
+def scenario_config(backend: Backend, name: str) -> Any:
+    """A scenario as shipped (no overrides), cached; a file is re-read when it changes."""
+    path = Path(name)
+    stamp = path.stat().st_mtime if backend.is_scenario_file(name) else 0.0
+    key = (type(backend), name, stamp)
+    if key not in _CONFIGS:
+        _CONFIGS[key] = backend.load(name)
+    return _CONFIGS[key]
+
+
+def scenario_label(name: str) -> str:
+    """How the selector names a scenario: a file by its file name, a shipped one by name."""
+    return f"file: {Path(name).name}" if name.endswith(".toml") else name
+
+
+def initial_params(run: VizRun) -> dict[str, Any]:
+    """The pending parameters of a fresh page: the run on screen, no lever moved."""
+    return {
+        "scenario_name": run.scenario_name,
+        "seed": run.seed,
+        "scale_agents": run.scale_agents,
+        **{path: value / run.backend.levers()[path].scale for path, value in run.overrides.items()},
+    }
+
+
+def lever_display(run: VizRun, params: Mapping[str, Any]) -> dict[str, float | None]:
+    """Each lever's value after Reset, in slider units: moved ones, else the scenario's own."""
+    config = scenario_config(run.backend, params["scenario_name"])
+    out: dict[str, float | None] = {}
+    for path, spec in run.backend.levers().items():
+        if path in params:
+            out[path] = float(params[path])
+        else:
+            value = run.backend.lever_value(config, path)
+            out[path] = None if value is None else value / spec.scale
+    return out
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def pending_changes(run: VizRun, params: Mapping[str, Any]) -> dict[str, str]:
+    """What Reset would change: display name -> new value, for every differing setting."""
+    out: dict[str, str] = {}
+    if params["scenario_name"] != run.scenario_name:
+        out["Scenario"] = scenario_label(params["scenario_name"])
+    if int(params["seed"]) != run.seed:
+        out["Seed"] = str(params["seed"])
+    if int(params["scale_agents"]) != run.scale_agents:
+        out["Scale mode"] = f"+{int(params['scale_agents']):,} small agents"
+    now = run.lever_values()
+    config = scenario_config(run.backend, params["scenario_name"])
+    for path, value in lever_display(run, params).items():
+        spec = run.backend.levers()[path]
+        if lever_applies(config, path) and not _same(value, now[path]):
+            out[spec.label] = spec.format(value)
+    return out
+
+
+def _slider_label(text: str, value: str, classes: str) -> None:
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f"<span>{text}</span>: <b class='gigawatt-value'>{value}</b>",
+        classes=[classes],
+        style={"font-size": "14px", "margin-top": "6px"},
+    )
+
+
+def _mark(text: str, css: str, color: str) -> None:
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=text,
+        classes=[css],
+        style={"font-size": "12px", "color": color, "margin-top": "-14px"},
+    )
+
+
+@solara.component
+def LeverInput(
+    spec: LeverSpec,
+    value: float | None,
+    in_effect: float | None,
+    note: str,
+    on_value: Callable[[float], None],
+):
+    """One lever: its name and value with units (always shown), the slider, its marks.
+
+    ``note`` (e.g. "no deal in this scenario") disables the slider; a value that differs
+    from ``in_effect`` (the run on screen) is marked "applies on Reset".
+    """
+    with solara.Column(gap="0px", classes=["gigawatt-lever"]) as main:
+        _slider_label(spec.label, spec.format(value), "gigawatt-lever-label")
+        slider = solara.SliderInt if spec.is_int else solara.SliderFloat
+        position = spec.position(value)
+        slider(
+            "",
+            value=int(position) if spec.is_int else position,
+            min=int(spec.min) if spec.is_int else spec.min,
+            max=int(spec.max) if spec.is_int else spec.max,
+            step=int(spec.step) if spec.is_int else spec.step,
+            on_value=on_value,
+            thumb_label=False,
+            disabled=bool(note),
+        )
+        if note:
+            _mark(note, "gigawatt-na", "#888")
+        elif not _same(value, in_effect):
+            _mark(f"● {APPLIES_ON_RESET}", "gigawatt-pending", "#b35900")
+    return main
+
+
+@solara.component
+def RunCard(
+    model: solara.Reactive[VizRun],
+    params: solara.Reactive[dict[str, Any]],
+    play_interval: solara.Reactive[int],
+):
+    """Month counter, Mesa's Reset / Play / Step buttons, and the play speed."""
+    update_counter.get()
+    run = model.value
+    render_interval = solara.use_reactive(1)  # one month per step, always
+    use_threads = solara.use_reactive(False)  # steps and drawing take turns
+    with solara.Card("Run", margin=0) as main:
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=f"Month <b>{run.month}</b> of {run.horizon} · {run.date_label}",
+            classes=["gigawatt-sidebar-month"],
+        )
+        ModelController(
+            model,
+            model_parameters=params,
+            play_interval=play_interval,
+            render_interval=render_interval,
+            use_threads=use_threads,
+        )
+        _slider_label("Play speed", f"one month every {play_interval.value} ms", "gigawatt-speed")
+        solara.SliderInt(
+            "",
+            value=play_interval,
+            min=50,
+            max=1000,
+            step=50,
+            thumb_label=False,
+        )
+    return main
+
+
+@solara.component
+def Sidebar(
+    model: solara.Reactive[VizRun],
+    params: solara.Reactive[dict[str, Any]],
+    play_interval: solara.Reactive[int],
+    scenario_names: list[str],
+):
+    """The whole sidebar: run controls, scenario and seed, policy levers."""
+    run = model.value
+    p = params.value
+    seed_error = solara.use_reactive("")
+
+    def update(**changes: Any) -> None:
+        params.set({**params.value, **changes})
+
+    def set_seed(value: int | None) -> None:
+        if value is None or value < 0:
+            seed_error.set("The seed is a whole number, 0 or more.")
+            return
+        seed_error.set("")
+        update(seed=int(value))
+
+    levers = run.backend.levers()
+    shown = lever_display(run, p)
+    config = scenario_config(run.backend, p["scenario_name"])
+    now = run.lever_values()
+
+    def set_lever(path: str, value: float) -> None:
+        own = run.backend.lever_value(config, path)
+        own = None if own is None else own / levers[path].scale
+        rest = {k: v for k, v in params.value.items() if k != path}
+        # back at the scenario's own value: no longer an override
+        params.set(rest if _same(float(value), own) else {**rest, path: float(value)})
+
+    def select_scenario(name: str) -> None:
+        # a moved lever the new scenario does not use (a deal lever without a deal) is dropped
+        target = scenario_config(run.backend, name)
+        kept = {
+            k: v for k, v in params.value.items() if k not in levers or lever_applies(target, k)
+        }
+        params.set({**kept, "scenario_name": name})
+
+    with solara.Column(gap="10px") as main:
+        RunCard(model, params, play_interval)
+        with solara.Card("Scenario", margin=0):
+            names = list(scenario_names)
+            if p["scenario_name"] not in names:
+                names.append(p["scenario_name"])
+            solara.Select(
+                "Scenario",
+                values=names,
+                value=p["scenario_name"],
+                on_value=select_scenario,
+            )
+            if p["scenario_name"] != run.scenario_name:
+                _mark(f"● {APPLIES_ON_RESET}", "gigawatt-pending", "#b35900")
+            solara.InputInt(
+                "Seed",
+                value=int(p["seed"]),
+                on_value=set_seed,
+                classes=["gigawatt-seed"],
+                continuous_update=True,
+                hide_details=True,
+            )
+            if seed_error.value:
+                solara.Error(seed_error.value, dense=True)
+            elif int(p["seed"]) != run.seed:
+                _mark(f"● {APPLIES_ON_RESET}", "gigawatt-pending", "#b35900")
+            scale = int(p["scale_agents"])
+            _slider_label(
+                "Scale mode",
+                f"+{scale:,} small labs and buyers" if scale else "off",
+                "gigawatt-scale",
+            )
+            solara.SliderInt(
+                "",
+                value=scale,
+                min=0,
+                max=max(SCALE_MAX, scale),
+                step=500,
+                on_value=lambda n: update(scale_agents=int(n)),
+                thumb_label=False,
+            )
+            if scale != run.scale_agents:
+                _mark(f"● {APPLIES_ON_RESET}", "gigawatt-pending", "#b35900")
+        with solara.Card("Policy levers", margin=0):
+            solara.Text(
+                "Moved levers override the scenario's values; Reset starts a new run with them.",
+                style={"font-size": "12px", "color": "#666"},
+            )
+            for path, spec in levers.items():
+                LeverInput(
+                    spec,
+                    shown[path],
+                    now[path] if lever_applies(run.config, path) else None,
+                    lever_note(config, path),
+                    lambda value, path=path: set_lever(path, value),
+                ).key(path)
+    return main

@@ -1,0 +1,106 @@
+"""What the app reads from a run's scenario: start date, HHI review threshold, the deal.
+
+Every read of a scenario setting the charts depend on lives here, one small function each,
+so that when the world model exposes these itself (``model.start``, the regulator's
+threshold, the runway definition) each is re-pointed in one place. The app never keeps its
+own copy of these values: a scenario that moves its start or its threshold is drawn as it
+says.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "FactError",
+    "deals_possible",
+    "has_deal",
+    "hhi_review_threshold",
+    "lever_applies",
+    "lever_note",
+    "read_path",
+    "scenario_start",
+]
+
+
+class FactError(ValueError):
+    """A scenario setting the app needs is missing or malformed (names the key and the fix)."""
+
+
+_MISSING = object()
+
+
+def read_path(config: Any, path: str, default: Any = _MISSING) -> Any:
+    """The value at a dotted ``path`` of a scenario (attributes, mappings or ``.get(path)``).
+
+    Raises :class:`FactError` naming the path when it is absent and no ``default`` is given.
+    """
+    node: Any = config
+    for part in path.split("."):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif not isinstance(node, Mapping) and hasattr(node, part):
+            node = getattr(node, part)
+        else:
+            node = _MISSING
+            break
+    if node is _MISSING and hasattr(config, "get") and not isinstance(config, Mapping):
+        try:
+            node = config.get(path)
+        except (KeyError, AttributeError, TypeError):
+            node = _MISSING
+    if node is _MISSING:
+        if default is _MISSING:
+            raise FactError(f"scenario has no {path!r}; add it to the scenario file")
+        return default
+    return node
+
+
+def scenario_start(config: Any) -> tuple[int, int]:
+    """Calendar (year, month) of model month 0: the scenario's ``start`` ("YYYY-MM")."""
+    raw = str(read_path(config, "start"))
+    match = re.fullmatch(r"(\d{4})-(\d{2})", raw)
+    if match is None or not 1 <= int(match.group(2)) <= 12:
+        raise FactError(f"scenario start={raw!r} is not a YYYY-MM month; write e.g. '2026-01'")
+    return int(match.group(1)), int(match.group(2))
+
+
+def hhi_review_threshold(config: Any) -> float | None:
+    """The regulator's HHI review threshold (``regulation.hhi_threshold``); None if unset.
+
+    The 2023 US Merger Guidelines presume a market highly concentrated above 1,800; the
+    scenario holds the value the model's regulator uses, so the chart draws that one.
+    """
+    value = read_path(config, "regulation.hhi_threshold", None)
+    return None if value is None else float(value)
+
+
+def has_deal(config: Any) -> bool:
+    """True when the scenario contains the headline deal (``deal.enabled``)."""
+    return bool(read_path(config, "deal.enabled", False))
+
+
+def deals_possible(config: Any) -> bool:
+    """True when a deal can appear: the headline deal, or strategic deals the model makes
+    for labs the investors turn down (``capital.strategic_deals``)."""
+    return has_deal(config) or bool(read_path(config, "capital.strategic_deals", False))
+
+
+def lever_applies(config: Any, path: str) -> bool:
+    """Whether moving the lever at ``path`` changes this scenario's run.
+
+    The deal's levers (``deal.*``) only matter when the scenario has the deal; every other
+    lever always applies.
+    """
+    if path.startswith("deal."):
+        return has_deal(config)
+    return True
+
+
+def lever_note(config: Any, path: str) -> str:
+    """Why a lever does not apply (shown next to it), or ``""`` when it does."""
+    if not lever_applies(config, path):
+        return "no deal in this scenario: not used"
+    return ""
