@@ -177,3 +177,18 @@ def test_format_1_folders_still_load(done) -> None:
     (out / "runs" / shard_name(2)).write_bytes(b"PAR1")
     with pytest.warns(DamagedShardWarning, match="not a readable Parquet file"):
         assert store.status()["completed"] == 11
+
+
+def test_a_damaged_manifest_is_reported_before_a_changed_spec_runs(tmp_path, capsys) -> None:
+    from tests.experiments.sweeps.conftest import TOY_TOML
+
+    spec = tmp_path / "toy.toml"
+    spec.write_text(TOY_TOML)
+    out = tmp_path / "out"
+    args = ["sweep", str(spec), "--out", str(out), "--workers", "1", "--no-progress"]
+    assert main(args) == 0
+    (out / "manifest.json").write_text('{"digest": ')
+    spec.write_text(TOY_TOML.replace("replicates = 3", "replicates = 2"))
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "manifest.json: damaged, not readable JSON" in err and "Traceback" not in err

@@ -126,3 +126,16 @@ def test_the_lock_is_released_on_every_exit(tmp_path) -> None:
         SweepLock(tmp_path / "a").acquire()
     del store  # dropped without close(): the lock goes with the object
     SweepLock(tmp_path / "a").acquire().release()
+
+
+def test_new_does_not_move_a_folder_a_running_sweep_holds(tmp_path, capsys) -> None:
+    from experiments.sweeps import load_spec
+
+    spec_file = tmp_path / "toy.toml"
+    spec_file.write_text(TOY_TOML)
+    out = tmp_path / "out"
+    with SweepStore.create(out, load_spec(spec_file)):
+        args = ["sweep", str(spec_file), "--out", str(out), "--new", "--workers", "1"]
+        assert main([*args, "--no-progress"]) == 2
+        assert "in use by another sweep" in capsys.readouterr().err
+        assert out.is_dir() and not list(tmp_path.glob("out.old-*"))
