@@ -19,6 +19,11 @@ ROOT = Path(__file__).parents[3]
 pytestmark = pytest.mark.slow
 
 
+def _default_sigint() -> None:
+    """A test runner may ignore SIGINT, and children inherit that; the sweep must not."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(tmp_path: Path, workers: int) -> tuple[subprocess.Popen[str], Path, list[str]]:
     spec = tmp_path / "toy.toml"
     spec.write_text(TOY_TOML)  # 24 runs
@@ -33,6 +38,7 @@ def _start(tmp_path: Path, workers: int) -> tuple[subprocess.Popen[str], Path, l
             stdout=subprocess.DEVNULL,
             stderr=err,
             text=True,
+            preexec_fn=_default_sigint,
         )
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
