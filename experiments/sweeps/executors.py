@@ -123,7 +123,7 @@ def check_dask_address(address: str) -> str:
         if scheme not in registry.backends:
             raise ValueError(f"unknown protocol {scheme!r}")
         if scheme in ("tcp", "tls", "ws", "wss"):
-            host, port = parse_host_port(loc, default_port=8786)
+            host, port = parse_host_port(loc)
             if not host or not 0 < int(port) < 65536:
                 raise ValueError("host and port 1..65535 needed")
     except (ValueError, TypeError) as exc:
@@ -137,6 +137,11 @@ def _dask_client(address: str, timeout: float) -> Any:
     check_dask_address(address)
     try:
         return Client(address, timeout=timeout)
+    except ValueError as exc:
+        raise ExecutorError(
+            f"--dask {address!r}: not an address ({exc}); give 'local' or a scheduler "
+            "address like tcp://10.0.0.5:8786"
+        ) from None
     except (OSError, TimeoutError) as exc:
         raise ExecutorError(
             f"--dask {address}: no Dask scheduler answered within {timeout:g} s ({exc}); "

@@ -79,11 +79,11 @@ def _os_error(path: Path, exc: OSError) -> SweepStoreError:
     )
 
 
-def _check_root(root: Path) -> None:
+def _check_root(root: Path, what: str = "give a folder path for --out") -> None:
     if "\x00" in str(root):
         raise SweepStoreError(f"{str(root)!r}: a folder name cannot contain a NUL byte")
     if root.exists() and not root.is_dir():
-        raise SweepStoreError(f"{root} is a file, not a folder; give a folder path for --out")
+        raise SweepStoreError(f"{root} is a file, not a folder; {what}")
 
 
 def _manifest_checksum(manifest: dict[str, Any]) -> str:
@@ -227,7 +227,7 @@ class SweepStore:
     def open(cls, root: str | Path) -> SweepStore:
         """Open an existing sweep directory (for loading and analysis)."""
         store = cls(root)
-        _check_root(store.root)
+        _check_root(store.root, "give the folder of a sweep")
         if not (store.root / "manifest.json").is_file():
             raise SweepStoreError(
                 f"{store.root}: no manifest.json, not a sweep directory "

@@ -130,7 +130,7 @@ def test_sweep_read_only_or_full_folder(tmp_path, capsys, monkeypatch, spec, err
 
 @pytest.mark.parametrize(
     "address",
-    ["foo:bar", "garbage://x:1", "tcp://host:notaport", "tcp://:8786", "tcp://h:70000", " "],
+    ["foo", "foo:bar", "garbage://x:1", "tcp://host:notaport", "tcp://:8786", "tcp://h:70000", " "],
 )
 def test_sweep_garbage_dask_address(tmp_path, capsys, spec, address) -> None:
     err = _exit2(capsys, ["sweep", str(spec), "--out", str(tmp_path / "o"), "--dask", address])
