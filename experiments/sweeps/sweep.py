@@ -147,8 +147,8 @@ def run_sweep(
         Re-run runs recorded as failed by an earlier call (default). Finished runs are
         never re-run.
     validate
-        Validate the horizon and parameter paths against the base scenario first (default
-        model only).
+        Check the whole sweep first (:func:`check_parameters`); the CLI does that itself
+        and passes False. The horizon is checked either way.
     check
         Check the model's invariants every month in every run (default; a violation
         fails the run). Passed to model functions that take a ``check`` argument.
