@@ -127,4 +127,5 @@ class SweepLock:
         self.release()
 
     def __del__(self) -> None:
-        self.release()
+        with contextlib.suppress(Exception):  # also at interpreter shutdown
+            self.release()

@@ -5,6 +5,8 @@ spec, so that any worker process or Dask worker can import it) as::
 
     result = fn(scenario=..., params={dotted.path: value, ...}, months=..., seed=...)
 
+plus ``check=...`` (the sweep's invariant-check switch) if the function takes ``check``.
+
 The result is anything with a ``model_frame`` (pandas, one row per month) and a ``tables``
 dict of DataFrames, as ``experiments.run_scenario`` returns. The default,
 :func:`run_scenario_model`, loads the base scenario, applies the parameters with
