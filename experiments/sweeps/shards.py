@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from experiments.sweeps.integrity import checksum_line, sum_path
 
 __all__ = [
+    "DIGEST_KEY",
     "atomic_write_bytes",
     "failure_bytes",
     "put_failure",
@@ -80,8 +81,18 @@ def _ids_columns(run: dict[str, Any]) -> dict[str, pa.Array]:
     }
 
 
-def shard_bytes(run: dict[str, Any], outputs: dict[str, Any], elapsed_s: float) -> bytes:
-    """A finished run as Parquet bytes: ids, outputs (series as ``list<double>``), timing."""
+DIGEST_KEY = b"gigawatt.spec_digest"
+"""Parquet key-value metadata naming the spec a shard was computed for."""
+
+
+def shard_bytes(
+    run: dict[str, Any], outputs: dict[str, Any], elapsed_s: float, digest: str = ""
+) -> bytes:
+    """A finished run as Parquet bytes: ids, outputs (series as ``list<double>``), timing.
+
+    ``digest``, the spec's digest, goes into the file's metadata, so a shard that strays
+    into another sweep's folder is recognised there.
+    """
     cols = _ids_columns(run)
     for name, value in outputs.items():
         if np.ndim(value) == 0:
@@ -90,7 +101,10 @@ def shard_bytes(run: dict[str, Any], outputs: dict[str, Any], elapsed_s: float) 
             cols[name] = pa.array([np.asarray(value, np.float64)], pa.list_(pa.float64()))
     cols["elapsed_s"] = pa.array([float(elapsed_s)], pa.float64())
     cols["worker"] = pa.array([f"{os.uname().nodename}:{os.getpid()}"], pa.string())
-    return table_bytes(pa.table(cols))
+    table = pa.table(cols)
+    if digest:
+        table = table.replace_schema_metadata({DIGEST_KEY: digest.encode()})
+    return table_bytes(table)
 
 
 def failure_bytes(

@@ -12,7 +12,8 @@ Layout of a sweep directory::
 Every file is written to a temporary name in the same directory, flushed, then moved into
 place with ``os.replace`` (atomic on POSIX), so a crash never leaves a half-written file
 under a final name; temporary names start with ``.`` and are never read. A shard counts
-only if it matches its checksum (:mod:`.integrity`); a damaged one is moved to
+only if it matches its checksum (:mod:`.integrity`) and its metadata names this folder's
+spec digest (when it names one); any other is moved to
 ``runs/corrupt/`` by whoever reads it first (status, load, resume) and runs again on resume.
 The manifest carries the SHA-256 of its own content and of the design file, so a damaged
 manifest or design is reported, never misread. :meth:`SweepStore.create` takes the folder's
@@ -41,6 +42,7 @@ from experiments.sweeps.errors import DamagedFileError, SweepStoreError
 from experiments.sweeps.integrity import CORRUPT_DIR, quarantine, sha256_hex, verified_bytes
 from experiments.sweeps.lock import SweepLock
 from experiments.sweeps.shards import (
+    DIGEST_KEY,
     atomic_write_bytes,
     failure_bytes,
     put_failure,
@@ -89,6 +91,18 @@ def _check_root(root: Path, what: str = "give a folder path for --out") -> None:
 def _manifest_checksum(manifest: dict[str, Any]) -> str:
     body = {k: v for k, v in manifest.items() if k != "sha256"}
     return sha256_hex(json.dumps(body, sort_keys=True).encode())
+
+
+def _foreign(data: bytes, digest: str) -> str:
+    """Why a checksummed shard does not belong to the sweep of ``digest`` ('' if it does)."""
+    try:
+        meta = pq.read_schema(pa.BufferReader(data)).metadata or {}
+    except (OSError, pa.ArrowException):
+        return "not a readable Parquet file"
+    own = meta.get(DIGEST_KEY)
+    if own is not None and own.decode(errors="replace") != digest:
+        return f"computed for another sweep (spec digest {own.decode(errors='replace')})"
+    return ""
 
 
 class SweepStore:
@@ -299,11 +313,19 @@ class SweepStore:
         return found
 
     def _verified(self, folder: Path) -> dict[int, bytes]:
-        """Bytes of every shard in ``folder`` that passes its check; the others quarantined."""
-        require = int(self.manifest().get("format", 1)) >= 2
+        """Bytes of every shard in ``folder`` that passes its check; the others quarantined.
+
+        A shard must match its checksum and, if it names the spec it was computed for,
+        name this folder's spec.
+        """
+        manifest = self.manifest()
+        require = int(manifest.get("format", 1)) >= 2
         good: dict[int, bytes] = {}
         for run_id, path in sorted(self._names(folder).items()):
             data, reason = verified_bytes(path, require_sum=require)
+            if data is not None and folder == self.runs_dir:
+                reason = _foreign(data, str(manifest["digest"]))
+                data = None if reason else data
             if data is not None:
                 good[run_id] = data
             elif reason != "missing":  # "missing": another reader quarantined it just now

@@ -182,6 +182,7 @@ def run_sweep(
             outputs=spec.outputs.model_dump(mode="json"),
             write_in_worker=shared_fs if shared_fs is not None else dask in (None, "local"),
             check=check,
+            digest=spec.digest(),
         )
         param_cols = [p.path for p in spec.parameters]
         tasks = [

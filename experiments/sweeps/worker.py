@@ -32,6 +32,8 @@ class RunJob:
     write_in_worker: bool = True
     """Workers write shards themselves (they see ``store``); else they return the Parquet
     bytes and the client writes them (a cluster without a shared file system)."""
+    digest: str = ""
+    """The spec's digest, recorded in every shard (see ``shards.DIGEST_KEY``)."""
     check: bool = True
     """Check the model's invariants every month (passed to model functions that take
     ``check``)."""
@@ -80,7 +82,7 @@ def execute_run(job: RunJob, run: dict[str, Any], params: dict[str, Any]) -> Run
             return RunStatus(int(run["run_id"]), False, elapsed, summary)
         return RunStatus(int(run["run_id"]), False, elapsed, summary, data)
     elapsed = time.perf_counter() - t0
-    data = shard_bytes(run, outputs, elapsed)
+    data = shard_bytes(run, outputs, elapsed, job.digest)
     if job.write_in_worker:
         put_shard(job.store, int(run["run_id"]), data)
         return RunStatus(int(run["run_id"]), True, elapsed)

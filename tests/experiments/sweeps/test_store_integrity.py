@@ -192,3 +192,15 @@ def test_a_damaged_manifest_is_reported_before_a_changed_spec_runs(tmp_path, cap
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "manifest.json: damaged, not readable JSON" in err and "Traceback" not in err
+
+
+def test_a_shard_of_another_sweep_is_not_mixed_in(done, tmp_path) -> None:
+    out, full = done
+    other = tmp_path / "other"
+    run_sweep(make_spec(months=5), other, workers=1, progress=False)
+    for name in (shard_name(3), shard_name(3) + ".sha256"):  # a whole, valid shard
+        (out / "runs" / name).write_bytes((other / "runs" / name).read_bytes())
+    with pytest.warns(DamagedShardWarning, match="computed for another sweep"):
+        assert SweepStore.open(out).status()["completed"] == 11
+    run_sweep(make_spec(), out, workers=1, progress=False)
+    assert SweepStore.open(out).load().equals(full)
