@@ -50,20 +50,26 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, rename."""
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, rename.
+
+    ``durable=False`` skips both fsyncs: the file still appears whole or not at all, but a
+    power cut may lose it (for files whose loss is detected, such as checksums).
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
 def table_bytes(table: pa.Table) -> bytes:
@@ -126,8 +132,12 @@ def failure_bytes(
 
 
 def _put_checked(path: Path, data: bytes) -> None:
-    """Write the checksum file, then the file: a file under its final name always has one."""
-    atomic_write_bytes(sum_path(path), checksum_line(data, path.name))
+    """Write the checksum file, then the file: a file under its final name always has one.
+
+    The checksum is not fsync-ed on its own: the folder's fsync after the file's rename
+    makes both names durable, and a checksum lost to a power cut only makes its run pending.
+    """
+    atomic_write_bytes(sum_path(path), checksum_line(data, path.name), durable=False)
     atomic_write_bytes(path, data)
 
 

@@ -114,7 +114,7 @@ def test_sweep_out_not_writable(tmp_path, capsys, spec, where) -> None:
     [(errno.EROFS, "Read-only file system"), (errno.ENOSPC, "No space left on device")],
 )
 def test_sweep_read_only_or_full_folder(tmp_path, capsys, monkeypatch, spec, errno_, text) -> None:
-    def failing(path: Path, data: bytes) -> None:  # the folder was created; results fail
+    def failing(path: Path, data: bytes, **_kw: object) -> None:  # results cannot be written
         raise OSError(errno_, text)
 
     monkeypatch.setattr(shards_mod, "atomic_write_bytes", failing)
