@@ -248,6 +248,14 @@ def _analyze(args: argparse.Namespace) -> int:
     except SweepStoreError as exc:
         print(f"gigawatt analyze: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the output folder cannot be written
+        where = args.out or f"{args.dir}/analysis"
+        print(
+            f"gigawatt analyze: --out {where}: cannot write ({exc.strerror or exc}); "
+            "choose a writable folder with free space",
+            file=sys.stderr,
+        )
+        return 2
     for name in ("indices", "means"):
         if name in result.tables:
             _print_table(result.tables[name])

@@ -191,3 +191,11 @@ def test_ctrl_c_during_run_is_one_line(tmp_path, capsys, monkeypatch) -> None:
     assert main(["run", "--months", "2", "--out", str(tmp_path / "o"), "--quiet"]) == 130
     assert capsys.readouterr().err.strip() == "gigawatt run: interrupted"
     assert not (tmp_path / "o").exists()
+
+
+def test_analyze_output_folder_not_writable(tmp_path, capsys, spec) -> None:
+    out = tmp_path / "s"
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    capsys.readouterr()
+    err = _exit2(capsys, ["analyze", str(out), "--out", str(SYS_DIR)])
+    assert f"--out {SYS_DIR}: cannot write (Operation not permitted)" in err
