@@ -4,6 +4,8 @@ Measured side by side in one process:
 
 - ``baseline``: 120 months of the shipped baseline; time per step split into the
   clearing kernel call (:func:`market.clearing.clear`) and everything else.
+- ``baseline chk``: the same with the monthly invariant checks on (the default of
+  ``run_scenario``, ``gigawatt run`` and sweeps); the ratio to ``baseline`` is printed.
 - ``scale N``: baseline plus N small labs and enterprise buyers (half each); time per
   step (after one warm-up step), and the ratio to ``bare N``, a Mesa model stepping N
   agents whose ``step`` does nothing (``model.agents.shuffle_do("step")``).
@@ -58,9 +60,11 @@ class _Timer:
             self.seconds += time.perf_counter() - t
 
 
-def _time_model(scn, months: int, warmup: int = 1) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+def _time_model(
+    scn, months: int, warmup: int = 1, check: bool = False
+) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
     """Median seconds per step (total, in the kernel) and the summed run time."""
-    m = GigawattModel(scn, rng=1, check=False)
+    m = GigawattModel(scn, rng=1, check=check)
     for _ in range(warmup):
         m.step()
     timer = _Timer()
@@ -102,6 +106,8 @@ def main(argv: list[str] | None = None) -> None:
     GigawattModel(base, rng=1, check=False)  # import and build once before timing
     per, kernel, total = _time_model(base, months, warmup=0)
     rows.append(("baseline", len(base.labs), months, per, kernel, float("nan"), total))
+    per_c, kernel_c, total_c = _time_model(base, months, warmup=0, check=True)
+    checked = ("baseline chk", len(base.labs), months, per_c, kernel_c, float("nan"), total_c)
     for n in (1_000, 10_000):
         scn = base.with_overrides(
             {"scale.small_labs": n // 2, "scale.enterprise_buyers": n - n // 2}
@@ -116,13 +122,17 @@ def main(argv: list[str] | None = None) -> None:
     head = f"{'case':12s} {'agents':>7s} {'steps':>6s} {'ms/step':>9s} {'clear ms':>9s} {'rest ms':>9s} "
     head += f"{'bare ms':>9s} {'x bare':>7s} {'total s':>8s}"
     print(head)
-    for name, n, k, per, kernel, bare, total in rows:
+    for name, n, k, per, kernel, bare, total in [rows[0], checked, *rows[1:]]:
         ratio = per / bare if bare == bare else float("nan")
         print(
             f"{name:12s} {n:7,d} {k:6d} {per * 1e3:9.2f} {kernel * 1e3:9.2f} {(per - kernel) * 1e3:9.2f} "
             + (f"{bare * 1e3:9.2f} {ratio:7.2f} " if bare == bare else f"{'-':>9s} {'-':>7s} ")
             + (f"{total:8.2f}" if total == total else f"{'-':>8s}")
         )
+    print(
+        f"invariant checks: {months} baseline months take {total_c / rows[0][6]:.2f}x the "
+        "unchecked time (check=True is the default; --no-check / check=False skips them)"
+    )
     rest = [r[3] - r[4] for r in rows]
     per_agent = [(rest[i] - rest[0]) / (rows[i][1] - rows[0][1]) * 1e6 for i in (1, 2)]
     print(

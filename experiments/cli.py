@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import re
+import shlex
 import sys
 from collections.abc import Sequence
 
@@ -68,7 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gigawatt`` script; returns the process exit code."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM of a sweep: one line, no traceback
+        code = getattr(exc, "exit_code", None)  # a sweep's SweepInterrupted: resumable
+        words = shlex.join(sys.argv[1:] if argv is None else argv)
+        tail = f"; run the same command to resume: gigawatt {words}" if code else ""
+        print(f"gigawatt {args.command}: {exc if code else 'interrupted'}{tail}", file=sys.stderr)
+        return int(code or 130)
 
 
 if __name__ == "__main__":

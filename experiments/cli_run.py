@@ -3,12 +3,16 @@
 Runs one scenario with a progress bar, writes the monthly frame and every table as
 Parquet, the report figures as PNG and the scenario as JSON into a fresh folder (built
 in a temporary folder, then renamed: a run folder is complete or absent), and prints a
-summary table. With no arguments it runs ``baseline`` into ``runs/<scenario>-<time>``.
+summary table. With no arguments it runs ``baseline`` into ``runs/<scenario>-<time>``
+(the scenario name made file-name safe). The model's invariants are checked every month
+unless ``--no-check``. Bad input (a negative seed, an ``--out`` that is a file, not empty
+or not writable) exits 2 with one line naming the flag, before anything runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -20,11 +24,12 @@ import pandas as pd
 from tqdm import tqdm
 
 from agents.scenario import ScenarioError
+from experiments.paths import slug
 from experiments.report import write_report
 from experiments.runner import RunResult, run_scenario
 from experiments.scenarios import load_scenario
 
-__all__ = ["handler", "register", "summary_table", "write_run"]
+__all__ = ["RunInputError", "check_out", "handler", "register", "summary_table", "write_run"]
 
 SUMMARY = (
     ("compute_spot_price", "compute spot price ($/H100e-h)", "{:.2f}"),
@@ -65,6 +70,11 @@ def register(subparsers: Any) -> None:
         "--out", type=Path, default=None, help="output folder (default: a fresh one under runs/)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--no-check",
+        action="store_true",
+        help="skip the monthly invariant checks (faster; on by default)",
+    )
     p.set_defaults(func=handler)
 
 
@@ -118,9 +128,13 @@ def write_run(res: RunResult, out: Path) -> Path:
     return out
 
 
+class RunInputError(ValueError):
+    """Bad input to ``gigawatt run``: a negative seed, or an ``--out`` that cannot take a run."""
+
+
 def _fresh(name: str, seed: int) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    base = Path("runs") / f"{name}-{stamp}-s{seed}"
+    base = Path("runs") / f"{slug(name)}-{stamp}-s{seed}"
     out, k = base, 1
     while out.exists():
         k += 1
@@ -128,16 +142,44 @@ def _fresh(name: str, seed: int) -> Path:
     return out
 
 
-def handler(args: argparse.Namespace) -> int:
-    """Run the scenario; exit code 0 on success, 2 on a bad scenario or output folder."""
+def check_out(out: Path) -> None:
+    """Refuse an ``--out`` that cannot take a run, before the run starts.
+
+    Raises
+    ------
+    RunInputError
+        If ``out`` has a NUL byte, is a file, is a folder that is not empty, or its parent
+        cannot be created or written.
+    """
+    if "\x00" in str(out):
+        raise RunInputError(f"--out {str(out)!r}: a path cannot contain a NUL byte")
+    if out.exists() and not out.is_dir():
+        raise RunInputError(f"--out {out}: is a file; give a new folder path")
+    if out.is_dir() and any(out.iterdir()):
+        raise RunInputError(f"--out {out}: folder exists and is not empty; choose a new folder")
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.mkdtemp(prefix=f".{out.name}.probe.", dir=out.parent)
+        os.rmdir(probe)
+    except OSError as exc:
+        raise RunInputError(
+            f"--out {out}: cannot write there ({exc.strerror or exc}); "
+            "choose a writable folder with free space"
+        ) from None
+
+
+def handler(args: argparse.Namespace) -> int:
+    """Run the scenario; exit code 0 on success, 2 on a bad scenario, seed or output folder."""
+    out: Path | None = None
+    try:
+        if args.seed < 0:
+            raise RunInputError(
+                f"--seed {args.seed}: a seed must be a whole number >= 0 (e.g. --seed 7)"
+            )
         scn = load_scenario(args.scenario)
         months = scn.months if args.months is None else args.months
         out = args.out if args.out is not None else _fresh(scn.name, args.seed)
-        if out.exists() and any(out.iterdir()):
-            raise FileExistsError(
-                f"--out {out}: folder exists and is not empty; choose a new folder"
-            )
+        check_out(out)
         with tqdm(
             total=months,
             desc=f"{scn.name} (seed {args.seed})",
@@ -145,10 +187,24 @@ def handler(args: argparse.Namespace) -> int:
             disable=args.quiet,
             file=sys.stderr,
         ) as bar:
-            res = run_scenario(scn, months=months, rng=args.seed, progress=lambda _t: bar.update(1))
+            res = run_scenario(
+                scn,
+                months=months,
+                rng=args.seed,
+                check=not args.no_check,
+                progress=lambda _t: bar.update(1),
+            )
         path = write_run(res, out)
-    except (ScenarioError, FileExistsError) as exc:
+    except (ScenarioError, RunInputError, FileExistsError) as exc:
         print(f"gigawatt run: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f"--out {out}: cannot write the run" if out is not None else "cannot read input"
+        print(
+            f"gigawatt run: error: {where} ({exc.strerror or exc}); "
+            "choose a writable folder with free space",
+            file=sys.stderr,
+        )
         return 2
     print(summary_table(res))
     print(f"\nwrote {path}/ (model_frame.parquet, {len(res.tables)} tables, report/*.png)")

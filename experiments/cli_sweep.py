@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from experiments.cli_deal_effect import add_deal_effect
+from experiments.paths import child_dir, slug
 
 __all__ = ["register"]
 
@@ -77,6 +78,7 @@ def _add_exec_args(p: argparse.ArgumentParser) -> None:
         "for one on this machine; prints the dashboard link",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-check", action="store_true", help="skip the model's invariant checks")
 
 
 def register(subparsers: Any) -> None:
@@ -194,7 +196,7 @@ def _sweep(args: argparse.Namespace) -> int:
         return 2
     try:
         spec = load_spec(args.spec)
-        out = Path(args.out) if args.out else Path("sweeps-out") / spec.name
+        out = Path(args.out) if args.out else child_dir("sweeps-out", spec.name, "sweep")
         validate_sweep(spec)  # everything checked before a folder or a run exists
         note = prepare_folder(out, spec, new=args.new, spec_file=args.spec)
         if note:
@@ -206,7 +208,8 @@ def _sweep(args: argparse.Namespace) -> int:
             dask=args.dask,
             progress=not args.no_progress,
             retry_failed=not args.no_retry_failed,
-            check=False,
+            validate=False,
+            check=not args.no_check,
         )
     except (SweepSpecError, SweepStoreError) as exc:
         print(f"gigawatt sweep: {exc}", file=sys.stderr)
@@ -247,6 +250,14 @@ def _analyze(args: argparse.Namespace) -> int:
     except SweepStoreError as exc:
         print(f"gigawatt analyze: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the output folder cannot be written
+        where = args.out or f"{args.dir}/analysis"
+        print(
+            f"gigawatt analyze: --out {where}: cannot write ({exc.strerror or exc}); "
+            "choose a writable folder with free space",
+            file=sys.stderr,
+        )
+        return 2
     for name in ("indices", "means"):
         if name in result.tables:
             _print_table(result.tables[name])
@@ -277,7 +288,7 @@ def _compare(args: argparse.Namespace) -> int:
     tag = "" if outputs is None else "-" + "-".join(o.rpartition(".")[2] for o in outputs)[:40]
     out = args.out or str(
         Path("sweeps-out")
-        / (
+        / slug(
             "compare-"
             + "-".join(Path(s).stem for s in args.scenarios)[:80]
             + f"-r{args.replicates}-m{args.months}{tag}"
@@ -305,6 +316,7 @@ def _compare(args: argparse.Namespace) -> int:
             workers=args.workers,
             dask=args.dask,
             progress=not args.no_progress,
+            check=not args.no_check,
         )
     except (SweepSpecError, SweepStoreError) as exc:
         msg = str(exc).replace("gigawatt sweep SPEC.toml", "gigawatt compare ...")

@@ -20,10 +20,13 @@ from agents.model import GigawattModel
 from agents.scenario import Scenario, ScenarioError
 from experiments.scenarios import load_scenario
 
-__all__ = ["RunResult", "run_scenario"]
+__all__ = ["MAX_MONTHS", "RunResult", "run_scenario"]
+
+MAX_MONTHS = 600
+"""Longest horizon a run accepts (50 years)."""
 
 
-@dataclass
+@dataclass(repr=False)
 class RunResult:
     """What one run produced: the monthly frame, the tables, and how it was made."""
 
@@ -34,13 +37,23 @@ class RunResult:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     model: GigawattModel | None = None
 
+    def __repr__(self) -> str:
+        rows, cols = self.model_frame.shape
+        return (
+            f"RunResult(scenario={self.scenario.name!r}, seed={self.seed}, "
+            f"months={self.months}, model_frame={rows}x{cols}, "
+            f"tables=[{', '.join(self.tables)}]"
+            + (", model kept" if self.model is not None else "")
+            + ")"
+        )
+
 
 def run_scenario(
     scenario: Scenario | str | Path,
     months: int | None = None,
     rng: int | np.random.Generator | None = None,
     *,
-    check: bool = False,
+    check: bool = True,
     progress: Callable[[int], Any] | None = None,
     keep_model: bool = False,
 ) -> RunResult:
@@ -55,7 +68,8 @@ def run_scenario(
     rng : int or numpy.random.Generator, optional
         The run's one random generator or its seed; same seed, same numbers.
     check : bool
-        Check the invariants every month (slower; tests use it).
+        Check the model's invariants every month (default; a violation raises). ``False``
+        skips the checks (faster; ``benchmarks/bench_model.py`` prints the ratio).
     progress : callable, optional
         Called with the month index after each step (e.g. a tqdm bar's update).
     keep_model : bool
@@ -63,8 +77,14 @@ def run_scenario(
     """
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     n = scn.months if months is None else months
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= 600:
-        raise ScenarioError(f"months = {n!r}: must be a whole number in 1..600")
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= MAX_MONTHS:
+        raise ScenarioError(f"months = {n!r}: must be a whole number in 1..{MAX_MONTHS}")
+    if isinstance(rng, bool) or (
+        rng is not None and not isinstance(rng, int | np.integer | np.random.Generator)
+    ):
+        raise ScenarioError(f"rng = {rng!r}: give a seed (whole number >= 0) or a Generator")
+    if isinstance(rng, int | np.integer) and rng < 0:
+        raise ScenarioError(f"rng = {rng}: a seed must be a whole number >= 0 (e.g. 7)")
     model = GigawattModel(scn, rng=rng, check=check)
     for t in range(int(n)):
         model.step()

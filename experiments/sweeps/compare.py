@@ -263,6 +263,7 @@ def compare_scenarios(
     dask: str | None = None,
     progress: bool = True,
     figures: bool = True,
+    check: bool = True,
 ) -> CompareResult:
     """Run ``scenarios`` with common random numbers and compare them to the first one.
 
@@ -280,7 +281,7 @@ def compare_scenarios(
         outputs=outputs,
         model=model,
     )
-    run_sweep(spec, out, workers=workers, dask=dask, progress=progress)
+    run_sweep(spec, out, workers=workers, dask=dask, progress=progress, check=check)
     store = SweepStore.open(out)
     frame = store.load()
     names = [o.name for o in spec.outputs.final]

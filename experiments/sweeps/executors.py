@@ -3,19 +3,85 @@
 Any ``concurrent.futures.Executor`` works (:func:`experiments.sweeps.run_sweep` takes one);
 :func:`open_executor` builds the usual three. Results never travel through the executor
 (workers write shards), so all three give identical tables.
+
+Pool workers die with the sweep: each one asks the Linux kernel to send it SIGKILL when its
+parent dies (``prctl(PR_SET_PDEATHSIG)``, prctl(2)), and, on any system, a watchdog thread
+polls ``os.getppid()`` and exits the worker once it has been re-parented. Workers ignore
+SIGINT (Ctrl-C reaches the whole process group; the sweep decides), and
+:func:`stop_workers` kills them at once when the sweep is interrupted. The multiprocessing
+resource tracker exits by itself once the sweep and its workers are gone (its pipe closes).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["InProcessExecutor", "default_workers", "executor_width", "open_executor"]
+from experiments.sweeps.errors import ExecutorError
+
+__all__ = [
+    "DASK_CONNECT_TIMEOUT_S",
+    "InProcessExecutor",
+    "check_dask_address",
+    "default_workers",
+    "executor_width",
+    "open_executor",
+    "stop_workers",
+    "worker_init",
+]
+
+DASK_CONNECT_TIMEOUT_S = 5.0
+"""How long to wait for a Dask scheduler to answer before giving up."""
+WATCHDOG_PERIOD_S = 0.5
+"""How often a worker checks that its parent is alive (where prctl is unavailable)."""
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _set_parent_death_signal() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        if os.getppid() != parent_pid:  # re-parented: the sweep is gone
+            os._exit(1)
+        time.sleep(WATCHDOG_PERIOD_S)
+
+
+def worker_init(parent_pid: int) -> None:
+    """Initializer of pool workers: die with ``parent_pid``, leave SIGINT to the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _set_parent_death_signal()
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+    threading.Thread(
+        target=_watch_parent, args=(parent_pid,), name="parent-watchdog", daemon=True
+    ).start()
+
+
+def stop_workers(ex: Executor) -> None:
+    """Kill the worker processes of a process pool now (runs in flight are lost)."""
+    procs = getattr(ex, "_processes", None) or {}
+    for proc in list(procs.values()):
+        with contextlib.suppress(Exception):
+            proc.kill()
 
 
 class InProcessExecutor(Executor):
@@ -36,6 +102,51 @@ class InProcessExecutor(Executor):
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._shutdown = True
+
+
+def check_dask_address(address: str) -> str:
+    """Check that ``address`` looks like a Dask scheduler address; return it.
+
+    Raises
+    ------
+    ExecutorError
+        Naming ``--dask``, the value and the expected form.
+    """
+    from distributed.comm import registry
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    form = "give 'local' or a scheduler address like tcp://10.0.0.5:8786"
+    if "\x00" in address or not address.strip():
+        raise ExecutorError(f"--dask {address!r}: not an address; {form}")
+    try:
+        scheme, loc = parse_address(address)
+        if scheme not in registry.backends:
+            raise ValueError(f"unknown protocol {scheme!r}")
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            host, port = parse_host_port(loc)
+            if not host or not 0 < int(port) < 65536:
+                raise ValueError("host and port 1..65535 needed")
+    except (ValueError, TypeError) as exc:
+        raise ExecutorError(f"--dask {address!r}: not an address ({exc}); {form}") from None
+    return address
+
+
+def _dask_client(address: str, timeout: float) -> Any:
+    from distributed import Client
+
+    check_dask_address(address)
+    try:
+        return Client(address, timeout=timeout)
+    except ValueError as exc:
+        raise ExecutorError(
+            f"--dask {address!r}: not an address ({exc}); give 'local' or a scheduler "
+            "address like tcp://10.0.0.5:8786"
+        ) from None
+    except (OSError, TimeoutError) as exc:
+        raise ExecutorError(
+            f"--dask {address}: no Dask scheduler answered within {timeout:g} s ({exc}); "
+            "start one (`dask scheduler`) or use --dask local"
+        ) from None
 
 
 def default_workers() -> int:
@@ -76,7 +187,7 @@ def open_executor(workers: int | None = None, dask: str | None = None) -> Iterat
             client = Client(cluster)
         else:
             cluster = None
-            client = Client(dask)
+            client = _dask_client(dask, DASK_CONNECT_TIMEOUT_S)
         link = getattr(client, "dashboard_link", None)
         print(f"Dask dashboard: {link or 'not available (install bokeh)'}", file=sys.stderr)
         try:
@@ -89,11 +200,19 @@ def open_executor(workers: int | None = None, dask: str | None = None) -> Iterat
     if n == 1:
         ex: Executor = InProcessExecutor()
     else:
-        ex = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+        ex = ProcessPoolExecutor(
+            max_workers=n,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=worker_init,
+            initargs=(os.getpid(),),
+        )
     try:
         yield ex
-    finally:
+    except BaseException:  # interrupted or failed: do not wait for the runs in flight
+        stop_workers(ex)
         ex.shutdown(wait=True, cancel_futures=True)
+        raise
+    ex.shutdown(wait=True, cancel_futures=True)
 
 
 def executor_width(ex: Executor) -> int:

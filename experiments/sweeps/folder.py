@@ -15,8 +15,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from experiments.sweeps.lock import SweepLock
 from experiments.sweeps.spec import SweepSpec
-from experiments.sweeps.store import SweepStoreError
+from experiments.sweeps.store import SweepStore, SweepStoreError
 
 __all__ = ["prepare_folder", "spec_changes"]
 
@@ -69,12 +70,13 @@ def prepare_folder(
     manifest_path = root / "manifest.json"
     if not manifest_path.is_file():
         return None
-    manifest = json.loads(manifest_path.read_text())
+    manifest = SweepStore(root).manifest()  # a damaged manifest is a clear error
     same = manifest.get("digest") == spec.digest()
     if new:
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
         dest = root.with_name(f"{root.name}.old-{stamp}")
-        os.replace(root, dest)
+        with SweepLock(root):  # never move a folder a running sweep writes into
+            os.replace(root, dest)
         return f"moved the earlier sweep in {root} to {dest} (archived, nothing deleted)"
     if same:
         return None

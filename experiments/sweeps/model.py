@@ -5,6 +5,8 @@ spec, so that any worker process or Dask worker can import it) as::
 
     result = fn(scenario=..., params={dotted.path: value, ...}, months=..., seed=...)
 
+plus ``check=...`` (the sweep's invariant-check switch) if the function takes ``check``.
+
 The result is anything with a ``model_frame`` (pandas, one row per month) and a ``tables``
 dict of DataFrames, as ``experiments.run_scenario`` returns. The default,
 :func:`run_scenario_model`, loads the base scenario, applies the parameters with
@@ -46,7 +48,7 @@ def _base_scenario(name: str) -> Any:
 
 
 def run_scenario_model(
-    *, scenario: str, params: Mapping[str, Any], months: int, seed: int
+    *, scenario: str, params: Mapping[str, Any], months: int, seed: int, check: bool = True
 ) -> ModelResult:
     """Run one scenario with overrides: the default model function of a sweep.
 
@@ -58,7 +60,7 @@ def run_scenario_model(
     scn = _base_scenario(scenario)
     if params:
         scn = scn.with_overrides(dict(params))
-    result: ModelResult = run_scenario(scn, months=months, rng=seed)
+    result: ModelResult = run_scenario(scn, months=months, rng=seed, check=check)
     return result
 
 

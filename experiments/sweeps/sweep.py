@@ -8,24 +8,34 @@
 
 from __future__ import annotations
 
+import errno
+import signal
+import threading
 import time
 import traceback
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from experiments.sweeps.design import RUN_COLUMNS
+from experiments.sweeps.errors import SweepInterrupted, SweepStoreError
 from experiments.sweeps.executors import executor_width, open_executor
 from experiments.sweeps.progress import SweepProgress
-from experiments.sweeps.spec import SweepSpec
+from experiments.sweeps.spec import DEFAULT_MODEL, SweepSpec, SweepSpecError
 from experiments.sweeps.store import SweepStore, put_failure, put_shard, write_failure
 from experiments.sweeps.worker import RunJob, RunStatus, execute_run
 
-__all__ = ["SweepSummary", "check_parameters", "run_sweep"]
+__all__ = ["SweepSummary", "check_horizon", "check_parameters", "run_sweep"]
+
+_FATAL_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT}
+"""Write errors that no retry fixes: the sweep stops at once with a clear error."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def check_horizon(spec: SweepSpec) -> None:
+    """For the default model, the horizon must be one ``run_scenario`` accepts.
+
+    Raises
+    ------
+    SweepSpecError
+        Naming ``months``, its value and the allowed range.
+    """
+    if spec.model != DEFAULT_MODEL:
+        return
+    from experiments.runner import MAX_MONTHS
+
+    if not 1 <= spec.months <= MAX_MONTHS:
+        raise SweepSpecError(
+            f"months = {spec.months}: the model runs 1..{MAX_MONTHS} months; "
+            "give a horizon in that range"
+        )
+
+
 def check_parameters(spec: SweepSpec) -> None:
     """Check the whole sweep before it runs (see :mod:`experiments.sweeps.validate`).
 
@@ -58,7 +87,36 @@ def check_parameters(spec: SweepSpec) -> None:
     """
     from experiments.sweeps.validate import validate_sweep
 
+    check_horizon(spec)
     validate_sweep(spec)
+
+
+class _Signalled(KeyboardInterrupt):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_signalled(signum: int, _frame: FrameType | None) -> None:
+    raise _Signalled(signum)
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """SIGTERM (and SIGINT, if Python's default handler has it) raise in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        current = signal.getsignal(sig)
+        if current in (signal.default_int_handler, signal.SIG_DFL):
+            saved[sig] = signal.signal(sig, _raise_signalled)
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
 
 
 def run_sweep(
@@ -70,10 +128,11 @@ def run_sweep(
     dask: str | None = None,
     progress: bool = True,
     retry_failed: bool = True,
+    validate: bool = True,
     check: bool = True,
     shared_fs: bool | None = None,
 ) -> SweepSummary:
-    """Run (or resume) a sweep into ``out``.
+    """Run (or resume) a sweep into ``out``, holding the folder's lock throughout.
 
     Parameters
     ----------
@@ -87,51 +146,78 @@ def run_sweep(
     retry_failed
         Re-run runs recorded as failed by an earlier call (default). Finished runs are
         never re-run.
+    validate
+        Check the whole sweep first (:func:`check_parameters`); the CLI does that itself
+        and passes False. The horizon is checked either way.
     check
-        Validate parameter paths against the base scenario first (default model only).
+        Check the model's invariants every month in every run (default; a violation
+        fails the run). Passed to model functions that take a ``check`` argument.
     shared_fs
         Whether workers can write into ``out`` themselves. Default: yes, except on a remote
         Dask scheduler (``dask`` an address), where workers send each shard's Parquet bytes
         back and this process writes them.
+
+    Raises
+    ------
+    SweepInterrupted
+        On SIGINT or SIGTERM: workers are stopped, finished runs are saved; calling again
+        resumes. Its ``exit_code`` is 130 or 143.
+    SweepStoreError
+        If the folder is locked by another sweep, holds another sweep, or cannot be written.
     """
     t0 = time.perf_counter()
-    if check:
+    check_horizon(spec)  # cheap; also when the caller validated the rest itself
+    if validate:
         check_parameters(spec)
-    store = SweepStore.create(out, spec)
-    store.clean_temporaries()
-    design = store.design()
-    done = store.completed()
-    skip = set(done) if retry_failed else done | store.failed()
-    todo = design[~design["run_id"].isin(skip)]
-    job = RunJob(
-        store=str(store.root),
-        model=spec.model,
-        months=spec.months,
-        outputs=spec.outputs.model_dump(mode="json"),
-        write_in_worker=shared_fs if shared_fs is not None else dask in (None, "local"),
-    )
-    param_cols = [p.path for p in spec.parameters]
-    tasks = [
-        (
-            {k: _plain(row[k]) for k in RUN_COLUMNS},
-            {k: _plain(row[k]) for k in param_cols},
+    with _interruptible(), SweepStore.create(out, spec) as store:
+        store.clean_temporaries()
+        design = store.design()
+        done = store.completed()
+        skip = set(done) if retry_failed else done | store.failed()
+        todo = design[~design["run_id"].isin(skip)]
+        job = RunJob(
+            store=str(store.root),
+            model=spec.model,
+            months=spec.months,
+            outputs=spec.outputs.model_dump(mode="json"),
+            write_in_worker=shared_fs if shared_fs is not None else dask in (None, "local"),
+            check=check,
+            digest=spec.digest(),
         )
-        for row in todo.to_dict("records")
-    ]
-    failed = 0
-    if tasks:
-        if executor is None:
-            with open_executor(workers=workers, dask=dask) as ex:
-                failed = _drive(ex, job, tasks, len(design), len(design) - len(tasks), progress)
-        else:
-            failed = _drive(executor, job, tasks, len(design), len(design) - len(tasks), progress)
+        param_cols = [p.path for p in spec.parameters]
+        tasks = [
+            (
+                {k: _plain(row[k]) for k in RUN_COLUMNS},
+                {k: _plain(row[k]) for k in param_cols},
+            )
+            for row in todo.to_dict("records")
+        ]
+        failed = 0
+        initial = len(design) - len(tasks)
+        try:
+            if tasks and executor is None:
+                with open_executor(workers=workers, dask=dask) as ex:
+                    failed = _drive(ex, job, tasks, len(design), initial, progress)
+            elif tasks and executor is not None:
+                failed = _drive(executor, job, tasks, len(design), initial, progress)
+        except KeyboardInterrupt as exc:
+            signum = int(getattr(exc, "signum", signal.SIGINT))
+            saved = len(store.completed())
+            raise SweepInterrupted(saved, len(design), store.root, signum) from None
     return SweepSummary(
         store=store.root,
         planned=len(design),
-        skipped=len(design) - len(tasks),
+        skipped=initial,
         ran=len(tasks),
         failed=failed,
         seconds=time.perf_counter() - t0,
+    )
+
+
+def _write_error(root: str, exc: OSError) -> SweepStoreError:
+    return SweepStoreError(
+        f"{root}: cannot write results ({exc.strerror or exc}); free space or fix the "
+        "permissions (or choose another --out folder), then run the same command to resume"
     )
 
 
@@ -163,16 +249,21 @@ def _drive(
             for fut in finished:
                 run = pending.pop(fut)
                 exc = fut.exception()
-                if exc is not None:  # the worker itself died or could not write
-                    tb = "".join(traceback.format_exception(exc))
-                    write_failure(job.store, run, exc, tb, 0.0)
-                    bar.update(False)
-                else:
-                    status = fut.result()
-                    if status.payload:  # the worker could not see the sweep directory
-                        put = put_shard if status.ok else put_failure
-                        put(job.store, status.run_id, status.payload)
-                    bar.update(status.ok)
+                try:
+                    if exc is not None:  # the worker itself died or could not write
+                        if isinstance(exc, OSError) and exc.errno in _FATAL_ERRNOS:
+                            raise exc
+                        tb = "".join(traceback.format_exception(exc))
+                        write_failure(job.store, run, exc, tb, 0.0)
+                        bar.update(False)
+                    else:
+                        status = fut.result()
+                        if status.payload:  # the worker could not see the sweep directory
+                            put = put_shard if status.ok else put_failure
+                            put(job.store, status.run_id, status.payload)
+                        bar.update(status.ok)
+                except OSError as err:
+                    raise _write_error(job.store, err) from None
             fill()
         return bar.failures
 

@@ -7,6 +7,7 @@ its traceback go to the failures table, and the sweep goes on.
 
 from __future__ import annotations
 
+import inspect
 import time
 import traceback
 from dataclasses import dataclass
@@ -31,6 +32,11 @@ class RunJob:
     write_in_worker: bool = True
     """Workers write shards themselves (they see ``store``); else they return the Parquet
     bytes and the client writes them (a cluster without a shared file system)."""
+    digest: str = ""
+    """The spec's digest, recorded in every shard (see ``shards.DIGEST_KEY``)."""
+    check: bool = True
+    """Check the model's invariants every month (passed to model functions that take
+    ``check``)."""
 
 
 @dataclass(frozen=True)
@@ -45,13 +51,26 @@ class RunStatus:
     """The Parquet bytes of the shard or failure record when the client stores them."""
 
 
+def _takes_check(fn: Any) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "check" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
 def execute_run(job: RunJob, run: dict[str, Any], params: dict[str, Any]) -> RunStatus:
     """Run one design point with one seed, write its shard (or failure), report status."""
     t0 = time.perf_counter()
     try:
         fn = resolve_model(job.model)
+        extra = {"check": job.check} if _takes_check(fn) else {}
         result = fn(
-            scenario=run["scenario"], params=params, months=job.months, seed=int(run["seed"])
+            scenario=run["scenario"],
+            params=params,
+            months=job.months,
+            seed=int(run["seed"]),
+            **extra,
         )
         outputs = extract_outputs(result, OutputsSpec.model_validate(job.outputs))
     except Exception as exc:
@@ -63,7 +82,7 @@ def execute_run(job: RunJob, run: dict[str, Any], params: dict[str, Any]) -> Run
             return RunStatus(int(run["run_id"]), False, elapsed, summary)
         return RunStatus(int(run["run_id"]), False, elapsed, summary, data)
     elapsed = time.perf_counter() - t0
-    data = shard_bytes(run, outputs, elapsed)
+    data = shard_bytes(run, outputs, elapsed, job.digest)
     if job.write_in_worker:
         put_shard(job.store, int(run["run_id"]), data)
         return RunStatus(int(run["run_id"]), True, elapsed)

@@ -36,3 +36,21 @@ def test_bad_scenario_file(tmp_path, capsys):
     p.write_text('extends = "baseline"\nmonths = 0\n')
     assert main(["run", str(p), "--out", str(tmp_path / "o"), "--quiet"]) == 2
     assert "scenario key 'months' = 0" in capsys.readouterr().err
+
+
+def test_no_check_flag_reaches_the_run(tmp_path, monkeypatch):
+    import experiments.cli_run as cli_run
+
+    seen = []
+    real = cli_run.run_scenario
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["check"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli_run, "run_scenario", spy)
+    assert main(["run", "--months", "1", "--out", str(tmp_path / "a"), "--quiet"]) == 0
+    assert (
+        main(["run", "--months", "1", "--out", str(tmp_path / "b"), "--quiet", "--no-check"]) == 0
+    )
+    assert seen == [True, False]

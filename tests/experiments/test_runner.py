@@ -56,3 +56,32 @@ def test_deals_table_has_round_trip():
 def test_bad_months(months):
     with pytest.raises(ScenarioError, match=r"months = .*: must be a whole number in 1\.\.600"):
         run_scenario("baseline", months=months, rng=1)
+
+
+def test_repr_is_short_and_names_the_run():
+    res = run_scenario("baseline", months=2, rng=5)
+    text = repr(res)
+    assert text.startswith("RunResult(scenario='baseline', seed=5, months=2, model_frame=2x")
+    assert "deals" in text and len(text) < 400
+
+
+def test_invariants_are_checked_by_default(monkeypatch):
+    import experiments.runner as runner
+
+    seen = []
+
+    class Spy(runner.GigawattModel):  # type: ignore[misc,name-defined]
+        def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append(kwargs.get("check"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "GigawattModel", Spy)
+    run_scenario("baseline", months=1, rng=1)
+    run_scenario("baseline", months=1, rng=1, check=False)
+    assert seen == [True, False]
+
+
+@pytest.mark.parametrize("rng", [-1, True, "7", 2.5])
+def test_bad_seed(rng):
+    with pytest.raises(ScenarioError, match=r"rng = "):
+        run_scenario("baseline", months=1, rng=rng)

@@ -73,6 +73,7 @@ def test_sigkill_then_resume(tmp_path, workers) -> None:
     frame = store.load()
     assert len(frame) == 24 and frame["run_id"].is_unique
     assert frame.groupby("point_id").size().eq(3).all()
-    for p in (out / "runs").iterdir():
-        assert not p.name.startswith(".")
+    assert not [p for p in (out / "runs").iterdir() if p.name.startswith(".")]
+    for p in (out / "runs").glob("run-*.parquet"):
         assert pq.read_table(p).num_rows == 1
+        assert p.with_name(p.name + ".sha256").is_file()

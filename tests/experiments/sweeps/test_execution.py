@@ -15,6 +15,7 @@ from experiments.sweeps import (
     open_executor,
     run_sweep,
 )
+from experiments.sweeps.integrity import DamagedShardWarning
 from experiments.sweeps.store import shard_name
 from tests.experiments.sweeps.conftest import make_spec
 from tests.experiments.sweeps.toy import toy_model
@@ -98,7 +99,13 @@ def test_a_raising_run_is_recorded_and_the_others_continue(tmp_path) -> None:
     assert (fails["error_type"] == "ValueError").all()
     assert fails["traceback"].str.contains("toy.py").all()
     assert fails["message"].str.contains("fail_above").all()
-    assert store.status() == {"planned": 8, "completed": 6, "failed": 2, "pending": 0}
+    assert store.status() == {
+        "planned": 8,
+        "completed": 6,
+        "failed": 2,
+        "pending": 0,
+        "quarantined": 0,
+    }
 
 
 def test_resume_skips_finished_runs_and_never_reads_temporaries(tmp_path) -> None:
@@ -114,7 +121,8 @@ def test_resume_skips_finished_runs_and_never_reads_temporaries(tmp_path) -> Non
     (out / "runs" / shard_name(7)).write_bytes(b"not parquet")
     assert 5 not in store.completed(validate=False)
     mtimes = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("run-*.parquet")}
-    summary = run_sweep(spec, out, workers=1, progress=False)
+    with pytest.warns(DamagedShardWarning, match="run-000007"):
+        summary = run_sweep(spec, out, workers=1, progress=False)
     assert (summary.skipped, summary.ran) == (8, 4)  # 12 - 3 lost - 1 corrupt
     again = store.load()
     pd.testing.assert_frame_equal(again, full)
@@ -157,7 +165,7 @@ def test_series_load_long_form(tmp_path) -> None:
 def test_results_hold_no_pickles(tmp_path) -> None:
     run_sweep(make_spec(), tmp_path / "s", workers=1, progress=False)
     suffixes = {p.suffix for p in (tmp_path / "s").rglob("*") if p.is_file()}
-    assert suffixes <= {".parquet", ".json"}
+    assert suffixes <= {".parquet", ".json", ".sha256", ".lock"}  # checksums, the lock file
 
 
 def test_a_create_interrupted_before_the_manifest_is_resumed(tmp_path) -> None:

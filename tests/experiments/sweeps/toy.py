@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["ToyResult", "toy_model"]
+__all__ = ["ToyResult", "toy_model", "toy_model_checked"]
 
 
 @dataclass
@@ -53,3 +53,12 @@ def toy_model(*, scenario: str, params: dict[str, Any], months: int, seed: int) 
         }
     )
     return ToyResult(frame, {"deals": deals})
+
+
+def toy_model_checked(
+    *, scenario: str, params: dict[str, Any], months: int, seed: int, check: bool = True
+) -> ToyResult:
+    """The toy model, also reporting the ``check`` flag it was called with (column ``checked``)."""
+    res = toy_model(scenario=scenario, params=params, months=months, seed=seed)
+    res.model_frame["checked"] = float(check)
+    return res
