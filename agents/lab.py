@@ -314,8 +314,9 @@ def training_need(
     spare = np.maximum(0.0, cash - capital.runway_months * a.burn) / demand.reinvest_months
     # the price it plans to pay: expected, at most its bid, at least $0.25 (est.); a lab that
     # bids nothing for training buys none with spare cash
-    price = max(0.25, min(expected_price, demand.training_bid))
-    buys = (a.training_ratio > 0) & (demand.training_bid > 0)
+    bid = demand.training_bid_share * services_price(expected_price, demand.services_markup)
+    price = max(0.25, min(expected_price, bid))
+    buys = (a.training_ratio > 0) & (bid > 0)
     extra = np.where(buys, spare / price, 0.0)
     base = a.training_ratio * a.inference_need
     out: FloatArray = np.where(a.active, (base + extra) * factor, 0.0)

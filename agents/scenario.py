@@ -427,7 +427,12 @@ class DemandCfg(_Cfg):
     capability_demand: Float = _f(
         0.5, ge=0, le=10, why="demand growth per unit of frontier capability [est-capability]"
     )
-    training_bid: Float = _f(3.0, ge=0, le=1_000, why=_WHY_PRICE_H)
+    training_bid_share: Float = _f(
+        0.5,
+        ge=0,
+        le=1,
+        why="a share of the AI services price labs pay for training [est-lab-economics]",
+    )
     reinvest_months: Float = _f(24.0, ge=1, le=1_000, why="months over which spare cash is spent")
     non_ai_cloud_growth_per_year: Float = _f(0.15, ge=-0.5, le=2.0, why=_WHY_GROWTH)
     capability_beta: Float = _f(1.0, ge=0, le=50, why="logit sensitivity of demand to capability")

@@ -17,7 +17,7 @@ affinity to the node's family), and the lab's egress fee away from its primary c
 bound by an exclusive contract link only to that cloud. Bids: non-AI load at
 ``power.non_ai_bid``, sites at ``power.datacentre_bid``, chips at the plan's price,
 inference at the month's price of AI services (what the served unit earns) and training at
-``demand.training_bid``.
+``demand.training_bid_share`` of that price.
 """
 
 from __future__ import annotations
@@ -275,14 +275,24 @@ def clear_phase(
             inf[majors],
             np.full(majors.size, services_price),
         ),
-        ("lab_training", lay.lab0 + majors, trn[majors], np.full(majors.size, d.training_bid)),
+        (
+            "lab_training",
+            lay.lab0 + majors,
+            trn[majors],
+            np.full(majors.size, d.training_bid_share * services_price),
+        ),
         (
             "pool_inference",
             lay.pool0 + pools,
             pool_inf[pools],
             np.full(pools.size, services_price),
         ),
-        ("pool_training", lay.pool0 + pools, pool_trn[pools], np.full(pools.size, d.training_bid)),
+        (
+            "pool_training",
+            lay.pool0 + pools,
+            pool_trn[pools],
+            np.full(pools.size, d.training_bid_share * services_price),
+        ),
     ]
     links = [
         ("power", u_idx, lay.site0 + s_idx, p_cost, p_cap),

@@ -94,18 +94,36 @@ def test_strict_antitrust_strikes_exclusivity_and_blocks_only_on_the_hhi_test():
         assert not res.model_frame["compute_spot_price"].equals(frame["compute_spot_price"])
 
 
-def test_adding_capacity_lowers_throttling():
-    crunch = load_scenario("power-crunch")
-    more = {
-        f"hyperscalers.{i}.built_mw.{r}": mw * 2
-        for i, h in enumerate(crunch.hyperscalers)
-        for r, mw in h.built_mw.items()
+def _means(scn, seed: int, months: int = 36) -> tuple[float, float]:
+    f = run_scenario(scn, months=months, rng=seed).model_frame
+    return float(f["compute_h100e_hours"].mean()), float(f["ai_services_price"].mean())
+
+
+@pytest.mark.slow
+def test_more_capacity_cheaper_chips_or_faster_power_raise_compute_and_lower_ai_prices():
+    base = load_scenario("baseline")
+    variants = {
+        "capacity": base.with_overrides(
+            {
+                f"hyperscalers.{i}.built_mw.{r}": mw * 2
+                for i, h in enumerate(base.hyperscalers)
+                for r, mw in h.built_mw.items()
+            }
+        ),
+        "chips": base.with_overrides(
+            {
+                f"chips.generations.{g.name}.unit_cost": g.unit_cost / 2
+                for g in base.chips.generations
+            }
+        ),
+        "power": base.with_overrides({"power.interconnection_months": 12}),
     }
-    bigger = crunch.with_overrides(more)
     for seed in SEEDS:
-        a = run_scenario(crunch, months=60, rng=seed).model_frame["throttled_share"].mean()
-        b = run_scenario(bigger, months=60, rng=seed).model_frame["throttled_share"].mean()
-        assert b < a
+        compute0, price0 = _means(base, seed)
+        for name, scn in variants.items():
+            compute, price = _means(scn, seed)
+            assert compute > compute0, name
+            assert price < price0, name
 
 
 def test_lab_out_of_cash_exits_and_its_contracts_end(baseline):

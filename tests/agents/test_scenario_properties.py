@@ -282,7 +282,7 @@ def _without_compute_contracts(small_labs: int) -> dict[str, Any]:
 
 def _no_training_bid() -> dict[str, Any]:
     d = load_scenario("baseline").to_dict()
-    d["demand"]["training_bid"] = 0.0
+    d["demand"]["training_bid_share"] = 0.0
     return d
 
 

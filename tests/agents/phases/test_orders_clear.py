@@ -116,7 +116,7 @@ def test_pooled_buyers_clear_like_individual_buyers(baseline):
             [
                 b.bid_price[keep_bid],
                 np.full(rest.size, m.world.demand.services_price),
-                np.full(rest.size, d.training_bid),
+                np.full(rest.size, d.training_bid_share * m.world.demand.services_price),
             ]
         ),
         np.concatenate([b.link_src[keep_link], seller]),
