@@ -1,0 +1,46 @@
+"""The history comparison: yearly aggregation by hand, and the shape of the table."""
+
+from __future__ import annotations
+
+import pytest
+
+from experiments import run_scenario
+from experiments.history import TARGETS, history_table, yearly_values
+
+
+@pytest.fixture(scope="module")
+def history():
+    return run_scenario("history-2023", months=36, rng=7, keep_model=True)
+
+
+def test_yearly_values_aggregate_the_run_by_calendar_year(history):
+    got = yearly_values(history).set_index(["metric", "year"])["model"]
+    f = history.model_frame
+    year = f["date"].astype(str).str[:4].astype(int)
+    # capex is the year's sum, the rental price the year's mean (independent recomputation)
+    assert got[("hyperscaler capex", 2024)] == pytest.approx(
+        f.loc[year == 2024, "capex_usd"].sum() / 1e9
+    )
+    assert got[("H100e rental price (year mean)", 2025)] == pytest.approx(
+        f.loc[year == 2025, "compute_spot_price"].mean()
+    )
+    # a run-rate is December's month x 12
+    ag = history.tables["agents"]
+    dec = ag[(ag["name"] == "openai") & (ag["month"] == 23)]["revenue"].iloc[0]
+    assert got[("OpenAI revenue run-rate (December)", 2024)] == pytest.approx(dec * 12 / 1e9)
+    # NVIDIA's revenue: the units it sold that year at no more than its highest list price
+    vendors = ag[(ag["name"] == "nvidia") & (ag["month"] < 12)]
+    top = max(g.unit_cost for g in history.scenario.chips.generations if g.family == "nvidia")
+    assert (
+        0
+        < got[("NVIDIA data-centre revenue", 2023)]
+        <= vendors["units_sold"].sum() * top * 1.5 / 1e9
+    )
+
+
+def test_history_table_has_every_target_year_with_its_source(history):
+    t = history_table(history)
+    assert len(t) == sum(len(x.years) for x in TARGETS)
+    assert t["source"].str.startswith("docs/calibration.md [hist-").all()
+    row = t[(t["metric"] == "OpenAI compute (December)") & (t["year"] == 2025)].iloc[0]
+    assert row["model_over_reported"] == pytest.approx(row["model"] / 1.9)
