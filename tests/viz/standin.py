@@ -89,29 +89,52 @@ class StandInModel(mesa.Model):
         self.scn = scenario
         self.month = 0
         self.growth = scenario.get("power.interconnection_months") / 12.0
+        # the model's graph schema (agents.graph): nodes with name and kind; trade edges keyed
+        # by the good with kind="trade"; contract-/equity- keyed edges; jurisdiction edges
         g = nx.MultiDiGraph()
         for i, r in enumerate(REGIONS):
-            g.add_node(f"util-{r}", kind="utility", region=r, capacity_mw=1000.0 * (i + 1))
-        g.add_node("nvidia", kind="chip_vendor", cash=5e10)
-        g.add_node("trainium", kind="chip_vendor", cash=1e9)
+            g.add_node(
+                f"util-{r}", name=f"utility-{r}", kind="utility", capacity_mw=1000.0 * (i + 1)
+            )
+        g.add_node("nvidia", name="nvidia", kind="vendor", cash=5e10)
+        g.add_node("trainium", name="annapurna", kind="vendor", cash=1e9)
         for h in ("aws", "azure", "gcp"):
-            g.add_node(h, kind="hyperscaler", cash=1e11, capacity_mw=3000.0)
+            g.add_node(h, name=h, kind="hyperscaler", cash=1e11, capacity_mw=3000.0)
             for r in REGIONS:
-                g.add_edge(f"util-{r}", h, kind="power", flow=0.0)
-            g.add_edge("nvidia", h, kind="chips", flow=0.0)
-        g.add_edge("trainium", "aws", kind="chips", flow=0.0)
+                g.add_edge(
+                    f"util-{r}", h, key="power", kind="trade", good="power", region=r, flow=0.0
+                )
+            g.add_edge("nvidia", h, key="chips", kind="trade", good="chips", flow=0.0)
+        g.add_edge("trainium", "aws", key="chips", kind="trade", good="chips", flow=0.0)
         self.labs = ["anthropic", "openai", "lab-c"]
         for j, lab in enumerate(self.labs):
-            g.add_node(lab, kind="lab", cash=1e10 * (j + 1))
+            g.add_node(lab, name=lab, kind="lab", cash=1e10 * (j + 1))
             for h in ("aws", "azure", "gcp"):
-                g.add_edge(h, lab, kind="compute", flow=0.0)
-        g.add_edge("aws", "anthropic", kind="contract", flow=0.0)
-        g.add_edge("aws", "anthropic", kind="equity", flow=0.0)
-        g.add_node("ftc", kind="regulator")
+                g.add_edge(h, lab, key="compute", kind="trade", good="compute", flow=0.0)
+        g.add_edge(
+            "aws", "anthropic", key="contract-0", kind="contract", good="compute", row=0, flow=0.0
+        )
+        g.add_edge("aws", "anthropic", key="equity-0", kind="equity", share=0.1, flow=0.0)
+        g.add_node("ftc", name="us-regulator", kind="regulator")
+        for r in REGIONS:
+            g.add_edge("ftc", f"util-{r}", key="jurisdiction", kind="jurisdiction")
         for k in range(scenario.n_small_labs):
             name = f"small-{k}"
-            g.add_node(name, kind="lab", region=REGIONS[k % 4], cash=1e6 * (1 + k % 7))
-            g.add_edge(("aws", "azure", "gcp")[k % 3], name, kind="compute", flow=0.0)
+            g.add_node(
+                name,
+                name=f"small-lab-{k}",
+                kind="lab",
+                region=REGIONS[k % 4],
+                cash=1e6 * (1 + k % 7),
+            )
+            g.add_edge(
+                ("aws", "azure", "gcp")[k % 3],
+                name,
+                key="compute",
+                kind="trade",
+                good="compute",
+                flow=0.0,
+            )
         self.graph = g
         self.spend, self.revenue = 1.5e9, 0.5e9
         self.rows: list[dict] = []
@@ -121,7 +144,7 @@ class StandInModel(mesa.Model):
 
     def step(self) -> None:
         for _u, _v, data in self.graph.edges(data=True):
-            if data["kind"] in {"power", "chips", "compute", "contract"}:
+            if data["kind"] in {"trade", "contract"}:
                 data["flow"] = float(self.rng.uniform(1, 100))
         for lab in self.labs:
             self.graph.nodes[lab]["cash"] -= self.spend - self.revenue

@@ -152,7 +152,11 @@ def test_network_widths_grow_with_flow_and_styles_tell_kinds_apart(stepped):
     links = series["links"]
     types = {lk["lineStyle"]["type"] for lk in links}
     assert types == {"solid", "dashed", "dotted"}  # trade, contract, equity
-    compute = [lk for lk in links if "compute" in lk["tooltip"]["formatter"]]
+    compute = [
+        lk
+        for lk in links
+        if "compute" in lk["tooltip"]["formatter"] and lk["lineStyle"]["type"] == "solid"
+    ]
     by_flow = sorted(compute, key=lambda lk: lk["value"])
     widths = [lk["lineStyle"]["width"] for lk in by_flow]
     assert widths == sorted(widths) and widths[-1] == pytest.approx(7.6)

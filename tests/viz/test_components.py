@@ -52,7 +52,7 @@ def test_network_view_redraws_on_step_and_switches_size_measure(run):
     rc.find(v.BtnToggle).widget.v_model = 1  # the "capacity" button
     sizes_mw = {n["name"]: n["value"] for n in _echarts(rc)["series"][0]["data"]}
     assert sizes_mw["aws"] == pytest.approx(3000.0)  # built_mw of the agents table
-    assert sizes_mw["util-europe"] == pytest.approx(3000.0)  # node attribute fallback
+    assert sizes_mw["utility-europe"] == pytest.approx(3000.0)  # node attribute fallback
 
 
 @pytest.mark.parametrize("name", sorted(CHART_COMPONENTS))
