@@ -82,7 +82,8 @@ def summary_table(res: RunResult) -> str:
     """First and last month of the key metrics, plus each deal's final state."""
     f = res.model_frame
     first, last = f.iloc[0], f.iloc[-1]
-    lines = [f"{'metric':34s} {first['date']:>12s} {last['date']:>12s}"]
+    when = [pd.Timestamp(r["date"]).strftime("%Y-%m") for r in (first, last)]
+    lines = [f"{'metric':34s} {when[0]:>12s} {when[1]:>12s}"]
     for col, label, fmt in SUMMARY:
         a, b = first[col], last[col]
         sa = fmt.format(a) if pd.notna(a) else "-"
