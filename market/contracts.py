@@ -1,6 +1,6 @@
 """A vectorized table of bilateral contracts, settled before the spot market.
 
-DESIGN.md, "Contracts and deals": a contract is a row (kind, seller, buyer, monthly
+A contract is a row (kind, seller, buyer, monthly
 volume, price, start, end, take-or-pay, exclusivity). Each month the active rows are
 settled at once: a seller's deliverable quantity is shared pro rata among its
 contracts, a take-or-pay buyer pays for the whole volume whatever was taken, and a
