@@ -1,12 +1,13 @@
-"""``gigawatt run [SCENARIO or file.toml] [--months N] [--seed S] [--out DIR]``.
+"""``gigawatt run``: run one scenario (a shipped name or a .toml file) and keep its results.
 
-Runs one scenario with a progress bar, writes the monthly frame and every table as
+Runs the scenario with a progress bar, writes the monthly frame and every table as
 Parquet, the report figures as PNG and the scenario as JSON into a fresh folder (built
 in a temporary folder, then renamed: a run folder is complete or absent), and prints a
 summary table. With no arguments it runs ``baseline`` into ``runs/<scenario>-<time>``
 (the scenario name made file-name safe). The model's invariants are checked every month
 unless ``--no-check``. Bad input (a negative seed, an ``--out`` that is a file, not empty
 or not writable) exits 2 with one line naming the flag, before anything runs.
+``gigawatt list metrics`` explains every column of the frame and the tables.
 """
 
 from __future__ import annotations
