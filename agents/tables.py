@@ -88,10 +88,10 @@ def _names(codes: ArrayLike, names: Sequence[str]) -> pd.Series:
 
 def _account_names(ids: ArrayLike, agents_by_id: dict[int, Firm]) -> pd.Series:
     """Agent names of ledger account ids; the outside world is :data:`OUTSIDE_NAME`."""
-    names = {int(i): f.name for i, f in agents_by_id.items()}
-    names[OUTSIDE] = OUTSIDE_NAME
-    s = pd.Series(np.asarray(ids, dtype=np.int64))
-    return s.map(lambda i: names.get(int(i), f"account-{int(i)}")).astype("string")
+    uniq, where = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
+    names = {int(i): f.name for i, f in agents_by_id.items()} | {OUTSIDE: OUTSIDE_NAME}
+    lookup = np.asarray([names.get(int(i), f"account-{int(i)}") for i in uniq], dtype=object)
+    return pd.Series(lookup[where] if len(uniq) else [], dtype="string")
 
 
 def _contracts(
@@ -139,21 +139,27 @@ def _contracts(
 def _cashflows(
     accounts: Accounts, agents_by_id: dict[int, Firm], start: str | None
 ) -> pd.DataFrame:
+    """Dollars per month, reason, payer and payee (grouped on ids, then named)."""
     ent = accounts.usd.entries()
     codes = accounts.usd.reasons
     reasons = np.asarray([codes[i] for i in range(len(codes))], dtype=object)
-    cash = pd.DataFrame(
+    keys = ["month", "reason", "payer", "payee"]
+    ids = pd.DataFrame(
         {
             "month": ent["step"],
-            "reason": reasons[np.asarray(ent["reason"], dtype=np.int64)],
-            "payer": _account_names(ent["payer"], agents_by_id),
-            "payee": _account_names(ent["payee"], agents_by_id),
+            "reason": ent["reason"],
+            "payer": ent["payer"],
+            "payee": ent["payee"],
             "amount": ent["amount"],
         }
     )
-    keys = ["month", "reason", "payer", "payee"]
-    flows = cast(pd.DataFrame, cash.groupby(keys, as_index=False, sort=True)["amount"].sum())
-    flows["reason"] = flows["reason"].astype("string")
+    flows = cast(pd.DataFrame, ids.groupby(keys, as_index=False, sort=True)["amount"].sum())
+    flows["reason"] = pd.Series(reasons[flows["reason"].to_numpy(dtype=np.int64)], dtype="string")
+    flows["payer"] = _account_names(flows["payer"], agents_by_id)
+    flows["payee"] = _account_names(flows["payee"], agents_by_id)
+    if len(set(_account_names(list(agents_by_id), agents_by_id))) < len(agents_by_id):
+        # two agents share a name: their rows are one payer or payee
+        flows = cast(pd.DataFrame, flows.groupby(keys, as_index=False, sort=False)["amount"].sum())
     return _with_date(flows, start)
 
 
