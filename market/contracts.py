@@ -195,9 +195,5 @@ class ContractTable:
         return Settlement(r, d, payment, penalty)
 
     def columns(self) -> dict[str, NDArray[np.generic]]:
-        """A copy of every column (for tables)."""
-        out = {name: col.copy() for name, col in self._cols.items()}
-        out["kind_name"] = (
-            np.asarray(KINDS, dtype=object)[out["kind"]] if len(self) else out["kind"]
-        )
-        return out
+        """A copy of every column (for tables; ``kind`` is the index into :data:`KINDS`)."""
+        return {name: col.copy() for name, col in self._cols.items()}
