@@ -163,12 +163,13 @@ class EnterpriseBuyer(AILab):
 
 
 def runway_months(cash: FloatArray, burn: FloatArray) -> FloatArray:
-    """Months of cash at the trailing burn: ``cash / burn``, nan when not burning.
+    """Months of cash at the trailing burn: ``cash / burn``, nan when not burning (< $1 a month).
 
     >>> runway_months(np.array([12.0, 5.0]), np.array([2.0, 0.0])).tolist()
     [6.0, nan]
     """
-    out: FloatArray = np.divide(cash, burn, out=np.full(np.shape(cash), np.nan), where=burn > 0)
+    # a burn too small to divide by (below a dollar a month) counts as not burning
+    out: FloatArray = np.divide(cash, burn, out=np.full(np.shape(cash), np.nan), where=burn > 1.0)
     return out
 
 

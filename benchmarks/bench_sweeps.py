@@ -8,7 +8,7 @@ Measured side by side in one process:
 - ``sweep 2 workers``: a warmed process pool of 2 (pool start-up reported separately);
   scaling = its runs/second over the serial sweep's.
 
-Targets (issue 4): scaling >= 1.7x on 2 cores; overhead < 10% of a baseline run. If the
+Targets: scaling >= 1.7x on 2 cores; overhead < 10% of a baseline run. If the
 world (``experiments.run_scenario``) is not importable, a CPU-bound stand-in model of
 similar cost is used and the table says so. ``--quick`` runs fewer, shorter runs.
 """

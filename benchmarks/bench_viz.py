@@ -5,7 +5,7 @@ a free loopback port, opens it in headless Debian chromium (Playwright), and pre
 repeatedly. A step counts as shown when both the month counter reads the next month and the
 power-price chart's canvas has repainted (its pixels differ from before the press). Measured
 for ``baseline`` and for scale mode (thousands of small labs and enterprise buyers added).
-Target (issue 5): under 0.5 s for ``baseline``.
+Target: under 0.5 s for ``baseline``.
 
 Run: ``python -m benchmarks`` (all benchmarks) or ``python -m benchmarks.bench_viz [--quick]``.
 """

@@ -1,8 +1,9 @@
-"""``gigawatt list scenarios|levers``: what can be run and what can be moved.
+"""``gigawatt list scenarios|levers|metrics``: what can be run, moved and measured.
 
-Plain tables on standard output: the shipped scenarios with their descriptions, and the
+Plain tables on standard output: the shipped scenarios with their descriptions, the
 policy levers (dotted scenario path, meaning, range, unit, baseline value) that sweeps,
-``compare`` and the browser app move.
+``compare`` and the browser app move, and every reported column (the model frame's and
+each tidy table's: name, unit, definition, as declared in :mod:`agents.columns`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,18 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["LISTS", "levers_table", "plain_table", "register", "scenarios_table"]
+__all__ = [
+    "LISTS",
+    "MODEL_FRAME",
+    "levers_table",
+    "metrics_table",
+    "plain_table",
+    "register",
+    "scenarios_table",
+]
+
+MODEL_FRAME = "model"
+"""The ``table`` value of the model frame's columns in :func:`metrics_table`."""
 
 
 def scenarios_table() -> pd.DataFrame:
@@ -55,6 +67,19 @@ def levers_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def metrics_table() -> pd.DataFrame:
+    """Every reported column: table (``model`` for the model frame), column, unit, definition."""
+    from agents.columns import MODEL_COLUMNS, TABLE_COLUMNS
+
+    tables = {MODEL_FRAME: MODEL_COLUMNS, **TABLE_COLUMNS}
+    rows = [
+        {"table": table, "column": c.name, "unit": c.unit, "definition": c.definition}
+        for table, cols in tables.items()
+        for c in cols
+    ]
+    return pd.DataFrame(rows)
+
+
 def _num(x: float) -> str:
     """``40 billion`` rather than ``4e+10``."""
     for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
@@ -77,6 +102,10 @@ def plain_table(frame: pd.DataFrame) -> str:
 LISTS: dict[str, tuple[str, Callable[[], pd.DataFrame]]] = {
     "scenarios": ("shipped scenarios with their descriptions", scenarios_table),
     "levers": ("policy levers: scenario path, range, unit, baseline value", levers_table),
+    "metrics": (
+        "reported columns of the model frame and each table: unit, definition",
+        metrics_table,
+    ),
 }
 """What ``gigawatt list`` can show: name -> (help line, table builder)."""
 
@@ -85,7 +114,7 @@ def register(subparsers: Any) -> None:
     """Add the ``list`` subcommand."""
     p = subparsers.add_parser(
         "list",
-        help="list shipped scenarios or policy levers",
+        help="list shipped scenarios, policy levers or reported metrics",
         description="Print a plain table of what can be listed:\n"
         + "\n".join(f"  {k:<10} {v[0]}" for k, v in LISTS.items()),
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -1,12 +1,13 @@
-"""``gigawatt run [SCENARIO or file.toml] [--months N] [--seed S] [--out DIR]``.
+"""``gigawatt run``: run one scenario (a shipped name or a .toml file) and keep its results.
 
-Runs one scenario with a progress bar, writes the monthly frame and every table as
+Runs the scenario with a progress bar, writes the monthly frame and every table as
 Parquet, the report figures as PNG and the scenario as JSON into a fresh folder (built
 in a temporary folder, then renamed: a run folder is complete or absent), and prints a
 summary table. With no arguments it runs ``baseline`` into ``runs/<scenario>-<time>``
 (the scenario name made file-name safe). The model's invariants are checked every month
 unless ``--no-check``. Bad input (a negative seed, an ``--out`` that is a file, not empty
 or not writable) exits 2 with one line naming the flag, before anything runs.
+``gigawatt list metrics`` explains every column of the frame and the tables.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ def summary_table(res: RunResult) -> str:
     """First and last month of the key metrics, plus each deal's final state."""
     f = res.model_frame
     first, last = f.iloc[0], f.iloc[-1]
-    lines = [f"{'metric':34s} {first['date']:>12s} {last['date']:>12s}"]
+    when = [pd.Timestamp(r["date"]).strftime("%Y-%m") for r in (first, last)]
+    lines = [f"{'metric':34s} {when[0]:>12s} {when[1]:>12s}"]
     for col, label, fmt in SUMMARY:
         a, b = first[col], last[col]
         sa = fmt.format(a) if pd.notna(a) else "-"

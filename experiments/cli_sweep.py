@@ -149,7 +149,8 @@ def register(subparsers: Any) -> None:
         default=None,
         metavar="A,B",
         help="outputs to compare, comma-separated: model-frame columns (e.g. "
-        "compute_spot_price,labs_active) or table.column; default: eight headline metrics",
+        "compute_spot_price,labs_active) or table.column (gigawatt list metrics names them); "
+        "default: eight headline metrics",
     )
     c.add_argument(
         "--out",

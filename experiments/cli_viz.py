@@ -1,4 +1,4 @@
-"""``gigawatt viz``: start the browser app (Mesa SolaraViz) on localhost, fully offline.
+"""``gigawatt viz``: start the browser app (Mesa and Solara) on localhost, fully offline.
 
 The app is started by its file path with ``python -m viz.server run viz/app.py`` (Solara's
 ``solara run`` behind a websocket ``Origin`` check) in a child process, so ``experiments``
@@ -199,7 +199,7 @@ def register(subparsers: Any) -> None:
         "viz",
         help="open the browser app: watch one run, move the levers",
         description=(
-            "Start the Gigawatt browser app (Mesa SolaraViz) on this machine and print its "
+            "Start the Gigawatt browser app (Mesa and Solara) on this machine and print its "
             "address. Works offline: every front-end asset is served locally."
         ),
     )

@@ -108,7 +108,7 @@ def _deals_possible(scenario: Any) -> bool:
 
 def report_info(frame: pd.DataFrame, scenario: Any = None, seed: int | None = None) -> ReportInfo:
     """The caption facts of a run: from the scenario object and the frame's ``date`` column."""
-    dates = frame["date"].astype(str).tolist() if "date" in frame and len(frame) else ["?"]
+    dates = _x(frame).dt.strftime("%Y-%m").tolist() if "date" in frame and len(frame) else ["?"]
     return ReportInfo(
         scenario=_scenario_name(scenario),
         seed=seed,
@@ -135,7 +135,7 @@ def denoise(values: Any, unit: float = 0.0) -> np.ndarray:
 
 
 def _x(frame: pd.DataFrame) -> pd.Series:
-    return pd.to_datetime(frame["date"], format="%Y-%m")
+    return pd.to_datetime(frame["date"])
 
 
 def _time_axis(ax: Axes, x: pd.Series) -> None:

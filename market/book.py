@@ -1,7 +1,7 @@
 """The order book of one clearing: offers, bids and links as numpy arrays.
 
-A book describes every spot market of a month at once (DESIGN.md, "The clearing
-kernel"): offers ``(node, qty, price)``, bids ``(node, qty, price)`` and directed
+A book describes every spot market of a month at once (docs/architecture.md,
+"Market"): offers ``(node, qty, price)``, bids ``(node, qty, price)`` and directed
 links ``src -> dst`` with a per-unit cost and a capacity. Separate goods and regions
 are separate connected components of the same book.
 

@@ -1,6 +1,6 @@
 """Column generation (``method="colgen"``): vectorized link pricing around a small restricted LP.
 
-In the books the model produces (DESIGN.md: few seller nodes, many buyers) a buyer
+In the books the model produces (few seller nodes, many buyers) a buyer
 node trades over a handful of its links at most; the rest carry nothing. The solver
 therefore works on a *restricted* book that holds every offer and bid but only a few
 links per buyer node, and lets numpy price every other link against the restricted

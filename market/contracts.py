@@ -1,6 +1,6 @@
 """A vectorized table of bilateral contracts, settled before the spot market.
 
-DESIGN.md, "Contracts and deals": a contract is a row (kind, seller, buyer, monthly
+A contract is a row (kind, seller, buyer, monthly
 volume, price, start, end, take-or-pay, exclusivity). Each month the active rows are
 settled at once: a seller's deliverable quantity is shared pro rata among its
 contracts, a take-or-pay buyer pays for the whole volume whatever was taken, and a
@@ -195,9 +195,5 @@ class ContractTable:
         return Settlement(r, d, payment, penalty)
 
     def columns(self) -> dict[str, NDArray[np.generic]]:
-        """A copy of every column (for tables)."""
-        out = {name: col.copy() for name, col in self._cols.items()}
-        out["kind_name"] = (
-            np.asarray(KINDS, dtype=object)[out["kind"]] if len(self) else out["kind"]
-        )
-        return out
+        """A copy of every column (for tables; ``kind`` is the index into :data:`KINDS`)."""
+        return {name: col.copy() for name, col in self._cols.items()}

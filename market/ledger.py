@@ -1,6 +1,6 @@
 """A vectorized double-entry ledger: every payment is a row (payer, payee, amount, reason).
 
-DESIGN.md, "Accounting": money (and any good booked the same way) moves only by
+Money (and any good booked the same way) moves only by
 transfers between accounts, so the sum of all balances, the outside world's account
 included, is constant. Every account starts at zero and the outside world (account
 ``OUTSIDE``) funds initial endowments, so that constant is zero.

@@ -1,6 +1,6 @@
 """The clearing problem as a linear program, and the reference solver (the oracle).
 
-DESIGN.md, "The clearing kernel": each spot market is a welfare-maximising transport
+Each spot market is a welfare-maximising transport
 problem. With offer fills ``x``, bid fills ``y`` and link flows ``f``::
 
     maximise   bid_price @ y - offer_price @ x - link_cost @ f

@@ -1,7 +1,7 @@
 """Market-structure and outcome metrics as pure numpy functions.
 
-DESIGN.md, "Metrics": HHI and shares (2023 US Merger Guidelines, CALIBRATION.md
-"Regulation and switching"), the change in HHI a shift of sales causes, lock-in
+HHI and shares (2023 US Merger Guidelines, ``docs/calibration.md``
+[reg-merger-2023]), the change in HHI a shift of sales causes, lock-in
 (switching cost / annual spend), the round-trip ratio of a deal, weighted means.
 """
 
@@ -69,7 +69,7 @@ def merger_guidelines_presumption(
     """True when the 2023 US Merger Guidelines presume a lessening of competition.
 
     Post-deal HHI above 1,800 with a change above 100, or a share above 30% with a
-    change above 100 (CALIBRATION.md, "US Merger Guidelines").
+    change above 100 (``docs/calibration.md`` [reg-merger-2023]).
     """
     return bool(
         (post_hhi > hhi_threshold and delta > delta_threshold)

@@ -1,4 +1,4 @@
-"""The four layers import only downwards (DESIGN.md, "Layout"; docs/architecture.md).
+"""The four layers import only downwards (docs/architecture.md).
 
 Every module's imports are read with ``ast`` (nothing is executed), including imports
 inside functions, so a lazy import that breaks the layering is caught too.

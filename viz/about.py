@@ -84,9 +84,10 @@ CHART_NOTES: list[tuple[str, str, str]] = [
     (
         "Deals & labs",
         "Labs' cash runway",
-        "Months each lab could keep operating on its cash at its current net burn (spending "
-        "minus revenue, averaged over six months). Labs that earn more than they spend are "
-        "drawn at 120. Short runway makes a lab raise money or sign a deal.",
+        "Months each lab could keep operating on its cash at its recent burn (the cash it "
+        "lost each month, a trailing average), as the model computes it. Labs not losing "
+        "cash, or with more than 120 months, are drawn at 120 (the chart's cap only). Short "
+        "runway makes a lab raise money or sign a deal.",
     ),
 ]
 

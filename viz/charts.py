@@ -296,44 +296,31 @@ def concentration_option(
     return _line("Concentration (HHI, 0-10,000)", x, series, "HHI", from_zero=True, mark=mark)
 
 
-#: Runway shown for labs that are not burning cash (and the cap of the axis), months.
+#: Display cap of the runway chart, months: a lab not burning cash (runway missing in the
+#: model) or with a longer runway is drawn at this height; the data keep the true values.
 RUNWAY_CAP = 120.0
 
 
-def lab_runway(agents: pd.DataFrame, window: int = 6) -> pd.DataFrame:
-    """Labs' runway per month: cash over net burn, in months, capped at 120.
+def lab_runway(agents: pd.DataFrame) -> pd.DataFrame:
+    """Labs' runway per month, as the model defines it: the agents table's ``runway_months``.
 
-    Net burn is ``spend - revenue`` averaged over the last ``window`` months (monthly spend
-    and revenue arrive unevenly); a lab whose revenue covers its spend is not burning cash and
-    gets the cap (DESIGN.md: labs raise capital "when runway is short"). Uses the model's
-    ``runway_months`` column when it provides one. Returns columns ``month``, ``lab``, ``runway``.
+    That is cash over the trailing burn (:func:`agents.lab.runway_months`), missing (NaN)
+    for a lab not burning cash; nothing is capped here. Returns columns ``month``, ``lab``,
+    ``runway``; empty when the table has no lab rows or no ``runway_months`` column.
     """
     kind = _col(agents, "kind", "type", "agent_type")
     labs = agents
     if kind:
         labs = agents[agents[kind].astype(str).str.lower().str.contains("lab")]
     who = _col(labs, "name", "agent", "agent_id", "unique_id")
-    empty = pd.DataFrame(columns=["month", "lab", "runway"])
-    if who is None or not len(labs):
-        return empty
+    if who is None or not len(labs) or "runway_months" not in labs.columns:
+        return pd.DataFrame(columns=["month", "lab", "runway"])
     labs = labs.sort_values([who, "month"])
-    if "runway_months" in labs.columns:
-        runway = labs["runway_months"].to_numpy(float)
-    elif {"cash", "spend"} <= set(labs.columns):
-        revenue = labs["revenue"] if "revenue" in labs.columns else 0.0
-        net = (labs["spend"].fillna(0.0) - revenue).fillna(0.0)
-        burn = net.groupby(labs[who]).transform(lambda b: b.rolling(window, min_periods=1).mean())
-        cash = np.maximum(labs["cash"].to_numpy(float), 0.0)
-        burn_arr = burn.to_numpy(float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            runway = np.where(burn_arr > 0, cash / burn_arr, RUNWAY_CAP)
-    else:
-        return empty
     return pd.DataFrame(
         {
             "month": labs["month"].to_numpy(),
             "lab": labs[who].astype(str).to_numpy(),
-            "runway": np.minimum(runway, RUNWAY_CAP),
+            "runway": labs["runway_months"].to_numpy(float),
         }
     )
 
@@ -345,11 +332,17 @@ def runway_option(
     *,
     start: tuple[int, int],
 ) -> dict:
-    """Labs' cash runway (months): one line per lab, or median and quartiles when many."""
+    """Labs' cash runway (months): one line per lab, or median and quartiles when many.
+
+    The model's runway (:func:`lab_runway`); for display only, a lab not burning cash or
+    with more than :data:`RUNWAY_CAP` months is drawn at the cap, as the title says.
+    """
     frame, x = _frame_x(frame, start)
     series: list[tuple[str, list[float | None], dict[str, Any]]] = []
     if agents is not None and len(agents) and "month" in agents.columns:
         runway = lab_runway(agents)
+        # display only: not burning (missing) or beyond the cap is drawn at the cap
+        runway["runway"] = runway["runway"].fillna(RUNWAY_CAP).clip(upper=RUNWAY_CAP)
         months = frame["month"].to_numpy() if "month" in frame.columns else np.arange(len(x))
         wide = runway.pivot_table(index="month", columns="lab", values="runway", aggfunc="mean")
         wide = wide.reindex(months)
@@ -361,7 +354,8 @@ def runway_option(
             series.append(("median lab", _clean(q[0.5].to_numpy()), {}))
             for p, label in ((0.25, "25th pct"), (0.75, "75th pct")):
                 series.append((label, _clean(q[p].to_numpy()), {"lineStyle": {"type": "dotted"}}))
-    return _line(f"Labs' cash runway ({RUNWAY_CAP:.0f} = not burning cash)", x, series, "months")
+    title = f"Labs' cash runway (drawn at {RUNWAY_CAP:.0f}: not burning cash or longer)"
+    return _line(title, x, series, "months")
 
 
 def deals_option(

@@ -2,7 +2,8 @@
 
 Every read of a scenario setting the charts depend on lives here, one small function each,
 so that when the world model exposes these itself (``model.start``, the regulator's
-threshold, the runway definition) each is re-pointed in one place. The app never keeps its
+threshold) each is re-pointed in one place (the runway chart already reads the model's
+``runway_months``). The app never keeps its
 own copy of these values: a scenario that moves its start or its threshold is drawn as it
 says.
 """

@@ -135,7 +135,7 @@ class Backend:
         return {}
 
     def horizon(self, scenario: Any) -> int:
-        """Months to run before Play stops (the scenario's horizon, else DESIGN.md's 120)."""
+        """Months to run before Play stops (the scenario's horizon, else 120)."""
         for name in ("months", "horizon_months", "horizon"):
             value = getattr(scenario, name, None)
             if isinstance(value, int | float) and value > 0:

@@ -59,8 +59,14 @@ __all__ = ["Recorder", "dc_energy", "edge_flows", "lab_lockin", "lockin_of_labs"
 
 @dataclass
 class Recorder:
-    """Rows collected month by month (lists of dicts, turned into frames on demand)."""
+    """Rows collected month by month (lists of dicts, turned into frames on demand).
 
+    ``start`` and ``regions`` (the scenario's start month and region names) are set by the
+    first :func:`record`, so the tables can give dates and names instead of codes.
+    """
+
+    start: str | None = None
+    regions: tuple[str, ...] = ()
     rows: list[dict[str, Any]] = field(default_factory=list)
     region_rows: list[dict[str, Any]] = field(default_factory=list)
     agent_rows: list[dict[str, Any]] = field(default_factory=list)
@@ -159,6 +165,7 @@ def record(
     debt: Debt,
 ) -> None:
     """Append this month's rows to ``rec`` (``cash`` maps agent ids to balances)."""
+    rec.start, rec.regions = cfg.start, tuple(r.name for r in cfg.regions)
     a, c = labs, settled.compute
     spot = weighted_mean(c.spot_price, c.spot_volume, default=float(np.nanmean(nodes.price)))
     cs = c.contract

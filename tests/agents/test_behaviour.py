@@ -150,7 +150,7 @@ def test_lab_out_of_cash_exits_and_its_contracts_end(baseline):
     assert not labs.loc["frontier-startup", "active"]
     exit_month = int(labs.loc["frontier-startup", "exit_month"])
     ct = res.tables["contracts"]
-    row = ct[ct["buyer_name"] == "frontier-startup"].iloc[0]
+    row = ct[ct["buyer"] == "frontier-startup"].iloc[0]
     assert row["end"] <= exit_month + 1
     assert row["delivered_total"] == pytest.approx(5e7 * (exit_month + 1))
     assert res.model_frame["labs_active"].iloc[-1] == len(baseline.labs) - 1

@@ -128,6 +128,14 @@ def test_cashflows_table_is_the_ledger_summed(deal_scenario):
     for lab in m.world.lab_agents[:3]:
         last = t["agents"][t["agents"]["name"] == lab.name].iloc[-1]
         assert last["cash"] == pytest.approx(lab.cash)
+        # accounts open at zero, so a lab's cash is what it was paid less what it paid
+        cf = t["cashflows"]
+        net = cf.loc[cf["payee"] == lab.name, "amount"].sum()
+        net -= cf.loc[cf["payer"] == lab.name, "amount"].sum()
+        assert net == pytest.approx(lab.cash, rel=1e-9)
+    names = {f.name for f in m.world.firms} | {"outside"}
+    assert set(t["cashflows"]["payer"]) | set(t["cashflows"]["payee"]) <= names
+    assert "outside" in set(t["cashflows"]["payer"])
 
 
 def test_scale_mode_keeps_invariants_and_serves_small_buyers(baseline):

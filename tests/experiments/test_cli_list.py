@@ -34,6 +34,21 @@ def test_list_levers_shows_every_lever_with_range_and_baseline(capsys) -> None:
     assert "40 billion" in out  # the deal-investment lever's maximum, 40e9 USD
 
 
+def test_list_metrics_shows_every_declared_column_with_unit_and_definition(capsys) -> None:
+    from agents.columns import MODEL_COLUMNS, TABLE_COLUMNS
+
+    assert main(["list", "metrics"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["table", "column", "unit", "definition"]
+    rows = [line.split(maxsplit=2)[:2] for line in lines[2:]]
+    want = [["model", c.name] for c in MODEL_COLUMNS]
+    want += [[t, c.name] for t, cols in TABLE_COLUMNS.items() for c in cols]
+    assert rows == want
+    spot = next(ln for ln in lines if ln.split()[:2] == ["model", "compute_spot_price"])
+    assert "$/H100e-h" in spot and spot.rstrip().endswith("when nothing traded).")
+    assert {r[0] for r in rows} == {"model", *TABLE_COLUMNS}
+
+
 def test_list_unknown_exits_2(capsys) -> None:
     with pytest.raises(SystemExit) as info:
         main(["list", "nothing"])
@@ -58,7 +73,7 @@ def test_every_help_text_is_plain_words() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     assert {"run", "sweep", "analyze", "compare", "discover", "list"} <= set(sub.choices)
-    markup = re.compile(r"``|:\w+:`|`[^`\s]+`")
-    for name, command in sub.choices.items():
+    markup = re.compile(r"``|:\w+:`|`[^`\s]+`|\*\*\w|^\s*\.\. \w", re.MULTILINE)
+    for name, command in {"gigawatt": parser, **sub.choices}.items():
         text = command.format_help()
         assert not markup.search(text), (name, markup.search(text))

@@ -1,4 +1,4 @@
-"""run_scenario: the Python API of issue 3."""
+"""run_scenario: the Python API for one run."""
 
 from __future__ import annotations
 

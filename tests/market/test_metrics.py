@@ -19,7 +19,7 @@ from market.metrics import (
 def test_hhi_hand_computed():
     assert hhi([50, 50]) == pytest.approx(5000.0)
     assert hhi([1, 1, 1, 1]) == pytest.approx(2500.0)
-    # CALIBRATION.md cloud shares: 28^2 + 21^2 + 15^2 with the fragmented rest left out
+    # docs/calibration.md [hs-cloud-shares]: 28^2 + 21^2 + 15^2 with the fragmented rest left out
     assert hhi([28, 21, 15, 36], fringe=[0, 0, 0, 1]) == pytest.approx(1450.0)
     assert hhi([0, 0]) == 0.0
 

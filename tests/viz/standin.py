@@ -10,7 +10,7 @@ follow simple deterministic rules so that tests can predict them by hand:
 - month ``t`` power price in region ``r`` (index ``i``) is ``50 + 5 i + t * growth`` with
   ``growth = interconnection_months / 12``; the compute spot price is ``2.0 + 0.01 t``;
 - each major lab spends 1.5 $B and earns 0.5 $B a month, so its cash falls by 1 $B a month
-  (runway = cash / 1 $B months);
+  (its ``runway_months`` = cash / 1 $B);
 - when the scenario has the deal, its cumulative investment in month ``t`` is the deal
   investment lever + 0.1 $B ``t`` and the cloud revenue from the lab 0.2 $B ``t``.
 """
@@ -186,6 +186,7 @@ class StandInModel(mesa.Model):
                     "cash": data["cash"],
                     "spend": self.spend if lab else np.nan,
                     "revenue": self.revenue if lab else 1e9,
+                    "runway_months": data["cash"] / (self.spend - self.revenue) if lab else np.nan,
                     "built_mw": np.nan if lab else data["capacity_mw"],
                 }
             )

@@ -111,25 +111,27 @@ def test_deals_cumulative_lines_in_billions(stepped):
     assert _series(option, "aws-anthropic: cloud revenue") == pytest.approx([0, 0.2, 0.4])
 
 
-def test_runway_is_cash_over_net_burn_capped_when_not_burning(stepped):
+def test_runway_is_the_models_and_capped_only_for_display(stepped):
     option = runway_option(stepped.frame, stepped.table("agents"), start=(2026, 1))
     # stand-in: anthropic starts with 10 $B and burns 1 $B a month (recorded after the burn)
     assert _series(option, "anthropic") == pytest.approx([9.0, 8.0, 7.0])
     assert _series(option, "openai") == pytest.approx([19.0, 18.0, 17.0])
     assert "aws" not in [s["name"] for s in option["series"]]  # labs only
+    assert str(int(RUNWAY_CAP)) in option["title"]["text"]
     rows = pd.DataFrame(
         {
-            "month": [0],
-            "name": ["rich"],
-            "kind": ["lab"],
-            "cash": [5e9],
-            "spend": [1e9],
-            "revenue": [2e9],
+            "month": [0, 1, 2],
+            "name": ["rich", "rich", "rich"],
+            "kind": ["lab"] * 3,
+            "runway_months": [float("nan"), 500.0, 30.0],  # not burning, long, short
         }
     )
-    assert _series(runway_option(pd.DataFrame({"month": [0]}), rows, start=(2026, 1)), "rich") == [
-        RUNWAY_CAP
-    ]
+    assert lab_runway(rows)["runway"].tolist()[1:] == [500.0, 30.0]  # the data: uncapped
+    assert np.isnan(lab_runway(rows)["runway"].iloc[0])
+    drawn = _series(
+        runway_option(pd.DataFrame({"month": [0, 1, 2]}), rows, start=(2026, 1)), "rich"
+    )
+    assert drawn == [RUNWAY_CAP, RUNWAY_CAP, 30.0]
 
 
 def test_runway_switches_to_quantiles_with_many_labs():
@@ -173,22 +175,6 @@ def test_network_widths_grow_with_flow_and_styles_tell_kinds_apart(stepped):
 def test_date_labels_roll_over_years():
     assert date_labels([0, 11, 12, 119], (2026, 1)) == ["2026-01", "2026-12", "2027-01", "2035-12"]
     assert date_labels([0, 6], (2025, 7)) == ["2025-07", "2026-01"]
-
-
-def test_runway_averages_net_burn_over_three_months():
-    rows = pd.DataFrame(
-        {
-            "month": [0, 1, 2, 3],
-            "name": ["lab"] * 4,
-            "kind": ["lab"] * 4,
-            "cash": [12.0, 12.0, 12.0, 12.0],
-            "spend": [4.0, 1.0, 4.0, 1.0],
-            "revenue": [1.0, 1.0, 1.0, 1.0],
-        }
-    )
-    runway = lab_runway(rows, window=3)
-    # net burn 3, 0, 3, 0 -> trailing means 3, 1.5, 2, 1 -> runway 12 / mean
-    assert runway["runway"].tolist() == pytest.approx([4.0, 8.0, 6.0, 12.0])
 
 
 def test_deals_are_named_investor_to_lab():

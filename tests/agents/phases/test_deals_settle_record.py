@@ -158,14 +158,23 @@ def test_capacity_charge_by_hand():
 
 
 def test_data_centres_pay_the_capacity_price_on_their_load(baseline):
-    # the ledger's capacity_charge each month = sum over regions of price x MW-days of the
-    # power AI sites took (dc_load_mw x 730 h / 24 h), from the recorded tables
+    # the capacity_charge each region's utility receives each month = its price x MW-days
+    # of the power AI sites took there (dc_load_mw x 730 h / 24 h), from the regions table;
+    # only hyperscalers pay it
     res = run_scenario(baseline, months=3, rng=1)
     reg, cf = res.tables["regions"], res.tables["cashflows"]
-    want = (reg["capacity_price"] * reg["dc_load_mw"] * 730.0 / 24.0).groupby(reg["month"]).sum()
-    paid = cf[cf["reason"] == "capacity_charge"].set_index("month")["amount"]
-    assert want.min() > 0
-    assert paid.reindex(want.index).to_numpy() == pytest.approx(want.to_numpy(), rel=1e-9)
+    want = (
+        (reg["capacity_price"] * reg["dc_load_mw"] * 730.0 / 24.0)
+        .groupby([reg["month"], "utility-" + reg["region"]])
+        .sum()
+    )
+    charge = cf[cf["reason"] == "capacity_charge"]
+    paid = charge.groupby(["month", "payee"])["amount"].sum()
+    assert want.sum() > 0
+    assert paid.reindex(want.index, fill_value=0.0).to_numpy() == pytest.approx(
+        want.to_numpy(), rel=1e-9
+    )
+    assert set(charge["payer"]) <= {h.name for h in baseline.hyperscalers}
 
 
 def test_data_centre_energy_by_hand():
