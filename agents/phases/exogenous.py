@@ -66,7 +66,8 @@ def node_economics(
     fam = np.eye(len(FAMILIES))[tech.family]  # (G, F)
     h100e = np.einsum("hrg,g,gf->hrf", sites.fleet, tech.h100e, fam)
     it_mw = sites.it_mw(tech)
-    running = np.divide(sites.powered, it_mw, out=np.ones_like(it_mw), where=it_mw > 0)
+    # an IT load below a watt counts as none (its running share is 1)
+    running = np.divide(sites.powered, it_mw, out=np.ones_like(it_mw), where=it_mw > 1e-6)
     running_share = np.minimum(1.0, running)
     capacity = h100e * running_share[:, :, None] * HOURS_PER_MONTH * avail
     watts = np.einsum("hrg,g,gf->hrf", sites.fleet, tech.it_watts, fam)
