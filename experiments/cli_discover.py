@@ -37,9 +37,9 @@ def register(subparsers: Any) -> None:
     d.add_argument(
         "--min-coverage",
         type=float,
-        default=0.8,
+        default=0.6,
         help="report the densest box that still holds this share of the matching runs "
-        "(default 0.8)",
+        "(default 0.6)",
     )
     d.add_argument("--out", default=None, help="where to write (default: SWEEP_DIR/analysis)")
     d.set_defaults(func=_discover)

@@ -13,7 +13,7 @@ its **coverage** (share of all the cases of interest that fall inside it) and **
 
 Each step of a box's peeling trajectory trades coverage for density; the box reported is
 the densest step among those that keep a coverage of at least ``min_coverage`` (default
-0.8), or the densest step if none does; ``trajectory`` keeps every step to choose another.
+0.6, a common reading of the coverage-density trade-off), or the densest step if none does; ``trajectory`` keeps every step to choose another.
 Further boxes are searched on the cases the earlier boxes leave out; a box in which fewer
 than ``min_density`` (default 0.5) of the cases are of interest is not reported and ends
 the search.
@@ -134,7 +134,7 @@ def prim(
     y: np.ndarray,
     *,
     max_boxes: int = 3,
-    min_coverage: float = 0.8,
+    min_coverage: float = 0.6,
     min_density: float = 0.5,
     peel_alpha: float = 0.05,
     mass_min: float = 0.05,
@@ -268,7 +268,7 @@ def discover(
     *,
     out_dir: str | Path | None = None,
     max_boxes: int = 3,
-    min_coverage: float = 0.8,
+    min_coverage: float = 0.6,
     min_density: float = 0.5,
     peel_alpha: float = 0.05,
     mass_min: float = 0.05,
