@@ -1,7 +1,7 @@
 """Units and natural bounds of the model's outputs, for tables, axis labels and intervals.
 
-The model frame's columns are defined in ``agents/record.py`` (one row a month); the units
-below restate that module's definitions. ``BOUNDS`` lists outputs that cannot leave an
+The units of the model frame's and tables' columns come from their one definition,
+:mod:`agents.columns`; swept scenario fields add their own. ``BOUNDS`` lists outputs that cannot leave an
 interval (shares in [0, 1], HHI in [0, 10,000], counts, prices and ratios at or above 0:
 offers and bids are priced at or above 0, so clearing prices are too); analysis
 keeps confidence intervals of those outputs inside their bounds.
@@ -9,28 +9,14 @@ keeps confidence intervals of those outputs inside their bounds.
 
 from __future__ import annotations
 
+from agents.columns import MODEL_COLUMNS, TABLE_COLUMNS
+
 __all__ = ["BOUNDS", "UNITS", "bounds_of", "label", "unit_of"]
 
+_COLUMNS = [*MODEL_COLUMNS, *(c for cols in TABLE_COLUMNS.values() for c in cols)]
+
 UNITS: dict[str, str] = {
-    "compute_spot_price": "USD per H100e-hour",
-    "compute_contract_price": "USD per H100e-hour",
-    "power_price": "USD per MWh",
-    "chip_price": "USD per H100e",
-    "capacity_gw_built": "GW",
-    "capacity_gw_powered": "GW",
-    "utilisation": "share of capacity",
-    "throttled_share": "share of inference need",
-    "cloud_hhi": "HHI, 0-10,000",
-    "chip_hhi": "HHI, 0-10,000",
-    "lockin_index": "switching cost / annual spend",
-    "flop_per_joule": "FLOP per joule",
-    "labs_active": "labs",
-    "ai_demand_usd": "USD per month",
-    "ai_revenue_usd": "USD per month",
-    "compute_h100e_hours": "H100e-hours per month",
-    "dc_power_share": "share of load",
-    "egress_fee": "USD per H100e-hour",
-    "round_trip_ratio": "cloud revenue / investment",
+    **{c.name: c.unit for c in reversed(_COLUMNS)},  # the model frame's unit wins a clash
     "power.interconnection_months": "months",
     "power.generation_build_months": "months",
     "demand.growth_per_year": "per year",
@@ -63,7 +49,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "dc_share": (0.0, 1.0),
     "equity_share": (0.0, 1.0),
 }
-"""Outputs that cannot leave an interval (definitions in ``agents/record.py``)."""
+"""Outputs that cannot leave an interval (definitions in :mod:`agents.columns`)."""
 
 
 def _key(name: str) -> str:

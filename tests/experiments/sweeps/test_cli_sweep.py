@@ -61,7 +61,7 @@ def test_compare_chosen_outputs_and_misspelt_one(tmp_path, capsys) -> None:
     assert not out.exists()
     assert main([*args, "--outputs", "compute_spot_price,labs_active"]) == 0
     printed = capsys.readouterr().out
-    assert "USD per H100e-hour" in printed and "relative" in printed
+    assert "$/H100e-h" in printed and "relative" in printed
     table = (out / "compare.csv").read_text()
     assert "labs_active" in table and "cloud_hhi" not in table
     assert (out / "compare_series.png").is_file()
