@@ -1,0 +1,39 @@
+"""Policy and uncertainty levers: the knobs sweeps and the browser app move."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["LEVERS", "Lever"]
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A knob for sweeps and sliders: dotted scenario path, label, range, unit."""
+
+    path: str
+    label: str
+    min: float
+    max: float
+    step: float
+    unit: str
+
+
+LEVERS: dict[str, Lever] = {
+    lever.path: lever
+    for lever in (
+        Lever("deal.investment_usd", "Deal investment (upfront)", 0.0, 40e9, 1e9, "USD"),
+        Lever("deal.committed_spend_usd", "Lab's committed cloud spend", 0.0, 300e9, 10e9, "USD"),
+        Lever("regulation.switching_fee_cap", "Switching-fee cap", 0.0, 1.0, 0.05, "USD/H100e-h"),
+        Lever("power.interconnection_months", "Interconnection lead time", 6, 96, 6, "months"),
+        Lever("regulation.hhi_threshold", "Regulator HHI threshold", 1000, 4000, 100, "HHI"),
+        Lever("chips.supply_growth", "Chip supply growth", -0.2, 1.5, 0.05, "per year"),
+        Lever("demand.growth_per_year", "AI demand growth", -0.2, 2.0, 0.05, "per year"),
+    )
+}
+"""The policy and uncertainty levers the project studies, keyed by dotted path.
+
+The deal's size ([deal-2026], [deal-spend]), a cap on switching fees ([reg-eu-data-act]),
+the interconnection queue ([pow-queue]), the review threshold ([reg-merger-2023]), chip
+supply and demand growth (the estimates of ``docs/calibration.md``).
+"""

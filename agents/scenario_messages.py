@@ -1,0 +1,194 @@
+"""Messages and dotted paths of the scenario schema: errors that name the key, overrides.
+
+:class:`ScenarioError` is the one error a scenario raises; :func:`explain` turns pydantic's
+validation errors into its messages (dotted key path, value, allowed range and the reason
+for the bound); :func:`set_path` applies a dotted override (list items by name or index).
+"""
+
+from __future__ import annotations
+
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+
+__all__ = ["ScenarioError", "explain", "set_path", "short"]
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; the message names key path, value and fix."""
+
+
+def short(value: object, limit: int = 160) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _list_index(items: list[Any], key: str, path: str, where: str) -> int:
+    """Index of the item of ``items`` that ``key`` (an index or a name) addresses."""
+    names = [it["name"] for it in items if isinstance(it, dict) and isinstance(it.get("name"), str)]
+    named = len(names) == len(items)
+    if key.isdigit() and int(key) < len(items):
+        return int(key)
+    if named and key in names:
+        return names.index(key)
+    span = f"an index 0..{len(items) - 1}" if items else "no index (the list is empty)"
+    if named:
+        raise ScenarioError(
+            f"override {path!r}: {where!r} names no item; use one of the names "
+            f"{', '.join(str(n) for n in names)} or {span}"
+        )
+    raise ScenarioError(
+        f"override {path!r}: {where!r} is not an index of a list of {len(items)} "
+        f"(its items have no names); use {span}"
+    )
+
+
+def set_path(data: dict[str, Any], path: object, value: Any) -> None:
+    if not isinstance(path, str) or not path or "" in path.split("."):
+        raise ScenarioError(
+            f"override {path!r}: not a dotted key path; write e.g. 'power.pue' or "
+            "'labs.anthropic.cash'"
+        )
+    parts = path.split(".")
+    node: Any = data
+    for depth, key in enumerate(parts):
+        last = depth == len(parts) - 1
+        where = ".".join(parts[: depth + 1])
+        if isinstance(node, list):
+            i = _list_index(node, key, path, where)
+            if last:
+                node[i] = value
+            else:
+                node = node[i]
+        elif isinstance(node, dict):
+            if key not in node and not last:
+                raise ScenarioError(
+                    f"override {path!r}: unknown key {where!r}; allowed keys: {sorted(node)}"
+                )
+            if last:
+                node[key] = value
+            else:
+                node = node[key]
+        else:
+            above = ".".join(parts[:depth])
+            raise ScenarioError(
+                f"override {path!r}: {above!r} is a value, not a table or a list; "
+                f"override {above!r} itself"
+            )
+
+
+# ------------------------------------------------------------------ messages
+def _unwrap(ann: Any) -> tuple[Any, list[Any], str | None]:
+    """Strip ``Optional`` and ``Annotated``: (type, constraint metadata, description)."""
+    metas: list[Any] = []
+    desc: str | None = None
+    while True:
+        origin = get_origin(ann)
+        if origin is Annotated:
+            base, *extra = get_args(ann)
+            for e in extra:
+                if isinstance(e, FieldInfo):
+                    metas += e.metadata
+                    desc = e.description or desc
+                else:
+                    metas.append(e)
+            ann = base
+        elif origin in (Union, UnionType):
+            args = [a for a in get_args(ann) if a is not type(None)]
+            if len(args) != 1:
+                return ann, metas, desc
+            ann = args[0]
+        else:
+            return ann, metas, desc
+
+
+def _field_at(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[Any, list[Any], str | None]:
+    """Walk ``loc`` through the schema: the type, constraints and description found there."""
+    ann: Any = model
+    metas: list[Any] = []
+    desc: str | None = None
+    for key in loc:
+        ann, _, _ = _unwrap(ann)
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            info = ann.model_fields.get(key) if isinstance(key, str) else None
+            if info is None:
+                return None, [], None
+            ann, metas, desc = info.annotation, list(info.metadata), info.description
+        elif get_origin(ann) is list and isinstance(key, int):
+            ann, metas, desc = get_args(ann)[0], [], None
+        elif get_origin(ann) is dict:
+            ann, metas, desc = get_args(ann)[1], [], None
+        else:
+            return None, [], None
+        _, more, more_desc = _unwrap(ann)
+        metas, desc = metas + more, desc or more_desc
+    return ann, metas, desc
+
+
+def _field_bounds(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
+    """The allowed range of the field at ``loc`` and its reason (for messages)."""
+    _, metas, desc = _field_at(model, loc)
+    lo = hi = None
+    lo_op, hi_op = ">=", "<="
+    for m in metas:
+        for attr, op in (("ge", ">="), ("gt", ">")):
+            if getattr(m, attr, None) is not None:
+                lo, lo_op = getattr(m, attr), op
+        for attr, op in (("le", "<="), ("lt", "<")):
+            if getattr(m, attr, None) is not None:
+                hi, hi_op = getattr(m, attr), op
+    if lo is None and hi is None:
+        return None
+    parts = [
+        f"{lo_op} {lo:g}" if lo is not None else "",
+        f"{hi_op} {hi:g}" if hi is not None else "",
+    ]
+    why = f" ({desc})" if desc else ""
+    return "allowed range: " + " and ".join(p for p in parts if p) + why
+
+
+_MAX_LINES = 12
+
+
+def explain(exc: ValidationError, model: type[BaseModel]) -> str:
+    lines: list[str] = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        key_error = bool(loc) and loc[-1] == "[key]"
+        if key_error:
+            loc = loc[:-1]
+        path = ".".join(str(k) for k in loc) or "(top level)"
+        value = err.get("input")
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "value_error" and msg.startswith("@"):
+            for problem in msg.split("\n"):
+                _, where, rest = problem.split("@", 2)
+                lines.append(f"scenario key {where!r}{rest}")
+            continue
+        if err["type"] == "extra_forbidden":
+            parent, _, _ = _field_at(model, loc[:-1])
+            parent, _, _ = _unwrap(parent)
+            allowed = getattr(parent, "model_fields", {})
+            lines.append(
+                f"scenario key {path!r}: unknown key; allowed keys here: "
+                f"{', '.join(sorted(allowed))}"
+            )
+            continue
+        if err["type"] == "missing":
+            lines.append(f"scenario key {path!r}: missing; add it")
+            continue
+        if key_error:
+            lines.append(f"scenario key {path!r}: the key {value!r} is not allowed: {msg.lower()}")
+            continue
+        if err["type"] == "finite_number":
+            msg = "input should be a finite number (not nan or inf)"
+        bounds = _field_bounds(model, loc)
+        if bounds is None and err["type"] in ("too_long", "too_short"):
+            bounds = _field_at(model, loc)[2]
+        hint = f"; {bounds}" if bounds else ""
+        lines.append(f"scenario key {path!r} = {short(value)}: {msg[:1].lower()}{msg[1:]}{hint}")
+    if len(lines) > _MAX_LINES:
+        lines = [*lines[:_MAX_LINES], f"... and {len(lines) - _MAX_LINES} more"]
+    return "invalid scenario: " + "; ".join(lines)
