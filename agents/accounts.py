@@ -8,7 +8,10 @@ its Mesa ``unique_id`` (Mesa numbers agents from 1, so the ids never meet ``OUTS
 
 Phases queue transfers with :meth:`Accounts.post` and the model books the queue with
 :meth:`Accounts.flush` (one ``Ledger.post`` per ledger), which keeps the ledger's per-call
-cost out of the hot path; anything that reads balances flushes first.
+cost out of the hot path; anything that reads balances flushes first. Transfers of zero
+are not journalled (they change no balance; in scale mode most rows of a month's interest,
+borrowing and write-offs are zero), except one row per call, so every reason posted in a
+month still appears in the month's cash flows.
 """
 
 from __future__ import annotations
@@ -121,9 +124,16 @@ class Accounts:
         )
         if a.size == 0:
             return
+        p, q, a = p.ravel(), q.ravel(), a.ravel()
+        keep = a != 0.0
+        if not keep.all():
+            # zero transfers change no balance (x - 0.0 == x + 0.0 == x): one row is kept so
+            # the month's reason stays on the books, the rest are not journalled
+            keep[0] |= not keep.any()
+            p, q, a = p[keep], q[keep], a[keep]
         code = ledger.reason_code(reason)
         self._queue.setdefault(ledger.asset, (ledger, []))[1].append(
-            (p.ravel(), q.ravel(), a.ravel(), np.full(a.size, code, dtype=np.int64))
+            (p, q, a, np.full(a.size, code, dtype=np.int64))
         )
 
     def flush(self) -> None:
@@ -131,5 +141,5 @@ class Accounts:
         for ledger, parts in self._queue.values():
             if parts:
                 p, q, a, r = (np.concatenate(c) for c in zip(*parts, strict=True))
-                ledger.post(p, q, a, r)
+                ledger.post(p, q, a, r, copy=len(parts) == 1)  # a concatenation is ours
         self._queue = {}

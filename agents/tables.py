@@ -14,8 +14,9 @@ from agents.accounts import Accounts
 from agents.columns import MODEL_COLUMNS, TABLE_COLUMNS
 from agents.contracting import party
 from agents.firm import Firm
-from agents.lab import AILab, LabArrays
+from agents.lab import LabArrays
 from agents.phases.record import Recorder
+from agents.population import KIND_NAMES
 from market.contracts import ContractTable
 
 __all__ = ["build_tables", "model_frame"]
@@ -31,7 +32,7 @@ def build_tables(
     contracts: ContractTable,
     accounts: Accounts,
     labs: LabArrays,
-    lab_agents: Sequence[AILab],
+    lab_names: Sequence[str],
     agents_by_id: dict[int, Firm],
 ) -> dict[str, pd.DataFrame]:
     """Tidy tables: regions, agents, deals, contracts, labs, cashflows."""
@@ -60,8 +61,8 @@ def build_tables(
     )
     labs_table = pd.DataFrame(
         {
-            "name": [lab.name for lab in lab_agents],
-            "kind": [lab.kind for lab in lab_agents],
+            "name": list(lab_names),
+            "kind": [KIND_NAMES[k] for k in labs.kind.tolist()],
             "active": labs.active,
             "exit_month": labs.exit_month,
             "capability": labs.capability,

@@ -60,6 +60,7 @@ class Ledger:
         self._turnover = 0.0
         self._reasons: dict[str, int] = {}
         self._rows: list[tuple[NDArray[np.int64], ...]] = []
+        self._steps: list[tuple[int, int]] = []
         self._amounts: list[NDArray[np.float64]] = []
 
     @property
@@ -94,9 +95,18 @@ class Ledger:
         return {code: name for name, code in self._reasons.items()}
 
     def post(
-        self, payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, reason: ArrayLike
+        self,
+        payer: ArrayLike,
+        payee: ArrayLike,
+        amount: ArrayLike,
+        reason: ArrayLike,
+        *,
+        copy: bool = True,
     ) -> None:
         """Book transfers ``amount`` from ``payer`` to ``payee`` (broadcast, vectorized).
+
+        With ``copy=False`` the caller hands the arrays over (it must not change them
+        afterwards) and the journal keeps them without a copy.
 
         Raises
         ------
@@ -136,10 +146,11 @@ class Ledger:
         np.subtract.at(self._balances, p, a)
         np.add.at(self._balances, q, a)
         self._turnover += float(a.sum())
-        self._rows.append(
-            (np.full(a.size, self.step, dtype=np.int64), p.copy(), q.copy(), r.copy())
-        )
-        self._amounts.append(a.copy())
+        self._steps.append((self.step, a.size))
+        if copy:
+            p, q, a, r = p.copy(), q.copy(), a.copy(), r.copy()
+        self._rows.append((p, q, r))
+        self._amounts.append(a)
 
     @property
     def turnover(self) -> float:
@@ -174,9 +185,10 @@ class Ledger:
                 "amount": np.zeros(0),
                 "reason": empty,
             }
-        step, payer, payee, reason = (np.concatenate(c) for c in zip(*self._rows, strict=True))
+        payer, payee, reason = (np.concatenate(c) for c in zip(*self._rows, strict=True))
+        steps, sizes = zip(*self._steps, strict=True)
         return {
-            "step": step,
+            "step": np.repeat(np.array(steps, dtype=np.int64), sizes),
             "payer": payer,
             "payee": payee,
             "amount": np.concatenate(self._amounts),
