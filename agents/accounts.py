@@ -117,11 +117,11 @@ class Accounts:
         self, ledger: Ledger, payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, reason: str
     ) -> None:
         """Queue transfers for ``ledger`` (broadcast like ``Ledger.post``)."""
-        p, q, a = np.broadcast_arrays(
-            np.asarray(payer, dtype=np.int64),
-            np.asarray(payee, dtype=np.int64),
-            np.asarray(amount, dtype=float),
-        )
+        p = np.asarray(payer, dtype=np.int64)
+        q = np.asarray(payee, dtype=np.int64)
+        a = np.asarray(amount, dtype=float)
+        if not p.shape == q.shape == a.shape:  # broadcasting is slow; skip it when not needed
+            p, q, a = np.broadcast_arrays(p, q, a)
         if a.size == 0:
             return
         p, q, a = p.ravel(), q.ravel(), a.ravel()
