@@ -359,9 +359,10 @@ def edge_flows(
     pool = pool_index(labs, n_r)
     rows = np.flatnonzero(pool >= 0)
     if rows.size:
-        per_pool = np.zeros((2 * n_r, len(hyperscalers)))
-        np.add.at(per_pool, pool[rows], vol[rows])
-        for p in np.flatnonzero(per_pool.any(axis=1)):
+        per_pool = np.stack(
+            [np.bincount(pool[rows], vol[rows, h.index], 2 * n_r) for h in hyperscalers], axis=1
+        )
+        for p in np.flatnonzero(np.bincount(pool[rows], minlength=2 * n_r)):
             for h in hyperscalers:
                 flows[(h.unique_id, pool_node(int(p)), "compute")] = float(per_pool[p, h.index])
     return flows
