@@ -8,10 +8,10 @@ its Mesa ``unique_id`` (Mesa numbers agents from 1, so the ids never meet ``OUTS
 
 Phases queue transfers with :meth:`Accounts.post` and the model books the queue with
 :meth:`Accounts.flush` (one ``Ledger.post`` per ledger), which keeps the ledger's per-call
-cost out of the hot path; anything that reads balances flushes first. Transfers of zero
-are not journalled (they change no balance; in scale mode most rows of a month's interest,
-borrowing and write-offs are zero), except one row per call, so every reason posted in a
-month still appears in the month's cash flows.
+cost out of the hot path; anything that reads balances flushes first. Transfers of zero in
+postings of more than 64 rows are not journalled (they change no balance; in scale mode
+most rows of a month's interest, borrowing and write-offs are zero), except one row per
+call, so every reason posted in a month still appears in the month's cash flows.
 """
 
 from __future__ import annotations
@@ -125,8 +125,8 @@ class Accounts:
         if a.size == 0:
             return
         p, q, a = p.ravel(), q.ravel(), a.ravel()
-        keep = a != 0.0
-        if not keep.all():
+        keep = a != 0.0 if a.size > 64 else None  # small calls: not worth the test
+        if keep is not None and not keep.all():
             # zero transfers change no balance (x - 0.0 == x + 0.0 == x): one row is kept so
             # the month's reason stays on the books, the rest are not journalled
             keep[0] |= not keep.any()
