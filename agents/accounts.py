@@ -133,13 +133,17 @@ class Accounts:
             p, q, a = p[keep], q[keep], a[keep]
         code = ledger.reason_code(reason)
         self._queue.setdefault(ledger.asset, (ledger, []))[1].append(
-            (p, q, a, np.full(a.size, code, dtype=np.int64))
+            (p, q, a, np.full(a.size, code, dtype=np.int16 if code < 2**15 else np.int64))
         )
 
     def flush(self) -> None:
         """Book every queued transfer, one ``Ledger.post`` call per ledger."""
         for ledger, parts in self._queue.values():
             if parts:
-                p, q, a, r = (np.concatenate(c) for c in zip(*parts, strict=True))
-                ledger.post(p, q, a, r, copy=len(parts) == 1)  # a concatenation is ours
+                # the journal keeps ids as int32 while they fit (and reasons as int16)
+                ids = np.int32 if ledger.n_accounts < 2**31 else np.int64
+                p, q = (np.concatenate(c, dtype=ids) for c in list(zip(*parts, strict=True))[:2])
+                a = np.concatenate([x[2] for x in parts])
+                r = np.concatenate([x[3] for x in parts])
+                ledger.post(p, q, a, r, copy=False)  # the concatenations are ours
         self._queue = {}
