@@ -8,7 +8,10 @@ its Mesa ``unique_id`` (Mesa numbers agents from 1, so the ids never meet ``OUTS
 
 Phases queue transfers with :meth:`Accounts.post` and the model books the queue with
 :meth:`Accounts.flush` (one ``Ledger.post`` per ledger), which keeps the ledger's per-call
-cost out of the hot path; anything that reads balances flushes first.
+cost out of the hot path; anything that reads balances flushes first. Transfers of zero in
+postings of more than 64 rows are not journalled (they change no balance; in scale mode
+most rows of a month's interest, borrowing and write-offs are zero), except one row per
+call, so every reason posted in a month still appears in the month's cash flows.
 """
 
 from __future__ import annotations
@@ -114,22 +117,33 @@ class Accounts:
         self, ledger: Ledger, payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, reason: str
     ) -> None:
         """Queue transfers for ``ledger`` (broadcast like ``Ledger.post``)."""
-        p, q, a = np.broadcast_arrays(
-            np.asarray(payer, dtype=np.int64),
-            np.asarray(payee, dtype=np.int64),
-            np.asarray(amount, dtype=float),
-        )
+        p = np.asarray(payer, dtype=np.int64)
+        q = np.asarray(payee, dtype=np.int64)
+        a = np.asarray(amount, dtype=float)
+        if not p.shape == q.shape == a.shape:  # broadcasting is slow; skip it when not needed
+            p, q, a = np.broadcast_arrays(p, q, a)
         if a.size == 0:
             return
+        p, q, a = p.ravel(), q.ravel(), a.ravel()
+        keep = a != 0.0 if a.size > 64 else None  # small calls: not worth the test
+        if keep is not None and not keep.all():
+            # zero transfers change no balance (x - 0.0 == x + 0.0 == x): one row is kept so
+            # the month's reason stays on the books, the rest are not journalled
+            keep[0] |= not keep.any()
+            p, q, a = p[keep], q[keep], a[keep]
         code = ledger.reason_code(reason)
         self._queue.setdefault(ledger.asset, (ledger, []))[1].append(
-            (p.ravel(), q.ravel(), a.ravel(), np.full(a.size, code, dtype=np.int64))
+            (p, q, a, np.full(a.size, code, dtype=np.int16 if code < 2**15 else np.int64))
         )
 
     def flush(self) -> None:
         """Book every queued transfer, one ``Ledger.post`` call per ledger."""
         for ledger, parts in self._queue.values():
             if parts:
-                p, q, a, r = (np.concatenate(c) for c in zip(*parts, strict=True))
-                ledger.post(p, q, a, r)
+                # the journal keeps ids as int32 while they fit (and reasons as int16)
+                ids = np.int32 if ledger.n_accounts < 2**31 else np.int64
+                p, q = (np.concatenate(c, dtype=ids) for c in list(zip(*parts, strict=True))[:2])
+                a = np.concatenate([x[2] for x in parts])
+                r = np.concatenate([x[3] for x in parts])
+                ledger.post(p, q, a, r, copy=False)  # the concatenations are ours
         self._queue = {}

@@ -9,7 +9,7 @@ run's generator.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,10 +24,11 @@ from agents.deal import Deal
 from agents.finance import Debt
 from agents.firm import Firm
 from agents.hyperscaler import Hyperscaler
-from agents.lab import AILab, EnterpriseBuyer, LabArrays, LabKind, services_price
+from agents.lab import LabArrays, LabKind, services_price
 from agents.phases.exogenous import datacentre_load_mw, node_economics, reserves
 from agents.phases.plan import running_cost
 from agents.phases.settle import family_price
+from agents.population import KIND_NAMES, LabAgents, pool_index, pool_node
 from agents.regulator import Regulator, egress_fees, regulators_of
 from agents.scenario import FAMILIES, Scenario
 from agents.state import Clouds, DemandState, FloatArray, History, Market, Nodes, Sites, Tech
@@ -66,23 +67,21 @@ class World:
     utilities: list[Utility]
     vendors: list[ChipVendor]
     hyperscalers: list[Hyperscaler]
-    lab_agents: list[AILab]
+    lab_agents: LabAgents
+    """Every row's agent; scale-mode buyers are materialised when indexed."""
     regulators: list[Regulator]
     deals: list[Deal]
     debt: Debt
-    _lab_names: tuple[str, ...] = ()
 
     @property
-    def lab_names(self) -> tuple[str, ...]:
+    def lab_names(self) -> Sequence[str]:
         """Names of the labs and buyers, in row order."""
-        if len(self._lab_names) != len(self.lab_agents):
-            self._lab_names = tuple(a.name for a in self.lab_agents)
-        return self._lab_names
+        return self.lab_agents.names
 
     @property
     def firms(self) -> list[Firm]:
-        """Every agent with an account."""
-        return [*self.utilities, *self.vendors, *self.hyperscalers, *self.lab_agents]
+        """Every agent with an account created so far (scale-mode buyers once materialised)."""
+        return [*self.utilities, *self.vendors, *self.hyperscalers, *self.lab_agents.materialised()]
 
 
 def _by_family(values: Mapping[Any, float]) -> list[float]:
@@ -120,8 +119,8 @@ def _labs(
     rng: np.random.Generator,
     region_weight: FloatArray,
     clouds: Clouds,
-) -> tuple[LabArrays, FloatArray, list[AILab]]:
-    """Lab rows and agents; scale-mode populations drawn from ``rng``."""
+) -> tuple[LabArrays, FloatArray, LabAgents]:
+    """Lab rows and agents (scale-mode ones lazy); scale-mode populations drawn from ``rng``."""
     regions = [r.name for r in cfg.regions]
     hnames = list(clouds.names)
     n_major = len(cfg.labs)
@@ -167,15 +166,7 @@ def _labs(
         a.training_ratio[small] = 0.3
         cash[small] = share[:n_small] * rng.uniform(3.0, 24.0, size=n_small)
         cash[a.kind == LabKind.ENTERPRISE] = share[n_small:] * 1e3
-    agents: list[AILab] = [AILab(model, i, lab.name, a) for i, lab in enumerate(cfg.labs)]
-    agents += [
-        AILab(model, i, f"small-lab-{i - n_major}", a) for i in range(n_major, n_major + n_small)
-    ]
-    agents += [
-        EnterpriseBuyer(model, i, f"enterprise-{i - n_major - n_small}", a)
-        for i in range(n_major + n_small, n)
-    ]
-    return a, cash, agents
+    return a, cash, LabAgents(model, a, [lab.name for lab in cfg.labs], n_small)
 
 
 def _starting_price(
@@ -266,13 +257,30 @@ def _graph(w: World) -> None:
                     v.unique_id, h.unique_id, key="chips", kind="trade", good="chips", flow=0.0
                 )
     a = w.labs
-    for lab in w.lab_agents:
-        i = lab.index
-        sellers = w.hyperscalers if a.kind[i] == LabKind.MAJOR else [w.hyperscalers[a.primary[i]]]
-        for h in sellers:
+    for i in np.flatnonzero(a.major):
+        lab = w.lab_agents[int(i)]
+        for h in w.hyperscalers:
             g.add_edge(
                 h.unique_id, lab.unique_id, key="compute", kind="trade", good="compute", flow=0.0
             )
+    regions = [u.name.removeprefix("utility-") for u in w.utilities]
+    pool = pool_index(a, len(regions))
+    rows = np.flatnonzero(pool >= 0)
+    members = np.bincount(pool[rows], minlength=2 * len(regions))
+    for p in np.flatnonzero(members):
+        kind, r = LabKind(1 + int(p) // len(regions)), int(p % len(regions))
+        label = "small-labs" if kind == LabKind.SMALL else "enterprise-buyers"
+        node = pool_node(int(p))
+        g.add_node(
+            node,
+            name=f"{label}-{regions[r]}",
+            kind=KIND_NAMES[kind],
+            region=regions[r],
+            members=int(members[p]),
+            pooled=True,
+        )
+        for h in w.hyperscalers:  # buyers move to the cheapest cloud month by month
+            g.add_edge(h.unique_id, node, key="compute", kind="trade", good="compute", flow=0.0)
     for reg in w.regulators:
         for r in reg.regions:
             g.add_edge(
@@ -337,12 +345,14 @@ def build_world(model: mesa.Model, cfg: Scenario, rng: np.random.Generator) -> W
         [x.unique_id for x in hyperscalers],
         [x.unique_id for x in utilities],
         [x.unique_id for x in vendors],
-        [x.unique_id for x in lab_agents],
-        n_accounts=max(a.unique_id for a in model.agents) + 1,
+        lab_agents.ids,
+        n_accounts=max(max(a.unique_id for a in model.agents), int(lab_agents.ids.max(initial=0)))
+        + 1,
     )
     labs.account[:] = accounts.lab
-    for firm in [*utilities, *vendors, *hyperscalers, *lab_agents]:
+    for firm in [*utilities, *vendors, *hyperscalers]:
         firm.attach(accounts)
+    lab_agents.attach(accounts)
     accounts.pay(OUTSIDE, accounts.hyperscaler, [h.cash for h in cfg.hyperscalers], "endowment")
     accounts.pay(OUTSIDE, labs.account, lab_cash, "endowment")
     _initial_pipelines(cfg, sites, clouds)

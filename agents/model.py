@@ -343,4 +343,4 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
         """Tidy tables: regions, agents, deals, contracts, labs, cashflows."""
         w = self.world
         by_id = {f.unique_id: f for f in w.firms}
-        return build_tables(self.recorder, w.contracts, w.accounts, w.labs, w.lab_agents, by_id)
+        return build_tables(self.recorder, w.contracts, w.accounts, w.labs, w.lab_names, by_id)

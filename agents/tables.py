@@ -19,8 +19,9 @@ from agents.accounts import OUTSIDE, Accounts
 from agents.columns import MODEL_COLUMNS, TABLE_COLUMNS
 from agents.contracting import party
 from agents.firm import Firm
-from agents.lab import AILab, LabArrays
+from agents.lab import LabArrays
 from agents.phases.record import Recorder
+from agents.population import KIND_NAMES
 from agents.scenario import FAMILIES
 from market.contracts import KINDS, ContractTable
 
@@ -168,7 +169,7 @@ def build_tables(
     contracts: ContractTable,
     accounts: Accounts,
     labs: LabArrays,
-    lab_agents: Sequence[AILab],
+    lab_names: Sequence[str],
     agents_by_id: dict[int, Firm],
 ) -> dict[str, pd.DataFrame]:
     """Tidy tables: regions, agents, deals, contracts, labs, cashflows.
@@ -180,8 +181,8 @@ def build_tables(
     exit_month = _missing_below_zero(labs.exit_month)
     labs_table = pd.DataFrame(
         {
-            "name": pd.Series([lab.name for lab in lab_agents], dtype="string"),
-            "kind": pd.Series([lab.kind for lab in lab_agents], dtype="string"),
+            "name": pd.Series(list(lab_names), dtype="string"),
+            "kind": pd.Series([KIND_NAMES[k] for k in labs.kind.tolist()], dtype="string"),
             "active": labs.active,
             "exit_month": exit_month,
             "exit_date": month_starts(start, exit_month),

@@ -1,4 +1,4 @@
-"""Model benchmarks: baseline for 120 months, and scale mode against a bare Mesa loop.
+"""Model benchmarks: baseline for 120 months, and scale mode from 1k to 1M agents.
 
 Measured side by side in one process:
 
@@ -6,19 +6,24 @@ Measured side by side in one process:
   clearing kernel call (:func:`market.clearing.clear`) and everything else.
 - ``baseline chk``: the same with the monthly invariant checks on (the default of
   ``run_scenario``, ``gigawatt run`` and sweeps); the ratio to ``baseline`` is printed.
-- ``scale N``: baseline plus N small labs and enterprise buyers (half each); time per
-  step (after one warm-up step), and the ratio to ``bare N``, a Mesa model stepping N
-  agents whose ``step`` does nothing (``model.agents.shuffle_do("step")``).
+- ``scale N``: baseline plus N small labs and enterprise buyers (half each); build time,
+  median time per step (after one warm-up step), the ratio to ``bare N`` (a Mesa model
+  stepping N agents whose ``step`` does nothing, ``model.agents.shuffle_do("step")``;
+  not built at 1M, where it alone takes longer than the model), and the peak memory
+  allocated while building the model and running its steps (``tracemalloc``, which
+  traces numpy's buffers; a separate pass, so tracing does not slow the timed one).
 
-Targets: baseline 120 months in about a second; at 10k agents a step costs
-no more than 3x the bare Mesa loop; cost grows no faster than linearly with agents.
-``--quick`` runs 24 baseline months and fewer scale steps.
+Targets: baseline 120 months in about a second; at 10k agents a step costs no more than
+3x the bare Mesa loop; 100k agents <= 50 ms a step; 1M agents <= 0.5 s a step and <= 4 GB;
+cost grows no faster than linearly with agents. ``--quick`` runs 24 baseline months and
+fewer scale steps up to 100k agents.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+import tracemalloc
 
 import mesa
 import numpy as np
@@ -26,6 +31,7 @@ import numpy as np
 import agents.phases.clear as clear_phase
 from agents.model import GigawattModel
 from experiments.scenarios import load_scenario
+from market.warm import Clearer
 
 __all__ = ["main"]
 
@@ -46,18 +52,31 @@ class _Bare(mesa.Model):
 
 
 class _Timer:
-    """Wraps the kernel's ``clear`` to add up the time spent inside it."""
+    """Adds up the time spent in the clearing kernel: the run's warm ``Clearer.clear`` and
+    the module-level ``clear`` (the LP fallback)."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
         self.inner = clear_phase.clear
+        self.warm = Clearer.clear
 
-    def __call__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        t = time.perf_counter()
-        try:
-            return self.inner(*args, **kwargs)
-        finally:
-            self.seconds += time.perf_counter() - t
+    def _timed(self, fn):  # type: ignore[no-untyped-def]
+        def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - t
+
+        return timed
+
+    def install(self) -> None:
+        clear_phase.clear = self._timed(self.inner)
+        Clearer.clear = self._timed(self.warm)
+
+    def remove(self) -> None:
+        clear_phase.clear = self.inner
+        Clearer.clear = self.warm
 
 
 def _time_model(
@@ -68,7 +87,7 @@ def _time_model(
     for _ in range(warmup):
         m.step()
     timer = _Timer()
-    clear_phase.clear = timer
+    timer.install()
     steps, kernel = [], []
     try:
         for _ in range(months):
@@ -78,7 +97,7 @@ def _time_model(
             steps.append(time.perf_counter() - t)
             kernel.append(timer.seconds - k0)
     finally:
-        clear_phase.clear = timer.inner
+        timer.remove()
     return float(np.median(steps)), float(np.median(kernel)), float(np.sum(steps))
 
 
@@ -94,55 +113,86 @@ def _time_bare(n: int, steps: int) -> float:
     return float(np.median(times))
 
 
+def _peak_mb(scn, steps: int) -> float:  # type: ignore[no-untyped-def]
+    """Peak MB allocated (``tracemalloc``) building ``scn`` and running ``steps`` months."""
+    tracemalloc.start()
+    try:
+        m = GigawattModel(scn, rng=1, check=False)
+        for _ in range(steps):
+            m.step()
+        del m
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def _scale(base, n: int, steps: int) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
+    """One ``scale N`` row: agents, steps, ms/step, kernel, bare, build s, peak MB."""
+    scn = base.with_overrides({"scale.small_labs": n // 2, "scale.enterprise_buyers": n - n // 2})
+    t = time.perf_counter()
+    GigawattModel(scn, rng=1, check=False)
+    build = time.perf_counter() - t
+    per_n, kernel_n, _ = _time_model(scn, steps)
+    bare = _time_bare(n, steps * 3) if n <= 100_000 else float("nan")
+    peak = _peak_mb(scn, 2)
+    return (f"scale {n:,}", n + len(base.labs), steps, per_n, kernel_n, bare, build, peak)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Print the benchmark table."""
+    """Print the benchmark tables."""
     args = sys.argv[1:] if argv is None else argv
     quick = "--quick" in args
     base = load_scenario("baseline")
     months = 24 if quick else 120
-    steps = 5 if quick else 20
-    rows = []
     t0 = time.perf_counter()
     GigawattModel(base, rng=1, check=False)  # import and build once before timing
     per, kernel, total = _time_model(base, months, warmup=0)
-    rows.append(("baseline", len(base.labs), months, per, kernel, float("nan"), total))
     per_c, kernel_c, total_c = _time_model(base, months, warmup=0, check=True)
-    checked = ("baseline chk", len(base.labs), months, per_c, kernel_c, float("nan"), total_c)
-    for n in (1_000, 10_000):
-        scn = base.with_overrides(
-            {"scale.small_labs": n // 2, "scale.enterprise_buyers": n - n // 2}
-        )
-        per_n, kernel_n, _ = _time_model(scn, steps)
-        bare = _time_bare(n, steps * 3)
-        rows.append(
-            (f"scale {n:,}", n + len(base.labs), steps, per_n, kernel_n, bare, float("nan"))
-        )
     print("\nModel (benchmarks/bench_model.py)" + (" --quick" if quick else ""))
     print("(median ms per step; total s = the whole run)")
-    head = f"{'case':12s} {'agents':>7s} {'steps':>6s} {'ms/step':>9s} {'clear ms':>9s} {'rest ms':>9s} "
-    head += f"{'bare ms':>9s} {'x bare':>7s} {'total s':>8s}"
-    print(head)
-    for name, n, k, per, kernel, bare, total in [rows[0], checked, *rows[1:]]:
-        ratio = per / bare if bare == bare else float("nan")
-        print(
-            f"{name:12s} {n:7,d} {k:6d} {per * 1e3:9.2f} {kernel * 1e3:9.2f} {(per - kernel) * 1e3:9.2f} "
-            + (f"{bare * 1e3:9.2f} {ratio:7.2f} " if bare == bare else f"{'-':>9s} {'-':>7s} ")
-            + (f"{total:8.2f}" if total == total else f"{'-':>8s}")
-        )
     print(
-        f"invariant checks: {months} baseline months take {total_c / rows[0][6]:.2f}x the "
+        f"{'case':12s} {'agents':>7s} {'months':>6s} {'ms/step':>9s} {'clear ms':>9s} {'total s':>8s}"
+    )
+    for name, k, p, kern, tot in (
+        ("baseline", months, per, kernel, total),
+        ("baseline chk", months, per_c, kernel_c, total_c),
+    ):
+        print(f"{name:12s} {len(base.labs):7,d} {k:6d} {p * 1e3:9.2f} {kern * 1e3:9.2f} {tot:8.2f}")
+    print(
+        f"invariant checks: {months} baseline months take {total_c / total:.2f}x the "
         "unchecked time (check=True is the default; --no-check / check=False skips them)"
     )
-    rest = [r[3] - r[4] for r in rows]
-    per_agent = [(rest[i] - rest[0]) / (rows[i][1] - rows[0][1]) * 1e6 for i in (1, 2)]
+    sizes = (1_000, 10_000, 100_000) if quick else (1_000, 10_000, 100_000, 1_000_000)
+    rows = [_scale(base, n, 3 if quick or n >= 1_000_000 else 10) for n in sizes]
+    print("\nScale mode (median ms per step after one warm-up; peak MB: build + 2 steps)")
+    head = f"{'case':12s} {'agents':>9s} {'steps':>5s} {'ms/step':>9s} {'clear ms':>9s} "
+    head += f"{'rest ms':>9s} {'bare ms':>9s} {'x bare':>7s} {'build s':>8s} {'peak MB':>8s}"
+    print(head)
+    for name, n, k, p, kern, bare, build, peak in rows:  # type: ignore[misc]
+        ratio = f"{bare * 1e3:9.2f} {p / bare:7.2f}" if bare == bare else f"{'-':>9s} {'-':>7s}"
+        print(
+            f"{name:12s} {n:9,d} {k:5d} {p * 1e3:9.2f} {kern * 1e3:9.2f} {(p - kern) * 1e3:9.2f} "
+            f"{ratio} {build:8.2f} {peak:8.0f}"
+        )
+    # growth: model work outside the kernel per added agent, and each size against the last
+    rest = [r[3] - r[4] for r in rows]  # type: ignore[operator]
+    per_agent = [(rest[i] - per + kernel) / rows[i][1] * 1e6 for i in range(len(rows))]  # type: ignore[operator]
     print(
-        f"growth: model work outside the kernel, per added agent: {per_agent[0]:.2f} us at 1k, "
-        f"{per_agent[1]:.2f} us at 10k (linear or better: the 10k figure is not larger)"
+        "growth (model work outside the kernel, us per agent): "
+        + ", ".join(
+            f"{r[0].removeprefix('scale ')}: {u:.2f}" for r, u in zip(rows, per_agent, strict=True)
+        )  # type: ignore[union-attr]
+        + "; step time ratio per 10x agents: "
+        + ", ".join(f"{rows[i][3] / rows[i - 1][3]:.1f}x" for i in range(1, len(rows)))  # type: ignore[operator]
+        + " (linear: 10x or less)"
     )
-    print(
-        f"targets: baseline 120 months ~1 s; 10k agents <= 3x bare Mesa; growth <= linear "
-        f"(measured in {time.perf_counter() - t0:.0f} s)"
-    )
+    by_n = {r[1] - len(base.labs): r for r in rows}  # type: ignore[operator]
+    t100 = by_n[100_000][3] * 1e3  # type: ignore[operator]
+    line = f"targets: baseline 120 months ~1 s; 100k <= 50 ms/step (now {t100:.0f} ms)"
+    if 1_000_000 in by_n:
+        r = by_n[1_000_000]
+        line += f"; 1M <= 0.5 s/step (now {r[3]:.2f} s) and <= 4 GB (now {r[7] / 1024:.2f} GB)"  # type: ignore[operator]
+    print(line + f"; growth <= linear (measured in {time.perf_counter() - t0:.0f} s)")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ good and the payment for it are two rows in two ledgers.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -20,6 +22,13 @@ OUTSIDE = 0
 """Account id of the outside world (investors, end customers, fuel suppliers...)."""
 
 _GROW = 1024
+
+
+def _ints(x: ArrayLike) -> NDArray[np.signedinteger[Any]]:
+    """``x`` as an array of ints: int16/int32/int64 arrays as they are, anything else int64."""
+    if isinstance(x, np.ndarray) and x.dtype in (np.int16, np.int32, np.int64):
+        return x
+    return np.asarray(x, dtype=np.int64)
 
 
 class LedgerError(ValueError):
@@ -60,6 +69,7 @@ class Ledger:
         self._turnover = 0.0
         self._reasons: dict[str, int] = {}
         self._rows: list[tuple[NDArray[np.int64], ...]] = []
+        self._steps: list[tuple[int, int]] = []
         self._amounts: list[NDArray[np.float64]] = []
 
     @property
@@ -94,9 +104,20 @@ class Ledger:
         return {code: name for name, code in self._reasons.items()}
 
     def post(
-        self, payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, reason: ArrayLike
+        self,
+        payer: ArrayLike,
+        payee: ArrayLike,
+        amount: ArrayLike,
+        reason: ArrayLike,
+        *,
+        copy: bool = True,
     ) -> None:
         """Book transfers ``amount`` from ``payer`` to ``payee`` (broadcast, vectorized).
+
+        With ``copy=False`` the caller hands the arrays over (it must not change them
+        afterwards) and the journal keeps them without a copy. Ids and reasons given as
+        int16 or int32 arrays are journalled so (half the memory of int64);
+        :meth:`entries` returns int64.
 
         Raises
         ------
@@ -105,10 +126,7 @@ class Ledger:
             reason code was never registered. Nothing is booked then.
         """
         p, q, a, r = np.broadcast_arrays(
-            np.asarray(payer, dtype=np.int64),
-            np.asarray(payee, dtype=np.int64),
-            np.asarray(amount, dtype=np.float64),
-            np.asarray(reason, dtype=np.int64),
+            _ints(payer), _ints(payee), np.asarray(amount, dtype=np.float64), _ints(reason)
         )
         p, q, a, r = p.ravel(), q.ravel(), a.ravel(), r.ravel()
         if a.size == 0:
@@ -136,10 +154,11 @@ class Ledger:
         np.subtract.at(self._balances, p, a)
         np.add.at(self._balances, q, a)
         self._turnover += float(a.sum())
-        self._rows.append(
-            (np.full(a.size, self.step, dtype=np.int64), p.copy(), q.copy(), r.copy())
-        )
-        self._amounts.append(a.copy())
+        self._steps.append((self.step, a.size))
+        if copy:
+            p, q, a, r = p.copy(), q.copy(), a.copy(), r.copy()
+        self._rows.append((p, q, r))
+        self._amounts.append(a)
 
     @property
     def turnover(self) -> float:
@@ -174,9 +193,12 @@ class Ledger:
                 "amount": np.zeros(0),
                 "reason": empty,
             }
-        step, payer, payee, reason = (np.concatenate(c) for c in zip(*self._rows, strict=True))
+        payer, payee, reason = (
+            np.concatenate(c, dtype=np.int64) for c in zip(*self._rows, strict=True)
+        )
+        steps, sizes = zip(*self._steps, strict=True)
         return {
-            "step": step,
+            "step": np.repeat(np.array(steps, dtype=np.int64), sizes),
             "payer": payer,
             "payee": payee,
             "amount": np.concatenate(self._amounts),

@@ -18,7 +18,7 @@ import numpy as np
 from agents.chipvendor import ChipVendor
 from agents.contracting import contracted_h100e_hours
 from agents.lab import LabArrays
-from agents.state import FloatArray, IntArray, Market, Nodes, Tech
+from agents.state import BoolArray, FloatArray, IntArray, Market, Nodes, Tech
 from agents.units import HOURS_PER_MONTH
 from agents.utility import Utility
 from market.contracts import ContractTable
@@ -58,6 +58,18 @@ class Orders:
     """Seller node (flat ``(h, r, f)``) of each non-major buyer, in row order."""
 
 
+def _cheapest(
+    nodes: Nodes, home: IntArray, family: IntArray, fee: FloatArray, primary: IntArray
+) -> tuple[IntArray, BoolArray]:
+    """Cheapest provider of each buyer (landed price) and whether one has capacity."""
+    n_h = nodes.capacity.shape[0]
+    p = np.where(nodes.capacity > 0, nodes.price, np.inf)[:, home, family].T
+    p = p + fee[:, None] * (np.arange(n_h)[None, :] != primary[:, None])
+    best: IntArray = np.argmin(p, axis=1)
+    ok: BoolArray = np.isfinite(p[np.arange(home.size), best])
+    return best, ok
+
+
 def choose_nodes(labs: LabArrays, nodes: Nodes, egress_fee: FloatArray | float) -> IntArray:
     """Each non-major buyer's seller node: the cheapest provider of its family at home.
 
@@ -70,11 +82,25 @@ def choose_nodes(labs: LabArrays, nodes: Nodes, egress_fee: FloatArray | float) 
     if rest.size == 0:
         return np.zeros(0, dtype=np.int64)
     n_h, n_r, n_f = nodes.capacity.shape
-    p = np.where(nodes.capacity > 0, nodes.price, np.inf)[:, a.home[rest], a.family[rest]].T
     fee = np.broadcast_to(np.asarray(egress_fee, dtype=float), (a.n,))[rest]
-    p = p + fee[:, None] * (np.arange(n_h)[None, :] != a.primary[rest][:, None])
-    best = np.argmin(p, axis=1)
-    ok = np.isfinite(p[np.arange(rest.size), best])
+    home, family, primary = a.home[rest], a.family[rest], a.primary[rest]
+    # buyers of one (home, family, current provider) see the same prices: when they pay
+    # one fee too, choose once per group (the same arithmetic, so the same choice)
+    group = (home * n_f + family) * n_h + primary
+    group_fee = np.zeros(n_r * n_f * n_h)
+    group_fee[group] = fee
+    if np.array_equal(group_fee[group], fee):
+        first = np.full(group_fee.size, -1, dtype=np.int64)
+        first[group[::-1]] = np.arange(rest.size)[::-1]  # a member of each group
+        g = np.flatnonzero(first >= 0)
+        best_g, ok_g = _cheapest(
+            nodes, home[first[g]], family[first[g]], fee[first[g]], primary[first[g]]
+        )
+        at = np.zeros(group_fee.size, dtype=np.int64)
+        at[g] = np.arange(g.size)
+        best, ok = best_g[at[group]], ok_g[at[group]]
+    else:
+        best, ok = _cheapest(nodes, home, family, fee, primary)
     a.primary[rest] = np.where(ok, best, a.primary[rest])
     h = a.primary[rest]
     out: IntArray = (h * n_r + a.home[rest]) * n_f + a.family[rest]

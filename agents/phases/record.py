@@ -36,6 +36,7 @@ from agents.hyperscaler import Hyperscaler
 from agents.lab import AILab, LabArrays, LabKind, runway_months
 from agents.phases.clear import Cleared
 from agents.phases.settle import Settled
+from agents.population import pool_index, pool_node
 from agents.scenario import Scenario
 from agents.state import (
     BoolArray,
@@ -362,4 +363,13 @@ def edge_flows(
     for i in np.flatnonzero(labs.major):
         for h in hyperscalers:
             flows[(h.unique_id, lab_agents[int(i)].unique_id, "compute")] = float(vol[i, h.index])
+    pool = pool_index(labs, n_r)
+    rows = np.flatnonzero(pool >= 0)
+    if rows.size:
+        per_pool = np.stack(
+            [np.bincount(pool[rows], vol[rows, h.index], 2 * n_r) for h in hyperscalers], axis=1
+        )
+        for p in np.flatnonzero(np.bincount(pool[rows], minlength=2 * n_r)):
+            for h in hyperscalers:
+                flows[(h.unique_id, pool_node(int(p)), "compute")] = float(per_pool[p, h.index])
     return flows

@@ -105,3 +105,26 @@ def test_random_batches_conserve_money(case: tuple[int, list[tuple[int, int, flo
         expected = np.bincount(q, a, n) - np.bincount(p, a, n)
         np.testing.assert_allclose(led.balances, expected, rtol=1e-12, atol=1e-3)
     led.check()
+
+
+def test_narrow_ids_and_handed_over_arrays_book_like_int64() -> None:
+    p, q, a = np.array([0, 1, 2, 0]), np.array([1, 2, 3, 3]), np.array([5.0, 2.0, 1.0, 0.5])
+    r = np.array([0, 1, 1, 0])
+    wide, narrow = Ledger(4), Ledger(4)
+    for led in (wide, narrow):
+        led.reason_code("a"), led.reason_code("b")
+    wide.post(p, q, a, r)
+    narrow.post(p.astype(np.int32), q.astype(np.int32), a.copy(), r.astype(np.int16), copy=False)
+    for led in (wide, narrow):
+        led.step = 1
+    wide.post(p[:2], q[:2], a[:2], r[:2])
+    narrow.post(p[:2].astype(np.int32), q[:2].astype(np.int32), a[:2], r[:2].astype(np.int16))
+    # by hand: account 0 pays 5 + 0.5 + 5; 1 gets 5 and pays 2, twice; 2 nets 2 - 1 + 2
+    np.testing.assert_array_equal(narrow.balances, [-10.5, 6.0, 3.0, 1.5])
+    np.testing.assert_array_equal(narrow.balances, wide.balances)
+    ew, en = wide.entries(), narrow.entries()
+    np.testing.assert_array_equal(en["step"], [0, 0, 0, 0, 1, 1])
+    for key in ("step", "payer", "payee", "reason"):
+        assert en[key].dtype == np.int64
+        np.testing.assert_array_equal(en[key], ew[key])
+    np.testing.assert_array_equal(en["amount"], ew["amount"])
