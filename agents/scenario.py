@@ -316,7 +316,7 @@ class VendorCfg(_Cfg):
     capacity_units_per_month: Float = _f(
         ge=0, le=1e8, why="chips a month; ~500x the Hopper GPUs shipped in 2025 [dem-hopper]"
     )
-    markup: Markup = 0.6
+    markup: Markup  # no default: merchant and in-house silicon differ tenfold [est-gpu-margin]
     backlog_markup: Markup = 0.5
 
 
@@ -374,7 +374,7 @@ class HyperscalerCfg(_Cfg):
     """IT MW under construction at the start per region, completing evenly over the next
     ``datacentres.build_months`` months with their grid connections."""
     family_mix: dict[Family, Share]
-    markup: Markup = 0.9
+    markup: Markup  # no default: each cloud's own [est-cloud-markup]
     non_ai_cloud_revenue_per_year: Usd = 0.0
 
 
@@ -406,7 +406,7 @@ class LabCfg(_Cfg):
 class DemandCfg(_Cfg):
     """End demand for AI services: trend, price response, capability response."""
 
-    initial_usd_per_month: Usd = 6e9
+    initial_usd_per_month: Usd = 5e9
     growth_per_year: Float = _f(
         0.6,
         ge=-0.5,
