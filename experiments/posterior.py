@@ -1,0 +1,135 @@
+"""A calibration's posterior on disk: weighted parameter draws that a forecast runs forward.
+
+A posterior folder holds two files, written atomically:
+
+- ``posterior.csv``: one row per particle; one column per calibrated parameter, named by its
+  scenario override path (``demand.elasticity``, ``labs.anthropic.capability``...), and a
+  ``weight`` column (non-negative, summing to 1, as ABC-SMC's importance weights do).
+- ``posterior.json``: what produced it: the scenario the paths apply to, the root seed, and
+  free-form details of the method (library, particles, generations, targets file).
+
+``gigawatt calibrate`` writes such a folder and ``gigawatt forecast --posterior DIR`` reads one;
+a user may also write one by hand (e.g. a prior predictive: uniform weights over prior draws).
+
+>>> write_posterior(frame, {"scenario": "history-2023", "root_seed": 1}, "calib-out")  # doctest: +SKIP
+>>> post = read_posterior("calib-out"); post.draws.columns  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.sweeps.shards import atomic_write_bytes
+
+__all__ = [
+    "DRAWS_FILE",
+    "META_FILE",
+    "WEIGHT",
+    "Posterior",
+    "PosteriorError",
+    "read_posterior",
+    "write_posterior",
+]
+
+DRAWS_FILE = "posterior.csv"
+"""The particles: one column per parameter (its override path) and :data:`WEIGHT`."""
+META_FILE = "posterior.json"
+"""What produced the particles: ``scenario``, ``root_seed`` and method details."""
+WEIGHT = "weight"
+"""The column of importance weights."""
+
+
+class PosteriorError(ValueError):
+    """A posterior folder or frame that cannot be used; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Weighted parameter draws and what produced them.
+
+    Attributes
+    ----------
+    draws : pandas.DataFrame
+        One row per particle, one column per parameter (scenario override path).
+    weights : numpy.ndarray
+        Importance weights, non-negative, summing to 1.
+    meta : dict
+        ``scenario`` (name or TOML path), ``root_seed`` (int) and method details.
+    """
+
+    draws: pd.DataFrame
+    weights: np.ndarray
+    meta: dict[str, Any]
+
+    @property
+    def scenario(self) -> str:
+        """The scenario the parameter paths apply to."""
+        return str(self.meta["scenario"])
+
+    def sample(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
+        """``n`` parameter vectors drawn with replacement in proportion to the weights."""
+        idx = rng.choice(len(self.draws), size=n, replace=True, p=self.weights)
+        return self.draws.iloc[idx].reset_index(drop=True)
+
+
+def _check(frame: pd.DataFrame, meta: Mapping[str, Any], where: str) -> np.ndarray:
+    if WEIGHT not in frame.columns:
+        raise PosteriorError(f"{where}: no {WEIGHT!r} column; add the particles' weights")
+    params = [c for c in frame.columns if c != WEIGHT]
+    if not params or len(frame) == 0:
+        raise PosteriorError(f"{where}: needs at least one parameter column and one row")
+    for col in frame.columns:
+        values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+        if not np.all(np.isfinite(values)):
+            raise PosteriorError(f"{where}: column {col!r} has a missing or non-numeric value")
+    w = frame[WEIGHT].to_numpy(dtype=float)
+    if np.any(w < 0) or not math.isclose(float(w.sum()), 1.0, rel_tol=1e-6):
+        raise PosteriorError(
+            f"{where}: weights must be >= 0 and sum to 1 (sum {float(w.sum())!r}); "
+            "divide them by their sum"
+        )
+    for key in ("scenario", "root_seed"):
+        if key not in meta:
+            raise PosteriorError(f"{where}: metadata needs {key!r}")
+    return w / w.sum()
+
+
+def write_posterior(frame: pd.DataFrame, meta: Mapping[str, Any], folder: str | Path) -> Path:
+    """Write ``frame`` (parameters + ``weight``) and ``meta`` into ``folder``, atomically."""
+    out = Path(folder)
+    _check(frame, meta, str(out))
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(out / DRAWS_FILE, frame.to_csv(index=False).encode())
+    atomic_write_bytes(
+        out / META_FILE, (json.dumps(dict(meta), indent=2, default=str) + "\n").encode()
+    )
+    return out
+
+
+def read_posterior(folder: str | Path) -> Posterior:
+    """Read a posterior folder written by :func:`write_posterior` (or by hand)."""
+    root = Path(folder)
+    draws_path, meta_path = root / DRAWS_FILE, root / META_FILE
+    for path in (draws_path, meta_path):
+        if not path.is_file():
+            raise PosteriorError(
+                f"posterior {str(root)!r}: {path.name} is missing; "
+                "point --posterior at a folder written by `gigawatt calibrate`"
+            )
+    try:
+        frame = pd.read_csv(draws_path)
+        meta = json.loads(meta_path.read_text())
+    except (ValueError, OSError) as exc:
+        raise PosteriorError(f"posterior {str(root)!r}: cannot be read ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise PosteriorError(f"posterior {str(root)!r}: {META_FILE} must hold a JSON object")
+    w = _check(frame, meta, str(root))
+    return Posterior(frame.drop(columns=[WEIGHT]).astype(float), w, meta)
