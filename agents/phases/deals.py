@@ -102,7 +102,11 @@ def propose_strategic(
 
 
 def review_shift(
-    lab_spend: FloatArray, price: FloatArray, investor: int, committed_hours: float
+    lab_spend: FloatArray,
+    price: FloatArray,
+    investor: int,
+    committed_hours: float,
+    exclusive: bool = False,
 ) -> tuple[FloatArray, float]:
     """Hours a deal moves to the investor from each cloud, and the hours it adds, a year.
 
@@ -110,17 +114,24 @@ def review_shift(
     After the deal the lab buys at least ``committed_hours`` from the investor: the
     shortfall over what it already buys there is first moved pro rata from the other
     clouds, the rest is new (est.: the reviewer's view that the commitment replaces
-    spend before it adds any).
+    spend before it adds any). Under ``exclusive`` terms the lab may buy from no other
+    cloud, so all its hours elsewhere move (the foreclosure a ban on exclusive terms
+    removes; FTC 6(b) study of AI partnerships, ``docs/calibration.md`` [reg-ftc-6b]).
 
     >>> moved, added = review_shift(np.array([10.0, 30.0]), np.array([2.0, 3.0]), 0, 12.0)
     >>> moved.tolist(), added
     ([0.0, 7.0], 0.0)
+    >>> moved, added = review_shift(np.array([10.0, 30.0]), np.array([2.0, 3.0]), 0, 12.0, True)
+    >>> moved.tolist(), added
+    ([0.0, 10.0], 0.0)
     """
     hours = np.divide(lab_spend, price, out=np.zeros_like(lab_spend), where=price > 0)
     need = max(0.0, committed_hours - float(hours[investor]))
     others = hours.copy()
     others[investor] = 0.0
     total = float(others.sum())
+    if exclusive:
+        return others, max(0.0, need - total)
     moved = others * min(1.0, need / total) if total > 0 else others
     return moved, max(0.0, need - float(moved.sum()))
 
@@ -151,16 +162,28 @@ def _decide(
     revenue = history.hs_revenue.sum(axis=0) * annualise(month)
     price = np.divide(revenue, hours, out=np.zeros_like(hours), where=hours > 0)
     spend = history.lab_spend_year(month)[deal.lab]
-    moved, added = review_shift(spend, price, deal.investor, 12.0 * volume)
     value = valuation(float(a.revenue[deal.lab]) * 12.0, cfg.capital.valuation_multiple)
     equity = terms.investment_usd / (value + terms.investment_usd)
-    reviews = [
-        review_deal(
-            reg.rules, hours, clouds.fringe, deal.investor, moved, added, equity, terms.exclusive
+    reviews = []
+    for reg in regulators:
+        if not reg.in_jurisdiction(int(a.home[deal.lab])):
+            continue
+        # each authority reviews the deal as it would be signed under its rules: a ban on
+        # exclusive terms strikes the clause first, so the remedied deal is what is tested
+        exclusive = terms.exclusive and not reg.rules.exclusivity_ban
+        moved, added = review_shift(spend, price, deal.investor, 12.0 * volume, exclusive)
+        reviews.append(
+            review_deal(
+                reg.rules,
+                hours,
+                clouds.fringe,
+                deal.investor,
+                moved,
+                added,
+                equity,
+                terms.exclusive,
+            )
         )
-        for reg in regulators
-        if reg.in_jurisdiction(int(a.home[deal.lab]))
-    ]
     blocked = [r for r in reviews if r.decision == "blocked"]
     deal.post_hhi = reviews[0].post_hhi if reviews else float("nan")
     if blocked:

@@ -61,6 +61,13 @@ def test_review_shift_moves_the_shortfall_then_adds():
     # commitment below what the lab already buys there: nothing moves or is added
     moved, added = review_shift(spend, price, 0, 4.0)
     assert moved.tolist() == [0.0, 0.0] and added == 0.0
+    # exclusive terms: the lab may buy nowhere else, so all 10 h at cloud 1 move even
+    # when the commitment (4 h) is below what it already buys at the investor
+    moved, added = review_shift(spend, price, 0, 4.0, exclusive=True)
+    assert moved.tolist() == [0.0, 10.0] and added == 0.0
+    # and a commitment above all its hours (30 h): 10 move, 30 - 5 - 10 = 15 are new
+    moved, added = review_shift(spend, price, 0, 30.0, exclusive=True)
+    assert moved.tolist() == [0.0, 10.0] and added == pytest.approx(15.0)
 
 
 def test_family_price_is_the_cheapest_node_with_capacity():
