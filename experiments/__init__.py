@@ -9,3 +9,7 @@ from experiments.sweeps import SweepSpec, SweepStore, load_spec, run_sweep
 from experiments.sweeps.discover import discover
 
 __all__ += ["SweepSpec", "SweepStore", "discover", "load_spec", "run_sweep"]
+
+from experiments.forecasting import forecast  # the function; its modules stay importable
+
+__all__ += ["forecast"]
