@@ -115,7 +115,8 @@ def _draw_frame(store_dir: Path, plan: ScenarioPlan, series: Sequence[str]) -> p
         }
     )
     start = pd.Timestamp(f"{plan.start}-01")
-    out["date"] = [start + pd.DateOffset(months=int(m)) for m in out["month"]]
+    dates = {m: start + pd.DateOffset(months=int(m)) for m in out["month"].unique()}
+    out["date"] = out["month"].map(dates).astype("datetime64[ns]")
     for name in series:
         out[name] = long[name].to_numpy(float)
     return out
