@@ -29,7 +29,7 @@ def plot_fans(table: pd.DataFrame, path: Path, *, zero_line: bool = False) -> Pa
     or of paired differences (then each line is "scenario - reference" and ``zero_line``
     marks no difference).
     """
-    from experiments.forecasting.model import metric_unit
+    from experiments.forecasting.model import DEAL_COLUMNS, metric_unit
     from experiments.forecasting.run import KEY_METRICS
     from experiments.sweeps.figures import pyplot
 
@@ -46,7 +46,8 @@ def plot_fans(table: pd.DataFrame, path: Path, *, zero_line: bool = False) -> Pa
         for i, (key, grp) in enumerate(sub.groupby(keys, sort=False)):
             wide = grp.pivot(index="date", columns="quantile", values="value").sort_index()
             x = pd.to_datetime(wide.index)
-            q = {float(c): wide[c].to_numpy(float) for c in wide.columns}
+            scale = 1e-9 if metric in DEAL_COLUMNS else 1.0  # dollars drawn in billions
+            q = {float(c): wide[c].to_numpy(float) * scale for c in wide.columns}
             color = OKABE_ITO[i % len(OKABE_ITO)]
             name = " - ".join(str(k) for k in key)
             ax.fill_between(x, q[0.05], q[0.95], color=color, alpha=0.15, lw=0)
@@ -54,7 +55,12 @@ def plot_fans(table: pd.DataFrame, path: Path, *, zero_line: bool = False) -> Pa
             ax.plot(x, q[0.5], color=color, lw=1.6, label=f"{name} (n={int(grp['n'].max())})")
         if zero_line:
             ax.axhline(0.0, color="0.4", lw=0.8, ls=":")
-        title = f"{metric} ({metric_unit(metric)})" if metric_unit(metric) else metric
+        unit = (
+            metric_unit(metric).replace("$", "$B")
+            if metric in DEAL_COLUMNS
+            else metric_unit(metric)
+        )
+        title = f"{metric} ({unit})" if unit else metric
         ax.set_title(title if not zero_line else f"difference in {title}", fontsize=9)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
