@@ -83,3 +83,19 @@ def test_same_seed_same_draws_other_seed_other_draws(tmp_path) -> None:
     a, b, c = draw_table(post, 30, 1), draw_table(post, 30, 1), draw_table(post, 30, 2)
     assert a.equals(b)
     assert not a["seed"].equals(c["seed"])
+
+
+def test_points_design_is_checked_against_the_scenario_schema() -> None:
+    from experiments.sweeps.validate import validate_sweep
+
+    spec = SweepSpec.from_dict(
+        {
+            "base": "baseline",
+            "months": 1,
+            "design": {"kind": "points"},
+            "parameters": [{"path": "power.interconnection_months", "levels": [36, 500]}],
+            "outputs": {"final": ["labs_active"]},
+        }
+    )
+    with pytest.raises(SweepSpecError, match=r"1 of 2 design points outside .*\(500\)"):
+        validate_sweep(spec)
