@@ -5,7 +5,8 @@ from experiments.scenarios import list_scenarios, load_scenario
 
 __all__ = ["RunResult", "list_scenarios", "load_scenario", "run_scenario"]
 
+from experiments.forecasting import forecast
 from experiments.sweeps import SweepSpec, SweepStore, load_spec, run_sweep
 from experiments.sweeps.discover import discover
 
-__all__ += ["SweepSpec", "SweepStore", "discover", "load_spec", "run_sweep"]
+__all__ += ["SweepSpec", "SweepStore", "discover", "forecast", "load_spec", "run_sweep"]

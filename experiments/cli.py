@@ -19,6 +19,7 @@ SUBCOMMAND_MODULES = (
     "experiments.cli_run",
     "experiments.cli_sweep",
     "experiments.cli_discover",
+    "experiments.cli_forecast",
     "experiments.cli_list",
     "experiments.cli_viz",
 )

@@ -2,7 +2,8 @@
 
 Points come from SALib's samplers (``latin``, ``sobol`` = Saltelli's extension of the
 Sobol' sequence, ``morris`` trajectories) or from a full factorial grid; a ``scenarios``
-design has one point per named scenario. Each point is run ``replicates`` times with seeds
+design has one point per named scenario; a ``points`` design takes explicit points (the
+parameters' levels zipped: point ``j`` is every parameter's ``levels[j]``). Each point is run ``replicates`` times with seeds
 spawned from ``numpy.random.SeedSequence(root_seed)`` (NumPy's recommended way to derive
 independent streams); with common random numbers (the default) replicate ``r`` uses child
 ``r`` at every point, so differences between points are not blurred by seed noise.
@@ -58,7 +59,8 @@ def design_size(spec: SweepSpec) -> int:
 
     grid: the product of the level counts; lhs: ``samples``; sobol (first and total
     order, Saltelli 2010): ``samples * (k + 2)``; morris: ``samples * (k + 1)``
-    trajectories of ``k + 1`` points (Morris 1991); scenarios: one point each.
+    trajectories of ``k + 1`` points (Morris 1991); scenarios: one point each; points:
+    the length of the (zipped) levels.
     """
     d = spec.design
     k = len(spec.parameters)
@@ -68,6 +70,8 @@ def design_size(spec: SweepSpec) -> int:
         )
     if d.kind == "scenarios":
         return len(d.scenarios)
+    if d.kind == "points":
+        return len(spec.parameters[0].levels or [])
     if d.kind == "lhs":
         return d.samples
     if d.kind == "sobol":
@@ -132,6 +136,8 @@ def _sample(spec: SweepSpec) -> np.ndarray:
         )
     if d.kind == "scenarios":
         return np.empty((len(d.scenarios), 0))
+    if d.kind == "points":
+        return np.array([p.levels or [] for p in spec.parameters], dtype=float).T
     if d.kind == "lhs":
         from SALib.sample import latin
 

@@ -2,8 +2,8 @@
 
 A sweep spec names a base scenario, the parameters to vary (dotted scenario paths with a
 range or a list of levels), the design that places points in that space (``grid``, ``lhs``,
-``sobol``, ``morris`` or ``scenarios``), the replicates per point, the horizon and the
-outputs to keep. It is read from TOML (:func:`load_spec`) or built in Python
+``sobol``, ``morris``, ``scenarios`` or explicit ``points``), the replicates per point, the
+horizon and the outputs to keep. It is read from TOML (:func:`load_spec`) or built in Python
 (:class:`SweepSpec`); either way bad input raises :class:`SweepSpecError`, a ``ValueError``
 naming the key path, the offending value and the fix.
 
@@ -54,7 +54,7 @@ __all__ = [
 DEFAULT_MODEL = "experiments.sweeps.model:run_scenario_model"
 """The model function a sweep calls unless the spec names another (``module:function``)."""
 
-DesignKind = Literal["grid", "lhs", "sobol", "morris", "scenarios"]
+DesignKind = Literal["grid", "lhs", "sobol", "morris", "scenarios", "points"]
 Aggregation = Literal["mean", "sum", "min", "max", "count", "first", "last"]
 
 
@@ -120,7 +120,11 @@ class ParameterSpec(_Strict):
 
 
 class DesignSpec(_Strict):
-    """How points are placed: the design kind and its sampler settings (SALib)."""
+    """How points are placed: the design kind and its sampler settings (SALib).
+
+    ``points`` takes explicit points: point ``j`` sets every parameter to its ``levels[j]``
+    (the levels are zipped, not crossed), e.g. draws from a posterior.
+    """
 
     kind: DesignKind = "grid"
     samples: int = Field(default=8, ge=1, le=1_000_000)
@@ -230,6 +234,15 @@ class SweepSpec(_Strict):
                         f"parameters[{i}] ({p.path}): a {kind} design samples a range; "
                         "give min and max instead of levels"
                     )
+        if kind == "points":
+            if not self.parameters:
+                raise ValueError("a points design needs at least one [[parameters]] entry")
+            sizes = {len(p.levels) if p.levels is not None else 0 for p in self.parameters}
+            if 0 in sizes or len(sizes) > 1:
+                raise ValueError(
+                    "a points design zips the parameters' levels (point j takes levels[j] of "
+                    "each); give every parameter levels of the same length, not a range"
+                )
         if kind == "sobol" and len(self.parameters) < 2:
             raise ValueError("a sobol design needs at least two parameters")
         return self

@@ -1,0 +1,191 @@
+"""Uncertainty bands of a forecast: quantiles over draws, and paired differences per draw.
+
+A forecast's draws are a posterior sample (resampled in proportion to the weights, so
+each draw counts once). The band of a metric at a month is the set of quantiles
+:data:`QUANTILES` of its values over the draws, by linear interpolation between order
+statistics (``numpy.nanquantile``'s default, type 7 of Hyndman & Fan, "Sample quantiles
+in statistical packages", *The American Statistician* 50(4), 1996); draws without a
+finite value at that month are left out and counted in ``n``.
+
+Two scenarios are compared draw by draw: draw ``i`` of each used the same parameters and
+the same seed, so the difference ``x_s,i - x_ref,i`` removes what the draws share (common
+random numbers, Law & Kelton, *Simulation Modeling and Analysis*, ch. 11), and its band
+is taken over those per-draw differences. The difference of two marginal quantiles is not
+a quantile of anything and is never used.
+
+Inputs are *draw frames*: one row per scenario, draw and month, with ``scenario``,
+``draw``, ``month``, ``date`` and one column per metric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "DRAW_KEYS",
+    "QUANTILES",
+    "band_table",
+    "final_band",
+    "paired_differences",
+    "quantile_table",
+]
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+"""The quantiles of every band: 90% and 50% central bands and the median."""
+
+DRAW_KEYS = ("scenario", "draw", "month", "date")
+"""Key columns of a draw frame; every other numeric column is a metric."""
+
+BAND_COLUMNS = ("scenario", "metric", "unit", "month", "date", "quantile", "value", "n")
+
+
+def _metrics(frame: pd.DataFrame, metrics: Sequence[str] | None) -> list[str]:
+    if metrics is not None:
+        return [m for m in metrics if m in frame.columns]
+    skip = set(DRAW_KEYS) | {"reference"}
+    return [c for c in frame.columns if c not in skip and pd.api.types.is_numeric_dtype(frame[c])]
+
+
+def band_table(
+    values: np.ndarray, quantiles: Sequence[float] = QUANTILES
+) -> tuple[np.ndarray, np.ndarray]:
+    """Quantiles of a draws x months array per month, and the finite count per month.
+
+    Returns ``(q, n)``: ``q[k, t]`` the ``quantiles[k]`` quantile of column ``t`` over its
+    finite values (NaN where there is none), ``n[t]`` their number.
+    """
+    v = np.asarray(values, float)
+    ok = np.isfinite(v)
+    n = ok.sum(axis=0)
+    q = np.full((len(quantiles), v.shape[1]), np.nan)
+    cols = n > 0
+    if cols.any():
+        q[:, cols] = np.nanquantile(np.where(ok, v, np.nan)[:, cols], quantiles, axis=0)
+    return q, n
+
+
+def quantile_table(
+    frame: pd.DataFrame,
+    metrics: Sequence[str] | None = None,
+    quantiles: Sequence[float] = QUANTILES,
+) -> pd.DataFrame:
+    """Tidy quantiles over draws: one row per scenario, metric, month and quantile.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A draw frame (see the module docstring); extra key columns such as ``reference``
+        are carried through.
+    metrics : sequence of str, optional
+        The metrics to summarise (default: every numeric non-key column).
+
+    Returns
+    -------
+    DataFrame
+        ``scenario``, [``reference``], ``metric``, ``unit``, ``month``, ``date``,
+        ``quantile``, ``value``, ``n`` (draws with a finite value at that month).
+    """
+    from experiments.forecasting.model import metric_unit
+
+    names = _metrics(frame, metrics)
+    extra = ["reference"] if "reference" in frame.columns else []
+    parts = []
+    for key, grp in frame.groupby(["scenario", *extra], sort=False):
+        months = grp.drop_duplicates("month").sort_values("month")[["month", "date"]]
+        for metric in names:
+            if not grp[metric].notna().any():  # a metric this scenario lacks (deal columns)
+                continue
+            wide = grp.pivot(index="draw", columns="month", values=metric)
+            wide = wide.reindex(columns=months["month"].to_numpy())
+            q, n = band_table(wide.to_numpy(float), quantiles)
+            nq, nt = q.shape
+            part = pd.DataFrame(
+                {
+                    "scenario": key[0],
+                    "metric": metric,
+                    "unit": metric_unit(metric),
+                    "month": np.tile(months["month"].to_numpy(), nq),
+                    "date": np.tile(months["date"].to_numpy(), nq),
+                    "quantile": np.repeat(np.asarray(quantiles, float), nt),
+                    "value": q.reshape(-1),
+                    "n": np.tile(n, nq).astype(np.int64),
+                }
+            )
+            if extra:
+                part.insert(1, "reference", key[1])
+            parts.append(part)
+    columns = list(BAND_COLUMNS)
+    if extra:
+        columns.insert(1, "reference")
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(parts, ignore_index=True)
+    order = {s: i for i, s in enumerate(dict.fromkeys(out["scenario"]))}  # as given
+    out["_s"] = out["scenario"].map(order)
+    out = out.sort_values(["_s", *extra, "metric", "month", "quantile"], kind="stable")
+    return out[columns].reset_index(drop=True)
+
+
+def paired_differences(
+    frame: pd.DataFrame, reference: str, metrics: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Per-draw differences of every other scenario from ``reference``, as a draw frame.
+
+    Rows pair the same ``draw`` at the same calendar ``date`` (scenarios that start in
+    different months are aligned by date); ``month`` is the scenario's own. A metric
+    missing from either scenario is left out.
+
+    Returns
+    -------
+    DataFrame
+        ``scenario``, ``reference``, ``draw``, ``month``, ``date`` and ``x_s - x_ref`` per
+        metric; summarise it with :func:`quantile_table`.
+    """
+    names = _metrics(frame, metrics)
+    ref = frame[frame["scenario"] == reference]
+    parts = []
+    for scn, grp in frame.groupby("scenario", sort=False):
+        if scn == reference:
+            continue
+        both = [m for m in names if grp[m].notna().any() and ref[m].notna().any()]
+        merged = grp[["draw", "month", "date", *both]].merge(
+            ref[["draw", "date", *both]], on=["draw", "date"], suffixes=("", "@ref")
+        )
+        diff = merged[["draw", "month", "date"]].copy()
+        for m in both:
+            diff[m] = merged[m] - merged[m + "@ref"]
+        diff.insert(0, "reference", reference)
+        diff.insert(0, "scenario", scn)
+        parts.append(diff)
+    if not parts:
+        return pd.DataFrame(columns=["scenario", "reference", "draw", "month", "date"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def final_band(
+    frame: pd.DataFrame, metric: str, quantiles: Sequence[float] = QUANTILES
+) -> pd.DataFrame:
+    """Per scenario: quantiles over draws of ``metric`` at each draw's last month.
+
+    Returns
+    -------
+    DataFrame
+        Index ``scenario``; columns the quantiles, ``n`` and ``date`` (the last month).
+    """
+    rows = {}
+    for scn, grp in frame.groupby("scenario", sort=False):
+        if metric not in grp.columns or not grp[metric].notna().any():
+            continue
+        last = grp[grp["month"] == grp["month"].max()]
+        q, n = band_table(last[[metric]].to_numpy(float), quantiles)
+        rows[scn] = {
+            **{float(k): float(v) for k, v in zip(quantiles, q[:, 0], strict=True)},
+            "n": int(n[0]),
+            "date": last["date"].iloc[0],
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "scenario"
+    return out

@@ -1,0 +1,76 @@
+"""Fan charts of a forecast, drawn from its quantile tables (matplotlib, Agg backend).
+
+One panel per key metric (:data:`experiments.forecasting.run.KEY_METRICS` that the table
+has), one colour per scenario (Okabe & Ito's colour-blind-safe palette): the median line,
+the 50% band (25-75%) shaded darker and the 90% band (5-95%) lighter, against the
+calendar month, the usual fan chart of a probabilistic forecast (as in the Bank of
+England's Inflation Report). The PNG is rendered in memory and written atomically.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from experiments.sweeps.shards import atomic_write_bytes
+
+__all__ = ["OKABE_ITO", "plot_fans"]
+
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
+"""Okabe & Ito (2008), "Color Universal Design": distinguishable by colour-blind readers."""
+
+
+def plot_fans(table: pd.DataFrame, path: Path, *, zero_line: bool = False) -> Path:
+    """Draw the key metrics of a quantile table into ``path`` (PNG); return ``path``.
+
+    ``table`` is :func:`experiments.forecasting.bands.quantile_table`'s output, of scenarios
+    or of paired differences (then each line is "scenario - reference" and ``zero_line``
+    marks no difference).
+    """
+    from experiments.forecasting.model import DEAL_COLUMNS, metric_unit
+    from experiments.forecasting.run import KEY_METRICS
+    from experiments.sweeps.figures import pyplot
+
+    plt = pyplot()
+    metrics = [m for m in KEY_METRICS if m in set(table["metric"])]
+    ncol = 3
+    nrow = max(1, -(-len(metrics) // ncol))
+    fig, axes = plt.subplots(
+        nrow, ncol, figsize=(5.2 * ncol, 3.2 * nrow), squeeze=False, constrained_layout=True
+    )
+    keys = ["scenario", "reference"] if "reference" in table.columns else ["scenario"]
+    for ax, metric in zip(axes.flat, metrics, strict=False):
+        sub = table[table["metric"] == metric]
+        for i, (key, grp) in enumerate(sub.groupby(keys, sort=False)):
+            wide = grp.pivot(index="date", columns="quantile", values="value").sort_index()
+            x = pd.to_datetime(wide.index)
+            scale = 1e-9 if metric in DEAL_COLUMNS else 1.0  # dollars drawn in billions
+            q = {float(c): wide[c].to_numpy(float) * scale for c in wide.columns}
+            color = OKABE_ITO[i % len(OKABE_ITO)]
+            name = " - ".join(str(k) for k in key)
+            ax.fill_between(x, q[0.05], q[0.95], color=color, alpha=0.15, lw=0)
+            ax.fill_between(x, q[0.25], q[0.75], color=color, alpha=0.3, lw=0)
+            ax.plot(x, q[0.5], color=color, lw=1.6, label=f"{name} (n={int(grp['n'].max())})")
+        if zero_line:
+            ax.axhline(0.0, color="0.4", lw=0.8, ls=":")
+        unit = (
+            metric_unit(metric).replace("$", "$B")
+            if metric in DEAL_COLUMNS
+            else metric_unit(metric)
+        )
+        title = f"{metric} ({unit})" if unit else metric
+        ax.set_title(title if not zero_line else f"difference in {title}", fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+    for ax in list(axes.flat)[len(metrics) :]:
+        ax.set_visible(False)
+    what = "paired differences, per draw" if zero_line else "forecast"
+    fig.suptitle(f"{what}: median, 50% and 90% bands over posterior draws", fontsize=11)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
+    atomic_write_bytes(Path(path), buf.getvalue())
+    return Path(path)

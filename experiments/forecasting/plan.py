@@ -1,0 +1,258 @@
+"""What a forecast runs: the drawn parameter table, each scenario's horizon and sweep spec.
+
+Every input is checked here, before a folder or a run exists, and a problem raises
+:class:`ForecastError` (a ``ValueError``) naming the input, the value and the fix:
+
+- ``until`` is a calendar month ``YYYY-MM``; each scenario runs from its ``start`` through
+  that month (``months = 12 (y - y0) + (m - m0) + 1``, so the last row's date is ``until``);
+- every posterior parameter path must exist in every scenario, and every draw must be a
+  valid scenario there (``Scenario.with_overrides`` is the judge);
+- draws: ``n`` parameter vectors resampled with replacement in proportion to the
+  posterior weights (:meth:`experiments.posterior.Posterior.sample`, the usual way to turn
+  importance-weighted particles into an equally weighted sample) by a generator seeded
+  from ``[seed, 1]``; draw ``i`` runs with model seed child ``i`` of
+  ``SeedSequence(seed)`` in every scenario (a sweep without common random numbers over a
+  ``points`` design), so the scenarios are paired by draw and seed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.posterior import Posterior
+
+__all__ = [
+    "MAX_DRAWS",
+    "ForecastError",
+    "ScenarioPlan",
+    "draw_table",
+    "months_until",
+    "plan_scenarios",
+    "sweep_spec",
+]
+
+MAX_DRAWS = 100_000
+"""The most draws a forecast runs (each is a model run per scenario)."""
+
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+class ForecastError(ValueError):
+    """A forecast input that cannot be used; the message names it, its value and the fix."""
+
+
+@dataclass(frozen=True)
+class ScenarioPlan:
+    """One scenario of a forecast: its reference (name or path), loaded form and horizon."""
+
+    ref: str
+    name: str
+    start: str
+    months: int
+    has_deal: bool
+    investor: str
+    lab: str
+
+
+def months_until(start: str, until: str, scenario: str = "") -> int:
+    """Months from ``start`` (``YYYY-MM``) through ``until`` (``YYYY-MM``), both included.
+
+    Raises
+    ------
+    ForecastError
+        If ``until`` is not ``YYYY-MM``, is before ``start``, or is too far ahead.
+    """
+    from experiments.runner import MAX_MONTHS
+
+    m = _MONTH.fullmatch(str(until))
+    if m is None or not 1 <= int(m[2]) <= 12:
+        raise ForecastError(
+            f"--until {until!r}: give a calendar month as YYYY-MM with the month 01-12, "
+            "e.g. 2035-12"
+        )
+    y0, m0 = (int(x) for x in start.split("-"))
+    n = 12 * (int(m[1]) - y0) + (int(m[2]) - m0) + 1
+    where = f" (scenario {scenario!r} starts {start})" if scenario else f" (start {start})"
+    if n < 1:
+        raise ForecastError(f"--until {until}: before the start{where}; give a later month")
+    if n > MAX_MONTHS:
+        raise ForecastError(
+            f"--until {until}: {n} months{where}, more than the model's {MAX_MONTHS}; "
+            "give an earlier month"
+        )
+    return n
+
+
+def plan_scenarios(refs: Sequence[str], until: str | None) -> list[ScenarioPlan]:
+    """Load every scenario and work out its horizon (its own ``months`` without ``until``).
+
+    Raises
+    ------
+    ForecastError
+        For a scenario that cannot be loaded, a repeated one, or a bad ``until``.
+    """
+    from agents.scenario import ScenarioError
+    from experiments.scenarios import load_scenario
+
+    plans: list[ScenarioPlan] = []
+    for ref in refs:
+        try:
+            scn = load_scenario(ref)
+        except (ScenarioError, OSError) as exc:
+            raise ForecastError(f"scenario {ref!r}: {exc}") from None
+        if any(p.name == scn.name for p in plans):
+            raise ForecastError(f"scenario {scn.name!r} is given twice; name each scenario once")
+        months = scn.months if until is None else months_until(scn.start, until, scn.name)
+        plans.append(
+            ScenarioPlan(
+                ref=str(ref),
+                name=scn.name,
+                start=scn.start,
+                months=int(months),
+                has_deal=bool(scn.deal.enabled),
+                investor=str(scn.deal.investor),
+                lab=str(scn.deal.lab),
+            )
+        )
+    return plans
+
+
+def _whole_paths(paths: Sequence[str]) -> set[str]:
+    from experiments.sweeps.schema import schema_field
+
+    out = set()
+    for path in paths:
+        field = schema_field(path)
+        if field is not None and field.kind == "int":
+            out.add(path)
+    return out
+
+
+def draw_table(posterior: Posterior, n: int, seed: int) -> pd.DataFrame:
+    """``n`` draws from ``posterior``: ``draw``, ``seed`` (the model seed), the parameters.
+
+    Whole-number scenario fields are rounded. The model seed of draw ``i`` is child ``i``
+    of ``SeedSequence(seed)``, as the sweep's design records it
+    (:func:`experiments.sweeps.design.run_seed`).
+    """
+    from experiments.sweeps.design import run_seed
+
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= MAX_DRAWS:
+        raise ForecastError(f"--draws {n!r}: give a whole number of draws in 1..{MAX_DRAWS}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ForecastError(f"--seed {seed!r}: give a whole number >= 0")
+    rng = np.random.default_rng([int(seed), 1])
+    params = posterior.sample(int(n), rng)
+    for path in _whole_paths(list(params.columns)):
+        params[path] = np.round(params[path].to_numpy(float))
+    table = pd.DataFrame(
+        {
+            "draw": np.arange(n, dtype=np.int64),
+            "seed": np.array([run_seed(int(seed), (i,)) for i in range(n)], dtype=np.int64),
+        }
+    )
+    return pd.concat([table, params.reset_index(drop=True)], axis=1)
+
+
+def _plain(value: Any, whole: bool) -> Any:
+    return round(float(value)) if whole else float(value)
+
+
+def _has_path(data: Any, path: str) -> bool:
+    """Whether ``path`` names a value in a scenario's dict (list items by name or index,
+    as ``Scenario.with_overrides`` addresses them)."""
+    node = data
+    for key in path.split("."):
+        if isinstance(node, list):
+            named = [item for item in node if isinstance(item, dict) and item.get("name") == key]
+            if named:
+                node = named[0]
+            elif key.isdigit() and int(key) < len(node):
+                node = node[int(key)]
+            else:
+                return False
+        elif isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
+            return False
+    return True
+
+
+def check_draws(draws: pd.DataFrame, plans: Sequence[ScenarioPlan]) -> None:
+    """Every parameter path exists in every scenario and every draw is a valid scenario.
+
+    Raises
+    ------
+    ForecastError
+        Naming the path (or draw), the scenario and the fix.
+    """
+    from agents.scenario import ScenarioError
+    from experiments.scenarios import load_scenario
+
+    paths = [c for c in draws.columns if c not in ("draw", "seed")]
+    whole = _whole_paths(paths)
+    for plan in plans:
+        scn = load_scenario(plan.ref)
+        data = scn.to_dict()
+        for path in paths:
+            if not _has_path(data, path):
+                raise ForecastError(
+                    f"posterior parameter {path!r} is not a path of scenario {plan.name!r}; "
+                    "forecast scenarios that have it, or calibrate without it"
+                )
+        for row in draws.to_dict("records"):
+            overrides = {p: _plain(row[p], p in whole) for p in paths}
+            try:
+                scn.with_overrides(overrides)
+            except ScenarioError as exc:
+                raise ForecastError(
+                    f"posterior draw {row['draw']} is not a valid {plan.name!r} scenario "
+                    f"({exc}); fix the posterior's values"
+                ) from None
+
+
+def sweep_spec(
+    plan: ScenarioPlan,
+    draws: pd.DataFrame,
+    seed: int,
+    series: Sequence[str],
+) -> Any:
+    """The sweep of one scenario: a ``points`` design of the draws, one run per draw.
+
+    Without common random numbers and with one replicate, run ``i`` (draw ``i``) gets seed
+    child ``i`` of ``SeedSequence(seed)`` in every scenario (see
+    :func:`experiments.sweeps.design.build_runs`).
+    """
+    from experiments.sweeps.spec import SweepSpec
+
+    paths = [c for c in draws.columns if c not in ("draw", "seed")]
+    whole = _whole_paths(paths)
+    return SweepSpec.from_dict(
+        {
+            "name": f"forecast-{plan.name}",
+            "base": plan.ref if not plan.ref.endswith(".toml") else str(Path(plan.ref).resolve()),
+            "months": plan.months,
+            "replicates": 1,
+            "root_seed": int(seed),
+            "common_random_numbers": False,
+            "model": "experiments.forecasting.model:forecast_model",
+            "design": {"kind": "points"},
+            "parameters": [
+                {
+                    "path": p,
+                    "levels": [float(v) for v in draws[p]],
+                    "integer": p in whole,
+                }
+                for p in paths
+            ],
+            "outputs": {"series": list(series)},
+        },
+        source="forecast",
+    )

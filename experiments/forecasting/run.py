@@ -1,0 +1,282 @@
+"""``forecast``: posterior draws run forward, summarised as bands and paired differences.
+
+A forecast reads a posterior folder (:mod:`experiments.posterior`), resamples ``draws``
+parameter vectors (:func:`experiments.forecasting.plan.draw_table`), runs each scenario once
+per draw through the sweep machinery (one crash-safe, resumable store per scenario under
+``OUT/runs/``, on the process pool or Dask), and writes, each file atomically:
+
+- ``quantiles.parquet``/``.csv``: per scenario, metric, month and quantile (5/25/50/75/95%);
+- ``differences.parquet``/``.csv``: the same for the per-draw differences of every other
+  scenario from the first (:func:`experiments.forecasting.bands.paired_differences`);
+- ``draws.csv`` (draw, model seed, parameters), ``summary.txt`` (the deal lines and the
+  last month's differences), ``fan.png`` and ``differences.png``.
+
+>>> res = forecast("calib-out", ["baseline", "amazon-anthropic-2026"], out="fc", draws=20)  # doctest: +SKIP
+>>> res.quantiles.query("metric == 'compute_spot_price' and quantile == 0.5")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from experiments.forecasting.bands import final_band, paired_differences, quantile_table
+from experiments.forecasting.model import DEAL_COLUMNS, DEAL_CUM
+from experiments.forecasting.plan import (
+    ForecastError,
+    ScenarioPlan,
+    check_draws,
+    draw_table,
+    plan_scenarios,
+    sweep_spec,
+)
+from experiments.posterior import PosteriorError, read_posterior
+from experiments.sweeps.shards import atomic_write_bytes
+
+__all__ = ["KEY_METRICS", "ForecastResult", "forecast", "forecast_metrics"]
+
+KEY_METRICS = (
+    "compute_spot_price",
+    "ai_services_price",
+    "capacity_gw_built",
+    "capacity_gw_powered",
+    "throttled_share",
+    "us_dc_power_share",
+    "cloud_hhi",
+    "chip_hhi",
+    "ai_compute_hhi",
+    "lockin_index",
+    "labs_active",
+    DEAL_CUM,
+)
+"""Metrics drawn in the fan charts (model-frame names, :mod:`agents.columns`)."""
+
+
+@dataclass
+class ForecastResult:
+    """A forecast's tables, its summary lines and the files written.
+
+    Attributes
+    ----------
+    quantiles : DataFrame
+        :func:`experiments.forecasting.bands.quantile_table` of every scenario.
+    differences : DataFrame
+        The same over per-draw differences from the first scenario (empty with one).
+    draws : DataFrame
+        One row per scenario, draw and month: the values the bands summarise.
+    parameters : DataFrame
+        ``draw``, ``seed`` and the drawn parameters.
+    summary : list of str
+        The deal lines (the revenue each scenario's deal adds) and final-month differences.
+    failed : dict
+        Runs that failed per scenario (left out of the bands).
+    """
+
+    quantiles: pd.DataFrame
+    differences: pd.DataFrame
+    draws: pd.DataFrame
+    parameters: pd.DataFrame
+    summary: list[str]
+    failed: dict[str, int] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+    ran: int = 0
+    """Runs executed by this call (resumed ones excluded); a deal scenario's run includes
+    its no-deal twin."""
+    seconds: float = 0.0
+    """Wall time of those runs (the sweeps, validation included)."""
+
+
+def forecast_metrics() -> list[str]:
+    """Every numeric model-frame column (:data:`agents.columns.MODEL_COLUMNS`)."""
+    from agents.columns import MODEL_COLUMNS
+
+    return [c.name for c in MODEL_COLUMNS if c.name not in ("month", "date")]
+
+
+def _draw_frame(store_dir: Path, plan: ScenarioPlan, series: Sequence[str]) -> pd.DataFrame:
+    from experiments.sweeps.store import SweepStore
+
+    store = SweepStore.open(store_dir)
+    long = store.load_series()  # design columns (point_id = draw) with the series
+    if long.empty:
+        return pd.DataFrame(columns=["scenario", "draw", "month", "date", *series])
+    out = pd.DataFrame(
+        {
+            "scenario": plan.name,
+            "draw": long["point_id"].to_numpy(np.int64),
+            "month": long["month"].to_numpy(np.int64),
+        }
+    )
+    start = pd.Timestamp(f"{plan.start}-01")
+    dates = {m: start + pd.DateOffset(months=int(m)) for m in out["month"].unique()}
+    out["date"] = out["month"].map(dates).astype("datetime64[ns]")
+    for name in series:
+        out[name] = long[name].to_numpy(float)
+    return out
+
+
+def _money(x: float) -> str:
+    return f"${x / 1e9:,.1f}B"
+
+
+def _summary(plans: Sequence[ScenarioPlan], frame: pd.DataFrame, diffs: pd.DataFrame) -> list[str]:
+    lines = []
+    band = final_band(frame, DEAL_CUM) if DEAL_CUM in frame.columns else pd.DataFrame()
+    for plan in plans:
+        if plan.name not in band.index:
+            continue
+        b = band.loc[plan.name]
+        until = pd.Timestamp(b["date"]).strftime("%Y-%m")
+        lines.append(
+            f"{plan.name}: the deal adds {_money(b[0.5])} of {plan.investor} revenue from "
+            f"{plan.lab} through {until} (median; 90% band {_money(b[0.05])} to "
+            f"{_money(b[0.95])}; {int(b['n'])} draws, each against its no-deal twin)"
+        )
+    if diffs.empty:
+        return lines
+    ref = str(diffs["reference"].iloc[0])
+    for metric in KEY_METRICS:
+        if metric not in diffs.columns or metric in DEAL_COLUMNS:
+            continue
+        band = final_band(diffs, metric)
+        for scn, b in band.iterrows():
+            lines.append(
+                f"{scn} - {ref}, {metric} at {pd.Timestamp(b['date']).strftime('%Y-%m')}: "
+                f"median {b[0.5]:+.4g} (90% band {b[0.05]:+.4g} to {b[0.95]:+.4g}; "
+                f"{int(b['n'])} paired draws)"
+            )
+    return lines
+
+
+def _write_table(frame: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    atomic_write_bytes(folder / f"{stem}.parquet", buf.getvalue())
+    atomic_write_bytes(folder / f"{stem}.csv", frame.to_csv(index=False).encode())
+    return [folder / f"{stem}.parquet", folder / f"{stem}.csv"]
+
+
+def forecast(
+    posterior: str | Path,
+    scenarios: Sequence[str] | None = None,
+    *,
+    out: str | Path,
+    draws: int = 100,
+    until: str | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    dask: str | None = None,
+    executor: Executor | None = None,
+    metrics: Sequence[str] | None = None,
+    figures: bool = True,
+    check: bool = True,
+    progress: bool = False,
+) -> ForecastResult:
+    """Run ``draws`` posterior draws of each scenario forward and summarise them.
+
+    Parameters
+    ----------
+    posterior : str or Path
+        A posterior folder (:func:`experiments.posterior.read_posterior`).
+    scenarios : sequence of str, optional
+        Scenario names or TOML paths (default: the posterior's scenario). The first is the
+        reference of the paired differences.
+    out : str or Path
+        The forecast folder; running the same call again resumes its runs.
+    draws : int
+        Parameter vectors drawn (with replacement, by weight) and run in every scenario.
+    until : str, optional
+        Last month ``YYYY-MM`` (default: each scenario's own horizon).
+    seed : int, optional
+        Root of the draw sampling and of the model seeds (default: the posterior's
+        ``root_seed``).
+    workers, dask, executor
+        Where the runs go (see :func:`experiments.sweeps.run_sweep`).
+    metrics : sequence of str, optional
+        Model-frame columns kept and summarised (default: :func:`forecast_metrics`).
+    figures : bool
+        Draw ``fan.png`` (and ``differences.png`` with two or more scenarios).
+
+    Raises
+    ------
+    ForecastError
+        For a bad input (posterior, scenario, path, ``until``, ``draws``, ``seed``).
+    """
+    from experiments.sweeps.executors import open_executor
+    from experiments.sweeps.sweep import run_sweep
+
+    try:
+        post = read_posterior(posterior)
+    except PosteriorError as exc:
+        raise ForecastError(str(exc)) from None
+    refs = list(scenarios) if scenarios else [post.scenario]
+    plans = plan_scenarios(refs, until)
+    root = int(post.meta.get("root_seed", 0)) if seed is None else seed
+    params = draw_table(post, draws, root)
+    check_draws(params, plans)
+    kept = list(metrics) if metrics is not None else forecast_metrics()
+    unknown = sorted(set(kept) - set(forecast_metrics()))
+    if unknown:
+        raise ForecastError(
+            f"metrics {unknown}: not model-frame columns; see gigawatt list metrics"
+        )
+    folder = Path(out)
+    frames, failed = [], {}
+    ran, seconds = 0, 0.0
+    with ExitStack() as stack:
+        ex = executor
+        for plan in plans:
+            series = kept + (list(DEAL_COLUMNS) if plan.has_deal else [])
+            spec = sweep_spec(plan, params, root, series)
+            store_dir = folder / "runs" / _slug(plan.name)
+            if ex is None:
+                ex = stack.enter_context(open_executor(workers=workers, dask=dask))
+            summary = run_sweep(
+                spec,
+                store_dir,
+                executor=ex,
+                progress=progress,
+                check=check,
+                shared_fs=dask in (None, "local"),
+            )
+            failed[plan.name] = _failures(store_dir) if summary.planned else 0
+            ran, seconds = ran + summary.ran, seconds + summary.seconds
+            frames.append(_draw_frame(store_dir, plan, series))
+    frame = pd.concat(frames, ignore_index=True)
+    quantiles = quantile_table(frame)
+    diff_draws = paired_differences(frame, plans[0].name) if len(plans) > 1 else pd.DataFrame()
+    differences = quantile_table(diff_draws) if not diff_draws.empty else pd.DataFrame()
+    lines = _summary(plans, frame, diff_draws)
+    files = _write_table(quantiles, folder, "quantiles")
+    if not differences.empty:
+        files += _write_table(differences, folder, "differences")
+    atomic_write_bytes(folder / "draws.csv", params.to_csv(index=False).encode())
+    text = "\n".join(lines + [f"{k}: {v} failed runs left out" for k, v in failed.items() if v])
+    atomic_write_bytes(folder / "summary.txt", (text + "\n").encode())
+    files += [folder / "draws.csv", folder / "summary.txt"]
+    if figures:
+        from experiments.forecasting.figures import plot_fans
+
+        files.append(plot_fans(quantiles, folder / "fan.png"))
+        if not differences.empty:
+            files.append(plot_fans(differences, folder / "differences.png", zero_line=True))
+    return ForecastResult(quantiles, differences, frame, params, lines, failed, files, ran, seconds)
+
+
+def _slug(name: str) -> str:
+    from experiments.paths import slug
+
+    return slug(name, "scenario")
+
+
+def _failures(store_dir: Path) -> int:
+    from experiments.sweeps.store import SweepStore
+
+    return int(SweepStore.open(store_dir).status()["failed"])

@@ -1,0 +1,85 @@
+"""Bands of a forecast: quantiles over draws and per-draw paired differences, by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.forecasting.bands import final_band, paired_differences, quantile_table
+
+
+def _draws(scenario: str, values: list[list[float]], start: str = "2026-01") -> pd.DataFrame:
+    """A draw frame: ``values[draw][month]`` of one metric ``x``."""
+    rows = []
+    t0 = pd.Timestamp(f"{start}-01")
+    for d, series in enumerate(values):
+        for m, v in enumerate(series):
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "draw": d,
+                    "month": m,
+                    "date": t0 + pd.DateOffset(months=m),
+                    "x": v,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _q(table: pd.DataFrame, month: int = 0) -> dict[float, float]:
+    t = table[table["month"] == month]
+    return dict(zip(t["quantile"], t["value"], strict=True))
+
+
+def test_quantiles_match_hand_computed_linear_interpolation() -> None:
+    # draws 1, 2, 4: the q quantile sits at position q * (3 - 1) between order statistics
+    # (Hyndman & Fan type 7): 0.05 -> 1 + 0.1 * 1 = 1.1; 0.25 -> 1.5; 0.5 -> 2;
+    # 0.75 -> 2 + 0.5 * 2 = 3; 0.95 -> 2 + 0.9 * 2 = 3.8
+    table = quantile_table(_draws("a", [[1.0], [4.0], [2.0]]))
+    assert _q(table) == pytest.approx({0.05: 1.1, 0.25: 1.5, 0.5: 2.0, 0.75: 3.0, 0.95: 3.8})
+    assert set(table["n"]) == {3}
+
+
+def test_missing_values_are_left_out_and_counted() -> None:
+    table = quantile_table(_draws("a", [[1.0, 5.0], [np.nan, 7.0], [3.0, np.nan]]))
+    assert _q(table, 0)[0.5] == pytest.approx(2.0)  # median of 1 and 3
+    assert _q(table, 1)[0.5] == pytest.approx(6.0)
+    assert table.groupby("month")["n"].first().tolist() == [2, 2]
+
+
+def test_paired_difference_bands_are_quantiles_of_per_draw_differences() -> None:
+    # Reference draws 1, 2, 3; scenario draws 3, 1, 2 (draw by draw). Each marginal median
+    # is 2, so the difference of medians is 0; the per-draw differences are 2, -1, -1,
+    # whose median is -1 and whose 75% quantile is -1 + 0.5 * 3 = 0.5.
+    frame = pd.concat(
+        [_draws("ref", [[1.0], [2.0], [3.0]]), _draws("s", [[3.0], [1.0], [2.0]])],
+        ignore_index=True,
+    )
+    marginal = quantile_table(frame)
+    med = marginal[marginal["quantile"] == 0.5].set_index("scenario")["value"]
+    assert med["s"] - med["ref"] == pytest.approx(0.0)
+    diffs = paired_differences(frame, "ref")
+    assert sorted(diffs["x"]) == [-1.0, -1.0, 2.0]
+    bands = quantile_table(diffs)
+    assert set(bands["reference"]) == {"ref"}
+    assert _q(bands) == pytest.approx({0.05: -1.0, 0.25: -1.0, 0.5: -1.0, 0.75: 0.5, 0.95: 1.7})
+
+
+def test_scenarios_starting_in_different_months_pair_by_date() -> None:
+    # "late" starts a month after "ref": its month 0 is ref's month 1.
+    ref = _draws("ref", [[10.0, 20.0, 30.0], [1.0, 2.0, 3.0]])
+    late = _draws("late", [[25.0, 36.0], [2.5, 3.5]], start="2026-02")
+    diffs = paired_differences(pd.concat([ref, late], ignore_index=True), "ref")
+    got = diffs.sort_values(["draw", "month"])[["draw", "month", "x"]].to_numpy().tolist()
+    assert got == [[0, 0, 5.0], [0, 1, 6.0], [1, 0, 0.5], [1, 1, 0.5]]
+
+
+def test_final_band_uses_each_scenario_last_month() -> None:
+    frame = pd.concat(
+        [_draws("a", [[0.0, 1.0], [0.0, 3.0]]), _draws("b", [[5.0], [7.0]])], ignore_index=True
+    )
+    band = final_band(frame, "x")
+    assert band.loc["a", 0.5] == pytest.approx(2.0)
+    assert band.loc["b", 0.5] == pytest.approx(6.0)
+    assert band.loc["a", "date"] == pd.Timestamp("2026-02-01")

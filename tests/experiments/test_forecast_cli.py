@@ -1,0 +1,58 @@
+"""``gigawatt forecast`` on the command line: bad input exits 2 with one line."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from experiments.cli import main
+from experiments.posterior import write_posterior
+from tests.experiments.forecast_posterior import make_posterior
+
+
+def _exit2(capsys, argv: list[str]) -> str:  # type: ignore[no-untyped-def]
+    assert main(["forecast", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("gigawatt forecast: ")
+    assert "Traceback" not in err
+    return err
+
+
+def test_missing_posterior(tmp_path, capsys) -> None:
+    err = _exit2(capsys, ["--posterior", str(tmp_path / "none"), "--out", str(tmp_path / "o")])
+    assert "posterior.csv is missing" in err
+
+
+def test_path_the_scenario_lacks(tmp_path, capsys) -> None:
+    frame = pd.DataFrame({"labs.no-such-lab.cash": [1e9], "weight": [1.0]})
+    write_posterior(frame, {"scenario": "baseline", "root_seed": 0}, tmp_path / "p")
+    err = _exit2(capsys, ["--posterior", str(tmp_path / "p"), "--out", str(tmp_path / "o")])
+    assert "'labs.no-such-lab.cash' is not a path of scenario 'baseline'" in err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--until", "2035-13"], "--until '2035-13': give a calendar month as YYYY-MM"),
+        (["--until", "2025-06"], "--until 2025-06: before the start"),
+        (["--draws", "0"], "--draws 0"),
+        (["no-such-scenario"], "scenario 'no-such-scenario'"),
+        (["--workers", "0"], "--workers 0"),
+    ],
+)
+def test_bad_arguments(tmp_path, capsys, args, words) -> None:
+    post = make_posterior(tmp_path / "p")
+    err = _exit2(capsys, ["--posterior", str(post), "--out", str(tmp_path / "o"), *args])
+    assert words in err
+
+
+def test_a_forecast_prints_its_summary_and_files(tmp_path, capsys) -> None:
+    post = make_posterior(tmp_path / "p")
+    argv = ["forecast", "--posterior", str(post), "--out", str(tmp_path / "o")]
+    argv += ["--draws", "2", "--until", "2026-02", "--workers", "1", "--no-progress"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "runs/s" in out
+    assert f"wrote {tmp_path / 'o' / 'quantiles.csv'}" in out

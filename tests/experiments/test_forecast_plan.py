@@ -1,0 +1,101 @@
+"""A forecast's plan: the explicit-points design, draws, seeds and horizons."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from experiments.forecasting.plan import (
+    ForecastError,
+    draw_table,
+    months_until,
+    plan_scenarios,
+    sweep_spec,
+)
+from experiments.posterior import read_posterior
+from experiments.sweeps import SweepSpec, SweepSpecError, build_points, build_runs
+from experiments.sweeps.design import run_seed
+from tests.experiments.forecast_posterior import make_posterior
+
+
+def _points_spec(parameters: list[dict]) -> SweepSpec:
+    return SweepSpec.from_dict(
+        {
+            "model": "tests.experiments.sweeps.toy:toy_model",
+            "months": 2,
+            "design": {"kind": "points"},
+            "parameters": parameters,
+            "outputs": {"final": ["y"]},
+        }
+    )
+
+
+def test_points_design_zips_the_levels() -> None:
+    spec = _points_spec(
+        [{"path": "a", "levels": [0.1, 0.2, 0.3]}, {"path": "c", "levels": [5, 6, 7]}]
+    )
+    points = build_points(spec)
+    assert points[["a", "c"]].to_numpy().tolist() == [[0.1, 5.0], [0.2, 6.0], [0.3, 7.0]]
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        [{"path": "a", "levels": [0.1, 0.2]}, {"path": "c", "levels": [1.0]}],
+        [{"path": "a", "min": 0.0, "max": 1.0}],
+        [],
+    ],
+)
+def test_points_design_refuses_unzippable_parameters(parameters) -> None:
+    with pytest.raises(SweepSpecError, match="points design"):
+        _points_spec(parameters)
+
+
+@pytest.mark.parametrize(
+    ("start", "until", "months"),
+    [("2026-01", "2026-01", 1), ("2026-01", "2035-12", 120), ("2023-01", "2035-12", 156)],
+)
+def test_until_counts_months_from_the_start_inclusive(start, until, months) -> None:
+    assert months_until(start, until) == months
+
+
+@pytest.mark.parametrize("until", ["2035-13", "2035-1", "35-12", "2025-12", "2090-01"])
+def test_bad_until_is_refused(until) -> None:
+    with pytest.raises(ForecastError, match="--until"):
+        months_until("2026-01", until)
+
+
+def test_draw_seeds_are_the_sweep_seeds_of_each_scenario(tmp_path) -> None:
+    post = read_posterior(make_posterior(tmp_path))
+    draws = draw_table(post, 4, seed=9)
+    assert set(draws["power.interconnection_months"]) <= {36.0, 48.0, 60.0}  # rounded
+    plans = plan_scenarios(["baseline", "amazon-anthropic-2026"], "2026-03")
+    for plan in plans:
+        runs = build_runs(sweep_spec(plan, draws, 9, ["labs_active"]))
+        assert runs["seed"].tolist() == draws["seed"].tolist()
+        assert runs["seed"].tolist() == [run_seed(9, (i,)) for i in range(4)]
+        assert np.array_equal(runs["demand.growth_per_year"], draws["demand.growth_per_year"])
+    assert len(set(draws["seed"])) == 4  # each draw its own seed
+
+
+def test_same_seed_same_draws_other_seed_other_draws(tmp_path) -> None:
+    post = read_posterior(make_posterior(tmp_path))
+    a, b, c = draw_table(post, 30, 1), draw_table(post, 30, 1), draw_table(post, 30, 2)
+    assert a.equals(b)
+    assert not a["seed"].equals(c["seed"])
+
+
+def test_points_design_is_checked_against_the_scenario_schema() -> None:
+    from experiments.sweeps.validate import validate_sweep
+
+    spec = SweepSpec.from_dict(
+        {
+            "base": "baseline",
+            "months": 1,
+            "design": {"kind": "points"},
+            "parameters": [{"path": "power.interconnection_months", "levels": [36, 500]}],
+            "outputs": {"final": ["labs_active"]},
+        }
+    )
+    with pytest.raises(SweepSpecError, match=r"1 of 2 design points outside .*\(500\)"):
+        validate_sweep(spec)
