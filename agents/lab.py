@@ -33,10 +33,12 @@ __all__ = [
     "allocate_demand",
     "choose_port",
     "plan_funding",
+    "planned_training_price",
     "runway_months",
     "services_demand",
     "services_price",
     "split_compute",
+    "training_bid_schedule",
     "training_need",
 ]
 
@@ -218,7 +220,8 @@ def split_compute(received: FloatArray, inference: FloatArray, training: FloatAr
     A lab short of compute cuts inference and training in proportion to its needs (it
     keeps its training runs going, so end users are throttled too); compute beyond both
     needs goes to training. Served = ``min(inference, received x inference / (inference +
-    training))``.
+    training))``, where ``training`` is the training it planned (bought at the expected price;
+    when the price is above it, its schedule, :func:`training_bid_schedule`, buys less).
 
     >>> split_compute(np.array([60.0, 200.0]), np.array([80.0, 80.0]), np.array([40.0, 40.0]))
     array([40., 80.])
@@ -227,6 +230,56 @@ def split_compute(received: FloatArray, inference: FloatArray, training: FloatAr
     share = np.divide(inference, need, out=np.zeros(need.size), where=need > 0)
     out: FloatArray = np.minimum(inference, received * share)
     return out
+
+
+def training_bid_schedule(
+    top: float, planned: float, steps: int, floor: float
+) -> tuple[FloatArray, FloatArray]:
+    """A lab's demand schedule for training compute: (steps,) bids and quantities.
+
+    Labs spend a training budget (:func:`training_need` plans it at ``planned``, the price
+    they expect to pay, so the need ``T`` is budget / ``planned``); at a lower price the
+    same budget buys more hours, at a higher one fewer: the cumulative quantity bid at or
+    above price ``p`` is ``T x planned / p``, a unit-elastic (constant-budget) demand curve.
+    It is bid in ``steps`` tranches at prices falling geometrically from ``top`` (the
+    training bid) to ``floor x top``: bid ``k`` is ``top x floor^(k / (steps - 1))``, and
+    tranche ``k`` holds ``T x planned x (1 / bid_k - 1 / bid_(k-1))`` (the first, ``T x
+    planned / top``). Returned quantities are shares of ``T``. With one step the whole need
+    is bid at ``top`` (a flat bid).
+
+    Why: against compute supply that is nearly vertical near full use, one flat bid makes a
+    single-price market flip between "just long" (price = sellers' cost) and "just short"
+    (price = the bid) month to month, the cobweb on a knife edge (Ezekiel, 1938, "The
+    cobweb theorem", QJE 52(2)); a downward-sloping schedule gives the short side the
+    interior price ``budget / (capacity - other demand)``, to within one step of the grid
+    (est. [est-training-schedule]).
+
+    >>> bids, q = training_bid_schedule(2.0, 1.0, 3, 0.25)
+    >>> bids.tolist(), q.tolist()  # bids 2, 1, 0.5; cumulative 1/2, 1, 2 of the need
+    ([2.0, 1.0, 0.5], [0.5, 0.5, 1.0])
+    >>> [a.tolist() for a in training_bid_schedule(2.0, 1.0, 1, 0.25)]
+    [[2.0], [1.0]]
+    """
+    if steps <= 1 or top <= 0:
+        return np.full(1, top), np.ones(1)
+    bids: FloatArray = top * floor ** (np.arange(steps) / (steps - 1.0))
+    cum = planned / bids
+    q: FloatArray = np.diff(cum, prepend=0.0)
+    return bids, q
+
+
+def planned_training_price(expected_price: float, demand: DemandCfg) -> float:
+    """Price a lab plans to pay for training: the expected price, at most its bid, at least $0.25.
+
+    The bid is ``demand.training_bid_share`` of the AI services price at the expected
+    compute price; the $0.25 floor keeps the budget's hours finite (est.).
+
+    >>> from agents.scenario import DemandCfg
+    >>> planned_training_price(2.0, DemandCfg(training_bid_share=0.5, services_markup=1.6))
+    2.0
+    """
+    bid = demand.training_bid_share * services_price(expected_price, demand.services_markup)
+    return max(0.25, min(expected_price, bid))
 
 
 def allocate_demand(
@@ -316,7 +369,7 @@ def training_need(
     # the price it plans to pay: expected, at most its bid, at least $0.25 (est.); a lab that
     # bids nothing for training buys none with spare cash
     bid = demand.training_bid_share * services_price(expected_price, demand.services_markup)
-    price = max(0.25, min(expected_price, bid))
+    price = planned_training_price(expected_price, demand)
     buys = (a.training_ratio > 0) & (bid > 0)
     extra = np.where(buys, spare / price, 0.0)
     base = a.training_ratio * a.inference_need

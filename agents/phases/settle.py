@@ -292,7 +292,8 @@ def settle_compute(
     if rest.size and pools.size:
         k = pools.size
         fill_inf = res.bid_fill[ix.bids["pool_inference"]]
-        fill_trn = res.bid_fill[ix.bids["pool_training"]]
+        # the training tranches of each pool, step-major (see agents.phases.clear)
+        fill_trn = res.bid_fill[ix.bids["pool_training"]].reshape(-1, k).sum(axis=0)
         bid_inf, bid_trn = cleared.bid_inference[rest], cleared.bid_training[rest]
         pool_inf = np.bincount(g.small_node, bid_inf, minlength=lay.n_sellers)[pools]
         pool_trn = np.bincount(g.small_node, bid_trn, minlength=lay.n_sellers)[pools]
