@@ -357,7 +357,7 @@ class DataCentreCfg(_Cfg):
     availability: Float = _f(0.9, ge=0.1, le=1, why="a share of capacity that can serve")
     life_months: Int = _f(180, ge=12, le=600, why=_WHY_MONTHS)
     max_build_mw_per_month: Mw = 400.0
-    growth_extrapolation: Share = 0.5
+    growth_extrapolation: Share = 0.25
     server_overhead: Float = _f(
         1.83, ge=1.0, le=5.0, why="IT watts per chip watt: >= 1, ~1.8 measured [dc-density]"
     )
