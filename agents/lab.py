@@ -260,11 +260,11 @@ def training_bid_schedule(
     >>> [a.tolist() for a in training_bid_schedule(2.0, 1.0, 1, 0.25)]
     [[2.0], [1.0]]
     """
-    if steps <= 1 or top <= 0:
+    bids: FloatArray = top * floor ** (np.arange(max(steps, 1)) / max(steps - 1.0, 1.0))
+    # a bid below a trillionth of a dollar is none: such a lab bids its need flat
+    if steps <= 1 or not bids[-1] > 1e-12 or not planned > 0:
         return np.full(1, top), np.ones(1)
-    bids: FloatArray = top * floor ** (np.arange(steps) / (steps - 1.0))
-    cum = planned / bids
-    q: FloatArray = np.diff(cum, prepend=0.0)
+    q: FloatArray = np.diff(planned / bids, prepend=0.0)
     return bids, q
 
 
@@ -362,9 +362,24 @@ def training_need(
     A base ratio to inference need plus spare cash (above ``capital.runway_months`` of
     burn) reinvested over ``demand.reinvest_months`` at the expected compute price (an
     exponential average of past median node prices, at most the training bid, at least 0.25:
-    adaptive expectations damp a cobweb; est.); halved while short of funds.
+    adaptive expectations damp a cobweb; est.). A lab short of runway and turned down by
+    investors cuts it toward half as its cash falls below ``capital.runway_months`` of burn:
+    ``factor = 0.5 + 0.5 x min(1, cash / (runway_months x burn))``, continuous at the
+    threshold (a lab with most of its runway does not halve its plans on one refused round;
+    est.).
+
+    >>> from agents.scenario import CapitalCfg, DemandCfg
+    >>> a = LabArrays(2, 1)
+    >>> a.training_ratio[:], a.inference_need[:], a.burn[:] = 0.5, 100.0, 10.0
+    >>> cap = CapitalCfg(runway_months=6)
+    >>> need = training_need(a, np.array([30.0, 60.0]), np.array([True, True]), 2.0, cap,
+    ...     DemandCfg(training_bid_share=0.5, services_markup=1.6))
+    >>> need.tolist()  # base 50; half the runway -> x 0.75; a full runway -> x 1
+    [37.5, 50.0]
     """
-    factor = np.where(still_short, 0.5, 1.0)
+    want = capital.runway_months * a.burn
+    runway = np.divide(cash, want, out=np.ones(a.n), where=want > 0)
+    factor = np.where(still_short, 0.5 + 0.5 * np.clip(runway, 0.0, 1.0), 1.0)
     spare = np.maximum(0.0, cash - capital.runway_months * a.burn) / demand.reinvest_months
     # the price it plans to pay: expected, at most its bid, at least $0.25 (est.); a lab that
     # bids nothing for training buys none with spare cash

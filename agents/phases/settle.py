@@ -336,7 +336,9 @@ def settle_compute(
     p_nodes = price[lay.seller0 : lay.lab0].reshape(n_h, n_r, n_f)
     nodes.price = np.where(has & np.isfinite(seller_price), p_nodes, nodes.cost)
     nodes.sold = sold
-    seen = nodes.price[has]
+    # a node with less than an H100e-hour a month (a fleet retired to nothing) has no market:
+    # its price is an unfilled bid, and would feed the expectation its own bid
+    seen = nodes.price[has & (nodes.capacity >= 1.0)]
     if seen.size:
         market.expected_compute_price = 0.8 * market.expected_compute_price + 0.2 * float(
             np.median(seen)

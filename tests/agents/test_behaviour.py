@@ -160,9 +160,15 @@ def test_lab_out_of_cash_exits_and_its_contracts_end(baseline):
 
 
 def test_strategic_deals_rescue_labs_the_vc_pool_turns_down(baseline):
-    # no VC money and no credit for labs
+    # no VC money and no credit for labs; training bid flat (one step): a lab spending its
+    # whole training budget at any price (the falling schedule) burns a strategic round too
+    # within 36 months, which would hide the rescue this test is about
     dry = baseline.with_overrides(
-        {"capital.vc_success_prob": 0.0, "finance.debt_multiple_lab": 0.0}
+        {
+            "capital.vc_success_prob": 0.0,
+            "finance.debt_multiple_lab": 0.0,
+            "demand.training_bid_steps": 1,
+        }
     )
     without = run_scenario(dry, months=36, rng=1).tables["labs"]
     failed = set(without.loc[~without["active"], "name"])
