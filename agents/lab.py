@@ -244,7 +244,8 @@ def training_bid_schedule(
     It is bid in ``steps`` tranches at prices falling geometrically from ``top`` (the
     training bid) to ``floor x top``: bid ``k`` is ``top x floor^(k / (steps - 1))``, and
     tranche ``k`` holds ``T x planned x (1 / bid_k - 1 / bid_(k-1))`` (the first, ``T x
-    planned / top``). Returned quantities are shares of ``T``. With one step the whole need
+    planned / top``; ``planned`` is taken at most ``top``, so the first is at most ``T``).
+    Returned quantities are shares of ``T``. With one step the whole need
     is bid at ``top`` (a flat bid).
 
     Why: against compute supply that is nearly vertical near full use, one flat bid makes a
@@ -264,7 +265,8 @@ def training_bid_schedule(
     # a bid below a trillionth of a dollar is none: such a lab bids its need flat
     if steps <= 1 or not bids[-1] > 1e-12 or not planned > 0:
         return np.full(1, top), np.ones(1)
-    q: FloatArray = np.diff(planned / bids, prepend=0.0)
+    # a lab bidding less than it planned to pay gets at most its need at the top bid
+    q: FloatArray = np.diff(min(planned, top) / bids, prepend=0.0)
     return bids, q
 
 

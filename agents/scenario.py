@@ -438,7 +438,10 @@ class DemandCfg(_Cfg):
         24, ge=1, le=60, why="tranches of the training budget curve [est-training-schedule]"
     )
     training_bid_floor: Float = _f(
-        0.4, gt=0, le=1, why="lowest training bid over the top bid [est-training-schedule]"
+        0.4,
+        ge=0.05,
+        le=1,
+        why="lowest training bid over the top: 20x the need at most [est-training-schedule]",
     )
     non_ai_cloud_growth_per_year: Float = _f(0.15, ge=-0.5, le=2.0, why=_WHY_GROWTH)
     capability_beta: Float = _f(1.0, ge=0, le=50, why="logit sensitivity of demand to capability")
