@@ -234,6 +234,10 @@ def settle_finance(
     b_l = np.where(a.active, borrow_amount(cash_l, debt.lab, lab_limit), 0.0)
     accounts.pay(OUTSIDE, ha, b_h, "borrow")
     accounts.pay(OUTSIDE, la, b_l, "borrow")
+    # utilities: a month's loss (a power contract priced below the units serving it) is
+    # recovered from ratepayers, as cost-of-service regulation allows, never left unpaid
+    ua = accounts.utility
+    accounts.pay(OUTSIDE, ua, np.maximum(0.0, -accounts.cash(ua)), "rate_recovery")
     debt.hs += b_h
     debt.lab += b_l
     debt.borrowed[:] = np.r_[b_h, b_l]

@@ -20,7 +20,14 @@ from agents.units import HOURS_PER_MONTH
 if TYPE_CHECKING:
     from agents.scenario import HyperscalerCfg
 
-__all__ = ["TARGET_UTILISATION", "Hyperscaler", "chip_value", "datacentre_starts"]
+__all__ = [
+    "MAX_EXPECTED_GROWTH",
+    "TARGET_UTILISATION",
+    "Hyperscaler",
+    "chip_value",
+    "datacentre_starts",
+    "expected_growth",
+]
 
 TARGET_UTILISATION = 0.85
 """Planned utilisation of new capacity (est.: a reserve margin for demand surprises)."""
@@ -48,6 +55,27 @@ def chip_value(
     return max(0.0, h100e * HOURS_PER_MONTH * availability * (rent - running_cost) * annuity)
 
 
+MAX_EXPECTED_GROWTH = 3.0
+"""Most a cloud extrapolates a year (est.: 4x a year, above any reported year of AI sales)."""
+
+
+def expected_growth(trend: float, observed: float, weight: float) -> float:
+    """Growth a year a cloud plans capacity for: ``weight x observed + (1 - weight) x trend``.
+
+    ``observed`` is the growth of AI compute sold over the trailing year, ``trend`` the
+    demand trend's growth; clouds extrapolate what they see, but only in part (adaptive
+    expectations of the flexible accelerator, Chenery 1952, Econometrica 20(1); Koyck
+    1954), at least 0 and at most :data:`MAX_EXPECTED_GROWTH` (est. [est-build-foresight]).
+
+    >>> expected_growth(0.5, 1.5, 0.5)
+    1.0
+    >>> expected_growth(0.5, 9.0, 1.0)
+    3.0
+    """
+    g = weight * observed + (1.0 - weight) * trend
+    return float(np.clip(g, 0.0, MAX_EXPECTED_GROWTH))
+
+
 def datacentre_starts(
     sold_mw: float,
     contracted_mw: float,
@@ -57,11 +85,14 @@ def datacentre_starts(
     cash: float,
     max_mw: float,
     adjust_months: float = 1.0,
+    unserved_mw: float = 0.0,
 ) -> float:
     """IT MW of data centre to start this month.
 
-    Target = the larger of sold and contracted MW, grown at ``growth`` a year over the
-    lead time, at :data:`TARGET_UTILISATION`, plus contracted MW not yet sold. Starts
+    Target = the larger of sold MW plus the unserved demand it sees (``unserved_mw``: its
+    share of the inference labs were throttled on, in MW) and contracted MW, grown at
+    ``growth`` a year (:func:`expected_growth`) over the lead time, at
+    :data:`TARGET_UTILISATION`, plus contracted MW not yet sold. Starts
     close the gap between target and built-plus-pipeline gradually: ``1 / adjust_months``
     of it a month (partial adjustment of the capital stock, as in the flexible-accelerator
     investment model; the model uses the build time), capped at ``max_mw`` a month
@@ -71,10 +102,11 @@ def datacentre_starts(
     200.0
     >>> datacentre_starts(850.0, 0.0, 0.0, 24, 900.0, 1e9, 400.0)
     100.0
+    >>> datacentre_starts(765.0, 0.0, 0.0, 24, 900.0, 1e9, 400.0, unserved_mw=85.0)
+    100.0
     """
-    target = (
-        max(sold_mw, contracted_mw) * (1.0 + growth) ** (lead_months / 12.0) / TARGET_UTILISATION
-    )
+    seen = max(sold_mw + unserved_mw, contracted_mw)
+    target = seen * (1.0 + growth) ** (lead_months / 12.0) / TARGET_UTILISATION
     target += max(0.0, contracted_mw - sold_mw)
     if cash <= 0:
         return 0.0

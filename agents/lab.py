@@ -33,10 +33,12 @@ __all__ = [
     "allocate_demand",
     "choose_port",
     "plan_funding",
+    "planned_training_price",
     "runway_months",
     "services_demand",
     "services_price",
     "split_compute",
+    "training_bid_schedule",
     "training_need",
 ]
 
@@ -218,7 +220,8 @@ def split_compute(received: FloatArray, inference: FloatArray, training: FloatAr
     A lab short of compute cuts inference and training in proportion to its needs (it
     keeps its training runs going, so end users are throttled too); compute beyond both
     needs goes to training. Served = ``min(inference, received x inference / (inference +
-    training))``.
+    training))``, where ``training`` is the training it planned (bought at the expected price;
+    when the price is above it, its schedule, :func:`training_bid_schedule`, buys less).
 
     >>> split_compute(np.array([60.0, 200.0]), np.array([80.0, 80.0]), np.array([40.0, 40.0]))
     array([40., 80.])
@@ -227,6 +230,58 @@ def split_compute(received: FloatArray, inference: FloatArray, training: FloatAr
     share = np.divide(inference, need, out=np.zeros(need.size), where=need > 0)
     out: FloatArray = np.minimum(inference, received * share)
     return out
+
+
+def training_bid_schedule(
+    top: float, planned: float, steps: int, floor: float
+) -> tuple[FloatArray, FloatArray]:
+    """A lab's demand schedule for training compute: (steps,) bids and quantities.
+
+    Labs spend a training budget (:func:`training_need` plans it at ``planned``, the price
+    they expect to pay, so the need ``T`` is budget / ``planned``); at a lower price the
+    same budget buys more hours, at a higher one fewer: the cumulative quantity bid at or
+    above price ``p`` is ``T x planned / p``, a unit-elastic (constant-budget) demand curve.
+    It is bid in ``steps`` tranches at prices falling geometrically from ``top`` (the
+    training bid) to ``floor x top``: bid ``k`` is ``top x floor^(k / (steps - 1))``, and
+    tranche ``k`` holds ``T x planned x (1 / bid_k - 1 / bid_(k-1))`` (the first, ``T x
+    planned / top``; ``planned`` is taken at most ``top``, so the first is at most ``T``).
+    Returned quantities are shares of ``T``. With one step the whole need
+    is bid at ``top`` (a flat bid).
+
+    Why: against compute supply that is nearly vertical near full use, one flat bid makes a
+    single-price market flip between "just long" (price = sellers' cost) and "just short"
+    (price = the bid) month to month, the cobweb on a knife edge (Ezekiel, 1938, "The
+    cobweb theorem", QJE 52(2)); a downward-sloping schedule gives the short side the
+    interior price ``budget / (capacity - other demand)``, to within one step of the grid
+    (est. [est-training-schedule]).
+
+    >>> bids, q = training_bid_schedule(2.0, 1.0, 3, 0.25)
+    >>> bids.tolist(), q.tolist()  # bids 2, 1, 0.5; cumulative 1/2, 1, 2 of the need
+    ([2.0, 1.0, 0.5], [0.5, 0.5, 1.0])
+    >>> [a.tolist() for a in training_bid_schedule(2.0, 1.0, 1, 0.25)]
+    [[2.0], [1.0]]
+    """
+    bids: FloatArray = top * floor ** (np.arange(max(steps, 1)) / max(steps - 1.0, 1.0))
+    # a bid below a trillionth of a dollar is none: such a lab bids its need flat
+    if steps <= 1 or not bids[-1] > 1e-12 or not planned > 0:
+        return np.full(1, top), np.ones(1)
+    # a lab bidding less than it planned to pay gets at most its need at the top bid
+    q: FloatArray = np.diff(min(planned, top) / bids, prepend=0.0)
+    return bids, q
+
+
+def planned_training_price(expected_price: float, demand: DemandCfg) -> float:
+    """Price a lab plans to pay for training: the expected price, at most its bid, at least $0.25.
+
+    The bid is ``demand.training_bid_share`` of the AI services price at the expected
+    compute price; the $0.25 floor keeps the budget's hours finite (est.).
+
+    >>> from agents.scenario import DemandCfg
+    >>> planned_training_price(2.0, DemandCfg(training_bid_share=0.5, services_markup=1.6))
+    2.0
+    """
+    bid = demand.training_bid_share * services_price(expected_price, demand.services_markup)
+    return max(0.25, min(expected_price, bid))
 
 
 def allocate_demand(
@@ -309,14 +364,29 @@ def training_need(
     A base ratio to inference need plus spare cash (above ``capital.runway_months`` of
     burn) reinvested over ``demand.reinvest_months`` at the expected compute price (an
     exponential average of past median node prices, at most the training bid, at least 0.25:
-    adaptive expectations damp a cobweb; est.); halved while short of funds.
+    adaptive expectations damp a cobweb; est.). A lab short of runway and turned down by
+    investors cuts it toward half as its cash falls below ``capital.runway_months`` of burn:
+    ``factor = 0.5 + 0.5 x min(1, cash / (runway_months x burn))``, continuous at the
+    threshold (a lab with most of its runway does not halve its plans on one refused round;
+    est.).
+
+    >>> from agents.scenario import CapitalCfg, DemandCfg
+    >>> a = LabArrays(2, 1)
+    >>> a.training_ratio[:], a.inference_need[:], a.burn[:] = 0.5, 100.0, 10.0
+    >>> cap = CapitalCfg(runway_months=6)
+    >>> need = training_need(a, np.array([30.0, 60.0]), np.array([True, True]), 2.0, cap,
+    ...     DemandCfg(training_bid_share=0.5, services_markup=1.6))
+    >>> need.tolist()  # base 50; half the runway -> x 0.75; a full runway -> x 1
+    [37.5, 50.0]
     """
-    factor = np.where(still_short, 0.5, 1.0)
+    want = capital.runway_months * a.burn
+    runway = np.divide(cash, want, out=np.ones(a.n), where=want > 0)
+    factor = np.where(still_short, 0.5 + 0.5 * np.clip(runway, 0.0, 1.0), 1.0)
     spare = np.maximum(0.0, cash - capital.runway_months * a.burn) / demand.reinvest_months
     # the price it plans to pay: expected, at most its bid, at least $0.25 (est.); a lab that
     # bids nothing for training buys none with spare cash
     bid = demand.training_bid_share * services_price(expected_price, demand.services_markup)
-    price = max(0.25, min(expected_price, bid))
+    price = planned_training_price(expected_price, demand)
     buys = (a.training_ratio > 0) & (bid > 0)
     extra = np.where(buys, spare / price, 0.0)
     base = a.training_ratio * a.inference_need

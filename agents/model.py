@@ -183,6 +183,7 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
             w.hyperscalers,
             w.accounts,
             w.debt,
+            w.history,
         )
         w.accounts.flush()
 

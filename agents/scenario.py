@@ -357,6 +357,7 @@ class DataCentreCfg(_Cfg):
     availability: Float = _f(0.9, ge=0.1, le=1, why="a share of capacity that can serve")
     life_months: Int = _f(180, ge=12, le=600, why=_WHY_MONTHS)
     max_build_mw_per_month: Mw = 400.0
+    growth_extrapolation: Share = 0.25
     server_overhead: Float = _f(
         1.83, ge=1.0, le=5.0, why="IT watts per chip watt: >= 1, ~1.8 measured [dc-density]"
     )
@@ -414,6 +415,9 @@ class DemandCfg(_Cfg):
         why=_WHY_GROWTH + "; 6x a year is above any lab's record [lab-anthropic-rev]",
     )
     growth_decay_per_year: Share = 0.12
+    shock_persistence: Float = _f(
+        0.9, ge=0, le=0.99, why="month-to-month persistence of the demand shock [est-demand-shock]"
+    )
     services_markup: Float = _f(
         1.6, ge=0, le=20, why="price of AI services over compute cost, minus 1 [est-lab-economics]"
     )
@@ -430,6 +434,15 @@ class DemandCfg(_Cfg):
         why="a share of the AI services price labs pay for training [est-lab-economics]",
     )
     reinvest_months: Float = _f(24.0, ge=1, le=1_000, why="months over which spare cash is spent")
+    training_bid_steps: Int = _f(
+        24, ge=1, le=60, why="tranches of the training budget curve [est-training-schedule]"
+    )
+    training_bid_floor: Float = _f(
+        0.4,
+        ge=0.05,
+        le=1,
+        why="lowest training bid over the top: 20x the need at most [est-training-schedule]",
+    )
     non_ai_cloud_growth_per_year: Float = _f(0.15, ge=-0.5, le=2.0, why=_WHY_GROWTH)
     capability_beta: Float = _f(1.0, ge=0, le=50, why="logit sensitivity of demand to capability")
     scaling_exponent: Float = _f(0.5, ge=0, le=5, why="exponent of capability in training compute")

@@ -215,6 +215,8 @@ class DemandState:
     """AI services demanded this month at that price, H100e-h of inference."""
     spending: float = 0.0
     """Spending on AI services demanded this month, USD (price x quantity)."""
+    log_shock: float = 0.0
+    """This month's log demand shock (an AR(1), :func:`agents.phases.exogenous.demand_shock`)."""
 
 
 @dataclass

@@ -16,8 +16,12 @@ of ``latency_cost`` outside the lab's home region, ``lockin.platform_penalty`` x
 affinity to the node's family), and the lab's egress fee away from its primary cloud; labs
 bound by an exclusive contract link only to that cloud. Bids: non-AI load at
 ``power.non_ai_bid``, sites at ``power.datacentre_bid``, chips at the plan's price,
-inference at the month's price of AI services (what the served unit earns) and training at
-``demand.training_bid_share`` of that price.
+inference at the month's price of AI services (what the served unit earns) and training as
+a budget curve (:func:`agents.lab.training_bid_schedule`: the need planned at the expected
+price, bid in ``demand.training_bid_steps`` tranches at prices falling geometrically from
+``demand.training_bid_share`` of the services price to ``demand.training_bid_floor`` of
+that, more hours at lower prices); the tranches are step-major within the
+``lab_training`` and ``pool_training`` segments.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from numpy.typing import NDArray
 
 from agents.book_index import BookIndex, NodeLayout
 from agents.chipvendor import ChipVendor
-from agents.lab import LabArrays
+from agents.lab import LabArrays, planned_training_price, training_bid_schedule
 from agents.phases.orders import Orders
 from agents.phases.plan import MonthPlan
 from agents.scenario import Scenario
@@ -244,6 +248,14 @@ def clear_phase(
     chip_bid = np.maximum(0.0, plan.chip_want - chip_contract).ravel()
     site_bid = np.maximum(0.0, g.site_need.ravel() - alloc.site_ppa)
     d = cfg.demand
+    # training need as a budget curve in tranches at falling bids (step-major segments)
+    top_bid = d.training_bid_share * services_price
+    t_bid, t_share = training_bid_schedule(
+        top_bid,
+        planned_training_price(services_price / (1.0 + d.services_markup), d),
+        d.training_bid_steps,
+        d.training_bid_floor,
+    )
     idx = BookIndex(lay)
     offers = [
         ("units", g.unit_util, unit_qty, g.unit_price),
@@ -277,9 +289,9 @@ def clear_phase(
         ),
         (
             "lab_training",
-            lay.lab0 + majors,
-            trn[majors],
-            np.full(majors.size, d.training_bid_share * services_price),
+            np.tile(lay.lab0 + majors, t_bid.size),
+            np.outer(t_share, trn[majors]),
+            np.repeat(t_bid, majors.size),
         ),
         (
             "pool_inference",
@@ -289,9 +301,9 @@ def clear_phase(
         ),
         (
             "pool_training",
-            lay.pool0 + pools,
-            pool_trn[pools],
-            np.full(pools.size, d.training_bid_share * services_price),
+            np.tile(lay.pool0 + pools, t_bid.size),
+            np.outer(t_share, pool_trn[pools]),
+            np.repeat(t_bid, pools.size),
         ),
     ]
     links = [

@@ -1,6 +1,7 @@
 """Phase 1, ``exogenous``: demand, technology, policy and pipelines for the month.
 
-End demand grows at a rate that decays over time, with a small lognormal shock (2%,
+End demand grows at a rate that decays over time, with a small persistent lognormal shock
+(:func:`demand_shock`: AR(1) in logs, 2% spread, persistence ``demand.shock_persistence``,
 est.); non-AI load and conventional data-centre load grow; vendors' capacity grows and
 they offer their newest released generation; data centres and grid connections due this
 month complete, the new MW at the new-build PUE (:func:`blend_pue`); each lab's egress
@@ -27,9 +28,11 @@ from agents.units import HOURS_PER_MONTH, month_date
 from agents.utility import Utility, capacity_price, reserve_margin
 
 __all__ = [
+    "DEMAND_SHOCK_SD",
     "blend_pue",
     "datacentre_load_mw",
     "demand_growth",
+    "demand_shock",
     "exogenous",
     "node_economics",
     "reserves",
@@ -138,6 +141,25 @@ def reserves(
     return margin, price
 
 
+DEMAND_SHOCK_SD = 0.02
+"""Stationary spread of the log demand shock (est.: a few % around the trend)."""
+
+
+def demand_shock(previous: float, persistence: float, draw: float) -> float:
+    """This month's log demand shock: ``rho x previous + sd x sqrt(1 - rho^2) x draw``.
+
+    An AR(1) in logs with stationary spread :data:`DEMAND_SHOCK_SD` whatever the
+    persistence ``rho``, so month-to-month changes have spread ``sd x sqrt(2 (1 - rho))``
+    (0.9 -> 0.9%, against 2.8% for independent monthly shocks, ``rho = 0``): demand for
+    AI services moves with news that lasts (Hamilton, 1994, *Time Series Analysis*, ch. 3;
+    est. [est-demand-shock]).
+
+    >>> round(demand_shock(0.01, 0.9, 1.0), 6)  # 0.009 + 0.02 x sqrt(0.19)
+    0.017718
+    """
+    return persistence * previous + DEMAND_SHOCK_SD * float(np.sqrt(1.0 - persistence**2)) * draw
+
+
 def exogenous(
     month: int,
     cfg: Scenario,
@@ -158,7 +180,8 @@ def exogenous(
     d = cfg.demand
     g = demand_growth(d.growth_per_year, d.growth_decay_per_year, month)
     demand.expected_growth = g
-    shock = float(np.exp(rng.normal(0.0, 0.02)))
+    demand.log_shock = demand_shock(demand.log_shock, d.shock_persistence, rng.normal())
+    shock = float(np.exp(demand.log_shock))
     if month > 0:
         demand.level *= (1.0 + g) ** (1.0 / 12.0)
     demand.usd = demand.level * shock

@@ -20,7 +20,7 @@ import numpy as np
 from agents.accounts import OUTSIDE, Accounts
 from agents.contracting import contracted_h100e_hours
 from agents.finance import Debt, capex_budget, scale_to_budget
-from agents.hyperscaler import Hyperscaler, chip_value, datacentre_starts
+from agents.hyperscaler import Hyperscaler, chip_value, datacentre_starts, expected_growth
 from agents.lab import (
     LabArrays,
     LabKind,
@@ -32,7 +32,7 @@ from agents.lab import (
     training_need,
 )
 from agents.scenario import FAMILIES, Scenario
-from agents.state import Clouds, DemandState, FloatArray, Market, Nodes, Sites, Tech
+from agents.state import Clouds, DemandState, FloatArray, History, Market, Nodes, Sites, Tech
 from agents.units import HOURS_PER_MONTH
 from agents.utility import Utility
 from market.contracts import ContractTable
@@ -45,6 +45,7 @@ __all__ = [
     "plan",
     "plan_labs",
     "running_cost",
+    "sales_growth",
 ]
 
 CONTRACT_LOOKAHEAD_MONTHS = 24
@@ -132,6 +133,27 @@ def chip_targets(
     return want, price, free
 
 
+def sales_growth(history: History | None, month: int, fallback: float) -> float:
+    """Growth a year of AI compute sold, from the trailing 12-month window of hours.
+
+    ``(last month / the month 11 months before)^(12 / 11) - 1`` over all clouds;
+    ``fallback`` before a full window (or with no history).
+
+    >>> h = History.empty(1, 1, 1)
+    >>> h.hs_hours[:, 0] = 100.0
+    >>> h.hs_hours[11, 0] = 200.0  # month 11 sold twice month 0
+    >>> round(sales_growth(h, 12, 0.5), 4)  # 2^(12/11) - 1
+    1.1287
+    """
+    if history is None or month < 12:
+        return fallback
+    new = float(history.hs_hours[(month - 1) % 12].sum())
+    old = float(history.hs_hours[month % 12].sum())
+    if old <= 0 or new <= 0:
+        return fallback
+    return float((new / old) ** (12.0 / 11.0) - 1.0)
+
+
 def ai_load_forecast(sites: Sites, month: int, lead: int, new_pue: float) -> FloatArray:
     """(R,) AI data-centre load (facility MW) expected ``lead`` months ahead.
 
@@ -213,8 +235,11 @@ def plan(
     hyperscalers: Sequence[Hyperscaler],
     accounts: Accounts,
     debt: Debt,
+    history: History | None = None,
 ) -> MonthPlan:
     """Every agent's decisions for ``month`` (see the module docstring)."""
+    # last month's inference labs were throttled on (needs are replaced below)
+    unserved_h = float(np.maximum(0.0, labs.inference_need - labs.served)[labs.active].sum())
     grid_lead = max(cfg.power.generation_build_months, cfg.power.interconnection_months)
     ai_forecast = ai_load_forecast(sites, month, grid_lead, cfg.power.pue)
     for u in utilities:
@@ -252,6 +277,14 @@ def plan(
     lead = max(dc.build_months, pw.interconnection_months)
     sites.reach(month + max(dc.build_months, pw.interconnection_months))
     budget = capex_budget(accounts.cash(accounts.hyperscaler), debt, cfg)
+    growth = expected_growth(
+        demand.expected_growth,
+        sales_growth(history, month, demand.expected_growth),
+        dc.growth_extrapolation,
+    )
+    # unserved inference in MW, shared by each cloud's share of sales
+    sold_share = sold_mw / sold_mw.sum() if sold_mw.sum() > 0 else np.full(n_h, 1.0 / n_h)
+    unserved_mw = unserved_h * float(np.mean(fleet_mw_per_h100e_h)) * sold_share
     starts = np.zeros(n_h)
     for h in hyperscalers:
         i = h.index
@@ -259,12 +292,13 @@ def plan(
         starts[i] = datacentre_starts(
             float(sold_mw[i]),
             float(contracted_mw[i]),
-            demand.expected_growth,
+            growth,
             lead,
             pipeline,
             float(budget[i]),
             dc.max_build_mw_per_month,
             dc.build_months,
+            float(unserved_mw[i]),
         )
         split = starts[i] * demand.region_weight
         sites.pipeline_built[i, :, month + dc.build_months] += split

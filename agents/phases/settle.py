@@ -292,7 +292,8 @@ def settle_compute(
     if rest.size and pools.size:
         k = pools.size
         fill_inf = res.bid_fill[ix.bids["pool_inference"]]
-        fill_trn = res.bid_fill[ix.bids["pool_training"]]
+        # the training tranches of each pool, step-major (see agents.phases.clear)
+        fill_trn = res.bid_fill[ix.bids["pool_training"]].reshape(-1, k).sum(axis=0)
         bid_inf, bid_trn = cleared.bid_inference[rest], cleared.bid_training[rest]
         pool_inf = np.bincount(g.small_node, bid_inf, minlength=lay.n_sellers)[pools]
         pool_trn = np.bincount(g.small_node, bid_trn, minlength=lay.n_sellers)[pools]
@@ -335,7 +336,9 @@ def settle_compute(
     p_nodes = price[lay.seller0 : lay.lab0].reshape(n_h, n_r, n_f)
     nodes.price = np.where(has & np.isfinite(seller_price), p_nodes, nodes.cost)
     nodes.sold = sold
-    seen = nodes.price[has]
+    # a node with less than an H100e-hour a month (a fleet retired to nothing) has no market:
+    # its price is an unfilled bid, and would feed the expectation its own bid
+    seen = nodes.price[has & (nodes.capacity >= 1.0)]
     if seen.size:
         market.expected_compute_price = 0.8 * market.expected_compute_price + 0.2 * float(
             np.median(seen)

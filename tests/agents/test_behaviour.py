@@ -172,9 +172,15 @@ def test_lab_out_of_cash_exits_and_its_contracts_end(baseline):
 
 
 def test_strategic_deals_rescue_labs_the_vc_pool_turns_down(baseline):
-    # no VC money and no credit for labs
+    # no VC money and no credit for labs; training bid flat (one step): a lab spending its
+    # whole training budget at any price (the falling schedule) burns a strategic round too
+    # within 36 months, which would hide the rescue this test is about
     dry = baseline.with_overrides(
-        {"capital.vc_success_prob": 0.0, "finance.debt_multiple_lab": 0.0}
+        {
+            "capital.vc_success_prob": 0.0,
+            "finance.debt_multiple_lab": 0.0,
+            "demand.training_bid_steps": 1,
+        }
     )
     without = run_scenario(dry, months=36, rng=1).tables["labs"]
     failed = set(without.loc[~without["active"], "name"])
@@ -203,3 +209,21 @@ def test_exclusivity_ban_strikes_the_clause_and_the_deal_goes_ahead():
         assert not res.model_frame["compute_spot_price"].equals(
             other.model_frame["compute_spot_price"]
         )
+
+
+def test_training_schedule_and_persistent_shocks_end_the_price_sawtooth(baseline):
+    # one flat training bid against nearly vertical supply, with independent monthly demand
+    # shocks: the spot price flips between the sellers' cost and the bid (moves of 40-60%
+    # in a tenth of the months); the budget schedule with persistent shocks clears at an
+    # interior price that moves a few % a month (90th percentile under 10% on seeds 1-2)
+    flat = baseline.with_overrides(
+        {"demand.training_bid_steps": 1, "demand.shock_persistence": 0.0}
+    )
+    for seed in SEEDS:
+        moves = {}
+        for name, cfg in (("schedule", baseline), ("flat", flat)):
+            p = run_scenario(cfg, months=48, rng=seed).model_frame["compute_spot_price"]
+            moves[name] = np.abs(np.diff(np.log(p.to_numpy()[12:])))
+        assert np.quantile(moves["schedule"], 0.9) < 0.1
+        assert np.quantile(moves["flat"], 0.9) > 0.3
+        assert (moves["schedule"] > 0.1).sum() < 0.5 * (moves["flat"] > 0.1).sum()

@@ -197,3 +197,18 @@ def test_an_exited_lab_ends_with_zero_cash_and_its_loss_booked(baseline):
     assert borrowed > 0
     assert ent["amount"][outof & (why == "repay")].sum() == pytest.approx(borrowed)
     assert m.model_frame()["labs_exited"].tolist() == [1, 1, 1]
+
+
+def test_utility_loss_is_recovered_from_ratepayers(fin_cfg):
+    # the utility (account 2) served a contract below its units' cost: -40 at the month's
+    # end (below the lab's -30); ratepayers (outside) pay it 40, so it ends at 0 and the finance check holds
+    acc, a, debt = _world(lab_debt=0.0, burn=0.0)
+    acc.pay(acc.utility, 0, 40.0, "fuel")
+    acc.flush()
+    with pytest.raises(InvariantError, match="account 2"):
+        check_finance(acc, a, debt)
+    settle_finance(
+        fin_cfg, np.random.default_rng(0), debt, a, np.zeros(1), np.zeros(1), np.zeros(1), acc
+    )
+    acc.flush()
+    assert acc.cash(acc.utility).tolist() == [0.0]

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from agents.phases.exogenous import (
+    DEMAND_SHOCK_SD,
     blend_pue,
     datacentre_load_mw,
     demand_growth,
+    demand_shock,
     node_economics,
     update_nodes,
 )
@@ -83,3 +85,21 @@ def test_capacity_price_enters_next_months_node_cost(one_gen, small_cfg):
         update_nodes(n, one_gen, s, m, c, small_cfg)
         cost[cap] = n.cost[0, 0, 0]
     assert cost[240.0] - cost[0.0] == pytest.approx(0.01875)
+
+
+def test_demand_shock_is_persistent_with_a_fixed_spread():
+    # rho 0.9: 0.9 x 0.01 + 0.02 x sqrt(1 - 0.81) x 1 = 0.009 + 0.0087178 = 0.0177178
+    assert demand_shock(0.01, 0.9, 1.0) == pytest.approx(0.0177178, abs=1e-7)
+    # rho 0: an independent draw of spread 0.02
+    assert demand_shock(0.5, 0.0, -1.0) == pytest.approx(-0.02)
+    # stationary spread 0.02 for any rho: simulate 20k months from the stationary draw
+    rng = np.random.default_rng(3)
+    for rho in (0.0, 0.9):
+        x, xs = DEMAND_SHOCK_SD * rng.normal(), []
+        for _ in range(20_000):
+            x = demand_shock(x, rho, rng.normal())
+            xs.append(x)
+        assert np.std(xs) == pytest.approx(DEMAND_SHOCK_SD, rel=0.1)
+        # month-to-month change: 0.02 x sqrt(2 (1 - rho)) -> 0.0283 and 0.0089
+        want = DEMAND_SHOCK_SD * np.sqrt(2 * (1 - rho))
+        assert np.std(np.diff(xs)) == pytest.approx(want, rel=0.1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.lab import LabArrays, LabKind
+from agents.lab import LabArrays, LabKind, planned_training_price, training_bid_schedule
 from agents.model import GigawattModel
 from agents.phases.clear import allocate_contracts, major_links
 from agents.phases.orders import Orders, choose_nodes
@@ -105,18 +105,33 @@ def test_pooled_buyers_clear_like_individual_buyers(baseline):
     member = b.n_nodes + np.arange(rest.size)
     seller = ix.nodes.seller0 + m.month_orders.small_node
     d = m.config.demand
+    # each member bids its training as the schedule's tranches at falling prices
+    sp = m.world.demand.services_price
+    bids, share = training_bid_schedule(
+        d.training_bid_share * sp,
+        planned_training_price(sp / (1.0 + d.services_markup), d),
+        d.training_bid_steps,
+        d.training_bid_floor,
+    )
+    k = bids.size
     expanded = OrderBook(
         b.n_nodes + rest.size,
         b.offer_node,
         b.offer_qty,
         b.offer_price,
-        np.concatenate([b.bid_node[keep_bid], member, member]),
-        np.concatenate([b.bid_qty[keep_bid], c.bid_inference[rest], c.bid_training[rest]]),
+        np.concatenate([b.bid_node[keep_bid], member, np.tile(member, k)]),
+        np.concatenate(
+            [
+                b.bid_qty[keep_bid],
+                c.bid_inference[rest],
+                np.outer(share, c.bid_training[rest]).ravel(),
+            ]
+        ),
         np.concatenate(
             [
                 b.bid_price[keep_bid],
                 np.full(rest.size, m.world.demand.services_price),
-                np.full(rest.size, d.training_bid_share * m.world.demand.services_price),
+                np.repeat(bids, rest.size),
             ]
         ),
         np.concatenate([b.link_src[keep_link], seller]),
@@ -127,3 +142,35 @@ def test_pooled_buyers_clear_like_individual_buyers(baseline):
     pooled = clear(b, method="lp")
     individual = clear(expanded, method="lp")
     assert pooled.welfare == pytest.approx(individual.welfare, rel=1e-9)
+
+
+def test_training_budget_curve_clears_at_budget_over_residual_capacity():
+    # top bid 2.6, planned price 2.0, 3 steps to a floor of 0.25: bids 2.6, 1.3, 0.65; the
+    # cumulative need at or above each bid is 2 / bid = 0.769, 1.538, 3.077 of the need T,
+    # so every tranche's cumulative hours x its bid is the same budget T x 2
+    bids, share = training_bid_schedule(2.6, 2.0, 3, 0.25)
+    assert bids.tolist() == pytest.approx([2.6, 1.3, 0.65])
+    assert (np.cumsum(share) * bids).tolist() == pytest.approx([2.0, 2.0, 2.0])
+    # one seller (cost 0.5) and one lab: inference 50 at 5.0, training T = 40 -> tranches
+    # 30.77, 30.77, 61.54. Capacity 100 leaves 50 for training: the first tranche (30.77)
+    # fits, the second does not (61.5 > 50), so the price is its bid 1.3 = budget 80 / the
+    # cumulative 61.5 at that bid; with capacity 200 all three fit and the price is the cost
+    for cap, price, trained in ((100.0, 1.3, 50.0), (200.0, 0.5, 40 * 2 / 0.65)):
+        book = OrderBook(
+            2,
+            [0],
+            [cap],
+            [0.5],
+            [1, 1, 1, 1],
+            np.r_[50.0, 40.0 * share],
+            np.r_[5.0, bids],
+            [0],
+            [1],
+            [0.0],
+            [np.inf],
+        )
+        res = clear(book, method="lp")
+        assert res.node_price[1] == pytest.approx(price)
+        assert res.bid_fill[1:].sum() == pytest.approx(trained)
+    # a flat bid (one step) bids the whole need at the top
+    assert [x.tolist() for x in training_bid_schedule(2.6, 2.0, 1, 0.25)] == [[2.6], [1.0]]

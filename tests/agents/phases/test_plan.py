@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.hyperscaler import datacentre_starts
+from agents.hyperscaler import datacentre_starts, expected_growth
 from agents.lab import choose_port, plan_funding
-from agents.phases.plan import ai_load_forecast, chip_targets
+from agents.phases.plan import ai_load_forecast, chip_targets, sales_growth
 from agents.scenario import CapitalCfg, LockinCfg
-from agents.state import Market
+from agents.state import History, Market
 from tests.agents.phases.conftest import clouds, sites
 
 
@@ -101,3 +101,21 @@ def test_utilities_forecast_connected_and_queued_ai_load():
     s.pipeline_power[0, 0, 9] = 4.0
     assert ai_load_forecast(s, 0, 6, 1.3)[0] == pytest.approx(4.3)
     assert ai_load_forecast(s, 3, 6, 1.3)[0] == pytest.approx(3.0 + 4.0 * 1.3)  # months 4-9
+
+
+def test_capacity_target_extrapolates_sales_growth_and_counts_throttled_demand():
+    # half the observed growth 1.5 and half the trend 0.5 -> plans for 1.0 (doubling) a year
+    g = expected_growth(0.5, 1.5, 0.5)
+    assert g == pytest.approx(1.0)
+    assert expected_growth(0.5, -0.9, 1.0) == 0.0  # a fall is not extrapolated below zero
+    # sold 400 MW + 60 MW of throttled demand, doubling a year over a 12-month lead:
+    # target = 460 x 2 / 0.85 = 1,082.35 MW; 900 built or in the pipeline -> start 182.35
+    new = datacentre_starts(400.0, 0.0, g, 12, 900.0, 1e9, 400.0, unserved_mw=60.0)
+    assert new == pytest.approx(460 * 2 / 0.85 - 900)
+    # the trailing window: 100 H100e-h eleven months ago, 150 last month: 1.5^(12/11) - 1
+    h = History.empty(2, 1, 1)
+    h.hs_hours[:] = 40.0
+    h.hs_hours[12 % 12] = [60.0, 40.0]  # month 0 of the window (month 12 reads index 0)
+    h.hs_hours[11] = [90.0, 60.0]
+    assert sales_growth(h, 12, 0.3) == pytest.approx(1.5 ** (12 / 11) - 1)
+    assert sales_growth(h, 11, 0.3) == 0.3  # before a full window: the trend
