@@ -125,10 +125,10 @@ class Ledger:
             If an account id is unknown, an amount is negative or not finite, or a
             reason code was never registered. Nothing is booked then.
         """
-        p, q, a, r = np.broadcast_arrays(
-            _ints(payer), _ints(payee), np.asarray(amount, dtype=np.float64), _ints(reason)
-        )
-        p, q, a, r = p.ravel(), q.ravel(), a.ravel(), r.ravel()
+        p, q, a, r = _ints(payer), _ints(payee), np.asarray(amount, dtype=np.float64), _ints(reason)
+        if not (p.ndim == 1 and p.shape == q.shape == a.shape == r.shape):
+            p, q, a, r = np.broadcast_arrays(p, q, a, r)  # slow: only when needed
+            p, q, a, r = p.ravel(), q.ravel(), a.ravel(), r.ravel()
         if a.size == 0:
             return
         n = self._balances.size
