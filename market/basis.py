@@ -133,22 +133,30 @@ def highs_basis(h: highspy.Highs) -> tuple[IntArray, IntArray]:
     return col_status, row_status
 
 
-def solved_basis(h: highspy.Highs, upper: FloatArray) -> tuple[IntArray, IntArray]:
+def solved_basis(
+    h: highspy.Highs,
+    upper: FloatArray,
+    x: FloatArray | None = None,
+    row_dual: FloatArray | None = None,
+) -> tuple[IntArray, IntArray]:
     """Statuses of ``h``'s optimal basis from its solution (see the module docstring).
 
-    ``upper`` holds the model's column upper bounds (lower bounds are all zero). Falls
+    ``upper`` holds the model's column upper bounds (lower bounds are all zero); ``x``
+    and ``row_dual``, the solution's column values and row duals if already read. Falls
     back to :func:`highs_basis` when a nonbasic column is not at a bound.
     """
     basic = np.asarray(h.getBasicVariables()[1], dtype=np.int64)  # type: ignore[attr-defined]
     sol = h.getSolution()
-    x = np.asarray(sol.col_value, dtype=np.float64)
+    if x is None or row_dual is None:
+        x = np.asarray(sol.col_value, dtype=np.float64)
+        row_dual = np.asarray(sol.row_dual, dtype=np.float64)
     cols = np.where(x == upper, UPPER, LOWER)
     fixed = upper == 0.0
     if fixed.any():
         dual = np.asarray(sol.col_dual, dtype=np.float64)
         cols[fixed] = np.where(dual[fixed] >= 0.0, LOWER, UPPER)
     # Node balances are fixed rows; HiGHS reports row duals with the opposite sign.
-    rows = np.where(np.asarray(sol.row_dual, dtype=np.float64) <= 0.0, LOWER, UPPER)
+    rows = np.where(row_dual <= 0.0, LOWER, UPPER)
     cols[basic[basic >= 0]] = BASIC
     rows[-1 - basic[basic < 0]] = BASIC
     nonbasic = cols != BASIC

@@ -18,7 +18,15 @@ from numpy.typing import NDArray
 from market.book import OrderBook
 from market.lp import Columns, LPSolution, SolverFailure, columns
 
-__all__ = ["add_columns", "load_book", "load_columns", "new_highs", "read_solution", "run_optimal"]
+__all__ = [
+    "add_columns",
+    "load_book",
+    "load_columns",
+    "new_highs",
+    "read_solution",
+    "run_optimal",
+    "solution_arrays",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -115,9 +123,14 @@ def read_solution(h: highspy.Highs, book: OrderBook) -> LPSolution:
     HiGHS's row duals are d(cost)/d(row bound), the price at each node (see
     :mod:`market.lp`).
     """
+    return solution_arrays(h, book)[0]
+
+
+def solution_arrays(h: highspy.Highs, book: OrderBook) -> tuple[LPSolution, FloatArray]:
+    """:func:`read_solution` and every column's value in model order."""
     sol = h.getSolution()
     x = np.asarray(sol.col_value, dtype=np.float64)
     price = np.asarray(sol.row_dual, dtype=np.float64)
     n_o, n_b = book.n_offers, book.n_bids
     iterations = int(h.getInfo().simplex_iteration_count)
-    return LPSolution(x[:n_o], x[n_o : n_o + n_b], x[n_o + n_b :], price, iterations)
+    return LPSolution(x[:n_o], x[n_o : n_o + n_b], x[n_o + n_b :], price, iterations), x

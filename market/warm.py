@@ -49,7 +49,7 @@ from market.basis import (
 )
 from market.book import OrderBook
 from market.clearing import ClearingResult, _finish
-from market.highs import load_columns, new_highs, read_solution, run_optimal
+from market.highs import load_columns, new_highs, run_optimal, solution_arrays
 from market.lp import Columns, LPSolution, SolverFailure, columns
 from market.mcf import DIRECT_LINKS, LemonNetwork, solve_mcf, try_flow_basis
 from market.scaling import components, scale_book
@@ -116,11 +116,14 @@ class Clearer:
         self._labels: IntArray = np.zeros(0, np.int64)
         self._network: LemonNetwork | None = None
         self._upper: FloatArray = np.zeros(0)  # the kept model's column upper bounds
+        self._x: FloatArray | None = None  # and the values of its columns at the optimum
+        self._price: FloatArray | None = None  # and its row duals (scaled node prices)
 
     def reset(self) -> None:
         """Forget the kept model: the next book is solved cold."""
         self._layout = None
         self._links = None
+        self._x = self._price = None
 
     def clear(self, book: OrderBook) -> ClearingResult:
         """Clear ``book`` like :func:`market.clearing.clear`, from the kept basis if any."""
@@ -147,17 +150,24 @@ class Clearer:
         self._layout, self._n_nodes, self._upper = layout, book.n_nodes, cols[2]
         return _finish(book, units.unscale(sol, book), method)
 
+    def _read(self, book: OrderBook) -> LPSolution:
+        """The kept model's solution, its column values and duals kept for the next book."""
+        sol, self._x = solution_arrays(self._h, book)
+        self._price = sol.node_price
+        return sol
+
     def _cold(self, book: OrderBook, cols: Columns) -> LPSolution:
         """:func:`market.mcf.solve_mcf`, keeping the flow's network for a re-solve."""
         if book.n_links <= self.direct_links:
             self._network = None
-            return solve_mcf(book, self._h, direct_links=self.direct_links)
+            solve_mcf(book, self._h, direct_links=self.direct_links)
+            return self._read(book)
         basis, self._network = try_flow_basis(book, "lemon")
         load_columns(self._h, book.n_nodes, cols)
         if basis is not None:
             self._h.setBasis(basis)
         run_optimal(self._h)
-        return read_solution(self._h, book)
+        return self._read(book)
 
     def _warm(
         self,
@@ -194,7 +204,7 @@ class Clearer:
                 if self.read_basis:
                     col_status, row_status = highs_basis(h)
                 else:
-                    col_status, row_status = solved_basis(h, self._upper)
+                    col_status, row_status = solved_basis(h, self._upper, self._x, self._price)
                 load_columns(h, book.n_nodes, cols)
                 nodes = (book.offers[0], book.bids[0], book.links[0], book.links[1])
                 carried = carry_basis(
@@ -213,4 +223,4 @@ class Clearer:
             run_optimal(h)
         except SolverFailure:
             return None
-        return read_solution(h, book)
+        return self._read(book)
