@@ -251,13 +251,18 @@ class OrderBook:
             getattr(self, name).flags.writeable = False
 
     @classmethod
-    def _trusted(cls, n_nodes: int, *arrays: NDArray[Any]) -> OrderBook:
-        """A book from arrays already validated (a rescaled copy of a valid book)."""
+    def _trusted(cls, n_nodes: int, *arrays: NDArray[Any], copy: bool = True) -> OrderBook:
+        """A book from arrays already validated (a rescaled copy of a valid book).
+
+        With ``copy=False`` the arrays are the caller's to hand over: new arrays no one
+        else holds, or another book's (read-only) arrays, which are shared.
+        """
         book = object.__new__(cls)
         object.__setattr__(book, "n_nodes", n_nodes)
         for name, arr in zip(_FIELDS, arrays, strict=True):
-            arr = np.array(arr)  # a private, read-only copy
-            arr.flags.writeable = False
+            if copy or arr.flags.writeable:
+                arr = np.array(arr) if copy else arr  # a private, read-only array
+                arr.flags.writeable = False
             object.__setattr__(book, name, arr)
         return book
 
