@@ -18,12 +18,17 @@ Measured side by side in one process:
   object (the former way, ``read_basis=True``) and by the warm ``Clearer`` rebuilding
   it from the solution's arrays (the default); ms per book and ratios.
 - ``run A/B``: the whole 120-month baseline, in turn, with the former warm way and the
-  default (same answers, so the same months) and with a cold ``clear`` per month (ties
-  may break otherwise, so the months differ a little); ratios of the medians.
-- ``--before DIR``: another checkout with its own ``.venv`` (the code before a change);
+  default (same answers, so the same months) and with a cold ``clear`` per month (where
+  the optimum or the prices are not unique the cold solve may pick others, and the run
+  then takes another path); ratios of the medians.
+- ``--ab-only``: only these A/B tables. ``--before DIR``: another checkout with its own ``.venv`` (the code before a change);
   the same 120-month baseline run there and here in turn, each in a new process, and the
   ratios of the run's own time and of the whole process (interpreter start and imports
   included).
+
+CPU time (``time.process_time``; for the processes, ``getrusage`` of the children) is
+reported in the A/B tables, as wall-clock time on a shared machine depends on the other
+jobs more than on the code.
 
 Targets: baseline 120 months in about a second; at 10k agents a step costs no more than
 3x the bare Mesa loop; 100k agents <= 50 ms a step; 1M agents <= 0.5 s a step and <= 4 GB;
@@ -33,6 +38,7 @@ fewer scale steps up to 100k agents.
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import sys
 import time
@@ -185,9 +191,9 @@ def _kernel_ab(books: list[OrderBook], repeats: int) -> dict[str, float]:
     times: dict[str, list[float]] = {k: [] for k in ways}
     for _ in range(repeats):
         for name, run in ways.items():
-            t = time.perf_counter()
+            t = time.process_time()
             run()
-            times[name].append((time.perf_counter() - t) / len(books))
+            times[name].append((time.process_time() - t) / len(books))
     return {k: float(np.median(v)) for k, v in times.items()}
 
 
@@ -210,12 +216,12 @@ def _run_ab(scn, months: int, repeats: int) -> dict[str, float]:  # type: ignore
             try:
                 m = GigawattModel(scn, rng=7, check=False)
                 m.clearer = Clearer(**kw)
-                t = time.perf_counter()
+                t = time.process_time()
                 for _ in range(months):
                     m.step()
                 m.model_frame()
                 m.tables()
-                times[name].append(time.perf_counter() - t)
+                times[name].append(time.process_time() - t)
             finally:
                 Clearer.clear = warm  # type: ignore[method-assign]
     return {k: float(np.median(v)) for k, v in times.items()}
@@ -223,22 +229,28 @@ def _run_ab(scn, months: int, repeats: int) -> dict[str, float]:  # type: ignore
 
 _CHILD = """
 import time
-t0 = time.perf_counter()
+t0 = time.process_time()
 from experiments import load_scenario, run_scenario
 scn = load_scenario("baseline")
-t1 = time.perf_counter()
+t1 = time.process_time()
 run_scenario(scn, months={months}, rng=7, check=False)
-print(time.perf_counter() - t1, t1 - t0)
+print(time.process_time() - t1, t1 - t0)
 """
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of every child process reaped so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def _process_ab(before: Path, months: int, repeats: int) -> dict[str, tuple[float, float, float]]:
-    """Median (run s, imports s, whole process s) there and here, run in turn."""
+    """Median CPU seconds (run, imports, whole process) there and here, run in turn."""
     here = Path(__file__).resolve().parents[1]
     times: dict[str, list[tuple[float, float, float]]] = {"before": [], "here": []}
     for _ in range(repeats):
         for name, root in (("before", before), ("here", here)):
-            t = time.perf_counter()
+            t = _children_cpu()
             out = subprocess.run(
                 [str(root / ".venv/bin/python"), "-c", _CHILD.format(months=months)],
                 cwd=root,
@@ -246,7 +258,7 @@ def _process_ab(before: Path, months: int, repeats: int) -> dict[str, tuple[floa
                 text=True,
                 check=True,
             ).stdout.split()
-            times[name].append((float(out[-2]), float(out[-1]), time.perf_counter() - t))
+            times[name].append((float(out[-2]), float(out[-1]), _children_cpu() - t))
     return {k: tuple(float(x) for x in np.median(v, axis=0)) for k, v in times.items()}  # type: ignore[misc]
 
 
@@ -254,10 +266,10 @@ def _print_ab(months: int, quick: bool, before: Path | None) -> None:
     """The A/B tables: kernel, whole run, and (with ``--before``) another checkout."""
     base = load_scenario("baseline")
     books = _books(base, months)
-    kern = _kernel_ab(books, 3 if quick else 7)
-    runs = _run_ab(base, months, 2 if quick else 5)
+    kern = _kernel_ab(books, 3 if quick else 9)
+    runs = _run_ab(base, months, 2 if quick else 7)
     ref_k, ref_r = kern["warm, basis read from HiGHS"], runs["warm, basis read from HiGHS"]
-    print(f"\nKernel and run A/B ({months} baseline months, measured in turn; median)")
+    print(f"\nKernel and run A/B ({months} baseline months, in turn; median CPU time)")
     print(f"{'way of clearing':32s} {'ms/book':>8s} {'x':>6s} {'run s':>7s} {'x':>6s}")
     for name in kern:
         print(
@@ -266,8 +278,11 @@ def _print_ab(months: int, quick: bool, before: Path | None) -> None:
         )
     print("(x: the former warm way's time over this way's; above 1 is faster)")
     if before is not None:
-        res = _process_ab(before, months, 3 if quick else 5)
-        print(f"\nThis checkout against {before} ({months} baseline months, new processes in turn)")
+        res = _process_ab(before, months, 3 if quick else 7)
+        print(
+            f"\nThis checkout against {before} ({months} baseline months, new processes in "
+            "turn; median CPU seconds)"
+        )
         print(f"{'checkout':10s} {'run s':>7s} {'imports s':>10s} {'process s':>10s}")
         for name, (run, imp, proc) in res.items():
             print(f"{name:10s} {run:7.3f} {imp:10.3f} {proc:10.3f}")
