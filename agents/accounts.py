@@ -55,9 +55,9 @@ class Accounts:
     utility: IntArray
     vendor: IntArray
     lab: IntArray
-    _queue: dict[
-        str, tuple[Ledger, list[tuple[IntArray, IntArray, NDArray[np.float64], IntArray]]]
-    ] = field(default_factory=dict, repr=False)
+    _queue: dict[str, tuple[Ledger, list[tuple[IntArray, IntArray, NDArray[np.float64], int]]]] = (
+        field(default_factory=dict, repr=False)
+    )
 
     @classmethod
     def open(
@@ -121,7 +121,7 @@ class Accounts:
         q = np.asarray(payee, dtype=np.int64)
         a = np.asarray(amount, dtype=float)
         if not p.shape == q.shape == a.shape:  # broadcasting is slow; skip it when not needed
-            p, q, a = np.broadcast_arrays(p, q, a)
+            p, q, a = _broadcast(p, q, a)
         if a.size == 0:
             return
         p, q, a = p.ravel(), q.ravel(), a.ravel()
@@ -131,10 +131,10 @@ class Accounts:
             # the month's reason stays on the books, the rest are not journalled
             keep[0] |= not keep.any()
             p, q, a = p[keep], q[keep], a[keep]
-        code = ledger.reason_code(reason)
-        self._queue.setdefault(ledger.asset, (ledger, []))[1].append(
-            (p, q, a, np.full(a.size, code, dtype=np.int16 if code < 2**15 else np.int64))
-        )
+        entry = self._queue.get(ledger.asset)
+        if entry is None:
+            entry = self._queue[ledger.asset] = (ledger, [])
+        entry[1].append((p, q, a, ledger.reason_code(reason)))
 
     def flush(self) -> None:
         """Book every queued transfer, one ``Ledger.post`` call per ledger."""
@@ -142,8 +142,30 @@ class Accounts:
             if parts:
                 # the journal keeps ids as int32 while they fit (and reasons as int16)
                 ids = np.int32 if ledger.n_accounts < 2**31 else np.int64
-                p, q = (np.concatenate(c, dtype=ids) for c in list(zip(*parts, strict=True))[:2])
+                codes = [x[3] for x in parts]
+                p = np.concatenate([x[0] for x in parts], dtype=ids)
+                q = np.concatenate([x[1] for x in parts], dtype=ids)
                 a = np.concatenate([x[2] for x in parts])
-                r = np.concatenate([x[3] for x in parts])
+                r = np.repeat(
+                    np.array(codes, dtype=np.int16 if max(codes) < 2**15 else np.int64),
+                    [x[2].size for x in parts],
+                )
                 ledger.post(p, q, a, r, copy=False)  # the concatenations are ours
         self._queue = {}
+
+
+def _broadcast(
+    p: IntArray, q: IntArray, a: NDArray[np.float64]
+) -> tuple[IntArray, IntArray, NDArray[np.float64]]:
+    """``np.broadcast_arrays`` of payer, payee and amount; scalars by ``np.full`` (faster)."""
+    if p.ndim <= 1 and q.ndim <= 1 and a.ndim <= 1:
+        n = max(p.size if p.ndim else 1, q.size if q.ndim else 1, a.size if a.ndim else 1)
+        sizes = {x.size for x in (p, q, a) if x.ndim}
+        if sizes <= {n}:  # every vector of one length: only scalars to spread
+            return (
+                p if p.ndim else np.full(n, p, np.int64),
+                q if q.ndim else np.full(n, q, np.int64),
+                a if a.ndim else np.full(n, a, np.float64),
+            )
+    p, q, a = np.broadcast_arrays(p, q, a)
+    return p, q, a

@@ -13,6 +13,23 @@ Measured side by side in one process:
   allocated while building the model and running its steps (``tracemalloc``, which
   traces numpy's buffers; a separate pass, so tracing does not slow the timed one).
 
+- ``kernel A/B``: the 120 books of one baseline run cleared again, in turn, by a cold
+  ``clear`` per month, by the warm ``Clearer`` reading its kept basis from HiGHS's basis
+  object (the former way, ``read_basis=True``) and by the warm ``Clearer`` rebuilding
+  it from the solution's arrays (the default); ms per book and ratios.
+- ``run A/B``: the whole 120-month baseline, in turn, with the former warm way and the
+  default (same answers, so the same months) and with a cold ``clear`` per month (where
+  the optimum or the prices are not unique the cold solve may pick others, and the run
+  then takes another path); ratios of the medians.
+- ``--ab-only``: only these A/B tables. ``--before DIR``: another checkout with its own ``.venv`` (the code before a change);
+  the same 120-month baseline run there and here in turn, each in a new process, and the
+  ratios of the run's own time and of the whole process (interpreter start and imports
+  included).
+
+CPU time (``time.process_time``; for the processes, ``getrusage`` of the children) is
+reported in the A/B tables, as wall-clock time on a shared machine depends on the other
+jobs more than on the code.
+
 Targets: baseline 120 months in about a second; at 10k agents a step costs no more than
 3x the bare Mesa loop; 100k agents <= 50 ms a step; 1M agents <= 0.5 s a step and <= 4 GB;
 cost grows no faster than linearly with agents. ``--quick`` runs 24 baseline months and
@@ -21,9 +38,12 @@ fewer scale steps up to 100k agents.
 
 from __future__ import annotations
 
+import resource
+import subprocess
 import sys
 import time
 import tracemalloc
+from pathlib import Path
 
 import mesa
 import numpy as np
@@ -31,6 +51,8 @@ import numpy as np
 import agents.phases.clear as clear_phase
 from agents.model import GigawattModel
 from experiments.scenarios import load_scenario
+from market.book import OrderBook
+from market.clearing import clear
 from market.warm import Clearer
 
 __all__ = ["main"]
@@ -138,10 +160,147 @@ def _scale(base, n: int, steps: int) -> tuple[object, ...]:  # type: ignore[no-u
     return (f"scale {n:,}", n + len(base.labs), steps, per_n, kernel_n, bare, build, peak)
 
 
+def _books(scn, months: int) -> list[OrderBook]:  # type: ignore[no-untyped-def]
+    """The monthly books of one run of ``scn``."""
+    books: list[OrderBook] = []
+    warm = Clearer.clear
+
+    def keep(self: Clearer, book: OrderBook):  # type: ignore[no-untyped-def]
+        books.append(book)
+        return warm(self, book)
+
+    Clearer.clear = keep  # type: ignore[method-assign]
+    try:
+        m = GigawattModel(scn, rng=7, check=False)
+        for _ in range(months):
+            m.step()
+    finally:
+        Clearer.clear = warm  # type: ignore[method-assign]
+    return books
+
+
+def _kernel_ab(books: list[OrderBook], repeats: int) -> dict[str, float]:
+    """Median seconds per book of each way to clear the run's books, in turn."""
+    ways = {
+        "cold clear() per month": lambda: [clear(b) for b in books],
+        "warm, basis read from HiGHS": lambda: [
+            c.clear(b) for c in [Clearer(read_basis=True)] for b in books
+        ],
+        "warm, basis from the solution": lambda: [c.clear(b) for c in [Clearer()] for b in books],
+    }
+    times: dict[str, list[float]] = {k: [] for k in ways}
+    for _ in range(repeats):
+        for name, run in ways.items():
+            t = time.process_time()
+            run()
+            times[name].append((time.process_time() - t) / len(books))
+    return {k: float(np.median(v)) for k, v in times.items()}
+
+
+def _run_ab(scn, months: int, repeats: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Median seconds of a whole run with each way of clearing, in turn."""
+
+    def cold(self: Clearer, book: OrderBook):  # type: ignore[no-untyped-def]
+        return clear(book)
+
+    warm = Clearer.clear
+    ways = {
+        "cold clear() per month": (cold, {}),
+        "warm, basis read from HiGHS": (warm, {"read_basis": True}),
+        "warm, basis from the solution": (warm, {}),
+    }
+    times: dict[str, list[float]] = {k: [] for k in ways}
+    for _ in range(repeats):
+        for name, (fn, kw) in ways.items():
+            Clearer.clear = fn  # type: ignore[method-assign]
+            try:
+                m = GigawattModel(scn, rng=7, check=False)
+                m.clearer = Clearer(**kw)
+                t = time.process_time()
+                for _ in range(months):
+                    m.step()
+                m.model_frame()
+                m.tables()
+                times[name].append(time.process_time() - t)
+            finally:
+                Clearer.clear = warm  # type: ignore[method-assign]
+    return {k: float(np.median(v)) for k, v in times.items()}
+
+
+_CHILD = """
+import time
+t0 = time.process_time()
+from experiments import load_scenario, run_scenario
+scn = load_scenario("baseline")
+t1 = time.process_time()
+run_scenario(scn, months={months}, rng=7, check=False)
+print(time.process_time() - t1, t1 - t0)
+"""
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of every child process reaped so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _process_ab(before: Path, months: int, repeats: int) -> dict[str, tuple[float, float, float]]:
+    """Median CPU seconds (run, imports, whole process) there and here, run in turn."""
+    here = Path(__file__).resolve().parents[1]
+    times: dict[str, list[tuple[float, float, float]]] = {"before": [], "here": []}
+    for _ in range(repeats):
+        for name, root in (("before", before), ("here", here)):
+            t = _children_cpu()
+            out = subprocess.run(
+                [str(root / ".venv/bin/python"), "-c", _CHILD.format(months=months)],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()
+            times[name].append((float(out[-2]), float(out[-1]), _children_cpu() - t))
+    return {k: tuple(float(x) for x in np.median(v, axis=0)) for k, v in times.items()}  # type: ignore[misc]
+
+
+def _print_ab(months: int, quick: bool, before: Path | None) -> None:
+    """The A/B tables: kernel, whole run, and (with ``--before``) another checkout."""
+    base = load_scenario("baseline")
+    books = _books(base, months)
+    kern = _kernel_ab(books, 3 if quick else 9)
+    runs = _run_ab(base, months, 2 if quick else 7)
+    ref_k, ref_r = kern["warm, basis read from HiGHS"], runs["warm, basis read from HiGHS"]
+    print(f"\nKernel and run A/B ({months} baseline months, in turn; median CPU time)")
+    print(f"{'way of clearing':32s} {'ms/book':>8s} {'x':>6s} {'run s':>7s} {'x':>6s}")
+    for name in kern:
+        print(
+            f"{name:32s} {kern[name] * 1e3:8.3f} {ref_k / kern[name]:6.2f} "
+            f"{runs[name]:7.3f} {ref_r / runs[name]:6.2f}"
+        )
+    print("(x: the former warm way's time over this way's; above 1 is faster)")
+    if before is not None:
+        res = _process_ab(before, months, 3 if quick else 7)
+        print(
+            f"\nThis checkout against {before} ({months} baseline months, new processes in "
+            "turn; median CPU seconds)"
+        )
+        print(f"{'checkout':10s} {'run s':>7s} {'imports s':>10s} {'process s':>10s}")
+        for name, (run, imp, proc) in res.items():
+            print(f"{name:10s} {run:7.3f} {imp:10.3f} {proc:10.3f}")
+        b, h = res["before"], res["here"]
+        print(
+            f"speed-up: run {b[0] / h[0]:.2f}x, whole process {b[2] / h[2]:.2f}x "
+            "(before's time over this checkout's)"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print the benchmark tables."""
     args = sys.argv[1:] if argv is None else argv
     quick = "--quick" in args
+    before = Path(args[args.index("--before") + 1]) if "--before" in args else None
+    if "--ab-only" in args:
+        _print_ab(24 if quick else 120, quick, before)
+        return
     base = load_scenario("baseline")
     months = 24 if quick else 120
     t0 = time.perf_counter()
@@ -193,6 +352,7 @@ def main(argv: list[str] | None = None) -> None:
         r = by_n[1_000_000]
         line += f"; 1M <= 0.5 s/step (now {r[3]:.2f} s) and <= 4 GB (now {r[7] / 1024:.2f} GB)"  # type: ignore[operator]
     print(line + f"; growth <= linear (measured in {time.perf_counter() - t0:.0f} s)")
+    _print_ab(months, quick, before)
 
 
 if __name__ == "__main__":

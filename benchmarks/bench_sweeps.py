@@ -8,6 +8,11 @@ Measured side by side in one process:
 - ``sweep 2 workers``: a warmed process pool of 2 (pool start-up reported separately);
   scaling = its runs/second over the serial sweep's.
 
+With ``--before DIR`` (another checkout with its own ``.venv``, the code before a change)
+it also runs the same baseline runs (invariants checked, as sweeps do) there and here, in
+turn, each time in a new process: serially, then on a warmed pool of 2 processes, and
+prints runs per second and their ratios (``--throughput-only``: just that table).
+
 Targets: scaling >= 1.7x on 2 cores; overhead < 10% of a baseline run. If the
 world (``experiments.run_scenario``) is not importable, a CPU-bound stand-in model of
 similar cost is used and the table says so. ``--quick`` runs fewer, shorter runs.
@@ -105,8 +110,80 @@ def _world() -> bool:
     return True
 
 
+_THROUGHPUT = """
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+
+def one(seed):
+    from experiments import load_scenario, run_scenario
+
+    run_scenario(load_scenario("baseline"), months=int(sys.argv[2]), rng=seed, check=True)
+    return seed
+
+
+if __name__ == "__main__":
+    n = int(sys.argv[1])
+    one(0)
+    t = time.perf_counter()
+    for seed in range(n):
+        one(seed)
+    serial = time.perf_counter() - t
+    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+        list(pool.map(one, [0, 1]))
+        t = time.perf_counter()
+        list(pool.map(one, range(n)))
+        pooled = time.perf_counter() - t
+    print(n / serial, n / pooled)
+"""
+
+
+def _throughput_ab(before: Path, n: int, months: int, repeats: int) -> dict[str, list[float]]:
+    """Median runs/s (serial, 2 workers) of ``n`` baseline runs there and here, in turn."""
+    import subprocess
+
+    here = Path(__file__).resolve().parents[1]
+    rates: dict[str, list[list[float]]] = {"before": [], "here": []}
+    with tempfile.TemporaryDirectory(prefix="bench-throughput-") as tmp:
+        script = Path(tmp) / "throughput.py"
+        script.write_text(_THROUGHPUT)
+        for _ in range(repeats):
+            for name, root in (("before", before), ("here", here)):
+                out = subprocess.run(
+                    [str(root / ".venv/bin/python"), str(script), str(n), str(months)],
+                    cwd=root,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout.split()
+                rates[name].append([float(out[-2]), float(out[-1])])
+    return {k: np.median(np.array(v), axis=0).tolist() for k, v in rates.items()}
+
+
+def _print_throughput(before: Path, quick: bool) -> None:
+    months = 24 if quick else 120
+    n = 4 if quick else 8
+    res = _throughput_ab(before, n, months, 2 if quick else 3)
+    print(f"\n## Throughput: {n} baseline runs of {months} months, {before} and here in turn")
+    print(f"{'checkout':10s} {'serial runs/s':>14s} {'2 workers runs/s':>17s}")
+    for name, (serial, pooled) in res.items():
+        print(f"{name:10s} {serial:14.2f} {pooled:17.2f}")
+    b, h = res["before"], res["here"]
+    print(
+        f"here / before: serial {h[0] / b[0]:.2f}x, 2 workers {h[1] / b[1]:.2f}x "
+        f"(load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores)"
+    )
+
+
 def main() -> None:
     """Print the sweep benchmark table."""
+    if "--before" in sys.argv:
+        before = Path(sys.argv[sys.argv.index("--before") + 1])
+        _print_throughput(before, "--quick" in sys.argv)
+        if "--throughput-only" in sys.argv:
+            return
     from experiments.sweeps import InProcessExecutor, SweepSpec, run_sweep
     from experiments.sweeps.model import resolve_model
 

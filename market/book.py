@@ -128,6 +128,21 @@ def _check_below(name: str, arr: FloatArray, *, what: str) -> None:
         )
 
 
+def _plainly_valid(arr: FloatArray, *, nonneg: bool, inf_ok: bool = False) -> bool:
+    """True when every entry passes the checks at once (the common case, one pass).
+
+    Finite and below :data:`MAX_VALUE` in absolute value (``np.inf`` too if ``inf_ok``),
+    and >= 0 if ``nonneg``; NaN fails. Otherwise the separate checks find the entry.
+    """
+    if nonneg:
+        ok = (arr >= 0.0) & (arr < MAX_VALUE)
+    else:
+        ok = np.abs(arr) < MAX_VALUE
+    if inf_ok:
+        ok |= arr == np.inf
+    return bool(ok.all())
+
+
 def _check_lengths(group: str, **arrays: NDArray[Any]) -> None:
     lengths = {name: len(a) for name, a in arrays.items()}
     if len(set(lengths.values())) > 1:
@@ -193,11 +208,13 @@ class OrderBook:
                 f"{side}s", **{f"{side}_node": node_raw, f"{side}_qty": qty, f"{side}_price": price}
             )
             node = _as_node(f"{side}_node", node_raw, n)
-            _check_finite(f"{side}_price", price, what="a price")
-            _check_below(f"{side}_price", price, what="a price")
-            _check_nonneg(f"{side}_qty", qty)
-            _check_finite(f"{side}_qty", qty, what="a quantity")
-            _check_below(f"{side}_qty", qty, what="a quantity")
+            if not _plainly_valid(price, nonneg=False):
+                _check_finite(f"{side}_price", price, what="a price")
+                _check_below(f"{side}_price", price, what="a price")
+            if not _plainly_valid(qty, nonneg=True):
+                _check_nonneg(f"{side}_qty", qty)
+                _check_finite(f"{side}_qty", qty, what="a quantity")
+                _check_below(f"{side}_qty", qty, what="a quantity")
             put(self, f"{side}_node", node)
             used_ids.append(node)
             put(self, f"{side}_qty", qty)
@@ -208,11 +225,13 @@ class OrderBook:
         _check_lengths("links", link_src=src_raw, link_dst=dst_raw, link_cost=cost, link_cap=cap)
         src = _as_node("link_src", src_raw, n)
         dst = _as_node("link_dst", dst_raw, n)
-        _check_finite("link_cost", cost, what="a link cost")
-        _check_nonneg("link_cost", cost)
-        _check_below("link_cost", cost, what="a link cost")
-        _check_nonneg("link_cap", cap)
-        _check_below("link_cap", cap, what="a finite capacity (np.inf: no bound)")
+        if not _plainly_valid(cost, nonneg=True):
+            _check_finite("link_cost", cost, what="a link cost")
+            _check_nonneg("link_cost", cost)
+            _check_below("link_cost", cost, what="a link cost")
+        if not _plainly_valid(cap, nonneg=True, inf_ok=True):
+            _check_nonneg("link_cap", cap)
+            _check_below("link_cap", cap, what="a finite capacity (np.inf: no bound)")
         loop = src == dst
         if loop.any():
             i = _first_bad(loop)
@@ -232,13 +251,18 @@ class OrderBook:
             getattr(self, name).flags.writeable = False
 
     @classmethod
-    def _trusted(cls, n_nodes: int, *arrays: NDArray[Any]) -> OrderBook:
-        """A book from arrays already validated (a rescaled copy of a valid book)."""
+    def _trusted(cls, n_nodes: int, *arrays: NDArray[Any], copy: bool = True) -> OrderBook:
+        """A book from arrays already validated (a rescaled copy of a valid book).
+
+        With ``copy=False`` the arrays are the caller's to hand over: new arrays no one
+        else holds, or another book's (read-only) arrays, which are shared.
+        """
         book = object.__new__(cls)
         object.__setattr__(book, "n_nodes", n_nodes)
         for name, arr in zip(_FIELDS, arrays, strict=True):
-            arr = np.array(arr)  # a private, read-only copy
-            arr.flags.writeable = False
+            if copy or arr.flags.writeable:
+                arr = np.array(arr) if copy else arr  # a private, read-only array
+                arr.flags.writeable = False
             object.__setattr__(book, name, arr)
         return book
 

@@ -120,10 +120,13 @@ def _ties_in_book_order(
     if node.size == 0:
         return fill
     order = np.lexsort((np.arange(node.size), price, node))
-    n_s, p_s, q_s = node[order], price[order], qty[order]
+    n_s, p_s = node[order], price[order]
     first = np.ones(n_s.size, dtype=bool)
     first[1:] = (n_s[1:] != n_s[:-1]) | (p_s[1:] != p_s[:-1])
-    group = np.cumsum(first) - 1
+    if first.all():  # no ties: what the refill below gives each lone order
+        return np.clip(fill + 0.0, 0.0, qty)
+    q_s = qty[order]
+    group = first.astype(np.int64).cumsum() - 1  # (a bool cumsum takes a slow cast)
     total = np.bincount(group, weights=fill[order])
     before = np.cumsum(q_s) - q_s
     before -= before[first][group]

@@ -16,9 +16,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from market.book import OrderBook
-from market.lp import LPSolution, SolverFailure, columns
+from market.lp import Columns, LPSolution, SolverFailure, columns
 
-__all__ = ["add_columns", "load_book", "new_highs", "read_solution", "run_optimal"]
+__all__ = [
+    "add_columns",
+    "load_book",
+    "load_columns",
+    "new_highs",
+    "read_solution",
+    "run_optimal",
+    "solution_arrays",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -74,18 +82,27 @@ def add_columns(
 
 def load_book(h: highspy.Highs, book: OrderBook) -> None:
     """Replace ``h``'s model by the whole clearing LP of ``book`` (one row per node)."""
+    load_columns(h, book.n_nodes, columns(book))
+
+
+def load_columns(
+    h: highspy.Highs,
+    n_rows: int,
+    cols: Columns,
+) -> None:
+    """Replace ``h``'s model by ``n_rows`` node balances and the CSC columns ``cols``."""
     h.clearModel()
     h.clearSolver()
     h.addRows(
-        book.n_nodes,
-        np.zeros(book.n_nodes),
-        np.zeros(book.n_nodes),
+        n_rows,
+        np.zeros(n_rows),
+        np.zeros(n_rows),
         0,
         np.zeros(0, np.int32),
         np.zeros(0, np.int32),
         np.zeros(0),
     )
-    add_columns(h, *columns(book))
+    add_columns(h, *cols)
 
 
 def run_optimal(h: highspy.Highs) -> None:
@@ -106,9 +123,14 @@ def read_solution(h: highspy.Highs, book: OrderBook) -> LPSolution:
     HiGHS's row duals are d(cost)/d(row bound), the price at each node (see
     :mod:`market.lp`).
     """
+    return solution_arrays(h, book)[0]
+
+
+def solution_arrays(h: highspy.Highs, book: OrderBook) -> tuple[LPSolution, FloatArray]:
+    """:func:`read_solution` and every column's value in model order."""
     sol = h.getSolution()
     x = np.asarray(sol.col_value, dtype=np.float64)
     price = np.asarray(sol.row_dual, dtype=np.float64)
     n_o, n_b = book.n_offers, book.n_bids
     iterations = int(h.getInfo().simplex_iteration_count)
-    return LPSolution(x[:n_o], x[n_o : n_o + n_b], x[n_o + n_b :], price, iterations)
+    return LPSolution(x[:n_o], x[n_o : n_o + n_b], x[n_o + n_b :], price, iterations), x

@@ -125,12 +125,39 @@ class Ledger:
             If an account id is unknown, an amount is negative or not finite, or a
             reason code was never registered. Nothing is booked then.
         """
-        p, q, a, r = np.broadcast_arrays(
-            _ints(payer), _ints(payee), np.asarray(amount, dtype=np.float64), _ints(reason)
-        )
-        p, q, a, r = p.ravel(), q.ravel(), a.ravel(), r.ravel()
+        p, q, a, r = _ints(payer), _ints(payee), np.asarray(amount, dtype=np.float64), _ints(reason)
+        if not (p.ndim == 1 and p.shape == q.shape == a.shape == r.shape):
+            p, q, a, r = np.broadcast_arrays(p, q, a, r)  # slow: only when needed
+            p, q, a, r = p.ravel(), q.ravel(), a.ravel(), r.ravel()
         if a.size == 0:
             return
+        n = self._balances.size
+        if not (  # one reduction per array when all is well; else name the bad entry
+            min(p.min(), q.min()) >= 0
+            and max(p.max(), q.max()) < n
+            and a.min() >= 0.0
+            and a.max() < np.inf
+            and r.min() >= 0
+            and r.max() < len(self._reasons)
+        ):
+            self._refuse(p, q, a, r)
+        np.subtract.at(self._balances, p, a)
+        np.add.at(self._balances, q, a)
+        self._turnover += float(a.sum())
+        self._steps.append((self.step, a.size))
+        if copy:
+            p, q, a, r = p.copy(), q.copy(), a.copy(), r.copy()
+        self._rows.append((p, q, r))
+        self._amounts.append(a)
+
+    def _refuse(
+        self,
+        p: NDArray[np.signedinteger[Any]],
+        q: NDArray[np.signedinteger[Any]],
+        a: NDArray[np.float64],
+        r: NDArray[np.signedinteger[Any]],
+    ) -> None:
+        """Raise :class:`LedgerError` naming the first bad id, amount or reason."""
         n = self._balances.size
         for name, ids in (("payer", p), ("payee", q)):
             bad = (ids < 0) | (ids >= n)
@@ -151,14 +178,6 @@ class Ledger:
             raise LedgerError(
                 f"reason[{i}] = {r[i]}: unregistered; get codes from Ledger.reason_code(name)"
             )
-        np.subtract.at(self._balances, p, a)
-        np.add.at(self._balances, q, a)
-        self._turnover += float(a.sum())
-        self._steps.append((self.step, a.size))
-        if copy:
-            p, q, a, r = p.copy(), q.copy(), a.copy(), r.copy()
-        self._rows.append((p, q, r))
-        self._amounts.append(a)
 
     @property
     def turnover(self) -> float:

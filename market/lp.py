@@ -25,10 +25,12 @@ from scipy.optimize import linprog
 
 from market.book import OrderBook
 
-__all__ = ["LPSolution", "SolverFailure", "columns", "solve_lp"]
+__all__ = ["Columns", "LPSolution", "SolverFailure", "columns", "solve_lp"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+Columns = tuple[FloatArray, FloatArray, FloatArray, IntArray, IntArray, FloatArray]
+"""``(cost, lower, upper, start, index, value)`` of :func:`columns`."""
 
 
 class SolverFailure(RuntimeError):
@@ -46,9 +48,7 @@ class LPSolution:
     iterations: int = 1
 
 
-def columns(
-    book: OrderBook, links: IntArray | None = None, *, orders: bool = True
-) -> tuple[FloatArray, FloatArray, FloatArray, IntArray, IntArray, FloatArray]:
+def columns(book: OrderBook, links: IntArray | None = None, *, orders: bool = True) -> Columns:
     """Column-wise (CSC) data of the clearing LP as a cost minimisation.
 
     Columns are the offers and the bids (unless ``orders`` is False), then the links

@@ -91,11 +91,12 @@ def scale_book(book: OrderBook, label: IntArray | None = None) -> tuple[OrderBoo
     n_comp = int(label.max()) + 1 if label.size else 0
     q_peak = np.zeros(n_comp)
     p_peak = np.zeros(n_comp)
+    # every column's component, and its quantity and price (the maximum is exact, so
+    # one pass over all columns gives what a pass per kind would)
+    col_label = label[np.concatenate([o_node, b_node, src])]
     finite = np.where(np.isfinite(cap), cap, 0.0)
-    for node, qty in ((o_node, o_qty), (b_node, b_qty), (src, finite)):
-        np.maximum.at(q_peak, label[node], qty)
-    for node, price in ((o_node, o_price), (b_node, b_price), (src, cost)):
-        np.maximum.at(p_peak, label[node], np.abs(price))
+    np.maximum.at(q_peak, col_label, np.concatenate([o_qty, b_qty, finite]))
+    np.maximum.at(p_peak, col_label, np.abs(np.concatenate([o_price, b_price, cost])))
     q_unit = _pow2(q_peak)[label]
     p_unit = _pow2(p_peak)[label]
     scaled = OrderBook._trusted(
@@ -103,5 +104,6 @@ def scale_book(book: OrderBook, label: IntArray | None = None) -> tuple[OrderBoo
         o_node, o_qty / q_unit[o_node], o_price / p_unit[o_node],
         b_node, b_qty / q_unit[b_node], b_price / p_unit[b_node],
         src, dst, cost / p_unit[src], cap / q_unit[src],
+        copy=False,
     )  # fmt: skip
     return scaled, BookScaling(q_unit, p_unit)

@@ -39,117 +39,30 @@ import highspy
 import numpy as np
 from numpy.typing import NDArray
 
+from market.basis import (
+    Layout,
+    carry_basis,
+    highs_basis,
+    match_columns,
+    same_layout,
+    solved_basis,
+)
 from market.book import OrderBook
 from market.clearing import ClearingResult, _finish
-from market.highs import load_book, new_highs, read_solution, run_optimal
-from market.lp import LPSolution, SolverFailure, columns
+from market.highs import load_columns, new_highs, run_optimal, solution_arrays
+from market.lp import Columns, LPSolution, SolverFailure, columns
 from market.mcf import DIRECT_LINKS, LemonNetwork, solve_mcf, try_flow_basis
 from market.scaling import components, scale_book
 
 __all__ = ["Clearer"]
 
 IntArray = NDArray[np.int64]
-BoolArray = NDArray[np.bool_]
-
-_BASIC = int(highspy.HighsBasisStatus.kBasic)
-_LOWER = int(highspy.HighsBasisStatus.kLower)
-_UPPER = int(highspy.HighsBasisStatus.kUpper)
-_STATUS = list(highspy.HighsBasisStatus.__members__.values())
-
-
-Layout = tuple[int, IntArray, IntArray, IntArray, IntArray]
+FloatArray = NDArray[np.float64]
 
 
 def _layout(book: OrderBook) -> Layout:
     """Node count and the node arrays of offers, bids and links: what a basis rests on."""
     return (book.n_nodes, book.offers[0], book.bids[0], book.links[0], book.links[1])
-
-
-def _same_layout(a: Layout, b: Layout) -> bool:
-    return a[0] == b[0] and all(
-        x.shape == y.shape and bool((x == y).all()) for x, y in zip(a[1:], b[1:], strict=True)
-    )
-
-
-def _column_keys(layout: Layout) -> NDArray[np.int64]:
-    """One row ``(kind, a, b, rank)`` per LP column, in column order.
-
-    Offers are ``(0, node, 0, rank)``, bids ``(1, node, 0, rank)``, links
-    ``(2, src, dst, rank)``; ``rank`` counts earlier columns with the same first three.
-    """
-    _, o_node, b_node, src, dst = layout
-    kind = np.concatenate(
-        [np.zeros(o_node.size), np.ones(b_node.size), np.full(src.size, 2)]
-    ).astype(np.int64)
-    a = np.concatenate([o_node, b_node, src])
-    b = np.concatenate([np.zeros(o_node.size + b_node.size, np.int64), dst])
-    order = np.lexsort((np.arange(kind.size), b, a, kind))
-    same = np.zeros(kind.size, dtype=bool)
-    same[1:] = (
-        (kind[order][1:] == kind[order][:-1])
-        & (a[order][1:] == a[order][:-1])
-        & (b[order][1:] == b[order][:-1])
-    )
-    run_start = np.maximum.accumulate(np.where(same, 0, np.arange(kind.size)))
-    rank = np.empty(kind.size, np.int64)
-    rank[order] = np.arange(kind.size) - run_start
-    return np.column_stack([kind, a, b, rank])
-
-
-def _match(old: NDArray[np.int64], new: NDArray[np.int64]) -> IntArray:
-    """For each row of ``new``, the index of the equal row of ``old`` (or -1).
-
-    Rows are unique within each array (the rank makes them so), so after sorting both
-    together an equal pair sits side by side, the old row first.
-    """
-    both = np.concatenate([old, new])
-    origin = np.concatenate([np.zeros(len(old), np.int64), np.ones(len(new), np.int64)])
-    order = np.lexsort((origin, *both.T[::-1]))
-    s = both[order]
-    pair = np.zeros(len(order), dtype=bool)
-    pair[1:] = (s[1:] == s[:-1]).all(axis=1)  # row i equals row i - 1 (old, then new)
-    out = np.full(len(new), -1, np.int64)
-    hit = np.flatnonzero(pair)
-    out[order[hit] - len(old)] = order[hit - 1]
-    return out
-
-
-def _carry_basis(
-    col_status: IntArray, row_status: IntArray, matched: IntArray, book: OrderBook
-) -> highspy.HighsBasis:
-    """The previous basis moved onto ``book``'s columns, with as many basic as rows."""
-    n_rows = book.n_nodes
-    cols = np.where(matched >= 0, col_status[np.maximum(matched, 0)], _LOWER)
-    cols = np.where(matched < 0, _LOWER, cols)
-    rows = np.full(n_rows, _BASIC, np.int64)  # new nodes: their logical is basic
-    keep = min(n_rows, row_status.size)
-    rows[:keep] = row_status[:keep]
-    # A column at an upper bound that is now infinite cannot stay there.
-    upper = columns(book)[2]
-    cols = np.where((cols == _UPPER) & ~np.isfinite(upper), _LOWER, cols)
-    excess = int((cols == _BASIC).sum() + (rows == _BASIC).sum()) - n_rows
-    if excess > 0:  # drop logicals first, then columns, from the basis
-        for status in (rows, cols):
-            basic = np.flatnonzero(status == _BASIC)[:excess]
-            status[basic] = _LOWER
-            excess -= basic.size
-    elif excess < 0:  # nodes no basic column touches get their logical back first
-        o_node, b_node = book.offers[0], book.bids[0]
-        src, dst = book.links[0], book.links[1]
-        n_orders = o_node.size + b_node.size
-        ends = np.concatenate([o_node, b_node, src, dst])  # every column's node(s)
-        column = np.concatenate([np.arange(n_orders + src.size), n_orders + np.arange(src.size)])
-        covered = np.zeros(n_rows, dtype=bool)
-        covered[ends[cols[column] == _BASIC]] = True
-        free = rows != _BASIC
-        candidates = np.concatenate(
-            [np.flatnonzero(free & ~covered), np.flatnonzero(free & covered)]
-        )
-        rows[candidates[:-excess]] = _BASIC
-    basis = highspy.HighsBasis()
-    basis.col_status = [_STATUS[s] for s in cols.tolist()]
-    basis.row_status = [_STATUS[s] for s in rows.tolist()]
-    return basis
 
 
 def _same_links(
@@ -173,6 +86,10 @@ class Clearer:
     direct_links : int
         Books with more links go through the min-cost flow (as in
         :func:`market.mcf.solve_mcf`); tests lower it to run that path on small books.
+    read_basis : bool
+        Read the kept basis from HiGHS's basis object instead of rebuilding it from the
+        solution's arrays (:func:`market.basis.solved_basis`): the same statuses, slower;
+        for tests and benchmarks.
 
     Attributes
     ----------
@@ -180,9 +97,16 @@ class Clearer:
         Books re-solved from a kept basis, and books solved from scratch.
     """
 
-    def __init__(self, *, min_match: float = 0.5, direct_links: int = DIRECT_LINKS) -> None:
+    def __init__(
+        self,
+        *,
+        min_match: float = 0.5,
+        direct_links: int = DIRECT_LINKS,
+        read_basis: bool = False,
+    ) -> None:
         self.min_match = min_match
         self.direct_links = direct_links
+        self.read_basis = read_basis
         self.warm_solves = 0
         self.cold_solves = 0
         self._h = new_highs()
@@ -191,11 +115,15 @@ class Clearer:
         self._links: tuple[IntArray, IntArray] | None = None
         self._labels: IntArray = np.zeros(0, np.int64)
         self._network: LemonNetwork | None = None
+        self._upper: FloatArray = np.zeros(0)  # the kept model's column upper bounds
+        self._x: FloatArray | None = None  # and the values of its columns at the optimum
+        self._price: FloatArray | None = None  # and its row duals (scaled node prices)
 
     def reset(self) -> None:
         """Forget the kept model: the next book is solved cold."""
         self._layout = None
         self._links = None
+        self._x = self._price = None
 
     def clear(self, book: OrderBook) -> ClearingResult:
         """Clear ``book`` like :func:`market.clearing.clear`, from the kept basis if any."""
@@ -210,37 +138,50 @@ class Clearer:
         scaled, units = scale_book(book, self._labels)
         self._links = links
         self._layout, old = None, self._layout  # forgotten unless this solve succeeds
-        sol = self._warm(scaled, layout, old)
+        cols = columns(scaled)
+        sol = self._warm(scaled, cols, layout, old)
         method = "warm"
         if sol is None:
-            sol = self._cold(scaled)
+            sol = self._cold(scaled, cols)
             self.cold_solves += 1
             method = "fast"
         else:
             self.warm_solves += 1
-        self._layout, self._n_nodes = layout, book.n_nodes
+        self._layout, self._n_nodes, self._upper = layout, book.n_nodes, cols[2]
         return _finish(book, units.unscale(sol, book), method)
 
-    def _cold(self, book: OrderBook) -> LPSolution:
+    def _read(self, book: OrderBook) -> LPSolution:
+        """The kept model's solution, its column values and duals kept for the next book."""
+        sol, self._x = solution_arrays(self._h, book)
+        self._price = sol.node_price
+        return sol
+
+    def _cold(self, book: OrderBook, cols: Columns) -> LPSolution:
         """:func:`market.mcf.solve_mcf`, keeping the flow's network for a re-solve."""
         if book.n_links <= self.direct_links:
             self._network = None
-            return solve_mcf(book, self._h, direct_links=self.direct_links)
+            solve_mcf(book, self._h, direct_links=self.direct_links)
+            return self._read(book)
         basis, self._network = try_flow_basis(book, "lemon")
-        load_book(self._h, book)
+        load_columns(self._h, book.n_nodes, cols)
         if basis is not None:
             self._h.setBasis(basis)
         run_optimal(self._h)
-        return read_solution(self._h, book)
+        return self._read(book)
 
-    def _warm(self, book: OrderBook, layout: Layout, old: Layout | None) -> LPSolution | None:
+    def _warm(
+        self,
+        book: OrderBook,
+        cols: Columns,
+        layout: Layout,
+        old: Layout | None,
+    ) -> LPSolution | None:
         """Re-solve from the kept basis; None when a cold solve is needed."""
         h = self._h
         if old is None:
             return None
-        cost, lower, upper = columns(book)[:3]
-        upper = np.where(np.isinf(upper), highspy.kHighsInf, upper)
-        same = _same_layout(old, layout)
+        cost, lower, upper = cols[0], cols[1], cols[2]
+        same = same_layout(old, layout)
         large = book.n_links > self.direct_links
         if large and not same:
             return None  # a new layout: the flow is faster than carrying the basis
@@ -248,21 +189,33 @@ class Clearer:
             if same:
                 idx = np.arange(cost.size, dtype=np.int32)
                 h.changeColsCost(cost.size, idx, cost)
-                h.changeColsBounds(cost.size, idx, lower, upper)
+                h.changeColsBounds(
+                    cost.size, idx, lower, np.where(np.isinf(upper), highspy.kHighsInf, upper)
+                )
                 if large:  # the network simplex re-solved from its tree gives the basis
                     basis, self._network = try_flow_basis(book, "lemon", self._network)
                     if basis is None:
                         return None
                     h.setBasis(basis)
             else:
-                matched = _match(_column_keys(old), _column_keys(layout))
+                matched = match_columns(old, layout)
                 if (matched >= 0).mean() < self.min_match:
                     return None
-                prev = h.getBasis()
-                col_status = np.array([int(s) for s in prev.col_status], np.int64)
-                row_status = np.array([int(s) for s in prev.row_status], np.int64)
-                load_book(h, book)
-                if h.setBasis(_carry_basis(col_status, row_status, matched, book)) not in (
+                if self.read_basis:
+                    col_status, row_status = highs_basis(h)
+                else:
+                    col_status, row_status = solved_basis(h, self._upper, self._x, self._price)
+                load_columns(h, book.n_nodes, cols)
+                nodes = (book.offers[0], book.bids[0], book.links[0], book.links[1])
+                carried = carry_basis(
+                    col_status,
+                    row_status,
+                    matched,
+                    upper,
+                    book.n_nodes,
+                    nodes,
+                )
+                if h.setBasis(carried) not in (
                     highspy.HighsStatus.kOk,
                     highspy.HighsStatus.kWarning,
                 ):
@@ -270,4 +223,4 @@ class Clearer:
             run_optimal(h)
         except SolverFailure:
             return None
-        return read_solution(h, book)
+        return self._read(book)

@@ -1,0 +1,74 @@
+"""Batched posting: queued transfers book what one ``Ledger.post`` per call would.
+
+The oracle broadcasts each call with numpy and books the calls' rows in one
+``Ledger.post`` (payers debited, then payees credited, row by row in posting order);
+balances must agree exactly and the journals row by row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.accounts import Accounts
+from market.ledger import Ledger
+
+
+def _calls(rng: np.random.Generator) -> list[tuple[object, object, object, str]]:
+    """Postings with every mix of scalars and vectors, zeros and a long one."""
+    ids = np.arange(1, 9)
+    long_amounts = np.where(rng.random(100) < 0.5, 0.0, rng.random(100))
+    return [
+        (0, ids, rng.random(8) * 100, "endowment"),  # scalar payer
+        (ids, 0, 3.5, "opex"),  # scalar payee and amount
+        (ids[:3], ids[3:6], rng.random(3), "trade"),  # all vectors
+        (2, 5, 1.25, "fee"),  # all scalars
+        (ids[:0], 0, 1.0, "nothing"),  # empty
+        (rng.integers(1, 9, 100), 0, long_amounts, "interest"),  # long, half zero
+        (0, 3, np.zeros(70), "write_off"),  # long, all zero: one row kept
+    ]
+
+
+def test_queued_postings_book_as_direct_ones() -> None:
+    rng = np.random.default_rng(11)
+    acc = Accounts.open([1, 2], [3, 4], [5, 6], [7, 8])
+    ref = Ledger(acc.usd.n_accounts)
+    calls = _calls(rng)
+    for payer, payee, amount, reason in calls:
+        acc.pay(payer, payee, amount, reason)
+    acc.flush()
+    rows: list[tuple[np.ndarray, ...]] = []
+    for payer, payee, amount, reason in calls:
+        p, q, a = np.broadcast_arrays(
+            np.asarray(payer), np.asarray(payee), np.maximum(np.asarray(amount, float), 0.0)
+        )
+        a = a.ravel()
+        if a.size > 64 and not (a != 0).all():  # zero rows are not journalled
+            keep = a != 0
+            keep[0] |= not keep.any()
+            p, q, a = p.ravel()[keep], q.ravel()[keep], a[keep]
+        if a.size:
+            code = ref.reason_code(reason)
+            rows.append((p.ravel(), q.ravel(), a, np.full(a.size, code)))
+    ref.post(*(np.concatenate(c) for c in zip(*rows, strict=True)))
+    assert acc.usd.balances.tolist() == ref.balances.tolist()
+    got, want = acc.usd.entries(), ref.entries()
+    for key in want:
+        assert got[key].tolist() == want[key].tolist(), key
+    assert acc.usd.reasons == ref.reasons
+    assert got["reason"].dtype == np.int64  # entries() widens the int16 journal
+
+
+def test_a_two_dimensional_posting_is_broadcast_like_numpy() -> None:
+    acc = Accounts.open([1, 2], [3], [4], [5])
+    acc.pay(np.array([[1], [2]]), np.array([3, 4, 5]), 2.0, "grid")
+    acc.flush()
+    # each of 1 and 2 pays each of 3, 4, 5 two dollars
+    assert acc.usd.balances.tolist() == [0.0, -6.0, -6.0, 4.0, 4.0, 4.0]
+
+
+def test_negative_payments_are_booked_as_zero() -> None:
+    acc = Accounts.open([1], [2], [3], [4])
+    acc.pay(0, [1, 2], [1.0, -2.0], "refund")
+    acc.pay(0, 3, -1.0, "refund")
+    acc.flush()
+    assert acc.usd.balances.tolist() == [-1.0, 1.0, 0.0, 0.0, 0.0]
