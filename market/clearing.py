@@ -44,8 +44,9 @@ Defined cases
   first), whatever the solver returned; the split of a quantity among equally cheap
   links is the solver's, deterministic for a given book.
 - Prices: ``node_price[n]`` is the dual of node ``n``'s balance; where it is not
-  unique (no marginal order) it is one valid equilibrium price. Nodes that no order
-  and no link touch have price ``nan`` (no market there).
+  unique (no marginal order) it is the midpoint of the range of equilibrium prices
+  (:mod:`market.prices`), so every method and a warm start report the same price.
+  Nodes that no order and no link touch have price ``nan`` (no market there).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ from market.book import BookError, OrderBook
 from market.colgen import solve_colgen
 from market.lp import LPSolution, SolverFailure, solve_lp
 from market.mcf import DIRECT_LINKS, ENGINES, solve_mcf
+from market.prices import canonical_prices
 from market.scaling import scale_book
 
 __all__ = [
@@ -145,7 +147,8 @@ def _finish(book: OrderBook, sol: LPSolution, method: str) -> ClearingResult:
     touched = np.zeros(book.n_nodes, dtype=bool)
     for ids in (o_node, b_node, src, dst):
         touched[ids] = True
-    price = np.where(touched, sol.node_price + 0.0, np.nan)  # + 0.0 turns -0.0 into 0.0
+    price = canonical_prices(book, offer_fill, bid_fill, link_flow, sol.node_price)
+    price = np.where(touched, price + 0.0, np.nan)  # + 0.0 turns -0.0 into 0.0
     welfare = float(b_price @ bid_fill - o_price @ offer_fill - l_cost @ link_flow)
     return ClearingResult(offer_fill, bid_fill, link_flow, price, welfare, method, sol.iterations)
 
