@@ -213,19 +213,13 @@ def canonical_prices(
         if n > PIN_NODES:
             return solver_price
         if (pin := ~fin_lo & fin_hi).any():  # p >= high: an arc n -> ground
-            t, h, w = (
-                np.concatenate(x) for x in ((t, nodes[pin]), (h, ground[pin]), (w, eps - high[pin]))
-            )
+            tail, head, weight = nodes[pin], ground[pin], eps - high[pin]
         elif (pin := fin_lo & ~fin_hi).any():  # p <= low: an arc ground -> n
-            t, h, w = (
-                np.concatenate(x) for x in ((t, ground[pin]), (h, nodes[pin]), (w, low[pin] + eps))
-            )
+            tail, head, weight = ground[pin], nodes[pin], low[pin] + eps
         else:  # bounded on neither side: p <= 0
             pin = ~fin_lo & ~fin_hi
-            t, h, w = (
-                np.concatenate(x)
-                for x in ((t, ground[pin]), (h, nodes[pin]), (w, np.zeros(int(pin.sum()))))
-            )
+            tail, head, weight = ground[pin], nodes[pin], np.zeros(int(pin.sum()))
+        t, h, w = np.concatenate((t, tail)), np.concatenate((h, head)), np.concatenate((w, weight))
         ext = _pinned_extremes(n + 1, t, h, w)
         if ext is None:
             return solver_price
