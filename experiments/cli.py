@@ -20,6 +20,7 @@ SUBCOMMAND_MODULES = (
     "experiments.cli_sweep",
     "experiments.cli_discover",
     "experiments.cli_list",
+    "experiments.cli_calibrate",
     "experiments.cli_viz",
 )
 

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-__all__ = ["CalibrationError", "describe_validation_error"]
+__all__ = ["CalibrationError", "CalibrationInterrupted", "describe_validation_error"]
 
 
 class CalibrationError(ValueError):
     """Bad calibration input (targets, priors, budget, output folder); the message says the fix."""
+
+
+class CalibrationInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a calibration: finished generations are in the database, resumable.
+
+    ``exit_code`` is 130 (128 + SIGINT), which the ``gigawatt`` entry point returns.
+    """
+
+    def __init__(self, folder: str, generations: int) -> None:
+        self.exit_code = 130
+        super().__init__(f"interrupted; {generations} generation(s) saved in {folder}/abc.db")
 
 
 def describe_validation_error(exc: ValidationError, source: str) -> CalibrationError:

@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.calibration.errors import CalibrationError
+from experiments.calibration.errors import CalibrationError, CalibrationInterrupted
 from experiments.calibration.model import HistoryModel
 from experiments.calibration.posterior_checks import posterior_summary, predictive_check
 from experiments.calibration.priors import Priors, load_priors
@@ -337,6 +337,11 @@ def calibrate(
             result = _finish(
                 abc.history, tgt, pri, folder, settings, sampler_name, reproducible, targets, priors
             )
+    except KeyboardInterrupt:
+        from pyabc import History
+
+        done = History(db).n_populations if (folder / DB_FILE).exists() else 0
+        raise CalibrationInterrupted(str(folder), int(done)) from None
     finally:
         lock.release()
     return result
