@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import ValidationError
+
+_UNION_MEMBER = re.compile(r"^(float|int|str|bool|list\[.*\]|dict\[.*\])$")
 
 __all__ = ["CalibrationError", "CalibrationInterrupted", "describe_validation_error"]
 
@@ -24,9 +28,15 @@ class CalibrationInterrupted(KeyboardInterrupt):
 
 def describe_validation_error(exc: ValidationError, source: str) -> CalibrationError:
     """One line per pydantic error: ``source: key.path = value: problem (fix)``."""
-    lines = []
+    lines: list[str] = []
+    seen = set()
     for err in exc.errors():
-        loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
+        # a union's members appear in the location (``log_sd.float``); name the key only
+        parts = [str(x) for x in err["loc"] if not _UNION_MEMBER.match(str(x))]
+        loc = ".".join(parts) or "(top level)"
+        if loc in seen:  # one line per key: the first member's complaint
+            continue
+        seen.add(loc)
         value = err.get("input")
         kind = err["type"]
         if kind == "extra_forbidden":
