@@ -30,21 +30,22 @@ An interrupted calibration loses at most the generation in progress: run the sam
 again to resume from abc.db, or pass more --generations to refine a finished one. --new
 moves an earlier calibration in DIR aside and starts over.
 
-Reproducible: with --workers 1 (the default) the same --seed gives the same posterior,
-resumed or not. --workers N (pyabc's multicore sampler) and --dask are faster but pyabc
-reseeds their workers from the operating system, so their posteriors vary from run to run.
+Reproducible: the same --seed gives the same posterior with any --workers, resumed or
+not (each evaluation is seeded by its index). --dask uses pyabc's Dask sampler, whose
+workers reseed from the operating system: its posteriors vary from run to run.
 
 examples:
-  gigawatt calibrate --out calib-out                        # defaults, about 10-30 min
+  gigawatt calibrate --out calib-out                        # defaults, 2 processes
   gigawatt calibrate --out calib-out --particles 40 --generations 2 --seed 1   # quick look
-  gigawatt calibrate --out calib-out --workers 2            # faster, not reproducible
-  gigawatt calibrate --out calib-out --dask local --workers 2
+  gigawatt calibrate --out calib-out --generations 8        # refine: resumes, adds two
+  gigawatt calibrate --out calib-out --dask tcp://10.0.0.5:8786   # a cluster
 """
 
 
 def register(sub: Any) -> None:
     """Add ``calibrate`` to the ``gigawatt`` subcommands."""
     from experiments.calibration.smc import DEFAULT_GENERATIONS, DEFAULT_PARTICLES
+    from experiments.sweeps.executors import default_workers
 
     p = sub.add_parser(
         "calibrate",
@@ -64,9 +65,9 @@ def register(sub: Any) -> None:
                    help=f"particles per generation (default {DEFAULT_PARTICLES})")  # fmt: skip
     p.add_argument("--generations", type=int, default=DEFAULT_GENERATIONS, metavar="G",
                    help=f"generations (default {DEFAULT_GENERATIONS})")  # fmt: skip
-    p.add_argument("--workers", type=int, default=1, metavar="N",
-                   help="processes: 1 (default) is reproducible; more use pyabc's multicore "
-                   "sampler (or, with --dask local, that many Dask workers)")  # fmt: skip
+    p.add_argument("--workers", type=int, default=default_workers(), metavar="N",
+                   help="worker processes (default: one per core; the posterior does not "
+                   "depend on it), or with --dask local that many Dask workers")  # fmt: skip
     p.add_argument("--dask", metavar="ADDRESS", default=None,
                    help="run on a Dask cluster: a scheduler address (tcp://host:8786) or 'local'")  # fmt: skip
     p.add_argument("--seed", type=int, default=0, metavar="S", help="root seed (default 0)")
@@ -106,5 +107,5 @@ def _run(args: argparse.Namespace) -> int:
     )
     print(f"written to {res.folder}/ (posterior.csv, summary.csv, ppc.png, corner.png, abc.db)")
     if not res.reproducible:
-        print("note: this sampler is not reproducible; --workers 1 is", file=sys.stderr)
+        print("note: the Dask sampler is not reproducible; without --dask it is", file=sys.stderr)
     return 0

@@ -16,8 +16,8 @@ import functools
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from experiments.calibration.priors import Priors
@@ -67,16 +67,12 @@ class HistoryModel:
         The validated targets and priors.
     root_seed : int
         The calibration's root seed (each run's seed: :func:`run_seed`).
-    on_run : callable, optional
-        Called after every run in the calling process (a progress bar); leave ``None``
-        when the model is sent to other processes.
     """
 
     scenario: str
     targets: Targets
     priors: Priors
     root_seed: int
-    on_run: Callable[[], object] | None = field(default=None, compare=False, repr=False)
 
     @property
     def months(self) -> int:
@@ -112,6 +108,4 @@ class HistoryModel:
         except Exception as exc:  # any model failure rejects the particle
             log.warning("model run failed at %s: %s", values, exc)
             yearly = {}
-        if self.on_run is not None:
-            self.on_run()
         return self.targets.statistics(yearly)

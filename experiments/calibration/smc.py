@@ -10,19 +10,20 @@ median distance of the previous one (``pyabc.MedianEpsilon``, the library's defa
 proposals come from a multivariate normal kernel fitted to the previous population
 (``pyabc.MultivariateNormalTransition``).
 
-Samplers: ``workers=1`` (the default) is pyabc's ``SingleCoreSampler``; ``workers > 1`` its
-``MulticoreEvalParallelSampler``; ``dask=ADDRESS`` its ``DaskDistributedSampler`` on a
-Dask cluster (``"local"``: a LocalCluster of ``workers`` processes on 127.0.0.1).
+Samplers: by default :class:`~experiments.calibration.seeded_sampler.SeededMulticoreSampler`
+(pyabc's multicore sampler with ``workers`` forked processes, each evaluation seeded by its
+index); ``dask=ADDRESS``: pyabc's ``DaskDistributedSampler`` on a Dask cluster (``"local"``:
+a LocalCluster of ``workers`` processes on 127.0.0.1).
 
-Reproducibility. pyabc draws proposals from numpy's global random state. The single-core
-sampler draws them in this process, so seeding that state per generation from the root
-seed (:func:`generation_seed`) and each model run from the root seed and the parameter
-values (:func:`experiments.calibration.model.run_seed`) makes a calibration a function of
-its root seed: same seed, same posterior, also after an interruption and resume (every
-generation starts from the database, seeded the same way). The multicore and Dask samplers
-reseed numpy in each worker from the operating system (``np.random.seed()`` in pyabc's
-worker functions), so their posteriors differ from run to run; they are faster, not
-reproducible, and say so in ``posterior.json``.
+Reproducibility. pyabc draws proposals from numpy's global random state, and its own
+workers reseed it from the operating system. The default sampler seeds it before every
+evaluation from (root seed, generation, evaluation index), and each model run's seed comes
+from the root seed and the parameter values
+(:func:`experiments.calibration.model.run_seed`), so a calibration is a function of its
+root seed: same seed, same posterior, with any number of workers, also after an
+interruption and resume (every generation starts from the database). The Dask sampler
+keeps pyabc's reseeding: faster on many machines, not reproducible; ``posterior.json``
+says which was used.
 
 Output folder: ``abc.db`` (pyabc's SQLite history: every population, its epsilon,
 particles and statistics), ``calibration.json`` (the settings a resume must match),
@@ -36,7 +37,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import random
 import sys
 import time
 import warnings
@@ -63,7 +63,6 @@ __all__ = [
     "SETTINGS_FILE",
     "CalibrationResult",
     "calibrate",
-    "generation_seed",
 ]
 
 DEFAULT_PARTICLES = 150
@@ -105,11 +104,6 @@ class CalibrationResult:
     ppc_share: float
     generations: pd.DataFrame
     reproducible: bool
-
-
-def generation_seed(root_seed: int, t: int) -> int:
-    """The numpy global seed of generation ``t`` (``SeedSequence([root, t])``, 32 bits)."""
-    return int(np.random.SeedSequence([int(root_seed), int(t)]).generate_state(1)[0])
 
 
 def _digest(obj: Any) -> str:
@@ -159,51 +153,44 @@ def _prepare_folder(out: Path, settings: dict[str, Any], new: bool) -> bool:
 
 
 @contextlib.contextmanager
-def _sampler(workers: int, dask: str | None, progress: bool) -> Iterator[tuple[Any, str, bool]]:
+def _sampler(
+    workers: int, dask: str | None, seed: int, on_progress: Any
+) -> Iterator[tuple[Any, str, bool]]:
     """pyabc sampler, its name and whether it is reproducible; closes Dask afterwards."""
-    from pyabc.sampler import (
-        DaskDistributedSampler,
-        MulticoreEvalParallelSampler,
-        SingleCoreSampler,
-    )
+    if dask is None:
+        from experiments.calibration.seeded_sampler import SeededMulticoreSampler
 
-    if dask is not None:
-        from distributed import Client, LocalCluster
-
-        from experiments.sweeps.executors import DASK_CONNECT_TIMEOUT_S, check_dask_address
-
-        cluster = None
-        if dask == "local":
-            cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True,
-                host="127.0.0.1", dashboard_address="127.0.0.1:0",
-            )  # fmt: skip
-            client = Client(cluster)
-        else:
-            check_dask_address(dask)
-            try:
-                client = Client(dask, timeout=DASK_CONNECT_TIMEOUT_S)
-            except (OSError, TimeoutError) as exc:
-                raise CalibrationError(
-                    f"--dask {dask}: no Dask scheduler answered ({exc}); start one "
-                    "(`dask scheduler`) or use --dask local"
-                ) from None
-        print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr)
-        try:
-            yield DaskDistributedSampler(dask_client=client, batch_size=2), "dask", False
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+        name = f"multicore, seeded per evaluation ({workers} process{'es' if workers > 1 else ''})"
+        yield SeededMulticoreSampler(seed, workers, on_progress), name, True
         return
-    if workers == 1:
-        sampler = SingleCoreSampler()
-        name, reproducible = "single-core", True
+    from distributed import Client, LocalCluster
+    from pyabc.sampler import DaskDistributedSampler
+
+    from experiments.sweeps.executors import DASK_CONNECT_TIMEOUT_S, check_dask_address
+
+    cluster = None
+    if dask == "local":
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True,
+            host="127.0.0.1", dashboard_address="127.0.0.1:0",
+        )  # fmt: skip
+        client = Client(cluster)
     else:
-        sampler = MulticoreEvalParallelSampler(n_procs=workers)
-        name, reproducible = f"multicore ({workers} processes)", False
-    sampler.show_progress = progress
-    yield sampler, name, reproducible
+        check_dask_address(dask)
+        try:
+            client = Client(dask, timeout=DASK_CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as exc:
+            raise CalibrationError(
+                f"--dask {dask}: no Dask scheduler answered ({exc}); start one "
+                "(`dask scheduler`) or use --dask local"
+            ) from None
+    print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr)
+    try:
+        yield DaskDistributedSampler(dask_client=client, batch_size=2), "dask", False
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def _check_budget(particles: int, generations: int, workers: int, seed: int) -> None:
@@ -225,7 +212,7 @@ def calibrate(
     priors: str | Path | None = None,
     particles: int = DEFAULT_PARTICLES,
     generations: int = DEFAULT_GENERATIONS,
-    workers: int = 1,
+    workers: int = 2,
     dask: str | None = None,
     seed: int = 0,
     new: bool = False,
@@ -246,14 +233,14 @@ def calibrate(
     particles, generations
         Population size and number of generations.
     workers, dask
-        ``workers=1``: single-core, reproducible; more: pyabc's multicore sampler; ``dask``:
-        a scheduler address or ``"local"`` (``workers`` local processes).
+        Worker processes of the seeded multicore sampler (the result does not depend on
+        it); ``dask``: a scheduler address or ``"local"`` (``workers`` local processes).
     seed
         Root seed.
     new
         Move an earlier calibration in ``out`` aside (``out.old-<time>``) and start over.
     progress
-        Show a bar per generation (and pyabc's bar of accepted particles within one).
+        Show a bar of model runs (and a line per finished generation).
 
     Returns
     -------
@@ -284,19 +271,22 @@ def calibrate(
     db = f"sqlite:///{(folder / DB_FILE).resolve()}"
     weights = {k: 1 / v for k, v in tgt.sds().items()}
     bar = tqdm(desc="calibrate", unit="run", disable=not progress, file=sys.stderr)
+    runs_before = [0]  # model runs of the finished generations of this session
+
+    def show(started: int) -> None:
+        bar.n = runs_before[0] + started
+        bar.refresh()
+
     try:
         with (
             bar,
-            _sampler(workers, dask, progress) as (sampler, sampler_name, reproducible),
+            _sampler(workers, dask, seed, show) as (sampler, sampler_name, reproducible),
             warnings.catch_warnings(),
         ):
             # few particles in many dimensions give a near-singular proposal covariance;
             # numpy warns on every draw and pyabc proceeds (the draw is still valid)
             warnings.filterwarnings("ignore", "covariance is not symmetric positive-semidefinite")
-            in_process = sampler_name == "single-core"
-            model = HistoryModel(
-                scn, tgt, pri, int(seed), on_run=bar.update if in_process else None
-            )
+            model = HistoryModel(scn, tgt, pri, int(seed))
 
             def fresh() -> Any:
                 # one ABCSMC per generation, loaded from the database: pyabc caches the
@@ -320,16 +310,13 @@ def calibrate(
                     abc = fresh()
                     abc.load(db, 1)
                 bar.set_postfix_str(f"generation {t + 1}/{generations}")
-                # pyabc draws proposals from numpy's global state: seed it per generation
-                np.random.seed(generation_seed(seed, t))  # noqa: NPY002
-                random.seed(generation_seed(seed, t))
                 abc.run(max_nr_populations=1)
                 if abc.history.max_t < t:  # the sampler gave up (no accepted particle)
                     raise CalibrationError(f"generation {t} could not be completed")
                 pops = abc.history.get_all_populations()
                 last = pops[pops["t"] == t].iloc[0]
-                if not in_process:
-                    bar.update(int(last["samples"]))
+                runs_before[0] += int(last["samples"])
+                show(0)
                 bar.write(
                     f"generation {t + 1}/{generations}: epsilon {last['epsilon']:.3g}, "
                     f"acceptance {particles / last['samples']:.2f}, {int(last['samples'])} runs",
