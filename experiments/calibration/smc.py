@@ -317,10 +317,11 @@ def calibrate(
                 last = pops[pops["t"] == t].iloc[0]
                 runs_before[0] += int(last["samples"])
                 show(0)
-                bar.write(
-                    f"generation {t + 1}/{generations}: epsilon {last['epsilon']:.3g}, "
-                    f"acceptance {particles / last['samples']:.2f}, {int(last['samples'])} runs",
-                )
+                if progress:
+                    bar.write(
+                        f"generation {t + 1}/{generations}: epsilon {last['epsilon']:.3g}, "
+                        f"acceptance {particles / last['samples']:.2f}, {int(last['samples'])} runs",
+                    )
             result = _finish(
                 abc.history, tgt, pri, folder, settings, sampler_name, reproducible, targets, priors
             )
