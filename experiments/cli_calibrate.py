@@ -96,7 +96,8 @@ def _run(args: argparse.Namespace) -> int:
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     g = res.generations.iloc[-1]
     print(
-        f"\n{len(res.generations)} generations, {int(res.generations['model_runs'].sum())} model "
+        f"\n{int((res.generations['t'] >= 0).sum())} generations, "
+        f"{int(res.generations['model_runs'].sum())} model "
         f"runs; last: epsilon {g['epsilon']:.3g}, acceptance {g['acceptance_rate']:.2f}"
     )
     inside = int(res.ppc["inside"].sum())

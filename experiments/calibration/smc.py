@@ -152,6 +152,12 @@ def _prepare_folder(out: Path, settings: dict[str, Any], new: bool) -> bool:
     return False
 
 
+def _quiet_covariance_warning() -> None:
+    # few particles in many dimensions give a near-singular proposal covariance; numpy
+    # warns on every draw and pyabc proceeds (the draw is still valid)
+    warnings.filterwarnings("ignore", "covariance is not symmetric positive-semidefinite")
+
+
 @contextlib.contextmanager
 def _sampler(
     workers: int, dask: str | None, seed: int, on_progress: Any
@@ -184,6 +190,7 @@ def _sampler(
                 f"--dask {dask}: no Dask scheduler answered ({exc}); start one "
                 "(`dask scheduler`) or use --dask local"
             ) from None
+    client.run(_quiet_covariance_warning)
     print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr)
     try:
         yield DaskDistributedSampler(dask_client=client, batch_size=2), "dask", False
@@ -283,9 +290,7 @@ def calibrate(
             _sampler(workers, dask, seed, show) as (sampler, sampler_name, reproducible),
             warnings.catch_warnings(),
         ):
-            # few particles in many dimensions give a near-singular proposal covariance;
-            # numpy warns on every draw and pyabc proceeds (the draw is still valid)
-            warnings.filterwarnings("ignore", "covariance is not symmetric positive-semidefinite")
+            _quiet_covariance_warning()
             model = HistoryModel(scn, tgt, pri, int(seed))
 
             def fresh() -> Any:
@@ -355,8 +360,10 @@ def _finish(
     w = np.asarray(w, dtype=float)
     draws = pd.DataFrame(pri.overrides(row) for row in df.to_dict("records")).astype(float)
     draws[WEIGHT] = w / w.sum()
-    pops = history.get_all_populations()
-    pops = pops[pops["t"] >= 0].rename(columns={"samples": "model_runs"})
+    # t = -1 is the prior sample that sets the first threshold (all accepted, pyabc
+    # records it as one particle): its runs count, its acceptance rate does not apply
+    pops = history.get_all_populations().rename(columns={"samples": "model_runs"})
+    pops["particles"] = pops["particles"].where(pops["t"] >= 0)
     pops["acceptance_rate"] = pops["particles"] / pops["model_runs"]
     import pyabc
 
@@ -366,7 +373,7 @@ def _finish(
         "sampler": sampler_name,
         "reproducible": reproducible,
         "generations": int(t + 1),
-        "epsilon": [float(e) for e in pops["epsilon"]],
+        "epsilon": [float(e) for e in pops.loc[pops["t"] >= 0, "epsilon"]],
         "targets": str(targets) if targets is not None else "experiments/calibration/targets.toml",
         "priors": str(priors) if priors is not None else "experiments/calibration/priors.toml",
         "database": DB_FILE,
