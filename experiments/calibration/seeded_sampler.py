@@ -18,6 +18,7 @@ the model-run count and acceptance rate pyabc records, not the posterior.
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Callable
 from ctypes import c_longlong
@@ -27,6 +28,8 @@ import numpy as np
 from pyabc.sampler import MulticoreEvalParallelSampler
 from pyabc.sampler.multicorebase import get_if_worker_healthy
 from pyabc.sampler.util import get_mp_context
+
+from experiments.sweeps.executors import worker_init
 
 __all__ = ["SeededMulticoreSampler", "evaluation_seed"]
 
@@ -53,8 +56,14 @@ def _seeded_work(
     sample_factory: Any,
     root_seed: int,
     t: int,
+    parent_pid: int,
 ) -> None:
-    """pyabc's multicore ``work`` loop, seeding numpy and ``random`` per evaluation index."""
+    """pyabc's multicore ``work`` loop, seeding numpy and ``random`` per evaluation index.
+
+    The worker leaves Ctrl-C to the parent and dies with it (as sweep workers do:
+    :func:`experiments.sweeps.executors.worker_init`).
+    """
+    worker_init(parent_pid)
     sample = sample_factory()
     while (
         n_acc.value < n
@@ -118,7 +127,7 @@ class SeededMulticoreSampler(MulticoreEvalParallelSampler):
         queue = ctx.Queue()
         args = (
             simulate_one, queue, n_eval, n_acc, n, self.check_max_eval, max_eval,
-            all_accepted, self._create_empty_sample, self.root_seed, t,
+            all_accepted, self._create_empty_sample, self.root_seed, t, os.getpid(),
         )  # fmt: skip
         procs = [
             ctx.Process(target=_seeded_work, args=args, daemon=self.daemon)

@@ -333,7 +333,7 @@ def calibrate(
     except KeyboardInterrupt:
         from pyabc import History
 
-        done = History(db).n_populations if (folder / DB_FILE).exists() else 0
+        done = History(db).max_t + 1 if (folder / DB_FILE).exists() else 0
         raise CalibrationInterrupted(str(folder), int(done)) from None
     finally:
         lock.release()
