@@ -67,20 +67,22 @@ def ppc_plot(ppc: pd.DataFrame, path: Path) -> Path:
     for ax, sid in zip(axes.flat, series, strict=False):
         d = ppc[ppc["series"] == sid].sort_values("year")
         x = d["year"].to_numpy(dtype=float)
-        ax.fill_between(
-            x, d["predictive_low"], d["predictive_high"], color="C0", alpha=0.3,
-            label="model, 90% predictive",
-        )  # fmt: skip
-        ax.plot(x, d["model_median"], "o-", color="C0", label="model median")
-        yerr = [d["observed"] - d["observed_low"], d["observed_high"] - d["observed"]]
-        ax.errorbar(x - (0.1 if len(x) == 1 else 0), d["observed"], yerr=yerr, fmt="s", color="C1", capsize=4,
-                    label="reported, 90% interval")  # fmt: skip
-        if len(x) == 1:  # a single year: draw the band as an error bar too
-            ax.errorbar(x + 0.1, d["model_median"],
-                        yerr=[d["model_median"] - d["predictive_low"],
-                              d["predictive_high"] - d["model_median"]],
-                        fmt="o", color="C0", capsize=4)  # fmt: skip
+        single = len(x) == 1  # one year: the band as an error bar beside the report
+        if single:
+            band = [
+                d["model_median"] - d["predictive_low"],
+                d["predictive_high"] - d["model_median"],
+            ]
+            ax.errorbar(x + 0.1, d["model_median"], yerr=band, fmt="o", color="C0", capsize=4,
+                        label="model median, 90% predictive")  # fmt: skip
             ax.set_xlim(x[0] - 0.5, x[0] + 0.5)
+        else:
+            ax.fill_between(x, d["predictive_low"], d["predictive_high"], color="C0", alpha=0.3,
+                            label="model, 90% predictive")  # fmt: skip
+            ax.plot(x, d["model_median"], "o-", color="C0", label="model median")
+        yerr = [d["observed"] - d["observed_low"], d["observed_high"] - d["observed"]]
+        ax.errorbar(x - (0.1 if single else 0), d["observed"], yerr=yerr, fmt="s", color="C1",
+                    capsize=4, label="reported, 90% interval")  # fmt: skip
         ax.set_yscale("log")
         ax.set_xticks(x, [str(int(v)) for v in x])
         ax.set_title(f"{sid}\n({d['unit'].iloc[0]})", fontsize=9)

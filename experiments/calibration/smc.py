@@ -92,7 +92,8 @@ class CalibrationResult:
     ppc_share : float
         Share of target statistics inside their 90% predictive band.
     generations : pandas.DataFrame
-        Per generation: epsilon, particles, model runs, acceptance rate.
+        Per generation ``t``: epsilon, particles, model runs, acceptance rate and pyabc's
+        wall time; ``t = -1`` is the prior sample that sets the first threshold.
     reproducible : bool
         Whether the sampler used makes the result a function of the root seed.
     """
