@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from experiments.calibration.priors import Priors
-from experiments.calibration.targets import FLOOR_RATIO, Targets  # noqa: F401 (docs)
+from experiments.calibration.targets import Targets
 
 __all__ = ["HistoryModel", "horizon_months", "run_seed"]
 
@@ -98,9 +98,10 @@ class HistoryModel:
         """Summary statistics for ``params``; a run that fails gets the floor statistics.
 
         A model error (an invariant the economics cannot meet at these parameters) is
-        logged and answered with every value at :data:`FLOOR_RATIO` of the reported one,
-        so the particle is rejected rather than the calibration stopped; a calibration
-        checks first that the prior's centre runs.
+        logged and answered with every value at the floor
+        (:data:`experiments.calibration.targets.FLOOR_RATIO` of the reported one), so the
+        particle is rejected rather than the calibration stopped; a calibration checks
+        first that the prior's centre runs.
         """
         values = {str(k): float(v) for k, v in params.items()}
         try:

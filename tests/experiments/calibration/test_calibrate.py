@@ -66,6 +66,16 @@ def test_the_posterior_does_not_depend_on_the_number_of_workers(synthetic, tmp_p
     )
 
 
+def test_dask_local_cluster_runs_and_is_marked_not_reproducible(synthetic, tmp_path):
+    targets, priors = synthetic
+    res = calibrate(
+        out=tmp_path / "d", targets=targets, priors=priors, particles=6, generations=1,
+        workers=2, dask="local",
+    )  # fmt: skip
+    assert not res.reproducible and len(res.draws) == 6
+    assert read_posterior(tmp_path / "d").meta["sampler"] == "dask"
+
+
 def test_cli_prints_summary_and_predictive_check(synthetic, tmp_path, capsys):
     targets, priors = synthetic
     argv = ["calibrate", "--out", str(tmp_path / "k"), "--targets", str(targets), "--priors",
