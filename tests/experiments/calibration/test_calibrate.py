@@ -99,3 +99,17 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path, capsys, args, words):
     assert main(["calibrate", "--out", str(tmp_path / "o"), "--no-progress", *args]) == 2
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
+
+
+def test_cli_interrupt_exits_130_with_the_resume_command(tmp_path, capsys, monkeypatch):
+    import experiments.calibration as calibration
+    from experiments.calibration.errors import CalibrationInterrupted
+
+    def interrupted(*args, **kwargs):
+        raise CalibrationInterrupted(str(tmp_path / "i"), 2)
+
+    monkeypatch.setattr(calibration, "calibrate", interrupted)
+    assert main(["calibrate", "--out", str(tmp_path / "i"), "--seed", "3"]) == 130
+    err = capsys.readouterr().err
+    assert "2 generation(s) saved" in err
+    assert "run the same command to resume: gigawatt calibrate --out" in err
