@@ -1,7 +1,7 @@
 """Run every benchmark module (``benchmarks/bench_*.py``) and print its table.
 
 Usage: ``python -m benchmarks [--quick] [NAME ...]`` where NAME is a module suffix
-(``clearing``, ``model``, ``sweeps``, ``viz``); all of them by default.
+(``calibration``, ``clearing``, ``model``, ``sweeps``, ``viz``); all of them by default.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ SUBCOMMAND_MODULES = (
     "experiments.cli_discover",
     "experiments.cli_forecast",
     "experiments.cli_list",
+    "experiments.cli_calibrate",
     "experiments.cli_viz",
 )
 

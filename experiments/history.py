@@ -3,9 +3,10 @@
 ``history_table(result)`` takes a run of the ``history-2023`` scenario (36 months or more,
 ``keep_model=True``) and returns one row per target and year: the model's value, the
 reported value or range, and the model's value as a share of the reported one. The targets
-are the rows of ``docs/calibration.md`` named in :data:`TARGETS`. The model covers the
-compute clouds sell to AI labs, so the capex and NVIDIA rows are compared as shares of
-reported totals, not matched.
+are read from a targets file (default ``experiments/calibration/targets.toml``, rows of
+``docs/calibration.md``; see :mod:`experiments.calibration.targets`), the one definition of
+each figure, which the calibration uses too. The model covers the compute clouds sell to AI
+labs, so the capex and NVIDIA rows are not matched in level: their targets compare growth.
 
 >>> from experiments import run_scenario  # doctest: +SKIP
 >>> history_table(run_scenario("history-2023", months=36, rng=7, keep_model=True))  # doctest: +SKIP
@@ -13,43 +14,40 @@ reported totals, not matched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from experiments.runner import RunResult
 
-__all__ = ["TARGETS", "Target", "history_table", "yearly_values"]
+__all__ = ["CLOUDS", "METRICS", "history_table", "yearly_values"]
 
 
-@dataclass(frozen=True)
-class Target:
-    """A reported figure by year: (low, high) in the target's unit, and its source row."""
+CLOUDS = ("amazon", "microsoft", "google")
+"""Clouds whose share of cloud revenue is reported ([hs-cloud-shares])."""
 
-    metric: str
-    unit: str
-    row: str
-    years: dict[int, tuple[float, float]]
-
-
-TARGETS: tuple[Target, ...] = (
-    Target("hyperscaler capex", "$B/yr", "hist-capex-big4", {2023: (150, 150), 2024: (251, 251), 2025: (416, 416)}),
-    Target("NVIDIA data-centre revenue", "$B/yr", "hist-nvda-dc", {2023: (47.5, 47.5), 2024: (115.2, 115.2), 2025: (193.7, 193.7)}),
-    Target("OpenAI compute (December)", "GW", "hist-openai-gw", {2023: (0.2, 0.2), 2024: (0.6, 0.6), 2025: (1.9, 1.9)}),
-    Target("OpenAI revenue run-rate (December)", "$B/yr", "hist-openai-rev", {2023: (2, 2), 2024: (6, 6), 2025: (20, 25)}),
-    Target("Anthropic revenue run-rate (December)", "$B/yr", "hist-anthropic-rev", {2023: (0.1, 0.1), 2024: (1, 1), 2025: (9, 9)}),
-    Target("H100e rental price (year mean)", "$/h", "hist-h100-rent", {2023: (8, 12), 2024: (2.85, 2.99), 2025: (2.2, 2.4)}),
-    Target("US data-centre share of electricity", "share", "hist-us-dc-twh", {2023: (0.044, 0.044)}),
-)  # fmt: skip
-"""The 2023-2025 figures the history run is compared with (``docs/calibration.md`` rows)."""
+METRICS: frozenset[str] = frozenset(
+    {
+        "hyperscaler capex",
+        "NVIDIA data-centre revenue",
+        "OpenAI compute (December)",
+        "OpenAI revenue run-rate (December)",
+        "Anthropic revenue run-rate (December)",
+        "H100e rental price (year mean)",
+        "US data-centre share of electricity",
+        *(f"{c} share of cloud revenue" for c in CLOUDS),
+    }
+)
+"""The yearly model values :func:`yearly_values` reports (targets name them)."""
 
 
 def yearly_values(result: RunResult) -> pd.DataFrame:
     """The model's value of each target metric by calendar year (rows: metric, year, model).
 
     Flows are summed over the year (capex, NVIDIA's chip receipts), run-rates and compute
-    are December's (x 12 for monthly revenue), prices and shares are yearly means.
+    are December's (x 12 for monthly revenue), prices and the electricity share are yearly
+    means, a cloud's share of cloud revenue is its share of the year's sum.
     """
     if result.model is None:
         raise ValueError("history_table needs the model: run with keep_model=True")
@@ -70,6 +68,7 @@ def yearly_values(result: RunResult) -> pd.DataFrame:
         .groupby(pd.Series(ledger["step"][paid]).map(month_year))
         .sum()
     )
+    shares = _cloud_shares(result, agents, frame)
     rows = []
     for year, f in frame.groupby("year"):
         dec = labs[labs["year"] == year]
@@ -87,33 +86,66 @@ def yearly_values(result: RunResult) -> pd.DataFrame:
             ),
             ("H100e rental price (year mean)", year, float(f["compute_spot_price"].mean())),
             ("US data-centre share of electricity", year, float(f["us_dc_power_share"].mean())),
+            *((f"{c} share of cloud revenue", year, shares.get((c, year), np.nan)) for c in CLOUDS),
         ]
     return pd.DataFrame(rows, columns=["metric", "year", "model"])
+
+
+def _cloud_shares(
+    result: RunResult, agents: pd.DataFrame, frame: pd.DataFrame
+) -> dict[tuple[str, int], float]:
+    """Each cloud's share of the year's cloud revenue: AI compute sales (the agents table's
+    ``revenue``) plus other cloud revenue, which grows from the scenario's
+    ``non_ai_cloud_revenue_per_year`` at ``demand.non_ai_cloud_growth_per_year`` (as the
+    model's ``cloud_hhi`` counts it)."""
+    scn = result.scenario
+    growth = scn.demand.non_ai_cloud_growth_per_year
+    year_of = dict(zip(frame["month"], frame["year"], strict=True))
+    hs = agents[agents["kind"] == "hyperscaler"][["name", "month", "revenue"]].copy()
+    other = {h.name: h.non_ai_cloud_revenue_per_year for h in scn.hyperscalers}
+    hs["total"] = hs["revenue"] + [
+        other.get(n, 0.0) / 12 * (1 + growth) ** (m / 12)
+        for n, m in zip(hs["name"], hs["month"], strict=True)
+    ]
+    hs["year"] = hs["month"].map(year_of)
+    by = hs.groupby(["year", "name"])["total"].sum()
+    share = by / by.groupby(level="year").transform("sum")
+    return {(str(n), int(y)): float(v) for (y, n), v in share.items()}
 
 
 def _lab(last: pd.DataFrame, name: str, column: str, scale: float = 1.0) -> float:
     return float(last.loc[name, column]) * scale if name in last.index else float("nan")
 
 
-def history_table(result: RunResult) -> pd.DataFrame:
-    """Model vs reported, one row per target and year, with the model as a share of reported."""
+def history_table(result: RunResult, targets: str | Path | None = None) -> pd.DataFrame:
+    """Model vs reported, one row per target and year, with the model as a share of reported.
+
+    ``targets`` is a targets TOML file (default: the shipped 2023-2025 targets). Every year a
+    series reports is listed, a growth series' base year included; ``statistic`` says how a
+    calibration compares the row (``level`` or ``growth``).
+    """
+    from experiments.calibration.targets import load_targets
+
     model = yearly_values(result).set_index(["metric", "year"])["model"]
     rows = []
-    for t in TARGETS:
-        for year, (low, high) in t.years.items():
-            value = float(model.get((t.metric, year), float("nan")))
+    for sid, s in load_targets(targets).series.items():
+        for year in s.years():
+            low, high = s.bounds(year)
+            value = float(model.get((s.metric, int(year)), float("nan")))
             mid = (low + high) / 2
             rows.append(
                 {
-                    "metric": t.metric,
-                    "unit": t.unit,
-                    "year": year,
+                    "series": sid,
+                    "metric": s.metric,
+                    "unit": s.unit,
+                    "year": int(year),
                     "model": value,
                     "reported_low": low,
                     "reported_high": high,
-                    "model_over_reported": value / mid if mid else float("nan"),
+                    "model_over_reported": value / mid,
                     "within": low * 0.999 <= value <= high * 1.001,
-                    "source": f"docs/calibration.md [{t.row}]",
+                    "statistic": s.statistic,
+                    "source": f"docs/calibration.md [{s.source}]",
                 }
             )
     return pd.DataFrame(rows)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from experiments import run_scenario
-from experiments.history import TARGETS, history_table, yearly_values
+from experiments.calibration import load_targets
+from experiments.history import history_table, yearly_values
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,25 @@ def test_yearly_values_aggregate_the_run_by_calendar_year(history):
 
 def test_history_table_has_every_target_year_with_its_source(history):
     t = history_table(history)
-    assert len(t) == sum(len(x.years) for x in TARGETS)
-    assert t["source"].str.startswith("docs/calibration.md [hist-").all()
+    assert len(t) == sum(len(x.values) for x in load_targets().series.values())
+    assert t["source"].str.match(r"docs/calibration.md \[(hist|hs)-").all()
     row = t[(t["metric"] == "OpenAI compute (December)") & (t["year"] == 2025)].iloc[0]
     assert row["model_over_reported"] == pytest.approx(row["model"] / 1.9)
+
+
+def test_cloud_shares_by_hand(history):
+    # a cloud's share of the year: its AI compute sales plus its other cloud revenue grown
+    # at demand.non_ai_cloud_growth_per_year, over the same total of every cloud
+    scn = history.scenario
+    ag = history.tables["agents"]
+    hs = ag[(ag["kind"] == "hyperscaler") & (ag["month"].between(24, 35))]
+    g = scn.demand.non_ai_cloud_growth_per_year
+    other = {h.name: h.non_ai_cloud_revenue_per_year for h in scn.hyperscalers}
+    total = {
+        name: sum(d["revenue"]) + sum(other[name] / 12 * (1 + g) ** (m / 12) for m in d["month"])
+        for name, d in hs.groupby("name")
+    }
+    got = yearly_values(history).set_index(["metric", "year"])["model"]
+    share = got[("amazon share of cloud revenue", 2025)]
+    assert share == pytest.approx(total["amazon"] / sum(total.values()))
+    assert 0 < share < 1

@@ -1,0 +1,52 @@
+"""The calibration's domain error and the wording of validation failures."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import ValidationError
+
+_UNION_MEMBER = re.compile(r"^(float|int|str|bool|list\[.*\]|dict\[.*\])$")
+
+__all__ = ["CalibrationError", "CalibrationInterrupted", "describe_validation_error"]
+
+
+class CalibrationError(ValueError):
+    """Bad calibration input (targets, priors, budget, output folder); the message says the fix."""
+
+
+class CalibrationInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a calibration: finished generations are in the database, resumable.
+
+    ``exit_code`` is 130 (128 + SIGINT), which the ``gigawatt`` entry point returns.
+    """
+
+    def __init__(self, folder: str, generations: int) -> None:
+        self.exit_code = 130
+        super().__init__(f"interrupted; {generations} generation(s) saved in {folder}/abc.db")
+
+
+def describe_validation_error(exc: ValidationError, source: str) -> CalibrationError:
+    """One line per pydantic error: ``source: key.path = value: problem (fix)``."""
+    lines: list[str] = []
+    seen = set()
+    for err in exc.errors():
+        # a union's members appear in the location (``log_sd.float``); name the key only
+        parts = [str(x) for x in err["loc"] if not _UNION_MEMBER.match(str(x))]
+        loc = ".".join(parts) or "(top level)"
+        if loc in seen:  # one line per key: the first member's complaint
+            continue
+        seen.add(loc)
+        value = err.get("input")
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            msg, fix = "unknown key", "remove it or check its spelling"
+        elif kind == "missing":
+            msg, fix = "required key is missing", "add it"
+        elif kind == "value_error":
+            msg, fix = err["msg"].removeprefix("Value error, "), ""
+        else:
+            msg, fix = err["msg"], "use a value of the right type and range"
+        shown = repr(value) if not isinstance(value, dict | list) else "{...}"
+        lines.append(f"{source}: {loc} = {shown}: {msg}" + (f" ({fix})" if fix else ""))
+    return CalibrationError("\n".join(lines))

@@ -1,0 +1,400 @@
+"""Likelihood-free calibration of a scenario to history: ABC-SMC with pyabc.
+
+:func:`calibrate` runs approximate Bayesian computation by sequential Monte Carlo (Toni et
+al. 2009, J. R. Soc. Interface 6:187; pyabc: Schaelte et al. 2022, JOSS 7:4304) over the
+priors' parameters, comparing the model's summary statistics with the targets' by a
+weighted Euclidean distance: each statistic (a log level or log growth) is divided by its
+measurement uncertainty, ``d = sqrt(sum(((s - s_obs) / log_sd)^2))``
+(``pyabc.PNormDistance(p=2, fixed_weights=1/log_sd)``). Each generation's threshold is the
+median distance of the previous one (``pyabc.MedianEpsilon``, the library's default);
+proposals come from a multivariate normal kernel fitted to the previous population
+(``pyabc.MultivariateNormalTransition``).
+
+Samplers: by default :class:`~experiments.calibration.seeded_sampler.SeededMulticoreSampler`
+(pyabc's multicore sampler with ``workers`` forked processes, each evaluation seeded by its
+index); ``dask=ADDRESS``: pyabc's ``DaskDistributedSampler`` on a Dask cluster (``"local"``:
+a LocalCluster of ``workers`` processes on 127.0.0.1).
+
+Reproducibility. pyabc draws proposals from numpy's global random state, and its own
+workers reseed it from the operating system. The default sampler seeds it before every
+evaluation from (root seed, generation, evaluation index), and each model run's seed comes
+from the root seed and the parameter values
+(:func:`experiments.calibration.model.run_seed`), so a calibration is a function of its
+root seed: same seed, same posterior, with any number of workers, also after an
+interruption and resume (every generation starts from the database). The Dask sampler
+keeps pyabc's reseeding: faster on many machines, not reproducible; ``posterior.json``
+says which was used.
+
+Output folder: ``abc.db`` (pyabc's SQLite history: every population, its epsilon,
+particles and statistics), ``calibration.json`` (the settings a resume must match),
+``posterior.csv``/``posterior.json`` (:func:`experiments.posterior.write_posterior`),
+``summary.csv``, ``ppc.csv``, ``generations.csv``, ``corner.png``, ``ppc.png``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import sys
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.calibration.errors import CalibrationError, CalibrationInterrupted
+from experiments.calibration.model import HistoryModel
+from experiments.calibration.posterior_checks import posterior_summary, predictive_check
+from experiments.calibration.priors import Priors, load_priors
+from experiments.calibration.targets import Targets, load_targets
+from experiments.posterior import WEIGHT, write_posterior
+from experiments.sweeps.shards import atomic_write_bytes
+
+__all__ = [
+    "DB_FILE",
+    "DEFAULT_GENERATIONS",
+    "DEFAULT_PARTICLES",
+    "SETTINGS_FILE",
+    "CalibrationResult",
+    "calibrate",
+]
+
+DEFAULT_PARTICLES = 150
+"""Particles per generation (see ``benchmarks/bench_calibration.py`` for the budget)."""
+DEFAULT_GENERATIONS = 6
+"""Generations (the prior sample that sets the first threshold comes on top)."""
+DB_FILE = "abc.db"
+"""pyabc's SQLite database in the output folder."""
+SETTINGS_FILE = "calibration.json"
+"""The settings a resumed calibration must match."""
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """A finished (or resumed) calibration.
+
+    Attributes
+    ----------
+    folder : Path
+        The output folder.
+    draws : pandas.DataFrame
+        The last population: one row per particle, one column per override path, ``weight``.
+    summary : pandas.DataFrame
+        Per parameter: weighted median, 90% credible interval, prior range, shrinkage.
+    ppc : pandas.DataFrame
+        Per target statistic: observed value, predictive median and 90% band, ``inside``.
+    ppc_share : float
+        Share of target statistics inside their 90% predictive band.
+    generations : pandas.DataFrame
+        Per generation ``t``: epsilon, particles, model runs, acceptance rate and pyabc's
+        wall time; ``t = -1`` is the prior sample that sets the first threshold.
+    reproducible : bool
+        Whether the sampler used makes the result a function of the root seed.
+    """
+
+    folder: Path
+    draws: pd.DataFrame
+    summary: pd.DataFrame
+    ppc: pd.DataFrame
+    ppc_share: float
+    generations: pd.DataFrame
+    reproducible: bool
+
+
+def _digest(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _settings(
+    scenario: str, targets: Targets, priors: Priors, seed: int, particles: int
+) -> dict[str, Any]:
+    return {
+        "scenario": scenario,
+        "root_seed": seed,
+        "particles": particles,
+        "targets_sha256": _digest(targets.model_dump()),
+        "priors_sha256": _digest(priors.model_dump()),
+    }
+
+
+def _prepare_folder(out: Path, settings: dict[str, Any], new: bool) -> bool:
+    """Create ``out`` or check it holds the same calibration; True when resuming."""
+    db, cfg = out / DB_FILE, out / SETTINGS_FILE
+    if out.exists() and new and (db.exists() or cfg.exists()):
+        aside = out.with_name(f"{out.name}.old-{time.strftime('%Y%m%d-%H%M%S')}")
+        out.rename(aside)
+        print(f"calibrate: moved the earlier calibration to {aside}", file=sys.stderr)
+    if db.exists() and cfg.exists():
+        try:
+            old = json.loads(cfg.read_text())
+        except (OSError, ValueError) as exc:
+            raise CalibrationError(
+                f"{cfg}: cannot be read ({exc}); use --new to start over"
+            ) from None
+        changed = sorted(k for k in settings if old.get(k) != settings[k])
+        if changed:
+            raise CalibrationError(
+                f"{out} holds a calibration with other settings ({', '.join(changed)}); "
+                "use the same settings to resume it, --new to move it aside, or another --out"
+            )
+        return True
+    if db.exists():
+        raise CalibrationError(
+            f"{out}: {DB_FILE} without {SETTINGS_FILE}; use --new to move it aside or another --out"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(cfg, (json.dumps(settings, indent=2) + "\n").encode())
+    return False
+
+
+def _quiet_covariance_warning() -> None:
+    # few particles in many dimensions give a near-singular proposal covariance; numpy
+    # warns on every draw and pyabc proceeds (the draw is still valid)
+    warnings.filterwarnings("ignore", "covariance is not symmetric positive-semidefinite")
+
+
+@contextlib.contextmanager
+def _sampler(
+    workers: int, dask: str | None, seed: int, on_progress: Any
+) -> Iterator[tuple[Any, str, bool]]:
+    """pyabc sampler, its name and whether it is reproducible; closes Dask afterwards."""
+    if dask is None:
+        from experiments.calibration.seeded_sampler import SeededMulticoreSampler
+
+        name = f"multicore, seeded per evaluation ({workers} process{'es' if workers > 1 else ''})"
+        yield SeededMulticoreSampler(seed, workers, on_progress), name, True
+        return
+    from distributed import Client, LocalCluster
+    from pyabc.sampler import DaskDistributedSampler
+
+    from experiments.sweeps.executors import DASK_CONNECT_TIMEOUT_S, check_dask_address
+
+    cluster = None
+    if dask == "local":
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True,
+            host="127.0.0.1", dashboard_address="127.0.0.1:0",
+        )  # fmt: skip
+        client = Client(cluster)
+    else:
+        check_dask_address(dask)
+        try:
+            client = Client(dask, timeout=DASK_CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as exc:
+            raise CalibrationError(
+                f"--dask {dask}: no Dask scheduler answered ({exc}); start one "
+                "(`dask scheduler`) or use --dask local"
+            ) from None
+    client.run(_quiet_covariance_warning)
+    print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr)
+    try:
+        yield DaskDistributedSampler(dask_client=client, batch_size=2), "dask", False
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _check_budget(particles: int, generations: int, workers: int, seed: int) -> None:
+    for name, value, low in (
+        ("particles", particles, 4),
+        ("generations", generations, 1),
+        ("workers", workers, 1),
+        ("seed", seed, 0),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+            raise CalibrationError(f"{name} = {value!r}: give a whole number >= {low}")
+
+
+def calibrate(
+    scenario: str | Path = "history-2023",
+    out: str | Path = "calibration-out",
+    *,
+    targets: str | Path | None = None,
+    priors: str | Path | None = None,
+    particles: int = DEFAULT_PARTICLES,
+    generations: int = DEFAULT_GENERATIONS,
+    workers: int = 2,
+    dask: str | None = None,
+    seed: int = 0,
+    new: bool = False,
+    progress: bool = False,
+) -> CalibrationResult:
+    """Calibrate ``scenario``'s priors to the targets by ABC-SMC; resume ``out`` if it holds one.
+
+    Parameters
+    ----------
+    scenario
+        Shipped scenario name or ``.toml`` path; the priors' override paths apply to it.
+    out
+        Output folder (see the module docstring). A folder holding the same calibration
+        (same scenario, targets, priors, seed, particles) is resumed: the generations in its
+        database are kept and the run continues up to ``generations``.
+    targets, priors
+        TOML files (default: the shipped ``targets.toml`` and ``priors.toml``).
+    particles, generations
+        Population size and number of generations.
+    workers, dask
+        Worker processes of the seeded multicore sampler (the result does not depend on
+        it); ``dask``: a scheduler address or ``"local"`` (``workers`` local processes).
+    seed
+        Root seed.
+    new
+        Move an earlier calibration in ``out`` aside (``out.old-<time>``) and start over.
+    progress
+        Show a bar of model runs (and a line per finished generation).
+
+    Returns
+    -------
+    CalibrationResult
+    """
+    import pyabc
+    from tqdm import tqdm
+
+    from experiments.sweeps.lock import SweepLock
+
+    _check_budget(particles, generations, workers, seed)
+    tgt, pri = load_targets(targets), load_priors(priors)
+    scn = str(scenario)
+    pri.check(scn)
+    centre = {p: float(pr.quantile(np.array(0.5))) for p, pr in pri.parameters.items()}
+    try:  # fail early with the real error if the model cannot run at all
+        HistoryModel(scn, tgt, pri, int(seed)).simulate(centre)
+    except Exception as exc:
+        raise CalibrationError(
+            f"the model fails at the centre of the priors ({exc}); fix the scenario or priors"
+        ) from exc
+
+    folder = Path(out)
+    settings = _settings(scn, tgt, pri, int(seed), int(particles))
+    resume = _prepare_folder(folder, settings, new)
+    lock = SweepLock(folder).acquire()
+    logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc's per-generation chatter
+    db = f"sqlite:///{(folder / DB_FILE).resolve()}"
+    weights = {k: 1 / v for k, v in tgt.sds().items()}
+    bar = tqdm(desc="calibrate", unit="run", disable=not progress, file=sys.stderr)
+    runs_before = [0]  # model runs of the finished generations of this session
+
+    def show(started: int) -> None:
+        bar.n = runs_before[0] + started
+        bar.refresh()
+
+    try:
+        with (
+            bar,
+            _sampler(workers, dask, seed, show) as (sampler, sampler_name, reproducible),
+            warnings.catch_warnings(),
+        ):
+            _quiet_covariance_warning()
+            model = HistoryModel(scn, tgt, pri, int(seed))
+
+            def fresh() -> Any:
+                # one ABCSMC per generation, loaded from the database: pyabc caches the
+                # first population it calibrates epsilon with, so a second run() on one
+                # object reuses stale distances; loading afresh makes every generation
+                # start as a resumed one does (interrupted == uninterrupted)
+                return pyabc.ABCSMC(
+                    models=model,
+                    parameter_priors=pri.pyabc_distribution(),
+                    distance_function=pyabc.PNormDistance(p=2, fixed_weights=weights),
+                    population_size=particles,
+                    sampler=sampler,
+                    eps=pyabc.MedianEpsilon(),
+                )
+
+            abc = fresh()
+            history = abc.load(db, 1) if resume else abc.new(db, tgt.observed())
+            first = history.max_t + 1
+            for t in range(first, generations):
+                if t > first:
+                    abc = fresh()
+                    abc.load(db, 1)
+                bar.set_postfix_str(f"generation {t + 1}/{generations}")
+                abc.run(max_nr_populations=1)
+                if abc.history.max_t < t:  # the sampler gave up (no accepted particle)
+                    raise CalibrationError(f"generation {t} could not be completed")
+                pops = abc.history.get_all_populations()
+                last = pops[pops["t"] == t].iloc[0]
+                runs_before[0] += int(last["samples"])
+                show(0)
+                if progress:
+                    bar.write(
+                        f"generation {t + 1}/{generations}: epsilon {last['epsilon']:.3g}, "
+                        f"acceptance {particles / last['samples']:.2f}, {int(last['samples'])} runs",
+                    )
+            result = _finish(
+                abc.history, tgt, pri, folder, settings, sampler_name, reproducible, targets, priors
+            )
+    except KeyboardInterrupt:
+        from pyabc import History
+
+        done = History(db).max_t + 1 if (folder / DB_FILE).exists() else 0
+        raise CalibrationInterrupted(str(folder), int(done)) from None
+    finally:
+        lock.release()
+    return result
+
+
+def _finish(
+    history: Any,
+    tgt: Targets,
+    pri: Priors,
+    folder: Path,
+    settings: dict[str, Any],
+    sampler_name: str,
+    reproducible: bool,
+    targets: str | Path | None,
+    priors: str | Path | None,
+) -> CalibrationResult:
+    """Write the posterior, tables and figures of the database's last population."""
+    from experiments.calibration.figures import corner_plot, ppc_plot
+
+    t = history.max_t
+    df, w = history.get_distribution(m=0, t=t)
+    df = df[pri.paths].reset_index(drop=True)
+    w = np.asarray(w, dtype=float)
+    draws = pd.DataFrame(pri.overrides(row) for row in df.to_dict("records")).astype(float)
+    draws[WEIGHT] = w / w.sum()
+    # t = -1 is the prior sample that sets the first threshold (all accepted, pyabc
+    # records it as one particle): its runs count, its acceptance rate does not apply
+    pops = history.get_all_populations().rename(columns={"samples": "model_runs"})
+    pops["particles"] = pops["particles"].where(pops["t"] >= 0)
+    pops["acceptance_rate"] = pops["particles"] / pops["model_runs"]
+    import pyabc
+
+    meta = {
+        **settings,
+        "method": f"ABC-SMC, pyabc {pyabc.__version__}",
+        "sampler": sampler_name,
+        "reproducible": reproducible,
+        "generations": int(t + 1),
+        "epsilon": [float(e) for e in pops.loc[pops["t"] >= 0, "epsilon"]],
+        "targets": str(targets) if targets is not None else "experiments/calibration/targets.toml",
+        "priors": str(priors) if priors is not None else "experiments/calibration/priors.toml",
+        "database": DB_FILE,
+    }
+    write_posterior(draws, meta, folder)
+    summary = posterior_summary(df, w, pri)
+    sw, stats = history.get_weighted_sum_stats(t=t)
+    stats_frame = pd.DataFrame([{k: float(v) for k, v in s.items()} for s in stats])
+    rng = np.random.default_rng([settings["root_seed"], t, 1])
+    ppc = predictive_check(stats_frame, np.asarray(sw, dtype=float), tgt, rng)
+    for name, frame in (("summary.csv", summary), ("ppc.csv", ppc), ("generations.csv", pops)):
+        atomic_write_bytes(folder / name, frame.to_csv(index=False).encode())
+    corner_plot(df, w, pri, folder / "corner.png")
+    ppc_plot(ppc, folder / "ppc.png")
+    return CalibrationResult(
+        folder=folder,
+        draws=draws,
+        summary=summary,
+        ppc=ppc,
+        ppc_share=float(ppc["inside"].mean()),
+        generations=pops.reset_index(drop=True),
+        reproducible=reproducible,
+    )

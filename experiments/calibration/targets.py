@@ -1,0 +1,257 @@
+"""Calibration targets: the reported 2023-2025 series, their sources and uncertainties.
+
+The targets live in a TOML file (the shipped one is ``experiments/calibration/targets.toml``);
+each ``[series.<id>]`` table names the model metric it is compared with (one of
+:data:`experiments.history.METRICS`), its unit, its source (a row id of
+``docs/calibration.md``), the reported value by year (a number, or ``[low, high]`` for a
+reported range), the summary statistic and the measurement uncertainty:
+
+``statistic = "level"``
+    the statistic is ``log(value)``; the observed value of a range is its geometric mean.
+``statistic = "growth"``
+    the statistic is ``log(value / value in the first year)`` for every later year, so a
+    series the model covers only in part (hyperscaler capex and NVIDIA's revenue: the model
+    holds the compute clouds sell to AI labs, not all their capex or customers) is compared
+    on its growth, which does not depend on the covered share while that share is steady.
+
+``log_sd`` is one standard deviation of the statistic in log units (0.1 is about +-10%), a
+number or a table by year; a calibration scales each statistic's distance by it (a
+Gaussian error on the log scale, as for a multiplicative measurement error; Wood 2010,
+"Statistical inference for noisy nonlinear ecological dynamic systems", uses the same
+log-scale summaries). The file says, per series, why its uncertainty was chosen.
+
+>>> t = load_targets()  # the shipped file  # doctest: +SKIP
+>>> t.observed()["openai-revenue:2025"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from experiments.calibration.errors import CalibrationError, describe_validation_error
+
+__all__ = ["DEFAULT_TARGETS", "FLOOR_RATIO", "Series", "Targets", "load_targets"]
+
+DEFAULT_TARGETS = Path(__file__).with_name("targets.toml")
+"""The shipped targets (2023-2025 history, ``docs/calibration.md`` rows)."""
+FLOOR_RATIO = 1e-3
+"""A model value at or below this share of the reported one (or missing: a lab that left
+the market, a vendor that sold nothing) is taken as this share, so its statistic stays
+finite: ``log(1e-3)`` is about 7 log units, far outside any tolerance."""
+
+_YEAR = re.compile(r"^(19|20)\d\d$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class Series(_Strict):
+    """One reported series: what it is, where it comes from, how sure it is."""
+
+    metric: str = Field(min_length=1)
+    unit: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    values: dict[str, float | list[float]]
+    statistic: Literal["level", "growth"] = "level"
+    log_sd: float | dict[str, float]
+    uncertainty: str = Field(min_length=10)
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, v: str) -> str:
+        from experiments.history import METRICS
+
+        if v not in METRICS:
+            raise ValueError(
+                f"not a metric the model reports; use one of {', '.join(sorted(METRICS))}"
+            )
+        return v
+
+    @field_validator("source")
+    @classmethod
+    def _row_id(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError("give a docs/calibration.md row id such as 'hist-openai-rev'")
+        return v
+
+    @field_validator("values")
+    @classmethod
+    def _years(cls, v: dict[str, float | list[float]]) -> dict[str, float | list[float]]:
+        if not v:
+            raise ValueError("give at least one year, e.g. values = { 2024 = 6.0 }")
+        for year, value in v.items():
+            if not _YEAR.match(year):
+                raise ValueError(f"year {year!r} is not a four-digit year; key by year")
+            pair = value if isinstance(value, list) else [value]
+            if len(pair) not in (1, 2):
+                raise ValueError(f"{year}: give a number or [low, high]")
+            if not all(math.isfinite(x) and x > 0 for x in pair):
+                raise ValueError(f"{year}: values must be finite and > 0 (statistics are logs)")
+            if len(pair) == 2 and pair[0] > pair[1]:
+                raise ValueError(f"{year}: [low, high] needs low <= high; swap them")
+        return v
+
+    @field_validator("log_sd")
+    @classmethod
+    def _sd(cls, v: float | dict[str, float]) -> float | dict[str, float]:
+        for x in v.values() if isinstance(v, dict) else [v]:
+            if not (math.isfinite(x) and 0 < x <= 3):
+                raise ValueError("log_sd must be in (0, 3] (log units: 0.1 is about 10%)")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Series:
+        if isinstance(self.log_sd, dict):
+            missing = sorted(set(self.statistic_years()) - set(self.log_sd))
+            extra = sorted(set(self.log_sd) - set(self.values))
+            if missing or extra:
+                raise ValueError(
+                    f"log_sd by year must cover exactly the compared years {self.statistic_years()}"
+                    f" (missing {missing}, unknown {extra})"
+                )
+        if self.statistic == "growth" and len(self.values) < 2:
+            raise ValueError("a growth series needs two or more years (the first is the base)")
+        return self
+
+    def years(self) -> list[str]:
+        """The reported years, in order."""
+        return sorted(self.values)
+
+    def statistic_years(self) -> list[str]:
+        """Years that carry a statistic (a growth series' first year is its base only)."""
+        ys = self.years()
+        return ys[1:] if self.statistic == "growth" else ys
+
+    def bounds(self, year: str) -> tuple[float, float]:
+        """Reported (low, high) of ``year``; equal for a single figure."""
+        v = self.values[year]
+        return (v[0], v[-1]) if isinstance(v, list) else (v, v)
+
+    def centre(self, year: str) -> float:
+        """Geometric mean of the reported range (the figure itself when single)."""
+        lo, hi = self.bounds(year)
+        return math.sqrt(lo * hi)
+
+    def sd(self, year: str) -> float:
+        """The measurement uncertainty of ``year``'s statistic, in log units."""
+        return self.log_sd[year] if isinstance(self.log_sd, dict) else self.log_sd
+
+
+class Targets(_Strict):
+    """A validated targets file: a description and the series by id."""
+
+    description: str = Field(min_length=1)
+    series: dict[str, Series]
+
+    @field_validator("series")
+    @classmethod
+    def _ids(cls, v: dict[str, Series]) -> dict[str, Series]:
+        if not v:
+            raise ValueError("give at least one [series.<id>] table")
+        for sid in v:
+            if not _ID.match(sid):
+                raise ValueError(f"series id {sid!r}: use lower-case letters, digits and '-'")
+        return v
+
+    def keys(self) -> list[str]:
+        """Summary statistic names, ``<series id>:<year>``, in file order."""
+        return [f"{sid}:{y}" for sid, s in self.series.items() for y in s.statistic_years()]
+
+    def last_year(self) -> int:
+        """The latest year any series reports."""
+        return max(int(y) for s in self.series.values() for y in s.values)
+
+    def observed(self) -> dict[str, float]:
+        """The observed summary statistics (log levels or log growth)."""
+        out = {}
+        for sid, s in self.series.items():
+            base = s.centre(s.years()[0])
+            for y in s.statistic_years():
+                c = s.centre(y)
+                out[f"{sid}:{y}"] = math.log(c / base if s.statistic == "growth" else c)
+        return out
+
+    def sds(self) -> dict[str, float]:
+        """Each statistic's measurement uncertainty (log units)."""
+        return {
+            f"{sid}:{y}": s.sd(y) for sid, s in self.series.items() for y in s.statistic_years()
+        }
+
+    def statistics(self, model: Mapping[tuple[str, int], float]) -> dict[str, float]:
+        """The model's summary statistics from its yearly values ``{(metric, year): value}``.
+
+        A missing, non-finite or too small value is floored at :data:`FLOOR_RATIO` of the
+        reported figure, so every statistic is finite.
+        """
+
+        def value(s: Series, y: str) -> float:
+            v = model.get((s.metric, int(y)), math.nan)
+            floor = FLOOR_RATIO * s.centre(y)
+            return v if math.isfinite(v) and v > floor else floor
+
+        out = {}
+        for sid, s in self.series.items():
+            base = value(s, s.years()[0])
+            for y in s.statistic_years():
+                v = value(s, y)
+                out[f"{sid}:{y}"] = math.log(v / base if s.statistic == "growth" else v)
+        return out
+
+    def table(self) -> pd.DataFrame:
+        """One row per statistic: series, metric, unit, year, reported range, statistic,
+        observed value and uncertainty, source."""
+        obs, sds = self.observed(), self.sds()
+        rows = []
+        for sid, s in self.series.items():
+            for y in s.statistic_years():
+                lo, hi = s.bounds(y)
+                key = f"{sid}:{y}"
+                rows.append(
+                    {
+                        "key": key,
+                        "series": sid,
+                        "metric": s.metric,
+                        "unit": s.unit,
+                        "year": int(y),
+                        "statistic": s.statistic,
+                        "base_year": s.years()[0] if s.statistic == "growth" else "",
+                        "reported_low": lo,
+                        "reported_high": hi,
+                        "observed": obs[key],
+                        "log_sd": sds[key],
+                        "source": f"docs/calibration.md [{s.source}]",
+                    }
+                )
+        return pd.DataFrame(rows)
+
+
+def load_targets(path: str | Path | None = None) -> Targets:
+    """Read and validate a targets TOML file (default: the shipped one).
+
+    Raises
+    ------
+    CalibrationError
+        The file is missing, not TOML, or a key, value or year is wrong (the message names
+        the key path, the value and the fix).
+    """
+    p = Path(path) if path is not None else DEFAULT_TARGETS
+    if not p.is_file():
+        raise CalibrationError(f"--targets {str(p)!r}: no such file; give a targets .toml file")
+    try:
+        data = tomllib.loads(p.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise CalibrationError(f"{p}: not valid TOML: {exc} (fix the syntax)") from None
+    try:
+        return Targets.model_validate(data)
+    except ValidationError as exc:
+        raise describe_validation_error(exc, str(p)) from None
