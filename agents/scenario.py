@@ -359,7 +359,7 @@ class DataCentreCfg(_Cfg):
     max_build_mw_per_month: Mw = 400.0
     growth_extrapolation: Share = 0.25
     unpowered_allowance: Float = _f(
-        0.1, ge=0, le=10, why="share of shells started ahead of expected power [est-power-pacing]"
+        0.05, ge=0, le=10, why="share of shells started ahead of expected power [est-power-pacing]"
     )
     server_overhead: Float = _f(
         1.83, ge=1.0, le=5.0, why="IT watts per chip watt: >= 1, ~1.8 measured [dc-density]"

@@ -3,7 +3,9 @@
 In order: utilities decide on new generation against the AI load they expect
 (:func:`ai_load_forecast`); end demand is split among labs; labs
 raise capital, set training targets and port software (:mod:`agents.lab`);
-hyperscalers start data centres (:func:`agents.hyperscaler.datacentre_starts`); each
+hyperscalers request grid connections and start data centres
+(:func:`agents.hyperscaler.datacentre_starts`), shells only against the power due by their
+completion (:func:`agents.hyperscaler.power_room`); each
 hyperscaler sets how many chips of each family to bid for to fill the MW that will be
 powered next month (:func:`chip_targets`); and both are scaled to its cash plus unused
 credit, chips first (:func:`agents.finance.capex_budget`), so the book never buys what
