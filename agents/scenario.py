@@ -326,6 +326,7 @@ class ChipsCfg(_Cfg):
     generations: list[ChipGenCfg] = Field(min_length=1, max_length=100, description=_WHY_LIST)
     vendors: list[VendorCfg] = Field(min_length=1, max_length=50, description=_WHY_LIST)
     supply_growth: Float = _f(0.3, ge=-0.5, le=3.0, why=_WHY_GROWTH + " of chip supply")
+    supply_growth_decay_per_year: Share = 0.0
     life_months: Int = _f(60, ge=6, le=240, why="months of a chip's service life")
     discount_rate: Float = _f(
         0.10,

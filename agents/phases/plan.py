@@ -294,20 +294,23 @@ def plan(
     sold_share = sold_mw / sold_mw.sum() if sold_mw.sum() > 0 else np.full(n_h, 1.0 / n_h)
     unserved_mw = unserved_h * float(np.mean(fleet_mw_per_h100e_h)) * sold_share
     # grid connections are requested for the target (a queue position), shells are started
-    # only against the power due by their completion (power_room)
+    # only against the power due by their completion (power_room); both count what is due
+    # within the planning lead (a campus dated years ahead does not stand in for a start now)
     shells = np.zeros((n_h, sites.built.shape[1]))
     done = month + dc.build_months
+    horizon = slice(month + 1, month + lead + 1)
     for h in hyperscalers:
         i = h.index
         args = (float(sold_mw[i]), float(contracted_mw[i]), growth, lead)
         rest = (float(budget[i]), dc.max_build_mw_per_month, dc.build_months, float(unserved_mw[i]))
-        queued = sites.interconnected[i].sum() + sites.pipeline_power[i, :, month + 1 :].sum()
+        queued = sites.interconnected[i].sum() + sites.pipeline_power[i, :, horizon].sum()
         request = datacentre_starts(*args, float(queued), *rest)
         sites.pipeline_power[i, :, month + pw.interconnection_months] += (
             request * demand.region_weight
         )
-        building = sites.built[i] + sites.pipeline_built[i, :, month + 1 :].sum(axis=1)
-        wanted = datacentre_starts(*args, float(building.sum()), *rest) * demand.region_weight
+        planned = sites.built[i].sum() + sites.pipeline_built[i, :, horizon].sum()
+        wanted = datacentre_starts(*args, float(planned), *rest) * demand.region_weight
+        building = sites.built[i] + sites.pipeline_built[i, :, month + 1 : done + 1].sum(axis=1)
         due = sites.interconnected[i] + sites.pipeline_power[i, :, month + 1 : done + 1].sum(axis=1)
         shells[i] = np.minimum(wanted, power_room(due, building, dc.unpowered_allowance))
         sites.pipeline_built[i, :, done] += shells[i]
