@@ -2,7 +2,10 @@
 
 Each spot buyer pays its node price and each seller receives its node price; the
 difference on a link (transmission, latency, porting friction) goes to the outside
-world, except the egress fee, which the selling cloud keeps. Compute is physical: a
+world, except the egress fee, which the selling cloud keeps. Chips are the exception: a
+merchant vendor whose capacity binds allocates at its ask rather than auctioning
+(``docs/calibration.md`` [est-chip-value]), so it receives at most its ask and the buyer
+pays that plus the link's margin, keeping the scarcity rent. Compute is physical: a
 site that got less power than it bid for delivers less, contracts first, then spot, pro
 rata; a contract delivered short pays its penalty. Data-centre sites pay the region's
 capacity price on the power they take (:func:`capacity_charge`) to its utility. Bought
@@ -166,10 +169,16 @@ def settle_markets(
     vf = lk[ix.links["chips"]]
     v_src, v_dst = cleared.v_src, cleared.v_dst
     v_h = v_dst // n_f
-    pv = price[lay.vendor0 + v_src]
+    # a merchant allocates a backlog at its ask instead of auctioning it: when its capacity
+    # binds and its node price rises above the ask, the buyer keeps the difference
+    ask = cleared.book.offer_price[ix.offers["vendors"]]
+    merchant = np.array([not v.captive for v in vendors], dtype=bool)
+    node = price[lay.vendor0 + v_src]
+    pv = np.where(merchant[v_src], np.minimum(node, ask[v_src]), node)
     pb = price[lay.chipbuyer0 + v_dst]
+    margin = np.maximum(0.0, pb - node)
     acc.pay(ha[v_h], va[v_src], pv * vf, "chips_spot")
-    acc.pay(ha[v_h], OUTSIDE, np.maximum(0.0, pb - pv) * vf, "chips_margin")
+    acc.pay(ha[v_h], OUTSIDE, margin * vf, "chips_margin")
     ks = _settle(ct, al.chip_rows, al.chip_delivered)
     k_v, k_h = ct.seller[ks.index], ct.buyer[ks.index]
     acc.pay(ha[k_h], va[k_v], ks.payment, "chips_contract")
@@ -214,7 +223,7 @@ def settle_markets(
         np.concatenate([cs.payment, ps.payment, ks.payment]),
         np.concatenate([cs.penalty, ps.penalty, ks.penalty]),
     )
-    chip_spend = np.bincount(v_h, np.maximum(pb, pv) * vf, minlength=n_h) + np.bincount(
+    chip_spend = np.bincount(v_h, (pv + margin) * vf, minlength=n_h) + np.bincount(
         k_h, ks.payment - ks.penalty, minlength=n_h
     )
     return Settled(

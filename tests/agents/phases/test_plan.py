@@ -144,3 +144,15 @@ def test_initial_connections_queued_at_the_pipelines_pace(baseline):
     assert s.pipeline_built[h, r, 22:].sum() == 0.0
     assert s.pipeline_power[h, r, 1:37].sum() == pytest.approx(mw * 36 / 21)
     assert s.pipeline_power[h, r, 37:].sum() == 0.0
+
+
+def test_supply_trend_compounds_a_decaying_rate():
+    from agents.chipvendor import supply_trend
+
+    # no decay: 100 x (1 + 1.4)^(24/12) = 100 x 5.76 = 576
+    assert supply_trend(100.0, 1.4, 0.0, 24) == pytest.approx(576.0)
+    # decay 0.5 over 2 months: rates 1.0 x 0.5^(0/12) = 1 and 0.5^(1/12) = 0.94387, each
+    # compounded for a month: 100 x 2^(1/12) x 1.94387^(1/12) = 100 x 1.05946 x 1.05696
+    expected = 100.0 * 2.0 ** (1 / 12) * (1.0 + 0.5 ** (1 / 12)) ** (1 / 12)
+    assert supply_trend(100.0, 1.0, 0.5, 2) == pytest.approx(expected)
+    assert expected == pytest.approx(111.98, abs=0.01)
