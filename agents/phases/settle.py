@@ -171,7 +171,7 @@ def settle_markets(
     v_h = v_dst // n_f
     # a merchant allocates a backlog at its ask instead of auctioning it: when its capacity
     # binds and its node price rises above the ask, the buyer keeps the difference
-    ask = cleared.book.offer_price[ix.offers["vendors"]]
+    ask = np.asarray(cleared.book.offer_price, dtype=float)[ix.offers["vendors"]]
     merchant = np.array([not v.captive for v in vendors], dtype=bool)
     node = price[lay.vendor0 + v_src]
     pv = np.where(merchant[v_src], np.minimum(node, ask[v_src]), node)
