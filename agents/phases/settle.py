@@ -32,6 +32,7 @@ from agents.utility import Utility
 from market.contracts import ContractTable, Settlement
 
 __all__ = [
+    "MAX_EXPECTED_COMPUTE_PRICE",
     "ComputeSales",
     "Settled",
     "capacity_charge",
@@ -86,6 +87,13 @@ class Settled:
     """Every contract settled this month (compute, power, chips)."""
     chip_spend: FloatArray
     """(H,) what each cloud paid for chips (spot at its buyer price, contracts net of penalties)."""
+
+
+MAX_EXPECTED_COMPUTE_PRICE = 1e3
+"""Ceiling of the expected compute price, $ per H100e-hour (a numerical guard: about 100x
+the 2023 on-demand peak of [hist-h100-rent]). Without capacity, labs bid the services
+price, a markup on the expected price, so in a scenario with a large markup and nothing
+built the expectation would compound each month past what a float book can hold."""
 
 
 def capacity_charge(site_mwh: FloatArray, price: FloatArray) -> FloatArray:
@@ -349,9 +357,8 @@ def settle_compute(
     # its price is an unfilled bid, and would feed the expectation its own bid
     seen = nodes.price[has & (nodes.capacity >= 1.0)]
     if seen.size:
-        market.expected_compute_price = 0.8 * market.expected_compute_price + 0.2 * float(
-            np.median(seen)
-        )
+        expected = 0.8 * market.expected_compute_price + 0.2 * float(np.median(seen))
+        market.expected_compute_price = min(expected, MAX_EXPECTED_COMPUTE_PRICE)
     market.family_price = family_price(nodes.price, has)
     return ComputeSales(spend, vol, recv, sales, sold, cs, np.r_[p_src, p_small], np.r_[f_ok, got])
 

@@ -156,3 +156,21 @@ def test_supply_trend_compounds_a_decaying_rate():
     expected = 100.0 * 2.0 ** (1 / 12) * (1.0 + 0.5 ** (1 / 12)) ** (1 / 12)
     assert supply_trend(100.0, 1.0, 0.5, 2) == pytest.approx(expected)
     assert expected == pytest.approx(111.98, abs=0.01)
+
+
+def test_newest_generation_of_a_family_the_scenario_lacks_is_any_familys():
+    from agents.state import Tech
+
+    # NVIDIA gens released at months 0 and 10, one TPU gen at 30; no Trainium at all
+    t = Tech(
+        names=("a", "b", "tpu"),
+        family=np.array([0, 0, 2]),
+        release=np.array([0, 10, 30]),
+        h100e=np.ones(3),
+        watts=np.ones(3),
+        it_watts=np.ones(3),
+        cost=np.ones(3),
+    )
+    assert t.newest(0, 12) == 1  # newest NVIDIA released by month 12
+    assert t.newest(2, 12) == 2  # TPU not out yet: its pre-release generation
+    assert t.newest(1, 12) == 1  # no Trainium: the newest of any family released by 12
