@@ -193,17 +193,21 @@ def _initial_pipelines(cfg: Scenario, sites: Sites, clouds: Clouds) -> None:
     """Capacity under construction at the start, and dated projects.
 
     ``building_mw`` completes evenly over months 1..``datacentres.build_months`` (a
-    pipeline started at a steady pace); a project completes in its ``online`` month, or
-    counts as built if that is before the start.
+    pipeline started at a steady pace); its grid connections come with it, and when
+    connections take longer than a build, the same pace of connections already requested
+    is due in the months after (queue positions held for shells not yet started, as
+    :func:`agents.hyperscaler.power_room` paces them); a project completes in its
+    ``online`` month, or counts as built if that is before the start.
     """
     regions = [r.name for r in cfg.regions]
     k = cfg.datacentres.build_months
-    sites.reach(k + 1)
+    queue = max(k, cfg.power.interconnection_months)
+    sites.reach(queue + 1)
     for h, hc in enumerate(cfg.hyperscalers):
         for name, mw in hc.building_mw.items():
             r = regions.index(name)
             sites.pipeline_built[h, r, 1 : k + 1] += mw / k
-            sites.pipeline_power[h, r, 1 : k + 1] += mw / k
+            sites.pipeline_power[h, r, 1 : queue + 1] += mw / k
     for p in cfg.projects:
         h, r = clouds.names.index(p.owner), regions.index(p.region)
         month = months_between(cfg.start, p.online)

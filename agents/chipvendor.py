@@ -3,7 +3,8 @@
 A vendor offers its newest released generation at its list price, raised by a backlog
 markup when last month's unfilled bids exceeded its capacity; a captive vendor
 (``owner`` set) sells only to its owner, at cost. Capacity grows at
-``chips.supply_growth`` a year (a lever; ``docs/calibration.md``, accelerator market).
+``chips.supply_growth`` a year (a lever; ``docs/calibration.md``, accelerator market),
+decaying by ``chips.supply_growth_decay_per_year`` (:func:`supply_trend`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from agents.firm import Firm
 from agents.state import Tech
@@ -18,7 +20,13 @@ from agents.state import Tech
 if TYPE_CHECKING:
     from agents.scenario import VendorCfg
 
-__all__ = ["ChipVendor", "captive_capacity", "vendor_offer_price", "vendor_unit_cost"]
+__all__ = [
+    "ChipVendor",
+    "captive_capacity",
+    "supply_trend",
+    "vendor_offer_price",
+    "vendor_unit_cost",
+]
 
 
 def vendor_offer_price(
@@ -52,6 +60,26 @@ def vendor_offer_price(
     ask = list_price * (1.0 + backlog_markup * min(1.0, backlog))
     # never below the cost of making the chip: when buyers value it less, it does not trade
     return max(list_price / (1.0 + markup), min(ask, (1.0 - buyer_surplus) * top_bid))
+
+
+def supply_trend(base: float, growth: float, decay: float, month: int) -> float:
+    """Trend capacity at ``month``: ``base`` grown at a yearly rate that decays geometrically.
+
+    The rate in month ``k`` is ``growth x (1 - decay)^(k / 12)`` a year, compounded
+    monthly: ``base x prod_{k < month} (1 + rate_k)^(1/12)``; with no decay,
+    ``base x (1 + growth)^(month / 12)``. Packaging (CoWoS) and HBM capacity grew fastest
+    just after the 2023 shortage and more slowly since (``docs/calibration.md``
+    [est-history]).
+
+    >>> supply_trend(100.0, 1.0, 0.0, 24)
+    400.0
+    >>> round(supply_trend(100.0, 1.0, 1.0, 24), 6)  # 2x over month 0 only: 2^(1/12)
+    105.946309
+    """
+    if decay == 0.0:
+        return float(base * (1.0 + growth) ** (month / 12.0))
+    rates = growth * (1.0 - decay) ** (np.arange(month) / 12.0)
+    return float(base * np.exp(np.log1p(rates).sum() / 12.0))
 
 
 def captive_capacity(capacity: float, trend: float, demand: float, lead_months: int) -> float:
@@ -116,14 +144,22 @@ class ChipVendor(Firm):
         """Sells only to its owner."""
         return self.owner >= 0
 
-    def advance(self, month: int, supply_growth: float, tech: Tech, lead_months: int = 12) -> None:
+    def advance(
+        self,
+        month: int,
+        supply_growth: float,
+        tech: Tech,
+        lead_months: int = 12,
+        growth_decay: float = 0.0,
+    ) -> None:
         """Grow capacity and pick the newest generation of the family released by now.
 
-        A merchant's capacity follows the supply trend (``chips.supply_growth`` a year); a
+        A merchant's capacity follows the supply trend (``chips.supply_growth`` a year,
+        decaying by ``chips.supply_growth_decay_per_year``, :func:`supply_trend`); a
         captive vendor's follows its owner's orders, never below that trend
         (:func:`captive_capacity`).
         """
-        trend = self.base_capacity * (1.0 + supply_growth) ** (month / 12.0)
+        trend = supply_trend(self.base_capacity, supply_growth, growth_decay, month)
         if self.captive and month > 0:
             self.capacity = captive_capacity(self.capacity, trend, self.orders, lead_months)
         else:

@@ -27,6 +27,7 @@ __all__ = [
     "chip_value",
     "datacentre_starts",
     "expected_growth",
+    "power_room",
 ]
 
 TARGET_UTILISATION = 0.85
@@ -111,6 +112,24 @@ def datacentre_starts(
     if cash <= 0:
         return 0.0
     return float(np.clip((target - pipeline_mw) / adjust_months, 0.0, max_mw))
+
+
+def power_room(power_due_mw: FloatArray, shells_mw: FloatArray, allowance: float) -> FloatArray:
+    """IT MW of shells a cloud may start per region: the power it can expect by completion.
+
+    ``(1 + allowance) x power_due_mw - shells_mw``, at least 0. ``power_due_mw`` is the MW
+    connected now plus the connections due by the time a shell started this month is
+    finished (its place in the queue); ``shells_mw`` the MW built or under construction.
+    Developers sequence a shell after its power (a finished shell without power earns
+    nothing while its ~$11M per MW is tied up, [dc-shell-cost]); ``allowance`` is the
+    share of shells they accept ahead of their power, for slippage
+    (``docs/calibration.md`` [est-power-pacing]).
+
+    >>> power_room(np.array([100.0, 50.0]), np.array([90.0, 60.0]), 0.1).tolist()
+    [20.0, 0.0]
+    """
+    out: FloatArray = np.maximum(0.0, (1.0 + allowance) * power_due_mw - shells_mw)
+    return out
 
 
 class Hyperscaler(Firm):

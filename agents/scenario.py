@@ -326,6 +326,7 @@ class ChipsCfg(_Cfg):
     generations: list[ChipGenCfg] = Field(min_length=1, max_length=100, description=_WHY_LIST)
     vendors: list[VendorCfg] = Field(min_length=1, max_length=50, description=_WHY_LIST)
     supply_growth: Float = _f(0.3, ge=-0.5, le=3.0, why=_WHY_GROWTH + " of chip supply")
+    supply_growth_decay_per_year: Share = 0.0
     life_months: Int = _f(60, ge=6, le=240, why="months of a chip's service life")
     discount_rate: Float = _f(
         0.10,
@@ -358,6 +359,9 @@ class DataCentreCfg(_Cfg):
     life_months: Int = _f(180, ge=12, le=600, why=_WHY_MONTHS)
     max_build_mw_per_month: Mw = 400.0
     growth_extrapolation: Share = 0.25
+    unpowered_allowance: Float = _f(
+        0.05, ge=0, le=10, why="share of shells started ahead of expected power [est-power-pacing]"
+    )
     server_overhead: Float = _f(
         1.83, ge=1.0, le=5.0, why="IT watts per chip watt: >= 1, ~1.8 measured [dc-density]"
     )

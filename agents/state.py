@@ -73,10 +73,12 @@ class Tech:
     def newest(self, family: int, month: int) -> int:
         """Index of the newest generation of ``family`` released by ``month``.
 
-        Before any is released, the newest of the family at all (a pre-release order).
+        Before any is released, the newest of the family at all (a pre-release order); a
+        family with no generation in the scenario falls back to every family's.
         """
-        ok = (self.family == family) & (self.release <= month)
-        idx = np.flatnonzero(ok) if ok.any() else np.flatnonzero(self.family == family)
+        mine = self.family == family if (self.family == family).any() else self.family >= 0
+        ok = mine & (self.release <= month)
+        idx = np.flatnonzero(ok) if ok.any() else np.flatnonzero(mine)
         return int(idx[np.argmax(self.release[idx])])
 
 

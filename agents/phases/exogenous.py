@@ -188,7 +188,13 @@ def exogenous(
     for u in utilities:
         u.grow_load(month, cfg.power.non_ai_load_growth, cfg.power.conventional_dc_growth)
     for v in vendors:
-        v.advance(month, cfg.chips.supply_growth, tech, cfg.chips.captive_lead_months)
+        v.advance(
+            month,
+            cfg.chips.supply_growth,
+            tech,
+            cfg.chips.captive_lead_months,
+            cfg.chips.supply_growth_decay_per_year,
+        )
     sites.reach(month + 1)
     added = sites.pipeline_built[:, :, month]
     sites.pue = blend_pue(sites.pue, sites.built, added, cfg.power.pue)

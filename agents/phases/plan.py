@@ -3,7 +3,9 @@
 In order: utilities decide on new generation against the AI load they expect
 (:func:`ai_load_forecast`); end demand is split among labs; labs
 raise capital, set training targets and port software (:mod:`agents.lab`);
-hyperscalers start data centres (:func:`agents.hyperscaler.datacentre_starts`); each
+hyperscalers request grid connections and start data centres
+(:func:`agents.hyperscaler.datacentre_starts`), shells only against the power due by their
+completion (:func:`agents.hyperscaler.power_room`); each
 hyperscaler sets how many chips of each family to bid for to fill the MW that will be
 powered next month (:func:`chip_targets`); and both are scaled to its cash plus unused
 credit, chips first (:func:`agents.finance.capex_budget`), so the book never buys what
@@ -20,7 +22,13 @@ import numpy as np
 from agents.accounts import OUTSIDE, Accounts
 from agents.contracting import contracted_h100e_hours
 from agents.finance import Debt, capex_budget, scale_to_budget
-from agents.hyperscaler import Hyperscaler, chip_value, datacentre_starts, expected_growth
+from agents.hyperscaler import (
+    Hyperscaler,
+    chip_value,
+    datacentre_starts,
+    expected_growth,
+    power_room,
+)
 from agents.lab import (
     LabArrays,
     LabKind,
@@ -285,37 +293,39 @@ def plan(
     # unserved inference in MW, shared by each cloud's share of sales
     sold_share = sold_mw / sold_mw.sum() if sold_mw.sum() > 0 else np.full(n_h, 1.0 / n_h)
     unserved_mw = unserved_h * float(np.mean(fleet_mw_per_h100e_h)) * sold_share
-    starts = np.zeros(n_h)
+    # grid connections are requested for the target (a queue position), shells are started
+    # only against the power due by their completion (power_room); both count what is due
+    # within the planning lead (a campus dated years ahead does not stand in for a start now)
+    shells = np.zeros((n_h, sites.built.shape[1]))
+    done = month + dc.build_months
+    horizon = slice(month + 1, month + lead + 1)
     for h in hyperscalers:
         i = h.index
-        pipeline = float(sites.built[i].sum() + sites.pipeline_built[i, :, month + 1 :].sum())
-        starts[i] = datacentre_starts(
-            float(sold_mw[i]),
-            float(contracted_mw[i]),
-            growth,
-            lead,
-            pipeline,
-            float(budget[i]),
-            dc.max_build_mw_per_month,
-            dc.build_months,
-            float(unserved_mw[i]),
+        args = (float(sold_mw[i]), float(contracted_mw[i]), growth, lead)
+        rest = (float(budget[i]), dc.max_build_mw_per_month, dc.build_months, float(unserved_mw[i]))
+        queued = sites.interconnected[i].sum() + sites.pipeline_power[i, :, horizon].sum()
+        request = datacentre_starts(*args, float(queued), *rest)
+        sites.pipeline_power[i, :, month + pw.interconnection_months] += (
+            request * demand.region_weight
         )
-        split = starts[i] * demand.region_weight
-        sites.pipeline_built[i, :, month + dc.build_months] += split
-        sites.pipeline_power[i, :, month + pw.interconnection_months] += split
+        planned = sites.built[i].sum() + sites.pipeline_built[i, :, horizon].sum()
+        wanted = datacentre_starts(*args, float(planned), *rest) * demand.region_weight
+        building = sites.built[i] + sites.pipeline_built[i, :, month + 1 : done + 1].sum(axis=1)
+        due = sites.interconnected[i] + sites.pipeline_power[i, :, month + 1 : done + 1].sum(axis=1)
+        shells[i] = np.minimum(wanted, power_room(due, building, dc.unpowered_allowance))
+        sites.pipeline_built[i, :, done] += shells[i]
     want, price, free = chip_targets(
         month, cfg, tech, clouds, sites, market, contracted, contracted_mw
     )
     # cash plus credit pays for chips first (they fill shells already built), then starts
+    starts = shells.sum(axis=1)
     for h in hyperscalers:
         i = h.index
         f_chips, f_dc = scale_to_budget(
             float(budget[i]), float((want[i] * price[i]).sum()), starts[i] * dc.cost_per_mw
         )
         want[i] *= f_chips
-        unfunded = starts[i] * (1.0 - f_dc) * demand.region_weight
-        sites.pipeline_built[i, :, month + dc.build_months] -= unfunded
-        sites.pipeline_power[i, :, month + pw.interconnection_months] -= unfunded
+        sites.pipeline_built[i, :, done] -= shells[i] * (1.0 - f_dc)
         starts[i] *= f_dc
     debt.capex_dc[:] = starts * dc.cost_per_mw
     accounts.pay(accounts.hyperscaler, OUTSIDE, debt.capex_dc, "capex_datacentre")

@@ -2,7 +2,10 @@
 
 Each spot buyer pays its node price and each seller receives its node price; the
 difference on a link (transmission, latency, porting friction) goes to the outside
-world, except the egress fee, which the selling cloud keeps. Compute is physical: a
+world, except the egress fee, which the selling cloud keeps. Chips are the exception: a
+merchant vendor whose capacity binds allocates at its ask rather than auctioning
+(``docs/calibration.md`` [est-chip-value]), so it receives at most its ask and the buyer
+pays that plus the link's margin, keeping the scarcity rent. Compute is physical: a
 site that got less power than it bid for delivers less, contracts first, then spot, pro
 rata; a contract delivered short pays its penalty. Data-centre sites pay the region's
 capacity price on the power they take (:func:`capacity_charge`) to its utility. Bought
@@ -29,6 +32,7 @@ from agents.utility import Utility
 from market.contracts import ContractTable, Settlement
 
 __all__ = [
+    "MAX_EXPECTED_COMPUTE_PRICE",
     "ComputeSales",
     "Settled",
     "capacity_charge",
@@ -83,6 +87,13 @@ class Settled:
     """Every contract settled this month (compute, power, chips)."""
     chip_spend: FloatArray
     """(H,) what each cloud paid for chips (spot at its buyer price, contracts net of penalties)."""
+
+
+MAX_EXPECTED_COMPUTE_PRICE = 1e3
+"""Ceiling of the expected compute price, $ per H100e-hour (a numerical guard: about 100x
+the 2023 on-demand peak of [hist-h100-rent]). Without capacity, labs bid the services
+price, a markup on the expected price, so in a scenario with a large markup and nothing
+built the expectation would compound each month past what a float book can hold."""
 
 
 def capacity_charge(site_mwh: FloatArray, price: FloatArray) -> FloatArray:
@@ -166,10 +177,16 @@ def settle_markets(
     vf = lk[ix.links["chips"]]
     v_src, v_dst = cleared.v_src, cleared.v_dst
     v_h = v_dst // n_f
-    pv = price[lay.vendor0 + v_src]
+    # a merchant allocates a backlog at its ask instead of auctioning it: when its capacity
+    # binds and its node price rises above the ask, the buyer keeps the difference
+    ask = np.asarray(cleared.book.offer_price, dtype=float)[ix.offers["vendors"]]
+    merchant = np.array([not v.captive for v in vendors], dtype=bool)
+    node = price[lay.vendor0 + v_src]
+    pv = np.where(merchant[v_src], np.minimum(node, ask[v_src]), node)
     pb = price[lay.chipbuyer0 + v_dst]
+    margin = np.maximum(0.0, pb - node)
     acc.pay(ha[v_h], va[v_src], pv * vf, "chips_spot")
-    acc.pay(ha[v_h], OUTSIDE, np.maximum(0.0, pb - pv) * vf, "chips_margin")
+    acc.pay(ha[v_h], OUTSIDE, margin * vf, "chips_margin")
     ks = _settle(ct, al.chip_rows, al.chip_delivered)
     k_v, k_h = ct.seller[ks.index], ct.buyer[ks.index]
     acc.pay(ha[k_h], va[k_v], ks.payment, "chips_contract")
@@ -214,7 +231,7 @@ def settle_markets(
         np.concatenate([cs.payment, ps.payment, ks.payment]),
         np.concatenate([cs.penalty, ps.penalty, ks.penalty]),
     )
-    chip_spend = np.bincount(v_h, np.maximum(pb, pv) * vf, minlength=n_h) + np.bincount(
+    chip_spend = np.bincount(v_h, (pv + margin) * vf, minlength=n_h) + np.bincount(
         k_h, ks.payment - ks.penalty, minlength=n_h
     )
     return Settled(
@@ -340,9 +357,8 @@ def settle_compute(
     # its price is an unfilled bid, and would feed the expectation its own bid
     seen = nodes.price[has & (nodes.capacity >= 1.0)]
     if seen.size:
-        market.expected_compute_price = 0.8 * market.expected_compute_price + 0.2 * float(
-            np.median(seen)
-        )
+        expected = 0.8 * market.expected_compute_price + 0.2 * float(np.median(seen))
+        market.expected_compute_price = min(expected, MAX_EXPECTED_COMPUTE_PRICE)
     market.family_price = family_price(nodes.price, has)
     return ComputeSales(spend, vol, recv, sales, sold, cs, np.r_[p_src, p_small], np.r_[f_ok, got])
 

@@ -209,3 +209,20 @@ def test_lockin_with_each_labs_own_fee(baseline):
     only0 = lockin_of_labs(0, baseline, a, ct, np.array([0.0, 0.25]), np.array([0]))
     assert only0 == pytest.approx(got[0])
     assert lockin_of_labs(0, baseline, a, ct, np.array([0.0, 0.25])) == pytest.approx(got.mean())
+
+
+def test_a_merchant_vendor_is_paid_at_most_its_ask(baseline):
+    # NVIDIA allocates a backlog at its ask, list x (1 + backlog markup 0.5) at most: with
+    # B200 at $35k and Rubin at $45k (baseline), no unit is paid more than 45k x 1.5 =
+    # $67.5k, however high the clouds' bids (chip value) when its capacity binds in 2026-27
+    run = run_scenario(baseline, months=24, rng=1, keep_model=True)
+    w = run.model.world
+    ledger = w.accounts.usd.entries()
+    spot = {c for c, n in w.accounts.usd.reasons.items() if n == "chips_spot"}
+    nvidia = next(v for v in w.vendors if v.name == "nvidia")
+    paid = ledger["amount"][
+        (ledger["payee"] == nvidia.unique_id) & np.isin(ledger["reason"], list(spot))
+    ]
+    ag = run.tables["agents"]
+    units = ag.loc[ag["name"] == "nvidia", "units_sold"].sum()
+    assert 0 < paid.sum() <= units * 45_000 * 1.5

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.hyperscaler import datacentre_starts, expected_growth
+from agents.hyperscaler import datacentre_starts, expected_growth, power_room
 from agents.lab import choose_port, plan_funding
 from agents.phases.plan import ai_load_forecast, chip_targets, sales_growth
 from agents.scenario import CapitalCfg, LockinCfg
@@ -119,3 +119,58 @@ def test_capacity_target_extrapolates_sales_growth_and_counts_throttled_demand()
     h.hs_hours[11] = [90.0, 60.0]
     assert sales_growth(h, 12, 0.3) == pytest.approx(1.5 ** (12 / 11) - 1)
     assert sales_growth(h, 11, 0.3) == 0.3  # before a full window: the trend
+
+
+def test_power_room_admits_shells_up_to_the_power_due_by_completion():
+    # region 0: 100 MW connected or due by completion, 5% allowance -> 105 MW of shells may
+    # stand; 90 MW built or building -> 15 MW may start. Region 1: 50 MW due -> 52.5 MW,
+    # 60 MW of shells already -> none (never negative). Region 2: no power expected -> none.
+    room = power_room(np.array([100.0, 50.0, 0.0]), np.array([90.0, 60.0, 0.0]), 0.05)
+    np.testing.assert_allclose(room, [15.0, 0.0, 0.0])
+
+
+def test_initial_connections_queued_at_the_pipelines_pace(baseline):
+    # baseline: builds take 21 months, connections 36. A cloud's building_mw completes as
+    # 1/21 of it a month over months 1..21 with its power, and connections requested at the
+    # same pace fall due over months 22..36 (15 more months of 1/21), for shells not started
+    from agents.model import GigawattModel
+
+    s = GigawattModel(baseline, rng=0).world.sites
+    h = [c.name for c in baseline.hyperscalers].index("microsoft")  # no dated projects
+    hc = baseline.hyperscalers[h]
+    r = [x.name for x in baseline.regions].index("us-east")
+    mw = hc.building_mw["us-east"]
+    assert s.pipeline_built[h, r, 1:22].sum() == pytest.approx(mw)
+    assert s.pipeline_built[h, r, 22:].sum() == 0.0
+    assert s.pipeline_power[h, r, 1:37].sum() == pytest.approx(mw * 36 / 21)
+    assert s.pipeline_power[h, r, 37:].sum() == 0.0
+
+
+def test_supply_trend_compounds_a_decaying_rate():
+    from agents.chipvendor import supply_trend
+
+    # no decay: 100 x (1 + 1.4)^(24/12) = 100 x 5.76 = 576
+    assert supply_trend(100.0, 1.4, 0.0, 24) == pytest.approx(576.0)
+    # decay 0.5 over 2 months: rates 1.0 x 0.5^(0/12) = 1 and 0.5^(1/12) = 0.94387, each
+    # compounded for a month: 100 x 2^(1/12) x 1.94387^(1/12) = 100 x 1.05946 x 1.05696
+    expected = 100.0 * 2.0 ** (1 / 12) * (1.0 + 0.5 ** (1 / 12)) ** (1 / 12)
+    assert supply_trend(100.0, 1.0, 0.5, 2) == pytest.approx(expected)
+    assert expected == pytest.approx(111.98, abs=0.01)
+
+
+def test_newest_generation_of_a_family_the_scenario_lacks_is_any_familys():
+    from agents.state import Tech
+
+    # NVIDIA gens released at months 0 and 10, one TPU gen at 30; no Trainium at all
+    t = Tech(
+        names=("a", "b", "tpu"),
+        family=np.array([0, 0, 2]),
+        release=np.array([0, 10, 30]),
+        h100e=np.ones(3),
+        watts=np.ones(3),
+        it_watts=np.ones(3),
+        cost=np.ones(3),
+    )
+    assert t.newest(0, 12) == 1  # newest NVIDIA released by month 12
+    assert t.newest(2, 12) == 2  # TPU not out yet: its pre-release generation
+    assert t.newest(1, 12) == 1  # no Trainium: the newest of any family released by 12
