@@ -15,6 +15,7 @@ SHIPPED = [
     "amazon-anthropic-2026",
     "eu-data-act",
     "history-2023",
+    "history-2023-deal",
     "no-deal",
     "power-crunch",
     "strict-antitrust",
