@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 _UNION_MEMBER = re.compile(r"^(float|int|str|bool|list\[.*\]|dict\[.*\])$")
 
-__all__ = ["CalibrationError", "CalibrationInterrupted", "describe_validation_error"]
+__all__ = [
+    "CalibrationError",
+    "CalibrationInterrupted",
+    "describe_validation_error",
+    "load_toml_model",
+]
 
 
 class CalibrationError(ValueError):
@@ -50,3 +57,21 @@ def describe_validation_error(exc: ValidationError, source: str) -> CalibrationE
         shown = repr(value) if not isinstance(value, dict | list) else "{...}"
         lines.append(f"{source}: {loc} = {shown}: {msg}" + (f" ({fix})" if fix else ""))
     return CalibrationError("\n".join(lines))
+
+
+def load_toml_model[M: BaseModel](path: Path, model: type[M], flag: str, kind: str) -> M:
+    """Read ``path`` (given as ``flag``) as TOML and validate it as ``model``.
+
+    Raises :class:`CalibrationError` for a missing file, bad TOML or a failed validation,
+    naming the file, the key path, the value and the fix.
+    """
+    if not path.is_file():
+        raise CalibrationError(f"{flag} {str(path)!r}: no such file; give a {kind} .toml file")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise CalibrationError(f"{path}: not valid TOML: {exc} (fix the syntax)") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise describe_validation_error(exc, str(path)) from None

@@ -17,16 +17,15 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from experiments.calibration.errors import CalibrationError, describe_validation_error
+from experiments.calibration.errors import CalibrationError, load_toml_model
 
 __all__ = ["DEFAULT_PRIORS", "Prior", "Priors", "load_priors"]
 
@@ -192,13 +191,4 @@ def load_priors(path: str | Path | None = None) -> Priors:
         Missing file, bad TOML, an unknown path, a range outside the schema's.
     """
     p = Path(path) if path is not None else DEFAULT_PRIORS
-    if not p.is_file():
-        raise CalibrationError(f"--priors {str(p)!r}: no such file; give a priors .toml file")
-    try:
-        data = tomllib.loads(p.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise CalibrationError(f"{p}: not valid TOML: {exc} (fix the syntax)") from None
-    try:
-        return Priors.model_validate(data)
-    except ValidationError as exc:
-        raise describe_validation_error(exc, str(p)) from None
+    return load_toml_model(p, Priors, "--priors", "priors")

@@ -28,15 +28,14 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from experiments.calibration.errors import CalibrationError, describe_validation_error
+from experiments.calibration.errors import load_toml_model
 
 __all__ = ["DEFAULT_TARGETS", "FLOOR_RATIO", "Series", "Targets", "load_targets"]
 
@@ -245,13 +244,4 @@ def load_targets(path: str | Path | None = None) -> Targets:
         the key path, the value and the fix).
     """
     p = Path(path) if path is not None else DEFAULT_TARGETS
-    if not p.is_file():
-        raise CalibrationError(f"--targets {str(p)!r}: no such file; give a targets .toml file")
-    try:
-        data = tomllib.loads(p.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise CalibrationError(f"{p}: not valid TOML: {exc} (fix the syntax)") from None
-    try:
-        return Targets.model_validate(data)
-    except ValidationError as exc:
-        raise describe_validation_error(exc, str(p)) from None
+    return load_toml_model(p, Targets, "--targets", "targets")
