@@ -195,6 +195,11 @@ def canonical_prices(
     if ext is None:
         return solver_price
     low, high = ext[0][:n], ext[1][:n]
+    # a node no arc touches (no market, or only empty orders) is priced at zero outright:
+    # pinning it could not move any other node
+    isolated = np.ones(n + 1, dtype=bool)
+    isolated[t] = isolated[h] = False
+    low, high = np.where(isolated[:n], 0.0, low), np.where(isolated[:n], 0.0, high)
     # a side nothing bounds: pin the price to the bounded side (an unsold offer with no
     # buyer is priced at its ask, an unfilled bid with no seller at its bid), one kind of
     # pin a round so each round stays feasible (solutions of difference constraints are
