@@ -12,16 +12,15 @@ particle gives the same statistics on any worker, in any order, after a restart.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from experiments.calibration.priors import Priors
 from experiments.calibration.targets import Targets
+from experiments.sweeps.model import scenario_with
 
 __all__ = ["HistoryModel", "horizon_months", "run_seed"]
 
@@ -48,13 +47,6 @@ def horizon_months(start: str, last_year: int) -> int:
     return (last_year - year) * 12 + (12 - month + 1)
 
 
-@functools.lru_cache(maxsize=4)
-def _base(scenario: str) -> Any:
-    from experiments import load_scenario
-
-    return load_scenario(scenario)
-
-
 @dataclass(frozen=True)
 class HistoryModel:
     """Runs ``scenario`` with a particle's parameters; returns the targets' statistics.
@@ -77,14 +69,14 @@ class HistoryModel:
     @property
     def months(self) -> int:
         """The run's horizon: through December of the targets' last year."""
-        return horizon_months(_base(self.scenario).start, self.targets.last_year())
+        return horizon_months(scenario_with(self.scenario, {}).start, self.targets.last_year())
 
     def simulate(self, params: Mapping[str, float]) -> dict[tuple[str, int], float]:
         """The model's yearly values ``{(metric, year): value}`` for one parameter vector."""
         from experiments import run_scenario
         from experiments.history import yearly_values
 
-        scn = _base(self.scenario).with_overrides(self.priors.overrides(params))
+        scn = scenario_with(self.scenario, self.priors.overrides(params))
         res = run_scenario(
             scn, months=self.months, rng=run_seed(self.root_seed, params), keep_model=True
         )

@@ -15,12 +15,13 @@ investor's revenue from the lab that the deal adds (common random numbers, as in
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+
+from experiments.sweeps.model import scenario_with
 
 __all__ = [
     "DEAL_COLUMNS",
@@ -55,13 +56,6 @@ class ForecastRun:
     tables: Mapping[str, pd.DataFrame]
 
 
-@functools.lru_cache(maxsize=32)
-def _scenario(name: str) -> Any:
-    from experiments.scenarios import load_scenario
-
-    return load_scenario(name)
-
-
 def forecast_model(
     *, scenario: str, params: Mapping[str, Any], months: int, seed: int, check: bool = True
 ) -> ForecastRun:
@@ -87,9 +81,7 @@ def forecast_model(
     from experiments.deal_effect import pair_runs
     from experiments.runner import run_scenario
 
-    scn = _scenario(scenario)
-    if params:
-        scn = scn.with_overrides(dict(params))
+    scn = scenario_with(scenario, params)
     res = run_scenario(scn, months=months, rng=seed, check=check)
     frame = res.model_frame.copy()
     if scn.deal.enabled:

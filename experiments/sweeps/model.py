@@ -30,6 +30,7 @@ __all__ = [
     "extract_outputs",
     "resolve_model",
     "run_scenario_model",
+    "scenario_with",
 ]
 
 
@@ -47,6 +48,16 @@ def _base_scenario(name: str) -> Any:
     return load_scenario(name)
 
 
+def scenario_with(scenario: str, params: Mapping[str, Any]) -> Any:
+    """``load_scenario(scenario).with_overrides(params)``, the base loaded once per process.
+
+    The one loader of every model function that runs many parameter vectors of one
+    scenario (sweeps, calibration, forecasts).
+    """
+    scn = _base_scenario(scenario)
+    return scn.with_overrides(dict(params)) if params else scn
+
+
 def run_scenario_model(
     *, scenario: str, params: Mapping[str, Any], months: int, seed: int, check: bool = True
 ) -> ModelResult:
@@ -57,9 +68,7 @@ def run_scenario_model(
     """
     from experiments import run_scenario
 
-    scn = _base_scenario(scenario)
-    if params:
-        scn = scn.with_overrides(dict(params))
+    scn = scenario_with(scenario, params)
     result: ModelResult = run_scenario(scn, months=months, rng=seed, check=check)
     return result
 
