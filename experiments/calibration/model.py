@@ -43,8 +43,9 @@ def run_seed(root_seed: int, params: Mapping[str, float]) -> int:
 
 def horizon_months(start: str, last_year: int) -> int:
     """Months from the scenario's start month (``YYYY-MM``) to the end of ``last_year``."""
-    year, month = (int(x) for x in start.split("-"))
-    return (last_year - year) * 12 + (12 - month + 1)
+    from agents.units import months_between
+
+    return months_between(start, f"{last_year}-12") + 1
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ def months_until(start: str, until: str, scenario: str = "") -> int:
     ForecastError
         If ``until`` is not ``YYYY-MM``, is before ``start``, or is too far ahead.
     """
+    from agents.units import months_between
     from experiments.runner import MAX_MONTHS
 
     m = _MONTH.fullmatch(str(until))
@@ -77,8 +78,7 @@ def months_until(start: str, until: str, scenario: str = "") -> int:
             f"--until {until!r}: give a calendar month as YYYY-MM with the month 01-12, "
             "e.g. 2035-12"
         )
-    y0, m0 = (int(x) for x in start.split("-"))
-    n = 12 * (int(m[1]) - y0) + (int(m[2]) - m0) + 1
+    n = months_between(start, until) + 1
     where = f" (scenario {scenario!r} starts {start})" if scenario else f" (start {start})"
     if n < 1:
         raise ForecastError(f"--until {until}: before the start{where}; give a later month")
