@@ -76,7 +76,9 @@ class Tech:
         Before any is released, the newest of the family at all (a pre-release order); a
         family with no generation in the scenario falls back to every family's.
         """
-        mine = self.family == family if (self.family == family).any() else self.family >= 0
+        mine = self.family == family
+        if not mine.any():
+            mine = self.family >= 0
         ok = mine & (self.release <= month)
         idx = np.flatnonzero(ok) if ok.any() else np.flatnonzero(mine)
         return int(idx[np.argmax(self.release[idx])])

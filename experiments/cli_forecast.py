@@ -26,7 +26,7 @@ interrupted forecast resumes when the same command is run again.
 
 examples:
   gigawatt forecast --posterior calib-out --out fc --draws 100
-  gigawatt forecast baseline amazon-anthropic-2026 --posterior calib-out --out fc-deal \\
+  gigawatt forecast history-2023 history-2023-deal --posterior calib-out --out fc-deal \\
       --draws 50 --until 2035-12 --workers 2
 """
 

@@ -63,7 +63,7 @@ from market.book import BookError, OrderBook
 from market.colgen import solve_colgen
 from market.lp import LPSolution, SolverFailure, solve_lp
 from market.mcf import DIRECT_LINKS, ENGINES, solve_mcf
-from market.prices import canonical_prices
+from market.prices import with_canonical_prices
 from market.scaling import scale_book
 
 __all__ = [
@@ -147,8 +147,7 @@ def _finish(book: OrderBook, sol: LPSolution, method: str) -> ClearingResult:
     touched = np.zeros(book.n_nodes, dtype=bool)
     for ids in (o_node, b_node, src, dst):
         touched[ids] = True
-    price = canonical_prices(book, offer_fill, bid_fill, link_flow, sol.node_price)
-    price = np.where(touched, price + 0.0, np.nan)  # + 0.0 turns -0.0 into 0.0
+    price = np.where(touched, sol.node_price + 0.0, np.nan)  # + 0.0 turns -0.0 into 0.0
     welfare = float(b_price @ bid_fill - o_price @ offer_fill - l_cost @ link_flow)
     return ClearingResult(offer_fill, bid_fill, link_flow, price, welfare, method, sol.iterations)
 
@@ -206,7 +205,7 @@ def clear(
         sol = solve_colgen(scaled, **(tuning or {}))
     else:
         sol = solve_lp(scaled)
-    return _finish(book, units.unscale(sol, book), method)
+    return _finish(book, units.unscale(with_canonical_prices(scaled, sol), book), method)
 
 
 def equilibrium_violations(

@@ -33,8 +33,9 @@ from numpy.typing import NDArray
 from scipy.sparse.csgraph import NegativeCycleError, shortest_path
 
 from market.book import OrderBook
+from market.lp import LPSolution
 
-__all__ = ["canonical_prices", "price_bounds"]
+__all__ = ["canonical_prices", "price_bounds", "with_canonical_prices"]
 
 FloatArray = NDArray[np.float64]
 
@@ -188,10 +189,17 @@ def canonical_prices(
     """
     n = book.n_nodes
     t, h, w = _constraints(book, offer_fill, bid_fill, link_flow, 1e-9)
-    if n <= PIN_NODES:  # exact shortest paths (negative weights allowed)
-        ext = _pinned_extremes(n + 1, t, h, w)
-    else:  # Dijkstra after reweighting by the solver's prices (exact to their rounding)
-        ext = _extremes(n + 1, t, h, w, np.append(solver_price, 0.0))
+    for attempt in range(2):
+        if n <= PIN_NODES:  # exact shortest paths (negative weights allowed)
+            ext = _pinned_extremes(n + 1, t, h, w)
+        else:  # Dijkstra after reweighting by the solver's prices (exact to their rounding)
+            ext = _extremes(n + 1, t, h, w, np.append(solver_price, 0.0))
+        if ext is not None or attempt:
+            break
+        # fills optimal only to the solver's tolerance (1e-9 of a market's scale) can
+        # contradict each other by that much (a trade worth less than the tolerance left
+        # undone): relax every constraint by it once before giving up
+        w = w + 1e-9 * max(1.0, float(np.abs(w).max()))
     if ext is None:
         return solver_price
     low, high = ext[0][:n], ext[1][:n]
@@ -235,3 +243,19 @@ def canonical_prices(
     # keep the solver's price wherever it is already the midpoint to rounding
     same = np.abs(out - solver_price) <= 1e-12 * np.maximum(1.0, np.abs(solver_price))
     return np.where(same, solver_price, out)
+
+
+def with_canonical_prices(book: OrderBook, sol: LPSolution) -> LPSolution:
+    """``sol`` with :func:`canonical_prices` in place of the solver's.
+
+    Call it on the book as solved, in per-market units (:func:`market.scaling.scale_book`):
+    whether an order is filled, partly filled or not is judged to ``1e-9`` of the largest
+    quantity, which is only a fine threshold when every market's quantities are near one
+    (a global threshold on a book with power in TWh and chips in units would read a
+    half-sold chip offer as unsold and drop its price).
+    """
+    x = np.clip(sol.offer_fill, 0.0, book.offers[1])
+    y = np.clip(sol.bid_fill, 0.0, book.bids[1])
+    f = np.clip(sol.link_flow, 0.0, book.links[3])
+    price = canonical_prices(book, x, y, f, sol.node_price)
+    return LPSolution(sol.offer_fill, sol.bid_fill, sol.link_flow, price, sol.iterations)

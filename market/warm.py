@@ -52,6 +52,7 @@ from market.clearing import ClearingResult, _finish
 from market.highs import load_columns, new_highs, run_optimal, solution_arrays
 from market.lp import Columns, LPSolution, SolverFailure, columns
 from market.mcf import DIRECT_LINKS, LemonNetwork, solve_mcf, try_flow_basis
+from market.prices import with_canonical_prices
 from market.scaling import components, scale_book
 
 __all__ = ["Clearer"]
@@ -148,7 +149,7 @@ class Clearer:
         else:
             self.warm_solves += 1
         self._layout, self._n_nodes, self._upper = layout, book.n_nodes, cols[2]
-        return _finish(book, units.unscale(sol, book), method)
+        return _finish(book, units.unscale(with_canonical_prices(scaled, sol), book), method)
 
     def _read(self, book: OrderBook) -> LPSolution:
         """The kept model's solution, its column values and duals kept for the next book."""

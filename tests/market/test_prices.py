@@ -95,3 +95,14 @@ def test_price_ranges_match_the_dual_lp_and_every_solver_reports_the_same_price(
     warm.clear(OrderBook(book.n_nodes, [0], [1.0], [1.0], [0], [1.0], [2.0]))
     for res in [clear(book, method=m) for m in METHODS] + [warm.clear(book)]:
         np.testing.assert_allclose(res.node_price, ref.node_price, rtol=1e-6, atol=1e-6 * scale)
+
+
+def test_a_small_market_beside_a_huge_one_keeps_its_marginal_price() -> None:
+    # power in MWh (1e12 traded at node 0, any price in [1, 3]: midpoint 2) beside chips in
+    # units (node 1: 23 offered at $2.79M, 11.5 wanted at $5M: the offer is marginal, so
+    # the price is its ask exactly). Judged against one threshold for the whole book
+    # (1e-9 of 1e12 = 1,000 units), the chip offer would read as unsold and lose its price.
+    book = OrderBook(2, [0, 1], [1e12, 23.0], [1.0, 2.79e6], [0, 1], [1e12, 11.5], [3.0, 5e6])
+    for res in (clear(book), clear(book, method="lp"), Clearer().clear(book)):
+        assert res.bid_fill.tolist() == [1e12, 11.5]
+        assert res.node_price.tolist() == [2.0, 2.79e6]
