@@ -164,8 +164,7 @@ class ChipVendor(Firm):
             self.capacity = captive_capacity(self.capacity, trend, self.orders, lead_months)
         else:
             self.capacity = trend
-        released = (tech.family == self.family) & (tech.release <= month)
-        if released.any():
+        if tech.released(self.family, month):
             self.generation = tech.newest(self.family, month)
 
     def offer_price(

@@ -12,6 +12,7 @@ the monthly book. Its capacity, energy, cost and last price are in :class:`Nodes
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,6 +55,29 @@ class Tech:
     """Watts per unit at the wall of the server (chip watts x ``server_overhead``)."""
     cost: FloatArray
     """List price of one unit, USD."""
+    family_onehot: FloatArray = field(init=False, repr=False, compare=False)
+    """(G, F) 1 where generation ``g`` is of family ``f``."""
+    _releases: list[int] = field(init=False, repr=False, compare=False)
+    _newest: list[list[int]] = field(init=False, repr=False, compare=False)
+    _first_release: dict[int, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # newest(f, m) depends on m only through how many distinct release months are <= m:
+        # one answer per family and count, read with a bisection (the fields never change)
+        releases = sorted({int(r) for r in self.release})
+        table = (
+            [
+                [self._scan_newest(f, m) for m in [releases[0] - 1, *releases]]
+                for f in range(len(FAMILIES))
+            ]
+            if releases
+            else []
+        )
+        object.__setattr__(self, "family_onehot", np.eye(len(FAMILIES))[self.family])
+        object.__setattr__(self, "_releases", releases)
+        object.__setattr__(self, "_newest", table)
+        first = {int(f): int(self.release[self.family == f].min()) for f in set(self.family)}
+        object.__setattr__(self, "_first_release", first)
 
     @classmethod
     def from_scenario(cls, scn: Scenario) -> Tech:
@@ -76,6 +100,17 @@ class Tech:
         Before any is released, the newest of the family at all (a pre-release order); a
         family with no generation in the scenario falls back to every family's.
         """
+        if 0 <= family < len(self._newest):
+            return self._newest[family][bisect_right(self._releases, month)]
+        return self._scan_newest(family, month)
+
+    def released(self, family: int, month: int) -> bool:
+        """Whether a generation of ``family`` is released by ``month``."""
+        first = self._first_release.get(family)
+        return first is not None and first <= month
+
+    def _scan_newest(self, family: int, month: int) -> int:
+        """:meth:`newest` read off the arrays (the table's source)."""
         mine = self.family == family
         if not mine.any():
             mine = self.family >= 0

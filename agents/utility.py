@@ -27,6 +27,7 @@ non-AI load growth of the lead time are in the pipeline (:meth:`Utility.seed_pip
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 import mesa
@@ -170,11 +171,24 @@ class Utility(Firm):
         self.name = f"utility-{cfg.name}"
         self.region = region
         self.unit_kind = [u.kind for u in cfg.units]
-        self.unit_mw: FloatArray = np.array([u.mw for u in cfg.units], dtype=float)
-        self.unit_cost: FloatArray = np.array([u.marginal_cost for u in cfg.units], dtype=float)
-        self.unit_avail: FloatArray = np.array([u.availability for u in cfg.units], dtype=float)
-        self.unit_credit: FloatArray = np.array([u.capacity_credit for u in cfg.units], dtype=float)
-        self.unit_online: IntArray = np.full(len(cfg.units), -(10**6), dtype=np.int64)
+        n = len(cfg.units)
+        # the unit arrays are the first ``_n`` rows of buffers that double when full (a new
+        # unit is a row written, not five arrays copied); ``_firm`` and ``_energy`` hold
+        # each unit's MW x capacity credit and MW x availability
+        self._n = n
+        self._mw = np.array([u.mw for u in cfg.units], dtype=float)
+        self._cost = np.array([u.marginal_cost for u in cfg.units], dtype=float)
+        self._avail = np.array([u.availability for u in cfg.units], dtype=float)
+        self._credit = np.array([u.capacity_credit for u in cfg.units], dtype=float)
+        self._online = np.full(n, -(10**6), dtype=np.int64)
+        self._firm = self._mw * self._credit
+        self._energy = self._mw * self._avail
+        self._online_list: list[int] = [-(10**6)] * n
+        """Online months as Python ints, for bisection while they are non-decreasing."""
+        self._ordered = True
+        """Units come online in the order they were added (so online units are a prefix)."""
+        self._sums: dict[tuple[int, int, int], float] = {}
+        """Sums of rows ``lo:hi`` of a buffer (0 MW, 1 firm, 2 energy): rows never change."""
         self.base_load_mw = cfg.non_ai_load_mw
         self.non_ai_load_mw = cfg.non_ai_load_mw
         self.base_conventional_mw = cfg.conventional_dc_mw
@@ -183,6 +197,57 @@ class Utility(Firm):
         self.reserve_target = cfg.reserve_target
         self.price_history: list[float] = []
         self.mw_building = 0.0
+
+    @property
+    def unit_mw(self) -> FloatArray:
+        """Capacity of each unit, MW."""
+        return self._mw[: self._n]
+
+    @property
+    def unit_cost(self) -> FloatArray:
+        """Marginal cost of each unit, $/MWh."""
+        return self._cost[: self._n]
+
+    @property
+    def unit_avail(self) -> FloatArray:
+        """Availability of each unit (share of MW delivered as average energy)."""
+        return self._avail[: self._n]
+
+    @property
+    def unit_credit(self) -> FloatArray:
+        """Capacity credit of each unit (share of MW counted at the peak)."""
+        return self._credit[: self._n]
+
+    @property
+    def unit_online(self) -> IntArray:
+        """Month each unit comes online."""
+        return self._online[: self._n]
+
+    def _n_online(self, month: int) -> int:
+        """Units online in ``month`` (a prefix of the rows); -1 if they are not a prefix."""
+        return bisect_right(self._online_list, month) if self._ordered else -1
+
+    def _sum(self, which: int, lo: int, hi: int) -> float:
+        """``float(buffer[lo:hi].sum())`` of buffer ``which``, computed once per slice."""
+        key = (which, lo, hi)
+        out = self._sums.get(key)
+        if out is None:
+            buf = (self._mw, self._firm, self._energy)[which]
+            out = self._sums[key] = float(buf[lo:hi].sum())
+        return out
+
+    def _online_sum(self, which: int, month: int, *, building: bool = False) -> float:
+        """Sum of buffer ``which`` over the units online in ``month`` (or not yet online).
+
+        The same sum, bit for bit, as summing the rows a mask picks: the picked rows are
+        the same numbers in the same order.
+        """
+        k = self._n_online(month)
+        if k >= 0:
+            return self._sum(which, k, self._n) if building else self._sum(which, 0, k)
+        online = self.unit_online <= month
+        pick = ~online if building else online
+        return float((self._mw, self._firm, self._energy)[which][: self._n][pick].sum())
 
     def grow_load(self, month: int, growth: float, dc_growth: float) -> None:
         """Set this month's non-AI and conventional data-centre loads from their start."""
@@ -211,15 +276,17 @@ class Utility(Firm):
 
     def offers(self, month: int) -> tuple[FloatArray, FloatArray]:
         """Monthly energy (MWh) and price ($/MWh) of each unit online (merit order)."""
-        online = self.unit_online <= month
-        qty: FloatArray = np.where(online, self.unit_mw * self.unit_avail * HOURS_PER_MONTH, 0.0)
+        qty: FloatArray = self._energy[: self._n] * HOURS_PER_MONTH
+        k = self._n_online(month)
+        if k >= 0:
+            qty[k:] = 0.0
+        else:
+            qty[self.unit_online > month] = 0.0
         return qty, self.unit_cost
 
     def firm_mw(self, month: int, *, building: bool = False) -> float:
         """Capacity counted at the peak: online in ``month``, or under construction."""
-        online = self.unit_online <= month
-        pick = ~online if building else online
-        return float((self.unit_mw * self.unit_credit)[pick].sum())
+        return self._online_sum(1, month, building=building)
 
     def plan(self, month: int, power: PowerCfg, ai_forecast_mw: float) -> None:
         """Start new units if :func:`entry_build_mw` says so; online after the longer lead.
@@ -229,28 +296,38 @@ class Utility(Firm):
         """
         lead = max(power.generation_build_months, power.interconnection_months)
         peak = self.peak_load_mw(ai_forecast_mw, month + lead, power)
-        online = self.unit_online <= month
         size = entry_build_mw(
             self.firm_mw(month),
             self.firm_mw(month, building=True),
             peak,
             self.reserve_target,
-            float(self.unit_mw[online].sum()),
+            self._online_sum(0, month),
             power,
         )
         if size > 0:
             self._add_unit(size, month + lead, power)
-        online = self.unit_online <= month
-        self.mw_building = float(self.unit_mw[~online].sum())
+        self.mw_building = self._online_sum(0, month, building=True)
 
     def _add_unit(self, mw: float, online: int, power: PowerCfg) -> None:
         """A new gas unit of ``mw`` (capacity credit 1) coming online in ``online``."""
         self.unit_kind.append("new-build")
-        self.unit_mw = np.append(self.unit_mw, mw)
-        self.unit_cost = np.append(self.unit_cost, power.new_unit_marginal_cost)
-        self.unit_avail = np.append(self.unit_avail, power.new_unit_availability)
-        self.unit_credit = np.append(self.unit_credit, 1.0)
-        self.unit_online = np.append(self.unit_online, online)
+        n = self._n
+        if n == self._mw.size:  # full: double the buffers
+            grow = max(n, 8)
+            self._mw, self._cost, self._avail, self._credit, self._firm, self._energy = (
+                np.concatenate([b, np.zeros(grow)])
+                for b in (self._mw, self._cost, self._avail, self._credit, self._firm, self._energy)
+            )
+            self._online = np.concatenate([self._online, np.zeros(grow, dtype=np.int64)])
+        avail = power.new_unit_availability
+        self._mw[n], self._cost[n], self._avail[n] = mw, power.new_unit_marginal_cost, avail
+        self._credit[n], self._online[n] = 1.0, online
+        # the products as the arrays would give them (float64 x float64)
+        self._firm[n] = self._mw[n] * self._credit[n]
+        self._energy[n] = self._mw[n] * self._avail[n]
+        self._ordered = self._ordered and (n == 0 or online >= self._online_list[-1])
+        self._online_list.append(int(online))
+        self._n = n + 1
 
     def seed_pipeline(self, power: PowerCfg, ai_mw: float) -> None:
         """Units under construction at the start: what the entry rule would have started.
@@ -275,5 +352,4 @@ class Utility(Firm):
 
     def capacity_mw(self, month: int) -> float:
         """Available average MW online in ``month``."""
-        online = self.unit_online <= month
-        return float((self.unit_mw * self.unit_avail)[online].sum())
+        return self._online_sum(2, month)
