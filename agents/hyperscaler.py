@@ -26,6 +26,7 @@ __all__ = [
     "Hyperscaler",
     "chip_value",
     "datacentre_starts",
+    "datacentre_starts_all",
     "expected_growth",
     "power_room",
 ]
@@ -74,7 +75,9 @@ def expected_growth(trend: float, observed: float, weight: float) -> float:
     3.0
     """
     g = weight * observed + (1.0 - weight) * trend
-    return float(np.clip(g, 0.0, MAX_EXPECTED_GROWTH))
+    # np.clip's rule on a scalar without its per-call cost: nan stays, bounds as floats
+    g = g if g != g or g > 0.0 else 0.0
+    return float(g if g != g or g < MAX_EXPECTED_GROWTH else MAX_EXPECTED_GROWTH)
 
 
 def datacentre_starts(
@@ -106,12 +109,44 @@ def datacentre_starts(
     >>> datacentre_starts(765.0, 0.0, 0.0, 24, 900.0, 1e9, 400.0, unserved_mw=85.0)
     100.0
     """
-    seen = max(sold_mw + unserved_mw, contracted_mw)
+    out = datacentre_starts_all(
+        np.array([sold_mw]),
+        np.array([contracted_mw]),
+        growth,
+        lead_months,
+        np.array([pipeline_mw]),
+        np.array([cash]),
+        max_mw,
+        adjust_months,
+        np.array([unserved_mw]),
+    )
+    return float(out[0])
+
+
+def datacentre_starts_all(
+    sold_mw: FloatArray,
+    contracted_mw: FloatArray,
+    growth: float,
+    lead_months: int,
+    pipeline_mw: FloatArray,
+    cash: FloatArray,
+    max_mw: float,
+    adjust_months: float,
+    unserved_mw: FloatArray,
+) -> FloatArray:
+    """(H,) :func:`datacentre_starts` of every cloud at once (arrays of its per-cloud inputs).
+
+    >>> datacentre_starts_all(np.array([850.0, 850.0]), np.zeros(2), 0.0, 24,
+    ...     np.array([600.0, 900.0]), np.array([1e9, 0.0]), 400.0, 2, np.zeros(2)).tolist()
+    [200.0, 0.0]
+    """
+    seen = np.maximum(sold_mw + unserved_mw, contracted_mw)
     target = seen * (1.0 + growth) ** (lead_months / 12.0) / TARGET_UTILISATION
-    target += max(0.0, contracted_mw - sold_mw)
-    if cash <= 0:
-        return 0.0
-    return float(np.clip((target - pipeline_mw) / adjust_months, 0.0, max_mw))
+    target += np.maximum(0.0, contracted_mw - sold_mw)
+    out: FloatArray = np.where(
+        cash <= 0, 0.0, np.clip((target - pipeline_mw) / adjust_months, 0.0, max_mw)
+    )
+    return out
 
 
 def power_room(power_due_mw: FloatArray, shells_mw: FloatArray, allowance: float) -> FloatArray:

@@ -32,6 +32,7 @@ __all__ = [
     "LabKind",
     "allocate_demand",
     "choose_port",
+    "choose_ports",
     "plan_funding",
     "planned_training_price",
     "runway_months",
@@ -414,18 +415,47 @@ def choose_port(
     ...     1e9, LockinCfg(porting_gap=0.35, porting_months=9, porting_cost_usd=3e8))
     1
     """
-    if not np.isfinite(paid):
-        return -1
+    out = choose_ports(
+        np.array([paid]),
+        np.array([received]),
+        affinity[None, :],
+        family_price,
+        np.array([cash]),
+        lockin,
+    )
+    return int(out[0])
+
+
+def choose_ports(
+    paid: FloatArray,
+    received: FloatArray,
+    affinity: FloatArray,
+    family_price: FloatArray,
+    cash: FloatArray,
+    lockin: LockinCfg,
+) -> IntArray:
+    """(N,) :func:`choose_port` of N labs at once: rows of ``affinity`` (N, F), -1 for none.
+
+    >>> from agents.scenario import LockinCfg
+    >>> choose_ports(np.array([3.0, np.nan]), np.array([1e8, 1e8]),
+    ...     np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]]), np.array([3.0, 1.5, 2.5]),
+    ...     np.array([1e9, 1e9]), LockinCfg(porting_gap=0.35, porting_months=9,
+    ...     porting_cost_usd=3e8)).tolist()
+    [1, -1]
+    """
     low = affinity < 0.999
-    if not low.any():
-        return -1
+    some = low.any(axis=1)
     cand = np.where(low, family_price, np.inf)
-    f = int(np.argmin(cand))
-    saving = (paid - cand[f]) * received * max(0, PAYBACK_MONTHS - lockin.porting_months)
-    if (
-        cand[f] < (1.0 - lockin.porting_gap) * paid
-        and saving > lockin.porting_cost_usd
-        and cash > lockin.porting_cost_usd
-    ):
-        return f
-    return -1
+    f = np.argmin(cand, axis=1)
+    # a lab with no low-affinity family compares its own price (no saving, no inf arithmetic)
+    best = np.where(some, cand[np.arange(f.size), f], paid)
+    saving = (paid - best) * received * max(0, PAYBACK_MONTHS - lockin.porting_months)
+    port = (
+        some
+        & np.isfinite(paid)
+        & (best < (1.0 - lockin.porting_gap) * paid)
+        & (saving > lockin.porting_cost_usd)
+        & (cash > lockin.porting_cost_usd)
+    )
+    out: IntArray = np.where(port, f, -1)
+    return out

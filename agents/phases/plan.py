@@ -25,7 +25,7 @@ from agents.finance import Debt, capex_budget, scale_to_budget
 from agents.hyperscaler import (
     Hyperscaler,
     chip_value,
-    datacentre_starts,
+    datacentre_starts_all,
     expected_growth,
     power_room,
 )
@@ -33,7 +33,7 @@ from agents.lab import (
     LabArrays,
     LabKind,
     allocate_demand,
-    choose_port,
+    choose_ports,
     plan_funding,
     services_demand,
     services_price,
@@ -106,7 +106,6 @@ def chip_targets(
     over its life, discounted at ``chips.discount_rate``). Returns ``(want, price,
     free_mw)``.
     """
-    n_h = len(clouds.names)
     it_mw = sites.it_mw(tech)
     powered_next = np.minimum(
         sites.built + sites.pipeline_built[:, :, month + 1],
@@ -114,30 +113,34 @@ def chip_targets(
     )
     free = np.maximum(0.0, powered_next - it_mw)
     total_free = free.sum(axis=1)
-    want = np.zeros((n_h, len(FAMILIES)))
-    price = np.zeros((n_h, len(FAMILIES)))
     share_contract = np.divide(contracted, contracted.sum(axis=1, keepdims=True) + 1e-9)
-    power_price = float(np.mean(market.power_price))
+    pp = market.power_price
+    power_price = float(pp.sum()) / pp.size  # np.mean's arithmetic
     ch = cfg.chips
-    for h in range(n_h):
-        mix = clouds.family_mix[h] * clouds.can_buy[h]
-        built_mw = max(1.0, float(sites.built[h].sum()))
-        boost = min(1.0, contracted_mw[h] / built_mw) * share_contract[h] * clouds.can_buy[h]
-        mix = np.maximum(mix, boost)
-        mix = mix / mix.sum() if mix.sum() > 0 else mix
-        for f in range(len(FAMILIES)):
-            if mix[f] <= 0:
-                continue
-            g = tech.newest(f, month)
-            want[h, f] = total_free[h] * mix[f] * 1e6 / tech.it_watts[g]
-            price[h, f] = chip_value(
-                float(tech.h100e[g]),
-                market.expected_compute_price,
-                running_cost(tech, g, power_price, cfg),
-                cfg.datacentres.availability,
-                ch.life_months,
-                ch.discount_rate,
-            )
+    # every cloud at once, row by row the arithmetic of one cloud: its target mix, raised
+    # toward its contracts' families, normalised where it has any
+    can = clouds.can_buy
+    built_mw = np.maximum(1.0, sites.built.sum(axis=1))
+    boost = np.minimum(1.0, contracted_mw / built_mw)[:, None] * share_contract * can
+    mix = np.maximum(clouds.family_mix * can, boost)
+    mix_sum = mix.sum(axis=1, keepdims=True)
+    np.divide(mix, mix_sum, out=mix, where=mix_sum > 0)
+    bought = mix > 0
+    # the newest generation's watts and value depend on the family only
+    watts, value = [1.0] * len(FAMILIES), [0.0] * len(FAMILIES)
+    for f in np.flatnonzero(bought.any(axis=0)).tolist():
+        g = tech.newest(f, month)
+        watts[f] = float(tech.it_watts[g])
+        value[f] = chip_value(
+            float(tech.h100e[g]),
+            market.expected_compute_price,
+            running_cost(tech, g, power_price, cfg),
+            cfg.datacentres.availability,
+            ch.life_months,
+            ch.discount_rate,
+        )
+    want = np.where(bought, total_free[:, None] * mix * 1e6 / np.array(watts), 0.0)
+    price = np.where(bought, np.array(value), 0.0)
     return want, price, free
 
 
@@ -211,15 +214,15 @@ def plan_labs(
         return gap
     paid = np.divide(a.spend, a.received, out=np.full(a.n, np.nan), where=a.received > 0)
     lk = cfg.lockin
-    for i in candidates:
-        f = choose_port(
-            float(paid[i]),
-            float(a.received[i]),
-            a.affinity[i],
-            market.family_price,
-            float(accounts.usd.balances[a.account[i]]),
-            lk,
-        )
+    port = choose_ports(
+        paid[candidates],
+        a.received[candidates],
+        a.affinity[candidates],
+        market.family_price,
+        accounts.usd.balances[a.account[candidates]],
+        lk,
+    )
+    for i, f in zip(candidates.tolist(), port.tolist(), strict=True):
         if f >= 0:
             accounts.pay(a.account[i], OUTSIDE, lk.porting_cost_usd, "porting")
             a.porting_to[i] = f
@@ -296,37 +299,41 @@ def plan(
     # grid connections are requested for the target (a queue position), shells are started
     # only against the power due by their completion (power_room); both count what is due
     # within the planning lead (a campus dated years ahead does not stand in for a start now)
-    shells = np.zeros((n_h, sites.built.shape[1]))
+    # every cloud at once; each reads and writes only its own rows of the pipelines
     done = month + dc.build_months
     horizon = slice(month + 1, month + lead + 1)
-    for h in hyperscalers:
-        i = h.index
-        args = (float(sold_mw[i]), float(contracted_mw[i]), growth, lead)
-        rest = (float(budget[i]), dc.max_build_mw_per_month, dc.build_months, float(unserved_mw[i]))
-        queued = sites.interconnected[i].sum() + sites.pipeline_power[i, :, horizon].sum()
-        request = datacentre_starts(*args, float(queued), *rest)
-        sites.pipeline_power[i, :, month + pw.interconnection_months] += (
-            request * demand.region_weight
-        )
-        planned = sites.built[i].sum() + sites.pipeline_built[i, :, horizon].sum()
-        wanted = datacentre_starts(*args, float(planned), *rest) * demand.region_weight
-        building = sites.built[i] + sites.pipeline_built[i, :, month + 1 : done + 1].sum(axis=1)
-        due = sites.interconnected[i] + sites.pipeline_power[i, :, month + 1 : done + 1].sum(axis=1)
-        shells[i] = np.minimum(wanted, power_room(due, building, dc.unpowered_allowance))
-        sites.pipeline_built[i, :, done] += shells[i]
+    args = (sold_mw, contracted_mw, growth, lead)
+    rest = (budget, dc.max_build_mw_per_month, dc.build_months, unserved_mw)
+    queued = sites.interconnected.sum(axis=1) + sites.pipeline_power[:, :, horizon].sum(axis=(1, 2))
+    request = datacentre_starts_all(*args, queued, *rest)
+    sites.pipeline_power[:, :, month + pw.interconnection_months] += (
+        request[:, None] * demand.region_weight
+    )
+    planned = sites.built.sum(axis=1) + sites.pipeline_built[:, :, horizon].sum(axis=(1, 2))
+    wanted = datacentre_starts_all(*args, planned, *rest)[:, None] * demand.region_weight
+    window = slice(month + 1, done + 1)
+    building = sites.built + sites.pipeline_built[:, :, window].sum(axis=2)
+    due = sites.interconnected + sites.pipeline_power[:, :, window].sum(axis=2)
+    shells = np.minimum(wanted, power_room(due, building, dc.unpowered_allowance))
+    sites.pipeline_built[:, :, done] += shells
     want, price, free = chip_targets(
         month, cfg, tech, clouds, sites, market, contracted, contracted_mw
     )
     # cash plus credit pays for chips first (they fill shells already built), then starts
     starts = shells.sum(axis=1)
-    for h in hyperscalers:
-        i = h.index
-        f_chips, f_dc = scale_to_budget(
-            float(budget[i]), float((want[i] * price[i]).sum()), starts[i] * dc.cost_per_mw
+    shares = [
+        scale_to_budget(b, c, d)
+        for b, c, d in zip(
+            budget.tolist(),
+            (want * price).sum(axis=1).tolist(),
+            (starts * dc.cost_per_mw).tolist(),
+            strict=True,
         )
-        want[i] *= f_chips
-        sites.pipeline_built[i, :, done] -= shells[i] * (1.0 - f_dc)
-        starts[i] *= f_dc
+    ]
+    f_chips, f_dc = np.array(shares).T
+    want *= f_chips[:, None]
+    sites.pipeline_built[:, :, done] -= shells * (1.0 - f_dc)[:, None]
+    starts *= f_dc
     debt.capex_dc[:] = starts * dc.cost_per_mw
     accounts.pay(accounts.hyperscaler, OUTSIDE, debt.capex_dc, "capex_datacentre")
     return MonthPlan(want, price, free, gap)
