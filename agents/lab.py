@@ -382,7 +382,9 @@ def training_need(
     """
     want = capital.runway_months * a.burn
     runway = np.divide(cash, want, out=np.ones(a.n), where=want > 0)
-    factor = np.where(still_short, 0.5 + 0.5 * np.clip(runway, 0.0, 1.0), 1.0)
+    # np.minimum(np.maximum(...)) is np.clip's arithmetic (up to the sign of a zero, which
+    # 0.5 + 0.5 x drops) at a fraction of its per-call cost
+    factor = np.where(still_short, 0.5 + 0.5 * np.minimum(np.maximum(runway, 0.0), 1.0), 1.0)
     spare = np.maximum(0.0, cash - capital.runway_months * a.burn) / demand.reinvest_months
     # the price it plans to pay: expected, at most its bid, at least $0.25 (est.); a lab that
     # bids nothing for training buys none with spare cash
@@ -444,18 +446,17 @@ def choose_ports(
     [1, -1]
     """
     low = affinity < 0.999
-    some = low.any(axis=1)
     cand = np.where(low, family_price, np.inf)
-    f = np.argmin(cand, axis=1)
-    # a lab with no low-affinity family compares its own price (no saving, no inf arithmetic)
-    best = np.where(some, cand[np.arange(f.size), f], paid)
+    # the cheapest low-affinity family's price (inf where none is low): most months no lab
+    # finds one cheap enough and nothing else need be computed
+    best = np.minimum.reduce(cand, axis=1)
+    cheaper = (best < (1.0 - lockin.porting_gap) * paid) & np.isfinite(paid)
+    out: IntArray = np.full(paid.size, -1, dtype=np.int64)
+    if not cheaper.any():
+        return out
+    # only rows that are cheaper enter the saving (no inf arithmetic on the others)
+    best = np.where(cheaper, best, paid)
     saving = (paid - best) * received * max(0, PAYBACK_MONTHS - lockin.porting_months)
-    port = (
-        some
-        & np.isfinite(paid)
-        & (best < (1.0 - lockin.porting_gap) * paid)
-        & (saving > lockin.porting_cost_usd)
-        & (cash > lockin.porting_cost_usd)
-    )
-    out: IntArray = np.where(port, f, -1)
+    port = cheaper & (saving > lockin.porting_cost_usd) & (cash > lockin.porting_cost_usd)
+    out[port] = np.argmin(cand, axis=1)[port]
     return out

@@ -15,6 +15,7 @@ are set (:func:`reserves`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,7 +23,7 @@ import numpy as np
 from agents.accounts import OUTSIDE, Accounts
 from agents.chipvendor import ChipVendor
 from agents.regulator import Regulator, egress_fees
-from agents.scenario import FAMILIES, Scenario
+from agents.scenario import Scenario
 from agents.state import Clouds, DemandState, FloatArray, IntArray, Market, Nodes, Sites, Tech
 from agents.units import HOURS_PER_MONTH, month_date
 from agents.utility import Utility, capacity_price, reserve_margin
@@ -50,9 +51,17 @@ def demand_growth(growth_per_year: float, decay_per_year: float, month: int) -> 
 
 
 def node_economics(
-    tech: Tech, sites: Sites, power_price: FloatArray, markup: FloatArray, cfg: Scenario
+    tech: Tech,
+    sites: Sites,
+    power_price: FloatArray,
+    markup: FloatArray,
+    cfg: Scenario,
+    it_mw: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Capacity, energy and cost of every compute node (H, R, F) from the fleet.
+
+    ``it_mw`` is the fleet's IT MW (:meth:`agents.state.Sites.it_mw`) when the caller has
+    it already.
 
     Returns ``(capacity, mwh, cost, running_share)``:
 
@@ -66,20 +75,23 @@ def node_economics(
       times ``1 + markup``.
     """
     avail = cfg.datacentres.availability
-    fam = np.eye(len(FAMILIES))[tech.family]  # (G, F)
-    h100e = np.einsum("hrg,g,gf->hrf", sites.fleet, tech.h100e, fam)
-    it_mw = sites.it_mw(tech)
+    fam = tech.family_onehot  # (G, F)
+    fleet = sites.fleet
+    h100e = np.einsum("hrg,g,gf->hrf", fleet, tech.h100e, fam)
+    if it_mw is None:
+        it_mw = sites.it_mw(tech)
     # an IT load below a watt counts as none (its running share is 1)
-    running = np.divide(sites.powered, it_mw, out=np.ones_like(it_mw), where=it_mw > 1e-6)
+    running = np.divide(sites.powered, it_mw, out=np.ones(it_mw.shape), where=it_mw > 1e-6)
     running_share = np.minimum(1.0, running)
     capacity = h100e * running_share[:, :, None] * HOURS_PER_MONTH * avail
-    watts = np.einsum("hrg,g,gf->hrf", sites.fleet, tech.it_watts, fam)
+    watts = np.einsum("hrg,g,gf->hrf", fleet, tech.it_watts, fam)
     pue = sites.pue[:, :, None]
-    mwh = np.divide(watts * pue / 1e6, h100e, out=np.zeros_like(h100e), where=h100e > 0)
-    capital = np.einsum("hrg,g,gf->hrf", sites.fleet, tech.cost, fam)
+    has = h100e > 0
+    mwh = np.divide(watts * pue / 1e6, h100e, out=np.zeros(h100e.shape), where=has)
+    capital = np.einsum("hrg,g,gf->hrf", fleet, tech.cost, fam)
     hours = HOURS_PER_MONTH * avail
     chip_cost = np.divide(
-        capital, h100e * cfg.chips.life_months * hours, out=np.zeros_like(h100e), where=h100e > 0
+        capital, h100e * cfg.chips.life_months * hours, out=np.zeros(h100e.shape), where=has
     )
     shell = mwh / pue * cfg.datacentres.cost_per_mw / (cfg.datacentres.life_months * hours)
     power = mwh * power_price[None, :, None]
@@ -88,7 +100,13 @@ def node_economics(
 
 
 def update_nodes(
-    nodes: Nodes, tech: Tech, sites: Sites, market: Market, clouds: Clouds, cfg: Scenario
+    nodes: Nodes,
+    tech: Tech,
+    sites: Sites,
+    market: Market,
+    clouds: Clouds,
+    cfg: Scenario,
+    it_mw: FloatArray | None = None,
 ) -> None:
     """Refresh ``nodes`` capacity, energy, cost and running share in place.
 
@@ -98,7 +116,7 @@ def update_nodes(
     """
     per_mwh = market.power_price + market.capacity_price / 24.0
     nodes.capacity, nodes.mwh, nodes.cost, nodes.running_share = node_economics(
-        tech, sites, per_mwh, clouds.markup, cfg
+        tech, sites, per_mwh, clouds.markup, cfg, it_mw
     )
 
 
@@ -118,9 +136,12 @@ def blend_pue(pue: FloatArray, built: FloatArray, added: FloatArray, new_pue: fl
     return out
 
 
-def datacentre_load_mw(sites: Sites, tech: Tech) -> FloatArray:
-    """(R,) facility MW the AI fleet draws: powered IT MW holding chips x fleet PUE."""
-    running = np.minimum(sites.it_mw(tech), sites.powered)
+def datacentre_load_mw(sites: Sites, tech: Tech, it_mw: FloatArray | None = None) -> FloatArray:
+    """(R,) facility MW the AI fleet draws: powered IT MW holding chips x fleet PUE.
+
+    ``it_mw`` as in :func:`node_economics`.
+    """
+    running = np.minimum(sites.it_mw(tech) if it_mw is None else it_mw, sites.powered)
     out: FloatArray = (running * sites.pue).sum(axis=0)
     return out
 
@@ -157,7 +178,8 @@ def demand_shock(previous: float, persistence: float, draw: float) -> float:
     >>> round(demand_shock(0.01, 0.9, 1.0), 6)  # 0.009 + 0.02 x sqrt(0.19)
     0.017718
     """
-    return persistence * previous + DEMAND_SHOCK_SD * float(np.sqrt(1.0 - persistence**2)) * draw
+    # math.sqrt is IEEE-exact, as np.sqrt: the same bits without an array round trip
+    return persistence * previous + DEMAND_SHOCK_SD * math.sqrt(1.0 - persistence**2) * draw
 
 
 def exogenous(
@@ -209,7 +231,8 @@ def exogenous(
     retired = sites.fleet / cfg.chips.life_months
     sites.fleet -= retired
     accounts.post(accounts.chips, accounts.hyperscaler, OUTSIDE, retired.sum(axis=(1, 2)), "retire")
-    update_nodes(nodes, tech, sites, market, clouds, cfg)
+    it_mw = sites.it_mw(tech)
+    update_nodes(nodes, tech, sites, market, clouds, cfg, it_mw)
     market.reserve_margin, market.capacity_price = reserves(
-        month, utilities, datacentre_load_mw(sites, tech), cfg
+        month, utilities, datacentre_load_mw(sites, tech, it_mw), cfg
     )
