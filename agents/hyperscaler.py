@@ -143,9 +143,10 @@ def datacentre_starts_all(
     seen = np.maximum(sold_mw + unserved_mw, contracted_mw)
     target = seen * (1.0 + growth) ** (lead_months / 12.0) / TARGET_UTILISATION
     target += np.maximum(0.0, contracted_mw - sold_mw)
-    out: FloatArray = np.where(
-        cash <= 0, 0.0, np.clip((target - pipeline_mw) / adjust_months, 0.0, max_mw)
-    )
+    # np.minimum(np.maximum(...)): np.clip's bounds (but for the sign of a zero, which a
+    # difference of finite MW never has) at a fraction of its per-call cost
+    gap = np.minimum(np.maximum((target - pipeline_mw) / adjust_months, 0.0), max_mw)
+    out: FloatArray = np.where(cash <= 0, 0.0, gap)
     return out
 
 

@@ -233,7 +233,7 @@ class Utility(Firm):
         out = self._sums.get(key)
         if out is None:
             buf = (self._mw, self._firm, self._energy)[which]
-            out = self._sums[key] = float(buf[lo:hi].sum())
+            out = self._sums[key] = float(np.add.reduce(buf[lo:hi]))
         return out
 
     def _online_sum(self, which: int, month: int, *, building: bool = False) -> float:

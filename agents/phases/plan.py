@@ -128,7 +128,9 @@ def chip_targets(
     bought = mix > 0
     # the newest generation's watts and value depend on the family only
     watts, value = [1.0] * len(FAMILIES), [0.0] * len(FAMILIES)
-    for f in np.flatnonzero(bought.any(axis=0)).tolist():
+    for f, any_bought in enumerate(bought.any(axis=0).tolist()):
+        if not any_bought:
+            continue
         g = tech.newest(f, month)
         watts[f] = float(tech.it_watts[g])
         value[f] = chip_value(
@@ -199,7 +201,7 @@ def plan_labs(
         a.raised_total[ok] += funding.raised[ok]
     gap = {
         int(i): float(cfg.capital.round_months * a.burn[i])
-        for i in np.flatnonzero(funding.still_short & a.major)
+        for i in (funding.still_short & a.major).nonzero()[0].tolist()
     }
     a.training_need[:] = training_need(
         a, cash, funding.still_short, market.expected_compute_price, cfg.capital, cfg.demand
@@ -209,7 +211,7 @@ def plan_labs(
         a.affinity[done, a.porting_to[done]] = 1.0
         a.porting_to[done] = -1
     accounts.flush()
-    candidates = np.flatnonzero(a.major & a.active & (a.porting_to < 0))
+    candidates = (a.major & a.active & (a.porting_to < 0)).nonzero()[0]
     if candidates.size == 0 or not np.isfinite(market.family_price).all():
         return gap
     paid = np.divide(a.spend, a.received, out=np.full(a.n, np.nan), where=a.received > 0)
@@ -294,8 +296,11 @@ def plan(
         dc.growth_extrapolation,
     )
     # unserved inference in MW, shared by each cloud's share of sales
-    sold_share = sold_mw / sold_mw.sum() if sold_mw.sum() > 0 else np.full(n_h, 1.0 / n_h)
-    unserved_mw = unserved_h * float(np.mean(fleet_mw_per_h100e_h)) * sold_share
+    sold_total = np.add.reduce(sold_mw)
+    sold_share = sold_mw / sold_total if sold_total > 0 else np.full(n_h, 1.0 / n_h)
+    # np.mean's arithmetic: the sum over the count
+    mean_mw_per_h = float(np.add.reduce(fleet_mw_per_h100e_h)) / n_h
+    unserved_mw = unserved_h * mean_mw_per_h * sold_share
     # grid connections are requested for the target (a queue position), shells are started
     # only against the power due by their completion (power_room); both count what is due
     # within the planning lead (a campus dated years ahead does not stand in for a start now)
