@@ -136,6 +136,9 @@ def datacentre_starts_all(
 ) -> FloatArray:
     """(H,) :func:`datacentre_starts` of every cloud at once (arrays of its per-cloud inputs).
 
+    ``pipeline_mw`` may carry leading axes (e.g. (2, H): two pipelines judged against
+    one target); the result has its shape.
+
     >>> datacentre_starts_all(np.array([850.0, 850.0]), np.zeros(2), 0.0, 24,
     ...     np.array([600.0, 900.0]), np.array([1e9, 0.0]), 400.0, 2, np.zeros(2)).tolist()
     [200.0, 0.0]

@@ -295,19 +295,23 @@ def allocate_demand(
     scenario's ``scale.demand_share`` when there are any, else 0) in proportion to their
     fixed weights. Inference need is demand over the price of AI services ``price``.
     """
-    major = a.major & a.active
-    rest = ~a.major & a.active
-    share = rest_share if rest.any() else 0.0
-    logit = np.where(
-        major, np.exp(demand.capability_beta * (a.capability - a.capability.max())), 0.0
-    )
+    is_major = a.major
+    major = is_major & a.active
+    rest = ~is_major & a.active
+    any_rest = rest.any()
+    share = rest_share if any_rest else 0.0
+    cap = a.capability
+    logit = np.where(major, np.exp(demand.capability_beta * (cap - np.maximum.reduce(cap))), 0.0)
     a.demand_usd[:] = 0.0
-    if logit.sum() > 0:
-        a.demand_usd += total_usd * (1.0 - share) * logit / logit.sum()
-    w = np.where(rest, a.weight, 0.0)
-    if w.sum() > 0:
-        a.demand_usd += total_usd * share * w / w.sum()
-    a.inference_need[:] = a.demand_usd / price
+    logit_sum = np.add.reduce(logit)
+    if logit_sum > 0:
+        a.demand_usd += total_usd * (1.0 - share) * logit / logit_sum
+    if any_rest:  # (with no rest row the weights below are all zero)
+        w = np.where(rest, a.weight, 0.0)
+        w_sum = np.add.reduce(w)
+        if w_sum > 0:
+            a.demand_usd += total_usd * share * w / w_sum
+    np.divide(a.demand_usd, price, out=a.inference_need)
 
 
 @dataclass(frozen=True)
@@ -346,6 +350,8 @@ def plan_funding(
     ([36.0, 0.0], [False, False])
     """
     short = active & (burn > 0) & (cash < capital.runway_months * burn) & may_raise
+    if not short.any():  # most months: nobody asks
+        return Funding(short, np.zeros(cash.size), short)
     ok = short & (draw < capital.vc_success_prob) & (revenue * 12 >= capital.min_revenue_for_vc)
     raised = np.zeros(cash.size)
     raised[ok] = capital.round_months * burn[ok]
@@ -381,17 +387,21 @@ def training_need(
     [37.5, 50.0]
     """
     want = capital.runway_months * a.burn
-    runway = np.divide(cash, want, out=np.ones(a.n), where=want > 0)
-    # np.minimum(np.maximum(...)) is np.clip's arithmetic (up to the sign of a zero, which
-    # 0.5 + 0.5 x drops) at a fraction of its per-call cost
-    factor = np.where(still_short, 0.5 + 0.5 * np.minimum(np.maximum(runway, 0.0), 1.0), 1.0)
-    spare = np.maximum(0.0, cash - capital.runway_months * a.burn) / demand.reinvest_months
+    factor: FloatArray | float = 1.0  # x 1.0 changes nothing: most months nobody is short
+    if still_short.any():
+        runway = np.divide(cash, want, out=np.ones(a.n), where=want > 0)
+        # np.minimum(np.maximum(...)) is np.clip's arithmetic (up to the sign of a zero,
+        # which 0.5 + 0.5 x drops) at a fraction of its per-call cost
+        clipped = np.minimum(np.maximum(runway, 0.0), 1.0)
+        factor = np.where(still_short, 0.5 + 0.5 * clipped, 1.0)
+    spare = np.maximum(0.0, cash - want) / demand.reinvest_months
     # the price it plans to pay: expected, at most its bid, at least $0.25 (est.); a lab that
     # bids nothing for training buys none with spare cash
     bid = demand.training_bid_share * services_price(expected_price, demand.services_markup)
     price = planned_training_price(expected_price, demand)
-    buys = (a.training_ratio > 0) & (bid > 0)
-    extra = np.where(buys, spare / price, 0.0)
+    extra: FloatArray | float = 0.0
+    if bid > 0:
+        extra = np.where(a.training_ratio > 0, spare / price, 0.0)
     base = a.training_ratio * a.inference_need
     out: FloatArray = np.where(a.active, (base + extra) * factor, 0.0)
     return out

@@ -307,20 +307,31 @@ def plan(
     # every cloud at once; each reads and writes only its own rows of the pipelines
     done = month + dc.build_months
     horizon = slice(month + 1, month + lead + 1)
+    built, power = sites.pipeline_built, sites.pipeline_power  # (after reach: not replaced)
     args = (sold_mw, contracted_mw, growth, lead)
     rest = (budget, dc.max_build_mw_per_month, dc.build_months, unserved_mw)
-    queued = sites.interconnected.sum(axis=1) + sites.pipeline_power[:, :, horizon].sum(axis=(1, 2))
-    request = datacentre_starts_all(*args, queued, *rest)
-    sites.pipeline_power[:, :, month + pw.interconnection_months] += (
-        request[:, None] * demand.region_weight
+    # row 0: connected or queued MW (the request), row 1: built or planned (the shells)
+    pipeline = np.empty((2, n_h))
+    add = np.add
+    add(
+        add.reduce(sites.interconnected, axis=1),
+        add.reduce(power[:, :, horizon], axis=(1, 2)),
+        out=pipeline[0],
     )
-    planned = sites.built.sum(axis=1) + sites.pipeline_built[:, :, horizon].sum(axis=(1, 2))
-    wanted = datacentre_starts_all(*args, planned, *rest)[:, None] * demand.region_weight
+    add(
+        add.reduce(sites.built, axis=1),
+        add.reduce(built[:, :, horizon], axis=(1, 2)),
+        out=pipeline[1],
+    )
+    request, wanted = (
+        datacentre_starts_all(*args, pipeline, *rest)[:, :, None] * demand.region_weight
+    )
+    power[:, :, month + pw.interconnection_months] += request
     window = slice(month + 1, done + 1)
-    building = sites.built + sites.pipeline_built[:, :, window].sum(axis=2)
-    due = sites.interconnected + sites.pipeline_power[:, :, window].sum(axis=2)
+    building = sites.built + add.reduce(built[:, :, window], axis=2)
+    due = sites.interconnected + add.reduce(power[:, :, window], axis=2)
     shells = np.minimum(wanted, power_room(due, building, dc.unpowered_allowance))
-    sites.pipeline_built[:, :, done] += shells
+    built[:, :, done] += shells
     want, price, free = chip_targets(
         month, cfg, tech, clouds, sites, market, contracted, contracted_mw
     )
@@ -337,7 +348,7 @@ def plan(
     ]
     f_chips, f_dc = np.array(shares).T
     want *= f_chips[:, None]
-    sites.pipeline_built[:, :, done] -= shells * (1.0 - f_dc)[:, None]
+    built[:, :, done] -= shells * (1.0 - f_dc)[:, None]
     starts *= f_dc
     debt.capex_dc[:] = starts * dc.cost_per_mw
     accounts.pay(accounts.hyperscaler, OUTSIDE, debt.capex_dc, "capex_datacentre")
