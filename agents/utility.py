@@ -325,12 +325,11 @@ class Utility(Firm):
                 for b in (self._mw, self._cost, self._avail, self._credit, self._firm, self._energy)
             )
             self._online = np.concatenate([self._online, np.zeros(grow, dtype=np.int64)])
-        avail = power.new_unit_availability
+        mw, avail = float(mw), float(power.new_unit_availability)
         self._mw[n], self._cost[n], self._avail[n] = mw, power.new_unit_marginal_cost, avail
         self._credit[n], self._online[n] = 1.0, online
-        # the products as the arrays would give them (float64 x float64)
-        self._firm[n] = self._mw[n] * self._credit[n]
-        self._energy[n] = self._mw[n] * self._avail[n]
+        # the products the arrays would give (IEEE doubles either way)
+        self._firm[n], self._energy[n] = mw * 1.0, mw * avail
         self._ordered = self._ordered and (n == 0 or online >= self._online_list[-1])
         self._online_list.append(int(online))
         self._n = n + 1

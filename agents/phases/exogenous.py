@@ -142,7 +142,7 @@ def datacentre_load_mw(sites: Sites, tech: Tech, it_mw: FloatArray | None = None
     ``it_mw`` as in :func:`node_economics`.
     """
     running = np.minimum(sites.it_mw(tech) if it_mw is None else it_mw, sites.powered)
-    out: FloatArray = (running * sites.pue).sum(axis=0)
+    out: FloatArray = np.add.reduce(running * sites.pue, axis=0)
     return out
 
 
@@ -150,16 +150,10 @@ def reserves(
     month: int, utilities: Sequence[Utility], ai_mw: FloatArray, cfg: Scenario
 ) -> tuple[FloatArray, FloatArray]:
     """(R,) reserve margins at this month's peak and the capacity prices they set."""
-    margin = np.array(
-        [
-            reserve_margin(u.firm_mw(month), u.peak_load_mw(float(ai_mw[u.region])))
-            for u in utilities
-        ]
-    )
-    price = np.array(
-        [capacity_price(float(margin[u.region]), u.reserve_target, cfg.power) for u in utilities]
-    )
-    return margin, price
+    ai = ai_mw.tolist()
+    margins = [reserve_margin(u.firm_mw(month), u.peak_load_mw(ai[u.region])) for u in utilities]
+    price = [capacity_price(margins[u.region], u.reserve_target, cfg.power) for u in utilities]
+    return np.array(margins), np.array(price)
 
 
 DEMAND_SHOCK_SD = 0.02
@@ -230,7 +224,9 @@ def exogenous(
     market.egress_fee = fee[labs_home]
     retired = sites.fleet / cfg.chips.life_months
     sites.fleet -= retired
-    accounts.post(accounts.chips, accounts.hyperscaler, OUTSIDE, retired.sum(axis=(1, 2)), "retire")
+    accounts.post(
+        accounts.chips, accounts.hyperscaler, OUTSIDE, np.add.reduce(retired, axis=(1, 2)), "retire"
+    )
     it_mw = sites.it_mw(tech)
     update_nodes(nodes, tech, sites, market, clouds, cfg, it_mw)
     market.reserve_margin, market.capacity_price = reserves(

@@ -112,18 +112,18 @@ def chip_targets(
         sites.interconnected + sites.pipeline_power[:, :, month + 1],
     )
     free = np.maximum(0.0, powered_next - it_mw)
-    total_free = free.sum(axis=1)
-    share_contract = np.divide(contracted, contracted.sum(axis=1, keepdims=True) + 1e-9)
+    total_free = np.add.reduce(free, axis=1)
+    share_contract = np.divide(contracted, np.add.reduce(contracted, axis=1, keepdims=True) + 1e-9)
     pp = market.power_price
-    power_price = float(pp.sum()) / pp.size  # np.mean's arithmetic
+    power_price = float(np.add.reduce(pp)) / pp.size  # np.mean's arithmetic
     ch = cfg.chips
     # every cloud at once, row by row the arithmetic of one cloud: its target mix, raised
     # toward its contracts' families, normalised where it has any
     can = clouds.can_buy
-    built_mw = np.maximum(1.0, sites.built.sum(axis=1))
+    built_mw = np.maximum(1.0, np.add.reduce(sites.built, axis=1))
     boost = np.minimum(1.0, contracted_mw / built_mw)[:, None] * share_contract * can
     mix = np.maximum(clouds.family_mix * can, boost)
-    mix_sum = mix.sum(axis=1, keepdims=True)
+    mix_sum = np.add.reduce(mix, axis=1, keepdims=True)
     np.divide(mix, mix_sum, out=mix, where=mix_sum > 0)
     bought = mix > 0
     # the newest generation's watts and value depend on the family only
@@ -175,8 +175,10 @@ def ai_load_forecast(sites: Sites, month: int, lead: int, new_pue: float) -> Flo
     PUE (est.; utilities plan on requested connections).
     """
     sites.reach(month + lead + 1)
-    due = sites.pipeline_power[:, :, month + 1 : month + lead + 1].sum(axis=2)
-    out: FloatArray = (sites.powered * sites.pue).sum(axis=0) + new_pue * due.sum(axis=0)
+    due = np.add.reduce(sites.pipeline_power[:, :, month + 1 : month + lead + 1], axis=2)
+    out: FloatArray = np.add.reduce(sites.powered * sites.pue, axis=0) + new_pue * np.add.reduce(
+        due, axis=0
+    )
     return out
 
 
@@ -274,17 +276,17 @@ def plan(
     avail = cfg.datacentres.availability
     # H100e-hours a month -> IT MW: x (MWh per H100e-h / PUE) / (730 h x availability)
     mw_per_h = nodes.mwh / sites.pue[:, :, None] / (HOURS_PER_MONTH * avail)
-    sold_mw = (nodes.sold * mw_per_h).sum(axis=(1, 2))
+    sold_mw = np.add.reduce(nodes.sold * mw_per_h, axis=(1, 2))
     n_h = len(hyperscalers)
     contracted = contracted_h100e_hours(contracts, month + CONTRACT_LOOKAHEAD_MONTHS, n_h)
-    cap_h = nodes.capacity.sum(axis=(1, 2))
+    cap_h = np.add.reduce(nodes.capacity, axis=(1, 2))
     fleet_mw_per_h100e_h = np.divide(
-        (mw_per_h * nodes.capacity).sum(axis=(1, 2)),
+        np.add.reduce(mw_per_h * nodes.capacity, axis=(1, 2)),
         cap_h,
         out=np.full(n_h, DEFAULT_MWH_PER_H100E_HOUR / (HOURS_PER_MONTH * avail)),
         where=cap_h > 0,
     )
-    contracted_mw = contracted.sum(axis=1) * fleet_mw_per_h100e_h
+    contracted_mw = np.add.reduce(contracted, axis=1) * fleet_mw_per_h100e_h
     accounts.flush()
     dc, pw = cfg.datacentres, cfg.power
     lead = max(dc.build_months, pw.interconnection_months)
@@ -336,12 +338,12 @@ def plan(
         month, cfg, tech, clouds, sites, market, contracted, contracted_mw
     )
     # cash plus credit pays for chips first (they fill shells already built), then starts
-    starts = shells.sum(axis=1)
+    starts = np.add.reduce(shells, axis=1)
     shares = [
         scale_to_budget(b, c, d)
         for b, c, d in zip(
             budget.tolist(),
-            (want * price).sum(axis=1).tolist(),
+            np.add.reduce(want * price, axis=1).tolist(),
             (starts * dc.cost_per_mw).tolist(),
             strict=True,
         )
