@@ -111,3 +111,33 @@ def test_merit_price_is_the_marginal_unit():
     assert merit_price(np.array([10.0, 10.0]), np.array([50.0, 20.0]), 15.0) == 50.0
     assert merit_price(np.array([10.0, 10.0]), np.array([50.0, 20.0]), 5.0) == 20.0
     assert merit_price(np.array([10.0, 10.0]), np.array([50.0, 20.0]), 50.0) == 50.0
+
+
+def test_online_sums_match_the_units_picked_by_mask_in_and_out_of_order():
+    # units added in the order they come online are summed as a prefix (memoised); one added
+    # out of order switches to masks; both give what summing the masked arrays gives
+    p = PowerCfg(new_unit_availability=0.5, new_unit_marginal_cost=60.0)
+    u = _utility(100.0, 80.0)
+    for mw, online in ((10.0, 3), (20.0, 5), (40.0, 5), (80.0, 9)):
+        u._add_unit(mw, online, p)
+
+    def by_mask(month: int) -> tuple[float, float, float, list[float]]:
+        on = u.unit_online <= month
+        firm = float((u.unit_mw * u.unit_credit)[on].sum())
+        building = float((u.unit_mw * u.unit_credit)[~on].sum())
+        energy = float((u.unit_mw * u.unit_avail)[on].sum())
+        qty = np.where(on, u.unit_mw * u.unit_avail * 730.0, 0.0).tolist()
+        return firm, building, energy, qty
+
+    def read(month: int) -> tuple[float, float, float, list[float]]:
+        qty = u.offers(month)[0].tolist()
+        firm, building = u.firm_mw(month), u.firm_mw(month, building=True)
+        return firm, building, u.capacity_mw(month), qty
+
+    for month in (0, 3, 4, 5, 9):
+        assert read(month) == by_mask(month)
+    assert read(5)[:3] == (170.0, 80.0, 0.9 * 100.0 + 0.5 * 70.0)  # by hand
+    u._add_unit(5.0, 4, p)  # comes online before the last unit added
+    for month in (0, 4, 5, 9):
+        assert read(month) == by_mask(month)
+    assert u.firm_mw(4) == 115.0 and u.unit_mw.size == 6

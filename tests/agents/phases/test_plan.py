@@ -174,3 +174,55 @@ def test_newest_generation_of_a_family_the_scenario_lacks_is_any_familys():
     assert t.newest(0, 12) == 1  # newest NVIDIA released by month 12
     assert t.newest(2, 12) == 2  # TPU not out yet: its pre-release generation
     assert t.newest(1, 12) == 1  # no Trainium: the newest of any family released by 12
+
+
+def test_newest_generation_table_agrees_with_a_scan_of_the_arrays():
+    from agents.state import Tech
+
+    # releases out of order, a shared release month, a family with none (1)
+    t = Tech(
+        names=("a", "b", "c", "tpu", "tpu2"),
+        family=np.array([0, 0, 0, 2, 2]),
+        release=np.array([10, -5, 10, 30, 4]),
+        h100e=np.ones(5),
+        watts=np.ones(5),
+        it_watts=np.ones(5),
+        cost=np.ones(5),
+    )
+    for f in (0, 1, 2, 7):
+        for month in range(-10, 40):
+            assert t.newest(f, month) == t._scan_newest(f, month)
+    assert t.newest(0, 10) == 0  # two released at 10: the first
+    assert [t.released(2, m) for m in (3, 4)] == [False, True]
+    assert not t.released(1, 100)
+
+
+def test_starts_of_all_clouds_and_pipelines_match_one_by_one():
+    from agents.hyperscaler import datacentre_starts_all
+
+    sold, contracted = np.array([500.0, 850.0, 300.0]), np.array([800.0, 0.0, 0.0])
+    cash, unserved = np.array([1e9, 1e9, -1.0]), np.array([0.0, 85.0, 0.0])
+    pipes = np.array([[2000.0, 600.0, 0.0], [1000.0, 900.0, 0.0]])
+    both = datacentre_starts_all(sold, contracted, 0.44, 24, pipes, cash, 400.0, 2, unserved)
+    for row in range(2):
+        for i in range(3):
+            one = datacentre_starts(
+                sold[i], contracted[i], 0.44, 24, pipes[row, i], cash[i], 400.0, 2, unserved[i]
+            )
+            assert both[row, i] == one
+    assert both[:, 2].tolist() == [0.0, 0.0]  # no cash: no starts
+    assert both[1, 0] == 400.0  # capped
+
+
+def test_ports_of_several_labs_at_once():
+    from agents.lab import choose_ports
+
+    lk = LockinCfg(porting_gap=0.35, porting_months=9, porting_cost_usd=3e8)
+    prices = np.array([3.0, 1.5, 2.5])
+    aff = np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 1.0], [1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
+    paid = np.array([3.0, 3.0, np.nan, 3.0])
+    received = np.array([1e8, 1e8, 1e8, 1e6])  # the last saves too little
+    got = choose_ports(paid, received, aff, prices, np.full(4, 1e9), lk)
+    # porting to family 1: 1.5 < 0.65 x 3, saving 1.5 x 1e8 x 15 months > $300M; lab 1 runs
+    # well everywhere, lab 2 bought nothing, lab 3 saves 1.5 x 1e6 x 15 < $300M
+    assert got.tolist() == [1, -1, -1, -1]
