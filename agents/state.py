@@ -55,8 +55,10 @@ class Tech:
     """Watts per unit at the wall of the server (chip watts x ``server_overhead``)."""
     cost: FloatArray
     """List price of one unit, USD."""
-    family_onehot: FloatArray = field(init=False, repr=False, compare=False)
-    """(G, F) 1 where generation ``g`` is of family ``f``."""
+    family_weights: FloatArray = field(init=False, repr=False, compare=False)
+    """(3, G, F) H100e, IT watts and list price of a unit of ``g`` in its family's column
+    (0 elsewhere): a fleet (..., G) times these, summed over ``g``, gives each family's
+    H100e, IT watts and capital (:meth:`Sites.family_totals`)."""
     _releases: list[int] = field(init=False, repr=False, compare=False)
     _newest: list[list[int]] = field(init=False, repr=False, compare=False)
     _first_release: dict[int, int] = field(init=False, repr=False, compare=False)
@@ -73,7 +75,9 @@ class Tech:
             if releases
             else []
         )
-        object.__setattr__(self, "family_onehot", np.eye(len(FAMILIES))[self.family])
+        onehot = np.eye(len(FAMILIES))[self.family]  # (G, F)
+        per_unit = np.stack([self.h100e, self.it_watts, self.cost])
+        object.__setattr__(self, "family_weights", per_unit[:, :, None] * onehot[None])
         object.__setattr__(self, "_releases", releases)
         object.__setattr__(self, "_newest", table)
         first = {int(f): int(self.release[self.family == f].min()) for f in set(self.family)}
@@ -186,6 +190,18 @@ class Sites:
         pad = np.zeros((*self.pipeline_built.shape[:2], grow))
         self.pipeline_built = np.concatenate([self.pipeline_built, pad], axis=2)
         self.pipeline_power = np.concatenate([self.pipeline_power, pad], axis=2)
+
+    def family_totals(self, tech: Tech) -> FloatArray:
+        """(3, H, R, F) H100e, IT watts and capital (list price) of the fleet by family.
+
+        One contraction for the three; each is, bit for bit, what
+        ``np.einsum("hrg,g,gf->hrf", fleet, per_unit, onehot)`` gives (``onehot`` (G, F)
+        1 where ``g`` is of family ``f``: each node's units summed in generation order).
+        """
+        h, r, g = self.fleet.shape
+        flat = self.fleet.reshape(h * r, g)
+        out: FloatArray = np.einsum("ag,kgf->kaf", flat, tech.family_weights)
+        return out.reshape(3, h, r, -1)
 
     def it_mw(self, tech: Tech) -> FloatArray:
         """(H, R) IT MW drawn by the installed fleet."""

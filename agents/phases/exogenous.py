@@ -75,20 +75,16 @@ def node_economics(
       times ``1 + markup``.
     """
     avail = cfg.datacentres.availability
-    fam = tech.family_onehot  # (G, F)
-    fleet = sites.fleet
-    h100e = np.einsum("hrg,g,gf->hrf", fleet, tech.h100e, fam)
+    h100e, watts, capital = sites.family_totals(tech)
     if it_mw is None:
         it_mw = sites.it_mw(tech)
     # an IT load below a watt counts as none (its running share is 1)
     running = np.divide(sites.powered, it_mw, out=np.ones(it_mw.shape), where=it_mw > 1e-6)
     running_share = np.minimum(1.0, running)
     capacity = h100e * running_share[:, :, None] * HOURS_PER_MONTH * avail
-    watts = np.einsum("hrg,g,gf->hrf", fleet, tech.it_watts, fam)
     pue = sites.pue[:, :, None]
     has = h100e > 0
     mwh = np.divide(watts * pue / 1e6, h100e, out=np.zeros(h100e.shape), where=has)
-    capital = np.einsum("hrg,g,gf->hrf", fleet, tech.cost, fam)
     hours = HOURS_PER_MONTH * avail
     chip_cost = np.divide(
         capital, h100e * cfg.chips.life_months * hours, out=np.zeros(h100e.shape), where=has

@@ -103,3 +103,26 @@ def test_demand_shock_is_persistent_with_a_fixed_spread():
         # month-to-month change: 0.02 x sqrt(2 (1 - rho)) -> 0.0283 and 0.0089
         want = DEMAND_SHOCK_SD * np.sqrt(2 * (1 - rho))
         assert np.std(np.diff(xs)) == pytest.approx(want, rel=0.1)
+
+
+def test_family_totals_are_the_per_family_einsums(small_cfg):
+    from agents.state import Sites, Tech
+
+    # generations out of family order, a family with none, zero units in places
+    rng = np.random.default_rng(5)
+    t = Tech(
+        names=tuple("abcdef"),
+        family=np.array([2, 0, 2, 0, 0, 2]),
+        release=np.zeros(6, dtype=np.int64),
+        h100e=rng.lognormal(0, 1, 6),
+        watts=np.ones(6),
+        it_watts=rng.lognormal(7, 1, 6),
+        cost=rng.lognormal(10, 1, 6),
+    )
+    fleet = rng.lognormal(5, 3, (3, 2, 6)) * (rng.random((3, 2, 6)) < 0.7)
+    s = Sites(built=np.ones((3, 2)), interconnected=np.ones((3, 2)), fleet=fleet)
+    onehot = np.eye(3)[t.family]
+    for k, per_unit in enumerate((t.h100e, t.it_watts, t.cost)):
+        expected = np.einsum("hrg,g,gf->hrf", fleet, per_unit, onehot)
+        assert np.array_equal(s.family_totals(t)[k], expected)  # bit for bit
+    assert not s.family_totals(t)[:, :, :, 1].any()  # no generation of family 1
