@@ -105,7 +105,7 @@ def test_demand_shock_is_persistent_with_a_fixed_spread():
         assert np.std(np.diff(xs)) == pytest.approx(want, rel=0.1)
 
 
-def test_family_totals_are_the_per_family_einsums(small_cfg):
+def test_family_totals_are_the_per_family_einsums():
     from agents.state import Sites, Tech
 
     # generations out of family order, a family with none, zero units in places
