@@ -176,9 +176,8 @@ def ai_load_forecast(sites: Sites, month: int, lead: int, new_pue: float) -> Flo
     """
     sites.reach(month + lead + 1)
     due = np.add.reduce(sites.pipeline_power[:, :, month + 1 : month + lead + 1], axis=2)
-    out: FloatArray = np.add.reduce(sites.powered * sites.pue, axis=0) + new_pue * np.add.reduce(
-        due, axis=0
-    )
+    connected = np.add.reduce(sites.powered * sites.pue, axis=0)
+    out: FloatArray = connected + new_pue * np.add.reduce(due, axis=0)
     return out
 
 
@@ -309,31 +308,29 @@ def plan(
     # every cloud at once; each reads and writes only its own rows of the pipelines
     done = month + dc.build_months
     horizon = slice(month + 1, month + lead + 1)
-    built, power = sites.pipeline_built, sites.pipeline_power  # (after reach: not replaced)
+    # (the pipelines are not replaced from here on: ``reach`` ran above)
+    pipe_built, pipe_power = sites.pipeline_built, sites.pipeline_power
     args = (sold_mw, contracted_mw, growth, lead)
     rest = (budget, dc.max_build_mw_per_month, dc.build_months, unserved_mw)
-    # row 0: connected or queued MW (the request), row 1: built or planned (the shells)
+    # row 0: MW connected or queued (for the request), row 1: built or planned (the shells)
     pipeline = np.empty((2, n_h))
-    add = np.add
-    add(
-        add.reduce(sites.interconnected, axis=1),
-        add.reduce(power[:, :, horizon], axis=(1, 2)),
-        out=pipeline[0],
+    reduce = np.add.reduce
+    connected, queued = (
+        reduce(sites.interconnected, axis=1),
+        reduce(pipe_power[:, :, horizon], axis=(1, 2)),
     )
-    add(
-        add.reduce(sites.built, axis=1),
-        add.reduce(built[:, :, horizon], axis=(1, 2)),
-        out=pipeline[1],
-    )
+    np.add(connected, queued, out=pipeline[0])
+    standing, planned = reduce(sites.built, axis=1), reduce(pipe_built[:, :, horizon], axis=(1, 2))
+    np.add(standing, planned, out=pipeline[1])
     request, wanted = (
         datacentre_starts_all(*args, pipeline, *rest)[:, :, None] * demand.region_weight
     )
-    power[:, :, month + pw.interconnection_months] += request
+    pipe_power[:, :, month + pw.interconnection_months] += request
     window = slice(month + 1, done + 1)
-    building = sites.built + add.reduce(built[:, :, window], axis=2)
-    due = sites.interconnected + add.reduce(power[:, :, window], axis=2)
+    building = sites.built + reduce(pipe_built[:, :, window], axis=2)
+    due = sites.interconnected + reduce(pipe_power[:, :, window], axis=2)
     shells = np.minimum(wanted, power_room(due, building, dc.unpowered_allowance))
-    built[:, :, done] += shells
+    pipe_built[:, :, done] += shells
     want, price, free = chip_targets(
         month, cfg, tech, clouds, sites, market, contracted, contracted_mw
     )
@@ -350,7 +347,7 @@ def plan(
     ]
     f_chips, f_dc = np.array(shares).T
     want *= f_chips[:, None]
-    built[:, :, done] -= shells * (1.0 - f_dc)[:, None]
+    pipe_built[:, :, done] -= shells * (1.0 - f_dc)[:, None]
     starts *= f_dc
     debt.capex_dc[:] = starts * dc.cost_per_mw
     accounts.pay(accounts.hyperscaler, OUTSIDE, debt.capex_dc, "capex_datacentre")
