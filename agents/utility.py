@@ -296,20 +296,14 @@ class Utility(Firm):
         """
         lead = max(power.generation_build_months, power.interconnection_months)
         peak = self.peak_load_mw(ai_forecast_mw, month + lead, power)
-        k = self._n_online(month)
-        if k < 0:  # units not in the order they come online: sums over masks
-            online_mw, firm, building = (
-                self._online_sum(0, month),
-                self.firm_mw(month),
-                self.firm_mw(month, building=True),
-            )
-        else:
-            online_mw, firm, building = (
-                self._sum(0, 0, k),
-                self._sum(1, 0, k),
-                self._sum(1, k, self._n),
-            )
-        size = entry_build_mw(firm, building, peak, self.reserve_target, online_mw, power)
+        size = entry_build_mw(
+            self.firm_mw(month),
+            self.firm_mw(month, building=True),
+            peak,
+            self.reserve_target,
+            self._online_sum(0, month),
+            power,
+        )
         if size > 0:
             self._add_unit(size, month + lead, power)
         self.mw_building = self._online_sum(0, month, building=True)
