@@ -200,9 +200,10 @@ def plan_labs(
     if ok.any():
         accounts.pay(OUTSIDE, a.account[ok], funding.raised[ok], "vc_round")
         a.raised_total[ok] += funding.raised[ok]
+    major = a.major
     gap = {
         int(i): float(cfg.capital.round_months * a.burn[i])
-        for i in (funding.still_short & a.major).nonzero()[0].tolist()
+        for i in (funding.still_short & major).nonzero()[0].tolist()
     }
     a.training_need[:] = training_need(
         a, cash, funding.still_short, market.expected_compute_price, cfg.capital, cfg.demand
@@ -212,13 +213,18 @@ def plan_labs(
         a.affinity[done, a.porting_to[done]] = 1.0
         a.porting_to[done] = -1
     accounts.flush()
-    candidates = (a.major & a.active & (a.porting_to < 0)).nonzero()[0]
+    candidates = (major & a.active & (a.porting_to < 0)).nonzero()[0]
     if candidates.size == 0 or not np.isfinite(market.family_price).all():
         return gap
     paid = np.divide(a.spend, a.received, out=np.full(a.n, np.nan), where=a.received > 0)
     lk = cfg.lockin
+    paid = paid[candidates]
+    # a lab ports only to a family cheaper than (1 - gap) x what it pays: most months none
+    # is cheaper than that even at the cheapest family's price, and nothing more is read
+    if not ((1.0 - lk.porting_gap) * paid > np.minimum.reduce(market.family_price)).any():
+        return gap
     port = choose_ports(
-        paid[candidates],
+        paid,
         a.received[candidates],
         a.affinity[candidates],
         market.family_price,
