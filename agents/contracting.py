@@ -67,8 +67,7 @@ def contracted_h100e_hours(contracts: ContractTable, month: int, n_h: int) -> Fl
     out = np.zeros((n_h, len(FAMILIES)))
     rows = contracts.active(month, "compute")
     if rows.size:
-        fam = contracts.family[rows]
-        for f in range(len(FAMILIES)):
-            sel = (fam == f) | ((fam < 0) & (f == 0))
-            np.add.at(out[:, f], contracts.seller[rows][sel], contracts.volume[rows][sel])
+        # one unbuffered add in row order: each cell sums its rows in the same order
+        fam = np.maximum(contracts.family[rows], 0)
+        np.add.at(out, (contracts.seller[rows], fam), contracts.volume[rows])
     return out

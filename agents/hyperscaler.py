@@ -164,7 +164,7 @@ def power_room(power_due_mw: FloatArray, shells_mw: FloatArray, allowance: float
     share of shells they accept ahead of their power, for slippage
     (``docs/calibration.md`` [est-power-pacing]).
 
-    >>> power_room(np.array([100.0, 50.0]), np.array([90.0, 60.0]), 0.1).tolist()
+    >>> power_room(np.array([100.0, 50.0]), np.array([90.0, 60.0]), 0.1).round(9).tolist()
     [20.0, 0.0]
     """
     out: FloatArray = np.maximum(0.0, (1.0 + allowance) * power_due_mw - shells_mw)

@@ -156,7 +156,7 @@ def sales_growth(history: History | None, month: int, fallback: float) -> float:
     >>> h.hs_hours[:, 0] = 100.0
     >>> h.hs_hours[11, 0] = 200.0  # month 11 sold twice month 0
     >>> round(sales_growth(h, 12, 0.5), 4)  # 2^(12/11) - 1
-    1.1287
+    1.1301
     """
     if history is None or month < 12:
         return fallback
