@@ -120,17 +120,17 @@ class Accounts:
         p = np.asarray(payer, dtype=np.int64)
         q = np.asarray(payee, dtype=np.int64)
         a = np.asarray(amount, dtype=float)
-        if not p.shape == q.shape == a.shape:  # broadcasting is slow; skip it when not needed
+        if not (a.ndim == 1 and p.shape == q.shape == a.shape):  # broadcasting is slow
             p, q, a = _broadcast(p, q, a)
         if a.size == 0:
             return
-        p, q, a = p.ravel(), q.ravel(), a.ravel()
-        keep = a != 0.0 if a.size > 64 else None  # small calls: not worth the test
-        if keep is not None and not keep.all():
-            # zero transfers change no balance (x - 0.0 == x + 0.0 == x): one row is kept so
-            # the month's reason stays on the books, the rest are not journalled
-            keep[0] |= not keep.any()
-            p, q, a = p[keep], q[keep], a[keep]
+        if a.size > 64:  # small calls: not worth the test
+            keep = a != 0.0
+            if not keep.all():
+                # zero transfers change no balance (x - 0.0 == x + 0.0 == x): one row is kept
+                # so the month's reason stays on the books, the rest are not journalled
+                keep[0] |= not keep.any()
+                p, q, a = p[keep], q[keep], a[keep]
         entry = self._queue.get(ledger.asset)
         if entry is None:
             entry = self._queue[ledger.asset] = (ledger, [])
@@ -139,33 +139,34 @@ class Accounts:
     def flush(self) -> None:
         """Book every queued transfer, one ``Ledger.post`` call per ledger."""
         for ledger, parts in self._queue.values():
-            if parts:
-                # the journal keeps ids as int32 while they fit (and reasons as int16)
-                ids = np.int32 if ledger.n_accounts < 2**31 else np.int64
-                codes = [x[3] for x in parts]
-                p = np.concatenate([x[0] for x in parts], dtype=ids)
-                q = np.concatenate([x[1] for x in parts], dtype=ids)
-                a = np.concatenate([x[2] for x in parts])
-                r = np.repeat(
-                    np.array(codes, dtype=np.int16 if max(codes) < 2**15 else np.int64),
-                    [x[2].size for x in parts],
-                )
-                ledger.post(p, q, a, r, copy=False)  # the concatenations are ours
+            payers, payees, amounts, codes = zip(*parts, strict=True)
+            # the journal keeps ids as int32 while they fit (and reasons as int16)
+            ids = np.int32 if ledger.n_accounts < 2**31 else np.int64
+            p = np.concatenate(payers, dtype=ids)
+            q = np.concatenate(payees, dtype=ids)
+            a = np.concatenate(amounts)
+            r = np.repeat(
+                np.array(codes, dtype=np.int16 if max(codes) < 2**15 else np.int64),
+                [x.size for x in amounts],
+            )
+            ledger.post(p, q, a, r, copy=False)  # the concatenations are ours
         self._queue = {}
 
 
 def _broadcast(
     p: IntArray, q: IntArray, a: NDArray[np.float64]
 ) -> tuple[IntArray, IntArray, NDArray[np.float64]]:
-    """``np.broadcast_arrays`` of payer, payee and amount; scalars by ``np.full`` (faster)."""
+    """``np.broadcast_arrays`` of payer, payee and amount, flattened; scalars by repetition.
+
+    ``ndarray.repeat`` of a 0-d array is a single C call, cheaper than ``np.full``.
+    """
     if p.ndim <= 1 and q.ndim <= 1 and a.ndim <= 1:
         n = max(p.size if p.ndim else 1, q.size if q.ndim else 1, a.size if a.ndim else 1)
-        sizes = {x.size for x in (p, q, a) if x.ndim}
-        if sizes <= {n}:  # every vector of one length: only scalars to spread
+        if all(x.size == n for x in (p, q, a) if x.ndim):  # one length: only scalars to spread
             return (
-                p if p.ndim else np.full(n, p, np.int64),
-                q if q.ndim else np.full(n, q, np.int64),
-                a if a.ndim else np.full(n, a, np.float64),
+                p if p.ndim else p.repeat(n),
+                q if q.ndim else q.repeat(n),
+                a if a.ndim else a.repeat(n),
             )
     p, q, a = np.broadcast_arrays(p, q, a)
-    return p, q, a
+    return p.ravel(), q.ravel(), a.ravel()

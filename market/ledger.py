@@ -132,18 +132,19 @@ class Ledger:
         if a.size == 0:
             return
         n = self._balances.size
-        if not (  # one reduction per array when all is well; else name the bad entry
-            min(p.min(), q.min()) >= 0
-            and max(p.max(), q.max()) < n
-            and a.min() >= 0.0
-            and a.max() < np.inf
-            and r.min() >= 0
-            and r.max() < len(self._reasons)
+        lo, hi, total = np.minimum.reduce, np.maximum.reduce, float(np.add.reduce(a))
+        if not (  # a few reductions when all is well; else name the bad entry
+            min(lo(p), lo(q)) >= 0
+            and max(hi(p), hi(q)) < n
+            and lo(a) >= 0.0  # false for nan
+            and total < np.inf  # amounts >= 0: false for inf
+            and lo(r) >= 0
+            and hi(r) < len(self._reasons)
         ):
             self._refuse(p, q, a, r)
         np.subtract.at(self._balances, p, a)
         np.add.at(self._balances, q, a)
-        self._turnover += float(a.sum())
+        self._turnover += total
         self._steps.append((self.step, a.size))
         if copy:
             p, q, a, r = p.copy(), q.copy(), a.copy(), r.copy()

@@ -109,8 +109,49 @@ def capacity_charge(site_mwh: FloatArray, price: FloatArray) -> FloatArray:
     return out
 
 
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+_NOTHING = np.zeros(0)
+
+
 def _settle(ct: ContractTable, rows: IntArray, delivered: FloatArray) -> Settlement:
+    """Settle ``rows`` on what they delivered, capped at their volume (none: no call)."""
+    if rows.size == 0:
+        return Settlement(_NO_ROWS, _NOTHING, _NOTHING, _NOTHING)
     return ct.settle(rows, np.minimum(delivered, ct.volume[rows]))
+
+
+_BIG = float(np.finfo(float).max)
+
+
+def _spot_price(node_price: FloatArray) -> FloatArray:
+    """Node prices as paid: nan (no market) as 0, negative as 0, +inf as the largest float.
+
+    The same numbers as ``np.maximum(np.nan_to_num(x, nan=0.0), 0.0)`` in two ufunc calls.
+
+    >>> _spot_price(np.array([np.nan, -1.0, 2.0, np.inf, -np.inf])).tolist()[:4]
+    [0.0, 0.0, 2.0, 1.7976931348623157e+308]
+    """
+    out: FloatArray = np.minimum(np.fmax(node_price, 0.0), _BIG)
+    return out
+
+
+def _median(x: FloatArray) -> float:
+    """``float(np.median(x))`` of a non-empty 1-d array, by one sort (the same number).
+
+    The median of an even count is the mean of the middle two, ``(a + b) / 2``, as
+    ``np.median`` computes it; any nan makes it nan.
+
+    >>> _median(np.array([3.0, 1.0, 2.0, 10.0])), _median(np.array([5.0, 1.0, 2.0]))
+    (2.5, 2.0)
+    """
+    s = np.sort(x)
+    n = s.size
+    if s[-1] != s[-1]:  # nan sorts last
+        return float("nan")
+    half = n // 2
+    if n % 2:
+        return float(s[half])
+    return float((s[half - 1] + s[half]) / 2.0)
 
 
 def settle_markets(
@@ -131,7 +172,7 @@ def settle_markets(
 ) -> Settled:
     """Deliver power, chips and compute and book their payments (module docstring)."""
     res, ix, ct, acc = cleared.result, cleared.index, contracts, accounts
-    price = np.maximum(np.nan_to_num(res.node_price, nan=0.0), 0.0)
+    price = _spot_price(res.node_price)
     o, b, lk = res.offer_fill, res.bid_fill, res.link_flow
     n_h, n_r, n_f = g.compute_qty.shape
     lay = ix.nodes
@@ -200,7 +241,8 @@ def settle_markets(
     gens = np.array([v.generation for v in vendors])
     bought = np.zeros((n_h, tech.cost.size))
     np.add.at(bought, (v_h, gens[v_src]), vf)
-    np.add.at(bought, (k_h, gens[k_v]), ks.delivered)
+    if ks.index.size:
+        np.add.at(bought, (k_h, gens[k_v]), ks.delivered)
     free = plan.free_mw
     free_tot = free.sum(axis=1, keepdims=True)
     split = np.divide(
@@ -215,7 +257,8 @@ def settle_markets(
             plan.chip_want[v.owner, v.family] if v.captive else plan.chip_want[:, v.family].sum()
         )
     units = np.zeros(len(vendors))
-    np.add.at(units, ct.seller[al.chip_rows], al.chip_delivered)
+    if al.chip_rows.size:
+        np.add.at(units, ct.seller[al.chip_rows], al.chip_delivered)
     np.add.at(units, v_src, vf)
     # ---------------------------------------------------------------- compute
     sales = settle_compute(g, cleared, price, site_recv, power_now, nodes, market, labs, ct, acc)
@@ -357,10 +400,19 @@ def settle_compute(
     # its price is an unfilled bid, and would feed the expectation its own bid
     seen = nodes.price[has & (nodes.capacity >= 1.0)]
     if seen.size:
-        expected = 0.8 * market.expected_compute_price + 0.2 * float(np.median(seen))
+        expected = 0.8 * market.expected_compute_price + 0.2 * _median(seen)
         market.expected_compute_price = min(expected, MAX_EXPECTED_COMPUTE_PRICE)
     market.family_price = family_price(nodes.price, has)
-    return ComputeSales(spend, vol, recv, sales, sold, cs, np.r_[p_src, p_small], np.r_[f_ok, got])
+    return ComputeSales(
+        spend,
+        vol,
+        recv,
+        sales,
+        sold,
+        cs,
+        np.concatenate((p_src, p_small)),
+        np.concatenate((f_ok, got)),
+    )
 
 
 def family_price(price: FloatArray, has: np.ndarray) -> FloatArray:
