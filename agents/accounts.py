@@ -17,6 +17,7 @@ call, so every reason posted in a month still appears in the month's cash flows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -99,6 +100,12 @@ class Accounts:
     def ledgers(self) -> tuple[Ledger, Ledger, Ledger, Ledger]:
         """The four ledgers, in the order of :data:`ASSETS`."""
         return self.usd, self.chips, self.power, self.compute
+
+    @cached_property
+    def hyperscaler_utility(self) -> tuple[IntArray, IntArray]:
+        """Hyperscaler and utility account of every pair, hyperscaler-major (built once)."""
+        n_h, n_u = self.hyperscaler.size, self.utility.size
+        return np.repeat(self.hyperscaler, n_u), np.tile(self.utility, n_h)
 
     def set_step(self, month: int) -> None:
         """Stamp the rows booked from now on with ``month``."""

@@ -85,16 +85,22 @@ class ContractTable:
     def __init__(self) -> None:
         self._cols: dict[str, NDArray[np.generic]] = {}
         for name in _FLOAT:
-            self._cols[name] = np.zeros(0)
+            self._set(name, np.zeros(0))
         for name in _INT:
-            self._cols[name] = np.zeros(0, dtype=np.int64)
+            self._set(name, np.zeros(0, dtype=np.int64))
         for name in _BOOL:
-            self._cols[name] = np.zeros(0, dtype=bool)
+            self._set(name, np.zeros(0, dtype=bool))
+
+    def _set(self, name: str, col: NDArray[np.generic]) -> None:
+        """Store column ``name``, also as a plain attribute (read without ``__getattr__``)."""
+        self._cols[name] = col
+        self.__dict__[name] = col
 
     def __len__(self) -> int:
         return int(self._cols["kind"].size)
 
     def __getattr__(self, name: str) -> Any:
+        # columns are instance attributes (see _set): this runs only for other names
         cols = self.__dict__.get("_cols", {})
         if name in cols:
             return cols[name]
@@ -156,7 +162,7 @@ class ContractTable:
         }
         for name, value in row.items():
             col = self._cols[name]
-            self._cols[name] = np.append(col, np.asarray(value, dtype=col.dtype))
+            self._set(name, np.append(col, np.asarray(value, dtype=col.dtype)))
         return len(self) - 1
 
     def active(self, month: int, kind: str | None = None) -> NDArray[np.int64]:

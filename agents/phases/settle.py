@@ -212,7 +212,7 @@ def settle_markets(
     )
     power_now = np.where(np.isfinite(res.node_price[:n_r]), p_util, market.power_price)
     charge = capacity_charge(site_recv, market.capacity_price)
-    acc.pay(np.repeat(ha, n_r), np.tile(ua, n_h), charge.ravel(), "capacity_charge")
+    acc.pay(*acc.hyperscaler_utility, charge.ravel(), "capacity_charge")
     # ---------------------------------------------------------------- chips
     vo = o[ix.offers["vendors"]]
     vf = lk[ix.links["chips"]]
