@@ -147,16 +147,12 @@ class Accounts:
         """Book every queued transfer, one ``Ledger.post`` call per ledger."""
         for ledger, parts in self._queue.values():
             payers, payees, amounts, codes = zip(*parts, strict=True)
-            # the journal keeps ids as int32 while they fit (and reasons as int16)
-            ids = np.int32 if ledger.n_accounts < 2**31 else np.int64
-            p = np.concatenate(payers, dtype=ids)
-            q = np.concatenate(payees, dtype=ids)
+            # payers then payees in one (2, n) array; the journal keeps ids as int32 while
+            # they fit (and reasons as int16)
+            kind = np.int32 if ledger.n_accounts < 2**31 else np.int64
+            ids = np.concatenate(payers + payees, dtype=kind).reshape(2, -1)
             a = np.concatenate(amounts)
-            r = np.repeat(
-                np.array(codes, dtype=np.int16 if max(codes) < 2**15 else np.int64),
-                [x.size for x in amounts],
-            )
-            ledger.post(p, q, a, r, copy=False)  # the concatenations are ours
+            ledger.post_runs(ids, a, codes, [x.size for x in amounts])  # the arrays are ours
         self._queue = {}
 
 
@@ -169,7 +165,12 @@ def _broadcast(
     """
     if p.ndim <= 1 and q.ndim <= 1 and a.ndim <= 1:
         n = max(p.size if p.ndim else 1, q.size if q.ndim else 1, a.size if a.ndim else 1)
-        if all(x.size == n for x in (p, q, a) if x.ndim):  # one length: only scalars to spread
+        if (
+            (p.size == n or not p.ndim)
+            and (q.size == n or not q.ndim)
+            and (a.size == n or not a.ndim)
+        ):
+            # one length: only scalars to spread
             return (
                 p if p.ndim else p.repeat(n),
                 q if q.ndim else q.repeat(n),

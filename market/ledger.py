@@ -11,6 +11,7 @@ good and the payment for it are two rows in two ledgers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -142,12 +143,65 @@ class Ledger:
             and hi(r) < len(self._reasons)
         ):
             self._refuse(p, q, a, r)
+        if copy:
+            p, q, a, r = p.copy(), q.copy(), a.copy(), r.copy()
+        self._book(p, q, a, r, total)
+
+    def post_runs(
+        self,
+        ids: NDArray[np.signedinteger[Any]],
+        amount: NDArray[np.float64],
+        codes: Sequence[int],
+        counts: Sequence[int],
+    ) -> None:
+        """Book a batch of transfers: ``ids[0]`` pays ``amount`` to ``ids[1]``, in runs of one reason.
+
+        The fast form of :meth:`post` for a caller that collects many postings (as
+        :meth:`agents.accounts.Accounts.flush` does): ``ids`` is a (2, n) array of payer
+        and payee ids (int32 or int64), ``amount`` an (n,) float64 array, and the rows
+        come in runs: ``counts[k]`` rows of reason ``codes[k]``. Nothing is broadcast;
+        the journal keeps the arrays without a copy (the caller must not change them).
+
+        Raises
+        ------
+        LedgerError
+            As :meth:`post`. Nothing is booked then.
+        """
+        if amount.size == 0:
+            return
+        if not (ids.ndim == 2 and ids.shape == (2, amount.size) and sum(counts) == amount.size):
+            raise LedgerError(
+                f"ids of shape {ids.shape}, amount of shape {amount.shape} and runs of "
+                f"{sum(counts)} rows: need (2, n), (n,) and n rows"
+            )
+        n = self._balances.size
+        lo, total = np.minimum.reduce, float(np.add.reduce(amount))
+        kind = np.int16 if max(codes) < 2**15 else np.int64
+        r = np.repeat(np.array(codes, dtype=kind), counts)
+        if not (  # two reductions of the ids, one of the amounts, the codes in Python
+            lo(ids, axis=None) >= 0
+            and np.maximum.reduce(ids, axis=None) < n
+            and lo(amount) >= 0.0  # false for nan
+            and total < np.inf  # amounts >= 0: false for inf
+            and min(codes) >= 0
+            and max(codes) < len(self._reasons)
+        ):
+            self._refuse(ids[0], ids[1], amount, r)
+        self._book(ids[0], ids[1], amount, r, total)
+
+    def _book(
+        self,
+        p: NDArray[np.signedinteger[Any]],
+        q: NDArray[np.signedinteger[Any]],
+        a: NDArray[np.float64],
+        r: NDArray[np.signedinteger[Any]],
+        total: float,
+    ) -> None:
+        """Move the balances (payers first, in row order) and journal the checked rows."""
         np.subtract.at(self._balances, p, a)
         np.add.at(self._balances, q, a)
         self._turnover += total
         self._steps.append((self.step, a.size))
-        if copy:
-            p, q, a, r = p.copy(), q.copy(), a.copy(), r.copy()
         self._rows.append((p, q, r))
         self._amounts.append(a)
 
