@@ -27,13 +27,16 @@ def _allclose(a: FloatArray, b: FloatArray, rtol: float, atol: float) -> bool:
     """``np.allclose(a, b, rtol, atol)`` of 1-d arrays, decided in a few ufunc calls.
 
     Where every value is finite, ``np.allclose`` is ``|a - b| <= atol + rtol |b|``
-    everywhere; a nan or an infinity fails that test, and then ``np.allclose`` decides.
+    everywhere, that is ``max(|a - b| - (atol + rtol |b|)) <= 0`` (the difference of two
+    finite doubles has the sign of the exact one); a nan or an infinity makes that
+    maximum nan or positive, and then ``np.allclose`` decides.
 
     >>> _allclose(np.array([1.0, np.inf]), np.array([1.0 + 1e-12, np.inf]), 1e-9, 0.0)
     True
     """
-    with np.errstate(invalid="ignore"):  # inf - inf: np.allclose decides
-        if bool((np.abs(a - b) <= atol + rtol * np.abs(b)).all()):
+    with np.errstate(invalid="ignore"):  # inf - inf is nan: np.allclose decides
+        excess = np.abs(a - b) - (atol + rtol * np.abs(b))
+        if np.maximum.reduce(excess, initial=-np.inf) <= 0.0:
             return True
     return bool(np.allclose(a, b, rtol=rtol, atol=atol))
 
