@@ -69,7 +69,12 @@ class Ledger:
         self._balances = np.zeros(n_accounts)
         self._turnover = 0.0
         self._reasons: dict[str, int] = {}
-        self._rows: list[tuple[NDArray[np.int64], ...]] = []
+        self._rows: list[tuple[NDArray[np.signedinteger[Any]], NDArray[np.signedinteger[Any]]]] = []
+        # reasons per posting: a code per row (from post), or runs (codes, counts) from
+        # post_runs, expanded only by entries()
+        self._reason_rows: list[
+            tuple[Sequence[int] | NDArray[np.signedinteger[Any]], Sequence[int] | None]
+        ] = []
         self._steps: list[tuple[int, int]] = []
         self._amounts: list[NDArray[np.float64]] = []
 
@@ -145,7 +150,8 @@ class Ledger:
             self._refuse(p, q, a, r)
         if copy:
             p, q, a, r = p.copy(), q.copy(), a.copy(), r.copy()
-        self._book(p, q, a, r, total)
+        self._book(p, q, a, total)
+        self._reason_rows.append((r, None))
 
     def post_runs(
         self,
@@ -176,8 +182,6 @@ class Ledger:
             )
         n = self._balances.size
         lo, total = np.minimum.reduce, float(np.add.reduce(amount))
-        kind = np.int16 if max(codes) < 2**15 else np.int64
-        r = np.repeat(np.array(codes, dtype=kind), counts)
         if not (  # two reductions of the ids, one of the amounts, the codes in Python
             lo(ids, axis=None) >= 0
             and np.maximum.reduce(ids, axis=None) < n
@@ -186,15 +190,15 @@ class Ledger:
             and min(codes) >= 0
             and max(codes) < len(self._reasons)
         ):
-            self._refuse(ids[0], ids[1], amount, r)
-        self._book(ids[0], ids[1], amount, r, total)
+            self._refuse(ids[0], ids[1], amount, np.repeat(np.asarray(codes), counts))
+        self._book(ids[0], ids[1], amount, total)
+        self._reason_rows.append((codes, counts))
 
     def _book(
         self,
         p: NDArray[np.signedinteger[Any]],
         q: NDArray[np.signedinteger[Any]],
         a: NDArray[np.float64],
-        r: NDArray[np.signedinteger[Any]],
         total: float,
     ) -> None:
         """Move the balances (payers first, in row order) and journal the checked rows."""
@@ -202,7 +206,7 @@ class Ledger:
         np.add.at(self._balances, q, a)
         self._turnover += total
         self._steps.append((self.step, a.size))
-        self._rows.append((p, q, r))
+        self._rows.append((p, q))
         self._amounts.append(a)
 
     def _refuse(
@@ -256,6 +260,24 @@ class Ledger:
                 f"(turnover {self._turnover:.6g}); a balance was changed outside Ledger.post"
             )
 
+    def _reason_codes(self) -> list[NDArray[np.signedinteger[Any]]]:
+        """The journal's reason codes, row by row, in pieces (runs expanded together)."""
+        pieces: list[NDArray[np.signedinteger[Any]]] = []
+        codes: list[int] = []
+        counts: list[int] = []
+        for r, runs in self._reason_rows:
+            if runs is None:  # a code per row
+                if codes:
+                    pieces.append(np.repeat(np.array(codes, dtype=np.int64), counts))
+                    codes, counts = [], []
+                pieces.append(np.asarray(r))
+            else:
+                codes.extend(r)
+                counts.extend(runs)
+        if codes:
+            pieces.append(np.repeat(np.array(codes, dtype=np.int64), counts))
+        return pieces
+
     def entries(self) -> dict[str, NDArray[np.generic]]:
         """Every booked transfer as arrays: ``step, payer, payee, amount, reason``."""
         if not self._rows:
@@ -267,9 +289,8 @@ class Ledger:
                 "amount": np.zeros(0),
                 "reason": empty,
             }
-        payer, payee, reason = (
-            np.concatenate(c, dtype=np.int64) for c in zip(*self._rows, strict=True)
-        )
+        payer, payee = (np.concatenate(c, dtype=np.int64) for c in zip(*self._rows, strict=True))
+        reason = np.concatenate(self._reason_codes(), dtype=np.int64)
         steps, sizes = zip(*self._steps, strict=True)
         return {
             "step": np.repeat(np.array(steps, dtype=np.int64), sizes),
