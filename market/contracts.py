@@ -187,17 +187,17 @@ class ContractTable:
         """
         r = np.asarray(rows, dtype=np.int64)
         d = np.asarray(delivered, dtype=np.float64)
-        vol = self._f("volume")[r]
+        c = cast(dict[str, NDArray[np.float64]], self._cols)  # one lookup per column
+        vol = c["volume"][r]
         if d.shape != r.shape or (d < -1e-9).any() or (d > vol * (1 + 1e-9) + 1e-9).any():
             raise ContractError("delivered: must have one entry per row, within [0, volume]")
-        d = np.clip(d, 0.0, vol)
-        price = self._f("price")[r]
-        taken = np.where(self._b("take_or_pay")[r], vol, d)
-        payment = price * taken
-        penalty = self._f("penalty_rate")[r] * price * (vol - d)
-        np.add.at(self._f("delivered_total"), r, d)
-        np.add.at(self._f("paid_total"), r, payment)
-        np.add.at(self._f("penalty_total"), r, penalty)
+        d = d.clip(0.0, vol)
+        price = c["price"][r]
+        payment = price * np.where(c["take_or_pay"][r], vol, d)
+        penalty = c["penalty_rate"][r] * price * (vol - d)
+        np.add.at(c["delivered_total"], r, d)
+        np.add.at(c["paid_total"], r, payment)
+        np.add.at(c["penalty_total"], r, penalty)
         return Settlement(r, d, payment, penalty)
 
     def columns(self) -> dict[str, NDArray[np.generic]]:
