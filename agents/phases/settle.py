@@ -246,7 +246,7 @@ def settle_markets(
     free = plan.free_mw
     free_tot = free.sum(axis=1, keepdims=True)
     split = np.divide(
-        free, free_tot, out=np.tile(demand.region_weight, (n_h, 1)), where=free_tot > 0
+        free, free_tot, out=demand.region_weight[None, :].repeat(n_h, axis=0), where=free_tot > 0
     )
     sites.fleet += split[:, :, None] * bought[:, None, :]
     unfilled = np.maximum(0.0, plan.chip_want.ravel() - b[ix.bids["chip_buyers"]]).reshape(n_h, n_f)
@@ -256,10 +256,12 @@ def settle_markets(
         v.orders = float(
             plan.chip_want[v.owner, v.family] if v.captive else plan.chip_want[:, v.family].sum()
         )
-    units = np.zeros(len(vendors))
     if al.chip_rows.size:
+        units = np.zeros(len(vendors))
         np.add.at(units, ct.seller[al.chip_rows], al.chip_delivered)
-    np.add.at(units, v_src, vf)
+        np.add.at(units, v_src, vf)
+    else:  # the same sums: bincount adds in index order from zero, as np.add.at does
+        units = np.bincount(v_src, vf, minlength=len(vendors)).astype(float, copy=False)
     # ---------------------------------------------------------------- compute
     sales = settle_compute(g, cleared, price, site_recv, power_now, nodes, market, labs, ct, acc)
     # ---------------------------------------------------------------- cash and prices
@@ -306,16 +308,16 @@ def settle_compute(
     need_site = need_n.sum(axis=1, keepdims=True)
     recv_n = (
         site_recv.reshape(n_h * n_r, 1)
-        * np.divide(need_n, need_site, out=np.zeros_like(need_n), where=need_site > 0)
+        * np.divide(need_n, need_site, out=np.zeros(need_n.shape), where=need_site > 0)
     ).ravel()
-    deliverable = np.minimum(cap, np.divide(recv_n, mwh, out=np.zeros_like(recv_n), where=mwh > 0))
+    deliverable = np.minimum(cap, np.divide(recv_n, mwh, out=np.zeros(recv_n.size), where=mwh > 0))
     alloc = cleared.contracts.compute_alloc
     c_node = alloc.sum(axis=0)
     c_ok = np.minimum(c_node, deliverable)
-    c_factor = np.divide(c_ok, c_node, out=np.ones_like(c_node), where=c_node > 0)
+    c_factor = np.divide(c_ok, c_node, out=np.ones(c_node.size), where=c_node > 0)
     spot_sold = res.offer_fill[ix.offers["sellers"]]
     s_ok = np.minimum(spot_sold, np.maximum(0.0, deliverable - c_ok))
-    s_factor = np.divide(s_ok, spot_sold, out=np.ones_like(s_ok), where=spot_sold > 0)
+    s_factor = np.divide(s_ok, spot_sold, out=np.ones(s_ok.size), where=spot_sold > 0)
     rows = cleared.contracts.compute_rows
     cs = _settle(ct, rows, (alloc * c_factor[None, :]).sum(axis=1))
     buyer, seller = ct.buyer[rows], ct.seller[rows]
@@ -344,7 +346,7 @@ def settle_compute(
     acc.post(acc.compute, ha[h_src], la[lab], f_ok, "compute_spot")
     # pooled small buyers: each gets its pool's fill ratio at its node
     pools = cleared.pools
-    rest = np.flatnonzero(~a.major)
+    rest = (~a.major).nonzero()[0]
     p_small, got = np.zeros(0), np.zeros(0)
     if rest.size:
         p_small = price[lay.seller0 + g.small_node]
