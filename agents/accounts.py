@@ -108,6 +108,11 @@ class Accounts:
         n_h, n_u = self.hyperscaler.size, self.utility.size
         return np.repeat(self.hyperscaler, n_u), np.tile(self.utility, n_h)
 
+    @cached_property
+    def firms(self) -> IntArray:
+        """Accounts of every firm: hyperscalers, labs, utilities, vendors (built once)."""
+        return np.concatenate([self.hyperscaler, self.lab, self.utility, self.vendor])
+
     def set_step(self, month: int) -> None:
         """Stamp the rows booked from now on with ``month``."""
         for led in self.ledgers:

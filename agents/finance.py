@@ -251,13 +251,16 @@ def settle_finance(
         a.raised_total += raised
         cash_l = cash_l + raised
     out: BoolArray = a.active & (cash_l < 0) & ~enterprise
-    loss = np.where(out, write_off(cash_l, debt.lab), 0.0)
+    if out.any():
+        loss = np.where(out, write_off(cash_l, debt.lab), 0.0)
+        repaid_exit = np.where(out, debt.lab, 0.0)
+        debt.lab[out] = 0.0
+        cash_l = np.where(out, 0.0, cash_l)
+    else:  # no exit (most months): the same zeros in fewer calls
+        loss = repaid_exit = np.zeros(a.n)
     accounts.pay(OUTSIDE, la, loss, "write_off")
-    accounts.pay(la, OUTSIDE, np.where(out, debt.lab, 0.0), "repay")
+    accounts.pay(la, OUTSIDE, repaid_exit, "repay")
     debt.written_off[:n_h], debt.written_off[n_h:] = 0.0, loss
-    repaid_exit = np.where(out, debt.lab, 0.0)
-    debt.lab[out] = 0.0
-    cash_l = np.where(out, 0.0, cash_l)
     # surplus cash repays debt; hyperscalers pay out the rest
     accounts.flush()
     cash_h = accounts.cash(ha)

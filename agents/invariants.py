@@ -86,7 +86,7 @@ def check_finance(accounts: Accounts, labs: LabArrays, debt: Debt) -> None:
     """
     bal = accounts.usd.balances
     tol = 1e-9 * max(1.0, float(np.abs(bal).max()))
-    firms = np.concatenate([accounts.hyperscaler, accounts.lab, accounts.utility, accounts.vendor])
+    firms = accounts.firms
     if (bal[firms] < -tol).any():
         worst = int(firms[np.argmin(bal[firms])])
         raise InvariantError(
@@ -95,5 +95,7 @@ def check_finance(accounts: Accounts, labs: LabArrays, debt: Debt) -> None:
     if (debt.hs < -tol).any() or (debt.lab < -tol).any():
         raise InvariantError("negative debt: more repaid than was borrowed")
     gone = ~labs.active & (labs.exit_month >= 0)
-    if (np.abs(bal[labs.account[gone]]) > tol).any() or (debt.lab[gone] != 0).any():
+    if gone.any() and (
+        (np.abs(bal[labs.account[gone]]) > tol).any() or (debt.lab[gone] != 0).any()
+    ):
         raise InvariantError("an exited lab holds cash or debt: its write-off was not booked")
