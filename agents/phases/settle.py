@@ -33,9 +33,11 @@ from market.contracts import ContractTable, Settlement
 
 __all__ = [
     "MAX_EXPECTED_COMPUTE_PRICE",
+    "ComputeDelivery",
     "ComputeSales",
     "Settled",
     "capacity_charge",
+    "compute_delivery",
     "family_price",
     "settle_compute",
     "settle_markets",
@@ -120,6 +122,13 @@ def _settle(ct: ContractTable, rows: IntArray, delivered: FloatArray) -> Settlem
     return ct.settle(rows, np.minimum(delivered, ct.volume[rows]))
 
 
+def _part(s: Settlement, start: int, stop: int) -> Settlement:
+    """Rows ``start:stop`` of a settlement (views)."""
+    return Settlement(
+        s.index[start:stop], s.delivered[start:stop], s.payment[start:stop], s.penalty[start:stop]
+    )
+
+
 _BIG = float(np.finfo(float).max)
 
 
@@ -202,14 +211,26 @@ def settle_markets(
     acc.pay(ha[site_h], ua[pu], p_util[pu] * pf, "power_spot")
     acc.pay(ha[site_h], OUTSIDE, np.maximum(0.0, p_site - p_util[pu]) * pf, "transmission")
     acc.post(acc.power, ua[pu], ha[site_h], pf, "power_spot")
-    ps = _settle(ct, al.power_rows, al.power_delivered)
+    site_recv = (np.bincount(cleared.p_site, pf, minlength=n_h * n_r) + al.site_ppa).reshape(
+        n_h, n_r
+    )
+    # every contract settles in one call: compute (as far as power allows), power, chips
+    delivery = compute_delivery(g, cleared, site_recv, nodes)
+    settlement = _settle(
+        ct,
+        np.concatenate((al.compute_rows, al.power_rows, al.chip_rows)),
+        np.concatenate((delivery.contract, al.power_delivered, al.chip_delivered)),
+    )
+    n_c, n_p = al.compute_rows.size, al.power_rows.size
+    cs, ps, ks = (
+        _part(settlement, 0, n_c),
+        _part(settlement, n_c, n_c + n_p),
+        _part(settlement, n_c + n_p, settlement.index.size),
+    )
     p_sel, p_buy = ua[ct.seller[ps.index]], ha[ct.buyer[ps.index]]
     acc.pay(p_buy, p_sel, ps.payment, "power_ppa")
     acc.pay(p_sel, p_buy, ps.penalty, "penalty")
     acc.post(acc.power, p_sel, p_buy, ps.delivered, "power_ppa")
-    site_recv = (np.bincount(cleared.p_site, pf, minlength=n_h * n_r) + al.site_ppa).reshape(
-        n_h, n_r
-    )
     power_now = np.where(np.isfinite(res.node_price[:n_r]), p_util, market.power_price)
     charge = capacity_charge(site_recv, market.capacity_price)
     acc.pay(*acc.hyperscaler_utility, charge.ravel(), "capacity_charge")
@@ -228,7 +249,6 @@ def settle_markets(
     margin = np.maximum(0.0, pb - node)
     acc.pay(ha[v_h], va[v_src], pv * vf, "chips_spot")
     acc.pay(ha[v_h], OUTSIDE, margin * vf, "chips_margin")
-    ks = _settle(ct, al.chip_rows, al.chip_delivered)
     k_v, k_h = ct.seller[ks.index], ct.buyer[ks.index]
     acc.pay(ha[k_h], va[k_v], ks.payment, "chips_contract")
     acc.pay(va[k_v], ha[k_h], ks.penalty, "penalty")
@@ -263,19 +283,14 @@ def settle_markets(
     else:  # the same sums: bincount adds in index order from zero, as np.add.at does
         units = np.bincount(v_src, vf, minlength=len(vendors)).astype(float, copy=False)
     # ---------------------------------------------------------------- compute
-    sales = settle_compute(g, cleared, price, site_recv, power_now, nodes, market, labs, ct, acc)
+    sales = settle_compute(
+        g, cleared, price, site_recv, power_now, nodes, market, labs, ct, acc, delivery, cs
+    )
     # ---------------------------------------------------------------- cash and prices
     acc.pay(OUTSIDE, ha, clouds.other_cash_flow, "other_business")
     market.power_price = power_now
     for u in utilities:
         u.price_history.append(float(power_now[u.region]))
-    cs = sales.contract
-    settlement = Settlement(
-        np.concatenate([cs.index, ps.index, ks.index]),
-        np.concatenate([cs.delivered, ps.delivered, ks.delivered]),
-        np.concatenate([cs.payment, ps.payment, ks.payment]),
-        np.concatenate([cs.penalty, ps.penalty, ks.penalty]),
-    )
     chip_spend = np.bincount(v_h, (pv + margin) * vf, minlength=n_h) + np.bincount(
         k_h, ks.payment - ks.penalty, minlength=n_h
     )
@@ -284,24 +299,30 @@ def settle_markets(
     )
 
 
-def settle_compute(
-    g: Orders,
-    cleared: Cleared,
-    price: FloatArray,
-    site_recv: FloatArray,
-    power_now: FloatArray,
-    nodes: Nodes,
-    market: Market,
-    labs: LabArrays,
-    ct: ContractTable,
-    acc: Accounts,
-) -> ComputeSales:
-    """Deliver compute as far as power allows (contracts first), book payments, update nodes."""
-    ix, a = cleared.index, labs
-    lay = ix.nodes
+@dataclass(frozen=True)
+class ComputeDelivery:
+    """How much compute each node delivers, given the power its site received."""
+
+    c_ok: FloatArray
+    """(N,) contract compute each seller node delivers."""
+    s_ok: FloatArray
+    """(N,) spot compute each seller node delivers."""
+    s_factor: FloatArray
+    """(N,) share of each node's spot sales delivered (1 where it sold none)."""
+    contract: FloatArray
+    """Compute each contract of ``compute_rows`` received."""
+
+
+def compute_delivery(
+    g: Orders, cleared: Cleared, site_recv: FloatArray, nodes: Nodes
+) -> ComputeDelivery:
+    """Compute delivered as far as power allows: contracts first, then spot, pro rata.
+
+    A site's power is shared among its nodes in proportion to what each needs for its
+    capacity; a node delivers at most its capacity and what its power runs.
+    """
+    ix = cleared.index
     n_h, n_r, n_f = g.compute_qty.shape
-    ha, la = acc.hyperscaler, a.account
-    res = cleared.result
     cap = g.compute_qty.ravel()
     mwh = nodes.mwh.ravel()
     need_n = (g.site_use * nodes.mwh).reshape(n_h * n_r, n_f)
@@ -315,11 +336,37 @@ def settle_compute(
     c_node = alloc.sum(axis=0)
     c_ok = np.minimum(c_node, deliverable)
     c_factor = np.divide(c_ok, c_node, out=np.ones(c_node.size), where=c_node > 0)
-    spot_sold = res.offer_fill[ix.offers["sellers"]]
+    spot_sold = cleared.result.offer_fill[ix.offers["sellers"]]
     s_ok = np.minimum(spot_sold, np.maximum(0.0, deliverable - c_ok))
     s_factor = np.divide(s_ok, spot_sold, out=np.ones(s_ok.size), where=spot_sold > 0)
+    return ComputeDelivery(c_ok, s_ok, s_factor, (alloc * c_factor[None, :]).sum(axis=1))
+
+
+def settle_compute(
+    g: Orders,
+    cleared: Cleared,
+    price: FloatArray,
+    site_recv: FloatArray,
+    power_now: FloatArray,
+    nodes: Nodes,
+    market: Market,
+    labs: LabArrays,
+    ct: ContractTable,
+    acc: Accounts,
+    delivery: ComputeDelivery,
+    cs: Settlement,
+) -> ComputeSales:
+    """Book compute payments and deliveries, and update the nodes.
+
+    ``delivery`` is :func:`compute_delivery`; ``cs`` the compute contracts' settlement.
+    """
+    ix, a = cleared.index, labs
+    lay = ix.nodes
+    n_h, n_r, n_f = g.compute_qty.shape
+    ha, la = acc.hyperscaler, a.account
+    res = cleared.result
+    c_ok, s_ok, s_factor = delivery.c_ok, delivery.s_ok, delivery.s_factor
     rows = cleared.contracts.compute_rows
-    cs = _settle(ct, rows, (alloc * c_factor[None, :]).sum(axis=1))
     buyer, seller = ct.buyer[rows], ct.seller[rows]
     acc.pay(la[buyer], ha[seller], cs.payment, "compute_contract")
     acc.pay(ha[seller], la[buyer], cs.penalty, "penalty")
