@@ -120,7 +120,7 @@ class Accounts:
 
     def cash(self, ids: ArrayLike) -> NDArray[np.float64]:
         """Dollar balances of ``ids`` (flush first to include queued transfers)."""
-        return self.usd.balances[np.asarray(ids, dtype=np.int64)]
+        return self.usd.balance_of(np.asarray(ids, dtype=np.int64))
 
     def pay(self, payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, reason: str) -> None:
         """Queue dollar transfers; negative amounts are booked as zero."""

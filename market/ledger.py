@@ -90,6 +90,17 @@ class Ledger:
         view.flags.writeable = False
         return view
 
+    def balance_of(self, ids: NDArray[np.signedinteger[Any]]) -> NDArray[np.float64]:
+        """Balances of the accounts ``ids`` (a copy).
+
+        >>> led = Ledger(3)
+        >>> led.post(OUTSIDE, 2, 5.0, led.reason_code("x"))
+        >>> led.balance_of(np.array([2, 1])).tolist()
+        [5.0, 0.0]
+        """
+        out: NDArray[np.float64] = self._balances[ids]
+        return out
+
     def open(self, k: int) -> NDArray[np.int64]:
         """Open ``k`` new accounts at zero balance and return their ids."""
         if isinstance(k, bool) or not isinstance(k, int) or k < 0:

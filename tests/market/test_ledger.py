@@ -139,6 +139,7 @@ def test_runs_book_like_rows_posted_one_by_one() -> None:
     runs.post_runs(np.stack([p, q]).astype(np.int32), a, [1, 0], [3, 1])
     # by hand: account 0 pays 5 + 0.5; 1 gets 5 and pays 2; 2 gets 2 and pays 1; 3 gets 1.5
     np.testing.assert_array_equal(runs.balances, [-5.5, 3.0, 1.0, 1.5])
+    assert runs.balance_of(np.array([3, 0])).tolist() == [1.5, -5.5]
     er, eu = rows.entries(), runs.entries()
     for key in ("step", "payer", "payee", "amount", "reason"):
         np.testing.assert_array_equal(eu[key], er[key])
