@@ -144,14 +144,15 @@ class Accounts:
     ) -> None:
         """Copy a posting into ``ledger``'s queue (amounts below zero as zero if ``clip``)."""
         a = amount
-        if (  # the common call: up to 64 amounts, each id a vector of as many or a scalar
+        if (  # the common call: a vector of amounts, each id a vector of as many or a scalar
             type(a) is np.ndarray
             and a.ndim == 1
-            and 0 < a.size <= 64
             and (type(payer) is int or (type(payer) is np.ndarray and payer.shape == a.shape))
             and (type(payee) is int or (type(payee) is np.ndarray and payee.shape == a.shape))
+            and a.size <= 64
         ):
-            self._queue_of(ledger).put(payer, payee, a, ledger.reason_code(reason), clip)
+            if a.size:
+                self._queue_of(ledger).put(payer, payee, a, ledger.reason_code(reason), clip)
             return
         p = np.asarray(payer, dtype=np.int64)
         q = np.asarray(payee, dtype=np.int64)
