@@ -95,10 +95,11 @@ def close_labs(
         )
         contracts.terminate(ended, month + 1)
     # exclusivity from the exclusive compute contracts in force next month
-    act = contracts.active(month + 1, "compute")
     a.exclusive_with[:] = -1
-    ex = act[contracts.exclusive[act]]
-    a.exclusive_with[contracts.buyer[ex]] = contracts.seller[ex]
+    if contracts.exclusive.any():
+        act = contracts.active(month + 1, "compute")
+        ex = act[contracts.exclusive[act]]
+        a.exclusive_with[contracts.buyer[ex]] = contracts.seller[ex]
 
 
 def update_history(
