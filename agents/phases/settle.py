@@ -205,12 +205,12 @@ def settle_markets(
     p_util = price[:n_r]
     acc.pay(OUTSIDE, ua, p_util * non_ai, "power_non_ai")
     acc.post(acc.power, ua, OUTSIDE, non_ai, "non_ai_load")
-    site_h = cleared.p_site // n_r
     p_site = price[lay.site0 + cleared.p_site]
     pu = cleared.p_util
-    acc.pay(ha[site_h], ua[pu], p_util[pu] * pf, "power_spot")
-    acc.pay(ha[site_h], OUTSIDE, np.maximum(0.0, p_site - p_util[pu]) * pf, "transmission")
-    acc.post(acc.power, ua[pu], ha[site_h], pf, "power_spot")
+    site_acc, util_acc, p_pu = ha[cleared.p_site // n_r], ua[pu], p_util[pu]
+    acc.pay(site_acc, util_acc, p_pu * pf, "power_spot")
+    acc.pay(site_acc, OUTSIDE, np.maximum(0.0, p_site - p_pu) * pf, "transmission")
+    acc.post(acc.power, util_acc, site_acc, pf, "power_spot")
     site_recv = (np.bincount(cleared.p_site, pf, minlength=n_h * n_r) + al.site_ppa).reshape(
         n_h, n_r
     )
@@ -247,8 +247,9 @@ def settle_markets(
     pv = np.where(merchant[v_src], np.minimum(node, ask[v_src]), node)
     pb = price[lay.chipbuyer0 + v_dst]
     margin = np.maximum(0.0, pb - node)
-    acc.pay(ha[v_h], va[v_src], pv * vf, "chips_spot")
-    acc.pay(ha[v_h], OUTSIDE, margin * vf, "chips_margin")
+    buyer_acc, vendor_acc = ha[v_h], va[v_src]
+    acc.pay(buyer_acc, vendor_acc, pv * vf, "chips_spot")
+    acc.pay(buyer_acc, OUTSIDE, margin * vf, "chips_margin")
     k_v, k_h = ct.seller[ks.index], ct.buyer[ks.index]
     if ks.index.size:  # (an empty posting books nothing)
         acc.pay(ha[k_h], va[k_v], ks.payment, "chips_contract")
@@ -257,7 +258,7 @@ def settle_markets(
     acc.post(acc.chips, OUTSIDE, va, made, "production")
     cost = np.array([v.unit_cost(tech) for v in vendors])
     acc.pay(va, OUTSIDE, made * cost, "chip_production")
-    acc.post(acc.chips, va[v_src], ha[v_h], vf, "chips_spot")
+    acc.post(acc.chips, vendor_acc, buyer_acc, vf, "chips_spot")
     if ks.index.size:
         acc.post(acc.chips, va[k_v], ha[k_h], ks.delivered, "chips_contract")
     gens = np.array([v.generation for v in vendors])
@@ -370,14 +371,16 @@ def settle_compute(
     c_ok, s_ok, s_factor = delivery.c_ok, delivery.s_ok, delivery.s_factor
     rows = cleared.contracts.compute_rows
     buyer, seller = ct.buyer[rows], ct.seller[rows]
-    acc.pay(la[buyer], ha[seller], cs.payment, "compute_contract")
-    acc.pay(ha[seller], la[buyer], cs.penalty, "penalty")
+    c_lab, c_cloud, c_net = la[buyer], ha[seller], cs.payment - cs.penalty
+    acc.pay(c_lab, c_cloud, cs.payment, "compute_contract")
+    acc.pay(c_cloud, c_lab, cs.penalty, "penalty")
     spend = np.zeros((a.n, n_h))
     vol = np.zeros((a.n, n_h))
-    np.add.at(spend, (buyer, seller), cs.payment - cs.penalty)
+    np.add.at(spend, (buyer, seller), c_net)
     np.add.at(vol, (buyer, seller), cs.delivered)
-    recv = np.bincount(buyer, cs.delivered, minlength=a.n).astype(float)  # int when empty
-    sales = np.bincount(seller, cs.payment - cs.penalty, minlength=n_h).astype(float)
+    # bincount's result is int when empty, and ours to change
+    recv = np.bincount(buyer, cs.delivered, minlength=a.n).astype(float, copy=False)
+    sales = np.bincount(seller, c_net, minlength=n_h).astype(float, copy=False)
     # major labs' spot purchases
     src, lab = cleared.c_src, cleared.c_lab
     f_ok = res.link_flow[ix.links["compute"]] * s_factor[src]
@@ -386,13 +389,14 @@ def settle_compute(
     p_dst = price[lay.lab0 + lab]
     fee = market.egress_fee[lab] * (h_src != a.primary[lab])
     to_h = (p_src + fee) * f_ok
-    acc.pay(la[lab], ha[h_src], to_h, "compute_spot")
-    acc.pay(la[lab], OUTSIDE, np.maximum(0.0, p_dst - p_src - fee) * f_ok, "compute_friction")
+    lab_acc, cloud_acc = la[lab], ha[h_src]
+    acc.pay(lab_acc, cloud_acc, to_h, "compute_spot")
+    acc.pay(lab_acc, OUTSIDE, np.maximum(0.0, p_dst - p_src - fee) * f_ok, "compute_friction")
     np.add.at(spend, (lab, h_src), to_h)
     np.add.at(vol, (lab, h_src), f_ok)
     np.add.at(recv, lab, f_ok)
     np.add.at(sales, h_src, to_h)
-    acc.post(acc.compute, ha[h_src], la[lab], f_ok, "compute_spot")
+    acc.post(acc.compute, cloud_acc, lab_acc, f_ok, "compute_spot")
     # pooled small buyers: each gets its pool's fill ratio at its node
     pools = cleared.pools
     rest = (~a.major).nonzero()[0]
@@ -433,7 +437,7 @@ def settle_compute(
     if rest.size and pools.size:
         produced += np.bincount(hb, got, minlength=n_h)
     acc.post(acc.compute, OUTSIDE, ha, produced, "production")
-    acc.post(acc.compute, ha[seller], la[buyer], cs.delivered, "compute_contract")
+    acc.post(acc.compute, c_cloud, c_lab, cs.delivered, "compute_contract")
     acc.post(acc.compute, la, OUTSIDE, recv, "consumed")
     sold = (c_ok + s_ok).reshape(n_h, n_r, n_f)
     # power bought but not used is sold back to the grid at the spot price
