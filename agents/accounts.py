@@ -152,7 +152,9 @@ class Accounts:
             and a.size <= 64
         ):
             if a.size:
-                self._queue_of(ledger).put(payer, payee, a, ledger.reason_code(reason), clip)
+                (self._queue.get(ledger.asset) or self._open(ledger)).put(
+                    payer, payee, a, reason, clip
+                )
             return
         p = np.asarray(payer, dtype=np.int64)
         q = np.asarray(payee, dtype=np.int64)
@@ -170,12 +172,11 @@ class Accounts:
                 # so the month's reason stays on the books, the rest are not journalled
                 keep[0] |= not keep.any()
                 p, q, v = p[keep], q[keep], v[keep]
-        self._queue_of(ledger).put(p, q, v, ledger.reason_code(reason), False)
+        (self._queue.get(ledger.asset) or self._open(ledger)).put(p, q, v, reason, False)
 
-    def _queue_of(self, ledger: Ledger) -> _Queue:
-        queue = self._queue.get(ledger.asset)
-        if queue is None:
-            queue = self._queue[ledger.asset] = _Queue(ledger)
+    def _open(self, ledger: Ledger) -> _Queue:
+        """A queue for ``ledger`` (on its first posting)."""
+        queue = self._queue[ledger.asset] = _Queue(ledger)
         return queue
 
     def flush(self) -> None:
@@ -189,7 +190,8 @@ class _Queue:
     """One ledger's queued postings: growable buffers of ids and amounts, and reason runs.
 
     ``ids`` holds payers (row 0) and payees (row 1); the journal keeps ids as int32
-    while they fit (half the memory of int64).
+    while they fit (half the memory of int64). Reason codes are the ledger's, looked up
+    once per name (a reason is registered when first posted, as ``Ledger.reason_code``).
     """
 
     def __init__(self, ledger: Ledger, capacity: int = 256) -> None:
@@ -200,16 +202,20 @@ class _Queue:
         self.rows = 0
         self.codes: list[int] = []
         self.counts: list[int] = []
+        self._code: dict[str, int] = {}
 
     def put(
         self,
         payer: ArrayLike,
         payee: ArrayLike,
         amount: NDArray[np.float64],
-        code: int,
+        reason: str,
         clip: bool,
     ) -> None:
         """Append ``amount.size`` rows (``payer``, ``payee``: vectors of that size or ints)."""
+        code = self._code.get(reason)
+        if code is None:
+            code = self._code[reason] = self.ledger.reason_code(reason)
         k, n = self.rows, amount.size
         end = k + n
         if end > self.amount.size:
