@@ -36,8 +36,9 @@ def lab_revenue(demand_usd: FloatArray, need: FloatArray, served: FloatArray) ->
     >>> lab_revenue(np.array([100.0, 50.0]), np.array([10.0, 0.0]), np.array([4.0, 0.0]))
     array([40.,  0.])
     """
+    has = need > 0
     out: FloatArray = np.where(
-        need > 0, demand_usd * np.divide(served, need, out=np.zeros(need.size), where=need > 0), 0.0
+        has, demand_usd * np.divide(served, need, out=np.zeros(need.size), where=has), 0.0
     )
     return out
 
