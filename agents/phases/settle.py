@@ -205,7 +205,7 @@ def settle_markets(
     p_util = price[:n_r]
     acc.pay(OUTSIDE, ua, p_util * non_ai, "power_non_ai")
     acc.post(acc.power, ua, OUTSIDE, non_ai, "non_ai_load")
-    p_site = price[lay.site0 + cleared.p_site]
+    p_site = price[lay.site0 :][cleared.p_site]
     pu = cleared.p_util
     site_acc, util_acc, p_pu = ha[cleared.p_site // n_r], ua[pu], p_util[pu]
     acc.pay(site_acc, util_acc, p_pu * pf, "power_spot")
@@ -243,9 +243,9 @@ def settle_markets(
     # binds and its node price rises above the ask, the buyer keeps the difference
     ask = np.asarray(cleared.book.offer_price, dtype=float)[ix.offers["vendors"]]
     merchant = np.array([not v.captive for v in vendors], dtype=bool)
-    node = price[lay.vendor0 + v_src]
+    node = price[lay.vendor0 :][v_src]
     pv = np.where(merchant[v_src], np.minimum(node, ask[v_src]), node)
-    pb = price[lay.chipbuyer0 + v_dst]
+    pb = price[lay.chipbuyer0 :][v_dst]
     margin = np.maximum(0.0, pb - node)
     buyer_acc, vendor_acc = ha[v_h], va[v_src]
     acc.pay(buyer_acc, vendor_acc, pv * vf, "chips_spot")
@@ -385,8 +385,8 @@ def settle_compute(
     src, lab = cleared.c_src, cleared.c_lab
     f_ok = res.link_flow[ix.links["compute"]] * s_factor[src]
     h_src = src // (n_r * n_f)
-    p_src = price[lay.seller0 + src]
-    p_dst = price[lay.lab0 + lab]
+    p_src = price[lay.seller0 :][src]
+    p_dst = price[lay.lab0 :][lab]
     fee = market.egress_fee[lab] * (h_src != a.primary[lab])
     to_h = (p_src + fee) * f_ok
     lab_acc, cloud_acc = la[lab], ha[h_src]
@@ -402,7 +402,7 @@ def settle_compute(
     rest = (~a.major).nonzero()[0]
     p_small, got = np.zeros(0), np.zeros(0)
     if rest.size:
-        p_small = price[lay.seller0 + g.small_node]
+        p_small = price[lay.seller0 :][g.small_node]
         got = cleared.bid_inference[rest] * 0.0
     if rest.size and pools.size:
         k = pools.size
@@ -422,7 +422,7 @@ def settle_compute(
         )
         node = g.small_node
         got = bid_inf * r_inf[node] + bid_trn * r_trn[node]
-        pay = got * price[lay.seller0 + node]
+        pay = got * price[lay.seller0 :][node]
         hb = node // (n_r * n_f)
         acc.pay(la[rest], ha[hb], pay, "compute_spot")
         np.add.at(spend, (rest, hb), pay)
