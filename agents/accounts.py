@@ -7,8 +7,10 @@ its Mesa ``unique_id`` (Mesa numbers agents from 1, so the ids never meet ``OUTS
 :meth:`Accounts.open` checks it).
 
 Phases queue transfers with :meth:`Accounts.post` and the model books the queue with
-:meth:`Accounts.flush` (one ``Ledger.post`` per ledger), which keeps the ledger's per-call
-cost out of the hot path; anything that reads balances flushes first. Transfers of zero in
+:meth:`Accounts.flush` (one :meth:`market.ledger.Ledger.post_runs` per ledger), which keeps
+the ledger's per-call cost out of the hot path; anything that reads balances flushes first.
+A posting is copied into the ledger's queue buffers when it is made (payers and payees in
+one array, amounts in another, scalars spread by the copy). Transfers of zero in
 postings of more than 64 rows are not journalled (they change no balance; in scale mode
 most rows of a month's interest, borrowing and write-offs are zero), except one row per
 call, so every reason posted in a month still appears in the month's cash flows.
@@ -17,6 +19,8 @@ call, so every reason posted in a month still appears in the month's cash flows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -55,9 +59,7 @@ class Accounts:
     utility: IntArray
     vendor: IntArray
     lab: IntArray
-    _queue: dict[str, tuple[Ledger, list[tuple[IntArray, IntArray, NDArray[np.float64], int]]]] = (
-        field(default_factory=dict, repr=False)
-    )
+    _queue: dict[str, _Queue] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(
@@ -100,6 +102,17 @@ class Accounts:
         """The four ledgers, in the order of :data:`ASSETS`."""
         return self.usd, self.chips, self.power, self.compute
 
+    @cached_property
+    def hyperscaler_utility(self) -> tuple[IntArray, IntArray]:
+        """Hyperscaler and utility account of every pair, hyperscaler-major (built once)."""
+        n_h, n_u = self.hyperscaler.size, self.utility.size
+        return np.repeat(self.hyperscaler, n_u), np.tile(self.utility, n_h)
+
+    @cached_property
+    def firms(self) -> IntArray:
+        """Accounts of every firm: hyperscalers, labs, utilities, vendors (built once)."""
+        return np.concatenate([self.hyperscaler, self.lab, self.utility, self.vendor])
+
     def set_step(self, month: int) -> None:
         """Stamp the rows booked from now on with ``month``."""
         for led in self.ledgers:
@@ -107,65 +120,147 @@ class Accounts:
 
     def cash(self, ids: ArrayLike) -> NDArray[np.float64]:
         """Dollar balances of ``ids`` (flush first to include queued transfers)."""
-        return self.usd.balances[np.asarray(ids, dtype=np.int64)]
+        return self.usd.balance_of(np.asarray(ids, dtype=np.int64))
 
     def pay(self, payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, reason: str) -> None:
         """Queue dollar transfers; negative amounts are booked as zero."""
-        self.post(self.usd, payer, payee, np.maximum(amount, 0.0), reason)
+        self._put(self.usd, payer, payee, amount, reason, clip=True)
 
     def post(
         self, ledger: Ledger, payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, reason: str
     ) -> None:
         """Queue transfers for ``ledger`` (broadcast like ``Ledger.post``)."""
+        self._put(ledger, payer, payee, amount, reason, clip=False)
+
+    def _put(
+        self,
+        ledger: Ledger,
+        payer: ArrayLike,
+        payee: ArrayLike,
+        amount: ArrayLike,
+        reason: str,
+        *,
+        clip: bool,
+    ) -> None:
+        """Copy a posting into ``ledger``'s queue (amounts below zero as zero if ``clip``)."""
+        a = amount
+        if (  # the common call: a vector of amounts, each id a vector of as many or a scalar
+            type(a) is np.ndarray
+            and a.ndim == 1
+            and (type(payer) is int or (type(payer) is np.ndarray and payer.shape == a.shape))
+            and (type(payee) is int or (type(payee) is np.ndarray and payee.shape == a.shape))
+            and a.size <= 64
+        ):
+            if a.size:
+                (self._queue.get(ledger.asset) or self._open(ledger)).put(
+                    payer, payee, a, reason, clip
+                )
+            return
         p = np.asarray(payer, dtype=np.int64)
         q = np.asarray(payee, dtype=np.int64)
-        a = np.asarray(amount, dtype=float)
-        if not p.shape == q.shape == a.shape:  # broadcasting is slow; skip it when not needed
-            p, q, a = _broadcast(p, q, a)
-        if a.size == 0:
+        v = np.asarray(amount, dtype=np.float64)
+        if clip:
+            v = np.maximum(v, 0.0)
+        if not (v.ndim == 1 and p.shape == q.shape == v.shape):  # broadcasting is slow
+            p, q, v = _broadcast(p, q, v)
+        if v.size == 0:
             return
-        p, q, a = p.ravel(), q.ravel(), a.ravel()
-        keep = a != 0.0 if a.size > 64 else None  # small calls: not worth the test
-        if keep is not None and not keep.all():
-            # zero transfers change no balance (x - 0.0 == x + 0.0 == x): one row is kept so
-            # the month's reason stays on the books, the rest are not journalled
-            keep[0] |= not keep.any()
-            p, q, a = p[keep], q[keep], a[keep]
-        entry = self._queue.get(ledger.asset)
-        if entry is None:
-            entry = self._queue[ledger.asset] = (ledger, [])
-        entry[1].append((p, q, a, ledger.reason_code(reason)))
+        if v.size > 64:  # small calls: not worth the test
+            keep = v != 0.0
+            if not keep.all():
+                # zero transfers change no balance (x - 0.0 == x + 0.0 == x): one row is kept
+                # so the month's reason stays on the books, the rest are not journalled
+                keep[0] |= not keep.any()
+                p, q, v = p[keep], q[keep], v[keep]
+        (self._queue.get(ledger.asset) or self._open(ledger)).put(p, q, v, reason, False)
+
+    def _open(self, ledger: Ledger) -> _Queue:
+        """A queue for ``ledger`` (on its first posting)."""
+        queue = self._queue[ledger.asset] = _Queue(ledger)
+        return queue
 
     def flush(self) -> None:
-        """Book every queued transfer, one ``Ledger.post`` call per ledger."""
-        for ledger, parts in self._queue.values():
-            if parts:
-                # the journal keeps ids as int32 while they fit (and reasons as int16)
-                ids = np.int32 if ledger.n_accounts < 2**31 else np.int64
-                codes = [x[3] for x in parts]
-                p = np.concatenate([x[0] for x in parts], dtype=ids)
-                q = np.concatenate([x[1] for x in parts], dtype=ids)
-                a = np.concatenate([x[2] for x in parts])
-                r = np.repeat(
-                    np.array(codes, dtype=np.int16 if max(codes) < 2**15 else np.int64),
-                    [x[2].size for x in parts],
-                )
-                ledger.post(p, q, a, r, copy=False)  # the concatenations are ours
-        self._queue = {}
+        """Book every queued transfer, one ``Ledger.post_runs`` call per ledger."""
+        for queue in self._queue.values():
+            if queue.rows:
+                queue.book()
+
+
+class _Queue:
+    """One ledger's queued postings: growable buffers of ids and amounts, and reason runs.
+
+    ``ids`` holds payers (row 0) and payees (row 1); the journal keeps ids as int32
+    while they fit (half the memory of int64). Reason codes are the ledger's, looked up
+    once per name (a reason is registered when first posted, as ``Ledger.reason_code``).
+    """
+
+    def __init__(self, ledger: Ledger, capacity: int = 256) -> None:
+        self.ledger = ledger
+        kind = np.int32 if ledger.n_accounts < 2**31 else np.int64
+        self.ids: NDArray[np.signedinteger[Any]] = np.empty((2, capacity), dtype=kind)
+        self.amount: NDArray[np.float64] = np.empty(capacity)
+        self.rows = 0
+        self.codes: list[int] = []
+        self.counts: list[int] = []
+        self._code: dict[str, int] = {}
+
+    def put(
+        self,
+        payer: ArrayLike,
+        payee: ArrayLike,
+        amount: NDArray[np.float64],
+        reason: str,
+        clip: bool,
+    ) -> None:
+        """Append ``amount.size`` rows (``payer``, ``payee``: vectors of that size or ints)."""
+        code = self._code.get(reason)
+        if code is None:
+            code = self._code[reason] = self.ledger.reason_code(reason)
+        k, n = self.rows, amount.size
+        end = k + n
+        if end > self.amount.size:
+            size = max(2 * self.amount.size, end)
+            ids, amt = np.empty((2, size), dtype=self.ids.dtype), np.empty(size)
+            ids[:, :k], amt[:k] = self.ids[:, :k], self.amount[:k]
+            self.ids, self.amount = ids, amt
+        self.ids[0, k:end] = payer
+        self.ids[1, k:end] = payee
+        if clip:
+            np.maximum(amount, 0.0, out=self.amount[k:end])
+        else:
+            self.amount[k:end] = amount
+        self.rows = end
+        self.codes.append(code)
+        self.counts.append(n)
+
+    def book(self) -> None:
+        """Post the queue to the ledger (copies of the used buffers) and empty it."""
+        k = self.rows
+        self.ledger.post_runs(
+            self.ids[:, :k].copy(), self.amount[:k].copy(), self.codes, self.counts
+        )
+        self.rows, self.codes, self.counts = 0, [], []
 
 
 def _broadcast(
     p: IntArray, q: IntArray, a: NDArray[np.float64]
 ) -> tuple[IntArray, IntArray, NDArray[np.float64]]:
-    """``np.broadcast_arrays`` of payer, payee and amount; scalars by ``np.full`` (faster)."""
+    """``np.broadcast_arrays`` of payer, payee and amount, flattened; scalars by repetition.
+
+    ``ndarray.repeat`` of a 0-d array is a single C call, cheaper than ``np.full``.
+    """
     if p.ndim <= 1 and q.ndim <= 1 and a.ndim <= 1:
         n = max(p.size if p.ndim else 1, q.size if q.ndim else 1, a.size if a.ndim else 1)
-        sizes = {x.size for x in (p, q, a) if x.ndim}
-        if sizes <= {n}:  # every vector of one length: only scalars to spread
+        if (
+            (p.size == n or not p.ndim)
+            and (q.size == n or not q.ndim)
+            and (a.size == n or not a.ndim)
+        ):
+            # one length: only scalars to spread
             return (
-                p if p.ndim else np.full(n, p, np.int64),
-                q if q.ndim else np.full(n, q, np.int64),
-                a if a.ndim else np.full(n, a, np.float64),
+                p if p.ndim else p.repeat(n),
+                q if q.ndim else q.repeat(n),
+                a if a.ndim else a.repeat(n),
             )
     p, q, a = np.broadcast_arrays(p, q, a)
-    return p, q, a
+    return p.ravel(), q.ravel(), a.ravel()

@@ -222,7 +222,7 @@ def settle_finance(
     )
     accounts.pay(ha, OUTSIDE, i_h, "interest")
     accounts.pay(la, OUTSIDE, i_l, "interest")
-    debt.interest[:] = np.r_[i_h, i_l]
+    debt.interest[:n_h], debt.interest[n_h:] = i_h, i_l
     accounts.flush()
     # hyperscalers: every shortfall financed (running costs are never left unpaid)
     cash_h = accounts.cash(ha)
@@ -240,7 +240,7 @@ def settle_finance(
     accounts.pay(OUTSIDE, ua, np.maximum(0.0, -accounts.cash(ua)), "rate_recovery")
     debt.hs += b_h
     debt.lab += b_l
-    debt.borrowed[:] = np.r_[b_h, b_l]
+    debt.borrowed[:n_h], debt.borrowed[n_h:] = b_h, b_l
     cash_l = cash_l + b_l
     short = a.active & (cash_l < 0)
     if short.any():
@@ -251,13 +251,16 @@ def settle_finance(
         a.raised_total += raised
         cash_l = cash_l + raised
     out: BoolArray = a.active & (cash_l < 0) & ~enterprise
-    loss = np.where(out, write_off(cash_l, debt.lab), 0.0)
+    if out.any():
+        loss = np.where(out, write_off(cash_l, debt.lab), 0.0)
+        repaid_exit = np.where(out, debt.lab, 0.0)
+        debt.lab[out] = 0.0
+        cash_l = np.where(out, 0.0, cash_l)
+    else:  # no exit (most months): the same zeros in fewer calls
+        loss = repaid_exit = np.zeros(a.n)
     accounts.pay(OUTSIDE, la, loss, "write_off")
-    accounts.pay(la, OUTSIDE, np.where(out, debt.lab, 0.0), "repay")
-    debt.written_off[:] = np.r_[np.zeros(n_h), loss]
-    repaid_exit = np.where(out, debt.lab, 0.0)
-    debt.lab[out] = 0.0
-    cash_l = np.where(out, 0.0, cash_l)
+    accounts.pay(la, OUTSIDE, repaid_exit, "repay")
+    debt.written_off[:n_h], debt.written_off[n_h:] = 0.0, loss
     # surplus cash repays debt; hyperscalers pay out the rest
     accounts.flush()
     cash_h = accounts.cash(ha)
@@ -271,7 +274,7 @@ def settle_finance(
     accounts.pay(ha, OUTSIDE, p_h, "payout")
     debt.hs -= r_h
     debt.lab -= r_l
-    debt.repaid[:] = np.r_[r_h, r_l + repaid_exit]
-    debt.payout[:] = np.r_[p_h, np.zeros(a.n)]
+    debt.repaid[:n_h], debt.repaid[n_h:] = r_h, r_l + repaid_exit
+    debt.payout[:n_h], debt.payout[n_h:] = p_h, 0.0
     accounts.flush()
     return out

@@ -13,7 +13,7 @@ import numpy as np
 from agents.accounts import OUTSIDE, Accounts
 from agents.finance import Debt
 from agents.lab import LabArrays
-from agents.state import Sites
+from agents.state import FloatArray, Sites
 from market.contracts import ContractTable, Settlement
 
 __all__ = ["InvariantError", "check_finance", "check_invariants"]
@@ -21,6 +21,24 @@ __all__ = ["InvariantError", "check_finance", "check_invariants"]
 
 class InvariantError(RuntimeError):
     """Money or goods not conserved, a negative stock, or a contract neither honoured nor penalised."""
+
+
+def _allclose(a: FloatArray, b: FloatArray, rtol: float, atol: float) -> bool:
+    """``np.allclose(a, b, rtol, atol)`` of 1-d arrays, decided in a few ufunc calls.
+
+    Where every value is finite, ``np.allclose`` is ``|a - b| <= atol + rtol |b|``
+    everywhere, that is ``max(|a - b| - (atol + rtol |b|)) <= 0`` (the difference of two
+    finite doubles has the sign of the exact one); a nan or an infinity makes that
+    maximum nan or positive, and then ``np.allclose`` decides.
+
+    >>> _allclose(np.array([1.0, np.inf]), np.array([1.0 + 1e-12, np.inf]), 1e-9, 0.0)
+    True
+    """
+    with np.errstate(invalid="ignore"):  # inf - inf is nan: np.allclose decides
+        excess = np.abs(a - b) - (atol + rtol * np.abs(b))
+        if np.maximum.reduce(excess, initial=-np.inf) <= 0.0:
+            return True
+    return bool(np.allclose(a, b, rtol=rtol, atol=atol))
 
 
 def check_invariants(
@@ -38,11 +56,12 @@ def check_invariants(
     if (sites.fleet < -1e-6).any():
         raise InvariantError("negative chip stock in a hyperscaler fleet")
     held = accounts.chips.balances[accounts.hyperscaler]
-    if not np.allclose(held, sites.fleet.sum(axis=(1, 2)), rtol=1e-6, atol=1e-3):
+    if not _allclose(held, sites.fleet.sum(axis=(1, 2)), rtol=1e-6, atol=1e-3):
         raise InvariantError("chip ledger balances differ from the installed fleets")
     for led in (accounts.power, accounts.compute):
         # relative to every unit booked so far (generation and non-AI load included)
-        inner = np.abs(np.delete(led.balances, OUTSIDE))
+        inner = np.abs(led.balances)
+        inner[OUTSIDE] = 0.0
         tol = 1e-9 * max(1.0, led.turnover)
         if (inner > tol).any():
             raise InvariantError(
@@ -53,7 +72,7 @@ def check_invariants(
     if s is not None and s.index.size:
         vol = contracts.volume[s.index]
         need = contracts.penalty_rate[s.index] * contracts.price[s.index] * (vol - s.delivered)
-        if not np.allclose(s.penalty, need, rtol=1e-9, atol=1e-6):
+        if not _allclose(s.penalty, need, rtol=1e-9, atol=1e-6):
             raise InvariantError("a contract delivered short without its penalty booked")
 
 
@@ -67,7 +86,7 @@ def check_finance(accounts: Accounts, labs: LabArrays, debt: Debt) -> None:
     """
     bal = accounts.usd.balances
     tol = 1e-9 * max(1.0, float(np.abs(bal).max()))
-    firms = np.concatenate([accounts.hyperscaler, accounts.lab, accounts.utility, accounts.vendor])
+    firms = accounts.firms
     if (bal[firms] < -tol).any():
         worst = int(firms[np.argmin(bal[firms])])
         raise InvariantError(
@@ -76,5 +95,7 @@ def check_finance(accounts: Accounts, labs: LabArrays, debt: Debt) -> None:
     if (debt.hs < -tol).any() or (debt.lab < -tol).any():
         raise InvariantError("negative debt: more repaid than was borrowed")
     gone = ~labs.active & (labs.exit_month >= 0)
-    if (np.abs(bal[labs.account[gone]]) > tol).any() or (debt.lab[gone] != 0).any():
+    if gone.any() and (
+        (np.abs(bal[labs.account[gone]]) > tol).any() or (debt.lab[gone] != 0).any()
+    ):
         raise InvariantError("an exited lab holds cash or debt: its write-off was not booked")

@@ -85,16 +85,22 @@ class ContractTable:
     def __init__(self) -> None:
         self._cols: dict[str, NDArray[np.generic]] = {}
         for name in _FLOAT:
-            self._cols[name] = np.zeros(0)
+            self._set(name, np.zeros(0))
         for name in _INT:
-            self._cols[name] = np.zeros(0, dtype=np.int64)
+            self._set(name, np.zeros(0, dtype=np.int64))
         for name in _BOOL:
-            self._cols[name] = np.zeros(0, dtype=bool)
+            self._set(name, np.zeros(0, dtype=bool))
+
+    def _set(self, name: str, col: NDArray[np.generic]) -> None:
+        """Store column ``name``, also as a plain attribute (read without ``__getattr__``)."""
+        self._cols[name] = col
+        self.__dict__[name] = col
 
     def __len__(self) -> int:
         return int(self._cols["kind"].size)
 
     def __getattr__(self, name: str) -> Any:
+        # columns are instance attributes (see _set): this runs only for other names
         cols = self.__dict__.get("_cols", {})
         if name in cols:
             return cols[name]
@@ -156,7 +162,7 @@ class ContractTable:
         }
         for name, value in row.items():
             col = self._cols[name]
-            self._cols[name] = np.append(col, np.asarray(value, dtype=col.dtype))
+            self._set(name, np.append(col, np.asarray(value, dtype=col.dtype)))
         return len(self) - 1
 
     def active(self, month: int, kind: str | None = None) -> NDArray[np.int64]:
@@ -181,17 +187,17 @@ class ContractTable:
         """
         r = np.asarray(rows, dtype=np.int64)
         d = np.asarray(delivered, dtype=np.float64)
-        vol = self._f("volume")[r]
+        c = cast(dict[str, NDArray[np.float64]], self._cols)  # one lookup per column
+        vol = c["volume"][r]
         if d.shape != r.shape or (d < -1e-9).any() or (d > vol * (1 + 1e-9) + 1e-9).any():
             raise ContractError("delivered: must have one entry per row, within [0, volume]")
-        d = np.clip(d, 0.0, vol)
-        price = self._f("price")[r]
-        taken = np.where(self._b("take_or_pay")[r], vol, d)
-        payment = price * taken
-        penalty = self._f("penalty_rate")[r] * price * (vol - d)
-        np.add.at(self._f("delivered_total"), r, d)
-        np.add.at(self._f("paid_total"), r, payment)
-        np.add.at(self._f("penalty_total"), r, penalty)
+        d = d.clip(0.0, vol)
+        price = c["price"][r]
+        payment = price * np.where(c["take_or_pay"][r], vol, d)
+        penalty = c["penalty_rate"][r] * price * (vol - d)
+        np.add.at(c["delivered_total"], r, d)
+        np.add.at(c["paid_total"], r, payment)
+        np.add.at(c["penalty_total"], r, penalty)
         return Settlement(r, d, payment, penalty)
 
     def columns(self) -> dict[str, NDArray[np.generic]]:

@@ -33,9 +33,11 @@ from market.contracts import ContractTable, Settlement
 
 __all__ = [
     "MAX_EXPECTED_COMPUTE_PRICE",
+    "ComputeDelivery",
     "ComputeSales",
     "Settled",
     "capacity_charge",
+    "compute_delivery",
     "family_price",
     "settle_compute",
     "settle_markets",
@@ -109,8 +111,56 @@ def capacity_charge(site_mwh: FloatArray, price: FloatArray) -> FloatArray:
     return out
 
 
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+_NOTHING = np.zeros(0)
+
+
 def _settle(ct: ContractTable, rows: IntArray, delivered: FloatArray) -> Settlement:
+    """Settle ``rows`` on what they delivered, capped at their volume (none: no call)."""
+    if rows.size == 0:
+        return Settlement(_NO_ROWS, _NOTHING, _NOTHING, _NOTHING)
     return ct.settle(rows, np.minimum(delivered, ct.volume[rows]))
+
+
+def _part(s: Settlement, start: int, stop: int) -> Settlement:
+    """Rows ``start:stop`` of a settlement (views)."""
+    return Settlement(
+        s.index[start:stop], s.delivered[start:stop], s.payment[start:stop], s.penalty[start:stop]
+    )
+
+
+_BIG = float(np.finfo(float).max)
+
+
+def _spot_price(node_price: FloatArray) -> FloatArray:
+    """Node prices as paid: nan (no market) as 0, negative as 0, +inf as the largest float.
+
+    The same numbers as ``np.maximum(np.nan_to_num(x, nan=0.0), 0.0)`` in two ufunc calls.
+
+    >>> _spot_price(np.array([np.nan, -1.0, 2.0, np.inf, -np.inf])).tolist()[:4]
+    [0.0, 0.0, 2.0, 1.7976931348623157e+308]
+    """
+    out: FloatArray = np.minimum(np.fmax(node_price, 0.0), _BIG)
+    return out
+
+
+def _median(x: FloatArray) -> float:
+    """``float(np.median(x))`` of a non-empty 1-d array, by one sort (the same number).
+
+    The median of an even count is the mean of the middle two, ``(a + b) / 2``, as
+    ``np.median`` computes it; any nan makes it nan.
+
+    >>> _median(np.array([3.0, 1.0, 2.0, 10.0])), _median(np.array([5.0, 1.0, 2.0]))
+    (2.5, 2.0)
+    """
+    s = np.sort(x)
+    n = s.size
+    if s[-1] != s[-1]:  # nan sorts last
+        return float("nan")
+    half = n // 2
+    if n % 2:
+        return float(s[half])
+    return float((s[half - 1] + s[half]) / 2.0)
 
 
 def settle_markets(
@@ -131,7 +181,7 @@ def settle_markets(
 ) -> Settled:
     """Deliver power, chips and compute and book their payments (module docstring)."""
     res, ix, ct, acc = cleared.result, cleared.index, contracts, accounts
-    price = np.maximum(np.nan_to_num(res.node_price, nan=0.0), 0.0)
+    price = _spot_price(res.node_price)
     o, b, lk = res.offer_fill, res.bid_fill, res.link_flow
     n_h, n_r, n_f = g.compute_qty.shape
     lay = ix.nodes
@@ -155,23 +205,35 @@ def settle_markets(
     p_util = price[:n_r]
     acc.pay(OUTSIDE, ua, p_util * non_ai, "power_non_ai")
     acc.post(acc.power, ua, OUTSIDE, non_ai, "non_ai_load")
-    site_h = cleared.p_site // n_r
-    p_site = price[lay.site0 + cleared.p_site]
+    p_site = price[lay.site0 :][cleared.p_site]
     pu = cleared.p_util
-    acc.pay(ha[site_h], ua[pu], p_util[pu] * pf, "power_spot")
-    acc.pay(ha[site_h], OUTSIDE, np.maximum(0.0, p_site - p_util[pu]) * pf, "transmission")
-    acc.post(acc.power, ua[pu], ha[site_h], pf, "power_spot")
-    ps = _settle(ct, al.power_rows, al.power_delivered)
+    site_acc, util_acc, p_pu = ha[cleared.p_site // n_r], ua[pu], p_util[pu]
+    acc.pay(site_acc, util_acc, p_pu * pf, "power_spot")
+    acc.pay(site_acc, OUTSIDE, np.maximum(0.0, p_site - p_pu) * pf, "transmission")
+    acc.post(acc.power, util_acc, site_acc, pf, "power_spot")
+    site_recv = (np.bincount(cleared.p_site, pf, minlength=n_h * n_r) + al.site_ppa).reshape(
+        n_h, n_r
+    )
+    # every contract settles in one call: compute (as far as power allows), power, chips
+    delivery = compute_delivery(g, cleared, site_recv, nodes)
+    settlement = _settle(
+        ct,
+        np.concatenate((al.compute_rows, al.power_rows, al.chip_rows)),
+        np.concatenate((delivery.contract, al.power_delivered, al.chip_delivered)),
+    )
+    n_c, n_p = al.compute_rows.size, al.power_rows.size
+    cs, ps, ks = (
+        _part(settlement, 0, n_c),
+        _part(settlement, n_c, n_c + n_p),
+        _part(settlement, n_c + n_p, settlement.index.size),
+    )
     p_sel, p_buy = ua[ct.seller[ps.index]], ha[ct.buyer[ps.index]]
     acc.pay(p_buy, p_sel, ps.payment, "power_ppa")
     acc.pay(p_sel, p_buy, ps.penalty, "penalty")
     acc.post(acc.power, p_sel, p_buy, ps.delivered, "power_ppa")
-    site_recv = (np.bincount(cleared.p_site, pf, minlength=n_h * n_r) + al.site_ppa).reshape(
-        n_h, n_r
-    )
     power_now = np.where(np.isfinite(res.node_price[:n_r]), p_util, market.power_price)
     charge = capacity_charge(site_recv, market.capacity_price)
-    acc.pay(np.repeat(ha, n_r), np.tile(ua, n_h), charge.ravel(), "capacity_charge")
+    acc.pay(*acc.hyperscaler_utility, charge.ravel(), "capacity_charge")
     # ---------------------------------------------------------------- chips
     vo = o[ix.offers["vendors"]]
     vf = lk[ix.links["chips"]]
@@ -181,30 +243,33 @@ def settle_markets(
     # binds and its node price rises above the ask, the buyer keeps the difference
     ask = np.asarray(cleared.book.offer_price, dtype=float)[ix.offers["vendors"]]
     merchant = np.array([not v.captive for v in vendors], dtype=bool)
-    node = price[lay.vendor0 + v_src]
+    node = price[lay.vendor0 :][v_src]
     pv = np.where(merchant[v_src], np.minimum(node, ask[v_src]), node)
-    pb = price[lay.chipbuyer0 + v_dst]
+    pb = price[lay.chipbuyer0 :][v_dst]
     margin = np.maximum(0.0, pb - node)
-    acc.pay(ha[v_h], va[v_src], pv * vf, "chips_spot")
-    acc.pay(ha[v_h], OUTSIDE, margin * vf, "chips_margin")
-    ks = _settle(ct, al.chip_rows, al.chip_delivered)
+    buyer_acc, vendor_acc = ha[v_h], va[v_src]
+    acc.pay(buyer_acc, vendor_acc, pv * vf, "chips_spot")
+    acc.pay(buyer_acc, OUTSIDE, margin * vf, "chips_margin")
     k_v, k_h = ct.seller[ks.index], ct.buyer[ks.index]
-    acc.pay(ha[k_h], va[k_v], ks.payment, "chips_contract")
-    acc.pay(va[k_v], ha[k_h], ks.penalty, "penalty")
+    if ks.index.size:  # (an empty posting books nothing)
+        acc.pay(ha[k_h], va[k_v], ks.payment, "chips_contract")
+        acc.pay(va[k_v], ha[k_h], ks.penalty, "penalty")
     made = vo + np.bincount(k_v, ks.delivered, minlength=len(vendors))
     acc.post(acc.chips, OUTSIDE, va, made, "production")
     cost = np.array([v.unit_cost(tech) for v in vendors])
     acc.pay(va, OUTSIDE, made * cost, "chip_production")
-    acc.post(acc.chips, va[v_src], ha[v_h], vf, "chips_spot")
-    acc.post(acc.chips, va[k_v], ha[k_h], ks.delivered, "chips_contract")
+    acc.post(acc.chips, vendor_acc, buyer_acc, vf, "chips_spot")
+    if ks.index.size:
+        acc.post(acc.chips, va[k_v], ha[k_h], ks.delivered, "chips_contract")
     gens = np.array([v.generation for v in vendors])
     bought = np.zeros((n_h, tech.cost.size))
     np.add.at(bought, (v_h, gens[v_src]), vf)
-    np.add.at(bought, (k_h, gens[k_v]), ks.delivered)
+    if ks.index.size:
+        np.add.at(bought, (k_h, gens[k_v]), ks.delivered)
     free = plan.free_mw
     free_tot = free.sum(axis=1, keepdims=True)
     split = np.divide(
-        free, free_tot, out=np.tile(demand.region_weight, (n_h, 1)), where=free_tot > 0
+        free, free_tot, out=demand.region_weight[None, :].repeat(n_h, axis=0), where=free_tot > 0
     )
     sites.fleet += split[:, :, None] * bought[:, None, :]
     unfilled = np.maximum(0.0, plan.chip_want.ravel() - b[ix.bids["chip_buyers"]]).reshape(n_h, n_f)
@@ -214,29 +279,70 @@ def settle_markets(
         v.orders = float(
             plan.chip_want[v.owner, v.family] if v.captive else plan.chip_want[:, v.family].sum()
         )
-    units = np.zeros(len(vendors))
-    np.add.at(units, ct.seller[al.chip_rows], al.chip_delivered)
-    np.add.at(units, v_src, vf)
+    if al.chip_rows.size:
+        units = np.zeros(len(vendors))
+        np.add.at(units, ct.seller[al.chip_rows], al.chip_delivered)
+        np.add.at(units, v_src, vf)
+    else:  # the same sums: bincount adds in index order from zero, as np.add.at does
+        units = np.bincount(v_src, vf, minlength=len(vendors)).astype(float, copy=False)
     # ---------------------------------------------------------------- compute
-    sales = settle_compute(g, cleared, price, site_recv, power_now, nodes, market, labs, ct, acc)
+    sales = settle_compute(
+        g, cleared, price, site_recv, power_now, nodes, market, labs, ct, acc, delivery, cs
+    )
     # ---------------------------------------------------------------- cash and prices
     acc.pay(OUTSIDE, ha, clouds.other_cash_flow, "other_business")
     market.power_price = power_now
     for u in utilities:
         u.price_history.append(float(power_now[u.region]))
-    cs = sales.contract
-    settlement = Settlement(
-        np.concatenate([cs.index, ps.index, ks.index]),
-        np.concatenate([cs.delivered, ps.delivered, ks.delivered]),
-        np.concatenate([cs.payment, ps.payment, ks.payment]),
-        np.concatenate([cs.penalty, ps.penalty, ks.penalty]),
-    )
     chip_spend = np.bincount(v_h, (pv + margin) * vf, minlength=n_h) + np.bincount(
         k_h, ks.payment - ks.penalty, minlength=n_h
     )
     return Settled(
         site_recv, power_now, bought, units, pb, vf, gens[v_src], sales, settlement, chip_spend
     )
+
+
+@dataclass(frozen=True)
+class ComputeDelivery:
+    """How much compute each node delivers, given the power its site received."""
+
+    c_ok: FloatArray
+    """(N,) contract compute each seller node delivers."""
+    s_ok: FloatArray
+    """(N,) spot compute each seller node delivers."""
+    s_factor: FloatArray
+    """(N,) share of each node's spot sales delivered (1 where it sold none)."""
+    contract: FloatArray
+    """Compute each contract of ``compute_rows`` received."""
+
+
+def compute_delivery(
+    g: Orders, cleared: Cleared, site_recv: FloatArray, nodes: Nodes
+) -> ComputeDelivery:
+    """Compute delivered as far as power allows: contracts first, then spot, pro rata.
+
+    A site's power is shared among its nodes in proportion to what each needs for its
+    capacity; a node delivers at most its capacity and what its power runs.
+    """
+    ix = cleared.index
+    n_h, n_r, n_f = g.compute_qty.shape
+    cap = g.compute_qty.ravel()
+    mwh = nodes.mwh.ravel()
+    need_n = (g.site_use * nodes.mwh).reshape(n_h * n_r, n_f)
+    need_site = need_n.sum(axis=1, keepdims=True)
+    recv_n = (
+        site_recv.reshape(n_h * n_r, 1)
+        * np.divide(need_n, need_site, out=np.zeros(need_n.shape), where=need_site > 0)
+    ).ravel()
+    deliverable = np.minimum(cap, np.divide(recv_n, mwh, out=np.zeros(recv_n.size), where=mwh > 0))
+    alloc = cleared.contracts.compute_alloc
+    c_node = alloc.sum(axis=0)
+    c_ok = np.minimum(c_node, deliverable)
+    c_factor = np.divide(c_ok, c_node, out=np.ones(c_node.size), where=c_node > 0)
+    spot_sold = cleared.result.offer_fill[ix.offers["sellers"]]
+    s_ok = np.minimum(spot_sold, np.maximum(0.0, deliverable - c_ok))
+    s_factor = np.divide(s_ok, spot_sold, out=np.ones(s_ok.size), where=spot_sold > 0)
+    return ComputeDelivery(c_ok, s_ok, s_factor, (alloc * c_factor[None, :]).sum(axis=1))
 
 
 def settle_compute(
@@ -250,61 +356,53 @@ def settle_compute(
     labs: LabArrays,
     ct: ContractTable,
     acc: Accounts,
+    delivery: ComputeDelivery,
+    cs: Settlement,
 ) -> ComputeSales:
-    """Deliver compute as far as power allows (contracts first), book payments, update nodes."""
+    """Book compute payments and deliveries, and update the nodes.
+
+    ``delivery`` is :func:`compute_delivery`; ``cs`` the compute contracts' settlement.
+    """
     ix, a = cleared.index, labs
     lay = ix.nodes
     n_h, n_r, n_f = g.compute_qty.shape
     ha, la = acc.hyperscaler, a.account
     res = cleared.result
-    cap = g.compute_qty.ravel()
-    mwh = nodes.mwh.ravel()
-    need_n = (g.site_use * nodes.mwh).reshape(n_h * n_r, n_f)
-    need_site = need_n.sum(axis=1, keepdims=True)
-    recv_n = (
-        site_recv.reshape(n_h * n_r, 1)
-        * np.divide(need_n, need_site, out=np.zeros_like(need_n), where=need_site > 0)
-    ).ravel()
-    deliverable = np.minimum(cap, np.divide(recv_n, mwh, out=np.zeros_like(recv_n), where=mwh > 0))
-    alloc = cleared.contracts.compute_alloc
-    c_node = alloc.sum(axis=0)
-    c_ok = np.minimum(c_node, deliverable)
-    c_factor = np.divide(c_ok, c_node, out=np.ones_like(c_node), where=c_node > 0)
-    spot_sold = res.offer_fill[ix.offers["sellers"]]
-    s_ok = np.minimum(spot_sold, np.maximum(0.0, deliverable - c_ok))
-    s_factor = np.divide(s_ok, spot_sold, out=np.ones_like(s_ok), where=spot_sold > 0)
+    c_ok, s_ok, s_factor = delivery.c_ok, delivery.s_ok, delivery.s_factor
     rows = cleared.contracts.compute_rows
-    cs = _settle(ct, rows, (alloc * c_factor[None, :]).sum(axis=1))
     buyer, seller = ct.buyer[rows], ct.seller[rows]
-    acc.pay(la[buyer], ha[seller], cs.payment, "compute_contract")
-    acc.pay(ha[seller], la[buyer], cs.penalty, "penalty")
+    c_lab, c_cloud, c_net = la[buyer], ha[seller], cs.payment - cs.penalty
+    acc.pay(c_lab, c_cloud, cs.payment, "compute_contract")
+    acc.pay(c_cloud, c_lab, cs.penalty, "penalty")
     spend = np.zeros((a.n, n_h))
     vol = np.zeros((a.n, n_h))
-    np.add.at(spend, (buyer, seller), cs.payment - cs.penalty)
+    np.add.at(spend, (buyer, seller), c_net)
     np.add.at(vol, (buyer, seller), cs.delivered)
-    recv = np.bincount(buyer, cs.delivered, minlength=a.n).astype(float)  # int when empty
-    sales = np.bincount(seller, cs.payment - cs.penalty, minlength=n_h).astype(float)
+    # bincount's result is int when empty, and ours to change
+    recv = np.bincount(buyer, cs.delivered, minlength=a.n).astype(float, copy=False)
+    sales = np.bincount(seller, c_net, minlength=n_h).astype(float, copy=False)
     # major labs' spot purchases
     src, lab = cleared.c_src, cleared.c_lab
     f_ok = res.link_flow[ix.links["compute"]] * s_factor[src]
     h_src = src // (n_r * n_f)
-    p_src = price[lay.seller0 + src]
-    p_dst = price[lay.lab0 + lab]
+    p_src = price[lay.seller0 :][src]
+    p_dst = price[lay.lab0 :][lab]
     fee = market.egress_fee[lab] * (h_src != a.primary[lab])
     to_h = (p_src + fee) * f_ok
-    acc.pay(la[lab], ha[h_src], to_h, "compute_spot")
-    acc.pay(la[lab], OUTSIDE, np.maximum(0.0, p_dst - p_src - fee) * f_ok, "compute_friction")
+    lab_acc, cloud_acc = la[lab], ha[h_src]
+    acc.pay(lab_acc, cloud_acc, to_h, "compute_spot")
+    acc.pay(lab_acc, OUTSIDE, np.maximum(0.0, p_dst - p_src - fee) * f_ok, "compute_friction")
     np.add.at(spend, (lab, h_src), to_h)
     np.add.at(vol, (lab, h_src), f_ok)
     np.add.at(recv, lab, f_ok)
     np.add.at(sales, h_src, to_h)
-    acc.post(acc.compute, ha[h_src], la[lab], f_ok, "compute_spot")
+    acc.post(acc.compute, cloud_acc, lab_acc, f_ok, "compute_spot")
     # pooled small buyers: each gets its pool's fill ratio at its node
     pools = cleared.pools
-    rest = np.flatnonzero(~a.major)
+    rest = (~a.major).nonzero()[0]
     p_small, got = np.zeros(0), np.zeros(0)
     if rest.size:
-        p_small = price[lay.seller0 + g.small_node]
+        p_small = price[lay.seller0 :][g.small_node]
         got = cleared.bid_inference[rest] * 0.0
     if rest.size and pools.size:
         k = pools.size
@@ -324,7 +422,7 @@ def settle_compute(
         )
         node = g.small_node
         got = bid_inf * r_inf[node] + bid_trn * r_trn[node]
-        pay = got * price[lay.seller0 + node]
+        pay = got * price[lay.seller0 :][node]
         hb = node // (n_r * n_f)
         acc.pay(la[rest], ha[hb], pay, "compute_spot")
         np.add.at(spend, (rest, hb), pay)
@@ -339,7 +437,7 @@ def settle_compute(
     if rest.size and pools.size:
         produced += np.bincount(hb, got, minlength=n_h)
     acc.post(acc.compute, OUTSIDE, ha, produced, "production")
-    acc.post(acc.compute, ha[seller], la[buyer], cs.delivered, "compute_contract")
+    acc.post(acc.compute, c_cloud, c_lab, cs.delivered, "compute_contract")
     acc.post(acc.compute, la, OUTSIDE, recv, "consumed")
     sold = (c_ok + s_ok).reshape(n_h, n_r, n_f)
     # power bought but not used is sold back to the grid at the spot price
@@ -357,10 +455,19 @@ def settle_compute(
     # its price is an unfilled bid, and would feed the expectation its own bid
     seen = nodes.price[has & (nodes.capacity >= 1.0)]
     if seen.size:
-        expected = 0.8 * market.expected_compute_price + 0.2 * float(np.median(seen))
+        expected = 0.8 * market.expected_compute_price + 0.2 * _median(seen)
         market.expected_compute_price = min(expected, MAX_EXPECTED_COMPUTE_PRICE)
     market.family_price = family_price(nodes.price, has)
-    return ComputeSales(spend, vol, recv, sales, sold, cs, np.r_[p_src, p_small], np.r_[f_ok, got])
+    return ComputeSales(
+        spend,
+        vol,
+        recv,
+        sales,
+        sold,
+        cs,
+        np.concatenate((p_src, p_small)),
+        np.concatenate((f_ok, got)),
+    )
 
 
 def family_price(price: FloatArray, has: np.ndarray) -> FloatArray:

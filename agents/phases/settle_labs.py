@@ -36,8 +36,9 @@ def lab_revenue(demand_usd: FloatArray, need: FloatArray, served: FloatArray) ->
     >>> lab_revenue(np.array([100.0, 50.0]), np.array([10.0, 0.0]), np.array([4.0, 0.0]))
     array([40.,  0.])
     """
+    has = need > 0
     out: FloatArray = np.where(
-        need > 0, demand_usd * np.divide(served, need, out=np.zeros(need.size), where=need > 0), 0.0
+        has, demand_usd * np.divide(served, need, out=np.zeros(need.size), where=has), 0.0
     )
     return out
 
@@ -95,10 +96,11 @@ def close_labs(
         )
         contracts.terminate(ended, month + 1)
     # exclusivity from the exclusive compute contracts in force next month
-    act = contracts.active(month + 1, "compute")
     a.exclusive_with[:] = -1
-    ex = act[contracts.exclusive[act]]
-    a.exclusive_with[contracts.buyer[ex]] = contracts.seller[ex]
+    if contracts.exclusive.any():
+        act = contracts.active(month + 1, "compute")
+        ex = act[contracts.exclusive[act]]
+        a.exclusive_with[contracts.buyer[ex]] = contracts.seller[ex]
 
 
 def update_history(

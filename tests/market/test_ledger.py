@@ -128,3 +128,46 @@ def test_narrow_ids_and_handed_over_arrays_book_like_int64() -> None:
         assert en[key].dtype == np.int64
         np.testing.assert_array_equal(en[key], ew[key])
     np.testing.assert_array_equal(en["amount"], ew["amount"])
+
+
+def test_runs_book_like_rows_posted_one_by_one() -> None:
+    p, q, a = np.array([0, 1, 2, 0]), np.array([1, 2, 3, 3]), np.array([5.0, 2.0, 1.0, 0.5])
+    rows, runs = Ledger(4), Ledger(4)
+    for led in (rows, runs):
+        led.reason_code("a"), led.reason_code("b")
+    rows.post(p, q, a, [1, 1, 1, 0])
+    runs.post_runs(np.stack([p, q]).astype(np.int32), a, [1, 0], [3, 1])
+    # by hand: account 0 pays 5 + 0.5; 1 gets 5 and pays 2; 2 gets 2 and pays 1; 3 gets 1.5
+    np.testing.assert_array_equal(runs.balances, [-5.5, 3.0, 1.0, 1.5])
+    assert runs.balance_of(np.array([3, 0])).tolist() == [1.5, -5.5]
+    er, eu = rows.entries(), runs.entries()
+    for key in ("step", "payer", "payee", "amount", "reason"):
+        np.testing.assert_array_equal(eu[key], er[key])
+    assert runs.turnover == rows.turnover == 8.5
+
+
+@pytest.mark.parametrize(
+    ("ids", "amount", "codes", "message"),
+    [
+        ([[0], [4]], [1.0], [0], r"payee\[0\] = 4: no such account"),
+        ([[0], [1]], [-1.0], [0], r"amount\[0\] = -1.0"),
+        ([[0], [1]], [np.inf], [0], r"amount\[0\] = inf"),
+        ([[0], [1]], [1.0], [3], r"reason\[0\] = 3: unregistered"),
+    ],
+)
+def test_bad_runs_are_refused_and_nothing_is_booked(
+    ids: list[list[int]], amount: list[float], codes: list[int], message: str
+) -> None:
+    led = Ledger(3)
+    led.reason_code("x")
+    with pytest.raises(LedgerError, match=message):
+        led.post_runs(np.array(ids), np.array(amount), codes, [1])
+    assert led.balances.tolist() == [0.0, 0.0, 0.0]
+    assert led.entries()["amount"].size == 0
+
+
+def test_runs_of_the_wrong_shape_are_refused() -> None:
+    led = Ledger(3)
+    led.reason_code("x")
+    with pytest.raises(LedgerError, match=r"need \(2, n\)"):
+        led.post_runs(np.array([[0, 1], [1, 2]]), np.array([1.0, 2.0]), [0], [1])

@@ -11,7 +11,14 @@ from agents.finance import Debt
 from agents.lab import LabArrays, LabKind
 from agents.phases.deals import review_shift
 from agents.phases.record import dc_energy, lab_lockin, lockin_of_labs
-from agents.phases.settle import ComputeSales, Settled, capacity_charge, family_price
+from agents.phases.settle import (
+    ComputeSales,
+    Settled,
+    _median,
+    _spot_price,
+    capacity_charge,
+    family_price,
+)
 from agents.phases.settle_labs import close_labs, lab_revenue
 from agents.scenario import DealCfg
 from agents.state import History
@@ -226,3 +233,16 @@ def test_a_merchant_vendor_is_paid_at_most_its_ask(baseline):
     ag = run.tables["agents"]
     units = ag.loc[ag["name"] == "nvidia", "units_sold"].sum()
     assert 0 < paid.sum() <= units * 45_000 * 1.5
+
+
+def test_median_and_spot_price_are_numpys_to_the_bit():
+    # numpy is the oracle: the settle phase's one-sort median and two-ufunc price guard
+    # must give the very numbers of np.median and np.maximum(np.nan_to_num(x), 0)
+    rng = np.random.default_rng(5)
+    for n in range(1, 40):
+        x = rng.lognormal(0.0, 3.0, n)
+        assert _median(x) == float(np.median(x))
+    assert np.isnan(_median(np.array([1.0, np.nan, 2.0])))
+    x = np.array([np.nan, -1.0, -0.0, 0.0, 2.5, np.inf, -np.inf])
+    want = np.maximum(np.nan_to_num(x, nan=0.0), 0.0)
+    assert _spot_price(x).tobytes() == want.tobytes()
