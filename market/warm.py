@@ -149,7 +149,8 @@ class Clearer:
         else:
             self.warm_solves += 1
         self._layout, self._n_nodes, self._upper = layout, book.n_nodes, cols[2]
-        return _finish(book, units.unscale(with_canonical_prices(scaled, sol), book), method)
+        priced = with_canonical_prices(scaled, sol, cols=cols, value=self._x)
+        return _finish(book, units.unscale(priced, book), method)
 
     def _read(self, book: OrderBook) -> LPSolution:
         """The kept model's solution, its column values and duals kept for the next book."""
