@@ -35,7 +35,13 @@ from market.bellman import bellman_ford, merged_graph
 from market.book import OrderBook
 from market.lp import Columns, LPSolution, columns
 
-__all__ = ["canonical_prices", "column_arcs", "price_bounds", "with_canonical_prices"]
+__all__ = [
+    "canonical_prices",
+    "column_arcs",
+    "column_prices",
+    "price_bounds",
+    "with_canonical_prices",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -272,29 +278,33 @@ def _pin(
     return None
 
 
-def with_canonical_prices(
-    book: OrderBook,
-    sol: LPSolution,
-    *,
-    cols: Columns | None = None,
-    value: FloatArray | None = None,
-) -> LPSolution:
+def column_prices(
+    n_nodes: int,
+    arcs: tuple[IntArray, IntArray],
+    cols: Columns,
+    value: FloatArray,
+    solver_price: FloatArray,
+) -> FloatArray:
+    """:func:`canonical_prices` from the book's LP columns.
+
+    ``arcs`` is :func:`column_arcs` of the book, ``cols`` its :func:`market.lp.columns`
+    and ``value`` the solution's column values in that order (offer fills, bid fills,
+    link flows); ``solver_price`` the solver's node prices.
+    """
+    cost, upper = cols[0], cols[2]
+    t, h, w = _constraints(*arcs, cost, upper, np.clip(value, 0.0, upper), 1e-9)
+    return _midpoints(n_nodes, t, h, w, solver_price)
+
+
+def with_canonical_prices(book: OrderBook, sol: LPSolution) -> LPSolution:
     """``sol`` with :func:`canonical_prices` in place of the solver's.
 
     Call it on the book as solved, in per-market units (:func:`market.scaling.scale_book`):
     whether an order is filled, partly filled or not is judged to ``1e-9`` of the largest
     quantity, which is only a fine threshold when every market's quantities are near one
     (a global threshold on a book with power in TWh and chips in units would read a
-    half-sold chip offer as unsold and drop its price). A caller holding the book's
-    :func:`market.lp.columns` and the solution's column values in that order (offer
-    fills, bid fills, link flows) passes them as ``cols`` and ``value``.
+    half-sold chip offer as unsold and drop its price).
     """
-    if cols is None:
-        cols = columns(book)
-    if value is None:
-        value = np.concatenate((sol.offer_fill, sol.bid_fill, sol.link_flow))
-    cost, upper = cols[0], cols[2]
-    tail, head = column_arcs(book)
-    arcs = _constraints(tail, head, cost, upper, np.clip(value, 0.0, upper), 1e-9)
-    price = _midpoints(book.n_nodes, *arcs, sol.node_price)
+    value = np.concatenate((sol.offer_fill, sol.bid_fill, sol.link_flow))
+    price = column_prices(book.n_nodes, column_arcs(book), columns(book), value, sol.node_price)
     return LPSolution(sol.offer_fill, sol.bid_fill, sol.link_flow, price, sol.iterations)
