@@ -65,13 +65,24 @@ def merged_graph(n: int, t: IntArray, h: IntArray, w: FloatArray) -> sp.csr_matr
 
 
 def _scipy_bellman_ford(
-    n: int, t: IntArray, h: IntArray, w: FloatArray, source: int
+    n: int,
+    t: IntArray,
+    h: IntArray,
+    w: FloatArray,
+    source: int,
+    settled: tuple[FloatArray | None, FloatArray | None] = (None, None),
 ) -> tuple[FloatArray, FloatArray] | None:
-    """Distances from and to ``source`` by SciPy's Bellman-Ford; None on a negative cycle."""
+    """Distances from and to ``source`` by SciPy's Bellman-Ford; None on a negative cycle.
+
+    A side given in ``settled`` is taken from there instead.
+    """
     graph = merged_graph(n, t, h, w)
+    d_from, d_to = settled
     try:
-        d_from = shortest_path(graph, method="BF", directed=True, indices=source)
-        d_to = shortest_path(graph.T.tocsr(), method="BF", directed=True, indices=source)
+        if d_from is None:
+            d_from = shortest_path(graph, method="BF", directed=True, indices=source)
+        if d_to is None:
+            d_to = shortest_path(graph.T.tocsr(), method="BF", directed=True, indices=source)
     except NegativeCycleError:
         return None
     return np.asarray(d_from, dtype=float), np.asarray(d_to, dtype=float)
@@ -95,10 +106,19 @@ def bellman_ford(
     weights = np.concatenate((weight, weight))
     dist = np.full(2 * n, np.inf)
     dist[source] = dist[n + source] = 0.0
-    for _ in range(min(n, MAX_PASSES)):
-        new = dist.copy()
-        np.minimum.at(new, heads, dist[tails] + weights)
-        if (new == dist).all():
+    # passes two at a time, then a comparison: a fixpoint within n - 1 passes is SciPy's
+    # answer (the last pass is at most pass n - 1 when the one after changes nothing)
+    last = dist
+    for _ in range(min(n, MAX_PASSES) // 2):
+        last = dist.copy()
+        np.minimum.at(last, heads, dist[tails] + weights)
+        dist = last.copy()
+        np.minimum.at(dist, heads, last[tails] + weights)
+        if (dist == last).all():
             return dist[:n], dist[n:]
-        dist = new
-    return _scipy_bellman_ford(n, t, h, w, source)
+    # a side whose last pass changed nothing is settled; SciPy gives the other
+    settled = dist == last
+    forward, backward = bool(settled[:n].all()), bool(settled[n:].all())
+    return _scipy_bellman_ford(
+        n, t, h, w, source, (dist[:n] if forward else None, dist[n:] if backward else None)
+    )
