@@ -16,16 +16,18 @@ the componentwise maximum of two fixpoints is one too, so there is a greatest fi
 ``g``, and any sequence of relaxations started from the initial vector (0 at the
 source, infinity elsewhere) stays at or above ``g`` (Cousot and Cousot, "Asynchronous
 iterative methods for solving a fixed point system of monotone equations in a complete
-lattice", 1977; Bertsekas, *Parallel and Distributed Computation*, 1989, section 6.4).
-Here all arcs are relaxed at once (Jacobi): after ``k`` passes each distance is the
-shortest rounded sum along walks of at most ``k`` arcs. When pass ``K + 1`` changes
-nothing, the distances are a fixpoint reached from the start, hence ``g``; and if
-``K <= N - 1``, SciPy's ``N - 1`` Gauss-Seidel passes, each at least as far along as a
-Jacobi pass, also end at ``g``, where its final check finds nothing. So a fixpoint
-within ``N - 1`` passes is SciPy's answer bit for bit. Otherwise (a cycle whose rounded
-length is negative, on which distances keep falling by an ulp a pass and SciPy stops
-wherever its last pass leaves them; or subnormal weights, where merging a zero with a
-parallel arc is not the same as keeping both) the distances are SciPy's own.
+lattice", 1977; Bertsekas and Tsitsiklis, *Parallel and Distributed Computation:
+Numerical Methods*, 1989, chapter 6). Here all arcs are relaxed at once (Jacobi), over
+the graph and its reverse side by side: after ``k`` passes each distance is the least
+rounded sum, added up from the source, along walks of at most ``k`` arcs. When pass
+``K + 1`` changes nothing, the distances are a fixpoint reached from the start, hence
+``g``; and if ``K <= N - 1``, SciPy's ``N - 1`` Gauss-Seidel passes, each at least as
+far along as a Jacobi pass, also end at ``g``, where its final check finds nothing. So
+a fixpoint within ``N - 1`` passes is SciPy's answer bit for bit. A side that does not
+settle within :data:`MAX_PASSES` (a cycle whose rounded length is negative, on which
+distances keep falling by an ulp a pass and SciPy stops wherever its last pass leaves
+them), and any graph with subnormal weights (where merging a zero with a parallel arc
+is not the same as keeping both), get SciPy's own distances.
 """
 
 from __future__ import annotations
