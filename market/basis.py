@@ -60,7 +60,11 @@ def _match_keys(old: IntArray, new: IntArray) -> IntArray:
     o_sorted = old[o_order]
     n_order = np.argsort(new, kind="stable")
     n_sorted = new[n_order]
-    rank = np.arange(n_sorted.size) - np.searchsorted(n_sorted, n_sorted, "left")
+    # rank: the distance to the first entry with the same value
+    index = np.arange(n_sorted.size)
+    first = np.ones(n_sorted.size, dtype=bool)
+    first[1:] = n_sorted[1:] != n_sorted[:-1]
+    rank = index - np.maximum.accumulate(np.where(first, index, 0))
     pos = np.searchsorted(o_sorted, n_sorted, "left") + rank
     hit = pos < o_sorted.size
     hit[hit] = o_sorted[pos[hit]] == n_sorted[hit]
@@ -105,12 +109,12 @@ def carry_basis(
     ``matched`` is :func:`match_columns`, ``upper`` the new columns' upper bounds and
     ``node_of_column`` the new book's offer nodes, bid nodes, link sources and ends.
     """
-    cols = np.where(matched >= 0, col_status[np.maximum(matched, 0)], LOWER)
+    cols = np.append(col_status, LOWER)[matched]  # unmatched (-1): the LOWER appended
     rows = np.full(n_rows, BASIC, np.int64)  # new nodes: their logical is basic
     keep = min(n_rows, row_status.size)
     rows[:keep] = row_status[:keep]
     # A column at an upper bound that is now infinite cannot stay there.
-    cols = np.where((cols == UPPER) & ~np.isfinite(upper), LOWER, cols)
+    cols[(cols == UPPER) & (upper == np.inf)] = LOWER
     excess = int((cols == BASIC).sum() + (rows == BASIC).sum()) - n_rows
     if excess > 0:  # drop logicals first, then columns, from the basis
         for status in (rows, cols):

@@ -21,8 +21,13 @@ and network for the next month.
 
 Every answer is an optimum of the book itself, found by the simplex method to the same
 tolerances as :func:`market.clearing.clear`, on the book scaled the same way: it has
-the same welfare, feasible fills and equilibrium prices (where prices are not unique,
-possibly other valid ones).
+the same welfare, feasible fills and canonical prices (:mod:`market.prices`).
+
+The month's work outside HiGHS is kept to a few numpy calls: the scaled LP columns are
+built straight from the book's arrays (:func:`market.scaling.column_units`; the links'
+components and matrix rows kept while the links stay the same, a scaled book built only
+for a cold or flow solve), and the prices are computed on those columns
+(:func:`market.prices.column_prices`), then unscaled and finished in column order.
 
 >>> from market.clearing import OrderBook
 >>> clearer = Clearer()
@@ -49,7 +54,7 @@ from market.basis import (
 )
 from market.book import OrderBook
 from market.clearing import ClearingResult, _finish, _finish_columns
-from market.highs import floats, load_columns, new_highs, run_optimal
+from market.highs import load_columns, new_highs, run_optimal, solution_arrays
 from market.lp import Columns, LPSolution, SolverFailure
 from market.mcf import DIRECT_LINKS, LemonNetwork, solve_mcf, try_flow_basis
 from market.prices import column_arcs, column_prices
@@ -184,12 +189,9 @@ class Clearer:
 
     def _read(self, book: OrderBook) -> LPSolution:
         """The kept model's solution, its column values and duals kept for the next book."""
-        sol = self._h.getSolution()
-        self._x = x = floats(sol.col_value)
-        self._price = price = floats(sol.row_dual)
-        iterations = int(self._h.getInfoValue("simplex_iteration_count")[1])
-        n_o, ob = book.n_offers, book.n_offers + book.n_bids
-        return LPSolution(x[:n_o], x[n_o:ob], x[ob:], price, iterations)
+        sol, self._x = solution_arrays(self._h, book)
+        self._price = sol.node_price
+        return sol
 
     def _cold(self, book: OrderBook, cols: Columns) -> LPSolution:
         """:func:`market.mcf.solve_mcf`, keeping the flow's network for a re-solve."""
