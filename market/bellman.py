@@ -57,13 +57,17 @@ def merged_graph(n: int, t: IntArray, h: IntArray, w: FloatArray) -> sp.csr_matr
     A sparse matrix would add parallel arcs up; zero weights become :data:`TINY`.
     """
     key = t * n + h
-    order = np.lexsort((w, key))
+    order = np.lexsort((w, key))  # by tail, head, then weight: the shortest arc first
+    k_s = key[order]
     first = np.ones(order.size, dtype=bool)
-    first[1:] = key[order][1:] != key[order][:-1]
+    first[1:] = k_s[1:] != k_s[:-1]
     keep = order[first]
     data = w[keep]
     data[data == 0.0] = TINY
-    return sp.csr_matrix((data, (t[keep], h[keep])), shape=(n, n))
+    # the kept arcs are in row-major order already: the sparse matrix's own arrays
+    indptr = np.zeros(n + 1, np.int32)
+    np.cumsum(np.bincount(t[keep], minlength=n), out=indptr[1:])
+    return sp.csr_matrix((data, h[keep].astype(np.int32), indptr), shape=(n, n))
 
 
 def _scipy_bellman_ford(

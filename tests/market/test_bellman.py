@@ -89,3 +89,16 @@ def test_a_cycle_that_never_settles_gives_scipys_numbers(w: list[float]) -> None
     # a three-node cycle reached from node 3; on the first, distances fall by an ulp a
     # pass for ever, and SciPy's are those its last pass leaves
     assert_same_bits(4, [0, 1, 2, 3], [1, 2, 0, 0], [*w, 1.0], 3)
+
+
+def test_parallel_arcs_are_merged_to_the_shortest_and_zeros_kept_as_arcs() -> None:
+    t, h = np.array([2, 0, 2, 0, 1]), np.array([1, 1, 1, 2, 0])
+    w = np.array([5.0, 3.0, -1.0, 0.0, 7.0])
+    graph = merged_graph(3, t, h, w)
+    dense = np.full((3, 3), np.nan)
+    dense[(0, 0, 1, 2), (1, 2, 0, 1)] = [3.0, np.finfo(float).tiny, 7.0, -1.0]
+    got = np.full((3, 3), np.nan)
+    coo = graph.tocoo()
+    got[coo.row, coo.col] = coo.data
+    np.testing.assert_array_equal(got, dense)
+    assert graph.has_canonical_format
