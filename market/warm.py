@@ -238,7 +238,7 @@ class Clearer:
                     h.setBasis(basis)
             else:
                 matched = match_columns(old, layout)
-                if (matched >= 0).mean() < self.min_match:
+                if np.count_nonzero(matched >= 0) / matched.size < self.min_match:
                     return None
                 if self.read_basis:
                     col_status, row_status = highs_basis(h)
