@@ -24,6 +24,8 @@ import highspy
 import numpy as np
 from numpy.typing import NDArray
 
+from market.highs import floats
+
 __all__ = ["Layout", "carry_basis", "match_columns", "same_layout", "solved_basis"]
 
 IntArray = NDArray[np.int64]
@@ -32,7 +34,9 @@ FloatArray = NDArray[np.float64]
 BASIC = int(highspy.HighsBasisStatus.kBasic)
 LOWER = int(highspy.HighsBasisStatus.kLower)
 UPPER = int(highspy.HighsBasisStatus.kUpper)
-_STATUS = list(highspy.HighsBasisStatus.__members__.values())
+_STATUS = np.empty(len(highspy.HighsBasisStatus.__members__), dtype=object)
+for _status in highspy.HighsBasisStatus.__members__.values():
+    _STATUS[int(_status)] = _status  # the status objects by code, to index with arrays
 
 Layout = tuple[int, IntArray, IntArray, IntArray, IntArray]
 """Node count and the node arrays of offers, bids, link sources and link ends."""
@@ -56,7 +60,11 @@ def _match_keys(old: IntArray, new: IntArray) -> IntArray:
     o_sorted = old[o_order]
     n_order = np.argsort(new, kind="stable")
     n_sorted = new[n_order]
-    rank = np.arange(n_sorted.size) - np.searchsorted(n_sorted, n_sorted, "left")
+    # rank: the distance to the first entry with the same value
+    index = np.arange(n_sorted.size)
+    first = np.ones(n_sorted.size, dtype=bool)
+    first[1:] = n_sorted[1:] != n_sorted[:-1]
+    rank = index - np.maximum.accumulate(np.where(first, index, 0))
     pos = np.searchsorted(o_sorted, n_sorted, "left") + rank
     hit = pos < o_sorted.size
     hit[hit] = o_sorted[pos[hit]] == n_sorted[hit]
@@ -65,21 +73,27 @@ def _match_keys(old: IntArray, new: IntArray) -> IntArray:
     return out
 
 
+def _column_keys(layout: Layout) -> IntArray:
+    """One key per column, equal for columns of the same kind at the same place.
+
+    Offers are keyed by their node (below ``2**31``), bids by ``2**31`` + node, links by
+    ``(source + 2) * 2**31 + end`` (node ids are below ``2**31``): the kinds never share
+    a key.
+    """
+    _, o_node, b_node, src, dst = layout
+    return np.concatenate((o_node, b_node + 2**31, (src + 2) * 2**31 + dst))
+
+
 def match_columns(old: Layout, new: Layout) -> IntArray:
     """For each column of the ``new`` book's LP, the matching column of the ``old`` one.
 
     Columns are offers, bids, then links (:func:`market.lp.columns`). An offer matches
     the old offer at the same node with the same rank among that node's offers, a bid
     likewise, a link the old link with the same ends and rank among parallel links;
-    -1 where there is none.
+    -1 where there is none. (One match over keys that tell the kinds apart, so the
+    old column index comes out directly.)
     """
-    n_o, n_b = old[1].size, old[2].size
-    offers = _match_keys(old[1], new[1])
-    bids = _match_keys(old[2], new[2])
-    links = _match_keys(old[3] * 2**31 + old[4], new[3] * 2**31 + new[4])  # ids < 2**31
-    return np.concatenate(
-        [offers, np.where(bids >= 0, bids + n_o, -1), np.where(links >= 0, links + n_o + n_b, -1)]
-    )
+    return _match_keys(_column_keys(old), _column_keys(new))
 
 
 def carry_basis(
@@ -95,12 +109,12 @@ def carry_basis(
     ``matched`` is :func:`match_columns`, ``upper`` the new columns' upper bounds and
     ``node_of_column`` the new book's offer nodes, bid nodes, link sources and ends.
     """
-    cols = np.where(matched >= 0, col_status[np.maximum(matched, 0)], LOWER)
+    cols = np.append(col_status, LOWER)[matched]  # unmatched (-1): the LOWER appended
     rows = np.full(n_rows, BASIC, np.int64)  # new nodes: their logical is basic
     keep = min(n_rows, row_status.size)
     rows[:keep] = row_status[:keep]
     # A column at an upper bound that is now infinite cannot stay there.
-    cols = np.where((cols == UPPER) & ~np.isfinite(upper), LOWER, cols)
+    cols[(cols == UPPER) & (upper == np.inf)] = LOWER
     excess = int((cols == BASIC).sum() + (rows == BASIC).sum()) - n_rows
     if excess > 0:  # drop logicals first, then columns, from the basis
         for status in (rows, cols):
@@ -120,8 +134,8 @@ def carry_basis(
         )
         rows[candidates[:-excess]] = BASIC
     basis = highspy.HighsBasis()
-    basis.col_status = [_STATUS[s] for s in cols.tolist()]
-    basis.row_status = [_STATUS[s] for s in rows.tolist()]
+    basis.col_status = _STATUS[cols].tolist()
+    basis.row_status = _STATUS[rows].tolist()
     return basis
 
 
@@ -145,21 +159,22 @@ def solved_basis(
     and ``row_dual``, the solution's column values and row duals if already read. Falls
     back to :func:`highs_basis` when a nonbasic column is not at a bound.
     """
-    basic = np.asarray(h.getBasicVariables()[1], dtype=np.int64)  # type: ignore[attr-defined]
+    basic = h.getBasicVariables()[1].astype(np.int64)  # type: ignore[attr-defined]
     sol = h.getSolution()
     if x is None or row_dual is None:
-        x = np.asarray(sol.col_value, dtype=np.float64)
-        row_dual = np.asarray(sol.row_dual, dtype=np.float64)
-    cols = np.where(x == upper, UPPER, LOWER)
+        x = floats(sol.col_value)
+        row_dual = floats(sol.row_dual)
+    at_upper = x == upper
+    cols = np.where(at_upper, UPPER, LOWER)
     fixed = upper == 0.0
     if fixed.any():
-        dual = np.asarray(sol.col_dual, dtype=np.float64)
+        dual = floats(sol.col_dual)
         cols[fixed] = np.where(dual[fixed] >= 0.0, LOWER, UPPER)
     # Node balances are fixed rows; HiGHS reports row duals with the opposite sign.
     rows = np.where(row_dual <= 0.0, LOWER, UPPER)
-    cols[basic[basic >= 0]] = BASIC
-    rows[-1 - basic[basic < 0]] = BASIC
-    nonbasic = cols != BASIC
-    if not ((x[nonbasic] == 0.0) | (x[nonbasic] == upper[nonbasic])).all():
+    structural = basic >= 0
+    cols[basic[structural]] = BASIC
+    rows[-1 - basic[~structural]] = BASIC
+    if ((cols != BASIC) & ~(at_upper | (x == 0.0))).any():  # a nonbasic column off its bounds
         return highs_basis(h)
     return cols, rows

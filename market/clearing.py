@@ -121,7 +121,7 @@ def _ties_in_book_order(
     """Refill each (node, price) group lowest index first, keeping the group's total."""
     if node.size == 0:
         return fill
-    order = np.lexsort((np.arange(node.size), price, node))
+    order = np.lexsort((price, node))  # stable: book order within a group
     n_s, p_s = node[order], price[order]
     first = np.ones(n_s.size, dtype=bool)
     first[1:] = (n_s[1:] != n_s[:-1]) | (p_s[1:] != p_s[:-1])
@@ -137,19 +137,42 @@ def _ties_in_book_order(
     return out
 
 
-def _finish(book: OrderBook, sol: LPSolution, method: str) -> ClearingResult:
+def _finish_columns(
+    book: OrderBook,
+    fill: FloatArray,
+    upper: FloatArray,
+    node_price: FloatArray,
+    method: str,
+    rounds: int,
+    touched: NDArray[np.bool_] | None = None,
+) -> ClearingResult:
+    """The result of a solve: fills clipped to their bounds, ties in book order, prices.
+
+    ``fill`` and ``upper`` hold every column of the book's LP (offers, bids, links;
+    :func:`market.lp.columns`) in book units; ``touched`` marks the nodes that an
+    order or a link touches (computed if not given). Prices are ``nan`` elsewhere.
+    """
     o_node, o_qty, o_price = book.offers
     b_node, b_qty, b_price = book.bids
-    src, dst, l_cost, l_cap = book.links
-    offer_fill = _ties_in_book_order(o_node, o_price, o_qty, np.clip(sol.offer_fill, 0.0, o_qty))
-    bid_fill = _ties_in_book_order(b_node, b_price, b_qty, np.clip(sol.bid_fill, 0.0, b_qty))
-    link_flow = np.clip(sol.link_flow, 0.0, l_cap)
-    touched = np.zeros(book.n_nodes, dtype=bool)
-    for ids in (o_node, b_node, src, dst):
-        touched[ids] = True
-    price = np.where(touched, sol.node_price + 0.0, np.nan)  # + 0.0 turns -0.0 into 0.0
+    src, dst, l_cost, _ = book.links
+    n_o, ob = o_node.size, o_node.size + b_node.size
+    clipped = np.clip(fill, 0.0, upper)
+    offer_fill = _ties_in_book_order(o_node, o_price, o_qty, clipped[:n_o])
+    bid_fill = _ties_in_book_order(b_node, b_price, b_qty, clipped[n_o:ob])
+    link_flow = clipped[ob:]
+    if touched is None:
+        touched = np.zeros(book.n_nodes, dtype=bool)
+        for ids in (o_node, b_node, src, dst):
+            touched[ids] = True
+    price = np.where(touched, node_price + 0.0, np.nan)  # + 0.0 turns -0.0 into 0.0
     welfare = float(b_price @ bid_fill - o_price @ offer_fill - l_cost @ link_flow)
-    return ClearingResult(offer_fill, bid_fill, link_flow, price, welfare, method, sol.iterations)
+    return ClearingResult(offer_fill, bid_fill, link_flow, price, welfare, method, rounds)
+
+
+def _finish(book: OrderBook, sol: LPSolution, method: str) -> ClearingResult:
+    fill = np.concatenate((sol.offer_fill, sol.bid_fill, sol.link_flow))
+    upper = np.concatenate((book.offers[1], book.bids[1], book.links[3]))
+    return _finish_columns(book, fill, upper, sol.node_price, method, sol.iterations)
 
 
 def clear(

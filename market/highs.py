@@ -20,6 +20,7 @@ from market.lp import Columns, LPSolution, SolverFailure, columns
 
 __all__ = [
     "add_columns",
+    "floats",
     "load_book",
     "load_columns",
     "new_highs",
@@ -33,6 +34,15 @@ IntArray = NDArray[np.int64]
 
 TOLERANCE = 1e-9
 """Primal and dual feasibility tolerance on a book scaled to units near one."""
+
+
+def floats(values: list[float]) -> FloatArray:
+    """A list of floats read from HiGHS (its solution's arrays) as a float64 array.
+
+    ``np.fromiter`` with the count known reads the list in about half the time of
+    ``np.asarray``.
+    """
+    return np.fromiter(values, np.float64, len(values))
 
 
 def new_highs(tol: float = TOLERANCE) -> highspy.Highs:
@@ -129,8 +139,8 @@ def read_solution(h: highspy.Highs, book: OrderBook) -> LPSolution:
 def solution_arrays(h: highspy.Highs, book: OrderBook) -> tuple[LPSolution, FloatArray]:
     """:func:`read_solution` and every column's value in model order."""
     sol = h.getSolution()
-    x = np.asarray(sol.col_value, dtype=np.float64)
-    price = np.asarray(sol.row_dual, dtype=np.float64)
+    x = floats(sol.col_value)
+    price = floats(sol.row_dual)
     n_o, n_b = book.n_offers, book.n_bids
-    iterations = int(h.getInfo().simplex_iteration_count)
+    iterations = int(h.getInfoValue("simplex_iteration_count")[1])
     return LPSolution(x[:n_o], x[n_o : n_o + n_b], x[n_o + n_b :], price, iterations), x

@@ -28,16 +28,23 @@ equilibrium prices is convex, so the midpoint of the two extremes is an equilibr
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.sparse.csgraph import NegativeCycleError, shortest_path
+from scipy.sparse.csgraph import shortest_path
 
+from market.bellman import bellman_ford, merged_graph
 from market.book import OrderBook
-from market.lp import LPSolution
+from market.lp import Columns, LPSolution, columns
 
-__all__ = ["canonical_prices", "price_bounds", "with_canonical_prices"]
+__all__ = [
+    "canonical_prices",
+    "column_arcs",
+    "column_prices",
+    "price_bounds",
+    "with_canonical_prices",
+]
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 
 PIN_NODES = 5_000
 """Largest book (nodes) solved with Bellman-Ford (O(nodes x arcs)). Larger books use
@@ -45,43 +52,67 @@ Dijkstra on arcs reweighted by the solver's prices, and keep the solver's prices
 is unbounded on a side."""
 
 
+def column_arcs(book: OrderBook) -> tuple[IntArray, IntArray]:
+    """Tail and head of the arc that each column of the clearing LP adds when it can grow.
+
+    Columns are offers, bids, then links (:func:`market.lp.columns`); the ground is node
+    ``book.n_nodes``. A column below its upper bound gives the arc ``tail -> head``
+    weighted by its cost (an offer: ``p[n] <= a``; a bid: ``p[n] >= v``; a link:
+    ``p[d] <= p[s] + c``); a column above zero gives ``head -> tail`` weighted by minus its
+    cost (the opposite inequalities), as listed in the module docstring.
+    """
+    o_node, b_node = book.offers[0], book.bids[0]
+    src, dst = book.links[0], book.links[1]
+    g = book.n_nodes
+    tail = np.concatenate((np.full(o_node.size, g, np.int64), b_node, src))
+    head = np.concatenate((o_node, np.full(b_node.size, g, np.int64), dst))
+    return tail, head
+
+
 def _constraints(
+    tail: IntArray,
+    head: IntArray,
+    cost: FloatArray,
+    upper: FloatArray,
+    value: FloatArray,
+    qty_tol: float,
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Arcs ``(tail, head, weight)``, one per ``p[head] - p[tail] <= weight``.
+
+    ``tail``, ``head`` are :func:`column_arcs`, ``cost`` and ``upper`` the columns' costs
+    and upper bounds (:func:`market.lp.columns`), ``value`` their values. A column can
+    grow when it is below its bound by more than ``qty_tol`` times the book's largest
+    quantity or finite capacity (at least one), and shrink when above zero by as much.
+    """
+    peak = float(np.max(upper, initial=1.0, where=upper < np.inf))
+    tol = qty_tol * peak
+    grow = value < upper - tol
+    shrink = value > tol
+    return (
+        np.concatenate((tail[grow], head[shrink])),
+        np.concatenate((head[grow], tail[shrink])),
+        np.concatenate((cost[grow], -cost[shrink])),
+    )
+
+
+def _book_constraints(
     book: OrderBook,
     offer_fill: FloatArray,
     bid_fill: FloatArray,
     link_flow: FloatArray,
     qty_tol: float,
-) -> tuple[NDArray[np.int64], NDArray[np.int64], FloatArray]:
-    """Arcs ``(tail, head, weight)``, one per ``p[head] - p[tail] <= weight``; ground last."""
-    o_node, o_qty, o_price = book.offers
-    b_node, b_qty, b_price = book.bids
-    src, dst, l_cost, l_cap = book.links
-    caps = l_cap[np.isfinite(l_cap)]
-    scale = max([1.0] + [float(a.max()) for a in (o_qty, b_qty, caps) if a.size])
-    tol = qty_tol * scale
-    g = book.n_nodes  # the ground: price zero
-    tails: list[NDArray[np.int64]] = [np.zeros(0, np.int64)]
-    heads: list[NDArray[np.int64]] = [np.zeros(0, np.int64)]
-    weights: list[FloatArray] = [np.zeros(0)]
-
-    def arcs(mask: NDArray[np.bool_], tail: object, head: object, w: FloatArray) -> None:
-        tails.append(np.broadcast_to(np.asarray(tail, dtype=np.int64), mask.shape)[mask])
-        heads.append(np.broadcast_to(np.asarray(head, dtype=np.int64), mask.shape)[mask])
-        weights.append(w[mask])
-
-    arcs(offer_fill < o_qty - tol, g, o_node, o_price)  # p[n] <= a
-    arcs(offer_fill > tol, o_node, g, -o_price)  # p[n] >= a
-    arcs(bid_fill < b_qty - tol, b_node, g, -b_price)  # p[n] >= v
-    arcs(bid_fill > tol, g, b_node, b_price)  # p[n] <= v
-    arcs(link_flow < l_cap - tol, src, dst, l_cost)  # p[d] <= p[s] + c
-    arcs(link_flow > tol, dst, src, -l_cost)  # p[d] >= p[s] + c
-    return np.concatenate(tails), np.concatenate(heads), np.concatenate(weights)
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """:func:`_constraints` of ``book`` at the given fills."""
+    tail, head = column_arcs(book)
+    cost, _, upper, _, _, _ = columns(book)
+    value = np.concatenate((offer_fill, bid_fill, link_flow))
+    return _constraints(tail, head, cost, upper, value, qty_tol)
 
 
 def _extremes(
     n: int,
-    t: NDArray[np.int64],
-    h: NDArray[np.int64],
+    t: IntArray,
+    h: IntArray,
     w: FloatArray,
     potential: FloatArray,
 ) -> tuple[FloatArray, FloatArray] | None:
@@ -100,15 +131,7 @@ def _extremes(
     if reduced.min() < -slack:
         return None
     reduced = np.maximum(reduced, 0.0)
-    # parallel arcs: keep the tightest (a sparse matrix would add them up)
-    key = t * n + h
-    order = np.lexsort((reduced, key))
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = key[order][1:] != key[order][:-1]
-    keep = order[first]
-    data = reduced[keep]
-    data[data == 0.0] = np.finfo(float).tiny  # an explicit zero would be read as no arc
-    graph = sp.csr_matrix((data, (t[keep], h[keep])), shape=(n, n))
+    graph = merged_graph(n, t, h, reduced)
     g = n - 1
     d_from = shortest_path(graph, method="D", directed=True, indices=g)
     d_to = shortest_path(graph.T.tocsr(), method="D", directed=True, indices=g)
@@ -116,28 +139,6 @@ def _extremes(
     high = np.asarray(d_from, dtype=float) + potential - potential[g]
     low = -(np.asarray(d_to, dtype=float) - potential + potential[g]) + 0.0
     return low, high
-
-
-def _pinned_extremes(
-    n: int, t: NDArray[np.int64], h: NDArray[np.int64], w: FloatArray
-) -> tuple[FloatArray, FloatArray] | None:
-    """:func:`_extremes` without a known solution: Bellman-Ford (negative weights allowed)."""
-    if t.size == 0:
-        return np.full(n, -np.inf), np.full(n, np.inf)
-    key = t * n + h
-    order = np.lexsort((w, key))
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = key[order][1:] != key[order][:-1]
-    keep = order[first]
-    data = w[keep].copy()
-    data[data == 0.0] = np.finfo(float).tiny
-    graph = sp.csr_matrix((data, (t[keep], h[keep])), shape=(n, n))
-    try:
-        high = shortest_path(graph, method="BF", directed=True, indices=n - 1)
-        low = 0.0 - shortest_path(graph.T.tocsr(), method="BF", directed=True, indices=n - 1)
-    except NegativeCycleError:
-        return None
-    return np.asarray(low, dtype=float), np.asarray(high, dtype=float)
 
 
 def price_bounds(
@@ -164,7 +165,7 @@ def price_bounds(
     >>> low.tolist(), high.tolist()
     ([1.0, 0.0], [3.0, 0.0])
     """
-    t, h, w = _constraints(book, offer_fill, bid_fill, link_flow, qty_tol)
+    t, h, w = _book_constraints(book, offer_fill, bid_fill, link_flow, qty_tol)
     return _extremes(book.n_nodes + 1, t, h, w, np.append(potential, 0.0))
 
 
@@ -187,8 +188,26 @@ def canonical_prices(
     >>> canonical_prices(book, np.array([10.0]), np.array([10.0]), np.zeros(0), np.array([1.0]))
     array([2.])
     """
-    n = book.n_nodes
-    t, h, w = _constraints(book, offer_fill, bid_fill, link_flow, 1e-9)
+    t, h, w = _book_constraints(book, offer_fill, bid_fill, link_flow, 1e-9)
+    return _midpoints(book.n_nodes, t, h, w, solver_price)
+
+
+def _pinned_extremes(
+    n: int, t: IntArray, h: IntArray, w: FloatArray
+) -> tuple[FloatArray, FloatArray] | None:
+    """:func:`_extremes` without a known solution: Bellman-Ford (negative weights allowed)."""
+    if t.size == 0:
+        return np.full(n, -np.inf), np.full(n, np.inf)
+    dist = bellman_ford(n, t, h, w, n - 1)
+    if dist is None:
+        return None
+    return 0.0 - dist[1], dist[0]
+
+
+def _midpoints(
+    n: int, t: IntArray, h: IntArray, w: FloatArray, solver_price: FloatArray
+) -> FloatArray:
+    """:func:`canonical_prices` from the book's difference constraints ``t, h, w``."""
     for attempt in range(2):
         if n <= PIN_NODES:  # exact shortest paths (negative weights allowed)
             ext = _pinned_extremes(n + 1, t, h, w)
@@ -202,18 +221,39 @@ def canonical_prices(
         w = w + 1e-9 * max(1.0, float(np.abs(w).max()))
     if ext is None:
         return solver_price
-    low, high = ext[0][:n], ext[1][:n]
     # a node no arc touches (no market, or only empty orders) is priced at zero outright:
     # pinning it could not move any other node
-    isolated = np.ones(n + 1, dtype=bool)
-    isolated[t] = isolated[h] = False
-    low, high = np.where(isolated[:n], 0.0, low), np.where(isolated[:n], 0.0, high)
-    # a side nothing bounds: pin the price to the bounded side (an unsold offer with no
-    # buyer is priced at its ask, an unfilled bid with no seller at its bid), one kind of
-    # pin a round so each round stays feasible (solutions of difference constraints are
-    # closed under componentwise max and min); a node bounded on neither side (only empty
-    # orders and idle links) is capped at zero first. Then every extreme is finite and
-    # their midpoint is an equilibrium.
+    touched = np.zeros(n + 1, dtype=bool)
+    touched[t] = True
+    touched[h] = True
+    low = np.where(touched[:n], ext[0][:n], 0.0)
+    high = np.where(touched[:n], ext[1][:n], 0.0)
+    if not np.isfinite(high - low).all():  # (low < inf and high > -inf always)
+        pinned = _pin(n, t, h, w, low, high)
+        if pinned is None:
+            return solver_price
+        low, high = pinned
+    out = 0.5 * (low + high)
+    # keep the solver's price wherever it is already the midpoint to rounding
+    same = np.abs(out - solver_price) <= 1e-12 * np.maximum(1.0, np.abs(solver_price))
+    return np.where(same, solver_price, out)
+
+
+def _pin(
+    n: int, t: IntArray, h: IntArray, w: FloatArray, low: FloatArray, high: FloatArray
+) -> tuple[FloatArray, FloatArray] | None:
+    """Extremes made finite by pinning the nodes that a side does not bound.
+
+    A side nothing bounds: pin the price to the bounded side (an unsold offer with no
+    buyer is priced at its ask, an unfilled bid with no seller at its bid), one kind of
+    pin a round so each round stays feasible (solutions of difference constraints are
+    closed under componentwise max and min); a node bounded on neither side (only empty
+    orders and idle links) is capped at zero first. Then every extreme is finite and
+    their midpoint is an equilibrium. None when the pins contradict the arcs or do not
+    make every extreme finite (large books, which are not pinned).
+    """
+    if n > PIN_NODES:
+        return None
     nodes = np.arange(n, dtype=np.int64)
     ground = np.full(n, n, dtype=np.int64)
     # pins give rounding room, or a pin at an extreme computed along another path can
@@ -222,9 +262,7 @@ def canonical_prices(
     for _ in range(2 * n + 2):  # each round pins at least one more node
         fin_lo, fin_hi = np.isfinite(low), np.isfinite(high)
         if fin_lo.all() and fin_hi.all():
-            break
-        if n > PIN_NODES:
-            return solver_price
+            return low, high
         if (pin := ~fin_lo & fin_hi).any():  # p >= high: an arc n -> ground
             tail, head, weight = nodes[pin], ground[pin], eps - high[pin]
         elif (pin := fin_lo & ~fin_hi).any():  # p <= low: an arc ground -> n
@@ -235,14 +273,27 @@ def canonical_prices(
         t, h, w = np.concatenate((t, tail)), np.concatenate((h, head)), np.concatenate((w, weight))
         ext = _pinned_extremes(n + 1, t, h, w)
         if ext is None:
-            return solver_price
+            return None
         low, high = ext[0][:n], ext[1][:n]
-    else:
-        return solver_price
-    out = 0.5 * (low + high)
-    # keep the solver's price wherever it is already the midpoint to rounding
-    same = np.abs(out - solver_price) <= 1e-12 * np.maximum(1.0, np.abs(solver_price))
-    return np.where(same, solver_price, out)
+    return None
+
+
+def column_prices(
+    n_nodes: int,
+    arcs: tuple[IntArray, IntArray],
+    cols: Columns,
+    value: FloatArray,
+    solver_price: FloatArray,
+) -> FloatArray:
+    """:func:`canonical_prices` from the book's LP columns.
+
+    ``arcs`` is :func:`column_arcs` of the book, ``cols`` its :func:`market.lp.columns`
+    and ``value`` the solution's column values in that order (offer fills, bid fills,
+    link flows); ``solver_price`` the solver's node prices.
+    """
+    cost, upper = cols[0], cols[2]
+    t, h, w = _constraints(*arcs, cost, upper, np.clip(value, 0.0, upper), 1e-9)
+    return _midpoints(n_nodes, t, h, w, solver_price)
 
 
 def with_canonical_prices(book: OrderBook, sol: LPSolution) -> LPSolution:
@@ -254,8 +305,6 @@ def with_canonical_prices(book: OrderBook, sol: LPSolution) -> LPSolution:
     (a global threshold on a book with power in TWh and chips in units would read a
     half-sold chip offer as unsold and drop its price).
     """
-    x = np.clip(sol.offer_fill, 0.0, book.offers[1])
-    y = np.clip(sol.bid_fill, 0.0, book.bids[1])
-    f = np.clip(sol.link_flow, 0.0, book.links[3])
-    price = canonical_prices(book, x, y, f, sol.node_price)
+    value = np.concatenate((sol.offer_fill, sol.bid_fill, sol.link_flow))
+    price = column_prices(book.n_nodes, column_arcs(book), columns(book), value, sol.node_price)
     return LPSolution(sol.offer_fill, sol.bid_fill, sol.link_flow, price, sol.iterations)

@@ -31,7 +31,7 @@ from scipy.sparse.csgraph import connected_components
 from market.book import OrderBook
 from market.lp import LPSolution
 
-__all__ = ["BookScaling", "components", "scale_book"]
+__all__ = ["BookScaling", "column_units", "components", "scale_book"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -52,6 +52,33 @@ def _pow2(peak: FloatArray) -> FloatArray:
     pos = peak > 0
     out[pos] = np.exp2(np.round(np.log2(peak[pos])))
     return out
+
+
+def column_units(
+    label: IntArray, col_node: IntArray, upper: FloatArray, cost: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Quantity and price units of each column of the clearing LP, then of each node.
+
+    ``label`` is :func:`components`; ``col_node`` a node of each column (an offer's or
+    bid's node, a link's source); ``upper`` and ``cost`` the columns' upper bounds and
+    costs (:func:`market.lp.columns`). A component's quantity unit is the power of two
+    nearest its largest quantity or finite capacity, its price unit the one nearest its
+    largest absolute price or link cost (one when all are zero). The maximum is exact,
+    so one pass over every column gives what a pass per kind would.
+
+    Returns ``(qty_unit, price_unit)`` of the columns, then of the nodes.
+    """
+    n_comp = int(label.max()) + 1 if label.size else 0
+    col_label = label[col_node]
+    peak = np.zeros(2 * n_comp)  # quantity peaks, then price peaks
+    np.maximum.at(
+        peak,
+        np.concatenate((col_label, col_label + n_comp)),
+        np.concatenate((np.where(upper < np.inf, upper, 0.0), np.abs(cost))),
+    )
+    unit = _pow2(peak)
+    q_unit, p_unit = unit[:n_comp], unit[n_comp:]
+    return q_unit[col_label], p_unit[col_label], q_unit[label], p_unit[label]
 
 
 @dataclass(frozen=True)
@@ -88,22 +115,18 @@ def scale_book(book: OrderBook, label: IntArray | None = None) -> tuple[OrderBoo
     src, dst, cost, cap = book.links
     if label is None:
         label = components(book)
-    n_comp = int(label.max()) + 1 if label.size else 0
-    q_peak = np.zeros(n_comp)
-    p_peak = np.zeros(n_comp)
-    # every column's component, and its quantity and price (the maximum is exact, so
-    # one pass over all columns gives what a pass per kind would)
-    col_label = label[np.concatenate([o_node, b_node, src])]
-    finite = np.where(np.isfinite(cap), cap, 0.0)
-    np.maximum.at(q_peak, col_label, np.concatenate([o_qty, b_qty, finite]))
-    np.maximum.at(p_peak, col_label, np.abs(np.concatenate([o_price, b_price, cost])))
-    q_unit = _pow2(q_peak)[label]
-    p_unit = _pow2(p_peak)[label]
+    q_col, p_col, q_unit, p_unit = column_units(
+        label,
+        np.concatenate((o_node, b_node, src)),
+        np.concatenate((o_qty, b_qty, cap)),
+        np.concatenate((o_price, b_price, cost)),
+    )
+    ob, n_o = o_node.size + b_node.size, o_node.size
     scaled = OrderBook._trusted(
         book.n_nodes,
-        o_node, o_qty / q_unit[o_node], o_price / p_unit[o_node],
-        b_node, b_qty / q_unit[b_node], b_price / p_unit[b_node],
-        src, dst, cost / p_unit[src], cap / q_unit[src],
+        o_node, o_qty / q_col[:n_o], o_price / p_col[:n_o],
+        b_node, b_qty / q_col[n_o:ob], b_price / p_col[n_o:ob],
+        src, dst, cost / p_col[ob:], cap / q_col[ob:],
         copy=False,
     )  # fmt: skip
     return scaled, BookScaling(q_unit, p_unit)

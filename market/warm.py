@@ -21,8 +21,13 @@ and network for the next month.
 
 Every answer is an optimum of the book itself, found by the simplex method to the same
 tolerances as :func:`market.clearing.clear`, on the book scaled the same way: it has
-the same welfare, feasible fills and equilibrium prices (where prices are not unique,
-possibly other valid ones).
+the same welfare, feasible fills and canonical prices (:mod:`market.prices`).
+
+The month's work outside HiGHS is kept to a few numpy calls: the scaled LP columns are
+built straight from the book's arrays (:func:`market.scaling.column_units`; the links'
+components and matrix rows kept while the links stay the same, a scaled book built only
+for a cold or flow solve), and the prices are computed on those columns
+(:func:`market.prices.column_prices`), then unscaled and finished in column order.
 
 >>> from market.clearing import OrderBook
 >>> clearer = Clearer()
@@ -48,12 +53,12 @@ from market.basis import (
     solved_basis,
 )
 from market.book import OrderBook
-from market.clearing import ClearingResult, _finish
+from market.clearing import ClearingResult, _finish, _finish_columns
 from market.highs import load_columns, new_highs, run_optimal, solution_arrays
-from market.lp import Columns, LPSolution, SolverFailure, columns
+from market.lp import Columns, LPSolution, SolverFailure
 from market.mcf import DIRECT_LINKS, LemonNetwork, solve_mcf, try_flow_basis
-from market.prices import with_canonical_prices
-from market.scaling import components, scale_book
+from market.prices import column_arcs, column_prices
+from market.scaling import column_units, components, scale_book
 
 __all__ = ["Clearer"]
 
@@ -114,17 +119,17 @@ class Clearer:
         self._layout: Layout | None = None
         self._n_nodes = -1
         self._links: tuple[IntArray, IntArray] | None = None
-        self._labels: IntArray = np.zeros(0, np.int64)
+        self._labels: IntArray = np.zeros(0, np.int64)  # the links' components
+        self._link_index: IntArray = np.zeros(0, np.int64)  # and their matrix rows
         self._network: LemonNetwork | None = None
         self._upper: FloatArray = np.zeros(0)  # the kept model's column upper bounds
-        self._x: FloatArray | None = None  # and the values of its columns at the optimum
-        self._price: FloatArray | None = None  # and its row duals (scaled node prices)
+        self._x: FloatArray = np.zeros(0)  # and the values of its columns at the optimum
+        self._price: FloatArray = np.zeros(0)  # and its row duals (scaled node prices)
 
     def reset(self) -> None:
         """Forget the kept model: the next book is solved cold."""
         self._layout = None
         self._links = None
-        self._x = self._price = None
 
     def clear(self, book: OrderBook) -> ClearingResult:
         """Clear ``book`` like :func:`market.clearing.clear`, from the kept basis if any."""
@@ -136,20 +141,51 @@ class Clearer:
         links = book.links[:2]
         if self._links is None or not _same_links(self._links, links, self._n_nodes, book):
             self._labels = components(book)
-        scaled, units = scale_book(book, self._labels)
+            self._link_index = np.column_stack(links).ravel()
         self._links = links
+        cols, upper, q_col, p_node = self._columns(book)
         self._layout, old = None, self._layout  # forgotten unless this solve succeeds
-        cols = columns(scaled)
-        sol = self._warm(scaled, cols, layout, old)
+        sol = self._warm(book, cols, layout, old)
         method = "warm"
         if sol is None:
-            sol = self._cold(scaled, cols)
+            sol = self._cold(book, cols)
             self.cold_solves += 1
             method = "fast"
         else:
             self.warm_solves += 1
         self._layout, self._n_nodes, self._upper = layout, book.n_nodes, cols[2]
-        return _finish(book, units.unscale(with_canonical_prices(scaled, sol), book), method)
+        n = book.n_nodes
+        arcs = column_arcs(book)
+        price = column_prices(n, arcs, cols, self._x, sol.node_price)
+        touched = np.zeros(n + 1, dtype=bool)  # every node an order or a link touches
+        touched[arcs[0]] = True
+        touched[arcs[1]] = True
+        return _finish_columns(
+            book, self._x * q_col, upper, price * p_node, method, sol.iterations, touched[:n]
+        )
+
+    def _columns(self, book: OrderBook) -> tuple[Columns, FloatArray, FloatArray, FloatArray]:
+        """The LP's columns of the book scaled per market (:func:`market.lp.columns` of
+        :func:`market.scaling.scale_book`), the columns' upper bounds in book units, and
+        the quantity unit of each column and price unit of each node."""
+        o_node, o_qty, o_price = book.offers
+        b_node, b_qty, b_price = book.bids
+        src, _, l_cost, l_cap = book.links
+        ob = o_node.size + b_node.size
+        n_cols = ob + src.size
+        upper = np.concatenate((o_qty, b_qty, l_cap))
+        cost = np.concatenate((o_price, -b_price, l_cost))
+        col_node = np.concatenate((o_node, b_node, src))
+        q_col, p_col, _, p_node = column_units(self._labels, col_node, upper, cost)
+        start = np.arange(n_cols + 1)
+        start[ob:] += start[: n_cols + 1 - ob]  # one entry per order, two per link
+        # (numpy reads overlapping operands as if copied first)
+        value = np.ones(ob + 2 * src.size)
+        value[o_node.size : ob] = -1.0
+        value[ob::2] = -1.0  # a link leaves its source, enters its end
+        index = np.concatenate((o_node, b_node, self._link_index))
+        cols = (cost / p_col, np.zeros(n_cols), upper / q_col, start, index, value)
+        return cols, upper, q_col, p_node
 
     def _read(self, book: OrderBook) -> LPSolution:
         """The kept model's solution, its column values and duals kept for the next book."""
@@ -159,11 +195,12 @@ class Clearer:
 
     def _cold(self, book: OrderBook, cols: Columns) -> LPSolution:
         """:func:`market.mcf.solve_mcf`, keeping the flow's network for a re-solve."""
+        scaled = scale_book(book, self._labels)[0]
         if book.n_links <= self.direct_links:
             self._network = None
-            solve_mcf(book, self._h, direct_links=self.direct_links)
+            solve_mcf(scaled, self._h, direct_links=self.direct_links)
             return self._read(book)
-        basis, self._network = try_flow_basis(book, "lemon")
+        basis, self._network = try_flow_basis(scaled, "lemon")
         load_columns(self._h, book.n_nodes, cols)
         if basis is not None:
             self._h.setBasis(basis)
@@ -194,13 +231,14 @@ class Clearer:
                     cost.size, idx, lower, np.where(np.isinf(upper), highspy.kHighsInf, upper)
                 )
                 if large:  # the network simplex re-solved from its tree gives the basis
-                    basis, self._network = try_flow_basis(book, "lemon", self._network)
+                    scaled = scale_book(book, self._labels)[0]
+                    basis, self._network = try_flow_basis(scaled, "lemon", self._network)
                     if basis is None:
                         return None
                     h.setBasis(basis)
             else:
                 matched = match_columns(old, layout)
-                if (matched >= 0).mean() < self.min_match:
+                if np.count_nonzero(matched >= 0) / matched.size < self.min_match:
                     return None
                 if self.read_basis:
                     col_status, row_status = highs_basis(h)

@@ -14,6 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from market.clearing import OrderBook, clear, equilibrium_violations
+from market.lp import columns
+from market.scaling import scale_book
 from market.warm import Clearer
 from tests.market.conftest import welfare_tolerance
 from tests.market.test_clearing_properties import bipartite_books
@@ -133,3 +135,20 @@ def test_nodes_added_or_removed_between_months_still_clear_exactly(
         assert equilibrium_violations(month, res) == []
         assert res.welfare == pytest.approx(clear(month, method="lp").welfare, rel=1e-9)
     assert clearer.warm_solves == 3
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bipartite_books(), st.integers(0, 2**32 - 1))
+def test_the_clearers_columns_are_those_of_the_scaled_book(book: OrderBook, seed: int) -> None:
+    # the Clearer builds the scaled LP's columns from the book's arrays, keeping the
+    # links' part between months: bit for bit market.lp.columns of market.scaling's book
+    clearer = Clearer()
+    for month in (book, next_month(book, np.random.default_rng(seed), structural=1.0)):
+        if month.n_offers + month.n_bids + month.n_links == 0:
+            continue
+        clearer.clear(month)
+        cols, upper, _, _ = clearer._columns(month)
+        want = columns(scale_book(month)[0])
+        for got, ref in zip(cols, want, strict=True):
+            assert got.dtype == ref.dtype and got.tobytes() == ref.tobytes()
+        assert upper.tobytes() == columns(month)[2].tobytes()
