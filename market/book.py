@@ -266,6 +266,69 @@ class OrderBook:
             object.__setattr__(book, name, arr)
         return book
 
+    @classmethod
+    def assembled(
+        cls,
+        n_nodes: int,
+        offer_node: IntArray,
+        offer_qty: FloatArray,
+        offer_price: FloatArray,
+        bid_node: IntArray,
+        bid_qty: FloatArray,
+        bid_price: FloatArray,
+        link_src: IntArray,
+        link_dst: IntArray,
+        link_cost: FloatArray,
+        link_cap: FloatArray,
+    ) -> OrderBook:
+        """A book from arrays a program assembled itself: its node ids are trusted.
+
+        For code that numbers the nodes and links by construction (the monthly book of
+        a simulation) and builds new arrays for each book. The arrays are kept without
+        a copy and made read-only, so the caller hands them over: it must not write to
+        them afterwards (read-only arrays, such as parts shared by several books, are
+        fine). Node ids are not checked (nor self-loops or idle nodes); the quantities,
+        prices, costs and capacities, which carry the agents' decisions, are, in one
+        pass each. When an array is not already 1-D ``int64`` (nodes) or ``float64``
+        (values), the lengths differ or a value fails, the book is built by the
+        ordinary constructor instead, which converts or raises :class:`BookError`
+        naming the entry.
+        """
+        arrays = (
+            offer_node,
+            offer_qty,
+            offer_price,
+            bid_node,
+            bid_qty,
+            bid_price,
+            link_src,
+            link_dst,
+            link_cost,
+            link_cap,
+        )
+        n_o, n_b, n_l = len(offer_node), len(bid_node), len(link_src)
+        plain = (
+            isinstance(n_nodes, int)
+            and 0 <= n_nodes <= MAX_NODES
+            and all(a.ndim == 1 for a in arrays)
+            and all(a.dtype == np.int64 for a in (offer_node, bid_node, link_src, link_dst))
+            and all(a.dtype == np.float64 for a in (offer_qty, offer_price, bid_qty, bid_price))
+            and link_cost.dtype == np.float64
+            and link_cap.dtype == np.float64
+            and len(offer_qty) == len(offer_price) == n_o
+            and len(bid_qty) == len(bid_price) == n_b
+            and len(link_dst) == len(link_cost) == len(link_cap) == n_l
+            and _plainly_valid(offer_qty, nonneg=True)
+            and _plainly_valid(bid_qty, nonneg=True)
+            and _plainly_valid(offer_price, nonneg=False)
+            and _plainly_valid(bid_price, nonneg=False)
+            and _plainly_valid(link_cost, nonneg=True)
+            and _plainly_valid(link_cap, nonneg=True, inf_ok=True)
+        )
+        if not plain:
+            return cls(n_nodes, *arrays)
+        return cls._trusted(n_nodes, *arrays, copy=False)
+
     # Typed views: after __post_init__ every field is a validated numpy array.
     @property
     def offers(self) -> tuple[IntArray, FloatArray, FloatArray]:
