@@ -28,7 +28,7 @@ from agents.scenario import Scenario
 from agents.state import BoolArray, FloatArray, IntArray
 from agents.units import HOURS_PER_MONTH
 
-__all__ = ["BookCache", "BookTemplate"]
+__all__ = ["BookCache", "BookTemplate", "MeritOrder"]
 
 VendorKey = tuple[tuple[int, int, int], ...]
 
@@ -193,11 +193,57 @@ class BookTemplate:
         )
 
 
+@dataclass(frozen=True)
+class MeritOrder:
+    """Generation units in merit order: by utility, cheapest first within each."""
+
+    unit_util: IntArray
+    unit_price: FloatArray
+    """The units' utilities and prices this order was computed from."""
+    order: IntArray
+    """Unit rows in merit order."""
+    util: IntArray
+    price: FloatArray
+    """Utility and price of each unit in merit order."""
+    group_start: IntArray
+    """Position (in merit order) of the first unit of each unit's utility."""
+
+    @classmethod
+    def build(cls, unit_util: IntArray, unit_price: FloatArray) -> MeritOrder:
+        """The merit order of units at ``unit_util`` offering at ``unit_price``."""
+        order = np.lexsort((unit_price, unit_util))
+        util = unit_util[order]
+        counts = np.bincount(util)
+        first = np.cumsum(counts) - counts
+        fz = _frozen
+        return cls(
+            fz(unit_util.copy()),
+            fz(unit_price.copy()),
+            fz(order),
+            fz(util),
+            fz(unit_price[order]),
+            fz(first[util]),
+        )
+
+
 class BookCache:
-    """A run's :class:`BookTemplate`, built on first use and whenever the run's shape changes."""
+    """A run's :class:`BookTemplate` and merit order, kept while they still apply."""
 
     def __init__(self) -> None:
         self._template: BookTemplate | None = None
+        self._merit: MeritOrder | None = None
+
+    def merit_order(self, unit_util: IntArray, unit_price: FloatArray) -> MeritOrder:
+        """The units' merit order (:class:`MeritOrder`), rebuilt when the units changed."""
+        m = self._merit
+        if (
+            m is None
+            or m.unit_util.shape != unit_util.shape
+            or not (m.unit_util == unit_util).all()
+            or not (m.unit_price == unit_price).all()
+        ):
+            m = self._merit = MeritOrder.build(unit_util, unit_price)
+        return m
 
     def template(
         self,
@@ -215,7 +261,8 @@ class BookCache:
             or t.shape != shape
             or t.vendors != tuple((v.index, v.family, v.owner) for v in vendors)
             or t.n_affinity != n_families_labs
-            or not np.array_equal(t.major, major)
+            or t.major.shape != major.shape
+            or not (t.major == major).all()
         ):
             t = self._template = BookTemplate.build(cfg, shape, vendors, major, n_families_labs)
         return t

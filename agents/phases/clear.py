@@ -117,7 +117,7 @@ def major_links(
     ``egress_fee`` is per lab (its home regulators' cap) or one number for all.
     """
     a = labs
-    fee = np.broadcast_to(np.asarray(egress_fee, dtype=float), (a.n,))
+    fee = np.asarray(egress_fee, dtype=float)  # per lab, or one for all
     n_h, n_r, n_f = shape
     majors = np.flatnonzero(a.major & a.active)
     hg, rg, fg = np.meshgrid(np.arange(n_h), np.arange(n_r), np.arange(n_f), indexing="ij")
@@ -142,11 +142,12 @@ def allocate_contracts(
     vendors: Sequence[ChipVendor],
     n_r: int,
     template: BookTemplate | None = None,
+    cache: BookCache | None = None,
 ) -> tuple[ContractAllocation, FloatArray, FloatArray, FloatArray]:
     """Contracts' shares; returns them with the unit and vendor quantities left and labs' receipts.
 
     ``template`` (the run's :class:`agents.book_template.BookTemplate`) spares
-    recomputing each seller node's cloud and family.
+    recomputing each seller node's cloud and family, ``cache`` the units' merit order.
     """
     n_s = g.compute_qty.size
     if template is None:
@@ -180,14 +181,13 @@ def allocate_contracts(
         util_avail = np.bincount(g.unit_util, unit_qty, minlength=n_r)
         p_deliver = pro_rata(ct.seller[prow], ct.volume[prow], util_avail)
         take = np.bincount(ct.seller[prow], p_deliver, minlength=n_r)
-        order = np.lexsort((g.unit_price, g.unit_util))
-        q, util = unit_qty[order], g.unit_util[order]
-        before = np.cumsum(q) - q
-        first = np.r_[0, np.flatnonzero(np.diff(util)) + 1]
-        start = np.repeat(before[first], np.diff(np.r_[first, util.size]))
-        used = np.clip(take[util] - (before - start), 0.0, q)
+        merit = (cache or BookCache()).merit_order(g.unit_util, g.unit_price)
+        order, util = merit.order, merit.util
+        q = unit_qty[order]
+        before = np.cumsum(q) - q  # energy of the utility's cheaper units (and others')
+        used = np.clip(take[util] - (before - before[merit.group_start]), 0.0, q)
         unit_qty[order] = q - used
-        ppa_cost = np.bincount(util, used * g.unit_price[order], minlength=n_r)
+        ppa_cost = np.bincount(util, used * merit.price, minlength=n_r)
         n_sites = g.site_need.size
         site_ppa = np.bincount(ct.buyer[prow] * n_r + ct.region[prow], p_deliver, minlength=n_sites)
     else:
@@ -244,12 +244,11 @@ def clear_phase(
     a, ct = labs, contracts
     n_h, n_r, n_f = g.compute_qty.shape
     n_v = len(vendors)
-    tpl = (cache or BookCache()).template(
-        cfg, (n_h, n_r, n_f), vendors, a.major, a.affinity.shape[1]
-    )
+    cache = cache or BookCache()
+    tpl = cache.template(cfg, (n_h, n_r, n_f), vendors, a.major, a.affinity.shape[1])
     lay, majors = tpl.layout, tpl.majors
     alloc, unit_qty, vendor_qty, lab_contract = allocate_contracts(
-        month, g, a, ct, vendors, n_r, tpl
+        month, g, a, ct, vendors, n_r, tpl, cache
     )
     n_s = lay.n_sellers
     cap = g.compute_qty.ravel()
@@ -278,9 +277,9 @@ def clear_phase(
         pools, pool_inf, pool_trn = _NO_INT, _NO_FLOAT, _NO_FLOAT
     # compute links: every pair of a seller node with capacity left and an active major
     # lab that can run its family and is not bound elsewhere (as :func:`major_links`)
-    fee = np.broadcast_to(np.asarray(egress_fee, dtype=float), (a.n,))
+    fee = np.asarray(egress_fee, dtype=float)  # per lab, or one for all
     pair_lab = tpl.pair_lab
-    aff = np.take(a.affinity, tpl.pair_affinity)
+    aff = a.affinity.ravel()[tpl.pair_affinity]
     excl = a.exclusive_with[pair_lab]
     keep = np.flatnonzero(
         a.active[pair_lab]
@@ -292,7 +291,7 @@ def clear_phase(
     c_cost = (
         cfg.latency_cost * (tpl.pair_region[keep] != a.home[c_lab])
         + cfg.lockin.platform_penalty_per_h100e_hour * (1.0 - aff[keep])
-        + fee[c_lab] * (c_cloud != a.primary[c_lab])
+        + (fee[c_lab] if fee.ndim else fee) * (c_cloud != a.primary[c_lab])
     )
     d = cfg.demand
     # training need as a budget curve in tranches at falling bids (step-major segments)
@@ -323,7 +322,9 @@ def clear_phase(
     ):
         idx.links.add(name, n)
     cat = np.concatenate
-    if n_t == tpl.tranche_decay.size:
+    if n_t == tpl.tranche_decay.size and not n_p:
+        bid_node = tpl.bid_head
+    elif n_t == tpl.tranche_decay.size:
         bid_node = cat((tpl.bid_head, lay.pool0 + pools, np.tile(lay.pool0 + pools, n_t)))
     else:  # one flat training bid
         n_head = tpl.bid_head.size - tpl.tranche_decay.size * n_m
