@@ -117,7 +117,7 @@ def major_links(
     ``egress_fee`` is per lab (its home regulators' cap) or one number for all.
     """
     a = labs
-    fee = np.asarray(egress_fee, dtype=float)  # per lab, or one for all
+    fee = np.broadcast_to(np.asarray(egress_fee, dtype=float), (a.n,))
     n_h, n_r, n_f = shape
     majors = np.flatnonzero(a.major & a.active)
     hg, rg, fg = np.meshgrid(np.arange(n_h), np.arange(n_r), np.arange(n_f), indexing="ij")
