@@ -7,6 +7,9 @@ is left is assembled into one :class:`market.book.OrderBook` for power, chips an
 compute (a bipartite transport problem over the trade graph) and cleared in one call:
 by the run's :class:`market.warm.Clearer`, which re-solves from last month's basis when
 the book keeps its shape (exact either way), or by :func:`market.clearing.clear`; :class:`agents.book_index.BookIndex` names its parts.
+The parts that stay fixed through a run come from the run's
+:class:`agents.book_template.BookCache`; each month fills in the rest, one concatenation
+per array, into a book built by :meth:`market.book.OrderBook.assembled`.
 
 Links and their costs: power flows from a utility to the sites of its region free and
 uncapped, and to other regions at ``power.transmission_cost`` up to

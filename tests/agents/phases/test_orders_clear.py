@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from agents.book_template import BookCache
 from agents.lab import LabArrays, LabKind, planned_training_price, training_bid_schedule
 from agents.model import GigawattModel
-from agents.book_template import BookCache
 from agents.phases.clear import allocate_contracts, clear_phase, major_links, training_tranches
 from agents.phases.orders import Orders, choose_nodes
 from agents.state import Nodes
