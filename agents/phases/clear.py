@@ -42,7 +42,7 @@ from agents.lab import LabArrays, planned_training_price
 from agents.phases.orders import Orders
 from agents.phases.plan import MonthPlan
 from agents.scenario import Scenario
-from agents.state import FloatArray, IntArray
+from agents.state import BoolArray, FloatArray, IntArray
 from market.book import OrderBook
 from market.clearing import ClearingResult, SolverFailure, clear
 from market.contracts import KINDS, ContractTable, pro_rata
@@ -119,22 +119,42 @@ def major_links(
 
     ``egress_fee`` is per lab (its home regulators' cap) or one number for all.
     """
+    tpl = BookTemplate.build(cfg, shape, [], labs.major, labs.affinity.shape[1])
+    return _compute_links(tpl, labs, cfg, egress_fee, np.ones(tpl.layout.n_sellers, dtype=bool))
+
+
+def _compute_links(
+    tpl: BookTemplate,
+    labs: LabArrays,
+    cfg: Scenario,
+    egress_fee: FloatArray | float,
+    selling: BoolArray,
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Compute links of the seller nodes flagged ``selling`` (see :func:`major_links`).
+
+    Every (seller node, active major lab) pair whose lab can run the node's family and is
+    not bound to another cloud, seller-major, with its cost: ``latency_cost`` outside the
+    lab's home region, plus ``platform_penalty x (1 - affinity)``, plus the lab's egress
+    fee away from its primary cloud.
+    """
     a = labs
-    fee = np.broadcast_to(np.asarray(egress_fee, dtype=float), (a.n,))
-    n_h, n_r, n_f = shape
-    majors = np.flatnonzero(a.major & a.active)
-    hg, rg, fg = np.meshgrid(np.arange(n_h), np.arange(n_r), np.arange(n_f), indexing="ij")
-    h, r, f = hg.ravel(), rg.ravel(), fg.ravel()
-    Sg, Lg = np.meshgrid(np.arange(h.size), majors, indexing="ij")
-    S, L = Sg.ravel(), Lg.ravel()
-    cost = (
-        cfg.latency_cost * (r[S] != a.home[L])
-        + cfg.lockin.platform_penalty_per_h100e_hour * (1.0 - a.affinity[L, f[S]])
-        + fee[L] * (h[S] != a.primary[L])
+    fee = np.asarray(egress_fee, dtype=float)  # per lab, or one for all
+    pair_lab = tpl.pair_lab
+    aff = a.affinity.ravel()[tpl.pair_affinity]
+    excl = a.exclusive_with[pair_lab]
+    keep = np.flatnonzero(
+        a.active[pair_lab]
+        & selling[tpl.pair_seller]
+        & (aff > 0)
+        & ((excl < 0) | (tpl.pair_cloud == excl))
     )
-    excl = a.exclusive_with[L]
-    keep = ((excl < 0) | (h[S] == excl)) & (a.affinity[L, f[S]] > 0)
-    return S[keep], L[keep], cost[keep]
+    src, lab, cloud = tpl.pair_seller[keep], pair_lab[keep], tpl.pair_cloud[keep]
+    cost: FloatArray = (
+        cfg.latency_cost * (tpl.pair_region[keep] != a.home[lab])
+        + cfg.lockin.platform_penalty_per_h100e_hour * (1.0 - aff[keep])
+        + (fee[lab] if fee.ndim else fee) * (cloud != a.primary[lab])
+    )
+    return src, lab, cost
 
 
 def allocate_contracts(
@@ -278,24 +298,8 @@ def clear_phase(
         pool_inf, pool_trn = pool_inf[pools], pool_trn[pools]
     else:
         pools, pool_inf, pool_trn = _NO_INT, _NO_FLOAT, _NO_FLOAT
-    # compute links: every pair of a seller node with capacity left and an active major
-    # lab that can run its family and is not bound elsewhere (as :func:`major_links`)
-    fee = np.asarray(egress_fee, dtype=float)  # per lab, or one for all
-    pair_lab = tpl.pair_lab
-    aff = a.affinity.ravel()[tpl.pair_affinity]
-    excl = a.exclusive_with[pair_lab]
-    keep = np.flatnonzero(
-        a.active[pair_lab]
-        & ((left > 0)[tpl.pair_seller])
-        & (aff > 0)
-        & ((excl < 0) | (tpl.pair_cloud == excl))
-    )
-    c_src, c_lab, c_cloud = tpl.pair_seller[keep], pair_lab[keep], tpl.pair_cloud[keep]
-    c_cost = (
-        cfg.latency_cost * (tpl.pair_region[keep] != a.home[c_lab])
-        + cfg.lockin.platform_penalty_per_h100e_hour * (1.0 - aff[keep])
-        + (fee[c_lab] if fee.ndim else fee) * (c_cloud != a.primary[c_lab])
-    )
+    # compute links from every seller node with capacity left
+    c_src, c_lab, c_cost = _compute_links(tpl, a, cfg, egress_fee, left > 0)
     d = cfg.demand
     # training need as a budget curve in tranches at falling bids (step-major segments)
     t_bid, t_share = training_tranches(
