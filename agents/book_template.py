@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from agents.book_index import NodeLayout
+from agents.book_index import BookIndex, NodeLayout
 from agents.chipvendor import ChipVendor
 from agents.scenario import Scenario
 from agents.state import BoolArray, FloatArray, IntArray
@@ -31,6 +31,8 @@ from agents.units import HOURS_PER_MONTH
 __all__ = ["BookCache", "BookTemplate", "MeritOrder"]
 
 VendorKey = tuple[tuple[int, int, int], ...]
+Sizes = tuple[tuple[str, int], ...]
+"""Named segment sizes of one axis of the book, in order."""
 
 
 def _frozen(arr: NDArray[Any]) -> NDArray[Any]:
@@ -94,6 +96,8 @@ class BookTemplate:
     node_cloud: IntArray
     node_family: IntArray
     """Cloud and family of each seller node (flat ``(h, r, f)``)."""
+    no_bound: FloatArray
+    """``np.inf`` for every compute and pool link there may be (capacities to slice)."""
     tranche_decay: FloatArray
     """``floor^(k / (steps - 1))`` of each training tranche ``k``: its bid over the top
     bid (:func:`agents.lab.training_bid_schedule`)."""
@@ -189,6 +193,7 @@ class BookTemplate:
             pair_affinity=fz(pair_lab * n_families_labs + f[pair_seller]),
             node_cloud=fz(h),
             node_family=fz(f),
+            no_bound=fz(np.full(pair_seller.size + n_s, np.inf)),
             tranche_decay=fz(decay),
         )
 
@@ -232,6 +237,29 @@ class BookCache:
     def __init__(self) -> None:
         self._template: BookTemplate | None = None
         self._merit: MeritOrder | None = None
+        self._index: tuple[tuple[object, ...], BookIndex] | None = None
+
+    def index(
+        self,
+        layout: NodeLayout,
+        offers: Sizes,
+        bids: Sizes,
+        links: Sizes,
+    ) -> BookIndex:
+        """The :class:`BookIndex` of these named segment sizes, kept while they repeat.
+
+        The index is shared by the months whose books have the same segments: its
+        readers only look segments up.
+        """
+        key = (layout, offers, bids, links)
+        if self._index is not None and self._index[0] == key:
+            return self._index[1]
+        idx = BookIndex(layout)
+        for segments, sizes in ((idx.offers, offers), (idx.bids, bids), (idx.links, links)):
+            for name, n in sizes:
+                segments.add(name, n)
+        self._index = (key, idx)
+        return idx
 
     def merit_order(self, unit_util: IntArray, unit_price: FloatArray) -> MeritOrder:
         """The units' merit order (:class:`MeritOrder`), rebuilt when the units changed."""

@@ -142,12 +142,12 @@ def _compute_links(
     pair_lab = tpl.pair_lab
     aff = a.affinity.ravel()[tpl.pair_affinity]
     excl = a.exclusive_with[pair_lab]
-    keep = np.flatnonzero(
+    keep = (
         a.active[pair_lab]
         & selling[tpl.pair_seller]
         & (aff > 0)
         & ((excl < 0) | (tpl.pair_cloud == excl))
-    )
+    ).nonzero()[0]
     src, lab, cloud = tpl.pair_seller[keep], pair_lab[keep], tpl.pair_cloud[keep]
     cost: FloatArray = (
         cfg.latency_cost * (tpl.pair_region[keep] != a.home[lab])
@@ -188,11 +188,12 @@ def allocate_contracts(
             (fam[:, None] < 0) | (ff[None, :] == fam[:, None])
         )
         w = match * cap[None, :]
-        tot = w.sum(axis=1)
+        tot = np.add.reduce(w, axis=1)  # as w.sum(axis=1), without its wrapper
         alloc = w * np.divide(ct.volume[rows], tot, out=np.zeros(rows.size), where=tot > 0)[:, None]
-        load = alloc.sum(axis=0)
+        load = np.add.reduce(alloc, axis=0)
         alloc *= np.minimum(1.0, np.divide(cap, load, out=np.ones(n_s), where=load > 0))[None, :]
-        lab_contract = np.bincount(ct.buyer[rows], alloc.sum(axis=1), minlength=labs.n)
+        taken: FloatArray = np.add.reduce(alloc, axis=1)  # by each contract
+        lab_contract: FloatArray = np.bincount(ct.buyer[rows], taken, minlength=labs.n)
     else:
         alloc, lab_contract = np.zeros((0, n_s)), np.zeros(labs.n)
     # power purchase agreements: delivered from the utility's cheapest units
@@ -207,7 +208,7 @@ def allocate_contracts(
         merit = (cache or BookCache()).merit_order(g.unit_util, g.unit_price)
         order, util = merit.order, merit.util
         q = unit_qty[order]
-        before = np.cumsum(q) - q  # energy of the utility's cheaper units (and others')
+        before = np.add.accumulate(q) - q  # energy of the utility's cheaper units (and others')
         used = np.clip(take[util] - (before - before[merit.group_start]), 0.0, q)
         unit_qty[order] = q - used
         ppa_cost = np.bincount(util, used * merit.price, minlength=n_r)
@@ -275,7 +276,9 @@ def clear_phase(
     )
     n_s = lay.n_sellers
     cap = g.compute_qty.ravel()
-    left = cap - alloc.compute_alloc.sum(axis=0)  # capacity contracts leave for the spot market
+    left = cap - np.add.reduce(
+        alloc.compute_alloc, axis=0
+    )  # capacity contracts leave for the spot market
     chip_want = plan.chip_want
     if alloc.chip_rows.size:
         vfam = np.array([v.family for v in vendors])
@@ -294,7 +297,7 @@ def clear_phase(
     if tpl.rest.size:
         pool_inf = np.bincount(g.small_node, inf[tpl.rest], minlength=n_s)
         pool_trn = np.bincount(g.small_node, trn[tpl.rest], minlength=n_s)
-        pools = np.flatnonzero((pool_inf + pool_trn) > 0)
+        pools = ((pool_inf + pool_trn) > 0).nonzero()[0]
         pool_inf, pool_trn = pool_inf[pools], pool_trn[pools]
     else:
         pools, pool_inf, pool_trn = _NO_INT, _NO_FLOAT, _NO_FLOAT
@@ -308,26 +311,25 @@ def clear_phase(
         planned_training_price(services_price / (1.0 + d.services_markup), d),
     )
     n_t, n_m, n_p = t_bid.size, majors.size, pools.size
-    idx = BookIndex(lay)
-    for name, n in (("units", g.unit_util.size), ("vendors", n_v), ("sellers", n_s)):
-        idx.offers.add(name, n)
-    for name, n in (
-        ("non_ai", n_r),
-        ("sites", n_h * n_r),
-        ("chip_buyers", n_h * n_f),
-        ("lab_inference", n_m),
-        ("lab_training", n_t * n_m),
-        ("pool_inference", n_p),
-        ("pool_training", n_t * n_p),
-    ):
-        idx.bids.add(name, n)
-    for name, n in (
-        ("power", tpl.p_util.size),
-        ("chips", tpl.v_src.size),
-        ("compute", c_src.size),
-        ("pools", n_p),
-    ):
-        idx.links.add(name, n)
+    idx = cache.index(
+        lay,
+        (("units", g.unit_util.size), ("vendors", n_v), ("sellers", n_s)),
+        (
+            ("non_ai", n_r),
+            ("sites", n_h * n_r),
+            ("chip_buyers", n_h * n_f),
+            ("lab_inference", n_m),
+            ("lab_training", n_t * n_m),
+            ("pool_inference", n_p),
+            ("pool_training", n_t * n_p),
+        ),
+        (
+            ("power", tpl.p_util.size),
+            ("chips", tpl.v_src.size),
+            ("compute", c_src.size),
+            ("pools", n_p),
+        ),
+    )
     cat = np.concatenate
     if n_t == tpl.tranche_decay.size and not n_p:
         bid_node = tpl.bid_head
@@ -359,15 +361,15 @@ def clear_phase(
                 tpl.bid_price_head,
                 plan.chip_bid_price.ravel(),
                 np.full(n_m, services_price),
-                np.repeat(t_bid, n_m),
+                t_bid.repeat(n_m),
                 np.full(n_p, services_price),
-                np.repeat(t_bid, n_p),
+                t_bid.repeat(n_p),
             )
         ),
         cat((tpl.link_src_head, lay.seller0 + c_src, lay.seller0 + pools)),
         cat((tpl.link_dst_head, lay.lab0 + c_lab, lay.pool0 + pools)),
         cat((tpl.link_cost_head, c_cost, np.zeros(n_p))),
-        cat((tpl.link_cap_head, np.full(c_src.size + n_p, np.inf))),
+        cat((tpl.link_cap_head, tpl.no_bound[: c_src.size + n_p])),
     )
     try:
         if clearer is not None:
