@@ -28,7 +28,7 @@ from agents.scenario import Scenario
 from agents.state import BoolArray, FloatArray, IntArray
 from agents.units import HOURS_PER_MONTH
 
-__all__ = ["BookCache", "BookTemplate", "MeritOrder"]
+__all__ = ["BookCache", "BookTemplate"]
 
 VendorKey = tuple[tuple[int, int, int], ...]
 Sizes = tuple[tuple[str, int], ...]
@@ -198,46 +198,12 @@ class BookTemplate:
         )
 
 
-@dataclass(frozen=True)
-class MeritOrder:
-    """Generation units in merit order: by utility, cheapest first within each."""
-
-    unit_util: IntArray
-    unit_price: FloatArray
-    """The units' utilities and prices this order was computed from."""
-    order: IntArray
-    """Unit rows in merit order."""
-    util: IntArray
-    price: FloatArray
-    """Utility and price of each unit in merit order."""
-    group_start: IntArray
-    """Position (in merit order) of the first unit of each unit's utility."""
-
-    @classmethod
-    def build(cls, unit_util: IntArray, unit_price: FloatArray) -> MeritOrder:
-        """The merit order of units at ``unit_util`` offering at ``unit_price``."""
-        order = np.lexsort((unit_price, unit_util))
-        util = unit_util[order]
-        counts = np.bincount(util)
-        first = np.cumsum(counts) - counts
-        fz = _frozen
-        return cls(
-            fz(unit_util.copy()),
-            fz(unit_price.copy()),
-            fz(order),
-            fz(util),
-            fz(unit_price[order]),
-            fz(first[util]),
-        )
-
-
 class BookCache:
-    """A run's :class:`BookTemplate` and merit order, kept while they still apply."""
+    """A run's :class:`BookTemplate` and last :class:`BookIndex`, kept while they apply."""
 
     def __init__(self) -> None:
         self._template: BookTemplate | None = None
-        self._merit: MeritOrder | None = None
-        self._index: tuple[tuple[object, ...], BookIndex] | None = None
+        self._index: tuple[tuple[Sizes, Sizes, Sizes], BookIndex] | None = None
 
     def index(
         self,
@@ -251,8 +217,8 @@ class BookCache:
         The index is shared by the months whose books have the same segments: its
         readers only look segments up.
         """
-        key = (layout, offers, bids, links)
-        if self._index is not None and self._index[0] == key:
+        key = (offers, bids, links)
+        if self._index is not None and self._index[1].nodes is layout and self._index[0] == key:
             return self._index[1]
         idx = BookIndex(layout)
         for segments, sizes in ((idx.offers, offers), (idx.bids, bids), (idx.links, links)):
@@ -260,18 +226,6 @@ class BookCache:
                 segments.add(name, n)
         self._index = (key, idx)
         return idx
-
-    def merit_order(self, unit_util: IntArray, unit_price: FloatArray) -> MeritOrder:
-        """The units' merit order (:class:`MeritOrder`), rebuilt when the units changed."""
-        m = self._merit
-        if (
-            m is None
-            or m.unit_util.shape != unit_util.shape
-            or not (m.unit_util == unit_util).all()
-            or not (m.unit_price == unit_price).all()
-        ):
-            m = self._merit = MeritOrder.build(unit_util, unit_price)
-        return m
 
     def template(
         self,

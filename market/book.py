@@ -277,12 +277,13 @@ class OrderBook:
         else holds, or another book's (read-only) arrays, which are shared.
         """
         book = object.__new__(cls)
-        object.__setattr__(book, "n_nodes", n_nodes)
+        fields = book.__dict__  # frozen: filled in directly, as __post_init__ does by name
+        fields["n_nodes"] = n_nodes
         for name, arr in zip(_FIELDS, arrays, strict=True):
-            if copy or arr.flags.writeable:
-                arr = np.array(arr) if copy else arr  # a private, read-only array
-                arr.flags.writeable = False
-            object.__setattr__(book, name, arr)
+            if copy:
+                arr = np.array(arr)  # a private array
+            arr.flags.writeable = False
+            fields[name] = arr
         return book
 
     @classmethod

@@ -165,12 +165,11 @@ def allocate_contracts(
     vendors: Sequence[ChipVendor],
     n_r: int,
     template: BookTemplate | None = None,
-    cache: BookCache | None = None,
 ) -> tuple[ContractAllocation, FloatArray, FloatArray, FloatArray]:
     """Contracts' shares; returns them with the unit and vendor quantities left and labs' receipts.
 
     ``template`` (the run's :class:`agents.book_template.BookTemplate`) spares
-    recomputing each seller node's cloud and family, ``cache`` the units' merit order.
+    recomputing each seller node's cloud and family.
     """
     n_s = g.compute_qty.size
     if template is None:
@@ -205,13 +204,14 @@ def allocate_contracts(
         util_avail = np.bincount(g.unit_util, unit_qty, minlength=n_r)
         p_deliver = pro_rata(ct.seller[prow], ct.volume[prow], util_avail)
         take = np.bincount(ct.seller[prow], p_deliver, minlength=n_r)
-        merit = (cache or BookCache()).merit_order(g.unit_util, g.unit_price)
-        order, util = merit.order, merit.util
-        q = unit_qty[order]
-        before = np.add.accumulate(q) - q  # energy of the utility's cheaper units (and others')
-        used = np.clip(take[util] - (before - before[merit.group_start]), 0.0, q)
+        order = np.lexsort((g.unit_price, g.unit_util))  # merit order within each utility
+        q, util = unit_qty[order], g.unit_util[order]
+        before = np.add.accumulate(q) - q  # energy of the cheaper units (and other utilities')
+        counts = np.bincount(util, minlength=n_r)
+        first = np.add.accumulate(counts) - counts  # where each utility's units start
+        used = np.clip(take[util] - (before - before[first[util]]), 0.0, q)
         unit_qty[order] = q - used
-        ppa_cost = np.bincount(util, used * merit.price, minlength=n_r)
+        ppa_cost = np.bincount(util, used * g.unit_price[order], minlength=n_r)
         n_sites = g.site_need.size
         site_ppa = np.bincount(ct.buyer[prow] * n_r + ct.region[prow], p_deliver, minlength=n_sites)
     else:
@@ -272,7 +272,7 @@ def clear_phase(
     tpl = cache.template(cfg, (n_h, n_r, n_f), vendors, a.major, a.affinity.shape[1])
     lay, majors = tpl.layout, tpl.majors
     alloc, unit_qty, vendor_qty, lab_contract = allocate_contracts(
-        month, g, a, ct, vendors, n_r, tpl, cache
+        month, g, a, ct, vendors, n_r, tpl
     )
     n_s = lay.n_sellers
     cap = g.compute_qty.ravel()

@@ -213,16 +213,6 @@ def test_the_book_cache_keeps_its_template_until_the_runs_shape_changes(baseline
     assert cache.template(baseline, (2, 3, 3), [], a.major, 3).layout.n_r == 3
 
 
-def test_merit_order_sorts_each_utilitys_units_by_price():
-    util = np.array([0, 0, 0, 1, 1])
-    price = np.array([30.0, 10.0, 30.0, 5.0, 1.0])
-    m = BookCache().merit_order(util, price)
-    # utility 0: 10 (row 1), then the two at 30 in row order; utility 1: 1 (row 4), 5
-    assert m.order.tolist() == [1, 0, 2, 4, 3]
-    assert m.price.tolist() == [10.0, 30.0, 30.0, 1.0, 5.0]
-    assert m.group_start.tolist() == [0, 0, 0, 3, 3]
-
-
 def test_a_ppa_takes_its_utilitys_cheapest_units_first():
     ct = ContractTable()
     ct.add(kind="power", seller=0, buyer=0, volume=15.0, price=40.0, start=0, end=12, region=0)
