@@ -64,11 +64,12 @@ def contracted_h100e_hours(contracts: ContractTable, month: int, n_h: int) -> Fl
 
     Contracts without a family count as the first family (merchant GPUs).
     """
-    out = np.zeros((n_h, len(FAMILIES)))
+    n_f = len(FAMILIES)
     rows = contracts.active(month, "compute")
-    if rows.size:
-        fam = contracts.family[rows]
-        for f in range(len(FAMILIES)):
-            sel = (fam == f) | ((fam < 0) & (f == 0))
-            np.add.at(out[:, f], contracts.seller[rows][sel], contracts.volume[rows][sel])
-    return out
+    if not rows.size:
+        return np.zeros((n_h, n_f))
+    fam = np.maximum(contracts.family[rows], 0)
+    ok = fam < n_f
+    cell = contracts.seller[rows][ok] * n_f + fam[ok]
+    out: FloatArray = np.bincount(cell, contracts.volume[rows][ok], minlength=n_h * n_f)
+    return out.reshape(n_h, n_f)
