@@ -120,7 +120,7 @@ def unit_offers(
     mw = np.concatenate([u.unit_mw for u in utilities])
     avail = np.concatenate([u.unit_avail for u in utilities])
     qty: FloatArray = np.where(online, mw * avail * HOURS_PER_MONTH, 0.0)
-    util: IntArray = np.repeat(np.arange(len(utilities)), [u.unit_mw.size for u in utilities])
+    util: IntArray = np.arange(len(utilities)).repeat([u.unit_mw.size for u in utilities])
     price: FloatArray = np.concatenate([u.unit_cost for u in utilities])
     return util, qty, price
 
