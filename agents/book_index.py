@@ -9,7 +9,7 @@ name (``index.offers["units"]``), never by position.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -89,6 +89,18 @@ class Segments:
         self._slices[name] = s
         self.size += int(n)
         return s
+
+    @classmethod
+    def of(cls, sizes: Sequence[tuple[str, int]]) -> Segments:
+        """Blocks ``(name, n)`` in order, as by one :meth:`add` each."""
+        slices: dict[str, slice] = {}
+        end = 0
+        for name, n in sizes:
+            if name in slices:
+                raise KeyError(f"segment {name!r} defined twice")
+            slices[name] = slice(end, end + n)
+            end += n
+        return cls(slices, end)
 
     def __getitem__(self, name: str) -> slice:
         try:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from agents.book_index import BookIndex, NodeLayout
+from agents.book_index import NodeLayout
 from agents.chipvendor import ChipVendor
 from agents.scenario import Scenario
 from agents.state import BoolArray, FloatArray, IntArray
@@ -31,8 +31,6 @@ from agents.units import HOURS_PER_MONTH
 __all__ = ["BookCache", "BookTemplate"]
 
 VendorKey = tuple[tuple[int, int, int], ...]
-Sizes = tuple[tuple[str, int], ...]
-"""Named segment sizes of one axis of the book, in order."""
 
 
 def _frozen(arr: NDArray[Any]) -> NDArray[Any]:
@@ -199,33 +197,10 @@ class BookTemplate:
 
 
 class BookCache:
-    """A run's :class:`BookTemplate` and last :class:`BookIndex`, kept while they apply."""
+    """A run's :class:`BookTemplate`, built on first use and whenever the run's shape changes."""
 
     def __init__(self) -> None:
         self._template: BookTemplate | None = None
-        self._index: tuple[tuple[Sizes, Sizes, Sizes], BookIndex] | None = None
-
-    def index(
-        self,
-        layout: NodeLayout,
-        offers: Sizes,
-        bids: Sizes,
-        links: Sizes,
-    ) -> BookIndex:
-        """The :class:`BookIndex` of these named segment sizes, kept while they repeat.
-
-        The index is shared by the months whose books have the same segments: its
-        readers only look segments up.
-        """
-        key = (offers, bids, links)
-        if self._index is not None and self._index[1].nodes is layout and self._index[0] == key:
-            return self._index[1]
-        idx = BookIndex(layout)
-        for segments, sizes in ((idx.offers, offers), (idx.bids, bids), (idx.links, links)):
-            for name, n in sizes:
-                segments.add(name, n)
-        self._index = (key, idx)
-        return idx
 
     def template(
         self,

@@ -35,7 +35,7 @@ from typing import Final
 
 import numpy as np
 
-from agents.book_index import BookIndex
+from agents.book_index import BookIndex, Segments
 from agents.book_template import BookCache, BookTemplate
 from agents.chipvendor import ChipVendor
 from agents.lab import LabArrays, planned_training_price
@@ -311,23 +311,27 @@ def clear_phase(
         planned_training_price(services_price / (1.0 + d.services_markup), d),
     )
     n_t, n_m, n_p = t_bid.size, majors.size, pools.size
-    idx = cache.index(
+    idx = BookIndex(
         lay,
-        (("units", g.unit_util.size), ("vendors", n_v), ("sellers", n_s)),
-        (
-            ("non_ai", n_r),
-            ("sites", n_h * n_r),
-            ("chip_buyers", n_h * n_f),
-            ("lab_inference", n_m),
-            ("lab_training", n_t * n_m),
-            ("pool_inference", n_p),
-            ("pool_training", n_t * n_p),
+        Segments.of((("units", g.unit_util.size), ("vendors", n_v), ("sellers", n_s))),
+        Segments.of(
+            (
+                ("non_ai", n_r),
+                ("sites", n_h * n_r),
+                ("chip_buyers", n_h * n_f),
+                ("lab_inference", n_m),
+                ("lab_training", n_t * n_m),
+                ("pool_inference", n_p),
+                ("pool_training", n_t * n_p),
+            )
         ),
-        (
-            ("power", tpl.p_util.size),
-            ("chips", tpl.v_src.size),
-            ("compute", c_src.size),
-            ("pools", n_p),
+        Segments.of(
+            (
+                ("power", tpl.p_util.size),
+                ("chips", tpl.v_src.size),
+                ("compute", c_src.size),
+                ("pools", n_p),
+            )
         ),
     )
     cat = np.concatenate

@@ -9,7 +9,7 @@ from agents.book_template import BookCache
 from agents.lab import LabArrays, LabKind, planned_training_price, training_bid_schedule
 from agents.model import GigawattModel
 from agents.phases.clear import allocate_contracts, clear_phase, major_links, training_tranches
-from agents.phases.orders import Orders, choose_nodes
+from agents.phases.orders import Orders, choose_nodes, unit_offers
 from agents.state import Nodes
 from market.clearing import OrderBook, clear
 from market.contracts import ContractTable
@@ -246,3 +246,16 @@ def test_a_book_from_the_runs_cache_equals_one_built_afresh(baseline):
         assert np.array_equal(getattr(kept, name), getattr(fresh, name)), name
     for name in ("link_src", "link_dst", "link_cost", "link_cap"):
         assert np.array_equal(getattr(kept, name), getattr(fresh, name)), name
+
+
+def test_unit_offers_stack_each_utilitys_offers(baseline):
+    m = GigawattModel(baseline, rng=2)
+    for _ in range(3):
+        m.step()  # the utilities add units as they go
+    us = m.world.utilities
+    for month in (0, m.month, m.month + 40):  # units online later offer nothing yet
+        util, qty, price = unit_offers(us, month)
+        per = [u.offers(month) for u in us]
+        assert qty.tolist() == np.concatenate([q for q, _ in per]).tolist()
+        assert price.tolist() == np.concatenate([p for _, p in per]).tolist()
+        assert util.tolist() == [i for i, (q, _) in enumerate(per) for _ in q]
