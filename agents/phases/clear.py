@@ -64,6 +64,7 @@ CLEAR_METHOD: Final = "fast"
 _COMPUTE, _POWER, _CHIPS = (KINDS.index(k) for k in ("compute", "power", "chips"))
 _NO_INT: IntArray = np.zeros(0, dtype=np.int64)
 _NO_FLOAT: FloatArray = np.zeros(0)
+_NO_INT.flags.writeable = _NO_FLOAT.flags.writeable = False  # shared empty parts
 
 
 @dataclass(frozen=True)
