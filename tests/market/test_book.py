@@ -119,6 +119,8 @@ def test_an_assembled_book_keeps_the_callers_arrays_read_only_and_clears_alike()
             2 * MAX_VALUE,
             r"link_cost\[0\] = 2000000000000000.0: a link cost must lie below",
         ),
+        ("link_cap", -1.0, r"link_cap\[0\] = -1.0: must be >= 0"),
+        ("link_cap", MAX_VALUE, r"link_cap\[0\] = 1000000000000000.0: a finite capacity"),
     ],
 )
 def test_an_assembled_book_with_a_bad_value_is_refused_by_name(
