@@ -9,8 +9,9 @@ name (``index.offers["units"]``), never by position.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 __all__ = ["BookIndex", "NodeLayout", "Segments"]
 
@@ -23,6 +24,7 @@ class NodeLayout:
     region); one node per vendor; one chip-buying node per (cloud, family); one compute
     seller node per (cloud, region, family); one node per major lab; one pool node per
     seller node (small labs and enterprise buyers pooled by the node they buy at).
+    The offsets are computed once per layout.
     """
 
     n_r: int
@@ -31,42 +33,42 @@ class NodeLayout:
     n_v: int
     n_major: int
 
-    @property
+    @cached_property
     def site0(self) -> int:
         """First data-centre site node."""
         return self.n_r
 
-    @property
+    @cached_property
     def vendor0(self) -> int:
         """First vendor node."""
         return self.site0 + self.n_h * self.n_r
 
-    @property
+    @cached_property
     def chipbuyer0(self) -> int:
         """First chip-buying node."""
         return self.vendor0 + self.n_v
 
-    @property
+    @cached_property
     def seller0(self) -> int:
         """First compute seller node."""
         return self.chipbuyer0 + self.n_h * self.n_f
 
-    @property
+    @cached_property
     def n_sellers(self) -> int:
         """Compute seller nodes: ``H x R x F``."""
         return self.n_h * self.n_r * self.n_f
 
-    @property
+    @cached_property
     def lab0(self) -> int:
         """First major-lab node."""
         return self.seller0 + self.n_sellers
 
-    @property
+    @cached_property
     def pool0(self) -> int:
         """First pool node."""
         return self.lab0 + self.n_major
 
-    @property
+    @cached_property
     def n_nodes(self) -> int:
         """Nodes in the book."""
         return self.pool0 + self.n_sellers
@@ -87,6 +89,18 @@ class Segments:
         self._slices[name] = s
         self.size += int(n)
         return s
+
+    @classmethod
+    def of(cls, sizes: Sequence[tuple[str, int]]) -> Segments:
+        """Blocks ``(name, n)`` in order, as by one :meth:`add` each."""
+        slices: dict[str, slice] = {}
+        end = 0
+        for name, n in sizes:
+            if name in slices:
+                raise KeyError(f"segment {name!r} defined twice")
+            slices[name] = slice(end, end + n)
+            end += n
+        return cls(slices, end)
 
     def __getitem__(self, name: str) -> slice:
         try:

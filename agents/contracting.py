@@ -64,10 +64,12 @@ def contracted_h100e_hours(contracts: ContractTable, month: int, n_h: int) -> Fl
 
     Contracts without a family count as the first family (merchant GPUs).
     """
-    out = np.zeros((n_h, len(FAMILIES)))
+    n_f = len(FAMILIES)
     rows = contracts.active(month, "compute")
-    if rows.size:
-        # one unbuffered add in row order: each cell sums its rows in the same order
-        fam = np.maximum(contracts.family[rows], 0)
-        np.add.at(out, (contracts.seller[rows], fam), contracts.volume[rows])
-    return out
+    if not rows.size:
+        return np.zeros((n_h, n_f))
+    fam = np.maximum(contracts.family[rows], 0)
+    ok = fam < n_f
+    cell = contracts.seller[rows][ok] * n_f + fam[ok]
+    out: FloatArray = np.bincount(cell, contracts.volume[rows][ok], minlength=n_h * n_f)
+    return out.reshape(n_h, n_f)

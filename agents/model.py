@@ -17,6 +17,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from agents.book_template import BookCache
 from agents.build import World, build_world
 from agents.graph import write_flows
 from agents.invariants import InvariantError, check_finance, check_invariants
@@ -85,6 +86,8 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
         self.fallbacks = 0
         self.clearer = Clearer()
         """Keeps the clearing solver's model and basis from month to month (one per run)."""
+        self.book_cache = BookCache()
+        """Keeps the monthly book's fixed parts (one per run)."""
         self.world: World = build_world(self, scenario, self.rng)
         self.recorder = Recorder()
         self._phase = 0
@@ -239,6 +242,7 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
             w.market.egress_fee,
             w.demand.services_price,
             self.clearer,
+            self.book_cache,
         )
         self.fallbacks += int(self.cleared.fell_back)
 

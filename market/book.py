@@ -52,6 +52,8 @@ _FIELDS = (
     "link_cap",
 )
 
+_INT64, _FLOAT64 = np.dtype(np.int64), np.dtype(np.float64)
+
 MAX_VALUE = 1e15
 """Bound on ``|price|``, ``link_cost``, quantities and finite capacities (see above)."""
 MAX_IDLE_NODES = 2**20
@@ -141,6 +143,23 @@ def _plainly_valid(arr: FloatArray, *, nonneg: bool, inf_ok: bool = False) -> bo
     if inf_ok:
         ok |= arr == np.inf
     return bool(ok.all())
+
+
+def _extremes_valid(arr: FloatArray, *, nonneg: bool, inf_ok: bool = False) -> bool:
+    """:func:`_plainly_valid` from the array's smallest and largest entries.
+
+    Fewer calls on a small array: the smallest entry at least 0 (``nonneg``) or above
+    ``-MAX_VALUE``, the largest (``np.inf`` left out if ``inf_ok``) below
+    :data:`MAX_VALUE`; NaN fails both comparisons.
+    """
+    if not arr.size:
+        return True
+    lo = np.minimum.reduce(arr)
+    if inf_ok:
+        hi = np.maximum.reduce(arr, where=arr != np.inf, initial=0.0)
+    else:
+        hi = np.maximum.reduce(arr)
+    return bool((lo >= 0.0 if nonneg else lo > -MAX_VALUE) and hi < MAX_VALUE)
 
 
 def _check_lengths(group: str, **arrays: NDArray[Any]) -> None:
@@ -258,13 +277,79 @@ class OrderBook:
         else holds, or another book's (read-only) arrays, which are shared.
         """
         book = object.__new__(cls)
-        object.__setattr__(book, "n_nodes", n_nodes)
+        fields = book.__dict__  # frozen: filled in directly, as __post_init__ does by name
+        fields["n_nodes"] = n_nodes
         for name, arr in zip(_FIELDS, arrays, strict=True):
-            if copy or arr.flags.writeable:
-                arr = np.array(arr) if copy else arr  # a private, read-only array
-                arr.flags.writeable = False
-            object.__setattr__(book, name, arr)
+            if copy:
+                arr = np.array(arr)  # a private array
+            arr.flags.writeable = False
+            fields[name] = arr
         return book
+
+    @classmethod
+    def assembled(
+        cls,
+        n_nodes: int,
+        offer_node: IntArray,
+        offer_qty: FloatArray,
+        offer_price: FloatArray,
+        bid_node: IntArray,
+        bid_qty: FloatArray,
+        bid_price: FloatArray,
+        link_src: IntArray,
+        link_dst: IntArray,
+        link_cost: FloatArray,
+        link_cap: FloatArray,
+    ) -> OrderBook:
+        """A book from arrays a program assembled itself: its node ids are trusted.
+
+        For code that numbers the nodes and links by construction (the monthly book of
+        a simulation) and builds new arrays for each book. The arrays are kept without
+        a copy and made read-only, so the caller hands them over: it must not write to
+        them afterwards (read-only arrays, such as parts shared by several books, are
+        fine). Node ids are not checked (nor self-loops or idle nodes); the quantities,
+        prices, costs and capacities, which carry the agents' decisions, are, in one
+        pass each. When an array is not already 1-D ``int64`` (nodes) or ``float64``
+        (values), the lengths differ or a value fails, the book is built by the
+        ordinary constructor instead, which converts or raises :class:`BookError`
+        naming the entry.
+        """
+        arrays = (
+            offer_node,
+            offer_qty,
+            offer_price,
+            bid_node,
+            bid_qty,
+            bid_price,
+            link_src,
+            link_dst,
+            link_cost,
+            link_cap,
+        )
+        n_o, n_b, n_l = len(offer_node), len(bid_node), len(link_src)
+        i64, f64 = _INT64, _FLOAT64
+        plain = (
+            isinstance(n_nodes, int)
+            and 0 <= n_nodes <= MAX_NODES
+            and offer_node.dtype == bid_node.dtype == link_src.dtype == link_dst.dtype == i64
+            and offer_qty.dtype == offer_price.dtype == bid_qty.dtype == bid_price.dtype == f64
+            and link_cost.dtype == link_cap.dtype == f64
+            and offer_node.ndim == offer_qty.ndim == offer_price.ndim == 1
+            and bid_node.ndim == bid_qty.ndim == bid_price.ndim == 1
+            and link_src.ndim == link_dst.ndim == link_cost.ndim == link_cap.ndim == 1
+            and len(offer_qty) == len(offer_price) == n_o
+            and len(bid_qty) == len(bid_price) == n_b
+            and len(link_dst) == len(link_cost) == len(link_cap) == n_l
+            and _extremes_valid(offer_qty, nonneg=True)
+            and _extremes_valid(bid_qty, nonneg=True)
+            and _extremes_valid(offer_price, nonneg=False)
+            and _extremes_valid(bid_price, nonneg=False)
+            and _extremes_valid(link_cost, nonneg=True)
+            and _extremes_valid(link_cap, nonneg=True, inf_ok=True)
+        )
+        if not plain:
+            return cls(n_nodes, *arrays)
+        return cls._trusted(n_nodes, *arrays, copy=False)
 
     # Typed views: after __post_init__ every field is a validated numpy array.
     @property

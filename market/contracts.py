@@ -68,7 +68,7 @@ def pro_rata(key: ArrayLike, demand: ArrayLike, capacity: ArrayLike) -> NDArray[
     if k.size == 0:
         return np.zeros(0)
     total = np.bincount(k, weights=d, minlength=cap.size)
-    factor = np.divide(cap, total, out=np.ones_like(cap), where=total > 0)
+    factor = np.divide(cap, total, out=np.ones(cap.size), where=total > 0)
     return d * np.minimum(1.0, factor)[k]
 
 

@@ -7,6 +7,9 @@ is left is assembled into one :class:`market.book.OrderBook` for power, chips an
 compute (a bipartite transport problem over the trade graph) and cleared in one call:
 by the run's :class:`market.warm.Clearer`, which re-solves from last month's basis when
 the book keeps its shape (exact either way), or by :func:`market.clearing.clear`; :class:`agents.book_index.BookIndex` names its parts.
+The parts that stay fixed through a run come from the run's
+:class:`agents.book_template.BookCache`; each month fills in the rest, one concatenation
+per array, into a book built by :meth:`market.book.OrderBook.assembled`.
 
 Links and their costs: power flows from a utility to the sites of its region free and
 uncapped, and to other regions at ``power.transmission_cost`` up to
@@ -28,22 +31,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
-from numpy.typing import NDArray
 
-from agents.book_index import BookIndex, NodeLayout
+from agents.book_index import BookIndex, Segments
+from agents.book_template import BookCache, BookTemplate
 from agents.chipvendor import ChipVendor
-from agents.lab import LabArrays, planned_training_price, training_bid_schedule
+from agents.lab import LabArrays, planned_training_price
 from agents.phases.orders import Orders
 from agents.phases.plan import MonthPlan
 from agents.scenario import Scenario
-from agents.state import FloatArray, IntArray
-from agents.units import HOURS_PER_MONTH
+from agents.state import BoolArray, FloatArray, IntArray
 from market.book import OrderBook
 from market.clearing import ClearingResult, SolverFailure, clear
-from market.contracts import ContractTable, pro_rata
+from market.contracts import KINDS, ContractTable, pro_rata
 from market.warm import Clearer
 
 __all__ = [
@@ -53,10 +55,16 @@ __all__ = [
     "allocate_contracts",
     "clear_phase",
     "major_links",
+    "training_tranches",
 ]
 
 CLEAR_METHOD: Final = "fast"
 """Solver of the monthly book (``"fast"``, or the ``"lp"`` oracle)."""
+
+_COMPUTE, _POWER, _CHIPS = (KINDS.index(k) for k in ("compute", "power", "chips"))
+_NO_INT: IntArray = np.zeros(0, dtype=np.int64)
+_NO_FLOAT: FloatArray = np.zeros(0)
+_NO_INT.flags.writeable = _NO_FLOAT.flags.writeable = False  # shared empty parts
 
 
 @dataclass(frozen=True)
@@ -112,22 +120,42 @@ def major_links(
 
     ``egress_fee`` is per lab (its home regulators' cap) or one number for all.
     """
+    tpl = BookTemplate.build(cfg, shape, [], labs.major, labs.affinity.shape[1])
+    return _compute_links(tpl, labs, cfg, egress_fee, np.ones(tpl.layout.n_sellers, dtype=bool))
+
+
+def _compute_links(
+    tpl: BookTemplate,
+    labs: LabArrays,
+    cfg: Scenario,
+    egress_fee: FloatArray | float,
+    selling: BoolArray,
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Compute links of the seller nodes flagged ``selling`` (see :func:`major_links`).
+
+    Every (seller node, active major lab) pair whose lab can run the node's family and is
+    not bound to another cloud, seller-major, with its cost: ``latency_cost`` outside the
+    lab's home region, plus ``platform_penalty x (1 - affinity)``, plus the lab's egress
+    fee away from its primary cloud.
+    """
     a = labs
-    fee = np.broadcast_to(np.asarray(egress_fee, dtype=float), (a.n,))
-    n_h, n_r, n_f = shape
-    majors = np.flatnonzero(a.major & a.active)
-    hg, rg, fg = np.meshgrid(np.arange(n_h), np.arange(n_r), np.arange(n_f), indexing="ij")
-    h, r, f = hg.ravel(), rg.ravel(), fg.ravel()
-    Sg, Lg = np.meshgrid(np.arange(h.size), majors, indexing="ij")
-    S, L = Sg.ravel(), Lg.ravel()
-    cost = (
-        cfg.latency_cost * (r[S] != a.home[L])
-        + cfg.lockin.platform_penalty_per_h100e_hour * (1.0 - a.affinity[L, f[S]])
-        + fee[L] * (h[S] != a.primary[L])
+    fee = np.asarray(egress_fee, dtype=float)  # per lab, or one for all
+    pair_lab = tpl.pair_lab
+    aff = a.affinity.ravel()[tpl.pair_affinity]
+    excl = a.exclusive_with[pair_lab]
+    keep = (
+        a.active[pair_lab]
+        & selling[tpl.pair_seller]
+        & (aff > 0)
+        & ((excl < 0) | (tpl.pair_cloud == excl))
+    ).nonzero()[0]
+    src, lab, cloud = tpl.pair_seller[keep], pair_lab[keep], tpl.pair_cloud[keep]
+    cost: FloatArray = (
+        cfg.latency_cost * (tpl.pair_region[keep] != a.home[lab])
+        + cfg.lockin.platform_penalty_per_h100e_hour * (1.0 - aff[keep])
+        + (fee[lab] if fee.ndim else fee) * (cloud != a.primary[lab])
     )
-    excl = a.exclusive_with[L]
-    keep = ((excl < 0) | (h[S] == excl)) & (a.affinity[L, f[S]] > 0)
-    return S[keep], L[keep], cost[keep]
+    return src, lab, cost
 
 
 def allocate_contracts(
@@ -137,56 +165,87 @@ def allocate_contracts(
     ct: ContractTable,
     vendors: Sequence[ChipVendor],
     n_r: int,
+    template: BookTemplate | None = None,
 ) -> tuple[ContractAllocation, FloatArray, FloatArray, FloatArray]:
-    """Contracts' shares; returns them with the unit and vendor quantities left and labs' receipts."""
-    n_h = g.compute_qty.shape[0]
+    """Contracts' shares; returns them with the unit and vendor quantities left and labs' receipts.
+
+    ``template`` (the run's :class:`agents.book_template.BookTemplate`) spares
+    recomputing each seller node's cloud and family.
+    """
     n_s = g.compute_qty.size
-    hh, _rr, ff = np.unravel_index(np.arange(n_s), g.compute_qty.shape)
+    if template is None:
+        hh, _rr, ff = np.unravel_index(np.arange(n_s), g.compute_qty.shape)
+    else:
+        hh, ff = template.node_cloud, template.node_family
     cap = g.compute_qty.ravel()
-    rows = ct.active(month, "compute")
+    act = ct.active(month)
+    kind = ct.kind[act]
+    rows = act[kind == _COMPUTE]
     rows = rows[labs.active[ct.buyer[rows]]]
-    alloc = np.zeros((rows.size, n_s))
     if rows.size:
         fam = ct.family[rows]
         match = (hh[None, :] == ct.seller[rows][:, None]) & (
             (fam[:, None] < 0) | (ff[None, :] == fam[:, None])
         )
         w = match * cap[None, :]
-        tot = w.sum(axis=1)
+        tot = np.add.reduce(w, axis=1)  # as w.sum(axis=1), without its wrapper
         alloc = w * np.divide(ct.volume[rows], tot, out=np.zeros(rows.size), where=tot > 0)[:, None]
-        load = alloc.sum(axis=0)
+        load = np.add.reduce(alloc, axis=0)
         alloc *= np.minimum(1.0, np.divide(cap, load, out=np.ones(n_s), where=load > 0))[None, :]
-    lab_contract = np.bincount(ct.buyer[rows], alloc.sum(axis=1), minlength=labs.n)
+        taken: FloatArray = np.add.reduce(alloc, axis=1)  # by each contract
+        lab_contract: FloatArray = np.bincount(ct.buyer[rows], taken, minlength=labs.n)
+    else:
+        alloc, lab_contract = np.zeros((0, n_s)), np.zeros(labs.n)
     # power purchase agreements: delivered from the utility's cheapest units
-    unit_qty = g.unit_qty.copy()
-    prow = ct.active(month, "power")
-    site_ppa = np.zeros(n_h * n_r)
-    ppa_cost = np.zeros(n_r)
+    unit_qty = g.unit_qty
+    prow = act[kind == _POWER]
     p_deliver = np.zeros(prow.size)
     if prow.size:
+        unit_qty = unit_qty.copy()
         util_avail = np.bincount(g.unit_util, unit_qty, minlength=n_r)
         p_deliver = pro_rata(ct.seller[prow], ct.volume[prow], util_avail)
         take = np.bincount(ct.seller[prow], p_deliver, minlength=n_r)
-        order = np.lexsort((g.unit_price, g.unit_util))
+        order = np.lexsort((g.unit_price, g.unit_util))  # merit order within each utility
         q, util = unit_qty[order], g.unit_util[order]
-        before = np.cumsum(q) - q
-        first = np.r_[0, np.flatnonzero(np.diff(util)) + 1]
-        start = np.repeat(before[first], np.diff(np.r_[first, util.size]))
-        used = np.clip(take[util] - (before - start), 0.0, q)
+        before = np.add.accumulate(q) - q  # energy of the cheaper units (and other utilities')
+        counts = np.bincount(util, minlength=n_r)
+        first = np.add.accumulate(counts) - counts  # where each utility's units start
+        used = np.clip(take[util] - (before - before[first[util]]), 0.0, q)
         unit_qty[order] = q - used
         ppa_cost = np.bincount(util, used * g.unit_price[order], minlength=n_r)
-        np.add.at(site_ppa, ct.buyer[prow] * n_r + ct.region[prow], p_deliver)
+        n_sites = g.site_need.size
+        site_ppa = np.bincount(ct.buyer[prow] * n_r + ct.region[prow], p_deliver, minlength=n_sites)
+    else:
+        site_ppa, ppa_cost = np.zeros(g.site_need.size), np.zeros(n_r)
     # chip supply contracts
-    krow = ct.active(month, "chips")
-    vendor_qty = g.vendor_qty.copy()
+    krow = act[kind == _CHIPS]
+    vendor_qty = g.vendor_qty
     k_deliver = np.zeros(krow.size)
     if krow.size:
         k_deliver = pro_rata(ct.seller[krow], ct.volume[krow], vendor_qty)
-        vendor_qty -= np.bincount(ct.seller[krow], k_deliver, minlength=len(vendors))
+        vendor_qty = vendor_qty - np.bincount(ct.seller[krow], k_deliver, minlength=len(vendors))
     alloc_out = ContractAllocation(
         rows, alloc, prow, p_deliver, site_ppa, ppa_cost, krow, k_deliver
     )
     return alloc_out, unit_qty, vendor_qty, lab_contract
+
+
+def training_tranches(
+    template: BookTemplate, top: float, planned: float
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`agents.lab.training_bid_schedule` at the scenario's steps and floor.
+
+    The same numbers, from the template's ``floor^(k / (steps - 1))``: the bids are
+    ``top`` times it, and the tranches the differences of ``min(planned, top) / bid``.
+    """
+    decay = template.tranche_decay
+    bids: FloatArray = top * decay
+    if decay.size <= 1 or not bids[-1] > 1e-12 or not planned > 0:
+        return np.full(1, top), np.ones(1)
+    cum = min(planned, top) / bids
+    q: FloatArray = cum.copy()
+    q[1:] -= cum[:-1]
+    return bids, q
 
 
 def clear_phase(
@@ -200,152 +259,122 @@ def clear_phase(
     egress_fee: FloatArray,
     services_price: float,
     clearer: Clearer | None = None,
+    cache: BookCache | None = None,
 ) -> Cleared:
-    """Settle contracts against capacity, then clear every spot market in one call."""
+    """Settle contracts against capacity, then clear every spot market in one call.
+
+    ``cache`` (one per run) keeps the book's fixed parts from month to month; without
+    it they are built for this call.
+    """
     a, ct = labs, contracts
     n_h, n_r, n_f = g.compute_qty.shape
     n_v = len(vendors)
-    alloc, unit_qty, vendor_qty, lab_contract = allocate_contracts(month, g, a, ct, vendors, n_r)
-    lay = NodeLayout(n_r, n_h, n_f, n_v, int(a.major.sum()))
+    cache = cache or BookCache()
+    tpl = cache.template(cfg, (n_h, n_r, n_f), vendors, a.major, a.affinity.shape[1])
+    lay, majors = tpl.layout, tpl.majors
+    alloc, unit_qty, vendor_qty, lab_contract = allocate_contracts(
+        month, g, a, ct, vendors, n_r, tpl
+    )
     n_s = lay.n_sellers
     cap = g.compute_qty.ravel()
-    c_node = alloc.compute_alloc.sum(axis=0)
-    chip_contract = np.zeros((n_h, n_f))
+    left = cap - np.add.reduce(
+        alloc.compute_alloc, axis=0
+    )  # capacity contracts leave for the spot market
+    chip_want = plan.chip_want
     if alloc.chip_rows.size:
         vfam = np.array([v.family for v in vendors])
-        np.add.at(
-            chip_contract,
-            (ct.buyer[alloc.chip_rows], vfam[ct.seller[alloc.chip_rows]]),
+        chip_contract = np.bincount(
+            ct.buyer[alloc.chip_rows] * n_f + vfam[ct.seller[alloc.chip_rows]],
             alloc.chip_delivered,
-        )
+            minlength=n_h * n_f,
+        ).reshape(n_h, n_f)
+        chip_want = chip_want - chip_contract
     # labs' spot bids net of contract deliveries (inference first)
+    inactive = ~a.active
     inf = np.maximum(0.0, a.inference_need - lab_contract)
     trn = np.maximum(0.0, a.training_need - np.maximum(0.0, lab_contract - a.inference_need))
-    inf[~a.active] = 0.0
-    trn[~a.active] = 0.0
-    majors = np.flatnonzero(a.major)
-    rest = np.flatnonzero(~a.major)
-    pool_inf = np.bincount(g.small_node, inf[rest], minlength=n_s)
-    pool_trn = np.bincount(g.small_node, trn[rest], minlength=n_s)
-    # links
-    u_grid, s_grid = np.meshgrid(np.arange(n_r), np.arange(n_h * n_r), indexing="ij")
-    u_idx, s_idx = u_grid.ravel(), s_grid.ravel()
-    same = (s_idx % n_r) == u_idx
-    p_cost = np.where(same, 0.0, cfg.power.transmission_cost)
-    p_cap = np.where(same, np.inf, cfg.power.transmission_cap_mw * HOURS_PER_MONTH)
-    pairs = [
-        (v.index, h * n_f + v.family)
-        for v in vendors
-        for h in range(n_h)
-        if v.owner < 0 or v.owner == h
-    ]
-    v_src = np.array([p[0] for p in pairs], dtype=np.int64)
-    v_dst = np.array([p[1] for p in pairs], dtype=np.int64)
-    c_src, c_lab, c_cost = major_links(a, (n_h, n_r, n_f), cfg, egress_fee)
-    live = (cap - c_node)[c_src] > 0  # sellers with nothing left to sell carry nothing
-    c_src, c_lab, c_cost = c_src[live], c_lab[live], c_cost[live]
-    pools = np.flatnonzero((pool_inf + pool_trn) > 0)
-    chip_bid = np.maximum(0.0, plan.chip_want - chip_contract).ravel()
-    site_bid = np.maximum(0.0, g.site_need.ravel() - alloc.site_ppa)
+    inf[inactive] = 0.0
+    trn[inactive] = 0.0
+    if tpl.rest.size:
+        pool_inf = np.bincount(g.small_node, inf[tpl.rest], minlength=n_s)
+        pool_trn = np.bincount(g.small_node, trn[tpl.rest], minlength=n_s)
+        pools = ((pool_inf + pool_trn) > 0).nonzero()[0]
+        pool_inf, pool_trn = pool_inf[pools], pool_trn[pools]
+    else:
+        pools, pool_inf, pool_trn = _NO_INT, _NO_FLOAT, _NO_FLOAT
+    # compute links from every seller node with capacity left
+    c_src, c_lab, c_cost = _compute_links(tpl, a, cfg, egress_fee, left > 0)
     d = cfg.demand
     # training need as a budget curve in tranches at falling bids (step-major segments)
-    top_bid = d.training_bid_share * services_price
-    t_bid, t_share = training_bid_schedule(
-        top_bid,
+    t_bid, t_share = training_tranches(
+        tpl,
+        d.training_bid_share * services_price,
         planned_training_price(services_price / (1.0 + d.services_markup), d),
-        d.training_bid_steps,
-        d.training_bid_floor,
     )
-    idx = BookIndex(lay)
-    offers = [
-        ("units", g.unit_util, unit_qty, g.unit_price),
-        ("vendors", lay.vendor0 + np.arange(n_v), vendor_qty, g.vendor_price),
-        (
-            "sellers",
-            lay.seller0 + np.arange(n_s),
-            np.maximum(0.0, cap - c_node),
-            g.compute_price.ravel(),
+    n_t, n_m, n_p = t_bid.size, majors.size, pools.size
+    idx = BookIndex(
+        lay,
+        Segments.of((("units", g.unit_util.size), ("vendors", n_v), ("sellers", n_s))),
+        Segments.of(
+            (
+                ("non_ai", n_r),
+                ("sites", n_h * n_r),
+                ("chip_buyers", n_h * n_f),
+                ("lab_inference", n_m),
+                ("lab_training", n_t * n_m),
+                ("pool_inference", n_p),
+                ("pool_training", n_t * n_p),
+            )
         ),
-    ]
-    bids = [
-        ("non_ai", np.arange(n_r), g.non_ai_qty, np.full(n_r, cfg.power.non_ai_bid)),
-        (
-            "sites",
-            lay.site0 + np.arange(n_h * n_r),
-            site_bid,
-            np.full(n_h * n_r, cfg.power.datacentre_bid),
+        Segments.of(
+            (
+                ("power", tpl.p_util.size),
+                ("chips", tpl.v_src.size),
+                ("compute", c_src.size),
+                ("pools", n_p),
+            )
         ),
-        (
-            "chip_buyers",
-            lay.chipbuyer0 + np.arange(n_h * n_f),
-            chip_bid,
-            plan.chip_bid_price.ravel(),
-        ),
-        (
-            "lab_inference",
-            lay.lab0 + majors,
-            inf[majors],
-            np.full(majors.size, services_price),
-        ),
-        (
-            "lab_training",
-            np.tile(lay.lab0 + majors, t_bid.size),
-            np.outer(t_share, trn[majors]),
-            np.repeat(t_bid, majors.size),
-        ),
-        (
-            "pool_inference",
-            lay.pool0 + pools,
-            pool_inf[pools],
-            np.full(pools.size, services_price),
-        ),
-        (
-            "pool_training",
-            np.tile(lay.pool0 + pools, t_bid.size),
-            np.outer(t_share, pool_trn[pools]),
-            np.repeat(t_bid, pools.size),
-        ),
-    ]
-    links = [
-        ("power", u_idx, lay.site0 + s_idx, p_cost, p_cap),
-        (
-            "chips",
-            lay.vendor0 + v_src,
-            lay.chipbuyer0 + v_dst,
-            np.zeros(v_src.size),
-            np.full(v_src.size, np.inf),
-        ),
-        ("compute", lay.seller0 + c_src, lay.lab0 + c_lab, c_cost, np.full(c_src.size, np.inf)),
-        (
-            "pools",
-            lay.seller0 + pools,
-            lay.pool0 + pools,
-            np.zeros(pools.size),
-            np.full(pools.size, np.inf),
-        ),
-    ]
-    for name, node, *_ in offers:
-        idx.offers.add(name, len(node))
-    for name, node, *_ in bids:
-        idx.bids.add(name, len(node))
-    for name, src, *_ in links:
-        idx.links.add(name, len(src))
-
-    def cat(parts: Sequence[tuple[Any, ...]], k: int, dtype: type) -> NDArray[Any]:
-        return np.concatenate([np.asarray(p[k], dtype=dtype).ravel() for p in parts])
-
-    book = OrderBook(
+    )
+    cat = np.concatenate
+    if n_t == tpl.tranche_decay.size and not n_p:
+        bid_node = tpl.bid_head
+    elif n_t == tpl.tranche_decay.size:
+        bid_node = cat((tpl.bid_head, lay.pool0 + pools, np.tile(lay.pool0 + pools, n_t)))
+    else:  # one flat training bid
+        n_head = tpl.bid_head.size - tpl.tranche_decay.size * n_m
+        pool_nodes = lay.pool0 + pools
+        bid_node = cat((tpl.bid_head[:n_head], lay.lab0 + majors, pool_nodes, pool_nodes))
+    book = OrderBook.assembled(
         lay.n_nodes,
-        cat(offers, 1, np.int64),
-        cat(offers, 2, float),
-        cat(offers, 3, float),
-        cat(bids, 1, np.int64),
-        cat(bids, 2, float),
-        cat(bids, 3, float),
-        cat(links, 1, np.int64),
-        cat(links, 2, np.int64),
-        cat(links, 3, float),
-        cat(links, 4, float),
+        cat((g.unit_util, tpl.offer_tail)),
+        cat((unit_qty, vendor_qty, np.maximum(0.0, left))),
+        cat((g.unit_price, g.vendor_price, g.compute_price.ravel())),
+        bid_node,
+        cat(
+            (
+                g.non_ai_qty,
+                np.maximum(0.0, g.site_need.ravel() - alloc.site_ppa),
+                np.maximum(0.0, chip_want).ravel(),
+                inf[majors],
+                (t_share[:, None] * trn[majors]).ravel(),
+                pool_inf,
+                (t_share[:, None] * pool_trn).ravel(),
+            )
+        ),
+        cat(
+            (
+                tpl.bid_price_head,
+                plan.chip_bid_price.ravel(),
+                np.full(n_m, services_price),
+                t_bid.repeat(n_m),
+                np.full(n_p, services_price),
+                t_bid.repeat(n_p),
+            )
+        ),
+        cat((tpl.link_src_head, lay.seller0 + c_src, lay.seller0 + pools)),
+        cat((tpl.link_dst_head, lay.lab0 + c_lab, lay.pool0 + pools)),
+        cat((tpl.link_cost_head, c_cost, np.zeros(n_p))),
+        cat((tpl.link_cap_head, tpl.no_bound[: c_src.size + n_p])),
     )
     try:
         if clearer is not None:
@@ -362,10 +391,10 @@ def clear_phase(
         alloc,
         inf,
         trn,
-        u_idx,
-        s_idx,
-        v_src,
-        v_dst,
+        tpl.p_util,
+        tpl.p_site,
+        tpl.v_src,
+        tpl.v_dst,
         c_src,
         c_lab,
         pools,

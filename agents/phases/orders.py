@@ -23,7 +23,7 @@ from agents.units import HOURS_PER_MONTH
 from agents.utility import Utility
 from market.contracts import ContractTable
 
-__all__ = ["EXPECTED_USE_GROWTH", "Orders", "choose_nodes", "orders"]
+__all__ = ["EXPECTED_USE_GROWTH", "Orders", "choose_nodes", "orders", "unit_offers"]
 
 EXPECTED_USE_GROWTH = (1.3, 0.1)
 """Sites expect to run ``1.3 x`` last month's sales ``+ 0.1 x`` capacity, plus contracts
@@ -78,7 +78,7 @@ def choose_nodes(labs: LabArrays, nodes: Nodes, egress_fee: FloatArray | float) 
     buyers' ``primary`` provider and returns their flat node indices.
     """
     a = labs
-    rest = np.flatnonzero(~a.major)
+    rest = (~a.major).nonzero()[0]
     if rest.size == 0:
         return np.zeros(0, dtype=np.int64)
     n_h, n_r, n_f = nodes.capacity.shape
@@ -107,6 +107,24 @@ def choose_nodes(labs: LabArrays, nodes: Nodes, egress_fee: FloatArray | float) 
     return out
 
 
+def unit_offers(
+    utilities: Sequence[Utility], month: int
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Every utility's :meth:`agents.utility.Utility.offers`, stacked in utility order.
+
+    Returns each unit's utility (region), its energy for ``month`` (MWh: capacity x
+    availability x hours while online, else 0) and its price (marginal cost), computed
+    once over all units instead of once per utility.
+    """
+    online = np.concatenate([u.unit_online for u in utilities]) <= month
+    mw = np.concatenate([u.unit_mw for u in utilities])
+    avail = np.concatenate([u.unit_avail for u in utilities])
+    qty: FloatArray = np.where(online, mw * avail * HOURS_PER_MONTH, 0.0)
+    util: IntArray = np.arange(len(utilities)).repeat([u.unit_mw.size for u in utilities])
+    price: FloatArray = np.concatenate([u.unit_cost for u in utilities])
+    return util, qty, price
+
+
 def _top_bid(v: ChipVendor, chip_bid: FloatArray) -> float:
     """Highest bid for a vendor's chips: its owner's (captive) or any cloud's (merchant)."""
     col = chip_bid[:, v.family]
@@ -126,18 +144,15 @@ def orders(
     buyer_surplus: float,
 ) -> Orders:
     """Gather every agent's offers and bids for ``month`` (see the module docstring)."""
-    units = [u.offers(month) for u in utilities]
-    unit_util = np.concatenate([np.full(len(q), i) for i, (q, _) in enumerate(units)])
-    unit_qty = np.concatenate([q for q, _ in units])
-    unit_price = np.concatenate([p for _, p in units])
+    unit_util, unit_qty, unit_price = unit_offers(utilities, month)
     non_ai = np.array([u.served_load_mw() * HOURS_PER_MONTH for u in utilities])
     cap = nodes.capacity
     contracted = contracted_h100e_hours(contracts, month, cap.shape[0])
-    by_region = cap.sum(axis=1, keepdims=True)
-    share_r = np.divide(cap, by_region, out=np.zeros_like(cap), where=by_region > 0)
+    by_region = np.add.reduce(cap, axis=1, keepdims=True)  # cap.sum(...) without its wrapper
+    share_r = np.divide(cap, by_region, out=np.zeros(cap.shape), where=by_region > 0)
     grow, slack = EXPECTED_USE_GROWTH
     use = np.minimum(cap, grow * nodes.sold + slack * cap + contracted[:, None, :] * share_r)
-    need = (use * nodes.mwh).sum(axis=2)
+    need = np.add.reduce(use * nodes.mwh, axis=2)
     return Orders(
         unit_util,
         unit_qty,

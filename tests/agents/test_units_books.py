@@ -50,3 +50,15 @@ def test_segments_name_consecutive_blocks():
         s.add("units", 1)
     with pytest.raises(KeyError, match="segments: \\['units'"):
         s["pools"]
+
+
+def test_segments_of_sizes_match_one_add_each():
+    sizes = (("units", 3), ("vendors", 0), ("sellers", 2))
+    built = Segments()
+    for name, n in sizes:
+        built.add(name, n)
+    s = Segments.of(sizes)
+    assert s.size == built.size == 5 and list(s) == list(built)
+    assert all(s[name] == built[name] for name, _ in sizes)
+    with pytest.raises(KeyError, match="defined twice"):
+        Segments.of((("units", 1), ("units", 2)))

@@ -79,3 +79,63 @@ def test_n_nodes_far_beyond_the_ids_used_is_refused_with_the_fix() -> None:
         _book(n_nodes=2 + MAX_IDLE_NODES + 1)
     idle = _book(n_nodes=2 + MAX_IDLE_NODES)  # the most idle nodes allowed
     assert np.isnan(clear(idle).node_price[2:]).all()
+
+
+def _assembled_arrays() -> dict[str, np.ndarray]:
+    i, f = np.int64, np.float64
+    return {
+        "offer_node": np.array([0, 0], i),
+        "offer_qty": np.array([4.0, 2.0], f),
+        "offer_price": np.array([10.0, 12.0], f),
+        "bid_node": np.array([1], i),
+        "bid_qty": np.array([3.0], f),
+        "bid_price": np.array([50.0], f),
+        "link_src": np.array([0], i),
+        "link_dst": np.array([1], i),
+        "link_cost": np.array([1.0], f),
+        "link_cap": np.array([np.inf], f),
+    }
+
+
+def test_an_assembled_book_keeps_the_callers_arrays_read_only_and_clears_alike() -> None:
+    parts = _assembled_arrays()
+    book = OrderBook.assembled(2, **parts)  # type: ignore[arg-type]
+    checked = OrderBook(2, **parts)  # type: ignore[arg-type]
+    for name, arr in parts.items():
+        assert getattr(book, name) is arr and not arr.flags.writeable
+    a, b = clear(book), clear(checked)
+    # 3 units flow at the cheaper offer: welfare (50 - 10 - 1) x 3
+    assert a.welfare == b.welfare == pytest.approx(117.0)
+    assert a.offer_fill.tolist() == b.offer_fill.tolist() == [3.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "match"),
+    [
+        ("bid_qty", -1.0, r"bid_qty\[0\] = -1.0: must be >= 0"),
+        ("offer_price", np.nan, r"offer_price\[1\] = nan: a price must be finite"),
+        (
+            "link_cost",
+            2 * MAX_VALUE,
+            r"link_cost\[0\] = 2000000000000000.0: a link cost must lie below",
+        ),
+        ("link_cap", -1.0, r"link_cap\[0\] = -1.0: must be >= 0"),
+        ("link_cap", MAX_VALUE, r"link_cap\[0\] = 1000000000000000.0: a finite capacity"),
+    ],
+)
+def test_an_assembled_book_with_a_bad_value_is_refused_by_name(
+    name: str, value: float, match: str
+) -> None:
+    parts = _assembled_arrays()
+    parts[name][-1] = value
+    with pytest.raises(BookError, match=match):
+        OrderBook.assembled(2, **parts)  # type: ignore[arg-type]
+
+
+def test_an_assembled_book_of_other_dtypes_is_converted_by_the_ordinary_constructor() -> None:
+    parts = _assembled_arrays()
+    parts["offer_node"] = parts["offer_node"].astype(np.int32)
+    parts["bid_qty"] = np.array([3])  # integers
+    book = OrderBook.assembled(2, **parts)  # type: ignore[arg-type]
+    assert book.offer_node.dtype == np.int64 and book.bid_qty.dtype == np.float64
+    assert book.offer_node is not parts["offer_node"] and book.bid_qty.tolist() == [3.0]

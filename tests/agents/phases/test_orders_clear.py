@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from agents.book_template import BookCache
 from agents.lab import LabArrays, LabKind, planned_training_price, training_bid_schedule
 from agents.model import GigawattModel
-from agents.phases.clear import allocate_contracts, major_links
-from agents.phases.orders import Orders, choose_nodes
+from agents.phases.clear import allocate_contracts, clear_phase, major_links, training_tranches
+from agents.phases.orders import Orders, choose_nodes, unit_offers
 from agents.state import Nodes
 from market.clearing import OrderBook, clear
 from market.contracts import ContractTable
@@ -174,3 +175,87 @@ def test_training_budget_curve_clears_at_budget_over_residual_capacity():
         assert res.bid_fill[1:].sum() == pytest.approx(trained)
     # a flat bid (one step) bids the whole need at the top
     assert [x.tolist() for x in training_bid_schedule(2.6, 2.0, 1, 0.25)] == [[2.6], [1.0]]
+
+
+@pytest.mark.parametrize(
+    ("steps", "floor", "top", "planned"),
+    [
+        (24, 0.2, 2.5, 1.1),  # a lab planning below its top bid
+        (5, 0.5, 1.0, 3.0),  # planned above the top bid: capped at it
+        (1, 0.2, 2.5, 1.1),  # one step: a flat bid
+        (4, 0.2, 2.5, 0.0),  # nothing planned: a flat bid
+        (3, 0.05, 1e-11, 1.0),  # the last bid below a trillionth of a dollar: flat
+    ],
+)
+def test_training_tranches_are_the_labs_bid_schedule(baseline, steps, floor, top, planned):
+    scn = baseline.with_overrides(
+        {"demand.training_bid_steps": steps, "demand.training_bid_floor": floor}
+    )
+    a = LabArrays(2, 3)
+    a.kind[0] = LabKind.MAJOR
+    tpl = BookCache().template(scn, (2, 2, 3), [], a.major, 3)
+    bids, share = training_tranches(tpl, top, planned)
+    want_bids, want_share = training_bid_schedule(top, planned, steps, floor)
+    assert bids.tolist() == want_bids.tolist() and share.tolist() == want_share.tolist()
+
+
+def test_the_book_cache_keeps_its_template_until_the_runs_shape_changes(baseline):
+    a = LabArrays(3, 3)
+    a.kind[:2], a.kind[2] = LabKind.MAJOR, LabKind.SMALL
+    cache = BookCache()
+    tpl = cache.template(baseline, (2, 2, 3), [], a.major, 3)
+    assert cache.template(baseline, (2, 2, 3), [], a.major, 3) is tpl
+    assert tpl.majors.tolist() == [0, 1] and tpl.rest.tolist() == [2]
+    # 2 clouds x 2 regions x 3 families = 12 seller nodes, each paired with 2 major labs
+    assert tpl.pair_seller.size == 24 and tpl.pair_lab.tolist()[:4] == [0, 1, 0, 1]
+    a.kind[1] = LabKind.SMALL
+    assert cache.template(baseline, (2, 2, 3), [], a.major, 3).majors.tolist() == [0]
+    assert cache.template(baseline, (2, 3, 3), [], a.major, 3).layout.n_r == 3
+
+
+def test_a_ppa_takes_its_utilitys_cheapest_units_first():
+    ct = ContractTable()
+    ct.add(kind="power", seller=0, buyer=0, volume=15.0, price=40.0, start=0, end=12, region=0)
+    a = LabArrays(1, 3)
+    cap = np.zeros((1, 2, 3))
+    g = Orders(
+        np.array([0, 0, 1]), np.array([10.0, 10.0, 10.0]), np.array([30.0, 10.0, 1.0]),
+        np.zeros(2), cap, np.zeros((1, 2)), np.zeros(0), np.zeros(0), cap, cap,
+        np.zeros(0, dtype=np.int64),
+    )  # fmt: skip
+    alloc, units, _, _ = allocate_contracts(0, g, a, ct, [], 2)
+    # 15 MWh from utility 0: all 10 of the unit at $10, then 5 of the unit at $30
+    assert units.tolist() == [5.0, 0.0, 10.0]
+    assert alloc.ppa_cost.tolist() == [10 * 10.0 + 5 * 30.0, 0.0]
+    assert alloc.site_ppa.tolist() == [15.0, 0.0]
+
+
+def test_a_book_from_the_runs_cache_equals_one_built_afresh(baseline):
+    m = GigawattModel(baseline, rng=4)
+    for _ in range(3):
+        m.step()
+    for phase in ("exogenous", "plan", "deals", "orders", "clear"):
+        getattr(m, phase)()
+    w = m.world
+    fresh = clear_phase(
+        m.month, m.config, m.month_orders, m.month_plan, w.labs, w.contracts, w.vendors,
+        w.market.egress_fee, w.demand.services_price,
+    ).book  # fmt: skip
+    kept = m.cleared.book
+    for name in ("offer_node", "offer_qty", "offer_price", "bid_node", "bid_qty", "bid_price"):
+        assert np.array_equal(getattr(kept, name), getattr(fresh, name)), name
+    for name in ("link_src", "link_dst", "link_cost", "link_cap"):
+        assert np.array_equal(getattr(kept, name), getattr(fresh, name)), name
+
+
+def test_unit_offers_stack_each_utilitys_offers(baseline):
+    m = GigawattModel(baseline, rng=2)
+    for _ in range(3):
+        m.step()  # the utilities add units as they go
+    us = m.world.utilities
+    for month in (0, m.month, m.month + 40):  # units online later offer nothing yet
+        util, qty, price = unit_offers(us, month)
+        per = [u.offers(month) for u in us]
+        assert qty.tolist() == np.concatenate([q for q, _ in per]).tolist()
+        assert price.tolist() == np.concatenate([p for _, p in per]).tolist()
+        assert util.tolist() == [i for i, (q, _) in enumerate(per) for _ in q]
