@@ -14,12 +14,15 @@ from hypothesis import strategies as st
 from market.clearing import OrderBook, clear, equilibrium_violations
 from tests.market.conftest import welfare_tolerance
 
+# Prices, costs and quantities are whole numbers (many exact ties) or at least 1e-3: the
+# solvers' tolerances are 1e-9 of the problem's scale, so a quantity of 1e-7 is
+# indistinguishable from zero, and so is a price of 1e-8 beside prices in the hundreds (a
+# trade earning less than the tolerance may or may not be made, and the prices it implies
+# contradict the others by that much).
 PRICES = st.one_of(
-    st.integers(0, 20).map(float),  # many exact ties
-    st.floats(0.0, 1000.0, allow_nan=False, allow_infinity=False),
+    st.integers(0, 20).map(float),
+    st.floats(1e-3, 1000.0, allow_nan=False, allow_infinity=False),
 )
-# Quantities are zero or at least 1e-3: the solvers' feasibility tolerance is 1e-9
-# of the problem's scale, so a quantity of 1e-7 is indistinguishable from zero.
 QTYS = st.one_of(st.just(0.0), st.floats(1e-3, 100.0, allow_nan=False, allow_infinity=False))
 CAPS = st.one_of(st.just(np.inf), st.just(0.0), st.floats(1e-3, 50.0, allow_nan=False))
 
@@ -38,7 +41,7 @@ def bipartite_books(draw: st.DrawFn) -> OrderBook:
     orders = st.tuples(st.integers(0, n - 1), QTYS, PRICES)
     offers = draw(st.lists(orders, max_size=12))
     bids = draw(st.lists(orders, max_size=12))
-    costs = [draw(st.one_of(st.integers(0, 5).map(float), st.floats(0, 50))) for _ in chosen]
+    costs = [draw(st.one_of(st.integers(0, 5).map(float), st.floats(1e-3, 50))) for _ in chosen]
     caps = [draw(CAPS) for _ in chosen]
 
     def col(rows: list[tuple[int, float, float]], k: int) -> list[float]:
@@ -125,7 +128,7 @@ def transshipment_books(draw: st.DrawFn) -> OrderBook:
     orders = st.tuples(st.integers(0, n - 1), QTYS, PRICES)
     offers = draw(st.lists(orders, max_size=8))
     bids = draw(st.lists(orders, max_size=8))
-    costs = [draw(st.one_of(st.integers(0, 5).map(float), st.floats(0, 50))) for _ in chosen]
+    costs = [draw(st.one_of(st.integers(0, 5).map(float), st.floats(1e-3, 50))) for _ in chosen]
     caps = [draw(CAPS) for _ in chosen]
     return OrderBook(
         n,
