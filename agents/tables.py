@@ -9,7 +9,7 @@ missing values (``<NA>``, ``NaT``, NaN) where a number does not apply.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -19,11 +19,21 @@ from agents.accounts import OUTSIDE, Accounts
 from agents.columns import MODEL_COLUMNS, TABLE_COLUMNS
 from agents.contracting import party
 from agents.firm import Firm
-from agents.lab import LabArrays
-from agents.phases.record import Recorder
+from agents.lab import LabArrays, runway_months
+from agents.phases.record import (
+    LAB_FIELDS,
+    SCALARS,
+    UTILITY_FIELDS,
+    Layout,
+    Recorder,
+    dc_energy_rows,
+)
 from agents.population import KIND_NAMES
 from agents.scenario import FAMILIES
+from agents.state import FloatArray, IntArray
+from agents.units import HOURS_PER_MONTH
 from market.contracts import KINDS, ContractTable
+from market.metrics import hhi_rows, weighted_mean, weighted_mean_rows
 
 __all__ = ["OUTSIDE_NAME", "build_tables", "model_frame", "month_starts"]
 
@@ -61,16 +71,259 @@ def _with_date(frame: pd.DataFrame, start: str | None) -> pd.DataFrame:
     return frame
 
 
+def _strings(values: Sequence[str], codes: ArrayLike | None = None, dtype: str = "str") -> Any:
+    """A pandas string array of ``values`` (taken at ``codes``): each name converted once."""
+    names = pd.array(list(values), dtype=dtype)
+    return names if codes is None else names.take(np.asarray(codes, dtype=np.int64))
+
+
+def _per_month(rec: Recorder, name: str) -> FloatArray:
+    """Recorded rows of array ``name`` as (T, k): one row of numbers a month."""
+    data = rec.column(name)
+    return data.reshape(len(data), -1)
+
+
+def _months(rec: Recorder) -> tuple[IntArray, Any]:
+    """The recorded months and their first days (``datetime64[ns]``)."""
+    month = rec.column("month").copy()
+    return month, month_starts(rec.start, month).to_numpy()
+
+
+def _model_columns(rec: Recorder) -> dict[str, Any]:
+    """Every model-frame column, for all recorded months at once.
+
+    The numbers are those a row-by-row computation gives (see :mod:`market.metrics`).
+    """
+    lay = _layout(rec)
+    month, date = _months(rec)
+    sc = rec.column("scalars").T
+    s = dict(zip(SCALARS, sc, strict=True))
+    util = rec.column("utilities")
+    load = util[:, :, UTILITY_FIELDS.index("served_load_mw")] * HOURS_PER_MONTH
+    non_ai = util[:, :, UTILITY_FIELDS.index("non_ai_load_mw")] * HOURS_PER_MONTH
+    dc = rec.column("power_bought").sum(axis=1)
+    demand = load + dc
+    built = _per_month(rec, "built")
+    powered = np.minimum(built, _per_month(rec, "interconnected"))
+    delivered = _per_month(rec, "sold").sum(axis=1)
+    capacity = _per_month(rec, "node_capacity").sum(axis=1)
+    us_share, dc_twh = dc_energy_rows(load, load - non_ai, rec.column("dc_used"), lay.us)
+    labs = rec.column("labs")
+    lock, spend = labs[:, LAB_FIELDS.index("lockin_index")], labs[:, LAB_FIELDS.index("spend")]
+    active = labs[:, LAB_FIELDS.index("active")] > 0
+    fee = labs[:, LAB_FIELDS.index("egress_fee")]
+    egress = weighted_mean_rows(fee, spend, active)
+    for t in np.flatnonzero(np.isnan(egress)):
+        # no major lab spends: their mean fee (nan when none is active)
+        fees = fee[t][active[t]]
+        egress[t] = weighted_mean(fees, spend[t][active[t]], default=float(np.mean(fees)) if fees.size else float("nan"))
+    total_demand = demand.sum(axis=1)
+    return {
+        "month": month,
+        "date": date,
+        "compute_spot_price": s["compute_spot_price"],
+        "compute_contract_price": s["compute_contract_price"],
+        "power_price": weighted_mean_rows(rec.column("power_price"), demand),
+        "capacity_price": weighted_mean_rows(rec.column("capacity_price"), demand),
+        "chip_price": s["chip_price"],
+        "capacity_gw_built": built.sum(axis=1) / 1e3,
+        "capacity_gw_powered": powered.sum(axis=1) / 1e3,
+        "utilisation": delivered / np.where(capacity > 1.0, capacity, 1.0),
+        "throttled_share": s["throttled_share"],
+        "cloud_hhi": hhi_rows(rec.column("cloud_revenue"), lay.fringe),
+        "ai_compute_hhi": hhi_rows(rec.column("hs_hours"), lay.fringe),
+        "chip_hhi": hhi_rows(rec.column("vendor_sales")),
+        "lockin_index": weighted_mean_rows(lock, spend, active, default=0.0),
+        "flop_per_joule": s["flop_per_joule"],
+        "labs_active": s["labs_active"].astype(np.int64),
+        "ai_demand_usd": s["ai_demand_usd"],
+        "ai_revenue_usd": s["ai_revenue_usd"],
+        "ai_services_price": s["ai_services_price"],
+        "ai_services_demand": s["ai_services_demand"],
+        "compute_h100e_hours": delivered,
+        "dc_power_share": dc.sum(axis=1) / np.where(total_demand > 1.0, total_demand, 1.0),
+        "us_dc_power_share": us_share,
+        "dc_energy_twh_per_year": dc_twh,
+        "egress_fee": egress,
+        "hhi_threshold": s["hhi_threshold"],
+        "debt_usd": s["debt_usd"],
+        "labs_exited": s["labs_exited"].astype(np.int64),
+        "capex_usd": s["capex_usd"],
+        "payout_usd": s["payout_usd"],
+    }
+
+
+def _layout(rec: Recorder) -> Layout:
+    if rec.layout is None:
+        raise ValueError("recorder: nothing recorded yet; run a month first")
+    return rec.layout
+
+
 def model_frame(rec: Recorder) -> pd.DataFrame:
     """One row per month recorded so far, columns as :data:`agents.columns.MODEL_COLUMNS`.
 
     ``date`` is the month's first day as ``datetime64``.
     """
-    frame = pd.DataFrame(rec.rows, columns=[c.name for c in MODEL_COLUMNS])
-    frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m").astype("datetime64[ns]")
-    return frame
+    names = [c.name for c in MODEL_COLUMNS]
+    if rec.n == 0:
+        frame = pd.DataFrame([], columns=names)
+        frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+        return frame
+    return pd.DataFrame(_model_columns(rec), columns=names)
 
 
+def _regions(rec: Recorder) -> pd.DataFrame:
+    """One row per month and utility (the regions table)."""
+    if rec.n == 0:
+        return pd.DataFrame()
+    lay = _layout(rec)
+    month, date = _months(rec)
+    n_t, n_u = len(month), lay.utility_region.size
+    reg = lay.utility_region
+    util = rec.column("utilities")
+    load = util[:, :, UTILITY_FIELDS.index("served_load_mw")] * HOURS_PER_MONTH
+    dc = rec.column("power_bought").sum(axis=1)
+    share_of = load[:, reg] + dc[:, reg]  # as the regions' loads are indexed
+    # each region's MW summed over clouds, as a contiguous row per (month, region)
+    built = np.ascontiguousarray(rec.column("built").transpose(0, 2, 1)).sum(axis=2)
+    powered = np.minimum(rec.column("built"), rec.column("interconnected"))
+    powered = np.ascontiguousarray(powered.transpose(0, 2, 1)).sum(axis=2)
+    labs = rec.column("labs")
+    lock, spend = labs[:, LAB_FIELDS.index("lockin_index")], labs[:, LAB_FIELDS.index("spend")]
+    active = labs[:, LAB_FIELDS.index("active")] > 0
+    lockin = np.stack(
+        [weighted_mean_rows(lock, spend, active & (lay.major_home == r)) for r in reg], axis=1
+    )
+
+    def cell(x: FloatArray) -> FloatArray:
+        return np.ascontiguousarray(x).ravel()
+
+    def field_(name: str) -> FloatArray:
+        return cell(util[:, :, UTILITY_FIELDS.index(name)])
+
+    columns = {
+        "month": np.repeat(month, n_u),
+        "region": _strings(rec.regions, np.tile(reg, n_t)),
+        "power_price": cell(rec.column("power_price")[:, reg]),
+        "non_ai_load_mw": field_("non_ai_load_mw"),
+        "conventional_dc_mw": field_("conventional_dc_mw"),
+        "dc_load_mw": cell(dc[:, reg] / HOURS_PER_MONTH),
+        "dc_share": cell(dc[:, reg] / np.where(share_of > 1.0, share_of, 1.0)),
+        "generation_mw": field_("generation_mw"),
+        "generation_building_mw": field_("generation_building_mw"),
+        "reserve_margin": cell(rec.column("reserve_margin")[:, reg]),
+        "capacity_price": cell(rec.column("capacity_price")[:, reg]),
+        "built_mw": cell(built[:, reg]),
+        "powered_mw": cell(powered[:, reg]),
+        "egress_fee": cell(rec.column("region_egress_fee")[:, reg]),
+        "lockin_index": cell(lockin),
+    }
+    return _dated(columns, np.repeat(date, n_u))
+
+
+def _interleave(pieces: Sequence[tuple[Any, int]], n_t: int) -> Any:
+    """One column of the agents table from each kind's (T, n) block (None: missing).
+
+    Rows run month by month, each month's kinds in turn; a kind without the column gets
+    NaN there. A bool column with missing entries holds ``True``, ``False`` and NaN
+    (object dtype), as pandas makes of such rows.
+    """
+    blocks = [x for x, _ in pieces if x is not None]
+    if all(x is not None for x, _ in pieces) or blocks[0].dtype != bool:
+        full = [np.full((n_t, n), np.nan) if x is None else x for x, n in pieces]
+        return np.concatenate(full, axis=1).ravel()
+    out = np.full((n_t, sum(n for _, n in pieces)), np.nan, dtype=object)
+    at = 0
+    for x, n in pieces:
+        if x is not None:
+            out[:, at : at + n] = x.astype(object)  # Python bools
+        at += n
+    return out.ravel()
+
+
+def _dated(columns: dict[str, Any], date: Any) -> pd.DataFrame:
+    """A frame of ``columns`` with ``date`` right after ``month``."""
+    names = list(columns)
+    at = names.index("month") + 1
+    columns = {**columns, "date": date}
+    names.insert(at, "date")
+    return pd.DataFrame(columns, columns=names)
+
+
+def _agents(rec: Recorder) -> pd.DataFrame:
+    """One row per month and agent: hyperscalers, major labs, then vendors."""
+    if rec.n == 0:
+        return pd.DataFrame()
+    lay = _layout(rec)
+    month, date = _months(rec)
+    n_t = len(month)
+    n_h, n_m, n_v = len(lay.hs_ids), len(lay.lab_ids), len(lay.vendor_ids)
+    parts = [k for k, n in (("hyperscaler", n_h), ("lab", n_m), ("vendor", n_v)) if n]
+    n_a = n_h + n_m + n_v
+    cash = rec.column("cash")
+    hs_cash, lab_cash = cash[:, :n_h], cash[:, n_h : n_h + n_m]
+    vendor_cash, lab_account_cash = cash[:, n_h + n_m : n_a], cash[:, n_a:]
+    hi = lay.hs_index
+    built = rec.column("built")[:, hi]
+    powered = np.minimum(built, rec.column("interconnected")[:, hi])
+    node_sold = rec.column("node_sold")[:, hi]
+    labs = {f: rec.column("labs")[:, k] for k, f in enumerate(LAB_FIELDS)}
+    need, served = labs["inference_need"], labs["served"]
+    throttled = np.zeros_like(need)
+    np.subtract(1, served / np.where(need > 0, need, 1.0), out=throttled, where=need > 0)
+    mwh = rec.column("scalars")[:, SCALARS.index("fleet_mwh")]
+    vol = rec.column("lab_volume")
+    tot = vol.sum(axis=2)
+    lab_spend = rec.column("lab_spend")
+    # each kind's columns in the order its rows name them; the table's columns are the
+    # union in order of first appearance (hyperscalers, labs, vendors)
+    hs: dict[str, Any] = {
+        "cash": hs_cash,
+        "revenue": rec.column("sales"),
+        "built_mw": built.reshape(n_t, n_h, -1).sum(axis=2),
+        "powered_mw": powered.reshape(n_t, n_h, -1).sum(axis=2),
+        "compute_h100e_hours": node_sold.reshape(n_t, n_h, -1).sum(axis=2),
+        "debt": rec.column("hs_debt"),
+    }
+    lab: dict[str, Any] = {
+        "cash": lab_cash,
+        "revenue": labs["revenue"],
+        "spend": labs["spend"],
+        "active": labs["active"] > 0,
+        "capability": labs["capability"],
+        "inference_need": need,
+        "served": served,
+        "received": labs["received"],
+        "throttled_share": throttled,
+        "compute_gw": labs["received"] * mwh[:, None] / HOURS_PER_MONTH / 1e3,
+        "runway_months": runway_months(lab_account_cash, labs["burn"]),
+        "debt": labs["debt"],
+        "egress_fee": labs["egress_fee"],
+        "lockin_index": labs["lockin_index"],
+    }
+    # one column per cloud name (a name given twice is the later cloud's, as in a dict)
+    by_name = {name: int(h) for name, h in zip(lay.hs_names, hi, strict=True)}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name, h in by_name.items():
+            lab[f"share_{name}"] = np.where(tot > 0, vol[:, :, h] / tot, 0.0)
+    for name, h in by_name.items():
+        lab[f"spend_{name}"] = lab_spend[:, :, h]
+    vendor: dict[str, Any] = {"cash": vendor_cash, "units_sold": rec.column("vendor_units")}
+    blocks = [b for b in ((hs, n_h), (lab, n_m), (vendor, n_v)) if b[1]]
+    keys = list(dict.fromkeys(k for b, _ in blocks for k in b))
+    ids = [*lay.hs_ids, *lay.lab_ids, *lay.vendor_ids]
+    names = [*lay.hs_names, *lay.lab_names, *lay.vendor_names]
+    kind = np.repeat(np.arange(len(parts)), [n for _, n in blocks])
+    columns: dict[str, Any] = {
+        "month": np.repeat(month, n_a),
+        "agent_id": np.tile(np.asarray(ids, dtype=np.int64), n_t),
+        "name": _strings(names, np.tile(np.arange(n_a), n_t)),
+        "kind": _strings(parts, np.tile(kind, n_t)),
+    }
+    for key in keys:
+        pieces = [(b.get(key), n) for b, n in blocks]
+        columns[key] = _interleave(pieces, n_t)
+    return _dated(columns, np.repeat(date, n_a))
 def _missing_below_zero(codes: ArrayLike) -> pd.Series:
     """Integer ``codes`` as nullable integers, ``<NA>`` where negative (none)."""
     c = pd.Series(np.asarray(codes, dtype=np.int64), dtype="Int64")
@@ -140,10 +393,44 @@ def _contracts(
 def _cashflows(
     accounts: Accounts, agents_by_id: dict[int, Firm], start: str | None
 ) -> pd.DataFrame:
-    """Dollars per month, reason, payer and payee (grouped on ids, then named)."""
+    """Dollars per month, reason, payer and payee (grouped on ids, then named).
+
+    The four keys are packed into one integer that sorts as they do, so pandas groups
+    on one key (summing each group's entries in ledger order, as on four); names are
+    looked up once per account.
+    """
     ent = accounts.usd.entries()
     codes = accounts.usd.reasons
-    reasons = np.asarray([codes[i] for i in range(len(codes))], dtype=object)
+    reasons = [codes[i] for i in range(len(codes))]
+    accts, where = np.unique(np.concatenate([ent["payer"], ent["payee"]]), return_inverse=True)
+    n_e, n_a, n_r = len(ent["amount"]), max(1, len(accts)), max(1, len(reasons))
+    span = (int(ent["step"].max()) + 1 if n_e else 1) * n_r * n_a * n_a
+    names = _account_names(list(agents_by_id), agents_by_id)
+    if n_e == 0 or span >= 2**62 or len(set(names)) < len(agents_by_id):
+        return _cashflows_by_frame(ent, reasons, agents_by_id, start)
+    key = ((ent["step"] * n_r + ent["reason"]) * n_a + where[:n_e]) * n_a + where[n_e:]
+    sums = pd.Series(ent["amount"]).groupby(key, sort=True).sum()
+    key = sums.index.to_numpy()
+    key, payee = np.divmod(key, n_a)
+    key, payer = np.divmod(key, n_a)
+    month, reason = np.divmod(key, n_r)
+    account_names = _account_names(accts, agents_by_id).array
+    return pd.DataFrame(
+        {
+            "month": month,
+            "date": month_starts(start, month).to_numpy(),
+            "reason": _strings(reasons, reason, dtype="string"),
+            "payer": account_names.take(payer),
+            "payee": account_names.take(payee),
+            "amount": sums.to_numpy(),
+        }
+    )
+
+
+def _cashflows_by_frame(
+    ent: dict[str, Any], reasons: list[str], agents_by_id: dict[int, Firm], start: str | None
+) -> pd.DataFrame:
+    """:func:`_cashflows` grouped on four keys (no entries, many accounts, or shared names)."""
     keys = ["month", "reason", "payer", "payee"]
     ids = pd.DataFrame(
         {
@@ -155,7 +442,8 @@ def _cashflows(
         }
     )
     flows = cast(pd.DataFrame, ids.groupby(keys, as_index=False, sort=True)["amount"].sum())
-    flows["reason"] = pd.Series(reasons[flows["reason"].to_numpy(dtype=np.int64)], dtype="string")
+    lookup = np.asarray(reasons, dtype=object)
+    flows["reason"] = pd.Series(lookup[flows["reason"].to_numpy(dtype=np.int64)], dtype="string")
     flows["payer"] = _account_names(flows["payer"], agents_by_id)
     flows["payee"] = _account_names(flows["payee"], agents_by_id)
     if len(set(_account_names(list(agents_by_id), agents_by_id))) < len(agents_by_id):
@@ -195,8 +483,8 @@ def build_tables(
         rec.deal_rows, columns=[c.name for c in TABLE_COLUMNS["deals"] if c.name != "date"]
     )
     return {
-        "regions": _with_date(pd.DataFrame(rec.region_rows), start),
-        "agents": _with_date(pd.DataFrame(rec.agent_rows), start),
+        "regions": _regions(rec),
+        "agents": _agents(rec),
         "deals": _with_date(deals, start),
         "contracts": _contracts(contracts, accounts, agents_by_id, rec.regions, start),
         "labs": labs_table,
