@@ -49,12 +49,14 @@ def month_starts(start: str | None, months: ArrayLike) -> pd.Series:
     >>> month_starts("2026-11", [0, 3]).dt.strftime("%Y-%m").tolist()
     ['2026-11', '2027-02']
     """
-    m = pd.Series(months, dtype="Int64").reset_index(drop=True)
-    out = np.full(len(m), np.datetime64("NaT", "M"))
-    valid = m.notna().to_numpy(dtype=bool)
+    if isinstance(months, np.ndarray) and months.dtype.kind in "iu":
+        valid, steps = np.ones(len(months), dtype=bool), months.astype(np.int64)
+    else:
+        m = pd.array(pd.Series(months), dtype="Int64")
+        valid, steps = ~m.isna(), m.to_numpy(dtype=np.int64, na_value=0)
+    out = np.full(len(valid), np.datetime64("NaT", "M"))
     if start is not None:
-        steps = m[valid].to_numpy(dtype=np.int64).astype("timedelta64[M]")
-        out[valid] = np.datetime64(start, "M") + steps
+        out[valid] = np.datetime64(start, "M") + steps[valid].astype("timedelta64[M]")
     return pd.Series(out.astype("datetime64[ns]"))
 
 
@@ -326,18 +328,16 @@ def _agents(rec: Recorder) -> pd.DataFrame:
     return _dated(columns, np.repeat(date, n_a))
 def _missing_below_zero(codes: ArrayLike) -> pd.Series:
     """Integer ``codes`` as nullable integers, ``<NA>`` where negative (none)."""
-    c = pd.Series(np.asarray(codes, dtype=np.int64), dtype="Int64")
-    return c.mask(c < 0)
+    c = np.array(codes, dtype=np.int64)
+    return pd.Series(pd.arrays.IntegerArray(c, c < 0))
 
 
 def _names(codes: ArrayLike, names: Sequence[str]) -> pd.Series:
     """Names of integer ``codes`` (``<NA>`` where negative: any or none; or not yet known)."""
     c = np.asarray(codes, dtype=np.int64)
     known = (c >= 0) & (c < len(names))
-    lookup = np.asarray([*names, ""], dtype=object)
-    out = pd.Series(lookup[np.where(known, c, len(names))], dtype="string")
-    out[~known] = pd.NA
-    return out
+    lookup = pd.array(list(names), dtype="string")
+    return pd.Series(lookup.take(np.where(known, c, -1), allow_fill=True))
 
 
 def _account_names(ids: ArrayLike, agents_by_id: dict[int, Firm]) -> pd.Series:
@@ -365,29 +365,27 @@ def _contracts(
         agents_by_id[party(accounts, k, int(b), seller=False)].name
         for k, b in zip(kinds, cols["buyer"], strict=True)
     ]
-    table = pd.DataFrame(
-        {
-            "kind": pd.Series(kinds, dtype="string"),
-            "seller": pd.Series(sellers, dtype="string"),
-            "buyer": pd.Series(buyers, dtype="string"),
-            "volume": cols["volume"],
-            "price": cols["price"],
-            "start": cols["start"],
-            "end": cols["end"],
-            "start_date": month_starts(start, cols["start"]),
-            "end_date": month_starts(start, cols["end"]),
-            "take_or_pay": cols["take_or_pay"],
-            "exclusive": cols["exclusive"],
-            "penalty_rate": cols["penalty_rate"],
-            "family": _names(cols["family"], FAMILIES),
-            "region": _names(cols["region"], regions),
-            "deal": _missing_below_zero(cols["deal"]),
-            "delivered_total": cols["delivered_total"],
-            "paid_total": cols["paid_total"],
-            "penalty_total": cols["penalty_total"],
-        }
-    )
-    return table[[c.name for c in TABLE_COLUMNS["contracts"]]]
+    columns = {
+        "kind": _strings(kinds, dtype="string"),
+        "seller": _strings(sellers, dtype="string"),
+        "buyer": _strings(buyers, dtype="string"),
+        "volume": cols["volume"],
+        "price": cols["price"],
+        "start": cols["start"],
+        "end": cols["end"],
+        "start_date": month_starts(start, cols["start"]).to_numpy(),
+        "end_date": month_starts(start, cols["end"]).to_numpy(),
+        "take_or_pay": cols["take_or_pay"],
+        "exclusive": cols["exclusive"],
+        "penalty_rate": cols["penalty_rate"],
+        "family": _names(cols["family"], FAMILIES).array,
+        "region": _names(cols["region"], regions).array,
+        "deal": _missing_below_zero(cols["deal"]).array,
+        "delivered_total": cols["delivered_total"],
+        "paid_total": cols["paid_total"],
+        "penalty_total": cols["penalty_total"],
+    }
+    return pd.DataFrame(columns, columns=[c.name for c in TABLE_COLUMNS["contracts"]])
 
 
 def _cashflows(
@@ -402,13 +400,21 @@ def _cashflows(
     ent = accounts.usd.entries()
     codes = accounts.usd.reasons
     reasons = [codes[i] for i in range(len(codes))]
-    accts, where = np.unique(np.concatenate([ent["payer"], ent["payee"]]), return_inverse=True)
-    n_e, n_a, n_r = len(ent["amount"]), max(1, len(accts)), max(1, len(reasons))
-    span = (int(ent["step"].max()) + 1 if n_e else 1) * n_r * n_a * n_a
+    n_e, n_r = len(ent["amount"]), max(1, len(reasons))
     names = _account_names(list(agents_by_id), agents_by_id)
-    if n_e == 0 or span >= 2**62 or len(set(names)) < len(agents_by_id):
+    if n_e == 0 or len(set(names)) < len(agents_by_id):
         return _cashflows_by_frame(ent, reasons, agents_by_id, start)
-    key = ((ent["step"] * n_r + ent["reason"]) * n_a + where[:n_e]) * n_a + where[n_e:]
+    # the accounts that appear, numbered in order of id (account ids are >= 0)
+    seen = np.zeros(int(max(ent["payer"].max(), ent["payee"].max())) + 1, dtype=bool)
+    seen[ent["payer"]] = True
+    seen[ent["payee"]] = True
+    accts = np.flatnonzero(seen)
+    code = np.cumsum(seen) - 1
+    n_a = len(accts)
+    steps = ent["step"]
+    if steps.min() < 0 or (int(steps.max()) + 1) * n_r * n_a * n_a >= 2**62:
+        return _cashflows_by_frame(ent, reasons, agents_by_id, start)
+    key = ((steps * n_r + ent["reason"]) * n_a + code[ent["payer"]]) * n_a + code[ent["payee"]]
     sums = pd.Series(ent["amount"]).groupby(key, sort=True).sum()
     key = sums.index.to_numpy()
     key, payee = np.divmod(key, n_a)
@@ -469,11 +475,11 @@ def build_tables(
     exit_month = _missing_below_zero(labs.exit_month)
     labs_table = pd.DataFrame(
         {
-            "name": pd.Series(list(lab_names), dtype="string"),
-            "kind": pd.Series([KIND_NAMES[k] for k in labs.kind.tolist()], dtype="string"),
+            "name": _strings(lab_names, dtype="string"),
+            "kind": _strings(KIND_NAMES, labs.kind, dtype="string"),
             "active": labs.active,
-            "exit_month": exit_month,
-            "exit_date": month_starts(start, exit_month),
+            "exit_month": exit_month.array,
+            "exit_date": month_starts(start, exit_month).to_numpy(),
             "capability": labs.capability,
             "cash": accounts.cash(labs.account),
             "raised_usd": labs.raised_total,
@@ -482,10 +488,11 @@ def build_tables(
     deals = pd.DataFrame(
         rec.deal_rows, columns=[c.name for c in TABLE_COLUMNS["deals"] if c.name != "date"]
     )
+    deals.insert(1, "date", month_starts(start, deals["month"].to_numpy()).to_numpy())
     return {
         "regions": _regions(rec),
         "agents": _agents(rec),
-        "deals": _with_date(deals, start),
+        "deals": deals,
         "contracts": _contracts(contracts, accounts, agents_by_id, rec.regions, start),
         "labs": labs_table,
         "cashflows": _cashflows(accounts, agents_by_id, start),
