@@ -171,7 +171,7 @@ def model_frame(rec: Recorder) -> pd.DataFrame:
         frame = pd.DataFrame([], columns=names)
         frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
         return frame
-    return pd.DataFrame(_model_columns(rec), columns=names)
+    return pd.DataFrame(_model_columns(rec))
 
 
 def _regions(rec: Recorder) -> pd.DataFrame:
