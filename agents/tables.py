@@ -52,7 +52,7 @@ def month_starts(start: str | None, months: ArrayLike) -> pd.Series:
     if isinstance(months, np.ndarray) and months.dtype.kind in "iu":
         valid, steps = np.ones(len(months), dtype=bool), months.astype(np.int64)
     else:
-        m = pd.array(pd.Series(months), dtype="Int64")
+        m = pd.array(pd.Series(months), dtype="Int64")  # type: ignore[call-overload]  # stubs too narrow
         valid, steps = ~m.isna(), m.to_numpy(dtype=np.int64, na_value=0)
     out = np.full(len(valid), np.datetime64("NaT", "M"))
     if start is not None:
@@ -75,7 +75,7 @@ def _with_date(frame: pd.DataFrame, start: str | None) -> pd.DataFrame:
 
 def _strings(values: Sequence[str], codes: ArrayLike | None = None, dtype: str = "str") -> Any:
     """A pandas string array of ``values`` (taken at ``codes``): each name converted once."""
-    names = pd.array(list(values), dtype=dtype)
+    names = pd.array(list(values), dtype=dtype)  # type: ignore[call-overload]  # stubs lack str dtypes by name
     return names if codes is None else names.take(np.asarray(codes, dtype=np.int64))
 
 
@@ -118,7 +118,8 @@ def _model_columns(rec: Recorder) -> dict[str, Any]:
     for t in np.flatnonzero(np.isnan(egress)):
         # no major lab spends: their mean fee (nan when none is active)
         fees = fee[t][active[t]]
-        egress[t] = weighted_mean(fees, spend[t][active[t]], default=float(np.mean(fees)) if fees.size else float("nan"))
+        fallback = float(np.mean(fees)) if fees.size else float("nan")
+        egress[t] = weighted_mean(fees, spend[t][active[t]], default=fallback)
     total_demand = demand.sum(axis=1)
     return {
         "month": month,
@@ -326,6 +327,8 @@ def _agents(rec: Recorder) -> pd.DataFrame:
         pieces = [(b.get(key), n) for b, n in blocks]
         columns[key] = _interleave(pieces, n_t)
     return _dated(columns, np.repeat(date, n_a))
+
+
 def _missing_below_zero(codes: ArrayLike) -> pd.Series:
     """Integer ``codes`` as nullable integers, ``<NA>`` where negative (none)."""
     c = np.array(codes, dtype=np.int64)
@@ -397,7 +400,7 @@ def _cashflows(
     on one key (summing each group's entries in ledger order, as on four); names are
     looked up once per account.
     """
-    ent = accounts.usd.entries()
+    ent = cast(dict[str, IntArray], accounts.usd.entries())
     codes = accounts.usd.reasons
     reasons = [codes[i] for i in range(len(codes))]
     n_e, n_r = len(ent["amount"]), max(1, len(reasons))
@@ -405,7 +408,7 @@ def _cashflows(
     if n_e == 0 or len(set(names)) < len(agents_by_id):
         return _cashflows_by_frame(ent, reasons, agents_by_id, start)
     # the accounts that appear, numbered in order of id (account ids are >= 0)
-    seen = np.zeros(int(max(ent["payer"].max(), ent["payee"].max())) + 1, dtype=bool)
+    seen = np.zeros(max(int(ent["payer"].max()), int(ent["payee"].max())) + 1, dtype=np.bool_)
     seen[ent["payer"]] = True
     seen[ent["payee"]] = True
     accts = np.flatnonzero(seen)

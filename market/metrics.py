@@ -109,7 +109,8 @@ def lockin_index(switching_cost: ArrayLike, annual_spend: ArrayLike) -> NDArray[
     """Switching cost divided by annual spend (0 where nothing is spent)."""
     c = np.asarray(switching_cost, dtype=np.float64)
     s = np.asarray(annual_spend, dtype=np.float64)
-    out: NDArray[np.float64] = np.divide(c, s, out=np.zeros(np.broadcast(c, s).shape), where=s > 0)
+    shape = c.shape if c.shape == s.shape else np.broadcast(c, s).shape
+    out: NDArray[np.float64] = np.divide(c, s, out=np.zeros(shape), where=s > 0)
     return out
 
 

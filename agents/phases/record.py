@@ -199,9 +199,9 @@ class Layout:
             us=np.array([r.name.startswith("us") for r in cfg.regions]),
             fringe=np.asarray(clouds.fringe, dtype=bool).copy(),
             non_enterprise=labs.kind != LabKind.ENTERPRISE,
-            cash_ids=np.concatenate(
-                [np.asarray(ids, dtype=np.int64), labs.account[majors]]
-            ).astype(np.int64),
+            cash_ids=np.concatenate([np.asarray(ids, dtype=np.int64), labs.account[majors]]).astype(
+                np.int64
+            ),
             pool_rows=pool_rows,
             pool_bins=bins,
             pools_seen=np.flatnonzero(np.bincount(pool[pool_rows], minlength=2 * n_r)),
@@ -261,9 +261,7 @@ class Recorder:
     def next_row(self) -> int:
         """Index of the row to write (doubling the arrays when they are full)."""
         if self.n == self.arrays["month"].shape[0]:
-            self.arrays = {
-                k: np.concatenate([v, np.zeros_like(v)]) for k, v in self.arrays.items()
-            }
+            self.arrays = {k: np.concatenate([v, np.zeros_like(v)]) for k, v in self.arrays.items()}
         self.n += 1
         return self.n - 1
 
@@ -313,7 +311,8 @@ def lab_lockin(
     """
     a, ct = labs, contracts
     sel: IntArray | slice = slice(None) if rows is None else rows
-    fee = np.broadcast_to(np.asarray(egress_fee, dtype=float), (a.n,))[sel]
+    fee = np.asarray(egress_fee, dtype=float)
+    fee = fee[sel] if fee.ndim else fee
     live = ct.active(month + 1, "compute")
     live = live[ct.take_or_pay[live]]
     # each buyer's commitments summed in row order (as np.add.at would)
@@ -322,11 +321,10 @@ def lab_lockin(
         ct.price[live] * ct.volume[live] * np.minimum(12, ct.end[live] - month - 1),
         minlength=a.n,
     )[sel]
-    switch = (
-        fee * 12 * a.received[sel]
-        + cfg.lockin.porting_cost_usd * (1.0 - a.affinity[sel].mean(axis=1))
-        + owed
-    )
+    affinity = a.affinity[sel]
+    # the mean platform affinity: numpy's mean is this sum over the count
+    mean_affinity = np.add.reduce(affinity, axis=1) / affinity.shape[1]
+    switch = fee * 12 * a.received[sel] + cfg.lockin.porting_cost_usd * (1.0 - mean_affinity) + owed
     out: FloatArray = lockin_index(switch, 12 * a.spend[sel])
     return out
 
@@ -449,8 +447,13 @@ def record(
         weighted_mean(nodes.mwh, nodes.capacity, default=0.0),
     )
     put["utilities"][t] = [
-        (u.non_ai_load_mw, u.conventional_dc_mw, u.capacity_mw(month), u.mw_building)
-        + (u.served_load_mw(),)
+        (
+            u.non_ai_load_mw,
+            u.conventional_dc_mw,
+            u.capacity_mw(month),
+            u.mw_building,
+            u.served_load_mw(),
+        )
         for u in utilities
     ]
     put["built"][t] = sites.built
