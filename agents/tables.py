@@ -27,6 +27,7 @@ from agents.phases.record import (
     Layout,
     Recorder,
     dc_energy_rows,
+    switching_lockin,
 )
 from agents.population import KIND_NAMES
 from agents.scenario import FAMILIES
@@ -111,7 +112,7 @@ def _model_columns(rec: Recorder) -> dict[str, Any]:
     capacity = _per_month(rec, "node_capacity").sum(axis=1)
     us_share, dc_twh = dc_energy_rows(load, load - non_ai, rec.column("dc_used"), lay.us)
     labs = rec.column("labs")
-    lock, spend = labs[:, LAB_FIELDS.index("lockin_index")], labs[:, LAB_FIELDS.index("spend")]
+    lock, spend = _lab_lockin(rec), labs[:, LAB_FIELDS.index("spend")]
     active = labs[:, LAB_FIELDS.index("active")] > 0
     fee = labs[:, LAB_FIELDS.index("egress_fee")]
     egress = weighted_mean_rows(fee, spend, active)
@@ -156,6 +157,24 @@ def _model_columns(rec: Recorder) -> dict[str, Any]:
     }
 
 
+def _lab_lockin(rec: Recorder) -> FloatArray:
+    """(T, M) each major lab's switching cost over annual spend, month by month."""
+    labs = rec.column("labs")
+
+    def field(name: str) -> FloatArray:
+        return labs[:, LAB_FIELDS.index(name)]
+
+    porting = rec.column("scalars")[:, SCALARS.index("porting_cost_usd"), None]
+    return switching_lockin(
+        field("egress_fee"),
+        field("received"),
+        porting,
+        rec.column("affinity"),
+        field("owed"),
+        field("spend"),
+    )
+
+
 def _layout(rec: Recorder) -> Layout:
     if rec.layout is None:
         raise ValueError("recorder: nothing recorded yet; run a month first")
@@ -192,7 +211,7 @@ def _regions(rec: Recorder) -> pd.DataFrame:
     powered = np.minimum(rec.column("built"), rec.column("interconnected"))
     powered = np.ascontiguousarray(powered.transpose(0, 2, 1)).sum(axis=2)
     labs = rec.column("labs")
-    lock, spend = labs[:, LAB_FIELDS.index("lockin_index")], labs[:, LAB_FIELDS.index("spend")]
+    lock, spend = _lab_lockin(rec), labs[:, LAB_FIELDS.index("spend")]
     active = labs[:, LAB_FIELDS.index("active")] > 0
     lockin = np.stack(
         [weighted_mean_rows(lock, spend, active & (lay.major_home == r)) for r in reg], axis=1
@@ -302,7 +321,7 @@ def _agents(rec: Recorder) -> pd.DataFrame:
         "runway_months": runway_months(lab_account_cash, labs["burn"]),
         "debt": labs["debt"],
         "egress_fee": labs["egress_fee"],
-        "lockin_index": labs["lockin_index"],
+        "lockin_index": _lab_lockin(rec),
     }
     # one column per cloud name (a name given twice is the later cloud's, as in a dict)
     by_name = {name: int(h) for name, h in zip(lay.hs_names, hi, strict=True)}

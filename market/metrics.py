@@ -134,10 +134,11 @@ def weighted_mean(
     v = np.asarray(values, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64)
     ok = np.isfinite(v) & (w > 0)
-    w_ok = w[ok]
-    total = np.add.reduce(w_ok)
+    if v.ndim != 1 or w.ndim != 1 or not ok.all():
+        v, w = v[ok], w[ok]
+    total = np.add.reduce(w)
     if total > 0:
-        return float(np.add.reduce(v[ok] * w_ok) / total)
+        return float(np.add.reduce(v * w) / total)
     return default() if callable(default) else default
 
 

@@ -71,7 +71,9 @@ __all__ = [
     "edge_flows",
     "lab_lockin",
     "lockin_of_labs",
+    "owed_commitments",
     "record",
+    "switching_lockin",
 ]
 
 SCALARS = (
@@ -91,9 +93,11 @@ SCALARS = (
     "capex_usd",
     "payout_usd",
     "fleet_mwh",
+    "porting_cost_usd",
 )
 """Figures computed each month, one column each of the recorder's ``scalars`` array
-(``fleet_mwh``: the fleet's facility MWh per H100e-hour, capacity-weighted)."""
+(``fleet_mwh``: the fleet's facility MWh per H100e-hour, capacity-weighted;
+``porting_cost_usd``: the scenario's ``lockin.porting_cost_usd``)."""
 
 LAB_FIELDS = (
     "revenue",
@@ -106,9 +110,10 @@ LAB_FIELDS = (
     "burn",
     "debt",
     "egress_fee",
-    "lockin_index",
+    "owed",
 )
-"""Per major lab and month, the rows of the recorder's ``labs`` array."""
+"""Per major lab and month, the rows of the recorder's ``labs`` array (``owed``:
+:func:`owed_commitments`)."""
 
 UTILITY_FIELDS = (
     "non_ai_load_mw",
@@ -238,7 +243,8 @@ class Recorder:
       ``power_price``, ``capacity_price``, ``reserve_margin``, ``region_egress_fee``
       (R,); ``cloud_revenue``, ``hs_hours``, ``sales``, ``hs_debt`` (H,);
       ``vendor_sales`` (V,), ``vendor_units`` (V,); ``cash`` (:attr:`Layout.cash_ids`);
-      ``lab_volume``, ``lab_spend`` (M, H); ``dc_used`` (R,) AI sites' MWh used.
+      ``lab_volume``, ``lab_spend`` (M, H); ``affinity`` (M, clouds) the major labs'
+      platform affinities; ``dc_used`` (R,) AI sites' MWh used.
     """
 
     start: str | None = None
@@ -296,37 +302,58 @@ def dc_energy(
     return float(share[0]), float(twh[0])
 
 
+def owed_commitments(month: int, n_labs: int, contracts: ContractTable) -> FloatArray:
+    """(L,) take-or-pay compute commitments each lab still owes for up to a year, USD.
+
+    Summed per buyer in contract-row order (as ``np.add.at`` would).
+    """
+    ct = contracts
+    live = ct.active(month + 1, "compute")
+    live = live[ct.take_or_pay[live]]
+    owed = ct.price[live] * ct.volume[live] * np.minimum(12, ct.end[live] - month - 1)
+    out: FloatArray = np.bincount(ct.buyer[live], owed, minlength=n_labs)
+    return out
+
+
+def switching_lockin(
+    fee: FloatArray | float,
+    received: FloatArray,
+    porting_cost: FloatArray | float,
+    affinity: FloatArray,
+    owed: FloatArray,
+    spend: FloatArray,
+) -> FloatArray:
+    """Switching cost over annual spend, entry by entry (any leading axes).
+
+    Switching cost = a year of egress ``fee`` on the volume ``received`` + ``porting_cost``
+    x (1 - mean platform ``affinity``, over its last axis) + ``owed`` commitments.
+    """
+    # numpy's mean is this sum over the count
+    mean_affinity = np.add.reduce(affinity, axis=-1) / affinity.shape[-1]
+    switch = fee * 12 * received + porting_cost * (1.0 - mean_affinity) + owed
+    return lockin_index(switch, 12 * spend)
+
+
 def lab_lockin(
     month: int,
     cfg: Scenario,
     labs: LabArrays,
     contracts: ContractTable,
     egress_fee: FloatArray | float,
-    rows: IntArray | slice | None = None,
 ) -> FloatArray:
     """(L,) each lab's switching cost over its annual spend (0 where it spends nothing).
 
-    ``egress_fee`` is per lab (its home regulators' cap) or one number for all; with
-    ``rows``, only those labs' (same numbers as the full array's rows).
+    ``egress_fee`` is per lab (its home regulators' cap) or one number for all.
     """
-    a, ct = labs, contracts
-    sel: IntArray | slice = slice(None) if rows is None else rows
-    fee = np.asarray(egress_fee, dtype=float)
-    fee = fee[sel] if fee.ndim else fee
-    live = ct.active(month + 1, "compute")
-    live = live[ct.take_or_pay[live]]
-    # each buyer's commitments summed in row order (as np.add.at would)
-    owed = np.bincount(
-        ct.buyer[live],
-        ct.price[live] * ct.volume[live] * np.minimum(12, ct.end[live] - month - 1),
-        minlength=a.n,
-    )[sel]
-    affinity = a.affinity[sel]
-    # the mean platform affinity: numpy's mean is this sum over the count
-    mean_affinity = np.add.reduce(affinity, axis=1) / affinity.shape[1]
-    switch = fee * 12 * a.received[sel] + cfg.lockin.porting_cost_usd * (1.0 - mean_affinity) + owed
-    out: FloatArray = lockin_index(switch, 12 * a.spend[sel])
-    return out
+    a = labs
+    return switching_lockin(
+        np.asarray(egress_fee, dtype=float),
+        a.received,
+        cfg.lockin.porting_cost_usd,
+        a.affinity,
+        owed_commitments(month, a.n, contracts),
+        a.spend,
+    )
 
 
 def lockin_of_labs(
@@ -351,7 +378,7 @@ def lockin_of_labs(
 
 
 def _shapes(
-    lay: Layout, sites: Sites, nodes: Nodes, history: History, n_r: int
+    lay: Layout, sites: Sites, nodes: Nodes, history: History, labs: LabArrays, n_r: int
 ) -> dict[str, tuple[tuple[int, ...], type]]:
     """Shape (after the row axis) and dtype of every recorded array."""
     hr, node = sites.built.shape, nodes.capacity.shape
@@ -381,6 +408,7 @@ def _shapes(
         "cash": ((lay.cash_ids.size,), np.float64),
         "lab_volume": ((n_m, n_h), np.float64),
         "lab_spend": ((n_m, n_h), np.float64),
+        "affinity": ((n_m, labs.affinity.shape[1]), np.float64),
     }
 
 
@@ -411,7 +439,7 @@ def record(
     if rec.layout is None:
         rec.start, rec.regions = cfg.start, tuple(r.name for r in cfg.regions)
         rec.layout = Layout.of(cfg, labs, clouds, utilities, hyperscalers, lab_agents, vendors)
-        rec.allocate(_shapes(rec.layout, sites, nodes, history, len(rec.regions)))
+        rec.allocate(_shapes(rec.layout, sites, nodes, history, labs, len(rec.regions)))
     lay = rec.layout
     t = rec.next_row()
     put = rec.arrays
@@ -445,6 +473,7 @@ def record(
         np.add.reduce(debt.capex_dc) + np.add.reduce(debt.capex_chips),
         np.add.reduce(debt.payout),
         weighted_mean(nodes.mwh, nodes.capacity, default=0.0),
+        cfg.lockin.porting_cost_usd,
     )
     put["utilities"][t] = [
         (
@@ -484,7 +513,8 @@ def record(
     fields[7] = a.burn[sel]
     fields[8] = debt.lab[sel]
     fields[9] = market.egress_fee[sel]
-    fields[10] = lab_lockin(month, cfg, a, contracts, market.egress_fee, sel)
+    fields[10] = owed_commitments(month, a.n, contracts)[sel]
+    put["affinity"][t] = a.affinity[sel]
     vol = c.volume
     major_vol = put["lab_volume"][t]
     major_vol[...] = vol[sel]
