@@ -47,7 +47,7 @@ def hhi(quantity: ArrayLike, fringe: ArrayLike | None = None) -> float:
     ``fringe`` marks entries that stand for many atomistic firms: they count in the
     total but add nothing to the sum of squares (as fragmented "rest of market").
 
-    >>> hhi([28, 21, 15, 36], fringe=[False, False, False, True])
+    >>> round(hhi([28, 21, 15, 36], fringe=[False, False, False, True]), 9)
     1450.0
     """
     s = shares(quantity) * 100.0
@@ -59,8 +59,8 @@ def hhi(quantity: ArrayLike, fringe: ArrayLike | None = None) -> float:
 def hhi_rows(quantity: ArrayLike, fringe: ArrayLike | None = None) -> NDArray[np.float64]:
     """:func:`hhi` of each row of a (T, n) array (the same numbers as row by row).
 
-    >>> hhi_rows([[28, 21, 15, 36], [0, 0, 0, 0]], fringe=[False, False, False, True]).tolist()
-    [1450.0, 0.0]
+    >>> hhi_rows([[50, 25, 25], [0, 0, 0]], fringe=[False, False, True]).tolist()
+    [3125.0, 0.0]
     """
     q = np.asarray(quantity, dtype=np.float64)
     total = q.sum(axis=1, keepdims=True)
