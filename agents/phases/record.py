@@ -56,7 +56,7 @@ from agents.state import (
 )
 from agents.units import H100_TFLOPS
 from agents.utility import Utility
-from market.contracts import ContractTable
+from market.contracts import KINDS, ContractTable
 from market.metrics import lockin_index, weighted_mean
 
 __all__ = [
@@ -75,6 +75,9 @@ __all__ = [
     "record",
     "switching_lockin",
 ]
+
+COMPUTE = KINDS.index("compute")
+"""Contract kind code of compute."""
 
 SCALARS = (
     "compute_spot_price",
@@ -305,13 +308,14 @@ def dc_energy(
 def owed_commitments(month: int, n_labs: int, contracts: ContractTable) -> FloatArray:
     """(L,) take-or-pay compute commitments each lab still owes for up to a year, USD.
 
-    Summed per buyer in contract-row order (as ``np.add.at`` would).
+    Summed per buyer in contract-row order; rows not owed add an exact zero.
     """
     ct = contracts
-    live = ct.active(month + 1, "compute")
-    live = live[ct.take_or_pay[live]]
-    owed = ct.price[live] * ct.volume[live] * np.minimum(12, ct.end[live] - month - 1)
-    out: FloatArray = np.bincount(ct.buyer[live], owed, minlength=n_labs)
+    start, end, nxt = ct.start, ct.end, month + 1
+    owed_rows = (start <= nxt) & (nxt < end) & (ct.kind == COMPUTE) & ct.take_or_pay
+    owed = np.where(owed_rows, ct.price * ct.volume * np.minimum(12, end - nxt), 0.0)
+    # other kinds' buyers are clouds, numbered apart from labs: they only add zeros
+    out: FloatArray = np.bincount(ct.buyer, owed, minlength=n_labs)[:n_labs]
     return out
 
 
