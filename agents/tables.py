@@ -20,16 +20,9 @@ from agents.columns import MODEL_COLUMNS, TABLE_COLUMNS
 from agents.contracting import party
 from agents.firm import Firm
 from agents.lab import LabArrays, runway_months
-from agents.phases.record import (
-    LAB_FIELDS,
-    SCALARS,
-    UTILITY_FIELDS,
-    Layout,
-    Recorder,
-    dc_energy_rows,
-    switching_lockin,
-)
+from agents.phases.record import dc_energy_rows, switching_lockin
 from agents.population import KIND_NAMES
+from agents.recorder import LAB_FIELDS, SCALARS, UTILITY_FIELDS, Layout, Recorder
 from agents.scenario import FAMILIES
 from agents.state import FloatArray, IntArray
 from agents.units import HOURS_PER_MONTH
@@ -423,8 +416,8 @@ def _cashflows(
     codes = accounts.usd.reasons
     reasons = [codes[i] for i in range(len(codes))]
     n_e, n_r = len(ent["amount"]), max(1, len(reasons))
-    names = _account_names(list(agents_by_id), agents_by_id)
-    if n_e == 0 or len(set(names)) < len(agents_by_id):
+    shared_names = len({f.name for f in agents_by_id.values()}) < len(agents_by_id)
+    if n_e == 0 or shared_names:
         return _cashflows_by_frame(ent, reasons, agents_by_id, start)
     # the accounts that appear, numbered in order of id (account ids are >= 0)
     seen = np.zeros(max(int(ent["payer"].max()), int(ent["payee"].max())) + 1, dtype=np.bool_)
