@@ -126,7 +126,7 @@ class Layout:
         vendors: Sequence[ChipVendor],
     ) -> Layout:
         """The layout of the world these agents and arrays make up."""
-        n_r, n_h = len(cfg.regions), len(hyperscalers)
+        n_r, n_h = len(utilities), len(hyperscalers)  # one utility per region
         majors = np.flatnonzero(labs.major)
         m = majors.size
         rows: IntArray | slice = slice(0, m) if np.array_equal(majors, np.arange(m)) else majors

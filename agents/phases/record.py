@@ -329,7 +329,7 @@ def record(
     major_vol = put["lab_volume"][t]
     major_vol[...] = vol[sel]
     put["lab_spend"][t] = history.lab_spend[month % 12][sel]
-    n_r, n_h = len(rec.regions), len(lay.hs_index)
+    n_r, n_h = len(lay.utility_region), len(lay.hs_index)  # one utility per region
     rec.flows = TradeFlows(
         power=np.bincount(
             cleared.p_util * n_h + cleared.p_site // n_r,
