@@ -473,6 +473,18 @@ def _cashflows_by_frame(
     return _with_date(flows, start)
 
 
+def _deals(rec: Recorder) -> pd.DataFrame:
+    """One row per month and deal (the deals table)."""
+    names = [c.name for c in TABLE_COLUMNS["deals"]]
+    if not rec.deal_rows:
+        # what pandas makes of no rows: object columns (and datetime64 dates)
+        empty = {n: np.empty(0, dtype="datetime64[ns]" if n == "date" else object) for n in names}
+        return pd.DataFrame(empty)
+    deals = pd.DataFrame(rec.deal_rows, columns=[n for n in names if n != "date"])
+    deals.insert(1, "date", month_starts(rec.start, deals["month"].to_numpy()).to_numpy())
+    return deals
+
+
 def build_tables(
     rec: Recorder,
     contracts: ContractTable,
@@ -500,14 +512,10 @@ def build_tables(
             "raised_usd": labs.raised_total,
         }
     )
-    deals = pd.DataFrame(
-        rec.deal_rows, columns=[c.name for c in TABLE_COLUMNS["deals"] if c.name != "date"]
-    )
-    deals.insert(1, "date", month_starts(start, deals["month"].to_numpy()).to_numpy())
     return {
         "regions": _regions(rec),
         "agents": _agents(rec),
-        "deals": deals,
+        "deals": _deals(rec),
         "contracts": _contracts(contracts, accounts, agents_by_id, rec.regions, start),
         "labs": labs_table,
         "cashflows": _cashflows(accounts, agents_by_id, start),
