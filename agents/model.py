@@ -95,7 +95,6 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
         self._orders: Orders | None = None
         self._cleared: Cleared | None = None
         self._settled: Settled | None = None
-        self._flows: dict[tuple[int, int, str], float] = {}
 
     # ------------------------------------------------------------ facts
     @property
@@ -110,7 +109,8 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
     @property
     def graph(self) -> nx.MultiDiGraph:
         """The trade graph, with last month's flows written onto the trade edges."""
-        write_flows(self.world.graph, self._flows)
+        w = self.world
+        write_flows(w.graph, edge_flows(self.recorder, w.utilities, w.hyperscalers, w.vendors))
         return self.world.graph
 
     @property
@@ -309,15 +309,6 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
             w.lab_agents,
             w.vendors,
             w.debt,
-        )
-        self._flows = edge_flows(
-            self.cleared,
-            self.settled,
-            w.labs,
-            w.utilities,
-            w.hyperscalers,
-            w.lab_agents,
-            w.vendors,
         )
         if self.check:
             self.check_invariants()

@@ -3,9 +3,17 @@
 HHI and shares (2023 US Merger Guidelines, ``docs/calibration.md``
 [reg-merger-2023]), the change in HHI a shift of sales causes, lock-in
 (switching cost / annual spend), the round-trip ratio of a deal, weighted means.
+
+The ``*_rows`` forms take one row per month and give, row by row, exactly the numbers
+(to the bit) of the one-row forms: numpy sums a row of a C-contiguous array along its
+last axis as it sums that row alone, and where entries are left out the row form adds
+zeros in their place, which changes no sum of fewer than 8 terms (numpy adds those one
+by one; longer rows with entries left out are summed one by one here).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -13,12 +21,17 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "delta_hhi",
     "hhi",
+    "hhi_rows",
     "lockin_index",
     "merger_guidelines_presumption",
     "round_trip_ratio",
     "shares",
     "weighted_mean",
+    "weighted_mean_rows",
 ]
+
+PAIRWISE_BLOCK = 8
+"""numpy adds fewer terms than this one after another (longer ones pairwise)."""
 
 
 def shares(quantity: ArrayLike) -> NDArray[np.float64]:
@@ -34,13 +47,28 @@ def hhi(quantity: ArrayLike, fringe: ArrayLike | None = None) -> float:
     ``fringe`` marks entries that stand for many atomistic firms: they count in the
     total but add nothing to the sum of squares (as fragmented "rest of market").
 
-    >>> hhi([28, 21, 15, 36], fringe=[False, False, False, True])
+    >>> round(hhi([28, 21, 15, 36], fringe=[False, False, False, True]), 9)
     1450.0
     """
     s = shares(quantity) * 100.0
     if fringe is not None:
         s = np.where(np.asarray(fringe, dtype=bool), 0.0, s)
     return float(np.sum(s * s))
+
+
+def hhi_rows(quantity: ArrayLike, fringe: ArrayLike | None = None) -> NDArray[np.float64]:
+    """:func:`hhi` of each row of a (T, n) array (the same numbers as row by row).
+
+    >>> hhi_rows([[50, 25, 25], [0, 0, 0]], fringe=[False, False, True]).tolist()
+    [3125.0, 0.0]
+    """
+    q = np.asarray(quantity, dtype=np.float64)
+    total = q.sum(axis=1, keepdims=True)
+    s = np.divide(q, total, out=np.zeros_like(q), where=total > 0) * 100.0
+    if fringe is not None:
+        s = np.where(np.asarray(fringe, dtype=bool), 0.0, s)
+    out: NDArray[np.float64] = (s * s).sum(axis=1)
+    return out
 
 
 def delta_hhi(
@@ -81,7 +109,8 @@ def lockin_index(switching_cost: ArrayLike, annual_spend: ArrayLike) -> NDArray[
     """Switching cost divided by annual spend (0 where nothing is spent)."""
     c = np.asarray(switching_cost, dtype=np.float64)
     s = np.asarray(annual_spend, dtype=np.float64)
-    out: NDArray[np.float64] = np.divide(c, s, out=np.zeros(np.broadcast(c, s).shape), where=s > 0)
+    shape = c.shape if c.shape == s.shape else np.broadcast(c, s).shape
+    out: NDArray[np.float64] = np.divide(c, s, out=np.zeros(shape), where=s > 0)
     return out
 
 
@@ -95,10 +124,47 @@ def round_trip_ratio(revenue: ArrayLike, investment: ArrayLike) -> NDArray[np.fl
     return out
 
 
-def weighted_mean(values: ArrayLike, weights: ArrayLike, default: float = float("nan")) -> float:
-    """Mean of finite ``values`` weighted by ``weights`` (``default`` if no weight)."""
+def weighted_mean(
+    values: ArrayLike, weights: ArrayLike, default: float | Callable[[], float] = float("nan")
+) -> float:
+    """Mean of finite ``values`` weighted by ``weights`` (``default`` if no weight).
+
+    ``default`` may be a function, called only when it is needed.
+    """
     v = np.asarray(values, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64)
     ok = np.isfinite(v) & (w > 0)
-    total = w[ok].sum()
-    return float((v[ok] * w[ok]).sum() / total) if total > 0 else default
+    if v.ndim != 1 or w.ndim != 1 or not ok.all():
+        v, w = v[ok], w[ok]
+    total = np.add.reduce(w)
+    if total > 0:
+        return float(np.add.reduce(v * w) / total)
+    return default() if callable(default) else default
+
+
+def weighted_mean_rows(
+    values: ArrayLike,
+    weights: ArrayLike,
+    among: ArrayLike | None = None,
+    default: float = float("nan"),
+) -> NDArray[np.float64]:
+    """:func:`weighted_mean` of each row of (T, n) arrays, over the entries ``among``
+    (a (T, n) mask) of each row, the same numbers as row by row.
+
+    >>> weighted_mean_rows([[1.0, 3.0], [2.0, np.nan]], [[1.0, 1.0], [0.0, 1.0]]).tolist()
+    [2.0, nan]
+    """
+    v = np.asarray(values, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)
+    ok = np.isfinite(v) & (w > 0)
+    if among is not None:
+        ok &= np.asarray(among, dtype=bool)
+    with np.errstate(invalid="ignore", over="ignore"):
+        num = np.where(ok, v * w, 0.0).sum(axis=1)
+    total = np.where(ok, w, 0.0).sum(axis=1)
+    out = np.full(len(v), default)
+    np.divide(num, total, out=out, where=total > 0)
+    if v.shape[1] >= PAIRWISE_BLOCK:
+        for t in np.flatnonzero(~ok.all(axis=1)):
+            out[t] = weighted_mean(v[t][ok[t]], w[t][ok[t]], default)
+    return out

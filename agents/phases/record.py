@@ -1,8 +1,9 @@
-"""Phase 7, ``record``: one row of model metrics a month, plus the rows of tidy tables.
+"""Phase 7, ``record``: this month's figures, written into the run's :class:`Recorder`.
 
 Columns and their definitions are in :mod:`agents.columns`; formulas for HHI, lock-in
-and weighted means are in :mod:`market.metrics`. ``flop_per_joule`` is the fleet's dense
-FLOP/s over its facility power (IT watts x PUE), "intelligence per watt".
+and weighted means are in :mod:`market.metrics`; :mod:`agents.tables` turns what is
+recorded into the model frame and the tidy tables. ``flop_per_joule`` is the fleet's
+dense FLOP/s over its facility power (IT watts x PUE), "intelligence per watt".
 Data-centre energy counts the power AI sites used (compute delivered x facility MWh per
 H100e-hour; what they bought and resold is not theirs) plus the conventional data
 centres' load; ``us_dc_power_share`` is its share of the electricity of the US regions
@@ -16,15 +17,17 @@ homed in each region. ``ai_compute_hhi`` is the HHI of accelerator-hours the clo
 over the trailing year, the relevant market for AI compute (``cloud_hhi`` adds clouds'
 other business and so barely moves).
 
-We collect rows ourselves rather than with Mesa's ``DataCollector``: every metric is one
-numpy expression over arrays, whereas ``DataCollector`` calls a reporter per agent and
-per variable, which would cost more than the rest of the month in scale mode.
+A month costs a few dozen small numpy calls: figures that need the whole population
+(sums over labs, weighted means over trades) are computed here; the rest is copied as
+it stands (small arrays per cloud, region, node and major lab) into the recorder's
+per-run arrays, one row a month, and the tables compute their columns from those arrays
+for all months at once (:mod:`agents.tables`). We collect ourselves rather than with
+Mesa's ``DataCollector``, which calls a reporter per agent and per variable.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,10 +36,11 @@ from agents.chipvendor import ChipVendor
 from agents.deal import Deal
 from agents.finance import Debt
 from agents.hyperscaler import Hyperscaler
-from agents.lab import AILab, LabArrays, LabKind, runway_months
+from agents.lab import AILab, LabArrays
 from agents.phases.clear import Cleared
 from agents.phases.settle import Settled
-from agents.population import pool_index, pool_node
+from agents.population import pool_node
+from agents.recorder import LAB_FIELDS, SCALARS, UTILITY_FIELDS, Layout, Recorder, TradeFlows
 from agents.scenario import Scenario
 from agents.state import (
     BoolArray,
@@ -50,28 +54,37 @@ from agents.state import (
     Sites,
     Tech,
 )
-from agents.units import H100_TFLOPS, HOURS_PER_MONTH, month_date
+from agents.units import H100_TFLOPS
 from agents.utility import Utility
-from market.contracts import ContractTable
-from market.metrics import hhi, lockin_index, weighted_mean
+from market.contracts import KINDS, ContractTable
+from market.metrics import lockin_index, weighted_mean
 
-__all__ = ["Recorder", "dc_energy", "edge_flows", "lab_lockin", "lockin_of_labs", "record"]
+__all__ = [
+    "COMPUTE",
+    "Recorder",
+    "dc_energy",
+    "dc_energy_rows",
+    "edge_flows",
+    "lab_lockin",
+    "lockin_of_labs",
+    "owed_commitments",
+    "record",
+    "switching_lockin",
+]
+
+COMPUTE = KINDS.index("compute")
+"""Contract kind code of compute."""
 
 
-@dataclass
-class Recorder:
-    """Rows collected month by month (lists of dicts, turned into frames on demand).
-
-    ``start`` and ``regions`` (the scenario's start month and region names) are set by the
-    first :func:`record`, so the tables can give dates and names instead of codes.
-    """
-
-    start: str | None = None
-    regions: tuple[str, ...] = ()
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    region_rows: list[dict[str, Any]] = field(default_factory=list)
-    agent_rows: list[dict[str, Any]] = field(default_factory=list)
-    deal_rows: list[dict[str, Any]] = field(default_factory=list)
+def dc_energy_rows(
+    served_mwh: FloatArray, conventional_mwh: FloatArray, ai_used_mwh: FloatArray, us: BoolArray
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`dc_energy` of each row of (T, R) arrays (same numbers as row by row)."""
+    dc = conventional_mwh + ai_used_mwh
+    total = served_mwh + ai_used_mwh
+    us_dc, us_total = dc[:, us].sum(axis=1), total[:, us].sum(axis=1)
+    share = np.divide(us_dc, us_total, out=np.zeros(len(dc)), where=us_total > 0)
+    return share, dc.sum(axis=1) * 12.0 / 1e6
 
 
 def dc_energy(
@@ -87,10 +100,43 @@ def dc_energy(
     >>> dc_energy(np.array([100.0, 50.0]), np.array([4.0, 1.0]), np.array([6.0, 9.0]), np.array([True, False]))
     (0.09433962264150944, 0.00024)
     """
-    dc = conventional_mwh + ai_used_mwh
-    total = served_mwh + ai_used_mwh
-    share = float(dc[us].sum() / total[us].sum()) if total[us].sum() > 0 else 0.0
-    return share, float(dc.sum()) * 12.0 / 1e6
+    share, twh = dc_energy_rows(
+        served_mwh[None, :], conventional_mwh[None, :], ai_used_mwh[None, :], us
+    )
+    return float(share[0]), float(twh[0])
+
+
+def owed_commitments(month: int, n_labs: int, contracts: ContractTable) -> FloatArray:
+    """(L,) take-or-pay compute commitments each lab still owes for up to a year, USD.
+
+    Summed per buyer in contract-row order; rows not owed add an exact zero.
+    """
+    ct = contracts
+    start, end, nxt = ct.start, ct.end, month + 1
+    owed_rows = (start <= nxt) & (nxt < end) & (ct.kind == COMPUTE) & ct.take_or_pay
+    owed = np.where(owed_rows, ct.price * ct.volume * np.minimum(12, end - nxt), 0.0)
+    # other kinds' buyers are clouds, numbered apart from labs: they only add zeros
+    out: FloatArray = np.bincount(ct.buyer, owed, minlength=n_labs)[:n_labs]
+    return out
+
+
+def switching_lockin(
+    fee: FloatArray | float,
+    received: FloatArray,
+    porting_cost: FloatArray | float,
+    affinity: FloatArray,
+    owed: FloatArray,
+    spend: FloatArray,
+) -> FloatArray:
+    """Switching cost over annual spend, entry by entry (any leading axes).
+
+    Switching cost = a year of egress ``fee`` on the volume ``received`` + ``porting_cost``
+    x (1 - mean platform ``affinity``, over its last axis) + ``owed`` commitments.
+    """
+    # numpy's mean is this sum over the count
+    mean_affinity = np.add.reduce(affinity, axis=-1) / affinity.shape[-1]
+    switch = fee * 12 * received + porting_cost * (1.0 - mean_affinity) + owed
+    return lockin_index(switch, 12 * spend)
 
 
 def lab_lockin(
@@ -104,21 +150,15 @@ def lab_lockin(
 
     ``egress_fee`` is per lab (its home regulators' cap) or one number for all.
     """
-    a, ct = labs, contracts
-    fee = np.broadcast_to(np.asarray(egress_fee, dtype=float), (a.n,))
-    rows = ct.active(month + 1, "compute")
-    rows = rows[ct.take_or_pay[rows]]
-    owed = np.zeros(a.n)
-    np.add.at(
-        owed,
-        ct.buyer[rows],
-        ct.price[rows] * ct.volume[rows] * np.minimum(12, ct.end[rows] - month - 1),
+    a = labs
+    return switching_lockin(
+        np.asarray(egress_fee, dtype=float),
+        a.received,
+        cfg.lockin.porting_cost_usd,
+        a.affinity,
+        owed_commitments(month, a.n, contracts),
+        a.spend,
     )
-    switch = (
-        fee * 12 * a.received + cfg.lockin.porting_cost_usd * (1.0 - a.affinity.mean(axis=1)) + owed
-    )
-    out: FloatArray = lockin_index(switch, 12 * a.spend)
-    return out
 
 
 def lockin_of_labs(
@@ -140,6 +180,41 @@ def lockin_of_labs(
         majors = np.intersect1d(majors, among)
     lock = lab_lockin(month, cfg, a, contracts, egress_fee)[majors]
     return weighted_mean(lock, a.spend[majors], default=default)
+
+
+def _shapes(
+    lay: Layout, sites: Sites, nodes: Nodes, history: History, labs: LabArrays, n_r: int
+) -> dict[str, tuple[tuple[int, ...], type]]:
+    """Shape (after the row axis) and dtype of every recorded array."""
+    hr, node = sites.built.shape, nodes.capacity.shape
+    n_h, n_m = hr[0], lay.majors.size
+    return {
+        "month": ((), np.int64),
+        "scalars": ((len(SCALARS),), np.float64),
+        "labs": ((len(LAB_FIELDS), n_m), np.float64),
+        "utilities": ((lay.utility_region.size, len(UTILITY_FIELDS)), np.float64),
+        "built": (hr, np.float64),
+        "interconnected": (hr, np.float64),
+        "power_bought": (hr, np.float64),
+        "sold": (node, np.float64),
+        "node_sold": (node, np.float64),
+        "node_capacity": (node, np.float64),
+        "dc_used": ((n_r,), np.float64),
+        "power_price": ((n_r,), np.float64),
+        "capacity_price": ((n_r,), np.float64),
+        "reserve_margin": ((n_r,), np.float64),
+        "region_egress_fee": ((n_r,), np.float64),
+        "cloud_revenue": ((n_h,), np.float64),
+        "hs_hours": ((n_h,), np.float64),
+        "sales": ((n_h,), np.float64),
+        "hs_debt": ((n_h,), np.float64),
+        "vendor_sales": ((history.vendor_sales.shape[1],), np.float64),
+        "vendor_units": ((lay.vendor_index.size,), np.float64),
+        "cash": ((lay.cash_ids.size,), np.float64),
+        "lab_volume": ((n_m, n_h), np.float64),
+        "lab_spend": ((n_m, n_h), np.float64),
+        "affinity": ((n_m, labs.affinity.shape[1]), np.float64),
+    }
 
 
 def record(
@@ -165,154 +240,108 @@ def record(
     vendors: Sequence[ChipVendor],
     debt: Debt,
 ) -> None:
-    """Append this month's rows to ``rec`` (``cash`` maps agent ids to balances)."""
-    rec.start, rec.regions = cfg.start, tuple(r.name for r in cfg.regions)
-    a, c = labs, settled.compute
-    spot = weighted_mean(c.spot_price, c.spot_volume, default=float(np.nanmean(nodes.price)))
-    cs = c.contract
-    contract = weighted_mean(contracts.price[cs.index], cs.delivered)
-    load = np.array([u.served_load_mw() for u in utilities]) * HOURS_PER_MONTH
-    non_ai = np.array([u.non_ai_load_mw for u in utilities]) * HOURS_PER_MONTH
-    conv = load - non_ai
-    dc = settled.power_bought.sum(axis=0)
-    dc_used = (c.sold * nodes.mwh).sum(axis=(0, 2))
-    us = np.array([r.name.startswith("us") for r in cfg.regions])
-    us_share, dc_twh = dc_energy(load, conv, dc_used, us)
+    """Write this month's row into ``rec`` (``cash`` maps agent ids to balances)."""
+    if rec.layout is None:
+        rec.start, rec.regions = cfg.start, tuple(r.name for r in cfg.regions)
+        rec.layout = Layout.of(cfg, labs, clouds, utilities, hyperscalers, lab_agents, vendors)
+        rec.allocate(_shapes(rec.layout, sites, nodes, history, labs, len(rec.regions)))
+    lay = rec.layout
+    t = rec.next_row()
+    put = rec.arrays
+    a, c, sel = labs, settled.compute, lay.major_rows
     h100e = tech.h100e[settled.chip_gen]
-    need = a.inference_need[a.active].sum()
-    throttled = 1.0 - a.served[a.active].sum() / need if need > 0 else 0.0
+    act = a.active
+    need = np.add.reduce(a.inference_need[act])
+    throttled = 1.0 - np.add.reduce(a.served[act]) / need if need > 0 else 0.0
     fleet_flops = float(np.einsum("hrg,g->", sites.fleet, tech.h100e)) * (H100_TFLOPS * 1e12)
     fleet_watts = float(np.einsum("hrg,g,hr->", sites.fleet, tech.it_watts, sites.pue))
-    delivered = float(c.sold.sum())
-    powered = sites.powered
-    majors = np.flatnonzero(a.major & a.active)
-    lab_lock = lab_lockin(month, cfg, a, contracts, market.egress_fee)
-    row = {
-        "month": month,
-        "date": month_date(cfg.start, month),
-        "compute_spot_price": spot,
-        "compute_contract_price": contract,
-        "power_price": weighted_mean(settled.power_price, load + dc),
-        "capacity_price": weighted_mean(market.capacity_price, load + dc),
-        "chip_price": weighted_mean(settled.chip_paid / h100e, settled.chip_flow * h100e),
-        "capacity_gw_built": float(sites.built.sum()) / 1e3,
-        "capacity_gw_powered": float(powered.sum()) / 1e3,
-        "utilisation": delivered / max(1.0, float(nodes.capacity.sum())),
-        "throttled_share": float(throttled),
-        "cloud_hhi": hhi(
-            clouds.cloud_revenue_year(history, month, cfg.demand.non_ai_cloud_growth_per_year),
-            clouds.fringe,
-        ),
-        "ai_compute_hhi": hhi(history.hs_hours.sum(axis=0), clouds.fringe),
-        "chip_hhi": hhi(history.vendor_sales.sum(axis=0)),
-        "lockin_index": weighted_mean(lab_lock[majors], a.spend[majors], default=0.0),
-        "flop_per_joule": fleet_flops / fleet_watts if fleet_watts > 0 else float("nan"),
-        "labs_active": int((a.active & (a.kind != LabKind.ENTERPRISE)).sum()),
-        "ai_demand_usd": float(a.demand_usd.sum()),
-        "ai_revenue_usd": float(a.revenue.sum()),
-        "ai_services_price": demand.services_price,
-        "ai_services_demand": demand.quantity,
-        "compute_h100e_hours": delivered,
-        "dc_power_share": float(dc.sum() / max(1.0, (load + dc).sum())),
-        "us_dc_power_share": us_share,
-        "dc_energy_twh_per_year": dc_twh,
-        "egress_fee": weighted_mean(
-            market.egress_fee[majors],
-            a.spend[majors],
-            default=float(np.mean(market.egress_fee[majors])) if majors.size else float("nan"),
-        ),
-        "hhi_threshold": cfg.regulation.hhi_threshold,
-        "debt_usd": float(debt.hs.sum() + debt.lab.sum()),
-        "labs_exited": int(((a.exit_month >= 0) & (a.kind != LabKind.ENTERPRISE)).sum()),
-        "capex_usd": float(debt.capex_dc.sum() + debt.capex_chips.sum()),
-        "payout_usd": float(debt.payout.sum()),
-    }
-    rec.rows.append(row)
-    for u in utilities:
-        r = u.region
-        rec.region_rows.append(
-            {
-                "month": month,
-                "region": cfg.regions[r].name,
-                "power_price": float(settled.power_price[r]),
-                "non_ai_load_mw": u.non_ai_load_mw,
-                "conventional_dc_mw": u.conventional_dc_mw,
-                "dc_load_mw": float(dc[r]) / HOURS_PER_MONTH,
-                "dc_share": float(dc[r] / max(1.0, load[r] + dc[r])),
-                "generation_mw": u.capacity_mw(month),
-                "generation_building_mw": u.mw_building,
-                "reserve_margin": float(market.reserve_margin[r]),
-                "capacity_price": float(market.capacity_price[r]),
-                "built_mw": float(sites.built[:, r].sum()),
-                "powered_mw": float(powered[:, r].sum()),
-                "egress_fee": float(market.region_egress_fee[r]),
-                "lockin_index": weighted_mean(
-                    lab_lock[majors[a.home[majors] == r]], a.spend[majors[a.home[majors] == r]]
-                ),
-            }
+
+    def spot_default() -> float:
+        # no spot trade: last month's mean node price (computed only then)
+        return float(np.nanmean(nodes.price))
+
+    put["month"][t] = month
+    put["scalars"][t] = (  # in the order of SCALARS
+        weighted_mean(c.spot_price, c.spot_volume, default=spot_default),
+        weighted_mean(contracts.price[c.contract.index], c.contract.delivered),
+        weighted_mean(settled.chip_paid / h100e, settled.chip_flow * h100e),
+        throttled,
+        fleet_flops / fleet_watts if fleet_watts > 0 else float("nan"),
+        np.count_nonzero(act & lay.non_enterprise),
+        np.count_nonzero((a.exit_month >= 0) & lay.non_enterprise),
+        np.add.reduce(a.demand_usd),
+        np.add.reduce(a.revenue),
+        demand.services_price,
+        demand.quantity,
+        cfg.regulation.hhi_threshold,
+        np.add.reduce(debt.hs) + np.add.reduce(debt.lab),
+        np.add.reduce(debt.capex_dc) + np.add.reduce(debt.capex_chips),
+        np.add.reduce(debt.payout),
+        weighted_mean(nodes.mwh, nodes.capacity, default=0.0),
+        cfg.lockin.porting_cost_usd,
+    )
+    put["utilities"][t] = [  # in the order of UTILITY_FIELDS
+        (
+            u.non_ai_load_mw,
+            u.conventional_dc_mw,
+            u.capacity_mw(month),
+            u.mw_building,
+            u.served_load_mw(),
         )
-    for h in hyperscalers:
-        hi = h.index
-        rec.agent_rows.append(
-            {
-                "month": month,
-                "agent_id": h.unique_id,
-                "name": h.name,
-                "kind": "hyperscaler",
-                "cash": float(cash[h.unique_id]),
-                "revenue": float(c.sales[hi]),
-                "built_mw": float(sites.built[hi].sum()),
-                "powered_mw": float(powered[hi].sum()),
-                "compute_h100e_hours": float(nodes.sold[hi].sum()),
-                "debt": float(debt.hs[hi]),
-            }
-        )
+        for u in utilities
+    ]
+    put["built"][t] = sites.built
+    put["interconnected"][t] = sites.interconnected
+    put["power_bought"][t] = settled.power_bought
+    put["sold"][t] = c.sold
+    put["node_sold"][t] = nodes.sold
+    put["node_capacity"][t] = nodes.capacity
+    put["dc_used"][t] = (c.sold * nodes.mwh).sum(axis=(0, 2))
+    put["power_price"][t] = settled.power_price
+    put["capacity_price"][t] = market.capacity_price
+    put["reserve_margin"][t] = market.reserve_margin
+    put["region_egress_fee"][t] = market.region_egress_fee
+    put["cloud_revenue"][t] = clouds.cloud_revenue_year(
+        history, month, cfg.demand.non_ai_cloud_growth_per_year
+    )
+    put["hs_hours"][t] = history.hs_hours.sum(axis=0)
+    put["vendor_sales"][t] = history.vendor_sales.sum(axis=0)
+    put["sales"][t] = c.sales[lay.hs_index]
+    put["hs_debt"][t] = debt.hs[lay.hs_index]
+    put["vendor_units"][t] = settled.vendor_units[lay.vendor_index]
+    put["cash"][t] = cash[lay.cash_ids]
+    per_lab = (
+        a.revenue,
+        a.spend,
+        a.active,
+        a.capability,
+        a.inference_need,
+        a.served,
+        a.received,
+        a.burn,
+        debt.lab,
+        market.egress_fee,
+        owed_commitments(month, a.n, contracts),
+    )
+    put["labs"][t] = [values[sel] for values in per_lab]  # in the order of LAB_FIELDS
+    put["affinity"][t] = a.affinity[sel]
     vol = c.volume
-    runway = runway_months(np.asarray(cash, dtype=float)[a.account], a.burn)
-    # facility MW per H100e-hour a month: the fleet's MWh per H100e-h over the month's hours
-    mwh = weighted_mean(nodes.mwh, nodes.capacity, default=0.0)
-    gw = a.received * mwh / HOURS_PER_MONTH / 1e3
-    for i in np.flatnonzero(a.major):
-        lab = lab_agents[int(i)]
-        tot = vol[i].sum()
-        row_l: dict[str, Any] = {
-            "month": month,
-            "agent_id": lab.unique_id,
-            "name": lab.name,
-            "kind": "lab",
-            "cash": float(cash[lab.unique_id]),
-            "revenue": float(a.revenue[i]),
-            "spend": float(a.spend[i]),
-            "active": bool(a.active[i]),
-            "capability": float(a.capability[i]),
-            "inference_need": float(a.inference_need[i]),
-            "served": float(a.served[i]),
-            "received": float(a.received[i]),
-            "throttled_share": float(1 - a.served[i] / a.inference_need[i])
-            if a.inference_need[i] > 0
-            else 0.0,
-            "compute_gw": float(gw[i]),
-            "runway_months": float(runway[i]),
-            "debt": float(debt.lab[i]),
-            "egress_fee": float(market.egress_fee[i]),
-            "lockin_index": float(lab_lock[i]),
-        }
-        for h in hyperscalers:
-            row_l[f"share_{h.name}"] = float(vol[i, h.index] / tot) if tot > 0 else 0.0
-        for h in hyperscalers:
-            row_l[f"spend_{h.name}"] = float(history.lab_spend[month % 12, i, h.index])
-        rec.agent_rows.append(row_l)
-    for v in vendors:
-        rec.agent_rows.append(
-            {
-                "month": month,
-                "agent_id": v.unique_id,
-                "name": v.name,
-                "kind": "vendor",
-                "cash": float(cash[v.unique_id]),
-                "units_sold": float(settled.vendor_units[v.index]),
-            }
-        )
+    major_vol = put["lab_volume"][t]
+    major_vol[...] = vol[sel]
+    put["lab_spend"][t] = history.lab_spend[month % 12][sel]
+    n_r, n_h = len(lay.utility_region), len(lay.hs_index)  # one utility per region
+    rec.flows = TradeFlows(
+        power=np.bincount(
+            cleared.p_util * n_h + cleared.p_site // n_r,
+            cleared.result.link_flow[cleared.index.links["power"]],
+            minlength=n_r * n_h,
+        ).reshape(n_r, n_h),
+        chips=settled.chips_bought.copy(),
+        compute=major_vol.copy(),
+        pools=np.bincount(
+            lay.pool_bins, vol[lay.pool_rows].ravel(), minlength=2 * n_r * n_h
+        ).reshape(2 * n_r, n_h),
+    )
     for d in deals:
         rec.deal_rows.append(
             {
@@ -337,39 +366,29 @@ def record(
 
 
 def edge_flows(
-    cleared: Cleared,
-    settled: Settled,
-    labs: LabArrays,
+    rec: Recorder,
     utilities: Sequence[Utility],
     hyperscalers: Sequence[Hyperscaler],
-    lab_agents: Sequence[AILab],
     vendors: Sequence[ChipVendor],
 ) -> dict[tuple[int, int, str], float]:
-    """This month's volume on every trade edge ``(seller id, buyer id, good)``."""
+    """The last recorded month's volume on every trade edge ``(seller id, buyer id, good)``.
+
+    Empty before the first month.
+    """
     flows: dict[tuple[int, int, str], float] = {}
-    n_r = len(utilities)
-    pf = cleared.result.link_flow[cleared.index.links["power"]]
-    per = np.zeros((n_r, len(hyperscalers)))
-    np.add.at(per, (cleared.p_util, cleared.p_site // n_r), pf)
+    f, lay = rec.flows, rec.layout
+    if f is None or lay is None:
+        return flows
     for u in utilities:
         for h in hyperscalers:
-            flows[(u.unique_id, h.unique_id, "power")] = float(per[u.region, h.index])
+            flows[(u.unique_id, h.unique_id, "power")] = float(f.power[u.region, h.index])
     for v in vendors:
         for h in hyperscalers:
-            flows[(v.unique_id, h.unique_id, "chips")] = float(
-                settled.chips_bought[h.index, v.generation]
-            )
-    vol = settled.compute.volume
-    for i in np.flatnonzero(labs.major):
+            flows[(v.unique_id, h.unique_id, "chips")] = float(f.chips[h.index, v.generation])
+    for k, lab_id in enumerate(lay.lab_ids):
         for h in hyperscalers:
-            flows[(h.unique_id, lab_agents[int(i)].unique_id, "compute")] = float(vol[i, h.index])
-    pool = pool_index(labs, n_r)
-    rows = np.flatnonzero(pool >= 0)
-    if rows.size:
-        per_pool = np.stack(
-            [np.bincount(pool[rows], vol[rows, h.index], 2 * n_r) for h in hyperscalers], axis=1
-        )
-        for p in np.flatnonzero(np.bincount(pool[rows], minlength=2 * n_r)):
-            for h in hyperscalers:
-                flows[(h.unique_id, pool_node(int(p)), "compute")] = float(per_pool[p, h.index])
+            flows[(h.unique_id, lab_id, "compute")] = float(f.compute[k, h.index])
+    for p in lay.pools_seen:
+        for h in hyperscalers:
+            flows[(h.unique_id, pool_node(int(p)), "compute")] = float(f.pools[p, h.index])
     return flows

@@ -8,11 +8,13 @@ import pytest
 from market.metrics import (
     delta_hhi,
     hhi,
+    hhi_rows,
     lockin_index,
     merger_guidelines_presumption,
     round_trip_ratio,
     shares,
     weighted_mean,
+    weighted_mean_rows,
 )
 
 
@@ -50,3 +52,25 @@ def test_lockin_round_trip_shares_weighted_mean():
     np.testing.assert_allclose(shares([1.0, 3.0]), [0.25, 0.75])
     assert weighted_mean([1.0, 3.0, np.nan], [1.0, 3.0, 5.0]) == pytest.approx(2.5)
     assert np.isnan(weighted_mean([1.0], [0.0]))
+
+
+@pytest.mark.parametrize("n", [3, 7, 8, 13, 40])
+def test_row_forms_give_the_one_row_numbers_to_the_bit(n):
+    # oracle: the one-row functions applied row by row; rows of 8 or more terms are
+    # summed pairwise by numpy, where a left-out entry must not become a zero term
+    rng = np.random.default_rng(n)
+    v = rng.standard_normal((30, n)) * 10.0 ** rng.integers(-6, 6, (30, n))
+    w = rng.random((30, n)) * 10.0 ** rng.integers(-3, 9, (30, n))
+    w[rng.random((30, n)) < 0.2] = 0.0
+    v[rng.random((30, n)) < 0.1] = np.nan
+    among = rng.random((30, n)) < 0.7
+    among[0] = True
+    w[1] = 0.0
+    fringe = rng.random(n) < 0.3
+    want = [weighted_mean(v[t][among[t]], w[t][among[t]], default=-1.0) for t in range(30)]
+    got = weighted_mean_rows(v, w, among, default=-1.0)
+    assert got.tolist() == want and got[1] == -1.0
+    q = np.abs(v[:, :]).copy()
+    q[np.isnan(q)] = 0.0
+    q[2] = 0.0
+    assert hhi_rows(q, fringe).tolist() == [hhi(row, fringe) for row in q]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from agents.accounts import Accounts
 from agents.deal import Deal, equity_after, valuation
 from agents.finance import Debt
 from agents.lab import LabArrays, LabKind
+from agents.model import GigawattModel
 from agents.phases.deals import review_shift
 from agents.phases.record import dc_energy, lab_lockin, lockin_of_labs
 from agents.phases.settle import (
@@ -246,3 +248,23 @@ def test_median_and_spot_price_are_numpys_to_the_bit():
     x = np.array([np.nan, -1.0, -0.0, 0.0, 2.5, np.inf, -np.inf])
     want = np.maximum(np.nan_to_num(x, nan=0.0), 0.0)
     assert _spot_price(x).tobytes() == want.tobytes()
+
+
+def test_recorded_months_stay_as_they_were_as_the_run_goes_on(baseline):
+    # the recorder's arrays start with room for 16 months and double when full; the
+    # frames' first months are the same before and after
+    m = GigawattModel(baseline, rng=3, check=False)
+    for _ in range(10):
+        m.step()
+    frame, tables = m.model_frame(), m.tables()
+    for _ in range(10):
+        m.step()
+    later, later_tables = m.model_frame(), m.tables()
+    assert later["month"].tolist() == list(range(20))
+    pd.testing.assert_frame_equal(later.iloc[:10], frame, check_exact=True)
+    for name in ("regions", "agents"):
+        rows = len(tables[name])
+        assert len(later_tables[name]) == 2 * rows
+        pd.testing.assert_frame_equal(
+            later_tables[name].iloc[:rows], tables[name], check_exact=True
+        )
