@@ -21,10 +21,13 @@ Measured side by side in one process:
   default (same answers, so the same months) and with a cold ``clear`` per month (where
   the optimum or the prices are not unique the cold solve may pick others, and the run
   then takes another path); ratios of the medians.
-- ``--ab-only``: only these A/B tables. ``--before DIR``: another checkout with its own ``.venv`` (the code before a change);
-  the same 120-month baseline run there and here in turn, each in a new process, and the
-  ratios of the run's own time and of the whole process (interpreter start and imports
-  included).
+- ``--ab-only``: only these A/B tables. ``--before DIR``: another checkout with its own
+  ``.venv`` (the code before a change); the same 120-month baseline run there and here in
+  turn, each in a new process, and the ratios of the run's own time and of the whole
+  process (interpreter start and imports included), then the run by part: the build, each
+  phase summed over the months (the phases as ``model.step()`` calls them, each timed) and
+  the frames built at the end, there and here, so a change's gain is located phase by
+  phase in one run.
 
 CPU time (``time.process_time``; for the processes, ``getrusage`` of the children) is
 reported in the A/B tables, as wall-clock time on a shared machine depends on the other
@@ -38,6 +41,7 @@ fewer scale steps up to 100k agents.
 
 from __future__ import annotations
 
+import json
 import resource
 import subprocess
 import sys
@@ -228,13 +232,26 @@ def _run_ab(scn, months: int, repeats: int) -> dict[str, float]:  # type: ignore
 
 
 _CHILD = """
-import time
-t0 = time.process_time()
-from experiments import load_scenario, run_scenario
+import json, time
+pt = time.process_time
+t0 = pt()
+from experiments import load_scenario
+from agents.model import GigawattModel
+from agents.phases import PHASES
 scn = load_scenario("baseline")
-t1 = time.process_time()
-run_scenario(scn, months={months}, rng=7, check=False)
-print(time.process_time() - t1, t1 - t0)
+t1 = pt()
+m = GigawattModel(scn, rng=7, check=False)
+parts = {{"build": pt() - t1}} | dict.fromkeys(PHASES, 0.0)
+for _ in range({months}):
+    for name in PHASES:  # what model.step() does, timed phase by phase
+        t = pt()
+        getattr(m, name)()
+        parts[name] += pt() - t
+t = pt()
+m.model_frame()
+m.tables()
+parts["frames"] = pt() - t
+print(json.dumps({{"run": pt() - t1, "imports": t1 - t0, "parts": parts}}))
 """
 
 
@@ -244,10 +261,14 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _process_ab(before: Path, months: int, repeats: int) -> dict[str, tuple[float, float, float]]:
-    """Median CPU seconds (run, imports, whole process) there and here, run in turn."""
+def _process_ab(
+    before: Path, months: int, repeats: int
+) -> dict[str, tuple[float, float, float, dict[str, float]]]:
+    """Median CPU seconds (run, imports, whole process) and of each part of the run
+    (build, each phase summed over the months, frames), there and here, run in turn."""
     here = Path(__file__).resolve().parents[1]
     times: dict[str, list[tuple[float, float, float]]] = {"before": [], "here": []}
+    parts: dict[str, list[dict[str, float]]] = {"before": [], "here": []}
     for _ in range(repeats):
         for name, root in (("before", before), ("here", here)):
             t = _children_cpu()
@@ -257,9 +278,20 @@ def _process_ab(before: Path, months: int, repeats: int) -> dict[str, tuple[floa
                 capture_output=True,
                 text=True,
                 check=True,
-            ).stdout.split()
-            times[name].append((float(out[-2]), float(out[-1]), _children_cpu() - t))
-    return {k: tuple(float(x) for x in np.median(v, axis=0)) for k, v in times.items()}  # type: ignore[misc]
+            ).stdout.splitlines()[-1]
+            got = json.loads(out)
+            times[name].append((got["run"], got["imports"], _children_cpu() - t))
+            parts[name].append(got["parts"])
+    res = {}
+    for k, v in times.items():
+        run, imp, proc = (float(x) for x in np.median(v, axis=0))
+        res[k] = (
+            run,
+            imp,
+            proc,
+            {p: float(np.median([d[p] for d in parts[k]])) for p in parts[k][0]},
+        )
+    return res
 
 
 def _print_ab(months: int, quick: bool, before: Path | None) -> None:
@@ -284,13 +316,19 @@ def _print_ab(months: int, quick: bool, before: Path | None) -> None:
             "turn; median CPU seconds)"
         )
         print(f"{'checkout':10s} {'run s':>7s} {'imports s':>10s} {'process s':>10s}")
-        for name, (run, imp, proc) in res.items():
+        for name, (run, imp, proc, _) in res.items():
             print(f"{name:10s} {run:7.3f} {imp:10.3f} {proc:10.3f}")
         b, h = res["before"], res["here"]
         print(
             f"speed-up: run {b[0] / h[0]:.2f}x, whole process {b[2] / h[2]:.2f}x "
             "(before's time over this checkout's)"
         )
+        print("\nThe run by part (ms per month; build and frames: ms per run)")
+        print(f"{'part':10s} {'before':>8s} {'here':>8s} {'x':>6s}")
+        for part, tb in b[3].items():
+            th = h[3].get(part, float("nan"))
+            scale = 1e3 if part in ("build", "frames") else 1e3 / months
+            print(f"{part:10s} {tb * scale:8.3f} {th * scale:8.3f} {tb / th:6.2f}")
 
 
 def main(argv: list[str] | None = None) -> None:
