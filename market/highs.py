@@ -32,6 +32,9 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
+_COLWISE = int(highspy.MatrixFormat.kColwise)
+_MINIMIZE = int(highspy.ObjSense.kMinimize)
+
 TOLERANCE = 1e-9
 """Primal and dual feasibility tolerance on a book scaled to units near one."""
 
@@ -100,19 +103,30 @@ def load_columns(
     n_rows: int,
     cols: Columns,
 ) -> None:
-    """Replace ``h``'s model by ``n_rows`` node balances and the CSC columns ``cols``."""
-    h.clearModel()
-    h.clearSolver()
-    h.addRows(
+    """Replace ``h``'s model by ``n_rows`` node balances and the CSC columns ``cols``.
+
+    One ``passModel`` call: the model that rows then columns added to a cleared one
+    would give, with no solver state (basis, factorization) left from the last one.
+    """
+    cost, lower, upper, start, index, value = cols
+    rows = np.zeros(n_rows)
+    h.passModel(
+        cost.size,
         n_rows,
-        np.zeros(n_rows),
-        np.zeros(n_rows),
-        0,
-        np.zeros(0, np.int32),
-        np.zeros(0, np.int32),
-        np.zeros(0),
+        index.size,
+        _COLWISE,
+        _MINIMIZE,
+        0.0,
+        cost,
+        lower,
+        np.where(np.isinf(upper), highspy.kHighsInf, upper),
+        rows,
+        rows,
+        start[:-1].astype(np.int32),
+        index.astype(np.int32),
+        value,
+        np.zeros(cost.size, np.int32),  # every column continuous
     )
-    add_columns(h, *cols)
 
 
 def run_optimal(h: highspy.Highs) -> None:
