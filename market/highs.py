@@ -21,6 +21,7 @@ from market.lp import Columns, LPSolution, SolverFailure, columns
 __all__ = [
     "add_columns",
     "floats",
+    "highs_bounds",
     "load_book",
     "load_columns",
     "new_highs",
@@ -32,6 +33,7 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
+_INF_IS_INF = bool(highspy.kHighsInf == np.inf)
 _COLWISE = int(highspy.MatrixFormat.kColwise)
 _MINIMIZE = int(highspy.ObjSense.kMinimize)
 
@@ -70,6 +72,14 @@ def new_highs(tol: float = TOLERANCE) -> highspy.Highs:
     return h
 
 
+def highs_bounds(upper: FloatArray) -> FloatArray:
+    """Upper bounds with ``inf`` as HiGHS's infinity (``kHighsInf``, IEEE infinity in
+    the builds we know of: then the bounds as they are)."""
+    if _INF_IS_INF:
+        return upper
+    return np.where(np.isinf(upper), highspy.kHighsInf, upper)
+
+
 def add_columns(
     h: highspy.Highs,
     cost: FloatArray,
@@ -80,7 +90,7 @@ def add_columns(
     value: FloatArray,
 ) -> None:
     """Append CSC columns (as built by :func:`market.lp.columns`) to a HiGHS model."""
-    upper = np.where(np.isinf(upper), highspy.kHighsInf, upper)
+    upper = highs_bounds(upper)
     h.addCols(
         cost.size,
         cost,
@@ -119,7 +129,7 @@ def load_columns(
         0.0,
         cost,
         lower,
-        np.where(np.isinf(upper), highspy.kHighsInf, upper),
+        highs_bounds(upper),
         rows,
         rows,
         start[:-1].astype(np.int32),

@@ -54,7 +54,7 @@ from market.basis import (
 )
 from market.book import OrderBook
 from market.clearing import ClearingResult, _finish, _finish_columns
-from market.highs import load_columns, new_highs, run_optimal, solution_arrays
+from market.highs import highs_bounds, load_columns, new_highs, run_optimal, solution_arrays
 from market.lp import Columns, LPSolution, SolverFailure
 from market.mcf import DIRECT_LINKS, LemonNetwork, solve_mcf, try_flow_basis
 from market.prices import column_arcs, column_prices
@@ -228,9 +228,7 @@ class Clearer:
             if same:
                 idx = np.arange(cost.size, dtype=np.int32)
                 h.changeColsCost(cost.size, idx, cost)
-                h.changeColsBounds(
-                    cost.size, idx, lower, np.where(np.isinf(upper), highspy.kHighsInf, upper)
-                )
+                h.changeColsBounds(cost.size, idx, lower, highs_bounds(upper))
                 if large:  # the network simplex re-solved from its tree gives the basis
                     scaled = scale_book(book, self._labels)[0]
                     basis, self._network = try_flow_basis(scaled, "lemon", self._network)
