@@ -151,6 +151,12 @@ def carry_basis(
 
     ``matched`` is :func:`match_columns`, ``upper`` the new columns' upper bounds and
     ``node_of_column`` the new book's offer nodes, bid nodes, link sources and ends.
+
+    The basis is marked not alien: with as many basic variables as rows, HiGHS's
+    ``setBasis`` then takes it as it is instead of factorizing it to check and repair it
+    (``accommodateAlienBasis``), which leaves a nonsingular basis unchanged anyway; a
+    singular one is repaired by the simplex solver's own first factorization
+    (``HEkk::handleRankDeficiency``).
     """
     cols = np.append(col_status, LOWER)[matched]  # unmatched (-1): the LOWER appended
     rows = np.full(n_rows, BASIC, np.int64)  # new nodes: their logical is basic
@@ -177,6 +183,7 @@ def carry_basis(
         )
         rows[candidates[:-excess]] = BASIC
     basis = highspy.HighsBasis()
+    basis.alien = False  # as many basic as rows: HiGHS takes it as it is (see above)
     basis.col_status = _STATUS[cols].tolist()
     basis.row_status = _STATUS[rows].tolist()
     return basis
