@@ -26,7 +26,15 @@ from numpy.typing import NDArray
 
 from market.highs import floats
 
-__all__ = ["Layout", "carry_basis", "match_columns", "same_layout", "solved_basis"]
+__all__ = [
+    "ColumnLayout",
+    "Layout",
+    "carry_basis",
+    "column_keys",
+    "match_columns",
+    "same_layout",
+    "solved_basis",
+]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -50,38 +58,73 @@ def same_layout(a: Layout, b: Layout) -> bool:
     )
 
 
-def _match_keys(old: IntArray, new: IntArray) -> IntArray:
-    """For each ``new`` key, the index of the old key with the same value and rank.
-
-    The rank of a key is the number of earlier entries with the same value, so the
-    k-th entry with a value matches the old k-th entry with it, or none (-1).
-    """
-    o_order = np.argsort(old, kind="stable")
-    o_sorted = old[o_order]
-    n_order = np.argsort(new, kind="stable")
-    n_sorted = new[n_order]
-    # rank: the distance to the first entry with the same value
-    index = np.arange(n_sorted.size)
-    first = np.ones(n_sorted.size, dtype=bool)
-    first[1:] = n_sorted[1:] != n_sorted[:-1]
-    rank = index - np.maximum.accumulate(np.where(first, index, 0))
-    pos = np.searchsorted(o_sorted, n_sorted, "left") + rank
-    hit = pos < o_sorted.size
-    hit[hit] = o_sorted[pos[hit]] == n_sorted[hit]
-    out = np.full(new.size, -1, np.int64)
-    out[n_order[hit]] = o_order[pos[hit]]
-    return out
-
-
-def _column_keys(layout: Layout) -> IntArray:
+def column_keys(o_node: IntArray, b_node: IntArray, src: IntArray, dst: IntArray) -> IntArray:
     """One key per column, equal for columns of the same kind at the same place.
 
     Offers are keyed by their node (below ``2**31``), bids by ``2**31`` + node, links by
     ``(source + 2) * 2**31 + end`` (node ids are below ``2**31``): the kinds never share
-    a key.
+    a key, so two books with equal key arrays have the same orders and links in the same
+    places.
     """
-    _, o_node, b_node, src, dst = layout
     return np.concatenate((o_node, b_node + 2**31, (src + 2) * 2**31 + dst))
+
+
+class ColumnLayout:
+    """Node count and column keys of a book's LP (what a basis rests on), sorted once.
+
+    A month's layout is matched against the previous month's and then kept to be
+    matched against the next one's, so each key array is sorted once
+    (:meth:`sorted`, on first use).
+
+    Parameters
+    ----------
+    n_nodes : int
+        Rows of the LP.
+    keys : ndarray
+        :func:`column_keys` of the book.
+    """
+
+    __slots__ = ("_sorted", "keys", "n_nodes")
+
+    def __init__(self, n_nodes: int, keys: IntArray) -> None:
+        self.n_nodes = n_nodes
+        self.keys = keys
+        self._sorted: tuple[IntArray, IntArray] | None = None
+
+    @classmethod
+    def of(cls, layout: Layout) -> ColumnLayout:
+        """The column layout of a :data:`Layout`."""
+        return cls(layout[0], column_keys(*layout[1:]))
+
+    def same(self, other: ColumnLayout) -> bool:
+        """True when both books have the same nodes, orders and links in the same places."""
+        a, b = self.keys, other.keys
+        return self.n_nodes == other.n_nodes and a.shape == b.shape and bool((a == b).all())
+
+    def sorted(self) -> tuple[IntArray, IntArray]:
+        """The stable order of the keys, and the keys in that order with a -1 appended."""
+        if self._sorted is None:
+            order = np.argsort(self.keys, kind="stable")
+            self._sorted = order, np.append(self.keys[order], -1)
+        return self._sorted
+
+    def match(self, old: ColumnLayout) -> IntArray:
+        """For each column, the index of ``old``'s column with the same key and rank.
+
+        The rank of a key is the number of earlier entries with the same value, so the
+        k-th column with a key matches the old k-th column with it, or none (-1).
+        """
+        o_order, o_sorted = old.sorted()
+        n_order, n_sorted = self.sorted()
+        n_sorted = n_sorted[:-1]
+        # rank: the distance to the first entry with the same key
+        rank = np.arange(n_sorted.size) - np.searchsorted(n_sorted, n_sorted, "left")
+        pos = np.searchsorted(o_sorted[:-1], n_sorted, "left") + rank
+        np.minimum(pos, o_order.size, out=pos)  # past the end: the -1, which no key equals
+        hit = o_sorted[pos] == n_sorted
+        out = np.full(n_sorted.size, -1, np.int64)
+        out[n_order[hit]] = o_order[pos[hit]]
+        return out
 
 
 def match_columns(old: Layout, new: Layout) -> IntArray:
@@ -91,9 +134,9 @@ def match_columns(old: Layout, new: Layout) -> IntArray:
     the old offer at the same node with the same rank among that node's offers, a bid
     likewise, a link the old link with the same ends and rank among parallel links;
     -1 where there is none. (One match over keys that tell the kinds apart, so the
-    old column index comes out directly.)
+    old column index comes out directly: :meth:`ColumnLayout.match`.)
     """
-    return _match_keys(_column_keys(old), _column_keys(new))
+    return ColumnLayout.of(new).match(ColumnLayout.of(old))
 
 
 def carry_basis(
@@ -108,6 +151,12 @@ def carry_basis(
 
     ``matched`` is :func:`match_columns`, ``upper`` the new columns' upper bounds and
     ``node_of_column`` the new book's offer nodes, bid nodes, link sources and ends.
+
+    The basis is marked not alien: with as many basic variables as rows, HiGHS's
+    ``setBasis`` then takes it as it is instead of factorizing it to check and repair it
+    (``accommodateAlienBasis``), which leaves a nonsingular basis unchanged anyway; a
+    singular one is repaired by the simplex solver's own first factorization
+    (``HEkk::handleRankDeficiency``).
     """
     cols = np.append(col_status, LOWER)[matched]  # unmatched (-1): the LOWER appended
     rows = np.full(n_rows, BASIC, np.int64)  # new nodes: their logical is basic
@@ -134,6 +183,7 @@ def carry_basis(
         )
         rows[candidates[:-excess]] = BASIC
     basis = highspy.HighsBasis()
+    basis.alien = False  # as many basic as rows: HiGHS takes it as it is (see above)
     basis.col_status = _STATUS[cols].tolist()
     basis.row_status = _STATUS[rows].tolist()
     return basis

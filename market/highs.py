@@ -21,6 +21,7 @@ from market.lp import Columns, LPSolution, SolverFailure, columns
 __all__ = [
     "add_columns",
     "floats",
+    "highs_bounds",
     "load_book",
     "load_columns",
     "new_highs",
@@ -31,6 +32,10 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+
+_INF_IS_INF = bool(highspy.kHighsInf == np.inf)
+_COLWISE = int(highspy.MatrixFormat.kColwise)
+_MINIMIZE = int(highspy.ObjSense.kMinimize)
 
 TOLERANCE = 1e-9
 """Primal and dual feasibility tolerance on a book scaled to units near one."""
@@ -67,6 +72,14 @@ def new_highs(tol: float = TOLERANCE) -> highspy.Highs:
     return h
 
 
+def highs_bounds(upper: FloatArray) -> FloatArray:
+    """Upper bounds with ``inf`` as HiGHS's infinity (``kHighsInf``, IEEE infinity in
+    the builds we know of: then the bounds as they are)."""
+    if _INF_IS_INF:
+        return upper
+    return np.where(np.isinf(upper), highspy.kHighsInf, upper)
+
+
 def add_columns(
     h: highspy.Highs,
     cost: FloatArray,
@@ -77,7 +90,7 @@ def add_columns(
     value: FloatArray,
 ) -> None:
     """Append CSC columns (as built by :func:`market.lp.columns`) to a HiGHS model."""
-    upper = np.where(np.isinf(upper), highspy.kHighsInf, upper)
+    upper = highs_bounds(upper)
     h.addCols(
         cost.size,
         cost,
@@ -100,19 +113,30 @@ def load_columns(
     n_rows: int,
     cols: Columns,
 ) -> None:
-    """Replace ``h``'s model by ``n_rows`` node balances and the CSC columns ``cols``."""
-    h.clearModel()
-    h.clearSolver()
-    h.addRows(
+    """Replace ``h``'s model by ``n_rows`` node balances and the CSC columns ``cols``.
+
+    One ``passModel`` call: the model that rows then columns added to a cleared one
+    would give, with no solver state (basis, factorization) left from the last one.
+    """
+    cost, lower, upper, start, index, value = cols
+    rows = np.zeros(n_rows)
+    h.passModel(
+        cost.size,
         n_rows,
-        np.zeros(n_rows),
-        np.zeros(n_rows),
-        0,
-        np.zeros(0, np.int32),
-        np.zeros(0, np.int32),
-        np.zeros(0),
+        index.size,
+        _COLWISE,
+        _MINIMIZE,
+        0.0,
+        cost,
+        lower,
+        highs_bounds(upper),
+        rows,
+        rows,
+        start[:-1].astype(np.int32),
+        index.astype(np.int32),
+        value,
+        np.zeros(cost.size, np.int32),  # every column continuous
     )
-    add_columns(h, *cols)
 
 
 def run_optimal(h: highspy.Highs) -> None:

@@ -45,16 +45,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from market.basis import (
+    ColumnLayout,
     Layout,
     carry_basis,
+    column_keys,
     highs_basis,
-    match_columns,
-    same_layout,
     solved_basis,
 )
 from market.book import OrderBook
 from market.clearing import ClearingResult, _finish, _finish_columns
-from market.highs import load_columns, new_highs, run_optimal, solution_arrays
+from market.highs import highs_bounds, load_columns, new_highs, run_optimal, solution_arrays
 from market.lp import Columns, LPSolution, SolverFailure
 from market.mcf import DIRECT_LINKS, LemonNetwork, solve_mcf, try_flow_basis
 from market.prices import column_arcs, column_prices
@@ -116,7 +116,7 @@ class Clearer:
         self.warm_solves = 0
         self.cold_solves = 0
         self._h = new_highs()
-        self._layout: Layout | None = None
+        self._layout: ColumnLayout | None = None  # the kept model's, if it is optimal
         self._n_nodes = -1
         self._links: tuple[IntArray, IntArray] | None = None
         self._labels: IntArray = np.zeros(0, np.int64)  # the links' components
@@ -137,8 +137,9 @@ class Clearer:
             self.reset()
             empty = LPSolution(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(book.n_nodes), 0)
             return _finish(book, empty, "warm")
-        layout = _layout(book)
+        o_node, b_node = book.offers[0], book.bids[0]
         links = book.links[:2]
+        layout = ColumnLayout(book.n_nodes, column_keys(o_node, b_node, *links))
         if self._links is None or not _same_links(self._links, links, self._n_nodes, book):
             self._labels = components(book)
             self._link_index = np.column_stack(links).ravel()
@@ -211,15 +212,15 @@ class Clearer:
         self,
         book: OrderBook,
         cols: Columns,
-        layout: Layout,
-        old: Layout | None,
+        layout: ColumnLayout,
+        old: ColumnLayout | None,
     ) -> LPSolution | None:
         """Re-solve from the kept basis; None when a cold solve is needed."""
         h = self._h
         if old is None:
             return None
         cost, lower, upper = cols[0], cols[1], cols[2]
-        same = same_layout(old, layout)
+        same = layout.same(old)
         large = book.n_links > self.direct_links
         if large and not same:
             return None  # a new layout: the flow is faster than carrying the basis
@@ -227,9 +228,7 @@ class Clearer:
             if same:
                 idx = np.arange(cost.size, dtype=np.int32)
                 h.changeColsCost(cost.size, idx, cost)
-                h.changeColsBounds(
-                    cost.size, idx, lower, np.where(np.isinf(upper), highspy.kHighsInf, upper)
-                )
+                h.changeColsBounds(cost.size, idx, lower, highs_bounds(upper))
                 if large:  # the network simplex re-solved from its tree gives the basis
                     scaled = scale_book(book, self._labels)[0]
                     basis, self._network = try_flow_basis(scaled, "lemon", self._network)
@@ -237,7 +236,7 @@ class Clearer:
                         return None
                     h.setBasis(basis)
             else:
-                matched = match_columns(old, layout)
+                matched = layout.match(old)
                 if np.count_nonzero(matched >= 0) / matched.size < self.min_match:
                     return None
                 if self.read_basis:

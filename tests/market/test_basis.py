@@ -12,7 +12,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from market.basis import highs_basis, match_columns, solved_basis
+from market.basis import ColumnLayout, highs_basis, match_columns, same_layout, solved_basis
 from market.clearing import OrderBook, clear, equilibrium_violations
 from market.highs import load_book, new_highs, run_optimal
 from market.lp import columns
@@ -61,6 +61,23 @@ def test_parallel_orders_match_in_order_and_a_moved_order_does_not() -> None:
     # offers 0, 1 -> old 0, 1; the third at node 0 and the one at 2: none; the bid -> 3;
     # links (1, 2) -> old link 1 (column 5), (0, 2) -> old link 0 (column 4)
     assert match_columns(_layout(old), _layout(new)).tolist() == [0, 1, -1, -1, 3, 5, 4]
+
+
+@settings(max_examples=100, deadline=None)
+@given(bipartite_books(), st.integers(0, 2**32 - 1), st.sampled_from([0.0, 0.5, 1.0]))
+def test_column_keys_tell_the_same_layout_as_the_node_arrays(
+    book: OrderBook, seed: int, structural: float
+) -> None:
+    new = next_month(book, np.random.default_rng(seed), structural=structural)
+    for a, b in ((book, new), (new, book), (book, book)):
+        old_layout = ColumnLayout.of(_layout(a))
+        old_layout.sorted()  # a kept layout, sorted when last matched
+        expected = same_layout(_layout(a), _layout(b))
+        assert ColumnLayout.of(_layout(b)).same(old_layout) == expected
+        if expected:
+            assert match_columns(_layout(a), _layout(b)).tolist() == list(
+                range(len(old_layout.keys))
+            )
 
 
 def _solved(book: OrderBook):  # type: ignore[no-untyped-def]
