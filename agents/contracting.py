@@ -62,14 +62,23 @@ def sign_contract(
 def contracted_h100e_hours(contracts: ContractTable, month: int, n_h: int) -> FloatArray:
     """(H, F) compute-contract volume in force at ``month`` per seller and chip family.
 
-    Contracts without a family count as the first family (merchant GPUs).
+    Contracts without a family count as the first family (merchant GPUs). The table keeps
+    the result while the same contracts are in force (:meth:`ContractTable.cached`); it is
+    read-only.
     """
+    key = ("h100e_hours", contracts.period(month), n_h)
+    return contracts.cached(key, lambda: _contracted(contracts, month, n_h))
+
+
+def _contracted(contracts: ContractTable, month: int, n_h: int) -> FloatArray:
     n_f = len(FAMILIES)
     rows = contracts.active(month, "compute")
     if not rows.size:
-        return np.zeros((n_h, n_f))
-    fam = np.maximum(contracts.family[rows], 0)
-    ok = fam < n_f
-    cell = contracts.seller[rows][ok] * n_f + fam[ok]
-    out: FloatArray = np.bincount(cell, contracts.volume[rows][ok], minlength=n_h * n_f)
-    return out.reshape(n_h, n_f)
+        out: FloatArray = np.zeros((n_h, n_f))
+    else:
+        fam = np.maximum(contracts.family[rows], 0)
+        ok = fam < n_f
+        cell = contracts.seller[rows][ok] * n_f + fam[ok]
+        out = np.bincount(cell, contracts.volume[rows][ok], minlength=n_h * n_f).reshape(n_h, n_f)
+    out.flags.writeable = False
+    return out
