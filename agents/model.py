@@ -161,7 +161,7 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
             w.utilities,
             w.vendors,
             w.accounts,
-            w.regulators,
+            w.egress,
             w.labs.home,
         )
         w.accounts.flush()
