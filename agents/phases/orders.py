@@ -20,7 +20,7 @@ from agents.contracting import contracted_h100e_hours
 from agents.lab import LabArrays
 from agents.state import BoolArray, FloatArray, IntArray, Market, Nodes, Tech
 from agents.units import HOURS_PER_MONTH
-from agents.utility import Utility
+from agents.utility import COST, ENERGY, ONLINE, Utility
 from market.contracts import ContractTable
 
 __all__ = ["EXPECTED_USE_GROWTH", "Orders", "choose_nodes", "orders", "unit_offers"]
@@ -116,12 +116,12 @@ def unit_offers(
     availability x hours while online, else 0) and its price (marginal cost), computed
     once over all units instead of once per utility.
     """
-    online = np.concatenate([u.unit_online for u in utilities]) <= month
-    mw = np.concatenate([u.unit_mw for u in utilities])
-    avail = np.concatenate([u.unit_avail for u in utilities])
-    qty: FloatArray = np.where(online, mw * avail * HOURS_PER_MONTH, 0.0)
-    util: IntArray = np.arange(len(utilities)).repeat([u.unit_mw.size for u in utilities])
-    price: FloatArray = np.concatenate([u.unit_cost for u in utilities])
+    parts = [u.units for u in utilities]
+    units = np.concatenate(parts, axis=1)
+    # MW x availability is the ENERGY row (the same product), so x hours is the same number
+    qty: FloatArray = np.where(units[ONLINE] <= month, units[ENERGY] * HOURS_PER_MONTH, 0.0)
+    util: IntArray = np.arange(len(parts)).repeat([p.shape[1] for p in parts])
+    price: FloatArray = units[COST]
     return util, qty, price
 
 
