@@ -187,10 +187,12 @@ def exogenous(
     accounts: Accounts,
     egress: EgressFees,
     labs_home: IntArray,
-) -> None:
+) -> FloatArray:
     """Advance the exogenous environment to ``month`` (see the module docstring).
 
     ``egress`` gives the run's egress fees by region (:class:`agents.regulator.EgressFees`).
+    Returns the fleet's IT MW after this month's retirements
+    (:meth:`agents.state.Sites.it_mw`; the ``plan`` phase reads it).
     """
     d = cfg.demand
     g = demand_growth(d.growth_per_year, d.growth_decay_per_year, month)
@@ -228,3 +230,4 @@ def exogenous(
     market.reserve_margin, market.capacity_price = reserves(
         month, utilities, datacentre_load_mw(sites, tech, it_mw), cfg
     )
+    return it_mw

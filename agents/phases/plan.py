@@ -96,6 +96,7 @@ def chip_targets(
     market: Market,
     contracted: FloatArray,
     contracted_mw: FloatArray,
+    it_mw: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Chips each hyperscaler bids for, per family, to fill next month's free powered MW.
 
@@ -104,9 +105,11 @@ def chip_targets(
     newest generation's IT watts; the bid is the chip's value to the cloud
     (:func:`agents.hyperscaler.chip_value`: its net rent at the expected compute price
     over its life, discounted at ``chips.discount_rate``). Returns ``(want, price,
-    free_mw)``.
+    free_mw)``. ``it_mw`` is the fleet's IT MW (:meth:`agents.state.Sites.it_mw`) when the
+    caller has it already.
     """
-    it_mw = sites.it_mw(tech)
+    if it_mw is None:
+        it_mw = sites.it_mw(tech)
     powered_next = np.minimum(
         sites.built + sites.pipeline_built[:, :, month + 1],
         sites.interconnected + sites.pipeline_power[:, :, month + 1],
@@ -256,8 +259,13 @@ def plan(
     accounts: Accounts,
     debt: Debt,
     history: History | None = None,
+    it_mw: FloatArray | None = None,
 ) -> MonthPlan:
-    """Every agent's decisions for ``month`` (see the module docstring)."""
+    """Every agent's decisions for ``month`` (see the module docstring).
+
+    ``it_mw`` is the fleet's IT MW as the ``exogenous`` phase left it (what it returns),
+    when the caller has it.
+    """
     # last month's inference labs were throttled on (needs are replaced below)
     unserved_h = float(np.maximum(0.0, labs.inference_need - labs.served)[labs.active].sum())
     grid_lead = max(cfg.power.generation_build_months, cfg.power.interconnection_months)
@@ -338,7 +346,7 @@ def plan(
     shells = np.minimum(wanted, power_room(due, building, dc.unpowered_allowance))
     pipe_built[:, :, done] += shells
     want, price, free = chip_targets(
-        month, cfg, tech, clouds, sites, market, contracted, contracted_mw
+        month, cfg, tech, clouds, sites, market, contracted, contracted_mw, it_mw
     )
     # cash plus credit pays for chips first (they fill shells already built), then starts
     starts = np.add.reduce(shells, axis=1)
