@@ -192,7 +192,11 @@ def plan_labs(
     market: Market,
     accounts: Accounts,
 ) -> dict[int, float]:
-    """Funding, training targets and porting for every lab; returns the funding gaps."""
+    """Funding, training targets and porting for every lab; returns the funding gaps.
+
+    Dollars it posts (rounds raised, porting costs) are queued, not booked: the caller
+    flushes the accounts before it reads balances.
+    """
     a = labs
     cash = accounts.cash(a.account)
     draw = rng.random(a.n)
@@ -204,30 +208,40 @@ def plan_labs(
         accounts.pay(OUTSIDE, a.account[ok], funding.raised[ok], "vc_round")
         a.raised_total[ok] += funding.raised[ok]
     major = a.major
-    gap = {
-        int(i): float(cfg.capital.round_months * a.burn[i])
-        for i in (funding.still_short & major).nonzero()[0].tolist()
-    }
-    a.training_need[:] = training_need(
-        a, cash, funding.still_short, market.expected_compute_price, cfg.capital, cfg.demand
+    short = funding.still_short
+    gap = (
+        {
+            int(i): float(cfg.capital.round_months * a.burn[i])
+            for i in (short & major).nonzero()[0].tolist()
+        }
+        if short.any()
+        else {}
     )
-    done = (a.porting_done == month) & (a.porting_to >= 0)
-    if done.any():
+    a.training_need[:] = training_need(
+        a, cash, short, market.expected_compute_price, cfg.capital, cfg.demand
+    )
+    if month in a.porting_done:  # (most months no port completes)
+        done = (a.porting_done == month) & (a.porting_to >= 0)
         a.affinity[done, a.porting_to[done]] = 1.0
         a.porting_to[done] = -1
-    accounts.flush()
     candidates = (major & a.active & (a.porting_to < 0)).nonzero()[0]
     if candidates.size == 0 or not np.isfinite(market.family_price).all():
         return gap
-    paid = np.divide(a.spend, a.received, out=np.full(a.n, np.nan), where=a.received > 0)
     lk = cfg.lockin
-    paid = paid[candidates]
-    # a lab ports only to a family cheaper than (1 - gap) x what it pays: most months none
-    # is cheaper than that even at the cheapest family's price, and nothing more is read
-    if not ((1.0 - lk.porting_gap) * paid > np.minimum.reduce(market.family_price)).any():
+    # a lab ports only to a family cheaper than (1 - gap) x what it pays (spend over
+    # compute received, where it received any): most months none is cheaper than that
+    # even at the cheapest family's price, and nothing more is read (Python floats: the
+    # same IEEE quotients and products as the arrays below)
+    cheapest = float(np.minimum.reduce(market.family_price))
+    spend, received, keep = a.spend.tolist(), a.received.tolist(), 1.0 - lk.porting_gap
+    if not any(
+        received[i] > 0 and keep * (spend[i] / received[i]) > cheapest for i in candidates.tolist()
+    ):
         return gap
+    accounts.flush()  # the rounds raised above count in the cash it ports with
+    paid = np.divide(a.spend, a.received, out=np.full(a.n, np.nan), where=a.received > 0)
     port = choose_ports(
-        paid,
+        paid[candidates],
         a.received[candidates],
         a.affinity[candidates],
         market.family_price,
