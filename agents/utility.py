@@ -204,7 +204,7 @@ class Utility(Firm):
         """Online months as Python ints, for bisection while they are non-decreasing."""
         self._ordered = True
         """Units come online in the order they were added (so online units are a prefix)."""
-        self._sums: dict[tuple[int, int], list[float]] = {}
+        self._span: dict[tuple[int, int], list[float]] = {}
         """MW, firm and energy summed over units ``lo:hi`` (columns never change)."""
         self.base_load_mw = cfg.non_ai_load_mw
         self.non_ai_load_mw = cfg.non_ai_load_mw
@@ -249,29 +249,25 @@ class Utility(Firm):
         """Units online in ``month`` (a prefix of the rows); -1 if they are not a prefix."""
         return bisect_right(self._online_list, month) if self._ordered else -1
 
-    def _sum(self, which: int, lo: int, hi: int) -> float:
-        """``float(row[lo:hi].sum())`` of row ``which`` (MW, FIRM or ENERGY), once per slice.
+    def _sums(self, month: int, *, building: bool = False) -> list[float]:
+        """MW, firm and energy summed over the units online in ``month`` (or not yet online).
 
-        The three rows are summed in one reduction; each row's sum is, bit for bit, that
-        of the row alone (the same pairwise summation along the row).
+        One reduction of the three rows, kept per slice of units (columns never change):
+        each row's sum is, bit for bit, that of the row alone (the same pairwise summation
+        along the row), and the same as summing the columns a mask picks (the same numbers
+        in the same order).
         """
-        out = self._sums.get((lo, hi))
+        k = bisect_right(self._online_list, month) if self._ordered else -1
+        if k < 0:  # online units are not a prefix: pick them
+            online = self.unit_online <= month
+            pick = ~online if building else online
+            picked: list[float] = np.add.reduce(self.units[:3, pick], axis=1).tolist()
+            return picked
+        lo, hi = (k, self._n) if building else (0, k)
+        out = self._span.get((lo, hi))
         if out is None:
-            out = self._sums[(lo, hi)] = np.add.reduce(self._units[:3, lo:hi], axis=1).tolist()
-        return out[which]
-
-    def _online_sum(self, which: int, month: int, *, building: bool = False) -> float:
-        """Sum of row ``which`` over the units online in ``month`` (or not yet online).
-
-        The same sum, bit for bit, as summing the rows a mask picks: the picked rows are
-        the same numbers in the same order.
-        """
-        k = self._n_online(month)
-        if k >= 0:
-            return self._sum(which, k, self._n) if building else self._sum(which, 0, k)
-        online = self.unit_online <= month
-        pick = ~online if building else online
-        return float(self._units[which, : self._n][pick].sum())
+            out = self._span[(lo, hi)] = np.add.reduce(self._units[:3, lo:hi], axis=1).tolist()
+        return out
 
     def grow_load(self, month: int, growth: float, dc_growth: float) -> None:
         """Set this month's non-AI and conventional data-centre loads from their start."""
@@ -310,7 +306,7 @@ class Utility(Firm):
 
     def firm_mw(self, month: int, *, building: bool = False) -> float:
         """Capacity counted at the peak: online in ``month``, or under construction."""
-        return self._online_sum(FIRM, month, building=building)
+        return self._sums(month, building=building)[FIRM]
 
     def plan(self, month: int, power: PowerCfg, ai_forecast_mw: float) -> None:
         """Start new units if :func:`entry_build_mw` says so; online after the longer lead.
@@ -320,17 +316,18 @@ class Utility(Firm):
         """
         lead = max(power.generation_build_months, power.interconnection_months)
         peak = self.peak_load_mw(ai_forecast_mw, month + lead, power)
+        online = self._sums(month)
         size = entry_build_mw(
-            self.firm_mw(month),
-            self.firm_mw(month, building=True),
+            online[FIRM],
+            self._sums(month, building=True)[FIRM],
             peak,
             self.reserve_target,
-            self._online_sum(MW, month),
+            online[MW],
             power,
         )
         if size > 0:
             self._add_unit(size, month + lead, power)
-        self.mw_building = self._online_sum(MW, month, building=True)
+        self.mw_building = self._sums(month, building=True)[MW]
 
     def _add_unit(self, mw: float, online: int, power: PowerCfg) -> None:
         """A new gas unit of ``mw`` (capacity credit 1) coming online in ``online``."""
@@ -373,4 +370,4 @@ class Utility(Firm):
 
     def capacity_mw(self, month: int) -> float:
         """Available average MW online in ``month``."""
-        return self._online_sum(ENERGY, month)
+        return self._sums(month)[ENERGY]
