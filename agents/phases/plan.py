@@ -80,11 +80,12 @@ class MonthPlan:
 def running_cost(tech: Tech, g: int, power_price: float, cfg: Scenario) -> float:
     """Power and building cost per H100e-hour of generation ``g`` (as in node costs)."""
     dc = cfg.datacentres
-    it_mw_per_h100e = tech.it_watts[g] / 1e6 / tech.h100e[g]
+    # Python floats: the same IEEE arithmetic as numpy scalars, without their overhead
+    it_mw_per_h100e = float(tech.it_watts[g]) / 1e6 / float(tech.h100e[g])
     hours = HOURS_PER_MONTH * dc.availability
     power = it_mw_per_h100e * cfg.power.pue * power_price
     shell = it_mw_per_h100e * dc.cost_per_mw / (dc.life_months * hours)
-    return float(power + shell)
+    return power + shell
 
 
 def chip_targets(
@@ -144,7 +145,8 @@ def chip_targets(
             ch.life_months,
             ch.discount_rate,
         )
-    want = np.where(bought, total_free[:, None] * mix * 1e6 / np.array(watts), 0.0)
+    # where a cloud buys none of a family its mix is +0, so is its want (free MW >= 0)
+    want = total_free[:, None] * mix * 1e6 / np.array(watts)
     price = np.where(bought, np.array(value), 0.0)
     return want, price, free
 
