@@ -58,10 +58,11 @@ __all__ = [
 ]
 
 
-UNIT_ROWS = ("mw", "firm_mw", "energy_mw", "marginal_cost", "availability", "credit", "online")
-"""Rows of :attr:`Utility.units`: MW, MW x capacity credit, MW x availability, $/MWh,
-availability, capacity credit, and the month the unit comes online."""
-MW, FIRM, ENERGY, COST, AVAIL, CREDIT, ONLINE = range(len(UNIT_ROWS))
+UNIT_ROWS = ("mw", "firm_mw", "energy_mw", "marginal_cost", "online", "availability", "credit")
+"""Rows of :attr:`Utility.units`: MW, MW x capacity credit, MW x availability, $/MWh, the
+month the unit comes online, availability and capacity credit. The sums read rows
+``MW:ENERGY + 1``, the offers rows ``ENERGY:ONLINE + 1`` (:attr:`Utility.offer_rows`)."""
+MW, FIRM, ENERGY, COST, ONLINE, AVAIL, CREDIT = range(len(UNIT_ROWS))
 
 
 def reserve_margin(capacity_mw: float, peak_mw: float) -> float:
@@ -221,6 +222,11 @@ class Utility(Firm):
         return self._units[:, : self._n]
 
     @property
+    def offer_rows(self) -> FloatArray:
+        """(3, units) rows ENERGY, COST and ONLINE of :attr:`units` (what offers read)."""
+        return self._units[ENERGY : ONLINE + 1, : self._n]
+
+    @property
     def unit_mw(self) -> FloatArray:
         """Capacity of each unit, MW."""
         return self._units[MW, : self._n]
@@ -341,7 +347,7 @@ class Utility(Firm):
         # rows as UNIT_ROWS; MW x credit and MW x availability: the products the arrays
         # would give (IEEE doubles either way)
         cost = power.new_unit_marginal_cost
-        self._units[:, n] = (mw, mw * 1.0, mw * avail, cost, avail, 1.0, online)
+        self._units[:, n] = (mw, mw * 1.0, mw * avail, cost, online, avail, 1.0)
         self._online[n] = online
         self._ordered = self._ordered and (n == 0 or online >= self._online_list[-1])
         self._online_list.append(int(online))
