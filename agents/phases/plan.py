@@ -165,8 +165,8 @@ def sales_growth(history: History | None, month: int, fallback: float) -> float:
     """
     if history is None or month < 12:
         return fallback
-    new = float(history.hs_hours[(month - 1) % 12].sum())
-    old = float(history.hs_hours[month % 12].sum())
+    new = float(np.add.reduce(history.hs_hours[(month - 1) % 12]))
+    old = float(np.add.reduce(history.hs_hours[month % 12]))
     if old <= 0 or new <= 0:
         return fallback
     return float((new / old) ** (12.0 / 11.0) - 1.0)
@@ -206,7 +206,7 @@ def plan_labs(
         cash, a.burn, a.revenue, a.active, a.kind != LabKind.ENTERPRISE, draw, cfg.capital
     )
     ok = funding.granted
-    if ok.any():
+    if np.count_nonzero(ok):  # (np.count_nonzero: .any() without its Python wrapper)
         accounts.pay(OUTSIDE, a.account[ok], funding.raised[ok], "vc_round")
         a.raised_total[ok] += funding.raised[ok]
     major = a.major
@@ -216,13 +216,13 @@ def plan_labs(
             int(i): float(cfg.capital.round_months * a.burn[i])
             for i in (short & major).nonzero()[0].tolist()
         }
-        if short.any()
+        if np.count_nonzero(short)
         else {}
     )
     a.training_need[:] = training_need(
         a, cash, short, market.expected_compute_price, cfg.capital, cfg.demand
     )
-    if month in a.porting_done:  # (most months no port completes)
+    if np.count_nonzero(a.porting_done == month):  # (most months no port completes)
         done = (a.porting_done == month) & (a.porting_to >= 0)
         a.affinity[done, a.porting_to[done]] = 1.0
         a.porting_to[done] = -1
@@ -283,7 +283,8 @@ def plan(
     when the caller has it.
     """
     # last month's inference labs were throttled on (needs are replaced below)
-    unserved_h = float(np.maximum(0.0, labs.inference_need - labs.served)[labs.active].sum())
+    unserved = np.maximum(0.0, labs.inference_need - labs.served)[labs.active]
+    unserved_h = float(np.add.reduce(unserved))
     grid_lead = max(cfg.power.generation_build_months, cfg.power.interconnection_months)
     ai_forecast = ai_load_forecast(sites, month, grid_lead, cfg.power.pue)
     for u in utilities:
@@ -296,7 +297,7 @@ def plan(
         demand.reference_price,
         d.price_elasticity,
         d.capability_demand,
-        float(labs.capability[labs.major].max()) - demand.frontier0,
+        float(np.maximum.reduce(labs.capability[labs.major])) - demand.frontier0,
     )
     allocate_demand(
         labs, demand.spending, demand.services_price, cfg.demand, cfg.scale.demand_share
