@@ -267,8 +267,9 @@ class Utility(Firm):
         if k < 0:  # online units are not a prefix: pick them
             online = self.unit_online <= month
             pick = ~online if building else online
-            picked: list[float] = np.add.reduce(self.units[:3, pick], axis=1).tolist()
-            return picked
+            # row by row: a boolean pick along the rows of a 2-D array need not leave them
+            # contiguous, and a reduction along a strided axis is not pairwise
+            return [float(np.add.reduce(row[pick])) for row in self.units[:3]]
         lo, hi = (k, self._n) if building else (0, k)
         out = self._span.get((lo, hi))
         if out is None:
