@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
-from agents.contracting import contracted_h100e_hours
+from agents.contracting import contract_mix
 from agents.finance import Debt, capex_budget, scale_to_budget
 from agents.hyperscaler import (
     Hyperscaler,
@@ -95,7 +95,7 @@ def chip_targets(
     clouds: Clouds,
     sites: Sites,
     market: Market,
-    contracted: FloatArray,
+    contract_share: FloatArray,
     contracted_mw: FloatArray,
     it_mw: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -105,9 +105,11 @@ def chip_targets(
     contracts name (by the contracted share of its built MW); units are free MW over the
     newest generation's IT watts; the bid is the chip's value to the cloud
     (:func:`agents.hyperscaler.chip_value`: its net rent at the expected compute price
-    over its life, discounted at ``chips.discount_rate``). Returns ``(want, price,
-    free_mw)``. ``it_mw`` is the fleet's IT MW (:meth:`agents.state.Sites.it_mw`) when the
-    caller has it already.
+    over its life, discounted at ``chips.discount_rate``). ``contract_share`` (H, F) is
+    each family's share of the cloud's compute contracts
+    (:func:`agents.contracting.contract_mix`), ``contracted_mw`` their MW; ``it_mw`` the
+    fleet's IT MW (:meth:`agents.state.Sites.it_mw`) when the caller has it already.
+    Returns ``(want, price, free_mw)``.
     """
     if it_mw is None:
         it_mw = sites.it_mw(tech)
@@ -117,7 +119,6 @@ def chip_targets(
     )
     free = np.maximum(0.0, powered_next - it_mw)
     total_free = np.add.reduce(free, axis=1)
-    share_contract = np.divide(contracted, np.add.reduce(contracted, axis=1, keepdims=True) + 1e-9)
     pp = market.power_price
     power_price = float(np.add.reduce(pp)) / pp.size  # np.mean's arithmetic
     ch = cfg.chips
@@ -125,7 +126,7 @@ def chip_targets(
     # toward its contracts' families, normalised where it has any
     can = clouds.can_buy
     built_mw = np.maximum(1.0, np.add.reduce(sites.built, axis=1))
-    boost = np.minimum(1.0, contracted_mw / built_mw)[:, None] * share_contract * can
+    boost = np.minimum(1.0, contracted_mw / built_mw)[:, None] * contract_share * can
     mix = np.maximum(clouds.family_mix * can, boost)
     mix_sum = np.add.reduce(mix, axis=1, keepdims=True)
     np.divide(mix, mix_sum, out=mix, where=mix_sum > 0)
@@ -308,7 +309,7 @@ def plan(
     mw_per_h = nodes.mwh / sites.pue[:, :, None] / (HOURS_PER_MONTH * avail)
     sold_mw = np.add.reduce(nodes.sold * mw_per_h, axis=(1, 2))
     n_h = len(hyperscalers)
-    contracted = contracted_h100e_hours(contracts, month + CONTRACT_LOOKAHEAD_MONTHS, n_h)
+    contracted, contract_share = contract_mix(contracts, month + CONTRACT_LOOKAHEAD_MONTHS, n_h)
     cap_h = np.add.reduce(nodes.capacity, axis=(1, 2))
     fleet_mw_per_h100e_h = np.divide(
         np.add.reduce(mw_per_h * nodes.capacity, axis=(1, 2)),
@@ -316,7 +317,7 @@ def plan(
         out=np.full(n_h, DEFAULT_MWH_PER_H100E_HOUR / (HOURS_PER_MONTH * avail)),
         where=cap_h > 0,
     )
-    contracted_mw = np.add.reduce(contracted, axis=1) * fleet_mw_per_h100e_h
+    contracted_mw = contracted * fleet_mw_per_h100e_h
     accounts.flush()
     dc, pw = cfg.datacentres, cfg.power
     lead = max(dc.build_months, pw.interconnection_months)
@@ -363,7 +364,7 @@ def plan(
     shells = np.minimum(wanted, power_room(due, building, dc.unpowered_allowance))
     pipe_built[:, :, done] += shells
     want, price, free = chip_targets(
-        month, cfg, tech, clouds, sites, market, contracted, contracted_mw, it_mw
+        month, cfg, tech, clouds, sites, market, contract_share, contracted_mw, it_mw
     )
     # cash plus credit pays for chips first (they fill shells already built), then starts
     starts = np.add.reduce(shells, axis=1)
