@@ -29,7 +29,7 @@ from agents.phases.exogenous import datacentre_load_mw, node_economics, reserves
 from agents.phases.plan import running_cost
 from agents.phases.settle import family_price
 from agents.population import KIND_NAMES, LabAgents, pool_index, pool_node
-from agents.regulator import Regulator, egress_fees, regulators_of
+from agents.regulator import EgressFees, Regulator, regulators_of
 from agents.scenario import FAMILIES, Scenario
 from agents.state import Clouds, DemandState, FloatArray, History, Market, Nodes, Sites, Tech
 from agents.units import HOURS_PER_MONTH, months_between
@@ -72,6 +72,8 @@ class World:
     regulators: list[Regulator]
     deals: list[Deal]
     debt: Debt
+    egress: EgressFees
+    """The egress fee allowed in each region, month by month."""
 
     @property
     def lab_names(self) -> Sequence[str]:
@@ -375,8 +377,8 @@ def build_world(model: mesa.Model, cfg: Scenario, rng: np.random.Generator) -> W
         tech, sites, power_price + cap_price / 24.0, clouds.markup, cfg
     )
     nodes = Nodes(capacity, mwh, cost, running, INITIAL_SALES * capacity, cost.copy())
-    governed = [(r.regions, r.rules) for r in regulators]
-    fees = egress_fees(governed, len(regions), cfg.start, cfg.lockin.egress_fee_per_h100e_hour)
+    egress = EgressFees(regulators, len(regions), cfg.start, cfg.lockin.egress_fee_per_h100e_hour)
+    fees = egress(0)
     market = Market(
         power_price=power_price,
         expected_compute_price=_starting_price(cost, capacity, tech, power_price, cfg),
@@ -413,6 +415,7 @@ def build_world(model: mesa.Model, cfg: Scenario, rng: np.random.Generator) -> W
         regulators,
         [],
         Debt.start(labs.n, clouds.other_cash_flow),
+        egress,
     )
     _contracts(cfg, w)
     _graph(w)

@@ -31,6 +31,7 @@ from agents.phases.record import Recorder, edge_flows, record
 from agents.phases.settle import Settled, settle_markets
 from agents.phases.settle_labs import close_labs, update_history
 from agents.scenario import Scenario
+from agents.state import FloatArray
 from agents.tables import build_tables, model_frame
 from agents.units import month_date
 from market.warm import Clearer
@@ -91,6 +92,8 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
         self.world: World = build_world(self, scenario, self.rng)
         self.recorder = Recorder()
         self._phase = 0
+        self._it_mw: FloatArray | None = None
+        """The fleet's IT MW after this month's retirements (from exogenous, for plan)."""
         self._plan: MonthPlan | None = None
         self._orders: Orders | None = None
         self._cleared: Cleared | None = None
@@ -148,7 +151,7 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
         self._enter("exogenous")
         w = self.world
         w.accounts.set_step(self.month)
-        exogenous(
+        self._it_mw = exogenous(
             self.month,
             self.config,
             self.rng,
@@ -161,7 +164,7 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
             w.utilities,
             w.vendors,
             w.accounts,
-            w.regulators,
+            w.egress,
             w.labs.home,
         )
         w.accounts.flush()
@@ -187,7 +190,9 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
             w.accounts,
             w.debt,
             w.history,
+            self._it_mw,
         )
+        self._it_mw = None
         w.accounts.flush()
 
     def deals(self) -> None:

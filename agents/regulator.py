@@ -18,6 +18,8 @@ of AI partnerships, [reg-ftc-6b]); only the HHI test blocks.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,6 +27,7 @@ import mesa
 import numpy as np
 
 from agents.state import BoolArray, FloatArray
+from agents.units import month_date, months_between
 from market.metrics import delta_hhi, merger_guidelines_presumption
 
 if TYPE_CHECKING:
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXCLUSIVITY_STRUCK",
+    "EgressFees",
     "Regulator",
     "Review",
     "egress_fees",
@@ -118,6 +122,52 @@ def egress_fees(
         for r in regions:
             out[r] = min(out[r], switching_fee(rules, date, fee))
     return out
+
+
+class EgressFees:
+    """:func:`egress_fees` month by month for one run, computed once per span of months.
+
+    The fees change only in the month a switching-fee ban takes effect, so each span
+    between two such months shares one (read-only) array.
+
+    Parameters
+    ----------
+    regulators : sequence of Regulator
+        The run's authorities (their regions and rules).
+    n_regions : int
+        Number of regions.
+    start : str
+        The scenario's first month, ``"YYYY-MM"``.
+    fee : float
+        The egress fee where no rule caps it, $/H100e-h.
+
+    Examples
+    --------
+    >>> from agents.scenario import RegulationCfg
+    >>> reg = Regulator(mesa.Model(), "eu", [1], RegulationCfg(switching_fee_ban="2026-03"))
+    >>> fees = EgressFees([reg], 2, "2026-01", 0.25)
+    >>> fees(1).tolist(), fees(2).tolist()
+    ([0.25, 0.25], [0.25, 0.0])
+    """
+
+    def __init__(
+        self, regulators: Sequence[Regulator], n_regions: int, start: str, fee: float
+    ) -> None:
+        self._governed = [(reg.regions, reg.rules) for reg in regulators]
+        self._n, self._start, self._fee = n_regions, start, fee
+        bans = {r.switching_fee_ban for _, r in self._governed if r.switching_fee_ban is not None}
+        self._bans = sorted(months_between(start, ban) for ban in bans)
+        self._spans: dict[int, FloatArray] = {}
+
+    def __call__(self, month: int) -> FloatArray:
+        """(R,) egress fee allowed in each region in ``month`` (read-only)."""
+        span = bisect_right(self._bans, month)
+        out = self._spans.get(span)
+        if out is None:
+            date = month_date(self._start, month)
+            out = self._spans[span] = egress_fees(self._governed, self._n, date, self._fee)
+            out.flags.writeable = False
+        return out
 
 
 def switching_fee(rules: RegulationCfg, date: str, fee: float) -> float:

@@ -41,6 +41,14 @@ if TYPE_CHECKING:
     from agents.scenario import PowerCfg, RegionCfg
 
 __all__ = [
+    "AVAIL",
+    "COST",
+    "CREDIT",
+    "ENERGY",
+    "FIRM",
+    "MW",
+    "ONLINE",
+    "UNIT_ROWS",
     "Utility",
     "capacity_price",
     "entry_build_mw",
@@ -48,6 +56,13 @@ __all__ = [
     "merit_price",
     "reserve_margin",
 ]
+
+
+UNIT_ROWS = ("mw", "firm_mw", "energy_mw", "marginal_cost", "online", "availability", "credit")
+"""Rows of :attr:`Utility.units`: MW, MW x capacity credit, MW x availability, $/MWh, the
+month the unit comes online, availability and capacity credit. The sums read rows
+``MW:ENERGY + 1``, the offers rows ``ENERGY:ONLINE + 1`` (:attr:`Utility.offer_rows`)."""
+MW, FIRM, ENERGY, COST, ONLINE, AVAIL, CREDIT = range(len(UNIT_ROWS))
 
 
 def reserve_margin(capacity_mw: float, peak_mw: float) -> float:
@@ -172,23 +187,26 @@ class Utility(Firm):
         self.region = region
         self.unit_kind = [u.kind for u in cfg.units]
         n = len(cfg.units)
-        # the unit arrays are the first ``_n`` rows of buffers that double when full (a new
-        # unit is a row written, not five arrays copied); ``_firm`` and ``_energy`` hold
-        # each unit's MW x capacity credit and MW x availability
+        # the units are the first ``_n`` columns of one buffer whose rows are the
+        # quantities of :data:`UNIT_ROWS` (a new unit is a column written; the buffer
+        # doubles when full); FIRM and ENERGY hold each unit's MW x capacity credit and
+        # MW x availability, ONLINE its online month as a float (whole months are exact)
         self._n = n
-        self._mw = np.array([u.mw for u in cfg.units], dtype=float)
-        self._cost = np.array([u.marginal_cost for u in cfg.units], dtype=float)
-        self._avail = np.array([u.availability for u in cfg.units], dtype=float)
-        self._credit = np.array([u.capacity_credit for u in cfg.units], dtype=float)
+        self._units = np.empty((len(UNIT_ROWS), n))
+        self._units[MW] = [u.mw for u in cfg.units]
+        self._units[COST] = [u.marginal_cost for u in cfg.units]
+        self._units[AVAIL] = [u.availability for u in cfg.units]
+        self._units[CREDIT] = [u.capacity_credit for u in cfg.units]
+        self._units[ONLINE] = -(10**6)
+        np.multiply(self._units[MW], self._units[CREDIT], out=self._units[FIRM])
+        np.multiply(self._units[MW], self._units[AVAIL], out=self._units[ENERGY])
         self._online = np.full(n, -(10**6), dtype=np.int64)
-        self._firm = self._mw * self._credit
-        self._energy = self._mw * self._avail
         self._online_list: list[int] = [-(10**6)] * n
         """Online months as Python ints, for bisection while they are non-decreasing."""
         self._ordered = True
         """Units come online in the order they were added (so online units are a prefix)."""
-        self._sums: dict[tuple[int, int, int], float] = {}
-        """Sums of rows ``lo:hi`` of a buffer (0 MW, 1 firm, 2 energy): rows never change."""
+        self._span: dict[tuple[int, int], list[float]] = {}
+        """MW, firm and energy summed over units ``lo:hi`` (columns never change)."""
         self.base_load_mw = cfg.non_ai_load_mw
         self.non_ai_load_mw = cfg.non_ai_load_mw
         self.base_conventional_mw = cfg.conventional_dc_mw
@@ -199,24 +217,34 @@ class Utility(Firm):
         self.mw_building = 0.0
 
     @property
+    def units(self) -> FloatArray:
+        """(len(UNIT_ROWS), units) every unit's quantities, rows as in :data:`UNIT_ROWS`."""
+        return self._units[:, : self._n]
+
+    @property
+    def offer_rows(self) -> FloatArray:
+        """(3, units) rows ENERGY, COST and ONLINE of :attr:`units` (what offers read)."""
+        return self._units[ENERGY : ONLINE + 1, : self._n]
+
+    @property
     def unit_mw(self) -> FloatArray:
         """Capacity of each unit, MW."""
-        return self._mw[: self._n]
+        return self._units[MW, : self._n]
 
     @property
     def unit_cost(self) -> FloatArray:
         """Marginal cost of each unit, $/MWh."""
-        return self._cost[: self._n]
+        return self._units[COST, : self._n]
 
     @property
     def unit_avail(self) -> FloatArray:
         """Availability of each unit (share of MW delivered as average energy)."""
-        return self._avail[: self._n]
+        return self._units[AVAIL, : self._n]
 
     @property
     def unit_credit(self) -> FloatArray:
         """Capacity credit of each unit (share of MW counted at the peak)."""
-        return self._credit[: self._n]
+        return self._units[CREDIT, : self._n]
 
     @property
     def unit_online(self) -> IntArray:
@@ -227,27 +255,26 @@ class Utility(Firm):
         """Units online in ``month`` (a prefix of the rows); -1 if they are not a prefix."""
         return bisect_right(self._online_list, month) if self._ordered else -1
 
-    def _sum(self, which: int, lo: int, hi: int) -> float:
-        """``float(buffer[lo:hi].sum())`` of buffer ``which``, computed once per slice."""
-        key = (which, lo, hi)
-        out = self._sums.get(key)
-        if out is None:
-            buf = (self._mw, self._firm, self._energy)[which]
-            out = self._sums[key] = float(np.add.reduce(buf[lo:hi]))
-        return out
+    def _sums(self, month: int, *, building: bool = False) -> list[float]:
+        """MW, firm and energy summed over the units online in ``month`` (or not yet online).
 
-    def _online_sum(self, which: int, month: int, *, building: bool = False) -> float:
-        """Sum of buffer ``which`` over the units online in ``month`` (or not yet online).
-
-        The same sum, bit for bit, as summing the rows a mask picks: the picked rows are
-        the same numbers in the same order.
+        One reduction of the three rows, kept per slice of units (columns never change):
+        each row's sum is, bit for bit, that of the row alone (the same pairwise summation
+        along the row), and the same as summing the columns a mask picks (the same numbers
+        in the same order).
         """
-        k = self._n_online(month)
-        if k >= 0:
-            return self._sum(which, k, self._n) if building else self._sum(which, 0, k)
-        online = self.unit_online <= month
-        pick = ~online if building else online
-        return float((self._mw, self._firm, self._energy)[which][: self._n][pick].sum())
+        k = bisect_right(self._online_list, month) if self._ordered else -1
+        if k < 0:  # online units are not a prefix: pick them
+            online = self.unit_online <= month
+            pick = ~online if building else online
+            # row by row: a boolean pick along the rows of a 2-D array need not leave them
+            # contiguous, and a reduction along a strided axis is not pairwise
+            return [float(np.add.reduce(row[pick])) for row in self.units[:3]]
+        lo, hi = (k, self._n) if building else (0, k)
+        out = self._span.get((lo, hi))
+        if out is None:
+            out = self._span[(lo, hi)] = np.add.reduce(self._units[:3, lo:hi], axis=1).tolist()
+        return out
 
     def grow_load(self, month: int, growth: float, dc_growth: float) -> None:
         """Set this month's non-AI and conventional data-centre loads from their start."""
@@ -276,7 +303,7 @@ class Utility(Firm):
 
     def offers(self, month: int) -> tuple[FloatArray, FloatArray]:
         """Monthly energy (MWh) and price ($/MWh) of each unit online (merit order)."""
-        qty: FloatArray = self._energy[: self._n] * HOURS_PER_MONTH
+        qty: FloatArray = self._units[ENERGY, : self._n] * HOURS_PER_MONTH
         k = self._n_online(month)
         if k >= 0:
             qty[k:] = 0.0
@@ -286,7 +313,7 @@ class Utility(Firm):
 
     def firm_mw(self, month: int, *, building: bool = False) -> float:
         """Capacity counted at the peak: online in ``month``, or under construction."""
-        return self._online_sum(1, month, building=building)
+        return self._sums(month, building=building)[FIRM]
 
     def plan(self, month: int, power: PowerCfg, ai_forecast_mw: float) -> None:
         """Start new units if :func:`entry_build_mw` says so; online after the longer lead.
@@ -296,34 +323,33 @@ class Utility(Firm):
         """
         lead = max(power.generation_build_months, power.interconnection_months)
         peak = self.peak_load_mw(ai_forecast_mw, month + lead, power)
+        online = self._sums(month)
         size = entry_build_mw(
-            self.firm_mw(month),
-            self.firm_mw(month, building=True),
+            online[FIRM],
+            self._sums(month, building=True)[FIRM],
             peak,
             self.reserve_target,
-            self._online_sum(0, month),
+            online[MW],
             power,
         )
         if size > 0:
             self._add_unit(size, month + lead, power)
-        self.mw_building = self._online_sum(0, month, building=True)
+        self.mw_building = self._sums(month, building=True)[MW]
 
     def _add_unit(self, mw: float, online: int, power: PowerCfg) -> None:
         """A new gas unit of ``mw`` (capacity credit 1) coming online in ``online``."""
         self.unit_kind.append("new-build")
         n = self._n
-        if n == self._mw.size:  # full: double the buffers
+        if n == self._units.shape[1]:  # full: double the buffers
             grow = max(n, 8)
-            self._mw, self._cost, self._avail, self._credit, self._firm, self._energy = (
-                np.concatenate([b, np.zeros(grow)])
-                for b in (self._mw, self._cost, self._avail, self._credit, self._firm, self._energy)
-            )
+            self._units = np.concatenate([self._units, np.zeros((len(UNIT_ROWS), grow))], axis=1)
             self._online = np.concatenate([self._online, np.zeros(grow, dtype=np.int64)])
         mw, avail = float(mw), float(power.new_unit_availability)
-        self._mw[n], self._cost[n], self._avail[n] = mw, power.new_unit_marginal_cost, avail
-        self._credit[n], self._online[n] = 1.0, online
-        # the products the arrays would give (IEEE doubles either way)
-        self._firm[n], self._energy[n] = mw * 1.0, mw * avail
+        # rows as UNIT_ROWS; MW x credit and MW x availability: the products the arrays
+        # would give (IEEE doubles either way)
+        cost = power.new_unit_marginal_cost
+        self._units[:, n] = (mw, mw * 1.0, mw * avail, cost, online, avail, 1.0)
+        self._online[n] = online
         self._ordered = self._ordered and (n == 0 or online >= self._online_list[-1])
         self._online_list.append(int(online))
         self._n = n + 1
@@ -351,4 +377,4 @@ class Utility(Firm):
 
     def capacity_mw(self, month: int) -> float:
         """Available average MW online in ``month``."""
-        return self._online_sum(2, month)
+        return self._sums(month)[ENERGY]

@@ -10,8 +10,10 @@ contracts do not cover clears in the spot market. Pure numpy, no Mesa.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -24,6 +26,8 @@ KINDS = ("compute", "power", "chips")
 _FLOAT = ("volume", "price", "penalty_rate", "delivered_total", "paid_total", "penalty_total")
 _INT = ("kind", "seller", "buyer", "start", "end", "family", "region", "deal")
 _BOOL = ("take_or_pay", "exclusive")
+
+T = TypeVar("T")
 
 
 class ContractError(ValueError):
@@ -80,6 +84,11 @@ class ContractTable:
     active while ``start <= month < end``), ``take_or_pay``, ``exclusive``,
     ``penalty_rate``, ``family`` and ``region`` (-1: any), ``deal`` (-1: none), and the
     running totals ``delivered_total``, ``paid_total``, ``penalty_total``.
+
+    Which rows are in force changes only at a row's ``start`` or ``end``: between two such
+    months the table answers :meth:`active` (and what :meth:`cached` builds) from a cache,
+    emptied when a contract is added or ended. Only :meth:`add` and :meth:`terminate`
+    may change ``kind``, ``start`` and ``end``.
     """
 
     def __init__(self) -> None:
@@ -90,6 +99,15 @@ class ContractTable:
             self._set(name, np.zeros(0, dtype=np.int64))
         for name in _BOOL:
             self._set(name, np.zeros(0, dtype=bool))
+        self._bounds: list[int] | None = None
+        """Sorted months at which some row starts or ends (None: to recompute)."""
+        self._memo: dict[Hashable, Any] = {}
+        """What :meth:`cached` built (and :meth:`active` found) since the last change."""
+
+    def _changed(self) -> None:
+        """Forget the cached spans and results: rows were added or ended."""
+        self._bounds = None
+        self._memo.clear()
 
     def _set(self, name: str, col: NDArray[np.generic]) -> None:
         """Store column ``name``, also as a plain attribute (read without ``__getattr__``)."""
@@ -163,20 +181,54 @@ class ContractTable:
         for name, value in row.items():
             col = self._cols[name]
             self._set(name, np.append(col, np.asarray(value, dtype=col.dtype)))
+        self._changed()
         return len(self) - 1
 
+    def period(self, month: int) -> int:
+        """Index of the span of months holding ``month`` in which no row starts or ends.
+
+        Two months with the same index have the same rows in force.
+
+        >>> t = ContractTable()
+        >>> _ = t.add(kind="power", seller=0, buyer=0, volume=1.0, price=1.0, start=2, end=5)
+        >>> [t.period(m) for m in (0, 1, 2, 4, 5, 9)]
+        [0, 0, 1, 1, 2, 2]
+        """
+        bounds = self._bounds
+        if bounds is None:
+            bounds = self._bounds = sorted({*self._i("start").tolist(), *self._i("end").tolist()})
+        return bisect_right(bounds, month)
+
+    def cached(self, key: Hashable, build: Callable[[], T]) -> T:
+        """``build()``, computed once and kept until a contract is added or ended.
+
+        ``key`` must name everything the result depends on besides the table (include
+        :meth:`period` for a result about the rows in force in a month). Arrays kept here
+        are shared by every caller: ``build`` should return them read-only.
+        """
+        if key in self._memo:
+            return cast(T, self._memo[key])
+        out = self._memo[key] = build()
+        return out
+
     def active(self, month: int, kind: str | None = None) -> NDArray[np.int64]:
-        """Row ids of contracts in force in ``month`` (optionally of one kind)."""
+        """Row ids of contracts in force in ``month`` (optionally of one kind); read-only."""
+        return self.cached(("active", self.period(month), kind), lambda: self._active(month, kind))
+
+    def _active(self, month: int, kind: str | None) -> NDArray[np.int64]:
         mask = (self._i("start") <= month) & (month < self._i("end"))
         if kind is not None:
             mask &= self._i("kind") == KINDS.index(kind)
-        return np.flatnonzero(mask)
+        out = np.flatnonzero(mask)
+        out.flags.writeable = False
+        return out
 
     def terminate(self, rows: ArrayLike, month: int) -> None:
         """End contracts ``rows`` at ``month`` (a party exited): no further obligations."""
         r = np.asarray(rows, dtype=np.int64)
         end = self._i("end")
         end[r] = np.minimum(end[r], np.maximum(month, self._i("start")[r]))
+        self._changed()
 
     def settle(self, rows: ArrayLike, delivered: ArrayLike) -> Settlement:
         """Settle contracts ``rows`` given what each actually delivered this month.

@@ -6,8 +6,8 @@ est.); non-AI load and conventional data-centre load grow; vendors' capacity gro
 they offer their newest released generation; data centres and grid connections due this
 month complete, the new MW at the new-build PUE (:func:`blend_pue`); each lab's egress
 fee is the lowest the authorities of its home region allow
-(:func:`agents.regulator.egress_fees`); chips retire at ``1 / chips.life_months`` a
-month (straight-line, five years by default, est.); the compute nodes' capacity, energy
+(:class:`agents.regulator.EgressFees`: they change only when a ban starts); chips retire
+at ``1 / chips.life_months`` a month (straight-line, five years by default, est.); the compute nodes' capacity, energy
 and cost are recomputed from the fleet (:func:`node_economics`, with last month's power
 and capacity prices); then each region's reserve margin and this month's capacity price
 are set (:func:`reserves`).
@@ -22,10 +22,10 @@ import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
 from agents.chipvendor import ChipVendor
-from agents.regulator import Regulator, egress_fees
+from agents.regulator import EgressFees
 from agents.scenario import Scenario
 from agents.state import Clouds, DemandState, FloatArray, IntArray, Market, Nodes, Sites, Tech
-from agents.units import HOURS_PER_MONTH, month_date
+from agents.units import HOURS_PER_MONTH
 from agents.utility import Utility, capacity_price, reserve_margin
 
 __all__ = [
@@ -185,10 +185,15 @@ def exogenous(
     utilities: Sequence[Utility],
     vendors: Sequence[ChipVendor],
     accounts: Accounts,
-    regulators: Sequence[Regulator],
+    egress: EgressFees,
     labs_home: IntArray,
-) -> None:
-    """Advance the exogenous environment to ``month`` (see the module docstring)."""
+) -> FloatArray:
+    """Advance the exogenous environment to ``month`` (see the module docstring).
+
+    ``egress`` gives the run's egress fees by region (:class:`agents.regulator.EgressFees`).
+    Returns the fleet's IT MW after this month's retirements
+    (:meth:`agents.state.Sites.it_mw`; the ``plan`` phase reads it).
+    """
     d = cfg.demand
     g = demand_growth(d.growth_per_year, d.growth_decay_per_year, month)
     demand.expected_growth = g
@@ -212,10 +217,7 @@ def exogenous(
     sites.pue = blend_pue(sites.pue, sites.built, added, cfg.power.pue)
     sites.built += added
     sites.interconnected += sites.pipeline_power[:, :, month]
-    governed = [(reg.regions, reg.rules) for reg in regulators]
-    fee = egress_fees(
-        governed, len(utilities), month_date(cfg.start, month), cfg.lockin.egress_fee_per_h100e_hour
-    )
+    fee = egress(month)
     market.region_egress_fee = fee
     market.egress_fee = fee[labs_home]
     retired = sites.fleet / cfg.chips.life_months
@@ -228,3 +230,4 @@ def exogenous(
     market.reserve_margin, market.capacity_price = reserves(
         month, utilities, datacentre_load_mw(sites, tech, it_mw), cfg
     )
+    return it_mw

@@ -116,19 +116,21 @@ def unit_offers(
     availability x hours while online, else 0) and its price (marginal cost), computed
     once over all units instead of once per utility.
     """
-    online = np.concatenate([u.unit_online for u in utilities]) <= month
-    mw = np.concatenate([u.unit_mw for u in utilities])
-    avail = np.concatenate([u.unit_avail for u in utilities])
-    qty: FloatArray = np.where(online, mw * avail * HOURS_PER_MONTH, 0.0)
-    util: IntArray = np.arange(len(utilities)).repeat([u.unit_mw.size for u in utilities])
-    price: FloatArray = np.concatenate([u.unit_cost for u in utilities])
+    parts = [u.offer_rows for u in utilities]
+    energy, price, online = np.concatenate(parts, axis=1)
+    # MW x availability is the ENERGY row (the same product), so x hours is the same number
+    qty: FloatArray = np.where(online <= month, energy * HOURS_PER_MONTH, 0.0)
+    util: IntArray = np.arange(len(parts)).repeat([p.shape[1] for p in parts])
     return util, qty, price
 
 
-def _top_bid(v: ChipVendor, chip_bid: FloatArray) -> float:
-    """Highest bid for a vendor's chips: its owner's (captive) or any cloud's (merchant)."""
-    col = chip_bid[:, v.family]
-    return float(col[v.owner] if v.captive else col.max())
+def _top_bids(vendors: Sequence[ChipVendor], chip_bid: FloatArray) -> list[float]:
+    """Highest bid for each vendor's chips: its owner's (captive) or any cloud's (merchant).
+
+    Read from one reduction and one list of the (H, F) bids (the same numbers).
+    """
+    top, rows = np.maximum.reduce(chip_bid, axis=0).tolist(), chip_bid.tolist()
+    return [rows[v.owner][v.family] if v.captive else top[v.family] for v in vendors]
 
 
 def orders(
@@ -161,7 +163,12 @@ def orders(
         use,
         need,
         np.array([v.capacity for v in vendors]),
-        np.array([v.offer_price(tech, _top_bid(v, chip_bid), buyer_surplus) for v in vendors]),
+        np.array(
+            [
+                v.offer_price(tech, top, buyer_surplus)
+                for v, top in zip(vendors, _top_bids(vendors, chip_bid), strict=True)
+            ]
+        ),
         cap.copy(),
         nodes.cost.copy(),
         choose_nodes(labs, nodes, market.egress_fee),

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
-from agents.contracting import contracted_h100e_hours
+from agents.contracting import contract_mix
 from agents.finance import Debt, capex_budget, scale_to_budget
 from agents.hyperscaler import (
     Hyperscaler,
@@ -80,11 +80,12 @@ class MonthPlan:
 def running_cost(tech: Tech, g: int, power_price: float, cfg: Scenario) -> float:
     """Power and building cost per H100e-hour of generation ``g`` (as in node costs)."""
     dc = cfg.datacentres
-    it_mw_per_h100e = tech.it_watts[g] / 1e6 / tech.h100e[g]
+    # Python floats: the same IEEE arithmetic as numpy scalars, without their overhead
+    it_mw_per_h100e = float(tech.it_watts[g]) / 1e6 / float(tech.h100e[g])
     hours = HOURS_PER_MONTH * dc.availability
     power = it_mw_per_h100e * cfg.power.pue * power_price
     shell = it_mw_per_h100e * dc.cost_per_mw / (dc.life_months * hours)
-    return float(power + shell)
+    return power + shell
 
 
 def chip_targets(
@@ -94,8 +95,9 @@ def chip_targets(
     clouds: Clouds,
     sites: Sites,
     market: Market,
-    contracted: FloatArray,
+    contract_share: FloatArray,
     contracted_mw: FloatArray,
+    it_mw: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Chips each hyperscaler bids for, per family, to fill next month's free powered MW.
 
@@ -103,17 +105,20 @@ def chip_targets(
     contracts name (by the contracted share of its built MW); units are free MW over the
     newest generation's IT watts; the bid is the chip's value to the cloud
     (:func:`agents.hyperscaler.chip_value`: its net rent at the expected compute price
-    over its life, discounted at ``chips.discount_rate``). Returns ``(want, price,
-    free_mw)``.
+    over its life, discounted at ``chips.discount_rate``). ``contract_share`` (H, F) is
+    each family's share of the cloud's compute contracts
+    (:func:`agents.contracting.contract_mix`), ``contracted_mw`` their MW; ``it_mw`` the
+    fleet's IT MW (:meth:`agents.state.Sites.it_mw`) when the caller has it already.
+    Returns ``(want, price, free_mw)``.
     """
-    it_mw = sites.it_mw(tech)
+    if it_mw is None:
+        it_mw = sites.it_mw(tech)
     powered_next = np.minimum(
         sites.built + sites.pipeline_built[:, :, month + 1],
         sites.interconnected + sites.pipeline_power[:, :, month + 1],
     )
     free = np.maximum(0.0, powered_next - it_mw)
     total_free = np.add.reduce(free, axis=1)
-    share_contract = np.divide(contracted, np.add.reduce(contracted, axis=1, keepdims=True) + 1e-9)
     pp = market.power_price
     power_price = float(np.add.reduce(pp)) / pp.size  # np.mean's arithmetic
     ch = cfg.chips
@@ -121,7 +126,7 @@ def chip_targets(
     # toward its contracts' families, normalised where it has any
     can = clouds.can_buy
     built_mw = np.maximum(1.0, np.add.reduce(sites.built, axis=1))
-    boost = np.minimum(1.0, contracted_mw / built_mw)[:, None] * share_contract * can
+    boost = np.minimum(1.0, contracted_mw / built_mw)[:, None] * contract_share * can
     mix = np.maximum(clouds.family_mix * can, boost)
     mix_sum = np.add.reduce(mix, axis=1, keepdims=True)
     np.divide(mix, mix_sum, out=mix, where=mix_sum > 0)
@@ -141,7 +146,8 @@ def chip_targets(
             ch.life_months,
             ch.discount_rate,
         )
-    want = np.where(bought, total_free[:, None] * mix * 1e6 / np.array(watts), 0.0)
+    # where a cloud buys none of a family its mix is +0, so is its want (free MW >= 0)
+    want = total_free[:, None] * mix * 1e6 / np.array(watts)
     price = np.where(bought, np.array(value), 0.0)
     return want, price, free
 
@@ -160,8 +166,8 @@ def sales_growth(history: History | None, month: int, fallback: float) -> float:
     """
     if history is None or month < 12:
         return fallback
-    new = float(history.hs_hours[(month - 1) % 12].sum())
-    old = float(history.hs_hours[month % 12].sum())
+    new = float(np.add.reduce(history.hs_hours[(month - 1) % 12]))
+    old = float(np.add.reduce(history.hs_hours[month % 12]))
     if old <= 0 or new <= 0:
         return fallback
     return float((new / old) ** (12.0 / 11.0) - 1.0)
@@ -189,7 +195,11 @@ def plan_labs(
     market: Market,
     accounts: Accounts,
 ) -> dict[int, float]:
-    """Funding, training targets and porting for every lab; returns the funding gaps."""
+    """Funding, training targets and porting for every lab; returns the funding gaps.
+
+    Dollars it posts (rounds raised, porting costs) are queued, not booked: the caller
+    flushes the accounts before it reads balances.
+    """
     a = labs
     cash = accounts.cash(a.account)
     draw = rng.random(a.n)
@@ -197,34 +207,44 @@ def plan_labs(
         cash, a.burn, a.revenue, a.active, a.kind != LabKind.ENTERPRISE, draw, cfg.capital
     )
     ok = funding.granted
-    if ok.any():
+    if np.count_nonzero(ok):  # (np.count_nonzero: .any() without its Python wrapper)
         accounts.pay(OUTSIDE, a.account[ok], funding.raised[ok], "vc_round")
         a.raised_total[ok] += funding.raised[ok]
     major = a.major
-    gap = {
-        int(i): float(cfg.capital.round_months * a.burn[i])
-        for i in (funding.still_short & major).nonzero()[0].tolist()
-    }
-    a.training_need[:] = training_need(
-        a, cash, funding.still_short, market.expected_compute_price, cfg.capital, cfg.demand
+    short = funding.still_short
+    gap = (
+        {
+            int(i): float(cfg.capital.round_months * a.burn[i])
+            for i in (short & major).nonzero()[0].tolist()
+        }
+        if np.count_nonzero(short)
+        else {}
     )
-    done = (a.porting_done == month) & (a.porting_to >= 0)
-    if done.any():
+    a.training_need[:] = training_need(
+        a, cash, short, market.expected_compute_price, cfg.capital, cfg.demand
+    )
+    if np.count_nonzero(a.porting_done == month):  # (most months no port completes)
+        done = (a.porting_done == month) & (a.porting_to >= 0)
         a.affinity[done, a.porting_to[done]] = 1.0
         a.porting_to[done] = -1
-    accounts.flush()
     candidates = (major & a.active & (a.porting_to < 0)).nonzero()[0]
     if candidates.size == 0 or not np.isfinite(market.family_price).all():
         return gap
-    paid = np.divide(a.spend, a.received, out=np.full(a.n, np.nan), where=a.received > 0)
     lk = cfg.lockin
-    paid = paid[candidates]
-    # a lab ports only to a family cheaper than (1 - gap) x what it pays: most months none
-    # is cheaper than that even at the cheapest family's price, and nothing more is read
-    if not ((1.0 - lk.porting_gap) * paid > np.minimum.reduce(market.family_price)).any():
+    # a lab ports only to a family cheaper than (1 - gap) x what it pays (spend over
+    # compute received, where it received any): most months none is cheaper than that
+    # even at the cheapest family's price, and nothing more is read (Python floats: the
+    # same IEEE quotients and products as the arrays below)
+    cheapest = float(np.minimum.reduce(market.family_price))
+    spend, received, keep = a.spend.tolist(), a.received.tolist(), 1.0 - lk.porting_gap
+    if not any(
+        received[i] > 0 and keep * (spend[i] / received[i]) > cheapest for i in candidates.tolist()
+    ):
         return gap
+    accounts.flush()  # the rounds raised above count in the cash it ports with
+    paid = np.divide(a.spend, a.received, out=np.full(a.n, np.nan), where=a.received > 0)
     port = choose_ports(
-        paid,
+        paid[candidates],
         a.received[candidates],
         a.affinity[candidates],
         market.family_price,
@@ -256,10 +276,16 @@ def plan(
     accounts: Accounts,
     debt: Debt,
     history: History | None = None,
+    it_mw: FloatArray | None = None,
 ) -> MonthPlan:
-    """Every agent's decisions for ``month`` (see the module docstring)."""
+    """Every agent's decisions for ``month`` (see the module docstring).
+
+    ``it_mw`` is the fleet's IT MW as the ``exogenous`` phase left it (what it returns),
+    when the caller has it.
+    """
     # last month's inference labs were throttled on (needs are replaced below)
-    unserved_h = float(np.maximum(0.0, labs.inference_need - labs.served)[labs.active].sum())
+    unserved = np.maximum(0.0, labs.inference_need - labs.served)[labs.active]
+    unserved_h = float(np.add.reduce(unserved))
     grid_lead = max(cfg.power.generation_build_months, cfg.power.interconnection_months)
     ai_forecast = ai_load_forecast(sites, month, grid_lead, cfg.power.pue)
     for u in utilities:
@@ -272,7 +298,7 @@ def plan(
         demand.reference_price,
         d.price_elasticity,
         d.capability_demand,
-        float(labs.capability[labs.major].max()) - demand.frontier0,
+        float(np.maximum.reduce(labs.capability[labs.major])) - demand.frontier0,
     )
     allocate_demand(
         labs, demand.spending, demand.services_price, cfg.demand, cfg.scale.demand_share
@@ -283,7 +309,7 @@ def plan(
     mw_per_h = nodes.mwh / sites.pue[:, :, None] / (HOURS_PER_MONTH * avail)
     sold_mw = np.add.reduce(nodes.sold * mw_per_h, axis=(1, 2))
     n_h = len(hyperscalers)
-    contracted = contracted_h100e_hours(contracts, month + CONTRACT_LOOKAHEAD_MONTHS, n_h)
+    contracted, contract_share = contract_mix(contracts, month + CONTRACT_LOOKAHEAD_MONTHS, n_h)
     cap_h = np.add.reduce(nodes.capacity, axis=(1, 2))
     fleet_mw_per_h100e_h = np.divide(
         np.add.reduce(mw_per_h * nodes.capacity, axis=(1, 2)),
@@ -291,7 +317,7 @@ def plan(
         out=np.full(n_h, DEFAULT_MWH_PER_H100E_HOUR / (HOURS_PER_MONTH * avail)),
         where=cap_h > 0,
     )
-    contracted_mw = np.add.reduce(contracted, axis=1) * fleet_mw_per_h100e_h
+    contracted_mw = contracted * fleet_mw_per_h100e_h
     accounts.flush()
     dc, pw = cfg.datacentres, cfg.power
     lead = max(dc.build_months, pw.interconnection_months)
@@ -338,7 +364,7 @@ def plan(
     shells = np.minimum(wanted, power_room(due, building, dc.unpowered_allowance))
     pipe_built[:, :, done] += shells
     want, price, free = chip_targets(
-        month, cfg, tech, clouds, sites, market, contracted, contracted_mw
+        month, cfg, tech, clouds, sites, market, contract_share, contracted_mw, it_mw
     )
     # cash plus credit pays for chips first (they fill shells already built), then starts
     starts = np.add.reduce(shells, axis=1)

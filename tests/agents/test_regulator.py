@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import mesa
 import numpy as np
 import pytest
 
 from agents.regulator import (
     EXCLUSIVITY_STRUCK,
+    EgressFees,
+    Regulator,
     egress_fees,
     jurisdictions,
     regulators_of,
@@ -14,6 +17,7 @@ from agents.regulator import (
     switching_fee,
 )
 from agents.scenario import RegulationCfg, ScenarioError
+from agents.units import month_date
 from experiments import run_scenario
 
 REVENUE = np.array([28.0, 21.0, 15.0, 36.0])  # cloud shares AWS/Microsoft/Google/rest, $B
@@ -112,6 +116,23 @@ def test_jurisdictions_apply_their_own_rules_to_their_regions():
         ([0], RegulationCfg(switching_fee_cap=0.3)),
     ]
     assert egress_fees(both, 1, 0, 0.25).tolist() == [0.1]
+
+
+def test_egress_fees_of_a_run_are_those_of_each_month():
+    # a ban from 2027-03 in Europe, model month 14 of a run from 2026-01
+    rules = RegulationCfg(
+        switching_fee_cap=0.2,
+        jurisdictions={"eu": {"regions": ["europe"], "switching_fee_ban": "2027-03"}},
+    )
+    names = ["us-east", "europe"]
+    model = mesa.Model()
+    regs = [Regulator(model, n, r, x) for n, r, x in regulators_of(rules, names)]
+    fees = EgressFees(regs, 2, "2026-01", 0.25)
+    governed = [(r.regions, r.rules) for r in regs]
+    for month in (0, 13, 14, 15, 40, 13):
+        date = month_date("2026-01", month)
+        assert fees(month).tolist() == egress_fees(governed, 2, date, 0.25).tolist()
+    assert fees(13).tolist() == [0.2, 0.2] and fees(14).tolist() == [0.2, 0.0]
 
 
 def test_a_jurisdiction_must_name_known_regions(baseline):

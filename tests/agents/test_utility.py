@@ -141,3 +141,25 @@ def test_online_sums_match_the_units_picked_by_mask_in_and_out_of_order():
     for month in (0, 4, 5, 9):
         assert read(month) == by_mask(month)
     assert u.firm_mw(4) == 115.0 and u.unit_mw.size == 6
+
+
+def test_sums_of_many_units_are_those_of_the_masked_rows_bit_for_bit():
+    # enough units for numpy's pairwise summation to group them (more than 8), in order and
+    # then out of order: every sum equals summing the masked row (the same bits)
+    rng = np.random.default_rng(5)
+    p = PowerCfg(new_unit_availability=0.85, new_unit_marginal_cost=60.0)
+    u = _utility(1000.0, 800.0)
+    for month in range(1, 40):
+        u._add_unit(float(rng.uniform(1.0, 300.0)), month, p)
+
+    def check() -> None:
+        for month in (0, 7, 20, 39, 60):
+            on = u.unit_online <= month
+            assert u.firm_mw(month) == float((u.unit_mw * u.unit_credit)[on].sum())
+            assert u.firm_mw(month, building=True) == float((u.unit_mw * u.unit_credit)[~on].sum())
+            assert u.capacity_mw(month) == float((u.unit_mw * u.unit_avail)[on].sum())
+
+    check()
+    for month in (30, 5, 12):  # out of order: sums of the units a mask picks
+        u._add_unit(float(rng.uniform(1.0, 300.0)), month, p)
+    check()

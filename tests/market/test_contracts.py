@@ -66,6 +66,27 @@ def test_terminate_ends_obligations():
     assert 0 not in t.active(4) and 0 in t.active(3)
 
 
+def test_rows_in_force_follow_contracts_added_and_ended_after_a_lookup():
+    t = _table()
+    assert t.active(7, "compute").tolist() == [0, 1]
+    assert t.active(8, "compute") is t.active(7, "compute")  # no row starts or ends between
+    with pytest.raises(ValueError, match="read-only"):
+        t.active(7)[0] = 5
+    t.add(kind="compute", seller=1, buyer=1, volume=1.0, price=1.0, start=7, end=9)
+    assert t.active(7, "compute").tolist() == [0, 1, 3]
+    assert t.active(9, "compute").tolist() == [0, 1]
+    t.terminate([1], 8)
+    assert t.active(7, "compute").tolist() == [0, 1, 3]
+    assert t.active(8, "compute").tolist() == [0, 3]
+    # what is built from the rows in force is forgotten with them
+    built = []
+    assert t.cached(("n", t.period(8)), lambda: built.append(1) or len(t.active(8))) == 2
+    assert t.cached(("n", t.period(8)), lambda: built.append(1) or 0) == 2
+    t.terminate([3], 8)
+    assert t.cached(("n", t.period(8)), lambda: built.append(1) or len(t.active(8))) == 1
+    assert built == [1, 1]
+
+
 def test_bad_rows_are_refused():
     t = ContractTable()
     with pytest.raises(ContractError, match="kind = 'gas'"):
