@@ -149,12 +149,10 @@ class Accounts:
             and a.ndim == 1
             and (type(payer) is int or (type(payer) is np.ndarray and payer.shape == a.shape))
             and (type(payee) is int or (type(payee) is np.ndarray and payee.shape == a.shape))
-            and a.size <= 64
         ):
             if a.size:
-                (self._queue.get(ledger.asset) or self._open(ledger)).put(
-                    payer, payee, a, reason, clip
-                )
+                queue = self._queue.get(ledger.asset) or self._open(ledger)
+                queue.put(payer, payee, a, reason, clip, drop_zeros=a.size > 64)
             return
         p = np.asarray(payer, dtype=np.int64)
         q = np.asarray(payee, dtype=np.int64)
@@ -211,8 +209,14 @@ class _Queue:
         amount: NDArray[np.float64],
         reason: str,
         clip: bool,
+        *,
+        drop_zeros: bool = False,
     ) -> None:
-        """Append ``amount.size`` rows (``payer``, ``payee``: vectors of that size or ints)."""
+        """Append ``amount.size`` rows (``payer``, ``payee``: vectors of that size or ints).
+
+        With ``drop_zeros``, rows of amount zero are taken out again (all but the first
+        when every amount is zero), in place in the buffers.
+        """
         code = self._code.get(reason)
         if code is None:
             code = self._code[reason] = self.ledger.reason_code(reason)
@@ -229,6 +233,18 @@ class _Queue:
             np.maximum(amount, 0.0, out=self.amount[k:end])
         else:
             self.amount[k:end] = amount
+        if drop_zeros:
+            keep = self.amount[k:end] != 0.0
+            m = int(np.count_nonzero(keep))
+            if m < n:
+                # zero transfers change no balance (x - 0.0 == x + 0.0 == x): one row is kept
+                # so the month's reason stays on the books, the rest are not journalled
+                if m == 0:
+                    keep[0], m = True, 1
+                rows = keep.nonzero()[0]
+                self.ids[:, k : k + m] = self.ids[:, k:end][:, rows]
+                self.amount[k : k + m] = self.amount[k:end][rows]
+                end, n = k + m, m
         self.rows = end
         self.codes.append(code)
         self.counts.append(n)
