@@ -214,13 +214,27 @@ class _Queue:
     ) -> None:
         """Append ``amount.size`` rows (``payer``, ``payee``: vectors of that size or ints).
 
-        With ``drop_zeros``, rows of amount zero are taken out again (all but the first
-        when every amount is zero), in place in the buffers.
+        With ``drop_zeros``, rows of amount zero (after clipping) are left out (all but
+        the first when every amount is zero).
         """
         code = self._code.get(reason)
         if code is None:
             code = self._code[reason] = self.ledger.reason_code(reason)
-        k, n = self.rows, amount.size
+        n = amount.size
+        if drop_zeros:
+            # rows of amount zero once clipped (nan stays, as max(nan, 0.0) is nan)
+            keep = ~(amount <= 0.0) if clip else amount != 0.0
+            m = int(np.count_nonzero(keep))
+            if m < n:
+                # zero transfers change no balance (x - 0.0 == x + 0.0 == x): one row is kept
+                # so the month's reason stays on the books, the rest are not journalled
+                if m == 0:
+                    keep[0], m = True, 1
+                rows = keep.nonzero()[0]
+                payer = payer if type(payer) is int else np.asarray(payer)[rows]
+                payee = payee if type(payee) is int else np.asarray(payee)[rows]
+                amount, n = amount[rows], m
+        k = self.rows
         end = k + n
         if end > self.amount.size:
             size = max(2 * self.amount.size, end)
@@ -233,18 +247,6 @@ class _Queue:
             np.maximum(amount, 0.0, out=self.amount[k:end])
         else:
             self.amount[k:end] = amount
-        if drop_zeros:
-            keep = self.amount[k:end] != 0.0
-            m = int(np.count_nonzero(keep))
-            if m < n:
-                # zero transfers change no balance (x - 0.0 == x + 0.0 == x): one row is kept
-                # so the month's reason stays on the books, the rest are not journalled
-                if m == 0:
-                    keep[0], m = True, 1
-                rows = keep.nonzero()[0]
-                self.ids[:, k : k + m] = self.ids[:, k:end][:, rows]
-                self.amount[k : k + m] = self.amount[k:end][rows]
-                end, n = k + m, m
         self.rows = end
         self.codes.append(code)
         self.counts.append(n)

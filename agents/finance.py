@@ -44,6 +44,7 @@ __all__ = [
     "capex_budget",
     "debt_limit",
     "interest_due",
+    "repayment",
     "scale_to_budget",
     "settle_finance",
     "surplus_use",
@@ -132,8 +133,11 @@ def borrow_amount(cash: FloatArray, debt: FloatArray, limit: FloatArray) -> Floa
     ...     np.array([100.0, 100.0, 100.0])).tolist()
     [10.0, 5.0, 0.0]
     """
-    out: FloatArray = np.minimum(np.maximum(0.0, -cash), np.maximum(0.0, limit - debt))
-    return out
+    out: FloatArray = np.negative(cash)
+    np.maximum(0.0, out, out=out)
+    room = np.subtract(limit, debt)
+    np.maximum(0.0, room, out=room)
+    return np.minimum(out, room, out=out)
 
 
 def surplus_use(
@@ -152,6 +156,17 @@ def surplus_use(
     repay = np.minimum(spare, debt)
     payout = np.where(pays_out, spare - repay, 0.0)
     return repay, payout
+
+
+def repayment(cash: FloatArray, debt: FloatArray, buffer: FloatArray) -> FloatArray:
+    """The ``repay`` of :func:`surplus_use`, written over ``buffer`` (one array, no payout).
+
+    >>> repayment(np.array([50.0, 5.0]), np.array([10.0, 10.0]), np.array([20.0, 20.0])).tolist()
+    [10.0, 0.0]
+    """
+    np.subtract(cash, buffer, out=buffer)
+    np.maximum(0.0, buffer, out=buffer)
+    return np.minimum(buffer, debt, out=buffer)
 
 
 def write_off(cash: FloatArray, debt: FloatArray) -> FloatArray:
@@ -230,8 +245,13 @@ def settle_finance(
     # labs: credit within the limit, then an emergency round, then exit
     cash_l = accounts.cash(la)
     enterprise = a.kind == LabKind.ENTERPRISE
-    lab_limit = np.where(enterprise, np.inf, debt_limit(fin.debt_multiple_lab, 12.0 * a.revenue))
-    b_l = np.where(a.active, borrow_amount(cash_l, debt.lab, lab_limit), 0.0)
+    lab_limit = np.multiply(12.0, a.revenue)  # debt_limit in place, then none for enterprises
+    np.maximum(0.0, lab_limit, out=lab_limit)
+    np.multiply(fin.debt_multiple_lab, lab_limit, out=lab_limit)
+    np.copyto(lab_limit, np.inf, where=enterprise)
+    b_l = borrow_amount(cash_l, debt.lab, lab_limit)
+    inactive = ~a.active
+    np.copyto(b_l, 0.0, where=inactive)
     accounts.pay(OUTSIDE, ha, b_h, "borrow")
     accounts.pay(OUTSIDE, la, b_l, "borrow")
     # utilities: a month's loss (a power contract priced below the units serving it) is
@@ -241,7 +261,7 @@ def settle_finance(
     debt.hs += b_h
     debt.lab += b_l
     debt.borrowed[:n_h], debt.borrowed[n_h:] = b_h, b_l
-    cash_l = cash_l + b_l
+    cash_l += b_l  # a new array of balance_of's
     short = a.active & (cash_l < 0)
     if short.any():
         burn = np.where(short, np.maximum(a.burn, -cash_l / max(cfg.capital.round_months, 1.0)), 0)
@@ -266,15 +286,17 @@ def settle_finance(
     cash_h = accounts.cash(ha)
     buf_h = fin.cash_buffer_months * debt.hs_costs
     r_h, p_h = surplus_use(cash_h, debt.hs, buf_h, np.ones(n_h, dtype=bool))
-    buf_l = fin.cash_buffer_months * (a.opex + a.spend)
-    r_l, _ = surplus_use(cash_l, debt.lab, buf_l, np.zeros(a.n, dtype=bool))
-    r_l = np.where(a.active & ~out, r_l, 0.0)
+    buf_l = np.add(a.opex, a.spend)
+    np.multiply(fin.cash_buffer_months, buf_l, out=buf_l)
+    r_l = repayment(cash_l, debt.lab, buf_l)  # surplus_use's repay; labs pay nothing out
+    np.copyto(r_l, 0.0, where=inactive | out)
     accounts.pay(ha, OUTSIDE, r_h, "repay")
     accounts.pay(la, OUTSIDE, r_l, "repay")
     accounts.pay(ha, OUTSIDE, p_h, "payout")
     debt.hs -= r_h
     debt.lab -= r_l
-    debt.repaid[:n_h], debt.repaid[n_h:] = r_h, r_l + repaid_exit
+    debt.repaid[:n_h] = r_h
+    np.add(r_l, repaid_exit, out=debt.repaid[n_h:])
     debt.payout[:n_h], debt.payout[n_h:] = p_h, 0.0
     accounts.flush()
     return out
