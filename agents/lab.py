@@ -228,9 +228,9 @@ def split_compute(received: FloatArray, inference: FloatArray, training: FloatAr
     array([40., 80.])
     """
     need = inference + training
-    share = np.divide(inference, need, out=np.zeros(need.size), where=need > 0)
-    out: FloatArray = np.minimum(inference, received * share)
-    return out
+    out: FloatArray = np.divide(inference, need, out=np.zeros(need.size), where=need > 0)
+    np.multiply(received, out, out=out)
+    return np.minimum(inference, out, out=out)
 
 
 def training_bid_schedule(

@@ -37,9 +37,9 @@ def lab_revenue(demand_usd: FloatArray, need: FloatArray, served: FloatArray) ->
     array([40.,  0.])
     """
     has = need > 0
-    out: FloatArray = np.where(
-        has, demand_usd * np.divide(served, need, out=np.zeros(need.size), where=has), 0.0
-    )
+    out: FloatArray = np.divide(served, need, out=np.zeros(need.size), where=has)
+    np.multiply(demand_usd, out, out=out)
+    np.copyto(out, 0.0, where=~has)
     return out
 
 
@@ -62,24 +62,37 @@ def close_labs(
     a = labs
     la = a.account
     spend, recv = settled.compute.spend, settled.compute.received
+    # every row in place (scale mode has a million): inactive rows' flows are zero
+    inactive = ~a.active
     served = split_compute(recv, a.inference_need, a.training_need)
-    a.served[:] = np.where(a.active, served, 0.0)
+    np.copyto(a.served, served)
+    np.copyto(a.served, 0.0, where=inactive)
     a.received[:] = recv
-    training = np.where(a.active, recv - served, 0.0)
-    revenue = np.where(a.active, lab_revenue(a.demand_usd, a.inference_need, served), 0.0)
+    training = np.subtract(recv, served)
+    np.copyto(training, 0.0, where=inactive)
+    revenue = lab_revenue(a.demand_usd, a.inference_need, served)
+    np.copyto(revenue, 0.0, where=inactive)
     accounts.pay(OUTSIDE, la, revenue, "ai_revenue")
-    opex = np.where(a.active, a.opex + a.opex_share * revenue, 0.0)
+    opex = np.multiply(a.opex_share, revenue)
+    np.add(a.opex, opex, out=opex)
+    np.copyto(opex, 0.0, where=inactive)
     accounts.pay(la, OUTSIDE, opex, "lab_opex")
     a.revenue[:] = revenue
-    a.spend[:] = spend.sum(axis=1)
-    a.net_flow[:] = revenue - a.spend - opex
-    a.burn[:] = (1.0 - BURN_WEIGHT) * a.burn + BURN_WEIGHT * np.maximum(0.0, -a.net_flow)
+    np.sum(spend, axis=1, out=a.spend)
+    np.subtract(revenue, a.spend, out=a.net_flow)
+    np.subtract(a.net_flow, opex, out=a.net_flow)
+    loss = np.negative(a.net_flow)  # burn: a trailing mean of the month's loss
+    np.maximum(0.0, loss, out=loss)
+    np.multiply(BURN_WEIGHT, loss, out=loss)
+    np.multiply(1.0 - BURN_WEIGHT, a.burn, out=a.burn)
+    a.burn += loss
     if history.training_ref is None:
         history.training_ref = np.maximum(1.0, 12.0 * np.maximum(training, a.training_need))
     a.cum_training += training
-    a.capability[:] = a.capability0 + cfg.demand.scaling_exponent * np.log1p(
-        a.cum_training / history.training_ref
-    )
+    gain = np.divide(a.cum_training, history.training_ref)
+    np.log1p(gain, out=gain)
+    np.multiply(cfg.demand.scaling_exponent, gain, out=gain)
+    np.add(a.capability0, gain, out=a.capability)
     accounts.flush()
     power_cost = (settled.power_bought * settled.power_price[None, :]).sum(axis=1)
     debt.capex_chips[:] = settled.chip_spend
