@@ -414,6 +414,7 @@ def settle_compute(
     p_small, got = np.zeros(0), np.zeros(0)
     if n_rest:
         p_small = price[lay.seller0 :][g.small_node]
+    if n_rest and not pools.size:
         got = cleared.bid_inference[rest] * 0.0
     if n_rest and pools.size:
         k = pools.size
@@ -432,11 +433,16 @@ def settle_compute(
             np.divide(fill_trn, pool_trn, out=np.zeros(k), where=pool_trn > 0) * s_factor[pools]
         )
         node = g.small_node
-        got = bid_inf * r_inf[node]
-        got += bid_trn * r_trn[node]
-        pay = got * price[lay.seller0 :][node]
+        # got = bid_inf * r_inf[node] + bid_trn * r_trn[node]; pay = got * price at node
+        got = r_inf[node]
+        np.multiply(bid_inf, got, out=got)
+        pay = r_trn[node]
+        np.multiply(bid_trn, pay, out=pay)
+        got += pay
+        np.multiply(got, p_small, out=pay)
         hb = node // (n_r * n_f)
-        acc.pay(la[rest], ha[hb], pay, "compute_spot")
+        cloud_b = ha[hb]
+        acc.pay(la[rest], cloud_b, pay, "compute_spot")
         # one (row, cloud) cell per buyer: a gather, an add and a scatter are np.add.at's sums
         cell = _cells(rest, hb, n_h)
         flat_spend, flat_vol = spend.reshape(-1), vol.reshape(-1)
@@ -444,7 +450,7 @@ def settle_compute(
         flat_vol[cell] += got
         recv[rest] += got
         np.add.at(sales, hb, pay)
-        acc.post(acc.compute, ha[hb], la[rest], got, "compute_spot")
+        acc.post(acc.compute, cloud_b, la[rest], got, "compute_spot")
     # produced = what each cloud delivered (contracts, links to labs, pools), exactly
     produced = np.bincount(seller, cs.delivered, minlength=n_h).astype(float) + np.bincount(
         h_src, f_ok, minlength=n_h
