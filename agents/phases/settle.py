@@ -443,11 +443,10 @@ def settle_compute(
         hb = node // (n_r * n_f)
         cloud_b = ha[hb]
         acc.pay(la[rest], cloud_b, pay, "compute_spot")
-        # one (row, cloud) cell per buyer: a gather, an add and a scatter are np.add.at's sums
+        # one (row, cloud) cell per buyer, by flat index (numpy's fast form of np.add.at)
         cell = _cells(rest, hb, n_h)
-        flat_spend, flat_vol = spend.reshape(-1), vol.reshape(-1)
-        flat_spend[cell] += pay
-        flat_vol[cell] += got
+        np.add.at(spend.reshape(-1), cell, pay)
+        np.add.at(vol.reshape(-1), cell, got)
         recv[rest] += got
         np.add.at(sales, hb, pay)
         acc.post(acc.compute, cloud_b, la[rest], got, "compute_spot")
