@@ -252,11 +252,20 @@ class _Queue:
         self.counts.append(n)
 
     def book(self) -> None:
-        """Post the queue to the ledger (copies of the used buffers) and empty it."""
+        """Post the queue to the ledger and empty it.
+
+        Buffers at least 7/8 used are handed to the ledger's journal as they are (the
+        queue takes new ones of the same size), which spares copying a million-row month;
+        the used part of others is copied.
+        """
         k = self.rows
-        self.ledger.post_runs(
-            self.ids[:, :k].copy(), self.amount[:k].copy(), self.codes, self.counts
-        )
+        ids, amount = self.ids[:, :k], self.amount[:k]
+        hand_over = 8 * k >= 7 * self.amount.size
+        if not hand_over:
+            ids, amount = ids.copy(), amount.copy()
+        self.ledger.post_runs(ids, amount, self.codes, self.counts)
+        if hand_over:  # once booked (a refused posting leaves the queue as it was)
+            self.ids, self.amount = np.empty_like(self.ids), np.empty_like(self.amount)
         self.rows, self.codes, self.counts = 0, [], []
 
 
