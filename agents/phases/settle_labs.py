@@ -146,7 +146,7 @@ def update_history(
     """
     c = settled.compute
     history.lab_spend_cum += c.spend
-    history.lab_spend[month % 12] = c.spend
+    history.lab_spend[month % 12] = c.spend  # a new array each month: kept, not copied
     history.hs_revenue[month % 12] = c.sales
     history.hs_hours[month % 12] = c.sold.sum(axis=(1, 2))
     history.vendor_sales[month % 12] = settled.vendor_units * vendor_gen
