@@ -116,24 +116,30 @@ def debt_limit(multiple: float, annual_base: FloatArray) -> FloatArray:
     return out
 
 
-def interest_due(debt: FloatArray, rate: float) -> FloatArray:
+def interest_due(debt: FloatArray, rate: float, out: FloatArray | None = None) -> FloatArray:
     """A month's interest on ``debt`` at yearly ``rate`` (simple, ``rate / 12``).
+
+    Written into ``out`` when given (an array of ``debt``'s shape).
 
     >>> interest_due(np.array([120.0]), 0.05).tolist()
     [0.5]
     """
-    out: FloatArray = debt * rate / 12.0
-    return out
+    due: FloatArray = np.multiply(debt, rate, out=out)
+    return np.divide(due, 12.0, out=due)
 
 
-def borrow_amount(cash: FloatArray, debt: FloatArray, limit: FloatArray) -> FloatArray:
+def borrow_amount(
+    cash: FloatArray, debt: FloatArray, limit: FloatArray, out: FloatArray | None = None
+) -> FloatArray:
     """Borrowing that covers a negative balance, within what the limit leaves.
+
+    Written into ``out`` when given (an array of ``cash``'s shape).
 
     >>> borrow_amount(np.array([-10.0, -10.0, 5.0]), np.array([0.0, 95.0, 0.0]),
     ...     np.array([100.0, 100.0, 100.0])).tolist()
     [10.0, 5.0, 0.0]
     """
-    out: FloatArray = np.negative(cash)
+    out = np.negative(cash, out=out)
     np.maximum(0.0, out, out=out)
     room = np.subtract(limit, debt)
     np.maximum(0.0, room, out=room)
@@ -231,13 +237,11 @@ def settle_finance(
     capex = debt.capex_dc + debt.capex_chips
     debt.hs_costs[:] = (1 - w) * debt.hs_costs + w * (capex + power_cost)
     # interest on what was owed over the month
-    i_h, i_l = (
-        interest_due(debt.hs, fin.debt_rate_hyperscaler),
-        interest_due(debt.lab, fin.debt_rate_lab),
-    )
+    i_h = interest_due(debt.hs, fin.debt_rate_hyperscaler)
+    i_l = interest_due(debt.lab, fin.debt_rate_lab, out=debt.interest[n_h:])
     accounts.pay(ha, OUTSIDE, i_h, "interest")
     accounts.pay(la, OUTSIDE, i_l, "interest")
-    debt.interest[:n_h], debt.interest[n_h:] = i_h, i_l
+    debt.interest[:n_h] = i_h
     accounts.flush()
     # hyperscalers: every shortfall financed (running costs are never left unpaid)
     cash_h = accounts.cash(ha)
@@ -249,7 +253,7 @@ def settle_finance(
     np.maximum(0.0, lab_limit, out=lab_limit)
     np.multiply(fin.debt_multiple_lab, lab_limit, out=lab_limit)
     np.copyto(lab_limit, np.inf, where=enterprise)
-    b_l = borrow_amount(cash_l, debt.lab, lab_limit)
+    b_l = borrow_amount(cash_l, debt.lab, lab_limit, out=debt.borrowed[n_h:])
     inactive = ~a.active
     np.copyto(b_l, 0.0, where=inactive)
     accounts.pay(OUTSIDE, ha, b_h, "borrow")
@@ -260,7 +264,7 @@ def settle_finance(
     accounts.pay(OUTSIDE, ua, np.maximum(0.0, -accounts.cash(ua)), "rate_recovery")
     debt.hs += b_h
     debt.lab += b_l
-    debt.borrowed[:n_h], debt.borrowed[n_h:] = b_h, b_l
+    debt.borrowed[:n_h] = b_h  # the labs' part is b_l
     cash_l += b_l  # a new array of balance_of's
     short = a.active & (cash_l < 0)
     if short.any():
@@ -286,7 +290,7 @@ def settle_finance(
     cash_h = accounts.cash(ha)
     buf_h = fin.cash_buffer_months * debt.hs_costs
     r_h, p_h = surplus_use(cash_h, debt.hs, buf_h, np.ones(n_h, dtype=bool))
-    buf_l = np.add(a.opex, a.spend)
+    buf_l = np.add(a.opex, a.spend, out=lab_limit)  # the limit's array, no longer needed
     np.multiply(fin.cash_buffer_months, buf_l, out=buf_l)
     r_l = repayment(cash_l, debt.lab, buf_l)  # surplus_use's repay; labs pay nothing out
     np.copyto(r_l, 0.0, where=inactive | out)
