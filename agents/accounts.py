@@ -149,12 +149,10 @@ class Accounts:
             and a.ndim == 1
             and (type(payer) is int or (type(payer) is np.ndarray and payer.shape == a.shape))
             and (type(payee) is int or (type(payee) is np.ndarray and payee.shape == a.shape))
-            and a.size <= 64
         ):
             if a.size:
-                (self._queue.get(ledger.asset) or self._open(ledger)).put(
-                    payer, payee, a, reason, clip
-                )
+                queue = self._queue.get(ledger.asset) or self._open(ledger)
+                queue.put(payer, payee, a, reason, clip, drop_zeros=a.size > 64)
             return
         p = np.asarray(payer, dtype=np.int64)
         q = np.asarray(payee, dtype=np.int64)
@@ -211,12 +209,32 @@ class _Queue:
         amount: NDArray[np.float64],
         reason: str,
         clip: bool,
+        *,
+        drop_zeros: bool = False,
     ) -> None:
-        """Append ``amount.size`` rows (``payer``, ``payee``: vectors of that size or ints)."""
+        """Append ``amount.size`` rows (``payer``, ``payee``: vectors of that size or ints).
+
+        With ``drop_zeros``, rows of amount zero (after clipping) are left out (all but
+        the first when every amount is zero).
+        """
         code = self._code.get(reason)
         if code is None:
             code = self._code[reason] = self.ledger.reason_code(reason)
-        k, n = self.rows, amount.size
+        n = amount.size
+        if drop_zeros:
+            # rows of amount zero once clipped (nan stays, as max(nan, 0.0) is nan)
+            keep = ~(amount <= 0.0) if clip else amount != 0.0
+            m = int(np.count_nonzero(keep))
+            if m < n:
+                # zero transfers change no balance (x - 0.0 == x + 0.0 == x): one row is kept
+                # so the month's reason stays on the books, the rest are not journalled
+                if m == 0:
+                    keep[0], m = True, 1
+                rows = keep.nonzero()[0]
+                payer = payer if type(payer) is int else np.asarray(payer)[rows]
+                payee = payee if type(payee) is int else np.asarray(payee)[rows]
+                amount, n = amount[rows], m
+        k = self.rows
         end = k + n
         if end > self.amount.size:
             size = max(2 * self.amount.size, end)
@@ -234,11 +252,20 @@ class _Queue:
         self.counts.append(n)
 
     def book(self) -> None:
-        """Post the queue to the ledger (copies of the used buffers) and empty it."""
+        """Post the queue to the ledger and empty it.
+
+        Buffers at least 7/8 used are handed to the ledger's journal as they are (the
+        queue takes new ones of the same size), which spares copying a million-row month;
+        the used part of others is copied.
+        """
         k = self.rows
-        self.ledger.post_runs(
-            self.ids[:, :k].copy(), self.amount[:k].copy(), self.codes, self.counts
-        )
+        ids, amount = self.ids[:, :k], self.amount[:k]
+        hand_over = 8 * k >= 7 * self.amount.size
+        if not hand_over:
+            ids, amount = ids.copy(), amount.copy()
+        self.ledger.post_runs(ids, amount, self.codes, self.counts)
+        if hand_over:  # once booked (a refused posting leaves the queue as it was)
+            self.ids, self.amount = np.empty_like(self.ids), np.empty_like(self.amount)
         self.rows, self.codes, self.counts = 0, [], []
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "capex_budget",
     "debt_limit",
     "interest_due",
+    "repayment",
     "scale_to_budget",
     "settle_finance",
     "surplus_use",
@@ -115,25 +116,34 @@ def debt_limit(multiple: float, annual_base: FloatArray) -> FloatArray:
     return out
 
 
-def interest_due(debt: FloatArray, rate: float) -> FloatArray:
+def interest_due(debt: FloatArray, rate: float, out: FloatArray | None = None) -> FloatArray:
     """A month's interest on ``debt`` at yearly ``rate`` (simple, ``rate / 12``).
+
+    Written into ``out`` when given (an array of ``debt``'s shape).
 
     >>> interest_due(np.array([120.0]), 0.05).tolist()
     [0.5]
     """
-    out: FloatArray = debt * rate / 12.0
-    return out
+    due: FloatArray = np.multiply(debt, rate, out=out)
+    return np.divide(due, 12.0, out=due)
 
 
-def borrow_amount(cash: FloatArray, debt: FloatArray, limit: FloatArray) -> FloatArray:
+def borrow_amount(
+    cash: FloatArray, debt: FloatArray, limit: FloatArray, out: FloatArray | None = None
+) -> FloatArray:
     """Borrowing that covers a negative balance, within what the limit leaves.
+
+    Written into ``out`` when given (an array of ``cash``'s shape).
 
     >>> borrow_amount(np.array([-10.0, -10.0, 5.0]), np.array([0.0, 95.0, 0.0]),
     ...     np.array([100.0, 100.0, 100.0])).tolist()
     [10.0, 5.0, 0.0]
     """
-    out: FloatArray = np.minimum(np.maximum(0.0, -cash), np.maximum(0.0, limit - debt))
-    return out
+    out = np.negative(cash, out=out)
+    np.maximum(0.0, out, out=out)
+    room = np.subtract(limit, debt)
+    np.maximum(0.0, room, out=room)
+    return np.minimum(out, room, out=out)
 
 
 def surplus_use(
@@ -152,6 +162,17 @@ def surplus_use(
     repay = np.minimum(spare, debt)
     payout = np.where(pays_out, spare - repay, 0.0)
     return repay, payout
+
+
+def repayment(cash: FloatArray, debt: FloatArray, buffer: FloatArray) -> FloatArray:
+    """The ``repay`` of :func:`surplus_use`, written over ``buffer`` (one array, no payout).
+
+    >>> repayment(np.array([50.0, 5.0]), np.array([10.0, 10.0]), np.array([20.0, 20.0])).tolist()
+    [10.0, 0.0]
+    """
+    np.subtract(cash, buffer, out=buffer)
+    np.maximum(0.0, buffer, out=buffer)
+    return np.minimum(buffer, debt, out=buffer)
 
 
 def write_off(cash: FloatArray, debt: FloatArray) -> FloatArray:
@@ -216,13 +237,11 @@ def settle_finance(
     capex = debt.capex_dc + debt.capex_chips
     debt.hs_costs[:] = (1 - w) * debt.hs_costs + w * (capex + power_cost)
     # interest on what was owed over the month
-    i_h, i_l = (
-        interest_due(debt.hs, fin.debt_rate_hyperscaler),
-        interest_due(debt.lab, fin.debt_rate_lab),
-    )
+    i_h = interest_due(debt.hs, fin.debt_rate_hyperscaler)
+    i_l = interest_due(debt.lab, fin.debt_rate_lab, out=debt.interest[n_h:])
     accounts.pay(ha, OUTSIDE, i_h, "interest")
     accounts.pay(la, OUTSIDE, i_l, "interest")
-    debt.interest[:n_h], debt.interest[n_h:] = i_h, i_l
+    debt.interest[:n_h] = i_h
     accounts.flush()
     # hyperscalers: every shortfall financed (running costs are never left unpaid)
     cash_h = accounts.cash(ha)
@@ -230,8 +249,13 @@ def settle_finance(
     # labs: credit within the limit, then an emergency round, then exit
     cash_l = accounts.cash(la)
     enterprise = a.kind == LabKind.ENTERPRISE
-    lab_limit = np.where(enterprise, np.inf, debt_limit(fin.debt_multiple_lab, 12.0 * a.revenue))
-    b_l = np.where(a.active, borrow_amount(cash_l, debt.lab, lab_limit), 0.0)
+    lab_limit = np.multiply(12.0, a.revenue)  # debt_limit in place, then none for enterprises
+    np.maximum(0.0, lab_limit, out=lab_limit)
+    np.multiply(fin.debt_multiple_lab, lab_limit, out=lab_limit)
+    np.copyto(lab_limit, np.inf, where=enterprise)
+    b_l = borrow_amount(cash_l, debt.lab, lab_limit, out=debt.borrowed[n_h:])
+    inactive = ~a.active
+    np.copyto(b_l, 0.0, where=inactive)
     accounts.pay(OUTSIDE, ha, b_h, "borrow")
     accounts.pay(OUTSIDE, la, b_l, "borrow")
     # utilities: a month's loss (a power contract priced below the units serving it) is
@@ -240,8 +264,8 @@ def settle_finance(
     accounts.pay(OUTSIDE, ua, np.maximum(0.0, -accounts.cash(ua)), "rate_recovery")
     debt.hs += b_h
     debt.lab += b_l
-    debt.borrowed[:n_h], debt.borrowed[n_h:] = b_h, b_l
-    cash_l = cash_l + b_l
+    debt.borrowed[:n_h] = b_h  # the labs' part is b_l
+    cash_l += b_l  # a new array of balance_of's
     short = a.active & (cash_l < 0)
     if short.any():
         burn = np.where(short, np.maximum(a.burn, -cash_l / max(cfg.capital.round_months, 1.0)), 0)
@@ -266,15 +290,17 @@ def settle_finance(
     cash_h = accounts.cash(ha)
     buf_h = fin.cash_buffer_months * debt.hs_costs
     r_h, p_h = surplus_use(cash_h, debt.hs, buf_h, np.ones(n_h, dtype=bool))
-    buf_l = fin.cash_buffer_months * (a.opex + a.spend)
-    r_l, _ = surplus_use(cash_l, debt.lab, buf_l, np.zeros(a.n, dtype=bool))
-    r_l = np.where(a.active & ~out, r_l, 0.0)
+    buf_l = np.add(a.opex, a.spend, out=lab_limit)  # the limit's array, no longer needed
+    np.multiply(fin.cash_buffer_months, buf_l, out=buf_l)
+    r_l = repayment(cash_l, debt.lab, buf_l)  # surplus_use's repay; labs pay nothing out
+    np.copyto(r_l, 0.0, where=inactive | out)
     accounts.pay(ha, OUTSIDE, r_h, "repay")
     accounts.pay(la, OUTSIDE, r_l, "repay")
     accounts.pay(ha, OUTSIDE, p_h, "payout")
     debt.hs -= r_h
     debt.lab -= r_l
-    debt.repaid[:n_h], debt.repaid[n_h:] = r_h, r_l + repaid_exit
+    debt.repaid[:n_h] = r_h
+    np.add(r_l, repaid_exit, out=debt.repaid[n_h:])
     debt.payout[:n_h], debt.payout[n_h:] = p_h, 0.0
     accounts.flush()
     return out

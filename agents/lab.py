@@ -228,9 +228,9 @@ def split_compute(received: FloatArray, inference: FloatArray, training: FloatAr
     array([40., 80.])
     """
     need = inference + training
-    share = np.divide(inference, need, out=np.zeros(need.size), where=need > 0)
-    out: FloatArray = np.minimum(inference, received * share)
-    return out
+    out: FloatArray = np.divide(inference, need, out=np.zeros(need.size), where=need > 0)
+    np.multiply(received, out, out=out)
+    return np.minimum(inference, out, out=out)
 
 
 def training_bid_schedule(
@@ -394,16 +394,22 @@ def training_need(
         # which 0.5 + 0.5 x drops) at a fraction of its per-call cost
         clipped = np.minimum(np.maximum(runway, 0.0), 1.0)
         factor = np.where(still_short, 0.5 + 0.5 * clipped, 1.0)
-    spare = np.maximum(0.0, cash - want) / demand.reinvest_months
     # the price it plans to pay: expected, at most its bid, at least $0.25 (est.); a lab that
     # bids nothing for training buys none with spare cash
     bid = demand.training_bid_share * services_price(expected_price, demand.services_markup)
     price = planned_training_price(expected_price, demand)
     extra: FloatArray | float = 0.0
-    if bid > 0:
-        extra = np.where(a.training_ratio > 0, spare / price, 0.0)
-    base = a.training_ratio * a.inference_need
-    out: FloatArray = np.where(a.active, (base + extra) * factor, 0.0)
+    if bid > 0:  # spare cash over the reinvestment months, at that price (in place)
+        extra = np.subtract(cash, want)
+        np.maximum(0.0, extra, out=extra)
+        np.divide(extra, demand.reinvest_months, out=extra)
+        np.divide(extra, price, out=extra)
+        np.copyto(extra, 0.0, where=~(a.training_ratio > 0))
+    # (base + extra) x factor for active rows, 0 for the others
+    out: FloatArray = np.multiply(a.training_ratio, a.inference_need)
+    np.add(out, extra, out=out)
+    np.multiply(out, factor, out=out)
+    np.copyto(out, 0.0, where=~a.active)
     return out
 
 

@@ -280,8 +280,9 @@ class History:
 
     hs_revenue: FloatArray
     """(12, H) each cloud's AI compute sales."""
-    lab_spend: FloatArray
-    """(12, L, H) each lab's compute spend at each cloud."""
+    lab_spend: list[FloatArray]
+    """12 arrays (L, H): each lab's compute spend at each cloud (the month's array itself,
+    kept, not copied; read-only zeros before the first year is full)."""
     lab_spend_cum: FloatArray
     """(L, H) cumulative compute spend of each lab at each cloud."""
     vendor_sales: FloatArray
@@ -294,9 +295,11 @@ class History:
     @classmethod
     def empty(cls, n_h: int, n_labs: int, n_vendors: int) -> History:
         """Zero windows for ``n_h`` clouds, ``n_labs`` labs and ``n_vendors`` vendors."""
+        none = np.zeros((n_labs, n_h))
+        none.flags.writeable = False
         return cls(
             np.zeros((12, n_h)),
-            np.zeros((12, n_labs, n_h)),
+            [none] * 12,
             np.zeros((n_labs, n_h)),
             np.zeros((12, n_vendors)),
             np.zeros((12, n_h)),
@@ -309,5 +312,14 @@ class History:
 
     def lab_spend_year(self, month: int) -> FloatArray:
         """(L, H) trailing annual compute spend of each lab at each cloud."""
-        out: FloatArray = self.lab_spend.sum(axis=0) * annualise(month)
+        rows = self.lab_spend
+        if rows[0].size > 1:
+            # numpy sums a stack's first axis row after row when the rows have more than one
+            # entry: the same floats without stacking a year of a million labs
+            total = rows[0] + rows[1]
+            for row in rows[2:]:
+                total += row
+        else:  # one entry: numpy's pairwise sum of the 12 numbers
+            total = np.add.reduce(np.stack(rows), axis=0)
+        out: FloatArray = total * annualise(month)
         return out

@@ -106,6 +106,19 @@ def dc_energy(
     return float(share[0]), float(twh[0])
 
 
+def _rows_of(values: FloatArray, rows: IntArray) -> FloatArray:
+    """``values[rows]``, a view when ``rows`` are consecutive (scale mode's buyers are).
+
+    >>> _rows_of(np.arange(6.0).reshape(3, 2), np.array([1, 2])).tolist()
+    [[2.0, 3.0], [4.0, 5.0]]
+    """
+    if rows.size and int(rows[-1]) - int(rows[0]) == rows.size - 1:
+        out: FloatArray = values[int(rows[0]) : int(rows[-1]) + 1]
+        return out
+    out = values[rows]
+    return out
+
+
 def owed_commitments(month: int, n_labs: int, contracts: ContractTable) -> FloatArray:
     """(L,) take-or-pay compute commitments each lab still owes for up to a year, USD.
 
@@ -251,8 +264,10 @@ def record(
     a, c, sel = labs, settled.compute, lay.major_rows
     h100e = tech.h100e[settled.chip_gen]
     act = a.active
-    need = np.add.reduce(a.inference_need[act])
-    throttled = 1.0 - np.add.reduce(a.served[act]) / need if need > 0 else 0.0
+    every = bool(act.all())  # the same rows, summed without a copy
+    need = np.add.reduce(a.inference_need if every else a.inference_need[act])
+    served = np.add.reduce(a.served if every else a.served[act])
+    throttled = 1.0 - served / need if need > 0 else 0.0
     fleet_flops = float(np.einsum("hrg,g->", sites.fleet, tech.h100e)) * (H100_TFLOPS * 1e12)
     fleet_watts = float(np.einsum("hrg,g,hr->", sites.fleet, tech.it_watts, sites.pue))
 
@@ -339,7 +354,7 @@ def record(
         chips=settled.chips_bought.copy(),
         compute=major_vol.copy(),
         pools=np.bincount(
-            lay.pool_bins, vol[lay.pool_rows].ravel(), minlength=2 * n_r * n_h
+            lay.pool_bins, _rows_of(vol, lay.pool_rows).ravel(), minlength=2 * n_r * n_h
         ).reshape(2 * n_r, n_h),
     )
     for d in deals:

@@ -27,7 +27,17 @@ from agents.lab import LabArrays
 from agents.phases.clear import Cleared
 from agents.phases.orders import Orders
 from agents.phases.plan import MonthPlan
-from agents.state import Clouds, DemandState, FloatArray, IntArray, Market, Nodes, Sites, Tech
+from agents.state import (
+    BoolArray,
+    Clouds,
+    DemandState,
+    FloatArray,
+    IntArray,
+    Market,
+    Nodes,
+    Sites,
+    Tech,
+)
 from agents.utility import Utility
 from market.contracts import ContractTable, Settlement
 
@@ -399,12 +409,14 @@ def settle_compute(
     acc.post(acc.compute, cloud_acc, lab_acc, f_ok, "compute_spot")
     # pooled small buyers: each gets its pool's fill ratio at its node
     pools = cleared.pools
-    rest = (~a.major).nonzero()[0]
+    rest = _other_rows(a.major)
+    n_rest = len(a.account[rest])
     p_small, got = np.zeros(0), np.zeros(0)
-    if rest.size:
+    if n_rest:
         p_small = price[lay.seller0 :][g.small_node]
+    if n_rest and not pools.size:
         got = cleared.bid_inference[rest] * 0.0
-    if rest.size and pools.size:
+    if n_rest and pools.size:
         k = pools.size
         fill_inf = res.bid_fill[ix.bids["pool_inference"]]
         # the training tranches of each pool, step-major (see agents.phases.clear)
@@ -421,20 +433,28 @@ def settle_compute(
             np.divide(fill_trn, pool_trn, out=np.zeros(k), where=pool_trn > 0) * s_factor[pools]
         )
         node = g.small_node
-        got = bid_inf * r_inf[node] + bid_trn * r_trn[node]
-        pay = got * price[lay.seller0 :][node]
+        # got = bid_inf * r_inf[node] + bid_trn * r_trn[node]; pay = got * price at node
+        got = r_inf[node]
+        np.multiply(bid_inf, got, out=got)
+        pay = r_trn[node]
+        np.multiply(bid_trn, pay, out=pay)
+        got += pay
+        np.multiply(got, p_small, out=pay)
         hb = node // (n_r * n_f)
-        acc.pay(la[rest], ha[hb], pay, "compute_spot")
-        np.add.at(spend, (rest, hb), pay)
-        np.add.at(vol, (rest, hb), got)
+        cloud_b = ha[hb]
+        acc.pay(la[rest], cloud_b, pay, "compute_spot")
+        # one (row, cloud) cell per buyer, by flat index (numpy's fast form of np.add.at)
+        cell = _cells(rest, hb, n_h)
+        np.add.at(spend.reshape(-1), cell, pay)
+        np.add.at(vol.reshape(-1), cell, got)
         recv[rest] += got
         np.add.at(sales, hb, pay)
-        acc.post(acc.compute, ha[hb], la[rest], got, "compute_spot")
+        acc.post(acc.compute, cloud_b, la[rest], got, "compute_spot")
     # produced = what each cloud delivered (contracts, links to labs, pools), exactly
     produced = np.bincount(seller, cs.delivered, minlength=n_h).astype(float) + np.bincount(
         h_src, f_ok, minlength=n_h
     )
-    if rest.size and pools.size:
+    if n_rest and pools.size:
         produced += np.bincount(hb, got, minlength=n_h)
     acc.post(acc.compute, OUTSIDE, ha, produced, "production")
     acc.post(acc.compute, c_cloud, c_lab, cs.delivered, "compute_contract")
@@ -468,6 +488,36 @@ def settle_compute(
         np.concatenate((p_src, p_small)),
         np.concatenate((f_ok, got)),
     )
+
+
+def _other_rows(major: BoolArray) -> slice | IntArray:
+    """Rows that are not major labs: a slice when they are the last rows (scale mode's layout).
+
+    >>> _other_rows(np.array([True, True, False, False]))
+    slice(2, 4, None)
+    >>> _other_rows(np.array([True, False, True]))
+    array([1])
+    """
+    m = int(np.count_nonzero(major))
+    if major[:m].all():
+        return slice(m, major.size)
+    out: IntArray = (~major).nonzero()[0]
+    return out
+
+
+def _cells(rows: slice | IntArray, col: IntArray, width: int) -> IntArray:
+    """Flat indices of cells ``(rows[i], col[i])`` of a C-ordered array ``width`` wide.
+
+    >>> _cells(slice(2, 4), np.array([1, 0]), 3).tolist()
+    [7, 9]
+    """
+    if isinstance(rows, slice):
+        start, stop, _ = rows.indices(rows.stop)
+        out: IntArray = np.arange(start * width, stop * width, width)
+    else:
+        out = rows * width
+    out += col
+    return out
 
 
 def family_price(price: FloatArray, has: np.ndarray) -> FloatArray:

@@ -37,9 +37,9 @@ def lab_revenue(demand_usd: FloatArray, need: FloatArray, served: FloatArray) ->
     array([40.,  0.])
     """
     has = need > 0
-    out: FloatArray = np.where(
-        has, demand_usd * np.divide(served, need, out=np.zeros(need.size), where=has), 0.0
-    )
+    out: FloatArray = np.divide(served, need, out=np.zeros(need.size), where=has)
+    np.multiply(demand_usd, out, out=out)
+    np.copyto(out, 0.0, where=~has)
     return out
 
 
@@ -62,24 +62,37 @@ def close_labs(
     a = labs
     la = a.account
     spend, recv = settled.compute.spend, settled.compute.received
+    # every row in place (scale mode has a million): inactive rows' flows are zero
+    inactive = ~a.active
     served = split_compute(recv, a.inference_need, a.training_need)
-    a.served[:] = np.where(a.active, served, 0.0)
+    np.copyto(a.served, served)
+    np.copyto(a.served, 0.0, where=inactive)
     a.received[:] = recv
-    training = np.where(a.active, recv - served, 0.0)
-    revenue = np.where(a.active, lab_revenue(a.demand_usd, a.inference_need, served), 0.0)
+    training = np.subtract(recv, served)
+    np.copyto(training, 0.0, where=inactive)
+    revenue = lab_revenue(a.demand_usd, a.inference_need, served)
+    np.copyto(revenue, 0.0, where=inactive)
     accounts.pay(OUTSIDE, la, revenue, "ai_revenue")
-    opex = np.where(a.active, a.opex + a.opex_share * revenue, 0.0)
+    opex = np.multiply(a.opex_share, revenue)
+    np.add(a.opex, opex, out=opex)
+    np.copyto(opex, 0.0, where=inactive)
     accounts.pay(la, OUTSIDE, opex, "lab_opex")
     a.revenue[:] = revenue
-    a.spend[:] = spend.sum(axis=1)
-    a.net_flow[:] = revenue - a.spend - opex
-    a.burn[:] = (1.0 - BURN_WEIGHT) * a.burn + BURN_WEIGHT * np.maximum(0.0, -a.net_flow)
+    _row_sums(spend, a.spend)
+    np.subtract(revenue, a.spend, out=a.net_flow)
+    np.subtract(a.net_flow, opex, out=a.net_flow)
+    loss = np.negative(a.net_flow)  # burn: a trailing mean of the month's loss
+    np.maximum(0.0, loss, out=loss)
+    np.multiply(BURN_WEIGHT, loss, out=loss)
+    np.multiply(1.0 - BURN_WEIGHT, a.burn, out=a.burn)
+    a.burn += loss
     if history.training_ref is None:
         history.training_ref = np.maximum(1.0, 12.0 * np.maximum(training, a.training_need))
     a.cum_training += training
-    a.capability[:] = a.capability0 + cfg.demand.scaling_exponent * np.log1p(
-        a.cum_training / history.training_ref
-    )
+    gain = np.divide(a.cum_training, history.training_ref)
+    np.log1p(gain, out=gain)
+    np.multiply(cfg.demand.scaling_exponent, gain, out=gain)
+    np.add(a.capability0, gain, out=a.capability)
     accounts.flush()
     power_cost = (settled.power_bought * settled.power_price[None, :]).sum(axis=1)
     debt.capex_chips[:] = settled.chip_spend
@@ -103,6 +116,27 @@ def close_labs(
         a.exclusive_with[contracts.buyer[ex]] = contracts.seller[ex]
 
 
+def _row_sums(x: FloatArray, out: FloatArray) -> None:
+    """``np.sum(x, axis=1, out=out)``, by columns when rows are short.
+
+    numpy sums fewer than 8 terms one after the other from +0.0 (its pairwise sum starts
+    at blocks of 8), so for such rows adding whole columns in order gives the same floats,
+    in a few passes instead of a loop over the rows.
+
+    >>> out = np.zeros(2)
+    >>> _row_sums(np.array([[0.1, 0.2, 0.3], [1.0, 2.0, 3.0]]), out)
+    >>> out.tolist() == np.array([[0.1, 0.2, 0.3], [1.0, 2.0, 3.0]]).sum(axis=1).tolist()
+    True
+    """
+    width = x.shape[1]
+    if not 2 <= width < 8:
+        np.sum(x, axis=1, out=out)
+        return
+    np.add(x[:, 0], 0.0, out=out)  # numpy's sum starts at +0.0 (a row of -0.0 sums to 0.0)
+    for j in range(1, width):
+        out += x[:, j]
+
+
 def update_history(
     history: History, month: int, settled: Settled, tech: Tech, vendor_gen: FloatArray
 ) -> None:
@@ -112,7 +146,7 @@ def update_history(
     """
     c = settled.compute
     history.lab_spend_cum += c.spend
-    history.lab_spend[month % 12] = c.spend
+    history.lab_spend[month % 12] = c.spend  # a new array each month: kept, not copied
     history.hs_revenue[month % 12] = c.sales
     history.hs_hours[month % 12] = c.sold.sum(axis=(1, 2))
     history.vendor_sales[month % 12] = settled.vendor_units * vendor_gen
