@@ -237,7 +237,10 @@ pt = time.process_time
 t0 = pt()
 from experiments import load_scenario
 from agents.model import GigawattModel
-from agents.phases import PHASES
+try:
+    from agents.phases import PHASES
+except ImportError:  # a checkout from before the named phases: the step timed whole
+    PHASES = ("step",)
 scn = load_scenario("baseline")
 t1 = pt()
 m = GigawattModel(scn, rng=7, check=False)
@@ -325,8 +328,8 @@ def _print_ab(months: int, quick: bool, before: Path | None) -> None:
         )
         print("\nThe run by part (ms per month; build and frames: ms per run)")
         print(f"{'part':10s} {'before':>8s} {'here':>8s} {'x':>6s}")
-        for part, tb in b[3].items():
-            th = h[3].get(part, float("nan"))
+        for part in dict.fromkeys([*h[3], *b[3]]):
+            tb, th = b[3].get(part, float("nan")), h[3].get(part, float("nan"))
             scale = 1e3 if part in ("build", "frames") else 1e3 / months
             print(f"{part:10s} {tb * scale:8.3f} {th * scale:8.3f} {tb / th:6.2f}")
 
