@@ -35,13 +35,17 @@ jobs more than on the code.
 
 Targets: baseline 120 months in about a second; at 10k agents a step costs no more than
 3x the bare Mesa loop; 100k agents <= 50 ms a step; 1M agents <= 0.5 s a step and <= 4 GB;
-cost grows no faster than linearly with agents. ``--quick`` runs 24 baseline months and
+cost grows no faster than linearly with agents. Where NumPy's huge-page advice is on (the
+default), the 1M step is timed once more in a new process with it off
+(``NUMPY_MADVISE_HUGEPAGE=0``): on virtual machines slow to fault in huge pages the two differ
+by 2-3x. ``--quick`` runs 24 baseline months and
 fewer scale steps up to 100k agents.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -162,6 +166,37 @@ def _scale(base, n: int, steps: int) -> tuple[object, ...]:  # type: ignore[no-u
     bare = _time_bare(n, steps * 3) if n <= 100_000 else float("nan")
     peak = _peak_mb(scn, 2)
     return (f"scale {n:,}", n + len(base.labs), steps, per_n, kernel_n, bare, build, peak)
+
+
+_NO_ADVICE_CHILD = """
+from benchmarks.bench_model import _time_model
+from experiments.scenarios import load_scenario
+n = {n}
+scn = load_scenario("baseline").with_overrides(
+    {{"scale.small_labs": n // 2, "scale.enterprise_buyers": n - n // 2}}
+)
+print(_time_model(scn, {steps})[0])
+"""
+
+
+def _step_without_hugepage_advice(n: int, steps: int) -> float:
+    """Median seconds per ``scale n`` step in a new process with ``NUMPY_MADVISE_HUGEPAGE=0``.
+
+    NumPy advises the kernel to back arrays of 4 MB or more with 2 MB transparent huge
+    pages (NumPy's documented ``NUMPY_MADVISE_HUGEPAGE`` setting, read at import). On a
+    virtual machine where the kernel is slow to fault in a huge page (this 2-core VM:
+    about 10-20 ms a page, ~50 fresh pages a step at 1M agents), the advice costs more
+    than it saves; the row shows how much.
+    """
+    out = subprocess.run(
+        [sys.executable, "-c", _NO_ADVICE_CHILD.format(n=n, steps=steps)],
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "NUMPY_MADVISE_HUGEPAGE": "0"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(out.stdout.split()[-1])
 
 
 def _books(scn, months: int) -> list[OrderBook]:  # type: ignore[no-untyped-def]
@@ -393,6 +428,12 @@ def main(argv: list[str] | None = None) -> None:
         r = by_n[1_000_000]
         line += f"; 1M <= 0.5 s/step (now {r[3]:.2f} s) and <= 4 GB (now {r[7] / 1024:.2f} GB)"  # type: ignore[operator]
     print(line + f"; growth <= linear (measured in {time.perf_counter() - t0:.0f} s)")
+    if 1_000_000 in by_n and os.environ.get("NUMPY_MADVISE_HUGEPAGE") != "0":
+        off = _step_without_hugepage_advice(1_000_000, 3)
+        print(
+            f"1M with NumPy's huge-page advice off (NUMPY_MADVISE_HUGEPAGE=0, a new process): "
+            f"{off:.2f} s/step against {by_n[1_000_000][3]:.2f} s with it"  # type: ignore[operator]
+        )
     _print_ab(months, quick, before)
 
 
