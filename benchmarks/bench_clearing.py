@@ -154,11 +154,20 @@ def model_books(months: int) -> list[OrderBook]:
     from agents.model import GigawattModel  # benchmarks sit above every layer
     from experiments import load_scenario
 
-    model = GigawattModel(load_scenario("baseline"), rng=1)
-    books = []
-    for _ in range(months):
-        model.step()
-        books.append(model.book)
+    books: list[OrderBook] = []
+    solve = Clearer.clear
+
+    def keep(self: Clearer, book: OrderBook) -> ClearingResult:
+        books.append(book)  # the month's book, as the run's Clearer receives it
+        return solve(self, book)
+
+    Clearer.clear = keep  # type: ignore[method-assign]
+    try:
+        model = GigawattModel(load_scenario("baseline"), rng=1)
+        for _ in range(months):
+            model.step()
+    finally:
+        Clearer.clear = solve  # type: ignore[method-assign]
     return books
 
 
