@@ -27,7 +27,7 @@ from agents.hyperscaler import Hyperscaler
 from agents.lab import LabArrays, LabKind, services_price
 from agents.phases.exogenous import datacentre_load_mw, node_economics, reserves
 from agents.phases.plan import running_cost
-from agents.phases.settle import family_price
+from agents.phases.settle_compute import family_price
 from agents.population import KIND_NAMES, LabAgents, pool_index, pool_node
 from agents.regulator import EgressFees, Regulator, regulators_of
 from agents.scenario import FAMILIES, Scenario

@@ -13,14 +13,8 @@ from agents.lab import LabArrays, LabKind
 from agents.model import GigawattModel
 from agents.phases.deals import review_shift
 from agents.phases.record import dc_energy, lab_lockin, lockin_of_labs
-from agents.phases.settle import (
-    ComputeSales,
-    Settled,
-    _median,
-    _spot_price,
-    capacity_charge,
-    family_price,
-)
+from agents.phases.settle import Settled, _spot_price, capacity_charge
+from agents.phases.settle_compute import ComputeSales, _median, family_price
 from agents.phases.settle_labs import close_labs, lab_revenue
 from agents.scenario import DealCfg
 from agents.state import History

@@ -1,0 +1,304 @@
+"""Compute's part of the ``settle`` phase: what each node delivers and who pays whom.
+
+Compute is physical: a site that got less power than it bid for delivers less, contracts
+first, then spot, pro rata (:func:`compute_delivery`); a contract delivered short pays its
+penalty. :func:`settle_compute` books the deliveries and payments (spot buyers pay their node
+price, sellers receive theirs, the egress fee stays with the selling cloud) and updates the
+expected compute price from the month's median. Called by
+:func:`agents.phases.settle.settle_markets`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents.accounts import OUTSIDE, Accounts
+from agents.lab import LabArrays
+from agents.phases.clear import Cleared
+from agents.phases.orders import Orders
+from agents.state import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    Market,
+    Nodes,
+)
+from market.contracts import ContractTable, Settlement
+
+__all__ = [
+    "MAX_EXPECTED_COMPUTE_PRICE",
+    "ComputeDelivery",
+    "ComputeSales",
+    "compute_delivery",
+    "family_price",
+    "settle_compute",
+]
+
+
+@dataclass(frozen=True)
+class ComputeSales:
+    """Compute delivered this month, by buyer and cloud."""
+
+    spend: FloatArray
+    """(L, H) what each lab paid each cloud (contracts net of penalties, and spot)."""
+    volume: FloatArray
+    """(L, H) H100e-hours each lab received from each cloud."""
+    received: FloatArray
+    """(L,) H100e-hours each lab received in all."""
+    sales: FloatArray
+    """(H,) each cloud's compute revenue."""
+    sold: FloatArray
+    """(H, R, F) H100e-hours each node delivered."""
+    contract: Settlement
+    """The compute contracts' settlement."""
+    spot_price: FloatArray
+    """Seller-node price of each spot sale (major-lab links, then small buyers)."""
+    spot_volume: FloatArray
+    """Volume of each spot sale, same order."""
+
+
+MAX_EXPECTED_COMPUTE_PRICE = 1e3
+"""Ceiling of the expected compute price, $ per H100e-hour (a numerical guard: about 100x
+the 2023 on-demand peak of [hist-h100-rent]). Without capacity, labs bid the services
+price, a markup on the expected price, so in a scenario with a large markup and nothing
+built the expectation would compound each month past what a float book can hold."""
+
+
+def _median(x: FloatArray) -> float:
+    """``float(np.median(x))`` of a non-empty 1-d array, by one sort (the same number).
+
+    The median of an even count is the mean of the middle two, ``(a + b) / 2``, as
+    ``np.median`` computes it; any nan makes it nan.
+
+    >>> _median(np.array([3.0, 1.0, 2.0, 10.0])), _median(np.array([5.0, 1.0, 2.0]))
+    (2.5, 2.0)
+    """
+    s = np.sort(x)
+    n = s.size
+    if s[-1] != s[-1]:  # nan sorts last
+        return float("nan")
+    half = n // 2
+    if n % 2:
+        return float(s[half])
+    return float((s[half - 1] + s[half]) / 2.0)
+
+
+@dataclass(frozen=True)
+class ComputeDelivery:
+    """How much compute each node delivers, given the power its site received."""
+
+    c_ok: FloatArray
+    """(N,) contract compute each seller node delivers."""
+    s_ok: FloatArray
+    """(N,) spot compute each seller node delivers."""
+    s_factor: FloatArray
+    """(N,) share of each node's spot sales delivered (1 where it sold none)."""
+    contract: FloatArray
+    """Compute each contract of ``compute_rows`` received."""
+
+
+def compute_delivery(
+    g: Orders, cleared: Cleared, site_recv: FloatArray, nodes: Nodes
+) -> ComputeDelivery:
+    """Compute delivered as far as power allows: contracts first, then spot, pro rata.
+
+    A site's power is shared among its nodes in proportion to what each needs for its
+    capacity; a node delivers at most its capacity and what its power runs.
+    """
+    ix = cleared.index
+    n_h, n_r, n_f = g.compute_qty.shape
+    cap = g.compute_qty.ravel()
+    mwh = nodes.mwh.ravel()
+    need_n = (g.site_use * nodes.mwh).reshape(n_h * n_r, n_f)
+    need_site = need_n.sum(axis=1, keepdims=True)
+    recv_n = (
+        site_recv.reshape(n_h * n_r, 1)
+        * np.divide(need_n, need_site, out=np.zeros(need_n.shape), where=need_site > 0)
+    ).ravel()
+    deliverable = np.minimum(cap, np.divide(recv_n, mwh, out=np.zeros(recv_n.size), where=mwh > 0))
+    alloc = cleared.contracts.compute_alloc
+    c_node = alloc.sum(axis=0)
+    c_ok = np.minimum(c_node, deliverable)
+    c_factor = np.divide(c_ok, c_node, out=np.ones(c_node.size), where=c_node > 0)
+    spot_sold = cleared.result.offer_fill[ix.offers["sellers"]]
+    s_ok = np.minimum(spot_sold, np.maximum(0.0, deliverable - c_ok))
+    s_factor = np.divide(s_ok, spot_sold, out=np.ones(s_ok.size), where=spot_sold > 0)
+    return ComputeDelivery(c_ok, s_ok, s_factor, (alloc * c_factor[None, :]).sum(axis=1))
+
+
+def settle_compute(
+    g: Orders,
+    cleared: Cleared,
+    price: FloatArray,
+    site_recv: FloatArray,
+    power_now: FloatArray,
+    nodes: Nodes,
+    market: Market,
+    labs: LabArrays,
+    ct: ContractTable,
+    acc: Accounts,
+    delivery: ComputeDelivery,
+    cs: Settlement,
+) -> ComputeSales:
+    """Book compute payments and deliveries, and update the nodes.
+
+    ``delivery`` is :func:`compute_delivery`; ``cs`` the compute contracts' settlement.
+    """
+    ix, a = cleared.index, labs
+    lay = ix.nodes
+    n_h, n_r, n_f = g.compute_qty.shape
+    ha, la = acc.hyperscaler, a.account
+    res = cleared.result
+    c_ok, s_ok, s_factor = delivery.c_ok, delivery.s_ok, delivery.s_factor
+    rows = cleared.contracts.compute_rows
+    buyer, seller = ct.buyer[rows], ct.seller[rows]
+    c_lab, c_cloud, c_net = la[buyer], ha[seller], cs.payment - cs.penalty
+    acc.pay(c_lab, c_cloud, cs.payment, "compute_contract")
+    acc.pay(c_cloud, c_lab, cs.penalty, "penalty")
+    spend = np.zeros((a.n, n_h))
+    vol = np.zeros((a.n, n_h))
+    np.add.at(spend, (buyer, seller), c_net)
+    np.add.at(vol, (buyer, seller), cs.delivered)
+    # bincount's result is int when empty, and ours to change
+    recv = np.bincount(buyer, cs.delivered, minlength=a.n).astype(float, copy=False)
+    sales = np.bincount(seller, c_net, minlength=n_h).astype(float, copy=False)
+    # major labs' spot purchases
+    src, lab = cleared.c_src, cleared.c_lab
+    f_ok = res.link_flow[ix.links["compute"]] * s_factor[src]
+    h_src = src // (n_r * n_f)
+    p_src = price[lay.seller0 :][src]
+    p_dst = price[lay.lab0 :][lab]
+    fee = market.egress_fee[lab] * (h_src != a.primary[lab])
+    to_h = (p_src + fee) * f_ok
+    lab_acc, cloud_acc = la[lab], ha[h_src]
+    acc.pay(lab_acc, cloud_acc, to_h, "compute_spot")
+    acc.pay(lab_acc, OUTSIDE, np.maximum(0.0, p_dst - p_src - fee) * f_ok, "compute_friction")
+    np.add.at(spend, (lab, h_src), to_h)
+    np.add.at(vol, (lab, h_src), f_ok)
+    np.add.at(recv, lab, f_ok)
+    np.add.at(sales, h_src, to_h)
+    acc.post(acc.compute, cloud_acc, lab_acc, f_ok, "compute_spot")
+    # pooled small buyers: each gets its pool's fill ratio at its node
+    pools = cleared.pools
+    rest = _other_rows(a.major)
+    n_rest = len(a.account[rest])
+    p_small, got = np.zeros(0), np.zeros(0)
+    if n_rest:
+        p_small = price[lay.seller0 :][g.small_node]
+    if n_rest and not pools.size:
+        got = cleared.bid_inference[rest] * 0.0
+    if n_rest and pools.size:
+        k = pools.size
+        fill_inf = res.bid_fill[ix.bids["pool_inference"]]
+        # the training tranches of each pool, step-major (see agents.phases.clear)
+        fill_trn = res.bid_fill[ix.bids["pool_training"]].reshape(-1, k).sum(axis=0)
+        bid_inf, bid_trn = cleared.bid_inference[rest], cleared.bid_training[rest]
+        pool_inf = np.bincount(g.small_node, bid_inf, minlength=lay.n_sellers)[pools]
+        pool_trn = np.bincount(g.small_node, bid_trn, minlength=lay.n_sellers)[pools]
+        r_inf = np.zeros(lay.n_sellers)
+        r_trn = np.zeros(lay.n_sellers)
+        r_inf[pools] = (
+            np.divide(fill_inf, pool_inf, out=np.zeros(k), where=pool_inf > 0) * s_factor[pools]
+        )
+        r_trn[pools] = (
+            np.divide(fill_trn, pool_trn, out=np.zeros(k), where=pool_trn > 0) * s_factor[pools]
+        )
+        node = g.small_node
+        # got = bid_inf * r_inf[node] + bid_trn * r_trn[node]; pay = got * price at node
+        got = r_inf[node]
+        np.multiply(bid_inf, got, out=got)
+        pay = r_trn[node]
+        np.multiply(bid_trn, pay, out=pay)
+        got += pay
+        np.multiply(got, p_small, out=pay)
+        hb = node // (n_r * n_f)
+        cloud_b = ha[hb]
+        acc.pay(la[rest], cloud_b, pay, "compute_spot")
+        # one (row, cloud) cell per buyer, by flat index (numpy's fast form of np.add.at)
+        cell = _cells(rest, hb, n_h)
+        np.add.at(spend.reshape(-1), cell, pay)
+        np.add.at(vol.reshape(-1), cell, got)
+        recv[rest] += got
+        np.add.at(sales, hb, pay)
+        acc.post(acc.compute, cloud_b, la[rest], got, "compute_spot")
+    # produced = what each cloud delivered (contracts, links to labs, pools), exactly
+    produced = np.bincount(seller, cs.delivered, minlength=n_h).astype(float) + np.bincount(
+        h_src, f_ok, minlength=n_h
+    )
+    if n_rest and pools.size:
+        produced += np.bincount(hb, got, minlength=n_h)
+    acc.post(acc.compute, OUTSIDE, ha, produced, "production")
+    acc.post(acc.compute, c_cloud, c_lab, cs.delivered, "compute_contract")
+    acc.post(acc.compute, la, OUTSIDE, recv, "consumed")
+    sold = (c_ok + s_ok).reshape(n_h, n_r, n_f)
+    # power bought but not used is sold back to the grid at the spot price
+    used = (sold * nodes.mwh).sum(axis=2)
+    resold = np.maximum(0.0, site_recv - used)
+    acc.pay(OUTSIDE, ha, (resold * power_now[None, :]).sum(axis=1), "power_resale")
+    acc.post(acc.power, ha, OUTSIDE, site_recv.sum(axis=1), "power_used_or_resold")
+    # prices seen at seller nodes (for next month's choices and porting)
+    has = nodes.capacity > 0
+    seller_price = res.node_price[lay.seller0 : lay.lab0].reshape(n_h, n_r, n_f)
+    p_nodes = price[lay.seller0 : lay.lab0].reshape(n_h, n_r, n_f)
+    nodes.price = np.where(has & np.isfinite(seller_price), p_nodes, nodes.cost)
+    nodes.sold = sold
+    # a node with less than an H100e-hour a month (a fleet retired to nothing) has no market:
+    # its price is an unfilled bid, and would feed the expectation its own bid
+    seen = nodes.price[has & (nodes.capacity >= 1.0)]
+    if seen.size:
+        expected = 0.8 * market.expected_compute_price + 0.2 * _median(seen)
+        market.expected_compute_price = min(expected, MAX_EXPECTED_COMPUTE_PRICE)
+    market.family_price = family_price(nodes.price, has)
+    return ComputeSales(
+        spend,
+        vol,
+        recv,
+        sales,
+        sold,
+        cs,
+        np.concatenate((p_src, p_small)),
+        np.concatenate((f_ok, got)),
+    )
+
+
+def _other_rows(major: BoolArray) -> slice | IntArray:
+    """Rows that are not major labs: a slice when they are the last rows (scale mode's layout).
+
+    >>> _other_rows(np.array([True, True, False, False]))
+    slice(2, 4, None)
+    >>> _other_rows(np.array([True, False, True]))
+    array([1])
+    """
+    m = int(np.count_nonzero(major))
+    if major[:m].all():
+        return slice(m, major.size)
+    out: IntArray = (~major).nonzero()[0]
+    return out
+
+
+def _cells(rows: slice | IntArray, col: IntArray, width: int) -> IntArray:
+    """Flat indices of cells ``(rows[i], col[i])`` of a C-ordered array ``width`` wide.
+
+    >>> _cells(slice(2, 4), np.array([1, 0]), 3).tolist()
+    [7, 9]
+    """
+    if isinstance(rows, slice):
+        start, stop, _ = rows.indices(rows.stop)
+        out: IntArray = np.arange(start * width, stop * width, width)
+    else:
+        out = rows * width
+    out += col
+    return out
+
+
+def family_price(price: FloatArray, has: np.ndarray) -> FloatArray:
+    """(F,) cheapest price over nodes with capacity of each family (nan where none).
+
+    >>> family_price(np.array([[[2.0, 5.0]], [[3.0, 4.0]]]), np.array([[[True, False]], [[True, True]]]))
+    array([2., 4.])
+    """
+    p = np.where(has, price, np.inf).min(axis=(0, 1))
+    out: FloatArray = np.where(np.isfinite(p), p, np.nan)
+    return out
