@@ -149,8 +149,8 @@ def _header() -> str:
     return f"{'book':>22} {'linprog s':>9} {cells} {'gap':>8} {'equilib.':>9} {'peak MB':>8}"
 
 
-def model_books(months: int) -> list[OrderBook]:
-    """The monthly books of a baseline model run (seed 1)."""
+def model_books(months: int, seed: int = 1) -> list[OrderBook]:
+    """The monthly books of a baseline model run, as the run's Clearer receives them."""
     from agents.model import GigawattModel  # benchmarks sit above every layer
     from experiments import load_scenario
 
@@ -158,12 +158,12 @@ def model_books(months: int) -> list[OrderBook]:
     solve = Clearer.clear
 
     def keep(self: Clearer, book: OrderBook) -> ClearingResult:
-        books.append(book)  # the month's book, as the run's Clearer receives it
+        books.append(book)
         return solve(self, book)
 
     Clearer.clear = keep  # type: ignore[method-assign]
     try:
-        model = GigawattModel(load_scenario("baseline"), rng=1)
+        model = GigawattModel(load_scenario("baseline"), rng=seed, check=False)
         for _ in range(months):
             model.step()
     finally:

@@ -58,6 +58,7 @@ import numpy as np
 
 import agents.phases.clear as clear_phase
 from agents.model import GigawattModel
+from benchmarks.bench_clearing import model_books
 from experiments.scenarios import load_scenario
 from market.book import OrderBook
 from market.clearing import clear
@@ -199,25 +200,6 @@ def _step_without_hugepage_advice(n: int, steps: int) -> float:
     return float(out.stdout.split()[-1])
 
 
-def _books(scn, months: int) -> list[OrderBook]:  # type: ignore[no-untyped-def]
-    """The monthly books of one run of ``scn``."""
-    books: list[OrderBook] = []
-    warm = Clearer.clear
-
-    def keep(self: Clearer, book: OrderBook):  # type: ignore[no-untyped-def]
-        books.append(book)
-        return warm(self, book)
-
-    Clearer.clear = keep  # type: ignore[method-assign]
-    try:
-        m = GigawattModel(scn, rng=7, check=False)
-        for _ in range(months):
-            m.step()
-    finally:
-        Clearer.clear = warm  # type: ignore[method-assign]
-    return books
-
-
 def _kernel_ab(books: list[OrderBook], repeats: int) -> dict[str, float]:
     """Median seconds per book of each way to clear the run's books, in turn."""
     ways = {
@@ -335,7 +317,7 @@ def _process_ab(
 def _print_ab(months: int, quick: bool, before: Path | None) -> None:
     """The A/B tables: kernel, whole run, and (with ``--before``) another checkout."""
     base = load_scenario("baseline")
-    books = _books(base, months)
+    books = model_books(months, seed=7)
     kern = _kernel_ab(books, 3 if quick else 9)
     runs = _run_ab(base, months, 2 if quick else 7)
     ref_k, ref_r = kern["warm, basis read from HiGHS"], runs["warm, basis read from HiGHS"]

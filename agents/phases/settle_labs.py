@@ -23,6 +23,7 @@ from agents.phases.settle import Settled
 from agents.scenario import Scenario
 from agents.state import FloatArray, History, Tech
 from market.contracts import KINDS, ContractTable
+from market.metrics import PAIRWISE_BLOCK
 
 __all__ = ["BURN_WEIGHT", "close_labs", "lab_revenue", "update_history"]
 
@@ -119,9 +120,10 @@ def close_labs(
 def _row_sums(x: FloatArray, out: FloatArray) -> None:
     """``np.sum(x, axis=1, out=out)``, by columns when rows are short.
 
-    numpy sums fewer than 8 terms one after the other from +0.0 (its pairwise sum starts
-    at blocks of 8), so for such rows adding whole columns in order gives the same floats,
-    in a few passes instead of a loop over the rows.
+    numpy sums fewer than :data:`market.metrics.PAIRWISE_BLOCK` (8) terms one after the
+    other from +0.0 (its pairwise sum starts at blocks of that size), so for such rows adding
+    whole columns in order gives the same floats, in a few passes instead of a loop over the
+    rows.
 
     >>> out = np.zeros(2)
     >>> _row_sums(np.array([[0.1, 0.2, 0.3], [1.0, 2.0, 3.0]]), out)
@@ -129,7 +131,7 @@ def _row_sums(x: FloatArray, out: FloatArray) -> None:
     True
     """
     width = x.shape[1]
-    if not 2 <= width < 8:
+    if not 2 <= width < PAIRWISE_BLOCK:
         np.sum(x, axis=1, out=out)
         return
     np.add(x[:, 0], 0.0, out=out)  # numpy's sum starts at +0.0 (a row of -0.0 sums to 0.0)
