@@ -32,7 +32,6 @@ __all__ = [
     "carry_basis",
     "column_keys",
     "match_columns",
-    "same_layout",
     "solved_basis",
 ]
 
@@ -48,14 +47,6 @@ for _status in highspy.HighsBasisStatus.__members__.values():
 
 Layout = tuple[int, IntArray, IntArray, IntArray, IntArray]
 """Node count and the node arrays of offers, bids, link sources and link ends."""
-
-
-def same_layout(a: Layout, b: Layout) -> bool:
-    """True when two books have the same nodes, orders and links in the same places."""
-    return a[0] == b[0] and all(
-        x.shape == y.shape and (x is y or bool((x == y).all()))
-        for x, y in zip(a[1:], b[1:], strict=True)
-    )
 
 
 def column_keys(o_node: IntArray, b_node: IntArray, src: IntArray, dst: IntArray) -> IntArray:
