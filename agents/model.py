@@ -21,6 +21,7 @@ from agents.book_template import BookCache
 from agents.build import World, build_world
 from agents.graph import write_flows
 from agents.invariants import InvariantError, check_finance, check_invariants
+from agents.model_frame import model_frame
 from agents.phases import PHASES
 from agents.phases.clear import Cleared, clear_phase
 from agents.phases.deals import DealBook, deals
@@ -32,7 +33,7 @@ from agents.phases.settle import Settled, settle_markets
 from agents.phases.settle_labs import close_labs, update_history
 from agents.scenario import Scenario
 from agents.state import FloatArray
-from agents.tables import build_tables, model_frame
+from agents.tables import build_tables
 from agents.units import month_date
 from market.warm import Clearer
 

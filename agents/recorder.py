@@ -1,9 +1,9 @@
 """The run's record: per-run arrays with one row a month, and who is reported.
 
 The ``record`` phase (:mod:`agents.phases.record`) writes a row into the
-:class:`Recorder` each month; :mod:`agents.tables` reads the rows back as frames. The
-arrays start with room for 16 months and double when full, so a month costs no
-allocation and the tables read each figure for all months as one array.
+:class:`Recorder` each month; :mod:`agents.model_frame` and :mod:`agents.tables` read the
+rows back as frames. The arrays start with room for 16 months and double when full, so a
+month costs no allocation and the tables read each figure for all months as one array.
 """
 
 from __future__ import annotations

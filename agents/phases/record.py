@@ -1,9 +1,10 @@
 """Phase 7, ``record``: this month's figures, written into the run's :class:`Recorder`.
 
 Columns and their definitions are in :mod:`agents.columns`; formulas for HHI, lock-in
-and weighted means are in :mod:`market.metrics`; :mod:`agents.tables` turns what is
-recorded into the model frame and the tidy tables. ``flop_per_joule`` is the fleet's
-dense FLOP/s over its facility power (IT watts x PUE), "intelligence per watt".
+and weighted means are in :mod:`market.metrics`; :mod:`agents.model_frame` and
+:mod:`agents.tables` turn what is recorded into the model frame and the tidy tables.
+``flop_per_joule`` is the fleet's dense FLOP/s over its facility power (IT watts x PUE),
+"intelligence per watt".
 Data-centre energy counts the power AI sites used (compute delivered x facility MWh per
 H100e-hour; what they bought and resold is not theirs) plus the conventional data
 centres' load; ``us_dc_power_share`` is its share of the electricity of the US regions
@@ -21,8 +22,9 @@ A month costs a few dozen small numpy calls: figures that need the whole populat
 (sums over labs, weighted means over trades) are computed here; the rest is copied as
 it stands (small arrays per cloud, region, node and major lab) into the recorder's
 per-run arrays, one row a month, and the tables compute their columns from those arrays
-for all months at once (:mod:`agents.tables`). We collect ourselves rather than with
-Mesa's ``DataCollector``, which calls a reporter per agent and per variable.
+for all months at once (:mod:`agents.model_frame`, :mod:`agents.tables`). We collect
+ourselves rather than with Mesa's ``DataCollector``, which calls a reporter per agent
+and per variable.
 """
 
 from __future__ import annotations

@@ -1,0 +1,154 @@
+"""The contracts and cashflows tables: what was signed and what was paid, by name.
+
+Built from the run's :class:`market.contracts.ContractTable` and its dollar ledger
+(:class:`agents.accounts.Accounts`) rather than from the recorder: one row per contract,
+and the ledger's transfers summed per month, reason, payer and payee. Parties are named
+(the outside world, which funds and is paid by the firms, is :data:`OUTSIDE_NAME`); dates
+and missing values as in :mod:`agents.table_labels`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+from agents.accounts import OUTSIDE, Accounts
+from agents.columns import TABLE_COLUMNS
+from agents.contracting import party
+from agents.firm import Firm
+from agents.scenario import FAMILIES
+from agents.state import IntArray
+from agents.table_labels import code_names, missing_below_zero, month_starts, strings, with_date
+from market.contracts import KINDS, ContractTable
+
+__all__ = ["OUTSIDE_NAME", "cashflows_table", "contracts_table"]
+
+OUTSIDE_NAME = "outside"
+"""Name of the outside world's account (investors, end customers, lenders, suppliers)."""
+
+
+def _account_names(ids: ArrayLike, agents_by_id: dict[int, Firm]) -> pd.Series:
+    """Agent names of ledger account ids; the outside world is :data:`OUTSIDE_NAME`."""
+    uniq, where = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
+    names = {int(i): f.name for i, f in agents_by_id.items()} | {OUTSIDE: OUTSIDE_NAME}
+    lookup = np.asarray([names.get(int(i), f"account-{int(i)}") for i in uniq], dtype=object)
+    return pd.Series(lookup[where] if len(uniq) else [], dtype="string")
+
+
+def contracts_table(
+    contracts: ContractTable,
+    accounts: Accounts,
+    agents_by_id: dict[int, Firm],
+    regions: Sequence[str],
+    start: str | None,
+) -> pd.DataFrame:
+    """One row per contract signed so far: kind, parties by name, terms and totals to date.
+
+    A chip family or region that does not apply (or any) is ``<NA>``, as is a contract that
+    came from no deal.
+    """
+    cols = contracts.columns()
+    kinds = [KINDS[int(k)] for k in cols["kind"]]
+    sellers = [
+        agents_by_id[party(accounts, k, int(s), seller=True)].name
+        for k, s in zip(kinds, cols["seller"], strict=True)
+    ]
+    buyers = [
+        agents_by_id[party(accounts, k, int(b), seller=False)].name
+        for k, b in zip(kinds, cols["buyer"], strict=True)
+    ]
+    columns = {
+        "kind": strings(kinds, dtype="string"),
+        "seller": strings(sellers, dtype="string"),
+        "buyer": strings(buyers, dtype="string"),
+        "volume": cols["volume"],
+        "price": cols["price"],
+        "start": cols["start"],
+        "end": cols["end"],
+        "start_date": month_starts(start, cols["start"]).to_numpy(),
+        "end_date": month_starts(start, cols["end"]).to_numpy(),
+        "take_or_pay": cols["take_or_pay"],
+        "exclusive": cols["exclusive"],
+        "penalty_rate": cols["penalty_rate"],
+        "family": code_names(cols["family"], FAMILIES).array,
+        "region": code_names(cols["region"], regions).array,
+        "deal": missing_below_zero(cols["deal"]).array,
+        "delivered_total": cols["delivered_total"],
+        "paid_total": cols["paid_total"],
+        "penalty_total": cols["penalty_total"],
+    }
+    return pd.DataFrame(columns, columns=[c.name for c in TABLE_COLUMNS["contracts"]])
+
+
+def cashflows_table(
+    accounts: Accounts, agents_by_id: dict[int, Firm], start: str | None
+) -> pd.DataFrame:
+    """Dollars per month, reason, payer and payee (grouped on ids, then named).
+
+    The four keys are packed into one integer that sorts as they do, so pandas groups
+    on one key (summing each group's entries in ledger order, as on four); names are
+    looked up once per account.
+    """
+    ent = cast(dict[str, IntArray], accounts.usd.entries())
+    codes = accounts.usd.reasons
+    reasons = [codes[i] for i in range(len(codes))]
+    n_e, n_r = len(ent["amount"]), max(1, len(reasons))
+    shared_names = len({f.name for f in agents_by_id.values()}) < len(agents_by_id)
+    if n_e == 0 or shared_names:
+        return _cashflows_by_frame(ent, reasons, agents_by_id, start)
+    # the accounts that appear, numbered in order of id (account ids are >= 0)
+    seen = np.zeros(max(int(ent["payer"].max()), int(ent["payee"].max())) + 1, dtype=np.bool_)
+    seen[ent["payer"]] = True
+    seen[ent["payee"]] = True
+    accts = np.flatnonzero(seen)
+    code = np.cumsum(seen) - 1
+    n_a = len(accts)
+    steps = ent["step"]
+    if steps.min() < 0 or (int(steps.max()) + 1) * n_r * n_a * n_a >= 2**62:
+        return _cashflows_by_frame(ent, reasons, agents_by_id, start)
+    key = ((steps * n_r + ent["reason"]) * n_a + code[ent["payer"]]) * n_a + code[ent["payee"]]
+    sums = pd.Series(ent["amount"]).groupby(key, sort=True).sum()
+    key = sums.index.to_numpy()
+    key, payee = np.divmod(key, n_a)
+    key, payer = np.divmod(key, n_a)
+    month, reason = np.divmod(key, n_r)
+    account_names = _account_names(accts, agents_by_id).array
+    return pd.DataFrame(
+        {
+            "month": month,
+            "date": month_starts(start, month).to_numpy(),
+            "reason": strings(reasons, reason, dtype="string"),
+            "payer": account_names.take(payer),
+            "payee": account_names.take(payee),
+            "amount": sums.to_numpy(),
+        }
+    )
+
+
+def _cashflows_by_frame(
+    ent: dict[str, Any], reasons: list[str], agents_by_id: dict[int, Firm], start: str | None
+) -> pd.DataFrame:
+    """:func:`cashflows_table` grouped on four keys (no entries, many accounts, or shared names)."""
+    keys = ["month", "reason", "payer", "payee"]
+    ids = pd.DataFrame(
+        {
+            "month": ent["step"],
+            "reason": ent["reason"],
+            "payer": ent["payer"],
+            "payee": ent["payee"],
+            "amount": ent["amount"],
+        }
+    )
+    flows = cast(pd.DataFrame, ids.groupby(keys, as_index=False, sort=True)["amount"].sum())
+    lookup = np.asarray(reasons, dtype=object)
+    flows["reason"] = pd.Series(lookup[flows["reason"].to_numpy(dtype=np.int64)], dtype="string")
+    flows["payer"] = _account_names(flows["payer"], agents_by_id)
+    flows["payee"] = _account_names(flows["payee"], agents_by_id)
+    if len(set(_account_names(list(agents_by_id), agents_by_id))) < len(agents_by_id):
+        # two agents share a name: their rows are one payer or payee
+        flows = cast(pd.DataFrame, flows.groupby(keys, as_index=False, sort=False)["amount"].sum())
+    return with_date(flows, start)

@@ -1,0 +1,29 @@
+"""The tidy tables: names rather than codes, a date beside every month, missing values."""
+
+from __future__ import annotations
+
+from experiments import run_scenario
+
+
+def test_tables_give_names_dates_and_missing_values():
+    res = run_scenario("amazon-anthropic-2026", months=3, rng=1)
+    months = res.model_frame["month"]
+    dates = res.model_frame["date"]
+    assert dates.dtype.kind == "M"
+    assert dates.dt.strftime("%Y-%m").tolist() == ["2026-01", "2026-02", "2026-03"]
+    assert (dates.dt.day == 1).all()
+    by_month = dict(zip(months, dates, strict=True))
+    for name in ("regions", "agents", "deals", "cashflows"):
+        table = res.tables[name]
+        assert table["date"].tolist() == table["month"].map(by_month).tolist(), name
+    ct = res.tables["contracts"]
+    assert set(ct["kind"]) <= {"compute", "power", "chips"}
+    compute = ct[ct["kind"] == "compute"]
+    assert set(compute["seller"]) <= {h.name for h in res.scenario.hyperscalers}
+    assert set(compute["buyer"]) <= {lab.name for lab in res.scenario.labs}
+    assert set(ct["family"].dropna()) <= {"nvidia", "trainium", "tpu"}
+    assert set(ct["region"].dropna()) <= {r.name for r in res.scenario.regions}
+    assert (ct["end_date"] - ct["start_date"]).dt.days.ge(28 * (ct["end"] - ct["start"])).all()
+    labs = res.tables["labs"]
+    assert labs.loc[labs["active"], "exit_month"].isna().all()
+    assert labs.loc[labs["active"], "exit_date"].isna().all()
