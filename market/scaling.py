@@ -31,7 +31,7 @@ from scipy.sparse.csgraph import connected_components
 from market.book import OrderBook
 from market.lp import LPSolution
 
-__all__ = ["BookScaling", "column_units", "components", "scale_book"]
+__all__ = ["BookScaling", "column_units", "component_peaks", "components", "scale_book"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -54,19 +54,20 @@ def _pow2(peak: FloatArray) -> FloatArray:
     return out
 
 
-def column_units(
+def component_peaks(
     label: IntArray, col_node: IntArray, upper: FloatArray, cost: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Quantity and price units of each column of the clearing LP, then of each node.
+) -> tuple[FloatArray, FloatArray]:
+    """Each component's largest quantity or finite capacity, and largest absolute price.
 
-    ``label`` is :func:`components`; ``col_node`` a node of each column (an offer's or
-    bid's node, a link's source); ``upper`` and ``cost`` the columns' upper bounds and
-    costs (:func:`market.lp.columns`). A component's quantity unit is the power of two
-    nearest its largest quantity or finite capacity, its price unit the one nearest its
-    largest absolute price or link cost (one when all are zero). The maximum is exact,
-    so one pass over every column gives what a pass per kind would.
+    ``label`` is :func:`components`; ``col_node`` a node of each column of the clearing LP
+    (an offer's or bid's node, a link's source); ``upper`` and ``cost`` the columns' upper
+    bounds and costs (:func:`market.lp.columns`). Zero for a component with none. The
+    maximum is exact, so one pass over every column gives what a pass per kind would.
 
-    Returns ``(qty_unit, price_unit)`` of the columns, then of the nodes.
+    >>> label = np.array([0, 0, 1])
+    >>> component_peaks(label, np.array([0, 1, 2]), np.array([5.0, np.inf, 3.0]),
+    ...                 np.array([-20.0, 1.0, 0.5]))
+    (array([5., 3.]), array([20. ,  0.5]))
     """
     n_comp = int(label.max()) + 1 if label.size else 0
     col_label = label[col_node]
@@ -76,8 +77,23 @@ def column_units(
         np.concatenate((col_label, col_label + n_comp)),
         np.concatenate((np.where(upper < np.inf, upper, 0.0), np.abs(cost))),
     )
-    unit = _pow2(peak)
-    q_unit, p_unit = unit[:n_comp], unit[n_comp:]
+    return peak[:n_comp], peak[n_comp:]
+
+
+def column_units(
+    label: IntArray, col_node: IntArray, upper: FloatArray, cost: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Quantity and price units of each column of the clearing LP, then of each node.
+
+    Arguments as :func:`component_peaks`. A component's quantity unit is the power of two
+    nearest its largest quantity or finite capacity, its price unit the one nearest its
+    largest absolute price or link cost (one when all are zero).
+
+    Returns ``(qty_unit, price_unit)`` of the columns, then of the nodes.
+    """
+    q_peak, p_peak = component_peaks(label, col_node, upper, cost)
+    q_unit, p_unit = _pow2(q_peak), _pow2(p_peak)
+    col_label = label[col_node]
     return q_unit[col_label], p_unit[col_label], q_unit[label], p_unit[label]
 
 
