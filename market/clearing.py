@@ -64,7 +64,7 @@ from market.colgen import solve_colgen
 from market.lp import LPSolution, SolverFailure, solve_lp
 from market.mcf import DIRECT_LINKS, ENGINES, solve_mcf
 from market.prices import with_canonical_prices
-from market.scaling import scale_book
+from market.scaling import component_peaks, components, scale_book
 
 __all__ = [
     "METHODS",
@@ -236,20 +236,39 @@ def equilibrium_violations(
 ) -> list[str]:
     """Ways in which ``res`` fails to be a competitive equilibrium of ``book``.
 
-    Checks feasibility (bounds and node balances, to ``qty_tol`` times the largest
-    quantity) and complementary slackness at the node prices (to ``price_tol``,
-    default ``1e-7`` times the book's price scale): an offer priced below its node's
-    price is fully filled and one above is not; bids likewise; a link whose price
-    difference exceeds its cost is at capacity and one below it carries nothing.
-    Returns an empty list when ``res`` is an equilibrium.
+    Checks feasibility (bounds and node balances) and complementary slackness at the
+    node prices: an offer priced below its node's price is fully filled and one above
+    is not; bids likewise; a link whose price difference exceeds its cost is at capacity
+    and one below it carries nothing. Returns an empty list when ``res`` is an
+    equilibrium.
+
+    Each market is judged at its own scale. A book holds several markets in different
+    units (power in MWh at tens of dollars, chips in units at tens of thousands, compute
+    in H100e-hours at a few dollars), and one threshold from the largest number of the
+    whole book would let an error that is large for one market pass under another
+    market's scale. The markets are the connected components of the link graph
+    (:func:`market.scaling.components`, those the solvers scale by), and an order, a
+    link or a node balance is judged in its own component: quantities to ``qty_tol``
+    times the component's largest quantity or finite capacity (at least 1; a node's
+    balance to that times the book's number of orders, for the rounding of its sums),
+    prices to ``price_tol``, by default ``1e-7`` times the component's largest absolute
+    price or link cost (at least 1). A ``price_tol`` given is absolute, for every market.
     """
     o_node, o_qty, o_price = book.offers
     b_node, b_qty, b_price = book.bids
     src, dst, l_cost, l_cap = book.links
-    ptol = 1e-7 * book.price_scale() if price_tol is None else price_tol
-    finite_caps = l_cap[np.isfinite(l_cap)]
-    qscale = max([1.0] + [float(a.max()) for a in (o_qty, b_qty, finite_caps) if a.size])
-    qtol = qty_tol * qscale
+    label = components(book)
+    q_peak, p_peak = component_peaks(
+        label,
+        np.concatenate((o_node, b_node, src)),
+        np.concatenate((o_qty, b_qty, l_cap)),
+        np.concatenate((o_price, b_price, l_cost)),
+    )
+    qtol = qty_tol * np.maximum(q_peak, 1.0)[label]  # per node: its market's
+    if price_tol is None:
+        ptol = 1e-7 * np.maximum(p_peak, 1.0)[label]
+    else:
+        ptol = np.full(book.n_nodes, float(price_tol))
     out: list[str] = []
 
     def report(mask: NDArray[np.bool_], what: str) -> None:
@@ -257,18 +276,20 @@ def equilibrium_violations(
             out.append(f"{what}: {int(mask.sum())} (first at index {int(np.flatnonzero(mask)[0])})")
 
     x, y, f, p = res.offer_fill, res.bid_fill, res.link_flow, res.node_price
-    report((x < -qtol) | (x > o_qty + qtol), "offer fill outside [0, qty]")
-    report((y < -qtol) | (y > b_qty + qtol), "bid fill outside [0, qty]")
-    report((f < -qtol) | (f > l_cap + qtol), "link flow outside [0, cap]")
+    qo, qb, ql = qtol[o_node], qtol[b_node], qtol[src]  # a link's ends share a market
+    po, pb, pl = ptol[o_node], ptol[b_node], ptol[src]
+    report((x < -qo) | (x > o_qty + qo), "offer fill outside [0, qty]")
+    report((y < -qb) | (y > b_qty + qb), "bid fill outside [0, qty]")
+    report((f < -ql) | (f > l_cap + ql), "link flow outside [0, cap]")
     balance = np.zeros(book.n_nodes)
     for ids, qty, sign in ((o_node, x, 1.0), (b_node, y, -1.0), (dst, f, 1.0), (src, f, -1.0)):
         np.add.at(balance, ids, sign * qty)
     report(np.abs(balance) > qtol * max(1, book.n_offers + book.n_bids), "node out of balance")
-    report((o_price < p[o_node] - ptol) & (x < o_qty - qtol), "offer below price not filled")
-    report((o_price > p[o_node] + ptol) & (x > qtol), "offer above price filled")
-    report((b_price > p[b_node] + ptol) & (y < b_qty - qtol), "bid above price not filled")
-    report((b_price < p[b_node] - ptol) & (y > qtol), "bid below price filled")
+    report((o_price < p[o_node] - po) & (x < o_qty - qo), "offer below price not filled")
+    report((o_price > p[o_node] + po) & (x > qo), "offer above price filled")
+    report((b_price > p[b_node] + pb) & (y < b_qty - qb), "bid above price not filled")
+    report((b_price < p[b_node] - pb) & (y > qb), "bid below price filled")
     spread = p[dst] - p[src] - l_cost
-    report((spread > ptol) & (f < l_cap - qtol), "profitable link below capacity")
-    report((spread < -ptol) & (f > qtol), "unprofitable link carries flow")
+    report((spread > pl) & (f < l_cap - ql), "profitable link below capacity")
+    report((spread < -pl) & (f > ql), "unprofitable link carries flow")
     return out

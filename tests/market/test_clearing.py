@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -250,6 +251,41 @@ def test_equilibrium_check_catches_a_wrong_result() -> None:
     problems = equilibrium_violations(book, bad)
     assert any("out of balance" in p for p in problems)
     assert any("profitable link below capacity" in p for p in problems)
+
+
+def _compute_and_chips(joined: bool = False) -> OrderBook:
+    """Two single-node markets: 1e9 H100e-hours at $2-3 (node 0), 1,000 chips at
+    $20,000-30,000 (node 1); ``joined`` adds a link of no capacity between them, which
+    trades nothing but makes them one component of the link graph."""
+    links = ([0], [1], [0.0], [0.0]) if joined else ([], [], [], [])
+    return OrderBook(2, [0, 1], [1e9, 1e3], [2.0, 2e4], [0, 1], [1e9, 1e3], [3.0, 3e4], *links)
+
+
+def test_equilibrium_check_judges_each_market_at_its_own_scale() -> None:
+    book = _compute_and_chips()
+    good = clear(book)
+    np.testing.assert_array_equal(good.bid_fill, [1e9, 1e3])
+    np.testing.assert_array_equal(good.node_price, [2.5, 2.5e4])  # midpoints
+    assert equilibrium_violations(book, good) == []
+    # half a chip short: node 1 is 0.5 out of balance and its bid (above the price)
+    # not filled. At the chips' scale: qty tol 1e-9 x 1e3 = 1e-6, balance tol 4 x 1e-6.
+    # At the whole book's scale (1e9) both were 1 and 4 units, and 0.5 passed.
+    short = replace(good, bid_fill=np.array([1e9, 999.5]))
+    problems = equilibrium_violations(book, short)
+    assert [p.split(":")[0] for p in problems] == [
+        "node out of balance",
+        "bid above price not filled",
+    ]
+    assert all("first at index 1" in p for p in problems)
+    # compute priced $0.0001 above its bid of $3: the bid is filled below the price. At
+    # compute's scale the price tol is 1e-7 x $3 = 3e-7; at the book's ($30,000), 0.003.
+    dear = replace(good, node_price=np.array([3.0001, 2.5e4]))
+    assert equilibrium_violations(book, dear) == ["bid below price filled: 1 (first at index 0)"]
+    # one component (joined by a link that carries nothing): judged at the book's scale,
+    # as every book was before, both errors pass
+    joined = _compute_and_chips(joined=True)
+    for wrong in (short, dear):
+        assert equilibrium_violations(joined, replace(wrong, link_flow=np.zeros(1))) == []
 
 
 def test_badly_scaled_model_book_clears_fast_and_matches_lp() -> None:
