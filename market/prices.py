@@ -26,8 +26,8 @@ equilibrium prices is convex, so the midpoint of the two extremes is an equilibr
 
 Books of up to :data:`BELLMAN_FORD_NODES` nodes get the extremes from Bellman-Ford
 (:mod:`market.bellman`), which takes negative weights. Larger books get them from
-Dijkstra's algorithm on the arcs reweighted by a known solution, the solver's prices
-(Johnson's reweighting; Cormen et al., section 25.3), pins included
+Dijkstra's algorithm (Cormen et al., section 24.3) on the arcs reweighted by a known
+solution, the solver's prices (Johnson's reweighting, section 25.3), pins included
 (:func:`_reweighted_bounds`), and from Bellman-Ford only when that solution fails the
 constraints by more than rounding.
 """
@@ -58,7 +58,7 @@ BELLMAN_FORD_NODES = 500
 """Largest book (nodes) whose price ranges come from Bellman-Ford alone.
 
 Bellman-Ford needs no known solution but costs up to nodes x arcs steps a search (SciPy's,
-when the numpy passes of :mod:`market.bellman` do not settle): about 50 ms on a book of
+when the numpy passes of :mod:`market.bellman` do not settle): about 60 ms on a book of
 1,000 nodes and 10k links, 0.9 s on one of 2,540 nodes and 100k links. Larger books use
 Dijkstra on reweighted arcs (:func:`_reweighted_bounds`, arcs x log(nodes) a search),
 whose prices agree with Bellman-Ford's to rounding, not to the last bit. The model's
@@ -363,15 +363,17 @@ def _reweighted_bounds(
     (:func:`_reduced_weights`): first the solver's prices ``potential`` (ground 0), then
     after each round of pins a solution of the pinned constraints built from the last
     extremes. Let ``low`` and ``high`` be the least and greatest solutions before the
-    round (infinite where unbounded) and ``potential`` a finite solution. Arc constraints
-    ``p[j] - p[i] <= w`` hold for any shift of a solution, and for the componentwise
-    minimum and maximum of two solutions (``min(a, b)[j] <= min(a[i], b[i]) + w``), also
-    with infinite entries; the ground stays 0 when the shift ``c`` is at least 0. So
+    round (infinite where unbounded) and ``potential`` a finite solution, all three 0 at
+    the ground. Arc constraints ``p[j] - p[i] <= w`` hold for any shift of a solution, and
+    for the componentwise minimum and maximum of two solutions
+    (``min(a, b)[j] <= min(a[i], b[i]) + w``), also with infinite entries; and
+    ``min(high, potential + c)`` and ``max(low, potential - c)`` are 0 at the ground for
+    any ``c >= 0``. So
 
     - floors ``p[v] >= f[v]`` (with ``f[v] = high[v] - eps <= high[v]``): the new potential
       ``min(high, potential + c)`` with ``c = max(0, max(f - potential))`` over the pinned
       nodes solves the old constraints, is finite, and at a pinned node is at least
-      ``min(high[v], f[v]) = f[v]``;
+      ``min(high[v], f[v]) = f[v]``: it solves the pinned constraints;
     - caps ``p[v] <= u[v]`` (with ``u[v] = low[v] + eps``, or 0 where ``low[v] = -inf``): the
       new potential ``max(low, potential - c)`` with ``c = max(0, max(potential - u))``
       likewise, at most ``max(low[v], u[v]) = u[v]`` at a pinned node.
@@ -380,7 +382,8 @@ def _reweighted_bounds(
     ``eps - high[v]`` closes a walk from the ground into a cycle of length at least
     ``eps > 0``, so it shortens no distance from the ground (``high``) and only ``low`` is
     searched again; a cap ``ground -> v`` of weight ``u[v] >= low[v]`` likewise closes a
-    cycle of length ``u[v] - low[v] >= 0`` and only ``high`` is searched again.
+    cycle of length ``u[v] - low[v] >= 0`` (none where ``low[v] = -inf``: no path leads
+    from ``v`` to the ground) and only ``high`` is searched again.
 
     The argument is exact; computed extremes solve the constraints to rounding, which
     :func:`_reduced_weights` tolerates. None (then the caller uses Bellman-Ford) when the
