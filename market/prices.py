@@ -23,19 +23,29 @@ Each ``p[j] - p[i] <= w`` is an arc ``i -> j`` of weight ``w``; the highest pric
 node is its shortest-path distance from the ground and the lowest is minus its distance to
 the ground (Cormen et al., *Introduction to Algorithms*, 3rd ed., section 24.4). The set of
 equilibrium prices is convex, so the midpoint of the two extremes is an equilibrium too.
+
+Books of up to :data:`BELLMAN_FORD_NODES` nodes get the extremes from Bellman-Ford
+(:mod:`market.bellman`), which takes negative weights. Larger books get them from
+Dijkstra's algorithm (Cormen et al., section 24.3) on the arcs reweighted by a known
+solution, the solver's prices (Johnson's reweighting, section 25.3), pins included
+(:func:`_reweighted_bounds`), and from Bellman-Ford only when that solution fails the
+constraints by more than rounding (on books of up to :data:`FALLBACK_NODES` nodes; a
+larger one then keeps the solver's prices).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse.csgraph import shortest_path
+from scipy.sparse.csgraph import dijkstra
 
 from market.bellman import bellman_ford, merged_graph
 from market.book import OrderBook
 from market.lp import Columns, LPSolution, columns
 
 __all__ = [
+    "BELLMAN_FORD_NODES",
+    "FALLBACK_NODES",
     "canonical_prices",
     "column_arcs",
     "column_prices",
@@ -46,10 +56,24 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-PIN_NODES = 5_000
-"""Largest book (nodes) solved with Bellman-Ford (O(nodes x arcs)). Larger books use
-Dijkstra on arcs reweighted by the solver's prices, and keep the solver's prices if a node
-is unbounded on a side."""
+BELLMAN_FORD_NODES = 500
+"""Largest book (nodes) whose price ranges come from Bellman-Ford alone.
+
+Bellman-Ford needs no known solution but costs up to nodes x arcs steps a search (SciPy's,
+when the numpy passes of :mod:`market.bellman` do not settle): about 60 ms on a book of
+1,000 nodes and 10k links, 0.9 s on one of 2,540 nodes and 100k links. Larger books use
+Dijkstra on reweighted arcs (:func:`_reweighted_bounds`, arcs x log(nodes) a search),
+whose prices agree with Bellman-Ford's to rounding, not to the last bit. The model's
+monthly books have at most 137 nodes in every shipped scenario, so their prices stay
+Bellman-Ford's bit for bit (``benchmarks/same_numbers.py`` compares whole runs), with
+room for books three times larger."""
+
+FALLBACK_NODES = 5_000
+"""Largest book (nodes) sent to Bellman-Ford when the solver's prices fail the
+constraints by more than rounding (:func:`_reweighted_bounds` gives up). SciPy's
+Bellman-Ford runs nodes x arcs steps: about 0.9 s at 2,540 nodes and 100k links, hours on
+a million-link book; a larger book keeps the solver's prices, an equilibrium to the
+solver's tolerance."""
 
 
 def column_arcs(book: OrderBook) -> tuple[IntArray, IntArray]:
@@ -109,6 +133,46 @@ def _book_constraints(
     return _constraints(tail, head, cost, upper, value, qty_tol)
 
 
+def _reduced_weights(
+    t: IntArray, h: IntArray, w: FloatArray, potential: FloatArray
+) -> FloatArray | None:
+    """Weights of the arcs reweighted by ``potential``, a solution (ground last, at 0).
+
+    ``w + potential[t] - potential[h]`` is at least zero on every arc exactly when
+    ``potential`` solves the constraints (Johnson's reweighting; Cormen et al., section
+    25.3); a path's reweighted length is its length plus ``potential`` at its start less
+    at its end. Weights below zero by rounding (``1e-7`` of the largest weight or price)
+    are read as zero; by more, ``potential`` is no solution: ``None``.
+    """
+    reduced = w + potential[t] - potential[h]
+    slack = 1e-7 * max(1.0, float(np.abs(w).max()), float(np.abs(potential).max()))
+    if reduced.min() < -slack:
+        return None
+    return np.maximum(reduced, 0.0)
+
+
+def _highest(
+    n: int, t: IntArray, h: IntArray, reduced: FloatArray, potential: FloatArray
+) -> FloatArray:
+    """Highest solution (distances from the ground, node ``n - 1``) by Dijkstra on the
+    reweighted arcs, the reweighting undone."""
+    g = n - 1
+    dist = dijkstra(merged_graph(n, t, h, reduced), directed=True, indices=g)
+    high: FloatArray = np.asarray(dist, dtype=float) + potential - potential[g]
+    return high
+
+
+def _lowest(
+    n: int, t: IntArray, h: IntArray, reduced: FloatArray, potential: FloatArray
+) -> FloatArray:
+    """Lowest solution (minus the distances to the ground, node ``n - 1``) by Dijkstra on
+    the reweighted arcs reversed, the reweighting undone."""
+    g = n - 1
+    dist = dijkstra(merged_graph(n, h, t, reduced), directed=True, indices=g)
+    low: FloatArray = -(np.asarray(dist, dtype=float) - potential + potential[g]) + 0.0
+    return low
+
+
 def _extremes(
     n: int,
     t: IntArray,
@@ -120,25 +184,15 @@ def _extremes(
 
     ``potential`` is one solution (the solver's prices, ground 0): reweighting each arc by
     it makes every weight non-negative, so Dijkstra's algorithm finds the shortest paths
-    (Johnson's reweighting; Cormen et al., section 25.3). Weights below zero by more than
-    rounding mean ``potential`` is not a solution: ``None``.
+    (:func:`_reduced_weights`). ``None`` when ``potential`` is not a solution.
     """
     if t.size == 0:
         return np.full(n, -np.inf), np.full(n, np.inf)
     potential = np.where(np.isfinite(potential), potential, 0.0)  # nodes with no market
-    reduced = w + potential[t] - potential[h]
-    slack = 1e-7 * max(1.0, float(np.abs(w).max()), float(np.abs(potential).max()))
-    if reduced.min() < -slack:
+    reduced = _reduced_weights(t, h, w, potential)
+    if reduced is None:
         return None
-    reduced = np.maximum(reduced, 0.0)
-    graph = merged_graph(n, t, h, reduced)
-    g = n - 1
-    d_from = shortest_path(graph, method="D", directed=True, indices=g)
-    d_to = shortest_path(graph.T.tocsr(), method="D", directed=True, indices=g)
-    # undo the reweighting: a path's true length is its reduced length + p[end] - p[start]
-    high = np.asarray(d_from, dtype=float) + potential - potential[g]
-    low = -(np.asarray(d_to, dtype=float) - potential + potential[g]) + 0.0
-    return low, high
+    return _lowest(n, t, h, reduced, potential), _highest(n, t, h, reduced, potential)
 
 
 def price_bounds(
@@ -207,74 +261,172 @@ def _pinned_extremes(
 def _midpoints(
     n: int, t: IntArray, h: IntArray, w: FloatArray, solver_price: FloatArray
 ) -> FloatArray:
-    """:func:`canonical_prices` from the book's difference constraints ``t, h, w``."""
-    for attempt in range(2):
-        if n <= PIN_NODES:  # exact shortest paths (negative weights allowed)
-            ext = _pinned_extremes(n + 1, t, h, w)
-        else:  # Dijkstra after reweighting by the solver's prices (exact to their rounding)
-            ext = _extremes(n + 1, t, h, w, np.append(solver_price, 0.0))
-        if ext is not None or attempt:
-            break
-        # fills optimal only to the solver's tolerance (1e-9 of a market's scale) can
-        # contradict each other by that much (a trade worth less than the tolerance left
-        # undone): relax every constraint by it once before giving up
-        w = w + 1e-9 * max(1.0, float(np.abs(w).max()))
-    if ext is None:
+    """:func:`canonical_prices` from the book's difference constraints ``t, h, w``.
+
+    Books above :data:`BELLMAN_FORD_NODES` nodes try :func:`_reweighted_bounds` first;
+    the rest, and those up to :data:`FALLBACK_NODES` whose solver prices fail the
+    constraints, get :func:`_bellman_ford_bounds`; a larger book whose solver prices fail
+    them keeps the solver's prices.
+    """
+    bounds = None
+    if n > BELLMAN_FORD_NODES:
+        bounds = _reweighted_bounds(n, t, h, w, solver_price)
+    if bounds is None and n <= FALLBACK_NODES:
+        bounds = _bellman_ford_bounds(n, t, h, w)
+    if bounds is None:
         return solver_price
-    # a node no arc touches (no market, or only empty orders) is priced at zero outright:
-    # pinning it could not move any other node
-    touched = np.zeros(n + 1, dtype=bool)
-    touched[t] = True
-    touched[h] = True
-    low = np.where(touched[:n], ext[0][:n], 0.0)
-    high = np.where(touched[:n], ext[1][:n], 0.0)
-    if not np.isfinite(high - low).all():  # (low < inf and high > -inf always)
-        pinned = _pin(n, t, h, w, low, high)
-        if pinned is None:
-            return solver_price
-        low, high = pinned
-    out = 0.5 * (low + high)
+    out = 0.5 * (bounds[0] + bounds[1])
     # keep the solver's price wherever it is already the midpoint to rounding
     same = np.abs(out - solver_price) <= 1e-12 * np.maximum(1.0, np.abs(solver_price))
     return np.where(same, solver_price, out)
 
 
-def _pin(
-    n: int, t: IntArray, h: IntArray, w: FloatArray, low: FloatArray, high: FloatArray
-) -> tuple[FloatArray, FloatArray] | None:
-    """Extremes made finite by pinning the nodes that a side does not bound.
+def _touched(n: int, t: IntArray, h: IntArray) -> NDArray[np.bool_]:
+    """Whether an arc touches each of the ``n`` nodes.
 
-    A side nothing bounds: pin the price to the bounded side (an unsold offer with no
-    buyer is priced at its ask, an unfilled bid with no seller at its bid), one kind of
-    pin a round so each round stays feasible (solutions of difference constraints are
-    closed under componentwise max and min); a node bounded on neither side (only empty
-    orders and idle links) is capped at zero first. Then every extreme is finite and
-    their midpoint is an equilibrium. None when the pins contradict the arcs or do not
-    make every extreme finite (large books, which are not pinned).
+    A node no arc touches has no market, or only empty orders: pinning it could not move
+    any other node, so it is priced at zero outright.
     """
-    if n > PIN_NODES:
+    touched = np.zeros(n + 1, dtype=bool)
+    touched[t] = True
+    touched[h] = True
+    return touched[:n]
+
+
+def _pin_room(w: FloatArray) -> float:
+    """Room given to each pin: without it, a pin at an extreme computed along another path
+    can contradict the arcs by ``1e-15`` (a spurious negative cycle)."""
+    return 1e-12 * max(1.0, float(np.abs(w).max()) if w.size else 1.0)
+
+
+def _pins(
+    low: FloatArray, high: FloatArray, eps: float
+) -> tuple[IntArray, IntArray, FloatArray, bool] | None:
+    """The next round of pins as arcs ``(tail, head, weight)``, and whether they enter the
+    ground (floors) or leave it (caps); None when every extreme is finite.
+
+    A side nothing bounds: the price is pinned to the bounded side, ``eps`` beyond it (an
+    unsold offer with no buyer is priced at its ask, an unfilled bid with no seller at its
+    bid); one kind of pin a round, so that each round stays feasible (solutions of
+    difference constraints are closed under componentwise max and min). A node bounded on
+    neither side (only empty orders and idle links) is capped at zero once no other pin
+    is left.
+    """
+    n = low.size
+    fin_lo, fin_hi = np.isfinite(low), np.isfinite(high)
+    if fin_lo.all() and fin_hi.all():
         return None
-    nodes = np.arange(n, dtype=np.int64)
-    ground = np.full(n, n, dtype=np.int64)
-    # pins give rounding room, or a pin at an extreme computed along another path can
-    # contradict the arcs by 1e-15 (a spurious negative cycle)
-    eps = 1e-12 * max(1.0, float(np.abs(w).max()) if w.size else 1.0)
+    if (pin := ~fin_lo & fin_hi).any():  # p >= high: an arc n -> ground
+        nodes = np.flatnonzero(pin)
+        return nodes, np.full(nodes.size, n, np.int64), eps - high[nodes], True
+    if (pin := fin_lo & ~fin_hi).any():  # p <= low: an arc ground -> n
+        nodes = np.flatnonzero(pin)
+        return np.full(nodes.size, n, np.int64), nodes, low[nodes] + eps, False
+    nodes = np.flatnonzero(~fin_lo & ~fin_hi)  # bounded on neither side: p <= 0
+    return np.full(nodes.size, n, np.int64), nodes, np.zeros(nodes.size), False
+
+
+def _bellman_ford_bounds(
+    n: int, t: IntArray, h: IntArray, w: FloatArray
+) -> tuple[FloatArray, FloatArray] | None:
+    """Finite lowest and highest price of each of the ``n`` nodes, by Bellman-Ford.
+
+    The extremes of the constraints, then of the constraints with pins (:func:`_pins`)
+    until every extreme is finite; their midpoint is an equilibrium. Fills optimal only
+    to the solver's tolerance (``1e-9`` of a market's scale) can contradict each other by
+    that much (a trade worth less than the tolerance left undone): every constraint is
+    relaxed by it once before giving up. None when the constraints (or the pins)
+    contradict each other still.
+    """
+    for attempt in range(2):
+        ext = _pinned_extremes(n + 1, t, h, w)
+        if ext is not None or attempt:
+            break
+        w = w + 1e-9 * max(1.0, float(np.abs(w).max()))
+    if ext is None:
+        return None
+    touched = _touched(n, t, h)
+    low, high = np.where(touched, ext[0][:n], 0.0), np.where(touched, ext[1][:n], 0.0)
+    eps = _pin_room(w)
     for _ in range(2 * n + 2):  # each round pins at least one more node
-        fin_lo, fin_hi = np.isfinite(low), np.isfinite(high)
-        if fin_lo.all() and fin_hi.all():
+        pins = _pins(low, high, eps)
+        if pins is None:
             return low, high
-        if (pin := ~fin_lo & fin_hi).any():  # p >= high: an arc n -> ground
-            tail, head, weight = nodes[pin], ground[pin], eps - high[pin]
-        elif (pin := fin_lo & ~fin_hi).any():  # p <= low: an arc ground -> n
-            tail, head, weight = ground[pin], nodes[pin], low[pin] + eps
-        else:  # bounded on neither side: p <= 0
-            pin = ~fin_lo & ~fin_hi
-            tail, head, weight = ground[pin], nodes[pin], np.zeros(int(pin.sum()))
-        t, h, w = np.concatenate((t, tail)), np.concatenate((h, head)), np.concatenate((w, weight))
+        t, h, w = (
+            np.concatenate((t, pins[0])),
+            np.concatenate((h, pins[1])),
+            np.concatenate((w, pins[2])),
+        )
         ext = _pinned_extremes(n + 1, t, h, w)
         if ext is None:
             return None
         low, high = ext[0][:n], ext[1][:n]
+    return None
+
+
+def _reweighted_bounds(
+    n: int, t: IntArray, h: IntArray, w: FloatArray, solver_price: FloatArray
+) -> tuple[FloatArray, FloatArray] | None:
+    """:func:`_bellman_ford_bounds` by Dijkstra's algorithm, from the solver's prices.
+
+    The same extremes and pins, each search on the arcs reweighted by a solution
+    (:func:`_reduced_weights`): first the solver's prices ``potential`` (ground 0), then
+    after each round of pins a solution of the pinned constraints built from the last
+    extremes. Let ``low`` and ``high`` be the least and greatest solutions before the
+    round (infinite where unbounded) and ``potential`` a finite solution, all three 0 at
+    the ground. Arc constraints ``p[j] - p[i] <= w`` hold for any shift of a solution, and
+    for the componentwise minimum and maximum of two solutions
+    (``min(a, b)[j] <= min(a[i], b[i]) + w``), also with infinite entries; and
+    ``min(high, potential + c)`` and ``max(low, potential - c)`` are 0 at the ground for
+    any ``c >= 0``. So
+
+    - floors ``p[v] >= f[v]`` (with ``f[v] = high[v] - eps <= high[v]``): the new potential
+      ``min(high, potential + c)`` with ``c = max(0, max(f - potential))`` over the pinned
+      nodes solves the old constraints, is finite, and at a pinned node is at least
+      ``min(high[v], f[v]) = f[v]``: it solves the pinned constraints;
+    - caps ``p[v] <= u[v]`` (with ``u[v] = low[v] + eps``, or 0 where ``low[v] = -inf``): the
+      new potential ``max(low, potential - c)`` with ``c = max(0, max(potential - u))``
+      likewise, at most ``max(low[v], u[v]) = u[v]`` at a pinned node.
+
+    A round also changes one side only: a floor ``v -> ground`` of weight
+    ``eps - high[v]`` closes a walk from the ground into a cycle of length at least
+    ``eps > 0``, so it shortens no distance from the ground (``high``) and only ``low`` is
+    searched again; a cap ``ground -> v`` of weight ``u[v] >= low[v]`` likewise closes a
+    cycle of length ``u[v] - low[v] >= 0`` (none where ``low[v] = -inf``: no path leads
+    from ``v`` to the ground) and only ``high`` is searched again.
+
+    The argument is exact; computed extremes solve the constraints to rounding, which
+    :func:`_reduced_weights` tolerates. None (then the caller uses Bellman-Ford) when the
+    solver's prices or a potential fail the constraints by more.
+    """
+    if t.size == 0:
+        return np.zeros(n), np.zeros(n)
+    potential = np.append(np.where(np.isfinite(solver_price), solver_price, 0.0), 0.0)
+    ext = _extremes(n + 1, t, h, w, potential)
+    if ext is None:
+        return None
+    touched = _touched(n, t, h)
+    low, high = np.where(touched, ext[0][:n], 0.0), np.where(touched, ext[1][:n], 0.0)
+    eps = _pin_room(w)
+    for _ in range(2 * n + 2):  # each round pins at least one more node
+        pins = _pins(low, high, eps)
+        if pins is None:
+            return low, high
+        tail, head, weight, floors = pins
+        if floors:  # p[tail] >= -weight
+            c = max(0.0, float(np.max(-weight - potential[tail])))
+            potential = np.minimum(np.append(high, 0.0), potential + c)
+        else:  # p[head] <= weight
+            c = max(0.0, float(np.max(potential[head] - weight)))
+            potential = np.maximum(np.append(low, 0.0), potential - c)
+        t, h, w = np.concatenate((t, tail)), np.concatenate((h, head)), np.concatenate((w, weight))
+        reduced = _reduced_weights(t, h, w, potential)
+        if reduced is None:
+            return None
+        if floors:
+            low = np.where(touched, _lowest(n + 1, t, h, reduced, potential)[:n], 0.0)
+        else:
+            high = np.where(touched, _highest(n + 1, t, h, reduced, potential)[:n], 0.0)
     return None
 
 

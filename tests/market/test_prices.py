@@ -2,18 +2,25 @@
 
 Checked by hand on small books, and on random books against an independent oracle: the
 dual LP restricted to its optimal face, minimising and maximising each node's price
-(``scipy.optimize.linprog``), which knows nothing of the fills.
+(``scipy.optimize.linprog``), which knows nothing of the fills. Books above
+``BELLMAN_FORD_NODES`` take Dijkstra's algorithm instead of Bellman-Ford: with the bound
+lowered, random books get the prices of the Bellman-Ford path from it alone, pins
+included.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from scipy.optimize import linprog
 
+import market.prices
 from market.clearing import METHODS, OrderBook, clear, equilibrium_violations
-from market.prices import price_bounds
+from market.prices import canonical_prices, price_bounds
 from market.warm import Clearer
 from tests.market.test_clearing_properties import bipartite_books
 
@@ -106,3 +113,110 @@ def test_a_small_market_beside_a_huge_one_keeps_its_marginal_price() -> None:
     for res in (clear(book), clear(book, method="lp"), Clearer().clear(book)):
         assert res.bid_fill.tolist() == [1e12, 11.5]
         assert res.node_price.tolist() == [2.0, 2.79e6]
+
+
+@contextmanager
+def dijkstra_only() -> Iterator[None]:
+    """Every book above zero nodes on the Dijkstra path, with no Bellman-Ford to fall back on."""
+
+    def no_fallback(*args: object) -> None:
+        raise AssertionError("the Dijkstra path fell back to Bellman-Ford")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(market.prices, "BELLMAN_FORD_NODES", 0)
+        patch.setattr(market.prices, "_bellman_ford_bounds", no_fallback)
+        yield
+
+
+def assert_same_prices(book: OrderBook, got: np.ndarray, want: np.ndarray) -> None:
+    """The same prices to 1e-9 relative (of the book's price scale near zero)."""
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    scale = max(1.0, book.price_scale())
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9 * scale)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bipartite_books())
+def test_the_dijkstra_path_gives_the_prices_of_the_bellman_ford_path(book: OrderBook) -> None:
+    want = clear(book)  # a few nodes: Bellman-Ford
+    with dijkstra_only():
+        got = clear(book)
+    assert equilibrium_violations(book, got) == []
+    assert_same_prices(book, got.node_price, want.node_price)
+
+
+def book_needing_pins(seed: int) -> OrderBook:
+    """A random bipartite book of 175 nodes that needs every kind of pin.
+
+    Sellers 0..59 (two offers each), buyers 60..159 (two bids each), prices and link
+    costs in whole dollars (ties: many nodes with no marginal order). Sellers 45..59 have
+    no links and buyers 145..159 none either (an unsold offer with no buyer: unbounded
+    below; an unfilled bid with no seller: unbounded above); nodes 160..169 are linked in
+    pairs without orders (unbounded on both sides); nodes 170..174 have empty orders only.
+    """
+    rng = np.random.default_rng(seed)
+    sellers, buyers = np.arange(60), np.arange(60, 160)
+    o_node, b_node = np.repeat(sellers, 2), np.repeat(buyers, 2)
+    src = np.concatenate([rng.choice(45, 3, replace=False) for _ in range(85)])
+    dst = np.repeat(buyers[:85], 3)
+    src, dst = np.append(src, np.arange(160, 170, 2)), np.append(dst, np.arange(161, 170, 2))
+    caps = np.where(rng.random(src.size) < 0.5, np.inf, rng.integers(1, 5, src.size))
+    idle = np.arange(170, 175)
+    return OrderBook(
+        175,
+        np.append(o_node, idle), np.append(rng.integers(1, 10, o_node.size), np.zeros(5)),
+        np.append(rng.integers(10, 60, o_node.size), np.ones(5)),
+        np.append(b_node, idle), np.append(rng.integers(1, 10, b_node.size), np.zeros(5)),
+        np.append(rng.integers(20, 100, b_node.size), np.ones(5)),
+        src, dst, rng.integers(0, 15, src.size).astype(float), caps,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_dijkstra_path_pins_a_book_above_the_bound_whichever_solver_cleared_it(
+    seed: int,
+) -> None:
+    book = book_needing_pins(seed)
+    want = clear(book)
+    bounds = price_bounds(book, want.offer_fill, want.bid_fill, want.link_flow, want.node_price)
+    assert bounds is not None
+    low, high = bounds
+    for unbounded in (np.isinf(low) & np.isfinite(high), np.isfinite(low) & np.isinf(high)):
+        assert unbounded.any()  # every kind of pin is needed
+    assert (np.isinf(low) & np.isinf(high))[160:170].all()
+    with dijkstra_only():
+        for got in [clear(book, method=m) for m in METHODS] + [Clearer().clear(book)]:
+            assert equilibrium_violations(book, got) == []
+            assert_same_prices(book, got.node_price, want.node_price)
+        fills = want.offer_fill, want.bid_fill, want.link_flow
+        idle = canonical_prices(book, *fills, want.node_price)[170:]
+    assert (idle == 0.0).all()  # no arc touches them: zero outright, never pinned
+
+
+def test_solver_prices_that_are_no_equilibrium_send_the_book_to_bellman_ford(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    book = book_needing_pins(0)
+    res = clear(book)
+    fills = res.offer_fill, res.bid_fill, res.link_flow
+    wrong = res.node_price + np.random.default_rng(1).uniform(-30, 30, book.n_nodes)
+    want = canonical_prices(book, *fills, wrong)  # Bellman-Ford, which needs no solution
+    assert_same_prices(book, want, res.node_price)
+    monkeypatch.setattr(market.prices, "BELLMAN_FORD_NODES", 0)
+    np.testing.assert_array_equal(canonical_prices(book, *fills, wrong), want)
+
+
+def test_a_book_too_large_for_bellman_ford_keeps_solver_prices_that_fail(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    book = book_needing_pins(0)
+    res = clear(book)
+    fills = res.offer_fill, res.bid_fill, res.link_flow
+    wrong = res.node_price + np.random.default_rng(1).uniform(-30, 30, book.n_nodes)
+    want = canonical_prices(book, *fills, res.node_price)  # Bellman-Ford
+    monkeypatch.setattr(market.prices, "BELLMAN_FORD_NODES", 0)
+    monkeypatch.setattr(market.prices, "FALLBACK_NODES", book.n_nodes - 1)
+    # SciPy's Bellman-Ford (nodes x arcs steps) must not run on a book above the bound
+    monkeypatch.setattr(market.prices, "_pinned_extremes", None)
+    np.testing.assert_array_equal(canonical_prices(book, *fills, wrong), wrong)
+    assert_same_prices(book, canonical_prices(book, *fills, res.node_price), want)
