@@ -14,10 +14,16 @@ one array, amounts in another, scalars spread by the copy). Transfers of zero in
 postings of more than 64 rows are not journalled (they change no balance; in scale mode
 most rows of a month's interest, borrowing and write-offs are zero), except one row per
 call, so every reason posted in a month still appears in the month's cash flows.
+
+Scale mode's populations (small labs, enterprise buyers) are pooled in the journal
+(:meth:`market.ledger.Ledger.pool`): each population gets an account of its own that
+stands for its members in the journal (and in the cashflows table, by the population's
+name), while their balances stay account by account.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -59,6 +65,8 @@ class Accounts:
     utility: IntArray
     vendor: IntArray
     lab: IntArray
+    pool_names: dict[int, str] = field(default_factory=dict)
+    """Name of each population's journal account (scale mode), by account id."""
     _queue: dict[str, _Queue] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -70,10 +78,13 @@ class Accounts:
         lab: ArrayLike,
         *,
         n_accounts: int | None = None,
+        pools: Sequence[tuple[str, ArrayLike]] = (),
     ) -> Accounts:
         """Ledgers with accounts ``0..n_accounts-1`` (default: up to the largest id), at zero.
 
         Ids of other agents (regulators) may lie below ``n_accounts``; they hold nothing.
+        Each ``(name, members)`` of ``pools`` (lab accounts of one population) gets one
+        more account, after all others, that stands for the members in every journal.
         """
         ids = [
             np.asarray(x, dtype=np.int64).reshape(-1) for x in (hyperscaler, utility, vendor, lab)
@@ -86,16 +97,21 @@ class Accounts:
             )
         n = int(every.max()) + 1 if every.size else OUTSIDE + 1
         n = max(n, n_accounts or 0)
-        return cls(
-            Ledger(n, asset="usd"),
-            Ledger(n, asset="chips"),
-            Ledger(n, asset="power_mwh"),
-            Ledger(n, asset="compute_h100e_hours"),
+        out = cls(
+            Ledger(n + len(pools), asset="usd"),
+            Ledger(n + len(pools), asset="chips"),
+            Ledger(n + len(pools), asset="power_mwh"),
+            Ledger(n + len(pools), asset="compute_h100e_hours"),
             ids[0],
             ids[1],
             ids[2],
             ids[3],
         )
+        for k, (name, members) in enumerate(pools):
+            for led in out.ledgers:
+                led.pool(members, into=n + k)
+            out.pool_names[n + k] = name
+        return out
 
     @property
     def ledgers(self) -> tuple[Ledger, Ledger, Ledger, Ledger]:
@@ -256,15 +272,14 @@ class _Queue:
 
         Buffers at least 7/8 used are handed to the ledger's journal as they are (the
         queue takes new ones of the same size), which spares copying a million-row month;
-        the used part of others is copied.
+        the used part of others is copied. A journal that pooled rows keeps sums of its
+        own, and the queue keeps its buffers.
         """
         k = self.rows
         ids, amount = self.ids[:, :k], self.amount[:k]
         hand_over = 8 * k >= 7 * self.amount.size
-        if not hand_over:
-            ids, amount = ids.copy(), amount.copy()
-        self.ledger.post_runs(ids, amount, self.codes, self.counts)
-        if hand_over:  # once booked (a refused posting leaves the queue as it was)
+        kept = self.ledger.post_runs(ids, amount, self.codes, self.counts, copy=not hand_over)
+        if kept:  # once booked (a refused posting leaves the queue as it was)
             self.ids, self.amount = np.empty_like(self.ids), np.empty_like(self.amount)
         self.rows, self.codes, self.counts = 0, [], []
 

@@ -28,7 +28,7 @@ from agents.lab import LabArrays, LabKind, services_price
 from agents.phases.exogenous import datacentre_load_mw, node_economics, reserves
 from agents.phases.plan import running_cost
 from agents.phases.settle_compute import family_price
-from agents.population import KIND_NAMES, LabAgents, pool_index, pool_node
+from agents.population import KIND_NAMES, POPULATION_NAMES, LabAgents, pool_index, pool_node
 from agents.regulator import EgressFees, Regulator, regulators_of
 from agents.scenario import FAMILIES, Scenario
 from agents.state import Clouds, DemandState, FloatArray, History, Market, Nodes, Sites, Tech
@@ -354,6 +354,11 @@ def build_world(model: mesa.Model, cfg: Scenario, rng: np.random.Generator) -> W
         lab_agents.ids,
         n_accounts=max(max(a.unique_id for a in model.agents), int(lab_agents.ids.max(initial=0)))
         + 1,
+        pools=[
+            (name, lab_agents.ids[labs.kind == kind])
+            for kind, name in POPULATION_NAMES.items()
+            if (labs.kind == kind).any()
+        ],
     )
     labs.account[:] = accounts.lab
     for firm in [*utilities, *vendors, *hyperscalers]:

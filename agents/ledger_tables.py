@@ -31,10 +31,13 @@ OUTSIDE_NAME = "outside"
 """Name of the outside world's account (investors, end customers, lenders, suppliers)."""
 
 
-def _account_names(ids: ArrayLike, agents_by_id: dict[int, Firm]) -> pd.Series:
-    """Agent names of ledger account ids; the outside world is :data:`OUTSIDE_NAME`."""
+def _account_names(
+    ids: ArrayLike, agents_by_id: dict[int, Firm], pool_names: dict[int, str]
+) -> pd.Series:
+    """Agent names of ledger account ids; the outside world is :data:`OUTSIDE_NAME`, a
+    scale-mode population's journal account the population's name."""
     uniq, where = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
-    names = {int(i): f.name for i, f in agents_by_id.items()} | {OUTSIDE: OUTSIDE_NAME}
+    names = {int(i): f.name for i, f in agents_by_id.items()} | pool_names | {OUTSIDE: OUTSIDE_NAME}
     lookup = np.asarray([names.get(int(i), f"account-{int(i)}") for i in uniq], dtype=object)
     return pd.Series(lookup[where] if len(uniq) else [], dtype="string")
 
@@ -99,7 +102,7 @@ def cashflows_table(
     n_e, n_r = len(ent["amount"]), max(1, len(reasons))
     shared_names = len({f.name for f in agents_by_id.values()}) < len(agents_by_id)
     if n_e == 0 or shared_names:
-        return _cashflows_by_frame(ent, reasons, agents_by_id, start)
+        return _cashflows_by_frame(ent, reasons, agents_by_id, start, accounts.pool_names)
     # the accounts that appear, numbered in order of id (account ids are >= 0)
     seen = np.zeros(max(int(ent["payer"].max()), int(ent["payee"].max())) + 1, dtype=np.bool_)
     seen[ent["payer"]] = True
@@ -109,14 +112,14 @@ def cashflows_table(
     n_a = len(accts)
     steps = ent["step"]
     if steps.min() < 0 or (int(steps.max()) + 1) * n_r * n_a * n_a >= 2**62:
-        return _cashflows_by_frame(ent, reasons, agents_by_id, start)
+        return _cashflows_by_frame(ent, reasons, agents_by_id, start, accounts.pool_names)
     key = ((steps * n_r + ent["reason"]) * n_a + code[ent["payer"]]) * n_a + code[ent["payee"]]
     sums = pd.Series(ent["amount"]).groupby(key, sort=True).sum()
     key = sums.index.to_numpy()
     key, payee = np.divmod(key, n_a)
     key, payer = np.divmod(key, n_a)
     month, reason = np.divmod(key, n_r)
-    account_names = _account_names(accts, agents_by_id).array
+    account_names = _account_names(accts, agents_by_id, accounts.pool_names).array
     return pd.DataFrame(
         {
             "month": month,
@@ -130,7 +133,11 @@ def cashflows_table(
 
 
 def _cashflows_by_frame(
-    ent: dict[str, Any], reasons: list[str], agents_by_id: dict[int, Firm], start: str | None
+    ent: dict[str, Any],
+    reasons: list[str],
+    agents_by_id: dict[int, Firm],
+    start: str | None,
+    pool_names: dict[int, str],
 ) -> pd.DataFrame:
     """:func:`cashflows_table` grouped on four keys (no entries, many accounts, or shared names)."""
     keys = ["month", "reason", "payer", "payee"]
@@ -146,9 +153,9 @@ def _cashflows_by_frame(
     flows = cast(pd.DataFrame, ids.groupby(keys, as_index=False, sort=True)["amount"].sum())
     lookup = np.asarray(reasons, dtype=object)
     flows["reason"] = pd.Series(lookup[flows["reason"].to_numpy(dtype=np.int64)], dtype="string")
-    flows["payer"] = _account_names(flows["payer"], agents_by_id)
-    flows["payee"] = _account_names(flows["payee"], agents_by_id)
-    if len(set(_account_names(list(agents_by_id), agents_by_id))) < len(agents_by_id):
+    flows["payer"] = _account_names(flows["payer"], agents_by_id, pool_names)
+    flows["payee"] = _account_names(flows["payee"], agents_by_id, pool_names)
+    if len(set(_account_names(list(agents_by_id), agents_by_id, {}))) < len(agents_by_id):
         # two agents share a name: their rows are one payer or payee
         flows = cast(pd.DataFrame, flows.groupby(keys, as_index=False, sort=False)["amount"].sum())
     return with_date(flows, start)

@@ -27,10 +27,22 @@ from agents.accounts import Accounts
 from agents.lab import AILab, EnterpriseBuyer, LabArrays, LabKind
 from agents.state import IntArray
 
-__all__ = ["KIND_NAMES", "LabAgents", "LabNames", "pool_index", "pool_node", "row_name"]
+__all__ = [
+    "KIND_NAMES",
+    "POPULATION_NAMES",
+    "LabAgents",
+    "LabNames",
+    "pool_index",
+    "pool_node",
+    "row_name",
+]
 
 KIND_NAMES = ("lab", "lab", "enterprise")
 """Agent ``kind`` of each :class:`agents.lab.LabKind` (major, small, enterprise)."""
+
+POPULATION_NAMES = {LabKind.SMALL: "small labs", LabKind.ENTERPRISE: "enterprise buyers"}
+"""The name under which each scale-mode population pays and is paid in the ledger's
+journal and the cashflows table (:class:`agents.accounts.Accounts`)."""
 
 
 def pool_index(arrays: LabArrays, n_regions: int) -> IntArray:

@@ -6,7 +6,10 @@ included, is constant. Every account starts at zero and the outside world (accou
 ``OUTSIDE``) funds initial endowments, so that constant is zero.
 
 One :class:`Ledger` books one asset (``"usd"``, ``"chips"``...): a transfer of a
-good and the payment for it are two rows in two ledgers.
+good and the payment for it are two rows in two ledgers. The journal keeps every row,
+except those of accounts pooled with :meth:`Ledger.pool` (a scale-mode population), which
+it keeps summed per posting, reason, payer and payee (:mod:`market.pooling`); balances
+move account by account either way.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from market.pooling import JournalPools, pooled_rows
 
 __all__ = ["OUTSIDE", "Ledger", "LedgerError"]
 
@@ -30,6 +35,13 @@ def _ints(x: ArrayLike) -> NDArray[np.signedinteger[Any]]:
     if isinstance(x, np.ndarray) and x.dtype in (np.int16, np.int32, np.int64):
         return x
     return np.asarray(x, dtype=np.int64)
+
+
+def _pool_list(pools: JournalPools) -> list[tuple[NDArray[np.int64], int]]:
+    """The ``(members, pool account)`` pairs of ``pools``."""
+    members = np.flatnonzero(pools.member)
+    into = pools.party[pools.code[members]]
+    return [(members[into == k], int(k)) for k in np.unique(into)]
 
 
 class LedgerError(ValueError):
@@ -77,6 +89,7 @@ class Ledger:
         ] = []
         self._steps: list[tuple[int, int]] = []
         self._amounts: list[NDArray[np.float64]] = []
+        self._pools: JournalPools | None = None  # accounts journalled as their pool
 
     @property
     def n_accounts(self) -> int:
@@ -109,7 +122,45 @@ class Ledger:
             )
         start = self._balances.size
         self._balances = np.concatenate([self._balances, np.zeros(k)])
+        if self._pools is not None:
+            self._pools = self._pools.opened(k)
         return np.arange(start, start + k, dtype=np.int64)
+
+    def pool(self, members: ArrayLike, into: int) -> None:
+        """Journal the transfers of the accounts ``members`` as account ``into``'s.
+
+        From now on a posting's rows that involve a member are journalled as one row per
+        reason, payer and payee, ``into`` standing for the members, with the sum of their
+        amounts (:func:`market.pooling.pooled_rows`); balances still move account by
+        account, so :meth:`check` and :meth:`balance_of` are unchanged. For a population
+        of accounts too many to journal row by row (scale mode). ``into`` is an account of
+        its own (it is not a member, nor the outside world); it holds nothing.
+
+        >>> led = Ledger(5)
+        >>> led.pool([2, 3], into=4)
+        >>> led.post(1, [2, 3], [5.0, 7.0], led.reason_code("sale"))
+        >>> led.balance_of(np.array([2, 3])).tolist(), led.entries()["payee"].tolist()
+        ([5.0, 7.0], [4])
+        """
+        ids = _ints(members).reshape(-1)
+        n = self._balances.size
+        if not (0 < into < n) or isinstance(into, bool):
+            raise LedgerError(
+                f"into = {into!r}: the pool's account must be an open account other than "
+                f"the outside world ({OUTSIDE}); open one with Ledger.open(1)"
+            )
+        if ids.size and (ids.min() <= OUTSIDE or ids.max() >= n or (ids == into).any()):
+            raise LedgerError(
+                f"members: ids must be open accounts (0 < id < {n}) other than into = {into}; "
+                f"got ids from {int(ids.min())} to {int(ids.max())}"
+            )
+        pools = self._pools
+        if pools is not None and (pools.member[into] or pools.member[ids].any()):
+            raise LedgerError(
+                f"members or into = {into}: already in a pool; an account joins one pool only"
+            )
+        old = [] if pools is None else _pool_list(pools)
+        self._pools = JournalPools.of(n, [*old, (ids.astype(np.int64), into)])
 
     def reason_code(self, name: str) -> int:
         """The stable integer code of a transfer reason, registered on first use."""
@@ -159,10 +210,7 @@ class Ledger:
             and hi(r) < len(self._reasons)
         ):
             self._refuse(p, q, a, r)
-        if copy:
-            p, q, a, r = p.copy(), q.copy(), a.copy(), r.copy()
-        self._book(p, q, a, total)
-        self._reason_rows.append((r, None))
+        self._book(p, q, a, total, r, None, copy)
 
     def post_runs(
         self,
@@ -170,14 +218,17 @@ class Ledger:
         amount: NDArray[np.float64],
         codes: Sequence[int],
         counts: Sequence[int],
-    ) -> None:
+        *,
+        copy: bool = False,
+    ) -> bool:
         """Book a batch of transfers: ``ids[0]`` pays ``amount`` to ``ids[1]``, in runs of one reason.
 
         The fast form of :meth:`post` for a caller that collects many postings (as
         :meth:`agents.accounts.Accounts.flush` does): ``ids`` is a (2, n) array of payer
         and payee ids (int32 or int64), ``amount`` an (n,) float64 array, and the rows
-        come in runs: ``counts[k]`` rows of reason ``codes[k]``. Nothing is broadcast;
-        the journal keeps the arrays without a copy (the caller must not change them).
+        come in runs: ``counts[k]`` rows of reason ``codes[k]``. Nothing is broadcast.
+        Returns whether the journal kept the arrays given, without a copy (the caller must
+        not change them then): it does unless ``copy`` or a row involves a pooled account.
 
         Raises
         ------
@@ -185,7 +236,7 @@ class Ledger:
             As :meth:`post`. Nothing is booked then.
         """
         if amount.size == 0:
-            return
+            return False
         if not (ids.ndim == 2 and ids.shape == (2, amount.size) and sum(counts) == amount.size):
             raise LedgerError(
                 f"ids of shape {ids.shape}, amount of shape {amount.shape} and runs of "
@@ -202,8 +253,7 @@ class Ledger:
             and max(codes) < len(self._reasons)
         ):
             self._refuse(ids[0], ids[1], amount, np.repeat(np.asarray(codes), counts))
-        self._book(ids[0], ids[1], amount, total)
-        self._reason_rows.append((codes, counts))
+        return self._book(ids[0], ids[1], amount, total, codes, counts, copy)
 
     def _book(
         self,
@@ -211,14 +261,39 @@ class Ledger:
         q: NDArray[np.signedinteger[Any]],
         a: NDArray[np.float64],
         total: float,
-    ) -> None:
-        """Move the balances (payers first, in row order) and journal the checked rows."""
+        reasons: Sequence[int] | NDArray[np.signedinteger[Any]],
+        counts: Sequence[int] | None,
+        copy: bool,
+    ) -> bool:
+        """Move the balances (payers first, in row order) and journal the checked rows.
+
+        ``reasons`` is a code per row (``counts`` None) or per run of ``counts`` rows.
+        Rows involving a pooled account are journalled summed (:meth:`pool`). Returns
+        whether the journal kept the arrays given.
+        """
         np.subtract.at(self._balances, p, a)
         np.add.at(self._balances, q, a)
         self._turnover += total
+        kept = not copy
+        if self._pools is not None:
+            r = (
+                np.asarray(reasons)
+                if counts is None
+                else np.repeat(np.asarray(reasons, np.int32), counts)
+            )
+            pooled = pooled_rows(self._pools, p, q, a, r)
+            if pooled[2] is not a:  # rows were summed: the journal holds new arrays
+                p, q, a, r = pooled
+                reasons, counts, kept, copy = r, None, False, False
+        if copy:
+            p, q, a = p.copy(), q.copy(), a.copy()
+            if counts is None:
+                reasons = np.array(reasons)
         self._steps.append((self.step, a.size))
         self._rows.append((p, q))
         self._amounts.append(a)
+        self._reason_rows.append((reasons, counts))
+        return kept
 
     def _refuse(
         self,

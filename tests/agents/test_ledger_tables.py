@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
+import agents.build
+from agents.lab import LabKind
 from agents.ledger_tables import OUTSIDE_NAME, _cashflows_by_frame, cashflows_table
 from agents.model import GigawattModel
 
@@ -40,6 +43,44 @@ def test_cashflows_grouped_on_one_packed_key_as_on_four(deal_scenario):
     by_id = {f.unique_id: f for f in m.world.firms}
     packed = cashflows_table(accounts, by_id, start)
     reasons = [accounts.usd.reasons[i] for i in range(len(accounts.usd.reasons))]
-    four = _cashflows_by_frame(accounts.usd.entries(), reasons, by_id, start)
+    four = _cashflows_by_frame(accounts.usd.entries(), reasons, by_id, start, accounts.pool_names)
     pd.testing.assert_frame_equal(packed, four)
     assert len(packed) > 0 and set(packed["payer"]) >= {OUTSIDE_NAME}
+
+
+def test_scale_mode_populations_are_pooled_in_the_journal_and_nothing_else_changes(
+    baseline, monkeypatch
+):
+    scn = baseline.with_overrides({"scale.small_labs": 300, "scale.enterprise_buyers": 200})
+
+    def run():  # type: ignore[no-untyped-def]
+        m = GigawattModel(scn, rng=4)
+        for _ in range(6):
+            m.step()
+        return m
+
+    pooled = run()
+    monkeypatch.setattr(agents.build, "POPULATION_NAMES", {})  # every buyer journalled alone
+    alone = run()
+    # the journal feeds nothing back: the same months, balances and state, bit for bit
+    pd.testing.assert_frame_equal(pooled.model_frame(), alone.model_frame())
+    for a, b in zip(pooled.world.accounts.ledgers, alone.world.accounts.ledgers, strict=True):
+        np.testing.assert_array_equal(a.balances[: b.n_accounts], b.balances)
+        assert (a.balances[b.n_accounts :] == 0.0).all()  # the populations' journal accounts
+    # the cashflows table: each member's flows summed under its population's name
+    # (without pools, a member holds an account but no agent: it is named by its account)
+    ids, kind = alone.world.lab_agents.ids, alone.world.labs.kind
+    kinds = {f"account-{i}": k for i, k in zip(ids.tolist(), kind.tolist(), strict=True)}
+    population = {LabKind.SMALL: "small labs", LabKind.ENTERPRISE: "enterprise buyers"}
+    full = alone.tables()["cashflows"].copy()
+    for side in ("payer", "payee"):
+        full[side] = [population.get(kinds.get(n), n) for n in full[side]]
+    keys = ["month", "date", "reason", "payer", "payee"]
+    want = full.groupby(keys, as_index=False, sort=True)["amount"].sum()
+    got = pooled.tables()["cashflows"].sort_values(keys, ignore_index=True)
+    pd.testing.assert_frame_equal(
+        got.drop(columns="amount"), want.drop(columns="amount"), check_dtype=False
+    )
+    np.testing.assert_allclose(got["amount"], want["amount"], rtol=1e-12)
+    assert {"small labs", "enterprise buyers"} <= set(got["payer"]) | set(got["payee"])
+    assert len(got) < len(alone.tables()["cashflows"]) / 10

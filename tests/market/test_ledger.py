@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -171,3 +172,62 @@ def test_runs_of_the_wrong_shape_are_refused() -> None:
     led.reason_code("x")
     with pytest.raises(LedgerError, match=r"need \(2, n\)"):
         led.post_runs(np.array([[0, 1], [1, 2]]), np.array([1.0, 2.0]), [0], [1])
+
+
+def test_a_pooled_ledger_moves_the_same_balances_and_journals_the_sums() -> None:
+    rng = np.random.default_rng(5)
+    full, pooled = Ledger(40), Ledger(41)
+    pooled.pool(np.arange(10, 40), into=40)
+    for led in (full, pooled):
+        for name in ("a", "b", "c"):
+            led.reason_code(name)
+    for month in range(3):
+        full.step = pooled.step = month
+        for _ in range(4):
+            p = rng.integers(0, 40, 50).astype(np.int32)
+            q = rng.integers(0, 40, 50).astype(np.int32)
+            a = rng.exponential(5.0, 50)
+            codes, counts = [0, 2, 1], [20, 20, 10]
+            kept_full = full.post_runs(np.stack([p, q]), a, codes, counts)
+            kept_pooled = pooled.post_runs(np.stack([p, q]), a.copy(), codes, counts)
+            assert kept_full and not kept_pooled  # rows 10..39 were summed
+        full.post(OUTSIDE, [1, 2], [3.0, 4.0], 1)  # nothing pooled: journalled as it is
+        pooled.post(OUTSIDE, [1, 2], [3.0, 4.0], 1)
+    np.testing.assert_array_equal(pooled.balances[:40], full.balances)  # row by row, bit for bit
+    assert pooled.balances[40] == 0.0
+    pooled.check()
+    # the journal: the full one with members read as 40, summed per month, reason and pair
+    into = np.append(np.arange(10), np.full(30, 40))
+    f, g = full.entries(), pooled.entries()
+    want = pd.DataFrame(
+        {"s": f["step"], "r": f["reason"], "p": into[f["payer"]], "q": into[f["payee"]]}
+    ).assign(a=f["amount"])
+    got = pd.DataFrame({"s": g["step"], "r": g["reason"], "p": g["payer"], "q": g["payee"]})
+    got = got.assign(a=g["amount"])
+    keys = ["s", "r", "p", "q"]
+    w = want.groupby(keys)["a"].sum()
+    h = got.groupby(keys)["a"].sum()
+    pd.testing.assert_index_equal(h.index, w.index)
+    np.testing.assert_allclose(h.to_numpy(), w.to_numpy(), rtol=1e-13)
+    assert len(g["amount"]) < len(f["amount"]) / 2
+
+
+def test_pool_refuses_bad_ids_naming_the_fix() -> None:
+    led = Ledger(6)
+    with pytest.raises(LedgerError, match=r"into = 0.*Ledger.open"):
+        led.pool([1, 2], into=OUTSIDE)
+    with pytest.raises(LedgerError, match="members: ids must be open accounts"):
+        led.pool([1, 9], into=5)
+    with pytest.raises(LedgerError, match="members: ids must be open accounts"):
+        led.pool([1, 5], into=5)
+    led.pool([1, 2], into=5)
+    with pytest.raises(LedgerError, match="already in a pool"):
+        led.pool([2, 3], into=4)
+    led.pool([3], into=4)  # a second pool of other accounts
+    led.open(1)  # account 6: its own party
+    r = led.reason_code("x")
+    led.post([1, 3, 6], [6, 6, 2], [1.0, 2.0, 4.0], r)
+    e = led.entries()
+    rows = sorted(zip(e["payer"].tolist(), e["payee"].tolist(), e["amount"].tolist(), strict=True))
+    assert rows == [(4, 6, 2.0), (5, 6, 1.0), (6, 5, 4.0)]
+    np.testing.assert_array_equal(led.balances, [0.0, -1.0, 4.0, -2.0, 0.0, 0.0, -1.0])
