@@ -318,9 +318,11 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(
             "payer",
             "name",
-            "Who paid: an agent's name, or outside (investors, customers, lenders, suppliers).",
+            "Who paid: an agent's name, outside (investors, customers, lenders, suppliers), or in scale mode a population (small labs, enterprise buyers: their members summed).",
         ),
-        Column("payee", "name", "Who was paid: an agent's name, or outside."),
+        Column(
+            "payee", "name", "Who was paid: an agent's name, outside, or a scale-mode population."
+        ),
         Column("amount", "$", "Dollars the payer paid the payee for that reason that month."),
     ),
 }

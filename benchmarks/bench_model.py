@@ -35,7 +35,9 @@ jobs more than on the code.
 
 Targets: baseline 120 months in about a second; at 10k agents a step costs no more than
 3x the bare Mesa loop; 100k agents <= 50 ms a step; 1M agents <= 0.5 s a step and <= 4 GB;
-cost grows no faster than linearly with agents. Where NumPy's huge-page advice is on (the
+cost grows no faster than linearly with agents. Whole scale-mode runs (100k and 1M agents,
+120 months, as ``run_scenario`` runs them) are timed in new processes with their peak
+resident memory. Where NumPy's huge-page advice is on (the
 default), the 1M step is timed once more in a new process with it off
 (``NUMPY_MADVISE_HUGEPAGE=0``): on virtual machines slow to fault in huge pages the two differ
 by 2-3x. ``--quick`` runs 24 baseline months and
@@ -178,6 +180,45 @@ scn = load_scenario("baseline").with_overrides(
 )
 print(_time_model(scn, {steps})[0])
 """
+
+
+_LONG_RUN_CHILD = """
+import resource, time
+from experiments import run_scenario
+from experiments.scenarios import load_scenario
+n = {n}
+scn = load_scenario("baseline").with_overrides(
+    {{"scale.small_labs": n // 2, "scale.enterprise_buyers": n - n // 2}}
+)
+t = time.process_time()
+res = run_scenario(scn, months={months}, rng=1)
+cpu = time.process_time() - t
+try:  # this process's own peak (ru_maxrss would count the parent's pages at the fork)
+    with open("/proc/self/status") as f:
+        peak_kb = next(int(x.split()[1]) for x in f if x.startswith("VmHWM:"))
+except OSError:
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(cpu, peak_kb, len(res.tables["cashflows"]))
+"""
+
+
+def _long_run(n: int, months: int) -> tuple[float, float, int]:
+    """A whole ``scale n`` run as a user runs it, in a new process: ``run_scenario`` for
+    ``months`` months, invariant checks on, every table built; its CPU seconds, the
+    process's peak resident memory (GB) and the cashflows table's rows.
+
+    The steps above measure memory over two months; this shows what a long run keeps
+    (its journal, its history windows, its tables).
+    """
+    out = subprocess.run(
+        [sys.executable, "-c", _LONG_RUN_CHILD.format(n=n, months=months)],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    cpu, rss_kb, rows = out.stdout.split()[-3:]
+    return float(cpu), int(rss_kb) / 2**20, int(rows)
 
 
 def _step_without_hugepage_advice(n: int, steps: int) -> float:
@@ -416,6 +457,12 @@ def main(argv: list[str] | None = None) -> None:
             f"1M with NumPy's huge-page advice off (NUMPY_MADVISE_HUGEPAGE=0, a new process): "
             f"{off:.2f} s/step against {by_n[1_000_000][3]:.2f} s with it"  # type: ignore[operator]
         )
+    long_runs = [(100_000, 24)] if quick else [(100_000, 120), (1_000_000, 120)]
+    print("\nScale mode, whole runs (run_scenario: checks on, every table; a new process each)")
+    print(f"{'case':12s} {'months':>6s} {'CPU s':>8s} {'peak GB':>8s} {'cashflows rows':>15s}")
+    for n, k in long_runs:
+        cpu, gb, rows = _long_run(n, k)
+        print(f"{'scale ' + format(n, ','):12s} {k:6d} {cpu:8.1f} {gb:8.2f} {rows:15,d}")
     _print_ab(months, quick, before)
 
 

@@ -7,9 +7,9 @@ included, is constant. Every account starts at zero and the outside world (accou
 
 One :class:`Ledger` books one asset (``"usd"``, ``"chips"``...): a transfer of a
 good and the payment for it are two rows in two ledgers. The journal keeps every row,
-except those of accounts pooled with :meth:`Ledger.pool` (a scale-mode population), which
-it keeps summed per posting, reason, payer and payee (:mod:`market.pooling`); balances
-move account by account either way.
+unless accounts are pooled with :meth:`Ledger.pool` (a scale-mode population): then it
+keeps each posting summed per reason, payer and payee, a pool standing for its members
+(:mod:`market.pooling`). Balances move account by account either way.
 """
 
 from __future__ import annotations
@@ -129,12 +129,12 @@ class Ledger:
     def pool(self, members: ArrayLike, into: int) -> None:
         """Journal the transfers of the accounts ``members`` as account ``into``'s.
 
-        From now on a posting's rows that involve a member are journalled as one row per
-        reason, payer and payee, ``into`` standing for the members, with the sum of their
-        amounts (:func:`market.pooling.pooled_rows`); balances still move account by
-        account, so :meth:`check` and :meth:`balance_of` are unchanged. For a population
-        of accounts too many to journal row by row (scale mode). ``into`` is an account of
-        its own (it is not a member, nor the outside world); it holds nothing.
+        From now on each posting is journalled as one row per reason, payer and payee,
+        ``into`` standing for the members, with the sum of the amounts
+        (:func:`market.pooling.pooled_rows`); balances still move account by account, so
+        :meth:`check` and :meth:`balance_of` are unchanged. For a population of accounts
+        too many to journal row by row (scale mode). ``into`` is an account of its own
+        (it is not a member, nor the outside world); it holds nothing.
 
         >>> led = Ledger(5)
         >>> led.pool([2, 3], into=4)
@@ -228,7 +228,7 @@ class Ledger:
         and payee ids (int32 or int64), ``amount`` an (n,) float64 array, and the rows
         come in runs: ``counts[k]`` rows of reason ``codes[k]``. Nothing is broadcast.
         Returns whether the journal kept the arrays given, without a copy (the caller must
-        not change them then): it does unless ``copy`` or a row involves a pooled account.
+        not change them then): it does unless ``copy`` or accounts are pooled.
 
         Raises
         ------
@@ -268,23 +268,20 @@ class Ledger:
         """Move the balances (payers first, in row order) and journal the checked rows.
 
         ``reasons`` is a code per row (``counts`` None) or per run of ``counts`` rows.
-        Rows involving a pooled account are journalled summed (:meth:`pool`). Returns
-        whether the journal kept the arrays given.
+        With pools, the rows are journalled summed (:meth:`pool`). Returns whether the
+        journal kept the arrays given.
         """
         np.subtract.at(self._balances, p, a)
         np.add.at(self._balances, q, a)
         self._turnover += total
         kept = not copy
-        if self._pools is not None:
-            r = (
-                np.asarray(reasons)
-                if counts is None
-                else np.repeat(np.asarray(reasons, np.int32), counts)
-            )
-            pooled = pooled_rows(self._pools, p, q, a, r)
-            if pooled[2] is not a:  # rows were summed: the journal holds new arrays
-                p, q, a, r = pooled
-                reasons, counts, kept, copy = r, None, False, False
+        if self._pools is not None:  # the journal keeps sums of its own
+            if counts is None:
+                r = np.asarray(reasons)
+            else:
+                r = np.repeat(np.asarray(reasons, np.int32), counts)
+            p, q, a, r = pooled_rows(self._pools, p, q, a, r)
+            reasons, counts, kept, copy = r, None, False, False
         if copy:
             p, q, a = p.copy(), q.copy(), a.copy()
             if counts is None:

@@ -191,7 +191,7 @@ def test_a_pooled_ledger_moves_the_same_balances_and_journals_the_sums() -> None
             kept_full = full.post_runs(np.stack([p, q]), a, codes, counts)
             kept_pooled = pooled.post_runs(np.stack([p, q]), a.copy(), codes, counts)
             assert kept_full and not kept_pooled  # rows 10..39 were summed
-        full.post(OUTSIDE, [1, 2], [3.0, 4.0], 1)  # nothing pooled: journalled as it is
+        full.post(OUTSIDE, [1, 2], [3.0, 4.0], 1)  # no member: summed all the same
         pooled.post(OUTSIDE, [1, 2], [3.0, 4.0], 1)
     np.testing.assert_array_equal(pooled.balances[:40], full.balances)  # row by row, bit for bit
     assert pooled.balances[40] == 0.0
