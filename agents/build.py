@@ -360,6 +360,8 @@ def build_world(model: mesa.Model, cfg: Scenario, rng: np.random.Generator) -> W
             if (labs.kind == kind).any()
         ],
     )
+    # the populations' journal accounts come after every agent's: no later agent takes one
+    model.agent_id_counter = max(model.agent_id_counter, accounts.usd.n_accounts)
     labs.account[:] = accounts.lab
     for firm in [*utilities, *vendors, *hyperscalers]:
         firm.attach(accounts)
