@@ -37,13 +37,6 @@ def _ints(x: ArrayLike) -> NDArray[np.signedinteger[Any]]:
     return np.asarray(x, dtype=np.int64)
 
 
-def _pool_list(pools: JournalPools) -> list[tuple[NDArray[np.int64], int]]:
-    """The ``(members, pool account)`` pairs of ``pools``."""
-    members = np.flatnonzero(pools.member)
-    into = pools.party[pools.code[members]]
-    return [(members[into == k], int(k)) for k in np.unique(into)]
-
-
 class LedgerError(ValueError):
     """A transfer that cannot be booked, or a ledger whose books do not balance."""
 
@@ -154,13 +147,12 @@ class Ledger:
                 f"members: ids must be open accounts (0 < id < {n}) other than into = {into}; "
                 f"got ids from {int(ids.min())} to {int(ids.max())}"
             )
-        pools = self._pools
-        if pools is not None and (pools.member[into] or pools.member[ids].any()):
+        pools = self._pools or JournalPools.none(n)
+        if pools.pooled(np.append(ids, into)).any():
             raise LedgerError(
                 f"members or into = {into}: already in a pool; an account joins one pool only"
             )
-        old = [] if pools is None else _pool_list(pools)
-        self._pools = JournalPools.of(n, [*old, (ids.astype(np.int64), into)])
+        self._pools = pools.with_pool(ids, into)
 
     def reason_code(self, name: str) -> int:
         """The stable integer code of a transfer reason, registered on first use."""

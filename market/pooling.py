@@ -17,7 +17,7 @@ The sums are taken in row order (``np.bincount`` adds its weights one after the 
 group's sum is journalled even when it is zero, as a row of a reason is kept for every
 reason posted.
 
->>> pools = JournalPools.of(6, [(np.array([3, 4]), 5)])
+>>> pools = JournalPools.none(6).with_pool(np.array([3, 4]), 5)
 >>> p, q, a, r = pooled_rows(pools, np.array([1, 3, 4, 4]), np.array([2, 1, 1, 0]),
 ...                          np.array([1.0, 2.0, 3.0, 4.0]), np.array([0, 1, 1, 1]))
 >>> p.tolist(), q.tolist(), a.tolist(), r.tolist()
@@ -26,7 +26,6 @@ reason posted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,12 +47,13 @@ CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class JournalPools:
-    """Which accounts a pool stands for in the journal.
+    """Which account stands for each account in the journal.
 
     Attributes
     ----------
-    member : ndarray of bool
-        (accounts,) whether each account is journalled as its pool.
+    into : ndarray of int
+        (accounts,) the account each account is journalled as: its pool's for a member,
+        its own for any other.
     code : ndarray of int32
         (accounts,) the journal party of each account, numbered densely: a member has
         its pool's number, every other account one of its own.
@@ -61,34 +61,42 @@ class JournalPools:
         (parties,) the account id of each number.
     """
 
-    member: NDArray[np.bool_]
+    into: IntArray
     code: NDArray[np.int32]
     party: IntArray
 
     @classmethod
-    def of(cls, n_accounts: int, pools: Sequence[tuple[IntArray, int]]) -> JournalPools:
-        """Pools over ``n_accounts`` accounts, each given as ``(members, pool account)``.
+    def of(cls, into: IntArray) -> JournalPools:
+        """The pools that journal each account ``i`` as ``into[i]`` (``i`` itself or a
+        pool account that is its own)."""
+        party = np.flatnonzero(into == np.arange(into.size)).astype(np.int64)
+        number = np.full(into.size, -1, dtype=np.int64)
+        number[party] = np.arange(party.size)
+        return cls(into, number[into].astype(np.int32), party)
+
+    @classmethod
+    def none(cls, n_accounts: int) -> JournalPools:
+        """``n_accounts`` accounts, each journalled as itself."""
+        return cls.of(np.arange(n_accounts, dtype=np.int64))
+
+    def with_pool(self, members: IntArray, pool: int) -> JournalPools:
+        """These pools and one more: ``members`` journalled as ``pool``.
 
         The caller (:meth:`market.ledger.Ledger.pool`) has checked the ids.
         """
-        member = np.zeros(n_accounts, dtype=bool)
-        into = np.arange(n_accounts, dtype=np.int64)
-        for members, pool in pools:
-            member[members] = True
-            into[members] = pool
-        party = np.flatnonzero(~member).astype(np.int64)
-        number = np.full(n_accounts, -1, dtype=np.int64)
-        number[party] = np.arange(party.size)
-        return cls(member, number[into].astype(np.int32), party)
+        into = self.into.copy()
+        into[members] = pool
+        return JournalPools.of(into)
+
+    def pooled(self, ids: IntArray) -> NDArray[np.bool_]:
+        """Whether each of ``ids`` is a member of a pool."""
+        out: NDArray[np.bool_] = self.into[ids] != ids
+        return out
 
     def opened(self, k: int) -> JournalPools:
         """The same pools after ``k`` more accounts were opened (each its own party)."""
-        n, m = self.member.size, self.party.size
-        return JournalPools(
-            np.concatenate((self.member, np.zeros(k, dtype=bool))),
-            np.concatenate((self.code, np.arange(m, m + k, dtype=np.int32))),
-            np.concatenate((self.party, np.arange(n, n + k))),
-        )
+        n = self.into.size
+        return JournalPools.of(np.concatenate((self.into, np.arange(n, n + k))))
 
 
 def pooled_rows(

@@ -31,7 +31,7 @@ def test_pooled_rows_are_the_groupby_of_the_pooled_ids(
     rng = np.random.default_rng(seed)
     n = 60
     # accounts 20..39 journalled as 50, 40..49 as 51; 0..19 and 50..59 as themselves
-    pools = JournalPools.of(n, [(np.arange(20, 40), 50), (np.arange(40, 50), 51)])
+    pools = JournalPools.none(n).with_pool(np.arange(20, 40), 50).with_pool(np.arange(40, 50), 51)
     p, q, a, r = _postings(rng, n, 500)
     got = pooled_rows(pools, p, q, a, r)
     # the oracle: map the members by hand, group with pandas
@@ -49,7 +49,7 @@ def test_pooled_rows_are_the_groupby_of_the_pooled_ids(
 
 def test_accounts_opened_later_are_their_own_party() -> None:
     # 0..4 with 2 and 3 journalled as 4; then 5 and 6 opened, each its own party
-    pools = JournalPools.of(5, [(np.array([2, 3]), 4)]).opened(2)
+    pools = JournalPools.none(5).with_pool(np.array([2, 3]), 4).opened(2)
     p, q, a, _ = pooled_rows(
         pools, np.array([5, 2, 6]), np.array([3, 6, 1]), np.array([1.0, 2.0, 3.0]), np.zeros(3, int)
     )
