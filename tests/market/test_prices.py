@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from scipy.optimize import linprog
 
 import market.prices
-from market.clearing import METHODS, OrderBook, clear, equilibrium_violations
+from market.clearing import METHODS, ClearingResult, OrderBook, clear, equilibrium_violations
 from market.prices import canonical_prices, price_bounds
 from market.warm import Clearer
 from tests.market.test_clearing_properties import bipartite_books
@@ -193,13 +193,19 @@ def test_the_dijkstra_path_pins_a_book_above_the_bound_whichever_solver_cleared_
     assert (idle == 0.0).all()  # no arc touches them: zero outright, never pinned
 
 
-def test_solver_prices_that_are_no_equilibrium_send_the_book_to_bellman_ford(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def wrong_prices() -> tuple[OrderBook, ClearingResult, tuple[np.ndarray, ...], np.ndarray]:
+    """A book needing pins, its clearing, the fills, and node prices that are no equilibrium."""
     book = book_needing_pins(0)
     res = clear(book)
     fills = res.offer_fill, res.bid_fill, res.link_flow
     wrong = res.node_price + np.random.default_rng(1).uniform(-30, 30, book.n_nodes)
+    return book, res, fills, wrong
+
+
+def test_solver_prices_that_are_no_equilibrium_send_the_book_to_bellman_ford(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    book, res, fills, wrong = wrong_prices()
     want = canonical_prices(book, *fills, wrong)  # Bellman-Ford, which needs no solution
     assert_same_prices(book, want, res.node_price)
     monkeypatch.setattr(market.prices, "BELLMAN_FORD_NODES", 0)
@@ -209,10 +215,7 @@ def test_solver_prices_that_are_no_equilibrium_send_the_book_to_bellman_ford(
 def test_a_book_too_large_for_bellman_ford_keeps_solver_prices_that_fail(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    book = book_needing_pins(0)
-    res = clear(book)
-    fills = res.offer_fill, res.bid_fill, res.link_flow
-    wrong = res.node_price + np.random.default_rng(1).uniform(-30, 30, book.n_nodes)
+    book, res, fills, wrong = wrong_prices()
     want = canonical_prices(book, *fills, res.node_price)  # Bellman-Ford
     monkeypatch.setattr(market.prices, "BELLMAN_FORD_NODES", 0)
     monkeypatch.setattr(market.prices, "FALLBACK_NODES", book.n_nodes - 1)
