@@ -183,6 +183,18 @@ print(_time_model(scn, {steps})[0])
 """
 
 
+_HERE = Path(__file__).resolve().parents[1]
+"""This checkout's root."""
+
+
+def _child(python: str, root: Path, code: str, env: dict[str, str] | None = None) -> str:
+    """What ``code`` prints, run by ``python`` in a new process in ``root`` (``env``: the
+    process's environment, this one's by default)."""
+    return subprocess.run(
+        [python, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True
+    ).stdout
+
+
 _LONG_RUN_CHILD = """
 import resource, time
 from experiments import run_scenario
@@ -211,14 +223,8 @@ def _long_run(n: int, months: int) -> tuple[float, float, int]:
     The steps above measure memory over two months; this shows what a long run keeps
     (its journal, its history windows, its tables).
     """
-    out = subprocess.run(
-        [sys.executable, "-c", _LONG_RUN_CHILD.format(n=n, months=months)],
-        cwd=Path(__file__).resolve().parents[1],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    cpu, rss_kb, rows = out.stdout.split()[-3:]
+    out = _child(sys.executable, _HERE, _LONG_RUN_CHILD.format(n=n, months=months))
+    cpu, rss_kb, rows = out.split()[-3:]
     return float(cpu), int(rss_kb) / 2**20, int(rows)
 
 
@@ -231,15 +237,9 @@ def _step_without_hugepage_advice(n: int, steps: int) -> float:
     about 10-20 ms a page, ~50 fresh pages a step at 1M agents), the advice costs more
     than it saves; the row shows how much.
     """
-    out = subprocess.run(
-        [sys.executable, "-c", _NO_ADVICE_CHILD.format(n=n, steps=steps)],
-        cwd=Path(__file__).resolve().parents[1],
-        env={**os.environ, "NUMPY_MADVISE_HUGEPAGE": "0"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return float(out.stdout.split()[-1])
+    code = _NO_ADVICE_CHILD.format(n=n, steps=steps)
+    out = _child(sys.executable, _HERE, code, {**os.environ, "NUMPY_MADVISE_HUGEPAGE": "0"})
+    return float(out.split()[-1])
 
 
 def _kernel_ab(books: list[OrderBook], repeats: int) -> dict[str, float]:
@@ -328,19 +328,13 @@ def _process_ab(
 ) -> dict[str, tuple[float, float, float, dict[str, float]]]:
     """Median CPU seconds (run, imports, whole process) and of each part of the run
     (build, each phase summed over the months, frames), there and here, run in turn."""
-    here = Path(__file__).resolve().parents[1]
     times: dict[str, list[tuple[float, float, float]]] = {"before": [], "here": []}
     parts: dict[str, list[dict[str, float]]] = {"before": [], "here": []}
     for _ in range(repeats):
-        for name, root in (("before", before), ("here", here)):
+        for name, root in (("before", before), ("here", _HERE)):
             t = _children_cpu()
-            out = subprocess.run(
-                [str(root / ".venv/bin/python"), "-c", _CHILD.format(months=months)],
-                cwd=root,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.splitlines()[-1]
+            out = _child(str(root / ".venv/bin/python"), root, _CHILD.format(months=months))
+            out = out.splitlines()[-1]
             got = json.loads(out)
             times[name].append((got["run"], got["imports"], _children_cpu() - t))
             parts[name].append(got["parts"])
