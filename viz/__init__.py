@@ -3,7 +3,8 @@
 Modules: :mod:`viz.app` (the file Solara runs), :mod:`viz.page` (the page and its tabs),
 :mod:`viz.controls` (the sidebar), :mod:`viz.session` (the run Mesa's controller steps and
 rebuilds), :mod:`viz.facts` (what the app reads from a scenario), :mod:`viz.layout` (network
-layout), :mod:`viz.charts` (ECharts options), :mod:`viz.components` (Solara components),
+layout), :mod:`viz.charts` (ECharts options of the time series), :mod:`viz.network_chart` (of the
+trade network), :mod:`viz.components` (Solara components),
 :mod:`viz.about` (the About tab), :mod:`viz.server` (the web server's origin check).
 Importing this package does not import Solara or the model.
 """

@@ -16,10 +16,11 @@ from typing import Any
 import solara
 from mesa.visualization.utils import update_counter
 
-from viz.charts import CHARTS, network_option
+from viz.charts import CHARTS
 from viz.controls import APPLIES_ON_RESET, PARAMS, pending_changes, scenario_label
 from viz.facts import lever_applies
 from viz.layout import compute_layout
+from viz.network_chart import network_option
 from viz.session import VizRun
 
 __all__ = [

@@ -40,6 +40,14 @@ def run() -> StandInRun:
     return StandInRun(scenario_name="baseline", seed=7)
 
 
+@pytest.fixture
+def stepped(run: StandInRun) -> StandInRun:
+    """The stand-in run three months in (trade, contracts and a deal on the books)."""
+    for _ in range(3):
+        run.step()
+    return run
+
+
 def free_port() -> int:
     """A loopback port that is free right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

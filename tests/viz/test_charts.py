@@ -17,29 +17,19 @@ from viz.charts import (
     date_labels,
     deals_option,
     lab_runway,
-    network_option,
     power_price_option,
     runway_option,
     throttled_option,
 )
-from viz.layout import compute_layout
 
 
 def _series(option, name):
     return next(s for s in option["series"] if s["name"] == name)["data"]
 
 
-@pytest.fixture
-def stepped(run):
-    for _ in range(3):
-        run.step()
-    return run
-
-
 def test_every_chart_is_strict_json(stepped):
     for build in CHARTS.values():
         json.dumps(build(stepped), allow_nan=False)
-    json.dumps(network_option(stepped.graph, compute_layout(stepped.graph)), allow_nan=False)
 
 
 def test_power_price_per_region_matches_the_stand_in_rule(stepped):
@@ -144,32 +134,6 @@ def test_runway_switches_to_quantiles_with_many_labs():
     option = runway_option(frame, pd.DataFrame(rows), max_lines=8, start=(2026, 1))
     assert [s["name"] for s in option["series"]] == ["median lab", "25th pct", "75th pct"]
     assert _series(option, "median lab") == pytest.approx([9.5, 9.5])
-
-
-def test_network_widths_grow_with_flow_and_styles_tell_kinds_apart(stepped):
-    g = stepped.graph
-    option = network_option(g, compute_layout(g, seed=1), "cash", month_label="2026-04")
-    series = option["series"][0]
-    assert len(series["data"]) == g.number_of_nodes()
-    links = series["links"]
-    types = {lk["lineStyle"]["type"] for lk in links}
-    assert types == {"solid", "dashed", "dotted"}  # trade, contract, equity
-    compute = [
-        lk
-        for lk in links
-        if "compute" in lk["tooltip"]["formatter"] and lk["lineStyle"]["type"] == "solid"
-    ]
-    by_flow = sorted(compute, key=lambda lk: lk["value"])
-    widths = [lk["lineStyle"]["width"] for lk in by_flow]
-    assert widths == sorted(widths) and widths[-1] == pytest.approx(7.6)
-    assert option["title"]["text"] == "Trade network 2026-04"
-    sizes = {n["name"]: n["value"] for n in series["data"]}
-    assert sizes["anthropic"] == pytest.approx(1e10 - 3e9)  # graph attribute fallback
-    sized = network_option(g, compute_layout(g), "cash", values={"anthropic": 5.0})
-    assert {n["name"]: n["value"] for n in sized["series"][0]["data"]}["anthropic"] == 5.0
-    in_debt = network_option(g, compute_layout(g), "cash", values={"openai": -3e9})
-    node = next(n for n in in_debt["series"][0]["data"] if n["name"] == "openai")
-    assert (node["value"], node["symbolSize"]) == (0.0, 8.0)  # drawn at the minimum size
 
 
 def test_date_labels_roll_over_years():

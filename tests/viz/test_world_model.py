@@ -7,8 +7,9 @@ import json
 import pytest
 
 from tests.viz.conftest import world_model_missing
-from viz.charts import CHARTS, network_option
+from viz.charts import CHARTS
 from viz.layout import compute_layout, edge_flows
+from viz.network_chart import network_option
 from viz.session import VizRun
 
 pytestmark = pytest.mark.skipif(world_model_missing(), reason="the world model has not landed yet")
