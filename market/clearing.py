@@ -250,7 +250,8 @@ def equilibrium_violations(
     (:func:`market.scaling.components`, those the solvers scale by), and an order, a
     link or a node balance is judged in its own component: quantities to ``qty_tol``
     times the component's largest quantity or finite capacity (at least 1; a node's
-    balance to that times the book's number of orders, for the rounding of its sums),
+    balance to that times the number of orders and links at the node, each a term of its
+    sum that can be off by the solver's tolerance),
     prices to ``price_tol``, by default ``1e-7`` times the component's largest absolute
     price or link cost (at least 1). A ``price_tol`` given is absolute, for every market.
     """
@@ -282,9 +283,11 @@ def equilibrium_violations(
     report((y < -qb) | (y > b_qty + qb), "bid fill outside [0, qty]")
     report((f < -ql) | (f > l_cap + ql), "link flow outside [0, cap]")
     balance = np.zeros(book.n_nodes)
+    terms = np.zeros(book.n_nodes)
     for ids, qty, sign in ((o_node, x, 1.0), (b_node, y, -1.0), (dst, f, 1.0), (src, f, -1.0)):
         np.add.at(balance, ids, sign * qty)
-    report(np.abs(balance) > qtol * max(1, book.n_offers + book.n_bids), "node out of balance")
+        np.add.at(terms, ids, 1.0)
+    report(np.abs(balance) > qtol * np.maximum(terms, 1.0), "node out of balance")
     report((o_price < p[o_node] - po) & (x < o_qty - qo), "offer below price not filled")
     report((o_price > p[o_node] + po) & (x > qo), "offer above price filled")
     report((b_price > p[b_node] + pb) & (y < b_qty - qb), "bid above price not filled")

@@ -268,8 +268,9 @@ def test_equilibrium_check_judges_each_market_at_its_own_scale() -> None:
     np.testing.assert_array_equal(good.node_price, [2.5, 2.5e4])  # midpoints
     assert equilibrium_violations(book, good) == []
     # half a chip short: node 1 is 0.5 out of balance and its bid (above the price)
-    # not filled. At the chips' scale: qty tol 1e-9 x 1e3 = 1e-6, balance tol 4 x 1e-6.
-    # At the whole book's scale (1e9) both were 1 and 4 units, and 0.5 passed.
+    # not filled. At the chips' scale: qty tol 1e-9 x 1e3 = 1e-6, balance tol 2 x 1e-6
+    # (an offer and a bid at the node). At the whole book's scale (1e9) they would be 1
+    # and 2 units, and 0.5 would pass.
     short = replace(good, bid_fill=np.array([1e9, 999.5]))
     problems = equilibrium_violations(book, short)
     assert [p.split(":")[0] for p in problems] == [
@@ -286,6 +287,25 @@ def test_equilibrium_check_judges_each_market_at_its_own_scale() -> None:
     joined = _compute_and_chips(joined=True)
     for wrong in (short, dear):
         assert equilibrium_violations(joined, replace(wrong, link_flow=np.zeros(1))) == []
+
+
+def test_a_node_balance_is_judged_by_the_terms_of_its_own_sum() -> None:
+    # 50 one-node markets, each an offer and a bid at $1: at the price $1 any fill is an
+    # equilibrium if the node balances. Node 7 off by 1e-8: five times its tolerance (2
+    # terms x 1e-9), a tenth of one scaled by the book's 100 orders (1e-7).
+    n = 50
+    nodes, ones = np.arange(n), np.ones(n)
+    book = OrderBook(n, nodes, ones, ones, nodes, ones, ones, [], [], [], [])
+    half = np.full(n, 0.5)
+    ok = replace(clear(book), offer_fill=half, bid_fill=half.copy(), node_price=ones)
+    assert equilibrium_violations(book, ok) == []
+    off = half.copy()
+    off[7] += 1e-8
+    assert equilibrium_violations(book, replace(ok, bid_fill=off)) == [
+        "node out of balance: 1 (first at index 7)"
+    ]
+    off[7] = 0.5 + 1.5e-9  # within 2 terms x 1e-9
+    assert equilibrium_violations(book, replace(ok, bid_fill=off)) == []
 
 
 def test_badly_scaled_model_book_clears_fast_and_matches_lp() -> None:
