@@ -12,6 +12,8 @@ Our scenario is ``model.config`` (Mesa reserves ``model.scenario`` for its own).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import mesa
 import networkx as nx
 import numpy as np
@@ -341,8 +343,14 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
         """One row per month recorded so far (columns: :data:`agents.columns.MODEL_COLUMNS`)."""
         return model_frame(self.recorder)
 
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """Tidy tables: regions, agents, deals, contracts, labs, cashflows."""
+    def tables(self, names: Collection[str] | None = None) -> dict[str, pd.DataFrame]:
+        """Tidy tables: regions, agents, deals, contracts, labs, cashflows.
+
+        ``names``: only these (keys of :data:`agents.columns.TABLE_COLUMNS`), in that
+        order; default all. An unknown name raises :class:`agents.tables.TableError`.
+        """
         w = self.world
         by_id = {f.unique_id: f for f in w.firms}
-        return build_tables(self.recorder, w.contracts, w.accounts, w.labs, w.lab_names, by_id)
+        return build_tables(
+            self.recorder, w.contracts, w.accounts, w.labs, w.lab_names, by_id, names
+        )

@@ -12,7 +12,7 @@ contracts and the ledger (:mod:`agents.ledger_tables`), the model frame in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,35 @@ from agents.units import HOURS_PER_MONTH
 from market.contracts import ContractTable
 from market.metrics import weighted_mean_rows
 
-__all__ = ["build_tables"]
+__all__ = ["TableError", "build_tables", "table_names"]
+
+
+class TableError(ValueError):
+    """Tables asked for by a name that is not one (the message names the known ones)."""
+
+
+def table_names(names: Collection[str] | None = None) -> list[str]:
+    """``names`` checked against the tables a run builds (default: all of them, in order).
+
+    >>> table_names(["agents"]), len(table_names())
+    (['agents'], 6)
+
+    Raises
+    ------
+    TableError
+        If ``names`` is a single string, or holds a name that is not a table's.
+    """
+    if names is None:
+        return list(TABLE_COLUMNS)
+    if isinstance(names, str):  # it would be read letter by letter
+        raise TableError(f"tables = {names!r}: give a list of table names, e.g. [{names!r}]")
+    unknown = [n for n in names if n not in TABLE_COLUMNS]
+    if unknown:
+        raise TableError(
+            f"tables = {list(names)!r}: {unknown[0]!r} is not a table; choose names from "
+            f"{list(TABLE_COLUMNS)}"
+        )
+    return list(names)
 
 
 def build_tables(
@@ -42,15 +70,32 @@ def build_tables(
     labs: LabArrays,
     lab_names: Sequence[str],
     agents_by_id: dict[int, Firm],
+    names: Collection[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Tidy tables: regions, agents, deals, contracts, labs, cashflows.
 
     Columns as :data:`agents.columns.TABLE_COLUMNS`; dates and region names come from the
-    scenario the recorder saw (before the first month nothing is dated).
+    scenario the recorder saw (before the first month nothing is dated). ``names``: the
+    tables to build, in that order (default: all, the keys of ``TABLE_COLUMNS``), checked
+    by :func:`table_names`.
     """
     start = rec.start
+    build: dict[str, Callable[[], pd.DataFrame]] = {
+        "regions": lambda: _regions(rec),
+        "agents": lambda: _agents(rec),
+        "deals": lambda: _deals(rec),
+        "contracts": lambda: contracts_table(contracts, accounts, agents_by_id, rec.regions, start),
+        "labs": lambda: _labs(labs, lab_names, accounts, start),
+        "cashflows": lambda: cashflows_table(accounts, agents_by_id, start),
+    }
+    return {name: build[name]() for name in table_names(names)}
+
+
+def _labs(
+    labs: LabArrays, lab_names: Sequence[str], accounts: Accounts, start: str | None
+) -> pd.DataFrame:
     exit_month = missing_below_zero(labs.exit_month)
-    labs_table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "name": strings(lab_names, dtype="string"),
             "kind": strings(KIND_NAMES, labs.kind, dtype="string"),
@@ -62,14 +107,6 @@ def build_tables(
             "raised_usd": labs.raised_total,
         }
     )
-    return {
-        "regions": _regions(rec),
-        "agents": _agents(rec),
-        "deals": _deals(rec),
-        "contracts": contracts_table(contracts, accounts, agents_by_id, rec.regions, start),
-        "labs": labs_table,
-        "cashflows": cashflows_table(accounts, agents_by_id, start),
-    }
 
 
 def _regions(rec: Recorder) -> pd.DataFrame:

@@ -51,48 +51,78 @@ def yearly_values(result: RunResult) -> pd.DataFrame:
     """
     if result.model is None:
         raise ValueError("history_table needs the model: run with keep_model=True")
-    frame = result.model_frame.copy()
-    frame["year"] = frame["date"].astype(str).str[:4].astype(int)
+    frame = result.model_frame
+    year = frame["date"].dt.year.to_numpy()
+    year_of = dict(zip(frame["month"].tolist(), year.tolist(), strict=True))
     agents = result.tables["agents"]
-    labs = agents[agents["kind"] == "lab"].copy()
-    labs["year"] = labs["month"].map(dict(zip(frame["month"], frame["year"], strict=True)))
     world = result.model.world
     ledger = world.accounts.usd.entries()
     codes = {name: code for code, name in world.accounts.usd.reasons.items()}
     nvidia = [v.unique_id for v in world.vendors if v.name == "nvidia"]
     chip_codes = [codes[r] for r in ("chips_spot", "chips_contract") if r in codes]
     paid = np.isin(ledger["payee"], nvidia) & np.isin(ledger["reason"], chip_codes)
-    month_year = dict(zip(frame["month"], frame["year"], strict=True))
     nv = (
         pd.Series(ledger["amount"][paid])
-        .groupby(pd.Series(ledger["step"][paid]).map(month_year))
+        .groupby(pd.Series(ledger["step"][paid]).map(year_of))
         .sum()
     )
-    shares = _cloud_shares(result, agents, frame)
+    shares = _cloud_shares(result, agents, year_of)
+    # the labs' rows of the agents table, each with its calendar year
+    lab = (agents["kind"] == "lab").to_numpy()
+    l_month = agents["month"].to_numpy()[lab]
+    l_year = np.array([year_of[m] for m in l_month.tolist()], dtype=np.int64)
+    l_name = agents["name"].to_numpy()[lab]
+    l_gw, l_revenue = (agents[c].to_numpy()[lab] for c in ("compute_gw", "revenue"))
+    capex = frame["capex_usd"].to_numpy()
+    price = frame["compute_spot_price"].to_numpy()
+    dc_share = frame["us_dc_power_share"].to_numpy()
     rows = []
-    for year, f in frame.groupby("year"):
-        dec = labs[labs["year"] == year]
-        last = dec[dec["month"] == dec["month"].max()].set_index("name")
-
+    for y in np.unique(year).tolist():
+        in_year = year == y
+        of_year = l_year == y
+        december = of_year & (l_month == l_month[of_year].max()) if of_year.any() else of_year
         rows += [
-            ("hyperscaler capex", year, float(f["capex_usd"].sum()) / 1e9),
-            ("NVIDIA data-centre revenue", year, float(nv.get(year, 0.0)) / 1e9),
-            ("OpenAI compute (December)", year, _lab(last, "openai", "compute_gw")),
-            ("OpenAI revenue run-rate (December)", year, _lab(last, "openai", "revenue", 12e-9)),
+            ("hyperscaler capex", y, _sum(capex[in_year]) / 1e9),
+            ("NVIDIA data-centre revenue", y, float(nv.get(y, 0.0)) / 1e9),
+            ("OpenAI compute (December)", y, _at(december, l_name, l_gw, "openai")),
+            (
+                "OpenAI revenue run-rate (December)",
+                y,
+                _at(december, l_name, l_revenue, "openai", 12e-9),
+            ),
             (
                 "Anthropic revenue run-rate (December)",
-                year,
-                _lab(last, "anthropic", "revenue", 12e-9),
+                y,
+                _at(december, l_name, l_revenue, "anthropic", 12e-9),
             ),
-            ("H100e rental price (year mean)", year, float(f["compute_spot_price"].mean())),
-            ("US data-centre share of electricity", year, float(f["us_dc_power_share"].mean())),
-            *((f"{c} share of cloud revenue", year, shares.get((c, year), np.nan)) for c in CLOUDS),
+            ("H100e rental price (year mean)", y, _mean(price[in_year])),
+            ("US data-centre share of electricity", y, _mean(dc_share[in_year])),
+            *((f"{c} share of cloud revenue", y, shares.get((c, y), np.nan)) for c in CLOUDS),
         ]
     return pd.DataFrame(rows, columns=["metric", "year", "model"])
 
 
+def _at(
+    rows: np.ndarray, names: np.ndarray, values: np.ndarray, name: str, scale: float = 1.0
+) -> float:
+    """The value on ``name``'s row among ``rows``, times ``scale`` (nan if it has none)."""
+    at = np.flatnonzero(rows & (names == name))
+    return float(values[at[0]]) * scale if at.size else float("nan")
+
+
+def _sum(values: np.ndarray) -> float:
+    """A sum as pandas' ``Series.sum`` takes it: nan as 0, then numpy's (pairwise) sum."""
+    return float(np.where(np.isnan(values), 0.0, values).sum())
+
+
+def _mean(values: np.ndarray) -> float:
+    """A mean as pandas' ``Series.mean`` takes it: :func:`_sum` over the count of numbers."""
+    count = int(np.count_nonzero(~np.isnan(values)))
+    return _sum(values) / count if count else float("nan")
+
+
 def _cloud_shares(
-    result: RunResult, agents: pd.DataFrame, frame: pd.DataFrame
+    result: RunResult, agents: pd.DataFrame, year_of: dict[int, int]
 ) -> dict[tuple[str, int], float]:
     """Each cloud's share of the year's cloud revenue: AI compute sales (the agents table's
     ``revenue``) plus other cloud revenue, which grows from the scenario's
@@ -100,7 +130,6 @@ def _cloud_shares(
     model's ``cloud_hhi`` counts it)."""
     scn = result.scenario
     growth = scn.demand.non_ai_cloud_growth_per_year
-    year_of = dict(zip(frame["month"], frame["year"], strict=True))
     hs = agents[agents["kind"] == "hyperscaler"][["name", "month", "revenue"]].copy()
     other = {h.name: h.non_ai_cloud_revenue_per_year for h in scn.hyperscalers}
     hs["total"] = hs["revenue"] + [
@@ -111,10 +140,6 @@ def _cloud_shares(
     by = hs.groupby(["year", "name"])["total"].sum()
     share = by / by.groupby(level="year").transform("sum")
     return {(str(n), int(y)): float(v) for (y, n), v in share.items()}
-
-
-def _lab(last: pd.DataFrame, name: str, column: str, scale: float = 1.0) -> float:
-    return float(last.loc[name, column]) * scale if name in last.index else float("nan")
 
 
 def history_table(result: RunResult, targets: str | Path | None = None) -> pd.DataFrame:

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import pandas as pd
 
 from agents.model import GigawattModel
 from agents.scenario import Scenario, ScenarioError
+from agents.tables import table_names
 from experiments.scenarios import load_scenario
 
 __all__ = ["MAX_MONTHS", "RunResult", "run_scenario"]
@@ -56,6 +57,7 @@ def run_scenario(
     check: bool = True,
     progress: Callable[[int], Any] | None = None,
     keep_model: bool = False,
+    tables: Collection[str] | None = None,
 ) -> RunResult:
     """Run ``scenario`` for ``months`` (default: the scenario's horizon).
 
@@ -74,6 +76,10 @@ def run_scenario(
         Called with the month index after each step (e.g. a tqdm bar's update).
     keep_model : bool
         Keep the model object on the result.
+    tables : list of str, optional
+        Build only these tables (default: all six; ``gigawatt list metrics`` names them).
+        A calibration that reads one table spares the others' cost. An unknown name
+        raises :class:`agents.tables.TableError` before the run starts.
     """
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     n = scn.months if months is None else months
@@ -85,6 +91,7 @@ def run_scenario(
         raise ScenarioError(f"rng = {rng!r}: give a seed (whole number >= 0) or a Generator")
     if isinstance(rng, int | np.integer) and rng < 0:
         raise ScenarioError(f"rng = {rng}: a seed must be a whole number >= 0 (e.g. 7)")
+    names = table_names(tables)  # checked before the run
     model = GigawattModel(scn, rng=rng, check=check)
     for t in range(int(n)):
         model.step()
@@ -92,5 +99,5 @@ def run_scenario(
             progress(t)
     seed = int(rng) if isinstance(rng, int | np.integer) else None
     return RunResult(
-        scn, seed, int(n), model.model_frame(), model.tables(), model if keep_model else None
+        scn, seed, int(n), model.model_frame(), model.tables(names), model if keep_model else None
     )

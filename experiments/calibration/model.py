@@ -79,7 +79,11 @@ class HistoryModel:
 
         scn = scenario_with(self.scenario, self.priors.overrides(params))
         res = run_scenario(
-            scn, months=self.months, rng=run_seed(self.root_seed, params), keep_model=True
+            scn,
+            months=self.months,
+            rng=run_seed(self.root_seed, params),
+            keep_model=True,
+            tables=("agents",),  # all yearly_values reads
         )
         frame = yearly_values(res)
         return {

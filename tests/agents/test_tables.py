@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+import pandas as pd
+import pytest
+
+from agents.tables import TableError, table_names
 from experiments import run_scenario
 
 
@@ -27,3 +33,24 @@ def test_tables_give_names_dates_and_missing_values():
     labs = res.tables["labs"]
     assert labs.loc[labs["active"], "exit_month"].isna().all()
     assert labs.loc[labs["active"], "exit_date"].isna().all()
+
+
+def test_tables_asked_for_by_name_are_the_full_runs():
+    res = run_scenario("amazon-anthropic-2026", months=3, rng=1, keep_model=True)
+    assert res.model is not None
+    some = res.model.tables(["deals", "agents"])
+    assert list(some) == ["deals", "agents"]  # only these, in the order asked
+    for name, table in some.items():
+        pd.testing.assert_frame_equal(table, res.tables[name])
+
+
+@pytest.mark.parametrize(
+    ("names", "says"),
+    [
+        ("agents", "give a list of table names, e.g. ['agents']"),
+        (["agents", "agent"], "'agent' is not a table; choose names from ['regions', 'agents'"),
+    ],
+)
+def test_unknown_table_names_are_refused_with_the_known_ones(names, says):
+    with pytest.raises(TableError, match=re.escape(says)):
+        table_names(names)

@@ -7,6 +7,7 @@ import pytest
 
 from agents.columns import MODEL_COLUMNS
 from agents.scenario import ScenarioError
+from agents.tables import TableError
 from experiments import load_scenario, run_scenario
 
 REQUIRED = [
@@ -85,3 +86,15 @@ def test_invariants_are_checked_by_default(monkeypatch):
 def test_bad_seed(rng):
     with pytest.raises(ScenarioError, match=r"rng = "):
         run_scenario("baseline", months=1, rng=rng)
+
+
+def test_a_run_builds_only_the_tables_asked_for(monkeypatch):
+    import experiments.runner as runner
+
+    res = run_scenario("baseline", months=2, rng=5, tables=["agents"])
+    assert list(res.tables) == ["agents"]
+    built = []
+    monkeypatch.setattr(runner, "GigawattModel", lambda *a, **k: built.append(1))
+    with pytest.raises(TableError, match="'agent' is not a table"):
+        run_scenario("baseline", months=2, rng=5, tables=["agent"])
+    assert built == []  # refused before the model is built
