@@ -153,8 +153,8 @@ def incremental_revenue(
         without_scn = scn.with_overrides({"deal.enabled": False})
     except ScenarioError as exc:  # pragma: no cover - disabling a valid deal stays valid
         raise DealEffectError(str(exc)) from None
-    res = run_scenario(scn, months, rng=int(rng))
-    base = run_scenario(without_scn, months, rng=int(rng))
+    res = run_scenario(scn, months, rng=int(rng), tables=["agents", "deals"])
+    base = run_scenario(without_scn, months, rng=int(rng), tables=["agents"])
     deals = res.tables["deals"]
     head = deals[deals["deal"] == 0].set_index("month")["invested_usd"]
     return pair_runs(

@@ -86,7 +86,11 @@ def forecast_model(
     frame = res.model_frame.copy()
     if scn.deal.enabled:
         twin = run_scenario(
-            scn.with_overrides({"deal.enabled": False}), months=months, rng=seed, check=check
+            scn.with_overrides({"deal.enabled": False}),
+            months=months,
+            rng=seed,
+            check=check,
+            tables=["agents"],  # all pair_runs reads
         )
         effect = pair_runs(
             res.tables["agents"], twin.tables["agents"], scn.deal.investor, scn.deal.lab
