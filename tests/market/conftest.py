@@ -46,6 +46,14 @@ def two_region_book(cap: float) -> OrderBook:
     )
 
 
+def compute_and_chips_book(joined: bool = False) -> OrderBook:
+    """Two single-node markets: 1e9 H100e-hours at $2-3 (node 0), 1,000 chips at
+    $20,000-30,000 (node 1); ``joined`` adds a link of no capacity between them, which
+    trades nothing but makes them one component of the link graph."""
+    links = ([0], [1], [0.0], [0.0]) if joined else ([], [], [], [])
+    return OrderBook(2, [0, 1], [1e9, 1e3], [2.0, 2e4], [0, 1], [1e9, 1e3], [3.0, 3e4], *links)
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20260101)

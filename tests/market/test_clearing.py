@@ -17,7 +17,7 @@ from market.clearing import (
     clear,
     equilibrium_violations,
 )
-from tests.market.conftest import merit_order_book, two_region_book
+from tests.market.conftest import compute_and_chips_book, merit_order_book, two_region_book
 
 METHODS = ["fast", "flow", "ortools", "colgen", "lp"]
 
@@ -253,16 +253,8 @@ def test_equilibrium_check_catches_a_wrong_result() -> None:
     assert any("profitable link below capacity" in p for p in problems)
 
 
-def _compute_and_chips(joined: bool = False) -> OrderBook:
-    """Two single-node markets: 1e9 H100e-hours at $2-3 (node 0), 1,000 chips at
-    $20,000-30,000 (node 1); ``joined`` adds a link of no capacity between them, which
-    trades nothing but makes them one component of the link graph."""
-    links = ([0], [1], [0.0], [0.0]) if joined else ([], [], [], [])
-    return OrderBook(2, [0, 1], [1e9, 1e3], [2.0, 2e4], [0, 1], [1e9, 1e3], [3.0, 3e4], *links)
-
-
 def test_equilibrium_check_judges_each_market_at_its_own_scale() -> None:
-    book = _compute_and_chips()
+    book = compute_and_chips_book()
     good = clear(book)
     np.testing.assert_array_equal(good.bid_fill, [1e9, 1e3])
     np.testing.assert_array_equal(good.node_price, [2.5, 2.5e4])  # midpoints
@@ -284,7 +276,7 @@ def test_equilibrium_check_judges_each_market_at_its_own_scale() -> None:
     assert equilibrium_violations(book, dear) == ["bid below price filled: 1 (first at index 0)"]
     # one component (joined by a link that carries nothing): judged at the book's scale,
     # as every book was before, both errors pass
-    joined = _compute_and_chips(joined=True)
+    joined = compute_and_chips_book(joined=True)
     for wrong in (short, dear):
         assert equilibrium_violations(joined, replace(wrong, link_flow=np.zeros(1))) == []
 
