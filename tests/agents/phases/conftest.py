@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from agents.model import GigawattModel
+from agents.phases import PHASES
 from agents.scenario import Scenario
 from agents.state import Clouds, Sites, Tech
 
@@ -35,6 +37,16 @@ def small_cfg(baseline: Scenario) -> Scenario:
             "datacentres.cost_per_mw": 10e6,
         }
     )
+
+
+def cleared_model(scn: Scenario, rng: int, months: int) -> GigawattModel:
+    """A model ``months`` months in, then through this month's ``clear`` phase."""
+    m = GigawattModel(scn, rng=rng)
+    for _ in range(months):
+        m.step()
+    for phase in PHASES[: PHASES.index("clear") + 1]:
+        getattr(m, phase)()
+    return m
 
 
 def clouds(n_h: int, can_buy: list[list[float]], mix: list[list[float]]) -> Clouds:

@@ -13,6 +13,7 @@ from agents.phases.orders import Orders, choose_nodes, unit_offers
 from agents.state import Nodes
 from market.clearing import OrderBook, clear
 from market.contracts import ContractTable
+from tests.agents.phases.conftest import cleared_model
 
 
 def _nodes(price: list[float]) -> Nodes:
@@ -89,11 +90,7 @@ def test_compute_contract_takes_a_pro_rata_share_of_its_sellers_capacity():
 def test_pooled_buyers_clear_like_individual_buyers(baseline):
     """Expand each pool node into one node per member: same welfare (an LP oracle check)."""
     scn = baseline.with_overrides({"scale.small_labs": 40, "scale.enterprise_buyers": 40})
-    m = GigawattModel(scn, rng=9)
-    for _ in range(2):
-        m.step()
-    for phase in ("exogenous", "plan", "deals", "orders", "clear"):
-        getattr(m, phase)()
+    m = cleared_model(scn, rng=9, months=2)
     c = m.cleared
     b, ix, a = c.book, c.index, m.world.labs
     assert b.is_bipartite() and ix.offers.count("units") > 0 and ix.bids.count("pool_inference") > 0
@@ -231,11 +228,7 @@ def test_a_ppa_takes_its_utilitys_cheapest_units_first():
 
 
 def test_a_book_from_the_runs_cache_equals_one_built_afresh(baseline):
-    m = GigawattModel(baseline, rng=4)
-    for _ in range(3):
-        m.step()
-    for phase in ("exogenous", "plan", "deals", "orders", "clear"):
-        getattr(m, phase)()
+    m = cleared_model(baseline, rng=4, months=3)
     w = m.world
     fresh = clear_phase(
         m.month, m.config, m.month_orders, m.month_plan, w.labs, w.contracts, w.vendors,
