@@ -115,7 +115,8 @@ class Priors(_Strict):
                 )
             if field.kind not in ("int", "float"):
                 raise ValueError(
-                    f"{path!r} is a {field.kind} field; only numbers can be calibrated"
+                    f"{path!r} is not a number (a field of kind {field.kind!r}); "
+                    "only int and float fields can be calibrated"
                 )
             for end in (prior.min, prior.max):
                 if not field.admits(end):

@@ -61,13 +61,38 @@ class SchemaField:
         return text
 
 
-def _strip_optional(ann: Any) -> tuple[Any, bool]:
-    origin = typing.get_origin(ann)
-    if origin is typing.Union or origin is types.UnionType:
-        args = [a for a in typing.get_args(ann) if a is not type(None)]
-        if len(args) == 1:
-            return args[0], True
-    return ann, False
+def _unwrap(ann: Any) -> tuple[Any, list[Any], bool]:
+    """The type under any ``X | None`` and ``Annotated[X, ...]`` layers, their metadata
+    (outer first) and whether ``None`` was allowed on the way.
+
+    Pydantic lifts a field's own ``Annotated`` metadata into ``FieldInfo.metadata`` only
+    at the top of its annotation; an ``Annotated`` type inside ``X | None`` or as a
+    list's or dict's items keeps it here (``Share | None``, ``dict[Ref, Mw]``).
+    """
+    meta: list[Any] = []
+    optional = False
+    while True:
+        origin = typing.get_origin(ann)
+        if origin is typing.Annotated:
+            meta += ann.__metadata__
+            ann = typing.get_args(ann)[0]
+        elif origin is typing.Union or origin is types.UnionType:
+            args = [a for a in typing.get_args(ann) if a is not type(None)]
+            if len(args) != 1:
+                return ann, meta, optional
+            ann, optional = args[0], optional or len(args) < len(typing.get_args(ann))
+        else:
+            return ann, meta, optional
+
+
+def _constraints(meta: list[Any]) -> list[Any]:
+    """The ``annotated_types`` constraints in ``meta``, those of a ``Field(...)`` used as
+    ``Annotated`` metadata included (it holds them in its own ``metadata``)."""
+    out: list[Any] = []
+    for m in meta:
+        inner = getattr(m, "metadata", None)
+        out += inner if isinstance(inner, list) else [m]
+    return out
 
 
 def _kind(ann: Any) -> str:
@@ -97,7 +122,7 @@ def schema_field(path: str, model: Any = None) -> SchemaField | None:
 
         model = Scenario
     node: Any = model
-    info = None
+    meta: list[Any] = []
     optional = False
     parts = path.split(".")
     i = 0
@@ -107,30 +132,31 @@ def schema_field(path: str, model: Any = None) -> SchemaField | None:
         if fields is None or key not in fields:
             return None
         info = fields[key]
-        ann, optional = _strip_optional(info.annotation)
+        ann, inner, optional = _unwrap(info.annotation)
+        meta = [*info.metadata, *inner]
         i += 1
         # containers: list[X] takes an index, dict[str, X] a key
         while typing.get_origin(ann) in (list, dict) and i < len(parts):
             args = typing.get_args(ann)
             if typing.get_origin(ann) is list and not parts[i].isdigit():
                 return None
-            ann, optional = _strip_optional(args[-1])
-            info = None  # constraints of the container do not apply to its items
+            # constraints of the container (its length) do not apply to its items
+            ann, meta, optional = _unwrap(args[-1])
             i += 1
         node = ann
     if i != len(parts):
         return None
     lo = hi = None
     lo_strict = hi_strict = False
-    for meta in info.metadata if info is not None else ():
-        if getattr(meta, "ge", None) is not None:
-            lo, lo_strict = float(meta.ge), False
-        if getattr(meta, "gt", None) is not None:
-            lo, lo_strict = float(meta.gt), True
-        if getattr(meta, "le", None) is not None:
-            hi, hi_strict = float(meta.le), False
-        if getattr(meta, "lt", None) is not None:
-            hi, hi_strict = float(meta.lt), True
+    for c in _constraints(meta):
+        if getattr(c, "ge", None) is not None:
+            lo, lo_strict = float(c.ge), False
+        if getattr(c, "gt", None) is not None:
+            lo, lo_strict = float(c.gt), True
+        if getattr(c, "le", None) is not None:
+            hi, hi_strict = float(c.le), False
+        if getattr(c, "lt", None) is not None:
+            hi, hi_strict = float(c.lt), True
     return SchemaField(path, _kind(node), lo, hi, lo_strict, hi_strict, optional)
 
 
@@ -145,10 +171,10 @@ def numeric_paths(model: Any = None, prefix: str = "") -> list[str]:
         model = Scenario
     out: list[str] = []
     for key, info in getattr(model, "model_fields", {}).items():
-        ann, _ = _strip_optional(info.annotation)
+        ann, _, _ = _unwrap(info.annotation)
         path = f"{prefix}{key}"
         if typing.get_origin(ann) is list:
-            ann, _ = _strip_optional(typing.get_args(ann)[0])
+            ann, _, _ = _unwrap(typing.get_args(ann)[0])
             path += ".0"
         if hasattr(ann, "model_fields"):
             out += numeric_paths(ann, path + ".")

@@ -67,3 +67,37 @@ def test_a_list_item_the_scenario_lacks_is_refused_by_check(tmp_path):
     )
     with pytest.raises(CalibrationError, match="refuses the range ends"):
         load_priors(p).check("history-2023")
+
+
+_DICT_VALUE_PRIOR = """
+[parameters."hyperscalers.amazon.built_mw.us-east"]
+distribution = "uniform"
+min = 20.0
+max = 40.0
+source = "est-history"
+reason = "megawatts built in one region: a dict value of a named list item"
+"""
+
+
+def test_a_prior_on_a_dict_value_is_read_checked_and_applied(tmp_path):
+    p = tmp_path / "p.toml"
+    p.write_text(PRIORS_TOML + _DICT_VALUE_PRIOR)
+    pri = load_priors(p)
+    pri.check("history-2023")
+    path = "hyperscalers.amazon.built_mw.us-east"
+    assert path in pri.paths and path not in pri.integer_paths()
+    point = {q: float(pr.quantile(np.array(0.5))) for q, pr in pri.parameters.items()}
+    from experiments import load_scenario
+
+    scn = load_scenario("history-2023").with_overrides(pri.overrides(point))
+    amazon = next(h for h in scn.hyperscalers if h.name == "amazon")
+    assert amazon.built_mw["us-east"] == 30.0  # the middle of [20, 40]
+
+
+def test_a_prior_beyond_a_dict_values_bounds_names_them(tmp_path):
+    p = tmp_path / "p.toml"
+    p.write_text(PRIORS_TOML + _DICT_VALUE_PRIOR.replace("max = 40.0", "max = 2e6"))
+    with pytest.raises(CalibrationError) as err:
+        load_priors(p)
+    # the megawatt bound of the item type (1 TW), not "not a number"
+    assert "0 <= hyperscalers.0.built_mw.us-east <= 1e+06" in str(err.value)

@@ -205,3 +205,15 @@ def test_misspelt_parameter_path_suggests_the_field(tmp_path, capsys) -> None:
     assert "parameters[1].path = 'power.interconection_months'" in err
     assert "did you mean 'power.interconnection_months'" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_schema_field_reads_bounds_of_annotated_items_and_optionals() -> None:
+    # Annotated types inside ``X | None`` and as dict values keep their own bounds
+    # (pydantic lifts them into the field's metadata only at the top of the annotation)
+    eu = schema_field("regulation.jurisdictions.eu.share_threshold")
+    assert eu is not None and eu.optional
+    assert (eu.kind, eu.lo, eu.hi) == ("float", 0.0, 1.0)
+    mw = schema_field("hyperscalers.0.built_mw.us-east")
+    assert mw is not None and not mw.optional
+    assert (mw.kind, mw.lo, mw.hi) == ("float", 0.0, 1e6)
+    assert mw.admits(1e6) and not mw.admits(-1.0) and not mw.admits(1.1e6)
