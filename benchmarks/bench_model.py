@@ -37,10 +37,11 @@ Targets: baseline 120 months in about a second; at 10k agents a step costs no mo
 3x the bare Mesa loop; 100k agents <= 50 ms a step; 1M agents <= 0.5 s a step and <= 4 GB;
 cost grows no faster than linearly with agents. Whole scale-mode runs (100k and 1M agents,
 120 months, as ``run_scenario`` runs them) are timed in new processes with their peak
-resident memory. Where NumPy's huge-page advice is on (the
-default), the 1M step is timed once more in a new process with it off
-(``NUMPY_MADVISE_HUGEPAGE=0``): on virtual machines slow to fault in huge pages the two differ
-by 2-3x. Those steps are the run's first months, while the trailing 12-month history windows
+resident memory. NumPy's huge-page advice is off here, as in the ``gigawatt`` command,
+unless ``NUMPY_MADVISE_HUGEPAGE`` is set (:mod:`experiments.hugepages`); the 1M step is
+timed once more in a new process with it on (``NUMPY_MADVISE_HUGEPAGE=1``, NumPy's
+default): on virtual machines slow to fault in huge pages the two differ by 2-3x. Those
+steps are the run's first months, while the trailing 12-month history windows
 still take fresh memory each month; the 1M step is also timed after them (months 14-16). ``--quick`` runs 24 baseline months and
 fewer scale steps up to 100k agents.
 """
@@ -62,6 +63,7 @@ import numpy as np
 import agents.phases.clear as clear_phase
 from agents.model import GigawattModel
 from benchmarks.bench_clearing import model_books
+from experiments.hugepages import ADVICE_ENV, hugepage_advice_off
 from experiments.scenarios import load_scenario
 from market.book import OrderBook
 from market.clearing import clear
@@ -172,7 +174,7 @@ def _scale(base, n: int, steps: int) -> tuple[object, ...]:  # type: ignore[no-u
     return (f"scale {n:,}", n + len(base.labs), steps, per_n, kernel_n, bare, build, peak)
 
 
-_NO_ADVICE_CHILD = """
+_SCALE_STEP_CHILD = """
 from benchmarks.bench_model import _time_model
 from experiments.scenarios import load_scenario
 n = {n}
@@ -228,8 +230,8 @@ def _long_run(n: int, months: int) -> tuple[float, float, int]:
     return float(cpu), int(rss_kb) / 2**20, int(rows)
 
 
-def _step_without_hugepage_advice(n: int, steps: int) -> float:
-    """Median seconds per ``scale n`` step in a new process with ``NUMPY_MADVISE_HUGEPAGE=0``.
+def _step_with_hugepage_advice(n: int, steps: int) -> float:
+    """Median seconds per ``scale n`` step in a new process with ``NUMPY_MADVISE_HUGEPAGE=1``.
 
     NumPy advises the kernel to back arrays of 4 MB or more with 2 MB transparent huge
     pages (NumPy's documented ``NUMPY_MADVISE_HUGEPAGE`` setting, read at import). On a
@@ -237,8 +239,8 @@ def _step_without_hugepage_advice(n: int, steps: int) -> float:
     about 10-20 ms a page, ~50 fresh pages a step at 1M agents), the advice costs more
     than it saves; the row shows how much.
     """
-    code = _NO_ADVICE_CHILD.format(n=n, steps=steps)
-    out = _child(sys.executable, _HERE, code, {**os.environ, "NUMPY_MADVISE_HUGEPAGE": "0"})
+    code = _SCALE_STEP_CHILD.format(n=n, steps=steps)
+    out = _child(sys.executable, _HERE, code, {**os.environ, ADVICE_ENV: "1"})
     return float(out.split()[-1])
 
 
@@ -389,6 +391,7 @@ def _print_ab(months: int, quick: bool, before: Path | None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Print the benchmark tables."""
+    hugepage_advice_off()  # as the gigawatt command has it, unless the user set it
     args = sys.argv[1:] if argv is None else argv
     quick = "--quick" in args
     before = Path(args[args.index("--before") + 1]) if "--before" in args else None
@@ -446,11 +449,12 @@ def main(argv: list[str] | None = None) -> None:
         r = by_n[1_000_000]
         line += f"; 1M <= 0.5 s/step (now {r[3]:.2f} s) and <= 4 GB (now {r[7] / 1024:.2f} GB)"  # type: ignore[operator]
     print(line + f"; growth <= linear (measured in {time.perf_counter() - t0:.0f} s)")
-    if 1_000_000 in by_n and os.environ.get("NUMPY_MADVISE_HUGEPAGE") != "0":
-        off = _step_without_hugepage_advice(1_000_000, 3)
+    if 1_000_000 in by_n:
+        on = _step_with_hugepage_advice(1_000_000, 3)
         print(
-            f"1M with NumPy's huge-page advice off (NUMPY_MADVISE_HUGEPAGE=0, a new process): "
-            f"{off:.2f} s/step against {by_n[1_000_000][3]:.2f} s with it"  # type: ignore[operator]
+            f"1M with NumPy's huge-page advice on (NUMPY_MADVISE_HUGEPAGE=1, a new process): "
+            f"{on:.2f} s/step against {by_n[1_000_000][3]:.2f} s above ({ADVICE_ENV}="
+            f"{os.environ[ADVICE_ENV]})"  # type: ignore[operator]
         )
     if 1_000_000 in by_n:
         # the rows above time months 2-4, while the trailing history windows still take

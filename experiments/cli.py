@@ -13,7 +13,9 @@ import shlex
 import sys
 from collections.abc import Sequence
 
-__all__ = ["main", "plain_help"]
+from experiments.hugepages import hugepage_advice_off
+
+__all__ = ["main", "plain_help", "script"]
 
 SUBCOMMAND_MODULES = (
     "experiments.cli_run",
@@ -69,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``gigawatt`` script; returns the process exit code."""
+    """Run one ``gigawatt`` command line; returns the process exit code."""
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
@@ -81,5 +83,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(code or 130)
 
 
-if __name__ == "__main__":
+def script() -> None:
+    """Entry point of the ``gigawatt`` script: :func:`main` in a process of its own.
+
+    NumPy's huge-page advice is turned off first, unless the user set it
+    (:mod:`experiments.hugepages`); ``main`` called from Python leaves it as it is.
+    """
+    hugepage_advice_off()
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    script()
