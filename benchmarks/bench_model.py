@@ -149,6 +149,25 @@ def _time_bare(n: int, steps: int) -> float:
     return float(np.median(times))
 
 
+def _numpy_ns_per_element(n: int, repeats: int = 9) -> dict[str, float]:
+    """Median ns per element of two plain numpy passes over ``n`` float64s: ``a * b + a``
+    (streaming) and ``a[idx]`` (a gather at random indices, as a population's rows are
+    read through ids). Their growth from one size to the next is the machine's own (arrays
+    leaving the cache), the yardstick for the model's growth per agent."""
+    rng = np.random.default_rng(0)
+    a, b, idx = rng.random(n), rng.random(n), rng.integers(0, n, n)
+    out = {}
+    for name, op in (("a*b+a", lambda: a * b + a), ("gather", lambda: a[idx])):
+        op()
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            op()
+            times.append(time.perf_counter() - t)
+        out[name] = float(np.median(times)) / n * 1e9
+    return out
+
+
 def _peak_mb(scn, steps: int) -> float:  # type: ignore[no-untyped-def]
     """Peak MB allocated (``tracemalloc``) building ``scn`` and running ``steps`` months."""
     tracemalloc.start()
@@ -441,6 +460,16 @@ def main(argv: list[str] | None = None) -> None:
         + "; step time ratio per 10x agents: "
         + ", ".join(f"{rows[i][3] / rows[i - 1][3]:.1f}x" for i in range(1, len(rows)))  # type: ignore[operator]
         + " (linear: 10x or less)"
+    )
+    sizes = [r[1] - len(base.labs) for r in rows]  # type: ignore[operator]
+    ns = [_numpy_ns_per_element(n) for n in sizes]
+    print(
+        "the machine's own growth (plain numpy, ns per element): "
+        + ", ".join(
+            f"{n:,}: " + " ".join(f"{k} {v:.2f}" for k, v in d.items())
+            for n, d in zip(sizes, ns, strict=True)
+        )
+        + " (per element, so a flat line is linear)"
     )
     by_n = {r[1] - len(base.labs): r for r in rows}  # type: ignore[operator]
     t100 = by_n[100_000][3] * 1e3  # type: ignore[operator]
