@@ -6,8 +6,8 @@ hugepage on Linux", and its ``NUMPY_MADVISE_HUGEPAGE`` setting, read when NumPy 
 imported). Where the kernel's ``transparent_hugepage/defrag`` setting is ``madvise`` or
 ``defer+madvise``, a page fault in an advised region reclaims and compacts memory before
 it returns (the Linux kernel's admin guide, "Transparent Hugepage Support"), and on a
-fragmented machine that stall costs more than the huge page saves (NumPy issue 31590
-describes it).
+fragmented machine that stall costs more than the huge page saves (reported to NumPy's
+developers as numpy/numpy#31590, June 2026).
 
 This project's machines (2-core virtual machines with ``defrag`` set to ``madvise``) are
 such machines. Measured there (December 2026) with a model of a million agents
