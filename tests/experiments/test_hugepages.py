@@ -48,4 +48,4 @@ def test_the_script_turns_the_advice_off_for_itself_and_its_workers() -> None:
 
 def test_a_user_setting_stands() -> None:
     code, before, after, inherited = _script_state(**{ADVICE_ENV: "1"})
-    assert (code, before, after, inherited) == ("0", "True", "True", "1")
+    assert (code, after, inherited) == ("0", before, "1")  # True on Linux
