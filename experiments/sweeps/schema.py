@@ -80,7 +80,7 @@ def _unwrap(ann: Any) -> tuple[Any, list[Any], bool]:
             args = [a for a in typing.get_args(ann) if a is not type(None)]
             if len(args) != 1:
                 return ann, meta, optional
-            ann, optional = args[0], optional or len(args) < len(typing.get_args(ann))
+            ann, optional = args[0], True  # a union of one type besides None is X | None
         else:
             return ann, meta, optional
 
