@@ -75,6 +75,9 @@ def exercise(server, chromium, shot, lever_label: str, before: str, after: str) 
     lever.locator(".gigawatt-pending").wait_for(timeout=10_000)
     assert "applies on Reset" in lever.inner_text()
     assert re.search(after, lever_text(page, lever_label))
+    # the lever table is a separate component and may draw its mark a render later
+    table_row = page.locator(".gigawatt-levers tr", has_text=lever_label)
+    table_row.locator(".gigawatt-pending").wait_for(timeout=10_000)
     row = _lever_row(page, lever_label)
     assert re.search(before, row) and "applies on Reset" in row, row  # still the old run
     press_reset(page)
