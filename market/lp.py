@@ -21,7 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.optimize import linprog
 
 from market.book import OrderBook
 
@@ -83,6 +82,10 @@ def solve_lp(book: OrderBook) -> LPSolution:
     This is the oracle the fast solver is tested against: no screening, no
     decomposition, every column at once.
     """
+    # imported here: scipy.optimize costs about 70 ms at import, and a run that never
+    # falls back to the oracle need not pay it
+    from scipy.optimize import linprog
+
     cost, lower, upper, start, index, value = columns(book)
     n_cols = cost.size
     a_eq = sp.csc_matrix((value, index, start), shape=(book.n_nodes, n_cols))
