@@ -64,7 +64,7 @@ from market.colgen import solve_colgen
 from market.lp import LPSolution, SolverFailure, solve_lp
 from market.mcf import DIRECT_LINKS, ENGINES, solve_mcf
 from market.prices import with_canonical_prices
-from market.scaling import component_peaks, components, scale_book
+from market.scaling import book_columns, component_peaks, components, scale_book
 
 __all__ = [
     "METHODS",
@@ -259,12 +259,7 @@ def equilibrium_violations(
     b_node, b_qty, b_price = book.bids
     src, dst, l_cost, l_cap = book.links
     label = components(book)
-    q_peak, p_peak = component_peaks(
-        label,
-        np.concatenate((o_node, b_node, src)),
-        np.concatenate((o_qty, b_qty, l_cap)),
-        np.concatenate((o_price, b_price, l_cost)),
-    )
+    q_peak, p_peak = component_peaks(label, *book_columns(book))
     qtol = qty_tol * np.maximum(q_peak, 1.0)[label]  # per node: its market's
     if price_tol is None:
         ptol = 1e-7 * np.maximum(p_peak, 1.0)[label]

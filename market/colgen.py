@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from market.book import OrderBook
 from market.highs import add_columns, new_highs
 from market.lp import LPSolution, SolverFailure, columns
-from market.scaling import component_peaks, components
+from market.scaling import book_columns, component_peaks, components
 
 __all__ = ["solve_colgen"]
 
@@ -169,17 +169,12 @@ def solve_colgen(
         the number of restricted solves.
     """
     n_o, n_b = book.n_offers, book.n_bids
-    src, dst, l_cost, l_cap = book.links
+    src, dst, l_cost, _ = book.links
     # A link is violated when its profit beats 1e-9 of its own market's price scale (the
     # market: its component of the link graph, at least 1): one book-wide scale from $30,000
     # chips would pass over a compute link worth $0.00001 an H100e-hour.
     label = components(book)
-    _, p_peak = component_peaks(
-        label,
-        np.concatenate((book.offers[0], book.bids[0], src)),
-        np.concatenate((book.offers[1], book.bids[1], l_cap)),
-        np.concatenate((book.offers[2], book.bids[2], l_cost)),
-    )
+    _, p_peak = component_peaks(label, *book_columns(book))
     tol = 1e-9 * np.maximum(p_peak, 1.0)[label[src]]
     # A small book (a baseline month's is a few hundred links) is solved whole: one
     # HiGHS call beats any screening there, since the fixed cost per call dominates.

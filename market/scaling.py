@@ -31,7 +31,14 @@ from scipy.sparse.csgraph import connected_components
 from market.book import OrderBook
 from market.lp import LPSolution
 
-__all__ = ["BookScaling", "column_units", "component_peaks", "components", "scale_book"]
+__all__ = [
+    "BookScaling",
+    "book_columns",
+    "column_units",
+    "component_peaks",
+    "components",
+    "scale_book",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -44,6 +51,22 @@ def components(book: OrderBook) -> IntArray:
     graph = sp.coo_matrix((np.ones(src.size), (src, dst)), shape=(n, n)).tocsr()
     _, labels = connected_components(graph, directed=False)
     return np.asarray(labels, dtype=np.int64)
+
+
+def book_columns(book: OrderBook) -> tuple[IntArray, FloatArray, FloatArray]:
+    """The book's offers, bids and links in that order (the clearing LP's column order):
+    a node of each (a link's source), its quantity or capacity, its price or cost.
+
+    The arguments of :func:`component_peaks` and :func:`column_units` after ``label``.
+    """
+    o_node, o_qty, o_price = book.offers
+    b_node, b_qty, b_price = book.bids
+    src, _, cost, cap = book.links
+    return (
+        np.concatenate((o_node, b_node, src)),
+        np.concatenate((o_qty, b_qty, cap)),
+        np.concatenate((o_price, b_price, cost)),
+    )
 
 
 def _pow2(peak: FloatArray) -> FloatArray:
@@ -131,12 +154,7 @@ def scale_book(book: OrderBook, label: IntArray | None = None) -> tuple[OrderBoo
     src, dst, cost, cap = book.links
     if label is None:
         label = components(book)
-    q_col, p_col, q_unit, p_unit = column_units(
-        label,
-        np.concatenate((o_node, b_node, src)),
-        np.concatenate((o_qty, b_qty, cap)),
-        np.concatenate((o_price, b_price, cost)),
-    )
+    q_col, p_col, q_unit, p_unit = column_units(label, *book_columns(book))
     ob, n_o = o_node.size + b_node.size, o_node.size
     scaled = OrderBook._trusted(
         book.n_nodes,
