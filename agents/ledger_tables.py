@@ -102,7 +102,9 @@ def cashflows_table(
     n_e, n_r = len(ent["amount"]), max(1, len(reasons))
     shared_names = len({f.name for f in agents_by_id.values()}) < len(agents_by_id)
     if n_e == 0 or shared_names:
-        return _cashflows_by_frame(ent, reasons, agents_by_id, start, accounts.pool_names)
+        return _cashflows_by_frame(
+            ent, reasons, agents_by_id, start, accounts.pool_names, shared_names
+        )
     # the accounts that appear, numbered in order of id (account ids are >= 0)
     seen = np.zeros(max(int(ent["payer"].max()), int(ent["payee"].max())) + 1, dtype=np.bool_)
     seen[ent["payer"]] = True
@@ -112,7 +114,9 @@ def cashflows_table(
     n_a = len(accts)
     steps = ent["step"]
     if steps.min() < 0 or (int(steps.max()) + 1) * n_r * n_a * n_a >= 2**62:
-        return _cashflows_by_frame(ent, reasons, agents_by_id, start, accounts.pool_names)
+        return _cashflows_by_frame(
+            ent, reasons, agents_by_id, start, accounts.pool_names, shared_names
+        )
     key = ((steps * n_r + ent["reason"]) * n_a + code[ent["payer"]]) * n_a + code[ent["payee"]]
     sums = pd.Series(ent["amount"]).groupby(key, sort=True).sum()
     key = sums.index.to_numpy()
@@ -138,8 +142,13 @@ def _cashflows_by_frame(
     agents_by_id: dict[int, Firm],
     start: str | None,
     pool_names: dict[int, str],
+    shared_names: bool,
 ) -> pd.DataFrame:
-    """:func:`cashflows_table` grouped on four keys (no entries, many accounts, or shared names)."""
+    """:func:`cashflows_table` grouped on four keys (no entries, many accounts, or shared names).
+
+    ``shared_names``: two agents of ``agents_by_id`` have one name, so their rows are summed
+    once named.
+    """
     keys = ["month", "reason", "payer", "payee"]
     ids = pd.DataFrame(
         {
@@ -155,7 +164,6 @@ def _cashflows_by_frame(
     flows["reason"] = pd.Series(lookup[flows["reason"].to_numpy(dtype=np.int64)], dtype="string")
     flows["payer"] = _account_names(flows["payer"], agents_by_id, pool_names)
     flows["payee"] = _account_names(flows["payee"], agents_by_id, pool_names)
-    if len(set(_account_names(list(agents_by_id), agents_by_id, {}))) < len(agents_by_id):
-        # two agents share a name: their rows are one payer or payee
+    if shared_names:  # two agents' rows are one payer or payee
         flows = cast(pd.DataFrame, flows.groupby(keys, as_index=False, sort=False)["amount"].sum())
     return with_date(flows, start)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -43,9 +45,38 @@ def test_cashflows_grouped_on_one_packed_key_as_on_four(deal_scenario):
     by_id = {f.unique_id: f for f in m.world.firms}
     packed = cashflows_table(accounts, by_id, start)
     reasons = [accounts.usd.reasons[i] for i in range(len(accounts.usd.reasons))]
-    four = _cashflows_by_frame(accounts.usd.entries(), reasons, by_id, start, accounts.pool_names)
+    four = _cashflows_by_frame(
+        accounts.usd.entries(), reasons, by_id, start, accounts.pool_names, False
+    )
     pd.testing.assert_frame_equal(packed, four)
     assert len(packed) > 0 and set(packed["payer"]) >= {OUTSIDE_NAME}
+
+
+def test_cashflows_of_two_agents_with_one_name_are_one_party(deal_scenario):
+    """Two hyperscalers under one name: the table is the by-name sums of the table with
+    their own names (pandas' groupby on the renamed rows as the oracle)."""
+    m = GigawattModel(deal_scenario, rng=3)
+    for _ in range(4):
+        m.step()
+    accounts, start = m.world.accounts, m.recorder.start
+    by_id = {f.unique_id: f for f in m.world.firms}
+    a, b = (h.name for h in m.world.hyperscalers[:2])
+    own = cashflows_table(accounts, by_id, start)
+    renamed = {
+        i: SimpleNamespace(name="one cloud" if f.name in (a, b) else f.name)
+        for i, f in by_id.items()
+    }
+    shared = cashflows_table(accounts, renamed, start)  # type: ignore[arg-type]
+    keys = ["month", "date", "reason", "payer", "payee"]
+    expected = own.replace({"payer": {a: "one cloud", b: "one cloud"}})
+    expected = expected.replace({"payee": {a: "one cloud", b: "one cloud"}})
+    expected = expected.groupby(keys, as_index=False)["amount"].sum()
+    got = shared.sort_values(keys, ignore_index=True)
+    assert "one cloud" in set(got["payer"]) | set(got["payee"])
+    pd.testing.assert_frame_equal(
+        got[keys].astype(str), expected[keys].astype(str), check_dtype=False
+    )
+    np.testing.assert_allclose(got["amount"], expected["amount"], rtol=1e-12, atol=1e-6)
 
 
 def test_scale_mode_populations_are_pooled_in_the_journal_and_nothing_else_changes(
