@@ -10,6 +10,7 @@ re-solve.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 import highspy
 import numpy as np
@@ -19,6 +20,7 @@ from market.book import OrderBook
 from market.lp import Columns, LPSolution, SolverFailure, columns
 
 __all__ = [
+    "HighsOptionError",
     "add_columns",
     "floats",
     "highs_bounds",
@@ -27,6 +29,7 @@ __all__ = [
     "new_highs",
     "read_solution",
     "run_optimal",
+    "set_options",
     "solution_arrays",
 ]
 
@@ -70,6 +73,27 @@ def new_highs(tol: float = TOLERANCE) -> highspy.Highs:
     h.setOptionValue("primal_feasibility_tolerance", tol)
     h.setOptionValue("dual_feasibility_tolerance", tol)
     return h
+
+
+class HighsOptionError(ValueError):
+    """A HiGHS option that does not exist or does not take the value given."""
+
+
+def set_options(h: highspy.Highs, options: Mapping[str, bool | int | float | str]) -> None:
+    """Set HiGHS ``options`` (names and values as in HiGHS's option list) on ``h``.
+
+    Raises
+    ------
+    HighsOptionError
+        Naming the first option HiGHS refuses, with its value.
+    """
+    for name, value in options.items():
+        if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            raise HighsOptionError(
+                f"HiGHS option {name!r} = {value!r} was refused: give the name of one of "
+                "HiGHS's options (its documentation lists them) and a value of that option's "
+                "type and range"
+            )
 
 
 def highs_bounds(upper: FloatArray) -> FloatArray:

@@ -40,6 +40,8 @@ for a cold or flow solve), and the prices are computed on those columns
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import highspy
 import numpy as np
 from numpy.typing import NDArray
@@ -54,7 +56,14 @@ from market.basis import (
 )
 from market.book import OrderBook
 from market.clearing import ClearingResult, _finish, _finish_columns
-from market.highs import highs_bounds, load_columns, new_highs, run_optimal, solution_arrays
+from market.highs import (
+    highs_bounds,
+    load_columns,
+    new_highs,
+    run_optimal,
+    set_options,
+    solution_arrays,
+)
 from market.lp import Columns, LPSolution, SolverFailure
 from market.mcf import DIRECT_LINKS, LemonNetwork, solve_mcf, try_flow_basis
 from market.prices import column_arcs, column_prices
@@ -96,11 +105,21 @@ class Clearer:
         Read the kept basis from HiGHS's basis object instead of rebuilding it from the
         solution's arrays (:func:`market.basis.solved_basis`): the same statuses, slower;
         for tests and benchmarks.
+    highs_options : mapping, optional
+        HiGHS options set on top of :func:`market.highs.new_highs`'s, e.g.
+        ``{"random_seed": 1}``. Every answer stays an optimum with the same welfare and
+        prices; where a book has several optimal fills (equal-cost routes), which one
+        HiGHS returns can change (``benchmarks/tie_sensitivity.py``).
 
     Attributes
     ----------
     warm_solves, cold_solves : int
         Books re-solved from a kept basis, and books solved from scratch.
+
+    Raises
+    ------
+    market.highs.HighsOptionError
+        If HiGHS refuses an option's name or value.
     """
 
     def __init__(
@@ -109,6 +128,7 @@ class Clearer:
         min_match: float = 0.5,
         direct_links: int = DIRECT_LINKS,
         read_basis: bool = False,
+        highs_options: Mapping[str, bool | int | float | str] | None = None,
     ) -> None:
         self.min_match = min_match
         self.direct_links = direct_links
@@ -116,6 +136,7 @@ class Clearer:
         self.warm_solves = 0
         self.cold_solves = 0
         self._h = new_highs()
+        set_options(self._h, highs_options or {})
         self._layout: ColumnLayout | None = None  # the kept model's, if it is optimal
         self._n_nodes = -1
         self._links: tuple[IntArray, IntArray] | None = None

@@ -54,6 +54,30 @@ def compute_and_chips_book(joined: bool = False) -> OrderBook:
     return OrderBook(2, [0, 1], [1e9, 1e3], [2.0, 2e4], [0, 1], [1e9, 1e3], [3.0, 3e4], *links)
 
 
+def two_routes_book() -> OrderBook:
+    """Sellers 0 and 1 (10@1 each) and buyers 2 and 3 (10@5 each), every seller linked
+    to every buyer for free and without a cap.
+
+    By hand: all 20 units trade, welfare 2*10*5 - 2*10*1 = 80, and every price in
+    [1, 5] clears every node (no order is marginal), so the canonical price is 3
+    everywhere. The flows are not unique: any ``x`` on 0->2 with 10 - x on 0->3,
+    10 - x on 1->2 and x on 1->3 is optimal.
+    """
+    return OrderBook(
+        n_nodes=4,
+        offer_node=[0, 1],
+        offer_qty=[10.0, 10.0],
+        offer_price=[1.0, 1.0],
+        bid_node=[2, 3],
+        bid_qty=[10.0, 10.0],
+        bid_price=[5.0, 5.0],
+        link_src=[0, 0, 1, 1],
+        link_dst=[2, 3, 2, 3],
+        link_cost=[0.0, 0.0, 0.0, 0.0],
+        link_cap=[np.inf] * 4,
+    )
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20260101)

@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from market.clearing import OrderBook, clear, equilibrium_violations
-from market.lp import columns
+from market.highs import HighsOptionError
+from market.lp import SolverFailure, columns
 from market.scaling import scale_book
 from market.warm import Clearer
-from tests.market.conftest import welfare_tolerance
+from tests.market.conftest import two_routes_book, welfare_tolerance
 from tests.market.test_clearing_properties import bipartite_books
 
 
@@ -152,3 +153,35 @@ def test_the_clearers_columns_are_those_of_the_scaled_book(book: OrderBook, seed
         for got, ref in zip(cols, want, strict=True):
             assert got.dtype == ref.dtype and got.tobytes() == ref.tobytes()
         assert upper.tobytes() == columns(month)[2].tobytes()
+
+
+@pytest.mark.parametrize("highs_seed", [0, 1, 2, 3])
+def test_highs_options_leave_welfare_and_prices_of_a_book_with_two_routes(
+    highs_seed: int,
+) -> None:
+    # HiGHS's random seed may pick another of the optimal flows, never another welfare,
+    # price or node total (hand-computed in the fixture's docstring)
+    book = two_routes_book()
+    res = Clearer(highs_options={"random_seed": highs_seed}).clear(book)
+    assert res.welfare == pytest.approx(80.0, rel=1e-12)
+    np.testing.assert_allclose(res.node_price, 3.0, rtol=1e-12)
+    np.testing.assert_allclose(res.offer_fill, [10.0, 10.0], rtol=1e-12)
+    np.testing.assert_allclose(res.bid_fill, [10.0, 10.0], rtol=1e-12)
+    x = res.link_flow
+    np.testing.assert_allclose([x[0] + x[1], x[2] + x[3], x[0] + x[2], x[1] + x[3]], 10.0)
+    assert equilibrium_violations(book, res) == []
+
+
+def test_highs_options_reach_the_solver() -> None:
+    # no simplex iteration allowed: the book cannot be solved, warm or cold
+    with pytest.raises(SolverFailure, match="Iteration limit"):
+        Clearer(highs_options={"simplex_iteration_limit": 0}).clear(two_routes_book())
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [({"no_such_option": 1}, "no_such_option"), ({"random_seed": -3}, "random_seed")],
+)
+def test_a_highs_option_highs_refuses_is_named(options: dict[str, int], named: str) -> None:
+    with pytest.raises(HighsOptionError, match=named):
+        Clearer(highs_options=options)

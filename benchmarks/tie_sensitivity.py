@@ -1,0 +1,230 @@
+"""How much a run depends on which of several optimal allocations the solver returns.
+
+A month's book can have more than one welfare-maximising allocation with the same
+prices. When two clouds each sell to two labs at equilibrium, the links between them
+form a cycle whose reduced costs are all zero. Uncapped links let compute move around
+that cycle without changing welfare or any price. Only the trade pattern (who buys from
+whom) changes. Spatial price equilibrium models are known for this: prices are unique,
+trade flows need not be (Samuelson, "Spatial price equilibrium and linear programming",
+*American Economic Review* 42(3), 1952; Takayama and Judge, *Spatial and Temporal Price
+and Allocation Models*, 1971). Which optimum the simplex method stops at is set
+by HiGHS's pivoting. HiGHS's ``random_seed`` option changes only that choice
+(:class:`market.warm.Clearer` takes it as ``highs_options``).
+
+Three measurements:
+
+1. **Lockstep.** Each seed is run twice side by side, phase by phase: HiGHS's default
+   seed and another. At the first month whose fills differ, the script checks that the
+   two books are equal, then prints the welfare and price differences and the book
+   segments whose fills differ. Up to that month the runs are equal bit for bit, so
+   these are two optima of one book.
+2. **Distribution.** ``--seeds`` runs of ``baseline``, 120 months, under each HiGHS seed.
+   For headline outputs at three dates it prints the spread across model seeds
+   (coefficient of variation), how far one run moves when only HiGHS's seed changes
+   (median and largest relative difference), and the shift of the mean with its paired
+   standard error.
+3. **A deal's effect.** ``--deal-seeds`` runs of ``amazon-anthropic-2026`` and of its
+   no-deal twin on the same seed (as the forecast pairs them): the investor's cumulative
+   revenue from the lab that the deal adds, after 24, 60 and 120 months, summarised the
+   same way.
+
+Usage::
+
+    .venv/bin/python benchmarks/tie_sensitivity.py [--seeds 32] [--highs-seeds 1 2 3]
+
+Not a test: it takes about a minute per HiGHS seed on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["OUTPUTS", "deal_effect_by_seed", "first_difference", "outputs_by_seed", "summarise"]
+
+OUTPUTS = (
+    "compute_spot_price",
+    "power_price",
+    "capacity_gw_built",
+    "ai_revenue_usd",
+    "cloud_hhi",
+    "ai_compute_hhi",
+    "lockin_index",
+    "throttled_share",
+)
+"""Model-frame columns compared (prices, build-out, revenue, concentration, lock-in)."""
+
+MONTHS = (11, 35, 119)
+"""Model months compared: the ends of 2023, 2025 and 2032 in ``baseline``."""
+
+SCENARIO = "baseline"
+DEAL_SCENARIO = "amazon-anthropic-2026"
+DEAL_MONTHS = (23, 59, 119)
+"""Months after which the deal's cumulative incremental revenue is compared."""
+
+
+def _model(seed: int, highs_seed: int, scenario=None):  # type: ignore[no-untyped-def]
+    from agents.model import GigawattModel
+    from experiments.scenarios import load_scenario
+    from market.warm import Clearer
+
+    m = GigawattModel(scenario or load_scenario(SCENARIO), rng=seed, check=False)
+    if highs_seed:
+        m.clearer = Clearer(highs_options={"random_seed": highs_seed})  # before any month
+    return m
+
+
+def first_difference(seed: int, highs_seed: int, months: int = 120) -> str:
+    """Run ``seed`` under HiGHS seeds 0 and ``highs_seed`` in lockstep; describe the
+    first month whose fills differ (or say that none does)."""
+    from agents.phases import PHASES
+
+    a, b = _model(seed, 0), _model(seed, highs_seed)
+    for month in range(months):
+        for name in PHASES:
+            getattr(a, name)()
+            getattr(b, name)()
+            if name != "clear":
+                continue
+            ca, cb = a.cleared, b.cleared
+            ra, rb = ca.result, cb.result
+            parts = ("offer_fill", "bid_fill", "link_flow")
+            if all(np.array_equal(getattr(ra, p), getattr(rb, p)) for p in parts):
+                continue
+            book_a, book_b = ca.book, cb.book
+            same_book = book_a.n_nodes == book_b.n_nodes and all(
+                np.array_equal(x, y)
+                for x, y in zip(
+                    book_a.offers + book_a.bids + book_a.links,
+                    book_b.offers + book_b.bids + book_b.links,
+                    strict=True,
+                )
+            )
+            both = np.isfinite(ra.node_price) & np.isfinite(rb.node_price)
+            scale = np.maximum(np.abs(ra.node_price[both]), 1e-300)
+            price_diff = float(np.max(np.abs(ra.node_price - rb.node_price)[both] / scale))
+            welfare_diff = abs(ra.welfare - rb.welfare) / abs(ra.welfare)
+            moved = []
+            for kind, part in (("offers", "offer_fill"), ("bids", "bid_fill")):
+                segs = getattr(ca.index, kind)
+                for seg in segs:
+                    sl = segs[seg]
+                    n = int(np.count_nonzero(getattr(ra, part)[sl] != getattr(rb, part)[sl]))
+                    if n:
+                        moved.append(f"{n} {seg} {kind[:-1]}s")
+            for seg in ca.index.links:
+                sl = ca.index.links[seg]
+                n = int(np.count_nonzero(ra.link_flow[sl] != rb.link_flow[sl]))
+                if n:
+                    moved.append(f"{n} {seg} links")
+            return (
+                f"month {month}: books equal {same_book}, welfare differs by {welfare_diff:.1e}"
+                f" (relative), prices by at most {price_diff:.1e}; fills differ on "
+                + ", ".join(moved)
+            )
+    return f"no difference in {months} months"
+
+
+def outputs_by_seed(seeds: range, highs_seed: int) -> dict[str, np.ndarray]:
+    """``OUTPUTS`` at ``MONTHS`` for each model seed: arrays (seeds, months) by name."""
+    rows = []
+    for seed in seeds:
+        m = _model(seed, highs_seed)
+        for _ in range(max(MONTHS) + 1):
+            m.step()
+        frame = m.model_frame()
+        rows.append(frame[list(OUTPUTS)].iloc[list(MONTHS)].to_numpy(dtype=float))
+    stacked = np.stack(rows)  # (seeds, months, outputs)
+    return {name: stacked[:, :, k] for k, name in enumerate(OUTPUTS)}
+
+
+def deal_effect_by_seed(seeds: range, highs_seed: int) -> dict[str, np.ndarray]:
+    """The deal's cumulative incremental revenue after :data:`DEAL_MONTHS` months, per
+    seed: ``{"deal_incremental_revenue_cum_usd": (seeds, months)}``."""
+    from experiments.deal_effect import pair_runs
+    from experiments.scenarios import load_scenario
+
+    scn = load_scenario(DEAL_SCENARIO)
+    twin = scn.with_overrides({"deal.enabled": False})
+    rows = []
+    for seed in seeds:
+        agents = []
+        for s in (scn, twin):
+            m = _model(seed, highs_seed, s)
+            for _ in range(max(DEAL_MONTHS) + 1):
+                m.step()
+            agents.append(m.tables()["agents"])
+        effect = pair_runs(agents[0], agents[1], scn.deal.investor, scn.deal.lab)
+        rows.append(effect["incremental_revenue_cum_usd"].to_numpy(float)[list(DEAL_MONTHS)])
+    return {"deal_incremental_revenue_cum_usd": np.stack(rows)}
+
+
+def summarise(
+    ref: dict[str, np.ndarray], other: dict[str, np.ndarray], months: tuple[int, ...] = MONTHS
+) -> pd.DataFrame:
+    """Per output and month: mean, seed CV, per-run relative change (median, largest)
+    and the mean's relative shift with its paired standard error."""
+    out = []
+    for name in ref:
+        a, b = ref[name], other[name]
+        for k, month in enumerate(months):
+            x, y = a[:, k], b[:, k]
+            mean = float(np.mean(x))
+            scale = abs(mean) if mean else 1.0
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rel = np.where(x == y, 0.0, np.abs(y - x) / np.maximum(np.abs(x), np.abs(y)))
+            out.append(
+                {
+                    "output": name,
+                    "month": month,
+                    "mean": mean,
+                    "seed_cv": float(np.std(x, ddof=1)) / scale,
+                    "run_change_median": float(np.median(rel)),
+                    "run_change_max": float(np.max(rel)),
+                    "runs_changed": int(np.count_nonzero(rel > 1e-9)),
+                    "mean_shift": float(np.mean(y - x)) / scale,
+                    "shift_se": float(np.std(y - x, ddof=1) / np.sqrt(x.size)) / scale,
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the lockstep check and the distribution table (see the module docstring)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=32, help="model seeds (from 100)")
+    parser.add_argument("--lockstep", type=int, default=8, help="seeds run in lockstep")
+    parser.add_argument("--deal-seeds", type=int, default=16, help="seeds of the deal pairs")
+    parser.add_argument("--highs-seeds", type=int, nargs="+", default=[1, 2, 3])
+    args = parser.parse_args(argv)
+    if min(args.seeds, args.deal_seeds) < 2 or any(s <= 0 for s in args.highs_seeds):
+        parser.error(
+            "--seeds and --deal-seeds must be at least 2 and every --highs-seeds value positive"
+        )
+    seeds = range(100, 100 + args.seeds)
+    print(f"Lockstep, HiGHS random_seed 0 against {args.highs_seeds[0]}:")
+    for seed in seeds[: args.lockstep]:
+        print(f"  seed {seed}: {first_difference(seed, args.highs_seeds[0])}", flush=True)
+    ref = outputs_by_seed(seeds, 0)
+    pd.set_option("display.width", 200)
+    for hs in args.highs_seeds:
+        table = summarise(ref, outputs_by_seed(seeds, hs))
+        print(f"\n{args.seeds} runs of {SCENARIO}, HiGHS random_seed 0 against {hs}:")
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"), flush=True)
+    deal_seeds = range(100, 100 + args.deal_seeds)
+    deal_ref = deal_effect_by_seed(deal_seeds, 0)
+    for hs in args.highs_seeds:
+        table = summarise(deal_ref, deal_effect_by_seed(deal_seeds, hs), DEAL_MONTHS)
+        print(
+            f"\n{args.deal_seeds} pairs of {DEAL_SCENARIO} with and without the deal, "
+            f"HiGHS random_seed 0 against {hs}:"
+        )
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
