@@ -88,7 +88,7 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
         self.month = 0
         self.check = check
         self.fallbacks = 0
-        self.clearer = Clearer()
+        self.clearer = Clearer(pattern=scenario.trade_pattern)
         """Keeps the clearing solver's model and basis from month to month (one per run)."""
         self.book_cache = BookCache()
         """Keeps the monthly book's fixed parts (one per run)."""

@@ -58,12 +58,16 @@ OUTPUTS = (
 """Model-frame columns compared (prices, build-out, revenue, concentration, lock-in)."""
 
 MONTHS = (11, 35, 119)
-"""Model months compared: the ends of 2023, 2025 and 2032 in ``baseline``."""
+"""Model months compared: the ends of 2026, 2028 and 2035 in ``baseline``."""
 
 SCENARIO = "baseline"
 DEAL_SCENARIO = "amazon-anthropic-2026"
 DEAL_MONTHS = (23, 59, 119)
 """Months after which the deal's cumulative incremental revenue is compared."""
+
+
+PATTERN = {"rule": "solver"}
+"""The :class:`market.warm.Clearer` trade pattern rule the runs use (``--pattern``)."""
 
 
 def _model(seed: int, highs_seed: int, scenario=None):  # type: ignore[no-untyped-def]
@@ -72,8 +76,8 @@ def _model(seed: int, highs_seed: int, scenario=None):  # type: ignore[no-untype
     from market.warm import Clearer
 
     m = GigawattModel(scenario or load_scenario(SCENARIO), rng=seed, check=False)
-    if highs_seed:
-        m.clearer = Clearer(highs_options={"random_seed": highs_seed})  # before any month
+    # replaced before any month is cleared
+    m.clearer = Clearer(highs_options={"random_seed": highs_seed}, pattern=PATTERN["rule"])
     return m
 
 
@@ -107,6 +111,9 @@ def first_difference(seed: int, highs_seed: int, months: int = 120) -> str:
             scale = np.maximum(np.abs(ra.node_price[both]), 1e-300)
             price_diff = float(np.max(np.abs(ra.node_price - rb.node_price)[both] / scale))
             welfare_diff = abs(ra.welfare - rb.welfare) / abs(ra.welfare)
+            fa = np.concatenate([getattr(ra, p) for p in parts])
+            fb = np.concatenate([getattr(rb, p) for p in parts])
+            fill_diff = float(np.max(np.abs(fa - fb)) / max(np.max(np.abs(fa)), 1e-300))
             moved = []
             for kind, part in (("offers", "offer_fill"), ("bids", "bid_fill")):
                 segs = getattr(ca.index, kind)
@@ -122,8 +129,8 @@ def first_difference(seed: int, highs_seed: int, months: int = 120) -> str:
                     moved.append(f"{n} {seg} links")
             return (
                 f"month {month}: books equal {same_book}, welfare differs by {welfare_diff:.1e}"
-                f" (relative), prices by at most {price_diff:.1e}; fills differ on "
-                + ", ".join(moved)
+                f" (relative), prices by at most {price_diff:.1e}; fills differ (by at most "
+                f"{fill_diff:.1e} of the largest fill) on " + ", ".join(moved)
             )
     return f"no difference in {months} months"
 
@@ -199,12 +206,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lockstep", type=int, default=8, help="seeds run in lockstep")
     parser.add_argument("--deal-seeds", type=int, default=16, help="seeds of the deal pairs")
     parser.add_argument("--highs-seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument(
+        "--pattern", choices=("solver", "proportional"), default="solver", help="Clearer rule"
+    )
     args = parser.parse_args(argv)
+    PATTERN["rule"] = args.pattern
     if min(args.seeds, args.deal_seeds) < 2 or any(s <= 0 for s in args.highs_seeds):
         parser.error(
             "--seeds and --deal-seeds must be at least 2 and every --highs-seeds value positive"
         )
     seeds = range(100, 100 + args.seeds)
+    print(f"Trade pattern rule: {args.pattern}")
     print(f"Lockstep, HiGHS random_seed 0 against {args.highs_seeds[0]}:")
     for seed in seeds[: args.lockstep]:
         print(f"  seed {seed}: {first_difference(seed, args.highs_seeds[0])}", flush=True)

@@ -68,8 +68,14 @@ from market.lp import Columns, LPSolution, SolverFailure
 from market.mcf import DIRECT_LINKS, LemonNetwork, solve_mcf, try_flow_basis
 from market.prices import column_arcs, column_prices
 from market.scaling import column_units, components, scale_book
+from market.trade_pattern import PATTERNS, proportional_pattern
 
-__all__ = ["Clearer"]
+__all__ = ["Clearer", "PatternError"]
+
+
+class PatternError(ValueError):
+    """An unknown trade pattern rule."""
+
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -110,16 +116,27 @@ class Clearer:
         ``{"random_seed": 1}``. Every answer stays an optimum with the same welfare and
         prices; where a book has several optimal fills (equal-cost routes), which one
         HiGHS returns can change (``benchmarks/tie_sensitivity.py``).
+    pattern : {"solver", "proportional"}
+        Which optimum is returned when there are several: the one HiGHS stops at
+        (default), or the one nearest proportional shares
+        (:func:`market.trade_pattern.proportional_pattern`), which does not depend on
+        the solver's path.
 
     Attributes
     ----------
     warm_solves, cold_solves : int
         Books re-solved from a kept basis, and books solved from scratch.
 
+    pattern_fallbacks : int
+        Books on which ``pattern="proportional"`` could not be applied (the quadratic
+        program found no optimum) and HiGHS's optimum was returned.
+
     Raises
     ------
     market.highs.HighsOptionError
         If HiGHS refuses an option's name or value.
+    PatternError
+        If ``pattern`` is not one of the two.
     """
 
     def __init__(
@@ -129,7 +146,15 @@ class Clearer:
         direct_links: int = DIRECT_LINKS,
         read_basis: bool = False,
         highs_options: Mapping[str, bool | int | float | str] | None = None,
+        pattern: str = "solver",
     ) -> None:
+        if pattern not in PATTERNS:
+            raise PatternError(
+                f"Clearer(pattern={pattern!r}): the trade pattern rule must be one of "
+                f"{', '.join(map(repr, PATTERNS))}"
+            )
+        self.pattern = pattern
+        self.pattern_fallbacks = 0
         self.min_match = min_match
         self.direct_links = direct_links
         self.read_basis = read_basis
@@ -179,11 +204,15 @@ class Clearer:
         n = book.n_nodes
         arcs = column_arcs(book)
         price = column_prices(n, arcs, cols, self._x, sol.node_price)
+        x = self._x  # kept as HiGHS's for next month's basis
+        if self.pattern == "proportional":
+            x, applied = proportional_pattern(n, cols, x, price, book.n_offers + book.n_bids)
+            self.pattern_fallbacks += not applied
         touched = np.zeros(n + 1, dtype=bool)  # every node an order or a link touches
         touched[arcs[0]] = True
         touched[arcs[1]] = True
         return _finish_columns(
-            book, self._x * q_col, upper, price * p_node, method, sol.iterations, touched[:n]
+            book, x * q_col, upper, price * p_node, method, sol.iterations, touched[:n]
         )
 
     def _columns(self, book: OrderBook) -> tuple[Columns, FloatArray, FloatArray, FloatArray]:

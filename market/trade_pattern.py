@@ -1,0 +1,165 @@
+"""One trade pattern among equally good ones: proportional shares on the optimal face.
+
+A welfare-maximising clearing fixes prices and welfare but not always the flows. When
+two sellers both sell to two buyers at equilibrium prices, quantity can move around the
+cycle of links between them at no cost. Prices are unique in a spatial price
+equilibrium, trade flows in general are not (Samuelson, "Spatial price equilibrium and
+linear programming", *American Economic Review* 42(3), 1952). A simplex solver returns
+one vertex of the set of optima. Which one depends on its pivoting, not on the market.
+
+:func:`proportional_pattern` replaces that vertex by one point chosen by a stated rule.
+The optimal face is the set of feasible fills that satisfy complementary slackness at
+the book's prices (the canonical prices of :mod:`market.prices`):
+
+- a column whose reduced cost exceeds :data:`FACE_TOLERANCE` stays at zero;
+- one below minus the tolerance stays at its bound;
+- the others (*free* columns) may take any values that keep every node balanced and
+  every column within its bounds.
+
+Among those, the rule takes the point nearest proportional shares. It minimises
+``sum(x_j**2 / w_j)``, whose weights are the sizes of each column's two sides:
+
+- a link ``s -> d``: ``size[s] * size[d]``;
+- an order at node ``n``: its quantity times ``size[n]``.
+
+A node's size is the quantity of all its orders. Take a tied group in which every
+seller can reach every buyer, no bound binds and no order is marginal. There the
+solution is the independence (gravity) split ``x_sd = S_s * D_d / T``: each buyer
+buys from each indifferent seller in proportion to the seller's size. That is
+proportional rationing among indifferent sellers, and the frictionless gravity
+equation of trade (Anderson, "A theoretical foundation for the gravity equation",
+*AER* 69(1), 1979). Where a bound binds, the rule takes the nearest point that keeps
+it. Orders tied at one node and one price are still filled in book order afterwards
+(:func:`market.clearing._finish_columns`), so the rule decides only between routes
+and nodes.
+
+The objective is strictly convex, so the point is unique: the same book gives the
+same flows whichever optimum the solver started from, to rounding. The quadratic
+program is solved by DAQP's dual active-set method, exact up to rounding (Arnström,
+Bemporad and Axehill, "A dual active-set solver for embedded quadratic programming
+using recursive LDLᵀ updates", *IEEE Trans. Automatic Control* 67(8), 2022). If DAQP
+reports no optimum, the solver's optimum is kept and the caller is told.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+import daqp
+import numpy as np
+from numpy.typing import NDArray
+
+from market.lp import Columns
+
+__all__ = [
+    "FACE_TOLERANCE",
+    "PATTERNS",
+    "TradePattern",
+    "node_sizes",
+    "proportional_pattern",
+    "reduced_costs",
+]
+
+TradePattern = Literal["solver", "proportional"]
+"""Which optimum a clearing returns when a book has several: the one the simplex solver
+stops at, or :func:`proportional_pattern`'s (see :class:`market.warm.Clearer`)."""
+PATTERNS: tuple[str, ...] = get_args(TradePattern)
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+FACE_TOLERANCE = 1e-9
+"""A column is free when its reduced cost is within this of zero, on the book scaled to
+units near one: the simplex solver's dual feasibility tolerance
+(:data:`market.highs.TOLERANCE`)."""
+
+_EQUALITY = 5  # DAQP's sense flag for an equality row
+
+
+def reduced_costs(cols: Columns, price: FloatArray) -> FloatArray:
+    """Each column's cost less the value of its matrix entries at the node ``price``."""
+    cost, _, _, start, index, value = cols
+    return cost - np.add.reduceat(value * price[index], start[:-1])
+
+
+def node_sizes(n_nodes: int, cols: Columns, n_orders: int) -> FloatArray:
+    """Quantity of all orders at each node (the first ``n_orders`` columns are orders,
+    one matrix entry each)."""
+    index = cols[4][:n_orders]
+    return np.bincount(index, weights=cols[2][:n_orders], minlength=n_nodes)
+
+
+def _weights(cols: Columns, n_orders: int, size: FloatArray) -> FloatArray:
+    """``w_j`` of the module docstring; a node without orders counts the mean size."""
+    upper, start, index = cols[2], cols[3], cols[4]
+    positive = size[size > 0]
+    size = np.where(size > 0, size, positive.mean() if positive.size else 1.0)
+    ends = index[start[n_orders:-1]], index[start[n_orders:-1] + 1]
+    return np.concatenate(
+        (upper[:n_orders] * size[index[:n_orders]], size[ends[0]] * size[ends[1]])
+    )
+
+
+def proportional_pattern(
+    n_nodes: int,
+    cols: Columns,
+    value: FloatArray,
+    price: FloatArray,
+    n_orders: int,
+) -> tuple[FloatArray, bool]:
+    """The optimum of the book nearest proportional shares (see the module docstring).
+
+    Parameters
+    ----------
+    n_nodes : int
+        Rows of the LP.
+    cols : Columns
+        The book's LP columns (:func:`market.lp.columns`), orders first.
+    value : ndarray
+        An optimal solution's column values.
+    price : ndarray
+        Node prices of an optimal dual solution (``nan`` where no column touches).
+    n_orders : int
+        How many of the columns are orders (offers and bids).
+
+    Returns
+    -------
+    ndarray, bool
+        The column values, and whether the rule was applied (False when DAQP did not
+        report an optimum: then ``value`` as given).
+    """
+    upper, start, index, val = cols[2], cols[3], cols[4], cols[5]
+    p = np.nan_to_num(price)
+    reduced = reduced_costs(cols, p)
+    free = np.flatnonzero((np.abs(reduced) <= FACE_TOLERANCE) & (upper > 0.0))
+    if free.size < 2:
+        return value, True  # nothing to move
+    # matrix entries of the free columns: one per order, two per link (source, end)
+    n_free_orders = int(np.searchsorted(free, n_orders))
+    first = start[free]
+    entries = np.concatenate((first, first[n_free_orders:] + 1))
+    col_of = np.concatenate((np.arange(free.size), np.arange(n_free_orders, free.size)))
+    rows, coef = index[entries], val[entries]
+    # what the free columns must deliver at each node, as the given optimum does
+    need = np.bincount(rows, weights=coef * value[free][col_of], minlength=n_nodes)
+    keep = np.zeros(n_nodes, dtype=bool)  # the rows the free columns touch
+    keep[rows] = True
+    row_of = np.cumsum(keep) - 1
+    a = np.zeros((int(keep.sum()), free.size))
+    np.add.at(a, (row_of[rows], col_of), coef)
+    b = need[keep]
+    weight = _weights(cols, n_orders, node_sizes(n_nodes, cols, n_orders))[free]
+    bound = upper[free]
+    x, _, exitflag, _ = daqp.solve(
+        np.diag(1.0 / weight),
+        np.zeros(free.size),
+        a,
+        np.concatenate((np.where(np.isinf(bound), 1e30, bound), b)),
+        np.concatenate((np.zeros(free.size), b)),
+        np.concatenate((np.zeros(free.size, np.int32), np.full(b.size, _EQUALITY, np.int32))),
+    )
+    if exitflag != 1:
+        return value, False
+    out = value.copy()
+    out[free] = np.clip(x, 0.0, bound)
+    return out, True
