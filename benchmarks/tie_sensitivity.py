@@ -30,9 +30,11 @@ Three measurements:
 
 Usage::
 
-    .venv/bin/python benchmarks/tie_sensitivity.py [--seeds 32] [--highs-seeds 1 2 3]
+    .venv/bin/python benchmarks/tie_sensitivity.py [--pattern solver|proportional]
+        [--seeds 32] [--deal-seeds 16] [--lockstep 8] [--highs-seeds 1 2 3]
 
-Not a test: it takes about a minute per HiGHS seed on a 2-core machine.
+``--pattern`` sets every run's ``trade_pattern`` (the scenario field). Not a test: with
+the defaults it takes about a minute and a half on a 2-core machine.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ import sys
 
 import numpy as np
 import pandas as pd
+
+from market.trade_pattern import PATTERNS
 
 __all__ = ["OUTPUTS", "deal_effect_by_seed", "first_difference", "outputs_by_seed", "summarise"]
 
@@ -66,27 +70,32 @@ DEAL_MONTHS = (23, 59, 119)
 """Months after which the deal's cumulative incremental revenue is compared."""
 
 
-PATTERN = {"rule": "solver"}
-"""The :class:`market.warm.Clearer` trade pattern rule the runs use (``--pattern``)."""
-
-
-def _model(seed: int, highs_seed: int, scenario=None):  # type: ignore[no-untyped-def]
+def _model(  # type: ignore[no-untyped-def]
+    seed: int,
+    highs_seed: int,
+    pattern: str,
+    scenario: str = SCENARIO,
+    overrides: dict[str, object] | None = None,
+):
+    """A model of ``scenario`` (with ``overrides``) whose ``trade_pattern`` is ``pattern``
+    and whose Clearer runs HiGHS with ``random_seed`` = ``highs_seed`` (the Clearer is
+    replaced before any month is cleared)."""
     from agents.model import GigawattModel
     from experiments.scenarios import load_scenario
     from market.warm import Clearer
 
-    m = GigawattModel(scenario or load_scenario(SCENARIO), rng=seed, check=False)
-    # replaced before any month is cleared
-    m.clearer = Clearer(highs_options={"random_seed": highs_seed}, pattern=PATTERN["rule"])
+    scn = load_scenario(scenario).with_overrides({"trade_pattern": pattern, **(overrides or {})})
+    m = GigawattModel(scn, rng=seed, check=False)
+    m.clearer = Clearer(highs_options={"random_seed": highs_seed}, pattern=m.clearer.pattern)
     return m
 
 
-def first_difference(seed: int, highs_seed: int, months: int = 120) -> str:
+def first_difference(seed: int, highs_seed: int, pattern: str, months: int = 120) -> str:
     """Run ``seed`` under HiGHS seeds 0 and ``highs_seed`` in lockstep; describe the
     first month whose fills differ (or say that none does)."""
     from agents.phases import PHASES
 
-    a, b = _model(seed, 0), _model(seed, highs_seed)
+    a, b = _model(seed, 0, pattern), _model(seed, highs_seed, pattern)
     for month in range(months):
         for name in PHASES:
             getattr(a, name)()
@@ -135,11 +144,11 @@ def first_difference(seed: int, highs_seed: int, months: int = 120) -> str:
     return f"no difference in {months} months"
 
 
-def outputs_by_seed(seeds: range, highs_seed: int) -> dict[str, np.ndarray]:
+def outputs_by_seed(seeds: range, highs_seed: int, pattern: str) -> dict[str, np.ndarray]:
     """``OUTPUTS`` at ``MONTHS`` for each model seed: arrays (seeds, months) by name."""
     rows = []
     for seed in seeds:
-        m = _model(seed, highs_seed)
+        m = _model(seed, highs_seed, pattern)
         for _ in range(max(MONTHS) + 1):
             m.step()
         frame = m.model_frame()
@@ -148,23 +157,22 @@ def outputs_by_seed(seeds: range, highs_seed: int) -> dict[str, np.ndarray]:
     return {name: stacked[:, :, k] for k, name in enumerate(OUTPUTS)}
 
 
-def deal_effect_by_seed(seeds: range, highs_seed: int) -> dict[str, np.ndarray]:
+def deal_effect_by_seed(seeds: range, highs_seed: int, pattern: str) -> dict[str, np.ndarray]:
     """The deal's cumulative incremental revenue after :data:`DEAL_MONTHS` months, per
     seed: ``{"deal_incremental_revenue_cum_usd": (seeds, months)}``."""
     from experiments.deal_effect import pair_runs
     from experiments.scenarios import load_scenario
 
-    scn = load_scenario(DEAL_SCENARIO)
-    twin = scn.with_overrides({"deal.enabled": False})
+    deal = load_scenario(DEAL_SCENARIO).deal
     rows = []
     for seed in seeds:
         agents = []
-        for s in (scn, twin):
-            m = _model(seed, highs_seed, s)
+        for overrides in ({}, {"deal.enabled": False}):  # the deal and its no-deal twin
+            m = _model(seed, highs_seed, pattern, DEAL_SCENARIO, overrides)
             for _ in range(max(DEAL_MONTHS) + 1):
                 m.step()
             agents.append(m.tables()["agents"])
-        effect = pair_runs(agents[0], agents[1], scn.deal.investor, scn.deal.lab)
+        effect = pair_runs(agents[0], agents[1], deal.investor, deal.lab)
         rows.append(effect["incremental_revenue_cum_usd"].to_numpy(float)[list(DEAL_MONTHS)])
     return {"deal_incremental_revenue_cum_usd": np.stack(rows)}
 
@@ -207,10 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deal-seeds", type=int, default=16, help="seeds of the deal pairs")
     parser.add_argument("--highs-seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument(
-        "--pattern", choices=("solver", "proportional"), default="solver", help="Clearer rule"
+        "--pattern", choices=PATTERNS, default="solver", help="the scenarios' trade_pattern"
     )
     args = parser.parse_args(argv)
-    PATTERN["rule"] = args.pattern
     if min(args.seeds, args.deal_seeds) < 2 or any(s <= 0 for s in args.highs_seeds):
         parser.error(
             "--seeds and --deal-seeds must be at least 2 and every --highs-seeds value positive"
@@ -219,17 +226,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Trade pattern rule: {args.pattern}")
     print(f"Lockstep, HiGHS random_seed 0 against {args.highs_seeds[0]}:")
     for seed in seeds[: args.lockstep]:
-        print(f"  seed {seed}: {first_difference(seed, args.highs_seeds[0])}", flush=True)
-    ref = outputs_by_seed(seeds, 0)
+        print(
+            f"  seed {seed}: {first_difference(seed, args.highs_seeds[0], args.pattern)}",
+            flush=True,
+        )
+    ref = outputs_by_seed(seeds, 0, args.pattern)
     pd.set_option("display.width", 200)
     for hs in args.highs_seeds:
-        table = summarise(ref, outputs_by_seed(seeds, hs))
+        table = summarise(ref, outputs_by_seed(seeds, hs, args.pattern))
         print(f"\n{args.seeds} runs of {SCENARIO}, HiGHS random_seed 0 against {hs}:")
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"), flush=True)
     deal_seeds = range(100, 100 + args.deal_seeds)
-    deal_ref = deal_effect_by_seed(deal_seeds, 0)
+    deal_ref = deal_effect_by_seed(deal_seeds, 0, args.pattern)
     for hs in args.highs_seeds:
-        table = summarise(deal_ref, deal_effect_by_seed(deal_seeds, hs), DEAL_MONTHS)
+        table = summarise(deal_ref, deal_effect_by_seed(deal_seeds, hs, args.pattern), DEAL_MONTHS)
         print(
             f"\n{args.deal_seeds} pairs of {DEAL_SCENARIO} with and without the deal, "
             f"HiGHS random_seed 0 against {hs}:"

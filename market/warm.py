@@ -126,7 +126,6 @@ class Clearer:
     ----------
     warm_solves, cold_solves : int
         Books re-solved from a kept basis, and books solved from scratch.
-
     pattern_fallbacks : int
         Books on which ``pattern="proportional"`` could not be applied (the quadratic
         program found no optimum) and HiGHS's optimum was returned.
