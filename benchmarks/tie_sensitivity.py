@@ -28,10 +28,16 @@ Three measurements:
    revenue from the lab that the deal adds, after 24, 60 and 120 months, summarised the
    same way.
 
+``--history`` instead compares the two rules on ``history-2023`` (36 months, its default
+parameters, ``--deal-seeds`` seeds): each calibration target's model value under
+``"solver"`` and ``"proportional"``, the mean over seeds and the relative change, which
+is what switching the rule would move before a new calibration.
+
 Usage::
 
     .venv/bin/python benchmarks/tie_sensitivity.py [--pattern solver|proportional]
         [--seeds 32] [--deal-seeds 16] [--lockstep 8] [--highs-seeds 1 2 3]
+    .venv/bin/python benchmarks/tie_sensitivity.py --history [--deal-seeds 16]
 
 ``--pattern`` sets every run's ``trade_pattern`` (the scenario field). Not a test: with
 the defaults it takes about a minute and a half on a 2-core machine.
@@ -47,7 +53,14 @@ import pandas as pd
 
 from market.trade_pattern import PATTERNS
 
-__all__ = ["OUTPUTS", "deal_effect_by_seed", "first_difference", "outputs_by_seed", "summarise"]
+__all__ = [
+    "OUTPUTS",
+    "deal_effect_by_seed",
+    "first_difference",
+    "history_by_rule",
+    "outputs_by_seed",
+    "summarise",
+]
 
 OUTPUTS = (
     "compute_spot_price",
@@ -177,6 +190,27 @@ def deal_effect_by_seed(seeds: range, highs_seed: int, pattern: str) -> dict[str
     return {"deal_incremental_revenue_cum_usd": np.stack(rows)}
 
 
+def history_by_rule(seeds: range) -> pd.DataFrame:
+    """Calibration targets' model values on ``history-2023`` under each rule (means over
+    ``seeds``) and the relative change from ``"solver"`` to ``"proportional"``."""
+    from experiments import load_scenario, run_scenario
+    from experiments.history import history_table
+
+    means = {}
+    for rule in PATTERNS:
+        scn = load_scenario("history-2023").with_overrides({"trade_pattern": rule})
+        runs = [
+            history_table(
+                run_scenario(scn, months=36, rng=seed, check=False, keep_model=True)
+            ).set_index(["series", "year"])["model"]
+            for seed in seeds
+        ]
+        means[rule] = pd.concat(runs, axis=1).mean(axis=1)
+    out = pd.DataFrame(means)
+    out["change"] = (out["proportional"] - out["solver"]) / out["solver"].abs()
+    return out
+
+
 def summarise(
     ref: dict[str, np.ndarray], other: dict[str, np.ndarray], months: tuple[int, ...] = MONTHS
 ) -> pd.DataFrame:
@@ -217,11 +251,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--pattern", choices=PATTERNS, default="solver", help="the scenarios' trade_pattern"
     )
+    parser.add_argument("--history", action="store_true", help="compare the rules on history")
     args = parser.parse_args(argv)
     if min(args.seeds, args.deal_seeds) < 2 or any(s <= 0 for s in args.highs_seeds):
         parser.error(
             "--seeds and --deal-seeds must be at least 2 and every --highs-seeds value positive"
         )
+    if args.history:
+        table = history_by_rule(range(1, 1 + args.deal_seeds))
+        print(f"history-2023 targets, means over {args.deal_seeds} seeds, by rule:")
+        print(table.to_string(float_format=lambda v: f"{v:.4g}"))
+        return 0
     seeds = range(100, 100 + args.seeds)
     print(f"Trade pattern rule: {args.pattern}")
     print(f"Lockstep, HiGHS random_seed 0 against {args.highs_seeds[0]}:")
