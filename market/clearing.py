@@ -61,10 +61,11 @@ from numpy.typing import NDArray
 
 from market.book import BookError, OrderBook
 from market.colgen import solve_colgen
-from market.lp import LPSolution, SolverFailure, solve_lp
+from market.lp import LPSolution, SolverFailure, columns, solve_lp
 from market.mcf import DIRECT_LINKS, ENGINES, solve_mcf
 from market.prices import with_canonical_prices
 from market.scaling import book_columns, component_peaks, components, scale_book
+from market.trade_pattern import check_pattern, proportional_pattern
 
 __all__ = [
     "METHODS",
@@ -176,7 +177,11 @@ def _finish(book: OrderBook, sol: LPSolution, method: str) -> ClearingResult:
 
 
 def clear(
-    book: OrderBook, method: Method = "fast", *, tuning: Mapping[str, Any] | None = None
+    book: OrderBook,
+    method: Method = "fast",
+    *,
+    tuning: Mapping[str, Any] | None = None,
+    pattern: str = "solver",
 ) -> ClearingResult:
     """Clear every market in ``book`` at maximum welfare; see the module docstring.
 
@@ -192,12 +197,19 @@ def clear(
         :func:`market.colgen.solve_colgen` (``per_buyer``,
         ``add_per_buyer``, ``direct_links``, ``sample_links``). They change speed
         only; tests use them to run every path on books small enough for the oracle.
+    pattern : {"solver", "proportional"}
+        Which optimum to return when the book has several: the solver's, which can
+        differ between methods, or the one nearest proportional shares
+        (:func:`market.trade_pattern.proportional_pattern`), the same for every method.
 
     Raises
     ------
     BookError
         If ``method`` is unknown, or ``tuning`` is given for ``"lp"``.
+    market.trade_pattern.PatternError
+        If ``pattern`` is unknown.
     """
+    check_pattern(pattern, "clear")
     if method not in METHODS:
         raise BookError(f"method = {method!r}: unknown; use 'fast' (default), 'colgen' or 'lp'")
     if tuning and method == "lp":
@@ -228,7 +240,25 @@ def clear(
         sol = solve_colgen(scaled, **(tuning or {}))
     else:
         sol = solve_lp(scaled)
-    return _finish(book, units.unscale(with_canonical_prices(scaled, sol), book), method)
+    priced = with_canonical_prices(scaled, sol)
+    if pattern == "proportional":
+        priced = _proportional(scaled, priced)
+    return _finish(book, units.unscale(priced, book), method)
+
+
+def _proportional(scaled: OrderBook, sol: LPSolution) -> LPSolution:
+    """``sol`` moved to :func:`market.trade_pattern.proportional_pattern`'s optimum."""
+    value = np.concatenate((sol.offer_fill, sol.bid_fill, sol.link_flow))
+    n_o, n_ob = scaled.n_offers, scaled.n_offers + scaled.n_bids
+    x, applied = proportional_pattern(scaled.n_nodes, columns(scaled), value, sol.node_price, n_ob)
+    if not applied:
+        warnings.warn(
+            "the proportional trade pattern's quadratic program found no optimum; "
+            "the solver's optimum is returned",
+            FallbackWarning,
+            stacklevel=3,
+        )
+    return LPSolution(x[:n_o], x[n_o:n_ob], x[n_ob:], sol.node_price, sol.iterations)
 
 
 def equilibrium_violations(

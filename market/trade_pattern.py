@@ -56,7 +56,9 @@ from market.lp import Columns
 __all__ = [
     "FACE_TOLERANCE",
     "PATTERNS",
+    "PatternError",
     "TradePattern",
+    "check_pattern",
     "node_sizes",
     "proportional_pattern",
     "reduced_costs",
@@ -76,6 +78,19 @@ units near one: the simplex solver's dual feasibility tolerance
 (:data:`market.highs.TOLERANCE`)."""
 
 _EQUALITY = 5  # DAQP's sense flag for an equality row
+
+
+class PatternError(ValueError):
+    """An unknown trade pattern rule."""
+
+
+def check_pattern(pattern: str, where: str) -> None:
+    """Raise :class:`PatternError` naming ``where`` unless ``pattern`` is a known rule."""
+    if pattern not in PATTERNS:
+        raise PatternError(
+            f"{where}(pattern={pattern!r}): the trade pattern rule must be one of "
+            f"{', '.join(map(repr, PATTERNS))}"
+        )
 
 
 def reduced_costs(cols: Columns, price: FloatArray) -> FloatArray:

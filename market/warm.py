@@ -68,14 +68,9 @@ from market.lp import Columns, LPSolution, SolverFailure
 from market.mcf import DIRECT_LINKS, LemonNetwork, solve_mcf, try_flow_basis
 from market.prices import column_arcs, column_prices
 from market.scaling import column_units, components, scale_book
-from market.trade_pattern import PATTERNS, proportional_pattern
+from market.trade_pattern import PatternError, check_pattern, proportional_pattern
 
 __all__ = ["Clearer", "PatternError"]
-
-
-class PatternError(ValueError):
-    """An unknown trade pattern rule."""
-
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -134,7 +129,7 @@ class Clearer:
     ------
     market.highs.HighsOptionError
         If HiGHS refuses an option's name or value.
-    PatternError
+    market.trade_pattern.PatternError
         If ``pattern`` is not one of the two.
     """
 
@@ -147,11 +142,7 @@ class Clearer:
         highs_options: Mapping[str, bool | int | float | str] | None = None,
         pattern: str = "solver",
     ) -> None:
-        if pattern not in PATTERNS:
-            raise PatternError(
-                f"Clearer(pattern={pattern!r}): the trade pattern rule must be one of "
-                f"{', '.join(map(repr, PATTERNS))}"
-            )
+        check_pattern(pattern, "Clearer")
         self.pattern = pattern
         self.pattern_fallbacks = 0
         self.min_match = min_match

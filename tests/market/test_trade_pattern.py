@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from market.clearing import OrderBook, clear, equilibrium_violations
-from market.warm import Clearer, PatternError
+from market.trade_pattern import PatternError
+from market.warm import Clearer
 from tests.market.conftest import two_routes_book, welfare_tolerance
 
 
@@ -86,6 +87,30 @@ def test_the_same_book_gives_the_same_flows_whatever_highs_path(book: OrderBook)
     assert abs(res.welfare - ref.welfare) <= welfare_tolerance(book, ref.welfare)
 
 
-def test_an_unknown_rule_is_named() -> None:
-    with pytest.raises(PatternError, match="'gravity'"):
-        Clearer(pattern="gravity")
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tied_books())
+def test_every_method_returns_the_same_flows_under_the_rule(book: OrderBook) -> None:
+    # the LP oracle, the fast solver through the min-cost flow, column generation and the
+    # warm Clearer reach different optima of a tied book; the rule maps all to one point
+    scale = max(float(np.max(book.offers[1], initial=0.0)), float(np.max(book.bids[1])))
+    want = clear(book, method="lp", pattern="proportional")
+    got = [
+        clear(book, pattern="proportional", tuning={"direct_links": 0}),
+        clear(book, method="colgen", pattern="proportional", tuning={"direct_links": 0}),
+        Clearer(pattern="proportional").clear(book),
+    ]
+    for res in got:
+        assert equilibrium_violations(book, res) == []
+        for part in ("offer_fill", "bid_fill", "link_flow"):
+            np.testing.assert_allclose(
+                getattr(res, part), getattr(want, part), rtol=0, atol=1e-9 * scale
+            )
+
+
+@pytest.mark.parametrize("where", ["Clearer", "clear"])
+def test_an_unknown_rule_is_named(where: str) -> None:
+    with pytest.raises(PatternError, match=f"{where}\\(pattern='gravity'\\)"):
+        if where == "Clearer":
+            Clearer(pattern="gravity")
+        else:
+            clear(two_routes_book(), pattern="gravity")
