@@ -119,8 +119,7 @@ class Scenario(Section):
     latency_cost: Float = bounded(0.15, ge=0, le=100, why=WHY_PRICE_H)
     trade_pattern: TradePattern = "solver"
     """Which optimum a month's clearing returns when several are equally good:
-    HiGHS's, or the one nearest proportional shares (:class:`market.warm.Clearer`).
-    A month the fast solver fails keeps the LP oracle's optimum (``fallbacks``)."""
+    HiGHS's, or the one nearest proportional shares (:class:`market.warm.Clearer`)."""
     power: PowerCfg = PowerCfg()
     chips: ChipsCfg
     datacentres: DataCentreCfg = DataCentreCfg()

@@ -381,8 +381,9 @@ def clear_phase(
             result, fell_back = clearer.clear(book), False
         else:
             result, fell_back = clear(book, method=CLEAR_METHOD), False
-    except SolverFailure:
-        result, fell_back = clear(book, method="lp"), True
+    except SolverFailure:  # the oracle, under the run's trade pattern rule
+        pattern = clearer.pattern if clearer is not None else "solver"
+        result, fell_back = clear(book, method="lp", pattern=pattern), True
     return Cleared(
         book,
         idx,

@@ -147,3 +147,22 @@ def test_a_scenario_with_the_proportional_pattern_runs_the_same_whatever_highs_p
             m.step()
         frames.append(m.model_frame().select_dtypes("number").to_numpy(dtype=float))
     np.testing.assert_allclose(frames[0], frames[1], rtol=1e-9, atol=1e-12)
+
+
+def test_a_month_the_fast_solver_fails_keeps_the_scenarios_trade_pattern(
+    baseline: Scenario,
+) -> None:
+    # a Clearer allowed no simplex iteration fails every month, so the LP oracle clears;
+    # under the proportional rule it must return the same flows as the Clearer would
+    scn = baseline.with_overrides({"trade_pattern": "proportional"})
+    results = []
+    for options in ({}, {"simplex_iteration_limit": 0}):
+        m = GigawattModel(scn, rng=3, check=True)
+        m.clearer = Clearer(highs_options=options, pattern=m.clearer.pattern)
+        for name in PHASES[: PHASES.index("clear") + 1]:
+            getattr(m, name)()
+        results.append(m.cleared)
+    assert (results[0].fell_back, results[1].fell_back) == (False, True)
+    for part in ("offer_fill", "bid_fill", "link_flow"):
+        a, b = getattr(results[0].result, part), getattr(results[1].result, part)
+        np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-9 * float(np.abs(a).max()))
