@@ -41,8 +41,10 @@ Defined cases
 - Zero quantities and zero capacities are allowed and trade nothing.
 - ``link_cap = np.inf``: no bound on the link.
 - Ties: orders at the same node and the same price fill in book order (lowest index
-  first), whatever the solver returned; the split of a quantity among equally cheap
-  links is the solver's, deterministic for a given book.
+  first), whatever the solver returned. The split of a quantity among equally cheap
+  routes is the solver's (deterministic for a given book and method) with
+  ``pattern="solver"``; with ``pattern="proportional"`` it is the optimum nearest
+  proportional shares (:mod:`market.trade_pattern`), the same for every method.
 - Prices: ``node_price[n]`` is the dual of node ``n``'s balance; where it is not
   unique (no marginal order) it is the midpoint of the range of equilibrium prices
   (:mod:`market.prices`), so every method and a warm start report the same price.

@@ -30,10 +30,10 @@ proportional rationing among indifferent sellers, and the frictionless gravity
 equation of trade (Anderson, "A theoretical foundation for the gravity equation",
 *AER* 69(1), 1979). Where a bound binds, the rule takes the nearest point that keeps
 it. Order fills count in the objective too, so a trade that adds no surplus (an offer
-and a bid at one delivered price) is left out as far as the balances allow. Orders tied at one node and one price are still
-filled in book order afterwards
-(:func:`market.clearing._finish_columns`), so the rule decides only between routes
-and nodes.
+and a bid at one delivered price) is left out as far as the balances allow. Orders tied
+at one node and one price are still filled in book order afterwards
+(:func:`market.clearing._finish_columns`), so the rule decides only between routes and
+nodes.
 
 The objective is strictly convex, so the point is unique: the same book gives the
 same flows whichever optimum the solver started from, to rounding. The quadratic
