@@ -51,6 +51,7 @@ import daqp
 import numpy as np
 from numpy.typing import NDArray
 
+from market.highs import TOLERANCE
 from market.lp import Columns
 
 __all__ = [
@@ -72,12 +73,13 @@ PATTERNS: tuple[str, ...] = get_args(TradePattern)
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-FACE_TOLERANCE = 1e-9
+FACE_TOLERANCE = TOLERANCE
 """A column is free when its reduced cost is within this of zero, on the book scaled to
 units near one: the simplex solver's dual feasibility tolerance
 (:data:`market.highs.TOLERANCE`)."""
 
 _EQUALITY = 5  # DAQP's sense flag for an equality row
+_DAQP_INF = 1e30  # DAQP reads bounds at or beyond this as infinite
 
 
 class PatternError(ValueError):
@@ -171,7 +173,7 @@ def proportional_pattern(
         np.diag(1.0 / weight),
         np.zeros(free.size),
         a,
-        np.concatenate((np.where(np.isinf(bound), 1e30, bound), b)),
+        np.concatenate((np.where(np.isinf(bound), _DAQP_INF, bound), b)),
         np.concatenate((np.zeros(free.size), b)),
         np.concatenate((np.zeros(free.size, np.int32), np.full(b.size, _EQUALITY, np.int32))),
     )

@@ -68,9 +68,9 @@ from market.lp import Columns, LPSolution, SolverFailure
 from market.mcf import DIRECT_LINKS, LemonNetwork, solve_mcf, try_flow_basis
 from market.prices import column_arcs, column_prices
 from market.scaling import column_units, components, scale_book
-from market.trade_pattern import PatternError, check_pattern, proportional_pattern
+from market.trade_pattern import check_pattern, proportional_pattern
 
-__all__ = ["Clearer", "PatternError"]
+__all__ = ["Clearer"]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
