@@ -57,6 +57,7 @@ from market.lp import Columns
 __all__ = [
     "FACE_TOLERANCE",
     "PATTERNS",
+    "WEIGHT_FLOOR",
     "PatternError",
     "TradePattern",
     "check_pattern",
@@ -80,6 +81,11 @@ units near one: the simplex solver's dual feasibility tolerance
 
 _EQUALITY = 5  # DAQP's sense flag for an equality row
 _DAQP_INF = 1e30  # DAQP reads bounds at or beyond this as infinite
+WEIGHT_FLOOR = 1e-12
+"""Weights are taken relative to the largest and raised to at least this. A column whose
+sides are a million times smaller than the largest ones (weight 1e-12) is then held near
+zero, as its weight asks, without a Hessian entry that overflows: the product of two
+tiny sizes can underflow to zero, and ``1 / weight`` to infinity."""
 
 
 class PatternError(ValueError):
@@ -168,6 +174,7 @@ def proportional_pattern(
     np.add.at(a, (row_of[rows], col_of), coef)
     b = need[keep]
     weight = _weights(cols, n_orders, node_sizes(n_nodes, cols, n_orders))[free]
+    weight = np.maximum(weight / weight.max(), WEIGHT_FLOOR)
     bound = upper[free]
     x, _, exitflag, _ = daqp.solve(
         np.diag(1.0 / weight),
@@ -177,8 +184,11 @@ def proportional_pattern(
         np.concatenate((np.zeros(free.size), b)),
         np.concatenate((np.zeros(free.size, np.int32), np.full(b.size, _EQUALITY, np.int32))),
     )
-    if exitflag != 1:
+    if exitflag != 1 or not np.isfinite(x).all():
         return value, False
+    x = np.clip(x, 0.0, bound)
+    if np.abs(a @ x - b).max(initial=0.0) > FACE_TOLERANCE * max(1.0, float(np.abs(b).max())):
+        return value, False  # DAQP's point leaves a node unbalanced: keep the solver's
     out = value.copy()
-    out[free] = np.clip(x, 0.0, bound)
+    out[free] = x
     return out, True

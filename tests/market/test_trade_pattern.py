@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -47,6 +49,25 @@ def test_a_bound_the_split_would_break_holds() -> None:
     assert flows[1] == pytest.approx(1.0)
     # balances: seller 0 sends 10, buyer 2 receives 20
     np.testing.assert_allclose([flows[0], flows[2], flows[3]], [9.0, 11.0, 19.0], rtol=1e-12)
+
+
+def test_a_link_between_two_tiny_nodes_keeps_the_rule_well_posed() -> None:
+    # a tied two-by-two book whose second seller and buyer are 1e-170 of the others: the
+    # link between them weighs 1e-340, which underflows to zero (an infinite Hessian
+    # entry without the weight floor, and DAQP found no optimum); with the floor every
+    # method returns one finite equilibrium, the big pair trading all of it
+    tiny = 1e-170
+    book = OrderBook(
+        4, [0, 1], [1.0, tiny], [1.0, 1.0], [2, 3], [1.0, tiny], [5.0, 5.0],
+        [0, 0, 1, 1], [2, 3, 2, 3], [0.0] * 4, [np.inf] * 4,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a FallbackWarning: the rule was not applied
+        got = [_flows(book, seed)[2] for seed in (0, 1, 2)]
+        got.append(clear(book, method="lp", pattern="proportional").link_flow)
+    for flows in got:
+        assert np.isfinite(flows).all()
+        np.testing.assert_allclose(flows, [1.0, 0.0, 0.0, 0.0], rtol=0, atol=1e-9)
 
 
 TIED_PRICES = st.sampled_from([1.0, 2.0, 3.0])
