@@ -39,8 +39,11 @@ The objective is strictly convex, so the point is unique: the same book gives th
 same flows whichever optimum the solver started from, to rounding. The quadratic
 program is solved by DAQP's dual active-set method, exact up to rounding (Arnström,
 Bemporad and Axehill, "A dual active-set solver for embedded quadratic programming
-using recursive LDLᵀ updates", *IEEE Trans. Automatic Control* 67(8), 2022). If DAQP
-reports no optimum, the solver's optimum is kept and the caller is told.
+using recursive LDLᵀ updates", *IEEE Trans. Automatic Control* 67(8), 2022), run to the
+simplex solver's primal tolerance (:data:`FACE_TOLERANCE`) instead of DAQP's default 1e-6,
+which let a point cross a bound by that much and, clipped, leave a node out of balance. If
+DAQP reports no optimum, or a point that is not finite or leaves a node unbalanced, the
+solver's optimum is kept and the caller is told.
 """
 
 from __future__ import annotations
@@ -183,6 +186,7 @@ def proportional_pattern(
         np.concatenate((np.where(np.isinf(bound), _DAQP_INF, bound), b)),
         np.concatenate((np.zeros(free.size), b)),
         np.concatenate((np.zeros(free.size, np.int32), np.full(b.size, _EQUALITY, np.int32))),
+        primal_tol=FACE_TOLERANCE,  # DAQP's default, 1e-6, lets a bound be crossed by that
     )
     if exitflag != 1 or not np.isfinite(x).all():
         return value, False

@@ -7,6 +7,13 @@ import pytest
 
 from market.book import OrderBook
 
+BOOK_FIELDS = (
+    *("offer_node", "offer_qty", "offer_price", "bid_node", "bid_qty", "bid_price"),
+    *("link_src", "link_dst", "link_cost", "link_cap"),
+)
+"""The arrays of a book saved in ``tests/market/data/*.npz``, in ``OrderBook``'s order
+(with ``n_nodes`` beside them)."""
+
 
 def merit_order_book() -> OrderBook:
     """One node: offers 10@20, 10@30, 10@50 against bids 15@100 and 10@40.

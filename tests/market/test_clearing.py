@@ -17,7 +17,12 @@ from market.clearing import (
     clear,
     equilibrium_violations,
 )
-from tests.market.conftest import compute_and_chips_book, merit_order_book, two_region_book
+from tests.market.conftest import (
+    BOOK_FIELDS,
+    compute_and_chips_book,
+    merit_order_book,
+    two_region_book,
+)
 
 METHODS = ["fast", "flow", "ortools", "colgen", "lp"]
 
@@ -29,10 +34,6 @@ def _clear(book: OrderBook, method: str) -> ClearingResult:
         engine = "lemon" if method == "flow" else "ortools"
         return clear(book, tuning={"direct_links": 0, "engine": engine})
     return clear(book, method=method)  # type: ignore[arg-type]
-
-
-FIELDS = ("offer_node", "offer_qty", "offer_price", "bid_node", "bid_qty", "bid_price")
-FIELDS += ("link_src", "link_dst", "link_cost", "link_cap")
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -306,7 +307,7 @@ def test_badly_scaled_model_book_clears_fast_and_matches_lp() -> None:
     It once defeated the fast solver's tight tolerances (regression test).
     """
     data = np.load(Path(__file__).parent / "data" / "model_book_badly_scaled.npz")
-    book = OrderBook(int(data["n_nodes"]), *(data[k] for k in FIELDS))
+    book = OrderBook(int(data["n_nodes"]), *(data[k] for k in BOOK_FIELDS))
     fast, ref = clear(book), clear(book, method="lp")
     assert fast.method == "fast"
     assert equilibrium_violations(book, fast) == []
@@ -317,7 +318,8 @@ def _load(name: str, qty_factor: float = 1.0) -> OrderBook:
     data = np.load(Path(__file__).parent / "data" / name)
     qty_fields = ("offer_qty", "bid_qty", "link_cap")
     return OrderBook(
-        int(data["n_nodes"]), *(data[k] * (qty_factor if k in qty_fields else 1) for k in FIELDS)
+        int(data["n_nodes"]),
+        *(data[k] * (qty_factor if k in qty_fields else 1) for k in BOOK_FIELDS),
     )
 
 
