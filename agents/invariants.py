@@ -1,5 +1,5 @@
 """Invariants checked every month: money and goods conserved, no negative stock,
-contracts honoured or penalised.
+contracts honoured or penalised, the month's clearing an equilibrium of its book.
 
 Tolerances are relative to what is in play: a ledger balances to ``tolerance x``
 turnover (:meth:`market.ledger.Ledger.check`); goods left in an agent's account may not
@@ -13,10 +13,12 @@ import numpy as np
 from agents.accounts import OUTSIDE, Accounts
 from agents.finance import Debt
 from agents.lab import LabArrays
-from agents.state import FloatArray, Sites
+from agents.state import FloatArray, IntArray, Sites
+from market.book import OrderBook
+from market.clearing import ClearingResult, equilibrium_violations
 from market.contracts import ContractTable, Settlement
 
-__all__ = ["InvariantError", "check_finance", "check_invariants"]
+__all__ = ["InvariantError", "check_clearing", "check_finance", "check_invariants"]
 
 
 class InvariantError(RuntimeError):
@@ -74,6 +76,23 @@ def check_invariants(
         need = contracts.penalty_rate[s.index] * contracts.price[s.index] * (vol - s.delivered)
         if not _allclose(s.penalty, need, rtol=1e-9, atol=1e-6):
             raise InvariantError("a contract delivered short without its penalty booked")
+
+
+def check_clearing(book: OrderBook, result: ClearingResult, label: IntArray | None = None) -> None:
+    """Raise :class:`InvariantError` unless ``result`` is a competitive equilibrium of ``book``.
+
+    Fills and flows within their bounds, every node balanced (nothing traded that was not
+    offered) and complementary slackness at the node prices, each market at its own scale
+    (:func:`market.clearing.equilibrium_violations`, whose tolerances are the solver's).
+    The ledgers balance by construction of the postings, so this is where goods created
+    or lost in the clearing itself would show. ``label``: the book's markets, if at hand
+    (:attr:`market.warm.Clearer.labels`).
+    """
+    problems = equilibrium_violations(book, result, label=label)
+    if problems:
+        raise InvariantError(
+            "the month's clearing is not an equilibrium of its book: " + "; ".join(problems)
+        )
 
 
 def check_finance(accounts: Accounts, labs: LabArrays, debt: Debt) -> None:

@@ -22,7 +22,7 @@ import pandas as pd
 from agents.book_template import BookCache
 from agents.build import World, build_world
 from agents.graph import write_flows
-from agents.invariants import InvariantError, check_finance, check_invariants
+from agents.invariants import InvariantError, check_clearing, check_finance, check_invariants
 from agents.model_frame import model_frame
 from agents.phases import PHASES
 from agents.phases.clear import Cleared, clear_phase
@@ -337,6 +337,7 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
             self.world.contracts,
             s.settlement,
         )
+        check_clearing(self.cleared.book, self.cleared.result, self.clearer.labels)
         check_finance(self.world.accounts, self.world.labs, self.world.debt)
 
     def model_frame(self) -> pd.DataFrame:

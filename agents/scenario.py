@@ -117,9 +117,10 @@ class Scenario(Section):
     months: Int = bounded(120, ge=1, le=600, why=WHY_MONTHS)
     regions: list[RegionCfg] = Field(min_length=1, max_length=50, description=WHY_LIST)
     latency_cost: Float = bounded(0.15, ge=0, le=100, why=WHY_PRICE_H)
-    trade_pattern: TradePattern = "solver"
-    """Which optimum a month's clearing returns when several are equally good:
-    HiGHS's, or the one nearest proportional shares (:class:`market.warm.Clearer`)."""
+    trade_pattern: TradePattern = "proportional"
+    """Which optimum a month's clearing returns when several are equally good: the one
+    nearest proportional shares (the default, so a run's flows follow from its books), or
+    the one HiGHS's simplex stops at (:class:`market.warm.Clearer`)."""
     power: PowerCfg = PowerCfg()
     chips: ChipsCfg
     datacentres: DataCentreCfg = DataCentreCfg()

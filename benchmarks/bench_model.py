@@ -24,7 +24,9 @@ Measured side by side in one process:
 - ``--ab-only``: only these A/B tables. ``--before DIR``: another checkout with its own
   ``.venv`` (the code before a change); the same 120-month baseline run there and here in
   turn, each in a new process, and the ratios of the run's own time and of the whole
-  process (interpreter start and imports included), then the run by part: the build, each
+  process (interpreter start and imports included). Here it runs twice: with
+  ``trade_pattern = "solver"``, the run ``before`` makes (the same numbers), and with the
+  scenario as shipped. Then the run by part: the build, each
   phase summed over the months (the phases as ``model.step()`` calls them, each timed) and
   the frames built at the end, there and here, so a change's gain is located phase by
   phase in one run.
@@ -322,6 +324,8 @@ try:
 except ImportError:  # a checkout from before the named phases: the step timed whole
     PHASES = ("step",)
 scn = load_scenario("baseline")
+if {overrides!r}:
+    scn = scn.with_overrides({overrides!r})
 t1 = pt()
 m = GigawattModel(scn, rng=7, check=False)
 parts = {{"build": pt() - t1}} | dict.fromkeys(PHASES, 0.0)
@@ -344,19 +348,31 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+_AB_RUNS: dict[str, tuple[bool, dict[str, str]]] = {
+    "before": (True, {}),
+    "here, solver": (False, {"trade_pattern": "solver"}),
+    "here": (False, {}),
+}
+"""The A/B's runs: which checkout (before or here) and the scenario's overrides. ``here,
+solver`` is the run ``before`` makes (its clearing returned HiGHS's optimum), so their
+ratio is the speed-up at the same numbers; ``here`` is this checkout's default."""
+
+
 def _process_ab(
     before: Path, months: int, repeats: int
 ) -> dict[str, tuple[float, float, float, dict[str, float]]]:
     """Median CPU seconds (run, imports, whole process) and of each part of the run
-    (build, each phase summed over the months, frames), there and here, run in turn."""
-    times: dict[str, list[tuple[float, float, float]]] = {"before": [], "here": []}
-    parts: dict[str, list[dict[str, float]]] = {"before": [], "here": []}
+    (build, each phase summed over the months, frames) of each of :data:`_AB_RUNS`,
+    run in turn."""
+    times: dict[str, list[tuple[float, float, float]]] = {k: [] for k in _AB_RUNS}
+    parts: dict[str, list[dict[str, float]]] = {k: [] for k in _AB_RUNS}
     for _ in range(repeats):
-        for name, root in (("before", before), ("here", _HERE)):
+        for name, (is_before, overrides) in _AB_RUNS.items():
+            root = before if is_before else _HERE
+            code = _CHILD.format(months=months, overrides=overrides)
             t = _children_cpu()
-            out = _child(str(root / ".venv/bin/python"), root, _CHILD.format(months=months))
-            out = out.splitlines()[-1]
-            got = json.loads(out)
+            out = _child(str(root / ".venv/bin/python"), root, code)
+            got = json.loads(out.splitlines()[-1])
             times[name].append((got["run"], got["imports"], _children_cpu() - t))
             parts[name].append(got["parts"])
     res = {}
@@ -392,20 +408,23 @@ def _print_ab(months: int, quick: bool, before: Path | None) -> None:
             f"\nThis checkout against {before} ({months} baseline months, new processes in "
             "turn; median CPU seconds)"
         )
-        print(f"{'checkout':10s} {'run s':>7s} {'imports s':>10s} {'process s':>10s}")
+        print(f"{'checkout':14s} {'run s':>7s} {'imports s':>10s} {'process s':>10s}")
         for name, (run, imp, proc, _) in res.items():
-            print(f"{name:10s} {run:7.3f} {imp:10.3f} {proc:10.3f}")
-        b, h = res["before"], res["here"]
-        print(
-            f"speed-up: run {b[0] / h[0]:.2f}x, whole process {b[2] / h[2]:.2f}x "
-            "(before's time over this checkout's)"
-        )
+            print(f"{name:14s} {run:7.3f} {imp:10.3f} {proc:10.3f}")
+        b = res["before"]
+        for name, what in (("here, solver", "the same numbers"), ("here", "the default")):
+            h = res[name]
+            print(
+                f"speed-up, {what} ({name}): run {b[0] / h[0]:.2f}x, whole process "
+                f"{b[2] / h[2]:.2f}x (before's time over this checkout's)"
+            )
         print("\nThe run by part (ms per month; build and frames: ms per run)")
-        print(f"{'part':10s} {'before':>8s} {'here':>8s} {'x':>6s}")
-        for part in dict.fromkeys([*h[3], *b[3]]):
-            tb, th = b[3].get(part, float("nan")), h[3].get(part, float("nan"))
+        names = list(res)
+        print(f"{'part':10s} " + " ".join(f"{n:>13s}" for n in names))
+        for part in dict.fromkeys(p for n in names for p in res[n][3]):
             scale = 1e3 if part in ("build", "frames") else 1e3 / months
-            print(f"{part:10s} {tb * scale:8.3f} {th * scale:8.3f} {tb / th:6.2f}")
+            cells = (res[n][3].get(part, float("nan")) * scale for n in names)
+            print(f"{part:10s} " + " ".join(f"{c:13.3f}" for c in cells))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,6 +12,9 @@ it, then ``compare``::
     .venv/bin/python benchmarks/same_numbers.py save /tmp/after
     .venv/bin/python benchmarks/same_numbers.py compare /tmp/before /tmp/after
 
+``save DIR --pattern solver`` runs every scenario with that ``trade_pattern``: against a
+checkout from before the proportional rule became the default, this is the same run.
+
 Not a test (it takes about a minute); the tests compare solvers on small books.
 """
 
@@ -29,8 +32,9 @@ SEEDS = (7, 3)
 MONTHS = 120
 
 
-def save(out: Path, months: int = MONTHS) -> None:
-    """Run every shipped scenario on :data:`SEEDS` and write its frames into ``out``."""
+def save(out: Path, months: int = MONTHS, pattern: str | None = None) -> None:
+    """Run every shipped scenario on :data:`SEEDS` and write its frames into ``out``
+    (with ``trade_pattern`` set to ``pattern`` if given)."""
     from experiments import run_scenario
     from experiments.scenarios import load_scenario
 
@@ -38,7 +42,10 @@ def save(out: Path, months: int = MONTHS) -> None:
     names = sorted(p.stem for p in Path("experiments/scenarios").glob("*.toml"))
     for name in names:
         for seed in SEEDS:
-            res = run_scenario(load_scenario(name), months=months, rng=seed, check=False)
+            scn = load_scenario(name)
+            if pattern is not None:
+                scn = scn.with_overrides({"trade_pattern": pattern})
+            res = run_scenario(scn, months=months, rng=seed, check=False)
             res.model_frame.to_parquet(out / f"{name}-s{seed}-model_frame.parquet")
             for table, frame in res.tables.items():
                 frame.to_parquet(out / f"{name}-s{seed}-{table}.parquet")
@@ -97,15 +104,18 @@ def compare(a: Path, b: Path) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``save DIR`` or ``compare A B``."""
+    """``save DIR [--pattern RULE]`` or ``compare A B``."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) == 2 and args[0] == "save":
         save(Path(args[1]))
         return 0
+    if len(args) == 4 and args[0] == "save" and args[2] == "--pattern":
+        save(Path(args[1]), pattern=args[3])
+        return 0
     if len(args) == 3 and args[0] == "compare":
         compare(Path(args[1]), Path(args[2]))
         return 0
-    print("usage: same_numbers.py save DIR | compare A B", file=sys.stderr)
+    print("usage: same_numbers.py save DIR [--pattern RULE] | compare A B", file=sys.stderr)
     return 2
 
 

@@ -264,7 +264,12 @@ def _proportional(scaled: OrderBook, sol: LPSolution) -> LPSolution:
 
 
 def equilibrium_violations(
-    book: OrderBook, res: ClearingResult, *, price_tol: float | None = None, qty_tol: float = 1e-9
+    book: OrderBook,
+    res: ClearingResult,
+    *,
+    price_tol: float | None = None,
+    qty_tol: float = 1e-9,
+    label: IntArray | None = None,
 ) -> list[str]:
     """Ways in which ``res`` fails to be a competitive equilibrium of ``book``.
 
@@ -286,11 +291,14 @@ def equilibrium_violations(
     sum that can be off by the solver's tolerance),
     prices to ``price_tol``, by default ``1e-7`` times the component's largest absolute
     price or link cost (at least 1). A ``price_tol`` given is absolute, for every market.
+    ``label``: the book's components if already at hand (:attr:`market.warm.Clearer.labels`
+    after clearing it), which spares computing them again.
     """
     o_node, o_qty, o_price = book.offers
     b_node, b_qty, b_price = book.bids
     src, dst, l_cost, l_cap = book.links
-    label = components(book)
+    if label is None or label.size != book.n_nodes:
+        label = components(book)
     q_peak, p_peak = component_peaks(label, *book_columns(book))
     qtol = qty_tol * np.maximum(q_peak, 1.0)[label]  # per node: its market's
     if price_tol is None:

@@ -162,6 +162,13 @@ class Clearer:
         self._x: FloatArray = np.zeros(0)  # and the values of its columns at the optimum
         self._price: FloatArray = np.zeros(0)  # and its row duals (scaled node prices)
 
+    @property
+    def labels(self) -> IntArray:
+        """The market (connected component, :func:`market.scaling.components`) of every
+        node of the last book :meth:`clear` was given, as it scaled that book; kept from
+        month to month while the links stay the same."""
+        return self._labels
+
     def reset(self) -> None:
         """Forget the kept model: the next book is solved cold."""
         self._layout = None
