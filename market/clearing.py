@@ -67,7 +67,7 @@ from market.lp import LPSolution, SolverFailure, columns, solve_lp
 from market.mcf import DIRECT_LINKS, ENGINES, solve_mcf
 from market.prices import with_canonical_prices
 from market.scaling import book_columns, component_peaks, components, scale_book
-from market.trade_pattern import check_pattern, proportional_pattern
+from market.trade_pattern import NOT_APPLIED, check_pattern, proportional_pattern
 
 __all__ = [
     "METHODS",
@@ -87,7 +87,8 @@ METHODS = ("fast", "colgen", "lp")
 
 
 class FallbackWarning(UserWarning):
-    """Column generation handed a non-bipartite book to the LP oracle."""
+    """Column generation handed a non-bipartite book to the LP oracle, or the proportional
+    trade pattern could not be applied and the solver's optimum was returned."""
 
 
 @dataclass(frozen=True)
@@ -254,12 +255,7 @@ def _proportional(scaled: OrderBook, sol: LPSolution) -> LPSolution:
     n_o, n_ob = scaled.n_offers, scaled.n_offers + scaled.n_bids
     x, applied = proportional_pattern(scaled.n_nodes, columns(scaled), value, sol.node_price, n_ob)
     if not applied:
-        warnings.warn(
-            "the proportional trade pattern's quadratic program found no optimum; "
-            "the solver's optimum is returned",
-            FallbackWarning,
-            stacklevel=3,
-        )
+        warnings.warn(NOT_APPLIED, FallbackWarning, stacklevel=3)
     return LPSolution(x[:n_o], x[n_o:n_ob], x[n_ob:], sol.node_price, sol.iterations)
 
 

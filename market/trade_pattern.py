@@ -59,6 +59,7 @@ from market.lp import Columns
 
 __all__ = [
     "FACE_TOLERANCE",
+    "NOT_APPLIED",
     "PATTERNS",
     "WEIGHT_FLOOR",
     "PatternError",
@@ -89,6 +90,14 @@ WEIGHT_FLOOR = 1e-12
 sides are a million times smaller than the largest ones (weight 1e-12) is then held near
 zero, as its weight asks, without a Hessian entry that overflows: the product of two
 tiny sizes can underflow to zero, and ``1 / weight`` to infinity."""
+
+
+NOT_APPLIED = (
+    "the proportional trade pattern's quadratic program gave no usable point (DAQP found no "
+    "optimum, or its point was not finite or left a node unbalanced); the solver's optimum "
+    "is returned, which depends on the solver's path"
+)
+"""What a caller warns when :func:`proportional_pattern` returns the solver's point."""
 
 
 class PatternError(ValueError):

@@ -40,6 +40,7 @@ for a cold or flow solve), and the prices are computed on those columns
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import highspy
@@ -55,7 +56,7 @@ from market.basis import (
     solved_basis,
 )
 from market.book import OrderBook
-from market.clearing import ClearingResult, _finish, _finish_columns
+from market.clearing import ClearingResult, FallbackWarning, _finish, _finish_columns
 from market.highs import (
     highs_bounds,
     load_columns,
@@ -68,7 +69,7 @@ from market.lp import Columns, LPSolution, SolverFailure
 from market.mcf import DIRECT_LINKS, LemonNetwork, solve_mcf, try_flow_basis
 from market.prices import column_arcs, column_prices
 from market.scaling import column_units, components, scale_book
-from market.trade_pattern import check_pattern, proportional_pattern
+from market.trade_pattern import NOT_APPLIED, check_pattern, proportional_pattern
 
 __all__ = ["Clearer"]
 
@@ -122,8 +123,8 @@ class Clearer:
     warm_solves, cold_solves : int
         Books re-solved from a kept basis, and books solved from scratch.
     pattern_fallbacks : int
-        Books on which ``pattern="proportional"`` could not be applied (the quadratic
-        program found no optimum) and HiGHS's optimum was returned.
+        Books on which ``pattern="proportional"`` could not be applied and HiGHS's
+        optimum was returned, each with a :class:`market.clearing.FallbackWarning`.
 
     Raises
     ------
@@ -204,7 +205,9 @@ class Clearer:
         x = self._x  # kept as HiGHS's for next month's basis
         if self.pattern == "proportional":
             x, applied = proportional_pattern(n, cols, x, price, book.n_offers + book.n_bids)
-            self.pattern_fallbacks += not applied
+            if not applied:
+                self.pattern_fallbacks += 1
+                warnings.warn(NOT_APPLIED, FallbackWarning, stacklevel=2)
         touched = np.zeros(n + 1, dtype=bool)  # every node an order or a link touches
         touched[arcs[0]] = True
         touched[arcs[1]] = True

@@ -10,7 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from market.clearing import ClearingResult, OrderBook, clear, equilibrium_violations
+from market import trade_pattern
+from market.clearing import (
+    ClearingResult,
+    FallbackWarning,
+    OrderBook,
+    clear,
+    equilibrium_violations,
+)
 from market.trade_pattern import PatternError
 from market.warm import Clearer
 from tests.market.conftest import BOOK_FIELDS, two_routes_book, welfare_tolerance
@@ -160,6 +167,28 @@ def test_every_method_returns_the_same_flows_under_the_rule(book: OrderBook) -> 
             np.testing.assert_allclose(
                 getattr(res, part), getattr(want, part), rtol=0, atol=1e-9 * scale
             )
+
+
+@pytest.mark.parametrize("where", ["Clearer", "clear"])
+def test_a_refused_quadratic_program_returns_the_solvers_optimum_and_warns(
+    where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DAQP reporting no optimum (exitflag -1) on the tied two-by-two book: the caller is
+    # told, counted by the Clearer, and gets the solver's own optimum, not a partial point
+    book = two_routes_book()
+    want = Clearer().clear(book) if where == "Clearer" else clear(book)
+
+    def refuse(*args: object, **kwargs: object) -> tuple[np.ndarray, float, int, dict]:
+        return np.full(4, np.nan), np.nan, -1, {}
+
+    monkeypatch.setattr(trade_pattern.daqp, "solve", refuse)
+    clearer = Clearer(pattern="proportional")
+    with pytest.warns(FallbackWarning, match="no usable point"):
+        got = clearer.clear(book) if where == "Clearer" else clear(book, pattern="proportional")
+    if where == "Clearer":
+        assert clearer.pattern_fallbacks == 1
+    np.testing.assert_array_equal(got.link_flow, want.link_flow)
+    assert equilibrium_violations(book, got) == []
 
 
 @pytest.mark.parametrize("where", ["Clearer", "clear"])
