@@ -380,10 +380,9 @@ def clear_phase(
         if clearer is not None:
             result, fell_back = clearer.clear(book), False
         else:
-            result, fell_back = clear(book, method=CLEAR_METHOD), False
+            result, fell_back = clear(book, method=CLEAR_METHOD, pattern=cfg.trade_pattern), False
     except SolverFailure:  # the oracle, under the run's trade pattern rule
-        pattern = clearer.pattern if clearer is not None else "solver"
-        result, fell_back = clear(book, method="lp", pattern=pattern), True
+        result, fell_back = clear(book, method="lp", pattern=cfg.trade_pattern), True
     return Cleared(
         book,
         idx,

@@ -241,6 +241,21 @@ def test_a_book_from_the_runs_cache_equals_one_built_afresh(baseline):
         assert np.array_equal(getattr(kept, name), getattr(fresh, name)), name
 
 
+def test_a_month_cleared_without_the_runs_clearer_keeps_the_scenarios_trade_pattern(baseline):
+    # clear_phase without a Clearer clears by clear(); the scenario's rule still decides
+    # between equal-cost routes, so the flows are the run's (its Clearer uses that rule)
+    scn = baseline.with_overrides({"trade_pattern": "proportional"})
+    m = cleared_model(scn, rng=4, months=3)
+    w = m.world
+    fresh = clear_phase(
+        m.month, m.config, m.month_orders, m.month_plan, w.labs, w.contracts, w.vendors,
+        w.market.egress_fee, w.demand.services_price,
+    ).result  # fmt: skip
+    kept = m.cleared.result
+    scale = float(np.abs(kept.link_flow).max())
+    np.testing.assert_allclose(fresh.link_flow, kept.link_flow, rtol=0, atol=1e-9 * scale)
+
+
 def test_unit_offers_stack_each_utilitys_offers(baseline):
     m = GigawattModel(baseline, rng=2)
     for _ in range(3):
