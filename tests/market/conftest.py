@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -13,6 +15,17 @@ BOOK_FIELDS = (
 )
 """The arrays of a book saved in ``tests/market/data/*.npz``, in ``OrderBook``'s order
 (with ``n_nodes`` beside them)."""
+
+
+def saved_book(name: str, qty_factor: float = 1.0) -> OrderBook:
+    """The book saved as ``tests/market/data/<name>``, its quantities and capacities times
+    ``qty_factor``."""
+    data = np.load(Path(__file__).parent / "data" / name)
+    qty_fields = ("offer_qty", "bid_qty", "link_cap")
+    return OrderBook(
+        int(data["n_nodes"]),
+        *(data[k] * (qty_factor if k in qty_fields else 1) for k in BOOK_FIELDS),
+    )
 
 
 def merit_order_book() -> OrderBook:

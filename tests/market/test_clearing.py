@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,9 +17,9 @@ from market.clearing import (
     equilibrium_violations,
 )
 from tests.market.conftest import (
-    BOOK_FIELDS,
     compute_and_chips_book,
     merit_order_book,
+    saved_book,
     two_region_book,
 )
 
@@ -306,21 +305,11 @@ def test_badly_scaled_model_book_clears_fast_and_matches_lp() -> None:
 
     It once defeated the fast solver's tight tolerances (regression test).
     """
-    data = np.load(Path(__file__).parent / "data" / "model_book_badly_scaled.npz")
-    book = OrderBook(int(data["n_nodes"]), *(data[k] for k in BOOK_FIELDS))
+    book = saved_book("model_book_badly_scaled.npz")
     fast, ref = clear(book), clear(book, method="lp")
     assert fast.method == "fast"
     assert equilibrium_violations(book, fast) == []
     assert fast.welfare == pytest.approx(ref.welfare, rel=1e-9)
-
-
-def _load(name: str, qty_factor: float = 1.0) -> OrderBook:
-    data = np.load(Path(__file__).parent / "data" / name)
-    qty_fields = ("offer_qty", "bid_qty", "link_cap")
-    return OrderBook(
-        int(data["n_nodes"]),
-        *(data[k] * (qty_factor if k in qty_fields else 1) for k in BOOK_FIELDS),
-    )
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -337,7 +326,7 @@ def _load(name: str, qty_factor: float = 1.0) -> OrderBook:
 def test_wide_range_books_clear_like_the_same_book_in_other_units(
     method: str, name: str, factor: float
 ) -> None:
-    book, small = _load(name, factor), _load(name, factor * 1e-3)
+    book, small = saved_book(name, factor), saved_book(name, factor * 1e-3)
     qty = np.concatenate([book.offers[1], book.bids[1]])
     assert qty.max() > 5e10 and qty.max() / qty[qty > 0].min() > 1e4
     res, ref = _clear(book, method), clear(small, method="lp")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +19,7 @@ from market.clearing import (
 )
 from market.trade_pattern import PatternError
 from market.warm import Clearer
-from tests.market.conftest import BOOK_FIELDS, two_routes_book, welfare_tolerance
+from tests.market.conftest import saved_book, two_routes_book, welfare_tolerance
 
 
 def _flows(book: OrderBook, highs_seed: int) -> tuple[np.ndarray, ...]:
@@ -97,8 +96,7 @@ def test_a_model_month_gets_one_balanced_pattern_under_any_highs_path() -> None:
     # default primal tolerance, 1e-6 on the scaled book: the point crossed a bound, and
     # clipping it left a node 1.5e-4 of its size out of balance. Solved to HiGHS's 1e-9,
     # the rule's point balances every node and is the same under every HiGHS path.
-    data = np.load(Path(__file__).parent / "data" / "model_book_daqp_tolerance.npz")
-    book = OrderBook(int(data["n_nodes"]), *(data[k] for k in BOOK_FIELDS))
+    book = saved_book("model_book_daqp_tolerance.npz")
     flows = []
     for highs_seed in (0, 1, 2, 3):
         clearer = Clearer(highs_options={"random_seed": highs_seed}, pattern="proportional")
