@@ -8,7 +8,13 @@ import pytest
 from agents.book_template import BookCache
 from agents.lab import LabArrays, LabKind, planned_training_price, training_bid_schedule
 from agents.model import GigawattModel
-from agents.phases.clear import allocate_contracts, clear_phase, major_links, training_tranches
+from agents.phases.clear import (
+    Cleared,
+    allocate_contracts,
+    clear_phase,
+    major_links,
+    training_tranches,
+)
 from agents.phases.orders import Orders, choose_nodes, unit_offers
 from agents.state import Nodes
 from market.clearing import OrderBook, clear
@@ -227,13 +233,18 @@ def test_a_ppa_takes_its_utilitys_cheapest_units_first():
     assert alloc.site_ppa.tolist() == [15.0, 0.0]
 
 
-def test_a_book_from_the_runs_cache_equals_one_built_afresh(baseline):
-    m = cleared_model(baseline, rng=4, months=3)
+def _cleared_afresh(m: GigawattModel) -> Cleared:
+    """``m``'s month cleared again without the run's Clearer and book cache."""
     w = m.world
-    fresh = clear_phase(
+    return clear_phase(
         m.month, m.config, m.month_orders, m.month_plan, w.labs, w.contracts, w.vendors,
         w.market.egress_fee, w.demand.services_price,
-    ).book  # fmt: skip
+    )  # fmt: skip
+
+
+def test_a_book_from_the_runs_cache_equals_one_built_afresh(baseline):
+    m = cleared_model(baseline, rng=4, months=3)
+    fresh = _cleared_afresh(m).book
     kept = m.cleared.book
     for name in ("offer_node", "offer_qty", "offer_price", "bid_node", "bid_qty", "bid_price"):
         assert np.array_equal(getattr(kept, name), getattr(fresh, name)), name
@@ -246,11 +257,7 @@ def test_a_month_cleared_without_the_runs_clearer_keeps_the_scenarios_trade_patt
     # between equal-cost routes, so the flows are the run's (its Clearer uses that rule)
     scn = baseline.with_overrides({"trade_pattern": "proportional"})
     m = cleared_model(scn, rng=4, months=3)
-    w = m.world
-    fresh = clear_phase(
-        m.month, m.config, m.month_orders, m.month_plan, w.labs, w.contracts, w.vendors,
-        w.market.egress_fee, w.demand.services_price,
-    ).result  # fmt: skip
+    fresh = _cleared_afresh(m).result
     kept = m.cleared.result
     scale = float(np.abs(kept.link_flow).max())
     np.testing.assert_allclose(fresh.link_flow, kept.link_flow, rtol=0, atol=1e-9 * scale)
