@@ -66,7 +66,7 @@ from market.colgen import solve_colgen
 from market.lp import LPSolution, SolverFailure, columns, solve_lp
 from market.mcf import DIRECT_LINKS, ENGINES, solve_mcf
 from market.prices import with_canonical_prices
-from market.scaling import book_columns, component_peaks, components, scale_book
+from market.scaling import book_columns, component_peaks, components, pow2_unit, scale_book
 from market.trade_pattern import NOT_APPLIED, check_pattern, proportional_pattern
 
 __all__ = [
@@ -282,7 +282,10 @@ def equilibrium_violations(
     market's scale. The markets are the connected components of the link graph
     (:func:`market.scaling.components`, those the solvers scale by), and an order, a
     link or a node balance is judged in its own component: quantities to ``qty_tol``
-    times the component's largest quantity or finite capacity (at least 1; a node's
+    times the component's largest quantity or finite capacity, or the quantity unit the
+    solvers scale it by if larger (:func:`market.scaling.column_units`, the power of two
+    nearest that quantity, up to ``sqrt(2)`` times it: the solver's tolerance is in that
+    unit), at least 1 (a node's
     balance to that times the number of orders and links at the node, each a term of its
     sum that can be off by the solver's tolerance),
     prices to ``price_tol``, by default ``1e-7`` times the component's largest absolute
@@ -296,7 +299,8 @@ def equilibrium_violations(
     if label is None or label.size != book.n_nodes:
         label = components(book)
     q_peak, p_peak = component_peaks(label, *book_columns(book))
-    qtol = qty_tol * np.maximum(q_peak, 1.0)[label]  # per node: its market's
+    q_scale = np.maximum(q_peak, pow2_unit(q_peak))  # the solver's unit can be sqrt(2) x
+    qtol = qty_tol * np.maximum(q_scale, 1.0)[label]  # per node: its market's
     if price_tol is None:
         ptol = 1e-7 * np.maximum(p_peak, 1.0)[label]
     else:

@@ -37,6 +37,7 @@ __all__ = [
     "column_units",
     "component_peaks",
     "components",
+    "pow2_unit",
     "scale_book",
 ]
 
@@ -69,7 +70,7 @@ def book_columns(book: OrderBook) -> tuple[IntArray, FloatArray, FloatArray]:
     )
 
 
-def _pow2(peak: FloatArray) -> FloatArray:
+def pow2_unit(peak: FloatArray) -> FloatArray:
     """The power of two nearest to each ``peak`` (1 where ``peak`` is 0)."""
     out = np.ones_like(peak)
     pos = peak > 0
@@ -115,7 +116,7 @@ def column_units(
     Returns ``(qty_unit, price_unit)`` of the columns, then of the nodes.
     """
     q_peak, p_peak = component_peaks(label, col_node, upper, cost)
-    q_unit, p_unit = _pow2(q_peak), _pow2(p_peak)
+    q_unit, p_unit = pow2_unit(q_peak), pow2_unit(p_peak)
     col_label = label[col_node]
     return q_unit[col_label], p_unit[col_label], q_unit[label], p_unit[label]
 

@@ -16,6 +16,7 @@ from market.clearing import (
     clear,
     equilibrium_violations,
 )
+from market.warm import Clearer
 from tests.market.conftest import (
     compute_and_chips_book,
     merit_order_book,
@@ -298,6 +299,34 @@ def test_a_node_balance_is_judged_by_the_terms_of_its_own_sum() -> None:
     ]
     off[7] = 0.5 + 1.5e-9  # within 2 terms x 1e-9
     assert equilibrium_violations(book, replace(ok, bid_fill=off)) == []
+
+
+def test_quantities_are_judged_in_the_unit_the_solver_scales_the_market_by() -> None:
+    # One node: an offer of 750,000 at $1 and bids of 0.001 at $5 and 750,000 at $2. The
+    # market's largest quantity is 750,000; the solvers scale it by the nearest power of
+    # two, 2**20 = 1,048,576, and their tolerance (1e-9 of that unit) is 1.05e-3, more
+    # than the 0.001 bid. Left unfilled, it is within the solver's tolerance (regression:
+    # it was reported at 1e-9 x 750,000 = 7.5e-4). Short by 1.1e-3, it is not.
+    book = OrderBook(1, [0], [7.5e5], [1.0], [0, 0], [1e-3, 7.5e5], [5.0, 2.0])
+    exact = clear(book)
+    np.testing.assert_allclose(exact.bid_fill, [1e-3, 7.5e5 - 1e-3], rtol=0, atol=1e-9)
+    within = replace(exact, bid_fill=np.array([0.0, 7.5e5]), node_price=np.array([2.0]))
+    assert equilibrium_violations(book, within) == []
+    beyond = replace(book, bid_qty=[1.1e-3, 7.5e5])
+    short = replace(within, offer_fill=np.array([7.5e5]))
+    assert equilibrium_violations(beyond, short) == [
+        "bid above price not filled: 1 (first at index 0)"
+    ]
+
+
+def test_a_model_book_with_a_bid_below_the_solvers_tolerance_clears_as_an_equilibrium() -> None:
+    # A month of a random valid scenario: a 0.001 H100e-hour bid in a market of 942,488
+    # (scaled by 2**20). Both clearing paths left it unfilled, within the solver's
+    # tolerance, and the model's invariant check reported it (regression).
+    book = saved_book("model_book_tiny_bid.npz")
+    for pattern in ("solver", "proportional"):
+        assert equilibrium_violations(book, clear(book, pattern=pattern)) == []
+        assert equilibrium_violations(book, Clearer(pattern=pattern).clear(book)) == []
 
 
 def test_badly_scaled_model_book_clears_fast_and_matches_lp() -> None:
