@@ -100,6 +100,7 @@ def _constraints(
     upper: FloatArray,
     value: FloatArray,
     qty_tol: float,
+    scaled: bool = False,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Arcs ``(tail, head, weight)``, one per ``p[head] - p[tail] <= weight``.
 
@@ -107,8 +108,10 @@ def _constraints(
     and upper bounds (:func:`market.lp.columns`), ``value`` their values. A column can
     grow when it is below its bound by more than ``qty_tol`` times the book's largest
     quantity or finite capacity (at least one), and shrink when above zero by as much.
+    ``scaled``: the columns are in per-market units (:func:`market.scaling.scale_book`), and
+    ``qty_tol`` is taken in those units, as the solver's tolerance is.
     """
-    peak = float(np.max(upper, initial=1.0, where=upper < np.inf))
+    peak = 1.0 if scaled else float(np.max(upper, initial=1.0, where=upper < np.inf))
     tol = qty_tol * peak
     grow = value < upper - tol
     shrink = value > tol
@@ -437,14 +440,18 @@ def column_prices(
     value: FloatArray,
     solver_price: FloatArray,
 ) -> FloatArray:
-    """:func:`canonical_prices` from the book's LP columns.
+    """:func:`canonical_prices` from the book's LP columns, in per-market units.
 
     ``arcs`` is :func:`column_arcs` of the book, ``cols`` its :func:`market.lp.columns`
-    and ``value`` the solution's column values in that order (offer fills, bid fills,
-    link flows); ``solver_price`` the solver's node prices.
+    scaled per market (:func:`market.scaling.scale_book`) and ``value`` the solution's
+    column values in that order (offer fills, bid fills, link flows); ``solver_price``
+    the solver's node prices. Whether a column is at a bound is judged to ``1e-9`` of its
+    market's unit, the solver's tolerance: a column off its bound by less is one the
+    solver itself could leave there, and :func:`market.clearing.equilibrium_violations`
+    judges it to at least as much.
     """
     cost, upper = cols[0], cols[2]
-    t, h, w = _constraints(*arcs, cost, upper, np.clip(value, 0.0, upper), 1e-9)
+    t, h, w = _constraints(*arcs, cost, upper, np.clip(value, 0.0, upper), 1e-9, scaled=True)
     return _midpoints(n_nodes, t, h, w, solver_price)
 
 
@@ -452,10 +459,10 @@ def with_canonical_prices(book: OrderBook, sol: LPSolution) -> LPSolution:
     """``sol`` with :func:`canonical_prices` in place of the solver's.
 
     Call it on the book as solved, in per-market units (:func:`market.scaling.scale_book`):
-    whether an order is filled, partly filled or not is judged to ``1e-9`` of the largest
-    quantity, which is only a fine threshold when every market's quantities are near one
-    (a global threshold on a book with power in TWh and chips in units would read a
-    half-sold chip offer as unsold and drop its price).
+    whether an order is filled, partly filled or not is judged to ``1e-9`` of one unit
+    (:func:`column_prices`), which is only a fine threshold when every market's quantities
+    are near one (a global threshold on a book with power in TWh and chips in units would
+    read a half-sold chip offer as unsold and drop its price).
     """
     value = np.concatenate((sol.offer_fill, sol.bid_fill, sol.link_flow))
     price = column_prices(book.n_nodes, column_arcs(book), columns(book), value, sol.node_price)
