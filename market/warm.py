@@ -23,6 +23,14 @@ Every answer is an optimum of the book itself, found by the simplex method to th
 tolerances as :func:`market.clearing.clear`, on the book scaled the same way: it has
 the same welfare, feasible fills and canonical prices (:mod:`market.prices`).
 
+Orders at one node and one price are pooled into one column first
+(:func:`market.tied_orders.pool_orders`): the LP cannot tell them apart, and a run whose
+utilities add a unit at an existing price each month then keeps one layout from month
+to month, re-solved by changing costs and bounds only. The pooled book is scaled by its
+members' quantities, so it is solved in the book's units and to its tolerances; each
+pool's fill is shared back among its members, and tied orders are filled in book order
+as by :func:`market.clearing.clear`.
+
 The month's work outside HiGHS is kept to a few numpy calls: the scaled LP columns are
 built straight from the book's arrays (:func:`market.scaling.column_units`; the links'
 components and matrix rows kept while the links stay the same, a scaled book built only
@@ -68,7 +76,8 @@ from market.highs import (
 from market.lp import Columns, LPSolution, SolverFailure
 from market.mcf import DIRECT_LINKS, LemonNetwork, solve_mcf, try_flow_basis
 from market.prices import column_arcs, column_prices
-from market.scaling import column_units, components, scale_book
+from market.scaling import column_units, components
+from market.tied_orders import pool_orders
 from market.trade_pattern import NOT_APPLIED, check_pattern, proportional_pattern
 
 __all__ = ["Clearer"]
@@ -90,6 +99,21 @@ def _same_links(
         and old[0].shape == new[0].shape
         and bool((old[0] == new[0]).all() and (old[1] == new[1]).all())
     )
+
+
+def _scaled_book(book: OrderBook, cols: Columns) -> OrderBook:
+    """The book in the units of its scaled LP columns (``Clearer._columns``): what
+    :func:`market.scaling.scale_book` gives, in the Clearer's units."""
+    cost, _, upper = cols[0], cols[1], cols[2]
+    n_o, ob = book.n_offers, book.n_offers + book.n_bids
+    src, dst = book.links[:2]
+    return OrderBook._trusted(
+        book.n_nodes,
+        book.offers[0], upper[:n_o], cost[:n_o],
+        book.bids[0], upper[n_o:ob], -cost[n_o:ob],
+        src, dst, cost[ob:], upper[ob:],
+        copy=False,
+    )  # fmt: skip
 
 
 class Clearer:
@@ -181,44 +205,56 @@ class Clearer:
             self.reset()
             empty = LPSolution(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(book.n_nodes), 0)
             return _finish(book, empty, "warm")
-        o_node, b_node = book.offers[0], book.bids[0]
+        pooled = pool_orders(book)
+        solved = book if pooled is None else pooled.book
+        o_node, b_node = solved.offers[0], solved.bids[0]
         links = book.links[:2]
         layout = ColumnLayout(book.n_nodes, column_keys(o_node, b_node, *links))
         if self._links is None or not _same_links(self._links, links, self._n_nodes, book):
             self._labels = components(book)
             self._link_index = np.column_stack(links).ravel()
         self._links = links
-        cols, upper, q_col, p_node = self._columns(book)
+        cols, upper, q_col, p_node = self._columns(
+            solved, None if pooled is None else pooled.largest
+        )
         self._layout, old = None, self._layout  # forgotten unless this solve succeeds
-        sol = self._warm(book, cols, layout, old)
+        sol = self._warm(solved, cols, layout, old)
         method = "warm"
         if sol is None:
-            sol = self._cold(book, cols)
+            sol = self._cold(solved, cols)
             self.cold_solves += 1
             method = "fast"
         else:
             self.warm_solves += 1
         self._layout, self._n_nodes, self._upper = layout, book.n_nodes, cols[2]
         n = book.n_nodes
-        arcs = column_arcs(book)
+        arcs = column_arcs(solved)
         price = column_prices(n, arcs, cols, self._x, sol.node_price)
         x = self._x  # kept as HiGHS's for next month's basis
         if self.pattern == "proportional":
-            x, applied = proportional_pattern(n, cols, x, price, book.n_offers + book.n_bids)
+            x, applied = proportional_pattern(n, cols, x, price, solved.n_offers + solved.n_bids)
             if not applied:
                 self.pattern_fallbacks += 1
                 warnings.warn(NOT_APPLIED, FallbackWarning, stacklevel=2)
         touched = np.zeros(n + 1, dtype=bool)  # every node an order or a link touches
         touched[arcs[0]] = True
         touched[arcs[1]] = True
+        fill = x * q_col
+        if pooled is not None:
+            fill = pooled.spread(book, fill)
+            upper = np.concatenate((book.offers[1], book.bids[1], book.links[3]))
         return _finish_columns(
-            book, x * q_col, upper, price * p_node, method, sol.iterations, touched[:n]
+            book, fill, upper, price * p_node, method, sol.iterations, touched[:n]
         )
 
-    def _columns(self, book: OrderBook) -> tuple[Columns, FloatArray, FloatArray, FloatArray]:
+    def _columns(
+        self, book: OrderBook, largest: FloatArray | None = None
+    ) -> tuple[Columns, FloatArray, FloatArray, FloatArray]:
         """The LP's columns of the book scaled per market (:func:`market.lp.columns` of
         :func:`market.scaling.scale_book`), the columns' upper bounds in book units, and
-        the quantity unit of each column and price unit of each node."""
+        the quantity unit of each column and price unit of each node. ``largest``: the
+        orders' quantities to scale by, if not their own
+        (:attr:`market.tied_orders.Pooled.largest`)."""
         o_node, o_qty, o_price = book.offers
         b_node, b_qty, b_price = book.bids
         src, _, l_cost, l_cap = book.links
@@ -227,7 +263,8 @@ class Clearer:
         upper = np.concatenate((o_qty, b_qty, l_cap))
         cost = np.concatenate((o_price, -b_price, l_cost))
         col_node = np.concatenate((o_node, b_node, src))
-        q_col, p_col, _, p_node = column_units(self._labels, col_node, upper, cost)
+        peak = upper if largest is None else np.concatenate((largest, l_cap))
+        q_col, p_col, _, p_node = column_units(self._labels, col_node, peak, cost)
         start = np.arange(n_cols + 1)
         start[ob:] += start[: n_cols + 1 - ob]  # one entry per order, two per link
         # (numpy reads overlapping operands as if copied first)
@@ -246,7 +283,7 @@ class Clearer:
 
     def _cold(self, book: OrderBook, cols: Columns) -> LPSolution:
         """:func:`market.mcf.solve_mcf`, keeping the flow's network for a re-solve."""
-        scaled = scale_book(book, self._labels)[0]
+        scaled = _scaled_book(book, cols)
         if book.n_links <= self.direct_links:
             self._network = None
             solve_mcf(scaled, self._h, direct_links=self.direct_links)
@@ -280,7 +317,7 @@ class Clearer:
                 h.changeColsCost(cost.size, idx, cost)
                 h.changeColsBounds(cost.size, idx, lower, highs_bounds(upper))
                 if large:  # the network simplex re-solved from its tree gives the basis
-                    scaled = scale_book(book, self._labels)[0]
+                    scaled = _scaled_book(book, cols)
                     basis, self._network = try_flow_basis(scaled, "lemon", self._network)
                     if basis is None:
                         return None

@@ -1,0 +1,140 @@
+"""Orders at one node and one price pooled into one before a solve.
+
+Two offers (or two bids) at the same node and the same price are interchangeable in the
+clearing LP: they have the same cost and the same matrix column, so only their total
+fill matters to welfare, to the node balances and to the prices. A book of such
+repeated orders is a common case. A utility that builds a unit of the same technology
+every month offers each unit at the same marginal cost, so a run's book gains columns
+month after month that the LP cannot tell apart.
+
+:func:`pool_orders` merges each group of such orders into one order whose quantity is
+the group's total, in the book order of the groups' first members. The pooled book has
+the same optimal welfare and prices as the book (the LP of the pooled book is the
+book's LP with identical columns merged, the textbook aggregation of parallel columns:
+Dantzig, *Linear programming and extensions*, Princeton, 1963, ch. 3), and any
+solution of it gives one of the book: :meth:`Pooled.spread` shares a pool's fill among
+its members in proportion to their quantities. The clearing then refills tied orders in
+book order anyway (:func:`market.clearing._ties_in_book_order`), so how the pool is
+shared does not reach the result. Under the proportional trade pattern
+(:mod:`market.trade_pattern`) the pool also gives the same point: the rule's cost of
+sharing a fill ``X`` among members of weights ``w_i`` is least at ``x_i = X w_i / sum(w)``
+and is then ``X**2 / sum(w)``, the cost of the pooled order (its weight is the sum).
+
+It also keeps a run's books of the same shape: a new unit at an existing price adds
+quantity to a pool, not a column, so the warm start keeps the whole previous basis
+(:class:`market.warm.Clearer`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from market.book import OrderBook
+
+__all__ = ["Pooled", "pool_orders", "pool_side"]
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+
+def pool_side(
+    node: IntArray, qty: FloatArray, price: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray] | None:
+    """Pool one side's orders by (node, price); None when no two orders share both.
+
+    Returns
+    -------
+    group, node, qty, price : ndarray
+        The pool of each order, and the node, total quantity and price of each pool,
+        the pools in the book order of their first members.
+    """
+    n = node.size
+    if n < 2:
+        return None
+    order = np.lexsort((price, node))  # stable: book order within a group
+    n_s, p_s = node[order], price[order]
+    first = np.ones(n, dtype=bool)
+    first[1:] = (n_s[1:] != n_s[:-1]) | (p_s[1:] != p_s[:-1])
+    n_pools = int(np.count_nonzero(first))
+    if n_pools == n:
+        return None
+    lead = order[first]  # each pool's first member, pools in (node, price) order
+    rank = np.argsort(lead)  # pools in book order of their first members
+    renumber = np.empty(n_pools, dtype=np.int64)
+    renumber[rank] = np.arange(n_pools)
+    group = np.empty(n, dtype=np.int64)
+    group[order] = renumber[np.cumsum(first) - 1]
+    members = lead[rank]
+    return group, node[members], np.bincount(group, weights=qty, minlength=n_pools), price[members]
+
+
+def _largest(group: IntArray | None, qty: FloatArray, n_pools: int) -> FloatArray:
+    """The largest member's quantity of each pool (``qty`` itself for a side not pooled)."""
+    if group is None:
+        return qty
+    out = np.zeros(n_pools)
+    np.maximum.at(out, group, qty)
+    return out
+
+
+@dataclass(frozen=True)
+class Pooled:
+    """A book with its tied orders pooled, and how to map fills back.
+
+    Attributes
+    ----------
+    book : OrderBook
+        The pooled book (the links as in the original).
+    offer_group, bid_group : ndarray or None
+        The pool of each original offer and bid (None: that side is not pooled).
+    largest : ndarray
+        The largest member's quantity of each pooled offer, then bid: what the solvers
+        scale a market by (:func:`market.scaling.column_units`), so that the pooled book
+        is solved in the original book's units and to its tolerances.
+    """
+
+    book: OrderBook
+    offer_group: IntArray | None
+    bid_group: IntArray | None
+    largest: FloatArray
+
+    def spread(self, original: OrderBook, fill: FloatArray) -> FloatArray:
+        """Column values of ``original`` from the pooled book's (offers, bids, links):
+        each pool's fill shared among its members in proportion to their quantities."""
+        n_o, n_b = self.book.n_offers, self.book.n_bids
+        parts = (
+            _spread(self.offer_group, original.offer_qty, self.book.offer_qty, fill[:n_o]),  # type: ignore[arg-type]
+            _spread(self.bid_group, original.bid_qty, self.book.bid_qty, fill[n_o : n_o + n_b]),  # type: ignore[arg-type]
+            fill[n_o + n_b :],
+        )
+        return np.concatenate(parts)
+
+
+def _spread(
+    group: IntArray | None, qty: FloatArray, total: FloatArray, fill: FloatArray
+) -> FloatArray:
+    if group is None:
+        return fill
+    share = np.divide(fill, total, out=np.zeros_like(fill), where=total > 0.0)
+    return share[group] * qty
+
+
+def pool_orders(book: OrderBook) -> Pooled | None:
+    """``book`` with each side's orders at one node and one price pooled; None when no
+    two orders on a side share both (see the module docstring)."""
+    offers = pool_side(*book.offers)
+    bids = pool_side(*book.bids)
+    if offers is None and bids is None:
+        return None
+    o_group, o_node, o_qty, o_price = offers or (None, *book.offers)
+    b_group, b_node, b_qty, b_price = bids or (None, *book.bids)
+    pooled = OrderBook._trusted(
+        book.n_nodes, o_node, o_qty, o_price, b_node, b_qty, b_price, *book.links, copy=False
+    )
+    largest = np.concatenate(
+        (_largest(o_group, book.offer_qty, o_qty.size), _largest(b_group, book.bid_qty, b_qty.size))  # type: ignore[arg-type]
+    )
+    return Pooled(pooled, o_group, b_group, largest)

@@ -1,0 +1,118 @@
+"""Orders at one node and one price pooled before a solve: by hand, and against the oracle."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from market.clearing import OrderBook, clear, equilibrium_violations
+from market.tied_orders import pool_orders, pool_side
+from market.warm import Clearer
+from tests.market.conftest import welfare_tolerance
+from tests.market.test_trade_pattern import tied_books
+
+
+def test_orders_at_one_node_and_price_pool_in_book_order_of_their_first_members() -> None:
+    # (node, price): (0, 5) at 0 and 2; (1, 5) at 1 and 4; (0, 7) at 3 alone
+    node = np.array([0, 1, 0, 0, 1])
+    qty = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    price = np.array([5.0, 5.0, 5.0, 7.0, 5.0])
+    pooled = pool_side(node, qty, price)
+    assert pooled is not None
+    group, p_node, p_qty, p_price = pooled
+    assert group.tolist() == [0, 1, 0, 2, 1]
+    assert p_node.tolist() == [0, 1, 0]
+    assert p_qty.tolist() == [4.0, 7.0, 4.0]
+    assert p_price.tolist() == [5.0, 5.0, 7.0]
+    assert pool_side(node[:2], qty[:2], price[:2]) is None  # nothing shared
+
+
+def test_a_pools_fill_is_shared_by_quantity_and_links_pass_through() -> None:
+    # offers 1@5, 3@5 at node 0 (one pool of 4) and a lone bid; a pooled fill of 2 is
+    # 0.5 and 1.5; the bid's and the link's values are as given
+    book = OrderBook(2, [0, 0], [1.0, 3.0], [5.0, 5.0], [1], [9.0], [8.0], [0], [1], [0.0], [9.0])
+    pooled = pool_orders(book)
+    assert pooled is not None and pooled.bid_group is None
+    assert pooled.book.offer_qty.tolist() == [4.0]
+    assert pooled.largest.tolist() == [3.0, 9.0]
+    np.testing.assert_array_equal(
+        pooled.spread(book, np.array([2.0, 2.0, 2.0])), [0.5, 1.5, 2.0, 2.0]
+    )
+
+
+@st.composite
+def books_with_repeated_orders(draw: st.DrawFn) -> OrderBook:
+    """A tied book whose orders are each cut into one to three pieces at the same node and
+    price (the first offer always), the pieces shuffled among the other orders (as a
+    utility's units are)."""
+    book = draw(tied_books())
+    sides = []
+    for node, qty, price in (book.offers, book.bids):
+        rows = []
+        for n, q, p in zip(node.tolist(), qty.tolist(), price.tolist(), strict=True):
+            pieces = [[0.5, 0.5], [0.25, 0.25, 0.5], [0.0, 1.0]] + (
+                [[1.0]] if rows or sides else []
+            )
+            cuts = draw(st.sampled_from(pieces))
+            rows += [(n, q * c, p) for c in cuts]
+        rows = draw(st.permutations(rows))
+        sides.append([[r[k] for r in rows] for k in range(3)])
+    return OrderBook(book.n_nodes, *sides[0], *sides[1], *book.links)
+
+
+def _fills(res: object) -> tuple[np.ndarray, ...]:
+    return tuple(getattr(res, k) for k in ("offer_fill", "bid_fill", "link_flow"))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(books_with_repeated_orders())
+def test_a_pooled_solve_gives_the_unpooled_oracles_answer(book: OrderBook) -> None:
+    # The Clearer pools repeated orders; the LP oracle does not. Under the proportional
+    # rule both must give the same point (fills, flows and prices); under the solver's
+    # pattern an optimum with the oracle's welfare, tied orders filled in book order.
+    assert pool_orders(book) is not None
+    scale = max(float(np.max(book.offers[1], initial=0.0)), float(np.max(book.bids[1])))
+    want = clear(book, method="lp", pattern="proportional")
+    got = Clearer(pattern="proportional").clear(book)
+    assert equilibrium_violations(book, got) == []
+    for g, w in zip(_fills(got), _fills(want), strict=True):
+        np.testing.assert_allclose(g, w, rtol=0, atol=1e-9 * max(scale, 1.0))
+    np.testing.assert_allclose(got.node_price, want.node_price, rtol=1e-9, atol=1e-9)
+    plain = Clearer().clear(book)
+    assert equilibrium_violations(book, plain) == []
+    assert abs(plain.welfare - want.welfare) <= welfare_tolerance(book, want.welfare)
+    for node, qty, price, fill in (
+        (*book.offers, plain.offer_fill),
+        (*book.bids, plain.bid_fill),
+    ):
+        for key in set(zip(node.tolist(), price.tolist(), strict=True)):
+            members = np.flatnonzero((node == key[0]) & (price == key[1]))
+            short = fill[members] < qty[members] - 1e-9 * max(scale, 1.0)
+            # book order: once one member is short, every later one is empty
+            if short.any():
+                later = members[np.argmax(short) + 1 :]
+                assert (fill[later] <= 1e-9 * max(scale, 1.0)).all()
+
+
+def test_a_new_order_at_an_existing_price_keeps_the_books_shape() -> None:
+    # A utility adds a unit at its existing price each month: the pooled book keeps its
+    # columns, so the Clearer changes costs and bounds only (HiGHS's model keeps its
+    # column count) and each month is an equilibrium with the oracle's welfare.
+    clearer = Clearer(pattern="proportional")
+    columns = set()
+    for month in range(1, 6):
+        offers = month + 1
+        book = OrderBook(
+            2,
+            [0] * offers, [10.0] * offers, [40.0] * offers,
+            [1, 1], [25.0, 30.0], [90.0, 50.0],
+            [0], [1], [1.0], [np.inf],
+        )  # fmt: skip
+        res = clearer.clear(book)
+        want = clear(book, method="lp")
+        assert equilibrium_violations(book, res) == []
+        assert abs(res.welfare - want.welfare) <= welfare_tolerance(book, want.welfare)
+        columns.add(clearer._h.getNumCol())
+    assert columns == {4}  # one pooled offer, two bids, one link
+    assert clearer.warm_solves == 4
