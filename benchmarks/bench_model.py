@@ -25,8 +25,10 @@ Measured side by side in one process:
   ``.venv`` (the code before a change); the same 120-month baseline run there and here in
   turn, each in a new process, and the ratios of the run's own time and of the whole
   process (interpreter start and imports included). Here it runs twice: with
-  ``trade_pattern = "solver"``, the run ``before`` makes (the same numbers), and with the
-  scenario as shipped. Then the run by part: the build, each
+  ``trade_pattern = "solver"``, the rule ``before`` applies (HiGHS's optimum; since tied
+  orders are pooled HiGHS's path differs, so where a book has several optima it may stop at
+  another: ``benchmarks/same_numbers.py`` measures the differences), and with the scenario
+  as shipped. Then the run by part: the build, each
   phase summed over the months (the phases as ``model.step()`` calls them, each timed) and
   the frames built at the end, there and here, so a change's gain is located phase by
   phase in one run.
@@ -354,8 +356,9 @@ _AB_RUNS: dict[str, tuple[bool, dict[str, str]]] = {
     "here": (False, {}),
 }
 """The A/B's runs: which checkout (before or here) and the scenario's overrides. ``here,
-solver`` is the run ``before`` makes (its clearing returned HiGHS's optimum), so their
-ratio is the speed-up at the same numbers; ``here`` is this checkout's default."""
+solver`` applies the rule ``before`` applies (its clearing returned HiGHS's optimum), so
+their ratio is the speed-up at the same trade pattern rule; ``here`` is this checkout's
+default."""
 
 
 def _process_ab(
@@ -412,7 +415,7 @@ def _print_ab(months: int, quick: bool, before: Path | None) -> None:
         for name, (run, imp, proc, _) in res.items():
             print(f"{name:14s} {run:7.3f} {imp:10.3f} {proc:10.3f}")
         b = res["before"]
-        for name, what in (("here, solver", "the same numbers"), ("here", "the default")):
+        for name, what in (("here, solver", "the same rule"), ("here", "the default")):
             h = res[name]
             print(
                 f"speed-up, {what} ({name}): run {b[0] / h[0]:.2f}x, whole process "

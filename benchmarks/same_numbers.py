@@ -6,7 +6,9 @@ months on seeds 7 and 3 and writes its model frame and tables as Parquet into ``
 relative difference of any number (``|a - b| / max(|a|, |b|)``, 0 where both are 0) in
 the model frame and in the tables, and the column where it occurs. Run ``save`` with
 the code before a change (another checkout's interpreter, from that checkout) and after
-it, then ``compare``::
+it, then ``compare``. A column ``of scale`` gives the tables' largest difference relative
+to the largest number of its column, rows matched by their names (a row of rounding dust
+in one run only counts as its amount)::
 
     cd OTHER_CHECKOUT && .venv/bin/python PATH/benchmarks/same_numbers.py save /tmp/before
     .venv/bin/python benchmarks/same_numbers.py save /tmp/after
@@ -26,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["compare", "max_relative_difference", "save"]
+__all__ = ["compare", "max_relative_difference", "max_scaled_difference", "save"]
 
 SEEDS = (7, 3)
 MONTHS = 120
@@ -78,27 +80,69 @@ def max_relative_difference(a: pd.DataFrame, b: pd.DataFrame) -> tuple[float, st
     return worst, where
 
 
+def max_scaled_difference(a: pd.DataFrame, b: pd.DataFrame) -> tuple[float, str]:
+    """Largest difference between two frames' float columns relative to the column's
+    largest magnitude, and its column.
+
+    Rows are matched by the other columns (month, names, reasons...), so two cashflow
+    tables that differ by a row of rounding dust (a payment of 1e-8 dollars posted in one
+    run and exactly zero, so not posted, in the other) compare by that amount, with the
+    missing row read as zero. Frames whose other columns do not identify their rows, or
+    that have different columns, count as 1.0.
+    """
+    if list(a.columns) != list(b.columns):
+        return 1.0, "columns"
+    values = [c for c in a.columns if pd.api.types.is_float_dtype(a[c].dtype)]
+    keys = [c for c in a.columns if c not in values]
+    if a[keys].equals(b[keys]):
+        x_all, y_all = a[values], b[values]
+    else:
+        if not keys or a[keys].duplicated().any() or b[keys].duplicated().any():
+            return 1.0, "rows"
+        both = a.merge(b, on=keys, how="outer", suffixes=("", "_b"))
+        x_all = both[values].fillna(0.0)
+        y_all = both[[f"{c}_b" for c in values]].fillna(0.0).set_axis(values, axis=1)
+    worst, where = 0.0, ""
+    for col in values:
+        x, y = x_all[col].to_numpy(np.float64), y_all[col].to_numpy(np.float64)
+        if (np.isnan(x) != np.isnan(y)).any():
+            return 1.0, f"{col} (missing values differ)"
+        scale = float(np.nanmax(np.maximum(np.abs(x), np.abs(y)), initial=0.0))
+        if scale > 0.0:
+            diff = float(np.nanmax(np.abs(x - y), initial=0.0)) / scale
+            if diff > worst:
+                worst, where = diff, str(col)
+    return worst, where
+
+
 def compare(a: Path, b: Path) -> float:
-    """Print the largest relative difference per scenario and seed; return the overall one."""
+    """Print the largest relative difference per scenario and seed (and the largest of
+    the tables' differences relative to their columns' scale, :func:`max_scaled_difference`);
+    return the overall relative one."""
     overall = 0.0
-    print(f"{'scenario':24s} {'seed':>4s} {'model frame':>12s} {'tables':>12s}  where")
+    print(
+        f"{'scenario':24s} {'seed':>4s} {'model frame':>12s} {'tables':>12s} "
+        f"{'of scale':>9s}  where"
+    )
     for path in sorted(a.glob("*-model_frame.parquet")):
         stem = path.name.removesuffix("-model_frame.parquet")
         name, seed = stem.rsplit("-s", 1)
         frame_diff, frame_col = max_relative_difference(
             pd.read_parquet(path), pd.read_parquet(b / path.name)
         )
-        table_diff, table_col = 0.0, ""
+        table_diff, table_col, scaled = 0.0, "", 0.0
         for tab in sorted(a.glob(f"{stem}-*.parquet")):
             if tab == path:
                 continue
-            d, col = max_relative_difference(pd.read_parquet(tab), pd.read_parquet(b / tab.name))
+            ta, tb = pd.read_parquet(tab), pd.read_parquet(b / tab.name)
+            scaled = max(scaled, max_scaled_difference(ta, tb)[0])
+            d, col = max_relative_difference(ta, tb)
             if d > table_diff:
                 table_diff = d
                 table_col = f"{tab.name.removeprefix(stem + '-').removesuffix('.parquet')}.{col}"
         overall = max(overall, frame_diff, table_diff)
         where = ", ".join(x for x in (frame_col, table_col) if x)
-        print(f"{name:24s} {seed:>4s} {frame_diff:12.3g} {table_diff:12.3g}  {where}")
+        print(f"{name:24s} {seed:>4s} {frame_diff:12.3g} {table_diff:12.3g} {scaled:9.2g}  {where}")
     print(f"largest relative difference: {overall:.3g}")
     return overall
 
