@@ -106,8 +106,8 @@ class Pooled:
         each pool's fill shared among its members in proportion to their quantities."""
         n_o, n_b = self.book.n_offers, self.book.n_bids
         parts = (
-            _spread(self.offer_group, original.offer_qty, self.book.offer_qty, fill[:n_o]),  # type: ignore[arg-type]
-            _spread(self.bid_group, original.bid_qty, self.book.bid_qty, fill[n_o : n_o + n_b]),  # type: ignore[arg-type]
+            _spread(self.offer_group, original.offers[1], self.book.offers[1], fill[:n_o]),
+            _spread(self.bid_group, original.bids[1], self.book.bids[1], fill[n_o : n_o + n_b]),
             fill[n_o + n_b :],
         )
         return np.concatenate(parts)
@@ -116,6 +116,7 @@ class Pooled:
 def _spread(
     group: IntArray | None, qty: FloatArray, total: FloatArray, fill: FloatArray
 ) -> FloatArray:
+    """Each order's share of its pool's ``fill``, by quantity (``fill`` if not pooled)."""
     if group is None:
         return fill
     share = np.divide(fill, total, out=np.zeros_like(fill), where=total > 0.0)
@@ -135,6 +136,6 @@ def pool_orders(book: OrderBook) -> Pooled | None:
         book.n_nodes, o_node, o_qty, o_price, b_node, b_qty, b_price, *book.links, copy=False
     )
     largest = np.concatenate(
-        (_largest(o_group, book.offer_qty, o_qty.size), _largest(b_group, book.bid_qty, b_qty.size))  # type: ignore[arg-type]
+        (_largest(o_group, book.offers[1], o_qty.size), _largest(b_group, book.bids[1], b_qty.size))
     )
     return Pooled(pooled, o_group, b_group, largest)
