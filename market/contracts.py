@@ -18,10 +18,23 @@ from typing import Any, TypeVar, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["KINDS", "ContractError", "ContractTable", "Settlement", "pro_rata"]
+__all__ = [
+    "DELIVERY_TOLERANCE",
+    "KINDS",
+    "ContractError",
+    "ContractTable",
+    "Settlement",
+    "pro_rata",
+]
 
 KINDS = ("compute", "power", "chips")
 """Contract kinds; ``kind`` columns hold the index into this tuple."""
+
+DELIVERY_TOLERANCE = 1e-9
+"""Share of a contract's volume within which a delivery is the whole volume, and by which
+it may exceed it: the clearing's own tolerance (1e-9 of a market's unit,
+:data:`market.highs.TOLERANCE`). A pro-rata share that rounds a hair below the volume is
+not a breach and owes no penalty."""
 
 _FLOAT = ("volume", "price", "penalty_rate", "delivered_total", "paid_total", "penalty_total")
 _INT = ("kind", "seller", "buyer", "start", "end", "family", "region", "deal")
@@ -235,15 +248,17 @@ class ContractTable:
 
         Payment is ``price x volume`` under take-or-pay and ``price x delivered``
         otherwise; the penalty is ``penalty_rate x price x (volume - delivered)``.
+        A delivery within :data:`DELIVERY_TOLERANCE` of the volume counts as the volume.
         Running totals are updated.
         """
         r = np.asarray(rows, dtype=np.int64)
         d = np.asarray(delivered, dtype=np.float64)
         c = cast(dict[str, NDArray[np.float64]], self._cols)  # one lookup per column
         vol = c["volume"][r]
-        if d.shape != r.shape or (d < -1e-9).any() or (d > vol * (1 + 1e-9) + 1e-9).any():
+        tol = DELIVERY_TOLERANCE
+        if d.shape != r.shape or (d < -tol).any() or (d > vol * (1 + tol) + tol).any():
             raise ContractError("delivered: must have one entry per row, within [0, volume]")
-        d = d.clip(0.0, vol)
+        d = np.where(d >= vol * (1 - tol), vol, d.clip(0.0, vol))
         price = c["price"][r]
         payment = price * np.where(c["take_or_pay"][r], vol, d)
         penalty = c["penalty_rate"][r] * price * (vol - d)

@@ -60,6 +60,16 @@ def test_take_or_pay_and_penalties_hand_computed():
     np.testing.assert_allclose(t.paid_total[:2], [20.0, 24.0])
 
 
+def test_a_delivery_short_by_rounding_is_the_whole_volume():
+    # 10 x (1 - 1e-12): within the clearing's tolerance (1e-9 of the volume), delivered in
+    # full, no penalty; 1e-6 short (1e-7 of it): 0.25 x 3 x 1e-6 owed
+    t = _table()
+    s = t.settle([0, 1], [10.0 * (1 - 1e-12), 10.0 - 1e-6])
+    np.testing.assert_array_equal(s.delivered, [10.0, 10.0 - 1e-6])
+    np.testing.assert_allclose(s.penalty, [0.0, 0.25 * 3.0 * 1e-6], rtol=1e-6, atol=0)
+    assert s.penalty[0] == 0.0 and t.penalty_total[0] == 0.0
+
+
 def test_terminate_ends_obligations():
     t = _table()
     t.terminate([0], 4)
