@@ -49,6 +49,7 @@ from market.contracts import KINDS, ContractTable, pro_rata
 from market.warm import Clearer
 
 __all__ = [
+    "BID_CAP",
     "CLEAR_METHOD",
     "Cleared",
     "ContractAllocation",
@@ -60,6 +61,13 @@ __all__ = [
 
 CLEAR_METHOD: Final = "fast"
 """Solver of the monthly book (``"fast"``, or the ``"lp"`` oracle)."""
+
+BID_CAP: Final = 1000.0
+"""A compute bid is cut to this many times the month's spot compute offered. No bid can be
+filled beyond that supply, so the cut changes no fill and no price; it keeps a scenario whose
+demand outgrows every supply (trillions of dollars a month) within the quantities a book
+can hold (:data:`market.book.MAX_VALUE`). In the shipped scenarios a bid reaches at most
+1.3 times the supply."""
 
 _COMPUTE, _POWER, _CHIPS = (KINDS.index(k) for k in ("compute", "power", "chips"))
 _NO_INT: IntArray = np.zeros(0, dtype=np.int64)
@@ -189,7 +197,13 @@ def allocate_contracts(
         )
         w = match * cap[None, :]
         tot = np.add.reduce(w, axis=1)  # as w.sum(axis=1), without its wrapper
-        alloc = w * np.divide(ct.volume[rows], tot, out=np.zeros(rows.size), where=tot > 0)[:, None]
+        vol = ct.volume[rows]
+        with np.errstate(over="ignore", invalid="ignore"):
+            per_unit = np.divide(vol, tot, out=np.zeros(rows.size), where=tot > 0)
+            alloc = w * per_unit[:, None]
+        if not np.isfinite(per_unit).all():  # a subnormal capacity: volume / it overflows
+            big = ~np.isfinite(per_unit)
+            alloc[big] = w[big] / tot[big, None] * vol[big, None]  # shares first, each <= 1
         load = np.add.reduce(alloc, axis=0)
         alloc *= np.minimum(1.0, np.divide(cap, load, out=np.ones(n_s), where=load > 0))[None, :]
         taken: FloatArray = np.add.reduce(alloc, axis=1)  # by each contract
@@ -344,23 +358,29 @@ def clear_phase(
         n_head = tpl.bid_head.size - tpl.tranche_decay.size * n_m
         pool_nodes = lay.pool0 + pools
         bid_node = cat((tpl.bid_head[:n_head], lay.lab0 + majors, pool_nodes, pool_nodes))
+    spot = np.maximum(0.0, left)
+    bid_qty = cat(
+        (
+            g.non_ai_qty,
+            np.maximum(0.0, g.site_need.ravel() - alloc.site_ppa),
+            np.maximum(0.0, chip_want).ravel(),
+            inf[majors],
+            (t_share[:, None] * trn[majors]).ravel(),
+            pool_inf,
+            (t_share[:, None] * pool_trn).ravel(),
+        )
+    )
+    supply = float(np.add.reduce(spot))
+    if supply > 0.0:  # (with none, no bid is filled and each keeps its node's price)
+        compute_bids = bid_qty[idx.bids["lab_inference"].start :]
+        np.minimum(compute_bids, BID_CAP * supply, out=compute_bids)
     book = OrderBook.assembled(
         lay.n_nodes,
         cat((g.unit_util, tpl.offer_tail)),
-        cat((unit_qty, vendor_qty, np.maximum(0.0, left))),
+        cat((unit_qty, vendor_qty, spot)),
         cat((g.unit_price, g.vendor_price, g.compute_price.ravel())),
         bid_node,
-        cat(
-            (
-                g.non_ai_qty,
-                np.maximum(0.0, g.site_need.ravel() - alloc.site_ppa),
-                np.maximum(0.0, chip_want).ravel(),
-                inf[majors],
-                (t_share[:, None] * trn[majors]).ravel(),
-                pool_inf,
-                (t_share[:, None] * pool_trn).ravel(),
-            )
-        ),
+        bid_qty,
         cat(
             (
                 tpl.bid_price_head,

@@ -11,8 +11,10 @@ penalised).
 from __future__ import annotations
 
 import copy
+import json
 import math
-from typing import Any, Literal, get_args, get_origin
+from pathlib import Path
+from typing import Any, Literal, cast, get_args, get_origin
 
 import numpy as np
 import pytest
@@ -280,6 +282,22 @@ def _without_compute_contracts(small_labs: int) -> dict[str, Any]:
     return d
 
 
+def _subnormal_cloud() -> dict[str, Any]:
+    d = load_scenario("baseline").to_dict()
+    first = d["hyperscalers"][0]
+    first["built_mw"] = {region: 5e-324 for region in first["built_mw"]}  # the least float
+    first["building_mw"] = {}
+    return d
+
+
+def _demand_beyond_any_supply() -> dict[str, Any]:
+    # found by the property test and cut down: one cloud whose only chips (1 TFLOPS) come in
+    # 2028, no power plant of its own, and $10 trillion a month of AI demand growing 5x a
+    # year
+    path = Path(__file__).parent / "data" / "demand_beyond_any_supply.json"
+    return cast(dict[str, Any], json.loads(path.read_text()))
+
+
 def _no_training_bid() -> dict[str, Any]:
     d = load_scenario("baseline").to_dict()
     d["demand"]["training_bid_share"] = 0.0
@@ -304,6 +322,14 @@ KNOWN_FAILURES = {  # valid scenarios the property test found the model once cou
     # chips at the schema's top price and no VC: the strategic deal's price (the expected
     # compute price) exceeds DealCfg's bound (pydantic ValidationError in deals.py)
     "strategic-deal-priced-above-the-schema": _strategic_deal_at_top_chip_prices,
+    # a cloud with 5e-324 MW built, the least float: its compute contract's volume over
+    # its subnormal capacity overflowed, and 0 x inf put a NaN offer in the book
+    # (agents/phases/clear.py, allocate_contracts)
+    "subnormal-cloud-capacity": _subnormal_cloud,
+    # demand thousands of times the compute offered: a lab's bid of 1.2e15 H100e-hours, past
+    # the quantities a book can hold (BookError in agents/phases/clear.py; bids are now cut
+    # to clear.BID_CAP times the supply, which changes no fill or price)
+    "demand-beyond-any-supply": _demand_beyond_any_supply,
     # run past the scenario's months: data centres started after month 10 land beyond
     # the pipeline arrays (months + 130; IndexError in hyperscaler.py)
     "run-past-the-scenario-horizon": lambda: (
