@@ -67,6 +67,9 @@ class Accounts:
     lab: IntArray
     pool_names: dict[int, str] = field(default_factory=dict)
     """Name of each population's journal account (scale mode), by account id."""
+    month_start_turnover: float = 0.0
+    """Dollars booked before the current month (``usd.turnover`` at :meth:`set_step`): what
+    the month's own transfers, and so the rounding of its balances, are measured from."""
     _queue: dict[str, _Queue] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -130,9 +133,15 @@ class Accounts:
         return np.concatenate([self.hyperscaler, self.lab, self.utility, self.vendor])
 
     def set_step(self, month: int) -> None:
-        """Stamp the rows booked from now on with ``month``."""
+        """Stamp the rows booked from now on with ``month`` (and note the turnover so far)."""
         for led in self.ledgers:
             led.step = month
+        self.month_start_turnover = self.usd.turnover
+
+    @property
+    def month_turnover(self) -> float:
+        """Dollars booked since the month began (flushed transfers only)."""
+        return self.usd.turnover - self.month_start_turnover
 
     def cash(self, ids: ArrayLike) -> NDArray[np.float64]:
         """Dollar balances of ``ids`` (flush first to include queued transfers)."""

@@ -139,6 +139,31 @@ def test_check_finance_catches_unfunded_cash_and_unsettled_exits():
         check_finance(acc, a, debt)
 
 
+def test_check_finance_reads_rounding_at_the_scale_of_the_months_transfers():
+    # A cloud gets $1B and pays it out in sevenths: its cash ends at -2.4e-7 (rounding) and
+    # every balance is that small. At 1e-9 of the largest balance that was unfunded cash
+    # (a random valid scenario stopped on -1e-5); at 1e-9 of the month's $2B turnover
+    # (2 dollars) it is rounding. A real shortfall of $3 is still caught.
+    acc = Accounts.open([1], [2], [3], [4])
+    a = LabArrays(1, 3)
+    a.account[:] = acc.lab
+    debt = Debt.start(1, np.zeros(1))
+    acc.set_step(0)
+    acc.pay(0, acc.hyperscaler, 1e9, "endowment")
+    for _ in range(7):
+        acc.pay(acc.hyperscaler, 0, 1e9 / 7, "lab_opex")
+    acc.flush()
+    assert -1e-6 < acc.cash(acc.hyperscaler)[0] < 0.0
+    assert acc.month_turnover == pytest.approx(2e9)
+    check_finance(acc, a, debt)
+    acc.pay(acc.hyperscaler, 0, 3.0, "lab_opex")
+    acc.flush()
+    with pytest.raises(InvariantError, match="negative cash"):
+        check_finance(acc, a, debt)
+    acc.set_step(1)  # a new month: its own transfers set the scale
+    assert acc.month_turnover == 0.0
+
+
 def test_tighter_credit_means_less_capex_and_no_fewer_exits(baseline):
     # an adverse world: scarce VC money, dearer small labs; then lenders lend a quarter as
     # much to labs, at twice the rate, and nothing to clouds (which borrow only a few $B
