@@ -63,11 +63,14 @@ CLEAR_METHOD: Final = "fast"
 """Solver of the monthly book (``"fast"``, or the ``"lp"`` oracle)."""
 
 BID_CAP: Final = 1000.0
-"""A compute bid is cut to this many times the month's spot compute offered. No bid can be
-filled beyond that supply, so the cut changes no fill and no price; it keeps a scenario whose
-demand outgrows every supply (trillions of dollars a month) within the quantities a book
-can hold (:data:`market.book.MAX_VALUE`). In the shipped scenarios a bid reaches at most
-1.3 times the supply."""
+"""A compute bid is cut to this many times the month's spot compute offered (counted as at
+least one H100e-hour). No bid can be filled beyond that supply, and a cut bid is still
+more than it, so still unfilled in part: the cut changes no total fill, welfare or price
+(only, under the proportional trade pattern, the lab's weight in sharing tied sellers'
+sales, already a thousand times any seller's). It keeps a
+scenario whose demand outgrows every supply (trillions of dollars a month) within the
+quantities a book can hold (:data:`market.book.MAX_VALUE`). In the shipped scenarios a bid
+reaches at most 1.3 times the supply."""
 
 _COMPUTE, _POWER, _CHIPS = (KINDS.index(k) for k in ("compute", "power", "chips"))
 _NO_INT: IntArray = np.zeros(0, dtype=np.int64)
@@ -370,10 +373,8 @@ def clear_phase(
             (t_share[:, None] * pool_trn).ravel(),
         )
     )
-    supply = float(np.add.reduce(spot))
-    if supply > 0.0:  # (with none, no bid is filled and each keeps its node's price)
-        compute_bids = bid_qty[idx.bids["lab_inference"].start :]
-        np.minimum(compute_bids, BID_CAP * supply, out=compute_bids)
+    compute_bids = bid_qty[idx.bids["lab_inference"].start :]
+    np.minimum(compute_bids, BID_CAP * max(1.0, float(np.add.reduce(spot))), out=compute_bids)
     book = OrderBook.assembled(
         lay.n_nodes,
         cat((g.unit_util, tpl.offer_tail)),

@@ -152,6 +152,11 @@ def chip_targets(
     return want, price, free
 
 
+_MAX_SALES_RATIO = 1e250
+"""Largest ratio of a month's sales to those 11 months before that :func:`sales_growth`
+raises to the 12/11th power (1e273, finite; a larger ratio overflowed)."""
+
+
 def sales_growth(history: History | None, month: int, fallback: float) -> float:
     """Growth a year of AI compute sold, from the trailing 12-month window of hours.
 
@@ -170,7 +175,10 @@ def sales_growth(history: History | None, month: int, fallback: float) -> float:
     old = float(np.add.reduce(history.hs_hours[month % 12]))
     if old <= 0 or new <= 0:
         return fallback
-    return float((new / old) ** (12.0 / 11.0) - 1.0)
+    # a window that starts from next to nothing (1e-300 hours) grows past any float: the
+    # ratio is capped where its power stays finite, far above what any plan extrapolates
+    # (MAX_EXPECTED_GROWTH), so the plan is the one an infinite growth would give
+    return float(min(new / old, _MAX_SALES_RATIO) ** (12.0 / 11.0) - 1.0)
 
 
 def ai_load_forecast(sites: Sites, month: int, lead: int, new_pue: float) -> FloatArray:

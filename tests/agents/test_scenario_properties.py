@@ -311,12 +311,22 @@ def _subnormal_cloud() -> dict[str, Any]:
     return d
 
 
-def _demand_beyond_any_supply() -> dict[str, Any]:
-    # found by the property test and cut down: one cloud whose only chips (1 TFLOPS) come in
-    # 2028, no power plant of its own, and $10 trillion a month of AI demand growing 5x a
-    # year
-    path = Path(__file__).parent / "data" / "demand_beyond_any_supply.json"
+def _saved(name: str) -> dict[str, Any]:
+    """A scenario the property test found, cut down, saved in ``data/<name>.json``."""
+    path = Path(__file__).parent / "data" / f"{name}.json"
     return cast(dict[str, Any], json.loads(path.read_text()))
+
+
+def _demand_beyond_any_supply() -> dict[str, Any]:
+    # one cloud whose only chips (1 TFLOPS) come in 2028, no power plant of its own, and $10
+    # trillion a month of AI demand growing 5x a year
+    return _saved("demand_beyond_any_supply")
+
+
+def _demand_without_supply() -> dict[str, Any]:
+    # one cloud buying only Trainium, which no vendor ships before 2028: no compute for two
+    # years, while the lab bids its need at a services price near zero
+    return _saved("demand_without_supply")
 
 
 def _no_training_bid() -> dict[str, Any]:
@@ -351,6 +361,9 @@ KNOWN_FAILURES = {  # valid scenarios the property test found the model once cou
     # the quantities a book can hold (BookError in agents/phases/clear.py; bids are now cut
     # to clear.BID_CAP times the supply, which changes no fill or price)
     "demand-beyond-any-supply": _demand_beyond_any_supply,
+    # the same with no compute offered at all: bids of 1e15 (the cut counts the supply as
+    # at least one H100e-hour)
+    "demand-without-supply": _demand_without_supply,
     # run past the scenario's months: data centres started after month 10 land beyond
     # the pipeline arrays (months + 130; IndexError in hyperscaler.py)
     "run-past-the-scenario-horizon": lambda: (

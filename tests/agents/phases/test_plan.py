@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.hyperscaler import datacentre_starts, expected_growth, power_room
+from agents.hyperscaler import (
+    MAX_EXPECTED_GROWTH,
+    datacentre_starts,
+    expected_growth,
+    power_room,
+)
 from agents.lab import choose_port, plan_funding
 from agents.phases.plan import ai_load_forecast, chip_targets, sales_growth
 from agents.scenario import CapitalCfg, LockinCfg
@@ -119,6 +124,12 @@ def test_capacity_target_extrapolates_sales_growth_and_counts_throttled_demand()
     h.hs_hours[11] = [90.0, 60.0]
     assert sales_growth(h, 12, 0.3) == pytest.approx(1.5 ** (12 / 11) - 1)
     assert sales_growth(h, 11, 0.3) == 0.3  # before a full window: the trend
+    # from 1e-300 hours to 1e10: the ratio 1e310 overflowed its power (OverflowError in a
+    # random valid scenario); capped at 1e250, growth 1e250^(12/11) - 1, and the plan
+    # extrapolates its most, as for any growth above MAX_EXPECTED_GROWTH
+    h.hs_hours[12 % 12], h.hs_hours[11] = [1e-300, 0.0], [1e10, 0.0]
+    assert sales_growth(h, 12, 0.3) == pytest.approx(1e250 ** (12 / 11))
+    assert expected_growth(0.5, sales_growth(h, 12, 0.3), 0.5) == MAX_EXPECTED_GROWTH
 
 
 def test_power_room_admits_shells_up_to_the_power_due_by_completion():
