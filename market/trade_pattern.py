@@ -42,8 +42,9 @@ Bemporad and Axehill, "A dual active-set solver for embedded quadratic programmi
 using recursive LDLᵀ updates", *IEEE Trans. Automatic Control* 67(8), 2022), run to the
 simplex solver's primal tolerance (:data:`FACE_TOLERANCE`) instead of DAQP's default 1e-6,
 which let a point cross a bound by that much and, clipped, leave a node out of balance. If
-DAQP reports no optimum, or a point that is not finite or leaves a node unbalanced, the
-solver's optimum is kept and the caller is told.
+DAQP reports no optimum, or a point that is not finite or leaves a node unbalanced, it is
+tried once more with the weights floored higher (:data:`RETRY_WEIGHT_FLOOR`); if that fails
+too, the solver's optimum is kept and the caller is told.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ __all__ = [
     "FACE_TOLERANCE",
     "NOT_APPLIED",
     "PATTERNS",
+    "RETRY_WEIGHT_FLOOR",
     "WEIGHT_FLOOR",
     "PatternError",
     "TradePattern",
@@ -90,6 +92,14 @@ WEIGHT_FLOOR = 1e-12
 sides are a million times smaller than the largest ones (weight 1e-12) is then held near
 zero, as its weight asks, without a Hessian entry that overflows: the product of two
 tiny sizes can underflow to zero, and ``1 / weight`` to infinity."""
+
+
+RETRY_WEIGHT_FLOOR = 1e-6
+"""The floor of a second try when DAQP gives no usable point at :data:`WEIGHT_FLOOR`: weights
+a trillion times apart (a market where one node is next to nothing beside another) can
+leave the quadratic program too ill-conditioned for DAQP's active set to settle (it stops
+at its iteration limit). A million apart it settles; the point is still one function of
+the book, whatever the solver's path."""
 
 
 NOT_APPLIED = (
@@ -186,22 +196,35 @@ def proportional_pattern(
     np.add.at(a, (row_of[rows], col_of), coef)
     b = need[keep]
     weight = _weights(cols, n_orders, node_sizes(n_nodes, cols, n_orders))[free]
-    weight = np.maximum(weight / weight.max(), WEIGHT_FLOOR)
+    weight = weight / weight.max()
     bound = upper[free]
+    for floor in (WEIGHT_FLOOR, RETRY_WEIGHT_FLOOR):
+        x = _nearest(np.maximum(weight, floor), a, b, bound)
+        if x is not None:
+            out = value.copy()
+            out[free] = x
+            return out, True
+    return value, False
+
+
+def _nearest(
+    weight: FloatArray, a: FloatArray, b: FloatArray, bound: FloatArray
+) -> FloatArray | None:
+    """DAQP's minimum of ``sum(x**2 / weight)`` with ``a @ x = b`` and ``0 <= x <= bound``;
+    None when it reports no optimum, or its point is not finite or leaves a row of ``a``
+    unbalanced."""
     x, _, exitflag, _ = daqp.solve(
         np.diag(1.0 / weight),
-        np.zeros(free.size),
+        np.zeros(weight.size),
         a,
         np.concatenate((np.where(np.isinf(bound), _DAQP_INF, bound), b)),
-        np.concatenate((np.zeros(free.size), b)),
-        np.concatenate((np.zeros(free.size, np.int32), np.full(b.size, _EQUALITY, np.int32))),
+        np.concatenate((np.zeros(weight.size), b)),
+        np.concatenate((np.zeros(weight.size, np.int32), np.full(b.size, _EQUALITY, np.int32))),
         primal_tol=FACE_TOLERANCE,  # DAQP's default, 1e-6, lets a bound be crossed by that
     )
     if exitflag != 1 or not np.isfinite(x).all():
-        return value, False
-    x = np.clip(x, 0.0, bound)
-    if np.abs(a @ x - b).max(initial=0.0) > FACE_TOLERANCE * max(1.0, float(np.abs(b).max())):
-        return value, False  # DAQP's point leaves a node unbalanced: keep the solver's
-    out = value.copy()
-    out[free] = x
-    return out, True
+        return None
+    point: FloatArray = np.clip(x, 0.0, bound)
+    if np.abs(a @ point - b).max(initial=0.0) > FACE_TOLERANCE * max(1.0, float(np.abs(b).max())):
+        return None  # DAQP's point leaves a node unbalanced
+    return point
