@@ -43,7 +43,7 @@ from agents.phases.orders import Orders
 from agents.phases.plan import MonthPlan
 from agents.scenario import Scenario
 from agents.state import BoolArray, FloatArray, IntArray
-from market.book import OrderBook
+from market.book import MAX_VALUE, OrderBook
 from market.clearing import ClearingResult, SolverFailure, clear
 from market.contracts import KINDS, ContractTable, pro_rata
 from market.warm import Clearer
@@ -64,13 +64,14 @@ CLEAR_METHOD: Final = "fast"
 
 BID_CAP: Final = 1000.0
 """A compute bid is cut to this many times the month's spot compute offered (counted as at
-least one H100e-hour). No bid can be filled beyond that supply, and a cut bid is still
-more than it, so still unfilled in part: the cut changes no total fill, welfare or price
-(only, under the proportional trade pattern, the lab's weight in sharing tied sellers'
-sales, already a thousand times any seller's). It keeps a
-scenario whose demand outgrows every supply (trillions of dollars a month) within the
-quantities a book can hold (:data:`market.book.MAX_VALUE`). In the shipped scenarios a bid
-reaches at most 1.3 times the supply."""
+least one H100e-hour), and to at most half the largest quantity a book holds
+(:data:`market.book.MAX_VALUE`). No bid can be filled beyond the supply, and a cut bid still
+exceeds it (unless the supply itself passes half that limit), so it stays unfilled in part:
+the cut changes no total fill, welfare or price; under the proportional trade pattern only
+the lab's weight in sharing tied sellers' sales, already a thousand times any seller's. It
+keeps a scenario whose demand outgrows every supply (trillions of dollars a month) within
+the quantities a book can hold. In the shipped scenarios a bid reaches at most 1.3 times the
+supply."""
 
 _COMPUTE, _POWER, _CHIPS = (KINDS.index(k) for k in ("compute", "power", "chips"))
 _NO_INT: IntArray = np.zeros(0, dtype=np.int64)
@@ -374,7 +375,8 @@ def clear_phase(
         )
     )
     compute_bids = bid_qty[idx.bids["lab_inference"].start :]
-    np.minimum(compute_bids, BID_CAP * max(1.0, float(np.add.reduce(spot))), out=compute_bids)
+    limit = min(BID_CAP * max(1.0, float(np.add.reduce(spot))), 0.5 * MAX_VALUE)
+    np.minimum(compute_bids, limit, out=compute_bids)
     book = OrderBook.assembled(
         lay.n_nodes,
         cat((g.unit_util, tpl.offer_tail)),

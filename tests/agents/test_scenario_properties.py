@@ -329,6 +329,12 @@ def _demand_without_supply() -> dict[str, Any]:
     return _saved("demand_without_supply")
 
 
+def _demand_beyond_a_large_supply() -> dict[str, Any]:
+    # a terawatt of data centres on a terawatt of hydro, and $10 trillion a month of AI
+    # demand growing 4.9x a year
+    return _saved("demand_beyond_a_large_supply")
+
+
 def _no_training_bid() -> dict[str, Any]:
     d = load_scenario("baseline").to_dict()
     d["demand"]["training_bid_share"] = 0.0
@@ -364,6 +370,9 @@ KNOWN_FAILURES = {  # valid scenarios the property test found the model once cou
     # the same with no compute offered at all: bids of 1e15 (the cut counts the supply as
     # at least one H100e-hour)
     "demand-without-supply": _demand_without_supply,
+    # and with a supply so large that a thousand times it passes the book's limit: 1.1e15
+    # (the cut is also at most half of MAX_VALUE)
+    "demand-beyond-a-large-supply": _demand_beyond_a_large_supply,
     # run past the scenario's months: data centres started after month 10 land beyond
     # the pipeline arrays (months + 130; IndexError in hyperscaler.py)
     "run-past-the-scenario-horizon": lambda: (
