@@ -212,7 +212,7 @@ class Scenario(Section):
             need(p.owner in hypers, f"projects.{i}.owner", p.owner, hypers)
             need(p.region in regions, f"projects.{i}.region", p.region, regions)
         for i, g in enumerate(self.chips.generations):
-            if g.tflops / g.watts > MAX_TFLOPS_PER_WATT:
+            if g.tflops > MAX_TFLOPS_PER_WATT * g.watts:  # (a quotient can round above)
                 bad(
                     f"chips.generations.{i}.tflops",
                     g.tflops,

@@ -191,6 +191,19 @@ def test_a_vendor_needs_a_generation_of_its_family(baseline):
     )
 
 
+def test_a_chip_at_exactly_the_efficiency_limit_is_valid(baseline):
+    # 20 TFLOP/s per watt is the most allowed. watts = 7,563.98..., tflops = 20 x watts: the
+    # quotient rounds to 20.000000000000004, which was refused (the property test drew it)
+    data = baseline.to_dict()
+    watts = 7563.981090347366
+    data["chips"]["generations"][0].update(watts=watts, tflops=20.0 * watts)
+    assert (20.0 * watts) / watts > 20.0  # the rounding the rule must not trip on
+    Scenario.from_dict(data)
+    data["chips"]["generations"][0]["tflops"] = 20.0 * watts * (1 + 1e-9)
+    with pytest.raises(ScenarioError, match="TFLOP/s per watt; at most 20"):
+        Scenario.from_dict(data)
+
+
 def test_the_deals_silicon_must_be_sold_to_the_investor(baseline, deal_scenario):
     assert baseline.with_overrides({"deal.silicon": "tpu"}).deal.silicon == "tpu"  # not enabled
     with pytest.raises(ScenarioError) as err:
