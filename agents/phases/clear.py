@@ -24,7 +24,8 @@ a budget curve (:func:`agents.lab.training_bid_schedule`: the need planned at th
 price, bid in ``demand.training_bid_steps`` tranches at prices falling geometrically from
 ``demand.training_bid_share`` of the services price to ``demand.training_bid_floor`` of
 that, more hours at lower prices); the tranches are step-major within the
-``lab_training`` and ``pool_training`` segments.
+``lab_training`` and ``pool_training`` segments. Compute bids are cut to :data:`BID_CAP`
+times the month's spot supply, which changes no fill or price.
 """
 
 from __future__ import annotations
@@ -374,7 +375,7 @@ def clear_phase(
             (t_share[:, None] * pool_trn).ravel(),
         )
     )
-    compute_bids = bid_qty[idx.bids["lab_inference"].start :]
+    compute_bids = bid_qty[idx.bids["lab_inference"].start :]  # the last four segments
     limit = min(BID_CAP * max(1.0, float(np.add.reduce(spot))), 0.5 * MAX_VALUE)
     np.minimum(compute_bids, limit, out=compute_bids)
     book = OrderBook.assembled(
