@@ -30,8 +30,20 @@ from agents.state import Clouds, FloatArray, History, Market, Tech
 from agents.units import HOURS_PER_MONTH, annualise, month_date, months_between
 from market.contracts import ContractTable
 
-MAX_DEAL_PRICE = 1_000.0
+
+def _deal_bound(name: str) -> float:
+    """The largest value :class:`agents.scenario.DealCfg` accepts for field ``name``."""
+    for rule in DealCfg.model_fields[name].metadata:
+        if getattr(rule, "le", None) is not None:
+            return float(rule.le)
+    raise KeyError(f"DealCfg.{name} has no upper bound")
+
+
+MAX_DEAL_PRICE = _deal_bound("price_per_h100e_hour")
 """Highest contract price per H100e-hour a scenario accepts (``DealCfg``'s bound)."""
+MAX_INVESTMENT = _deal_bound("investment_usd")
+MAX_COMMITMENT = _deal_bound("committed_spend_usd")
+"""The largest investment and committed spend a deal can state (``DealCfg``'s bounds)."""
 
 __all__ = ["DealBook", "deals", "propose_strategic", "review_shift"]
 
@@ -70,12 +82,16 @@ def propose_strategic(
 
     Terms (``capital.strategic_*``, est.): the round it asked for as investment, a
     non-exclusive take-or-pay commitment of ``strategic_spend_multiple`` times it over
-    ``strategic_term_months`` at the expected compute price, no milestone tranches.
+    ``strategic_term_months`` at the expected compute price, no milestone tranches. A round
+    larger than any deal can state (:data:`MAX_INVESTMENT`, or a commitment above
+    :data:`MAX_COMMITMENT`) gets no offer.
     """
     cap = cfg.capital
     busy = {d.lab for d in deal_list if d.live}
     for lab, amount in funding_gap.items():
         if lab in busy or amount <= 0:
+            continue
+        if amount > MAX_INVESTMENT or cap.strategic_spend_multiple * amount > MAX_COMMITMENT:
             continue
         cash = np.array([h.cash if not h.fringe else -np.inf for h in hyperscalers])
         inv = int(np.argmax(cash))

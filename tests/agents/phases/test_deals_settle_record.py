@@ -11,7 +11,7 @@ from agents.deal import Deal, equity_after, valuation
 from agents.finance import Debt
 from agents.lab import LabArrays, LabKind
 from agents.model import GigawattModel
-from agents.phases.deals import review_shift
+from agents.phases.deals import MAX_INVESTMENT, propose_strategic, review_shift
 from agents.phases.record import dc_energy, lab_lockin, lockin_of_labs
 from agents.phases.settle import Settled, _spot_price, capacity_charge
 from agents.phases.settle_compute import ComputeSales, _median, family_price
@@ -20,6 +20,22 @@ from agents.scenario import DealCfg
 from agents.state import History
 from experiments import run_scenario
 from market.contracts import ContractTable, Settlement
+
+
+def test_a_round_larger_than_any_deal_gets_no_strategic_offer(baseline):
+    # a lab asking $10.9 trillion (a random valid scenario): above DealCfg's $10T investment
+    # bound, so no deal can state it and the offer raised a pydantic ValidationError; a
+    # $1B round from another lab still gets its offer, on the round asked for
+    world = GigawattModel(baseline, rng=0).world
+    hyperscalers = world.hyperscalers
+    world.accounts.pay(0, world.accounts.hyperscaler, 1e15, "endowment")  # rich enough
+    world.accounts.flush()
+    names = [lab.name for lab in baseline.labs]
+    proposed: list[Deal] = []
+    propose_strategic(0, baseline, proposed, {0: 1.09e13, 1: 1e9}, hyperscalers, names, 2.0)
+    assert 1.09e13 > MAX_INVESTMENT
+    assert [d.lab for d in proposed] == [1]
+    assert proposed[0].cfg.investment_usd == 1e9
 
 
 def test_tranches_dilute_earlier_stakes():
