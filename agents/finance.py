@@ -291,6 +291,9 @@ def settle_finance(
     buf_h = fin.cash_buffer_months * debt.hs_costs
     r_h, p_h = surplus_use(cash_h, debt.hs, buf_h, np.ones(n_h, dtype=bool))
     buf_l = np.add(a.opex, a.spend, out=lab_limit)  # the limit's array, no longer needed
+    # a lab paid more in penalties than it spends keeps no buffer, not a negative one (which
+    # repaid more than its cash)
+    np.maximum(0.0, buf_l, out=buf_l)
     np.multiply(fin.cash_buffer_months, buf_l, out=buf_l)
     r_l = repayment(cash_l, debt.lab, buf_l)  # surplus_use's repay; labs pay nothing out
     np.copyto(r_l, 0.0, where=inactive | out)

@@ -95,6 +95,31 @@ def test_an_equity_round_rescues_a_lab_credit_cannot(fin_cfg):
     assert debt.lab.tolist() == [60.0] and a.raised_total.tolist() == [54.0]
 
 
+def test_a_lab_paid_more_in_penalties_than_it_spends_repays_no_more_than_its_cash(fin_cfg):
+    # cash 10 (a round of 40 after the world's opex of 30), debt 50, opex 40, and compute
+    # spend -100 (a cloud's shortfall penalties exceed what the lab pays). Interest 50 x
+    # 0.12 / 12 = 0.5 leaves 9.5; the buffer 2 x (40 - 100) was -120 and repaid 50, leaving
+    # -40.5 of cash no debt covers (a random valid scenario: -$4.7T). Floored at 0, the
+    # lab repays its 9.5: cash 0, debt 40.5.
+    acc, a, debt = _world(lab_debt=50.0, burn=0.0)
+    acc.pay(0, acc.lab, 40.0, "vc_round")
+    acc.flush()
+    a.spend[0] = -100.0
+    settle_finance(
+        fin_cfg,
+        np.random.default_rng(0),
+        debt,
+        a,
+        np.array([10.0]),
+        np.array([20.0]),
+        np.array([5.0]),
+        acc,
+    )
+    assert acc.cash(acc.lab).tolist() == pytest.approx([0.0])
+    assert debt.lab.tolist() == pytest.approx([40.5])
+    check_finance(acc, a, debt)
+
+
 def test_capex_budget_is_cash_plus_unused_credit(baseline):
     debt = Debt.start(0, np.array([5.0, 5.0]))
     debt.hs[:] = [100.0, 200.0]
