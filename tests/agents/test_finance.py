@@ -10,6 +10,7 @@ from agents.finance import Debt, capex_budget, scale_to_budget, settle_finance
 from agents.invariants import InvariantError, check_finance
 from agents.lab import LabArrays, LabKind
 from agents.model import GigawattModel
+from agents.scenario import Scenario
 from experiments import run_scenario
 
 
@@ -29,6 +30,21 @@ def _world(lab_debt: float, burn: float) -> tuple[Accounts, LabArrays, Debt]:
     return acc, a, debt
 
 
+def _settle(cfg: Scenario, acc: Accounts, a: LabArrays, debt: Debt) -> np.ndarray:
+    """``settle_finance`` on :func:`_world`'s cloud: other cash flow 10, AI sales 20, power
+    bill 5."""
+    return settle_finance(
+        cfg,
+        np.random.default_rng(0),
+        debt,
+        a,
+        np.array([10.0]),
+        np.array([20.0]),
+        np.array([5.0]),
+        acc,
+    )
+
+
 @pytest.fixture()
 def fin_cfg(baseline):
     return baseline.with_overrides(
@@ -46,16 +62,7 @@ def fin_cfg(baseline):
 def test_lab_that_cannot_pay_exits_and_its_debt_is_written_off(fin_cfg):
     cfg = fin_cfg.with_overrides({"capital.vc_success_prob": 0.0})
     acc, a, debt = _world(lab_debt=50.0, burn=3.0)
-    out = settle_finance(
-        cfg,
-        np.random.default_rng(0),
-        debt,
-        a,
-        np.array([10.0]),
-        np.array([20.0]),
-        np.array([5.0]),
-        acc,
-    )
+    out = _settle(cfg, acc, a, debt)
     # lab: interest 50 x 0.12 / 12 = 0.5 -> cash -30.5; limit 1.0 x 12 x 5 = 60 leaves 10
     # to borrow -> cash -20.5, debt 60; no round (success 0) -> exits; creditors lose
     # 60 + 20.5 = 80.5 (write_off from outside), the 60 of debt repaid from it -> 0 and 0
@@ -78,16 +85,7 @@ def test_lab_that_cannot_pay_exits_and_its_debt_is_written_off(fin_cfg):
 def test_an_equity_round_rescues_a_lab_credit_cannot(fin_cfg):
     cfg = fin_cfg.with_overrides({"capital.vc_success_prob": 1.0})
     acc, a, debt = _world(lab_debt=50.0, burn=3.0)
-    out = settle_finance(
-        cfg,
-        np.random.default_rng(0),
-        debt,
-        a,
-        np.array([10.0]),
-        np.array([20.0]),
-        np.array([5.0]),
-        acc,
-    )
+    out = _settle(cfg, acc, a, debt)
     # as above to cash -20.5 and debt 60; then a round of 18 months x burn 3 = 54 -> 33.5,
     # below the buffer 2 x (opex 40 + spend 0) = 80, so no repayment
     assert out.tolist() == [False]
@@ -105,16 +103,7 @@ def test_a_lab_paid_more_in_penalties_than_it_spends_repays_no_more_than_its_cas
     acc.pay(0, acc.lab, 40.0, "vc_round")
     acc.flush()
     a.spend[0] = -100.0
-    settle_finance(
-        fin_cfg,
-        np.random.default_rng(0),
-        debt,
-        a,
-        np.array([10.0]),
-        np.array([20.0]),
-        np.array([5.0]),
-        acc,
-    )
+    _settle(fin_cfg, acc, a, debt)
     assert acc.cash(acc.lab).tolist() == pytest.approx([0.0])
     assert debt.lab.tolist() == pytest.approx([40.5])
     check_finance(acc, a, debt)
