@@ -44,7 +44,8 @@ Defined cases
   first), whatever the solver returned. The split of a quantity among equally cheap
   routes is the solver's (deterministic for a given book and method) with
   ``pattern="solver"``; with ``pattern="proportional"`` it is the optimum nearest
-  proportional shares (:mod:`market.trade_pattern`), the same for every method.
+  proportional shares (:mod:`market.trade_pattern`, on the book with tied orders
+  pooled), the same for every method.
 - Prices: ``node_price[n]`` is the dual of node ``n``'s balance; where it is not
   unique (no marginal order) it is the midpoint of the range of equilibrium prices
   (:mod:`market.prices`), so every method and a warm start report the same price.
@@ -67,6 +68,7 @@ from market.lp import LPSolution, SolverFailure, columns, solve_lp
 from market.mcf import DIRECT_LINKS, ENGINES, solve_mcf
 from market.prices import with_canonical_prices
 from market.scaling import book_columns, component_peaks, components, pow2_unit, scale_book
+from market.tied_orders import pool_orders
 from market.trade_pattern import NOT_APPLIED, check_pattern, proportional_pattern
 
 __all__ = [
@@ -250,12 +252,21 @@ def clear(
 
 
 def _proportional(scaled: OrderBook, sol: LPSolution) -> LPSolution:
-    """``sol`` moved to :func:`market.trade_pattern.proportional_pattern`'s optimum."""
+    """``sol`` moved to :func:`market.trade_pattern.proportional_pattern`'s optimum, taken
+    on the book with tied orders pooled (:mod:`market.tied_orders`), as the warm
+    :class:`market.warm.Clearer` takes it."""
     value = np.concatenate((sol.offer_fill, sol.bid_fill, sol.link_flow))
-    n_o, n_ob = scaled.n_offers, scaled.n_offers + scaled.n_bids
-    x, applied = proportional_pattern(scaled.n_nodes, columns(scaled), value, sol.node_price, n_ob)
+    pooled = pool_orders(scaled)
+    book = scaled if pooled is None else pooled.book
+    if pooled is not None:
+        value = pooled.gather(value)
+    n_ob = book.n_offers + book.n_bids
+    x, applied = proportional_pattern(book.n_nodes, columns(book), value, sol.node_price, n_ob)
     if not applied:
         warnings.warn(NOT_APPLIED, FallbackWarning, stacklevel=3)
+    if pooled is not None:
+        x = pooled.spread(scaled, x)
+    n_o, n_ob = scaled.n_offers, scaled.n_offers + scaled.n_bids
     return LPSolution(x[:n_o], x[n_o:n_ob], x[n_ob:], sol.node_price, sol.iterations)
 
 

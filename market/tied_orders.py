@@ -15,10 +15,13 @@ Dantzig, *Linear programming and extensions*, Princeton, 1963, ch. 3), and any
 solution of it gives one of the book: :meth:`Pooled.spread` shares a pool's fill among
 its members in proportion to their quantities. The clearing then refills tied orders in
 book order anyway (:func:`market.clearing._ties_in_book_order`), so how the pool is
-shared does not reach the result. Under the proportional trade pattern
-(:mod:`market.trade_pattern`) the pool also gives the same point: the rule's cost of
+shared does not reach the result. The proportional trade pattern
+(:mod:`market.trade_pattern`) is defined on the pooled book, so every clearing applies
+it to pools (:meth:`Pooled.gather` sums a solution's fills into them): its cost of
 sharing a fill ``X`` among members of weights ``w_i`` is least at ``x_i = X w_i / sum(w)``
-and is then ``X**2 / sum(w)``, the cost of the pooled order (its weight is the sum).
+and is then ``X**2 / sum(w)``, the cost of the pooled order (its weight is the sum), but
+only while no weight is raised to the rule's floor; a floor raises each member's weight
+and the pool's differently, so the point would depend on how a quantity was split.
 
 It also keeps a run's books of the same shape: a new unit at an existing price adds
 quantity to a pool, not a column, so the warm start keeps the whole previous basis
@@ -111,6 +114,25 @@ class Pooled:
             fill[n_o + n_b :],
         )
         return np.concatenate(parts)
+
+    def gather(self, fill: FloatArray) -> FloatArray:
+        """The pooled book's column values from the original's (offers, bids, links):
+        each pool's fill the sum of its members' (the inverse of :meth:`spread`)."""
+        n_o = self.offer_group.size if self.offer_group is not None else self.book.n_offers
+        n_b = self.bid_group.size if self.bid_group is not None else self.book.n_bids
+        parts = (
+            _gather(self.offer_group, fill[:n_o], self.book.n_offers),
+            _gather(self.bid_group, fill[n_o : n_o + n_b], self.book.n_bids),
+            fill[n_o + n_b :],
+        )
+        return np.concatenate(parts)
+
+
+def _gather(group: IntArray | None, fill: FloatArray, n_pools: int) -> FloatArray:
+    """Each pool's total of its members' ``fill`` (``fill`` if not pooled)."""
+    if group is None:
+        return fill
+    return np.bincount(group, weights=fill, minlength=n_pools)
 
 
 def _spread(

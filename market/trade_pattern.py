@@ -33,7 +33,10 @@ it. Order fills count in the objective too, so a trade that adds no surplus (an 
 and a bid at one delivered price) is left out as far as the balances allow. Orders tied
 at one node and one price are still filled in book order afterwards
 (:func:`market.clearing._finish_columns`), so the rule decides only between routes and
-nodes.
+nodes. Both callers (:func:`market.clearing.clear` and :class:`market.warm.Clearer`) apply
+it to the book with such orders pooled into one of their total quantity
+(:mod:`market.tied_orders`), so the point does not depend on how a quantity is split into
+orders, even where the weights below are floored.
 
 The objective is strictly convex, so the point is unique: the same book gives the
 same flows whichever optimum the solver started from, to rounding. The quadratic

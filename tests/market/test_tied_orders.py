@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import market.trade_pattern as trade_pattern
 from market.clearing import OrderBook, clear, equilibrium_violations
 from market.tied_orders import pool_orders, pool_side
 from market.warm import Clearer
-from tests.market.conftest import welfare_tolerance
+from tests.market.conftest import saved_book, welfare_tolerance
 from tests.market.test_trade_pattern import tied_books
 
 
@@ -39,6 +41,61 @@ def test_a_pools_fill_is_shared_by_quantity_and_links_pass_through() -> None:
     np.testing.assert_array_equal(
         pooled.spread(book, np.array([2.0, 2.0, 2.0])), [0.5, 1.5, 2.0, 2.0]
     )
+    np.testing.assert_array_equal(pooled.gather(np.array([0.5, 1.0, 2.0, 3.0])), [1.5, 2.0, 3.0])
+
+
+def _split_demand_book(pieces: list[float]) -> OrderBook:
+    """Seller S (node 0) offers 5 at $5 over free links to B (node 1), which bids
+    ``pieces`` at $20, and C (node 2), which bids 10 at $20."""
+    n_b = len(pieces)
+    return OrderBook(
+        3, [0], [5.0], [5.0],
+        [1] * n_b + [2], [*pieces, 10.0], [20.0] * (n_b + 1),
+        [0, 0], [1, 2], [0.0, 0.0], [np.inf, np.inf],
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("pieces", [[1.0], [0.25] * 4, [0.5, 0.25, 0.25]])
+def test_the_proportional_point_does_not_depend_on_how_a_quantity_is_split(
+    pieces: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # By hand. The offer sells all 5 at $20 everywhere; how much goes to B is the rule's.
+    # Node sizes S 5, B 1, C 10; weights (x of the largest, C's bid at 10 x 10): link SB
+    # 5 -> 0.05, link SC 50 -> 0.5, B's bid 1 x 1 -> 0.01, C's bid 1. Floored at 0.01 (as
+    # the rule floors weights of ill-conditioned books, raised here to bind on a small
+    # one) B's bid stays 0.01, so a unit to B costs 1/0.05 + 1/0.01 = 120 against C's
+    # 1/0.5 + 1/1 = 3, and B gets 5 x 3 / 123. Were B's pieces floored one by one (each
+    # 0.25 x 1 / 100 raised to 0.01), four pieces would weigh 0.04 and B would get
+    # 5 x 3 / 48: the point would follow how B's demand is split into orders.
+    monkeypatch.setattr(trade_pattern, "WEIGHT_FLOOR", 0.01)
+    book = _split_demand_book(pieces)
+    to_b = 5.0 * 3.0 / 123.0
+    for res in (
+        clear(book, method="lp", pattern="proportional"),
+        clear(book, pattern="proportional"),
+        Clearer(pattern="proportional").clear(book),
+    ):
+        assert res.bid_fill[:-1].sum() == pytest.approx(to_b, rel=1e-9)
+        assert res.bid_fill[-1] == pytest.approx(5.0 - to_b, rel=1e-9)
+        assert res.bid_fill[0] == pytest.approx(min(to_b, pieces[0]), rel=1e-9)  # book order
+
+
+def test_a_stressed_model_book_gets_one_proportional_point_from_pooled_and_unpooled_solves() -> (
+    None
+):
+    # A baseline month with quantities scaled up (a market near 1e13) and some orders made
+    # tiny: the rule's first try leaves DAQP unsettled and the second floors weights at
+    # 1e-6, which bound on pooled and unpooled columns differently. The Clearer (pooled)
+    # and the oracle (unpooled book) parted by 3.8e8 on one bid; both now apply the rule
+    # to pools.
+    book = saved_book("model_book_floored_pool.npz")
+    ref = clear(book, method="lp", pattern="proportional")
+    scale = max(book.offers[1].max(), book.bids[1].max())
+    for res in (Clearer(pattern="proportional").clear(book), clear(book, pattern="proportional")):
+        assert equilibrium_violations(book, res) == []
+        np.testing.assert_allclose(res.bid_fill, ref.bid_fill, rtol=0, atol=1e-12 * scale)
+        np.testing.assert_allclose(res.offer_fill, ref.offer_fill, rtol=0, atol=1e-12 * scale)
+        np.testing.assert_allclose(res.link_flow, ref.link_flow, rtol=0, atol=1e-12 * scale)
 
 
 @st.composite
