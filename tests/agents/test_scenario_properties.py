@@ -8,7 +8,8 @@ between them kept consistent. Each drawn scenario must validate and run 36 month
 penalised).
 
 The suite draws :data:`EXAMPLES` scenarios, the same ones every run. To search longer, for
-other scenarios, set ``GIGAWATT_PROPERTY_EXAMPLES`` and ``GIGAWATT_PROPERTY_SEED``::
+other scenarios, set ``GIGAWATT_PROPERTY_EXAMPLES`` and ``GIGAWATT_PROPERTY_SEED`` (and
+``GIGAWATT_PROPERTY_MONTHS``, 36 by default, for the months each scenario runs)::
 
     GIGAWATT_PROPERTY_EXAMPLES=300 GIGAWATT_PROPERTY_SEED=1 .venv/bin/pytest \
         tests/agents/test_scenario_properties.py -k random -x
@@ -54,7 +55,8 @@ from agents.scenario import (
 )
 from experiments.scenarios import load_scenario
 
-MONTHS = 36
+MONTHS = int(os.environ.get("GIGAWATT_PROPERTY_MONTHS", "36"))
+"""Months each drawn scenario runs (36 by default)."""
 EXAMPLES = int(os.environ.get("GIGAWATT_PROPERTY_EXAMPLES", "25"))
 """Random scenarios drawn (25 by default, under a minute)."""
 SEED = os.environ.get("GIGAWATT_PROPERTY_SEED")
