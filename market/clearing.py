@@ -80,6 +80,7 @@ __all__ = [
     "SolverFailure",
     "clear",
     "equilibrium_violations",
+    "welfare_tolerance",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -342,3 +343,12 @@ def equilibrium_violations(
     report((spread > pl) & (f < l_cap - ql), "profitable link below capacity")
     report((spread < -pl) & (f > ql), "unprofitable link carries flow")
     return out
+
+
+def welfare_tolerance(book: OrderBook, welfare: float) -> float:
+    """How far two optimal welfares of ``book`` may differ: 1e-6 relative, plus what the
+    solvers' dual tolerance (1e-9 of the price scale per unit, :data:`market.highs.TOLERANCE`
+    on the scaled book) allows on the book's whole volume. Every method's welfare is the
+    oracle's to this (the tests' promise, and :mod:`benchmarks.clearing_stress`'s check)."""
+    volume = float(np.sum(book.offers[1]) + np.sum(book.bids[1]))
+    return 1e-6 * max(1.0, abs(welfare)) + 1e-9 * book.price_scale() * volume

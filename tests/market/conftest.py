@@ -101,11 +101,3 @@ def two_routes_book() -> OrderBook:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20260101)
-
-
-def welfare_tolerance(book: OrderBook, welfare: float) -> float:
-    """How far two optimal welfares of ``book`` may differ: 1e-6 relative, plus what
-    the solvers' dual tolerance (1e-9 of the price scale per unit) allows on the
-    book's whole volume."""
-    volume = float(np.sum(book.offers[1]) + np.sum(book.bids[1]))
-    return 1e-6 * max(1.0, abs(welfare)) + 1e-9 * book.price_scale() * volume

@@ -13,12 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from market.basis import ColumnLayout, Layout, highs_basis, match_columns, solved_basis
-from market.clearing import OrderBook, clear, equilibrium_violations
+from market.clearing import OrderBook, clear, equilibrium_violations, welfare_tolerance
 from market.highs import load_book, new_highs, run_optimal
 from market.lp import columns
 from market.scaling import scale_book
 from market.warm import Clearer, _layout
-from tests.market.conftest import welfare_tolerance
 from tests.market.test_clearing_properties import bipartite_books
 from tests.market.test_warm import next_month
 

@@ -11,8 +11,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from market.clearing import OrderBook, clear, equilibrium_violations
-from tests.market.conftest import welfare_tolerance
+from market.clearing import OrderBook, clear, equilibrium_violations, welfare_tolerance
 
 # Prices, costs and quantities are whole numbers (many exact ties) or at least 1e-3: the
 # solvers' tolerances are 1e-9 of the problem's scale, so a quantity of 1e-7 is

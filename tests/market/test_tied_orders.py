@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import market.trade_pattern as trade_pattern
-from market.clearing import OrderBook, clear, equilibrium_violations
+from market.clearing import OrderBook, clear, equilibrium_violations, welfare_tolerance
 from market.tied_orders import pool_orders, pool_side
 from market.warm import Clearer
-from tests.market.conftest import saved_book, welfare_tolerance
+from tests.market.conftest import saved_book
 from tests.market.test_trade_pattern import tied_books
 
 

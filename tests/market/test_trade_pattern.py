@@ -16,10 +16,11 @@ from market.clearing import (
     OrderBook,
     clear,
     equilibrium_violations,
+    welfare_tolerance,
 )
 from market.trade_pattern import PatternError
 from market.warm import Clearer
-from tests.market.conftest import saved_book, two_routes_book, welfare_tolerance
+from tests.market.conftest import saved_book, two_routes_book
 
 
 def _flows(book: OrderBook, highs_seed: int) -> tuple[np.ndarray, ...]:

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from market.clearing import OrderBook, clear, equilibrium_violations
+from market.clearing import OrderBook, clear, equilibrium_violations, welfare_tolerance
 from market.highs import HighsOptionError
 from market.lp import SolverFailure, columns
 from market.scaling import scale_book
 from market.warm import Clearer
-from tests.market.conftest import two_routes_book, welfare_tolerance
+from tests.market.conftest import two_routes_book
 from tests.market.test_clearing_properties import bipartite_books
 
 
