@@ -70,6 +70,9 @@ class Accounts:
     month_start_turnover: float = 0.0
     """Dollars booked before the current month (``usd.turnover`` at :meth:`set_step`): what
     the month's own transfers, and so the rounding of its balances, are measured from."""
+    peak_month_turnover: float = 0.0
+    """The largest month's dollar turnover among the months before the current one: the
+    scale of rounding that earlier months left in balances nothing brings back to zero."""
     _queue: dict[str, _Queue] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -133,9 +136,11 @@ class Accounts:
         return np.concatenate([self.hyperscaler, self.lab, self.utility, self.vendor])
 
     def set_step(self, month: int) -> None:
-        """Stamp the rows booked from now on with ``month`` (and note the turnover so far)."""
+        """Stamp the rows booked from now on with ``month`` (and note the turnover so far,
+        and the month just ended's if it is the largest yet)."""
         for led in self.ledgers:
             led.step = month
+        self.peak_month_turnover = max(self.peak_month_turnover, self.month_turnover)
         self.month_start_turnover = self.usd.turnover
 
     @property

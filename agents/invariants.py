@@ -101,12 +101,15 @@ def check_finance(accounts: Accounts, labs: LabArrays, debt: Debt) -> None:
     No firm ends a month with negative cash (a hyperscaler's or lab's shortfall is
     borrowed, and recorded as debt, at the month's end); no debt is negative; an exited
     lab holds zero cash and zero debt (its creditors' loss was booked as a write-off).
-    The tolerance is ``1e-9 x`` the largest balance or the month's dollar turnover,
-    whichever is larger (rounding of the transfers: a balance brought to zero by transfers
-    of billions is off by their rounding, however small the balances are).
+    The tolerance is ``1e-9 x`` the largest balance or the dollar turnover of this month or
+    of the largest month before it, whichever is larger (rounding of the transfers: a
+    balance brought to zero by transfers of billions is off by their rounding, however small
+    the balances are; and a firm that never borrows, a chip vendor, keeps what rounding an
+    earlier month left it after the economy has shrunk).
     """
     bal = accounts.usd.balances
-    tol = 1e-9 * max(1.0, float(np.abs(bal).max()), accounts.month_turnover)
+    scale = max(1.0, float(np.abs(bal).max()), accounts.month_turnover)
+    tol = 1e-9 * max(scale, accounts.peak_month_turnover)
     firms = accounts.firms
     if (bal[firms] < -tol).any():
         worst = int(firms[np.argmin(bal[firms])])

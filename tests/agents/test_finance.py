@@ -178,6 +178,33 @@ def test_check_finance_reads_rounding_at_the_scale_of_the_months_transfers():
     assert acc.month_turnover == 0.0
 
 
+def test_rounding_an_earlier_month_left_stays_rounding_after_the_economy_shrinks():
+    # A vendor sells $1e-6 and pays $2e-6 of costs in a month that moves $5B (a random
+    # valid scenario's vendor: a dust fill, within the solver's tolerance, at a price below
+    # its cost). Nothing brings a vendor's cash back to zero; 80 months later every
+    # balance is under a cent and nothing moves, so 1e-9 of this month's scale (1e-9) made
+    # the -1e-6 a shortfall. At 1e-9 of the largest month so far ($5) it is rounding; a
+    # real $6 shortfall is still caught.
+    acc = Accounts.open([1], [2], [3], [4])
+    a = LabArrays(1, 3)
+    a.account[:] = acc.lab
+    debt = Debt.start(1, np.zeros(1))
+    acc.set_step(0)
+    acc.pay(0, acc.hyperscaler, 2.5e9, "endowment")
+    acc.pay(acc.hyperscaler, 0, 2.5e9, "lab_opex")
+    acc.pay(acc.hyperscaler, acc.vendor, 1e-6, "chips_spot")
+    acc.pay(acc.vendor, 0, 2e-6, "chip_production")
+    acc.flush()
+    check_finance(acc, a, debt)
+    acc.set_step(80)
+    assert acc.month_turnover == 0.0 and acc.peak_month_turnover == pytest.approx(5e9)
+    check_finance(acc, a, debt)
+    acc.pay(acc.vendor, 0, 6.0, "chip_production")
+    acc.flush()
+    with pytest.raises(InvariantError, match="negative cash"):
+        check_finance(acc, a, debt)
+
+
 def test_tighter_credit_means_less_capex_and_no_fewer_exits(baseline):
     # an adverse world: scarce VC money, dearer small labs; then lenders lend a quarter as
     # much to labs, at twice the rate, and nothing to clouds (which borrow only a few $B
