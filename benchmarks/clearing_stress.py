@@ -30,9 +30,7 @@ A month fails when
 Counted but not failures: ``prices apart``, the two results' prices further apart than
 1e-9 of the price scale (both equilibria: an order priced within the solvers' tolerance of
 its market's price may trade or not, and the fills then differ by as much as it holds).
-A ``pattern`` failure can also be the proportional rule's second try
-(:data:`market.trade_pattern.RETRY_WEIGHT_FLOOR`), which can settle on one solver path's
-balances and not on another's. The book of every failing month is saved into ``--out``
+The book of every failing month is saved into ``--out``
 as ``.npz`` (``n_nodes`` and :class:`market.book.OrderBook`'s arrays by field name, the
 layout of the saved books in ``tests/market/data``) for a regression test.
 
