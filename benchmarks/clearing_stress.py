@@ -38,7 +38,12 @@ Usage::
 
     python -m benchmarks.clearing_stress --seeds 1-20 --trials 40
 
-About 15 s a seed of 40 trials on one core.
+About 12 s a seed of 40 trials. Seeds 1-70 (2,800 trials, 22,400 months) clear every month
+with no failure and no ``prices apart``. Before the fixes this search found (December
+2026), the same seeds gave 7 ``pattern`` months, the rule's floor chosen by whether DAQP
+settled (:data:`market.trade_pattern.WEIGHT_FLOOR`); an earlier version of it found the
+rule applied to unpooled orders by ``clear`` (:mod:`market.tied_orders`) and a clipped
+point refused (:func:`market.trade_pattern.proportional_pattern`).
 """
 
 from __future__ import annotations
