@@ -137,11 +137,17 @@ def test_chip_bids_and_starts_never_exceed_cash_plus_credit(baseline):
     assert m.settled.chip_spend[h] + m.world.debt.capex_dc[h] <= 1e9 * (1 + 1e-9)
 
 
-def test_check_finance_catches_unfunded_cash_and_unsettled_exits():
+def _one_of_each() -> tuple[Accounts, LabArrays, Debt]:
+    """Accounts of one hyperscaler (1), utility (2), vendor (3) and lab (4), with the lab's
+    arrays and no debt: the books :func:`check_finance` reads."""
     acc = Accounts.open([1], [2], [3], [4])
     a = LabArrays(1, 3)
     a.account[:] = acc.lab
-    debt = Debt.start(1, np.zeros(1))
+    return acc, a, Debt.start(1, np.zeros(1))
+
+
+def test_check_finance_catches_unfunded_cash_and_unsettled_exits():
+    acc, a, debt = _one_of_each()
     acc.pay(acc.lab, 0, 5.0, "lab_opex")
     acc.flush()
     with pytest.raises(InvariantError, match="negative cash"):
@@ -158,10 +164,7 @@ def test_check_finance_reads_rounding_at_the_scale_of_the_months_transfers():
     # every balance is that small. At 1e-9 of the largest balance that was unfunded cash
     # (a random valid scenario stopped on -1e-5); at 1e-9 of the month's $2B turnover
     # (2 dollars) it is rounding. A real shortfall of $3 is still caught.
-    acc = Accounts.open([1], [2], [3], [4])
-    a = LabArrays(1, 3)
-    a.account[:] = acc.lab
-    debt = Debt.start(1, np.zeros(1))
+    acc, a, debt = _one_of_each()
     acc.set_step(0)
     acc.pay(0, acc.hyperscaler, 1e9, "endowment")
     for _ in range(7):
@@ -185,10 +188,7 @@ def test_rounding_an_earlier_month_left_stays_rounding_after_the_economy_shrinks
     # balance is under a cent and nothing moves, so 1e-9 of this month's scale (1e-9) made
     # the -1e-6 a shortfall. At 1e-9 of the largest month so far ($5) it is rounding; a
     # real $6 shortfall is still caught.
-    acc = Accounts.open([1], [2], [3], [4])
-    a = LabArrays(1, 3)
-    a.account[:] = acc.lab
-    debt = Debt.start(1, np.zeros(1))
+    acc, a, debt = _one_of_each()
     acc.set_step(0)
     acc.pay(0, acc.hyperscaler, 2.5e9, "endowment")
     acc.pay(acc.hyperscaler, 0, 2.5e9, "lab_opex")

@@ -110,21 +110,25 @@ def test_a_model_month_gets_one_balanced_pattern_under_any_highs_path() -> None:
         np.testing.assert_allclose(got, flows[0], rtol=0, atol=1e-12 * scale)
 
 
+def _rule_applied(book: OrderBook, highs_options: dict[str, int] | None = None) -> ClearingResult:
+    """``book`` cleared by a proportional Clearer (``highs_options`` given to HiGHS), checked
+    to have applied the rule (no :class:`FallbackWarning`) and to be an equilibrium."""
+    clearer = Clearer(highs_options=highs_options, pattern="proportional")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FallbackWarning)
+        res = clearer.clear(book)
+    assert clearer.pattern_fallbacks == 0
+    assert equilibrium_violations(book, res) == []
+    return res
+
+
 def test_an_ill_conditioned_month_gets_the_rule_with_its_weights_floored() -> None:
     # A month of a valid scenario whose cloud has 5e-324 MW built: weights 1e12 apart
     # left DAQP at its iteration limit (10,000), and the month took HiGHS's optimum with a
     # FallbackWarning. Floored at 1e-6 the rule applies: one point, an equilibrium, the
     # same under every HiGHS path.
     book = saved_book("model_book_ill_conditioned.npz")
-    flows = []
-    for highs_seed in (0, 1, 2):
-        clearer = Clearer(highs_options={"random_seed": highs_seed}, pattern="proportional")
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", FallbackWarning)
-            res = clearer.clear(book)
-        assert clearer.pattern_fallbacks == 0
-        assert equilibrium_violations(book, res) == []
-        flows.append(res.link_flow)
+    flows = [_rule_applied(book, {"random_seed": seed}).link_flow for seed in (0, 1, 2)]
     scale = np.abs(flows[0]).max()
     for got in flows[1:]:
         np.testing.assert_allclose(got, flows[0], rtol=0, atol=1e-12 * scale)
@@ -138,13 +142,10 @@ def test_a_point_clipped_to_its_bounds_is_judged_term_by_term() -> None:
     # month fell back to HiGHS's optimum with a FallbackWarning. Each term may move by the
     # tolerance: the rule applies, at the oracle's point.
     book = saved_book("model_book_clipped_qp.npz")
-    clearer = Clearer(pattern="proportional")
+    res = _rule_applied(book)
     with warnings.catch_warnings():
         warnings.simplefilter("error", FallbackWarning)
-        res = clearer.clear(book)
         ref = clear(book, method="lp", pattern="proportional")
-    assert clearer.pattern_fallbacks == 0
-    assert equilibrium_violations(book, res) == []
     scale = max(book.offers[1].max(), book.bids[1].max())
     # within ten times the solvers' tolerance (both floor the weights; 1.2e-7 apart when only
     # the Clearer did)
