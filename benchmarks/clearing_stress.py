@@ -5,7 +5,9 @@ Not a test and not a timing: a search for books the solvers get wrong, as
 The tests draw small books with quantities of at least 1e-3 and prices of at most 1000; a
 model's markets are larger and their numbers further apart. Each trial here:
 
-1. takes a month of a baseline run (:func:`benchmarks.bench_clearing.model_books`);
+1. takes a month of a baseline run (:func:`benchmarks.bench_clearing.model_books`), or with
+   ``--books general`` a random bipartite book (:func:`benchmarks.bench_clearing.general_book`:
+   5-200 sellers and buyers, up to 3,000 links);
 2. multiplies its quantities and capacities by ``10**u``, ``u`` uniform from -6 up to where
    the largest reaches :data:`QTY_CEILING`, and its prices and costs likewise up to
    :data:`PRICE_CEILING`; then multiplies 3% of its orders' quantities by ``10**u``, ``u``
@@ -36,7 +38,7 @@ layout of the saved books in ``tests/market/data``) for a regression test.
 
 Usage::
 
-    python -m benchmarks.clearing_stress --seeds 1-20 --trials 40
+    python -m benchmarks.clearing_stress --seeds 1-20 --trials 40 [--books general]
 
 About 12 s a seed of 40 trials. Seeds 1-70 (2,800 trials, 22,400 months) clear every month
 with no failure and no ``prices apart``. Before the fixes this search found (December
@@ -56,7 +58,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bench_clearing import model_books
+from benchmarks.bench_clearing import general_book, model_books
 from market.book import MAX_VALUE, OrderBook
 from market.clearing import (
     ClearingResult,
@@ -150,14 +152,23 @@ def _failure(book: OrderBook, res: ClearingResult, ref: ClearingResult, pattern:
     return ""
 
 
-def stress(seed: int, trials: int, out: Path | None = None) -> Counter[str]:
-    """Run ``trials`` trials of seed ``seed``; the count of months by outcome (``"ok"``
-    or a failure's name), failing books saved into ``out`` if given."""
-    books = model_books(120, seed=seed % 5 + 1)
+def _general(rng: np.random.Generator) -> OrderBook:
+    """A random bipartite book of 5-200 sellers and buyers and up to 3,000 links."""
+    sellers, buyers = int(rng.integers(5, 201)), int(rng.integers(5, 201))
+    links = int(rng.integers(sellers + buyers, min(sellers * buyers, 3000) + 1))
+    return general_book(sellers, buyers, links, rng)
+
+
+def stress(seed: int, trials: int, out: Path | None = None, books: str = "model") -> Counter[str]:
+    """Run ``trials`` trials of seed ``seed`` on ``books`` (``"model"`` or ``"general"``);
+    the count of months by outcome (``"ok"`` or a failure's name), failing books saved into
+    ``out`` if given."""
+    months = model_books(120, seed=seed % 5 + 1) if books == "model" else []
     counts: Counter[str] = Counter()
     for trial in range(trials):
         rng = np.random.default_rng([seed, trial])
-        book = rescaled(books[int(rng.integers(len(books)))], rng)
+        start = months[int(rng.integers(len(months)))] if months else _general(rng)
+        book = rescaled(start, rng)
         pattern = ("solver", "proportional")[int(rng.integers(2))]
         clearer = Clearer(pattern=pattern)
         for month in range(MONTHS):
@@ -169,7 +180,7 @@ def stress(seed: int, trials: int, out: Path | None = None) -> Counter[str]:
             counts[outcome or "ok"] += 1
             if outcome and outcome != "prices apart" and out is not None:
                 out.mkdir(parents=True, exist_ok=True)
-                name = f"seed{seed}-trial{trial}-month{month}-{pattern}.npz"
+                name = f"{books}-seed{seed}-trial{trial}-month{month}-{pattern}.npz"
                 np.savez_compressed(out / name, n_nodes=book.n_nodes, **_arrays(book))
             book = next_month(book, rng)
     return counts
@@ -188,11 +199,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="1-5", help='"1-20" or "3,5,8" (default 1-5)')
     parser.add_argument("--trials", type=int, default=40, help="trials a seed (default 40)")
+    parser.add_argument("--books", choices=("model", "general"), default="model")
     parser.add_argument("--out", type=Path, default=Path("runs/clearing-stress"))
     args = parser.parse_args(argv)
     total: Counter[str] = Counter()
     for seed in _seeds(args.seeds):
-        counts = stress(seed, args.trials, args.out)
+        counts = stress(seed, args.trials, args.out, args.books)
         total += counts
         print(f"seed {seed}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     print("all: " + ", ".join(f"{k} {v}" for k, v in sorted(total.items())))

@@ -64,7 +64,8 @@ def test_the_checks_pass_the_oracle_and_name_what_a_wrong_result_breaks() -> Non
 
 
 @pytest.mark.slow
-def test_a_seed_of_the_stress_clears_every_month() -> None:
-    counts = stress(1, trials=2)
+@pytest.mark.parametrize("books", ["model", "general"])
+def test_a_seed_of_the_stress_clears_every_month(books: str) -> None:
+    counts = stress(1, trials=2, books=books)
     assert sum(counts.values()) == 2 * MONTHS
     assert counts["ok"] + counts["prices apart"] == 2 * MONTHS
