@@ -183,8 +183,9 @@ def test_check_finance_reads_rounding_at_the_scale_of_the_months_transfers():
 
 def test_rounding_an_earlier_month_left_stays_rounding_after_the_economy_shrinks():
     # A vendor sells $1e-6 and pays $2e-6 of costs in a month that moves $5B (a random
-    # valid scenario's vendor: a dust fill, within the solver's tolerance, at a price below
-    # its cost). Nothing brings a vendor's cash back to zero; 80 months later every
+    # valid scenario's vendor: its offer filled by a dust quantity, within the solver's
+    # tolerance, that its links did not carry in full, so it paid production on more than
+    # it was paid for). Nothing brings a vendor's cash back to zero; 80 months later every
     # balance is under a cent and nothing moves, so 1e-9 of this month's scale (1e-9) made
     # the -1e-6 a shortfall. At 1e-9 of the largest month so far ($5) it is rounding; a
     # real $6 shortfall is still caught.
