@@ -25,7 +25,8 @@ price, bid in ``demand.training_bid_steps`` tranches at prices falling geometric
 ``demand.training_bid_share`` of the services price to ``demand.training_bid_floor`` of
 that, more hours at lower prices); the tranches are step-major within the
 ``lab_training`` and ``pool_training`` segments. Compute bids are cut to :data:`BID_CAP`
-times the month's spot supply, which changes no fill or price.
+times the month's spot supply, which changes no fill or price; every bid's price is cut to
+:data:`BID_PRICE_CAP`.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from market.warm import Clearer
 
 __all__ = [
     "BID_CAP",
+    "BID_PRICE_CAP",
     "CLEAR_METHOD",
     "Cleared",
     "ContractAllocation",
@@ -73,6 +75,16 @@ the lab's weight in sharing tied sellers' sales, already a thousand times any se
 keeps a scenario whose demand outgrows every supply (trillions of dollars a month) within
 the quantities a book can hold. In the shipped scenarios a bid reaches at most 1.3 times the
 supply."""
+
+BID_PRICE_CAP: Final = 0.5 * MAX_VALUE
+"""A bid's price is cut to this, half the largest price a book holds
+(:data:`market.book.MAX_VALUE`). A chip's value to a cloud is its net rent over its life
+(:func:`agents.hyperscaler.chip_value`), and a scenario whose compute rents for $75M an
+H100e-hour (demand of $10T a month against next to no supply) values a 245-H100e chip at
+$1.3e15, past what a book can state. Cut, it still tops that scenario's offers (at most
+$1.4e9 over 120 months), so it is filled as before; only where it is the marginal order
+does the price it sets stop at the cap. In the shipped scenarios no bid's price passes
+$0.4M (seeds 7 and 3, 120 months)."""
 
 _COMPUTE, _POWER, _CHIPS = (KINDS.index(k) for k in ("compute", "power", "chips"))
 _NO_INT: IntArray = np.zeros(0, dtype=np.int64)
@@ -385,15 +397,18 @@ def clear_phase(
         cat((g.unit_price, g.vendor_price, g.compute_price.ravel())),
         bid_node,
         bid_qty,
-        cat(
-            (
-                tpl.bid_price_head,
-                plan.chip_bid_price.ravel(),
-                np.full(n_m, services_price),
-                t_bid.repeat(n_m),
-                np.full(n_p, services_price),
-                t_bid.repeat(n_p),
-            )
+        np.minimum(
+            cat(
+                (
+                    tpl.bid_price_head,
+                    plan.chip_bid_price.ravel(),
+                    np.full(n_m, services_price),
+                    t_bid.repeat(n_m),
+                    np.full(n_p, services_price),
+                    t_bid.repeat(n_p),
+                )
+            ),
+            BID_PRICE_CAP,
         ),
         cat((tpl.link_src_head, lay.seller0 + c_src, lay.seller0 + pools)),
         cat((tpl.link_dst_head, lay.lab0 + c_lab, lay.pool0 + pools)),

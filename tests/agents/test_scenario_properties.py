@@ -337,6 +337,12 @@ def _demand_beyond_a_large_supply() -> dict[str, Any]:
     return _saved("demand_beyond_a_large_supply")
 
 
+def _chip_value_beyond_a_book() -> dict[str, Any]:
+    # a TPU of 245 H100e at $1e8 a unit in a world short of compute: its value to a cloud,
+    # the net rent of its life, is $1.3e15 a chip, past the largest price a book holds
+    return _saved("chip_value_beyond_a_book")
+
+
 def _no_training_bid() -> dict[str, Any]:
     d = load_scenario("baseline").to_dict()
     d["demand"]["training_bid_share"] = 0.0
@@ -375,6 +381,9 @@ KNOWN_FAILURES = {  # valid scenarios the property test found the model once cou
     # and with a supply so large that a thousand times it passes the book's limit: 1.1e15
     # (the cut is also at most half of MAX_VALUE)
     "demand-beyond-a-large-supply": _demand_beyond_a_large_supply,
+    # a chip bid at its value, $1.3e15 (found with GIGAWATT_PROPERTY_MONTHS=120; BookError in
+    # month 0: bid prices are now cut to clear.BID_PRICE_CAP, half the book's limit)
+    "chip-value-beyond-a-book": _chip_value_beyond_a_book,
     # run past the scenario's months: data centres started after month 10 land beyond
     # the pipeline arrays (months + 130; IndexError in hyperscaler.py)
     "run-past-the-scenario-horizon": lambda: (
