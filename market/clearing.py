@@ -137,10 +137,15 @@ def _ties_in_book_order(
     q_s = qty[order]
     group = first.astype(np.int64).cumsum() - 1  # (a bool cumsum takes a slow cast)
     total = np.bincount(group, weights=fill[order])
-    before = np.cumsum(q_s) - q_s
-    before -= before[first][group]
+    # The quantity ahead of each order in its group, summed in shares of the group's
+    # quantity: a running sum over the whole book would carry the other groups' totals,
+    # and a group of 1e-7 behind groups of 1e9 would be lost in their rounding.
+    size = np.bincount(group, weights=q_s)[group]
+    share = np.divide(q_s, size, out=np.zeros_like(q_s), where=size > 0)
+    ahead = np.cumsum(share) - share
+    ahead -= ahead[first][group]
     out = np.empty_like(fill)
-    out[order] = np.clip(total[group] - before, 0.0, q_s)
+    out[order] = np.clip(total[group] - ahead * size, 0.0, q_s)
     return out
 
 

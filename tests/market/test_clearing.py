@@ -384,3 +384,19 @@ def test_fast_solver_still_exact_when_the_flow_library_fails(
     res = clear(book, tuning={"direct_links": 0})
     assert res.method == "fast" and equilibrium_violations(book, res) == []
     assert res.welfare == pytest.approx(60 * 80 - 20 * 10 - 20 * 5 - 40 * 40)
+
+
+def test_ties_in_a_tiny_market_are_refilled_beside_a_huge_one() -> None:
+    # A month of a random valid scenario: a market whose largest quantity is 1.2e-7 (an
+    # offer at $5 and a lab's bids) in a book whose other markets hold billions. Two of
+    # the lab's bids are tied at $295.59 (1.17e-7 and 1.7e-9); the tie refill summed the
+    # quantity ahead of each order over the whole book, so the 1.7e-9 was lost in the
+    # rounding of those billions: left unfilled while bids at $128-$284 were filled, and
+    # the checked run stopped. Every method now fills it.
+    book = saved_book("model_book_tiny_market_ties.npz")
+    for method in ("lp", "fast"):
+        res = clear(book, method=method)
+        assert equilibrium_violations(book, res) == []
+        assert res.bid_fill[37] == pytest.approx(book.bid_qty[37], rel=1e-9)
+    res = Clearer(pattern="proportional").clear(book)
+    assert equilibrium_violations(book, res) == []
