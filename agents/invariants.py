@@ -108,8 +108,9 @@ def check_finance(accounts: Accounts, labs: LabArrays, debt: Debt) -> None:
     earlier month left it after the economy has shrunk).
     """
     bal = accounts.usd.balances
-    scale = max(1.0, float(np.abs(bal).max()), accounts.month_turnover)
-    tol = 1e-9 * max(scale, accounts.peak_month_turnover)
+    tol = 1e-9 * max(
+        1.0, float(np.abs(bal).max()), accounts.month_turnover, accounts.peak_month_turnover
+    )
     firms = accounts.firms
     if (bal[firms] < -tol).any():
         worst = int(firms[np.argmin(bal[firms])])
