@@ -62,9 +62,9 @@ def test_the_proportional_point_does_not_depend_on_how_a_quantity_is_split(
     # By hand. The offer sells all 5 at $20 everywhere; how much goes to B is the rule's.
     # Node sizes S 5, B 1, C 10; weights (x of the largest, C's bid at 10 x 10): link SB
     # 5 -> 0.05, link SC 50 -> 0.5, B's bid 1 x 1 -> 0.01, C's bid 1. Floored at 0.01 (as
-    # the rule floors the weights of ill-conditioned books, here told that 0.02 apart is
-    # ill-conditioned, so the floor binds on a small book) B's bid stays 0.01, so a unit to B costs 1/0.05 + 1/0.01 = 120 against C's
-    # 1/0.5 + 1/1 = 3, and B gets 5 x 3 / 123. Were B's pieces floored one by one (each
+    # the rule floors the weights of ill-conditioned books; here 0.02 apart counts as
+    # ill-conditioned, so the floor binds on a small book) B's bid stays 0.01, so a unit to
+    # B costs 1/0.05 + 1/0.01 = 120 against C's 1/0.5 + 1/1 = 3, and B gets 5 x 3 / 123. Were B's pieces floored one by one (each
     # 0.25 x 1 / 100 raised to 0.01), four pieces would weigh 0.04 and B would get
     # 5 x 3 / 48: the point would follow how B's demand is split into orders.
     monkeypatch.setattr(trade_pattern, "WELL_CONDITIONED", 0.02)
@@ -85,10 +85,9 @@ def test_a_stressed_model_book_gets_one_proportional_point_from_pooled_and_unpoo
     None
 ):
     # A baseline month with quantities scaled up (a market near 1e13) and some orders made
-    # tiny: the rule's first try leaves DAQP unsettled and the second floors weights at
-    # 1e-6, which bound on pooled and unpooled columns differently. The Clearer (pooled)
-    # and the oracle (unpooled book) parted by 3.8e8 on one bid; both now apply the rule
-    # to pools.
+    # tiny: its weights are floored at 1e-6 (WEIGHT_FLOOR), which binds on pooled and
+    # unpooled columns differently. The Clearer (pooled) and the oracle (unpooled book)
+    # parted by 3.8e8 on one bid; both now apply the rule to pools.
     book = saved_book("model_book_floored_pool.npz")
     ref = clear(book, method="lp", pattern="proportional")
     scale = max(book.offers[1].max(), book.bids[1].max())
