@@ -343,6 +343,13 @@ def _chip_value_beyond_a_book() -> dict[str, Any]:
     return _saved("chip_value_beyond_a_book")
 
 
+def _captive_vendor_at_cost() -> dict[str, Any]:
+    # in-house TPUs sold at cost to their owner, the only buyer: the node price came out
+    # below the ask by the solver's price tolerance (3.6e-7 of it), and the vendor lost that
+    # on every unit it sold, month after month
+    return _saved("captive_vendor_at_cost")
+
+
 def _no_training_bid() -> dict[str, Any]:
     d = load_scenario("baseline").to_dict()
     d["demand"]["training_bid_share"] = 0.0
@@ -384,6 +391,10 @@ KNOWN_FAILURES = {  # valid scenarios the property test found the model once cou
     # a chip bid at its value, $1.3e15 (found with GIGAWATT_PROPERTY_MONTHS=120; BookError in
     # month 0: bid prices are now cut to clear.BID_PRICE_CAP, half the book's limit)
     "chip-value-beyond-a-book": _chip_value_beyond_a_book,
+    # a captive vendor paid a node price short of its cost by the solver's tolerance (found
+    # with GIGAWATT_PROPERTY_SEED=179; vendors never borrow, so its losses added up to
+    # negative cash, InvariantError: it is now paid at least its ask, agents/phases/settle.py)
+    "captive-vendor-at-cost": _captive_vendor_at_cost,
     # run past the scenario's months: data centres started after month 10 land beyond
     # the pipeline arrays (months + 130; IndexError in hyperscaler.py)
     "run-past-the-scenario-horizon": lambda: (
