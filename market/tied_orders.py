@@ -138,11 +138,22 @@ def _gather(group: IntArray | None, fill: FloatArray, n_pools: int) -> FloatArra
 def _spread(
     group: IntArray | None, qty: FloatArray, total: FloatArray, fill: FloatArray
 ) -> FloatArray:
-    """Each order's share of its pool's ``fill``, by quantity (``fill`` if not pooled)."""
+    """Each order's share of its pool's ``fill``, by quantity (``fill`` if not pooled).
+
+    A fill may pass its pool's total by the solver's tolerance: for a pool of a subnormal
+    total, ``fill / total`` overflows, and infinity times a member's zero quantity is NaN.
+    Those members are shared as ``fill x (qty / total)``, whose ratio is at most 1.
+    """
     if group is None:
         return fill
-    share = np.divide(fill, total, out=np.zeros_like(fill), where=total > 0.0)
-    return share[group] * qty
+    with np.errstate(over="ignore", invalid="ignore"):
+        share = np.divide(fill, total, out=np.zeros_like(fill), where=total > 0.0)
+        out: FloatArray = share[group] * qty
+    bad = ~np.isfinite(out)
+    if bad.any():
+        g = group[bad]
+        out[bad] = fill[g] * (qty[bad] / total[g])
+    return out
 
 
 def pool_orders(book: OrderBook) -> Pooled | None:

@@ -44,6 +44,19 @@ def test_a_pools_fill_is_shared_by_quantity_and_links_pass_through() -> None:
     np.testing.assert_array_equal(pooled.gather(np.array([0.5, 1.0, 2.0, 3.0])), [1.5, 2.0, 3.0])
 
 
+def test_a_subnormal_pool_filled_past_its_total_is_shared_without_nan() -> None:
+    # offers 0 and 1e-320 at $5 (one pool of 1e-320) filled 1e-10, past its total by a
+    # solver's tolerance: fill / total overflows, and inf x 0 was NaN for the empty offer;
+    # shared as fill x (qty / total): 0 and 1e-10
+    book = OrderBook(
+        2, [0, 0], [0.0, 1e-320], [5.0, 5.0], [1], [1.0], [8.0], [0], [1], [0.0], [9.0]
+    )
+    pooled = pool_orders(book)
+    assert pooled is not None
+    got = pooled.spread(book, np.array([1e-10, 1e-10, 1e-10]))
+    np.testing.assert_array_equal(got, [0.0, 1e-10, 1e-10, 1e-10])
+
+
 def _split_demand_book(pieces: list[float]) -> OrderBook:
     """Seller S (node 0) offers 5 at $5 over free links to B (node 1), which bids
     ``pieces`` at $20, and C (node 2), which bids 10 at $20."""
