@@ -129,7 +129,8 @@ MODEL_COLUMNS: tuple[Column, ...] = (
     Column(
         "capex_usd",
         "$/month",
-        "Hyperscalers' capex this month: data-centre starts plus chips bought (spot and contracts).",
+        "Hyperscalers' capex this month: data-centre starts plus chips bought (spot and "
+        "contracts; in-house silicon at cost).",
     ),
     Column(
         "payout_usd",

@@ -3,10 +3,11 @@
 Each spot buyer pays its node price and each seller receives its node price; the
 difference on a link (transmission, latency, porting friction) goes to the outside
 world, except the egress fee, which the selling cloud keeps. Chips are the exception: a
-merchant vendor whose capacity binds allocates at its ask rather than auctioning
-(``docs/calibration.md`` [est-chip-value]), so it receives its ask and the buyer pays
-that plus the link's margin, keeping the scarcity rent; a captive vendor receives its
-node price, never less than its ask (its cost). Compute is physical: a site that got
+vendor receives its ask, and the buyer pays that plus the link's margin, keeping any
+scarcity rent. A merchant whose capacity binds allocates at its ask rather than
+auctioning (``docs/calibration.md`` [est-chip-value]); in-house silicon passes to its
+owner at cost (a captive vendor is a unit of its owner, so a rent paid to it would leave
+the owner's books for an account nobody holds). Compute is physical: a site that got
 less power than it bid for delivers less, contracts first, then spot, pro rata; a
 contract delivered short pays its penalty (:mod:`agents.phases.settle_compute`).
 Data-centre sites pay the region's capacity price on the power they take
@@ -196,16 +197,14 @@ def settle_markets(
     vf = lk[ix.links["chips"]]
     v_src, v_dst = cleared.v_src, cleared.v_dst
     v_h = v_dst // n_f
-    # a merchant allocates a backlog at its ask instead of auctioning it: when its capacity
-    # binds and its node price rises above the ask, the buyer keeps the difference. A
-    # captive vendor is paid its node price, but never less than its ask (its cost). A
-    # vendor sells only where its node price reaches its ask; a node price short of it by
-    # the solver's tolerance cost a vendor asking its cost that much on every unit, month
-    # after month, and vendors never borrow
-    ask = np.asarray(cleared.book.offer_price, dtype=float)[ix.offers["vendors"]][v_src]
-    merchant = np.array([not v.captive for v in vendors], dtype=bool)
+    # every vendor is paid its ask on what it sells. A merchant allocates a backlog at its
+    # ask instead of auctioning it, and in-house silicon passes to its owner at cost (its
+    # ask): when a vendor's capacity binds and its node price rises above the ask, the
+    # buyer keeps the difference. A vendor sells only where its node price reaches its ask,
+    # so the ask is also what a node price short of it by the solver's tolerance should be
+    ask = np.asarray(cleared.book.offer_price, dtype=float)[ix.offers["vendors"]]
     node = price[lay.vendor0 :][v_src]
-    pv = np.where(merchant[v_src], ask, np.maximum(node, ask))
+    pv = ask[v_src]
     pb = price[lay.chipbuyer0 :][v_dst]
     margin = np.maximum(0.0, pb - node)
     buyer_acc, vendor_acc = ha[v_h], va[v_src]

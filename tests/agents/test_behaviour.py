@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from experiments import load_scenario, run_scenario
@@ -189,15 +190,19 @@ def test_strategic_deals_rescue_labs_the_vc_pool_turns_down(baseline):
             "demand.training_bid_steps": 1,
         }
     )
-    without = run_scenario(dry, months=36, rng=1).tables["labs"]
-    failed = set(without.loc[~without["active"], "name"])
+    # A lab a strategic deal funded outlives its exit without one (or survives the run);
+    # whether it survives 36 months depends on which cloud is richest when it asks (the
+    # investor) and on the contract it signs there.
+    without = run_scenario(dry, months=36, rng=1).tables["labs"].set_index("name")["exit_month"]
+    failed = set(without.dropna().index)
     assert failed, "with no VC money some lab should run out of cash"
     rescued = run_scenario(dry.with_overrides({"capital.strategic_deals": True}), months=36, rng=1)
-    labs = rescued.tables["labs"].set_index("name")
+    exit_month = rescued.tables["labs"].set_index("name")["exit_month"]
     deals = rescued.tables["deals"].groupby("deal").tail(1)
-    approved = set(deals.loc[deals["status"].str.startswith("approved"), "lab"])
-    saved = {name for name in failed if labs.loc[name, "active"]}
-    assert saved and saved <= approved
+    funded = set(deals.loc[deals["invested_usd"] > 0, "lab"]) & failed
+    assert funded, "some lab the pool turned down should get a strategic investment"
+    for name in funded:
+        assert pd.isna(exit_month[name]) or exit_month[name] > without[name], name
 
 
 def test_exclusivity_ban_strikes_the_clause_and_the_deal_goes_ahead():

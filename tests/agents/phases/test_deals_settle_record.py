@@ -11,6 +11,7 @@ from agents.deal import Deal, equity_after, valuation
 from agents.finance import Debt
 from agents.lab import LabArrays, LabKind
 from agents.model import GigawattModel
+from agents.phases import PHASES
 from agents.phases.deals import MAX_INVESTMENT, propose_strategic, review_shift
 from agents.phases.record import dc_energy, lab_lockin, lockin_of_labs
 from agents.phases.settle import Settled, _spot_price, capacity_charge
@@ -201,6 +202,35 @@ def test_data_centres_pay_the_capacity_price_on_their_load(baseline):
         want.to_numpy(), rel=1e-9
     )
     assert set(charge["payer"]) <= {h.name for h in baseline.hyperscalers}
+
+
+def test_in_house_silicon_passes_to_its_owner_at_cost(baseline):
+    # a captive vendor is paid its ask (its unit cost) and pays that cost on what it makes,
+    # so its cash never moves, even in the months its capacity binds and its node price
+    # rises above the ask; its owner pays the cost plus the links' margins, and keeps the
+    # rent. Baseline 2026: Trainium's capacity binds (node price up to many times its cost)
+    m = GigawattModel(baseline, rng=7)
+    w = m.world
+    captive = [i for i, v in enumerate(w.vendors) if v.captive]
+    assert captive
+    binding = 0
+    for _ in range(12):
+        for phase in PHASES[: PHASES.index("clear") + 1]:
+            getattr(m, phase)()
+        c = m.cleared
+        ask = np.asarray(c.book.offer_price)[c.index.offers["vendors"]]
+        node = c.result.node_price[c.index.nodes.vendor0 :][: len(w.vendors)]
+        flow = np.bincount(c.v_src, c.result.link_flow[c.index.links["chips"]], len(w.vendors))
+        cost = np.array([v.unit_cost(w.tech) for v in w.vendors])
+        binding += int(any(node[i] > 1.01 * ask[i] and flow[i] > 0 for i in captive))
+        before = w.accounts.cash(w.accounts.vendor).copy()
+        m.settle()
+        moved = w.accounts.cash(w.accounts.vendor) - before
+        for i in captive:
+            assert ask[i] == pytest.approx(cost[i], rel=1e-12)  # at cost: the ask is the cost
+            assert abs(moved[i]) <= 1e-9 * max(1.0, ask[i] * flow[i])
+        m.record()
+    assert binding  # a month a captive sold with its node price above its ask (3 of 12)
 
 
 def test_data_centre_energy_by_hand():
