@@ -393,7 +393,7 @@ KNOWN_FAILURES = {  # valid scenarios the property test found the model once cou
     "chip-value-beyond-a-book": _chip_value_beyond_a_book,
     # a captive vendor paid a node price short of its cost by the solver's tolerance (found
     # with GIGAWATT_PROPERTY_SEED=179; vendors never borrow, so its losses added up to
-    # negative cash, InvariantError: it is now paid at least its ask, agents/phases/settle.py)
+    # negative cash, InvariantError: every vendor is now paid its ask, agents/phases/settle.py)
     "captive-vendor-at-cost": _captive_vendor_at_cost,
     # run past the scenario's months: data centres started after month 10 land beyond
     # the pipeline arrays (months + 130; IndexError in hyperscaler.py)
