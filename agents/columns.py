@@ -48,7 +48,12 @@ MODEL_COLUMNS: tuple[Column, ...] = (
     Column(
         "chip_price",
         "$/H100e",
-        "Price paid per H100-equivalent of chips bought on the spot market, weighted by H100e.",
+        "Price paid per H100-equivalent of chips bought on the spot market (the vendor's ask plus the link's margin), weighted by H100e.",
+    ),
+    Column(
+        "chip_value",
+        "$/H100e",
+        "Buyers' node price per H100-equivalent of the chips bought on the spot market (a unit's value to the clouds that bought it; above chip_price when vendors ration their capacity at their ask), weighted by H100e.",
     ),
     Column("capacity_gw_built", "GW", "Data-centre IT capacity built, all clouds and regions."),
     Column("capacity_gw_powered", "GW", "IT capacity built and connected to the grid."),

@@ -76,6 +76,7 @@ def _model_columns(rec: Recorder) -> dict[str, Any]:
         "power_price": weighted_mean_rows(rec.column("power_price"), demand),
         "capacity_price": weighted_mean_rows(rec.column("capacity_price"), demand),
         "chip_price": s["chip_price"],
+        "chip_value": s["chip_value"],
         "capacity_gw_built": built.sum(axis=1) / 1e3,
         "capacity_gw_powered": powered.sum(axis=1) / 1e3,
         "utilisation": delivered / np.where(capacity > 1.0, capacity, 1.0),

@@ -28,6 +28,7 @@ SCALARS = (
     "compute_spot_price",
     "compute_contract_price",
     "chip_price",
+    "chip_value",
     "throttled_share",
     "flop_per_joule",
     "labs_active",

@@ -55,8 +55,10 @@ CHART_NOTES: list[tuple[str, str, str]] = [
     (
         "Capacity & concentration",
         "Chip price",
-        "Price of one H100-equivalent accelerator in dollars; it falls when supply grows faster "
-        "than the clouds' orders.",
+        "Dollars per H100-equivalent accelerator: the price the clouds paid (the vendor's ask "
+        "plus delivery) and, dashed, the chips' value to them (their market price). When "
+        "vendors ration a shortage at their list price the value is the higher; both fall when "
+        "supply grows faster than the clouds' orders.",
     ),
     (
         "Capacity & concentration",

@@ -223,9 +223,15 @@ def compute_price_option(frame: pd.DataFrame | None, *, start: tuple[int, int]) 
 
 
 def chip_price_option(frame: pd.DataFrame | None, *, start: tuple[int, int]) -> dict:
-    """Chip price ($ per H100-equivalent unit)."""
+    """Chip price paid and the chips' value to their buyers ($ per H100-equivalent unit)."""
     frame, x = _frame_x(frame, start)
-    series = _frame_series(frame, [("chip price", ["chip_price"], {})])
+    series = _frame_series(
+        frame,
+        [
+            ("price paid", ["chip_price"], {}),
+            ("value to buyers", ["chip_value"], {"lineStyle": {"type": "dashed"}}),
+        ],
+    )
     return _line("Chip price", x, series, "$ per H100e")
 
 

@@ -63,7 +63,11 @@ class Settled:
     vendor_units: FloatArray
     """(V,) units each vendor sold (spot and contracts)."""
     chip_paid: FloatArray
-    """Buyer-node price of each spot chip link."""
+    """What the buyer paid a unit on each spot chip link: the vendor's ask plus the link's
+    margin."""
+    chip_value: FloatArray
+    """Buyer-node price of each spot chip link: a unit's value to the clouds that bought
+    it, above what they paid when a vendor rations its capacity at its ask."""
     chip_flow: FloatArray
     """Units on each spot chip link."""
     chip_gen: IntArray
@@ -254,9 +258,20 @@ def settle_markets(
     market.power_price = power_now
     for u in utilities:
         u.price_history.append(float(power_now[u.region]))
-    chip_spend = np.bincount(v_h, (pv + margin) * vf, minlength=n_h) + np.bincount(
+    paid = pv + margin
+    chip_spend = np.bincount(v_h, paid * vf, minlength=n_h) + np.bincount(
         k_h, ks.payment - ks.penalty, minlength=n_h
     )
     return Settled(
-        site_recv, power_now, bought, units, pb, vf, gens[v_src], sales, settlement, chip_spend
+        site_recv,
+        power_now,
+        bought,
+        units,
+        paid,
+        pb,
+        vf,
+        gens[v_src],
+        sales,
+        settlement,
+        chip_spend,
     )

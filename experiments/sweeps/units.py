@@ -44,6 +44,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "compute_contract_price": (0.0, float("inf")),
     "power_price": (0.0, float("inf")),
     "chip_price": (0.0, float("inf")),
+    "chip_value": (0.0, float("inf")),
     "round_trip_ratio": (0.0, float("inf")),
     "active": (0.0, 1.0),
     "dc_share": (0.0, 1.0),

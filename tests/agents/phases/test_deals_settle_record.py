@@ -19,7 +19,7 @@ from agents.phases.settle_compute import ComputeSales, _median, family_price
 from agents.phases.settle_labs import close_labs, lab_revenue
 from agents.scenario import DealCfg
 from agents.state import History
-from experiments import run_scenario
+from experiments import load_scenario, run_scenario
 from market.contracts import ContractTable, Settlement
 
 
@@ -106,7 +106,7 @@ def _settled(spend: np.ndarray, received: np.ndarray) -> Settled:
     )
     ints = np.zeros(0, dtype=np.int64)
     return Settled(
-        np.zeros((1, 1)), np.zeros(1), np.zeros((1, 1)), z, z, z, ints, sales, none, np.zeros(1)
+        np.zeros((1, 1)), np.zeros(1), np.zeros((1, 1)), z, z, z, z, ints, sales, none, np.zeros(1)
     )
 
 
@@ -231,6 +231,23 @@ def test_in_house_silicon_passes_to_its_owner_at_cost(baseline):
             assert abs(moved[i]) <= 1e-9 * max(1.0, ask[i] * flow[i])
         m.record()
     assert binding  # a month a captive sold with its node price above its ask (3 of 12)
+
+
+def test_chip_price_is_what_buyers_paid_and_chip_value_their_node_price():
+    # chip_price x the month's spot H100e = the ledger's chips_spot and chips_margin
+    # payments (an independent record of the money); in 2023's shortage vendors ration at
+    # their ask, so the buyers' node price (chip_value) is well above what they paid
+    m = GigawattModel(load_scenario("history-2023"), rng=7)
+    h100e = []
+    for _ in range(12):
+        m.step()
+        s = m.settled
+        h100e.append(float((s.chip_flow * m.world.tech.h100e[s.chip_gen]).sum()))
+    frame, cf = m.model_frame(), m.tables(["cashflows"])["cashflows"]
+    paid = cf[cf["reason"].isin(["chips_spot", "chips_margin"])].groupby("month")["amount"].sum()
+    np.testing.assert_allclose(frame["chip_price"] * h100e, paid.reindex(range(12)), rtol=1e-9)
+    assert (frame["chip_value"] >= frame["chip_price"] * (1 - 1e-12)).all()
+    assert (frame["chip_value"] > 1.5 * frame["chip_price"]).any()
 
 
 def test_data_centre_energy_by_hand():
