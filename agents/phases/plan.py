@@ -244,10 +244,9 @@ def plan_labs(
     # even at the cheapest family's price, and nothing more is read (Python floats: the
     # same IEEE quotients and products as the arrays below)
     cheapest = float(np.minimum.reduce(market.family_price))
-    spend, received, keep = a.spend.tolist(), a.received.tolist(), 1.0 - lk.porting_gap
-    if not any(
-        received[i] > 0 and keep * (spend[i] / received[i]) > cheapest for i in candidates.tolist()
-    ):
+    keep = 1.0 - lk.porting_gap
+    spend, received = a.spend[candidates].tolist(), a.received[candidates].tolist()
+    if not any(r > 0 and keep * (s / r) > cheapest for s, r in zip(spend, received, strict=True)):
         return gap
     accounts.flush()  # the rounds raised above count in the cash it ports with
     paid = np.divide(a.spend, a.received, out=np.full(a.n, np.nan), where=a.received > 0)
