@@ -146,7 +146,7 @@ class Clouds:
 
         Other cloud revenue grows at ``growth`` a year from its starting level.
         """
-        ai = history.hs_revenue.sum(axis=0) * annualise(month)
+        ai = history.hs_revenue.sum(axis=0) * annualise(history.months)
         out: FloatArray = ai + self.non_ai_revenue * (1.0 + growth) ** (month / 12.0)
         return out
 
@@ -291,6 +291,9 @@ class History:
     """(12, H) H100e-hours each cloud delivered (contracts and spot)."""
     training_ref: FloatArray | None = None
     """(L,) a year of first-month training: the scale of the capability curve."""
+    months: int = 0
+    """Months written into the windows so far (:func:`agents.units.annualise` scales the
+    first year's sums by it): ``month`` before this month's settle, ``month + 1`` after."""
 
     @classmethod
     def empty(cls, n_h: int, n_labs: int, n_vendors: int) -> History:
@@ -305,12 +308,12 @@ class History:
             np.zeros((12, n_h)),
         )
 
-    def hours_year(self, month: int) -> FloatArray:
+    def hours_year(self) -> FloatArray:
         """(H,) trailing annual H100e-hours delivered by each cloud."""
-        out: FloatArray = self.hs_hours.sum(axis=0) * annualise(month)
+        out: FloatArray = self.hs_hours.sum(axis=0) * annualise(self.months)
         return out
 
-    def lab_spend_year(self, month: int) -> FloatArray:
+    def lab_spend_year(self) -> FloatArray:
         """(L, H) trailing annual compute spend of each lab at each cloud."""
         rows = self.lab_spend
         if rows[0].size > 1:
@@ -321,5 +324,5 @@ class History:
                 total += row
         else:  # one entry: numpy's pairwise sum of the 12 numbers
             total = np.add.reduce(np.stack(rows), axis=0)
-        out: FloatArray = total * annualise(month)
+        out: FloatArray = total * annualise(self.months)
         return out

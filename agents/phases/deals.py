@@ -174,10 +174,10 @@ def _decide(
     volume = min(
         terms.committed_spend_usd / terms.term_months / terms.price_per_h100e_hour, reserved
     )
-    hours = history.hours_year(month)
-    revenue = history.hs_revenue.sum(axis=0) * annualise(month)
+    hours = history.hours_year()
+    revenue = history.hs_revenue.sum(axis=0) * annualise(history.months)
     price = np.divide(revenue, hours, out=np.zeros_like(hours), where=hours > 0)
-    spend = history.lab_spend_year(month)[deal.lab]
+    spend = history.lab_spend_year()[deal.lab]
     value = valuation(float(a.revenue[deal.lab]) * 12.0, cfg.capital.valuation_multiple)
     equity = terms.investment_usd / (value + terms.investment_usd)
     reviews = []

@@ -152,3 +152,4 @@ def update_history(
     history.hs_revenue[month % 12] = c.sales
     history.hs_hours[month % 12] = c.sold.sum(axis=(1, 2))
     history.vendor_sales[month % 12] = settled.vendor_units * vendor_gen
+    history.months = month + 1

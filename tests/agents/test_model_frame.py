@@ -18,3 +18,24 @@ def test_ai_compute_hhi_is_the_hhi_of_hours_the_clouds_sold():
     want = hhi(hours.to_numpy(), fringe)
     assert res.model_frame["ai_compute_hhi"].iloc[14] == pytest.approx(want)
     assert abs(want - res.model_frame["cloud_hhi"].iloc[14]) > 50  # not the revenue HHI
+
+
+@pytest.mark.parametrize("month", [0, 1, 5, 13])
+def test_cloud_hhi_is_the_hhi_of_a_years_cloud_revenue(month):
+    # oracle: each cloud's AI revenue in the agents table over the months recorded so far
+    # (at most 12), scaled to a year (x 12 / months), plus its other cloud revenue grown at
+    # demand.non_ai_cloud_growth_per_year; fringe clouds in the total, not squared. In
+    # month 1 two months are recorded: x 6, not x 12 (the first year was over-annualised)
+    res = run_scenario("baseline", months=14, rng=1)
+    scn, ag = res.scenario, res.tables["agents"]
+    months = min(12, month + 1)
+    window = ag[(ag["kind"] == "hyperscaler") & ag["month"].between(month - months + 1, month)]
+    ai = window.groupby("name", sort=False)["revenue"].sum() * 12 / months
+    g = scn.demand.non_ai_cloud_growth_per_year
+    other = {
+        h.name: h.non_ai_cloud_revenue_per_year * (1 + g) ** (month / 12) for h in scn.hyperscalers
+    }
+    names = list(ai.index)
+    year = [ai[n] + other[n] for n in names]
+    fringe = [next(h.fringe for h in scn.hyperscalers if h.name == n) for n in names]
+    assert res.model_frame["cloud_hhi"].iloc[month] == pytest.approx(hhi(year, fringe), rel=1e-9)
