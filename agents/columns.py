@@ -28,7 +28,7 @@ MODEL_COLUMNS: tuple[Column, ...] = (
     Column(
         "compute_spot_price",
         "$/H100e-h",
-        "Volume-weighted price at the seller nodes of all spot compute sold this month (last month's mean node price when nothing traded).",
+        "Volume-weighted price at the seller nodes of all spot compute sold this month (when nothing traded, this month's node prices weighted by the capacity behind them).",
     ),
     Column(
         "compute_contract_price",
@@ -198,7 +198,11 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("built_mw", "MW", "Hyperscalers: IT capacity built."),
         Column("powered_mw", "MW", "Hyperscalers: IT capacity built and connected."),
         Column("compute_h100e_hours", "H100e-h/month", "Hyperscalers: compute delivered."),
-        Column("spend", "$/month", "Labs: compute spend."),
+        Column(
+            "spend",
+            "$/month",
+            "Labs: compute paid to clouds (the seller's node price plus the egress fee); the link friction a lab pays on top (latency, porting) goes to the outside world and is not in it.",
+        ),
         Column("active", "bool", "Labs: still in the market."),
         Column("capability", "index", "Labs: capability (grows with cumulative training)."),
         Column("inference_need", "H100e-h/month", "Labs: compute needed to serve their demand."),
@@ -213,7 +217,7 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(
             "runway_months",
             "months",
-            "Labs: cash over trailing monthly burn (missing when not burning cash).",
+            "Labs: cash over trailing monthly burn, revenue less spend and opex (link friction, porting and interest are not counted; missing when not burning cash).",
         ),
         Column("egress_fee", "$/H100e-h", "Labs: egress fee it pays away from its primary cloud."),
         Column(

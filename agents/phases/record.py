@@ -71,6 +71,7 @@ __all__ = [
     "lockin_of_labs",
     "owed_commitments",
     "record",
+    "spot_price",
     "switching_lockin",
 ]
 
@@ -232,6 +233,14 @@ def _shapes(
     }
 
 
+def spot_price(price: FloatArray, volume: FloatArray, nodes: Nodes) -> float:
+    """Volume-weighted price of the spot compute sold this month; with none sold, this
+    month's node prices weighted by the capacity behind them (nan with no capacity)."""
+    return weighted_mean(
+        price, volume, default=lambda: weighted_mean(nodes.price.ravel(), nodes.capacity.ravel())
+    )
+
+
 def record(
     month: int,
     cfg: Scenario,
@@ -273,13 +282,9 @@ def record(
     fleet_flops = float(np.einsum("hrg,g->", sites.fleet, tech.h100e)) * (H100_TFLOPS * 1e12)
     fleet_watts = float(np.einsum("hrg,g,hr->", sites.fleet, tech.it_watts, sites.pue))
 
-    def spot_default() -> float:
-        # no spot trade: last month's mean node price (computed only then)
-        return float(np.nanmean(nodes.price))
-
     put["month"][t] = month
     put["scalars"][t] = (  # in the order of SCALARS
-        weighted_mean(c.spot_price, c.spot_volume, default=spot_default),
+        spot_price(c.spot_price, c.spot_volume, nodes),
         weighted_mean(contracts.price[c.contract.index], c.contract.delivered),
         weighted_mean(settled.chip_paid / h100e, settled.chip_flow * h100e),
         weighted_mean(settled.chip_value / h100e, settled.chip_flow * h100e),

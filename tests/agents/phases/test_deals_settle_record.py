@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +15,7 @@ from agents.lab import LabArrays, LabKind
 from agents.model import GigawattModel
 from agents.phases import PHASES
 from agents.phases.deals import MAX_INVESTMENT, propose_strategic, review_shift
-from agents.phases.record import dc_energy, lab_lockin, lockin_of_labs
+from agents.phases.record import dc_energy, lab_lockin, lockin_of_labs, spot_price
 from agents.phases.settle import Settled, _spot_price, capacity_charge
 from agents.phases.settle_compute import ComputeSales, _median, family_price
 from agents.phases.settle_labs import close_labs, lab_revenue
@@ -248,6 +250,16 @@ def test_chip_price_is_what_buyers_paid_and_chip_value_their_node_price():
     np.testing.assert_allclose(frame["chip_price"] * h100e, paid.reindex(range(12)), rtol=1e-9)
     assert (frame["chip_value"] >= frame["chip_price"] * (1 - 1e-12)).all()
     assert (frame["chip_value"] > 1.5 * frame["chip_price"]).any()
+
+
+def test_spot_price_by_hand():
+    # sold: (2 x 1 + 3 x 3) / 4 = 2.75. Nothing sold: node prices 1.5 (capacity 10) and 2
+    # (capacity 30), and a node without capacity at its cost, 0: (15 + 60) / 40 = 1.875
+    nodes = SimpleNamespace(price=np.array([[1.5, 2.0, 0.0]]), capacity=np.array([[10.0, 30, 0]]))
+    assert spot_price(np.array([2.0, 3.0]), np.array([1.0, 3.0]), nodes) == 2.75
+    assert spot_price(np.zeros(2), np.zeros(2), nodes) == 1.875
+    nodes.capacity[:] = 0.0
+    assert np.isnan(spot_price(np.zeros(0), np.zeros(0), nodes))
 
 
 def test_data_centre_energy_by_hand():
