@@ -2,9 +2,9 @@
 
 Each spot buyer pays its node price and each seller receives its node price; the
 difference on a link (transmission, latency, porting friction) goes to the outside
-world, except the egress fee, which the selling cloud keeps. Chips are the exception: a
-vendor receives its ask, and the buyer pays that plus the link's margin, keeping any
-scarcity rent. A merchant whose capacity binds allocates at its ask rather than
+world, except a lab's egress fee, which its primary cloud receives. Chips are the
+exception: a vendor receives its ask, and the buyer pays that plus the link's margin,
+keeping any scarcity rent. A merchant whose capacity binds allocates at its ask rather than
 auctioning (``docs/calibration.md`` [est-chip-value]); in-house silicon passes to its
 owner at cost (a captive vendor is a unit of its owner, so a rent paid to it would leave
 the owner's books for an account nobody holds). Compute is physical: a site that got

@@ -3,7 +3,8 @@
 Compute is physical: a site that got less power than it bid for delivers less, contracts
 first, then spot, pro rata (:func:`compute_delivery`); a contract delivered short pays its
 penalty. :func:`settle_compute` books the deliveries and payments (spot buyers pay their node
-price, sellers receive theirs, the egress fee stays with the selling cloud) and updates the
+price, sellers receive theirs, and a lab's egress fee goes to its primary cloud, the one its
+data leaves) and updates the
 expected compute price from the month's median. Called by
 :func:`agents.phases.settle.settle_markets`.
 """
@@ -170,15 +171,21 @@ def settle_compute(
     h_src = src // (n_r * n_f)
     p_src = price[lay.seller0 :][src]
     p_dst = price[lay.lab0 :][lab]
-    fee = market.egress_fee[lab] * (h_src != a.primary[lab])
-    to_h = (p_src + fee) * f_ok
+    # the egress fee is charged by the cloud the lab's data leaves, its primary, on what it
+    # buys elsewhere (docs/calibration.md [reg-egress], [est-egress-h])
+    primary = a.primary[lab]
+    fee = market.egress_fee[lab] * (h_src != primary)
+    to_h, to_primary = p_src * f_ok, fee * f_ok
     lab_acc, cloud_acc = la[lab], ha[h_src]
     acc.pay(lab_acc, cloud_acc, to_h, "compute_spot")
+    acc.pay(lab_acc, ha[primary], to_primary, "egress_fee")
     acc.pay(lab_acc, OUTSIDE, np.maximum(0.0, p_dst - p_src - fee) * f_ok, "compute_friction")
     np.add.at(spend, (lab, h_src), to_h)
+    np.add.at(spend, (lab, primary), to_primary)
     np.add.at(vol, (lab, h_src), f_ok)
     np.add.at(recv, lab, f_ok)
     np.add.at(sales, h_src, to_h)
+    np.add.at(sales, primary, to_primary)
     acc.post(acc.compute, cloud_acc, lab_acc, f_ok, "compute_spot")
     # pooled small buyers: each gets its pool's fill ratio at its node
     pools = cleared.pools

@@ -252,6 +252,34 @@ def test_chip_price_is_what_buyers_paid_and_chip_value_their_node_price():
     assert (frame["chip_value"] > 1.5 * frame["chip_price"]).any()
 
 
+def test_a_labs_egress_fee_goes_to_its_primary_cloud(baseline):
+    # the fee is charged by the cloud the lab's data leaves: every egress_fee row is paid
+    # by a lab to its primary cloud, fee x the H100e-hours it bought spot elsewhere (its
+    # hours from each cloud less what contracts delivered there)
+    m = GigawattModel(baseline, rng=7)
+    w, names = m.world, [lab.name for lab in baseline.labs]
+    clouds = [h.name for h in baseline.hyperscalers]
+    want = {}
+    for month in range(6):
+        m.step()
+        c = m.settled.compute
+        spot = c.volume.copy()
+        rows = c.contract.index
+        np.subtract.at(
+            spot, (w.contracts.buyer[rows], w.contracts.seller[rows]), c.contract.delivered
+        )
+        for i, name in enumerate(names):
+            p = int(w.labs.primary[i])
+            elsewhere = spot[i].sum() - spot[i, p]
+            want[(month, name, clouds[p])] = float(w.market.egress_fee[i]) * elsewhere
+    cf = m.tables(["cashflows"])["cashflows"]
+    got = cf[cf["reason"] == "egress_fee"].groupby(["month", "payer", "payee"])["amount"].sum()
+    assert set(got.index) <= set(want)  # paid only to the payer's primary cloud
+    assert sum(v > 0 for v in want.values()) >= 6
+    for key, amount in want.items():
+        assert got.get(key, 0.0) == pytest.approx(amount, rel=1e-9, abs=1e-3), key
+
+
 def test_spot_price_by_hand():
     # sold: (2 x 1 + 3 x 3) / 4 = 2.75. Nothing sold: node prices 1.5 (capacity 10) and 2
     # (capacity 30), and a node without capacity at its cost, 0: (15 + 60) / 40 = 1.875
