@@ -4,8 +4,7 @@ Compute is physical: a site that got less power than it bid for delivers less, c
 first, then spot, pro rata (:func:`compute_delivery`); a contract delivered short pays its
 penalty. :func:`settle_compute` books the deliveries and payments (spot buyers pay their node
 price, sellers receive theirs, and a lab's egress fee goes to its primary cloud, the one its
-data leaves) and updates the
-expected compute price from the month's median. Called by
+data leaves) and updates the expected compute price from the month's median. Called by
 :func:`agents.phases.settle.settle_markets`.
 """
 
