@@ -146,8 +146,9 @@ class Clouds:
 
         Other cloud revenue grows at ``growth`` a year from its starting level.
         """
-        ai = history.hs_revenue.sum(axis=0) * annualise(history.months)
-        out: FloatArray = ai + self.non_ai_revenue * (1.0 + growth) ** (month / 12.0)
+        out: FloatArray = history.revenue_year() + self.non_ai_revenue * (1.0 + growth) ** (
+            month / 12.0
+        )
         return out
 
 
@@ -307,6 +308,11 @@ class History:
             np.zeros((12, n_vendors)),
             np.zeros((12, n_h)),
         )
+
+    def revenue_year(self) -> FloatArray:
+        """(H,) trailing annual AI compute sales of each cloud."""
+        out: FloatArray = self.hs_revenue.sum(axis=0) * annualise(self.months)
+        return out
 
     def hours_year(self) -> FloatArray:
         """(H,) trailing annual H100e-hours delivered by each cloud."""

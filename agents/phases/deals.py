@@ -27,7 +27,7 @@ from agents.lab import LabArrays
 from agents.regulator import EXCLUSIVITY_STRUCK, Regulator, review_deal
 from agents.scenario import FAMILIES, DealCfg, Scenario
 from agents.state import Clouds, FloatArray, History, Market, Tech
-from agents.units import HOURS_PER_MONTH, annualise, month_date, months_between
+from agents.units import HOURS_PER_MONTH, month_date, months_between
 from market.contracts import ContractTable
 
 
@@ -175,7 +175,7 @@ def _decide(
         terms.committed_spend_usd / terms.term_months / terms.price_per_h100e_hour, reserved
     )
     hours = history.hours_year()
-    revenue = history.hs_revenue.sum(axis=0) * annualise(history.months)
+    revenue = history.revenue_year()
     price = np.divide(revenue, hours, out=np.zeros_like(hours), where=hours > 0)
     spend = history.lab_spend_year()[deal.lab]
     value = valuation(float(a.revenue[deal.lab]) * 12.0, cfg.capital.valuation_multiple)
