@@ -199,10 +199,14 @@ def _initial_pipelines(cfg: Scenario, sites: Sites, clouds: Clouds) -> None:
     connections take longer than a build, the same pace of connections already requested
     is due in the months after (queue positions held for shells not yet started, as
     :func:`agents.hyperscaler.power_room` paces them); a project completes in its
-    ``online`` month, or counts as built if that is before the start.
+    ``online`` month, or counts as built if that is before the start. Both are paid for
+    as they are built (:meth:`agents.state.Sites.commit_building`): a shell completing in
+    month ``j`` was started ``build_months`` earlier, and only its instalments from month
+    0 on fall in the run.
     """
     regions = [r.name for r in cfg.regions]
-    k = cfg.datacentres.build_months
+    dc = cfg.datacentres
+    k = dc.build_months
     queue = max(k, cfg.power.interconnection_months)
     sites.reach(queue + 1)
     for h, hc in enumerate(cfg.hyperscalers):
@@ -210,6 +214,11 @@ def _initial_pipelines(cfg: Scenario, sites: Sites, clouds: Clouds) -> None:
             r = regions.index(name)
             sites.pipeline_built[h, r, 1 : k + 1] += mw / k
             sites.pipeline_power[h, r, 1 : queue + 1] += mw / k
+    # the shells completing in month j were started in month j - k: their instalments
+    # from month 0 on are still to pay
+    per_month = np.array([sum(hc.building_mw.values()) for hc in cfg.hyperscalers]) / k
+    for j in range(1, k + 1):
+        sites.commit_building(per_month, j - k, k, dc.cost_per_mw)
     for p in cfg.projects:
         h, r = clouds.names.index(p.owner), regions.index(p.region)
         month = months_between(cfg.start, p.online)
@@ -220,6 +229,9 @@ def _initial_pipelines(cfg: Scenario, sites: Sites, clouds: Clouds) -> None:
             sites.reach(month + 1)
             sites.pipeline_built[h, r, month] += p.mw
             sites.pipeline_power[h, r, month] += p.mw
+            owner = np.zeros(len(cfg.hyperscalers))
+            owner[h] = p.mw
+            sites.commit_building(owner, month - k, k, dc.cost_per_mw)
 
 
 def _initial_fleet(cfg: Scenario, tech: Tech, clouds: Clouds, sites: Sites) -> None:

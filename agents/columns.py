@@ -134,8 +134,9 @@ MODEL_COLUMNS: tuple[Column, ...] = (
     Column(
         "capex_usd",
         "$/month",
-        "Hyperscalers' capex this month: data-centre starts plus chips bought (spot and "
-        "contracts; in-house silicon at cost).",
+        "Hyperscalers' capex this month: data-centre building paid (each shell's cost in "
+        "equal instalments over its build) plus chips bought (spot and contracts; in-house "
+        "silicon at cost).",
     ),
     Column(
         "payout_usd",

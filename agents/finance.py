@@ -20,8 +20,9 @@ the rest from outside lenders (the ``OUTSIDE`` account) at a yearly rate, up to 
   plus overdraft, is booked from ``OUTSIDE`` ("write_off") and the debt repaid with it
   ("repay"), so an exited lab ends with zero cash and zero debt (:func:`write_off`);
 - cash above a buffer of ``finance.cash_buffer_months`` of monthly costs (a hyperscaler's
-  trailing capex plus power; a lab's fixed opex plus compute spend) first repays debt
-  ("repay"); a hyperscaler pays the rest to its shareholders ("payout", [est-payout]).
+  trailing capex plus power, plus the building it has started and not yet paid; a lab's
+  fixed opex plus compute spend) first repays debt ("repay"); a hyperscaler pays the rest
+  to its shareholders ("payout", [est-payout]).
 
 Enterprise buyers (scale mode) never exit; their shortfalls are always financed.
 """
@@ -70,7 +71,13 @@ class Debt:
     hs_costs : ndarray
         (H,) trailing monthly capex plus power cost (same average).
     capex_dc, capex_chips : ndarray
-        (H,) this month's data-centre starts and chip purchases, USD.
+        (H,) this month's data-centre building paid (instalments on the shells under
+        construction, :attr:`agents.state.Sites.pipeline_capex`) and chip purchases, USD.
+    dc_started : ndarray
+        (H,) the whole cost of the shells started this month, USD.
+    dc_committed : ndarray
+        (H,) building started and not yet paid after this month's instalment, USD: kept
+        out of the capex budget and the payout (cash set aside for work under way).
     payout, interest, borrowed, repaid, written_off : ndarray
         (H + L,) this month's flows, hyperscalers first.
     """
@@ -83,6 +90,8 @@ class Debt:
     """Months averaged so far (the averages are running means until a year is seen)."""
     capex_dc: FloatArray = field(init=False)
     capex_chips: FloatArray = field(init=False)
+    dc_started: FloatArray = field(init=False)
+    dc_committed: FloatArray = field(init=False)
     payout: FloatArray = field(init=False)
     interest: FloatArray = field(init=False)
     borrowed: FloatArray = field(init=False)
@@ -92,6 +101,7 @@ class Debt:
     def __post_init__(self) -> None:
         n_h, n = self.hs.size, self.hs.size + self.lab.size
         self.capex_dc, self.capex_chips = np.zeros(n_h), np.zeros(n_h)
+        self.dc_started, self.dc_committed = np.zeros(n_h), np.zeros(n_h)
         self.payout, self.interest = np.zeros(n), np.zeros(n)
         self.borrowed, self.repaid, self.written_off = np.zeros(n), np.zeros(n), np.zeros(n)
 
@@ -191,7 +201,7 @@ def write_off(cash: FloatArray, debt: FloatArray) -> FloatArray:
 def scale_to_budget(budget: float, first: float, second: float) -> tuple[float, float]:
     """Shares of two spending plans paid in order from ``budget`` (each in [0, 1]).
 
-    ``first`` (data-centre starts) is paid before ``second`` (chips).
+    ``first`` is paid before ``second`` (the planner passes chips, then data-centre starts).
 
     >>> scale_to_budget(100.0, 60.0, 80.0)
     (1.0, 0.5)
@@ -205,11 +215,18 @@ def scale_to_budget(budget: float, first: float, second: float) -> tuple[float, 
     return f1, f2
 
 
-def capex_budget(cash: FloatArray, debt: Debt, cfg: Scenario) -> FloatArray:
-    """(H,) what each hyperscaler may spend on capex and chips: cash plus unused credit."""
+def capex_budget(
+    cash: FloatArray, debt: Debt, cfg: Scenario, committed: FloatArray | float = 0.0
+) -> FloatArray:
+    """(H,) what each hyperscaler may commit to new capex and chips: cash plus unused
+    credit, less ``committed`` (building already started and not yet paid; at least 0).
+
+    A start is budgeted at its whole cost, though it is paid over its build: a firm
+    commits to a project it can fund.
+    """
     limit = debt.hs_limit(cfg.finance.debt_multiple_hyperscaler)
-    out: FloatArray = np.maximum(0.0, cash) + np.maximum(0.0, limit - debt.hs)
-    return out
+    out: FloatArray = np.maximum(0.0, cash) + np.maximum(0.0, limit - debt.hs) - committed
+    return np.maximum(0.0, out, out=out)
 
 
 def settle_finance(
@@ -288,7 +305,7 @@ def settle_finance(
     # surplus cash repays debt; hyperscalers pay out the rest
     accounts.flush()
     cash_h = accounts.cash(ha)
-    buf_h = fin.cash_buffer_months * debt.hs_costs
+    buf_h = fin.cash_buffer_months * debt.hs_costs + debt.dc_committed
     r_h, p_h = surplus_use(cash_h, debt.hs, buf_h, np.ones(n_h, dtype=bool))
     buf_l = np.add(a.opex, a.spend, out=lab_limit)  # the limit's array, no longer needed
     # a lab paid more in penalties than it spends keeps no buffer, not a negative one (which

@@ -166,6 +166,9 @@ class Sites:
     """(H, R, T) MW whose building completes in absolute month ``T``."""
     pipeline_power: FloatArray = field(init=False)
     """(H, R, T) MW whose grid connection completes in month ``T``."""
+    pipeline_capex: FloatArray = field(init=False)
+    """(H, T) USD of building work each hyperscaler pays in month ``T``: a shell's cost in
+    equal instalments over the months it is built (progress payments)."""
     pue: FloatArray = field(init=False)
     """(H, R) power usage effectiveness of the built MW (MW-weighted over vintages);
     1.0 until the world sets the fleet's starting value."""
@@ -174,6 +177,7 @@ class Sites:
         h, r = self.built.shape
         self.pipeline_built = np.zeros((h, r, PIPELINE_MONTHS))
         self.pipeline_power = np.zeros((h, r, PIPELINE_MONTHS))
+        self.pipeline_capex = np.zeros((h, PIPELINE_MONTHS))
         self.pue = np.ones((h, r))
 
     @property
@@ -191,6 +195,23 @@ class Sites:
         pad = np.zeros((*self.pipeline_built.shape[:2], grow))
         self.pipeline_built = np.concatenate([self.pipeline_built, pad], axis=2)
         self.pipeline_power = np.concatenate([self.pipeline_power, pad], axis=2)
+        self.pipeline_capex = np.concatenate([self.pipeline_capex, pad[:, 0]], axis=1)
+
+    def commit_building(self, mw: FloatArray, start: int, months: int, cost_per_mw: float) -> None:
+        """Schedule the cost of ``mw`` (H,) of shells started in month ``start`` and built
+        over ``months``: ``cost_per_mw`` per MW, in equal instalments from ``start`` to
+        ``start + months - 1``; those before month 0 were paid before the run.
+
+        Construction is paid as the work is done and capitalised as construction in
+        progress (US GAAP ASC 360; IAS 16), so reported capex follows the build, not its
+        start (``docs/calibration.md`` [est-dc-payments]).
+        """
+        first = max(0, start)
+        last = start + months  # one past the last instalment
+        if last <= first:
+            return
+        self.reach(last - 1)
+        self.pipeline_capex[:, first:last] += (mw * (cost_per_mw / months))[:, None]
 
     def family_totals(self, tech: Tech) -> FloatArray:
         """(3, H, R, F) H100e, IT watts and capital (list price) of the fleet by family.

@@ -8,8 +8,9 @@ hyperscalers request grid connections and start data centres
 completion (:func:`agents.hyperscaler.power_room`); each
 hyperscaler sets how many chips of each family to bid for to fill the MW that will be
 powered next month (:func:`chip_targets`); and both are scaled to its cash plus unused
-credit, chips first (:func:`agents.finance.capex_budget`), so the book never buys what
-cannot be paid.
+credit less the building it has already started and not paid, chips first
+(:func:`agents.finance.capex_budget`), so the book never buys what cannot be paid. A
+start is paid in equal instalments over its build (:meth:`agents.state.Sites.commit_building`).
 """
 
 from __future__ import annotations
@@ -329,7 +330,8 @@ def plan(
     dc, pw = cfg.datacentres, cfg.power
     lead = max(dc.build_months, pw.interconnection_months)
     sites.reach(month + max(dc.build_months, pw.interconnection_months))
-    budget = capex_budget(accounts.cash(accounts.hyperscaler), debt, cfg)
+    committed = np.add.reduce(sites.pipeline_capex[:, month:], axis=1)  # started, unpaid
+    budget = capex_budget(accounts.cash(accounts.hyperscaler), debt, cfg, committed)
     growth = expected_growth(
         demand.expected_growth,
         sales_growth(history, month, demand.expected_growth),
@@ -388,6 +390,11 @@ def plan(
     want *= f_chips[:, None]
     pipe_built[:, :, done] -= shells * (1.0 - f_dc)[:, None]
     starts *= f_dc
-    debt.capex_dc[:] = starts * dc.cost_per_mw
+    # the starts are paid as they are built: this month's instalments on every shell
+    # under construction leave now, the rest stays set aside
+    sites.commit_building(starts, month, dc.build_months, dc.cost_per_mw)
+    np.multiply(starts, dc.cost_per_mw, out=debt.dc_started)
+    debt.capex_dc[:] = sites.pipeline_capex[:, month]
+    np.subtract(committed + debt.dc_started, debt.capex_dc, out=debt.dc_committed)
     accounts.pay(accounts.hyperscaler, OUTSIDE, debt.capex_dc, "capex_datacentre")
     return MonthPlan(want, price, free, gap)

@@ -11,6 +11,7 @@ from agents.invariants import InvariantError, check_finance
 from agents.lab import LabArrays, LabKind
 from agents.model import GigawattModel
 from agents.scenario import Scenario
+from agents.units import months_between
 from experiments import run_scenario
 
 
@@ -115,26 +116,83 @@ def test_capex_budget_is_cash_plus_unused_credit(baseline):
     # limit 3 x 12 x 5 = 180: unused 80 and 0; cash 10 and -4 (counts as 0)
     got = capex_budget(np.array([10.0, -4.0]), debt, baseline)
     assert got.tolist() == [90.0, 0.0]
+    # building started and unpaid is set aside: 90 - 30, and 0 - 5 floored at 0
+    got = capex_budget(np.array([10.0, -4.0]), debt, baseline, np.array([30.0, 5.0]))
+    assert got.tolist() == [60.0, 0.0]
     assert scale_to_budget(90.0, 120.0, 50.0) == (0.75, 0.0)
 
 
+def _schedule(scn: Scenario, months: int) -> np.ndarray:
+    """By hand: (months, H) instalments due on the building under way at the start.
+
+    ``building_mw`` completes evenly over months 1..k, so the shells completing in month
+    j pay cost x MW/k/k in each of months 0..j-1; a project online in month m > 0 pays
+    cost x MW/k in each of months max(0, m - k)..m-1.
+    """
+    k, cost = scn.datacentres.build_months, scn.datacentres.cost_per_mw
+    clouds = [h.name for h in scn.hyperscalers]
+    out = np.zeros((months, len(clouds)))
+    for h, hc in enumerate(scn.hyperscalers):
+        for j in range(1, k + 1):
+            out[: min(j, months), h] += cost * sum(hc.building_mw.values()) / k / k
+    for p in scn.projects:
+        m = months_between(scn.start, p.online)
+        if m > 0:
+            out[max(0, m - k) : min(m, months), clouds.index(p.owner)] += cost * p.mw / k
+    return out
+
+
 def test_chip_bids_and_starts_never_exceed_cash_plus_credit(baseline):
-    # other-clouds with $1B and no credit: chips first, then data centres, within $1B
+    # other-clouds with $1B beyond its pipeline's cost and no credit: chips first, then
+    # data centres, committed within that $1B
+    h = 3
+    left = float(_schedule(baseline, 400)[:, h].sum())
     scn = baseline.with_overrides(
-        {"hyperscalers.other-clouds.cash": 1e9, "finance.debt_multiple_hyperscaler": 0.0}
+        {
+            "hyperscalers.other-clouds.cash": 1e9 + left,
+            "finance.debt_multiple_hyperscaler": 0.0,
+        }
     )
     m = GigawattModel(scn, rng=1)
     m.exogenous()
     m.plan()
-    h = 3
-    p = m.month_plan
+    p, debt = m.month_plan, m.world.debt
     bids = float((p.chip_want[h] * p.chip_bid_price[h]).sum())
-    assert bids + m.world.debt.capex_dc[h] == pytest.approx(1e9)
+    assert bids + debt.dc_started[h] == pytest.approx(1e9)
+    # the pipeline and the new starts are set aside, less this month's instalment
+    assert debt.dc_committed[h] + debt.capex_dc[h] == pytest.approx(left + debt.dc_started[h])
     m.deals()
     m.orders()
     m.clear()
     m.settle()
-    assert m.settled.chip_spend[h] + m.world.debt.capex_dc[h] <= 1e9 * (1 + 1e-9)
+    assert m.settled.chip_spend[h] + debt.dc_started[h] <= 1e9 * (1 + 1e-9)
+
+
+def test_datacentre_building_is_paid_in_instalments_over_the_build(baseline):
+    # the ledger's capex_datacentre rows against a schedule rebuilt by hand from the
+    # months' starts: the building under way at the start (_schedule) plus 1/k of every
+    # start in each of its k months; what is set aside is the instalments not yet due
+    k = baseline.datacentres.build_months
+    m = GigawattModel(baseline, rng=7)
+    clouds = [h.name for h in baseline.hyperscalers]
+    months = k + 6
+    start = _schedule(baseline, 400)
+    started = np.zeros((months, len(clouds)))
+    due = start[:months].copy()
+    for t in range(months):
+        m.step()
+        started[t] = m.world.debt.dc_started
+        first = max(0, t - k + 1)
+        due[t] += started[first : t + 1].sum(axis=0) / k
+        starts_left = sum(started[s] * (s + k - 1 - t) / k for s in range(first, t + 1))
+        left = start[t + 1 :].sum(axis=0) + starts_left
+        assert m.world.debt.dc_committed == pytest.approx(left, rel=1e-9)
+    cf = m.tables(["cashflows"])["cashflows"]
+    paid = cf[cf["reason"] == "capex_datacentre"].pivot_table(
+        index="month", columns="payer", values="amount", aggfunc="sum", fill_value=0.0
+    )
+    np.testing.assert_allclose(paid.reindex(columns=clouds).to_numpy(), due, rtol=1e-9)
+    assert (started[: months - k] > 0).sum() >= 4  # starts made and paid in full
 
 
 def _one_of_each() -> tuple[Accounts, LabArrays, Debt]:
