@@ -433,7 +433,7 @@ def build_world(model: mesa.Model, cfg: Scenario, rng: np.random.Generator) -> W
         lab_agents,
         regulators,
         [],
-        Debt.start(labs.n, clouds.other_cash_flow),
+        Debt.start(labs.n, clouds.other_cash_flow, np.array([h.cash for h in cfg.hyperscalers])),
         egress,
     )
     _contracts(cfg, w)

@@ -19,10 +19,12 @@ the rest from outside lenders (the ``OUTSIDE`` account) at a yearly rate, up to 
   (:func:`agents.lab.plan_funding`) and, turned down, exits: its creditors' loss, debt
   plus overdraft, is booked from ``OUTSIDE`` ("write_off") and the debt repaid with it
   ("repay"), so an exited lab ends with zero cash and zero debt (:func:`write_off`);
-- cash above a buffer of ``finance.cash_buffer_months`` of monthly costs (a hyperscaler's
-  trailing capex plus power, plus the building it has started and not yet paid; a lab's
-  fixed opex plus compute spend) first repays debt ("repay"); a hyperscaler pays the rest
-  to its shareholders ("payout", [est-payout]).
+- cash above a buffer first repays debt ("repay"); a hyperscaler pays the rest to its
+  shareholders ("payout", [est-payout]). The buffer is ``finance.cash_buffer_months`` of
+  monthly costs: a lab's fixed opex plus compute spend; a hyperscaler's trailing capex plus
+  power, plus the building it has started and not yet paid, and never less than the cash
+  it started with (its reported cash holdings, which it keeps while paying out its cash
+  flow).
 
 Enterprise buyers (scale mode) never exit; their shortfalls are always financed.
 """
@@ -78,6 +80,9 @@ class Debt:
     dc_committed : ndarray
         (H,) building started and not yet paid after this month's instalment, USD: kept
         out of the capex budget and the payout (cash set aside for work under way).
+    hs_reserve : ndarray
+        (H,) cash a hyperscaler keeps whatever its costs (its starting cash): it pays out
+        only above the larger of this and its buffer ([est-payout]).
     payout, interest, borrowed, repaid, written_off : ndarray
         (H + L,) this month's flows, hyperscalers first.
     """
@@ -86,6 +91,7 @@ class Debt:
     lab: FloatArray
     hs_ocf: FloatArray
     hs_costs: FloatArray
+    hs_reserve: FloatArray
     months: int = 0
     """Months averaged so far (the averages are running means until a year is seen)."""
     capex_dc: FloatArray = field(init=False)
@@ -106,10 +112,14 @@ class Debt:
         self.borrowed, self.repaid, self.written_off = np.zeros(n), np.zeros(n), np.zeros(n)
 
     @classmethod
-    def start(cls, n_labs: int, other_cash_flow: FloatArray) -> Debt:
-        """No debt; operating cash flow starts at the other businesses' cash flow."""
+    def start(
+        cls, n_labs: int, other_cash_flow: FloatArray, reserve: FloatArray | None = None
+    ) -> Debt:
+        """No debt; operating cash flow starts at the other businesses' cash flow; the
+        hyperscalers keep ``reserve`` (their starting cash; none if not given)."""
         ocf = np.asarray(other_cash_flow, dtype=float).copy()
-        return cls(np.zeros(ocf.size), np.zeros(n_labs), ocf, np.zeros(ocf.size))
+        keep = np.zeros(ocf.size) if reserve is None else np.asarray(reserve, dtype=float).copy()
+        return cls(np.zeros(ocf.size), np.zeros(n_labs), ocf, np.zeros(ocf.size), keep)
 
     def hs_limit(self, multiple: float) -> FloatArray:
         """(H,) hyperscalers' borrowing limits: ``multiple x 12 x`` trailing cash flow."""
@@ -305,7 +315,7 @@ def settle_finance(
     # surplus cash repays debt; hyperscalers pay out the rest
     accounts.flush()
     cash_h = accounts.cash(ha)
-    buf_h = fin.cash_buffer_months * debt.hs_costs + debt.dc_committed
+    buf_h = np.maximum(fin.cash_buffer_months * debt.hs_costs + debt.dc_committed, debt.hs_reserve)
     r_h, p_h = surplus_use(cash_h, debt.hs, buf_h, np.ones(n_h, dtype=bool))
     buf_l = np.add(a.opex, a.spend, out=lab_limit)  # the limit's array, no longer needed
     # a lab paid more in penalties than it spends keeps no buffer, not a negative one (which

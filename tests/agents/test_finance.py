@@ -83,6 +83,22 @@ def test_lab_that_cannot_pay_exits_and_its_debt_is_written_off(fin_cfg):
     check_finance(acc, a, debt)
 
 
+def test_a_cloud_keeps_its_reserve_and_the_building_it_owes(fin_cfg):
+    # _world's cloud (cash 100, debt 20; costs 35, so buffer 2 x 35 = 70) with building
+    # still owed or a reserve: interest 0.1 leaves 99.9 of cash
+    # - owes 15 of building: buffer 70 + 15 = 85; 14.9 repays debt, nothing paid out
+    # - keeps 95 (its starting cash): buffer max(70, 95) = 95; 4.9 repays debt
+    # - keeps 50: below 70, so as without a reserve: repays 20, pays out 9.9
+    for owed, reserve, repaid, paid in ((15.0, 0.0, 14.9, 0.0), (0.0, 95.0, 4.9, 0.0),
+                                        (0.0, 50.0, 20.0, 9.9)):  # fmt: skip
+        acc, a, debt = _world(lab_debt=0.0, burn=0.0)
+        debt.dc_committed[0], debt.hs_reserve[0] = owed, reserve
+        _settle(fin_cfg, acc, a, debt)
+        assert debt.repaid[0] == pytest.approx(repaid)
+        assert debt.payout[0] == pytest.approx(paid)
+        assert acc.cash(acc.hyperscaler)[0] == pytest.approx(99.9 - repaid - paid)
+
+
 def test_an_equity_round_rescues_a_lab_credit_cannot(fin_cfg):
     cfg = fin_cfg.with_overrides({"capital.vc_success_prob": 1.0})
     acc, a, debt = _world(lab_debt=50.0, burn=3.0)
