@@ -71,6 +71,9 @@ class LabArrays:
     home: IntArray = field(init=False)
     primary: IntArray = field(init=False)
     """Index of the cloud it buys from first (pays no egress fee there)."""
+    left_provider: IntArray = field(init=False)
+    """A small buyer's provider before it switched this month (it pays that cloud the
+    egress fee on what it buys), -1 if it did not switch."""
     family: IntArray = field(init=False)
     affinity: FloatArray = field(init=False)
     """(L, F) how well its software runs on each chip family, 0-1."""
@@ -115,6 +118,7 @@ class LabArrays:
         self.active = np.ones(n, dtype=bool)
         self.exit_month = np.full(n, -1, dtype=np.int64)
         self.exclusive_with = np.full(n, -1, dtype=np.int64)
+        self.left_provider = np.full(n, -1, dtype=np.int64)
         self.porting_to = np.full(n, -1, dtype=np.int64)
         self.porting_done = np.full(n, -1, dtype=np.int64)
 

@@ -74,8 +74,10 @@ def choose_nodes(labs: LabArrays, nodes: Nodes, egress_fee: FloatArray | float) 
     """Each non-major buyer's seller node: the cheapest provider of its family at home.
 
     The landed price is last month's node price plus the buyer's egress fee (per buyer,
-    or one number for all) when leaving the current provider; providers without that family at home are skipped. Updates the
-    buyers' ``primary`` provider and returns their flat node indices.
+    or one number for all) when leaving the current provider; providers without that
+    family at home are skipped. Updates the buyers' ``primary`` provider, records in
+    ``left_provider`` the one each buyer that switched left (it pays that cloud the fee
+    on this month's purchases, as it weighed it), and returns their flat node indices.
     """
     a = labs
     rest = (~a.major).nonzero()[0]
@@ -101,8 +103,9 @@ def choose_nodes(labs: LabArrays, nodes: Nodes, egress_fee: FloatArray | float) 
         best, ok = best_g[at[group]], ok_g[at[group]]
     else:
         best, ok = _cheapest(nodes, home, family, fee, primary)
-    a.primary[rest] = np.where(ok, best, a.primary[rest])
-    h = a.primary[rest]
+    h = np.where(ok, best, primary)
+    a.primary[rest] = h
+    a.left_provider[rest] = np.where(h != primary, primary, -1)
     out: IntArray = (h * n_r + a.home[rest]) * n_f + a.family[rest]
     return out
 

@@ -4,7 +4,8 @@ Compute is physical: a site that got less power than it bid for delivers less, c
 first, then spot, pro rata (:func:`compute_delivery`); a contract delivered short pays its
 penalty. :func:`settle_compute` books the deliveries and payments (spot buyers pay their node
 price, sellers receive theirs, and a lab's egress fee goes to its primary cloud, the one its
-data leaves) and updates the expected compute price from the month's median. Called by
+data leaves; a small buyer that switched provider this month pays it to the provider it
+left) and updates the expected compute price from the month's median. Called by
 :func:`agents.phases.settle.settle_markets`.
 """
 
@@ -225,6 +226,17 @@ def settle_compute(
         # one (row, cloud) cell per buyer, by flat index (numpy's fast form of np.add.at)
         cell = _cells(rest, hb, n_h)
         np.add.at(spend.reshape(-1), cell, pay)
+        # a buyer that switched this month pays the egress fee it weighed to the cloud
+        # its data leaves, on what it bought
+        left = a.left_provider[rest]
+        moved = np.flatnonzero(left >= 0)
+        if moved.size:
+            who = rest.start + moved if isinstance(rest, slice) else rest[moved]
+            old = left[moved]
+            fee_paid = market.egress_fee[who] * got[moved]
+            acc.pay(la[who], ha[old], fee_paid, "egress_fee")
+            np.add.at(spend.reshape(-1), _cells(who, old, n_h), fee_paid)
+            np.add.at(sales, old, fee_paid)
         np.add.at(vol.reshape(-1), cell, got)
         recv[rest] += got
         np.add.at(sales, hb, pay)

@@ -365,3 +365,31 @@ def test_recorded_months_stay_as_they_were_as_the_run_goes_on(baseline):
         pd.testing.assert_frame_equal(
             later_tables[name].iloc[:rows], tables[name], check_exact=True
         )
+
+
+def test_a_small_buyer_that_switches_pays_the_egress_fee_to_the_cloud_it_left(baseline):
+    # scale mode: in the month a buyer moves to a cheaper provider it pays the fee it
+    # weighed, fee x the H100e-hours it bought, to the provider it left; the pooled
+    # ledger rows (one per month and payee) against those sums rebuilt from the buyers
+    scn = baseline.with_overrides({"scale.small_labs": 300, "scale.enterprise_buyers": 200})
+    m = GigawattModel(scn, rng=7)
+    w = m.world
+    ha = w.accounts.hyperscaler
+    want: dict[tuple[int, int], float] = {}
+    for month in range(6):
+        m.step()
+        a = w.labs
+        moved = np.flatnonzero(~a.major & (a.left_provider >= 0))
+        assert (a.left_provider[moved] != a.primary[moved]).all()
+        for h in range(ha.size):
+            at = moved[a.left_provider[moved] == h]
+            want[(month, int(ha[h]))] = float((w.market.egress_fee[at] * a.received[at]).sum())
+    e = w.accounts.usd.entries()
+    code = w.accounts.usd.reason_code("egress_fee")
+    pooled = np.isin(e["payer"], list(w.accounts.pool_names))
+    rows = (e["reason"] == code) & pooled
+    got = pd.Series(e["amount"][rows]).groupby([e["step"][rows], e["payee"][rows]]).sum()
+    assert set(got.index) <= set(want)
+    assert sum(v > 0 for v in want.values()) >= 3
+    for key, amount in want.items():
+        assert got.get(key, 0.0) == pytest.approx(amount, rel=1e-9, abs=1e-3), key
