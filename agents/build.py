@@ -378,7 +378,8 @@ def build_world(model: mesa.Model, cfg: Scenario, rng: np.random.Generator) -> W
     for firm in [*utilities, *vendors, *hyperscalers]:
         firm.attach(accounts)
     lab_agents.attach(accounts)
-    accounts.pay(OUTSIDE, accounts.hyperscaler, [h.cash for h in cfg.hyperscalers], "endowment")
+    hs_cash = np.array([h.cash for h in cfg.hyperscalers])  # also the cash they keep
+    accounts.pay(OUTSIDE, accounts.hyperscaler, hs_cash, "endowment")
     accounts.pay(OUTSIDE, labs.account, lab_cash, "endowment")
     _initial_pipelines(cfg, sites, clouds)
     _initial_fleet(cfg, tech, clouds, sites)
@@ -433,7 +434,7 @@ def build_world(model: mesa.Model, cfg: Scenario, rng: np.random.Generator) -> W
         lab_agents,
         regulators,
         [],
-        Debt.start(labs.n, clouds.other_cash_flow, np.array([h.cash for h in cfg.hyperscalers])),
+        Debt.start(labs.n, clouds.other_cash_flow, hs_cash),
         egress,
     )
     _contracts(cfg, w)
