@@ -302,7 +302,11 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
         ),
         Column("start_date", "date", "First day of the start month."),
         Column("end_date", "date", "First day of the end month."),
-        Column("take_or_pay", "bool", "The buyer pays for the whole volume whatever it takes."),
+        Column(
+            "take_or_pay",
+            "bool",
+            "The buyer pays for all its seller makes available, taken or not; a shortfall is the seller's, who owes the penalty on it.",
+        ),
         Column("exclusive", "bool", "The lab buys compute from no other cloud while in force."),
         Column("penalty_rate", "share", "Penalty per undelivered unit, as a share of the price."),
         Column("family", "name", "Chip family delivered (missing: any)."),

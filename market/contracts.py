@@ -3,9 +3,15 @@
 A contract is a row (kind, seller, buyer, monthly
 volume, price, start, end, take-or-pay, exclusivity). Each month the active rows are
 settled at once: a seller's deliverable quantity is shared pro rata among its
-contracts, a take-or-pay buyer pays for the whole volume whatever was taken, and a
-seller that delivers short owes ``penalty_rate x price`` per undelivered unit. What
-contracts do not cover clears in the spot market. Pure numpy, no Mesa.
+contracts, a take-or-pay buyer pays for all the seller makes available whether it takes it
+or not, and a seller that delivers short owes ``penalty_rate x price`` per unit it did not
+make available. What contracts do not cover clears in the spot market. Pure numpy, no Mesa.
+
+Take-or-pay puts the buyer's volume risk on the buyer: it pays for what the seller stands
+ready to deliver, taken or not. It does not make the buyer pay for what the seller failed
+to deliver; that shortfall is the seller's, and the seller owes the penalty on it (Masten
+and Crocker, "Efficient adaptation in long-term contracts: take-or-pay provisions for
+natural gas", *American Economic Review* 75(5), 1985).
 """
 
 from __future__ import annotations
@@ -52,8 +58,9 @@ class Settlement:
     """One month's settlement of the rows in ``index``.
 
     ``delivered`` is what each contract received, ``payment`` what its buyer pays the
-    seller (the whole volume under take-or-pay, else the delivered quantity), and
-    ``penalty`` what its seller pays the buyer for the shortfall.
+    seller (what the seller made available under take-or-pay, else the delivered
+    quantity), and ``penalty`` what its seller pays the buyer for what it did not make
+    available.
     """
 
     index: NDArray[np.int64]
@@ -243,29 +250,60 @@ class ContractTable:
         end[r] = np.minimum(end[r], np.maximum(month, self._i("start")[r]))
         self._changed()
 
-    def settle(self, rows: ArrayLike, delivered: ArrayLike) -> Settlement:
+    def settle(
+        self, rows: ArrayLike, delivered: ArrayLike, offered: ArrayLike | None = None
+    ) -> Settlement:
         """Settle contracts ``rows`` given what each actually delivered this month.
 
-        Payment is ``price x volume`` under take-or-pay and ``price x delivered``
-        otherwise; the penalty is ``penalty_rate x price x (volume - delivered)``.
-        A delivery within :data:`DELIVERY_TOLERANCE` of the volume counts as the volume.
-        Running totals are updated.
+        Parameters
+        ----------
+        rows : array_like of int
+            The contracts settled.
+        delivered : array_like
+            What each buyer received, within ``[0, volume]``.
+        offered : array_like, optional
+            What each seller made available, within ``[delivered, volume]``; by default
+            ``delivered`` (the buyer took all it was offered).
+
+        Payment is ``price x offered`` under take-or-pay and ``price x delivered``
+        otherwise; the penalty is ``penalty_rate x price x (volume - offered)`` (module
+        docstring). A quantity within :data:`DELIVERY_TOLERANCE` of the volume counts as
+        the volume. Running totals are updated.
+
+        Raises
+        ------
+        ContractError
+            If ``delivered`` or ``offered`` has not one entry per row within its range.
         """
         r = np.asarray(rows, dtype=np.int64)
-        d = np.asarray(delivered, dtype=np.float64)
         c = cast(dict[str, NDArray[np.float64]], self._cols)  # one lookup per column
         vol = c["volume"][r]
-        tol = DELIVERY_TOLERANCE
-        if d.shape != r.shape or (d < -tol).any() or (d > vol * (1 + tol) + tol).any():
-            raise ContractError("delivered: must have one entry per row, within [0, volume]")
-        d = np.where(d >= vol * (1 - tol), vol, d.clip(0.0, vol))
+        d = self._within(r, vol, delivered, "delivered", "[0, volume]")
+        o = d if offered is None else self._within(r, vol, offered, "offered", "[0, volume]")
+        if offered is not None and (o < d).any():
+            raise ContractError(
+                "offered: a seller cannot make available less than its buyer received; "
+                "pass offered >= delivered, row by row"
+            )
         price = c["price"][r]
-        payment = price * np.where(c["take_or_pay"][r], vol, d)
-        penalty = c["penalty_rate"][r] * price * (vol - d)
+        payment = price * np.where(c["take_or_pay"][r], o, d)
+        penalty = c["penalty_rate"][r] * price * (vol - o)
         np.add.at(c["delivered_total"], r, d)
         np.add.at(c["paid_total"], r, payment)
         np.add.at(c["penalty_total"], r, penalty)
         return Settlement(r, d, payment, penalty)
+
+    @staticmethod
+    def _within(
+        r: NDArray[np.int64], vol: NDArray[np.float64], q: ArrayLike, name: str, span: str
+    ) -> NDArray[np.float64]:
+        """``q`` as floats, a quantity within tolerance of the volume read as the volume."""
+        x = np.asarray(q, dtype=np.float64)
+        tol = DELIVERY_TOLERANCE
+        if x.shape != r.shape or (x < -tol).any() or (x > vol * (1 + tol) + tol).any():
+            raise ContractError(f"{name}: must have one entry per row, within {span}")
+        out: NDArray[np.float64] = np.where(x >= vol * (1 - tol), vol, x.clip(0.0, vol))
+        return out
 
     def columns(self) -> dict[str, NDArray[np.generic]]:
         """A copy of every column (for tables; ``kind`` is the index into :data:`KINDS`)."""

@@ -52,12 +52,35 @@ def test_active_rows_by_month_and_kind():
 def test_take_or_pay_and_penalties_hand_computed():
     t = _table()
     s = t.settle([0, 1], [4.0, 8.0])
-    # take-or-pay pays the whole volume: 10 x 2; the other pays what came: 8 x 3
-    np.testing.assert_allclose(s.payment, [20.0, 24.0])
+    # the sellers made available only what came: each buyer pays for that, 4 x 2 and
+    # 8 x 3, take-or-pay or not (the shortfall is the seller's)
+    np.testing.assert_allclose(s.payment, [8.0, 24.0])
     # the seller owes rate x price x shortfall: 0.5 x 2 x 6 and 0.25 x 3 x 2
     np.testing.assert_allclose(s.penalty, [6.0, 1.5])
     np.testing.assert_allclose(t.delivered_total[:2], [4.0, 8.0])
-    np.testing.assert_allclose(t.paid_total[:2], [20.0, 24.0])
+    np.testing.assert_allclose(t.paid_total[:2], [8.0, 24.0])
+    # offered in full and taken in part: take-or-pay pays the volume, 10 x 2; the other
+    # pays what it took, 8 x 3; neither seller owes a penalty
+    s = t.settle([0, 1], [4.0, 8.0], offered=[10.0, 10.0])
+    np.testing.assert_allclose(s.payment, [20.0, 24.0])
+    np.testing.assert_allclose(s.penalty, [0.0, 0.0])
+    # offered 7 of 10, 4 taken: take-or-pay pays 7 x 2, the seller owes 0.5 x 2 x 3
+    s = t.settle([0], [4.0], offered=[7.0])
+    np.testing.assert_allclose((s.payment[0], s.penalty[0]), (14.0, 3.0))
+    np.testing.assert_allclose(t.paid_total[:2], [8.0 + 20.0 + 14.0, 48.0])
+
+
+@pytest.mark.parametrize(
+    ("delivered", "offered", "match"),
+    [
+        ([4.0], [3.0], "offered: a seller cannot make available less"),
+        ([4.0], [11.0], r"offered: must have one entry per row, within \[0, volume\]"),
+        ([-1.0], None, "delivered: must have one entry per row"),
+    ],
+)
+def test_settle_refuses_quantities_out_of_range(delivered, offered, match):
+    with pytest.raises(ContractError, match=match):
+        _table().settle([0], delivered, offered=offered)
 
 
 def test_a_delivery_short_by_rounding_is_the_whole_volume():

@@ -67,11 +67,12 @@ def test_contract_payments_count_the_deal_contract_only():
     d = Deal(0, investor=0, lab=0, cfg=DealCfg(), propose_month=0, decision_month=0)
     assert d.contract_payments(ct) == 0.0 and np.isnan(d.payments_to_investment(ct))
     d.contract, d.invested = int(row), 1000.0
-    # take-or-pay, 60 of 100 delivered: paid 3 x 100 = 300, penalty 0.25 x 3 x 40 = 30
+    # take-or-pay, 60 of 100 delivered (the seller's shortfall): paid 3 x 60 = 180,
+    # penalty 0.25 x 3 x 40 = 30
     ct.settle([0, row], [10.0, 60.0])
     ct.settle([row], [100.0])  # second month in full: +300
-    assert d.contract_payments(ct) == pytest.approx(300 - 30 + 300)
-    assert d.payments_to_investment(ct) == pytest.approx(0.57)
+    assert d.contract_payments(ct) == pytest.approx(180 - 30 + 300)
+    assert d.payments_to_investment(ct) == pytest.approx(0.45)
 
 
 def test_review_shift_moves_the_shortfall_then_adds():
