@@ -218,7 +218,7 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(
             "runway_months",
             "months",
-            "Labs: cash over trailing monthly burn, revenue less spend and opex (link friction, porting and interest are not counted; missing when not burning cash).",
+            "Labs: cash over trailing monthly burn, the operating cash outflow net of revenue (compute, link friction, porting, opex and interest, less revenue and penalties received; financing not counted); missing when not burning cash.",
         ),
         Column("egress_fee", "$/H100e-h", "Labs: egress fee it pays away from its primary cloud."),
         Column(

@@ -91,6 +91,9 @@ class LabArrays:
     """Cloud bound by an exclusive contract, -1 if none."""
     porting_to: IntArray = field(init=False)
     porting_done: IntArray = field(init=False)
+    porting_paid: FloatArray = field(init=False)
+    """What it paid this month to port its software (set by the plan phase, counted in
+    its burn and cleared when its month closes)."""
     demand_usd: FloatArray = field(init=False)
     inference_need: FloatArray = field(init=False)
     training_need: FloatArray = field(init=False)
@@ -111,6 +114,7 @@ class LabArrays:
         self.demand_usd, self.inference_need, self.training_need = z(n), z(n), z(n)
         self.served, self.received, self.revenue, self.spend = z(n), z(n), z(n), z(n)
         self.net_flow, self.burn, self.raised_total = z(n), z(n), z(n)
+        self.porting_paid = z(n)
         self.kind = z(n, dtype=np.int64)
         self.home, self.primary = z(n, dtype=np.int64), z(n, dtype=np.int64)
         self.family, self.account = z(n, dtype=np.int64), z(n, dtype=np.int64)

@@ -262,6 +262,7 @@ def plan_labs(
     for i, f in zip(candidates.tolist(), port.tolist(), strict=True):
         if f >= 0:
             accounts.pay(a.account[i], OUTSIDE, lk.porting_cost_usd, "porting")
+            a.porting_paid[i] = lk.porting_cost_usd
             a.porting_to[i] = f
             a.porting_done[i] = month + lk.porting_months
     return gap

@@ -58,6 +58,10 @@ class ComputeSales:
     """Seller-node price of each spot sale (major-lab links, then small buyers)."""
     spot_volume: FloatArray
     """Volume of each spot sale, same order."""
+    friction: FloatArray
+    """(L,) what each lab paid the outside world on the links it bought over: the gap
+    between its node price and the seller's, less the egress fee: latency outside its home
+    region and platform mismatch (:mod:`agents.phases.clear`)."""
 
 
 MAX_EXPECTED_COMPUTE_PRICE = 1e3
@@ -179,7 +183,8 @@ def settle_compute(
     lab_acc, cloud_acc = la[lab], ha[h_src]
     acc.pay(lab_acc, cloud_acc, to_h, "compute_spot")
     acc.pay(lab_acc, ha[primary], to_primary, "egress_fee")
-    acc.pay(lab_acc, OUTSIDE, np.maximum(0.0, p_dst - p_src - fee) * f_ok, "compute_friction")
+    friction = np.maximum(0.0, p_dst - p_src - fee) * f_ok
+    acc.pay(lab_acc, OUTSIDE, friction, "compute_friction")
     np.add.at(spend, (lab, h_src), to_h)
     np.add.at(spend, (lab, primary), to_primary)
     np.add.at(vol, (lab, h_src), f_ok)
@@ -278,6 +283,7 @@ def settle_compute(
         cs,
         np.concatenate((p_src, p_small)),
         np.concatenate((f_ok, got)),
+        np.bincount(lab, friction, minlength=a.n).astype(float, copy=False),
     )
 
 

@@ -8,8 +8,13 @@ opex (a fixed amount plus a share of revenue), gain capability from training
 (log-scaling: ``capability0 + demand.scaling_exponent x log(1 + cumulative training /
 a year of first-month training)``, est.). Then the month's financing closes
 (:func:`agents.finance.settle_finance`): a lab whose cash runs out borrows, then raises an
-equity round, and exits when both fail, which ends its compute contracts. A lab's burn is a trailing exponential average (weight 0.3 on
-the month; a one-month burn would feed back on spending, est.).
+equity round, and exits when both fail, which ends its compute contracts.
+
+A lab's burn is its operating cash outflow net of revenue: compute paid to clouds, link
+friction, porting, opex and interest on its debt, less revenue and penalties received;
+financing (rounds, credit, repayment, a deal's tranches) is not burn, as a venture
+investor reads runway. It is a trailing exponential average (weight 0.3 on the month; a
+one-month burn would feed back on spending, est.).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
-from agents.finance import Debt, settle_finance
+from agents.finance import Debt, interest_due, settle_finance
 from agents.lab import LabArrays, split_compute
 from agents.phases.settle import Settled
 from agents.scenario import Scenario
@@ -82,6 +87,12 @@ def close_labs(
     _row_sums(spend, a.spend)
     np.subtract(revenue, a.spend, out=a.net_flow)
     np.subtract(a.net_flow, opex, out=a.net_flow)
+    # and what else it pays outside: link friction, porting (the plan phase), and the
+    # interest settle_finance charges this month on what it owes now
+    a.net_flow -= settled.compute.friction
+    a.net_flow -= a.porting_paid
+    a.net_flow -= interest_due(debt.lab, cfg.finance.debt_rate_lab)
+    a.porting_paid[:] = 0.0
     loss = np.negative(a.net_flow)  # burn: a trailing mean of the month's loss
     np.maximum(0.0, loss, out=loss)
     np.multiply(BURN_WEIGHT, loss, out=loss)

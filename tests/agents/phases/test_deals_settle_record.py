@@ -18,7 +18,7 @@ from agents.phases.deals import MAX_INVESTMENT, propose_strategic, review_shift
 from agents.phases.record import dc_energy, lab_lockin, lockin_of_labs, spot_price
 from agents.phases.settle import Settled, _spot_price, capacity_charge
 from agents.phases.settle_compute import ComputeSales, _median, family_price
-from agents.phases.settle_labs import close_labs, lab_revenue
+from agents.phases.settle_labs import BURN_WEIGHT, close_labs, lab_revenue
 from agents.scenario import DealCfg
 from agents.state import History
 from experiments import load_scenario, run_scenario
@@ -100,12 +100,13 @@ def test_family_price_is_the_cheapest_node_with_capacity():
     assert got[:2].tolist() == [2.0, 4.0] and np.isnan(got[2])
 
 
-def _settled(spend: np.ndarray, received: np.ndarray) -> Settled:
-    """A settled month in which the labs received ``received`` and spent ``spend``."""
+def _settled(spend: np.ndarray, received: np.ndarray, friction: np.ndarray) -> Settled:
+    """A settled month in which the labs received ``received`` and spent ``spend``, and
+    paid ``friction`` on links."""
     none = Settlement(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
     z = np.zeros(0)
     sales = ComputeSales(
-        spend, spend * 0, received, spend.sum(axis=0), np.zeros((1, 1, 3)), none, z, z
+        spend, spend * 0, received, spend.sum(axis=0), np.zeros((1, 1, 3)), none, z, z, friction
     )
     ints = np.zeros(0, dtype=np.int64)
     return Settled(
@@ -135,15 +136,19 @@ def test_labs_month_revenue_burn_capability_and_exit(baseline):
     spend = np.array([[20.0], [30.0]])
     debt = Debt.start(2, np.zeros(1))
     rng = np.random.default_rng(0)
-    close_labs(0, cfg, a, _settled(spend, np.array([4.0, 8.0])), h, ct, acc, debt, rng, np.zeros(1))
+    a.porting_paid[:] = [1.0, 0.0]  # lab 0 ported this month, and paid 2 in link friction
+    settled = _settled(spend, np.array([4.0, 8.0]), np.array([2.0, 0.0]))
+    close_labs(0, cfg, a, settled, h, ct, acc, debt, rng, np.zeros(1))
     # short of compute, a lab cuts inference and training pro rata: served = min(need,
     # received x 10 / 12) = 10/3 for lab 0; lab 1 gets 8 >= 5 + 2: served 5
     assert a.served.tolist() == pytest.approx([10 / 3, 5.0])
     # revenue = demand x served / need = [100 / 3, 50]
     assert a.revenue.tolist() == pytest.approx([100 / 3, 50.0])
-    # opex = [10 + 0.5 x 100/3, 200]; net flow = revenue - spend - opex = [-40/3, -180];
-    # burn = 0.3 x [40/3, 180] = [4, 54] (it starts at 0)
-    assert a.burn.tolist() == pytest.approx([4.0, 54.0])
+    # opex = [10 + 0.5 x 100/3, 200]; net flow = revenue - spend - opex - friction -
+    # porting = [100/3 - 20 - 80/3 - 2 - 1, 50 - 30 - 200] = [-49/3, -180];
+    # burn = 0.3 x [49/3, 180] = [4.9, 54] (it starts at 0)
+    assert a.burn.tolist() == pytest.approx([4.9, 54.0])
+    assert a.porting_paid.tolist() == [0.0, 0.0]  # counted once
     # training = received - served = [2/3, 3]; ref = max(1, 12 x max(training, need)) = [24, 36]
     trained = np.array([2 / 3, 3.0])
     cap = baseline.demand.scaling_exponent * np.log1p(trained / np.array([24.0, 36.0]))
@@ -155,6 +160,40 @@ def test_labs_month_revenue_burn_capability_and_exit(baseline):
     assert a.active.tolist() == [True, False] and a.exit_month[1] == 0
     assert ct.end[0] == 1
     assert debt.written_off.tolist() == [0.0, 0.0, 50.0]
+
+
+_FINANCING = ("endowment", "vc_round", "borrow", "repay", "write_off", "deal_tranche")
+"""The ledger's financing reasons; every other cash row of a lab is an operating flow."""
+
+
+def test_a_labs_burn_is_its_operating_cash_outflow_in_the_ledger():
+    # burn, rebuilt from the ledger: each month, a lab's operating cash flow is every cash
+    # row it pays or receives except financing (rounds, credit, tranches); its burn is the
+    # trailing mean (BURN_WEIGHT) of that flow's loss. 24 months of the deal scenario, in
+    # which labs pay link friction ($6B), porting ($2.1B) and, with fewer rounds granted,
+    # interest ($4.5M) beside compute and opex
+    cfg = load_scenario("amazon-anthropic-2026").with_overrides({"capital.vc_success_prob": 0.2})
+    m = GigawattModel(cfg, rng=7, check=False)
+    burns = []
+    for _ in range(24):
+        m.step()
+        burns.append(m.world.labs.burn.copy())
+    t = m.tables(["cashflows", "labs"])
+    cf, names = t["cashflows"], t["labs"]["name"].tolist()
+    op = cf[~cf["reason"].isin(_FINANCING)]
+    paid = {r for r in op["reason"][op["payer"].isin(names) & (op["amount"] > 0)]}
+    assert {"compute_friction", "porting", "interest"} <= paid  # the flows the test is about
+
+    def by_lab(side: str) -> pd.DataFrame:
+        rows = op[op[side].isin(names)]
+        sums = rows.groupby(["month", side])["amount"].sum().unstack(fill_value=0.0)
+        return sums.reindex(index=range(24), columns=names, fill_value=0.0)
+
+    net = (by_lab("payee") - by_lab("payer")).to_numpy()
+    burn = np.zeros(len(names))
+    for month in range(24):
+        burn = (1 - BURN_WEIGHT) * burn + BURN_WEIGHT * np.maximum(0.0, -net[month])
+        np.testing.assert_allclose(burns[month], burn, rtol=1e-9, atol=1e-3)
 
 
 def test_lab_revenue_by_hand():
