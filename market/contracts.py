@@ -278,8 +278,8 @@ class ContractTable:
         r = np.asarray(rows, dtype=np.int64)
         c = cast(dict[str, NDArray[np.float64]], self._cols)  # one lookup per column
         vol = c["volume"][r]
-        d = self._within(r, vol, delivered, "delivered", "[0, volume]")
-        o = d if offered is None else self._within(r, vol, offered, "offered", "[0, volume]")
+        d = self._within(r, vol, delivered, "delivered")
+        o = d if offered is None else self._within(r, vol, offered, "offered")
         if offered is not None and (o < d).any():
             raise ContractError(
                 "offered: a seller cannot make available less than its buyer received; "
@@ -295,13 +295,16 @@ class ContractTable:
 
     @staticmethod
     def _within(
-        r: NDArray[np.int64], vol: NDArray[np.float64], q: ArrayLike, name: str, span: str
+        r: NDArray[np.int64], vol: NDArray[np.float64], q: ArrayLike, name: str
     ) -> NDArray[np.float64]:
         """``q`` as floats, a quantity within tolerance of the volume read as the volume."""
         x = np.asarray(q, dtype=np.float64)
         tol = DELIVERY_TOLERANCE
         if x.shape != r.shape or (x < -tol).any() or (x > vol * (1 + tol) + tol).any():
-            raise ContractError(f"{name}: must have one entry per row, within {span}")
+            raise ContractError(
+                f"{name}: must have one entry per row ({r.size} rows, got shape {x.shape}), "
+                "each within [0, volume]"
+            )
         out: NDArray[np.float64] = np.where(x >= vol * (1 - tol), vol, x.clip(0.0, vol))
         return out
 

@@ -97,7 +97,11 @@ _NOTHING = np.zeros(0)
 
 
 def _settle(ct: ContractTable, rows: IntArray, delivered: FloatArray) -> Settlement:
-    """Settle ``rows`` on what they delivered, capped at their volume (none: no call)."""
+    """Settle ``rows`` on what they delivered, capped at their volume (none: no call).
+
+    Buyers take all they are offered, so what a seller made available is what it delivered:
+    a take-or-pay buyer pays for that, and the seller owes the penalty on the rest
+    (:meth:`market.contracts.ContractTable.settle`)."""
     if rows.size == 0:
         return Settlement(_NO_ROWS, _NOTHING, _NOTHING, _NOTHING)
     return ct.settle(rows, np.minimum(delivered, ct.volume[rows]))

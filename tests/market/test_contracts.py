@@ -74,7 +74,11 @@ def test_take_or_pay_and_penalties_hand_computed():
     ("delivered", "offered", "match"),
     [
         ([4.0], [3.0], "offered: a seller cannot make available less"),
-        ([4.0], [11.0], r"offered: must have one entry per row, within \[0, volume\]"),
+        (
+            [4.0],
+            [11.0],
+            r"offered: must have one entry per row \(1 rows, got shape \(1,\)\), each within",
+        ),
         ([-1.0], None, "delivered: must have one entry per row"),
     ],
 )
