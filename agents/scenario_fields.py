@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 __all__ = [
     "FAMILIES",
+    "FASTEST_DECLINE",
     "MAX_EXTENDS_DEPTH",
     "MAX_TFLOPS_PER_WATT",
     "NAME_RULE",
@@ -171,6 +172,9 @@ WHY_PRICE_H = "$/H100e-hour; far above the 2023 peak rental of ~$12 [acc-h100-re
 WHY_MONTHS = "months; the model runs at most 50 years"
 WHY_MARKUP = "a markup over cost; 20x is far above any chip or cloud gross margin"
 WHY_GROWTH = "a yearly growth rate"
+FASTEST_DECLINE = -0.5
+"""The lowest yearly growth of end demand: halving in a year, as deep as the fall of
+any market the model covers (the lower bound of ``demand.growth_per_year``)."""
 WHY_LIST = "a scenario lists the market's main firms; many small ones go in scale mode"
 
 Usd = Annotated[Float, Field(ge=0, le=1e13, description=WHY_USD)]

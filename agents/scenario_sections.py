@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field
 
 from agents.scenario_fields import (
+    FASTEST_DECLINE,
     WHY_GROWTH,
     WHY_LIST,
     WHY_MONTHS,
@@ -266,11 +267,17 @@ class DemandCfg(Section):
     initial_usd_per_month: Usd = 5e9
     growth_per_year: Float = bounded(
         0.6,
-        ge=-0.5,
+        ge=FASTEST_DECLINE,
         le=5.0,
         why=WHY_GROWTH + "; 6x a year is above any lab's record [lab-anthropic-rev]",
     )
     growth_decay_per_year: Share = 0.12
+    ceiling_usd_per_month: UsdFlow = bounded(
+        453e9,
+        gt=0,
+        why="spending on AI services at which the trend stops growing (logistic); the "
+        "default is all worldwide IT spending of 2025, a month [est-demand-ceiling]",
+    )
     shock_persistence: Float = bounded(
         0.9, ge=0, le=0.99, why="month-to-month persistence of the demand shock [est-demand-shock]"
     )

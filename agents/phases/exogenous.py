@@ -1,6 +1,7 @@
 """Phase 1, ``exogenous``: demand, technology, policy and pipelines for the month.
 
-End demand grows at a rate that decays over time, with a small persistent lognormal shock
+End demand grows at a rate that decays over time and slows as spending on AI services
+nears its ceiling (:func:`saturated_growth`), with a small persistent lognormal shock
 (:func:`demand_shock`: AR(1) in logs, 2% spread, persistence ``demand.shock_persistence``,
 est.); non-AI load and conventional data-centre load grow; vendors' capacity grows and
 they offer their newest released generation; data centres and grid connections due this
@@ -24,6 +25,7 @@ from agents.accounts import OUTSIDE, Accounts
 from agents.chipvendor import ChipVendor
 from agents.regulator import EgressFees
 from agents.scenario import Scenario
+from agents.scenario_fields import FASTEST_DECLINE
 from agents.state import Clouds, DemandState, FloatArray, IntArray, Market, Nodes, Sites, Tech
 from agents.units import HOURS_PER_MONTH
 from agents.utility import Utility, capacity_price, reserve_margin
@@ -37,6 +39,7 @@ __all__ = [
     "exogenous",
     "node_economics",
     "reserves",
+    "saturated_growth",
     "update_nodes",
 ]
 
@@ -48,6 +51,28 @@ def demand_growth(growth_per_year: float, decay_per_year: float, month: int) -> 
     0.3
     """
     return float(growth_per_year * (1.0 - decay_per_year) ** (month / 12.0))
+
+
+def saturated_growth(growth: float, spending: float, ceiling: float) -> float:
+    """Growth a year of the demand trend when AI spending is ``spending`` and saturates at
+    ``ceiling`` (logistic).
+
+    ``growth x (1 - spending / ceiling)``: Verhulst's logistic, the standard curve of a new
+    technology's diffusion toward its market (Griliches, "Hybrid corn", *Econometrica*
+    25(4), 1957; Mansfield, "Technical change and the rate of imitation", *Econometrica*
+    29(4), 1961). Far below the ceiling the trend grows at ``growth``; at it, not at all;
+    above it (cheaper compute can lift spending past it, as demand is price-elastic), it
+    falls back, at most at :data:`agents.scenario_fields.FASTEST_DECLINE`. A trend that
+    shrinks anyway (``growth <= 0``) is not held by a ceiling above it.
+
+    >>> saturated_growth(0.6, 100.0, 400.0)
+    0.44999999999999996
+    >>> saturated_growth(0.6, 1200.0, 400.0)
+    -0.5
+    """
+    if growth <= 0.0:
+        return growth
+    return max(growth * (1.0 - spending / ceiling), FASTEST_DECLINE)
 
 
 def node_economics(
@@ -195,7 +220,11 @@ def exogenous(
     (:meth:`agents.state.Sites.it_mw`; the ``plan`` phase reads it).
     """
     d = cfg.demand
-    g = demand_growth(d.growth_per_year, d.growth_decay_per_year, month)
+    g = saturated_growth(
+        demand_growth(d.growth_per_year, d.growth_decay_per_year, month),
+        demand.spending,
+        d.ceiling_usd_per_month,
+    )
     demand.expected_growth = g
     demand.log_shock = demand_shock(demand.log_shock, d.shock_persistence, rng.normal())
     shock = float(np.exp(demand.log_shock))

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from agents.model import GigawattModel
 from experiments import load_scenario, run_scenario
 
 SEEDS = (1, 2)
@@ -255,3 +256,28 @@ def test_shells_paced_to_power_keep_unpowered_capacity_within_the_allowance(base
         assert share.max() <= a / (1.0 + a) + 1e-9
         g = run_scenario(unpaced, months=60, rng=seed).model_frame
         assert (1.0 - g["capacity_gw_powered"] / g["capacity_gw_built"]).max() > 0.15
+
+
+def test_spending_on_ai_services_levels_off_at_the_ceiling(baseline):
+    # $5B a month growing 150% a year for good reaches 5 x 2.5**4 = $195B in four years;
+    # under a $20B ceiling the trend's growth is 1.5 x (1 - last month's spending / $20B),
+    # so spending levels off near $20B: cheaper compute lifts it a little past (demand is
+    # price-elastic) and the trend falls back
+    ceiling = 20e9
+    fast = {"demand.growth_per_year": 1.5, "demand.growth_decay_per_year": 0.0}
+    spending = {}
+    for k in (ceiling, 1e12):
+        cfg = baseline.with_overrides({**fast, "demand.ceiling_usd_per_month": k})
+        m = GigawattModel(cfg, rng=SEEDS[0])
+        path, before = [], 0.0
+        for _ in range(48):
+            m.step()
+            d = m.world.demand
+            assert d.expected_growth == pytest.approx(1.5 * (1 - before / k), rel=1e-12)
+            before = d.spending
+            path.append(d.spending)
+        spending[k] = np.array(path)
+    held = spending[ceiling][36:]
+    assert 0.95 * ceiling < held.min() and held.max() < 1.2 * ceiling
+    assert spending[ceiling][:6].max() < 0.5 * ceiling  # far below it, growth is unhindered
+    assert spending[1e12][-1] > 4 * ceiling

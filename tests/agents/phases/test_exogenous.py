@@ -12,6 +12,7 @@ from agents.phases.exogenous import (
     demand_growth,
     demand_shock,
     node_economics,
+    saturated_growth,
     update_nodes,
 )
 from agents.state import Market, Nodes
@@ -23,6 +24,22 @@ def test_demand_growth_decays_geometrically():
     assert demand_growth(0.6, 0.5, 0) == pytest.approx(0.6)
     assert demand_growth(0.6, 0.5, 12) == pytest.approx(0.3)
     assert demand_growth(0.6, 0.5, 18) == pytest.approx(0.6 * 0.5**1.5)
+
+
+@pytest.mark.parametrize(
+    ("growth", "spending", "expected"),
+    [
+        (0.6, 0.0, 0.6),  # nothing spent yet: the trend's own growth
+        (0.6, 100.0, 0.45),  # a quarter of the ceiling: 0.6 x 3/4
+        (0.6, 400.0, 0.0),  # at the ceiling: no growth
+        (0.6, 500.0, -0.15),  # a quarter above: 0.6 x (-1/4)
+        (0.6, 1200.0, -0.5),  # 0.6 x (-2) = -1.2, held at the fastest decline
+        (-0.2, 100.0, -0.2),  # a shrinking trend is not slowed by the ceiling
+        (-0.2, 800.0, -0.2),  # nor sped up above it
+    ],
+)
+def test_growth_saturates_at_the_ceiling_by_hand(growth, spending, expected):
+    assert saturated_growth(growth, spending, 400.0) == pytest.approx(expected, abs=1e-15)
 
 
 def test_node_economics_by_hand(one_gen, small_cfg):
