@@ -137,6 +137,9 @@ def _labs(
         a.affinity[i] = _by_family(lab.affinity)
         a.family[i] = int(np.argmax(a.affinity[i]))
         a.capability0[i] = a.capability[i] = lab.capability
+        a.drift[i] = lab.capability_drift_per_year
+        if lab.capability_drift_until is not None:
+            a.drift_months[i] = max(0, months_between(cfg.start, lab.capability_drift_until))
         a.opex[i] = lab.opex_per_month
         a.opex_share[i] = lab.opex_share_of_revenue
         a.training_ratio[i] = lab.training_ratio

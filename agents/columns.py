@@ -205,7 +205,11 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
             "Labs: compute paid to clouds (the seller's node price plus the egress fee); the link friction a lab pays on top (latency, porting) goes to the outside world and is not in it.",
         ),
         Column("active", "bool", "Labs: still in the market."),
-        Column("capability", "index", "Labs: capability (grows with cumulative training)."),
+        Column(
+            "capability",
+            "index",
+            "Labs: capability (grows with cumulative training, and with the lab's quality drift while it lasts).",
+        ),
         Column("inference_need", "H100e-h/month", "Labs: compute needed to serve their demand."),
         Column("served", "H100e-h/month", "Labs: inference served."),
         Column("received", "H100e-h/month", "Labs: compute received (inference and training)."),

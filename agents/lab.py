@@ -78,7 +78,13 @@ class LabArrays:
     affinity: FloatArray = field(init=False)
     """(L, F) how well its software runs on each chip family, 0-1."""
     capability0: FloatArray = field(init=False)
+    """Capability at the start."""
     capability: FloatArray = field(init=False)
+    """This month's: the start's, plus the drift so far, plus what training bought."""
+    drift: FloatArray = field(init=False)
+    """Capability gained a year besides training's (``capability_drift_per_year``)."""
+    drift_months: FloatArray = field(init=False)
+    """Months the drift lasts from the start (``inf``: for good)."""
     cum_training: FloatArray = field(init=False)
     opex: FloatArray = field(init=False)
     opex_share: FloatArray = field(init=False)
@@ -110,6 +116,7 @@ class LabArrays:
         n, f = self.n, self.n_families
         z = np.zeros
         self.capability0, self.capability, self.cum_training = z(n), z(n), z(n)
+        self.drift, self.drift_months = z(n), np.full(n, np.inf)
         self.opex, self.opex_share, self.training_ratio, self.weight = z(n), z(n), z(n), z(n)
         self.demand_usd, self.inference_need, self.training_need = z(n), z(n), z(n)
         self.served, self.received, self.revenue, self.spend = z(n), z(n), z(n), z(n)

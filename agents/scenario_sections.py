@@ -254,6 +254,15 @@ class LabCfg(Section):
     capability: Float = bounded(
         0.0, ge=0, le=100, why="a logit score; 100 means e^100 times the demand"
     )
+    capability_drift_per_year: Float = bounded(
+        0.0,
+        ge=-3,
+        le=3,
+        why="capability gained (lost) a year besides training's, the lab's unobserved "
+        "quality trend; 3 a year is 20x its demand share in a year [est-quality-drift]",
+    )
+    capability_drift_until: Month | None = None
+    """Month the drift stops, the capability it reached then kept (none: never)."""
     affinity: dict[Family, Share]
     primary: Ref
     opex_per_month: UsdFlow = 0.0

@@ -6,7 +6,10 @@ training clears whenever compute is near cost); they earn revenue on the inferen
 served (throttled demand earns nothing), pay
 opex (a fixed amount plus a share of revenue), gain capability from training
 (log-scaling: ``capability0 + demand.scaling_exponent x log(1 + cumulative training /
-a year of first-month training)``, est.). Then the month's financing closes
+a year of first-month training)``, est.) and from their quality drift
+(``capability_drift_per_year`` a year until ``capability_drift_until``: the trend of a
+product's unobserved quality in a logit demand, Berry, "Estimating discrete-choice models
+of product differentiation", *RAND Journal of Economics* 25(2), 1994). Then the month's financing closes
 (:func:`agents.finance.settle_finance`): a lab whose cash runs out borrows, then raises an
 equity round, and exits when both fail, which ends its compute contracts.
 
@@ -105,6 +108,7 @@ def close_labs(
     np.log1p(gain, out=gain)
     np.multiply(cfg.demand.scaling_exponent, gain, out=gain)
     np.add(a.capability0, gain, out=a.capability)
+    a.capability += a.drift * (np.minimum(month + 1, a.drift_months) / 12.0)
     accounts.flush()
     power_cost = (settled.power_bought * settled.power_price[None, :]).sum(axis=1)
     debt.capex_chips[:] = settled.chip_spend

@@ -186,3 +186,22 @@ def test_a_month_the_fast_solver_fails_keeps_the_scenarios_trade_pattern(
     for part in ("offer_fill", "bid_fill", "link_flow"):
         a, b = getattr(results[0].result, part), getattr(results[1].result, part)
         np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-9 * float(np.abs(a).max()))
+
+
+def test_a_labs_drift_runs_from_the_start_to_its_month():
+    # history-2023 starts in 2023-01 and Anthropic's drift stops in 2026-01: 36 months;
+    # over the first 12 its capability gains 0.5 beside training, as a run without the
+    # drift but the same compute would show (the drift moves demand, so the compute
+    # differs: compared through the training gain each run records)
+    cfg = load_scenario("history-2023").with_overrides(
+        {"labs.anthropic.capability_drift_per_year": 0.5}
+    )
+    m = GigawattModel(cfg, rng=7)
+    labs = m.world.labs
+    assert labs.drift_months[0] == 36.0 and np.isinf(labs.drift_months[1:]).all()
+    for _ in range(12):
+        m.step()
+    gain = cfg.demand.scaling_exponent * np.log1p(labs.cum_training / m.world.history.training_ref)
+    drift = labs.capability - labs.capability0 - gain
+    assert drift[0] == pytest.approx(0.5, rel=1e-12)
+    assert np.abs(drift[1:]).max() < 1e-12

@@ -144,7 +144,11 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("power", 3, "input should be a valid dictionary or instance of PowerCfg"),
     ("power.pue_x", 1.2, "unknown key; allowed keys here: "),
     ("colour", "red", "unknown key; allowed keys here: capital, chips, contracts, datacentres"),
-    ("labs.0.colour", "red", "unknown key; allowed keys here: affinity, capability, cash"),
+    (
+        "labs.0.colour",
+        "red",
+        "unknown key; allowed keys here: affinity, capability, capability_drift_per_year",
+    ),
     (
         "regions.0.units.0.fuel",
         "gas",

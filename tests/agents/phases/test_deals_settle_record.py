@@ -114,11 +114,8 @@ def _settled(spend: np.ndarray, received: np.ndarray, friction: np.ndarray) -> S
     )
 
 
-def test_labs_month_revenue_burn_capability_and_exit(baseline):
-    # no credit and no equity round for labs: a lab out of cash exits
-    cfg = baseline.with_overrides(
-        {"finance.debt_multiple_lab": 0.0, "capital.vc_success_prob": 0.0}
-    )
+def _two_labs_month(cfg, month: int, drift=(0.0, 0.0), drift_months=(np.inf, np.inf)):
+    """Two labs' month closed at ``month``: lab 0 short of compute, lab 1 out of cash."""
     a = LabArrays(2, 3)
     a.kind[:] = LabKind.MAJOR
     a.demand_usd[:] = [100.0, 50.0]
@@ -126,6 +123,7 @@ def test_labs_month_revenue_burn_capability_and_exit(baseline):
     a.training_need[:] = [2.0, 2.0]
     a.opex[:] = [10.0, 200.0]
     a.opex_share[:] = [0.5, 0.0]
+    a.drift[:], a.drift_months[:] = drift, drift_months
     acc = Accounts.open([1], [2], [3], [4, 5])
     a.account[:] = acc.lab
     acc.pay(0, acc.lab, [1000.0, 100.0], "endowment")
@@ -138,7 +136,17 @@ def test_labs_month_revenue_burn_capability_and_exit(baseline):
     rng = np.random.default_rng(0)
     a.porting_paid[:] = [1.0, 0.0]  # lab 0 ported this month, and paid 2 in link friction
     settled = _settled(spend, np.array([4.0, 8.0]), np.array([2.0, 0.0]))
-    close_labs(0, cfg, a, settled, h, ct, acc, debt, rng, np.zeros(1))
+    close_labs(month, cfg, a, settled, h, ct, acc, debt, rng, np.zeros(1))
+    return a, acc, ct, debt
+
+
+def _no_credit(cfg):
+    """No credit and no equity round for labs: a lab out of cash exits."""
+    return cfg.with_overrides({"finance.debt_multiple_lab": 0.0, "capital.vc_success_prob": 0.0})
+
+
+def test_labs_month_revenue_burn_capability_and_exit(baseline):
+    a, acc, ct, debt = _two_labs_month(_no_credit(baseline), 0)
     # short of compute, a lab cuts inference and training pro rata: served = min(need,
     # received x 10 / 12) = 10/3 for lab 0; lab 1 gets 8 >= 5 + 2: served 5
     assert a.served.tolist() == pytest.approx([10 / 3, 5.0])
@@ -160,6 +168,22 @@ def test_labs_month_revenue_burn_capability_and_exit(baseline):
     assert a.active.tolist() == [True, False] and a.exit_month[1] == 0
     assert ct.end[0] == 1
     assert debt.written_off.tolist() == [0.0, 0.0, 50.0]
+
+
+@pytest.mark.parametrize(
+    ("month", "expected"),
+    [
+        (0, [1.2 * 1 / 12, -0.6 * 1 / 12]),  # one month of drift once month 0 closes
+        (9, [1.2 * 6 / 12, -0.6 * 10 / 12]),  # lab 0's stopped after 6 months; lab 1's goes on
+    ],
+)
+def test_capability_drifts_until_its_month_beside_trainings_gain(baseline, month, expected):
+    # the same month as above with drifts of 1.2 a year for 6 months and -0.6 a year for
+    # good: capability = training's gain (as above) + drift x months elapsed, at most 6
+    a = _two_labs_month(_no_credit(baseline), month, (1.2, -0.6), (6.0, np.inf))[0]
+    trained = np.array([2 / 3, 3.0])
+    cap = baseline.demand.scaling_exponent * np.log1p(trained / np.array([24.0, 36.0]))
+    assert a.capability.tolist() == pytest.approx((cap + np.array(expected)).tolist())
 
 
 _FINANCING = ("endowment", "vc_round", "borrow", "repay", "write_off", "deal_tranche")
