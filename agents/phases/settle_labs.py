@@ -9,9 +9,10 @@ opex (a fixed amount plus a share of revenue), gain capability from training
 a year of first-month training)``, est.) and from their quality drift
 (``capability_drift_per_year`` a year until ``capability_drift_until``: the trend of a
 product's unobserved quality in a logit demand, Berry, "Estimating discrete-choice models
-of product differentiation", *RAND Journal of Economics* 25(2), 1994). Then the month's financing closes
-(:func:`agents.finance.settle_finance`): a lab whose cash runs out borrows, then raises an
-equity round, and exits when both fail, which ends its compute contracts.
+of product differentiation", *RAND Journal of Economics* 25(2), 1994). Then the month's
+financing closes (:func:`agents.finance.settle_finance`): a lab whose cash runs out
+borrows, then raises an equity round, and exits when both fail, which ends its compute
+contracts.
 
 A lab's burn is its operating cash outflow net of revenue: compute paid to clouds, link
 friction, porting, opex and interest on its debt, less revenue and penalties received;

@@ -189,10 +189,9 @@ def test_a_month_the_fast_solver_fails_keeps_the_scenarios_trade_pattern(
 
 
 def test_a_labs_drift_runs_from_the_start_to_its_month():
-    # history-2023 starts in 2023-01 and Anthropic's drift stops in 2026-01: 36 months;
-    # over the first 12 its capability gains 0.5 beside training, as a run without the
-    # drift but the same compute would show (the drift moves demand, so the compute
-    # differs: compared through the training gain each run records)
+    # history-2023 starts in 2023-01 and Anthropic's drift stops in 2026-01: 36 months.
+    # After 12 months, capability less its start and less training's gain (from the
+    # training the run recorded) is the drift: 0.5 for Anthropic, nothing for the others
     cfg = load_scenario("history-2023").with_overrides(
         {"labs.anthropic.capability_drift_per_year": 0.5}
     )
