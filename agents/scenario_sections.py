@@ -282,10 +282,20 @@ class DemandCfg(Section):
     )
     growth_decay_per_year: Share = 0.12
     ceiling_usd_per_month: UsdFlow = bounded(
-        453e9,
+        463e9,
         gt=0,
-        why="spending on AI services at which the trend stops growing (logistic); the "
-        "default is all worldwide IT spending of 2025, a month [est-demand-ceiling]",
+        why="spending on AI services at which the trend stops growing (logistic), at "
+        "``ceiling_month``; the default is all worldwide IT spending of 2025, a month "
+        "[est-demand-ceiling]",
+    )
+    ceiling_month: Month = "2025-07"
+    """Month at which the ceiling is ``ceiling_usd_per_month`` (mid-2025: a year's spending)."""
+    ceiling_growth_per_year: Float = bounded(
+        0.06,
+        ge=0,
+        le=1,
+        why="nominal growth of the ceiling a year; the default is that of the IT spending "
+        "AI inflates least, 2025 [est-demand-ceiling]",
     )
     shock_persistence: Float = bounded(
         0.9, ge=0, le=0.99, why="month-to-month persistence of the demand shock [est-demand-shock]"

@@ -1,7 +1,8 @@
 """Phase 1, ``exogenous``: demand, technology, policy and pipelines for the month.
 
 End demand grows at a rate that decays over time and slows as spending on AI services
-nears its ceiling (:func:`saturated_growth`), with a small persistent lognormal shock
+nears its ceiling (:func:`saturated_growth`; the ceiling grows in nominal terms,
+:func:`demand_ceiling`), with a small persistent lognormal shock
 (:func:`demand_shock`: AR(1) in logs, 2% spread, persistence ``demand.shock_persistence``,
 est.); non-AI load and conventional data-centre load grow; vendors' capacity grows and
 they offer their newest released generation; data centres and grid connections due this
@@ -26,14 +27,16 @@ from agents.chipvendor import ChipVendor
 from agents.regulator import EgressFees
 from agents.scenario import Scenario
 from agents.scenario_fields import FASTEST_DECLINE
+from agents.scenario_sections import DemandCfg
 from agents.state import Clouds, DemandState, FloatArray, IntArray, Market, Nodes, Sites, Tech
-from agents.units import HOURS_PER_MONTH
+from agents.units import HOURS_PER_MONTH, month_date, months_between
 from agents.utility import Utility, capacity_price, reserve_margin
 
 __all__ = [
     "DEMAND_SHOCK_SD",
     "blend_pue",
     "datacentre_load_mw",
+    "demand_ceiling",
     "demand_growth",
     "demand_shock",
     "exogenous",
@@ -51,6 +54,22 @@ def demand_growth(growth_per_year: float, decay_per_year: float, month: int) -> 
     0.3
     """
     return float(growth_per_year * (1.0 - decay_per_year) ** (month / 12.0))
+
+
+def demand_ceiling(d: DemandCfg, start: str, month: int) -> float:
+    """The ceiling of AI spending (a month) at model ``month`` of a run from ``start``.
+
+    ``d.ceiling_usd_per_month`` at ``d.ceiling_month``, grown (or, before it, shrunk) at
+    ``d.ceiling_growth_per_year``, compounded by the month: money is nominal, and the
+    spending the ceiling stands for grows in nominal terms ([est-demand-ceiling]).
+
+    >>> d = DemandCfg(ceiling_usd_per_month=100.0, ceiling_month="2025-07",
+    ...               ceiling_growth_per_year=0.21)
+    >>> round(demand_ceiling(d, "2026-01", 6), 9), round(demand_ceiling(d, "2026-01", 0), 9)
+    (121.0, 110.0)
+    """
+    years = months_between(d.ceiling_month, month_date(start, month)) / 12.0
+    return float(d.ceiling_usd_per_month * (1.0 + d.ceiling_growth_per_year) ** years)
 
 
 def saturated_growth(growth: float, spending: float, ceiling: float) -> float:
@@ -223,7 +242,7 @@ def exogenous(
     g = saturated_growth(
         demand_growth(d.growth_per_year, d.growth_decay_per_year, month),
         demand.spending,
-        d.ceiling_usd_per_month,
+        demand_ceiling(d, cfg.start, month),
     )
     demand.expected_growth = g
     demand.log_shock = demand_shock(demand.log_shock, d.shock_persistence, rng.normal())

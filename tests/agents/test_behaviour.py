@@ -260,24 +260,26 @@ def test_shells_paced_to_power_keep_unpowered_capacity_within_the_allowance(base
 
 def test_spending_on_ai_services_levels_off_at_the_ceiling(baseline):
     # $5B a month growing 150% a year for good reaches 5 x 2.5**4 = $195B in four years;
-    # under a $20B ceiling the trend's growth is 1.5 x (1 - last month's spending / $20B),
-    # so spending levels off near $20B: cheaper compute lifts it a little past (demand is
-    # price-elastic) and the trend falls back
-    ceiling = 20e9
+    # under a $20B ceiling at mid-2025 growing 6% a year (baseline starts in January 2026,
+    # so month m's ceiling is 20 x 1.06**((6 + m) / 12)) the trend's growth is
+    # 1.5 x (1 - last month's spending / ceiling), so spending levels off near the ceiling:
+    # cheaper compute lifts it a little past (demand is price-elastic) and the trend falls back
+    assert (baseline.start, baseline.demand.ceiling_month) == ("2026-01", "2025-07")
     fast = {"demand.growth_per_year": 1.5, "demand.growth_decay_per_year": 0.0}
     spending = {}
-    for k in (ceiling, 1e12):
+    for k in (20e9, 1e12):
         cfg = baseline.with_overrides({**fast, "demand.ceiling_usd_per_month": k})
         m = GigawattModel(cfg, rng=SEEDS[0])
         path, before = [], 0.0
-        for _ in range(48):
+        for month in range(48):
             m.step()
             d = m.world.demand
-            assert d.expected_growth == pytest.approx(1.5 * (1 - before / k), rel=1e-12)
+            ceiling = k * 1.06 ** ((6 + month) / 12)
+            assert d.expected_growth == pytest.approx(1.5 * (1 - before / ceiling), rel=1e-12)
             before = d.spending
-            path.append(d.spending)
-        spending[k] = np.array(path)
-    held = spending[ceiling][36:]
-    assert 0.95 * ceiling < held.min() and held.max() < 1.2 * ceiling
-    assert spending[ceiling][:6].max() < 0.5 * ceiling  # far below it, growth is unhindered
-    assert spending[1e12][-1] > 4 * ceiling
+            path.append(d.spending / ceiling)
+        spending[k] = np.array(path)  # as a share of the month's ceiling
+    held = spending[20e9][36:]
+    assert 0.95 < held.min() and held.max() < 1.2
+    assert spending[20e9][:6].max() < 0.5  # far below it, growth is unhindered
+    assert spending[1e12][-1] * 1e12 > 4 * 20e9 * 1.06**4.5

@@ -9,12 +9,14 @@ from agents.phases.exogenous import (
     DEMAND_SHOCK_SD,
     blend_pue,
     datacentre_load_mw,
+    demand_ceiling,
     demand_growth,
     demand_shock,
     node_economics,
     saturated_growth,
     update_nodes,
 )
+from agents.scenario_sections import DemandCfg
 from agents.state import Market, Nodes
 from tests.agents.phases.conftest import clouds, sites
 
@@ -40,6 +42,22 @@ def test_demand_growth_decays_geometrically():
 )
 def test_growth_saturates_at_the_ceiling_by_hand(growth, spending, expected):
     assert saturated_growth(growth, spending, 400.0) == pytest.approx(expected, abs=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("start", "month", "expected"),
+    [
+        ("2025-07", 0, 100.0),  # at the ceiling's own month
+        ("2026-01", 6, 121.0),  # a year on: 100 x 1.21
+        ("2026-01", 30, 177.1561),  # three years on: 100 x 1.21**3
+        ("2023-01", 0, 100.0 / 1.21**2.5),  # thirty months before: shrunk
+    ],
+)
+def test_the_ceiling_grows_from_its_month_by_hand(start, month, expected):
+    d = DemandCfg(
+        ceiling_usd_per_month=100.0, ceiling_month="2025-07", ceiling_growth_per_year=0.21
+    )
+    assert demand_ceiling(d, start, month) == pytest.approx(expected, rel=1e-12)
 
 
 def test_node_economics_by_hand(one_gen, small_cfg):
