@@ -9,7 +9,9 @@ per draw through the sweep machinery (one crash-safe, resumable store per scenar
 - ``differences.parquet``/``.csv``: the same for the per-draw differences of every other
   scenario from the first (:func:`experiments.forecasting.bands.paired_differences`);
 - ``draws.csv`` (draw, model seed, parameters), ``summary.txt`` (the deal lines and the
-  last month's differences), ``fan.png`` and ``differences.png``.
+  last month's differences, each median with its 95% interval over draws,
+  :func:`experiments.forecasting.bands.quantile_interval`), ``fan.png`` and
+  ``differences.png``.
 
 >>> res = forecast("calib-out", ["baseline", "amazon-anthropic-2026"], out="fc", draws=20)  # doctest: +SKIP
 >>> res.quantiles.query("metric == 'compute_spot_price' and quantile == 0.5")  # doctest: +SKIP
@@ -18,7 +20,7 @@ per draw through the sweep machinery (one crash-safe, resumable store per scenar
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -126,6 +128,14 @@ def _money(x: float) -> str:
     return f"${x / 1e9:,.1f}B"
 
 
+def _median_interval(b: pd.Series, fmt: Callable[[float], str]) -> str:
+    """The median's 95% interval over draws (:func:`experiments.forecasting.bands.quantile_interval`)."""
+    low, high = float(b["median_low"]), float(b["median_high"])
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "too few draws to bound the median"
+    return f"95% interval of the median over draws {fmt(low)} to {fmt(high)}"
+
+
 def _summary(plans: Sequence[ScenarioPlan], frame: pd.DataFrame, diffs: pd.DataFrame) -> list[str]:
     lines = []
     band = final_band(frame, DEAL_CUM) if DEAL_CUM in frame.columns else pd.DataFrame()
@@ -136,8 +146,9 @@ def _summary(plans: Sequence[ScenarioPlan], frame: pd.DataFrame, diffs: pd.DataF
         until = pd.Timestamp(b["date"]).strftime("%Y-%m")
         lines.append(
             f"{plan.name}: the deal adds {_money(b[0.5])} of {plan.investor} revenue from "
-            f"{plan.lab} through {until} (median; 90% band {_money(b[0.05])} to "
-            f"{_money(b[0.95])}; {int(b['n'])} draws, each against its no-deal twin)"
+            f"{plan.lab} through {until} (median; {_median_interval(b, _money)}; 90% band "
+            f"{_money(b[0.05])} to {_money(b[0.95])}; {int(b['n'])} draws, each against its "
+            "no-deal twin)"
         )
     if diffs.empty:
         return lines
@@ -149,8 +160,8 @@ def _summary(plans: Sequence[ScenarioPlan], frame: pd.DataFrame, diffs: pd.DataF
         for scn, b in band.iterrows():
             lines.append(
                 f"{scn} - {ref}, {metric} at {pd.Timestamp(b['date']).strftime('%Y-%m')}: "
-                f"median {b[0.5]:+.4g} (90% band {b[0.05]:+.4g} to {b[0.95]:+.4g}; "
-                f"{int(b['n'])} paired draws)"
+                f"median {b[0.5]:+.4g} ({_median_interval(b, lambda x: f'{x:+.4g}')}; "
+                f"90% band {b[0.05]:+.4g} to {b[0.95]:+.4g}; {int(b['n'])} paired draws)"
             )
     return lines
 

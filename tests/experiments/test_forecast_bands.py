@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.forecasting.bands import final_band, paired_differences, quantile_table
+from experiments.forecasting.bands import (
+    final_band,
+    paired_differences,
+    quantile_interval,
+    quantile_table,
+)
 
 
 def _draws(scenario: str, values: list[list[float]], start: str = "2026-01") -> pd.DataFrame:
@@ -83,3 +88,38 @@ def test_final_band_uses_each_scenario_last_month() -> None:
     assert band.loc["a", 0.5] == pytest.approx(2.0)
     assert band.loc["b", 0.5] == pytest.approx(6.0)
     assert band.loc["a", "date"] == pd.Timestamp("2026-02-01")
+
+
+def test_the_median_of_100_draws_is_bracketed_by_the_40th_and_61st() -> None:
+    # B ~ Binomial(100, 1/2) draws fall below the true median: P(B <= 39) = 0.0176 and
+    # P(B >= 61) = 0.0176 (each under 0.025, while P(B <= 40) = 0.0284 is not), so the
+    # 40th and 61st smallest bracket it with probability 1 - 2 x 0.0176 = 0.965
+    values = np.random.default_rng(3).permutation(np.arange(1.0, 101.0) * 10.0)
+    assert quantile_interval(values) == (400.0, 610.0)
+    # the 5% quantile: P(B = 0) = 0.95**100 = 0.0059 and P(B >= 11) = 0.011, so the
+    # smallest and the 11th smallest
+    assert quantile_interval(values, p=0.05) == (10.0, 110.0)
+
+
+def test_the_median_interval_covers_the_true_median_as_often_as_it_claims() -> None:
+    # an oracle: samples of 100 from an exponential, whose median is log 2; the interval of
+    # the previous test covers it with probability 0.9648 (binomial, computed above), so
+    # over 4,000 samples the share is within 4 standard errors (0.0029 each) of that
+    rng = np.random.default_rng(11)
+    covered = [
+        lo <= np.log(2.0) <= hi
+        for lo, hi in (quantile_interval(rng.exponential(size=100)) for _ in range(4000))
+    ]
+    assert abs(np.mean(covered) - 0.9648) < 4 * np.sqrt(0.9648 * 0.0352 / 4000)
+
+
+def test_too_few_draws_leave_the_median_unbounded() -> None:
+    # 5 draws: P(B = 0) = 1/32 = 0.031 > 0.025, so no order statistic is low enough
+    assert quantile_interval(np.array([1.0, 2.0, 3.0, 4.0, np.nan, 5.0])) == (-np.inf, np.inf)
+
+
+def test_final_band_gives_each_median_its_interval() -> None:
+    frame = _draws("a", [[float(v)] for v in range(100, 0, -1)])
+    band = final_band(frame, "x").loc["a"]
+    assert band[0.5] == pytest.approx(50.5)
+    assert (band["median_low"], band["median_high"]) == (40.0, 61.0)
