@@ -96,6 +96,8 @@ def quantile_interval(
     """
     v = np.sort(np.asarray(values, float)[np.isfinite(values)])
     n = v.size
+    if n == 0:
+        return -np.inf, np.inf
     tail = (1.0 - level) / 2.0
     r = int(binom.ppf(tail, n, p))  # P(B <= r - 1) < tail
     s = int(binom.ppf(1.0 - tail, n, p)) + 1  # P(B >= s) <= tail

@@ -116,6 +116,7 @@ def test_the_median_interval_covers_the_true_median_as_often_as_it_claims() -> N
 def test_too_few_draws_leave_the_median_unbounded() -> None:
     # 5 draws: P(B = 0) = 1/32 = 0.031 > 0.025, so no order statistic is low enough
     assert quantile_interval(np.array([1.0, 2.0, 3.0, 4.0, np.nan, 5.0])) == (-np.inf, np.inf)
+    assert quantile_interval(np.array([np.nan, np.nan])) == (-np.inf, np.inf)
 
 
 def test_final_band_gives_each_median_its_interval() -> None:
