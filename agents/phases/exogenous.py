@@ -29,7 +29,7 @@ from agents.scenario import Scenario
 from agents.scenario_fields import FASTEST_DECLINE
 from agents.scenario_sections import DemandCfg
 from agents.state import Clouds, DemandState, FloatArray, IntArray, Market, Nodes, Sites, Tech
-from agents.units import HOURS_PER_MONTH, month_date, months_between
+from agents.units import HOURS_PER_MONTH, months_between
 from agents.utility import Utility, capacity_price, reserve_margin
 
 __all__ = [
@@ -68,7 +68,7 @@ def demand_ceiling(d: DemandCfg, start: str, month: int) -> float:
     >>> round(demand_ceiling(d, "2026-01", 6), 9), round(demand_ceiling(d, "2026-01", 0), 9)
     (121.0, 110.0)
     """
-    years = months_between(d.ceiling_month, month_date(start, month)) / 12.0
+    years = (month - months_between(start, d.ceiling_month)) / 12.0
     return float(d.ceiling_usd_per_month * (1.0 + d.ceiling_growth_per_year) ** years)
 
 
