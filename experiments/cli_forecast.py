@@ -1,6 +1,6 @@
 """``gigawatt forecast``: a calibration's posterior draws run forward, with bands.
 
-gigawatt forecast [SCENARIO ...] --posterior DIR --out DIR [--draws N] [--until YYYY-MM]
+gigawatt forecast [SCENARIO ...] --posterior DIR [DIR ...] --out DIR [--draws N] [--until YYYY-MM]
     [--workers W | --dask ADDRESS] [--seed S]
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 __all__ = ["register"]
@@ -20,12 +21,17 @@ uses the same parameters and the same seed in every scenario, and the difference
 the first scenario are summarised per draw. A scenario with a deal is also run without it
 (same draw and seed): the investor's revenue the deal adds gets its own band.
 
+Several --posterior folders (fits of one scenario with different calibration seeds) are
+pooled: each fit's particles count for an equal share, which averages out part of the
+sampling error a single fit carries (the first fit's seed is the default --seed).
+
 Writes into --out: quantiles.csv/.parquet, differences.csv/.parquet, draws.csv,
 summary.txt, fan.png and differences.png. The runs are saved as they finish, so an
 interrupted forecast resumes when the same command is run again.
 
 examples:
   gigawatt forecast --posterior calib-out --out fc --draws 100
+  gigawatt forecast --posterior c0 c1 c2 --out fc-pooled --draws 300   # three fits pooled
   gigawatt forecast history-2023 history-2023-deal --posterior calib-out --out fc-deal \\
       --draws 50 --until 2035-12 --workers 2
 """
@@ -46,7 +52,13 @@ def register(subparsers: Any) -> None:
         help="scenario names or TOML files (default: the posterior's scenario); the first "
         "is the reference of the differences",
     )
-    p.add_argument("--posterior", required=True, metavar="DIR", help="a posterior folder")
+    p.add_argument(
+        "--posterior",
+        required=True,
+        nargs="+",
+        metavar="DIR",
+        help="a posterior folder, or several fits of one scenario to pool",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="the forecast folder")
     p.add_argument(
         "--draws", type=int, default=100, metavar="N", help="posterior draws (default 100)"
@@ -96,6 +108,14 @@ def _forecast(args: argparse.Namespace) -> int:
         return _fail(f"--workers {args.workers}: give at least 1 (1 runs in-process)")
     if args.dask not in (None, "local") and args.workers is not None:
         return _fail("--workers goes with local runs or --dask local; a scheduler has its own")
+    from experiments.scenarios import list_scenarios
+
+    for folder in args.posterior[1:]:  # --posterior takes several folders: a scenario after
+        if not Path(folder).is_dir() and (folder in list_scenarios() or folder.endswith(".toml")):
+            return _fail(
+                f"--posterior {folder}: a scenario, not a posterior folder; name the "
+                "scenarios before --posterior (gigawatt forecast SCENARIO ... --posterior DIR)"
+            )
     try:
         result = forecast(
             args.posterior,

@@ -39,7 +39,7 @@ from experiments.forecasting.plan import (
     plan_scenarios,
     sweep_spec,
 )
-from experiments.posterior import PosteriorError, read_posterior
+from experiments.posterior import PosteriorError, read_posteriors
 from experiments.sweeps.shards import atomic_write_bytes
 
 __all__ = ["KEY_METRICS", "ForecastResult", "forecast", "forecast_metrics"]
@@ -175,7 +175,7 @@ def _write_table(frame: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
 
 
 def forecast(
-    posterior: str | Path,
+    posterior: str | Path | Sequence[str | Path],
     scenarios: Sequence[str] | None = None,
     *,
     out: str | Path,
@@ -194,8 +194,9 @@ def forecast(
 
     Parameters
     ----------
-    posterior : str or Path
-        A posterior folder (:func:`experiments.posterior.read_posterior`).
+    posterior : str, Path or sequence of them
+        A posterior folder (:func:`experiments.posterior.read_posterior`), or several fits
+        of one scenario, pooled (:func:`experiments.posterior.pool_posteriors`).
     scenarios : sequence of str, optional
         Scenario names or TOML paths (default: the posterior's scenario). The first is the
         reference of the paired differences.
@@ -207,7 +208,7 @@ def forecast(
         Last month ``YYYY-MM`` (default: each scenario's own horizon).
     seed : int, optional
         Root of the draw sampling and of the model seeds (default: the posterior's
-        ``root_seed``).
+        ``root_seed``; the first fit's when several are pooled).
     workers, dask, executor
         Where the runs go (see :func:`experiments.sweeps.run_sweep`).
     metrics : sequence of str, optional
@@ -224,7 +225,8 @@ def forecast(
     from experiments.sweeps.sweep import run_sweep
 
     try:
-        post = read_posterior(posterior)
+        folders = [posterior] if isinstance(posterior, str | Path) else list(posterior)
+        post = read_posteriors(folders)
     except PosteriorError as exc:
         raise ForecastError(str(exc)) from None
     refs = list(scenarios) if scenarios else [post.scenario]

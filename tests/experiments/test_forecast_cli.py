@@ -56,3 +56,26 @@ def test_a_forecast_prints_its_summary_and_files(tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert "runs/s" in out
     assert f"wrote {tmp_path / 'o' / 'quantiles.csv'}" in out
+
+
+def test_a_scenario_after_posterior_is_named_as_such(tmp_path, capsys) -> None:
+    post = make_posterior(tmp_path / "p")
+    argv = ["--posterior", str(post), "history-2023", "--out", str(tmp_path / "o")]
+    err = _exit2(capsys, argv)
+    assert "--posterior history-2023: a scenario, not a posterior folder" in err
+
+
+def test_pooled_fits_each_give_draws(tmp_path, capsys) -> None:
+    first = make_posterior(tmp_path / "p1")
+    other = pd.DataFrame(
+        {"power.interconnection_months": [30.0], "demand.growth_per_year": [0.7], "weight": [1.0]}
+    )
+    second = write_posterior(other, {"scenario": "baseline", "root_seed": 5}, tmp_path / "p2")
+    argv = ["forecast", "--posterior", str(first), str(second), "--out", str(tmp_path / "o")]
+    argv += ["--draws", "12", "--until", "2026-01", "--workers", "1", "--no-progress"]
+    assert main(argv) == 0
+    drawn = pd.read_csv(tmp_path / "o" / "draws.csv")["demand.growth_per_year"]
+    # the first fit's particles (0.3, 0.5, 0.9) and the second's (0.7), nothing else; each fit
+    # half the weight, so with 12 draws both appear (all from one fit: 2 / 4096)
+    assert set(drawn) <= {0.3, 0.5, 0.9, 0.7}
+    assert (drawn == 0.7).any() and (drawn != 0.7).any()
