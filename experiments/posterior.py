@@ -170,6 +170,10 @@ def pool_posteriors(posteriors: Sequence[Posterior], names: Sequence[str] = ()) 
     if len(posteriors) == 1:
         return posteriors[0]
     labels = list(names) or [f"fit {k + 1}" for k in range(len(posteriors))]
+    if len(labels) != len(posteriors):
+        raise PosteriorError(
+            f"names: {len(labels)} names for {len(posteriors)} posteriors; give one per fit"
+        )
     first = posteriors[0]
     for label, post in zip(labels[1:], posteriors[1:], strict=True):
         if post.scenario != first.scenario:

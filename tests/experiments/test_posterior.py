@@ -4,7 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.posterior import PosteriorError, read_posterior, read_posteriors, write_posterior
+from experiments.posterior import (
+    PosteriorError,
+    pool_posteriors,
+    read_posterior,
+    read_posteriors,
+    write_posterior,
+)
 
 META = {"scenario": "history-2023", "root_seed": 3}
 
@@ -82,3 +88,9 @@ def test_fits_that_do_not_match_are_not_pooled(tmp_path, frame, scenario, words)
     b = _fit(tmp_path / "b", frame, scenario=scenario)
     with pytest.raises(PosteriorError, match=words):
         read_posteriors([a, b])
+
+
+def test_pooling_names_one_per_fit(tmp_path):
+    a = read_posterior(_fit(tmp_path / "a", {"demand.elasticity": [1.0], "weight": [1.0]}))
+    with pytest.raises(PosteriorError, match="1 names for 2 posteriors"):
+        pool_posteriors([a, a], ["only one"])
