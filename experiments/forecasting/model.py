@@ -8,6 +8,11 @@ has a deal, a paired run with the deal disabled on the same parameters and seed;
 investor's revenue from the lab that the deal adds (common random numbers, as in
 :func:`experiments.deal_effect.incremental_revenue`) joins the model frame as two columns,
 :data:`DEAL_COLUMNS`, so the sweep store keeps it like any other monthly series.
+:func:`forecast_model_with_twin` also keeps the twin's own model frame, each column under
+:data:`TWIN_PREFIX`: when a forecast holds a scenario that is the twin (the deal scenario
+with its deal disabled, say ``history-2023`` beside ``history-2023-deal``), that scenario's
+bands are read from the twins and it is not run again
+(:func:`experiments.forecasting.plan.served_by_twins`).
 
 >>> res = forecast_model(scenario="amazon-anthropic-2026", params={}, months=12, seed=1)  # doctest: +SKIP
 >>> res.model_frame["deal_incremental_revenue_cum_usd"].iloc[-1]  # doctest: +SKIP
@@ -27,8 +32,10 @@ __all__ = [
     "DEAL_COLUMNS",
     "DEAL_CUM",
     "DEAL_MONTHLY",
+    "TWIN_PREFIX",
     "ForecastRun",
     "forecast_model",
+    "forecast_model_with_twin",
     "metric_unit",
 ]
 
@@ -39,6 +46,8 @@ DEAL_CUM = "deal_incremental_revenue_cum_usd"
 DEAL_COLUMNS = (DEAL_MONTHLY, DEAL_CUM)
 """Columns :func:`forecast_model` adds to the model frame of a scenario with a deal."""
 _DEAL_UNITS = {DEAL_MONTHLY: "$/month", DEAL_CUM: "$"}
+TWIN_PREFIX = "twin:"
+"""Prefix of the twin's model-frame columns in :func:`forecast_model_with_twin`'s frame."""
 
 
 def metric_unit(metric: str) -> str:
@@ -57,7 +66,13 @@ class ForecastRun:
 
 
 def forecast_model(
-    *, scenario: str, params: Mapping[str, Any], months: int, seed: int, check: bool = True
+    *,
+    scenario: str,
+    params: Mapping[str, Any],
+    months: int,
+    seed: int,
+    check: bool = True,
+    keep_twin: bool = False,
 ) -> ForecastRun:
     """Run one posterior draw of ``scenario`` (and its no-deal twin if it has a deal).
 
@@ -71,6 +86,8 @@ def forecast_model(
         Horizon and seed, shared by both runs.
     check : bool
         Check the model's invariants every month of both runs.
+    keep_twin : bool
+        Add the twin's model-frame columns, each named :data:`TWIN_PREFIX` + its name.
 
     Returns
     -------
@@ -97,4 +114,16 @@ def forecast_model(
         )
         frame[DEAL_MONTHLY] = effect["incremental_revenue_usd"].to_numpy(float)
         frame[DEAL_CUM] = effect["incremental_revenue_cum_usd"].to_numpy(float)
+        if keep_twin:
+            twins = twin.model_frame.add_prefix(TWIN_PREFIX)
+            frame = pd.concat([frame, twins.set_index(frame.index)], axis=1)
     return ForecastRun(frame, res.tables)
+
+
+def forecast_model_with_twin(
+    *, scenario: str, params: Mapping[str, Any], months: int, seed: int, check: bool = True
+) -> ForecastRun:
+    """:func:`forecast_model` keeping the no-deal twin's model frame (``keep_twin=True``)."""
+    return forecast_model(
+        scenario=scenario, params=params, months=months, seed=seed, check=check, keep_twin=True
+    )

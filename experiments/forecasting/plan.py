@@ -13,6 +13,12 @@ Every input is checked here, before a folder or a run exists, and a problem rais
   from ``[seed, 1]``; draw ``i`` runs with model seed child ``i`` of
   ``SeedSequence(seed)`` in every scenario (a sweep without common random numbers over a
   ``points`` design), so the scenarios are paired by draw and seed.
+
+A scenario with a deal is run with a no-deal twin (the same scenario with ``deal.enabled =
+false``, same draw and seed). When another scenario of the forecast is that twin in all but
+its name and description, over the same months (``history-2023`` beside
+``history-2023-deal``), it is not run on its own: :func:`served_by_twins` finds such pairs,
+and the deal scenario's runs keep their twin's model frame for it.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ __all__ = [
     "draw_table",
     "months_until",
     "plan_scenarios",
+    "served_by_twins",
     "sweep_spec",
 ]
 
@@ -218,17 +225,48 @@ def check_draws(draws: pd.DataFrame, plans: Sequence[ScenarioPlan]) -> None:
                 ) from None
 
 
+def served_by_twins(plans: Sequence[ScenarioPlan]) -> dict[int, int]:
+    """Scenarios the no-deal twin of another stands for: ``{its index: the deal's index}``.
+
+    Scenario ``j`` is served by deal scenario ``i`` when ``i`` with ``deal.enabled = false``
+    equals ``j`` field for field (:meth:`pydantic.BaseModel.model_dump`) but for ``name``
+    and ``description``, and both run the same months: the twin is then ``j``'s run for the
+    same draw and seed (the parameters drawn apply alike to both).
+    """
+    from experiments.scenarios import load_scenario
+
+    def content(ref: str, disable_deal: bool) -> dict[str, Any]:
+        scn = load_scenario(ref)
+        if disable_deal:
+            scn = scn.with_overrides({"deal.enabled": False})
+        return scn.model_dump(exclude={"name", "description"})
+
+    served: dict[int, int] = {}
+    deals = [(i, content(p.ref, True)) for i, p in enumerate(plans) if p.has_deal]
+    for j, plan in enumerate(plans):
+        if plan.has_deal:
+            continue
+        mine = content(plan.ref, False)
+        for i, twin in deals:
+            if plans[i].months == plan.months and twin == mine:
+                served[j] = i
+                break
+    return served
+
+
 def sweep_spec(
     plan: ScenarioPlan,
     draws: pd.DataFrame,
     seed: int,
     series: Sequence[str],
+    keep_twin: bool = False,
 ) -> Any:
     """The sweep of one scenario: a ``points`` design of the draws, one run per draw.
 
     Without common random numbers and with one replicate, run ``i`` (draw ``i``) gets seed
     child ``i`` of ``SeedSequence(seed)`` in every scenario (see
-    :func:`experiments.sweeps.design.build_runs`).
+    :func:`experiments.sweeps.design.build_runs`). With ``keep_twin`` the runs keep their
+    no-deal twin's model frame (:func:`experiments.forecasting.model.forecast_model_with_twin`).
     """
     from experiments.sweeps.spec import SweepSpec
 
@@ -242,7 +280,8 @@ def sweep_spec(
             "replicates": 1,
             "root_seed": int(seed),
             "common_random_numbers": False,
-            "model": "experiments.forecasting.model:forecast_model",
+            "model": "experiments.forecasting.model:"
+            + ("forecast_model_with_twin" if keep_twin else "forecast_model"),
             "design": {"kind": "points"},
             "parameters": [
                 {

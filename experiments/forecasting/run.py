@@ -30,13 +30,14 @@ import numpy as np
 import pandas as pd
 
 from experiments.forecasting.bands import final_band, paired_differences, quantile_table
-from experiments.forecasting.model import DEAL_COLUMNS, DEAL_CUM
+from experiments.forecasting.model import DEAL_COLUMNS, DEAL_CUM, TWIN_PREFIX
 from experiments.forecasting.plan import (
     ForecastError,
     ScenarioPlan,
     check_draws,
     draw_table,
     plan_scenarios,
+    served_by_twins,
     sweep_spec,
 )
 from experiments.posterior import PosteriorError, read_posteriors
@@ -189,6 +190,7 @@ def forecast(
     figures: bool = True,
     check: bool = True,
     progress: bool = False,
+    share_twins: bool = True,
 ) -> ForecastResult:
     """Run ``draws`` posterior draws of each scenario forward and summarise them.
 
@@ -215,6 +217,11 @@ def forecast(
         Model-frame columns kept and summarised (default: :func:`forecast_metrics`).
     figures : bool
         Draw ``fan.png`` (and ``differences.png`` with two or more scenarios).
+    share_twins : bool
+        Read a scenario that is a deal scenario's no-deal twin from that scenario's twin
+        runs instead of running it again (:func:`experiments.forecasting.plan.served_by_twins`;
+        the same numbers, a third fewer model runs for ``history-2023`` beside
+        ``history-2023-deal``). A folder whose runs were started without it resumes without it.
 
     Raises
     ------
@@ -241,14 +248,26 @@ def forecast(
             f"metrics {unknown}: not model-frame columns; see gigawatt list metrics"
         )
     folder = Path(out)
-    frames, failed = [], {}
+    twin_series = [TWIN_PREFIX + name for name in kept]
+    started = {  # whether runs already in the folder keep their twins (None: none yet)
+        k: _keeps_twins(folder / "runs" / _slug(p.name), twin_series) for k, p in enumerate(plans)
+    }
+    served = served_by_twins(plans) if share_twins else {}
+    served = {j: i for j, i in served.items() if started[i] is not False}  # resumed as begun
+    failed: dict[str, int] = {}
+    stores: dict[int, Path] = {}
     ran, seconds = 0, 0.0
     with ExitStack() as stack:
         ex = executor
-        for plan in plans:
+        for k, plan in enumerate(plans):
+            if k in served:
+                continue  # read from the deal scenario's twins
+            keep_twin = k in served.values() or started[k] is True
             series = kept + (list(DEAL_COLUMNS) if plan.has_deal else [])
-            spec = sweep_spec(plan, params, root, series)
-            store_dir = folder / "runs" / _slug(plan.name)
+            spec = sweep_spec(
+                plan, params, root, series + (twin_series if keep_twin else []), keep_twin
+            )
+            store_dir = stores[k] = folder / "runs" / _slug(plan.name)
             if ex is None:
                 ex = stack.enter_context(open_executor(workers=workers, dask=dask))
             summary = run_sweep(
@@ -261,8 +280,18 @@ def forecast(
             )
             failed[plan.name] = _failures(store_dir) if summary.planned else 0
             ran, seconds = ran + summary.ran, seconds + summary.seconds
-            frames.append(_draw_frame(store_dir, plan, series))
+    frames = []
+    for k, plan in enumerate(plans):
+        if k in served:  # the twins' columns, under the scenario's own names
+            deal = served[k]
+            failed[plan.name] = failed[plans[deal].name]
+            twins = _draw_frame(stores[deal], plan, twin_series)
+            frames.append(twins.rename(columns=lambda c: c.removeprefix(TWIN_PREFIX)))
+        else:
+            series = kept + (list(DEAL_COLUMNS) if plan.has_deal else [])
+            frames.append(_draw_frame(stores[k], plan, series))
     frame = pd.concat(frames, ignore_index=True)
+    failed = {plan.name: failed[plan.name] for plan in plans}
     quantiles = quantile_table(frame)
     diff_draws = paired_differences(frame, plans[0].name) if len(plans) > 1 else pd.DataFrame()
     differences = quantile_table(diff_draws) if not diff_draws.empty else pd.DataFrame()
@@ -287,6 +316,18 @@ def _slug(name: str) -> str:
     from experiments.paths import slug
 
     return slug(name, "scenario")
+
+
+def _keeps_twins(store_dir: Path, twin_series: Sequence[str]) -> bool | None:
+    """Whether the sweep begun in ``store_dir`` keeps its twins' ``twin_series``; None where
+    none has begun. A forecast resumed in the same folder goes on as it began."""
+    import json
+
+    manifest = store_dir / "manifest.json"
+    if not manifest.exists():
+        return None
+    kept = json.loads(manifest.read_text())["outputs"]["series"]
+    return set(twin_series) <= set(kept)
 
 
 def _failures(store_dir: Path) -> int:

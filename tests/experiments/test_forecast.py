@@ -100,6 +100,43 @@ def test_a_resumed_forecast_gives_the_same_numbers(result, posterior, tmp_path) 
         for shard in (store / "runs").glob("run-000002.parquet*"):
             shard.unlink()
     resumed = _run(posterior, folder)
-    assert resumed.ran == len(SCENARIOS)  # only the missing runs ran again
+    assert resumed.ran == 1  # only draw 2's deal run ran again: its twin stands for baseline
     pd.testing.assert_frame_equal(resumed.quantiles, result.quantiles)
     pd.testing.assert_frame_equal(resumed.differences, result.differences)
+
+
+def test_baseline_read_from_the_twins_is_baseline_run_on_its_own(result, posterior, tmp_path):
+    # amazon-anthropic-2026 with its deal disabled is baseline, so baseline's bands come
+    # from the deal runs' twins (DRAWS runs, not 2 x DRAWS); run on its own instead, it
+    # gives the same numbers to the bit
+    alone = experiments.forecast(
+        posterior,
+        SCENARIOS,
+        out=tmp_path / "alone",
+        draws=DRAWS,
+        until=UNTIL,
+        seed=SEED,
+        workers=1,
+        share_twins=False,
+    )
+    assert (result.ran, alone.ran) == (DRAWS, 2 * DRAWS)
+    pd.testing.assert_frame_equal(alone.draws, result.draws)
+    pd.testing.assert_frame_equal(alone.quantiles, result.quantiles)
+    pd.testing.assert_frame_equal(alone.differences, result.differences)
+    # a folder started that way resumes that way: nothing to run, the same numbers
+    again = _run(posterior, tmp_path / "alone")
+    assert again.ran == 0
+    pd.testing.assert_frame_equal(again.quantiles, result.quantiles)
+
+
+def test_the_deal_scenario_alone_resumes_a_folder_begun_with_its_twin(result, posterior, tmp_path):
+    folder = tmp_path / "deal-only"
+    shutil.copytree(result.files[0].parent, folder)
+    alone = experiments.forecast(
+        posterior, SCENARIOS[1:], out=folder, draws=DRAWS, until=UNTIL, seed=SEED, workers=1
+    )
+    assert alone.ran == 0  # its runs, begun keeping their twins, are all there
+    pd.testing.assert_frame_equal(
+        alone.quantiles.reset_index(drop=True),
+        result.quantiles.query("scenario == @SCENARIOS[1]").reset_index(drop=True),
+    )

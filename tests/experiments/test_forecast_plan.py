@@ -10,6 +10,7 @@ from experiments.forecasting.plan import (
     draw_table,
     months_until,
     plan_scenarios,
+    served_by_twins,
     sweep_spec,
 )
 from experiments.posterior import read_posterior
@@ -99,3 +100,28 @@ def test_points_design_is_checked_against_the_scenario_schema() -> None:
     )
     with pytest.raises(SweepSpecError, match=r"1 of 2 design points outside .*\(500\)"):
         validate_sweep(spec)
+
+
+@pytest.mark.parametrize(
+    ("refs", "until", "served"),
+    [
+        (["history-2023", "history-2023-deal"], "2035-12", {0: 1}),
+        (["history-2023-deal", "history-2023"], None, {1: 0}),
+        (["baseline", "amazon-anthropic-2026"], "2027-12", {0: 1}),
+        # another world than the deal scenario's twin: run on its own
+        (["baseline", "history-2023-deal"], "2027-12", {}),
+        (["power-crunch", "amazon-anthropic-2026"], "2027-12", {}),
+    ],
+)
+def test_a_scenario_is_served_by_a_deals_twin_only_if_it_is_that_twin(refs, until, served):
+    assert served_by_twins(plan_scenarios(refs, until)) == served
+
+
+def test_a_twin_over_other_months_serves_nothing(tmp_path) -> None:
+    # the same world, but the deal scenario stops 108 months earlier: its twin is too short
+    short = tmp_path / "short-deal.toml"
+    short.write_text('extends = "amazon-anthropic-2026"\nname = "short-deal"\nmonths = 12\n')
+    assert served_by_twins(plan_scenarios(["baseline", str(short)], None)) == {}
+    # run to the same month, the two still differ in a field (their default horizon), and
+    # only a twin equal in every field but its name and description serves
+    assert served_by_twins(plan_scenarios(["baseline", str(short)], "2027-12")) == {}
