@@ -27,12 +27,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from experiments.posterior import Posterior
+
+if TYPE_CHECKING:
+    from agents.scenario import Scenario
 
 __all__ = [
     "MAX_DRAWS",
@@ -60,6 +63,8 @@ class ScenarioPlan:
     """One scenario of a forecast: its reference (name or path), loaded form and horizon."""
 
     ref: str
+    scenario: Scenario
+    """The scenario as loaded from ``ref`` (read once, by :func:`plan_scenarios`)."""
     name: str
     start: str
     months: int
@@ -120,6 +125,7 @@ def plan_scenarios(refs: Sequence[str], until: str | None) -> list[ScenarioPlan]
         plans.append(
             ScenarioPlan(
                 ref=str(ref),
+                scenario=scn,
                 name=scn.name,
                 start=scn.start,
                 months=int(months),
@@ -201,12 +207,11 @@ def check_draws(draws: pd.DataFrame, plans: Sequence[ScenarioPlan]) -> None:
         Naming the path (or draw), the scenario and the fix.
     """
     from agents.scenario import ScenarioError
-    from experiments.scenarios import load_scenario
 
     paths = [c for c in draws.columns if c not in ("draw", "seed")]
     whole = _whole_paths(paths)
     for plan in plans:
-        scn = load_scenario(plan.ref)
+        scn = plan.scenario
         data = scn.to_dict()
         for path in paths:
             if not _has_path(data, path):
@@ -233,20 +238,20 @@ def served_by_twins(plans: Sequence[ScenarioPlan]) -> dict[int, int]:
     and ``description``, and both run the same months: the twin is then ``j``'s run for the
     same draw and seed (the parameters drawn apply alike to both).
     """
-    from experiments.scenarios import load_scenario
 
-    def content(ref: str, disable_deal: bool) -> dict[str, Any]:
-        scn = load_scenario(ref)
-        if disable_deal:
-            scn = scn.with_overrides({"deal.enabled": False})
+    def content(scn: Scenario) -> dict[str, Any]:
         return scn.model_dump(exclude={"name", "description"})
 
     served: dict[int, int] = {}
-    deals = [(i, content(p.ref, True)) for i, p in enumerate(plans) if p.has_deal]
+    deals = [
+        (i, content(p.scenario.with_overrides({"deal.enabled": False})))
+        for i, p in enumerate(plans)
+        if p.has_deal
+    ]
     for j, plan in enumerate(plans):
         if plan.has_deal:
             continue
-        mine = content(plan.ref, False)
+        mine = content(plan.scenario)
         for i, twin in deals:
             if plans[i].months == plan.months and twin == mine:
                 served[j] = i

@@ -257,15 +257,15 @@ def forecast(
     failed: dict[str, int] = {}
     stores: dict[int, Path] = {}
     ran, seconds = 0, 0.0
+    series = [kept + (list(DEAL_COLUMNS) if plan.has_deal else []) for plan in plans]
     with ExitStack() as stack:
         ex = executor
         for k, plan in enumerate(plans):
             if k in served:
                 continue  # read from the deal scenario's twins
             keep_twin = k in served.values() or started[k] is True
-            series = kept + (list(DEAL_COLUMNS) if plan.has_deal else [])
             spec = sweep_spec(
-                plan, params, root, series + (twin_series if keep_twin else []), keep_twin
+                plan, params, root, series[k] + (twin_series if keep_twin else []), keep_twin
             )
             store_dir = stores[k] = folder / "runs" / _slug(plan.name)
             if ex is None:
@@ -288,8 +288,7 @@ def forecast(
             twins = _draw_frame(stores[deal], plan, twin_series)
             frames.append(twins.rename(columns=lambda c: c.removeprefix(TWIN_PREFIX)))
         else:
-            series = kept + (list(DEAL_COLUMNS) if plan.has_deal else [])
-            frames.append(_draw_frame(stores[k], plan, series))
+            frames.append(_draw_frame(stores[k], plan, series[k]))
     frame = pd.concat(frames, ignore_index=True)
     failed = {plan.name: failed[plan.name] for plan in plans}
     quantiles = quantile_table(frame)
