@@ -142,7 +142,10 @@ def _forecast(args: argparse.Namespace) -> int:
             print(f"note: {n} runs of {name} failed and are left out; see {args.out}/runs/")
     if result.ran:
         rate = result.ran / result.seconds if result.seconds > 0 else float("nan")
-        print(f"{result.ran} runs in {result.seconds:.1f} s ({rate:.2f} runs/s)")
+        print(
+            f"{result.ran} jobs ({result.model_runs} model runs) in {result.seconds:.1f} s "
+            f"({rate:.2f} jobs/s)"
+        )
     for f in result.files:
         print(f"wrote {f}")
     return 1 if any(result.failed.values()) else 0

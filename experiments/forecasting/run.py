@@ -90,8 +90,10 @@ class ForecastResult:
     failed: dict[str, int] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     ran: int = 0
-    """Runs executed by this call (resumed ones excluded); a deal scenario's run includes
-    its no-deal twin."""
+    """Sweep jobs executed by this call (resumed ones excluded): one per draw and scenario
+    run, a deal scenario's including its no-deal twin."""
+    model_runs: int = 0
+    """Model runs in those jobs: two in a deal scenario's (the scenario and its twin)."""
     seconds: float = 0.0
     """Wall time of those runs (the sweeps, validation included)."""
 
@@ -256,7 +258,7 @@ def forecast(
     served = {j: i for j, i in served.items() if started[i] is not False}  # resumed as begun
     failed: dict[str, int] = {}
     stores: dict[int, Path] = {}
-    ran, seconds = 0, 0.0
+    ran, model_runs, seconds = 0, 0, 0.0
     series = [kept + (list(DEAL_COLUMNS) if plan.has_deal else []) for plan in plans]
     with ExitStack() as stack:
         ex = executor
@@ -280,6 +282,7 @@ def forecast(
             )
             failed[plan.name] = _failures(store_dir) if summary.planned else 0
             ran, seconds = ran + summary.ran, seconds + summary.seconds
+            model_runs += summary.ran * (2 if plan.has_deal else 1)
     frames = []
     for k, plan in enumerate(plans):
         if k in served:  # the twins' columns, under the scenario's own names
@@ -308,7 +311,9 @@ def forecast(
         files.append(plot_fans(quantiles, folder / "fan.png"))
         if not differences.empty:
             files.append(plot_fans(differences, folder / "differences.png", zero_line=True))
-    return ForecastResult(quantiles, differences, frame, params, lines, failed, files, ran, seconds)
+    return ForecastResult(
+        quantiles, differences, frame, params, lines, failed, files, ran, model_runs, seconds
+    )
 
 
 def _slug(name: str) -> str:

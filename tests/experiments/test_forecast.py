@@ -120,6 +120,7 @@ def test_baseline_read_from_the_twins_is_baseline_run_on_its_own(result, posteri
         share_twins=False,
     )
     assert (result.ran, alone.ran) == (DRAWS, 2 * DRAWS)
+    assert (result.model_runs, alone.model_runs) == (2 * DRAWS, 3 * DRAWS)  # a third fewer
     pd.testing.assert_frame_equal(alone.draws, result.draws)
     pd.testing.assert_frame_equal(alone.quantiles, result.quantiles)
     pd.testing.assert_frame_equal(alone.differences, result.differences)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -54,7 +56,8 @@ def test_a_forecast_prints_its_summary_and_files(tmp_path, capsys) -> None:
     argv += ["--draws", "2", "--until", "2026-02", "--workers", "1", "--no-progress"]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "runs/s" in out
+    # one scenario without a deal: a job is one model run
+    assert re.search(r"^2 jobs \(2 model runs\) in [0-9.]+ s \([0-9.]+ jobs/s\)$", out, re.M), out
     assert f"wrote {tmp_path / 'o' / 'quantiles.csv'}" in out
 
 
