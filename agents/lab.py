@@ -404,7 +404,8 @@ def training_need(
     want = capital.runway_months * a.burn
     factor: FloatArray | float = 1.0  # x 1.0 changes nothing: most months nobody is short
     if still_short.any():
-        runway = np.divide(cash, want, out=np.ones(a.n), where=want > 0)
+        with np.errstate(over="ignore"):  # a burn near zero: an endless runway, clipped to 1
+            runway = np.divide(cash, want, out=np.ones(a.n), where=want > 0)
         # np.minimum(np.maximum(...)) is np.clip's arithmetic (up to the sign of a zero,
         # which 0.5 + 0.5 x drops) at a fraction of its per-call cost
         clipped = np.minimum(np.maximum(runway, 0.0), 1.0)

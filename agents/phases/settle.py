@@ -243,7 +243,9 @@ def settle_markets(
     unfilled = np.maximum(0.0, plan.chip_want.ravel() - b[ix.bids["chip_buyers"]]).reshape(n_h, n_f)
     for v in vendors:
         short = unfilled[v.owner, v.family] if v.owner >= 0 else unfilled[:, v.family].sum()
-        v.backlog = float(short / v.capacity) if v.capacity > 0 else 0.0
+        # Python's float division: a capacity near zero gives inf, no numpy warning (the ask
+        # reads min(1, backlog))
+        v.backlog = float(short) / v.capacity if v.capacity > 0 else 0.0
         v.orders = float(
             plan.chip_want[v.owner, v.family] if v.captive else plan.chip_want[:, v.family].sum()
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -457,3 +458,19 @@ def test_a_small_buyer_that_switches_pays_the_egress_fee_to_the_cloud_it_left(ba
     assert sum(v > 0 for v in want.values()) >= 3
     for key, amount in want.items():
         assert got.get(key, 0.0) == pytest.approx(amount, rel=1e-9, abs=1e-3), key
+
+
+def test_a_vendor_with_next_to_no_capacity_has_an_unbounded_backlog_without_a_warning():
+    # unfilled orders over a capacity of 1e-320 chips overflow: inf (its ask reads
+    # min(1, backlog)), not a numpy warning
+    scn = load_scenario("baseline").with_overrides(
+        {"chips.vendors.nvidia.capacity_units_per_month": 1e-320}
+    )
+    m = GigawattModel(scn, rng=7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):
+            m.step()
+    backlog = {v.name: v.backlog for v in m.world.vendors}
+    assert backlog["nvidia"] == np.inf
+    assert 0.0 <= backlog["annapurna"] < np.inf

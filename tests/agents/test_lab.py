@@ -1,0 +1,26 @@
+"""Labs' planning arithmetic at its edges."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from agents.lab import LabArrays, training_need
+from agents.scenario import CapitalCfg, DemandCfg
+
+
+def test_a_burn_next_to_nothing_is_a_full_runway_without_a_numpy_warning():
+    # cash / (6 x 1e-320) overflows: an endless runway, clipped to 1 (no cut), not a warning
+    a = LabArrays(2, 1)
+    a.training_ratio[:], a.inference_need[:], a.burn[:] = 0.5, 100.0, [1e-320, 10.0]
+    cash = np.array([1e-5, 30.0])
+    demand = DemandCfg(training_bid_share=0.5, services_markup=1.6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        need = training_need(a, cash, np.array([True, True]), 2.0, CapitalCfg(), demand)
+    # base 0.5 x 100 = 50; lab 0 keeps it all (plus $1e-5 of spare cash's hours), lab 1 has
+    # half its runway (30 of 6 x 10) and cuts to 0.5 + 0.5 x 0.5 = 0.75 of it
+    assert need[0] == pytest.approx(50.0, abs=1e-4) and need[0] >= 50.0
+    assert need[1] == 37.5
