@@ -5,7 +5,7 @@ Strategies are built from the schema itself: every number is drawn from its fiel
 hyperscalers, labs, vendors, contracts) as subsets of the baseline's with the references
 between them kept consistent. Each drawn scenario must validate and run 36 months with
 ``check=True`` (ledgers balance, goods conserved, no negative stock, contracts honoured or
-penalised).
+penalised) and without a numpy floating-point warning.
 
 The suite draws :data:`EXAMPLES` scenarios, the same ones every run. To search longer, for
 other scenarios, set ``GIGAWATT_PROPERTY_EXAMPLES`` and ``GIGAWATT_PROPERTY_SEED`` (and
@@ -23,6 +23,7 @@ import copy
 import json
 import math
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Literal, cast, get_args, get_origin
 
@@ -230,8 +231,12 @@ def _run(data: dict[str, Any], seed: int) -> Any:
 
     scn = Scenario.from_dict(data)  # every drawn scenario is valid by construction
     model = GigawattModel(scn, rng=seed, check=True)
-    for _ in range(MONTHS):
-        model.step()
+    with warnings.catch_warnings():
+        # numpy's floating-point warnings (overflow, invalid, divide by zero) are failures:
+        # a valid scenario should run without alarming its user
+        warnings.simplefilter("error", RuntimeWarning)
+        for _ in range(MONTHS):
+            model.step()
     return model
 
 
