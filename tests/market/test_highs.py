@@ -1,4 +1,4 @@
-"""The HiGHS instance the solvers share: silent, and without worker threads."""
+"""The HiGHS instance the solvers share (`market.highs.new_highs`) starts no worker thread."""
 
 from __future__ import annotations
 
