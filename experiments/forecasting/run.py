@@ -324,13 +324,14 @@ def _slug(name: str) -> str:
 
 def _keeps_twins(store_dir: Path, twin_series: Sequence[str]) -> bool | None:
     """Whether the sweep begun in ``store_dir`` keeps its twins' ``twin_series``; None where
-    none has begun. A forecast resumed in the same folder goes on as it began."""
-    import json
+    none has begun. A forecast resumed in the same folder goes on as it began. The manifest
+    is read by :meth:`experiments.sweeps.store.SweepStore.manifest`, which reports a damaged
+    one."""
+    from experiments.sweeps.store import SweepStore
 
-    manifest = store_dir / "manifest.json"
-    if not manifest.exists():
+    if not (store_dir / "manifest.json").exists():
         return None
-    kept = json.loads(manifest.read_text())["outputs"]["series"]
+    kept = SweepStore.open(store_dir).manifest()["outputs"]["series"]
     return set(twin_series) <= set(kept)
 
 

@@ -82,3 +82,15 @@ def test_pooled_fits_each_give_draws(tmp_path, capsys) -> None:
     # half the weight, so with 12 draws both appear (all from one fit: 2 / 4096)
     assert set(drawn) <= {0.3, 0.5, 0.9, 0.7}
     assert (drawn == 0.7).any() and (drawn != 0.7).any()
+
+
+def test_a_damaged_run_manifest_is_reported_on_resume(tmp_path, capsys) -> None:
+    post = make_posterior(tmp_path / "p")
+    argv = ["--posterior", str(post), "--out", str(tmp_path / "o")]
+    argv += ["--draws", "2", "--until", "2026-02", "--workers", "1", "--no-progress"]
+    assert main(["forecast", *argv]) == 0
+    capsys.readouterr()
+    (manifest,) = (tmp_path / "o" / "runs").glob("*/manifest.json")
+    manifest.write_text("{not json")
+    err = _exit2(capsys, argv)
+    assert "manifest.json: damaged" in err
