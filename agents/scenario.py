@@ -27,7 +27,6 @@ the browser app move.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -307,7 +306,7 @@ class Scenario(Section):
         unknown names and invalid values raise :class:`ScenarioError` naming the path and
         what is allowed there.
         """
-        data = copy.deepcopy(self.to_dict())
+        data = self.to_dict()  # new containers each call (pydantic's dump): no copy needed
         for path, value in overrides.items():
             set_path(data, path, value)
         return Scenario.from_dict(data)

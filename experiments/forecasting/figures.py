@@ -34,7 +34,8 @@ def plot_fans(table: pd.DataFrame, path: Path, *, zero_line: bool = False) -> Pa
     from experiments.sweeps.figures import pyplot
 
     plt = pyplot()
-    metrics = [m for m in KEY_METRICS if m in set(table["metric"])]
+    present = set(table["metric"].unique())
+    metrics = [m for m in KEY_METRICS if m in present]
     ncol = 3
     nrow = max(1, -(-len(metrics) // ncol))
     fig, axes = plt.subplots(

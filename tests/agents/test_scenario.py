@@ -332,6 +332,7 @@ def test_unknown_names_are_rejected(baseline):
 
 
 def test_list_items_by_name(baseline):
+    before = baseline.to_dict()
     new = baseline.with_overrides(
         {
             "labs.anthropic.cash": 1,
@@ -350,6 +351,8 @@ def test_list_items_by_name(baseline):
     assert next(h for h in new.hyperscalers if h.name == "google").built_mw["asia"] == 7
     assert next(v for v in new.chips.vendors if v.name == "annapurna").markup == 0.4
     assert next(g for g in new.chips.generations if g.name == "trn2").watts == 450
+    # the scenario overridden is left as it was, nested tables and lists included
+    assert baseline.to_dict() == before
     # by name and by index address the same item
     assert baseline.with_overrides({"labs.0.cash": 1}) == baseline.with_overrides(
         {"labs.anthropic.cash": 1}

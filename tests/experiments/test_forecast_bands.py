@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from experiments.forecasting.bands import (
+    QUANTILES,
+    band_table,
     final_band,
     paired_differences,
     quantile_interval,
@@ -124,3 +128,32 @@ def test_final_band_gives_each_median_its_interval() -> None:
     band = final_band(frame, "x").loc["a"]
     assert band[0.5] == pytest.approx(50.5)
     assert (band["median_low"], band["median_high"]) == (40.0, 61.0)
+
+
+def test_band_table_gives_numpy_nanquantile_on_random_arrays() -> None:
+    # The oracle is numpy's own column-by-column nanquantile; the arrays have missing and
+    # infinite values (both left out), ties, signed zeros, and columns with no value.
+    rng = np.random.default_rng(5)
+    for trial in range(300):
+        draws, months = int(rng.integers(1, 40)), int(rng.integers(1, 30))
+        v = rng.lognormal(0.0, 3.0, (draws, months)) * rng.choice([-1.0, 1.0], (draws, months))
+        if trial % 3 == 0:
+            v = rng.choice([0.0, -0.0, 1.0, -1.0, 2.0], (draws, months))
+        v[rng.random((draws, months)) < rng.random() * 0.7] = np.nan
+        v[rng.random((draws, months)) < 0.03] = np.inf
+        quantiles = QUANTILES if trial % 2 else tuple(rng.random(int(rng.integers(1, 6))))
+        q, n = band_table(v, quantiles)
+        finite = np.where(np.isfinite(v), v, np.nan)
+        assert n.tolist() == np.isfinite(v).sum(axis=0).tolist()
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+            expected = np.nanquantile(finite, quantiles, axis=0)
+        assert np.array_equal(q, expected, equal_nan=True)
+        assert not np.signbit(q[q == 0.0]).any()  # a zero is reported as 0.0
+
+
+def test_quantile_table_skips_a_scenario_without_the_metric() -> None:
+    frame = pd.concat([_draws("a", [[1.0], [3.0]]), _draws("b", [[np.nan], [np.nan]])])
+    table = quantile_table(frame)
+    assert set(table["scenario"]) == {"a"}
+    assert _q(table)[0.5] == pytest.approx(2.0)
