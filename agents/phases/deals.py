@@ -176,7 +176,8 @@ def _decide(
     )
     hours = history.hours_year()
     revenue = history.revenue_year()
-    price = np.divide(revenue, hours, out=np.zeros_like(hours), where=hours > 0)
+    with np.errstate(over="ignore"):  # next to no hours: inf, so the lab's hours there are 0
+        price = np.divide(revenue, hours, out=np.zeros_like(hours), where=hours > 0)
     spend = history.lab_spend_year()[deal.lab]
     value = valuation(float(a.revenue[deal.lab]) * 12.0, cfg.capital.valuation_multiple)
     equity = terms.investment_usd / (value + terms.investment_usd)

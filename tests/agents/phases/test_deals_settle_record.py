@@ -22,6 +22,7 @@ from agents.phases.settle_compute import ComputeSales, _median, family_price
 from agents.phases.settle_labs import BURN_WEIGHT, close_labs, lab_revenue
 from agents.scenario import DealCfg
 from agents.state import History
+from agents.units import months_between
 from experiments import load_scenario, run_scenario
 from market.contracts import ContractTable, Settlement
 
@@ -474,3 +475,24 @@ def test_a_vendor_with_next_to_no_capacity_has_an_unbounded_backlog_without_a_wa
     backlog = {v.name: v.backlog for v in m.world.vendors}
     assert backlog["nvidia"] == np.inf
     assert 0.0 <= backlog["annapurna"] < np.inf
+
+
+def test_a_cloud_with_next_to_no_hours_prices_them_without_a_warning():
+    # a random valid scenario left one cloud 1e-310 H100e-hours in the year under review
+    # against $1 of revenue: its average price overflows to inf (the lab's hours there read
+    # as 0 in the review), not a numpy warning, and the review still decides
+    cfg = load_scenario("amazon-anthropic-2026")
+    m = GigawattModel(cfg, rng=7)
+    decision = months_between(cfg.start, cfg.deal.propose) + cfg.regulation.review_lag_months
+    for _ in range(decision):
+        m.step()
+    m.exogenous()
+    m.plan()
+    microsoft = m.world.clouds.names.index("microsoft")
+    m.world.history.hs_hours[:, microsoft] = 0.0
+    m.world.history.hs_hours[0, microsoft] = 1e-310
+    m.world.history.hs_revenue[0, microsoft] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m.deals()
+    assert m.world.deals[0].status != "under review"
