@@ -106,11 +106,16 @@ def merger_guidelines_presumption(
 
 
 def lockin_index(switching_cost: ArrayLike, annual_spend: ArrayLike) -> NDArray[np.float64]:
-    """Switching cost divided by annual spend (0 where nothing is spent)."""
+    """Switching cost divided by annual spend (0 where nothing is spent).
+
+    Over next to no spend (1e-310 dollars) the ratio overflows to ``inf``, silently:
+    :func:`weighted_mean` leaves such an entry out, as its weight is next to nothing.
+    """
     c = np.asarray(switching_cost, dtype=np.float64)
     s = np.asarray(annual_spend, dtype=np.float64)
     shape = c.shape if c.shape == s.shape else np.broadcast(c, s).shape
-    out: NDArray[np.float64] = np.divide(c, s, out=np.zeros(shape), where=s > 0)
+    with np.errstate(over="ignore"):
+        out: NDArray[np.float64] = np.divide(c, s, out=np.zeros(shape), where=s > 0)
     return out
 
 

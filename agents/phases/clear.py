@@ -222,7 +222,9 @@ def allocate_contracts(
             big = ~np.isfinite(per_unit)
             alloc[big] = w[big] / tot[big, None] * vol[big, None]  # shares first, each <= 1
         load = np.add.reduce(alloc, axis=0)
-        alloc *= np.minimum(1.0, np.divide(cap, load, out=np.ones(n_s), where=load > 0))[None, :]
+        with np.errstate(over="ignore"):  # a subnormal load: capacity over it is inf, cut to 1
+            fits = np.divide(cap, load, out=np.ones(n_s), where=load > 0)
+        alloc *= np.minimum(1.0, fits)[None, :]
         taken: FloatArray = np.add.reduce(alloc, axis=1)  # by each contract
         lab_contract: FloatArray = np.bincount(ct.buyer[rows], taken, minlength=labs.n)
     else:

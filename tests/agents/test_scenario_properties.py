@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal, cast, get_args, get_origin
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
@@ -226,18 +227,22 @@ def scenarios(draw: Any) -> dict[str, Any]:
     return scn
 
 
-def _run(data: dict[str, Any], seed: int) -> Any:
+def _run(data: dict[str, Any], seed: int) -> tuple[Any, pd.DataFrame]:
+    """The model after :data:`MONTHS` months, and its model frame."""
     from agents.model import GigawattModel
 
     scn = Scenario.from_dict(data)  # every drawn scenario is valid by construction
     model = GigawattModel(scn, rng=seed, check=True)
     with warnings.catch_warnings():
-        # numpy's floating-point warnings (overflow, invalid, divide by zero) are failures:
-        # a valid scenario should run without alarming its user
+        # numpy's floating-point warnings (overflow, invalid, divide by zero) are failures,
+        # in the months and in the frame and tables a run ends with: a valid scenario
+        # should run without alarming its user
         warnings.simplefilter("error", RuntimeWarning)
         for _ in range(MONTHS):
             model.step()
-    return model
+        frame = model.model_frame()
+        model.tables()
+    return model, frame
 
 
 def _seeded(test: Any) -> Any:
@@ -257,8 +262,7 @@ def _seeded(test: Any) -> Any:
 )
 @given(data=scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_random_valid_scenarios_run_with_invariants(data, seed):
-    model = _run(data, seed)
-    frame = model.model_frame()
+    _, frame = _run(data, seed)
     assert len(frame) == MONTHS
     numbers = frame.select_dtypes("number").to_numpy(dtype=float)
     assert not np.isinf(numbers).any(), "an infinite value in the model frame"
@@ -418,5 +422,5 @@ def test_known_model_failures_are_valid_scenarios(case):
 
 @pytest.mark.parametrize("case", sorted(KNOWN_FAILURES))
 def test_known_model_failures_now_run(case):
-    model = _run(KNOWN_FAILURES[case](), seed=0)  # with invariants on, every month
-    assert len(model.model_frame()) == MONTHS
+    _, frame = _run(KNOWN_FAILURES[case](), seed=0)  # with invariants on, every month
+    assert len(frame) == MONTHS

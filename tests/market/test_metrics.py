@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -74,3 +76,13 @@ def test_row_forms_give_the_one_row_numbers_to_the_bit(n):
     q[np.isnan(q)] = 0.0
     q[2] = 0.0
     assert hhi_rows(q, fringe).tolist() == [hhi(row, fringe) for row in q]
+
+
+def test_lockin_over_next_to_no_spend_is_inf_and_left_out_of_the_mean():
+    # switching cost $3e11 over $1e-310 a year (a random valid scenario): inf, no numpy
+    # warning, and the spend-weighted mean is the other lab's
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lock = lockin_index([3e11, 2.0], [1e-310, 10.0])
+    assert lock.tolist() == [np.inf, 0.2]
+    assert weighted_mean(lock, [1e-310, 10.0]) == 0.2

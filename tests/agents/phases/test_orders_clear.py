@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -91,6 +93,25 @@ def test_compute_contract_takes_a_pro_rata_share_of_its_sellers_capacity():
     assert alloc.compute_alloc[0].reshape(2, 3)[:, 0].tolist() == pytest.approx([75.0, 25.0])
     assert lab_got.tolist() == pytest.approx([100.0])
     assert units.tolist() == [10.0, 10.0]  # no PPA: power offers untouched
+
+
+def test_a_contract_for_next_to_nothing_takes_it_without_a_warning():
+    # a compute contract for 1e-310 H100e-hours (a random valid scenario): its load on a
+    # node of 300 is subnormal, capacity over it overflows; the share is cut to 1, silently
+    ct = ContractTable()
+    ct.add(kind="compute", seller=0, buyer=0, volume=1e-310, price=2.0, start=0, end=12)
+    a = LabArrays(1, 3)
+    cap = np.zeros((1, 2, 3))
+    cap[0, 0, 0] = 300.0
+    g = Orders(
+        np.array([0, 1]), np.array([10.0, 10.0]), np.array([5.0, 5.0]), np.zeros(2),
+        cap, np.zeros((1, 2)), np.zeros(0), np.zeros(0), cap, cap, np.zeros(0, dtype=np.int64),
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        alloc, _, _, lab_got = allocate_contracts(0, g, a, ct, [], 2)
+    got = pytest.approx(1e-310, rel=1e-9, abs=0.0)  # subnormal: 300 x (1e-310 / 300)
+    assert lab_got[0] == got and alloc.compute_alloc[0, 0] == got
 
 
 def test_pooled_buyers_clear_like_individual_buyers(baseline):
