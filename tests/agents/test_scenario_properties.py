@@ -5,7 +5,7 @@ Strategies are built from the schema itself: every number is drawn from its fiel
 hyperscalers, labs, vendors, contracts) as subsets of the baseline's with the references
 between them kept consistent. Each drawn scenario must validate and run 36 months with
 ``check=True`` (ledgers balance, goods conserved, no negative stock, contracts honoured or
-penalised) and without a numpy floating-point warning.
+penalised) and build its frame and tables, without a numpy floating-point warning.
 
 The suite draws :data:`EXAMPLES` scenarios, the same ones every run. To search longer, for
 other scenarios, set ``GIGAWATT_PROPERTY_EXAMPLES`` and ``GIGAWATT_PROPERTY_SEED`` (and
@@ -14,7 +14,8 @@ other scenarios, set ``GIGAWATT_PROPERTY_EXAMPLES`` and ``GIGAWATT_PROPERTY_SEED
     GIGAWATT_PROPERTY_EXAMPLES=300 GIGAWATT_PROPERTY_SEED=1 .venv/bin/pytest \
         tests/agents/test_scenario_properties.py -k random -x
 
-A failure found that way goes into :data:`KNOWN_FAILURES`, cut down to what it needs.
+A failure found that way goes into :data:`KNOWN_FAILURES`, cut down to what it needs (or,
+where one function is at fault, such as a division that overflows, into a test of it).
 """
 
 from __future__ import annotations
