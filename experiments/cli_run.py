@@ -27,7 +27,7 @@ from tqdm import tqdm
 from agents.scenario import ScenarioError
 from experiments.paths import slug
 from experiments.report import write_report
-from experiments.runner import RunResult, run_scenario
+from experiments.runner import MAX_MONTHS, RunResult, run_scenario
 from experiments.scenarios import load_scenario
 
 __all__ = ["RunInputError", "check_out", "handler", "register", "summary_table", "write_run"]
@@ -177,6 +177,11 @@ def handler(args: argparse.Namespace) -> int:
         if args.seed < 0:
             raise RunInputError(
                 f"--seed {args.seed}: a seed must be a whole number >= 0 (e.g. --seed 7)"
+            )
+        if args.months is not None and not 1 <= args.months <= MAX_MONTHS:
+            raise RunInputError(
+                f"--months {args.months}: must be a whole number in 1..{MAX_MONTHS} "
+                "(e.g. --months 120)"
             )
         scn = load_scenario(args.scenario)
         months = scn.months if args.months is None else args.months

@@ -75,8 +75,10 @@ def test_run_disk_full_while_writing(tmp_path, capsys, monkeypatch) -> None:
 
 @pytest.mark.parametrize("months", ["0", "-3", "601"])
 def test_run_bad_months(tmp_path, capsys, months) -> None:
-    err = _exit2(capsys, ["run", "--months", months, "--out", str(tmp_path / "o"), "--quiet"])
-    assert f"months = {months}" in err
+    # refused before anything runs: no progress bar on stderr, no output folder
+    err = _exit2(capsys, ["run", "--months", months, "--out", str(tmp_path / "o")])
+    assert err.startswith(f"gigawatt run: error: --months {months}: must be a whole number")
+    assert not (tmp_path / "o").exists()
 
 
 def test_run_default_folder_of_a_path_like_name_stays_under_runs(tmp_path, monkeypatch) -> None:
