@@ -8,7 +8,8 @@ Measured side by side in one process:
 - ``sweep 2 workers``: a warmed process pool of 2 (pool start-up reported separately);
   scaling = its runs/second over the serial sweep's.
 
-With ``--before DIR`` (another checkout with its own ``.venv``, the code before a change)
+With ``--before DIR`` (another checkout with a ``.venv``, its own or a link to this one's:
+its code is put first on ``PYTHONPATH``; the code before a change)
 it also runs the same baseline runs (invariants checked, as sweeps do) there and here, in
 turn, each time in a new process: serially, then on a warmed pool of 2 processes, and
 prints runs per second and their ratios (``--throughput-only``: just that table).
@@ -125,6 +126,11 @@ def one(seed):
 
 
 if __name__ == "__main__":
+    import os
+
+    import experiments
+
+    print(os.path.dirname(experiments.__file__))  # whose code runs
     n = int(sys.argv[1])
     one(0)
     t = time.perf_counter()
@@ -151,13 +157,21 @@ def _throughput_ab(before: Path, n: int, months: int, repeats: int) -> dict[str,
         script.write_text(_THROUGHPUT)
         for _ in range(repeats):
             for name, root in (("before", before), ("here", here)):
+                # PYTHONPATH: the checkout's own code, in the script and in its pool's
+                # processes, even where its .venv is another checkout's (a link to it,
+                # whose editable install points there)
+                env = {**os.environ, "PYTHONPATH": str(root)}
                 out = subprocess.run(
                     [str(root / ".venv/bin/python"), str(script), str(n), str(months)],
                     cwd=root,
+                    env=env,
                     capture_output=True,
                     text=True,
                     check=True,
                 ).stdout.split()
+                code = Path(out[0]).resolve()
+                if code != root.resolve() / "experiments":
+                    raise RuntimeError(f"{name}: the runs imported {code}, not {root}'s code")
                 rates[name].append([float(out[-2]), float(out[-1])])
     return {k: np.median(np.array(v), axis=0).tolist() for k, v in rates.items()}
 

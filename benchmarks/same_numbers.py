@@ -5,8 +5,9 @@ months on seeds 7 and 3 and writes its model frame and tables as Parquet into ``
 ``compare A B`` reads two such folders and prints, per scenario and seed, the largest
 relative difference of any number (``|a - b| / max(|a|, |b|)``, 0 where both are 0) in
 the model frame and in the tables, and the column where it occurs. Run ``save`` with
-the code before a change (another checkout's interpreter, from that checkout) and after
-it, then ``compare``. A column ``of scale`` gives the tables' largest difference relative
+the code before a change (from that checkout's root: the code of the working folder is
+run, whichever checkout the interpreter's editable install names) and after it, then
+``compare``. A column ``of scale`` gives the tables' largest difference relative
 to the largest number of its column, rows matched by their names (a row of rounding dust
 in one run only counts as its amount)::
 
@@ -28,15 +29,42 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["compare", "max_relative_difference", "max_scaled_difference", "save"]
+__all__ = [
+    "checkout_code",
+    "compare",
+    "max_relative_difference",
+    "max_scaled_difference",
+    "save",
+]
 
 SEEDS = (7, 3)
 MONTHS = 120
 
 
+def checkout_code() -> Path:
+    """Import the code of the checkout this is run from (the working folder), and return it.
+
+    The working folder goes first on ``sys.path``: run as a script, Python would look next
+    to the script, then in the interpreter's packages, whose editable install names the
+    checkout it was made in, not necessarily this one (a ``.venv`` linked from another).
+    """
+    root = Path.cwd().resolve()
+    if not (root / "experiments" / "scenarios").is_dir():
+        raise SystemExit(f"same_numbers: {root} is not a checkout's root; cd into one first")
+    sys.path.insert(0, str(root))
+    import experiments
+
+    code = Path(experiments.__file__).resolve().parent.parent
+    if code != root:
+        raise SystemExit(f"same_numbers: imported {code}'s code, not {root}'s")
+    return root
+
+
 def save(out: Path, months: int = MONTHS, pattern: str | None = None) -> None:
-    """Run every shipped scenario on :data:`SEEDS` and write its frames into ``out``
-    (with ``trade_pattern`` set to ``pattern`` if given)."""
+    """Run every shipped scenario on :data:`SEEDS` with the code of the checkout it is run
+    from (:func:`checkout_code`) and write its frames into ``out`` (with ``trade_pattern``
+    set to ``pattern`` if given)."""
+    print(f"code: {checkout_code()}", flush=True)
     from experiments import run_scenario
     from experiments.scenarios import load_scenario
 
