@@ -120,12 +120,17 @@ def lockin_index(switching_cost: ArrayLike, annual_spend: ArrayLike) -> NDArray[
 
 
 def round_trip_ratio(revenue: ArrayLike, investment: ArrayLike) -> NDArray[np.float64]:
-    """Cloud revenue from the lab so far divided by investment so far (nan before any)."""
+    """Cloud revenue from the lab so far divided by investment so far (nan before any).
+
+    Over next to no investment (the least normal float, $2.2e-308) the ratio overflows to
+    ``inf``, silently.
+    """
     r = np.asarray(revenue, dtype=np.float64)
     i = np.asarray(investment, dtype=np.float64)
-    out: NDArray[np.float64] = np.divide(
-        r, i, out=np.full(np.broadcast(r, i).shape, np.nan), where=i > 0
-    )
+    with np.errstate(over="ignore"):
+        out: NDArray[np.float64] = np.divide(
+            r, i, out=np.full(np.broadcast(r, i).shape, np.nan), where=i > 0
+        )
     return out
 
 

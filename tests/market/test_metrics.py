@@ -86,3 +86,11 @@ def test_lockin_over_next_to_no_spend_is_inf_and_left_out_of_the_mean():
         lock = lockin_index([3e11, 2.0], [1e-310, 10.0])
     assert lock.tolist() == [np.inf, 0.2]
     assert weighted_mean(lock, [1e-310, 10.0]) == 0.2
+
+
+def test_round_trip_over_next_to_no_investment_is_inf_without_a_warning():
+    # $10B of revenue over an investment of $2.2e-308, the least a deal can state
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ratio = round_trip_ratio([1e10, 5.0, 1.0], [2.2250738585072014e-308, 2.0, 0.0])
+    assert ratio[0] == np.inf and ratio[1] == 2.5 and np.isnan(ratio[2])
