@@ -105,12 +105,13 @@ def pair_runs(
         else np.zeros(len(out))
     )
     out["invested_usd"] = paid
-    out["incremental_to_investment"] = np.divide(
-        out["incremental_revenue_cum_usd"].to_numpy(),
-        paid,
-        out=np.full(len(out), np.nan),
-        where=paid > 0,
-    )
+    with np.errstate(over="ignore"):  # next to no investment ($2.2e-308): inf, silently
+        out["incremental_to_investment"] = np.divide(
+            out["incremental_revenue_cum_usd"].to_numpy(),
+            paid,
+            out=np.full(len(out), np.nan),
+            where=paid > 0,
+        )
     return out[list(DEAL_EFFECT_COLUMNS)]
 
 

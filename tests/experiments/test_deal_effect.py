@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -37,6 +39,18 @@ def test_pair_runs_by_hand():
     # per dollar invested: nan before any, 10 / 4, 0 / 4
     ratio = got["incremental_to_investment"].tolist()
     assert np.isnan(ratio[0]) and ratio[1:] == [2.5, 0.0]
+
+
+def test_revenue_over_next_to_no_investment_is_inf_without_a_warning():
+    # $2.2e-308 invested, the least a deal can state (a random valid scenario)
+    invested = pd.Series([0.0, 2.2250738585072014e-308], index=[0, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = pair_runs(
+            _agents([10.0, 30.0], [0.5, 0.8]), _agents([10.0, 20.0], [0.5, 0.6]),
+            "cloud-x", "lab-a", invested,
+        )  # fmt: skip
+    assert got["incremental_to_investment"].iloc[1] == np.inf
 
 
 def test_pair_runs_refuses_mismatched_runs():
