@@ -14,6 +14,10 @@ other scenarios, set ``GIGAWATT_PROPERTY_EXAMPLES`` and ``GIGAWATT_PROPERTY_SEED
     GIGAWATT_PROPERTY_EXAMPLES=300 GIGAWATT_PROPERTY_SEED=1 .venv/bin/pytest \
         tests/agents/test_scenario_properties.py -k random -x
 
+Beside the random draws, every bounded number of the scenario is set to each end of its
+range in turn, the rest as shipped, and must run likewise for :data:`ENDS_MONTHS` months
+(:func:`test_each_number_at_an_end_of_its_range_runs`).
+
 A failure found that way goes into :data:`KNOWN_FAILURES`, cut down to what it needs (or,
 where one function is at fault, such as a division that overflows, into a test of it).
 """
@@ -54,6 +58,7 @@ from agents.scenario import (
     RegulationCfg,
     ScaleCfg,
     Scenario,
+    ScenarioError,
     VendorCfg,
 )
 from experiments.scenarios import load_scenario
@@ -228,8 +233,8 @@ def scenarios(draw: Any) -> dict[str, Any]:
     return scn
 
 
-def _run(data: dict[str, Any], seed: int) -> tuple[Any, pd.DataFrame]:
-    """The model after :data:`MONTHS` months, and its model frame."""
+def _run(data: dict[str, Any], seed: int, months: int = MONTHS) -> tuple[Any, pd.DataFrame]:
+    """The model after ``months`` months (:data:`MONTHS`), and its model frame."""
     from agents.model import GigawattModel
 
     scn = Scenario.from_dict(data)  # every drawn scenario is valid by construction
@@ -239,7 +244,7 @@ def _run(data: dict[str, Any], seed: int) -> tuple[Any, pd.DataFrame]:
         # in the months and in the frame and tables a run ends with: a valid scenario
         # should run without alarming its user
         warnings.simplefilter("error", RuntimeWarning)
-        for _ in range(MONTHS):
+        for _ in range(months):
             model.step()
         frame = model.model_frame()
         model.tables()
@@ -267,6 +272,52 @@ def test_random_valid_scenarios_run_with_invariants(data, seed):
     assert len(frame) == MONTHS
     numbers = frame.select_dtypes("number").to_numpy(dtype=float)
     assert not np.isinf(numbers).any(), "an infinite value in the model frame"
+
+
+ENDS_MONTHS = int(os.environ.get("GIGAWATT_PROPERTY_MONTHS", "3"))
+"""Months each scenario of :func:`test_each_number_at_an_end_of_its_range_runs` runs (3 by
+default: the build and the first months; ``GIGAWATT_PROPERTY_MONTHS`` runs them longer)."""
+
+
+def _ends(section: Any, prefix: str = "") -> list[tuple[str, int | float]]:
+    """Every bounded number of a scenario ``section`` with each end of its schema range, as
+    ``(override path, value)``; list items are named by their ``name`` where they have one."""
+    out: list[tuple[str, int | float]] = []
+    for name, info in type(section).model_fields.items():
+        value = getattr(section, name)
+        path = f"{prefix}{name}"
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            lo, hi, open_lo = _bounds(info)
+            if lo is None or hi is None:
+                continue
+            if isinstance(value, int):
+                out += [(path, int(lo) + open_lo), (path, int(hi))]
+            else:
+                out += [(path, math.nextafter(lo, math.inf) if open_lo else lo), (path, hi)]
+        elif hasattr(type(value), "model_fields"):
+            out += _ends(value, f"{path}.")
+        elif isinstance(value, list | tuple):
+            for i, item in enumerate(value):
+                if hasattr(type(item), "model_fields"):
+                    out += _ends(item, f"{path}.{getattr(item, 'name', i)}.")
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("path", "end"), _ends(Scenario.from_dict(BASE)))
+def test_each_number_at_an_end_of_its_range_runs(path, end):
+    """One number at a time at an end of its range, the rest as shipped: the schema refuses
+    it with a :class:`ScenarioError` (a joint limit, such as a chip's TFLOP/s per watt), or
+    the model builds, runs :data:`ENDS_MONTHS` months with every check on, and builds its
+    frame and tables, without a numpy floating-point warning or an infinite value."""
+    try:
+        data = Scenario.from_dict(BASE).with_overrides({path: end}).to_dict()
+    except ScenarioError as exc:
+        assert "scenario key" in str(exc)  # names the key at fault
+        return
+    _, frame = _run(data, seed=0, months=ENDS_MONTHS)
+    assert len(frame) == ENDS_MONTHS
+    assert not np.isinf(frame.select_dtypes("number").to_numpy(dtype=float)).any()
 
 
 def _one_market(**hyperscaler: Any) -> dict[str, Any]:
