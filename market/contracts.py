@@ -92,7 +92,8 @@ def pro_rata(key: ArrayLike, demand: ArrayLike, capacity: ArrayLike) -> NDArray[
     if k.size == 0:
         return np.zeros(0)
     total = np.bincount(k, weights=d, minlength=cap.size)
-    factor = np.divide(cap, total, out=np.ones(cap.size), where=total > 0)
+    with np.errstate(over="ignore"):  # a subnormal demand: capacity over it is inf, cut to 1
+        factor = np.divide(cap, total, out=np.ones(cap.size), where=total > 0)
     return d * np.minimum(1.0, factor)[k]
 
 

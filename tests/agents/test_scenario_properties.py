@@ -15,7 +15,8 @@ other scenarios, set ``GIGAWATT_PROPERTY_EXAMPLES`` and ``GIGAWATT_PROPERTY_SEED
         tests/agents/test_scenario_properties.py -k random -x
 
 Beside the random draws, every bounded number of the scenario is set to each end of its
-range in turn, the rest as shipped, and must run likewise for :data:`ENDS_MONTHS` months
+range in turn (a float that may be 0 also to the least number above it), the rest as
+shipped, and must run likewise for :data:`ENDS_MONTHS` months
 (:func:`test_each_number_at_an_end_of_its_range_runs`).
 
 A failure found that way goes into :data:`KNOWN_FAILURES`, cut down to what it needs (or,
@@ -281,7 +282,9 @@ default: the build and the first months; ``GIGAWATT_PROPERTY_MONTHS`` runs them 
 
 def _ends(section: Any, prefix: str = "") -> list[tuple[str, int | float]]:
     """Every bounded number of a scenario ``section`` with each end of its schema range, as
-    ``(override path, value)``; list items are named by their ``name`` where they have one."""
+    ``(override path, value)``, and a float allowed to be 0 also at the least number above
+    it (5e-324, where a division by it overflows); list items are named by their ``name``
+    where they have one."""
     out: list[tuple[str, int | float]] = []
     for name, info in type(section).model_fields.items():
         value = getattr(section, name)
@@ -293,7 +296,10 @@ def _ends(section: Any, prefix: str = "") -> list[tuple[str, int | float]]:
             if isinstance(value, int):
                 out += [(path, int(lo) + open_lo), (path, int(hi))]
             else:
-                out += [(path, math.nextafter(lo, math.inf) if open_lo else lo), (path, hi)]
+                least = math.nextafter(lo, math.inf)
+                out += [(path, least if open_lo else lo), (path, hi)]
+                if lo == 0 and not open_lo:
+                    out.append((path, least))
         elif hasattr(type(value), "model_fields"):
             out += _ends(value, f"{path}.")
         elif isinstance(value, list | tuple):

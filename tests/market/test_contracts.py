@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,15 @@ def test_pro_rata_hand_computed():
     # pool 0: capacity 4 for demands 6 and 2 -> 3 and 1; pool 1: capacity 10 >= 5
     np.testing.assert_allclose(pro_rata([0, 0, 1], [6.0, 2.0, 5.0], [4.0, 10.0]), [3.0, 1.0, 5.0])
     assert pro_rata([], [], [1.0]).size == 0
+
+
+def test_pro_rata_of_a_subnormal_demand_is_that_demand_without_a_warning():
+    # a contract for 5e-324 MWh a month (the least float; each number at its ends):
+    # capacity over it overflows, and the share is cut to the whole demand
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = pro_rata([0, 1], [5e-324, 2.0], [100.0, 1.0])
+    assert got.tolist() == [5e-324, 1.0]
 
 
 def _table() -> ContractTable:
