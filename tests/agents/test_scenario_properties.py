@@ -280,32 +280,41 @@ ENDS_MONTHS = int(os.environ.get("GIGAWATT_PROPERTY_MONTHS", "3"))
 default: the build and the first months; ``GIGAWATT_PROPERTY_MONTHS`` runs them longer)."""
 
 
+def _end_values(info: Any, value: int | float) -> list[int | float]:
+    """The ends of a number's schema range (``info``: its field or annotation metadata), and
+    for a float that may be 0 the least number above it (5e-324, where a division by it
+    overflows); none for an unbounded number."""
+    lo, hi, open_lo = _bounds(info)
+    if lo is None or hi is None:
+        return []
+    if isinstance(value, int):
+        return [int(lo) + open_lo, int(hi)]
+    least = math.nextafter(lo, math.inf)
+    return [least if open_lo else lo, hi] + ([least] if lo == 0 and not open_lo else [])
+
+
 def _ends(section: Any, prefix: str = "") -> list[tuple[str, int | float]]:
-    """Every bounded number of a scenario ``section`` with each end of its schema range, as
-    ``(override path, value)``, and a float allowed to be 0 also at the least number above
-    it (5e-324, where a division by it overflows); list items are named by their ``name``
-    where they have one."""
+    """Every bounded number of a scenario ``section`` with :func:`_end_values`, as
+    ``(override path, value)``; list items are named by their ``name`` where they have one,
+    and the numbers of a table (a cloud's MW by region, a lab's affinity by family) by key."""
     out: list[tuple[str, int | float]] = []
     for name, info in type(section).model_fields.items():
         value = getattr(section, name)
         path = f"{prefix}{name}"
         if isinstance(value, int | float) and not isinstance(value, bool):
-            lo, hi, open_lo = _bounds(info)
-            if lo is None or hi is None:
-                continue
-            if isinstance(value, int):
-                out += [(path, int(lo) + open_lo), (path, int(hi))]
-            else:
-                least = math.nextafter(lo, math.inf)
-                out += [(path, least if open_lo else lo), (path, hi)]
-                if lo == 0 and not open_lo:
-                    out.append((path, least))
+            out += [(path, end) for end in _end_values(info, value)]
         elif hasattr(type(value), "model_fields"):
             out += _ends(value, f"{path}.")
         elif isinstance(value, list | tuple):
             for i, item in enumerate(value):
                 if hasattr(type(item), "model_fields"):
                     out += _ends(item, f"{path}.{getattr(item, 'name', i)}.")
+        elif isinstance(value, dict):
+            # a value's annotation: its type, then validators and the field with its bounds
+            field = [a for a in get_args(get_args(info.annotation)[1]) if hasattr(a, "metadata")]
+            for key, v in value.items():
+                if isinstance(v, float) and field:
+                    out += [(f"{path}.{key}", end) for end in _end_values(field[0], v)]
     return out
 
 
