@@ -24,6 +24,7 @@ import pandas as pd
 from agents.scenario import DealCfg, Scenario, ScenarioError
 from experiments.runner import run_scenario
 from experiments.scenarios import load_scenario
+from market.metrics import round_trip_ratio
 
 __all__ = ["DEAL_EFFECT_COLUMNS", "DealEffectError", "incremental_revenue", "pair_runs"]
 
@@ -105,13 +106,10 @@ def pair_runs(
         else np.zeros(len(out))
     )
     out["invested_usd"] = paid
-    with np.errstate(over="ignore"):  # next to no investment ($2.2e-308): inf, silently
-        out["incremental_to_investment"] = np.divide(
-            out["incremental_revenue_cum_usd"].to_numpy(),
-            paid,
-            out=np.full(len(out), np.nan),
-            where=paid > 0,
-        )
+    # revenue over investment so far, nan before any (inf over next to no investment)
+    out["incremental_to_investment"] = round_trip_ratio(
+        out["incremental_revenue_cum_usd"].to_numpy(), paid
+    )
     return out[list(DEAL_EFFECT_COLUMNS)]
 
 
