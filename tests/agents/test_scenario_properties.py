@@ -89,17 +89,24 @@ def _bounds(info: Any) -> tuple[float | None, float | None, bool]:
     return lo, hi, open_lo
 
 
+def _range_ends(lo: float, hi: float, open_lo: bool, kind: type) -> list[Any]:
+    """The least and the greatest value of ``kind`` in a schema range (``lo`` excluded if
+    ``open_lo``)."""
+    if kind is int:
+        return [int(lo) + open_lo, int(hi)]
+    return [math.nextafter(lo, math.inf) if open_lo else lo, hi]
+
+
 def _number(info: Any, kind: type, default: Any, path: str) -> st.SearchStrategy[Any]:
     """The field's range: its default, its ends (a lever's ends too) or anything between."""
     lo, hi, open_lo = _bounds(info)
     assert lo is not None and hi is not None, f"{path} is unbounded"
-    if kind is int:
-        ends = [int(lo) + open_lo, int(hi)]
-        inner: st.SearchStrategy[Any] = st.integers(ends[0], ends[1])
-    else:
-        low = math.nextafter(lo, math.inf) if open_lo else lo
-        ends = [low, hi]
-        inner = st.floats(low, hi, allow_nan=False, allow_infinity=False)
+    ends = _range_ends(lo, hi, open_lo, kind)
+    inner: st.SearchStrategy[Any] = (
+        st.integers(ends[0], ends[1])
+        if kind is int
+        else st.floats(ends[0], ends[1], allow_nan=False, allow_infinity=False)
+    )
     if path in LEVERS:
         ends += [kind(LEVERS[path].min), kind(LEVERS[path].max)]
     options = [st.sampled_from(ends), inner]
@@ -287,10 +294,10 @@ def _end_values(info: Any, value: int | float) -> list[int | float]:
     lo, hi, open_lo = _bounds(info)
     if lo is None or hi is None:
         return []
-    if isinstance(value, int):
-        return [int(lo) + open_lo, int(hi)]
-    least = math.nextafter(lo, math.inf)
-    return [least if open_lo else lo, hi] + ([least] if lo == 0 and not open_lo else [])
+    ends = _range_ends(lo, hi, open_lo, type(value))
+    if isinstance(value, float) and lo == 0 and not open_lo:
+        ends.append(math.nextafter(0.0, math.inf))
+    return ends
 
 
 def _ends(section: Any, prefix: str = "") -> list[tuple[str, int | float]]:
