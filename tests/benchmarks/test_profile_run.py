@@ -1,0 +1,97 @@
+"""The sampling profile: stacks counted by phase and own function, the checkout's own code.
+
+The stand-in checkout's model spends each step in two functions of known cost, so the
+samples must fall on them in about that ratio; it also checks that the code sampled is the
+stand-in's, not this checkout's (its ``.venv`` is this one's, linked).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.profile_run import profile, tally
+
+_MODEL = """
+import time
+
+
+def _burn(seconds):
+    t = time.process_time()
+    while time.process_time() - t < seconds:
+        pass
+
+
+def heavy():
+    _burn(0.006)
+
+
+def light():
+    _burn(0.002)
+
+
+class GigawattModel:
+    def __init__(self, scenario, rng=None, check=True):
+        pass
+
+    def step(self):
+        heavy()
+        light()
+"""
+
+
+def test_tally_counts_stacks_under_step_by_phase_and_own_function() -> None:
+    stacks = [
+        "<module> (r.py:1);GigawattModel.step (agents/model.py:9);clear (c.py:3);f (m.py:2) 4",
+        "<module> (r.py:1);GigawattModel.step (agents/model.py:9);clear (c.py:8);f (m.py:5) 3",
+        "<module> (r.py:1);GigawattModel.step (agents/model.py:9);settle (s.py:1) 2",
+        "<module> (r.py:1);GigawattModel.step (agents/model.py:10) 1",
+        "<module> (r.py:1);GigawattModel.__init__ (agents/model.py:2);f (m.py:2) 50",
+        "<module> (r.py:1) 9",
+    ]
+    s = tally(stacks)
+    # the two stacks outside step (building, the module) are left out; lines merge
+    assert s.total == 10
+    assert s.phases == {"clear (c.py)": 7, "settle (s.py)": 2, "(step itself)": 1}
+    assert s.own == {"f (m.py)": 7, "settle (s.py)": 2, "GigawattModel.step (agents/model.py)": 1}
+
+
+def _stand_in(tmp_path: Path) -> Path:
+    root = tmp_path / "before"
+    (root / "experiments").mkdir(parents=True)
+    (root / "agents").mkdir()
+    (root / "experiments" / "__init__.py").write_text("def load_scenario(name):\n    return name\n")
+    (root / "agents" / "__init__.py").write_text("")
+    (root / "agents" / "model.py").write_text(_MODEL)
+    (root / ".venv").symlink_to(Path(sys.prefix))
+    return root
+
+
+def test_profile_samples_the_checkouts_own_code(tmp_path) -> None:
+    root = _stand_in(tmp_path)
+    try:
+        p = profile(root, months=40, runs=2)  # 80 steps of 8 ms
+    except subprocess.CalledProcessError as err:
+        if "ermission" in (err.stdout or "") + (err.stderr or ""):
+            pytest.skip("this machine does not let py-spy read a child process's memory")
+        raise
+    s = p.samples
+    assert p.months == 80
+    heavy, light = s.phases["heavy (agents/model.py)"], s.phases["light (agents/model.py)"]
+    # only the stand-in's functions run under its step; 6 ms against 2 ms a step
+    assert heavy + light >= 0.95 * s.total > 0
+    assert 1.5 < heavy / light < 6.0  # 3 in expectation; a few hundred samples
+    # its CPU time is what the steps burnt: 8 ms a month (process_time's resolution aside)
+    assert 7.5 < p.step_cpu / p.months * 1e3 < 10.0
+    # the ms a month of every phase add up to the month
+    assert sum(p.ms_a_month(n) for n in s.phases.values()) == pytest.approx(
+        p.step_cpu / p.months * 1e3
+    )
+
+
+def test_a_checkout_without_an_interpreter_is_refused_with_the_fix(tmp_path) -> None:
+    with pytest.raises(ValueError, match=r"no \.venv/bin/python there.*ln -s"):
+        profile(tmp_path, months=1, runs=1)
