@@ -201,7 +201,6 @@ def settle_markets(
     charge = capacity_charge(site_recv, market.capacity_price)
     acc.pay(*acc.hyperscaler_utility, charge.ravel(), "capacity_charge")
     # ---------------------------------------------------------------- chips
-    vo = o[ix.offers["vendors"]]
     vf = lk[ix.links["chips"]]
     v_src, v_dst = cleared.v_src, cleared.v_dst
     v_h = v_dst // n_f
@@ -222,7 +221,15 @@ def settle_markets(
     if ks.index.size:  # (an empty posting books nothing)
         acc.pay(ha[k_h], va[k_v], ks.payment, "chips_contract")
         acc.pay(va[k_v], ha[k_h], ks.penalty, "penalty")
-    made = vo + np.bincount(k_v, ks.delivered, minlength=len(vendors))
+    # a vendor makes what it ships: its links' flows and its contracts' deliveries, as the
+    # power above is booked from what was delivered. Its offer's fill can differ from its
+    # links' flows by the solver's tolerance on the node balance, which in a book of
+    # trillions of H100e-hours is thousands of units of anything; chips made from the fill
+    # would be paid for with no sale (a vendor, which never borrows, ended a month $4,700
+    # short) and left with the vendor in the chips ledger
+    made = np.bincount(v_src, vf, minlength=len(vendors)) + np.bincount(
+        k_v, ks.delivered, minlength=len(vendors)
+    )
     acc.post(acc.chips, OUTSIDE, va, made, "production")
     cost = np.array([v.unit_cost(tech) for v in vendors])
     acc.pay(va, OUTSIDE, made * cost, "chip_production")
