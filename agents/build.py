@@ -437,7 +437,7 @@ def build_world(model: mesa.Model, cfg: Scenario, rng: np.random.Generator) -> W
         lab_agents,
         regulators,
         [],
-        Debt.start(labs.n, clouds.other_cash_flow, hs_cash),
+        Debt.start(labs.n, clouds.other_cash_flow, hs_cash, n_vendors=len(vendors)),
         egress,
     )
     _contracts(cfg, w)

@@ -124,7 +124,7 @@ MODEL_COLUMNS: tuple[Column, ...] = (
     Column(
         "debt_usd",
         "$",
-        "Debt owed to outside lenders by all hyperscalers and labs at the end of the month.",
+        "Debt owed to outside lenders by all hyperscalers, labs and chip vendors at the end of the month.",
     ),
     Column(
         "labs_exited",
@@ -244,7 +244,7 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(
             "debt",
             "$",
-            "Hyperscalers and labs: debt owed to outside lenders at the end of the month.",
+            "Hyperscalers, labs and vendors: debt owed to outside lenders at the end of the month.",
         ),
     ),
     "deals": (

@@ -66,6 +66,10 @@ class Debt:
     ----------
     hs, lab : ndarray
         (H,) and (L,) principal owed to outside lenders, USD.
+    vendor : ndarray
+        (V,) principal chip vendors owe, USD: a vendor borrows only to cover a month's
+        shortfall (a supply contract's penalty beyond what it earned) and repays from the
+        first cash it makes.
     hs_ocf : ndarray
         (H,) trailing monthly operating cash flow: other businesses plus AI compute sales
         less power (a running mean over the first year, then an exponential average of
@@ -94,6 +98,7 @@ class Debt:
     hs_reserve: FloatArray
     months: int = 0
     """Months averaged so far (the averages are running means until a year is seen)."""
+    vendor: FloatArray = field(default_factory=lambda: np.zeros(0))
     capex_dc: FloatArray = field(init=False)
     capex_chips: FloatArray = field(init=False)
     dc_started: FloatArray = field(init=False)
@@ -113,13 +118,18 @@ class Debt:
 
     @classmethod
     def start(
-        cls, n_labs: int, other_cash_flow: FloatArray, reserve: FloatArray | None = None
+        cls,
+        n_labs: int,
+        other_cash_flow: FloatArray,
+        reserve: FloatArray | None = None,
+        n_vendors: int = 0,
     ) -> Debt:
         """No debt; operating cash flow starts at the other businesses' cash flow; the
         hyperscalers keep ``reserve`` (their starting cash; none if not given)."""
         ocf = np.asarray(other_cash_flow, dtype=float).copy()
         keep = np.zeros(ocf.size) if reserve is None else np.asarray(reserve, dtype=float).copy()
-        return cls(np.zeros(ocf.size), np.zeros(n_labs), ocf, np.zeros(ocf.size), keep)
+        z = np.zeros(ocf.size)
+        return cls(z, np.zeros(n_labs), ocf, z.copy(), keep, vendor=np.zeros(n_vendors))
 
     def hs_limit(self, multiple: float) -> FloatArray:
         """(H,) hyperscalers' borrowing limits: ``multiple x 12 x`` trailing cash flow."""
@@ -269,6 +279,9 @@ def settle_finance(
     accounts.pay(ha, OUTSIDE, i_h, "interest")
     accounts.pay(la, OUTSIDE, i_l, "interest")
     debt.interest[:n_h] = i_h
+    va = accounts.vendor
+    if debt.vendor.any():  # (no posting in the months no vendor owes anything)
+        accounts.pay(va, OUTSIDE, interest_due(debt.vendor, fin.debt_rate_hyperscaler), "interest")
     accounts.flush()
     # hyperscalers: every shortfall financed (running costs are never left unpaid)
     cash_h = accounts.cash(ha)
@@ -289,6 +302,13 @@ def settle_finance(
     # recovered from ratepayers, as cost-of-service regulation allows, never left unpaid
     ua = accounts.utility
     accounts.pay(OUTSIDE, ua, np.maximum(0.0, -accounts.cash(ua)), "rate_recovery")
+    # chip vendors: a shortfall (a supply contract's penalty beyond the month's sales: a
+    # vendor makes what it ships and is paid at least its cost) is borrowed, at the
+    # hyperscalers' rate, as a listed firm borrows; it holds no buffer and pays nothing out
+    b_v = np.maximum(0.0, -accounts.cash(va))
+    if b_v.any():
+        accounts.pay(OUTSIDE, va, b_v, "borrow")
+        debt.vendor += b_v
     debt.hs += b_h
     debt.lab += b_l
     debt.borrowed[:n_h] = b_h  # the labs' part is b_l
@@ -327,6 +347,10 @@ def settle_finance(
     accounts.pay(ha, OUTSIDE, r_h, "repay")
     accounts.pay(la, OUTSIDE, r_l, "repay")
     accounts.pay(ha, OUTSIDE, p_h, "payout")
+    if debt.vendor.any():  # repaid from any cash, as soon as it comes
+        r_v = np.minimum(debt.vendor, np.maximum(0.0, accounts.cash(va)))
+        accounts.pay(va, OUTSIDE, r_v, "repay")
+        debt.vendor -= r_v
     debt.hs -= r_h
     debt.lab -= r_l
     debt.repaid[:n_h] = r_h

@@ -104,8 +104,8 @@ def check_finance(accounts: Accounts, labs: LabArrays, debt: Debt) -> None:
     The tolerance is ``1e-9 x`` the largest balance or the dollar turnover of this month or
     of the largest month before it, whichever is larger (rounding of the transfers: a
     balance brought to zero by transfers of billions is off by their rounding, however small
-    the balances are; and a firm that never borrows, a chip vendor, keeps what rounding an
-    earlier month left it after the economy has shrunk).
+    the balances are; and a chip vendor, which borrows only to cover a shortfall, keeps what
+    rounding an earlier month left it after the economy has shrunk).
     """
     bal = accounts.usd.balances
     tol = 1e-9 * max(
@@ -117,7 +117,7 @@ def check_finance(accounts: Accounts, labs: LabArrays, debt: Debt) -> None:
         raise InvariantError(
             f"account {worst} holds negative cash {bal[worst]:.6g} not covered by recorded debt"
         )
-    if (debt.hs < -tol).any() or (debt.lab < -tol).any():
+    if (debt.hs < -tol).any() or (debt.lab < -tol).any() or (debt.vendor < -tol).any():
         raise InvariantError("negative debt: more repaid than was borrowed")
     gone = ~labs.active & (labs.exit_month >= 0)
     if gone.any() and (

@@ -216,7 +216,11 @@ def _agents(rec: Recorder) -> pd.DataFrame:
             lab[f"share_{name}"] = np.where(tot > 0, vol[:, :, h] / tot, 0.0)
     for name, h in by_name.items():
         lab[f"spend_{name}"] = lab_spend[:, :, h]
-    vendor: dict[str, Any] = {"cash": vendor_cash, "units_sold": rec.column("vendor_units")}
+    vendor: dict[str, Any] = {
+        "cash": vendor_cash,
+        "units_sold": rec.column("vendor_units"),
+        "debt": rec.column("vendor_debt"),
+    }
     blocks = [b for b in ((hs, n_h), (lab, n_m), (vendor, n_v)) if b[1]]
     keys = list(dict.fromkeys(k for b, _ in blocks for k in b))
     ids = [*lay.hs_ids, *lay.lab_ids, *lay.vendor_ids]

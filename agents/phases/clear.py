@@ -256,7 +256,10 @@ def allocate_contracts(
     k_deliver = np.zeros(krow.size)
     if krow.size:
         k_deliver = pro_rata(ct.seller[krow], ct.volume[krow], vendor_qty)
-        vendor_qty = vendor_qty - np.bincount(ct.seller[krow], k_deliver, minlength=len(vendors))
+        # what the contracts leave, never below zero: a contract for more than the vendor
+        # makes takes it all, and volume x (capacity / volume) can pass capacity by an ulp
+        taken = np.bincount(ct.seller[krow], k_deliver, minlength=len(vendors))
+        vendor_qty = np.maximum(0.0, vendor_qty - taken)
     alloc_out = ContractAllocation(
         rows, alloc, prow, p_deliver, site_ppa, ppa_cost, krow, k_deliver
     )

@@ -224,6 +224,7 @@ def _shapes(
         "hs_hours": ((n_h,), np.float64),
         "sales": ((n_h,), np.float64),
         "hs_debt": ((n_h,), np.float64),
+        "vendor_debt": ((lay.vendor_index.size,), np.float64),
         "vendor_sales": ((history.vendor_sales.shape[1],), np.float64),
         "vendor_units": ((lay.vendor_index.size,), np.float64),
         "cash": ((lay.cash_ids.size,), np.float64),
@@ -297,7 +298,7 @@ def record(
         demand.services_price,
         demand.quantity,
         cfg.regulation.hhi_threshold,
-        np.add.reduce(debt.hs) + np.add.reduce(debt.lab),
+        np.add.reduce(debt.hs) + np.add.reduce(debt.lab) + np.add.reduce(debt.vendor),
         np.add.reduce(debt.capex_dc) + np.add.reduce(debt.capex_chips),
         np.add.reduce(debt.payout),
         weighted_mean(nodes.mwh, nodes.capacity, default=0.0),
@@ -331,6 +332,7 @@ def record(
     put["vendor_sales"][t] = history.vendor_sales.sum(axis=0)
     put["sales"][t] = c.sales[lay.hs_index]
     put["hs_debt"][t] = debt.hs[lay.hs_index]
+    put["vendor_debt"][t] = debt.vendor[lay.vendor_index]
     put["vendor_units"][t] = settled.vendor_units[lay.vendor_index]
     put["cash"][t] = cash[lay.cash_ids]
     per_lab = (

@@ -225,8 +225,8 @@ def settle_markets(
     # power above is booked from what was delivered. Its offer's fill can differ from its
     # links' flows by the solver's tolerance on the node balance, which in a book of
     # trillions of H100e-hours is thousands of units of anything; chips made from the fill
-    # would be paid for with no sale (a vendor, which never borrows, ended a month $4,700
-    # short) and left with the vendor in the chips ledger
+    # would be paid for with no sale (in a random 120-month scenario a vendor ended a month
+    # $4,700 short) and left with the vendor in the chips ledger
     made = np.bincount(v_src, vf, minlength=len(vendors)) + np.bincount(
         k_v, ks.delivered, minlength=len(vendors)
     )

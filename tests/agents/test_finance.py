@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from agents.accounts import Accounts
@@ -354,3 +355,77 @@ def test_utility_loss_is_recovered_from_ratepayers(fin_cfg):
     )
     acc.flush()
     assert acc.cash(acc.utility).tolist() == [0.0]
+
+
+def test_a_vendors_shortfall_is_borrowed_and_repaid_from_its_next_cash(fin_cfg):
+    # the vendor (account 3) paid a penalty of 40 it had not earned: it borrows 40, ends at
+    # 0 and owes 40; the next month it pays 40 x 6% / 12 = 0.2 of interest (borrowed too,
+    # having no cash); when 100 comes in, it repays its 40.2 and keeps the rest
+    acc, a, _ = _world(lab_debt=0.0, burn=0.0)
+    debt = Debt.start(1, np.array([10.0]), n_vendors=1)
+    acc.pay(acc.vendor, acc.hyperscaler, 40.0, "penalty")
+    acc.flush()
+    with pytest.raises(InvariantError, match="account 3"):
+        check_finance(acc, a, debt)
+
+    def month_end() -> None:
+        settle_finance(
+            fin_cfg, np.random.default_rng(0), debt, a, np.zeros(1), np.zeros(1), np.zeros(1), acc
+        )
+        acc.flush()
+        check_finance(acc, a, debt)
+
+    month_end()
+    assert acc.cash(acc.vendor).tolist() == [0.0] and debt.vendor.tolist() == [40.0]
+    month_end()
+    assert acc.cash(acc.vendor).tolist() == [0.0]
+    assert debt.vendor.tolist() == pytest.approx([40.2], rel=1e-15)
+    acc.pay(acc.hyperscaler, acc.vendor, 100.0, "chips_spot")
+    month_end()  # 0.201 of interest on 40.2 first, then all of it repaid
+    assert debt.vendor.tolist() == [0.0]
+    assert acc.cash(acc.vendor).tolist() == pytest.approx([100.0 - 40.2 - 40.2 * 0.005])
+
+
+def test_a_chip_contract_beyond_the_vendors_capacity_is_financed_by_the_vendor(baseline):
+    # a year of 600k chips a month from a vendor that makes 80k: it delivers what it makes
+    # and owes a quarter of the shortfall's value each month, far more than it earns. It
+    # borrows what it cannot pay (the run's checks hold every month; the run stopped with an
+    # InvariantError before vendors borrowed), pays interest on it and repays from its
+    # sales once the contract ends
+    scn = baseline.with_overrides(
+        {
+            "contracts": [
+                *baseline.to_dict()["contracts"],
+                {
+                    "kind": "chips",
+                    "seller": "nvidia",
+                    "buyer": "amazon",
+                    "volume_per_month": 600_000.0,
+                    "price": 30_000.0,
+                    "start": "2026-01",
+                    "end": "2027-01",
+                    "penalty_rate": 0.25,
+                },
+            ]
+        }
+    )
+    res = run_scenario(scn, months=30, rng=7)  # invariant checks on
+    agents, cf = res.tables["agents"], res.tables["cashflows"]
+    debt = agents[agents["name"] == "nvidia"].set_index("month")["debt"]
+    flows = cf[(cf["payer"] == "nvidia") | (cf["payee"] == "nvidia")]
+
+    def by_month(reason: str, side: str) -> pd.Series:
+        rows = flows[(flows["reason"] == reason) & (flows[side] == "nvidia")]
+        return rows.groupby("month")["amount"].sum().reindex(debt.index, fill_value=0.0)
+
+    borrowed, repaid = by_month("borrow", "payee"), by_month("repay", "payer")
+    # the ledger and the lenders' record agree: debt is what was borrowed less repaid
+    np.testing.assert_allclose(debt, (borrowed - repaid).cumsum(), rtol=1e-12)
+    assert debt[0] > 1e9 and (debt[:12].diff()[1:] > 0).all()  # it grows with the contract
+    # a month's interest is the debt at the month before's end at 6% a year (the scenario's
+    # hyperscalers' rate, which vendors borrow at), by hand
+    rate = scn.finance.debt_rate_hyperscaler
+    interest = by_month("interest", "payer")
+    np.testing.assert_allclose(interest[1:], debt.shift(1)[1:] * rate / 12.0, rtol=1e-12)
+    # then the vendor's sales repay it, in full within the run
+    assert (repaid[:12] == 0).all() and (repaid[12:] > 0).any() and debt.iloc[-1] == 0.0

@@ -10,6 +10,7 @@ import pytest
 from agents.book_template import BookCache
 from agents.lab import LabArrays, LabKind, planned_training_price, training_bid_schedule
 from agents.model import GigawattModel
+from agents.phases import PHASES
 from agents.phases.clear import (
     Cleared,
     allocate_contracts,
@@ -295,3 +296,31 @@ def test_unit_offers_stack_each_utilitys_offers(baseline):
         assert qty.tolist() == np.concatenate([q for q, _ in per]).tolist()
         assert price.tolist() == np.concatenate([p for _, p in per]).tolist()
         assert util.tolist() == [i for i, (q, _) in enumerate(per) for _ in q]
+
+
+def test_a_chip_contract_for_far_more_than_the_vendor_makes_leaves_it_nothing_to_offer(baseline):
+    # a billion chips a month from a vendor that makes about 100k takes all it makes. In
+    # month 22 it makes 129,415.45181701 chips, and volume x (capacity / volume) passes that
+    # by an ulp: capacity less the contract's share was an offer of -1.5e-11 chips, which the
+    # book refused (BookError)
+    contract = {
+        "kind": "chips",
+        "seller": "nvidia",
+        "buyer": "amazon",
+        "volume_per_month": 1e9,
+        "price": 1.0,
+        "start": "2026-01",
+        "end": "2030-01",
+    }
+    scn = baseline.with_overrides({"contracts": [*baseline.to_dict()["contracts"], contract]})
+    m = GigawattModel(scn, rng=7)
+    for _ in range(22):
+        m.step()
+    for phase in PHASES[: PHASES.index("clear") + 1]:
+        getattr(m, phase)()
+    c = m.cleared
+    nvidia = [v.name for v in m.world.vendors].index("nvidia")
+    offered = np.asarray(c.book.offer_qty)[c.index.offers["vendors"]]
+    assert offered[nvidia] == 0.0
+    made = m.month_orders.vendor_qty[nvidia]
+    assert c.contracts.chip_delivered.sum() == pytest.approx(made, rel=1e-15)
