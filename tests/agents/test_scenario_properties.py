@@ -47,6 +47,7 @@ from agents.scenario import (
     CapitalCfg,
     ChipGenCfg,
     ChipsCfg,
+    ContractCfg,
     DataCentreCfg,
     DealCfg,
     DemandCfg,
@@ -62,6 +63,7 @@ from agents.scenario import (
     ScenarioError,
     VendorCfg,
 )
+from agents.units import month_date
 from experiments.scenarios import load_scenario
 
 MONTHS = int(os.environ.get("GIGAWATT_PROPERTY_MONTHS", "36"))
@@ -159,6 +161,20 @@ SECTIONS = {
 }
 
 
+CHIP_CONTRACT: dict[str, Any] = {
+    "kind": "chips",
+    "volume_per_month": 50_000.0,
+    "price": 30_000.0,
+    "take_or_pay": True,
+    "exclusive": False,
+    "penalty_rate": 0.25,
+    "family": None,
+    "region": None,
+}
+"""A chip supply contract's terms before its numbers are drawn (its seller, buyer and months
+are drawn too): most of a month of the merchant vendor's output, at about list price."""
+
+
 def _subset(items: list[Any], draw: Any) -> list[Any]:
     """A non-empty subset of ``items`` (deep copies, order kept)."""
     idx = draw(st.lists(st.integers(0, len(items) - 1), min_size=1, unique=True))
@@ -227,10 +243,29 @@ def scenarios(draw: Any) -> dict[str, Any]:
         "power": ({f"utility-{r}" for r in rnames}, {*hnames}),
         "chips": ({v["name"] for v in vendors}, {*hnames}),
     }
-    scn["contracts"] = [
+    kept = [
         {**c, "family": c["family"] if (c["seller"], c["family"]) in sold else None}
         for c in scn["contracts"]
         if c["seller"] in parties[c["kind"]][0] and c["buyer"] in parties[c["kind"]][1]
+    ]
+    if draw(st.booleans()):  # a chip supply contract (no shipped scenario has one)
+        vendor = draw(st.sampled_from(vendors))
+        buyer = draw(st.sampled_from([h for h in hnames if vendor["owner"] in (None, h)] or [""]))
+        if buyer:
+            start = draw(st.integers(0, 24))
+            months = draw(st.integers(1, 120))
+            kept.append(
+                {
+                    **copy.deepcopy(CHIP_CONTRACT),
+                    "seller": vendor["name"],
+                    "buyer": buyer,
+                    "start": month_date(scn["start"], start),
+                    "end": month_date(scn["start"], start + months),
+                }
+            )
+    # each contract's volume, price, penalty and terms from the schema's ranges
+    scn["contracts"] = [
+        draw(_scalars(ContractCfg, c, "contracts.", keep=("kind", "family"))) for c in kept
     ]
     scn["projects"] = [p for p in scn["projects"] if p["owner"] in hnames and p["region"] in rnames]
     deal = scn["deal"]
