@@ -360,15 +360,31 @@ def _ends(section: Any, prefix: str = "") -> list[tuple[str, int | float]]:
     return out
 
 
+ENDS_BASE = {
+    **BASE,
+    "contracts": [
+        *BASE["contracts"],
+        {
+            **CHIP_CONTRACT,
+            "seller": "nvidia",
+            "buyer": "amazon",
+            "start": "2026-01",
+            "end": "2027-01",
+        },
+    ],
+}
+"""The ends sweep's scenario: the deal scenario with a chip supply contract beside its own."""
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(("path", "end"), _ends(Scenario.from_dict(BASE)))
+@pytest.mark.parametrize(("path", "end"), _ends(Scenario.from_dict(ENDS_BASE)))
 def test_each_number_at_an_end_of_its_range_runs(path, end):
     """One number at a time at an end of its range, the rest as shipped: the schema refuses
     it with a :class:`ScenarioError` (a joint limit, such as a chip's TFLOP/s per watt), or
     the model builds, runs :data:`ENDS_MONTHS` months with every check on, and builds its
     frame and tables, without a numpy floating-point warning or an infinite value."""
     try:
-        data = Scenario.from_dict(BASE).with_overrides({path: end}).to_dict()
+        data = Scenario.from_dict(ENDS_BASE).with_overrides({path: end}).to_dict()
     except ScenarioError as exc:
         assert "scenario key" in str(exc)  # names the key at fault
         return
