@@ -148,7 +148,9 @@ def review_shift(
     total = float(others.sum())
     if exclusive:
         return others, max(0.0, need - total)
-    moved = others * min(1.0, need / total) if total > 0 else others
+    # a shortfall of at least what the other clouds sell moves all of it, as need / total
+    # capped at 1 would, without dividing by next to nothing (1e-310 hours overflowed)
+    moved = others if need >= total else others * (need / total)
     return moved, max(0.0, need - float(moved.sum()))
 
 

@@ -96,6 +96,16 @@ def test_review_shift_moves_the_shortfall_then_adds():
     assert moved.tolist() == [0.0, 10.0] and added == pytest.approx(15.0)
 
 
+def test_review_shift_with_next_to_no_hours_elsewhere_moves_them_all_without_a_warning():
+    # a lab that buys 1e-310 hours at the other cloud (a random 120-month scenario): the
+    # shortfall of 20 over them overflowed as a ratio before it was capped at 1
+    spend, price = np.array([10.0, 1e-300]), np.array([2.0, 1e10])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        moved, added = review_shift(spend, price, 0, np.float64(25.0))  # as the model passes it
+    assert moved.tolist() == [0.0, 1e-310] and added == 20.0
+
+
 def test_family_price_is_the_cheapest_node_with_capacity():
     price = np.array([[[2.0, 5.0, 9.0]], [[3.0, 4.0, 1.0]]])
     has = np.array([[[True, True, False]], [[True, True, False]]])
