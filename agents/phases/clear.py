@@ -54,6 +54,7 @@ __all__ = [
     "BID_CAP",
     "BID_PRICE_CAP",
     "CLEAR_METHOD",
+    "OFFER_CAP",
     "Cleared",
     "ContractAllocation",
     "allocate_contracts",
@@ -85,6 +86,15 @@ $1.3e15, past what a book can state. Cut, it still tops that scenario's offers (
 $1.4e9 over 120 months), so it is filled as before; only where it is the marginal order
 does the price it sets stop at the cap. In the shipped scenarios no bid's price passes
 $0.4M (seeds 7 and 3, 120 months)."""
+
+OFFER_CAP: Final = 0.5 * MAX_VALUE
+"""An offer's quantity is cut to this, half the largest quantity a book holds
+(:data:`market.book.MAX_VALUE`), as bids are (:data:`BID_CAP`). A vendor that starts at the
+schema's largest capacity (1e8 chips a month) and grows at its fastest rate (4x a year)
+offers 1e15 chips a month within twelve years, past what a book can state (a random
+scenario's month 143). Bids for chips fill the clouds' plans, and the largest in the
+shipped scenarios is 1.1e6 chips (the largest offer of any good 6.9e9, seeds 7 and 3, 120
+months): a cut offer still exceeds every bid, so the cut changes no fill or price."""
 
 _COMPUTE, _POWER, _CHIPS = (KINDS.index(k) for k in ("compute", "power", "chips"))
 _NO_INT: IntArray = np.zeros(0, dtype=np.int64)
@@ -398,7 +408,7 @@ def clear_phase(
     book = OrderBook.assembled(
         lay.n_nodes,
         cat((g.unit_util, tpl.offer_tail)),
-        cat((unit_qty, vendor_qty, spot)),
+        np.minimum(cat((unit_qty, vendor_qty, spot)), OFFER_CAP),
         cat((g.unit_price, g.vendor_price, g.compute_price.ravel())),
         bid_node,
         bid_qty,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from agents.lab import LabArrays, LabKind, planned_training_price, training_bid_
 from agents.model import GigawattModel
 from agents.phases import PHASES
 from agents.phases.clear import (
+    OFFER_CAP,
     Cleared,
     allocate_contracts,
     clear_phase,
@@ -20,7 +22,7 @@ from agents.phases.clear import (
 )
 from agents.phases.orders import Orders, choose_nodes, unit_offers
 from agents.state import Nodes
-from market.clearing import OrderBook, clear
+from market.clearing import OrderBook, clear, equilibrium_violations
 from market.contracts import ContractTable
 from tests.agents.phases.conftest import cleared_model
 
@@ -324,3 +326,24 @@ def test_a_chip_contract_for_far_more_than_the_vendor_makes_leaves_it_nothing_to
     assert offered[nvidia] == 0.0
     made = m.month_orders.vendor_qty[nvidia]
     assert c.contracts.chip_delivered.sum() == pytest.approx(made, rel=1e-15)
+
+
+def test_an_offer_past_what_a_book_holds_is_cut_and_the_month_clears(baseline):
+    # a vendor at the schema's largest capacity growing at its fastest rate offers 1e15
+    # chips a month within twelve years (a random scenario's month 143, a BookError): the
+    # offer is cut to OFFER_CAP, still far above every chip bid, so the vendor sells what
+    # the clouds bid for, as with any capacity above that
+    m = GigawattModel(baseline, rng=7)
+    for phase in PHASES[: PHASES.index("orders") + 1]:
+        getattr(m, phase)()
+    g = m.month_orders
+    huge = g.vendor_qty.copy()
+    huge[0] = 2e15
+    m._orders = replace(g, vendor_qty=huge)
+    m.clear()
+    c = m.cleared
+    offered = np.asarray(c.book.offer_qty)[c.index.offers["vendors"]]
+    assert offered[0] == OFFER_CAP
+    wanted = np.asarray(c.book.bid_qty)[c.index.bids["chip_buyers"]]
+    assert wanted.sum() < 1e-6 * OFFER_CAP
+    assert equilibrium_violations(c.book, c.result) == []
