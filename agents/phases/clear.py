@@ -26,7 +26,7 @@ price, bid in ``demand.training_bid_steps`` tranches at prices falling geometric
 that, more hours at lower prices); the tranches are step-major within the
 ``lab_training`` and ``pool_training`` segments. Compute bids are cut to :data:`BID_CAP`
 times the month's spot supply, which changes no fill or price; every bid's price is cut to
-:data:`BID_PRICE_CAP`.
+:data:`BID_PRICE_CAP`, and every offer's quantity to :data:`OFFER_CAP`.
 """
 
 from __future__ import annotations
