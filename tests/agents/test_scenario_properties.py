@@ -3,10 +3,11 @@
 Strategies are built from the schema itself: every number is drawn from its field's bounds
 (its ends included), every lever of ``LEVERS`` at its extremes, and the lists (regions,
 hyperscalers, labs, vendors, contracts) as subsets of the baseline's with the references
-between them kept consistent; half the draws add a chip supply contract (:data:`CHIP_CONTRACT`,
-which no shipped scenario has), and every contract's numbers are drawn too. Each drawn scenario must validate and run 36 months with
-``check=True`` (ledgers balance, goods conserved, no negative stock, contracts honoured or
-penalised) and build its frame and tables, without a numpy floating-point warning.
+between them kept consistent; half the draws add a chip supply contract
+(:data:`CHIP_CONTRACT`, which no shipped scenario has), and every contract's numbers are
+drawn too. Each drawn scenario must validate and run 36 months with ``check=True`` (ledgers
+balance, goods conserved, no negative stock, contracts honoured or penalised) and build its
+frame and tables, without a numpy floating-point warning.
 
 The suite draws :data:`EXAMPLES` scenarios, the same ones every run. To search longer, for
 other scenarios, set ``GIGAWATT_PROPERTY_EXAMPLES`` and ``GIGAWATT_PROPERTY_SEED`` (and
@@ -16,8 +17,8 @@ other scenarios, set ``GIGAWATT_PROPERTY_EXAMPLES`` and ``GIGAWATT_PROPERTY_SEED
         tests/agents/test_scenario_properties.py -k random -x
 
 Beside the random draws, every bounded number of the scenario (:data:`ENDS_BASE`) is set
-to each end of its range in turn (a float that may be 0 also to the least number above it), the rest as
-shipped, and must run likewise for :data:`ENDS_MONTHS` months
+to each end of its range in turn (a float that may be 0 also to the least number above
+it), the rest as shipped, and must run likewise for :data:`ENDS_MONTHS` months
 (:func:`test_each_number_at_an_end_of_its_range_runs`).
 
 A failure found that way goes into :data:`KNOWN_FAILURES`, cut down to what it needs (or,
