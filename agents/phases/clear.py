@@ -26,7 +26,7 @@ price, bid in ``demand.training_bid_steps`` tranches at prices falling geometric
 that, more hours at lower prices); the tranches are step-major within the
 ``lab_training`` and ``pool_training`` segments. Compute bids are cut to :data:`BID_CAP`
 times the month's spot supply, which changes no fill or price; every bid's price is cut to
-:data:`BID_PRICE_CAP`, and every offer's quantity to :data:`OFFER_CAP`.
+:data:`BID_PRICE_CAP`, and every order's quantity to :data:`QUANTITY_CAP`.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ __all__ = [
     "BID_CAP",
     "BID_PRICE_CAP",
     "CLEAR_METHOD",
-    "OFFER_CAP",
+    "QUANTITY_CAP",
     "Cleared",
     "ContractAllocation",
     "allocate_contracts",
@@ -68,9 +68,9 @@ CLEAR_METHOD: Final = "fast"
 
 BID_CAP: Final = 1000.0
 """A compute bid is cut to this many times the month's spot compute offered (counted as at
-least one H100e-hour), and to at most half the largest quantity a book holds
-(:data:`market.book.MAX_VALUE`). No bid can be filled beyond the supply, and a cut bid still
-exceeds it (unless the supply itself passes half that limit), so it stays unfilled in part:
+least one H100e-hour), and, as every order, to :data:`QUANTITY_CAP`. No bid can be filled
+beyond the supply, and a cut bid still exceeds it (unless the supply itself passes
+:data:`QUANTITY_CAP`), so it stays unfilled in part:
 the cut changes no total fill, welfare or price; under the proportional trade pattern only
 the lab's weight in sharing tied sellers' sales, already a thousand times any seller's. It
 keeps a scenario whose demand outgrows every supply (trillions of dollars a month) within
@@ -87,14 +87,17 @@ $1.4e9 over 120 months), so it is filled as before; only where it is the margina
 does the price it sets stop at the cap. In the shipped scenarios no bid's price passes
 $0.4M (seeds 7 and 3, 120 months)."""
 
-OFFER_CAP: Final = 0.5 * MAX_VALUE
-"""An offer's quantity is cut to this, half the largest quantity a book holds
-(:data:`market.book.MAX_VALUE`), as bids are (:data:`BID_CAP`). A vendor that starts at the
-schema's largest capacity (1e8 chips a month) and grows at its fastest rate (4x a year)
-offers 1e15 chips a month within twelve years, past what a book can state (a random
-scenario's month 143). Bids for chips fill the clouds' plans, and the largest in the
-shipped scenarios is 1.1e6 chips (the largest offer of any good 6.9e9, seeds 7 and 3, 120
-months): a cut offer still exceeds every bid, so the cut changes no fill or price."""
+QUANTITY_CAP: Final = 0.5 * MAX_VALUE
+"""Every order's quantity is cut to this, half the largest quantity a book holds
+(:data:`market.book.MAX_VALUE`); compute bids further to :data:`BID_CAP` times the supply.
+A vendor that starts at the schema's largest capacity (1e8 chips a month) and grows at its
+fastest rate (4x a year) offers 1e15 chips a month within twelve years, past what a book
+can state (a random scenario's month 143); a cloud's chip plan or a site's power need can
+grow as far. Chips are bid for to fill the clouds' plans, and the largest chip bid in the
+shipped scenarios is 1.1e6 chips, the largest order of any good 6.9e9 (seeds 7 and 3, 120
+months): only an order past the cap is changed, and an offer cut to it still exceeds every
+bid, a bid every offer, so the cut changes no fill or price unless one side passes the cap
+in total."""
 
 _COMPUTE, _POWER, _CHIPS = (KINDS.index(k) for k in ("compute", "power", "chips"))
 _NO_INT: IntArray = np.zeros(0, dtype=np.int64)
@@ -403,12 +406,12 @@ def clear_phase(
         )
     )
     compute_bids = bid_qty[idx.bids["lab_inference"].start :]  # the last four segments
-    limit = min(BID_CAP * max(1.0, float(np.add.reduce(spot))), 0.5 * MAX_VALUE)
-    np.minimum(compute_bids, limit, out=compute_bids)
+    np.minimum(bid_qty, QUANTITY_CAP, out=bid_qty)
+    np.minimum(compute_bids, BID_CAP * max(1.0, float(np.add.reduce(spot))), out=compute_bids)
     book = OrderBook.assembled(
         lay.n_nodes,
         cat((g.unit_util, tpl.offer_tail)),
-        np.minimum(cat((unit_qty, vendor_qty, spot)), OFFER_CAP),
+        np.minimum(cat((unit_qty, vendor_qty, spot)), QUANTITY_CAP),
         cat((g.unit_price, g.vendor_price, g.compute_price.ravel())),
         bid_node,
         bid_qty,

@@ -13,7 +13,7 @@ from agents.lab import LabArrays, LabKind, planned_training_price, training_bid_
 from agents.model import GigawattModel
 from agents.phases import PHASES
 from agents.phases.clear import (
-    OFFER_CAP,
+    QUANTITY_CAP,
     Cleared,
     allocate_contracts,
     clear_phase,
@@ -331,7 +331,7 @@ def test_a_chip_contract_for_far_more_than_the_vendor_makes_leaves_it_nothing_to
 def test_an_offer_past_what_a_book_holds_is_cut_and_the_month_clears(baseline):
     # a vendor at the schema's largest capacity growing at its fastest rate offers 1e15
     # chips a month within twelve years (a random scenario's month 143, a BookError): the
-    # offer is cut to OFFER_CAP, still far above every chip bid, so the vendor sells what
+    # offer is cut to QUANTITY_CAP, still far above every chip bid, so the vendor sells what
     # the clouds bid for, as with any capacity above that
     m = GigawattModel(baseline, rng=7)
     for phase in PHASES[: PHASES.index("orders") + 1]:
@@ -343,7 +343,34 @@ def test_an_offer_past_what_a_book_holds_is_cut_and_the_month_clears(baseline):
     m.clear()
     c = m.cleared
     offered = np.asarray(c.book.offer_qty)[c.index.offers["vendors"]]
-    assert offered[0] == OFFER_CAP
+    assert offered[0] == QUANTITY_CAP
     wanted = np.asarray(c.book.bid_qty)[c.index.bids["chip_buyers"]]
-    assert wanted.sum() < 1e-6 * OFFER_CAP
+    assert wanted.sum() < 1e-6 * QUANTITY_CAP
     assert equilibrium_violations(c.book, c.result) == []
+
+
+def test_bids_past_what_a_book_holds_are_cut_and_take_every_offer(baseline):
+    # a cloud's chip plan, a site's power need and the region's other load can grow as far
+    # as an offer (2e15 was a BookError): each is cut to QUANTITY_CAP, still far above the
+    # month's offers, and the month clears
+    m = GigawattModel(baseline, rng=7)
+    for phase in PHASES[: PHASES.index("orders") + 1]:
+        getattr(m, phase)()
+    g, plan = m.month_orders, m.month_plan
+    want = plan.chip_want.copy()
+    want[0, 0] = 2e15
+    need = g.site_need.copy()
+    need[0, 0] = 2e15
+    non_ai = g.non_ai_qty.copy()
+    non_ai[0] = 2e15
+    m._plan = replace(plan, chip_want=want)
+    m._orders = replace(g, site_need=need, non_ai_qty=non_ai)
+    m.clear()
+    c, idx = m.cleared, m.cleared.index
+    bid_qty = np.asarray(c.book.bid_qty)
+    cut = [idx.bids["chip_buyers"].start, idx.bids["sites"].start, idx.bids["non_ai"].start]
+    assert bid_qty[cut].tolist() == [QUANTITY_CAP] * 3
+    assert equilibrium_violations(c.book, c.result) == []
+    # each buys what it outbids, far short of what it asks
+    fill = np.asarray(c.result.bid_fill)[cut]
+    assert (fill < 1e-3 * QUANTITY_CAP).all()
