@@ -82,15 +82,21 @@ def saturated_growth(growth: float, spending: float, ceiling: float) -> float:
     29(4), 1961). Far below the ceiling the trend grows at ``growth``; at it, not at all;
     above it (cheaper compute can lift spending past it, as demand is price-elastic), it
     falls back, at most at :data:`agents.scenario_fields.FASTEST_DECLINE`. A trend that
-    shrinks anyway (``growth <= 0``) is not held by a ceiling above it.
+    shrinks anyway (``growth <= 0``) is not held by a ceiling above it. A ceiling of 0 (the
+    schema's least one, 5e-324, shrunk before its month, rounds to 0) acts as the least
+    positive one: any spending is far above it, and none is below it.
 
     >>> saturated_growth(0.6, 100.0, 400.0)
     0.44999999999999996
     >>> saturated_growth(0.6, 1200.0, 400.0)
     -0.5
+    >>> saturated_growth(0.6, 1200.0, 0.0), saturated_growth(0.6, 0.0, 0.0)
+    (-0.5, 0.6)
     """
     if growth <= 0.0:
         return growth
+    if ceiling <= 0.0:  # as the least positive ceiling, without dividing by 0
+        return FASTEST_DECLINE if spending > 0.0 else growth
     return max(growth * (1.0 - spending / ceiling), FASTEST_DECLINE)
 
 

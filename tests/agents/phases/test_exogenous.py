@@ -44,6 +44,22 @@ def test_growth_saturates_at_the_ceiling_by_hand(growth, spending, expected):
     assert saturated_growth(growth, spending, 400.0) == pytest.approx(expected, abs=1e-15)
 
 
+def test_a_ceiling_shrunk_to_zero_before_its_month_acts_as_the_least_positive_one():
+    # the schema's least ceiling, 5e-324, thirty months before its month (a run from 2023-01)
+    # is 5e-324 / 2**2.5, which rounds to 0: spending / ceiling divided by zero. A ceiling of
+    # 0 acts as the least positive one (the formula's numbers just below): any spending is
+    # far above it (growth falls back as fast as it can), and none leaves the trend's own
+    d = DemandCfg(
+        ceiling_usd_per_month=5e-324, ceiling_month="2025-07", ceiling_growth_per_year=1.0
+    )
+    ceiling = demand_ceiling(d, "2023-01", 0)
+    assert ceiling == 0.0
+    for spending, growth in [(1e8, -0.5), (1e-320, -0.5), (0.0, 0.6)]:
+        assert saturated_growth(0.6, spending, 5e-324) == growth
+        assert saturated_growth(0.6, spending, ceiling) == growth
+    assert saturated_growth(-0.2, 1e8, ceiling) == -0.2  # a shrinking trend as before
+
+
 @pytest.mark.parametrize(
     ("start", "month", "expected"),
     [
