@@ -1,9 +1,10 @@
 """Random valid scenarios run with invariants on: what the schema accepts, the model runs.
 
-Strategies are built from the schema itself: every number is drawn from its field's bounds
-(its ends included), every lever of ``LEVERS`` at its extremes, and the lists (regions,
-hyperscalers, labs, vendors, contracts) as subsets of the baseline's with the references
-between them kept consistent; half the draws add a chip supply contract
+Strategies are built from the schema itself over a shipped scenario drawn among all of them
+(:data:`BASES`; their start dates, dated projects and drifts differ): every number is drawn
+from its field's bounds (its ends included), every lever of ``LEVERS`` at its extremes, and
+the lists (regions, hyperscalers, labs, vendors, contracts) as subsets of that scenario's
+with the references between them kept consistent; half the draws add a chip supply contract
 (:data:`CHIP_CONTRACT`, which no shipped scenario has), and every contract's numbers are
 drawn too. Each drawn scenario must validate and run 36 months with ``check=True`` (ledgers
 balance, goods conserved, no negative stock, contracts honoured or penalised) and build its
@@ -53,11 +54,14 @@ from agents.scenario import (
     DataCentreCfg,
     DealCfg,
     DemandCfg,
+    FinanceCfg,
     GenUnitCfg,
     HyperscalerCfg,
+    JurisdictionCfg,
     LabCfg,
     LockinCfg,
     PowerCfg,
+    ProjectCfg,
     RegionCfg,
     RegulationCfg,
     ScaleCfg,
@@ -66,7 +70,7 @@ from agents.scenario import (
     VendorCfg,
 )
 from agents.units import month_date
-from experiments.scenarios import load_scenario
+from experiments.scenarios import list_scenarios, load_scenario
 
 MONTHS = int(os.environ.get("GIGAWATT_PROPERTY_MONTHS", "36"))
 """Months each drawn scenario runs (36 by default)."""
@@ -78,6 +82,8 @@ MAX_SCALE_AGENTS = 200
 """Scale mode is drawn up to this many agents of each kind (the schema allows a million)."""
 
 BASE = load_scenario("amazon-anthropic-2026").to_dict()
+BASES = {name: load_scenario(name).to_dict() for name in list_scenarios()}
+"""Every shipped scenario, as a dict: the random draws start from one of them."""
 
 
 def _bounds(info: Any) -> tuple[float | None, float | None, bool]:
@@ -156,6 +162,7 @@ SECTIONS = {
     "datacentres": DataCentreCfg,
     "demand": DemandCfg,
     "capital": CapitalCfg,
+    "finance": FinanceCfg,
     "lockin": LockinCfg,
     "regulation": RegulationCfg,
     "deal": DealCfg,
@@ -185,10 +192,12 @@ def _subset(items: list[Any], draw: Any) -> list[Any]:
 
 @st.composite
 def scenarios(draw: Any) -> dict[str, Any]:
-    """A random valid scenario dict, built from the schema's bounds over the baseline."""
-    scn = copy.deepcopy(BASE)
+    """A random valid scenario dict, built from the schema's bounds over a shipped one."""
+    base = BASES[draw(st.sampled_from(sorted(BASES)))]
+    scn = copy.deepcopy(base)
     top = draw(_scalars(Scenario, scn, ""))
-    scn["months"], scn["latency_cost"] = top["months"], top["latency_cost"]
+    for key in ("months", "latency_cost", "trade_pattern"):
+        scn[key] = top[key]
     for key, model in SECTIONS.items():
         scn[key] = draw(_scalars(model, scn[key], f"{key}."))
     scn["scale"]["small_labs"] = min(scn["scale"]["small_labs"], MAX_SCALE_AGENTS)
@@ -204,7 +213,7 @@ def scenarios(draw: Any) -> dict[str, Any]:
     vendors = [v for v in scn["chips"]["vendors"] if v["owner"] in (None, *hnames)]
     vendors = [draw(_scalars(VendorCfg, v, "vendors.")) for v in vendors]
     if not vendors:  # at least the merchant vendor
-        vendors = [copy.deepcopy(BASE["chips"]["vendors"][0])]
+        vendors = [copy.deepcopy(base["chips"]["vendors"][0])]
     sold = {(h, v["family"]) for v in vendors for h in hnames if v["owner"] in (None, h)}
     mw = st.floats(0, 1e6, allow_nan=False) | st.sampled_from([0.0, 1e6])
     for h in hypers:
@@ -233,7 +242,7 @@ def scenarios(draw: Any) -> dict[str, Any]:
     for fam in {v["family"] for v in vendors} - {g["family"] for g in gens}:
         # a vendor's family needs a generation: keep the baseline's newest of that family
         gens.append(
-            copy.deepcopy([g for g in BASE["chips"]["generations"] if g["family"] == fam][-1])
+            copy.deepcopy([g for g in base["chips"]["generations"] if g["family"] == fam][-1])
         )
     for g in gens:  # the schema's efficiency rule ties tflops to watts
         g["tflops"] = min(g["tflops"], MAX_TFLOPS_PER_WATT * g["watts"])
@@ -269,7 +278,17 @@ def scenarios(draw: Any) -> dict[str, Any]:
     scn["contracts"] = [
         draw(_scalars(ContractCfg, c, "contracts.", keep=("kind", "family"))) for c in kept
     ]
-    scn["projects"] = [p for p in scn["projects"] if p["owner"] in hnames and p["region"] in rnames]
+    scn["projects"] = [
+        draw(_scalars(ProjectCfg, p, "projects."))
+        for p in scn["projects"]
+        if p["owner"] in hnames and p["region"] in rnames
+    ]
+    rules = scn["regulation"]
+    rules["jurisdictions"] = {
+        key: draw(_scalars(JurisdictionCfg, {**j, "regions": kept_regions}, "jurisdictions."))
+        for key, j in rules["jurisdictions"].items()
+        if (kept_regions := [r for r in j["regions"] if r in rnames])
+    }
     deal = scn["deal"]
     deal["investor"] = draw(st.sampled_from(hnames))
     deal["lab"] = draw(st.sampled_from(lnames))
