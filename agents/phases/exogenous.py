@@ -84,7 +84,7 @@ def saturated_growth(growth: float, spending: float, ceiling: float) -> float:
     falls back, at most at :data:`agents.scenario_fields.FASTEST_DECLINE`. A trend that
     shrinks anyway (``growth <= 0``) is not held by a ceiling above it. A ceiling of 0 (the
     schema's least one, 5e-324, shrunk before its month, rounds to 0) acts as the least
-    positive one: any spending is far above it, and none is below it.
+    positive one: any spending is far above it, and none leaves the trend its own growth.
 
     >>> saturated_growth(0.6, 100.0, 400.0)
     0.44999999999999996

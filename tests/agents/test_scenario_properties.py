@@ -17,7 +17,7 @@ other scenarios, set ``GIGAWATT_PROPERTY_EXAMPLES`` and ``GIGAWATT_PROPERTY_SEED
     GIGAWATT_PROPERTY_EXAMPLES=300 GIGAWATT_PROPERTY_SEED=1 .venv/bin/pytest \
         tests/agents/test_scenario_properties.py -k random -x
 
-Beside the random draws, every bounded number of the scenario (:data:`ENDS_BASE`) is set
+Beside the random draws, every bounded number of two scenarios (:data:`ENDS_BASES`) is set
 to each end of its range in turn (a float that may be 0 also to the least number above
 it), the rest as shipped, and must run likewise for :data:`ENDS_MONTHS` months
 (:func:`test_each_number_at_an_end_of_its_range_runs`).
@@ -381,31 +381,37 @@ def _ends(section: Any, prefix: str = "") -> list[tuple[str, int | float]]:
     return out
 
 
-ENDS_BASE = {
-    **BASE,
-    "contracts": [
-        *BASE["contracts"],
-        {
-            **CHIP_CONTRACT,
-            "seller": "nvidia",
-            "buyer": "amazon",
-            "start": "2026-01",
-            "end": "2027-01",
-        },
-    ],
-}
-"""The ends sweep's scenario: the deal scenario with a chip supply contract beside its own."""
+def _with_chip_contract(name: str) -> dict[str, Any]:
+    """The shipped scenario ``name`` with a year's chip supply contract from its start."""
+    base = BASES[name]
+    start = base["start"]
+    contract = {**CHIP_CONTRACT, "seller": "nvidia", "buyer": "amazon", "start": start}
+    contract["end"] = month_date(start, 12)
+    return {**base, "contracts": [*base["contracts"], contract]}
+
+
+ENDS_BASES = {name: _with_chip_contract(name) for name in ("amazon-anthropic-2026", "history-2023")}
+"""The ends sweep's scenarios: the deal scenario, and the history scenario (it starts in 2023,
+before the dates its other numbers are anchored to, and has more dated projects), each with a
+chip supply contract beside its own."""
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("path", "end"), _ends(Scenario.from_dict(ENDS_BASE)))
-def test_each_number_at_an_end_of_its_range_runs(path, end):
+@pytest.mark.parametrize(
+    ("base", "path", "end"),
+    [
+        (name, path, end)
+        for name, data in ENDS_BASES.items()
+        for path, end in _ends(Scenario.from_dict(data))
+    ],
+)
+def test_each_number_at_an_end_of_its_range_runs(base, path, end):
     """One number at a time at an end of its range, the rest as shipped: the schema refuses
     it with a :class:`ScenarioError` (a joint limit, such as a chip's TFLOP/s per watt), or
     the model builds, runs :data:`ENDS_MONTHS` months with every check on, and builds its
     frame and tables, without a numpy floating-point warning or an infinite value."""
     try:
-        data = Scenario.from_dict(ENDS_BASE).with_overrides({path: end}).to_dict()
+        data = Scenario.from_dict(ENDS_BASES[base]).with_overrides({path: end}).to_dict()
     except ScenarioError as exc:
         assert "scenario key" in str(exc)  # names the key at fault
         return
