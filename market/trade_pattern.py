@@ -48,7 +48,11 @@ which let a point cross a bound by that much and, clipped, leave a node out of b
 Weights further apart than :data:`WELL_CONDITIONED` are raised to :data:`WEIGHT_FLOOR`
 first, a choice made from the book's weights alone. If DAQP reports no optimum, or a
 point that is not finite or leaves a node unbalanced, it is tried once more with the
-weights floored; if that fails too, the solver's optimum is kept and the caller is told.
+weights floored. The balances it keeps are the given optimum's, and a simplex solver keeps
+its bounds only to its tolerance: a flow of -9e-10 can ask balances that no point within
+the bounds meets. So if both tries fail, they are made again with the balances of that
+optimum moved onto its bounds (each node then off by at most the solver's own tolerance);
+if that fails too, the solver's optimum is kept and the caller is told.
 """
 
 from __future__ import annotations
@@ -212,6 +216,17 @@ def proportional_pattern(
             out = value.copy()
             out[free] = x
             return out, True
+    # the given optimum may cross its bounds by the solver's tolerance (a flow of -9e-10),
+    # and balances that only such a point meets can leave the face empty: the balances of
+    # that point moved onto its bounds, which it meets as they are
+    on_bounds = a @ np.clip(value[free], 0.0, bound)
+    if not np.array_equal(on_bounds, b):
+        for w in tries:
+            x = _nearest(w, a, on_bounds, bound)
+            if x is not None:
+                out = value.copy()
+                out[free] = x
+                return out, True
     return value, False
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -151,6 +152,37 @@ def test_a_point_clipped_to_its_bounds_is_judged_term_by_term() -> None:
     # the Clearer did)
     for got, want in ((res.link_flow, ref.link_flow), (res.offer_fill, ref.offer_fill)):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-8 * scale)
+
+
+def test_an_optimum_off_its_bounds_by_the_tolerance_still_gets_the_rule() -> None:
+    # Month 11 of a random valid scenario: the warm re-solve's optimum had three flows at
+    # -8.6e-10, inside HiGHS's tolerance. The rule kept that point's balances, which no point
+    # with every flow >= 0 meets: DAQP found the face empty at both weights, and the month
+    # fell back to HiGHS's optimum with a FallbackWarning. From the balances of that point
+    # moved onto its bounds the rule applies, at the point a cold solve of the same book
+    # (an optimum inside its bounds) leads to.
+    d = np.load(Path(__file__).parent / "data" / "pattern_warm_off_bounds.npz")
+    names = ("cost", "lower", "upper", "start", "index", "value")
+    cols = tuple(d[f"col_{k}"] for k in names)
+    n_nodes, n_orders = int(d["n_nodes"]), int(d["n_orders"])
+    assert d["warm_value"].min() < -5e-10  # the case: an optimum off its bounds
+    warm, applied = trade_pattern.proportional_pattern(
+        n_nodes, cols, d["warm_value"], d["warm_price"], n_orders
+    )
+    assert applied
+    cold, cold_applied = trade_pattern.proportional_pattern(
+        n_nodes, cols, d["fresh_value"], d["fresh_price"], n_orders
+    )
+    assert cold_applied
+    upper, start, index, coef = cols[2], cols[3], cols[4], cols[5]
+    assert ((warm >= 0.0) & (warm <= upper)).all()
+    np.testing.assert_allclose(warm, cold, rtol=0, atol=1e-8 * np.abs(cold).max())
+    # every node as balanced as the given optimum, to the tolerance a term
+    col = np.repeat(np.arange(upper.size), np.diff(start))
+    net = np.bincount(index, coef * warm[col], n_nodes)
+    given = np.bincount(index, coef * d["warm_value"][col], n_nodes)
+    terms = np.bincount(index, minlength=n_nodes)
+    assert (np.abs(net - given) <= trade_pattern.FACE_TOLERANCE * terms).all()
 
 
 TIED_PRICES = st.sampled_from([1.0, 2.0, 3.0])
