@@ -57,6 +57,7 @@ if that fails too, the solver's optimum is kept and the caller is told.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Literal, get_args
 
 import daqp
@@ -210,24 +211,29 @@ def proportional_pattern(
     bound = upper[free]
     floored = np.maximum(weight, WEIGHT_FLOOR)
     tries = (weight, floored) if weight.min() >= WELL_CONDITIONED else (floored,)
-    for w in tries:
-        x = _nearest(w, a, b, bound)
-        if x is not None:
-            out = value.copy()
-            out[free] = x
-            return out, True
-    # the given optimum may cross its bounds by the solver's tolerance (a flow of -9e-10),
-    # and balances that only such a point meets can leave the face empty: the balances of
-    # that point moved onto its bounds, which it meets as they are
-    on_bounds = a @ np.clip(value[free], 0.0, bound)
-    if not np.array_equal(on_bounds, b):
+    for rhs in _balances(a, b, value[free], bound):
         for w in tries:
-            x = _nearest(w, a, on_bounds, bound)
+            x = _nearest(w, a, rhs, bound)
             if x is not None:
                 out = value.copy()
                 out[free] = x
                 return out, True
     return value, False
+
+
+def _balances(
+    a: FloatArray, b: FloatArray, value: FloatArray, bound: FloatArray
+) -> Iterator[FloatArray]:
+    """The balances ``a @ x = b`` the rule keeps: the given optimum's, ``b``; then, if they
+    differ, those of that optimum (``value``) moved onto its bounds.
+
+    A simplex solver keeps a bound only to its tolerance (a flow of -9e-10), and balances
+    only such a point meets can leave the face empty; the moved point meets its own.
+    """
+    yield b
+    on_bounds: FloatArray = a @ np.clip(value, 0.0, bound)
+    if not np.array_equal(on_bounds, b):
+        yield on_bounds
 
 
 def _nearest(
