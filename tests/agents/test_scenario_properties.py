@@ -239,7 +239,7 @@ def scenarios(draw: Any) -> dict[str, Any]:
         draw(_scalars(ChipGenCfg, g, "generations.", keep=("family",)))
         for g in _subset(scn["chips"]["generations"], draw)
     ]
-    for fam in {v["family"] for v in vendors} - {g["family"] for g in gens}:
+    for fam in sorted({v["family"] for v in vendors} - {g["family"] for g in gens}):
         # a vendor's family needs a generation: keep the baseline's newest of that family
         gens.append(
             copy.deepcopy([g for g in base["chips"]["generations"] if g["family"] == fam][-1])
