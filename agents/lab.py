@@ -486,9 +486,10 @@ def choose_ports(
     out: IntArray = np.full(paid.size, -1, dtype=np.int64)
     if not cheaper.any():
         return out
-    # only rows that are cheaper enter the saving (no inf arithmetic on the others)
-    best = np.where(cheaper, best, paid)
-    saving = (paid - best) * received * max(0, PAYBACK_MONTHS - lockin.porting_months)
+    # only rows that are cheaper enter the saving (no inf arithmetic on the others, whose
+    # price paid may be inf: next to no compute received)
+    gain = np.subtract(paid, best, out=np.zeros(paid.size), where=cheaper)
+    saving = gain * received * max(0, PAYBACK_MONTHS - lockin.porting_months)
     port = cheaper & (saving > lockin.porting_cost_usd) & (cash > lockin.porting_cost_usd)
     out[port] = np.argmin(cand, axis=1)[port]
     return out

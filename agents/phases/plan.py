@@ -250,7 +250,8 @@ def plan_labs(
     if not any(r > 0 and keep * (s / r) > cheapest for s, r in zip(spend, received, strict=True)):
         return gap
     accounts.flush()  # the rounds raised above count in the cash it ports with
-    paid = np.divide(a.spend, a.received, out=np.full(a.n, np.nan), where=a.received > 0)
+    with np.errstate(over="ignore"):  # next to no compute received: inf, and no port weighed
+        paid = np.divide(a.spend, a.received, out=np.full(a.n, np.nan), where=a.received > 0)
     port = choose_ports(
         paid[candidates],
         a.received[candidates],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,7 @@ from agents.hyperscaler import (
     power_room,
 )
 from agents.lab import choose_port, plan_funding
+from agents.model import GigawattModel
 from agents.phases.plan import ai_load_forecast, chip_targets, sales_growth
 from agents.scenario import CapitalCfg, LockinCfg
 from agents.state import History, Market
@@ -83,6 +86,29 @@ def test_porting_pays_only_past_the_gap_and_the_cost():
     assert choose_port(3.0, 1e6, aff, prices, 1e9, lk) == -1
     # cannot pay the porting cost
     assert choose_port(3.0, 1e8, aff, prices, 1e8, lk) == -1
+
+
+def test_a_lab_that_received_next_to_no_compute_weighs_no_port(baseline):
+    # a random 120-month scenario: a lab received 3.4e-311 H100e-hours and its spend over
+    # them, the price it paid an hour, overflowed (a RuntimeWarning). That price is inf: no
+    # family is cheaper by the porting gap in any sense that saves money, so it weighs no
+    # port, while the others still weigh theirs
+    models = [GigawattModel(baseline, rng=7) for _ in range(2)]
+    for m in models:
+        for _ in range(3):
+            m.step()
+        m.exogenous()
+        assert np.isfinite(m.world.market.family_price).all()
+    poked, twin = (m.world.labs for m in models)
+    poked.spend[1], poked.received[1] = 1e10, 3e-311
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for m in models:
+            m.plan()
+    assert twin.porting_to[1] >= 0  # at its own price it ports this month
+    assert poked.porting_to[1] == -1
+    others = np.arange(poked.n) != 1
+    assert poked.porting_to[others].tolist() == twin.porting_to[others].tolist()
 
 
 def test_chip_trades_leave_buyers_a_surplus_and_captive_supply_follows_orders():
