@@ -33,10 +33,11 @@ from agents.phases.plan import MonthPlan, plan
 from agents.phases.record import Recorder, edge_flows, record
 from agents.phases.settle import Settled, settle_markets
 from agents.phases.settle_labs import close_labs, update_history
-from agents.scenario import Scenario
+from agents.scenario import Scenario, ScenarioError
+from agents.scenario_fields import LAST_MONTH
 from agents.state import FloatArray
 from agents.tables import build_tables
-from agents.units import month_date
+from agents.units import month_date, months_between
 from market.warm import Clearer
 
 __all__ = ["PHASES", "GigawattModel", "InvariantError", "PhaseOrderError"]
@@ -70,6 +71,8 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
     ----------
     month : int
         Months completed so far (the month the next step simulates).
+    last_month : int
+        The last month a run from the scenario's start may simulate.
     world : World
         The state: technology, sites, nodes, prices, labs, books, contracts, graph, agents.
     fallbacks : int
@@ -86,6 +89,9 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
         super().__init__(rng=rng)
         self.config = scenario
         self.month = 0
+        self.last_month = months_between(scenario.start, LAST_MONTH)
+        """The last month a run from this start may simulate (the calendar ends in
+        :data:`agents.scenario_fields.LAST_MONTH`)."""
         self.check = check
         self.fallbacks = 0
         self.clearer = Clearer(pattern=scenario.trade_pattern)
@@ -150,7 +156,20 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
         self._phase = (self._phase + 1) % len(PHASES)
 
     def exogenous(self) -> None:
-        """Demand, technology, policy and pipelines for the month."""
+        """Demand, technology, policy and pipelines for the month.
+
+        Raises
+        ------
+        ScenarioError
+            If the month passes the calendar's last (:attr:`last_month`).
+        """
+        if self.month > self.last_month:
+            raise ScenarioError(
+                f"invalid run: month {self.month} from start {self.config.start!r} is "
+                f"{self.date()}, past {LAST_MONTH}, the last month of the model's calendar; "
+                f"run at most {self.last_month + 1} months from it, or start earlier "
+                "(scenario key 'start')"
+            )
         self._enter("exogenous")
         w = self.world
         w.accounts.set_step(self.month)

@@ -19,6 +19,9 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 __all__ = [
     "FAMILIES",
     "FASTEST_DECLINE",
+    "FIRST_YEAR",
+    "LAST_MONTH",
+    "LAST_YEAR",
     "MAX_EXTENDS_DEPTH",
     "MAX_TFLOPS_PER_WATT",
     "NAME_RULE",
@@ -121,12 +124,19 @@ def _scenario_name(value: str) -> str:
     return value
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+"""The years a scenario's dates may name (a typo such as 2206 is caught)."""
+LAST_MONTH = f"{LAST_YEAR}-12"
+"""The last month of the model's calendar: the last a scenario may name, and the last a run
+may reach (a run's own dates, such as a strategic deal's, are dates of the scenario)."""
+
+
 def _start(value: str) -> str:
     m = _START_RE.fullmatch(value)
-    if m is None or not (2000 <= int(m[1]) <= 2100 and 1 <= int(m[2]) <= 12):
+    if m is None or not (FIRST_YEAR <= int(m[1]) <= LAST_YEAR and 1 <= int(m[2]) <= 12):
         raise ValueError(
-            "must be a month 'YYYY-MM' with the month 01-12 and the year 2000-2100 "
-            "(the modelled market starts in 2026)"
+            f"must be a month 'YYYY-MM' with the month 01-12 and the year {FIRST_YEAR}-"
+            f"{LAST_YEAR} (the modelled market starts in 2026)"
         )
     return value
 

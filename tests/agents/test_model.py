@@ -10,7 +10,7 @@ import pytest
 
 from agents.columns import MODEL_COLUMNS
 from agents.model import PHASES, GigawattModel, InvariantError, PhaseOrderError
-from agents.scenario import Scenario
+from agents.scenario import Scenario, ScenarioError
 from experiments.scenarios import load_scenario
 from market.clearing import clear, equilibrium_violations
 from market.warm import Clearer
@@ -119,6 +119,21 @@ def test_any_horizon_runs_past_the_scenario_months(baseline):
     for _ in range(30):
         m.step()
     assert m.world.sites.pipeline_power.shape[2] > 30 + 120
+
+
+def test_a_run_stops_at_the_calendars_last_month(baseline):
+    # dates are the calendar's, 2000-01 to 2100-12 (a strategic deal proposed in 2101 failed
+    # to validate mid-run): a scenario may not run past it, nor a model be stepped past it
+    with pytest.raises(ScenarioError, match=r"key 'months' = 3: .* run at most 2 months"):
+        baseline.with_overrides({"start": "2100-11", "months": 3})
+    m = GigawattModel(baseline.with_overrides({"start": "2100-11", "months": 2}), rng=2)
+    m.step()
+    m.step()
+    assert m.date(1) == "2100-12"
+    with pytest.raises(ScenarioError, match=r"2101-01, past 2100-12.* at most 2 months .*'start'"):
+        m.step()
+    # as many months as the calendar holds from the earliest start run
+    assert GigawattModel(baseline.with_overrides({"start": "2000-01"})).last_month == 1211
 
 
 def test_graph_has_agents_trade_edges_and_flows(deal_scenario):

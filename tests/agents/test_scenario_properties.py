@@ -70,7 +70,8 @@ from agents.scenario import (
     ScenarioError,
     VendorCfg,
 )
-from agents.units import month_date
+from agents.scenario_fields import LAST_MONTH
+from agents.units import month_date, months_between
 from experiments.scenarios import list_scenarios, load_scenario
 from market.clearing import FallbackWarning
 
@@ -127,14 +128,29 @@ def _number(info: Any, kind: type, default: Any, path: str) -> st.SearchStrategy
     return st.one_of(*options)
 
 
+MONTHS_DRAWN = st.builds("{}-{:02d}".format, st.integers(2000, 2100), st.integers(1, 12))
+"""Any month the schema accepts (years 2000-2100)."""
+
+
+def _is_month(info: Any, core: Any) -> bool:
+    """Whether a field (``info``; ``core``: its type without ``None``) is a calendar month."""
+    checks = [*info.metadata, *getattr(core, "__metadata__", ())]
+    return any(getattr(getattr(m, "func", None), "__name__", "") == "_start" for m in checks)
+
+
 def _field(info: Any, default: Any, path: str) -> st.SearchStrategy[Any] | None:
-    """A strategy for a scalar field (number, bool, Literal, optional); None for others."""
+    """A strategy for a scalar field (number, bool, Literal, month, optional); None for
+    others."""
     ann = info.annotation
     args = [a for a in get_args(ann) if a is not type(None)]
     optional = type(None) in get_args(ann)
     core = args[0] if optional and len(args) == 1 else ann
-    if core is bool:
-        strat: st.SearchStrategy[Any] = st.booleans()
+    if _is_month(info, core):  # the shipped one, the schema's ends or any month between
+        strat: st.SearchStrategy[Any] = st.sampled_from(["2000-01", "2100-12"]) | MONTHS_DRAWN
+        if default is not None:
+            strat = st.just(default) | strat
+    elif core is bool:
+        strat = st.booleans()
     elif core in (int, float):
         strat = _number(info, core, default, path)
     elif get_origin(core) is Literal:
@@ -198,8 +214,13 @@ def scenarios(draw: Any) -> dict[str, Any]:
     base = BASES[draw(st.sampled_from(sorted(BASES)))]
     scn = copy.deepcopy(base)
     top = draw(_scalars(Scenario, scn, ""))
-    for key in ("months", "latency_cost", "trade_pattern"):
+    for key in ("start", "months", "latency_cost", "trade_pattern"):
         scn[key] = top[key]
+    # the run fits the model's calendar (it ends in LAST_MONTH): start late enough, no later
+    latest = month_date(LAST_MONTH, 1 - MONTHS)
+    if months_between(latest, scn["start"]) > 0:
+        scn["start"] = latest
+    scn["months"] = min(scn["months"], months_between(scn["start"], LAST_MONTH) + 1)
     for key, model in SECTIONS.items():
         scn[key] = draw(_scalars(model, scn[key], f"{key}."))
     scn["scale"]["small_labs"] = min(scn["scale"]["small_labs"], MAX_SCALE_AGENTS)
@@ -264,9 +285,10 @@ def scenarios(draw: Any) -> dict[str, Any]:
     if draw(st.booleans()):  # a chip supply contract (no shipped scenario has one)
         vendor = draw(st.sampled_from(vendors))
         buyer = draw(st.sampled_from([h for h in hnames if vendor["owner"] in (None, h)] or [""]))
-        if buyer:
-            start = draw(st.integers(0, 24))
-            months = draw(st.integers(1, 120))
+        last = months_between(scn["start"], LAST_MONTH)
+        if buyer and last >= 1:
+            start = draw(st.integers(0, min(24, last - 1)))
+            months = draw(st.integers(1, min(120, last - start)))
             kept.append(
                 {
                     **copy.deepcopy(CHIP_CONTRACT),
@@ -278,7 +300,8 @@ def scenarios(draw: Any) -> dict[str, Any]:
             )
     # each contract's volume, price, penalty and terms from the schema's ranges
     scn["contracts"] = [
-        draw(_scalars(ContractCfg, c, "contracts.", keep=("kind", "family"))) for c in kept
+        draw(_scalars(ContractCfg, c, "contracts.", keep=("kind", "family", "start", "end")))
+        for c in kept
     ]
     scn["projects"] = [
         draw(_scalars(ProjectCfg, p, "projects."))

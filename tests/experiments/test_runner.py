@@ -59,6 +59,15 @@ def test_bad_months(months):
         run_scenario("baseline", months=months, rng=1)
 
 
+def test_a_run_past_the_calendars_last_month_is_refused_before_it_starts(monkeypatch):
+    late = load_scenario("baseline").with_overrides({"start": "2100-01", "months": 12})
+    built = []
+    monkeypatch.setattr("experiments.runner.GigawattModel", lambda *a, **k: built.append(a))
+    with pytest.raises(ScenarioError, match=r"months = 13: .*from 2100-01 passes 2100-12"):
+        run_scenario(late, months=13)
+    assert built == []  # refused before a model was built
+
+
 def test_repr_is_short_and_names_the_run():
     res = run_scenario("baseline", months=2, rng=5)
     text = repr(res)
