@@ -3,8 +3,8 @@
 Strategies are built from the schema itself over a shipped scenario drawn among all of them
 (:data:`BASES`; their start dates, dated projects and drifts differ): every number is drawn
 from its field's bounds (its ends included), every lever of ``LEVERS`` at its extremes, and
-the lists (regions, hyperscalers, labs, vendors, contracts) as subsets of that scenario's
-with the references between them kept consistent; half the draws add a chip supply contract
+the lists (regions, hyperscalers, labs, vendors, contracts) as subsets of that scenario's,
+clouds and labs with copies under new names, the references between them kept consistent; half the draws add a chip supply contract
 (:data:`CHIP_CONTRACT`, which no shipped scenario has), and every contract's numbers are
 drawn too. Each drawn scenario must validate and run 36 months with ``check=True`` (ledgers
 balance, goods conserved, no negative stock, contracts honoured or penalised) and build its
@@ -83,6 +83,8 @@ SEED = os.environ.get("GIGAWATT_PROPERTY_SEED")
 """Hypothesis's seed for the draws; unset, the suite's fixed draws (``derandomize``)."""
 MAX_SCALE_AGENTS = 200
 """Scale mode is drawn up to this many agents of each kind (the schema allows a million)."""
+MAX_TWINS = 3
+"""Clouds and labs are drawn as a subset of a shipped scenario's and up to this many copies."""
 
 BASE = load_scenario("amazon-anthropic-2026").to_dict()
 BASES = {name: load_scenario(name).to_dict() for name in list_scenarios()}
@@ -208,6 +210,16 @@ def _subset(items: list[Any], draw: Any) -> list[Any]:
     return [copy.deepcopy(items[i]) for i in sorted(idx)]
 
 
+def _with_twins(items: list[Any], draw: Any) -> list[Any]:
+    """``items`` and up to :data:`MAX_TWINS` copies of some of them under new names (more
+    clouds or labs than a shipped scenario has; their numbers are drawn afterwards)."""
+    for k in range(draw(st.integers(0, MAX_TWINS))):
+        twin = copy.deepcopy(draw(st.sampled_from(items)))
+        twin["name"] = f"{twin['name']}-twin{k}"
+        items.append(twin)
+    return items
+
+
 @st.composite
 def scenarios(draw: Any) -> dict[str, Any]:
     """A random valid scenario dict, built from the schema's bounds over a shipped one."""
@@ -231,7 +243,7 @@ def scenarios(draw: Any) -> dict[str, Any]:
         r.update(draw(_scalars(RegionCfg, r, "regions.")))
         r["units"] = [draw(_scalars(GenUnitCfg, u, "units.")) for u in _subset(r["units"], draw)]
     rnames = [r["name"] for r in regions]
-    hypers = _subset(scn["hyperscalers"], draw)
+    hypers = _with_twins(_subset(scn["hyperscalers"], draw), draw)
     hnames = [h["name"] for h in hypers]
     vendors = [v for v in scn["chips"]["vendors"] if v["owner"] in (None, *hnames)]
     vendors = [draw(_scalars(VendorCfg, v, "vendors.")) for v in vendors]
@@ -248,7 +260,7 @@ def scenarios(draw: Any) -> dict[str, Any]:
         if not any(s > 0 for s in mix.values()):
             mix[next(f for f in FAMILIES if (h["name"], f) in sold)] = 1.0
         h["family_mix"] = mix
-    labs = _subset(scn["labs"], draw)
+    labs = _with_twins(_subset(scn["labs"], draw), draw)
     for lab in labs:
         lab.update(draw(_scalars(LabCfg, lab, "labs.")))
         lab["home_region"] = draw(st.sampled_from(rnames))
