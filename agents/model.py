@@ -34,7 +34,7 @@ from agents.phases.record import Recorder, edge_flows, record
 from agents.phases.settle import Settled, settle_markets
 from agents.phases.settle_labs import close_labs, update_history
 from agents.scenario import Scenario, ScenarioError
-from agents.scenario_fields import LAST_MONTH
+from agents.scenario_fields import LAST_MONTH, past_calendar
 from agents.state import FloatArray
 from agents.tables import build_tables
 from agents.units import month_date, months_between
@@ -164,12 +164,8 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
             If the month passes the calendar's last (:attr:`last_month`).
         """
         if self.month > self.last_month:
-            raise ScenarioError(
-                f"invalid run: month {self.month} from start {self.config.start!r} is "
-                f"{self.date()}, past {LAST_MONTH}, the last month of the model's calendar; "
-                f"run at most {self.last_month + 1} months from it, or start earlier "
-                "(scenario key 'start')"
-            )
+            why = past_calendar(self.config.start, self.month + 1)
+            raise ScenarioError(f"invalid run: month {self.month} is {self.date()}: {why}")
         self._enter("exogenous")
         w = self.world
         w.accounts.set_step(self.month)

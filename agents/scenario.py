@@ -36,7 +36,6 @@ from pydantic import Field, ValidationError, model_validator
 from agents.levers import LEVERS, Lever
 from agents.scenario_fields import (
     FAMILIES,
-    LAST_MONTH,
     MAX_EXTENDS_DEPTH,
     MAX_TFLOPS_PER_WATT,
     NAME_RULE,
@@ -51,6 +50,7 @@ from agents.scenario_fields import (
     ScenarioName,
     Section,
     bounded,
+    past_calendar,
 )
 from agents.scenario_messages import ScenarioError, explain, set_path, short
 from agents.scenario_sections import (
@@ -74,7 +74,6 @@ from agents.scenario_sections import (
     ScaleCfg,
     VendorCfg,
 )
-from agents.units import months_between
 from market.trade_pattern import TradePattern
 
 __all__ = [
@@ -240,14 +239,8 @@ class Scenario(Section):
                     dict(lab.affinity),
                     "the lab can run on no chip family; give at least one family affinity > 0",
                 )
-        last = months_between(self.start, LAST_MONTH)  # the calendar's last model month
-        if self.months - 1 > last:
-            bad(
-                "months",
-                self.months,
-                f"a run that long from {self.start} passes {LAST_MONTH}, the last month of "
-                f"the model's calendar; run at most {last + 1} months or start earlier",
-            )
+        if (why := past_calendar(self.start, self.months)) is not None:
+            bad("months", self.months, why)
         for i, c in enumerate(self.contracts):
             sellers = {"compute": hypers, "power": utilities, "chips": vendors}[c.kind]
             buyers = {"compute": labs, "power": hypers, "chips": hypers}[c.kind]

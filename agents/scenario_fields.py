@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from agents.units import months_between
+
 __all__ = [
     "FAMILIES",
     "FASTEST_DECLINE",
@@ -52,6 +54,7 @@ __all__ = [
     "Usd",
     "UsdFlow",
     "bounded",
+    "past_calendar",
 ]
 
 FAMILIES = ("nvidia", "trainium", "tpu")
@@ -129,6 +132,24 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 LAST_MONTH = f"{LAST_YEAR}-12"
 """The last month of the model's calendar: the last a scenario may name, and the last a run
 may reach (a run's own dates, such as a strategic deal's, are dates of the scenario)."""
+
+
+def past_calendar(start: str, months: int) -> str | None:
+    """Why a run of ``months`` months from ``start`` does not fit the calendar (it passes
+    :data:`LAST_MONTH`), with the fix; None when it fits.
+
+    >>> past_calendar("2100-11", 2) is None
+    True
+    >>> past_calendar("2100-11", 3)
+    "a run of 3 months from 2100-11 passes 2100-12, the last month of the model's calendar; run at most 2 months or start earlier"
+    """
+    room = months_between(start, LAST_MONTH) + 1
+    if months <= room:
+        return None
+    return (
+        f"a run of {months} months from {start} passes {LAST_MONTH}, the last month of the "
+        f"model's calendar; run at most {room} months or start earlier"
+    )
 
 
 def _start(value: str) -> str:

@@ -18,9 +18,8 @@ import pandas as pd
 
 from agents.model import GigawattModel
 from agents.scenario import Scenario, ScenarioError
-from agents.scenario_fields import LAST_MONTH
+from agents.scenario_fields import past_calendar
 from agents.tables import table_names
-from agents.units import months_between
 from experiments.scenarios import load_scenario
 
 __all__ = ["MAX_MONTHS", "RunResult", "run_scenario"]
@@ -87,11 +86,8 @@ def run_scenario(
     n = scn.months if months is None else months
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= MAX_MONTHS:
         raise ScenarioError(f"months = {n!r}: must be a whole number in 1..{MAX_MONTHS}")
-    if n - 1 > (last := months_between(scn.start, LAST_MONTH)):
-        raise ScenarioError(
-            f"months = {n}: a run that long from {scn.start} passes {LAST_MONTH}, the last "
-            f"month of the model's calendar; run at most {last + 1} months or start earlier"
-        )
+    if (why := past_calendar(scn.start, int(n))) is not None:
+        raise ScenarioError(f"months = {n}: {why}")
     if isinstance(rng, bool) or (
         rng is not None and not isinstance(rng, int | np.integer | np.random.Generator)
     ):
