@@ -4,9 +4,9 @@ Strategies are built from the schema itself over a shipped scenario drawn among 
 (:data:`BASES`; their start dates, dated projects and drifts differ): every number is drawn
 from its field's bounds (its ends included), every lever of ``LEVERS`` at its extremes, and
 the lists (regions, hyperscalers, labs, vendors, contracts) as subsets of that scenario's,
-clouds and labs with copies under new names, the references between them kept consistent; half the draws add a chip supply contract
-(:data:`CHIP_CONTRACT`, which no shipped scenario has), and every contract's numbers are
-drawn too. Each drawn scenario must validate and run 36 months with ``check=True`` (ledgers
+clouds and labs with copies under new names, the references between them kept consistent;
+half the draws add a chip supply contract (:data:`CHIP_CONTRACT`, which no shipped scenario
+has), and every contract's numbers are drawn too, its dates apart. Each drawn scenario must validate and run 36 months with ``check=True`` (ledgers
 balance, goods conserved, no negative stock, contracts honoured or penalised) and build its
 frame and tables, without a numpy floating-point warning and with the proportional trade
 pattern applied every month (no :class:`market.clearing.FallbackWarning`).
@@ -70,7 +70,7 @@ from agents.scenario import (
     ScenarioError,
     VendorCfg,
 )
-from agents.scenario_fields import LAST_MONTH
+from agents.scenario_fields import FIRST_YEAR, LAST_MONTH, LAST_YEAR, Month
 from agents.units import month_date, months_between
 from experiments.scenarios import list_scenarios, load_scenario
 from market.clearing import FallbackWarning
@@ -130,14 +130,15 @@ def _number(info: Any, kind: type, default: Any, path: str) -> st.SearchStrategy
     return st.one_of(*options)
 
 
-MONTHS_DRAWN = st.builds("{}-{:02d}".format, st.integers(2000, 2100), st.integers(1, 12))
-"""Any month the schema accepts (years 2000-2100)."""
+MONTH_ENDS = [f"{FIRST_YEAR}-01", LAST_MONTH]
+MONTHS_DRAWN = st.builds("{}-{:02d}".format, st.integers(FIRST_YEAR, LAST_YEAR), st.integers(1, 12))
+"""Any month the schema accepts."""
+_MONTH_RULE = get_args(Month)[1]  # the validator that makes a string a calendar month
 
 
 def _is_month(info: Any, core: Any) -> bool:
     """Whether a field (``info``; ``core``: its type without ``None``) is a calendar month."""
-    checks = [*info.metadata, *getattr(core, "__metadata__", ())]
-    return any(getattr(getattr(m, "func", None), "__name__", "") == "_start" for m in checks)
+    return any(m == _MONTH_RULE for m in (*info.metadata, *getattr(core, "__metadata__", ())))
 
 
 def _field(info: Any, default: Any, path: str) -> st.SearchStrategy[Any] | None:
@@ -148,7 +149,7 @@ def _field(info: Any, default: Any, path: str) -> st.SearchStrategy[Any] | None:
     optional = type(None) in get_args(ann)
     core = args[0] if optional and len(args) == 1 else ann
     if _is_month(info, core):  # the shipped one, the schema's ends or any month between
-        strat: st.SearchStrategy[Any] = st.sampled_from(["2000-01", "2100-12"]) | MONTHS_DRAWN
+        strat: st.SearchStrategy[Any] = st.sampled_from(MONTH_ENDS) | MONTHS_DRAWN
         if default is not None:
             strat = st.just(default) | strat
     elif core is bool:
@@ -228,7 +229,8 @@ def scenarios(draw: Any) -> dict[str, Any]:
     top = draw(_scalars(Scenario, scn, ""))
     for key in ("start", "months", "latency_cost", "trade_pattern"):
         scn[key] = top[key]
-    # the run fits the model's calendar (it ends in LAST_MONTH): start late enough, no later
+    # the run fits the model's calendar: it starts at the latest MONTHS months before its
+    # last month (LAST_MONTH), and its own horizon ends by then
     latest = month_date(LAST_MONTH, 1 - MONTHS)
     if months_between(latest, scn["start"]) > 0:
         scn["start"] = latest
