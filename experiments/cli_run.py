@@ -25,6 +25,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from agents.scenario import ScenarioError
+from agents.scenario_fields import past_calendar
 from experiments.paths import slug
 from experiments.report import write_report
 from experiments.runner import MAX_MONTHS, RunResult, run_scenario
@@ -185,6 +186,8 @@ def handler(args: argparse.Namespace) -> int:
             )
         scn = load_scenario(args.scenario)
         months = scn.months if args.months is None else args.months
+        if (why := past_calendar(scn.start, months)) is not None:
+            raise RunInputError(f"--months {months}: {why}")
         out = args.out if args.out is not None else _fresh(scn.name, args.seed)
         check_out(out)
         with tqdm(

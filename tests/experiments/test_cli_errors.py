@@ -81,6 +81,16 @@ def test_run_bad_months(tmp_path, capsys, months) -> None:
     assert not (tmp_path / "o").exists()
 
 
+def test_run_past_the_calendars_last_month(tmp_path, capsys) -> None:
+    # refused before anything runs, naming how many months fit from the scenario's start
+    late = tmp_path / "late.toml"
+    late.write_text('extends = "baseline"\nstart = "2095-01"\nmonths = 12\n')
+    err = _exit2(capsys, ["run", str(late), "--months", "120", "--out", str(tmp_path / "o")])
+    assert err.startswith("gigawatt run: error: --months 120: a run of 120 months from 2095-01")
+    assert "run at most 72 months" in err
+    assert "month/s" not in err and not (tmp_path / "o").exists()
+
+
 def test_run_default_folder_of_a_path_like_name_stays_under_runs(tmp_path, monkeypatch) -> None:
     from experiments.cli_run import _fresh
 
