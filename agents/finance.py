@@ -347,8 +347,8 @@ def settle_finance(
     accounts.pay(ha, OUTSIDE, r_h, "repay")
     accounts.pay(la, OUTSIDE, r_l, "repay")
     accounts.pay(ha, OUTSIDE, p_h, "payout")
-    if debt.vendor.any():  # repaid from any cash, as soon as it comes
-        r_v = np.minimum(debt.vendor, np.maximum(0.0, accounts.cash(va)))
+    if debt.vendor.any():  # repaid from any cash, as soon as it comes (no buffer)
+        r_v = repayment(accounts.cash(va), debt.vendor, np.zeros(debt.vendor.size))
         accounts.pay(va, OUTSIDE, r_v, "repay")
         debt.vendor -= r_v
     debt.hs -= r_h
