@@ -18,12 +18,13 @@ runs/s over the 1-worker calibration's. ``--quick``: fewer particles.
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks.options import parser
 
 __all__ = ["main"]
 
@@ -60,8 +61,9 @@ def _calibrate(
     return {"name": name, "wall": wall, "runs": runs, "runs/s": runs / sampling, "acceptance": acc}
 
 
-def main() -> None:
-    quick = "--quick" in sys.argv
+def main(argv: list[str] | None = None) -> None:
+    """Print the calibration table (``--quick``: fewer particles and runs)."""
+    quick = parser("python -m benchmarks.bench_calibration", __doc__).parse_args(argv).quick
     particles, generations = (10, 2) if quick else (40, 3)
     print(
         f"history-2023, 36 months, shipped targets and priors; {particles} particles, "

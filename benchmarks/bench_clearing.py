@@ -22,7 +22,6 @@ Three tables, measured side by side in one run (best of a few solves each):
 from __future__ import annotations
 
 import resource
-import sys
 import time
 from collections.abc import Callable
 
@@ -30,6 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+from benchmarks.options import parser
 from market.clearing import ClearingResult, OrderBook, clear, equilibrium_violations
 from market.lp import columns
 from market.warm import Clearer
@@ -195,8 +195,9 @@ def _sequence_row(label: str, books: list[OrderBook], repeat: int) -> str:
     )
 
 
-def main() -> None:
-    quick = "--quick" in sys.argv
+def main(argv: list[str] | None = None) -> None:
+    """Print the clearing tables (``--quick``: up to 10k links, a shorter model sequence)."""
+    quick = parser("python -m benchmarks.bench_clearing", __doc__).parse_args(argv).quick
     rng = np.random.default_rng(2026)
     clear(model_shaped_book(1_000, 20, 20, rng))  # warm-up: imports, HiGHS, OR-Tools
     print(

@@ -67,6 +67,7 @@ import numpy as np
 import agents.phases.clear as clear_phase
 from agents.model import GigawattModel
 from benchmarks.bench_clearing import model_books
+from benchmarks.options import HERE, parser
 from experiments.hugepages import ADVICE_ENV, hugepage_advice_off
 from experiments.scenarios import load_scenario
 from market.book import OrderBook
@@ -208,10 +209,6 @@ print(_time_model(scn, {steps})[0])
 """
 
 
-_HERE = Path(__file__).resolve().parents[1]
-"""This checkout's root."""
-
-
 def _child(python: str, root: Path, code: str, env: dict[str, str] | None = None) -> str:
     """What ``code`` prints, run by ``python`` in a new process in ``root`` (``env``: the
     process's environment, this one's by default)."""
@@ -248,7 +245,7 @@ def _long_run(n: int, months: int) -> tuple[float, float, int]:
     The steps above measure memory over two months; this shows what a long run keeps
     (its journal, its history windows, its tables).
     """
-    out = _child(sys.executable, _HERE, _LONG_RUN_CHILD.format(n=n, months=months))
+    out = _child(sys.executable, HERE, _LONG_RUN_CHILD.format(n=n, months=months))
     cpu, rss_kb, rows = out.split()[-3:]
     return float(cpu), int(rss_kb) / 2**20, int(rows)
 
@@ -263,7 +260,7 @@ def _step_with_hugepage_advice(n: int, steps: int) -> float:
     than it saves; the row shows how much.
     """
     code = _SCALE_STEP_CHILD.format(n=n, steps=steps)
-    out = _child(sys.executable, _HERE, code, {**os.environ, ADVICE_ENV: "1"})
+    out = _child(sys.executable, HERE, code, {**os.environ, ADVICE_ENV: "1"})
     return float(out.split()[-1])
 
 
@@ -371,7 +368,7 @@ def _process_ab(
     parts: dict[str, list[dict[str, float]]] = {k: [] for k in _AB_RUNS}
     for _ in range(repeats):
         for name, (is_before, overrides) in _AB_RUNS.items():
-            root = before if is_before else _HERE
+            root = before if is_before else HERE
             code = _CHILD.format(months=months, overrides=overrides)
             t = _children_cpu()
             out = _child(str(root / ".venv/bin/python"), root, code)
@@ -432,11 +429,17 @@ def _print_ab(months: int, quick: bool, before: Path | None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Print the benchmark tables."""
+    ap = parser(
+        "python -m benchmarks.bench_model",
+        __doc__,
+        before="another checkout with a .venv (the code before a change): its 120-month "
+        "baseline run against this one's, in new processes in turn",
+    )
+    ap.add_argument("--ab-only", action="store_true", help="only the A/B tables")
+    args = ap.parse_args(argv)
+    quick, before = args.quick, args.before
     hugepage_advice_off()  # as the gigawatt command has it, unless the user set it
-    args = sys.argv[1:] if argv is None else argv
-    quick = "--quick" in args
-    before = Path(args[args.index("--before") + 1]) if "--before" in args else None
-    if "--ab-only" in args:
+    if args.ab_only:
         _print_ab(24 if quick else 120, quick, before)
         return
     base = load_scenario("baseline")

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -34,6 +33,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from benchmarks.options import HERE, parser
 
 __all__ = ["main", "stand_in_model"]
 
@@ -150,13 +151,12 @@ def _throughput_ab(before: Path, n: int, months: int, repeats: int) -> dict[str,
     """Median runs/s (serial, 2 workers) of ``n`` baseline runs there and here, in turn."""
     import subprocess
 
-    here = Path(__file__).resolve().parents[1]
     rates: dict[str, list[list[float]]] = {"before": [], "here": []}
     with tempfile.TemporaryDirectory(prefix="bench-throughput-") as tmp:
         script = Path(tmp) / "throughput.py"
         script.write_text(_THROUGHPUT)
         for _ in range(repeats):
-            for name, root in (("before", before), ("here", here)):
+            for name, root in (("before", before), ("here", HERE)):
                 # PYTHONPATH: the checkout's own code, in the script and in its pool's
                 # processes, even where its .venv is another checkout's (a link to it,
                 # whose editable install points there)
@@ -191,17 +191,28 @@ def _print_throughput(before: Path, quick: bool) -> None:
     )
 
 
-def main() -> None:
-    """Print the sweep benchmark table."""
-    if "--before" in sys.argv:
-        before = Path(sys.argv[sys.argv.index("--before") + 1])
-        _print_throughput(before, "--quick" in sys.argv)
-        if "--throughput-only" in sys.argv:
+def main(argv: list[str] | None = None) -> None:
+    """Print the sweep benchmark table (with ``--before``, the throughput A/B first)."""
+    ap = parser(
+        "python -m benchmarks.bench_sweeps",
+        __doc__,
+        before="another checkout with a .venv (the code before a change): its runs/s "
+        "against this one's, in new processes in turn",
+    )
+    ap.add_argument(
+        "--throughput-only", action="store_true", help="only the A/B table (needs --before)"
+    )
+    args = ap.parse_args(argv)
+    quick = args.quick
+    if args.throughput_only and args.before is None:
+        ap.error("--throughput-only prints the A/B against another checkout: give --before DIR")
+    if args.before is not None:
+        _print_throughput(args.before, quick)
+        if args.throughput_only:
             return
     from experiments.sweeps import InProcessExecutor, SweepSpec, run_sweep
     from experiments.sweeps.model import resolve_model
 
-    quick = "--quick" in sys.argv
     real = _world()
     months = 24 if quick else 120
     n_runs = 4 if quick else 12

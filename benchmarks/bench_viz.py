@@ -15,10 +15,11 @@ from __future__ import annotations
 import contextlib
 import io
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks.options import parser
 
 __all__ = ["main", "measure", "measure_server"]
 
@@ -103,9 +104,9 @@ def measure_server(scale: int, steps: int, warmup: int = 2) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Print the step-to-update table (``--quick``: fewer steps, one scale size)."""
-    quick = "--quick" in sys.argv
+    quick = parser("python -m benchmarks.bench_viz", __doc__).parse_args(argv).quick
     steps = 5 if quick else 15
     cases = [("baseline", 0), ("baseline + scale mode", 3000)]
     if not quick:

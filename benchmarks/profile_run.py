@@ -44,10 +44,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["STEP", "Profile", "Samples", "main", "profile", "tally"]
+from benchmarks.options import HERE, checkout, venv_python
 
-HERE = Path(__file__).resolve().parents[1]
-"""This checkout's root."""
+__all__ = ["STEP", "Profile", "Samples", "main", "profile", "tally"]
 
 STEP = "GigawattModel.step"
 """The frame whose samples are counted: a month of the model."""
@@ -154,19 +153,15 @@ def profile(root: Path, months: int = 120, runs: int = 10) -> Profile:
     Raises
     ------
     ValueError
-        If ``root`` has no ``.venv/bin/python`` (naming the folder and how to link one),
+        If ``root`` is no folder with a ``.venv/bin/python`` (a
+        :class:`benchmarks.options.CheckoutError`, naming it and how to link one),
         py-spy is missing, or ``months`` or ``runs`` is below 1.
     subprocess.CalledProcessError
         If py-spy or the run fails; their output is in the error.
     RuntimeError
         If the run printed no result.
     """
-    python = root / ".venv" / "bin" / "python"
-    if not python.exists():
-        raise ValueError(
-            f"{root}: no .venv/bin/python there; make one (make setup in that "
-            f"checkout) or link this one's: ln -s {HERE / '.venv'} {root / '.venv'}"
-        )
+    python = venv_python(root)
     if months < 1 or runs < 1:
         raise ValueError(f"months = {months}, runs = {runs}: each must be a whole number >= 1")
     code = _CHILD.format(runs=runs, months=months)
@@ -220,7 +215,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--months", type=int, default=120, help="months a run (default 120)")
     ap.add_argument("--runs", type=int, default=10, help="runs sampled (default 10)")
     ap.add_argument("--top", type=int, default=25, help="functions listed (default 25)")
-    ap.add_argument("--before", type=Path, help="another checkout, profiled first")
+    ap.add_argument(
+        "--before", type=checkout, metavar="DIR", help="another checkout, profiled first"
+    )
     args = ap.parse_args(argv)
     try:
         checkouts = [("before", args.before)] if args.before else []

@@ -23,6 +23,7 @@ Not a test (it takes about a minute); the tests compare solvers on small books.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -176,19 +177,30 @@ def compare(a: Path, b: Path) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``save DIR [--pattern RULE]`` or ``compare A B``."""
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) == 2 and args[0] == "save":
-        save(Path(args[1]))
-        return 0
-    if len(args) == 4 and args[0] == "save" and args[2] == "--pattern":
-        save(Path(args[1]), pattern=args[3])
-        return 0
-    if len(args) == 3 and args[0] == "compare":
-        compare(Path(args[1]), Path(args[2]))
-        return 0
-    print("usage: same_numbers.py save DIR [--pattern RULE] | compare A B", file=sys.stderr)
-    return 2
+    """``save DIR [--pattern RULE]`` or ``compare A B``.
+
+    The parser is the standard library's only: the script is also run from another
+    checkout's root, whose ``benchmarks`` package may predate this one's helpers.
+    """
+    ap = argparse.ArgumentParser(
+        prog="same_numbers.py", description=(__doc__ or "").splitlines()[0]
+    )
+    sub = ap.add_subparsers(dest="command", required=True, metavar="{save,compare}")
+    s = sub.add_parser("save", help="run every shipped scenario and write its frames")
+    s.add_argument("out", type=Path, metavar="DIR", help="the folder written")
+    s.add_argument("--pattern", metavar="RULE", help="every scenario's trade_pattern")
+    c = sub.add_parser("compare", help="the largest differences between two saved folders")
+    c.add_argument("a", type=Path, metavar="A")
+    c.add_argument("b", type=Path, metavar="B")
+    args = ap.parse_args(argv)
+    if args.command == "save":
+        save(args.out, pattern=args.pattern)
+    else:
+        for folder in (args.a, args.b):
+            if not folder.is_dir():
+                ap.error(f"{folder}: no such folder; write one with: save {folder}")
+        compare(args.a, args.b)
+    return 0
 
 
 if __name__ == "__main__":
