@@ -257,8 +257,10 @@ def calibrate(
     import pyabc
     from tqdm import tqdm
 
+    from experiments.sweeps.executors import check_not_starting_worker
     from experiments.sweeps.lock import SweepLock
 
+    check_not_starting_worker("calibrate")  # a Dask local worker importing the script
     _check_budget(particles, generations, workers, seed)
     tgt, pri = load_targets(targets), load_priors(priors)
     scn = str(scenario)

@@ -229,10 +229,15 @@ def forecast(
     ------
     ForecastError
         For a bad input (posterior, scenario, path, ``until``, ``draws``, ``seed``).
+    experiments.sweeps.errors.ExecutorError
+        If called in a pool worker as it imports the script that started the pool
+        (:func:`experiments.sweeps.executors.check_not_starting_worker`), or if the pool
+        broke (as :func:`experiments.sweeps.run_sweep`).
     """
-    from experiments.sweeps.executors import open_executor
+    from experiments.sweeps.executors import check_not_starting_worker, open_executor
     from experiments.sweeps.sweep import run_sweep
 
+    check_not_starting_worker("forecast")
     try:
         folders = [posterior] if isinstance(posterior, str | Path) else list(posterior)
         post = read_posteriors(folders)

@@ -33,6 +33,7 @@ __all__ = [
     "DASK_CONNECT_TIMEOUT_S",
     "InProcessExecutor",
     "check_dask_address",
+    "check_not_starting_worker",
     "default_workers",
     "executor_width",
     "open_executor",
@@ -63,6 +64,39 @@ def _watch_parent(parent_pid: int) -> None:
         if os.getppid() != parent_pid:  # re-parented: the sweep is gone
             os._exit(1)
         time.sleep(WATCHDOG_PERIOD_S)
+
+
+STARTING_WORKER = (
+    "{call} was called while this process was starting as a worker of a pool: worker "
+    "processes are started by spawn, which imports the script that started them, and this "
+    "script calls {call} as it is imported. Put the call under "
+    '`if __name__ == "__main__":` (see "The spawn and forkserver start methods" in '
+    "Python's multiprocessing documentation), or run with workers=1"
+)
+"""What :func:`check_not_starting_worker` says, and the fix."""
+
+
+def check_not_starting_worker(call: str) -> None:
+    """Refuse to start a sweep (or a calibration, a forecast) while this process is a pool
+    worker importing the script that started the pool.
+
+    A pool started by ``spawn`` (the sweeps' pool, Dask's local workers) imports the
+    parent's main script in each worker before the worker runs anything. A script that
+    calls ``run_sweep`` at its top level would start a second sweep there: into the same
+    folder, whose lock the parent holds, so the worker dies and the pool breaks with no
+    word of the cause. This is the check CPython's own ``multiprocessing.spawn`` makes before
+    a process starts another (``_check_not_importing_main``), made first, so the worker
+    says what to change.
+
+    Raises
+    ------
+    ExecutorError
+        If this process is being started by ``spawn`` (its ``_inheriting`` flag, set
+        by ``multiprocessing.spawn`` while it imports the main script), naming ``call``
+        and the fix.
+    """
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise ExecutorError(STARTING_WORKER.format(call=call))
 
 
 def worker_init(parent_pid: int) -> None:

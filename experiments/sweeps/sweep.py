@@ -14,7 +14,7 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +25,12 @@ import numpy as np
 import pandas as pd
 
 from experiments.sweeps.design import RUN_COLUMNS
-from experiments.sweeps.errors import SweepInterrupted, SweepStoreError
-from experiments.sweeps.executors import executor_width, open_executor
+from experiments.sweeps.errors import ExecutorError, SweepInterrupted, SweepStoreError
+from experiments.sweeps.executors import (
+    check_not_starting_worker,
+    executor_width,
+    open_executor,
+)
 from experiments.sweeps.progress import SweepProgress
 from experiments.sweeps.spec import DEFAULT_MODEL, SweepSpec, SweepSpecError
 from experiments.sweeps.store import SweepStore, put_failure, put_shard, write_failure
@@ -164,7 +168,13 @@ def run_sweep(
         resumes. Its ``exit_code`` is 130 or 143.
     SweepStoreError
         If the folder is locked by another sweep, holds another sweep, or cannot be written.
+    ExecutorError
+        If called in a pool worker as it imports the script that started the pool
+        (:func:`experiments.sweeps.executors.check_not_starting_worker`), or if the pool's
+        worker processes died (the runs in flight are recorded as failed; calling again
+        resumes and retries them).
     """
+    check_not_starting_worker("run_sweep")
     t0 = time.perf_counter()
     check_horizon(spec)  # cheap; also when the caller validated the rest itself
     if validate:
@@ -204,6 +214,15 @@ def run_sweep(
             signum = int(getattr(exc, "signum", signal.SIGINT))
             saved = len(store.completed())
             raise SweepInterrupted(saved, len(design), store.root, signum) from None
+        except BrokenExecutor:
+            raise ExecutorError(
+                f"{store.root}: the pool's worker processes died (killed, out of memory, or "
+                f"failed as they started: their own messages are above); "
+                f"{len(store.completed())}/{len(design)} runs are saved and the runs in "
+                "flight are recorded as failed: run the same call again to resume and retry "
+                'them. From a script, call run_sweep under `if __name__ == "__main__":`, '
+                "as the workers import the script"
+            ) from None
     return SweepSummary(
         store=store.root,
         planned=len(design),
