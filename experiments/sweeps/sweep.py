@@ -220,8 +220,8 @@ def run_sweep(
                 f"failed as they started: their own messages are above); "
                 f"{len(store.completed())}/{len(design)} runs are saved and the runs in "
                 "flight are recorded as failed: run the same call again to resume and retry "
-                'them. From a script, call run_sweep under `if __name__ == "__main__":`, '
-                "as the workers import the script"
+                "them. From a script, make the call that starts the sweep (run_sweep, "
+                'forecast) under `if __name__ == "__main__":`, as the workers import the script'
             ) from None
     return SweepSummary(
         store=store.root,

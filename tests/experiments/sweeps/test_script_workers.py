@@ -59,7 +59,7 @@ def test_a_script_without_a_main_guard_is_told_the_fix_and_resumes_once_fixed(tm
     # the sweep itself ends on the domain error, naming the fix and how to resume
     last = err.strip().splitlines()[-1]
     assert last.startswith(f"experiments.sweeps.errors.ExecutorError: {out}: the pool's worker")
-    assert "run the same call again to resume" in last and "__main__" in last
+    assert "run the same call again to resume" in last and "(run_sweep, forecast)" in last
     store = SweepStore.open(out)
     planned = len(store.design())
     assert len(store.completed()) == 0 < len(store.failed())
