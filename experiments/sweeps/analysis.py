@@ -41,7 +41,35 @@ from experiments.sweeps.spec import SweepSpec
 from experiments.sweeps.store import SweepStore, SweepStoreError
 from experiments.sweeps.units import bounds_of
 
-__all__ = ["AnalysisResult", "analyze_sweep", "mean_ci", "point_means"]
+__all__ = [
+    "RBD_MIN_POINTS",
+    "AnalysisResult",
+    "analyze_sweep",
+    "mean_ci",
+    "point_means",
+    "rbd_harmonics",
+]
+
+RBD_MIN_POINTS = 10
+"""Fewest design points RBD-FAST indices are computed from (an ``lhs`` design's
+``samples``). Its estimate removes a bias of ``2M/N`` for ``M`` harmonics and ``N`` points
+(Tissot and Prieur, "Bias correction for the estimation of sensitivity indices based on
+random balance designs", *Reliability Engineering & System Safety* 107, 2012), and SALib's
+bootstrap of it does the same on resamples of ``N // 2`` points, so it needs
+``2M < N // 2`` (:func:`rbd_harmonics`), six points at least; with six to nine a resample
+of three or four points drawn with replacement is often one point repeated, whose output
+has no variance to share out."""
+
+
+def rbd_harmonics(n: int) -> int:
+    """Harmonics ``M`` of RBD-FAST for ``n`` points: SALib's default, 10, or fewer so that
+    ``2M`` stays below the ``n // 2`` points of a bootstrap resample (see
+    :data:`RBD_MIN_POINTS`); below 1 for fewer than six points.
+
+    >>> [rbd_harmonics(n) for n in (6, 8, 10, 12, 14, 43, 44, 200)]
+    [1, 1, 2, 2, 3, 10, 10, 10]
+    """
+    return min(10, (n // 2 - 1) // 2)
 
 
 @dataclass
@@ -141,15 +169,29 @@ def _indices(
         if constant:
             z = np.zeros(len(names))
             res = {"S1": z, "S1_conf": z}
+        elif len(y) < RBD_MIN_POINTS:
+            return None, (
+                f"{out}: {len(y)} design points, too few for RBD-FAST indices (at least "
+                f"{RBD_MIN_POINTS}); sample more points (design.samples)"
+            )
         else:
             from SALib.analyze import rbd_fast
 
-            res = rbd_fast.analyze(problem, x, y, M=min(10, max(1, len(y) // 4)), seed=seed)
+            # a bootstrap resample whose output is one value repeated (likely where the
+            # output takes few values) has no variance: its index is nan, and so the
+            # interval (said in a note below) instead of a warning per resample
+            with np.errstate(divide="ignore", invalid="ignore"):
+                res = rbd_fast.analyze(problem, x, y, M=rbd_harmonics(len(y)), seed=seed)
         cols = ["S1", "S1_conf"]
     table = pd.DataFrame({"output": out, "parameter": names})
     for c in cols:
         table[c] = np.asarray(res[c], float)
     note = f"{out}: constant over the design (all indices 0)" if constant else None
+    if kind == "lhs" and table["S1_conf"].isna().any():
+        note = (
+            f"{out}: no confidence interval for S1 (S1_conf empty): some bootstrap resamples "
+            "held one output value only (an output that takes few values); sample more points"
+        )
     return table, note
 
 

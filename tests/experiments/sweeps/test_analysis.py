@@ -6,13 +6,15 @@ Var = 1/12; Var(y) = E[a^2] E[(10 + 2b)^2] - (E[a] E[10 + 2b])^2 = 121.333/3 - 3
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
 from experiments.sweeps import SweepStore, run_sweep
-from experiments.sweeps.analysis import analyze_sweep, mean_ci
+from experiments.sweeps.analysis import RBD_MIN_POINTS, analyze_sweep, mean_ci, rbd_harmonics
 from experiments.sweeps.compare import compare_scenarios
 from experiments.sweeps.figures import fan
 from tests.experiments.sweeps.conftest import TOY, make_spec
@@ -71,6 +73,44 @@ def test_lhs_rbd_fast_separates_influential_from_inert(tmp_path) -> None:
     _, idx = _sweep(tmp_path, "lhs", 200)
     assert idx.loc[("y", "a"), "S1"] > 0.8
     assert abs(idx.loc[("y", "c"), "S1"]) < 0.15
+
+
+@pytest.mark.parametrize("samples", [2, 5, 8, 9, 12, 13, 40, 41])
+def test_lhs_analysis_takes_any_number_of_points(tmp_path, samples) -> None:
+    # RBD-FAST's harmonics were once n // 4, which leaves a bootstrap resample (n // 2
+    # points) no room for its bias correction when n is 0 or 1 modulo 4 (a division by
+    # zero), and too few points to resample below 10
+    spec = make_spec(
+        design={"kind": "lhs", "samples": samples},
+        parameters=ABC,
+        replicates=1,
+        months=2,
+        common_random_numbers=False,
+        outputs={"final": ["y", "throttled_share"]},  # a share of two values: ties
+    )
+    run_sweep(spec, tmp_path / "lhs", workers=1, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy warning either
+        result = analyze_sweep(tmp_path / "lhs")
+    if samples < RBD_MIN_POINTS:
+        assert "indices" not in result.tables
+        assert f"y: {samples} design points, too few for RBD-FAST indices" in result.notes[0]
+        return
+    idx = result.tables["indices"].set_index(["output", "parameter"])
+    assert np.isfinite(idx.loc["y", "S1"]).all() and np.isfinite(idx.loc["y", "S1_conf"]).all()
+    if samples >= 40:  # y = 10 a + 2 a b: a first (S1 0.99 analytically), c nothing
+        assert idx.loc[("y", "a"), "S1"] > 0.7 > abs(idx.loc[("y", "c"), "S1"])
+    assert np.isfinite(idx.loc["throttled_share", "S1"]).all()
+    if idx.loc["throttled_share", "S1_conf"].isna().any():
+        assert any(n.startswith("throttled_share: no confidence interval") for n in result.notes)
+
+
+def test_rbd_harmonics_leave_every_resample_room_and_keep_the_sizes_that_worked() -> None:
+    for n in range(6, 2000):
+        m = rbd_harmonics(n)
+        assert 1 <= m <= 10 and 2 * m < n // 2
+        if n % 4 in (2, 3):  # sizes the former n // 4 could analyse: the same indices
+            assert m == min(10, max(1, n // 4))
 
 
 def test_grid_means_and_intervals_match_hand_computation(tmp_path) -> None:
