@@ -189,7 +189,11 @@ class OutputsSpec(_Strict):
         names = [o.name for o in self.final] + [o.name for o in self.series]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
-            raise ValueError(f"output names must be unique; rename {dup}")
+            raise ValueError(
+                f"output names must be unique; {dup} name more than one output (a final "
+                "output and a series of one column share its name): name one apart, e.g. "
+                f'series = [{{ name = "{dup[0]}_monthly", column = "{dup[0]}" }}]'
+            )
         series_tables = {o.table for o in self.series} - {"model"}
         if series_tables:
             raise ValueError(
