@@ -311,6 +311,13 @@ def discover(
         raise DiscoveryError(f"{store.root}: the sweep varies no input; nothing to discover")
     varied = [c for c in x.columns if x[c].nunique() > 1]
     x = x[varied]
+    values = frame[cond.output].astype(float)
+    if not np.isfinite(values).any():
+        raise DiscoveryError(
+            f"--where {str(cond)!r}: {cond.output} has no value in any of the {len(values)} "
+            "runs of this sweep (it is empty where it does not apply, e.g. a contract price "
+            "with no contract); choose another output"
+        )
     y = cond.holds(frame[cond.output])
     if not y.any() or y.all():
         raise DiscoveryError(

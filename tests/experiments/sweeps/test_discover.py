@@ -84,6 +84,13 @@ def test_discover_on_a_sweep_from_python_and_cli(tmp_path, capsys) -> None:
     assert "holds in 0 of 126 runs" in capsys.readouterr().err
 
 
+def test_an_output_empty_in_every_run_is_named_so(tmp_path) -> None:
+    spec = make_spec(outputs={"final": ["y", "unpriced"]})
+    run_sweep(spec, tmp_path / "s", workers=1, progress=False)
+    with pytest.raises(DiscoveryError, match=r"unpriced has no value in any of the 12 runs"):
+        experiments.discover(tmp_path / "s", "unpriced > 1")
+
+
 def test_discover_names_the_scenarios_of_a_scenarios_design(tmp_path) -> None:
     from experiments.sweeps.compare import compare_scenarios
     from tests.experiments.sweeps.conftest import TOY

@@ -2,7 +2,8 @@
 
 ``y = 10 * a + 2 * a * b + noise`` with ``noise ~ N(0, 0.01)`` from the run's seed; the
 parameter ``c`` has no effect at all. ``g`` is the monthly series ``a * month``;
-``throttled_share`` is 0 or 0.1 depending on the noise's sign (a bounded share). A
+``throttled_share`` is 0 or 0.1 depending on the noise's sign (a bounded share);
+``unpriced`` is always empty (nan), as a price where nothing traded. A
 ``scenario`` whose name contains ``"boom"`` raises, as does ``a`` above ``fail_above``.
 """
 
@@ -43,7 +44,14 @@ def toy_model(*, scenario: str, params: dict[str, Any], months: int, seed: int) 
     y = 10.0 * a + 2.0 * a * b + offset + noise + 0.0 * c
     share = np.where(noise > 0, 0.1, 0.0)  # a share that is 0 or 0.1 by the seed's noise
     frame = pd.DataFrame(
-        {"month": month, "y": y, "g": a * month, "c_echo": c, "throttled_share": share}
+        {
+            "month": month,
+            "y": y,
+            "g": a * month,
+            "c_echo": c,
+            "throttled_share": share,
+            "unpriced": np.full(months, np.nan),
+        }
     )
     deals = pd.DataFrame(
         {
