@@ -2,7 +2,7 @@
 
 - ``corner.png``: pyabc's KDE matrix of the posterior (``pyabc.visualization.plot_kde_matrix``:
   weighted 1-d marginals on the diagonal, 2-d KDEs and weighted scatter off it), axes at the
-  prior ranges.
+  prior ranges; for one parameter, its weighted 1-d KDE (``plot_kde_1d``).
 - ``ppc.png``: one panel per target series: the posterior-predictive median and 90% band of
   the model beside the reported value with its 90% measurement interval.
 """
@@ -48,6 +48,17 @@ def corner_plot(draws: pd.DataFrame, weights: np.ndarray, priors: Priors, path: 
         short = p.split(".")[-1] if len(p) > 22 else p
         names[p] = f"log10 {short}" if log else short
     n = len(paths)
+    if n == 1:  # pyabc's matrix indexes a grid of axes, which one parameter does not make
+        from pyabc.visualization import plot_kde_1d
+
+        fig, ax = plt.subplots(figsize=(4.0, 3.0))
+        (p,) = paths
+        plot_kde_1d(
+            frame, np.asarray(weights), p, xmin=limits[p][0], xmax=limits[p][1], ax=ax,
+            xname=names[p],
+        )  # fmt: skip
+        fig.suptitle("Posterior (weighted KDE), axis at the prior range", y=1.0)
+        return _save(fig, path)
     numxy = 25 if n > 6 else 50  # grid points per KDE axis: n^2 panels stay quick
     arr = plot_kde_matrix(
         frame, np.asarray(weights), limits=limits, height=1.6 if n > 6 else 2.5,

@@ -33,6 +33,17 @@ def test_recovers_known_parameters_inside_the_credible_interval(synthetic, tmp_p
         assert (tmp_path / "c" / name).stat().st_size > 0
 
 
+def test_a_calibration_of_one_parameter_finishes_with_its_figures(synthetic, tmp_path):
+    targets, priors = synthetic
+    text = priors.read_text()
+    one = tmp_path / "one.toml"  # the first parameter of the synthetic priors only
+    one.write_text(text[: text.index('[parameters."demand.initial_usd_per_month"]')])
+    res = calibrate(out=tmp_path / "c", targets=targets, priors=one, particles=6, generations=1)
+    assert list(res.summary["parameter"]) == ["demand.growth_per_year"]
+    for name in ("corner.png", "ppc.png", "posterior.csv"):
+        assert (tmp_path / "c" / name).stat().st_size > 0
+
+
 def test_same_root_seed_same_posterior_also_when_resumed(synthetic, tmp_path):
     targets, priors = synthetic
     kw = {"targets": targets, "priors": priors, "particles": 8}
