@@ -66,7 +66,7 @@ def _watch_parent(parent_pid: int) -> None:
         time.sleep(WATCHDOG_PERIOD_S)
 
 
-STARTING_WORKER = (
+_STARTING_WORKER = (
     "{call} was called while this process was starting as a worker of a pool: worker "
     "processes are started by spawn, which imports the script that started them, and this "
     "script calls {call} as it is imported. Put the call under "
@@ -96,7 +96,7 @@ def check_not_starting_worker(call: str) -> None:
         and the fix.
     """
     if getattr(multiprocessing.current_process(), "_inheriting", False):
-        raise ExecutorError(STARTING_WORKER.format(call=call))
+        raise ExecutorError(_STARTING_WORKER.format(call=call))
 
 
 def worker_init(parent_pid: int) -> None:

@@ -189,11 +189,15 @@ class OutputsSpec(_Strict):
         names = [o.name for o in self.final] + [o.name for o in self.series]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
-            raise ValueError(
-                f"output names must be unique; {dup} name more than one output (a final "
-                "output and a series of one column share its name): name one apart, e.g. "
-                f'series = [{{ name = "{dup[0]}_monthly", column = "{dup[0]}" }}]'
+            finals = {o.name for o in self.final}
+            both = [n for n in dup if n in finals and any(o.name == n for o in self.series)]
+            fix = (
+                f'name the series apart, e.g. series = [{{ name = "{both[0]}_monthly", '
+                f'column = "{both[0]}" }}]'
+                if both
+                else "list each output once (or give each its own name)"
             )
+            raise ValueError(f"output names must be unique; {dup} name more than one output: {fix}")
         series_tables = {o.table for o in self.series} - {"model"}
         if series_tables:
             raise ValueError(

@@ -54,10 +54,12 @@ def test_bad_design_kind_lists_choices() -> None:
 
 def test_outputs_required_and_unique() -> None:
     assert "outputs" in _bad(outputs={"final": []})
-    assert "unique" in _bad(outputs={"final": ["y", "y"]})
+    assert "['y'] name more than one output: list each output once" in _bad(
+        outputs={"final": ["y", "y"]}
+    )
     # a final output and a series of one column: the fix names the series apart, and works
     said = _bad(outputs={"final": ["y"], "series": ["y"]})
-    fix = 'series = [{ name = "y_monthly", column = "y" }]'
+    fix = 'name the series apart, e.g. series = [{ name = "y_monthly", column = "y" }]'
     assert "['y'] name more than one output" in said and fix in said
     spec = make_spec(outputs={"final": ["y"], "series": [{"name": "y_monthly", "column": "y"}]})
     assert [o.name for o in spec.outputs.series] == ["y_monthly"]
