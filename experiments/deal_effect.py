@@ -144,7 +144,8 @@ def incremental_revenue(
     if not scn.deal.enabled:
         raise DealEffectError(
             f"scenario {scn.name!r}: deal.enabled is false, so there is no deal to measure; "
-            "use a scenario with a deal (e.g. amazon-anthropic-2026) or pass deal="
+            "use a scenario with a deal (e.g. amazon-anthropic-2026), a scenario file whose "
+            "[deal] has enabled = true, or (from Python) pass deal="
         )
     if isinstance(rng, bool) or not isinstance(rng, int | np.integer):
         raise DealEffectError(f"rng = {rng!r}: give an integer seed (both runs replay it)")

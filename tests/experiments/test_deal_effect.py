@@ -60,9 +60,13 @@ def test_pair_runs_refuses_mismatched_runs():
         pair_runs(_agents([1.0], [1.0]), _agents([1.0], [1.0]), "cloud-x", "lab-b")
 
 
-def test_no_deal_to_measure_is_an_error():
+def test_no_deal_to_measure_is_an_error(capsys):
     with pytest.raises(DealEffectError, match=r"deal\.enabled"):
         incremental_revenue("baseline", months=2, rng=1)
+    # the command line names a fix it can take: a scenario or a file with the deal enabled
+    assert main(["compare", "baseline", "--deal-effect", "--months", "2"]) == 2
+    said = capsys.readouterr().err
+    assert "e.g. amazon-anthropic-2026), a scenario file whose [deal] has enabled = true" in said
 
 
 @pytest.mark.parametrize("seed", [1, 2])
