@@ -71,7 +71,7 @@ _STARTING_WORKER = (
     "processes are started by spawn, which imports the script that started them, and this "
     "script calls {call} as it is imported. Put the call under "
     '`if __name__ == "__main__":` (see "The spawn and forkserver start methods" in '
-    "Python's multiprocessing documentation), or run with workers=1"
+    "Python's multiprocessing documentation), or run in one process (workers=1, no Dask)"
 )
 """What :func:`check_not_starting_worker` says, and the fix."""
 
