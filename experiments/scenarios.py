@@ -15,7 +15,7 @@ from typing import Any
 
 from agents.scenario import MAX_EXTENDS_DEPTH, Scenario, ScenarioError
 
-__all__ = ["SCENARIO_DIR", "list_scenarios", "load_scenario", "scenario_dict"]
+__all__ = ["REPLACED_LIST", "SCENARIO_DIR", "list_scenarios", "load_scenario", "scenario_dict"]
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
 """Folder of the shipped scenario files."""
@@ -78,7 +78,12 @@ def scenario_dict(name_or_path: str | Path) -> dict[str, Any]:
     chain: list[Path] = []
     ref: str | Path = name_or_path
     while True:
-        path = _resolve(ref).resolve()
+        try:
+            path = _resolve(ref).resolve()
+        except ScenarioError as exc:
+            if not chain:
+                raise
+            raise ScenarioError(f"{chain[-1]}: 'extends' = {str(ref)!r}: {exc}") from None
         if path in chain:
             names = " -> ".join(p.name for p in (*chain, path))
             raise ScenarioError(
@@ -109,10 +114,19 @@ def scenario_dict(name_or_path: str | Path) -> dict[str, Any]:
     return merged
 
 
+REPLACED_LIST = (
+    "; a list given in a file that extends another replaces the base's whole list, so the "
+    "items that name its members (contracts, projects, the deal...) must be given again"
+)
+"""Added to an unknown-name error of a scenario that extends another: the usual cause."""
+
+
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load a shipped scenario by name (``"baseline"``) or a ``.toml`` file by path."""
     data = scenario_dict(name_or_path)
     try:
         return Scenario.from_dict(data)
     except ScenarioError as exc:
-        raise ScenarioError(f"{_resolve(name_or_path)}: {exc}") from None
+        path = _resolve(name_or_path)
+        hint = REPLACED_LIST if "unknown name" in str(exc) and "extends" in _read(path) else ""
+        raise ScenarioError(f"{path}: {exc}{hint}") from None

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agents.scenario import ScenarioError
-from experiments.scenarios import SCENARIO_DIR, list_scenarios, load_scenario
+from experiments.scenarios import REPLACED_LIST, SCENARIO_DIR, list_scenarios, load_scenario
 
 SHIPPED = [
     "baseline",
@@ -170,6 +170,24 @@ def test_bad_extends(tmp_path, extends, says):
     with pytest.raises(ScenarioError) as err:
         load_scenario(p)
     assert says in str(err.value)
+    assert str(err.value).startswith(str(p.resolve()))  # the file whose 'extends' is at fault
+
+
+def test_a_list_replaced_by_a_file_that_extends_says_why_references_break(tmp_path):
+    p = tmp_path / "solo.toml"  # its labs replace the baseline's, whose contracts name them
+    p.write_text(
+        'extends = "baseline"\n[[labs]]\nname = "solo"\nhome_region = "us-east"\n'
+        'cash = 1e9\ncapability = 1.0\naffinity = { nvidia = 1.0 }\nprimary = "amazon"\n'
+        "opex_per_month = 1e7\n"
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(p)
+    said = str(err.value)
+    assert "'contracts.0.buyer' = 'anthropic': unknown name; allowed: ['solo']" in said
+    assert said.endswith(REPLACED_LIST)
+    given = p.read_text().replace("\n", "\ncontracts = []\n", 1)  # given again: none
+    p.write_text(given)
+    assert [lab.name for lab in load_scenario(p).labs] == ["solo"]
 
 
 @pytest.mark.parametrize(
