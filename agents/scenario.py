@@ -52,7 +52,14 @@ from agents.scenario_fields import (
     bounded,
     past_calendar,
 )
-from agents.scenario_messages import ScenarioError, explain, set_path, short
+from agents.scenario_messages import (
+    SCENARIO_CUTOFF,
+    ScenarioError,
+    explain,
+    set_path,
+    short,
+    suggest,
+)
 from agents.scenario_sections import (
     CapitalCfg,
     ChipGenCfg,
@@ -148,7 +155,8 @@ class Scenario(Section):
 
         def need(ok: bool, path: str, value: object, allowed: set[str]) -> None:
             if not ok:
-                bad(path, value, f"unknown name; allowed: {sorted(allowed)}")
+                hint = suggest(value, allowed, SCENARIO_CUTOFF) if isinstance(value, str) else ""
+                bad(path, value, f"unknown name{hint}; allowed: {sorted(allowed)}")
 
         lists: dict[str, list[Any]] = {
             "regions": self.regions,

@@ -7,17 +7,43 @@ for the bound); :func:`set_path` applies a dotted override (list items by name o
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-__all__ = ["ScenarioError", "explain", "set_path", "short"]
+__all__ = ["SCENARIO_CUTOFF", "ScenarioError", "explain", "set_path", "short", "suggest"]
 
 
 class ScenarioError(ValueError):
     """A scenario that cannot be used; the message names key path, value and fix."""
+
+
+SCENARIO_CUTOFF = 0.7
+"""How close (:class:`difflib.SequenceMatcher` ratio) a scenario key or name must be to be
+suggested: the short names of regions and firms meet the default, 0.5, by chance ('mars'
+and 'asia', 'oracle' and 'google'); a misspelling such as 'growth_per_yr' is at 0.93."""
+
+
+def suggest(name: str, choices: Iterable[str], cutoff: float = 0.5) -> str:
+    """``"; did you mean 'x'?"`` for choices that contain ``name`` or are within ``cutoff``
+    of it (:func:`difflib.get_close_matches`), else ``""``.
+
+    >>> suggest("growth_per_yr", ["growth_per_year", "price_elasticity"])
+    "; did you mean 'growth_per_year'?"
+    """
+    options = list(choices)
+    close = [c for c in options if name.lower() in c.lower()][:3]
+    close += [
+        c for c in difflib.get_close_matches(name, options, n=3, cutoff=cutoff) if c not in close
+    ]
+    close = close[:3]
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
 
 
 def short(value: object, limit: int = 160) -> str:
@@ -65,7 +91,8 @@ def set_path(data: dict[str, Any], path: object, value: Any) -> None:
         elif isinstance(node, dict):
             if key not in node and not last:
                 raise ScenarioError(
-                    f"override {path!r}: unknown key {where!r}; allowed keys: {sorted(node)}"
+                    f"override {path!r}: unknown key {where!r}{suggest(key, node, SCENARIO_CUTOFF)}; "
+                    f"allowed keys: {sorted(node)}"
                 )
             if last:
                 node[key] = value
@@ -172,8 +199,9 @@ def explain(exc: ValidationError, model: type[BaseModel]) -> str:
             parent, _, _ = _unwrap(parent)
             allowed = getattr(parent, "model_fields", {})
             lines.append(
-                f"scenario key {path!r}: unknown key; allowed keys here: "
-                f"{', '.join(sorted(allowed))}"
+                f"scenario key {path!r}: unknown key"
+                f"{suggest(str(loc[-1]), allowed, SCENARIO_CUTOFF)}; "
+                f"allowed keys here: {', '.join(sorted(allowed))}"
             )
             continue
         if err["type"] == "missing":

@@ -36,8 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from agents.scenario_messages import suggest
 from experiments.sweeps.store import SweepStore
-from experiments.sweeps.validate import suggest
 
 __all__ = ["Condition", "DiscoveryError", "DiscoveryResult", "discover", "parse_condition", "prim"]
 

@@ -14,7 +14,7 @@
 4. every output name against a one-month dry run of the model at the first design point
    (a model that cannot run one month is tried once at the spec's horizon):
    tables, columns and ``where`` columns must exist; misspellings get close matches
-   (:func:`difflib.get_close_matches`).
+   (:func:`agents.scenario_messages.suggest`).
 
 Every problem found is reported at once in one :class:`SweepSpecError`, one line each,
 naming the spec key, the value, and the valid choices or range.
@@ -22,35 +22,22 @@ naming the spec key, the value, and the valid choices or range.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from agents.scenario_messages import suggest
 from experiments.sweeps.design import build_points, check_design_size
 from experiments.sweeps.model import resolve_model
 from experiments.sweeps.schema import numeric_paths, schema_field
 from experiments.sweeps.spec import DEFAULT_MODEL, OutputSpec, SweepSpec, SweepSpecError
 
-__all__ = ["MAX_CHECKED_POINTS", "suggest", "validate_outputs", "validate_sweep"]
+__all__ = ["MAX_CHECKED_POINTS", "validate_outputs", "validate_sweep"]
 
 MAX_CHECKED_POINTS = 20_000
 """Designs up to this many points have every point's scenario built (about 0.3 ms each)."""
-
-
-def suggest(name: str, choices: Iterable[str]) -> str:
-    """``"; did you mean 'x'?"`` for close matches of ``name`` (difflib), else ``""``."""
-    options = list(choices)
-    close = [c for c in options if name.lower() in c.lower()][:3]
-    close += [
-        c for c in difflib.get_close_matches(name, options, n=3, cutoff=0.5) if c not in close
-    ]
-    close = close[:3]
-    if not close:
-        return ""
-    return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
 
 
 def _plain(value: Any) -> Any:

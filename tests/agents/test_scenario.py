@@ -130,6 +130,7 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("start", "2026-01-01", "must be a month 'YYYY-MM'"),
     # references
     ("labs.0.primary", "oracle", "= 'oracle': unknown name; allowed: ['amazon', 'google'"),
+    ("labs.0.primary", "gogle", "= 'gogle': unknown name; did you mean 'google'?; allowed: "),
     ("labs.0.home_region", "mars", "= 'mars': unknown name"),
     ("chips.vendors.1.owner", "nobody", "= 'nobody': unknown name"),
     ("contracts.0.seller", "nobody", "= 'nobody': unknown name"),
@@ -142,7 +143,7 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("contracts", [{}] * 1_001, "at most 1000 items after validation, not 1001; a scenario lists"),
     ("labs", "anthropic", "input should be a valid list"),
     ("power", 3, "input should be a valid dictionary or instance of PowerCfg"),
-    ("power.pue_x", 1.2, "unknown key; allowed keys here: "),
+    ("power.pue_x", 1.2, "unknown key; did you mean 'pue'?; allowed keys here: "),
     ("colour", "red", "unknown key; allowed keys here: capital, chips, contracts, datacentres"),
     (
         "labs.0.colour",
@@ -305,13 +306,17 @@ def test_unknown_key_lists_allowed_keys(baseline):
     with pytest.raises(ScenarioError) as err:
         Scenario.from_dict(data)
     msg = str(err.value)
-    assert "scenario key 'power.interconection_months': unknown key" in msg
+    assert (
+        "'power.interconection_months': unknown key; did you mean 'interconnection_months'" in msg
+    )
     assert "interconnection_months" in msg.split("allowed keys here:")[1]
 
 
 def test_unknown_override_path(baseline):
     with pytest.raises(ScenarioError, match=r"override 'power.nope.x': unknown key 'power.nope'"):
         baseline.with_overrides({"power.nope.x": 1})
+    with pytest.raises(ScenarioError, match=r"unknown key 'demnd'; did you mean 'demand'\?; "):
+        baseline.with_overrides({"demnd.growth_per_year": 1})
     with pytest.raises(ScenarioError, match=r"'labs.99' names no item; use one of the names"):
         baseline.with_overrides({"labs.99.cash": 1})
     for bad in ("", "labs..cash", ".pue", 3):

@@ -110,7 +110,8 @@ def test_unknown_key_in_file(tmp_path):
     p = tmp_path / "y.toml"
     p.write_text('extends = "baseline"\n[deal]\nenabeld = true\n')
     with pytest.raises(
-        ScenarioError, match=r"scenario key 'deal.enabeld': unknown key; allowed keys here: "
+        ScenarioError,
+        match=r"scenario key 'deal.enabeld': unknown key; did you mean 'enabled'\?; allowed keys",
     ):
         load_scenario(p)
 
