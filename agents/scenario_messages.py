@@ -90,9 +90,9 @@ def set_path(data: dict[str, Any], path: object, value: Any) -> None:
                 node = node[i]
         elif isinstance(node, dict):
             if key not in node and not last:
+                close = suggest(key, node, SCENARIO_CUTOFF)
                 raise ScenarioError(
-                    f"override {path!r}: unknown key {where!r}{suggest(key, node, SCENARIO_CUTOFF)}; "
-                    f"allowed keys: {sorted(node)}"
+                    f"override {path!r}: unknown key {where!r}{close}; allowed keys: {sorted(node)}"
                 )
             if last:
                 node[key] = value

@@ -118,7 +118,15 @@ REPLACED_LIST = (
     "; a list given in a file that extends another replaces the base's whole list, so the "
     "items that name its members (contracts, projects, the deal...) must be given again"
 )
-"""Added to an unknown-name error of a scenario that extends another: the usual cause."""
+"""Added to an unknown-name error of a file that extends another and gives a list of
+tables (``[[labs]]``...): the usual cause."""
+
+
+def _gives_tables_list(data: Any) -> bool:
+    """Whether ``data`` (a scenario file's own keys) holds a list of tables anywhere."""
+    if isinstance(data, dict):
+        return any(_gives_tables_list(v) for v in data.values())
+    return isinstance(data, list) and any(isinstance(v, dict) for v in data)
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
@@ -128,5 +136,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         return Scenario.from_dict(data)
     except ScenarioError as exc:
         path = _resolve(name_or_path)
-        hint = REPLACED_LIST if "unknown name" in str(exc) and "extends" in _read(path) else ""
+        own = _read(path)
+        replaced = "extends" in own and _gives_tables_list(own)
+        hint = REPLACED_LIST if replaced and "unknown name" in str(exc) else ""
         raise ScenarioError(f"{path}: {exc}{hint}") from None

@@ -189,6 +189,14 @@ def test_a_list_replaced_by_a_file_that_extends_says_why_references_break(tmp_pa
     given = p.read_text().replace("\n", "\ncontracts = []\n", 1)  # given again: none
     p.write_text(given)
     assert [lab.name for lab in load_scenario(p).labs] == ["solo"]
+    # a misspelt name in a file that replaces no list: no word of lists, a close match
+    p.write_text('extends = "baseline"\n[deal]\nenabled = true\nlab = "antropic"\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(p)
+    assert str(err.value).endswith(
+        "did you mean 'anthropic'?; allowed: "
+        + str(sorted(lab.name for lab in load_scenario("baseline").labs))
+    )
 
 
 @pytest.mark.parametrize(
