@@ -67,7 +67,7 @@ import numpy as np
 import agents.phases.clear as clear_phase
 from agents.model import GigawattModel
 from benchmarks.bench_clearing import model_books
-from benchmarks.options import HERE, parser
+from benchmarks.options import HERE, parser, venv_python
 from experiments.hugepages import ADVICE_ENV, hugepage_advice_off
 from experiments.scenarios import load_scenario
 from market.book import OrderBook
@@ -371,7 +371,7 @@ def _process_ab(
             root = before if is_before else HERE
             code = _CHILD.format(months=months, overrides=overrides)
             t = _children_cpu()
-            out = _child(str(root / ".venv/bin/python"), root, code)
+            out = _child(str(venv_python(root)), root, code)
             got = json.loads(out.splitlines()[-1])
             times[name].append((got["run"], got["imports"], _children_cpu() - t))
             parts[name].append(got["parts"])

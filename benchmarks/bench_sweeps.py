@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmarks.options import HERE, parser
+from benchmarks.options import HERE, parser, venv_python
 
 __all__ = ["main", "stand_in_model"]
 
@@ -162,7 +162,7 @@ def _throughput_ab(before: Path, n: int, months: int, repeats: int) -> dict[str,
                 # whose editable install points there)
                 env = {**os.environ, "PYTHONPATH": str(root)}
                 out = subprocess.run(
-                    [str(root / ".venv/bin/python"), str(script), str(n), str(months)],
+                    [str(venv_python(root)), str(script), str(n), str(months)],
                     cwd=root,
                     env=env,
                     capture_output=True,
