@@ -11,9 +11,7 @@ is added to the ``compare`` parser by :func:`add_deal_effect`.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,15 +36,10 @@ def add_deal_effect(parser: argparse.ArgumentParser) -> None:
 
 
 def _write_csv(frame: Any, path: Path) -> None:
+    from experiments.sweeps.shards import atomic_write_bytes
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            frame.to_csv(fh, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, frame.to_csv(index=False).encode())
 
 
 def run_deal_effect(args: argparse.Namespace) -> int:

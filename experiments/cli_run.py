@@ -30,6 +30,7 @@ from experiments.paths import slug
 from experiments.report import write_report
 from experiments.runner import MAX_MONTHS, RunResult, run_scenario
 from experiments.scenarios import load_scenario
+from experiments.sweeps.shards import new_file_mode
 
 __all__ = ["RunInputError", "check_out", "handler", "register", "summary_table", "write_run"]
 
@@ -107,7 +108,8 @@ def summary_table(res: RunResult) -> str:
 
 
 def write_run(res: RunResult, out: Path) -> Path:
-    """Write ``res`` into the new folder ``out`` atomically (temp folder, then rename)."""
+    """Write ``res`` into the new folder ``out`` atomically (temp folder, then rename); the
+    folder gets the mode ``mkdir`` would have given it."""
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"--out {out}: folder exists and is not empty; choose a new folder")
@@ -122,6 +124,7 @@ def write_run(res: RunResult, out: Path) -> Path:
         )
         (tmp / "scenario.json").write_text(res.scenario.model_dump_json(indent=2))
         (tmp / "summary.txt").write_text(summary_table(res) + "\n")
+        tmp.chmod(new_file_mode(folder=True))  # mkdtemp made it 0700
         if out.exists():
             out.rmdir()
         tmp.rename(out)

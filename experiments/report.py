@@ -13,7 +13,8 @@ meant to be trusted at a glance:
 - what does not exist is not drawn: without a deal the deals figure is one note saying so.
 
 Files are written atomically (a temporary file in the same folder, then ``os.replace``) and
-get the mode of a normally created file (``0o644`` under the usual umask 022).
+get the mode of a normally created file (``0o644`` under the usual umask 022;
+:func:`experiments.sweeps.shards.new_file_mode`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from experiments.sweeps.shards import new_file_mode
 
 __all__ = [
     "FIGURES",
@@ -341,27 +344,20 @@ FIGURES: dict[str, Callable[[pd.DataFrame, dict[str, pd.DataFrame], ReportInfo],
 """Report figures by file stem."""
 
 
-def _umask() -> int:
-    """The process umask (read by setting and restoring it: ``os.umask`` has no getter)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def _save(fig: Figure, path: Path, info: ReportInfo) -> None:
     """Write ``fig`` as PNG to ``path`` atomically, with a normal file's mode."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png.tmp")
-    os.close(fd)
     title = fig.get_suptitle().replace("\n", " · ")
     try:
-        fig.savefig(
-            tmp,
-            dpi=110,
-            format="png",
-            metadata={"Title": title, "Source": f"gigawatt run: {info.caption}"},
-        )
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), new_file_mode())  # mkstemp made it 0600
+            fig.savefig(
+                fh,
+                dpi=110,
+                format="png",
+                metadata={"Title": title, "Source": f"gigawatt run: {info.caption}"},
+            )
         os.replace(tmp, path)
-        os.chmod(path, 0o644 & ~_umask())  # mkstemp made it 0600
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

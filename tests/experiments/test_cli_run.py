@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 import pandas as pd
 
 from experiments.cli import main
@@ -20,6 +23,25 @@ def test_run_writes_tables_figures_summary(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "compute spot price" in printed and str(out) in printed
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp folder left
+
+
+def test_a_run_folder_reads_as_a_plainly_created_one(tmp_path):
+    old = os.umask(0o002)  # a group-shared setup: new files 0664, folders 0775
+    try:
+        (tmp_path / "plain").mkdir()  # the oracle: the system's own modes
+        (tmp_path / "plain" / "file").write_text("")
+        assert main(["run", "--months", "1", "--out", str(tmp_path / "r"), "--quiet"]) == 0
+    finally:
+        os.umask(old)
+
+    def mode(p):
+        return stat.S_IMODE(p.stat().st_mode)
+
+    folder, file = mode(tmp_path / "plain"), mode(tmp_path / "plain" / "file")
+    written = [tmp_path / "r", *(tmp_path / "r").rglob("*")]
+    assert len(written) > 10
+    odd = {str(p): oct(mode(p)) for p in written if mode(p) != (folder if p.is_dir() else file)}
+    assert not odd
 
 
 def test_existing_output_folder_is_refused(tmp_path, capsys):
