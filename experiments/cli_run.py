@@ -13,6 +13,7 @@ or not writable) exits 2 with one line naming the flag, before anything runs.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import shutil
 import sys
@@ -109,7 +110,13 @@ def summary_table(res: RunResult) -> str:
 
 def write_run(res: RunResult, out: Path) -> Path:
     """Write ``res`` into the new folder ``out`` atomically (temp folder, then rename); the
-    folder gets the mode ``mkdir`` would have given it."""
+    folder gets the mode ``mkdir`` would have given it. Returns the folder written.
+
+    If another process fills ``out`` while this run is written (two runs of one scenario
+    and seed started in the same second share a default name), the run goes to the first
+    free ``out-2``, ``out-3``... instead, the names :func:`_fresh` gives: one run never
+    replaces another, and none is lost.
+    """
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"--out {out}: folder exists and is not empty; choose a new folder")
@@ -125,13 +132,31 @@ def write_run(res: RunResult, out: Path) -> Path:
         (tmp / "scenario.json").write_text(res.scenario.model_dump_json(indent=2))
         (tmp / "summary.txt").write_text(summary_table(res) + "\n")
         tmp.chmod(new_file_mode(folder=True))  # mkdtemp made it 0700
-        if out.exists():
-            out.rmdir()
-        tmp.rename(out)
+        return _move_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return out
+
+
+_TAKEN = (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR)
+"""What renaming a folder onto a path another process took raises: a folder there that is
+not empty, or a file."""
+
+
+def _move_into_place(tmp: Path, out: Path) -> Path:
+    """Rename ``tmp`` to ``out`` (replacing it only if it is an empty folder), or to the first
+    of ``out-2``, ``out-3``... that is free; the rename is atomic and never replaces what
+    another process wrote."""
+    target, k = out, 1
+    while True:
+        try:
+            tmp.rename(target)
+            return target
+        except OSError as exc:
+            if exc.errno not in _TAKEN:
+                raise
+        k += 1
+        target = out.with_name(f"{out.name}-{k}")
 
 
 class RunInputError(ValueError):
@@ -220,5 +245,11 @@ def handler(args: argparse.Namespace) -> int:
         )
         return 2
     print(summary_table(res))
+    if path != out:
+        print(
+            f"\n{out} was filled by another process while this run ran; "
+            f"the run is in {path}/ instead",
+            file=sys.stderr,
+        )
     print(f"\nwrote {path}/ (model_frame.parquet, {len(res.tables)} tables, report/*.png)")
     return 0

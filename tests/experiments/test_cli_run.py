@@ -76,3 +76,28 @@ def test_no_check_flag_reaches_the_run(tmp_path, monkeypatch):
         main(["run", "--months", "1", "--out", str(tmp_path / "b"), "--quiet", "--no-check"]) == 0
     )
     assert seen == [True, False]
+
+
+def test_a_folder_taken_while_the_run_ran_leaves_both_runs(tmp_path, capsys, monkeypatch):
+    """Another process fills the run's folder while it runs (two runs of one scenario and
+    seed started in the same second share a default name): this run is written beside it,
+    under the next free name, and the other run's folder is left as it was."""
+    import experiments.cli_run as cli_run
+
+    out = tmp_path / "r"
+    real = cli_run.write_report
+
+    def another_run_finishes_first(*args, **kwargs):
+        out.mkdir()
+        (out / "summary.txt").write_text("the other run")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli_run, "write_report", another_run_finishes_first)
+    assert main(["run", "--months", "1", "--out", str(out), "--quiet"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r", "r-2"]  # no temp folder left
+    assert [p.name for p in out.iterdir()] == ["summary.txt"]
+    assert (out / "summary.txt").read_text() == "the other run"
+    assert len(pd.read_parquet(tmp_path / "r-2" / "model_frame.parquet")) == 1
+    io = capsys.readouterr()
+    assert f"wrote {tmp_path / 'r-2'}/" in io.out
+    assert f"{out} was filled by another process" in io.err
