@@ -6,17 +6,32 @@ Each scenario is run with its deal and without it on the same seed (replicate ``
 seed ``--seed + r``) by :func:`experiments.deal_effect.incremental_revenue`; the monthly
 rows go to ``DIR/deal-effect.csv`` and the last month of each run is printed. The option
 is added to the ``compare`` parser by :func:`add_deal_effect`.
+
+``DIR/deal-effect.json`` records what was compared (scenarios with a digest of each,
+replicates, months, seed). The same comparison run again writes its (same) rows again; a
+different one into a folder that holds one is refused before it runs, unless ``--new``
+moves the earlier folder aside (:func:`experiments.paths.set_aside`), as a sweep's folder
+is kept: nothing a user ran is overwritten.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_deal_effect", "run_deal_effect"]
+from experiments.paths import set_aside
+
+__all__ = ["CSV_FILE", "SETTINGS_FILE", "add_deal_effect", "run_deal_effect"]
+
+CSV_FILE = "deal-effect.csv"
+"""The monthly rows of every paired run."""
+SETTINGS_FILE = "deal-effect.json"
+"""What the rows compare: scenarios (with digests), replicates, months, seed."""
 
 
 def add_deal_effect(parser: argparse.ArgumentParser) -> None:
@@ -35,11 +50,58 @@ def add_deal_effect(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(func=dispatch)
 
 
-def _write_csv(frame: Any, path: Path) -> None:
+def _write(out: Path, table: Any, settings: dict[str, Any]) -> None:
+    """The rows, then what they compare (rows without settings are never taken as ours)."""
     from experiments.sweeps.shards import atomic_write_bytes
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, frame.to_csv(index=False).encode())
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(out / CSV_FILE, table.to_csv(index=False).encode())
+    atomic_write_bytes(out / SETTINGS_FILE, (json.dumps(settings, indent=2) + "\n").encode())
+
+
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """What a comparison is: each scenario as given and a digest of it as loaded (a file
+    edited since is another scenario), replicates, months and the root seed."""
+    from experiments.scenarios import load_scenario
+
+    return {
+        "scenarios": [
+            [name, hashlib.sha256(load_scenario(name).model_dump_json().encode()).hexdigest()]
+            for name in args.scenarios
+        ],
+        "replicates": args.replicates,
+        "months": args.months,
+        "seed": args.seed,
+    }
+
+
+def _prepare(out: Path, settings: dict[str, Any], new: bool) -> str | None:
+    """Make ``out`` ready for this comparison; a line to print, if any.
+
+    Raises
+    ------
+    FileExistsError
+        If ``out`` holds another comparison (or rows of unknown settings) and not ``new``.
+    """
+    if not (out / CSV_FILE).exists() and not (out / SETTINGS_FILE).exists():
+        return None
+    if new:
+        return f"moved the earlier comparison in {out} to {set_aside(out)} (nothing is deleted)"
+    try:
+        old = json.loads((out / SETTINGS_FILE).read_text())
+    except (OSError, ValueError):
+        old = None
+    if old == settings:
+        return None  # the same comparison: the same rows, written again
+    changed = (
+        "; ".join(k for k in settings if old.get(k) != settings[k])
+        if isinstance(old, dict)
+        else f"no readable {SETTINGS_FILE}"
+    )
+    raise FileExistsError(
+        f"--out {out} holds an earlier deal-effect comparison (different: {changed}). Add "
+        f"--new to move it to {out.name}.old-<time> (nothing is deleted), or give another --out"
+    )
 
 
 def run_deal_effect(args: argparse.Namespace) -> int:
@@ -56,20 +118,24 @@ def run_deal_effect(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    out = Path(args.out) if args.out else Path("sweeps-out") / "deal-effect"
     frames = []
     try:
+        settings = _settings(args)
+        note = _prepare(out, settings, args.new)
+        if note:
+            print(note, file=sys.stderr)
         for name in args.scenarios:
             for r in range(args.replicates):
                 e = incremental_revenue(name, args.months, rng=args.seed + r)
                 e.insert(0, "seed", args.seed + r)
                 e.insert(0, "scenario", Path(name).stem)
                 frames.append(e)
-    except (ScenarioError, DealEffectError) as exc:
+    except (ScenarioError, DealEffectError, FileExistsError) as exc:
         print(f"gigawatt compare: {exc}", file=sys.stderr)
         return 2
     table = pd.concat(frames, ignore_index=True)
-    out = Path(args.out) if args.out else Path("sweeps-out") / "deal-effect"
-    _write_csv(table, out / "deal-effect.csv")
+    _write(out, table, settings)
     last = table[table["month"] == table["month"].max()]
     cols = [
         "scenario",
@@ -84,5 +150,5 @@ def run_deal_effect(args: argparse.Namespace) -> int:
     ]
     with pd.option_context("display.width", 160, "display.float_format", "{:.4g}".format):
         print(last[cols].to_string(index=False))
-    print(f"wrote {out / 'deal-effect.csv'}")
+    print(f"wrote {out / CSV_FILE}")
     return 0

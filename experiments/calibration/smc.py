@@ -38,7 +38,6 @@ import hashlib
 import json
 import logging
 import sys
-import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,6 +52,7 @@ from experiments.calibration.model import HistoryModel
 from experiments.calibration.posterior_checks import posterior_summary, predictive_check
 from experiments.calibration.priors import Priors, load_priors
 from experiments.calibration.targets import Targets, load_targets
+from experiments.paths import set_aside
 from experiments.posterior import WEIGHT, write_posterior
 from experiments.sweeps.shards import atomic_write_bytes
 
@@ -127,8 +127,7 @@ def _prepare_folder(out: Path, settings: dict[str, Any], new: bool) -> bool:
     """Create ``out`` or check it holds the same calibration; True when resuming."""
     db, cfg = out / DB_FILE, out / SETTINGS_FILE
     if out.exists() and new and (db.exists() or cfg.exists()):
-        aside = out.with_name(f"{out.name}.old-{time.strftime('%Y%m%d-%H%M%S')}")
-        out.rename(aside)
+        aside = set_aside(out)
         print(f"calibrate: moved the earlier calibration to {aside}", file=sys.stderr)
     if db.exists() and cfg.exists():
         try:

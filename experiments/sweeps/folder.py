@@ -10,11 +10,10 @@ or a fresh ``--out`` folder.
 from __future__ import annotations
 
 import json
-import os
-import time
 from pathlib import Path
 from typing import Any
 
+from experiments.paths import set_aside
 from experiments.sweeps.lock import SweepLock
 from experiments.sweeps.spec import SweepSpec
 from experiments.sweeps.store import SweepStore, SweepStoreError
@@ -73,10 +72,8 @@ def prepare_folder(
     manifest = SweepStore(root).manifest()  # a damaged manifest is a clear error
     same = manifest.get("digest") == spec.digest()
     if new:
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-        dest = root.with_name(f"{root.name}.old-{stamp}")
         with SweepLock(root):  # never move a folder a running sweep writes into
-            os.replace(root, dest)
+            dest = set_aside(root)
         return f"moved the earlier sweep in {root} to {dest} (archived, nothing deleted)"
     if same:
         return None

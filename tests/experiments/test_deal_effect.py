@@ -90,3 +90,40 @@ def test_compare_deal_effect_option(tmp_path, capsys):
     assert "incremental_revenue_usd" in capsys.readouterr().out
     assert main(["compare", "baseline", "--deal-effect", "--months", "2"]) == 2
     assert "deal.enabled" in capsys.readouterr().err
+
+
+def test_another_comparison_never_overwrites_an_earlier_one(tmp_path, capsys):
+    out = tmp_path / "effect"
+    cmd = [
+        "compare",
+        "amazon-anthropic-2026",
+        "--deal-effect",
+        "--replicates",
+        "1",
+        "--out",
+        str(out),
+    ]
+    assert main([*cmd, "--months", "2"]) == 0
+    first = (out / "deal-effect.csv").read_text()
+    assert main([*cmd, "--months", "2"]) == 0  # the same comparison: the same rows again
+    assert (out / "deal-effect.csv").read_text() == first
+    capsys.readouterr()
+    assert main([*cmd, "--months", "3"]) == 2  # refused before it runs
+    said = capsys.readouterr().err
+    assert "holds an earlier deal-effect comparison (different: months)" in said
+    assert "--new" in said and (out / "deal-effect.csv").read_text() == first
+    assert main([*cmd, "--months", "3", "--new"]) == 0
+    (aside,) = tmp_path.glob("effect.old-*")
+    assert (aside / "deal-effect.csv").read_text() == first
+    assert len(pd.read_csv(out / "deal-effect.csv")) == 3
+    assert f"moved the earlier comparison in {out} to {aside}" in capsys.readouterr().err
+
+
+def test_rows_of_unknown_settings_are_not_overwritten(tmp_path, capsys):
+    out = tmp_path / "effect"
+    out.mkdir()
+    (out / "deal-effect.csv").write_text("scenario,seed\nmine,1\n")
+    cmd = ["compare", "amazon-anthropic-2026", "--deal-effect", "--months", "2"]
+    assert main([*cmd, "--out", str(out)]) == 2
+    assert "no readable deal-effect.json" in capsys.readouterr().err
+    assert (out / "deal-effect.csv").read_text() == "scenario,seed\nmine,1\n"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from experiments.paths import child_dir, slug
+import experiments.paths
+from experiments.paths import child_dir, set_aside, slug
 
 
 @given(st.text(max_size=200))
@@ -24,3 +25,17 @@ def test_examples() -> None:
     assert slug("a\x00b") == "a-b"
     assert slug("amazon-anthropic-2026") == "amazon-anthropic-2026"
     assert slug("..", fallback="sweep") == "sweep"
+
+
+def test_set_aside_in_one_second_keeps_every_archive(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(experiments.paths.time, "strftime", lambda *a: "20261205T000000")
+    stamp = "out.old-20261205T000000"
+    (tmp_path / f"{stamp}-3").mkdir()  # an empty folder at a free-looking name is not replaced
+    moved = []
+    for k in range(3):
+        (tmp_path / "out").mkdir()
+        (tmp_path / "out" / "x").write_text(str(k))
+        moved.append(set_aside(tmp_path / "out"))
+    assert [p.name for p in moved] == [stamp, f"{stamp}-2", f"{stamp}-4"]
+    assert [(p / "x").read_text() for p in moved] == ["0", "1", "2"]
+    assert not (tmp_path / "out").exists() and not any((tmp_path / f"{stamp}-3").iterdir())
