@@ -20,13 +20,19 @@ import argparse
 import hashlib
 import json
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from experiments.paths import set_aside
 
-__all__ = ["CSV_FILE", "SETTINGS_FILE", "add_deal_effect", "run_deal_effect"]
+__all__ = ["CSV_FILE", "SETTINGS_FILE", "OutFolderError", "add_deal_effect", "run_deal_effect"]
+
+
+class OutFolderError(ValueError):
+    """An ``--out`` folder that holds another comparison or cannot be written."""
+
 
 CSV_FILE = "deal-effect.csv"
 """The monthly rows of every paired run."""
@@ -75,18 +81,42 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _check_writable(out: Path) -> None:
+    """Make ``out`` and write a probe file there, so that a folder that cannot take the rows
+    is refused before the runs, not after them.
+
+    Raises
+    ------
+    OutFolderError
+        If it cannot (read-only, a file in the way, no space), naming why and the fix.
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".probe.")
+        probe.close()
+    except OSError as exc:
+        raise OutFolderError(
+            f"--out {out}: cannot write ({exc.strerror or exc}); "
+            "choose a writable folder with free space"
+        ) from None
+
+
 def _prepare(out: Path, settings: dict[str, Any], new: bool) -> str | None:
     """Make ``out`` ready for this comparison; a line to print, if any.
 
     Raises
     ------
-    FileExistsError
-        If ``out`` holds another comparison (or rows of unknown settings) and not ``new``.
+    OutFolderError
+        If ``out`` holds another comparison (or rows of unknown settings) and not ``new``, or
+        cannot be written.
     """
     if not (out / CSV_FILE).exists() and not (out / SETTINGS_FILE).exists():
+        _check_writable(out)
         return None
     if new:
-        return f"moved the earlier comparison in {out} to {set_aside(out)} (nothing is deleted)"
+        moved = f"moved the earlier comparison in {out} to {set_aside(out)} (nothing is deleted)"
+        _check_writable(out)
+        return moved
     try:
         old = json.loads((out / SETTINGS_FILE).read_text())
     except (OSError, ValueError):
@@ -98,7 +128,7 @@ def _prepare(out: Path, settings: dict[str, Any], new: bool) -> str | None:
         if isinstance(old, dict)
         else f"no readable {SETTINGS_FILE}"
     )
-    raise FileExistsError(
+    raise OutFolderError(
         f"--out {out} holds an earlier deal-effect comparison (different: {changed}). Add "
         f"--new to move it to {out.name}.old-<time> (nothing is deleted), or give another --out"
     )
@@ -131,11 +161,19 @@ def run_deal_effect(args: argparse.Namespace) -> int:
                 e.insert(0, "seed", args.seed + r)
                 e.insert(0, "scenario", Path(name).stem)
                 frames.append(e)
-    except (ScenarioError, DealEffectError, FileExistsError) as exc:
+    except (ScenarioError, DealEffectError, OutFolderError) as exc:
         print(f"gigawatt compare: {exc}", file=sys.stderr)
         return 2
     table = pd.concat(frames, ignore_index=True)
-    _write(out, table, settings)
+    try:
+        _write(out, table, settings)
+    except OSError as exc:  # the folder took a probe file; now full, or taken away
+        print(
+            f"gigawatt compare: --out {out}: cannot write the rows ({exc.strerror or exc}); "
+            "free space or choose another --out, and run the same command again",
+            file=sys.stderr,
+        )
+        return 2
     last = table[table["month"] == table["month"].max()]
     cols = [
         "scenario",

@@ -85,6 +85,14 @@ def _discover(args: argparse.Namespace) -> int:
     except (DiscoveryError, SweepStoreError) as exc:
         print(f"gigawatt discover: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the output folder cannot be written (a read-only sweep)
+        where = args.out or f"{args.dir}/analysis"
+        print(
+            f"gigawatt discover: --out {where}: cannot write ({exc.strerror or exc}); "
+            "choose a writable folder with free space",
+            file=sys.stderr,
+        )
+        return 2
     print(format_result(result))
     for f in result.files:
         print(f"wrote {f}")

@@ -147,8 +147,14 @@ def _prepare_folder(out: Path, settings: dict[str, Any], new: bool) -> bool:
         raise CalibrationError(
             f"{out}: {DB_FILE} without {SETTINGS_FILE}; use --new to move it aside or another --out"
         )
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(cfg, (json.dumps(settings, indent=2) + "\n").encode())
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(cfg, (json.dumps(settings, indent=2) + "\n").encode())
+    except OSError as exc:  # before any run: a folder that cannot take the calibration
+        raise CalibrationError(
+            f"--out {out}: cannot write ({exc.strerror or exc}); "
+            "choose a writable folder with free space"
+        ) from None
     return False
 
 

@@ -211,3 +211,9 @@ def test_analyze_output_folder_not_writable(tmp_path, capsys, spec) -> None:
     capsys.readouterr()
     err = _exit2(capsys, ["analyze", str(out), "--out", str(SYS_DIR)])
     assert f"--out {SYS_DIR}: cannot write (Operation not permitted)" in err
+    # discover too; and a sweep shared read-only, whose own analysis folder cannot be made
+    err = _exit2(capsys, ["discover", str(out), "--where", "y > 0", "--out", str(SYS_DIR)])
+    assert f"gigawatt discover: --out {SYS_DIR}: cannot write (Operation not permitted)" in err
+    (out / "analysis").write_text("not a folder")  # what makes mkdir fail even for root
+    err = _exit2(capsys, ["discover", str(out), "--where", "y > 0"])
+    assert f"gigawatt discover: --out {out}/analysis: cannot write (" in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -127,3 +128,20 @@ def test_rows_of_unknown_settings_are_not_overwritten(tmp_path, capsys):
     assert main([*cmd, "--out", str(out)]) == 2
     assert "no readable deal-effect.json" in capsys.readouterr().err
     assert (out / "deal-effect.csv").read_text() == "scenario,seed\nmine,1\n"
+
+
+def test_a_folder_that_cannot_take_the_rows_is_refused_before_the_runs(
+    tmp_path, capsys, monkeypatch
+):
+    import experiments.deal_effect as deal_effect
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("a run started")
+
+    monkeypatch.setattr(deal_effect, "incremental_revenue", no_run)
+    (tmp_path / "f").write_text("x")
+    for out in (tmp_path / "f" / "sub", Path("/sys/gigawatt-deal-effect-test/out")):
+        cmd = ["compare", "amazon-anthropic-2026", "--deal-effect", "--out", str(out)]
+        assert main(cmd) == 2
+        err = capsys.readouterr().err
+        assert f"--out {out}: cannot write (" in err and "choose a writable folder" in err

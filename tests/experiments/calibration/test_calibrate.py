@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -124,3 +126,12 @@ def test_cli_interrupt_exits_130_with_the_resume_command(tmp_path, capsys, monke
     err = capsys.readouterr().err
     assert "2 generation(s) saved" in err
     assert "run the same command to resume: gigawatt calibrate --out" in err
+
+
+def test_cli_out_that_cannot_be_written_exits_2_with_the_fix(tmp_path, capsys):
+    (tmp_path / "f").write_text("x")
+    for out in (tmp_path / "f" / "sub", Path("/sys/gigawatt-calibrate-test/out")):
+        assert main(["calibrate", "--out", str(out), "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert f"--out {out}: cannot write (" in err and "Traceback" not in err
+        assert "choose a writable folder" in err
