@@ -260,6 +260,7 @@ def calibrate(
     CalibrationResult
     """
     import pyabc
+    import sqlalchemy.exc
     from tqdm import tqdm
 
     from experiments.sweeps.executors import check_not_starting_worker
@@ -339,13 +340,40 @@ def calibrate(
                 abc.history, tgt, pri, folder, settings, sampler_name, reproducible, targets, priors
             )
     except KeyboardInterrupt:
-        from pyabc import History
-
-        done = History(db).max_t + 1 if (folder / DB_FILE).exists() else 0
-        raise CalibrationInterrupted(str(folder), int(done)) from None
+        raise CalibrationInterrupted(str(folder), _saved_generations(db, folder)) from None
+    except (OSError, sqlalchemy.exc.OperationalError) as exc:  # the folder or its database
+        raise _storage_error(exc, db, folder) from None
     finally:
         lock.release()
     return result
+
+
+def _saved_generations(db: str, folder: Path) -> int:
+    """Generations finished in the database (0 if there is none, or it cannot be read)."""
+    from pyabc import History
+
+    if not (folder / DB_FILE).exists():
+        return 0
+    try:
+        return int(History(db).max_t + 1)
+    except Exception:  # a database the failure left unreadable
+        return 0
+
+
+def _storage_error(exc: BaseException, db: str, folder: Path) -> CalibrationError:
+    """A calibration stopped by its folder (full, read-only, removed): what is saved, and that
+    the same command resumes once the folder can be written (the figures of a finished one
+    are written then)."""
+    if isinstance(exc, OSError):
+        where = exc.filename or folder
+        why = exc.strerror or str(exc)
+    else:  # SQLite, through pyabc's SQLAlchemy: "database or disk is full"...
+        where, why = folder / DB_FILE, str(getattr(exc, "orig", exc))
+    done = _saved_generations(db, folder)
+    return CalibrationError(
+        f"{where}: cannot write ({why}); {done} generation(s) saved in {folder}/{DB_FILE}. "
+        "Free space (or make the folder writable) and run the same command to resume"
+    )
 
 
 def _finish(

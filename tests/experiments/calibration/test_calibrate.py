@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import pandas as pd
@@ -56,6 +57,56 @@ def test_same_root_seed_same_posterior_also_when_resumed(synthetic, tmp_path):
     pd.testing.assert_frame_equal(a.draws, b.draws)
     pd.testing.assert_frame_equal(a.generations[["epsilon"]], b.generations[["epsilon"]])
     assert not a.draws.equals(c.draws)
+
+
+def test_a_full_folder_says_what_is_saved_and_the_same_call_finishes(
+    synthetic, tmp_path, monkeypatch
+):
+    import experiments.calibration.figures as figures
+
+    targets, priors = synthetic
+    kw = {"targets": targets, "priors": priors, "particles": 6, "generations": 2, "seed": 3}
+    real = figures.corner_plot
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(figures, "corner_plot", disk_full)
+    with pytest.raises(CalibrationError) as info:
+        calibrate(out=tmp_path / "c", **kw)
+    said = str(info.value)
+    assert f"{tmp_path / 'c'}: cannot write (No space left on device)" in said
+    assert f"2 generation(s) saved in {tmp_path / 'c'}/abc.db" in said
+    assert "run the same command to resume" in said
+    assert not (tmp_path / "c" / "corner.png").exists()
+    monkeypatch.setattr(figures, "corner_plot", real)  # space freed
+    done = calibrate(out=tmp_path / "c", **kw)
+    assert (tmp_path / "c" / "corner.png").stat().st_size > 0
+    pd.testing.assert_frame_equal(done.draws, calibrate(out=tmp_path / "d", **kw).draws)
+
+
+def test_a_full_database_says_so(synthetic, tmp_path, monkeypatch):
+    import sqlite3
+
+    import pyabc
+    import sqlalchemy.exc
+
+    targets, priors = synthetic
+    kw = {"targets": targets, "priors": priors, "particles": 6, "seed": 3}
+    calibrate(out=tmp_path / "c", generations=1, **kw)
+
+    def full(*args, **kwargs):  # as SQLite reports it through pyabc's SQLAlchemy
+        raise sqlalchemy.exc.OperationalError(
+            "COMMIT", {}, sqlite3.OperationalError("database or disk is full")
+        )
+
+    monkeypatch.setattr(pyabc.ABCSMC, "run", full)
+    with pytest.raises(CalibrationError) as info:
+        calibrate(out=tmp_path / "c", generations=2, **kw)
+    assert str(info.value).startswith(
+        f"{tmp_path / 'c' / 'abc.db'}: cannot write (database or disk is full); "
+        f"1 generation(s) saved in {tmp_path / 'c'}/abc.db."
+    )
 
 
 def test_resume_refuses_other_settings_and_new_moves_the_old_run_aside(synthetic, tmp_path):
