@@ -9,11 +9,11 @@ Errors name the file, the dotted key path, the value and the allowed range.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from agents.scenario import MAX_EXTENDS_DEPTH, Scenario, ScenarioError
+from experiments.tomlfile import TomlFileError, load_toml
 
 __all__ = ["REPLACED_LIST", "SCENARIO_DIR", "list_scenarios", "load_scenario", "scenario_dict"]
 
@@ -61,11 +61,9 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"scenario file {str(path)!r}: not valid TOML ({exc})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"scenario file {str(path)!r}: cannot be read ({exc})") from None
+        return load_toml(path)
+    except TomlFileError as exc:
+        raise ScenarioError(f"scenario file {str(path)!r}: {exc}") from None
 
 
 def scenario_dict(name_or_path: str | Path) -> dict[str, Any]:

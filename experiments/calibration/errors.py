@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
+
+from experiments.tomlfile import TomlFileError, load_toml
 
 _UNION_MEMBER = re.compile(r"^(float|int|str|bool|list\[.*\]|dict\[.*\])$")
 
@@ -68,9 +69,9 @@ def load_toml_model[M: BaseModel](path: Path, model: type[M], flag: str, kind: s
     if not path.is_file():
         raise CalibrationError(f"{flag} {str(path)!r}: no such file; give a {kind} .toml file")
     try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise CalibrationError(f"{path}: not valid TOML: {exc} (fix the syntax)") from None
+        data = load_toml(path)
+    except TomlFileError as exc:
+        raise CalibrationError(f"{path}: {exc}") from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:

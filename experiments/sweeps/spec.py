@@ -34,11 +34,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from experiments.tomlfile import TomlFileError, load_toml
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -305,9 +306,9 @@ def load_spec(path: str | Path) -> SweepSpec:
     if not p.is_file():
         raise SweepSpecError(f"{p}: no such sweep spec file (give the path to a .toml file)")
     try:
-        data = tomllib.loads(p.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise SweepSpecError(f"{p}: not valid TOML: {exc} (fix the syntax)") from None
+        data = load_toml(p)
+    except TomlFileError as exc:
+        raise SweepSpecError(f"{p}: {exc}") from None
     _resolve_scenario_paths(data, p.parent)
     return SweepSpec.from_dict(data, source=str(p))
 

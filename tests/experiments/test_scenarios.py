@@ -89,7 +89,7 @@ def test_bad_toml_syntax(tmp_path):
     p = tmp_path / "bad.toml"
     p.write_text("months = = 3\n")
     with pytest.raises(
-        ScenarioError, match=r"bad.toml': not valid TOML \(Invalid value \(at line 1"
+        ScenarioError, match=r"bad.toml': not valid TOML: Invalid value \(at line 1, column 10\)"
     ):
         load_scenario(p)
 
