@@ -69,6 +69,7 @@ from market.lp import Columns
 
 __all__ = [
     "FACE_TOLERANCE",
+    "MAX_FREE_COLUMNS",
     "NOT_APPLIED",
     "PATTERNS",
     "WEIGHT_FLOOR",
@@ -113,10 +114,19 @@ first try failed gave points that followed the solver's path, by up to 8e-4 of t
 market's largest quantity in stressed model books (``benchmarks/clearing_stress.py``)."""
 
 
+MAX_FREE_COLUMNS = 4_000
+"""Largest optimal face (free columns) the rule is applied to. DAQP takes its Hessian and
+constraint rows dense: a face of 4,000 columns costs 128 MB and about 0.1 s (a transport face
+of 300 nodes), one of 500,000 (a scenario of 50 regions, 50 clouds and 200 labs whose clouds
+are alike, so that most routes tie) would need terabytes. A larger face keeps the solver's
+optimum, as when DAQP gives no usable point. The shipped scenarios' faces have at most 87
+columns (each scenario on seeds 7 and 3, 120 months)."""
+
 NOT_APPLIED = (
     "the proportional trade pattern's quadratic program gave no usable point (DAQP found no "
-    "optimum, or its point was not finite or left a node unbalanced); the solver's optimum "
-    "is returned, which depends on the solver's path"
+    "optimum, or its point was not finite or left a node unbalanced), or the book ties more "
+    f"than {MAX_FREE_COLUMNS:,} routes and orders (market.trade_pattern.MAX_FREE_COLUMNS); "
+    "the solver's optimum is returned, which depends on the solver's path"
 )
 """What a caller warns when :func:`proportional_pattern` returns the solver's point."""
 
@@ -184,7 +194,8 @@ def proportional_pattern(
     -------
     ndarray, bool
         The column values, and whether the rule was applied (False when DAQP did not
-        report an optimum: then ``value`` as given).
+        report a usable optimum, or the face has more than :data:`MAX_FREE_COLUMNS`
+        columns: then ``value`` as given).
     """
     upper, start, index, val = cols[2], cols[3], cols[4], cols[5]
     p = np.nan_to_num(price)
@@ -192,6 +203,8 @@ def proportional_pattern(
     free = np.flatnonzero((np.abs(reduced) <= FACE_TOLERANCE) & (upper > 0.0))
     if free.size < 2:
         return value, True  # nothing to move
+    if free.size > MAX_FREE_COLUMNS:
+        return value, False  # too large a face for a dense quadratic program
     # matrix entries of the free columns: one per order, two per link (source, end)
     n_free_orders = int(np.searchsorted(free, n_orders))
     first = start[free]

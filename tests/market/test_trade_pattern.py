@@ -265,6 +265,43 @@ def test_a_refused_quadratic_program_returns_the_solvers_optimum_and_warns(
     assert equilibrium_violations(book, got) == []
 
 
+def _all_routes_tied(n_sellers: int, n_buyers: int) -> tuple[OrderBook, np.ndarray]:
+    """Sellers of 1..n at one price, buyers of as much in all at another, every seller
+    linked to every buyer at no cost: every route ties. Returns the book and the gravity
+    split ``S_s * D_d / T`` of its links (seller-major)."""
+    rng = np.random.default_rng(n_sellers * n_buyers)
+    supply = rng.integers(1, 10, n_sellers).astype(float)
+    demand = rng.integers(1, 10, n_buyers).astype(float)
+    demand *= supply.sum() / demand.sum()
+    src = np.repeat(np.arange(n_sellers), n_buyers)
+    dst = n_sellers + np.tile(np.arange(n_buyers), n_sellers)
+    book = OrderBook(
+        n_sellers + n_buyers,
+        np.arange(n_sellers), supply, np.full(n_sellers, 1.0),
+        n_sellers + np.arange(n_buyers), demand, np.full(n_buyers, 5.0),
+        src, dst, np.zeros(src.size), np.full(src.size, np.inf),
+    )  # fmt: skip
+    return book, np.outer(supply, demand).ravel() / supply.sum()
+
+
+def test_a_face_up_to_the_limit_gets_the_gravity_split_and_a_larger_one_the_solvers() -> None:
+    # 60 x 66 = 3,960 tied routes: within MAX_FREE_COLUMNS (4,000), the rule's split
+    book, gravity = _all_routes_tied(60, 66)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = Clearer(pattern="proportional").clear(book)
+    np.testing.assert_allclose(res.link_flow, gravity, rtol=1e-9, atol=1e-9)
+    # 64 x 64 = 4,096: too large a face for DAQP's dense matrices (terabytes at the sizes a
+    # scenario allows), so the solver's optimum, an equilibrium, with the warning
+    book, gravity = _all_routes_tied(64, 64)
+    clearer = Clearer(pattern="proportional")
+    with pytest.warns(FallbackWarning, match=r"ties more than 4,000 routes and orders"):
+        res = clearer.clear(book)
+    assert clearer.pattern_fallbacks == 1 and equilibrium_violations(book, res) == []
+    np.testing.assert_array_equal(res.link_flow, Clearer().clear(book).link_flow)
+    assert not np.allclose(res.link_flow, gravity)  # a vertex, not the rule's point
+
+
 @pytest.mark.parametrize("where", ["Clearer", "clear"])
 def test_an_unknown_rule_is_named(where: str) -> None:
     with pytest.raises(PatternError, match=f"{where}\\(pattern='gravity'\\)"):
