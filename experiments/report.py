@@ -10,7 +10,9 @@ meant to be trusted at a glance:
 - values within floating-point noise of zero are drawn as zero (:func:`denoise`), so a
   rounding residue of 1e-16 is not drawn as an event;
 - a short run (even one month) gets a time axis of a few months around it, not years;
-- what does not exist is not drawn: without a deal the deals figure is one note saying so.
+- what does not exist is not drawn: without a deal the deals figure is one note saying so;
+- a panel draws at most :data:`MAX_SERIES` labs or regions (the largest, its legend says
+  so), so that every line keeps a style of its own and the legend stays inside the figure.
 
 Files are written atomically (a temporary file in the same folder, then ``os.replace``) and
 get the mode of a normally created file (``0o644`` under the usual umask 022;
@@ -41,6 +43,7 @@ from experiments.sweeps.shards import new_file_mode
 
 __all__ = [
     "FIGURES",
+    "MAX_SERIES",
     "NOISE_RTOL",
     "ReportInfo",
     "capacity_figure",
@@ -62,6 +65,11 @@ __all__ = [
 NOISE_RTOL = 1e-9
 #: Line markers, in drawing order; with distinct colours, two lines never look alike.
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">"]
+MAX_SERIES = 8
+"""Most labs (or regions) one panel draws. With the panel's total line they take 9 of the
+10 colours and markers, so no two look alike, and their legend fits. A run with more draws
+the largest (labs by inference need, regions by electricity used, over the run) and says so
+in the legend's title; the tables hold every row."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +171,19 @@ def _plot(ax: Axes, x: pd.Series, y: Any, i: int, **kw: Any) -> None:
     ax.plot(x, y, marker=MARKERS[i % len(MARKERS)], markevery=max(1, n // 12), ms=4, **kw)
 
 
+def _largest(
+    table: pd.DataFrame, key: str, weight: pd.Series, what: str
+) -> tuple[pd.DataFrame, str | None]:
+    """The rows of the :data:`MAX_SERIES` ``key`` values of largest total ``weight`` (ties:
+    the first by name), and a legend title naming what was left out (None if nothing)."""
+    names = table[key].nunique()
+    if names <= MAX_SERIES:
+        return table, None
+    total = weight.groupby(table[key]).sum().sort_values(ascending=False, kind="stable")
+    kept = table[table[key].isin(total.index[:MAX_SERIES])]
+    return kept, f"the {MAX_SERIES} of {names} {what}"
+
+
 def _count_axis(ax: Axes, values: Any, label: str) -> None:
     """An integer y axis from 0 to just above the largest count."""
     top = float(np.nanmax(values)) if len(values) else 0.0
@@ -191,15 +212,19 @@ def prices_figure(frame: pd.DataFrame, tables: dict[str, pd.DataFrame], info: Re
     axes[0].set_ylabel("$ per H100e-hour")
     axes[0].legend(fontsize=8)
     axes[0].set_title("Compute")
-    _plot(axes[1], x, frame["power_price"], 0, label="AI-demand-weighted", lw=2)
+    _plot(axes[1], x, frame["power_price"], 0, label="load-weighted mean", lw=2)
     reg = tables.get("regions")
     if reg is not None and len(reg):
         dates = dict(zip(frame["month"], x, strict=True))
+        load = reg[["non_ai_load_mw", "conventional_dc_mw", "dc_load_mw"]].sum(axis=1)
+        reg, left_out = _largest(reg, "region", load, "regions using the most power")
         for i, (name, g) in enumerate(reg.groupby("region"), start=1):
             g = g[g["month"].isin(dates)]
             _plot(axes[1], g["month"].map(dates), g["power_price"], i, lw=0.9, label=str(name))
+    else:
+        left_out = None
     axes[1].set_ylabel("$ per MWh")
-    axes[1].legend(fontsize=7, ncol=3)
+    axes[1].legend(fontsize=7, ncol=3, title=left_out, title_fontsize=7)
     axes[1].set_title("Power (wholesale)")
     _plot(axes[2], x, frame["chip_price"] / 1e3, 0)
     axes[2].set_ylabel("$ thousand per H100e")
@@ -268,10 +293,14 @@ def throttling_figure(
     total = 100 * denoise(frame["throttled_share"], 1.0)
     _plot(axes[0], x, total, 0, lw=2, label="all labs")
     top = float(np.nanmax(total)) if len(total) else 0.0
+    left_out = None
     ag = tables.get("agents")
     if ag is not None and len(ag) and "throttled_share" in ag:
         dates = dict(zip(frame["month"], x, strict=True))
         labs = ag[(ag["kind"] == "lab") & ag["month"].isin(dates)]
+        labs, left_out = _largest(
+            labs, "name", labs["inference_need"], "labs needing the most inference"
+        )
         for i, (name, g) in enumerate(labs.groupby("name"), start=1):
             share = 100 * denoise(g["throttled_share"], 1.0)
             top = max(top, float(np.nanmax(share)) if len(share) else 0.0)
@@ -282,7 +311,7 @@ def throttling_figure(
             0.5, 0.6, "no throttling in this run", ha="center", transform=axes[0].transAxes
         )
     axes[0].set_ylabel("unserved inference demand, %")
-    axes[0].legend(fontsize=7, ncol=3)
+    axes[0].legend(fontsize=7, ncol=3, title=left_out, title_fontsize=7)
     axes[0].set_title("Inference demand that could not be served")
     axes[1].step(x, frame["labs_active"], where="post", color="C0")
     axes[1].plot(x, frame["labs_active"], "o", color="C0", ms=3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import types
+import warnings
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -15,9 +16,11 @@ from PIL import Image
 
 from experiments.report import (
     FIGURES,
+    MAX_SERIES,
     NOISE_RTOL,
     deals_figure,
     denoise,
+    prices_figure,
     report_info,
     throttling_figure,
     write_report,
@@ -173,3 +176,39 @@ def test_written_files_are_atomic_with_normal_modes_and_titles(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_many_labs_and_regions_draw_the_largest_and_say_so():
+    # 20 labs needing 1..20 H100e-hours and 12 regions using 1..12 MW: the 8 largest of
+    # each are drawn (lab-12..lab-19 and r04..r11 by name), each line a style of its own
+    months = 3
+    frame = _frame(months, throttled_share=[0.1] * months)
+    labs = pd.DataFrame(
+        [
+            {"month": t, "kind": "lab", "name": f"lab-{k:02d}", "inference_need": k + 1.0,
+             "throttled_share": 0.01 * k}
+            for t in range(months) for k in range(20)
+        ]
+    )  # fmt: skip
+    regions = pd.DataFrame(
+        [
+            {"month": t, "region": f"r{k:02d}", "power_price": 50.0 + k,
+             "non_ai_load_mw": k + 1.0, "conventional_dc_mw": 0.0, "dc_load_mw": 0.0}
+            for t in range(months) for k in range(12)
+        ]
+    )  # fmt: skip
+    info = report_info(frame, _scenario(), 7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib's "tight layout not applied" included
+        throttling = throttling_figure(frame, {"agents": labs}, info)
+        prices = prices_figure(frame, {"regions": regions}, info)
+    for ax, names, title in (
+        (throttling.axes[0], [f"lab-{k:02d}" for k in range(12, 20)], "the 8 of 20 labs"),
+        (prices.axes[1], [f"r{k:02d}" for k in range(4, 12)], "the 8 of 12 regions"),
+    ):
+        drawn = [ln.get_label() for ln in ax.lines]
+        assert drawn[1:] == names
+        styles = {(ln.get_color(), ln.get_marker()) for ln in ax.lines}
+        assert len(styles) == len(ax.lines) == 1 + MAX_SERIES
+        assert ax.get_legend().get_title().get_text().startswith(title)
+    assert prices.axes[1].lines[0].get_label() == "load-weighted mean"
