@@ -189,15 +189,30 @@ def _frame_series(
 def power_price_option(
     frame: pd.DataFrame | None, regions: pd.DataFrame | None, *, start: tuple[int, int]
 ) -> dict:
-    """Power price per region ($/MWh), from the ``regions`` table; else the demand-weighted mean."""
+    """Power price per region ($/MWh), from the ``regions`` table; else the demand-weighted mean.
+
+    Each line keeps a colour and marker of its own: with more regions than :data:`PALETTE`
+    has colours beside the mean's, the regions using the most power over the run are drawn
+    (ties: by name), and the title says how many of how many.
+    """
     frame, x = _frame_x(frame, start)
     series: list[tuple[str, list[float | None], dict[str, Any]]] = []
     price = _col(regions, "power_price", "power_price_usd_mwh", "price")
     region = _col(regions, "region")
+    title = "Power price by region"
     if regions is not None and len(regions) and price and region and "month" in regions.columns:
         months = frame["month"] if "month" in frame.columns else pd.Series(range(len(x)))
         wide = regions.pivot_table(index="month", columns=region, values=price, aggfunc="mean")
         wide = wide.reindex(months.to_numpy())
+        room = len(PALETTE) - 1  # the demand-weighted mean takes one style
+        if wide.shape[1] > room:
+            loads = [
+                c for c in ("non_ai_load_mw", "conventional_dc_mw", "dc_load_mw") if c in regions
+            ]
+            used = regions[loads].sum(axis=1).groupby(regions[region]).sum().reindex(wide.columns)
+            kept = used.fillna(0.0).sort_values(ascending=False, kind="stable").index[:room]
+            title += f" (the {room} of {wide.shape[1]} using the most power)"
+            wide = wide[[c for c in wide.columns if c in set(kept)]]
         for name in wide.columns:
             series.append((str(name), _clean(wide[name].to_numpy()), {}))
     if not series:
@@ -206,7 +221,7 @@ def power_price_option(
         series += _frame_series(
             frame, [("demand-weighted", ["power_price"], {"lineStyle": {"type": "dashed"}})]
         )
-    return _line("Power price by region", x, series, "$/MWh")
+    return _line(title, x, series, "$/MWh")
 
 
 def compute_price_option(frame: pd.DataFrame | None, *, start: tuple[int, int]) -> dict:

@@ -162,3 +162,22 @@ def test_deals_chart_says_when_the_scenario_has_no_deal():
     option = CHARTS["deals"](run)
     assert option["series"] == []
     assert option["graphic"]["style"]["text"] == "no deal in this scenario"
+
+
+def test_many_regions_draw_the_largest_each_in_a_style_of_its_own():
+    # 12 regions using 1..12 MW: the 7 largest (r05..r11) beside the demand-weighted mean
+    regions = pd.DataFrame(
+        [
+            {"month": t, "region": f"r{k:02d}", "power_price": 50.0 + k,
+             "non_ai_load_mw": k + 1.0, "conventional_dc_mw": 0.0, "dc_load_mw": 0.0}
+            for t in range(2) for k in range(12)
+        ]
+    )  # fmt: skip
+    frame = pd.DataFrame({"month": [0, 1], "power_price": [55.0, 56.0]})
+    option = power_price_option(frame, regions, start=(2026, 1))
+    names = [s["name"] for s in option["series"]]
+    assert names == [f"r{k:02d}" for k in range(5, 12)] + ["demand-weighted"]
+    assert option["title"]["text"] == "Power price by region (the 7 of 12 using the most power)"
+    styles = {(s["color"], s["symbol"]) for s in option["series"]}
+    assert len(styles) == len(names)
+    assert _series(option, "r11") == [61.0, 61.0]
