@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck pytest bench browser lock clean
+.PHONY: setup run test lint typecheck pytest bench browser lock lowest clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PY_SYS) -c 'import sys; assert sys.version_info >= (3, 12), "Python >= 3.12 needed (pyenv: see .python-version)"'
@@ -56,5 +56,19 @@ lock:
 	mv constraints.txt.new constraints.txt
 	rm -rf $(LOCK_VENV)
 
+## The lower bounds of pyproject.toml hold: the suite on the oldest release of each direct
+## dependency that installs from a wheel (uv's lowest-direct resolution; solara-assets, which
+## ships none, from source). Not part of `make test`: about 5 minutes to install, 6 to run.
+LOWEST_VENV := .lowest-venv
+lowest:
+	rm -rf $(LOWEST_VENV)
+	$(PY_SYS) -m venv $(LOWEST_VENV)
+	$(LOWEST_VENV)/bin/python -m pip install --quiet uv
+	$(LOWEST_VENV)/bin/uv pip install --quiet --python $(LOWEST_VENV)/bin/python \
+	  --resolution lowest-direct --only-binary :all: --no-binary solara-assets -e '.[test]'
+	$(LOWEST_VENV)/bin/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider \
+	  --deselect tests/test_constraints.py
+	rm -rf $(LOWEST_VENV)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(LOWEST_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
