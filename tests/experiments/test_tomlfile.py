@@ -52,7 +52,7 @@ def test_another_encoding_is_told_to_save_as_utf8(tmp_path: Path, encoding: str,
         load_targets(p)
 
 
-def test_broken_or_missing_files_say_where(tmp_path: Path) -> None:
+def test_broken_or_unreadable_files_say_why(tmp_path: Path) -> None:
     p = tmp_path / "bad.toml"
     p.write_text("a = 1\nb = = 2\n")
     with pytest.raises(
