@@ -159,7 +159,7 @@ def run_deal_effect(args: argparse.Namespace) -> int:
             for r in range(args.replicates):
                 e = incremental_revenue(name, args.months, rng=args.seed + r)
                 e.insert(0, "seed", args.seed + r)
-                e.insert(0, "scenario", Path(name).stem)
+                e.insert(0, "scenario", name)  # as given: two files may share a stem
                 frames.append(e)
     except (ScenarioError, DealEffectError, OutFolderError) as exc:
         print(f"gigawatt compare: {exc}", file=sys.stderr)

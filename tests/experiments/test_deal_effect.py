@@ -145,3 +145,17 @@ def test_a_folder_that_cannot_take_the_rows_is_refused_before_the_runs(
         assert main(cmd) == 2
         err = capsys.readouterr().err
         assert f"--out {out}: cannot write (" in err and "choose a writable folder" in err
+
+
+def test_scenario_files_of_one_name_stay_apart(tmp_path):
+    for folder, growth in (("a", 0.2), ("b", 0.9)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.toml").write_text(
+            f'extends = "amazon-anthropic-2026"\n[demand]\ngrowth_per_year = {growth}\n'
+        )
+    files = [str(tmp_path / "a" / "x.toml"), str(tmp_path / "b" / "x.toml")]
+    out = tmp_path / "effect"
+    cmd = ["compare", *files, "--deal-effect", "--months", "2", "--replicates", "1"]
+    assert main([*cmd, "--out", str(out)]) == 0
+    table = pd.read_csv(out / "deal-effect.csv")
+    assert list(table["scenario"].unique()) == files
