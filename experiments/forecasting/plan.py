@@ -119,8 +119,15 @@ def plan_scenarios(refs: Sequence[str], until: str | None) -> list[ScenarioPlan]
             scn = load_scenario(ref)
         except (ScenarioError, OSError) as exc:
             raise ForecastError(f"scenario {ref!r}: {exc}") from None
-        if any(p.name == scn.name for p in plans):
+        same = next((p for p in plans if p.name == scn.name), None)
+        if same is not None and same.ref == str(ref):
             raise ForecastError(f"scenario {scn.name!r} is given twice; name each scenario once")
+        if same is not None:  # two files, one name (a file that extends keeps its base's)
+            raise ForecastError(
+                f"scenarios {same.ref!r} and {str(ref)!r} are both named {scn.name!r}, and the "
+                f"forecast keeps each scenario's runs and bands under its name; give each file "
+                f'a name of its own (a line such as name = "{scn.name}-2" at its top)'
+            )
         months = scn.months if until is None else months_until(scn.start, until, scn.name)
         plans.append(
             ScenarioPlan(

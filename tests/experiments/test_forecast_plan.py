@@ -125,3 +125,20 @@ def test_a_twin_over_other_months_serves_nothing(tmp_path) -> None:
     # run to the same month, the two still differ in a field (their default horizon), and
     # only a twin equal in every field but its name and description serves
     assert served_by_twins(plan_scenarios(["baseline", str(short)], "2027-12")) == {}
+
+
+def test_two_files_of_one_name_are_told_to_name_themselves(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "h.toml").write_text('extends = "baseline"\n')
+    refs = [str(tmp_path / "a" / "h.toml"), str(tmp_path / "b" / "h.toml")]
+    with pytest.raises(ForecastError) as info:
+        plan_scenarios(refs, "2026-03")
+    said = str(info.value)
+    assert f"scenarios {refs[0]!r} and {refs[1]!r} are both named 'baseline'" in said
+    assert 'name = "baseline-2"' in said
+    # as the message says: a name of its own, and both are planned
+    (tmp_path / "b" / "h.toml").write_text('name = "baseline-2"\nextends = "baseline"\n')
+    assert [p.name for p in plan_scenarios(refs, "2026-03")] == ["baseline", "baseline-2"]
+    with pytest.raises(ForecastError, match="'baseline' is given twice"):
+        plan_scenarios(["baseline", "baseline"], "2026-03")
