@@ -20,12 +20,11 @@ import argparse
 import hashlib
 import json
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from experiments.paths import set_aside
+from experiments.paths import cannot_write, probe_writable, set_aside
 
 __all__ = ["CSV_FILE", "SETTINGS_FILE", "OutFolderError", "add_deal_effect", "run_deal_effect"]
 
@@ -82,8 +81,8 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _check_writable(out: Path) -> None:
-    """Make ``out`` and write a probe file there, so that a folder that cannot take the rows
-    is refused before the runs, not after them.
+    """:func:`experiments.paths.probe_writable` on ``out``, so that a folder that cannot take
+    the rows is refused before the runs, not after them.
 
     Raises
     ------
@@ -91,14 +90,9 @@ def _check_writable(out: Path) -> None:
         If it cannot (read-only, a file in the way, no space), naming why and the fix.
     """
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".probe.")
-        probe.close()
+        probe_writable(out)
     except OSError as exc:
-        raise OutFolderError(
-            f"--out {out}: cannot write ({exc.strerror or exc}); "
-            "choose a writable folder with free space"
-        ) from None
+        raise OutFolderError(cannot_write(out, exc)) from None
 
 
 def _prepare(out: Path, settings: dict[str, Any], new: bool) -> str | None:

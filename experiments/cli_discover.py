@@ -9,6 +9,8 @@ import argparse
 import sys
 from typing import Any
 
+from experiments.paths import cannot_write
+
 __all__ = ["format_result", "register"]
 
 
@@ -87,11 +89,7 @@ def _discover(args: argparse.Namespace) -> int:
         return 2
     except OSError as exc:  # the output folder cannot be written (a read-only sweep)
         where = args.out or f"{args.dir}/analysis"
-        print(
-            f"gigawatt discover: --out {where}: cannot write ({exc.strerror or exc}); "
-            "choose a writable folder with free space",
-            file=sys.stderr,
-        )
+        print(f"gigawatt discover: {cannot_write(where, exc)}", file=sys.stderr)
         return 2
     print(format_result(result))
     for f in result.files:

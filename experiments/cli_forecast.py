@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from experiments.paths import cannot_write
+
 __all__ = ["register"]
 
 FORECAST_HELP = """\
@@ -132,9 +134,7 @@ def _forecast(args: argparse.Namespace) -> int:
     except (ForecastError, SweepSpecError, SweepStoreError) as exc:
         return _fail(exc)
     except OSError as exc:
-        return _fail(
-            f"--out {args.out}: cannot write ({exc.strerror or exc}); choose a writable folder"
-        )
+        return _fail(cannot_write(args.out, exc))
     for line in result.summary:
         print(line)
     for name, n in result.failed.items():

@@ -13,8 +13,6 @@ or not writable) exits 2 with one line naming the flag, before anything runs.
 from __future__ import annotations
 
 import argparse
-import errno
-import os
 import shutil
 import sys
 import tempfile
@@ -27,7 +25,7 @@ from tqdm import tqdm
 
 from agents.scenario import ScenarioError
 from agents.scenario_fields import past_calendar
-from experiments.paths import slug
+from experiments.paths import probe_writable, rename_to_free, slug
 from experiments.report import write_report
 from experiments.runner import MAX_MONTHS, RunResult, run_scenario
 from experiments.scenarios import load_scenario
@@ -132,31 +130,10 @@ def write_run(res: RunResult, out: Path) -> Path:
         (tmp / "scenario.json").write_text(res.scenario.model_dump_json(indent=2))
         (tmp / "summary.txt").write_text(summary_table(res) + "\n")
         tmp.chmod(new_file_mode(folder=True))  # mkdtemp made it 0700
-        return _move_into_place(tmp, out)
+        return rename_to_free(tmp, out, replace_empty=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-_TAKEN = (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR)
-"""What renaming a folder onto a path another process took raises: a folder there that is
-not empty, or a file."""
-
-
-def _move_into_place(tmp: Path, out: Path) -> Path:
-    """Rename ``tmp`` to ``out`` (replacing it only if it is an empty folder), or to the first
-    of ``out-2``, ``out-3``... that is free; the rename is atomic and never replaces what
-    another process wrote."""
-    target, k = out, 1
-    while True:
-        try:
-            tmp.rename(target)
-            return target
-        except OSError as exc:
-            if exc.errno not in _TAKEN:
-                raise
-        k += 1
-        target = out.with_name(f"{out.name}-{k}")
 
 
 class RunInputError(ValueError):
@@ -189,9 +166,7 @@ def check_out(out: Path) -> None:
     if out.is_dir() and any(out.iterdir()):
         raise RunInputError(f"--out {out}: folder exists and is not empty; choose a new folder")
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.mkdtemp(prefix=f".{out.name}.probe.", dir=out.parent)
-        os.rmdir(probe)
+        probe_writable(out.parent)
     except OSError as exc:
         raise RunInputError(
             f"--out {out}: cannot write there ({exc.strerror or exc}); "

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from experiments.cli_deal_effect import add_deal_effect
-from experiments.paths import child_dir, slug
+from experiments.paths import cannot_write, child_dir, slug
 
 __all__ = ["register"]
 
@@ -253,11 +253,7 @@ def _analyze(args: argparse.Namespace) -> int:
         return 2
     except OSError as exc:  # the output folder cannot be written
         where = args.out or f"{args.dir}/analysis"
-        print(
-            f"gigawatt analyze: --out {where}: cannot write ({exc.strerror or exc}); "
-            "choose a writable folder with free space",
-            file=sys.stderr,
-        )
+        print(f"gigawatt analyze: {cannot_write(where, exc)}", file=sys.stderr)
         return 2
     for name in ("indices", "means"):
         if name in result.tables:

@@ -4,7 +4,8 @@ A name is data, not a path: :func:`slug` keeps letters, digits, ``.``, ``_`` and
 turns every other run of characters (``/``, ``..``, NUL, spaces...) into one ``-``, and
 never returns a name that starts with ``.`` or is empty; :func:`child_dir` joins a slug to
 a parent folder and checks that the result lies inside it. :func:`set_aside` archives an
-earlier result folder that a command's ``--new`` replaces.
+earlier result folder that a command's ``--new`` replaces; :func:`probe_writable` and
+:func:`cannot_write` check an output folder before a command's work and word its failure.
 """
 
 from __future__ import annotations
@@ -12,10 +13,18 @@ from __future__ import annotations
 import errno
 import os
 import re
+import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["child_dir", "set_aside", "slug"]
+__all__ = [
+    "cannot_write",
+    "child_dir",
+    "probe_writable",
+    "rename_to_free",
+    "set_aside",
+    "slug",
+]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_LEN = 80
@@ -46,16 +55,50 @@ def set_aside(folder: str | Path) -> Path:
     """
     root = Path(folder)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    base = root.with_name(f"{root.name}.old-{stamp}")
-    dest, k = base, 1
+    return rename_to_free(root, root.with_name(f"{root.name}.old-{stamp}"))
+
+
+_TAKEN = (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR)
+"""What renaming a folder onto a path something already holds raises: a folder there that
+is not empty, or a file."""
+
+
+def rename_to_free(src: Path, dest: Path, *, replace_empty: bool = False) -> Path:
+    """Rename the folder ``src`` to ``dest``, or to the first of ``dest-2``, ``dest-3``...
+    that is free, and return where it went. The rename is atomic and never replaces what is
+    there, another process's folder included; with ``replace_empty`` an empty folder at
+    ``dest`` itself (an ``--out`` made ready for it) is taken."""
+    target, k = dest, 1
     while True:
         try:
-            if dest.exists():  # rename would replace an empty folder there
-                raise FileExistsError(errno.EEXIST, "taken", str(dest))
-            os.rename(root, dest)
-            return dest
+            if target.exists() and not (replace_empty and target == dest):
+                raise FileExistsError(errno.EEXIST, "taken", str(target))
+            os.rename(src, target)
+            return target
         except OSError as exc:
-            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR):
+            if exc.errno not in _TAKEN:
                 raise
         k += 1
-        dest = base.with_name(f"{base.name}-{k}")
+        target = dest.with_name(f"{dest.name}-{k}")
+
+
+def probe_writable(folder: str | Path) -> None:
+    """Make ``folder`` (and its parents) and a folder in it, then remove that: so that an
+    output folder that cannot take a command's results is found before the work, not after.
+
+    Raises
+    ------
+    OSError
+        If it cannot (read-only, a file in the way, no space); word it with
+        :func:`cannot_write`.
+    """
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    os.rmdir(tempfile.mkdtemp(prefix=".probe.", dir=root))
+
+
+def cannot_write(out: str | Path, exc: OSError) -> str:
+    """What a command says of an ``--out`` it could not write: the folder, the system's
+    reason and the fix."""
+    reason = exc.strerror or exc
+    return f"--out {out}: cannot write ({reason}); choose a writable folder with free space"

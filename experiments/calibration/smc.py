@@ -52,7 +52,7 @@ from experiments.calibration.model import HistoryModel
 from experiments.calibration.posterior_checks import posterior_summary, predictive_check
 from experiments.calibration.priors import Priors, load_priors
 from experiments.calibration.targets import Targets, load_targets
-from experiments.paths import set_aside
+from experiments.paths import cannot_write, set_aside
 from experiments.posterior import WEIGHT, write_posterior
 from experiments.sweeps.shards import atomic_write_bytes
 
@@ -151,10 +151,7 @@ def _prepare_folder(out: Path, settings: dict[str, Any], new: bool) -> bool:
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(cfg, (json.dumps(settings, indent=2) + "\n").encode())
     except OSError as exc:  # before any run: a folder that cannot take the calibration
-        raise CalibrationError(
-            f"--out {out}: cannot write ({exc.strerror or exc}); "
-            "choose a writable folder with free space"
-        ) from None
+        raise CalibrationError(cannot_write(out, exc)) from None
     return False
 
 
