@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-__all__ = ["MODEL_COLUMNS", "TABLE_COLUMNS", "Column", "glossary_markdown"]
+__all__ = ["MODEL_COLUMNS", "REGION_LOAD_COLUMNS", "TABLE_COLUMNS", "Column", "glossary_markdown"]
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,10 @@ MODEL_COLUMNS: tuple[Column, ...] = (
         "Cash hyperscalers paid to shareholders this month (above their cash buffer, after repaying debt).",
     ),
 )
+
+REGION_LOAD_COLUMNS = ("non_ai_load_mw", "conventional_dc_mw", "dc_load_mw")
+"""The ``regions`` table's columns whose sum is a region's electricity use (MW): what the
+report and the browser app rank regions by when they draw only the largest."""
 
 TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
     "regions": (

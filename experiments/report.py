@@ -39,6 +39,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from agents.columns import REGION_LOAD_COLUMNS
 from experiments.sweeps.shards import new_file_mode
 
 __all__ = [
@@ -216,8 +217,7 @@ def prices_figure(frame: pd.DataFrame, tables: dict[str, pd.DataFrame], info: Re
     reg = tables.get("regions")
     if reg is not None and len(reg):
         dates = dict(zip(frame["month"], x, strict=True))
-        used = [c for c in ("non_ai_load_mw", "conventional_dc_mw", "dc_load_mw") if c in reg]
-        load = reg[used].sum(axis=1)
+        load = reg[[c for c in REGION_LOAD_COLUMNS if c in reg]].sum(axis=1)
         reg, left_out = _largest(reg, "region", load, "regions using the most power")
         for i, (name, g) in enumerate(reg.groupby("region"), start=1):
             g = g[g["month"].isin(dates)]

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from agents.columns import REGION_LOAD_COLUMNS
 from viz.facts import deals_possible
 
 __all__ = [
@@ -206,9 +207,7 @@ def power_price_option(
         wide = wide.reindex(months.to_numpy())
         room = len(PALETTE) - 1  # the demand-weighted mean takes one style
         if wide.shape[1] > room:
-            loads = [
-                c for c in ("non_ai_load_mw", "conventional_dc_mw", "dc_load_mw") if c in regions
-            ]
+            loads = [c for c in REGION_LOAD_COLUMNS if c in regions]
             used = regions[loads].sum(axis=1).groupby(regions[region]).sum().reindex(wide.columns)
             kept = used.fillna(0.0).sort_values(ascending=False, kind="stable").index[:room]
             title += f" (the {room} of {wide.shape[1]} using the most power)"
