@@ -1,4 +1,4 @@
-"""Report figures of one run (matplotlib, Agg backend): the PNG files ``gigawatt run`` writes.
+"""Report figures of one run (matplotlib): the PNG files ``gigawatt run`` writes.
 
 Figures: prices, capacity, concentration, throttling, deal cash flows, each built from a run's
 ``model_frame`` and ``tables`` (see :func:`experiments.runner.run_scenario`). Every figure is
@@ -14,6 +14,12 @@ meant to be trusted at a glance:
 - a panel draws at most :data:`MAX_SERIES` labs or regions (the largest, its legend says
   so), so that every line keeps a style of its own and the legend stays inside the figure.
 
+Figures are :class:`matplotlib.figure.Figure` objects made without ``pyplot`` (matplotlib's
+way for a library, "Embedding in a web application server"): drawing them neither switches
+the caller's backend nor adds to, closes or makes current any of the caller's ``pyplot``
+figures, so a notebook keeps showing its own plots. In a notebook a returned figure shows
+as the cell's value.
+
 Files are written atomically (a temporary file in the same folder, then ``os.replace``) and
 get the mode of a normally created file (``0o644`` under the usual umask 022;
 :func:`experiments.sweeps.shards.new_file_mode`).
@@ -28,11 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -194,7 +196,8 @@ def _count_axis(ax: Axes, values: Any, label: str) -> None:
 
 
 def _figure(n_panels: int) -> tuple[Figure, list[Axes]]:
-    fig, axes = plt.subplots(n_panels, 1, figsize=(8, 3.0 * n_panels + 0.6), sharex=True)
+    fig = Figure(figsize=(8, 3.0 * n_panels + 0.6))
+    axes = fig.subplots(n_panels, 1, sharex=True)
     return fig, list(np.atleast_1d(axes))
 
 
@@ -329,7 +332,8 @@ def deals_figure(frame: pd.DataFrame, tables: dict[str, pd.DataFrame], info: Rep
     """
     deals = tables.get("deals")
     if deals is None or deals.empty:
-        fig, ax = plt.subplots(figsize=(8, 2.4))
+        fig = Figure(figsize=(8, 2.4))
+        ax = fig.subplots()
         ax.axis("off")
         note = (
             "No deal was made in this run." if info.deals_possible else "No deal in this scenario."
@@ -411,10 +415,6 @@ def write_report(
     info = report_info(frame, scenario, seed)
     paths = []
     for name, make in FIGURES.items():
-        fig = make(frame, tables, info)
-        try:
-            _save(fig, out / f"{name}.png", info)
-        finally:
-            plt.close(fig)
+        _save(make(frame, tables, info), out / f"{name}.png", info)
         paths.append(out / f"{name}.png")
     return paths

@@ -1,10 +1,14 @@
-"""Calibration figures (matplotlib, Agg), written atomically as PNG.
+"""Calibration figures (matplotlib, without ``pyplot``), written atomically as PNG.
 
 - ``corner.png``: pyabc's KDE matrix of the posterior (``pyabc.visualization.plot_kde_matrix``:
   weighted 1-d marginals on the diagonal, 2-d KDEs and weighted scatter off it), axes at the
   prior ranges; for one parameter, its weighted 1-d KDE (``plot_kde_1d``).
 - ``ppc.png``: one panel per target series: the posterior-predictive median and 90% band of
   the model beside the reported value with its 90% measurement interval.
+
+Like every figure of the package (:mod:`experiments.report`), they are
+:class:`~matplotlib.figure.Figure` objects made without ``pyplot``, so a calibration run from
+a notebook leaves the notebook's backend and figures as they were.
 """
 
 from __future__ import annotations
@@ -12,12 +16,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from experiments.calibration.priors import Priors
 from experiments.sweeps.shards import atomic_write_bytes
@@ -25,10 +26,9 @@ from experiments.sweeps.shards import atomic_write_bytes
 __all__ = ["corner_plot", "ppc_plot"]
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def _save(fig: Figure, path: Path) -> Path:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
-    plt.close(fig)
     atomic_write_bytes(path, buf.getvalue())
     return path
 
@@ -51,7 +51,8 @@ def corner_plot(draws: pd.DataFrame, weights: np.ndarray, priors: Priors, path: 
     if n == 1:  # pyabc's matrix indexes a grid of axes, which one parameter does not make
         from pyabc.visualization import plot_kde_1d
 
-        fig, ax = plt.subplots(figsize=(4.0, 3.0))
+        fig = Figure(figsize=(4.0, 3.0))
+        ax = fig.subplots()
         (p,) = paths
         plot_kde_1d(
             frame, np.asarray(weights), p, xmin=limits[p][0], xmax=limits[p][1], ax=ax,
@@ -60,11 +61,12 @@ def corner_plot(draws: pd.DataFrame, weights: np.ndarray, priors: Priors, path: 
         fig.suptitle("Posterior (weighted KDE), axis at the prior range", y=1.0)
         return _save(fig, path)
     numxy = 25 if n > 6 else 50  # grid points per KDE axis: n^2 panels stay quick
-    arr = plot_kde_matrix(
-        frame, np.asarray(weights), limits=limits, height=1.6 if n > 6 else 2.5,
-        numx=numxy, numy=numxy, names=names, colorbar=False,
+    height = 1.6 if n > 6 else 2.5  # inches a panel, as pyabc sizes its own matrix
+    fig = Figure(figsize=(height * n, height * n))
+    plot_kde_matrix(
+        frame, np.asarray(weights), limits=limits, numx=numxy, numy=numxy, names=names,
+        colorbar=False, arr_ax=fig.subplots(n, n, squeeze=False),
     )  # fmt: skip
-    fig = np.asarray(arr).flat[0].get_figure()
     fig.suptitle("Posterior (weighted KDE), axes at the prior ranges", y=1.0)
     return _save(fig, path)
 
@@ -74,7 +76,8 @@ def ppc_plot(ppc: pd.DataFrame, path: Path) -> Path:
     series = list(dict.fromkeys(ppc["series"]))
     cols = min(4, len(series))
     rows = -(-len(series) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.8 * rows), squeeze=False)
+    fig = Figure(figsize=(3.6 * cols, 2.8 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax, sid in zip(axes.flat, series, strict=False):
         d = ppc[ppc["series"] == sid].sort_values("year")
         x = d["year"].to_numpy(dtype=float)

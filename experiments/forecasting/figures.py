@@ -1,4 +1,4 @@
-"""Fan charts of a forecast, drawn from its quantile tables (matplotlib, Agg backend).
+"""Fan charts of a forecast, drawn from its quantile tables (matplotlib, without ``pyplot``).
 
 One panel per key metric (:data:`experiments.forecasting.run.KEY_METRICS` that the table
 has), one colour per scenario (Okabe & Ito's colour-blind-safe palette): the median line,
@@ -31,16 +31,14 @@ def plot_fans(table: pd.DataFrame, path: Path, *, zero_line: bool = False) -> Pa
     """
     from experiments.forecasting.model import DEAL_COLUMNS, metric_unit
     from experiments.forecasting.run import KEY_METRICS
-    from experiments.sweeps.figures import pyplot
+    from experiments.sweeps.figures import figure
 
-    plt = pyplot()
     present = set(table["metric"].unique())
     metrics = [m for m in KEY_METRICS if m in present]
     ncol = 3
     nrow = max(1, -(-len(metrics) // ncol))
-    fig, axes = plt.subplots(
-        nrow, ncol, figsize=(5.2 * ncol, 3.2 * nrow), squeeze=False, constrained_layout=True
-    )
+    fig = figure((5.2 * ncol, 3.2 * nrow), layout="constrained")
+    axes = fig.subplots(nrow, ncol, squeeze=False)
     keys = ["scenario", "reference"] if "reference" in table.columns else ["scenario"]
     for ax, metric in zip(axes.flat, metrics, strict=False):
         sub = table[table["metric"] == metric]
@@ -72,6 +70,5 @@ def plot_fans(table: pd.DataFrame, path: Path, *, zero_line: bool = False) -> Pa
     fig.suptitle(f"{what}: median, 50% and 90% bands over posterior draws", fontsize=11)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
-    plt.close(fig)
     atomic_write_bytes(Path(path), buf.getvalue())
     return Path(path)

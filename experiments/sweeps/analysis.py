@@ -21,7 +21,7 @@
 
 Every design also gets ``points.csv`` (per-point means). Indices use the mean output over a
 point's replicates (with common random numbers the seed noise is shared across points).
-Figures are matplotlib (Agg backend) PNGs.
+Figures are matplotlib PNGs, drawn without ``pyplot`` (:func:`experiments.sweeps.figures.figure`).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import pandas as pd
 from scipy import stats
 
 from experiments.sweeps.design import SAMPLE_PREFIX, salib_problem
-from experiments.sweeps.figures import plot_means, plot_series
+from experiments.sweeps.figures import figure, plot_means, plot_series
 from experiments.sweeps.spec import SweepSpec
 from experiments.sweeps.store import SweepStore, SweepStoreError
 from experiments.sweeps.units import bounds_of
@@ -196,18 +196,12 @@ def _indices(
 
 
 def _plot_indices(table: pd.DataFrame, kind: str, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     outs = list(dict.fromkeys(table["output"]))
     n_par = int(table["parameter"].nunique())
     ncol = min(3, len(outs))
     nrow = -(-len(outs) // ncol)
-    fig, axes = plt.subplots(
-        nrow, ncol, figsize=(5.2 * ncol, (0.9 + 0.32 * n_par) * nrow), squeeze=False
-    )
+    fig = figure((5.2 * ncol, (0.9 + 0.32 * n_par) * nrow))
+    axes = fig.subplots(nrow, ncol, squeeze=False)
     for ax in axes.flat[len(outs) :]:
         ax.set_visible(False)
     for ax, out in zip(axes.flat, outs, strict=False):
@@ -229,7 +223,6 @@ def _plot_indices(table: pd.DataFrame, kind: str, path: Path) -> None:
         ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def analyze_sweep(

@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from experiments.sweeps.analysis import mean_ci
-from experiments.sweeps.figures import fan_chart, pyplot
+from experiments.sweeps.figures import fan_chart, figure, line_colors
 from experiments.sweeps.spec import DEFAULT_MODEL, OutputSpec, SweepSpec
 from experiments.sweeps.store import SweepStore
 from experiments.sweeps.sweep import run_sweep
@@ -186,11 +186,11 @@ def compare_table(
 
 
 def _plot(table: pd.DataFrame, reference: str, path: Path) -> None:
-    plt = pyplot()
     outs = list(dict.fromkeys(table["output"]))
     ncol = min(3, len(outs))
     nrow = int(np.ceil(len(outs) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.6 * ncol, 3.0 * nrow), squeeze=False)
+    fig = figure((4.6 * ncol, 3.0 * nrow))
+    axes = fig.subplots(nrow, ncol, squeeze=False)
     for ax, out in zip(axes.flat, outs, strict=False):
         t = table[(table["output"] == out) & (table["scenario"] != reference)]
         if t["diff"].notna().any():
@@ -218,16 +218,15 @@ def _plot(table: pd.DataFrame, reference: str, path: Path) -> None:
     fig.suptitle("Final month: paired differences (common random numbers), 95% CI", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _plot_series(long: pd.DataFrame, names: list[str], scenarios: list[str], path: Path) -> None:
     """Each output over time: per scenario the median over replicates and its 5-95% band."""
-    plt = pyplot()
     ncol = min(2, len(names))
     nrow = int(np.ceil(len(names) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(6.0 * ncol, 3.4 * nrow), squeeze=False)
-    colors = plt.get_cmap("tab10").colors
+    fig = figure((6.0 * ncol, 3.4 * nrow))
+    axes = fig.subplots(nrow, ncol, squeeze=False)
+    colors = line_colors()
     for ax, name in zip(axes.flat, names, strict=False):
         col = name + SERIES_SUFFIX
         for i, scn in enumerate(scenarios):
@@ -247,7 +246,6 @@ def _plot_series(long: pd.DataFrame, names: list[str], scenarios: list[str], pat
     fig.suptitle("Scenarios over time: median across replicates, 5-95% band", fontsize=11)
     fig.tight_layout(rect=(0, 0.06, 1, 0.96))
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def compare_scenarios(

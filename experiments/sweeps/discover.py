@@ -231,13 +231,11 @@ def _prim(
 
 
 def _plot_trajectory(traj: pd.DataFrame, condition: Condition, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     n = max(1, int(traj["box"].nunique()))
-    fig, axes = plt.subplots(1, n, figsize=(4.6 * n, 4.0), squeeze=False)
+    from experiments.sweeps.figures import figure
+
+    fig = figure((4.6 * n, 4.0))
+    axes = fig.subplots(1, n, squeeze=False)
     for ax, (k, t) in zip(axes[0], traj.groupby("box", sort=True), strict=False):
         sc = ax.scatter(
             t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", vmin=0, s=18, zorder=2
@@ -259,7 +257,6 @@ def _plot_trajectory(traj: pd.DataFrame, condition: Condition, path: Path) -> No
     fig.suptitle(f"Scenario discovery (PRIM): where {condition}", fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def discover(

@@ -1,4 +1,4 @@
-"""Figures of sweep analysis and scenario comparison (matplotlib, Agg backend).
+"""Figures of sweep analysis and scenario comparison (matplotlib, without ``pyplot``).
 
 Fan charts show a monthly output across replicates: the median line and the band between
 the 5th and 95th percentiles at each month (``numpy.nanpercentile``, linear
@@ -8,25 +8,46 @@ interpolation), the usual way to show the spread of stochastic simulation paths.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["FAN_QUANTILES", "fan", "fan_chart", "plot_means", "plot_series", "pyplot"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "FAN_QUANTILES",
+    "fan",
+    "fan_chart",
+    "figure",
+    "line_colors",
+    "plot_means",
+    "plot_series",
+]
 
 FAN_QUANTILES = (5.0, 50.0, 95.0)
 """Percentiles of a fan chart: lower band edge, median line, upper band edge."""
 
 
-def pyplot() -> Any:
-    """``matplotlib.pyplot`` on the non-interactive Agg backend."""
+def figure(figsize: tuple[float, float], *, layout: str | None = None) -> Figure:
+    """A new figure, not registered with ``pyplot``.
+
+    Made as matplotlib advises for a library ("Embedding in a web application server"):
+    drawing it neither switches the caller's backend nor touches the caller's ``pyplot``
+    figures, and ``savefig`` renders it with Agg. matplotlib is imported here, with the
+    first figure, not with the package.
+    """
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout=layout)
+
+
+def line_colors() -> tuple[Any, ...]:
+    """Line colours of the panels (matplotlib's ``tab10``); line ``i`` gets ``[i % 10]``."""
     import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return tuple(matplotlib.colormaps["tab10"].colors)
 
 
 def fan(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -70,14 +91,11 @@ def plot_means(table: pd.DataFrame, params: list[str], path: Path) -> None:
     otherwise the mean over the other parameters' points. Without parameters
     (``scenarios`` designs), one panel per output with a point per scenario.
     """
-    plt = pyplot()
     outs = list(dict.fromkeys(table["output"]))
     ncol = max(1, len(params))
-    fig, axes = plt.subplots(
-        len(outs), ncol, figsize=(4.8 * ncol, 3.3 * len(outs)), squeeze=False,
-        constrained_layout=True,
-    )  # fmt: skip
-    colors = plt.get_cmap("tab10").colors
+    fig = figure((4.8 * ncol, 3.3 * len(outs)), layout="constrained")
+    axes = fig.subplots(len(outs), ncol, squeeze=False)
+    colors = line_colors()
     for row, out in enumerate(outs):
         t = table[table["output"] == out]
         if not np.isfinite(t["mean"].to_numpy(float)).any():
@@ -128,7 +146,6 @@ def plot_means(table: pd.DataFrame, params: list[str], path: Path) -> None:
             ax.grid(alpha=0.3)
     fig.suptitle("Mean over replicates with 95% intervals", fontsize=11)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _short(path: str) -> str:
@@ -153,7 +170,6 @@ def plot_series(
     pooled), else all runs pooled. ``columns`` maps output names to model-frame columns
     (for units). Returns what a line stands for.
     """
-    plt = pyplot()
     columns = columns or {}
     panel: str | None = None
     lines: list[str]
@@ -170,11 +186,9 @@ def plot_series(
         pick = [p for p in params if long[p].nunique() <= max_lines]
         lines, what = (pick[:1], f"level of {pick[0]}") if pick else ([], "all runs")
     levels = sorted(long[panel].unique()) if panel else [None]
-    fig, axes = plt.subplots(
-        len(names), len(levels), figsize=(4.4 * len(levels) + 1.5, 3.2 * len(names)),
-        squeeze=False, sharey="row", constrained_layout=True,
-    )  # fmt: skip
-    colors = plt.get_cmap("tab10").colors
+    fig = figure((4.4 * len(levels) + 1.5, 3.2 * len(names)), layout="constrained")
+    axes = fig.subplots(len(names), len(levels), squeeze=False, sharey="row")
+    colors = line_colors()
     for row, name in enumerate(names):
         for col, level in enumerate(levels):
             ax = axes[row, col]
@@ -201,5 +215,4 @@ def plot_series(
     fig.legend(handles, labels, loc="outside lower center", ncol=min(3, len(labels)), fontsize=8)
     fig.suptitle(f"Median over replicates and 5-95% band, per {what}", fontsize=11)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return what

@@ -12,6 +12,7 @@ import pytest
 import experiments
 from experiments import load_scenario, run_scenario
 from experiments.deal_effect import incremental_revenue
+from experiments.forecasting.figures import plot_fans
 from experiments.forecasting.model import DEAL_CUM
 from tests.experiments.forecast_posterior import make_posterior
 
@@ -85,6 +86,12 @@ def test_files_are_written(result) -> None:
     assert all(p.is_file() and p.stat().st_size > 0 for p in result.files)
     back = pd.read_parquet(next(p for p in result.files if p.name == "quantiles.parquet"))
     assert len(back) == len(result.quantiles)
+
+
+def test_fan_charts_leave_a_notebooks_matplotlib_alone(result, tmp_path, users_pyplot) -> None:
+    path = plot_fans(result.quantiles, tmp_path / "fan.png")
+    assert path.read_bytes() == next(p for p in result.files if p.name == "fan.png").read_bytes()
+    users_pyplot()
 
 
 def test_same_seed_same_forecast(result, posterior, tmp_path) -> None:

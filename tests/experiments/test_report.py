@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import types
 import warnings
 
@@ -176,6 +178,32 @@ def test_written_files_are_atomic_with_normal_modes_and_titles(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_drawing_leaves_a_notebooks_matplotlib_alone(tmp_path, users_pyplot):
+    frame = _frame(3)
+    paths = write_report(frame, {"deals": DEAL}, tmp_path, scenario=_scenario(), seed=3)
+    figs = [
+        make(frame, {"deals": DEAL}, report_info(frame, _scenario(), 3))
+        for make in FIGURES.values()
+    ]
+    users_pyplot()  # backend, open figures and current figure as the user left them
+    for fig, path in zip(figs, paths, strict=True):  # a returned figure still saves alone
+        fig.savefig(tmp_path / "again.png", dpi=110)
+        with Image.open(tmp_path / "again.png") as again, Image.open(path) as written:
+            assert again.size == written.size
+
+
+def test_importing_the_figure_modules_keeps_the_users_backend():
+    code = (
+        "import matplotlib; import experiments.report, experiments.calibration.figures, "
+        "experiments.sweeps.figures, experiments.forecasting.figures; "
+        "print(matplotlib.get_backend())"
+    )
+    env = {**os.environ, "MPLBACKEND": "pdf"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "pdf"
 
 
 def test_many_labs_and_regions_draw_the_largest_and_say_so():

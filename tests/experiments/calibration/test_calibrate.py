@@ -15,7 +15,7 @@ from experiments.posterior import read_posterior
 from .conftest import TRUTH
 
 
-def test_recovers_known_parameters_inside_the_credible_interval(synthetic, tmp_path):
+def test_recovers_known_parameters_inside_the_credible_interval(synthetic, tmp_path, users_pyplot):
     targets, priors = synthetic
     res = calibrate(
         out=tmp_path / "c", targets=targets, priors=priors, particles=30, generations=3, seed=1
@@ -34,9 +34,12 @@ def test_recovers_known_parameters_inside_the_credible_interval(synthetic, tmp_p
     assert res.ppc_share >= 0.75
     for name in ("corner.png", "ppc.png", "summary.csv", "ppc.csv", "abc.db"):
         assert (tmp_path / "c" / name).stat().st_size > 0
+    users_pyplot()  # the corner matrix and the check drawn without pyplot
 
 
-def test_a_calibration_of_one_parameter_finishes_with_its_figures(synthetic, tmp_path):
+def test_a_calibration_of_one_parameter_finishes_with_its_figures(
+    synthetic, tmp_path, users_pyplot
+):
     targets, priors = synthetic
     text = priors.read_text()
     one = tmp_path / "one.toml"  # the first parameter of the synthetic priors only
@@ -45,6 +48,7 @@ def test_a_calibration_of_one_parameter_finishes_with_its_figures(synthetic, tmp
     assert list(res.summary["parameter"]) == ["demand.growth_per_year"]
     for name in ("corner.png", "ppc.png", "posterior.csv"):
         assert (tmp_path / "c" / name).stat().st_size > 0
+    users_pyplot()  # a calibration run from a notebook leaves its plots alone
 
 
 def test_same_root_seed_same_posterior_also_when_resumed(synthetic, tmp_path):

@@ -44,7 +44,7 @@ def _sweep(tmp_path, kind: str, samples: int):
     return result, idx
 
 
-def test_sobol_recovers_analytic_indices(tmp_path) -> None:
+def test_sobol_recovers_analytic_indices(tmp_path, users_pyplot) -> None:
     result, idx = _sweep(tmp_path, "sobol", 128)
     y = idx.loc["y"]
     assert y.loc["a", "S1"] == pytest.approx(S1_A, abs=0.08)
@@ -58,6 +58,7 @@ def test_sobol_recovers_analytic_indices(tmp_path) -> None:
     assert {"indices.csv", "points.csv", "indices_sobol.png"} <= names
     on_disk = pd.read_csv(tmp_path / "sobol" / "analysis" / "indices.csv")
     assert len(on_disk) == 6
+    users_pyplot()  # the indices' figure left a notebook's matplotlib alone
 
 
 def test_morris_ranks_influential_over_inert(tmp_path) -> None:
@@ -136,7 +137,7 @@ def test_mean_ci_edge_cases() -> None:
     assert hi - m == pytest.approx(stats.t.ppf(0.975, 3) * np.std([1, 2, 3, 4], ddof=1) / 2)
 
 
-def test_compare_uses_common_random_numbers(tmp_path) -> None:
+def test_compare_uses_common_random_numbers(tmp_path, users_pyplot) -> None:
     res = compare_scenarios(
         ["mid", "low", "high", "boom"],
         tmp_path / "cmp",
@@ -155,6 +156,7 @@ def test_compare_uses_common_random_numbers(tmp_path) -> None:
     assert "boom" not in t.index  # its runs raised and are in the failures table
     assert SweepStore.open(tmp_path / "cmp").status()["failed"] == 4
     assert {p.name for p in res.files} == {"compare.csv", "compare.png", "compare_series.png"}
+    users_pyplot()
     # relative difference: mean(d) / mean(ref) with d = -1 in every pair; its interval
     # from the ratio estimator's residuals d - R ref (Cochran 1977, 6.3), by hand
     frame = SweepStore.open(tmp_path / "cmp").load()
@@ -178,7 +180,7 @@ def test_log_outputs_are_analysed_too(tmp_path) -> None:
     np.testing.assert_allclose(finite["log10(c_echo)"], np.log10(finite["c_echo"]))
 
 
-def test_share_intervals_stay_inside_0_1_and_series_get_fan_charts(tmp_path) -> None:
+def test_share_intervals_stay_inside_0_1_and_series_get_fan_charts(tmp_path, users_pyplot) -> None:
     spec = make_spec(
         replicates=2,
         common_random_numbers=False,
@@ -199,6 +201,7 @@ def test_share_intervals_stay_inside_0_1_and_series_get_fan_charts(tmp_path) -> 
     assert any("clipped" in n for n in result.notes)
     names = {p.name for p in result.files}
     assert {"means.png", "series.png"} <= names
+    users_pyplot()
 
 
 def test_fan_is_the_5_50_95_percentiles_per_month() -> None:

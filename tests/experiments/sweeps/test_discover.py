@@ -55,7 +55,7 @@ def test_bad_conditions_are_refused(text) -> None:
         parse_condition(text)
 
 
-def test_discover_on_a_sweep_from_python_and_cli(tmp_path, capsys) -> None:
+def test_discover_on_a_sweep_from_python_and_cli(tmp_path, capsys, users_pyplot) -> None:
     # toy: y = 10 a + noise (sd 0.01), c has no effect; y > 6.25 iff a >= 0.65
     spec = make_spec(
         replicates=2,
@@ -73,6 +73,7 @@ def test_discover_on_a_sweep_from_python_and_cli(tmp_path, capsys) -> None:
     assert 0.6 < box.loc["a", "min"] <= 0.65  # between the last level out and the first in
     assert res.stats["density"].iloc[0] == 1.0 and res.stats["coverage"].iloc[0] == 1.0
     assert (tmp_path / "d" / "discover_trajectory.png").stat().st_size > 0
+    users_pyplot()
 
     assert main(["discover", str(tmp_path / "s"), "--where", "y > 6.25"]) == 0
     printed = capsys.readouterr().out

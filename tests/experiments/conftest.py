@@ -1,0 +1,36 @@
+"""Shared fixtures of the experiments tests: a caller's own matplotlib session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+
+
+@pytest.fixture
+def users_pyplot() -> Iterator[Callable[[], None]]:
+    """A notebook user's ``pyplot`` session: another backend and one open figure.
+
+    Yields a check to call after the package drew its figures: the backend is still the
+    user's, the user's figure is still open and current, and no figure of the package is
+    left in ``pyplot``'s registry. The backend is ``pdf`` (any backend other than the Agg
+    that the package renders with will do; ``pdf`` needs no display). Afterwards the
+    test session's backend is restored.
+    """
+    before = matplotlib.get_backend()
+    plt.close("all")
+    plt.switch_backend("pdf")
+    mine = plt.figure()
+
+    def untouched() -> None:
+        assert matplotlib.get_backend() == "pdf", "the caller's backend was switched"
+        assert plt.get_fignums() == [mine.number], "pyplot's figures were changed"
+        assert plt.gcf() is mine, "the caller's current figure was changed"
+
+    try:
+        yield untouched
+    finally:
+        plt.close("all")
+        plt.switch_backend(before)
