@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from dataclasses import replace
 
 import networkx as nx
@@ -110,6 +112,31 @@ def test_same_seed_same_numbers_different_seed_different(baseline):
     a, b, c = frame(5), frame(5), frame(6)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c, equal_nan=True)
+
+
+@pytest.mark.parametrize("copy_of", [copy.deepcopy, lambda m: pickle.loads(pickle.dumps(m))])
+def test_a_copied_run_goes_on_like_the_original_and_leaves_it_alone(deal_scenario, copy_of):
+    # the deal scenario branched (or saved) at month 6, as its deal is approved after review:
+    # the copy solves its next book cold and goes on the same to rounding; the original,
+    # stepped in turn with it, stays bit for bit a run never copied
+    def numbers(m):
+        return m.model_frame().select_dtypes("number").to_numpy(dtype=float)
+
+    alone, original = GigawattModel(deal_scenario, rng=4), GigawattModel(deal_scenario, rng=4)
+    for _ in range(6):
+        alone.step()
+        original.step()
+    twin = copy_of(original)
+    for _ in range(12):
+        alone.step()
+        original.step()
+        twin.step()  # checks its invariants too
+    np.testing.assert_array_equal(numbers(original), numbers(alone))
+    np.testing.assert_allclose(numbers(twin), numbers(original), rtol=1e-9, atol=1e-9)
+    for name, table in original.tables(["deals", "labs"]).items():
+        mine = twin.tables([name])[name]
+        assert list(mine.columns) == list(table.columns) and len(mine) == len(table), name
+    assert twin.clearer.cold_solves == original.clearer.cold_solves + 1
 
 
 def test_any_horizon_runs_past_the_scenario_months(baseline):

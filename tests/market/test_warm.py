@@ -8,6 +8,10 @@ oracle's welfare (to ``welfare_tolerance``), as :func:`market.clearing.clear` pr
 
 from __future__ import annotations
 
+import copy
+import pickle
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -136,6 +140,36 @@ def test_nodes_added_or_removed_between_months_still_clear_exactly(
         assert equilibrium_violations(month, res) == []
         assert res.welfare == pytest.approx(clear(month, method="lp").welfare, rel=1e-9)
     assert clearer.warm_solves == 3
+
+
+@pytest.mark.parametrize("copy_of", [copy.deepcopy, lambda c: pickle.loads(pickle.dumps(c))])
+def test_a_copied_clearer_clears_on_with_its_settings_and_leaves_the_original(
+    rng: np.random.Generator, copy_of: Callable[[Clearer], Clearer]
+) -> None:
+    books = [_model_like_book(rng)]
+    for _ in range(4):
+        books.append(next_month(books[-1], rng, structural=0.0))
+    original = Clearer(pattern="proportional", highs_options={"random_seed": 2})
+    original.clear(books[0])
+    twin = copy_of(original)
+    assert (twin.pattern, twin.cold_solves) == ("proportional", 1)
+    for book in books[1:]:
+        res, ref = twin.clear(book), clear(book, method="lp")
+        assert equilibrium_violations(book, res) == []
+        assert res.welfare == pytest.approx(ref.welfare, rel=1e-9)
+    assert (twin.cold_solves, twin.warm_solves) == (2, 3)  # cold once, then warm again
+    # the original kept its own solver and basis: it re-solves warm, as if never copied
+    alone = Clearer(pattern="proportional", highs_options={"random_seed": 2})
+    alone.clear(books[0])
+    for book in books[1:]:
+        got, want = original.clear(book), alone.clear(book)
+        assert got.link_flow.tobytes() == want.link_flow.tobytes()
+        assert got.node_price.tobytes() == want.node_price.tobytes()
+    assert original.warm_solves == 4
+    # the copy's new solver has the original's options: none may iterate here either
+    stuck = copy_of(Clearer(highs_options={"simplex_iteration_limit": 0}))
+    with pytest.raises(SolverFailure, match="Iteration limit"):
+        stuck.clear(two_routes_book())
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
