@@ -37,6 +37,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Iterator
@@ -280,7 +281,10 @@ def calibrate(
     settings = _settings(scn, tgt, pri, int(seed), int(particles))
     resume = _prepare_folder(folder, settings, new)
     lock = SweepLock(folder).acquire()
-    logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc's per-generation chatter
+    abc_log = logging.getLogger("ABC")
+    user_level = abc_log.level  # given back at the end: the caller's logging is the caller's
+    if "ABC_LOG_LEVEL" not in os.environ:  # pyabc's own switch: whoever set it gets the logs
+        abc_log.setLevel(logging.WARNING)  # pyabc's per-generation chatter
     db = f"sqlite:///{(folder / DB_FILE).resolve()}"
     weights = {k: 1 / v for k, v in tgt.sds().items()}
     bar = tqdm(desc="calibrate", unit="run", disable=not progress, file=sys.stderr)
@@ -342,6 +346,7 @@ def calibrate(
         raise _storage_error(exc, db, folder) from None
     finally:
         lock.release()
+        abc_log.setLevel(user_level)
     return result
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import importlib
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -38,9 +40,15 @@ def test_recovers_known_parameters_inside_the_credible_interval(synthetic, tmp_p
 
 
 def test_a_calibration_of_one_parameter_finishes_with_its_figures(
-    synthetic, tmp_path, users_pyplot
+    synthetic, tmp_path, users_pyplot, monkeypatch
 ):
     targets, priors = synthetic
+    monkeypatch.delenv("ABC_LOG_LEVEL", raising=False)
+    importlib.import_module("pyabc")  # whose import sets its logger's level: before the user's
+    abc_log = logging.getLogger("ABC")
+    monkeypatch.setattr(abc_log, "level", logging.DEBUG)  # a user watching pyabc's steps
+    seen = []
+    monkeypatch.setattr(abc_log, "handle", seen.append)
     text = priors.read_text()
     one = tmp_path / "one.toml"  # the first parameter of the synthetic priors only
     one.write_text(text[: text.index('[parameters."demand.initial_usd_per_month"]')])
@@ -49,6 +57,8 @@ def test_a_calibration_of_one_parameter_finishes_with_its_figures(
     for name in ("corner.png", "ppc.png", "posterior.csv"):
         assert (tmp_path / "c" / name).stat().st_size > 0
     users_pyplot()  # a calibration run from a notebook leaves its plots alone
+    assert abc_log.level == logging.DEBUG  # quieted during the run, given back after it
+    assert not [r for r in seen if r.levelno < logging.WARNING]
 
 
 def test_same_root_seed_same_posterior_also_when_resumed(synthetic, tmp_path):
