@@ -1,7 +1,7 @@
-"""``gigawatt list scenarios|levers|metrics``: what can be run, moved and measured.
+"""``gigawatt list scenarios|specs|levers|metrics``: what can be run, moved and measured.
 
-Plain tables on standard output: the shipped scenarios with their descriptions, the
-policy levers (dotted scenario path, meaning, range, unit, baseline value) that sweeps,
+Plain tables on standard output: the shipped scenarios with their descriptions, the shipped
+sweep specs (design, runs, horizon and the file to copy), the policy levers (dotted scenario path, meaning, range, unit, baseline value) that sweeps,
 ``compare`` and the browser app move, and every reported column (the model frame's and
 each tidy table's: name, unit, definition, as declared in :mod:`agents.columns`).
 """
@@ -23,6 +23,7 @@ __all__ = [
     "plain_table",
     "register",
     "scenarios_table",
+    "specs_table",
 ]
 
 MODEL_FRAME = "model"
@@ -37,6 +38,28 @@ def scenarios_table() -> pd.DataFrame:
     for name in list_scenarios():
         scn = load_scenario(name)
         rows.append({"scenario": name, "months": scn.months, "description": scn.description})
+    return pd.DataFrame(rows)
+
+
+def specs_table() -> pd.DataFrame:
+    """Shipped sweep specs: name, design, runs (points x replicates), months, base scenario
+    and the installed file (a spec is run by its name; its file is the one to copy)."""
+    from experiments.sweeps.design import check_design_size
+    from experiments.sweeps.spec import SPEC_DIR, list_specs, load_spec
+
+    rows = []
+    for name in list_specs():
+        spec = load_spec(name)
+        rows.append(
+            {
+                "spec": name,
+                "design": spec.design.kind,
+                "runs": check_design_size(spec),
+                "months": spec.months,
+                "base": spec.base,
+                "file": str(SPEC_DIR / f"{name}.toml"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -101,6 +124,7 @@ def plain_table(frame: pd.DataFrame) -> str:
 
 LISTS: dict[str, tuple[str, Callable[[], pd.DataFrame]]] = {
     "scenarios": ("shipped scenarios with their descriptions", scenarios_table),
+    "specs": ("shipped sweep specs: design, runs, months, file", specs_table),
     "levers": ("policy levers: scenario path, range, unit, baseline value", levers_table),
     "metrics": (
         "reported columns of the model frame and each table: unit, definition",
@@ -114,7 +138,7 @@ def register(subparsers: Any) -> None:
     """Add the ``list`` subcommand."""
     p = subparsers.add_parser(
         "list",
-        help="list shipped scenarios, policy levers or reported metrics",
+        help="list shipped scenarios, sweep specs, policy levers or reported metrics",
         description="Print a plain table of what can be listed:\n"
         + "\n".join(f"  {k:<10} {v[0]}" for k, v in LISTS.items()),
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -20,7 +20,8 @@ __all__ = ["register"]
 
 SWEEP_HELP = """\
 Run many seeded runs of a scenario over a design of parameter values, described in a
-TOML spec (examples in experiments/sweep_specs/).
+TOML spec: a file, or the name of a spec shipped with the package (`gigawatt list specs`
+shows them and where their files are, to copy and edit).
 
 Before anything runs, the whole spec is checked: every design point against the
 scenario's allowed ranges, every output name against a one-month trial run, and the
@@ -32,7 +33,7 @@ command again to resume. If you change the spec, either add --new to move the ea
 results aside and start over in the same folder, or give a fresh --out folder.
 
 examples:
-  gigawatt sweep experiments/sweep_specs/example.toml --out sweeps-out/example
+  gigawatt sweep example --out sweeps-out/example
   gigawatt sweep my-spec.toml --out sweeps-out/mine --new --analyze
   gigawatt sweep my-spec.toml --dask local --workers 2     (prints the dashboard link)
 """
@@ -90,7 +91,9 @@ def register(subparsers: Any) -> None:
         description=SWEEP_HELP,
         formatter_class=raw,
     )
-    p.add_argument("spec", help="the sweep's TOML spec (see experiments/sweep_specs/)")
+    p.add_argument(
+        "spec", help="the sweep's TOML file, or a shipped spec's name (gigawatt list specs)"
+    )
     p.add_argument(
         "--out", default=None, metavar="DIR", help="results folder (default: sweeps-out/<name>)"
     )

@@ -1,7 +1,7 @@
 """Experiment sweeps: specs, designs, executors, a crash-safe store, analysis, comparison.
 
 >>> from experiments.sweeps import load_spec, run_sweep, SweepStore
->>> spec = load_spec("experiments/sweep_specs/example.toml")        # doctest: +SKIP
+>>> spec = load_spec("example")      # a shipped spec's name, or a TOML file  # doctest: +SKIP
 >>> run_sweep(spec, "sweeps-out/example", workers=2)                 # doctest: +SKIP
 >>> SweepStore.open("sweeps-out/example").load()                     # doctest: +SKIP
 
@@ -19,6 +19,7 @@ from experiments.sweeps.spec import (
     ParameterSpec,
     SweepSpec,
     SweepSpecError,
+    list_specs,
     load_spec,
 )
 from experiments.sweeps.store import SweepStore, SweepStoreError
@@ -37,6 +38,7 @@ __all__ = [
     "SweepSummary",
     "build_points",
     "build_runs",
+    "list_specs",
     "load_spec",
     "open_executor",
     "run_sweep",

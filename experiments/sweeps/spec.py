@@ -43,14 +43,19 @@ from experiments.tomlfile import TomlFileError, load_toml
 
 __all__ = [
     "DEFAULT_MODEL",
+    "SPEC_DIR",
     "DesignSpec",
     "OutputSpec",
     "OutputsSpec",
     "ParameterSpec",
     "SweepSpec",
     "SweepSpecError",
+    "list_specs",
     "load_spec",
 ]
+
+SPEC_DIR = Path(__file__).parents[1] / "sweep_specs"
+"""Folder of the shipped sweep specs, installed with the package: each is given by its name."""
 
 DEFAULT_MODEL = "experiments.sweeps.model:run_scenario_model"
 """The model function a sweep calls unless the spec names another (``module:function``)."""
@@ -294,17 +299,42 @@ def _spec_error(exc: ValidationError, source: str) -> SweepSpecError:
     return SweepSpecError("\n".join(lines))
 
 
+def list_specs() -> list[str]:
+    """Names of the shipped sweep specs (:data:`SPEC_DIR`)."""
+    return sorted(p.stem for p in SPEC_DIR.glob("*.toml"))
+
+
+def _spec_file(name_or_path: str | Path) -> Path:
+    """The file of a spec given by path, or by a shipped spec's name (not a path, no
+    ``.toml``): an existing file comes first, as a scenario file does."""
+    p = Path(name_or_path)
+    if p.is_file():
+        return p
+    text = str(name_or_path)
+    if p.suffix != ".toml" and p.name == text and text in list_specs():
+        return SPEC_DIR / f"{text}.toml"
+    shipped = ", ".join(list_specs())
+    hint = (
+        f"; the shipped spec of that name is given as {p.stem!r}, from any folder"
+        if p.suffix == ".toml" and p.stem in list_specs()
+        else ""
+    )
+    raise SweepSpecError(
+        f"{p}: no such sweep spec file (give the path to a .toml file, or the name of a "
+        f"shipped spec: {shipped}){hint}"
+    )
+
+
 def load_spec(path: str | Path) -> SweepSpec:
-    """Read and validate a sweep spec TOML file.
+    """Read and validate a sweep spec: a TOML file, or a shipped spec's name (``"example"``,
+    :func:`list_specs`).
 
     Raises
     ------
     SweepSpecError
-        If the file is missing, is not TOML, or does not validate.
+        If the file is missing (naming the shipped specs), is not TOML, or does not validate.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise SweepSpecError(f"{p}: no such sweep spec file (give the path to a .toml file)")
+    p = _spec_file(path)
     try:
         data = load_toml(p)
     except TomlFileError as exc:

@@ -1,7 +1,7 @@
 """Running a sweep: plan, skip what is done, run the rest on an executor, record everything.
 
 >>> from experiments.sweeps import load_spec, run_sweep, SweepStore
->>> spec = load_spec("experiments/sweep_specs/example.toml")
+>>> spec = load_spec("example")  # a shipped spec; or a TOML file
 >>> summary = run_sweep(spec, "sweeps-out/ex", workers=2)  # doctest: +SKIP
 >>> frame = SweepStore.open("sweeps-out/ex").load()       # doctest: +SKIP
 """

@@ -10,6 +10,7 @@ from agents.scenario import LEVERS
 from experiments.cli import build_parser, main, plain_help
 from experiments.cli_list import plain_table
 from experiments.scenarios import list_scenarios, load_scenario
+from experiments.sweeps import load_spec
 
 
 def test_list_scenarios_shows_every_shipped_one_with_its_description(capsys) -> None:
@@ -20,6 +21,24 @@ def test_list_scenarios_shows_every_shipped_one_with_its_description(capsys) -> 
     assert list(rows) == list_scenarios()
     for name, line in rows.items():
         assert line.rstrip().endswith(load_scenario(name).description)
+
+
+def test_list_specs_shows_each_shipped_spec_with_its_runs_and_file(capsys) -> None:
+    assert main(["list", "specs"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["spec", "design", "runs", "months", "base", "file"]
+    rows = {line.split()[0]: line.split() for line in lines[2:]}
+    # runs by hand from the files: a 3 x 3 grid x 2 seeds; Morris, 10 trajectories of
+    # (7 inputs + 1) points x 2 seeds; Sobol', 64 x (5 inputs + 2) x 1 seed
+    assert {k: int(v[2]) for k, v in rows.items()} == {
+        "deal-sensitivity": 160,
+        "deal-sobol": 448,
+        "example": 18,
+    }
+    for name, (_, kind, _, months, base, file) in rows.items():
+        spec = load_spec(file)
+        assert (spec.design.kind, spec.months, spec.base) == (kind, int(months), base)
+        assert spec == load_spec(name)  # the name runs the file listed
 
 
 def test_list_levers_shows_every_lever_with_range_and_baseline(capsys) -> None:

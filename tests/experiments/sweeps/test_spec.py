@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from experiments.sweeps import SweepSpec, SweepSpecError, load_spec
@@ -88,6 +90,20 @@ def test_toml_errors_name_the_file(tmp_path) -> None:
         load_spec(path)
     with pytest.raises(SweepSpecError, match="no such sweep spec"):
         load_spec(tmp_path / "missing.toml")
+
+
+def test_a_shipped_spec_is_given_by_its_name_from_any_folder(tmp_path, monkeypatch) -> None:
+    shipped = Path(__file__).parents[3] / "experiments" / "sweep_specs" / "example.toml"
+    monkeypatch.chdir(tmp_path)  # a folder of the user's, as for an installed package
+    assert load_spec("example") == load_spec(shipped)
+    # the path the clone's README used is not there: the message gives the name that is
+    with pytest.raises(SweepSpecError, match=r"sweep_specs/example\.toml: no such .* as 'example'"):
+        load_spec("experiments/sweep_specs/example.toml")
+    with pytest.raises(SweepSpecError, match="shipped spec: deal-sensitivity, deal-sobol, example"):
+        load_spec("exampel")
+    # a file of the user's comes first, as a scenario file does
+    (tmp_path / "example").write_text(TOY_TOML)
+    assert load_spec("example").name == "toy-crash"
 
 
 def test_shipped_example_spec_validates() -> None:
