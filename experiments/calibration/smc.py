@@ -34,6 +34,7 @@ particles and statistics), ``calibration.json`` (the settings a resume must matc
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
@@ -342,12 +343,24 @@ def calibrate(
             )
     except KeyboardInterrupt:
         raise CalibrationInterrupted(str(folder), _saved_generations(db, folder)) from None
-    except (OSError, sqlalchemy.exc.OperationalError) as exc:  # the folder or its database
+    except OSError as exc:  # the folder (full, read-only, removed); another OSError as it is
+        if exc.errno not in _STORAGE_ERRNOS:
+            raise
+        raise _storage_error(exc, db, folder) from None
+    except sqlalchemy.exc.OperationalError as exc:  # its database
         raise _storage_error(exc, db, folder) from None
     finally:
         lock.release()
         abc_log.setLevel(user_level)
     return result
+
+
+_STORAGE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT, errno.EIO}
+)
+"""The errors of a folder that cannot take the calibration's files: full, over quota,
+read-only, not permitted, removed, failing. Any other OSError (a broken pipe to a worker)
+is not the folder's and is raised as it is, not reported as "cannot write"."""
 
 
 def _saved_generations(db: str, folder: Path) -> int:

@@ -99,6 +99,19 @@ def test_a_full_folder_says_what_is_saved_and_the_same_call_finishes(
     pd.testing.assert_frame_equal(done.draws, calibrate(out=tmp_path / "d", **kw).draws)
 
 
+def test_an_error_that_is_not_the_folders_is_not_reported_as_one(synthetic, tmp_path, monkeypatch):
+    import experiments.calibration.figures as figures
+
+    targets, priors = synthetic
+
+    def broken_pipe(*args, **kwargs):
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    monkeypatch.setattr(figures, "corner_plot", broken_pipe)
+    with pytest.raises(BrokenPipeError):  # not "cannot write ...; free space"
+        calibrate(out=tmp_path / "c", targets=targets, priors=priors, particles=6, generations=1)
+
+
 def test_a_full_database_says_so(synthetic, tmp_path, monkeypatch):
     import sqlite3
 
