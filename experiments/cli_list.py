@@ -143,10 +143,13 @@ def register(subparsers: Any) -> None:
         + "\n".join(f"  {k:<10} {v[0]}" for k, v in LISTS.items()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("what", choices=list(LISTS), help="what to list")
-    p.set_defaults(func=_list)
+    p.add_argument("what", nargs="?", choices=list(LISTS), help="what to list")
+    p.set_defaults(func=_list, list_help=p.format_help)
 
 
 def _list(args: argparse.Namespace) -> int:
+    if args.what is None:  # `gigawatt list` alone: what can be listed
+        sys.stdout.write(args.list_help())
+        return 0
     sys.stdout.write(plain_table(LISTS[args.what][1]()) + "\n")
     return 0

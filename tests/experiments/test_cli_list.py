@@ -68,6 +68,13 @@ def test_list_metrics_shows_every_declared_column_with_unit_and_definition(capsy
     assert {r[0] for r in rows} == {"model", *TABLE_COLUMNS}
 
 
+def test_list_alone_says_what_can_be_listed(capsys) -> None:
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("scenarios", "specs", "levers", "metrics"):
+        assert re.search(rf"^  {name} +\w", out, re.MULTILINE), name
+
+
 def test_list_unknown_exits_2(capsys) -> None:
     with pytest.raises(SystemExit) as info:
         main(["list", "nothing"])
