@@ -12,8 +12,10 @@ import re
 import shlex
 import sys
 from collections.abc import Sequence
+from signal import Signals
 
 from experiments.hugepages import hugepage_advice_off
+from experiments.interrupts import exit_code, interruptible
 
 __all__ = ["main", "plain_help", "script"]
 
@@ -74,13 +76,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``gigawatt`` command line; returns the process exit code."""
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM of a sweep: one line, no traceback
-        code = getattr(exc, "exit_code", None)  # a sweep's SweepInterrupted: resumable
+        with interruptible():  # SIGTERM (a scheduler's time limit) as Ctrl-C
+            return int(args.func(args) or 0)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: one line, no traceback
+        code = getattr(exc, "exit_code", None)  # SweepInterrupted, CalibrationInterrupted
         words = shlex.join(sys.argv[1:] if argv is None else argv)
         tail = f"; run the same command to resume: gigawatt {words}" if code else ""
-        print(f"gigawatt {args.command}: {exc if code else 'interrupted'}{tail}", file=sys.stderr)
-        return int(code or 130)
+        what = exc if code else f"interrupted ({Signals(exit_code(exc) - 128).name})"
+        print(f"gigawatt {args.command}: {what}{tail}", file=sys.stderr)
+        return int(code or exit_code(exc))
 
 
 def script() -> None:

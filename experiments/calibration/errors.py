@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
@@ -24,14 +25,20 @@ class CalibrationError(ValueError):
 
 
 class CalibrationInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a calibration: finished generations are in the database, resumable.
+    """Ctrl-C or SIGTERM during a calibration: finished generations are in the database,
+    resumable.
 
-    ``exit_code`` is 130 (128 + SIGINT), which the ``gigawatt`` entry point returns.
+    ``exit_code`` is ``128 + signum`` (130 for SIGINT, 143 for SIGTERM), which the
+    ``gigawatt`` entry point returns.
     """
 
-    def __init__(self, folder: str, generations: int) -> None:
-        self.exit_code = 130
-        super().__init__(f"interrupted; {generations} generation(s) saved in {folder}/abc.db")
+    def __init__(self, folder: str, generations: int, signum: int = signal.SIGINT) -> None:
+        self.signum = int(signum)
+        self.exit_code = 128 + self.signum
+        name = signal.Signals(self.signum).name
+        super().__init__(
+            f"interrupted ({name}); {generations} generation(s) saved in {folder}/abc.db"
+        )
 
 
 def describe_validation_error(exc: ValidationError, source: str) -> CalibrationError:

@@ -29,6 +29,7 @@ from pyabc.sampler import MulticoreEvalParallelSampler
 from pyabc.sampler.multicorebase import get_if_worker_healthy
 from pyabc.sampler.util import get_mp_context
 
+from experiments.interrupts import raise_here
 from experiments.sweeps.executors import worker_init
 
 __all__ = ["SeededMulticoreSampler", "evaluation_seed"]
@@ -133,18 +134,25 @@ class SeededMulticoreSampler(MulticoreEvalParallelSampler):
             ctx.Process(target=_seeded_work, args=args, daemon=self.daemon)
             for _ in range(self.n_procs)
         ]
-        for proc in procs:
-            proc.start()
         id_results = []
         n_done = 0
-        while n_done < len(procs):
-            val = get_if_worker_healthy(procs, queue)
-            if val == _DONE:
-                n_done += 1
-            else:
-                id_results.append(val)
-                if self.on_progress is not None:
-                    self.on_progress(int(n_eval.value))
+        try:
+            with raise_here():  # waiting on the workers: Ctrl-C or SIGTERM may stop it now
+                for proc in procs:
+                    proc.start()
+                while n_done < len(procs):
+                    val = get_if_worker_healthy(procs, queue)
+                    if val == _DONE:
+                        n_done += 1
+                    else:
+                        id_results.append(val)
+                        if self.on_progress is not None:
+                            self.on_progress(int(n_eval.value))
+        except BaseException:  # stopped: no worker is left computing (from a notebook too)
+            for proc in procs:
+                if proc.is_alive():
+                    proc.terminate()  # SIGTERM: a worker's default, it dies at once
+            raise
         for proc in procs:
             proc.join()
         id_results.sort(key=lambda x: x[0])  # by evaluation index: the same in every run

@@ -39,6 +39,7 @@ import hashlib
 import json
 import logging
 import os
+import signal
 import sys
 import warnings
 from collections.abc import Iterator
@@ -54,6 +55,7 @@ from experiments.calibration.model import HistoryModel
 from experiments.calibration.posterior_checks import posterior_summary, predictive_check
 from experiments.calibration.priors import Priors, load_priors
 from experiments.calibration.targets import Targets, load_targets
+from experiments.interrupts import interruptible, raise_held
 from experiments.paths import cannot_write, set_aside
 from experiments.posterior import WEIGHT, write_posterior
 from experiments.sweeps.shards import atomic_write_bytes
@@ -297,6 +299,9 @@ def calibrate(
 
     try:
         with (
+            # SIGTERM as Ctrl-C; held while pyabc writes, where this process's sampler runs
+            # (pyabc's Dask sampler is not ours: a signal stops it at once)
+            interruptible(held=dask is None),
             bar,
             _sampler(workers, dask, seed, show) as (sampler, sampler_name, reproducible),
             warnings.catch_warnings(),
@@ -322,6 +327,7 @@ def calibrate(
             history = abc.load(db, 1) if resume else abc.new(db, tgt.observed())
             first = history.max_t + 1
             for t in range(first, generations):
+                raise_held()  # one that came while pyabc wrote the last generation
                 if t > first:
                     abc = fresh()
                     abc.load(db, 1)
@@ -338,11 +344,13 @@ def calibrate(
                         f"generation {t + 1}/{generations}: epsilon {last['epsilon']:.3g}, "
                         f"acceptance {particles / last['samples']:.2f}, {int(last['samples'])} runs",
                     )
+            raise_held()  # before the figures: a resume writes them
             result = _finish(
                 abc.history, tgt, pri, folder, settings, sampler_name, reproducible, targets, priors
             )
-    except KeyboardInterrupt:
-        raise CalibrationInterrupted(str(folder), _saved_generations(db, folder)) from None
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM under gigawatt's handler
+        signum = int(getattr(exc, "signum", signal.SIGINT))
+        raise CalibrationInterrupted(str(folder), _saved_generations(db, folder), signum) from None
     except OSError as exc:  # the folder (full, read-only, removed); another OSError as it is
         if exc.errno not in _STORAGE_ERRNOS:
             raise

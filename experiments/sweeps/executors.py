@@ -100,8 +100,11 @@ def check_not_starting_worker(call: str) -> None:
 
 
 def worker_init(parent_pid: int) -> None:
-    """Initializer of pool workers: die with ``parent_pid``, leave SIGINT to the parent."""
+    """Initializer of pool workers: die with ``parent_pid``, leave SIGINT to the parent,
+    and die quietly on SIGTERM (a forked worker inherits the parent's handler,
+    :func:`experiments.interrupts.interruptible`; the parent reports)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _set_parent_death_signal()
     if os.getppid() != parent_pid:  # the parent died before the signal was armed
         os._exit(1)

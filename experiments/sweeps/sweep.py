@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import errno
 import signal
-import threading
 import time
 import traceback
-from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from experiments.interrupts import interruptible
 from experiments.sweeps.design import RUN_COLUMNS
 from experiments.sweeps.errors import ExecutorError, SweepInterrupted, SweepStoreError
 from experiments.sweeps.executors import (
@@ -95,34 +92,6 @@ def check_parameters(spec: SweepSpec) -> None:
     validate_sweep(spec)
 
 
-class _Signalled(KeyboardInterrupt):
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-def _raise_signalled(signum: int, _frame: FrameType | None) -> None:
-    raise _Signalled(signum)
-
-
-@contextmanager
-def _interruptible() -> Iterator[None]:
-    """SIGTERM (and SIGINT, if Python's default handler has it) raise in the main thread."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    saved = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        current = signal.getsignal(sig)
-        if current in (signal.default_int_handler, signal.SIG_DFL):
-            saved[sig] = signal.signal(sig, _raise_signalled)
-    try:
-        yield
-    finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
-
-
 def run_sweep(
     spec: SweepSpec,
     out: str | Path,
@@ -179,7 +148,7 @@ def run_sweep(
     check_horizon(spec)  # cheap; also when the caller validated the rest itself
     if validate:
         check_parameters(spec)
-    with _interruptible(), SweepStore.create(out, spec) as store:
+    with interruptible(), SweepStore.create(out, spec) as store:
         store.clean_temporaries()
         design = store.design()
         done = store.completed()

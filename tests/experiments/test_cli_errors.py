@@ -201,7 +201,7 @@ def test_ctrl_c_during_run_is_one_line(tmp_path, capsys, monkeypatch) -> None:
 
     monkeypatch.setattr(cli_run, "run_scenario", interrupted)
     assert main(["run", "--months", "2", "--out", str(tmp_path / "o"), "--quiet"]) == 130
-    assert capsys.readouterr().err.strip() == "gigawatt run: interrupted"
+    assert capsys.readouterr().err.strip() == "gigawatt run: interrupted (SIGINT)"
     assert not (tmp_path / "o").exists()
 
 

@@ -1,0 +1,108 @@
+"""SIGINT and SIGTERM as an exception in the main thread, so a stopped command says so.
+
+A batch scheduler ends a job at its time limit with SIGTERM, which by default kills Python
+at once: no ``finally`` runs, and a command stops without a word. :func:`interruptible`
+makes SIGTERM (and SIGINT, where Python's own handler has it) raise :class:`Signalled`, a
+``KeyboardInterrupt`` that remembers its signal, for as long as it is entered: a sweep, a
+calibration or a run then cleans up, and the ``gigawatt`` command prints one line and
+exits ``128 + signum`` (130 for SIGINT, 143 for SIGTERM, the shell's convention).
+
+Where the main thread may be inside a library's database transaction when the signal comes
+(a calibration between its generations: pyabc writing through SQLAlchemy), an exception
+raised there leaves that library's cleanup to log its own traceback. ``interruptible(
+held=True)`` therefore holds the signal, and raises it where the caller knows the work is
+safe to stop: inside :func:`raise_here` (a sampler waiting on its workers), or at
+:func:`raise_held` (between generations).
+
+Worker processes forked while it is entered would inherit the handler; they reset SIGTERM
+to the default as they start (:func:`experiments.sweeps.executors.worker_init`), so a
+worker signalled with its process group dies quietly and its parent reports.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+__all__ = ["Signalled", "exit_code", "interruptible", "raise_held", "raise_here"]
+
+
+class Signalled(KeyboardInterrupt):
+    """SIGINT or SIGTERM received while :func:`interruptible` was entered.
+
+    Attributes
+    ----------
+    signum : int
+        The signal received.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class _Held:
+    """The signal held by ``interruptible(held=True)``, and whether it may raise now."""
+
+    signum: int | None = None
+    now: bool = True
+
+
+def _raise_signalled(signum: int, _frame: FrameType | None) -> None:
+    if _Held.now:
+        raise Signalled(signum)
+    _Held.signum = _Held.signum or signum  # the first one counts
+
+
+def raise_held() -> None:
+    """Raise the signal held since the last check, if any (a point safe to stop at)."""
+    signum, _Held.signum = _Held.signum, None
+    if signum is not None:
+        raise Signalled(signum)
+
+
+@contextmanager
+def raise_here() -> Iterator[None]:
+    """Within, a signal raises at once (work that is safe to stop: waiting on workers);
+    one held before is raised on entry."""
+    before = _Held.now
+    _Held.now = True
+    try:
+        raise_held()
+        yield
+    finally:
+        _Held.now = before
+
+
+def exit_code(exc: KeyboardInterrupt) -> int:
+    """``128 + signum`` of the signal behind ``exc`` (SIGINT for a plain Ctrl-C)."""
+    return 128 + int(getattr(exc, "signum", signal.SIGINT))
+
+
+@contextmanager
+def interruptible(*, held: bool = False) -> Iterator[None]:
+    """SIGTERM (and SIGINT, if Python's default handler has it) raise :class:`Signalled`.
+
+    Only a handler left at its default is replaced, and only in the main thread (the
+    only one Python delivers signals to); the handlers are restored on exit. With
+    ``held``, a signal raises only inside :func:`raise_here` or at :func:`raise_held`
+    (also where an outer ``interruptible`` installed the handler).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        current = signal.getsignal(sig)
+        if current in (signal.default_int_handler, signal.SIG_DFL):
+            saved[sig] = signal.signal(sig, _raise_signalled)
+    before, _Held.now = _Held.now, not held
+    try:
+        yield
+    finally:
+        _Held.now, _Held.signum = before, None
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
