@@ -138,18 +138,18 @@ def _prepare_folder(out: Path, settings: dict[str, Any], new: bool) -> bool:
             old = json.loads(cfg.read_text())
         except (OSError, ValueError) as exc:
             raise CalibrationError(
-                f"{cfg}: cannot be read ({exc}); use --new to start over"
+                f"{cfg}: cannot be read ({exc}); use --new (new=True) to start over"
             ) from None
         changed = sorted(k for k in settings if old.get(k) != settings[k])
         if changed:
             raise CalibrationError(
                 f"{out} holds a calibration with other settings ({', '.join(changed)}); "
-                "use the same settings to resume it, --new to move it aside, or another --out"
+                "use the same settings to resume it, --new (new=True) to move it aside, or another --out folder"
             )
         return True
     if db.exists():
         raise CalibrationError(
-            f"{out}: {DB_FILE} without {SETTINGS_FILE}; use --new to move it aside or another --out"
+            f"{out}: {DB_FILE} without {SETTINGS_FILE}; use --new (new=True) to move it aside, or another --out folder"
         )
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -194,8 +194,8 @@ def _sampler(
             client = Client(dask, timeout=DASK_CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError) as exc:
             raise CalibrationError(
-                f"--dask {dask}: no Dask scheduler answered ({exc}); start one "
-                "(`dask scheduler`) or use --dask local"
+                f"dask {dask}: no Dask scheduler answered ({exc}); start one "
+                '(`dask scheduler`) or use the local cluster (--dask local, dask="local")'
             ) from None
     client.run(_quiet_covariance_warning)
     print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr)

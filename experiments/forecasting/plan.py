@@ -87,16 +87,15 @@ def months_until(start: str, until: str, scenario: str = "") -> int:
     m = _MONTH.fullmatch(str(until))
     if m is None or not 1 <= int(m[2]) <= 12:
         raise ForecastError(
-            f"--until {until!r}: give a calendar month as YYYY-MM with the month 01-12, "
-            "e.g. 2035-12"
+            f"until {until!r}: give a calendar month as YYYY-MM with the month 01-12, e.g. 2035-12"
         )
     n = months_between(start, until) + 1
     where = f" (scenario {scenario!r} starts {start})" if scenario else f" (start {start})"
     if n < 1:
-        raise ForecastError(f"--until {until}: before the start{where}; give a later month")
+        raise ForecastError(f"until {until}: before the start{where}; give a later month")
     if n > MAX_MONTHS:
         raise ForecastError(
-            f"--until {until}: {n} months{where}, more than the model's {MAX_MONTHS}; "
+            f"until {until}: {n} months{where}, more than the model's {MAX_MONTHS}; "
             "give an earlier month"
         )
     return n
@@ -165,9 +164,9 @@ def draw_table(posterior: Posterior, n: int, seed: int) -> pd.DataFrame:
     from experiments.sweeps.design import run_seed
 
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= MAX_DRAWS:
-        raise ForecastError(f"--draws {n!r}: give a whole number of draws in 1..{MAX_DRAWS}")
+        raise ForecastError(f"draws {n!r}: give a whole number of draws in 1..{MAX_DRAWS}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ForecastError(f"--seed {seed!r}: give a whole number >= 0")
+        raise ForecastError(f"seed {seed!r}: give a whole number >= 0")
     rng = np.random.default_rng([int(seed), 1])
     params = posterior.sample(int(n), rng)
     for path in _whole_paths(list(params.columns)):

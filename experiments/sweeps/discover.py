@@ -86,7 +86,7 @@ def parse_condition(text: str) -> Condition:
     m = _CONDITION.match(text)
     if not m:
         raise DiscoveryError(
-            f"--where {text!r}: give one comparison OUTPUT OP NUMBER, e.g. 'labs_active < 5' "
+            f"where {text!r}: give one comparison OUTPUT OP NUMBER, e.g. 'labs_active < 5' "
             "(OP one of < <= > >= == !=)"
         )
     raw = m["value"].lower()
@@ -94,7 +94,7 @@ def parse_condition(text: str) -> Condition:
         value = {"true": 1.0, "false": 0.0}[raw] if raw in ("true", "false") else float(raw)
     except ValueError:
         raise DiscoveryError(
-            f"--where {text!r}: {m['value']!r} is not a number; compare with a number, "
+            f"where {text!r}: {m['value']!r} is not a number; compare with a number, "
             "e.g. 'labs_active < 5'"
         ) from None
     return Condition(m["name"], m["op"], value)
@@ -297,7 +297,7 @@ def discover(
     outputs = [o.name for o in spec.outputs.final]
     if cond.output not in outputs:
         raise DiscoveryError(
-            f"--where {str(cond)!r}: {cond.output!r} is not a final output of this sweep"
+            f"where {str(cond)!r}: {cond.output!r} is not a final output of this sweep"
             f"{suggest(cond.output, outputs)} (outputs: {', '.join(outputs)})"
         )
     params = [p.path for p in spec.parameters]
@@ -311,14 +311,14 @@ def discover(
     values = frame[cond.output].astype(float)
     if not np.isfinite(values).any():
         raise DiscoveryError(
-            f"--where {str(cond)!r}: {cond.output} has no value in any of the {len(values)} "
+            f"where {str(cond)!r}: {cond.output} has no value in any of the {len(values)} "
             "runs of this sweep (it is empty where it does not apply, e.g. a contract price "
             "with no contract); choose another output"
         )
     y = cond.holds(frame[cond.output])
     if not y.any() or y.all():
         raise DiscoveryError(
-            f"--where {str(cond)!r} holds in {int(y.sum())} of {len(y)} runs; pick a "
+            f"where {str(cond)!r} holds in {int(y.sum())} of {len(y)} runs; pick a "
             f"threshold inside the range of {cond.output} "
             f"({frame[cond.output].min():g} to {frame[cond.output].max():g})"
         )

@@ -147,14 +147,14 @@ def check_dask_address(address: str) -> str:
     Raises
     ------
     ExecutorError
-        Naming ``--dask``, the value and the expected form.
+        Naming ``dask`` (``--dask``), the value and the expected form.
     """
     from distributed.comm import registry
     from distributed.comm.addressing import parse_address, parse_host_port
 
     form = "give 'local' or a scheduler address like tcp://10.0.0.5:8786"
     if "\x00" in address or not address.strip():
-        raise ExecutorError(f"--dask {address!r}: not an address; {form}")
+        raise ExecutorError(f"dask {address!r}: not an address; {form}")
     try:
         scheme, loc = parse_address(address)
         if scheme not in registry.backends:
@@ -164,7 +164,7 @@ def check_dask_address(address: str) -> str:
             if not host or not 0 < int(port) < 65536:
                 raise ValueError("host and port 1..65535 needed")
     except (ValueError, TypeError) as exc:
-        raise ExecutorError(f"--dask {address!r}: not an address ({exc}); {form}") from None
+        raise ExecutorError(f"dask {address!r}: not an address ({exc}); {form}") from None
     return address
 
 
@@ -176,13 +176,13 @@ def _dask_client(address: str, timeout: float) -> Any:
         return Client(address, timeout=timeout)
     except ValueError as exc:
         raise ExecutorError(
-            f"--dask {address!r}: not an address ({exc}); give 'local' or a scheduler "
+            f"dask {address!r}: not an address ({exc}); give 'local' or a scheduler "
             "address like tcp://10.0.0.5:8786"
         ) from None
     except (OSError, TimeoutError) as exc:
         raise ExecutorError(
-            f"--dask {address}: no Dask scheduler answered within {timeout:g} s ({exc}); "
-            "start one (`dask scheduler`) or use --dask local"
+            f"dask {address}: no Dask scheduler answered within {timeout:g} s ({exc}); "
+            'start one (`dask scheduler`) or use the local cluster (--dask local, dask="local")'
         ) from None
 
 

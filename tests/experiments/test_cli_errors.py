@@ -146,7 +146,7 @@ def test_sweep_read_only_or_full_folder(tmp_path, capsys, monkeypatch, spec, err
 )
 def test_sweep_garbage_dask_address(tmp_path, capsys, spec, address) -> None:
     err = _exit2(capsys, ["sweep", str(spec), "--out", str(tmp_path / "o"), "--dask", address])
-    assert f"--dask {address!r}: not an address" in err
+    assert f"dask {address!r}: not an address" in err
     assert "tcp://10.0.0.5:8786" in err
 
 
@@ -155,7 +155,7 @@ def test_sweep_dead_dask_address_fails_fast(tmp_path, capsys, spec) -> None:
     err = _exit2(
         capsys, ["sweep", str(spec), "--out", str(tmp_path / "o"), "--dask", "tcp://127.0.0.1:1"]
     )
-    assert "--dask tcp://127.0.0.1:1: no Dask scheduler answered within 5 s" in err
+    assert "dask tcp://127.0.0.1:1: no Dask scheduler answered within 5 s" in err
     assert "--dask local" in err
 
 

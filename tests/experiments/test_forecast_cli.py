@@ -37,9 +37,9 @@ def test_path_the_scenario_lacks(tmp_path, capsys) -> None:
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--until", "2035-13"], "--until '2035-13': give a calendar month as YYYY-MM"),
-        (["--until", "2025-06"], "--until 2025-06: before the start"),
-        (["--draws", "0"], "--draws 0"),
+        (["--until", "2035-13"], "until '2035-13': give a calendar month as YYYY-MM"),
+        (["--until", "2025-06"], "until 2025-06: before the start"),
+        (["--draws", "0"], "draws 0"),
         (["no-such-scenario"], "scenario 'no-such-scenario'"),
         (["--workers", "0"], "--workers 0"),
     ],

@@ -183,7 +183,7 @@ def test_cli_prints_summary_and_predictive_check(synthetic, tmp_path, capsys):
         (["--particles", "2"], "particles = 2: give a whole number >= 4"),
         (["--generations", "0"], "generations = 0"),
         (["--targets", "nowhere.toml"], "no such file"),
-        (["--dask", "tcp://"], "--dask"),
+        (["--dask", "tcp://"], "dask 'tcp://': not an address"),
     ],
 )
 def test_cli_bad_input_exits_2_with_one_line(tmp_path, capsys, args, words):
