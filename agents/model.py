@@ -110,6 +110,30 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
 
     # ------------------------------------------------------------ facts
     @property
+    def config(self) -> Scenario:
+        """The scenario the model was built from; it cannot be replaced (see the setter)."""
+        return self._config
+
+    @config.setter
+    def config(self, scenario: Scenario) -> None:
+        """Set once, as the model is built.
+
+        Raises
+        ------
+        AttributeError
+            On a built model: its agents and arrays were built from the scenario and its
+            phases read it every month, so a new one would apply in part.
+        """
+        if "_config" in self.__dict__:
+            raise AttributeError(
+                "model.config: the scenario of a built model cannot be replaced (its agents "
+                "and arrays were built from it and its phases read it every month, so another "
+                "would apply in part); build GigawattModel(scenario, rng=...) and run it from "
+                "the start, or compare scenarios with the same seeds (gigawatt compare)"
+            )
+        self._config = scenario
+
+    @property
     def hhi_threshold(self) -> float:
         """The regulator's HHI review threshold in force (``regulation.hhi_threshold``)."""
         return self.config.regulation.hhi_threshold

@@ -139,6 +139,18 @@ def test_a_copied_run_goes_on_like_the_original_and_leaves_it_alone(deal_scenari
     assert twin.clearer.cold_solves == original.clearer.cold_solves + 1
 
 
+def test_the_scenario_of_a_built_model_cannot_be_replaced(baseline):
+    # phases read the scenario every month and the build made arrays from it: a new one
+    # would apply in part (a copy given one moved its numbers by a factor of 6 in 24 months)
+    m = GigawattModel(baseline, rng=3)
+    m.step()
+    other = baseline.with_overrides({"power.interconnection_months": 72})
+    with pytest.raises(AttributeError, match=r"model\.config: .* cannot be replaced"):
+        m.config = other
+    assert m.config is baseline
+    m.step()  # the model goes on with its own scenario
+
+
 def test_any_horizon_runs_past_the_scenario_months(baseline):
     """Pipelines grow with the run: a 6-month scenario runs 30 months with 120-month leads."""
     short = baseline.with_overrides({"months": 6, "power.interconnection_months": 120})
