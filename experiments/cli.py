@@ -55,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Agent-based simulation of the AI compute economy. "
         "Run gigawatt COMMAND --help for the options of a command.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"gigawatt {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMAND_MODULES:
         try:
             module = importlib.import_module(name)
@@ -72,9 +73,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    """The installed package's version (``pyproject.toml``), or ``unknown`` if not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gigawatt")
+    except PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``gigawatt`` command line; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # `gigawatt` alone: what it can do
+        sys.stdout.write(parser.format_help())
+        return 0
     try:
         with interruptible():  # SIGTERM (a scheduler's time limit) as Ctrl-C
             return int(args.func(args) or 0)

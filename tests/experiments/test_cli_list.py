@@ -75,6 +75,21 @@ def test_list_alone_says_what_can_be_listed(capsys) -> None:
         assert re.search(rf"^  {name} +\w", out, re.MULTILINE), name
 
 
+def test_gigawatt_alone_lists_the_commands_and_version_is_the_projects(capsys) -> None:
+    import tomllib
+    from pathlib import Path
+
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    for command in ("run", "sweep", "analyze", "compare", "discover", "forecast", "list"):
+        assert re.search(rf"^    {command} +\w", out, re.MULTILINE), command
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    assert capsys.readouterr().out.strip() == f"gigawatt {pyproject['project']['version']}"
+
+
 def test_list_unknown_exits_2(capsys) -> None:
     with pytest.raises(SystemExit) as info:
         main(["list", "nothing"])
