@@ -125,7 +125,6 @@ def _ema_prim() -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from ema_workbench.analysis import prim as ema_prim
-    logging.getLogger("EMA").setLevel(logging.WARNING)
     return ema_prim
 
 
@@ -148,10 +147,16 @@ def prim(
         raise DiscoveryError(f"{len(x)} input rows but {len(y)} labels")
     x = x.reset_index(drop=True)
     ema_prim = _ema_prim()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # the workbench's pandas idioms
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return _prim(ema_prim, x, y, max_boxes, min_coverage, min_density, peel_alpha, mass_min)
+    ema_log = logging.getLogger("EMA")
+    user_level = ema_log.level  # given back at the end: the caller's logging is the caller's
+    ema_log.setLevel(logging.WARNING)  # the workbench's per-box progress lines
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # the workbench's pandas idioms
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return _prim(ema_prim, x, y, max_boxes, min_coverage, min_density, peel_alpha, mass_min)
+    finally:
+        ema_log.setLevel(user_level)
 
 
 def _prim(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -55,7 +58,12 @@ def test_bad_conditions_are_refused(text) -> None:
         parse_condition(text)
 
 
-def test_discover_on_a_sweep_from_python_and_cli(tmp_path, capsys, users_pyplot) -> None:
+def test_discover_on_a_sweep_from_python_and_cli(
+    tmp_path, capsys, users_pyplot, monkeypatch
+) -> None:
+    importlib.import_module("ema_workbench")  # whose import sets its logger up
+    ema_log = logging.getLogger("EMA")
+    monkeypatch.setattr(ema_log, "level", logging.DEBUG)  # a user watching the workbench
     # toy: y = 10 a + noise (sd 0.01), c has no effect; y > 6.25 iff a >= 0.65
     spec = make_spec(
         replicates=2,
@@ -74,6 +82,7 @@ def test_discover_on_a_sweep_from_python_and_cli(tmp_path, capsys, users_pyplot)
     assert res.stats["density"].iloc[0] == 1.0 and res.stats["coverage"].iloc[0] == 1.0
     assert (tmp_path / "d" / "discover_trajectory.png").stat().st_size > 0
     users_pyplot()
+    assert ema_log.level == logging.DEBUG  # quieted during PRIM, given back after it
 
     assert main(["discover", str(tmp_path / "s"), "--where", "y > 6.25"]) == 0
     printed = capsys.readouterr().out
