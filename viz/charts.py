@@ -145,7 +145,12 @@ def _line(
         "title": {"text": title, "left": 8, "top": 4, "textStyle": {"fontSize": 13}},
         "tooltip": {"trigger": "axis"},
         "legend": {"bottom": 0, "type": "scroll", "textStyle": {"fontSize": 10}},
-        "grid": {"left": 60, "right": 18, "top": 52, "bottom": 52},
+        "grid": {
+            "left": 60,
+            "right": 34,
+            "top": 52,
+            "bottom": 52,
+        },  # room for half the last date label
         "xAxis": {"type": "category", "data": list(x), "boundaryGap": False},
         "yAxis": {
             "type": "value",
