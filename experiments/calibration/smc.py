@@ -207,6 +207,33 @@ def _sampler(
             cluster.close()
 
 
+_URL_SPECIAL = ("?", "%")
+"""Characters pyabc's SQLite URL (``sqlite:///`` and the path) does not keep: SQLAlchemy
+reads ``?`` as the start of options and ``%XX`` as an escape, while pyabc checks the
+unescaped path for an existing database, so no escaping serves both."""
+
+
+def _check_database_path(out: Path) -> None:
+    """Refuse an output folder whose database path pyabc's URL would change.
+
+    A folder ``q?x`` put the database in a file ``q`` beside it, and ``50%20`` in none.
+
+    Raises
+    ------
+    CalibrationError
+        Naming the folder, the characters and the fix.
+    """
+    path = str((out / DB_FILE).resolve())
+    found = [c for c in _URL_SPECIAL if c in path]
+    if found:
+        chars = " and ".join(repr(c) for c in found)
+        raise CalibrationError(
+            f"{out}: the calibration's database path {path} holds {chars}, which pyabc's "
+            "database URL reads as options or escapes (the database would be written "
+            "elsewhere); choose a folder whose path has no '?' or '%'"
+        )
+
+
 def _check_budget(particles: int, generations: int, workers: int, seed: int) -> None:
     for name, value, low in (
         ("particles", particles, 4),
@@ -269,6 +296,7 @@ def calibrate(
 
     check_not_starting_worker("calibrate")  # a Dask local worker importing the script
     _check_budget(particles, generations, workers, seed)
+    _check_database_path(Path(out))
     tgt, pri = load_targets(targets), load_priors(priors)
     scn = str(scenario)
     pri.check(scn)

@@ -112,6 +112,27 @@ def test_an_error_that_is_not_the_folders_is_not_reported_as_one(synthetic, tmp_
         calibrate(out=tmp_path / "c", targets=targets, priors=priors, particles=6, generations=1)
 
 
+@pytest.mark.parametrize("name", ["run #1", "été; x"])
+def test_a_folder_of_any_other_name_keeps_its_database(synthetic, tmp_path, name):
+    targets, priors = synthetic
+    kw = {"targets": targets, "priors": priors, "particles": 6, "seed": 2, "workers": 1}
+    calibrate(out=tmp_path / name, generations=1, **kw)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # nothing beside it
+    assert (tmp_path / name / "abc.db").stat().st_size > 0
+    res = calibrate(out=tmp_path / name, generations=2, **kw)  # resumed: one more
+    assert list(res.generations["t"]) == [-1, 0, 1]  # the prior sample, then two
+
+
+@pytest.mark.parametrize("name", ["q?x", "50%20"])
+def test_a_folder_its_database_url_would_change_is_refused(synthetic, tmp_path, name):
+    # SQLAlchemy reads '?' as options and '%XX' as an escape, pyabc the plain path: the
+    # database went to a file 'q' beside 'q?x', and '50%20' failed as 'cannot write'
+    targets, priors = synthetic
+    with pytest.raises(CalibrationError, match=r"choose a folder whose path has no '\?' or '%'"):
+        calibrate(out=tmp_path / name, targets=targets, priors=priors, particles=6)
+    assert list(tmp_path.iterdir()) == []  # refused before anything was written
+
+
 def test_a_full_database_says_so(synthetic, tmp_path, monkeypatch):
     import sqlite3
 
