@@ -63,7 +63,10 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
     scenario : Scenario
         The validated world and rules (see :mod:`agents.scenario`).
     rng : int or numpy.random.Generator, optional
-        The run's single random generator (or its seed).
+        The run's single random generator (or its seed). ``rng=7`` and
+        ``rng=np.random.default_rng(7)`` are different runs: given a Generator, Mesa's
+        ``Model`` first draws from it the seed of its standard-library ``random`` (given
+        an int, it seeds both with it), so the model's draws start one later.
     check : bool
         Check the invariants in every ``record`` phase (raise :class:`InvariantError`).
 

@@ -69,7 +69,9 @@ def run_scenario(
     months : int, optional
         Months to simulate (>= 1).
     rng : int or numpy.random.Generator, optional
-        The run's one random generator or its seed; same seed, same numbers.
+        The run's one random generator or its seed; same seed, same numbers. A seed and
+        a Generator made from it are different runs: from a Generator, Mesa first draws a
+        seed for its standard-library ``random`` (:class:`agents.model.GigawattModel`).
     check : bool
         Check the model's invariants every month (default; a violation raises). ``False``
         skips the checks (faster; ``benchmarks/bench_model.py`` prints the ratio).
