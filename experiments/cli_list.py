@@ -1,9 +1,10 @@
 """``gigawatt list scenarios|specs|levers|metrics``: what can be run, moved and measured.
 
-Plain tables on standard output: the shipped scenarios with their descriptions, the shipped
-sweep specs (design, runs, horizon and the file to copy), the policy levers (dotted scenario path, meaning, range, unit, baseline value) that sweeps,
-``compare`` and the browser app move, and every reported column (the model frame's and
-each tidy table's: name, unit, definition, as declared in :mod:`agents.columns`).
+Plain tables on standard output: the shipped scenarios with their descriptions, the
+shipped sweep specs (design, runs, horizon and the file to copy), the policy levers (dotted
+scenario path, meaning, range, unit, baseline value) that sweeps, ``compare`` and the
+browser app move, and every reported column (the model frame's and each tidy table's:
+name, unit, definition, as declared in :mod:`agents.columns`).
 """
 
 from __future__ import annotations

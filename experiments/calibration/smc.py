@@ -144,12 +144,14 @@ def _prepare_folder(out: Path, settings: dict[str, Any], new: bool) -> bool:
         if changed:
             raise CalibrationError(
                 f"{out} holds a calibration with other settings ({', '.join(changed)}); "
-                "use the same settings to resume it, --new (new=True) to move it aside, or another --out folder"
+                "use the same settings to resume it, --new (new=True) to move it aside, "
+                "or another --out folder"
             )
         return True
     if db.exists():
         raise CalibrationError(
-            f"{out}: {DB_FILE} without {SETTINGS_FILE}; use --new (new=True) to move it aside, or another --out folder"
+            f"{out}: {DB_FILE} without {SETTINGS_FILE}; use --new (new=True) to move it "
+            "aside, or another --out folder"
         )
     try:
         out.mkdir(parents=True, exist_ok=True)
