@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-__all__ = ["Signalled", "exit_code", "interruptible", "raise_held", "raise_here"]
+__all__ = ["Signalled", "exit_code", "interruptible", "raise_held", "raise_here", "signum_of"]
 
 
 class Signalled(KeyboardInterrupt):
@@ -77,9 +77,15 @@ def raise_here() -> Iterator[None]:
         _Held.now = before
 
 
+def signum_of(exc: KeyboardInterrupt) -> int:
+    """The signal behind ``exc``: its ``signum`` (:class:`Signalled`, a sweep's or a
+    calibration's interruption), else SIGINT (a plain Ctrl-C)."""
+    return int(getattr(exc, "signum", signal.SIGINT))
+
+
 def exit_code(exc: KeyboardInterrupt) -> int:
-    """``128 + signum`` of the signal behind ``exc`` (SIGINT for a plain Ctrl-C)."""
-    return 128 + int(getattr(exc, "signum", signal.SIGINT))
+    """``128 + signum`` of the signal behind ``exc`` (the shell's convention)."""
+    return 128 + signum_of(exc)
 
 
 @contextmanager

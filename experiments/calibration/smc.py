@@ -39,7 +39,6 @@ import hashlib
 import json
 import logging
 import os
-import signal
 import sys
 import warnings
 from collections.abc import Iterator
@@ -55,7 +54,7 @@ from experiments.calibration.model import HistoryModel
 from experiments.calibration.posterior_checks import posterior_summary, predictive_check
 from experiments.calibration.priors import Priors, load_priors
 from experiments.calibration.targets import Targets, load_targets
-from experiments.interrupts import interruptible, raise_held
+from experiments.interrupts import interruptible, raise_held, signum_of
 from experiments.paths import cannot_write, set_aside
 from experiments.posterior import WEIGHT, write_posterior
 from experiments.sweeps.shards import atomic_write_bytes
@@ -379,8 +378,8 @@ def calibrate(
                 abc.history, tgt, pri, folder, settings, sampler_name, reproducible, targets, priors
             )
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM under gigawatt's handler
-        signum = int(getattr(exc, "signum", signal.SIGINT))
-        raise CalibrationInterrupted(str(folder), _saved_generations(db, folder), signum) from None
+        saved = _saved_generations(db, folder)
+        raise CalibrationInterrupted(str(folder), saved, signum_of(exc)) from None
     except OSError as exc:  # the folder (full, read-only, removed); another OSError as it is
         if exc.errno not in _STORAGE_ERRNOS:
             raise

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import errno
-import signal
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
@@ -20,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.interrupts import interruptible
+from experiments.interrupts import interruptible, signum_of
 from experiments.sweeps.design import RUN_COLUMNS
 from experiments.sweeps.errors import ExecutorError, SweepInterrupted, SweepStoreError
 from experiments.sweeps.executors import (
@@ -180,7 +179,7 @@ def run_sweep(
             elif tasks and executor is not None:
                 failed = _drive(executor, job, tasks, len(design), initial, progress)
         except KeyboardInterrupt as exc:
-            signum = int(getattr(exc, "signum", signal.SIGINT))
+            signum = signum_of(exc)
             saved = len(store.completed())
             raise SweepInterrupted(saved, len(design), store.root, signum) from None
         except BrokenExecutor:
