@@ -37,8 +37,6 @@ import contextlib
 import errno
 import hashlib
 import json
-import logging
-import os
 import sys
 import warnings
 from collections.abc import Iterator
@@ -57,6 +55,7 @@ from experiments.calibration.targets import Targets, load_targets
 from experiments.interrupts import interruptible, raise_held, signum_of
 from experiments.paths import cannot_write, set_aside
 from experiments.posterior import WEIGHT, write_posterior
+from experiments.quiet_logs import quieted
 from experiments.sweeps.shards import atomic_write_bytes
 
 __all__ = [
@@ -313,10 +312,6 @@ def calibrate(
     settings = _settings(scn, tgt, pri, int(seed), int(particles))
     resume = _prepare_folder(folder, settings, new)
     lock = SweepLock(folder).acquire()
-    abc_log = logging.getLogger("ABC")
-    user_level = abc_log.level  # given back at the end: the caller's logging is the caller's
-    if "ABC_LOG_LEVEL" not in os.environ:  # pyabc's own switch: whoever set it gets the logs
-        abc_log.setLevel(logging.WARNING)  # pyabc's per-generation chatter
     db = f"sqlite:///{(folder / DB_FILE).resolve()}"
     weights = {k: 1 / v for k, v in tgt.sds().items()}
     bar = tqdm(desc="calibrate", unit="run", disable=not progress, file=sys.stderr)
@@ -331,6 +326,7 @@ def calibrate(
             # SIGTERM as Ctrl-C; held while pyabc writes, where this process's sampler runs
             # (pyabc's Dask sampler is not ours: a signal stops it at once)
             interruptible(held=dask is None),
+            quieted("ABC", unless_env="ABC_LOG_LEVEL"),  # pyabc's per-generation chatter
             bar,
             _sampler(workers, dask, seed, show) as (sampler, sampler_name, reproducible),
             warnings.catch_warnings(),
@@ -388,7 +384,6 @@ def calibrate(
         raise _storage_error(exc, db, folder) from None
     finally:
         lock.release()
-        abc_log.setLevel(user_level)
     return result
 
 

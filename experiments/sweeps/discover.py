@@ -24,7 +24,6 @@ The condition is parsed, never evaluated: ``OUTPUT OP NUMBER`` with ``OP`` one o
 
 from __future__ import annotations
 
-import logging
 import operator
 import re
 import warnings
@@ -37,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from agents.scenario_messages import suggest
+from experiments.quiet_logs import quieted
 from experiments.sweeps.store import SweepStore
 
 __all__ = ["Condition", "DiscoveryError", "DiscoveryResult", "discover", "parse_condition", "prim"]
@@ -147,16 +147,10 @@ def prim(
         raise DiscoveryError(f"{len(x)} input rows but {len(y)} labels")
     x = x.reset_index(drop=True)
     ema_prim = _ema_prim()
-    ema_log = logging.getLogger("EMA")
-    user_level = ema_log.level  # given back at the end: the caller's logging is the caller's
-    ema_log.setLevel(logging.WARNING)  # the workbench's per-box progress lines
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)  # the workbench's pandas idioms
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return _prim(ema_prim, x, y, max_boxes, min_coverage, min_density, peel_alpha, mass_min)
-    finally:
-        ema_log.setLevel(user_level)
+    with quieted("EMA"), warnings.catch_warnings():  # the workbench's per-box progress
+        warnings.simplefilter("ignore", FutureWarning)  # the workbench's pandas idioms
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _prim(ema_prim, x, y, max_boxes, min_coverage, min_density, peel_alpha, mass_min)
 
 
 def _prim(
