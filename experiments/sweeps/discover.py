@@ -37,6 +37,7 @@ import pandas as pd
 
 from agents.scenario_messages import suggest
 from experiments.quiet_logs import quieted
+from experiments.sweeps.figures import figure
 from experiments.sweeps.store import SweepStore
 
 __all__ = ["Condition", "DiscoveryError", "DiscoveryResult", "discover", "parse_condition", "prim"]
@@ -231,8 +232,6 @@ def _prim(
 
 def _plot_trajectory(traj: pd.DataFrame, condition: Condition, path: Path) -> None:
     n = max(1, int(traj["box"].nunique()))
-    from experiments.sweeps.figures import figure
-
     fig = figure((4.6 * n, 4.0))
     axes = fig.subplots(1, n, squeeze=False)
     for ax, (k, t) in zip(axes[0], traj.groupby("box", sort=True), strict=False):
