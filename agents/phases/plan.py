@@ -345,31 +345,42 @@ def plan(
     # np.mean's arithmetic: the sum over the count
     mean_mw_per_h = float(np.add.reduce(fleet_mw_per_h100e_h)) / n_h
     unserved_mw = unserved_h * mean_mw_per_h * sold_share
-    # grid connections are requested for the target (a queue position), shells are started
-    # only against the power due by their completion (power_room); both count what is due
-    # within the planning lead (a campus dated years ahead does not stand in for a start now)
+    # each pipeline is judged against the need at the date what is started now comes in: a
+    # grid connection (a queue position) against the target at the full lead, a shell
+    # against the target at its completion, and only against the power due by then
+    # (power_room); each counts what is due within its own lead (a campus dated years
+    # ahead does not stand in for a start now) [est-power-pacing]
     # every cloud at once; each reads and writes only its own rows of the pipelines
     done = month + dc.build_months
     horizon = slice(month + 1, month + lead + 1)
+    window = slice(month + 1, done + 1)
     # (the pipelines are not replaced from here on: ``reach`` ran above)
     pipe_built, pipe_power = sites.pipeline_built, sites.pipeline_power
-    args = (sold_mw, contracted_mw, growth, lead)
-    rest = (budget, dc.max_build_mw_per_month, dc.build_months, unserved_mw)
-    # row 0: MW connected or queued (for the request), row 1: built or planned (the shells)
-    pipeline = np.empty((2, n_h))
     reduce = np.add.reduce
-    connected, queued = (
-        reduce(sites.interconnected, axis=1),
-        reduce(pipe_power[:, :, horizon], axis=(1, 2)),
+    connected_or_queued = reduce(sites.interconnected, axis=1) + reduce(
+        pipe_power[:, :, horizon], axis=(1, 2)
     )
-    np.add(connected, queued, out=pipeline[0])
-    standing, planned = reduce(sites.built, axis=1), reduce(pipe_built[:, :, horizon], axis=(1, 2))
-    np.add(standing, planned, out=pipeline[1])
-    request, wanted = (
-        datacentre_starts_all(*args, pipeline, *rest)[:, :, None] * demand.region_weight
+    built_or_building = reduce(sites.built, axis=1) + reduce(pipe_built[:, :, window], axis=(1, 2))
+    request_mw, shells_mw = (
+        datacentre_starts_all(
+            sold_mw,
+            contracted_mw,
+            growth,
+            lead_months,
+            pipeline_mw,
+            budget,
+            dc.max_build_mw_per_month,
+            dc.build_months,
+            unserved_mw,
+        )
+        for lead_months, pipeline_mw in (
+            (lead, connected_or_queued),
+            (dc.build_months, built_or_building),
+        )
     )
+    request = request_mw[:, None] * demand.region_weight
+    wanted = shells_mw[:, None] * demand.region_weight
     pipe_power[:, :, month + pw.interconnection_months] += request
-    window = slice(month + 1, done + 1)
     building = sites.built + reduce(pipe_built[:, :, window], axis=2)
     due = sites.interconnected + reduce(pipe_power[:, :, window], axis=2)
     shells = np.minimum(wanted, power_room(due, building, dc.unpowered_allowance))
