@@ -18,7 +18,8 @@ A lab's burn is its operating cash outflow net of revenue: compute paid to cloud
 friction, porting, opex and interest on its debt, less revenue and penalties received;
 financing (rounds, credit, repayment, a deal's tranches) is not burn, as a venture
 investor reads runway. It is a trailing exponential average (weight 0.3 on the month; a
-one-month burn would feed back on spending, est.).
+one-month burn would feed back on spending, est.) that starts at the first month's loss, so
+a run's first runways and raise decisions read the labs' actual burn.
 """
 
 from __future__ import annotations
@@ -99,9 +100,12 @@ def close_labs(
     a.porting_paid[:] = 0.0
     loss = np.negative(a.net_flow)  # burn: a trailing mean of the month's loss
     np.maximum(0.0, loss, out=loss)
-    np.multiply(BURN_WEIGHT, loss, out=loss)
-    np.multiply(1.0 - BURN_WEIGHT, a.burn, out=a.burn)
-    a.burn += loss
+    if month == 0:  # the mean starts at the first month's loss, not at 0
+        a.burn[:] = loss
+    else:
+        np.multiply(BURN_WEIGHT, loss, out=loss)
+        np.multiply(1.0 - BURN_WEIGHT, a.burn, out=a.burn)
+        a.burn += loss
     if history.training_ref is None:
         history.training_ref = np.maximum(1.0, 12.0 * np.maximum(training, a.training_need))
     a.cum_training += training

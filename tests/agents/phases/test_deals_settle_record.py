@@ -167,8 +167,11 @@ def test_labs_month_revenue_burn_capability_and_exit(baseline):
     assert a.revenue.tolist() == pytest.approx([100 / 3, 50.0])
     # opex = [10 + 0.5 x 100/3, 200]; net flow = revenue - spend - opex - friction -
     # porting = [100/3 - 20 - 80/3 - 2 - 1, 50 - 30 - 200] = [-49/3, -180];
-    # burn = 0.3 x [49/3, 180] = [4.9, 54] (it starts at 0)
-    assert a.burn.tolist() == pytest.approx([4.9, 54.0])
+    # burn: month 0's is its loss, [49/3, 180]; later months weigh the loss 0.3 against the
+    # burn before (here 0): 0.3 x [49/3, 180] = [4.9, 54]
+    assert a.burn.tolist() == pytest.approx([49 / 3, 180.0])
+    later = _two_labs_month(_no_credit(baseline), 1)[0]
+    assert later.burn.tolist() == pytest.approx([4.9, 54.0])
     assert a.porting_paid.tolist() == [0.0, 0.0]  # counted once
     # training = received - served = [2/3, 3]; ref = max(1, 12 x max(training, need)) = [24, 36]
     trained = np.array([2 / 3, 3.0])
@@ -206,7 +209,8 @@ _FINANCING = ("endowment", "vc_round", "borrow", "repay", "write_off", "deal_tra
 def test_a_labs_burn_is_its_operating_cash_outflow_in_the_ledger():
     # burn, rebuilt from the ledger: each month, a lab's operating cash flow is every cash
     # row it pays or receives except financing (rounds, credit, tranches); its burn is the
-    # trailing mean (BURN_WEIGHT) of that flow's loss. 24 months of the deal scenario, in
+    # trailing mean (BURN_WEIGHT) of that flow's loss, starting at the first month's loss
+    # (from 0, month 0's runway was 1 / 0.3 times too long). 24 months of the deal scenario, in
     # which labs pay link friction ($6B), porting ($2.1B) and, with fewer rounds granted,
     # interest ($4.5M) beside compute and opex
     cfg = load_scenario("amazon-anthropic-2026").with_overrides({"capital.vc_success_prob": 0.2})
@@ -227,9 +231,10 @@ def test_a_labs_burn_is_its_operating_cash_outflow_in_the_ledger():
         return sums.reindex(index=range(24), columns=names, fill_value=0.0)
 
     net = (by_lab("payee") - by_lab("payer")).to_numpy()
-    burn = np.zeros(len(names))
+    burn = np.maximum(0.0, -net[0])
     for month in range(24):
-        burn = (1 - BURN_WEIGHT) * burn + BURN_WEIGHT * np.maximum(0.0, -net[month])
+        if month:
+            burn = (1 - BURN_WEIGHT) * burn + BURN_WEIGHT * np.maximum(0.0, -net[month])
         np.testing.assert_allclose(burns[month], burn, rtol=1e-9, atol=1e-3)
 
 
