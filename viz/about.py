@@ -110,7 +110,11 @@ def about_html(run: VizRun) -> str:
         "<b>Reset</b> starts a new run from the sidebar: the scenario, the seed (the same seed "
         "gives the same run) and the policy levers. A lever you move overrides the scenario's "
         "value and is marked 'applies on Reset' until you press Reset. Levers the scenario "
-        "does not use (the deal's, in a scenario without a deal) are greyed out.</p>",
+        "does not use (the deal's, in a scenario without a deal) are greyed out. The "
+        "regulator's HHI threshold decides reviews of majority stakes, and of minority ones "
+        "only where an authority reviews them (regulation.review_minority_stakes): the "
+        "headline deal's stake is about 1%, so without that rule the threshold moves the "
+        "concentration chart's line, not the deal's review; the note under it says so.</p>",
     ]
     tab = ""
     for tab_name, chart, text in CHART_NOTES:

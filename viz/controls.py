@@ -23,7 +23,7 @@ import solara
 from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
-from viz.facts import lever_applies, lever_note
+from viz.facts import lever_applies, lever_hint, lever_note
 from viz.session import Backend, LeverSpec, VizRun
 
 __all__ = [
@@ -121,12 +121,12 @@ def _slider_label(text: str, value: str, classes: str) -> None:
     )
 
 
-def _mark(text: str, css: str, color: str) -> None:
+def _mark(text: str, css: str, color: str, top: str = "-14px") -> None:
     solara.HTML(
         tag="div",
         unsafe_innerHTML=text,
         classes=[css],
-        style={"font-size": "12px", "color": color, "margin-top": "-14px"},
+        style={"font-size": "12px", "color": color, "margin-top": top},
     )
 
 
@@ -137,10 +137,12 @@ def LeverInput(
     in_effect: float | None,
     note: str,
     on_value: Callable[[float], None],
+    hint: str = "",
 ):
     """One lever: its name and value with units (always shown), the slider, its marks.
 
-    ``note`` (e.g. "no deal in this scenario") disables the slider; a value that differs
+    ``note`` (e.g. "no deal in this scenario") disables the slider; ``hint`` says what a
+    lever that applies does not reach here, and leaves it enabled; a value that differs
     from ``in_effect`` (the run on screen) is marked "applies on Reset".
     """
     with solara.Column(gap="0px", classes=["gigawatt-lever"]) as main:
@@ -159,8 +161,13 @@ def LeverInput(
         )
         if note:
             _mark(note, "gigawatt-na", "#888")
-        elif not _same(value, in_effect):
-            _mark(f"● {APPLIES_ON_RESET}", "gigawatt-pending", "#b35900")
+        else:
+            if hint:
+                _mark(hint, "gigawatt-hint", "#888")
+            if not _same(value, in_effect):  # under the hint, if any
+                _mark(
+                    f"● {APPLIES_ON_RESET}", "gigawatt-pending", "#b35900", "0" if hint else "-14px"
+                )
     return main
 
 
@@ -297,5 +304,6 @@ def Sidebar(
                     now[path] if lever_applies(run.config, path) else None,
                     lever_note(config, path),
                     lambda value, path=path: set_lever(path, value),
+                    lever_hint(config, path),
                 ).key(path)
     return main

@@ -20,7 +20,9 @@ __all__ = [
     "has_deal",
     "hhi_review_threshold",
     "lever_applies",
+    "lever_hint",
     "lever_note",
+    "minority_stakes_reviewed",
     "read_path",
     "scenario_start",
 ]
@@ -105,3 +107,28 @@ def lever_note(config: Any, path: str) -> str:
     if not lever_applies(config, path):
         return "no deal in this scenario: not used"
     return ""
+
+
+def minority_stakes_reviewed(config: Any) -> bool:
+    """True when some authority reviews minority stakes (``regulation.review_minority_stakes``,
+    in the rules every authority applies or in a jurisdiction's own)."""
+    if read_path(config, "regulation.review_minority_stakes", False):
+        return True
+    jurisdictions = read_path(config, "regulation.jurisdictions", {}) or {}
+    return any(read_path(j, "review_minority_stakes", None) is True for j in jurisdictions.values())
+
+
+def lever_hint(config: Any, path: str) -> str:
+    """What a lever that applies does not reach in this scenario (shown under it), or ``""``.
+
+    The regulator's HHI threshold decides reviews of qualifying stakes only: majority
+    stakes, and minority ones where an authority reviews them
+    (:func:`minority_stakes_reviewed`; ``agents.regulator``). The headline deal buys a
+    minority stake (about 1% of Anthropic), so without that rule the threshold moves the
+    concentration chart's line and decides only a strategic deal's majority stake.
+    """
+    if path != "regulation.hhi_threshold" or minority_stakes_reviewed(config):
+        return ""
+    if not deals_possible(config):
+        return "no deal to review in this scenario: moves the chart's line only"
+    return "reviews majority stakes only (minority ones with regulation.review_minority_stakes)"

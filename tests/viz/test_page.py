@@ -146,3 +146,18 @@ def test_each_tab_renders_its_components():
 def test_full_width_grid_stacks_components():
     layout = grid_layout(2, full_width=True)
     assert [(item["x"], item["y"], item["w"]) for item in layout] == [(0, 0, 12), (0, 13, 12)]
+
+
+def test_a_hint_leaves_its_lever_enabled_under_its_reset_mark():
+    from viz.controls import LeverInput
+    from viz.session import LeverSpec
+
+    spec = LeverSpec("regulation.hhi_threshold", "Regulator HHI threshold", 1000, 4000, 100, "HHI")
+    hint = "reviews majority stakes only"
+    _, rc = solara.render(LeverInput(spec, 2000.0, 1800.0, "", lambda _: None, hint))
+    assert not rc.find(v.Slider).widget.disabled
+    html = [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets]
+    assert html[-2:] == [hint, "● applies on Reset"]
+    _, rc = solara.render(LeverInput(spec, 2000.0, 2000.0, "not used", lambda _: None, hint))
+    assert rc.find(v.Slider).widget.disabled  # a note wins: the lever does not apply
+    assert [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets][-1] == "not used"

@@ -77,3 +77,52 @@ def test_deal_levers_apply_only_with_a_deal():
     assert not lever_applies(base, "deal.investment_usd")
     assert lever_applies(deal, "deal.investment_usd")
     assert lever_applies(base, "power.interconnection_months")
+
+
+def test_the_hhi_threshold_says_which_stakes_it_decides():
+    from viz.facts import lever_applies, lever_hint
+
+    path = "regulation.hhi_threshold"
+    deal = VizRun(scenario_name="amazon-anthropic-2026", seed=7).config
+    no_deal = VizRun(scenario_name="no-deal", seed=7).config
+    assert lever_applies(deal, path)  # hinted, never greyed out: it draws the chart's line
+    assert "majority stakes only" in lever_hint(deal, path)
+    assert "no deal to review" in lever_hint(no_deal, path)
+    assert "majority stakes only" in lever_hint(
+        no_deal.with_overrides({"capital.strategic_deals": True}), path
+    )
+    reviewed = deal.with_overrides({"regulation.review_minority_stakes": True})
+    assert lever_hint(reviewed, path) == ""
+    in_one = deal.with_overrides(
+        {
+            "regulation.jurisdictions": {
+                "us": {"regions": ["us-east"], "review_minority_stakes": True}
+            }
+        }
+    )
+    assert lever_hint(in_one, path) == ""
+    assert lever_hint(deal, "power.interconnection_months") == ""
+
+
+def test_the_hint_is_true_the_threshold_decides_only_a_reviewed_minority_stake():
+    # the deal's stake is about 1%: unreviewed, no threshold changes the run (but its
+    # column); reviewed (and with the guidelines' share test off, which blocks a 48% share
+    # at any threshold), a threshold under the post-deal HHI of about 2,800 blocks it
+    from experiments import run_scenario
+
+    deal = VizRun(scenario_name="amazon-anthropic-2026", seed=7).config
+    reviewed = deal.with_overrides(
+        {"regulation.review_minority_stakes": True, "regulation.share_threshold": 1.0}
+    )
+    status = {}
+    for name, cfg in (("unreviewed", deal), ("reviewed", reviewed)):
+        for threshold in (1000.0, 4000.0):
+            cfg_t = cfg.with_overrides({"regulation.hhi_threshold": threshold})
+            res = run_scenario(cfg_t, months=8, rng=1, tables=["deals"])
+            frame = res.model_frame.drop(columns="hhi_threshold")
+            status[name, threshold] = (frame, res.tables["deals"]["status"].iloc[-1])
+    for threshold in (1000.0, 4000.0):
+        assert status["unreviewed", threshold][1].startswith("approved")
+    assert status["unreviewed", 1000.0][0].equals(status["unreviewed", 4000.0][0])
+    assert status["reviewed", 1000.0][1] == "blocked"
+    assert status["reviewed", 4000.0][1].startswith("approved")
