@@ -58,7 +58,13 @@ MODEL_COLUMNS: tuple[Column, ...] = (
     Column("capacity_gw_built", "GW", "Data-centre IT capacity built, all clouds and regions."),
     Column("capacity_gw_powered", "GW", "IT capacity built and connected to the grid."),
     Column("utilisation", "share", "Compute delivered over compute capacity this month."),
-    Column("throttled_share", "share", "Share of active buyers' inference need not served."),
+    Column(
+        "throttled_share",
+        "share",
+        "Share of active buyers' inference need not served. A lab that gets less than its "
+        "inference need plus its planned training cuts both in proportion, so this counts the "
+        "labs' own rationing as well as the market's (docs/calibration.md [est-throttling]).",
+    ),
     Column(
         "cloud_hhi",
         "HHI (0-10,000)",
@@ -217,7 +223,12 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("inference_need", "H100e-h/month", "Labs: compute needed to serve their demand."),
         Column("served", "H100e-h/month", "Labs: inference served."),
         Column("received", "H100e-h/month", "Labs: compute received (inference and training)."),
-        Column("throttled_share", "share", "Labs: share of inference need not served."),
+        Column(
+            "throttled_share",
+            "share",
+            "Labs: share of inference need not served (cut in proportion with the training it "
+            "planned when short; docs/calibration.md [est-throttling]).",
+        ),
         Column(
             "compute_gw",
             "GW",

@@ -63,8 +63,11 @@ CHART_NOTES: list[tuple[str, str, str]] = [
     (
         "Capacity & concentration",
         "Throttled share of inference demand",
-        "The share (%) of AI labs' inference demand that could not be served this month for "
-        "lack of compute.",
+        "The share (%) of AI labs' inference demand not served this month. A lab that gets "
+        "less compute than its inference need plus the training it planned cuts both in "
+        "proportion, so most of it is labs keeping their training runs going, and it is "
+        "highest when compute is cheap and training plans are large; market scarcity shows "
+        "in the compute price.",
     ),
     (
         "Capacity & concentration",
