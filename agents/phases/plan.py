@@ -331,7 +331,7 @@ def plan(
     accounts.flush()
     dc, pw = cfg.datacentres, cfg.power
     lead = max(dc.build_months, pw.interconnection_months)
-    sites.reach(month + max(dc.build_months, pw.interconnection_months))
+    sites.reach(month + lead)
     committed = np.add.reduce(sites.pipeline_capex[:, month:], axis=1)  # started, unpaid
     budget = capex_budget(accounts.cash(accounts.hyperscaler), debt, cfg, committed)
     growth = expected_growth(
