@@ -4,7 +4,12 @@ Scenario files are TOML validated into :class:`agents.scenario.Scenario`. A file
 start with ``extends = "baseline"`` (or another shipped name or a path): its tables are
 then merged over the base's (tables merge key by key; lists and values replace). An
 ``extends`` chain may be at most ``MAX_EXTENDS_DEPTH`` (16) links long and may not loop.
-Errors name the file, the dotted key path, the value and the allowed range.
+A file may also give an ``[overrides]`` table of dotted paths, the language of
+:meth:`agents.scenario.Scenario.with_overrides` (``"labs.anthropic.cash" = 35e9``: list
+items by name), applied to the merged scenario: a scenario that differs from its base in
+one field of one list item says so without copying the whole list, so it cannot drift when
+the base's list changes. Errors name the file, the dotted key path, the value and the
+allowed range.
 """
 
 from __future__ import annotations
@@ -15,10 +20,20 @@ from typing import Any
 from agents.scenario import MAX_EXTENDS_DEPTH, Scenario, ScenarioError
 from experiments.tomlfile import TomlFileError, load_toml
 
-__all__ = ["REPLACED_LIST", "SCENARIO_DIR", "list_scenarios", "load_scenario", "scenario_dict"]
+__all__ = [
+    "OVERRIDES_KEY",
+    "REPLACED_LIST",
+    "SCENARIO_DIR",
+    "list_scenarios",
+    "load_scenario",
+    "scenario_dict",
+]
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
 """Folder of the shipped scenario files."""
+
+OVERRIDES_KEY = "overrides"
+"""A scenario file's table of dotted-path overrides, applied after the ``extends`` merge."""
 
 
 def list_scenarios() -> list[str]:
@@ -71,6 +86,8 @@ def scenario_dict(name_or_path: str | Path) -> dict[str, Any]:
 
     The ``extends`` chain is followed up to :data:`~agents.scenario.MAX_EXTENDS_DEPTH`
     links; a chain that loops back to a file already in it is refused, naming the chain.
+    The files' :data:`OVERRIDES_KEY` tables are merged like any other table and left in
+    the dict unapplied (:func:`load_scenario` applies them).
     """
     layers: list[dict[str, Any]] = []
     chain: list[Path] = []
@@ -127,11 +144,44 @@ def _gives_tables_list(data: Any) -> bool:
     return isinstance(data, list) and any(isinstance(v, dict) for v in data)
 
 
+def _dotted(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """An ``[overrides]`` table as dotted paths: quoted dotted keys (``"labs.openai.cash" =
+    1e9``) and nested tables (``labs.openai.cash = 1e9``, which TOML reads as tables) alike.
+
+    >>> _dotted({"labs.openai.cash": 1.0, "power": {"pue": 1.2}})
+    {'labs.openai.cash': 1.0, 'power.pue': 1.2}
+    """
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            out.update(_dotted(value, path))
+        else:
+            out[path] = value
+    return out
+
+
 def load_scenario(name_or_path: str | Path) -> Scenario:
-    """Load a shipped scenario by name (``"baseline"``) or a ``.toml`` file by path."""
+    """Load a shipped scenario by name (``"baseline"``) or a ``.toml`` file by path.
+
+    Its ``[overrides]`` table, if any (module docstring), is applied to the merged
+    scenario, and the result validated again.
+    """
     data = scenario_dict(name_or_path)
+    overrides = data.pop(OVERRIDES_KEY, {})
     try:
-        return Scenario.from_dict(data)
+        scn = Scenario.from_dict(data)
+        if not isinstance(overrides, dict):
+            raise ScenarioError(
+                f"'{OVERRIDES_KEY}' = {overrides!r}: must be a table of dotted paths, e.g. "
+                f'[{OVERRIDES_KEY}] "labs.anthropic.cash" = 35e9'
+            )
+        if not overrides:
+            return scn
+        try:
+            return scn.with_overrides(_dotted(overrides))
+        except ScenarioError as exc:
+            raise ScenarioError(f"[{OVERRIDES_KEY}] {exc}") from None
     except ScenarioError as exc:
         path = _resolve(name_or_path)
         own = _read(path)

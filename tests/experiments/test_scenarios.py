@@ -41,6 +41,77 @@ def test_scenarios_differ_where_they_say():
     assert load_scenario("no-deal").labs[0].cash == base.labs[0].cash + 5e9
 
 
+def _leaves(data: object, prefix: str = "") -> dict[str, object]:
+    """Every value of a scenario dict by its dotted path (list items by index)."""
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    else:
+        return {prefix: data}
+    out: dict[str, object] = {}
+    for key, value in items:
+        out.update(_leaves(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
+
+
+def _differ(a: str, b: str) -> set[str]:
+    la, lb = _leaves(load_scenario(a).to_dict()), _leaves(load_scenario(b).to_dict())
+    return {k for k in la.keys() | lb.keys() if la.get(k, "absent") != lb.get(k, "absent")}
+
+
+def test_the_deal_and_its_counterfactual_differ_only_in_the_deal():
+    # no-deal is amazon-anthropic-2026 without the deal, its $5B as a plain round: any
+    # other difference (a lab's capability, costs...) would be read as the deal's effect
+    differ = _differ("amazon-anthropic-2026", "no-deal")
+    assert {k for k in differ if not k.startswith("deal.")} == {
+        "name",
+        "description",
+        "labs.0.cash",
+    }
+    assert "deal.enabled" in differ
+    assert _differ("baseline", "no-deal") == {"name", "description", "labs.0.cash"}
+
+
+def test_a_files_overrides_are_applied_after_the_merge(tmp_path):
+    base = load_scenario("baseline")
+    p = tmp_path / "o.toml"
+    # a quoted dotted key and nested tables, a list item by name and by index
+    p.write_text(
+        'extends = "baseline"\n[overrides]\n"labs.openai.cash" = 1e9\n'
+        "labs.1.opex_per_month = 2e8\npower.interconnection_months = 48\n"
+    )
+    scn = load_scenario(p)
+    assert (scn.labs[1].name, scn.labs[1].cash, scn.labs[1].opex_per_month) == ("openai", 1e9, 2e8)
+    assert scn.power.interconnection_months == 48
+    assert scn.labs[0] == base.labs[0] and scn.demand == base.demand
+    # a file extending it overrides its overrides, key by key
+    q = tmp_path / "q.toml"
+    q.write_text('extends = "o.toml"\n[overrides]\n"labs.openai.cash" = 2e9\n')
+    child = load_scenario(q)
+    assert (child.labs[1].cash, child.power.interconnection_months) == (2e9, 48)
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ('"labs.antropic.cash" = 1e9', "[overrides] override 'labs.antropic.cash': "),
+        ('"power.pue" = 0.5', "[overrides] invalid scenario: scenario key 'power.pue' = 0.5"),
+        ('"labs.openai.cashh" = 1e9', "'labs.1.cashh': unknown key; did you mean 'cash'?"),
+    ],
+)
+def test_a_bad_override_names_the_file_and_the_path(tmp_path, body, says):
+    p = tmp_path / "o.toml"
+    p.write_text(f'extends = "baseline"\n[overrides]\n{body}\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(p)
+    assert str(err.value).startswith(f"{p}: [overrides] ")
+    assert says in str(err.value)
+    p.write_text('extends = "baseline"\noverrides = 3\n')
+    with pytest.raises(ScenarioError, match=r"o\.toml: 'overrides' = 3: must be a table"):
+        load_scenario(p)
+
+
 DOCS = Path(__file__).parents[2] / "docs" / "calibration.md"
 
 
