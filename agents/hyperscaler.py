@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_EXPECTED_GROWTH",
+    "Q_RANGE",
     "TARGET_UTILISATION",
     "Hyperscaler",
+    "capacity_scale",
     "chip_value",
     "datacentre_starts",
     "datacentre_starts_all",
@@ -33,6 +35,11 @@ __all__ = [
 
 TARGET_UTILISATION = 0.85
 """Planned utilisation of new capacity (est.: a reserve margin for demand surprises)."""
+
+Q_RANGE = (0.25, 4.0)
+"""Range of the profitability of new capacity (q) a capacity target responds to (est.:
+beyond it one month's expected price would double or halve the target at a response of
+0.5; ``docs/calibration.md`` [est-profit-response])."""
 
 
 def chip_value(
@@ -55,6 +62,29 @@ def chip_value(
     r = annual_rate / 12.0
     annuity = float(life_months) if r == 0 else (1.0 - (1.0 + r) ** -life_months) / r
     return max(0.0, h100e * HOURS_PER_MONTH * availability * (rent - running_cost) * annuity)
+
+
+def capacity_scale(q: float, response: float) -> float:
+    """Factor on a cloud's capacity target for the profitability of new capacity.
+
+    ``clip(q, *Q_RANGE) ** response``, where ``q`` is Tobin's q of new capacity: the value
+    of a new unit (:func:`chip_value`: its rent at the expected compute price, net of power
+    and of the shell's depreciation, over its life) over its list price. Capacity sized for
+    expected sales alone (the flexible accelerator) does not respond to profits; with a
+    ``response`` above 0 a cloud plans more when new capacity earns more than it costs and
+    less when it earns less, the q theory of investment (Tobin, "A general equilibrium
+    approach to monetary theory", *Journal of Money, Credit and Banking* 1(1), 1969;
+    Hayashi, "Tobin's marginal q and average q", *Econometrica* 50(1), 1982). A response of
+    0 is the accelerator alone (the factor is exactly 1). ``docs/calibration.md``
+    [est-profit-response].
+
+    >>> capacity_scale(4.0, 0.5), capacity_scale(9.0, 0.5), capacity_scale(0.5, 1.0)
+    (2.0, 2.0, 0.5)
+    >>> capacity_scale(3.7, 0.0)
+    1.0
+    """
+    lo, hi = Q_RANGE
+    return float(min(max(q, lo), hi) ** response)
 
 
 MAX_EXPECTED_GROWTH = 3.0
@@ -133,11 +163,14 @@ def datacentre_starts_all(
     max_mw: float,
     adjust_months: float,
     unserved_mw: FloatArray,
+    scale: float = 1.0,
 ) -> FloatArray:
     """(H,) :func:`datacentre_starts` of every cloud at once (arrays of its per-cloud inputs).
 
     ``pipeline_mw`` may carry leading axes (e.g. (2, H): two pipelines judged against
-    one target); the result has its shape.
+    one target); the result has its shape. ``scale`` multiplies the target for sales (not
+    the capacity contracts call for): the profitability of new capacity
+    (:func:`capacity_scale`), 1 for the accelerator alone.
 
     >>> datacentre_starts_all(np.array([850.0, 850.0]), np.zeros(2), 0.0, 24,
     ...     np.array([600.0, 900.0]), np.array([1e9, 0.0]), 400.0, 2, np.zeros(2)).tolist()
@@ -145,6 +178,8 @@ def datacentre_starts_all(
     """
     seen = np.maximum(sold_mw + unserved_mw, contracted_mw)
     target = seen * (1.0 + growth) ** (lead_months / 12.0) / TARGET_UTILISATION
+    if scale != 1.0:  # x 1.0 would change nothing; what is contracted is built regardless
+        target *= scale
     target += np.maximum(0.0, contracted_mw - sold_mw)
     # np.minimum(np.maximum(...)): np.clip's bounds (but for the sign of a zero, which a
     # difference of finite MW never has) at a fraction of its per-call cost

@@ -216,6 +216,13 @@ class DataCentreCfg(Section):
     server_overhead: Float = bounded(
         1.83, ge=1.0, le=5.0, why="IT watts per chip watt: >= 1, ~1.8 measured [dc-density]"
     )
+    profit_response: Float = bounded(
+        0.0,
+        ge=0,
+        le=2,
+        why="elasticity of capacity plans to the profitability of new capacity, q "
+        "[est-profit-response]; 0 sizes them for expected sales alone",
+    )
 
 
 class HyperscalerCfg(Section):

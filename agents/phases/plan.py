@@ -25,6 +25,7 @@ from agents.contracting import contract_mix
 from agents.finance import Debt, capex_budget, scale_to_budget
 from agents.hyperscaler import (
     Hyperscaler,
+    capacity_scale,
     chip_value,
     datacentre_starts_all,
     expected_growth,
@@ -51,6 +52,7 @@ __all__ = [
     "MonthPlan",
     "ai_load_forecast",
     "chip_targets",
+    "new_capacity_q",
     "plan",
     "plan_labs",
     "running_cost",
@@ -87,6 +89,30 @@ def running_cost(tech: Tech, g: int, power_price: float, cfg: Scenario) -> float
     power = it_mw_per_h100e * cfg.power.pue * power_price
     shell = it_mw_per_h100e * dc.cost_per_mw / (dc.life_months * hours)
     return power + shell
+
+
+def new_capacity_q(month: int, cfg: Scenario, tech: Tech, market: Market) -> float:
+    """Tobin's q of new capacity this month: what a unit of the newest merchant GPU is worth
+    at the expected compute price over its list price.
+
+    The value is :func:`agents.hyperscaler.chip_value` (its rent net of power and the
+    shell's depreciation, :func:`running_cost`, over ``chips.life_months``, discounted at
+    ``chips.discount_rate``), as in the chip bids; merchant GPUs (the first family) are
+    what every cloud can buy. ``docs/calibration.md`` [est-profit-response].
+    """
+    g = tech.newest(0, month)
+    pp = market.power_price
+    power_price = float(np.add.reduce(pp)) / pp.size  # np.mean's arithmetic
+    value = chip_value(
+        float(tech.h100e[g]),
+        market.expected_compute_price,
+        running_cost(tech, g, power_price, cfg),
+        cfg.datacentres.availability,
+        cfg.chips.life_months,
+        cfg.chips.discount_rate,
+    )
+    cost = float(tech.cost[g])
+    return value / cost if cost > 0 else float("inf")
 
 
 def chip_targets(
@@ -361,6 +387,9 @@ def plan(
         pipe_power[:, :, horizon], axis=(1, 2)
     )
     built_or_building = reduce(sites.built, axis=1) + reduce(pipe_built[:, :, window], axis=(1, 2))
+    # the target's response to the profitability of new capacity (1 when it has none)
+    response = dc.profit_response
+    scale = capacity_scale(new_capacity_q(month, cfg, tech, market), response) if response else 1.0
     request_mw, shells_mw = (
         datacentre_starts_all(
             sold_mw,
@@ -372,6 +401,7 @@ def plan(
             dc.max_build_mw_per_month,
             dc.build_months,
             unserved_mw,
+            scale,
         )
         for lead_months, pipeline_mw in (
             (lead, connected_or_queued),

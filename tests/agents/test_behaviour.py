@@ -327,3 +327,25 @@ def test_the_labs_burn_over_2026_is_near_their_reported_projections():
         share[lab] = (paid["amount"].sum() - got["amount"].sum()) / revenue
     assert 0.47 < share["openai"] < 0.67
     assert 0.25 < share["anthropic"] < 0.80
+
+
+def test_capacity_that_answers_its_profitability_is_larger_and_compute_cheaper(baseline):
+    # new capacity earns several times its cost at baseline prices ([est-profit-response]);
+    # a capacity target that responds to that profitability builds more and so lowers the
+    # price, which lowers the profitability it answers
+    from agents.phases.plan import new_capacity_q
+
+    responsive = baseline.with_overrides({"datacentres.profit_response": 0.5})
+    for seed in SEEDS:
+        runs = []
+        for scn in (baseline, responsive):
+            m = GigawattModel(scn, rng=seed)
+            q = []
+            for _ in range(48):
+                m.step()
+                q.append(new_capacity_q(m.month, scn, m.world.tech, m.world.market))
+            runs.append((m.model_frame().iloc[-12:], float(np.mean(q[-12:]))))
+        (flat, q_flat), (resp, q_resp) = runs
+        assert resp["capacity_gw_powered"].mean() > 1.2 * flat["capacity_gw_powered"].mean()
+        assert resp["compute_spot_price"].mean() < 0.9 * flat["compute_spot_price"].mean()
+        assert 1.0 < q_resp < q_flat

@@ -31,6 +31,43 @@ def test_datacentre_starts_close_the_gap_partially():
     assert datacentre_starts(500.0, 800.0, 0.44, 24, 1000.0, -1.0, 400.0) == 0.0  # no cash
 
 
+def test_the_profitability_of_new_capacity_scales_the_target_for_sales_only():
+    from agents.hyperscaler import capacity_scale, datacentre_starts_all
+
+    # contracted 800 MW > sold 500: for sales 800 x 1.44**2 / 0.85 = 1,951.62 MW, x 1.5;
+    # the 300 MW the contracts call for beyond sales are built whatever the scale
+    one = np.array([1.0])
+    new = datacentre_starts_all(
+        one * 500.0, one * 800.0, 0.44, 24, one * 2500.0, one * 1e9, 1e6, 1.0, one * 0.0, 1.5
+    )
+    assert new[0] == pytest.approx(800 * 1.44**2 / 0.85 * 1.5 + 300 - 2500)
+    # q = 9 and q = 4 are both the top of the range: 4**0.5 = 2; q = 1 changes nothing
+    assert (capacity_scale(9.0, 0.5), capacity_scale(1.0, 0.7)) == (2.0, 1.0)
+    assert capacity_scale(0.1, 1.0) == 0.25  # the bottom of the range
+
+
+def test_new_capacity_q_is_the_newest_gpus_value_over_its_list_price(baseline):
+    from agents.hyperscaler import chip_value
+    from agents.phases.plan import new_capacity_q, running_cost
+
+    m = GigawattModel(baseline, rng=7)
+    tech, market = m.world.tech, m.world.market
+    g = tech.newest(0, 0)
+    # by hand: 730 h x 0.9 x (rent - running cost) a month over 60 months at 10%/12
+    running = running_cost(tech, g, float(np.mean(market.power_price)), baseline)
+    r = baseline.chips.discount_rate / 12
+    annuity = (1 - (1 + r) ** -baseline.chips.life_months) / r
+    h = 730 * baseline.datacentres.availability * tech.h100e[g]
+    for rent in (0.5 * running, 2.0, 4.0):
+        market.expected_compute_price = rent
+        want = max(0.0, h * (rent - running) * annuity) / tech.cost[g]
+        assert new_capacity_q(0, baseline, tech, market) == pytest.approx(want, rel=1e-12)
+        assert want == pytest.approx(
+            chip_value(tech.h100e[g], rent, running, 0.9, 60, 0.1) / tech.cost[g]
+        )
+    assert want > 1.0  # at $4 an hour new capacity pays for itself several times over
+
+
 def test_chip_targets_fill_next_months_free_power(one_gen, small_cfg):
     # 2 MW built and connected, 1 MW next month in both pipelines -> 3 MW powered next month;
     # 1,000 chips draw 1 MW, so 2 MW are free: 2e6 W / 1,000 W = 2,000 chips of the one family
