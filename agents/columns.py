@@ -55,6 +55,11 @@ MODEL_COLUMNS: tuple[Column, ...] = (
         "$/H100e",
         "Buyers' node price per H100-equivalent of the chips bought on the spot market (a unit's value to the clouds that bought it; above chip_price when vendors ration their capacity at their ask), weighted by H100e.",
     ),
+    Column(
+        "capacity_q",
+        "ratio",
+        "Tobin's q of new capacity at the month's plan: the newest merchant GPU's value to a cloud at the expected compute price (its rent net of power and the shell's depreciation over its life, discounted as in the chip bids) over its list price; above 1 new capacity pays for itself (docs/calibration.md [est-profit-response]).",
+    ),
     Column("capacity_gw_built", "GW", "Data-centre IT capacity built, all clouds and regions."),
     Column("capacity_gw_powered", "GW", "IT capacity built and connected to the grid."),
     Column("utilisation", "share", "Compute delivered over compute capacity this month."),

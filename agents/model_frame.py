@@ -77,6 +77,7 @@ def _model_columns(rec: Recorder) -> dict[str, Any]:
         "capacity_price": weighted_mean_rows(rec.column("capacity_price"), demand),
         "chip_price": s["chip_price"],
         "chip_value": s["chip_value"],
+        "capacity_q": s["capacity_q"],
         "capacity_gw_built": built.sum(axis=1) / 1e3,
         "capacity_gw_powered": powered.sum(axis=1) / 1e3,
         "utilisation": delivered / np.where(capacity > 1.0, capacity, 1.0),

@@ -29,6 +29,7 @@ SCALARS = (
     "compute_contract_price",
     "chip_price",
     "chip_value",
+    "capacity_q",
     "throttled_share",
     "flop_per_joule",
     "labs_active",

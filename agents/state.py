@@ -268,6 +268,9 @@ class Market:
     """(R,) capacity price in force this month, $/MW-day (large loads pay it)."""
     reserve_margin: FloatArray = field(default_factory=lambda: np.zeros(0))
     """(R,) reserve margin at this month's peak load."""
+    capacity_q: float = float("nan")
+    """Tobin's q of new capacity at this month's plan: the newest merchant GPU's value at the
+    expected compute price over its list price (:func:`agents.phases.plan.new_capacity_q`)."""
 
 
 @dataclass

@@ -388,8 +388,9 @@ def plan(
     )
     built_or_building = reduce(sites.built, axis=1) + reduce(pipe_built[:, :, window], axis=(1, 2))
     # the target's response to the profitability of new capacity (1 when it has none)
+    market.capacity_q = new_capacity_q(month, cfg, tech, market)
     response = dc.profit_response
-    scale = capacity_scale(new_capacity_q(month, cfg, tech, market), response) if response else 1.0
+    scale = capacity_scale(market.capacity_q, response) if response else 1.0
     request_mw, shells_mw = (
         datacentre_starts_all(
             sold_mw,

@@ -289,6 +289,7 @@ def record(
         weighted_mean(contracts.price[c.contract.index], c.contract.delivered),
         weighted_mean(settled.chip_paid / h100e, settled.chip_flow * h100e),
         weighted_mean(settled.chip_value / h100e, settled.chip_flow * h100e),
+        market.capacity_q,
         throttled,
         fleet_flops / fleet_watts if fleet_watts > 0 else float("nan"),
         np.count_nonzero(act & lay.non_enterprise),
