@@ -97,10 +97,10 @@ def new_capacity_q(month: int, cfg: Scenario, tech: Tech, market: Market) -> flo
 
     The value is :func:`agents.hyperscaler.chip_value` (its rent net of power and the
     shell's depreciation, :func:`running_cost`, over ``chips.life_months``, discounted at
-    ``chips.discount_rate``), as in the chip bids; merchant GPUs (the first family) are
-    what every cloud can buy. ``docs/calibration.md`` [est-profit-response].
+    ``chips.discount_rate``), as in the chip bids; merchant GPUs are what every cloud can
+    buy. ``docs/calibration.md`` [est-profit-response].
     """
-    g = tech.newest(0, month)
+    g = tech.newest(FAMILIES.index("nvidia"), month)
     pp = market.power_price
     power_price = float(np.add.reduce(pp)) / pp.size  # np.mean's arithmetic
     value = chip_value(
