@@ -144,6 +144,13 @@ def _labs(
         a.opex_share[i] = lab.opex_share_of_revenue
         a.training_ratio[i] = lab.training_ratio
         cash[i] = lab.cash
+    names = [lab.name for lab in cfg.labs]
+    dated = sorted(
+        (months_between(cfg.start, r.month), names.index(r.lab), r.usd) for r in cfg.rounds
+    )
+    a.round_month = np.array([d[0] for d in dated], dtype=np.int64)
+    a.round_row = np.array([d[1] for d in dated], dtype=np.int64)
+    a.round_usd = np.array([d[2] for d in dated], dtype=float)
     if n_small + n_ent:
         rest = slice(n_major, n)
         k = n_small + n_ent

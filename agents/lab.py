@@ -111,6 +111,12 @@ class LabArrays:
     burn: FloatArray = field(init=False)
     raised_total: FloatArray = field(init=False)
     account: IntArray = field(init=False)
+    round_month: IntArray = field(init=False)
+    """(K,) month of each dated round of the scenario (``rounds``), in date order."""
+    round_row: IntArray = field(init=False)
+    """(K,) row of the lab that raises it."""
+    round_usd: FloatArray = field(init=False)
+    """(K,) what it raises."""
 
     def __post_init__(self) -> None:
         n, f = self.n, self.n_families
@@ -132,6 +138,8 @@ class LabArrays:
         self.left_provider = np.full(n, -1, dtype=np.int64)
         self.porting_to = np.full(n, -1, dtype=np.int64)
         self.porting_done = np.full(n, -1, dtype=np.int64)
+        self.round_month, self.round_row = z(0, dtype=np.int64), z(0, dtype=np.int64)
+        self.round_usd = z(0)
 
     @property
     def major(self) -> BoolArray:

@@ -78,6 +78,7 @@ from agents.scenario_sections import (
     ProjectCfg,
     RegionCfg,
     RegulationCfg,
+    RoundCfg,
     ScaleCfg,
     VendorCfg,
 )
@@ -108,6 +109,7 @@ __all__ = [
     "ProjectCfg",
     "RegionCfg",
     "RegulationCfg",
+    "RoundCfg",
     "ScaleCfg",
     "Scenario",
     "ScenarioError",
@@ -143,6 +145,8 @@ class Scenario(Section):
         default_factory=list, max_length=1_000, description=WHY_LIST
     )
     projects: list[ProjectCfg] = Field(default_factory=list, max_length=1_000, description=WHY_LIST)
+    rounds: list[RoundCfg] = Field(default_factory=list, max_length=1_000, description=WHY_LIST)
+    """Dated equity rounds, on top of those labs raise when their runway runs short."""
     scale: ScaleCfg = ScaleCfg()
 
     @model_validator(mode="after")
@@ -219,6 +223,15 @@ class Scenario(Section):
         for i, p in enumerate(self.projects):
             need(p.owner in hypers, f"projects.{i}.owner", p.owner, hypers)
             need(p.region in regions, f"projects.{i}.region", p.region, regions)
+        for i, rd in enumerate(self.rounds):
+            need(rd.lab in labs, f"rounds.{i}.lab", rd.lab, labs)
+            if rd.month < self.start:  # 'YYYY-MM' strings order as months do
+                bad(
+                    f"rounds.{i}.month",
+                    rd.month,
+                    f"before the start ({self.start}); add a round raised before it to the "
+                    "lab's starting cash",
+                )
         for i, g in enumerate(self.chips.generations):
             if g.tflops > MAX_TFLOPS_PER_WATT * g.watts:  # (a quotient can round above)
                 bad(

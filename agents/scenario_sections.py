@@ -53,6 +53,7 @@ __all__ = [
     "ProjectCfg",
     "RegionCfg",
     "RegulationCfg",
+    "RoundCfg",
     "ScaleCfg",
     "VendorCfg",
 ]
@@ -250,6 +251,14 @@ class ProjectCfg(Section):
     mw: Mw
     online: Month
     """Month the project's IT capacity is built and connected (before the start: built)."""
+
+
+class RoundCfg(Section):
+    """An equity round a lab raises at a date whatever its runway (history, or a what-if)."""
+
+    lab: Ref
+    month: Month
+    usd: Usd
 
 
 class LabCfg(Section):

@@ -232,10 +232,17 @@ def plan_labs(
 ) -> dict[int, float]:
     """Funding, training targets and porting for every lab; returns the funding gaps.
 
-    Dollars it posts (rounds raised, porting costs) are queued, not booked: the caller
-    flushes the accounts before it reads balances.
+    The scenario's dated rounds due this month (``rounds``) are booked first, so the month's
+    decisions see them. Dollars it posts after that (rounds raised, porting costs) are
+    queued, not booked: the caller flushes the accounts before it reads balances.
     """
     a = labs
+    due = a.round_month == month
+    if np.count_nonzero(due):  # the scenario's dated rounds, before any decision reads cash
+        rows, usd = a.round_row[due], a.round_usd[due]
+        accounts.pay(OUTSIDE, a.account[rows], usd, "vc_round")
+        np.add.at(a.raised_total, rows, usd)
+        accounts.flush()
     cash = accounts.cash(a.account)
     draw = rng.random(a.n)
     funding = plan_funding(

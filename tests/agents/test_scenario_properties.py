@@ -65,6 +65,7 @@ from agents.scenario import (
     ProjectCfg,
     RegionCfg,
     RegulationCfg,
+    RoundCfg,
     ScaleCfg,
     Scenario,
     ScenarioError,
@@ -322,6 +323,13 @@ def scenarios(draw: Any) -> dict[str, Any]:
         for p in scn["projects"]
         if p["owner"] in hnames and p["region"] in rnames
     ]
+    # dated rounds of labs still in the scenario and in its calendar, and one drawn at random
+    rounds = [r for r in scn["rounds"] if r["lab"] in lnames and r["month"] >= scn["start"]]
+    if draw(st.booleans()):
+        last = months_between(scn["start"], LAST_MONTH)
+        month = month_date(scn["start"], draw(st.integers(0, min(24, last))))
+        rounds.append({"lab": draw(st.sampled_from(lnames)), "month": month, "usd": 1e9})
+    scn["rounds"] = [draw(_scalars(RoundCfg, r, "rounds.", keep=("lab", "month"))) for r in rounds]
     rules = scn["regulation"]
     rules["jurisdictions"] = {
         key: draw(_scalars(JurisdictionCfg, {**j, "regions": kept_regions}, "jurisdictions."))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from agents.scenario import ScenarioError
+from experiments import run_scenario
 from experiments.scenarios import REPLACED_LIST, SCENARIO_DIR, list_scenarios, load_scenario
 
 SHIPPED = [
@@ -38,7 +39,8 @@ def test_scenarios_differ_where_they_say():
     assert eu.jurisdictions["eu"].regions == ["europe"]
     strict = load_scenario("strict-antitrust")
     assert strict.regulation.exclusivity_ban and strict.deal.enabled
-    assert load_scenario("no-deal").labs[0].cash == base.labs[0].cash + 5e9
+    (plain,) = load_scenario("no-deal").rounds  # the deal's $5B as a plain round instead
+    assert (plain.lab, plain.usd) == ("anthropic", 5e9)
 
 
 def _leaves(data: object, prefix: str = "") -> dict[str, object]:
@@ -64,13 +66,19 @@ def test_the_deal_and_its_counterfactual_differ_only_in_the_deal():
     # no-deal is amazon-anthropic-2026 without the deal, its $5B as a plain round: any
     # other difference (a lab's capability, costs...) would be read as the deal's effect
     differ = _differ("amazon-anthropic-2026", "no-deal")
-    assert {k for k in differ if not k.startswith("deal.")} == {
-        "name",
-        "description",
-        "labs.0.cash",
-    }
+    plain_round = {"rounds.0.lab", "rounds.0.month", "rounds.0.usd"}
+    assert {k for k in differ if not k.startswith("deal.")} == {"name", "description"} | plain_round
     assert "deal.enabled" in differ
-    assert _differ("baseline", "no-deal") == {"name", "description", "labs.0.cash"}
+    assert _differ("baseline", "no-deal") == {"name", "description"} | plain_round
+
+
+def test_the_plain_round_comes_when_the_deal_would_pay():
+    # the same $5B at the same month: only the deal's other terms differ
+    deals = run_scenario("amazon-anthropic-2026", months=9, rng=7).tables["deals"]
+    paid = deals.loc[deals["invested_usd"] > 0, "date"].iloc[0]
+    (plain,) = load_scenario("no-deal").rounds
+    assert plain.month == paid.strftime("%Y-%m")
+    assert plain.usd == deals["invested_usd"].max()
 
 
 def test_a_files_overrides_are_applied_after_the_merge(tmp_path):
@@ -269,6 +277,14 @@ def test_a_list_replaced_by_a_file_that_extends_says_why_references_break(tmp_pa
             "'labs.1.cashh': unknown key; did you mean 'cash'",
         ),
         ("overrides = 3", "'overrides' = 3: must be a table of dotted paths"),
+        (
+            "[[rounds]]\nlab = 'antropic'\nmonth = '2026-05'\nusd = 1e9",
+            "'rounds.0.lab' = 'antropic': unknown name; did you mean 'anthropic'?",
+        ),
+        (
+            "[[rounds]]\nlab = 'openai'\nmonth = '2025-10'\nusd = 1e9",
+            "'rounds.0.month' = '2025-10': before the start (2026-01); add a round raised",
+        ),
     ],
 )
 def test_bad_values_in_a_file(tmp_path, body, says):

@@ -303,3 +303,21 @@ def test_ports_of_several_labs_at_once():
     # porting to family 1: 1.5 < 0.65 x 3, saving 1.5 x 1e8 x 15 months > $300M; lab 1 runs
     # well everywhere, lab 2 bought nothing, lab 3 saves 1.5 x 1e6 x 15 < $300M
     assert got.tolist() == [1, -1, -1, -1]
+
+
+def test_a_dated_round_is_cash_in_its_month_and_nothing_before(baseline):
+    from experiments import run_scenario
+
+    dated = baseline.with_overrides({"rounds": [{"lab": "openai", "month": "2026-03", "usd": 7e9}]})
+    with_round = run_scenario(dated, months=4, rng=7, tables=["cashflows", "labs"])
+    without = run_scenario(baseline, months=4, rng=7, tables=["cashflows", "labs"])
+    cf = with_round.tables["cashflows"]
+    posted = cf[(cf["reason"] == "vc_round") & (cf["payee"] == "openai")]
+    assert posted[["month", "payer", "amount"]].values.tolist() == [[2, "outside", 7e9]]
+    # the months before it are the twin's to the bit; from it on the lab has the money
+    same = ["compute_spot_price", "ai_revenue_usd", "throttled_share"]
+    assert with_round.model_frame[same].iloc[:2].equals(without.model_frame[same].iloc[:2])
+    raised = with_round.tables["labs"].set_index("name")["raised_usd"]
+    assert (
+        raised["openai"] - without.tables["labs"].set_index("name")["raised_usd"]["openai"] == 7e9
+    )
