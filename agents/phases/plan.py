@@ -233,12 +233,13 @@ def plan_labs(
     """Funding, training targets and porting for every lab; returns the funding gaps.
 
     The scenario's dated rounds due this month (``rounds``) are booked first, so the month's
-    decisions see them. Dollars it posts after that (rounds raised, porting costs) are
+    decisions see them; a lab that has exited raises none. Dollars it posts after that (rounds raised, porting costs) are
     queued, not booked: the caller flushes the accounts before it reads balances.
     """
     a = labs
     due = a.round_month == month
     if np.count_nonzero(due):  # the scenario's dated rounds, before any decision reads cash
+        due &= a.active[a.round_row]  # a lab that has exited raises nothing
         rows, usd = a.round_row[due], a.round_usd[due]
         accounts.pay(OUTSIDE, a.account[rows], usd, "vc_round")
         np.add.at(a.raised_total, rows, usd)

@@ -321,3 +321,23 @@ def test_a_dated_round_is_cash_in_its_month_and_nothing_before(baseline):
     assert (
         raised["openai"] - without.tables["labs"].set_index("name")["raised_usd"]["openai"] == 7e9
     )
+
+
+def test_a_lab_that_has_exited_raises_no_dated_round(baseline):
+    from experiments import run_scenario
+
+    # no money and no investors: the lab exits within months, before its round is due; the
+    # round would leave cash with an exited lab, which the month's invariants refuse
+    scn = baseline.with_overrides(
+        {
+            "labs.5.cash": 1e8,
+            "labs.5.opex_per_month": 3e9,
+            "capital.vc_success_prob": 0.0,
+            "rounds": [{"lab": "frontier-startup", "month": "2026-06", "usd": 5e9}],
+        }
+    )
+    res = run_scenario(scn, months=7, rng=1, tables=["cashflows", "labs"])
+    labs = res.tables["labs"].set_index("name")
+    assert labs.loc["frontier-startup", "exit_month"] < 5
+    cf = res.tables["cashflows"]
+    assert cf[(cf["payee"] == "frontier-startup") & (cf["reason"] == "vc_round")].empty
