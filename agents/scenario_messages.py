@@ -15,7 +15,15 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-__all__ = ["SCENARIO_CUTOFF", "ScenarioError", "explain", "set_path", "short", "suggest"]
+__all__ = [
+    "SCENARIO_CUTOFF",
+    "ScenarioError",
+    "dotted_paths",
+    "explain",
+    "set_path",
+    "short",
+    "suggest",
+]
 
 
 class ScenarioError(ValueError):
@@ -69,6 +77,20 @@ def _list_index(items: list[Any], key: str, path: str, where: str) -> int:
         f"override {path!r}: {where!r} is not an index of a list of {len(items)} "
         f"(its items have no names); use {span}"
     )
+
+
+def dotted_paths(value: Any, prefix: str = "") -> dict[str, Any]:
+    """The leaves of nested tables by their dotted paths (what :func:`set_path` takes).
+
+    >>> dotted_paths({"labs.openai.cash": 1.0, "power": {"pue": 1.2}})
+    {'labs.openai.cash': 1.0, 'power.pue': 1.2}
+    """
+    if not isinstance(value, dict):
+        return {prefix: value}
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        out.update(dotted_paths(item, f"{prefix}.{key}" if prefix else str(key)))
+    return out
 
 
 def set_path(data: dict[str, Any], path: object, value: Any) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.scenario import MAX_EXTENDS_DEPTH, Scenario, ScenarioError
+from agents.scenario_messages import dotted_paths
 from experiments.tomlfile import TomlFileError, load_toml
 
 __all__ = [
@@ -144,23 +145,6 @@ def _gives_tables_list(data: Any) -> bool:
     return isinstance(data, list) and any(isinstance(v, dict) for v in data)
 
 
-def _dotted(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """An ``[overrides]`` table as dotted paths: quoted dotted keys (``"labs.openai.cash" =
-    1e9``) and nested tables (``labs.openai.cash = 1e9``, which TOML reads as tables) alike.
-
-    >>> _dotted({"labs.openai.cash": 1.0, "power": {"pue": 1.2}})
-    {'labs.openai.cash': 1.0, 'power.pue': 1.2}
-    """
-    out: dict[str, Any] = {}
-    for key, value in table.items():
-        path = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, dict):
-            out.update(_dotted(value, path))
-        else:
-            out[path] = value
-    return out
-
-
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load a shipped scenario by name (``"baseline"``) or a ``.toml`` file by path.
 
@@ -179,7 +163,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         if not overrides:
             return scn
         try:
-            return scn.with_overrides(_dotted(overrides))
+            return scn.with_overrides(dotted_paths(overrides))
         except ScenarioError as exc:
             raise ScenarioError(f"[{OVERRIDES_KEY}] {exc}") from None
     except ScenarioError as exc:

@@ -52,11 +52,13 @@ __all__ = [
     "MonthPlan",
     "ai_load_forecast",
     "chip_targets",
+    "mean_power_price",
     "new_capacity_q",
     "plan",
     "plan_labs",
     "running_cost",
     "sales_growth",
+    "unit_value",
 ]
 
 CONTRACT_LOOKAHEAD_MONTHS = 24
@@ -95,15 +97,29 @@ def new_capacity_q(month: int, cfg: Scenario, tech: Tech, market: Market) -> flo
     """Tobin's q of new capacity this month: what a unit of the newest merchant GPU is worth
     at the expected compute price over its list price.
 
-    The value is :func:`agents.hyperscaler.chip_value` (its rent net of power and the
-    shell's depreciation, :func:`running_cost`, over ``chips.life_months``, discounted at
-    ``chips.discount_rate``), as in the chip bids; merchant GPUs are what every cloud can
-    buy. ``docs/calibration.md`` [est-profit-response].
+    The value is :func:`unit_value`, as in the chip bids (:func:`chip_targets`); merchant
+    GPUs are what every cloud can buy. ``docs/calibration.md`` [est-profit-response].
     """
     g = tech.newest(FAMILIES.index("nvidia"), month)
+    value = unit_value(tech, g, market, cfg, mean_power_price(market))
+    cost = float(tech.cost[g])
+    return value / cost if cost > 0 else float("inf")
+
+
+def mean_power_price(market: Market) -> float:
+    """The regions' mean power price, $/MWh, as clouds value chips (np.mean's arithmetic)."""
     pp = market.power_price
-    power_price = float(np.add.reduce(pp)) / pp.size  # np.mean's arithmetic
-    value = chip_value(
+    return float(np.add.reduce(pp)) / pp.size
+
+
+def unit_value(tech: Tech, g: int, market: Market, cfg: Scenario, power_price: float) -> float:
+    """What a cloud can pay for a unit of generation ``g``.
+
+    :func:`agents.hyperscaler.chip_value` at the expected compute price, less power at
+    ``power_price`` and the shell's depreciation (:func:`running_cost`), over
+    ``chips.life_months`` at ``chips.discount_rate``.
+    """
+    return chip_value(
         float(tech.h100e[g]),
         market.expected_compute_price,
         running_cost(tech, g, power_price, cfg),
@@ -111,8 +127,6 @@ def new_capacity_q(month: int, cfg: Scenario, tech: Tech, market: Market) -> flo
         cfg.chips.life_months,
         cfg.chips.discount_rate,
     )
-    cost = float(tech.cost[g])
-    return value / cost if cost > 0 else float("inf")
 
 
 def chip_targets(
@@ -146,9 +160,7 @@ def chip_targets(
     )
     free = np.maximum(0.0, powered_next - it_mw)
     total_free = np.add.reduce(free, axis=1)
-    pp = market.power_price
-    power_price = float(np.add.reduce(pp)) / pp.size  # np.mean's arithmetic
-    ch = cfg.chips
+    power_price = mean_power_price(market)
     # every cloud at once, row by row the arithmetic of one cloud: its target mix, raised
     # toward its contracts' families, normalised where it has any
     can = clouds.can_buy
@@ -165,14 +177,7 @@ def chip_targets(
             continue
         g = tech.newest(f, month)
         watts[f] = float(tech.it_watts[g])
-        value[f] = chip_value(
-            float(tech.h100e[g]),
-            market.expected_compute_price,
-            running_cost(tech, g, power_price, cfg),
-            cfg.datacentres.availability,
-            ch.life_months,
-            ch.discount_rate,
-        )
+        value[f] = unit_value(tech, g, market, cfg, power_price)
     # where a cloud buys none of a family its mix is +0, so is its want (free MW >= 0)
     want = total_free[:, None] * mix * 1e6 / np.array(watts)
     price = np.where(bought, np.array(value), 0.0)
@@ -233,8 +238,9 @@ def plan_labs(
     """Funding, training targets and porting for every lab; returns the funding gaps.
 
     The scenario's dated rounds due this month (``rounds``) are booked first, so the month's
-    decisions see them; a lab that has exited raises none. Dollars it posts after that (rounds raised, porting costs) are
-    queued, not booked: the caller flushes the accounts before it reads balances.
+    decisions see them; a lab that has exited raises none. Dollars it posts after that
+    (rounds raised, porting costs) are queued, not booked: the caller flushes the accounts
+    before it reads balances.
     """
     a = labs
     due = a.round_month == month

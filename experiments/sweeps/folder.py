@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from agents.scenario_messages import dotted_paths
 from experiments.paths import set_aside
 from experiments.sweeps.lock import SweepLock
 from experiments.sweeps.spec import SweepSpec
@@ -21,18 +22,9 @@ from experiments.sweeps.store import SweepStore, SweepStoreError
 __all__ = ["prepare_folder", "spec_changes"]
 
 
-def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-        return out
-    return {prefix: value}
-
-
 def spec_changes(old: dict[str, Any], new: dict[str, Any], limit: int = 6) -> list[str]:
     """Dotted keys whose values differ between two spec dumps, as ``"key: a -> b"``."""
-    a, b = _flatten(old), _flatten(new)
+    a, b = dotted_paths(old), dotted_paths(new)
     changed = [
         f"{k}: {json.dumps(a.get(k))} -> {json.dumps(b.get(k))}"
         for k in sorted(set(a) | set(b))
