@@ -66,9 +66,8 @@ MODEL_COLUMNS: tuple[Column, ...] = (
     Column(
         "throttled_share",
         "share",
-        "Share of active buyers' inference need not served. A lab that gets less than its "
-        "inference need plus its planned training cuts both in proportion, so this counts the "
-        "labs' own rationing as well as the market's (docs/calibration.md [est-throttling]).",
+        "Share of active buyers' inference need not served. Labs serve inference first, so "
+        "this is inference the market left unmet (docs/calibration.md [est-throttling]).",
     ),
     Column(
         "cloud_hhi",
@@ -231,8 +230,8 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(
             "throttled_share",
             "share",
-            "Labs: share of inference need not served (cut in proportion with the training it "
-            "planned when short; docs/calibration.md [est-throttling]).",
+            "Labs: share of inference need not served (inference the market left unmet; "
+            "docs/calibration.md [est-throttling]).",
         ),
         Column(
             "compute_gw",

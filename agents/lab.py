@@ -3,8 +3,9 @@
 A lab bids for inference compute (to serve its share of end demand) and training
 compute (which raises its capability, log-scaling), raises capital when its runway is
 short, ports its software to another chip family when the price gap outweighs the
-migration cost and time, and is throttled when inference capacity falls short. Scale
-mode adds thousands of small labs and enterprise buyers.
+migration cost and time, and is throttled when the market leaves its inference need
+unmet (it serves inference first). Scale mode adds thousands of small labs and
+enterprise buyers.
 
 State lives in :class:`LabArrays` (one row per lab) so that every decision is one numpy
 expression over all labs; :class:`AILab` agents are Mesa agents reading their row.
@@ -238,22 +239,27 @@ def services_demand(
     return q, price * q
 
 
-def split_compute(received: FloatArray, inference: FloatArray, training: FloatArray) -> FloatArray:
-    """Inference served when a lab gets ``received`` against needs for inference and training.
+def split_compute(received: FloatArray, inference: FloatArray) -> FloatArray:
+    """Inference served when a lab gets ``received`` against its inference need.
 
-    A lab short of compute cuts inference and training in proportion to its needs (it
-    keeps its training runs going, so end users are throttled too); compute beyond both
-    needs goes to training. Served = ``min(inference, received x inference / (inference +
-    training))``, where ``training`` is the training it planned (bought at the expected price;
-    when the price is above it, its schedule, :func:`training_bid_schedule`, buys less).
+    Inference first: served = ``min(inference, received)``, and the rest trains. A lab is
+    throttled only when the market leaves its inference need unmet.
 
-    >>> split_compute(np.array([60.0, 200.0]), np.array([80.0, 80.0]), np.array([40.0, 40.0]))
-    array([40., 80.])
+    The rule follows the lab's own bids. It bids for inference at the price of AI services
+    (what a served hour earns) and for training at most ``demand.training_bid_share`` of
+    that, and it nets its contract deliveries off its inference bid first
+    (:func:`agents.phases.clear.clear_phase`): by its bids an hour serving users is worth
+    more to it than an hour of training, so it does not train on hours bought to serve
+    users. An earlier rule cut both in proportion to the needs: it throttled the users of
+    labs that had bought their whole inference need (36% of inference in the first month
+    of ``baseline``), so ``throttled_share`` measured the rule, not the market
+    (``docs/calibration.md`` [est-throttling]).
+
+    >>> split_compute(np.array([60.0, 200.0]), np.array([80.0, 80.0]))
+    array([60., 80.])
     """
-    need = inference + training
-    out: FloatArray = np.divide(inference, need, out=np.zeros(need.size), where=need > 0)
-    np.multiply(received, out, out=out)
-    return np.minimum(inference, out, out=out)
+    out: FloatArray = np.minimum(inference, received)
+    return out
 
 
 def training_bid_schedule(

@@ -289,7 +289,7 @@ class LabCfg(Section):
 class DemandCfg(Section):
     """End demand for AI services: trend, price response, capability response."""
 
-    initial_usd_per_month: Usd = 5e9
+    initial_usd_per_month: Usd = 3.5e9
     growth_per_year: Float = bounded(
         0.6,
         ge=FASTEST_DECLINE,

@@ -2,7 +2,9 @@
 
 Compute contracts take a pro-rata share of their seller's capacity in the contract's
 family; power purchase agreements are served from the utility's cheapest units; chip
-supply contracts from the vendor's capacity (:func:`market.contracts.pro_rata`). What
+supply contracts from the vendor's capacity (:func:`market.contracts.pro_rata`). A node
+offers the spot market the hours its site buys power for
+(:data:`agents.phases.orders.EXPECTED_USE_GROWTH`) less what its contracts take. What
 is left is assembled into one :class:`market.book.OrderBook` for power, chips and
 compute (a bipartite transport problem over the trade graph) and cleared in one call:
 by the run's :class:`market.warm.Clearer`, which re-solves from last month's basis when
@@ -325,10 +327,9 @@ def clear_phase(
         month, g, a, ct, vendors, n_r, tpl
     )
     n_s = lay.n_sellers
-    cap = g.compute_qty.ravel()
-    left = cap - np.add.reduce(
-        alloc.compute_alloc, axis=0
-    )  # capacity contracts leave for the spot market
+    # the hours each node's site buys power to run (at most its capacity), less what the
+    # contracts take: a node sells no hour it could not deliver for want of power
+    left = g.site_use.ravel() - np.add.reduce(alloc.compute_alloc, axis=0)
     chip_want = plan.chip_want
     if alloc.chip_rows.size:
         vfam = np.array([v.family for v in vendors])

@@ -27,7 +27,9 @@ __all__ = ["EXPECTED_USE_GROWTH", "Orders", "choose_nodes", "orders", "unit_offe
 
 EXPECTED_USE_GROWTH = (1.3, 0.1)
 """Sites expect to run ``1.3 x`` last month's sales ``+ 0.1 x`` capacity, plus contracts
-(est.: room for growth), at most their capacity; they buy power for that."""
+(est.: room for growth), at most their capacity; they buy power for that, and their nodes
+offer no more (:func:`agents.phases.clear.clear_phase`): an hour sold beyond it could not be
+delivered (``docs/calibration.md`` [est-throttling])."""
 
 
 @dataclass(frozen=True)

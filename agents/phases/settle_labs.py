@@ -1,9 +1,8 @@
 """Phase 6, ``settle`` (second part): the labs' month closes, and the trailing windows move.
 
-Labs short of compute cut inference and training in proportion to their needs
-(:func:`agents.lab.split_compute`; their training bid follows the AI services price, so
-training clears whenever compute is near cost); they earn revenue on the inference they
-served (throttled demand earns nothing), pay
+Labs serve inference first and train on the rest (:func:`agents.lab.split_compute`; their
+training bid follows the AI services price, so training clears whenever compute is near
+cost); they earn revenue on the inference they served (throttled demand earns nothing), pay
 opex (a fixed amount plus a share of revenue), gain capability from training
 (log-scaling: ``capability0 + demand.scaling_exponent x log(1 + cumulative training /
 a year of first-month training)``, est.) and from their quality drift
@@ -75,7 +74,7 @@ def close_labs(
     spend, recv = settled.compute.spend, settled.compute.received
     # every row in place (scale mode has a million): inactive rows' flows are zero
     inactive = ~a.active
-    served = split_compute(recv, a.inference_need, a.training_need)
+    served = split_compute(recv, a.inference_need)
     np.copyto(a.served, served)
     np.copyto(a.served, 0.0, where=inactive)
     a.received[:] = recv

@@ -128,7 +128,8 @@ def _settled(spend: np.ndarray, received: np.ndarray, friction: np.ndarray) -> S
 
 
 def _two_labs_month(cfg, month: int, drift=(0.0, 0.0), drift_months=(np.inf, np.inf)):
-    """Two labs' month closed at ``month``: lab 0 short of compute, lab 1 out of cash."""
+    """Two labs' month closed at ``month``: lab 0 short of compute, lab 1 short of its
+    planned training (6 against 5 + 2) and out of cash."""
     a = LabArrays(2, 3)
     a.kind[:] = LabKind.MAJOR
     a.demand_usd[:] = [100.0, 50.0]
@@ -148,7 +149,7 @@ def _two_labs_month(cfg, month: int, drift=(0.0, 0.0), drift_months=(np.inf, np.
     debt = Debt.start(2, np.zeros(1))
     rng = np.random.default_rng(0)
     a.porting_paid[:] = [1.0, 0.0]  # lab 0 ported this month, and paid 2 in link friction
-    settled = _settled(spend, np.array([4.0, 8.0]), np.array([2.0, 0.0]))
+    settled = _settled(spend, np.array([4.0, 6.0]), np.array([2.0, 0.0]))
     close_labs(month, cfg, a, settled, h, ct, acc, debt, rng, np.zeros(1))
     return a, acc, ct, debt
 
@@ -160,27 +161,28 @@ def _no_credit(cfg):
 
 def test_labs_month_revenue_burn_capability_and_exit(baseline):
     a, acc, ct, debt = _two_labs_month(_no_credit(baseline), 0)
-    # short of compute, a lab cuts inference and training pro rata: served = min(need,
-    # received x 10 / 12) = 10/3 for lab 0; lab 1 gets 8 >= 5 + 2: served 5
-    assert a.served.tolist() == pytest.approx([10 / 3, 5.0])
-    # revenue = demand x served / need = [100 / 3, 50]
-    assert a.revenue.tolist() == pytest.approx([100 / 3, 50.0])
-    # opex = [10 + 0.5 x 100/3, 200]; net flow = revenue - spend - opex - friction -
-    # porting = [100/3 - 20 - 80/3 - 2 - 1, 50 - 30 - 200] = [-49/3, -180];
-    # burn: month 0's is its loss, [49/3, 180]; later months weigh the loss 0.3 against the
-    # burn before (here 0): 0.3 x [49/3, 180] = [4.9, 54]
-    assert a.burn.tolist() == pytest.approx([49 / 3, 180.0])
+    # inference first: served = min(need, received) = 4 for lab 0; lab 1 serves its whole
+    # need, 5 of its 6, though it planned 2 of training (cut in proportion to the needs it
+    # would serve 6 x 5 / 7 and throttle its users)
+    assert a.served.tolist() == [4.0, 5.0]
+    # revenue = demand x served / need = [40, 50]
+    assert a.revenue.tolist() == pytest.approx([40.0, 50.0])
+    # opex = [10 + 0.5 x 40, 200]; net flow = revenue - spend - opex - friction - porting
+    # = [40 - 20 - 30 - 2 - 1, 50 - 30 - 200] = [-13, -180]; burn: month 0's is its loss,
+    # [13, 180]; later months weigh the loss 0.3 against the burn before (here 0):
+    # 0.3 x [13, 180] = [3.9, 54]
+    assert a.burn.tolist() == pytest.approx([13.0, 180.0])
     later = _two_labs_month(_no_credit(baseline), 1)[0]
-    assert later.burn.tolist() == pytest.approx([4.9, 54.0])
+    assert later.burn.tolist() == pytest.approx([3.9, 54.0])
     assert a.porting_paid.tolist() == [0.0, 0.0]  # counted once
-    # training = received - served = [2/3, 3]; ref = max(1, 12 x max(training, need)) = [24, 36]
-    trained = np.array([2 / 3, 3.0])
-    cap = baseline.demand.scaling_exponent * np.log1p(trained / np.array([24.0, 36.0]))
+    # training = received - served = [0, 1]; ref = max(1, 12 x max(training, need)) = [24, 24]
+    trained = np.array([0.0, 1.0])
+    cap = baseline.demand.scaling_exponent * np.log1p(trained / 24.0)
     assert a.capability.tolist() == pytest.approx(cap.tolist())
-    # cash: 1000 + 100/3 - 10 - 50/3 (spend is booked by the settle phase, not here); lab 1:
+    # cash: 1000 + 40 - 30 (spend is booked by the settle phase, not here); lab 1:
     # 100 + 50 - 200 = -50 < 0 -> exits, and its contract ends next month; its creditors
     # forgive the 50 overdraft, so it ends at exactly 0
-    assert acc.cash(acc.lab).tolist() == pytest.approx([1000 + 100 / 3 - 10 - 50 / 3, 0.0])
+    assert acc.cash(acc.lab).tolist() == pytest.approx([1010.0, 0.0])
     assert a.active.tolist() == [True, False] and a.exit_month[1] == 0
     assert ct.end[0] == 1
     assert debt.written_off.tolist() == [0.0, 0.0, 50.0]
@@ -197,8 +199,8 @@ def test_capability_drifts_until_its_month_beside_trainings_gain(baseline, month
     # the same month as above with drifts of 1.2 a year for 6 months and -0.6 a year for
     # good: capability = training's gain (as above) + drift x months elapsed, at most 6
     a = _two_labs_month(_no_credit(baseline), month, (1.2, -0.6), (6.0, np.inf))[0]
-    trained = np.array([2 / 3, 3.0])
-    cap = baseline.demand.scaling_exponent * np.log1p(trained / np.array([24.0, 36.0]))
+    trained = np.array([0.0, 1.0])
+    cap = baseline.demand.scaling_exponent * np.log1p(trained / 24.0)
     assert a.capability.tolist() == pytest.approx((cap + np.array(expected)).tolist())
 
 
