@@ -63,11 +63,10 @@ CHART_NOTES: list[tuple[str, str, str]] = [
     (
         "Capacity & concentration",
         "Throttled share of inference demand",
-        "The share (%) of AI labs' inference demand not served this month. A lab that gets "
-        "less compute than its inference need plus the training it planned cuts both in "
-        "proportion, so most of it is labs keeping their training runs going, and it is "
-        "highest when compute is cheap and training plans are large; market scarcity shows "
-        "in the compute price.",
+        "The share (%) of AI labs' inference demand not served this month. Labs serve "
+        "inference first and bid for it at what a served hour earns, far above the compute "
+        "price, so a lab is throttled only when the clouds it reaches cannot supply it; in the "
+        "shipped scenarios that does not happen, and scarcity shows in the compute price.",
     ),
     (
         "Capacity & concentration",
