@@ -352,7 +352,7 @@ def clear_phase(
         pool_inf, pool_trn = pool_inf[pools], pool_trn[pools]
     else:
         pools, pool_inf, pool_trn = _NO_INT, _NO_FLOAT, _NO_FLOAT
-    # compute links from every seller node with capacity left
+    # compute links from every seller node with powered hours left
     c_src, c_lab, c_cost = _compute_links(tpl, a, cfg, egress_fee, left > 0)
     d = cfg.demand
     # training need as a budget curve in tranches at falling bids (step-major segments)

@@ -2,8 +2,8 @@
 
 Utilities offer each unit's energy at marginal cost and the region's non-AI load, with
 its conventional (non-AI) data centres, bids for its energy; each data-centre site bids for the energy its expected use needs;
-vendors offer their capacity at their price; each compute node offers its capacity at
-its cost; and every small lab or enterprise buyer (scale mode) picks the node it buys
+vendors offer their capacity at their price; each compute node offers the hours its site
+buys power for (its expected use, at most its capacity) at its cost; and every small lab or enterprise buyer (scale mode) picks the node it buys
 at (:func:`choose_nodes`). The book itself is assembled in the ``clear`` phase, after
 contracts have taken their share.
 """
@@ -45,7 +45,8 @@ class Orders:
     non_ai_qty: FloatArray
     """(R,) MWh of non-AI load, conventional data centres included."""
     site_use: FloatArray
-    """(H, R, F) H100e-hours each node expects to run."""
+    """(H, R, F) H100e-hours each node expects to run: what its site buys power for, and the
+    most it offers (contracts included)."""
     site_need: FloatArray
     """(H, R) MWh each site bids for."""
     vendor_qty: FloatArray
@@ -53,7 +54,8 @@ class Orders:
     vendor_price: FloatArray
     """(V,) price per unit."""
     compute_qty: FloatArray
-    """(H, R, F) H100e-hours each node can sell."""
+    """(H, R, F) H100e-hours of each node's capacity (what contracts take their share of, and
+    the most it delivers)."""
     compute_price: FloatArray
     """(H, R, F) its offer price."""
     small_node: IntArray
