@@ -14,8 +14,8 @@ held=True)`` therefore holds the signal, and raises it where the caller knows th
 safe to stop: inside :func:`raise_here` (a sampler waiting on its workers), or at
 :func:`raise_held` (between generations).
 
-Worker processes forked while it is entered would inherit the handler; they reset SIGTERM
-to the default as they start (:func:`experiments.sweeps.executors.worker_init`), so a
+Worker processes forked while it is entered would inherit the handler (spawned ones start
+without it); they reset SIGTERM to the default as they start (:func:`experiments.sweeps.executors.worker_init`), so a
 worker signalled with its process group dies quietly and its parent reports.
 """
 

@@ -11,7 +11,7 @@ proposals come from a multivariate normal kernel fitted to the previous populati
 (``pyabc.MultivariateNormalTransition``).
 
 Samplers: by default :class:`~experiments.calibration.seeded_sampler.SeededMulticoreSampler`
-(pyabc's multicore sampler with ``workers`` forked processes, each evaluation seeded by its
+(pyabc's multicore sampler with ``workers`` processes, each evaluation seeded by its
 index); ``dask=ADDRESS``: pyabc's ``DaskDistributedSampler`` on a Dask cluster (``"local"``:
 a LocalCluster of ``workers`` processes on 127.0.0.1).
 
@@ -37,6 +37,7 @@ import contextlib
 import errno
 import hashlib
 import json
+import multiprocessing
 import sys
 import warnings
 from collections.abc import Iterator
@@ -56,6 +57,7 @@ from experiments.interrupts import interruptible, raise_held, signum_of
 from experiments.paths import cannot_write, set_aside
 from experiments.posterior import WEIGHT, write_posterior
 from experiments.quiet_logs import quieted
+from experiments.sweeps.errors import ExecutorError
 from experiments.sweeps.shards import atomic_write_bytes
 
 __all__ = [
@@ -159,22 +161,21 @@ def _prepare_folder(out: Path, settings: dict[str, Any], new: bool) -> bool:
     return False
 
 
-def _quiet_covariance_warning() -> None:
-    # few particles in many dimensions give a near-singular proposal covariance; numpy
-    # warns on every draw and pyabc proceeds (the draw is still valid)
-    warnings.filterwarnings("ignore", "covariance is not symmetric positive-semidefinite")
-
-
 @contextlib.contextmanager
 def _sampler(
     workers: int, dask: str | None, seed: int, on_progress: Any
 ) -> Iterator[tuple[Any, str, bool]]:
-    """pyabc sampler, its name and whether it is reproducible; closes Dask afterwards."""
+    """pyabc sampler, its name and whether it is reproducible; stops its workers (or
+    closes Dask) afterwards."""
     if dask is None:
         from experiments.calibration.seeded_sampler import SeededMulticoreSampler
 
         name = f"multicore, seeded per evaluation ({workers} process{'es' if workers > 1 else ''})"
-        yield SeededMulticoreSampler(seed, workers, on_progress), name, True
+        sampler = SeededMulticoreSampler(seed, workers, on_progress)
+        try:
+            yield sampler, name, True
+        finally:
+            sampler.close()
         return
     from distributed import Client, LocalCluster
     from pyabc.sampler import DaskDistributedSampler
@@ -197,7 +198,9 @@ def _sampler(
                 f"dask {dask}: no Dask scheduler answered ({exc}); start one "
                 '(`dask scheduler`) or use the local cluster (--dask local, dask="local")'
             ) from None
-    client.run(_quiet_covariance_warning)
+    from experiments.calibration.seeded_sampler import quiet_covariance_warning
+
+    client.run(quiet_covariance_warning)
     print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr)
     try:
         yield DaskDistributedSampler(dask_client=client, batch_size=2), "dask", False
@@ -291,10 +294,11 @@ def calibrate(
     import sqlalchemy.exc
     from tqdm import tqdm
 
+    from experiments.calibration.seeded_sampler import quiet_covariance_warning
     from experiments.sweeps.executors import check_not_starting_worker
     from experiments.sweeps.lock import SweepLock
 
-    check_not_starting_worker("calibrate")  # a Dask local worker importing the script
+    check_not_starting_worker("calibrate")  # a spawned worker importing the script
     _check_budget(particles, generations, workers, seed)
     _check_database_path(Path(out))
     tgt, pri = load_targets(targets), load_priors(priors)
@@ -331,7 +335,7 @@ def calibrate(
             _sampler(workers, dask, seed, show) as (sampler, sampler_name, reproducible),
             warnings.catch_warnings(),
         ):
-            _quiet_covariance_warning()
+            quiet_covariance_warning()
             model = HistoryModel(scn, tgt, pri, int(seed))
 
             def fresh() -> Any:
@@ -382,6 +386,15 @@ def calibrate(
         raise _storage_error(exc, db, folder) from None
     except sqlalchemy.exc.OperationalError as exc:  # its database
         raise _storage_error(exc, db, folder) from None
+    except multiprocessing.ProcessError:  # a worker died (the sampler's health check)
+        saved = _saved_generations(db, folder)
+        raise ExecutorError(
+            f"{folder}: a calibration worker process died (killed, out of memory, or failed "
+            f"as it started: its own message is above); {saved} generation"
+            f"{'' if saved == 1 else 's'} are saved in {DB_FILE}: run the same call again to "
+            "resume. From a script, make the call to calibrate under "
+            '`if __name__ == "__main__":`, as the workers import the script'
+        ) from None
     finally:
         lock.release()
     return result
