@@ -1,12 +1,33 @@
-"""Shared fixtures of the experiments tests: a caller's own matplotlib session."""
+"""Shared fixtures of the experiments tests: a caller's own matplotlib session, and a
+user's script run as its own process."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
+
+ROOT = Path(__file__).parents[2]
+"""The checkout's root, where a user's script is run from."""
+
+
+def run_script(path: Path) -> subprocess.CompletedProcess[str]:
+    """Run the Python script ``path`` from the checkout's root, as a user would; its output
+    is captured as text."""
+    return subprocess.run(
+        [sys.executable, str(path)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture

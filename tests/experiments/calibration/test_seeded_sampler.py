@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import random
 import subprocess
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -15,8 +13,7 @@ import pytest
 
 from experiments.calibration import calibrate
 from experiments.calibration.seeded_sampler import SeededMulticoreSampler
-
-ROOT = Path(__file__).parents[3]
+from tests.experiments.conftest import run_script
 
 
 @pytest.fixture
@@ -91,14 +88,7 @@ def _script(tmp_path: Path, synthetic: Any, guarded: bool) -> subprocess.Complet
         priors=str(priors),
     )
     path.write_text(text)
-    return subprocess.run(
-        [sys.executable, str(path)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_script(path)
 
 
 @pytest.mark.slow

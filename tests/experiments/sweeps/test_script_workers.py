@@ -9,9 +9,7 @@ error), and the folder must resume once the script is fixed.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,9 +18,8 @@ from experiments import forecast, run_sweep
 from experiments.calibration import calibrate
 from experiments.sweeps import SweepStore
 from experiments.sweeps.errors import ExecutorError
+from tests.experiments.conftest import run_script
 from tests.experiments.sweeps.conftest import make_spec
-
-ROOT = Path(__file__).parents[3]
 
 _SCRIPT = """
 from tests.experiments.sweeps.conftest import make_spec
@@ -36,14 +33,7 @@ def _script(tmp_path: Path, out: Path, guarded: bool) -> subprocess.CompletedPro
     path = tmp_path / ("guarded.py" if guarded else "bare.py")
     guard = 'if __name__ == "__main__":\n    ' if guarded else ""
     path.write_text(_SCRIPT.format(guard=guard, out=str(out)))
-    return subprocess.run(
-        [sys.executable, str(path)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_script(path)
 
 
 @pytest.mark.slow
