@@ -1,4 +1,4 @@
-"""The scenario files that ``docs/calibration.md`` gives load and do what its text says."""
+"""The scenario files the README and ``docs/calibration.md`` give load and do what their text says."""
 
 from __future__ import annotations
 
@@ -8,14 +8,20 @@ from pathlib import Path
 import pytest
 
 from experiments import run_scenario
+from experiments.deal_effect import incremental_revenue
 from experiments.scenarios import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 BLOCK = re.compile(r"```toml\n(.*?)```", re.DOTALL)
 
 
-def _blocks() -> list[str]:
-    return BLOCK.findall((ROOT / "docs" / "calibration.md").read_text(encoding="utf-8"))
+def _blocks(doc: str = "docs/calibration.md", marker: str = "") -> list[str]:
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    return [b for b in BLOCK.findall(text) if marker in b]
+
+
+README_DEAL = "a scenario file of your own"
+"""What marks the README's scenario file of Amazon's OpenAI deal."""
 
 
 def test_the_doc_gives_a_scenario_file() -> None:
@@ -42,3 +48,25 @@ def test_the_rounds_of_2026_are_paid_in_their_months(text: str, tmp_path: Path) 
     june = run.model_frame.iloc[-1]
     assert june["compute_spot_price"] > 1.2 * base["compute_spot_price"]
     assert june["utilisation"] > base["utilisation"] + 0.1
+
+
+def test_the_readme_gives_one_scenario_file_of_its_own() -> None:
+    assert len(_blocks("README.md", README_DEAL)) == 1  # Amazon's deal with OpenAI
+
+
+@pytest.mark.parametrize("text", _blocks("README.md", README_DEAL))
+def test_amazons_deal_with_openai_moves_some_of_its_compute_to_amazon(
+    text: str, tmp_path: Path
+) -> None:
+    # the README: approved under baseline's rules, and not exclusive, so Amazon's share of
+    # OpenAI's compute rises (0.24 to 0.28 in 2035) but stays far from the whole of it, as
+    # the exclusive Anthropic deal makes Anthropic's; here the third year (2028)
+    path = tmp_path / "amazon-openai-2026.toml"
+    path.write_text(text, encoding="utf-8")
+    scn = load_scenario(path)
+    status = run_scenario(scn, months=36, rng=0, tables=["deals"]).tables["deals"]["status"]
+    assert status.iloc[-1] == "approved"
+    effect = incremental_revenue(scn, months=36, rng=0).iloc[24:]
+    assert effect["share_with"].mean() > effect["share_without"].mean() + 0.03
+    assert effect["share_with"].max() < 0.6
+    assert effect["incremental_revenue_cum_usd"].iloc[-1] > 0
