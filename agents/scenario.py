@@ -66,6 +66,7 @@ from agents.scenario_sections import (
     ChipsCfg,
     ContractCfg,
     DataCentreCfg,
+    DatedDealCfg,
     DealCfg,
     DemandCfg,
     FinanceCfg,
@@ -96,6 +97,7 @@ __all__ = [
     "ChipsCfg",
     "ContractCfg",
     "DataCentreCfg",
+    "DatedDealCfg",
     "DealCfg",
     "DemandCfg",
     "FinanceCfg",
@@ -141,6 +143,11 @@ class Scenario(Section):
     lockin: LockinCfg = LockinCfg()
     regulation: RegulationCfg = RegulationCfg()
     deal: DealCfg = DealCfg()
+    other_deals: list[DatedDealCfg] = Field(
+        default_factory=list, max_length=100, description=WHY_LIST
+    )
+    """More deals, each proposed in its month (the headline ``deal`` is the one
+    ``gigawatt compare --deal-effect`` and the forecasts measure)."""
     contracts: list[ContractCfg] = Field(
         default_factory=list, max_length=1_000, description=WHY_LIST
     )
@@ -286,18 +293,28 @@ class Scenario(Section):
         for key, j in self.regulation.jurisdictions.items():
             for k, r in enumerate(j.regions):
                 need(r in regions, f"regulation.jurisdictions.{key}.regions.{k}", r, regions)
-        if self.deal.enabled:
-            need(self.deal.investor in hypers, "deal.investor", self.deal.investor, hypers)
-            need(self.deal.lab in labs, "deal.lab", self.deal.lab, labs)
-            silicon = self.deal.silicon
-            if silicon is not None and self.deal.investor in hypers:
-                if (self.deal.investor, silicon) not in sellers_of:
+        deals = [("deal", self.deal)]
+        deals += [(f"other_deals.{i}", d) for i, d in enumerate(self.other_deals)]
+        for path, d in deals:
+            if not d.enabled:
+                continue
+            need(d.investor in hypers, f"{path}.investor", d.investor, hypers)
+            need(d.lab in labs, f"{path}.lab", d.lab, labs)
+            if d.silicon is not None and d.investor in hypers:
+                if (d.investor, d.silicon) not in sellers_of:
                     bad(
-                        "deal.silicon",
-                        silicon,
-                        f"no vendor sells {silicon} chips to {self.deal.investor}; "
+                        f"{path}.silicon",
+                        d.silicon,
+                        f"no vendor sells {d.silicon} chips to {d.investor}; "
                         "choose a family the investor can buy, or none",
                     )
+            if path != "deal" and d.propose < self.start:  # 'YYYY-MM' order as months do
+                bad(
+                    f"{path}.propose",
+                    d.propose,
+                    f"before the start ({self.start}); a deal made before it is in the "
+                    "starting state (the lab's cash, its contracts)",
+                )
         if problems:
             raise ValueError("\n".join(problems))
         return self

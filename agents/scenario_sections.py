@@ -41,6 +41,7 @@ __all__ = [
     "ChipsCfg",
     "ContractCfg",
     "DataCentreCfg",
+    "DatedDealCfg",
     "DealCfg",
     "DemandCfg",
     "FinanceCfg",
@@ -477,6 +478,35 @@ class DealCfg(Section):
     exclusive: Bool = True
     take_or_pay: Bool = True
     penalty_rate: Float = bounded(0.25, ge=0, le=10, why="penalty per dollar of shortfall")
+
+
+class DatedDealCfg(DealCfg):
+    """Another infrastructure-for-equity deal (``[[other_deals]]``), proposed in its month
+    beside the headline ``[deal]`` and reviewed, paid and contracted the same way
+    (:mod:`agents.phases.deals`).
+
+    Who, when, how much, for how long, on how much capacity and whether exclusive are
+    stated; the headline deal's defaults are the Amazon-Anthropic deal's and would not fit
+    another. Milestone tranches are none and the silicon any unless stated; the contract
+    price, take-or-pay and penalty default as the headline deal's ([est-deal-terms]).
+    """
+
+    enabled: Bool = True
+    investor: Ref
+    lab: Ref
+    propose: Month
+    investment_usd: Usd
+    committed_spend_usd: Float = bounded(
+        ge=0, le=1e14, why="US dollars; 1,000x the April 2026 commitment [deal-spend]"
+    )
+    term_months: Int = bounded(ge=1, le=600, why=WHY_MONTHS)
+    reserved_mw: Mw
+    exclusive: Bool
+    milestone_usd: Usd = 0.0
+    milestone_tranches: Int = bounded(
+        0, ge=0, le=40, why="tranches; 40 is one every quarter for ten years"
+    )
+    silicon: Family | None = None
 
 
 class ContractCfg(Section):

@@ -1,8 +1,9 @@
 """Phase 3, ``deals``: proposals, regulator review, tranches and new contracts.
 
-The scenario's headline deal is proposed in the month ``deal.propose``; with
-``capital.strategic_deals`` a lab the investor pool turned down gets a strategic offer
-from the richest cloud (:func:`propose_strategic`). Each proposal is reviewed by the
+The scenario's headline deal (id 0) is proposed in the month ``deal.propose``, and each of
+``other_deals`` (ids 1, 2, ...) in its own; with ``capital.strategic_deals`` a lab the
+investor pool turned down gets a strategic offer from the richest cloud
+(:func:`propose_strategic`, ids after those). Each proposal is reviewed by the
 regulators of the lab's home region, each with its own rules, after
 ``regulation.review_lag_months`` (:func:`agents.regulator.review_deal`) on the relevant
 market, AI accelerator-hours (:func:`review_shift`); an approved deal pays its upfront
@@ -112,7 +113,8 @@ def propose_strategic(
             exclusive=False,
         )
         lag = cfg.regulation.review_lag_months
-        next_id = 1 + max([d.id for d in deal_list], default=0)
+        # after the scenario's own deals (0, and 1.. for other_deals) and any before it
+        next_id = 1 + max([d.id for d in deal_list] + [len(cfg.other_deals)])
         deal_list.append(Deal(next_id, inv, lab, terms, month, month + lag, status="under review"))
         busy.add(lab)
 
@@ -260,16 +262,16 @@ def deals(
     regulators: Sequence[Regulator],
 ) -> None:
     """Propose, review and start deals; pay milestone tranches; end deals of exited labs."""
-    d = cfg.deal
-    if (
-        d.enabled
-        and month == months_between(cfg.start, d.propose)
-        and not any(x.id == 0 for x in deal_list)
-    ):
-        inv = clouds.names.index(d.investor)
-        lab = list(lab_names).index(d.lab)
-        lag = cfg.regulation.review_lag_months
-        deal_list.append(Deal(0, inv, lab, d, month, month + lag, status="under review"))
+    lag = cfg.regulation.review_lag_months
+    for deal_id, d in enumerate((cfg.deal, *cfg.other_deals)):
+        if (
+            d.enabled
+            and month == months_between(cfg.start, d.propose)
+            and not any(x.id == deal_id for x in deal_list)
+        ):
+            inv = clouds.names.index(d.investor)
+            lab = list(lab_names).index(d.lab)
+            deal_list.append(Deal(deal_id, inv, lab, d, month, month + lag, status="under review"))
     if cfg.capital.strategic_deals:
         propose_strategic(
             month,

@@ -432,3 +432,31 @@ def test_reasons_cite_calibration_ids_that_exist():
     doc = (Path(mod.__file__).parents[1] / "docs" / "calibration.md").read_text()
     defined = set(re.findall(r"^\| `\[([a-z0-9-]+)\]`", doc, flags=re.M))
     assert ids <= defined
+
+
+OPENAI_DEAL = {
+    "investor": "amazon", "lab": "openai", "propose": "2026-02", "investment_usd": 15e9,
+    "committed_spend_usd": 100e9, "term_months": 96, "reserved_mw": 2000.0, "exclusive": False,
+}  # fmt: skip
+"""Amazon's 2026 deal with OpenAI as one of ``other_deals`` (docs/calibration.md
+[deal-openai-2026])."""
+
+
+def test_other_deals_state_their_terms_and_are_checked_like_the_headline_one(baseline):
+    data = baseline.to_dict()
+    data["other_deals"] = [OPENAI_DEAL]
+    deal = Scenario.from_dict(data).other_deals[0]
+    # on once listed, no milestones and any silicon unless stated; the rest as stated
+    assert deal.enabled and deal.milestone_usd == 0.0 and deal.silicon is None
+    short = {k: v for k, v in OPENAI_DEAL.items() if k != "investment_usd"}
+    data["other_deals"] = [short]
+    with pytest.raises(ScenarioError, match=r"'other_deals.0.investment_usd'"):
+        Scenario.from_dict(data)
+    for key, value, says in [
+        ("investor", "nobody", "'other_deals.0.investor' = 'nobody': unknown name"),
+        ("silicon", "tpu", "'other_deals.0.silicon' = 'tpu': no vendor sells tpu chips to amazon"),
+        ("propose", "2025-12", "'other_deals.0.propose' = '2025-12': before the start (2026-01)"),
+    ]:
+        data["other_deals"] = [{**OPENAI_DEAL, key: value}]
+        with pytest.raises(ScenarioError, match=re.escape(says)):
+            Scenario.from_dict(data)

@@ -1,9 +1,10 @@
-"""The scenario files the README and ``docs/calibration.md`` give load and do what their text says."""
+"""The scenario files the README and ``docs/calibration.md`` give load and do what they say."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,8 @@ def _blocks(doc: str = "docs/calibration.md", marker: str = "") -> list[str]:
 
 README_DEAL = "a scenario file of your own"
 """What marks the README's scenario file of Amazon's OpenAI deal."""
+README_BOTH = "both deals"
+"""And its file of both of Amazon's deals of 2026."""
 
 
 def test_the_doc_gives_a_scenario_file() -> None:
@@ -50,8 +53,9 @@ def test_the_rounds_of_2026_are_paid_in_their_months(text: str, tmp_path: Path) 
     assert june["utilisation"] > base["utilisation"] + 0.1
 
 
-def test_the_readme_gives_one_scenario_file_of_its_own() -> None:
+def test_the_readme_gives_its_scenario_files_of_amazons_deals() -> None:
     assert len(_blocks("README.md", README_DEAL)) == 1  # Amazon's deal with OpenAI
+    assert len(_blocks("README.md", README_BOTH)) == 1  # and both of Amazon's deals
 
 
 @pytest.mark.parametrize("text", _blocks("README.md", README_DEAL))
@@ -70,3 +74,25 @@ def test_amazons_deal_with_openai_moves_some_of_its_compute_to_amazon(
     assert effect["share_with"].mean() > effect["share_without"].mean() + 0.03
     assert effect["share_with"].max() < 0.6
     assert effect["incremental_revenue_cum_usd"].iloc[-1] > 0
+
+
+@pytest.mark.parametrize("text", _blocks("README.md", README_BOTH))
+def test_both_of_amazons_deals_run_side_by_side(text: str, tmp_path: Path) -> None:
+    # the README: both approved under baseline's rules; the OpenAI deal beside the exclusive
+    # Anthropic one brings OpenAI back to AWS (13% of its compute in 2035 against 7%) and
+    # concentrates the market further (AI-compute HHI +281 against +189); here in 2030
+    path = tmp_path / "amazon-2026-deals.toml"
+    path.write_text(text, encoding="utf-8")
+    both = run_scenario(load_scenario(path), months=60, rng=0, tables=["agents", "deals"])
+    one = run_scenario("amazon-anthropic-2026", months=60, rng=0, tables=["agents"])
+    status = both.tables["deals"].groupby("deal")["status"].last()
+    assert status.to_dict() == {0: "approved", 1: "approved"}
+
+    def at_amazon(run: Any, lab: str) -> float:
+        ag = run.tables["agents"]
+        return float(ag[(ag["name"] == lab) & (ag["month"] >= 48)]["share_amazon"].mean())
+
+    assert at_amazon(both, "openai") > at_amazon(one, "openai") + 0.05
+    assert at_amazon(both, "anthropic") > 0.85  # the exclusive deal holds
+    hhi = [r.model_frame["ai_compute_hhi"].iloc[-12:].mean() for r in (both, one)]
+    assert hhi[0] > hhi[1] + 50

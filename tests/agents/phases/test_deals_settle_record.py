@@ -564,3 +564,24 @@ def test_every_spot_hour_a_node_sells_is_delivered(baseline, monkeypatch):
         m.step()
     assert len(shares) == 30
     assert min(shares) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_a_deal_listed_in_other_deals_runs_as_the_same_deal_in_the_headline_slot(baseline):
+    # the same terms proposed either way give the same market, month for month: only the
+    # deal's id differs (0 for the headline deal, 1 for the first of other_deals)
+    terms = {
+        "investor": "amazon", "lab": "openai", "propose": "2026-02", "investment_usd": 15e9,
+        "milestone_usd": 35e9, "milestone_tranches": 4, "committed_spend_usd": 100e9,
+        "term_months": 96, "reserved_mw": 2000.0, "exclusive": False, "silicon": "trainium",
+    }  # fmt: skip
+    headline = baseline.with_overrides({"deal": {**terms, "enabled": True}})
+    listed = baseline.to_dict()
+    listed["other_deals"] = [terms]
+    other = type(baseline).from_dict(listed)
+    a = run_scenario(headline, months=36, rng=0, tables=["deals"])
+    b = run_scenario(other, months=36, rng=0, tables=["deals"])
+    pd.testing.assert_frame_equal(a.model_frame, b.model_frame)
+    assert set(a.tables["deals"]["deal"]) == {0} and set(b.tables["deals"]["deal"]) == {1}
+    cols = [c for c in a.tables["deals"].columns if c != "deal"]
+    pd.testing.assert_frame_equal(a.tables["deals"][cols], b.tables["deals"][cols])
+    assert a.tables["deals"]["status"].iloc[-1] == "approved"  # a deal that ran
