@@ -109,15 +109,17 @@ def _hhi_threshold(scenario: Any) -> float | None:
 
 
 def _deals_possible(scenario: Any) -> bool:
-    """Whether the scenario can make a deal: ``deal.enabled`` or ``capital.strategic_deals``.
+    """Whether the scenario can make a deal: ``deal.enabled``, an enabled one of
+    ``other_deals``, or ``capital.strategic_deals``.
 
     Unknown (no scenario given) counts as possible.
     """
     if scenario is None:
         return True
     deal = bool(getattr(getattr(scenario, "deal", None), "enabled", False))
+    listed = any(getattr(d, "enabled", True) for d in getattr(scenario, "other_deals", ()))
     strategic = bool(getattr(getattr(scenario, "capital", None), "strategic_deals", False))
-    return deal or strategic
+    return deal or listed or strategic
 
 
 def report_info(frame: pd.DataFrame, scenario: Any = None, seed: int | None = None) -> ReportInfo:

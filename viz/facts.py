@@ -86,9 +86,11 @@ def has_deal(config: Any) -> bool:
 
 
 def deals_possible(config: Any) -> bool:
-    """True when a deal can appear: the headline deal, or strategic deals the model makes
-    for labs the investors turn down (``capital.strategic_deals``)."""
-    return has_deal(config) or bool(read_path(config, "capital.strategic_deals", False))
+    """True when a deal can appear: the headline deal, one of ``other_deals``, or strategic
+    deals the model makes for labs the investors turn down (``capital.strategic_deals``)."""
+    others = read_path(config, "other_deals", []) or []
+    listed = any(read_path(d, "enabled", True) for d in others)
+    return has_deal(config) or listed or bool(read_path(config, "capital.strategic_deals", False))
 
 
 def lever_applies(config: Any, path: str) -> bool:

@@ -135,6 +135,10 @@ def test_no_deal_is_a_note_not_empty_axes():
     with_deal.deal = types.SimpleNamespace(enabled=True)  # proposed after the run ended
     fig = deals_figure(frame, {"deals": DEAL.iloc[:0]}, report_info(frame, with_deal, 7))
     assert [t.get_text() for t in fig.axes[0].texts] == ["No deal was made in this run."]
+    listed = _scenario()  # one of other_deals, proposed after the run ended
+    listed.other_deals = [types.SimpleNamespace(enabled=True)]
+    fig = deals_figure(frame, {"deals": DEAL.iloc[:0]}, report_info(frame, listed, 7))
+    assert [t.get_text() for t in fig.axes[0].texts] == ["No deal was made in this run."]
     fig = deals_figure(frame, {"deals": DEAL}, report_info(frame, _scenario(), 7))
     money, ratio = fig.axes
     assert ratio.get_ylabel() == "spend at investor / investment (ratio)"

@@ -91,6 +91,13 @@ def test_the_hhi_threshold_says_which_stakes_it_decides():
     assert "majority stakes only" in lever_hint(
         no_deal.with_overrides({"capital.strategic_deals": True}), path
     )
+    listed = no_deal.to_dict()  # a deal of other_deals is one to review too
+    listed["other_deals"] = [
+        {"investor": "amazon", "lab": "openai", "propose": "2026-02", "investment_usd": 15e9,
+         "committed_spend_usd": 100e9, "term_months": 96, "reserved_mw": 2000.0,
+         "exclusive": False}
+    ]  # fmt: skip
+    assert "majority stakes only" in lever_hint(type(no_deal).from_dict(listed), path)
     reviewed = deal.with_overrides({"regulation.review_minority_stakes": True})
     assert lever_hint(reviewed, path) == ""
     in_one = deal.with_overrides(
