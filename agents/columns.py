@@ -269,7 +269,11 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
     "deals": (
         Column("month", "months", "Months since the start."),
         Column("date", "date", "First day of the month (datetime64)."),
-        Column("deal", "id", "Deal id (0 is the scenario's headline deal)."),
+        Column(
+            "deal",
+            "id",
+            "Deal id (0 is the scenario's headline deal, 1, 2, ... its other_deals, then strategic deals).",
+        ),
         Column("investor", "name", "Investing hyperscaler."),
         Column("lab", "name", "Lab invested in."),
         Column(

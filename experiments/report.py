@@ -85,7 +85,7 @@ class ReportInfo:
     last: str
     months: int
     hhi_threshold: float | None
-    #: Whether the scenario can make a deal (the headline deal, or strategic deals).
+    #: Whether the scenario can make a deal (the headline deal, other_deals, strategic deals).
     deals_possible: bool = True
 
     @property
