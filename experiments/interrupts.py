@@ -15,8 +15,9 @@ safe to stop: inside :func:`raise_here` (a sampler waiting on its workers), or a
 :func:`raise_held` (between generations).
 
 Worker processes forked while it is entered would inherit the handler (spawned ones start
-without it); they reset SIGTERM to the default as they start (:func:`experiments.sweeps.executors.worker_init`), so a
-worker signalled with its process group dies quietly and its parent reports.
+without it); they reset SIGTERM to the default as they start
+(:func:`experiments.sweeps.executors.worker_init`), so a worker signalled with its process
+group dies quietly and its parent reports.
 """
 
 from __future__ import annotations

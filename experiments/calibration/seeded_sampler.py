@@ -133,8 +133,8 @@ def _worker(tasks: Any, queue: Any, n_eval: Any, n_acc: Any, parent_pid: int) ->
     :func:`experiments.sweeps.executors.worker_init`).
     """
     worker_init(parent_pid)
-    quiet_covariance_warning()  # as in the calibrating process (a spawned worker has its
-    # own warning filters)
+    # as in the calibrating process: a spawned worker starts with its own warning filters
+    quiet_covariance_warning()
     while (task := tasks.get()) is not None:
         simulate_one, *rest = task  # pickled with cloudpickle
         _seeded_work(queue, n_eval, n_acc, cloudpickle.loads(simulate_one), *rest)
