@@ -70,6 +70,12 @@ MODEL_COLUMNS: tuple[Column, ...] = (
         "this is inference the market left unmet (docs/calibration.md [est-throttling]).",
     ),
     Column(
+        "training_share",
+        "share",
+        "Share of the compute active major labs received that they trained on (the rest "
+        "served their users' inference, which labs serve first); 0 when they received none.",
+    ),
+    Column(
         "cloud_hhi",
         "HHI (0-10,000)",
         "Herfindahl-Hirschman index of annual cloud revenue (AI compute plus other cloud); fringe clouds count in the total, not squared.",

@@ -68,6 +68,11 @@ def _model_columns(rec: Recorder) -> dict[str, Any]:
         fallback = float(np.mean(fees)) if fees.size else float("nan")
         egress[t] = weighted_mean(fees, spend[t][active[t]], default=fallback)
     total_demand = demand.sum(axis=1)
+    received = np.where(active, labs[:, LAB_FIELDS.index("received")], 0.0).sum(axis=1)
+    served = np.where(active, labs[:, LAB_FIELDS.index("served")], 0.0).sum(axis=1)
+    trained = np.divide(
+        received - served, received, out=np.zeros_like(received), where=received > 0
+    )
     return {
         "month": month,
         "date": date,
@@ -82,6 +87,7 @@ def _model_columns(rec: Recorder) -> dict[str, Any]:
         "capacity_gw_powered": powered.sum(axis=1) / 1e3,
         "utilisation": delivered / np.where(capacity > 1.0, capacity, 1.0),
         "throttled_share": s["throttled_share"],
+        "training_share": trained,
         "cloud_hhi": hhi_rows(rec.column("cloud_revenue"), lay.fringe),
         "ai_compute_hhi": hhi_rows(rec.column("hs_hours"), lay.fringe),
         "chip_hhi": hhi_rows(rec.column("vendor_sales")),

@@ -39,3 +39,15 @@ def test_cloud_hhi_is_the_hhi_of_a_years_cloud_revenue(month):
     year = [ai[n] + other[n] for n in names]
     fringe = [next(h.fringe for h in scn.hyperscalers if h.name == n) for n in names]
     assert res.model_frame["cloud_hhi"].iloc[month] == pytest.approx(hhi(year, fringe), rel=1e-9)
+
+
+def test_training_share_is_what_active_labs_received_beyond_what_they_served():
+    # oracle: the agents table's rows of active labs, month by month
+    res = run_scenario("baseline", months=14, rng=2)
+    ag = res.tables["agents"]
+    labs = ag[(ag["kind"] == "lab") & ag["active"].astype(bool)]
+    by_month = labs.groupby("month")[["received", "served"]].sum()
+    want = 1.0 - by_month["served"] / by_month["received"]
+    got = res.model_frame.set_index("month")["training_share"]
+    assert got.to_numpy() == pytest.approx(want.to_numpy(), rel=1e-12)
+    assert ((got > 0.2) & (got < 0.9)).all()  # labs both train and serve every month
