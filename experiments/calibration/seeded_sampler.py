@@ -73,10 +73,17 @@ def evaluation_seed(root_seed: int, t: int, index: int) -> int:
 
 
 class _Results(list[Any]):
-    """A ``multiprocessing.Queue``'s ``put`` for one process: results in a list."""
+    """A ``multiprocessing.Queue``'s ``put`` for one process: results in a list, and
+    ``on_result`` called after each accepted one (as the parent does on the workers')."""
+
+    def __init__(self, on_result: Callable[[], object]) -> None:
+        super().__init__()
+        self.on_result = on_result
 
     def put(self, item: Any) -> None:
         self.append(item)
+        if item != _DONE:
+            self.on_result()
 
 
 class _Count:
@@ -247,8 +254,13 @@ class SeededMulticoreSampler(MulticoreEvalParallelSampler):
         self, n: int, simulate_one: Any, t: int, max_eval: float, all_accepted: bool
     ) -> Any:
         """One generation's evaluations in this process (one worker)."""
-        results = _Results()
         n_eval = _Count()
+
+        def progress() -> None:
+            if self.on_progress is not None:
+                self.on_progress(int(n_eval.value))
+
+        results = _Results(progress)
         state, py_state = np.random.get_state(), random.getstate()  # noqa: NPY002
         try:
             with raise_here():

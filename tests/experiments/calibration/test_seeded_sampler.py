@@ -103,3 +103,29 @@ def test_a_script_without_a_main_guard_is_told_the_fix(synthetic: Any, tmp_path:
     guarded = _script(tmp_path, synthetic, guarded=True)
     assert guarded.returncode == 0, guarded.stderr
     assert (tmp_path / "out" / "posterior.csv").exists()
+
+
+def test_one_worker_reports_progress_as_workers_do(
+    synthetic: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # each accepted particle reports the evaluations started so far in its generation
+    calls: list[int] = []
+    init = SeededMulticoreSampler.__init__
+
+    def spy(self: SeededMulticoreSampler, root_seed: int, n_procs: int, on_progress: Any) -> None:
+        def record(started: int) -> None:
+            calls.append(started)
+            on_progress(started)
+
+        init(self, root_seed, n_procs, record)
+
+    monkeypatch.setattr(SeededMulticoreSampler, "__init__", spy)
+    targets, priors = synthetic
+    calibrate(
+        out=tmp_path / "c", targets=targets, priors=priors, particles=6, generations=1,
+        workers=1, seed=1, progress=True,
+    )  # fmt: skip
+    # six particles in the prior sample and six in the generation, each counted at its
+    # acceptance: at least one evaluation each, non-decreasing within a generation
+    assert len(calls) == 12 and all(c >= 1 for c in calls)
+    assert calls[:6] == sorted(calls[:6]) and calls[6:] == sorted(calls[6:])
