@@ -278,7 +278,8 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(
             "deal",
             "id",
-            "Deal id (0 is the scenario's headline deal, 1, 2, ... its other_deals, then strategic deals).",
+            "Deal id (0 is the scenario's headline deal, 1, 2, ... its other_deals, then "
+            "strategic deals).",
         ),
         Column("investor", "name", "Investing hyperscaler."),
         Column("lab", "name", "Lab invested in."),

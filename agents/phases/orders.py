@@ -1,10 +1,11 @@
 """Phase 4, ``orders``: every agent's offers and bids for the month, before contracts.
 
 Utilities offer each unit's energy at marginal cost and the region's non-AI load, with
-its conventional (non-AI) data centres, bids for its energy; each data-centre site bids for the energy its expected use needs;
-vendors offer their capacity at their price; each compute node offers the hours its site
-buys power for (its expected use, at most its capacity) at its cost; and every small lab or enterprise buyer (scale mode) picks the node it buys
-at (:func:`choose_nodes`). The book itself is assembled in the ``clear`` phase, after
+its conventional (non-AI) data centres, bids for its energy; each data-centre site bids for
+the energy its expected use needs; vendors offer their capacity at their price; each
+compute node offers the hours its site buys power for (its expected use, at most its
+capacity) at its cost; and every small lab or enterprise buyer (scale mode) picks the node
+it buys at (:func:`choose_nodes`). The book itself is assembled in the ``clear`` phase, after
 contracts have taken their share.
 """
 
