@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from experiments import run_scenario
@@ -27,11 +29,47 @@ README_BOTH = "both deals"
 """And its file of both of Amazon's deals of 2026."""
 
 
-def test_the_doc_gives_a_scenario_file() -> None:
-    assert len(_blocks()) == 1  # the 2026 rounds ("2026 so far, out of sample")
+ROUNDS = "[[rounds]]"
+"""What marks the docs' scenario file of the 2026 rounds ("2026 so far, out of sample")."""
+ANTHROPIC_2026 = "Anthropic's 2026"
+"""And its file of Anthropic's rise of early 2026 as a quality trend."""
 
 
-@pytest.mark.parametrize("text", _blocks())
+def test_the_doc_gives_its_scenario_files() -> None:
+    assert len(_blocks()) == 2
+    assert len(_blocks(marker=ROUNDS)) == 1
+    assert len(_blocks(marker=ANTHROPIC_2026)) == 1
+
+
+def _revenue(run: Any, lab: str) -> pd.Series:
+    """A lab's AI revenue by month of a run with the ``cashflows`` table."""
+    cf = run.tables["cashflows"]
+    return (
+        cf[(cf["payee"] == lab) & (cf["reason"] == "ai_revenue")].groupby("month")["amount"].sum()
+    )
+
+
+@pytest.mark.parametrize("text", _blocks(marker=ANTHROPIC_2026))
+def test_anthropics_2026_trend_comes_close_to_its_reported_first_half(
+    text: str, tmp_path: Path
+) -> None:
+    # against what was reported ([lab-anthropic-rev], [lab-openai-burn]): Anthropic's revenue
+    # $4.8B in the first quarter and over $10.9B expected in the second, its run-rate $30B in
+    # April; OpenAI's first quarter $5.7B. The docs' table: $4.5B, $10.1-10.2B, $29.6-29.9B
+    # and $5.7B, where baseline gives $3.6B, $4.2B, $16.0B and $5.9B
+    path = tmp_path / "anthropic-2026.toml"
+    path.write_text(text, encoding="utf-8")
+    run = run_scenario(load_scenario(path), months=6, rng=0, tables=["cashflows"])
+    anthropic, openai = _revenue(run, "anthropic"), _revenue(run, "openai")
+    assert anthropic[0:3].sum() == pytest.approx(4.8e9, rel=0.1)
+    assert anthropic[3:6].sum() == pytest.approx(10.9e9, rel=0.1)
+    assert 12 * anthropic[3] == pytest.approx(30e9, rel=0.1)
+    assert openai[0:3].sum() == pytest.approx(5.7e9, rel=0.05)
+    base = run_scenario("baseline", months=6, rng=0, tables=["cashflows"])
+    assert _revenue(base, "anthropic")[3:6].sum() < 0.5 * 10.9e9  # what the trend is for
+
+
+@pytest.mark.parametrize("text", _blocks(marker=ROUNDS))
 def test_the_rounds_of_2026_are_paid_in_their_months(text: str, tmp_path: Path) -> None:
     # the text: Anthropic $30B in February, $10B in April, $65B in May; OpenAI $87B in
     # March (the $122B round less Amazon's conditional $35B)
@@ -96,3 +134,26 @@ def test_both_of_amazons_deals_run_side_by_side(text: str, tmp_path: Path) -> No
     assert at_amazon(both, "anthropic") > 0.85  # the exclusive deal holds
     hhi = [r.model_frame["ai_compute_hhi"].iloc[-12:].mean() for r in (both, one)]
     assert hhi[0] > hhi[1] + 50
+
+
+@pytest.mark.parametrize("text", _blocks("README.md", README_DEAL))
+def test_the_openai_deals_review_turns_on_anthropics_size(text: str, tmp_path: Path) -> None:
+    # the README: with minority stakes reviewed, the OpenAI deal passes at baseline's size
+    # (+89 to +90, Amazon 28%) and is blocked with the docs' anthropic-2026 overrides (+155 to
+    # +157, post-deal HHI 1,951-1,953: over 1,800 and up more than 100)
+    path = tmp_path / "amazon-openai-2026.toml"
+    path.write_text(text, encoding="utf-8")
+    (trend,) = _blocks(marker=ANTHROPIC_2026)
+    overrides = tomllib.loads(trend)["overrides"]
+    reviewed = {"regulation.review_minority_stakes": True}
+    scn = load_scenario(path).with_overrides(reviewed)
+
+    def verdict(s: Any) -> Any:
+        deals = run_scenario(s, months=6, rng=0, tables=["deals"]).tables["deals"]
+        return deals[deals["status"] != "under review"].iloc[0]
+
+    at_baseline, at_reported = verdict(scn), verdict(scn.with_overrides(overrides))
+    assert at_baseline["status"] == "approved"
+    assert at_reported["status"] == "blocked"
+    change = re.search(r"change \+(\d+)", at_reported["reasons"])
+    assert change is not None and int(change.group(1)) > 100 and at_reported["post_hhi"] > 1800
