@@ -97,8 +97,22 @@ def probe_writable(folder: str | Path) -> None:
     os.rmdir(tempfile.mkdtemp(prefix=".probe.", dir=root))
 
 
-def cannot_write(out: str | Path, exc: OSError) -> str:
-    """What a command says of an ``--out`` it could not write: the folder, the system's
-    reason and the fix."""
+def cannot_write(out: str | Path, exc: OSError, *, default: bool = False) -> str:
+    """What a command says of an output folder it could not write: the folder, the
+    system's reason and the fix.
+
+    ``default`` marks a folder the command chose itself (the user gave no ``--out``), which
+    the message then names as such rather than as the user's ``--out``.
+
+    >>> cannot_write("runs", PermissionError(13, "Permission denied"))
+    '--out runs: cannot write (Permission denied); choose a writable folder with free space'
+    >>> cannot_write("s/analysis", PermissionError(13, "Permission denied"), default=True)
+    's/analysis (the default output folder): cannot write (Permission denied); give --out a writable folder with free space'
+    """
     reason = exc.strerror or exc
+    if default:
+        return (
+            f"{out} (the default output folder): cannot write ({reason}); "
+            "give --out a writable folder with free space"
+        )
     return f"--out {out}: cannot write ({reason}); choose a writable folder with free space"

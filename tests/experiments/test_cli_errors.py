@@ -216,4 +216,7 @@ def test_analyze_output_folder_not_writable(tmp_path, capsys, spec) -> None:
     assert f"gigawatt discover: --out {SYS_DIR}: cannot write (Operation not permitted)" in err
     (out / "analysis").write_text("not a folder")  # what makes mkdir fail even for root
     err = _exit2(capsys, ["discover", str(out), "--where", "y > 0"])
-    assert f"gigawatt discover: --out {out}/analysis: cannot write (" in err
+    said = f"gigawatt discover: {out}/analysis (the default output folder): cannot write ("
+    assert said in err and "give --out a writable folder" in err
+    err = _exit2(capsys, ["analyze", str(out)])  # analyze's default folder is the same
+    assert f"gigawatt analyze: {out}/analysis (the default output folder): cannot write (" in err
