@@ -52,6 +52,7 @@ __all__ = [
     "capacity_figure",
     "concentration_figure",
     "deals_figure",
+    "deals_possible",
     "denoise",
     "prices_figure",
     "report_info",
@@ -108,22 +109,40 @@ def _hhi_threshold(scenario: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _deals_possible(scenario: Any) -> bool:
+def _attribute(obj: Any, path: str, default: Any) -> Any:
+    """The value at a dotted ``path`` of ``obj``, attribute by attribute; ``default`` if absent."""
+    for part in path.split("."):
+        if not hasattr(obj, part):
+            return default
+        obj = getattr(obj, part)
+    return obj
+
+
+def deals_possible(scenario: Any, read: Callable[[Any, str, Any], Any] = _attribute) -> bool:
     """Whether the scenario can make a deal: ``deal.enabled``, an enabled one of
     ``other_deals``, or ``capital.strategic_deals``.
 
-    Unknown (no scenario given) counts as possible.
+    Parameters
+    ----------
+    scenario
+        An ``agents.scenario.Scenario``, or any object with those settings.
+    read
+        ``read(obj, dotted_path, default)``, how a setting is read; attribute by attribute
+        unless given (the browser app passes ``viz.facts.read_path``, which also reads
+        mappings).
     """
-    if scenario is None:
-        return True
-    deal = bool(getattr(getattr(scenario, "deal", None), "enabled", False))
-    listed = any(getattr(d, "enabled", True) for d in getattr(scenario, "other_deals", ()))
-    strategic = bool(getattr(getattr(scenario, "capital", None), "strategic_deals", False))
+    deal = bool(read(scenario, "deal.enabled", False))
+    others = read(scenario, "other_deals", ()) or ()
+    listed = any(read(d, "enabled", True) for d in others)
+    strategic = bool(read(scenario, "capital.strategic_deals", False))
     return deal or listed or strategic
 
 
 def report_info(frame: pd.DataFrame, scenario: Any = None, seed: int | None = None) -> ReportInfo:
-    """The caption facts of a run: from the scenario object and the frame's ``date`` column."""
+    """The caption facts of a run: from the scenario object and the frame's ``date`` column.
+
+    Without a scenario a deal counts as possible (:func:`deals_possible`).
+    """
     dates = _x(frame).dt.strftime("%Y-%m").tolist() if "date" in frame and len(frame) else ["?"]
     return ReportInfo(
         scenario=_scenario_name(scenario),
@@ -132,7 +151,7 @@ def report_info(frame: pd.DataFrame, scenario: Any = None, seed: int | None = No
         last=dates[-1],
         months=len(frame),
         hhi_threshold=_hhi_threshold(scenario),
-        deals_possible=_deals_possible(scenario),
+        deals_possible=scenario is None or deals_possible(scenario),
     )
 
 

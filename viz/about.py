@@ -29,9 +29,10 @@ CHART_NOTES: list[tuple[str, str, str]] = [
         "Market",
         "Status card",
         "The month shown, the run's scenario, seed and horizon, and every policy lever's value "
-        "in this run ('moved' = you set it, otherwise the scenario's own value). Values you "
-        "changed in the sidebar but not yet applied are listed with 'applies on Reset'. The "
-        "buttons download the data so far as CSV.",
+        "in this run ('moved' = you set it, otherwise the scenario's own value), and each "
+        "deal the scenario lists beside its headline deal, on or off ('switched' = you "
+        "switched it). Values you changed in the sidebar but not yet applied are listed with "
+        "'applies on Reset'. The buttons download the data so far as CSV.",
     ),
     (
         "Market",
@@ -110,7 +111,8 @@ def about_html(run: VizRun) -> str:
         + ".</p>",
         "<p><b>Step</b> simulates one month; <b>▶</b> plays months until paused. "
         "<b>Reset</b> starts a new run from the sidebar: the scenario, the seed (the same seed "
-        "gives the same run) and the policy levers. A lever you move overrides the scenario's "
+        "gives the same run), the policy levers and, when the scenario lists other deals, "
+        "which of them are on. A lever you move or a deal you switch overrides the scenario's "
         "value and is marked 'applies on Reset' until you press Reset. Levers the scenario "
         "does not use (the deal's, in a scenario without a deal) are greyed out. The "
         "regulator's HHI threshold decides reviews of majority stakes, and of minority ones "

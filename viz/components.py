@@ -18,7 +18,7 @@ from mesa.visualization.utils import update_counter
 
 from viz.charts import CHARTS
 from viz.controls import APPLIES_ON_RESET, PARAMS, pending_changes, scenario_label
-from viz.facts import lever_applies
+from viz.facts import lever_applies, listed_deals
 from viz.layout import compute_layout
 from viz.network_chart import network_option
 from viz.session import VizRun
@@ -54,8 +54,8 @@ def frame_csv(run: VizRun) -> bytes:
 def data_zip(run: VizRun) -> bytes:
     """Every table so far as CSV files in one zip: ``model_frame.csv`` plus ``<table>.csv``.
 
-    Also writes ``run.txt`` with the scenario, seed and lever overrides, so the download
-    says which run it came from.
+    Also writes ``run.txt`` with the scenario, seed, lever overrides and switched deals, so
+    the download says which run it came from.
     """
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -67,18 +67,21 @@ def data_zip(run: VizRun) -> bytes:
             f"seed: {run.seed}",
             f"months simulated: {run.month}",
             *(f"override {path} = {value:g}" for path, value in sorted(run.overrides.items())),
+            *(f"override {key} = {str(on).lower()}" for key, on in sorted(run.switches.items())),
         ]
         zf.writestr("run.txt", "\n".join(lines) + "\n")
     return buf.getvalue()
 
 
 def status_html(run: VizRun, pending: dict[str, str] | None = None) -> str:
-    """The status card as HTML: month counter, scenario, seed and the levers in effect.
+    """The status card as HTML: month counter, scenario, seed, the levers in effect and the
+    listed deals (``other_deals``), each on or off.
 
     ``pending`` (:func:`viz.controls.pending_changes`) lists what the sidebar would change
-    on Reset; each such row shows its new value, marked "applies on Reset". Levers the
-    scenario does not use (the deal's, without a deal) are listed as "not in this scenario".
-    Plain HTML (not ``solara.Markdown``, which fetches KaTeX from a CDN at run time).
+    on Reset; each such row shows its new value, marked "applies on Reset" (a listed deal of
+    a scenario not on screen gets a row of its own). Levers the scenario does not use (the
+    deal's, without a deal) are listed as "not in this scenario". Plain HTML (not
+    ``solara.Markdown``, which fetches KaTeX from a CDN at run time).
     """
     pending = dict(pending or {})
     levers = run.backend.levers()
@@ -92,6 +95,12 @@ def status_html(run: VizRun, pending: dict[str, str] | None = None) -> str:
             f", {APPLIES_ON_RESET}</span>"
         )
 
+    def row(label: str, value: str, mark: str) -> str:
+        return (
+            f"<tr><td>{escape(label)}</td><td style='text-align:right'>{value}</td>"
+            f"<td>{mark}</td><td>{after(label)}</td></tr>"
+        )
+
     rows = []
     for path, spec in levers.items():
         if lever_applies(run.config, path):
@@ -99,10 +108,11 @@ def status_html(run: VizRun, pending: dict[str, str] | None = None) -> str:
             mark = "moved" if path in run.overrides else ""
         else:
             value, mark = "<i style='color:#888'>not in this scenario</i>", ""
-        rows.append(
-            f"<tr><td>{escape(spec.label)}</td><td style='text-align:right'>{value}</td>"
-            f"<td>{mark}</td><td>{after(spec.label)}</td></tr>"
-        )
+        rows.append(row(spec.label, value, mark))
+    deals = [
+        row(d.label, "on" if d.enabled else "off", "switched" if d.key in run.switches else "")
+        for d in listed_deals(run.config)
+    ]
     scenario = escape(scenario_label(run.scenario_name))
     head = (
         f"<p>Scenario <b class='gigawatt-scenario'>{scenario}</b> {after('Scenario')}, "
@@ -110,6 +120,12 @@ def status_html(run: VizRun, pending: dict[str, str] | None = None) -> str:
         + (f", scale mode: +{run.scale_agents:,} small agents" if run.scale_agents else "")
         + f" {after('Scale mode')}</p>"
     )
+    # left in ``pending``: deals of the scenario chosen for Reset that this run does not list
+    not_in_run = "<i style='color:#888'>not in this run</i>"
+    deals += [row(label, not_in_run, "") for label in list(pending)]
+    if deals:
+        rows.append("<tr><th style='text-align:left'>listed deal</th></tr>")
+        rows += deals
     return (
         f"<h3 class='gigawatt-month'>Month {run.month} · {run.date_label}</h3>"
         f"{head}"
@@ -122,7 +138,8 @@ def status_html(run: VizRun, pending: dict[str, str] | None = None) -> str:
 
 @solara.component
 def StatusPanel(run: VizRun):
-    """Month counter, the run's scenario and seed, levers in effect, and the downloads."""
+    """Month counter, the run's scenario and seed, levers and listed deals in effect, and the
+    downloads."""
     update_counter.get()
     params = solara.use_context(PARAMS)
     pending = pending_changes(run, params.value) if params is not None else {}

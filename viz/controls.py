@@ -1,4 +1,4 @@
-"""The sidebar: run controls, scenario and seed, one slider per policy lever.
+"""The sidebar: run controls, scenario and seed, one slider per policy lever, deal switches.
 
 Mesa's ``ModelController`` (Step, Play/Pause, Reset) does the stepping and the rebuild on
 Reset, as ``type(run)(**params)``; everything around it is written here in plain words.
@@ -6,10 +6,11 @@ Mesa's own sidebar (``SolaraViz``) shows its internals ("Render Interval", "Use 
 "Time: 6.0"), labels sliders only while they are dragged and has no number field, so the app
 builds its sidebar from Solara components instead (see :mod:`viz.page`).
 
-What the sidebar holds is the *pending* run: ``params`` = scenario, seed, scale mode and the
-levers the user moved (model parameters of :class:`viz.session.VizRun`). It takes effect on
-Reset; until then every value that differs from the run on screen is marked "applies on
-Reset", here and in the status card (:func:`pending_changes`).
+What the sidebar holds is the *pending* run: ``params`` = scenario, seed, scale mode, the
+levers the user moved and the listed deals (``other_deals``) the user switched (model
+parameters of :class:`viz.session.VizRun`). It takes effect on Reset; until then every value
+that differs from the run on screen is marked "applies on Reset", here and in the status card
+(:func:`pending_changes`).
 """
 
 from __future__ import annotations
@@ -23,15 +24,24 @@ import solara
 from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
-from viz.facts import lever_applies, lever_hint, lever_note
+from viz.facts import (
+    ListedDeal,
+    deal_switch_index,
+    lever_applies,
+    lever_hint,
+    lever_note,
+    listed_deals,
+)
 from viz.session import Backend, LeverSpec, VizRun
 
 __all__ = [
     "APPLIES_ON_RESET",
     "PARAMS",
     "SCALE_MAX",
+    "DealSwitch",
     "LeverInput",
     "Sidebar",
+    "deal_in_effect",
     "initial_params",
     "lever_display",
     "pending_changes",
@@ -66,12 +76,14 @@ def scenario_label(name: str) -> str:
 
 
 def initial_params(run: VizRun) -> dict[str, Any]:
-    """The pending parameters of a fresh page: the run on screen, no lever moved."""
+    """The pending parameters of a fresh page: the run on screen, its moved levers and
+    switched deals."""
     return {
         "scenario_name": run.scenario_name,
         "seed": run.seed,
         "scale_agents": run.scale_agents,
         **{path: value / run.backend.levers()[path].scale for path, value in run.overrides.items()},
+        **run.switches,
     }
 
 
@@ -86,6 +98,19 @@ def lever_display(run: VizRun, params: Mapping[str, Any]) -> dict[str, float | N
             value = run.backend.lever_value(config, path)
             out[path] = None if value is None else value / spec.scale
     return out
+
+
+def deal_in_effect(run: VizRun, deal: ListedDeal) -> bool:
+    """Whether ``deal`` (same place in ``other_deals``, same label) is on in the run on
+    screen; a deal that run does not list is off."""
+    return any(
+        d.index == deal.index and d.label == deal.label and d.enabled
+        for d in listed_deals(run.config)
+    )
+
+
+def _on_off(on: bool) -> str:
+    return "on" if on else "off"
 
 
 def _same(a: float | None, b: float | None) -> bool:
@@ -109,6 +134,10 @@ def pending_changes(run: VizRun, params: Mapping[str, Any]) -> dict[str, str]:
         spec = run.backend.levers()[path]
         if lever_applies(config, path) and not _same(value, now[path]):
             out[spec.label] = spec.format(value)
+    for deal in listed_deals(config):
+        on = bool(params.get(deal.key, deal.enabled))
+        if on != deal_in_effect(run, deal):
+            out[deal.label] = _on_off(on)
     return out
 
 
@@ -172,6 +201,17 @@ def LeverInput(
 
 
 @solara.component
+def DealSwitch(deal: ListedDeal, value: bool, in_effect: bool, on_value: Callable[[bool], None]):
+    """One listed deal: a checkbox named by who invests in whom, when and how much; "applies
+    on Reset" when it differs from ``in_effect`` (the run on screen)."""
+    with solara.Column(gap="0px", classes=["gigawatt-deal"]) as main:
+        solara.Checkbox(label=deal.label, value=value, on_value=on_value)
+        if value != in_effect:
+            _mark(f"● {APPLIES_ON_RESET}", "gigawatt-pending", "#b35900", "-18px")
+    return main
+
+
+@solara.component
 def RunCard(
     model: solara.Reactive[VizRun],
     params: solara.Reactive[dict[str, Any]],
@@ -214,7 +254,8 @@ def Sidebar(
     play_interval: solara.Reactive[int],
     scenario_names: list[str],
 ):
-    """The whole sidebar: run controls, scenario and seed, policy levers."""
+    """The whole sidebar: run controls, scenario and seed, policy levers, and the scenario's
+    listed deals (``other_deals``) as switches when it has any."""
     run = model.value
     p = params.value
     seed_error = solara.use_reactive("")
@@ -241,13 +282,28 @@ def Sidebar(
         # back at the scenario's own value: no longer an override
         params.set(rest if _same(float(value), own) else {**rest, path: float(value)})
 
+    def set_switch(deal: ListedDeal, on: bool) -> None:
+        rest = {k: v for k, v in params.value.items() if k != deal.key}
+        # back at the scenario's own setting: no longer an override
+        params.set(rest if bool(on) == deal.enabled else {**rest, deal.key: bool(on)})
+
     def select_scenario(name: str) -> None:
-        # a moved lever the new scenario does not use (a deal lever without a deal) is dropped
+        # a moved lever the new scenario does not use (a deal lever without a deal) is
+        # dropped, and so is a switched deal it does not list (or lists as it is switched)
         target = scenario_config(run.backend, name)
-        kept = {
-            k: v for k, v in params.value.items() if k not in levers or lever_applies(target, k)
-        }
-        params.set({**kept, "scenario_name": name})
+        source = scenario_config(run.backend, params.value["scenario_name"])
+        was = {d.index: d.label for d in listed_deals(source)}
+        has = {d.index: d for d in listed_deals(target)}
+
+        def kept(key: str, value: Any) -> bool:
+            index = deal_switch_index(key)
+            if index is not None:
+                own = has.get(index)
+                return own is not None and own.label == was.get(index) and value != own.enabled
+            return key not in levers or lever_applies(target, key)
+
+        rest = {k: v for k, v in params.value.items() if kept(k, v)}
+        params.set({**rest, "scenario_name": name})
 
     with solara.Column(gap="10px") as main:
         RunCard(model, params, play_interval)
@@ -306,4 +362,19 @@ def Sidebar(
                     lambda value, path=path: set_lever(path, value),
                     lever_hint(config, path),
                 ).key(path)
+        deals = listed_deals(config)
+        if deals:
+            with solara.Card("Other deals", margin=0):
+                solara.Text(
+                    "Deals the scenario lists beside its headline deal (other_deals); an "
+                    "unchecked one is left out of the run Reset starts.",
+                    style={"font-size": "12px", "color": "#666"},
+                )
+                for deal in deals:
+                    DealSwitch(
+                        deal,
+                        bool(p.get(deal.key, deal.enabled)),
+                        deal_in_effect(run, deal),
+                        lambda on, deal=deal: set_switch(deal, on),
+                    ).key(deal.key)
     return main

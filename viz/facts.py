@@ -1,4 +1,4 @@
-"""What the app reads from a run's scenario: start date, HHI review threshold, the deal.
+"""What the app reads from a run's scenario: start date, HHI review threshold, the deals.
 
 Every read of a scenario setting the charts depend on lives here, one small function each,
 so that when the world model exposes these itself (``model.start``, the regulator's
@@ -12,16 +12,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+
+from experiments.report import deals_possible as report_deals_possible
 
 __all__ = [
     "FactError",
+    "ListedDeal",
+    "deal_switch_index",
+    "deal_switch_key",
     "deals_possible",
     "has_deal",
     "hhi_review_threshold",
     "lever_applies",
     "lever_hint",
     "lever_note",
+    "listed_deals",
     "minority_stakes_reviewed",
     "read_path",
     "scenario_start",
@@ -87,10 +94,61 @@ def has_deal(config: Any) -> bool:
 
 def deals_possible(config: Any) -> bool:
     """True when a deal can appear: the headline deal, one of ``other_deals``, or strategic
-    deals the model makes for labs the investors turn down (``capital.strategic_deals``)."""
-    others = read_path(config, "other_deals", []) or []
-    listed = any(read_path(d, "enabled", True) for d in others)
-    return has_deal(config) or listed or bool(read_path(config, "capital.strategic_deals", False))
+    deals the model makes for labs the investors turn down (``capital.strategic_deals``).
+
+    The rule is :func:`experiments.report.deals_possible`'s (the report figures' too), read
+    through :func:`read_path`.
+    """
+    return report_deals_possible(config, read=read_path)
+
+
+@dataclass(frozen=True)
+class ListedDeal:
+    """One deal of a scenario's ``other_deals``, as the sidebar's switch shows it."""
+
+    #: Its position in ``other_deals`` (its id in the ``deals`` table is ``index + 1``).
+    index: int
+    #: Who invests in whom, when, how much: ``amazon in openai, 2026-02, $15B``.
+    label: str
+    #: Whether the scenario has it switched on (``other_deals.<index>.enabled``).
+    enabled: bool
+
+    @property
+    def key(self) -> str:
+        """The override that switches it: ``other_deals.<index>.enabled``."""
+        return deal_switch_key(self.index)
+
+
+_SWITCH = re.compile(r"other_deals\.(\d+)\.enabled")
+
+
+def deal_switch_key(index: int) -> str:
+    """The dotted path that switches the listed deal at ``index``: ``other_deals.0.enabled``."""
+    return f"other_deals.{index}.enabled"
+
+
+def deal_switch_index(key: str) -> int | None:
+    """The index a deal switch's key names (``other_deals.0.enabled`` -> 0), else None."""
+    match = _SWITCH.fullmatch(key)
+    return None if match is None else int(match.group(1))
+
+
+def _billions(usd: Any) -> str:
+    return f"{float(usd) / 1e9:,.2f}".rstrip("0").rstrip(".")
+
+
+def listed_deals(config: Any) -> list[ListedDeal]:
+    """The scenario's listed deals (``other_deals``), in order; none when it lists none."""
+    out = []
+    for index, deal in enumerate(read_path(config, "other_deals", []) or []):
+        label = (
+            f"{read_path(deal, 'investor')} in {read_path(deal, 'lab')}, "
+            f"{read_path(deal, 'propose')}, ${_billions(read_path(deal, 'investment_usd'))}B"
+        )
+        if read_path(deal, "exclusive", False):
+            label += ", exclusive"
+        out.append(ListedDeal(index, label, bool(read_path(deal, "enabled", True))))
+    return out
 
 
 def lever_applies(config: Any, path: str) -> bool:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from viz.facts import hhi_review_threshold, scenario_start
+from viz.facts import deal_switch_index, hhi_review_threshold, listed_deals, scenario_start
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -46,7 +46,8 @@ SCALE_ENV = "GIGAWATT_VIZ_SCALE"
 
 
 class VizError(ValueError):
-    """Bad input to the browser app (unknown scenario, seed out of range, unknown lever)."""
+    """Bad input to the browser app (unknown scenario, seed out of range, unknown lever or
+    deal switch)."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,22 @@ def initial_scale() -> int:
     return _env_int(SCALE_ENV, 0)
 
 
+def _check_switches(name: str, scenario: Any, switches: Mapping[str, Any]) -> None:
+    """Raise :class:`VizError` for a deal switch the scenario has no deal for, or not a bool."""
+    count = len(listed_deals(scenario))
+    for key, value in switches.items():
+        index = deal_switch_index(key)
+        if index is None or index >= count:
+            where = (
+                f"lists {count} deal(s) in other_deals; use an index 0..{count - 1}"
+                if count
+                else "lists no deal in other_deals; leave the key out"
+            )
+            raise VizError(f"{key}={value!r}: scenario {name!r} {where}")
+        if not isinstance(value, bool):
+            raise VizError(f"{key}={value!r} must be True (deal on) or False (deal off)")
+
+
 class VizRun:
     """The object Mesa's controller holds: one seeded run of one scenario with lever overrides.
 
@@ -235,7 +252,9 @@ class VizRun:
     **levers
         The levers the user moved: values keyed by the lever's dotted scenario path, in
         slider units (:attr:`LeverSpec.scale`; e.g. $B for USD levers). They override the
-        scenario's own values; a lever not given keeps the scenario's value.
+        scenario's own values; a lever not given keeps the scenario's value. Also the deals
+        the user switched: ``other_deals.<i>.enabled`` (:func:`viz.facts.deal_switch_key`)
+        set to True or False for a deal the scenario lists.
     """
 
     backend: ClassVar[Backend] = ModelBackend()
@@ -245,9 +264,11 @@ class VizRun:
         scenario_name: str = DEFAULT_SCENARIO,
         seed: int = 7,
         scale_agents: int = 0,
-        **levers: float,
+        **levers: float | bool,
     ) -> None:
         known = self.backend.levers()
+        switches = {k: v for k, v in levers.items() if deal_switch_index(k) is not None}
+        levers = {k: v for k, v in levers.items() if k not in switches}
         unknown = sorted(set(levers) - set(known))
         if unknown:
             raise VizError(
@@ -269,13 +290,21 @@ class VizRun:
             raise VizError(f"seed={seed!r} must be a whole number >= 0, e.g. 7")
         if not isinstance(scale_agents, int | float) or scale_agents < 0:
             raise VizError(f"scale_agents={scale_agents!r} must be a count >= 0, e.g. 2000")
+        scenario = self.backend.load(scenario_name)
+        _check_switches(scenario_name, scenario, switches)
         self.scenario_name = scenario_name
         self.seed = int(seed)
         self.scale_agents = int(scale_agents)
         #: Scenario overrides in model units, for the levers the user moved.
         self.overrides = {path: float(value) * known[path].scale for path, value in levers.items()}
-        overrides = {**self.overrides, **self.backend.scale_overrides(self.scale_agents)}
-        config = self.backend.override(self.backend.load(scenario_name), overrides)
+        #: The listed deals the user switched: ``other_deals.<i>.enabled`` -> True or False.
+        self.switches = {key: bool(value) for key, value in switches.items()}
+        overrides = {
+            **self.overrides,
+            **self.switches,
+            **self.backend.scale_overrides(self.scale_agents),
+        }
+        config = self.backend.override(scenario, overrides)
         self.config = config  # not ``.scenario``: Mesa's Reset treats that name as a Mesa Scenario
         self.model = self.backend.build(config, self.seed)
         self.horizon = self.backend.horizon(config)

@@ -34,6 +34,37 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: The README's scenario with both of Amazon's 2026 deals: ``amazon-anthropic-2026`` and,
+#: listed in ``other_deals``, its OpenAI deal.
+DEALS_TOML = """\
+extends = "amazon-anthropic-2026"
+name = "amazon-2026-deals"
+
+[[other_deals]]
+investor = "amazon"
+lab = "openai"
+propose = "2026-02"
+investment_usd = 15e9
+milestone_usd = 35e9
+milestone_tranches = 4
+committed_spend_usd = 100e9
+term_months = 96
+silicon = "trainium"
+reserved_mw = 2000.0
+exclusive = false
+"""
+#: How the sidebar and the status card name that listed deal.
+OPENAI_DEAL = "amazon in openai, 2026-02, $15B"
+
+
+@pytest.fixture
+def deals_file(tmp_path: Path) -> str:
+    """The path of a scenario file with one listed deal (:data:`DEALS_TOML`)."""
+    path = tmp_path / "amazon-2026-deals.toml"
+    path.write_text(DEALS_TOML)
+    return str(path)
+
+
 @pytest.fixture
 def run() -> StandInRun:
     """A fresh stand-in run of the ``baseline`` stand-in scenario, seed 7."""

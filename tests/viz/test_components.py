@@ -78,3 +78,36 @@ def test_downloads_hold_the_data_so_far(run):
         regions = pd.read_csv(zf.open("regions.csv"))
         assert len(regions) == 1 * 4  # one month recorded, four regions
         assert "seed: 7" in zf.read("run.txt").decode()
+
+
+def test_status_panel_lists_listed_deals_and_a_switch_pending_or_in_effect(deals_file):
+    from tests.viz.conftest import OPENAI_DEAL
+    from viz.components import status_html
+    from viz.controls import initial_params, pending_changes
+    from viz.session import VizRun
+
+    on = VizRun(scenario_name=deals_file, seed=7)
+    params = {**initial_params(on), "other_deals.0.enabled": False}
+    html = status_html(on, pending_changes(on, params))
+    row = html.split(OPENAI_DEAL)[1].split("</tr>")[0]
+    assert "listed deal" in html and ">on<" in row
+    assert "→ off, applies on Reset" in row
+    off = VizRun(**params)  # after Reset
+    row = status_html(off, pending_changes(off, params)).split(OPENAI_DEAL)[1].split("</tr>")[0]
+    assert ">off<" in row and "switched" in row and "applies on Reset" not in row
+    with zipfile.ZipFile(io.BytesIO(data_zip(off))) as zf:
+        assert "override other_deals.0.enabled = false" in zf.read("run.txt").decode()
+
+
+def test_status_panel_names_the_listed_deals_a_new_scenario_brings(deals_file):
+    from tests.viz.conftest import OPENAI_DEAL
+    from viz.components import status_html
+    from viz.controls import pending_changes
+    from viz.session import VizRun
+
+    run = VizRun(scenario_name="amazon-anthropic-2026", seed=7)
+    assert "listed deal" not in status_html(run, {})  # no listed deals: no rows
+    params = {"scenario_name": deals_file, "seed": 7, "scale_agents": 0}
+    html = status_html(run, pending_changes(run, params))
+    row = html.split(OPENAI_DEAL)[1].split("</tr>")[0]
+    assert "not in this run" in row and "→ on, applies on Reset" in row

@@ -52,6 +52,12 @@ def test_unknown_lever_scenario_and_bad_seed_raise_named_errors():
         StandInRun(seed=-1)
 
 
+def test_a_deal_switch_without_listed_deals_is_refused():
+    with pytest.raises(VizError, match=r"other_deals.0.enabled=False: .* lists no deal"):
+        StandInRun(**{"other_deals.0.enabled": False})
+    assert StandInRun().switches == {}  # the levers' runs are as before
+
+
 def test_frames_are_cached_per_month_and_refresh_after_a_step(run):
     first = run.frame
     assert run.frame is first  # same month: built once

@@ -10,7 +10,7 @@ from tests.viz.conftest import world_model_missing
 from viz.charts import CHARTS
 from viz.layout import compute_layout, edge_flows
 from viz.network_chart import network_option
-from viz.session import VizRun
+from viz.session import VizError, VizRun
 
 pytestmark = pytest.mark.skipif(world_model_missing(), reason="the world model has not landed yet")
 
@@ -133,3 +133,30 @@ def test_the_hint_is_true_the_threshold_decides_only_a_reviewed_minority_stake()
     assert status["unreviewed", 1000.0][0].equals(status["unreviewed", 4000.0][0])
     assert status["reviewed", 1000.0][1] == "blocked"
     assert status["reviewed", 4000.0][1].startswith("approved")
+
+
+def test_a_switched_off_listed_deal_is_left_out_of_the_run(deals_file):
+    # the OpenAI deal (deals table id 1) is proposed in 2026-02 and reviewed for 3 months
+    params = {"scenario_name": deals_file, "seed": 7, "scale_agents": 0}
+    on = VizRun(**params)
+    off = VizRun(**params, **{"other_deals.0.enabled": False})  # as Reset builds it
+    assert on.config.other_deals[0].enabled and not off.config.other_deals[0].enabled
+    assert off.switches == {"other_deals.0.enabled": False} and off.overrides == {}
+    for _ in range(6):
+        on.step()
+        off.step()
+    assert set(on.table("deals")["deal"]) == {0, 1}
+    assert set(off.table("deals")["deal"]) == {0}  # the headline deal only
+
+
+@pytest.mark.parametrize(
+    ("switch", "value", "message"),
+    [
+        ("other_deals.1.enabled", False, r"other_deals.1.enabled=False: .* lists 1 deal\(s\)"),
+        ("other_deals.0.enabled", "no", r"other_deals.0.enabled='no' must be True .* or False"),
+        ("other_deals.0.enabled", 0, r"other_deals.0.enabled=0 must be True .* or False"),
+    ],
+)
+def test_a_deal_switch_the_scenario_cannot_take_is_refused(deals_file, switch, value, message):
+    with pytest.raises(VizError, match=message):
+        VizRun(scenario_name=deals_file, seed=7, **{switch: value})
