@@ -8,7 +8,10 @@ A file may also give an ``[overrides]`` table of dotted paths, the language of
 :meth:`agents.scenario.Scenario.with_overrides` (``"labs.anthropic.cash" = 35e9``: list
 items by name), applied to the merged scenario: a scenario that differs from its base in
 one field of one list item says so without copying the whole list, so it cannot drift when
-the base's list changes. Errors name the file, the dotted key path, the value and the
+the base's list changes. A file may also add items to a list of its base without giving
+the whole list again: ``[[append.contracts]]`` tables (the key under ``append`` is the
+list's dotted path, ``[[append.chips.vendors]]`` for a nested one) are appended, in order,
+to the list the merge left. Errors name the file, the dotted key path, the value and the
 allowed range.
 """
 
@@ -22,6 +25,7 @@ from agents.scenario_messages import dotted_paths
 from experiments.tomlfile import TomlFileError, load_toml
 
 __all__ = [
+    "APPEND_KEY",
     "OVERRIDES_KEY",
     "REPLACED_LIST",
     "SCENARIO_DIR",
@@ -35,6 +39,9 @@ SCENARIO_DIR = Path(__file__).with_name("scenarios")
 
 OVERRIDES_KEY = "overrides"
 """A scenario file's table of dotted-path overrides, applied after the ``extends`` merge."""
+
+APPEND_KEY = "append"
+"""A scenario file's table of items appended to its base's lists, after the merge."""
 
 
 def list_scenarios() -> list[str]:
@@ -75,6 +82,37 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _append(merged: dict[str, Any], extra: Any, file: Path, path: str = "") -> None:
+    """Append the lists of a file's ``[append]`` table to the lists at the same paths of
+    ``merged`` (in place); a list the base does not give (``rounds``) is started."""
+    if not isinstance(extra, dict):
+        raise ScenarioError(
+            f"{file}: '{APPEND_KEY}{path}' = {extra!r}: must be a table of lists of tables, "
+            f"e.g. [[{APPEND_KEY}.contracts]]"
+        )
+    for key, items in extra.items():
+        where = f"{path}.{key}"
+        target = merged.get(key)
+        if not isinstance(items, list | dict):
+            raise ScenarioError(
+                f"{file}: '{APPEND_KEY}{where}' = {items!r}: give a list of tables, e.g. "
+                f"[[{APPEND_KEY}.contracts]] and the contract's keys"
+            )
+        if isinstance(items, list) and (target is None or isinstance(target, list)):
+            merged[key] = [*(target or []), *items]
+        elif isinstance(items, dict) and isinstance(target, dict):
+            merged[key] = dict(target)
+            _append(merged[key], items, file, where)
+        else:
+            what = {list: "a list", dict: "a table"}.get(type(target), "a value")
+            what = what if key in merged else "not a key"
+            raise ScenarioError(
+                f"{file}: [[{APPEND_KEY}{where}]]: {where[1:]!r} is {what} of the scenario, not "
+                "a list; append adds tables to a list (contracts, projects, rounds, "
+                f"other_deals, labs...), e.g. [[{APPEND_KEY}.contracts]]"
+            )
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
         return load_toml(path)
@@ -88,7 +126,8 @@ def scenario_dict(name_or_path: str | Path) -> dict[str, Any]:
     The ``extends`` chain is followed up to :data:`~agents.scenario.MAX_EXTENDS_DEPTH`
     links; a chain that loops back to a file already in it is refused, naming the chain.
     The files' :data:`OVERRIDES_KEY` tables are merged like any other table and left in
-    the dict unapplied (:func:`load_scenario` applies them).
+    the dict unapplied (:func:`load_scenario` applies them); each file's
+    :data:`APPEND_KEY` items are appended to the lists merged from the files below it.
     """
     layers: list[dict[str, Any]] = []
     chain: list[Path] = []
@@ -125,14 +164,18 @@ def scenario_dict(name_or_path: str | Path) -> dict[str, Any]:
         relative = Path(base).suffix == ".toml" and not Path(base).is_absolute()
         ref = path.parent / base if relative else base
     merged: dict[str, Any] = {}
-    for data in reversed(layers):
+    for data, path in zip(reversed(layers), reversed(chain), strict=True):
+        extra = data.pop(APPEND_KEY, None)
         merged = _merge(merged, data)
+        if extra is not None:
+            _append(merged, extra, path)
     return merged
 
 
 REPLACED_LIST = (
     "; a list given in a file that extends another replaces the base's whole list, so the "
-    "items that name its members (contracts, projects, the deal...) must be given again"
+    "items that name its members (contracts, projects, the deal...) must be given again; "
+    f"to add items to the base's list instead, give them as [[{APPEND_KEY}.<list>]]"
 )
 """Added to an unknown-name error of a file that extends another and gives a list of
 tables (``[[labs]]``...): the usual cause."""

@@ -233,6 +233,57 @@ def test_bad_extends(tmp_path, extends, says):
     assert str(err.value).startswith(str(p.resolve()))  # the file whose 'extends' is at fault
 
 
+GOOGLE_TPU = (
+    'kind = "compute"\nseller = "google"\nbuyer = "anthropic"\nvolume_per_month = 5e8\n'
+    'price = 2.1\nstart = "2027-01"\nend = "2032-01"\nfamily = "tpu"\n'
+)
+
+
+def test_append_adds_items_to_the_bases_lists_down_a_chain(tmp_path):
+    base = load_scenario("baseline")
+    one = tmp_path / "one.toml"
+    one.write_text(
+        f'extends = "baseline"\n[[append.contracts]]\n{GOOGLE_TPU}'
+        '[[append.rounds]]\nlab = "openai"\nmonth = "2026-03"\nusd = 87e9\n'
+    )
+    two = tmp_path / "two.toml"  # and a file on top of it appends again, after one's
+    two.write_text(
+        'extends = "one.toml"\n[[append.contracts]]\n'
+        + GOOGLE_TPU.replace("5e8", "1e8").replace("2027-01", "2028-01")
+    )
+    scn = load_scenario(two)
+    assert scn.contracts[: len(base.contracts)] == base.contracts  # the base's, untouched
+    added = scn.contracts[len(base.contracts) :]
+    assert [(c.seller, c.volume_per_month, c.start) for c in added] == [
+        ("google", 5e8, "2027-01"),
+        ("google", 1e8, "2028-01"),
+    ]
+    assert [(r.lab, r.usd) for r in scn.rounds] == [("openai", 87e9)]  # started: none in base
+    # and the model settles the appended contract: Anthropic's TPU hours from 2027
+    run = run_scenario(load_scenario(one), months=14, rng=0, tables=["contracts"])
+    last = run.tables["contracts"].iloc[len(base.contracts)]
+    assert (last["seller"], last["start_date"].year) == ("google", 2027)
+    assert last["delivered_total"] + last["penalty_total"] > 0  # two months of it, settled
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("[[append.demand]]\nx = 1\n", "[[append.demand]]: 'demand' is a table of the scenario"),
+        ("[[append.contract]]\nx = 1\n", "'contract': unknown key; did you mean 'contracts'?"),
+        ("[append]\ncontracts = 3\n", "'append.contracts' = 3: give a list of tables"),
+        ("append = 3\n", "'append' = 3: must be a table of lists of tables"),
+        ("[[append.chips.vendors.x]]\ny = 1\n", "'chips.vendors' is a list of the scenario"),
+    ],
+)
+def test_append_refuses_what_is_not_a_list(tmp_path, text, says):
+    p = tmp_path / "x.toml"
+    p.write_text(f'extends = "baseline"\n{text}')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(p)
+    assert says in str(err.value)
+
+
 def test_a_list_replaced_by_a_file_that_extends_says_why_references_break(tmp_path):
     p = tmp_path / "solo.toml"  # its labs replace the baseline's, whose contracts name them
     p.write_text(
