@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -136,24 +135,53 @@ def test_both_of_amazons_deals_run_side_by_side(text: str, tmp_path: Path) -> No
     assert hhi[0] > hhi[1] + 50
 
 
+def _at_anthropics_2026_size(readme_file: str, path: Path) -> Any:
+    """A README scenario file with the docs' anthropic-2026 additions (its ``[overrides]`` and
+    ``[[append.contracts]]``), as the README's "With Anthropic at its reported 2026 size"
+    says to make it: the docs' file without its own ``extends`` and ``name``."""
+    (trend,) = _blocks(marker=ANTHROPIC_2026)
+    additions = "\n".join(
+        line for line in trend.splitlines() if not line.startswith(("extends", "name"))
+    )
+    path.write_text(readme_file + "\n" + additions, encoding="utf-8")
+    return load_scenario(path)
+
+
 @pytest.mark.parametrize("text", _blocks("README.md", README_DEAL))
 def test_the_openai_deals_review_turns_on_anthropics_size(text: str, tmp_path: Path) -> None:
     # the README: with minority stakes reviewed, the OpenAI deal passes at baseline's size
-    # (+89 to +90, Amazon 28%) and is blocked with the docs' anthropic-2026 overrides (+155 to
-    # +157, post-deal HHI 1,951-1,953: over 1,800 and up more than 100)
+    # (+89 to +90, Amazon 28%) and is blocked at Anthropic's 2026 size (+155 to +157,
+    # post-deal HHI 1,949-1,951: over 1,800 and up more than 100)
     path = tmp_path / "amazon-openai-2026.toml"
     path.write_text(text, encoding="utf-8")
-    (trend,) = _blocks(marker=ANTHROPIC_2026)
-    overrides = tomllib.loads(trend)["overrides"]
     reviewed = {"regulation.review_minority_stakes": True}
-    scn = load_scenario(path).with_overrides(reviewed)
+    at_size = _at_anthropics_2026_size(text, tmp_path / "at-2026-size.toml")
+    assert len(at_size.contracts) == len(load_scenario(path).contracts) + 1  # the TPU contract
 
     def verdict(s: Any) -> Any:
         deals = run_scenario(s, months=6, rng=0, tables=["deals"]).tables["deals"]
         return deals[deals["status"] != "under review"].iloc[0]
 
-    at_baseline, at_reported = verdict(scn), verdict(scn.with_overrides(overrides))
+    at_baseline = verdict(load_scenario(path).with_overrides(reviewed))
+    at_reported = verdict(at_size.with_overrides(reviewed))
     assert at_baseline["status"] == "approved"
     assert at_reported["status"] == "blocked"
     change = re.search(r"change \+(\d+)", at_reported["reasons"])
     assert change is not None and int(change.group(1)) > 100 and at_reported["post_hhi"] > 1800
+
+
+@pytest.mark.parametrize("text", _blocks("README.md", README_DEAL))
+def test_the_race_tips_with_the_openai_deal_at_anthropics_size(text: str, tmp_path: Path) -> None:
+    # the README: with the OpenAI deal alone, 11 of 16 seeds end with OpenAI receiving about
+    # half the compute of the others (9 against 17 billion H100e-hours a month in 2035; seed 0
+    # does not tip, seed 1 does); with no deal no seed does
+    scn = _at_anthropics_2026_size(text, tmp_path / "at-2026-size.toml")
+    no_deal = scn.with_overrides({"deal.enabled": False})
+
+    def openai_2035(s: Any, seed: int) -> float:
+        ag = run_scenario(s, months=120, rng=seed, tables=["agents"]).tables["agents"]
+        return float(ag[(ag["name"] == "openai") & (ag["month"] >= 108)]["received"].mean())
+
+    kept, tipped, without = openai_2035(scn, 0), openai_2035(scn, 1), openai_2035(no_deal, 1)
+    assert tipped < 0.65 * kept
+    assert tipped < 0.65 * without
