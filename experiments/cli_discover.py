@@ -88,10 +88,8 @@ def _discover(args: argparse.Namespace) -> int:
         print(f"gigawatt discover: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # the output folder cannot be written (a read-only sweep)
-        print(
-            f"gigawatt discover: {cannot_write(args.out or f'{args.dir}/analysis', exc, default=not args.out)}",
-            file=sys.stderr,
-        )
+        said = cannot_write(args.out or f"{args.dir}/analysis", exc, default=not args.out)
+        print(f"gigawatt discover: {said}", file=sys.stderr)
         return 2
     print(format_result(result))
     for f in result.files:

@@ -255,10 +255,8 @@ def _analyze(args: argparse.Namespace) -> int:
         print(f"gigawatt analyze: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # the output folder cannot be written
-        print(
-            f"gigawatt analyze: {cannot_write(args.out or f'{args.dir}/analysis', exc, default=not args.out)}",
-            file=sys.stderr,
-        )
+        said = cannot_write(args.out or f"{args.dir}/analysis", exc, default=not args.out)
+        print(f"gigawatt analyze: {said}", file=sys.stderr)
         return 2
     for name in ("indices", "means"):
         if name in result.tables:
