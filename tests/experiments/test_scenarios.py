@@ -224,13 +224,19 @@ def test_extends_chain_too_long(tmp_path, links):
         ('"a\\u0000b"', "contains a NUL byte; give a name or a path"),
     ],
 )
+def _refusal(path: Path, text: str) -> str:
+    """The message of the ScenarioError a scenario file of ``text`` at ``path`` raises."""
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    return str(err.value)
+
+
 def test_bad_extends(tmp_path, extends, says):
     p = tmp_path / "x.toml"
-    p.write_text(f"extends = {extends}\n")
-    with pytest.raises(ScenarioError) as err:
-        load_scenario(p)
-    assert says in str(err.value)
-    assert str(err.value).startswith(str(p.resolve()))  # the file whose 'extends' is at fault
+    said = _refusal(p, f"extends = {extends}\n")
+    assert says in said
+    assert said.startswith(str(p.resolve()))  # the file whose 'extends' is at fault
 
 
 GOOGLE_TPU = (
@@ -277,11 +283,7 @@ def test_append_adds_items_to_the_bases_lists_down_a_chain(tmp_path):
     ],
 )
 def test_append_refuses_what_is_not_a_list(tmp_path, text, says):
-    p = tmp_path / "x.toml"
-    p.write_text(f'extends = "baseline"\n{text}')
-    with pytest.raises(ScenarioError) as err:
-        load_scenario(p)
-    assert says in str(err.value)
+    assert says in _refusal(tmp_path / "x.toml", f'extends = "baseline"\n{text}')
 
 
 def test_a_list_replaced_by_a_file_that_extends_says_why_references_break(tmp_path):
