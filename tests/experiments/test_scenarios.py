@@ -213,6 +213,14 @@ def test_extends_chain_too_long(tmp_path, links):
         load_scenario(_chain(tmp_path, links))
 
 
+def _refusal(path: Path, text: str) -> str:
+    """The message of the ScenarioError a scenario file of ``text`` at ``path`` raises."""
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    return str(err.value)
+
+
 @pytest.mark.parametrize(
     ("extends", "says"),
     [
@@ -224,14 +232,6 @@ def test_extends_chain_too_long(tmp_path, links):
         ('"a\\u0000b"', "contains a NUL byte; give a name or a path"),
     ],
 )
-def _refusal(path: Path, text: str) -> str:
-    """The message of the ScenarioError a scenario file of ``text`` at ``path`` raises."""
-    path.write_text(text)
-    with pytest.raises(ScenarioError) as err:
-        load_scenario(path)
-    return str(err.value)
-
-
 def test_bad_extends(tmp_path, extends, says):
     p = tmp_path / "x.toml"
     said = _refusal(p, f"extends = {extends}\n")
