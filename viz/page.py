@@ -3,8 +3,8 @@
 The app file is :mod:`viz.app`; start it with ``gigawatt viz`` (``solara run`` with the
 settings that keep every front-end asset local). The main area has four tabs:
 
-- Market: the trade network; month counter, levers in effect and data downloads; power price
-  by region; compute spot vs contract price.
+- Market: the trade network; month counter, levers in effect, listed deals on or off and
+  data downloads; power price by region; compute spot vs contract price.
 - Capacity & concentration: capacity built, powered and used; chip price; throttled share;
   cloud and chip HHI with the scenario's review threshold.
 - Deals & labs: each deal's cumulative investment vs cloud revenue; labs' cash runway.
