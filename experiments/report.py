@@ -105,7 +105,7 @@ def _scenario_name(scenario: Any) -> str:
 
 def _hhi_threshold(scenario: Any) -> float | None:
     """The regulator's HHI review threshold of the scenario (``regulation.hhi_threshold``)."""
-    value = getattr(getattr(scenario, "regulation", None), "hhi_threshold", None)
+    value = _attribute(scenario, "regulation.hhi_threshold", None)
     return None if value is None else float(value)
 
 
