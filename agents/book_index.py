@@ -23,8 +23,10 @@ class NodeLayout:
     In order: one utility node per region (``R``); one data-centre site per (cloud,
     region); one node per vendor; one chip-buying node per (cloud, family); one compute
     seller node per (cloud, region, family); one node per major lab; one pool node per
-    seller node (small labs and enterprise buyers pooled by the node they buy at).
-    The offsets are computed once per layout.
+    seller node (small labs and enterprise buyers pooled by the node they buy at); one
+    homing node per (cloud, major lab that keeps a second source), through which that
+    lab's purchases from the cloud pass (:mod:`agents.book_template`). The offsets are
+    computed once per layout.
     """
 
     n_r: int
@@ -32,6 +34,8 @@ class NodeLayout:
     n_f: int
     n_v: int
     n_major: int
+    n_homed: int = 0
+    """Major labs with a limit on one cloud's share (``max_cloud_share`` below 1)."""
 
     @cached_property
     def site0(self) -> int:
@@ -69,9 +73,14 @@ class NodeLayout:
         return self.lab0 + self.n_major
 
     @cached_property
+    def home0(self) -> int:
+        """First homing node: (homed lab ``k``, cloud ``h``) is ``home0 + k x H + h``."""
+        return self.pool0 + self.n_sellers
+
+    @cached_property
     def n_nodes(self) -> int:
         """Nodes in the book."""
-        return self.pool0 + self.n_sellers
+        return self.home0 + self.n_homed * self.n_h
 
 
 @dataclass

@@ -6,7 +6,14 @@ the power links between utilities and sites, the chip links between vendors and
 buyers, the bids of the non-AI load and the sites, the nodes of the major labs' bids and
 the grid of every (seller node, major lab) pair a compute link may join depend only on
 the scenario, the run's shape (clouds, regions, families), its vendors and which labs are
-major, none of which changes from month to month. :class:`BookTemplate` holds them as
+major or keep a second source, none of which changes from month to month.
+
+A major lab that keeps a second source (``max_cloud_share`` below 1) buys through one
+homing node per cloud: its links from that cloud's seller nodes end there, and one
+homing link carries their sum on to the lab's node, capped each month at what the lab
+may still buy from that cloud (:func:`agents.phases.clear.homing_caps`). A limit on the
+sum of several links is a capacity on one link of a network with an extra node, so the
+book stays a transport problem; other labs' links go straight to their node. :class:`BookTemplate` holds them as
 read-only arrays, built once; :class:`BookCache`, one per run (the model keeps it beside
 its :class:`market.warm.Clearer`), hands the template to each month's phase and builds
 a new one when the run's shape changed. The month's quantities, prices and the compute
@@ -58,6 +65,8 @@ class BookTemplate:
     layout: NodeLayout
     major: BoolArray
     """Which lab rows are major."""
+    homed: BoolArray
+    """Which lab rows are major labs with homing nodes (``max_cloud_share`` below 1)."""
     majors: IntArray
     """Rows of the major labs."""
     rest: IntArray
@@ -91,6 +100,14 @@ class BookTemplate:
     """Cloud, region and family of each pair's seller node."""
     pair_affinity: IntArray
     """Flat index of each pair's (lab, family) in the labs' affinity table."""
+    pair_dst: IntArray
+    """Node each pair's link ends at: the lab's, or its homing node for the seller's cloud."""
+    home_src: IntArray
+    home_dst: IntArray
+    """Homing links: from each homing node (homed-lab-major) to its lab's node."""
+    home_lab: IntArray
+    home_cloud: IntArray
+    """Lab row and cloud of each homing link."""
     node_cloud: IntArray
     node_family: IntArray
     """Cloud and family of each seller node (flat ``(h, r, f)``)."""
@@ -108,16 +125,20 @@ class BookTemplate:
         vendors: Sequence[ChipVendor],
         major: BoolArray,
         n_families_labs: int,
+        homed: BoolArray | None = None,
     ) -> BookTemplate:
         """The template of a run of ``shape`` with these vendors and major labs.
 
         ``major`` flags the major labs' rows; ``n_families_labs`` is the width of the
-        labs' affinity table.
+        labs' affinity table; ``homed`` flags the major labs that buy through homing nodes
+        (default none).
         """
         majors, rest = np.flatnonzero(major), np.flatnonzero(~major)
+        homed = np.zeros(major.size, dtype=bool) if homed is None else homed & major
+        homed_rows = np.flatnonzero(homed)
         n_h, n_r, n_f = shape
         n_v = len(vendors)
-        lay = NodeLayout(n_r, n_h, n_f, n_v, int(majors.size))
+        lay = NodeLayout(n_r, n_h, n_f, n_v, int(majors.size), int(homed_rows.size))
         n_s = lay.n_sellers
         ar = np.arange
         # power: every utility to every site; free within the region, capped across
@@ -142,6 +163,12 @@ class BookTemplate:
         steps = d.training_bid_steps
         decay = d.training_bid_floor ** (ar(max(steps, 1)) / max(steps - 1.0, 1.0))
         lab_nodes = lay.lab0 + majors
+        # homing: position of each homed lab among them, -1 for the others
+        home_pos = np.full(major.size, -1, dtype=np.int64)
+        home_pos[homed_rows] = ar(homed_rows.size)
+        pos = home_pos[pair_lab]
+        pair_dst = np.where(pos >= 0, lay.home0 + pos * n_h + h[pair_seller], lay.lab0 + pair_lab)
+        home_lab, home_cloud = np.repeat(homed_rows, n_h), np.tile(ar(n_h), homed_rows.size)
         i64 = np.int64
         fz = _frozen
         return cls(
@@ -151,6 +178,7 @@ class BookTemplate:
             n_affinity=n_families_labs,
             layout=lay,
             major=fz(major.copy()),
+            homed=fz(homed.copy()),
             majors=fz(majors.astype(i64)),
             rest=fz(rest.astype(i64)),
             offer_tail=fz(np.concatenate([lay.vendor0 + ar(n_v), lay.seller0 + ar(n_s)])),
@@ -189,6 +217,11 @@ class BookTemplate:
             pair_region=fz(r[pair_seller]),
             pair_family=fz(f[pair_seller]),
             pair_affinity=fz(pair_lab * n_families_labs + f[pair_seller]),
+            pair_dst=fz(pair_dst.astype(i64)),
+            home_src=fz(lay.home0 + ar(home_lab.size, dtype=i64)),
+            home_dst=fz((lay.lab0 + home_lab).astype(i64)),
+            home_lab=fz(home_lab.astype(i64)),
+            home_cloud=fz(home_cloud.astype(i64)),
             node_cloud=fz(h),
             node_family=fz(f),
             no_bound=fz(np.full(pair_seller.size + n_s, np.inf)),
@@ -209,8 +242,11 @@ class BookCache:
         vendors: Sequence[ChipVendor],
         major: BoolArray,
         n_families_labs: int,
+        homed: BoolArray | None = None,
     ) -> BookTemplate:
-        """The template for this scenario, shape, vendors and major labs (``major``)."""
+        """The template for this scenario, shape, vendors, major labs (``major``) and
+        labs with homing nodes (``homed``, default none)."""
+        homed = np.zeros(major.size, dtype=bool) if homed is None else homed & major
         t = self._template
         if (
             t is None
@@ -220,6 +256,9 @@ class BookCache:
             or t.n_affinity != n_families_labs
             or t.major.shape != major.shape
             or not (t.major == major).all()
+            or not (t.homed == homed).all()
         ):
-            t = self._template = BookTemplate.build(cfg, shape, vendors, major, n_families_labs)
+            t = self._template = BookTemplate.build(
+                cfg, shape, vendors, major, n_families_labs, homed
+            )
         return t

@@ -143,6 +143,7 @@ def _labs(
         a.opex[i] = lab.opex_per_month
         a.opex_share[i] = lab.opex_share_of_revenue
         a.training_ratio[i] = lab.training_ratio
+        a.max_cloud_share[i] = lab.max_cloud_share
         cash[i] = lab.cash
     names = [lab.name for lab in cfg.labs]
     dated = sorted(

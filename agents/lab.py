@@ -90,6 +90,9 @@ class LabArrays:
     opex: FloatArray = field(init=False)
     opex_share: FloatArray = field(init=False)
     training_ratio: FloatArray = field(init=False)
+    max_cloud_share: FloatArray = field(init=False)
+    """Largest share of its planned compute it buys from one cloud, contracts included
+    (``max_cloud_share``; 1: no limit, as for every small lab and buyer)."""
     weight: FloatArray = field(init=False)
     active: BoolArray = field(init=False)
     exit_month: IntArray = field(init=False)
@@ -129,6 +132,7 @@ class LabArrays:
         self.served, self.received, self.revenue, self.spend = z(n), z(n), z(n), z(n)
         self.net_flow, self.burn, self.raised_total = z(n), z(n), z(n)
         self.porting_paid = z(n)
+        self.max_cloud_share = np.ones(n)
         self.kind = z(n, dtype=np.int64)
         self.home, self.primary = z(n, dtype=np.int64), z(n, dtype=np.int64)
         self.family, self.account = z(n, dtype=np.int64), z(n, dtype=np.int64)

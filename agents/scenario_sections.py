@@ -285,6 +285,13 @@ class LabCfg(Section):
     opex_per_month: UsdFlow = 0.0
     opex_share_of_revenue: Share = 0.35
     training_ratio: Float = bounded(0.6, ge=0, le=10, why="training compute per unit of inference")
+    max_cloud_share: Float = bounded(
+        1.0,
+        gt=0,
+        le=1,
+        why="largest share of its planned compute the lab buys from one cloud, contracts "
+        "included (second sourcing); 1 sets no limit [est-multi-homing]",
+    )
 
 
 class DemandCfg(Section):

@@ -19,7 +19,10 @@ uncapped, and to other regions at ``power.transmission_cost`` up to
 owner only); compute flows from every seller node to every active major lab at a cost
 of ``latency_cost`` outside the lab's home region, ``lockin.platform_penalty`` x (1 -
 affinity to the node's family), and the lab's egress fee away from its primary cloud; labs
-bound by an exclusive contract link only to that cloud. Bids: non-AI load at
+bound by an exclusive contract link only to that cloud. A lab that keeps a second source
+(``max_cloud_share`` below 1) buys from each cloud through a homing node, whose link on
+to the lab carries at most that share of the lab's planned compute less what its
+contracts with the cloud deliver this month (:func:`homing_caps`). Bids: non-AI load at
 ``power.non_ai_bid``, sites at ``power.datacentre_bid``, chips at the plan's price,
 inference at the month's price of AI services (what the served unit earns) and training as
 a budget curve (:func:`agents.lab.training_bid_schedule`: the need planned at the expected
@@ -61,6 +64,7 @@ __all__ = [
     "ContractAllocation",
     "allocate_contracts",
     "clear_phase",
+    "homing_caps",
     "major_links",
     "training_tranches",
 ]
@@ -149,6 +153,8 @@ class Cleared:
     """Compute links to major labs: seller node."""
     c_lab: IntArray
     """Compute links: lab row."""
+    c_dst: IntArray
+    """Compute links: node they end at (the lab's, or its homing node for the cloud)."""
     pools: IntArray
     """Seller nodes with pooled small buyers (one pool link each)."""
 
@@ -161,7 +167,10 @@ def major_links(
     ``egress_fee`` is per lab (its home regulators' cap) or one number for all.
     """
     tpl = BookTemplate.build(cfg, shape, [], labs.major, labs.affinity.shape[1])
-    return _compute_links(tpl, labs, cfg, egress_fee, np.ones(tpl.layout.n_sellers, dtype=bool))
+    src, lab, cost, _ = _compute_links(
+        tpl, labs, cfg, egress_fee, np.ones(tpl.layout.n_sellers, dtype=bool)
+    )
+    return src, lab, cost
 
 
 def _compute_links(
@@ -170,13 +179,13 @@ def _compute_links(
     cfg: Scenario,
     egress_fee: FloatArray | float,
     selling: BoolArray,
-) -> tuple[IntArray, IntArray, FloatArray]:
+) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
     """Compute links of the seller nodes flagged ``selling`` (see :func:`major_links`).
 
     Every (seller node, active major lab) pair whose lab can run the node's family and is
     not bound to another cloud, seller-major, with its cost: ``latency_cost`` outside the
     lab's home region, plus ``platform_penalty x (1 - affinity)``, plus the lab's egress
-    fee away from its primary cloud.
+    fee away from its primary cloud; and the node each ends at.
     """
     a = labs
     fee = np.asarray(egress_fee, dtype=float)  # per lab, or one for all
@@ -195,7 +204,41 @@ def _compute_links(
         + cfg.lockin.platform_penalty_per_h100e_hour * (1.0 - aff[keep])
         + (fee[lab] if fee.ndim else fee) * (cloud != a.primary[lab])
     )
-    return src, lab, cost
+    return src, lab, cost, tpl.pair_dst[keep]
+
+
+def homing_caps(
+    tpl: BookTemplate, labs: LabArrays, alloc: ContractAllocation, contracts: ContractTable
+) -> FloatArray:
+    """What each homing link may carry this month: the lab's limit on one cloud, less its
+    contracts' deliveries from that cloud.
+
+    The limit is ``max_cloud_share`` times the lab's planned compute, the inference and
+    training it plans at the expected price (its needs, before its training bid's lower
+    tranches); a lab bound by an exclusive contract has none, as it buys from one cloud by
+    contract ([est-multi-homing]).
+
+    >>> from types import SimpleNamespace as NS
+    >>> tpl = NS(home_lab=np.array([0, 0]), home_cloud=np.array([0, 1]), shape=(2, 1, 1))
+    >>> labs = NS(n=1, max_cloud_share=np.array([0.6]), inference_need=np.array([70.0]),
+    ...           training_need=np.array([30.0]), exclusive_with=np.array([-1]))
+    >>> alloc = NS(compute_rows=np.array([0]), compute_alloc=np.array([[50.0]]))
+    >>> ct = NS(buyer=np.array([0]), seller=np.array([1]))
+    >>> homing_caps(tpl, labs, alloc, ct).tolist()  # 60 from each, less 50 by contract
+    [60.0, 10.0]
+    """
+    n_h = tpl.shape[0]
+    lab, cloud = tpl.home_lab, tpl.home_cloud
+    rows = alloc.compute_rows
+    by_contract = np.bincount(
+        contracts.buyer[rows] * n_h + contracts.seller[rows],
+        np.add.reduce(alloc.compute_alloc, axis=1),
+        minlength=labs.n * n_h,
+    )[lab * n_h + cloud]
+    planned = labs.inference_need[lab] + labs.training_need[lab]
+    cap = np.maximum(0.0, labs.max_cloud_share[lab] * planned - by_contract)
+    out: FloatArray = np.where(labs.exclusive_with[lab] >= 0, np.inf, cap)
+    return out
 
 
 def allocate_contracts(
@@ -321,7 +364,9 @@ def clear_phase(
     n_h, n_r, n_f = g.compute_qty.shape
     n_v = len(vendors)
     cache = cache or BookCache()
-    tpl = cache.template(cfg, (n_h, n_r, n_f), vendors, a.major, a.affinity.shape[1])
+    tpl = cache.template(
+        cfg, (n_h, n_r, n_f), vendors, a.major, a.affinity.shape[1], a.max_cloud_share < 1.0
+    )
     lay, majors = tpl.layout, tpl.majors
     alloc, unit_qty, vendor_qty, lab_contract = allocate_contracts(
         month, g, a, ct, vendors, n_r, tpl
@@ -353,7 +398,9 @@ def clear_phase(
     else:
         pools, pool_inf, pool_trn = _NO_INT, _NO_FLOAT, _NO_FLOAT
     # compute links from every seller node with powered hours left
-    c_src, c_lab, c_cost = _compute_links(tpl, a, cfg, egress_fee, left > 0)
+    c_src, c_lab, c_cost, c_dst = _compute_links(tpl, a, cfg, egress_fee, left > 0)
+    n_home = tpl.home_src.size
+    home_cap = homing_caps(tpl, a, alloc, ct) if n_home else _NO_FLOAT
     d = cfg.demand
     # training need as a budget curve in tranches at falling bids (step-major segments)
     t_bid, t_share = training_tranches(
@@ -382,6 +429,7 @@ def clear_phase(
                 ("chips", tpl.v_src.size),
                 ("compute", c_src.size),
                 ("pools", n_p),
+                ("homing", n_home),
             )
         ),
     )
@@ -429,10 +477,10 @@ def clear_phase(
             ),
             BID_PRICE_CAP,
         ),
-        cat((tpl.link_src_head, lay.seller0 + c_src, lay.seller0 + pools)),
-        cat((tpl.link_dst_head, lay.lab0 + c_lab, lay.pool0 + pools)),
-        cat((tpl.link_cost_head, c_cost, np.zeros(n_p))),
-        cat((tpl.link_cap_head, tpl.no_bound[: c_src.size + n_p])),
+        cat((tpl.link_src_head, lay.seller0 + c_src, lay.seller0 + pools, tpl.home_src)),
+        cat((tpl.link_dst_head, c_dst, lay.pool0 + pools, tpl.home_dst)),
+        cat((tpl.link_cost_head, c_cost, np.zeros(n_p + n_home))),
+        cat((tpl.link_cap_head, tpl.no_bound[: c_src.size + n_p], home_cap)),
     )
     try:
         if clearer is not None:
@@ -455,5 +503,6 @@ def clear_phase(
         tpl.v_dst,
         c_src,
         c_lab,
+        c_dst,
         pools,
     )

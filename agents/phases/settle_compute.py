@@ -174,7 +174,7 @@ def settle_compute(
     f_ok = res.link_flow[ix.links["compute"]] * s_factor[src]
     h_src = src // (n_r * n_f)
     p_src = price[lay.seller0 :][src]
-    p_dst = price[lay.lab0 :][lab]
+    p_dst = price[cleared.c_dst]  # the lab's node, or its homing node for the cloud
     # the egress fee is charged by the cloud the lab's data leaves, its primary, on what it
     # buys elsewhere (docs/calibration.md [reg-egress], [est-egress-h])
     primary = a.primary[lab]

@@ -185,3 +185,51 @@ def test_the_race_tips_with_the_openai_deal_at_anthropics_size(text: str, tmp_pa
     kept, tipped, without = openai_2035(scn, 0), openai_2035(scn, 1), openai_2035(no_deal, 1)
     assert tipped < 0.65 * kept
     assert tipped < 0.65 * without
+
+
+SECOND_SOURCE = {"labs.anthropic.max_cloud_share": 0.5, "labs.openai.max_cloud_share": 0.5}
+"""The README's variant in which both large labs keep a second source."""
+
+
+@pytest.mark.parametrize("text", _blocks("README.md", README_DEAL))
+def test_a_second_source_limit_blocks_the_openai_deal_at_baselines_size(
+    text: str, tmp_path: Path
+) -> None:
+    # the README: held to half of its plan from Google, Anthropic buys more from Amazon
+    # before the deal (30% of its 2026 compute against 15%), and the review with minority
+    # stakes blocks the OpenAI deal it passes without the limit (+118 to +120, Amazon 30%)
+    path = tmp_path / "amazon-openai-2026.toml"
+    path.write_text(text, encoding="utf-8")
+    reviewed = {"regulation.review_minority_stakes": True}
+    runs = [
+        run_scenario(
+            load_scenario(path).with_overrides({**reviewed, **over}),
+            months=6,
+            rng=0,
+            tables=["deals", "agents"],
+        )
+        for over in ({}, SECOND_SOURCE)
+    ]
+    verdicts = [r.tables["deals"].iloc[-1] for r in runs]
+    assert [v["status"] for v in verdicts] == ["approved", "blocked"]
+    change = re.search(r"change \+(\d+)", verdicts[1]["reasons"])
+    assert change is not None and 100 < int(change.group(1)) < 150
+    share = [r.tables["agents"].query("name == 'anthropic'")["share_amazon"].mean() for r in runs]
+    assert share[1] > share[0] + 0.1
+
+
+@pytest.mark.parametrize("text", _blocks("README.md", README_DEAL))
+def test_the_race_tips_without_a_deal_when_labs_keep_a_second_source(
+    text: str, tmp_path: Path
+) -> None:
+    # the README: at Anthropic's 2026 size with both labs held to half of their plans from
+    # one cloud, OpenAI's compute in 2035 falls in three groups with no deal (seed 1: 7.7
+    # billion H100e-hours a month, seed 2: 17.2; every seed 17.3-18.3 without the limit)
+    scn = _at_anthropics_2026_size(text, tmp_path / "at-2026-size.toml")
+    limited = scn.with_overrides({"deal.enabled": False, **SECOND_SOURCE})
+
+    def openai_2035(seed: int) -> float:
+        ag = run_scenario(limited, months=120, rng=seed, tables=["agents"]).tables["agents"]
+        return float(ag[(ag["name"] == "openai") & (ag["month"] >= 108)]["received"].mean())
+
+    assert openai_2035(1) < 0.65 * openai_2035(2)

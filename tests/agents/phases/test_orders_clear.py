@@ -379,3 +379,110 @@ def test_bids_past_what_a_book_holds_are_cut_and_the_month_clears(baseline):
     before = np.asarray(twin.cleared.result.bid_fill)[cut]
     assert (fill >= before * (1 - 1e-9)).all()
     assert (fill < 1e-3 * QUANTITY_CAP).all()
+
+
+def _welfare_with_side_limits(
+    book: OrderBook, groups: list[np.ndarray], limits: np.ndarray
+) -> float:
+    """Welfare of ``book`` with each group of links' total flow at most its limit, by
+    SciPy's general LP (HiGHS): an oracle that knows nothing of homing nodes."""
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix, vstack
+
+    n_o, n_b, n_l = book.n_offers, book.n_bids, book.n_links
+    n = n_o + n_b + n_l
+    cost = np.concatenate([book.offer_price, -book.bid_price, book.link_cost])
+    # node balance: offers in + links in = bids out + links out
+    rows = np.concatenate([book.offer_node, book.bid_node, book.link_dst, book.link_src])
+    cols = np.concatenate(
+        [np.arange(n_o), n_o + np.arange(n_b), *(n_o + n_b + np.arange(n_l),) * 2]
+    )
+    vals = np.concatenate([np.ones(n_o), -np.ones(n_b), np.ones(n_l), -np.ones(n_l)])
+    balance = coo_matrix((vals, (rows, cols)), shape=(book.n_nodes, n))
+    g_rows = np.concatenate([np.full(g.size, k) for k, g in enumerate(groups)])
+    g_cols = n_o + n_b + np.concatenate(groups)
+    side = coo_matrix((np.ones(g_cols.size), (g_rows, g_cols)), shape=(len(groups), n))
+    bounds = np.concatenate([book.offer_qty, book.bid_qty, book.link_cap])
+    out = linprog(
+        cost,
+        A_ub=vstack([side]).tocsr(),
+        b_ub=limits,
+        A_eq=balance.tocsr(),
+        b_eq=np.zeros(book.n_nodes),
+        bounds=np.column_stack([np.zeros(n), np.where(np.isinf(bounds), None, bounds)]),
+        method="highs",
+    )
+    assert out.status == 0, out.message
+    return float(-out.fun)
+
+
+def test_a_labs_limit_on_one_cloud_clears_as_a_cap_on_that_clouds_links_to_it(baseline):
+    """Homing nodes give the welfare of the book with the limit as a side constraint on
+    the sum of each cloud's links to the lab (an LP oracle check), and the limit binds."""
+    names = [lab.name for lab in baseline.labs]
+    scn = baseline.with_overrides({"labs.anthropic.max_cloud_share": 0.3})
+    m = cleared_model(scn, rng=4, months=3)
+    c, a, ct = m.cleared, m.world.labs, m.world.contracts
+    b, ix = c.book, c.index
+    lab = names.index("anthropic")
+    n_h = m.month_orders.compute_qty.shape[0]
+    home = ix.links["homing"]
+    assert ix.links.count("homing") == n_h  # one homed lab, a link per cloud
+    # its limit by hand: 0.3 x (inference + training planned), less contract hours
+    planned = a.inference_need[lab] + a.training_need[lab]
+    rows = c.contracts.compute_rows
+    contract = np.zeros(n_h)
+    np.add.at(
+        contract, ct.seller[rows], (ct.buyer[rows] == lab) * c.contracts.compute_alloc.sum(axis=1)
+    )
+    limit = np.maximum(0.0, 0.3 * planned - contract)
+    assert b.link_cap[home] == pytest.approx(limit, rel=1e-12)
+    # the same book with the lab's links ending at its node and the limit as side rows
+    comp = np.arange(b.n_links)[ix.links["compute"]]
+    direct = np.where(
+        np.isin(b.link_dst[comp], b.link_src[home]), ix.nodes.lab0 + lab, b.link_dst[comp]
+    )
+    keep = np.ones(b.n_links, dtype=bool)
+    keep[home] = False
+    dst = b.link_dst.copy()
+    dst[comp] = direct
+    flat = OrderBook(
+        b.n_nodes, b.offer_node, b.offer_qty, b.offer_price, b.bid_node, b.bid_qty,
+        b.bid_price, b.link_src[keep], dst[keep], b.link_cost[keep], b.link_cap[keep],
+    )  # fmt: skip
+    cloud = c.c_src // (ix.nodes.n_r * ix.nodes.n_f)
+    mine = c.c_lab == lab
+    groups = [np.flatnonzero(mine & (cloud == h)) + comp[0] for h in range(n_h)]
+    want = _welfare_with_side_limits(flat, groups, limit)
+    assert c.result.welfare == pytest.approx(want, rel=1e-9)
+    # the limit binds: without it the book has more welfare, and a cloud sells it the limit
+    assert clear(flat, method="lp").welfare > want * (1 + 1e-9)
+    flows = np.array([c.result.link_flow[g].sum() for g in groups])
+    assert (np.isclose(flows, limit, rtol=1e-9) & (limit > 0)).any()
+    assert (flows <= limit * (1 + 1e-9) + 1e-6).all()
+
+
+def test_a_lab_under_its_limit_pays_each_cloud_its_price_and_keeps_the_limits_rent(baseline):
+    """Where its limit on a cloud binds, the lab's own node prices compute above that cloud's
+    price plus the link's cost; the lab pays the cloud its price, and the outside world only
+    the link's latency and platform costs (not the rent of its own limit)."""
+    names = [lab.name for lab in baseline.labs]
+    scn = baseline.with_overrides({"labs.anthropic.max_cloud_share": 0.3})
+    m = GigawattModel(scn, rng=4)
+    for _ in range(3):
+        m.step()
+    for phase in PHASES[: PHASES.index("settle") + 1]:
+        getattr(m, phase)()
+    c, s, lay = m.cleared, m.settled.compute, m.cleared.index.nodes
+    lab = names.index("anthropic")
+    price = np.minimum(np.fmax(c.result.node_price, 0.0), 1e300)
+    comp = c.index.links["compute"]
+    mine = np.flatnonzero((c.c_lab == lab) & (c.result.link_flow[comp] > 0))
+    cost = c.book.link_cost[comp][mine]
+    gap = price[lay.lab0 + lab] - price[lay.seller0 + c.c_src[mine]] - cost
+    assert gap.max() > 1e-3  # the lab's node prices above some cloud it is limited on
+    n_rf = lay.n_r * lay.n_f
+    fee = m.world.market.egress_fee[lab] * (c.c_src[mine] // n_rf != m.world.labs.primary[lab])
+    volume = s.spot_volume[mine]
+    assert s.spot_price[mine] == pytest.approx(price[lay.seller0 + c.c_src[mine]], rel=1e-12)
+    assert s.friction[lab] == pytest.approx(float(((cost - fee) * volume).sum()), rel=1e-9)
