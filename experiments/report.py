@@ -54,6 +54,7 @@ __all__ = [
     "deals_figure",
     "deals_possible",
     "denoise",
+    "hhi_threshold",
     "prices_figure",
     "report_info",
     "throttling_figure",
@@ -103,9 +104,13 @@ def _scenario_name(scenario: Any) -> str:
     return str(getattr(scenario, "name", None) or "unnamed")
 
 
-def _hhi_threshold(scenario: Any) -> float | None:
-    """The regulator's HHI review threshold of the scenario (``regulation.hhi_threshold``)."""
-    value = _attribute(scenario, "regulation.hhi_threshold", None)
+def hhi_threshold(
+    scenario: Any, read: Callable[[Any, str, Any], Any] | None = None
+) -> float | None:
+    """The regulator's HHI review threshold of the scenario (``regulation.hhi_threshold``),
+    None if unset; read as :func:`deals_possible` reads (``read``, attribute by attribute
+    unless given)."""
+    value = (read or _attribute)(scenario, "regulation.hhi_threshold", None)
     return None if value is None else float(value)
 
 
@@ -150,7 +155,7 @@ def report_info(frame: pd.DataFrame, scenario: Any = None, seed: int | None = No
         first=dates[0],
         last=dates[-1],
         months=len(frame),
-        hhi_threshold=_hhi_threshold(scenario),
+        hhi_threshold=hhi_threshold(scenario),
         deals_possible=scenario is None or deals_possible(scenario),
     )
 

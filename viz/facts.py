@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from experiments.report import deals_possible as report_deals_possible
+from experiments.report import hhi_threshold as report_hhi_threshold
 
 __all__ = [
     "FactError",
@@ -81,10 +82,11 @@ def hhi_review_threshold(config: Any) -> float | None:
     """The regulator's HHI review threshold (``regulation.hhi_threshold``); None if unset.
 
     The 2023 US Merger Guidelines presume a market highly concentrated above 1,800; the
-    scenario holds the value the model's regulator uses, so the chart draws that one.
+    scenario holds the value the model's regulator uses, so the chart draws that one. The
+    reading is :func:`experiments.report.hhi_threshold`'s (the report's line too), through
+    :func:`read_path`.
     """
-    value = read_path(config, "regulation.hhi_threshold", None)
-    return None if value is None else float(value)
+    return report_hhi_threshold(config, read=read_path)
 
 
 def has_deal(config: Any) -> bool:

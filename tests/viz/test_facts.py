@@ -1,4 +1,5 @@
-"""The scenario reads of :mod:`viz.facts`: listed deals, and whether a deal can appear."""
+"""The scenario reads of :mod:`viz.facts`: listed deals, whether a deal can appear, and the
+HHI review threshold."""
 
 from __future__ import annotations
 
@@ -7,9 +8,16 @@ import types
 import pytest
 
 from experiments.report import deals_possible as report_deals_possible
+from experiments.report import hhi_threshold
 from tests.viz.conftest import OPENAI_DEAL, world_model_missing
 from tests.viz.standin import SCENARIOS
-from viz.facts import deal_switch_index, deal_switch_key, deals_possible, listed_deals
+from viz.facts import (
+    deal_switch_index,
+    deal_switch_key,
+    deals_possible,
+    hhi_review_threshold,
+    listed_deals,
+)
 
 
 def _deal(**kw):
@@ -50,6 +58,15 @@ def test_deals_possible_is_the_reports_rule_read_through_read_path():
     # attribute reader does not
     assert deals_possible({"deal": {"enabled": True}})
     assert deals_possible(SCENARIOS["baseline"]) and not deals_possible(SCENARIOS["no-deal"])
+
+
+def test_the_hhi_line_is_the_reports_threshold_read_through_read_path():
+    scenario = types.SimpleNamespace(regulation=types.SimpleNamespace(hhi_threshold=2500))
+    assert hhi_review_threshold(scenario) == hhi_threshold(scenario) == 2500.0
+    assert hhi_review_threshold(types.SimpleNamespace()) is hhi_threshold(object()) is None
+    # the app's reader also reads mappings, which the report's attribute reader does not
+    assert hhi_review_threshold({"regulation": {"hhi_threshold": 1800}}) == 1800.0
+    assert hhi_threshold({"regulation": {"hhi_threshold": 1800}}) is None
 
 
 @pytest.mark.skipif(world_model_missing(), reason="the world model has not landed yet")
