@@ -95,6 +95,13 @@ def test_the_readme_gives_its_scenario_files_of_amazons_deals() -> None:
     assert len(_blocks("README.md", README_BOTH)) == 1  # and both of Amazon's deals
 
 
+def _openai_deal(text: str, tmp_path: Path) -> Any:
+    """The README's scenario file of Amazon's OpenAI deal, written to ``tmp_path`` and loaded."""
+    path = tmp_path / "amazon-openai-2026.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_scenario(path)
+
+
 @pytest.mark.parametrize("text", _blocks("README.md", README_DEAL))
 def test_amazons_deal_with_openai_moves_some_of_its_compute_to_amazon(
     text: str, tmp_path: Path
@@ -102,9 +109,7 @@ def test_amazons_deal_with_openai_moves_some_of_its_compute_to_amazon(
     # the README: approved under baseline's rules, and not exclusive, so Amazon's share of
     # OpenAI's compute rises (0.24 to 0.28 in 2035) but stays far from the whole of it, as
     # the exclusive Anthropic deal makes Anthropic's; here the third year (2028)
-    path = tmp_path / "amazon-openai-2026.toml"
-    path.write_text(text, encoding="utf-8")
-    scn = load_scenario(path)
+    scn = _openai_deal(text, tmp_path)
     status = run_scenario(scn, months=36, rng=0, tables=["deals"]).tables["deals"]["status"]
     assert status.iloc[-1] == "approved"
     effect = incremental_revenue(scn, months=36, rng=0).iloc[24:]
@@ -152,17 +157,16 @@ def test_the_openai_deals_review_turns_on_anthropics_size(text: str, tmp_path: P
     # the README: with minority stakes reviewed, the OpenAI deal passes at baseline's size
     # (+89 to +90, Amazon 28%) and is blocked at Anthropic's 2026 size (+155 to +157,
     # post-deal HHI 1,949-1,951: over 1,800 and up more than 100)
-    path = tmp_path / "amazon-openai-2026.toml"
-    path.write_text(text, encoding="utf-8")
+    deal = _openai_deal(text, tmp_path)
     reviewed = {"regulation.review_minority_stakes": True}
     at_size = _at_anthropics_2026_size(text, tmp_path / "at-2026-size.toml")
-    assert len(at_size.contracts) == len(load_scenario(path).contracts) + 1  # the TPU contract
+    assert len(at_size.contracts) == len(deal.contracts) + 1  # the TPU contract
 
     def verdict(s: Any) -> Any:
         deals = run_scenario(s, months=6, rng=0, tables=["deals"]).tables["deals"]
         return deals[deals["status"] != "under review"].iloc[0]
 
-    at_baseline = verdict(load_scenario(path).with_overrides(reviewed))
+    at_baseline = verdict(deal.with_overrides(reviewed))
     at_reported = verdict(at_size.with_overrides(reviewed))
     assert at_baseline["status"] == "approved"
     assert at_reported["status"] == "blocked"
@@ -198,12 +202,11 @@ def test_a_second_source_limit_blocks_the_openai_deal_at_baselines_size(
     # the README: held to half of its plan from Google, Anthropic buys more from Amazon
     # before the deal (30% of its 2026 compute against 15%), and the review with minority
     # stakes blocks the OpenAI deal it passes without the limit (+118 to +120, Amazon 30%)
-    path = tmp_path / "amazon-openai-2026.toml"
-    path.write_text(text, encoding="utf-8")
+    deal = _openai_deal(text, tmp_path)
     reviewed = {"regulation.review_minority_stakes": True}
     runs = [
         run_scenario(
-            load_scenario(path).with_overrides({**reviewed, **over}),
+            deal.with_overrides({**reviewed, **over}),
             months=6,
             rng=0,
             tables=["deals", "agents"],
