@@ -7,17 +7,17 @@ buyers, the bids of the non-AI load and the sites, the nodes of the major labs' 
 the grid of every (seller node, major lab) pair a compute link may join depend only on
 the scenario, the run's shape (clouds, regions, families), its vendors and which labs are
 major or keep a second source, none of which changes from month to month.
+:class:`BookTemplate` holds them as read-only arrays, built once; :class:`BookCache`,
+one per run (the model keeps it beside its :class:`market.warm.Clearer`), hands the
+template to each month's phase and builds a new one when the run's shape changed. The
+month's quantities, prices and the compute links in use are filled in by the phase.
 
 A major lab that keeps a second source (``max_cloud_share`` below 1) buys through one
 homing node per cloud: its links from that cloud's seller nodes end there, and one
 homing link carries their sum on to the lab's node, capped each month at what the lab
 may still buy from that cloud (:func:`agents.phases.clear.homing_caps`). A limit on the
 sum of several links is a capacity on one link of a network with an extra node, so the
-book stays a transport problem; other labs' links go straight to their node. :class:`BookTemplate` holds them as
-read-only arrays, built once; :class:`BookCache`, one per run (the model keeps it beside
-its :class:`market.warm.Clearer`), hands the template to each month's phase and builds
-a new one when the run's shape changed. The month's quantities, prices and the compute
-links in use are filled in by the phase.
+book stays a transport problem; other labs' links go straight to their node.
 """
 
 from __future__ import annotations
@@ -104,7 +104,8 @@ class BookTemplate:
     """Node each pair's link ends at: the lab's, or its homing node for the seller's cloud."""
     home_src: IntArray
     home_dst: IntArray
-    """Homing links: from each homing node (homed-lab-major) to its lab's node."""
+    """Homing links: from each homing node (homed lab by homed lab, clouds in order) to its
+    lab's node."""
     home_lab: IntArray
     home_cloud: IntArray
     """Lab row and cloud of each homing link."""
