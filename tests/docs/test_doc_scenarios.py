@@ -227,12 +227,15 @@ def test_the_race_tips_without_a_deal_when_labs_keep_a_second_source(
 ) -> None:
     # the README: at Anthropic's 2026 size with both labs held to half of their plans from
     # one cloud, OpenAI's compute in 2035 falls in three groups with no deal (seed 1: 7.7
-    # billion H100e-hours a month, seed 2: 17.2; every seed 17.3-18.3 without the limit)
+    # billion H100e-hours a month, seed 2: 17.2; every seed 17.3-18.3 without the limit);
+    # with capacity plans that answer profits, in two (seed 1: 17.0, seed 2: 46.3)
     scn = _at_anthropics_2026_size(text, tmp_path / "at-2026-size.toml")
     limited = scn.with_overrides({"deal.enabled": False, **SECOND_SOURCE})
+    answering = limited.with_overrides({"datacentres.profit_response": 0.25})
 
-    def openai_2035(seed: int) -> float:
-        ag = run_scenario(limited, months=120, rng=seed, tables=["agents"]).tables["agents"]
+    def openai_2035(s: Any, seed: int) -> float:
+        ag = run_scenario(s, months=120, rng=seed, tables=["agents"]).tables["agents"]
         return float(ag[(ag["name"] == "openai") & (ag["month"] >= 108)]["received"].mean())
 
-    assert openai_2035(1) < 0.65 * openai_2035(2)
+    assert openai_2035(limited, 1) < 0.65 * openai_2035(limited, 2)
+    assert openai_2035(answering, 2) > 2.0 * openai_2035(answering, 1)
