@@ -239,3 +239,54 @@ def test_the_race_tips_without_a_deal_when_labs_keep_a_second_source(
 
     assert openai_2035(limited, 1) < 0.65 * openai_2035(limited, 2)
     assert openai_2035(answering, 2) > 2.0 * openai_2035(answering, 1)
+
+
+def _anthropic_deal_at_2026_size(tmp_path: Path) -> Any:
+    """The shipped Anthropic deal with the docs' anthropic-2026 additions."""
+    text = 'extends = "amazon-anthropic-2026"\nname = "anthropic-deal-at-2026-size"\n'
+    return _at_anthropics_2026_size(text, tmp_path / "anthropic-deal-2026.toml")
+
+
+def _hhi_and_labs(s: Any, seed: int = 0) -> tuple[float, float, float]:
+    """A 120-month run's AI-compute HHI over its last year, and OpenAI's and Anthropic's
+    compute in 2035 (H100e-hours a month)."""
+    run = run_scenario(s, months=120, rng=seed, tables=["agents"])
+    ag = run.tables["agents"]
+    last = ag[ag["month"] >= 108]
+
+    def got(lab: str) -> float:
+        return float(last[last["name"] == lab]["received"].mean())
+
+    return (
+        float(run.model_frame["ai_compute_hhi"].iloc[-12:].mean()),
+        got("openai"),
+        got("anthropic"),
+    )
+
+
+def test_where_the_grid_holds_capacity_back_the_anthropic_deal_moves_no_concentration(
+    tmp_path: Path,
+) -> None:
+    # the README: with plans that answer profits and 96-month grid connections every case
+    # ends at an HHI of 1,988-1,989, and the exclusive deal halves Anthropic's compute
+    # (8.5 against 17.3 billion H100e-hours a month in 2035, seed 0); as shipped it adds +142
+    grid = {"datacentres.profit_response": 0.25, "power.interconnection_months": 96}
+    deal = _anthropic_deal_at_2026_size(tmp_path)
+    with_deal = _hhi_and_labs(deal.with_overrides(grid))
+    without = _hhi_and_labs(deal.with_overrides({**grid, "deal.enabled": False}))
+    assert abs(with_deal[0] - without[0]) < 5.0
+    assert with_deal[2] < 0.6 * without[2]
+
+
+def test_with_training_bids_up_to_the_services_price_anthropic_leads_without_a_deal(
+    tmp_path: Path,
+) -> None:
+    # the README: with demand.training_bid_share = 1 no case splits across seeds; without
+    # a deal Anthropic ends with 26 billion H100e-hours a month against OpenAI's 7.5, and the
+    # Anthropic deal adds +260 to the HHI (seed 0: +254)
+    bids = {"demand.training_bid_share": 1.0}
+    deal = _anthropic_deal_at_2026_size(tmp_path)
+    with_deal = _hhi_and_labs(deal.with_overrides(bids))
+    without = _hhi_and_labs(deal.with_overrides({**bids, "deal.enabled": False}))
+    assert without[2] > 3.0 * without[1]
+    assert with_deal[0] > without[0] + 200.0
