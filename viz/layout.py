@@ -300,8 +300,10 @@ def compute_layout(
     )
 
 
-def edge_flows(graph: Any, layout: DisplayGraph) -> dict[tuple[int, int, str], tuple[float, int]]:
-    """This month's flow summed per (display source, display target, edge kind).
+def edge_flows(
+    graph: Any, layout: DisplayGraph
+) -> dict[tuple[int, int, str, str], tuple[float, int]]:
+    """This month's flow summed per (display source, display target, edge kind, good).
 
     Returns a mapping to ``(flow, count)``: the summed flow and the number of model edges.
     Self-loops created by aggregation (two members of one aggregate) are dropped.
