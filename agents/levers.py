@@ -29,11 +29,30 @@ LEVERS: dict[str, Lever] = {
         Lever("regulation.hhi_threshold", "Regulator HHI threshold", 1000, 4000, 100, "HHI"),
         Lever("chips.supply_growth", "Chip supply growth", -0.2, 1.5, 0.05, "per year"),
         Lever("demand.growth_per_year", "AI demand growth", -0.2, 2.0, 0.05, "per year"),
+        Lever(
+            "datacentres.profit_response",
+            "Capacity plans' response to profits",
+            0.0,
+            1.0,
+            0.05,
+            "elasticity",
+        ),
+        Lever(
+            "demand.training_bid_share",
+            "Labs' training bid (of the services price)",
+            0.1,
+            1.0,
+            0.05,
+            "share",
+        ),
     )
 }
 """The policy and uncertainty levers the project studies, keyed by dotted path.
 
 The deal's size ([deal-2026], [deal-spend]), a cap on switching fees ([reg-eu-data-act]),
 the interconnection queue ([pow-queue]), the review threshold ([reg-merger-2023]), chip
-supply and demand growth (the estimates of ``docs/calibration.md``).
+supply and demand growth (the estimates of ``docs/calibration.md``), and two rules of the
+economy that decide the labs' long-run race: how capacity plans answer profits
+([est-profit-response]; 0 as shipped) and how much of the services price labs bid for
+training ([est-lab-economics]; 0.5 as shipped).
 """

@@ -27,6 +27,8 @@ UNITS: dict[str, str] = {
     "regulation.switching_fee_cap": "USD per H100e-hour",
     "regulation.hhi_threshold": "HHI",
     "capital.vc_success_prob": "probability",
+    "datacentres.profit_response": "elasticity",
+    "demand.training_bid_share": "share of the services price",
 }
 """Units of model-frame columns, common derived outputs and swept scenario fields."""
 
