@@ -5,9 +5,13 @@ Parquet, the report figures as PNG and the scenario as JSON into a fresh folder 
 in a temporary folder, then renamed: a run folder is complete or absent), and prints a
 summary table. With no arguments it runs ``baseline`` into ``runs/<scenario>-<time>``
 (the scenario name made file-name safe). The model's invariants are checked every month
-unless ``--no-check``. Bad input (a negative seed, an ``--out`` that is a file, not empty
-or not writable) exits 2 with one line naming the flag, before anything runs.
-``gigawatt list metrics`` explains every column of the frame and the tables.
+unless ``--no-check``. ``--set PATH=VALUE`` (repeatable) changes one value of the
+scenario as a scenario file's ``[overrides]`` table would, the value read as a TOML value
+(``0.5``, ``true``, ``"2026-06"``, ``[1, 2]``) and anything TOML does not read (a bare
+word, ``2026-06``) as text. Bad input (a negative seed, an ``--out`` that is a file, not
+empty or not writable, a ``--set`` without ``=`` or naming no scenario value) exits 2 with
+one line naming the flag, before anything runs. ``gigawatt list metrics`` explains every
+column of the frame and the tables.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import shutil
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +36,15 @@ from experiments.runner import MAX_MONTHS, RunResult, run_scenario
 from experiments.scenarios import load_scenario
 from experiments.sweeps.shards import new_file_mode
 
-__all__ = ["RunInputError", "check_out", "handler", "register", "summary_table", "write_run"]
+__all__ = [
+    "RunInputError",
+    "check_out",
+    "handler",
+    "parse_set",
+    "register",
+    "summary_table",
+    "write_run",
+]
 
 SUMMARY = (
     ("compute_spot_price", "compute spot price ($/H100e-h)", "{:.2f}"),
@@ -71,6 +84,15 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--out", type=Path, default=None, help="output folder (default: a fresh one under runs/)"
     )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="change one scenario value as [overrides] would, the value read as TOML "
+        "(repeatable; e.g. --set labs.anthropic.max_cloud_share=0.5)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "--no-check",
@@ -78,6 +100,35 @@ def register(subparsers: Any) -> None:
         help="skip the monthly invariant checks (faster; on by default)",
     )
     p.set_defaults(func=handler)
+
+
+def parse_set(item: str) -> tuple[str, Any]:
+    """The dotted path and value of one ``--set PATH=VALUE``.
+
+    The value is read as a TOML value; one TOML does not read is taken as text.
+
+    >>> parse_set("labs.anthropic.max_cloud_share=0.5"), parse_set("deal.enabled=false")
+    (('labs.anthropic.max_cloud_share', 0.5), ('deal.enabled', False))
+    >>> parse_set("labs.anthropic.capability_drift_until=2026-06")
+    ('labs.anthropic.capability_drift_until', '2026-06')
+
+    Raises
+    ------
+    RunInputError
+        If ``item`` has no ``=`` or no path before it.
+    """
+    path, eq, raw = item.partition("=")
+    path = path.strip()
+    if not eq or not path:
+        raise RunInputError(
+            f"--set {item!r}: give PATH=VALUE, a scenario value's dotted path and its new "
+            "value (e.g. --set labs.anthropic.max_cloud_share=0.5)"
+        )
+    try:
+        value = tomllib.loads(f"value = {raw.strip()}")["value"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return path, value
 
 
 def summary_table(res: RunResult) -> str:
@@ -187,7 +238,13 @@ def handler(args: argparse.Namespace) -> int:
                 f"--months {args.months}: must be a whole number in 1..{MAX_MONTHS} "
                 "(e.g. --months 120)"
             )
+        changes = dict(parse_set(item) for item in args.overrides)
         scn = load_scenario(args.scenario)
+        if changes:
+            try:
+                scn = scn.with_overrides(changes)
+            except ScenarioError as exc:
+                raise RunInputError(f"--set: {exc}") from None
         months = scn.months if args.months is None else args.months
         if (why := past_calendar(scn.start, months)) is not None:
             raise RunInputError(f"--months {months}: {why}")

@@ -101,3 +101,36 @@ def test_a_folder_taken_while_the_run_ran_leaves_both_runs(tmp_path, capsys, mon
     io = capsys.readouterr()
     assert f"wrote {tmp_path / 'r-2'}/" in io.out
     assert f"{out} was filled by another process" in io.err
+
+
+def test_set_changes_the_scenario_as_a_files_overrides_do(tmp_path):
+    # the oracle: the same changes written as a scenario file's [overrides] table
+    scenario = tmp_path / "second-source.toml"
+    scenario.write_text(
+        'extends = "baseline"\nname = "baseline"\n\n[overrides]\n'
+        '"labs.anthropic.max_cloud_share" = 0.5\n"demand.training_bid_share" = 1.0\n'
+    )
+    args = ["--months", "4", "--seed", "2", "--quiet"]
+    assert main(["run", str(scenario), "--out", str(tmp_path / "file"), *args]) == 0
+    sets = ["--set", "labs.anthropic.max_cloud_share=0.5", "--set", "demand.training_bid_share=1"]
+    assert main(["run", "baseline", "--out", str(tmp_path / "flag"), *sets, *args]) == 0
+    plain = ["run", "baseline", "--out", str(tmp_path / "plain"), *args]
+    assert main(plain) == 0
+    frames = {
+        k: pd.read_parquet(tmp_path / k / "model_frame.parquet") for k in ("file", "flag", "plain")
+    }
+    pd.testing.assert_frame_equal(frames["flag"], frames["file"])
+    assert not frames["flag"]["compute_spot_price"].equals(frames["plain"]["compute_spot_price"])
+
+
+def test_a_bad_set_is_refused_naming_the_flag(tmp_path, capsys):
+    for bad, says in (
+        ("labs.anthropic.max_cloud_shares=0.5", "did you mean 'max_cloud_share'"),
+        ("labs.anthropic.max_cloud_share=2", "less than or equal to 1"),
+        ("max_cloud_share", "give PATH=VALUE"),
+    ):
+        out = tmp_path / "r"
+        assert main(["run", "--months", "1", "--out", str(out), "--quiet", "--set", bad]) == 2
+        err = capsys.readouterr().err
+        assert "--set" in err and says in err, err
+        assert not out.exists()
