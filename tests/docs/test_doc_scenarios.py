@@ -9,35 +9,25 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from benchmarks.deal_rules import (
+    ANTHROPIC_2026,
+    BOTH_DEALS,
+    OPENAI_DEAL,
+    doc_blocks,
+    with_2026_additions,
+)
 from experiments import run_scenario
 from experiments.deal_effect import incremental_revenue
 from experiments.scenarios import load_scenario
 
-ROOT = Path(__file__).resolve().parents[2]
-BLOCK = re.compile(r"```toml\n(.*?)```", re.DOTALL)
-
-
-def _blocks(doc: str = "docs/calibration.md", marker: str = "") -> list[str]:
-    text = (ROOT / doc).read_text(encoding="utf-8")
-    return [b for b in BLOCK.findall(text) if marker in b]
-
-
-README_DEAL = "a scenario file of your own"
-"""What marks the README's scenario file of Amazon's OpenAI deal."""
-README_BOTH = "both deals"
-"""And its file of both of Amazon's deals of 2026."""
-
-
 ROUNDS = "[[rounds]]"
 """What marks the docs' scenario file of the 2026 rounds ("2026 so far, out of sample")."""
-ANTHROPIC_2026 = "Anthropic's 2026"
-"""And its file of Anthropic's rise of early 2026 as a quality trend."""
 
 
 def test_the_doc_gives_its_scenario_files() -> None:
-    assert len(_blocks()) == 2
-    assert len(_blocks(marker=ROUNDS)) == 1
-    assert len(_blocks(marker=ANTHROPIC_2026)) == 1
+    assert len(doc_blocks()) == 2
+    assert len(doc_blocks(marker=ROUNDS)) == 1
+    assert len(doc_blocks(marker=ANTHROPIC_2026)) == 1
 
 
 def _revenue(run: Any, lab: str) -> pd.Series:
@@ -48,7 +38,7 @@ def _revenue(run: Any, lab: str) -> pd.Series:
     )
 
 
-@pytest.mark.parametrize("text", _blocks(marker=ANTHROPIC_2026))
+@pytest.mark.parametrize("text", doc_blocks(marker=ANTHROPIC_2026))
 def test_anthropics_2026_trend_comes_close_to_its_reported_first_half(
     text: str, tmp_path: Path
 ) -> None:
@@ -68,7 +58,7 @@ def test_anthropics_2026_trend_comes_close_to_its_reported_first_half(
     assert _revenue(base, "anthropic")[3:6].sum() < 0.5 * 10.9e9  # what the trend is for
 
 
-@pytest.mark.parametrize("text", _blocks(marker=ROUNDS))
+@pytest.mark.parametrize("text", doc_blocks(marker=ROUNDS))
 def test_the_rounds_of_2026_are_paid_in_their_months(text: str, tmp_path: Path) -> None:
     # the text: Anthropic $30B in February, $10B in April, $65B in May; OpenAI $87B in
     # March (the $122B round less Amazon's conditional $35B)
@@ -91,8 +81,8 @@ def test_the_rounds_of_2026_are_paid_in_their_months(text: str, tmp_path: Path) 
 
 
 def test_the_readme_gives_its_scenario_files_of_amazons_deals() -> None:
-    assert len(_blocks("README.md", README_DEAL)) == 1  # Amazon's deal with OpenAI
-    assert len(_blocks("README.md", README_BOTH)) == 1  # and both of Amazon's deals
+    assert len(doc_blocks("README.md", OPENAI_DEAL)) == 1  # Amazon's deal with OpenAI
+    assert len(doc_blocks("README.md", BOTH_DEALS)) == 1  # and both of Amazon's deals
 
 
 def _openai_deal(text: str, tmp_path: Path) -> Any:
@@ -102,7 +92,7 @@ def _openai_deal(text: str, tmp_path: Path) -> Any:
     return load_scenario(path)
 
 
-@pytest.mark.parametrize("text", _blocks("README.md", README_DEAL))
+@pytest.mark.parametrize("text", doc_blocks("README.md", OPENAI_DEAL))
 def test_amazons_deal_with_openai_moves_some_of_its_compute_to_amazon(
     text: str, tmp_path: Path
 ) -> None:
@@ -118,7 +108,7 @@ def test_amazons_deal_with_openai_moves_some_of_its_compute_to_amazon(
     assert effect["incremental_revenue_cum_usd"].iloc[-1] > 0
 
 
-@pytest.mark.parametrize("text", _blocks("README.md", README_BOTH))
+@pytest.mark.parametrize("text", doc_blocks("README.md", BOTH_DEALS))
 def test_both_of_amazons_deals_run_side_by_side(text: str, tmp_path: Path) -> None:
     # the README: both approved under baseline's rules; the OpenAI deal beside the exclusive
     # Anthropic one brings OpenAI back to AWS (13% of its compute in 2035 against 7%) and
@@ -143,16 +133,12 @@ def test_both_of_amazons_deals_run_side_by_side(text: str, tmp_path: Path) -> No
 def _at_anthropics_2026_size(readme_file: str, path: Path) -> Any:
     """A README scenario file with the docs' anthropic-2026 additions (its ``[overrides]`` and
     ``[[append.contracts]]``), as the README's "With Anthropic at its reported 2026 size"
-    says to make it: the docs' file without its own ``extends`` and ``name``."""
-    (trend,) = _blocks(marker=ANTHROPIC_2026)
-    additions = "\n".join(
-        line for line in trend.splitlines() if not line.startswith(("extends", "name"))
-    )
-    path.write_text(readme_file + "\n" + additions, encoding="utf-8")
+    says to make it (:func:`benchmarks.deal_rules.with_2026_additions`), loaded."""
+    path.write_text(with_2026_additions(readme_file), encoding="utf-8")
     return load_scenario(path)
 
 
-@pytest.mark.parametrize("text", _blocks("README.md", README_DEAL))
+@pytest.mark.parametrize("text", doc_blocks("README.md", OPENAI_DEAL))
 def test_the_openai_deals_review_turns_on_anthropics_size(text: str, tmp_path: Path) -> None:
     # the README: with minority stakes reviewed, the OpenAI deal passes at baseline's size
     # (+89 to +90, Amazon 28%) and is blocked at Anthropic's 2026 size (+155 to +157,
@@ -174,7 +160,7 @@ def test_the_openai_deals_review_turns_on_anthropics_size(text: str, tmp_path: P
     assert change is not None and int(change.group(1)) > 100 and at_reported["post_hhi"] > 1800
 
 
-@pytest.mark.parametrize("text", _blocks("README.md", README_DEAL))
+@pytest.mark.parametrize("text", doc_blocks("README.md", OPENAI_DEAL))
 def test_the_race_tips_with_the_openai_deal_at_anthropics_size(text: str, tmp_path: Path) -> None:
     # the README: with the OpenAI deal alone, 11 of 16 seeds end with OpenAI receiving about
     # half the compute of the others (9 against 17 billion H100e-hours a month in 2035; seed 0
@@ -195,7 +181,7 @@ SECOND_SOURCE = {"labs.anthropic.max_cloud_share": 0.5, "labs.openai.max_cloud_s
 """The README's variant in which both large labs keep a second source."""
 
 
-@pytest.mark.parametrize("text", _blocks("README.md", README_DEAL))
+@pytest.mark.parametrize("text", doc_blocks("README.md", OPENAI_DEAL))
 def test_a_second_source_limit_blocks_the_openai_deal_at_baselines_size(
     text: str, tmp_path: Path
 ) -> None:
@@ -221,7 +207,7 @@ def test_a_second_source_limit_blocks_the_openai_deal_at_baselines_size(
     assert share[1] > share[0] + 0.1
 
 
-@pytest.mark.parametrize("text", _blocks("README.md", README_DEAL))
+@pytest.mark.parametrize("text", doc_blocks("README.md", OPENAI_DEAL))
 def test_the_race_tips_without_a_deal_when_labs_keep_a_second_source(
     text: str, tmp_path: Path
 ) -> None:
