@@ -46,6 +46,13 @@ def _frozen(arr: NDArray[Any]) -> NDArray[Any]:
     return arr
 
 
+def _homed(major: BoolArray, homed: BoolArray | None) -> BoolArray:
+    """The major labs that buy through homing nodes: ``homed`` among ``major`` (none if not
+    given)."""
+    out: BoolArray = np.zeros(major.size, dtype=bool) if homed is None else homed & major
+    return out
+
+
 @dataclass(frozen=True)
 class BookTemplate:
     """Fixed parts of a run's monthly book (see the module docstring).
@@ -135,7 +142,7 @@ class BookTemplate:
         (default none).
         """
         majors, rest = np.flatnonzero(major), np.flatnonzero(~major)
-        homed = np.zeros(major.size, dtype=bool) if homed is None else homed & major
+        homed = _homed(major, homed)
         homed_rows = np.flatnonzero(homed)
         n_h, n_r, n_f = shape
         n_v = len(vendors)
@@ -247,7 +254,7 @@ class BookCache:
     ) -> BookTemplate:
         """The template for this scenario, shape, vendors, major labs (``major``) and
         labs with homing nodes (``homed``, default none)."""
-        homed = np.zeros(major.size, dtype=bool) if homed is None else homed & major
+        homed = _homed(major, homed)
         t = self._template
         if (
             t is None

@@ -27,14 +27,25 @@ import re
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from benchmarks.options import parser
 from experiments import load_scenario, run_scenario
 
-__all__ = ["CASES", "RULES", "doc_blocks", "main", "with_2026_additions"]
+__all__ = [
+    "CASES",
+    "RULES",
+    "SECOND_SOURCE",
+    "LastYear",
+    "case_files",
+    "case_scenarios",
+    "doc_blocks",
+    "last_year",
+    "main",
+    "with_2026_additions",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 _BLOCK = re.compile(r"```toml\n(.*?)```", re.DOTALL)
@@ -46,18 +57,17 @@ BOTH_DEALS = "both deals"
 ANTHROPIC_2026 = "Anthropic's 2026"
 """What marks the docs' file of Anthropic's rise of early 2026."""
 
+SECOND_SOURCE: dict[str, Any] = {
+    "labs.anthropic.max_cloud_share": 0.5,
+    "labs.openai.max_cloud_share": 0.5,
+}
+"""Both large labs keep a second source: at most half of their plans from one cloud."""
+
 RULES: dict[str, dict[str, Any]] = {
     "as shipped": {},
-    "labs keep a second source (0.5)": {
-        "labs.anthropic.max_cloud_share": 0.5,
-        "labs.openai.max_cloud_share": 0.5,
-    },
+    "labs keep a second source (0.5)": SECOND_SOURCE,
     "capacity answers profits (0.25)": {"datacentres.profit_response": 0.25},
-    "both of these": {
-        "labs.anthropic.max_cloud_share": 0.5,
-        "labs.openai.max_cloud_share": 0.5,
-        "datacentres.profit_response": 0.25,
-    },
+    "both of these": {**SECOND_SOURCE, "datacentres.profit_response": 0.25},
     "training bids up to the services price": {"demand.training_bid_share": 1.0},
     "capacity answers profits, grid connections take 96 months": {
         "datacentres.profit_response": 0.25,
@@ -100,14 +110,42 @@ def case_files() -> dict[str, str]:
     return {case: with_2026_additions(text) for case, text in files.items()}
 
 
-def _one(job: tuple[str, str, Any, int]) -> tuple[str, str, float, float]:
-    """(rule, case, AI-compute HHI over the last year, OpenAI's compute in 2035)."""
-    rule, case, scenario, seed = job
+def case_scenarios(folder: Path) -> dict[str, Any]:
+    """Each case's scenario at Anthropic's 2026 size, its file written into ``folder``."""
+    out = {}
+    for case, text in case_files().items():
+        path = Path(folder) / f"{case.replace(' ', '-').lower()}.toml"
+        path.write_text(text, encoding="utf-8")
+        out[case] = load_scenario(path)
+    return out
+
+
+class LastYear(NamedTuple):
+    """A 120-month run's last year."""
+
+    hhi: float
+    """AI-compute HHI, the mean of the last 12 months."""
+    openai: float
+    anthropic: float
+    """OpenAI's and Anthropic's compute in 2035, H100e-hours a month."""
+
+
+def last_year(scenario: Any, seed: int) -> LastYear:
+    """:class:`LastYear` of a 120-month run of ``scenario`` on ``seed``."""
     run = run_scenario(scenario, months=120, rng=seed, tables=["agents"])
     ag = run.tables["agents"]
-    openai = ag[(ag["name"] == "openai") & (ag["month"] >= 108)]["received"].mean()
-    hhi = run.model_frame["ai_compute_hhi"].iloc[-12:].mean()
-    return rule, case, float(hhi), float(openai) / 1e9
+    last = ag[ag["month"] >= 108]
+
+    def received(lab: str) -> float:
+        return float(last[last["name"] == lab]["received"].mean())
+
+    hhi = float(run.model_frame["ai_compute_hhi"].iloc[-12:].mean())
+    return LastYear(hhi, received("openai"), received("anthropic"))
+
+
+def _one(job: tuple[str, str, Any, int]) -> tuple[str, str, LastYear]:
+    rule, case, scenario, seed = job
+    return rule, case, last_year(scenario, seed)
 
 
 def _spread(values: list[float]) -> str:
@@ -128,10 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             p.error(f"{flag} {value}: must be a whole number >= 1 (e.g. {flag} 2)")
     jobs = []
     with tempfile.TemporaryDirectory() as tmp:
-        for case, text in case_files().items():
-            path = Path(tmp) / f"{case.replace(' ', '-').lower()}.toml"
-            path.write_text(text, encoding="utf-8")
-            base = load_scenario(path)
+        for case, base in case_scenarios(Path(tmp)).items():
             for rule, overrides in RULES.items():
                 scenario = base.with_overrides(overrides) if overrides else base
                 jobs += [(rule, case, scenario, seed) for seed in range(args.seeds)]
@@ -142,8 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     head = f"{'rules':58s} {'no deal':>8s} {'OpenAI':>7s} {'Anthr.':>7s} {'both':>7s}"
     print(f"{head}  OpenAI, no deal / OpenAI deal")
     for rule in RULES:
-        hhi = {c: float(np.mean([r[2] for r in results if r[:2] == (rule, c)])) for c in CASES}
-        openai = {c: [r[3] for r in results if r[:2] == (rule, c)] for c in CASES[:2]}
+        cells = {c: [r[2] for r in results if r[:2] == (rule, c)] for c in CASES}
+        hhi = {c: float(np.mean([y.hhi for y in cells[c]])) for c in CASES}
+        openai = {c: [y.openai / 1e9 for y in cells[c]] for c in CASES[:2]}
         deltas = " ".join(f"{hhi[c] - hhi['no deal']:+7.0f}" for c in CASES[1:])
         print(
             f"{rule:58s} {hhi['no deal']:8,.0f} {deltas}  "

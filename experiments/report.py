@@ -104,16 +104,6 @@ def _scenario_name(scenario: Any) -> str:
     return str(getattr(scenario, "name", None) or "unnamed")
 
 
-def hhi_threshold(
-    scenario: Any, read: Callable[[Any, str, Any], Any] | None = None
-) -> float | None:
-    """The regulator's HHI review threshold of the scenario (``regulation.hhi_threshold``),
-    None if unset; read as :func:`deals_possible` reads (``read``, attribute by attribute
-    unless given)."""
-    value = (read or _attribute)(scenario, "regulation.hhi_threshold", None)
-    return None if value is None else float(value)
-
-
 def _attribute(obj: Any, path: str, default: Any) -> Any:
     """The value at a dotted ``path`` of ``obj``, attribute by attribute; ``default`` if absent."""
     for part in path.split("."):
@@ -121,6 +111,13 @@ def _attribute(obj: Any, path: str, default: Any) -> Any:
             return default
         obj = getattr(obj, part)
     return obj
+
+
+def hhi_threshold(scenario: Any, read: Callable[[Any, str, Any], Any] = _attribute) -> float | None:
+    """The regulator's HHI review threshold of the scenario (``regulation.hhi_threshold``),
+    None if unset; ``read`` as :func:`deals_possible`'s."""
+    value = read(scenario, "regulation.hhi_threshold", None)
+    return None if value is None else float(value)
 
 
 def deals_possible(scenario: Any, read: Callable[[Any, str, Any], Any] = _attribute) -> bool:

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.deal_rules import CASES, RULES, case_files
+from benchmarks.deal_rules import CASES, RULES, case_scenarios
 from experiments.scenarios import load_scenario
 
 
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cases")
-    out = {}
-    for case, text in case_files().items():
-        path = folder / f"{case.replace(' ', '-')}.toml"
-        path.write_text(text, encoding="utf-8")
-        out[case] = load_scenario(path)
-    return out
+    return case_scenarios(tmp_path_factory.mktemp("cases"))
 
 
 def test_each_case_holds_its_deals_and_the_2026_additions(cases):

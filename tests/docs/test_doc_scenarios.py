@@ -13,7 +13,10 @@ from benchmarks.deal_rules import (
     ANTHROPIC_2026,
     BOTH_DEALS,
     OPENAI_DEAL,
+    SECOND_SOURCE,
+    case_scenarios,
     doc_blocks,
+    last_year,
     with_2026_additions,
 )
 from experiments import run_scenario
@@ -167,18 +170,11 @@ def test_the_race_tips_with_the_openai_deal_at_anthropics_size(text: str, tmp_pa
     # does not tip, seed 1 does); with no deal no seed does
     scn = _at_anthropics_2026_size(text, tmp_path / "at-2026-size.toml")
     no_deal = scn.with_overrides({"deal.enabled": False})
-
-    def openai_2035(s: Any, seed: int) -> float:
-        ag = run_scenario(s, months=120, rng=seed, tables=["agents"]).tables["agents"]
-        return float(ag[(ag["name"] == "openai") & (ag["month"] >= 108)]["received"].mean())
-
-    kept, tipped, without = openai_2035(scn, 0), openai_2035(scn, 1), openai_2035(no_deal, 1)
+    kept, tipped, without = (
+        last_year(s, seed).openai for s, seed in ((scn, 0), (scn, 1), (no_deal, 1))
+    )
     assert tipped < 0.65 * kept
     assert tipped < 0.65 * without
-
-
-SECOND_SOURCE = {"labs.anthropic.max_cloud_share": 0.5, "labs.openai.max_cloud_share": 0.5}
-"""The README's variant in which both large labs keep a second source."""
 
 
 @pytest.mark.parametrize("text", doc_blocks("README.md", OPENAI_DEAL))
@@ -218,36 +214,8 @@ def test_the_race_tips_without_a_deal_when_labs_keep_a_second_source(
     scn = _at_anthropics_2026_size(text, tmp_path / "at-2026-size.toml")
     limited = scn.with_overrides({"deal.enabled": False, **SECOND_SOURCE})
     answering = limited.with_overrides({"datacentres.profit_response": 0.25})
-
-    def openai_2035(s: Any, seed: int) -> float:
-        ag = run_scenario(s, months=120, rng=seed, tables=["agents"]).tables["agents"]
-        return float(ag[(ag["name"] == "openai") & (ag["month"] >= 108)]["received"].mean())
-
-    assert openai_2035(limited, 1) < 0.65 * openai_2035(limited, 2)
-    assert openai_2035(answering, 2) > 2.0 * openai_2035(answering, 1)
-
-
-def _anthropic_deal_at_2026_size(tmp_path: Path) -> Any:
-    """The shipped Anthropic deal with the docs' anthropic-2026 additions."""
-    text = 'extends = "amazon-anthropic-2026"\nname = "anthropic-deal-at-2026-size"\n'
-    return _at_anthropics_2026_size(text, tmp_path / "anthropic-deal-2026.toml")
-
-
-def _hhi_and_labs(s: Any, seed: int = 0) -> tuple[float, float, float]:
-    """A 120-month run's AI-compute HHI over its last year, and OpenAI's and Anthropic's
-    compute in 2035 (H100e-hours a month)."""
-    run = run_scenario(s, months=120, rng=seed, tables=["agents"])
-    ag = run.tables["agents"]
-    last = ag[ag["month"] >= 108]
-
-    def got(lab: str) -> float:
-        return float(last[last["name"] == lab]["received"].mean())
-
-    return (
-        float(run.model_frame["ai_compute_hhi"].iloc[-12:].mean()),
-        got("openai"),
-        got("anthropic"),
-    )
+    assert last_year(limited, 1).openai < 0.65 * last_year(limited, 2).openai
+    assert last_year(answering, 2).openai > 2.0 * last_year(answering, 1).openai
 
 
 def test_where_the_grid_holds_capacity_back_the_anthropic_deal_moves_no_concentration(
@@ -257,11 +225,11 @@ def test_where_the_grid_holds_capacity_back_the_anthropic_deal_moves_no_concentr
     # ends at an HHI of 1,988-1,989, and the exclusive deal halves Anthropic's compute
     # (8.5 against 17.3 billion H100e-hours a month in 2035, seed 0); as shipped it adds +142
     grid = {"datacentres.profit_response": 0.25, "power.interconnection_months": 96}
-    deal = _anthropic_deal_at_2026_size(tmp_path)
-    with_deal = _hhi_and_labs(deal.with_overrides(grid))
-    without = _hhi_and_labs(deal.with_overrides({**grid, "deal.enabled": False}))
-    assert abs(with_deal[0] - without[0]) < 5.0
-    assert with_deal[2] < 0.6 * without[2]
+    deal = case_scenarios(tmp_path)["Anthropic deal"]
+    with_deal = last_year(deal.with_overrides(grid), 0)
+    without = last_year(deal.with_overrides({**grid, "deal.enabled": False}), 0)
+    assert abs(with_deal.hhi - without.hhi) < 5.0
+    assert with_deal.anthropic < 0.6 * without.anthropic
 
 
 def test_with_training_bids_up_to_the_services_price_anthropic_leads_without_a_deal(
@@ -271,8 +239,8 @@ def test_with_training_bids_up_to_the_services_price_anthropic_leads_without_a_d
     # a deal Anthropic ends with 26 billion H100e-hours a month against OpenAI's 7.5, and the
     # Anthropic deal adds +260 to the HHI (seed 0: +254)
     bids = {"demand.training_bid_share": 1.0}
-    deal = _anthropic_deal_at_2026_size(tmp_path)
-    with_deal = _hhi_and_labs(deal.with_overrides(bids))
-    without = _hhi_and_labs(deal.with_overrides({**bids, "deal.enabled": False}))
-    assert without[2] > 3.0 * without[1]
-    assert with_deal[0] > without[0] + 200.0
+    deal = case_scenarios(tmp_path)["Anthropic deal"]
+    with_deal = last_year(deal.with_overrides(bids), 0)
+    without = last_year(deal.with_overrides({**bids, "deal.enabled": False}), 0)
+    assert without.anthropic > 3.0 * without.openai
+    assert with_deal.hhi > without.hhi + 200.0
