@@ -9,7 +9,11 @@ __all__ = ["LEVERS", "Lever"]
 
 @dataclass(frozen=True)
 class Lever:
-    """A knob for sweeps and sliders: dotted scenario path, label, range, unit."""
+    """A knob for sweeps and sliders: dotted scenario path, label, range, unit.
+
+    ``unit`` is the one statement of the lever's unit: sweeps' tables and axes
+    (:mod:`experiments.sweeps.units`) and the app's sliders read it.
+    """
 
     path: str
     label: str
@@ -24,7 +28,14 @@ LEVERS: dict[str, Lever] = {
     for lever in (
         Lever("deal.investment_usd", "Deal investment (upfront)", 0.0, 40e9, 1e9, "USD"),
         Lever("deal.committed_spend_usd", "Lab's committed cloud spend", 0.0, 300e9, 10e9, "USD"),
-        Lever("regulation.switching_fee_cap", "Switching-fee cap", 0.0, 1.0, 0.05, "USD/H100e-h"),
+        Lever(
+            "regulation.switching_fee_cap",
+            "Switching-fee cap",
+            0.0,
+            1.0,
+            0.05,
+            "USD per H100e-hour",
+        ),
         Lever("power.interconnection_months", "Interconnection lead time", 6, 96, 6, "months"),
         Lever("regulation.hhi_threshold", "Regulator HHI threshold", 1000, 4000, 100, "HHI"),
         Lever("chips.supply_growth", "Chip supply growth", -0.2, 1.5, 0.05, "per year"),
@@ -43,7 +54,7 @@ LEVERS: dict[str, Lever] = {
             0.1,
             1.0,
             0.05,
-            "share",
+            "share of the services price",
         ),
     )
 }

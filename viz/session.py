@@ -145,7 +145,11 @@ class Backend:
 
 
 #: Units of ``agents.scenario.LEVERS`` as the sidebar writes them.
-_UNITS = {"USD/H100e-h": "$/H100e-hour", "HHI": "", "per year": "per year"}
+_UNITS = {
+    "USD per H100e-hour": "$/H100e-hour",
+    "HHI": "",
+    "share of the services price": "share",
+}
 
 
 class ModelBackend(Backend):

@@ -1,7 +1,8 @@
 """Units and natural bounds of the model's outputs, for tables, axis labels and intervals.
 
 The units of the model frame's and tables' columns come from their one definition,
-:mod:`agents.columns`; swept scenario fields add their own. ``BOUNDS`` lists outputs that cannot leave an
+:mod:`agents.columns`, and the levers' from :mod:`agents.levers`; a few other swept
+scenario fields add their own. ``BOUNDS`` lists outputs that cannot leave an
 interval (shares in [0, 1], HHI in [0, 10,000], counts, prices and ratios at or above 0:
 offers and bids are priced at or above 0, so clearing prices are too); analysis
 keeps confidence intervals of those outputs inside their bounds.
@@ -10,6 +11,7 @@ keeps confidence intervals of those outputs inside their bounds.
 from __future__ import annotations
 
 from agents.columns import MODEL_COLUMNS, TABLE_COLUMNS
+from agents.levers import LEVERS
 
 __all__ = ["BOUNDS", "UNITS", "bounds_of", "label", "unit_of"]
 
@@ -17,20 +19,12 @@ _COLUMNS = [*MODEL_COLUMNS, *(c for cols in TABLE_COLUMNS.values() for c in cols
 
 UNITS: dict[str, str] = {
     **{c.name: c.unit for c in reversed(_COLUMNS)},  # the model frame's unit wins a clash
-    "power.interconnection_months": "months",
+    **{path: lever.unit for path, lever in LEVERS.items()},
     "power.generation_build_months": "months",
-    "demand.growth_per_year": "per year",
-    "chips.supply_growth": "per year",
-    "deal.investment_usd": "USD",
     "deal.milestone_usd": "USD",
-    "deal.committed_spend_usd": "USD",
-    "regulation.switching_fee_cap": "USD per H100e-hour",
-    "regulation.hhi_threshold": "HHI",
     "capital.vc_success_prob": "probability",
-    "datacentres.profit_response": "elasticity",
-    "demand.training_bid_share": "share of the services price",
 }
-"""Units of model-frame columns, common derived outputs and swept scenario fields."""
+"""Units of model-frame columns, the levers (their own ``unit``) and other swept fields."""
 
 BOUNDS: dict[str, tuple[float, float]] = {
     "utilisation": (0.0, 1.0),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.viz.standin import SCENARIOS, StandInRun
-from viz.session import LeverSpec, VizError
+from viz.session import LeverSpec, ModelBackend, VizError
 
 
 def test_levers_not_given_keep_the_scenario_value():
@@ -33,6 +33,16 @@ def test_lever_values_are_written_with_their_units():
     fee = LeverSpec("f", "Fee cap", 0.0, 1.0, 0.05, "$/H100e-hour", none_label="no cap")
     assert (fee.format(0.25), fee.format(None)) == ("0.25 $/H100e-hour", "no cap")
     assert (fee.position(None), fee.position(3.0), months.position(2.0)) == (1.0, 1.0, 6.0)
+
+
+def test_the_sidebar_writes_each_real_lever_in_its_own_unit():
+    specs = ModelBackend().levers()
+    shown = {path: spec.format(spec.min) for path, spec in specs.items()}
+    assert shown["regulation.switching_fee_cap"] == "0.00 $/H100e-hour"
+    assert shown["demand.training_bid_share"] == "0.10 share"
+    assert shown["regulation.hhi_threshold"] == "1,000"
+    assert shown["power.interconnection_months"] == "6 months"
+    assert shown["deal.investment_usd"] == "$0B"
 
 
 def test_lever_scale_converts_slider_units_to_model_units():
