@@ -246,7 +246,7 @@ def _print_failures(store: Any, top: int = 3) -> None:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from experiments.sweeps import SweepStoreError
+    from experiments.sweeps import SweepStore, SweepStoreError
     from experiments.sweeps.analysis import analyze_sweep
 
     try:
@@ -255,7 +255,7 @@ def _analyze(args: argparse.Namespace) -> int:
         print(f"gigawatt analyze: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # the output folder cannot be written
-        said = cannot_write(args.out or f"{args.dir}/analysis", exc, default=not args.out)
+        said = cannot_write(args.out or SweepStore(args.dir).analysis_dir, exc, default=not args.out)
         print(f"gigawatt analyze: {said}", file=sys.stderr)
         return 2
     for name in ("indices", "means"):

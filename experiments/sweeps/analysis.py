@@ -242,7 +242,7 @@ def analyze_sweep(
     """
     store = SweepStore.open(root)
     spec = store.spec()
-    out_path = Path(out_dir) if out_dir is not None else store.root / "analysis"
+    out_path = Path(out_dir) if out_dir is not None else store.analysis_dir
     out_path.mkdir(parents=True, exist_ok=True)
     frame = store.load()
     outputs = [o.name for o in spec.outputs.final]

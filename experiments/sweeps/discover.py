@@ -325,7 +325,7 @@ def discover(
         x, y, max_boxes=max_boxes, peel_alpha=peel_alpha, mass_min=mass_min, **settings
     )
     result = DiscoveryResult(cond, len(y), int(y.sum()), boxes, stats, traj)
-    out = Path(out_dir) if out_dir is not None else store.root / "analysis"
+    out = Path(out_dir) if out_dir is not None else store.analysis_dir
     out.mkdir(parents=True, exist_ok=True)
     for name, table in (("boxes", boxes), ("stats", stats), ("trajectory", traj)):
         path = out / f"discover_{name}.csv"

@@ -116,6 +116,8 @@ class SweepStore:
         self.root = Path(root)
         self.runs_dir = self.root / "runs"
         self.failures_dir = self.root / "failures"
+        #: Where ``analyze`` and ``discover`` write unless given another folder (``--out``).
+        self.analysis_dir = self.root / "analysis"
         self._lock: SweepLock | None = None
 
     # -- creating and opening ------------------------------------------------------------
