@@ -88,7 +88,9 @@ def _discover(args: argparse.Namespace) -> int:
         print(f"gigawatt discover: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # the output folder cannot be written (a read-only sweep)
-        said = cannot_write(args.out or SweepStore(args.dir).analysis_dir, exc, default=not args.out)
+        said = cannot_write(
+            args.out or SweepStore(args.dir).analysis_dir, exc, default=not args.out
+        )
         print(f"gigawatt discover: {said}", file=sys.stderr)
         return 2
     print(format_result(result))

@@ -255,7 +255,9 @@ def _analyze(args: argparse.Namespace) -> int:
         print(f"gigawatt analyze: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # the output folder cannot be written
-        said = cannot_write(args.out or SweepStore(args.dir).analysis_dir, exc, default=not args.out)
+        said = cannot_write(
+            args.out or SweepStore(args.dir).analysis_dir, exc, default=not args.out
+        )
         print(f"gigawatt analyze: {said}", file=sys.stderr)
         return 2
     for name in ("indices", "means"):
