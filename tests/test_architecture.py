@@ -18,7 +18,7 @@ ALLOWED = {
     "market": {"market"},
     "agents": {"market", "agents"},
     "experiments": {"market", "agents", "experiments"},
-    "viz": {"market", "agents", "experiments", "viz"},
+    "viz": {"agents", "experiments", "viz"},
 }
 FORBIDDEN_THIRD_PARTY = {"market": {"mesa", "pandas", "networkx", "solara"}}
 

@@ -132,7 +132,7 @@ def review_shift(
     After the deal the lab buys at least ``committed_hours`` from the investor: the
     shortfall over what it already buys there is first moved pro rata from the other
     clouds, the rest is new (est.: the reviewer's view that the commitment replaces
-    spend before it adds any). Under ``exclusive`` terms the lab may buy from no other
+    spend before it adds any; ``docs/calibration.md`` [est-review-shift]). Under ``exclusive`` terms the lab may buy from no other
     cloud, so all its hours elsewhere move (the foreclosure a ban on exclusive terms
     removes; FTC 6(b) study of AI partnerships, ``docs/calibration.md`` [reg-ftc-6b]).
 
