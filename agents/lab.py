@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import overload
 
 import mesa
 import numpy as np
@@ -25,6 +26,7 @@ from agents.state import BoolArray, FloatArray, IntArray
 
 __all__ = [
     "MAX_DEMAND_SHIFT",
+    "MIN_PLANNED_TRAINING_PRICE",
     "PAYBACK_MONTHS",
     "AILab",
     "EnterpriseBuyer",
@@ -107,6 +109,9 @@ class LabArrays:
     demand_usd: FloatArray = field(init=False)
     inference_need: FloatArray = field(init=False)
     training_need: FloatArray = field(init=False)
+    training_bid: FloatArray = field(init=False)
+    """Top of its training bid this month, $ per H100e-hour (set by the plan phase,
+    :func:`agents.training_value.training_bids`)."""
     served: FloatArray = field(init=False)
     received: FloatArray = field(init=False)
     revenue: FloatArray = field(init=False)
@@ -129,6 +134,7 @@ class LabArrays:
         self.drift, self.drift_months = z(n), np.full(n, np.inf)
         self.opex, self.opex_share, self.training_ratio, self.weight = z(n), z(n), z(n), z(n)
         self.demand_usd, self.inference_need, self.training_need = z(n), z(n), z(n)
+        self.training_bid = z(n)
         self.served, self.received, self.revenue, self.spend = z(n), z(n), z(n), z(n)
         self.net_flow, self.burn, self.raised_total = z(n), z(n), z(n)
         self.porting_paid = z(n)
@@ -304,18 +310,36 @@ def training_bid_schedule(
     return bids, q
 
 
-def planned_training_price(expected_price: float, demand: DemandCfg) -> float:
-    """Price a lab plans to pay for training: the expected price, at most its bid, at least $0.25.
+MIN_PLANNED_TRAINING_PRICE = 0.25
+"""Least price, $ per H100e-hour, a lab plans its training budget at: keeps its hours finite
+(est.)."""
+
+
+@overload
+def planned_training_price(expected_price: float, demand: DemandCfg) -> float: ...
+@overload
+def planned_training_price(
+    expected_price: float, demand: DemandCfg, bid: FloatArray
+) -> FloatArray: ...
+def planned_training_price(
+    expected_price: float, demand: DemandCfg, bid: FloatArray | None = None
+) -> float | FloatArray:
+    """Price a lab plans to pay for training: the expected price, at most its bid, at least
+    :data:`MIN_PLANNED_TRAINING_PRICE`.
 
     The bid is ``demand.training_bid_share`` of the AI services price at the expected
-    compute price; the $0.25 floor keeps the budget's hours finite (est.).
+    compute price, or each lab's own (``bid``, the ``capability_value`` rule).
 
     >>> from agents.scenario import DemandCfg
     >>> planned_training_price(2.0, DemandCfg(training_bid_share=0.5, services_markup=1.6))
     2.0
+    >>> planned_training_price(2.0, DemandCfg(), np.array([3.0, 1.0, 0.1])).tolist()
+    [2.0, 1.0, 0.25]
     """
-    bid = demand.training_bid_share * services_price(expected_price, demand.services_markup)
-    return max(0.25, min(expected_price, bid))
+    if bid is not None:
+        return np.maximum(MIN_PLANNED_TRAINING_PRICE, np.minimum(expected_price, bid))
+    top = demand.training_bid_share * services_price(expected_price, demand.services_markup)
+    return max(MIN_PLANNED_TRAINING_PRICE, min(expected_price, top))
 
 
 def allocate_demand(
@@ -398,6 +422,7 @@ def training_need(
     expected_price: float,
     capital: CapitalCfg,
     demand: DemandCfg,
+    bid: FloatArray | None = None,
 ) -> FloatArray:
     """H100e-hours of training each lab bids for this month.
 
@@ -408,7 +433,9 @@ def training_need(
     investors cuts it toward half as its cash falls below ``capital.runway_months`` of burn:
     ``factor = 0.5 + 0.5 x min(1, cash / (runway_months x burn))``, continuous at the
     threshold (a lab with most of its runway does not halve its plans on one refused round;
-    est.).
+    est.). ``bid`` gives each lab's own top training bid (the ``capability_value`` rule,
+    :func:`agents.training_value.training_bids`); without it every lab bids
+    ``demand.training_bid_share`` of the services price.
 
     >>> from agents.scenario import CapitalCfg, DemandCfg
     >>> a = LabArrays(2, 1)
@@ -430,21 +457,36 @@ def training_need(
         factor = np.where(still_short, 0.5 + 0.5 * clipped, 1.0)
     # the price it plans to pay: expected, at most its bid, at least $0.25 (est.); a lab that
     # bids nothing for training buys none with spare cash
-    bid = demand.training_bid_share * services_price(expected_price, demand.services_markup)
-    price = planned_training_price(expected_price, demand)
     extra: FloatArray | float = 0.0
-    if bid > 0:  # spare cash over the reinvestment months, at that price (in place)
-        extra = np.subtract(cash, want)
-        np.maximum(0.0, extra, out=extra)
-        np.divide(extra, demand.reinvest_months, out=extra)
-        np.divide(extra, price, out=extra)
-        np.copyto(extra, 0.0, where=~(a.training_ratio > 0))
+    if bid is None:
+        top = demand.training_bid_share * services_price(expected_price, demand.services_markup)
+        if top > 0:  # spare cash over the reinvestment months, at that price (in place)
+            extra = _spare_hours(
+                a, cash, want, planned_training_price(expected_price, demand), demand
+            )
+    else:  # each lab's own bid, and the price it plans to pay by the same rule
+        planned = planned_training_price(expected_price, demand, bid)
+        extra = _spare_hours(a, cash, want, planned, demand)
+        np.copyto(extra, 0.0, where=~(bid > 0))
     # (base + extra) x factor for active rows, 0 for the others
     out: FloatArray = np.multiply(a.training_ratio, a.inference_need)
     np.add(out, extra, out=out)
     np.multiply(out, factor, out=out)
     np.copyto(out, 0.0, where=~a.active)
     return out
+
+
+def _spare_hours(
+    a: LabArrays, cash: FloatArray, want: FloatArray, price: float | FloatArray, d: DemandCfg
+) -> FloatArray:
+    """Hours a month of spare cash (above ``want``, spent over ``d.reinvest_months``)
+    buys at ``price``; 0 for labs that do not train."""
+    extra = np.subtract(cash, want)
+    np.maximum(0.0, extra, out=extra)
+    np.divide(extra, d.reinvest_months, out=extra)
+    np.divide(extra, price, out=extra)
+    np.copyto(extra, 0.0, where=~(a.training_ratio > 0))
+    return extra
 
 
 def choose_port(

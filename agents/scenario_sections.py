@@ -339,6 +339,18 @@ class DemandCfg(Section):
         le=1,
         why="a share of the AI services price labs pay for training [est-lab-economics]",
     )
+    training_bid_rule: Literal["services_share", "capability_value"] = "services_share"
+    """How a major lab sets the top of its training bid: ``services_share`` bids
+    ``training_bid_share`` of the services price; ``capability_value`` bids what an hour of
+    training is worth to it under this demand, at most the services price
+    (:mod:`agents.training_value`, [est-capability-value])."""
+    capability_value_months: Float = bounded(
+        60.0,
+        gt=0,
+        le=600,
+        why="months over which a capability gain's margin is counted under the "
+        "capability_value rule: 12 / the annual discount rate [est-capability-value]",
+    )
     reinvest_months: Float = bounded(
         24.0, ge=1, le=1_000, why="months over which spare cash is spent"
     )

@@ -65,6 +65,7 @@ __all__ = [
     "allocate_contracts",
     "clear_phase",
     "homing_caps",
+    "lab_training_tranches",
     "major_links",
     "training_tranches",
 ]
@@ -342,6 +343,34 @@ def training_tranches(
     return bids, q
 
 
+def lab_training_tranches(
+    template: BookTemplate, top: FloatArray, planned: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`training_tranches` for labs with bids of their own: (n_t, n_m) bids and shares.
+
+    Column ``j`` is :func:`agents.lab.training_bid_schedule` at ``top[j]`` and
+    ``planned[j]``, so the book keeps its tranche layout; a lab whose top bid is at most a
+    trillionth of a dollar bids its whole need in the first tranche (its flat bid).
+
+    >>> from types import SimpleNamespace
+    >>> t = SimpleNamespace(tranche_decay=np.array([1.0, 0.5, 0.25]))
+    >>> bids, q = lab_training_tranches(t, np.array([2.0, 0.0]), np.array([1.0, 0.25]))
+    >>> bids.T.tolist(), q.T.tolist()
+    ([[2.0, 1.0, 0.5], [0.0, 0.0, 0.0]], [[0.5, 0.5, 1.0], [1.0, 0.0, 0.0]])
+    """
+    decay = template.tranche_decay
+    bids: FloatArray = decay[:, None] * top[None, :]
+    if decay.size <= 1:
+        return bids, np.ones_like(bids)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cum = np.minimum(planned, top)[None, :] / bids
+    flat = ~(bids[-1] > 1e-12) | ~(planned > 0)
+    cum[:, flat] = 1.0
+    q: FloatArray = cum.copy()
+    q[1:] -= cum[:-1]
+    return bids, q
+
+
 def clear_phase(
     month: int,
     cfg: Scenario,
@@ -403,12 +432,20 @@ def clear_phase(
     home_cap = homing_caps(tpl, a, alloc, ct) if n_home else _NO_FLOAT
     d = cfg.demand
     # training need as a budget curve in tranches at falling bids (step-major segments)
+    expected = services_price / (1.0 + d.services_markup)
     t_bid, t_share = training_tranches(
-        tpl,
-        d.training_bid_share * services_price,
-        planned_training_price(services_price / (1.0 + d.services_markup), d),
+        tpl, d.training_bid_share * services_price, planned_training_price(expected, d)
     )
-    n_t, n_m, n_p = t_bid.size, majors.size, pools.size
+    p_bid, p_share = t_bid, t_share  # small labs' pools bid the services share
+    if d.training_bid_rule == "capability_value":  # each major lab its own: (n_t, n_m)
+        top = a.training_bid[majors]
+        t_bid, t_share = lab_training_tranches(tpl, top, planned_training_price(expected, d, top))
+        pool_top = np.full(1, d.training_bid_share * services_price)  # in the same layout
+        p_bid, p_share = lab_training_tranches(
+            tpl, pool_top, planned_training_price(expected, d, pool_top)
+        )
+        p_bid, p_share = p_bid[:, 0], p_share[:, 0]
+    n_t, n_m, n_p = t_share.shape[0], majors.size, pools.size
     idx = BookIndex(
         lay,
         Segments.of((("units", g.unit_util.size), ("vendors", n_v), ("sellers", n_s))),
@@ -449,9 +486,9 @@ def clear_phase(
             np.maximum(0.0, g.site_need.ravel() - alloc.site_ppa),
             np.maximum(0.0, chip_want).ravel(),
             inf[majors],
-            (t_share[:, None] * trn[majors]).ravel(),
+            (t_share.reshape(n_t, -1) * trn[majors]).ravel(),
             pool_inf,
-            (t_share[:, None] * pool_trn).ravel(),
+            (p_share[:, None] * pool_trn).ravel(),
         )
     )
     compute_bids = bid_qty[idx.bids["lab_inference"].start :]  # the last four segments
@@ -470,9 +507,9 @@ def clear_phase(
                     tpl.bid_price_head,
                     plan.chip_bid_price.ravel(),
                     np.full(n_m, services_price),
-                    t_bid.repeat(n_m),
+                    t_bid.ravel() if t_bid.ndim == 2 else t_bid.repeat(n_m),
                     np.full(n_p, services_price),
-                    t_bid.repeat(n_p),
+                    p_bid.repeat(n_p),
                 )
             ),
             BID_PRICE_CAP,

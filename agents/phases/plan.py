@@ -43,6 +43,7 @@ from agents.lab import (
 )
 from agents.scenario import FAMILIES, Scenario
 from agents.state import Clouds, DemandState, FloatArray, History, Market, Nodes, Sites, Tech
+from agents.training_value import training_bids
 from agents.units import HOURS_PER_MONTH
 from agents.utility import Utility
 from market.contracts import ContractTable
@@ -269,8 +270,15 @@ def plan_labs(
         if np.count_nonzero(short)
         else {}
     )
+    own_bids = cfg.demand.training_bid_rule == "capability_value"
     a.training_need[:] = training_need(
-        a, cash, short, market.expected_compute_price, cfg.capital, cfg.demand
+        a,
+        cash,
+        short,
+        market.expected_compute_price,
+        cfg.capital,
+        cfg.demand,
+        a.training_bid if own_bids else None,
     )
     if np.count_nonzero(a.porting_done == month):  # (most months no port completes)
         done = (a.porting_done == month) & (a.porting_to >= 0)
@@ -353,6 +361,8 @@ def plan(
     allocate_demand(
         labs, demand.spending, demand.services_price, cfg.demand, cfg.scale.demand_share
     )
+    ref = None if history is None else history.training_ref
+    labs.training_bid[:] = training_bids(labs, ref, demand.services_price, d)
     gap = plan_labs(month, cfg, rng, labs, market, accounts)
     avail = cfg.datacentres.availability
     # H100e-hours a month -> IT MW: x (MWh per H100e-h / PUE) / (730 h x availability)

@@ -17,11 +17,13 @@ from agents.phases.clear import (
     Cleared,
     allocate_contracts,
     clear_phase,
+    lab_training_tranches,
     major_links,
     training_tranches,
 )
 from agents.phases.orders import Orders, choose_nodes, unit_offers
 from agents.state import Nodes
+from agents.training_value import capability_value
 from market.clearing import OrderBook, clear, equilibrium_violations
 from market.contracts import ContractTable
 from tests.agents.phases.conftest import cleared_model
@@ -224,6 +226,45 @@ def test_training_tranches_are_the_labs_bid_schedule(baseline, steps, floor, top
     bids, share = training_tranches(tpl, top, planned)
     want_bids, want_share = training_bid_schedule(top, planned, steps, floor)
     assert bids.tolist() == want_bids.tolist() and share.tolist() == want_share.tolist()
+
+
+@pytest.mark.parametrize(("steps", "floor"), [(24, 0.2), (5, 0.5), (1, 0.2), (3, 0.05)])
+def test_each_labs_own_tranches_are_its_bid_schedule(baseline, steps, floor):
+    scn = baseline.with_overrides(
+        {"demand.training_bid_steps": steps, "demand.training_bid_floor": floor}
+    )
+    a = LabArrays(5, 3)
+    a.kind[:] = LabKind.MAJOR
+    tpl = BookCache().template(scn, (2, 2, 3), [], a.major, 3)
+    # planned below, at and above the top; nothing planned; a top of next to nothing
+    top = np.array([2.5, 1.0, 1.0, 2.5, 1e-11])
+    planned = np.array([1.1, 1.0, 3.0, 0.0, 1.0])
+    bids, share = lab_training_tranches(tpl, top, planned)
+    for j in range(top.size):
+        want_bids, want_share = training_bid_schedule(top[j], planned[j], steps, floor)
+        n = want_bids.size  # a flat bid: the whole need in the first tranche
+        assert bids[:n, j].tolist() == want_bids.tolist()
+        assert share[:n, j].tolist() == want_share.tolist() and not share[n:, j].any()
+
+
+def test_under_the_capability_rule_each_major_lab_bids_its_own_value(baseline):
+    scn = baseline.with_overrides({"demand.training_bid_rule": "capability_value"})
+    m = cleared_model(scn, 7, 3)
+    a, c = m.world.labs, m.cleared
+    majors = a.major.nonzero()[0]
+    steps = scn.demand.training_bid_steps
+    seg = c.index.bids["lab_training"]
+    prices = c.book.bid_price[seg].reshape(steps, majors.size)
+    ref = m.world.history.training_ref
+    services = m.world.demand.services_price
+    value = np.minimum(services, capability_value(a, ref, scn.demand))[majors]
+    np.testing.assert_allclose(prices[0], value, rtol=1e-12)  # the top tranche
+    assert np.unique(prices[0]).size == majors.size  # the labs' bids differ
+    decay = scn.demand.training_bid_floor ** (np.arange(steps) / (steps - 1))
+    np.testing.assert_allclose(prices, decay[:, None] * value[None, :], rtol=1e-12)
+    pools = c.book.bid_price[c.index.bids["pool_training"]]
+    assert pools.size == 0 or np.allclose(pools.max(), scn.demand.training_bid_share * services)
+    assert equilibrium_violations(c.book, c.result) == []
 
 
 def test_the_book_cache_keeps_its_template_until_the_runs_shape_changes(baseline):

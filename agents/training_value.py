@@ -1,0 +1,120 @@
+"""What one more hour of training is worth to a major lab: the top of its training bid.
+
+Two rules, chosen by ``demand.training_bid_rule``:
+
+``services_share`` (as shipped and calibrated)
+    Every lab bids ``demand.training_bid_share`` of the price of AI services for
+    training ([est-lab-economics]). The bid follows the market, not the lab's position
+    in the race.
+
+``capability_value``
+    A major lab bids what an hour of training is worth to it under this model's own
+    demand and scaling, at most the services price (an hour serving users earns that, and
+    labs serve inference first, :func:`agents.lab.split_compute`). Its monthly revenue
+    ``R_i`` is its logit share ``s_i`` of the major labs' demand
+    (:func:`agents.lab.allocate_demand`; Berry, "Estimating discrete-choice models of
+    product differentiation", *RAND Journal of Economics* 25(2), 1994), and total
+    demand grows by ``exp(kappa x frontier gain)`` (:func:`agents.lab.services_demand`,
+    ``demand.capability_demand``), so
+
+    ``dR_i / dc_i = R_i x (beta x (1 - s_i) + kappa x [i is at the frontier])``
+
+    (the logit derivative ``beta s (1 - s)`` times demand; Train, *Discrete Choice
+    Methods with Simulation*, 2009, ch. 3). Capability grows with cumulative training
+    ``C_i`` as ``k log(1 + C_i / ref_i)`` (:mod:`agents.phases.settle_labs`), so
+    ``dc_i / dC_i = k / (ref_i + C_i)``. An hour of training is worth the margin ``m =
+    markup / (1 + markup)`` on that extra revenue (what is left after the compute that
+    serves it), counted over ``demand.capability_value_months`` (``H``):
+
+    ``v_i = m x H x dR_i / dc_i x k / (ref_i + C_i)``
+
+    with ``beta`` = ``demand.capability_beta``, ``k`` = ``demand.scaling_exponent``.
+    ``H`` is a perpetuity's months at an annual discount rate ``r``, ``12 / r``: 60 at
+    the 20% a venture investor asks of late-stage companies ([est-capability-value]).
+    The derivative holds demand's price response and the demand shift's cap fixed.
+    Before the scaling reference exists (the first month, when ``ref`` is set from the
+    month's training) labs bid as under ``services_share``.
+
+Small labs and enterprise buyers bid by the services share under either rule: they are
+not in the race for the major labs' logit shares.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.lab import LabArrays
+from agents.scenario import DemandCfg
+from agents.state import FloatArray
+
+__all__ = ["capability_value", "training_bids"]
+
+
+def capability_value(labs: LabArrays, training_ref: FloatArray, demand: DemandCfg) -> FloatArray:
+    """(L,) dollars one more H100e-hour of training is worth to each active major lab.
+
+    ``v_i = m x H x R_i x (beta (1 - s_i) + kappa [i leads]) x k / (ref_i + C_i)`` (module
+    docstring); 0 for other rows. Shares ``s_i`` are of the active major labs' demand
+    this month (``demand_usd``); the leaders are the active majors at the highest
+    capability.
+
+    >>> from agents.scenario import DemandCfg
+    >>> a = LabArrays(2, 1)
+    >>> a.demand_usd[:] = 3e9, 1e9
+    >>> a.capability[:] = 1.0, 0.5
+    >>> d = DemandCfg(services_markup=1.5, capability_beta=1.0, capability_demand=0.5,
+    ...     scaling_exponent=0.5, capability_value_months=60.0)
+    >>> v = capability_value(a, np.array([1e10, 1e10]), d)
+    >>> # 0.6 x 60 x 3e9 x (0.25 + 0.5) x 0.5e-10 and 0.6 x 60 x 1e9 x 0.75 x 0.5e-10
+    >>> np.round(v, 4).tolist()
+    [4.05, 1.35]
+    """
+    major = labs.major & labs.active
+    out = np.zeros(labs.n)
+    if not major.any():
+        return out
+    revenue = labs.demand_usd[major]
+    total = float(np.add.reduce(revenue))
+    if not total > 0:
+        return out
+    share = revenue / total
+    cap = labs.capability[major]
+    lead = cap == cap.max()
+    response = demand.capability_beta * (1.0 - share) + demand.capability_demand * lead
+    margin = demand.services_markup / (1.0 + demand.services_markup)
+    slope = demand.scaling_exponent / (training_ref[major] + labs.cum_training[major])
+    out[major] = margin * demand.capability_value_months * revenue * response * slope
+    return out
+
+
+def training_bids(
+    labs: LabArrays,
+    training_ref: FloatArray | None,
+    services_price: float,
+    demand: DemandCfg,
+) -> FloatArray:
+    """(L,) the top of each lab's training bid this month, in dollars per H100e-hour.
+
+    ``demand.training_bid_share`` of ``services_price`` for every row under
+    ``services_share``, before the scaling reference exists, and for every row but the
+    major labs; under ``capability_value`` a major lab bids :func:`capability_value`,
+    at most ``services_price``.
+
+    >>> from agents.scenario import DemandCfg
+    >>> a = LabArrays(2, 1)
+    >>> a.demand_usd[:] = 3e9, 1e9
+    >>> a.capability[:] = 1.0, 0.5
+    >>> d = DemandCfg(services_markup=1.5, capability_beta=1.0, capability_demand=0.5,
+    ...     scaling_exponent=0.5, capability_value_months=60.0, training_bid_share=0.5,
+    ...     training_bid_rule="capability_value")
+    >>> training_bids(a, np.array([1e10, 1e10]), 3.0, d).tolist()  # 4.05 capped at 3
+    [3.0, 1.35]
+    >>> training_bids(a, None, 3.0, d).tolist()  # no scaling reference yet
+    [1.5, 1.5]
+    """
+    out = np.full(labs.n, demand.training_bid_share * services_price)
+    if demand.training_bid_rule == "capability_value" and training_ref is not None:
+        major = labs.major
+        value = np.minimum(services_price, capability_value(labs, training_ref, demand))
+        out[major] = value[major]
+    return out

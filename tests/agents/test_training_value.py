@@ -1,0 +1,104 @@
+"""The capability-value training bid: the derivative of the model's own revenue."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.lab import LabArrays, LabKind, allocate_demand, services_demand, training_need
+from agents.scenario import CapitalCfg, DemandCfg
+from agents.training_value import capability_value, training_bids
+
+DEMAND = DemandCfg(
+    services_markup=1.6,
+    capability_beta=1.0,
+    capability_demand=0.5,
+    scaling_exponent=0.5,
+    capability_value_months=60.0,
+    training_bid_share=0.5,
+    training_bid_rule="capability_value",
+)
+C0 = np.array([4.4, 3.9, 2.2, 0.0])  # three major labs and one small one
+REF = np.array([2e10, 1e10, 3e9, 1e8])
+FRONTIER0 = 4.4
+PRICE = 5.0  # the services price
+
+
+def _labs(cum_training: np.ndarray) -> LabArrays:
+    """Four rows whose capability and revenue follow ``cum_training`` as the model's do.
+
+    Capability is ``c0 + k log(1 + C / ref)`` (the settle phase); total demand grows by
+    ``exp(kappa x frontier gain)`` (:func:`services_demand`) and is split by the logit
+    (:func:`allocate_demand`), with 10% to the small lab.
+    """
+    a = LabArrays(4, 1)
+    a.kind[:] = LabKind.MAJOR
+    a.kind[3] = LabKind.SMALL
+    a.weight[3] = 1.0
+    a.cum_training[:] = cum_training
+    a.capability[:] = C0 + DEMAND.scaling_exponent * np.log1p(cum_training / REF)
+    gain = float(a.capability[:3].max()) - FRONTIER0
+    _, spending = services_demand(
+        4e9, PRICE, PRICE, DEMAND.price_elasticity, DEMAND.capability_demand, gain
+    )
+    allocate_demand(a, spending, PRICE, DEMAND, 0.1)
+    return a
+
+
+@pytest.mark.parametrize("lab", [0, 1, 2])
+def test_the_value_is_the_margin_on_revenue_a_marginal_hour_of_training_adds(lab):
+    cum = np.array([5e9, 8e9, 1e9, 1e7])
+    value = capability_value(_labs(cum), REF, DEMAND)
+    # an independent oracle: the model's own revenue, differentiated numerically
+    h = 1e-4 * cum[lab]
+    up, down = cum.copy(), cum.copy()
+    up[lab] += h
+    down[lab] -= h
+    slope = (_labs(up).demand_usd[lab] - _labs(down).demand_usd[lab]) / (2 * h)
+    margin = DEMAND.services_markup / (1 + DEMAND.services_markup)
+    assert value[lab] == pytest.approx(margin * DEMAND.capability_value_months * slope, rel=1e-5)
+    assert value[3] == 0.0  # the small lab is not in the race
+
+
+def test_the_leader_values_the_market_it_widens():
+    a = _labs(np.array([5e9, 8e9, 1e9, 1e7]))
+    v = capability_value(a, REF, DEMAND)
+    share = a.demand_usd[:3] / a.demand_usd[:3].sum()
+    margin_months = 60.0 * 1.6 / 2.6
+    slope = 0.5 / (REF[:3] + a.cum_training[:3])
+    lead = np.argmax(a.capability[:3])
+    by_hand = margin_months * a.demand_usd[:3] * (1.0 - share) * slope
+    by_hand[lead] += margin_months * a.demand_usd[lead] * 0.5 * slope[lead]
+    np.testing.assert_allclose(v[:3], by_hand, rtol=1e-12)
+
+
+def test_bids_are_capped_at_the_services_price_and_the_rest_bid_the_share():
+    a = _labs(np.array([5e9, 8e9, 1e9, 1e7]))
+    value = capability_value(a, REF, DEMAND)
+    low = 0.5 * float(value[:3].min() + value[:3].max())  # between the labs' values
+    bids = training_bids(a, REF, low, DEMAND)
+    np.testing.assert_array_equal(bids[:3], np.minimum(low, value[:3]))
+    assert (bids[:3] == low).any() and (bids[:3] < low).any()
+    assert bids[3] == 0.5 * low
+    shipped = DemandCfg(training_bid_share=0.5)
+    np.testing.assert_array_equal(training_bids(a, REF, low, shipped), np.full(4, 0.5 * low))
+
+
+def test_own_bids_equal_to_the_share_plan_the_same_training():
+    a = _labs(np.array([5e9, 8e9, 1e9, 1e7]))
+    a.training_ratio[:] = 0.4, 0.5, 0.6, 0.3
+    a.inference_need[:] = 1e9, 5e8, 1e8, 1e7
+    a.burn[:] = 1e9
+    cash = np.array([2e10, 3e9, 9e9, 1e8])
+    short = np.array([False, True, False, False])
+    cap = CapitalCfg(runway_months=6)
+    expected = 2.0
+    shipped = DemandCfg(training_bid_share=0.5, services_markup=1.6)
+    share_bid = 0.5 * expected * 2.6
+    own = training_need(a, cash, short, expected, cap, shipped, np.full(4, share_bid))
+    np.testing.assert_array_equal(own, training_need(a, cash, short, expected, cap, shipped))
+    # a lower bid of its own plans more hours of spare cash at its lower planned price
+    lower = training_need(a, cash, short, expected, cap, shipped, np.full(4, 1.0))
+    assert lower[0] > own[0] and lower[2] > own[2]
+    nothing = training_need(a, cash, short, expected, cap, shipped, np.zeros(4))
+    np.testing.assert_array_equal(nothing, a.training_ratio * a.inference_need * [1, 0.75, 1, 1])
