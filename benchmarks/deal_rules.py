@@ -17,8 +17,8 @@ Usage::
 
     .venv/bin/python -m benchmarks.deal_rules [--seeds 16] [--workers 2] [--quick]
 
-``--quick`` runs 4 seeds. Not a test: with the defaults it makes 384 runs, about a minute and
-a half on a 2-core machine.
+``--quick`` runs 4 seeds. Not a test: with the defaults it makes 512 runs, about two minutes
+on a 2-core machine.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from benchmarks.options import parser
 from experiments import load_scenario, run_scenario
 
 __all__ = [
+    "CAPABILITY_VALUE",
     "CASES",
     "RULES",
     "SECOND_SOURCE",
@@ -63,6 +64,9 @@ SECOND_SOURCE: dict[str, Any] = {
 }
 """Both large labs keep a second source: at most half of their plans from one cloud."""
 
+CAPABILITY_VALUE: dict[str, Any] = {"demand.training_bid_rule": "capability_value"}
+"""Major labs bid for training what an hour is worth to them (``agents.training_value``)."""
+
 RULES: dict[str, dict[str, Any]] = {
     "as shipped": {},
     "labs keep a second source (0.5)": SECOND_SOURCE,
@@ -72,6 +76,11 @@ RULES: dict[str, dict[str, Any]] = {
     "capacity answers profits, grid connections take 96 months": {
         "datacentres.profit_response": 0.25,
         "power.interconnection_months": 96,
+    },
+    "training bids at the value of capability": CAPABILITY_VALUE,
+    "training bids at the value of capability, capacity answers profits (0.25)": {
+        **CAPABILITY_VALUE,
+        "datacentres.profit_response": 0.25,
     },
 }
 """The rule sets of the README's table, as scenario overrides."""
@@ -174,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
         results = list(pool.map(_one, jobs))
     print(f"AI-compute HHI, last 12 of 120 months, mean of seeds 0-{args.seeds - 1}; deals as")
     print("changes from no deal; OpenAI's compute in 2035 across seeds (billion H100e-hours)")
-    head = f"{'rules':58s} {'no deal':>8s} {'OpenAI':>7s} {'Anthr.':>7s} {'both':>7s}"
+    w = max(map(len, RULES))
+    head = f"{'rules':{w}s} {'no deal':>8s} {'OpenAI':>7s} {'Anthr.':>7s} {'both':>7s}"
     print(f"{head}  OpenAI, no deal / OpenAI deal")
     for rule in RULES:
         cells = {c: [r[2] for r in results if r[:2] == (rule, c)] for c in CASES}
@@ -182,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         openai = {c: [y.openai / 1e9 for y in cells[c]] for c in CASES[:2]}
         deltas = " ".join(f"{hhi[c] - hhi['no deal']:+7.0f}" for c in CASES[1:])
         print(
-            f"{rule:58s} {hhi['no deal']:8,.0f} {deltas}  "
+            f"{rule:{w}s} {hhi['no deal']:8,.0f} {deltas}  "
             f"{_spread(openai['no deal'])} / {_spread(openai['OpenAI deal'])}"
         )
     return 0

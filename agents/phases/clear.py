@@ -27,7 +27,8 @@ contracts with the cloud deliver this month (:func:`homing_caps`). Bids: non-AI 
 inference at the month's price of AI services (what the served unit earns) and training as
 a budget curve (:func:`agents.lab.training_bid_schedule`: the need planned at the expected
 price, bid in ``demand.training_bid_steps`` tranches at prices falling geometrically from
-``demand.training_bid_share`` of the services price to ``demand.training_bid_floor`` of
+``demand.training_bid_share`` of the services price (under the ``capability_value`` rule,
+each major lab's own bid, :mod:`agents.training_value`) to ``demand.training_bid_floor`` of
 that, more hours at lower prices); the tranches are step-major within the
 ``lab_training`` and ``pool_training`` segments. Compute bids are cut to :data:`BID_CAP`
 times the month's spot supply, which changes no fill or price; every bid's price is cut to

@@ -1,8 +1,8 @@
 """Phase 6, ``settle`` (second part): the labs' month closes, and the trailing windows move.
 
 Labs serve inference first and train on the rest (:func:`agents.lab.split_compute`; their
-training bid follows the AI services price, so training clears whenever compute is near
-cost); they earn revenue on the inference they served (throttled demand earns nothing), pay
+training bid follows the AI services price, or the value of capability under the
+``capability_value`` rule, so training clears whenever compute is near cost); they earn revenue on the inference they served (throttled demand earns nothing), pay
 opex (a fixed amount plus a share of revenue), gain capability from training
 (log-scaling: ``capability0 + demand.scaling_exponent x log(1 + cumulative training /
 a year of first-month training)``, est.) and from their quality drift

@@ -12,6 +12,7 @@ import pytest
 from benchmarks.deal_rules import (
     ANTHROPIC_2026,
     BOTH_DEALS,
+    CAPABILITY_VALUE,
     OPENAI_DEAL,
     SECOND_SOURCE,
     case_scenarios,
@@ -244,3 +245,22 @@ def test_with_training_bids_up_to_the_services_price_anthropic_leads_without_a_d
     without = last_year(deal.with_overrides({**bids, "deal.enabled": False}), 0)
     assert without.anthropic > 3.0 * without.openai
     assert with_deal.hhi > without.hhi + 200.0
+
+
+@pytest.mark.parametrize("text", doc_blocks("README.md", OPENAI_DEAL))
+def test_with_training_bids_at_the_value_of_capability_the_seeds_do_not_split(
+    text: str, tmp_path: Path
+) -> None:
+    # the README: under the capability_value rule no case splits; without a deal Anthropic
+    # ends with 27 billion H100e-hours a month against OpenAI's 6 (seeds 0-15: 27.2-27.7
+    # and 5.9-6.3), and the Anthropic deal adds +291 to the HHI. Seeds 1 and 2 are those
+    # that split under a second source limit (7.7 against 17.2; the test above)
+    value = {**CAPABILITY_VALUE, "deal.enabled": False}
+    scn = _at_anthropics_2026_size(text, tmp_path / "at-2026-size.toml").with_overrides(value)
+    limited = scn.with_overrides(SECOND_SOURCE)
+    one, two = last_year(limited, 1), last_year(limited, 2)
+    for y in (one, two):
+        assert y.anthropic > 3.0 * y.openai
+    assert two.openai == pytest.approx(one.openai, rel=0.2)
+    deal = case_scenarios(tmp_path)["Anthropic deal"].with_overrides(CAPABILITY_VALUE)
+    assert last_year(deal, 1).hhi > last_year(scn, 1).hhi + 200.0
