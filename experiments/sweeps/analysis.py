@@ -39,7 +39,7 @@ from experiments.sweeps.design import SAMPLE_PREFIX, salib_problem
 from experiments.sweeps.figures import figure, plot_means, plot_series
 from experiments.sweeps.spec import SweepSpec
 from experiments.sweeps.store import SweepStore, SweepStoreError
-from experiments.sweeps.units import bounds_of
+from experiments.sweeps.units import bounds_of, unit_of
 
 __all__ = [
     "RBD_MIN_POINTS",
@@ -200,7 +200,7 @@ def _plot_indices(table: pd.DataFrame, kind: str, path: Path) -> None:
     n_par = int(table["parameter"].nunique())
     ncol = min(3, len(outs))
     nrow = -(-len(outs) // ncol)
-    fig = figure((5.2 * ncol, (0.9 + 0.32 * n_par) * nrow))
+    fig = figure((5.2 * ncol, max(2.6, 1.4 + 0.35 * n_par) * nrow))
     axes = fig.subplots(nrow, ncol, squeeze=False)
     for ax in axes.flat[len(outs) :]:
         ax.set_visible(False)
@@ -210,7 +210,7 @@ def _plot_indices(table: pd.DataFrame, kind: str, path: Path) -> None:
         if kind == "morris":
             ax.barh(ypos, t["mu_star"], xerr=t["mu_star_conf"], color="tab:blue", label="μ*")
             ax.plot(t["sigma"], ypos, "o", color="tab:red", label="σ")
-            ax.set_xlabel("effect over the input range (output units)")
+            ax.set_xlabel(f"effect over the input range ({unit_of(out) or 'output units'})")
         elif kind == "sobol":
             ax.barh(ypos - 0.2, t["S1"], 0.4, xerr=t["S1_conf"], label="S1 (first order)")
             ax.barh(ypos + 0.2, t["ST"], 0.4, xerr=t["ST_conf"], label="ST (total)")

@@ -21,6 +21,7 @@ __all__ = [
     "fan",
     "fan_chart",
     "figure",
+    "keep_in_bounds",
     "line_colors",
     "plot_means",
     "plot_series",
@@ -83,6 +84,18 @@ def _axis(name: str) -> str:
     return _title(label(name), 34)
 
 
+def keep_in_bounds(ax: Any, name: str) -> None:
+    """Cut ``ax``'s y range to the interval output ``name`` cannot leave (a share to [0,
+    1]), so that a share that is 0 in every run is drawn at the bottom, not mid-axis."""
+    from experiments.sweeps.units import bounds_of
+
+    bounds = bounds_of(name)
+    if bounds is None:
+        return
+    low, high = ax.get_ylim()
+    ax.set_ylim(max(low, bounds[0]), min(high, bounds[1]))
+
+
 def plot_means(table: pd.DataFrame, params: list[str], path: Path) -> None:
     """Per-point means with their intervals: one row of panels per output.
 
@@ -112,6 +125,7 @@ def plot_means(table: pd.DataFrame, params: list[str], path: Path) -> None:
             ax.set_ylabel(_axis(out), fontsize=9)
             ax.set_title(_title(f"{out}: mean and 95% CI"), fontsize=10)
             ax.grid(alpha=0.3)
+            keep_in_bounds(ax, out)
             continue
         for j, par in enumerate(params):
             ax = axes[row, j]
@@ -144,6 +158,7 @@ def plot_means(table: pd.DataFrame, params: list[str], path: Path) -> None:
             ax.set_ylabel(_axis(out), fontsize=9)
             ax.set_title(_title(f"{out} by {par}"), fontsize=10)
             ax.grid(alpha=0.3)
+            keep_in_bounds(ax, out)
     fig.suptitle("Mean over replicates with 95% intervals", fontsize=11)
     fig.savefig(path, dpi=110)
 
@@ -211,6 +226,7 @@ def plot_series(
             if col == 0:
                 ax.set_ylabel(_axis(columns.get(name, name)), fontsize=9)
             ax.grid(alpha=0.3)
+            keep_in_bounds(ax, columns.get(name, name))
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=min(3, len(labels)), fontsize=8)
     fig.suptitle(f"Median over replicates and 5-95% band, per {what}", fontsize=11)

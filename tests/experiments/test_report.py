@@ -114,7 +114,17 @@ def test_titles_name_scenario_seed_and_months_and_every_axis_has_a_label():
         assert "scenario mine · seed 11 · 2026-01 to 2027-12 (24 months)" in title, name
         for ax in fig.axes:
             assert ax.get_ylabel(), f"{name}: a y axis without label"
-        assert fig.axes[-1].get_xlabel() == "month", name
+        assert "month" in [ax.get_xlabel() for ax in fig.axes], name
+
+
+def test_the_power_share_has_a_scale_of_its_own():
+    # 2% of power demand on the right axis up to 1.15 x 2%, utilisation on 0-105% (left)
+    frame = _frame(24, dc_power_share=[0.01] * 12 + [0.02] * 12)
+    fig = FIGURES["capacity"](frame, {}, report_info(frame, _scenario(), 1))
+    left, right = fig.axes[1], fig.axes[2]
+    assert left.get_ylim() == (0.0, 105.0)
+    assert right.get_ylim() == pytest.approx((0.0, 2.3))
+    assert right.get_lines()[0].get_ydata().max() == pytest.approx(2.0)
 
 
 def test_hhi_line_is_the_scenarios_threshold():
