@@ -35,10 +35,10 @@ not (each evaluation is seeded by its index). --dask uses pyabc's Dask sampler, 
 workers reseed from the operating system: its posteriors vary from run to run.
 
 examples:
-  gigawatt calibrate --out calib-out                        # defaults, 2 processes
+  gigawatt calibrate --out calib-out                        # history-2023, a process per core
   gigawatt calibrate --out calib-out --particles 40 --generations 2 --seed 1   # quick look
   gigawatt calibrate --out calib-out --generations 8        # refine: resumes, adds two
-  gigawatt calibrate --out calib-out --dask tcp://10.0.0.5:8786   # a cluster
+  gigawatt calibrate --out calib-out --dask tcp://scheduler:8786  # a cluster's scheduler
 """
 
 
@@ -53,7 +53,12 @@ def register(sub: Any) -> None:
         description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("scenario", nargs="?", default="history-2023", help="scenario name or .toml")
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        default="history-2023",
+        help="scenario name or .toml (default: history-2023)",
+    )
     p.add_argument(
         "--out", required=True, metavar="DIR", help="output folder (resumed if it holds one)"
     )
