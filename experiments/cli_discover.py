@@ -40,8 +40,8 @@ def register(subparsers: Any) -> None:
         "--min-coverage",
         type=float,
         default=0.6,
-        help="report the densest box that still holds this share of the matching runs "
-        "(default 0.6)",
+        help="report the densest box that still holds this share of the matching runs, "
+        "greater than 0 and at most 1 (default 0.6)",
     )
     d.add_argument("--out", default=None, help="where to write (default: SWEEP_DIR/analysis)")
     d.set_defaults(func=_discover)
@@ -78,6 +78,13 @@ def _discover(args: argparse.Namespace) -> int:
 
     if args.boxes < 1:
         print(f"gigawatt discover: --boxes {args.boxes}: give at least 1", file=sys.stderr)
+        return 2
+    if not 0 < args.min_coverage <= 1:  # (NaN fails too) a share of the matching runs
+        print(
+            f"gigawatt discover: --min-coverage {args.min_coverage:g}: a share of the matching "
+            "runs, greater than 0 and at most 1 (e.g. --min-coverage 0.6)",
+            file=sys.stderr,
+        )
         return 2
     try:
         result = discover(

@@ -220,3 +220,14 @@ def test_analyze_output_folder_not_writable(tmp_path, capsys, spec) -> None:
     assert said in err and "give --out a writable folder" in err
     err = _exit2(capsys, ["analyze", str(out)])  # analyze's default folder is the same
     assert f"gigawatt analyze: {out}/analysis (the default output folder): cannot write (" in err
+
+
+@pytest.mark.parametrize("value", ["5", "-1", "0", "1.5", "nan"])
+def test_discover_min_coverage_out_of_range(tmp_path, capsys, spec, value) -> None:
+    out = tmp_path / "s"
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    capsys.readouterr()
+    err = _exit2(capsys, ["discover", str(out), "--where", "y > 0.5", "--min-coverage", value])
+    assert err.startswith(f"gigawatt discover: --min-coverage {float(value):g}: ")
+    assert "greater than 0 and at most 1" in err
+    assert not (out / "analysis").exists()  # refused before anything is written
