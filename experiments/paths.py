@@ -108,7 +108,18 @@ def cannot_write(out: str | Path, exc: OSError, *, default: bool = False) -> str
     '--out runs: cannot write (Permission denied); choose a writable folder with free space'
     >>> cannot_write("s/analysis", PermissionError(13, "Permission denied"), default=True)
     's/analysis (the default output folder): cannot write (Permission denied); give --out a writable folder with free space'
+
+    A file where the folder (or one of its parents) should be is named as such, not by
+    the system's "File exists" or "Not a directory".
     """
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR) and (file := _file_in_the_way(out)):
+        what = "" if file == Path(out) else f"{file} "
+        if default:
+            return (
+                f"{out} (the default output folder): {what}is a file, not a folder; move the "
+                "file or give --out a folder"
+            )
+        return f"--out {out}: {what}is a file, not a folder; give the path of a folder"
     reason = exc.strerror or exc
     if default:
         return (
@@ -116,3 +127,15 @@ def cannot_write(out: str | Path, exc: OSError, *, default: bool = False) -> str
             "give --out a writable folder with free space"
         )
     return f"--out {out}: cannot write ({reason}); choose a writable folder with free space"
+
+
+def _file_in_the_way(out: str | Path) -> Path | None:
+    """``out`` or the nearest of its parents that is a file, not a folder; None if none is."""
+    path = Path(out)
+    for p in (path, *path.parents):
+        try:
+            if p.exists():
+                return None if p.is_dir() else p
+        except OSError:  # a name the system cannot look at: no file in the way to name
+            return None
+    return None

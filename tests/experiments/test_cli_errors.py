@@ -216,10 +216,25 @@ def test_analyze_output_folder_not_writable(tmp_path, capsys, spec) -> None:
     assert f"gigawatt discover: --out {SYS_DIR}: cannot write (Operation not permitted)" in err
     (out / "analysis").write_text("not a folder")  # what makes mkdir fail even for root
     err = _exit2(capsys, ["discover", str(out), "--where", "y > 0"])
-    said = f"gigawatt discover: {out}/analysis (the default output folder): cannot write ("
-    assert said in err and "give --out a writable folder" in err
+    said = f"gigawatt discover: {out}/analysis (the default output folder): is a file, not a "
+    assert said in err and "move the file or give --out a folder" in err
     err = _exit2(capsys, ["analyze", str(out)])  # analyze's default folder is the same
-    assert f"gigawatt analyze: {out}/analysis (the default output folder): cannot write (" in err
+    assert f"gigawatt analyze: {out}/analysis (the default output folder): is a file, not" in err
+
+
+def test_analyze_out_that_is_a_file_is_named_a_file(tmp_path, capsys, spec) -> None:
+    out = tmp_path / "s"
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    capsys.readouterr()
+    (tmp_path / "README.md").write_text("a file")
+    err = _exit2(capsys, ["analyze", str(out), "--out", str(tmp_path / "README.md")])
+    assert err == (
+        f"gigawatt analyze: --out {tmp_path}/README.md: is a file, not a folder; "
+        "give the path of a folder"
+    )
+    err = _exit2(capsys, ["analyze", str(out), "--out", str(tmp_path / "README.md" / "x")])
+    assert f"--out {tmp_path}/README.md/x: {tmp_path}/README.md is a file, not a folder" in err
+    assert "File exists" not in err and "Not a directory" not in err
 
 
 @pytest.mark.parametrize("value", ["5", "-1", "0", "1.5", "nan"])

@@ -140,11 +140,14 @@ def test_a_folder_that_cannot_take_the_rows_is_refused_before_the_runs(
 
     monkeypatch.setattr(deal_effect, "incremental_revenue", no_run)
     (tmp_path / "f").write_text("x")
-    for out in (tmp_path / "f" / "sub", Path("/sys/gigawatt-deal-effect-test/out")):
+    for out, says in (
+        (tmp_path / "f" / "sub", f"{tmp_path / 'f'} is a file, not a folder; give the path of"),
+        (Path("/sys/gigawatt-deal-effect-test/out"), "cannot write ("),
+    ):
         cmd = ["compare", "amazon-anthropic-2026", "--deal-effect", "--out", str(out)]
         assert main(cmd) == 2
         err = capsys.readouterr().err
-        assert f"--out {out}: cannot write (" in err and "choose a writable folder" in err
+        assert f"--out {out}: {says}" in err and "a run started" not in err
 
 
 def test_scenario_files_of_one_name_stay_apart(tmp_path):

@@ -39,3 +39,21 @@ def test_set_aside_in_one_second_keeps_every_archive(tmp_path, monkeypatch) -> N
     assert [p.name for p in moved] == [stamp, f"{stamp}-2", f"{stamp}-4"]
     assert [(p / "x").read_text() for p in moved] == ["0", "1", "2"]
     assert not (tmp_path / "out").exists() and not any((tmp_path / f"{stamp}-3").iterdir())
+
+
+def test_cannot_write_names_a_file_where_the_folder_should_be(tmp_path):
+    import errno
+
+    from experiments.paths import cannot_write
+
+    (tmp_path / "README.md").write_text("a file")
+    exists = FileExistsError(errno.EEXIST, "File exists")
+    said = cannot_write(tmp_path / "README.md", exists)
+    assert said == f"--out {tmp_path}/README.md: is a file, not a folder; give the path of a folder"
+    below = NotADirectoryError(errno.ENOTDIR, "Not a directory")
+    said = cannot_write(tmp_path / "README.md" / "x", below, default=True)
+    assert said.startswith(f"{tmp_path}/README.md/x (the default output folder): {tmp_path}/READ")
+    assert "README.md is a file, not a folder; move the file or give --out a folder" in said
+    # another reason is the system's, as before
+    denied = PermissionError(errno.EACCES, "Permission denied")
+    assert "cannot write (Permission denied)" in cannot_write(tmp_path / "new", denied)
