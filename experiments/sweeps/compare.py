@@ -29,7 +29,7 @@ from scipy import stats
 
 from experiments.sweeps.analysis import mean_ci
 from experiments.sweeps.figures import fan_chart, figure, line_colors
-from experiments.sweeps.spec import DEFAULT_MODEL, OutputSpec, SweepSpec
+from experiments.sweeps.spec import DEFAULT_MODEL, OutputSpec, SweepSpec, SweepSpecError
 from experiments.sweeps.store import SweepStore
 from experiments.sweeps.sweep import run_sweep
 from experiments.sweeps.units import bounds_of, unit_of
@@ -80,7 +80,24 @@ def compare_spec(
 
     Every chosen output is kept at the final month; model-frame outputs also as monthly
     series (named ``<output>@month``) for the over-time figure.
+
+    Raises
+    ------
+    SweepSpecError
+        If a scenario is given more than once (its runs would be pooled as one scenario's,
+        doubling its n and narrowing its intervals), or the settings do not make a spec.
     """
+    repeated = [s for s in dict.fromkeys(scenarios) if scenarios.count(s) > 1]
+    if repeated:
+        said = (
+            f"scenario {repeated[0]!r} is given {scenarios.count(repeated[0])} times"
+            if len(repeated) == 1
+            else f"scenarios {', '.join(map(repr, repeated))} are each given more than once"
+        )
+        raise SweepSpecError(
+            f"{said}: a repeated scenario's runs would be pooled as one scenario's, and its "
+            "intervals come out too narrow; name each scenario once"
+        )
     final = list(outputs or DEFAULT_COMPARE_OUTPUTS)
     parsed = [OutputSpec.parse(o) for o in final]
     series = [

@@ -237,6 +237,14 @@ class SweepSpec(_Strict):
         if kind == "scenarios":
             if len(self.design.scenarios) < 1:
                 raise ValueError('design.kind = "scenarios" needs design.scenarios = [...]')
+            names = self.design.scenarios
+            repeated = sorted({s for s in names if names.count(s) > 1})
+            if repeated:
+                raise ValueError(
+                    f"design.scenarios lists {repeated} more than once; a repeated scenario's "
+                    "runs are pooled as one point's, so its intervals come out too narrow: "
+                    "list each scenario once"
+                )
         elif self.design.scenarios:
             raise ValueError(f'design.scenarios only goes with kind = "scenarios", not {kind!r}')
         if kind in ("lhs", "sobol", "morris"):

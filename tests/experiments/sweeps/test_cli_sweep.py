@@ -78,3 +78,17 @@ def test_failed_runs_print_their_error(tmp_path, capsys) -> None:
     printed = capsys.readouterr().out
     # a = 1.0 is above 0.5 in all 3 replicates; a = 0.0 runs
     assert "3 runs failed with ValueError: a = 1.0 above fail_above" in printed
+
+
+def test_compare_refuses_a_repeated_scenario(tmp_path, capsys) -> None:
+    # its runs would be pooled: n = 2 x replicates, intervals too narrow
+    out = tmp_path / "cmp"
+    argv = ["compare", "baseline", "baseline", "--replicates", "2", "--months", "3"]
+    assert main([*argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gigawatt compare: scenario 'baseline' is given 2 times: ")
+    assert "name each scenario once" in err and not out.exists()
+    assert main(["compare", "no-deal", "baseline", "no-deal", "baseline", "--months", "3"]) == 2
+    assert "scenarios 'no-deal', 'baseline' are each given more than once" in (
+        capsys.readouterr().err
+    )

@@ -122,3 +122,11 @@ def test_scenario_paths_are_relative_to_the_spec(tmp_path) -> None:
     path = tmp_path / "sub" / "s.toml"
     path.write_text('base = "mine.toml"\n' + TOY_TOML)
     assert load_spec(path).base == str((tmp_path / "sub" / "mine.toml").resolve())
+
+
+def test_a_scenario_listed_twice_is_refused() -> None:
+    # its runs would be pooled as one design point's: twice the n, too narrow an interval
+    design = {"kind": "scenarios", "scenarios": ["baseline", "no-deal", "baseline"]}
+    msg = _bad(parameters=[], design=design)
+    assert "design.scenarios lists ['baseline'] more than once" in msg
+    assert "list each scenario once" in msg
