@@ -66,14 +66,32 @@ def _write(out: Path, table: Any, settings: dict[str, Any]) -> None:
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
     """What a comparison is: each scenario as given and a digest of it as loaded (a file
-    edited since is another scenario), replicates, months and the root seed."""
-    from experiments.scenarios import load_scenario
+    edited since is another scenario), replicates, months and the root seed. A file whose
+    own ``months`` does not fit the calendar from its start is digested as loaded for
+    ``--months``, the length it is run for.
 
+    Raises
+    ------
+    ScenarioError
+        If a scenario cannot be loaded, or ``--months`` passes the calendar from its start
+        (naming ``--months``).
+    """
+    from agents.scenario import ScenarioError
+    from experiments.scenarios import HorizonError, load_scenario
+
+    digests = []
+    for name in args.scenarios:
+        try:  # as it is run: its own months need not fit the calendar, --months must
+            run = load_scenario(name, months=args.months)
+        except HorizonError as exc:
+            raise ScenarioError(f"--months {args.months}: scenario {name!r}: {exc.why}") from None
+        try:  # as loaded: the digest an earlier comparison of it recorded
+            scn = load_scenario(name)
+        except ScenarioError:  # its own months do not fit the calendar
+            scn = run
+        digests.append([name, hashlib.sha256(scn.model_dump_json().encode()).hexdigest()])
     return {
-        "scenarios": [
-            [name, hashlib.sha256(load_scenario(name).model_dump_json().encode()).hexdigest()]
-            for name in args.scenarios
-        ],
+        "scenarios": digests,
         "replicates": args.replicates,
         "months": args.months,
         "seed": args.seed,

@@ -3,8 +3,9 @@
 Runs the scenario with a progress bar, writes the monthly frame and every table as
 Parquet, the report figures as PNG and the scenario as JSON into a fresh folder (built
 in a temporary folder, then renamed: a run folder is complete or absent), and prints a
-summary table. With no arguments it runs ``baseline`` into ``runs/<scenario>-<time>``
-(the scenario name made file-name safe). The model's invariants are checked every month
+summary table. ``--months`` is the run's length: a scenario file's own ``months`` need
+not fit the calendar from its ``start`` when ``--months`` does. With no arguments it runs
+``baseline`` into ``runs/<scenario>-<time>`` (the scenario name made file-name safe). The model's invariants are checked every month
 unless ``--no-check``. ``--set PATH=VALUE`` (repeatable) changes one value of the
 scenario as a scenario file's ``[overrides]`` table would, the value read as a TOML value
 (``0.5``, ``true``, ``"2026-06"``, ``[1, 2]``) and anything TOML does not read (a bare
@@ -29,11 +30,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from agents.scenario import ScenarioError
-from agents.scenario_fields import past_calendar
 from experiments.paths import probe_writable, rename_to_free, slug
 from experiments.report import write_report
 from experiments.runner import MAX_MONTHS, RunResult, run_scenario
-from experiments.scenarios import load_scenario
+from experiments.scenarios import HorizonError, load_scenario
 from experiments.sweeps.shards import new_file_mode
 
 __all__ = [
@@ -239,15 +239,21 @@ def handler(args: argparse.Namespace) -> int:
                 "(e.g. --months 120)"
             )
         changes = dict(parse_set(item) for item in args.overrides)
-        scn = load_scenario(args.scenario)
+        if args.months is not None and "months" in changes:
+            raise RunInputError(
+                f"--set months={changes['months']!r} and --months {args.months}: give the "
+                "run's length once, with --months"
+            )
+        try:  # --months is the run's length: the file's own need not fit the calendar
+            scn = load_scenario(args.scenario, months=args.months)
+        except HorizonError as exc:
+            raise RunInputError(f"--months {args.months}: {exc.why}") from None
         if changes:
             try:
                 scn = scn.with_overrides(changes)
             except ScenarioError as exc:
                 raise RunInputError(f"--set: {exc}") from None
-        months = scn.months if args.months is None else args.months
-        if (why := past_calendar(scn.start, months)) is not None:
-            raise RunInputError(f"--months {months}: {why}")
+        months = scn.months
         out = args.out if args.out is not None else _fresh(scn.name, args.seed)
         check_out(out)
         with tqdm(

@@ -18,6 +18,11 @@ from experiments.paths import cannot_write, child_dir, slug
 
 __all__ = ["register"]
 
+MAX_REPLICATES = 100_000
+"""The most replicates a comparison runs (a sweep spec's bound)."""
+MAX_SEED = 2**63 - 1
+"""The largest root seed (a sweep spec's bound)."""
+
 SWEEP_HELP = """\
 Run many seeded runs of a scenario over a design of parameter values, described in a
 TOML spec: a file, or the name of a spec shipped with the package (`gigawatt list specs`
@@ -287,6 +292,9 @@ def _compare(args: argparse.Namespace) -> int:
                 "gigawatt compare: --outputs: give output names, e.g. labs_active", file=sys.stderr
             )
             return 2
+    if err := _compare_input_error(args):
+        print(f"gigawatt compare: {err}", file=sys.stderr)
+        return 2
     tag = "" if outputs is None else "-" + "-".join(o.rpartition(".")[2] for o in outputs)[:40]
     out = args.out or str(
         Path("sweeps-out")
@@ -322,6 +330,7 @@ def _compare(args: argparse.Namespace) -> int:
         )
     except (SweepSpecError, SweepStoreError) as exc:
         msg = str(exc).replace("gigawatt sweep SPEC.toml", "gigawatt compare ...")
+        msg = "\n".join(line.removeprefix("compare: ") for line in msg.splitlines())
         print(f"gigawatt compare: {msg}", file=sys.stderr)
         return 2
     t = result.table.copy()
@@ -350,6 +359,35 @@ def _compare(args: argparse.Namespace) -> int:
     for f in result.files:
         print(f"wrote {f}")
     return 0
+
+
+def _compare_input_error(args: argparse.Namespace) -> str | None:
+    """What is wrong with ``compare``'s numbers, or a scenario its ``--months`` does not
+    fit from its start (a run past the calendar's last month), naming the flag; None if
+    nothing is."""
+    from agents.scenario import ScenarioError
+    from experiments.runner import MAX_MONTHS
+    from experiments.scenarios import HorizonError, load_scenario
+
+    if not 1 <= args.replicates <= MAX_REPLICATES:
+        return (
+            f"--replicates {args.replicates}: give a whole number in 1..{MAX_REPLICATES} "
+            "(e.g. --replicates 8)"
+        )
+    if not 1 <= args.months <= MAX_MONTHS:
+        return (
+            f"--months {args.months}: must be a whole number in 1..{MAX_MONTHS} (e.g. --months 120)"
+        )
+    if not 0 <= args.seed <= MAX_SEED:
+        return f"--seed {args.seed}: a seed must be a whole number in 0..{MAX_SEED} (e.g. --seed 0)"
+    for name in args.scenarios:
+        try:  # loaded for --months: the file's own months need not fit the calendar
+            load_scenario(name, months=args.months)
+        except HorizonError as exc:
+            return f"--months {args.months}: scenario {name!r}: {exc.why}"
+        except (ScenarioError, OSError):  # the spec's checks name every other problem
+            continue
+    return None
 
 
 def _ci(m: float, lo: float, hi: float, unit: str = "") -> str:

@@ -138,7 +138,8 @@ def incremental_revenue(
     DataFrame
         One row a month, :data:`DEAL_EFFECT_COLUMNS` (see :func:`pair_runs`).
     """
-    scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    # a file is loaded for the runs' length: its own months need not fit the calendar
+    scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, months=months)
     if deal is not None:
         scn = scn.with_overrides({"deal": {**deal.model_dump(), "enabled": True}})
     if not scn.deal.enabled:

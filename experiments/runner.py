@@ -84,10 +84,15 @@ def run_scenario(
         A calibration that reads one table spares the others' cost. An unknown name
         raises :class:`agents.tables.TableError` before the run starts.
     """
-    scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if months is not None and (
+        isinstance(months, bool)
+        or not isinstance(months, int | np.integer)
+        or not 1 <= months <= MAX_MONTHS
+    ):
+        raise ScenarioError(f"months = {months!r}: must be a whole number in 1..{MAX_MONTHS}")
+    # a file is loaded for this run's length: its own months need not fit the calendar
+    scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, months=months)
     n = scn.months if months is None else months
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= MAX_MONTHS:
-        raise ScenarioError(f"months = {n!r}: must be a whole number in 1..{MAX_MONTHS}")
     if (why := past_calendar(scn.start, int(n))) is not None:
         raise ScenarioError(f"months = {n}: {why}")
     if isinstance(rng, bool) or (

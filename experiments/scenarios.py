@@ -13,14 +13,21 @@ the whole list again: ``[[append.contracts]]`` tables (the key under ``append`` 
 list's dotted path, ``[[append.chips.vendors]]`` for a nested one) are appended, in order,
 to the list the merge left. Errors name the file, the dotted key path, the value and the
 allowed range.
+
+A caller that runs the scenario for a length of its own (``gigawatt run --months``, a
+sweep's or a comparison's ``months``) passes it as :func:`load_scenario`'s ``months``: it
+replaces the file's before the scenario is checked, so a file whose ``start`` is late
+loads for a run short enough to fit the calendar although its own ``months`` would not.
 """
 
 from __future__ import annotations
 
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
 from agents.scenario import MAX_EXTENDS_DEPTH, Scenario, ScenarioError
+from agents.scenario_fields import past_calendar
 from agents.scenario_messages import dotted_paths
 from experiments.tomlfile import TomlFileError, load_toml
 
@@ -29,6 +36,7 @@ __all__ = [
     "OVERRIDES_KEY",
     "REPLACED_LIST",
     "SCENARIO_DIR",
+    "HorizonError",
     "list_scenarios",
     "load_scenario",
     "scenario_dict",
@@ -42,6 +50,19 @@ OVERRIDES_KEY = "overrides"
 
 APPEND_KEY = "append"
 """A scenario file's table of items appended to its base's lists, after the merge."""
+
+
+class HorizonError(ScenarioError):
+    """A run length :func:`load_scenario` was given that the scenario cannot take: not a
+    whole number in range, or past the calendar's last month from the scenario's start.
+
+    ``months`` is the length given and ``why`` the reason with its fix, so that a command
+    can name its own flag (``--months 120: a run of 120 months from 2095-01 passes...``).
+    """
+
+    def __init__(self, months: object, why: str) -> None:
+        self.months, self.why = months, why
+        super().__init__(f"months = {months!r}: {why}")
 
 
 def list_scenarios() -> list[str]:
@@ -188,14 +209,30 @@ def _gives_tables_list(data: Any) -> bool:
     return isinstance(data, list) and any(isinstance(v, dict) for v in data)
 
 
-def load_scenario(name_or_path: str | Path) -> Scenario:
+def load_scenario(name_or_path: str | Path, *, months: int | None = None) -> Scenario:
     """Load a shipped scenario by name (``"baseline"``) or a ``.toml`` file by path.
 
     Its ``[overrides]`` table, if any (module docstring), is applied to the merged
     scenario, and the result validated again.
+
+    ``months``, if given, is the length of the run the scenario is loaded for: it replaces
+    the file's ``months`` (and an ``[overrides]`` of it), so that only the run's own length
+    has to fit the calendar from the scenario's ``start``.
+
+    Raises
+    ------
+    ScenarioError
+        If the file cannot be read or is not a valid scenario (naming the file).
+    HorizonError
+        If ``months`` is not a whole number in range or does not fit the calendar from
+        the scenario's start.
     """
     data = scenario_dict(name_or_path)
     overrides = data.pop(OVERRIDES_KEY, {})
+    if months is not None:
+        # checked below against the scenario's start; one month fits every start the
+        # calendar allows, so until then the file's own length cannot get in the way
+        data["months"] = 1
     try:
         scn = Scenario.from_dict(data)
         if not isinstance(overrides, dict):
@@ -203,15 +240,32 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
                 f"'{OVERRIDES_KEY}' = {overrides!r}: must be a table of dotted paths, e.g. "
                 f'[{OVERRIDES_KEY}] "labs.anthropic.cash" = 35e9'
             )
-        if not overrides:
-            return scn
-        try:
-            return scn.with_overrides(dotted_paths(overrides))
-        except ScenarioError as exc:
-            raise ScenarioError(f"[{OVERRIDES_KEY}] {exc}") from None
+        changes = dotted_paths(overrides) if overrides else {}
+        if months is not None:
+            changes.pop("months", None)  # the run's length is the caller's
+        if changes:
+            try:
+                scn = scn.with_overrides(changes)
+            except ScenarioError as exc:
+                raise ScenarioError(f"[{OVERRIDES_KEY}] {exc}") from None
     except ScenarioError as exc:
         path = _resolve(name_or_path)
         own = _read(path)
         replaced = "extends" in own and _gives_tables_list(own)
         hint = REPLACED_LIST if replaced and "unknown name" in str(exc) else ""
         raise ScenarioError(f"{path}: {exc}{hint}") from None
+    return scn if months is None else _for_months(scn, months)
+
+
+def _for_months(scn: Scenario, months: Any) -> Scenario:
+    """``scn`` with ``months`` as its length, or :class:`HorizonError` saying why not."""
+    if isinstance(months, bool) or not isinstance(months, Integral):
+        raise HorizonError(months, "must be a whole number of months, e.g. 24")
+    n = int(months)
+    if (why := past_calendar(scn.start, n)) is not None:
+        raise HorizonError(n, why)
+    try:
+        return scn.with_overrides({"months": n})
+    except ScenarioError as exc:  # out of range: the schema's message gives the range
+        said = str(exc).removeprefix("invalid scenario: ")
+        raise HorizonError(n, said.removeprefix(f"scenario key 'months' = {n}: ")) from None

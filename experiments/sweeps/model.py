@@ -9,7 +9,8 @@ plus ``check=...`` (the sweep's invariant-check switch) if the function takes ``
 
 The result is anything with a ``model_frame`` (pandas, one row per month) and a ``tables``
 dict of DataFrames, as ``experiments.run_scenario`` returns. The default,
-:func:`run_scenario_model`, loads the base scenario, applies the parameters with
+:func:`run_scenario_model`, loads the base scenario for the sweep's ``months`` (the file's
+own ``months`` is replaced, so it need not fit the calendar), applies the parameters with
 ``Scenario.with_overrides`` and calls ``run_scenario``. The world is imported lazily so
 this package imports (and its machinery can be tested) on its own.
 """
@@ -42,19 +43,21 @@ class ModelResult(Protocol):
 
 
 @functools.lru_cache(maxsize=32)
-def _base_scenario(name: str) -> Any:
+def _base_scenario(name: str, months: int | None) -> Any:
     from experiments import load_scenario  # the world: imported lazily
 
-    return load_scenario(name)
+    return load_scenario(name, months=months)
 
 
-def scenario_with(scenario: str, params: Mapping[str, Any]) -> Any:
-    """``load_scenario(scenario).with_overrides(params)``, the base loaded once per process.
+def scenario_with(scenario: str, params: Mapping[str, Any], months: int | None = None) -> Any:
+    """``load_scenario(scenario, months=months).with_overrides(params)``, the base loaded
+    once per process (and length).
 
     The one loader of every model function that runs many parameter vectors of one
-    scenario (sweeps, calibration, forecasts).
+    scenario (sweeps, calibration, forecasts). ``months``, the runs' length, replaces the
+    file's own (:func:`experiments.scenarios.load_scenario`).
     """
-    scn = _base_scenario(scenario)
+    scn = _base_scenario(scenario, months)
     return scn.with_overrides(dict(params)) if params else scn
 
 
@@ -63,12 +66,12 @@ def run_scenario_model(
 ) -> ModelResult:
     """Run one scenario with overrides: the default model function of a sweep.
 
-    Equivalent to ``run_scenario(load_scenario(scenario).with_overrides(params),
-    months=months, rng=seed)``; the loaded base scenario is cached per process.
+    Equivalent to ``run_scenario(load_scenario(scenario, months=months).with_overrides(
+    params), months=months, rng=seed)``; the loaded base scenario is cached per process.
     """
     from experiments import run_scenario
 
-    scn = scenario_with(scenario, params)
+    scn = scenario_with(scenario, params, months)
     result: ModelResult = run_scenario(scn, months=months, rng=seed, check=check)
     return result
 

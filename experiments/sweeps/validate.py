@@ -54,13 +54,15 @@ def _bases(spec: SweepSpec) -> list[str]:
 
 def _check_parameters(spec: SweepSpec, points: pd.DataFrame) -> list[str]:
     """Problems with the parameters of the default scenario model (see module docstring)."""
-    from experiments import load_scenario
+    from experiments.scenarios import HorizonError, load_scenario
 
     problems: list[str] = []
     scenarios = {}
     for base in _bases(spec):
-        try:
-            scenarios[base] = load_scenario(base)
+        try:  # for the sweep's length: the file's own months need not fit the calendar
+            scenarios[base] = load_scenario(base, months=spec.months)
+        except HorizonError as exc:
+            problems.append(f"months = {spec.months}: for scenario {base!r}, {exc.why}")
         except Exception as exc:
             problems.append(f"base = {base!r}: cannot load scenario: {exc}")
     if problems:

@@ -174,15 +174,29 @@ def test_sweep_name_cannot_leave_the_output_folder(tmp_path, monkeypatch, spec, 
 @pytest.mark.parametrize(
     ("flags", "text"),
     [
-        (["--months", "601"], "months = 601: the model runs 1..600 months"),
-        (["--months", "0"], "months = 0"),
-        (["--seed", "-1"], "root_seed = -1"),
-        (["--replicates", "0"], "replicates = 0"),
+        (["--months", "601"], "--months 601: must be a whole number in 1..600"),
+        (["--months", "0"], "--months 0: must be a whole number in 1..600"),
+        (["--seed", "-1"], "--seed -1: a seed must be a whole number in 0.."),
+        (["--replicates", "0"], "--replicates 0: give a whole number in 1..100000"),
     ],
 )
 def test_compare_bad_numbers(tmp_path, capsys, flags, text) -> None:
+    # the flag as the user typed it, once after the command's name; no folder made
     err = _exit2(capsys, ["compare", "baseline", "no-deal", "--out", str(tmp_path / "c"), *flags])
-    assert text in err
+    assert err.startswith(f"gigawatt compare: {text}")
+    assert "compare: compare:" not in err
+    assert not (tmp_path / "c").exists()
+
+
+def test_compare_past_the_calendars_last_month_names_months_and_the_scenario(
+    tmp_path, capsys
+) -> None:
+    late = tmp_path / "late.toml"
+    late.write_text('extends = "baseline"\nstart = "2095-01"\n')
+    out = tmp_path / "c"
+    err = _exit2(capsys, ["compare", "baseline", str(late), "--months", "120", "--out", str(out)])
+    assert err.startswith(f"gigawatt compare: --months 120: scenario {str(late)!r}: a run of 120")
+    assert "run at most 72 months" in err and not out.exists()
 
 
 @pytest.mark.parametrize("kind", ["file", "nul", "missing"])

@@ -134,3 +134,26 @@ def test_a_bad_set_is_refused_naming_the_flag(tmp_path, capsys):
         err = capsys.readouterr().err
         assert "--set" in err and says in err, err
         assert not out.exists()
+
+
+def test_months_decides_the_length_of_a_run_of_a_late_scenario_file(tmp_path, capsys):
+    # the file's own months (120, from baseline) pass the calendar from 2095-01; --months
+    # is the run's length, so a short run of it works and a long one is refused naming it
+    late = tmp_path / "late.toml"
+    late.write_text('extends = "baseline"\nstart = "2095-01"\n')
+    out = tmp_path / "r"
+    assert main(["run", str(late), "--months", "2", "--out", str(out), "--quiet"]) == 0
+    frame = pd.read_parquet(out / "model_frame.parquet")
+    assert len(frame) == 2 and frame["date"].iloc[0] == pd.Timestamp("2095-01-01")
+    capsys.readouterr()
+    assert main(["run", str(late), "--months", "120", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gigawatt run: error: --months 120: a run of 120 months from 2095-01")
+    assert "run at most 72 months" in err and not (tmp_path / "o").exists()
+    # without --months the file's own length is the run's, and that does not fit
+    assert main(["run", str(late), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert "scenario key 'months' = 120" in capsys.readouterr().err
+    # --set months with --months: two lengths, refused naming both
+    argv = ["run", str(late), "--months", "2", "--set", "months=3", "--out", str(tmp_path / "o")]
+    assert main(argv) == 2
+    assert "--set months=3 and --months 2: give the run's length once" in capsys.readouterr().err

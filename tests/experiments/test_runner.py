@@ -107,3 +107,13 @@ def test_a_run_builds_only_the_tables_asked_for(monkeypatch):
     with pytest.raises(TableError, match="'agent' is not a table"):
         run_scenario("baseline", months=2, rng=5, tables=["agent"])
     assert built == []  # refused before the model is built
+
+
+def test_a_scenario_file_is_run_for_the_months_asked_not_its_own(tmp_path):
+    # its own 120 months would pass 2100-12 from 2095-01; a run of 2 months fits
+    late = tmp_path / "late.toml"
+    late.write_text('extends = "baseline"\nstart = "2095-01"\n')
+    res = run_scenario(late, months=2, rng=1)
+    assert res.months == 2 and res.scenario.months == 2 and res.scenario.start == "2095-01"
+    with pytest.raises(ScenarioError, match=r"months = 73: a run of 73 months from 2095-01"):
+        run_scenario(late, months=73, rng=1)

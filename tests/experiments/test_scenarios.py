@@ -357,3 +357,28 @@ def test_unreadable_file(tmp_path):
     p.write_bytes(b"\xff\xfe")
     with pytest.raises(ScenarioError, match=r"bin\.toml': cannot be read"):
         load_scenario(p)
+
+
+def test_months_replaces_the_files_own_before_the_calendar_is_checked(tmp_path):
+    from experiments.scenarios import HorizonError
+
+    # baseline's 120 months pass the calendar from 2095-01: the file alone is refused...
+    late = tmp_path / "late.toml"
+    late.write_text('extends = "baseline"\nstart = "2095-01"\n')
+    with pytest.raises(ScenarioError, match=r"'months' = 120: a run of 120 months from 2095-01"):
+        load_scenario(late)
+    # ...but loads for a run that fits, its months the run's
+    scn = load_scenario(late, months=6)
+    assert (scn.start, scn.months) == ("2095-01", 6)
+    assert scn == load_scenario("baseline").with_overrides({"start": "2095-01", "months": 6})
+    # the run's length wins over a file's [overrides] of months too
+    short = tmp_path / "short.toml"
+    short.write_text('extends = "baseline"\n[overrides]\nmonths = 24\n')
+    assert (load_scenario(short).months, load_scenario(short, months=6).months) == (24, 6)
+    # a length that does not fit or is out of range names months and the fix
+    with pytest.raises(HorizonError, match=r"months = 73: .*run at most 72 months") as info:
+        load_scenario(late, months=73)
+    assert info.value.months == 73 and info.value.why.startswith("a run of 73 months")
+    for bad, says in ((0, "greater than or equal to 1"), (True, "whole number"), (2.5, "whole")):
+        with pytest.raises(HorizonError, match=says):
+            load_scenario("baseline", months=bad)  # type: ignore[arg-type]

@@ -92,3 +92,14 @@ def test_compare_refuses_a_repeated_scenario(tmp_path, capsys) -> None:
     assert "scenarios 'no-deal', 'baseline' are each given more than once" in (
         capsys.readouterr().err
     )
+
+
+def test_compare_runs_a_late_scenario_file_for_its_months(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # (a short name on the figures' axes)
+    late = tmp_path / "late.toml"  # its own 120 months pass 2100-12 from 2095-01
+    late.write_text('extends = "baseline"\nstart = "2095-01"\n')
+    out = tmp_path / "cmp"
+    args = ["compare", "baseline", "late.toml", "--replicates", "1", "--months", "2"]
+    args += ["--workers", "1", "--no-progress", "--outputs", "labs_active", "--out", str(out)]
+    assert main(args) == 0
+    assert "labs_active" in (out / "compare.csv").read_text()

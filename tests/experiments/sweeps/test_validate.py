@@ -217,3 +217,17 @@ def test_schema_field_reads_bounds_of_annotated_items_and_optionals() -> None:
     assert mw is not None and not mw.optional
     assert (mw.kind, mw.lo, mw.hi) == ("float", 0.0, 1e6)
     assert mw.admits(1e6) and not mw.admits(-1.0) and not mw.admits(1.1e6)
+
+
+def test_a_late_scenario_file_is_swept_for_the_specs_months(tmp_path, capsys) -> None:
+    # the file's own 120 months pass 2100-12 from 2095-01; the sweep's 3 months fit
+    (tmp_path / "late.toml").write_text('extends = "baseline"\nstart = "2095-01"\n')
+    spec = _write(tmp_path)
+    spec.write_text(spec.read_text().replace('base = "baseline"', 'base = "late.toml"'))
+    assert _sweep(tmp_path, spec) == 0
+    assert "8/8 runs done" in capsys.readouterr().out
+    # a horizon that does not fit from its start is refused, naming months and the fix
+    spec.write_text(spec.read_text().replace("months = 3", "months = 73"))
+    assert _sweep(tmp_path, spec, "--new") == 2
+    err = capsys.readouterr().err
+    assert "months = 73: for scenario " in err and "run at most 72 months" in err
