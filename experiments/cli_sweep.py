@@ -9,14 +9,16 @@ gigawatt compare baseline amazon-anthropic-2026 no-deal --replicates 8 [--months
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from experiments.cli_deal_effect import add_deal_effect
-from experiments.paths import cannot_write, child_dir, slug
+from experiments.paths import MAX_LEN, cannot_write, child_dir, slug
 
-__all__ = ["register"]
+__all__ = ["compare_folder", "register"]
 
 MAX_REPLICATES = 100_000
 """The most replicates a comparison runs (a sweep spec's bound)."""
@@ -295,14 +297,8 @@ def _compare(args: argparse.Namespace) -> int:
     if err := _compare_input_error(args):
         print(f"gigawatt compare: {err}", file=sys.stderr)
         return 2
-    tag = "" if outputs is None else "-" + "-".join(o.rpartition(".")[2] for o in outputs)[:40]
     out = args.out or str(
-        Path("sweeps-out")
-        / slug(
-            "compare-"
-            + "-".join(Path(s).stem for s in args.scenarios)[:80]
-            + f"-r{args.replicates}-m{args.months}{tag}"
-        )
+        compare_folder(args.scenarios, args.replicates, args.months, args.seed, outputs)
     )
     try:
         spec = compare_spec(
@@ -388,6 +384,31 @@ def _compare_input_error(args: argparse.Namespace) -> str | None:
         except (ScenarioError, OSError):  # the spec's checks name every other problem
             continue
     return None
+
+
+def compare_folder(
+    scenarios: list[str], replicates: int, months: int, seed: int, outputs: list[str] | None
+) -> Path:
+    """The default folder of a comparison: one per spec, so that another comparison is never
+    refused as "a sweep of a different spec" and the same one resumes.
+
+    ``sweeps-out/compare-<scenarios>-r<replicates>-m<months>-s<seed>[-<outputs>]``, the
+    scenarios by name (a file by its stem) and the outputs by column. When that name leaves
+    something out (a file's folder, an output's table) or is too long and cut, a short
+    stable hash of the full settings ends it, e.g. ``compare-baseline-late-r2-m6-s0-3f1c9a2e``.
+    """
+    names = "-".join(Path(s).stem for s in scenarios)
+    runs = f"-r{replicates}-m{months}-s{seed}"
+    tag = "" if outputs is None else "-" + "-".join(o.rpartition(".")[2] for o in outputs)
+    name = f"compare-{names}{runs}{tag}"
+    plain = all(Path(s).stem == s for s in scenarios) and all("." not in o for o in outputs or [])
+    if plain and len(name) <= MAX_LEN and slug(name) == name:
+        return Path("sweeps-out") / name
+    settings = json.dumps([list(scenarios), replicates, months, seed, outputs])
+    digest = hashlib.sha256(settings.encode()).hexdigest()[:8]
+    room = MAX_LEN - len(digest) - 1  # the names are cut first, then the outputs
+    short = f"compare-{names[: max(16, room - len('compare-') - len(runs))]}{runs}{tag}"
+    return Path("sweeps-out") / f"{slug(short)[:room].rstrip('-.')}-{digest}"
 
 
 def _ci(m: float, lo: float, hi: float, unit: str = "") -> str:

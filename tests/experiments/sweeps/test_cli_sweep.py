@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from experiments.cli import main
 from experiments.sweeps import SweepStore
 from tests.experiments.sweeps.conftest import TOY_TOML
@@ -103,3 +105,44 @@ def test_compare_runs_a_late_scenario_file_for_its_months(tmp_path, capsys, monk
     args += ["--workers", "1", "--no-progress", "--outputs", "labs_active", "--out", str(out)]
     assert main(args) == 0
     assert "labs_active" in (out / "compare.csv").read_text()
+
+
+def test_compare_default_folders_differ_with_the_spec() -> None:
+    from experiments.cli_sweep import compare_folder
+
+    plain = compare_folder(["baseline", "no-deal"], 8, 120, 0, None)
+    assert plain == Path("sweeps-out/compare-baseline-no-deal-r8-m120-s0")
+    assert compare_folder(["baseline", "no-deal"], 8, 120, 1, None).name.endswith("-s1")
+    # outputs differing past a cut, files of one stem, an output's table: the hash parts them
+    many = ["compute_spot_price", "throttled_share", "labs_active", "capacity_gw_powered"]
+    names = {
+        compare_folder(["baseline", "power-crunch"], 8, 96, 0, many),
+        compare_folder(["baseline", "power-crunch"], 8, 96, 0, [*many, "cloud_hhi"]),
+        compare_folder(["baseline", "a/late.toml"], 8, 96, 0, None),
+        compare_folder(["baseline", "b/late.toml"], 8, 96, 0, None),
+        compare_folder(["baseline"], 8, 96, 0, ["deals.round_trip_ratio"]),
+        compare_folder(["baseline"], 8, 96, 0, ["round_trip_ratio"]),
+        compare_folder(["baseline", "x" * 200], 8, 96, 0, None),
+        compare_folder(["baseline", "x" * 201], 8, 96, 0, None),
+    }
+    assert len(names) == 8
+    for name in names:
+        assert name.parent == Path("sweeps-out") and len(name.name) <= 80
+        assert "-r8-m96-s0" in name.name  # the settings stay readable
+    # the same settings, the same folder: a comparison resumes
+    assert compare_folder(["baseline", "a/late.toml"], 8, 96, 0, None) in names
+
+
+def test_a_second_comparison_differing_only_in_seed_gets_a_folder_of_its_own(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = ["compare", "baseline", "--replicates", "1", "--months", "2", "--workers", "1"]
+    args += ["--no-progress", "--outputs", "labs_active"]
+    assert main([*args, "--seed", "1"]) == 0
+    assert main([*args, "--seed", "2"]) == 0
+    made = sorted(p.name for p in (tmp_path / "sweeps-out").iterdir())
+    assert made == [
+        "compare-baseline-r1-m2-s1-labs_active",
+        "compare-baseline-r1-m2-s2-labs_active",
+    ]
