@@ -1,11 +1,13 @@
 """``gigawatt run``: run one scenario (a shipped name or a .toml file) and keep its results.
 
 Runs the scenario with a progress bar, writes the monthly frame and every table as
-Parquet, the report figures as PNG and the scenario as JSON into a fresh folder (built
-in a temporary folder, then renamed: a run folder is complete or absent), and prints a
-summary table. ``--months`` is the run's length: a scenario file's own ``months`` need
-not fit the calendar from its ``start`` when ``--months`` does. With no arguments it runs
-``baseline`` into ``runs/<scenario>-<time>`` (the scenario name made file-name safe). The model's invariants are checked every month
+Parquet, the report figures as PNG, the scenario as run as JSON (``scenario.json``, its
+``months`` the months run) and the scenario's name, seed and months in ``run.json`` into a
+fresh folder (built in a temporary folder, then renamed: a run folder is complete or
+absent), and prints a summary table. ``--months`` is the run's length: a scenario file's
+own ``months`` need not fit the calendar from its ``start`` when ``--months`` does. With
+no arguments it runs ``baseline`` into ``runs/<scenario>-<time>`` (the scenario name made
+file-name safe). The model's invariants are checked every month
 unless ``--no-check``. ``--set PATH=VALUE`` (repeatable) changes one value of the
 scenario as a scenario file's ``[overrides]`` table would, the value read as a TOML value
 (``0.5``, ``true``, ``"2026-06"``, ``[1, 2]``) and anything TOML does not read (a bare
@@ -18,6 +20,7 @@ column of the frame and the tables.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import tempfile
@@ -29,7 +32,7 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from agents.scenario import ScenarioError
+from agents.scenario import Scenario, ScenarioError
 from experiments.paths import probe_writable, rename_to_free, slug
 from experiments.report import write_report
 from experiments.runner import MAX_MONTHS, RunResult, run_scenario
@@ -37,6 +40,7 @@ from experiments.scenarios import HorizonError, load_scenario
 from experiments.sweeps.shards import new_file_mode
 
 __all__ = [
+    "RUN_FILE",
     "RunInputError",
     "check_out",
     "handler",
@@ -57,10 +61,16 @@ SUMMARY = (
     ("cloud_hhi", "cloud HHI", "{:,.0f}"),
     ("ai_compute_hhi", "AI compute HHI", "{:,.0f}"),
     ("chip_hhi", "chip HHI", "{:,.0f}"),
-    ("lockin_index", "lock-in index", "{:.3f}"),
+    ("lockin_index", "lock-in index (years of spend)", "{:.3f}"),
     ("flop_per_joule", "fleet FLOP per joule", "{:.3g}"),
     ("labs_active", "labs active", "{:.0f}"),
 )
+
+
+RUN_FILE = "run.json"
+"""A run folder's record of the run beside its ``scenario.json`` (the scenario as run): the
+scenario's name and how the user gave it, the seed, the months run and the start. The run is reproduced by running the
+scenario that ``scenario.json`` holds (``Scenario.from_dict`` of it) with that seed."""
 
 
 def register(subparsers: Any) -> None:
@@ -131,12 +141,22 @@ def parse_set(item: str) -> tuple[str, Any]:
     return path, value
 
 
-def summary_table(res: RunResult) -> str:
-    """First and last month of the key metrics, plus each deal's final state."""
+def summary_table(res: RunResult, source: str | None = None) -> str:
+    """Which run it is, the first and last month of the key metrics, and each deal's final
+    state. ``source`` is the scenario as the user gave it (a file's path), shown when it
+    is not the scenario's name."""
     f = res.model_frame
     first, last = f.iloc[0], f.iloc[-1]
     when = [pd.Timestamp(r["date"]).strftime("%Y-%m") for r in (first, last)]
-    lines = [f"{'metric':34s} {when[0]:>12s} {when[1]:>12s}"]
+    seed = f"seed {res.seed}" if res.seed is not None else "a generator's numbers (no seed)"
+    name = res.scenario.name
+    given = f" ({source})" if source is not None and source != name else ""
+    lines = [
+        f"scenario {name}{given}, {seed}, {res.months} month{'s' if res.months != 1 else ''} "
+        f"({when[0]} to {when[1]})",
+        "",
+        f"{'metric':34s} {when[0]:>12s} {when[1]:>12s}",
+    ]
     for col, label, fmt in SUMMARY:
         a, b = first[col], last[col]
         sa = fmt.format(a) if pd.notna(a) else "-"
@@ -157,14 +177,15 @@ def summary_table(res: RunResult) -> str:
     return "\n".join(lines)
 
 
-def write_run(res: RunResult, out: Path) -> Path:
+def write_run(res: RunResult, out: Path, *, source: str | None = None) -> Path:
     """Write ``res`` into the new folder ``out`` atomically (temp folder, then rename); the
     folder gets the mode ``mkdir`` would have given it. Returns the folder written.
 
     If another process fills ``out`` while this run is written (two runs of one scenario
     and seed started in the same second share a default name), the run goes to the first
     free ``out-2``, ``out-3``... instead, the names :func:`_fresh` gives: one run never
-    replaces another, and none is lost.
+    replaces another, and none is lost. ``source`` is the scenario as the user gave it (a
+    shipped name or a file's path), recorded in ``run.json`` and the summary.
     """
     out = Path(out)
     if out.exists() and any(out.iterdir()):
@@ -178,13 +199,28 @@ def write_run(res: RunResult, out: Path) -> Path:
         write_report(
             res.model_frame, res.tables, tmp / "report", scenario=res.scenario, seed=res.seed
         )
-        (tmp / "scenario.json").write_text(res.scenario.model_dump_json(indent=2))
-        (tmp / "summary.txt").write_text(summary_table(res) + "\n")
+        (tmp / "scenario.json").write_text(_as_run(res).model_dump_json(indent=2))
+        run = {
+            "scenario": res.scenario.name,
+            "given_as": source if source is not None else res.scenario.name,
+            "seed": res.seed,
+            "months": res.months,
+            "start": res.scenario.start,
+        }
+        (tmp / RUN_FILE).write_text(json.dumps(run, indent=2) + "\n")
+        (tmp / "summary.txt").write_text(summary_table(res, source) + "\n")
         tmp.chmod(new_file_mode(folder=True))  # mkdtemp made it 0700
         return rename_to_free(tmp, out, replace_empty=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _as_run(res: RunResult) -> Scenario:
+    """The scenario as run: its ``months`` the months the run lasted."""
+    if res.scenario.months == res.months:
+        return res.scenario
+    return res.scenario.with_overrides({"months": res.months})
 
 
 class RunInputError(ValueError):
@@ -270,7 +306,7 @@ def handler(args: argparse.Namespace) -> int:
                 check=not args.no_check,
                 progress=lambda _t: bar.update(1),
             )
-        path = write_run(res, out)
+        path = write_run(res, out, source=str(args.scenario))
     except (ScenarioError, RunInputError, FileExistsError) as exc:
         print(f"gigawatt run: error: {exc}", file=sys.stderr)
         return 2
@@ -282,7 +318,7 @@ def handler(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    print(summary_table(res))
+    print(summary_table(res, str(args.scenario)))
     if path != out:
         print(
             f"\n{out} was filled by another process while this run ran; "

@@ -157,3 +157,42 @@ def test_months_decides_the_length_of_a_run_of_a_late_scenario_file(tmp_path, ca
     argv = ["run", str(late), "--months", "2", "--set", "months=3", "--out", str(tmp_path / "o")]
     assert main(argv) == 2
     assert "--set months=3 and --months 2: give the run's length once" in capsys.readouterr().err
+
+
+def test_a_run_folder_records_what_was_run_and_reproduces_it(tmp_path):
+    import json
+
+    from agents.scenario import Scenario
+    from experiments import run_scenario
+    from experiments.cli_run import RUN_FILE
+
+    out = tmp_path / "r"
+    argv = ["run", "baseline", "--months", "3", "--seed", "5", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    run = json.loads((out / RUN_FILE).read_text())
+    assert run == {
+        "scenario": "baseline",
+        "given_as": "baseline",
+        "seed": 5,
+        "months": 3,
+        "start": "2026-01",
+    }
+    scenario = Scenario.from_dict(json.loads((out / "scenario.json").read_text()))
+    assert scenario.months == 3  # the months run, not the scenario's 120
+    again = run_scenario(scenario, rng=run["seed"])
+    pd.testing.assert_frame_equal(
+        again.model_frame, pd.read_parquet(out / "model_frame.parquet"), check_dtype=False
+    )
+    summary = (out / "summary.txt").read_text().splitlines()
+    assert summary[0] == "scenario baseline, seed 5, 3 months (2026-01 to 2026-03)"
+    assert any(line.startswith("lock-in index (years of spend) ") for line in summary)
+
+
+def test_the_summary_names_a_scenario_file_as_given(tmp_path):
+    late = tmp_path / "late.toml"
+    late.write_text('extends = "baseline"\nstart = "2095-01"\n')
+    out = tmp_path / "r"
+    argv = ["run", str(late), "--months", "1", "--seed", "2", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    first = (out / "summary.txt").read_text().splitlines()[0]
+    assert first == f"scenario baseline ({late}), seed 2, 1 month (2095-01 to 2095-01)"
