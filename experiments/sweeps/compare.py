@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from experiments.sweeps.analysis import mean_ci
-from experiments.sweeps.figures import fan_chart, figure, line_colors
+from experiments.sweeps.figures import fan_chart, figure, keep_in_bounds, line_colors
 from experiments.sweeps.spec import DEFAULT_MODEL, OutputSpec, SweepSpec, SweepSpecError
 from experiments.sweeps.store import SweepStore
 from experiments.sweeps.sweep import run_sweep
@@ -256,6 +256,7 @@ def _plot_series(long: pd.DataFrame, names: list[str], scenarios: list[str], pat
         ax.set_xlabel("month")
         ax.set_ylabel(unit_of(name) or name, fontsize=9)
         ax.grid(alpha=0.3)
+        keep_in_bounds(ax, name)
     for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
