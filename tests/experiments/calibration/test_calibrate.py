@@ -229,8 +229,13 @@ def test_cli_interrupt_exits_130_with_the_resume_command(tmp_path, capsys, monke
 
 def test_cli_out_that_cannot_be_written_exits_2_with_the_fix(tmp_path, capsys):
     (tmp_path / "f").write_text("x")
-    for out in (tmp_path / "f" / "sub", Path("/sys/gigawatt-calibrate-test/out")):
-        assert main(["calibrate", "--out", str(out), "--no-progress"]) == 2
-        err = capsys.readouterr().err
-        assert f"--out {out}: cannot write (" in err and "Traceback" not in err
-        assert "choose a writable folder" in err
+    out = tmp_path / "f" / "sub"  # under a file: named as such
+    assert main(["calibrate", "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {out}: {tmp_path / 'f'} is a file, not a folder" in err
+    assert "Traceback" not in err
+    out = Path("/sys/gigawatt-calibrate-test/out")  # a folder the system will not create
+    assert main(["calibrate", "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {out}: cannot write (" in err and "Traceback" not in err
+    assert "choose a writable folder" in err
