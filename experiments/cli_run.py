@@ -1,20 +1,19 @@
 """``gigawatt run``: run one scenario (a shipped name or a .toml file) and keep its results.
 
-Runs the scenario with a progress bar, writes the monthly frame and every table as
-Parquet, the report figures as PNG, the scenario as run as JSON (``scenario.json``, its
-``months`` the months run) and the scenario's name, seed and months in ``run.json`` into a
-fresh folder (built in a temporary folder, then renamed: a run folder is complete or
-absent), and prints a summary table. ``--months`` is the run's length: a scenario file's
-own ``months`` need not fit the calendar from its ``start`` when ``--months`` does. With
-no arguments it runs ``baseline`` into ``runs/<scenario>-<time>`` (the scenario name made
-file-name safe). The model's invariants are checked every month
-unless ``--no-check``. ``--set PATH=VALUE`` (repeatable) changes one value of the
-scenario as a scenario file's ``[overrides]`` table would, the value read as a TOML value
-(``0.5``, ``true``, ``"2026-06"``, ``[1, 2]``) and anything TOML does not read (a bare
-word, ``2026-06``) as text. Bad input (a negative seed, an ``--out`` that is a file, not
-empty or not writable, a ``--set`` without ``=`` or naming no scenario value) exits 2 with
-one line naming the flag, before anything runs. ``gigawatt list metrics`` explains every
-column of the frame and the tables.
+Runs the scenario with a progress bar, writes the monthly frame and every table as Parquet,
+the report figures as PNG, the scenario as run as JSON (``scenario.json``, its ``months``
+the months run) and the scenario's name, seed and months in ``run.json`` into a fresh
+folder (built in a temporary folder, then renamed: a run folder is complete or absent), and
+prints a summary table. ``--months`` is the run's length: a scenario file's own ``months``
+need not fit the calendar from its ``start`` when ``--months`` does. With no arguments it
+runs ``baseline`` into ``runs/<scenario>-<time>`` (the scenario name made file-name safe).
+The model's invariants are checked every month unless ``--no-check``. ``--set PATH=VALUE``
+(repeatable) changes one value of the scenario as a scenario file's ``[overrides]`` table
+would, the value read as a TOML value (``0.5``, ``true``, ``"2026-06"``, ``[1, 2]``) and
+anything TOML does not read (a bare word, ``2026-06``) as text. Bad input (a negative seed,
+an ``--out`` that is a file, not empty or not writable, a ``--set`` without ``=`` or naming
+no scenario value) exits 2 with one line naming the flag, before anything runs. ``gigawatt
+list metrics`` explains every column of the frame and the tables.
 """
 
 from __future__ import annotations
@@ -69,8 +68,9 @@ SUMMARY = (
 
 RUN_FILE = "run.json"
 """A run folder's record of the run beside its ``scenario.json`` (the scenario as run): the
-scenario's name and how the user gave it, the seed, the months run and the start. The run is reproduced by running the
-scenario that ``scenario.json`` holds (``Scenario.from_dict`` of it) with that seed."""
+scenario's name and how the user gave it, the seed, the months run and the start. The run
+is reproduced by running the scenario that ``scenario.json`` holds (``Scenario.from_dict``
+of it) with that seed."""
 
 
 def register(subparsers: Any) -> None:
