@@ -251,6 +251,14 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
         ),
         Column("egress_fee", "$/H100e-h", "Labs: egress fee it pays away from its primary cloud."),
         Column(
+            "training_bid",
+            "$/H100e-h",
+            "Labs: the top of its training bid: demand.training_bid_share of the services "
+            "price, or under demand.training_bid_rule = capability_value what one more hour of "
+            "training is worth to it, at most the services price (docs/calibration.md "
+            "[est-capability-value]).",
+        ),
+        Column(
             "lockin_index",
             "years of spend",
             "Labs: switching cost over annual spend (see the model frame's lockin_index).",

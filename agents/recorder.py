@@ -61,6 +61,7 @@ LAB_FIELDS = (
     "debt",
     "egress_fee",
     "owed",
+    "training_bid",
 )
 """Per major lab and month, the rows of the recorder's ``labs`` array (``owed``:
 :func:`owed_commitments`)."""

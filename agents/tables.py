@@ -207,6 +207,7 @@ def _agents(rec: Recorder) -> pd.DataFrame:
         "runway_months": runway_months(lab_account_cash, labs["burn"]),
         "debt": labs["debt"],
         "egress_fee": labs["egress_fee"],
+        "training_bid": labs["training_bid"],
         "lockin_index": recorded_lockin(rec),
     }
     # one column per cloud name (a name given twice is the later cloud's, as in a dict)

@@ -348,6 +348,7 @@ def record(
         debt.lab,
         market.egress_fee,
         owed_commitments(month, a.n, contracts),
+        a.training_bid,
     )
     put["labs"][t] = [values[sel] for values in per_lab]  # in the order of LAB_FIELDS
     put["affinity"][t] = a.affinity[sel]

@@ -8,6 +8,7 @@ import pytest
 from agents.lab import LabArrays, LabKind, allocate_demand, services_demand, training_need
 from agents.scenario import CapitalCfg, DemandCfg
 from agents.training_value import capability_value, training_bids
+from experiments import load_scenario, run_scenario
 
 DEMAND = DemandCfg(
     services_markup=1.6,
@@ -102,3 +103,22 @@ def test_own_bids_equal_to_the_share_plan_the_same_training():
     assert lower[0] > own[0] and lower[2] > own[2]
     nothing = training_need(a, cash, short, expected, cap, shipped, np.zeros(4))
     np.testing.assert_array_equal(nothing, a.training_ratio * a.inference_need * [1, 0.75, 1, 1])
+
+
+@pytest.mark.parametrize("rule", ["services_share", "capability_value"])
+def test_the_agents_table_records_each_labs_training_bid(rule):
+    scn = load_scenario("baseline").with_overrides({"demand.training_bid_rule": rule})
+    res = run_scenario(scn, months=4, rng=3, tables=["agents"])
+    ag = res.tables["agents"]
+    majors = ag[ag["name"].isin([lab.name for lab in res.scenario.labs])]
+    price = res.model_frame.set_index("month")["ai_services_price"]
+    share = res.scenario.demand.training_bid_share * majors["month"].map(price)
+    bids = majors["training_bid"]
+    first = majors["month"] == 0  # no scaling reference yet: every lab bids the share
+    np.testing.assert_allclose(bids[first], share[first], rtol=1e-12)
+    if rule == "services_share":
+        np.testing.assert_allclose(bids, share, rtol=1e-12)
+    else:
+        assert (bids <= majors["month"].map(price) * (1 + 1e-12)).all()
+        later = majors[~first].groupby("month")["training_bid"]
+        assert (later.nunique() == len(res.scenario.labs)).all()  # each lab its own
