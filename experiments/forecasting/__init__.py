@@ -1,9 +1,9 @@
 """Forecasts with uncertainty bands: a calibration's posterior draws run forward.
 
 >>> from experiments.forecasting import forecast
->>> res = forecast("calib-out", ["baseline", "amazon-anthropic-2026"], out="fc", draws=20)  # doctest: +SKIP
+>>> res = forecast("calib-out", ["history-2023", "history-2023-deal"], out="fc", draws=20)  # doctest: +SKIP
 >>> res.summary[0]  # doctest: +SKIP
-'amazon-anthropic-2026: the deal adds $...B of amazon revenue from anthropic ...'
+'history-2023-deal: the deal adds $...B of amazon revenue from anthropic ...'
 
 Modules: :mod:`~experiments.forecasting.plan` (inputs, draws, sweep specs),
 :mod:`~experiments.forecasting.model` (the sweep's model function, with the no-deal twin),

@@ -5,6 +5,9 @@ Every input is checked here, before a folder or a run exists, and a problem rais
 
 - ``until`` is a calendar month ``YYYY-MM``; each scenario runs from its ``start`` through
   that month (``months = 12 (y - y0) + (m - m0) + 1``, so the last row's date is ``until``);
+- every scenario is the posterior's own or built on it (:func:`check_lineage`: the
+  posterior's scenario is a link of its ``extends`` chain), as a posterior's parameters
+  apply to the world they were fitted in;
 - every posterior parameter path must exist in every scenario, and every draw must be a
   valid scenario there (``Scenario.with_overrides`` is the judge);
 - draws: ``n`` parameter vectors resampled with replacement in proportion to the
@@ -41,9 +44,11 @@ __all__ = [
     "MAX_DRAWS",
     "ForecastError",
     "ScenarioPlan",
+    "check_lineage",
     "draw_table",
     "months_until",
     "plan_scenarios",
+    "scenario_chain",
     "served_by_twins",
     "sweep_spec",
 ]
@@ -89,14 +94,23 @@ def months_until(start: str, until: str, scenario: str = "") -> int:
         raise ForecastError(
             f"until {until!r}: give a calendar month as YYYY-MM with the month 01-12, e.g. 2035-12"
         )
+    from agents.scenario_fields import LAST_MONTH
+    from agents.units import month_date
+
     n = months_between(start, until) + 1
     where = f" (scenario {scenario!r} starts {start})" if scenario else f" (start {start})"
     if n < 1:
         raise ForecastError(f"until {until}: before the start{where}; give a later month")
-    if n > MAX_MONTHS:
+    latest = min(month_date(start, MAX_MONTHS - 1), LAST_MONTH)  # both "YYYY-MM": comparable
+    if n > months_between(start, latest) + 1:
+        why = (
+            f"more than the model's {MAX_MONTHS} months"
+            if n > MAX_MONTHS
+            else f"past {LAST_MONTH}, the last month of the model's calendar"
+        )
         raise ForecastError(
-            f"until {until}: {n} months{where}, more than the model's {MAX_MONTHS}; "
-            "give an earlier month"
+            f"until {until}: {n} months{where}, {why}; the latest month allowed is {latest}: "
+            f"give {latest} or earlier"
         )
     return n
 
@@ -117,7 +131,9 @@ def plan_scenarios(refs: Sequence[str], until: str | None) -> list[ScenarioPlan]
         try:
             scn = load_scenario(ref)
         except (ScenarioError, OSError) as exc:
-            raise ForecastError(f"scenario {ref!r}: {exc}") from None
+            said = str(exc)  # a loader's message that names the scenario is not prefixed again
+            named = repr(str(ref)) in said or said.startswith(str(ref))
+            raise ForecastError(said if named else f"scenario {str(ref)!r}: {said}") from None
         same = next((p for p in plans if p.name == scn.name), None)
         if same is not None and same.ref == str(ref):
             raise ForecastError(f"scenario {scn.name!r} is given twice; name each scenario once")
@@ -141,6 +157,95 @@ def plan_scenarios(refs: Sequence[str], until: str | None) -> list[ScenarioPlan]
             )
         )
     return plans
+
+
+def scenario_chain(ref: str | Path) -> list[Path]:
+    """The files of a scenario's ``extends`` chain, the scenario's own first, resolved.
+
+    Each file's ``extends`` is read without merging, resolved as
+    :func:`experiments.scenarios.scenario_dict` resolves it (a relative ``.toml`` path from
+    the file's folder). A scenario whose chain loads (:func:`plan_scenarios` has loaded it)
+    cannot loop; a loop or a missing link would end the chain here.
+
+    Raises
+    ------
+    ForecastError
+        If ``ref`` itself is neither a shipped name nor a file.
+    """
+    from agents.scenario import MAX_EXTENDS_DEPTH, ScenarioError
+    from experiments.scenarios import _resolve
+    from experiments.tomlfile import TomlFileError, load_toml
+
+    try:
+        path = _resolve(ref).resolve()
+    except ScenarioError as exc:
+        raise ForecastError(str(exc)) from None
+    chain = [path]
+    while len(chain) <= MAX_EXTENDS_DEPTH:
+        try:
+            base = load_toml(path).get("extends")
+            if not isinstance(base, str) or not base:
+                break
+            relative = Path(base).suffix == ".toml" and not Path(base).is_absolute()
+            path = _resolve(path.parent / base if relative else base).resolve()
+        except (ScenarioError, TomlFileError, OSError):
+            break
+        if path in chain:
+            break
+        chain.append(path)
+    return chain
+
+
+def _label(path: Path) -> str:
+    """A chain link as a user names it: a shipped scenario by name, a file by path."""
+    from experiments.scenarios import SCENARIO_DIR
+
+    shipped = path.parent == SCENARIO_DIR.resolve()
+    return path.stem if shipped else str(path)
+
+
+def check_lineage(plans: Sequence[ScenarioPlan], home: str, source: str = "the posterior") -> None:
+    """Every planned scenario is ``home`` (the posterior's scenario) or built on it.
+
+    A scenario is built on ``home`` when ``home``'s file is a link of its ``extends``
+    chain (:func:`scenario_chain`): ``history-2023-deal`` extends ``history-2023``, so a
+    posterior of ``history-2023`` forecasts it, but not ``baseline`` (the base of
+    ``history-2023``, not built on it) or ``power-crunch``. Files are compared by their
+    resolved paths.
+
+    Raises
+    ------
+    ForecastError
+        For a scenario that is not built on ``home``, naming both and the fix; or when
+        ``home`` is neither a shipped name nor a file that can be found from here (a
+        relative path recorded where the calibration ran): then no scenario can be checked
+        against it, and the forecast is refused rather than run on a guess.
+    """
+    from agents.scenario import ScenarioError
+    from experiments.scenarios import _resolve
+
+    try:
+        home_path = _resolve(home).resolve()
+    except ScenarioError as exc:
+        raise ForecastError(
+            f"the posterior's scenario {home!r} ({source}) cannot be found from here ({exc}); "
+            "so no scenario can be checked against it: run the forecast from the folder the "
+            "calibration ran in, or set its 'scenario' in posterior.json to the scenario's "
+            "name or full path"
+        ) from None
+    for plan in plans:
+        chain = scenario_chain(plan.ref)
+        if home_path in chain:
+            continue
+        links = [_label(p) for p in chain]
+        built = f"it extends {' -> '.join(links[1:])}" if len(links) > 1 else "it extends no other"
+        raise ForecastError(
+            f"scenario {plan.ref!r} is not built on {home!r}, the scenario the posterior was "
+            f"fitted on ({source}; {built}), and a posterior applies only to its scenario and "
+            f"to scenarios that extend it; forecast {home!r} or a scenario that extends it, "
+            f"or calibrate {plan.ref!r} (gigawatt calibrate {plan.ref} --out DIR) and "
+            "forecast with that posterior"
+        )
 
 
 def _whole_paths(paths: Sequence[str]) -> set[str]:

@@ -13,7 +13,7 @@ per draw through the sweep machinery (one crash-safe, resumable store per scenar
   :func:`experiments.forecasting.bands.quantile_interval`), ``fan.png`` and
   ``differences.png``.
 
->>> res = forecast("calib-out", ["baseline", "amazon-anthropic-2026"], out="fc", draws=20)  # doctest: +SKIP
+>>> res = forecast("calib-out", ["history-2023", "history-2023-deal"], out="fc", draws=20)  # doctest: +SKIP
 >>> res.quantiles.query("metric == 'compute_spot_price' and quantile == 0.5")  # doctest: +SKIP
 """
 
@@ -35,12 +35,13 @@ from experiments.forecasting.plan import (
     ForecastError,
     ScenarioPlan,
     check_draws,
+    check_lineage,
     draw_table,
     plan_scenarios,
     served_by_twins,
     sweep_spec,
 )
-from experiments.posterior import PosteriorError, read_posteriors
+from experiments.posterior import META_FILE, PosteriorError, read_posteriors
 from experiments.sweeps.shards import atomic_write_bytes
 
 __all__ = ["KEY_METRICS", "ForecastResult", "forecast", "forecast_metrics"]
@@ -245,6 +246,7 @@ def forecast(
         raise ForecastError(str(exc)) from None
     refs = list(scenarios) if scenarios else [post.scenario]
     plans = plan_scenarios(refs, until)
+    check_lineage(plans, post.scenario, f"{META_FILE} of {', '.join(str(f) for f in folders)}")
     root = int(post.meta.get("root_seed", 0)) if seed is None else seed
     params = draw_table(post, draws, root)
     check_draws(params, plans)

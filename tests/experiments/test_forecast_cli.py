@@ -94,3 +94,12 @@ def test_a_damaged_run_manifest_is_reported_on_resume(tmp_path, capsys) -> None:
     manifest.write_text("{not json")
     err = _exit2(capsys, argv)
     assert "manifest.json: damaged" in err
+
+
+def test_a_scenario_not_built_on_the_posteriors_is_refused(tmp_path, capsys) -> None:
+    post = make_posterior(tmp_path / "p", scenario="history-2023")
+    argv = ["baseline", "--posterior", str(post), "--out", str(tmp_path / "o")]
+    err = _exit2(capsys, [*argv, "--draws", "2", "--until", "2026-02"])
+    assert "scenario 'baseline' is not built on 'history-2023'" in err
+    assert "forecast 'history-2023' or a scenario that extends it, or calibrate 'baseline'" in err
+    assert not (tmp_path / "o").exists()

@@ -7,9 +7,11 @@ import pytest
 
 from experiments.forecasting.plan import (
     ForecastError,
+    check_lineage,
     draw_table,
     months_until,
     plan_scenarios,
+    scenario_chain,
     served_by_twins,
     sweep_spec,
 )
@@ -142,3 +144,78 @@ def test_two_files_of_one_name_are_told_to_name_themselves(tmp_path):
     assert [p.name for p in plan_scenarios(refs, "2026-03")] == ["baseline", "baseline-2"]
     with pytest.raises(ForecastError, match="'baseline' is given twice"):
         plan_scenarios(["baseline", "baseline"], "2026-03")
+
+
+@pytest.mark.parametrize(
+    ("home", "refs"),
+    [
+        ("history-2023", ["history-2023"]),
+        ("history-2023", ["history-2023", "history-2023-deal"]),  # extends history-2023
+        ("baseline", ["power-crunch", "history-2023-deal"]),  # each built on baseline
+    ],
+)
+def test_a_scenario_built_on_the_posteriors_passes(home, refs) -> None:
+    check_lineage(plan_scenarios(refs, "2026-03"), home)
+
+
+@pytest.mark.parametrize(
+    ("home", "ref", "built"),
+    [
+        ("history-2023", "baseline", "it extends no other"),  # history-2023's base, not built on it
+        ("history-2023", "power-crunch", "it extends baseline"),
+        ("history-2023-deal", "history-2023", "it extends baseline"),  # the base of the deal's
+    ],
+)
+def test_a_scenario_not_built_on_the_posteriors_is_refused(home, ref, built) -> None:
+    with pytest.raises(ForecastError) as info:
+        check_lineage(plan_scenarios([ref], "2026-03"), home, "posterior.json of c")
+    said = str(info.value)
+    assert f"scenario {ref!r} is not built on {home!r}, the scenario the posterior" in said
+    assert f"(posterior.json of c; {built})" in said
+    assert f"forecast {home!r} or a scenario that extends it, or calibrate {ref!r}" in said
+
+
+def test_files_are_followed_through_their_extends(tmp_path) -> None:
+    (tmp_path / "sub").mkdir()
+    mine = tmp_path / "sub" / "mine.toml"  # a file built on a shipped scenario
+    mine.write_text('extends = "history-2023-deal"\nname = "mine"\n')
+    child = tmp_path / "child.toml"  # and one built on that file, by a relative path
+    child.write_text('extends = "sub/mine.toml"\nname = "child"\n')
+    other = tmp_path / "other.toml"
+    other.write_text('extends = "baseline"\nname = "other"\n')
+    assert scenario_chain(child)[:2] == [child.resolve(), mine.resolve()]
+    check_lineage(plan_scenarios([str(child), str(mine)], "2023-03"), "history-2023")
+    check_lineage(plan_scenarios([str(child)], "2023-03"), str(mine))
+    with pytest.raises(ForecastError, match=r"it extends history-2023-deal -> history-2023"):
+        check_lineage(plan_scenarios([str(mine)], "2023-03"), str(child))
+    with pytest.raises(ForecastError, match=f"scenario {str(other)!r} is not built on"):
+        check_lineage(plan_scenarios([str(other)], "2026-03"), "history-2023")
+
+
+def test_a_posterior_scenario_that_cannot_be_found_refuses_the_forecast() -> None:
+    with pytest.raises(ForecastError, match=r"'gone\.toml' \(posterior.json of c\) cannot be "):
+        check_lineage(plan_scenarios(["baseline"], "2026-03"), "gone.toml", "posterior.json of c")
+
+
+@pytest.mark.parametrize(
+    ("start", "until", "why", "latest"),
+    [
+        ("2023-01", "2101-01", "more than the model's 600 months", "2072-12"),
+        ("2095-01", "2101-01", "past 2100-12, the last month of the model's calendar", "2100-12"),
+    ],
+)
+def test_until_too_far_names_the_latest_month_allowed(start, until, why, latest) -> None:
+    with pytest.raises(ForecastError) as info:
+        months_until(start, until, "s")
+    said = str(info.value)
+    assert f"until {until}: " in said and why in said
+    assert f"the latest month allowed is {latest}: give {latest} or earlier" in said
+    months_until(start, latest)  # as it says
+
+
+def test_an_unknown_scenario_is_named_once() -> None:
+    with pytest.raises(ForecastError) as info:
+        plan_scenarios(["histroy-2023"], None)
+    said = str(info.value)
+    assert said.count("histroy-2023") == 1, said
+    assert said.startswith("scenario 'histroy-2023' is not a shipped name")
