@@ -21,15 +21,21 @@ run each scenario once per draw and summarise every model-frame metric month by 
 quantiles over the draws (5, 25, 50, 75 and 95%). Several scenarios are paired: draw i
 uses the same parameters and the same seed in every scenario, and the differences from
 the first scenario are summarised per draw. A scenario with a deal is also run without it
-(same draw and seed): the investor's revenue the deal adds gets its own band.
+(same draw and seed): the investor's revenue the deal adds gets its own band. A posterior
+applies to the scenario it was fitted on (posterior.json names it) and to scenarios built
+on it through `extends`; any other scenario is refused.
 
 Several --posterior folders (fits of one scenario with different calibration seeds) are
 pooled: each fit's particles count for an equal share, which averages out part of the
 sampling error a single fit carries (the first fit's seed is the default --seed).
 
-Writes into --out: quantiles.csv/.parquet, differences.csv/.parquet, draws.csv,
-summary.txt, fan.png and differences.png. The runs are saved as they finish, so an
-interrupted forecast resumes when the same command is run again.
+Writes into --out: quantiles.csv/.parquet (every metric's bands), draws.csv (each
+draw's seed and parameters), summary.txt (each scenario's key metrics at its last month:
+median, the median's 95% interval over draws and the 90% band, with units; the revenue a
+deal adds; the differences) and fan.png; with two or more scenarios also
+differences.csv/.parquet and differences.png (each scenario less the first, per draw).
+The runs are saved as they finish, so an interrupted forecast resumes when the same
+command is run again.
 
 examples:
   gigawatt forecast --posterior calib-out --out fc --draws 100
@@ -51,8 +57,8 @@ def register(subparsers: Any) -> None:
         "scenarios",
         nargs="*",
         metavar="SCENARIO",
-        help="scenario names or TOML files (default: the posterior's scenario); the first "
-        "is the reference of the differences",
+        help="scenario names or TOML files, each the posterior's scenario or one that extends "
+        "it (default: the posterior's scenario); the first is the reference of the differences",
     )
     p.add_argument(
         "--posterior",

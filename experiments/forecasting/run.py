@@ -6,12 +6,13 @@ per draw through the sweep machinery (one crash-safe, resumable store per scenar
 ``OUT/runs/``, on the process pool or Dask), and writes, each file atomically:
 
 - ``quantiles.parquet``/``.csv``: per scenario, metric, month and quantile (5/25/50/75/95%);
-- ``differences.parquet``/``.csv``: the same for the per-draw differences of every other
-  scenario from the first (:func:`experiments.forecasting.bands.paired_differences`);
-- ``draws.csv`` (draw, model seed, parameters), ``summary.txt`` (the deal lines and the
-  last month's differences, each median with its 95% interval over draws,
-  :func:`experiments.forecasting.bands.quantile_interval`), ``fan.png`` and
-  ``differences.png``.
+- ``differences.parquet``/``.csv`` (with two or more scenarios): the same for the per-draw
+  differences of every other scenario from the first
+  (:func:`experiments.forecasting.bands.paired_differences`);
+- ``draws.csv`` (draw, model seed, parameters), ``summary.txt`` (the deal lines, each
+  scenario's key metrics at its last month and the last month's differences, each median
+  with its 95% interval over draws, :func:`experiments.forecasting.bands.quantile_interval`,
+  and its unit), ``fan.png`` and, with two or more scenarios, ``differences.png``.
 
 >>> res = forecast("calib-out", ["history-2023", "history-2023-deal"], out="fc", draws=20)  # doctest: +SKIP
 >>> res.quantiles.query("metric == 'compute_spot_price' and quantile == 0.5")  # doctest: +SKIP
@@ -78,7 +79,9 @@ class ForecastResult:
     parameters : DataFrame
         ``draw``, ``seed`` and the drawn parameters.
     summary : list of str
-        The deal lines (the revenue each scenario's deal adds) and final-month differences.
+        The deal lines (the revenue each scenario's deal adds), then each scenario's key
+        metrics at its last month (median, the median's 95% interval over draws and the 90%
+        band, with units), then the last month's differences from the first scenario.
     failed : dict
         Runs that failed per scenario (left out of the bands).
     """
@@ -140,7 +143,29 @@ def _median_interval(b: pd.Series, fmt: Callable[[float], str]) -> str:
     return f"95% interval of the median over draws {fmt(low)} to {fmt(high)}"
 
 
+def _labelled(metric: str) -> str:
+    """``metric [unit]``, or the metric alone when it has no unit."""
+    from experiments.forecasting.model import metric_unit
+
+    unit = metric_unit(metric)
+    return f"{metric} [{unit}]" if unit else metric
+
+
+def _band_text(b: pd.Series, sign: str, draws: str) -> str:
+    """A final band: median, the median's 95% interval over draws, the 90% band, draws."""
+
+    def fmt(x: float) -> str:
+        return f"{x:{sign}.4g}"
+
+    return (
+        f"median {fmt(b[0.5])} ({_median_interval(b, fmt)}; 90% band {fmt(b[0.05])} to "
+        f"{fmt(b[0.95])}; {int(b['n'])} {draws})"
+    )
+
+
 def _summary(plans: Sequence[ScenarioPlan], frame: pd.DataFrame, diffs: pd.DataFrame) -> list[str]:
+    """The summary lines: the revenue each deal adds, each scenario's key metrics at its
+    last month, then the last month's paired differences from the first scenario."""
     lines = []
     band = final_band(frame, DEAL_CUM) if DEAL_CUM in frame.columns else pd.DataFrame()
     for plan in plans:
@@ -154,18 +179,24 @@ def _summary(plans: Sequence[ScenarioPlan], frame: pd.DataFrame, diffs: pd.DataF
             f"{_money(b[0.05])} to {_money(b[0.95])}; {int(b['n'])} draws, each against its "
             "no-deal twin)"
         )
+    metrics = [m for m in KEY_METRICS if m not in DEAL_COLUMNS]
+    bands = {m: final_band(frame, m) for m in metrics if m in frame.columns}
+    for plan in plans:  # scenario by scenario
+        for metric, band in bands.items():
+            if plan.name in band.index:
+                b = band.loc[plan.name]
+                at = pd.Timestamp(b["date"]).strftime("%Y-%m")
+                lines.append(
+                    f"{plan.name}, {_labelled(metric)} at {at}: {_band_text(b, '', 'draws')}"
+                )
     if diffs.empty:
         return lines
     ref = str(diffs["reference"].iloc[0])
-    for metric in KEY_METRICS:
-        if metric not in diffs.columns or metric in DEAL_COLUMNS:
-            continue
-        band = final_band(diffs, metric)
-        for scn, b in band.iterrows():
+    for metric in (m for m in metrics if m in diffs.columns):
+        for scn, b in final_band(diffs, metric).iterrows():
+            at = pd.Timestamp(b["date"]).strftime("%Y-%m")
             lines.append(
-                f"{scn} - {ref}, {metric} at {pd.Timestamp(b['date']).strftime('%Y-%m')}: "
-                f"median {b[0.5]:+.4g} ({_median_interval(b, lambda x: f'{x:+.4g}')}; "
-                f"90% band {b[0.05]:+.4g} to {b[0.95]:+.4g}; {int(b['n'])} paired draws)"
+                f"{scn} - {ref}, {_labelled(metric)} at {at}: {_band_text(b, '+', 'paired draws')}"
             )
     return lines
 

@@ -80,6 +80,24 @@ def test_deal_adds_what_a_paired_no_deal_run_says(result) -> None:
     assert "baseline" not in set(result.draws.dropna(subset=[DEAL_CUM])["scenario"])
 
 
+def test_summary_gives_each_scenarios_last_month_and_the_differences_with_units(result):
+    said = (result.files[0].parent / "summary.txt").read_text().splitlines()
+    assert said == result.summary
+    last = pd.Timestamp(UNTIL).strftime("%Y-%m")
+    for name in SCENARIOS:
+        values = result.draws.query("scenario == @name and month == @MONTHS - 1")
+        median = float(np.quantile(values["capacity_gw_built"], 0.5))
+        start = f"{name}, capacity_gw_built [GW] at {last}: median {median:.4g} ("
+        assert any(s.startswith(start) for s in said), start
+        assert any(s.startswith(f"{name}, cloud_hhi [HHI (0-10,000)] at {last}") for s in said)
+    diff = [s for s in said if s.startswith(f"{SCENARIOS[1]} - {SCENARIOS[0]}, ")]
+    assert any(
+        s.startswith(f"{SCENARIOS[1]} - {SCENARIOS[0]}, throttled_share [share] at") for s in diff
+    )
+    assert len(diff) == 11  # the key metrics but the deal's own
+    assert "the deal adds" in said[0]  # first, as before
+
+
 def test_files_are_written(result) -> None:
     names = {p.name for p in result.files}
     assert {"quantiles.parquet", "differences.csv", "draws.csv", "fan.png"} <= names

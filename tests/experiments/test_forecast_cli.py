@@ -59,6 +59,24 @@ def test_a_forecast_prints_its_summary_and_files(tmp_path, capsys) -> None:
     # one scenario without a deal: a job is one model run
     assert re.search(r"^2 jobs \(2 model runs\) in [0-9.]+ s \([0-9.]+ jobs/s\)$", out, re.M), out
     assert f"wrote {tmp_path / 'o' / 'quantiles.csv'}" in out
+    # a forecast of one scenario without a deal: its key metrics' last month, with units
+    summary = (tmp_path / "o" / "summary.txt").read_text()
+    assert summary in out
+    line = next(s for s in summary.splitlines() if "compute_spot_price" in s)
+    assert re.fullmatch(
+        r"baseline, compute_spot_price \[\$/H100e-h\] at 2026-02: median [0-9.e+-]+ \(.*; "
+        r"90% band [0-9.e+-]+ to [0-9.e+-]+; 2 draws\)",
+        line,
+    ), line
+    assert "baseline, capacity_gw_powered [GW] at 2026-02: median" in summary
+    assert not list((tmp_path / "o").glob("differences*"))  # one scenario: no differences
+
+
+def test_help_says_when_differences_are_written(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["forecast", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "with two or more scenarios also differences.csv/.parquet and differences.png" in text
 
 
 def test_a_scenario_after_posterior_is_named_as_such(tmp_path, capsys) -> None:
