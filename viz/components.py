@@ -44,6 +44,15 @@ __all__ = [
 _CHART_STYLE = {"style": "height: 360px; width: 100%;"}
 _NETWORK_STYLE = {"style": "height: 470px; width: 100%;"}
 _TALL_STYLE = {"style": "height: 500px; width: 100%;"}
+#: The status card fills its grid cell (scrolling only if the cell is made smaller than
+#: the downloads); its rows scroll inside it and the downloads stay at its foot.
+_STATUS_STYLE = {
+    "padding": "8px",
+    "height": "100%",
+    "overflow-y": "auto",
+    "box-sizing": "border-box",
+}
+_STATUS_ROWS_STYLE = {"flex": "1 1 auto", "min-height": "0", "overflow-y": "auto"}
 
 
 def frame_csv(run: VizRun) -> bytes:
@@ -139,13 +148,20 @@ def status_html(run: VizRun, pending: dict[str, str] | None = None) -> str:
 @solara.component
 def StatusPanel(run: VizRun):
     """Month counter, the run's scenario and seed, levers and listed deals in effect, and the
-    downloads."""
+    downloads; the card keeps to its grid cell, its rows scrolling when they need more room."""
     update_counter.get()
     params = solara.use_context(PARAMS)
     pending = pending_changes(run, params.value) if params is not None else {}
-    with solara.Column(gap="4px", style={"padding": "8px"}) as main:
+    # the rows (levers, pending changes, listed deals) vary with the scenario and the
+    # sidebar: they scroll inside the card, which never draws over the cell below it
+    with solara.Column(gap="4px", style=_STATUS_STYLE, classes=["gigawatt-status"]) as main:
         solara.Title(f"Gigawatt · {scenario_label(run.scenario_name)} · month {run.month}")
-        solara.HTML(tag="div", unsafe_innerHTML=status_html(run, pending))
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=status_html(run, pending),
+            classes=["gigawatt-status-rows"],
+            style=_STATUS_ROWS_STYLE,
+        )
         name = scenario_label(run.scenario_name).removeprefix("file: ").removesuffix(".toml")
         stem = f"gigawatt-{name}-seed{run.seed}-m{run.month}"
         solara.FileDownload(
