@@ -150,7 +150,14 @@ def _slider_label(text: str, value: str, classes: str) -> None:
     )
 
 
-def _mark(text: str, css: str, color: str, top: str = "-14px") -> None:
+#: How far a mark is pulled up: into the empty details row Vuetify keeps under a slider or
+#: a select (the default); a field drawn with ``hide_details`` has none, so its mark sits
+#: below the field's underline (:data:`_BELOW_FIELD`).
+_UNDER_DETAILS = "-14px"
+_BELOW_FIELD = "4px"
+
+
+def _mark(text: str, css: str, color: str, top: str = _UNDER_DETAILS) -> None:
     solara.HTML(
         tag="div",
         unsafe_innerHTML=text,
@@ -195,7 +202,10 @@ def LeverInput(
                 _mark(hint, "gigawatt-hint", "#888")
             if not _same(value, in_effect):  # under the hint, if any
                 _mark(
-                    f"● {APPLIES_ON_RESET}", "gigawatt-pending", "#b35900", "0" if hint else "-14px"
+                    f"● {APPLIES_ON_RESET}",
+                    "gigawatt-pending",
+                    "#b35900",
+                    "0" if hint else _UNDER_DETAILS,
                 )
     return main
 
@@ -329,8 +339,8 @@ def Sidebar(
             )
             if seed_error.value:
                 solara.Error(seed_error.value, dense=True)
-            elif int(p["seed"]) != run.seed:
-                _mark(f"● {APPLIES_ON_RESET}", "gigawatt-pending", "#b35900")
+            elif int(p["seed"]) != run.seed:  # the field hides its details row
+                _mark(f"● {APPLIES_ON_RESET}", "gigawatt-pending", "#b35900", _BELOW_FIELD)
             scale = int(p["scale_agents"])
             _slider_label(
                 "Scale mode",

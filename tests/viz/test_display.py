@@ -114,3 +114,40 @@ def test_status_card_of_the_amazon_scenario_stays_in_its_cell(gigawatt_server, c
     )
     _assert_card_inside_its_cell(page)
     page.close()
+
+
+def _mark_under(page: Any, field: str) -> dict[str, float]:
+    """The "applies on Reset" mark right after the sidebar field ``field`` (a CSS selector)
+    and that field's input line (its ``v-input__slot``, whose bottom edge is the underline)."""
+    return dict(
+        page.evaluate(
+            """(sel) => {
+            const field = document.querySelector(sel);
+            const mark = field.nextElementSibling;
+            const line = field.querySelector('.v-input__slot').getBoundingClientRect();
+            const m = mark.getBoundingClientRect();
+            return {underline: line.bottom, markTop: m.top,
+                    pending: mark.classList.contains('gigawatt-pending')};
+        }""",
+            field,
+        )
+    )
+
+
+def test_reset_marks_sit_below_the_seed_and_scenario_fields(standin_server, chromium):
+    """The seed field has no details row: its mark sits under its underline, not on it, as
+    the scenario selector's does."""
+    page = _open(chromium, standin_server.url)
+    seed = page.get_by_label("Seed")
+    seed.fill("2024")
+    seed.press("Enter")
+    page.locator(".gigawatt-seed + .gigawatt-pending").wait_for(timeout=10_000)
+    page.locator(".v-select .v-select__slot").first.click()
+    page.get_by_role("option", name="power-crunch", exact=True).click()
+    page.locator(".v-select + .gigawatt-pending").wait_for(timeout=10_000)
+    for field in (".gigawatt-seed", ".v-select"):
+        where = _mark_under(page, field)
+        assert where["pending"], where
+        # below the underline, and close enough to read as the field's
+        assert where["underline"] <= where["markTop"] <= where["underline"] + 12, (field, where)
+    page.close()
