@@ -67,9 +67,16 @@ class HistoryModel:
     priors: Priors
     root_seed: int
 
+    def check_years(self, where: str = "targets") -> None:
+        """Refuse target years outside the scenario's run (:meth:`Targets.check_years`)."""
+        scn = scenario_with(self.scenario, {})
+        self.targets.check_years(self.scenario, scn.start, scn.months, where)
+
     @property
     def months(self) -> int:
-        """The run's horizon: through December of the targets' last year."""
+        """The run's horizon: through December of the targets' last year, which must lie in
+        the scenario's own run (:meth:`check_years`)."""
+        self.check_years()
         return horizon_months(scenario_with(self.scenario, {}).start, self.targets.last_year())
 
     def simulate(self, params: Mapping[str, float]) -> dict[tuple[str, int], float]:

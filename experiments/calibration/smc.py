@@ -305,6 +305,8 @@ def calibrate(
     scn = str(scenario)
     pri.check(scn)
     centre = {p: float(pr.quantile(np.array(0.5))) for p, pr in pri.parameters.items()}
+    where = str(targets) if targets is not None else "experiments/calibration/targets.toml"
+    HistoryModel(scn, tgt, pri, int(seed)).check_years(where)  # in the scenario's run
     try:  # fail early with the real error if the model cannot run at all
         HistoryModel(scn, tgt, pri, int(seed)).simulate(centre)
     except Exception as exc:

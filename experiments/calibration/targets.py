@@ -35,7 +35,8 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from experiments.calibration.errors import load_toml_model
+from agents.scenario_fields import FIRST_YEAR, LAST_YEAR
+from experiments.calibration.errors import CalibrationError, load_toml_model
 
 __all__ = ["DEFAULT_TARGETS", "FLOOR_RATIO", "Series", "Targets", "load_targets"]
 
@@ -46,7 +47,7 @@ FLOOR_RATIO = 1e-3
 the market, a vendor that sold nothing) is taken as this share, so its statistic stays
 finite: ``log(1e-3)`` is about 7 log units, far outside any tolerance."""
 
-_YEAR = re.compile(r"^(19|20)\d\d$")
+_YEAR = re.compile(r"^\d{4}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -89,8 +90,11 @@ class Series(_Strict):
         if not v:
             raise ValueError("give at least one year, e.g. values = { 2024 = 6.0 }")
         for year, value in v.items():
-            if not _YEAR.match(year):
-                raise ValueError(f"year {year!r} is not a four-digit year; key by year")
+            if not _YEAR.match(year) or not FIRST_YEAR <= int(year) <= LAST_YEAR:
+                raise ValueError(
+                    f"year {year!r} is not a year of the model's calendar; key each value by "
+                    f"its year, {FIRST_YEAR}-{LAST_YEAR} (e.g. 2024 = 6.0)"
+                )
             pair = value if isinstance(value, list) else [value]
             if len(pair) not in (1, 2):
                 raise ValueError(f"{year}: give a number or [low, high]")
@@ -169,6 +173,48 @@ class Targets(_Strict):
     def last_year(self) -> int:
         """The latest year any series reports."""
         return max(int(y) for s in self.series.values() for y in s.values)
+
+    def check_years(self, scenario: str, start: str, months: int, where: str = "targets") -> None:
+        """Every reported year lies in the run of ``scenario`` (``start``, ``months`` long).
+
+        A year before the start year has no model value (it would be compared with the
+        floor, :data:`FLOOR_RATIO`); a year past the run's last month would stretch every
+        run of the calibration to its December (a typo such as 2031 for 2021 would cost
+        years of model time per particle without a word).
+
+        Raises
+        ------
+        CalibrationError
+            Naming ``where`` (the targets file), the series, the year, the scenario's run
+            and the fix.
+        """
+        from agents.units import month_date
+
+        end = month_date(start, int(months) - 1)
+        first, last = int(start[:4]), int(end[:4])
+        years = [(sid, int(y)) for sid, s in self.series.items() for y in s.years()]
+        early = [(sid, y) for sid, y in years if y < first]
+        late = [(sid, y) for sid, y in years if y > last]
+        for bad, side in ((early, "before"), (late, "after")):
+            if not bad:
+                continue
+            sid, year = bad[0]
+            more = len(bad) - 1
+            others = f" (as are {more} other target year{'s' if more > 1 else ''})" if more else ""
+            if side == "before":
+                why = (
+                    f"is before the start of scenario {scenario!r} ({start}), so the model "
+                    f"has no value for it; key the targets by years from {first} on, or "
+                    f"calibrate a scenario that starts by January {year}"
+                )
+            else:
+                reach = 12 * (year - first) + 13 - int(start[5:7])  # months to its December
+                why = (
+                    f"is after the end of the run of scenario {scenario!r} ({start} "
+                    f"through {end}), and every run would go on to December {year}; fix the year, or "
+                    f"give the scenario the months to reach it (months = {reach})"
+                )
+            raise CalibrationError(f"{where}: series {sid!r} year {year}{others} {why}")
 
     def observed(self) -> dict[str, float]:
         """The observed summary statistics (log levels or log growth)."""

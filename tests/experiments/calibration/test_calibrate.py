@@ -213,6 +213,27 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path, capsys, args, words):
     assert words in err and "Traceback" not in err
 
 
+def test_cli_refuses_targets_before_the_scenarios_start(tmp_path, capsys):
+    # baseline starts in 2026, after the shipped 2023-2025 targets: named, not "the model
+    # fails at the centre of the priors (months = 0 ...)"
+    argv = ["calibrate", "baseline", "--out", str(tmp_path / "o"), "--no-progress"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "series 'capex-growth' year 2023 (as are 21 other target years) is before the " in err
+    assert "start of scenario 'baseline' (2026-01)" in err and "centre of the priors" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_target_year_past_the_run_is_refused_before_anything_runs(synthetic, tmp_path):
+    targets, priors = synthetic
+    typo = tmp_path / "typo.toml"  # 2024 typed as 2031: every run would go on to 2031
+    typo.write_text(targets.read_text().replace("2024 = ", "2031 = ", 1))
+    with pytest.raises(CalibrationError, match=r"year 2031 is after the end of the run of "):
+        calibrate(out=tmp_path / "c", targets=typo, priors=priors, particles=6, generations=1)
+    assert not (tmp_path / "c").exists()
+
+
 def test_cli_interrupt_exits_130_with_the_resume_command(tmp_path, capsys, monkeypatch):
     import experiments.calibration as calibration
     from experiments.calibration.errors import CalibrationInterrupted

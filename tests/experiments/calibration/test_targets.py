@@ -84,7 +84,8 @@ def test_model_statistics_by_hand_with_the_floor(tmp_path):
         ('unit = "$B/yr"\nsource = "hist-openai-rev"', 'unit = "$B/yr"\nsource = "hist-openai-rev"\ncolour = 1', "series.rev.colour = 1: unknown key (remove it"),
         ('metric = "OpenAI revenue run-rate (December)"', 'metric = "OpenAI revenue"', "not a metric the model reports; use one of"),
         ("2025 = [20.0, 25.0]", "2025 = [25.0, 20.0]", "low <= high; swap them"),
-        ("2023 = 2.0,", "23 = 2.0,", "not a four-digit year"),
+        ("2023 = 2.0,", "23 = 2.0,", "year '23' is not a year of the model's calendar; key each value by its year, 2000-2100"),
+        ("2023 = 2.0,", "2205 = 2.0,", "year '2205' is not a year of the model's calendar; key each value by its year, 2000-2100"),
         ("2023 = 2.0,", "2023 = -2.0,", "must be finite and > 0"),
         ("log_sd = 0.15", "log_sd = 0", "log_sd must be in (0, 3]"),
         ("log_sd = 0.15", 'log_sd = "0.15"', "series.rev.log_sd = '0.15'"),
@@ -104,3 +105,24 @@ def test_missing_and_broken_files(tmp_path):
         load_targets(tmp_path / "none.toml")
     with pytest.raises(CalibrationError, match="not valid TOML"):
         load_targets(write(tmp_path, "description = "))
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "words"),
+    [
+        # the SERIES years are 2023-2025
+        ("2024-01", 24, "t.toml: series 'rev' year 2023 (as are 1 other target year) is before "
+         "the start of scenario 's' (2024-01), so the model has no value for it; key the "
+         "targets by years from 2024 on, or calibrate a scenario that starts by January 2023"),
+        ("2023-01", 24, "t.toml: series 'rev' year 2025 is after the end of the run of scenario "
+         "'s' (2023-01 through 2024-12), and every run would go on to December 2025; fix the "
+         "year, or give the scenario the months to reach it (months = 36)"),
+        ("2023-07", 12, "(2023-07 through 2024-06)"),
+    ],
+)  # fmt: skip
+def test_target_years_outside_the_scenarios_run_are_refused(tmp_path, start, months, words):
+    t = load_targets(write(tmp_path, SERIES))
+    with pytest.raises(CalibrationError) as err:
+        t.check_years("s", start, months, "t.toml")
+    assert words in str(err.value)
+    t.check_years("s", "2023-07", 30)  # the start's own year counts; the run ends 2025-12
