@@ -37,15 +37,32 @@ CHART_NOTES: list[tuple[str, str, str]] = [
     (
         "Market",
         "Power price by region",
-        "Wholesale electricity price in each region ($ per MWh), set every month by the "
-        "cheapest generation that meets demand; the dashed line is the average weighted by "
-        "AI demand. It rises when data centres add load faster than generation is built.",
+        "Wholesale energy price in each region ($ per MWh). Every month the region's "
+        "generating units are used cheapest first until they meet the month's average load "
+        "(non-AI load, conventional and AI data centres); the price is the running cost of "
+        "the last unit needed. It changes only when that unit changes (load reaching a "
+        "dearer kind of plant, or new plant taking its place), so it can stay flat for years "
+        "while data centres grow: scarce generating capacity shows in the capacity price "
+        "instead. The dashed line is the average over regions weighted by their load.",
     ),
     (
         "Market",
         "Compute price: spot vs contract",
         "Price of one H100-equivalent GPU-hour: the spot market (this month's clearing price) "
         "and the average price of long-term cloud contracts.",
+    ),
+    (
+        "Market",
+        "Capacity price by region",
+        "Price of generating capacity in each region ($ per MW-day), set every month by the "
+        "region's reserve margin (generating capacity counted at the peak, over peak load, "
+        "minus one) on a sloped demand curve like the PJM grid's: 0 when reserves are well "
+        "above the region's target, higher as the margin shrinks, up to the scenario's cap "
+        "(the grey line marked cap). It rises when data centres add load faster than "
+        "generation is built. AI data centres pay it on the power they take, on top of the "
+        "power price (a MWh is 1/24 of a MW-day: $240 per MW-day adds $10 per MWh), and "
+        "utilities build new plant while the price they expect exceeds the net cost of new "
+        "entry, which brings it down again. The dashed line is the average weighted by load.",
     ),
     (
         "Capacity & concentration",

@@ -22,13 +22,14 @@ import numpy as np
 import pandas as pd
 
 from agents.columns import REGION_LOAD_COLUMNS
-from viz.facts import deals_possible
+from viz.facts import capacity_price_cap, deals_possible
 
 __all__ = [
     "CHARTS",
     "PALETTE",
     "SYMBOLS",
     "capacity_option",
+    "capacity_price_option",
     "chip_price_option",
     "compute_price_option",
     "concentration_option",
@@ -98,8 +99,10 @@ def _line(
     from_zero: bool = False,
     mark: tuple[str, float] | None = None,
     empty: str = "no data yet",
+    subtitle: str = "",
 ) -> dict[str, Any]:
-    """A line chart option with one category x axis (months).
+    """A line chart option with one category x axis (months); ``subtitle`` is written
+    small under the title.
 
     The y axis fits the data (prices), starts at 0 with ``from_zero`` (quantities whose size
     matters, such as GW or HHI) or spans 0-100 with ``y_percent``.
@@ -140,17 +143,20 @@ def _line(
             "label": {"formatter": label, "position": "insideEndTop"},
             "data": [{"yAxis": value}],
         }
+    heading: dict[str, Any] = {"text": title, "left": 8, "top": 4, "textStyle": {"fontSize": 13}}
+    if subtitle:
+        heading.update(subtext=subtitle, itemGap=8, subtextStyle={"fontSize": 10})
     option: dict[str, Any] = {
         "animation": False,
-        "title": {"text": title, "left": 8, "top": 4, "textStyle": {"fontSize": 13}},
+        "title": heading,
         "tooltip": {"trigger": "axis"},
         "legend": {"bottom": 0, "type": "scroll", "textStyle": {"fontSize": 10}},
         "grid": {
             "left": 60,
-            "right": 34,
-            "top": 52,
+            "right": 34,  # room for half the last date label
+            "top": 64 if subtitle else 52,  # the y axis's unit under the title
             "bottom": 52,
-        },  # room for half the last date label
+        },
         "xAxis": {"type": "category", "data": list(x), "boundaryGap": False},
         "yAxis": {
             "type": "value",
@@ -192,25 +198,28 @@ def _frame_series(
     return out
 
 
-def power_price_option(
-    frame: pd.DataFrame | None, regions: pd.DataFrame | None, *, start: tuple[int, int]
-) -> dict:
-    """Power price per region ($/MWh), from the ``regions`` table; else the demand-weighted mean.
+def _region_lines(
+    frame: pd.DataFrame,
+    x: Sequence[str],
+    regions: pd.DataFrame | None,
+    column: str,
+    title: str,
+) -> tuple[list[tuple[str, list[float | None], dict[str, Any]]], str]:
+    """One line per region of the ``regions`` table's ``column``, then the model frame's
+    load-weighted ``column`` (dashed); only the latter when the table lacks the column.
 
     Each line keeps a colour and marker of its own: with more regions than :data:`PALETTE`
-    has colours beside the mean's, the regions using the most power over the run are drawn
-    (ties: by name), and the title says how many of how many.
+    has colours beside the weighted mean's, the regions using the most power over the run
+    are drawn (ties: by name), and the title says how many of how many.
     """
-    frame, x = _frame_x(frame, start)
     series: list[tuple[str, list[float | None], dict[str, Any]]] = []
-    price = _col(regions, "power_price", "power_price_usd_mwh", "price")
+    value = _col(regions, column)
     region = _col(regions, "region")
-    title = "Power price by region"
-    if regions is not None and len(regions) and price and region and "month" in regions.columns:
+    if regions is not None and len(regions) and value and region and "month" in regions.columns:
         months = frame["month"] if "month" in frame.columns else pd.Series(range(len(x)))
-        wide = regions.pivot_table(index="month", columns=region, values=price, aggfunc="mean")
+        wide = regions.pivot_table(index="month", columns=region, values=value, aggfunc="mean")
         wide = wide.reindex(months.to_numpy())
-        room = len(PALETTE) - 1  # the demand-weighted mean takes one style
+        room = len(PALETTE) - 1  # the weighted mean takes one style
         if wide.shape[1] > room:
             loads = [c for c in REGION_LOAD_COLUMNS if c in regions]
             used = regions[loads].sum(axis=1).groupby(regions[region]).sum().reindex(wide.columns)
@@ -220,12 +229,63 @@ def power_price_option(
         for name in wide.columns:
             series.append((str(name), _clean(wide[name].to_numpy()), {}))
     if not series:
-        series = _frame_series(frame, [("demand-weighted", ["power_price"], {})])
-    elif _col(frame, "power_price"):
+        series = _frame_series(frame, [("demand-weighted", [column], {})])
+    elif _col(frame, column):
         series += _frame_series(
-            frame, [("demand-weighted", ["power_price"], {"lineStyle": {"type": "dashed"}})]
+            frame, [("demand-weighted", [column], {"lineStyle": {"type": "dashed"}})]
         )
-    return _line(title, x, series, "$/MWh")
+    return series, title
+
+
+def power_price_option(
+    frame: pd.DataFrame | None, regions: pd.DataFrame | None, *, start: tuple[int, int]
+) -> dict:
+    """Power (energy) price per region ($/MWh), from the ``regions`` table's ``power_price``,
+    and the model frame's load-weighted mean (:func:`_region_lines`).
+
+    The model clears energy at the month's average load up each region's merit order, so a
+    region's price is the marginal cost of the last unit that load needs
+    (:func:`agents.utility.merit_price`): it moves only when that unit changes. Scarcity of
+    generating capacity shows in the capacity price (:func:`capacity_price_option`).
+    """
+    frame, x = _frame_x(frame, start)
+    series, title = _region_lines(frame, x, regions, "power_price", "Power price by region")
+    return _line(
+        title,
+        x,
+        series,
+        "$/MWh",
+        subtitle="energy: the running cost of the last unit the month's load needs",
+    )
+
+
+def capacity_price_option(
+    frame: pd.DataFrame | None,
+    regions: pd.DataFrame | None,
+    cap: float | None = None,
+    *,
+    start: tuple[int, int],
+) -> dict:
+    """Capacity price per region ($/MW-day), from the ``regions`` table's ``capacity_price``,
+    and the model frame's load-weighted mean (:func:`_region_lines`).
+
+    Each region's reserve margin sets it on a sloped demand curve
+    (:func:`agents.utility.capacity_price`), up to ``cap`` (``power.capacity_price_cap``,
+    drawn as a line; None draws none); AI data centres pay it on their load. Drawn from 0:
+    0 is the price of ample reserves.
+    """
+    frame, x = _frame_x(frame, start)
+    series, title = _region_lines(frame, x, regions, "capacity_price", "Capacity price by region")
+    mark = None if cap is None else (f"cap ${cap:,.2f}", cap)
+    return _line(
+        title,
+        x,
+        series,
+        "$/MW-day",
+        from_zero=True,
+        mark=mark,
+        subtitle="set by the reserve margin; AI data centres pay it on their load",
+    )
 
 
 def compute_price_option(frame: pd.DataFrame | None, *, start: tuple[int, int]) -> dict:
@@ -404,6 +464,9 @@ def deals_option(
 #: Chart name -> builder of its ECharts option from a run (see viz.components for the page).
 CHARTS = {
     "power_price": lambda run: power_price_option(run.frame, run.table("regions"), start=run.start),
+    "capacity_price": lambda run: capacity_price_option(
+        run.frame, run.table("regions"), capacity_price_cap(run.config), start=run.start
+    ),
     "compute_price": lambda run: compute_price_option(run.frame, start=run.start),
     "chip_price": lambda run: chip_price_option(run.frame, start=run.start),
     "capacity": lambda run: capacity_option(run.frame, start=run.start),

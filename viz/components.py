@@ -26,6 +26,7 @@ from viz.session import VizRun
 __all__ = [
     "CHART_COMPONENTS",
     "CapacityChart",
+    "CapacityPriceChart",
     "ChipPriceChart",
     "ComputePriceChart",
     "ConcentrationChart",
@@ -207,8 +208,14 @@ def _chart(name: str, run: VizRun, style: dict[str, str] = _CHART_STYLE):
 
 @solara.component
 def PowerPriceChart(run: VizRun):
-    """Power price per region ($/MWh)."""
+    """Power (energy) price per region ($/MWh)."""
     return _chart("power_price", run)
+
+
+@solara.component
+def CapacityPriceChart(run: VizRun):
+    """Capacity price per region ($/MW-day), with the scenario's cap."""
+    return _chart("capacity_price", run)
 
 
 @solara.component
@@ -256,6 +263,7 @@ def DealsChart(run: VizRun):
 #: Chart name -> component, in the order of :data:`viz.charts.CHARTS`.
 CHART_COMPONENTS: dict[str, Callable[..., Any]] = {
     "power_price": PowerPriceChart,
+    "capacity_price": CapacityPriceChart,
     "compute_price": ComputePriceChart,
     "chip_price": ChipPriceChart,
     "capacity": CapacityChart,

@@ -1,4 +1,5 @@
-"""What the app reads from a run's scenario: start date, HHI review threshold, the deals.
+"""What the app reads from a run's scenario: start date, HHI review threshold, the deals,
+the capacity price's cap.
 
 Every read of a scenario setting the charts depend on lives here, one small function each,
 so that when the world model exposes these itself (``model.start``, the regulator's
@@ -21,6 +22,7 @@ from experiments.report import hhi_threshold as report_hhi_threshold
 __all__ = [
     "FactError",
     "ListedDeal",
+    "capacity_price_cap",
     "deal_switch_index",
     "deal_switch_key",
     "deals_possible",
@@ -87,6 +89,12 @@ def hhi_review_threshold(config: Any) -> float | None:
     :func:`read_path`.
     """
     return report_hhi_threshold(config, read=read_path)
+
+
+def capacity_price_cap(config: Any) -> float | None:
+    """The cap on the capacity price ($/MW-day, ``power.capacity_price_cap``); None if unset."""
+    cap = read_path(config, "power.capacity_price_cap", None)
+    return None if cap is None else float(cap)
 
 
 def has_deal(config: Any) -> bool:

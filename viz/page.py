@@ -4,7 +4,8 @@ The app file is :mod:`viz.app`; start it with ``gigawatt viz`` (``solara run`` w
 settings that keep every front-end asset local). The main area has four tabs:
 
 - Market: the trade network; month counter, levers in effect, listed deals on or off and
-  data downloads; power price by region; compute spot vs contract price.
+  data downloads; power (energy) price by region; compute spot vs contract price; capacity
+  price by region (under the power price).
 - Capacity & concentration: capacity built, powered and used; chip price; throttled share;
   cloud and chip HHI with the scenario's review threshold.
 - Deals & labs: each deal's cumulative investment vs cloud revenue; labs' cash runway.
@@ -29,6 +30,7 @@ import solara
 from viz.about import AboutPanel
 from viz.components import (
     CapacityChart,
+    CapacityPriceChart,
     ChipPriceChart,
     ComputePriceChart,
     ConcentrationChart,
@@ -47,7 +49,7 @@ __all__ = ["PLAY_INTERVAL_MS", "TABS", "GigawattViz", "grid_layout", "make_page"
 #: Tab name -> its components; the first of a chart tab spans the full width
 #: (:func:`grid_layout`). Only the visible tab is drawn, which keeps a step cheap.
 TABS: dict[str, list[Any]] = {
-    "Market": [NetworkView, StatusPanel, PowerPriceChart, ComputePriceChart],
+    "Market": [NetworkView, StatusPanel, PowerPriceChart, ComputePriceChart, CapacityPriceChart],
     "Capacity & concentration": [CapacityChart, ChipPriceChart, ThrottledChart, ConcentrationChart],
     "Deals & labs": [DealsChart, RunwayChart],
     "About": [AboutPanel],

@@ -8,7 +8,9 @@ follow simple deterministic rules so that tests can predict them by hand:
 - like the world model, nothing is recorded before the first step, and the row of month ``t``
   (0 = 2026-01) is recorded by the step that simulates it;
 - month ``t`` power price in region ``r`` (index ``i``) is ``50 + 5 i + t * growth`` with
-  ``growth = interconnection_months / 12``; the compute spot price is ``2.0 + 0.01 t``;
+  ``growth = interconnection_months / 12``, its capacity price ``50 i + 10 t`` $/MW-day
+  (the frame's mean: ``75 + 10 t``; ``power.capacity_price_cap`` is 300); the compute spot
+  price is ``2.0 + 0.01 t``;
 - each major lab spends 1.5 $B and earns 0.5 $B a month, so its cash falls by 1 $B a month
   (its ``runway_months`` = cash / 1 $B);
 - when the scenario has the deal, its cumulative investment in month ``t`` is the deal
@@ -47,6 +49,7 @@ def _values(months: float = 36.0) -> dict[str, float]:
         "demand.growth": 0.5,
         "deal.investment_usd": 8e9,
         "regulation.hhi_threshold": 2500.0,
+        "power.capacity_price_cap": 300.0,
     }
 
 
@@ -161,6 +164,7 @@ class StandInModel(mesa.Model):
                 "compute_spot_price": 2.0 + 0.01 * t,
                 "compute_contract_price": 1.8 + 0.005 * t,
                 "power_price": 60.0 + self.growth * t,
+                "capacity_price": 75.0 + 10.0 * t,
                 "chip_price": 30000.0 - 50.0 * t,
                 "capacity_gw_built": 10.0 + 0.2 * t,
                 "capacity_gw_powered": 9.0 + 0.15 * t,
@@ -172,7 +176,12 @@ class StandInModel(mesa.Model):
         )
         for i, r in enumerate(REGIONS):
             self.region_rows.append(
-                {"month": t, "region": r, "power_price": 50.0 + 5 * i + t * self.growth}
+                {
+                    "month": t,
+                    "region": r,
+                    "power_price": 50.0 + 5 * i + t * self.growth,
+                    "capacity_price": 50.0 * i + 10.0 * t,
+                }
             )
         for node in (*self.labs, "aws", "azure", "gcp"):
             data = self.graph.nodes[node]

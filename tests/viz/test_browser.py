@@ -31,7 +31,7 @@ from tests.viz.standin import LEVERS
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 #: Tab names and the charts each one draws.
-TAB_CHARTS = {"Market": 3, "Capacity & concentration": 4, "Deals & labs": 2, "About": 0}
+TAB_CHARTS = {"Market": 4, "Capacity & concentration": 4, "Deals & labs": 2, "About": 0}
 
 
 def _lever_row(page, label: str) -> str:
@@ -56,7 +56,8 @@ def exercise(server, chromium, shot, lever_label: str, before: str, after: str) 
     empty = chart_pixels(page, 1)
     press_step(page)
     wait_chart_changed(page, 1, empty)  # ECharts painted the first month
-    power_before = chart_pixels(page, 1)  # tab "Market": network, power price, compute price
+    # tab "Market": network, power price, compute price, capacity price
+    power_before = chart_pixels(page, 1)
     network_before = chart_pixels(page, 0)
     press_step(page)
     press_step(page)

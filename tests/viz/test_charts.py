@@ -13,6 +13,7 @@ from viz.charts import (
     CHARTS,
     RUNWAY_CAP,
     capacity_option,
+    capacity_price_option,
     concentration_option,
     date_labels,
     deals_option,
@@ -39,6 +40,30 @@ def test_power_price_per_region_matches_the_stand_in_rule(stepped):
         expected = [50.0 + 5 * i + t * growth for t in range(3)]
         assert _series(option, region) == pytest.approx(expected)
     assert option["xAxis"]["data"] == ["2026-01", "2026-02", "2026-03"]
+
+
+def test_capacity_price_per_region_is_drawn_with_its_unit_and_cap(stepped):
+    """What moves in the power market is each region's capacity price ($/MW-day): drawn per
+    region from 0, beside the frame's load-weighted mean, with the scenario's cap."""
+    option = CHARTS["capacity_price"](stepped)
+    for i, region in enumerate(REGIONS):
+        assert _series(option, region) == pytest.approx([50.0 * i + 10.0 * t for t in range(3)])
+    assert _series(option, "demand-weighted") == pytest.approx([75.0, 85.0, 95.0])
+    assert option["title"]["text"] == "Capacity price by region"
+    assert "reserve margin" in option["title"]["subtext"]
+    assert option["yAxis"]["name"] == "$/MW-day"
+    assert option["yAxis"]["min"] == 0  # 0 is the price of ample reserves
+    mark = option["series"][0]["markLine"]
+    assert mark["data"] == [{"yAxis": 300.0}]  # the stand-in scenario's cap
+    assert mark["label"]["formatter"] == "cap $300.00"
+    no_cap = capacity_price_option(stepped.frame, stepped.table("regions"), start=(2026, 1))
+    assert "markLine" not in no_cap["series"][0]
+
+
+def test_power_price_chart_says_it_is_the_energy_price(stepped):
+    option = CHARTS["power_price"](stepped)
+    assert option["yAxis"]["name"] == "$/MWh"
+    assert option["title"]["subtext"].startswith("energy")
 
 
 def test_capacity_used_is_powered_times_utilisation():
