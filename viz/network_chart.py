@@ -16,7 +16,15 @@ import numpy as np
 
 from viz.layout import DisplayGraph, edge_flows, node_size
 
-__all__ = ["EDGE_STYLE", "GOOD_COLORS", "KIND_COLORS", "NETWORK_ASPECT", "network_option"]
+__all__ = [
+    "EDGE_STYLE",
+    "GOOD_COLORS",
+    "KIND_COLORS",
+    "LABEL_STYLE",
+    "NETWORK_ASPECT",
+    "kind_label",
+    "network_option",
+]
 
 KIND_COLORS = {
     "utility": "#e6a100",
@@ -36,6 +44,21 @@ EDGE_STYLE = {
 GOOD_COLORS = {"power": "#e0a020", "chips": "#43a047", "compute": "#78909c"}
 #: Width : height of the network's drawing box at full page width (956 x 470 px, margins off).
 NETWORK_ASPECT = 2.2
+#: Node labels on a white ground: they are drawn above the links, and a thick link running
+#: through a name would otherwise hide it.
+LABEL_STYLE = {
+    "position": "right",
+    "fontSize": 9,
+    "color": "#333",
+    "backgroundColor": "rgba(255, 255, 255, 0.85)",
+    "padding": [3, 4],
+    "borderRadius": 2,
+}
+
+
+def kind_label(kind: str) -> str:
+    """How the legend and the tooltips name an agent kind: ``chip_vendor`` -> ``chip vendor``."""
+    return kind.replace("_", " ")
 
 
 def network_option(
@@ -93,7 +116,7 @@ def network_option(
                 "symbolSize": round(8 + 28 * rel, 1),
                 "symbol": "roundRect" if layout.members[i] > 1 else "circle",
                 "tooltip": {
-                    "formatter": f"{layout.labels[i]}<br/>{kinds[i]} {layout.regions[i]}"
+                    "formatter": f"{layout.labels[i]}<br/>{kind_label(kinds[i])} {layout.regions[i]}"
                     f"<br/>{size_measure}: {sizes[i]:,.0f} {unit}"
                 },
             }
@@ -147,7 +170,11 @@ def network_option(
             "subtextStyle": {"fontSize": 10},
         },
         "tooltip": {},
-        "legend": {"data": categories, "bottom": 2, "textStyle": {"fontSize": 10}},
+        "legend": {
+            "data": [kind_label(k) for k in categories],
+            "bottom": 2,
+            "textStyle": {"fontSize": 10},
+        },
         "series": [
             {
                 "type": "graph",
@@ -158,10 +185,10 @@ def network_option(
                 "left": 30,
                 "right": 90,
                 "categories": [
-                    {"name": k, "itemStyle": {"color": KIND_COLORS.get(k, "#17becf")}}
+                    {"name": kind_label(k), "itemStyle": {"color": KIND_COLORS.get(k, "#17becf")}}
                     for k in categories
                 ],
-                "label": {"show": n <= 60, "position": "right", "fontSize": 9},
+                "label": {"show": n <= 60, **LABEL_STYLE},
                 "labelLayout": {"hideOverlap": True},
                 "edgeSymbol": ["none", "arrow"],
                 "edgeSymbolSize": 5,

@@ -38,3 +38,19 @@ def test_network_widths_grow_with_flow_and_styles_tell_kinds_apart(stepped):
     in_debt = network_option(g, compute_layout(g), "cash", values={"openai": -3e9})
     node = next(n for n in in_debt["series"][0]["data"] if n["name"] == "openai")
     assert (node["value"], node["symbolSize"]) == (0.0, 8.0)  # drawn at the minimum size
+
+
+def test_legend_names_kinds_in_words_and_labels_stay_readable_over_links(stepped):
+    g = stepped.graph
+    option = network_option(g, compute_layout(g, seed=1))
+    legend = option["legend"]["data"]
+    assert "chip vendor" in legend and not any("_" in name for name in legend)
+    series = option["series"][0]
+    assert [c["name"] for c in series["categories"]] == legend  # legend entries match
+    assert all("_" not in n["tooltip"]["formatter"].split("<br/>")[1] for n in series["data"])
+    # labels are drawn over the links: each on a near-opaque white ground, so a thick link
+    # through a name does not hide it
+    label = series["label"]
+    assert label["show"] and label["backgroundColor"] == "rgba(255, 255, 255, 0.85)"
+    widest = max(lk["lineStyle"]["width"] for lk in series["links"])
+    assert label["fontSize"] + 2 * label["padding"][0] > widest  # the ground spans a link
