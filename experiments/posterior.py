@@ -27,6 +27,7 @@ differ a little, and the mixture is of their approximations.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -75,21 +76,38 @@ class Posterior:
         Importance weights, non-negative, summing to 1.
     meta : dict
         ``scenario`` (name or TOML path), ``root_seed`` (int) and method details.
+    origin : tuple of (str, int)
+        Where the rows come from, in order: each file and its number of rows (one file
+        read, or the fits pooled); empty for a posterior made in memory.
     """
 
     draws: pd.DataFrame
     weights: np.ndarray
     meta: dict[str, Any]
+    origin: tuple[tuple[str, int], ...] = ()
+
+    def row_label(self, i: int) -> str:
+        """Where row ``i`` of :attr:`draws` is written: ``c/posterior.csv line 4`` (the
+        header is line 1), or ``posterior row 3`` without a file."""
+        first = 0
+        for file, rows in self.origin:
+            if i < first + rows:
+                return f"{file} line {i - first + 2}"
+            first += rows
+        return f"posterior row {i + 1}"
 
     @property
     def scenario(self) -> str:
         """The scenario the parameter paths apply to."""
         return str(self.meta["scenario"])
 
+    def sample_rows(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """The rows of ``n`` draws with replacement in proportion to the weights."""
+        return rng.choice(len(self.draws), size=n, replace=True, p=self.weights)
+
     def sample(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
         """``n`` parameter vectors drawn with replacement in proportion to the weights."""
-        idx = rng.choice(len(self.draws), size=n, replace=True, p=self.weights)
-        return self.draws.iloc[idx].reset_index(drop=True)
+        return self.draws.iloc[self.sample_rows(n, rng)].reset_index(drop=True)
 
 
 def _check(frame: pd.DataFrame, meta: Mapping[str, Any], where: str) -> np.ndarray:
@@ -126,25 +144,90 @@ def write_posterior(frame: pd.DataFrame, meta: Mapping[str, Any], folder: str | 
     return out
 
 
+CALIBRATION_FILES = ("abc.db", "calibration.json")
+"""What a calibration writes into its folder before its posterior (pyabc's database and
+its settings: :data:`experiments.calibration.smc.DB_FILE` and ``SETTINGS_FILE``)."""
+
+
+def _saved_generations(db: Path) -> int | None:
+    """Generations a calibration's database holds (pyabc's ``populations`` with ``t >= 0``;
+    ``t = -1`` is the prior sample), read with SQLite alone; None if it cannot be read."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as c:
+            (n,) = c.execute("SELECT COUNT(DISTINCT t) FROM populations WHERE t >= 0").fetchone()
+    except (sqlite3.Error, OSError, ValueError):
+        return None
+    return int(n)
+
+
+def _missing(root: Path, name: str) -> PosteriorError:
+    """Why ``root`` has no ``name``: no such folder, a calibration not finished, or neither."""
+    where = f"posterior {str(root)!r}"
+    if not root.exists():
+        return PosteriorError(
+            f"{where}: no such folder; check the path (a folder written by "
+            "`gigawatt calibrate --out DIR`)"
+        )
+    if not root.is_dir():
+        return PosteriorError(f"{where}: a file, not a folder; give the calibration's folder")
+    if any((root / f).exists() for f in CALIBRATION_FILES):
+        n = _saved_generations(root / CALIBRATION_FILES[0])
+        saved = (
+            f"{n} generation{'' if n == 1 else 's'} saved in {CALIBRATION_FILES[0]}"
+            if n is not None
+            else f"its {CALIBRATION_FILES[0]} unreadable"
+        )
+        return PosteriorError(
+            f"{where}: an unfinished calibration ({saved}, no {name} yet); run the "
+            "calibration again (the same `gigawatt calibrate ... --out "
+            f"{root}` command resumes it) and forecast once it has finished"
+        )
+    return PosteriorError(
+        f"{where}: {name} is missing; point --posterior at a folder written by `gigawatt calibrate`"
+    )
+
+
 def read_posterior(folder: str | Path) -> Posterior:
-    """Read a posterior folder written by :func:`write_posterior` (or by hand)."""
+    """Read a posterior folder written by :func:`write_posterior` (or by hand).
+
+    Raises
+    ------
+    PosteriorError
+        Saying which: no such folder, an unfinished calibration (with the generations its
+        database holds), a file missing or unreadable (naming it), or bad contents.
+    """
     root = Path(folder)
     draws_path, meta_path = root / DRAWS_FILE, root / META_FILE
     for path in (draws_path, meta_path):
         if not path.is_file():
-            raise PosteriorError(
-                f"posterior {str(root)!r}: {path.name} is missing; "
-                "point --posterior at a folder written by `gigawatt calibrate`"
-            )
+            raise _missing(root, path.name)
+    rewrite = (
+        "run the same `gigawatt calibrate` command again to write it anew (a finished "
+        "calibration is not run again), or restore it"
+    )
     try:
         frame = pd.read_csv(draws_path)
+    except (ValueError, OSError) as exc:
+        raise PosteriorError(
+            f"posterior {str(root)!r}: {draws_path} cannot be read ({exc}); {rewrite}"
+        ) from None
+    try:
         meta = json.loads(meta_path.read_text())
     except (ValueError, OSError) as exc:
-        raise PosteriorError(f"posterior {str(root)!r}: cannot be read ({exc})") from exc
+        raise PosteriorError(
+            f"posterior {str(root)!r}: {meta_path} is not valid JSON ({exc}); {rewrite}"
+        ) from None
     if not isinstance(meta, dict):
-        raise PosteriorError(f"posterior {str(root)!r}: {META_FILE} must hold a JSON object")
+        raise PosteriorError(
+            f"posterior {str(root)!r}: {meta_path} must hold a JSON object with 'scenario' "
+            f"and 'root_seed'; {rewrite}"
+        )
     w = _check(frame, meta, str(root))
-    return Posterior(frame.drop(columns=[WEIGHT]).astype(float), w, meta)
+    return Posterior(
+        frame.drop(columns=[WEIGHT]).astype(float), w, meta, ((str(draws_path), len(frame)),)
+    )
 
 
 def pool_posteriors(posteriors: Sequence[Posterior], names: Sequence[str] = ()) -> Posterior:
@@ -195,7 +278,10 @@ def pool_posteriors(posteriors: Sequence[Posterior], names: Sequence[str] = ()) 
         "root_seed": first.meta["root_seed"],
         "pooled": [{"name": n, **p.meta} for n, p in zip(labels, posteriors, strict=True)],
     }
-    return Posterior(draws, weights / weights.sum(), meta)
+    origin = tuple(part for p in posteriors for part in p.origin)
+    if sum(rows for _, rows in origin) != len(draws):  # a fit made in memory: no files
+        origin = ()
+    return Posterior(draws, weights / weights.sum(), meta, origin)
 
 
 def read_posteriors(folders: Sequence[str | Path]) -> Posterior:

@@ -34,6 +34,7 @@ particles and statistics), ``calibration.json`` (the settings a resume must matc
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import hashlib
 import json
@@ -100,6 +101,9 @@ class CalibrationResult:
         wall time; ``t = -1`` is the prior sample that sets the first threshold.
     reproducible : bool
         Whether the sampler used makes the result a function of the root seed.
+    added : int
+        Generations this call ran: 0 when the folder already held as many as asked for
+        (then the outputs are written again from its last generation).
     """
 
     folder: Path
@@ -109,6 +113,7 @@ class CalibrationResult:
     ppc_share: float
     generations: pd.DataFrame
     reproducible: bool
+    added: int = 0
 
 
 def _digest(obj: Any) -> str:
@@ -357,6 +362,8 @@ def calibrate(
             abc = fresh()
             history = abc.load(db, 1) if resume else abc.new(db, tgt.observed())
             first = history.max_t + 1
+            if first >= generations:
+                _say_nothing_added(folder, first, generations)
             for t in range(first, generations):
                 raise_held()  # one that came while pyabc wrote the last generation
                 if t > first:
@@ -379,6 +386,7 @@ def calibrate(
             result = _finish(
                 abc.history, tgt, pri, folder, settings, sampler_name, reproducible, targets, priors
             )
+            result = dataclasses.replace(result, added=max(0, generations - first))
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM under gigawatt's handler
         saved = _saved_generations(db, folder)
         raise CalibrationInterrupted(str(folder), saved, signum_of(exc)) from None
@@ -400,6 +408,19 @@ def calibrate(
     finally:
         lock.release()
     return result
+
+
+def _say_nothing_added(folder: Path, saved: int, asked: int) -> None:
+    """Tell the caller (on stderr) that a resumed folder already holds the generations asked
+    for: none is run, and the outputs are written again from the last one."""
+    than = "as many as" if saved == asked else "more than"
+    print(
+        f"calibrate: {folder} already holds {saved} generation{'' if saved == 1 else 's'}, "
+        f"{than} the {asked} asked for (--generations {asked}); nothing was added and its "
+        f"outputs are written again from generation {saved}: ask for more than {saved} to "
+        "refine it, or use --new (new=True) to start over",
+        file=sys.stderr,
+    )
 
 
 _STORAGE_ERRNOS = frozenset(

@@ -46,6 +46,7 @@ __all__ = [
     "ScenarioPlan",
     "check_lineage",
     "draw_table",
+    "drawn_rows",
     "months_until",
     "plan_scenarios",
     "scenario_chain",
@@ -259,6 +260,15 @@ def _whole_paths(paths: Sequence[str]) -> set[str]:
     return out
 
 
+def drawn_rows(posterior: Posterior, n: int, seed: int) -> np.ndarray:
+    """The posterior rows of :func:`draw_table`'s draws, in order."""
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= MAX_DRAWS:
+        raise ForecastError(f"draws {n!r}: give a whole number of draws in 1..{MAX_DRAWS}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ForecastError(f"seed {seed!r}: give a whole number >= 0")
+    return posterior.sample_rows(int(n), np.random.default_rng([int(seed), 1]))
+
+
 def draw_table(posterior: Posterior, n: int, seed: int) -> pd.DataFrame:
     """``n`` draws from ``posterior``: ``draw``, ``seed`` (the model seed), the parameters.
 
@@ -268,12 +278,7 @@ def draw_table(posterior: Posterior, n: int, seed: int) -> pd.DataFrame:
     """
     from experiments.sweeps.design import run_seed
 
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= MAX_DRAWS:
-        raise ForecastError(f"draws {n!r}: give a whole number of draws in 1..{MAX_DRAWS}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ForecastError(f"seed {seed!r}: give a whole number >= 0")
-    rng = np.random.default_rng([int(seed), 1])
-    params = posterior.sample(int(n), rng)
+    params = posterior.draws.iloc[drawn_rows(posterior, n, seed)].reset_index(drop=True)
     for path in _whole_paths(list(params.columns)):
         params[path] = np.round(params[path].to_numpy(float))
     table = pd.DataFrame(
@@ -309,18 +314,26 @@ def _has_path(data: Any, path: str) -> bool:
     return True
 
 
-def check_draws(draws: pd.DataFrame, plans: Sequence[ScenarioPlan]) -> None:
+def check_draws(
+    draws: pd.DataFrame, plans: Sequence[ScenarioPlan], rows: Sequence[str] | None = None
+) -> None:
     """Every parameter path exists in every scenario and every draw is a valid scenario.
+
+    ``rows`` names where each draw comes from (``c/posterior.csv line 4``,
+    :meth:`experiments.posterior.Posterior.row_label`); a draw drawn again is checked once.
 
     Raises
     ------
     ForecastError
-        Naming the path (or draw), the scenario and the fix.
+        Naming the path (or the posterior row, else the draw), the scenario and the fix.
     """
     from agents.scenario import ScenarioError
 
     paths = [c for c in draws.columns if c not in ("draw", "seed")]
     whole = _whole_paths(paths)
+    records = draws.to_dict("records")
+    names = list(rows) if rows is not None else [f"draw {r['draw']}" for r in records]
+    unique = dict(zip(names, records, strict=True))  # a posterior row drawn twice: once
     for plan in plans:
         scn = plan.scenario
         data = scn.to_dict()
@@ -330,14 +343,15 @@ def check_draws(draws: pd.DataFrame, plans: Sequence[ScenarioPlan]) -> None:
                     f"posterior parameter {path!r} is not a path of scenario {plan.name!r}; "
                     "forecast scenarios that have it, or calibrate without it"
                 )
-        for row in draws.to_dict("records"):
+        for name, row in unique.items():
             overrides = {p: _plain(row[p], p in whole) for p in paths}
             try:
                 scn.with_overrides(overrides)
             except ScenarioError as exc:
+                said = str(exc).removeprefix("invalid scenario: ")
                 raise ForecastError(
-                    f"posterior draw {row['draw']} is not a valid {plan.name!r} scenario "
-                    f"({exc}); fix the posterior's values"
+                    f"posterior {name}: not a valid {plan.name!r} scenario ({said}); fix that "
+                    "value of the posterior, or calibrate again with a prior inside the range"
                 ) from None
 
 

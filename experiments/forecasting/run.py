@@ -38,6 +38,7 @@ from experiments.forecasting.plan import (
     check_draws,
     check_lineage,
     draw_table,
+    drawn_rows,
     plan_scenarios,
     served_by_twins,
     sweep_spec,
@@ -280,7 +281,7 @@ def forecast(
     check_lineage(plans, post.scenario, f"{META_FILE} of {', '.join(str(f) for f in folders)}")
     root = int(post.meta.get("root_seed", 0)) if seed is None else seed
     params = draw_table(post, draws, root)
-    check_draws(params, plans)
+    check_draws(params, plans, [post.row_label(int(i)) for i in drawn_rows(post, draws, root)])
     kept = list(metrics) if metrics is not None else forecast_metrics()
     unknown = sorted(set(kept) - set(forecast_metrics()))
     if unknown:

@@ -23,7 +23,19 @@ def _exit2(capsys, argv: list[str]) -> str:  # type: ignore[no-untyped-def]
 
 def test_missing_posterior(tmp_path, capsys) -> None:
     err = _exit2(capsys, ["--posterior", str(tmp_path / "none"), "--out", str(tmp_path / "o")])
-    assert "posterior.csv is missing" in err
+    assert "none': no such folder; check the path" in err
+
+
+def test_a_posterior_value_out_of_range_names_its_row(tmp_path, capsys) -> None:
+    frame = pd.DataFrame(
+        {"power.interconnection_months": [36.0, 900.0], "weight": [0.0, 1.0]}  # drawn: line 3
+    )
+    write_posterior(frame, {"scenario": "baseline", "root_seed": 0}, tmp_path / "p")
+    argv = ["--posterior", str(tmp_path / "p"), "--out", str(tmp_path / "o"), "--draws", "3"]
+    err = _exit2(capsys, argv)
+    assert f"posterior {tmp_path / 'p' / 'posterior.csv'} line 3: not a valid 'baseline' " in err
+    assert "'power.interconnection_months' = 900" in err and "draw " not in err
+    assert not (tmp_path / "o").exists()
 
 
 def test_path_the_scenario_lacks(tmp_path, capsys) -> None:

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from experiments.posterior import (
+    Posterior,
     PosteriorError,
     pool_posteriors,
     read_posterior,
@@ -42,8 +43,64 @@ def test_bad_posteriors_are_refused(tmp_path, frame, meta, words):
 
 
 def test_missing_folder_names_the_fix(tmp_path):
-    with pytest.raises(PosteriorError, match="gigawatt calibrate"):
+    with pytest.raises(PosteriorError, match=r"'.*nothing': no such folder; check the path"):
         read_posterior(tmp_path / "nothing")
+    (tmp_path / "empty").mkdir()  # a folder, but not a calibration's
+    with pytest.raises(PosteriorError, match=r"posterior\.csv is missing; point --posterior at"):
+        read_posterior(tmp_path / "empty")
+
+
+def _unfinished(folder, generations: list[int]):
+    """A calibration's folder as an interruption leaves it: settings and a database whose
+    populations are ``generations`` (pyabc's t; -1 is the prior sample), no posterior."""
+    import sqlite3
+
+    folder.mkdir()
+    (folder / "calibration.json").write_text('{"scenario": "history-2023"}\n')
+    with sqlite3.connect(folder / "abc.db") as db:
+        db.execute("CREATE TABLE populations (id INTEGER, abc_smc_id INTEGER, t INTEGER)")
+        db.executemany("INSERT INTO populations VALUES (?, 1, ?)", enumerate(generations))
+    db.close()
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("generations", "saved"), [([-1], "0 generations"), ([-1, 0], "1 generation")]
+)
+def test_an_unfinished_calibration_says_so_and_to_resume_it(tmp_path, generations, saved):
+    folder = _unfinished(tmp_path / "c", generations)
+    with pytest.raises(PosteriorError) as info:
+        read_posterior(folder)
+    said = str(info.value)
+    assert f"an unfinished calibration ({saved} saved in abc.db, no posterior.csv yet)" in said
+    assert f"run the calibration again (the same `gigawatt calibrate ... --out {folder}`" in said
+
+
+def test_a_broken_file_is_named_with_the_fix(tmp_path):
+    folder = write_posterior(pd.DataFrame({"a": [1.0], "weight": [1.0]}), META, tmp_path / "p")
+    (folder / "posterior.json").write_text("{bad")
+    with pytest.raises(PosteriorError) as info:
+        read_posterior(folder)
+    said = str(info.value)
+    assert f"{folder / 'posterior.json'} is not valid JSON (" in said
+    assert "run the same `gigawatt calibrate` command again to write it anew" in said
+    (folder / "posterior.json").write_text("[1]")
+    with pytest.raises(PosteriorError, match=r"posterior.json must hold a JSON object"):
+        read_posterior(folder)
+
+
+def test_rows_are_named_by_file_and_line(tmp_path):
+    a = _fit(tmp_path / "a", {"x": [1.0, 2.0], "weight": [0.5, 0.5]})
+    b = _fit(tmp_path / "b", {"x": [3.0], "weight": [1.0]})
+    one = read_posterior(a)
+    assert one.row_label(1) == f"{a / 'posterior.csv'} line 3"  # the header is line 1
+    pooled = read_posteriors([a, b])
+    assert [pooled.row_label(i) for i in range(3)] == [
+        f"{a / 'posterior.csv'} line 2",
+        f"{a / 'posterior.csv'} line 3",
+        f"{b / 'posterior.csv'} line 2",
+    ]
+    assert Posterior(one.draws, one.weights, one.meta).row_label(1) == "posterior row 2"
 
 
 def _fit(folder, frame, scenario="history-2023", root_seed=3):

@@ -123,6 +123,20 @@ def test_a_folder_of_any_other_name_keeps_its_database(synthetic, tmp_path, name
     assert list(res.generations["t"]) == [-1, 0, 1]  # the prior sample, then two
 
 
+def test_a_folder_holding_more_generations_says_nothing_was_added(synthetic, tmp_path, capsys):
+    targets, priors = synthetic
+    kw = {"targets": targets, "priors": priors, "particles": 6, "seed": 2, "workers": 1}
+    done = calibrate(out=tmp_path / "c", generations=2, **kw)
+    assert done.added == 2
+    capsys.readouterr()
+    again = calibrate(out=tmp_path / "c", generations=1, **kw)
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'c'} already holds 2 generations, more than the 1 asked for" in err
+    assert "nothing was added" in err and "ask for more than 2 to refine it" in err
+    assert again.added == 0 and list(again.generations["t"]) == [-1, 0, 1]
+    pd.testing.assert_frame_equal(again.draws, done.draws)
+
+
 @pytest.mark.parametrize("name", ["q?x", "50%20"])
 def test_a_folder_its_database_url_would_change_is_refused(synthetic, tmp_path, name):
     # SQLAlchemy reads '?' as options and '%XX' as an escape, pyabc the plain path: the
