@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from experiments.calibration.figures import corner_figure, ppc_figure, short_names
 from experiments.calibration.priors import Priors, load_priors
@@ -51,14 +52,19 @@ SEVEN = [  # the shipped priors' longest names, a matrix of small panels (n > 6)
 ]
 
 
-def test_corner_labels_and_title_stay_apart_and_inside() -> None:
+def _corner(paths: list[str]) -> Figure:
+    """The corner figure of 20 uniform draws of the shipped priors of ``paths``."""
     shipped = load_priors()
-    priors = Priors(description="seven", parameters={p: shipped.parameters[p] for p in SEVEN})
+    priors = Priors(description="some", parameters={p: shipped.parameters[p] for p in paths})
     rng = np.random.default_rng(0)
     draws = pd.DataFrame(
         {p: rng.uniform(pr.min, pr.max, 20) for p, pr in priors.parameters.items()}
     )
-    fig = corner_figure(draws, np.full(20, 1 / 20), priors)
+    return corner_figure(draws, np.full(20, 1 / 20), priors)
+
+
+def test_corner_labels_and_title_stay_apart_and_inside() -> None:
+    fig = _corner(SEVEN)
     renderer = _drawn(fig)
     n = len(SEVEN)
     axes = np.array(fig.axes[: n * n]).reshape(n, n)
@@ -78,13 +84,7 @@ def test_corner_labels_and_title_stay_apart_and_inside() -> None:
 
 @pytest.mark.parametrize("keep", [SEVEN[3:4], SEVEN[:2]])
 def test_a_corner_of_one_or_two_parameters_keeps_its_title_and_labels_inside(keep) -> None:
-    shipped = load_priors()
-    priors = Priors(description="few", parameters={p: shipped.parameters[p] for p in keep})
-    rng = np.random.default_rng(0)
-    draws = pd.DataFrame(
-        {p: rng.uniform(pr.min, pr.max, 20) for p, pr in priors.parameters.items()}
-    )
-    fig = corner_figure(draws, np.full(20, 1 / 20), priors)
+    fig = _corner(keep)
     renderer = _drawn(fig)
     boxes = [t.get_window_extent(renderer) for t in fig.texts]  # the title
     for ax in fig.axes:
