@@ -123,7 +123,7 @@ class BookTemplate:
     """``np.inf`` for every compute and pool link there may be (capacities to slice)."""
     tranche_decay: FloatArray
     """``floor^(k / (steps - 1))`` of each training tranche ``k``: its bid over the top
-    bid (:func:`agents.lab.training_bid_schedule`)."""
+    bid (:func:`agents.training_bids.training_bid_schedule`)."""
 
     @classmethod
     def build(

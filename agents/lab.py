@@ -42,7 +42,6 @@ __all__ = [
     "services_demand",
     "services_price",
     "split_compute",
-    "training_bid_schedule",
     "training_need",
 ]
 
@@ -111,7 +110,7 @@ class LabArrays:
     training_need: FloatArray = field(init=False)
     training_bid: FloatArray = field(init=False)
     """Top of its training bid this month, $ per H100e-hour (set by the plan phase,
-    :func:`agents.training_value.training_bids`)."""
+    :func:`agents.training_bids.training_bids`)."""
     served: FloatArray = field(init=False)
     received: FloatArray = field(init=False)
     revenue: FloatArray = field(init=False)
@@ -272,44 +271,6 @@ def split_compute(received: FloatArray, inference: FloatArray) -> FloatArray:
     return out
 
 
-def training_bid_schedule(
-    top: float, planned: float, steps: int, floor: float
-) -> tuple[FloatArray, FloatArray]:
-    """A lab's demand schedule for training compute: (steps,) bids and quantities.
-
-    Labs spend a training budget (:func:`training_need` plans it at ``planned``, the price
-    they expect to pay, so the need ``T`` is budget / ``planned``); at a lower price the
-    same budget buys more hours, at a higher one fewer: the cumulative quantity bid at or
-    above price ``p`` is ``T x planned / p``, a unit-elastic (constant-budget) demand curve.
-    It is bid in ``steps`` tranches at prices falling geometrically from ``top`` (the
-    training bid) to ``floor x top``: bid ``k`` is ``top x floor^(k / (steps - 1))``, and
-    tranche ``k`` holds ``T x planned x (1 / bid_k - 1 / bid_(k-1))`` (the first, ``T x
-    planned / top``; ``planned`` is taken at most ``top``, so the first is at most ``T``).
-    Returned quantities are shares of ``T``. With one step the whole need
-    is bid at ``top`` (a flat bid).
-
-    Why: against compute supply that is nearly vertical near full use, one flat bid makes a
-    single-price market flip between "just long" (price = sellers' cost) and "just short"
-    (price = the bid) month to month, the cobweb on a knife edge (Ezekiel, 1938, "The
-    cobweb theorem", QJE 52(2)); a downward-sloping schedule gives the short side the
-    interior price ``budget / (capacity - other demand)``, to within one step of the grid
-    (est. [est-training-schedule]).
-
-    >>> bids, q = training_bid_schedule(2.0, 1.0, 3, 0.25)
-    >>> bids.tolist(), q.tolist()  # bids 2, 1, 0.5; cumulative 1/2, 1, 2 of the need
-    ([2.0, 1.0, 0.5], [0.5, 0.5, 1.0])
-    >>> [a.tolist() for a in training_bid_schedule(2.0, 1.0, 1, 0.25)]
-    [[2.0], [1.0]]
-    """
-    bids: FloatArray = top * floor ** (np.arange(max(steps, 1)) / max(steps - 1.0, 1.0))
-    # a bid below a trillionth of a dollar is none: such a lab bids its need flat
-    if steps <= 1 or not bids[-1] > 1e-12 or not planned > 0:
-        return np.full(1, top), np.ones(1)
-    # a lab bidding less than it planned to pay gets at most its need at the top bid
-    q: FloatArray = np.diff(min(planned, top) / bids, prepend=0.0)
-    return bids, q
-
-
 MIN_PLANNED_TRAINING_PRICE = 0.25
 """Least price, $ per H100e-hour, a lab plans its training budget at: keeps its hours finite
 (est.)."""
@@ -434,7 +395,7 @@ def training_need(
     ``factor = 0.5 + 0.5 x min(1, cash / (runway_months x burn))``, continuous at the
     threshold (a lab with most of its runway does not halve its plans on one refused round;
     est.). ``bid`` gives each lab's own top training bid (the ``capability_value`` rule,
-    :func:`agents.training_value.training_bids`); without it every lab bids
+    :func:`agents.training_bids.training_bids`); without it every lab bids
     ``demand.training_bid_share`` of the services price.
 
     >>> from agents.scenario import CapitalCfg, DemandCfg

@@ -343,7 +343,7 @@ class DemandCfg(Section):
     """How a major lab sets the top of its training bid: ``services_share`` bids
     ``training_bid_share`` of the services price; ``capability_value`` bids what an hour of
     training is worth to it under this demand, at most the services price
-    (:mod:`agents.training_value`, [est-capability-value])."""
+    (:mod:`agents.training_bids`, [est-capability-value])."""
     capability_value_months: Float = bounded(
         60.0,
         gt=0,

@@ -65,7 +65,7 @@ SECOND_SOURCE: dict[str, Any] = {
 """Both large labs keep a second source: at most half of their plans from one cloud."""
 
 CAPABILITY_VALUE: dict[str, Any] = {"demand.training_bid_rule": "capability_value"}
-"""Major labs bid for training what an hour is worth to them (``agents.training_value``)."""
+"""Major labs bid for training what an hour is worth to them (``agents.training_bids``)."""
 
 RULES: dict[str, dict[str, Any]] = {
     "as shipped": {},

@@ -1,39 +1,39 @@
 """Phase 5, ``clear``: contracts settle first, then one clearing of every spot market.
 
 Compute contracts take a pro-rata share of their seller's capacity in the contract's
-family; power purchase agreements are served from the utility's cheapest units; chip
-supply contracts from the vendor's capacity (:func:`market.contracts.pro_rata`). A node
-offers the spot market the hours its site buys power for
-(:data:`agents.phases.orders.EXPECTED_USE_GROWTH`) less what its contracts take. What
-is left is assembled into one :class:`market.book.OrderBook` for power, chips and
-compute (a bipartite transport problem over the trade graph) and cleared in one call:
-by the run's :class:`market.warm.Clearer`, which re-solves from last month's basis when
-the book keeps its shape (exact either way), or by :func:`market.clearing.clear`; :class:`agents.book_index.BookIndex` names its parts.
-The parts that stay fixed through a run come from the run's
-:class:`agents.book_template.BookCache`; each month fills in the rest, one concatenation
-per array, into a book built by :meth:`market.book.OrderBook.assembled`.
+family; power purchase agreements are served from the utility's cheapest units; chip supply
+contracts from the vendor's capacity (:func:`market.contracts.pro_rata`). A node offers the
+spot market the hours its site buys power for
+(:data:`agents.phases.orders.EXPECTED_USE_GROWTH`) less what its contracts take. What is
+left is assembled into one :class:`market.book.OrderBook` for power, chips and compute (a
+bipartite transport problem over the trade graph) and cleared in one call: by the run's
+:class:`market.warm.Clearer`, which re-solves from last month's basis when the book keeps
+its shape (exact either way), or by :func:`market.clearing.clear`;
+:class:`agents.book_index.BookIndex` names its parts. The parts that stay fixed through a
+run come from the run's :class:`agents.book_template.BookCache`; each month fills in the
+rest, one concatenation per array, into a book built by
+:meth:`market.book.OrderBook.assembled`.
 
 Links and their costs: power flows from a utility to the sites of its region free and
 uncapped, and to other regions at ``power.transmission_cost`` up to
-``power.transmission_cap_mw``; vendors sell to every cloud (captive vendors to their
-owner only); compute flows from every seller node to every active major lab at a cost
-of ``latency_cost`` outside the lab's home region, ``lockin.platform_penalty`` x (1 -
-affinity to the node's family), and the lab's egress fee away from its primary cloud; labs
-bound by an exclusive contract link only to that cloud. A lab that keeps a second source
-(``max_cloud_share`` below 1) buys from each cloud through a homing node, whose link on
-to the lab carries at most that share of the lab's planned compute less what its
-contracts with the cloud deliver this month (:func:`homing_caps`). Bids: non-AI load at
+``power.transmission_cap_mw``; vendors sell to every cloud (captive vendors to their owner
+only); compute flows from every seller node to every active major lab at a cost of
+``latency_cost`` outside the lab's home region, ``lockin.platform_penalty`` x (1 - affinity
+to the node's family), and the lab's egress fee away from its primary cloud; labs bound by
+an exclusive contract link only to that cloud. A lab that keeps a second source
+(``max_cloud_share`` below 1) buys from each cloud through a homing node, whose link on to
+the lab carries at most that share of the lab's planned compute less what its contracts
+with the cloud deliver this month (:func:`homing_caps`). Bids: non-AI load at
 ``power.non_ai_bid``, sites at ``power.datacentre_bid``, chips at the plan's price,
 inference at the month's price of AI services (what the served unit earns) and training as
-a budget curve (:func:`agents.lab.training_bid_schedule`: the need planned at the expected
-price, bid in ``demand.training_bid_steps`` tranches at prices falling geometrically from
-``demand.training_bid_share`` of the services price (under the ``capability_value`` rule,
-each major lab's own bid, :mod:`agents.training_value`) to ``demand.training_bid_floor`` of
-that, more hours at lower prices); the tranches are step-major within the
-``lab_training`` and ``pool_training`` segments. Compute bids are cut to :data:`BID_CAP`
-times the month's spot supply, which changes no fill or price; every bid's price is cut to
-:data:`BID_PRICE_CAP`, and every order's quantity to :data:`QUANTITY_CAP`.
-"""
+a budget curve (:func:`agents.training_bids.training_bid_schedule`: the need planned at the
+expected price, bid in ``demand.training_bid_steps`` tranches at prices falling
+geometrically from ``demand.training_bid_share`` of the services price (under the
+``capability_value`` rule, each major lab's own bid, :mod:`agents.training_bids`) to
+``demand.training_bid_floor`` of that, more hours at lower prices); the tranches are step-
+major within the ``lab_training`` and ``pool_training`` segments. Compute bids are cut to
+:data:`BID_CAP` times the month's spot supply, which changes no fill or price; every bid's
+price is cut to :data:`BID_PRICE_CAP`, and every order's quantity to :data:`QUANTITY_CAP`."""
 
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ from agents.phases.orders import Orders
 from agents.phases.plan import MonthPlan
 from agents.scenario import Scenario
 from agents.state import BoolArray, FloatArray, IntArray
+from agents.training_bids import lab_training_tranches, training_tranches
 from market.book import MAX_VALUE, OrderBook
 from market.clearing import ClearingResult, SolverFailure, clear
 from market.contracts import KINDS, ContractTable, pro_rata
@@ -66,9 +67,7 @@ __all__ = [
     "allocate_contracts",
     "clear_phase",
     "homing_caps",
-    "lab_training_tranches",
     "major_links",
-    "training_tranches",
 ]
 
 CLEAR_METHOD: Final = "fast"
@@ -324,52 +323,6 @@ def allocate_contracts(
         rows, alloc, prow, p_deliver, site_ppa, ppa_cost, krow, k_deliver
     )
     return alloc_out, unit_qty, vendor_qty, lab_contract
-
-
-def training_tranches(
-    template: BookTemplate, top: float, planned: float
-) -> tuple[FloatArray, FloatArray]:
-    """:func:`agents.lab.training_bid_schedule` at the scenario's steps and floor.
-
-    The same numbers, from the template's ``floor^(k / (steps - 1))``: the bids are
-    ``top`` times it, and the tranches the differences of ``min(planned, top) / bid``.
-    """
-    decay = template.tranche_decay
-    bids: FloatArray = top * decay
-    if decay.size <= 1 or not bids[-1] > 1e-12 or not planned > 0:
-        return np.full(1, top), np.ones(1)
-    cum = min(planned, top) / bids
-    q: FloatArray = cum.copy()
-    q[1:] -= cum[:-1]
-    return bids, q
-
-
-def lab_training_tranches(
-    template: BookTemplate, top: FloatArray, planned: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """:func:`training_tranches` for labs with bids of their own: (n_t, n_m) bids and shares.
-
-    Column ``j`` is :func:`agents.lab.training_bid_schedule` at ``top[j]`` and
-    ``planned[j]``, so the book keeps its tranche layout; a lab whose top bid is at most a
-    trillionth of a dollar bids its whole need in the first tranche (its flat bid).
-
-    >>> from types import SimpleNamespace
-    >>> t = SimpleNamespace(tranche_decay=np.array([1.0, 0.5, 0.25]))
-    >>> bids, q = lab_training_tranches(t, np.array([2.0, 0.0]), np.array([1.0, 0.25]))
-    >>> bids.T.tolist(), q.T.tolist()
-    ([[2.0, 1.0, 0.5], [0.0, 0.0, 0.0]], [[0.5, 0.5, 1.0], [1.0, 0.0, 0.0]])
-    """
-    decay = template.tranche_decay
-    bids: FloatArray = decay[:, None] * top[None, :]
-    if decay.size <= 1:
-        return bids, np.ones_like(bids)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cum = np.minimum(planned, top)[None, :] / bids
-    flat = ~(bids[-1] > 1e-12) | ~(planned > 0)
-    cum[:, flat] = 1.0
-    q: FloatArray = cum.copy()
-    q[1:] -= cum[:-1]
-    return bids, q
 
 
 def clear_phase(

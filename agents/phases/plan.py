@@ -43,7 +43,7 @@ from agents.lab import (
 )
 from agents.scenario import FAMILIES, Scenario
 from agents.state import Clouds, DemandState, FloatArray, History, Market, Nodes, Sites, Tech
-from agents.training_value import training_bids
+from agents.training_bids import training_bids
 from agents.units import HOURS_PER_MONTH
 from agents.utility import Utility
 from market.contracts import ContractTable

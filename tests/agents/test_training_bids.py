@@ -1,14 +1,23 @@
-"""The capability-value training bid: the derivative of the model's own revenue."""
+"""A lab's training bid: the capability value as the derivative of the model's own revenue,
+the schedule and its tranches."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from agents.book_template import BookCache
 from agents.lab import LabArrays, LabKind, allocate_demand, services_demand, training_need
 from agents.scenario import CapitalCfg, DemandCfg
-from agents.training_value import capability_value, training_bids
+from agents.training_bids import (
+    capability_value,
+    lab_training_tranches,
+    training_bid_schedule,
+    training_bids,
+    training_tranches,
+)
 from experiments import load_scenario, run_scenario
+from market.clearing import OrderBook, clear
 
 DEMAND = DemandCfg(
     services_markup=1.6,
@@ -122,3 +131,76 @@ def test_the_agents_table_records_each_labs_training_bid(rule):
         assert (bids <= majors["month"].map(price) * (1 + 1e-12)).all()
         later = majors[~first].groupby("month")["training_bid"]
         assert (later.nunique() == len(res.scenario.labs)).all()  # each lab its own
+
+
+def test_training_budget_curve_clears_at_budget_over_residual_capacity():
+    # top bid 2.6, planned price 2.0, 3 steps to a floor of 0.25: bids 2.6, 1.3, 0.65; the
+    # cumulative need at or above each bid is 2 / bid = 0.769, 1.538, 3.077 of the need T,
+    # so every tranche's cumulative hours x its bid is the same budget T x 2
+    bids, share = training_bid_schedule(2.6, 2.0, 3, 0.25)
+    assert bids.tolist() == pytest.approx([2.6, 1.3, 0.65])
+    assert (np.cumsum(share) * bids).tolist() == pytest.approx([2.0, 2.0, 2.0])
+    # one seller (cost 0.5) and one lab: inference 50 at 5.0, training T = 40 -> tranches
+    # 30.77, 30.77, 61.54. Capacity 100 leaves 50 for training: the first tranche (30.77)
+    # fits, the second does not (61.5 > 50), so the price is its bid 1.3 = budget 80 / the
+    # cumulative 61.5 at that bid; with capacity 200 all three fit and the price is the cost
+    for cap, price, trained in ((100.0, 1.3, 50.0), (200.0, 0.5, 40 * 2 / 0.65)):
+        book = OrderBook(
+            2,
+            [0],
+            [cap],
+            [0.5],
+            [1, 1, 1, 1],
+            np.r_[50.0, 40.0 * share],
+            np.r_[5.0, bids],
+            [0],
+            [1],
+            [0.0],
+            [np.inf],
+        )
+        res = clear(book, method="lp")
+        assert res.node_price[1] == pytest.approx(price)
+        assert res.bid_fill[1:].sum() == pytest.approx(trained)
+    # a flat bid (one step) bids the whole need at the top
+    assert [x.tolist() for x in training_bid_schedule(2.6, 2.0, 1, 0.25)] == [[2.6], [1.0]]
+
+
+@pytest.mark.parametrize(
+    ("steps", "floor", "top", "planned"),
+    [
+        (24, 0.2, 2.5, 1.1),  # a lab planning below its top bid
+        (5, 0.5, 1.0, 3.0),  # planned above the top bid: capped at it
+        (1, 0.2, 2.5, 1.1),  # one step: a flat bid
+        (4, 0.2, 2.5, 0.0),  # nothing planned: a flat bid
+        (3, 0.05, 1e-11, 1.0),  # the last bid below a trillionth of a dollar: flat
+    ],
+)
+def test_training_tranches_are_the_labs_bid_schedule(baseline, steps, floor, top, planned):
+    scn = baseline.with_overrides(
+        {"demand.training_bid_steps": steps, "demand.training_bid_floor": floor}
+    )
+    a = LabArrays(2, 3)
+    a.kind[0] = LabKind.MAJOR
+    tpl = BookCache().template(scn, (2, 2, 3), [], a.major, 3)
+    bids, share = training_tranches(tpl, top, planned)
+    want_bids, want_share = training_bid_schedule(top, planned, steps, floor)
+    assert bids.tolist() == want_bids.tolist() and share.tolist() == want_share.tolist()
+
+
+@pytest.mark.parametrize(("steps", "floor"), [(24, 0.2), (5, 0.5), (1, 0.2), (3, 0.05)])
+def test_each_labs_own_tranches_are_its_bid_schedule(baseline, steps, floor):
+    scn = baseline.with_overrides(
+        {"demand.training_bid_steps": steps, "demand.training_bid_floor": floor}
+    )
+    a = LabArrays(5, 3)
+    a.kind[:] = LabKind.MAJOR
+    tpl = BookCache().template(scn, (2, 2, 3), [], a.major, 3)
+    # planned below, at and above the top; nothing planned; a top of next to nothing
+    top = np.array([2.5, 1.0, 1.0, 2.5, 1e-11])
+    planned = np.array([1.1, 1.0, 3.0, 0.0, 1.0])
+    bids, share = lab_training_tranches(tpl, top, planned)
+    for j in range(top.size):
+        want_bids, want_share = training_bid_schedule(top[j], planned[j], steps, floor)
+        n = want_bids.size  # a flat bid: the whole need in the first tranche
+        assert bids[:n, j].tolist() == want_bids.tolist()
+        assert share[:n, j].tolist() == want_share.tolist() and not share[n:, j].any()

@@ -1,6 +1,7 @@
-"""What one more hour of training is worth to a major lab: the top of its training bid.
+"""A lab's bid for training compute: its top, its schedule, its tranches in the month's book.
 
-Two rules, chosen by ``demand.training_bid_rule``:
+The top (:func:`training_bids`) follows one of two rules, chosen by
+``demand.training_bid_rule``:
 
 ``services_share`` (as shipped and calibrated)
     Every lab bids ``demand.training_bid_share`` of the price of AI services for
@@ -37,17 +38,29 @@ Two rules, chosen by ``demand.training_bid_rule``:
 
 Small labs and enterprise buyers bid by the services share under either rule: they are
 not in the race for the major labs' logit shares.
+
+Below the top, a lab bids its training budget as a downward-sloping schedule
+(:func:`training_bid_schedule`), which the clearing phase puts in the book as tranches
+(:func:`training_tranches`, and :func:`lab_training_tranches` for labs with tops of their
+own).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from agents.book_template import BookTemplate
 from agents.lab import LabArrays
 from agents.scenario import DemandCfg
 from agents.state import FloatArray
 
-__all__ = ["capability_value", "training_bids"]
+__all__ = [
+    "capability_value",
+    "lab_training_tranches",
+    "training_bid_schedule",
+    "training_bids",
+    "training_tranches",
+]
 
 
 def capability_value(labs: LabArrays, training_ref: FloatArray, demand: DemandCfg) -> FloatArray:
@@ -118,3 +131,87 @@ def training_bids(
         value = np.minimum(services_price, capability_value(labs, training_ref, demand))
         out[major] = value[major]
     return out
+
+
+def training_bid_schedule(
+    top: float, planned: float, steps: int, floor: float
+) -> tuple[FloatArray, FloatArray]:
+    """A lab's demand schedule for training compute: (steps,) bids and quantities.
+
+    Labs spend a training budget (:func:`training_need` plans it at ``planned``, the price
+    they expect to pay, so the need ``T`` is budget / ``planned``); at a lower price the
+    same budget buys more hours, at a higher one fewer: the cumulative quantity bid at or
+    above price ``p`` is ``T x planned / p``, a unit-elastic (constant-budget) demand curve.
+    It is bid in ``steps`` tranches at prices falling geometrically from ``top`` (the
+    training bid) to ``floor x top``: bid ``k`` is ``top x floor^(k / (steps - 1))``, and
+    tranche ``k`` holds ``T x planned x (1 / bid_k - 1 / bid_(k-1))`` (the first, ``T x
+    planned / top``; ``planned`` is taken at most ``top``, so the first is at most ``T``).
+    Returned quantities are shares of ``T``. With one step the whole need
+    is bid at ``top`` (a flat bid).
+
+    Why: against compute supply that is nearly vertical near full use, one flat bid makes a
+    single-price market flip between "just long" (price = sellers' cost) and "just short"
+    (price = the bid) month to month, the cobweb on a knife edge (Ezekiel, 1938, "The
+    cobweb theorem", QJE 52(2)); a downward-sloping schedule gives the short side the
+    interior price ``budget / (capacity - other demand)``, to within one step of the grid
+    (est. [est-training-schedule]).
+
+    >>> bids, q = training_bid_schedule(2.0, 1.0, 3, 0.25)
+    >>> bids.tolist(), q.tolist()  # bids 2, 1, 0.5; cumulative 1/2, 1, 2 of the need
+    ([2.0, 1.0, 0.5], [0.5, 0.5, 1.0])
+    >>> [a.tolist() for a in training_bid_schedule(2.0, 1.0, 1, 0.25)]
+    [[2.0], [1.0]]
+    """
+    bids: FloatArray = top * floor ** (np.arange(max(steps, 1)) / max(steps - 1.0, 1.0))
+    # a bid below a trillionth of a dollar is none: such a lab bids its need flat
+    if steps <= 1 or not bids[-1] > 1e-12 or not planned > 0:
+        return np.full(1, top), np.ones(1)
+    # a lab bidding less than it planned to pay gets at most its need at the top bid
+    q: FloatArray = np.diff(min(planned, top) / bids, prepend=0.0)
+    return bids, q
+
+
+def training_tranches(
+    template: BookTemplate, top: float, planned: float
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`training_bid_schedule` at the scenario's steps and floor.
+
+    The same numbers, from the template's ``floor^(k / (steps - 1))``: the bids are
+    ``top`` times it, and the tranches the differences of ``min(planned, top) / bid``.
+    """
+    decay = template.tranche_decay
+    bids: FloatArray = top * decay
+    if decay.size <= 1 or not bids[-1] > 1e-12 or not planned > 0:
+        return np.full(1, top), np.ones(1)
+    cum = min(planned, top) / bids
+    q: FloatArray = cum.copy()
+    q[1:] -= cum[:-1]
+    return bids, q
+
+
+def lab_training_tranches(
+    template: BookTemplate, top: FloatArray, planned: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`training_tranches` for labs with bids of their own: (n_t, n_m) bids and shares.
+
+    Column ``j`` is :func:`training_bid_schedule` at ``top[j]`` and
+    ``planned[j]``, so the book keeps its tranche layout; a lab whose top bid is at most a
+    trillionth of a dollar bids its whole need in the first tranche (its flat bid).
+
+    >>> from types import SimpleNamespace
+    >>> t = SimpleNamespace(tranche_decay=np.array([1.0, 0.5, 0.25]))
+    >>> bids, q = lab_training_tranches(t, np.array([2.0, 0.0]), np.array([1.0, 0.25]))
+    >>> bids.T.tolist(), q.T.tolist()
+    ([[2.0, 1.0, 0.5], [0.0, 0.0, 0.0]], [[0.5, 0.5, 1.0], [1.0, 0.0, 0.0]])
+    """
+    decay = template.tranche_decay
+    bids: FloatArray = decay[:, None] * top[None, :]
+    if decay.size <= 1:
+        return bids, np.ones_like(bids)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cum = np.minimum(planned, top)[None, :] / bids
+    flat = ~(bids[-1] > 1e-12) | ~(planned > 0)
+    cum[:, flat] = 1.0
+    q: FloatArray = cum.copy()
+    q[1:] -= cum[:-1]
+    return bids, q
