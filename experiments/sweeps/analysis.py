@@ -55,21 +55,24 @@ RBD_MIN_POINTS = 10
 ``samples``). Its estimate removes a bias of ``2M/N`` for ``M`` harmonics and ``N`` points
 (Tissot and Prieur, "Bias correction for the estimation of sensitivity indices based on
 random balance designs", *Reliability Engineering & System Safety* 107, 2012), and SALib's
-bootstrap of it does the same on resamples of ``N // 2`` points, so it needs
-``2M < N // 2`` (:func:`rbd_harmonics`), six points at least; with six to nine a resample
-of three or four points drawn with replacement is often one point repeated, whose output
-has no variance to share out."""
+bootstrap of it does the same on resamples of ``N // 2`` points, whose one-sided
+periodogram has ``(N // 2) // 2`` frequencies, so it needs ``M`` below that
+(:func:`rbd_harmonics`), eight points at least; with eight or nine a resample of four
+points drawn with replacement is often one point repeated, whose output has no variance to
+share out."""
 
 
 def rbd_harmonics(n: int) -> int:
-    """Harmonics ``M`` of RBD-FAST for ``n`` points: SALib's default, 10, or fewer so that
-    ``2M`` stays below the ``n // 2`` points of a bootstrap resample (see
-    :data:`RBD_MIN_POINTS`); below 1 for fewer than six points.
+    """Harmonics ``M`` of RBD-FAST for ``n`` points: SALib's default, 10, or fewer so that a
+    bootstrap resample's periodogram (``n // 2`` points, ``(n // 2) // 2`` frequencies) keeps
+    a frequency beyond the first ``M`` (see :data:`RBD_MIN_POINTS`). With ``M`` at all of
+    them, every resample's first-order index is 1 and its interval is 0 whatever the data;
+    below 1 for fewer than eight points.
 
-    >>> [rbd_harmonics(n) for n in (6, 8, 10, 12, 14, 43, 44, 200)]
-    [1, 1, 2, 2, 3, 10, 10, 10]
+    >>> [rbd_harmonics(n) for n in (8, 10, 12, 14, 18, 43, 44, 200)]
+    [1, 1, 2, 2, 3, 9, 10, 10]
     """
-    return min(10, (n // 2 - 1) // 2)
+    return min(10, (n // 2) // 2 - 1)
 
 
 @dataclass

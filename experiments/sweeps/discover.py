@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import operator
 import re
+import textwrap
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -232,7 +233,7 @@ def _prim(
 
 def _plot_trajectory(traj: pd.DataFrame, condition: Condition, path: Path) -> None:
     n = max(1, int(traj["box"].nunique()))
-    fig = figure((4.6 * n, 4.0))
+    fig = figure((4.6 * n, 4.0), layout="constrained")
     axes = fig.subplots(1, n, squeeze=False)
     for ax, (k, t) in zip(axes[0], traj.groupby("box", sort=True), strict=False):
         sc = ax.scatter(
@@ -252,8 +253,9 @@ def _plot_trajectory(traj: pd.DataFrame, condition: Condition, path: Path) -> No
         ax.legend(fontsize=8, loc="lower left")
         top = int(t["res_dim"].max())
         fig.colorbar(sc, ax=ax, label="restricted inputs", ticks=range(top + 1))
-    fig.suptitle(f"Scenario discovery (PRIM): where {condition}", fontsize=11)
-    fig.tight_layout()
+    # wrapped to the figure's width: one panel holds about 48 characters of the title
+    title = textwrap.fill(f"Scenario discovery (PRIM): where {condition}", 48 * n)
+    fig.suptitle(title, fontsize=11)
     fig.savefig(path, dpi=110)
 
 

@@ -226,9 +226,12 @@ def plot_series(
             if col == 0:
                 ax.set_ylabel(_axis(columns.get(name, name)), fontsize=9)
             ax.grid(alpha=0.3)
-            keep_in_bounds(ax, columns.get(name, name))
+        # once the row's panels are drawn: they share the y axis, which a limit set on the
+        # first would freeze before the others' lines are in it
+        keep_in_bounds(axes[row, 0], columns.get(name, name))
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=min(3, len(labels)), fontsize=8)
-    fig.suptitle(f"Median over replicates and 5-95% band, per {what}", fontsize=11)
+    over = "all runs, design points pooled" if what == "all runs" else f"replicates, per {what}"
+    fig.suptitle(f"Median and 5-95% band over {over}", fontsize=11)
     fig.savefig(path, dpi=110)
     return what

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_tutorial_notebook_runs() -> None:
+    before = set(Path(tempfile.gettempdir()).glob("gigawatt-tutorial-*"))
     nb = nbformat.read(ROOT / "docs" / "tutorial.ipynb", as_version=4)
     client = nbclient.NotebookClient(
         nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}
@@ -30,3 +32,5 @@ def test_tutorial_notebook_runs() -> None:
         if "image/png" in o.get("data", {})
     ]  # fmt: skip
     assert len(images) >= 4  # price plot, compare bands, means, series fans (+ PRIM trajectory)
+    # its last cell removes the folder it wrote into: a run leaves no folder behind
+    assert set(Path(tempfile.gettempdir()).glob("gigawatt-tutorial-*")) <= before

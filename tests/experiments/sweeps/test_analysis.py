@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from SALib.analyze import rbd_fast
 from scipy import stats
 
 from experiments.sweeps import SweepStore, run_sweep
@@ -106,12 +107,25 @@ def test_lhs_analysis_takes_any_number_of_points(tmp_path, samples) -> None:
         assert any(n.startswith("throttled_share: no confidence interval") for n in result.notes)
 
 
-def test_rbd_harmonics_leave_every_resample_room_and_keep_the_sizes_that_worked() -> None:
-    for n in range(6, 2000):
+def test_rbd_harmonics_leave_every_resample_room() -> None:
+    for n in range(RBD_MIN_POINTS, 2000):
         m = rbd_harmonics(n)
-        assert 1 <= m <= 10 and 2 * m < n // 2
-        if n % 4 in (2, 3):  # sizes the former n // 4 could analyse: the same indices
-            assert m == min(10, max(1, n // 4))
+        # a resample of n // 2 points has (n // 2) // 2 frequencies: one is left beyond M
+        assert 1 <= m <= 10 and m < (n // 2) // 2
+        assert m == 10 or rbd_harmonics(n + 4) > m  # as many as fit, up to SALib's 10
+
+
+@pytest.mark.parametrize("n", [10, 12, 14, 18, 30])
+def test_rbd_fast_intervals_are_not_zero_for_a_noisy_output(n) -> None:
+    # SALib's own bootstrap, the oracle: with the former harmonics, (n // 2 - 1) // 2, an
+    # odd n // 2 (10, 14, 18, 30 points) left no frequency beyond them, so every
+    # resample's index was 1 and the interval 0
+    rng = np.random.default_rng(n)
+    problem = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0.0, 1.0], [0.0, 1.0]]}
+    x = rng.uniform(size=(n, 2))
+    y = 10 * x[:, 0] + rng.normal(size=n)
+    res = rbd_fast.analyze(problem, x, y, M=rbd_harmonics(n), seed=1)
+    assert (np.asarray(res["S1_conf"]) > 0).all()
 
 
 def test_grid_means_and_intervals_match_hand_computation(tmp_path) -> None:
