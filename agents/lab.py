@@ -389,8 +389,8 @@ def training_need(
 
     A base ratio to inference need plus spare cash (above ``capital.runway_months`` of
     burn) reinvested over ``demand.reinvest_months`` at the expected compute price (an
-    exponential average of past median node prices, at most the training bid, at least 0.25:
-    adaptive expectations damp a cobweb; est.). A lab short of runway and turned down by
+    exponential average of past median node prices, taken at most the training bid and at
+    least :data:`MIN_PLANNED_TRAINING_PRICE`: adaptive expectations damp a cobweb; est.). A lab short of runway and turned down by
     investors cuts it toward half as its cash falls below ``capital.runway_months`` of burn:
     ``factor = 0.5 + 0.5 x min(1, cash / (runway_months x burn))``, continuous at the
     threshold (a lab with most of its runway does not halve its plans on one refused round;
@@ -416,8 +416,8 @@ def training_need(
         # which 0.5 + 0.5 x drops) at a fraction of its per-call cost
         clipped = np.minimum(np.maximum(runway, 0.0), 1.0)
         factor = np.where(still_short, 0.5 + 0.5 * clipped, 1.0)
-    # the price it plans to pay: expected, at most its bid, at least $0.25 (est.); a lab that
-    # bids nothing for training buys none with spare cash
+    # the price it plans to pay (planned_training_price); a lab that bids nothing for
+    # training buys none with spare cash
     extra: FloatArray | float = 0.0
     if bid is None:
         top = demand.training_bid_share * services_price(expected_price, demand.services_markup)
