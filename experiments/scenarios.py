@@ -40,6 +40,7 @@ __all__ = [
     "list_scenarios",
     "load_scenario",
     "scenario_dict",
+    "scenario_path",
 ]
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
@@ -71,7 +72,14 @@ def list_scenarios() -> list[str]:
     return sorted(names, key=lambda n: (n != "baseline", n))
 
 
-def _resolve(name_or_path: str | Path) -> Path:
+def scenario_path(name_or_path: str | Path) -> Path:
+    """The file of a shipped scenario's name, or the path of a ``.toml`` file that exists.
+
+    Raises
+    ------
+    ScenarioError
+        For a name that is not shipped (with "did you mean") or a file that does not exist.
+    """
     if "\x00" in str(name_or_path):
         raise ScenarioError(
             f"scenario {str(name_or_path)!r}: contains a NUL byte; give a name or a path"
@@ -155,7 +163,7 @@ def scenario_dict(name_or_path: str | Path) -> dict[str, Any]:
     ref: str | Path = name_or_path
     while True:
         try:
-            path = _resolve(ref).resolve()
+            path = scenario_path(ref).resolve()
         except ScenarioError as exc:
             if not chain:
                 raise
@@ -249,7 +257,7 @@ def load_scenario(name_or_path: str | Path, *, months: int | None = None) -> Sce
             except ScenarioError as exc:
                 raise ScenarioError(f"[{OVERRIDES_KEY}] {exc}") from None
     except ScenarioError as exc:
-        path = _resolve(name_or_path)
+        path = scenario_path(name_or_path)
         own = _read(path)
         replaced = "extends" in own and _gives_tables_list(own)
         hint = REPLACED_LIST if replaced and "unknown name" in str(exc) else ""

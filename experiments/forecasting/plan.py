@@ -174,11 +174,11 @@ def scenario_chain(ref: str | Path) -> list[Path]:
         If ``ref`` itself is neither a shipped name nor a file.
     """
     from agents.scenario import MAX_EXTENDS_DEPTH, ScenarioError
-    from experiments.scenarios import _resolve
+    from experiments.scenarios import scenario_path
     from experiments.tomlfile import TomlFileError, load_toml
 
     try:
-        path = _resolve(ref).resolve()
+        path = scenario_path(ref).resolve()
     except ScenarioError as exc:
         raise ForecastError(str(exc)) from None
     chain = [path]
@@ -188,7 +188,7 @@ def scenario_chain(ref: str | Path) -> list[Path]:
             if not isinstance(base, str) or not base:
                 break
             relative = Path(base).suffix == ".toml" and not Path(base).is_absolute()
-            path = _resolve(path.parent / base if relative else base).resolve()
+            path = scenario_path(path.parent / base if relative else base).resolve()
         except (ScenarioError, TomlFileError, OSError):
             break
         if path in chain:
@@ -223,10 +223,10 @@ def check_lineage(plans: Sequence[ScenarioPlan], home: str, source: str = "the p
         against it, and the forecast is refused rather than run on a guess.
     """
     from agents.scenario import ScenarioError
-    from experiments.scenarios import _resolve
+    from experiments.scenarios import scenario_path
 
     try:
-        home_path = _resolve(home).resolve()
+        home_path = scenario_path(home).resolve()
     except ScenarioError as exc:
         raise ForecastError(
             f"the posterior's scenario {home!r} ({source}) cannot be found from here ({exc}); "
