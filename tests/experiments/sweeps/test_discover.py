@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -61,7 +62,9 @@ def test_bad_conditions_are_refused(text) -> None:
 def test_discover_on_a_sweep_from_python_and_cli(
     tmp_path, capsys, users_pyplot, monkeypatch
 ) -> None:
-    importlib.import_module("ema_workbench")  # whose import sets its logger up
+    with warnings.catch_warnings():  # as discover imports it: no optional back ends here
+        warnings.simplefilter("ignore")
+        importlib.import_module("ema_workbench")  # whose import sets its logger up
     ema_log = logging.getLogger("EMA")
     monkeypatch.setattr(ema_log, "level", logging.DEBUG)  # a user watching the workbench
     # toy: y = 10 a + noise (sd 0.01), c has no effect; y > 6.25 iff a >= 0.65
