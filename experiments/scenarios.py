@@ -37,6 +37,7 @@ __all__ = [
     "REPLACED_LIST",
     "SCENARIO_DIR",
     "HorizonError",
+    "extends_chain",
     "list_scenarios",
     "load_scenario",
     "scenario_dict",
@@ -149,15 +150,9 @@ def _read(path: Path) -> dict[str, Any]:
         raise ScenarioError(f"scenario file {str(path)!r}: {exc}") from None
 
 
-def scenario_dict(name_or_path: str | Path) -> dict[str, Any]:
-    """The raw (merged, unvalidated) dict of a scenario file.
-
-    The ``extends`` chain is followed up to :data:`~agents.scenario.MAX_EXTENDS_DEPTH`
-    links; a chain that loops back to a file already in it is refused, naming the chain.
-    The files' :data:`OVERRIDES_KEY` tables are merged like any other table and left in
-    the dict unapplied (:func:`load_scenario` applies them); each file's
-    :data:`APPEND_KEY` items are appended to the lists merged from the files below it.
-    """
+def _layers(name_or_path: str | Path) -> tuple[list[Path], list[dict[str, Any]]]:
+    """The files of a scenario's ``extends`` chain, its own first, resolved, and each
+    file's keys without its ``extends`` (see :func:`scenario_dict` for what is refused)."""
     layers: list[dict[str, Any]] = []
     chain: list[Path] = []
     ref: str | Path = name_or_path
@@ -184,7 +179,7 @@ def scenario_dict(name_or_path: str | Path) -> dict[str, Any]:
         base = data.pop("extends", None)
         layers.append(data)
         if base is None:
-            break
+            return chain, layers
         if not isinstance(base, str) or not base:
             raise ScenarioError(
                 f"{path}: scenario key 'extends' = {base!r}: must be a scenario name or a "
@@ -192,6 +187,30 @@ def scenario_dict(name_or_path: str | Path) -> dict[str, Any]:
             )
         relative = Path(base).suffix == ".toml" and not Path(base).is_absolute()
         ref = path.parent / base if relative else base
+
+
+def extends_chain(name_or_path: str | Path) -> list[Path]:
+    """The resolved files of a scenario's ``extends`` chain, the scenario's own first.
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`scenario_dict` does, for a link that cannot be found, a loop or too long
+        a chain.
+    """
+    return _layers(name_or_path)[0]
+
+
+def scenario_dict(name_or_path: str | Path) -> dict[str, Any]:
+    """The raw (merged, unvalidated) dict of a scenario file.
+
+    The ``extends`` chain is followed up to :data:`~agents.scenario.MAX_EXTENDS_DEPTH`
+    links; a chain that loops back to a file already in it is refused, naming the chain.
+    The files' :data:`OVERRIDES_KEY` tables are merged like any other table and left in
+    the dict unapplied (:func:`load_scenario` applies them); each file's
+    :data:`APPEND_KEY` items are appended to the lists merged from the files below it.
+    """
+    chain, layers = _layers(name_or_path)
     merged: dict[str, Any] = {}
     for data, path in zip(reversed(layers), reversed(chain), strict=True):
         extra = data.pop(APPEND_KEY, None)

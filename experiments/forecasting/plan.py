@@ -161,40 +161,22 @@ def plan_scenarios(refs: Sequence[str], until: str | None) -> list[ScenarioPlan]
 
 
 def scenario_chain(ref: str | Path) -> list[Path]:
-    """The files of a scenario's ``extends`` chain, the scenario's own first, resolved.
-
-    Each file's ``extends`` is read without merging, resolved as
-    :func:`experiments.scenarios.scenario_dict` resolves it (a relative ``.toml`` path from
-    the file's folder). A scenario whose chain loads (:func:`plan_scenarios` has loaded it)
-    cannot loop; a loop or a missing link would end the chain here.
+    """The files of a scenario's ``extends`` chain, the scenario's own first, resolved
+    (:func:`experiments.scenarios.extends_chain`).
 
     Raises
     ------
     ForecastError
-        If ``ref`` itself is neither a shipped name nor a file.
+        If ``ref`` is neither a shipped name nor a file, or a link of its chain cannot be
+        followed (naming it, as loading the scenario would).
     """
-    from agents.scenario import MAX_EXTENDS_DEPTH, ScenarioError
-    from experiments.scenarios import scenario_path
-    from experiments.tomlfile import TomlFileError, load_toml
+    from agents.scenario import ScenarioError
+    from experiments.scenarios import extends_chain
 
     try:
-        path = scenario_path(ref).resolve()
+        return extends_chain(ref)
     except ScenarioError as exc:
         raise ForecastError(str(exc)) from None
-    chain = [path]
-    while len(chain) <= MAX_EXTENDS_DEPTH:
-        try:
-            base = load_toml(path).get("extends")
-            if not isinstance(base, str) or not base:
-                break
-            relative = Path(base).suffix == ".toml" and not Path(base).is_absolute()
-            path = scenario_path(path.parent / base if relative else base).resolve()
-        except (ScenarioError, TomlFileError, OSError):
-            break
-        if path in chain:
-            break
-        chain.append(path)
-    return chain
 
 
 def _label(path: Path) -> str:
