@@ -394,9 +394,9 @@ def training_need(
     investors cuts it toward half as its cash falls below ``capital.runway_months`` of burn:
     ``factor = 0.5 + 0.5 x min(1, cash / (runway_months x burn))``, continuous at the
     threshold (a lab with most of its runway does not halve its plans on one refused round;
-    est.). ``bid`` gives each lab's own top training bid (the ``capability_value`` rule,
-    :func:`agents.training_bids.training_bids`); without it every lab bids
-    ``demand.training_bid_share`` of the services price.
+    est.). ``bid`` is each lab's top training bid (the plan phase's
+    :func:`agents.training_bids.training_bids`, under either rule); without it every lab
+    bids ``demand.training_bid_share`` of the services price.
 
     >>> from agents.scenario import CapitalCfg, DemandCfg
     >>> a = LabArrays(2, 1)
@@ -416,38 +416,22 @@ def training_need(
         # which 0.5 + 0.5 x drops) at a fraction of its per-call cost
         clipped = np.minimum(np.maximum(runway, 0.0), 1.0)
         factor = np.where(still_short, 0.5 + 0.5 * clipped, 1.0)
-    # the price it plans to pay (planned_training_price); a lab that bids nothing for
-    # training buys none with spare cash
-    extra: FloatArray | float = 0.0
     if bid is None:
         top = demand.training_bid_share * services_price(expected_price, demand.services_markup)
-        if top > 0:  # spare cash over the reinvestment months, at that price (in place)
-            extra = _spare_hours(
-                a, cash, want, planned_training_price(expected_price, demand), demand
-            )
-    else:  # each lab's own bid, and the price it plans to pay by the same rule
-        planned = planned_training_price(expected_price, demand, bid)
-        extra = _spare_hours(a, cash, want, planned, demand)
-        np.copyto(extra, 0.0, where=~(bid > 0))
+        bid = np.full(a.n, top)
+    # spare cash over the reinvestment months at the price each lab plans to pay (in place);
+    # none for a lab that does not train or bids nothing for training
+    extra = np.subtract(cash, want)
+    np.maximum(0.0, extra, out=extra)
+    np.divide(extra, demand.reinvest_months, out=extra)
+    np.divide(extra, planned_training_price(expected_price, demand, bid), out=extra)
+    np.copyto(extra, 0.0, where=~((a.training_ratio > 0) & (bid > 0)))
     # (base + extra) x factor for active rows, 0 for the others
     out: FloatArray = np.multiply(a.training_ratio, a.inference_need)
     np.add(out, extra, out=out)
     np.multiply(out, factor, out=out)
     np.copyto(out, 0.0, where=~a.active)
     return out
-
-
-def _spare_hours(
-    a: LabArrays, cash: FloatArray, want: FloatArray, price: float | FloatArray, d: DemandCfg
-) -> FloatArray:
-    """Hours a month of spare cash (above ``want``, spent over ``d.reinvest_months``)
-    buys at ``price``; 0 for labs that do not train."""
-    extra = np.subtract(cash, want)
-    np.maximum(0.0, extra, out=extra)
-    np.divide(extra, d.reinvest_months, out=extra)
-    np.divide(extra, price, out=extra)
-    np.copyto(extra, 0.0, where=~(a.training_ratio > 0))
-    return extra
 
 
 def choose_port(

@@ -270,15 +270,8 @@ def plan_labs(
         if np.count_nonzero(short)
         else {}
     )
-    own_bids = cfg.demand.training_bid_rule == "capability_value"
     a.training_need[:] = training_need(
-        a,
-        cash,
-        short,
-        market.expected_compute_price,
-        cfg.capital,
-        cfg.demand,
-        a.training_bid if own_bids else None,
+        a, cash, short, market.expected_compute_price, cfg.capital, cfg.demand, a.training_bid
     )
     if np.count_nonzero(a.porting_done == month):  # (most months no port completes)
         done = (a.porting_done == month) & (a.porting_to >= 0)
