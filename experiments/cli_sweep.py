@@ -12,6 +12,7 @@ import argparse
 import hashlib
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +199,7 @@ def _exec_error(args: argparse.Namespace) -> str | None:
 
 def _sweep(args: argparse.Namespace) -> int:
     from experiments.sweeps import SweepSpecError, SweepStore, SweepStoreError, load_spec
+    from experiments.sweeps.design import SobolBalanceWarning
     from experiments.sweeps.folder import prepare_folder
     from experiments.sweeps.sweep import run_sweep
     from experiments.sweeps.validate import validate_sweep
@@ -208,7 +210,14 @@ def _sweep(args: argparse.Namespace) -> int:
     try:
         spec = load_spec(args.spec)
         out = Path(args.out) if args.out else child_dir("sweeps-out", spec.name, "sweep")
-        validate_sweep(spec)  # everything checked before a folder or a run exists
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always", SobolBalanceWarning)
+            validate_sweep(spec)  # everything checked before a folder or a run exists
+        for w in said:  # the design's note in one line of the command's words
+            if issubclass(w.category, SobolBalanceWarning):
+                print(f"gigawatt sweep: note: {w.message}", file=sys.stderr)
+            else:  # anything else as Python would have shown it
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
         note = prepare_folder(out, spec, new=args.new, spec_file=args.spec)
         if note:
             print(note)
@@ -234,9 +243,8 @@ def _sweep(args: argparse.Namespace) -> int:
     if status["failed"]:
         _print_failures(SweepStore.open(out))
         print(f"failures: {out}/failures/ (re-run the same command to retry them)")
-    if args.analyze:
-        return _analyze(argparse.Namespace(dir=str(out), out=None))
-    return 1 if status["failed"] else 0
+    analysed = _analyze(argparse.Namespace(dir=str(out), out=None)) if args.analyze else 0
+    return analysed or (1 if status["failed"] else 0)
 
 
 def _print_failures(store: Any, top: int = 3) -> None:

@@ -228,6 +228,20 @@ def _plot_indices(table: pd.DataFrame, kind: str, path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def _nothing_finished(store: SweepStore, status: dict[str, int]) -> str:
+    """Why a sweep with no finished run cannot be analysed, and what to run."""
+    failed, pending = status["failed"], status["pending"]
+    what = f"{failed} failed, {pending} pending of {status['planned']}"
+    if pending:
+        fix = "run the same `gigawatt sweep` command to finish it (it resumes)"
+    else:
+        fix = (
+            f"see why in {store.failures_dir}, fix the spec and run `gigawatt sweep` "
+            "again (failed runs are retried)"
+        )
+    return f"{store.root}: no run has finished yet ({what}): nothing to analyse; {fix}"
+
+
 def analyze_sweep(
     root: str | Path,
     out_dir: str | Path | None = None,
@@ -242,12 +256,21 @@ def analyze_sweep(
     ``indices.csv`` (sobol, morris, lhs) or ``means.csv`` (grid, scenarios; mean and CI).
     ``log_outputs`` adds ``log10(<name>)`` of those outputs (non-positive values become
     NaN) for heavy-tailed outputs such as ratios, whose raw indices outliers dominate.
+
+    Raises
+    ------
+    SweepStoreError
+        If ``root`` is not a sweep folder, or no run of it has finished (the message says
+        how many failed and how many are pending, and what to run); nothing is written.
     """
     store = SweepStore.open(root)
     spec = store.spec()
     out_path = Path(out_dir) if out_dir is not None else store.analysis_dir
-    out_path.mkdir(parents=True, exist_ok=True)
     frame = store.load()
+    status = store.status()
+    if frame.empty:
+        raise SweepStoreError(_nothing_finished(store, status))
+    out_path.mkdir(parents=True, exist_ok=True)
     outputs = [o.name for o in spec.outputs.final]
     for name in log_outputs:
         if name not in outputs:
@@ -256,13 +279,12 @@ def analyze_sweep(
         frame[f"log10({name})"] = np.log10(values.where(values > 0))
         outputs.append(f"log10({name})")
     result = AnalysisResult()
-    status = store.status()
     if status["failed"] or status["pending"]:
         result.notes.append(
             f"{status['failed']} failed and {status['pending']} pending runs are left out"
         )
-    if frame.empty or not outputs:
-        result.notes.append("no finished runs with final outputs: nothing to analyse")
+    if not outputs:
+        result.notes.append("the spec keeps no final outputs: nothing to analyse")
         return result
     means = point_means(frame, outputs)
     pts_cols = ["point_id", "scenario", *[p.path for p in spec.parameters]]

@@ -4,7 +4,9 @@
 
 1. the model function imports (``module:function``);
 2. the design size, computed from the spec without sampling
-   (:func:`experiments.sweeps.design.check_design_size`);
+   (:func:`experiments.sweeps.design.check_design_size`), and a sobol design's balance
+   (a :class:`~experiments.sweeps.design.SobolBalanceWarning`, once, when ``samples`` is
+   not a power of 2);
 3. for the default scenario model, every parameter against the scenario schema: the path
    exists, explicit levels of a whole-number field are whole, every level lies in the
    field's allowed range (reported with that range), and then every design point's
@@ -22,6 +24,7 @@ naming the spec key, the value, and the valid choices or range.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -29,7 +32,12 @@ import numpy as np
 import pandas as pd
 
 from agents.scenario_messages import suggest
-from experiments.sweeps.design import build_points, check_design_size
+from experiments.sweeps.design import (
+    SobolBalanceWarning,
+    build_points,
+    check_design_size,
+    sobol_balance,
+)
 from experiments.sweeps.model import resolve_model
 from experiments.sweeps.schema import numeric_paths, schema_field
 from experiments.sweeps.spec import DEFAULT_MODEL, OutputSpec, SweepSpec, SweepSpecError
@@ -214,6 +222,8 @@ def validate_sweep(spec: SweepSpec) -> pd.DataFrame:
     """
     resolve_model(spec.model)  # names the reference if it does not import
     check_design_size(spec)
+    if note := sobol_balance(spec):  # runs as asked, but the user should know
+        warnings.warn(note, SobolBalanceWarning, stacklevel=2)
     points = build_points(spec)
     problems: list[str] = []
     if spec.model == DEFAULT_MODEL:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from experiments.cli import main
 from experiments.sweeps import SweepStore
-from tests.experiments.sweeps.conftest import TOY_TOML
+from tests.experiments.sweeps.conftest import TOY_TOML, make_spec
 
 
 def test_sweep_then_analyze(tmp_path, capsys) -> None:
@@ -146,3 +146,43 @@ def test_a_second_comparison_differing_only_in_seed_gets_a_folder_of_its_own(
         "compare-baseline-r1-m2-s1-labs_active",
         "compare-baseline-r1-m2-s2-labs_active",
     ]
+
+
+def test_analyze_with_no_finished_run_exits_2_and_says_what_to_run(tmp_path, capsys) -> None:
+    spec = tmp_path / "f.toml"
+    spec.write_text(TOY_TOML + '\n[[parameters]]\npath = "fail_seeded"\nlevels = [1]\n')
+    out = tmp_path / "out"
+    # every run fails (the dry run passes): the sweep's own --analyze says so, exit 2
+    argv = ["sweep", str(spec), "--out", str(out), "--workers", "1", "--no-progress"]
+    assert main([*argv, "--analyze"]) == 2
+    err = capsys.readouterr().err
+    assert "no run has finished yet (24 failed, 0 pending of 24)" in err
+    assert str(out / "failures") in err
+    assert main(["analyze", str(out)]) == 2
+    assert not (out / "analysis").exists()
+    # a sweep created but not run: its runs are pending, and resuming is the fix
+    pending = tmp_path / "pending"
+    with SweepStore.create(pending, make_spec()):
+        pass
+    assert main(["analyze", str(pending)]) == 2
+    err = capsys.readouterr().err
+    assert "(0 failed, 12 pending of 12)" in err and "it resumes" in err
+
+
+def test_a_sobol_sample_off_a_power_of_2_is_noted_once(tmp_path, capfd) -> None:
+    # validate_sweep and the store each sample the design; SALib's own warning (scipy's
+    # qmc) came once from each, naming a file in site-packages
+    for samples, said in ((6, "use 4 or 8 samples"), (8, None)):
+        spec = tmp_path / f"s{samples}.toml"
+        toml = TOY_TOML.replace('kind = "grid"', f'kind = "sobol"\nsamples = {samples}')
+        toml = toml.replace("n = 8\n", "").replace("replicates = 3", "replicates = 1")
+        spec.write_text(toml + '\n[[parameters]]\npath = "b"\nmin = 0.0\nmax = 1.0\n')
+        out = tmp_path / f"out{samples}"
+        argv = ["sweep", str(spec), "--out", str(out), "--workers", "1", "--no-progress"]
+        assert main(argv) == 0
+        err = capfd.readouterr().err
+        assert "balance properties" not in err
+        if said is None:
+            assert "Sobol'" not in err
+        else:
+            assert err.count("Sobol'") == 1 and f"samples = {samples}:" in err and said in err

@@ -4,7 +4,8 @@
 parameter ``c`` has no effect at all. ``g`` is the monthly series ``a * month``;
 ``throttled_share`` is 0 or 0.1 depending on the noise's sign (a bounded share);
 ``unpriced`` is always empty (nan), as a price where nothing traded. A
-``scenario`` whose name contains ``"boom"`` raises, as does ``a`` above ``fail_above``.
+``scenario`` whose name contains ``"boom"`` raises, as does ``a`` above ``fail_above``,
+and any run but the dry run (seed 0) when ``fail_seeded`` is 1.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ def toy_model(*, scenario: str, params: dict[str, Any], months: int, seed: int) 
     c = float(params.get("c", 0.0))
     if a > float(params.get("fail_above", np.inf)):
         raise ValueError(f"a = {a} above fail_above")
+    if params.get("fail_seeded") and seed != 0:
+        raise ValueError(f"seed {seed}: fail_seeded")
     if os.environ.get("TOY_SLEEP"):
         time.sleep(float(os.environ["TOY_SLEEP"]))
     rng = np.random.default_rng(seed)
