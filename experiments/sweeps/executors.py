@@ -206,10 +206,15 @@ def open_executor(workers: int | None = None, dask: str | None = None) -> Iterat
         ``None`` for local execution; ``"local"`` starts a Dask ``LocalCluster`` on
         127.0.0.1 with ``workers`` single-threaded worker processes; any other value is the
         address of an existing scheduler (e.g. ``tcp://10.0.0.5:8786``).
+
+    Raises
+    ------
+    ExecutorError
+        If ``workers`` is below 1, or no Dask scheduler answers at ``dask``.
     """
     n = default_workers() if workers is None else workers
     if n < 1:
-        raise ValueError(f"workers = {n}: give at least 1 (1 runs in-process)")
+        raise ExecutorError(f"workers = {n}: give at least 1 (1 runs in-process)")
     if dask is not None:
         from distributed import Client, LocalCluster
 

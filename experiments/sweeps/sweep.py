@@ -137,9 +137,9 @@ def run_sweep(
     SweepStoreError
         If the folder is locked by another sweep, holds another sweep, or cannot be written.
     ExecutorError
-        If called in a pool worker as it imports the script that started the pool
-        (:func:`experiments.sweeps.executors.check_not_starting_worker`), or if the pool's
-        worker processes died (the runs in flight are recorded as failed; calling again
+        If ``workers`` is below 1, if called in a pool worker as it imports the script that
+        started the pool (:func:`experiments.sweeps.executors.check_not_starting_worker`), or
+        if the pool's worker processes died (the runs in flight are recorded as failed; calling again
         resumes and retries them).
     """
     check_not_starting_worker("run_sweep")

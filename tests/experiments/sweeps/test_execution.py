@@ -15,6 +15,7 @@ from experiments.sweeps import (
     open_executor,
     run_sweep,
 )
+from experiments.sweeps.errors import ExecutorError
 from experiments.sweeps.integrity import DamagedShardWarning
 from experiments.sweeps.store import shard_name
 from tests.experiments.sweeps.conftest import make_spec
@@ -32,6 +33,13 @@ def _oracle(spec) -> pd.DataFrame:
         )
         rows.append({"run_id": r.run_id, "y": res.model_frame["y"].iloc[-1]})
     return pd.DataFrame(rows)
+
+
+def test_workers_below_one_is_an_executor_error(tmp_path) -> None:
+    with pytest.raises(
+        ExecutorError, match=r"^workers = 0: give at least 1 \(1 runs in-process\)$"
+    ):
+        run_sweep(make_spec(), tmp_path / "s", workers=0, progress=False)
 
 
 def test_serial_sweep_matches_direct_calls(tmp_path) -> None:
