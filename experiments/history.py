@@ -21,7 +21,11 @@ import pandas as pd
 
 from experiments.runner import RunResult
 
-__all__ = ["CLOUDS", "METRICS", "history_table", "yearly_values"]
+__all__ = ["CLOUDS", "METRICS", "HistoryError", "history_table", "yearly_values"]
+
+
+class HistoryError(ValueError):
+    """A run cannot be compared with history as given; the message says what to change."""
 
 
 CLOUDS = ("amazon", "microsoft", "google")
@@ -48,9 +52,17 @@ def yearly_values(result: RunResult) -> pd.DataFrame:
     Flows are summed over the year (capex, NVIDIA's chip receipts), run-rates and compute
     are December's (x 12 for monthly revenue), prices and the electricity share are yearly
     means, a cloud's share of cloud revenue is its share of the year's sum.
+
+    Raises
+    ------
+    HistoryError
+        If ``result.model`` is None (the run was made without ``keep_model=True``).
     """
     if result.model is None:
-        raise ValueError("history_table needs the model: run with keep_model=True")
+        raise HistoryError(
+            "yearly_values: result.model is None; it reads the model's ledger and agents, "
+            "so run with keep_model=True"
+        )
     frame = result.model_frame
     year = frame["date"].dt.year.to_numpy()
     year_of = dict(zip(frame["month"].tolist(), year.tolist(), strict=True))
@@ -148,6 +160,11 @@ def history_table(result: RunResult, targets: str | Path | None = None) -> pd.Da
     ``targets`` is a targets TOML file (default: the shipped 2023-2025 targets). Every year a
     series reports is listed, a growth series' base year included; ``statistic`` says how a
     calibration compares the row (``level`` or ``growth``).
+
+    Raises
+    ------
+    HistoryError
+        If ``result.model`` is None (see :func:`yearly_values`).
     """
     from experiments.calibration.targets import load_targets
 

@@ -6,7 +6,7 @@ import pytest
 
 from experiments import run_scenario
 from experiments.calibration import load_targets
-from experiments.history import history_table, yearly_values
+from experiments.history import HistoryError, history_table, yearly_values
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +63,11 @@ def test_cloud_shares_by_hand(history):
     share = got[("amazon share of cloud revenue", 2025)]
     assert share == pytest.approx(total["amazon"] / sum(total.values()))
     assert 0 < share < 1
+
+
+def test_a_run_without_its_model_is_a_history_error():
+    run = run_scenario("history-2023", months=1, rng=7)
+    with pytest.raises(
+        HistoryError, match=r"^yearly_values: result\.model is None; .*keep_model=True"
+    ):
+        history_table(run)
