@@ -115,21 +115,33 @@ def _reduce(values: pd.Series, agg: str) -> float:
     return float(getattr(v, agg)())
 
 
-def _final_value(result: ModelResult, out: OutputSpec) -> float:
+def _columns(label: str, out: OutputSpec, frame: pd.DataFrame, where: str) -> str | None:
+    """The problem with ``out``'s column or where-columns in ``frame``, or None."""
+    columns = [str(c) for c in frame.columns]
+    missing = [c for c in (out.column, *out.where) if c not in columns]
+    if not missing:
+        return None
+    kind = "column" if missing[0] == out.column else "where-column"
+    return (
+        f"{label} = {out.name!r}: no {kind} {missing[0]!r} in {where} "
+        f"(columns: {', '.join(columns)}); name one of these in the sweep spec's outputs"
+    )
+
+
+def _final_value(result: ModelResult, out: OutputSpec, label: str) -> float:
     if out.table == "model":
-        frame = result.model_frame
+        frame, where = result.model_frame, "the monthly model frame"
     else:
         if out.table not in result.tables:
-            raise KeyError(
-                f"output {out.name!r}: no table {out.table!r} in the result "
-                f"(tables: {sorted(result.tables)})"
+            raise SweepSpecError(
+                f"{label} = {out.name!r}: no table {out.table!r} in the run's result "
+                f"(tables: model, {', '.join(sorted(map(str, result.tables)))}); name one of "
+                "these in the sweep spec's outputs"
             )
-        frame = result.tables[out.table]
-    if out.column not in frame.columns:
-        raise KeyError(
-            f"output {out.name!r}: no column {out.column!r} in {out.table} "
-            f"(columns: {list(frame.columns)})"
-        )
+        frame, where = result.tables[out.table], f"table {out.table!r}"
+    problem = _columns(label, out, frame, where)
+    if problem:
+        raise SweepSpecError(problem)
     if out.table == "model":
         rows = frame.iloc[-1:]
     else:
@@ -137,20 +149,27 @@ def _final_value(result: ModelResult, out: OutputSpec) -> float:
         if "month" in rows.columns and len(rows):
             rows = rows[rows["month"] == rows["month"].max()]
     for col, value in out.where.items():
-        if col not in rows.columns:
-            raise KeyError(f"output {out.name!r}: where-column {col!r} not in {out.table}")
         rows = rows[rows[col] == value]
     return _reduce(rows[out.column], out.agg if out.table != "model" else "last")
 
 
 def extract_outputs(result: ModelResult, outputs: OutputsSpec) -> dict[str, Any]:
-    """The kept outputs of one run: floats for final values, float arrays for series."""
+    """The kept outputs of one run: floats for final values, float arrays for series.
+
+    Raises
+    ------
+    SweepSpecError
+        If an output names a table, column or where-column the result does not have; the
+        message names the output (``outputs.final[i]``/``outputs.series[i]``) and lists
+        what the result has.
+    """
     kept: dict[str, Any] = {}
-    for out in outputs.final:
-        kept[out.name] = _final_value(result, out)
-    for out in outputs.series:
+    for i, out in enumerate(outputs.final):
+        kept[out.name] = _final_value(result, out, f"outputs.final[{i}]")
+    for i, out in enumerate(outputs.series):
         frame = result.model_frame
-        if out.column not in frame.columns:
-            raise KeyError(f"series {out.name!r}: no column {out.column!r} in the model frame")
+        problem = _columns(f"outputs.series[{i}]", out, frame, "the monthly model frame")
+        if problem:
+            raise SweepSpecError(problem)
         kept[out.name] = pd.to_numeric(frame[out.column], errors="coerce").to_numpy(float)
     return kept

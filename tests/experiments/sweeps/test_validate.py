@@ -12,9 +12,12 @@ from pydantic import BaseModel, Field
 from experiments.cli import main
 from experiments.sweeps import SweepSpec, SweepSpecError, build_points, run_sweep
 from experiments.sweeps.design import MAX_RUNS, check_design_size, design_size
+from experiments.sweeps.model import extract_outputs
 from experiments.sweeps.progress import SweepProgress
 from experiments.sweeps.schema import schema_field
+from experiments.sweeps.spec import OutputsSpec
 from tests.experiments.sweeps.conftest import make_spec
+from tests.experiments.sweeps.toy import toy_model
 
 REAL = """
 name = "early"
@@ -129,6 +132,28 @@ def test_misspelt_output_of_any_model_fails_before_the_folder(tmp_path) -> None:
     assert "did you mean 'round_trip_ratio'" in msg
     assert "outputs.series[0] = 'gg'" in msg and "did you mean 'g'" in msg
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize(
+    ("outputs", "said"),
+    [
+        ({"final": ["y", "trades.price"]}, "outputs.final[1] = 'trades.price': no table 'trades'"),
+        ({"final": ["deals.ratio"]}, "outputs.final[0] = 'deals.ratio': no column 'ratio'"),
+        (
+            {"final": [{"table": "deals", "column": "round_trip_ratio", "where": {"lab": "x"}}]},
+            "outputs.final[0] = 'deals.round_trip_ratio': no where-column 'lab' in table 'deals'",
+        ),
+        ({"series": ["gg"]}, "outputs.series[0] = 'gg': no column 'gg'"),
+    ],
+)
+def test_an_output_a_run_lacks_is_a_spec_error_naming_it(outputs, said) -> None:
+    result = toy_model(scenario="base", params={}, months=3, seed=1)
+    with pytest.raises(SweepSpecError) as info:
+        extract_outputs(result, OutputsSpec.model_validate(outputs))
+    msg = str(info.value)
+    assert msg.startswith(said)
+    assert "(columns: " in msg or "(tables: model, deals)" in msg
+    assert msg.endswith("name one of these in the sweep spec's outputs")
 
 
 class _Inner(BaseModel):
