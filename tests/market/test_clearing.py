@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -22,6 +23,7 @@ from tests.market.conftest import (
     merit_order_book,
     saved_book,
     two_region_book,
+    two_routes_book,
 )
 
 METHODS = ["fast", "flow", "ortools", "colgen", "lp"]
@@ -133,6 +135,14 @@ def test_ties_fill_in_book_order(method: str) -> None:
         1, [0, 0, 0], [10.0, 4.0, 10.0], [20.0] * 3, [0, 0], [10.0, 5.0], [30.0, 30.0]
     )
     np.testing.assert_allclose(_clear(book2, method).offer_fill, [10, 4, 1], atol=1e-9)
+    # Ties of unequal sizes, 5 units traded: offers of 1 and 10 at 20 fill 1 and 4, and
+    # listed 10 first, 5 and 0; bids of 1 and 10 at 30 likewise buy 1 and 4.
+    small_first = OrderBook(1, [0, 0], [1.0, 10.0], [20.0] * 2, [0], [5.0], [30.0])
+    np.testing.assert_allclose(_clear(small_first, method).offer_fill, [1, 4], atol=1e-9)
+    large_first = OrderBook(1, [0, 0], [10.0, 1.0], [20.0] * 2, [0], [5.0], [30.0])
+    np.testing.assert_allclose(_clear(large_first, method).offer_fill, [5, 0], atol=1e-9)
+    bids = OrderBook(1, [0], [5.0], [20.0], [0, 0], [1.0, 10.0], [30.0] * 2)
+    np.testing.assert_allclose(_clear(bids, method).bid_fill, [1, 4], atol=1e-9)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -252,6 +262,96 @@ def test_equilibrium_check_catches_a_wrong_result() -> None:
     problems = equilibrium_violations(book, bad)
     assert any("out of balance" in p for p in problems)
     assert any("profitable link below capacity" in p for p in problems)
+
+
+def _marginal_pair_book() -> OrderBook:
+    """One node: offers 10@20, 10@40 against bids 15@100, 10@40. The price is 40, where
+    the second offer and the second bid are both marginal: offers 10 and 5 + b against
+    bids 15 and b clear for any b in [0, 5]."""
+    return OrderBook(1, [0, 0], [10.0, 10.0], [20.0, 40.0], [0, 0], [15.0, 10.0], [100.0, 40.0])
+
+
+@pytest.mark.parametrize(
+    ("book", "change", "message"),
+    [
+        # merit order (price 40; offers 10, 10, 0; bids 15, 5): one unit more from the
+        # cheapest offer than it has, taken by the marginal 40 bid
+        (
+            merit_order_book(),
+            {"offer_fill": [11.0, 10.0, 0.0], "bid_fill": [15.0, 6.0]},
+            "offer fill outside [0, qty]: 1 (first at index 0)",
+        ),
+        # the 50 offer (above the price) sells -1, the marginal bid takes one less
+        (
+            merit_order_book(),
+            {"offer_fill": [10.0, 10.0, -1.0], "bid_fill": [15.0, 4.0]},
+            "offer fill outside [0, qty]: 1 (first at index 2)",
+        ),
+        # the 100 bid buys 16 of its 15, the marginal bid one less
+        (
+            merit_order_book(),
+            {"bid_fill": [16.0, 4.0]},
+            "bid fill outside [0, qty]: 1 (first at index 0)",
+        ),
+        # the marginal bid buys -1, the marginal offer sells 4
+        (
+            _marginal_pair_book(),
+            {"offer_fill": [10.0, 4.0], "bid_fill": [15.0, -1.0], "node_price": [40.0]},
+            "bid fill outside [0, qty]: 1 (first at index 1)",
+        ),
+        # the congested link (prices 10 and 40, cap 20) carries 21: the two marginal
+        # offers (at 10 and 40) sell 21 and 39
+        (
+            two_region_book(cap=20.0),
+            {"offer_fill": [21.0, 39.0], "link_flow": [21.0]},
+            "link flow outside [0, cap]: 1 (first at index 0)",
+        ),
+        # free links at price 3 everywhere are all marginal: route -1 on 0->2 and 1->3
+        # and 11 on the other two
+        (
+            two_routes_book(),
+            {"link_flow": [-1.0, 11.0, 11.0, -1.0]},
+            "link flow outside [0, cap]: 2 (first at index 0)",
+        ),
+        # the 20 offer (below the price 40) sells 9, the marginal bid buys 4
+        (
+            merit_order_book(),
+            {"offer_fill": [9.0, 10.0, 0.0], "bid_fill": [15.0, 4.0]},
+            "offer below price not filled: 1 (first at index 0)",
+        ),
+        # the 50 offer (above the price 40) sells 1 of its 10, the marginal bid buys 6
+        (
+            merit_order_book(),
+            {"offer_fill": [10.0, 10.0, 1.0], "bid_fill": [15.0, 6.0]},
+            "offer above price filled: 1 (first at index 2)",
+        ),
+        # the uncapped link (prices 10 and 15, cost 5, flow 60) with the importer's price
+        # at 14.9: a spread of -0.1, yet the link carries 60 of its infinite capacity
+        (
+            two_region_book(cap=np.inf),
+            {"node_price": [10.0, 14.9]},
+            "unprofitable link carries flow: 1 (first at index 0)",
+        ),
+    ],
+    ids=[
+        "offer over qty",
+        "offer below 0",
+        "bid over qty",
+        "bid below 0",
+        "flow over cap",
+        "flow below 0",
+        "cheap offer short",
+        "dear offer sold",
+        "flow against spread",
+    ],
+)
+def test_equilibrium_check_reports_each_violated_condition_alone(
+    book: OrderBook, change: dict[str, list[float]], message: str
+) -> None:
+    good = clear(book)
+    assert equilibrium_violations(book, good) == []
+    arrays: dict[str, Any] = {k: np.array(v) for k, v in change.items()}
+    assert equilibrium_violations(book, replace(good, **arrays)) == [message]
 
 
 def test_equilibrium_check_judges_each_market_at_its_own_scale() -> None:
