@@ -145,14 +145,8 @@ class ContractTable:
             return cols[name]
         raise AttributeError(name)
 
-    def _f(self, name: str) -> NDArray[np.float64]:
-        return cast(NDArray[np.float64], self._cols[name])
-
     def _i(self, name: str) -> NDArray[np.int64]:
         return cast(NDArray[np.int64], self._cols[name])
-
-    def _b(self, name: str) -> NDArray[np.bool_]:
-        return cast(NDArray[np.bool_], self._cols[name])
 
     def add(
         self,

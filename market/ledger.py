@@ -27,8 +27,6 @@ __all__ = ["OUTSIDE", "Ledger", "LedgerError"]
 OUTSIDE = 0
 """Account id of the outside world (investors, end customers, fuel suppliers...)."""
 
-_GROW = 1024
-
 
 def _ints(x: ArrayLike) -> NDArray[np.signedinteger[Any]]:
     """``x`` as an array of ints: int16/int32/int64 arrays as they are, anything else int64."""

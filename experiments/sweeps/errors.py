@@ -8,7 +8,6 @@ does not handle it stops as on Ctrl-C.
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 __all__ = [
@@ -55,8 +54,3 @@ class SweepInterrupted(KeyboardInterrupt):
         self.saved, self.planned, self.store, self.signum = saved, planned, Path(store), signum
         self.exit_code = 128 + signum
         super().__init__(f"interrupted: {saved}/{planned} runs saved")
-
-    @property
-    def signal_name(self) -> str:
-        """``SIGINT``, ``SIGTERM``..."""
-        return signal.Signals(self.signum).name

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from experiments.interrupts import interruptible, signum_of
 from experiments.sweeps.design import RUN_COLUMNS
@@ -253,8 +252,3 @@ def _drive(
                     raise _write_error(job.store, err) from None
             fill()
         return bar.failures
-
-
-def summary_frame(summary: SweepSummary) -> pd.DataFrame:
-    """A one-row table of a summary (for the CLI)."""
-    return pd.DataFrame([summary.__dict__])
