@@ -6,24 +6,44 @@ never returns a name that starts with ``.`` or is empty; :func:`child_dir` joins
 a parent folder and checks that the result lies inside it. :func:`set_aside` archives an
 earlier result folder that a command's ``--new`` replaces; :func:`probe_writable` and
 :func:`cannot_write` check an output folder before a command's work and word its failure.
+
+Results are written atomically, so that nothing a user ran is lost to an interrupted write:
+:func:`atomic_write_bytes` (and :func:`atomic_write_text`, :func:`save_figure` for a
+table's CSV text and a matplotlib figure) writes to a temporary name in the same folder,
+flushes and ``fsync``-s it, moves it into place with ``os.replace`` (atomic on POSIX) and
+``fsync``-s the folder: the file under its final name is the old one or the whole new one,
+never a part. ``tempfile.mkstemp`` makes its file private (mode 0600), so each file is
+given the mode a plain ``open`` would have given it (0666 less the process umask,
+:func:`new_file_mode`) before it is moved into place.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import io
 import os
 import re
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
+    "atomic_write_bytes",
+    "atomic_write_text",
     "cannot_write",
     "child_dir",
+    "new_file_mode",
     "probe_writable",
     "rename_to_free",
+    "save_figure",
     "set_aside",
     "slug",
+    "umask",
 ]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -139,3 +159,131 @@ def _file_in_the_way(out: str | Path) -> Path | None:
         except OSError:  # a name the system cannot look at: no file in the way to name
             return None
     return None
+
+
+def umask() -> int:
+    """The process umask.
+
+    Read from ``/proc/self/status`` where Linux gives it, else by setting and restoring it
+    (``os.umask`` has no getter; another thread creating a file in between would get the
+    value set).
+
+    Returns
+    -------
+    int
+        The umask, e.g. ``0o022``.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def new_file_mode(folder: bool = False) -> int:
+    """The mode ``open`` (or, with ``folder``, ``os.mkdir``) gives what it creates.
+
+    ``tempfile.mkstemp`` (``mkdtemp``) gives 0600 (0700) instead, so what is written
+    through them and moved into place takes this first.
+
+    Parameters
+    ----------
+    folder
+        The mode of a new folder rather than of a new file.
+
+    Returns
+    -------
+    int
+        0666 (0777 for a folder) less the process umask.
+    """
+    return (0o777 if folder else 0o666) & ~umask()
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, rename.
+
+    The file under ``path`` is either what was there before or the whole of ``data``; if
+    the write fails, the temporary file is removed and the error raised.
+
+    Parameters
+    ----------
+    path
+        The file to write (its folder must exist).
+    data
+        The file's contents.
+    durable
+        ``False`` skips both fsyncs: the file still appears whole or not at all, but a
+        power cut may lose it (for files whose loss is detected, such as checksums).
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), new_file_mode())  # mkstemp made it 0600
+            f.write(data)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    if durable:
+        _fsync_dir(path.parent)
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically, encoded as UTF-8 (see :func:`atomic_write_bytes`).
+
+    Parameters
+    ----------
+    path
+        The file to write (its folder must exist).
+    text
+        The file's contents, e.g. ``frame.to_csv(index=False)``.
+    """
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def save_figure(fig: Figure, path: str | Path, **savefig_kwargs: Any) -> None:
+    """Render ``fig`` in memory and write it to ``path`` atomically.
+
+    The figure is drawn by ``fig.savefig`` into a buffer, in the format of the path's
+    suffix (``.png``, ``.pdf``, ``.svg``...), then written with
+    :func:`atomic_write_bytes`: a figure that fails to draw leaves no file at all.
+
+    Parameters
+    ----------
+    fig
+        A matplotlib figure.
+    path
+        The file to write (its folder must exist).
+    **savefig_kwargs
+        Passed to ``fig.savefig`` (``dpi``, ``metadata``, ``bbox_inches``...); a
+        ``format`` given here overrides the suffix.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` has no suffix and no ``format`` is given.
+    """
+    path = Path(path)
+    fmt = savefig_kwargs.pop("format", None) or path.suffix.removeprefix(".").lower()
+    if not fmt:
+        raise ValueError(f"{path}: no suffix to take the figure's format from; give format=")
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, **savefig_kwargs)
+    atomic_write_bytes(path, buf.getvalue())

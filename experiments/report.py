@@ -20,15 +20,13 @@ the caller's backend nor adds to, closes or makes current any of the caller's ``
 figures, so a notebook keeps showing its own plots. In a notebook a returned figure shows
 as the cell's value.
 
-Files are written atomically (a temporary file in the same folder, then ``os.replace``) and
-get the mode of a normally created file (``0o644`` under the usual umask 022;
-:func:`experiments.sweeps.shards.new_file_mode`).
+Files are written atomically (:func:`experiments.paths.save_figure`: a temporary file in
+the same folder, fsync, then ``os.replace``) and get the mode of a normally created file
+(``0o644`` under the usual umask 022; :func:`experiments.paths.new_file_mode`).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +40,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from agents.columns import REGION_LOAD_COLUMNS
-from experiments.sweeps.shards import new_file_mode
+from experiments.paths import save_figure
 
 __all__ = [
     "FIGURES",
@@ -408,21 +406,14 @@ FIGURES: dict[str, Callable[[pd.DataFrame, dict[str, pd.DataFrame], ReportInfo],
 
 def _save(fig: Figure, path: Path, info: ReportInfo) -> None:
     """Write ``fig`` as PNG to ``path`` atomically, with a normal file's mode."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png.tmp")
     title = fig.get_suptitle().replace("\n", " · ")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), new_file_mode())  # mkstemp made it 0600
-            fig.savefig(
-                fh,
-                dpi=110,
-                format="png",
-                metadata={"Title": title, "Source": f"gigawatt run: {info.caption}"},
-            )
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    save_figure(
+        fig,
+        path,
+        dpi=110,
+        format="png",
+        metadata={"Title": title, "Source": f"gigawatt run: {info.caption}"},
+    )
 
 
 def write_report(

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from experiments.paths import atomic_write_text, save_figure
 from experiments.sweeps.design import SAMPLE_PREFIX, salib_problem
 from experiments.sweeps.figures import figure, plot_means, plot_series
 from experiments.sweeps.spec import SweepSpec
@@ -225,7 +226,7 @@ def _plot_indices(table: pd.DataFrame, kind: str, path: Path) -> None:
         ax.set_title(out, fontsize=10)
         ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
 
 
 def _nothing_finished(store: SweepStore, status: dict[str, int]) -> str:
@@ -332,10 +333,10 @@ def analyze_sweep(
             result.files.append(fig)
     for name, table in result.tables.items():
         path = out_path / f"{name}.csv"
-        table.to_csv(path, index=False)
+        atomic_write_text(path, table.to_csv(index=False))
         result.files.append(path)
     if result.notes:
         notes = out_path / "notes.txt"
-        notes.write_text("\n".join(result.notes) + "\n")
+        atomic_write_text(notes, "\n".join(result.notes) + "\n")
         result.files.append(notes)
     return result

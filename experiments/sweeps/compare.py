@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from experiments.paths import atomic_write_text, save_figure
 from experiments.sweeps.analysis import mean_ci
 from experiments.sweeps.figures import fan_chart, figure, keep_in_bounds, line_colors
 from experiments.sweeps.spec import DEFAULT_MODEL, OutputSpec, SweepSpec, SweepSpecError
@@ -234,7 +235,7 @@ def _plot(table: pd.DataFrame, reference: str, path: Path) -> None:
         ax.set_visible(False)
     fig.suptitle("Final month: paired differences (common random numbers), 95% CI", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
 
 
 def _plot_series(long: pd.DataFrame, names: list[str], scenarios: list[str], path: Path) -> None:
@@ -263,7 +264,7 @@ def _plot_series(long: pd.DataFrame, names: list[str], scenarios: list[str], pat
     fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=9)
     fig.suptitle("Scenarios over time: median across replicates, 5-95% band", fontsize=11)
     fig.tight_layout(rect=(0, 0.06, 1, 0.96))
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
 
 
 def compare_scenarios(
@@ -305,7 +306,7 @@ def compare_scenarios(
     table = compare_table(frame, names, reference=scenarios[0], columns=cols)
     files = []
     csv = store.root / "compare.csv"
-    table.to_csv(csv, index=False)
+    atomic_write_text(csv, table.to_csv(index=False))
     files.append(csv)
     if figures and not table.empty:
         png = store.root / "compare.png"

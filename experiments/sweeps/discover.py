@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from agents.scenario_messages import suggest
+from experiments.paths import atomic_write_text, save_figure
 from experiments.quiet_logs import quieted
 from experiments.sweeps.figures import figure
 from experiments.sweeps.store import SweepStore
@@ -256,7 +257,7 @@ def _plot_trajectory(traj: pd.DataFrame, condition: Condition, path: Path) -> No
     # wrapped to the figure's width: one panel holds about 48 characters of the title
     title = textwrap.fill(f"Scenario discovery (PRIM): where {condition}", 48 * n)
     fig.suptitle(title, fontsize=11)
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
 
 
 def discover(
@@ -331,7 +332,7 @@ def discover(
     out.mkdir(parents=True, exist_ok=True)
     for name, table in (("boxes", boxes), ("stats", stats), ("trajectory", traj)):
         path = out / f"discover_{name}.csv"
-        table.to_csv(path, index=False)
+        atomic_write_text(path, table.to_csv(index=False))
         result.files.append(path)
     if figures and not traj.empty:
         png = out / "discover_trajectory.png"

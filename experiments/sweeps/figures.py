@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from experiments.paths import save_figure
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -160,7 +162,7 @@ def plot_means(table: pd.DataFrame, params: list[str], path: Path) -> None:
             ax.grid(alpha=0.3)
             keep_in_bounds(ax, out)
     fig.suptitle("Mean over replicates with 95% intervals", fontsize=11)
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
 
 
 def _short(path: str) -> str:
@@ -233,5 +235,5 @@ def plot_series(
     fig.legend(handles, labels, loc="outside lower center", ncol=min(3, len(labels)), fontsize=8)
     over = "all runs, design points pooled" if what == "all runs" else f"replicates, per {what}"
     fig.suptitle(f"Median and 5-95% band over {over}", fontsize=11)
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     return what

@@ -1,10 +1,9 @@
 """Writing one run's result: Parquet bytes of a shard or failure record, stored atomically.
 
-Every file is written to a temporary name in the same folder, flushed and ``fsync``-ed, then
-moved into place with ``os.replace`` (atomic on POSIX); the folder is ``fsync``-ed too.
-``tempfile.mkstemp`` makes its file private (mode 0600), so each file is given the mode a
-plain ``open`` would have given it (0666 less the process umask, :func:`new_file_mode`)
-before it is moved into place: a sweep shared with a group reads as any other file. A
+Every file is written with :func:`experiments.paths.atomic_write_bytes` (re-exported here,
+with :func:`~experiments.paths.new_file_mode` and :func:`~experiments.paths.umask`): a
+temporary name in the same folder, ``fsync``, ``os.replace``, with the mode a plain
+``open`` would have given it, so a sweep shared with a group reads as any other file. A
 shard's checksum file (:mod:`.integrity`) is written before the shard, so a shard under its
 final name always has one. Workers call these directly (they see the sweep folder), or the
 client does with the bytes a remote worker sent back.
@@ -14,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from experiments.paths import atomic_write_bytes, new_file_mode, umask
 from experiments.sweeps.integrity import checksum_line, sum_path
 
 __all__ = [
@@ -44,59 +43,6 @@ __all__ = [
 def shard_name(run_id: int) -> str:
     """File name of a run's shard (same name under ``runs/`` and ``failures/``)."""
     return f"run-{run_id:06d}.parquet"
-
-
-def umask() -> int:
-    """The process umask: from ``/proc/self/status`` where Linux gives it, else by setting
-    and restoring it (``os.umask`` has no getter; another thread creating a file in between
-    would get the value set)."""
-    with contextlib.suppress(OSError, ValueError):
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def new_file_mode(folder: bool = False) -> int:
-    """The mode ``open`` (or, with ``folder``, ``os.mkdir``) gives what it creates: 0666
-    (0777) less the process umask. ``tempfile.mkstemp`` (``mkdtemp``) gives 0600 (0700)
-    instead, so what is written through them and moved into place takes this first."""
-    return (0o777 if folder else 0o666) & ~umask()
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, rename.
-
-    ``durable=False`` skips both fsyncs: the file still appears whole or not at all, but a
-    power cut may lose it (for files whose loss is detected, such as checksums).
-    """
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), new_file_mode())  # mkstemp made it 0600
-            f.write(data)
-            if durable:
-                f.flush()
-                os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    if durable:
-        _fsync_dir(path.parent)
 
 
 def table_bytes(table: pa.Table) -> bytes:

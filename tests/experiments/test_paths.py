@@ -1,7 +1,12 @@
-"""Folder names made from user text never leave the folder they are made in."""
+"""Folder names made from user text never leave the folder they are made in; results are
+written whole or not at all."""
 
 from __future__ import annotations
 
+import io
+import os
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -57,3 +62,71 @@ def test_cannot_write_names_a_file_where_the_folder_should_be(tmp_path):
     # another reason is the system's, as before
     denied = PermissionError(errno.EACCES, "Permission denied")
     assert "cannot write (Permission denied)" in cannot_write(tmp_path / "new", denied)
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from experiments.paths import atomic_write_bytes, atomic_write_text
+
+    target = tmp_path / "table.csv"
+    target.write_text("old\n")
+
+    def failing(*_a: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(experiments.paths.os, "replace", failing)
+    with pytest.raises(OSError, match="No space"):
+        atomic_write_text(target, "new\n")
+    monkeypatch.undo()
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+
+    class Full:
+        """The temporary file, on a disk that fills up at the first write."""
+
+        def __init__(self, fd: int, mode: str) -> None:
+            self.file = real_fdopen(fd, mode)
+
+        def __enter__(self) -> Full:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.file.close()
+
+        def fileno(self) -> int:
+            return self.file.fileno()
+
+        def write(self, data: bytes) -> int:
+            raise OSError(28, "No space left on device")
+
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(experiments.paths.os, "fdopen", Full)
+    with pytest.raises(OSError, match="No space"):
+        atomic_write_bytes(target, b"new\n")
+    monkeypatch.undo()
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+
+    atomic_write_text(target, "new\n")  # and a write that succeeds replaces it
+    assert target.read_text() == "new\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+
+
+def test_save_figure_writes_a_readable_png(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from experiments.paths import save_figure
+
+    fig = Figure(figsize=(2, 1.5))
+    fig.subplots().plot([0, 1], [1, 0])
+    path = tmp_path / "fig.png"
+    save_figure(fig, path, dpi=50)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(path) as img:
+        assert img.format == "PNG" and img.size == (100, 75)
+    reference = io.BytesIO()
+    fig.savefig(reference, dpi=50)  # the same bytes a direct savefig gives
+    assert path.read_bytes() == reference.getvalue()
+    assert [p.name for p in tmp_path.iterdir()] == ["fig.png"]
+    with pytest.raises(ValueError, match="no suffix"):
+        save_figure(fig, tmp_path / "fig")
