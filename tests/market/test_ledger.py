@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -55,6 +57,7 @@ def test_open_adds_accounts_at_zero() -> None:
         ((0, 5, 1.0), r"payee\[0\] = 5: no such account"),
         ((0, 1, -1.0), r"amount\[0\] = -1.0: must be finite and >= 0"),
         ((0, 1, float("nan")), r"amount\[0\] = nan"),
+        ((0, 1, np.inf), r"amount\[0\] = inf: must be finite and >= 0"),
     ],
 )
 def test_bad_transfers_are_refused_and_nothing_is_booked(
@@ -73,6 +76,18 @@ def test_unregistered_reason_and_bad_sizes_are_refused() -> None:
         led.post(0, 1, 1.0, 9)
     with pytest.raises(LedgerError, match="n_accounts = 0"):
         Ledger(0)
+
+
+@pytest.mark.parametrize(("change", "total"), [(-1e6, "-1e+06"), (1e6, "1e+06")])
+def test_check_refuses_money_missing_or_made_outside_post(change: float, total: str) -> None:
+    led = Ledger(3)
+    r = led.reason_code("x")
+    led.post(OUTSIDE, [1, 2], [100.0, 50.0], r)  # turnover 150: tolerance 1.5e-7
+    led._balances[1] += 1e-8  # rounding within the tolerance passes
+    led.check()
+    led._balances[2] += change  # a balance changed outside Ledger.post
+    with pytest.raises(LedgerError, match=re.escape(f"sum of balances = {total} (turnover 150)")):
+        led.check()
 
 
 def test_balances_cannot_be_changed_behind_the_ledgers_back() -> None:
