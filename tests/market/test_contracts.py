@@ -79,6 +79,10 @@ def test_take_or_pay_and_penalties_hand_computed():
     s = t.settle([0], [4.0], offered=[7.0])
     np.testing.assert_allclose((s.payment[0], s.penalty[0]), (14.0, 3.0))
     np.testing.assert_allclose(t.paid_total[:2], [8.0 + 20.0 + 14.0, 48.0])
+    # the running delivery is what the buyers took, not what was offered: 4 + 4 + 4 and
+    # 8 + 8; penalties 6 + 0 + 3 and 1.5 + 0
+    np.testing.assert_allclose(t.delivered_total[:2], [12.0, 16.0])
+    np.testing.assert_allclose(t.penalty_total[:2], [9.0, 1.5])
 
 
 @pytest.mark.parametrize(
