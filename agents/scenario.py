@@ -89,6 +89,7 @@ __all__ = [
     "FAMILIES",
     "LEVERS",
     "MAX_EXTENDS_DEPTH",
+    "MAX_MONTHS",
     "MAX_TFLOPS_PER_WATT",
     "NAME_RULE",
     "SCENARIO_NAME_RULE",
@@ -118,6 +119,9 @@ __all__ = [
     "VendorCfg",
 ]
 
+MAX_MONTHS = 600
+"""Longest run the model accepts, in months (50 years): the bound of a scenario's ``months``."""
+
 
 class Scenario(Section):
     """A complete scenario: the world the model builds and the rules it runs by."""
@@ -125,7 +129,7 @@ class Scenario(Section):
     name: ScenarioName = "custom"
     description: Description = ""
     start: Month = "2026-01"
-    months: Int = bounded(120, ge=1, le=600, why=WHY_MONTHS)
+    months: Int = bounded(120, ge=1, le=MAX_MONTHS, why=WHY_MONTHS)
     regions: list[RegionCfg] = Field(min_length=1, max_length=50, description=WHY_LIST)
     latency_cost: Float = bounded(0.15, ge=0, le=100, why=WHY_PRICE_H)
     trade_pattern: TradePattern = "proportional"

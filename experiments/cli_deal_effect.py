@@ -150,13 +150,13 @@ def run_deal_effect(args: argparse.Namespace) -> int:
     """Run the paired comparison for each scenario in ``args``; exit status 2 on bad input."""
     import pandas as pd
 
-    from agents.scenario import ScenarioError
+    from agents.scenario import MAX_MONTHS, ScenarioError
     from experiments.deal_effect import DealEffectError, incremental_revenue
 
-    if args.replicates < 1 or not 1 <= args.months <= 600:
+    if args.replicates < 1 or not 1 <= args.months <= MAX_MONTHS:
         print(
             f"gigawatt compare: --replicates {args.replicates} / --months {args.months}: "
-            "give at least 1 replicate and 1-600 months",
+            f"give at least 1 replicate and 1-{MAX_MONTHS} months",
             file=sys.stderr,
         )
         return 2

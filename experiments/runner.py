@@ -17,15 +17,12 @@ import numpy as np
 import pandas as pd
 
 from agents.model import GigawattModel
-from agents.scenario import Scenario, ScenarioError
+from agents.scenario import MAX_MONTHS, Scenario, ScenarioError
 from agents.scenario_fields import past_calendar
 from agents.tables import table_names
 from experiments.scenarios import load_scenario
 
 __all__ = ["MAX_MONTHS", "RunResult", "run_scenario"]
-
-MAX_MONTHS = 600
-"""Longest horizon a run accepts (50 years)."""
 
 
 @dataclass(repr=False)

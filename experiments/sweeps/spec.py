@@ -43,6 +43,7 @@ from experiments.tomlfile import TomlFileError, load_toml
 
 __all__ = [
     "DEFAULT_MODEL",
+    "MAX_SWEEP_MONTHS",
     "SPEC_DIR",
     "DesignSpec",
     "OutputSpec",
@@ -59,6 +60,13 @@ SPEC_DIR = Path(__file__).parents[1] / "sweep_specs"
 
 DEFAULT_MODEL = "experiments.sweeps.model:run_scenario_model"
 """The model function a sweep calls unless the spec names another (``module:function``)."""
+
+MAX_SWEEP_MONTHS = 1200
+"""Longest horizon a spec accepts, for any model. Deliberately above the scenario model's
+:data:`agents.scenario.MAX_MONTHS` (600): a model named by ``model`` may run longer, and
+the default model's horizon is checked against that bound by
+:func:`experiments.sweeps.sweep.check_horizon`. This one only keeps a typo from planning
+runs without end."""
 
 DesignKind = Literal["grid", "lhs", "sobol", "morris", "scenarios", "points"]
 Aggregation = Literal["mean", "sum", "min", "max", "count", "first", "last"]
@@ -217,7 +225,7 @@ class SweepSpec(_Strict):
 
     name: str = Field(default="sweep", min_length=1)
     base: str = Field(default="baseline", min_length=1)
-    months: int = Field(default=120, ge=1, le=1200)
+    months: int = Field(default=120, ge=1, le=MAX_SWEEP_MONTHS)
     replicates: int = Field(default=1, ge=1, le=100_000)
     root_seed: int = Field(default=0, ge=0, le=2**63 - 1)
     common_random_numbers: bool = True

@@ -93,6 +93,13 @@ def test_compare_deal_effect_option(tmp_path, capsys):
     assert "deal.enabled" in capsys.readouterr().err
 
 
+def test_months_past_the_models_longest_run_exit_2_naming_the_range(capsys):
+    cmd = ["compare", "amazon-anthropic-2026", "--deal-effect", "--months", "601"]
+    assert main(cmd) == 2
+    err = capsys.readouterr().err
+    assert "--months 601: give at least 1 replicate and 1-600 months" in err
+
+
 def test_another_comparison_never_overwrites_an_earlier_one(tmp_path, capsys):
     out = tmp_path / "effect"
     cmd = [
