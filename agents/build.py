@@ -32,7 +32,7 @@ from agents.population import KIND_NAMES, POPULATION_NAMES, LabAgents, pool_inde
 from agents.regulator import EgressFees, Regulator, regulators_of
 from agents.scenario import FAMILIES, Scenario
 from agents.state import Clouds, DemandState, FloatArray, History, Market, Nodes, Sites, Tech
-from agents.units import HOURS_PER_MONTH, months_between
+from agents.units import HOURS_PER_MONTH, W_PER_MW, months_between
 from agents.utility import Utility, merit_price
 from market.contracts import ContractTable
 
@@ -259,7 +259,7 @@ def _initial_fleet(cfg: Scenario, tech: Tech, clouds: Clouds, sites: Sites) -> N
             split = [1.0] if order.size == 1 else [0.6, 0.4]
             for g, s in zip(order, split, strict=True):
                 mw = sites.built[h] * INITIAL_FILL * mix[f] * s
-                sites.fleet[h, :, g] += mw * 1e6 / tech.it_watts[g]
+                sites.fleet[h, :, g] += mw * W_PER_MW / tech.it_watts[g]
 
 
 def _graph(w: World) -> None:

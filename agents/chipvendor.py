@@ -16,6 +16,7 @@ import numpy as np
 
 from agents.firm import Firm
 from agents.state import Tech
+from agents.units import MONTHS_PER_YEAR
 
 if TYPE_CHECKING:
     from agents.scenario import VendorCfg
@@ -77,9 +78,9 @@ def supply_trend(base: float, growth: float, decay: float, month: int) -> float:
     105.946309
     """
     if decay == 0.0:
-        return float(base * (1.0 + growth) ** (month / 12.0))
-    rates = growth * (1.0 - decay) ** (np.arange(month) / 12.0)
-    return float(base * np.exp(np.log1p(rates).sum() / 12.0))
+        return float(base * (1.0 + growth) ** (month / MONTHS_PER_YEAR))
+    rates = growth * (1.0 - decay) ** (np.arange(month) / MONTHS_PER_YEAR)
+    return float(base * np.exp(np.log1p(rates).sum() / MONTHS_PER_YEAR))
 
 
 def captive_capacity(capacity: float, trend: float, demand: float, lead_months: int) -> float:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
+from agents.units import HOURS_PER_MONTH
+
 __all__ = ["MODEL_COLUMNS", "REGION_LOAD_COLUMNS", "TABLE_COLUMNS", "Column", "glossary_markdown"]
 
 
@@ -242,7 +244,8 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(
             "compute_gw",
             "GW",
-            "Labs: compute received, as facility power (H100e-hours x the fleet's MWh per H100e-hour / 730 h).",
+            "Labs: compute received, as facility power (H100e-hours x the fleet's MWh per "
+            f"H100e-hour / {HOURS_PER_MONTH:.0f} h).",
         ),
         Column(
             "runway_months",

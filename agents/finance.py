@@ -39,6 +39,7 @@ from agents.accounts import OUTSIDE, Accounts
 from agents.lab import LabArrays, LabKind, plan_funding
 from agents.scenario import Scenario
 from agents.state import BoolArray, FloatArray
+from agents.units import MONTHS_PER_YEAR
 
 __all__ = [
     "TRAILING_WEIGHT",
@@ -54,8 +55,11 @@ __all__ = [
     "write_off",
 ]
 
-TRAILING_WEIGHT = 1.0 / 12.0
-"""Weight of the month in the trailing averages of cash flow and costs: about a year."""
+TRAILING_WEIGHT = 1.0 / MONTHS_PER_YEAR
+"""Weight of the month in the trailing averages of cash flow and costs (est.): a memory of
+about a year (an exponential average of weight w has a mean age of (1 - w) / w = 11
+months), the span of the annual operating cash flow lenders' limits are set on
+(``docs/calibration.md`` [est-debt-limit]), so one month's swing moves them little."""
 
 
 @dataclass
@@ -133,7 +137,7 @@ class Debt:
 
     def hs_limit(self, multiple: float) -> FloatArray:
         """(H,) hyperscalers' borrowing limits: ``multiple x 12 x`` trailing cash flow."""
-        return debt_limit(multiple, 12.0 * self.hs_ocf)
+        return debt_limit(multiple, MONTHS_PER_YEAR * self.hs_ocf)
 
 
 def debt_limit(multiple: float, annual_base: FloatArray) -> FloatArray:
@@ -155,7 +159,7 @@ def interest_due(debt: FloatArray, rate: float, out: FloatArray | None = None) -
     [0.5]
     """
     due: FloatArray = np.multiply(debt, rate, out=out)
-    return np.divide(due, 12.0, out=due)
+    return np.divide(due, MONTHS_PER_YEAR, out=due)
 
 
 def borrow_amount(
@@ -289,7 +293,8 @@ def settle_finance(
     # labs: credit within the limit, then an emergency round, then exit
     cash_l = accounts.cash(la)
     enterprise = a.kind == LabKind.ENTERPRISE
-    lab_limit = np.multiply(12.0, a.revenue)  # debt_limit in place, then none for enterprises
+    # debt_limit in place, then none for enterprises
+    lab_limit = np.multiply(MONTHS_PER_YEAR, a.revenue)
     np.maximum(0.0, lab_limit, out=lab_limit)
     np.multiply(fin.debt_multiple_lab, lab_limit, out=lab_limit)
     np.copyto(lab_limit, np.inf, where=enterprise)

@@ -15,7 +15,7 @@ import numpy as np
 
 from agents.firm import Firm
 from agents.state import FloatArray, Sites
-from agents.units import HOURS_PER_MONTH
+from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR
 
 if TYPE_CHECKING:
     from agents.scenario import HyperscalerCfg
@@ -59,7 +59,7 @@ def chip_value(
     >>> round(chip_value(1.0, 2.3, 0.2, 0.9, 60, 0.0))  # 657 h x $2.1 x 60 months
     82782
     """
-    r = annual_rate / 12.0
+    r = annual_rate / MONTHS_PER_YEAR
     annuity = float(life_months) if r == 0 else (1.0 - (1.0 + r) ** -life_months) / r
     return max(0.0, h100e * HOURS_PER_MONTH * availability * (rent - running_cost) * annuity)
 
@@ -177,7 +177,7 @@ def datacentre_starts_all(
     [200.0, 0.0]
     """
     seen = np.maximum(sold_mw + unserved_mw, contracted_mw)
-    target = seen * (1.0 + growth) ** (lead_months / 12.0) / TARGET_UTILISATION
+    target = seen * (1.0 + growth) ** (lead_months / MONTHS_PER_YEAR) / TARGET_UTILISATION
     if scale != 1.0:  # x 1.0 would change nothing; what is contracted is built regardless
         target *= scale
     target += np.maximum(0.0, contracted_mw - sold_mw)

@@ -23,6 +23,7 @@ import numpy as np
 from agents.firm import Firm
 from agents.scenario import CapitalCfg, DemandCfg, LockinCfg
 from agents.state import BoolArray, FloatArray, IntArray
+from agents.units import MONTHS_PER_YEAR
 
 __all__ = [
     "MAX_DEMAND_SHIFT",
@@ -370,7 +371,11 @@ def plan_funding(
     short = active & (burn > 0) & (cash < capital.runway_months * burn) & may_raise
     if not short.any():  # most months: nobody asks
         return Funding(short, np.zeros(cash.size), short)
-    ok = short & (draw < capital.vc_success_prob) & (revenue * 12 >= capital.min_revenue_for_vc)
+    ok = (
+        short
+        & (draw < capital.vc_success_prob)
+        & (revenue * MONTHS_PER_YEAR >= capital.min_revenue_for_vc)
+    )
     raised = np.zeros(cash.size)
     raised[ok] = capital.round_months * burn[ok]
     return Funding(ok, raised, short & ~ok)

@@ -82,6 +82,9 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
         Months the fast solver failed and the LP oracle cleared the book.
     """
 
+    _config: Scenario
+    """The scenario, set once by the :attr:`config` setter."""
+
     def __init__(
         self,
         scenario: Scenario,

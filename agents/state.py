@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agents.scenario import FAMILIES, Scenario
-from agents.units import H100_TFLOPS, annualise, months_between
+from agents.units import H100_TFLOPS, MONTHS_PER_YEAR, W_PER_MW, annualise, months_between
 
 __all__ = [
     "Clouds",
@@ -147,7 +147,7 @@ class Clouds:
         Other cloud revenue grows at ``growth`` a year from its starting level.
         """
         out: FloatArray = history.revenue_year() + self.non_ai_revenue * (1.0 + growth) ** (
-            month / 12.0
+            month / MONTHS_PER_YEAR
         )
         return out
 
@@ -227,7 +227,7 @@ class Sites:
 
     def it_mw(self, tech: Tech) -> FloatArray:
         """(H, R) IT MW drawn by the installed fleet."""
-        out: FloatArray = np.einsum("hrg,g->hr", self.fleet, tech.it_watts) / 1e6
+        out: FloatArray = np.einsum("hrg,g->hr", self.fleet, tech.it_watts) / W_PER_MW
         return out
 
 
@@ -326,11 +326,11 @@ class History:
         none = np.zeros((n_labs, n_h))
         none.flags.writeable = False
         return cls(
-            np.zeros((12, n_h)),
-            [none] * 12,
+            np.zeros((MONTHS_PER_YEAR, n_h)),
+            [none] * MONTHS_PER_YEAR,
             np.zeros((n_labs, n_h)),
-            np.zeros((12, n_vendors)),
-            np.zeros((12, n_h)),
+            np.zeros((MONTHS_PER_YEAR, n_vendors)),
+            np.zeros((MONTHS_PER_YEAR, n_h)),
         )
 
     def revenue_year(self) -> FloatArray:

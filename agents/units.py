@@ -12,6 +12,7 @@ __all__ = [
     "H100_TFLOPS",
     "HOURS_PER_MONTH",
     "MONTHS_PER_YEAR",
+    "W_PER_MW",
     "annualise",
     "month_date",
     "months_between",
@@ -23,6 +24,9 @@ HOURS_PER_MONTH = 730.0
 
 MONTHS_PER_YEAR = 12
 """Months in the trailing windows that annualise flows (revenue, spend, chip sales)."""
+
+W_PER_MW = 1e6
+"""Watts in a megawatt: chips draw watts, sites and grids are counted in MW."""
 
 H100_TFLOPS = 989.0
 """Dense BF16 TFLOP/s of one H100 SXM: the unit of compute (NVIDIA H100 datasheet)."""
@@ -46,7 +50,7 @@ def month_date(start: str, month: int) -> str:
     """
     year, mo = parse_start(start)
     k = (mo - 1) + month
-    return f"{year + k // 12:04d}-{k % 12 + 1:02d}"
+    return f"{year + k // MONTHS_PER_YEAR:04d}-{k % MONTHS_PER_YEAR + 1:02d}"
 
 
 def months_between(start: str, date: str) -> int:
@@ -57,7 +61,7 @@ def months_between(start: str, date: str) -> int:
     """
     y0, m0 = parse_start(start)
     y1, m1 = parse_start(date)
-    return (y1 - y0) * 12 + (m1 - m0)
+    return (y1 - y0) * MONTHS_PER_YEAR + (m1 - m0)
 
 
 def annualise(months_recorded: int) -> float:

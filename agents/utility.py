@@ -35,7 +35,7 @@ import numpy as np
 
 from agents.firm import Firm
 from agents.state import FloatArray, IntArray
-from agents.units import HOURS_PER_MONTH
+from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR
 
 if TYPE_CHECKING:
     from agents.scenario import PowerCfg, RegionCfg
@@ -139,7 +139,7 @@ def entry_build_mw(
     0.0
     """
     short = (1.0 + entry_margin(target, power)) * peak_forecast_mw - online_mw - building_mw
-    most = power.build_share_per_year / 12.0 * fleet_mw
+    most = power.build_share_per_year / MONTHS_PER_YEAR * fleet_mw
     return float(max(0.0, min(short, most)))
 
 
@@ -278,8 +278,10 @@ class Utility(Firm):
 
     def grow_load(self, month: int, growth: float, dc_growth: float) -> None:
         """Set this month's non-AI and conventional data-centre loads from their start."""
-        self.non_ai_load_mw = self.base_load_mw * (1.0 + growth) ** (month / 12.0)
-        self.conventional_dc_mw = self.base_conventional_mw * (1.0 + dc_growth) ** (month / 12.0)
+        self.non_ai_load_mw = self.base_load_mw * (1.0 + growth) ** (month / MONTHS_PER_YEAR)
+        self.conventional_dc_mw = self.base_conventional_mw * (1.0 + dc_growth) ** (
+            month / MONTHS_PER_YEAR
+        )
 
     def served_load_mw(self) -> float:
         """Average load served first (non-AI plus conventional data centres), MW."""
@@ -295,9 +297,11 @@ class Utility(Firm):
         """
         non_ai, conv = self.non_ai_load_mw, self.conventional_dc_mw
         if month is not None and power is not None:
-            non_ai = self.base_load_mw * (1.0 + power.non_ai_load_growth) ** (month / 12.0)
+            non_ai = self.base_load_mw * (1.0 + power.non_ai_load_growth) ** (
+                month / MONTHS_PER_YEAR
+            )
             conv = self.base_conventional_mw * (1.0 + power.conventional_dc_growth) ** (
-                month / 12.0
+                month / MONTHS_PER_YEAR
             )
         return non_ai * self.peak_to_average + conv + ai_mw
 
@@ -370,7 +374,7 @@ class Utility(Firm):
         for m in range(1, lead + 1):
             firm = float((self.unit_mw * self.unit_credit).sum())
             short = (1.0 + keep) * self.peak_load_mw(ai_mw, m, power) - firm
-            size = min(short, power.build_share_per_year / 12.0 * fleet)
+            size = min(short, power.build_share_per_year / MONTHS_PER_YEAR * fleet)
             if size > 0:
                 self._add_unit(size, m, power)
         self.mw_building = float(self.unit_mw[self.unit_online > 0].sum())

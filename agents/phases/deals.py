@@ -28,7 +28,7 @@ from agents.lab import LabArrays
 from agents.regulator import EXCLUSIVITY_STRUCK, Regulator, review_deal
 from agents.scenario import FAMILIES, DealCfg, Scenario
 from agents.state import Clouds, FloatArray, History, Market, Tech
-from agents.units import HOURS_PER_MONTH, month_date, months_between
+from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR, W_PER_MW, month_date, months_between
 from market.contracts import ContractTable
 
 
@@ -63,7 +63,7 @@ class DealBook:
             return
         inv_acc = int(self.accounts.hyperscaler[deal.investor])
         lab_acc = int(self.labs.account[deal.lab])
-        value = valuation(float(self.labs.revenue[deal.lab]) * 12.0, multiple)
+        value = valuation(float(self.labs.revenue[deal.lab]) * MONTHS_PER_YEAR, multiple)
         self.accounts.pay(inv_acc, lab_acc, amount, "deal_tranche")
         deal.equity = equity_after(deal.equity, value, amount)
         deal.invested += amount
@@ -174,7 +174,7 @@ def _decide(
     family = FAMILIES.index(terms.silicon) if terms.silicon is not None else -1
     gen = tech.newest(family if family >= 0 else 0, month)
     it_w = tech.it_watts[gen] / tech.h100e[gen]
-    reserved = terms.reserved_mw * 1e6 / it_w * HOURS_PER_MONTH * cfg.datacentres.availability
+    reserved = terms.reserved_mw * W_PER_MW / it_w * HOURS_PER_MONTH * cfg.datacentres.availability
     volume = min(
         terms.committed_spend_usd / terms.term_months / terms.price_per_h100e_hour, reserved
     )
@@ -183,7 +183,7 @@ def _decide(
     with np.errstate(over="ignore"):  # next to no hours: inf, so the lab's hours there are 0
         price = np.divide(revenue, hours, out=np.zeros_like(hours), where=hours > 0)
     spend = history.lab_spend_year()[deal.lab]
-    value = valuation(float(a.revenue[deal.lab]) * 12.0, cfg.capital.valuation_multiple)
+    value = valuation(float(a.revenue[deal.lab]) * MONTHS_PER_YEAR, cfg.capital.valuation_multiple)
     equity = terms.investment_usd / (value + terms.investment_usd)
     reviews = []
     for reg in regulators:
@@ -192,7 +192,9 @@ def _decide(
         # each authority reviews the deal as it would be signed under its rules: a ban on
         # exclusive terms strikes the clause first, so the remedied deal is what is tested
         exclusive = terms.exclusive and not reg.rules.exclusivity_ban
-        moved, added = review_shift(spend, price, deal.investor, 12.0 * volume, exclusive)
+        moved, added = review_shift(
+            spend, price, deal.investor, MONTHS_PER_YEAR * volume, exclusive
+        )
         reviews.append(
             review_deal(
                 reg.rules,
@@ -215,7 +217,7 @@ def _decide(
     deal.status = "approved with conditions" if deal.conditions else "approved"
     deal.start_month = month
     deal.spend_at_start = float(history.lab_spend_cum[deal.lab, deal.investor])
-    deal.milestone_base = float(a.revenue[deal.lab]) * 12.0
+    deal.milestone_base = float(a.revenue[deal.lab]) * MONTHS_PER_YEAR
     book.pay(deal, terms.investment_usd, cfg.capital.valuation_multiple)
     deal.contract = sign_contract(
         book.contracts,
@@ -240,7 +242,7 @@ def _milestones(deal: Deal, book: DealBook, multiple: float) -> None:
     terms = deal.cfg
     if terms.milestone_tranches == 0 or deal.tranches_paid >= terms.milestone_tranches:
         return
-    run_rate = float(book.labs.revenue[deal.lab]) * 12.0
+    run_rate = float(book.labs.revenue[deal.lab]) * MONTHS_PER_YEAR
     threshold = deal.milestone_base + (deal.tranches_paid + 1) * terms.milestone_revenue_step
     if run_rate >= threshold:
         deal.tranches_paid += 1

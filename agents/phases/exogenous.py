@@ -29,7 +29,7 @@ from agents.scenario import Scenario
 from agents.scenario_fields import FASTEST_DECLINE
 from agents.scenario_sections import DemandCfg
 from agents.state import Clouds, DemandState, FloatArray, IntArray, Market, Nodes, Sites, Tech
-from agents.units import HOURS_PER_MONTH, months_between
+from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR, W_PER_MW, months_between
 from agents.utility import Utility, capacity_price, reserve_margin
 
 __all__ = [
@@ -53,7 +53,7 @@ def demand_growth(growth_per_year: float, decay_per_year: float, month: int) -> 
     >>> round(demand_growth(0.6, 0.5, 12), 12)
     0.3
     """
-    return float(growth_per_year * (1.0 - decay_per_year) ** (month / 12.0))
+    return float(growth_per_year * (1.0 - decay_per_year) ** (month / MONTHS_PER_YEAR))
 
 
 def demand_ceiling(d: DemandCfg, start: str, month: int) -> float:
@@ -68,7 +68,7 @@ def demand_ceiling(d: DemandCfg, start: str, month: int) -> float:
     >>> round(demand_ceiling(d, "2026-01", 6), 9), round(demand_ceiling(d, "2026-01", 0), 9)
     (121.0, 110.0)
     """
-    years = (month - months_between(start, d.ceiling_month)) / 12.0
+    years = (month - months_between(start, d.ceiling_month)) / MONTHS_PER_YEAR
     return float(d.ceiling_usd_per_month * (1.0 + d.ceiling_growth_per_year) ** years)
 
 
@@ -134,7 +134,7 @@ def node_economics(
     capacity = h100e * running_share[:, :, None] * HOURS_PER_MONTH * avail
     pue = sites.pue[:, :, None]
     has = h100e > 0
-    mwh = np.divide(watts * pue / 1e6, h100e, out=np.zeros(h100e.shape), where=has)
+    mwh = np.divide(watts * pue / W_PER_MW, h100e, out=np.zeros(h100e.shape), where=has)
     hours = HOURS_PER_MONTH * avail
     chip_cost = np.divide(
         capital, h100e * cfg.chips.life_months * hours, out=np.zeros(h100e.shape), where=has
@@ -254,7 +254,7 @@ def exogenous(
     demand.log_shock = demand_shock(demand.log_shock, d.shock_persistence, rng.normal())
     shock = float(np.exp(demand.log_shock))
     if month > 0:
-        demand.level *= (1.0 + g) ** (1.0 / 12.0)
+        demand.level *= (1.0 + g) ** (1.0 / MONTHS_PER_YEAR)
     demand.usd = demand.level * shock
     for u in utilities:
         u.grow_load(month, cfg.power.non_ai_load_growth, cfg.power.conventional_dc_growth)

@@ -44,7 +44,7 @@ from agents.lab import (
 from agents.scenario import FAMILIES, Scenario
 from agents.state import Clouds, DemandState, FloatArray, History, Market, Nodes, Sites, Tech
 from agents.training_bids import training_bids
-from agents.units import HOURS_PER_MONTH
+from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR, W_PER_MW
 from agents.utility import Utility
 from market.contracts import ContractTable
 
@@ -66,7 +66,9 @@ CONTRACT_LOOKAHEAD_MONTHS = 24
 """Capacity planning counts compute contracts in force this far ahead (est.)."""
 
 DEFAULT_MWH_PER_H100E_HOUR = 1.3e-3
-"""IT MWh per H100e-hour for a cloud with no capacity yet: an H100 server's ~1.3 kW."""
+"""IT MWh per H100e-hour for a cloud with no capacity yet: about 780 H100 per MW of IT load
+(``docs/calibration.md`` [dc-density]) is 1 MW / 780 = 1.28 kW of IT load per H100, its
+server's share included ([est-server-overhead]), rounded to 1.3 kW."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ def running_cost(tech: Tech, g: int, power_price: float, cfg: Scenario) -> float
     """Power and building cost per H100e-hour of generation ``g`` (as in node costs)."""
     dc = cfg.datacentres
     # Python floats: the same IEEE arithmetic as numpy scalars, without their overhead
-    it_mw_per_h100e = float(tech.it_watts[g]) / 1e6 / float(tech.h100e[g])
+    it_mw_per_h100e = float(tech.it_watts[g]) / W_PER_MW / float(tech.h100e[g])
     hours = HOURS_PER_MONTH * dc.availability
     power = it_mw_per_h100e * cfg.power.pue * power_price
     shell = it_mw_per_h100e * dc.cost_per_mw / (dc.life_months * hours)
@@ -180,7 +182,7 @@ def chip_targets(
         watts[f] = float(tech.it_watts[g])
         value[f] = unit_value(tech, g, market, cfg, power_price)
     # where a cloud buys none of a family its mix is +0, so is its want (free MW >= 0)
-    want = total_free[:, None] * mix * 1e6 / np.array(watts)
+    want = total_free[:, None] * mix * W_PER_MW / np.array(watts)
     price = np.where(bought, np.array(value), 0.0)
     return want, price, free
 
@@ -202,16 +204,16 @@ def sales_growth(history: History | None, month: int, fallback: float) -> float:
     >>> round(sales_growth(h, 12, 0.5), 4)  # 2^(12/11) - 1
     1.1301
     """
-    if history is None or month < 12:
+    if history is None or month < MONTHS_PER_YEAR:
         return fallback
-    new = float(np.add.reduce(history.hs_hours[(month - 1) % 12]))
-    old = float(np.add.reduce(history.hs_hours[month % 12]))
+    new = float(np.add.reduce(history.hs_hours[(month - 1) % MONTHS_PER_YEAR]))
+    old = float(np.add.reduce(history.hs_hours[month % MONTHS_PER_YEAR]))
     if old <= 0 or new <= 0:
         return fallback
     # a window that starts from next to nothing (1e-300 hours) grows past any float: the
     # ratio is capped where its power stays finite, far above what any plan extrapolates
     # (MAX_EXPECTED_GROWTH), so the plan is the one an infinite growth would give
-    return float(min(new / old, _MAX_SALES_RATIO) ** (12.0 / 11.0) - 1.0)
+    return float(min(new / old, _MAX_SALES_RATIO) ** (MONTHS_PER_YEAR / 11.0) - 1.0)
 
 
 def ai_load_forecast(sites: Sites, month: int, lead: int, new_pue: float) -> FloatArray:

@@ -56,7 +56,7 @@ from agents.state import (
     Sites,
     Tech,
 )
-from agents.units import H100_TFLOPS
+from agents.units import H100_TFLOPS, MONTHS_PER_YEAR
 from agents.utility import Utility
 from market.contracts import KINDS, ContractTable
 from market.metrics import lockin_index, weighted_mean
@@ -87,7 +87,7 @@ def dc_energy_rows(
     total = served_mwh + ai_used_mwh
     us_dc, us_total = dc[:, us].sum(axis=1), total[:, us].sum(axis=1)
     share = np.divide(us_dc, us_total, out=np.zeros(len(dc)), where=us_total > 0)
-    return share, dc.sum(axis=1) * 12.0 / 1e6
+    return share, dc.sum(axis=1) * MONTHS_PER_YEAR / 1e6
 
 
 def dc_energy(
@@ -130,7 +130,7 @@ def owed_commitments(month: int, n_labs: int, contracts: ContractTable) -> Float
     ct = contracts
     start, end, nxt = ct.start, ct.end, month + 1
     owed_rows = (start <= nxt) & (nxt < end) & (ct.kind == COMPUTE) & ct.take_or_pay
-    owed = np.where(owed_rows, ct.price * ct.volume * np.minimum(12, end - nxt), 0.0)
+    owed = np.where(owed_rows, ct.price * ct.volume * np.minimum(MONTHS_PER_YEAR, end - nxt), 0.0)
     # other kinds' buyers are clouds, numbered apart from labs: they only add zeros
     out: FloatArray = np.bincount(ct.buyer, owed, minlength=n_labs)[:n_labs]
     return out
@@ -151,8 +151,8 @@ def switching_lockin(
     """
     # numpy's mean is this sum over the count
     mean_affinity = np.add.reduce(affinity, axis=-1) / affinity.shape[-1]
-    switch = fee * 12 * received + porting_cost * (1.0 - mean_affinity) + owed
-    return lockin_index(switch, 12 * spend)
+    switch = fee * MONTHS_PER_YEAR * received + porting_cost * (1.0 - mean_affinity) + owed
+    return lockin_index(switch, MONTHS_PER_YEAR * spend)
 
 
 def lab_lockin(
@@ -355,7 +355,7 @@ def record(
     vol = c.volume
     major_vol = put["lab_volume"][t]
     major_vol[...] = vol[sel]
-    put["lab_spend"][t] = history.lab_spend[month % 12][sel]
+    put["lab_spend"][t] = history.lab_spend[month % MONTHS_PER_YEAR][sel]
     n_r, n_h = len(lay.utility_region), len(lay.hs_index)  # one utility per region
     rec.flows = TradeFlows(
         power=np.bincount(

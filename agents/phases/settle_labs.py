@@ -31,6 +31,7 @@ from agents.lab import LabArrays, split_compute
 from agents.phases.settle import Settled
 from agents.scenario import Scenario
 from agents.state import FloatArray, History, Tech
+from agents.units import MONTHS_PER_YEAR
 from market.contracts import KINDS, ContractTable
 from market.metrics import PAIRWISE_BLOCK
 
@@ -106,13 +107,15 @@ def close_labs(
         np.multiply(1.0 - BURN_WEIGHT, a.burn, out=a.burn)
         a.burn += loss
     if history.training_ref is None:
-        history.training_ref = np.maximum(1.0, 12.0 * np.maximum(training, a.training_need))
+        history.training_ref = np.maximum(
+            1.0, MONTHS_PER_YEAR * np.maximum(training, a.training_need)
+        )
     a.cum_training += training
     gain = np.divide(a.cum_training, history.training_ref)
     np.log1p(gain, out=gain)
     np.multiply(cfg.demand.scaling_exponent, gain, out=gain)
     np.add(a.capability0, gain, out=a.capability)
-    a.capability += a.drift * (np.minimum(month + 1, a.drift_months) / 12.0)
+    a.capability += a.drift * (np.minimum(month + 1, a.drift_months) / MONTHS_PER_YEAR)
     accounts.flush()
     power_cost = (settled.power_bought * settled.power_price[None, :]).sum(axis=1)
     debt.capex_chips[:] = settled.chip_spend
@@ -167,8 +170,8 @@ def update_history(
     """
     c = settled.compute
     history.lab_spend_cum += c.spend
-    history.lab_spend[month % 12] = c.spend  # a new array each month: kept, not copied
-    history.hs_revenue[month % 12] = c.sales
-    history.hs_hours[month % 12] = c.sold.sum(axis=(1, 2))
-    history.vendor_sales[month % 12] = settled.vendor_units * vendor_gen
+    history.lab_spend[month % MONTHS_PER_YEAR] = c.spend  # a new array each month: kept, not copied
+    history.hs_revenue[month % MONTHS_PER_YEAR] = c.sales
+    history.hs_hours[month % MONTHS_PER_YEAR] = c.sold.sum(axis=(1, 2))
+    history.vendor_sales[month % MONTHS_PER_YEAR] = settled.vendor_units * vendor_gen
     history.months = month + 1
