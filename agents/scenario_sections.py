@@ -34,6 +34,7 @@ from agents.scenario_fields import (
     UsdFlow,
     bounded,
 )
+from market.metrics import DELTA_HHI_THRESHOLD, HHI_MAX, HHI_THRESHOLD, SHARE_THRESHOLD
 
 __all__ = [
     "CapitalCfg",
@@ -58,6 +59,9 @@ __all__ = [
     "ScaleCfg",
     "VendorCfg",
 ]
+
+_WHY_HHI = f"HHI is at most {HHI_MAX:,}"
+_WHY_HHI_MONOPOLY = f"{_WHY_HHI} (a monopoly)"
 
 
 class GenUnitCfg(Section):
@@ -430,8 +434,8 @@ class JurisdictionCfg(Section):
     """
 
     regions: list[Ref] = Field(min_length=1, max_length=50)
-    hhi_threshold: Float | None = bounded(None, ge=0, le=10_000, why="HHI is at most 10,000")
-    delta_hhi: Float | None = bounded(None, ge=0, le=10_000, why="HHI is at most 10,000")
+    hhi_threshold: Float | None = bounded(None, ge=0, le=HHI_MAX, why=_WHY_HHI)
+    delta_hhi: Float | None = bounded(None, ge=0, le=HHI_MAX, why=_WHY_HHI)
     share_threshold: Share | None = None
     review_minority_stakes: Bool | None = None
     exclusivity_ban: Bool | None = None
@@ -447,11 +451,9 @@ class RegulationCfg(Section):
     jurisdiction lists get one authority per name prefix (``us-*``, ``eu*``) or region.
     """
 
-    hhi_threshold: Float = bounded(
-        1800.0, ge=0, le=10_000, why="HHI is at most 10,000 (a monopoly)"
-    )
-    delta_hhi: Float = bounded(100.0, ge=0, le=10_000, why="HHI is at most 10,000 (a monopoly)")
-    share_threshold: Share = 0.30
+    hhi_threshold: Float = bounded(HHI_THRESHOLD, ge=0, le=HHI_MAX, why=_WHY_HHI_MONOPOLY)
+    delta_hhi: Float = bounded(DELTA_HHI_THRESHOLD, ge=0, le=HHI_MAX, why=_WHY_HHI_MONOPOLY)
+    share_threshold: Share = SHARE_THRESHOLD
     review_minority_stakes: Bool = False
     exclusivity_ban: Bool = False
     switching_fee_cap: Float | None = bounded(None, ge=0, le=100, why=WHY_PRICE_H)

@@ -19,6 +19,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "DELTA_HHI_THRESHOLD",
+    "HHI_MAX",
+    "HHI_THRESHOLD",
+    "SHARE_THRESHOLD",
     "delta_hhi",
     "hhi",
     "hhi_rows",
@@ -32,6 +36,22 @@ __all__ = [
 
 PAIRWISE_BLOCK = 8
 """numpy adds fewer terms than this one after another (longer ones pairwise)."""
+
+HHI_MAX = 10_000
+"""Largest HHI, a monopoly's: one share of 100%, squared."""
+
+HHI_THRESHOLD = 1800.0
+"""Post-deal HHI above which a market is highly concentrated (2023 US Merger Guidelines,
+``docs/calibration.md`` [reg-merger-2023])."""
+
+DELTA_HHI_THRESHOLD = 100.0
+"""Rise in HHI above which a deal in a highly concentrated market, or giving a share above
+:data:`SHARE_THRESHOLD`, is presumed to lessen competition (2023 US Merger Guidelines,
+[reg-merger-2023])."""
+
+SHARE_THRESHOLD = 0.30
+"""Post-deal share above which a rise in HHI above :data:`DELTA_HHI_THRESHOLD` is presumed
+to lessen competition (2023 US Merger Guidelines, [reg-merger-2023])."""
 
 
 def shares(quantity: ArrayLike) -> NDArray[np.float64]:
@@ -90,9 +110,9 @@ def merger_guidelines_presumption(
     delta: float,
     post_share: float,
     *,
-    hhi_threshold: float = 1800.0,
-    delta_threshold: float = 100.0,
-    share_threshold: float = 0.30,
+    hhi_threshold: float = HHI_THRESHOLD,
+    delta_threshold: float = DELTA_HHI_THRESHOLD,
+    share_threshold: float = SHARE_THRESHOLD,
 ) -> bool:
     """True when the 2023 US Merger Guidelines presume a lessening of competition.
 
