@@ -111,6 +111,22 @@ def test_an_equity_round_rescues_a_lab_credit_cannot(fin_cfg):
     assert debt.lab.tolist() == [60.0] and a.raised_total.tolist() == [54.0]
 
 
+def test_a_lab_overdrawn_by_its_debt_service_raises_a_round_though_it_burned_nothing(fin_cfg):
+    # no trailing burn, debt 60 at its limit (1.0 x 12 x revenue 5): interest 60 x 0.12 / 12
+    # = 0.6 takes the cash from -30 to -30.6 and nothing is left to borrow. The lab is short
+    # all the same, burning 30.6 / 18 = 1.7 a month over a round: a round of 18 x 1.7 =
+    # 30.6 brings it to 0, so it does not exit (and repays nothing, below its buffer)
+    cfg = fin_cfg.with_overrides({"capital.vc_success_prob": 1.0})
+    acc, a, debt = _world(lab_debt=60.0, burn=0.0)
+    out = _settle(cfg, acc, a, debt)
+    assert out.tolist() == [False]
+    assert debt.interest[1] == pytest.approx(0.6) and debt.borrowed.tolist() == [0.0, 0.0]
+    assert a.raised_total.tolist() == pytest.approx([30.6])
+    assert acc.cash(acc.lab).tolist() == pytest.approx([0.0], abs=1e-12)
+    assert debt.lab.tolist() == [60.0]
+    check_finance(acc, a, debt)
+
+
 def test_a_lab_paid_more_in_penalties_than_it_spends_repays_no_more_than_its_cash(fin_cfg):
     # cash 10 (a round of 40 after the world's opex of 30), debt 50, opex 40, and compute
     # spend -100 (a cloud's shortfall penalties exceed what the lab pays). Interest 50 x

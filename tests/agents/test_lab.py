@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from agents.lab import LabArrays, training_need
+from agents.lab import LabArrays, plan_funding, training_need
 from agents.scenario import CapitalCfg, DemandCfg
 
 
@@ -24,3 +24,17 @@ def test_a_burn_next_to_nothing_is_a_full_runway_without_a_numpy_warning():
     # half its runway (30 of 6 x 10) and cuts to 0.5 + 0.5 x 0.5 = 0.75 of it
     assert need[0] == pytest.approx(50.0, abs=1e-4) and need[0] >= 50.0
     assert need[1] == 37.5
+
+
+def test_a_round_goes_only_to_a_lab_earning_the_investors_minimum_revenue():
+    # two labs short of runway (cash 5 < 6 x burn 2), both drawing under a sure success;
+    # investors want 10 a year: revenue 1.0 a month (12 a year) raises 18 x 2 = 36, 0.5 (6
+    # a year) is turned down and stays short
+    capital = CapitalCfg(
+        runway_months=6, round_months=18, vc_success_prob=1.0, min_revenue_for_vc=10.0
+    )
+    two, yes = np.ones(2), np.array([True, True])
+    f = plan_funding(5.0 * two, 2.0 * two, np.array([1.0, 0.5]), yes, yes, 0.5 * two, capital)
+    assert f.granted.tolist() == [True, False]
+    assert f.raised.tolist() == [36.0, 0.0]
+    assert f.still_short.tolist() == [False, True]
