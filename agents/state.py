@@ -315,7 +315,8 @@ class History:
     hs_hours: FloatArray
     """(12, H) H100e-hours each cloud delivered (contracts and spot)."""
     training_ref: FloatArray | None = None
-    """(L,) a year of first-month training: the scale of the capability curve."""
+    """(L,) the scale of each lab's capability curve: a year of its first month's training
+    (12 times the larger of what it received and what it planned, at least 1 H100e-hour)."""
     months: int = 0
     """Months written into the windows so far (:func:`agents.units.annualise` scales the
     first year's sums by it): ``month`` before this month's settle, ``month + 1`` after."""

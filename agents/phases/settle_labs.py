@@ -2,11 +2,13 @@
 
 Labs serve inference first and train on the rest (:func:`agents.lab.split_compute`; their
 training bid follows the AI services price, or the value of capability under the
-``capability_value`` rule, so training clears whenever compute is near cost); they earn revenue on the inference they served (throttled demand earns nothing), pay
-opex (a fixed amount plus a share of revenue), gain capability from training
-(log-scaling: ``capability0 + demand.scaling_exponent x log(1 + cumulative training /
-a year of first-month training)``, est.) and from their quality drift
-(``capability_drift_per_year`` a year until ``capability_drift_until``: the trend of a
+``capability_value`` rule, so training clears whenever compute is near cost); they earn
+revenue on the inference they served (throttled demand earns nothing), pay opex (a
+fixed amount plus a share of revenue), gain capability from training (log-scaling:
+``capability0 + demand.scaling_exponent x log(1 + cumulative training / ref)``, est.,
+where ``ref`` is a year of the lab's first month: 12 times the larger of the training it
+received and the training it planned, at least one H100e-hour) and from their quality
+drift (``capability_drift_per_year`` a year until ``capability_drift_until``: the trend of a
 product's unobserved quality in a logit demand, Berry, "Estimating discrete-choice models
 of product differentiation", *RAND Journal of Economics* 25(2), 1994). Then the month's
 financing closes (:func:`agents.finance.settle_finance`): a lab whose cash runs out
