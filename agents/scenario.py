@@ -86,6 +86,7 @@ from agents.scenario_sections import (
 from market.trade_pattern import TradePattern
 
 __all__ = [
+    "DEFAULT_MONTHS",
     "FAMILIES",
     "LEVERS",
     "MAX_EXTENDS_DEPTH",
@@ -119,6 +120,9 @@ __all__ = [
     "VendorCfg",
 ]
 
+DEFAULT_MONTHS = 120
+"""A scenario's ``months`` unless it gives its own (ten years): the default run's length."""
+
 MAX_MONTHS = 600
 """Longest run the model accepts, in months (50 years): the bound of a scenario's ``months``."""
 
@@ -129,7 +133,7 @@ class Scenario(Section):
     name: ScenarioName = "custom"
     description: Description = ""
     start: Month = "2026-01"
-    months: Int = bounded(120, ge=1, le=MAX_MONTHS, why=WHY_MONTHS)
+    months: Int = bounded(DEFAULT_MONTHS, ge=1, le=MAX_MONTHS, why=WHY_MONTHS)
     regions: list[RegionCfg] = Field(min_length=1, max_length=50, description=WHY_LIST)
     latency_cost: Float = bounded(0.15, ge=0, le=100, why=WHY_PRICE_H)
     trade_pattern: TradePattern = "proportional"

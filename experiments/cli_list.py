@@ -65,11 +65,11 @@ def specs_table() -> pd.DataFrame:
 
 
 def levers_table() -> pd.DataFrame:
-    """Policy levers: path, meaning, range, unit and the baseline scenario's value."""
+    """Policy levers: path, meaning, range, unit and the default scenario's value."""
     from agents.scenario import LEVERS
-    from experiments.scenarios import load_scenario
+    from experiments.scenarios import DEFAULT_SCENARIO, load_scenario
 
-    base = load_scenario("baseline").to_dict()
+    base = load_scenario(DEFAULT_SCENARIO).to_dict()
 
     def value(path: str) -> Any:
         node: Any = base
@@ -84,7 +84,7 @@ def levers_table() -> pd.DataFrame:
             "min": _num(lever.min),
             "max": _num(lever.max),
             "unit": lever.unit,
-            "baseline": "none" if value(lever.path) is None else _num(value(lever.path)),
+            DEFAULT_SCENARIO: "none" if value(lever.path) is None else _num(value(lever.path)),
         }
         for lever in LEVERS.values()
     ]

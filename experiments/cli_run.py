@@ -35,7 +35,7 @@ from agents.scenario import Scenario, ScenarioError
 from experiments.paths import probe_writable, rename_to_free, slug
 from experiments.report import write_report
 from experiments.runner import MAX_MONTHS, RunResult, run_scenario
-from experiments.scenarios import HorizonError, load_scenario
+from experiments.scenarios import DEFAULT_SCENARIO, DEFAULT_SEED, HorizonError, load_scenario
 from experiments.sweeps.shards import new_file_mode
 
 __all__ = [
@@ -84,13 +84,15 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "scenario",
         nargs="?",
-        default="baseline",
-        help="shipped scenario name or path to a .toml file (default: baseline)",
+        default=DEFAULT_SCENARIO,
+        help=f"shipped scenario name or path to a .toml file (default: {DEFAULT_SCENARIO})",
     )
     p.add_argument(
         "--months", type=int, default=None, help="months to simulate (default: the scenario's)"
     )
-    p.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
+    p.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})"
+    )
     p.add_argument(
         "--out", type=Path, default=None, help="output folder (default: a fresh one under runs/)"
     )

@@ -16,6 +16,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from agents.scenario import DEFAULT_MONTHS
 from experiments.cli_deal_effect import add_deal_effect
 from experiments.paths import MAX_LEN, cannot_write, child_dir, slug
 
@@ -153,7 +154,13 @@ def register(subparsers: Any) -> None:
     c.add_argument(
         "--replicates", type=int, default=8, metavar="N", help="seeds per scenario (default 8)"
     )
-    c.add_argument("--months", type=int, default=120, metavar="N", help="months (default 120)")
+    c.add_argument(
+        "--months",
+        type=int,
+        default=DEFAULT_MONTHS,
+        metavar="N",
+        help=f"months (default {DEFAULT_MONTHS})",
+    )
     c.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
     c.add_argument(
         "--outputs",

@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from experiments.scenarios import DEFAULT_SCENARIO, DEFAULT_SEED
+
 __all__ = [
     "APP_PATH",
     "CULL_SECONDS",
@@ -205,10 +207,15 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--scenario",
-        default="baseline",
-        help="shipped scenario name or path to a .toml file (default baseline)",
+        default=DEFAULT_SCENARIO,
+        help=f"shipped scenario name or path to a .toml file (default {DEFAULT_SCENARIO})",
     )
-    parser.add_argument("--seed", type=int, default=7, help="seed of the first run (default 7)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        help=f"seed of the first run (default {DEFAULT_SEED})",
+    )
     parser.add_argument(
         "--scale",
         type=int,

@@ -33,6 +33,8 @@ from experiments.tomlfile import TomlFileError, load_toml
 
 __all__ = [
     "APPEND_KEY",
+    "DEFAULT_SCENARIO",
+    "DEFAULT_SEED",
     "OVERRIDES_KEY",
     "REPLACED_LIST",
     "SCENARIO_DIR",
@@ -46,6 +48,13 @@ __all__ = [
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
 """Folder of the shipped scenario files."""
+
+DEFAULT_SCENARIO = "baseline"
+"""The scenario a command or the browser app runs unless told another (the calibrated 2026
+market); listed first."""
+
+DEFAULT_SEED = 7
+"""The seed of a single run (``gigawatt run``, ``gigawatt viz``) unless given another."""
 
 OVERRIDES_KEY = "overrides"
 """A scenario file's table of dotted-path overrides, applied after the ``extends`` merge."""
@@ -68,9 +77,9 @@ class HorizonError(ScenarioError):
 
 
 def list_scenarios() -> list[str]:
-    """Names of the shipped scenarios, baseline first."""
+    """Names of the shipped scenarios, :data:`DEFAULT_SCENARIO` first."""
     names = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
-    return sorted(names, key=lambda n: (n != "baseline", n))
+    return sorted(names, key=lambda n: (n != DEFAULT_SCENARIO, n))
 
 
 def scenario_path(name_or_path: str | Path) -> Path:

@@ -22,10 +22,11 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+from agents.scenario import DEFAULT_MONTHS
+from experiments.scenarios import DEFAULT_SCENARIO, DEFAULT_SEED
 from viz.facts import deal_switch_index, hhi_review_threshold, listed_deals, scenario_start
 
 __all__ = [
-    "DEFAULT_SCENARIO",
     "SCALE_ENV",
     "SCENARIO_ENV",
     "SEED_ENV",
@@ -39,7 +40,6 @@ __all__ = [
     "initial_seed",
 ]
 
-DEFAULT_SCENARIO = "baseline"
 SCENARIO_ENV = "GIGAWATT_VIZ_SCENARIO"
 SEED_ENV = "GIGAWATT_VIZ_SEED"
 SCALE_ENV = "GIGAWATT_VIZ_SCALE"
@@ -136,12 +136,13 @@ class Backend:
         return {}
 
     def horizon(self, scenario: Any) -> int:
-        """Months to run before Play stops (the scenario's horizon, else 120)."""
+        """Months to run before Play stops (the scenario's horizon, else
+        :data:`agents.scenario.DEFAULT_MONTHS`)."""
         for name in ("months", "horizon_months", "horizon"):
             value = getattr(scenario, name, None)
             if isinstance(value, int | float) and value > 0:
                 return int(value)
-        return 120
+        return DEFAULT_MONTHS
 
 
 #: Units of ``agents.scenario.LEVERS`` as the sidebar writes them.
@@ -215,8 +216,9 @@ def _env_int(name: str, default: int) -> int:
 
 
 def initial_seed() -> int:
-    """The seed the page opens with: ``$GIGAWATT_VIZ_SEED`` or 7."""
-    return _env_int(SEED_ENV, 7)
+    """The seed the page opens with: ``$GIGAWATT_VIZ_SEED`` or
+    :data:`experiments.scenarios.DEFAULT_SEED`."""
+    return _env_int(SEED_ENV, DEFAULT_SEED)
 
 
 def initial_scale() -> int:
@@ -266,7 +268,7 @@ class VizRun:
     def __init__(
         self,
         scenario_name: str = DEFAULT_SCENARIO,
-        seed: int = 7,
+        seed: int = DEFAULT_SEED,
         scale_agents: int = 0,
         **levers: float | bool,
     ) -> None:

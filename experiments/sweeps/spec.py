@@ -39,6 +39,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from agents.scenario import DEFAULT_MONTHS
+from experiments.scenarios import DEFAULT_SCENARIO
 from experiments.tomlfile import TomlFileError, load_toml
 
 __all__ = [
@@ -224,8 +226,8 @@ class SweepSpec(_Strict):
     """A whole sweep: base scenario, parameters, design, replicates, horizon, outputs."""
 
     name: str = Field(default="sweep", min_length=1)
-    base: str = Field(default="baseline", min_length=1)
-    months: int = Field(default=120, ge=1, le=MAX_SWEEP_MONTHS)
+    base: str = Field(default=DEFAULT_SCENARIO, min_length=1)
+    months: int = Field(default=DEFAULT_MONTHS, ge=1, le=MAX_SWEEP_MONTHS)
     replicates: int = Field(default=1, ge=1, le=100_000)
     root_seed: int = Field(default=0, ge=0, le=2**63 - 1)
     common_random_numbers: bool = True
