@@ -16,6 +16,7 @@ __all__ = [
     "annualise",
     "month_date",
     "months_between",
+    "parse_month",
     "parse_start",
 ]
 
@@ -74,3 +75,16 @@ def annualise(months_recorded: int) -> float:
     (4.0, 1.0)
     """
     return MONTHS_PER_YEAR / max(1, min(MONTHS_PER_YEAR, months_recorded))
+
+
+def parse_month(text: str) -> tuple[int, int] | None:
+    """Year and month (1-12) of a calendar month written ``"YYYY-MM"``, the form of every
+    date in a scenario; None if ``text`` is not one.
+
+    >>> parse_month("2026-01"), parse_month("2026-13"), parse_month("2026-1")
+    ((2026, 1), None, None)
+    """
+    if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdecimal():
+        return None
+    year, month = parse_start(text)
+    return (year, month) if 1 <= month <= 12 else None
