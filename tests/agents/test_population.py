@@ -62,9 +62,16 @@ def test_a_materialised_buyer_reads_its_row(baseline):
         assert agent.capability == a.capability[i]
         assert agent.active == a.active[i]
         np.testing.assert_array_equal(agent.affinity, a.affinity[i])
-        need = a.inference_need[i]
-        assert agent.throttled_share == (1.0 - a.served[i] / need if need > 0 else 0.0)
     assert len(m.agents) == before + len(rows)
+    # the view reads its row's need and service: 30 of 40 hours served leaves a quarter
+    # throttled; with no need nothing is
+    i = rows[1]
+    saved = a.inference_need[i], a.served[i]
+    a.inference_need[i], a.served[i] = 40.0, 30.0
+    assert w.lab_agents[i].throttled_share == 0.25
+    a.inference_need[i], a.served[i] = 0.0, 0.0
+    assert w.lab_agents[i].throttled_share == 0.0
+    a.inference_need[i], a.served[i] = saved
     # the reserved ids are the ones eager creation would give, none shared with another agent
     ids = [x.unique_id for x in m.agents]
     assert len(set(ids)) == len(ids)

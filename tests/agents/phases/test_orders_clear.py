@@ -21,10 +21,7 @@ from agents.phases.clear import (
 )
 from agents.phases.orders import Orders, choose_nodes, unit_offers
 from agents.state import Nodes
-from agents.training_bids import (
-    capability_value,
-    training_bid_schedule,
-)
+from agents.training_bids import training_bid_schedule, training_bids
 from market.clearing import OrderBook, clear, equilibrium_violations
 from market.contracts import ContractTable
 from tests.agents.phases.conftest import cleared_model
@@ -183,13 +180,20 @@ def test_under_the_capability_rule_each_major_lab_bids_its_own_value(baseline):
     steps = scn.demand.training_bid_steps
     seg = c.index.bids["lab_training"]
     prices = c.book.bid_price[seg].reshape(steps, majors.size)
-    ref = m.world.history.training_ref
-    services = m.world.demand.services_price
-    value = np.minimum(services, capability_value(a, ref, scn.demand))[majors]
-    np.testing.assert_allclose(prices[0], value, rtol=1e-12)  # the top tranche
-    assert np.unique(prices[0]).size == majors.size  # the labs' bids differ
-    decay = scn.demand.training_bid_floor ** (np.arange(steps) / (steps - 1))
-    np.testing.assert_allclose(prices, decay[:, None] * value[None, :], rtol=1e-12)
+    qty = c.book.bid_qty[seg].reshape(steps, majors.size)
+    d, services = scn.demand, m.world.demand.services_price
+    # the top tranche is the lab's training bid, and the labs' bids differ
+    tops = training_bids(a, m.world.history.training_ref, services, d)[majors]
+    np.testing.assert_allclose(prices[0], tops, rtol=1e-12)
+    assert np.unique(prices[0]).size == majors.size
+    # each lab's tranches are the demand schedule at its own top: the prices, and the
+    # quantities in the schedule's proportions (of the lab's training need)
+    planned = planned_training_price(services / (1.0 + d.services_markup), d, tops)
+    for j in range(majors.size):
+        bids, share = training_bid_schedule(tops[j], planned[j], steps, d.training_bid_floor)
+        np.testing.assert_allclose(prices[:, j], bids, rtol=1e-12)
+        np.testing.assert_allclose(qty[:, j] * share.sum(), share * qty[:, j].sum(), rtol=1e-9)
+    assert (qty.sum(axis=0) > 0).any()
     pools = c.book.bid_price[c.index.bids["pool_training"]]
     assert pools.size == 0 or np.allclose(pools.max(), scn.demand.training_bid_share * services)
     assert equilibrium_violations(c.book, c.result) == []
