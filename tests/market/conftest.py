@@ -28,6 +28,36 @@ def saved_book(name: str, qty_factor: float = 1.0) -> OrderBook:
     )
 
 
+def book_arrays(book: OrderBook) -> dict[str, np.ndarray]:
+    """A copy of each of the book's arrays, by ``OrderBook``'s field name (``BOOK_FIELDS``)."""
+    return {k: np.array(getattr(book, k)) for k in BOOK_FIELDS}
+
+
+def next_month(book: OrderBook, rng: np.random.Generator, structural: float) -> OrderBook:
+    """Prices, costs, quantities and capacities moved; with chance ``structural`` an
+    order or a link is dropped or duplicated (a new one at the same place)."""
+    f = book_arrays(book)
+    for k in ("offer_price", "bid_price", "link_cost", "offer_qty", "bid_qty"):
+        moved = f[k] * rng.uniform(0.9, 1.1, f[k].size)
+        # Keep some exact ties, as cent prices have.
+        f[k] = np.where(rng.random(f[k].size) < 0.3, np.round(moved), moved)
+    cap = f["link_cap"]
+    f["link_cap"] = np.where(np.isfinite(cap), cap * rng.uniform(0.8, 1.2, cap.size), cap)
+    if rng.random() < structural:
+        group = ("offer", "bid", "link")[rng.integers(3)]
+        keys = [k for k in f if k.startswith(group)]
+        size = f[keys[0]].size
+        if size:
+            i = int(rng.integers(size))
+            if rng.random() < 0.5:
+                for k in keys:
+                    f[k] = np.delete(f[k], i)
+            else:
+                for k in keys:
+                    f[k] = np.insert(f[k], int(rng.integers(size + 1)), f[k][i])
+    return OrderBook(book.n_nodes, **f)
+
+
 def merit_order_book() -> OrderBook:
     """One node: offers 10@20, 10@30, 10@50 against bids 15@100 and 10@40.
 

@@ -18,8 +18,8 @@ from market.highs import load_book, new_highs, run_optimal
 from market.lp import columns
 from market.scaling import scale_book
 from market.warm import Clearer, _layout
-from tests.market.test_clearing_properties import bipartite_books
-from tests.market.test_warm import next_month
+from tests.market.conftest import next_month
+from tests.market.strategies import bipartite_books
 
 
 def _by_hand(book: OrderBook) -> dict[tuple[int, int, int, int], int]:

@@ -22,7 +22,7 @@ import market.prices
 from market.clearing import METHODS, ClearingResult, OrderBook, clear, equilibrium_violations
 from market.prices import canonical_prices, price_bounds
 from market.warm import Clearer
-from tests.market.test_clearing_properties import bipartite_books
+from tests.market.strategies import bipartite_books
 
 
 @pytest.mark.parametrize("method", METHODS)

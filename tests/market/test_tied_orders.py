@@ -12,7 +12,7 @@ from market.clearing import OrderBook, clear, equilibrium_violations, welfare_to
 from market.tied_orders import pool_orders, pool_side
 from market.warm import Clearer
 from tests.market.conftest import saved_book
-from tests.market.test_trade_pattern import tied_books
+from tests.market.strategies import tied_books
 
 
 def test_orders_at_one_node_and_price_pool_in_book_order_of_their_first_members() -> None:

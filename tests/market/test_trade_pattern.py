@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from market import trade_pattern
 from market.clearing import (
@@ -22,6 +21,7 @@ from market.clearing import (
 from market.trade_pattern import PatternError
 from market.warm import Clearer
 from tests.market.conftest import saved_book, two_routes_book
+from tests.market.strategies import tied_books
 
 
 def _flows(book: OrderBook, highs_seed: int) -> tuple[np.ndarray, ...]:
@@ -183,29 +183,6 @@ def test_an_optimum_off_its_bounds_by_the_tolerance_still_gets_the_rule() -> Non
     given = np.bincount(index, coef * d["warm_value"][col], n_nodes)
     terms = np.bincount(index, minlength=n_nodes)
     assert (np.abs(net - given) <= trade_pattern.FACE_TOLERANCE * terms).all()
-
-
-TIED_PRICES = st.sampled_from([1.0, 2.0, 3.0])
-
-
-@st.composite
-def tied_books(draw: st.DrawFn) -> OrderBook:
-    """Sellers linked to buyers with prices and costs from a few values: many ties."""
-    n_sellers, n_buyers = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    n = n_sellers + n_buyers
-    pairs = [(s, n_sellers + b) for s in range(n_sellers) for b in range(n_buyers)]
-    links = draw(st.lists(st.sampled_from(pairs), min_size=1, max_size=len(pairs) + 2))
-    qty = st.sampled_from([1.0, 2.5, 10.0])
-    offers = [(s, draw(qty), draw(TIED_PRICES)) for s in range(n_sellers)]
-    bids = [(n_sellers + b, draw(qty), draw(TIED_PRICES) + 2.0) for b in range(n_buyers)]
-    return OrderBook(
-        n,
-        [o[0] for o in offers], [o[1] for o in offers], [o[2] for o in offers],
-        [b[0] for b in bids], [b[1] for b in bids], [b[2] for b in bids],
-        [link[0] for link in links], [link[1] for link in links],
-        [draw(st.sampled_from([0.0, 1.0])) for _ in links],
-        [draw(st.sampled_from([np.inf, 1.5])) for _ in links],
-    )  # fmt: skip
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -22,39 +22,8 @@ from market.highs import HighsOptionError
 from market.lp import SolverFailure, columns
 from market.scaling import components, scale_book
 from market.warm import Clearer
-from tests.market.conftest import saved_book, two_routes_book
-from tests.market.test_clearing_properties import bipartite_books
-
-
-def _fields(book: OrderBook) -> dict[str, np.ndarray]:
-    names = ("offer_node", "offer_qty", "offer_price", "bid_node", "bid_qty", "bid_price")
-    names += ("link_src", "link_dst", "link_cost", "link_cap")
-    return {k: np.array(getattr(book, k)) for k in names}
-
-
-def next_month(book: OrderBook, rng: np.random.Generator, structural: float) -> OrderBook:
-    """Prices, costs, quantities and capacities moved; with chance ``structural`` an
-    order or a link is dropped or duplicated (a new one at the same place)."""
-    f = _fields(book)
-    for k in ("offer_price", "bid_price", "link_cost", "offer_qty", "bid_qty"):
-        moved = f[k] * rng.uniform(0.9, 1.1, f[k].size)
-        # Keep some exact ties, as cent prices have.
-        f[k] = np.where(rng.random(f[k].size) < 0.3, np.round(moved), moved)
-    cap = f["link_cap"]
-    f["link_cap"] = np.where(np.isfinite(cap), cap * rng.uniform(0.8, 1.2, cap.size), cap)
-    if rng.random() < structural:
-        group = ("offer", "bid", "link")[rng.integers(3)]
-        keys = [k for k in f if k.startswith(group)]
-        size = f[keys[0]].size
-        if size:
-            i = int(rng.integers(size))
-            if rng.random() < 0.5:
-                for k in keys:
-                    f[k] = np.delete(f[k], i)
-            else:
-                for k in keys:
-                    f[k] = np.insert(f[k], int(rng.integers(size + 1)), f[k][i])
-    return OrderBook(book.n_nodes, **f)
+from tests.market.conftest import book_arrays, next_month, saved_book, two_routes_book
+from tests.market.strategies import bipartite_books
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -120,7 +89,7 @@ def test_a_few_changed_orders_keep_the_basis_a_new_market_starts_cold(
     res = clearer.clear(changed)
     assert clearer.warm_solves == 1 and equilibrium_violations(changed, res) == []
     # Another layout: the same market with its nodes numbered backwards.
-    f = _fields(book)
+    f = book_arrays(book)
     for k in ("offer_node", "bid_node", "link_src", "link_dst"):
         f[k] = book.n_nodes - 1 - f[k]
     other = OrderBook(book.n_nodes, **f)
@@ -135,7 +104,7 @@ def test_nodes_added_or_removed_between_months_still_clear_exactly(
     book = _model_like_book(rng)
     clearer = Clearer()
     for extra in (0, 3, 1, 0):  # idle nodes come and go: rows added and removed
-        month = OrderBook(book.n_nodes + extra, **_fields(next_month(book, rng, 0.0)))
+        month = OrderBook(book.n_nodes + extra, **book_arrays(next_month(book, rng, 0.0)))
         res = clearer.clear(month)
         assert equilibrium_violations(month, res) == []
         assert res.welfare == pytest.approx(clear(month, method="lp").welfare, rel=1e-9)
