@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from agents.units import months_between
+from agents.units import months_between, parse_month
 
 __all__ = [
     "FAMILIES",
@@ -76,7 +76,6 @@ SCENARIO_NAME_RULE = (
 
 _NAME_RE = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 _SCENARIO_NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
-_START_RE = re.compile(r"(\d{4})-(\d{2})")
 _TEXT_RE = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f]*")
 
 MAX_TFLOPS_PER_WATT = 20.0
@@ -153,8 +152,8 @@ def past_calendar(start: str, months: int) -> str | None:
 
 
 def _start(value: str) -> str:
-    m = _START_RE.fullmatch(value)
-    if m is None or not (FIRST_YEAR <= int(m[1]) <= LAST_YEAR and 1 <= int(m[2]) <= 12):
+    parsed = parse_month(value)
+    if parsed is None or not FIRST_YEAR <= parsed[0] <= LAST_YEAR:
         raise ValueError(
             f"must be a month 'YYYY-MM' with the month 01-12 and the year {FIRST_YEAR}-"
             f"{LAST_YEAR} (the modelled market starts in 2026)"

@@ -123,7 +123,7 @@ def about_html(run: VizRun) -> str:
         "<p>Gigawatt simulates the market for AI compute month by month: electric utilities, "
         "chip vendors, clouds, AI labs and a regulator trade power, chips, compute and capital."
         f" This run: scenario <b>{escape(scenario_label(run.scenario_name))}</b>, seed "
-        f"<b>{run.seed}</b>, starting {run.start[0]:04d}-{run.start[1]:02d}"
+        f"<b>{run.seed}</b>, starting {run.start}"
         + (f", HHI review threshold {threshold:,.0f}" if threshold is not None else "")
         + ".</p>",
         "<p><b>Step</b> simulates one month; <b>▶</b> plays months until paused. "

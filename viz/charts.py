@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from agents.columns import REGION_LOAD_COLUMNS
+from agents.units import month_date
 from viz.facts import capacity_price_cap, deals_possible
 
 __all__ = [
@@ -79,14 +80,12 @@ def _col(df: pd.DataFrame | None, *names: str) -> str | None:
     return None
 
 
-def date_labels(months: Iterable[int], start: tuple[int, int]) -> list[str]:
-    """Calendar labels ``YYYY-MM`` for month numbers counted from ``start`` (year, month).
+def date_labels(months: Iterable[int], start: str) -> list[str]:
+    """Calendar labels ``YYYY-MM`` for month numbers counted from ``start`` (``YYYY-MM``).
 
     ``start`` is the scenario's month 0 (:func:`viz.facts.scenario_start`).
     """
-    start_year, start_month = start
-    base = start_year * 12 + start_month - 1
-    return [f"{(base + int(m)) // 12:04d}-{(base + int(m)) % 12 + 1:02d}" for m in months]
+    return [month_date(start, int(m)) for m in months]
 
 
 def _line(
@@ -180,7 +179,7 @@ def _line(
     return option
 
 
-def _frame_x(frame: pd.DataFrame | None, start: tuple[int, int]) -> tuple[pd.DataFrame, list[str]]:
+def _frame_x(frame: pd.DataFrame | None, start: str) -> tuple[pd.DataFrame, list[str]]:
     if frame is None or not len(frame):
         return pd.DataFrame(), []
     months = frame["month"] if "month" in frame.columns else pd.Series(range(len(frame)))
@@ -238,7 +237,7 @@ def _region_lines(
 
 
 def power_price_option(
-    frame: pd.DataFrame | None, regions: pd.DataFrame | None, *, start: tuple[int, int]
+    frame: pd.DataFrame | None, regions: pd.DataFrame | None, *, start: str
 ) -> dict:
     """Power (energy) price per region ($/MWh), from the ``regions`` table's ``power_price``,
     and the model frame's load-weighted mean (:func:`_region_lines`).
@@ -264,7 +263,7 @@ def capacity_price_option(
     regions: pd.DataFrame | None,
     cap: float | None = None,
     *,
-    start: tuple[int, int],
+    start: str,
 ) -> dict:
     """Capacity price per region ($/MW-day), from the ``regions`` table's ``capacity_price``,
     and the model frame's load-weighted mean (:func:`_region_lines`).
@@ -288,7 +287,7 @@ def capacity_price_option(
     )
 
 
-def compute_price_option(frame: pd.DataFrame | None, *, start: tuple[int, int]) -> dict:
+def compute_price_option(frame: pd.DataFrame | None, *, start: str) -> dict:
     """Compute spot vs contract price ($ per H100-equivalent hour)."""
     frame, x = _frame_x(frame, start)
     series = _frame_series(
@@ -301,7 +300,7 @@ def compute_price_option(frame: pd.DataFrame | None, *, start: tuple[int, int]) 
     return _line("Compute price: spot vs contract", x, series, "$/H100e-hour")
 
 
-def chip_price_option(frame: pd.DataFrame | None, *, start: tuple[int, int]) -> dict:
+def chip_price_option(frame: pd.DataFrame | None, *, start: str) -> dict:
     """Chip price paid and the chips' value to their buyers ($ per H100-equivalent unit)."""
     frame, x = _frame_x(frame, start)
     series = _frame_series(
@@ -314,7 +313,7 @@ def chip_price_option(frame: pd.DataFrame | None, *, start: tuple[int, int]) -> 
     return _line("Chip price", x, series, "$ per H100e")
 
 
-def capacity_option(frame: pd.DataFrame | None, *, start: tuple[int, int]) -> dict:
+def capacity_option(frame: pd.DataFrame | None, *, start: str) -> dict:
     """Data-centre capacity built, powered and used (GW); used = powered × utilisation."""
     frame, x = _frame_x(frame, start)
     series = _frame_series(
@@ -334,7 +333,7 @@ def capacity_option(frame: pd.DataFrame | None, *, start: tuple[int, int]) -> di
     return _line("Capacity", x, series, "GW", from_zero=True)
 
 
-def throttled_option(frame: pd.DataFrame | None, *, start: tuple[int, int]) -> dict:
+def throttled_option(frame: pd.DataFrame | None, *, start: str) -> dict:
     """Share of inference demand throttled (%)."""
     frame, x = _frame_x(frame, start)
     series = _frame_series(
@@ -344,7 +343,7 @@ def throttled_option(frame: pd.DataFrame | None, *, start: tuple[int, int]) -> d
 
 
 def concentration_option(
-    frame: pd.DataFrame | None, threshold: float | None, *, start: tuple[int, int]
+    frame: pd.DataFrame | None, threshold: float | None, *, start: str
 ) -> dict:
     """Cloud and chip HHI (0-10,000), with the scenario's review threshold as a line.
 
@@ -393,7 +392,7 @@ def runway_option(
     agents: pd.DataFrame | None,
     max_lines: int = 8,
     *,
-    start: tuple[int, int],
+    start: str,
 ) -> dict:
     """Labs' cash runway (months): one line per lab, or median and quartiles when many.
 
@@ -425,7 +424,7 @@ def deals_option(
     frame: pd.DataFrame | None,
     deals: pd.DataFrame | None,
     *,
-    start: tuple[int, int],
+    start: str,
     possible: bool = True,
 ) -> dict:
     """Each deal's cumulative investment (solid) vs cloud revenue from the lab (dashed), $B.

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from agents.units import parse_month
 from experiments.report import deals_possible as report_deals_possible
 from experiments.report import hhi_threshold as report_hhi_threshold
 
@@ -71,13 +72,18 @@ def read_path(config: Any, path: str, default: Any = _MISSING) -> Any:
     return node
 
 
-def scenario_start(config: Any) -> tuple[int, int]:
-    """Calendar (year, month) of model month 0: the scenario's ``start`` ("YYYY-MM")."""
+def scenario_start(config: Any) -> str:
+    """Calendar month ``"YYYY-MM"`` of model month 0: the scenario's ``start``.
+
+    Raises
+    ------
+    FactError
+        If ``start`` is not a ``YYYY-MM`` month (:func:`agents.units.parse_month`).
+    """
     raw = str(read_path(config, "start"))
-    match = re.fullmatch(r"(\d{4})-(\d{2})", raw)
-    if match is None or not 1 <= int(match.group(2)) <= 12:
+    if parse_month(raw) is None:
         raise FactError(f"scenario start={raw!r} is not a YYYY-MM month; write e.g. '2026-01'")
-    return int(match.group(1)), int(match.group(2))
+    return raw
 
 
 def hhi_review_threshold(config: Any) -> float | None:

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from agents.scenario import DEFAULT_MONTHS
+from agents.units import month_date
 from experiments.scenarios import DEFAULT_SCENARIO, DEFAULT_SEED
 from viz.facts import deal_switch_index, hhi_review_threshold, listed_deals, scenario_start
 
@@ -340,8 +341,9 @@ class VizRun:
         return int(self.model.month)
 
     @property
-    def start(self) -> tuple[int, int]:
-        """Calendar (year, month) of month 0, from the scenario (:func:`viz.facts.scenario_start`)."""
+    def start(self) -> str:
+        """Calendar month ``YYYY-MM`` of month 0, from the scenario
+        (:func:`viz.facts.scenario_start`)."""
         return scenario_start(self.config)
 
     @property
@@ -356,11 +358,9 @@ class VizRun:
         Month 0 is the scenario's ``start``; after ``n`` steps months 0..n-1 have been
         simulated.
         """
-        year, month = self.start
         if self.month == 0:
-            return f"start {year:04d}-{month:02d}"
-        total = year * 12 + (month - 1) + self.month - 1
-        return f"through {total // 12:04d}-{total % 12 + 1:02d}"
+            return f"start {self.start}"
+        return f"through {month_date(self.start, self.month - 1)}"
 
     @property
     def graph(self) -> Any:

@@ -188,10 +188,10 @@ class Targets(_Strict):
             Naming ``where`` (the targets file), the series, the year, the scenario's run
             and the fix.
         """
-        from agents.units import month_date
+        from agents.units import month_date, months_between, parse_start
 
         end = month_date(start, int(months) - 1)
-        first, last = int(start[:4]), int(end[:4])
+        first, last = parse_start(start)[0], parse_start(end)[0]
         years = [(sid, int(y)) for sid, s in self.series.items() for y in s.years()]
         early = [(sid, y) for sid, y in years if y < first]
         late = [(sid, y) for sid, y in years if y > last]
@@ -208,7 +208,7 @@ class Targets(_Strict):
                     f"calibrate a scenario that starts by January {year}"
                 )
             else:
-                reach = 12 * (year - first) + 13 - int(start[5:7])  # months to its December
+                reach = months_between(start, f"{year}-12") + 1  # months through its December
                 why = (
                     f"is after the end of the run of scenario {scenario!r} ({start} "
                     f"through {end}), and every run would go on to December {year}; fix the year, or "

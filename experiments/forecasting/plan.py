@@ -26,7 +26,6 @@ and the deal scenario's runs keep their twin's model frame for it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,8 +56,6 @@ __all__ = [
 MAX_DRAWS = 100_000
 """The most draws a forecast runs (each is a model run per scenario)."""
 
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
-
 
 class ForecastError(ValueError):
     """A forecast input that cannot be used; the message names it, its value and the fix."""
@@ -87,17 +84,14 @@ def months_until(start: str, until: str, scenario: str = "") -> int:
     ForecastError
         If ``until`` is not ``YYYY-MM``, is before ``start``, or is too far ahead.
     """
-    from agents.units import months_between
+    from agents.scenario_fields import LAST_MONTH
+    from agents.units import month_date, months_between, parse_month
     from experiments.runner import MAX_MONTHS
 
-    m = _MONTH.fullmatch(str(until))
-    if m is None or not 1 <= int(m[2]) <= 12:
+    if parse_month(str(until)) is None:
         raise ForecastError(
             f"until {until!r}: give a calendar month as YYYY-MM with the month 01-12, e.g. 2035-12"
         )
-    from agents.scenario_fields import LAST_MONTH
-    from agents.units import month_date
-
     n = months_between(start, until) + 1
     where = f" (scenario {scenario!r} starts {start})" if scenario else f" (start {start})"
     if n < 1:

@@ -34,7 +34,7 @@ def test_every_chart_is_strict_json(stepped):
 
 
 def test_power_price_per_region_matches_the_stand_in_rule(stepped):
-    option = power_price_option(stepped.frame, stepped.table("regions"), start=(2026, 1))
+    option = power_price_option(stepped.frame, stepped.table("regions"), start="2026-01")
     growth = 36.0 / 12.0
     for i, region in enumerate(REGIONS):
         expected = [50.0 + 5 * i + t * growth for t in range(3)]
@@ -56,7 +56,7 @@ def test_capacity_price_per_region_is_drawn_with_its_unit_and_cap(stepped):
     mark = option["series"][0]["markLine"]
     assert mark["data"] == [{"yAxis": 300.0}]  # the stand-in scenario's cap
     assert mark["label"]["formatter"] == "cap $300.00"
-    no_cap = capacity_price_option(stepped.frame, stepped.table("regions"), start=(2026, 1))
+    no_cap = capacity_price_option(stepped.frame, stepped.table("regions"), start="2026-01")
     assert "markLine" not in no_cap["series"][0]
 
 
@@ -75,14 +75,14 @@ def test_capacity_used_is_powered_times_utilisation():
             "utilisation": [0.5, 0.9],
         }
     )
-    option = capacity_option(frame, start=(2026, 1))
+    option = capacity_option(frame, start="2026-01")
     assert _series(option, "used") == pytest.approx([1.0, 2.7])
     assert option["yAxis"]["min"] == 0  # a size: drawn from zero, not zoomed in
 
 
 def test_nan_becomes_a_gap_and_percent_scaling():
     frame = pd.DataFrame({"month": [0, 1, 2], "throttled_share": [0.1, np.nan, np.inf]})
-    assert _series(throttled_option(frame, start=(2026, 1)), "throttled") == [
+    assert _series(throttled_option(frame, start="2026-01"), "throttled") == [
         pytest.approx(10.0),
         None,
         None,
@@ -90,9 +90,9 @@ def test_nan_becomes_a_gap_and_percent_scaling():
 
 
 def test_missing_data_shows_a_message_not_an_error():
-    option = concentration_option(None, 1800.0, start=(2026, 1))
+    option = concentration_option(None, 1800.0, start="2026-01")
     assert option["graphic"]["style"]["text"] == "no data yet"
-    assert deals_option(None, None, start=(2026, 1))["series"] == []
+    assert deals_option(None, None, start="2026-01")["series"] == []
 
 
 def test_hhi_line_is_drawn_at_the_scenarios_threshold(stepped):
@@ -101,7 +101,7 @@ def test_hhi_line_is_drawn_at_the_scenarios_threshold(stepped):
     assert option["series"][0]["markLine"]["data"] == [{"yAxis": 2500.0}]
     assert option["series"][0]["markLine"]["label"]["formatter"] == "review threshold 2,500"
     frame = pd.DataFrame({"month": [0], "cloud_hhi": [1500.0], "chip_hhi": [7000.0]})
-    assert "markLine" not in concentration_option(frame, None, start=(2026, 1))["series"][0]
+    assert "markLine" not in concentration_option(frame, None, start="2026-01")["series"][0]
 
 
 def test_dates_start_at_the_scenarios_start():
@@ -121,13 +121,13 @@ def test_lines_never_share_a_colour_or_a_marker(stepped):
 
 
 def test_deals_cumulative_lines_in_billions(stepped):
-    option = deals_option(stepped.frame, stepped.table("deals"), start=(2026, 1))
+    option = deals_option(stepped.frame, stepped.table("deals"), start="2026-01")
     assert _series(option, "aws-anthropic: invested") == pytest.approx([8.0, 8.1, 8.2])
     assert _series(option, "aws-anthropic: cloud revenue") == pytest.approx([0, 0.2, 0.4])
 
 
 def test_runway_is_the_models_and_capped_only_for_display(stepped):
-    option = runway_option(stepped.frame, stepped.table("agents"), start=(2026, 1))
+    option = runway_option(stepped.frame, stepped.table("agents"), start="2026-01")
     # stand-in: anthropic starts with 10 $B and burns 1 $B a month (recorded after the burn)
     assert _series(option, "anthropic") == pytest.approx([9.0, 8.0, 7.0])
     assert _series(option, "openai") == pytest.approx([19.0, 18.0, 17.0])
@@ -144,7 +144,7 @@ def test_runway_is_the_models_and_capped_only_for_display(stepped):
     assert lab_runway(rows)["runway"].tolist()[1:] == [500.0, 30.0]  # the data: uncapped
     assert np.isnan(lab_runway(rows)["runway"].iloc[0])
     drawn = _series(
-        runway_option(pd.DataFrame({"month": [0, 1, 2]}), rows, start=(2026, 1)), "rich"
+        runway_option(pd.DataFrame({"month": [0, 1, 2]}), rows, start="2026-01"), "rich"
     )
     assert drawn == [RUNWAY_CAP, RUNWAY_CAP, 30.0]
 
@@ -156,14 +156,14 @@ def test_runway_switches_to_quantiles_with_many_labs():
         for i in range(20)
     ]
     frame = pd.DataFrame({"month": [0, 1]})
-    option = runway_option(frame, pd.DataFrame(rows), max_lines=8, start=(2026, 1))
+    option = runway_option(frame, pd.DataFrame(rows), max_lines=8, start="2026-01")
     assert [s["name"] for s in option["series"]] == ["median lab", "25th pct", "75th pct"]
     assert _series(option, "median lab") == pytest.approx([9.5, 9.5])
 
 
 def test_date_labels_roll_over_years():
-    assert date_labels([0, 11, 12, 119], (2026, 1)) == ["2026-01", "2026-12", "2027-01", "2035-12"]
-    assert date_labels([0, 6], (2025, 7)) == ["2025-07", "2026-01"]
+    assert date_labels([0, 11, 12, 119], "2026-01") == ["2026-01", "2026-12", "2027-01", "2035-12"]
+    assert date_labels([0, 6], "2025-07") == ["2025-07", "2026-01"]
 
 
 def test_deals_are_named_investor_to_lab():
@@ -177,7 +177,7 @@ def test_deals_are_named_investor_to_lab():
             "cloud_revenue_usd": [0.0, 1e9],
         }
     )
-    option = deals_option(pd.DataFrame({"month": [0, 1]}), deals, start=(2026, 1))
+    option = deals_option(pd.DataFrame({"month": [0, 1]}), deals, start="2026-01")
     assert _series(option, "amazon → anthropic: cloud revenue") == pytest.approx([0.0, 1.0])
 
 
@@ -199,7 +199,7 @@ def test_many_regions_draw_the_largest_each_in_a_style_of_its_own():
         ]
     )  # fmt: skip
     frame = pd.DataFrame({"month": [0, 1], "power_price": [55.0, 56.0]})
-    option = power_price_option(frame, regions, start=(2026, 1))
+    option = power_price_option(frame, regions, start="2026-01")
     names = [s["name"] for s in option["series"]]
     assert names == [f"r{k:02d}" for k in range(5, 12)] + ["demand-weighted"]
     assert option["title"]["text"] == "Power price by region (the 7 of 12 using the most power)"

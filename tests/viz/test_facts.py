@@ -12,11 +12,13 @@ from experiments.report import hhi_threshold
 from tests.viz.conftest import OPENAI_DEAL, world_model_missing
 from tests.viz.standin import SCENARIOS
 from viz.facts import (
+    FactError,
     deal_switch_index,
     deal_switch_key,
     deals_possible,
     hhi_review_threshold,
     listed_deals,
+    scenario_start,
 )
 
 
@@ -81,3 +83,16 @@ def test_listed_deals_of_a_scenario_file(deals_file):
     assert [d.enabled for d in listed_deals(off)] == [False]
     assert deals_possible(off)  # the headline deal is still there
     assert not deals_possible(off.with_overrides({"deal.enabled": False}))
+
+
+@pytest.mark.parametrize("start", ["2026-13", "2026-1", "26-01", "2026/01", "abcd-ef"])
+def test_a_start_that_is_no_calendar_month_is_a_fact_error_with_an_example(start):
+    with pytest.raises(
+        FactError,
+        match=rf"^scenario start='{start}' is not a YYYY-MM month; write e\.g\. '2026-01'$",
+    ):
+        scenario_start(types.SimpleNamespace(start=start))
+
+
+def test_the_start_is_the_scenarios_own_month():
+    assert scenario_start(types.SimpleNamespace(start="2027-07")) == "2027-07"

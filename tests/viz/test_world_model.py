@@ -63,7 +63,7 @@ def test_a_scenario_file_opens_and_its_threshold_and_start_are_drawn(tmp_path):
     )
     run = VizRun(scenario_name=str(path), seed=3)
     run.step()
-    assert run.start == (2027, 4) and run.date_label == "through 2027-04"
+    assert run.start == "2027-04" and run.date_label == "through 2027-04"
     option = CHARTS["concentration"](run)
     assert option["series"][0]["markLine"]["data"] == [{"yAxis": 2600.0}]
     assert option["xAxis"]["data"] == ["2027-04"]
