@@ -55,6 +55,18 @@ def suggest(name: str, choices: Iterable[str], cutoff: float = 0.5) -> str:
 
 
 def short(value: object, limit: int = 160) -> str:
+    """``repr(value)`` cut to ``limit`` characters (ending ``...``), for error messages.
+
+    Parameters
+    ----------
+    value
+        The value to show.
+    limit
+        Most characters returned.
+
+    >>> short("abc"), short(list(range(100)), limit=12)
+    ("'abc'", '[0, 1, 2,...')
+    """
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -94,6 +106,32 @@ def dotted_paths(value: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def set_path(data: dict[str, Any], path: object, value: Any) -> None:
+    """Set the value at dotted key path ``path`` of nested tables ``data``, in place.
+
+    A part of ``path`` addresses a table by key and a list item by index or, when every item
+    has a ``name``, by name (``labs.anthropic.cash``). Every part but the last must exist;
+    the last may add a key to a table.
+
+    Parameters
+    ----------
+    data
+        A scenario as nested dicts and lists (changed in place).
+    path
+        The dotted key path, e.g. ``"power.pue"``.
+    value
+        The new value (checked later, when the scenario is validated).
+
+    Raises
+    ------
+    ScenarioError
+        If ``path`` is not a dotted key path, names a key or list item that does not exist
+        (with the keys, names or indices there are), or goes below a plain value.
+
+    >>> data = {"power": {"pue": 1.2}, "labs": [{"name": "anthropic", "cash": 1.0}]}
+    >>> set_path(data, "labs.anthropic.cash", 2.0)
+    >>> data["labs"][0]["cash"]
+    2.0
+    """
     if not isinstance(path, str) or not path or "" in path.split("."):
         raise ScenarioError(
             f"override {path!r}: not a dotted key path; write e.g. 'power.pue' or "
@@ -202,6 +240,25 @@ _MAX_LINES = 12
 
 
 def explain(exc: ValidationError, model: type[BaseModel]) -> str:
+    """One message for all the errors of a failed validation of ``model``.
+
+    Each error becomes ``scenario key 'path' = value: what is wrong; allowed range...``
+    (the range and its reason read from the field), an unknown key lists the allowed keys
+    (with close matches), and a validator's ``@path@ ...`` problems are named by their
+    paths. At most 12 errors are listed, then how many more there are.
+
+    Parameters
+    ----------
+    exc
+        The error pydantic raised.
+    model
+        The model that was validated (:class:`agents.scenario.Scenario` or a section).
+
+    Returns
+    -------
+    str
+        ``"invalid scenario: "`` and the errors, separated by ``"; "``.
+    """
     lines: list[str] = []
     for err in exc.errors():
         loc = tuple(err["loc"])

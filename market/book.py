@@ -369,14 +369,17 @@ class OrderBook:
 
     @property
     def n_offers(self) -> int:
+        """Number of offers."""
         return len(self.offers[0])
 
     @property
     def n_bids(self) -> int:
+        """Number of bids."""
         return len(self.bids[0])
 
     @property
     def n_links(self) -> int:
+        """Number of links."""
         return len(self.links[0])
 
     def is_bipartite(self) -> bool:
