@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from agents.scenario import DEFAULT_MONTHS
 from experiments.paths import atomic_write_text, save_figure
 from experiments.sweeps.analysis import mean_ci
 from experiments.sweeps.figures import fan_chart, figure, keep_in_bounds, line_colors
@@ -272,7 +273,7 @@ def compare_scenarios(
     out: str | Path,
     *,
     replicates: int = 8,
-    months: int = 120,
+    months: int = DEFAULT_MONTHS,
     root_seed: int = 0,
     outputs: list[str | dict[str, Any]] | None = None,
     model: str = DEFAULT_MODEL,
