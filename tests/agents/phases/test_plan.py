@@ -11,39 +11,11 @@ from agents.hyperscaler import (
     MAX_EXPECTED_GROWTH,
     datacentre_starts,
     expected_growth,
-    power_room,
 )
-from agents.lab import choose_port, plan_funding
 from agents.model import GigawattModel
 from agents.phases.plan import ai_load_forecast, chip_targets, sales_growth
-from agents.scenario import CapitalCfg, LockinCfg
 from agents.state import History, Market
 from tests.agents.phases.conftest import clouds, sites
-
-
-def test_datacentre_starts_close_the_gap_partially():
-    # contracted 800 MW > sold 500: target = 800 x 1.44**2 / 0.85 + (800 - 500)
-    # = 1,951.62 + 300 = 2,251.62 MW; 2,000 MW built or in the pipeline -> start 251.62
-    new = datacentre_starts(500.0, 800.0, 0.44, 24, 2000.0, 1e9, 400.0)
-    assert new == pytest.approx(800 * 1.44**2 / 0.85 + 300 - 2000)
-    assert datacentre_starts(500.0, 800.0, 0.44, 24, 1000.0, 1e9, 400.0) == 400.0  # capped
-    assert datacentre_starts(500.0, 800.0, 0.44, 24, 3000.0, 1e9, 400.0) == 0.0  # enough
-    assert datacentre_starts(500.0, 800.0, 0.44, 24, 1000.0, -1.0, 400.0) == 0.0  # no cash
-
-
-def test_the_profitability_of_new_capacity_scales_the_target_for_sales_only():
-    from agents.hyperscaler import capacity_scale, datacentre_starts_all
-
-    # contracted 800 MW > sold 500: for sales 800 x 1.44**2 / 0.85 = 1,951.62 MW, x 1.5;
-    # the 300 MW the contracts call for beyond sales are built whatever the scale
-    one = np.array([1.0])
-    new = datacentre_starts_all(
-        one * 500.0, one * 800.0, 0.44, 24, one * 2500.0, one * 1e9, 1e6, 1.0, one * 0.0, 1.5
-    )
-    assert new[0] == pytest.approx(800 * 1.44**2 / 0.85 * 1.5 + 300 - 2500)
-    # q = 9 and q = 4 are both the top of the range: 4**0.5 = 2; q = 1 changes nothing
-    assert (capacity_scale(9.0, 0.5), capacity_scale(1.0, 0.7)) == (2.0, 1.0)
-    assert capacity_scale(0.1, 1.0) == 0.25  # the bottom of the range
 
 
 def test_new_capacity_q_is_the_newest_gpus_value_over_its_list_price(baseline):
@@ -97,34 +69,6 @@ def test_chip_targets_fill_next_months_free_power(one_gen, small_cfg):
     assert price[0, 0] == pytest.approx(value, rel=1e-12)
 
 
-def test_funding_grants_and_turns_down_by_draw():
-    cap = CapitalCfg(runway_months=6, round_months=18, vc_success_prob=0.5, min_revenue_for_vc=0)
-    cash = np.array([5.0, 5.0, 50.0, 5.0])
-    burn = np.array([2.0, 2.0, 2.0, 2.0])
-    active = np.array([True, True, True, False])
-    draw = np.array([0.1, 0.9, 0.1, 0.1])
-    f = plan_funding(cash, burn, np.zeros(4), active, np.ones(4, dtype=bool), draw, cap)
-    # lab 0: 5 < 6 x 2, draw 0.1 < 0.5 -> raises 18 x 2 = 36; lab 1: short, draw 0.9 -> turned
-    # down; lab 2: 50 >= 12, not short; lab 3: inactive
-    assert f.raised.tolist() == [36.0, 0.0, 0.0, 0.0]
-    assert f.granted.tolist() == [True, False, False, False]
-    assert f.still_short.tolist() == [False, True, False, False]
-
-
-def test_porting_pays_only_past_the_gap_and_the_cost():
-    lk = LockinCfg(porting_gap=0.35, porting_months=9, porting_cost_usd=3e8)
-    aff = np.array([1.0, 0.0, 0.0])
-    prices = np.array([3.0, 1.5, 2.5])
-    # pays 3.0; trainium at 1.5 < 0.65 x 3.0 = 1.95; saving 1.5 x 1e8 x (24 - 9) = 2.25e9 > 3e8
-    assert choose_port(3.0, 1e8, aff, prices, 1e9, lk) == 1
-    # a price of 2.0 misses the 35% gap
-    assert choose_port(3.0, 1e8, aff, np.array([3.0, 2.0, 2.5]), 1e9, lk) == -1
-    # volume 1e6: saving 1.5 x 1e6 x 15 = 2.25e7 < 3e8
-    assert choose_port(3.0, 1e6, aff, prices, 1e9, lk) == -1
-    # cannot pay the porting cost
-    assert choose_port(3.0, 1e8, aff, prices, 1e8, lk) == -1
-
-
 def test_a_lab_that_received_next_to_no_compute_weighs_no_port(baseline):
     # a random 120-month scenario: a lab received 3.4e-311 H100e-hours and its spend over
     # them, the price it paid an hour, overflowed (a RuntimeWarning). That price is inf: no
@@ -149,19 +93,6 @@ def test_a_lab_that_received_next_to_no_compute_weighs_no_port(baseline):
     assert poked.porting_to[i] == -1
     others = np.arange(poked.n) != i
     assert poked.porting_to[others].tolist() == twin.porting_to[others].tolist()
-
-
-def test_chip_trades_leave_buyers_a_surplus_and_captive_supply_follows_orders():
-    from agents.chipvendor import captive_capacity, vendor_offer_price
-
-    # full backlog: ask 1.5 x list = 45,000, but at most 90% of the top bid 40,000 = 36,000
-    ask = vendor_offer_price(30_000.0, 2.0, 0.5, 1.0, captive=False, top_bid=40_000.0)
-    assert ask == pytest.approx(36_000.0) and ask < 40_000.0
-    # no backlog: list price, well under the bid
-    assert vendor_offer_price(30_000.0, 2.0, 0.5, 0.0, captive=False, top_bid=90_000.0) == 30_000.0
-    # orders of 400 against capacity 100: 1/12 of the 300 gap a month -> 125; trend floor 110
-    assert captive_capacity(100.0, 100.0, 400.0, 12) == pytest.approx(125.0)
-    assert captive_capacity(100.0, 110.0, 50.0, 12) == pytest.approx(110.0)
 
 
 def test_utilities_forecast_connected_and_queued_ai_load():
@@ -198,14 +129,6 @@ def test_capacity_target_extrapolates_sales_growth_and_counts_throttled_demand()
     assert expected_growth(0.5, sales_growth(h, 12, 0.3), 0.5) == MAX_EXPECTED_GROWTH
 
 
-def test_power_room_admits_shells_up_to_the_power_due_by_completion():
-    # region 0: 100 MW connected or due by completion, 5% allowance -> 105 MW of shells may
-    # stand; 90 MW built or building -> 15 MW may start. Region 1: 50 MW due -> 52.5 MW,
-    # 60 MW of shells already -> none (never negative). Region 2: no power expected -> none.
-    room = power_room(np.array([100.0, 50.0, 0.0]), np.array([90.0, 60.0, 0.0]), 0.05)
-    np.testing.assert_allclose(room, [15.0, 0.0, 0.0])
-
-
 def test_initial_connections_queued_at_the_pipelines_pace(baseline):
     # baseline: builds take 21 months, connections 36. A cloud's building_mw completes as
     # 1/21 of it a month over months 1..21 with its power, and connections requested at the
@@ -221,88 +144,6 @@ def test_initial_connections_queued_at_the_pipelines_pace(baseline):
     assert s.pipeline_built[h, r, 22:].sum() == 0.0
     assert s.pipeline_power[h, r, 1:37].sum() == pytest.approx(mw * 36 / 21)
     assert s.pipeline_power[h, r, 37:].sum() == 0.0
-
-
-def test_supply_trend_compounds_a_decaying_rate():
-    from agents.chipvendor import supply_trend
-
-    # no decay: 100 x (1 + 1.4)^(24/12) = 100 x 5.76 = 576
-    assert supply_trend(100.0, 1.4, 0.0, 24) == pytest.approx(576.0)
-    # decay 0.5 over 2 months: rates 1.0 x 0.5^(0/12) = 1 and 0.5^(1/12) = 0.94387, each
-    # compounded for a month: 100 x 2^(1/12) x 1.94387^(1/12) = 100 x 1.05946 x 1.05696
-    # = 111.98
-    expected = 100.0 * 2.0 ** (1 / 12) * (1.0 + 0.5 ** (1 / 12)) ** (1 / 12)
-    assert supply_trend(100.0, 1.0, 0.5, 2) == pytest.approx(expected)
-
-
-def test_newest_generation_of_a_family_the_scenario_lacks_is_any_familys():
-    from agents.state import Tech
-
-    # NVIDIA gens released at months 0 and 10, one TPU gen at 30; no Trainium at all
-    t = Tech(
-        names=("a", "b", "tpu"),
-        family=np.array([0, 0, 2]),
-        release=np.array([0, 10, 30]),
-        h100e=np.ones(3),
-        watts=np.ones(3),
-        it_watts=np.ones(3),
-        cost=np.ones(3),
-    )
-    assert t.newest(0, 12) == 1  # newest NVIDIA released by month 12
-    assert t.newest(2, 12) == 2  # TPU not out yet: its pre-release generation
-    assert t.newest(1, 12) == 1  # no Trainium: the newest of any family released by 12
-
-
-def test_newest_generation_table_agrees_with_a_scan_of_the_arrays():
-    from agents.state import Tech
-
-    # releases out of order, a shared release month, a family with none (1)
-    t = Tech(
-        names=("a", "b", "c", "tpu", "tpu2"),
-        family=np.array([0, 0, 0, 2, 2]),
-        release=np.array([10, -5, 10, 30, 4]),
-        h100e=np.ones(5),
-        watts=np.ones(5),
-        it_watts=np.ones(5),
-        cost=np.ones(5),
-    )
-    for f in (0, 1, 2, 7):
-        for month in range(-10, 40):
-            assert t.newest(f, month) == t._scan_newest(f, month)
-    assert t.newest(0, 10) == 0  # two released at 10: the first
-    assert [t.released(2, m) for m in (3, 4)] == [False, True]
-    assert not t.released(1, 100)
-
-
-def test_starts_of_all_clouds_and_pipelines_match_one_by_one():
-    from agents.hyperscaler import datacentre_starts_all
-
-    sold, contracted = np.array([500.0, 850.0, 300.0]), np.array([800.0, 0.0, 0.0])
-    cash, unserved = np.array([1e9, 1e9, -1.0]), np.array([0.0, 85.0, 0.0])
-    pipes = np.array([[2000.0, 600.0, 0.0], [1000.0, 900.0, 0.0]])
-    both = datacentre_starts_all(sold, contracted, 0.44, 24, pipes, cash, 400.0, 2, unserved)
-    for row in range(2):
-        for i in range(3):
-            one = datacentre_starts(
-                sold[i], contracted[i], 0.44, 24, pipes[row, i], cash[i], 400.0, 2, unserved[i]
-            )
-            assert both[row, i] == one
-    assert both[:, 2].tolist() == [0.0, 0.0]  # no cash: no starts
-    assert both[1, 0] == 400.0  # capped
-
-
-def test_ports_of_several_labs_at_once():
-    from agents.lab import choose_ports
-
-    lk = LockinCfg(porting_gap=0.35, porting_months=9, porting_cost_usd=3e8)
-    prices = np.array([3.0, 1.5, 2.5])
-    aff = np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 1.0], [1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
-    paid = np.array([3.0, 3.0, np.nan, 3.0])
-    received = np.array([1e8, 1e8, 1e8, 1e6])  # the last saves too little
-    got = choose_ports(paid, received, aff, prices, np.full(4, 1e9), lk)
-    # porting to family 1: 1.5 < 0.65 x 3, saving 1.5 x 1e8 x 15 months > $300M; lab 1 runs
-    # well everywhere, lab 2 bought nothing, lab 3 saves 1.5 x 1e6 x 15 < $300M
-    assert got.tolist() == [1, -1, -1, -1]
 
 
 def test_a_dated_round_is_cash_in_its_month_and_nothing_before(baseline):

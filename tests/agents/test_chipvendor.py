@@ -1,0 +1,28 @@
+"""Chip vendors: the offer price, captive capacity and the supply trend."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.chipvendor import captive_capacity, supply_trend, vendor_offer_price
+
+
+def test_chip_trades_leave_buyers_a_surplus_and_captive_supply_follows_orders():
+    # full backlog: ask 1.5 x list = 45,000, but at most 90% of the top bid 40,000 = 36,000
+    ask = vendor_offer_price(30_000.0, 2.0, 0.5, 1.0, captive=False, top_bid=40_000.0)
+    assert ask == pytest.approx(36_000.0) and ask < 40_000.0
+    # no backlog: list price, well under the bid
+    assert vendor_offer_price(30_000.0, 2.0, 0.5, 0.0, captive=False, top_bid=90_000.0) == 30_000.0
+    # orders of 400 against capacity 100: 1/12 of the 300 gap a month -> 125; trend floor 110
+    assert captive_capacity(100.0, 100.0, 400.0, 12) == pytest.approx(125.0)
+    assert captive_capacity(100.0, 110.0, 50.0, 12) == pytest.approx(110.0)
+
+
+def test_supply_trend_compounds_a_decaying_rate():
+    # no decay: 100 x (1 + 1.4)^(24/12) = 100 x 5.76 = 576
+    assert supply_trend(100.0, 1.4, 0.0, 24) == pytest.approx(576.0)
+    # decay 0.5 over 2 months: rates 1.0 x 0.5^(0/12) = 1 and 0.5^(1/12) = 0.94387, each
+    # compounded for a month: 100 x 2^(1/12) x 1.94387^(1/12) = 100 x 1.05946 x 1.05696
+    # = 111.98
+    expected = 100.0 * 2.0 ** (1 / 12) * (1.0 + 0.5 ** (1 / 12)) ** (1 / 12)
+    assert supply_trend(100.0, 1.0, 0.5, 2) == pytest.approx(expected)
