@@ -19,9 +19,11 @@ Defaults are the calibrated 2026 market: the comments of
 ``[id]``) that each value comes from.
 
 The field types live in :mod:`agents.scenario_fields`, the sections in
-:mod:`agents.scenario_sections`; this module assembles them into :class:`Scenario`, checks
-the references between sections, and re-exports the public names, so user code imports
-everything from here. ``LEVERS`` lists the policy and uncertainty knobs that sweeps and
+:mod:`agents.scenario_sections` (firms, demand, money), :mod:`agents.scenario_supply`
+(power, chips, data centres) and :mod:`agents.scenario_rules` (regulation, deals,
+contracts); this module assembles them into :class:`Scenario`, checks the references
+between sections, and re-exports the public names, so user code imports everything from
+here. ``LEVERS`` lists the policy and uncertainty knobs that sweeps and
 the browser app move.
 """
 
@@ -60,27 +62,31 @@ from agents.scenario_messages import (
     short,
     suggest,
 )
-from agents.scenario_sections import (
-    CapitalCfg,
-    ChipGenCfg,
-    ChipsCfg,
+from agents.scenario_rules import (
     ContractCfg,
-    DataCentreCfg,
     DatedDealCfg,
     DealCfg,
+    JurisdictionCfg,
+    RegulationCfg,
+)
+from agents.scenario_sections import (
+    CapitalCfg,
     DemandCfg,
     FinanceCfg,
-    GenUnitCfg,
     HyperscalerCfg,
-    JurisdictionCfg,
     LabCfg,
     LockinCfg,
-    PowerCfg,
     ProjectCfg,
-    RegionCfg,
-    RegulationCfg,
     RoundCfg,
     ScaleCfg,
+)
+from agents.scenario_supply import (
+    ChipGenCfg,
+    ChipsCfg,
+    DataCentreCfg,
+    GenUnitCfg,
+    PowerCfg,
+    RegionCfg,
     VendorCfg,
 )
 from market.trade_pattern import TradePattern

@@ -4,6 +4,13 @@ Each is a frozen, strict pydantic model (:class:`agents.scenario_fields.Section`
 bounded fields whose descriptions give the reasons for the bounds; their defaults are the
 calibrated 2026 market, citing the rows of ``docs/calibration.md`` (as ``[id]``).
 :class:`agents.scenario.Scenario` assembles them and checks the references between them.
+
+This module holds the economy's buyers and money: the firms (hyperscalers, their dated
+projects, AI labs and their dated rounds), end demand, the investor pool and lenders,
+switching costs and scale mode. The supply chain's sections (power, chips, data centres)
+are in :mod:`agents.scenario_supply`, the rules and deals (regulation, jurisdictions,
+deals, contracts) in :mod:`agents.scenario_rules`; both are re-exported here, so every
+section can be imported from this module.
 """
 
 from __future__ import annotations
@@ -15,10 +22,8 @@ from pydantic import Field
 from agents.scenario_fields import (
     FASTEST_DECLINE,
     WHY_GROWTH,
-    WHY_LIST,
     WHY_MONTHS,
     WHY_PRICE_H,
-    WHY_PRICE_MWH,
     Bool,
     Family,
     Float,
@@ -34,7 +39,22 @@ from agents.scenario_fields import (
     UsdFlow,
     bounded,
 )
-from market.metrics import DELTA_HHI_THRESHOLD, HHI_MAX, HHI_THRESHOLD, SHARE_THRESHOLD
+from agents.scenario_rules import (
+    ContractCfg,
+    DatedDealCfg,
+    DealCfg,
+    JurisdictionCfg,
+    RegulationCfg,
+)
+from agents.scenario_supply import (
+    ChipGenCfg,
+    ChipsCfg,
+    DataCentreCfg,
+    GenUnitCfg,
+    PowerCfg,
+    RegionCfg,
+    VendorCfg,
+)
 
 __all__ = [
     "CapitalCfg",
@@ -59,176 +79,6 @@ __all__ = [
     "ScaleCfg",
     "VendorCfg",
 ]
-
-_WHY_HHI = f"HHI is at most {HHI_MAX:,}"
-_WHY_HHI_MONOPOLY = f"{_WHY_HHI} (a monopoly)"
-
-
-class GenUnitCfg(Section):
-    """A block of generation in one region (merit order: offered at marginal cost)."""
-
-    kind: Name
-    mw: Mw
-    marginal_cost: Float = bounded(ge=0, le=10_000, why=WHY_PRICE_MWH)
-    availability: Float = bounded(0.9, ge=0, le=1, why="a share of the year the unit can run")
-    capacity_credit: Float = bounded(
-        1.0, ge=0, le=1, why="a share of MW counted at the peak (installed basis) [est-reserve]"
-    )
-
-
-class RegionCfg(Section):
-    """A grid region: loads, reserve target, generation stack, share of AI end demand."""
-
-    name: Name
-    non_ai_load_mw: Mw
-    demand_weight: Float = bounded(ge=0, le=1, why="a share of AI end demand (normalised)")
-    units: list[GenUnitCfg] = Field(min_length=1, max_length=100, description=WHY_LIST)
-    peak_to_average: Float = bounded(
-        1.5, ge=1, le=3, why="peak over average non-AI load; grids run ~1.3-1.8 [est-reserve]"
-    )
-    reserve_target: Float = bounded(
-        0.15, ge=0, le=1, why="target reserve margin at the peak; planners use 0.1-0.25"
-    )
-    conventional_dc_mw: Mw = 0.0
-
-
-class PowerCfg(Section):
-    """Grid, generation build and interconnection ([pow-queue], [pow-gas-cc], [pow-lcoe])."""
-
-    interconnection_months: Int = bounded(
-        36, ge=0, le=120, why="months; 10 years is twice the longest median queue [pow-queue]"
-    )
-    generation_build_months: Int = bounded(
-        36, ge=1, le=120, why="months; 10 years exceeds any plant's build"
-    )
-    build_share_per_year: Float = bounded(
-        0.04, ge=0, le=1, why="most a region can start a year, a share of its fleet"
-    )
-    new_unit_marginal_cost: Float = bounded(
-        40.0, ge=0, le=1_000, why="$/MWh; 10x a gas plant's fuel cost"
-    )
-    new_unit_availability: Float = bounded(
-        0.85, ge=0, le=1, why="a share of the year the unit can run"
-    )
-    non_ai_load_growth: Float = bounded(0.015, ge=-0.2, le=0.5, why="a yearly growth rate of load")
-    non_ai_bid: Float = bounded(
-        1_000.0, ge=0, le=100_000, why="$/MWh; value of lost load is ~$10-30k"
-    )
-    datacentre_bid: Float = bounded(
-        300.0, ge=0, le=100_000, why="$/MWh; value of lost load is ~$10-30k"
-    )
-    transmission_cost: Float = bounded(
-        12.0, ge=0, le=1_000, why="$/MWh of wheeling between regions"
-    )
-    transmission_cap_mw: Mw = 2_000.0
-    pue: Float = bounded(
-        1.3,
-        ge=1.0,
-        le=3.0,
-        why="power usage effectiveness: >= 1 by definition, industry ~1.1-1.6 [dc-pue]",
-    )
-    fleet_pue: Float = bounded(
-        1.58, ge=1.0, le=3.0, why="PUE of the installed fleet at the start; >= 1 [dc-pue]"
-    )
-    conventional_dc_growth: Float = bounded(
-        0.04, ge=-0.2, le=0.5, why=WHY_GROWTH + " of conventional data-centre load"
-    )
-    capacity_price_cap: Float = bounded(
-        329.17, ge=0, le=5_000, why="$/MW-day; 10x PJM's 2026/27 cap [pow-pjm-cap]"
-    )
-    capacity_price_at_target: Float = bounded(
-        360.0, ge=0, le=5_000, why="$/MW-day; ~15x PJM's 2026/27 cap [est-capacity]"
-    )
-    capacity_curve_width: Float = bounded(
-        0.03, gt=0, le=0.5, why="reserve margin above target where the price reaches zero"
-    )
-    capacity_net_cone: Float = bounded(
-        230.0, ge=0, le=5_000, why="$/MW-day; net cost of new entry, est. [est-capacity]"
-    )
-
-
-class ChipGenCfg(Section):
-    """One accelerator generation: effective dense TFLOP/s, watts, unit cost ([acc-*] rows)."""
-
-    name: Name
-    family: Family
-    release: Month = Field(description="calendar month of first volume shipments")
-    tflops: Float = bounded(
-        ge=1, le=1e6, why="dense TFLOP/s; an accelerator does >= 1, 1,000x an H100 [acc-h100]"
-    )
-    watts: Float = bounded(ge=1, le=1e5, why="watts per chip; >= 1 W, 100x an H100 [acc-h100]")
-    unit_cost: Float = bounded(
-        ge=1, le=1e8, why="US dollars per chip; >= $1, 1,000x a B200 [acc-b200]"
-    )
-
-
-class VendorCfg(Section):
-    """A chip vendor; ``owner`` names a hyperscaler for captive in-house silicon."""
-
-    name: Name
-    family: Family
-    owner: Ref | None = None
-    capacity_units_per_month: Float = bounded(
-        ge=0, le=1e8, why="chips a month; ~500x the Hopper GPUs shipped in 2025 [dem-hopper]"
-    )
-    markup: Markup  # no default: merchant and in-house silicon differ tenfold [est-gpu-margin]
-    backlog_markup: Markup = 0.5
-
-
-class ChipsCfg(Section):
-    """Accelerator generations, vendors and supply growth."""
-
-    generations: list[ChipGenCfg] = Field(min_length=1, max_length=100, description=WHY_LIST)
-    vendors: list[VendorCfg] = Field(min_length=1, max_length=50, description=WHY_LIST)
-    supply_growth: Float = bounded(0.3, ge=-0.5, le=3.0, why=WHY_GROWTH + " of chip supply")
-    supply_growth_decay_per_year: Share = 0.0
-    life_months: Int = bounded(60, ge=6, le=240, why="months of a chip's service life")
-    discount_rate: Float = bounded(
-        0.10,
-        ge=0,
-        le=1,
-        why="a year; hyperscalers' cost of capital for chip value [est-chip-value]",
-    )
-    buyer_surplus: Float = bounded(
-        0.10,
-        gt=0,
-        le=0.99,
-        why="share of the top bid a merchant vendor leaves to buyers [est-chip-value]",
-    )
-    captive_lead_months: Int = bounded(
-        12,
-        ge=1,
-        le=120,
-        why="months for in-house silicon to follow its owner's orders [est-captive]",
-    )
-
-
-class DataCentreCfg(Section):
-    """Data-centre shells: cost, build time, availability of compute ([dc-*] rows)."""
-
-    cost_per_mw: Float = bounded(
-        11e6, ge=0, le=1e9, why="US dollars per MW; 100x the cost of a shell [dc-shell-cost]"
-    )
-    build_months: Int = bounded(
-        21, ge=1, le=120, why="months; 10 years exceeds any build [dc-lead]"
-    )
-    availability: Float = bounded(0.9, ge=0.1, le=1, why="a share of capacity that can serve")
-    life_months: Int = bounded(180, ge=12, le=600, why=WHY_MONTHS)
-    max_build_mw_per_month: Mw = 400.0
-    growth_extrapolation: Share = 0.25
-    unpowered_allowance: Float = bounded(
-        0.05, ge=0, le=10, why="share of shells started ahead of expected power [est-power-pacing]"
-    )
-    server_overhead: Float = bounded(
-        1.83, ge=1.0, le=5.0, why="IT watts per chip watt: >= 1, ~1.8 measured [dc-density]"
-    )
-    profit_response: Float = bounded(
-        0.0,
-        ge=0,
-        le=2,
-        why="elasticity of capacity plans to the profitability of new capacity, q "
-        "[est-profit-response]; 0 sizes them for expected sales alone",
-    )
 
 
 class HyperscalerCfg(Section):
@@ -423,130 +273,6 @@ class LockinCfg(Section):
         9, ge=0, le=120, why="months; ten years to port is never worth it"
     )
     porting_gap: Float = bounded(0.35, ge=0, le=10, why="price advantage needed to port, a ratio")
-
-
-class JurisdictionCfg(Section):
-    """A competition authority: the regions it governs and the rules it sets differently.
-
-    A rule left out (``None``) is the ``regulation`` table's. Its rules apply to deals
-    whose lab is homed in its regions and to sales to labs homed there ([reg-eu-data-act]:
-    the Data Act protects customers in the EU).
-    """
-
-    regions: list[Ref] = Field(min_length=1, max_length=50)
-    hhi_threshold: Float | None = bounded(None, ge=0, le=HHI_MAX, why=_WHY_HHI)
-    delta_hhi: Float | None = bounded(None, ge=0, le=HHI_MAX, why=_WHY_HHI)
-    share_threshold: Share | None = None
-    review_minority_stakes: Bool | None = None
-    exclusivity_ban: Bool | None = None
-    switching_fee_cap: Float | None = bounded(None, ge=0, le=100, why=WHY_PRICE_H)
-    switching_fee_ban: Month | None = None
-
-
-class RegulationCfg(Section):
-    """Merger-style review ([reg-merger-2023]) and the scenario's own rules ([reg-eu-data-act]).
-
-    These rules hold in every region; ``jurisdictions`` names authorities (``us``, ``eu``...)
-    with the regions they govern and the rules they set differently. Regions no
-    jurisdiction lists get one authority per name prefix (``us-*``, ``eu*``) or region.
-    """
-
-    hhi_threshold: Float = bounded(HHI_THRESHOLD, ge=0, le=HHI_MAX, why=_WHY_HHI_MONOPOLY)
-    delta_hhi: Float = bounded(DELTA_HHI_THRESHOLD, ge=0, le=HHI_MAX, why=_WHY_HHI_MONOPOLY)
-    share_threshold: Share = SHARE_THRESHOLD
-    review_minority_stakes: Bool = False
-    exclusivity_ban: Bool = False
-    switching_fee_cap: Float | None = bounded(None, ge=0, le=100, why=WHY_PRICE_H)
-    switching_fee_ban: Month | None = None
-    """Month from which switching fees are banned (none: never)."""
-    review_lag_months: Int = bounded(3, ge=0, le=60, why="months; five years exceeds any review")
-    jurisdictions: dict[Name, JurisdictionCfg] = Field(default_factory=dict, max_length=50)
-
-    def rules_of(self, jurisdiction: str | None) -> RegulationCfg:
-        """The rules in force in ``jurisdiction``: this table with its overrides applied.
-
-        >>> reg = RegulationCfg(jurisdictions={"eu": {"regions": ["europe"], "exclusivity_ban": True}})
-        >>> reg.rules_of("eu").exclusivity_ban, reg.rules_of(None).exclusivity_ban
-        (True, False)
-        """
-        j = self.jurisdictions.get(jurisdiction) if jurisdiction is not None else None
-        rules = j.model_dump(exclude={"regions"}) if j is not None else {}
-        over = {k: v for k, v in rules.items() if v is not None}
-        return self.model_copy(update={**over, "jurisdictions": {}})
-
-
-class DealCfg(Section):
-    """The headline infrastructure-for-equity deal (off unless ``enabled``; [deal-*] rows)."""
-
-    enabled: Bool = False
-    investor: Ref = "amazon"
-    lab: Ref = "anthropic"
-    propose: Month = "2026-04"
-    """Month the deal is proposed."""
-    investment_usd: Usd = 5e9
-    milestone_usd: Usd = 20e9
-    milestone_tranches: Int = bounded(
-        4, ge=0, le=40, why="tranches; 40 is one every quarter for ten years"
-    )
-    milestone_revenue_step: Usd = 15e9
-    committed_spend_usd: Float = bounded(
-        100e9, ge=0, le=1e14, why="US dollars; 1,000x the April 2026 commitment [deal-spend]"
-    )
-    term_months: Int = bounded(120, ge=1, le=600, why=WHY_MONTHS)
-    price_per_h100e_hour: Float = bounded(2.0, ge=0.01, le=1_000, why=WHY_PRICE_H)
-    silicon: Family | None = "trainium"
-    reserved_mw: Mw = 5_000.0
-    exclusive: Bool = True
-    take_or_pay: Bool = True
-    penalty_rate: Float = bounded(0.25, ge=0, le=10, why="penalty per dollar of shortfall")
-
-
-class DatedDealCfg(DealCfg):
-    """Another infrastructure-for-equity deal (``[[other_deals]]``), proposed in its month
-    beside the headline ``[deal]`` and reviewed, paid and contracted the same way
-    (:mod:`agents.phases.deals`).
-
-    Who, when, how much, for how long, on how much capacity and whether exclusive are
-    stated; the headline deal's defaults are the Amazon-Anthropic deal's and would not fit
-    another. Milestone tranches are none and the silicon any unless stated; the contract
-    price, take-or-pay and penalty default as the headline deal's ([est-deal-terms]).
-    """
-
-    enabled: Bool = True
-    investor: Ref
-    lab: Ref
-    propose: Month
-    investment_usd: Usd
-    committed_spend_usd: Float = bounded(
-        ge=0, le=1e14, why="US dollars; 1,000x the April 2026 commitment [deal-spend]"
-    )
-    term_months: Int = bounded(ge=1, le=600, why=WHY_MONTHS)
-    reserved_mw: Mw
-    exclusive: Bool
-    milestone_usd: Usd = 0.0
-    milestone_tranches: Int = bounded(
-        0, ge=0, le=40, why="tranches; 40 is one every quarter for ten years"
-    )
-    silicon: Family | None = None
-
-
-class ContractCfg(Section):
-    """A pre-existing contract (compute commitment, power PPA, chip supply)."""
-
-    kind: Literal["compute", "power", "chips"]
-    seller: Ref
-    buyer: Ref
-    volume_per_month: Float = bounded(
-        ge=0, le=1e15, why="units a month (H100e-hours, MWh or chips)"
-    )
-    price: Float = bounded(ge=0, le=1e9, why="US dollars per unit")
-    start: Month = Field(description="first month of deliveries")
-    end: Month = Field(description="month after the last delivery")
-    take_or_pay: Bool = True
-    exclusive: Bool = False
-    penalty_rate: Float = bounded(0.25, ge=0, le=10, why="penalty per dollar of shortfall")
-    family: Family | None = None
-    region: Ref | None = None
 
 
 class ScaleCfg(Section):
