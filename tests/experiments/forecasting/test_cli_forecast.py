@@ -9,7 +9,7 @@ import pytest
 
 from experiments.cli import main
 from experiments.posterior import write_posterior
-from tests.experiments.forecast_posterior import make_posterior
+from tests.experiments.forecasting.conftest import make_posterior
 
 
 def _exit2(capsys, argv: list[str]) -> str:  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from experiments.forecasting.plan import (
 from experiments.posterior import read_posterior
 from experiments.sweeps import SweepSpec, SweepSpecError, build_points, build_runs
 from experiments.sweeps.design import run_seed
-from tests.experiments.forecast_posterior import make_posterior
+from tests.experiments.forecasting.conftest import make_posterior
 
 
 def _points_spec(parameters: list[dict]) -> SweepSpec:

@@ -14,7 +14,7 @@ from experiments import load_scenario, run_scenario
 from experiments.deal_effect import incremental_revenue
 from experiments.forecasting.figures import plot_fans
 from experiments.forecasting.model import DEAL_CUM
-from tests.experiments.forecast_posterior import make_posterior
+from tests.experiments.forecasting.conftest import make_posterior
 
 SCENARIOS = ["baseline", "amazon-anthropic-2026"]
 UNTIL, MONTHS, DRAWS, SEED = "2026-09", 9, 3, 5
