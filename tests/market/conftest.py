@@ -58,6 +58,77 @@ def next_month(book: OrderBook, rng: np.random.Generator, structural: float) -> 
     return OrderBook(book.n_nodes, **f)
 
 
+def random_seller_buyer_book(
+    rng: np.random.Generator,
+    sellers: int,
+    buyers: int,
+    degree: int,
+    *,
+    offers: int,
+    bids: int,
+    offer_qty: tuple[float, float],
+    link_cap: tuple[float, float],
+    offer_price: tuple[float, float] = (10, 60),
+    bid_qty: tuple[float, float] = (1, 10),
+    bid_price: tuple[float, float] = (20, 100),
+    link_cost: tuple[float, float] = (0, 15),
+    whole: bool = False,
+    cents: bool = False,
+    caps_last: bool = False,
+    linked: tuple[int, int] | None = None,
+    pairs: int = 0,
+    idle: int = 0,
+) -> OrderBook:
+    """A random book of the model's shape: few sellers, many buyers.
+
+    Sellers are nodes ``0..sellers-1`` with ``offers`` offers each, buyers the next
+    ``buyers`` nodes with ``bids`` bids each. Each of the first ``linked[1]`` buyers is
+    linked to ``degree`` distinct sellers among the first ``linked[0]`` (all of them by
+    default); about half the links have no cap, the others one drawn from ``link_cap``.
+    Quantities, prices and costs are drawn uniformly from their ranges: whole numbers if
+    ``whole`` (the upper ends excluded), prices and costs rounded to cents if ``cents``.
+    After the buyers come ``pairs`` pairs of nodes linked to each other without orders,
+    then ``idle`` nodes with one empty offer and bid each (quantity 0 at price 1).
+
+    The draws are: the links' sellers, the caps (last instead, if ``caps_last``), the
+    offers' quantities and prices, the bids' quantities and prices, the links' costs; a
+    seed gives the same book as long as they keep this order.
+    """
+
+    def draw(bounds: tuple[float, float], size: int, price: bool = False) -> np.ndarray:
+        x = rng.integers(*bounds, size) if whole else rng.uniform(*bounds, size)
+        return np.round(x, 2) if cents and price else x.astype(float)
+
+    def caps(size: int) -> np.ndarray:
+        return np.where(rng.random(size) < 0.5, np.inf, draw(link_cap, size))
+
+    from_sellers, to_buyers = linked or (sellers, buyers)
+    seller_nodes, buyer_nodes = np.arange(sellers), np.arange(sellers, sellers + buyers)
+    src = np.concatenate(
+        [rng.choice(from_sellers, degree, replace=False) for _ in range(to_buyers)]
+    )
+    dst = np.repeat(buyer_nodes[:to_buyers], degree)
+    first = sellers + buyers
+    src = np.append(src, np.arange(first, first + 2 * pairs, 2))
+    dst = np.append(dst, np.arange(first + 1, first + 2 * pairs, 2))
+    cap = None if caps_last else caps(src.size)
+    o_node, b_node = np.repeat(seller_nodes, offers), np.repeat(buyer_nodes, bids)
+    o_qty, o_price = draw(offer_qty, o_node.size), draw(offer_price, o_node.size, True)
+    b_qty, b_price = draw(bid_qty, b_node.size), draw(bid_price, b_node.size, True)
+    cost = draw(link_cost, src.size, True)
+    if cap is None:
+        cap = caps(src.size)
+    empty = np.arange(first + 2 * pairs, first + 2 * pairs + idle)
+    return OrderBook(
+        first + 2 * pairs + idle,
+        np.append(o_node, empty), np.append(o_qty, np.zeros(idle)),
+        np.append(o_price, np.ones(idle)),
+        np.append(b_node, empty), np.append(b_qty, np.zeros(idle)),
+        np.append(b_price, np.ones(idle)),
+        src, dst, cost, cap,
+    )  # fmt: skip
+
+
 def merit_order_book() -> OrderBook:
     """One node: offers 10@20, 10@30, 10@50 against bids 15@100 and 10@40.
 

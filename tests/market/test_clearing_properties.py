@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from market.clearing import OrderBook, clear, equilibrium_violations, welfare_tolerance
+from tests.market.conftest import random_seller_buyer_book
 from tests.market.strategies import CAPS, PRICES, QTYS, bipartite_books
 
 # Small books are solved whole by default; these tunings force every path of the
@@ -55,18 +56,10 @@ def test_colgen_matches_lp_oracle_on_random_bipartite_books(
 
 def test_fast_matches_lp_on_a_larger_seeded_book(rng: np.random.Generator) -> None:
     """A 2,000-link book of the model's shape: few sellers, many buyers."""
-    sellers, buyers, degree = 20, 100, 20
-    n = sellers + buyers
-    o_node = np.repeat(np.arange(sellers), 5)
-    b_node = np.repeat(np.arange(sellers, n), 3)
-    src = np.concatenate([rng.choice(sellers, degree, replace=False) for _ in range(buyers)])
-    dst = np.repeat(np.arange(sellers, n), degree)
-    caps = np.where(rng.random(src.size) < 0.5, np.inf, rng.uniform(0, 5, src.size))
-    book = OrderBook(
-        n, o_node, rng.uniform(10, 60, o_node.size), rng.uniform(10, 60, o_node.size),
-        b_node, rng.uniform(1, 10, b_node.size), rng.uniform(20, 100, b_node.size),
-        src, dst, rng.uniform(0, 15, src.size), caps,
-    )  # fmt: skip
+    # 20 sellers (5 offers each), 100 buyers (3 bids each) linked to 20 sellers each
+    book = random_seller_buyer_book(
+        rng, 20, 100, 20, offers=5, bids=3, offer_qty=(10, 60), link_cap=(0, 5)
+    )
     ref = clear(book, method="lp")
     assert ref.welfare > 0
     runs = [clear(book, tuning=t) for t in FAST_TUNINGS]

@@ -22,6 +22,7 @@ import market.prices
 from market.clearing import METHODS, ClearingResult, OrderBook, clear, equilibrium_violations
 from market.prices import canonical_prices, price_bounds
 from market.warm import Clearer
+from tests.market.conftest import random_seller_buyer_book
 from tests.market.strategies import bipartite_books
 
 
@@ -154,21 +155,9 @@ def book_needing_pins(seed: int) -> OrderBook:
     below; an unfilled bid with no seller: unbounded above); nodes 160..169 are linked in
     pairs without orders (unbounded on both sides); nodes 170..174 have empty orders only.
     """
-    rng = np.random.default_rng(seed)
-    sellers, buyers = np.arange(60), np.arange(60, 160)
-    o_node, b_node = np.repeat(sellers, 2), np.repeat(buyers, 2)
-    src = np.concatenate([rng.choice(45, 3, replace=False) for _ in range(85)])
-    dst = np.repeat(buyers[:85], 3)
-    src, dst = np.append(src, np.arange(160, 170, 2)), np.append(dst, np.arange(161, 170, 2))
-    caps = np.where(rng.random(src.size) < 0.5, np.inf, rng.integers(1, 5, src.size))
-    idle = np.arange(170, 175)
-    return OrderBook(
-        175,
-        np.append(o_node, idle), np.append(rng.integers(1, 10, o_node.size), np.zeros(5)),
-        np.append(rng.integers(10, 60, o_node.size), np.ones(5)),
-        np.append(b_node, idle), np.append(rng.integers(1, 10, b_node.size), np.zeros(5)),
-        np.append(rng.integers(20, 100, b_node.size), np.ones(5)),
-        src, dst, rng.integers(0, 15, src.size).astype(float), caps,
+    return random_seller_buyer_book(
+        np.random.default_rng(seed), 60, 100, 3, offers=2, bids=2, offer_qty=(1, 10),
+        link_cap=(1, 5), whole=True, linked=(45, 85), pairs=5, idle=5,
     )  # fmt: skip
 
 

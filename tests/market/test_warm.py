@@ -22,7 +22,13 @@ from market.highs import HighsOptionError
 from market.lp import SolverFailure, columns
 from market.scaling import components, scale_book
 from market.warm import Clearer
-from tests.market.conftest import book_arrays, next_month, saved_book, two_routes_book
+from tests.market.conftest import (
+    book_arrays,
+    next_month,
+    random_seller_buyer_book,
+    saved_book,
+    two_routes_book,
+)
 from tests.market.strategies import bipartite_books
 
 
@@ -46,18 +52,12 @@ def test_warm_clearing_of_a_sequence_matches_the_oracle_every_month(
         book = next_month(book, rng, structural)
 
 
-def _model_like_book(rng: np.random.Generator, buyers: int = 60) -> OrderBook:
-    sellers = 20
-    n = sellers + buyers
-    src = np.concatenate([rng.choice(sellers, 6, replace=False) for _ in range(buyers)])
-    dst = np.repeat(np.arange(sellers, n), 6)
-    return OrderBook(
-        n, np.repeat(np.arange(sellers), 3), rng.uniform(5, 15, 3 * sellers),
-        np.round(rng.uniform(10, 60, 3 * sellers), 2),
-        np.repeat(np.arange(sellers, n), 2), rng.uniform(1, 10, 2 * buyers),
-        np.round(rng.uniform(20, 100, 2 * buyers), 2),
-        src, dst, np.round(rng.uniform(0, 15, src.size), 2),
-        np.where(rng.random(src.size) < 0.5, np.inf, rng.uniform(0.5, 5, src.size)),
+def _model_like_book(rng: np.random.Generator) -> OrderBook:
+    """20 sellers (3 offers each), 60 buyers (2 bids each) linked to 6 sellers each; prices
+    and costs in cents."""
+    return random_seller_buyer_book(
+        rng, 20, 60, 6, offers=3, bids=2, offer_qty=(5, 15), link_cap=(0.5, 5), cents=True,
+        caps_last=True,
     )  # fmt: skip
 
 
