@@ -199,6 +199,20 @@ def two_routes_book() -> OrderBook:
     )
 
 
+def uneven_routes_book(cap: float = np.inf) -> OrderBook:
+    """Sellers 0 and 1 (10@1 and 30@1) and buyers 2 and 3 (20@5 each), every seller linked
+    to every buyer for free; the link 0 -> 3 carries at most ``cap`` (no cap by default).
+
+    By hand, without a cap: all 40 units trade and every route ties, as in
+    :func:`two_routes_book`, but the sellers differ in size. Links in the order 0->2, 0->3,
+    1->2, 1->3.
+    """
+    return OrderBook(
+        4, [0, 1], [10.0, 30.0], [1.0, 1.0], [2, 3], [20.0, 20.0], [5.0, 5.0],
+        [0, 0, 1, 1], [2, 3, 2, 3], [0.0] * 4, [np.inf, cap, np.inf, np.inf],
+    )  # fmt: skip
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20260101)

@@ -20,7 +20,7 @@ from market.clearing import (
 )
 from market.trade_pattern import PatternError
 from market.warm import Clearer
-from tests.market.conftest import saved_book, two_routes_book
+from tests.market.conftest import saved_book, two_routes_book, uneven_routes_book
 from tests.market.strategies import tied_books
 
 
@@ -40,20 +40,14 @@ def test_equal_sellers_and_buyers_split_evenly(highs_seed: int) -> None:
 def test_each_buyer_buys_from_tied_sellers_in_proportion_to_their_size(highs_seed: int) -> None:
     # sellers of 10 and 30 at 1, buyers of 20 and 20 at 5, all four links free: all 40
     # trade, and x_sd = S_s * D_d / 40 gives 5, 5 from the first and 15, 15 from the second
-    book = OrderBook(
-        4, [0, 1], [10.0, 30.0], [1.0, 1.0], [2, 3], [20.0, 20.0], [5.0, 5.0],
-        [0, 0, 1, 1], [2, 3, 2, 3], [0.0] * 4, [np.inf] * 4,
-    )  # fmt: skip
+    book = uneven_routes_book()
     np.testing.assert_allclose(_flows(book, highs_seed)[2], [5.0, 5.0, 15.0, 15.0], rtol=1e-12)
 
 
 def test_a_bound_the_split_would_break_holds() -> None:
     # as above, but the first seller's link to buyer 3 carries at most 1: the others
     # take up the difference (the optimum nearest the split, not the split itself)
-    book = OrderBook(
-        4, [0, 1], [10.0, 30.0], [1.0, 1.0], [2, 3], [20.0, 20.0], [5.0, 5.0],
-        [0, 0, 1, 1], [2, 3, 2, 3], [0.0] * 4, [np.inf, 1.0, np.inf, np.inf],
-    )  # fmt: skip
+    book = uneven_routes_book(cap=1.0)
     flows = _flows(book, 0)[2]
     assert flows[1] == pytest.approx(1.0)
     # balances: seller 0 sends 10, buyer 2 receives 20
