@@ -129,6 +129,26 @@ def random_seller_buyer_book(
     )  # fmt: skip
 
 
+def two_node_book(**overrides: object) -> OrderBook:
+    """Node 0 offers 4@10, node 1 bids 3@50, one link 0 -> 1 costing 1 without a cap; any
+    of ``OrderBook``'s arguments (``n_nodes`` too) replaced by ``overrides``."""
+    base: dict[str, object] = {
+        "n_nodes": 2,
+        "offer_node": [0],
+        "offer_qty": [4.0],
+        "offer_price": [10.0],
+        "bid_node": [1],
+        "bid_qty": [3.0],
+        "bid_price": [50.0],
+        "link_src": [0],
+        "link_dst": [1],
+        "link_cost": [1.0],
+        "link_cap": [np.inf],
+    }
+    base.update(overrides)
+    return OrderBook(**base)  # type: ignore[arg-type]
+
+
 def merit_order_book() -> OrderBook:
     """One node: offers 10@20, 10@30, 10@50 against bids 15@100 and 10@40.
 

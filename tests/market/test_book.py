@@ -7,24 +7,7 @@ import pytest
 
 from market.book import MAX_IDLE_NODES, MAX_NODES, MAX_VALUE, BookError, OrderBook
 from market.clearing import clear
-
-
-def _book(**kwargs: object) -> OrderBook:
-    base: dict[str, object] = {
-        "n_nodes": 2,
-        "offer_node": [0],
-        "offer_qty": [4.0],
-        "offer_price": [10.0],
-        "bid_node": [1],
-        "bid_qty": [3.0],
-        "bid_price": [50.0],
-        "link_src": [0],
-        "link_dst": [1],
-        "link_cost": [1.0],
-        "link_cap": [np.inf],
-    }
-    base.update(kwargs)
-    return OrderBook(**base)  # type: ignore[arg-type]
+from tests.market.conftest import two_node_book
 
 
 def test_callers_arrays_stay_writable_and_later_changes_do_not_reach_the_book() -> None:
@@ -32,7 +15,9 @@ def test_callers_arrays_stay_writable_and_later_changes_do_not_reach_the_book() 
     node = np.array([0, 1], dtype=np.int64)
     base = np.array([10.0, 999.0])
     price_view = base[:1]
-    book = _book(offer_qty=qty, offer_price=price_view, link_src=node[:1], link_dst=node[1:])
+    book = two_node_book(
+        offer_qty=qty, offer_price=price_view, link_src=node[:1], link_dst=node[1:]
+    )
     assert qty.flags.writeable and base.flags.writeable and node.flags.writeable
     qty[0] = 0.0
     base[0] = 1e6  # through the view's base
@@ -58,12 +43,12 @@ def test_values_beyond_the_limit_are_refused_naming_field_index_and_limit(
     field: str, value: list[float]
 ) -> None:
     with pytest.raises(BookError, match=rf"^{field}\[0\] = .*must lie below 1e\+15"):
-        _book(**{field: value})
+        two_node_book(**{field: value})
 
 
 def test_values_just_below_the_limit_are_accepted_and_clear() -> None:
     big = 0.9 * MAX_VALUE
-    book = _book(offer_qty=[big], bid_qty=[big], link_cap=[big])
+    book = two_node_book(offer_qty=[big], bid_qty=[big], link_cap=[big])
     res = clear(book)
     assert res.bid_fill[0] == pytest.approx(big, rel=1e-12)
 
@@ -71,13 +56,13 @@ def test_values_just_below_the_limit_are_accepted_and_clear() -> None:
 @pytest.mark.parametrize("n_nodes", [10**12, MAX_NODES + 1])
 def test_n_nodes_beyond_what_a_solver_can_address_is_refused(n_nodes: int) -> None:
     with pytest.raises(BookError, match=rf"^n_nodes = {n_nodes}: more than the solver"):
-        _book(n_nodes=n_nodes)
+        two_node_book(n_nodes=n_nodes)
 
 
 def test_n_nodes_far_beyond_the_ids_used_is_refused_with_the_fix() -> None:
     with pytest.raises(BookError, match=r"^n_nodes = .*node ids up to 1.*pass n_nodes = 2"):
-        _book(n_nodes=2 + MAX_IDLE_NODES + 1)
-    idle = _book(n_nodes=2 + MAX_IDLE_NODES)  # the most idle nodes allowed
+        two_node_book(n_nodes=2 + MAX_IDLE_NODES + 1)
+    idle = two_node_book(n_nodes=2 + MAX_IDLE_NODES)  # the most idle nodes allowed
     assert np.isnan(clear(idle).node_price[2:]).all()
 
 

@@ -22,6 +22,7 @@ from tests.market.conftest import (
     compute_and_chips_book,
     merit_order_book,
     saved_book,
+    two_node_book,
     two_region_book,
     two_routes_book,
 )
@@ -207,6 +208,18 @@ def test_bipartite_book_uses_fast_solver_without_warning() -> None:
     assert res.method == "fast"
 
 
+TWO_OFFERS: dict[str, object] = {
+    "offer_node": [0, 0],
+    "offer_qty": [1.0, 1.0],
+    "offer_price": [1.0, 2.0],
+    "bid_qty": [1.0],
+    "bid_price": [5.0],
+    "link_cost": [0.5],
+}
+"""The bad books' base: ``two_node_book`` with two offers at node 0 (1@1, 1@2), a bid 1@5
+and a link costing 0.5."""
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -227,22 +240,8 @@ def test_bipartite_book_uses_fast_solver_without_warning() -> None:
 def test_bad_books_raise_book_error_naming_field_and_index(
     kwargs: dict[str, object], message: str
 ) -> None:
-    base: dict[str, object] = {
-        "n_nodes": 2,
-        "offer_node": [0, 0],
-        "offer_qty": [1.0, 1.0],
-        "offer_price": [1.0, 2.0],
-        "bid_node": [1],
-        "bid_qty": [1.0],
-        "bid_price": [5.0],
-        "link_src": [0],
-        "link_dst": [1],
-        "link_cost": [0.5],
-        "link_cap": [np.inf],
-    }
-    base.update(kwargs)
     with pytest.raises(BookError, match=message):
-        OrderBook(**base)  # type: ignore[arg-type]
+        two_node_book(**{**TWO_OFFERS, **kwargs})
 
 
 def test_book_error_is_a_value_error_and_unknown_method_is_refused() -> None:
