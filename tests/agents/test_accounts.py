@@ -11,6 +11,7 @@ import numpy as np
 
 from agents.accounts import Accounts
 from market.ledger import Ledger
+from tests.agents.conftest import one_of_each_accounts
 
 
 def _calls(rng: np.random.Generator) -> list[tuple[object, object, object, str]]:
@@ -67,7 +68,7 @@ def test_a_two_dimensional_posting_is_broadcast_like_numpy() -> None:
 
 
 def test_negative_payments_are_booked_as_zero() -> None:
-    acc = Accounts.open([1], [2], [3], [4])
+    acc = one_of_each_accounts()
     acc.pay(0, [1, 2], [1.0, -2.0], "refund")
     acc.pay(0, 3, -1.0, "refund")
     acc.flush()

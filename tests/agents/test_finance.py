@@ -14,11 +14,12 @@ from agents.model import GigawattModel
 from agents.scenario import Scenario
 from agents.units import months_between
 from experiments import run_scenario
+from tests.agents.conftest import one_of_each_accounts
 
 
 def _world(lab_debt: float, burn: float) -> tuple[Accounts, LabArrays, Debt]:
     """One cloud (cash 100, debt 20); one major lab, revenue 5 a month, 30 overdrawn."""
-    acc = Accounts.open([1], [2], [3], [4])
+    acc = one_of_each_accounts()
     a = LabArrays(1, 3)
     a.kind[0] = LabKind.MAJOR
     a.account[:] = acc.lab
@@ -231,7 +232,7 @@ def test_datacentre_building_is_paid_in_instalments_over_the_build(baseline):
 def _one_of_each() -> tuple[Accounts, LabArrays, Debt]:
     """Accounts of one hyperscaler (1), utility (2), vendor (3) and lab (4), with the lab's
     arrays and no debt: the books :func:`check_finance` reads."""
-    acc = Accounts.open([1], [2], [3], [4])
+    acc = one_of_each_accounts()
     a = LabArrays(1, 3)
     a.account[:] = acc.lab
     return acc, a, Debt.start(1, np.zeros(1))
