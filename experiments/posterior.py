@@ -146,7 +146,7 @@ def write_posterior(frame: pd.DataFrame, meta: Mapping[str, Any], folder: str | 
 
 CALIBRATION_FILES = ("abc.db", "calibration.json")
 """What a calibration writes into its folder before its posterior (pyabc's database and
-its settings: :data:`experiments.calibration.smc.DB_FILE` and ``SETTINGS_FILE``)."""
+its settings: :data:`experiments.calibration.folder.DB_FILE` and ``SETTINGS_FILE``)."""
 
 
 def _saved_generations(db: Path) -> int | None:

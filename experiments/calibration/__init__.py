@@ -3,7 +3,8 @@
 - :mod:`~experiments.calibration.targets`: the reported series (``targets.toml``), validated.
 - :mod:`~experiments.calibration.priors`: the estimated parameters and ranges (``priors.toml``).
 - :mod:`~experiments.calibration.model`: parameters in, summary statistics out.
-- :mod:`~experiments.calibration.smc`: :func:`calibrate`, the output folder, resuming.
+- :mod:`~experiments.calibration.smc`: :func:`calibrate`, resuming.
+- :mod:`~experiments.calibration.folder`: the output folder's settings and database checks.
 - :mod:`~experiments.calibration.posterior_checks`: posterior summary, predictive check.
 - :mod:`~experiments.calibration.figures`: corner and posterior-predictive plots.
 

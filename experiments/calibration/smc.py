@@ -28,16 +28,15 @@ says which was used.
 Output folder: ``abc.db`` (pyabc's SQLite history: every population, its epsilon,
 particles and statistics), ``calibration.json`` (the settings a resume must match),
 ``posterior.csv``/``posterior.json`` (:func:`experiments.posterior.write_posterior`),
-``summary.csv``, ``ppc.csv``, ``generations.csv``, ``corner.png``, ``ppc.png``.
+``summary.csv``, ``ppc.csv``, ``generations.csv``, ``corner.png``, ``ppc.png``. Its checks
+(settings to resume, database path, what a stopped calibration saved) are in
+:mod:`experiments.calibration.folder`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
-import hashlib
-import json
 import multiprocessing
 import sys
 import warnings
@@ -50,12 +49,22 @@ import numpy as np
 import pandas as pd
 
 from experiments.calibration.errors import CalibrationError, CalibrationInterrupted
+from experiments.calibration.folder import (
+    DB_FILE,
+    SETTINGS_FILE,
+    STORAGE_ERRNOS,
+    calibration_settings,
+    check_database_path,
+    prepare_folder,
+    saved_generations,
+    say_nothing_added,
+    storage_error,
+)
 from experiments.calibration.model import HistoryModel
 from experiments.calibration.posterior_checks import posterior_summary, predictive_check
 from experiments.calibration.priors import Priors, load_priors
 from experiments.calibration.targets import Targets, load_targets
 from experiments.interrupts import interruptible, raise_held, signum_of
-from experiments.paths import cannot_write, set_aside
 from experiments.posterior import WEIGHT, write_posterior
 from experiments.quiet_logs import quieted
 from experiments.sweeps.errors import ExecutorError
@@ -74,10 +83,6 @@ DEFAULT_PARTICLES = 150
 """Particles per generation (see ``benchmarks/bench_calibration.py`` for the budget)."""
 DEFAULT_GENERATIONS = 6
 """Generations (the prior sample that sets the first threshold comes on top)."""
-DB_FILE = "abc.db"
-"""pyabc's SQLite database in the output folder."""
-SETTINGS_FILE = "calibration.json"
-"""The settings a resumed calibration must match."""
 
 
 @dataclass(frozen=True)
@@ -114,56 +119,6 @@ class CalibrationResult:
     generations: pd.DataFrame
     reproducible: bool
     added: int = 0
-
-
-def _digest(obj: Any) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def _settings(
-    scenario: str, targets: Targets, priors: Priors, seed: int, particles: int
-) -> dict[str, Any]:
-    return {
-        "scenario": scenario,
-        "root_seed": seed,
-        "particles": particles,
-        "targets_sha256": _digest(targets.model_dump()),
-        "priors_sha256": _digest(priors.model_dump()),
-    }
-
-
-def _prepare_folder(out: Path, settings: dict[str, Any], new: bool) -> bool:
-    """Create ``out`` or check it holds the same calibration; True when resuming."""
-    db, cfg = out / DB_FILE, out / SETTINGS_FILE
-    if out.exists() and new and (db.exists() or cfg.exists()):
-        aside = set_aside(out)
-        print(f"calibrate: moved the earlier calibration to {aside}", file=sys.stderr)
-    if db.exists() and cfg.exists():
-        try:
-            old = json.loads(cfg.read_text())
-        except (OSError, ValueError) as exc:
-            raise CalibrationError(
-                f"{cfg}: cannot be read ({exc}); use --new (new=True) to start over"
-            ) from None
-        changed = sorted(k for k in settings if old.get(k) != settings[k])
-        if changed:
-            raise CalibrationError(
-                f"{out} holds a calibration with other settings ({', '.join(changed)}); "
-                "use the same settings to resume it, --new (new=True) to move it aside, "
-                "or another --out folder"
-            )
-        return True
-    if db.exists():
-        raise CalibrationError(
-            f"{out}: {DB_FILE} without {SETTINGS_FILE}; use --new (new=True) to move it "
-            "aside, or another --out folder"
-        )
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(cfg, (json.dumps(settings, indent=2) + "\n").encode())
-    except OSError as exc:  # before any run: a folder that cannot take the calibration
-        raise CalibrationError(cannot_write(out, exc)) from None
-    return False
 
 
 @contextlib.contextmanager
@@ -213,33 +168,6 @@ def _sampler(
         client.close()
         if cluster is not None:
             cluster.close()
-
-
-_URL_SPECIAL = ("?", "%")
-"""Characters pyabc's SQLite URL (``sqlite:///`` and the path) does not keep: SQLAlchemy
-reads ``?`` as the start of options and ``%XX`` as an escape, while pyabc checks the
-unescaped path for an existing database, so no escaping serves both."""
-
-
-def _check_database_path(out: Path) -> None:
-    """Refuse an output folder whose database path pyabc's URL would change.
-
-    A folder ``q?x`` put the database in a file ``q`` beside it, and ``50%20`` in none.
-
-    Raises
-    ------
-    CalibrationError
-        Naming the folder, the characters and the fix.
-    """
-    path = str((out / DB_FILE).resolve())
-    found = [c for c in _URL_SPECIAL if c in path]
-    if found:
-        chars = " and ".join(repr(c) for c in found)
-        raise CalibrationError(
-            f"{out}: the calibration's database path {path} holds {chars}, which pyabc's "
-            "database URL reads as options or escapes (the database would be written "
-            "elsewhere); choose a folder whose path has no '?' or '%'"
-        )
 
 
 def _check_budget(particles: int, generations: int, workers: int, seed: int) -> None:
@@ -305,7 +233,7 @@ def calibrate(
 
     check_not_starting_worker("calibrate")  # a spawned worker importing the script
     _check_budget(particles, generations, workers, seed)
-    _check_database_path(Path(out))
+    check_database_path(Path(out))
     tgt, pri = load_targets(targets), load_priors(priors)
     scn = str(scenario)
     pri.check(scn)
@@ -320,8 +248,8 @@ def calibrate(
         ) from exc
 
     folder = Path(out)
-    settings = _settings(scn, tgt, pri, int(seed), int(particles))
-    resume = _prepare_folder(folder, settings, new)
+    settings = calibration_settings(scn, tgt, pri, int(seed), int(particles))
+    resume = prepare_folder(folder, settings, new)
     lock = SweepLock(folder).acquire()
     db = f"sqlite:///{(folder / DB_FILE).resolve()}"
     weights = {k: 1 / v for k, v in tgt.sds().items()}
@@ -363,7 +291,7 @@ def calibrate(
             history = abc.load(db, 1) if resume else abc.new(db, tgt.observed())
             first = history.max_t + 1
             if first >= generations:
-                _say_nothing_added(folder, first, generations)
+                say_nothing_added(folder, first, generations)
             for t in range(first, generations):
                 raise_held()  # one that came while pyabc wrote the last generation
                 if t > first:
@@ -388,16 +316,16 @@ def calibrate(
             )
             result = dataclasses.replace(result, added=max(0, generations - first))
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM under gigawatt's handler
-        saved = _saved_generations(db, folder)
+        saved = saved_generations(db, folder)
         raise CalibrationInterrupted(str(folder), saved, signum_of(exc)) from None
     except OSError as exc:  # the folder (full, read-only, removed); another OSError as it is
-        if exc.errno not in _STORAGE_ERRNOS:
+        if exc.errno not in STORAGE_ERRNOS:
             raise
-        raise _storage_error(exc, db, folder) from None
+        raise storage_error(exc, db, folder) from None
     except sqlalchemy.exc.OperationalError as exc:  # its database
-        raise _storage_error(exc, db, folder) from None
+        raise storage_error(exc, db, folder) from None
     except multiprocessing.ProcessError:  # a worker died (the sampler's health check)
-        saved = _saved_generations(db, folder)
+        saved = saved_generations(db, folder)
         raise ExecutorError(
             f"{folder}: a calibration worker process died (killed, out of memory, or failed "
             f"as it started: its own message is above); {saved} generation"
@@ -408,55 +336,6 @@ def calibrate(
     finally:
         lock.release()
     return result
-
-
-def _say_nothing_added(folder: Path, saved: int, asked: int) -> None:
-    """Tell the caller (on stderr) that a resumed folder already holds the generations asked
-    for: none is run, and the outputs are written again from the last one."""
-    than = "as many as" if saved == asked else "more than"
-    print(
-        f"calibrate: {folder} already holds {saved} generation{'' if saved == 1 else 's'}, "
-        f"{than} the {asked} asked for (--generations {asked}); nothing was added and its "
-        f"outputs are written again from generation {saved}: ask for more than {saved} to "
-        "refine it, or use --new (new=True) to start over",
-        file=sys.stderr,
-    )
-
-
-_STORAGE_ERRNOS = frozenset(
-    {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT, errno.EIO}
-)
-"""The errors of a folder that cannot take the calibration's files: full, over quota,
-read-only, not permitted, removed, failing. Any other OSError (a broken pipe to a worker)
-is not the folder's and is raised as it is, not reported as "cannot write"."""
-
-
-def _saved_generations(db: str, folder: Path) -> int:
-    """Generations finished in the database (0 if there is none, or it cannot be read)."""
-    from pyabc import History
-
-    if not (folder / DB_FILE).exists():
-        return 0
-    try:
-        return int(History(db).max_t + 1)
-    except Exception:  # a database the failure left unreadable
-        return 0
-
-
-def _storage_error(exc: BaseException, db: str, folder: Path) -> CalibrationError:
-    """A calibration stopped by its folder (full, read-only, removed): what is saved, and that
-    the same command resumes once the folder can be written (the figures of a finished one
-    are written then)."""
-    if isinstance(exc, OSError):
-        where = exc.filename or folder
-        why = exc.strerror or str(exc)
-    else:  # SQLite, through pyabc's SQLAlchemy: "database or disk is full"...
-        where, why = folder / DB_FILE, str(getattr(exc, "orig", exc))
-    done = _saved_generations(db, folder)
-    return CalibrationError(
-        f"{where}: cannot write ({why}); {done} generation(s) saved in {folder}/{DB_FILE}. "
-        "Free space (or make the folder writable) and run the same command to resume"
-    )
 
 
 def _finish(
