@@ -50,14 +50,14 @@ def test_power_crunch_lowers_ai_capacity_and_raises_compute_and_power_prices():
 
 
 @pytest.mark.slow
-def test_a_longer_grid_queue_gives_less_ai_capacity_at_a_higher_price():
+def test_a_longer_grid_queue_gives_less_ai_capacity_at_a_higher_price(baseline):
     # clouds ask for a connection for the need at its date, but build shells for the need
     # at their completion: a queue longer than the build delays capacity and never adds
     # to it, and the compute price carries the scarcity ([est-power-pacing])
     for seed in SEEDS:
         last_year = []
         for months in (21, 36, 60):  # the build's lead, baseline's queue, power-crunch's
-            scn = load_scenario("baseline").with_overrides({"power.interconnection_months": months})
+            scn = baseline.with_overrides({"power.interconnection_months": months})
             frame = run_scenario(scn, months=96, rng=seed, tables=[]).model_frame.iloc[-12:]
             last_year.append(
                 (frame["capacity_gw_powered"].mean(), frame["compute_spot_price"].mean())
@@ -148,26 +148,27 @@ def _means(scn, seed: int, months: int = 36) -> tuple[float, float]:
 
 
 @pytest.mark.slow
-def test_more_capacity_cheaper_chips_or_faster_power_raise_compute_and_lower_ai_prices():
-    base = load_scenario("baseline")
+def test_more_capacity_cheaper_chips_or_faster_power_raise_compute_and_lower_ai_prices(
+    baseline,
+):
     variants = {
-        "capacity": base.with_overrides(
+        "capacity": baseline.with_overrides(
             {
                 f"hyperscalers.{i}.built_mw.{r}": mw * 2
-                for i, h in enumerate(base.hyperscalers)
+                for i, h in enumerate(baseline.hyperscalers)
                 for r, mw in h.built_mw.items()
             }
         ),
-        "chips": base.with_overrides(
+        "chips": baseline.with_overrides(
             {
                 f"chips.generations.{g.name}.unit_cost": g.unit_cost / 2
-                for g in base.chips.generations
+                for g in baseline.chips.generations
             }
         ),
-        "power": base.with_overrides({"power.interconnection_months": 12}),
+        "power": baseline.with_overrides({"power.interconnection_months": 12}),
     }
     for seed in SEEDS:
-        compute0, price0 = _means(base, seed)
+        compute0, price0 = _means(baseline, seed)
         for name, scn in variants.items():
             compute, price = _means(scn, seed)
             assert compute > compute0, name

@@ -16,7 +16,7 @@ from agents.training_bids import (
     training_bids,
     training_tranches,
 )
-from experiments import load_scenario, run_scenario
+from experiments import run_scenario
 from market.clearing import OrderBook, clear
 
 DEMAND = DemandCfg(
@@ -115,8 +115,8 @@ def test_own_bids_equal_to_the_share_plan_the_same_training():
 
 
 @pytest.mark.parametrize("rule", ["services_share", "capability_value"])
-def test_the_agents_table_records_each_labs_training_bid(rule):
-    scn = load_scenario("baseline").with_overrides({"demand.training_bid_rule": rule})
+def test_the_agents_table_records_each_labs_training_bid(rule, baseline):
+    scn = baseline.with_overrides({"demand.training_bid_rule": rule})
     res = run_scenario(scn, months=4, rng=3, tables=["agents"])
     ag = res.tables["agents"]
     majors = ag[ag["name"].isin([lab.name for lab in res.scenario.labs])]

@@ -506,12 +506,12 @@ def test_a_small_buyer_that_switches_pays_the_egress_fee_to_the_cloud_it_left(ba
         assert got.get(key, 0.0) == pytest.approx(amount, rel=1e-9, abs=1e-3), key
 
 
-def test_a_vendor_with_next_to_no_capacity_has_an_unbounded_backlog_without_a_warning():
+def test_a_vendor_with_next_to_no_capacity_has_an_unbounded_backlog_without_a_warning(
+    baseline,
+):
     # unfilled orders over a capacity of 1e-320 chips overflow: inf (its ask reads
     # min(1, backlog)), not a numpy warning
-    scn = load_scenario("baseline").with_overrides(
-        {"chips.vendors.nvidia.capacity_units_per_month": 1e-320}
-    )
+    scn = baseline.with_overrides({"chips.vendors.nvidia.capacity_units_per_month": 1e-320})
     m = GigawattModel(scn, rng=7)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
