@@ -102,7 +102,7 @@ def _clouds(cfg: Scenario) -> Clouds:
             can[:, f] = 1.0
     return Clouds(
         names=names,
-        fringe=np.array([h.fringe for h in cfg.hyperscalers]),
+        hhi_firms=np.array([h.hhi_firms() for h in cfg.hyperscalers], dtype=float),
         markup=np.array([h.markup for h in cfg.hyperscalers], dtype=float),
         other_cash_flow=np.array(
             [h.other_cash_flow_per_month for h in cfg.hyperscalers], dtype=float

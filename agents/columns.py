@@ -80,12 +80,12 @@ MODEL_COLUMNS: tuple[Column, ...] = (
     Column(
         "cloud_hhi",
         "HHI (0-10,000)",
-        "Herfindahl-Hirschman index of annual cloud revenue (AI compute plus other cloud); fringe clouds count in the total, not squared.",
+        "Herfindahl-Hirschman index of annual cloud revenue (AI compute plus other cloud); fringe clouds count in the total, not squared (as fringe_firms equal firms where set).",
     ),
     Column(
         "ai_compute_hhi",
         "HHI (0-10,000)",
-        "HHI of AI accelerator-hours (H100e-hours) sold by clouds over the trailing 12 months, contracts and spot: the relevant market the merger review uses; fringe clouds count in the total, not squared.",
+        "HHI of AI accelerator-hours (H100e-hours) sold by clouds over the trailing 12 months, contracts and spot: the relevant market the merger review uses; fringe clouds count in the total, not squared (as fringe_firms equal firms where set).",
     ),
     Column(
         "chip_hhi", "HHI (0-10,000)", "HHI of chips sold over the trailing 12 months, in H100e."

@@ -103,8 +103,8 @@ class Layout:
     """(U,) region of each utility (in agent order)."""
     us: BoolArray
     """(R,) regions whose names start ``us``."""
-    fringe: BoolArray
-    """(H,) clouds standing for many small ones (in the HHI total, not squared)."""
+    hhi_firms: FloatArray
+    """(H,) how many equal firms each cloud counts as in an HHI (``Clouds.hhi_firms``)."""
     non_enterprise: BoolArray
     """(L,) rows that are labs (major or small), not enterprise buyers."""
     cash_ids: IntArray
@@ -153,7 +153,7 @@ class Layout:
             vendor_names=tuple(v.name for v in vendors),
             utility_region=np.array([u.region for u in utilities], dtype=np.int64),
             us=np.array([r.name.startswith("us") for r in cfg.regions]),
-            fringe=np.asarray(clouds.fringe, dtype=bool).copy(),
+            hhi_firms=clouds.hhi_firms.copy(),
             non_enterprise=labs.kind != LabKind.ENTERPRISE,
             cash_ids=np.concatenate([np.asarray(ids, dtype=np.int64), labs.account[majors]]).astype(
                 np.int64

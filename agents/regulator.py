@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from agents.state import BoolArray, FloatArray
+from agents.state import FloatArray
 from agents.units import month_date, months_between
 from market.metrics import delta_hhi, merger_guidelines_presumption
 
@@ -187,7 +187,7 @@ def switching_fee(rules: RegulationCfg, date: str, fee: float) -> float:
 def review_deal(
     rules: RegulationCfg,
     revenue: FloatArray,
-    fringe: BoolArray,
+    firms: FloatArray,
     investor: int,
     moved: FloatArray,
     added: float,
@@ -203,8 +203,9 @@ def review_deal(
     revenue : ndarray
         Annual sales per hyperscaler in the relevant market (the model passes AI
         accelerator-hours; any unit works if ``moved`` and ``added`` use it too).
-    fringe : ndarray of bool
-        Hyperscalers standing for many small clouds.
+    firms : ndarray
+        How many equal firms each hyperscaler counts as (:func:`market.metrics.hhi`;
+        ``inf`` for an atomistic fringe).
     investor : int
         Index of the investing hyperscaler.
     moved : ndarray
@@ -227,8 +228,8 @@ def review_deal(
     base = revenue.astype(float).copy()
     grown = base.copy()
     grown[investor] += added
-    pre, _, _ = delta_hhi(base, investor, np.zeros_like(base), fringe)
-    _, post, share = delta_hhi(grown, investor, moved, fringe)
+    pre, _, _ = delta_hhi(base, investor, np.zeros_like(base), firms)
+    _, post, share = delta_hhi(grown, investor, moved, firms)
     change = post - pre
     qualifies = equity_share >= 0.5 or rules.review_minority_stakes
     if qualifies and merger_guidelines_presumption(

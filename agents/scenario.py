@@ -228,6 +228,13 @@ class Scenario(Section):
                 need(r in regions, f"hyperscalers.{i}.built_mw.{r}", r, regions)
             for r in h.building_mw:
                 need(r in regions, f"hyperscalers.{i}.building_mw.{r}", r, regions)
+            if h.fringe_firms is not None and not h.fringe:
+                bad(
+                    f"hyperscalers.{i}.fringe_firms",
+                    h.fringe_firms,
+                    "counts the firms of a fringe, and this cloud is not one; "
+                    "set fringe = true or remove fringe_firms",
+                )
             if not any(share > 0 for share in h.family_mix.values()):
                 bad(
                     f"hyperscalers.{i}.family_mix",

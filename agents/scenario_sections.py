@@ -86,6 +86,15 @@ class HyperscalerCfg(Section):
 
     name: Name
     fringe: Bool = False
+    """Stands for the fragmented rest of the market: it strikes no deals, and in an HHI
+    it counts in the total but is not squared, unless ``fringe_firms`` is set."""
+    fringe_firms: Int | None = bounded(
+        None,
+        ge=1,
+        le=1_000,
+        why="equal firms a fringe counts as in an HHI (its share squared over that many); "
+        "unset, none: atomistic [est-relevant-market]",
+    )
     cash: Usd
     other_cash_flow_per_month: UsdFlow = 0.0
     built_mw: dict[Ref, Mw] = Field(max_length=100)
@@ -95,6 +104,15 @@ class HyperscalerCfg(Section):
     family_mix: dict[Family, Share]
     markup: Markup  # no default: each cloud's own [est-cloud-markup]
     non_ai_cloud_revenue_per_year: Usd = 0.0
+
+    def hhi_firms(self) -> float:
+        """How many equal firms this cloud counts as in an HHI (:func:`market.metrics.hhi`).
+
+        1 for a cloud; for the fringe ``fringe_firms``, or ``inf`` (atomistic) when unset.
+        """
+        if not self.fringe:
+            return 1.0
+        return float("inf") if self.fringe_firms is None else float(self.fringe_firms)
 
 
 class ProjectCfg(Section):

@@ -128,8 +128,10 @@ class Clouds:
     """Fixed traits of the hyperscalers (``H``) from the scenario."""
 
     names: tuple[str, ...]
-    fringe: BoolArray
-    """Stands for many small clouds: in the HHI total, not squared."""
+    hhi_firms: FloatArray
+    """How many equal firms each cloud counts as in an HHI (:func:`market.metrics.hhi`): 1,
+    or for the fringe of small clouds its ``fringe_firms`` (``inf`` when unset: atomistic,
+    in the total but not squared)."""
     markup: FloatArray
     """Markup of the compute offer over cost."""
     other_cash_flow: FloatArray

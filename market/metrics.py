@@ -61,48 +61,56 @@ def shares(quantity: ArrayLike) -> NDArray[np.float64]:
     return q / total if total > 0 else np.zeros_like(q)
 
 
-def hhi(quantity: ArrayLike, fringe: ArrayLike | None = None) -> float:
+def hhi(quantity: ArrayLike, firms: ArrayLike | None = None) -> float:
     """Herfindahl-Hirschman index on the 0-10,000 scale (shares in percent, squared).
 
-    ``fringe`` marks entries that stand for many atomistic firms: they count in the
-    total but add nothing to the sum of squares (as fragmented "rest of market").
+    ``firms`` is how many equal firms each entry stands for (default 1 each): a group
+    whose share is split evenly among ``n`` firms adds ``n x (s / n)^2 = s^2 / n``, and an
+    entry of ``np.inf`` firms (an atomistic fringe, the fragmented "rest of market") counts
+    in the total but adds nothing to the sum of squares (2023 US Merger Guidelines,
+    [reg-merger-2023]: the index sums the squared shares of all firms in the market).
 
-    >>> round(hhi([28, 21, 15, 36], fringe=[False, False, False, True]), 9)
+    >>> round(hhi([28, 21, 15, 36], firms=[1, 1, 1, np.inf]), 9)
     1450.0
+    >>> round(hhi([28, 21, 15, 36], firms=[1, 1, 1, 3]), 9)  # 784 + 441 + 225 + 1296 / 3
+    1882.0
     """
     s = shares(quantity) * 100.0
-    if fringe is not None:
-        s = np.where(np.asarray(fringe, dtype=bool), 0.0, s)
-    return float(np.sum(s * s))
+    sq = s * s
+    if firms is not None:  # x / 1 and 0 x 0 are exact: an entry of one firm is unchanged
+        sq = sq / np.asarray(firms, dtype=np.float64)
+    return float(np.sum(sq))
 
 
-def hhi_rows(quantity: ArrayLike, fringe: ArrayLike | None = None) -> NDArray[np.float64]:
+def hhi_rows(quantity: ArrayLike, firms: ArrayLike | None = None) -> NDArray[np.float64]:
     """:func:`hhi` of each row of a (T, n) array (the same numbers as row by row).
 
-    >>> hhi_rows([[50, 25, 25], [0, 0, 0]], fringe=[False, False, True]).tolist()
+    >>> hhi_rows([[50, 25, 25], [0, 0, 0]], firms=[1, 1, np.inf]).tolist()
     [3125.0, 0.0]
     """
     q = np.asarray(quantity, dtype=np.float64)
     total = q.sum(axis=1, keepdims=True)
     s = np.divide(q, total, out=np.zeros_like(q), where=total > 0) * 100.0
-    if fringe is not None:
-        s = np.where(np.asarray(fringe, dtype=bool), 0.0, s)
-    out: NDArray[np.float64] = (s * s).sum(axis=1)
+    sq = s * s
+    if firms is not None:
+        sq = sq / np.asarray(firms, dtype=np.float64)
+    out: NDArray[np.float64] = sq.sum(axis=1)
     return out
 
 
 def delta_hhi(
-    quantity: ArrayLike, to: int, moved: ArrayLike, fringe: ArrayLike | None = None
+    quantity: ArrayLike, to: int, moved: ArrayLike, firms: ArrayLike | None = None
 ) -> tuple[float, float, float]:
     """HHI before and after moving ``moved[i]`` of each firm's sales to firm ``to``.
 
-    Returns ``(pre_hhi, post_hhi, post_share_of_to)``; the total is unchanged.
+    Returns ``(pre_hhi, post_hhi, post_share_of_to)``; the total is unchanged. ``firms``
+    as in :func:`hhi`.
     """
     q = np.asarray(quantity, dtype=np.float64)
     m = np.minimum(np.asarray(moved, dtype=np.float64), q)
     post = q - m
     post[to] += m.sum()
-    return hhi(q, fringe), hhi(post, fringe), float(shares(post)[to])
+    return hhi(q, firms), hhi(post, firms), float(shares(post)[to])
 
 
 def merger_guidelines_presumption(

@@ -199,7 +199,7 @@ def _decide(
             review_deal(
                 reg.rules,
                 hours,
-                clouds.fringe,
+                clouds.hhi_firms,
                 deal.investor,
                 moved,
                 added,

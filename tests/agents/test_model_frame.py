@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from experiments import run_scenario
+from experiments import load_scenario, run_scenario
 from market.metrics import hhi
 
 
@@ -14,10 +14,30 @@ def test_ai_compute_hhi_is_the_hhi_of_hours_the_clouds_sold():
     ag = res.tables["agents"]
     clouds = ag[(ag["kind"] == "hyperscaler") & (ag["month"].between(3, 14))]
     hours = clouds.groupby("name", sort=False)["compute_h100e_hours"].sum()
-    fringe = [h.fringe for h in res.scenario.hyperscalers if h.name in hours.index]
-    want = hhi(hours.to_numpy(), fringe)
+    firms = [h.hhi_firms() for h in res.scenario.hyperscalers if h.name in hours.index]
+    want = hhi(hours.to_numpy(), firms)
     assert res.model_frame["ai_compute_hhi"].iloc[14] == pytest.approx(want)
     assert abs(want - res.model_frame["cloud_hhi"].iloc[14]) > 50  # not the revenue HHI
+
+
+def test_the_fringe_counted_as_one_firm_adds_its_share_squared():
+    # the same run with the fringe of small clouds counted as one firm: its share of the
+    # trailing year's hours (from the agents table) squared is the whole difference
+    scn = load_scenario("baseline")
+    fringe = next(h.name for h in scn.hyperscalers if h.fringe)
+    as_one = scn.with_overrides({f"hyperscalers.{fringe}.fringe_firms": 1})
+    atomistic, one = run_scenario(scn, 15, 1), run_scenario(as_one, 15, 1)
+    ag = one.tables["agents"]
+    clouds = ag[(ag["kind"] == "hyperscaler") & (ag["month"].between(3, 14))]
+    hours = clouds.groupby("name")["compute_h100e_hours"].sum()
+    share = 100.0 * hours[fringe] / hours.sum()
+    got = (
+        one.model_frame["ai_compute_hhi"].iloc[14]
+        - atomistic.model_frame["ai_compute_hhi"].iloc[14]
+    )
+    assert got == pytest.approx(share**2, rel=1e-9) and share > 10
+    # counting changes the measure only: the market's numbers are the same to the bit
+    assert one.model_frame["compute_spot_price"].equals(atomistic.model_frame["compute_spot_price"])
 
 
 @pytest.mark.parametrize("month", [0, 1, 5, 13])
@@ -37,8 +57,8 @@ def test_cloud_hhi_is_the_hhi_of_a_years_cloud_revenue(month):
     }
     names = list(ai.index)
     year = [ai[n] + other[n] for n in names]
-    fringe = [next(h.fringe for h in scn.hyperscalers if h.name == n) for n in names]
-    assert res.model_frame["cloud_hhi"].iloc[month] == pytest.approx(hhi(year, fringe), rel=1e-9)
+    firms = [next(h.hhi_firms() for h in scn.hyperscalers if h.name == n) for n in names]
+    assert res.model_frame["cloud_hhi"].iloc[month] == pytest.approx(hhi(year, firms), rel=1e-9)
 
 
 def test_training_share_is_what_active_labs_received_beyond_what_they_served():

@@ -21,38 +21,54 @@ from agents.units import month_date
 from experiments import run_scenario
 
 REVENUE = np.array([28.0, 21.0, 15.0, 36.0])  # cloud shares AWS/Microsoft/Google/rest, $B
-FRINGE = np.array([False, False, False, True])
+FIRMS = np.array([1.0, 1.0, 1.0, np.inf])  # the rest: an atomistic fringe, not squared
 SHIFT_10 = np.array([0, 10.0, 0, 0])
 
 
 def test_minority_stake_is_not_reviewed_under_default_rules():
     # moving 10 of firm 1's sales to firm 0: post share 38% > 30%, change 2*28*10 + ... > 100
-    r = review_deal(RegulationCfg(), REVENUE, FRINGE, 0, SHIFT_10, 0.0, 0.03, False)
+    r = review_deal(RegulationCfg(), REVENUE, FIRMS, 0, SHIFT_10, 0.0, 0.03, False)
     assert r.decision == "approved"
     assert r.post_hhi - r.pre_hhi == pytest.approx((38**2 + 11**2) - (28**2 + 21**2))
 
 
 def test_reviewed_stake_blocked_by_share_test():
     rules = RegulationCfg(review_minority_stakes=True)
-    r = review_deal(rules, REVENUE, FRINGE, 0, SHIFT_10, 0.0, 0.03, False)
+    r = review_deal(rules, REVENUE, FIRMS, 0, SHIFT_10, 0.0, 0.03, False)
     assert r.decision == "blocked"
     assert r.post_share == pytest.approx(0.38)
     # a shift too small to change HHI by 100 passes: 2 * 28 * 1 + 1 = 57
-    small = review_deal(rules, REVENUE, FRINGE, 0, np.array([0, 1.0, 0, 0]), 0.0, 0.03, False)
+    small = review_deal(rules, REVENUE, FIRMS, 0, np.array([0, 1.0, 0, 0]), 0.0, 0.03, False)
     assert small.decision == "approved"
+
+
+@pytest.mark.parametrize(
+    ("fringe_firms", "post", "decision"),
+    [(np.inf, 1328.0, "approved"), (1.0, 2928.0, "blocked"), (4.0, 1728.0, "approved")],
+)
+def test_how_the_fringe_is_counted_can_decide_the_presumption(fringe_firms, post, decision):
+    # three clouds of 20 and a fringe of 40; 8 of cloud 1's sales move to cloud 0:
+    # 28^2 + 12^2 - 2 x 20^2 = +128 (over 100) at a post share of 28% (under 30%), so the
+    # presumption turns on the post-deal HHI: 28^2 + 12^2 + 20^2 = 1328 with the fringe
+    # atomistic, + 40^2 = 2928 (over 1,800) as one firm, + 40^2 / 4 = 1728 as four
+    rules = RegulationCfg(review_minority_stakes=True)
+    revenue, firms = np.array([20.0, 20.0, 20.0, 40.0]), np.array([1, 1, 1, fringe_firms])
+    r = review_deal(rules, revenue, firms, 0, np.array([0, 8.0, 0, 0]), 0.0, 0.03, False)
+    assert r.post_hhi == pytest.approx(post) and r.post_hhi - r.pre_hhi == pytest.approx(128.0)
+    assert r.decision == decision
 
 
 def test_exclusivity_ban_strikes_the_clause_and_fee_conditions():
     banned = RegulationCfg(exclusivity_ban=True)
-    r = review_deal(banned, REVENUE, FRINGE, 0, np.zeros(4), 0.0, 0.01, True)
+    r = review_deal(banned, REVENUE, FIRMS, 0, np.zeros(4), 0.0, 0.01, True)
     assert r.decision == "approved with conditions" and r.conditions == [EXCLUSIVITY_STRUCK]
     assert r.reasons == []
     # a ban does not save a deal the HHI test blocks: the block names the HHI test only
     strict = RegulationCfg(exclusivity_ban=True, review_minority_stakes=True)
-    r = review_deal(strict, REVENUE, FRINGE, 0, SHIFT_10, 0.0, 0.03, True)
+    r = review_deal(strict, REVENUE, FIRMS, 0, SHIFT_10, 0.0, 0.03, True)
     assert r.decision == "blocked" and r.reasons[0].startswith("post-deal HHI")
     capped = RegulationCfg(switching_fee_cap=0.1)
-    r = review_deal(capped, REVENUE, FRINGE, 0, np.zeros(4), 0.0, 0.01, False)
+    r = review_deal(capped, REVENUE, FIRMS, 0, np.zeros(4), 0.0, 0.01, False)
     assert r.decision == "approved with conditions"
     assert switching_fee(capped, "2026-01", 0.25) == pytest.approx(0.1)
     ban = RegulationCfg(switching_fee_ban="2027-01")

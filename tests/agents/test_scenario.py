@@ -98,6 +98,8 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("deal.enabled", "yes", "= 'yes': input should be a valid boolean"),
     ("deal.enabled", 1, "= 1: input should be a valid boolean"),
     ("hyperscalers.0.fringe", "false", "input should be a valid boolean"),
+    ("hyperscalers.3.fringe_firms", 0, "= 0: input should be greater than or equal to 1"),
+    ("hyperscalers.0.fringe_firms", 3, "this cloud is not one; set fringe = true or remove"),
     ("name", 7, "= 7: input should be a valid string"),
     ("start", 202601, "= 202601: input should be a valid string"),
     # names: slugs, unique, not taken by another agent

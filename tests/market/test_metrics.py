@@ -24,7 +24,10 @@ def test_hhi_hand_computed():
     assert hhi([50, 50]) == pytest.approx(5000.0)
     assert hhi([1, 1, 1, 1]) == pytest.approx(2500.0)
     # docs/calibration.md [hs-cloud-shares]: 28^2 + 21^2 + 15^2 with the fragmented rest left out
-    assert hhi([28, 21, 15, 36], fringe=[0, 0, 0, 1]) == pytest.approx(1450.0)
+    assert hhi([28, 21, 15, 36], firms=[1, 1, 1, np.inf]) == pytest.approx(1450.0)
+    # ... or with the rest as one firm (+ 36^2), or as four equal firms (+ 4 x 9^2 = 324)
+    assert hhi([28, 21, 15, 36], firms=[1, 1, 1, 1]) == pytest.approx(1450.0 + 1296.0)
+    assert hhi([28, 21, 15, 36], firms=[1, 1, 1, 4]) == pytest.approx(1450.0 + 324.0)
     assert hhi([0, 0]) == 0.0
 
 
@@ -68,14 +71,14 @@ def test_row_forms_give_the_one_row_numbers_to_the_bit(n):
     among = rng.random((30, n)) < 0.7
     among[0] = True
     w[1] = 0.0
-    fringe = rng.random(n) < 0.3
+    firms = np.where(rng.random(n) < 0.3, np.inf, rng.integers(1, 4, n))
     want = [weighted_mean(v[t][among[t]], w[t][among[t]], default=-1.0) for t in range(30)]
     got = weighted_mean_rows(v, w, among, default=-1.0)
     assert got.tolist() == want and got[1] == -1.0
     q = np.abs(v[:, :]).copy()
     q[np.isnan(q)] = 0.0
     q[2] = 0.0
-    assert hhi_rows(q, fringe).tolist() == [hhi(row, fringe) for row in q]
+    assert hhi_rows(q, firms).tolist() == [hhi(row, firms) for row in q]
 
 
 def test_lockin_over_next_to_no_spend_is_inf_and_left_out_of_the_mean():

@@ -52,7 +52,7 @@ def cleared_model(scn: Scenario, rng: int, months: int) -> GigawattModel:
 def clouds(n_h: int, can_buy: list[list[float]], mix: list[list[float]]) -> Clouds:
     return Clouds(
         names=tuple(f"c{i}" for i in range(n_h)),
-        fringe=np.zeros(n_h, dtype=bool),
+        hhi_firms=np.ones(n_h),
         markup=np.full(n_h, 0.5),
         other_cash_flow=np.zeros(n_h),
         non_ai_revenue=np.zeros(n_h),
