@@ -77,7 +77,7 @@ def hhi(quantity: ArrayLike, firms: ArrayLike | None = None) -> float:
     """
     s = shares(quantity) * 100.0
     sq = s * s
-    if firms is not None:  # x / 1 and 0 x 0 are exact: an entry of one firm is unchanged
+    if firms is not None:  # s^2 / 1 is s^2 exactly and s^2 / inf is 0: one firm, or none
         sq = sq / np.asarray(firms, dtype=np.float64)
     return float(np.sum(sq))
 
