@@ -35,12 +35,12 @@ from agents.lab import (
     LabArrays,
     LabKind,
     allocate_demand,
-    choose_ports,
     plan_funding,
     services_demand,
     services_price,
     training_need,
 )
+from agents.porting import choose_ports
 from agents.scenario import FAMILIES, Scenario
 from agents.state import Clouds, DemandState, FloatArray, History, Market, Nodes, Sites, Tech
 from agents.training_bids import training_bids
