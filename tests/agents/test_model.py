@@ -64,7 +64,16 @@ def test_invariants_hold_every_month(name):
         # buyers take all they are offered, so even a take-or-pay buyer pays for what came:
         # a shortfall is the seller's (market.contracts)
         assert np.allclose(s.payment, w.contracts.price[s.index] * s.delivered)
-        short += int((w.contracts.take_or_pay[s.index] & (s.delivered < 0.99 * vol)).sum())
+        short_rows = s.index[w.contracts.take_or_pay[s.index] & (s.delivered < 0.99 * vol)]
+        short += short_rows.size
+        # a contract falls short only where its seller ran out: every node it draws from
+        # is taken whole by the month's contracts (its capacity, the orders' compute_qty)
+        ca = m.cleared.contracts
+        load = ca.compute_alloc.sum(axis=0)
+        cap = m.month_orders.compute_qty.ravel()
+        for r in short_rows:
+            draws = ca.compute_alloc[np.flatnonzero(ca.compute_rows == r)[0]] > 0
+            assert draws.any() and (load[draws] >= cap[draws] * (1 - 1e-9)).all()
         # The run's warm clearer solved every month itself (no fallback to the LP), from
         # last month's basis when the book kept its shape, and the answer is an equilibrium
         res = m.cleared.result
@@ -72,8 +81,9 @@ def test_invariants_hold_every_month(name):
         assert equilibrium_violations(m.cleared.book, res) == []
         methods.append(res.method)
     assert "warm" in methods
-    # the deal's take-or-pay contract is delivered short in months 6 and 7 (power-bound)
-    assert short == (2 if name == "amazon-anthropic-2026" else 0)
+    # the deal's take-or-pay contract meets a power-bound seller (months 6 and 7), so the
+    # check above has a case to hold on
+    assert (short > 0) == (name == "amazon-anthropic-2026")
     # the last month against the LP oracle: the same welfare
     ref = clear(m.cleared.book, method="lp")
     assert m.cleared.result.welfare == pytest.approx(ref.welfare, rel=1e-9)
