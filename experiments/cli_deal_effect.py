@@ -4,7 +4,9 @@ gigawatt compare amazon-anthropic-2026 --deal-effect --replicates 2 --months 120
 
 Each scenario is run with its deal and without it on the same seed (replicate ``r`` uses
 seed ``--seed + r``) by :func:`experiments.deal_effect.incremental_revenue`; the monthly
-rows go to ``DIR/deal-effect.csv`` and the last month of each run is printed. The option
+rows go to ``DIR/deal-effect.csv`` and the last month of each run is printed, with what the
+deal does to the market that month (``hhi_change``: AI-compute HHI with the deal less
+without; ``spot_price_change``: the spot compute price with it over without, less 1). The option
 is added to the ``compare`` parser by :func:`add_deal_effect`.
 
 ``DIR/deal-effect.json`` records what was compared (scenarios with a digest of each,
@@ -186,7 +188,12 @@ def run_deal_effect(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    last = table[table["month"] == table["month"].max()]
+    last = table[table["month"] == table["month"].max()].copy()
+    # what the deal does to the market, beside what it adds to the investor
+    last["hhi_change"] = last["ai_compute_hhi_with"] - last["ai_compute_hhi_without"]
+    last["spot_price_change"] = (
+        last["compute_spot_price_with"] / last["compute_spot_price_without"] - 1.0
+    )
     cols = [
         "scenario",
         "seed",
@@ -197,8 +204,10 @@ def run_deal_effect(args: argparse.Namespace) -> int:
         "share_without",
         "invested_usd",
         "incremental_to_investment",
+        "hhi_change",
+        "spot_price_change",
     ]
-    with pd.option_context("display.width", 160, "display.float_format", "{:.4g}".format):
+    with pd.option_context("display.width", 200, "display.float_format", "{:.4g}".format):
         print(last[cols].to_string(index=False))
     print(f"wrote {out / CSV_FILE}")
     return 0

@@ -1,4 +1,5 @@
-"""The revenue a deal adds: the scenario against a paired run without the deal.
+"""The revenue a deal adds, and what it does to the market: the scenario against a paired
+run without the deal.
 
 The deals table's ratios count what the investor receives (``contract_payments_usd``,
 the deal's own contract; ``cloud_revenue_usd``, all the lab's spend with it), much of
@@ -26,7 +27,13 @@ from experiments.runner import run_scenario
 from experiments.scenarios import load_scenario
 from market.metrics import round_trip_ratio
 
-__all__ = ["DEAL_EFFECT_COLUMNS", "DealEffectError", "incremental_revenue", "pair_runs"]
+__all__ = [
+    "DEAL_EFFECT_COLUMNS",
+    "MARKET_COLUMNS",
+    "DealEffectError",
+    "incremental_revenue",
+    "pair_runs",
+]
 
 DEAL_EFFECT_COLUMNS = (
     "month",
@@ -40,8 +47,16 @@ DEAL_EFFECT_COLUMNS = (
     "share_without",
     "invested_usd",
     "incremental_to_investment",
+    "ai_compute_hhi_with",
+    "ai_compute_hhi_without",
+    "compute_spot_price_with",
+    "compute_spot_price_without",
 )
 """Columns of :func:`incremental_revenue` (one row a month)."""
+
+MARKET_COLUMNS = ("ai_compute_hhi", "compute_spot_price")
+"""Model-frame columns set beside the revenue, with the deal and without: what the deal does
+to the market's concentration and to its price (``agents/columns.py`` defines them)."""
 
 
 class DealEffectError(ValueError):
@@ -54,6 +69,7 @@ def pair_runs(
     investor: str,
     lab: str,
     invested: pd.Series | None = None,
+    frames: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Month-by-month difference of the investor's revenue from the lab in two runs.
 
@@ -67,6 +83,10 @@ def pair_runs(
     invested : Series, optional
         Investment paid so far by month (the deals table's ``invested_usd``); missing
         months count as nothing invested.
+    frames : (DataFrame, DataFrame), optional
+        The model frames of the run with the deal and of the paired run: their
+        :data:`MARKET_COLUMNS` go beside the revenue (``<column>_with`` and
+        ``<column>_without``; nan without them).
 
     Returns
     -------
@@ -74,7 +94,8 @@ def pair_runs(
         :data:`DEAL_EFFECT_COLUMNS`: ``revenue_*_usd`` is the lab's compute spend at the
         investor that month in each run, ``incremental_revenue_usd`` their difference,
         ``share_*`` the investor's share of the compute the lab received, and
-        ``incremental_to_investment`` the cumulative difference over the investment.
+        ``incremental_to_investment`` the cumulative difference over the investment,
+        and the AI-compute HHI and spot compute price of each run.
     """
     spend, share = f"spend_{investor}", f"share_{investor}"
 
@@ -110,6 +131,12 @@ def pair_runs(
     out["incremental_to_investment"] = round_trip_ratio(
         out["incremental_revenue_cum_usd"].to_numpy(), paid
     )
+    for col in MARKET_COLUMNS:
+        for suffix, frame in zip(("with", "without"), frames or (None, None), strict=True):
+            values = np.full(len(out), np.nan)
+            if frame is not None:
+                values = frame.set_index("month")[col].reindex(out["month"]).to_numpy()
+            out[f"{col}_{suffix}"] = values
     return out[list(DEAL_EFFECT_COLUMNS)]
 
 
@@ -159,5 +186,10 @@ def incremental_revenue(
     deals = res.tables["deals"]
     head = deals[deals["deal"] == 0].set_index("month")["invested_usd"]
     return pair_runs(
-        res.tables["agents"], base.tables["agents"], scn.deal.investor, scn.deal.lab, head
+        res.tables["agents"],
+        base.tables["agents"],
+        scn.deal.investor,
+        scn.deal.lab,
+        head,
+        frames=(res.model_frame, base.model_frame),
     )

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from experiments import load_scenario, run_scenario
 from experiments.cli import main
 from experiments.deal_effect import DealEffectError, incremental_revenue, pair_runs
 
@@ -40,6 +41,19 @@ def test_pair_runs_by_hand():
     # per dollar invested: nan before any, 10 / 4, 0 / 4
     ratio = got["incremental_to_investment"].tolist()
     assert np.isnan(ratio[0]) and ratio[1:] == [2.5, 0.0]
+    # no model frames given: the market's columns are there, and empty
+    assert (
+        got["ai_compute_hhi_with"].isna().all() and got["compute_spot_price_without"].isna().all()
+    )
+    # with them, each run's month by month (the frames' rows in another order)
+    frame_with = pd.DataFrame(
+        {"month": [2, 0, 1], "ai_compute_hhi": [3.0, 1.0, 2.0], "compute_spot_price": [9, 7, 8]}
+    )
+    frame_without = frame_with.assign(ai_compute_hhi=[30.0, 10.0, 20.0])
+    got = pair_runs(with_deal, without, "cloud-x", "lab-a", frames=(frame_with, frame_without))
+    assert got["ai_compute_hhi_with"].tolist() == [1.0, 2.0, 3.0]
+    assert got["ai_compute_hhi_without"].tolist() == [10.0, 20.0, 30.0]
+    assert got["compute_spot_price_with"].tolist() == [7.0, 8.0, 9.0]
 
 
 def test_revenue_over_next_to_no_investment_is_inf_without_a_warning():
@@ -88,7 +102,17 @@ def test_compare_deal_effect_option(tmp_path, capsys):
     assert len(table) == 8 and (table["seed"] == 3).all()
     direct = incremental_revenue("amazon-anthropic-2026", months=8, rng=3)
     np.testing.assert_allclose(table["incremental_revenue_usd"], direct["incremental_revenue_usd"])
-    assert "incremental_revenue_usd" in capsys.readouterr().out
+    # the market's columns are the two runs' own model frames, run here one by one
+    scn = load_scenario("amazon-anthropic-2026", months=8)
+    runs = {
+        "with": run_scenario(scn, 8, 3).model_frame,
+        "without": run_scenario(scn.with_overrides({"deal.enabled": False}), 8, 3).model_frame,
+    }
+    for which, frame in runs.items():
+        for col in ("ai_compute_hhi", "compute_spot_price"):
+            np.testing.assert_allclose(table[f"{col}_{which}"], frame[col], rtol=1e-12)
+    printed = capsys.readouterr().out
+    assert "incremental_revenue_usd" in printed and "hhi_change" in printed
     assert main(["compare", "baseline", "--deal-effect", "--months", "2"]) == 2
     assert "deal.enabled" in capsys.readouterr().err
 
