@@ -24,11 +24,14 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from agents.scenario_messages import suggest
 from experiments.sweeps.spec import OutputSpec, OutputsSpec, SweepSpecError
 
 __all__ = [
+    "OUTPUT_FIX",
     "ModelResult",
     "extract_outputs",
+    "output_problem",
     "resolve_model",
     "run_scenario_model",
     "scenario_with",
@@ -115,33 +118,48 @@ def _reduce(values: pd.Series, agg: str) -> float:
     return float(getattr(v, agg)())
 
 
-def _columns(label: str, out: OutputSpec, frame: pd.DataFrame, where: str) -> str | None:
-    """The problem with ``out``'s column or where-columns in ``frame``, or None."""
-    columns = [str(c) for c in frame.columns]
-    missing = [c for c in (out.column, *out.where) if c not in columns]
-    if not missing:
-        return None
-    kind = "column" if missing[0] == out.column else "where-column"
-    return (
-        f"{label} = {out.name!r}: no {kind} {missing[0]!r} in {where} "
-        f"(columns: {', '.join(columns)}); name one of these in the sweep spec's outputs"
-    )
+OUTPUT_FIX = "name one of these in the sweep spec's outputs"
+"""How every message of :func:`output_problem` ends."""
+
+
+def output_problem(label: str, out: OutputSpec, result: ModelResult) -> str | None:
+    """What ``result`` lacks to give output ``out``, or None: its table, column or a
+    where-column, with the close names (:func:`agents.scenario_messages.suggest`) and all
+    it has.
+
+    The one check of an output against a run: before a sweep, on its dry run
+    (:func:`experiments.sweeps.validate.validate_outputs`), and in every run
+    (:func:`extract_outputs`). ``label`` names the output in the spec
+    (``outputs.final[i]``). Cheap when nothing is missing, as in every run of a checked
+    sweep.
+    """
+    if out.table == "model":
+        frame, where = result.model_frame, "the monthly model frame"
+    elif out.table in result.tables:
+        frame, where = result.tables[out.table], f"table {out.table!r}"
+    else:
+        tables = sorted(str(k) for k in result.tables)
+        return (
+            f"{label} = {out.name!r}: no table {out.table!r} in the run's results"
+            f"{suggest(out.table, tables)} (tables: model, {', '.join(tables)}); a plain "
+            f"name is a model-frame column; {OUTPUT_FIX}"
+        )
+    wanted = (("column", out.column), *(("where-column", c) for c in out.where))
+    for kind, col in wanted:
+        if col not in frame.columns:
+            columns = [str(c) for c in frame.columns]
+            return (
+                f"{label} = {out.name!r}: no {kind} {col!r} in {where}"
+                f"{suggest(col, columns)} (columns: {', '.join(columns)}); {OUTPUT_FIX}"
+            )
+    return None
 
 
 def _final_value(result: ModelResult, out: OutputSpec, label: str) -> float:
-    if out.table == "model":
-        frame, where = result.model_frame, "the monthly model frame"
-    else:
-        if out.table not in result.tables:
-            raise SweepSpecError(
-                f"{label} = {out.name!r}: no table {out.table!r} in the run's result "
-                f"(tables: model, {', '.join(sorted(map(str, result.tables)))}); name one of "
-                "these in the sweep spec's outputs"
-            )
-        frame, where = result.tables[out.table], f"table {out.table!r}"
-    problem = _columns(label, out, frame, where)
+    problem = output_problem(label, out, result)
     if problem:
         raise SweepSpecError(problem)
+    frame = result.model_frame if out.table == "model" else result.tables[out.table]
     if out.table == "model":
         rows = frame.iloc[-1:]
     else:
@@ -167,9 +185,9 @@ def extract_outputs(result: ModelResult, outputs: OutputsSpec) -> dict[str, Any]
     for i, out in enumerate(outputs.final):
         kept[out.name] = _final_value(result, out, f"outputs.final[{i}]")
     for i, out in enumerate(outputs.series):
-        frame = result.model_frame
-        problem = _columns(f"outputs.series[{i}]", out, frame, "the monthly model frame")
+        problem = output_problem(f"outputs.series[{i}]", out, result)  # (series: model frame)
         if problem:
             raise SweepSpecError(problem)
-        kept[out.name] = pd.to_numeric(frame[out.column], errors="coerce").to_numpy(float)
+        column = result.model_frame[out.column]
+        kept[out.name] = pd.to_numeric(column, errors="coerce").to_numpy(float)
     return kept

@@ -16,7 +16,7 @@
 4. every output name against a one-month dry run of the model at the first design point
    (a model that cannot run one month is tried once at the spec's horizon):
    tables, columns and ``where`` columns must exist; misspellings get close matches
-   (:func:`agents.scenario_messages.suggest`).
+   (:func:`experiments.sweeps.model.output_problem`, the check every run makes again).
 
 Every problem found is reported at once in one :class:`SweepSpecError`, one line each,
 naming the spec key, the value, and the valid choices or range.
@@ -38,9 +38,9 @@ from experiments.sweeps.design import (
     check_design_size,
     sobol_balance,
 )
-from experiments.sweeps.model import resolve_model
+from experiments.sweeps.model import output_problem, resolve_model
 from experiments.sweeps.schema import numeric_paths, schema_field
-from experiments.sweeps.spec import DEFAULT_MODEL, OutputSpec, SweepSpec, SweepSpecError
+from experiments.sweeps.spec import DEFAULT_MODEL, SweepSpec, SweepSpecError
 
 __all__ = ["MAX_CHECKED_POINTS", "validate_outputs", "validate_sweep"]
 
@@ -148,42 +148,15 @@ def _check_parameters(spec: SweepSpec, points: pd.DataFrame) -> list[str]:
     return problems
 
 
-def _output_problem(key: str, out: OutputSpec, frame: pd.DataFrame, where: str) -> str | None:
-    columns = [str(c) for c in frame.columns]
-    if out.column not in columns:
-        return (
-            f"{key} = {out.name!r}: no column {out.column!r} in {where}"
-            f"{suggest(out.column, columns)} (columns: {', '.join(columns)})"
-        )
-    for col in out.where:
-        if col not in columns:
-            return (
-                f"{key} = {out.name!r}: where-column {col!r} is not in {where}"
-                f"{suggest(col, columns)} (columns: {', '.join(columns)})"
-            )
-    return None
-
-
 def validate_outputs(spec: SweepSpec, result: Any) -> list[str]:
     """Problems with the spec's outputs, resolved against one run's ``result``."""
     problems: list[str] = []
-    tables = {str(k): v for k, v in dict(result.tables).items()}
     for key, outs in (
         ("outputs.final", spec.outputs.final),
         ("outputs.series", spec.outputs.series),
     ):
         for i, out in enumerate(outs):
-            label = f"{key}[{i}]"
-            if out.table == "model":
-                problem = _output_problem(label, out, result.model_frame, "the monthly model frame")
-            elif out.table not in tables:
-                problem = (
-                    f"{label} = {out.name!r}: no table {out.table!r} in a run's results"
-                    f"{suggest(out.table, tables)} (tables: model, {', '.join(sorted(tables))}"
-                    "; a plain name is a model-frame column)"
-                )
-            else:
-                problem = _output_problem(label, out, tables[out.table], f"table {out.table!r}")
+            problem = output_problem(f"{key}[{i}]", out, result)
             if problem:
                 problems.append(problem)
     return problems
