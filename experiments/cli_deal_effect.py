@@ -59,7 +59,7 @@ def add_deal_effect(parser: argparse.ArgumentParser) -> None:
 
 def _write(out: Path, table: Any, settings: dict[str, Any]) -> None:
     """The rows, then what they compare (rows without settings are never taken as ours)."""
-    from experiments.sweeps.shards import atomic_write_bytes
+    from experiments.paths import atomic_write_bytes
 
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out / CSV_FILE, table.to_csv(index=False).encode())

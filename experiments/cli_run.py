@@ -32,11 +32,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from agents.scenario import Scenario, ScenarioError
-from experiments.paths import probe_writable, rename_to_free, slug
+from experiments.paths import new_file_mode, probe_writable, rename_to_free, slug
 from experiments.report import write_report
 from experiments.runner import MAX_MONTHS, RunResult, run_scenario
 from experiments.scenarios import DEFAULT_SCENARIO, DEFAULT_SEED, HorizonError, load_scenario
-from experiments.sweeps.shards import new_file_mode
 
 __all__ = [
     "RUN_FILE",

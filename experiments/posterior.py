@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.sweeps.shards import atomic_write_bytes
+from experiments.paths import atomic_write_bytes
 
 __all__ = [
     "DRAWS_FILE",

@@ -27,7 +27,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from experiments.calibration.priors import Priors
-from experiments.sweeps.shards import atomic_write_bytes
+from experiments.paths import atomic_write_bytes
 
 __all__ = ["corner_figure", "corner_plot", "ppc_figure", "ppc_plot", "short_names"]
 

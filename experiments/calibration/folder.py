@@ -24,8 +24,7 @@ from typing import Any
 from experiments.calibration.errors import CalibrationError
 from experiments.calibration.priors import Priors
 from experiments.calibration.targets import Targets
-from experiments.paths import cannot_write, set_aside
-from experiments.sweeps.shards import atomic_write_bytes
+from experiments.paths import atomic_write_bytes, cannot_write, set_aside
 
 __all__ = [
     "DB_FILE",

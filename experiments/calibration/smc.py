@@ -65,10 +65,10 @@ from experiments.calibration.posterior_checks import posterior_summary, predicti
 from experiments.calibration.priors import Priors, load_priors
 from experiments.calibration.targets import Targets, load_targets
 from experiments.interrupts import interruptible, raise_held, signum_of
+from experiments.paths import atomic_write_bytes
 from experiments.posterior import WEIGHT, write_posterior
 from experiments.quiet_logs import quieted
 from experiments.sweeps.errors import ExecutorError
-from experiments.sweeps.shards import atomic_write_bytes
 
 __all__ = [
     "DB_FILE",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from experiments.sweeps.shards import atomic_write_bytes
+from experiments.paths import atomic_write_bytes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

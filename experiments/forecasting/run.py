@@ -43,8 +43,8 @@ from experiments.forecasting.plan import (
     served_by_twins,
     sweep_spec,
 )
+from experiments.paths import atomic_write_bytes
 from experiments.posterior import META_FILE, PosteriorError, read_posteriors
-from experiments.sweeps.shards import atomic_write_bytes
 
 __all__ = ["KEY_METRICS", "ForecastResult", "forecast", "forecast_metrics"]
 

@@ -1,7 +1,6 @@
 """Writing one run's result: Parquet bytes of a shard or failure record, stored atomically.
 
-Every file is written with :func:`experiments.paths.atomic_write_bytes` (re-exported here,
-with :func:`~experiments.paths.new_file_mode` and :func:`~experiments.paths.umask`): a
+Every file is written with :func:`experiments.paths.atomic_write_bytes`: a
 temporary name in the same folder, ``fsync``, ``os.replace``, with the mode a plain
 ``open`` would have given it, so a sweep shared with a group reads as any other file. A
 shard's checksum file (:mod:`.integrity`) is written before the shard, so a shard under its
@@ -21,20 +20,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from experiments.paths import atomic_write_bytes, new_file_mode, umask
+from experiments.paths import atomic_write_bytes
 from experiments.sweeps.integrity import checksum_line, sum_path
 
 __all__ = [
     "DIGEST_KEY",
-    "atomic_write_bytes",
     "failure_bytes",
-    "new_file_mode",
     "put_failure",
     "put_shard",
     "shard_bytes",
     "shard_name",
     "table_bytes",
-    "umask",
     "write_failure",
     "write_shard",
 ]

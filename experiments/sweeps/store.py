@@ -37,13 +37,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from experiments.paths import atomic_write_bytes
 from experiments.sweeps.design import SAMPLE_PREFIX, build_runs
 from experiments.sweeps.errors import DamagedFileError, SweepStoreError
 from experiments.sweeps.integrity import CORRUPT_DIR, quarantine, sha256_hex, verified_bytes
 from experiments.sweeps.lock import SweepLock
 from experiments.sweeps.shards import (
     DIGEST_KEY,
-    atomic_write_bytes,
     failure_bytes,
     put_failure,
     put_shard,

@@ -4,6 +4,7 @@ user's script run as its own process."""
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -55,3 +56,18 @@ def users_pyplot() -> Iterator[Callable[[], None]]:
     finally:
         plt.close("all")
         plt.switch_backend(before)
+
+
+@pytest.fixture(params=[0o022, 0o002, 0o077])
+def mask(request: pytest.FixtureRequest) -> Iterator[int]:
+    """The process umask set to each value for the test, restored after it."""
+    old = os.umask(request.param)
+    try:
+        yield request.param
+    finally:
+        os.umask(old)
+
+
+def file_mode(path: Path) -> int:
+    """The permission bits of ``path``."""
+    return stat.S_IMODE(path.stat().st_mode)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import experiments.paths
 from experiments.paths import child_dir, set_aside, slug
+from tests.experiments.conftest import file_mode
 
 
 @given(st.text(max_size=200))
@@ -130,3 +131,28 @@ def test_save_figure_writes_a_readable_png(tmp_path) -> None:  # type: ignore[no
     assert [p.name for p in tmp_path.iterdir()] == ["fig.png"]
     with pytest.raises(ValueError, match="no suffix"):
         save_figure(fig, tmp_path / "fig")
+
+
+def test_the_umask_is_read_from_proc_and_without_it(mask: int, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    assert experiments.paths.umask() == mask
+
+    def no_proc(*args: object, **kwargs: object) -> None:
+        raise OSError("no /proc here")
+
+    # the module's own ``open``: /proc unreadable, so the umask is set and put back
+    monkeypatch.setattr(experiments.paths, "open", no_proc, raising=False)
+    assert experiments.paths.umask() == mask
+    assert os.umask(mask) == mask  # the fallback put it back
+
+
+def test_atomic_files_take_the_mode_a_plain_open_gives(tmp_path, mask: int) -> None:  # type: ignore[no-untyped-def]
+    from experiments.paths import atomic_write_bytes, new_file_mode
+
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"x")  # the oracle: the system's own mode for a new file
+    (tmp_path / "folder").mkdir()
+    atomic_write_bytes(tmp_path / "durable", b"x")
+    atomic_write_bytes(tmp_path / "fast", b"x", durable=False)
+    assert file_mode(tmp_path / "durable") == file_mode(tmp_path / "fast") == file_mode(plain)
+    assert new_file_mode() == file_mode(plain)
+    assert new_file_mode(folder=True) == file_mode(tmp_path / "folder")
