@@ -6,7 +6,7 @@ headline infrastructure-for-equity deal (:class:`DealCfg`) and the other dated o
 (:class:`DatedDealCfg`), and the contracts in force at the start (:class:`ContractCfg`).
 Each is a frozen, strict pydantic model (:class:`agents.scenario_fields.Section`) with
 bounded fields whose descriptions give the reasons for the bounds; their defaults cite the
-rows of ``docs/calibration.md`` (as ``[id]``). :mod:`agents.scenario_sections` re-exports
+rows of ``docs/calibration.md`` (as ``[id]``). :mod:`agents.scenario` re-exports
 them.
 """
 

@@ -1,4 +1,4 @@
-"""The sections of a scenario: power, chips, data centres, firms, demand, money, rules, deals.
+"""The sections of a scenario for its buyers and money: firms, demand, capital, lock-in, scale.
 
 Each is a frozen, strict pydantic model (:class:`agents.scenario_fields.Section`) with
 bounded fields whose descriptions give the reasons for the bounds; their defaults are the
@@ -9,8 +9,8 @@ This module holds the economy's buyers and money: the firms (hyperscalers, their
 projects, AI labs and their dated rounds), end demand, the investor pool and lenders,
 switching costs and scale mode. The supply chain's sections (power, chips, data centres)
 are in :mod:`agents.scenario_supply`, the rules and deals (regulation, jurisdictions,
-deals, contracts) in :mod:`agents.scenario_rules`; both are re-exported here, so every
-section can be imported from this module.
+deals, contracts) in :mod:`agents.scenario_rules`; :mod:`agents.scenario` imports all three
+and re-exports every section.
 """
 
 from __future__ import annotations
@@ -39,45 +39,17 @@ from agents.scenario_fields import (
     UsdFlow,
     bounded,
 )
-from agents.scenario_rules import (
-    ContractCfg,
-    DatedDealCfg,
-    DealCfg,
-    JurisdictionCfg,
-    RegulationCfg,
-)
-from agents.scenario_supply import (
-    ChipGenCfg,
-    ChipsCfg,
-    DataCentreCfg,
-    GenUnitCfg,
-    PowerCfg,
-    RegionCfg,
-    VendorCfg,
-)
 
 __all__ = [
     "CapitalCfg",
-    "ChipGenCfg",
-    "ChipsCfg",
-    "ContractCfg",
-    "DataCentreCfg",
-    "DatedDealCfg",
-    "DealCfg",
     "DemandCfg",
     "FinanceCfg",
-    "GenUnitCfg",
     "HyperscalerCfg",
-    "JurisdictionCfg",
     "LabCfg",
     "LockinCfg",
-    "PowerCfg",
     "ProjectCfg",
-    "RegionCfg",
-    "RegulationCfg",
     "RoundCfg",
     "ScaleCfg",
-    "VendorCfg",
 ]
 
 

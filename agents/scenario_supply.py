@@ -5,7 +5,7 @@ The grid regions with their generation units and the grid's build and prices
 and the data-centre shells (:class:`DataCentreCfg`). Each is a frozen, strict pydantic
 model (:class:`agents.scenario_fields.Section`) with bounded fields whose descriptions give
 the reasons for the bounds; their defaults are the calibrated 2026 market, citing the rows
-of ``docs/calibration.md`` (as ``[id]``). :mod:`agents.scenario_sections` re-exports them.
+of ``docs/calibration.md`` (as ``[id]``). :mod:`agents.scenario` re-exports them.
 """
 
 from __future__ import annotations

@@ -51,7 +51,6 @@ import pandas as pd
 from experiments.calibration.errors import CalibrationError, CalibrationInterrupted
 from experiments.calibration.folder import (
     DB_FILE,
-    SETTINGS_FILE,
     STORAGE_ERRNOS,
     calibration_settings,
     check_database_path,
@@ -71,10 +70,8 @@ from experiments.quiet_logs import quieted
 from experiments.sweeps.errors import ExecutorError
 
 __all__ = [
-    "DB_FILE",
     "DEFAULT_GENERATIONS",
     "DEFAULT_PARTICLES",
-    "SETTINGS_FILE",
     "CalibrationResult",
     "calibrate",
 ]
