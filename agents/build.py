@@ -25,7 +25,13 @@ from agents.finance import Debt
 from agents.firm import Firm
 from agents.hyperscaler import Hyperscaler
 from agents.lab import LabArrays, LabKind, services_price
-from agents.phases.exogenous import datacentre_load_mw, node_economics, reserves
+from agents.phases.exogenous import (
+    cloud_lerner,
+    datacentre_load_mw,
+    node_economics,
+    offer_prices,
+    reserves,
+)
 from agents.phases.plan import running_cost
 from agents.phases.settle_compute import family_price
 from agents.population import KIND_NAMES, POPULATION_NAMES, LabAgents, pool_index, pool_node
@@ -407,7 +413,9 @@ def build_world(model: mesa.Model, cfg: Scenario, rng: np.random.Generator) -> W
     capacity, mwh, cost, running = node_economics(
         tech, sites, power_price + cap_price / 24.0, clouds.markup, cfg
     )
-    nodes = Nodes(capacity, mwh, cost, running, INITIAL_SALES * capacity, cost.copy())
+    sold = INITIAL_SALES * capacity
+    cost = offer_prices(cost, cloud_lerner(sold, clouds, cfg))
+    nodes = Nodes(capacity, mwh, cost, running, sold, cost.copy())
     egress = EgressFees(regulators, len(regions), cfg.start, cfg.lockin.egress_fee_per_h100e_hour)
     fees = egress(0)
     market = Market(

@@ -49,6 +49,14 @@ LEVERS: dict[str, Lever] = {
             "elasticity",
         ),
         Lever(
+            "cloud_conduct",
+            "Clouds' conduct (0 price-taking, 1 Cournot)",
+            0.0,
+            1.0,
+            0.1,
+            "conduct parameter",
+        ),
+        Lever(
             "demand.training_bid_share",
             "Labs' training bid (of the services price)",
             0.1,
@@ -62,8 +70,9 @@ LEVERS: dict[str, Lever] = {
 
 The deal's size ([deal-2026], [deal-spend]), a cap on switching fees ([reg-eu-data-act]),
 the interconnection queue ([pow-queue]), the review threshold ([reg-merger-2023]), chip
-supply and demand growth (the estimates of ``docs/calibration.md``), and two rules of the
-economy that decide the labs' long-run race: how capacity plans answer profits
-([est-profit-response]; 0 as shipped) and how much of the services price labs bid for
-training ([est-lab-economics]; 0.5 as shipped).
+supply and demand growth (the estimates of ``docs/calibration.md``), and three rules of the
+economy: how capacity plans answer profits
+([est-profit-response]; 0 as shipped), how much of the services price labs bid for
+training ([est-lab-economics]; 0.5 as shipped), and how far the clouds' prices answer
+their shares ([est-cloud-conduct]; 0, price-taking, as shipped).
 """

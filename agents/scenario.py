@@ -146,6 +146,14 @@ class Scenario(Section):
     """Which optimum a month's clearing returns when several are equally good: the one
     nearest proportional shares (the default, so a run's flows follow from its books), or
     the one HiGHS's simplex stops at (:class:`market.warm.Clearer`)."""
+    cloud_conduct: Float = bounded(
+        0.0,
+        ge=0,
+        le=1,
+        why="how the clouds' spot offers answer their shares: 0 price-taking (cost x (1 + "
+        "markup)), 1 Cournot (that over 1 - share / demand.price_elasticity) "
+        "[est-cloud-conduct]",
+    )
     power: PowerCfg = PowerCfg()
     chips: ChipsCfg
     datacentres: DataCentreCfg = DataCentreCfg()

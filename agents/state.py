@@ -242,7 +242,8 @@ class Nodes:
     mwh: FloatArray
     """Facility MWh per H100e-hour (IT energy x PUE)."""
     cost: FloatArray
-    """Cost per H100e-hour with the cloud's markup: the spot offer price."""
+    """Spot offer price per H100e-hour: cost with the cloud's markup, over 1 - its Lerner
+    index (:func:`agents.phases.exogenous.offer_prices`)."""
     running_share: FloatArray
     """(H, R) share of installed IT load that has power."""
     sold: FloatArray

@@ -12,7 +12,9 @@ fee is the lowest the authorities of its home region allow
 at ``1 / chips.life_months`` a month (straight-line, five years by default, est.); the compute nodes' capacity, energy
 and cost are recomputed from the fleet (:func:`node_economics`, with last month's power
 and capacity prices); then each region's reserve margin and this month's capacity price
-are set (:func:`reserves`).
+are set (:func:`reserves`). A cloud's spot offer is its cost times ``1 + markup``, over
+``1 - L`` where its Lerner index ``L`` answers its share of last month's compute-hours at
+the clouds' conduct (:func:`cloud_lerner`; 0, none, as shipped).
 """
 
 from __future__ import annotations
@@ -31,16 +33,19 @@ from agents.scenario_sections import DemandCfg
 from agents.state import Clouds, DemandState, FloatArray, IntArray, Market, Nodes, Sites, Tech
 from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR, W_PER_MW, months_between
 from agents.utility import Utility, capacity_price, reserve_margin
+from market.conduct import lerner_index
 
 __all__ = [
     "DEMAND_SHOCK_SD",
     "blend_pue",
+    "cloud_lerner",
     "datacentre_load_mw",
     "demand_ceiling",
     "demand_growth",
     "demand_shock",
     "exogenous",
     "node_economics",
+    "offer_prices",
     "reserves",
     "saturated_growth",
     "update_nodes",
@@ -145,6 +150,36 @@ def node_economics(
     return capacity, mwh, cost, running_share
 
 
+def cloud_lerner(sold: FloatArray, clouds: Clouds, cfg: Scenario) -> FloatArray:
+    """(H,) each cloud's Lerner index from its share of last month's AI compute-hours.
+
+    :func:`market.conduct.lerner_index` of the hours each cloud delivered (``sold``, (H, R,
+    F): contracts and spot, the output the relevant market of ``ai_compute_hhi`` counts),
+    at the clouds' conduct ``cfg.cloud_conduct`` and the demand elasticity
+    ``cfg.demand.price_elasticity``, a fringe counted as ``Clouds.hhi_firms`` firms. The
+    elasticity of AI services is that of the compute they use: the labs price services at
+    a fixed markup on compute (:func:`agents.lab.services_price`), so a change in the
+    compute price passes through in proportion ([est-cloud-conduct]). Shares are last
+    month's, as this month's are the clearing's outcome.
+    """
+    return lerner_index(
+        np.add.reduce(sold, axis=(1, 2)),
+        clouds.hhi_firms,
+        cfg.demand.price_elasticity,
+        cfg.cloud_conduct,
+    )
+
+
+def offer_prices(cost: FloatArray, lerner: FloatArray) -> FloatArray:
+    """(H, R, F) spot offer prices: each cloud's cost with markup over ``1 - lerner``.
+
+    ``(p - c) / p = L`` gives ``p = c / (1 - L)``, ``c`` the price a price-taking cloud
+    asks (:func:`node_economics`); a Lerner index of 0 leaves it as it is, to the bit.
+    """
+    out: FloatArray = cost / (1.0 - lerner[:, None, None])
+    return out
+
+
 def update_nodes(
     nodes: Nodes,
     tech: Tech,
@@ -154,16 +189,19 @@ def update_nodes(
     cfg: Scenario,
     it_mw: FloatArray | None = None,
 ) -> None:
-    """Refresh ``nodes`` capacity, energy, cost and running share in place.
+    """Refresh ``nodes`` capacity, energy, offer price and running share in place.
 
     The cost of a MWh is last month's energy price plus the capacity price in force
     last month spread over the day (``$/MW-day / 24 h``: a flat load of 1 MW draws
-    24 MWh a day).
+    24 MWh a day). The offer price adds each cloud's market-power margin at last
+    month's shares (:func:`cloud_lerner`, :func:`offer_prices`; none at the default
+    conduct of 0).
     """
     per_mwh = market.power_price + market.capacity_price / 24.0
-    nodes.capacity, nodes.mwh, nodes.cost, nodes.running_share = node_economics(
+    nodes.capacity, nodes.mwh, cost, nodes.running_share = node_economics(
         tech, sites, per_mwh, clouds.markup, cfg, it_mw
     )
+    nodes.cost = offer_prices(cost, cloud_lerner(nodes.sold, clouds, cfg))
 
 
 def blend_pue(pue: FloatArray, built: FloatArray, added: FloatArray, new_pue: float) -> FloatArray:
