@@ -87,6 +87,7 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("contracts.0.volume_per_month", NAN, "input should be a finite number"),
     ("scale.small_labs", -1, "greater than or equal to 0"),
     ("capital.vc_success_prob", 1.1, "less than or equal to 1"),
+    ("cloud_conduct", 1.5, "= 1.5: input should be less than or equal to 1"),
     ("deal.penalty_rate", -INF, "input should be a finite number"),
     # strict types: no bools for numbers, no strings for numbers or bools
     ("power.pue", True, "= True: input should be a valid number"),
@@ -146,7 +147,7 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("labs", "anthropic", "input should be a valid list"),
     ("power", 3, "input should be a valid dictionary or instance of PowerCfg"),
     ("power.pue_x", 1.2, "unknown key; did you mean 'pue'?; allowed keys here: "),
-    ("colour", "red", "unknown key; allowed keys here: capital, chips, contracts, datacentres"),
+    ("colour", "red", "unknown key; allowed keys here: capital, chips, cloud_conduct, contracts"),
     (
         "labs.0.colour",
         "red",
@@ -394,8 +395,10 @@ def test_every_lever_applies_at_both_ends(deal_scenario, path):
     assert lever.min < lever.max and lever.step > 0 and lever.label and lever.unit
     for value in (lever.min, lever.max):
         new = deal_scenario.with_overrides({path: value})
-        section, key = path.split(".")
-        assert getattr(getattr(new, section), key) == pytest.approx(value)
+        got: object = new
+        for part in path.split("."):
+            got = getattr(got, part)
+        assert got == pytest.approx(value)
 
 
 def test_every_bound_has_a_reason():

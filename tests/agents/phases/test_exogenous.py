@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from agents.model import GigawattModel
 from agents.phases.exogenous import (
     DEMAND_SHOCK_SD,
     blend_pue,
@@ -17,7 +18,7 @@ from agents.phases.exogenous import (
     update_nodes,
 )
 from agents.scenario_sections import DemandCfg
-from agents.state import Market, Nodes
+from agents.state import Market, Nodes, Sites
 from tests.agents.phases.conftest import clouds, sites
 
 
@@ -177,3 +178,62 @@ def test_family_totals_are_the_per_family_einsums():
         expected = np.einsum("hrg,g,gf->hrf", fleet, per_unit, onehot)
         assert np.array_equal(s.family_totals(t)[k], expected)  # bit for bit
     assert not s.family_totals(t)[:, :, :, 1].any()  # no generation of family 1
+
+
+@pytest.mark.parametrize(
+    ("conduct", "fringe", "expected"),
+    [
+        # shares 0.75 and 0.25 of last month's hours at elasticity 1.25: Lerner indices
+        # 0.6 and 0.2, offers over 0.4 and 0.8 of a price-taker's
+        (1.0, False, [2.5, 1.25]),
+        (0.5, False, [1 / 0.7, 1 / 0.9]),  # half the margins: 0.3 and 0.1
+        (1.0, True, [2.5, 1.0]),  # the second cloud an atomistic fringe: no margin
+        (0.0, False, [1.0, 1.0]),  # price-taking: the offers as they were
+    ],
+)
+def test_offers_answer_last_months_shares_by_hand(one_gen, small_cfg, conduct, fringe, expected):
+    s = Sites(
+        np.array([[1.0], [1.0]]), np.array([[1.0], [1.0]]), np.array([[[1000.0]], [[1000.0]]])
+    )
+    s.pue[:] = 1.25
+    c = clouds(2, [[1, 0, 0], [1, 0, 0]], [[1, 0, 0], [1, 0, 0]])
+    if fringe:
+        c.hhi_firms[1] = np.inf
+    m = Market(
+        power_price=np.array([40.0]),
+        expected_compute_price=2.0,
+        family_price=np.full(3, np.nan),
+        region_egress_fee=np.zeros(1),
+        egress_fee=np.zeros(1),
+        capacity_price=np.zeros(1),
+        reserve_margin=np.zeros(1),
+    )
+    offers = {}
+    for theta in (0.0, conduct):
+        n = Nodes(
+            *(np.zeros((2, 1, 3)) for _ in range(3)),
+            np.ones((2, 1)),
+            np.array([[[300.0, 0.0, 0.0]], [[100.0, 0.0, 0.0]]]),
+            np.zeros((2, 1, 3)),
+        )
+        cfg = small_cfg.with_overrides({"cloud_conduct": theta, "demand.price_elasticity": 1.25})
+        update_nodes(n, one_gen, s, m, c, cfg)
+        offers[theta] = n.cost[:, 0, 0]
+    assert (offers[conduct] / offers[0.0]).tolist() == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_built_model_prices_at_its_clouds_capacity_shares(baseline):
+    # before any month is cleared the shares are those of capacity; the fringe
+    # (other-clouds, atomistic as shipped) keeps its offers, each other cloud's rise by
+    # 1 / (1 - its share / 1.3), every one of its nodes alike
+    taker = GigawattModel(baseline, rng=1)
+    cournot = GigawattModel(baseline.with_overrides({"cloud_conduct": 1.0}), rng=1)
+    cap = taker.world.nodes.capacity.sum(axis=(1, 2))
+    share = cap / cap.sum()
+    fringe = np.array([h.fringe for h in baseline.hyperscalers])
+    want = np.where(fringe, 1.0, 1.0 / (1.0 - share / baseline.demand.price_elasticity))
+    has = taker.world.nodes.capacity > 0
+    for h in range(len(cap)):
+        ratio = cournot.world.nodes.cost[h][has[h]] / taker.world.nodes.cost[h][has[h]]
+        assert ratio == pytest.approx(want[h], rel=1e-12)
+    assert fringe.sum() == 1 and (want[~fringe] > 1.05).all()
