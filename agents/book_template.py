@@ -15,8 +15,8 @@ month's quantities, prices and the compute links in use are filled in by the pha
 A major lab that keeps a second source (``max_cloud_share`` below 1) buys through one
 homing node per cloud: its links from that cloud's seller nodes end there, and one
 homing link carries their sum on to the lab's node, capped each month at what the lab
-may still buy from that cloud (:func:`agents.phases.clear.homing_caps`). A limit on the
-sum of several links is a capacity on one link of a network with an extra node, so the
+may still buy from that cloud (:func:`agents.phases.clear_links.homing_caps`). A limit on
+the sum of several links is a capacity on one link of a network with an extra node, so the
 book stays a transport problem; other labs' links go straight to their node.
 """
 

@@ -7,7 +7,7 @@ phase                   what it does                                         mod
 ``plan``                agents' decisions: build, funding, porting, capex    :mod:`.plan`
 ``deals``               proposals, regulator review, tranches, contracts     :mod:`.deals`
 ``orders``              every agent's offers and bids                        :mod:`.orders`
-``clear``               contracts first, then one clearing of all markets    :mod:`.clear`
+``clear``               contracts first, then one clearing of all markets    :mod:`.clear`, :mod:`.clear_contracts`, :mod:`.clear_links`
 ``settle``              deliveries, payments, labs' month, exits             :mod:`.settle`, :mod:`.settle_labs`
 ``record``              metrics rows and tables                              :mod:`.record`
 ======================  ===================================================  ==========================

@@ -1,30 +1,23 @@
 """Phase 5, ``clear``: contracts settle first, then one clearing of every spot market.
 
-Compute contracts take a pro-rata share of their seller's capacity in the contract's
-family; power purchase agreements are served from the utility's cheapest units; chip supply
-contracts from the vendor's capacity (:func:`market.contracts.pro_rata`). A node offers the
-spot market the hours its site buys power for
-(:data:`agents.phases.orders.EXPECTED_USE_GROWTH`) less what its contracts take. What is
-left is assembled into one :class:`market.book.OrderBook` for power, chips and compute (a
-bipartite transport problem over the trade graph) and cleared in one call: by the run's
-:class:`market.warm.Clearer`, which re-solves from last month's basis when the book keeps
-its shape (exact either way), or by :func:`market.clearing.clear`;
-:class:`agents.book_index.BookIndex` names its parts. The parts that stay fixed through a
-run come from the run's :class:`agents.book_template.BookCache`; each month fills in the
-rest, one concatenation per array, into a book built by
-:meth:`market.book.OrderBook.assembled`.
+The contracts in force take their shares of capacity first
+(:func:`agents.phases.clear_contracts.allocate_contracts`). A node offers the spot market
+the hours its site buys power for (:data:`agents.phases.orders.EXPECTED_USE_GROWTH`) less
+what its contracts take. What is left is assembled into one :class:`market.book.OrderBook`
+for power, chips and compute (a bipartite transport problem over the trade graph) and
+cleared in one call: by the run's :class:`market.warm.Clearer`, which re-solves from last
+month's basis when the book keeps its shape (exact either way), or by
+:func:`market.clearing.clear`; :class:`agents.book_index.BookIndex` names its parts. The
+parts that stay fixed through a run come from the run's
+:class:`agents.book_template.BookCache`; each month fills in the rest, one concatenation
+per array, into a book built by :meth:`market.book.OrderBook.assembled`.
 
-Links and their costs: power flows from a utility to the sites of its region free and
-uncapped, and to other regions at ``power.transmission_cost`` up to
-``power.transmission_cap_mw``; vendors sell to every cloud (captive vendors to their owner
-only); compute flows from every seller node to every active major lab at a cost of
-``latency_cost`` outside the lab's home region, ``lockin.platform_penalty`` x (1 - affinity
-to the node's family), and the lab's egress fee away from its primary cloud; labs bound by
-an exclusive contract link only to that cloud. A lab that keeps a second source
-(``max_cloud_share`` below 1) buys from each cloud through a homing node, whose link on to
-the lab carries at most that share of the lab's planned compute less what its contracts
-with the cloud deliver this month (:func:`homing_caps`). Bids: non-AI load at
-``power.non_ai_bid``, sites at ``power.datacentre_bid``, chips at the plan's price,
+Links: power flows from a utility to the sites of its region free and uncapped, and to
+other regions at ``power.transmission_cost`` up to ``power.transmission_cap_mw``; vendors
+sell to every cloud (captive vendors to their owner only); compute flows from every seller
+node with powered hours left to the active major labs, directly or through a lab's homing
+nodes, at the costs and within the limits of :mod:`agents.phases.clear_links`. Bids: non-AI
+load at ``power.non_ai_bid``, sites at ``power.datacentre_bid``, chips at the plan's price,
 inference at the month's price of AI services (what the served unit earns) and training as
 a budget curve (:func:`agents.training_bids.training_bid_schedule`: the need planned at the
 expected price, bid in ``demand.training_bid_steps`` tranches at prices falling
@@ -44,17 +37,19 @@ from typing import Final
 import numpy as np
 
 from agents.book_index import BookIndex, Segments
-from agents.book_template import BookCache, BookTemplate
+from agents.book_template import BookCache
 from agents.chipvendor import ChipVendor
 from agents.lab import LabArrays, planned_training_price
+from agents.phases.clear_contracts import ContractAllocation, allocate_contracts
+from agents.phases.clear_links import compute_links, homing_caps
 from agents.phases.orders import Orders
 from agents.phases.plan import MonthPlan
 from agents.scenario import Scenario
-from agents.state import BoolArray, FloatArray, IntArray
+from agents.state import FloatArray, IntArray
 from agents.training_bids import lab_training_tranches, training_tranches
 from market.book import MAX_VALUE, OrderBook
 from market.clearing import ClearingResult, SolverFailure, clear
-from market.contracts import KINDS, ContractTable, pro_rata
+from market.contracts import ContractTable
 from market.warm import Clearer
 
 __all__ = [
@@ -63,11 +58,7 @@ __all__ = [
     "CLEAR_METHOD",
     "QUANTITY_CAP",
     "Cleared",
-    "ContractAllocation",
-    "allocate_contracts",
     "clear_phase",
-    "homing_caps",
-    "major_links",
 ]
 
 CLEAR_METHOD: Final = "fast"
@@ -106,27 +97,9 @@ months): only an order past the cap is changed, and an offer cut to it still exc
 bid, a bid every offer, so the cut changes no fill or price unless one side passes the cap
 in total."""
 
-_COMPUTE, _POWER, _CHIPS = (KINDS.index(k) for k in ("compute", "power", "chips"))
 _NO_INT: IntArray = np.zeros(0, dtype=np.int64)
 _NO_FLOAT: FloatArray = np.zeros(0)
 _NO_INT.flags.writeable = _NO_FLOAT.flags.writeable = False  # shared empty parts
-
-
-@dataclass(frozen=True)
-class ContractAllocation:
-    """What the contracts in force take before the spot market."""
-
-    compute_rows: IntArray
-    compute_alloc: FloatArray
-    """(rows, sellers) H100e-hours each compute contract takes at each seller node."""
-    power_rows: IntArray
-    power_delivered: FloatArray
-    site_ppa: FloatArray
-    """(H x R,) MWh each site receives under PPAs."""
-    ppa_cost: FloatArray
-    """(R,) fuel cost of the PPA energy at each utility."""
-    chip_rows: IntArray
-    chip_delivered: FloatArray
 
 
 @dataclass(frozen=True)
@@ -158,171 +131,6 @@ class Cleared:
     """Compute links: node they end at (the lab's, or its homing node for the cloud)."""
     pools: IntArray
     """Seller nodes with pooled small buyers (one pool link each)."""
-
-
-def major_links(
-    labs: LabArrays, shape: tuple[int, int, int], cfg: Scenario, egress_fee: FloatArray | float
-) -> tuple[IntArray, IntArray, FloatArray]:
-    """Links from every seller node to every active major lab, with their costs.
-
-    ``egress_fee`` is per lab (its home regulators' cap) or one number for all.
-    """
-    tpl = BookTemplate.build(cfg, shape, [], labs.major, labs.affinity.shape[1])
-    src, lab, cost, _ = _compute_links(
-        tpl, labs, cfg, egress_fee, np.ones(tpl.layout.n_sellers, dtype=bool)
-    )
-    return src, lab, cost
-
-
-def _compute_links(
-    tpl: BookTemplate,
-    labs: LabArrays,
-    cfg: Scenario,
-    egress_fee: FloatArray | float,
-    selling: BoolArray,
-) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
-    """Compute links of the seller nodes flagged ``selling`` (see :func:`major_links`).
-
-    Every (seller node, active major lab) pair whose lab can run the node's family and is
-    not bound to another cloud, seller-major, with its cost: ``latency_cost`` outside the
-    lab's home region, plus ``platform_penalty x (1 - affinity)``, plus the lab's egress
-    fee away from its primary cloud; and the node each ends at.
-    """
-    a = labs
-    fee = np.asarray(egress_fee, dtype=float)  # per lab, or one for all
-    pair_lab = tpl.pair_lab
-    aff = a.affinity.ravel()[tpl.pair_affinity]
-    excl = a.exclusive_with[pair_lab]
-    keep = (
-        a.active[pair_lab]
-        & selling[tpl.pair_seller]
-        & (aff > 0)
-        & ((excl < 0) | (tpl.pair_cloud == excl))
-    ).nonzero()[0]
-    src, lab, cloud = tpl.pair_seller[keep], pair_lab[keep], tpl.pair_cloud[keep]
-    cost: FloatArray = (
-        cfg.latency_cost * (tpl.pair_region[keep] != a.home[lab])
-        + cfg.lockin.platform_penalty_per_h100e_hour * (1.0 - aff[keep])
-        + (fee[lab] if fee.ndim else fee) * (cloud != a.primary[lab])
-    )
-    return src, lab, cost, tpl.pair_dst[keep]
-
-
-def homing_caps(
-    tpl: BookTemplate, labs: LabArrays, alloc: ContractAllocation, contracts: ContractTable
-) -> FloatArray:
-    """What each homing link may carry this month: the lab's limit on one cloud, less its
-    contracts' deliveries from that cloud.
-
-    The limit is ``max_cloud_share`` times the lab's planned compute, the inference and
-    training it plans at the expected price (its needs, before its training bid's lower
-    tranches); a lab bound by an exclusive contract has none, as it buys from one cloud by
-    contract ([est-multi-homing]).
-
-    >>> from types import SimpleNamespace as NS
-    >>> tpl = NS(home_lab=np.array([0, 0]), home_cloud=np.array([0, 1]), shape=(2, 1, 1))
-    >>> labs = NS(n=1, max_cloud_share=np.array([0.6]), inference_need=np.array([70.0]),
-    ...           training_need=np.array([30.0]), exclusive_with=np.array([-1]))
-    >>> alloc = NS(compute_rows=np.array([0]), compute_alloc=np.array([[50.0]]))
-    >>> ct = NS(buyer=np.array([0]), seller=np.array([1]))
-    >>> homing_caps(tpl, labs, alloc, ct).tolist()  # 60 from each, less 50 by contract
-    [60.0, 10.0]
-    """
-    n_h = tpl.shape[0]
-    lab, cloud = tpl.home_lab, tpl.home_cloud
-    rows = alloc.compute_rows
-    by_contract = np.bincount(
-        contracts.buyer[rows] * n_h + contracts.seller[rows],
-        np.add.reduce(alloc.compute_alloc, axis=1),
-        minlength=labs.n * n_h,
-    )[lab * n_h + cloud]
-    planned = labs.inference_need[lab] + labs.training_need[lab]
-    cap = np.maximum(0.0, labs.max_cloud_share[lab] * planned - by_contract)
-    out: FloatArray = np.where(labs.exclusive_with[lab] >= 0, np.inf, cap)
-    return out
-
-
-def allocate_contracts(
-    month: int,
-    g: Orders,
-    labs: LabArrays,
-    ct: ContractTable,
-    vendors: Sequence[ChipVendor],
-    n_r: int,
-    template: BookTemplate | None = None,
-) -> tuple[ContractAllocation, FloatArray, FloatArray, FloatArray]:
-    """Contracts' shares; returns them with the unit and vendor quantities left and labs' receipts.
-
-    ``template`` (the run's :class:`agents.book_template.BookTemplate`) spares
-    recomputing each seller node's cloud and family.
-    """
-    n_s = g.compute_qty.size
-    if template is None:
-        hh, _rr, ff = np.unravel_index(np.arange(n_s), g.compute_qty.shape)
-    else:
-        hh, ff = template.node_cloud, template.node_family
-    cap = g.compute_qty.ravel()
-    act = ct.active(month)
-    kind = ct.kind[act]
-    rows = act[kind == _COMPUTE]
-    rows = rows[labs.active[ct.buyer[rows]]]
-    if rows.size:
-        fam = ct.family[rows]
-        match = (hh[None, :] == ct.seller[rows][:, None]) & (
-            (fam[:, None] < 0) | (ff[None, :] == fam[:, None])
-        )
-        w = match * cap[None, :]
-        tot = np.add.reduce(w, axis=1)  # as w.sum(axis=1), without its wrapper
-        vol = ct.volume[rows]
-        with np.errstate(over="ignore", invalid="ignore"):
-            per_unit = np.divide(vol, tot, out=np.zeros(rows.size), where=tot > 0)
-            alloc = w * per_unit[:, None]
-        if not np.isfinite(per_unit).all():  # a subnormal capacity: volume / it overflows
-            big = ~np.isfinite(per_unit)
-            alloc[big] = w[big] / tot[big, None] * vol[big, None]  # shares first, each <= 1
-        load = np.add.reduce(alloc, axis=0)
-        with np.errstate(over="ignore"):  # a subnormal load: capacity over it is inf, cut to 1
-            fits = np.divide(cap, load, out=np.ones(n_s), where=load > 0)
-        alloc *= np.minimum(1.0, fits)[None, :]
-        taken: FloatArray = np.add.reduce(alloc, axis=1)  # by each contract
-        lab_contract: FloatArray = np.bincount(ct.buyer[rows], taken, minlength=labs.n)
-    else:
-        alloc, lab_contract = np.zeros((0, n_s)), np.zeros(labs.n)
-    # power purchase agreements: delivered from the utility's cheapest units
-    unit_qty = g.unit_qty
-    prow = act[kind == _POWER]
-    p_deliver = np.zeros(prow.size)
-    if prow.size:
-        unit_qty = unit_qty.copy()
-        util_avail = np.bincount(g.unit_util, unit_qty, minlength=n_r)
-        p_deliver = pro_rata(ct.seller[prow], ct.volume[prow], util_avail)
-        take = np.bincount(ct.seller[prow], p_deliver, minlength=n_r)
-        order = np.lexsort((g.unit_price, g.unit_util))  # merit order within each utility
-        q, util = unit_qty[order], g.unit_util[order]
-        before = np.add.accumulate(q) - q  # energy of the cheaper units (and other utilities')
-        counts = np.bincount(util, minlength=n_r)
-        first = np.add.accumulate(counts) - counts  # where each utility's units start
-        used = np.clip(take[util] - (before - before[first[util]]), 0.0, q)
-        unit_qty[order] = q - used
-        ppa_cost = np.bincount(util, used * g.unit_price[order], minlength=n_r)
-        n_sites = g.site_need.size
-        site_ppa = np.bincount(ct.buyer[prow] * n_r + ct.region[prow], p_deliver, minlength=n_sites)
-    else:
-        site_ppa, ppa_cost = np.zeros(g.site_need.size), np.zeros(n_r)
-    # chip supply contracts
-    krow = act[kind == _CHIPS]
-    vendor_qty = g.vendor_qty
-    k_deliver = np.zeros(krow.size)
-    if krow.size:
-        k_deliver = pro_rata(ct.seller[krow], ct.volume[krow], vendor_qty)
-        # what the contracts leave, never below zero: a contract for more than the vendor
-        # makes takes it all, and volume x (capacity / volume) can pass capacity by an ulp
-        taken = np.bincount(ct.seller[krow], k_deliver, minlength=len(vendors))
-        vendor_qty = np.maximum(0.0, vendor_qty - taken)
-    alloc_out = ContractAllocation(
-        rows, alloc, prow, p_deliver, site_ppa, ppa_cost, krow, k_deliver
-    )
-    return alloc_out, unit_qty, vendor_qty, lab_contract
 
 
 def clear_phase(
@@ -381,7 +189,7 @@ def clear_phase(
     else:
         pools, pool_inf, pool_trn = _NO_INT, _NO_FLOAT, _NO_FLOAT
     # compute links from every seller node with powered hours left
-    c_src, c_lab, c_cost, c_dst = _compute_links(tpl, a, cfg, egress_fee, left > 0)
+    c_src, c_lab, c_cost, c_dst = compute_links(tpl, a, cfg, egress_fee, left > 0)
     n_home = tpl.home_src.size
     home_cap = homing_caps(tpl, a, alloc, ct) if n_home else _NO_FLOAT
     d = cfg.demand

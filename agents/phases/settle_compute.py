@@ -61,7 +61,7 @@ class ComputeSales:
     friction: FloatArray
     """(L,) what each lab paid the outside world on the links it bought over: the gap
     between its node price and the seller's, less the egress fee: latency outside its home
-    region and platform mismatch (:mod:`agents.phases.clear`)."""
+    region and platform mismatch (:mod:`agents.phases.clear_links`)."""
 
 
 MAX_EXPECTED_COMPUTE_PRICE = 1e3

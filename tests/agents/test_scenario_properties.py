@@ -586,7 +586,7 @@ KNOWN_FAILURES = {  # valid scenarios the property test found the model once cou
     "strategic-deal-priced-above-the-schema": _strategic_deal_at_top_chip_prices,
     # a cloud with 5e-324 MW built, the least float: its compute contract's volume over
     # its subnormal capacity overflowed, and 0 x inf put a NaN offer in the book
-    # (agents/phases/clear.py, allocate_contracts)
+    # (agents/phases/clear_contracts.py, allocate_contracts)
     "subnormal-cloud-capacity": _subnormal_cloud,
     # demand thousands of times the compute offered: a lab's bid of 1.2e15 H100e-hours, past
     # the quantities a book can hold (BookError in agents/phases/clear.py; bids are now cut

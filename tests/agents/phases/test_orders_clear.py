@@ -1,8 +1,7 @@
-"""Orders and clear phases: node choice, link costs, contract shares, pooling, by hand."""
+"""Orders and clear phases: node choice, pooling, training bids, the book's caps, homing limits."""
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -12,18 +11,11 @@ from agents.book_template import BookCache
 from agents.lab import LabArrays, LabKind, planned_training_price
 from agents.model import GigawattModel
 from agents.phases import PHASES
-from agents.phases.clear import (
-    QUANTITY_CAP,
-    Cleared,
-    allocate_contracts,
-    clear_phase,
-    major_links,
-)
-from agents.phases.orders import Orders, choose_nodes, unit_offers
+from agents.phases.clear import QUANTITY_CAP, Cleared, clear_phase
+from agents.phases.orders import choose_nodes, unit_offers
 from agents.state import Nodes
 from agents.training_bids import training_bid_schedule, training_bids
 from market.clearing import OrderBook, clear, equilibrium_violations
-from market.contracts import ContractTable
 from tests.agents.phases.conftest import cleared_model
 
 
@@ -47,74 +39,12 @@ def test_small_buyers_move_only_when_the_fee_is_covered():
     assert a.primary.tolist() == [1, 1]
 
 
-def test_major_link_costs(baseline):
-    a = LabArrays(1, 3)
-    a.kind[0], a.home[0], a.primary[0] = LabKind.MAJOR, 0, 0
-    a.affinity[0] = [1.0, 0.5, 0.0]
-    src, lab, cost = major_links(a, (2, 2, 3), baseline, egress_fee=0.25)
-    lat, pen = baseline.latency_cost, baseline.lockin.platform_penalty_per_h100e_hour
-    # 2 clouds x 2 regions x 3 families = 12 nodes; family 2 (affinity 0) has no link -> 8
-    assert src.size == 8 and (lab == 0).all()
-    got = dict(zip(src.tolist(), cost.tolist(), strict=True))
-    # node (h, r, f) -> (h x 2 + r) x 3 + f
-    assert got[0] == pytest.approx(0.0)  # home region, own cloud, fluent family
-    assert got[1] == pytest.approx(0.5 * pen)  # half affinity
-    assert got[3] == pytest.approx(lat)  # other region
-    assert got[6 + 3 + 1] == pytest.approx(lat + 0.5 * pen + 0.25)  # all three
-    a.exclusive_with[0] = 1
-    src_x, _, _ = major_links(a, (2, 2, 3), baseline, egress_fee=0.25)
-    assert sorted(src_x.tolist()) == [6, 7, 9, 10]  # only cloud 1's nodes
-
-
-def test_each_lab_pays_its_own_egress_fee(baseline):
-    # two labs on cloud 0, one homed under a fee ban (0.0), one paying 0.25: the link to
-    # cloud 1's home-region fluent node (flat (1 x 2 + 0) x 3 + 0 = 6) costs the fee only
-    a = LabArrays(2, 3)
-    a.kind[:], a.home[:], a.primary[:] = LabKind.MAJOR, 0, 0
-    a.affinity[:] = [1.0, 0.0, 0.0]
-    src, lab, cost = major_links(a, (2, 2, 3), baseline, egress_fee=np.array([0.0, 0.25]))
-    got = {(int(s), int(i)): c for s, i, c in zip(src, lab, cost, strict=True)}
-    assert got[(6, 0)] == 0.0 and got[(6, 1)] == pytest.approx(0.25)
-    # small buyers too: at 2.90 vs 3.00 the buyer with no fee moves, the one paying 0.25 stays
+def test_each_small_buyer_weighs_its_own_egress_fee():
+    # at 2.90 vs 3.00 the buyer with no fee (homed under a fee ban) moves, the one paying
+    # 0.25 stays
     small = LabArrays(2, 3)
     small.kind[:], small.primary[:] = LabKind.SMALL, 0
     assert choose_nodes(small, _nodes([3.0, 2.9]), np.array([0.0, 0.25])).tolist() == [3, 0]
-
-
-def test_compute_contract_takes_a_pro_rata_share_of_its_sellers_capacity():
-    ct = ContractTable()
-    ct.add(kind="compute", seller=0, buyer=0, volume=100.0, price=2.0, start=0, end=12)
-    a = LabArrays(1, 3)
-    cap = np.zeros((1, 2, 3))
-    cap[0, 0, 0], cap[0, 1, 0] = 300.0, 100.0
-    g = Orders(
-        np.array([0, 1]), np.array([10.0, 10.0]), np.array([5.0, 5.0]), np.zeros(2),
-        cap, np.zeros((1, 2)), np.zeros(0), np.zeros(0), cap, cap, np.zeros(0, dtype=np.int64),
-    )  # fmt: skip
-    alloc, units, _, lab_got = allocate_contracts(0, g, a, ct, [], 2)
-    # 100 over nodes of 300 and 100 (the contract names no family: any node of the seller)
-    assert alloc.compute_alloc[0].reshape(2, 3)[:, 0].tolist() == pytest.approx([75.0, 25.0])
-    assert lab_got.tolist() == pytest.approx([100.0])
-    assert units.tolist() == [10.0, 10.0]  # no PPA: power offers untouched
-
-
-def test_a_contract_for_next_to_nothing_takes_it_without_a_warning():
-    # a compute contract for 1e-310 H100e-hours (a random valid scenario): its load on a
-    # node of 300 is subnormal, capacity over it overflows; the share is cut to 1, silently
-    ct = ContractTable()
-    ct.add(kind="compute", seller=0, buyer=0, volume=1e-310, price=2.0, start=0, end=12)
-    a = LabArrays(1, 3)
-    cap = np.zeros((1, 2, 3))
-    cap[0, 0, 0] = 300.0
-    g = Orders(
-        np.array([0, 1]), np.array([10.0, 10.0]), np.array([5.0, 5.0]), np.zeros(2),
-        cap, np.zeros((1, 2)), np.zeros(0), np.zeros(0), cap, cap, np.zeros(0, dtype=np.int64),
-    )  # fmt: skip
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        alloc, _, _, lab_got = allocate_contracts(0, g, a, ct, [], 2)
-    got = pytest.approx(1e-310, rel=1e-9, abs=0.0)  # subnormal: 300 x (1e-310 / 300)
-    assert lab_got[0] == got and alloc.compute_alloc[0, 0] == got
 
 
 def test_pooled_buyers_clear_like_individual_buyers(baseline):
@@ -213,23 +143,6 @@ def test_the_book_cache_keeps_its_template_until_the_runs_shape_changes(baseline
     assert cache.template(baseline, (2, 3, 3), [], a.major, 3).layout.n_r == 3
 
 
-def test_a_ppa_takes_its_utilitys_cheapest_units_first():
-    ct = ContractTable()
-    ct.add(kind="power", seller=0, buyer=0, volume=15.0, price=40.0, start=0, end=12, region=0)
-    a = LabArrays(1, 3)
-    cap = np.zeros((1, 2, 3))
-    g = Orders(
-        np.array([0, 0, 1]), np.array([10.0, 10.0, 10.0]), np.array([30.0, 10.0, 1.0]),
-        np.zeros(2), cap, np.zeros((1, 2)), np.zeros(0), np.zeros(0), cap, cap,
-        np.zeros(0, dtype=np.int64),
-    )  # fmt: skip
-    alloc, units, _, _ = allocate_contracts(0, g, a, ct, [], 2)
-    # 15 MWh from utility 0: all 10 of the unit at $10, then 5 of the unit at $30
-    assert units.tolist() == [5.0, 0.0, 10.0]
-    assert alloc.ppa_cost.tolist() == [10 * 10.0 + 5 * 30.0, 0.0]
-    assert alloc.site_ppa.tolist() == [15.0, 0.0]
-
-
 def _cleared_afresh(m: GigawattModel) -> Cleared:
     """``m``'s month cleared again without the run's Clearer and book cache."""
     w = m.world
@@ -271,34 +184,6 @@ def test_unit_offers_stack_each_utilitys_offers(baseline):
         assert qty.tolist() == np.concatenate([q for q, _ in per]).tolist()
         assert price.tolist() == np.concatenate([p for _, p in per]).tolist()
         assert util.tolist() == [i for i, (q, _) in enumerate(per) for _ in q]
-
-
-def test_a_chip_contract_for_far_more_than_the_vendor_makes_leaves_it_nothing_to_offer(baseline):
-    # a billion chips a month from a vendor that makes about 100k takes all it makes. In
-    # month 22 it makes 129,415.45181701 chips, and volume x (capacity / volume) passes that
-    # by an ulp: capacity less the contract's share was an offer of -1.5e-11 chips, which the
-    # book refused (BookError)
-    contract = {
-        "kind": "chips",
-        "seller": "nvidia",
-        "buyer": "amazon",
-        "volume_per_month": 1e9,
-        "price": 1.0,
-        "start": "2026-01",
-        "end": "2030-01",
-    }
-    scn = baseline.with_overrides({"contracts": [*baseline.to_dict()["contracts"], contract]})
-    m = GigawattModel(scn, rng=7)
-    for _ in range(22):
-        m.step()
-    for phase in PHASES[: PHASES.index("clear") + 1]:
-        getattr(m, phase)()
-    c = m.cleared
-    nvidia = [v.name for v in m.world.vendors].index("nvidia")
-    offered = np.asarray(c.book.offer_qty)[c.index.offers["vendors"]]
-    assert offered[nvidia] == 0.0
-    made = m.month_orders.vendor_qty[nvidia]
-    assert c.contracts.chip_delivered.sum() == pytest.approx(made, rel=1e-15)
 
 
 def test_an_offer_past_what_a_book_holds_is_cut_and_the_month_clears(baseline):

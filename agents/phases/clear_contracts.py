@@ -1,0 +1,125 @@
+"""Phase 5, ``clear`` (first part): contracts in force take their shares before the spot market.
+
+Compute contracts take a pro-rata share of their seller's capacity in the contract's
+family; power purchase agreements are served from the utility's cheapest units; chip supply
+contracts from the vendor's capacity (:func:`market.contracts.pro_rata`). What they leave
+is offered on the spot market (:func:`agents.phases.clear.clear_phase`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents.book_template import BookTemplate
+from agents.chipvendor import ChipVendor
+from agents.lab import LabArrays
+from agents.phases.orders import Orders
+from agents.state import FloatArray, IntArray
+from market.contracts import KINDS, ContractTable, pro_rata
+
+__all__ = ["ContractAllocation", "allocate_contracts"]
+
+_COMPUTE, _POWER, _CHIPS = (KINDS.index(k) for k in ("compute", "power", "chips"))
+
+
+@dataclass(frozen=True)
+class ContractAllocation:
+    """What the contracts in force take before the spot market."""
+
+    compute_rows: IntArray
+    compute_alloc: FloatArray
+    """(rows, sellers) H100e-hours each compute contract takes at each seller node."""
+    power_rows: IntArray
+    power_delivered: FloatArray
+    site_ppa: FloatArray
+    """(H x R,) MWh each site receives under PPAs."""
+    ppa_cost: FloatArray
+    """(R,) fuel cost of the PPA energy at each utility."""
+    chip_rows: IntArray
+    chip_delivered: FloatArray
+
+
+def allocate_contracts(
+    month: int,
+    g: Orders,
+    labs: LabArrays,
+    ct: ContractTable,
+    vendors: Sequence[ChipVendor],
+    n_r: int,
+    template: BookTemplate | None = None,
+) -> tuple[ContractAllocation, FloatArray, FloatArray, FloatArray]:
+    """Contracts' shares; returns them with the unit and vendor quantities left and labs' receipts.
+
+    ``template`` (the run's :class:`agents.book_template.BookTemplate`) spares
+    recomputing each seller node's cloud and family.
+    """
+    n_s = g.compute_qty.size
+    if template is None:
+        hh, _rr, ff = np.unravel_index(np.arange(n_s), g.compute_qty.shape)
+    else:
+        hh, ff = template.node_cloud, template.node_family
+    cap = g.compute_qty.ravel()
+    act = ct.active(month)
+    kind = ct.kind[act]
+    rows = act[kind == _COMPUTE]
+    rows = rows[labs.active[ct.buyer[rows]]]
+    if rows.size:
+        fam = ct.family[rows]
+        match = (hh[None, :] == ct.seller[rows][:, None]) & (
+            (fam[:, None] < 0) | (ff[None, :] == fam[:, None])
+        )
+        w = match * cap[None, :]
+        tot = np.add.reduce(w, axis=1)  # as w.sum(axis=1), without its wrapper
+        vol = ct.volume[rows]
+        with np.errstate(over="ignore", invalid="ignore"):
+            per_unit = np.divide(vol, tot, out=np.zeros(rows.size), where=tot > 0)
+            alloc = w * per_unit[:, None]
+        if not np.isfinite(per_unit).all():  # a subnormal capacity: volume / it overflows
+            big = ~np.isfinite(per_unit)
+            alloc[big] = w[big] / tot[big, None] * vol[big, None]  # shares first, each <= 1
+        load = np.add.reduce(alloc, axis=0)
+        with np.errstate(over="ignore"):  # a subnormal load: capacity over it is inf, cut to 1
+            fits = np.divide(cap, load, out=np.ones(n_s), where=load > 0)
+        alloc *= np.minimum(1.0, fits)[None, :]
+        taken: FloatArray = np.add.reduce(alloc, axis=1)  # by each contract
+        lab_contract: FloatArray = np.bincount(ct.buyer[rows], taken, minlength=labs.n)
+    else:
+        alloc, lab_contract = np.zeros((0, n_s)), np.zeros(labs.n)
+    # power purchase agreements: delivered from the utility's cheapest units
+    unit_qty = g.unit_qty
+    prow = act[kind == _POWER]
+    p_deliver = np.zeros(prow.size)
+    if prow.size:
+        unit_qty = unit_qty.copy()
+        util_avail = np.bincount(g.unit_util, unit_qty, minlength=n_r)
+        p_deliver = pro_rata(ct.seller[prow], ct.volume[prow], util_avail)
+        take = np.bincount(ct.seller[prow], p_deliver, minlength=n_r)
+        order = np.lexsort((g.unit_price, g.unit_util))  # merit order within each utility
+        q, util = unit_qty[order], g.unit_util[order]
+        before = np.add.accumulate(q) - q  # energy of the cheaper units (and other utilities')
+        counts = np.bincount(util, minlength=n_r)
+        first = np.add.accumulate(counts) - counts  # where each utility's units start
+        used = np.clip(take[util] - (before - before[first[util]]), 0.0, q)
+        unit_qty[order] = q - used
+        ppa_cost = np.bincount(util, used * g.unit_price[order], minlength=n_r)
+        n_sites = g.site_need.size
+        site_ppa = np.bincount(ct.buyer[prow] * n_r + ct.region[prow], p_deliver, minlength=n_sites)
+    else:
+        site_ppa, ppa_cost = np.zeros(g.site_need.size), np.zeros(n_r)
+    # chip supply contracts
+    krow = act[kind == _CHIPS]
+    vendor_qty = g.vendor_qty
+    k_deliver = np.zeros(krow.size)
+    if krow.size:
+        k_deliver = pro_rata(ct.seller[krow], ct.volume[krow], vendor_qty)
+        # what the contracts leave, never below zero: a contract for more than the vendor
+        # makes takes it all, and volume x (capacity / volume) can pass capacity by an ulp
+        taken = np.bincount(ct.seller[krow], k_deliver, minlength=len(vendors))
+        vendor_qty = np.maximum(0.0, vendor_qty - taken)
+    alloc_out = ContractAllocation(
+        rows, alloc, prow, p_deliver, site_ppa, ppa_cost, krow, k_deliver
+    )
+    return alloc_out, unit_qty, vendor_qty, lab_contract

@@ -1,0 +1,96 @@
+"""The clear phase's contracts: each contract's share of its seller's capacity, by hand."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from agents.lab import LabArrays
+from agents.model import GigawattModel
+from agents.phases import PHASES
+from agents.phases.clear_contracts import allocate_contracts
+from agents.phases.orders import Orders
+from market.contracts import ContractTable
+
+
+def test_compute_contract_takes_a_pro_rata_share_of_its_sellers_capacity():
+    ct = ContractTable()
+    ct.add(kind="compute", seller=0, buyer=0, volume=100.0, price=2.0, start=0, end=12)
+    a = LabArrays(1, 3)
+    cap = np.zeros((1, 2, 3))
+    cap[0, 0, 0], cap[0, 1, 0] = 300.0, 100.0
+    g = Orders(
+        np.array([0, 1]), np.array([10.0, 10.0]), np.array([5.0, 5.0]), np.zeros(2),
+        cap, np.zeros((1, 2)), np.zeros(0), np.zeros(0), cap, cap, np.zeros(0, dtype=np.int64),
+    )  # fmt: skip
+    alloc, units, _, lab_got = allocate_contracts(0, g, a, ct, [], 2)
+    # 100 over nodes of 300 and 100 (the contract names no family: any node of the seller)
+    assert alloc.compute_alloc[0].reshape(2, 3)[:, 0].tolist() == pytest.approx([75.0, 25.0])
+    assert lab_got.tolist() == pytest.approx([100.0])
+    assert units.tolist() == [10.0, 10.0]  # no PPA: power offers untouched
+
+
+def test_a_contract_for_next_to_nothing_takes_it_without_a_warning():
+    # a compute contract for 1e-310 H100e-hours (a random valid scenario): its load on a
+    # node of 300 is subnormal, capacity over it overflows; the share is cut to 1, silently
+    ct = ContractTable()
+    ct.add(kind="compute", seller=0, buyer=0, volume=1e-310, price=2.0, start=0, end=12)
+    a = LabArrays(1, 3)
+    cap = np.zeros((1, 2, 3))
+    cap[0, 0, 0] = 300.0
+    g = Orders(
+        np.array([0, 1]), np.array([10.0, 10.0]), np.array([5.0, 5.0]), np.zeros(2),
+        cap, np.zeros((1, 2)), np.zeros(0), np.zeros(0), cap, cap, np.zeros(0, dtype=np.int64),
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        alloc, _, _, lab_got = allocate_contracts(0, g, a, ct, [], 2)
+    got = pytest.approx(1e-310, rel=1e-9, abs=0.0)  # subnormal: 300 x (1e-310 / 300)
+    assert lab_got[0] == got and alloc.compute_alloc[0, 0] == got
+
+
+def test_a_ppa_takes_its_utilitys_cheapest_units_first():
+    ct = ContractTable()
+    ct.add(kind="power", seller=0, buyer=0, volume=15.0, price=40.0, start=0, end=12, region=0)
+    a = LabArrays(1, 3)
+    cap = np.zeros((1, 2, 3))
+    g = Orders(
+        np.array([0, 0, 1]), np.array([10.0, 10.0, 10.0]), np.array([30.0, 10.0, 1.0]),
+        np.zeros(2), cap, np.zeros((1, 2)), np.zeros(0), np.zeros(0), cap, cap,
+        np.zeros(0, dtype=np.int64),
+    )  # fmt: skip
+    alloc, units, _, _ = allocate_contracts(0, g, a, ct, [], 2)
+    # 15 MWh from utility 0: all 10 of the unit at $10, then 5 of the unit at $30
+    assert units.tolist() == [5.0, 0.0, 10.0]
+    assert alloc.ppa_cost.tolist() == [10 * 10.0 + 5 * 30.0, 0.0]
+    assert alloc.site_ppa.tolist() == [15.0, 0.0]
+
+
+def test_a_chip_contract_for_far_more_than_the_vendor_makes_leaves_it_nothing_to_offer(baseline):
+    # a billion chips a month from a vendor that makes about 100k takes all it makes. In
+    # month 22 it makes 129,415.45181701 chips, and volume x (capacity / volume) passes that
+    # by an ulp: capacity less the contract's share was an offer of -1.5e-11 chips, which the
+    # book refused (BookError)
+    contract = {
+        "kind": "chips",
+        "seller": "nvidia",
+        "buyer": "amazon",
+        "volume_per_month": 1e9,
+        "price": 1.0,
+        "start": "2026-01",
+        "end": "2030-01",
+    }
+    scn = baseline.with_overrides({"contracts": [*baseline.to_dict()["contracts"], contract]})
+    m = GigawattModel(scn, rng=7)
+    for _ in range(22):
+        m.step()
+    for phase in PHASES[: PHASES.index("clear") + 1]:
+        getattr(m, phase)()
+    c = m.cleared
+    nvidia = [v.name for v in m.world.vendors].index("nvidia")
+    offered = np.asarray(c.book.offer_qty)[c.index.offers["vendors"]]
+    assert offered[nvidia] == 0.0
+    made = m.month_orders.vendor_qty[nvidia]
+    assert c.contracts.chip_delivered.sum() == pytest.approx(made, rel=1e-15)
