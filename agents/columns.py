@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-from agents.units import HOURS_PER_MONTH
+from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR
 
 __all__ = ["MODEL_COLUMNS", "REGION_LOAD_COLUMNS", "TABLE_COLUMNS", "Column", "glossary_markdown"]
 
@@ -85,10 +85,12 @@ MODEL_COLUMNS: tuple[Column, ...] = (
     Column(
         "ai_compute_hhi",
         "HHI (0-10,000)",
-        "HHI of AI accelerator-hours (H100e-hours) sold by clouds over the trailing 12 months, contracts and spot: the relevant market the merger review uses; fringe clouds count in the total, not squared (as fringe_firms equal firms where set).",
+        f"HHI of AI accelerator-hours (H100e-hours) sold by clouds over the trailing {MONTHS_PER_YEAR} months, contracts and spot: the relevant market the merger review uses; fringe clouds count in the total, not squared (as fringe_firms equal firms where set).",
     ),
     Column(
-        "chip_hhi", "HHI (0-10,000)", "HHI of chips sold over the trailing 12 months, in H100e."
+        "chip_hhi",
+        "HHI (0-10,000)",
+        f"HHI of chips sold over the trailing {MONTHS_PER_YEAR} months, in H100e.",
     ),
     Column(
         "lockin_index",
@@ -127,7 +129,7 @@ MODEL_COLUMNS: tuple[Column, ...] = (
     Column(
         "dc_energy_twh_per_year",
         "TWh/year",
-        "Electricity used by all data centres (AI power used plus conventional load) in the modelled regions, this month x 12.",
+        f"Electricity used by all data centres (AI power used plus conventional load) in the modelled regions, this month x {MONTHS_PER_YEAR}.",
     ),
     Column(
         "egress_fee",
