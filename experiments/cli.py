@@ -12,10 +12,9 @@ import re
 import shlex
 import sys
 from collections.abc import Sequence
-from signal import Signals
 
 from experiments.hugepages import hugepage_advice_off
-from experiments.interrupts import exit_code, interruptible, signum_of
+from experiments.interrupts import exit_code, interruptible, signal_name, signum_of
 
 __all__ = ["main", "plain_help", "script"]
 
@@ -97,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = getattr(exc, "exit_code", None)  # SweepInterrupted, CalibrationInterrupted
         words = shlex.join(sys.argv[1:] if argv is None else argv)
         tail = f"; run the same command to resume: gigawatt {words}" if code else ""
-        what = exc if code else f"interrupted ({Signals(signum_of(exc)).name})"
+        what = exc if code else f"interrupted ({signal_name(signum_of(exc))})"
         print(f"gigawatt {args.command}: {what}{tail}", file=sys.stderr)
         return int(code or exit_code(exc))
 

@@ -28,7 +28,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-__all__ = ["Signalled", "exit_code", "interruptible", "raise_held", "raise_here", "signum_of"]
+__all__ = [
+    "Signalled",
+    "exit_code",
+    "interruptible",
+    "raise_held",
+    "raise_here",
+    "signal_name",
+    "signum_of",
+]
 
 
 class Signalled(KeyboardInterrupt):
@@ -41,7 +49,7 @@ class Signalled(KeyboardInterrupt):
     """
 
     def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
+        super().__init__(signal_name(signum))
         self.signum = signum
 
 
@@ -76,6 +84,25 @@ def raise_here() -> Iterator[None]:
         yield
     finally:
         _Held.now = before
+
+
+def signal_name(signum: int) -> str:
+    """The name of signal ``signum``, as the messages of a stopped command give it.
+
+    Parameters
+    ----------
+    signum : int
+        A signal number.
+
+    Returns
+    -------
+    str
+        Its name, ``SIGINT`` or ``SIGTERM``.
+
+    >>> signal_name(signal.SIGTERM)
+    'SIGTERM'
+    """
+    return signal.Signals(signum).name
 
 
 def signum_of(exc: KeyboardInterrupt) -> int:

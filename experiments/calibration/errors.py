@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from experiments.interrupts import signal_name
 from experiments.tomlfile import TomlFileError, load_toml
 
 _UNION_MEMBER = re.compile(r"^(float|int|str|bool|list\[.*\]|dict\[.*\])$")
@@ -35,9 +36,9 @@ class CalibrationInterrupted(KeyboardInterrupt):
     def __init__(self, folder: str, generations: int, signum: int = signal.SIGINT) -> None:
         self.signum = int(signum)
         self.exit_code = 128 + self.signum
-        name = signal.Signals(self.signum).name
         super().__init__(
-            f"interrupted ({name}); {generations} generation(s) saved in {folder}/abc.db"
+            f"interrupted ({signal_name(self.signum)}); {generations} generation(s) saved in "
+            f"{folder}/abc.db"
         )
 
 
