@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from experiments.interrupts import signal_name
+from experiments.interrupts import exit_code, signal_name
 from experiments.tomlfile import TomlFileError, load_toml
 
 _UNION_MEMBER = re.compile(r"^(float|int|str|bool|list\[.*\]|dict\[.*\])$")
@@ -35,7 +35,7 @@ class CalibrationInterrupted(KeyboardInterrupt):
 
     def __init__(self, folder: str, generations: int, signum: int = signal.SIGINT) -> None:
         self.signum = int(signum)
-        self.exit_code = 128 + self.signum
+        self.exit_code = exit_code(self)
         super().__init__(
             f"interrupted ({signal_name(self.signum)}); {generations} generation(s) saved in "
             f"{folder}/abc.db"

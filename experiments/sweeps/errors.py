@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from experiments.interrupts import exit_code
+
 __all__ = [
     "DamagedFileError",
     "ExecutorError",
@@ -52,5 +54,5 @@ class SweepInterrupted(KeyboardInterrupt):
 
     def __init__(self, saved: int, planned: int, store: Path, signum: int) -> None:
         self.saved, self.planned, self.store, self.signum = saved, planned, Path(store), signum
-        self.exit_code = 128 + signum
+        self.exit_code = exit_code(self)
         super().__init__(f"interrupted: {saved}/{planned} runs saved")
