@@ -59,13 +59,15 @@ class HyperscalerCfg(Section):
     name: Name
     fringe: Bool = False
     """Stands for the fragmented rest of the market: it strikes no deals, and in an HHI
-    it counts in the total but is not squared, unless ``fringe_firms`` is set."""
+    it counts in the total but is not squared, unless ``fringe_firms`` is set (so too in
+    the clouds' margins under ``cloud_conduct``: a price-taker unless it is set)."""
     fringe_firms: Int | None = bounded(
         None,
         ge=1,
         le=1_000,
-        why="equal firms a fringe counts as in an HHI (its share squared over that many); "
-        "unset, none: atomistic [est-relevant-market]",
+        why="equal firms a fringe counts as in an HHI (its share squared over that many) "
+        "and in its margin under cloud_conduct; unset, none: atomistic "
+        "[est-relevant-market]",
     )
     cash: Usd
     other_cash_flow_per_month: UsdFlow = 0.0
