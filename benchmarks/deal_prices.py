@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from benchmarks.options import parser
+from benchmarks.options import parse_seeds_and_workers, parser
 from experiments import load_scenario, run_scenario
 from market.metrics import HHI_MAX
 
@@ -83,15 +83,9 @@ def implied_offer_change(conduct: float, hhi: float, delta: float, elasticity: f
 
 def main(argv: list[str] | None = None) -> int:
     """Run the cells and print the table."""
-    p = parser("python -m benchmarks.deal_prices", __doc__)
-    p.add_argument("--seeds", type=int, default=8, help="seeds per cell (default 8)")
-    p.add_argument("--workers", type=int, default=2, help="processes (default 2)")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.seeds = 2
-    for flag, value in (("--seeds", args.seeds), ("--workers", args.workers)):
-        if value < 1:
-            p.error(f"{flag} {value}: must be a whole number >= 1 (e.g. {flag} 2)")
+    args = parse_seeds_and_workers(
+        parser("python -m benchmarks.deal_prices", __doc__), argv, seeds=8, quick_seeds=2
+    )
     jobs = [(c, k, s) for k in CONDUCTS for c in CASES for s in range(args.seeds)]
     with ProcessPoolExecutor(args.workers) as pool:
         results = {(c, k, s): y for c, k, s, y in pool.map(_one, jobs)}

@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from benchmarks.options import parser
+from benchmarks.options import parse_seeds_and_workers, parser
 from experiments import load_scenario, run_scenario
 
 __all__ = [
@@ -164,15 +164,9 @@ def _spread(values: list[float]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the table's cells and print it."""
-    p = parser("python -m benchmarks.deal_rules", __doc__)
-    p.add_argument("--seeds", type=int, default=16, help="seeds per cell (default 16)")
-    p.add_argument("--workers", type=int, default=2, help="processes (default 2)")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.seeds = 4
-    for flag, value in (("--seeds", args.seeds), ("--workers", args.workers)):
-        if value < 1:
-            p.error(f"{flag} {value}: must be a whole number >= 1 (e.g. {flag} 2)")
+    args = parse_seeds_and_workers(
+        parser("python -m benchmarks.deal_rules", __doc__), argv, seeds=16, quick_seeds=4
+    )
     jobs = []
     with tempfile.TemporaryDirectory() as tmp:
         for case, base in case_scenarios(Path(tmp)).items():

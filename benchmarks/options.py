@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["HERE", "CheckoutError", "checkout", "parser", "venv_python"]
+__all__ = ["HERE", "CheckoutError", "checkout", "parse_seeds_and_workers", "parser", "venv_python"]
 
 HERE = Path(__file__).resolve().parents[1]
 """This checkout's root."""
@@ -83,3 +83,20 @@ def parser(prog: str, doc: str | None, *, before: str | None = None) -> argparse
     if before is not None:
         ap.add_argument("--before", type=checkout, metavar="DIR", help=before)
     return ap
+
+
+def parse_seeds_and_workers(
+    ap: argparse.ArgumentParser, argv: list[str] | None, seeds: int, quick_seeds: int
+) -> argparse.Namespace:
+    """Add ``--seeds`` (default ``seeds``, ``quick_seeds`` under ``--quick``) and
+    ``--workers`` (default 2) to a tool's parser, parse ``argv`` and check both are at
+    least 1 (else exit 2 naming the flag, the value and the fix)."""
+    ap.add_argument("--seeds", type=int, default=seeds, help=f"seeds per cell (default {seeds})")
+    ap.add_argument("--workers", type=int, default=2, help="processes (default 2)")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.seeds = quick_seeds
+    for flag, value in (("--seeds", args.seeds), ("--workers", args.workers)):
+        if value < 1:
+            ap.error(f"{flag} {value}: must be a whole number >= 1 (e.g. {flag} 2)")
+    return args

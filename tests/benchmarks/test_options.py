@@ -23,6 +23,8 @@ from benchmarks import (
     bench_model,
     bench_sweeps,
     bench_viz,
+    deal_prices,
+    deal_rules,
     profile_run,
     same_numbers,
 )
@@ -35,6 +37,8 @@ STARTS: dict[ModuleType, str] = {
     bench_model: "load_scenario",
     bench_sweeps: "_world",
     bench_viz: "measure",
+    deal_prices: "ProcessPoolExecutor",
+    deal_rules: "case_scenarios",
     profile_run: "profile",
 }
 
@@ -79,6 +83,14 @@ def test_before_must_name_a_checkout_with_an_interpreter(
     assert f"{gone}: no such folder" in err and "git worktree add" in err
     err = _refused(module.main, ["--before", str(tmp_path)], capsys)
     assert f"{tmp_path}: no .venv/bin/python there" in err and "ln -s" in err
+
+
+@pytest.mark.usefixtures("nothing_starts")
+@pytest.mark.parametrize("module", [deal_prices, deal_rules], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("flag", ["--seeds", "--workers"])
+def test_seeds_and_workers_must_be_at_least_one(module: ModuleType, flag: str, capsys) -> None:
+    err = _refused(module.main, [flag, "0"], capsys)
+    assert f"{flag} 0: must be a whole number >= 1 (e.g. {flag} 2)" in err
 
 
 def test_a_checkout_with_a_linked_interpreter_is_taken(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import pytest
 from agents.model import GigawattModel
 from agents.phases import PHASES
 from agents.scenario import Scenario
-from agents.state import Clouds, Sites, Tech
+from agents.state import Clouds, Market, Sites, Tech
 
 
 @pytest.fixture()
@@ -66,3 +66,19 @@ def sites(built: float, connected: float, units: float, pue: float = 1.25) -> Si
     s = Sites(np.array([[built]]), np.array([[connected]]), np.array([[[units]]]))
     s.pue[:] = pue
     return s
+
+
+def one_region_market(
+    expected_price: float = 2.0, capacity_price: float = 0.0, power_price: float = 40.0
+) -> Market:
+    """One region's market: power at ``power_price`` $/MWh and the capacity price given, the
+    expected compute price given, no family price yet and no egress fee."""
+    return Market(
+        power_price=np.array([power_price]),
+        expected_compute_price=expected_price,
+        family_price=np.full(3, np.nan),
+        region_egress_fee=np.zeros(1),
+        egress_fee=np.zeros(1),
+        capacity_price=np.array([capacity_price]),
+        reserve_margin=np.zeros(1),
+    )

@@ -18,8 +18,8 @@ from agents.phases.exogenous import (
     update_nodes,
 )
 from agents.scenario_sections import DemandCfg
-from agents.state import Market, Nodes, Sites
-from tests.agents.phases.conftest import clouds, sites
+from agents.state import Nodes, Sites
+from tests.agents.phases.conftest import clouds, one_region_market, sites
 
 
 def test_demand_growth_decays_geometrically():
@@ -119,15 +119,7 @@ def test_capacity_price_enters_next_months_node_cost(one_gen, small_cfg):
     c = clouds(1, [[1, 0, 0]], [[1, 0, 0]])
     cost = {}
     for cap in (0.0, 240.0):
-        m = Market(
-            power_price=np.array([40.0]),
-            expected_compute_price=2.0,
-            family_price=np.full(3, np.nan),
-            region_egress_fee=np.zeros(1),
-            egress_fee=np.zeros(1),
-            capacity_price=np.array([cap]),
-            reserve_margin=np.zeros(1),
-        )
+        m = one_region_market(capacity_price=cap)
         n = Nodes(
             *(np.zeros((1, 1, 3)) for _ in range(3)),
             np.ones((1, 1)),
@@ -199,15 +191,7 @@ def test_offers_answer_last_months_shares_by_hand(one_gen, small_cfg, conduct, f
     c = clouds(2, [[1, 0, 0], [1, 0, 0]], [[1, 0, 0], [1, 0, 0]])
     if fringe:
         c.hhi_firms[1] = np.inf
-    m = Market(
-        power_price=np.array([40.0]),
-        expected_compute_price=2.0,
-        family_price=np.full(3, np.nan),
-        region_egress_fee=np.zeros(1),
-        egress_fee=np.zeros(1),
-        capacity_price=np.zeros(1),
-        reserve_margin=np.zeros(1),
-    )
+    m = one_region_market()
     offers = {}
     for theta in (0.0, conduct):
         n = Nodes(

@@ -14,8 +14,8 @@ from agents.hyperscaler import (
 )
 from agents.model import GigawattModel
 from agents.phases.plan import ai_load_forecast, chip_targets, sales_growth
-from agents.state import History, Market
-from tests.agents.phases.conftest import clouds, sites
+from agents.state import History
+from tests.agents.phases.conftest import clouds, one_region_market, sites
 
 
 def test_new_capacity_q_is_the_newest_gpus_value_over_its_list_price(baseline):
@@ -47,13 +47,7 @@ def test_chip_targets_fill_next_months_free_power(one_gen, small_cfg):
     s.pipeline_built[0, 0, 1] = 1.0
     s.pipeline_power[0, 0, 1] = 1.0
     c = clouds(1, [[1, 0, 0]], [[1, 0, 0]])
-    market = Market(
-        power_price=np.array([40.0]),
-        expected_compute_price=2.5,
-        family_price=np.full(3, np.nan),
-        region_egress_fee=np.zeros(1),
-        egress_fee=np.zeros(1),
-    )
+    market = one_region_market(expected_price=2.5)
     want, price, free = chip_targets(
         0, small_cfg, one_gen, c, s, market, np.zeros((1, 3)), np.zeros(1)
     )
