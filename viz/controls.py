@@ -321,12 +321,16 @@ def Sidebar(
             names = list(scenario_names)
             if p["scenario_name"] not in names:
                 names.append(p["scenario_name"])
+            # The marks below come and go, and an unkeyed element is known by its place
+            # among its siblings: a mark appearing above a field would make the field a new
+            # widget, and what was typed into the one on screen meanwhile would be lost. The
+            # inputs are keyed so that they stay the same widgets whatever is shown above them.
             solara.Select(
                 "Scenario",
                 values=names,
                 value=p["scenario_name"],
                 on_value=select_scenario,
-            )
+            ).key("scenario-select")
             if p["scenario_name"] != run.scenario_name:
                 _mark(f"● {APPLIES_ON_RESET}", "gigawatt-pending", "#b35900")
             solara.InputInt(
@@ -336,7 +340,7 @@ def Sidebar(
                 classes=["gigawatt-seed"],
                 continuous_update=True,
                 hide_details=True,
-            )
+            ).key("seed-field")
             if seed_error.value:
                 solara.Error(seed_error.value, dense=True)
             elif int(p["seed"]) != run.seed:  # the field hides its details row
@@ -355,7 +359,7 @@ def Sidebar(
                 step=500,
                 on_value=lambda n: update(scale_agents=int(n)),
                 thumb_label=False,
-            )
+            ).key("scale-slider")
             if scale != run.scale_agents:
                 _mark(f"● {APPLIES_ON_RESET}", "gigawatt-pending", "#b35900")
         with solara.Card("Policy levers", margin=0):

@@ -44,11 +44,50 @@ class PageWatch:
         page.on("response", on_response)
 
 
-def open_app(context: Any, url: str) -> tuple[Any, PageWatch]:
-    """Open the app in a new tab and wait until the Step button and the charts are there."""
+@dataclass
+class ServerHold:
+    """Holds back what the app server sends the page while :attr:`holding` is True.
+
+    The page's websocket to the server is routed through :meth:`route`: what the page sends
+    goes through at once, what the server sends is kept until :meth:`release`. A person who
+    acts while the server's answer to an earlier action is still on its way is reproduced
+    exactly, however fast the server answers.
+    """
+
+    holding: bool = False
+    held: list[tuple[Any, str | bytes]] = field(default_factory=list)
+
+    def route(self, ws: Any) -> None:
+        """Connect the page's websocket ``ws`` to the server (a Playwright route handler)."""
+        server = ws.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            if self.holding:
+                self.held.append((ws, message))
+            else:
+                ws.send(message)
+
+        server.on_message(from_server)
+        ws.on_message(server.send)
+
+    def release(self) -> None:
+        """Deliver the held messages, in order, and stop holding."""
+        self.holding = False
+        for ws, message in self.held:
+            ws.send(message)
+        self.held.clear()
+
+
+def open_app(context: Any, url: str, hold: ServerHold | None = None) -> tuple[Any, PageWatch]:
+    """Open the app in a new tab and wait until the Step button and the charts are there.
+
+    With ``hold``, the page's websocket runs through :meth:`ServerHold.route`.
+    """
     page = context.new_page()
     watch = PageWatch(origin=url.rstrip("/"))
     watch.attach(page)
+    if hold is not None:
+        page.route_web_socket("**", hold.route)
     page.goto(url)
     page.get_by_role("button", name="Step").wait_for(timeout=60_000)
     page.locator(MONTH).wait_for(timeout=60_000)
@@ -127,6 +166,12 @@ def open_tab(page: Any, name: str, n_charts: int) -> None:
         arg=n_charts,
         timeout=STEP_TIMEOUT_MS,
     )
+
+
+def choose_scenario(page: Any, name: str) -> None:
+    """Open the sidebar's scenario selector and click ``name`` in its menu."""
+    page.locator(".v-select", has_text="Scenario").click()
+    page.locator(".menuable__content__active .v-list-item", has_text=name).click()
 
 
 def press_reset(page: Any) -> None:

@@ -14,7 +14,9 @@ import pytest
 
 from tests.viz.browser_steps import (
     MONTH,
+    ServerHold,
     chart_pixels,
+    choose_scenario,
     lever_text,
     month_number,
     month_text,
@@ -135,6 +137,25 @@ def test_seed_field_takes_a_typed_number(standin_server, chromium):
     page.get_by_text("→ 2024, applies on Reset").wait_for(timeout=10_000)
     press_reset(page)
     assert "seed 2024" in page.locator(".gigawatt-month + p").inner_text()
+    assert watch.console_errors == []
+    page.close()
+
+
+def test_a_seed_typed_right_after_choosing_a_scenario_is_kept(standin_server, chromium):
+    """Choose a scenario and type a seed before the server has answered the choice: Reset
+    starts that scenario with that seed, and the field still shows it."""
+    hold = ServerHold()
+    page, watch = open_app(chromium, standin_server.url, hold)
+    seed = page.get_by_label("Seed")
+    hold.holding = True
+    choose_scenario(page, "power-crunch")
+    seed.fill("2024")  # into the field on screen; the server's answer is still held
+    hold.release()
+    page.locator(".gigawatt-month + p", has_text="power-crunch").wait_for(timeout=10_000)
+    press_reset(page)
+    status = page.locator(".gigawatt-month + p").inner_text()
+    assert "power-crunch" in status and "seed 2024" in status, status
+    assert seed.input_value() == "2024"
     assert watch.console_errors == []
     page.close()
 

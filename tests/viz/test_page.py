@@ -105,6 +105,24 @@ def test_scenario_and_seed_apply_on_reset_with_the_scenarios_own_values():
     assert "60 months" in status and "moved" not in status  # power-crunch's own lead time
 
 
+def test_fields_are_not_rebuilt_when_a_mark_appears_above_them():
+    """Choosing a scenario puts its "applies on Reset" mark above the seed field, and a new
+    seed puts one above the scale slider: both stay the widgets the page shows, so a seed
+    typed (or a slider moved) before the page has redrawn still reaches the run."""
+    rc = _render()
+    seed = rc.find(v.TextField, label="Seed").widget
+    scale = rc.find(v.Slider).widgets[1]  # the sidebar order: speed, scale, then the levers
+    rc.find(v.Select, label="Scenario").widget.v_model = "power-crunch"
+    assert rc.find(v.TextField, label="Seed").widget is seed
+    seed.v_model = "2024"  # into the field as the page showed it before the choice
+    assert rc.find(v.Slider).widgets[1] is scale
+    scale.v_model = 500
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    status = _status(rc)
+    assert "power-crunch" in status and "seed <b>2024</b>" in status, status
+    assert "scale mode: +500 small agents" in status, status
+
+
 def test_deal_levers_are_marked_and_disabled_without_a_deal():
     rc = _render(scenario_name="no-deal")
     deal = _lever_slider(rc, 2)
