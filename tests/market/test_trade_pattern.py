@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import highspy
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -174,6 +175,64 @@ def test_an_optimum_off_its_bounds_by_the_tolerance_still_gets_the_rule() -> Non
     # every node as balanced as the given optimum, to the tolerance a term
     col = np.repeat(np.arange(upper.size), np.diff(start))
     net = np.bincount(index, coef * warm[col], n_nodes)
+    given = np.bincount(index, coef * d["warm_value"][col], n_nodes)
+    terms = np.bincount(index, minlength=n_nodes)
+    assert (np.abs(net - given) <= trade_pattern.FACE_TOLERANCE * terms).all()
+
+
+def _highs_qp(weight: np.ndarray, a: np.ndarray, b: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """HiGHS's minimum of ``sum(x**2 / weight)`` with ``a @ x = b``, ``0 <= x <= bound``: an
+    oracle for DAQP's point (another solver and factorisation). Solved for ``x / max|b|``
+    with the weights over their least (the same minimiser), as HiGHS's QP solver leaves a
+    problem with balances of 1e-4 and curvatures of 1e7 infeasible."""
+    n, unit = weight.size, np.abs(b).max()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.addVars(n, np.zeros(n), bound / unit)
+    for row, rhs in zip(a, b / unit, strict=True):
+        nz = np.flatnonzero(row)
+        h.addRow(rhs, rhs, nz.size, nz.astype(np.int32), row[nz])
+    # HiGHS minimises c'x + x'Qx / 2: Q diagonal, given by columns
+    diagonal = np.arange(n, dtype=np.int32)
+    h.passHessian(n, n, 1, np.arange(n + 1, dtype=np.int32), diagonal, weight.min() / weight)
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return np.array(h.getSolution().col_value) * unit
+
+
+def test_a_face_daqp_cycles_on_still_gets_the_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Month 25 of a random valid scenario: a market trading next to nothing, whose face of
+    # 151 columns has 59 of its 63 balances at zero (the largest 3e-4). DAQP stopped on
+    # cycling (exit flag -2) at both weights and both balances, and the month fell back to
+    # HiGHS's optimum with a FallbackWarning. Given room to cycle it reaches the optimum:
+    # the point an independent QP solver finds, inside its bounds, every node as balanced
+    # as the given optimum.
+    d = np.load(Path(__file__).parent / "data" / "pattern_warm_daqp_cycling.npz")
+    names = ("cost", "lower", "upper", "start", "index", "value")
+    cols = tuple(d[f"col_{k}"] for k in names)
+    n_nodes, n_orders = int(d["n_nodes"]), int(d["n_orders"])
+    faces: list[tuple[np.ndarray, ...]] = []
+    nearest = trade_pattern._nearest
+
+    def kept(w: np.ndarray, a: np.ndarray, b: np.ndarray, bound: np.ndarray) -> object:
+        faces.append((w, a, b, bound))
+        return nearest(w, a, b, bound)
+
+    monkeypatch.setattr(trade_pattern, "_nearest", kept)
+    x, applied = trade_pattern.proportional_pattern(
+        n_nodes, cols, d["warm_value"], d["warm_price"], n_orders
+    )
+    assert applied and len(faces) == 1  # at the first try: the weights as they are
+    w, a, b, bound = faces[0]
+    assert a.shape == (63, 151) and np.count_nonzero(b) == 4  # the case
+    point = nearest(w, a, b, bound)
+    assert point is not None
+    want = _highs_qp(w, a, b, bound)
+    np.testing.assert_allclose(point, want, rtol=0, atol=1e-8 * np.abs(want).max())
+    upper, start, index, coef = cols[2], cols[3], cols[4], cols[5]
+    assert ((x >= 0.0) & (x <= upper)).all()
+    col = np.repeat(np.arange(upper.size), np.diff(start))
+    net = np.bincount(index, coef * x[col], n_nodes)
     given = np.bincount(index, coef * d["warm_value"][col], n_nodes)
     terms = np.bincount(index, minlength=n_nodes)
     assert (np.abs(net - given) <= trade_pattern.FACE_TOLERANCE * terms).all()
