@@ -228,7 +228,7 @@ def scenarios(draw: Any) -> dict[str, Any]:
     base = BASES[draw(st.sampled_from(sorted(BASES)))]
     scn = copy.deepcopy(base)
     top = draw(_scalars(Scenario, scn, ""))
-    for key in ("start", "months", "latency_cost", "trade_pattern"):
+    for key in ("start", "months", "latency_cost", "trade_pattern", "cloud_conduct"):
         scn[key] = top[key]
     # the run fits the model's calendar: it starts at the latest MONTHS months before its
     # last month (LAST_MONTH), and its own horizon ends by then
