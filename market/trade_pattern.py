@@ -99,6 +99,8 @@ units near one: the simplex solver's dual feasibility tolerance
 _EQUALITY = 5  # DAQP's sense flag for an equality row
 _DAQP_INF = 1e30  # DAQP reads bounds at or beyond this as infinite
 _EXIT_CYCLE = -2  # DAQP's exit flag when it stops on cycling (its constants.h)
+_EXIT_OVERDETERMINED = -6  # ... when its working set holds more equalities than it can
+_DAQP_ZERO_TOL = 1e-11  # DAQP's zero tolerance: a bound range below it is an equality
 
 CYCLE_TOL_RETRY = 1_000
 """Cycling steps DAQP is allowed when a first solve stopped on cycling (its default is 10).
@@ -263,29 +265,41 @@ def _nearest(
     weight: FloatArray, a: FloatArray, b: FloatArray, bound: FloatArray
 ) -> FloatArray | None:
     """DAQP's minimum of ``sum(x**2 / weight)`` with ``a @ x = b`` and ``0 <= x <= bound``;
-    None when it reports no optimum (after a second solve with room to cycle,
-    :data:`CYCLE_TOL_RETRY`, if the first stopped on cycling), or its point is not finite or
+    None when it reports no optimum (after a second solve without the columns of next to no
+    range, if the first was overdetermined, and one with room to cycle,
+    :data:`CYCLE_TOL_RETRY`, if a solve stopped on cycling), or its point is not finite or
     leaves a row of ``a`` unbalanced.
 
     DAQP keeps each bound to its primal tolerance, :data:`FACE_TOLERANCE`; the point is
     clipped to its bounds, which can move each of a row's terms by that much, so a row is
     judged balanced to the tolerance times its number of terms (as
     :func:`market.clearing.equilibrium_violations` judges a node's balance).
+
+    A face with a column whose bound is below DAQP's zero tolerance (1e-11: an order of next
+    to nothing, which DAQP takes as an equality at its bound) can hold more equalities than
+    columns, and DAQP refuses it as overdetermined (exit flag -6; two months of random valid
+    scenarios, each with two such orders). It is then solved with those columns at zero,
+    which moves no balance by more than the tolerance a term. Only a refused solve is made
+    again, so no other point changes.
     """
-    problem = (
-        np.diag(1.0 / weight),
-        np.zeros(weight.size),
-        a,
-        np.concatenate((np.where(np.isinf(bound), _DAQP_INF, bound), b)),
-        np.concatenate((np.zeros(weight.size), b)),
-        np.concatenate((np.zeros(weight.size, np.int32), np.full(b.size, _EQUALITY, np.int32))),
-    )
-    # DAQP's default primal tolerance, 1e-6, lets a bound be crossed by that
-    x, _, exitflag, _ = daqp.solve(*problem, primal_tol=FACE_TOLERANCE)
+    cols = np.arange(weight.size)
+
+    def solve(**settings: int) -> tuple[FloatArray, int]:
+        """DAQP on the columns ``cols`` of the problem; the other columns at zero."""
+        if cols.size == 0:  # every column of next to no range: all at zero, judged below
+            return np.zeros(weight.size), 1
+        sub = a[:, cols] if cols.size < weight.size else a
+        x_sub, flag = _daqp(weight[cols], sub, b, bound[cols], **settings)
+        x_all = np.zeros(weight.size)
+        x_all[cols] = x_sub
+        return x_all, flag
+
+    x, exitflag = solve()
+    if exitflag == _EXIT_OVERDETERMINED:
+        cols = np.flatnonzero(bound >= _DAQP_ZERO_TOL)
+        x, exitflag = solve()
     if exitflag == _EXIT_CYCLE:
-        x, _, exitflag, _ = daqp.solve(
-            *problem, primal_tol=FACE_TOLERANCE, cycle_tol=CYCLE_TOL_RETRY
-        )
+        x, exitflag = solve(cycle_tol=CYCLE_TOL_RETRY)
     if exitflag != 1 or not np.isfinite(x).all():
         return None
     point: FloatArray = np.clip(x, 0.0, bound)
@@ -294,3 +308,20 @@ def _nearest(
     if (np.abs(a @ point - b) > allowed).any():
         return None  # DAQP's point leaves a node unbalanced
     return point
+
+
+def _daqp(
+    weight: FloatArray, a: FloatArray, b: FloatArray, bound: FloatArray, **settings: int
+) -> tuple[FloatArray, int]:
+    """DAQP's point and exit flag for :func:`_nearest`'s problem (``settings`` as DAQP's)."""
+    x, _, exitflag, _ = daqp.solve(
+        np.diag(1.0 / weight),
+        np.zeros(weight.size),
+        a,
+        np.concatenate((np.where(np.isinf(bound), _DAQP_INF, bound), b)),
+        np.concatenate((np.zeros(weight.size), b)),
+        np.concatenate((np.zeros(weight.size, np.int32), np.full(b.size, _EQUALITY, np.int32))),
+        primal_tol=FACE_TOLERANCE,  # DAQP's default, 1e-6, lets a bound be crossed by that
+        **settings,
+    )
+    return x, int(exitflag)
