@@ -9,8 +9,11 @@ deal does to the market that month (``hhi_change``: AI-compute HHI with the deal
 without; ``spot_price_change``: the spot compute price with it over without, less 1). The option
 is added to the ``compare`` parser by :func:`add_deal_effect`.
 
+``--set PATH=VALUE`` (:mod:`experiments.cli_set`) changes each scenario in both runs of
+every pair; one a scenario cannot take, or ``--set months=``, is refused before any run.
+
 ``DIR/deal-effect.json`` records what was compared (scenarios with a digest of each,
-replicates, months, seed). The same comparison run again writes its (same) rows again; a
+replicates, months, seed, and the ``--set`` changes if any). The same comparison run again writes its (same) rows again; a
 different one into a folder that holds one is refused before it runs, unless ``--new``
 moves the earlier folder aside (:func:`experiments.paths.set_aside`), as a sweep's folder
 is kept: nothing a user ran is overwritten.
@@ -26,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from experiments.cli_set import SetError, apply_sets, parse_sets
 from experiments.paths import cannot_write, probe_writable, set_aside
 
 __all__ = ["CSV_FILE", "SETTINGS_FILE", "OutFolderError", "add_deal_effect", "run_deal_effect"]
@@ -38,7 +42,7 @@ class OutFolderError(ValueError):
 CSV_FILE = "deal-effect.csv"
 """The monthly rows of every paired run."""
 SETTINGS_FILE = "deal-effect.json"
-"""What the rows compare: scenarios (with digests), replicates, months, seed."""
+"""What the rows compare: scenarios (with digests), replicates, months, seed, overrides."""
 
 
 def add_deal_effect(parser: argparse.ArgumentParser) -> None:
@@ -66,10 +70,14 @@ def _write(out: Path, table: Any, settings: dict[str, Any]) -> None:
     atomic_write_bytes(out / SETTINGS_FILE, (json.dumps(settings, indent=2) + "\n").encode())
 
 
-def _settings(args: argparse.Namespace) -> dict[str, Any]:
-    """What a comparison is: each scenario as given and a digest of it as loaded (a file
-    edited since is another scenario), replicates, months and the root seed. A file whose
-    own ``months`` does not fit the calendar from its start is digested as loaded for
+def _settings(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What a comparison is, and each scenario as it is run (loaded for ``--months``, with
+    the ``--set`` changes), by name as given.
+
+    What it is: each scenario as given and a digest of it as loaded (a file edited since is
+    another scenario), replicates, months, the root seed and, if any, the ``--set`` changes
+    (``overrides``, absent without them, as before they existed). A file whose own
+    ``months`` does not fit the calendar from its start is digested as loaded for
     ``--months``, the length it is run for.
 
     Raises
@@ -77,27 +85,34 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     ScenarioError
         If a scenario cannot be loaded, or ``--months`` passes the calendar from its start
         (naming ``--months``).
+    SetError
+        If a ``--set`` is not PATH=VALUE, sets ``months``, or a scenario cannot take it.
     """
     from agents.scenario import ScenarioError
     from experiments.scenarios import HorizonError, load_scenario
 
-    digests = []
+    changes = parse_sets(args.overrides, args.months, "comparison")
+    digests, runs = [], {}
     for name in args.scenarios:
         try:  # as it is run: its own months need not fit the calendar, --months must
             run = load_scenario(name, months=args.months)
         except HorizonError as exc:
             raise ScenarioError(f"--months {args.months}: scenario {name!r}: {exc.why}") from None
+        runs[name] = apply_sets(run, args.overrides, name) if changes else run
         try:  # as loaded: the digest an earlier comparison of it recorded
             scn = load_scenario(name)
         except ScenarioError:  # its own months do not fit the calendar
             scn = run
         digests.append([name, hashlib.sha256(scn.model_dump_json().encode()).hexdigest()])
-    return {
+    settings = {
         "scenarios": digests,
         "replicates": args.replicates,
         "months": args.months,
         "seed": args.seed,
     }
+    if changes:  # as JSON holds them, so that a re-read file compares equal
+        settings["overrides"] = json.loads(json.dumps(changes, default=str))
+    return settings, runs
 
 
 def _check_writable(out: Path) -> None:
@@ -138,7 +153,7 @@ def _prepare(out: Path, settings: dict[str, Any], new: bool) -> str | None:
     if old == settings:
         return None  # the same comparison: the same rows, written again
     changed = (
-        "; ".join(k for k in settings if old.get(k) != settings[k])
+        "; ".join(k for k in dict.fromkeys([*settings, *old]) if old.get(k) != settings.get(k))
         if isinstance(old, dict)
         else f"no readable {SETTINGS_FILE}"
     )
@@ -165,17 +180,17 @@ def run_deal_effect(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("sweeps-out") / "deal-effect"
     frames = []
     try:
-        settings = _settings(args)
+        settings, runs = _settings(args)
         note = _prepare(out, settings, args.new)
         if note:
             print(note, file=sys.stderr)
         for name in args.scenarios:
             for r in range(args.replicates):
-                e = incremental_revenue(name, args.months, rng=args.seed + r)
+                e = incremental_revenue(runs[name], args.months, rng=args.seed + r)
                 e.insert(0, "seed", args.seed + r)
                 e.insert(0, "scenario", name)  # as given: two files may share a stem
                 frames.append(e)
-    except (ScenarioError, DealEffectError, OutFolderError) as exc:
+    except (ScenarioError, SetError, DealEffectError, OutFolderError) as exc:
         print(f"gigawatt compare: {exc}", file=sys.stderr)
         return 2
     table = pd.concat(frames, ignore_index=True)

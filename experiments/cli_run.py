@@ -10,7 +10,8 @@ runs ``baseline`` into ``runs/<scenario>-<time>`` (the scenario name made file-n
 The model's invariants are checked every month unless ``--no-check``. ``--set PATH=VALUE``
 (repeatable) changes one value of the scenario as a scenario file's ``[overrides]`` table
 would, the value read as a TOML value (``0.5``, ``true``, ``"2026-06"``, ``[1, 2]``) and
-anything TOML does not read (a bare word, ``2026-06``) as text. Bad input (a negative seed,
+anything TOML does not read (a bare word, ``2026-06``) as text (:mod:`experiments.cli_set`);
+``--set months=N`` is the run's length, refused beside ``--months``. Bad input (a negative seed,
 an ``--out`` that is a file, not empty or not writable, a ``--set`` without ``=`` or naming
 no scenario value) exits 2 with one line naming the flag, before anything runs. ``gigawatt
 list metrics`` explains every column of the frame and the tables.
@@ -24,7 +25,6 @@ import shutil
 import sys
 import tempfile
 import time
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from agents.scenario import Scenario, ScenarioError
+from experiments.cli_set import SetError, add_set, apply_sets, parse_sets
 from experiments.paths import new_file_mode, probe_writable, rename_to_free, slug
 from experiments.report import write_report
 from experiments.runner import MAX_MONTHS, RunResult, run_scenario
@@ -42,7 +43,6 @@ __all__ = [
     "RunInputError",
     "check_out",
     "handler",
-    "parse_set",
     "register",
     "summary_table",
     "write_run",
@@ -95,15 +95,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--out", type=Path, default=None, help="output folder (default: a fresh one under runs/)"
     )
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="change one scenario value as [overrides] would, the value read as TOML "
-        "(repeatable; e.g. --set labs.anthropic.max_cloud_share=0.5)",
-    )
+    add_set(p, "the scenario run")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "--no-check",
@@ -111,35 +103,6 @@ def register(subparsers: Any) -> None:
         help="skip the monthly invariant checks (faster; on by default)",
     )
     p.set_defaults(func=handler)
-
-
-def parse_set(item: str) -> tuple[str, Any]:
-    """The dotted path and value of one ``--set PATH=VALUE``.
-
-    The value is read as a TOML value; one TOML does not read is taken as text.
-
-    >>> parse_set("labs.anthropic.max_cloud_share=0.5"), parse_set("deal.enabled=false")
-    (('labs.anthropic.max_cloud_share', 0.5), ('deal.enabled', False))
-    >>> parse_set("labs.anthropic.capability_drift_until=2026-06")
-    ('labs.anthropic.capability_drift_until', '2026-06')
-
-    Raises
-    ------
-    RunInputError
-        If ``item`` has no ``=`` or no path before it.
-    """
-    path, eq, raw = item.partition("=")
-    path = path.strip()
-    if not eq or not path:
-        raise RunInputError(
-            f"--set {item!r}: give PATH=VALUE, a scenario value's dotted path and its new "
-            "value (e.g. --set labs.anthropic.max_cloud_share=0.5)"
-        )
-    try:
-        value = tomllib.loads(f"value = {raw.strip()}")["value"]
-    except tomllib.TOMLDecodeError:
-        value = raw.strip()
-    return path, value
 
 
 def summary_table(res: RunResult, source: str | None = None) -> str:
@@ -275,21 +238,13 @@ def handler(args: argparse.Namespace) -> int:
                 f"--months {args.months}: must be a whole number in 1..{MAX_MONTHS} "
                 "(e.g. --months 120)"
             )
-        changes = dict(parse_set(item) for item in args.overrides)
-        if args.months is not None and "months" in changes:
-            raise RunInputError(
-                f"--set months={changes['months']!r} and --months {args.months}: give the "
-                "run's length once, with --months"
-            )
+        changes = parse_sets(args.overrides, args.months)
         try:  # --months is the run's length: the file's own need not fit the calendar
             scn = load_scenario(args.scenario, months=args.months)
         except HorizonError as exc:
             raise RunInputError(f"--months {args.months}: {exc.why}") from None
         if changes:
-            try:
-                scn = scn.with_overrides(changes)
-            except ScenarioError as exc:
-                raise RunInputError(f"--set: {exc}") from None
+            scn = apply_sets(scn, args.overrides, str(args.scenario))
         months = scn.months
         out = args.out if args.out is not None else _fresh(scn.name, args.seed)
         check_out(out)
@@ -308,7 +263,7 @@ def handler(args: argparse.Namespace) -> int:
                 progress=lambda _t: bar.update(1),
             )
         path = write_run(res, out, source=str(args.scenario))
-    except (ScenarioError, RunInputError, FileExistsError) as exc:
+    except (ScenarioError, RunInputError, SetError, FileExistsError) as exc:
         print(f"gigawatt run: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

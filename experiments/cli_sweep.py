@@ -3,7 +3,7 @@
 gigawatt sweep SPEC.toml [--out DIR] [--new] [--workers N | --dask ADDRESS|local]
 gigawatt analyze DIR [--out DIR2]
 gigawatt compare baseline amazon-anthropic-2026 no-deal --replicates 8 [--months 120]
-    [--outputs compute_spot_price,labs_active]
+    [--outputs compute_spot_price,labs_active] [--set PATH=VALUE ...]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from agents.scenario import DEFAULT_MONTHS
 from experiments.cli_deal_effect import add_deal_effect
+from experiments.cli_set import SetError, add_set, apply_sets, parse_sets
 from experiments.paths import MAX_LEN, cannot_write, child_dir, slug
 
 __all__ = ["compare_folder", "register"]
@@ -66,9 +67,18 @@ with its 95% interval, the difference to the first scenario and the relative dif
 both with 95% intervals computed on the seed-paired differences. Draws each output over
 time (median and 5-95% band across replicates) and the final-month differences.
 
-example:
+--set PATH=VALUE (repeatable) changes one scenario value in every scenario compared (and
+in both runs of each --deal-effect pair), as a scenario file's [overrides] table would; the
+value is read as TOML. The comparison's length is --months, so --set months=N is refused.
+An override a scenario cannot take stops the command before anything runs, naming the
+--set and the scenario. The results folder records the overrides: the same command
+resumes it, and one with other --set values is refused as a changed comparison (add --new
+to move the earlier one aside, or give another --out).
+
+examples:
   gigawatt compare baseline power-crunch --replicates 8 --months 96 \\
       --outputs compute_spot_price,throttled_share,labs_active
+  gigawatt compare no-deal amazon-anthropic-2026 --replicates 4 --set cloud_conduct=1
 """
 
 
@@ -182,6 +192,7 @@ def register(subparsers: Any) -> None:
         help="start over: move an earlier comparison in the --out folder aside "
         "to <folder>.old-<time>",
     )
+    add_set(c, "every scenario compared (and both runs of each --deal-effect pair)")
     _add_exec_args(c)
     c.set_defaults(func=_compare)
     add_deal_effect(c)
@@ -312,8 +323,9 @@ def _compare(args: argparse.Namespace) -> int:
     if err := _compare_input_error(args):
         print(f"gigawatt compare: {err}", file=sys.stderr)
         return 2
+    changes = parse_sets(args.overrides, args.months, "comparison")  # checked above
     out = args.out or str(
-        compare_folder(args.scenarios, args.replicates, args.months, args.seed, outputs)
+        compare_folder(args.scenarios, args.replicates, args.months, args.seed, outputs, changes)
     )
     try:
         spec = compare_spec(
@@ -322,6 +334,7 @@ def _compare(args: argparse.Namespace) -> int:
             months=args.months,
             root_seed=args.seed,
             outputs=list(outputs) if outputs else None,
+            overrides=changes,
         )
         validate_sweep(spec)
         note = prepare_folder(out, spec, new=args.new, spec_file=None)
@@ -338,6 +351,7 @@ def _compare(args: argparse.Namespace) -> int:
             dask=args.dask,
             progress=not args.no_progress,
             check=not args.no_check,
+            overrides=changes,
         )
     except (SweepSpecError, SweepStoreError) as exc:
         msg = str(exc).replace("gigawatt sweep SPEC.toml", "gigawatt compare ...")
@@ -373,9 +387,9 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _compare_input_error(args: argparse.Namespace) -> str | None:
-    """What is wrong with ``compare``'s numbers, or a scenario its ``--months`` does not
-    fit from its start (a run past the calendar's last month), naming the flag; None if
-    nothing is."""
+    """What is wrong with ``compare``'s numbers, a scenario its ``--months`` does not fit
+    from its start (a run past the calendar's last month), or a ``--set`` (not PATH=VALUE,
+    ``months``, or one a scenario cannot take), naming the flag; None if nothing is."""
     from agents.scenario import ScenarioError
     from experiments.runner import MAX_MONTHS
     from experiments.scenarios import HorizonError, load_scenario
@@ -391,35 +405,56 @@ def _compare_input_error(args: argparse.Namespace) -> str | None:
         )
     if not 0 <= args.seed <= MAX_SEED:
         return f"--seed {args.seed}: a seed must be a whole number in 0..{MAX_SEED} (e.g. --seed 0)"
+    try:
+        parse_sets(args.overrides, args.months, "comparison")
+    except SetError as exc:
+        return str(exc)
     for name in args.scenarios:
         try:  # loaded for --months: the file's own months need not fit the calendar
-            load_scenario(name, months=args.months)
+            scn = load_scenario(name, months=args.months)
         except HorizonError as exc:
             return f"--months {args.months}: scenario {name!r}: {exc.why}"
         except (ScenarioError, OSError):  # the spec's checks name every other problem
             continue
+        try:
+            apply_sets(scn, args.overrides, name)
+        except SetError as exc:
+            return str(exc)
     return None
 
 
 def compare_folder(
-    scenarios: list[str], replicates: int, months: int, seed: int, outputs: list[str] | None
+    scenarios: list[str],
+    replicates: int,
+    months: int,
+    seed: int,
+    outputs: list[str] | None,
+    overrides: dict[str, Any] | None = None,
 ) -> Path:
     """The default folder of a comparison: one per spec, so that another comparison is never
     refused as "a sweep of a different spec" and the same one resumes.
 
-    ``sweeps-out/compare-<scenarios>-r<replicates>-m<months>-s<seed>[-<outputs>]``, the
-    scenarios by name (a file by its stem) and the outputs by column. When that name leaves
-    something out (a file's folder, an output's table) or is too long and cut, a short
-    stable hash of the full settings ends it, e.g. ``compare-baseline-late-r2-m6-s0-3f1c9a2e``.
+    ``sweeps-out/compare-<scenarios>-r<replicates>-m<months>-s<seed>[-<outputs>][-set]``,
+    the scenarios by name (a file by its stem), the outputs by column and ``-set`` if
+    ``overrides`` (``--set``) change the scenarios. When that name leaves something out (a
+    file's folder, an output's table, the overrides) or is too long and cut, a short stable
+    hash of the full settings ends it, e.g. ``compare-baseline-late-r2-m6-s0-3f1c9a2e``.
     """
     names = "-".join(Path(s).stem for s in scenarios)
     runs = f"-r{replicates}-m{months}-s{seed}"
     tag = "" if outputs is None else "-" + "-".join(o.rpartition(".")[2] for o in outputs)
+    tag += "-set" if overrides else ""
     name = f"compare-{names}{runs}{tag}"
     plain = all(Path(s).stem == s for s in scenarios) and all("." not in o for o in outputs or [])
-    if plain and len(name) <= MAX_LEN and slug(name) == name:
+    if plain and not overrides and len(name) <= MAX_LEN and slug(name) == name:
         return Path("sweeps-out") / name
     settings = json.dumps([list(scenarios), replicates, months, seed, outputs])
+    if overrides:  # (a comparison without them keeps the hash it had before they existed)
+        settings = json.dumps(
+            [list(scenarios), replicates, months, seed, outputs, overrides],
+            sort_keys=True,
+            default=str,
+        )
     digest = hashlib.sha256(settings.encode()).hexdigest()[:8]
     room = MAX_LEN - len(digest) - 1  # the names are cut first, then the outputs
     short = f"compare-{names[: max(16, room - len('compare-') - len(runs))]}{runs}{tag}"

@@ -77,11 +77,14 @@ def compare_spec(
     root_seed: int = 0,
     outputs: list[str | dict[str, Any]] | None = None,
     model: str = DEFAULT_MODEL,
+    overrides: dict[str, Any] | None = None,
 ) -> SweepSpec:
     """The sweep spec of a comparison: a ``scenarios`` design, common random numbers.
 
     Every chosen output is kept at the final month; model-frame outputs also as monthly
-    series (named ``<output>@month``) for the over-time figure.
+    series (named ``<output>@month``) for the over-time figure. ``overrides`` (dotted
+    scenario paths) change every scenario compared, in every run (the spec's
+    ``overrides``).
 
     Raises
     ------
@@ -115,6 +118,7 @@ def compare_spec(
             "common_random_numbers": True,
             "model": model,
             "design": {"kind": "scenarios", "scenarios": list(scenarios)},
+            "overrides": dict(overrides or {}),
             "outputs": {"final": final, "series": series},
         },
         source="compare",
@@ -282,11 +286,13 @@ def compare_scenarios(
     progress: bool = True,
     figures: bool = True,
     check: bool = True,
+    overrides: dict[str, Any] | None = None,
 ) -> CompareResult:
     """Run ``scenarios`` with common random numbers and compare them to the first one.
 
     ``outputs`` are model-frame column names, ``"table.column"`` shorthands or output
-    dicts (default :data:`DEFAULT_COMPARE_OUTPUTS`). Writes ``compare.csv``,
+    dicts (default :data:`DEFAULT_COMPARE_OUTPUTS`); ``overrides`` (dotted scenario paths)
+    change every scenario, as ``gigawatt compare --set`` does. Writes ``compare.csv``,
     ``compare.png`` (final month) and ``compare_series.png`` (over time) into ``out``,
     which is also the sweep directory of the runs, so the comparison resumes after an
     interruption.
@@ -298,6 +304,7 @@ def compare_scenarios(
         root_seed=root_seed,
         outputs=outputs,
         model=model,
+        overrides=overrides,
     )
     run_sweep(spec, out, workers=workers, dask=dask, progress=progress, check=check)
     store = SweepStore.open(out)

@@ -3,9 +3,12 @@
 A sweep spec names a base scenario, the parameters to vary (dotted scenario paths with a
 range or a list of levels), the design that places points in that space (``grid``, ``lhs``,
 ``sobol``, ``morris``, ``scenarios`` or explicit ``points``), the replicates per point, the
-horizon and the outputs to keep. It is read from TOML (:func:`load_spec`) or built in Python
-(:class:`SweepSpec`); either way bad input raises :class:`SweepSpecError`, a ``ValueError``
-naming the key path, the offending value and the fix.
+horizon and the outputs to keep. An optional ``[overrides]`` table sets scenario values in
+every run, as a scenario file's ``[overrides]`` does (dotted paths, e.g. ``cloud_conduct =
+1``), before the design's parameters; ``gigawatt compare --set`` puts its changes there.
+It is read from TOML (:func:`load_spec`) or built in Python (:class:`SweepSpec`); either
+way bad input raises :class:`SweepSpecError`, a ``ValueError`` naming the key path, the
+offending value and the fix.
 
 Example (TOML)::
 
@@ -40,6 +43,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from agents.scenario import DEFAULT_MONTHS
+from agents.scenario_messages import dotted_paths
 from experiments.scenarios import DEFAULT_SCENARIO
 from experiments.tomlfile import TomlFileError, load_toml
 
@@ -235,7 +239,17 @@ class SweepSpec(_Strict):
     model: str = Field(default=DEFAULT_MODEL, pattern=r"^[\w.]+:[\w]+$")
     design: DesignSpec = Field(default_factory=DesignSpec)
     parameters: list[ParameterSpec] = Field(default_factory=list)
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    """Scenario values set in every run by dotted path, before the parameters (a nested
+    table by its leaves, as a scenario file's ``[overrides]``)."""
     outputs: OutputsSpec
+
+    @model_validator(mode="before")
+    @classmethod
+    def _leaves(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("overrides"), dict):
+            data = {**data, "overrides": dotted_paths(data["overrides"])}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> SweepSpec:
@@ -243,6 +257,17 @@ class SweepSpec(_Strict):
         dup = sorted({p for p in paths if paths.count(p) > 1})
         if dup:
             raise ValueError(f"parameter paths must be unique; {dup} appear twice")
+        if "months" in self.overrides:
+            raise ValueError(
+                f"overrides.months = {self.overrides['months']!r}: the runs' length is the "
+                "spec's months; set months there and drop it from [overrides]"
+            )
+        both = sorted(set(paths) & set(self.overrides))
+        if both:
+            raise ValueError(
+                f"{both} are both in [overrides] and varied as parameters; drop them from "
+                "[overrides] (a parameter sets its own value in every run)"
+            )
         kind = self.design.kind
         if kind == "scenarios":
             if len(self.design.scenarios) < 1:
@@ -280,8 +305,10 @@ class SweepSpec(_Strict):
         return self
 
     def digest(self) -> str:
-        """A stable hash of everything that determines the runs (for resume checks)."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        """A stable hash of everything that determines the runs (for resume checks); no
+        ``overrides`` hash as a spec that had none (a folder written before they existed)."""
+        dump = self.model_dump(mode="json", exclude=set() if self.overrides else {"overrides"})
+        text = json.dumps(dump, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @classmethod

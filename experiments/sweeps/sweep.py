@@ -165,7 +165,7 @@ def run_sweep(
         tasks = [
             (
                 {k: _plain(row[k]) for k in RUN_COLUMNS},
-                {k: _plain(row[k]) for k in param_cols},
+                {**spec.overrides, **{k: _plain(row[k]) for k in param_cols}},
             )
             for row in todo.to_dict("records")
         ]

@@ -7,9 +7,10 @@
    (:func:`experiments.sweeps.design.check_design_size`), and a sobol design's balance
    (a :class:`~experiments.sweeps.design.SobolBalanceWarning`, once, when ``samples`` is
    not a power of 2);
-3. for the default scenario model, every parameter against the scenario schema: the path
-   exists, explicit levels of a whole-number field are whole, every level lies in the
-   field's allowed range (reported with that range), and then every design point's
+3. for the default scenario model, the spec's ``overrides`` against every scenario, then
+   every parameter against the scenario schema: the path exists, explicit levels of a
+   whole-number field are whole, every level lies in the field's allowed range (reported
+   with that range), and then every design point's
    scenario is built with ``Scenario.with_overrides`` (up to :data:`MAX_CHECKED_POINTS`
    points; beyond that each parameter's distinct values are checked one at a time, which
    covers the schema's per-field bounds);
@@ -75,6 +76,14 @@ def _check_parameters(spec: SweepSpec, points: pd.DataFrame) -> list[str]:
             problems.append(f"base = {base!r}: cannot load scenario: {exc}")
     if problems:
         return problems
+    if spec.overrides:
+        for base, scn in scenarios.items():
+            try:
+                scenarios[base] = scn.with_overrides(spec.overrides)
+            except Exception as exc:
+                problems.append(f"overrides: rejected by scenario {base!r}: {exc}")
+        if problems:
+            return problems
     bad_paths = set()
     for i, p in enumerate(spec.parameters):
         field = schema_field(p.path)
@@ -173,7 +182,7 @@ def _dry_run(
     names = [p.path for p in spec.parameters] if with_params else []
     first_error = None
     for _, row in points.drop_duplicates("scenario").iterrows():
-        params = {n: _plain(row[n]) for n in names}
+        params = {**(spec.overrides if with_params else {}), **{n: _plain(row[n]) for n in names}}
         for months in dict.fromkeys((1, spec.months)):
             try:
                 return fn(scenario=str(row["scenario"]), params=params, months=months, seed=0), None

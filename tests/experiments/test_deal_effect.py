@@ -211,3 +211,63 @@ def test_a_late_deal_scenario_file_is_run_for_the_months_asked(tmp_path, capsys)
     late.write_text('extends = "amazon-anthropic-2026"\nstart = "2100-01"\nmonths = 12\n')
     assert main([*args, "--months", "13", "--new"]) == 2
     assert capsys.readouterr().err.startswith("gigawatt compare: --months 13: scenario ")
+
+
+def test_set_changes_both_runs_of_each_pair(tmp_path, capsys, monkeypatch):
+    import experiments.deal_effect as deal_effect
+
+    ran = []
+
+    def spy(scn, *args, **kwargs):
+        ran.append(scn)
+        return run_scenario(scn, *args, **kwargs)
+
+    monkeypatch.setattr(deal_effect, "run_scenario", spy)
+    out = tmp_path / "effect"
+    args = ["compare", "amazon-anthropic-2026", "--deal-effect", "--months", "3"]
+    args += ["--replicates", "2", "--seed", "4", "--out", str(out), "--set", "cloud_conduct=1"]
+    assert main(args) == 0
+    assert len(ran) == 4 and [s.deal.enabled for s in ran] == [True, False] * 2
+    assert all(s.cloud_conduct == 1 for s in ran)
+    table = pd.read_csv(out / "deal-effect.csv")
+    scn = load_scenario("amazon-anthropic-2026", months=3)
+    for seed in (4, 5):
+        rows = table[table["seed"] == seed]
+        for which, s in (("with", scn), ("without", scn.with_overrides({"deal.enabled": False}))):
+            direct = run_scenario(s.with_overrides({"cloud_conduct": 1}), 3, seed).model_frame
+            plain = run_scenario(s, 3, seed).model_frame
+            got = rows[f"compute_spot_price_{which}"].to_numpy()
+            np.testing.assert_allclose(got, direct["compute_spot_price"], rtol=1e-12)
+            assert not np.allclose(got, plain["compute_spot_price"])
+
+
+def test_a_bad_set_or_another_set_is_refused_before_the_runs(tmp_path, capsys, monkeypatch):
+    import experiments.deal_effect as deal_effect
+
+    out = tmp_path / "effect"
+    cmd = ["compare", "amazon-anthropic-2026", "--deal-effect", "--replicates", "1"]
+    cmd += ["--months", "2", "--out", str(out)]
+    assert main([*cmd, "--set", "cloud_conduct=1"]) == 0
+    first = (out / "deal-effect.csv").read_text()
+    assert main([*cmd, "--set", "cloud_conduct=1"]) == 0  # the same comparison again
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("a run started")
+
+    monkeypatch.setattr(deal_effect, "run_scenario", no_run)
+    capsys.readouterr()
+    for other, says in (
+        (["--set", "cloud_conduct=0.5"], "(different: overrides)"),
+        ([], "(different: overrides)"),
+        (
+            ["--set", "cloud_conduct=7", "--new"],  # refused before the folder is moved
+            "--set cloud_conduct=7: scenario 'amazon-anthropic-2026' cannot take it",
+        ),
+        (["--set", "months=3"], "--set months=3 and --months 2: give the comparison's length"),
+    ):
+        assert main([*cmd, *other]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("gigawatt compare: ") and says in err, err
+        assert "a run started" not in err
+    assert (out / "deal-effect.csv").read_text() == first
+    assert not list(tmp_path.glob("effect.old-*"))  # a refused --new moves nothing

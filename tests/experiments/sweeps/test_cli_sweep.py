@@ -186,3 +186,88 @@ def test_a_sobol_sample_off_a_power_of_2_is_noted_once(tmp_path, capfd) -> None:
             assert "Sobol'" not in err
         else:
             assert err.count("Sobol'") == 1 and f"samples = {samples}:" in err and said in err
+
+
+def test_compare_set_reaches_every_scenarios_runs(tmp_path, capsys) -> None:
+    import numpy as np
+
+    from experiments import load_scenario, run_scenario
+
+    out = tmp_path / "cmp"
+    argv = ["compare", "no-deal", "amazon-anthropic-2026", "--replicates", "2", "--months", "3"]
+    argv += ["--seed", "4", "--workers", "1", "--no-progress", "--out", str(out)]
+    argv += ["--outputs", "compute_spot_price,cloud_hhi", "--set", "cloud_conduct=1"]
+    assert main(argv) == 0
+    store = SweepStore.open(out)
+    assert store.spec().overrides == {"cloud_conduct": 1}  # a re-read comparison knows it
+    frame, series = store.load(), store.load_series()
+    assert len(frame) == 4
+    for run in frame.itertuples():
+        scn = load_scenario(str(run.scenario), months=3)
+        seed = int(run.seed)
+        direct = run_scenario(scn.with_overrides({"cloud_conduct": 1}), months=3, rng=seed)
+        plain = run_scenario(scn, months=3, rng=seed)
+        kept = series[series["run_id"] == run.run_id].sort_values("month")
+        np.testing.assert_allclose(
+            kept["compute_spot_price@month"], direct.model_frame["compute_spot_price"]
+        )
+        assert run.cloud_hhi == direct.model_frame["cloud_hhi"].iloc[-1]
+        assert run.cloud_hhi != plain.model_frame["cloud_hhi"].iloc[-1]
+
+
+def test_compare_refuses_a_bad_set_before_any_run(tmp_path, capsys, monkeypatch) -> None:
+    import experiments.sweeps.model as model
+
+    def no_run(**kwargs):
+        raise AssertionError("a run started")
+
+    monkeypatch.setattr(model, "run_scenario_model", no_run)
+    out = tmp_path / "cmp"
+    argv = ["compare", "no-deal", "amazon-anthropic-2026", "--months", "3", "--out", str(out)]
+    for bad, says in (
+        (
+            ["--set", "cloud_conduct=1", "--set", "cloud_conduct=7"],
+            "--set cloud_conduct=7: scenario 'no-deal' cannot take it: ",
+        ),
+        (["--set", "labs.anthropic.max_cloud_shares=0.5"], "did you mean 'max_cloud_share'"),
+        (["--set", "cloud_conduct"], "--set 'cloud_conduct': give PATH=VALUE"),
+        (["--set", "months=2"], "--set months=2 and --months 3: give the comparison's length"),
+    ):
+        assert main([*argv, *bad]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("gigawatt compare: ") and says in err, err
+        assert "a run started" not in err and not out.exists()
+    # an override the first scenario takes and the second cannot (its deal is enabled, so
+    # its investor must be a cloud): the message names the second
+    assert main([*argv, "--set", "deal.investor=nobody"]) == 2
+    err = capsys.readouterr().err
+    assert "--set deal.investor=nobody: scenario 'amazon-anthropic-2026' cannot take it" in err
+    assert "unknown name; allowed: ['amazon'," in err and not out.exists()
+
+
+def test_compare_resumed_with_other_sets_is_refused(tmp_path, capsys) -> None:
+    out = tmp_path / "cmp"
+    argv = ["compare", "no-deal", "--replicates", "1", "--months", "2", "--workers", "1"]
+    argv += ["--no-progress", "--outputs", "labs_active", "--out", str(out)]
+    assert main([*argv, "--set", "cloud_conduct=1"]) == 0
+    assert main([*argv, "--set", "cloud_conduct=1"]) == 0  # the same: resumed
+    capsys.readouterr()
+    for other in (["--set", "cloud_conduct=0.5"], []):
+        assert main([*argv, *other]) == 2
+        err = capsys.readouterr().err
+        assert "holds a sweep of a different spec (changed: overrides.cloud_conduct: 1 -> " in err
+        assert f"--out {out} --new" in err
+    assert SweepStore.open(out).spec().overrides == {"cloud_conduct": 1}
+    assert main([*argv, "--set", "cloud_conduct=0.5", "--new"]) == 0
+    assert SweepStore.open(out).spec().overrides == {"cloud_conduct": 0.5}
+
+
+def test_compare_default_folders_differ_with_the_sets() -> None:
+    from experiments.cli_sweep import compare_folder
+
+    plain = compare_folder(["baseline", "no-deal"], 8, 120, 0, None)
+    one = compare_folder(["baseline", "no-deal"], 8, 120, 0, None, {"cloud_conduct": 1})
+    other = compare_folder(["baseline", "no-deal"], 8, 120, 0, None, {"cloud_conduct": 0.5})
+    assert len({plain, one, other}) == 3
+    assert one.name.startswith("compare-baseline-no-deal-r8-m120-s0-set-")
+    assert compare_folder(["baseline", "no-deal"], 8, 120, 0, None, {}) == plain

@@ -35,6 +35,22 @@ def _oracle(spec) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def test_a_specs_overrides_reach_every_run_beside_its_parameters(tmp_path) -> None:
+    spec = make_spec(overrides={"b": 1.0})
+    run_sweep(spec, tmp_path / "s", workers=1, progress=False)
+    frame = SweepStore.open(tmp_path / "s").load().sort_values("run_id")
+    for r in frame.itertuples():
+        params = {"a": r.a, "c": r.c, "b": 1.0}
+        res = toy_model(scenario=r.scenario, params=params, months=spec.months, seed=int(r.seed))
+        assert r.y == res.model_frame["y"].iloc[-1]
+    # y = 10 a + 2 a b + noise: b = 1 adds 2 a to every run (the same seeds)
+    np.testing.assert_allclose(
+        frame["y"].to_numpy() - _oracle(make_spec()).sort_values("run_id")["y"].to_numpy(),
+        2.0 * frame["a"].to_numpy(),
+        atol=1e-12,
+    )
+
+
 def test_workers_below_one_is_an_executor_error(tmp_path) -> None:
     with pytest.raises(
         ExecutorError, match=r"^workers = 0: give at least 1 \(1 runs in-process\)$"

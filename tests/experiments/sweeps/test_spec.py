@@ -130,3 +130,27 @@ def test_a_scenario_listed_twice_is_refused() -> None:
     msg = _bad(parameters=[], design=design)
     assert "design.scenarios lists ['baseline'] more than once" in msg
     assert "list each scenario once" in msg
+
+
+def test_overrides_by_their_leaves_never_months_nor_a_parameter(tmp_path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(
+        TOY_TOML.replace("[outputs]", '[overrides]\nx.y = 1\n"p.q" = true\n\n[outputs]')
+    )
+    assert load_spec(path).overrides == {"x.y": 1, "p.q": True}
+    with pytest.raises(SweepSpecError, match=r"overrides\.months = 3: the runs' length is the"):
+        make_spec(overrides={"months": 3})
+    with pytest.raises(SweepSpecError, match=r"\['a'\] are both in \[overrides\] and varied"):
+        make_spec(overrides={"a": 0.5})
+
+
+def test_a_spec_without_overrides_keeps_the_digest_it_had_before_them() -> None:
+    import hashlib
+    import json
+
+    # a folder written before overrides existed holds the digest of a dump without them
+    spec = make_spec()
+    dump = {k: v for k, v in spec.model_dump(mode="json").items() if k != "overrides"}
+    before = hashlib.sha256(json.dumps(dump, sort_keys=True).encode()).hexdigest()[:16]
+    assert spec.digest() == before
+    assert make_spec(overrides={"b": 1.0}).digest() != before

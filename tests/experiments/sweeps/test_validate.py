@@ -256,3 +256,14 @@ def test_a_late_scenario_file_is_swept_for_the_specs_months(tmp_path, capsys) ->
     assert _sweep(tmp_path, spec, "--new") == 2
     err = capsys.readouterr().err
     assert "months = 73: for scenario " in err and "run at most 72 months" in err
+
+
+def test_overrides_a_scenario_cannot_take_are_refused_before_the_folder(tmp_path, capsys) -> None:
+    spec = _write(tmp_path)
+    spec.write_text(
+        spec.read_text().replace("[outputs]", "[overrides]\ncloud_conduct = 7\n\n[outputs]")
+    )
+    assert _sweep(tmp_path, spec) == 2
+    err = capsys.readouterr().err
+    assert "overrides: rejected by scenario 'baseline': " in err
+    assert "scenario key 'cloud_conduct' = 7" in err and not (tmp_path / "out").exists()
