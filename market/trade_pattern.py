@@ -282,24 +282,13 @@ def _nearest(
     which moves no balance by more than the tolerance a term. Only a refused solve is made
     again, so no other point changes.
     """
-    cols = np.arange(weight.size)
-
-    def solve(**settings: int) -> tuple[FloatArray, int]:
-        """DAQP on the columns ``cols`` of the problem; the other columns at zero."""
-        if cols.size == 0:  # every column of next to no range: all at zero, judged below
-            return np.zeros(weight.size), 1
-        sub = a[:, cols] if cols.size < weight.size else a
-        x_sub, flag = _daqp(weight[cols], sub, b, bound[cols], **settings)
-        x_all = np.zeros(weight.size)
-        x_all[cols] = x_sub
-        return x_all, flag
-
-    x, exitflag = solve()
+    x, exitflag = _daqp(weight, a, b, bound)
+    use = None
     if exitflag == _EXIT_OVERDETERMINED:
-        cols = np.flatnonzero(bound >= _DAQP_ZERO_TOL)
-        x, exitflag = solve()
+        use = bound >= _DAQP_ZERO_TOL
+        x, exitflag = _daqp(weight, a, b, bound, use)
     if exitflag == _EXIT_CYCLE:
-        x, exitflag = solve(cycle_tol=CYCLE_TOL_RETRY)
+        x, exitflag = _daqp(weight, a, b, bound, use, cycle_tol=CYCLE_TOL_RETRY)
     if exitflag != 1 or not np.isfinite(x).all():
         return None
     point: FloatArray = np.clip(x, 0.0, bound)
@@ -311,16 +300,28 @@ def _nearest(
 
 
 def _daqp(
-    weight: FloatArray, a: FloatArray, b: FloatArray, bound: FloatArray, **settings: int
+    weight: FloatArray,
+    a: FloatArray,
+    b: FloatArray,
+    bound: FloatArray,
+    use: NDArray[np.bool_] | None = None,
+    **settings: int,
 ) -> tuple[FloatArray, int]:
-    """DAQP's point and exit flag for :func:`_nearest`'s problem (``settings`` as DAQP's)."""
-    x, _, exitflag, _ = daqp.solve(
-        np.diag(1.0 / weight),
-        np.zeros(weight.size),
-        a,
-        np.concatenate((np.where(np.isinf(bound), _DAQP_INF, bound), b)),
-        np.concatenate((np.zeros(weight.size), b)),
-        np.concatenate((np.zeros(weight.size, np.int32), np.full(b.size, _EQUALITY, np.int32))),
+    """DAQP's point and exit flag for :func:`_nearest`'s problem on the columns ``use``
+    (all if None), the others at zero; ``settings`` as DAQP's."""
+    if use is None:
+        use = np.ones(weight.size, dtype=bool)
+    x = np.zeros(weight.size)
+    if not use.any():  # every column of next to no range: all at zero, judged by the caller
+        return x, 1
+    w, cols = weight[use], a[:, use]
+    x[use], _, exitflag, _ = daqp.solve(
+        np.diag(1.0 / w),
+        np.zeros(w.size),
+        cols,
+        np.concatenate((np.where(np.isinf(bound[use]), _DAQP_INF, bound[use]), b)),
+        np.concatenate((np.zeros(w.size), b)),
+        np.concatenate((np.zeros(w.size, np.int32), np.full(b.size, _EQUALITY, np.int32))),
         primal_tol=FACE_TOLERANCE,  # DAQP's default, 1e-6, lets a bound be crossed by that
         **settings,
     )
