@@ -181,6 +181,11 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
             "MW",
             "Average load of conventional (non-AI) data centres, served like non-AI load.",
         ),
+        Column(
+            "converted_mw",
+            "MW",
+            "Conventional data-centre load converted to AI sites so far (gone from conventional_dc_mw; 0 unless datacentres.conversion_share_per_year is set).",
+        ),
         Column("dc_load_mw", "MW", "Average power received by AI data centres."),
         Column("dc_share", "share", "AI data centres' share of the region's electricity."),
         Column("generation_mw", "MW", "Available generation online (MW x availability)."),

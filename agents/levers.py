@@ -49,6 +49,14 @@ LEVERS: dict[str, Lever] = {
             "elasticity",
         ),
         Lever(
+            "datacentres.conversion_share_per_year",
+            "Conventional data centres converted to AI",
+            0.0,
+            0.2,
+            0.01,
+            "share a year",
+        ),
+        Lever(
             "cloud_conduct",
             "Clouds' conduct (0 price-taking, 1 Cournot)",
             0.0,
@@ -70,9 +78,10 @@ LEVERS: dict[str, Lever] = {
 
 The deal's size ([deal-2026], [deal-spend]), a cap on switching fees ([reg-eu-data-act]),
 the interconnection queue ([pow-queue]), the review threshold ([reg-merger-2023]), chip
-supply and demand growth (the estimates of ``docs/calibration.md``), and three rules of the
+supply and demand growth (the estimates of ``docs/calibration.md``), and four rules of the
 economy: how capacity plans answer profits
-([est-profit-response]; 0 as shipped), how much of the services price labs bid for
+([est-profit-response]; 0 as shipped), how fast clouds may convert conventional data
+centres to AI ([est-conversion]; 0 as shipped), how much of the services price labs bid for
 training ([est-lab-economics]; 0.5 as shipped), and how far the clouds' prices answer
 their shares ([est-cloud-conduct]; 0, price-taking, as shipped).
 """

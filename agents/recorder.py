@@ -69,6 +69,7 @@ LAB_FIELDS = (
 UTILITY_FIELDS = (
     "non_ai_load_mw",
     "conventional_dc_mw",
+    "converted_mw",
     "generation_mw",
     "generation_building_mw",
     "served_load_mw",

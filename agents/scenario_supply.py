@@ -181,7 +181,8 @@ class ChipsCfg(Section):
 
 
 class DataCentreCfg(Section):
-    """Data-centre shells: cost, build time, availability of compute ([dc-*] rows)."""
+    """Data-centre shells: cost, build time, availability of compute ([dc-*] rows), and the
+    conversion of conventional data centres to AI (none as shipped, [est-conversion])."""
 
     cost_per_mw: Float = bounded(
         11e6, ge=0, le=1e9, why="US dollars per MW; 100x the cost of a shell [dc-shell-cost]"
@@ -205,4 +206,19 @@ class DataCentreCfg(Section):
         le=2,
         why="elasticity of capacity plans to the profitability of new capacity, q "
         "[est-profit-response]; 0 sizes them for expected sales alone",
+    )
+    conversion_share_per_year: Float = bounded(
+        0.0,
+        ge=0,
+        le=0.5,
+        why="share of a region's conventional data-centre load the clouds together may "
+        "convert to AI a year [est-conversion]; 0 converts none",
+    )
+    conversion_until: Month | None = None
+    """Month from which no conversion starts (none: conversions never stop)."""
+    conversion_months: Int = bounded(
+        6, ge=1, le=60, why="months to convert a conventional hall for AI [dc-retrofit]"
+    )
+    conversion_cost_per_mw: Float = bounded(
+        2e6, ge=0, le=1e9, why="US dollars per MW of IT load converted [dc-retrofit]"
     )

@@ -168,6 +168,9 @@ class Sites:
     """(H, R, T) MW whose building completes in absolute month ``T``."""
     pipeline_power: FloatArray = field(init=False)
     """(H, R, T) MW whose grid connection completes in month ``T``."""
+    pipeline_converted: FloatArray = field(init=False)
+    """(R, T) IT MW of conventional data centres whose conversion to AI completes in month
+    ``T`` (also in ``pipeline_built`` and ``pipeline_power``, under the cloud converting)."""
     pipeline_capex: FloatArray = field(init=False)
     """(H, T) USD of building work each hyperscaler pays in month ``T``: a shell's cost in
     equal instalments over the months it is built (progress payments)."""
@@ -179,6 +182,7 @@ class Sites:
         h, r = self.built.shape
         self.pipeline_built = np.zeros((h, r, PIPELINE_MONTHS))
         self.pipeline_power = np.zeros((h, r, PIPELINE_MONTHS))
+        self.pipeline_converted = np.zeros((r, PIPELINE_MONTHS))
         self.pipeline_capex = np.zeros((h, PIPELINE_MONTHS))
         self.pue = np.ones((h, r))
 
@@ -197,6 +201,7 @@ class Sites:
         pad = np.zeros((*self.pipeline_built.shape[:2], grow))
         self.pipeline_built = np.concatenate([self.pipeline_built, pad], axis=2)
         self.pipeline_power = np.concatenate([self.pipeline_power, pad], axis=2)
+        self.pipeline_converted = np.concatenate([self.pipeline_converted, pad[0]], axis=1)
         self.pipeline_capex = np.concatenate([self.pipeline_capex, pad[:, 0]], axis=1)
 
     def commit_building(self, mw: FloatArray, start: int, months: int, cost_per_mw: float) -> None:

@@ -144,6 +144,7 @@ def _regions(rec: Recorder) -> pd.DataFrame:
         "power_price": cell(rec.column("power_price")[:, reg]),
         "non_ai_load_mw": field_("non_ai_load_mw"),
         "conventional_dc_mw": field_("conventional_dc_mw"),
+        "converted_mw": field_("converted_mw"),
         "dc_load_mw": cell(dc[:, reg] / HOURS_PER_MONTH),
         "dc_share": cell(dc[:, reg] / np.where(share_of > 1.0, share_of, 1.0)),
         "generation_mw": field_("generation_mw"),

@@ -171,6 +171,8 @@ class Utility(Firm):
         month each unit comes online.
     non_ai_load_mw, conventional_dc_mw : float
         Average non-AI load and conventional data-centre load this month (MW).
+    converted_mw : float
+        Conventional data-centre load converted to AI sites so far (MW).
     peak_to_average, reserve_target : float
         The region's peak over average non-AI load, and its target reserve margin.
     price_history : list of float
@@ -211,6 +213,9 @@ class Utility(Firm):
         self.non_ai_load_mw = cfg.non_ai_load_mw
         self.base_conventional_mw = cfg.conventional_dc_mw
         self.conventional_dc_mw = cfg.conventional_dc_mw
+        self.converted_mw = 0.0
+        """Conventional data-centre load converted to AI so far, MW (it leaves
+        ``conventional_dc_mw`` and is counted with the AI sites from then on)."""
         self.peak_to_average = cfg.peak_to_average
         self.reserve_target = cfg.reserve_target
         self.price_history: list[float] = []
@@ -277,11 +282,21 @@ class Utility(Firm):
         return out
 
     def grow_load(self, month: int, growth: float, dc_growth: float) -> None:
-        """Set this month's non-AI and conventional data-centre loads from their start."""
+        """Set this month's non-AI and conventional data-centre loads from their start.
+
+        The conventional load grows from its start and loses what has been converted to AI
+        (:attr:`converted_mw`), at least 0.
+        """
         self.non_ai_load_mw = self.base_load_mw * (1.0 + growth) ** (month / MONTHS_PER_YEAR)
-        self.conventional_dc_mw = self.base_conventional_mw * (1.0 + dc_growth) ** (
-            month / MONTHS_PER_YEAR
-        )
+        self.conventional_dc_mw = self._conventional(month, dc_growth)
+
+    def _conventional(self, month: int, dc_growth: float) -> float:
+        """Conventional data-centre load in ``month``: grown from its start, less what was
+        converted to AI, at least 0 (MW)."""
+        grown: float = self.base_conventional_mw * (1.0 + dc_growth) ** (month / MONTHS_PER_YEAR)
+        if self.converted_mw == 0.0:  # as before conversions: the same float, bit for bit
+            return grown
+        return max(0.0, grown - self.converted_mw)
 
     def served_load_mw(self) -> float:
         """Average load served first (non-AI plus conventional data centres), MW."""
@@ -300,9 +315,7 @@ class Utility(Firm):
             non_ai = self.base_load_mw * (1.0 + power.non_ai_load_growth) ** (
                 month / MONTHS_PER_YEAR
             )
-            conv = self.base_conventional_mw * (1.0 + power.conventional_dc_growth) ** (
-                month / MONTHS_PER_YEAR
-            )
+            conv = self._conventional(month, power.conventional_dc_growth)
         return non_ai * self.peak_to_average + conv + ai_mw
 
     def offers(self, month: int) -> tuple[FloatArray, FloatArray]:

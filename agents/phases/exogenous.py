@@ -4,7 +4,8 @@ End demand grows at a rate that decays over time and slows as spending on AI ser
 nears its ceiling (:func:`saturated_growth`; the ceiling grows in nominal terms,
 :func:`demand_ceiling`), with a small persistent lognormal shock
 (:func:`demand_shock`: AR(1) in logs, 2% spread, persistence ``demand.shock_persistence``,
-est.); non-AI load and conventional data-centre load grow; vendors' capacity grows and
+est.); non-AI load and conventional data-centre load grow, the latter less what has been
+converted to AI (its IT MW at the new-build PUE); vendors' capacity grows and
 they offer their newest released generation; data centres and grid connections due this
 month complete, the new MW at the new-build PUE (:func:`blend_pue`); each lab's egress
 fee is the lowest the authorities of its home region allow
@@ -294,7 +295,13 @@ def exogenous(
     if month > 0:
         demand.level *= (1.0 + g) ** (1.0 / MONTHS_PER_YEAR)
     demand.usd = demand.level * shock
+    sites.reach(month + 1)
+    # conversions completing now take their load from the region's conventional data
+    # centres (the AI sites count it from now on) [est-conversion]
+    converted = sites.pipeline_converted[:, month]
     for u in utilities:
+        if converted[u.region] > 0.0:
+            u.converted_mw += float(converted[u.region]) * cfg.power.pue
         u.grow_load(month, cfg.power.non_ai_load_growth, cfg.power.conventional_dc_growth)
     for v in vendors:
         v.advance(
@@ -304,7 +311,6 @@ def exogenous(
             cfg.chips.captive_lead_months,
             cfg.chips.supply_growth_decay_per_year,
         )
-    sites.reach(month + 1)
     added = sites.pipeline_built[:, :, month]
     sites.pue = blend_pue(sites.pue, sites.built, added, cfg.power.pue)
     sites.built += added

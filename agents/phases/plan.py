@@ -3,9 +3,10 @@
 In order: utilities decide on new generation against the AI load they expect
 (:func:`ai_load_forecast`); end demand is split among labs; labs
 raise capital, set training targets and port software (:mod:`agents.lab`);
-hyperscalers request grid connections and start data centres
-(:func:`agents.hyperscaler.datacentre_starts`), shells only against the power due by their
-completion (:func:`agents.hyperscaler.power_room`); each
+hyperscalers convert conventional data centres to AI where the scenario allows it
+(:func:`agents.hyperscaler.conversion_pool`; none as shipped), then request grid
+connections and start data centres (:func:`agents.hyperscaler.datacentre_starts`), shells
+only against the power due by their completion (:func:`agents.hyperscaler.power_room`); each
 hyperscaler sets how many chips of each family to bid for to fill the MW that will be
 powered next month (:func:`chip_targets`); and both are scaled to its cash plus unused
 credit less the building it has already started and not paid, chips first
@@ -27,9 +28,11 @@ from agents.hyperscaler import (
     Hyperscaler,
     capacity_scale,
     chip_value,
+    conversion_pool,
     datacentre_starts_all,
     expected_growth,
     power_room,
+    share_pool,
 )
 from agents.lab import (
     LabArrays,
@@ -44,7 +47,7 @@ from agents.porting import choose_ports
 from agents.scenario import FAMILIES, Scenario
 from agents.state import Clouds, DemandState, FloatArray, History, Market, Nodes, Sites, Tech
 from agents.training_bids import training_bids
-from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR, W_PER_MW
+from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR, W_PER_MW, months_between
 from agents.utility import Utility
 from market.contracts import ContractTable
 
@@ -312,6 +315,51 @@ def plan_labs(
     return gap
 
 
+def _conversions(
+    month: int,
+    cfg: Scenario,
+    sites: Sites,
+    utilities: Sequence[Utility],
+    region_weight: FloatArray,
+    budget: FloatArray,
+    need: tuple[FloatArray, FloatArray, float, FloatArray, float],
+) -> FloatArray:
+    """(H, R) IT MW of conventional halls each cloud starts converting to AI this month.
+
+    Each cloud wants the gap between its capacity target at the conversions' completion
+    (``datacentres.conversion_months`` ahead; :func:`agents.hyperscaler.datacentre_starts_all`
+    on ``need``: sales, contracts, expected growth, unserved demand and the target's scale)
+    and what it has built or due by then, closed over the conversion time and spread over
+    the regions as its shells are; the clouds share each region's pool
+    (:func:`agents.hyperscaler.conversion_pool`) in proportion to their wants
+    (:func:`agents.hyperscaler.share_pool`). ``docs/calibration.md`` [est-conversion].
+    """
+    dc = cfg.datacentres
+    sold_mw, contracted_mw, growth, unserved_mw, scale = need
+    conv_done = month + dc.conversion_months
+    near = slice(month + 1, conv_done + 1)
+    reduce = np.add.reduce
+    built_soon = reduce(sites.built, axis=1) + reduce(sites.pipeline_built[:, :, near], axis=(1, 2))
+    wanted = datacentre_starts_all(
+        sold_mw,
+        contracted_mw,
+        growth,
+        dc.conversion_months,
+        built_soon,
+        budget,
+        dc.max_build_mw_per_month,
+        dc.conversion_months,
+        unserved_mw,
+        scale,
+    )
+    conventional = np.zeros(region_weight.size)
+    for u in utilities:
+        conventional[u.region] = u.conventional_dc_mw
+    converting = reduce(sites.pipeline_converted[:, month + 1 :], axis=1)
+    pool = conversion_pool(conventional, converting, dc.conversion_share_per_year, cfg.power.pue)
+    return share_pool(wanted[:, None] * region_weight, pool)
+
+
 def plan(
     month: int,
     cfg: Scenario,
@@ -376,7 +424,7 @@ def plan(
     accounts.flush()
     dc, pw = cfg.datacentres, cfg.power
     lead = max(dc.build_months, pw.interconnection_months)
-    sites.reach(month + lead)
+    sites.reach(month + max(lead, dc.conversion_months))
     committed = np.add.reduce(sites.pipeline_capex[:, month:], axis=1)  # started, unpaid
     budget = capex_budget(accounts.cash(accounts.hyperscaler), debt, cfg, committed)
     growth = expected_growth(
@@ -402,14 +450,25 @@ def plan(
     # (the pipelines are not replaced from here on: ``reach`` ran above)
     pipe_built, pipe_power = sites.pipeline_built, sites.pipeline_power
     reduce = np.add.reduce
-    connected_or_queued = reduce(sites.interconnected, axis=1) + reduce(
-        pipe_power[:, :, horizon], axis=(1, 2)
-    )
-    built_or_building = reduce(sites.built, axis=1) + reduce(pipe_built[:, :, window], axis=(1, 2))
     # the target's response to the profitability of new capacity (1 when it has none)
     market.capacity_q = new_capacity_q(month, cfg, tech, market)
     response = dc.profit_response
     scale = capacity_scale(market.capacity_q, response) if response else 1.0
+    # conversions of conventional halls first: they come in within months, with their
+    # power, for the target at their completion; shells and connections then count them
+    converting = dc.conversion_share_per_year > 0.0 and (
+        dc.conversion_until is None or month < months_between(cfg.start, dc.conversion_until)
+    )
+    if converting:
+        conv_done = month + dc.conversion_months
+        need = (sold_mw, contracted_mw, growth, unserved_mw, scale)
+        conv = _conversions(month, cfg, sites, utilities, demand.region_weight, budget, need)
+        pipe_built[:, :, conv_done] += conv
+        pipe_power[:, :, conv_done] += conv
+    connected_or_queued = reduce(sites.interconnected, axis=1) + reduce(
+        pipe_power[:, :, horizon], axis=(1, 2)
+    )
+    built_or_building = reduce(sites.built, axis=1) + reduce(pipe_built[:, :, window], axis=(1, 2))
     request_mw, shells_mw = (
         datacentre_starts_all(
             sold_mw,
@@ -440,12 +499,15 @@ def plan(
     )
     # cash plus credit pays for chips first (they fill shells already built), then starts
     starts = np.add.reduce(shells, axis=1)
+    dc_cost = starts * dc.cost_per_mw
+    if converting:
+        dc_cost += reduce(conv, axis=1) * dc.conversion_cost_per_mw
     shares = [
         scale_to_budget(b, c, d)
         for b, c, d in zip(
             budget.tolist(),
             np.add.reduce(want * price, axis=1).tolist(),
-            (starts * dc.cost_per_mw).tolist(),
+            dc_cost.tolist(),
             strict=True,
         )
     ]
@@ -457,6 +519,15 @@ def plan(
     # under construction leave now, the rest stays set aside
     sites.commit_building(starts, month, dc.build_months, dc.cost_per_mw)
     np.multiply(starts, dc.cost_per_mw, out=debt.dc_started)
+    if converting:
+        cut = conv * (1.0 - f_dc)[:, None]
+        pipe_built[:, :, conv_done] -= cut
+        pipe_power[:, :, conv_done] -= cut
+        conv -= cut
+        sites.pipeline_converted[:, conv_done] += reduce(conv, axis=0)
+        conv_h = reduce(conv, axis=1)
+        sites.commit_building(conv_h, month, dc.conversion_months, dc.conversion_cost_per_mw)
+        debt.dc_started += conv_h * dc.conversion_cost_per_mw
     debt.capex_dc[:] = sites.pipeline_capex[:, month]
     np.subtract(committed + debt.dc_started, debt.capex_dc, out=debt.dc_committed)
     accounts.pay(accounts.hyperscaler, OUTSIDE, debt.capex_dc, "capex_datacentre")

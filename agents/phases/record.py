@@ -309,6 +309,7 @@ def record(
         (
             u.non_ai_load_mw,
             u.conventional_dc_mw,
+            u.converted_mw,
             u.capacity_mw(month),
             u.mw_building,
             u.served_load_mw(),

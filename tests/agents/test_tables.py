@@ -9,6 +9,7 @@ import pytest
 
 from agents.tables import TableError, table_names
 from experiments import run_scenario
+from experiments.scenarios import load_scenario
 
 
 def test_tables_give_names_dates_and_missing_values():
@@ -54,3 +55,21 @@ def test_tables_asked_for_by_name_are_the_full_runs():
 def test_unknown_table_names_are_refused_with_the_known_ones(names, says):
     with pytest.raises(TableError, match=re.escape(says)):
         table_names(names)
+
+
+def test_the_regions_table_moves_converted_load_out_of_the_conventional_data_centres():
+    # the conventional load grows 4% a year from its start; what is converted to AI
+    # leaves it, so the two columns add up to the grown load, month by month
+    scn = load_scenario("history-2023").with_overrides(
+        {"datacentres.conversion_share_per_year": 0.05}
+    )
+    regions = run_scenario(scn, months=24, rng=0, tables=["regions"]).tables["regions"]
+    start = {r.name: r.conventional_dc_mw for r in scn.regions}
+    grown = regions["region"].map(start) * (1 + scn.power.conventional_dc_growth) ** (
+        regions["month"] / 12
+    )
+    both = regions["conventional_dc_mw"] + regions["converted_mw"]
+    assert both.to_numpy() == pytest.approx(grown.to_numpy(), rel=1e-12)
+    assert regions["converted_mw"].iloc[-4:].min() > 0.0
+    for _, one in regions.groupby("region"):
+        assert one["converted_mw"].is_monotonic_increasing

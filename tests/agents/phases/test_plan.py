@@ -13,8 +13,10 @@ from agents.hyperscaler import (
     expected_growth,
 )
 from agents.model import GigawattModel
+from agents.phases import PHASES
 from agents.phases.plan import ai_load_forecast, chip_targets, sales_growth
 from agents.state import History
+from experiments.scenarios import load_scenario
 from tests.agents.phases.conftest import clouds, one_region_market, sites
 
 
@@ -176,3 +178,69 @@ def test_a_lab_that_has_exited_raises_no_dated_round(baseline):
     assert labs.loc["frontier-startup", "exit_month"] < 5
     cf = res.tables["cashflows"]
     assert cf[(cf["payee"] == "frontier-startup") & (cf["reason"] == "vc_round")].empty
+
+
+def test_conversions_come_with_their_power_within_the_pool_and_leave_the_conventional_load():
+    # January 2024 in history-2023, short of capacity: 10% of the conventional load a
+    # year may be converted, in 4 months
+    k, month = 4, 12
+    scn = load_scenario("history-2023").with_overrides(
+        {"datacentres.conversion_share_per_year": 0.1, "datacentres.conversion_months": k}
+    )
+    m = GigawattModel(scn, rng=7)
+    for _ in range(month):
+        m.step()
+    w = m.world
+    m.exogenous()
+    conventional = np.array([u.conventional_dc_mw for u in w.utilities])
+    committed = w.sites.pipeline_capex[:, month:].sum()
+    due = [
+        w.sites.pipeline_built[:, :, month + k].copy(),
+        w.sites.pipeline_power[:, :, month + k].copy(),
+    ]
+    m.plan()
+    started = w.sites.pipeline_converted[:, month + k]
+    # by hand: a month's pool is 0.1 / 12 of the region's conventional IT MW (load / PUE)
+    pool = conventional / scn.power.pue * 0.1 / 12
+    assert started.sum() > 0.0
+    assert (started <= pool * (1 + 1e-12)).all()
+    # they are built and connected in month + k, in the converting cloud's row; nothing
+    # else this month's plan adds is due then (shells take 21 months, connections 18)
+    for pipe, before in zip(("pipeline_built", "pipeline_power"), due, strict=True):
+        added = getattr(w.sites, pipe)[:, :, month + k] - before
+        assert added.sum(axis=0) == pytest.approx(started, rel=1e-12, abs=1e-9)
+    # every start is committed at once: shells at their cost, conversions at theirs
+    assert w.sites.pipeline_capex[:, month:].sum() - committed == pytest.approx(
+        w.debt.dc_started.sum(), rel=1e-12
+    )
+    # when they complete, their load (IT MW x PUE) leaves the conventional data centres
+    for phase in PHASES[2:]:
+        getattr(m, phase)()
+    for _ in range(k):
+        m.step()
+    done = w.sites.pipeline_converted[:, : month + k + 1].sum(axis=1) * scn.power.pue
+    g = scn.power.conventional_dc_growth
+    for u in w.utilities:
+        assert u.converted_mw == pytest.approx(done[u.region], rel=1e-12)
+        grown = u.base_conventional_mw * (1 + g) ** ((month + k) / 12)
+        assert u.conventional_dc_mw == pytest.approx(grown - done[u.region], rel=1e-12)
+
+
+def test_no_conversion_starts_from_the_month_conversions_end():
+    # conversions end in January 2024 (month 12): they ran before, and none starts then
+    k = 4
+    scn = load_scenario("history-2023").with_overrides(
+        {
+            "datacentres.conversion_share_per_year": 0.1,
+            "datacentres.conversion_months": k,
+            "datacentres.conversion_until": "2024-01",
+        }
+    )
+    m = GigawattModel(scn, rng=7)
+    for _ in range(12):
+        m.step()
+    assert m.world.sites.pipeline_converted[:, : 11 + k + 1].sum() > 0.0
+    m.exogenous()
+    m.plan()
+    # (read after the plan: the pipelines may have grown into new arrays)
+    assert m.world.sites.pipeline_converted[:, 12 + k].sum() == 0.0
