@@ -27,12 +27,10 @@ __all__ = [
     "Hyperscaler",
     "capacity_scale",
     "chip_value",
-    "conversion_pool",
     "datacentre_starts",
     "datacentre_starts_all",
     "expected_growth",
     "power_room",
-    "share_pool",
 ]
 
 TARGET_UTILISATION = 0.85
@@ -205,41 +203,6 @@ def power_room(power_due_mw: FloatArray, shells_mw: FloatArray, allowance: float
     [20.0, 0.0]
     """
     out: FloatArray = np.maximum(0.0, (1.0 + allowance) * power_due_mw - shells_mw)
-    return out
-
-
-def conversion_pool(
-    conventional_mw: FloatArray, converting_mw: FloatArray, share_per_year: float, pue: float
-) -> FloatArray:
-    """(R,) IT MW of conventional data centres the clouds together may start converting to
-    AI this month, per region.
-
-    ``share_per_year / 12`` of the conventional load (``conventional_mw``, facility MW, so
-    over ``pue`` in IT MW) less what is already being converted (``converting_mw``, IT MW),
-    at least 0. Halls with power and permits in place are converted in months rather than
-    built in years, at about a fifth of a new shell's cost, but only those whose floors,
-    cooling and owners allow it ([dc-retrofit]); how many a year is not reported, so the
-    share is an estimate ([est-conversion]).
-
-    >>> pool = conversion_pool(np.array([1250.0, 625.0]), np.array([0.0, 600.0]), 0.6, 1.25)
-    >>> pool.round(9).tolist()
-    [50.0, 0.0]
-    """
-    it_mw = conventional_mw / pue - converting_mw
-    out: FloatArray = np.maximum(0.0, it_mw) * (share_per_year / MONTHS_PER_YEAR)
-    return out
-
-
-def share_pool(wanted_mw: FloatArray, pool_mw: FloatArray) -> FloatArray:
-    """(H, R) conversions each cloud starts: what it wants (``wanted_mw``), scaled down in
-    proportion to the wants in a region whose pool (``pool_mw``, (R,)) they exceed.
-
-    >>> share_pool(np.array([[30.0, 5.0], [10.0, 0.0]]), np.array([20.0, 10.0])).tolist()
-    [[15.0, 5.0], [5.0, 0.0]]
-    """
-    total = np.add.reduce(wanted_mw, axis=0)
-    fill = np.divide(pool_mw, total, out=np.ones_like(pool_mw), where=total > pool_mw)
-    out: FloatArray = wanted_mw * fill
     return out
 
 

@@ -4,7 +4,7 @@ In order: utilities decide on new generation against the AI load they expect
 (:func:`ai_load_forecast`); end demand is split among labs; labs
 raise capital, set training targets and port software (:mod:`agents.lab`);
 hyperscalers convert conventional data centres to AI where the scenario allows it
-(:func:`agents.hyperscaler.conversion_pool`; none as shipped), then request grid
+(:func:`agents.conversions.conversions`; none as shipped), then request grid
 connections and start data centres (:func:`agents.hyperscaler.datacentre_starts`), shells
 only against the power due by their completion (:func:`agents.hyperscaler.power_room`); each
 hyperscaler sets how many chips of each family to bid for to fill the MW that will be
@@ -23,16 +23,15 @@ import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
 from agents.contracting import contract_mix
+from agents.conversions import conversions
 from agents.finance import Debt, capex_budget, scale_to_budget
 from agents.hyperscaler import (
     Hyperscaler,
     capacity_scale,
     chip_value,
-    conversion_pool,
     datacentre_starts_all,
     expected_growth,
     power_room,
-    share_pool,
 )
 from agents.lab import (
     LabArrays,
@@ -315,51 +314,6 @@ def plan_labs(
     return gap
 
 
-def _conversions(
-    month: int,
-    cfg: Scenario,
-    sites: Sites,
-    utilities: Sequence[Utility],
-    region_weight: FloatArray,
-    budget: FloatArray,
-    need: tuple[FloatArray, FloatArray, float, FloatArray, float],
-) -> FloatArray:
-    """(H, R) IT MW of conventional halls each cloud starts converting to AI this month.
-
-    Each cloud wants the gap between its capacity target at the conversions' completion
-    (``datacentres.conversion_months`` ahead; :func:`agents.hyperscaler.datacentre_starts_all`
-    on ``need``: sales, contracts, expected growth, unserved demand and the target's scale)
-    and what it has built or due by then, closed over the conversion time and spread over
-    the regions as its shells are; the clouds share each region's pool
-    (:func:`agents.hyperscaler.conversion_pool`) in proportion to their wants
-    (:func:`agents.hyperscaler.share_pool`). ``docs/calibration.md`` [est-conversion].
-    """
-    dc = cfg.datacentres
-    sold_mw, contracted_mw, growth, unserved_mw, scale = need
-    conv_done = month + dc.conversion_months
-    near = slice(month + 1, conv_done + 1)
-    reduce = np.add.reduce
-    built_soon = reduce(sites.built, axis=1) + reduce(sites.pipeline_built[:, :, near], axis=(1, 2))
-    wanted = datacentre_starts_all(
-        sold_mw,
-        contracted_mw,
-        growth,
-        dc.conversion_months,
-        built_soon,
-        budget,
-        dc.max_build_mw_per_month,
-        dc.conversion_months,
-        unserved_mw,
-        scale,
-    )
-    conventional = np.zeros(region_weight.size)
-    for u in utilities:
-        conventional[u.region] = u.conventional_dc_mw
-    converting = reduce(sites.pipeline_converted[:, month + 1 :], axis=1)
-    pool = conversion_pool(conventional, converting, dc.conversion_share_per_year, cfg.power.pue)
-    return share_pool(wanted[:, None] * region_weight, pool)
-
-
 def plan(
     month: int,
     cfg: Scenario,
@@ -462,7 +416,7 @@ def plan(
     if converting:
         conv_done = month + dc.conversion_months
         need = (sold_mw, contracted_mw, growth, unserved_mw, scale)
-        conv = _conversions(month, cfg, sites, utilities, demand.region_weight, budget, need)
+        conv = conversions(month, cfg, sites, utilities, demand.region_weight, budget, need)
         pipe_built[:, :, conv_done] += conv
         pipe_power[:, :, conv_done] += conv
     connected_or_queued = reduce(sites.interconnected, axis=1) + reduce(
