@@ -58,6 +58,7 @@ __all__ = [
     "CLEAR_METHOD",
     "QUANTITY_CAP",
     "Cleared",
+    "bookable_caps",
     "clear_phase",
 ]
 
@@ -96,6 +97,30 @@ shipped scenarios is 1.1e6 chips, the largest order of any good 6.9e9 (seeds 7 a
 months): only an order past the cap is changed, and an offer cut to it still exceeds every
 bid, a bid every offer, so the cut changes no fill or price unless one side passes the cap
 in total."""
+
+
+def bookable_caps(caps: FloatArray, supply: float) -> FloatArray:
+    """Link caps a book can state: a cap past :data:`QUANTITY_CAP` is no bound (``np.inf``)
+    where it is at least ``supply``, all the compute offered (no more can flow through it),
+    and is cut to :data:`QUANTITY_CAP` where it is not; every other cap is kept.
+
+    A lab's homing cap is a share of the compute it plans, which a scenario of trillions of
+    dollars a month of demand for next to free compute puts past 1e15 H100e-hours (a
+    random scenario's month 25), more than a book can state. Only such caps change, and a
+    cap past all the supply never binds; one cut to :data:`QUANTITY_CAP` binds only where
+    the supply itself passes it, as with the cut of any order.
+
+    >>> bookable_caps(np.array([5.0, 2e15, 2e15, np.inf]), 1e16).tolist() == [
+    ...     5.0, QUANTITY_CAP, QUANTITY_CAP, np.inf]
+    True
+    >>> bookable_caps(np.array([5.0, 2e15]), 1e12).tolist()
+    [5.0, inf]
+    """
+    out: FloatArray = np.where(
+        caps > QUANTITY_CAP, np.where(caps >= supply, np.inf, QUANTITY_CAP), caps
+    )
+    return out
+
 
 _NO_INT: IntArray = np.zeros(0, dtype=np.int64)
 _NO_FLOAT: FloatArray = np.zeros(0)
@@ -254,6 +279,8 @@ def clear_phase(
         )
     )
     compute_bids = bid_qty[idx.bids["lab_inference"].start :]  # the last four segments
+    if n_home:
+        home_cap = bookable_caps(home_cap, float(np.add.reduce(np.minimum(spot, QUANTITY_CAP))))
     np.minimum(bid_qty, QUANTITY_CAP, out=bid_qty)
     np.minimum(compute_bids, BID_CAP * max(1.0, float(np.add.reduce(spot))), out=compute_bids)
     book = OrderBook.assembled(
