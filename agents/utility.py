@@ -294,8 +294,6 @@ class Utility(Firm):
         """Conventional data-centre load in ``month``: grown from its start, less what was
         converted to AI, at least 0 (MW)."""
         grown: float = self.base_conventional_mw * (1.0 + dc_growth) ** (month / MONTHS_PER_YEAR)
-        if self.converted_mw == 0.0:  # as before conversions: the same float, bit for bit
-            return grown
         return max(0.0, grown - self.converted_mw)
 
     def served_load_mw(self) -> float:
