@@ -234,7 +234,7 @@ def test_cli_refuses_targets_before_the_scenarios_start(tmp_path, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert "series 'capex-growth' year 2023 (as are 21 other target years) is before the " in err
+    assert "series 'capex-growth' year 2024 (as are 20 other target years) is before the " in err
     assert "start of scenario 'baseline' (2026-01)" in err and "centre of the priors" not in err
     assert not (tmp_path / "o").exists()
 
