@@ -308,21 +308,22 @@ def _daqp(
     **settings: int,
 ) -> tuple[FloatArray, int]:
     """DAQP's point and exit flag for :func:`_nearest`'s problem on the columns ``use``
-    (all if None), the others at zero; ``settings`` as DAQP's."""
-    if use is None:
-        use = np.ones(weight.size, dtype=bool)
-    x = np.zeros(weight.size)
-    if not use.any():  # every column of next to no range: all at zero, judged by the caller
-        return x, 1
-    w, cols = weight[use], a[:, use]
-    x[use], _, exitflag, _ = daqp.solve(
-        np.diag(1.0 / w),
-        np.zeros(w.size),
-        cols,
-        np.concatenate((np.where(np.isinf(bound[use]), _DAQP_INF, bound[use]), b)),
-        np.concatenate((np.zeros(w.size), b)),
-        np.concatenate((np.zeros(w.size, np.int32), np.full(b.size, _EQUALITY, np.int32))),
+    (all if None: the arrays are passed as they are), the others at zero; ``settings`` as
+    DAQP's."""
+    if use is not None:
+        x = np.zeros(weight.size)
+        if not use.any():  # every column of next to no range: all at zero, judged by the caller
+            return x, 1
+        x[use], exitflag = _daqp(weight[use], a[:, use], b, bound[use], None, **settings)
+        return x, exitflag
+    point, _, flag, _ = daqp.solve(
+        np.diag(1.0 / weight),
+        np.zeros(weight.size),
+        a,
+        np.concatenate((np.where(np.isinf(bound), _DAQP_INF, bound), b)),
+        np.concatenate((np.zeros(weight.size), b)),
+        np.concatenate((np.zeros(weight.size, np.int32), np.full(b.size, _EQUALITY, np.int32))),
         primal_tol=FACE_TOLERANCE,  # DAQP's default, 1e-6, lets a bound be crossed by that
         **settings,
     )
-    return x, int(exitflag)
+    return point, int(flag)
