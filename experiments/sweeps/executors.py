@@ -122,7 +122,13 @@ def stop_workers(ex: Executor) -> None:
 
 
 class InProcessExecutor(Executor):
-    """Runs each task in the calling process when it is submitted (serial, no pickling)."""
+    """Runs each task in the calling process when it is submitted (serial, no pickling).
+
+    A task's exception is kept on its future, as a pool keeps a worker's; an interrupt
+    (Ctrl-C, or SIGTERM as :class:`experiments.interrupts.Signalled`) is not a task's
+    failure but the caller's, so it propagates from :meth:`submit` and stops the sweep as
+    it stops a pool's.
+    """
 
     def __init__(self) -> None:
         self._shutdown = False
@@ -133,7 +139,7 @@ class InProcessExecutor(Executor):
         future: Future[Any] = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:
+        except Exception as exc:
             future.set_exception(exc)
         return future
 

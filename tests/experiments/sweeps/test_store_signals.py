@@ -87,9 +87,12 @@ def test_sigkill_takes_workers_and_resource_tracker_down(tmp_path) -> None:
     assert SweepStore.open(out).status()["completed"] == n < 24
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_interrupt_prints_one_line_and_resumes(tmp_path, sig, code) -> None:
-    proc, out, cmd = _start(tmp_path, workers=2)
+def test_interrupt_prints_one_line_and_resumes(tmp_path, sig, code, workers) -> None:
+    """In a pool or in-process (workers = 1), an interrupt stops the sweep at once: no run
+    is recorded as failed, and the same command resumes."""
+    proc, out, cmd = _start(tmp_path, workers=workers)
     children = psutil.Process(proc.pid).children(recursive=True)
     os.kill(proc.pid, sig)
     assert proc.wait(timeout=60) == code
@@ -101,6 +104,7 @@ def test_interrupt_prints_one_line_and_resumes(tmp_path, sig, code) -> None:
         f"gigawatt {' '.join(cmd)}"
     )
     assert 3 <= saved < 24
+    assert SweepStore.open(out).status()["failed"] == 0
     resumed = subprocess.run(
         [sys.executable, "-m", "experiments.cli", *cmd],
         cwd=ROOT,
