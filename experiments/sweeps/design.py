@@ -168,9 +168,8 @@ def _sample(spec: SweepSpec) -> np.ndarray:
     problem = salib_problem(spec)
     if d.kind == "grid":
         levels = [p.grid_levels() for p in spec.parameters]
-        return np.array(list(itertools.product(*levels)), dtype=float).reshape(
-            -1, len(spec.parameters)
-        )
+        rows = list(itertools.product(*levels))  # no parameters: one point, the base itself
+        return np.array(rows, dtype=float).reshape(len(rows), len(spec.parameters))
     if d.kind == "scenarios":
         return np.empty((len(d.scenarios), 0))
     if d.kind == "points":

@@ -28,6 +28,7 @@ import contextlib
 import json
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -122,16 +123,22 @@ class SweepStore:
 
     # -- creating and opening ------------------------------------------------------------
     @classmethod
-    def create(cls, root: str | Path, spec: SweepSpec) -> SweepStore:
+    def create(
+        cls, root: str | Path, spec: SweepSpec, scenarios: Mapping[str, str] | None = None
+    ) -> SweepStore:
         """Lock ``root`` for ``spec``: create it, or resume it if it holds the same sweep.
+
+        ``scenarios`` (name: digest, :func:`experiments.sweeps.sweep.scenario_digests`) are
+        kept in the manifest of a new sweep; a resumed sweep must start from the same ones
+        (a folder written before they were kept is not checked).
 
         Raises
         ------
         SweepLockedError
             If another live sweep holds the folder (its pid, host and start time are named).
         SweepStoreError
-            If ``root`` holds a different sweep, is a file or another kind of folder, or
-            cannot be written.
+            If ``root`` holds a different sweep, or the same spec over a scenario that
+            changed since, is a file or another kind of folder, or cannot be written.
         DamagedFileError
             If its manifest or design is damaged.
         """
@@ -151,13 +158,13 @@ class SweepStore:
         except OSError as exc:
             raise _os_error(store.root, exc) from None
         try:
-            store._create_locked(spec)
+            store._create_locked(spec, dict(scenarios or {}))
         except BaseException:
             store.close()
             raise
         return store
 
-    def _create_locked(self, spec: SweepSpec) -> None:
+    def _create_locked(self, spec: SweepSpec, scenarios: dict[str, str]) -> None:
         manifest_path = self.root / "manifest.json"
         try:
             if manifest_path.exists():
@@ -166,6 +173,15 @@ class SweepStore:
                     raise SweepStoreError(
                         f"{self.root} holds another sweep (digest {manifest.get('digest')}, "
                         f"this spec {spec.digest()}); use a new --out directory"
+                    )
+                was = manifest.get("scenarios") or {}
+                changed = [n for n, d in scenarios.items() if was.get(n, d) != d]
+                if changed:
+                    raise SweepStoreError(
+                        f"{self.root}: scenario {changed[0]!r} is not the one this sweep's "
+                        "runs so far started from (its file was edited, or the project's "
+                        "defaults changed, since): restore it to resume, or start over in a "
+                        "new --out directory"
                     )
                 if not (self.root / "design.parquet").exists():
                     self._rebuild_design(spec, manifest)
@@ -191,6 +207,7 @@ class SweepStore:
                     "series": [o.name for o in spec.outputs.series],
                 },
                 "spec": spec.model_dump(mode="json"),
+                "scenarios": scenarios,
                 "design_sha256": sha256_hex(design),
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }

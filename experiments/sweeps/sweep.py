@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
@@ -31,7 +32,7 @@ from experiments.sweeps.spec import DEFAULT_MODEL, SweepSpec, SweepSpecError
 from experiments.sweeps.store import SweepStore, put_failure, put_shard, write_failure
 from experiments.sweeps.worker import RunJob, RunStatus, execute_run
 
-__all__ = ["SweepSummary", "check_horizon", "check_parameters", "run_sweep"]
+__all__ = ["SweepSummary", "check_horizon", "check_parameters", "run_sweep", "scenario_digests"]
 
 _FATAL_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT}
 """Write errors that no retry fixes: the sweep stops at once with a clear error."""
@@ -90,6 +91,30 @@ def check_parameters(spec: SweepSpec) -> None:
     validate_sweep(spec)
 
 
+def scenario_digests(spec: SweepSpec) -> dict[str, str]:
+    """A digest of each scenario the sweep's runs start from, as loaded for its ``months``.
+
+    The spec names its scenarios (``base``, or ``design.scenarios``) but not what they
+    hold: a scenario file edited between a sweep's first call and its resume would mix runs
+    of the two versions in one folder. The store keeps these digests and refuses to resume
+    when one changed (:meth:`experiments.sweeps.store.SweepStore.create`), as a comparison
+    of deals does (``gigawatt compare --deal-effect``). A name that is not a scenario (a
+    model function of the user's own may take any name) has no digest.
+    """
+    from agents.scenario import ScenarioError
+    from experiments.scenarios import load_scenario
+
+    bases = list(spec.design.scenarios) if spec.design.kind == "scenarios" else [spec.base]
+    out = {}
+    for name in bases:
+        try:
+            scn = load_scenario(name, months=spec.months)
+        except (ScenarioError, OSError):
+            continue
+        out[name] = hashlib.sha256(scn.model_dump_json().encode()).hexdigest()[:16]
+    return out
+
+
 def run_sweep(
     spec: SweepSpec,
     out: str | Path,
@@ -146,7 +171,8 @@ def run_sweep(
     check_horizon(spec)  # cheap; also when the caller validated the rest itself
     if validate:
         check_parameters(spec)
-    with interruptible(), SweepStore.create(out, spec) as store:
+    scenarios = scenario_digests(spec)
+    with interruptible(), SweepStore.create(out, spec, scenarios=scenarios) as store:
         store.clean_temporaries()
         design = store.design()
         done = store.completed()

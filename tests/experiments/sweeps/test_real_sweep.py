@@ -59,3 +59,33 @@ def test_unknown_scenario_path_is_refused_before_running(tmp_path) -> None:
     with pytest.raises(SweepSpecError, match=r"parameters\[0\]\.path = 'power\.no_such_key'"):
         run_sweep(spec, tmp_path / "bad", workers=1, progress=False)
     assert not (tmp_path / "bad").exists()
+
+
+def test_a_scenario_file_edited_between_calls_is_refused_and_restored_resumes(tmp_path) -> None:
+    """The spec names a scenario file, not what it holds: a sweep resumed after the file
+    changed would pool runs of two scenarios, so it is refused until the file is restored."""
+    from experiments.sweeps.errors import SweepStoreError
+
+    scn = tmp_path / "mine.toml"
+    first = 'extends = "baseline"\nname = "mine"\ncloud_conduct = 1.0\n'
+    scn.write_text(first)
+    spec = SweepSpec.from_dict(
+        {
+            "name": "edited",
+            "base": str(scn),
+            "months": 2,
+            "replicates": 2,
+            "design": {"kind": "grid"},
+            "parameters": [],
+            "outputs": {"final": ["compute_spot_price"]},
+        }
+    )
+    out = tmp_path / "s"
+    run_sweep(spec, out, workers=1, progress=False)
+    (out / "runs" / "run-000001.parquet").unlink()  # as if stopped before the second run
+    scn.write_text(first.replace("1.0", "0.0"))
+    with pytest.raises(SweepStoreError, match=r"scenario '.*mine\.toml' is not the one"):
+        run_sweep(spec, out, workers=1, progress=False)
+    scn.write_text(first)
+    summary = run_sweep(spec, out, workers=1, progress=False)
+    assert (summary.skipped, summary.ran) == (1, 1)
