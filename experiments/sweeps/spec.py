@@ -262,6 +262,11 @@ class SweepSpec(_Strict):
                 f"overrides.months = {self.overrides['months']!r}: the runs' length is the "
                 "spec's months; set months there and drop it from [overrides]"
             )
+        if "months" in paths:
+            raise ValueError(
+                f"parameters[{paths.index('months')}].path = 'months': the runs' length is "
+                "the spec's months, the same for every run; run one sweep per length"
+            )
         both = sorted(set(paths) & set(self.overrides))
         if both:
             raise ValueError(
@@ -279,6 +284,12 @@ class SweepSpec(_Strict):
                     f"design.scenarios lists {repeated} more than once; a repeated scenario's "
                     "runs are pooled as one point's, so its intervals come out too narrow: "
                     "list each scenario once"
+                )
+            if self.parameters:
+                raise ValueError(
+                    'design.kind = "scenarios" runs each scenario as it is, so it takes no '
+                    "[[parameters]]; set values shared by every scenario in [overrides], or "
+                    "sweep parameters over one scenario with another kind"
                 )
         elif self.design.scenarios:
             raise ValueError(f'design.scenarios only goes with kind = "scenarios", not {kind!r}')

@@ -144,6 +144,17 @@ def test_overrides_by_their_leaves_never_months_nor_a_parameter(tmp_path) -> Non
         make_spec(overrides={"a": 0.5})
 
 
+def test_months_is_never_a_parameter_and_scenarios_take_none() -> None:
+    # a parameter named months was applied to nothing: every run ran the spec's length
+    msg = _bad(parameters=[{"path": "months", "levels": [3, 4]}])
+    assert "parameters[0].path = 'months'" in msg and "one sweep per length" in msg
+    msg = _bad(
+        design={"kind": "scenarios", "scenarios": ["low", "high"]},
+        parameters=[{"path": "a", "levels": [0.0, 1.0]}],
+    )
+    assert 'design.kind = "scenarios"' in msg and "[overrides]" in msg
+
+
 def test_a_spec_without_overrides_keeps_the_digest_it_had_before_them() -> None:
     import hashlib
     import json
