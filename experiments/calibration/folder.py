@@ -32,6 +32,7 @@ __all__ = [
     "STORAGE_ERRNOS",
     "calibration_settings",
     "check_database_path",
+    "damaged_database",
     "prepare_folder",
     "saved_generations",
     "say_nothing_added",
@@ -249,4 +250,23 @@ def storage_error(exc: BaseException, db: str, folder: Path) -> CalibrationError
     return CalibrationError(
         f"{where}: cannot write ({why}); {done} generation(s) saved in {folder}/{DB_FILE}. "
         "Free space (or make the folder writable) and run the same command to resume"
+    )
+
+
+def damaged_database(exc: BaseException, folder: Path) -> CalibrationError:
+    """A calibration database SQLite cannot read (not SQLite, or cut short): name it and
+    the two ways on, as a damaged manifest of a sweep does.
+
+    Parameters
+    ----------
+    exc
+        SQLAlchemy's ``DatabaseError`` (SQLite's message in its ``orig``).
+    folder
+        The output folder.
+    """
+    why = str(getattr(exc, "orig", exc))
+    return CalibrationError(
+        f"{folder / DB_FILE}: not a calibration database SQLite can read ({why}); it was "
+        "damaged (a disk error, or a copy cut short) or is another file. Start over with "
+        "--new (new=True: the folder is moved aside, nothing deleted) or give another --out"
     )

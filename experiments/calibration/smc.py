@@ -54,6 +54,7 @@ from experiments.calibration.folder import (
     STORAGE_ERRNOS,
     calibration_settings,
     check_database_path,
+    damaged_database,
     prepare_folder,
     saved_generations,
     say_nothing_added,
@@ -63,7 +64,7 @@ from experiments.calibration.model import HistoryModel
 from experiments.calibration.posterior_checks import posterior_summary, predictive_check
 from experiments.calibration.priors import Priors, load_priors
 from experiments.calibration.targets import Targets, load_targets
-from experiments.interrupts import interruptible, raise_held, signum_of
+from experiments.interrupts import interruptible, raise_held, raise_here, signum_of
 from experiments.paths import atomic_write_bytes
 from experiments.posterior import WEIGHT, write_posterior
 from experiments.quiet_logs import quieted
@@ -307,10 +308,20 @@ def calibrate(
                         f"generation {t + 1}/{generations}: epsilon {last['epsilon']:.3g}, "
                         f"acceptance {particles / last['samples']:.2f}, {int(last['samples'])} runs",
                     )
-            raise_held()  # before the figures: a resume writes them
-            result = _finish(
-                abc.history, tgt, pri, folder, settings, sampler_name, reproducible, targets, priors
-            )
+            # the tables and figures: each written whole or not at all, and a resume writes
+            # them all, so a signal stops here at once (not held until they are done)
+            with raise_here():
+                result = _finish(
+                    abc.history,
+                    tgt,
+                    pri,
+                    folder,
+                    settings,
+                    sampler_name,
+                    reproducible,
+                    targets,
+                    priors,
+                )
             result = dataclasses.replace(result, added=max(0, generations - first))
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM under gigawatt's handler
         saved = saved_generations(db, folder)
@@ -321,6 +332,8 @@ def calibrate(
         raise storage_error(exc, db, folder) from None
     except sqlalchemy.exc.OperationalError as exc:  # its database
         raise storage_error(exc, db, folder) from None
+    except sqlalchemy.exc.DatabaseError as exc:  # a file SQLite cannot read as a database
+        raise damaged_database(exc, folder) from None
     except multiprocessing.ProcessError:  # a worker died (the sampler's health check)
         saved = saved_generations(db, folder)
         raise ExecutorError(

@@ -123,6 +123,50 @@ def test_a_folder_of_any_other_name_keeps_its_database(synthetic, tmp_path, name
     assert list(res.generations["t"]) == [-1, 0, 1]  # the prior sample, then two
 
 
+def test_a_signal_while_the_figures_are_drawn_stops_there_and_the_same_call_finishes(
+    synthetic, tmp_path, monkeypatch
+):
+    import os
+    import signal
+
+    import experiments.calibration.figures as figures
+    from experiments.calibration.errors import CalibrationInterrupted
+
+    targets, priors = synthetic
+    kw = {"targets": targets, "priors": priors, "particles": 6, "generations": 2, "seed": 3}
+    real = figures.corner_plot
+
+    def stopped(*args, **kwargs):  # a batch scheduler's time limit, as the corner is drawn
+        os.kill(os.getpid(), signal.SIGTERM)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(figures, "corner_plot", stopped)
+    with pytest.raises(CalibrationInterrupted) as info:
+        calibrate(out=tmp_path / "c", **kw)
+    assert info.value.signum == signal.SIGTERM
+    assert not (tmp_path / "c" / "corner.png").exists()
+    monkeypatch.setattr(figures, "corner_plot", real)
+    done = calibrate(out=tmp_path / "c", **kw)
+    assert done.added == 0 and (tmp_path / "c" / "corner.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("damage", ["garbage", "cut short"])
+def test_a_damaged_database_is_named_with_the_ways_on(synthetic, tmp_path, damage):
+    targets, priors = synthetic
+    kw = {"targets": targets, "priors": priors, "particles": 6, "generations": 1, "seed": 3}
+    calibrate(out=tmp_path / "c", **kw)
+    db = tmp_path / "c" / "abc.db"
+    data = db.read_bytes()
+    db.write_bytes(b"garbage\n" if damage == "garbage" else data[: len(data) // 3])
+    with pytest.raises(CalibrationError) as info:
+        calibrate(out=tmp_path / "c", **{**kw, "generations": 2})
+    said = str(info.value)
+    assert said.startswith(f"{db}: not a calibration database SQLite can read (")
+    assert "--new" in said and "another --out" in said
+    again = calibrate(out=tmp_path / "c", new=True, **kw)  # the way on it names
+    assert again.added == 1
+
+
 def test_a_folder_holding_more_generations_says_nothing_was_added(synthetic, tmp_path, capsys):
     targets, priors = synthetic
     kw = {"targets": targets, "priors": priors, "particles": 6, "seed": 2, "workers": 1}
