@@ -14,6 +14,9 @@ per draw through the sweep machinery (one crash-safe, resumable store per scenar
   with its 95% interval over draws, :func:`experiments.forecasting.bands.quantile_interval`,
   and its unit), ``fan.png`` and, with two or more scenarios, ``differences.png``.
 
+Any of these an earlier forecast into the same folder wrote and this one does not (the
+differences, with one scenario now; the figures, without them) is removed.
+
 >>> res = forecast("calib-out", ["history-2023", "history-2023-deal"], out="fc", draws=20)  # doctest: +SKIP
 >>> res.quantiles.query("metric == 'compute_spot_price' and quantile == 0.5")  # doctest: +SKIP
 """
@@ -202,6 +205,13 @@ def _summary(plans: Sequence[ScenarioPlan], frame: pd.DataFrame, diffs: pd.DataF
     return lines
 
 
+OUTPUT_FILES = frozenset(
+    f"{stem}.{ext}" for stem in ("quantiles", "differences") for ext in ("parquet", "csv")
+) | {"draws.csv", "summary.txt", "fan.png", "differences.png"}
+"""Every file a forecast writes in its folder (besides ``runs/``), some only with two or
+more scenarios or with figures: one it does not write this time is removed."""
+
+
 def _write_table(frame: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
     buf = io.BytesIO()
     frame.to_parquet(buf, index=False)
@@ -350,6 +360,10 @@ def forecast(
         files.append(plot_fans(quantiles, folder / "fan.png"))
         if not differences.empty:
             files.append(plot_fans(differences, folder / "differences.png", zero_line=True))
+    # an earlier forecast into this folder may have written what this one does not (the
+    # differences of two or more scenarios, the figures): left, they would be read as its
+    for stale in OUTPUT_FILES - {f.name for f in files}:
+        (folder / stale).unlink(missing_ok=True)
     return ForecastResult(
         quantiles, differences, frame, params, lines, failed, files, ran, model_runs, seconds
     )

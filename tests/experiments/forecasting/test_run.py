@@ -166,3 +166,7 @@ def test_the_deal_scenario_alone_resumes_a_folder_begun_with_its_twin(result, po
         alone.quantiles.reset_index(drop=True),
         result.quantiles.query("scenario == @SCENARIOS[1]").reset_index(drop=True),
     )
+    # the earlier forecast's differences are not this one's: the folder holds this one alone
+    left = {p.name for p in folder.iterdir()} - {"runs"}
+    assert left == {p.name for p in alone.files}
+    assert not any(name.startswith("differences") for name in left)
