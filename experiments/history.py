@@ -21,7 +21,14 @@ import pandas as pd
 
 from experiments.runner import RunResult
 
-__all__ = ["CLOUDS", "METRICS", "HistoryError", "history_table", "yearly_values"]
+__all__ = [
+    "CLOUDS",
+    "DECEMBER_METRICS",
+    "METRICS",
+    "HistoryError",
+    "history_table",
+    "yearly_values",
+]
 
 
 class HistoryError(ValueError):
@@ -44,6 +51,11 @@ METRICS: frozenset[str] = frozenset(
     }
 )
 """The yearly model values :func:`yearly_values` reports (targets name them)."""
+
+DECEMBER_METRICS: frozenset[str] = frozenset(m for m in METRICS if m.endswith("(December)"))
+"""The metrics read at a year's last month; every other one is summed or averaged over the
+year's months, so a run that starts after January has a part-year value for its first year
+(:meth:`experiments.calibration.targets.Targets.check_years` refuses to compare it)."""
 
 
 def yearly_values(result: RunResult) -> pd.DataFrame:

@@ -178,9 +178,13 @@ class Targets(_Strict):
         """Every reported year lies in the run of ``scenario`` (``start``, ``months`` long).
 
         A year before the start year has no model value (it would be compared with the
-        floor, :data:`FLOOR_RATIO`); a year past the run's last month would stretch every
-        run of the calibration to its December (a typo such as 2031 for 2021 would cost
-        years of model time per particle without a word).
+        floor, :data:`FLOOR_RATIO`); nor has the start year, where the run starts after
+        January, for a metric summed or averaged over the year (all but
+        :data:`experiments.history.DECEMBER_METRICS`): its months before the start would be
+        missing. A year past the run's last month would stretch every run of the
+        calibration to its December (a typo such as 2031 for 2021 would cost years of model
+        time per particle without a word). The earliest year too early and the latest too
+        late are named, so the fix named covers every one.
 
         Raises
         ------
@@ -189,18 +193,23 @@ class Targets(_Strict):
             and the fix.
         """
         from agents.units import month_date, months_between, parse_start
+        from experiments.history import DECEMBER_METRICS
 
         end = month_date(start, int(months) - 1)
-        first, last = parse_start(start)[0], parse_start(end)[0]
+        (first, first_month), last = parse_start(start), parse_start(end)[0]
         years = [(sid, int(y)) for sid, s in self.series.items() for y in s.years()]
-        early = [(sid, y) for sid, y in years if y < first]
-        late = [(sid, y) for sid, y in years if y > last]
+        early = sorted([(sid, y) for sid, y in years if y < first], key=lambda b: b[1])
+        late = sorted([(sid, y) for sid, y in years if y > last], key=lambda b: -b[1])
+        part = [
+            (sid, y)
+            for sid, y in years
+            if y == first and first_month > 1 and self.series[sid].metric not in DECEMBER_METRICS
+        ]
         for bad, side in ((early, "before"), (late, "after")):
             if not bad:
                 continue
             sid, year = bad[0]
-            more = len(bad) - 1
-            others = f" (as are {more} other target year{'s' if more > 1 else ''})" if more else ""
+            others = _as_are(len(bad) - 1)
             if side == "before":
                 why = (
                     f"is before the start of scenario {scenario!r} ({start}), so the model "
@@ -215,6 +224,17 @@ class Targets(_Strict):
                     f"give the scenario the months to reach it (months = {reach})"
                 )
             raise CalibrationError(f"{where}: series {sid!r} year {year}{others} {why}")
+        if part:
+            sid, year = part[0]
+            others = _as_are(len(part) - 1)
+            raise CalibrationError(
+                f"{where}: series {sid!r} year {year}{others} is the first year of scenario "
+                f"{scenario!r}, which starts in {start}, and its metric "
+                f"{self.series[sid].metric!r} is summed or averaged over the whole year, so "
+                f"the model's value would miss the months before the start; key such targets "
+                f"by years from {first + 1} on, or calibrate a scenario that starts in "
+                f"January {first}"
+            )
 
     def observed(self) -> dict[str, float]:
         """The observed summary statistics (log levels or log growth)."""
@@ -278,6 +298,11 @@ class Targets(_Strict):
                     }
                 )
         return pd.DataFrame(rows)
+
+
+def _as_are(more: int) -> str:
+    """How many other target years a refusal also covers ("" for none)."""
+    return f" (as are {more} other target year{'s' if more > 1 else ''})" if more else ""
 
 
 def load_targets(path: str | Path | None = None) -> Targets:

@@ -278,7 +278,9 @@ def test_cli_refuses_targets_before_the_scenarios_start(tmp_path, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert "series 'capex-growth' year 2024 (as are 20 other target years) is before the " in err
+    # the earliest year is named, so the fix it names (a start by January 2023) covers all
+    assert "year 2023 (as are 20 other target years) is before the " in err
+    assert "calibrate a scenario that starts by January 2023" in err
     assert "start of scenario 'baseline' (2026-01)" in err and "centre of the priors" not in err
     assert not (tmp_path / "o").exists()
 

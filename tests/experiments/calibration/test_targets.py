@@ -125,4 +125,20 @@ def test_target_years_outside_the_scenarios_run_are_refused(tmp_path, start, mon
     with pytest.raises(CalibrationError) as err:
         t.check_years("s", start, months, "t.toml")
     assert words in str(err.value)
-    t.check_years("s", "2023-07", 30)  # the start's own year counts; the run ends 2025-12
+    t.check_years("s", "2023-01", 36)
+
+
+def test_a_start_years_part_counts_only_for_a_december_metric(tmp_path):
+    # a run from July 2023 sums capex over July-December alone: 2023 is no base for growth
+    t = load_targets(write(tmp_path, SERIES))
+    with pytest.raises(CalibrationError) as err:
+        t.check_years("s", "2023-07", 30, "t.toml")
+    assert str(err.value) == (
+        "t.toml: series 'capex' year 2023 is the first year of scenario 's', which starts in "
+        "2023-07, and its metric 'hyperscaler capex' is summed or averaged over the whole "
+        "year, so the model's value would miss the months before the start; key such targets "
+        "by years from 2024 on, or calibrate a scenario that starts in January 2023"
+    )
+    # December's run-rate is there from a July start; the run ends 2025-12
+    december = load_targets(write(tmp_path, SERIES[: SERIES.index("[series.capex]")]))
+    december.check_years("s", "2023-07", 30)
