@@ -13,6 +13,7 @@ import hashlib
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,7 +173,14 @@ def run_sweep(
     if validate:
         check_parameters(spec)
     scenarios = scenario_digests(spec)
-    with interruptible(), SweepStore.create(out, spec, scenarios=scenarios) as store:
+    # a remote scheduler is connected to before the folder is made: an address that is
+    # none, or a scheduler that does not answer, leaves nothing behind
+    remote = executor is None and dask not in (None, "local")
+    with (
+        open_executor(workers=workers, dask=dask) if remote else nullcontext(executor) as executor,
+        interruptible(),
+        SweepStore.create(out, spec, scenarios=scenarios) as store,
+    ):
         store.clean_temporaries()
         design = store.design()
         done = store.completed()

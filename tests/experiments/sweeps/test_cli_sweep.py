@@ -45,6 +45,23 @@ def test_bad_executor_options_exit_2(tmp_path, capsys) -> None:
     assert "scheduler has its own workers" in capsys.readouterr().err
 
 
+def test_a_scheduler_that_is_not_there_leaves_no_folder(tmp_path, capsys, monkeypatch) -> None:
+    import experiments.sweeps.executors as executors
+
+    monkeypatch.setattr(executors, "DASK_CONNECT_TIMEOUT_S", 0.5)
+    spec = tmp_path / "toy.toml"
+    spec.write_text(TOY_TOML)
+    for address, words in (
+        ("banana", "dask 'banana': not an address"),
+        ("tcp://127.0.0.1:1", "no Dask scheduler answered within 0.5 s"),
+    ):
+        out = tmp_path / "o"
+        argv = ["sweep", str(spec), "--out", str(out), "--dask", address, "--no-progress"]
+        assert main(argv) == 2
+        assert words in capsys.readouterr().err
+        assert not out.exists()  # so the same --out is free once the address is right
+
+
 def test_unimportable_model_is_refused_before_running(tmp_path, capsys) -> None:
     spec = tmp_path / "m.toml"
     spec.write_text(TOY_TOML.replace("tests.experiments.sweeps.toy", "no_such_pkg.toy"))
