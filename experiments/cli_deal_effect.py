@@ -13,10 +13,13 @@ is added to the ``compare`` parser by :func:`add_deal_effect`.
 every pair; one a scenario cannot take, or ``--set months=``, is refused before any run.
 
 ``DIR/deal-effect.json`` records what was compared (scenarios with a digest of each,
-replicates, months, seed, and the ``--set`` changes if any). The same comparison run again writes its (same) rows again; a
-different one into a folder that holds one is refused before it runs, unless ``--new``
-moves the earlier folder aside (:func:`experiments.paths.set_aside`), as a sweep's folder
-is kept: nothing a user ran is overwritten.
+replicates, months, seed, and the ``--set`` changes if any). The rows are written once
+every pair has run; the same comparison run again runs them again and writes the same
+rows. A different one into a folder that holds one, or into a folder that holds other
+files, is refused before it runs, unless ``--new`` moves the earlier folder aside
+(:func:`experiments.paths.set_aside`), as a sweep's folder is kept: nothing a user ran is
+overwritten. ``--outputs``, ``--workers``, ``--dask`` and ``--no-check`` belong to a
+comparison of scenarios and are refused here.
 """
 
 from __future__ import annotations
@@ -139,7 +142,14 @@ def _prepare(out: Path, settings: dict[str, Any], new: bool) -> str | None:
         If ``out`` holds another comparison (or rows of unknown settings) and not ``new``, or
         cannot be written.
     """
-    if not (out / CSV_FILE).exists() and not (out / SETTINGS_FILE).exists():
+    ours = (out / CSV_FILE).exists() or (out / SETTINGS_FILE).exists()
+    if not ours and not new and out.is_dir() and any(out.iterdir()):
+        raise OutFolderError(
+            f"--out {out} holds other files, not a deal-effect comparison (a sweep's or a "
+            "comparison's folder?); give another --out, or add --new to move it to "
+            f"{out.name}.old-<time> (nothing is deleted)"
+        )
+    if not ours and not new:
         _check_writable(out)
         return None
     if new:
@@ -170,6 +180,25 @@ def run_deal_effect(args: argparse.Namespace) -> int:
     from agents.scenario import MAX_MONTHS, ScenarioError
     from experiments.deal_effect import DealEffectError, incremental_revenue
 
+    unused = [
+        flag
+        for flag, given in (
+            ("--outputs", args.outputs is not None),
+            ("--workers", args.workers is not None),
+            ("--dask", args.dask is not None),
+            ("--no-check", args.no_check),
+        )
+        if given
+    ]
+    if unused:
+        print(
+            f"gigawatt compare: {', '.join(unused)} {'goes' if len(unused) == 1 else 'go'} "
+            "with a comparison of scenarios, not with --deal-effect, which runs its pairs in "
+            "this process, checks every month, and reports the deal's revenue, HHI and price; "
+            f"drop {'it' if len(unused) == 1 else 'them'}",
+            file=sys.stderr,
+        )
+        return 2
     if args.replicates < 1 or not 1 <= args.months <= MAX_MONTHS:
         print(
             f"gigawatt compare: --replicates {args.replicates} / --months {args.months}: "

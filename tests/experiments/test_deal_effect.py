@@ -161,6 +161,32 @@ def test_rows_of_unknown_settings_are_not_overwritten(tmp_path, capsys):
     assert (out / "deal-effect.csv").read_text() == "scenario,seed\nmine,1\n"
 
 
+def test_a_folder_of_other_files_and_options_of_other_comparisons_are_refused(
+    tmp_path, capsys, monkeypatch
+):
+    import experiments.deal_effect as deal_effect
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("a run started")
+
+    monkeypatch.setattr(deal_effect, "incremental_revenue", no_run)
+    out = tmp_path / "cmp"
+    out.mkdir()
+    (out / "manifest.json").write_text("{}")  # a plain comparison's sweep folder
+    cmd = ["compare", "amazon-anthropic-2026", "--deal-effect", "--months", "2"]
+    assert main([*cmd, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {out} holds other files, not a deal-effect comparison" in err
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json"]
+    # options the pairs would not honour are named, not ignored
+    assert main([*cmd, "--out", str(tmp_path / "o"), "--workers", "2", "--no-check"]) == 2
+    err = capsys.readouterr().err
+    assert "--workers, --no-check go with a comparison of scenarios, not with --deal-effect" in err
+    assert main([*cmd, "--out", str(tmp_path / "o"), "--outputs", "cloud_hhi"]) == 2
+    assert "--outputs goes with a comparison of scenarios" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
 def test_a_folder_that_cannot_take_the_rows_is_refused_before_the_runs(
     tmp_path, capsys, monkeypatch
 ):
