@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -354,9 +355,7 @@ def _compare(args: argparse.Namespace) -> int:
             overrides=changes,
         )
     except (SweepSpecError, SweepStoreError) as exc:
-        msg = str(exc).replace("gigawatt sweep SPEC.toml", "gigawatt compare ...")
-        msg = "\n".join(line.removeprefix("compare: ") for line in msg.splitlines())
-        print(f"gigawatt compare: {msg}", file=sys.stderr)
+        print(f"gigawatt compare: {_in_compare_terms(str(exc))}", file=sys.stderr)
         return 2
     t = result.table.copy()
     ref = args.scenarios[0]
@@ -384,6 +383,20 @@ def _compare(args: argparse.Namespace) -> int:
     for f in result.files:
         print(f"wrote {f}")
     return 0
+
+
+def _in_compare_terms(msg: str) -> str:
+    """A message of the sweep a comparison runs, in the terms of ``gigawatt compare``: its
+    ``--outputs`` (each is kept as a final value and a series, so the series' line, which
+    repeats the final's, is left out) rather than the spec's keys."""
+    lines = []
+    for line in msg.replace("gigawatt sweep SPEC.toml", "gigawatt compare ...").splitlines():
+        line = line.removeprefix("compare: ")
+        if line.startswith("outputs.series["):
+            continue
+        line = re.sub(r"^outputs\.final\[\d+\] = ", "--outputs ", line)
+        lines.append(line.replace("in the sweep spec's outputs", "in --outputs"))
+    return "\n".join(lines)
 
 
 def _compare_input_error(args: argparse.Namespace) -> str | None:
@@ -414,8 +427,10 @@ def _compare_input_error(args: argparse.Namespace) -> str | None:
             scn = load_scenario(name, months=args.months)
         except HorizonError as exc:
             return f"--months {args.months}: scenario {name!r}: {exc.why}"
-        except (ScenarioError, OSError):  # the spec's checks name every other problem
-            continue
+        except ScenarioError as exc:  # named as given on the command line
+            return str(exc)
+        except OSError as exc:
+            return f"scenario {name!r}: cannot read it ({exc.strerror or exc})"
         try:
             apply_sets(scn, args.overrides, name)
         except SetError as exc:

@@ -67,13 +67,15 @@ def _check_parameters(spec: SweepSpec, points: pd.DataFrame) -> list[str]:
 
     problems: list[str] = []
     scenarios = {}
-    for base in _bases(spec):
+    listed = spec.design.kind == "scenarios"
+    for i, base in enumerate(_bases(spec)):
+        key = f"design.scenarios[{i}]" if listed else "base"
         try:  # for the sweep's length: the file's own months need not fit the calendar
             scenarios[base] = load_scenario(base, months=spec.months)
         except HorizonError as exc:
             problems.append(f"months = {spec.months}: for scenario {base!r}, {exc.why}")
         except Exception as exc:
-            problems.append(f"base = {base!r}: cannot load scenario: {exc}")
+            problems.append(f"{key} = {base!r}: cannot load scenario: {exc}")
     if problems:
         return problems
     if spec.overrides:

@@ -76,8 +76,15 @@ def test_compare_chosen_outputs_and_misspelt_one(tmp_path, capsys) -> None:
     args += ["--workers", "1", "--no-progress", "--out", str(out)]
     assert main([*args, "--outputs", "compute_spot_price,labs_activ"]) == 2
     err = capsys.readouterr().err
-    assert "'labs_activ'" in err and "did you mean 'labs_active'" in err
+    # in the command's own terms, once: the flag, not the sweep spec's keys
+    assert err.startswith("gigawatt compare: --outputs 'labs_activ': no column 'labs_activ'")
+    assert "did you mean 'labs_active'" in err and err.count("labs_activ'") == 2
+    assert "outputs.final" not in err and "sweep spec" not in err
     assert not out.exists()
+    assert main(["compare", "baseline", "no-dea", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.startswith(
+        "gigawatt compare: scenario 'no-dea' is not a shipped name or a .toml file"
+    )
     assert main([*args, "--outputs", "compute_spot_price,labs_active"]) == 0
     printed = capsys.readouterr().out
     assert "$/H100e-h" in printed and "relative" in printed

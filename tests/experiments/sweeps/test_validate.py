@@ -267,3 +267,15 @@ def test_overrides_a_scenario_cannot_take_are_refused_before_the_folder(tmp_path
     err = capsys.readouterr().err
     assert "overrides: rejected by scenario 'baseline': " in err
     assert "scenario key 'cloud_conduct' = 7" in err and not (tmp_path / "out").exists()
+
+
+def test_a_misspelt_scenario_of_a_design_is_named_by_its_key(tmp_path, capsys) -> None:
+    spec = tmp_path / "scenarios.toml"
+    spec.write_text(
+        'name = "s"\nmonths = 2\nreplicates = 1\n\n[design]\nkind = "scenarios"\n'
+        'scenarios = ["baseline", "no-dea"]\n\n[outputs]\nfinal = ["labs_active"]\n'
+    )
+    assert _sweep(tmp_path, spec) == 2
+    err = capsys.readouterr().err
+    assert "design.scenarios[1] = 'no-dea': cannot load scenario: " in err
+    assert "base = " not in err and not (tmp_path / "out").exists()
