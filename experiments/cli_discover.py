@@ -53,6 +53,7 @@ def format_result(result: Any) -> str:
         f"where {result.condition}: {result.of_interest} of {result.cases} runs "
         f"({result.of_interest / result.cases:.0%})"
     ]
+    lines += [f"note: {n}" for n in result.notes]
     if result.stats.empty:
         lines.append("no box found: the condition does not concentrate in any input range")
     for stat in result.stats.itertuples():

@@ -108,7 +108,9 @@ class DiscoveryResult:
     """Boxes found by PRIM, with their statistics and peeling trajectories.
 
     ``boxes``: one row per (box, restricted input): ``box``, ``input``, ``min``, ``max``
-    (or ``values`` for a category), and the input's whole range ``range_min``/``range_max``.
+    (or ``values`` for a category), and the range the sweep's design spans,
+    ``range_min``/``range_max`` (wider than the finished runs' in an unfinished sweep).
+    ``notes``: what the boxes leave out (failed and pending runs).
     ``stats``: one row per box: ``coverage``, ``density``, ``mass``, ``n`` (cases inside),
     ``res_dim`` (restricted inputs). ``trajectory``: every peeling/pasting step of every
     box with the same columns and ``chosen`` marking the reported step.
@@ -121,6 +123,7 @@ class DiscoveryResult:
     stats: pd.DataFrame
     trajectory: pd.DataFrame
     files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _ema_prim() -> Any:
@@ -295,6 +298,13 @@ def discover(
     store = SweepStore.open(sweep_dir)
     spec = store.spec()
     frame = store.load()
+    status = store.status()
+    if frame.empty:
+        raise DiscoveryError(
+            f"{store.root}: no run of this sweep has finished ({status['pending']} pending, "
+            f"{status['failed']} failed); run the sweep first (the same gigawatt sweep "
+            "command resumes it)"
+        )
     outputs = [o.name for o in spec.outputs.final]
     if cond.output not in outputs:
         raise DiscoveryError(
@@ -327,7 +337,18 @@ def discover(
     boxes, stats, traj = prim(
         x, y, max_boxes=max_boxes, peel_alpha=peel_alpha, mass_min=mass_min, **settings
     )
+    if not boxes.empty and "range_min" in boxes:  # the design's span, not the runs' so far
+        design = store.design()
+        for col in boxes["input"].unique():
+            if col in design and pd.api.types.is_numeric_dtype(design[col]):
+                at = boxes["input"] == col
+                boxes.loc[at, "range_min"] = float(design[col].min())
+                boxes.loc[at, "range_max"] = float(design[col].max())
     result = DiscoveryResult(cond, len(y), int(y.sum()), boxes, stats, traj)
+    if status["failed"] or status["pending"]:
+        result.notes.append(
+            f"{status['failed']} failed and {status['pending']} pending runs are left out"
+        )
     out = Path(out_dir) if out_dir is not None else store.analysis_dir
     out.mkdir(parents=True, exist_ok=True)
     for name, table in (("boxes", boxes), ("stats", stats), ("trajectory", traj)):

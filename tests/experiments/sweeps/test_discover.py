@@ -117,3 +117,34 @@ def test_discover_names_the_scenarios_of_a_scenarios_design(tmp_path) -> None:
         {"input": "base_scenario", "values": "low"}
     ]
     assert res.stats[["coverage", "density"]].to_numpy().tolist() == [[1.0, 1.0]]
+
+
+def test_an_unfinished_sweep_says_what_is_left_out_and_the_range_it_spans(tmp_path, capsys):
+    from experiments.sweeps import SweepStore
+    from experiments.sweeps.store import shard_name
+
+    spec = make_spec(
+        replicates=2,
+        parameters=[{"path": "a", "min": 0.0, "max": 1.0, "n": 11}],
+        outputs={"final": ["y"]},
+    )
+    run_sweep(spec, tmp_path / "s", workers=1, progress=False)
+    store = SweepStore.open(tmp_path / "s")
+    design = store.design()
+    late = design[design["a"] > 0.45]["run_id"]  # as if stopped halfway: a <= 0.4 done
+    for run_id in late:
+        (store.runs_dir / shard_name(int(run_id))).unlink()
+    res = experiments.discover(tmp_path / "s", "y > 2.25", figures=False)  # a >= 0.3
+    assert res.cases == 5 * 2 and res.notes == [
+        f"0 failed and {len(late)} pending runs are left out"
+    ]
+    a = res.boxes.set_index("input").loc["a"]
+    assert (a["range_min"], a["range_max"]) == (0.0, 1.0)  # the design's, not the runs' 0.4
+    assert main(["discover", str(tmp_path / "s"), "--where", "y > 2.25"]) == 0
+    printed = capsys.readouterr().out
+    assert f"note: 0 failed and {len(late)} pending runs are left out" in printed
+    assert "(swept 0 to 1)" in printed
+    for run_id in design["run_id"]:
+        (store.runs_dir / shard_name(int(run_id))).unlink(missing_ok=True)
+    with pytest.raises(DiscoveryError, match=r"no run of this sweep has finished \(22 pending"):
+        experiments.discover(tmp_path / "s", "y > 2.25", figures=False)
