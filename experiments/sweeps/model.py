@@ -152,6 +152,14 @@ def output_problem(label: str, out: OutputSpec, result: ModelResult) -> str | No
                 f"{label} = {out.name!r}: no {kind} {col!r} in {where}"
                 f"{suggest(col, columns)} (columns: {', '.join(columns)}); {OUTPUT_FIX}"
             )
+    values = frame[out.column]
+    if values.dtype == object:  # numbers and flags pass (nan, True); text keeps nan
+        held = values.dropna()
+        if len(held) and isinstance(held.iloc[0], str):
+            return (
+                f"{label} = {out.name!r}: column {out.column!r} of {where} holds text (e.g. "
+                f"{held.iloc[0]!r}), not numbers, so every run would keep nan; {OUTPUT_FIX}"
+            )
     return None
 
 

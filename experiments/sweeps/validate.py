@@ -168,9 +168,61 @@ def validate_outputs(spec: SweepSpec, result: Any) -> list[str]:
     ):
         for i, out in enumerate(outs):
             problem = output_problem(f"{key}[{i}]", out, result)
+            if not problem and spec.model == DEFAULT_MODEL:
+                problem = _text_problem(f"{key}[{i}]", out)
+            if not problem and spec.design.kind != "scenarios":
+                problem = _where_problem(f"{key}[{i}]", out, result)
             if problem:
                 problems.append(problem)
     return problems
+
+
+NOT_NUMBERS = frozenset({"name", "text", "date"})
+"""Units of the reported columns (:mod:`agents.columns`) that hold no numbers."""
+
+
+def _text_problem(label: str, out: Any) -> str | None:
+    """An output of the scenario model that names a column of names, text or dates (by its
+    declared unit, so also where the dry run's table is still empty, as a deals table
+    before its deal): every run would keep nan."""
+    from agents.columns import MODEL_COLUMNS, TABLE_COLUMNS
+
+    columns = MODEL_COLUMNS if out.table == "model" else TABLE_COLUMNS.get(out.table, ())
+    unit = next((c.unit for c in columns if c.name == out.column), None)
+    if unit not in NOT_NUMBERS:
+        return None
+    numeric = [c.name for c in columns if c.unit not in NOT_NUMBERS]
+    return (
+        f"{label} = {out.name!r}: column {out.column!r} holds {unit} values, not numbers, so "
+        f"every run would keep nan; a where can pick rows by it, and the numeric columns of "
+        f"its table are: {', '.join(numeric)}"
+    )
+
+
+def _where_problem(label: str, out: Any, result: Any) -> str | None:
+    """A ``where`` name that no row of the dry run's table holds (a misspelt agent or deal
+    name would keep nan in every run), with the close names; None if every one is there.
+
+    Only names (text values) are checked, on the first design point's scenario: the
+    shipped scenarios name every agent and deal from their first month, and a design of
+    scenarios, whose scenarios may name others, is not checked.
+    """
+    if out.table == "model" or not out.where:
+        return None
+    frame = result.tables[out.table]
+    if frame.empty:
+        return None
+    for col, value in out.where.items():
+        if not isinstance(value, str):
+            continue
+        names = sorted({str(v) for v in frame[col].dropna().unique()})
+        if value not in names:
+            return (
+                f"{label} = {out.name!r}: where {col} = {value!r} matches no row of table "
+                f"{out.table!r}{suggest(value, names)} ({col}: {', '.join(names)}), so every "
+                "run would keep nan"
+            )
+    return None
 
 
 def _dry_run(

@@ -279,3 +279,32 @@ def test_a_misspelt_scenario_of_a_design_is_named_by_its_key(tmp_path, capsys) -
     err = capsys.readouterr().err
     assert "design.scenarios[1] = 'no-dea': cannot load scenario: " in err
     assert "base = " not in err and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("base", "output", "said"),
+    [
+        # a misspelt name in a where: nan in every run, so named with the close names
+        (
+            "baseline",
+            {"name": "rev", "table": "agents", "column": "revenue", "where": {"name": "antropic"}},
+            "outputs.final[0] = 'rev': where name = 'antropic' matches no row of table "
+            "'agents'; did you mean 'anthropic'?",
+        ),
+        # a column of text, by its declared unit: this deals table is empty in month 1
+        (
+            "amazon-anthropic-2026",
+            "deals.status",
+            "outputs.final[0] = 'deals.status': column 'status' holds text values, not numbers",
+        ),
+    ],
+)
+def test_outputs_that_would_be_nan_in_every_run_are_refused(base, output, said) -> None:
+    from experiments.sweeps.validate import validate_sweep
+
+    spec = SweepSpec.from_dict(
+        {"name": "nan", "base": base, "months": 2, "outputs": {"final": [output]}}
+    )
+    with pytest.raises(SweepSpecError) as err:
+        validate_sweep(spec)
+    assert said in str(err.value)
