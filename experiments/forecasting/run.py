@@ -29,6 +29,7 @@ from concurrent.futures import Executor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -212,6 +213,41 @@ OUTPUT_FILES = frozenset(
 more scenarios or with figures: one it does not write this time is removed."""
 
 
+def _refuse_other_settings(store_dir: Path, spec: Any, folder: Path) -> None:
+    """Refuse a forecast into a folder whose runs were made with other settings, naming
+    the settings that changed (the sweep store would name only two digests).
+
+    Raises
+    ------
+    ForecastError
+        Naming ``--until``, ``--seed``, ``--draws`` or the posterior, and the fix.
+    """
+    from experiments.sweeps import SweepStore
+
+    if not (store_dir / "manifest.json").is_file():
+        return
+    manifest = SweepStore(store_dir).manifest()  # a damaged one is a clear error
+    if manifest.get("digest") == spec.digest():
+        return
+    old, new = manifest.get("spec", {}), spec.model_dump(mode="json")
+    changed = []
+    if old.get("months") != new["months"]:
+        changed.append(f"--until (runs of {old.get('months')} months, now {new['months']})")
+    if old.get("root_seed") != new["root_seed"]:
+        changed.append(f"--seed ({old.get('root_seed')}, now {new['root_seed']})")
+    draws = [len(p.get("levels") or []) for p in (old.get("parameters") or [{}])[:1]]
+    if draws and draws[0] != len(new["parameters"][0]["levels"]):
+        changed.append(f"--draws ({draws[0]}, now {len(new['parameters'][0]['levels'])})")
+    elif old.get("parameters") != new["parameters"] and not changed:
+        changed.append("the posterior (other parameter draws)")
+    if not changed:
+        changed.append("what the runs keep (a version of the project with other metrics)")
+    raise ForecastError(
+        f"--out {folder} holds a forecast made with other settings ({'; '.join(changed)}); "
+        f"give another --out, or delete {store_dir.parent} to start this folder over"
+    )
+
+
 def _write_table(frame: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
     buf = io.BytesIO()
     frame.to_parquet(buf, index=False)
@@ -319,6 +355,7 @@ def forecast(
                 plan, params, root, series[k] + (twin_series if keep_twin else []), keep_twin
             )
             store_dir = stores[k] = folder / "runs" / _slug(plan.name)
+            _refuse_other_settings(store_dir, spec, folder)
             if ex is None:
                 ex = stack.enter_context(open_executor(workers=workers, dask=dask))
             summary = run_sweep(

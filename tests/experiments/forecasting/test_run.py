@@ -170,3 +170,25 @@ def test_the_deal_scenario_alone_resumes_a_folder_begun_with_its_twin(result, po
     left = {p.name for p in folder.iterdir()} - {"runs"}
     assert left == {p.name for p in alone.files}
     assert not any(name.startswith("differences") for name in left)
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"until": "2026-06"}, "--until (runs of 9 months, now 6)"),
+        ({"draws": 2}, "--draws (3, now 2)"),
+        ({"seed": 6}, "--seed (5, now 6)"),
+    ],
+)
+def test_a_folder_of_other_settings_names_what_changed(result, posterior, tmp_path, change, said):
+    from experiments.forecasting.plan import ForecastError
+
+    folder = tmp_path / "other"
+    shutil.copytree(result.files[0].parent, folder)
+    kw = {"draws": DRAWS, "until": UNTIL, "seed": SEED, **change}
+    with pytest.raises(ForecastError) as err:
+        experiments.forecast(posterior, SCENARIOS, out=folder, workers=1, **kw)
+    assert str(err.value) == (
+        f"--out {folder} holds a forecast made with other settings ({said}); give another "
+        f"--out, or delete {folder / 'runs'} to start this folder over"
+    )
