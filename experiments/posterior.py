@@ -121,10 +121,16 @@ def _check(frame: pd.DataFrame, meta: Mapping[str, Any], where: str) -> np.ndarr
         if not np.all(np.isfinite(values)):
             raise PosteriorError(f"{where}: column {col!r} has a missing or non-numeric value")
     w = frame[WEIGHT].to_numpy(dtype=float)
-    if np.any(w < 0) or not math.isclose(float(w.sum()), 1.0, rel_tol=1e-6):
+    if np.any(w < 0):
+        row = int(np.flatnonzero(w < 0)[0])
         raise PosteriorError(
-            f"{where}: weights must be >= 0 and sum to 1 (sum {float(w.sum())!r}); "
-            "divide them by their sum"
+            f"{where}: weights must be >= 0; row {row + 1} has {float(w[row])!r} (a particle's "
+            "weight is its share of the posterior: a negative one comes from a damaged or "
+            "hand-edited file; write it from the calibration again)"
+        )
+    if not math.isclose(float(w.sum()), 1.0, rel_tol=1e-6):
+        raise PosteriorError(
+            f"{where}: weights must sum to 1 (sum {float(w.sum())!r}); divide them by their sum"
         )
     for key in ("scenario", "root_seed"):
         if key not in meta:

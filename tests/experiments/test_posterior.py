@@ -33,6 +33,12 @@ def test_round_trip_and_weighted_sampling(tmp_path):
     [
         (pd.DataFrame({"a": [1.0]}), META, "no 'weight' column"),
         (pd.DataFrame({"a": [1.0, 2.0], "weight": [0.5, 0.6]}), META, "sum to 1"),
+        # a negative weight is not fixed by dividing by the sum (here 1): said as such
+        (
+            pd.DataFrame({"a": [1.0, 2.0, 3.0], "weight": [0.6, -0.2, 0.6]}),
+            META,
+            r"row 2 has -0\.2 .* write it from the calibration again",
+        ),
         (pd.DataFrame({"a": [1.0, np.nan], "weight": [0.5, 0.5]}), META, "column 'a'"),
         (pd.DataFrame({"a": [1.0], "weight": [1.0]}), {"scenario": "x"}, "root_seed"),
     ],
