@@ -116,7 +116,7 @@ def _ci_table(
     for key, grp in frame.groupby(keys, sort=True, dropna=False):
         for out in outputs:
             m, lo, hi, n = mean_ci(grp[out].to_numpy(), conf)
-            bounds = bounds_of(out) or bounds_of(columns.get(out, out))
+            bounds = bounds_of(out, columns.get(out))
             clipped = False
             if bounds is not None and n > 1:
                 clipped = bool(lo < bounds[0] or hi > bounds[1])
@@ -199,7 +199,9 @@ def _indices(
     return table, note
 
 
-def _plot_indices(table: pd.DataFrame, kind: str, path: Path) -> None:
+def _plot_indices(
+    table: pd.DataFrame, kind: str, path: Path, columns: dict[str, str] | None = None
+) -> None:
     outs = list(dict.fromkeys(table["output"]))
     n_par = int(table["parameter"].nunique())
     ncol = min(3, len(outs))
@@ -214,7 +216,9 @@ def _plot_indices(table: pd.DataFrame, kind: str, path: Path) -> None:
         if kind == "morris":
             ax.barh(ypos, t["mu_star"], xerr=t["mu_star_conf"], color="tab:blue", label="μ*")
             ax.plot(t["sigma"], ypos, "o", color="tab:red", label="σ")
-            ax.set_xlabel(f"effect over the input range ({unit_of(out) or 'output units'})")
+            ax.set_xlabel(
+                f"effect over the input range ({unit_of(out, (columns or {}).get(out)) or 'output units'})"
+            )
         elif kind == "sobol":
             ax.barh(ypos - 0.2, t["S1"], 0.4, xerr=t["S1_conf"], label="S1 (first order)")
             ax.barh(ypos + 0.2, t["ST"], 0.4, xerr=t["ST_conf"], label="ST (total)")
@@ -308,7 +312,8 @@ def analyze_sweep(
             result.tables["indices"] = indices
             if figures:
                 fig = out_path / f"indices_{kind}.png"
-                _plot_indices(indices, kind, fig)
+                named = {o.name: o.column for o in spec.outputs.final}
+                _plot_indices(indices, kind, fig, columns=named)
                 result.files.append(fig)
     else:
         table = _ci_table(frame, spec, outputs, conf)
@@ -321,7 +326,8 @@ def analyze_sweep(
             )
         if figures:
             fig = out_path / "means.png"
-            plot_means(table, [p.path for p in spec.parameters], fig)
+            named = {o.name: o.column for o in spec.outputs.final}
+            plot_means(table, [p.path for p in spec.parameters], fig, columns=named)
             result.files.append(fig)
     if figures and spec.outputs.series:
         long = store.load_series()

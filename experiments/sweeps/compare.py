@@ -171,7 +171,7 @@ def compare_table(
         g = grp.set_index("replicate")
         for out in outputs:
             m, lo, hi, n = mean_ci(g[out].to_numpy(float), conf)
-            bounds = bounds_of(out) or bounds_of(columns.get(out, out))
+            bounds = bounds_of(out, columns.get(out))
             if bounds is not None and n > 1:  # a share's interval stays inside [0, 1]
                 lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
             common = g.index.intersection(ref.index)
@@ -183,7 +183,7 @@ def compare_table(
                 {
                     "scenario": scn,
                     "output": out,
-                    "unit": unit_of(out),
+                    "unit": unit_of(out, columns.get(out)),
                     "mean": m,
                     "ci_low": lo,
                     "ci_high": hi,

@@ -80,26 +80,30 @@ def _title(text: str, width: int = 38) -> str:
     return "\n".join(textwrap.wrap(text, width)) or text
 
 
-def _axis(name: str) -> str:
+def _axis(name: str, column: str | None = None) -> str:
     from experiments.sweeps.units import label
 
-    return _title(label(name), 34)
+    return _title(label(name, column), 34)
 
 
-def keep_in_bounds(ax: Any, name: str) -> None:
-    """Cut ``ax``'s y range to the interval output ``name`` cannot leave (a share to [0,
-    1]), so that a share that is 0 in every run is drawn at the bottom, not mid-axis."""
+def keep_in_bounds(ax: Any, name: str, column: str | None = None) -> None:
+    """Cut ``ax``'s y range to the interval output ``name`` (of ``column``) cannot leave
+    (a share to [0, 1]), so that a share that is 0 in every run is drawn at the bottom, not
+    mid-axis."""
     from experiments.sweeps.units import bounds_of
 
-    bounds = bounds_of(name)
+    bounds = bounds_of(name, column)
     if bounds is None:
         return
     low, high = ax.get_ylim()
     ax.set_ylim(max(low, bounds[0]), min(high, bounds[1]))
 
 
-def plot_means(table: pd.DataFrame, params: list[str], path: Path) -> None:
-    """Per-point means with their intervals: one row of panels per output.
+def plot_means(
+    table: pd.DataFrame, params: list[str], path: Path, columns: dict[str, str] | None = None
+) -> None:
+    """Per-point means with their intervals: one row of panels per output (``columns``:
+    the column of each output the spec names itself, for its unit and bounds).
 
     With parameters, one panel per parameter: x is the parameter's value (a numeric
     axis), y the output; with two parameters one line per level of the other (up to 8),
@@ -113,6 +117,7 @@ def plot_means(table: pd.DataFrame, params: list[str], path: Path) -> None:
     colors = line_colors()
     for row, out in enumerate(outs):
         t = table[table["output"] == out]
+        column = (columns or {}).get(out)
         if not np.isfinite(t["mean"].to_numpy(float)).any():
             for ax in axes[row]:
                 ax.text(
@@ -124,10 +129,10 @@ def plot_means(table: pd.DataFrame, params: list[str], path: Path) -> None:
             err = np.vstack([t["mean"] - t["ci_low"], t["ci_high"] - t["mean"]])
             ax.errorbar(x, t["mean"], yerr=np.nan_to_num(err), fmt="o", capsize=4)
             ax.set_xticks(x, t["scenario"], rotation=20, ha="right", fontsize=8)
-            ax.set_ylabel(_axis(out), fontsize=9)
+            ax.set_ylabel(_axis(out, column), fontsize=9)
             ax.set_title(_title(f"{out}: mean and 95% CI"), fontsize=10)
             ax.grid(alpha=0.3)
-            keep_in_bounds(ax, out)
+            keep_in_bounds(ax, out, column)
             continue
         for j, par in enumerate(params):
             ax = axes[row, j]
@@ -157,10 +162,10 @@ def plot_means(table: pd.DataFrame, params: list[str], path: Path) -> None:
                     err = np.vstack([t["mean"] - t["ci_low"], t["ci_high"] - t["mean"]])
                     ax.errorbar(t[par], t["mean"], yerr=np.nan_to_num(err), fmt="none", capsize=3)
             ax.set_xlabel(_axis(par), fontsize=9)
-            ax.set_ylabel(_axis(out), fontsize=9)
+            ax.set_ylabel(_axis(out, column), fontsize=9)
             ax.set_title(_title(f"{out} by {par}"), fontsize=10)
             ax.grid(alpha=0.3)
-            keep_in_bounds(ax, out)
+            keep_in_bounds(ax, out, column)
     fig.suptitle("Mean over replicates with 95% intervals", fontsize=11)
     save_figure(fig, path, dpi=110)
 

@@ -54,17 +54,19 @@ def _key(name: str) -> str:
     return name if name in UNITS or name in BOUNDS else name.rpartition(".")[2]
 
 
-def unit_of(name: str) -> str:
-    """The unit of an output or parameter, or ``""`` if unknown."""
-    return UNITS.get(_key(name), "")
+def unit_of(name: str, column: str | None = None) -> str:
+    """The unit of an output or parameter, or ``""`` if unknown; an output a spec names
+    itself (``name = "anth_rev"`` on ``agents.revenue``) has its ``column``'s."""
+    return UNITS.get(_key(name)) or (UNITS.get(_key(column), "") if column else "")
 
 
-def bounds_of(name: str) -> tuple[float, float] | None:
-    """The interval an output cannot leave, or None."""
-    return BOUNDS.get(_key(name))
+def bounds_of(name: str, column: str | None = None) -> tuple[float, float] | None:
+    """The interval an output cannot leave (by its name, else its ``column``), or None."""
+    found = BOUNDS.get(_key(name))
+    return found if found is not None or column is None else BOUNDS.get(_key(column))
 
 
-def label(name: str) -> str:
+def label(name: str, column: str | None = None) -> str:
     """``"name (unit)"`` for axis labels and titles, or the name alone."""
-    unit = unit_of(name)
+    unit = unit_of(name, column)
     return f"{name} ({unit})" if unit else name

@@ -77,3 +77,24 @@ def test_the_discovery_trajectorys_title_stays_on_the_figure(monkeypatch, tmp_pa
     (title,) = fig.texts
     box = title.get_window_extent()
     assert box.x0 >= 0 and box.x1 <= fig.bbox.width and "1.35" in title.get_text()
+
+
+def test_an_output_the_spec_names_itself_has_its_columns_unit_and_bounds(monkeypatch, tmp_path):
+    import experiments.sweeps.figures as figures
+    from experiments.sweeps.units import unit_of
+
+    made = _capture(monkeypatch, figures)
+    table = pd.DataFrame(
+        {  # a lab's revenue under a name of the spec's own, and a share kept as "active"
+            "output": ["anth_rev", "anth_rev", "up", "up"],
+            "a": [0.0, 1.0, 0.0, 1.0],
+            "mean": [1e9, 2e9, 1.0, 1.0],
+            "ci_low": [0.9e9, 1.8e9, 0.9, 0.9],
+            "ci_high": [1.1e9, 2.2e9, 1.1, 1.1],
+        }
+    )
+    columns = {"anth_rev": "revenue", "up": "active"}
+    figures.plot_means(table, ["a"], tmp_path / "means.png", columns=columns)
+    rev, up = made[0].axes
+    assert unit_of("revenue") and rev.get_ylabel() == f"anth_rev ({unit_of('revenue')})"
+    assert up.get_ylim()[1] == 1.0  # the column's bounds: a flag cannot pass 1
