@@ -161,6 +161,11 @@ def _indices(
             res = sobol.analyze(problem, y, calc_second_order=False, seed=seed)
         cols = ["S1", "S1_conf", "ST", "ST_conf"]
     elif kind == "morris":
+        if spec.design.samples < 2:  # no spread (sigma) nor bootstrap from one elementary effect
+            return None, (
+                f"{out}: {spec.design.samples} Morris trajectory gives one elementary effect "
+                "per input, so no sigma and no interval; sample at least 2 (design.samples)"
+            )
         if constant:
             z = np.zeros(len(names))
             res = {"mu": z, "mu_star": z, "sigma": z, "mu_star_conf": z}
@@ -170,14 +175,14 @@ def _indices(
             res = morris.analyze(problem, x, y, num_levels=spec.design.levels, seed=seed)
         cols = ["mu", "mu_star", "sigma", "mu_star_conf"]
     else:  # lhs
-        if constant:
-            z = np.zeros(len(names))
-            res = {"S1": z, "S1_conf": z}
-        elif len(y) < RBD_MIN_POINTS:
+        if len(y) < RBD_MIN_POINTS:  # (also a constant output: a few points say nothing)
             return None, (
                 f"{out}: {len(y)} design points, too few for RBD-FAST indices (at least "
                 f"{RBD_MIN_POINTS}); sample more points (design.samples)"
             )
+        if constant:
+            z = np.zeros(len(names))
+            res = {"S1": z, "S1_conf": z}
         else:
             from SALib.analyze import rbd_fast
 

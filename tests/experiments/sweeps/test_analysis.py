@@ -71,13 +71,23 @@ def test_morris_ranks_influential_over_inert(tmp_path) -> None:
     assert y.loc["c", "mu_star"] < 0.1 < y.loc["b", "mu_star"]
 
 
+def test_one_morris_trajectory_says_it_gives_no_spread(tmp_path) -> None:
+    spec = make_spec(design={"kind": "morris", "samples": 1}, parameters=ABC, replicates=1)
+    run_sweep(spec, tmp_path / "m", workers=1, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy warning of a spread over one effect
+        result = analyze_sweep(tmp_path / "m")
+    assert "indices" not in result.tables
+    assert result.notes[0].startswith("y: 1 Morris trajectory gives one elementary effect")
+
+
 def test_lhs_rbd_fast_separates_influential_from_inert(tmp_path) -> None:
     _, idx = _sweep(tmp_path, "lhs", 200)
     assert idx.loc[("y", "a"), "S1"] > 0.8
     assert abs(idx.loc[("y", "c"), "S1"]) < 0.15
 
 
-@pytest.mark.parametrize("samples", [2, 5, 8, 9, 12, 13, 40, 41])
+@pytest.mark.parametrize("samples", [1, 2, 5, 8, 9, 12, 13, 40, 41])
 def test_lhs_analysis_takes_any_number_of_points(tmp_path, samples) -> None:
     # RBD-FAST's harmonics were once n // 4, which leaves a bootstrap resample (n // 2
     # points) no room for its bias correction when n is 0 or 1 modulo 4 (a division by
