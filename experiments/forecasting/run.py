@@ -323,7 +323,17 @@ def forecast(
     except PosteriorError as exc:
         raise ForecastError(str(exc)) from None
     refs = list(scenarios) if scenarios else [post.scenario]
-    plans = plan_scenarios(refs, until)
+    try:
+        plans = plan_scenarios(refs, until)
+    except ForecastError as exc:
+        if scenarios:
+            raise
+        # the posterior's own scenario, as its calibration was given it (a relative file
+        # name reads from where the calibration ran)
+        raise ForecastError(
+            f"{exc} (the scenario {META_FILE} of {', '.join(str(f) for f in folders)} names); "
+            "name the scenario (a shipped name or a .toml path) before --posterior"
+        ) from None
     check_lineage(plans, post.scenario, f"{META_FILE} of {', '.join(str(f) for f in folders)}")
     root = int(post.meta.get("root_seed", 0)) if seed is None else seed
     params = draw_table(post, draws, root)

@@ -133,3 +133,12 @@ def test_a_scenario_not_built_on_the_posteriors_is_refused(tmp_path, capsys) -> 
     assert "scenario 'baseline' is not built on 'history-2023'" in err
     assert "forecast 'history-2023' or a scenario that extends it, or calibrate 'baseline'" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_posterior_scenario_file_not_found_here_says_where_it_came_from(tmp_path, capsys):
+    # a calibration of a file given by a relative name, forecast from another folder
+    post = make_posterior(tmp_path / "post", scenario="mine.toml")
+    err = _exit2(capsys, ["--posterior", str(post), "--out", str(tmp_path / "o")])
+    assert "scenario file 'mine.toml' does not exist" in err
+    assert f"(the scenario posterior.json of {post} names)" in err
+    assert err.endswith("name the scenario (a shipped name or a .toml path) before --posterior")
