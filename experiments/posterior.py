@@ -276,6 +276,18 @@ def pool_posteriors(posteriors: Sequence[Posterior], names: Sequence[str] = ()) 
                 f"{label} and {labels[0]} calibrate different parameters ({odd}); "
                 "pool only fits made with the same priors"
             )
+    for i, post in enumerate(posteriors):  # a fit twice (the same folder, or the same seed)
+        for j in range(i):
+            other = posteriors[j]
+            if post.draws.shape == other.draws.shape and (
+                post.draws[list(other.draws.columns)].equals(other.draws)
+                and np.array_equal(post.weights, other.weights)
+            ):
+                raise PosteriorError(
+                    f"{labels[i]} holds the same particles as {labels[j]} (one fit given twice, "
+                    "or two fits of one seed): pooling adds nothing to it and narrows the "
+                    "intervals of the median; pool fits of different seeds"
+                )
     k = len(posteriors)
     draws = pd.concat([p.draws[list(first.draws.columns)] for p in posteriors], ignore_index=True)
     weights = np.concatenate([p.weights / k for p in posteriors])

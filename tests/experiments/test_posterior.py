@@ -157,3 +157,14 @@ def test_pooling_names_one_per_fit(tmp_path):
     a = read_posterior(_fit(tmp_path / "a", {"demand.elasticity": [1.0], "weight": [1.0]}))
     with pytest.raises(PosteriorError, match="1 names for 2 posteriors"):
         pool_posteriors([a, a], ["only one"])
+
+
+def test_one_fit_twice_is_not_pooled(tmp_path):
+    frame = {"demand.elasticity": [1.0, 2.0], "weight": [0.5, 0.5]}
+    a = _fit(tmp_path / "a", frame)
+    b = _fit(tmp_path / "b", frame)  # a second fit of the same seed: the same particles
+    for pair in ([a, a], [a, b]):
+        with pytest.raises(PosteriorError, match=r"holds the same particles as .* pool fits of"):
+            read_posteriors(pair)
+    c = _fit(tmp_path / "c", {"demand.elasticity": [1.0, 2.0], "weight": [0.4, 0.6]})
+    assert len(read_posteriors([a, c]).draws) == 4  # other weights: another fit
