@@ -55,6 +55,30 @@ def _have[T](value: T | None, phase: str) -> T:
     return value
 
 
+def _seed(rng: object, scenario: object) -> int | np.random.Generator | None:
+    """``rng`` as Mesa takes it (a NumPy integer as an ``int``: Mesa's ``random.Random``
+    refuses NumPy's), after checking it and ``scenario``.
+
+    Raises
+    ------
+    ScenarioError
+        If ``scenario`` is not a :class:`~agents.scenario.Scenario`, or ``rng`` is not a
+        seed (a whole number >= 0), a Generator or None.
+    """
+    if not isinstance(scenario, Scenario):
+        raise ScenarioError(
+            f"scenario = {scenario!r}: give a Scenario, e.g. "
+            "experiments.load_scenario('baseline') (run_scenario also takes a name)"
+        )
+    if rng is None or isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, bool) or not isinstance(rng, int | np.integer):
+        raise ScenarioError(f"rng = {rng!r}: give a seed (whole number >= 0) or a Generator")
+    if rng < 0:
+        raise ScenarioError(f"rng = {rng}: a seed must be a whole number >= 0 (e.g. 7)")
+    return int(rng)
+
+
 class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hints
     """The AI compute economy of one scenario, stepped month by month.
 
@@ -92,7 +116,7 @@ class GigawattModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hin
         *,
         check: bool = True,
     ) -> None:
-        super().__init__(rng=rng)
+        super().__init__(rng=_seed(rng, scenario))
         self.config = scenario
         self.month = 0
         self.last_month = months_between(scenario.start, LAST_MONTH)

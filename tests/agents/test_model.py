@@ -266,3 +266,17 @@ def test_a_labs_drift_runs_from_the_start_to_its_month():
     drift = labs.capability - labs.capability0 - gain
     assert drift[0] == pytest.approx(0.5, rel=1e-12)
     assert np.abs(drift[1:]).max() < 1e-12
+
+
+def test_a_numpy_seed_is_the_same_run_as_its_int_and_bad_seeds_are_named() -> None:
+    # Mesa seeds Python's random.Random, which refuses NumPy integers: np.arange(3) loops
+    scn = load_scenario("baseline")
+    a, b = GigawattModel(scn, rng=np.int64(3)), GigawattModel(scn, rng=3)
+    a.step()
+    b.step()
+    assert a.model_frame().equals(b.model_frame())
+    for bad, said in ((-1, "rng = -1: a seed must be"), (1.5, "rng = 1.5: give a seed")):
+        with pytest.raises(ScenarioError, match=said):
+            GigawattModel(scn, rng=bad)
+    with pytest.raises(ScenarioError, match=r"scenario = 'baseline': give a Scenario"):
+        GigawattModel("baseline", rng=7)  # type: ignore[arg-type]
