@@ -84,7 +84,13 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``gigawatt`` command line; returns the process exit code."""
-    parser = build_parser()
+    try:
+        parser = build_parser()  # imports every command's module: a Ctrl-C may come meanwhile
+    except KeyboardInterrupt as exc:
+        first = list(sys.argv[1:] if argv is None else argv)[:1]
+        name = f"gigawatt {first[0]}" if first and not first[0].startswith("-") else "gigawatt"
+        print(f"{name}: interrupted ({signal_name(signum_of(exc))})", file=sys.stderr)
+        return exit_code(exc)
     args = parser.parse_args(argv)
     if args.command is None:  # `gigawatt` alone: what it can do
         sys.stdout.write(parser.format_help())

@@ -260,3 +260,14 @@ def test_discover_min_coverage_out_of_range(tmp_path, capsys, spec, value) -> No
     assert err.startswith(f"gigawatt discover: --min-coverage {float(value):g}: ")
     assert "greater than 0 and at most 1" in err
     assert not (out / "analysis").exists()  # refused before anything is written
+
+
+def test_ctrl_c_while_the_commands_are_imported_is_one_line(capsys, monkeypatch) -> None:
+    import experiments.cli as cli
+
+    def slow_imports():  # the parser imports every command's module: seconds on a cold start
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", slow_imports)
+    assert cli.main(["run", "--months", "3"]) == 130
+    assert capsys.readouterr().err == "gigawatt run: interrupted (SIGINT)\n"
