@@ -35,6 +35,7 @@ __all__ = [
     "pool_index",
     "pool_node",
     "row_name",
+    "scale_overrides",
 ]
 
 KIND_NAMES = ("lab", "lab", "enterprise")
@@ -43,6 +44,19 @@ KIND_NAMES = ("lab", "lab", "enterprise")
 POPULATION_NAMES = {LabKind.SMALL: "small labs", LabKind.ENTERPRISE: "enterprise buyers"}
 """The name under which each scale-mode population pays and is paid in the ledger's
 journal and the cashflows table (:class:`agents.accounts.Accounts`)."""
+
+
+def scale_overrides(extra_agents: int) -> dict[str, int]:
+    """Scenario overrides that add ``extra_agents`` small agents (scale mode): two thirds
+    small labs, one third enterprise buyers; none for 0 or fewer.
+
+    >>> scale_overrides(10)
+    {'scale.small_labs': 6, 'scale.enterprise_buyers': 4}
+    """
+    if extra_agents <= 0:
+        return {}
+    labs = (2 * extra_agents) // 3
+    return {"scale.small_labs": labs, "scale.enterprise_buyers": extra_agents - labs}
 
 
 def pool_index(arrays: LabArrays, n_regions: int) -> IntArray:

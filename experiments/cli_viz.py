@@ -170,6 +170,55 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
+def check_origin(origin: str) -> None:
+    """Refuse an ``--allow-origin`` that is not ``*`` or a web origin (``scheme://host``,
+    an optional port): the server would drop it, and that page would still be refused.
+
+    Raises
+    ------
+    ViewerError
+        Naming the value and the form, with the value as an https origin for a bare host.
+    """
+    from urllib.parse import urlsplit
+
+    if origin == "*":
+        return
+    try:
+        parts = urlsplit(origin.strip())
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:
+        ok = False
+    if not ok:
+        bare = origin.strip().split("://")[-1].strip("/")
+        raise ViewerError(
+            f"--allow-origin {origin!r} is not a web origin; give scheme://host[:port], e.g. "
+            f"https://{bare or 'sim.example.org'}, or * for any page"
+        )
+
+
+def check_scale(scenario: str, scale: int) -> None:
+    """Refuse a ``--scale`` the scenario cannot take, before the server starts (the page
+    would fail as it opens, after the command said where to open it).
+
+    Raises
+    ------
+    ViewerError
+        Naming ``--scale``, the scenario's own bound and the fix.
+    """
+    from agents.population import scale_overrides
+    from agents.scenario import ScenarioError
+    from experiments.scenarios import load_scenario
+
+    try:
+        load_scenario(scenario).with_overrides(scale_overrides(scale))
+    except ScenarioError as exc:
+        raise ViewerError(
+            f"--scale {scale}: scale mode adds two thirds small labs and one third "
+            f"enterprise buyers, and scenario {scenario!r} cannot take them ({exc}); give "
+            "a smaller --scale"
+        ) from None
+
+
 def resolve_scenario(name: str) -> str:
     """The scenario to open: a shipped name, or a ``.toml`` file's absolute path.
 
@@ -269,7 +318,10 @@ def handler(args: argparse.Namespace) -> int:
         cull = getattr(args, "kernel_cull_seconds", CULL_SECONDS)
         if cull < 1:
             raise ViewerError(f"--kernel-cull-seconds {cull} must be >= 1")
+        for origin in getattr(args, "allow_origin", []):
+            check_origin(origin)
         scenario = resolve_scenario(args.scenario)
+        check_scale(scenario, args.scale)
         env = server_env(
             scenario=scenario,
             seed=args.seed,

@@ -193,11 +193,11 @@ class ModelBackend(Backend):
         return GigawattModel(scenario, rng=seed)
 
     def scale_overrides(self, extra_agents: int) -> dict[str, float]:
-        """Scale mode: two thirds small labs, one third enterprise buyers (``scale.*``)."""
-        if extra_agents <= 0:
-            return {}
-        labs = (2 * extra_agents) // 3
-        return {"scale.small_labs": labs, "scale.enterprise_buyers": extra_agents - labs}
+        """Scale mode: :func:`agents.population.scale_overrides` (two thirds small labs,
+        one third enterprise buyers)."""
+        from agents.population import scale_overrides
+
+        return dict(scale_overrides(extra_agents))
 
 
 def initial_scenario() -> str:

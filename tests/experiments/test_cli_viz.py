@@ -70,6 +70,21 @@ def test_unknown_scenario_and_negative_scale_exit_nonzero(capsys):
     assert "--scale -5 must be >= 0" in capsys.readouterr().err
 
 
+def test_a_scale_the_scenario_cannot_take_and_a_bare_host_origin_exit_before_serving(capsys):
+    # both used to pass: the first failed as the page opened, after "Open http://...";
+    # the second was dropped by the server, so that site's pages were still refused
+    args = argparse.Namespace(
+        scenario="baseline", seed=7, host="127.0.0.1", port=free_port(), scale=2_000_000
+    )
+    assert handler(args) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("gigawatt viz: --scale 2000000: scale mode adds two thirds small")
+    assert "'scale.small_labs' = 1333333" in err and "Open http" not in out
+    args.scale, args.allow_origin = 0, ["https://ok.example.org", "sim.example.org"]
+    assert handler(args) == 2
+    assert "--allow-origin 'sim.example.org' is not a web origin" in capsys.readouterr().err
+
+
 def test_a_scenario_file_is_accepted_and_a_bad_one_named(tmp_path, capsys, monkeypatch):
     good = tmp_path / "mine.toml"
     good.write_text('extends = "baseline"\nname = "mine"\n')
