@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -33,7 +34,7 @@ from tqdm import tqdm
 
 from agents.scenario import Scenario, ScenarioError
 from experiments.cli_set import SetError, add_set, apply_sets, parse_sets
-from experiments.paths import new_file_mode, probe_writable, rename_to_free, slug
+from experiments.paths import cannot_write, new_file_mode, probe_writable, rename_to_free, slug
 from experiments.report import write_report
 from experiments.runner import MAX_MONTHS, RunResult, run_scenario
 from experiments.scenarios import DEFAULT_SCENARIO, DEFAULT_SEED, HorizonError, load_scenario
@@ -201,17 +202,25 @@ def _fresh(name: str, seed: int) -> Path:
     return out
 
 
-def check_out(out: Path) -> None:
+def check_out(out: Path, *, default: bool = False) -> None:
     """Refuse an ``--out`` that cannot take a run, before the run starts.
+
+    ``default`` marks the folder the command chose itself (no ``--out`` given): a message
+    then names it as such (:func:`experiments.paths.cannot_write`).
 
     Raises
     ------
     RunInputError
-        If ``out`` has a NUL byte, is a file, is a folder that is not empty, or its parent
-        cannot be created or written.
+        If ``out`` has a NUL byte, is a file, a symbolic link to nothing, a folder that is
+        not empty, or its parent cannot be created or written.
     """
     if "\x00" in str(out):
         raise RunInputError(f"--out {str(out)!r}: a path cannot contain a NUL byte")
+    if out.is_symlink() and not out.exists():
+        raise RunInputError(
+            f"--out {out}: a symbolic link to {os.readlink(out)}, which does not exist; give "
+            "the path of a folder"
+        )
     if out.exists() and not out.is_dir():
         raise RunInputError(f"--out {out}: is a file; give a new folder path")
     if out.is_dir() and any(out.iterdir()):
@@ -219,10 +228,7 @@ def check_out(out: Path) -> None:
     try:
         probe_writable(out.parent)
     except OSError as exc:
-        raise RunInputError(
-            f"--out {out}: cannot write there ({exc.strerror or exc}); "
-            "choose a writable folder with free space"
-        ) from None
+        raise RunInputError(cannot_write(out, exc, default=default)) from None
 
 
 def handler(args: argparse.Namespace) -> int:
@@ -247,7 +253,7 @@ def handler(args: argparse.Namespace) -> int:
             scn = apply_sets(scn, args.overrides, str(args.scenario))
         months = scn.months
         out = args.out if args.out is not None else _fresh(scn.name, args.seed)
-        check_out(out)
+        check_out(out, default=args.out is None)
         with tqdm(
             total=months,
             desc=f"{scn.name} (seed {args.seed})",

@@ -59,7 +59,26 @@ def test_run_out_not_writable(tmp_path, capsys, where) -> None:
     }[where]
     err = _exit2(capsys, ["run", "--months", "1", "--out", out, "--quiet"])
     assert err.startswith("gigawatt run: error: --out ")
-    assert "cannot write there" in err or "NUL byte" in err
+    said = {
+        "under-a-file": f"{tmp_path / 'file.txt'} is a file, not a folder",
+        "sys": "cannot write (",
+        "nul": "NUL byte",
+    }[where]
+    assert said in err
+
+
+def test_run_out_a_link_to_nothing_and_a_default_folder_in_the_way(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "nowhere" / "dir")
+    err = _exit2(capsys, ["run", "--months", "1", "--out", str(link), "--quiet"])
+    assert f"--out {link}: a symbolic link to {tmp_path / 'nowhere' / 'dir'}, which does" in err
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").write_text("x")  # where the default run folder would go
+    err = _exit2(capsys, ["run", "--months", "1", "--quiet"])
+    assert "(the default output folder): runs is a file, not a folder" in err
+    assert "--out runs/" not in err  # the user gave no --out
 
 
 def test_run_disk_full_while_writing(tmp_path, capsys, monkeypatch) -> None:
