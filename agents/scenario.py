@@ -376,6 +376,11 @@ class Scenario(Section):
         unknown names and invalid values raise :class:`ScenarioError` naming the path and
         what is allowed there.
         """
+        if not isinstance(overrides, Mapping):
+            raise ScenarioError(
+                f"overrides = {overrides!r}: give a mapping of dotted paths to values, e.g. "
+                '{"power.interconnection_months": 72}'
+            )
         data = self.to_dict()  # new containers each call (pydantic's dump): no copy needed
         for path, value in overrides.items():
             set_path(data, path, value)

@@ -90,6 +90,11 @@ def scenario_path(name_or_path: str | Path) -> Path:
     ScenarioError
         For a name that is not shipped (with "did you mean") or a file that does not exist.
     """
+    if not isinstance(name_or_path, str | Path):
+        raise ScenarioError(
+            f"scenario = {name_or_path!r}: give a shipped scenario's name (str) or the path of "
+            "a .toml file"
+        )
     if "\x00" in str(name_or_path):
         raise ScenarioError(
             f"scenario {str(name_or_path)!r}: contains a NUL byte; give a name or a path"

@@ -382,3 +382,14 @@ def test_months_replaces_the_files_own_before_the_calendar_is_checked(tmp_path):
     for bad, says in ((0, "greater than or equal to 1"), (True, "whole number"), (2.5, "whole")):
         with pytest.raises(HorizonError, match=says):
             load_scenario("baseline", months=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [5, None, {"name": "x"}])
+def test_a_scenario_that_is_neither_a_name_nor_a_path_is_named(bad) -> None:
+    from agents.scenario import ScenarioError
+    from experiments import load_scenario
+
+    with pytest.raises(ScenarioError, match=r"^scenario = .*: give a shipped scenario's name"):
+        load_scenario(bad)
+    with pytest.raises(ScenarioError, match="overrides = \\[\\('a', 1\\)\\]: give a mapping"):
+        load_scenario("baseline").with_overrides([("a", 1)])  # type: ignore[arg-type]
