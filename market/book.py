@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["MAX_IDLE_NODES", "MAX_NODES", "MAX_VALUE", "BookError", "OrderBook"]
+__all__ = ["MAX_IDLE_NODES", "MAX_NODES", "MAX_VALUE", "BookError", "OrderBook", "check_book"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -393,3 +393,19 @@ class OrderBook:
         """Largest absolute price or link cost (at least 1), the scale of tolerances."""
         parts = [np.abs(a) for a in (self.offers[2], self.bids[2], self.links[2]) if a.size]
         return max([1.0] + [float(p.max()) for p in parts])
+
+
+def check_book(book: object, where: str) -> OrderBook:
+    """``book`` itself if it is an :class:`OrderBook`.
+
+    Raises
+    ------
+    BookError
+        Naming ``where`` (the function called), what was given and the fix.
+    """
+    if not isinstance(book, OrderBook):
+        raise BookError(
+            f"{where}: book is a {type(book).__name__}, not an OrderBook; build one with "
+            "market.book.OrderBook(offer_node=..., offer_qty=..., offer_price=..., ...)"
+        )
+    return book

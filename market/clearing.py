@@ -62,7 +62,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from market.book import BookError, OrderBook
+from market.book import BookError, OrderBook, check_book
 from market.colgen import solve_colgen
 from market.lp import LPSolution, SolverFailure, columns, solve_lp
 from market.mcf import DIRECT_LINKS, ENGINES, solve_mcf
@@ -216,10 +216,12 @@ def clear(
     Raises
     ------
     BookError
-        If ``method`` is unknown, or ``tuning`` is given for ``"lp"``.
+        If ``book`` is not an :class:`~market.book.OrderBook`, ``method`` is unknown, or
+        ``tuning`` is given for ``"lp"``.
     market.trade_pattern.PatternError
         If ``pattern`` is unknown.
     """
+    check_book(book, "clear")
     check_pattern(pattern, "clear")
     if method not in METHODS:
         raise BookError(f"method = {method!r}: unknown; use 'fast' (default), 'colgen' or 'lp'")

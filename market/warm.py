@@ -63,7 +63,7 @@ from market.basis import (
     highs_basis,
     solved_basis,
 )
-from market.book import OrderBook
+from market.book import OrderBook, check_book
 from market.clearing import ClearingResult, FallbackWarning, _finish, _finish_columns
 from market.highs import (
     highs_bounds,
@@ -223,6 +223,7 @@ class Clearer:
 
     def clear(self, book: OrderBook) -> ClearingResult:
         """Clear ``book`` like :func:`market.clearing.clear`, from the kept basis if any."""
+        check_book(book, "Clearer.clear")
         if book.n_offers + book.n_bids + book.n_links == 0:
             self.reset()
             empty = LPSolution(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(book.n_nodes), 0)

@@ -124,3 +124,12 @@ def test_an_assembled_book_of_other_dtypes_is_converted_by_the_ordinary_construc
     book = OrderBook.assembled(2, **parts)  # type: ignore[arg-type]
     assert book.offer_node.dtype == np.int64 and book.bid_qty.dtype == np.float64
     assert book.offer_node is not parts["offer_node"] and book.bid_qty.tolist() == [3.0]
+
+
+def test_clearing_something_that_is_not_a_book_is_named() -> None:
+    from market.clearing import clear
+    from market.warm import Clearer
+
+    for call, where in ((clear, "clear"), (Clearer().clear, "Clearer.clear")):
+        with pytest.raises(BookError, match=rf"^{where}: book is a dict, not an OrderBook; "):
+            call({"offer_node": [0]})  # type: ignore[arg-type]
