@@ -148,7 +148,7 @@ class DemandCfg(Section):
         0.6,
         ge=FASTEST_DECLINE,
         le=5.0,
-        why=WHY_GROWTH + "; 6x a year is above any lab's record [lab-anthropic-rev]",
+        why=WHY_GROWTH + "; 6x a year for the whole market, twice its 2023-25 pace [est-history]",
     )
     growth_decay_per_year: Share = 0.12
     ceiling_usd_per_month: UsdFlow = bounded(

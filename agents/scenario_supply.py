@@ -111,7 +111,7 @@ class PowerCfg(Section):
         0.04, ge=-0.2, le=0.5, why=WHY_GROWTH + " of conventional data-centre load"
     )
     capacity_price_cap: Float = bounded(
-        329.17, ge=0, le=5_000, why="$/MW-day; 10x PJM's 2026/27 cap [pow-pjm-cap]"
+        329.17, ge=0, le=5_000, why="$/MW-day; about 15x PJM's 2026/27 cap [pow-pjm-cap]"
     )
     capacity_price_at_target: Float = bounded(
         360.0, ge=0, le=5_000, why="$/MW-day; ~15x PJM's 2026/27 cap [est-capacity]"
@@ -133,9 +133,11 @@ class ChipGenCfg(Section):
     tflops: Float = bounded(
         ge=1, le=1e6, why="dense TFLOP/s; an accelerator does >= 1, 1,000x an H100 [acc-h100]"
     )
-    watts: Float = bounded(ge=1, le=1e5, why="watts per chip; >= 1 W, 100x an H100 [acc-h100]")
+    watts: Float = bounded(
+        ge=1, le=1e5, why="watts per chip; >= 1 W, about 140x an H100 [acc-h100]"
+    )
     unit_cost: Float = bounded(
-        ge=1, le=1e8, why="US dollars per chip; >= $1, 1,000x a B200 [acc-b200]"
+        ge=1, le=1e8, why="US dollars per chip; >= $1, about 3,000x a B200 [acc-b200]"
     )
 
 
