@@ -49,6 +49,11 @@ def _digest(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+ADDED_SETTINGS = frozenset({"scenario_sha256"})
+"""Settings kept since a later version: a folder written before them is not checked on
+them (it resumes as it did)."""
+
+
 def calibration_settings(
     scenario: str, targets: Targets, priors: Priors, seed: int, particles: int
 ) -> dict[str, Any]:
@@ -57,7 +62,8 @@ def calibration_settings(
     Parameters
     ----------
     scenario
-        The scenario's name or path, as given.
+        The scenario's name or path, as given; it is also recorded by a digest of what it
+        holds, as loaded (a file edited since is another scenario).
     targets, priors
         The targets and priors; each is recorded by a digest of its contents.
     seed
@@ -68,10 +74,14 @@ def calibration_settings(
     Returns
     -------
     dict
-        ``scenario``, ``root_seed``, ``particles``, ``targets_sha256``, ``priors_sha256``.
+        ``scenario``, ``scenario_sha256``, ``root_seed``, ``particles``,
+        ``targets_sha256``, ``priors_sha256``.
     """
+    from experiments.scenarios import load_scenario
+
     return {
         "scenario": scenario,
+        "scenario_sha256": _digest(load_scenario(scenario).model_dump(mode="json")),
         "root_seed": seed,
         "particles": particles,
         "targets_sha256": _digest(targets.model_dump()),
@@ -113,7 +123,11 @@ def prepare_folder(out: Path, settings: dict[str, Any], new: bool) -> bool:
             raise CalibrationError(
                 f"{cfg}: cannot be read ({exc}); use --new (new=True) to start over"
             ) from None
-        changed = sorted(k for k in settings if old.get(k) != settings[k])
+        changed = sorted(
+            k
+            for k in settings
+            if (k in old or k not in ADDED_SETTINGS) and old.get(k) != settings[k]
+        )
         if changed:
             raise CalibrationError(
                 f"{out} holds a calibration with other settings ({', '.join(changed)}); "

@@ -225,6 +225,25 @@ def test_resume_refuses_other_settings_and_new_moves_the_old_run_aside(synthetic
     assert len(list(tmp_path.glob("x.old-*"))) == 1
 
 
+def test_a_scenario_file_edited_before_a_resume_is_refused(synthetic, tmp_path):
+    import json
+
+    targets, priors = synthetic
+    scn = tmp_path / "mine.toml"
+    scn.write_text('extends = "history-2023"\nname = "mine"\n')
+    kw = {"targets": targets, "priors": priors, "particles": 6, "seed": 1}
+    calibrate(scn, tmp_path / "c", generations=1, **kw)
+    scn.write_text('extends = "history-2023"\nname = "mine"\ncloud_conduct = 1.0\n')
+    with pytest.raises(CalibrationError, match=r"other settings \(scenario_sha256\)"):
+        calibrate(scn, tmp_path / "c", generations=2, **kw)
+    # a folder written before the scenario's digest was kept resumes as it did
+    cfg = tmp_path / "c" / "calibration.json"
+    cfg.write_text(json.dumps({k: v for k, v in json.loads(cfg.read_text()).items()
+                               if k != "scenario_sha256"}))  # fmt: skip
+    scn.write_text('extends = "history-2023"\nname = "mine"\n')
+    assert calibrate(scn, tmp_path / "c", generations=2, **kw).added == 1
+
+
 def test_the_posterior_does_not_depend_on_the_number_of_workers(synthetic, tmp_path):
     targets, priors = synthetic
     kw = {"targets": targets, "priors": priors, "particles": 8, "generations": 2, "seed": 4}
