@@ -25,7 +25,6 @@ comparison of scenarios and are refused here.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from collections.abc import Callable
@@ -92,7 +91,7 @@ def _settings(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]
         If a ``--set`` is not PATH=VALUE, sets ``months``, or a scenario cannot take it.
     """
     from agents.scenario import ScenarioError
-    from experiments.scenarios import HorizonError, load_scenario
+    from experiments.scenarios import HorizonError, load_scenario, scenario_digest
 
     changes = parse_sets(args.overrides, args.months, "comparison")
     digests, runs = [], {}
@@ -106,7 +105,7 @@ def _settings(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]
             scn = load_scenario(name)
         except ScenarioError:  # its own months do not fit the calendar
             scn = run
-        digests.append([name, hashlib.sha256(scn.model_dump_json().encode()).hexdigest()])
+        digests.append([name, scenario_digest(scn)])
     settings = {
         "scenarios": digests,
         "replicates": args.replicates,

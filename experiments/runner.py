@@ -92,14 +92,8 @@ def run_scenario(
     n = scn.months if months is None else months
     if (why := past_calendar(scn.start, int(n))) is not None:
         raise ScenarioError(f"months = {n}: {why}")
-    if isinstance(rng, bool) or (
-        rng is not None and not isinstance(rng, int | np.integer | np.random.Generator)
-    ):
-        raise ScenarioError(f"rng = {rng!r}: give a seed (whole number >= 0) or a Generator")
-    if isinstance(rng, int | np.integer) and rng < 0:
-        raise ScenarioError(f"rng = {rng}: a seed must be a whole number >= 0 (e.g. 7)")
     names = table_names(tables)  # checked before the run
-    model = GigawattModel(scn, rng=rng, check=check)
+    model = GigawattModel(scn, rng=rng, check=check)  # which checks rng
     for t in range(int(n)):
         model.step()
         if progress is not None:

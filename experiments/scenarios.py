@@ -22,6 +22,7 @@ loads for a run short enough to fit the calendar although its own ``months`` wou
 
 from __future__ import annotations
 
+import hashlib
 from numbers import Integral
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ __all__ = [
     "list_scenarios",
     "load_scenario",
     "scenario_dict",
+    "scenario_digest",
     "scenario_path",
 ]
 
@@ -310,3 +312,12 @@ def _for_months(scn: Scenario, months: Any) -> Scenario:
     except ScenarioError as exc:  # out of range: the schema's message gives the range
         said = str(exc).removeprefix("invalid scenario: ")
         raise HorizonError(n, said.removeprefix(f"scenario key 'months' = {n}: ")) from None
+
+
+def scenario_digest(scn: Scenario) -> str:
+    """SHA-256 of what ``scn`` holds (its validated values, defaults included): the one
+    digest by which a folder of runs recognises the scenario they started from, so a file
+    edited since, or a project update that changed a default, is another scenario (sweeps,
+    calibrations, comparisons of deals).
+    """
+    return hashlib.sha256(scn.model_dump_json().encode()).hexdigest()

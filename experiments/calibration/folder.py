@@ -77,11 +77,11 @@ def calibration_settings(
         ``scenario``, ``scenario_sha256``, ``root_seed``, ``particles``,
         ``targets_sha256``, ``priors_sha256``.
     """
-    from experiments.scenarios import load_scenario
+    from experiments.scenarios import load_scenario, scenario_digest
 
     return {
         "scenario": scenario,
-        "scenario_sha256": _digest(load_scenario(scenario).model_dump(mode="json")),
+        "scenario_sha256": scenario_digest(load_scenario(scenario)),  # the file as it is now
         "root_seed": seed,
         "particles": particles,
         "targets_sha256": _digest(targets.model_dump()),

@@ -108,10 +108,9 @@ def point_means(frame: pd.DataFrame, outputs: list[str]) -> pd.DataFrame:
 
 
 def _ci_table(
-    frame: pd.DataFrame, spec: SweepSpec, outputs: list[str], conf: float
+    frame: pd.DataFrame, spec: SweepSpec, outputs: list[str], conf: float, columns: dict[str, str]
 ) -> pd.DataFrame:
     keys = ["point_id", "scenario", *[p.path for p in spec.parameters]]
-    columns = {o.name: o.column for o in spec.outputs.final}
     rows = []
     for key, grp in frame.groupby(keys, sort=True, dropna=False):
         for out in outputs:
@@ -301,6 +300,7 @@ def analyze_sweep(
     points = frame[pts_cols].drop_duplicates("point_id").set_index("point_id").join(means)
     result.tables["points"] = points.reset_index()
     kind = spec.design.kind
+    named = {o.name: o.column for o in spec.outputs.final}  # for units and bounds
     if kind in ("sobol", "morris", "lhs"):
         design = store.design()
         parts = []
@@ -317,11 +317,10 @@ def analyze_sweep(
             result.tables["indices"] = indices
             if figures:
                 fig = out_path / f"indices_{kind}.png"
-                named = {o.name: o.column for o in spec.outputs.final}
                 _plot_indices(indices, kind, fig, columns=named)
                 result.files.append(fig)
     else:
-        table = _ci_table(frame, spec, outputs, conf)
+        table = _ci_table(frame, spec, outputs, conf, named)
         result.tables["means"] = table
         if table["clipped"].any():
             names = sorted(set(table.loc[table["clipped"], "output"]))
@@ -331,7 +330,6 @@ def analyze_sweep(
             )
         if figures:
             fig = out_path / "means.png"
-            named = {o.name: o.column for o in spec.outputs.final}
             plot_means(table, [p.path for p in spec.parameters], fig, columns=named)
             result.files.append(fig)
     if figures and spec.outputs.series:

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
@@ -103,7 +102,7 @@ def scenario_digests(spec: SweepSpec) -> dict[str, str]:
     model function of the user's own may take any name) has no digest.
     """
     from agents.scenario import ScenarioError
-    from experiments.scenarios import load_scenario
+    from experiments.scenarios import load_scenario, scenario_digest
 
     bases = list(spec.design.scenarios) if spec.design.kind == "scenarios" else [spec.base]
     out = {}
@@ -112,7 +111,7 @@ def scenario_digests(spec: SweepSpec) -> dict[str, str]:
             scn = load_scenario(name, months=spec.months)
         except (ScenarioError, OSError):
             continue
-        out[name] = hashlib.sha256(scn.model_dump_json().encode()).hexdigest()[:16]
+        out[name] = scenario_digest(scn)
     return out
 
 
