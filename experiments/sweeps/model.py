@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
@@ -45,16 +47,45 @@ class ModelResult(Protocol):
     tables: Mapping[str, pd.DataFrame]
 
 
-@functools.lru_cache(maxsize=32)
-def _base_scenario(name: str, months: int | None) -> Any:
-    from experiments import load_scenario  # the world: imported lazily
+_Stamps = tuple[tuple[str, int, int], ...]
+_LOADED: dict[tuple[str, str, int | None], tuple[tuple[Path, ...], _Stamps, Any]] = {}
+"""Base scenarios loaded in this process: (name, working folder, months) to the files of
+its ``extends`` chain, their stamps when read, and the scenario."""
+_MAX_LOADED = 32
 
-    return load_scenario(name, months=months)
+
+def _stamps(files: tuple[Path, ...]) -> _Stamps | None:
+    """Modification time (ns) and size of each file; None if one cannot be read."""
+    try:
+        return tuple((str(p), (st := p.stat()).st_mtime_ns, st.st_size) for p in files)
+    except OSError:
+        return None
+
+
+def _base_scenario(name: str, months: int | None) -> Any:
+    """``load_scenario(name, months=months)``, loaded again only when a file of its
+    ``extends`` chain was edited since (so a notebook that edits a scenario between runs
+    gets the file as it is now, not as the process first read it)."""
+    from experiments import load_scenario  # the world: imported lazily
+    from experiments.scenarios import extends_chain
+
+    key = (name, os.getcwd(), months)
+    hit = _LOADED.get(key)
+    if hit is not None and _stamps(hit[0]) == hit[1]:
+        return hit[2]
+    files = tuple(extends_chain(name))
+    stamps = _stamps(files)  # before reading: an edit during the load shows next time
+    scn = load_scenario(name, months=months)
+    if stamps is not None:
+        if len(_LOADED) >= _MAX_LOADED and key not in _LOADED:
+            del _LOADED[next(iter(_LOADED))]  # the oldest entry
+        _LOADED[key] = (files, stamps, scn)
+    return scn
 
 
 def scenario_with(scenario: str, params: Mapping[str, Any], months: int | None = None) -> Any:
     """``load_scenario(scenario, months=months).with_overrides(params)``, the base loaded
-    once per process (and length).
+    once per process (and length) and again whenever its files change.
 
     The one loader of every model function that runs many parameter vectors of one
     scenario (sweeps, calibration, forecasts). ``months``, the runs' length, replaces the
@@ -70,7 +101,8 @@ def run_scenario_model(
     """Run one scenario with overrides: the default model function of a sweep.
 
     Equivalent to ``run_scenario(load_scenario(scenario, months=months).with_overrides(
-    params), months=months, rng=seed)``; the loaded base scenario is cached per process.
+    params), months=months, rng=seed)``; the loaded base scenario is cached per process
+    until one of its files changes.
     """
     from experiments import run_scenario
 
