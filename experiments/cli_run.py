@@ -149,7 +149,8 @@ def write_run(res: RunResult, out: Path, *, source: str | None = None) -> Path:
     If another process fills ``out`` while this run is written (two runs of one scenario
     and seed started in the same second share a default name), the run goes to the first
     free ``out-2``, ``out-3``... instead, the names :func:`_fresh` gives: one run never
-    replaces another, and none is lost. ``source`` is the scenario as the user gave it (a
+    replaces another, and none is lost. So does a run whose empty ``out`` cannot be
+    replaced (made immutable, or mounted on, while the run ran). ``source`` is the scenario as the user gave it (a
     shipped name or a file's path), recorded in ``run.json`` and the summary.
     """
     out = Path(out)
@@ -212,7 +213,7 @@ def check_out(out: Path, *, default: bool = False) -> None:
     ------
     RunInputError
         If ``out`` has a NUL byte, is a file, a symbolic link to nothing, a folder that is
-        not empty, or its parent cannot be created or written.
+        not empty, a mount point, or its parent cannot be created or written.
     """
     if "\x00" in str(out):
         raise RunInputError(f"--out {str(out)!r}: a path cannot contain a NUL byte")
@@ -225,6 +226,12 @@ def check_out(out: Path, *, default: bool = False) -> None:
         raise RunInputError(f"--out {out}: is a file; give a new folder path")
     if out.is_dir() and any(out.iterdir()):
         raise RunInputError(f"--out {out}: folder exists and is not empty; choose a new folder")
+    if out.is_dir() and os.path.ismount(out):
+        raise RunInputError(
+            f"--out {out}: a mount point, which the run's folder cannot replace (it is "
+            f"written beside it and renamed into place); give a folder inside it, e.g. "
+            f"--out {out / 'run'}"
+        )
     try:
         probe_writable(out.parent)
     except OSError as exc:
@@ -282,10 +289,11 @@ def handler(args: argparse.Namespace) -> int:
         return 2
     print(summary_table(res, str(args.scenario)))
     if path != out:
-        print(
-            f"\n{out} was filled by another process while this run ran; "
-            f"the run is in {path}/ instead",
-            file=sys.stderr,
+        why = (
+            "could not be replaced by the run's folder (a mount point or an immutable folder)"
+            if out.is_dir() and not any(out.iterdir())
+            else "was filled by another process while this run ran"
         )
+        print(f"\n{out} {why}; the run is in {path}/ instead", file=sys.stderr)
     print(f"\nwrote {path}/ (model_frame.parquet, {len(res.tables)} tables, report/*.png)")
     return 0

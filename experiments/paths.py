@@ -83,11 +83,17 @@ _TAKEN = (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR)
 is not empty, or a file."""
 
 
+_KEPT = (errno.EBUSY, errno.EPERM, errno.EACCES)
+"""What renaming a folder onto an empty folder that cannot be replaced raises: a mount
+point, an immutable folder, or one in a sticky folder owned by another user."""
+
+
 def rename_to_free(src: Path, dest: Path, *, replace_empty: bool = False) -> Path:
     """Rename the folder ``src`` to ``dest``, or to the first of ``dest-2``, ``dest-3``...
     that is free, and return where it went. The rename is atomic and never replaces what is
     there, another process's folder included; with ``replace_empty`` an empty folder at
-    ``dest`` itself (an ``--out`` made ready for it) is taken."""
+    ``dest`` itself (an ``--out`` made ready for it) is taken, or, if it cannot be replaced
+    (:data:`_KEPT`), the next free name is."""
     target, k = dest, 1
     while True:
         try:
@@ -96,7 +102,8 @@ def rename_to_free(src: Path, dest: Path, *, replace_empty: bool = False) -> Pat
             os.rename(src, target)
             return target
         except OSError as exc:
-            if exc.errno not in _TAKEN:
+            kept = replace_empty and target == dest and exc.errno in _KEPT
+            if exc.errno not in _TAKEN and not kept:
                 raise
         k += 1
         target = dest.with_name(f"{dest.name}-{k}")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from experiments.cli import main
 
@@ -101,6 +103,46 @@ def test_a_folder_taken_while_the_run_ran_leaves_both_runs(tmp_path, capsys, mon
     io = capsys.readouterr()
     assert f"wrote {tmp_path / 'r-2'}/" in io.out
     assert f"{out} was filled by another process" in io.err
+
+
+def test_an_empty_out_that_cannot_be_replaced_keeps_the_run_beside_it(
+    tmp_path, capsys, monkeypatch
+):
+    """An empty ``--out`` that turns out not to be replaceable at the end (the rename the
+    kernel refuses for a mount point or an immutable folder, raised here as the kernel
+    does): the run is written under the next free name, not lost."""
+    import errno
+
+    import experiments.paths as paths
+
+    out = tmp_path / "r"
+    out.mkdir()
+    real = os.rename
+
+    def refuse_the_out(src, dst):
+        if Path(dst) == out:
+            raise OSError(errno.EBUSY, "Device or resource busy", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(paths.os, "rename", refuse_the_out)
+    assert main(["run", "--months", "1", "--out", str(out), "--quiet"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r", "r-2"]
+    assert list(out.iterdir()) == []
+    assert len(pd.read_parquet(tmp_path / "r-2" / "model_frame.parquet")) == 1
+    assert f"{out} could not be replaced by the run's folder" in capsys.readouterr().err
+
+
+def test_a_mount_point_out_is_refused_before_the_run(tmp_path, capsys, monkeypatch):
+    import experiments.cli_run as cli_run
+
+    out = tmp_path / "mnt"
+    out.mkdir()
+    real = os.path.ismount
+    monkeypatch.setattr(cli_run.os.path, "ismount", lambda p: Path(p) == out or real(p))
+    monkeypatch.setattr(cli_run, "run_scenario", lambda *a, **k: pytest.fail("ran"))
+    assert main(["run", "--months", "1", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {out}: a mount point" in err and f"--out {out / 'run'}" in err
 
 
 def test_set_changes_the_scenario_as_a_files_overrides_do(tmp_path):
