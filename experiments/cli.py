@@ -14,7 +14,14 @@ import sys
 from collections.abc import Sequence
 
 from experiments.hugepages import hugepage_advice_off
-from experiments.interrupts import exit_code, interruptible, signal_name, signum_of
+from experiments.interrupts import (
+    Signalled,
+    exit_code,
+    interruptible,
+    signal_name,
+    signum_of,
+    unhandled,
+)
 
 __all__ = ["main", "plain_help", "script"]
 
@@ -97,7 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         with interruptible():  # SIGTERM (a scheduler's time limit) as Ctrl-C
-            return int(args.func(args) or 0)
+            code = int(args.func(args) or 0)
+            lost = unhandled()  # raised where Python ignores exceptions (a finalizer)
+            if lost is not None:
+                raise Signalled(lost)
+            return code
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: one line, no traceback
         code = getattr(exc, "exit_code", None)  # SweepInterrupted, CalibrationInterrupted
         words = shlex.join(sys.argv[1:] if argv is None else argv)

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from experiments.interrupts import handled
 from experiments.scenarios import DEFAULT_SCENARIO, DEFAULT_SEED
 
 __all__ = [
@@ -344,6 +345,7 @@ def handler(args: argparse.Namespace) -> int:
     try:
         return proc.wait()
     except KeyboardInterrupt:
+        handled()  # Ctrl-C is how the app is stopped: exit 0
         proc.terminate()
         try:
             proc.wait(timeout=10)

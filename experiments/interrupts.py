@@ -31,11 +31,13 @@ from types import FrameType
 __all__ = [
     "Signalled",
     "exit_code",
+    "handled",
     "interruptible",
     "raise_held",
     "raise_here",
     "signal_name",
     "signum_of",
+    "unhandled",
 ]
 
 
@@ -54,16 +56,38 @@ class Signalled(KeyboardInterrupt):
 
 
 class _Held:
-    """The signal held by ``interruptible(held=True)``, and whether it may raise now."""
+    """The signal held by ``interruptible(held=True)``, whether it may raise now, and the
+    last one raised by the handler (:func:`unhandled`)."""
 
     signum: int | None = None
     now: bool = True
+    raised: int | None = None
 
 
 def _raise_signalled(signum: int, _frame: FrameType | None) -> None:
     if _Held.now:
+        _Held.raised = signum
         raise Signalled(signum)
     _Held.signum = _Held.signum or signum  # the first one counts
+
+
+def unhandled() -> int | None:
+    """The signal the handler raised since :func:`interruptible` was entered, or since the
+    last :func:`handled`, and forgets it.
+
+    A command that returns normally although a signal was raised has lost it: Python
+    ignores (after printing them) exceptions raised inside finalizers and callbacks, such
+    as a module's clean-up as an import ends. The ``gigawatt`` command then reports the
+    interruption as if it had arrived (:func:`experiments.cli.main`).
+    """
+    signum, _Held.raised = _Held.raised, None
+    return signum
+
+
+def handled() -> None:
+    """Mark the signal raised so far as dealt with by the caller (a command that stops on
+    Ctrl-C by design, such as the browser app's server)."""
+    _Held.raised = None
 
 
 def raise_held() -> None:
@@ -134,6 +158,8 @@ def interruptible(*, held: bool = False) -> Iterator[None]:
         if current in (signal.default_int_handler, signal.SIG_DFL):
             saved[sig] = signal.signal(sig, _raise_signalled)
     before, _Held.now = _Held.now, not held
+    if saved:
+        _Held.raised = None
     try:
         yield
     finally:

@@ -94,3 +94,30 @@ def test_a_held_signal_waits_for_a_point_safe_to_stop() -> None:
     # leaving drops what is held: the handlers are as they were, nothing raises later
     raise_held()
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_a_signal_python_ignored_in_a_finalizer_still_stops_the_command(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    # Python prints and drops an exception raised inside a finalizer: without the check at
+    # the command's end, it would finish and exit 0 as if never signalled
+    import experiments.cli_run as cli_run
+    from experiments.cli import main
+
+    class Finalizer:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler raises here, inside the finalizer
+
+    real = cli_run.run_scenario
+
+    def run_with_a_finalizer(*args, **kwargs):
+        Finalizer()  # collected at once
+        return real(*args, **kwargs)
+
+    dropped: list[type[BaseException] | None] = []  # what Python reports it ignored
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: dropped.append(u.exc_type))
+    monkeypatch.setattr(cli_run, "run_scenario", run_with_a_finalizer)
+    assert main(["run", "--months", "1", "--out", str(tmp_path / "r"), "--quiet"]) == 143
+    assert dropped == [Signalled]
+    assert capsys.readouterr().err.rstrip().endswith("gigawatt run: interrupted (SIGTERM)")
