@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from experiments.interrupts import handled
+from experiments.origins import ORIGINS_ENV, normalise_origin
 from experiments.scenarios import DEFAULT_SCENARIO, DEFAULT_SEED
 
 __all__ = [
@@ -127,7 +128,7 @@ def server_env(
         }
     )
     origins = list(allow_origins) if port is None else allowed_origins(host, port, allow_origins)
-    env["GIGAWATT_VIZ_ALLOWED_ORIGINS"] = ",".join(origins)
+    env[ORIGINS_ENV] = ",".join(origins)
     env["SOLARA_KERNEL_CULL_TIMEOUT"] = f"{int(cull_seconds)}s"
     if scenario is not None:
         env["GIGAWATT_VIZ_SCENARIO"] = scenario
@@ -180,16 +181,10 @@ def check_origin(origin: str) -> None:
     ViewerError
         Naming the value and the form, with the value as an https origin for a bare host.
     """
-    from urllib.parse import urlsplit
-
     if origin == "*":
         return
-    try:
-        parts = urlsplit(origin.strip())
-        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
-    except ValueError:
-        ok = False
-    if not ok:
+    norm = normalise_origin(origin)
+    if not norm.startswith(("http://", "https://")) or norm.endswith(":0"):
         bare = origin.strip().split("://")[-1].strip("/")
         raise ViewerError(
             f"--allow-origin {origin!r} is not a web origin; give scheme://host[:port], e.g. "

@@ -25,29 +25,15 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
-from urllib.parse import urlsplit
+
+from experiments.origins import ORIGINS_ENV, normalise_origin
 
 __all__ = ["ORIGINS_ENV", "OriginGuard", "install_guard", "main", "normalise_origin"]
 
-ORIGINS_ENV = "GIGAWATT_VIZ_ALLOWED_ORIGINS"
-_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-
-
-def normalise_origin(origin: str) -> str:
-    """``scheme://host:port`` in lower case with the port spelled out, or ``""`` if invalid."""
-    try:
-        parts = urlsplit(origin.strip().lower())
-        port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
-    except ValueError:
-        return ""
-    if not parts.scheme or not parts.hostname or port is None:
-        return ""
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    return f"{parts.scheme}://{host}:{port}"
 
 
 def _host_port(host_header: str, scheme: str) -> str:
