@@ -13,6 +13,13 @@ def test_chip_trades_leave_buyers_a_surplus_and_captive_supply_follows_orders():
     assert ask == pytest.approx(36_000.0) and ask < 40_000.0
     # no backlog: list price, well under the bid
     assert vendor_offer_price(30_000.0, 2.0, 0.5, 0.0, captive=False, top_bid=90_000.0) == 30_000.0
+    # buyers value it below cost: 90% of a 9,000 top bid is 8,100, under the 10,000 it costs
+    # to make (30,000 / (1 + 2)): the ask stays at cost and the chip does not trade
+    assert vendor_offer_price(30_000.0, 2.0, 0.5, 1.0, captive=False, top_bid=9_000.0) == 10_000.0
+    # a captive vendor bills its owner the cost whatever the backlog and the bids
+    assert vendor_offer_price(
+        30_000.0, 2.0, 0.5, 1.0, captive=True, top_bid=90_000.0
+    ) == pytest.approx(10_000.0)
     # orders of 400 against capacity 100: 1/12 of the 300 gap a month -> 125; trend floor 110
     assert captive_capacity(100.0, 100.0, 400.0, 12) == pytest.approx(125.0)
     assert captive_capacity(100.0, 110.0, 50.0, 12) == pytest.approx(110.0)

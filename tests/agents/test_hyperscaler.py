@@ -44,16 +44,21 @@ def test_power_room_admits_shells_up_to_the_power_due_by_completion():
     np.testing.assert_allclose(room, [15.0, 0.0, 0.0])
 
 
-def test_starts_of_all_clouds_and_pipelines_match_one_by_one():
+def test_starts_of_all_clouds_and_pipelines_by_hand():
+    # growth 0.44 over 24 months: x 1.44**2 = 2.0736, at 0.85 utilisation; half the gap a
+    # month (adjust_months 2), at most 400 MW.
+    # cloud 0: contracted 800 > sold 500 -> 800 x 2.0736 / 0.85 + 300 = 2,251.62 MW
+    # cloud 1: sold 850 + 85 unserved = 935 -> 935 x 2.0736 / 0.85 = 2,280.96 MW
+    # cloud 2: no cash -> nothing. Pipelines 2,000 and 1,000 MW (cloud 0), 2,000 and 2,200
+    # (cloud 1): (251.62 / 2, 280.96 / 2) = (125.81, 140.48), then (capped 400, 40.48)
     sold, contracted = np.array([500.0, 850.0, 300.0]), np.array([800.0, 0.0, 0.0])
     cash, unserved = np.array([1e9, 1e9, -1.0]), np.array([0.0, 85.0, 0.0])
-    pipes = np.array([[2000.0, 600.0, 0.0], [1000.0, 900.0, 0.0]])
+    pipes = np.array([[2000.0, 2000.0, 0.0], [1000.0, 2200.0, 0.0]])
     both = datacentre_starts_all(sold, contracted, 0.44, 24, pipes, cash, 400.0, 2, unserved)
-    for row in range(2):
-        for i in range(3):
-            one = datacentre_starts(
-                sold[i], contracted[i], 0.44, 24, pipes[row, i], cash[i], 400.0, 2, unserved[i]
-            )
-            assert both[row, i] == one
-    assert both[:, 2].tolist() == [0.0, 0.0]  # no cash: no starts
-    assert both[1, 0] == 400.0  # capped
+    np.testing.assert_allclose(
+        both,
+        [[125.811765, 140.48, 0.0], [400.0, 40.48, 0.0]],
+        rtol=1e-7,
+    )
+    # one cloud and one pipeline at a time: the same (the scalar form the doctests use)
+    assert datacentre_starts(850.0, 0.0, 0.44, 24, 2200.0, 1e9, 400.0, 2, 85.0) == both[1, 1]

@@ -70,18 +70,6 @@ def test_the_value_is_the_margin_on_revenue_a_marginal_hour_of_training_adds(lab
     assert value[3] == 0.0  # the small lab is not in the race
 
 
-def test_the_leader_values_the_market_it_widens():
-    a = _labs(np.array([5e9, 8e9, 1e9, 1e7]))
-    v = capability_value(a, REF, DEMAND)
-    share = a.demand_usd[:3] / a.demand_usd[:3].sum()
-    margin_months = 60.0 * 1.6 / 2.6
-    slope = 0.5 / (REF[:3] + a.cum_training[:3])
-    lead = np.argmax(a.capability[:3])
-    by_hand = margin_months * a.demand_usd[:3] * (1.0 - share) * slope
-    by_hand[lead] += margin_months * a.demand_usd[lead] * 0.5 * slope[lead]
-    np.testing.assert_allclose(v[:3], by_hand, rtol=1e-12)
-
-
 def test_bids_are_capped_at_the_services_price_and_the_rest_bid_the_share():
     a = _labs(np.array([5e9, 8e9, 1e9, 1e7]))
     value = capability_value(a, REF, DEMAND)

@@ -21,7 +21,7 @@ from experiments.cli_viz import (
     server_command,
     server_env,
 )
-from tests.viz.conftest import free_port, world_model_missing
+from tests.viz.conftest import free_port
 
 
 def test_parser_defaults_bind_localhost():
@@ -105,7 +105,6 @@ def test_a_scenario_file_is_accepted_and_a_bad_one_named(tmp_path, capsys, monke
 
 
 @pytest.mark.xdist_group("browser")
-@pytest.mark.skipif(world_model_missing(), reason="the world model has not landed yet")
 def test_gigawatt_viz_starts_and_answers(tmp_path):
     """The real command: prints the address, serves the page and its front end locally."""
     port = free_port()

@@ -141,18 +141,6 @@ def standin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServ
     stop_app(server)
 
 
-def world_model_missing() -> bool:
-    """True until the world model (``experiments.scenarios``, ``agents.model``) is importable."""
-    import importlib.util
-
-    try:
-        return any(
-            importlib.util.find_spec(m) is None for m in ("experiments.scenarios", "agents.model")
-        )
-    except ModuleNotFoundError:
-        return True
-
-
 @pytest.fixture(scope="module")
 def gigawatt_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """The real app (``viz/app.py``) on ``baseline``, served on a free loopback port."""

@@ -27,7 +27,6 @@ from tests.viz.browser_steps import (
     press_step,
     wait_chart_changed,
 )
-from tests.viz.conftest import world_model_missing
 from tests.viz.standin import LEVERS
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -113,7 +112,6 @@ def test_standin_step_slider_reset_offline(standin_server, chromium, tmp_path):
     )
 
 
-@pytest.mark.skipif(world_model_missing(), reason="the world model has not landed yet")
 def test_gigawatt_step_slider_reset_offline(gigawatt_server, chromium, tmp_path):
     """The real app on ``baseline``: interconnection lead time 36 -> 42 months."""
     exercise(

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import ipyvuetify as v
-import pytest
 import solara
 
-from tests.viz.conftest import OPENAI_DEAL, world_model_missing
+from tests.viz.conftest import OPENAI_DEAL
 from viz.controls import APPLIES_ON_RESET, Sidebar, initial_params, pending_changes
 from viz.session import VizRun
-
-pytestmark = pytest.mark.skipif(world_model_missing(), reason="the world model has not landed yet")
 
 SWITCH = "other_deals.0.enabled"
 

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from tests.viz.browser_steps import nudge_slider, open_app, press_reset
-from tests.viz.conftest import world_model_missing
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -84,7 +83,6 @@ def _assert_card_inside_its_cell(page: Any) -> dict[str, Any]:
     return geo
 
 
-@pytest.mark.skipif(world_model_missing(), reason="the world model has not landed yet")
 def test_status_card_with_pending_changes_stays_in_its_cell(gigawatt_server, chromium):
     """baseline, levers moved without Reset: the rows grow and scroll inside the card, and
     the downloads stay in it, off the compute price chart below."""
@@ -100,7 +98,6 @@ def test_status_card_with_pending_changes_stays_in_its_cell(gigawatt_server, chr
     page.close()
 
 
-@pytest.mark.skipif(world_model_missing(), reason="the world model has not landed yet")
 def test_status_card_of_the_amazon_scenario_stays_in_its_cell(gigawatt_server, chromium):
     """amazon-anthropic-2026 as shipped, then with its levers moved: the card holds its
     downloads."""

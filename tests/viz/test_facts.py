@@ -9,7 +9,7 @@ import pytest
 
 from experiments.report import deals_possible as report_deals_possible
 from experiments.report import hhi_threshold
-from tests.viz.conftest import OPENAI_DEAL, world_model_missing
+from tests.viz.conftest import OPENAI_DEAL
 from tests.viz.standin import SCENARIOS
 from viz.facts import (
     FactError,
@@ -71,7 +71,6 @@ def test_the_hhi_line_is_the_reports_threshold_read_through_read_path():
     assert hhi_threshold({"regulation": {"hhi_threshold": 1800}}) is None
 
 
-@pytest.mark.skipif(world_model_missing(), reason="the world model has not landed yet")
 def test_listed_deals_of_a_scenario_file(deals_file):
     from experiments import load_scenario
 

@@ -6,13 +6,10 @@ import json
 
 import pytest
 
-from tests.viz.conftest import world_model_missing
 from viz.charts import CHARTS
 from viz.layout import compute_layout, edge_flows
 from viz.network_chart import network_option
 from viz.session import VizError, VizRun
-
-pytestmark = pytest.mark.skipif(world_model_missing(), reason="the world model has not landed yet")
 
 
 def test_every_chart_has_data_for_the_deal_scenario():

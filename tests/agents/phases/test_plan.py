@@ -21,25 +21,24 @@ from tests.agents.phases.conftest import clouds, one_region_market, sites
 
 
 def test_new_capacity_q_is_the_newest_gpus_value_over_its_list_price(baseline):
-    from agents.hyperscaler import chip_value
-    from agents.phases.plan import new_capacity_q, running_cost
+    from agents.phases.plan import new_capacity_q
 
     m = GigawattModel(baseline, rng=7)
     tech, market = m.world.tech, m.world.market
-    g = tech.newest(0, 0)
-    # by hand: 730 h x 0.9 x (rent - running cost) a month over 60 months at 10%/12
-    running = running_cost(tech, g, float(np.mean(market.power_price)), baseline)
-    r = baseline.chips.discount_rate / 12
-    annuity = (1 - (1 + r) ** -baseline.chips.life_months) / r
-    h = 730 * baseline.datacentres.availability * tech.h100e[g]
-    for rent in (0.5 * running, 2.0, 4.0):
+    assert tech.names[tech.newest(0, 0)] == "b200"  # baseline's newest NVIDIA GPU in 2026
+    market.power_price[:] = 50.0
+    # by hand, baseline's B200: 1,000 W x 1.83 server overhead = 1,830 W of IT per
+    # 2,250 / 989 = 2.27503 H100e -> 8.04387e-4 MW an H100e. Power at $50/MWh and PUE 1.3:
+    # $0.0522851 an hour; the shell, $11M per MW over 180 months of 730 x 0.9 = 657 h:
+    # $0.0748203 an hour. Running cost $0.127105. An H100e-unit works 657 x 2.27503 =
+    # 1,494.69 h a month, valued over 60 months at 10%/12 (annuity factor 47.0654), over
+    # the $35,000 list price:
+    #   rent $2: 1,494.69 x (2 - 0.127105) x 47.0654 / 35,000 = 3.76442
+    #   rent $4: 1,494.69 x (4 - 0.127105) x 47.0654 / 35,000 = 7.78432
+    #   rent below the running cost: 0 (a chip is never worth less than nothing)
+    for rent, q in ((2.0, 3.76442), (4.0, 7.78432), (0.1, 0.0)):
         market.expected_compute_price = rent
-        want = max(0.0, h * (rent - running) * annuity) / tech.cost[g]
-        assert new_capacity_q(0, baseline, tech, market) == pytest.approx(want, rel=1e-12)
-        assert want == pytest.approx(
-            chip_value(tech.h100e[g], rent, running, 0.9, 60, 0.1) / tech.cost[g]
-        )
-    assert want > 1.0  # at $4 an hour new capacity pays for itself several times over
+        assert new_capacity_q(0, baseline, tech, market) == pytest.approx(q, rel=1e-5, abs=1e-12)
 
 
 def test_chip_targets_fill_next_months_free_power(one_gen, small_cfg):
