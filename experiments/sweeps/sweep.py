@@ -240,6 +240,16 @@ def _write_error(root: str, exc: OSError) -> SweepStoreError:
     )
 
 
+def _record_lost(
+    job: RunJob, pending: dict[Future[RunStatus], dict[str, Any]], exc: BaseException
+) -> None:
+    """Record the runs still in flight in a pool that broke as failed (a resume retries
+    them), whether or not their futures have said so yet."""
+    tb = "".join(traceback.format_exception(exc))
+    for run in pending.values():
+        write_failure(job.store, run, exc, tb, 0.0)
+
+
 def _drive(
     ex: Executor,
     job: RunJob,
@@ -275,6 +285,9 @@ def _drive(
                         tb = "".join(traceback.format_exception(exc))
                         write_failure(job.store, run, exc, tb, 0.0)
                         bar.update(False)
+                        if isinstance(exc, BrokenExecutor):  # the pool is gone, not one run
+                            _record_lost(job, pending, exc)
+                            raise exc
                     else:
                         status = fut.result()
                         if status.payload:  # the worker could not see the sweep directory

@@ -25,21 +25,26 @@ _SCRIPT = """
 from tests.experiments.sweeps.conftest import make_spec
 from experiments import run_sweep
 
-{guard}run_sweep(make_spec(), {out!r}, workers=2, progress=False)
+{guard}run_sweep(make_spec(replicates={replicates}), {out!r}, workers=2, progress=False)
 """
 
 
-def _script(tmp_path: Path, out: Path, guarded: bool) -> subprocess.CompletedProcess[str]:
+def _script(
+    tmp_path: Path, out: Path, guarded: bool, replicates: int
+) -> subprocess.CompletedProcess[str]:
     path = tmp_path / ("guarded.py" if guarded else "bare.py")
     guard = 'if __name__ == "__main__":\n    ' if guarded else ""
-    path.write_text(_SCRIPT.format(guard=guard, out=str(out)))
+    path.write_text(_SCRIPT.format(guard=guard, out=str(out), replicates=replicates))
     return run_script(path)
 
 
 @pytest.mark.slow
-def test_a_script_without_a_main_guard_is_told_the_fix_and_resumes_once_fixed(tmp_path) -> None:
+@pytest.mark.parametrize("replicates", [2, 1])  # 12 runs, more than the pool's window of 8; 6
+def test_a_script_without_a_main_guard_is_told_the_fix_and_resumes_once_fixed(
+    tmp_path, replicates
+) -> None:
     out = tmp_path / "out"
-    bare = _script(tmp_path, out, guarded=False)
+    bare = _script(tmp_path, out, guarded=False, replicates=replicates)
     assert bare.returncode == 1
     err = bare.stderr
     # each worker that started says why it stopped, and what to change
@@ -53,9 +58,9 @@ def test_a_script_without_a_main_guard_is_told_the_fix_and_resumes_once_fixed(tm
     store = SweepStore.open(out)
     planned = len(store.design())
     assert len(store.completed()) == 0 < len(store.failed())
-    fixed = _script(tmp_path, out, guarded=True)
+    fixed = _script(tmp_path, out, guarded=True, replicates=replicates)
     assert fixed.returncode == 0, fixed.stderr
-    assert len(store.completed()) == planned == 12 and not store.failed()
+    assert len(store.completed()) == planned == 6 * replicates and not store.failed()
 
 
 @pytest.fixture
