@@ -150,8 +150,9 @@ def write_run(res: RunResult, out: Path, *, source: str | None = None) -> Path:
     and seed started in the same second share a default name), the run goes to the first
     free ``out-2``, ``out-3``... instead, the names :func:`_fresh` gives: one run never
     replaces another, and none is lost. So does a run whose empty ``out`` cannot be
-    replaced (made immutable, or mounted on, while the run ran). ``source`` is the scenario as the user gave it (a
-    shipped name or a file's path), recorded in ``run.json`` and the summary.
+    replaced (made immutable, or mounted on, while the run ran). ``source`` is the scenario
+    as the user gave it (a shipped name or a file's path), recorded in ``run.json`` and the
+    summary.
     """
     out = Path(out)
     if out.exists() and any(out.iterdir()):

@@ -244,9 +244,16 @@ def _record_lost(
     job: RunJob, pending: dict[Future[RunStatus], dict[str, Any]], exc: BaseException
 ) -> None:
     """Record the runs still in flight in a pool that broke as failed (a resume retries
-    them), whether or not their futures have said so yet."""
+    them), whether or not their futures have said so yet; a run that finished before the
+    pool broke keeps its result."""
     tb = "".join(traceback.format_exception(exc))
-    for run in pending.values():
+    for fut, run in pending.items():
+        if fut.done() and fut.exception() is None:
+            status = fut.result()
+            if status.payload:
+                put = put_shard if status.ok else put_failure
+                put(job.store, status.run_id, status.payload)
+            continue
         write_failure(job.store, run, exc, tb, 0.0)
 
 
