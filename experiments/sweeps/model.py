@@ -69,7 +69,11 @@ def _base_scenario(name: str, months: int | None) -> Any:
     from experiments import load_scenario  # the world: imported lazily
     from experiments.scenarios import extends_chain
 
-    key = (name, os.getcwd(), months)
+    try:
+        here = os.getcwd()
+    except OSError:  # the working folder was removed: a relative name is then unreadable
+        here = ""
+    key = (name, here, months)
     hit = _LOADED.get(key)
     if hit is not None and _stamps(hit[0]) == hit[1]:
         return hit[2]

@@ -53,3 +53,11 @@ def test_an_unchanged_file_is_not_loaded_again(tmp_path, monkeypatch):
     )
     assert scenario_with("mine.toml", {}, 5) is first
     assert calls == []
+
+
+def test_a_shipped_scenario_loads_from_a_removed_working_folder(tmp_path, monkeypatch):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()  # a notebook's folder deleted under it: a shipped name still loads
+    assert scenario_with("baseline", {}, 3).months == 3
