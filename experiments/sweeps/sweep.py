@@ -249,12 +249,17 @@ def _record_lost(
     tb = "".join(traceback.format_exception(exc))
     for fut, run in pending.items():
         if fut.done() and fut.exception() is None:
-            status = fut.result()
-            if status.payload:
-                put = put_shard if status.ok else put_failure
-                put(job.store, status.run_id, status.payload)
-            continue
-        write_failure(job.store, run, exc, tb, 0.0)
+            _keep(job, fut.result())
+        else:
+            write_failure(job.store, run, exc, tb, 0.0)
+
+
+def _keep(job: RunJob, status: RunStatus) -> None:
+    """Store a finished run's result where its worker could not (it could not see the
+    sweep directory, and sent the result back instead)."""
+    if status.payload:
+        put = put_shard if status.ok else put_failure
+        put(job.store, status.run_id, status.payload)
 
 
 def _drive(
@@ -297,9 +302,7 @@ def _drive(
                             raise exc
                     else:
                         status = fut.result()
-                        if status.payload:  # the worker could not see the sweep directory
-                            put = put_shard if status.ok else put_failure
-                            put(job.store, status.run_id, status.payload)
+                        _keep(job, status)
                         bar.update(status.ok)
                 except OSError as err:
                     raise _write_error(job.store, err) from None
