@@ -77,11 +77,13 @@ def calibration_settings(
         ``scenario``, ``scenario_sha256``, ``root_seed``, ``particles``,
         ``targets_sha256``, ``priors_sha256``.
     """
-    from experiments.scenarios import load_scenario, scenario_digest
+    from experiments.scenarios import scenario_digest
+    from experiments.sweeps.model import scenario_with
 
     return {
         "scenario": scenario,
-        "scenario_sha256": scenario_digest(load_scenario(scenario)),  # the file as it is now
+        # the scenario the runs start from, through their loader (read again if edited)
+        "scenario_sha256": scenario_digest(scenario_with(scenario, {})),
         "root_seed": seed,
         "particles": particles,
         "targets_sha256": _digest(targets.model_dump()),

@@ -102,13 +102,14 @@ def scenario_digests(spec: SweepSpec) -> dict[str, str]:
     model function of the user's own may take any name) has no digest.
     """
     from agents.scenario import ScenarioError
-    from experiments.scenarios import load_scenario, scenario_digest
+    from experiments.scenarios import scenario_digest
+    from experiments.sweeps.model import scenario_with
 
     bases = list(spec.design.scenarios) if spec.design.kind == "scenarios" else [spec.base]
     out = {}
     for name in bases:
-        try:
-            scn = load_scenario(name, months=spec.months)
+        try:  # through the runs' own loader: the scenario they start from, loaded once
+            scn = scenario_with(name, {}, spec.months)
         except (ScenarioError, OSError):
             continue
         out[name] = scenario_digest(scn)
