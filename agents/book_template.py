@@ -117,8 +117,9 @@ class BookTemplate:
     home_cloud: IntArray
     """Lab row and cloud of each homing link."""
     node_cloud: IntArray
+    node_region: IntArray
     node_family: IntArray
-    """Cloud and family of each seller node (flat ``(h, r, f)``)."""
+    """Cloud, region and family of each seller node (flat ``(h, r, f)``)."""
     no_bound: FloatArray
     """``np.inf`` for every compute and pool link there may be (capacities to slice)."""
     tranche_decay: FloatArray
@@ -231,6 +232,7 @@ class BookTemplate:
             home_lab=fz(home_lab.astype(i64)),
             home_cloud=fz(home_cloud.astype(i64)),
             node_cloud=fz(h),
+            node_region=fz(r),
             node_family=fz(f),
             no_bound=fz(np.full(pair_seller.size + n_s, np.inf)),
             tranche_decay=fz(decay),

@@ -227,6 +227,10 @@ class Scenario(Section):
         hypers = {h.name for h in self.hyperscalers}
         labs = {lab.name for lab in self.labs}
         vendors = {v.name for v in self.chips.vendors}
+        vendor_of = {v.name: v for v in self.chips.vendors}
+        first_release: dict[str, str] = {}  # each family's first release, 'YYYY-MM'
+        for gen in self.chips.generations:
+            first_release[gen.family] = min(gen.release, first_release.get(gen.family, gen.release))
         utilities = {f"utility-{r}" for r in regions}
         sellers_of = {  # who may sell each family to each hyperscaler
             (h, v.family) for v in self.chips.vendors for h in hypers if v.owner in (None, h)
@@ -305,6 +309,29 @@ class Scenario(Section):
             need(c.buyer in buyers, f"contracts.{i}.buyer", c.buyer, buyers)
             if c.region is not None:
                 need(c.region in regions, f"contracts.{i}.region", c.region, regions)
+            if c.kind == "chips" and c.region is not None:
+                bad(
+                    f"contracts.{i}.region",
+                    c.region,
+                    "chips are installed where their buyer has room (its free MW), not in a "
+                    "named region; remove region (it applies to compute and power contracts)",
+                )
+            vendor = vendor_of.get(c.seller) if c.kind == "chips" else None
+            if vendor is not None and vendor.owner is not None:
+                bad(
+                    f"contracts.{i}.seller",
+                    c.seller,
+                    f"is {vendor.owner}'s in-house silicon, which passes to its owner at cost "
+                    "each month and is sold to no one else; remove the contract, or remove the "
+                    "vendor's owner to make it a merchant vendor",
+                )
+            elif vendor is not None and c.start < first_release.get(vendor.family, c.start):
+                bad(
+                    f"contracts.{i}.start",
+                    c.start,
+                    f"before {c.seller}'s first chip ({vendor.family}, released "
+                    f"{first_release[vendor.family]}): start the contract then or later",
+                )
             if c.end <= c.start:
                 bad(
                     f"contracts.{i}.end",

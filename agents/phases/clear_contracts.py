@@ -58,9 +58,9 @@ def allocate_contracts(
     """
     n_s = g.compute_qty.size
     if template is None:
-        hh, _rr, ff = np.unravel_index(np.arange(n_s), g.compute_qty.shape)
+        hh, rr, ff = np.unravel_index(np.arange(n_s), g.compute_qty.shape)
     else:
-        hh, ff = template.node_cloud, template.node_family
+        hh, rr, ff = template.node_cloud, template.node_region, template.node_family
     cap = g.compute_qty.ravel()
     act = ct.active(month)
     kind = ct.kind[act]
@@ -71,6 +71,9 @@ def allocate_contracts(
         match = (hh[None, :] == ct.seller[rows][:, None]) & (
             (fam[:, None] < 0) | (ff[None, :] == fam[:, None])
         )
+        reg = ct.region[rows]
+        if (reg >= 0).any():  # a contract for one region takes only that region's nodes
+            match &= (reg[:, None] < 0) | (rr[None, :] == reg[:, None])
         w = match * cap[None, :]
         tot = np.add.reduce(w, axis=1)  # as w.sum(axis=1), without its wrapper
         vol = ct.volume[rows]

@@ -2,10 +2,10 @@
 
 Utilities offer each unit's energy at marginal cost and the region's non-AI load, with
 its conventional (non-AI) data centres, bids for its energy; each data-centre site bids for
-the energy its expected use needs; vendors offer their capacity at their price; each
-compute node offers the hours its site buys power for (its expected use, at most its
-capacity) at its cost; and every small lab or enterprise buyer (scale mode) picks the node
-it buys at (:func:`choose_nodes`). The book itself is assembled in the ``clear`` phase, after
+the energy its expected use needs; vendors offer their capacity at their price (none
+before their family's first chip is out); each compute node offers the hours its site buys
+power for (its expected use, at most its capacity) at its cost; and every small lab or
+enterprise buyer (scale mode) picks the node it buys at (:func:`choose_nodes`). The book itself is assembled in the ``clear`` phase, after
 contracts have taken their share.
 """
 
@@ -170,7 +170,8 @@ def orders(
         non_ai,
         use,
         need,
-        np.array([v.capacity for v in vendors]),
+        # a vendor whose family has no chip out yet has nothing to sell
+        np.array([v.capacity if v.generation >= 0 else 0.0 for v in vendors]),
         np.array(
             [
                 v.offer_price(tech, top, buyer_surplus)

@@ -76,7 +76,8 @@ class Settled:
     settlement: Settlement
     """Every contract settled this month (compute, power, chips)."""
     chip_spend: FloatArray
-    """(H,) what each cloud paid for chips (spot at its buyer price, contracts net of penalties)."""
+    """(H,) what each cloud paid for chips: spot at its buyer price, contracts at theirs (a
+    penalty a vendor pays it for a shortfall is income, booked apart)."""
 
 
 def capacity_charge(site_mwh: FloatArray, price: FloatArray) -> FloatArray:
@@ -272,8 +273,9 @@ def settle_markets(
     for u in utilities:
         u.price_history.append(float(power_now[u.region]))
     paid = pv + margin
+    # what was paid for chips: a penalty a vendor pays for a shortfall is income, not less capex
     chip_spend = np.bincount(v_h, paid * vf, minlength=n_h) + np.bincount(
-        k_h, ks.payment - ks.penalty, minlength=n_h
+        k_h, ks.payment, minlength=n_h
     )
     return Settled(
         site_recv,

@@ -178,6 +178,43 @@ def test_malformed_input_is_refused_naming_path_value_and_fix(baseline, path, va
     assert says in line.split("; scenario key")[0]
 
 
+CHIP_CONTRACT = {
+    "kind": "chips",
+    "seller": "nvidia",
+    "buyer": "microsoft",
+    "volume_per_month": 1e4,
+    "price": 20_000.0,
+    "start": "2026-01",
+    "end": "2027-01",
+}
+
+
+@pytest.mark.parametrize(
+    ("edit", "path", "says"),
+    [
+        (
+            {"seller": "annapurna", "buyer": "amazon"},
+            "seller",
+            "'annapurna': is amazon's in-house silicon, which passes to its owner at cost",
+        ),
+        ({"seller": "annapurna"}, "seller", "'annapurna': is amazon's in-house silicon"),
+        ({"region": "us-east"}, "region", "'us-east': chips are installed where their buyer"),
+        ({"start": "2023-02"}, "start", "'2023-02': before nvidia's first chip (nvidia, released"),
+    ],
+)
+def test_a_chip_contract_is_refused_where_it_could_not_settle(baseline, edit, path, says):
+    # an owner's own silicon sold under contract left the margin in the vendor's account,
+    # which no firm holds; a region was ignored; a vendor with no chip out sold the newest
+    # generation of another family
+    data = {**baseline.to_dict(), "start": "2023-01"}
+    data["contracts"] = [{**CHIP_CONTRACT, **edit}]
+    with pytest.raises(ScenarioError) as err:
+        Scenario.from_dict(data)
+    assert f"'contracts.0.{path}' = {says}" in str(err.value)
+    data["contracts"] = [{**CHIP_CONTRACT, "start": "2023-03"}]  # nvidia's first chip, H100
+    Scenario.from_dict(data)
+
+
 def test_a_vendor_needs_a_generation_of_its_family(baseline):
     data = baseline.to_dict()
     data["chips"]["generations"] = [

@@ -32,6 +32,27 @@ def test_compute_contract_takes_a_pro_rata_share_of_its_sellers_capacity():
     assert units.tolist() == [10.0, 10.0]  # no PPA: power offers untouched
 
 
+def test_a_compute_contract_for_one_region_takes_only_that_regions_nodes():
+    # seller 0 has 300 H100e-hours in region 0 and 100 in region 1; one contract names region
+    # 1, one names none: 60 of the second's 80 go to region 0's node (300 / 400), 20 to
+    # region 1's, where the first's 50 come first pro rata: 100 x 50 / 70 and 100 x 20 / 70
+    ct = ContractTable()
+    ct.add(kind="compute", seller=0, buyer=0, volume=50.0, price=2.0, start=0, end=12, region=1)
+    ct.add(kind="compute", seller=0, buyer=0, volume=80.0, price=2.0, start=0, end=12)
+    a = LabArrays(1, 3)
+    cap = np.zeros((1, 2, 3))
+    cap[0, 0, 0], cap[0, 1, 0] = 300.0, 100.0
+    g = Orders(
+        np.array([0, 1]), np.array([10.0, 10.0]), np.array([5.0, 5.0]), np.zeros(2),
+        cap, np.zeros((1, 2)), np.zeros(0), np.zeros(0), cap, cap, np.zeros(0, dtype=np.int64),
+    )  # fmt: skip
+    alloc, _, _, lab_got = allocate_contracts(0, g, a, ct, [], 2)
+    by_node = alloc.compute_alloc.reshape(2, 2, 3)[:, :, 0]
+    assert by_node[0].tolist() == pytest.approx([0.0, 50.0])
+    assert by_node[1].tolist() == pytest.approx([60.0, 20.0])
+    assert lab_got.tolist() == pytest.approx([130.0])
+
+
 def test_a_contract_for_next_to_nothing_takes_it_without_a_warning():
     # a compute contract for 1e-310 H100e-hours (a random valid scenario): its load on a
     # node of 300 is subnormal, capacity over it overflows; the share is cut to 1, silently

@@ -319,6 +319,30 @@ def test_in_house_silicon_passes_to_its_owner_at_cost(baseline):
     assert binding  # a month a captive sold with its node price above its ask (3 of 12)
 
 
+def test_chip_capex_is_what_the_cloud_paid_for_chips_in_the_ledger(baseline):
+    # a chip contract for twice what NVIDIA makes, at a penalty of twice the price short:
+    # capex used to be net of the penalty Microsoft received, below zero (-$1.44B of chips)
+    contract = {
+        "kind": "chips",
+        "seller": "nvidia",
+        "buyer": "microsoft",
+        "volume_per_month": 2e5,
+        "price": 9_000.0,
+        "start": "2026-01",
+        "end": "2027-01",
+        "penalty_rate": 2.0,
+    }
+    scn = baseline.with_overrides({"contracts": [*baseline.to_dict()["contracts"], contract]})
+    res = run_scenario(scn, months=1, rng=7, keep_model=True, tables=["cashflows"])
+    flows = res.tables["cashflows"]
+    paid = flows[(flows.payer == "microsoft") & flows.reason.str.startswith("chips_")]
+    penalty = flows[(flows.payee == "microsoft") & (flows.reason == "penalty")]
+    assert penalty.amount.sum() > 1e9  # NVIDIA fell short and paid for it
+    ms = [h.name for h in res.model.world.hyperscalers].index("microsoft")
+    capex_chips = res.model.world.debt.capex_chips[ms]
+    assert capex_chips == pytest.approx(paid.amount.sum(), rel=1e-12)
+
+
 def test_a_vendor_makes_and_pays_for_what_it_ships_not_its_offers_fill(baseline):
     # the solver balances a node to its tolerance, which in a book of trillions of
     # H100e-hours is units of chips: a vendor's offer fill can exceed what its links carry.

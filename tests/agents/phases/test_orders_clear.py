@@ -344,3 +344,18 @@ def test_a_lab_under_its_limit_pays_each_cloud_its_price_and_keeps_the_limits_re
     volume = s.spot_volume[mine]
     assert s.spot_price[mine] == pytest.approx(price[lay.seller0 + c.c_src[mine]], rel=1e-12)
     assert s.friction[lab] == pytest.approx(float(((cost - fee) * volume).sum()), rel=1e-9)
+
+
+def test_a_vendor_with_no_chip_out_yet_sells_nothing(baseline):
+    # from January 2024 neither Trainium (trn2, 2024-11) nor TPU (tpu-v6, 2024-07) is out:
+    # their vendors' generation is unset, and they sold the last generation in the table,
+    # tpu-v7, to Amazon and Google (40,000 and 50,000 units in the first month)
+    m = GigawattModel(baseline.with_overrides({"start": "2024-01"}), rng=7)
+    tech = m.world.tech
+    for _ in range(3):
+        m.step()
+        held = m.world.sites.fleet.sum(axis=(0, 1))
+        unreleased = tech.release > m.month - 1  # the month just run is m.month - 1
+        assert unreleased.sum() == 7  # all but the H100
+        assert held[unreleased].tolist() == [0.0] * 7
+    assert held[tech.names.index("h100")] > 0  # NVIDIA still sells
