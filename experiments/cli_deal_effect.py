@@ -151,6 +151,9 @@ def _prepare(out: Path, settings: dict[str, Any], new: bool) -> str | None:
     if not ours and not new:
         _check_writable(out)
         return None
+    if new and not (out.is_dir() and any(out.iterdir())):
+        _check_writable(out)  # nothing there to move aside
+        return None
     if new:
         moved = f"moved the earlier comparison in {out} to {set_aside(out)} (nothing is deleted)"
         _check_writable(out)

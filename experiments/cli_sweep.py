@@ -254,14 +254,22 @@ def _sweep(args: argparse.Namespace) -> int:
         print(f"gigawatt sweep: {exc}", file=sys.stderr)
         return 2
     status = SweepStore.open(out).status()
+    # done before this call: what is done now less what finished in it (the runs skipped
+    # include those that failed before, when --no-retry-failed leaves them failed)
+    resumed = status["completed"] - (summary.ran - summary.failed)
     print(
         f"{out}: {status['completed']}/{status['planned']} runs done "
-        f"({summary.skipped} resumed, {summary.ran} run now, {status['failed']} failed) "
+        f"({resumed} resumed, {summary.ran} run now, {status['failed']} failed) "
         f"in {summary.seconds:.1f} s"
     )
     if status["failed"]:
         _print_failures(SweepStore.open(out))
-        print(f"failures: {out}/failures/ (re-run the same command to retry them)")
+        retry = (
+            "drop --no-retry-failed to retry them"
+            if args.no_retry_failed
+            else "re-run the same command to retry them"
+        )
+        print(f"failures: {out}/failures/ ({retry})")
     analysed = _analyze(argparse.Namespace(dir=str(out), out=None)) if args.analyze else 0
     return analysed or (1 if status["failed"] else 0)
 

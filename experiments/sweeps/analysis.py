@@ -85,10 +85,18 @@ class AnalysisResult:
     notes: list[str] = field(default_factory=list)
 
 
+_WRITTEN = frozenset(
+    {"points.csv", "indices.csv", "means.csv", "means.png", "series.png", "notes.txt"}
+    | {f"indices_{kind}.png" for kind in ("sobol", "morris", "lhs")}
+)
+"""Every file :func:`analyze_sweep` writes into its folder."""
+
+
 def mean_ci(values: np.ndarray, conf: float = 0.95) -> tuple[float, float, float, int]:
     """Mean, lower and upper bound of a Student-t interval, and the count of finite values.
 
-    With one value the interval is that value (no spread can be estimated).
+    With one value there is no interval (its bounds are ``nan``): no spread can be
+    estimated from it, and an interval of zero width would read as a certain value.
     """
     v = np.asarray(values, float)
     v = v[np.isfinite(v)]
@@ -97,7 +105,7 @@ def mean_ci(values: np.ndarray, conf: float = 0.95) -> tuple[float, float, float
         return (np.nan, np.nan, np.nan, 0)
     m = float(v.mean())
     if n == 1:
-        return (m, m, m, 1)
+        return (m, np.nan, np.nan, 1)
     half = float(stats.t.ppf(0.5 + conf / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
     return (m, m - half, m + half, n)
 
@@ -305,9 +313,7 @@ def analyze_sweep(
         design = store.design()
         parts = []
         for out in outputs:
-            table, note = _indices(
-                spec, design, means.dropna(how="all"), out, spec.root_seed % 2**32
-            )
+            table, note = _indices(spec, design, means, out, spec.root_seed % 2**32)
             if note:
                 result.notes.append(note)
             if table is not None:
@@ -348,4 +354,11 @@ def analyze_sweep(
         notes = out_path / "notes.txt"
         atomic_write_text(notes, "\n".join(result.notes) + "\n")
         result.files.append(notes)
+    if out_dir is None:  # the sweep's own analysis folder, not one a user named
+        # what an earlier analysis wrote and this one did not (its notes on runs since
+        # finished, a figure of an output no longer kept) would be read as this one's
+        for stale in set(_WRITTEN.intersection(p.name for p in out_path.iterdir())) - {
+            f.name for f in result.files
+        }:
+            (out_path / stale).unlink(missing_ok=True)
     return result

@@ -121,15 +121,23 @@ class ParameterSpec(_Strict):
             raise ValueError("give either a range (min, max) or levels, not both")
         if self.n is not None and self.levels is not None:
             raise ValueError("n (grid levels in a range) goes with min/max, not with levels")
+        if self.levels is not None and len(set(self.levels)) < len(self.levels):
+            twice = sorted({v for v in self.levels if self.levels.count(v) > 1})
+            raise ValueError(
+                f"levels = {self.levels}: {', '.join(f'{v:g}' for v in twice)} listed more "
+                "than once; list each level once (replicates repeat a point's runs)"
+            )
         return self
 
     def grid_levels(self) -> list[float]:
-        """The values a grid takes: explicit levels, or ``n`` (default 3) spaced in the range."""
+        """The values a grid takes: explicit levels, or ``n`` (default 3) spaced in the range,
+        the last exactly ``max`` (``lo + (n - 1) * (hi - lo) / (n - 1)`` can round past it, and
+        a range ending at a field's bound was then refused)."""
         if self.levels is not None:
             return list(self.levels)
         lo, hi = self.bounds()
         n = self.n or 3
-        return [lo + i * (hi - lo) / (n - 1) for i in range(n)]
+        return [lo + i * (hi - lo) / (n - 1) for i in range(n - 1)] + [hi]
 
     def bounds(self) -> tuple[float, float]:
         """The sampling range: ``[min, max]``, or the extent of the levels."""
@@ -169,6 +177,19 @@ class OutputSpec(_Strict):
     column: str = Field(min_length=1)
     where: dict[str, str | int | float | bool] = Field(default_factory=dict)
     agg: Aggregation = "mean"
+
+    @model_validator(mode="after")
+    def _model_frame_takes_no_reduction(self) -> OutputSpec:
+        # (a stored spec lists the defaults too, so an agg given as "mean" cannot be told apart)
+        given = [k for k, v in (("agg", self.agg != "mean"), ("where", bool(self.where))) if v]
+        if self.table == "model" and given:
+            raise ValueError(
+                f"{self.name}: {' and '.join(given)} reduce a result table's final-month rows; "
+                f"a model-frame output ({self.column}) is its final month's value, so "
+                f"{' and '.join(given)} would be ignored. Remove {' and '.join(given)}, or keep "
+                "the whole monthly path under series to read its peak or mean"
+            )
+        return self
 
     @classmethod
     def parse(cls, entry: str | dict[str, Any]) -> OutputSpec:

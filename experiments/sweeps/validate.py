@@ -37,6 +37,7 @@ from experiments.sweeps.design import (
     SobolBalanceWarning,
     build_points,
     check_design_size,
+    integer_paths,
     sobol_balance,
 )
 from experiments.sweeps.model import output_problem, resolve_model
@@ -248,6 +249,26 @@ def _dry_run(
     return None, first_error
 
 
+def _repeated_grid_points(spec: SweepSpec) -> list[str]:
+    """A grid whose levels round to the same whole number would run one point twice."""
+    if spec.design.kind != "grid":
+        return []
+    problems = []
+    integers = integer_paths(spec)
+    for i, p in enumerate(spec.parameters):
+        if p.path not in integers or p.levels is not None:  # (repeated levels: refused)
+            continue
+        levels = [round(v) for v in p.grid_levels()]
+        if len(set(levels)) < len(levels):
+            n = len(set(levels))
+            problems.append(
+                f"parameters[{i}] ({p.path}): n = {len(levels)} levels in [{p.min:g}, "
+                f"{p.max:g}] round to {levels} for this whole-number parameter, repeating "
+                f"points; use n = {n} or list the levels ({sorted(set(levels))})"
+            )
+    return problems
+
+
 def validate_sweep(spec: SweepSpec) -> pd.DataFrame:
     """Check the whole sweep before anything runs; return the design points.
 
@@ -261,7 +282,7 @@ def validate_sweep(spec: SweepSpec) -> pd.DataFrame:
     if note := sobol_balance(spec):  # runs as asked, but the user should know
         warnings.warn(note, SobolBalanceWarning, stacklevel=2)
     points = build_points(spec)
-    problems: list[str] = []
+    problems = _repeated_grid_points(spec)
     if spec.model == DEFAULT_MODEL:
         problems += _check_parameters(spec, points)
     # with bad parameters the outputs are still checked, on the base scenario as it is

@@ -151,6 +151,25 @@ def test_another_comparison_never_overwrites_an_earlier_one(tmp_path, capsys):
     assert f"moved the earlier comparison in {out} to {aside}" in capsys.readouterr().err
 
 
+def test_new_into_a_folder_not_made_yet_just_makes_it(tmp_path, capsys):
+    # --new moved the folder aside before looking: a FileNotFoundError's traceback
+    out = tmp_path / "effect"
+    cmd = [
+        "compare",
+        "amazon-anthropic-2026",
+        "--deal-effect",
+        "--months",
+        "2",
+        "--replicates",
+        "1",
+    ]
+    cmd.append("--new")
+    assert main([*cmd, "--out", str(out)]) == 0
+    assert len(pd.read_csv(out / "deal-effect.csv")) == 2
+    assert "moved" not in capsys.readouterr().err
+    assert not list(tmp_path.glob("effect.old-*"))
+
+
 def test_rows_of_unknown_settings_are_not_overwritten(tmp_path, capsys):
     out = tmp_path / "effect"
     out.mkdir()

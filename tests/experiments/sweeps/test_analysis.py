@@ -155,7 +155,8 @@ def test_grid_means_and_intervals_match_hand_computation(tmp_path) -> None:
 
 def test_mean_ci_edge_cases() -> None:
     assert mean_ci(np.array([]))[3] == 0
-    assert mean_ci(np.array([2.0, np.nan])) == (2.0, 2.0, 2.0, 1)
+    m1, lo1, hi1, n1 = mean_ci(np.array([2.0, np.nan]))  # one value: no interval
+    assert (m1, n1) == (2.0, 1) and np.isnan(lo1) and np.isnan(hi1)
     m, _lo, hi, n = mean_ci(np.array([1.0, 2.0, 3.0, 4.0]))
     assert (m, n) == (2.5, 4)
     assert hi - m == pytest.approx(stats.t.ppf(0.975, 3) * np.std([1, 2, 3, 4], ddof=1) / 2)
@@ -234,3 +235,38 @@ def test_fan_is_the_5_50_95_percentiles_per_month() -> None:
     np.testing.assert_allclose(lo, [6.0, np.nan, 5.0])
     np.testing.assert_allclose(mid, [51.0, np.nan, 50.0])
     np.testing.assert_allclose(hi, [96.0, np.nan, 95.0])
+
+
+def test_an_output_with_no_finite_value_is_not_called_unfinished(tmp_path) -> None:
+    # every run finished, but the one output kept is nan in each (a price where nothing
+    # traded): the note said "4 design points have no finished run"
+    spec = make_spec(
+        design={"kind": "morris", "samples": 1},
+        parameters=ABC,
+        replicates=1,
+        months=2,
+        outputs={"final": ["unpriced"]},
+    )
+    run_sweep(spec, tmp_path / "m", workers=1, progress=False)
+    result = analyze_sweep(tmp_path / "m")
+    assert result.notes == ["unpriced: 4 points have no finite value"]
+
+
+def test_files_an_earlier_analysis_left_are_removed_but_no_others(tmp_path) -> None:
+    # its notes said runs were failed or pending after they had finished
+    spec = make_spec(replicates=2)
+    run_sweep(spec, tmp_path / "g", workers=1, progress=False)
+    folder = tmp_path / "g" / "analysis"
+    folder.mkdir()
+    for name in ("notes.txt", "indices.csv", "indices_sobol.png", "mine.txt"):
+        (folder / name).write_text("an earlier analysis\n")
+    result = analyze_sweep(tmp_path / "g")
+    assert result.notes == []
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "means.csv", "means.png", "mine.txt", "points.csv", "series.png"
+    ]  # fmt: skip
+    mine = tmp_path / "mine"  # a folder the user named: nothing in it is removed
+    mine.mkdir()
+    (mine / "notes.txt").write_text("the user's\n")
+    analyze_sweep(tmp_path / "g", mine)
+    assert (mine / "notes.txt").read_text() == "the user's\n"

@@ -104,6 +104,14 @@ def test_failed_runs_print_their_error(tmp_path, capsys) -> None:
     printed = capsys.readouterr().out
     # a = 1.0 is above 0.5 in all 3 replicates; a = 0.0 runs
     assert "3 runs failed with ValueError: a = 1.0 above fail_above" in printed
+    assert "(0 resumed, 6 run now, 3 failed)" in printed
+    argv = ["sweep", str(spec), "--out", str(out), "--workers", "1", "--no-progress"]
+    assert main([*argv, "--no-retry-failed"]) == 1
+    printed = capsys.readouterr().out
+    # the 3 that ran are resumed, the 3 failed are left failed: they were counted as resumed,
+    # and the advice was to run the same command, which skips them again
+    assert "3/6 runs done (3 resumed, 0 run now, 3 failed)" in printed
+    assert "(drop --no-retry-failed to retry them)" in printed
 
 
 def test_compare_refuses_a_repeated_scenario(tmp_path, capsys) -> None:

@@ -67,6 +67,22 @@ def test_outputs_required_and_unique() -> None:
     assert [o.name for o in spec.outputs.series] == ["y_monthly"]
 
 
+def test_a_level_listed_twice_is_refused() -> None:
+    msg = _bad(parameters=[{"path": "a", "levels": [0.3, 0.3, 0.6]}])
+    assert "parameters[0] = {...}: levels = [0.3, 0.3, 0.6]: 0.3 listed more than once" in msg
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [({"agg": "max"}, "peak: agg reduce"), ({"where": {"lab": "x"}}, "peak: where reduce")],
+)
+def test_a_reduction_of_a_model_frame_output_is_refused(extra, said) -> None:
+    # agg = "max" on the monthly frame gave its final month, silently, not its peak
+    msg = _bad(outputs={"final": [{"name": "peak", "column": "y", **extra}]})
+    assert said in msg and "its final month's value" in msg
+    make_spec(outputs={"final": [{"name": "peak", "table": "deals", "column": "x", **extra}]})
+
+
 def test_error_is_a_value_error() -> None:
     assert issubclass(SweepSpecError, ValueError)
 

@@ -16,6 +16,7 @@ from experiments.sweeps.model import extract_outputs
 from experiments.sweeps.progress import SweepProgress
 from experiments.sweeps.schema import schema_field
 from experiments.sweeps.spec import OutputsSpec
+from experiments.sweeps.validate import validate_sweep
 from tests.experiments.sweeps.conftest import make_spec
 from tests.experiments.sweeps.toy import toy_model
 
@@ -81,6 +82,34 @@ def test_fractional_level_of_a_whole_number_field_exits_2(tmp_path, capsys) -> N
     err = capsys.readouterr().err
     assert "parameters[1].levels = [24.0, 36.5]" in err and "whole numbers" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_grid_that_rounds_to_repeated_whole_numbers_exits_2(tmp_path, capsys) -> None:
+    # 5 levels in [12, 14] are 12, 12.5, 13, 13.5, 14: rounded (half to even), 12, 12, 13,
+    # 14, 14, which ran two points twice with the same seeds and listed them twice
+    spec = _write(tmp_path, interconnection="min = 12\nmax = 14\nn = 5")
+    assert _sweep(tmp_path, spec) == 2
+    err = capsys.readouterr().err
+    assert "parameters[1] (power.interconnection_months)" in err
+    assert "round to [12, 12, 13, 14, 14]" in err and "use n = 3" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_grid_range_ending_at_a_fields_bound_is_swept() -> None:
+    # 0.2 + 3 x (0.8 / 3) is 1.0000000000000002: the last level passed cloud_conduct's
+    # bound of 1 and the sweep was refused
+    assert 0.2 + 3 * (1.0 - 0.2) / 3 > 1.0  # the sum the last level was
+    spec = SweepSpec.from_dict(
+        {
+            "base": "baseline",
+            "months": 2,
+            "replicates": 1,
+            "parameters": [{"path": "cloud_conduct", "min": 0.2, "max": 1.0, "n": 4}],
+            "outputs": {"final": ["labs_active"]},
+        }
+    )
+    points = validate_sweep(spec)
+    assert points["cloud_conduct"].max() == 1.0
 
 
 def test_whole_number_fields_are_rounded_without_a_flag() -> None:
