@@ -186,7 +186,6 @@ def history_table(result: RunResult, targets: str | Path | None = None) -> pd.Da
         for year in s.years():
             low, high = s.bounds(year)
             value = float(model.get((s.metric, int(year)), float("nan")))
-            mid = (low + high) / 2
             rows.append(
                 {
                     "series": sid,
@@ -196,7 +195,8 @@ def history_table(result: RunResult, targets: str | Path | None = None) -> pd.Da
                     "model": value,
                     "reported_low": low,
                     "reported_high": high,
-                    "model_over_reported": value / mid,
+                    # over the figure a calibration compares with: a range's geometric mean
+                    "model_over_reported": value / s.centre(year),
                     "within": low * 0.999 <= value <= high * 1.001,
                     "statistic": s.statistic,
                     "source": f"docs/calibration.md [{s.source}]",

@@ -110,6 +110,14 @@ class Posterior:
         return self.draws.iloc[self.sample_rows(n, rng)].reset_index(drop=True)
 
 
+_SAME_IN_A_POOL = (
+    ("scenario_sha256", "scenario contents"),
+    ("targets_sha256", "targets"),
+    ("priors_sha256", "priors"),
+)
+"""What fits pooled into one posterior must share, by the digests a calibration records."""
+
+
 def _check(frame: pd.DataFrame, meta: Mapping[str, Any], where: str) -> np.ndarray:
     if WEIGHT not in frame.columns:
         raise PosteriorError(f"{where}: no {WEIGHT!r} column; add the particles' weights")
@@ -135,6 +143,17 @@ def _check(frame: pd.DataFrame, meta: Mapping[str, Any], where: str) -> np.ndarr
     for key in ("scenario", "root_seed"):
         if key not in meta:
             raise PosteriorError(f"{where}: metadata needs {key!r}")
+    scenario, seed = meta["scenario"], meta["root_seed"]
+    if not isinstance(scenario, str) or not scenario:
+        raise PosteriorError(
+            f"{where}: {META_FILE}'s 'scenario' is {scenario!r}; it names the calibrated scenario "
+            "(a shipped name or a .toml path), as a calibration writes it"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise PosteriorError(
+            f"{where}: {META_FILE}'s 'root_seed' is {seed!r}; it is the fit's seed, a whole number "
+            ">= 0, as a calibration writes it"
+        )
     return w / w.sum()
 
 
@@ -276,6 +295,15 @@ def pool_posteriors(posteriors: Sequence[Posterior], names: Sequence[str] = ()) 
                 f"{label} and {labels[0]} calibrate different parameters ({odd}); "
                 "pool only fits made with the same priors"
             )
+        for key, what in _SAME_IN_A_POOL:  # where both fits record it
+            mine, theirs = post.meta.get(key), first.meta.get(key)
+            if mine is not None and theirs is not None and mine != theirs:
+                raise PosteriorError(
+                    f"{label} and {labels[0]} were fitted to different {what} ({key} "
+                    f"{str(mine)[:16]} against {str(theirs)[:16]}): their mixture is the "
+                    "posterior of neither; pool only fits of one scenario, targets and "
+                    "priors, made with different seeds"
+                )
     for i, post in enumerate(posteriors):  # a fit twice (the same folder, or the same seed)
         for j in range(i):
             other = posteriors[j]

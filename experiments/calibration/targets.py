@@ -116,11 +116,16 @@ class Series(_Strict):
     def _consistent(self) -> Series:
         if isinstance(self.log_sd, dict):
             missing = sorted(set(self.statistic_years()) - set(self.log_sd))
-            extra = sorted(set(self.log_sd) - set(self.values))
+            extra = sorted(set(self.log_sd) - set(self.statistic_years()))
             if missing or extra:
+                base = (
+                    f"; {self.years()[0]} is the growth's base, which has no statistic of its own"
+                    if self.statistic == "growth" and self.years()[0] in extra
+                    else ""
+                )
                 raise ValueError(
                     f"log_sd by year must cover exactly the compared years {self.statistic_years()}"
-                    f" (missing {missing}, unknown {extra})"
+                    f" (missing {missing}, unknown {extra}){base}"
                 )
         if self.statistic == "growth" and len(self.values) < 2:
             raise ValueError("a growth series needs two or more years (the first is the base)")
@@ -256,20 +261,28 @@ class Targets(_Strict):
         """The model's summary statistics from its yearly values ``{(metric, year): value}``.
 
         A missing, non-finite or too small value is floored at :data:`FLOOR_RATIO` of the
-        reported figure, so every statistic is finite.
+        reported figure, so every statistic is finite. A growth whose base or later year is
+        floored is put ``log(FLOOR_RATIO)`` below the observed growth: the ratio of two
+        floors is the reported growth itself, which gave a run that failed (every value
+        missing) or a metric of zero a perfect match.
         """
 
-        def value(s: Series, y: str) -> float:
+        def value(s: Series, y: str) -> float | None:
             v = model.get((s.metric, int(y)), math.nan)
-            floor = FLOOR_RATIO * s.centre(y)
-            return v if math.isfinite(v) and v > floor else floor
+            return v if math.isfinite(v) and v > FLOOR_RATIO * s.centre(y) else None
 
+        observed = self.observed()
         out = {}
         for sid, s in self.series.items():
             base = value(s, s.years()[0])
             for y in s.statistic_years():
-                v = value(s, y)
-                out[f"{sid}:{y}"] = math.log(v / base if s.statistic == "growth" else v)
+                key, v = f"{sid}:{y}", value(s, y)
+                if s.statistic == "level":
+                    out[key] = math.log(v if v is not None else FLOOR_RATIO * s.centre(y))
+                elif v is None or base is None:
+                    out[key] = observed[key] + math.log(FLOOR_RATIO)
+                else:
+                    out[key] = math.log(v / base)
         return out
 
     def table(self) -> pd.DataFrame:

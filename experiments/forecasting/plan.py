@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_DRAWS",
     "ForecastError",
+    "ScenarioLoadError",
     "ScenarioPlan",
     "check_lineage",
     "draw_table",
@@ -59,6 +60,10 @@ MAX_DRAWS = 100_000
 
 class ForecastError(ValueError):
     """A forecast input that cannot be used; the message names it, its value and the fix."""
+
+
+class ScenarioLoadError(ForecastError):
+    """A scenario of the forecast that cannot be loaded (as told apart from a bad ``until``)."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,7 @@ def plan_scenarios(refs: Sequence[str], until: str | None) -> list[ScenarioPlan]
         except (ScenarioError, OSError) as exc:
             said = str(exc)  # a loader's message that names the scenario is not prefixed again
             named = repr(str(ref)) in said or said.startswith(str(ref))
-            raise ForecastError(said if named else f"scenario {str(ref)!r}: {said}") from None
+            raise ScenarioLoadError(said if named else f"scenario {str(ref)!r}: {said}") from None
         same = next((p for p in plans if p.name == scn.name), None)
         if same is not None and same.ref == str(ref):
             raise ForecastError(f"scenario {scn.name!r} is given twice; name each scenario once")

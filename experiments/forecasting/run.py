@@ -38,6 +38,7 @@ from experiments.forecasting.bands import final_band, paired_differences, quanti
 from experiments.forecasting.model import DEAL_COLUMNS, DEAL_CUM, TWIN_PREFIX
 from experiments.forecasting.plan import (
     ForecastError,
+    ScenarioLoadError,
     ScenarioPlan,
     check_draws,
     check_lineage,
@@ -325,7 +326,7 @@ def forecast(
     refs = list(scenarios) if scenarios else [post.scenario]
     try:
         plans = plan_scenarios(refs, until)
-    except ForecastError as exc:
+    except ScenarioLoadError as exc:
         if scenarios:
             raise
         # the posterior's own scenario, as its calibration was given it (a relative file

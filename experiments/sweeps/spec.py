@@ -121,12 +121,6 @@ class ParameterSpec(_Strict):
             raise ValueError("give either a range (min, max) or levels, not both")
         if self.n is not None and self.levels is not None:
             raise ValueError("n (grid levels in a range) goes with min/max, not with levels")
-        if self.levels is not None and len(set(self.levels)) < len(self.levels):
-            twice = sorted({v for v in self.levels if self.levels.count(v) > 1})
-            raise ValueError(
-                f"levels = {self.levels}: {', '.join(f'{v:g}' for v in twice)} listed more "
-                "than once; list each level once (replicates repeat a point's runs)"
-            )
         return self
 
     def grid_levels(self) -> list[float]:
@@ -314,6 +308,14 @@ class SweepSpec(_Strict):
                 )
         elif self.design.scenarios:
             raise ValueError(f'design.scenarios only goes with kind = "scenarios", not {kind!r}')
+        for i, p in enumerate(self.parameters):
+            if kind == "grid" and p.levels is not None and len(set(p.levels)) < len(p.levels):
+                twice = sorted({v for v in p.levels if p.levels.count(v) > 1})
+                raise ValueError(
+                    f"parameters[{i}] ({p.path}): levels = {p.levels} lists "
+                    f"{', '.join(f'{v:g}' for v in twice)} more than once, and a grid would run "
+                    "those points twice; list each level once (replicates repeat a point's runs)"
+                )
         if kind in ("lhs", "sobol", "morris"):
             if not self.parameters:
                 raise ValueError(f"a {kind} design needs at least one [[parameters]] entry")

@@ -109,8 +109,9 @@ def test_rows_are_named_by_file_and_line(tmp_path):
     assert Posterior(one.draws, one.weights, one.meta).row_label(1) == "posterior row 2"
 
 
-def _fit(folder, frame, scenario="history-2023", root_seed=3):
-    write_posterior(pd.DataFrame(frame), {"scenario": scenario, "root_seed": root_seed}, folder)
+def _fit(folder, frame, scenario="history-2023", root_seed=3, **meta):
+    meta = {"scenario": scenario, "root_seed": root_seed, **meta}
+    write_posterior(pd.DataFrame(frame), meta, folder)
     return folder
 
 
@@ -151,6 +152,26 @@ def test_fits_that_do_not_match_are_not_pooled(tmp_path, frame, scenario, words)
     b = _fit(tmp_path / "b", frame, scenario=scenario)
     with pytest.raises(PosteriorError, match=words):
         read_posteriors([a, b])
+
+
+@pytest.mark.parametrize(
+    ("key", "what"),
+    [("priors_sha256", "priors"), ("targets_sha256", "targets"),
+     ("scenario_sha256", "scenario contents")],
+)  # fmt: skip
+def test_fits_to_other_priors_targets_or_scenario_contents_are_not_pooled(tmp_path, key, what):
+    # their mixture was pooled and forecast as if it were one posterior
+    one = {"demand.elasticity": [1.0], "weight": [1.0]}
+    a = _fit(tmp_path / "a", one, **{key: "59727476aaaa"})
+    b = _fit(tmp_path / "b", one | {"demand.elasticity": [2.0]}, root_seed=4, **{key: "8782ba0b"})
+    with pytest.raises(PosteriorError) as err:
+        read_posteriors([a, b])
+    assert f"{b} and {a} were fitted to different {what} ({key} 8782ba0b against " in str(err.value)
+    c = _fit(
+        tmp_path / "c", one | {"demand.elasticity": [3.0]}, root_seed=5, **{key: "59727476aaaa"}
+    )
+    assert len(read_posteriors([a, c]).draws) == 2  # the same digest, other seeds: pooled
+    assert len(read_posteriors([_fit(tmp_path / "d", one), c]).draws) == 2  # one without it
 
 
 def test_pooling_names_one_per_fit(tmp_path):

@@ -79,6 +79,17 @@ def test_model_statistics_by_hand_with_the_floor(tmp_path):
 
 
 @pytest.mark.parametrize(
+    "capex", [{}, {2023: 0.0, 2024: 0.0}, {2023: 30.0, 2024: 0.0}, {2023: 0.0, 2024: 60.0}]
+)
+def test_a_floored_growth_is_far_from_the_reported_one(tmp_path, capex):
+    # a run that failed (no value) or capex of zero: each year floored at 1e-3 of its
+    # figure, and the floors' ratio was the reported growth, a perfect match
+    t = load_targets(write(tmp_path, SERIES))
+    s = t.statistics({("hyperscaler capex", y): v for y, v in capex.items()})
+    assert s["capex:2024"] == pytest.approx(math.log(251 / 150) + math.log(FLOOR_RATIO))
+
+
+@pytest.mark.parametrize(
     ("old", "new", "words"),
     [
         ('unit = "$B/yr"\nsource = "hist-openai-rev"', 'unit = "$B/yr"\nsource = "hist-openai-rev"\ncolour = 1', "series.rev.colour = 1: unknown key (remove it"),
@@ -90,6 +101,7 @@ def test_model_statistics_by_hand_with_the_floor(tmp_path):
         ("log_sd = 0.15", "log_sd = 0", "log_sd must be in (0, 3]"),
         ("log_sd = 0.15", 'log_sd = "0.15"', "series.rev.log_sd = '0.15'"),
         ("log_sd = { 2024 = 0.2 }", "log_sd = { 2023 = 0.2 }", "must cover exactly the compared years"),
+        ("log_sd = { 2024 = 0.2 }", "log_sd = { 2023 = 0.1, 2024 = 0.2 }", "unknown ['2023']); 2023 is the growth's base, which has no statistic of its own"),
         ('source = "hist-openai-rev"', 'source = "Hist openai"', "row id"),
     ],
 )  # fmt: skip

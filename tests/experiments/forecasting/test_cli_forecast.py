@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
@@ -60,6 +61,27 @@ def test_bad_arguments(tmp_path, capsys, args, words) -> None:
     post = make_posterior(tmp_path / "p")
     err = _exit2(capsys, ["--posterior", str(post), "--out", str(tmp_path / "o"), *args])
     assert words in err
+    if args[0] == "--until":  # the scenario loaded: its fix is not offered for --until's
+        assert "before --posterior" not in err
+
+
+@pytest.mark.parametrize(
+    ("meta", "words"),
+    [
+        ({"root_seed": None}, "posterior.json's 'root_seed' is None; it is the fit's seed"),
+        ({"root_seed": "seven"}, "posterior.json's 'root_seed' is 'seven'"),
+        ({"root_seed": -3}, "posterior.json's 'root_seed' is -3"),
+        ({"root_seed": True}, "posterior.json's 'root_seed' is True"),
+        ({"scenario": None}, "posterior.json's 'scenario' is None; it names the calibrated"),
+    ],
+)
+def test_a_damaged_posterior_json_is_named_in_one_line(tmp_path, capsys, meta, words) -> None:
+    # a null or text seed gave a traceback, a negative one blamed a --seed never given
+    post = make_posterior(tmp_path / "p")
+    path = post / "posterior.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **meta}))
+    err = _exit2(capsys, ["--posterior", str(post), "--out", str(tmp_path / "o")])
+    assert f"{post}: {words}" in err
 
 
 def test_a_forecast_prints_its_summary_and_files(tmp_path, capsys) -> None:

@@ -69,7 +69,10 @@ def test_outputs_required_and_unique() -> None:
 
 def test_a_level_listed_twice_is_refused() -> None:
     msg = _bad(parameters=[{"path": "a", "levels": [0.3, 0.3, 0.6]}])
-    assert "parameters[0] = {...}: levels = [0.3, 0.3, 0.6]: 0.3 listed more than once" in msg
+    assert "parameters[0] (a): levels = [0.3, 0.3, 0.6] lists 0.3 more than once" in msg
+    # explicit points zip their levels: a value may come twice (posterior draws do)
+    points = [{"path": "a", "levels": [0.3, 0.3]}, {"path": "c", "levels": [1.0, 2.0]}]
+    make_spec(design={"kind": "points"}, parameters=points)
 
 
 @pytest.mark.parametrize(
