@@ -30,12 +30,12 @@ MODEL_COLUMNS: tuple[Column, ...] = (
     Column(
         "compute_spot_price",
         "$/H100e-h",
-        "Volume-weighted price at the seller nodes of all spot compute sold this month (when nothing traded, this month's node prices weighted by the capacity behind them).",
+        "Volume-weighted price at the seller nodes of all spot compute sold this month (when nothing traded, this month's node prices weighted by the capacity behind them; missing when no cloud has capacity).",
     ),
     Column(
         "compute_contract_price",
         "$/H100e-h",
-        "Volume-weighted price of compute delivered under contracts this month.",
+        "Volume-weighted price of compute delivered under contracts this month; missing when no contract delivers.",
     ),
     Column(
         "power_price",
@@ -50,12 +50,12 @@ MODEL_COLUMNS: tuple[Column, ...] = (
     Column(
         "chip_price",
         "$/H100e",
-        "Price paid per H100-equivalent of chips bought on the spot market (the vendor's ask plus the link's margin), weighted by H100e.",
+        "Price paid per H100-equivalent of chips bought on the spot market (the vendor's ask plus the link's margin), weighted by H100e; missing when no chips are bought on the spot market.",
     ),
     Column(
         "chip_value",
         "$/H100e",
-        "Buyers' node price per H100-equivalent of the chips bought on the spot market (a unit's value to the clouds that bought it; above chip_price when vendors ration their capacity at their ask), weighted by H100e.",
+        "Buyers' node price per H100-equivalent of the chips bought on the spot market (a unit's value to the clouds that bought it; above chip_price when vendors ration their capacity at their ask), weighted by H100e; missing like chip_price.",
     ),
     Column(
         "capacity_q",

@@ -225,6 +225,7 @@ class Scenario(Section):
 
         regions = {r.name for r in self.regions}
         hypers = {h.name for h in self.hyperscalers}
+        fringes = {h.name for h in self.hyperscalers if h.fringe}
         labs = {lab.name for lab in self.labs}
         vendors = {v.name for v in self.chips.vendors}
         vendor_of = {v.name: v for v in self.chips.vendors}
@@ -309,6 +310,12 @@ class Scenario(Section):
             need(c.buyer in buyers, f"contracts.{i}.buyer", c.buyer, buyers)
             if c.region is not None:
                 need(c.region in regions, f"contracts.{i}.region", c.region, regions)
+            if c.kind == "power" and c.family is not None:
+                bad(
+                    f"contracts.{i}.family",
+                    c.family,
+                    "a power contract sells energy, which has no chip family; remove family",
+                )
             if c.kind == "chips" and c.region is not None:
                 bad(
                     f"contracts.{i}.region",
@@ -324,6 +331,13 @@ class Scenario(Section):
                     f"is {vendor.owner}'s in-house silicon, which passes to its owner at cost "
                     "each month and is sold to no one else; remove the contract, or remove the "
                     "vendor's owner to make it a merchant vendor",
+                )
+            elif vendor is not None and c.family not in (None, vendor.family):
+                bad(
+                    f"contracts.{i}.family",
+                    c.family,
+                    f"{c.seller} makes {vendor.family} chips; give family = "
+                    f"{vendor.family!r} or leave it out",
                 )
             elif vendor is not None and c.start < first_release.get(vendor.family, c.start):
                 bad(
@@ -355,6 +369,13 @@ class Scenario(Section):
             if not d.enabled:
                 continue
             need(d.investor in hypers, f"{path}.investor", d.investor, hypers)
+            if d.investor in fringes:
+                bad(
+                    f"{path}.investor",
+                    d.investor,
+                    "is a fringe of small clouds, which strikes no deals; name one of the "
+                    f"hyperscalers {sorted(hypers - fringes)}",
+                )
             need(d.lab in labs, f"{path}.lab", d.lab, labs)
             if d.silicon is not None and d.investor in hypers:
                 if (d.investor, d.silicon) not in sellers_of:
@@ -364,12 +385,13 @@ class Scenario(Section):
                         f"no vendor sells {d.silicon} chips to {d.investor}; "
                         "choose a family the investor can buy, or none",
                     )
-            if path != "deal" and d.propose < self.start:  # 'YYYY-MM' order as months do
+            if d.propose < self.start:  # 'YYYY-MM' order as months do
                 bad(
                     f"{path}.propose",
                     d.propose,
-                    f"before the start ({self.start}); a deal made before it is in the "
-                    "starting state (the lab's cash, its contracts)",
+                    f"before the start ({self.start}), so the deal would never be proposed; "
+                    "propose it from the start on, or leave it out (a deal made before the "
+                    "start is in the starting state: the lab's cash, its contracts)",
                 )
         if problems:
             raise ValueError("\n".join(problems))
@@ -410,5 +432,5 @@ class Scenario(Section):
             )
         data = self.to_dict()  # new containers each call (pydantic's dump): no copy needed
         for path, value in overrides.items():
-            set_path(data, path, value)
+            set_path(data, path, value, Scenario)
         return Scenario.from_dict(data)

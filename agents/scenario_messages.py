@@ -75,7 +75,7 @@ def _list_index(items: list[Any], key: str, path: str, where: str) -> int:
     """Index of the item of ``items`` that ``key`` (an index or a name) addresses."""
     names = [it["name"] for it in items if isinstance(it, dict) and isinstance(it.get("name"), str)]
     named = len(names) == len(items)
-    if key.isdigit() and int(key) < len(items):
+    if key.isascii() and key.isdigit() and int(key) < len(items):
         return int(key)
     if named and key in names:
         return names.index(key)
@@ -92,12 +92,13 @@ def _list_index(items: list[Any], key: str, path: str, where: str) -> int:
 
 
 def dotted_paths(value: Any, prefix: str = "") -> dict[str, Any]:
-    """The leaves of nested tables by their dotted paths (what :func:`set_path` takes).
+    """The leaves of nested tables by their dotted paths (what :func:`set_path` takes); an
+    empty table is a leaf (it empties the table at its path).
 
-    >>> dotted_paths({"labs.openai.cash": 1.0, "power": {"pue": 1.2}})
-    {'labs.openai.cash': 1.0, 'power.pue': 1.2}
+    >>> dotted_paths({"labs.openai.cash": 1.0, "power": {"pue": 1.2}, "rules": {}})
+    {'labs.openai.cash': 1.0, 'power.pue': 1.2, 'rules': {}}
     """
-    if not isinstance(value, dict):
+    if not isinstance(value, dict) or (not value and prefix):
         return {prefix: value}
     out: dict[str, Any] = {}
     for key, item in value.items():
@@ -105,12 +106,19 @@ def dotted_paths(value: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def set_path(data: dict[str, Any], path: object, value: Any) -> None:
+def set_path(
+    data: dict[str, Any],
+    path: object,
+    value: Any,
+    model: type[BaseModel] | None = None,
+) -> None:
     """Set the value at dotted key path ``path`` of nested tables ``data``, in place.
 
     A part of ``path`` addresses a table by key and a list item by index or, when every item
     has a ``name``, by name (``labs.anthropic.cash``). Every part but the last must exist;
-    the last may add a key to a table.
+    the last may add a key to a table. With ``model`` (the schema ``data`` follows), a part
+    may also add a key to a table the schema types as a mapping of free keys (a new
+    jurisdiction, ``regulation.jurisdictions.us.regions``): the schema then checks it.
 
     Parameters
     ----------
@@ -139,16 +147,21 @@ def set_path(data: dict[str, Any], path: object, value: Any) -> None:
         )
     parts = path.split(".")
     node: Any = data
+    loc: list[Any] = []  # where ``node`` is in the schema (list items by index)
     for depth, key in enumerate(parts):
         last = depth == len(parts) - 1
         where = ".".join(parts[: depth + 1])
         if isinstance(node, list):
             i = _list_index(node, key, path, where)
+            loc.append(i)
             if last:
                 node[i] = value
             else:
                 node = node[i]
         elif isinstance(node, dict):
+            if key not in node and not last and model is not None and _is_map(model, loc):
+                node[key] = {}
+            loc.append(key)
             if key not in node and not last:
                 close = suggest(key, node, SCENARIO_CUTOFF)
                 raise ScenarioError(
@@ -214,18 +227,28 @@ def _field_at(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[Any, list[A
     return ann, metas, desc
 
 
+def _is_map(model: type[BaseModel], loc: Iterable[Any]) -> bool:
+    """Whether the schema types the table at ``loc`` as a mapping of free keys."""
+    ann = _unwrap(_field_at(model, tuple(loc))[0])[0]
+    return get_origin(ann) is dict
+
+
 def _field_bounds(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
     """The allowed range of the field at ``loc`` and its reason (for messages)."""
     _, metas, desc = _field_at(model, loc)
     lo = hi = None
     lo_op, hi_op = ">=", "<="
+    # the tightest of the field's and its type's bounds (a flow of dollars >= 0 whose field
+    # asks > 0 is allowed > 0); at one value the strict bound is the tighter
     for m in metas:
         for attr, op in (("ge", ">="), ("gt", ">")):
-            if getattr(m, attr, None) is not None:
-                lo, lo_op = getattr(m, attr), op
+            v = getattr(m, attr, None)
+            if v is not None and (lo is None or v > lo or (v == lo and op == ">")):
+                lo, lo_op = v, op
         for attr, op in (("le", "<="), ("lt", "<")):
-            if getattr(m, attr, None) is not None:
-                hi, hi_op = getattr(m, attr), op
+            v = getattr(m, attr, None)
+            if v is not None and (hi is None or v < hi or (v == hi and op == "<")):
+                hi, hi_op = v, op
     if lo is None and hi is None:
         return None
     parts = [

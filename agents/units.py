@@ -84,7 +84,8 @@ def parse_month(text: str) -> tuple[int, int] | None:
     >>> parse_month("2026-01"), parse_month("2026-13"), parse_month("2026-1")
     ((2026, 1), None, None)
     """
-    if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdecimal():
+    digits = text[:4] + text[5:]
+    if len(text) != 7 or text[4] != "-" or not (digits.isascii() and digits.isdecimal()):
         return None
     year, month = parse_start(text)
     return (year, month) if 1 <= month <= 12 else None

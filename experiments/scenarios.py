@@ -102,21 +102,21 @@ def scenario_path(name_or_path: str | Path) -> Path:
             f"scenario {str(name_or_path)!r}: contains a NUL byte; give a name or a path"
         )
     p = Path(name_or_path)
-    try:
-        exists = p.exists()
+    try:  # a folder is never a scenario (one named like a shipped scenario, e.g. a run's --out)
+        exists, folder = p.is_file(), p.is_dir()
     except OSError as exc:  # e.g. a name too long for the file system
         raise ScenarioError(f"scenario {str(name_or_path)!r}: not a usable path ({exc})") from None
     if p.suffix == ".toml" or exists:
         if not exists:
-            raise ScenarioError(
-                f"scenario file {str(p)!r} does not exist; give a path to a .toml file"
-            )
+            what = "is a folder" if folder else "does not exist"
+            raise ScenarioError(f"scenario file {str(p)!r} {what}; give a path to a .toml file")
         return p
     shipped = SCENARIO_DIR / f"{name_or_path}.toml"
-    if not shipped.exists():
+    if not str(name_or_path) or not shipped.is_file():
+        folder_said = " (a folder of that name is not one)" if folder else ""
         raise ScenarioError(
-            f"scenario {str(name_or_path)!r} is not a shipped name or a .toml file; "
-            f"shipped: {', '.join(list_scenarios())}"
+            f"scenario {str(name_or_path)!r} is not a shipped name or a .toml file"
+            f"{folder_said}; shipped: {', '.join(list_scenarios())}"
         )
     return shipped
 
@@ -149,6 +149,12 @@ def _append(merged: dict[str, Any], extra: Any, file: Path, path: str = "") -> N
         elif isinstance(items, dict) and isinstance(target, dict):
             merged[key] = dict(target)
             _append(merged[key], items, file, where)
+        elif isinstance(items, dict) and isinstance(target, list):
+            raise ScenarioError(
+                f"{file}: [{APPEND_KEY}{where}] is one table, and {where[1:]!r} is a list: "
+                f"write [[{APPEND_KEY}{where}]] (double brackets, an array of tables) for each "
+                "item to append"
+            )
         else:
             what = {list: "a list", dict: "a table"}.get(type(target), "a value")
             what = what if key in merged else "not a key"

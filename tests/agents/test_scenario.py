@@ -129,7 +129,9 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("start", "0000-00", "the year 2000-2100"),
     ("start", "1999-12", "the year 2000-2100"),
     ("start", "2101-01", "the year 2000-2100"),
+    ("demand.ceiling_usd_per_month", 0, "greater than 0; allowed range: > 0 and <= 1e+12"),
     ("start", "2026-1", "must be a month 'YYYY-MM'"),
+    ("start", "\uff12\uff10\uff12\uff16-01", "must be a month 'YYYY-MM'"),  # full-width
     ("start", "2026-01-01", "must be a month 'YYYY-MM'"),
     # references
     ("labs.0.primary", "oracle", "= 'oracle': unknown name; allowed: ['amazon', 'google'"),
@@ -200,6 +202,12 @@ CHIP_CONTRACT = {
         ({"seller": "annapurna"}, "seller", "'annapurna': is amazon's in-house silicon"),
         ({"region": "us-east"}, "region", "'us-east': chips are installed where their buyer"),
         ({"start": "2023-02"}, "start", "'2023-02': before nvidia's first chip (nvidia, released"),
+        ({"family": "tpu"}, "family", "'tpu': nvidia makes nvidia chips; give family = 'nvidia'"),
+        (
+            {"kind": "power", "seller": "utility-us-east", "family": "tpu"},
+            "family",
+            "'tpu': a power contract sells energy, which has no chip family",
+        ),
     ],
 )
 def test_a_chip_contract_is_refused_where_it_could_not_settle(baseline, edit, path, says):
@@ -495,3 +503,25 @@ def test_other_deals_state_their_terms_and_are_checked_like_the_headline_one(bas
         data["other_deals"] = [{**OPENAI_DEAL, key: value}]
         with pytest.raises(ScenarioError, match=re.escape(says)):
             Scenario.from_dict(data)
+
+
+def test_an_enabled_headline_deal_proposed_before_the_start_is_refused(deal_scenario):
+    # it was never proposed, silently: no deal in the run, a deal effect of exactly 0
+    late = deal_scenario.to_dict() | {"start": "2026-06"}
+    assert deal_scenario.deal.enabled and deal_scenario.deal.propose < "2026-06"
+    with pytest.raises(ScenarioError) as err:
+        Scenario.from_dict(late)
+    assert f"'deal.propose' = '{deal_scenario.deal.propose}': before the start (2026-06)" in str(
+        err.value
+    )
+    late["deal"] = late["deal"] | {"enabled": False}
+    Scenario.from_dict(late)  # a deal left out may be dated anywhere
+
+
+def test_a_fringe_of_small_clouds_makes_no_deal(deal_scenario):
+    # it was approved and invested $10B, though a fringe "strikes no deals"
+    data = deal_scenario.to_dict()
+    data["deal"] = data["deal"] | {"investor": "other-clouds", "silicon": "nvidia"}
+    with pytest.raises(ScenarioError) as err:
+        Scenario.from_dict(data)
+    assert "'deal.investor' = 'other-clouds': is a fringe of small clouds" in str(err.value)

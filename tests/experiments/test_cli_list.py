@@ -64,7 +64,7 @@ def test_list_metrics_shows_every_declared_column_with_unit_and_definition(capsy
     want += [[t, c.name] for t, cols in TABLE_COLUMNS.items() for c in cols]
     assert rows == want
     spot = next(ln for ln in lines if ln.split()[:2] == ["model", "compute_spot_price"])
-    assert "$/H100e-h" in spot and spot.rstrip().endswith("weighted by the capacity behind them).")
+    assert "$/H100e-h" in spot and spot.rstrip().endswith("missing when no cloud has capacity).")
     assert {r[0] for r in rows} == {"model", *TABLE_COLUMNS}
 
 

@@ -38,3 +38,25 @@ def test_the_item_a_scenario_cannot_take_is_named() -> None:
         apply_sets(scn, ["start=2027-01"], "no-deal")
     later = apply_sets(scn, ["start=2027-01", "rounds=[]"], "no-deal")
     assert (later.start, later.rounds) == ("2027-01", [])
+
+
+def test_an_empty_table_empties_and_a_new_key_of_a_map_is_added() -> None:
+    # {} was no change at all (the EU's rules stayed in force), and a jurisdiction could
+    # not be added: "unknown key 'regulation.jurisdictions.us'"
+    scn = load_scenario("eu-data-act", months=3)
+    assert list(scn.regulation.jurisdictions) == ["eu"]
+    none = apply_sets(scn, ["regulation.jurisdictions={}"], "eu-data-act")
+    assert none.regulation.jurisdictions == {}
+    more = apply_sets(scn, ['regulation.jurisdictions.us={regions=["us-east"]}'], "eu-data-act")
+    assert list(more.regulation.jurisdictions) == ["eu", "us"]
+    assert more.regulation.jurisdictions["us"].regions == ["us-east"]
+    # a section of fixed keys takes no new one: a misspelt key is still named
+    with pytest.raises(SetError, match=r"unknown key 'power.nope'; allowed keys: \["):
+        apply_sets(scn, ["power.nope.x=1"], "eu-data-act")
+
+
+def test_a_list_index_in_other_digits_is_named_not_a_traceback() -> None:
+    # "labs.\u00b2.cash": a superscript two passed isdigit() and int() raised
+    scn = load_scenario("baseline", months=3)
+    with pytest.raises(SetError, match=r"'labs.\u00b2' names no item; use one of the names"):
+        apply_sets(scn, ["labs.\u00b2.cash=1"], "baseline")

@@ -9,7 +9,13 @@ import pytest
 
 from agents.scenario import ScenarioError
 from experiments import run_scenario
-from experiments.scenarios import REPLACED_LIST, SCENARIO_DIR, list_scenarios, load_scenario
+from experiments.scenarios import (
+    REPLACED_LIST,
+    SCENARIO_DIR,
+    list_scenarios,
+    load_scenario,
+    scenario_path,
+)
 
 SHIPPED = [
     "baseline",
@@ -279,7 +285,13 @@ def test_append_adds_items_to_the_bases_lists_down_a_chain(tmp_path):
         ("[[append.contract]]\nx = 1\n", "'contract': unknown key; did you mean 'contracts'?"),
         ("[append]\ncontracts = 3\n", "'append.contracts' = 3: give a list of tables"),
         ("append = 3\n", "'append' = 3: must be a table of lists of tables"),
-        ("[[append.chips.vendors.x]]\ny = 1\n", "'chips.vendors' is a list of the scenario"),
+        ("[[append.chips.vendors.x]]\ny = 1\n", "'chips.vendors' is a list: write [[append"),
+        # one table where an array of tables was meant: "is a list of the scenario, not a list"
+        (
+            '[append.contracts]\nkind = "compute"\n',
+            "[append.contracts] is one table, and 'contracts' is a list: write "
+            "[[append.contracts]] (double brackets",
+        ),
     ],
 )
 def test_append_refuses_what_is_not_a_list(tmp_path, text, says):
@@ -393,3 +405,16 @@ def test_a_scenario_that_is_neither_a_name_nor_a_path_is_named(bad) -> None:
         load_scenario(bad)
     with pytest.raises(ScenarioError, match="overrides = \\[\\('a', 1\\)\\]: give a mapping"):
         load_scenario("baseline").with_overrides([("a", 1)])  # type: ignore[arg-type]
+
+
+def test_a_folder_named_like_a_shipped_scenario_does_not_hide_it(tmp_path, monkeypatch):
+    # `gigawatt run baseline --out baseline`, then `gigawatt run baseline` here: "scenario
+    # file '.../baseline': cannot be read (Is a directory)", and so every file extending it
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "baseline").mkdir()
+    assert scenario_path("baseline") == SCENARIO_DIR / "baseline.toml"
+    (tmp_path / "mine.toml").mkdir()
+    with pytest.raises(ScenarioError, match=r"scenario file 'mine.toml' is a folder; give a path"):
+        scenario_path("mine.toml")
+    with pytest.raises(ScenarioError, match=r"'\.' is not a shipped name .* \(a folder of that"):
+        scenario_path(".")
