@@ -91,18 +91,21 @@ def _list_index(items: list[Any], key: str, path: str, where: str) -> int:
     )
 
 
-def dotted_paths(value: Any, prefix: str = "") -> dict[str, Any]:
+def dotted_paths(value: Any, prefix: str = "", *, empty: bool = True) -> dict[str, Any]:
     """The leaves of nested tables by their dotted paths (what :func:`set_path` takes); an
-    empty table is a leaf (it empties the table at its path).
+    empty table is a leaf (it empties the table at its path), or left out if not ``empty``
+    (comparing two dumps, where it holds no value).
 
     >>> dotted_paths({"labs.openai.cash": 1.0, "power": {"pue": 1.2}, "rules": {}})
     {'labs.openai.cash': 1.0, 'power.pue': 1.2, 'rules': {}}
+    >>> dotted_paths({"power": {"pue": 1.2}, "rules": {}}, empty=False)
+    {'power.pue': 1.2}
     """
-    if not isinstance(value, dict) or (not value and prefix):
+    if not isinstance(value, dict) or (not value and prefix and empty):
         return {prefix: value}
     out: dict[str, Any] = {}
     for key, item in value.items():
-        out.update(dotted_paths(item, f"{prefix}.{key}" if prefix else str(key)))
+        out.update(dotted_paths(item, f"{prefix}.{key}" if prefix else str(key), empty=empty))
     return out
 
 

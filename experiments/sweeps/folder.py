@@ -24,7 +24,7 @@ __all__ = ["prepare_folder", "spec_changes"]
 
 def spec_changes(old: dict[str, Any], new: dict[str, Any], limit: int = 6) -> list[str]:
     """Dotted keys whose values differ between two spec dumps, as ``"key: a -> b"``."""
-    a, b = dotted_paths(old), dotted_paths(new)
+    a, b = dotted_paths(old, empty=False), dotted_paths(new, empty=False)
     changed = [
         f"{k}: {json.dumps(a.get(k))} -> {json.dumps(b.get(k))}"
         for k in sorted(set(a) | set(b))

@@ -298,12 +298,16 @@ def scenarios(draw: Any) -> dict[str, Any]:
         for c in scn["contracts"]
         if c["seller"] in parties[c["kind"]][0] and c["buyer"] in parties[c["kind"]][1]
     ]
-    if draw(st.booleans()):  # a chip supply contract (no shipped scenario has one)
-        vendor = draw(st.sampled_from(vendors))
-        buyer = draw(st.sampled_from([h for h in hnames if vendor["owner"] in (None, h)] or [""]))
+    merchants = [v for v in vendors if v["owner"] is None]  # in-house silicon is not sold
+    if merchants and draw(st.booleans()):  # a chip supply contract (no shipped scenario has one)
+        vendor = draw(st.sampled_from(merchants))
+        buyer = draw(st.sampled_from(hnames))
         last = months_between(scn["start"], LAST_MONTH)
-        if buyer and last >= 1:
-            start = draw(st.integers(0, min(24, last - 1)))
+        # from the month of the vendor's first chip on
+        first = min(g["release"] for g in gens if g["family"] == vendor["family"])
+        out = max(0, months_between(scn["start"], first))
+        if last - 1 >= out:
+            start = draw(st.integers(out, max(out, min(24, last - 1))))
             months = draw(st.integers(1, min(120, last - start)))
             kept.append(
                 {
@@ -338,8 +342,11 @@ def scenarios(draw: Any) -> dict[str, Any]:
         if (kept_regions := [r for r in j["regions"] if r in rnames])
     }
     deal = scn["deal"]
-    deal["investor"] = draw(st.sampled_from(hnames))
+    investors = [h["name"] for h in hypers if not h["fringe"]]  # a fringe makes no deal
+    deal["investor"] = draw(st.sampled_from(investors or hnames))
+    deal["enabled"] = deal["enabled"] and bool(investors)
     deal["lab"] = draw(st.sampled_from(lnames))
+    deal["propose"] = max(deal["propose"], scn["start"])  # a deal dated before is never made
     if (deal["investor"], deal["silicon"]) not in sold:
         deal["silicon"] = None
     return scn

@@ -243,7 +243,9 @@ def test_scenario_files_of_one_name_stay_apart(tmp_path):
 def test_a_late_deal_scenario_file_is_run_for_the_months_asked(tmp_path, capsys):
     # the file's own 120 months pass 2100-12 from 2099-01; --months 2 fits, 120 does not
     late = tmp_path / "late-deal.toml"
-    late.write_text('extends = "amazon-anthropic-2026"\nstart = "2099-01"\n')
+    late.write_text(
+        'extends = "amazon-anthropic-2026"\nstart = "2099-01"\ndeal.propose = "2099-01"\n'
+    )
     assert len(incremental_revenue(late, months=2, rng=1)) == 2
     out = tmp_path / "effect"
     args = ["compare", str(late), "--deal-effect", "--replicates", "1", "--out", str(out)]
@@ -253,7 +255,9 @@ def test_a_late_deal_scenario_file_is_run_for_the_months_asked(tmp_path, capsys)
     err = capsys.readouterr().err
     assert err.startswith(f"gigawatt compare: --months 120: scenario {str(late)!r}: a run of 120")
     # a file whose own months fit, run for more than fit: --months is named too
-    late.write_text('extends = "amazon-anthropic-2026"\nstart = "2100-01"\nmonths = 12\n')
+    late.write_text(
+        'extends = "amazon-anthropic-2026"\nstart = "2100-01"\nmonths = 12\ndeal.propose = "2100-01"\n'
+    )
     assert main([*args, "--months", "13", "--new"]) == 2
     assert capsys.readouterr().err.startswith("gigawatt compare: --months 13: scenario ")
 
