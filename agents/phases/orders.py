@@ -5,8 +5,8 @@ its conventional (non-AI) data centres, bids for its energy; each data-centre si
 the energy its expected use needs; vendors offer their capacity at their price (none
 before their family's first chip is out); each compute node offers the hours its site buys
 power for (its expected use, at most its capacity) at its cost; and every small lab or
-enterprise buyer (scale mode) picks the node it buys at (:func:`choose_nodes`). The book itself is assembled in the ``clear`` phase, after
-contracts have taken their share.
+enterprise buyer (scale mode) picks the node it buys at (:func:`choose_nodes`). The book
+itself is assembled in the ``clear`` phase, after contracts have taken their share.
 """
 
 from __future__ import annotations
