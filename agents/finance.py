@@ -76,8 +76,10 @@ class Debt:
         first cash it makes.
     hs_ocf : ndarray
         (H,) trailing monthly operating cash flow: other businesses plus AI compute sales
-        less power (a running mean over the first year, then an exponential average of
-        weight :data:`TRAILING_WEIGHT`); before the first month, the other businesses'.
+        less power, the energy it bought valued at the month's prices (its capacity charge
+        and wheeling, about a fifth of its power bill in `baseline`, are not counted) (a
+        running mean over the first year, then an exponential average of weight
+        :data:`TRAILING_WEIGHT`); before the first month, the other businesses'.
     hs_costs : ndarray
         (H,) trailing monthly capex plus power cost (same average).
     capex_dc, capex_chips : ndarray
@@ -265,8 +267,8 @@ def settle_finance(
 ) -> BoolArray:
     """The month's end: interest, borrowing, emergency rounds, exits, repayment, payouts.
 
-    ``ai_sales`` and ``power_cost`` are each hyperscaler's compute revenue and power bill
-    this month, and ``debt.capex_chips`` its chip purchases. Returns the labs that exit
+    ``ai_sales`` and ``power_cost`` are each hyperscaler's compute revenue and the energy it
+    bought valued at the month's prices (see ``Debt.hs_ocf``), and ``debt.capex_chips`` its chip purchases. Returns the labs that exit
     (they are marked inactive by the caller, which ends their contracts).
     """
     fin = cfg.finance

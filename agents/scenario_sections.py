@@ -262,7 +262,11 @@ class LockinCfg(Section):
     platform_penalty_per_h100e_hour: Float = bounded(1.2, ge=0, le=100, why=WHY_PRICE_H)
     porting_cost_usd: UsdFlow = 3e8
     porting_months: Int = bounded(
-        9, ge=0, le=120, why="months; ten years to port is never worth it"
+        9,
+        ge=1,
+        le=120,
+        why="months; at least one, as a port begun in a month ends in a later one; ten years "
+        "to port is never worth it",
     )
     porting_gap: Float = bounded(0.35, ge=0, le=10, why="price advantage needed to port, a ratio")
 

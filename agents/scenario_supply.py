@@ -73,7 +73,11 @@ class PowerCfg(Section):
     """Grid, generation build and interconnection ([pow-queue], [pow-gas-cc], [pow-lcoe])."""
 
     interconnection_months: Int = bounded(
-        36, ge=0, le=120, why="months; 10 years is twice the longest median queue [pow-queue]"
+        36,
+        ge=1,
+        le=120,
+        why="months; at least one, as a connection asked for in a month comes in a later one; "
+        "10 years is twice the longest median queue [pow-queue]",
     )
     generation_build_months: Int = bounded(
         36, ge=1, le=120, why="months; 10 years exceeds any plant's build"
@@ -98,6 +102,8 @@ class PowerCfg(Section):
         12.0, ge=0, le=1_000, why="$/MWh of wheeling between regions"
     )
     transmission_cap_mw: Mw = 2_000.0
+    """MW each link from a region's utility to a cloud's site in another region carries at
+    most (a cap per link, not per pair of regions) [est-grid]."""
     pue: Float = bounded(
         1.3,
         ge=1.0,

@@ -295,10 +295,15 @@ class ContractTable:
         """``q`` as floats, a quantity within tolerance of the volume read as the volume."""
         x = np.asarray(q, dtype=np.float64)
         tol = DELIVERY_TOLERANCE
-        if x.shape != r.shape or (x < -tol).any() or (x > vol * (1 + tol) + tol).any():
+        if (
+            x.shape != r.shape
+            or not np.isfinite(x).all()  # nan passes both comparisons below
+            or (x < -tol).any()
+            or (x > vol * (1 + tol) + tol).any()
+        ):
             raise ContractError(
                 f"{name}: must have one entry per row ({r.size} rows, got shape {x.shape}), "
-                "each within [0, volume]"
+                "each a number within [0, volume]"
             )
         out: NDArray[np.float64] = np.where(x >= vol * (1 - tol), vol, x.clip(0.0, vol))
         return out

@@ -29,10 +29,14 @@ OUTSIDE = 0
 
 
 def _ints(x: ArrayLike) -> NDArray[np.signedinteger[Any]]:
-    """``x`` as an array of ints: int16/int32/int64 arrays as they are, anything else int64."""
+    """``x`` as an array of ints: int16/int32/int64 arrays as they are, anything else int64
+    (a number that is not whole, such as an account id of 1.9, is refused, not truncated)."""
     if isinstance(x, np.ndarray) and x.dtype in (np.int16, np.int32, np.int64):
         return x
-    return np.asarray(x, dtype=np.int64)
+    out = np.asarray(x, dtype=np.int64)
+    if not np.array_equal(out, np.asarray(x)):
+        raise LedgerError(f"ids {x!r}: account ids and reason codes are whole numbers")
+    return out
 
 
 class LedgerError(ValueError):
@@ -310,6 +314,13 @@ class Ledger:
             raise LedgerError(
                 f"reason[{i}] = {r[i]}: unregistered; get codes from Ledger.reason_code(name)"
             )
+        # every entry is fine alone, and their sum overflows
+        with np.errstate(over="ignore"):
+            total = float(np.add.reduce(a))
+        raise LedgerError(
+            f"amounts sum to {total!r} over {a.size} entries, past the largest float: book "
+            "them in smaller units or fewer at a time"
+        )
 
     @property
     def turnover(self) -> float:
@@ -327,7 +338,7 @@ class Ledger:
         adds one rounding error of at most one ulp of its amount to the sum.
         """
         scale = max(1.0, self._turnover)
-        if abs(self.total()) > self.tolerance * scale:
+        if not abs(self.total()) <= self.tolerance * scale:  # (a nan sum does not balance)
             raise LedgerError(
                 f"{self.asset} ledger does not balance: sum of balances = {self.total():.6g} "
                 f"(turnover {self._turnover:.6g}); a balance was changed outside Ledger.post"

@@ -29,7 +29,10 @@ buys from each indifferent seller in proportion to the seller's size. That is
 proportional rationing among indifferent sellers, and the frictionless gravity
 equation of trade (Anderson, "A theoretical foundation for the gravity equation",
 *AER* 69(1), 1979). Where a bound binds, the rule takes the nearest point that keeps
-it. Order fills count in the objective too, so a trade that adds no surplus (an offer
+it. Where the tied orders are themselves marginal (sellers that could sell more), their
+own terms, of weight quantity x node size (quantity squared at a node of one order),
+favour the larger: one buyer of 20 between sellers of 10 and 30 at one price is split
+3.125 and 16.875, not 5 and 15 (README, "Trade patterns are not unique"). Order fills count in the objective too, so a trade that adds no surplus (an offer
 and a bid at one delivered price) is left out as far as the balances allow. Orders tied
 at one node and one price are still filled in book order afterwards
 (:func:`market.clearing._finish_columns`), so the rule decides only between routes and

@@ -40,7 +40,11 @@ from agents.book_index import BookIndex, Segments
 from agents.book_template import BookCache
 from agents.chipvendor import ChipVendor
 from agents.lab import LabArrays, planned_training_price
-from agents.phases.clear_contracts import ContractAllocation, allocate_contracts
+from agents.phases.clear_contracts import (
+    ContractAllocation,
+    allocate_contracts,
+    contract_chips,
+)
 from agents.phases.clear_links import compute_links, homing_caps
 from agents.phases.orders import Orders
 from agents.phases.plan import MonthPlan
@@ -193,13 +197,7 @@ def clear_phase(
     left = g.site_use.ravel() - np.add.reduce(alloc.compute_alloc, axis=0)
     chip_want = plan.chip_want
     if alloc.chip_rows.size:
-        vfam = np.array([v.family for v in vendors])
-        chip_contract = np.bincount(
-            ct.buyer[alloc.chip_rows] * n_f + vfam[ct.seller[alloc.chip_rows]],
-            alloc.chip_delivered,
-            minlength=n_h * n_f,
-        ).reshape(n_h, n_f)
-        chip_want = chip_want - chip_contract
+        chip_want = chip_want - contract_chips(alloc, ct, vendors, n_h, n_f)
     # labs' spot bids net of contract deliveries (inference first)
     inactive = ~a.active
     inf = np.maximum(0.0, a.inference_need - lab_contract)

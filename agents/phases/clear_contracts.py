@@ -20,7 +20,7 @@ from agents.phases.orders import Orders
 from agents.state import FloatArray, IntArray
 from market.contracts import KINDS, ContractTable, pro_rata
 
-__all__ = ["ContractAllocation", "allocate_contracts"]
+__all__ = ["ContractAllocation", "allocate_contracts", "contract_chips"]
 
 _COMPUTE, _POWER, _CHIPS = (KINDS.index(k) for k in ("compute", "power", "chips"))
 
@@ -126,3 +126,22 @@ def allocate_contracts(
         rows, alloc, prow, p_deliver, site_ppa, ppa_cost, krow, k_deliver
     )
     return alloc_out, unit_qty, vendor_qty, lab_contract
+
+
+def contract_chips(
+    alloc: ContractAllocation,
+    ct: ContractTable,
+    vendors: Sequence[ChipVendor],
+    n_h: int,
+    n_f: int,
+) -> FloatArray:
+    """(H, F) chips each cloud receives this month under contract, by family: what its spot
+    bids leave out (``clear``) and what its unmet orders do not count (``settle``)."""
+    if not alloc.chip_rows.size:
+        return np.zeros((n_h, n_f))
+    vfam = np.array([v.family for v in vendors])
+    rows = alloc.chip_rows
+    out: FloatArray = np.bincount(
+        ct.buyer[rows] * n_f + vfam[ct.seller[rows]], alloc.chip_delivered, minlength=n_h * n_f
+    ).reshape(n_h, n_f)
+    return out

@@ -392,8 +392,9 @@ def plan(
     # np.mean's arithmetic: the sum over the count
     mean_mw_per_h = float(np.add.reduce(fleet_mw_per_h100e_h)) / n_h
     unserved_mw = unserved_h * mean_mw_per_h * sold_share
-    # each pipeline is judged against the need at the date what is started now comes in: a
-    # grid connection (a queue position) against the target at the full lead, a shell
+    # each pipeline is judged against the need at the date what is started now is used: a
+    # grid connection (a queue position) against the target at the full lead, the later of
+    # its own date and that of a shell started now (the shells it will power), a shell
     # against the target at its completion, and only against the power due by then
     # (power_room); each counts what is due within its own lead (a campus dated years
     # ahead does not stand in for a start now) [est-power-pacing]

@@ -27,6 +27,7 @@ from agents.accounts import OUTSIDE, Accounts
 from agents.chipvendor import ChipVendor
 from agents.lab import LabArrays
 from agents.phases.clear import Cleared
+from agents.phases.clear_contracts import contract_chips
 from agents.phases.orders import Orders
 from agents.phases.plan import MonthPlan
 from agents.phases.settle_compute import ComputeSales, compute_delivery, settle_compute
@@ -248,7 +249,11 @@ def settle_markets(
         free, free_tot, out=demand.region_weight[None, :].repeat(n_h, axis=0), where=free_tot > 0
     )
     sites.fleet += split[:, :, None] * bought[:, None, :]
-    unfilled = np.maximum(0.0, plan.chip_want.ravel() - b[ix.bids["chip_buyers"]]).reshape(n_h, n_f)
+    # what the clouds wanted and got neither on the spot market nor under contract
+    want = plan.chip_want
+    if al.chip_rows.size:
+        want = want - contract_chips(al, ct, vendors, n_h, n_f)
+    unfilled = np.maximum(0.0, want.ravel() - b[ix.bids["chip_buyers"]]).reshape(n_h, n_f)
     for v in vendors:
         short = unfilled[v.owner, v.family] if v.owner >= 0 else unfilled[:, v.family].sum()
         # Python's float division: a capacity near zero gives inf, no numpy warning (the ask

@@ -69,7 +69,11 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("labs.0.cash", NAN, "= nan: input should be a finite number"),
     ("labs.0.capability", 1e3, "less than or equal to 100"),
     ("power.pue", 0.5, "= 0.5: input should be greater than or equal to 1"),
-    ("power.interconnection_months", -1, "allowed range: >= 0 and <= 120 (months"),
+    ("power.interconnection_months", -1, "allowed range: >= 1 and <= 120 (months"),
+    # a connection or a port of 0 months was due in the month it began, which had passed:
+    # no connection was ever made, and a port was paid for and never finished
+    ("power.interconnection_months", 0, "greater than or equal to 1; allowed range: >= 1"),
+    ("lockin.porting_months", 0, "greater than or equal to 1; allowed range: >= 1"),
     ("months", 0, "= 0: input should be greater than or equal to 1"),
     ("months", 601, "= 601: input should be less than or equal to 600"),
     ("demand.growth_per_year", INF, "= inf: input should be a finite number"),
@@ -329,8 +333,9 @@ def test_out_of_range_names_path_value_range_and_reason(baseline):
         baseline.with_overrides({"power.interconnection_months": 500})
     assert str(err.value) == (
         "invalid scenario: scenario key 'power.interconnection_months' = 500: "
-        "input should be less than or equal to 120; allowed range: >= 0 and <= 120 "
-        "(months; 10 years is twice the longest median queue [pow-queue])"
+        "input should be less than or equal to 120; allowed range: >= 1 and <= 120 "
+        "(months; at least one, as a connection asked for in a month comes in a later one; "
+        "10 years is twice the longest median queue [pow-queue])"
     )
 
 

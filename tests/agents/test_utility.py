@@ -91,7 +91,7 @@ def test_seeded_pipeline_covers_the_load_growth_of_the_lead_time():
     # lead one month; non-AI load grows 1% a month: 100 -> 101 MW at month 1
     p = PowerCfg(
         generation_build_months=1,
-        interconnection_months=0,
+        interconnection_months=1,
         non_ai_load_growth=1.01**12 - 1,
         build_share_per_year=1.0,
         capacity_net_cone=240.0,

@@ -52,9 +52,10 @@ def next_month(book: OrderBook, rng: np.random.Generator, structural: float) -> 
             if rng.random() < 0.5:
                 for k in keys:
                     f[k] = np.delete(f[k], i)
-            else:
+            else:  # one place for every field of the copy: the whole order or link
+                at = int(rng.integers(size + 1))
                 for k in keys:
-                    f[k] = np.insert(f[k], int(rng.integers(size + 1)), f[k][i])
+                    f[k] = np.insert(f[k], at, f[k][i])
     return OrderBook(book.n_nodes, **f)
 
 

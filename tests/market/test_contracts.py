@@ -92,9 +92,12 @@ def test_take_or_pay_and_penalties_hand_computed():
         (
             [4.0],
             [11.0],
-            r"offered: must have one entry per row \(1 rows, got shape \(1,\)\), each within",
+            r"offered: must have one entry per row \(1 rows, got shape \(1,\)\), each a number",
         ),
         ([-1.0], None, "delivered: must have one entry per row"),
+        # nan passed both comparisons, and the running totals became nan
+        ([float("nan")], None, "delivered: must have one entry per row .* each a number"),
+        ([4.0], [float("nan")], "offered: must have one entry per row .* each a number"),
     ],
 )
 def test_settle_refuses_quantities_out_of_range(delivered, offered, match):

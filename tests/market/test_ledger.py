@@ -58,6 +58,13 @@ def test_open_adds_accounts_at_zero() -> None:
         ((0, 1, -1.0), r"amount\[0\] = -1.0: must be finite and >= 0"),
         ((0, 1, float("nan")), r"amount\[0\] = nan"),
         ((0, 1, np.inf), r"amount\[0\] = inf: must be finite and >= 0"),
+        # each amount finite, their sum not: it was booked, and check() passed on nan
+        pytest.param(
+            (0, [1, 1], [1e308, 1e308]),
+            r"amounts sum to inf over 2 entries, past the largest",
+            marks=pytest.mark.filterwarnings("ignore:overflow encountered in reduce"),
+        ),
+        ((0, 1.9, 5.0), r"ids 1.9: account ids and reason codes are whole numbers"),  # was 1
     ],
 )
 def test_bad_transfers_are_refused_and_nothing_is_booked(
@@ -68,6 +75,15 @@ def test_bad_transfers_are_refused_and_nothing_is_booked(
     with pytest.raises(LedgerError, match=message):
         led.post(*args, r)
     assert led.balances.tolist() == [0.0, 0.0]
+
+
+def test_check_refuses_a_sum_that_is_not_a_number() -> None:
+    led = Ledger(3)
+    r = led.reason_code("x")
+    led.post(OUTSIDE, [1, 2], [100.0, 50.0], r)
+    led._balances[1] = np.nan  # nan > tolerance is False: the books passed
+    with pytest.raises(LedgerError, match="sum of balances = nan"):
+        led.check()
 
 
 def test_unregistered_reason_and_bad_sizes_are_refused() -> None:
@@ -246,3 +262,19 @@ def test_pool_refuses_bad_ids_naming_the_fix() -> None:
     rows = sorted(zip(e["payer"].tolist(), e["payee"].tolist(), e["amount"].tolist(), strict=True))
     assert rows == [(4, 6, 2.0), (5, 6, 1.0), (6, 5, 4.0)]
     np.testing.assert_array_equal(led.balances, [0.0, -1.0, 4.0, -2.0, 0.0, 0.0, -1.0])
+
+
+def test_a_pool_beyond_the_callers_id_type_is_journaled_by_its_own_id() -> None:
+    # int16 ids and a pool at 40,001: its id was cast back to int16 and journaled as -25,535
+    led = Ledger(3)
+    led.open(40_000)
+    led.pool([1, 2], into=40_001)
+    r = led.reason_code("s")
+    led.post(
+        np.array([1, 2], np.int16),
+        np.array([0, 0], np.int16),
+        [5.0, 7.0],
+        np.array([r, r], np.int16),
+    )
+    assert led.entries()["payer"].tolist() == [40_001]
+    assert led.balances[[0, 1, 2]].tolist() == [12.0, -5.0, -7.0]

@@ -372,3 +372,16 @@ def test_an_unknown_rule_is_named(where: str) -> None:
             Clearer(pattern="gravity")
         else:
             clear(two_routes_book(), pattern="gravity")
+
+
+def test_tied_marginal_sellers_are_split_as_the_weights_say_by_hand():
+    # one buyer of 20 between sellers of 10 and 30 at one price, no link binding: the face
+    # is x1 + x2 = 20, and the rule minimises x1^2 (1/10^2 + 1/(10 x 20)) + x2^2 (1/30^2 +
+    # 1/(30 x 20)), so x1 / x2 = (1/900 + 1/600) / (1/100 + 1/200) = 5/27: 3.125 and 16.875
+    # (not 5 and 15 pro rata: the module docstring and the README say so)
+    book = OrderBook(
+        3, [0, 1], [10.0, 30.0], [1.0, 1.0], [2], [20.0], [5.0],
+        [0, 1], [2, 2], [0.0, 0.0], [np.inf, np.inf],
+    )  # fmt: skip
+    res = clear(book, pattern="proportional")
+    np.testing.assert_allclose(res.offer_fill, [3.125, 16.875], rtol=1e-9)

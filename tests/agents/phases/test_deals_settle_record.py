@@ -609,3 +609,29 @@ def test_a_deal_listed_in_other_deals_runs_as_the_same_deal_in_the_headline_slot
     cols = [c for c in a.tables["deals"].columns if c != "deal"]
     pd.testing.assert_frame_equal(a.tables["deals"][cols], b.tables["deals"][cols])
     assert a.tables["deals"]["status"].iloc[-1] == "approved"  # a deal that ran
+
+
+def test_chips_delivered_under_contract_are_not_counted_as_unmet_orders(baseline):
+    # NVIDIA makes a million chips a month, far more than the clouds want: every bid is
+    # filled, so nothing is left unmet and its backlog is 0. Microsoft's 20,000 chips a
+    # month under contract were counted as unmet (backlog 0.0187) and raised NVIDIA's ask
+    contract = {
+        "kind": "chips",
+        "seller": "nvidia",
+        "buyer": "microsoft",
+        "volume_per_month": 2e4,
+        "price": 30_000.0,
+        "start": "2026-01",
+        "end": "2028-01",
+    }
+    scn = baseline.with_overrides(
+        {
+            "chips.vendors.nvidia.capacity_units_per_month": 1e6,
+            "contracts": [*baseline.to_dict()["contracts"], contract],
+        }
+    )
+    m = GigawattModel(scn, rng=7)
+    for _ in range(4):
+        m.step()
+        nvidia = m.world.vendors[0]
+        assert nvidia.name == "nvidia" and nvidia.backlog == 0.0
