@@ -438,7 +438,11 @@ def deals_option(
     rev = _col(deals, "cloud_revenue_usd", "cloud_revenue_cum", "cloud_revenue", "revenue")
     who = _col(deals, "deal", "deal_id", "name")
     if deals is not None and len(deals) and {"investor", "lab"} <= set(deals.columns):
-        deals = deals.assign(_name=deals["investor"].astype(str) + " → " + deals["lab"].astype(str))
+        pair = deals["investor"].astype(str) + " → " + deals["lab"].astype(str)
+        if who is not None:  # one series per deal: two deals of one pair are told apart
+            shared = deals[who].groupby(pair).transform("nunique") > 1
+            pair = pair.where(~shared, pair + " (deal " + deals[who].astype(str) + ")")
+        deals = deals.assign(_name=pair)
         who = "_name"
     if deals is not None and len(deals) and inv and rev and who and "month" in deals.columns:
         months = frame["month"].to_numpy() if "month" in frame.columns else np.arange(len(x))

@@ -47,6 +47,7 @@ __all__ = [
     "pending_changes",
     "scenario_config",
     "scenario_label",
+    "scenario_load_error",
 ]
 
 #: The mark next to a value that differs from the run on screen.
@@ -58,21 +59,42 @@ SCALE_MAX = 10_000
 PARAMS = solara.create_context(None)
 
 _CONFIGS: dict[tuple[type, str, float], Any] = {}
+_LAST_GOOD: dict[tuple[type, str], Any] = {}  # each scenario's last version that loaded
+_LOAD_ERRORS: dict[tuple[type, str], str] = {}  # and why its file does not load now
 
 
 def scenario_config(backend: Backend, name: str) -> Any:
-    """A scenario as shipped (no overrides), cached; a file is re-read when it changes."""
+    """A scenario as shipped (no overrides), cached; a file is re-read when it changes.
+
+    A file saved with a mistake while the app runs keeps its last version that loaded,
+    and :func:`scenario_load_error` says why the new one does not (the page, not a
+    traceback, stays on screen); a scenario that never loaded raises.
+    """
     path = Path(name)
     stamp = path.stat().st_mtime if backend.is_scenario_file(name) else 0.0
-    key = (type(backend), name, stamp)
+    key, name_key = (type(backend), name, stamp), (type(backend), name)
     if key not in _CONFIGS:
-        _CONFIGS[key] = backend.load(name)
+        try:
+            _CONFIGS[key] = backend.load(name)
+        except (ValueError, OSError) as exc:  # a ScenarioError is a ValueError
+            if name_key not in _LAST_GOOD:
+                raise
+            _LOAD_ERRORS[name_key] = str(exc)
+            return _LAST_GOOD[name_key]
+    _LAST_GOOD[name_key] = _CONFIGS[key]
+    _LOAD_ERRORS.pop(name_key, None)
     return _CONFIGS[key]
+
+
+def scenario_load_error(backend: Backend, name: str) -> str:
+    """Why the scenario file ``name`` does not load now (its last good version is used), or
+    ``""``."""
+    return _LOAD_ERRORS.get((type(backend), name), "")
 
 
 def scenario_label(name: str) -> str:
     """How the selector names a scenario: a file by its file name, a shipped one by name."""
-    return f"file: {Path(name).name}" if name.endswith(".toml") else name
+    return f"file: {Path(name).name}" if name.endswith(".toml") or Path(name).is_file() else name
 
 
 def initial_params(run: VizRun) -> dict[str, Any]:
@@ -187,7 +209,7 @@ def LeverInput(
         position = spec.position(value)
         slider(
             "",
-            value=int(position) if spec.is_int else position,
+            value=round(position) if spec.is_int else position,  # the nearest step, not below
             min=int(spec.min) if spec.is_int else spec.min,
             max=int(spec.max) if spec.is_int else spec.max,
             step=int(spec.step) if spec.is_int else spec.step,
@@ -333,6 +355,8 @@ def Sidebar(
             ).key("scenario-select")
             if p["scenario_name"] != run.scenario_name:
                 _mark(f"● {APPLIES_ON_RESET}", "gigawatt-pending", "#b35900")
+            if failed := scenario_load_error(run.backend, p["scenario_name"]):
+                solara.Error(f"{failed}; the last version that loaded is in use", dense=True)
             solara.InputInt(
                 "Seed",
                 value=int(p["seed"]),

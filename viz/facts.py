@@ -194,6 +194,23 @@ def minority_stakes_reviewed(config: Any) -> bool:
     return any(read_path(j, "review_minority_stakes", None) is True for j in jurisdictions.values())
 
 
+def _own_rules(config: Any, path: str) -> str:
+    """The jurisdictions that set the regulation lever at ``path`` for their own regions,
+    with their values (e.g. ``"eu (0.05)"``), or ``""``: a lever sets the rules every other
+    authority applies, not theirs (``RegulationCfg.rules_of``)."""
+    prefix = "regulation."
+    if not path.startswith(prefix):
+        return ""
+    key = path.removeprefix(prefix)
+    jurisdictions = read_path(config, "regulation.jurisdictions", {}) or {}
+    own = {
+        name: value
+        for name, j in jurisdictions.items()
+        if (value := read_path(j, key, None)) is not None
+    }
+    return ", ".join(f"{name} ({value:g})" for name, value in sorted(own.items()))
+
+
 def lever_hint(config: Any, path: str) -> str:
     """What a lever that applies does not reach in this scenario (shown under it), or ``""``.
 
@@ -203,6 +220,9 @@ def lever_hint(config: Any, path: str) -> str:
     minority stake (about 1% of Anthropic), so without that rule the threshold moves the
     concentration chart's line and decides only a strategic deal's majority stake.
     """
+    own = _own_rules(config, path)
+    if own:
+        return f"{own} set their own; the slider sets the rules elsewhere"
     if path != "regulation.hhi_threshold" or minority_stakes_reviewed(config):
         return ""
     if not deals_possible(config):

@@ -150,7 +150,9 @@ def make_page(run_class: type[VizRun] = VizRun, **run_kwargs: Any) -> Any:
     run_kwargs.setdefault("seed", initial_seed())
     run_kwargs.setdefault("scale_agents", initial_scale())
     first = run_class(**run_kwargs)  # fail fast on a bad scenario, seed or scale
-    names = first.backend.scenario_names()
+    names = list(first.backend.scenario_names())
+    if run_kwargs["scenario_name"] not in names:  # the file given: offered all along
+        names.append(run_kwargs["scenario_name"])
 
     @solara.component
     def Page():

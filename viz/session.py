@@ -83,7 +83,12 @@ class LeverSpec:
         """The value as a person reads it, with its unit: ``42 months``, ``$5B``, ``no cap``."""
         if value is None:
             return self.none_label
-        number = f"{value:,.{self.decimals}f}"
+        # the step's decimals, or more where a scenario's value lies between two steps (a
+        # $2.75B deal on a slider of whole billions)
+        decimals = self.decimals
+        while decimals < 6 and round(value, decimals) != round(value, 6):
+            decimals += 1
+        number = f"{value:,.{decimals}f}"
         if self.unit == "$B":
             return f"${number}B"
         return f"{number} {self.unit}".strip()
@@ -108,9 +113,9 @@ class Backend:
         raise NotImplementedError
 
     def is_scenario_file(self, name: str) -> bool:
-        """True when ``name`` is the path of an existing ``.toml`` scenario file."""
-        path = Path(name)
-        return path.suffix == ".toml" and path.is_file()
+        """True when ``name`` is the path of an existing file (read as a scenario file, as
+        ``gigawatt run`` reads one, whatever its suffix: ``experiments.scenarios``)."""
+        return Path(name).is_file()
 
     def override(self, scenario: Any, overrides: Mapping[str, float]) -> Any:
         """Return ``scenario`` with dotted-path overrides applied (validated by the schema)."""

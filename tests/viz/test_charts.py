@@ -181,6 +181,25 @@ def test_deals_are_named_investor_to_lab():
     assert _series(option, "amazon → anthropic: cloud revenue") == pytest.approx([0.0, 1.0])
 
 
+def test_two_deals_of_one_investor_and_lab_each_have_their_lines():
+    # they were grouped by "amazon -> anthropic", one row a month kept: deal 0 vanished
+    deals = pd.DataFrame(
+        {
+            "month": [0, 0, 1, 1],
+            "deal": [0, 1, 0, 1],
+            "investor": ["amazon"] * 4,
+            "lab": ["anthropic"] * 4,
+            "invested_usd": [10e9, 3e9, 10e9, 3e9],
+            "cloud_revenue_usd": [1e9, 0.0, 2e9, 0.5e9],
+        }
+    )
+    option = deals_option(pd.DataFrame({"month": [0, 1]}), deals, start="2026-01")
+    assert _series(option, "amazon → anthropic (deal 0): invested") == pytest.approx([10.0, 10.0])
+    assert _series(option, "amazon → anthropic (deal 1): cloud revenue") == pytest.approx(
+        [0.0, 0.5]
+    )
+
+
 def test_deals_chart_says_when_the_scenario_has_no_deal():
     run = StandInRun(scenario_name="no-deal")
     run.step()

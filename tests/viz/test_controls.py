@@ -82,3 +82,48 @@ def test_a_scenario_without_listed_deals_has_no_deal_card():
     _, _, rc = _sidebar("amazon-anthropic-2026")
     assert not rc.find(v.Checkbox).widgets
     assert not rc.find(v.CardTitle, children=["Other deals"]).widgets
+
+
+def test_a_file_saved_with_a_mistake_keeps_the_page_and_says_why(deals_file):
+    # the page was replaced by a traceback: the status card re-reads a file when it changes
+    import os
+    from pathlib import Path
+
+    _, params, rc = _sidebar(deals_file)
+    path = Path(deals_file)
+    good = path.read_text()
+    path.write_text(good + "\n[power]\ninterconnection_months = -5\n")
+    os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 5))  # a later save
+    params.set({**params.value, "seed": 8})  # the sidebar draws again
+    errors = [w.children[0] for w in rc.find(v.Alert).widgets]
+    assert any(
+        "interconnection_months" in str(e) and "the last version that loaded is in use" in str(e)
+        for e in errors
+    )
+    path.write_text(good)
+    os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 10))
+    params.set({**params.value, "seed": 9})
+    assert not rc.find(v.Alert).widgets
+
+
+def test_the_file_given_stays_offered_after_another_scenario_is_picked(deals_file):
+    # it dropped out of the selector once another was picked: no way back without a reload
+    from viz.page import make_page
+
+    page = make_page(VizRun, scenario_name=deals_file, seed=7)()
+    _, rc = solara.render(solara.AppLayout(children=[page]), handle_error=False)
+    select = rc.find(v.Select, label="Scenario").widget
+    assert deals_file in select.items
+    select.v_model = "baseline"
+    assert deals_file in rc.find(v.Select, label="Scenario").widget.items
+
+
+def test_a_scenario_file_without_the_toml_suffix_is_read_as_run_reads_it(tmp_path, deals_file):
+    # gigawatt run took it; gigawatt viz printed its address, then a traceback, exit 3
+    from pathlib import Path
+
+    plain = tmp_path / "mine"
+    plain.write_text(Path(deals_file).read_text())
+    run = VizRun(scenario_name=str(plain), seed=7)
+    run.step()
+    assert run.month == 1 and run.backend.is_scenario_file(str(plain))

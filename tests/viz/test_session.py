@@ -33,6 +33,12 @@ def test_lever_values_are_written_with_their_units():
     fee = LeverSpec("f", "Fee cap", 0.0, 1.0, 0.05, "$/H100e-hour", none_label="no cap")
     assert (fee.format(0.25), fee.format(None)) == ("0.25 $/H100e-hour", "no cap")
     assert (fee.position(None), fee.position(3.0), months.position(2.0)) == (1.0, 1.0, 6.0)
+    # a scenario's value between two steps is written as it is, not as the nearest step:
+    # a $2.75B deal read "$3B", and growth of 0.625 a year "0.62"
+    deal = LeverSpec("d", "Deal", 0.0, 40.0, 1.0, "$B", scale=1e9)
+    growth = LeverSpec("g", "Growth", 0.0, 3.0, 0.05, "per year")
+    assert (deal.format(2.75), growth.format(0.625)) == ("$2.75B", "0.625 per year")
+    assert growth.format(1.0 / 3.0) == "0.333333 per year"  # at most six decimals
 
 
 def test_the_sidebar_writes_each_real_lever_in_its_own_unit():

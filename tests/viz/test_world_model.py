@@ -157,3 +157,16 @@ def test_a_switched_off_listed_deal_is_left_out_of_the_run(deals_file):
 def test_a_deal_switch_the_scenario_cannot_take_is_refused(deals_file, switch, value, message):
     with pytest.raises(VizError, match=message):
         VizRun(scenario_name=deals_file, seed=7, **{switch: value})
+
+
+def test_a_lever_a_jurisdiction_sets_for_itself_says_so():
+    # eu-data-act's EU caps switching fees at 0.05: the card read "no cap" and the slider
+    # set the rules of the other regions with no word of it
+    from viz.facts import lever_hint
+
+    eu = VizRun(scenario_name="eu-data-act", seed=7).config
+    assert eu.regulation.rules_of("eu").switching_fee_cap == 0.05
+    hint = lever_hint(eu, "regulation.switching_fee_cap")
+    assert hint == "eu (0.05) set their own; the slider sets the rules elsewhere"
+    base = VizRun(scenario_name="baseline", seed=7).config
+    assert lever_hint(base, "regulation.switching_fee_cap") == ""
