@@ -15,17 +15,23 @@ from agents.phases.orders import Orders
 from market.contracts import ContractTable
 
 
-def test_compute_contract_takes_a_pro_rata_share_of_its_sellers_capacity():
-    ct = ContractTable()
-    ct.add(kind="compute", seller=0, buyer=0, volume=100.0, price=2.0, start=0, end=12)
-    a = LabArrays(1, 3)
+def _compute_orders(region0: float, region1: float = 0.0) -> Orders:
+    """One cloud's H100e-hours of family 0 in two regions (the others none), two utilities'
+    units of 10 MWh at $5 and nothing else."""
     cap = np.zeros((1, 2, 3))
-    cap[0, 0, 0], cap[0, 1, 0] = 300.0, 100.0
-    g = Orders(
+    cap[0, :, 0] = region0, region1
+    return Orders(
         np.array([0, 1]), np.array([10.0, 10.0]), np.array([5.0, 5.0]), np.zeros(2),
         cap, np.zeros((1, 2)), np.zeros(0), np.zeros(0), cap, cap, np.zeros(0, dtype=np.int64),
     )  # fmt: skip
-    alloc, units, _, lab_got = allocate_contracts(0, g, a, ct, [], 2)
+
+
+def test_compute_contract_takes_a_pro_rata_share_of_its_sellers_capacity():
+    ct = ContractTable()
+    ct.add(kind="compute", seller=0, buyer=0, volume=100.0, price=2.0, start=0, end=12)
+    alloc, units, _, lab_got = allocate_contracts(
+        0, _compute_orders(300.0, 100.0), LabArrays(1, 3), ct, [], 2
+    )
     # 100 over nodes of 300 and 100 (the contract names no family: any node of the seller)
     assert alloc.compute_alloc[0].reshape(2, 3)[:, 0].tolist() == pytest.approx([75.0, 25.0])
     assert lab_got.tolist() == pytest.approx([100.0])
@@ -34,19 +40,14 @@ def test_compute_contract_takes_a_pro_rata_share_of_its_sellers_capacity():
 
 def test_a_compute_contract_for_one_region_takes_only_that_regions_nodes():
     # seller 0 has 300 H100e-hours in region 0 and 100 in region 1; one contract names region
-    # 1, one names none: 60 of the second's 80 go to region 0's node (300 / 400), 20 to
-    # region 1's, where the first's 50 come first pro rata: 100 x 50 / 70 and 100 x 20 / 70
+    # 1, one names none: the first's 50 all come from region 1, the second's 80 from both
+    # pro rata (60 and 20); the nodes' loads, 60 and 70, fit their capacity: nothing is cut
     ct = ContractTable()
     ct.add(kind="compute", seller=0, buyer=0, volume=50.0, price=2.0, start=0, end=12, region=1)
     ct.add(kind="compute", seller=0, buyer=0, volume=80.0, price=2.0, start=0, end=12)
-    a = LabArrays(1, 3)
-    cap = np.zeros((1, 2, 3))
-    cap[0, 0, 0], cap[0, 1, 0] = 300.0, 100.0
-    g = Orders(
-        np.array([0, 1]), np.array([10.0, 10.0]), np.array([5.0, 5.0]), np.zeros(2),
-        cap, np.zeros((1, 2)), np.zeros(0), np.zeros(0), cap, cap, np.zeros(0, dtype=np.int64),
-    )  # fmt: skip
-    alloc, _, _, lab_got = allocate_contracts(0, g, a, ct, [], 2)
+    alloc, _, _, lab_got = allocate_contracts(
+        0, _compute_orders(300.0, 100.0), LabArrays(1, 3), ct, [], 2
+    )
     by_node = alloc.compute_alloc.reshape(2, 2, 3)[:, :, 0]
     assert by_node[0].tolist() == pytest.approx([0.0, 50.0])
     assert by_node[1].tolist() == pytest.approx([60.0, 20.0])
@@ -59,12 +60,7 @@ def test_a_contract_for_next_to_nothing_takes_it_without_a_warning():
     ct = ContractTable()
     ct.add(kind="compute", seller=0, buyer=0, volume=1e-310, price=2.0, start=0, end=12)
     a = LabArrays(1, 3)
-    cap = np.zeros((1, 2, 3))
-    cap[0, 0, 0] = 300.0
-    g = Orders(
-        np.array([0, 1]), np.array([10.0, 10.0]), np.array([5.0, 5.0]), np.zeros(2),
-        cap, np.zeros((1, 2)), np.zeros(0), np.zeros(0), cap, cap, np.zeros(0, dtype=np.int64),
-    )  # fmt: skip
+    g = _compute_orders(300.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         alloc, _, _, lab_got = allocate_contracts(0, g, a, ct, [], 2)

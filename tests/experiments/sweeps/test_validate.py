@@ -65,33 +65,33 @@ def test_misspelt_output_exits_2_with_close_matches_and_no_run(tmp_path, capsys)
     assert not (tmp_path / "out").exists()  # no folder, so no shard and no run
 
 
-def test_out_of_range_level_names_the_allowed_range(tmp_path, capsys) -> None:
-    spec = _write(tmp_path, interconnection="min = 24\nmax = 500\nn = 4")
+@pytest.mark.parametrize(
+    ("interconnection", "said"),
+    [
+        # levels 24, 183, 341, 500 x 2 growth levels: 6 of 8 points above the schema's 120
+        (
+            "min = 24\nmax = 500\nn = 4",
+            ["parameters[1] (power.interconnection_months)", "6 of 8 design points",
+             "183, 341, 500", "<= 120"],
+        ),
+        ("levels = [24, 36.5]", ["parameters[1].levels = [24.0, 36.5]", "whole numbers"]),
+        # 5 levels in [12, 14] are 12, 12.5, 13, 13.5, 14: rounded (half to even), 12, 12,
+        # 13, 14, 14, which ran two points twice with the same seeds and listed them twice
+        (
+            "min = 12\nmax = 14\nn = 5",
+            ["parameters[1] (power.interconnection_months)", "round to [12, 12, 13, 14, 14]",
+             "use n = 3"],
+        ),
+    ],
+    ids=["out-of-range", "fractional", "repeated-after-rounding"],
+)  # fmt: skip
+def test_bad_levels_of_a_whole_number_field_exit_2_naming_them(
+    tmp_path, capsys, interconnection, said
+) -> None:
+    spec = _write(tmp_path, interconnection=interconnection)
     assert _sweep(tmp_path, spec) == 2
     err = capsys.readouterr().err
-    # levels 24, 183, 341, 500 x 2 growth levels: 6 of 8 points above the schema's 120
-    assert "parameters[1] (power.interconnection_months)" in err
-    assert "6 of 8 design points" in err and "183, 341, 500" in err
-    assert "<= 120" in err
-    assert not (tmp_path / "out").exists()
-
-
-def test_fractional_level_of_a_whole_number_field_exits_2(tmp_path, capsys) -> None:
-    spec = _write(tmp_path, interconnection="levels = [24, 36.5]")
-    assert _sweep(tmp_path, spec) == 2
-    err = capsys.readouterr().err
-    assert "parameters[1].levels = [24.0, 36.5]" in err and "whole numbers" in err
-    assert not (tmp_path / "out").exists()
-
-
-def test_a_grid_that_rounds_to_repeated_whole_numbers_exits_2(tmp_path, capsys) -> None:
-    # 5 levels in [12, 14] are 12, 12.5, 13, 13.5, 14: rounded (half to even), 12, 12, 13,
-    # 14, 14, which ran two points twice with the same seeds and listed them twice
-    spec = _write(tmp_path, interconnection="min = 12\nmax = 14\nn = 5")
-    assert _sweep(tmp_path, spec) == 2
-    err = capsys.readouterr().err
-    assert "parameters[1] (power.interconnection_months)" in err
-    assert "round to [12, 12, 13, 14, 14]" in err and "use n = 3" in err
+    assert all(words in err for words in said), err
     assert not (tmp_path / "out").exists()
 
 
