@@ -32,14 +32,15 @@ equation of trade (Anderson, "A theoretical foundation for the gravity equation"
 it. Where the tied orders are themselves marginal (sellers that could sell more), their
 own terms, of weight quantity x node size (quantity squared at a node of one order),
 favour the larger: one buyer of 20 between sellers of 10 and 30 at one price is split
-3.125 and 16.875, not 5 and 15 (README, "Trade patterns are not unique"). Order fills count in the objective too, so a trade that adds no surplus (an offer
-and a bid at one delivered price) is left out as far as the balances allow. Orders tied
-at one node and one price are still filled in book order afterwards
+3.125 and 16.875, not 5 and 15 (README, "Trade patterns are not unique"). Order fills
+count in the objective too, so a trade that adds no surplus (an offer and a bid at one
+delivered price) is left out as far as the balances allow. Orders tied at one node and
+one price are still filled in book order afterwards
 (:func:`market.clearing._finish_columns`), so the rule decides only between routes and
-nodes. Both callers (:func:`market.clearing.clear` and :class:`market.warm.Clearer`) apply
-it to the book with such orders pooled into one of their total quantity
-(:mod:`market.tied_orders`), so the point does not depend on how a quantity is split into
-orders, even where the weights below are floored.
+nodes. Both callers (:func:`market.clearing.clear` and :class:`market.warm.Clearer`)
+apply it to the book with such orders pooled into one of their total quantity
+(:mod:`market.tied_orders`), so the point does not depend on how a quantity is split
+into orders, even where the weights below are floored.
 
 The objective is strictly convex, so the point is unique: the same book gives the
 same flows whichever optimum the solver started from, to rounding. The quadratic
