@@ -46,9 +46,10 @@ def test_history_table_has_every_target_year_with_its_source(history):
     row = t[(t["metric"] == "OpenAI compute (December)") & (t["year"] == 2025)].iloc[0]
     assert row["model_over_reported"] == pytest.approx(row["model"] / 1.9)
     # a range is read as the calibration reads it, at its geometric mean: 2023's rent of
-    # $5.40-12.29 at $8.15, not the $8.85 midpoint
+    # $4.70-12.29 at $7.60, not the $8.50 midpoint
     row = t[(t["metric"] == "H100e rental price (year mean)") & (t["year"] == 2023)].iloc[0]
-    assert row["model_over_reported"] == pytest.approx(row["model"] / (5.4 * 12.29) ** 0.5)
+    assert (row["reported_low"], row["reported_high"]) == (4.7, 12.29)
+    assert row["model_over_reported"] == pytest.approx(row["model"] / (4.7 * 12.29) ** 0.5)
 
 
 def test_cloud_shares_by_hand(history):
