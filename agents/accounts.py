@@ -33,7 +33,11 @@ from numpy.typing import ArrayLike, NDArray
 
 from market.ledger import OUTSIDE, Ledger
 
-__all__ = ["ASSETS", "OUTSIDE", "AccountError", "Accounts"]
+__all__ = ["ASSETS", "OUTSIDE", "OUTSIDE_NAME", "AccountError", "Accounts"]
+
+OUTSIDE_NAME = "outside"
+"""Name of the outside world's account (investors, end customers, lenders, suppliers;
+:data:`OUTSIDE`) in the tables: no agent may take it."""
 
 ASSETS = ("usd", "chips", "power_mwh", "compute_h100e_hours")
 """The assets booked: dollars, accelerator units, MWh, H100e-hours."""

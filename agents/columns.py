@@ -257,7 +257,7 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(
             "runway_months",
             "months",
-            "Labs: cash over trailing monthly burn, the operating cash outflow net of revenue (compute, link friction, porting, opex and interest, less revenue and penalties received; financing not counted); missing when not burning cash.",
+            "Labs: cash over trailing monthly burn, the operating cash outflow net of revenue (compute, link friction, porting, opex and interest, less revenue and penalties received; financing not counted); missing when not burning cash or after the lab left the market.",
         ),
         Column("egress_fee", "$/H100e-h", "Labs: egress fee it pays away from its primary cloud."),
         Column(

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from agents.accounts import OUTSIDE, Accounts
+from agents.accounts import OUTSIDE, OUTSIDE_NAME, Accounts
 from agents.columns import TABLE_COLUMNS
 from agents.contracting import party
 from agents.firm import Firm
@@ -26,9 +26,6 @@ from agents.table_labels import code_names, missing_below_zero, month_starts, st
 from market.contracts import KINDS, ContractTable
 
 __all__ = ["OUTSIDE_NAME", "cashflows_table", "contracts_table"]
-
-OUTSIDE_NAME = "outside"
-"""Name of the outside world's account (investors, end customers, lenders, suppliers)."""
 
 
 def _account_names(

@@ -35,6 +35,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, model_validator
 
+from agents.accounts import OUTSIDE_NAME
 from agents.levers import LEVERS, Lever
 from agents.scenario_fields import (
     FAMILIES,
@@ -216,6 +217,8 @@ class Scenario(Section):
         agents += [(h.name, f"hyperscalers.{i}.name") for i, h in enumerate(self.hyperscalers)]
         agents += [(lab.name, f"labs.{i}.name") for i, lab in enumerate(self.labs)]
         for agent, path in agents:
+            if agent == OUTSIDE_NAME:  # its cash flows would read as the outside world's
+                bad(path, agent, "reserved for the outside world in the tables; rename it")
             other = owner_of.setdefault(agent, path)
             if other != path and other.rsplit(".", 2)[0] != path.rsplit(".", 2)[0]:
                 bad(path, agent, f"the agent name {agent!r} is taken by {other}; rename one")

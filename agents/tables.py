@@ -205,7 +205,10 @@ def _agents(rec: Recorder) -> pd.DataFrame:
         "received": labs["received"],
         "throttled_share": throttled,
         "compute_gw": labs["received"] * mwh[:, None] / HOURS_PER_MONTH / 1e3,
-        "runway_months": runway_months(lab_account_cash, labs["burn"]),
+        # a lab that has left the market has no runway (its trailing burn still decays)
+        "runway_months": np.where(
+            labs["active"] > 0, runway_months(lab_account_cash, labs["burn"]), np.nan
+        ),
         "debt": labs["debt"],
         "egress_fee": labs["egress_fee"],
         "training_bid": labs["training_bid"],

@@ -132,7 +132,8 @@ def summary_table(res: RunResult, source: str | None = None) -> str:
         for _, d in deals.groupby("deal").tail(1).iterrows():
             rt, pt = d["round_trip_ratio"], d["payments_to_investment"]
             lines.append(
-                f"deal {d['investor']}->{d['lab']}: {d['status']}; invested ${d['invested_usd'] / 1e9:.1f}B, "
+                f"deal {d['deal']} {d['investor']}->{d['lab']}: {d['status']}; "
+                f"invested ${d['invested_usd'] / 1e9:.1f}B, "
                 f"paid under its contract ${d['contract_payments_usd'] / 1e9:.1f}B ("
                 + (f"{pt:.2f}" if pd.notna(pt) else "-")
                 + f"x), all spend at the investor ${d['cloud_revenue_usd'] / 1e9:.1f}B ("

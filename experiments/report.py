@@ -276,7 +276,7 @@ def capacity_figure(
     # the power share on its own scale (right): a few percent would lie flat on 0-105%
     right = axes[1].twinx()
     share = 100 * denoise(frame["dc_power_share"], 1.0)
-    _plot(right, x, share, 1, label="data centres' share of power demand (right)")
+    _plot(right, x, share, 1, label="AI data centres' share of power demand (right)")
     right.set_ylim(0, max(1.0, 1.15 * float(np.nanmax(share, initial=0.0))))
     right.set_ylabel("% of power demand")
     lines = axes[1].get_lines() + right.get_lines()
@@ -321,7 +321,7 @@ def throttling_figure(
     fig, axes = _figure(2)
     x = _x(frame)
     total = 100 * denoise(frame["throttled_share"], 1.0)
-    _plot(axes[0], x, total, 0, lw=2, label="all labs")
+    _plot(axes[0], x, total, 0, lw=2, label="all buyers (labs and enterprise)")
     top = float(np.nanmax(total)) if len(total) else 0.0
     left_out = None
     ag = tables.get("agents")
@@ -369,16 +369,19 @@ def deals_figure(frame: pd.DataFrame, tables: dict[str, pd.DataFrame], info: Rep
     fig, axes = _figure(2)
     x = _x(frame)
     dates = dict(zip(frame["month"], x, strict=True))
-    for k, ((inv, lab), g) in enumerate(deals.groupby(["investor", "lab"])):
+    # one set of lines per deal: two deals of one investor and lab are told apart by id
+    pairs = deals.groupby(["investor", "lab"])["deal"].nunique()
+    for k, ((deal, inv, lab), g) in enumerate(deals.groupby(["deal", "investor", "lab"])):
         g = g[g["month"].isin(dates)]
         gx = g["month"].map(dates)
-        _plot(axes[0], gx, g["invested_usd"] / 1e9, 2 * k, label=f"{inv} invests in {lab}")
+        of = f" (deal {deal})" if pairs[(inv, lab)] > 1 else ""
+        _plot(axes[0], gx, g["invested_usd"] / 1e9, 2 * k, label=f"{inv} invests in {lab}{of}")
         revenue = g["cloud_revenue_usd"] / 1e9
-        _plot(axes[0], gx, revenue, 2 * k + 1, ls="--", label=f"{lab} spends on {inv}")
+        _plot(axes[0], gx, revenue, 2 * k + 1, ls="--", label=f"{lab} spends on {inv}{of}")
         payments = g["contract_payments_usd"] / 1e9
         _plot(axes[0], gx, payments, 2 * k + 2, ls=":", label="paid under the deal's contract")
         status = g["status"].iloc[-1] if len(g) else "?"
-        _plot(axes[1], gx, g["round_trip_ratio"], 2 * k, label=f"{inv}-{lab}: {status}")
+        _plot(axes[1], gx, g["round_trip_ratio"], 2 * k, label=f"{inv}-{lab}{of}: {status}")
         _plot(
             axes[1], gx, g["payments_to_investment"], 2 * k + 1, ls=":", label="deal contract only"
         )

@@ -23,6 +23,7 @@ loads for a run short enough to fit the calendar although its own ``months`` wou
 from __future__ import annotations
 
 import hashlib
+import json
 from numbers import Integral
 from pathlib import Path
 from typing import Any
@@ -166,10 +167,22 @@ def _append(merged: dict[str, Any], extra: Any, file: Path, path: str = "") -> N
 
 
 def _read(path: Path) -> dict[str, Any]:
+    """A scenario file's table: TOML, or the JSON a run folder keeps (``scenario.json``,
+    the whole scenario as run, read back to run it again)."""
     try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ScenarioError(
+                    f"scenario file {str(path)!r}: holds a JSON {type(data).__name__}, not a "
+                    "table of scenario keys (a run folder's scenario.json is one)"
+                )
+            return data
         return load_toml(path)
     except TomlFileError as exc:
         raise ScenarioError(f"scenario file {str(path)!r}: {exc}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ScenarioError(f"scenario file {str(path)!r}: not readable JSON ({exc})") from None
 
 
 def _layers(name_or_path: str | Path) -> tuple[list[Path], list[dict[str, Any]]]:

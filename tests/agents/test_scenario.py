@@ -141,6 +141,8 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("labs.0.primary", "oracle", "= 'oracle': unknown name; allowed: ['amazon', 'google'"),
     ("labs.0.primary", "gogle", "= 'gogle': unknown name; did you mean 'google'?; allowed: "),
     ("labs.0.home_region", "mars", "= 'mars': unknown name"),
+    # the outside world's name: a lab's cash flows read as the outside world's
+    ("labs.0.name", "outside", "= 'outside': reserved for the outside world in the tables"),
     ("chips.vendors.1.owner", "nobody", "= 'nobody': unknown name"),
     ("contracts.0.seller", "nobody", "= 'nobody': unknown name"),
     ("contracts.0.region", "mars", "= 'mars': unknown name"),

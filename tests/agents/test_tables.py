@@ -73,3 +73,16 @@ def test_the_regions_table_moves_converted_load_out_of_the_conventional_data_cen
     assert regions["converted_mw"].iloc[-4:].min() > 0.0
     for _, one in regions.groupby("region"):
         assert one["converted_mw"].is_monotonic_increasing
+
+
+def test_a_lab_that_left_the_market_has_no_runway():
+    # no VC and no credit: the fringe startup exits within a year; its trailing burn still
+    # decayed above $1 a month, so cash 0 over it read as a runway of 0 months
+    scn = load_scenario("baseline").with_overrides(
+        {"capital.vc_success_prob": 0.0, "finance.debt_multiple_lab": 0.0}
+    )
+    res = run_scenario(scn, months=30, rng=2, tables=["agents"])
+    ag = res.tables["agents"]
+    gone = ag[(ag["kind"] == "lab") & ~ag["active"].astype(bool)]
+    assert len(gone) > 0  # some lab did leave
+    assert gone["runway_months"].isna().all()

@@ -238,3 +238,16 @@ def test_the_summary_names_a_scenario_file_as_given(tmp_path):
     assert main(argv) == 0
     first = (out / "summary.txt").read_text().splitlines()[0]
     assert first == f"scenario baseline ({late}), seed 2, 1 month (2095-01 to 2095-01)"
+
+
+def test_a_run_folders_scenario_json_runs_the_run_again(tmp_path, capsys):
+    # it was refused as "not valid TOML (fix the syntax)": only Python could read it back
+    first, again = tmp_path / "first", tmp_path / "again"
+    assert main(["run", "baseline", "--months", "3", "--seed", "3", "--out", str(first)]) == 0
+    json_file = str(first / "scenario.json")
+    assert main(["run", json_file, "--seed", "3", "--out", str(again)]) == 0
+    frames = [pd.read_parquet(d / "model_frame.parquet") for d in (first, again)]
+    assert len(frames[1]) == 3 and frames[0].equals(frames[1])
+    (tmp_path / "list.json").write_text("[1, 2]")
+    assert main(["run", str(tmp_path / "list.json")]) == 2
+    assert "holds a JSON list, not a table of scenario keys" in capsys.readouterr().err

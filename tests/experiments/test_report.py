@@ -63,6 +63,7 @@ def _scenario(name: str = "mine", threshold: float = 2600.0):
 DEAL = pd.DataFrame(
     {
         "month": [2, 3],
+        "deal": [0, 0],
         "investor": ["amazon"] * 2,
         "lab": ["anthropic"] * 2,
         "status": ["approved"] * 2,
@@ -161,6 +162,19 @@ def test_no_deal_is_a_note_not_empty_axes():
     styles = {(ln.get_color(), ln.get_marker()) for ln in money.lines}
     assert len(styles) == 3  # invested, revenue and contract never share colour and marker
     assert money.lines[1].get_ydata().tolist() == [1.0, 3.0]  # $B
+
+
+def test_two_deals_of_one_investor_and_lab_each_get_their_lines():
+    # grouped by investor and lab, the lines jumped between the two deals month by month
+    frame = _frame(4)
+    second = DEAL.assign(deal=1, invested_usd=4e9, cloud_revenue_usd=[0.5e9, 0.7e9])
+    fig = deals_figure(
+        frame, {"deals": pd.concat([DEAL, second])}, report_info(frame, _scenario(), 7)
+    )
+    money = fig.axes[0]
+    lines = {ln.get_label(): ln.get_ydata().tolist() for ln in money.lines}
+    assert lines["amazon invests in anthropic (deal 0)"] == [5.0, 5.0]
+    assert lines["anthropic spends on amazon (deal 1)"] == [0.5, 0.7]
 
 
 def test_one_month_run_gets_a_short_time_axis():
