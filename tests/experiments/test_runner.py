@@ -42,6 +42,9 @@ def test_accepts_a_name_and_a_generator():
     a = run_scenario("baseline", months=3, rng=np.random.default_rng(4)).model_frame
     b = run_scenario("baseline", months=3, rng=np.random.default_rng(4)).model_frame
     assert a.equals(b)
+    # and the generator is the run's: another one gives another run
+    c = run_scenario("baseline", months=3, rng=np.random.default_rng(5)).model_frame
+    assert not a.equals(c)
 
 
 def test_deals_table_has_round_trip():

@@ -33,6 +33,30 @@ def test_every_chart_is_strict_json(stepped):
         json.dumps(build(stepped), allow_nan=False)
 
 
+def test_every_chart_is_strict_json_with_missing_and_infinite_values(stepped):
+    # the stand-in has neither, so the test above could not fail on them: a chart draws
+    # them as gaps (a nan in ECharts' JSON breaks the page)
+    for row in stepped.model.rows:  # before the run's frame is first read
+        row.update(compute_spot_price=np.nan, throttled_share=np.inf, cloud_hhi=-np.inf)
+    for build in CHARTS.values():
+        json.dumps(build(stepped), allow_nan=False)
+    assert _series(CHARTS["compute_price"](stepped), "spot") == [None, None, None]
+
+
+def test_prices_and_concentration_follow_the_stand_in_rule(stepped):
+    # months 0-2 of the stand-in: spot 2.0 + 0.01 t, contract 1.8 + 0.005 t, chips
+    # 30,000 - 50 t; cloud HHI 1,500 + t, chip HHI 7,000 - t
+    t = range(3)
+    prices = CHARTS["compute_price"](stepped)
+    assert _series(prices, "spot") == pytest.approx([2.0 + 0.01 * m for m in t])
+    assert _series(prices, "contract") == pytest.approx([1.8 + 0.005 * m for m in t])
+    chips = CHARTS["chip_price"](stepped)
+    assert _series(chips, "price paid") == pytest.approx([30_000.0 - 50.0 * m for m in t])
+    hhi = CHARTS["concentration"](stepped)
+    assert _series(hhi, "cloud HHI") == pytest.approx([1500.0 + m for m in t])
+    assert _series(hhi, "chip HHI") == pytest.approx([7000.0 - m for m in t])
+
+
 def test_power_price_per_region_matches_the_stand_in_rule(stepped):
     option = power_price_option(stepped.frame, stepped.table("regions"), start="2026-01")
     growth = 36.0 / 12.0
@@ -159,6 +183,9 @@ def test_runway_switches_to_quantiles_with_many_labs():
     option = runway_option(frame, pd.DataFrame(rows), max_lines=8, start="2026-01")
     assert [s["name"] for s in option["series"]] == ["median lab", "25th pct", "75th pct"]
     assert _series(option, "median lab") == pytest.approx([9.5, 9.5])
+    # runways 0..19: quartiles by linear interpolation at 0.25 x 19 and 0.75 x 19
+    assert _series(option, "25th pct") == pytest.approx([4.75, 4.75])
+    assert _series(option, "75th pct") == pytest.approx([14.25, 14.25])
 
 
 def test_date_labels_roll_over_years():
