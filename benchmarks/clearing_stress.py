@@ -187,23 +187,36 @@ def stress(seed: int, trials: int, out: Path | None = None, books: str = "model"
 
 
 def _seeds(text: str) -> list[int]:
-    """``"1-20"`` or ``"3,5,8"`` as a list of seeds."""
-    if "-" in text:
-        lo, hi = text.split("-")
-        return list(range(int(lo), int(hi) + 1))
-    return [int(s) for s in text.split(",")]
+    """``"1-20"`` or ``"3,5,8"`` as a list of seeds (an argparse type: a bad value is one
+    line naming the forms)."""
+    try:
+        if "-" in text:
+            lo, hi = text.split("-")
+            seeds = list(range(int(lo), int(hi) + 1))
+        else:
+            seeds = [int(s) for s in text.split(",")]
+    except ValueError:
+        seeds = []
+    if not seeds or min(seeds) < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give seeds >= 0 as a range low-high (low <= high), e.g. 1-20, or a "
+            "list, e.g. 3,5,8"
+        )
+    return seeds
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the seeds given and print each seed's counts and the totals."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", default="1-5", help='"1-20" or "3,5,8" (default 1-5)')
+    parser.add_argument(
+        "--seeds", type=_seeds, default=_seeds("1-5"), help='"1-20" or "3,5,8" (default 1-5)'
+    )
     parser.add_argument("--trials", type=int, default=40, help="trials a seed (default 40)")
     parser.add_argument("--books", choices=("model", "general"), default="model")
     parser.add_argument("--out", type=Path, default=Path("runs/clearing-stress"))
     args = parser.parse_args(argv)
     total: Counter[str] = Counter()
-    for seed in _seeds(args.seeds):
+    for seed in args.seeds:
         counts = stress(seed, args.trials, args.out, args.books)
         total += counts
         print(f"seed {seed}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))

@@ -88,14 +88,19 @@ def parser(prog: str, doc: str | None, *, before: str | None = None) -> argparse
 def parse_seeds_and_workers(
     ap: argparse.ArgumentParser, argv: list[str] | None, seeds: int, quick_seeds: int
 ) -> argparse.Namespace:
-    """Add ``--seeds`` (default ``seeds``, ``quick_seeds`` under ``--quick``) and
-    ``--workers`` (default 2) to a tool's parser, parse ``argv`` and check both are at
-    least 1 (else exit 2 naming the flag, the value and the fix)."""
-    ap.add_argument("--seeds", type=int, default=seeds, help=f"seeds per cell (default {seeds})")
+    """Add ``--seeds`` (default ``seeds``, ``quick_seeds`` under ``--quick``; a value given
+    is kept) and ``--workers`` (default 2) to a tool's parser, parse ``argv`` and check both
+    are at least 1 (else exit 2 naming the flag, the value and the fix)."""
+    ap.add_argument(
+        "--seeds",
+        type=int,
+        default=None,
+        help=f"seeds per cell (default {seeds}; {quick_seeds} under --quick)",
+    )
     ap.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     args = ap.parse_args(argv)
-    if args.quick:
-        args.seeds = quick_seeds
+    if args.seeds is None:
+        args.seeds = quick_seeds if args.quick else seeds
     for flag, value in (("--seeds", args.seeds), ("--workers", args.workers)):
         if value < 1:
             ap.error(f"{flag} {value}: must be a whole number >= 1 (e.g. {flag} 2)")

@@ -188,7 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="command", required=True, metavar="{save,compare}")
     s = sub.add_parser("save", help="run every shipped scenario and write its frames")
     s.add_argument("out", type=Path, metavar="DIR", help="the folder written")
-    s.add_argument("--pattern", metavar="RULE", help="every scenario's trade_pattern")
+    s.add_argument(
+        "--pattern",
+        metavar="RULE",
+        choices=("solver", "proportional"),  # spelled out: an older checkout runs this too
+        help="every scenario's trade_pattern: solver or proportional",
+    )
     c = sub.add_parser("compare", help="the largest differences between two saved folders")
     c.add_argument("a", type=Path, metavar="A")
     c.add_argument("b", type=Path, metavar="B")
@@ -199,6 +204,15 @@ def main(argv: list[str] | None = None) -> int:
         for folder in (args.a, args.b):
             if not folder.is_dir():
                 ap.error(f"{folder}: no such folder; write one with: save {folder}")
+        files = [{p.name for p in f.glob("*.parquet")} for f in (args.a, args.b)]
+        if not any(name.endswith("-model_frame.parquet") for name in files[0]):
+            ap.error(f"{args.a}: holds no saved run; write one with: save {args.a}")
+        alone = sorted(files[0] ^ files[1])
+        if alone:  # a run compared in part, or not at all, would read as the same numbers
+            ap.error(
+                f"{len(alone)} file(s) in only one of the folders, e.g. {alone[0]}: save both "
+                "with the same scenarios (an interrupted save leaves some out)"
+            )
         compare(args.a, args.b)
     return 0
 

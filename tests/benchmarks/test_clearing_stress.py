@@ -69,3 +69,14 @@ def test_a_seed_of_the_stress_clears_every_month(books: str) -> None:
     counts = stress(1, trials=2, books=books)
     assert sum(counts.values()) == 2 * MONTHS
     assert counts["ok"] + counts["prices apart"] == 2 * MONTHS
+
+
+@pytest.mark.parametrize("seeds", ["abc", "1,,2", "5-1", "-3"])
+def test_seeds_that_name_no_run_are_refused_in_one_line(seeds, capsys) -> None:
+    # "abc" and "1,,2" gave a traceback; "5-1" ran nothing and printed "all: ", exit 0
+    from benchmarks.clearing_stress import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--seeds", seeds])
+    assert stop.value.code == 2
+    assert f"{seeds!r}: give seeds >= 0 as a range low-high" in capsys.readouterr().err

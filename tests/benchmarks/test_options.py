@@ -93,6 +93,35 @@ def test_seeds_and_workers_must_be_at_least_one(module: ModuleType, flag: str, c
     assert f"{flag} 0: must be a whole number >= 1 (e.g. {flag} 2)" in err
 
 
+def test_quick_keeps_the_seeds_given() -> None:
+    # --quick set the seeds whatever was given: "--seeds 3 --quick" ran seeds 0-1
+    from benchmarks.options import parse_seeds_and_workers
+
+    def parse(argv: list[str]) -> int:
+        ap = __import__("argparse").ArgumentParser()
+        ap.add_argument("--quick", action="store_true")
+        return int(parse_seeds_and_workers(ap, argv, 8, 2).seeds)
+
+    assert (parse([]), parse(["--quick"]), parse(["--seeds", "3", "--quick"])) == (8, 2, 3)
+
+
+def test_same_numbers_refuses_folders_that_hold_other_runs(tmp_path: Path, capsys) -> None:
+    # it compared what A held and said 0: an empty A, or a run missing from either side
+    # (a traceback when B lacked it), read as "the same numbers"
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    err = _refused(same_numbers.main, ["compare", str(a), str(b)], capsys)
+    assert f"{a}: holds no saved run; write one with: save {a}" in err
+    (a / "baseline-s7-model_frame.parquet").write_bytes(b"")
+    (a / "baseline-s3-model_frame.parquet").write_bytes(b"")
+    (b / "baseline-s7-model_frame.parquet").write_bytes(b"")
+    err = _refused(same_numbers.main, ["compare", str(a), str(b)], capsys)
+    assert "1 file(s) in only one of the folders, e.g. baseline-s3-model_frame.parquet" in err
+    err = _refused(same_numbers.main, ["save", str(tmp_path / "o"), "--pattern", "bogus"], capsys)
+    assert "invalid choice: 'bogus'" in err
+
+
 def test_a_checkout_with_a_linked_interpreter_is_taken(tmp_path: Path) -> None:
     (tmp_path / ".venv").symlink_to(Path(sys.prefix))
     assert checkout(str(tmp_path)) == tmp_path
