@@ -268,7 +268,8 @@ def settle_finance(
     """The month's end: interest, borrowing, emergency rounds, exits, repayment, payouts.
 
     ``ai_sales`` and ``power_cost`` are each hyperscaler's compute revenue and the energy it
-    bought valued at the month's prices (see ``Debt.hs_ocf``), and ``debt.capex_chips`` its chip purchases. Returns the labs that exit
+    bought valued at the month's prices (see ``Debt.hs_ocf``), and ``debt.capex_chips`` its
+    chip purchases. Returns the labs that exit
     (they are marked inactive by the caller, which ends their contracts).
     """
     fin = cfg.finance

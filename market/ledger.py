@@ -33,8 +33,9 @@ def _ints(x: ArrayLike) -> NDArray[np.signedinteger[Any]]:
     (a number that is not whole, such as an account id of 1.9, is refused, not truncated)."""
     if isinstance(x, np.ndarray) and x.dtype in (np.int16, np.int32, np.int64):
         return x
-    out = np.asarray(x, dtype=np.int64)
-    if not np.array_equal(out, np.asarray(x)):
+    given = np.asarray(x)
+    out = given.astype(np.int64, copy=False)
+    if given.dtype.kind not in "iu" and not np.array_equal(out, given):  # (ints are whole)
         raise LedgerError(f"ids {x!r}: account ids and reason codes are whole numbers")
     return out
 

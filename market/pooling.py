@@ -132,8 +132,9 @@ def pooled_rows(
         sums = total[groups]
     reason, pair = np.divmod(groups, m * m)
     payer, payee = np.divmod(pair, m)
-    # the caller's type, unless a pool's id does not fit it (int16 ids, a pool at 40,001)
-    top = int(pools.party.max()) if pools.party.size else 0
+    # the caller's type, unless a pool's id does not fit it (int16 ids, a pool at 40,001);
+    # the parties ascend (JournalPools.of), so the largest is the last
+    top = int(pools.party[-1]) if pools.party.size else 0
     return (
         pools.party[payer].astype(p.dtype if top <= np.iinfo(p.dtype).max else np.int64),
         pools.party[payee].astype(q.dtype if top <= np.iinfo(q.dtype).max else np.int64),

@@ -40,11 +40,7 @@ from agents.book_index import BookIndex, Segments
 from agents.book_template import BookCache
 from agents.chipvendor import ChipVendor
 from agents.lab import LabArrays, planned_training_price
-from agents.phases.clear_contracts import (
-    ContractAllocation,
-    allocate_contracts,
-    contract_chips,
-)
+from agents.phases.clear_contracts import ContractAllocation, allocate_contracts
 from agents.phases.clear_links import compute_links, homing_caps
 from agents.phases.orders import Orders
 from agents.phases.plan import MonthPlan
@@ -196,8 +192,8 @@ def clear_phase(
     # contracts take: a node sells no hour it could not deliver for want of power
     left = g.site_use.ravel() - np.add.reduce(alloc.compute_alloc, axis=0)
     chip_want = plan.chip_want
-    if alloc.chip_rows.size:
-        chip_want = chip_want - contract_chips(alloc, ct, vendors, n_h, n_f)
+    if alloc.chips_received is not None:
+        chip_want = chip_want - alloc.chips_received
     # labs' spot bids net of contract deliveries (inference first)
     inactive = ~a.active
     inf = np.maximum(0.0, a.inference_need - lab_contract)

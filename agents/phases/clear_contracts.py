@@ -20,7 +20,7 @@ from agents.phases.orders import Orders
 from agents.state import FloatArray, IntArray
 from market.contracts import KINDS, ContractTable, pro_rata
 
-__all__ = ["ContractAllocation", "allocate_contracts", "contract_chips"]
+__all__ = ["ContractAllocation", "allocate_contracts"]
 
 _COMPUTE, _POWER, _CHIPS = (KINDS.index(k) for k in ("compute", "power", "chips"))
 
@@ -40,6 +40,10 @@ class ContractAllocation:
     """(R,) fuel cost of the PPA energy at each utility."""
     chip_rows: IntArray
     chip_delivered: FloatArray
+    chips_received: FloatArray | None
+    """(H, F) chips each cloud receives under contract, by family (None without a chip
+    contract in force): what its spot bids leave out (``clear``) and what its unmet
+    orders do not count (``settle``)."""
 
 
 def allocate_contracts(
@@ -116,32 +120,19 @@ def allocate_contracts(
     krow = act[kind == _CHIPS]
     vendor_qty = g.vendor_qty
     k_deliver = np.zeros(krow.size)
+    received = None
     if krow.size:
         k_deliver = pro_rata(ct.seller[krow], ct.volume[krow], vendor_qty)
         # what the contracts leave, never below zero: a contract for more than the vendor
         # makes takes it all, and volume x (capacity / volume) can pass capacity by an ulp
         taken = np.bincount(ct.seller[krow], k_deliver, minlength=len(vendors))
         vendor_qty = np.maximum(0.0, vendor_qty - taken)
+        n_h, _, n_f = g.compute_qty.shape
+        vfam = np.array([v.family for v in vendors])
+        received = np.bincount(
+            ct.buyer[krow] * n_f + vfam[ct.seller[krow]], k_deliver, minlength=n_h * n_f
+        ).reshape(n_h, n_f)
     alloc_out = ContractAllocation(
-        rows, alloc, prow, p_deliver, site_ppa, ppa_cost, krow, k_deliver
+        rows, alloc, prow, p_deliver, site_ppa, ppa_cost, krow, k_deliver, received
     )
     return alloc_out, unit_qty, vendor_qty, lab_contract
-
-
-def contract_chips(
-    alloc: ContractAllocation,
-    ct: ContractTable,
-    vendors: Sequence[ChipVendor],
-    n_h: int,
-    n_f: int,
-) -> FloatArray:
-    """(H, F) chips each cloud receives this month under contract, by family: what its spot
-    bids leave out (``clear``) and what its unmet orders do not count (``settle``)."""
-    if not alloc.chip_rows.size:
-        return np.zeros((n_h, n_f))
-    vfam = np.array([v.family for v in vendors])
-    rows = alloc.chip_rows
-    out: FloatArray = np.bincount(
-        ct.buyer[rows] * n_f + vfam[ct.seller[rows]], alloc.chip_delivered, minlength=n_h * n_f
-    ).reshape(n_h, n_f)
-    return out

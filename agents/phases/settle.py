@@ -27,7 +27,6 @@ from agents.accounts import OUTSIDE, Accounts
 from agents.chipvendor import ChipVendor
 from agents.lab import LabArrays
 from agents.phases.clear import Cleared
-from agents.phases.clear_contracts import contract_chips
 from agents.phases.orders import Orders
 from agents.phases.plan import MonthPlan
 from agents.phases.settle_compute import ComputeSales, compute_delivery, settle_compute
@@ -251,8 +250,8 @@ def settle_markets(
     sites.fleet += split[:, :, None] * bought[:, None, :]
     # what the clouds wanted and got neither on the spot market nor under contract
     want = plan.chip_want
-    if al.chip_rows.size:
-        want = want - contract_chips(al, ct, vendors, n_h, n_f)
+    if al.chips_received is not None:
+        want = want - al.chips_received
     unfilled = np.maximum(0.0, want.ravel() - b[ix.bids["chip_buyers"]]).reshape(n_h, n_f)
     for v in vendors:
         short = unfilled[v.owner, v.family] if v.owner >= 0 else unfilled[:, v.family].sum()

@@ -258,7 +258,7 @@ def _repeated_grid_points(spec: SweepSpec) -> list[str]:
     for i, p in enumerate(spec.parameters):
         if p.path not in integers or p.levels is not None:  # (repeated levels: refused)
             continue
-        levels = [round(v) for v in p.grid_levels()]
+        levels = np.round(p.grid_levels()).astype(np.int64).tolist()  # as build_points rounds
         if len(set(levels)) < len(levels):
             n = len(set(levels))
             problems.append(
