@@ -20,22 +20,26 @@ Among those, the rule takes the point nearest proportional shares. It minimises
 ``sum(x_j**2 / w_j)``, whose weights are the sizes of each column's two sides:
 
 - a link ``s -> d``: ``size[s] * size[d]``;
-- an order at node ``n``: its quantity times ``size[n]``.
+- an order: its quantity times the quantity of all orders of the other side in its
+  market (the nodes its links connect): bids for an offer, offers for a bid.
 
-A node's size is the quantity of all its orders. Take a tied group in which every
-seller can reach every buyer, no bound binds and no order is marginal. There the
-solution is the independence (gravity) split ``x_sd = S_s * D_d / T``: each buyer
-buys from each indifferent seller in proportion to the seller's size. That is
-proportional rationing among indifferent sellers, and the frictionless gravity
-equation of trade (Anderson, "A theoretical foundation for the gravity equation",
-*AER* 69(1), 1979). Where a bound binds, the rule takes the nearest point that keeps
-it. Where the tied orders are themselves marginal (sellers that could sell more), their
-own terms, of weight quantity x node size (quantity squared at a node of one order),
-favour the larger: one buyer of 20 between sellers of 10 and 30 at one price is split
-3.125 and 16.875, not 5 and 15 (README, "Trade patterns are not unique"). Order fills
-count in the objective too, so a trade that adds no surplus (an offer and a bid at one
-delivered price) is left out as far as the balances allow. Orders tied at one node and
-one price are still filled in book order afterwards
+A node's size is the quantity of all its orders. An offer's weight is then the sum of the
+weights of the links it would feed if it reached every buyer of its market, so orders and
+links are weighed on one scale. Take a tied group in which every seller can reach every
+buyer and no bound binds. Where no order is marginal, the solution is the independence
+(gravity) split ``x_sd = S_s * D_d / T``: each buyer buys from each indifferent seller in
+proportion to the seller's size. That is proportional rationing among indifferent
+sellers, and the frictionless gravity equation of trade (Anderson, "A theoretical
+foundation for the gravity equation", *AER* 69(1), 1979). Where the tied sellers are
+themselves marginal (they could sell more) and each is its node's only offer, each sells
+the same share ``r`` of its offer, the pro rata rule of an exchange's tied orders, and
+each buyer buys from them in that proportion: one buyer of 20 between sellers of 10 and
+30 at one price buys 5 and 15. (On every route from an offer of quantity ``q`` to a buyer
+``d`` the objective then grows at the same rate: ``2 r q / (q D) + 2 (r q D_d / D) /
+(q D_d) = 4 r / D``, ``D`` the market's bids.) Where a bound binds, the rule takes the
+nearest point that keeps it. Order fills count in the objective too, so a trade that adds
+no surplus (an offer and a bid at one delivered price) is left out as far as the balances
+allow. Orders tied at one node and one price are still filled in book order afterwards
 (:func:`market.clearing._finish_columns`), so the rule decides only between routes and
 nodes. Both callers (:func:`market.clearing.clear` and :class:`market.warm.Clearer`)
 apply it to the book with such orders pooled into one of their total quantity
@@ -66,7 +70,9 @@ from typing import Literal, get_args
 
 import daqp
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
+from scipy.sparse.csgraph import connected_components
 
 from market.highs import TOLERANCE
 from market.lp import Columns
@@ -116,7 +122,7 @@ other point changes; the iteration limit (10,000) still bounds it."""
 WELL_CONDITIONED = 1e-9
 """Weights are taken relative to the largest; when every one is at least this, the quadratic
 program is solved with them as they are. Every shipped run's are (the least, over 1,920
-months of the shipped scenarios on seeds 7 and 3, was 2.9e-7)."""
+months of the shipped scenarios on seeds 7 and 3, was 4.5e-7)."""
 
 WEIGHT_FLOOR = 1e-6
 """Otherwise every weight is raised to at least this. Weights a trillion times apart (a
@@ -135,7 +141,7 @@ MAX_FREE_COLUMNS = 4_000
 constraint rows dense: a face of 4,000 columns costs 128 MB and about 0.1 s (a transport face
 of 300 nodes), one of 500,000 (a scenario of 50 regions, 50 clouds and 200 labs whose clouds
 are alike, so that most routes tie) would need terabytes. A larger face keeps the solver's
-optimum, as when DAQP gives no usable point. The shipped scenarios' faces have at most 87
+optimum, as when DAQP gives no usable point. The shipped scenarios' faces have at most 91
 columns (each scenario on seeds 7 and 3, 120 months)."""
 
 NOT_APPLIED = (
@@ -173,15 +179,42 @@ def node_sizes(n_nodes: int, cols: Columns, n_orders: int) -> FloatArray:
     return np.bincount(index, weights=cols[2][:n_orders], minlength=n_nodes)
 
 
-def _weights(cols: Columns, n_orders: int, size: FloatArray) -> FloatArray:
-    """``w_j`` of the module docstring; a node without orders counts the mean size."""
+def _weights(cols: Columns, n_nodes: int, n_orders: int, free: IntArray) -> FloatArray:
+    """``w_j`` of the module docstring for the ``free`` columns; a node without orders
+    counts the mean size, a market without orders on the other side the mean total."""
     upper, start, index = cols[2], cols[3], cols[4]
+    size = node_sizes(n_nodes, cols, n_orders)
     positive = size[size > 0]
-    size = np.where(size > 0, size, positive.mean() if positive.size else 1.0)
-    ends = index[start[n_orders:-1]], index[start[n_orders:-1] + 1]
-    return np.concatenate(
-        (upper[:n_orders] * size[index[:n_orders]], size[ends[0]] * size[ends[1]])
+    mean = positive.mean() if positive.size else 1.0
+    size = np.where(size > 0, size, mean)
+    n_free_orders = int(np.searchsorted(free, n_orders))
+    links = free[n_free_orders:] - n_orders
+    ends = index[start[n_orders:-1][links]], index[start[n_orders:-1][links] + 1]
+    link_weight = size[ends[0]] * size[ends[1]]
+    if n_free_orders == 0:
+        return link_weight
+    orders = free[:n_free_orders]
+    other = _other_side_totals(cols, n_nodes, n_orders)[orders]
+    other = np.where(other > 0, other, mean)
+    return np.concatenate((upper[orders] * other, link_weight))
+
+
+def _other_side_totals(cols: Columns, n_nodes: int, n_orders: int) -> FloatArray:
+    """For each order, the quantity of all orders of the other side in its market (the
+    nodes its links connect): bids for an offer, offers for a bid."""
+    upper, start, index, val = cols[2], cols[3], cols[4], cols[5]
+    first = start[n_orders:-1]
+    graph = sp.coo_matrix(
+        (np.ones(first.size), (index[first], index[first + 1])), shape=(n_nodes, n_nodes)
     )
+    _, market = connected_components(graph, directed=False)
+    node = index[:n_orders]
+    offer = val[:n_orders] > 0
+    n_markets = int(market.max()) + 1
+    offered = np.bincount(market[node], weights=upper[:n_orders] * offer, minlength=n_markets)
+    bid = np.bincount(market[node], weights=upper[:n_orders] * ~offer, minlength=n_markets)
+    out: FloatArray = np.where(offer, bid[market[node]], offered[market[node]])
+    return out
 
 
 def proportional_pattern(
@@ -235,7 +268,7 @@ def proportional_pattern(
     a = np.zeros((int(keep.sum()), free.size))
     np.add.at(a, (row_of[rows], col_of), coef)
     b = need[keep]
-    weight = _weights(cols, n_orders, node_sizes(n_nodes, cols, n_orders))[free]
+    weight = _weights(cols, n_nodes, n_orders, free)
     weight = weight / weight.max()
     bound = upper[free]
     floored = np.maximum(weight, WEIGHT_FLOOR)

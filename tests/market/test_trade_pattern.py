@@ -374,14 +374,51 @@ def test_an_unknown_rule_is_named(where: str) -> None:
             clear(two_routes_book(), pattern="gravity")
 
 
-def test_tied_marginal_sellers_are_split_as_the_weights_say_by_hand():
+def test_tied_marginal_sellers_are_split_pro_rata_by_hand():
     # one buyer of 20 between sellers of 10 and 30 at one price, no link binding: the face
-    # is x1 + x2 = 20, and the rule minimises x1^2 (1/10^2 + 1/(10 x 20)) + x2^2 (1/30^2 +
-    # 1/(30 x 20)), so x1 / x2 = (1/900 + 1/600) / (1/100 + 1/200) = 5/27: 3.125 and 16.875
-    # (not 5 and 15 pro rata: the module docstring and the README say so)
+    # is x1 + x2 = 20 and the rule minimises x1^2 (1/(10 x 20) + 1/(10 x 20)) + x2^2
+    # (1/(30 x 20) + 1/(30 x 20)) (each offer weighed by the market's 20 of bids, each link
+    # by its two nodes' sizes), so x1 / x2 = 10 / 30: 5 and 15, each seller two thirds
     book = OrderBook(
         3, [0, 1], [10.0, 30.0], [1.0, 1.0], [2], [20.0], [5.0],
         [0, 1], [2, 2], [0.0, 0.0], [np.inf, np.inf],
     )  # fmt: skip
     res = clear(book, pattern="proportional")
-    np.testing.assert_allclose(res.offer_fill, [3.125, 16.875], rtol=1e-9)
+    np.testing.assert_allclose(res.offer_fill, [5.0, 15.0], rtol=1e-9)
+
+
+def test_two_buyers_of_tied_marginal_sellers_each_buy_pro_rata_by_hand():
+    # buyers of 20 and 10 (bidding 5, filled whole) between sellers of 10 and 30 asking 1:
+    # 30 of 40 sells, each seller 3/4 of its offer (7.5 and 22.5), and each buyer takes
+    # its sellers in that proportion: 20 as 5 + 15, 10 as 2.5 + 7.5 (the module
+    # docstring's KKT rate is 4 r / D = 0.1 on all four routes)
+    book = OrderBook(
+        4, [0, 1], [10.0, 30.0], [1.0, 1.0], [2, 3], [20.0, 10.0], [5.0, 5.0],
+        [0, 1, 0, 1], [2, 2, 3, 3], [0.0] * 4, [np.inf] * 4,
+    )  # fmt: skip
+    for res in (clear(book, pattern="proportional"), Clearer(pattern="proportional").clear(book)):
+        np.testing.assert_allclose(res.offer_fill, [7.5, 22.5], rtol=1e-9)
+        np.testing.assert_allclose(res.link_flow, [5.0, 15.0, 2.5, 7.5], rtol=1e-9)
+
+
+def test_a_market_is_split_whatever_other_markets_the_book_holds():
+    # sellers of 10 (node 0, reaching buyers 2 and 3) and 30 (node 1, reaching buyer 3
+    # only), both asking 1; buyers of 4 and 10 bid 5. Buyer 2 takes 4 from seller 0; with
+    # t = 0 -> 3 the rule minimises (4 + t)^2/(10 x 14) + (10 - t)^2/(30 x 14) + t^2/(10 x
+    # 10) + (10 - t)^2/(30 x 10) (offers weighed by the market's 14 of bids), whose
+    # derivative is zero at 48 t = 60: t = 1.25. A second, unconnected market beside it
+    # leaves that as it was (weighing offers by the whole book's bids gives t = 2.01)
+    alone = OrderBook(
+        4, [0, 1], [10.0, 30.0], [1.0, 1.0], [2, 3], [4.0, 10.0], [5.0, 5.0],
+        [0, 0, 1], [2, 3, 3], [0.0] * 3, [np.inf] * 3,
+    )  # fmt: skip
+    both = OrderBook(
+        7, [0, 1, 4, 5], [10.0, 30.0, 700.0, 50.0], [1.0, 1.0, 2.0, 2.0], [2, 3, 6],
+        [4.0, 10.0, 600.0], [5.0, 5.0, 9.0], [0, 0, 1, 4, 5], [2, 3, 3, 6, 6], [0.0] * 5,
+        [np.inf] * 5,
+    )  # fmt: skip
+    for book in (alone, both):
+        res = clear(book, pattern="proportional")
+        np.testing.assert_allclose(res.link_flow[:3], [4.0, 1.25, 8.75], rtol=1e-9)
+    # and the second market, one buyer of 600 between sellers of 700 and 50, is pro rata
+    np.testing.assert_allclose(res.offer_fill[2:], [560.0, 40.0], rtol=1e-9)
