@@ -73,17 +73,17 @@ def test_the_proportional_point_does_not_depend_on_how_a_quantity_is_split(
     pieces: list[float], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # By hand. The offer sells all 5 at $20 everywhere; how much goes to B is the rule's.
-    # Node sizes S 5, B 1, C 10; weights (x of the largest, C's bid at 10 x 10): link SB
-    # 5 -> 0.05, link SC 50 -> 0.5, B's bid 1 x 1 -> 0.01, C's bid 1. Floored at 0.01 (as
-    # the rule floors the weights of ill-conditioned books; here 0.02 apart counts as
-    # ill-conditioned, so the floor binds on a small book) B's bid stays 0.01, so a unit to
-    # B costs 1/0.05 + 1/0.01 = 120 against C's 1/0.5 + 1/1 = 3, and B gets 5 x 3 / 123. Were B's pieces floored one by one (each
-    # 0.25 x 1 / 100 raised to 0.01), four pieces would weigh 0.04 and B would get
-    # 5 x 3 / 48: the point would follow how B's demand is split into orders.
-    monkeypatch.setattr(trade_pattern, "WELL_CONDITIONED", 0.02)
-    monkeypatch.setattr(trade_pattern, "WEIGHT_FLOOR", 0.01)
+    # Node sizes S 5, B 1, C 10; weights (x of the largest, C's bid at 10 x 5 offered):
+    # link SB 5 -> 0.1, link SC 50 -> 1, B's bid 1 x 5 -> 0.1, C's bid 1. Here weights 0.2
+    # apart count as ill-conditioned, so all are floored at 0.05, which leaves these as
+    # they are: a unit to B costs 1/0.1 + 1/0.1 = 20 against C's 1/1 + 1/1 = 2, and B gets
+    # 5 x 2 / 22. Were B's pieces floored one by one (four of 0.25 x 5 / 50 = 0.025, each
+    # raised to 0.05), they would weigh 0.2 and B would get 5 x 2 / 17: the point would
+    # follow how B's demand is split into orders.
+    monkeypatch.setattr(trade_pattern, "WELL_CONDITIONED", 0.2)
+    monkeypatch.setattr(trade_pattern, "WEIGHT_FLOOR", 0.05)
     book = _split_demand_book(pieces)
-    to_b = 5.0 * 3.0 / 123.0
+    to_b = 5.0 * 2.0 / 22.0
     for res in (
         clear(book, method="lp", pattern="proportional"),
         clear(book, pattern="proportional"),
