@@ -179,7 +179,9 @@ def node_sizes(n_nodes: int, cols: Columns, n_orders: int) -> FloatArray:
     return np.bincount(index, weights=cols[2][:n_orders], minlength=n_nodes)
 
 
-def _weights(cols: Columns, n_nodes: int, n_orders: int, free: IntArray) -> FloatArray:
+def _weights(
+    cols: Columns, n_nodes: int, n_orders: int, free: IntArray, label: IntArray | None
+) -> FloatArray:
     """``w_j`` of the module docstring for the ``free`` columns; a node without orders
     counts the mean size, a market without orders on the other side the mean total."""
     upper, start, index = cols[2], cols[3], cols[4]
@@ -194,20 +196,24 @@ def _weights(cols: Columns, n_nodes: int, n_orders: int, free: IntArray) -> Floa
     if n_free_orders == 0:
         return link_weight
     orders = free[:n_free_orders]
-    other = _other_side_totals(cols, n_nodes, n_orders)[orders]
+    other = _other_side_totals(cols, n_nodes, n_orders, label)[orders]
     other = np.where(other > 0, other, mean)
     return np.concatenate((upper[orders] * other, link_weight))
 
 
-def _other_side_totals(cols: Columns, n_nodes: int, n_orders: int) -> FloatArray:
+def _other_side_totals(
+    cols: Columns, n_nodes: int, n_orders: int, label: IntArray | None
+) -> FloatArray:
     """For each order, the quantity of all orders of the other side in its market (the
-    nodes its links connect): bids for an offer, offers for a bid."""
+    nodes its links connect, ``label`` if given): bids for an offer, offers for a bid."""
     upper, start, index, val = cols[2], cols[3], cols[4], cols[5]
-    first = start[n_orders:-1]
-    graph = sp.coo_matrix(
-        (np.ones(first.size), (index[first], index[first + 1])), shape=(n_nodes, n_nodes)
-    )
-    _, market = connected_components(graph, directed=False)
+    if label is None:
+        first = start[n_orders:-1]
+        graph = sp.coo_matrix(
+            (np.ones(first.size), (index[first], index[first + 1])), shape=(n_nodes, n_nodes)
+        )
+        label = connected_components(graph, directed=False)[1]
+    market = np.asarray(label)
     node = index[:n_orders]
     offer = val[:n_orders] > 0
     n_markets = int(market.max()) + 1
@@ -223,6 +229,7 @@ def proportional_pattern(
     value: FloatArray,
     price: FloatArray,
     n_orders: int,
+    label: IntArray | None = None,
 ) -> tuple[FloatArray, bool]:
     """The optimum of the book nearest proportional shares (see the module docstring).
 
@@ -238,6 +245,9 @@ def proportional_pattern(
         Node prices of an optimal dual solution (``nan`` where no column touches).
     n_orders : int
         How many of the columns are orders (offers and bids).
+    label : ndarray, optional
+        Each node's market (connected component of the links,
+        :func:`market.scaling.components`), if at hand; else computed from ``cols``.
 
     Returns
     -------
@@ -268,7 +278,7 @@ def proportional_pattern(
     a = np.zeros((int(keep.sum()), free.size))
     np.add.at(a, (row_of[rows], col_of), coef)
     b = need[keep]
-    weight = _weights(cols, n_nodes, n_orders, free)
+    weight = _weights(cols, n_nodes, n_orders, free, label)
     weight = weight / weight.max()
     bound = upper[free]
     floored = np.maximum(weight, WEIGHT_FLOOR)

@@ -255,7 +255,9 @@ class Clearer:
         price = column_prices(n, arcs, cols, self._x, sol.node_price)
         x = self._x  # kept as HiGHS's for next month's basis
         if self.pattern == "proportional":
-            x, applied = proportional_pattern(n, cols, x, price, solved.n_offers + solved.n_bids)
+            x, applied = proportional_pattern(
+                n, cols, x, price, solved.n_offers + solved.n_bids, self._labels
+            )
             if not applied:
                 self.pattern_fallbacks += 1
                 warnings.warn(NOT_APPLIED, FallbackWarning, stacklevel=2)
