@@ -17,8 +17,8 @@ Usage::
 
     .venv/bin/python -m benchmarks.deal_prices [--seeds 8] [--workers 2] [--quick]
 
-``--quick`` runs 2 seeds. Not a test: with the defaults it makes 48 runs, about three
-minutes on a 2-core machine.
+``--quick`` runs 2 seeds. Not a test: with the defaults it makes 48 runs, under a
+minute on a 2-core machine.
 """
 
 from __future__ import annotations

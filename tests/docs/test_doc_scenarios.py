@@ -49,7 +49,7 @@ def test_anthropics_2026_trend_comes_close_to_its_reported_first_half(
     # against what was reported ([lab-anthropic-rev], [lab-openai-burn]): Anthropic's revenue
     # $4.8B in the first quarter and over $10.9B expected in the second, its run-rate $30B in
     # April; OpenAI's first quarter $5.7B. The docs' table: $4.5B, $10.1-10.2B, $29.6-29.9B
-    # and $5.7B, where baseline gives $3.6B, $4.2B, $16.0B and $5.9B
+    # and $5.7B, where baseline gives $3.6B, $4.2B, $15.9-16.1B and $5.9B
     path = tmp_path / "anthropic-2026.toml"
     path.write_text(text, encoding="utf-8")
     run = run_scenario(load_scenario(path), months=6, rng=0, tables=["cashflows"])
@@ -77,7 +77,7 @@ def test_the_rounds_of_2026_are_paid_in_their_months(text: str, tmp_path: Path) 
     assert paid.get(("anthropic", 3)) == pytest.approx(10e9)
     assert paid.get(("anthropic", 4)) == pytest.approx(65e9)
     # and the compute market tightens where baseline's loosens: the text's $2.16 against
-    # $1.50 in June, utilisation 1.00 against 0.77
+    # $1.51 in June, utilisation 1.00 against 0.78
     base = run_scenario("baseline", months=6, rng=0, tables=[]).model_frame.iloc[-1]
     june = run.model_frame.iloc[-1]
     assert june["compute_spot_price"] > 1.2 * base["compute_spot_price"]
