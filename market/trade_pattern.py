@@ -182,8 +182,8 @@ def node_sizes(n_nodes: int, cols: Columns, n_orders: int) -> FloatArray:
 def _weights(
     cols: Columns, n_nodes: int, n_orders: int, free: IntArray, label: IntArray | None
 ) -> FloatArray:
-    """``w_j`` of the module docstring for the ``free`` columns; a node without orders
-    counts the mean size, a market without orders on the other side the mean total."""
+    """``w_j`` of the module docstring for the ``free`` columns; a node without orders, and
+    a market without orders on an order's other side, count the mean size of a node."""
     upper, start, index = cols[2], cols[3], cols[4]
     size = node_sizes(n_nodes, cols, n_orders)
     positive = size[size > 0]
