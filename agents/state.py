@@ -254,7 +254,8 @@ class Nodes:
     sold: FloatArray
     """H100e-hours delivered last month (contracts and spot)."""
     price: FloatArray
-    """Last month's node price where the node had capacity, else its cost."""
+    """Last month's node price where the node offered spot hours, else its offer price
+    (``cost``): a node without capacity, or whose hours all went to contracts."""
 
 
 @dataclass

@@ -261,15 +261,19 @@ def settle_compute(
     resold = np.maximum(0.0, site_recv - used)
     acc.pay(OUTSIDE, ha, (resold * power_now[None, :]).sum(axis=1), "power_resale")
     acc.post(acc.power, ha, OUTSIDE, site_recv.sum(axis=1), "power_used_or_resold")
-    # prices seen at seller nodes (for next month's choices and porting)
+    # prices seen at seller nodes (for next month's choices and porting). A node whose hours
+    # all went to contracts offered none on the spot market: the clearing's price there is
+    # no market's (0, as nothing is offered), so it is read at its ask, as a node without
+    # capacity is, and left out of the expectation
     has = nodes.capacity > 0
+    offered = has & (cleared.book.offers[1][ix.offers["sellers"]].reshape(n_h, n_r, n_f) > 0)
     seller_price = res.node_price[lay.seller0 : lay.lab0].reshape(n_h, n_r, n_f)
     p_nodes = price[lay.seller0 : lay.lab0].reshape(n_h, n_r, n_f)
-    nodes.price = np.where(has & np.isfinite(seller_price), p_nodes, nodes.cost)
+    nodes.price = np.where(offered & np.isfinite(seller_price), p_nodes, nodes.cost)
     nodes.sold = sold
     # a node with less than an H100e-hour a month (a fleet retired to nothing) has no market:
     # its price is an unfilled bid, and would feed the expectation its own bid
-    seen = nodes.price[has & (nodes.capacity >= 1.0)]
+    seen = nodes.price[offered & (nodes.capacity >= 1.0)]
     if seen.size:
         expected = 0.8 * market.expected_compute_price + 0.2 * _median(seen)
         market.expected_compute_price = min(expected, MAX_EXPECTED_COMPUTE_PRICE)
