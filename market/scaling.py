@@ -37,6 +37,7 @@ __all__ = [
     "column_units",
     "component_peaks",
     "components",
+    "link_components",
     "pow2_unit",
     "scale_book",
 ]
@@ -47,8 +48,12 @@ IntArray = NDArray[np.int64]
 
 def components(book: OrderBook) -> IntArray:
     """Component label of every node: nodes joined by links share a label."""
-    src, dst, _, _ = book.links
-    n = book.n_nodes
+    return link_components(book.n_nodes, *book.links[:2])
+
+
+def link_components(n_nodes: int, src: IntArray, dst: IntArray) -> IntArray:
+    """:func:`components` of ``n_nodes`` nodes joined by links ``src[i] -> dst[i]``."""
+    n = n_nodes
     graph = sp.coo_matrix((np.ones(src.size), (src, dst)), shape=(n, n)).tocsr()
     _, labels = connected_components(graph, directed=False)
     return np.asarray(labels, dtype=np.int64)

@@ -70,12 +70,11 @@ from typing import Literal, get_args
 
 import daqp
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.sparse.csgraph import connected_components
 
 from market.highs import TOLERANCE
 from market.lp import Columns
+from market.scaling import link_components
 
 __all__ = [
     "CYCLE_TOL_RETRY",
@@ -209,11 +208,8 @@ def _other_side_totals(
     upper, start, index, val = cols[2], cols[3], cols[4], cols[5]
     if label is None:
         first = start[n_orders:-1]
-        graph = sp.coo_matrix(
-            (np.ones(first.size), (index[first], index[first + 1])), shape=(n_nodes, n_nodes)
-        )
-        label = connected_components(graph, directed=False)[1]
-    market = np.asarray(label)
+        label = link_components(n_nodes, index[first], index[first + 1])
+    market = label
     node = index[:n_orders]
     offer = val[:n_orders] > 0
     n_markets = int(market.max()) + 1
