@@ -1,7 +1,7 @@
 """The sidebar: run controls, scenario and seed, one slider per policy lever, deal switches.
 
-Mesa's ``ModelController`` (Step, Play/Pause, Reset) does the stepping and the rebuild on
-Reset, as ``type(run)(**params)``; everything around it is written here in plain words.
+The Step, Play/Pause and Reset buttons are :func:`viz.stepping.RunButtons` (Reset rebuilds the
+run as ``type(run)(**params)``); everything around them is written here in plain words.
 Mesa's own sidebar (``SolaraViz``) shows its internals ("Render Interval", "Use Threads",
 "Time: 6.0"), labels sliders only while they are dragged and has no number field, so the app
 builds its sidebar from Solara components instead (see :mod:`viz.page`).
@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import solara
-from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 from viz.facts import (
@@ -33,6 +32,7 @@ from viz.facts import (
     listed_deals,
 )
 from viz.session import Backend, LeverSpec, VizRun
+from viz.stepping import RunButtons
 
 __all__ = [
     "APPLIES_ON_RESET",
@@ -249,24 +249,16 @@ def RunCard(
     params: solara.Reactive[dict[str, Any]],
     play_interval: solara.Reactive[int],
 ):
-    """Month counter, Mesa's Reset / Play / Step buttons, and the play speed."""
+    """Month counter, the Reset / Play / Step buttons, and the play speed."""
     update_counter.get()
     run = model.value
-    render_interval = solara.use_reactive(1)  # one month per step, always
-    use_threads = solara.use_reactive(False)  # steps and drawing take turns
     with solara.Card("Run", margin=0) as main:
         solara.HTML(
             tag="div",
             unsafe_innerHTML=f"Month <b>{run.month}</b> of {run.horizon} · {run.date_label}",
             classes=["gigawatt-sidebar-month"],
         )
-        ModelController(
-            model,
-            model_parameters=params,
-            play_interval=play_interval,
-            render_interval=render_interval,
-            use_threads=use_threads,
-        )
+        RunButtons(model, params, play_interval)
         _slider_label("Play speed", f"one month every {play_interval.value} ms", "gigawatt-speed")
         solara.SliderInt(
             "",

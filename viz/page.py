@@ -1,4 +1,4 @@
-"""The Gigawatt page: Mesa's model controller, a plain-words sidebar and named tabs.
+"""The Gigawatt page: run buttons, a plain-words sidebar and named tabs.
 
 The app file is :mod:`viz.app`; start it with ``gigawatt viz`` (``solara run`` with the
 settings that keep every front-end asset local). The main area has four tabs:
@@ -14,11 +14,12 @@ settings that keep every front-end asset local). The main area has four tabs:
 Why not Mesa's ``SolaraViz`` itself: Mesa 3.5 hard-codes its tab names ("Page 0", "Page 1"),
 always shows its internal controls ("Render Interval", "Use Threads", "Time: 6.0") and draws
 its sliders from ``model_params`` without their values or units and without a number field.
-None of that can be configured, so :class:`GigawattViz` keeps only Mesa's
-``ModelController`` (Step, Play/Pause, Reset and the rebuild of the model on Reset) and its
-``update_counter`` (which redraws the components after a step) and lays out the rest: the
-sidebar (:mod:`viz.controls`) and the tabs below, which are Mesa's ``ComponentsView``
-(Vuetify tabs over a ``GridDraggable`` of the visible tab only) with names.
+None of that can be configured, so :class:`GigawattViz` keeps only Mesa's ``update_counter``
+(which redraws the components after a step) and lays out the rest: the run buttons
+(:mod:`viz.stepping`, which also close a race in Mesa's ``ModelController``: a Pause or Reset
+pressed between two months of Play let one more month land), the sidebar (:mod:`viz.controls`)
+and the tabs below, which are Mesa's ``ComponentsView`` (Vuetify tabs over a
+``GridDraggable`` of the visible tab only) with names.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""One run watched in the browser: the model Mesa's controller steps, resets and draws.
+"""One run watched in the browser: the model the run buttons step, reset and draw.
 
-Mesa's ``ModelController`` rebuilds the model on Reset as ``type(model)(**sidebar_values)``, so the
+Reset (:mod:`viz.stepping`) rebuilds the model as ``type(model)(**sidebar_values)``, as Mesa's
+``ModelController`` does, so the
 object it holds must be constructible from keyword arguments alone. :class:`VizRun` is that
 object: it loads a named scenario, applies the lever overrides the user moved, builds
 ``agents.model.GigawattModel`` with the seed, and caches the model's data frames once per
@@ -249,7 +250,7 @@ def _check_switches(name: str, scenario: Any, switches: Mapping[str, Any]) -> No
 
 
 class VizRun:
-    """The object Mesa's controller holds: one seeded run of one scenario with lever overrides.
+    """The object the run buttons hold: one seeded run of one scenario with lever overrides.
 
     Parameters
     ----------
@@ -324,7 +325,7 @@ class VizRun:
         self._frame: pd.DataFrame | None = None
         self._tables: dict[str, pd.DataFrame] | None = None
 
-    # -- what Mesa's controller uses ------------------------------------------------------
+    # -- what the run buttons use --------------------------------------------------------
     def step(self) -> None:
         """Advance the model by one month."""
         self.model.step()

@@ -182,7 +182,7 @@ def test_play_pause_download_and_tabs(standin_server, chromium, tmp_path):
         timeout=30_000,
     )
     page.get_by_role("button", name="❚❚").click()
-    page.wait_for_timeout(1500)  # a step in flight may still land
+    page.get_by_role("button", name="▶").wait_for(timeout=10_000)  # paused: the month is final
     paused_at = month_number(page)
     page.wait_for_timeout(1000)
     assert month_number(page) == paused_at >= 3
@@ -203,6 +203,23 @@ def test_play_pause_download_and_tabs(standin_server, chromium, tmp_path):
     page.get_by_text("Herfindahl-Hirschman index").wait_for(timeout=10_000)
     assert watch.console_errors == []
     assert watch.failed_requests == []
+    page.close()
+
+
+def test_reset_during_play_starts_the_new_run_at_month_zero(standin_server, chromium):
+    """Reset pressed while a run plays: the new run shows month 0 and stays there."""
+    page, watch = open_app(chromium, standin_server.url)
+    page.get_by_role("button", name="▶").click()
+    page.wait_for_function(
+        "sel => /Month ([2-9]|\\d\\d+) /.test(document.querySelector(sel).textContent)",
+        arg=MONTH,
+        timeout=30_000,
+    )
+    press_reset(page)
+    page.get_by_role("button", name="▶").wait_for(timeout=10_000)
+    page.wait_for_timeout(1000)  # several play intervals: no month of either run lands
+    assert month_number(page) == 0
+    assert watch.console_errors == []
     page.close()
 
 
