@@ -28,7 +28,9 @@ _log = logging.getLogger(__name__)
 class Steppable(Protocol):
     """What the buttons step: a Mesa model (or :class:`viz.session.VizRun`)."""
 
-    running: bool
+    @property
+    def running(self) -> bool:
+        """False once the run stopped (its horizon, or the model stopped itself)."""
 
     def step(self) -> None:
         """Advance the run by one month."""
