@@ -142,6 +142,19 @@ def press_step(page: Any) -> float:
     return time.perf_counter() - start
 
 
+def play_until(page: Any, month: int) -> None:
+    """Press Play (▶) and wait until the month counter shows ``month`` or later."""
+    page.get_by_role("button", name="▶").click()
+    page.wait_for_function(
+        """([sel, m]) => {
+            const found = /Month (\\d+) /.exec(document.querySelector(sel).textContent);
+            return found && Number(found[1]) >= m;
+        }""",
+        arg=[MONTH, month],
+        timeout=STEP_TIMEOUT_MS,
+    )
+
+
 def lever_text(page: Any, label: str) -> str:
     """The name and value written above a sidebar slider, e.g. ``Lead time: 36 months``."""
     return str(page.locator(".gigawatt-lever-label", has_text=label).inner_text())

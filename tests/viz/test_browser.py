@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from tests.viz.browser_steps import (
-    MONTH,
     ServerHold,
     chart_pixels,
     choose_scenario,
@@ -23,6 +22,7 @@ from tests.viz.browser_steps import (
     nudge_slider,
     open_app,
     open_tab,
+    play_until,
     press_reset,
     press_step,
     wait_chart_changed,
@@ -175,12 +175,7 @@ def test_every_slider_shows_its_value(standin_server, chromium):
 def test_play_pause_download_and_tabs(standin_server, chromium, tmp_path):
     """Play runs months until Pause; the CSV download holds them; every tab renders."""
     page, watch = open_app(chromium, standin_server.url)
-    page.get_by_role("button", name="▶").click()
-    page.wait_for_function(
-        "sel => /Month ([3-9]|\\d\\d+) /.test(document.querySelector(sel).textContent)",
-        arg=MONTH,
-        timeout=30_000,
-    )
+    play_until(page, 3)
     page.get_by_role("button", name="❚❚").click()
     page.get_by_role("button", name="▶").wait_for(timeout=10_000)  # paused: the month is final
     paused_at = month_number(page)
@@ -209,12 +204,7 @@ def test_play_pause_download_and_tabs(standin_server, chromium, tmp_path):
 def test_reset_during_play_starts_the_new_run_at_month_zero(standin_server, chromium):
     """Reset pressed while a run plays: the new run shows month 0 and stays there."""
     page, watch = open_app(chromium, standin_server.url)
-    page.get_by_role("button", name="▶").click()
-    page.wait_for_function(
-        "sel => /Month ([2-9]|\\d\\d+) /.test(document.querySelector(sel).textContent)",
-        arg=MONTH,
-        timeout=30_000,
-    )
+    play_until(page, 2)
     press_reset(page)
     page.get_by_role("button", name="▶").wait_for(timeout=10_000)
     page.wait_for_timeout(1000)  # several play intervals: no month of either run lands
