@@ -8,6 +8,7 @@ import pytest
 
 from agents.book_template import BookCache
 from agents.lab import LabArrays, LabKind, allocate_demand, services_demand, training_need
+from agents.model import GigawattModel
 from agents.scenario import CapitalCfg, DemandCfg
 from agents.training_bids import (
     capability_value,
@@ -192,3 +193,23 @@ def test_each_labs_own_tranches_are_its_bid_schedule(baseline, steps, floor):
         n = want_bids.size  # a flat bid: the whole need in the first tranche
         assert bids[:n, j].tolist() == want_bids.tolist()
         assert share[:n, j].tolist() == want_share.tolist() and not share[n:, j].any()
+
+
+def test_the_lowest_training_tranche_is_below_the_sellers_offer_while_hours_go_unsold(baseline):
+    """[est-training-schedule]: the floor (0.4 of the top bid, itself at most the expected
+    price) lies below the sellers' offers, so that in a month with unsold hours the
+    curve reaches the offers and the price falls to them; once the offers fall below the
+    floor (late in baseline, as chips get cheaper), every hour must be sold anyway."""
+    model = GigawattModel(baseline, rng=7)
+    ratio = []
+    for _ in range(120):
+        expected = model.world.market.expected_compute_price  # what this month's bids read
+        model.step()
+        nodes = model.world.nodes
+        on = nodes.capacity > 0
+        ratio.append(np.average(nodes.cost[on], weights=nodes.capacity[on]) / expected)
+    used = model.model_frame()["utilisation"].to_numpy()
+    below = np.asarray(ratio) < baseline.demand.training_bid_floor
+    assert not below[:96].any()  # through 2033 the offers stay above the floor
+    assert (used[below] > 0.999).all()  # and where they do not, nothing is left unsold
+    assert (used[12:24] < 0.9).all()  # 2027 has unsold hours: there the floor matters
