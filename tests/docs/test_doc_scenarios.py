@@ -280,3 +280,32 @@ def test_with_training_bids_at_the_value_of_capability_the_seeds_do_not_split(
     assert two.openai == pytest.approx(one.openai, rel=0.2)
     deal = case_scenarios(tmp_path)["Anthropic deal"].with_overrides(CAPABILITY_VALUE)
     assert last_year(deal, 1).hhi > last_year(scn, 1).hhi + 200.0
+
+
+def _anthropics_shares(scenario: Any, months: int) -> pd.DataFrame:
+    """Anthropic's yearly mean share of its compute from each cloud (seed 0)."""
+    agents = run_scenario(scenario, months=months, rng=0, tables=["agents"]).tables["agents"]
+    lab = agents[agents["name"] == "anthropic"]
+    return lab.groupby(2026 + lab["month"] // 12)[["share_amazon", "share_google"]].mean()
+
+
+def test_anthropic_moves_to_amazon_without_a_deal(tmp_path: Path) -> None:
+    # the README: with no deal Amazon supplies 0.39 of Anthropic's compute in 2026,
+    # 0.70-0.74 in 2030 (Google 0.23-0.26) and 0.98-0.99 in 2035; 0.55-0.56 at baseline's
+    # size, where a limit of half its plan from one cloud takes Amazon's 2026 share from
+    # 15-16% to 29-30% (seeds 0-2; seed 0 here)
+    none = case_scenarios(tmp_path)["no deal"]
+    at_size = _anthropics_shares(none, 120)
+    assert at_size.loc[2026, "share_amazon"] == pytest.approx(0.39, abs=0.01)
+    assert at_size.loc[2030, "share_amazon"] == pytest.approx(0.72, abs=0.03)
+    assert at_size.loc[2030, "share_google"] == pytest.approx(0.245, abs=0.02)
+    assert at_size.loc[2035, "share_amazon"] > 0.97
+    baseline = load_scenario("baseline")
+    assert _anthropics_shares(baseline, 120).loc[2035, "share_amazon"] == pytest.approx(
+        0.555, abs=0.01
+    )
+    free = _anthropics_shares(baseline, 12).loc[2026]
+    held = _anthropics_shares(baseline.with_overrides(SECOND_SOURCE), 12).loc[2026]
+    assert free["share_amazon"] == pytest.approx(0.155, abs=0.01)
+    assert free["share_google"] == pytest.approx(0.655, abs=0.01)
+    assert held["share_amazon"] == pytest.approx(0.295, abs=0.01)
