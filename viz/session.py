@@ -1,11 +1,11 @@
 """One run watched in the browser: the model the run buttons step, reset and draw.
 
 Reset (:mod:`viz.stepping`) rebuilds the model as ``type(model)(**sidebar_values)``, as Mesa's
-``ModelController`` does, so the
-object it holds must be constructible from keyword arguments alone. :class:`VizRun` is that
-object: it loads a named scenario, applies the lever overrides the user moved, builds
-``agents.model.GigawattModel`` with the seed, and caches the model's data frames once per
-month so that every chart of a page update reads the same, already-built tables.
+``ModelController`` does, so the object it holds must be constructible from keyword arguments
+alone. :class:`VizRun` is that object: it loads a named scenario, applies the lever overrides
+the user moved, builds ``agents.model.GigawattModel`` with the seed, and caches the model's
+data frames once per month so that every chart of a page update reads the same, already-built
+tables.
 
 The model itself is reached through a small :class:`Backend` (load a scenario, override
 levers, build a model, read a lever), so the app can be exercised against a stand-in model in
