@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agents.chipvendor import captive_capacity, supply_trend, vendor_offer_price
+from experiments import run_scenario
 
 
 def test_chip_trades_leave_buyers_a_surplus_and_captive_supply_follows_orders():
@@ -33,3 +34,16 @@ def test_supply_trend_compounds_a_decaying_rate():
     # = 111.98
     expected = 100.0 * 2.0 ** (1 / 12) * (1.0 + 0.5 ** (1 / 12)) ** (1 / 12)
     assert supply_trend(100.0, 1.0, 0.5, 2) == pytest.approx(expected)
+
+
+def test_no_shipped_scenario_makes_a_vendor_borrow_for_a_penalty(deal_scenario):
+    """docs/calibration.md [est-debt-rate]: the vendors borrow only to pay a supply contract's
+    penalty beyond their sales, and the deal scenario, which has penalties, never makes them."""
+    run = run_scenario(deal_scenario, rng=0, tables=["agents", "cashflows"])
+    agents, flows = run.tables["agents"], run.tables["cashflows"]
+    vendors = agents[agents["kind"] == "vendor"]
+    assert vendors["name"].nunique() >= 2
+    assert flows.loc[flows["reason"] == "penalty", "amount"].sum() > 1e7  # penalties are paid
+    assert (vendors["debt"] == 0.0).all()
+    borrowed = flows[(flows["reason"] == "borrow") & flows["payee"].isin(vendors["name"])]
+    assert borrowed["amount"].sum() == 0.0
