@@ -8,6 +8,7 @@ the moment Mesa's own controller steps once more anyway.
 from __future__ import annotations
 
 import threading
+import time
 
 import ipyvuetify as v
 import pytest
@@ -173,3 +174,29 @@ def test_buttons_follow_the_run_stopping_at_its_horizon():
     assert _button(rc, "Step").widget.disabled and _button(rc, "▶").widget.disabled
     _button(rc, "Reset").widget.click()
     assert model.value.month == 0 and not _button(rc, "Step").widget.disabled
+
+
+def _wait_for_month(model, month: int) -> None:
+    """Wait (at most 10 s) until the run on ``model`` has reached ``month``."""
+    deadline = time.monotonic() + 10.0
+    while model.value.month < month and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert model.value.month >= month
+
+
+def test_play_runs_in_its_thread_and_pause_and_reset_stop_it_at_once():
+    model, rc = _buttons(StandInRun(scenario_name="baseline", seed=7))
+    _button(rc, "▶").widget.click()
+    _wait_for_month(model, 3)
+    assert _button(rc, "Step").widget.disabled
+    _button(rc, "❚❚").widget.click()
+    paused_at = model.value.month
+    time.sleep(0.5)  # several play intervals (150 ms): no month lands after Pause
+    assert model.value.month == paused_at
+    assert not _button(rc, "Step").widget.disabled
+    _button(rc, "▶").widget.click()
+    _wait_for_month(model, paused_at + 2)
+    _button(rc, "Reset").widget.click()
+    time.sleep(0.5)
+    assert model.value.month == 0
+    _button(rc, "▶").assert_single()
