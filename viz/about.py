@@ -126,7 +126,8 @@ def about_html(run: VizRun) -> str:
         f"<b>{run.seed}</b>, starting {run.start}"
         + (f", HHI review threshold {threshold:,.0f}" if threshold is not None else "")
         + ".</p>",
-        "<p><b>Step</b> simulates one month; <b>▶</b> plays months until paused. "
+        "<p><b>Step</b> simulates one month; <b>▶</b> plays months until paused (the month "
+        "on screen when ▶ shows again is where the run stopped). "
         "<b>Reset</b> starts a new run from the sidebar: the scenario, the seed (the same seed "
         "gives the same run), the policy levers and, when the scenario lists other deals, "
         "which of them are on. A lever you move or a deal you switch overrides the scenario's "
