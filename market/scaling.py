@@ -53,8 +53,8 @@ def components(book: OrderBook) -> IntArray:
 
 def link_components(n_nodes: int, src: IntArray, dst: IntArray) -> IntArray:
     """:func:`components` of ``n_nodes`` nodes joined by links ``src[i] -> dst[i]``."""
-    n = n_nodes
-    graph = sp.coo_matrix((np.ones(src.size), (src, dst)), shape=(n, n)).tocsr()
+    shape = (n_nodes, n_nodes)
+    graph = sp.coo_matrix((np.ones(src.size), (src, dst)), shape=shape).tocsr()
     _, labels = connected_components(graph, directed=False)
     return np.asarray(labels, dtype=np.int64)
 

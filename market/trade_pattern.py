@@ -209,13 +209,12 @@ def _other_side_totals(
     if label is None:
         first = start[n_orders:-1]
         label = link_components(n_nodes, index[first], index[first + 1])
-    market = label
-    node = index[:n_orders]
+    market = label[index[:n_orders]]  # each order's market
     offer = val[:n_orders] > 0
-    n_markets = int(market.max()) + 1
-    offered = np.bincount(market[node], weights=upper[:n_orders] * offer, minlength=n_markets)
-    bid = np.bincount(market[node], weights=upper[:n_orders] * ~offer, minlength=n_markets)
-    out: FloatArray = np.where(offer, bid[market[node]], offered[market[node]])
+    n_markets = int(label.max()) + 1
+    offered = np.bincount(market, weights=upper[:n_orders] * offer, minlength=n_markets)
+    bid = np.bincount(market, weights=upper[:n_orders] * ~offer, minlength=n_markets)
+    out: FloatArray = np.where(offer, bid[market], offered[market])
     return out
 
 
