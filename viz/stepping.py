@@ -138,6 +138,10 @@ def RunButtons(
     playing = token.value
     run = model.value
 
+    def month_failed(exc: Exception) -> None:
+        _log.exception("a month of the run failed")
+        error.set(f"The month could not be computed: {exc}")
+
     def months(cancel: threading.Event) -> None:
         if not playing:
             return
@@ -149,8 +153,7 @@ def RunButtons(
                 force_update,
             )
         except Exception as exc:  # a month that fails stops the play and is shown
-            _log.exception("a month of the run failed")
-            error.set(f"The month could not be computed: {exc}")
+            month_failed(exc)
         if not stepper.playing and token.value == playing:
             token.set(0)  # the run stopped (or failed) by itself
 
@@ -183,8 +186,7 @@ def RunButtons(
             if stepper.step(model.value):
                 force_update()
         except Exception as exc:
-            _log.exception("a month of the run failed")
-            error.set(f"The month could not be computed: {exc}")
+            month_failed(exc)
 
     with solara.Column(gap="4px") as main:
         with solara.Row(justify="space-between"):

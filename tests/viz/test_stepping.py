@@ -200,3 +200,19 @@ def test_play_runs_in_its_thread_and_pause_and_reset_stop_it_at_once():
     time.sleep(0.5)
     assert model.value.month == 0
     _button(rc, "▶").assert_single()
+
+
+class _FailingRun(StandInRun):
+    """A stand-in run whose months cannot be computed."""
+
+    def step(self) -> None:
+        raise ValueError("no clearing price")
+
+
+def test_a_month_that_fails_is_shown_and_the_run_kept():
+    model, rc = _buttons(_FailingRun(scenario_name="baseline", seed=7))
+    first = model.value
+    _button(rc, "Step").widget.click()
+    assert model.value is first and first.month == 0
+    text = " ".join(str(w.children) for w in rc.find(v.Alert).widgets)
+    assert "The month could not be computed: no clearing price" in text
