@@ -1,33 +1,24 @@
-"""Shortest paths from and to one node by Bellman-Ford, to the last bit, in a few numpy passes.
+"""Shortest paths from and to one node by Bellman-Ford: SciPy's numbers to the last bit, compiled.
 
 :mod:`market.prices` reads the range of each node's equilibrium price off shortest paths
 from and to the ground node of a graph of difference constraints with negative weights.
 The reference is SciPy's Bellman-Ford (``scipy.sparse.csgraph.shortest_path``, method
-``"BF"``): parallel arcs merged to the shortest, zero weights stored as the smallest
-normal float, ``N - 1`` passes over the arcs in node order (Gauss-Seidel), then an error
-if an arc still shortens a distance by more than ``1e-15``. Building its sparse matrices
-and running every pass costs about 0.4 ms a month; :func:`bellman_ford` gives the same
-numbers from a few passes of numpy relaxation instead.
+``"BF"``) on :func:`merged_graph`: parallel arcs merged to the shortest, zero weights
+stored as the smallest normal float, ``N - 1`` passes over the arcs in node order
+(Gauss-Seidel: each row's distance read once at the row's start, its arcs in column
+order), then a negative cycle reported if an arc still shortens a distance by more than
+``1e-15``. Building its sparse matrices and calling it twice costs about 0.1 ms a month;
+:func:`bellman_ford` runs the same relaxations in the same order as one compiled loop
+(:mod:`market.compiled`) over the merged arcs and their reverse.
 
-Why they are the same numbers. A relaxation sets ``d[j] = min(d[j], fl(d[i] + w))``,
-and ``fl(x + w)`` (IEEE 754 rounding) is monotone in ``x``. Every distance vector that
-no arc can shorten, with the source at most zero, is a fixpoint of the relaxations;
-the componentwise maximum of two fixpoints is one too, so there is a greatest fixpoint
-``g``, and any sequence of relaxations started from the initial vector (0 at the
-source, infinity elsewhere) stays at or above ``g`` (Cousot and Cousot, "Asynchronous
-iterative methods for solving a fixed point system of monotone equations in a complete
-lattice", 1977; Bertsekas and Tsitsiklis, *Parallel and Distributed Computation:
-Numerical Methods*, 1989, chapter 6). Here all arcs are relaxed at once (Jacobi), over
-the graph and its reverse side by side: after ``k`` passes each distance is the least
-rounded sum, added up from the source, along walks of at most ``k`` arcs. When pass
-``K + 1`` changes nothing, the distances are a fixpoint reached from the start, hence
-``g``; and if ``K <= N - 1``, SciPy's ``N - 1`` Gauss-Seidel passes, each at least as
-far along as a Jacobi pass, also end at ``g``, where its final check finds nothing. So
-a fixpoint within ``N - 1`` passes is SciPy's answer bit for bit. A side that does not
-settle within :data:`MAX_PASSES` (a cycle whose rounded length is negative, on which
-distances keep falling by an ulp a pass and SciPy stops wherever its last pass leaves
-them), and any graph with subnormal weights (where merging a zero with a parallel arc
-is not the same as keeping both), get SciPy's own distances.
+Why they are the same numbers. The compiled loop performs SciPy's relaxations, in SciPy's
+order, on the same floats (IEEE 754 addition and comparison, as SciPy's Cython does), and
+stops early only after a pass that changed nothing: every later pass would repeat the
+same comparisons on the same distances and change nothing either, so the distances are
+those SciPy's ``N - 1`` passes end with. A graph with a cycle of negative rounded length
+(distances fall by an ulp a pass for ever) runs all ``N - 1`` passes, as SciPy does, and
+ends where SciPy's last pass leaves it. SciPy's final check follows, with its ``1e-15``.
+``tests/market/test_bellman.py`` holds the two to the bit on random graphs.
 """
 
 from __future__ import annotations
@@ -35,9 +26,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.sparse.csgraph import NegativeCycleError, shortest_path
 
-__all__ = ["MAX_PASSES", "bellman_ford", "merged_graph"]
+from market.compiled import compiled
+
+__all__ = ["bellman_ford", "merged_graph"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -45,10 +37,9 @@ IntArray = NDArray[np.int64]
 TINY = float(np.finfo(float).tiny)
 """What a zero weight is stored as: an explicit zero would be read as no arc."""
 
-MAX_PASSES = 32
-"""Jacobi passes tried before handing the graph to SciPy. Monthly books' graphs settle
-in 4 to 26 passes; the ones that do not (a cycle of negative rounded length, about one
-in ten) would not settle in any number."""
+NEGATIVE_CYCLE_EPS = 1e-15
+"""How much an arc must still shorten a distance after the passes for SciPy to report a
+negative cycle (``DTYPE_EPS`` of ``scipy/sparse/csgraph/_shortest_path.pyx``)."""
 
 
 def merged_graph(n: int, t: IntArray, h: IntArray, w: FloatArray) -> sp.csr_matrix:
@@ -73,28 +64,89 @@ def merged_graph(n: int, t: IntArray, h: IntArray, w: FloatArray) -> sp.csr_matr
     return sp.csr_matrix((data, h[keep].astype(np.int32), indptr), shape=(n, n))
 
 
-def _scipy_bellman_ford(
-    n: int,
-    t: IntArray,
-    h: IntArray,
-    w: FloatArray,
-    source: int,
-    settled: tuple[FloatArray | None, FloatArray | None] = (None, None),
-) -> tuple[FloatArray, FloatArray] | None:
-    """Distances from and to ``source`` by SciPy's Bellman-Ford; None on a negative cycle.
+@compiled
+def _merged_arcs(
+    n: int, t: IntArray, h: IntArray, w: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """The arcs of :func:`merged_graph`: sorted by tail then head, one per pair at the
+    shortest weight, zeros as :data:`TINY`."""
+    key = t * n + h
+    order = np.argsort(key)
+    tails, heads, weights = np.empty_like(t), np.empty_like(h), np.empty_like(w)
+    k = -1
+    for a in order:
+        if k < 0 or key[a] != tails[k] * n + heads[k]:
+            k += 1
+            tails[k], heads[k], weights[k] = t[a], h[a], w[a]
+        elif w[a] < weights[k]:
+            weights[k] = w[a]
+    k += 1
+    for i in range(k):
+        if weights[i] == 0.0:
+            weights[i] = TINY
+    return tails[:k], heads[:k], weights[:k]
 
-    A side given in ``settled`` is taken from there instead.
-    """
-    graph = merged_graph(n, t, h, w)
-    d_from, d_to = settled
-    try:
-        if d_from is None:
-            d_from = shortest_path(graph, method="BF", directed=True, indices=source)
-        if d_to is None:
-            d_to = shortest_path(graph.T.tocsr(), method="BF", directed=True, indices=source)
-    except NegativeCycleError:
-        return None
-    return np.asarray(d_from, dtype=float), np.asarray(d_to, dtype=float)
+
+@compiled
+def _rows(
+    n: int, row: IntArray, col: IntArray, w: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Compressed rows (``indptr, indices, data``) of the arcs ``row -> col``, each row's
+    arcs in their given order (a stable counting sort by row)."""
+    indptr = np.zeros(n + 1, np.int64)
+    for r in row:
+        indptr[r + 1] += 1
+    for i in range(n):
+        indptr[i + 1] += indptr[i]
+    fill = indptr[:-1].copy()
+    indices, data = np.empty_like(col), np.empty_like(w)
+    for i in range(row.size):
+        p = fill[row[i]]
+        indices[p], data[p] = col[i], w[i]
+        fill[row[i]] = p + 1
+    return indptr, indices, data
+
+
+@compiled
+def _search(
+    n: int, indptr: IntArray, indices: IntArray, data: FloatArray, source: int
+) -> tuple[FloatArray, bool]:
+    """SciPy's directed Bellman-Ford from ``source`` (the module docstring), stopped after
+    a pass that changed nothing; whether no arc shortens a distance by more than 1e-15."""
+    dist = np.full(n, np.inf)
+    dist[source] = 0.0
+    for _ in range(n - 1):
+        changed = False
+        for j in range(n):
+            d1 = dist[j]
+            for k in range(indptr[j], indptr[j + 1]):
+                if d1 + data[k] < dist[indices[k]]:
+                    dist[indices[k]] = d1 + data[k]
+                    changed = True
+        if not changed:
+            break
+    for j in range(n):
+        d1 = dist[j]
+        for k in range(indptr[j], indptr[j + 1]):
+            if d1 + data[k] + NEGATIVE_CYCLE_EPS < dist[indices[k]]:
+                return dist, False
+    return dist, True
+
+
+@compiled
+def _both_searches(
+    n: int, t: IntArray, h: IntArray, w: FloatArray, source: int
+) -> tuple[FloatArray, FloatArray, bool]:
+    """Distances from and to ``source`` on the merged arcs; whether neither side found a
+    negative cycle."""
+    tails, heads, weights = _merged_arcs(n, t, h, w)
+    forward = _rows(n, tails, heads, weights)
+    d_from, ok = _search(n, forward[0], forward[1], forward[2], source)
+    if not ok:
+        return d_from, d_from, False
+    backward = _rows(n, heads, tails, weights)
+    d_to, ok = _search(n, backward[0], backward[1], backward[2], source)
+    return d_from, d_to, ok
 
 
 def bellman_ford(
@@ -105,29 +157,16 @@ def bellman_ford(
     The numbers of SciPy's Bellman-Ford on :func:`merged_graph` (see the module
     docstring): ``inf`` where there is no path; None where SciPy reports a negative
     cycle.
+
+    >>> t, h, w = np.array([0, 1]), np.array([1, 2]), np.array([2.0, -0.5])
+    >>> [d.tolist() for d in bellman_ford(3, t, h, w, 0)]
+    [[0.0, 2.0, 1.5], [0.0, inf, inf]]
     """
-    weight = np.where(w == 0.0, TINY, w)
-    if t.size and np.abs(weight).min() < TINY:
-        return _scipy_bellman_ford(n, t, h, w, source)
-    # both searches at once: the graph (nodes 0..n-1) beside its reverse (n..2n-1)
-    tails = np.concatenate((t, h + n))
-    heads = np.concatenate((h, t + n))
-    weights = np.concatenate((weight, weight))
-    dist = np.full(2 * n, np.inf)
-    dist[source] = dist[n + source] = 0.0
-    # passes two at a time, then a comparison: a fixpoint within n - 1 passes is SciPy's
-    # answer (the last pass is at most pass n - 1 when the one after changes nothing)
-    last = dist
-    for _ in range(min(n, MAX_PASSES) // 2):
-        last = dist.copy()
-        np.minimum.at(last, heads, dist[tails] + weights)
-        dist = last.copy()
-        np.minimum.at(dist, heads, last[tails] + weights)
-        if (dist == last).all():
-            return dist[:n], dist[n:]
-    # a side whose last pass changed nothing is settled; SciPy gives the other
-    settled = dist == last
-    forward, backward = bool(settled[:n].all()), bool(settled[n:].all())
-    return _scipy_bellman_ford(
-        n, t, h, w, source, (dist[:n] if forward else None, dist[n:] if backward else None)
+    d_from, d_to, ok = _both_searches(
+        n,
+        np.ascontiguousarray(t, dtype=np.int64),
+        np.ascontiguousarray(h, dtype=np.int64),
+        np.ascontiguousarray(w, dtype=np.float64),
+        source,
     )
+    return (d_from, d_to) if ok else None
