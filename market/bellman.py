@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from market.compiled import compiled
 
-__all__ = ["bellman_ford", "merged_graph"]
+__all__ = ["bellman_ford", "both_searches", "merged_graph"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -134,11 +134,12 @@ def _search(
 
 
 @compiled
-def _both_searches(
+def both_searches(
     n: int, t: IntArray, h: IntArray, w: FloatArray, source: int
 ) -> tuple[FloatArray, FloatArray, bool]:
-    """Distances from and to ``source`` on the merged arcs; whether neither side found a
-    negative cycle."""
+    """:func:`bellman_ford` inside compiled code: distances from and to ``source`` on the
+    merged arcs, and whether neither side found a negative cycle (``t``, ``h`` int64 and
+    ``w`` float64 arrays, as they are in a compiled caller)."""
     tails, heads, weights = _merged_arcs(n, t, h, w)
     forward = _rows(n, tails, heads, weights)
     d_from, ok = _search(n, forward[0], forward[1], forward[2], source)
@@ -162,7 +163,7 @@ def bellman_ford(
     >>> [d.tolist() for d in bellman_ford(3, t, h, w, 0)]
     [[0.0, 2.0, 1.5], [0.0, inf, inf]]
     """
-    d_from, d_to, ok = _both_searches(
+    d_from, d_to, ok = both_searches(
         n,
         np.ascontiguousarray(t, dtype=np.int64),
         np.ascontiguousarray(h, dtype=np.int64),

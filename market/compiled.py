@@ -22,16 +22,14 @@ keeps its signature visible to mypy.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import numba
 
 __all__ = ["compiled"]
 
-F = TypeVar("F", bound=Callable[..., Any])
 
-
-def compiled(fn: F) -> F:
+def compiled[F: Callable[..., Any]](fn: F) -> F:
     """``fn`` compiled by numba in nopython mode with the options of the module docstring.
 
     Use it as a decorator on a function of a module (numba caches by the module's file, so

@@ -25,7 +25,8 @@ the ground (Cormen et al., *Introduction to Algorithms*, 3rd ed., section 24.4).
 equilibrium prices is convex, so the midpoint of the two extremes is an equilibrium too.
 
 Books of up to :data:`BELLMAN_FORD_NODES` nodes get the extremes from Bellman-Ford
-(:mod:`market.bellman`), which takes negative weights. Larger books get them from
+(:mod:`market.bellman`), which takes negative weights, and the pins from
+:mod:`market.pins`, all in one compiled loop. Larger books get them from
 Dijkstra's algorithm (Cormen et al., section 24.3) on the arcs reweighted by a known
 solution, the solver's prices (Johnson's reweighting, section 25.3), pins included
 (:func:`_reweighted_bounds`), and from Bellman-Ford only when that solution fails the
@@ -39,9 +40,11 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import dijkstra
 
-from market.bellman import bellman_ford, merged_graph
+from market.bellman import merged_graph
 from market.book import OrderBook
+from market.compiled import compiled
 from market.lp import Columns, LPSolution, columns
+from market.pins import FLOORS, NO_PINS, bellman_ford_bounds, pin_room, pins, touched
 
 __all__ = [
     "BELLMAN_FORD_NODES",
@@ -59,9 +62,8 @@ IntArray = NDArray[np.int64]
 BELLMAN_FORD_NODES = 500
 """Largest book (nodes) whose price ranges come from Bellman-Ford alone.
 
-Bellman-Ford needs no known solution but costs up to nodes x arcs steps a search (SciPy's,
-when the numpy passes of :mod:`market.bellman` do not settle): about 60 ms on a book of
-1,000 nodes and 10k links, 0.9 s on one of 2,540 nodes and 100k links. Larger books use
+Bellman-Ford needs no known solution but costs up to nodes x arcs steps a search (when
+its passes do not settle early, :mod:`market.bellman`). Larger books use
 Dijkstra on reweighted arcs (:func:`_reweighted_bounds`, arcs x log(nodes) a search),
 whose prices agree with Bellman-Ford's to rounding, not to the last bit. The model's
 monthly books have at most 137 nodes in every shipped scenario, so their prices stay
@@ -112,14 +114,33 @@ def _constraints(
     ``qty_tol`` is taken in those units, as the solver's tolerance is.
     """
     peak = 1.0 if scaled else float(np.max(upper, initial=1.0, where=upper < np.inf))
-    tol = qty_tol * peak
-    grow = value < upper - tol
-    shrink = value > tol
-    return (
-        np.concatenate((tail[grow], head[shrink])),
-        np.concatenate((head[grow], tail[shrink])),
-        np.concatenate((cost[grow], -cost[shrink])),
-    )
+    return _arcs(tail, head, cost, upper, value, qty_tol * peak)
+
+
+@compiled
+def _arcs(
+    tail: IntArray,
+    head: IntArray,
+    cost: FloatArray,
+    upper: FloatArray,
+    value: FloatArray,
+    tol: float,
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """:func:`_constraints` with the tolerance in the columns' units: first the arcs of the
+    columns that can grow, then of those that can shrink, each in column order."""
+    grow, shrink = value < upper - tol, value > tol
+    n_grow, n_shrink = np.count_nonzero(grow), np.count_nonzero(shrink)
+    t, h = np.empty(n_grow + n_shrink, np.int64), np.empty(n_grow + n_shrink, np.int64)
+    w = np.empty(n_grow + n_shrink)
+    k, m = 0, n_grow
+    for j in range(tail.size):
+        if grow[j]:
+            t[k], h[k], w[k] = tail[j], head[j], cost[j]
+            k += 1
+        if shrink[j]:
+            t[m], h[m], w[m] = head[j], tail[j], -cost[j]
+            m += 1
+    return t, h, w
 
 
 def _book_constraints(
@@ -249,18 +270,6 @@ def canonical_prices(
     return _midpoints(book.n_nodes, t, h, w, solver_price)
 
 
-def _pinned_extremes(
-    n: int, t: IntArray, h: IntArray, w: FloatArray
-) -> tuple[FloatArray, FloatArray] | None:
-    """:func:`_extremes` without a known solution: Bellman-Ford (negative weights allowed)."""
-    if t.size == 0:
-        return np.full(n, -np.inf), np.full(n, np.inf)
-    dist = bellman_ford(n, t, h, w, n - 1)
-    if dist is None:
-        return None
-    return 0.0 - dist[1], dist[0]
-
-
 def _midpoints(
     n: int, t: IntArray, h: IntArray, w: FloatArray, solver_price: FloatArray
 ) -> FloatArray:
@@ -284,87 +293,13 @@ def _midpoints(
     return np.where(same, solver_price, out)
 
 
-def _touched(n: int, t: IntArray, h: IntArray) -> NDArray[np.bool_]:
-    """Whether an arc touches each of the ``n`` nodes.
-
-    A node no arc touches has no market, or only empty orders: pinning it could not move
-    any other node, so it is priced at zero outright.
-    """
-    touched = np.zeros(n + 1, dtype=bool)
-    touched[t] = True
-    touched[h] = True
-    return touched[:n]
-
-
-def _pin_room(w: FloatArray) -> float:
-    """Room given to each pin: without it, a pin at an extreme computed along another path
-    can contradict the arcs by ``1e-15`` (a spurious negative cycle)."""
-    return 1e-12 * max(1.0, float(np.abs(w).max()) if w.size else 1.0)
-
-
-def _pins(
-    low: FloatArray, high: FloatArray, eps: float
-) -> tuple[IntArray, IntArray, FloatArray, bool] | None:
-    """The next round of pins as arcs ``(tail, head, weight)``, and whether they enter the
-    ground (floors) or leave it (caps); None when every extreme is finite.
-
-    A side nothing bounds: the price is pinned to the bounded side, ``eps`` beyond it (an
-    unsold offer with no buyer is priced at its ask, an unfilled bid with no seller at its
-    bid); one kind of pin a round, so that each round stays feasible (solutions of
-    difference constraints are closed under componentwise max and min). A node bounded on
-    neither side (only empty orders and idle links) is capped at zero once no other pin
-    is left.
-    """
-    n = low.size
-    fin_lo, fin_hi = np.isfinite(low), np.isfinite(high)
-    if fin_lo.all() and fin_hi.all():
-        return None
-    if (pin := ~fin_lo & fin_hi).any():  # p >= high: an arc n -> ground
-        nodes = np.flatnonzero(pin)
-        return nodes, np.full(nodes.size, n, np.int64), eps - high[nodes], True
-    if (pin := fin_lo & ~fin_hi).any():  # p <= low: an arc ground -> n
-        nodes = np.flatnonzero(pin)
-        return np.full(nodes.size, n, np.int64), nodes, low[nodes] + eps, False
-    nodes = np.flatnonzero(~fin_lo & ~fin_hi)  # bounded on neither side: p <= 0
-    return np.full(nodes.size, n, np.int64), nodes, np.zeros(nodes.size), False
-
-
 def _bellman_ford_bounds(
     n: int, t: IntArray, h: IntArray, w: FloatArray
 ) -> tuple[FloatArray, FloatArray] | None:
-    """Finite lowest and highest price of each of the ``n`` nodes, by Bellman-Ford.
-
-    The extremes of the constraints, then of the constraints with pins (:func:`_pins`)
-    until every extreme is finite; their midpoint is an equilibrium. Fills optimal only
-    to the solver's tolerance (``1e-9`` of a market's scale) can contradict each other by
-    that much (a trade worth less than the tolerance left undone): every constraint is
-    relaxed by it once before giving up. None when the constraints (or the pins)
-    contradict each other still.
-    """
-    for attempt in range(2):
-        ext = _pinned_extremes(n + 1, t, h, w)
-        if ext is not None or attempt:
-            break
-        w = w + 1e-9 * max(1.0, float(np.abs(w).max()))
-    if ext is None:
-        return None
-    touched = _touched(n, t, h)
-    low, high = np.where(touched, ext[0][:n], 0.0), np.where(touched, ext[1][:n], 0.0)
-    eps = _pin_room(w)
-    for _ in range(2 * n + 2):  # each round pins at least one more node
-        pins = _pins(low, high, eps)
-        if pins is None:
-            return low, high
-        t, h, w = (
-            np.concatenate((t, pins[0])),
-            np.concatenate((h, pins[1])),
-            np.concatenate((w, pins[2])),
-        )
-        ext = _pinned_extremes(n + 1, t, h, w)
-        if ext is None:
-            return None
-        low, high = ext[0][:n], ext[1][:n]
-    return None
+    """:func:`market.pins.bellman_ford_bounds`, None where the constraints contradict
+    each other."""
+    low, high, ok = bellman_ford_bounds(n, t, h, w)
+    return (low, high) if ok else None
 
 
 def _reweighted_bounds(
@@ -408,14 +343,14 @@ def _reweighted_bounds(
     ext = _extremes(n + 1, t, h, w, potential)
     if ext is None:
         return None
-    touched = _touched(n, t, h)
-    low, high = np.where(touched, ext[0][:n], 0.0), np.where(touched, ext[1][:n], 0.0)
-    eps = _pin_room(w)
+    near = touched(n, t, h)
+    low, high = np.where(near, ext[0][:n], 0.0), np.where(near, ext[1][:n], 0.0)
+    eps = pin_room(w)
     for _ in range(2 * n + 2):  # each round pins at least one more node
-        pins = _pins(low, high, eps)
-        if pins is None:
+        tail, head, weight, kind = pins(low, high, eps)
+        if kind == NO_PINS:
             return low, high
-        tail, head, weight, floors = pins
+        floors = kind == FLOORS
         if floors:  # p[tail] >= -weight
             c = max(0.0, float(np.max(-weight - potential[tail])))
             potential = np.minimum(np.append(high, 0.0), potential + c)
@@ -427,9 +362,9 @@ def _reweighted_bounds(
         if reduced is None:
             return None
         if floors:
-            low = np.where(touched, _lowest(n + 1, t, h, reduced, potential)[:n], 0.0)
+            low = np.where(near, _lowest(n + 1, t, h, reduced, potential)[:n], 0.0)
         else:
-            high = np.where(touched, _highest(n + 1, t, h, reduced, potential)[:n], 0.0)
+            high = np.where(near, _highest(n + 1, t, h, reduced, potential)[:n], 0.0)
     return None
 
 

@@ -208,7 +208,7 @@ def test_a_book_too_large_for_bellman_ford_keeps_solver_prices_that_fail(
     want = canonical_prices(book, *fills, res.node_price)  # Bellman-Ford
     monkeypatch.setattr(market.prices, "BELLMAN_FORD_NODES", 0)
     monkeypatch.setattr(market.prices, "FALLBACK_NODES", book.n_nodes - 1)
-    # SciPy's Bellman-Ford (nodes x arcs steps) must not run on a book above the bound
-    monkeypatch.setattr(market.prices, "_pinned_extremes", None)
+    # Bellman-Ford (nodes x arcs steps) must not run on a book above the bound
+    monkeypatch.setattr(market.prices, "_bellman_ford_bounds", None)
     np.testing.assert_array_equal(canonical_prices(book, *fills, wrong), wrong)
     assert_same_prices(book, canonical_prices(book, *fills, res.node_price), want)
