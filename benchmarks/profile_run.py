@@ -6,8 +6,9 @@ Usage::
 
 Each checkout is profiled in new processes started in its root (``python -c`` with the
 root as working folder, so that checkout's code is imported first, whatever its
-``.venv``'s editable install names). A process builds the model once (imports, caches),
-then runs ``K`` runs (default 10) of ``N`` baseline months (default 120; seed 7, invariant
+``.venv``'s editable install names). A process runs the model a year first (imports,
+caches, and what a process loads on first use: the compiled loops of
+:mod:`market.compiled`, HiGHS), then runs ``K`` runs (default 10) of ``N`` baseline months (default 120; seed 7, invariant
 checks off, as ``bench_model --ab-only`` times them) and prints the CPU time of their
 steps. It runs twice: once alone, for that time, and once while py-spy samples its stack
 1,000 times a second (pausing it for each sample, so each stack is whole; the pauses slow
@@ -108,7 +109,11 @@ import json, time
 from experiments import load_scenario
 from agents.model import GigawattModel
 scn = load_scenario("baseline")
-GigawattModel(scn, rng=7, check=False)  # imports and caches
+from agents.phases import PHASES
+warm = GigawattModel(scn, rng=7, check=False)
+for _ in range(12):  # imports, caches, what loads on first use (compiled loops, HiGHS),
+    for name in PHASES:  # phase by phase: samples are counted under step() only
+        getattr(warm, name)()
 cpu = 0.0
 for _ in range({runs}):
     m = GigawattModel(scn, rng=7, check=False)

@@ -64,11 +64,12 @@ from numpy.typing import NDArray
 
 from market.book import BookError, OrderBook, check_book
 from market.colgen import solve_colgen
+from market.compiled import compiled
 from market.lp import LPSolution, SolverFailure, columns, solve_lp
 from market.mcf import DIRECT_LINKS, ENGINES, solve_mcf
 from market.prices import with_canonical_prices
 from market.scaling import book_columns, component_peaks, components, pow2_unit, scale_book
-from market.tied_orders import pool_orders
+from market.tied_orders import pool_orders, tie_groups
 from market.trade_pattern import NOT_APPLIED, check_pattern, proportional_pattern
 
 __all__ = [
@@ -122,30 +123,49 @@ class ClearingResult:
     rounds: int
 
 
+@compiled
+def _clip(x: float, low: float, high: float) -> float:
+    """``np.clip`` of one float: ``min(max(x, low), high)``, nan kept (numpy's
+    ``_NPY_CLIP``)."""
+    if np.isnan(x):
+        return x
+    x = x if x > low else low
+    return x if x < high else high
+
+
+@compiled
 def _ties_in_book_order(
     node: IntArray, price: FloatArray, qty: FloatArray, fill: FloatArray
 ) -> FloatArray:
     """Refill each (node, price) group lowest index first, keeping the group's total."""
-    if node.size == 0:
-        return fill
-    order = np.lexsort((price, node))  # stable: book order within a group
-    n_s, p_s = node[order], price[order]
-    first = np.ones(n_s.size, dtype=bool)
-    first[1:] = (n_s[1:] != n_s[:-1]) | (p_s[1:] != p_s[:-1])
+    n = node.size
+    out = np.empty(n)
+    if n == 0:
+        return out
+    order, first = tie_groups(node, price)
     if first.all():  # no ties: what the refill below gives each lone order
-        return np.clip(fill + 0.0, 0.0, qty)
+        for i in range(n):
+            out[i] = _clip(fill[i] + 0.0, 0.0, qty[i])
+        return out
     q_s = qty[order]
-    group = first.astype(np.int64).cumsum() - 1  # (a bool cumsum takes a slow cast)
-    total = np.bincount(group, weights=fill[order])
+    group = np.cumsum(first) - 1
+    n_groups = group[-1] + 1
+    total, size = np.zeros(n_groups), np.zeros(n_groups)
+    for i in range(n):  # np.bincount's order
+        total[group[i]] += fill[order[i]]
+        size[group[i]] += q_s[i]
     # The quantity ahead of each order in its group, summed in shares of the group's
     # quantity: a running sum over the whole book would carry the other groups' totals,
     # and a group of 1e-7 behind groups of 1e9 would be lost in their rounding.
-    size = np.bincount(group, weights=q_s)[group]
-    share = np.divide(q_s, size, out=np.zeros_like(q_s), where=size > 0)
-    ahead = np.cumsum(share) - share
-    ahead -= ahead[first][group]
-    out = np.empty_like(fill)
-    out[order] = np.clip(total[group] - ahead * size, 0.0, q_s)
+    running, start = 0.0, 0.0  # start: ``ahead`` of the group's first order
+    for i in range(n):
+        g = group[i]
+        share = q_s[i] / size[g] if size[g] > 0 else 0.0
+        running += share
+        ahead = running - share  # np.cumsum(share) - share
+        if first[i]:
+            start = ahead
+        out[order[i]] = _clip(total[g] - (ahead - start) * size[g], 0.0, q_s[i])
     return out
 
 

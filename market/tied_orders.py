@@ -36,11 +36,56 @@ import numpy as np
 from numpy.typing import NDArray
 
 from market.book import OrderBook
+from market.compiled import compiled
 
-__all__ = ["Pooled", "pool_orders", "pool_side"]
+__all__ = ["Pooled", "pool_orders", "pool_side", "tie_groups"]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
+
+
+@compiled
+def tie_groups(node: IntArray, price: FloatArray) -> tuple[IntArray, NDArray[np.bool_]]:
+    """Orders sorted by node, then price, then book order, and where each group of one
+    node and one price starts in that order.
+
+    The sort is ``np.lexsort((price, node))``: a stable sort by price, then a stable sort
+    of that by node (Knuth, *The Art of Computer Programming* 3, 2nd ed., 1998, section 5.2,
+    sorting on several keys least significant first).
+    """
+    by_price = np.argsort(price, kind="mergesort")
+    order = by_price[np.argsort(node[by_price], kind="mergesort")]
+    first = np.ones(node.size, dtype=np.bool_)
+    for i in range(1, node.size):
+        a, b = order[i], order[i - 1]
+        first[i] = node[a] != node[b] or price[a] != price[b]
+    return order, first
+
+
+@compiled
+def _pools(
+    node: IntArray, qty: FloatArray, price: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """:func:`pool_side` of at least two orders; ``group`` empty when no two share a pool."""
+    n = node.size
+    order, first = tie_groups(node, price)
+    n_pools = np.count_nonzero(first)
+    if n_pools == n:
+        return np.zeros(0, np.int64), node, qty, price
+    lead = order[first]  # each pool's first member, pools in (node, price) order
+    rank = np.argsort(lead)  # pools in book order of their first members
+    renumber = np.empty(n_pools, dtype=np.int64)
+    renumber[rank] = np.arange(n_pools)
+    group = np.empty(n, dtype=np.int64)
+    g = -1
+    for i in range(n):
+        g += first[i]
+        group[order[i]] = renumber[g]
+    total = np.zeros(n_pools)
+    for i in range(n):  # np.bincount's order: each order added in book order
+        total[group[i]] += qty[i]
+    members = lead[rank]
+    return group, node[members], total, price[members]
 
 
 def pool_side(
@@ -54,33 +99,27 @@ def pool_side(
         The pool of each order, and the node, total quantity and price of each pool,
         the pools in the book order of their first members.
     """
-    n = node.size
-    if n < 2:
+    if node.size < 2:
         return None
-    order = np.lexsort((price, node))  # stable: book order within a group
-    n_s, p_s = node[order], price[order]
-    first = np.ones(n, dtype=bool)
-    first[1:] = (n_s[1:] != n_s[:-1]) | (p_s[1:] != p_s[:-1])
-    n_pools = int(np.count_nonzero(first))
-    if n_pools == n:
-        return None
-    lead = order[first]  # each pool's first member, pools in (node, price) order
-    rank = np.argsort(lead)  # pools in book order of their first members
-    renumber = np.empty(n_pools, dtype=np.int64)
-    renumber[rank] = np.arange(n_pools)
-    group = np.empty(n, dtype=np.int64)
-    group[order] = renumber[np.cumsum(first) - 1]
-    members = lead[rank]
-    return group, node[members], np.bincount(group, weights=qty, minlength=n_pools), price[members]
+    pooled = _pools(node, qty, price)
+    return pooled if pooled[0].size else None
+
+
+@compiled
+def _largest_member(group: IntArray, qty: FloatArray, n_pools: int) -> FloatArray:
+    """The largest member's quantity of each pool."""
+    out = np.zeros(n_pools)
+    for i in range(group.size):
+        if qty[i] > out[group[i]]:
+            out[group[i]] = qty[i]
+    return out
 
 
 def _largest(group: IntArray | None, qty: FloatArray, n_pools: int) -> FloatArray:
     """The largest member's quantity of each pool (``qty`` itself for a side not pooled)."""
     if group is None:
         return qty
-    out = np.zeros(n_pools)
-    np.maximum.at(out, group, qty)
-    return out
+    return _largest_member(group, qty, n_pools)
 
 
 @dataclass(frozen=True)
@@ -138,21 +177,27 @@ def _gather(group: IntArray | None, fill: FloatArray, n_pools: int) -> FloatArra
 def _spread(
     group: IntArray | None, qty: FloatArray, total: FloatArray, fill: FloatArray
 ) -> FloatArray:
-    """Each order's share of its pool's ``fill``, by quantity (``fill`` if not pooled).
+    """Each order's share of its pool's ``fill``, by quantity (``fill`` if not pooled)."""
+    if group is None:
+        return fill
+    return _shares(group, qty, total, fill)
+
+
+@compiled
+def _shares(group: IntArray, qty: FloatArray, total: FloatArray, fill: FloatArray) -> FloatArray:
+    """:func:`_spread` of a pooled side: ``fill / total x qty``.
 
     A fill may pass its pool's total by the solver's tolerance: for a pool of a subnormal
     total, ``fill / total`` overflows, and infinity times a member's zero quantity is NaN.
     Those members are shared as ``fill x (qty / total)``, whose ratio is at most 1.
     """
-    if group is None:
-        return fill
-    with np.errstate(over="ignore", invalid="ignore"):
-        share = np.divide(fill, total, out=np.zeros_like(fill), where=total > 0.0)
-        out: FloatArray = share[group] * qty
-    bad = ~np.isfinite(out)
-    if bad.any():
-        g = group[bad]
-        out[bad] = fill[g] * (qty[bad] / total[g])
+    out = np.empty(group.size)
+    for i in range(group.size):
+        g = group[i]
+        share = fill[g] / total[g] if total[g] > 0.0 else 0.0
+        out[i] = share * qty[i]
+        if not np.isfinite(out[i]):
+            out[i] = fill[g] * (qty[i] / total[g])
     return out
 
 
