@@ -72,6 +72,7 @@ import daqp
 import numpy as np
 from numpy.typing import NDArray
 
+from market.compiled import compiled
 from market.highs import TOLERANCE
 from market.lp import Columns
 from market.scaling import link_components
@@ -165,57 +166,91 @@ def check_pattern(pattern: str, where: str) -> None:
         )
 
 
+@compiled
 def reduced_costs(cols: Columns, price: FloatArray) -> FloatArray:
-    """Each column's cost less the value of its matrix entries at the node ``price``."""
+    """Each column's cost less the value of its matrix entries at the node ``price``.
+
+    Each column's entries are summed in order, as ``np.add.reduceat`` does.
+    """
     cost, _, _, start, index, value = cols
-    return cost - np.add.reduceat(value * price[index], start[:-1])
+    out = np.empty(cost.size)
+    for j in range(cost.size):
+        k = start[j]
+        total = value[k] * price[index[k]]
+        for k in range(start[j] + 1, start[j + 1]):
+            total += value[k] * price[index[k]]
+        out[j] = cost[j] - total
+    return out
 
 
+@compiled
 def node_sizes(n_nodes: int, cols: Columns, n_orders: int) -> FloatArray:
     """Quantity of all orders at each node (the first ``n_orders`` columns are orders,
-    one matrix entry each)."""
-    index = cols[4][:n_orders]
-    return np.bincount(index, weights=cols[2][:n_orders], minlength=n_nodes)
-
-
-def _weights(
-    cols: Columns, n_nodes: int, n_orders: int, free: IntArray, label: IntArray | None
-) -> FloatArray:
-    """``w_j`` of the module docstring for the ``free`` columns; a node without orders, and
-    a market without orders on an order's other side, count the mean size of a node."""
-    upper, start, index = cols[2], cols[3], cols[4]
-    size = node_sizes(n_nodes, cols, n_orders)
-    positive = size[size > 0]
-    mean = positive.mean() if positive.size else 1.0
-    size = np.where(size > 0, size, mean)
-    n_free_orders = int(np.searchsorted(free, n_orders))
-    links = free[n_free_orders:] - n_orders
-    ends = index[start[n_orders:-1][links]], index[start[n_orders:-1][links] + 1]
-    link_weight = size[ends[0]] * size[ends[1]]
-    if n_free_orders == 0:
-        return link_weight
-    orders = free[:n_free_orders]
-    other = _other_side_totals(cols, n_nodes, n_orders, label)[orders]
-    other = np.where(other > 0, other, mean)
-    return np.concatenate((upper[orders] * other, link_weight))
-
-
-def _other_side_totals(
-    cols: Columns, n_nodes: int, n_orders: int, label: IntArray | None
-) -> FloatArray:
-    """For each order, the quantity of all orders of the other side in its market (the
-    nodes its links connect, ``label`` if given): bids for an offer, offers for a bid."""
-    upper, start, index, val = cols[2], cols[3], cols[4], cols[5]
-    if label is None:
-        first = start[n_orders:-1]
-        label = link_components(n_nodes, index[first], index[first + 1])
-    market = label[index[:n_orders]]  # each order's market
-    offer = val[:n_orders] > 0
-    n_markets = int(label.max()) + 1
-    offered = np.bincount(market, weights=upper[:n_orders] * offer, minlength=n_markets)
-    bid = np.bincount(market, weights=upper[:n_orders] * ~offer, minlength=n_markets)
-    out: FloatArray = np.where(offer, bid[market], offered[market])
+    one matrix entry each), summed in column order as ``np.bincount`` does."""
+    upper, index = cols[2], cols[4]
+    out = np.zeros(n_nodes)
+    for j in range(n_orders):
+        out[index[j]] += upper[j]
     return out
+
+
+@compiled
+def _weights(
+    cols: Columns, n_orders: int, free: IntArray, label: IntArray, size: FloatArray, mean: float
+) -> FloatArray:
+    """``w_j`` of the module docstring for the ``free`` columns, given the node sizes
+    (:func:`node_sizes`) and their mean over the nodes with orders; a node without
+    orders, and a market without orders on an order's other side, count that mean.
+
+    An order's other side is the quantity of all orders of the other side in its market
+    (``label``: each node's market): bids for an offer, offers for a bid.
+    """
+    upper, start, index, val = cols[2], cols[3], cols[4], cols[5]
+    size = np.where(size > 0, size, mean)
+    n_free_orders = np.searchsorted(free, n_orders)
+    out = np.empty(free.size)
+    for i in range(n_free_orders, free.size):  # a link: the sizes of its two ends
+        k = start[free[i]]
+        out[i] = size[index[k]] * size[index[k + 1]]
+    if n_free_orders == 0:
+        return out
+    n_markets = label.max() + 1
+    offered, bid = np.zeros(n_markets), np.zeros(n_markets)
+    for j in range(n_orders):  # each side's quantity in each market, in column order
+        offer = val[start[j]] > 0
+        offered[label[index[j]]] += upper[j] * offer
+        bid[label[index[j]]] += upper[j] * (not offer)
+    for i in range(n_free_orders):
+        j = free[i]
+        market = label[index[start[j]]]
+        other = bid[market] if val[start[j]] > 0 else offered[market]
+        out[i] = upper[j] * (other if other > 0 else mean)
+    return out
+
+
+@compiled
+def _face_system(
+    n_nodes: int, cols: Columns, value: FloatArray, free: IntArray, n_orders: int
+) -> tuple[FloatArray, FloatArray]:
+    """The balances ``a @ x = b`` of the ``free`` columns at the nodes they touch: ``b``
+    what they deliver at each such node in the solution ``value``."""
+    start, index, val = cols[3], cols[4], cols[5]
+    n_free_orders = np.searchsorted(free, n_orders)
+    # matrix entries of the free columns: one per order, two per link (source, end)
+    first = start[free]
+    entries = np.concatenate((first, first[n_free_orders:] + 1))
+    col_of = np.concatenate((np.arange(free.size), np.arange(n_free_orders, free.size)))
+    need = np.zeros(n_nodes)
+    keep = np.zeros(n_nodes, dtype=np.bool_)  # the rows the free columns touch
+    for k in range(entries.size):  # np.bincount's order
+        row = index[entries[k]]
+        need[row] += val[entries[k]] * value[free[col_of[k]]]
+        keep[row] = True
+    row_of = np.cumsum(keep) - 1
+    a = np.zeros((row_of[-1] + 1, free.size))
+    for k in range(entries.size):
+        a[row_of[index[entries[k]]], col_of[k]] += val[entries[k]]
+    return a, need[keep]
 
 
 def proportional_pattern(
@@ -251,29 +286,22 @@ def proportional_pattern(
         report a usable optimum, or the face has more than :data:`MAX_FREE_COLUMNS`
         columns: then ``value`` as given).
     """
-    upper, start, index, val = cols[2], cols[3], cols[4], cols[5]
-    p = np.nan_to_num(price)
-    reduced = reduced_costs(cols, p)
+    upper = cols[2]
+    reduced = reduced_costs(cols, np.nan_to_num(price))
     free = np.flatnonzero((np.abs(reduced) <= FACE_TOLERANCE) & (upper > 0.0))
     if free.size < 2:
         return value, True  # nothing to move
     if free.size > MAX_FREE_COLUMNS:
         return value, False  # too large a face for a dense quadratic program
-    # matrix entries of the free columns: one per order, two per link (source, end)
-    n_free_orders = int(np.searchsorted(free, n_orders))
-    first = start[free]
-    entries = np.concatenate((first, first[n_free_orders:] + 1))
-    col_of = np.concatenate((np.arange(free.size), np.arange(n_free_orders, free.size)))
-    rows, coef = index[entries], val[entries]
     # what the free columns must deliver at each node, as the given optimum does
-    need = np.bincount(rows, weights=coef * value[free][col_of], minlength=n_nodes)
-    keep = np.zeros(n_nodes, dtype=bool)  # the rows the free columns touch
-    keep[rows] = True
-    row_of = np.cumsum(keep) - 1
-    a = np.zeros((int(keep.sum()), free.size))
-    np.add.at(a, (row_of[rows], col_of), coef)
-    b = need[keep]
-    weight = _weights(cols, n_nodes, n_orders, free, label)
+    a, b = _face_system(n_nodes, cols, value, free, n_orders)
+    if label is None:
+        first = cols[3][n_orders:-1]
+        label = link_components(n_nodes, cols[4][first], cols[4][first + 1])
+    size = node_sizes(n_nodes, cols, n_orders)
+    positive = size[size > 0]
+    mean = float(positive.mean()) if positive.size else 1.0
+    weight = _weights(cols, n_orders, free, label, size, mean)
     weight = weight / weight.max()
     bound = upper[free]
     floored = np.maximum(weight, WEIGHT_FLOOR)
@@ -358,14 +386,35 @@ def _daqp(
             return x, 1
         x[use], exitflag = _daqp(weight[use], a[:, use], b, bound[use], None, **settings)
         return x, exitflag
+    hessian, upper, lower, sense = _daqp_arrays(weight, bound, b)
     point, _, flag, _ = daqp.solve(
-        np.diag(1.0 / weight),
+        hessian,
         np.zeros(weight.size),
         a,
-        np.concatenate((np.where(np.isinf(bound), _DAQP_INF, bound), b)),
-        np.concatenate((np.zeros(weight.size), b)),
-        np.concatenate((np.zeros(weight.size, np.int32), np.full(b.size, _EQUALITY, np.int32))),
+        upper,
+        lower,
+        sense,
         primal_tol=FACE_TOLERANCE,  # DAQP's default, 1e-6, lets a bound be crossed by that
         **settings,
     )
     return point, int(flag)
+
+
+@compiled
+def _daqp_arrays(
+    weight: FloatArray, bound: FloatArray, b: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.int32]]:
+    """DAQP's Hessian (``diag(1 / weight)``), and its constraints' upper and lower bounds
+    and senses: the columns' bounds (infinite as :data:`_DAQP_INF`), then the balances as
+    equalities."""
+    n, m = weight.size, b.size
+    hessian = np.zeros((n, n))
+    upper, lower = np.empty(n + m), np.zeros(n + m)
+    sense = np.zeros(n + m, np.int32)
+    for j in range(n):
+        hessian[j, j] = 1.0 / weight[j]
+        upper[j] = _DAQP_INF if np.isinf(bound[j]) else bound[j]
+    for i in range(m):
+        upper[n + i] = lower[n + i] = b[i]
+        sense[n + i] = _EQUALITY
+    return hessian, upper, lower, sense
