@@ -44,19 +44,44 @@ IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
 
+SHORT_RUN = 32
+"""Orders at one node sorted by price by insertion (a few orders a node in the model's
+books); a node with more by merge sort."""
+
+
 @compiled
 def tie_groups(node: IntArray, price: FloatArray) -> tuple[IntArray, NDArray[np.bool_]]:
     """Orders sorted by node, then price, then book order, and where each group of one
     node and one price starts in that order.
 
-    The sort is ``np.lexsort((price, node))``: a stable sort by price, then a stable sort
-    of that by node (Knuth, *The Art of Computer Programming* 3, 2nd ed., 1998, section 5.2,
-    sorting on several keys least significant first).
+    The order is ``np.lexsort((price, node))``'s, which is unique (ties broken by book
+    order), built as a stable counting sort by node and then a stable sort by price within
+    each node: insertion for runs of up to :data:`SHORT_RUN` orders, merge sort above
+    (Knuth, *The Art of Computer Programming* 3, 2nd ed., 1998, sections 5.2, 5.2.1, 5.2.4).
     """
-    by_price = np.argsort(price, kind="mergesort")
-    order = by_price[np.argsort(node[by_price], kind="mergesort")]
-    first = np.ones(node.size, dtype=np.bool_)
-    for i in range(1, node.size):
+    n = node.size
+    start = np.zeros(node.max() + 2 if n else 1, np.int64)
+    for v in node:
+        start[v + 1] += 1
+    start = np.cumsum(start)
+    order, fill = np.empty(n, np.int64), start[:-1].copy()
+    for i in range(n):
+        order[fill[node[i]]] = i
+        fill[node[i]] += 1
+    for v in range(start.size - 1):
+        lo, hi = start[v], start[v + 1]
+        if hi - lo > SHORT_RUN:
+            run = order[lo:hi].copy()
+            order[lo:hi] = run[np.argsort(price[run], kind="mergesort")]
+            continue
+        for i in range(lo + 1, hi):
+            x, j = order[i], i
+            while j > lo and price[order[j - 1]] > price[x]:
+                order[j] = order[j - 1]
+                j -= 1
+            order[j] = x
+    first = np.ones(n, dtype=np.bool_)
+    for i in range(1, n):
         a, b = order[i], order[i - 1]
         first[i] = node[a] != node[b] or price[a] != price[b]
     return order, first

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import market.trade_pattern as trade_pattern
 from market.clearing import OrderBook, clear, equilibrium_violations, welfare_tolerance
-from market.tied_orders import pool_orders, pool_side
+from market.tied_orders import SHORT_RUN, pool_orders, pool_side, tie_groups
 from market.warm import Clearer
 from tests.market.conftest import saved_book
 from tests.market.strategies import tied_books
@@ -28,6 +28,25 @@ def test_orders_at_one_node_and_price_pool_in_book_order_of_their_first_members(
     assert p_qty.tolist() == [4.0, 7.0, 4.0]
     assert p_price.tolist() == [5.0, 5.0, 7.0]
     assert pool_side(node[:2], qty[:2], price[:2]) is None  # nothing shared
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 4), st.sampled_from([0.0, -0.0, 1.0, 1 / 3, 2.5, -1.0])),
+        max_size=3 * SHORT_RUN,
+    ),
+)
+def test_the_groups_are_in_numpys_lexsort_order(orders: list[tuple[int, float]]) -> None:
+    # the oracle: np.lexsort's order, ties by book order; runs of one node longer than
+    # SHORT_RUN take the merge sort, shorter ones the insertion
+    node = np.array([o[0] for o in orders], dtype=np.int64)
+    price = np.array([o[1] for o in orders], dtype=np.float64)
+    order, first = tie_groups(node, price)
+    want = np.lexsort((price, node))
+    assert order.tolist() == want.tolist()
+    key = list(zip(node[want].tolist(), price[want].tolist(), strict=True))
+    assert first.tolist() == [i == 0 or key[i] != key[i - 1] for i in range(len(key))]
 
 
 def test_a_pools_fill_is_shared_by_quantity_and_links_pass_through() -> None:
