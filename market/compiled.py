@@ -25,8 +25,10 @@ from collections.abc import Callable
 from typing import Any, cast
 
 import numba
+import numpy as np
+from numpy.typing import NDArray
 
-__all__ = ["compiled"]
+__all__ = ["add_reduce", "compiled"]
 
 
 def compiled[F: Callable[..., Any]](fn: F) -> F:
@@ -37,3 +39,59 @@ def compiled[F: Callable[..., Any]](fn: F) -> F:
     the argument types of that call.
     """
     return cast(F, numba.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)(fn))
+
+
+BLOCK = 128
+"""numpy's ``PW_BLOCKSIZE``: runs up to this long are summed with eight running sums."""
+
+
+@compiled
+def _block(a: NDArray[np.float64], lo: int, n: int) -> float:
+    """numpy's pairwise sum of a run ``a[lo:lo + n]`` of at most :data:`BLOCK` elements
+    (``pairwise_sum`` of ``numpy/_core/src/umath/loops_utils.h.src``): under eight, one
+    running sum; else eight, over the elements eight apart, added in pairs, then the rest."""
+    res = 0.0
+    if n < 8:
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r = a[lo : lo + 8].copy()
+    i = 8
+    while i < n - n % 8:
+        for j in range(8):
+            r[j] += a[lo + i + j]
+        i += 8
+    res = float(((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7])))
+    for k in range(i, n):
+        res += a[lo + k]
+    return res
+
+
+@compiled
+def add_reduce(a: NDArray[np.float64]) -> float:
+    """``np.add.reduce(a)`` of a 1-d float array, to the last bit: zero plus numpy's
+    pairwise sum of the elements (a compiled ``+=`` loop would round differently once
+    there are eight or more)."""
+    # numpy halves a run longer than BLOCK (the half rounded down to a multiple of 8) and
+    # adds the halves' sums; the same tree walked with a stack, left half first (numba
+    # cannot cache a recursive function that another module's compiled code calls)
+    todo = np.empty((128, 3), np.int64)  # (start, length, halves summed yet)
+    sums = np.empty(64)
+    todo[0, 0], todo[0, 1], todo[0, 2] = 0, a.size, 0
+    n_todo, n_sums = 1, 0
+    while n_todo:
+        n_todo -= 1
+        lo, n, done = todo[n_todo, 0], todo[n_todo, 1], todo[n_todo, 2]
+        if n <= BLOCK:
+            sums[n_sums] = _block(a, lo, n)
+            n_sums += 1
+        elif done:
+            n_sums -= 1
+            sums[n_sums - 1] = sums[n_sums - 1] + sums[n_sums]
+        else:
+            half = n // 2 - (n // 2) % 8
+            todo[n_todo, 2] = 1  # this run again, once both halves are summed
+            todo[n_todo + 1, 0], todo[n_todo + 1, 1], todo[n_todo + 1, 2] = lo + half, n - half, 0
+            todo[n_todo + 2, 0], todo[n_todo + 2, 1], todo[n_todo + 2, 2] = lo, half, 0
+            n_todo += 3
+    return 0.0 + float(sums[0])

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from market.compiled import add_reduce, compiled
 from market.pooling import JournalPools, pooled_rows
 
 __all__ = ["OUTSIDE", "Ledger", "LedgerError"]
@@ -237,16 +238,8 @@ class Ledger:
                 f"ids of shape {ids.shape}, amount of shape {amount.shape} and runs of "
                 f"{sum(counts)} rows: need (2, n), (n,) and n rows"
             )
-        n = self._balances.size
-        lo, total = np.minimum.reduce, float(np.add.reduce(amount))
-        if not (  # two reductions of the ids, one of the amounts, the codes in Python
-            lo(ids, axis=None) >= 0
-            and np.maximum.reduce(ids, axis=None) < n
-            and lo(amount) >= 0.0  # false for nan
-            and total < np.inf  # amounts >= 0: false for inf
-            and min(codes) >= 0
-            and max(codes) < len(self._reasons)
-        ):
+        ok, total = _checked_total(ids, amount, self._balances.size)
+        if not (ok and min(codes) >= 0 and max(codes) < len(self._reasons)):
             self._refuse(ids[0], ids[1], amount, np.repeat(np.asarray(codes), counts))
         return self._book(ids[0], ids[1], amount, total, codes, counts, copy)
 
@@ -266,8 +259,7 @@ class Ledger:
         With pools, the rows are journalled summed (:meth:`pool`). Returns whether the
         journal kept the arrays given.
         """
-        np.subtract.at(self._balances, p, a)
-        np.add.at(self._balances, q, a)
+        _move(self._balances, p, q, a)
         self._turnover += total
         kept = not copy
         if self._pools is not None:  # the journal keeps sums of its own
@@ -384,3 +376,35 @@ class Ledger:
             "amount": np.concatenate(self._amounts),
             "reason": reason,
         }
+
+
+@compiled
+def _checked_total(
+    ids: NDArray[np.signedinteger[Any]], amount: NDArray[np.float64], n: int
+) -> tuple[bool, float]:
+    """Whether every id of ``ids`` (payers, payees) is an account ``0 <= id < n`` and every
+    amount is at least zero (not nan) with a finite sum; and that sum (``np.add.reduce``'s
+    bits: it is the turnover's increment)."""
+    ok = True
+    for r in range(ids.shape[0]):
+        for i in range(ids.shape[1]):
+            ok &= 0 <= ids[r, i] < n
+    for x in amount:
+        ok &= x >= 0.0  # false for nan
+    total = add_reduce(amount)
+    return ok and total < np.inf, total
+
+
+@compiled
+def _move(
+    balances: NDArray[np.float64],
+    payer: NDArray[np.signedinteger[Any]],
+    payee: NDArray[np.signedinteger[Any]],
+    amount: NDArray[np.float64],
+) -> None:
+    """Payers' balances less their amounts, then payees' plus theirs, row by row (the
+    order of ``np.subtract.at`` and ``np.add.at``)."""
+    for i in range(amount.size):
+        balances[payer[i]] -= amount[i]
+    for i in range(amount.size):
+        balances[payee[i]] += amount[i]
