@@ -7,8 +7,12 @@ Python JIT compiler", LLVM-HPC 2015) does the same arithmetic without those call
 compiled function in the project goes through :func:`compiled`, so the options that decide
 its numbers are set here once:
 
-- ``cache=True``: compiled once per machine into ``__pycache__`` and loaded from there by
-  later processes (about 1.5 ms a function, after numba's own start-up of about 0.4 s);
+- ``cache=True``: compiled once per machine and loaded from the cache by later processes
+  (about 1.5 ms a function, after numba's own start-up of about 0.4 s). numba renews a
+  function's cache when its own file changes, not when a compiled function it calls from
+  another file does, so the cache lives in a folder named by a digest of every source
+  file of ``market/`` and ``agents/`` (:func:`cache_folder`): any change to them starts a
+  new one;
 - ``fastmath`` off (numba's default): IEEE 754 arithmetic as written, with no reassociation
   and no fused multiply-add, so an element-wise expression gives numpy's bits;
 - ``error_model="numpy"``: a division by zero gives ``inf`` or ``nan`` as numpy does,
@@ -21,14 +25,50 @@ keeps its signature visible to mypy.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 import numba
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["add_reduce", "compiled"]
+__all__ = ["add_reduce", "cache_folder", "compiled"]
+
+_ROOT = Path(__file__).resolve().parents[1]
+"""The folder that holds ``market/`` and ``agents/`` (the checkout, or site-packages)."""
+
+
+def cache_folder(root: Path = _ROOT) -> Path:
+    """Where compiled functions are cached: ``market/__pycache__/numba-<digest>``, the
+    digest (BLAKE2b) of every ``.py`` file under ``root/market`` and ``root/agents``, by
+    name and content."""
+    digest = hashlib.blake2b(digest_size=8)
+    for package in ("market", "agents"):
+        for path in sorted((root / package).rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return root / "market" / "__pycache__" / f"numba-{digest.hexdigest()}"
+
+
+def _use_cache_folder() -> None:
+    """Point numba's cache at :func:`cache_folder` and remove the folders of earlier
+    sources, unless ``NUMBA_CACHE_DIR`` names one or the package's folder is read-only
+    (then numba's own place, next to each source file or in the user's cache)."""
+    config: Any = numba.config  # numba's settings (NUMBA_* environment variables)
+    if config.CACHE_DIR or not os.access(_ROOT / "market", os.W_OK):
+        return
+    folder = cache_folder()
+    for old in folder.parent.glob("numba-*"):
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)
+    config.CACHE_DIR = str(folder)
+
+
+_use_cache_folder()
 
 
 def compiled[F: Callable[..., Any]](fn: F) -> F:

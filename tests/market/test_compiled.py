@@ -1,11 +1,13 @@
-"""Compiled sums against numpy's own, bit for bit."""
+"""Compiled sums against numpy's own, bit for bit; the cache renewed by any source change."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from market.compiled import add_reduce
+from market.compiled import add_reduce, cache_folder
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -27,3 +29,21 @@ def test_a_naive_running_sum_would_differ() -> None:
     for x in a:
         running += x
     assert add_reduce(a) == np.add.reduce(a) != running
+
+
+def test_the_cache_folder_changes_with_any_source_file_and_only_then(tmp_path: Path) -> None:
+    for name in ("market/a.py", "market/b.py", "agents/phases/c.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(f"# {name}\n")
+    first = cache_folder(tmp_path)
+    assert first.parent == tmp_path / "market" / "__pycache__"
+    assert cache_folder(tmp_path) == first
+    (tmp_path / "market" / "notes.txt").write_text("not a source")
+    assert cache_folder(tmp_path) == first
+    folders = {first}
+    for name in ("market/b.py", "agents/phases/c.py"):  # a callee's file, a nested one
+        (tmp_path / name).write_text("# changed\n")
+        folders.add(cache_folder(tmp_path))
+    (tmp_path / "agents" / "d.py").write_text("")  # a new, empty module
+    folders.add(cache_folder(tmp_path))
+    assert len(folders) == 4
