@@ -185,6 +185,7 @@ class Clearer:
         self._link_index: IntArray = np.zeros(0, np.int64)  # and their matrix rows
         self._network: LemonNetwork | None = None
         self._upper: FloatArray = np.zeros(0)  # the kept model's column upper bounds
+        self._cost: FloatArray = np.zeros(0)  # and costs
         self._x: FloatArray = np.zeros(0)  # and the values of its columns at the optimum
         self._price: FloatArray = np.zeros(0)  # and its row duals (scaled node prices)
 
@@ -249,7 +250,8 @@ class Clearer:
             method = "fast"
         else:
             self.warm_solves += 1
-        self._layout, self._n_nodes, self._upper = layout, book.n_nodes, cols[2]
+        self._layout, self._n_nodes = layout, book.n_nodes
+        self._cost, self._upper = cols[0], cols[2]
         n = book.n_nodes
         arcs = column_arcs(solved)
         price = column_prices(n, arcs, cols, self._x, sol.node_price)
@@ -337,10 +339,13 @@ class Clearer:
         if large and not same:
             return None  # a new layout: the flow is faster than carrying the basis
         try:
-            if same:
-                idx = np.arange(cost.size, dtype=np.int32)
-                h.changeColsCost(cost.size, idx, cost)
-                h.changeColsBounds(cost.size, idx, lower, highs_bounds(upper))
+            if same:  # the columns whose cost or bound moved (the lower bounds are 0)
+                idx = np.flatnonzero(cost != self._cost).astype(np.int32)
+                if idx.size:
+                    h.changeColsCost(idx.size, idx, cost[idx])
+                idx = np.flatnonzero(upper != self._upper).astype(np.int32)
+                if idx.size:
+                    h.changeColsBounds(idx.size, idx, lower[idx], highs_bounds(upper[idx]))
                 if large:  # the network simplex re-solved from its tree gives the basis
                     scaled = _scaled_book(book, cols)
                     basis, self._network = try_flow_basis(scaled, "lemon", self._network)
