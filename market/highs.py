@@ -181,8 +181,11 @@ def _optimal(h: highspy.Highs) -> bool:
     """
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return False
-    info = h.getInfo()
-    return bool(info.num_primal_infeasibilities == 0 and info.num_dual_infeasibilities == 0)
+    # two values read, not the whole info record (a few times cheaper)
+    return bool(
+        h.getInfoValue("num_primal_infeasibilities")[1] == 0
+        and h.getInfoValue("num_dual_infeasibilities")[1] == 0
+    )
 
 
 def run_optimal(h: highspy.Highs) -> None:
