@@ -18,9 +18,10 @@ from agents.chipvendor import ChipVendor
 from agents.lab import LabArrays
 from agents.phases.orders import Orders
 from agents.state import FloatArray, IntArray
+from market.compiled import add_reduce, compiled
 from market.contracts import KINDS, ContractTable, pro_rata
 
-__all__ = ["ContractAllocation", "allocate_contracts"]
+__all__ = ["ContractAllocation", "allocate_contracts", "compute_shares"]
 
 _COMPUTE, _POWER, _CHIPS = (KINDS.index(k) for k in ("compute", "power", "chips"))
 
@@ -44,6 +45,54 @@ class ContractAllocation:
     """(H, F) chips each cloud receives under contract, by family (None without a chip
     contract in force): what its spot bids leave out (``clear``) and what its unmet
     orders do not count (``settle``)."""
+
+
+@compiled
+def compute_shares(
+    cloud: IntArray,
+    region: IntArray,
+    family: IntArray,
+    cap: FloatArray,
+    seller: IntArray,
+    fam: IntArray,
+    reg: IntArray,
+    volume: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Each compute contract's H100e-hours at each seller node, and each one's total.
+
+    A seller node (its ``cloud``, ``region`` and chip ``family``) serves a contract of its
+    cloud (``seller``) in the contract's family (``fam``, any if negative) and region
+    (``reg``, any if negative). Each contract takes its ``volume`` from the nodes it may
+    use in proportion to their capacity ``cap``; where the contracts ask more of a node
+    than it has, each is cut by the same share there. Sums are numpy's
+    (:func:`market.compiled.add_reduce` along a contract's nodes; contract by contract in
+    order at a node).
+    """
+    n_c, n_s = seller.size, cap.size
+    regional = (reg >= 0).any()  # a contract for one region takes only that region's nodes
+    alloc = np.zeros((n_c, n_s))
+    for i in range(n_c):
+        for j in range(n_s):
+            match = cloud[j] == seller[i] and (fam[i] < 0 or family[j] == fam[i])
+            if regional:
+                match = match and (reg[i] < 0 or region[j] == reg[i])
+            alloc[i, j] = match * cap[j]
+        total = add_reduce(alloc[i])
+        per_unit = volume[i] / total if total > 0 else 0.0
+        if np.isfinite(per_unit):
+            alloc[i] *= per_unit
+        else:  # a subnormal capacity: volume / it overflows; shares first, each <= 1
+            alloc[i] = alloc[i] / total * volume[i]
+    load = alloc[0].copy()
+    for i in range(1, n_c):
+        load += alloc[i]
+    for j in range(n_s):
+        fits = cap[j] / load[j] if load[j] > 0 else 1.0  # a subnormal load: inf, cut to 1
+        alloc[:, j] *= 1.0 if 1.0 < fits else fits  # np.minimum(1.0, fits), nan kept
+    taken = np.empty(n_c)
+    for i in range(n_c):
+        taken[i] = add_reduce(alloc[i])
+    return alloc, taken
 
 
 def allocate_contracts(
@@ -71,27 +120,9 @@ def allocate_contracts(
     rows = act[kind == _COMPUTE]
     rows = rows[labs.active[ct.buyer[rows]]]
     if rows.size:
-        fam = ct.family[rows]
-        match = (hh[None, :] == ct.seller[rows][:, None]) & (
-            (fam[:, None] < 0) | (ff[None, :] == fam[:, None])
+        alloc, taken = compute_shares(
+            hh, rr, ff, cap, ct.seller[rows], ct.family[rows], ct.region[rows], ct.volume[rows]
         )
-        reg = ct.region[rows]
-        if (reg >= 0).any():  # a contract for one region takes only that region's nodes
-            match &= (reg[:, None] < 0) | (rr[None, :] == reg[:, None])
-        w = match * cap[None, :]
-        tot = np.add.reduce(w, axis=1)  # as w.sum(axis=1), without its wrapper
-        vol = ct.volume[rows]
-        with np.errstate(over="ignore", invalid="ignore"):
-            per_unit = np.divide(vol, tot, out=np.zeros(rows.size), where=tot > 0)
-            alloc = w * per_unit[:, None]
-        if not np.isfinite(per_unit).all():  # a subnormal capacity: volume / it overflows
-            big = ~np.isfinite(per_unit)
-            alloc[big] = w[big] / tot[big, None] * vol[big, None]  # shares first, each <= 1
-        load = np.add.reduce(alloc, axis=0)
-        with np.errstate(over="ignore"):  # a subnormal load: capacity over it is inf, cut to 1
-            fits = np.divide(cap, load, out=np.ones(n_s), where=load > 0)
-        alloc *= np.minimum(1.0, fits)[None, :]
-        taken: FloatArray = np.add.reduce(alloc, axis=1)  # by each contract
         lab_contract: FloatArray = np.bincount(ct.buyer[rows], taken, minlength=labs.n)
     else:
         alloc, lab_contract = np.zeros((0, n_s)), np.zeros(labs.n)

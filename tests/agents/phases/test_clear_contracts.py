@@ -10,7 +10,7 @@ import pytest
 from agents.lab import LabArrays
 from agents.model import GigawattModel
 from agents.phases import PHASES
-from agents.phases.clear_contracts import allocate_contracts
+from agents.phases.clear_contracts import allocate_contracts, compute_shares
 from agents.phases.orders import Orders
 from market.contracts import ContractTable
 
@@ -36,6 +36,18 @@ def test_compute_contract_takes_a_pro_rata_share_of_its_sellers_capacity():
     assert alloc.compute_alloc[0].reshape(2, 3)[:, 0].tolist() == pytest.approx([75.0, 25.0])
     assert lab_got.tolist() == pytest.approx([100.0])
     assert units.tolist() == [10.0, 10.0]  # no PPA: power offers untouched
+
+
+def test_contracts_asking_more_than_a_node_has_are_cut_by_the_same_share_there():
+    # nodes (cloud, region, family): a (0, 0, 0) of 10 and b (0, 1, 0) of 30. Contract 1
+    # (any region) asks 20: 5 at a, 15 at b; contract 2 (region 0 only) asks 15, all at a.
+    # a is asked 20 of its 10: both cut by half there (2.5 and 7.5); b is asked 15 of 30.
+    alloc, taken = compute_shares(
+        np.array([0, 0]), np.array([0, 1]), np.array([0, 0]), np.array([10.0, 30.0]),
+        np.array([0, 0]), np.array([-1, 0]), np.array([-1, 0]), np.array([20.0, 15.0]),
+    )  # fmt: skip
+    assert alloc.tolist() == [[2.5, 15.0], [7.5, 0.0]]
+    assert taken.tolist() == [17.5, 7.5]
 
 
 def test_a_compute_contract_for_one_region_takes_only_that_regions_nodes():
