@@ -18,6 +18,8 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from market.compiled import add_reduce, compiled
+
 __all__ = [
     "DELTA_HHI_THRESHOLD",
     "HHI_MAX",
@@ -171,13 +173,23 @@ def weighted_mean(
     """
     v = np.asarray(values, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64)
-    ok = np.isfinite(v) & (w > 0)
-    if v.ndim != 1 or w.ndim != 1 or not ok.all():
-        v, w = v[ok], w[ok]
-    total = np.add.reduce(w)
+    if v.shape != w.shape:
+        raise ValueError(
+            f"values of shape {v.shape} and weights of shape {w.shape}: need one shape"
+        )
+    total, weighted = _weighted_sums(v.ravel(), w.ravel())
     if total > 0:
-        return float(np.add.reduce(v * w) / total)
+        return weighted / total
     return default() if callable(default) else default
+
+
+@compiled
+def _weighted_sums(v: NDArray[np.float64], w: NDArray[np.float64]) -> tuple[float, float]:
+    """The sum of the weights ``w > 0`` at finite values ``v``, and of those values times
+    their weights (numpy's pairwise sums, :func:`market.compiled.add_reduce`)."""
+    ok = np.isfinite(v) & (w > 0)
+    kept_w = w[ok]
+    return add_reduce(kept_w), add_reduce(v[ok] * kept_w)
 
 
 def weighted_mean_rows(
