@@ -26,6 +26,7 @@ from agents.state import (
     Market,
     Nodes,
 )
+from market.compiled import add_reduce, compiled
 from market.contracts import ContractTable, Settlement
 
 __all__ = [
@@ -112,25 +113,71 @@ def compute_delivery(
     A site's power is shared among its nodes in proportion to what each needs for its
     capacity; a node delivers at most its capacity and what its power runs.
     """
-    ix = cleared.index
-    n_h, n_r, n_f = g.compute_qty.shape
-    cap = g.compute_qty.ravel()
-    mwh = nodes.mwh.ravel()
-    need_n = (g.site_use * nodes.mwh).reshape(n_h * n_r, n_f)
-    need_site = need_n.sum(axis=1, keepdims=True)
-    recv_n = (
-        site_recv.reshape(n_h * n_r, 1)
-        * np.divide(need_n, need_site, out=np.zeros(need_n.shape), where=need_site > 0)
-    ).ravel()
-    deliverable = np.minimum(cap, np.divide(recv_n, mwh, out=np.zeros(recv_n.size), where=mwh > 0))
-    alloc = cleared.contracts.compute_alloc
-    c_node = alloc.sum(axis=0)
-    c_ok = np.minimum(c_node, deliverable)
-    c_factor = np.divide(c_ok, c_node, out=np.ones(c_node.size), where=c_node > 0)
-    spot_sold = cleared.result.offer_fill[ix.offers["sellers"]]
-    s_ok = np.minimum(spot_sold, np.maximum(0.0, deliverable - c_ok))
-    s_factor = np.divide(s_ok, spot_sold, out=np.ones(s_ok.size), where=spot_sold > 0)
-    return ComputeDelivery(c_ok, s_ok, s_factor, (alloc * c_factor[None, :]).sum(axis=1))
+    n_f = g.compute_qty.shape[2]
+    c_ok, s_ok, s_factor, contract = _delivered(
+        g.compute_qty.ravel(),
+        nodes.mwh.ravel(),
+        g.site_use.ravel(),
+        site_recv.ravel(),
+        cleared.contracts.compute_alloc,
+        cleared.result.offer_fill[cleared.index.offers["sellers"]],
+        n_f,
+    )
+    return ComputeDelivery(c_ok, s_ok, s_factor, contract)
+
+
+@compiled
+def _delivered(
+    cap: FloatArray,
+    mwh: FloatArray,
+    use: FloatArray,
+    site_recv: FloatArray,
+    alloc: FloatArray,
+    spot_sold: FloatArray,
+    n_f: int,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`compute_delivery` on the nodes in order (``n_f`` families a site): what
+    contracts and spot sales deliver at each node, the share of spot sales delivered, and
+    what each contract receives. numpy's arithmetic in numpy's order (its sums:
+    :func:`market.compiled.add_reduce` along a row, row by row down a column)."""
+    n = cap.size
+    deliverable = np.empty(n)
+    for site in range(n // n_f):
+        lo = site * n_f
+        need = use[lo : lo + n_f] * mwh[lo : lo + n_f]
+        total = add_reduce(need)
+        for k in range(n_f):
+            share = need[k] / total if total > 0 else 0.0
+            got = site_recv[site] * share
+            runs = got / mwh[lo + k] if mwh[lo + k] > 0 else 0.0
+            deliverable[lo + k] = _minimum(cap[lo + k], runs)
+    c_node = np.zeros(n)
+    if alloc.shape[0]:
+        c_node = alloc[0].copy()
+        for i in range(1, alloc.shape[0]):
+            c_node += alloc[i]
+    c_ok, s_ok, s_factor, c_factor = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    for j in range(n):
+        c_ok[j] = _minimum(c_node[j], deliverable[j])
+        c_factor[j] = c_ok[j] / c_node[j] if c_node[j] > 0 else 1.0
+        s_ok[j] = _minimum(spot_sold[j], _maximum(0.0, deliverable[j] - c_ok[j]))
+        s_factor[j] = s_ok[j] / spot_sold[j] if spot_sold[j] > 0 else 1.0
+    contract = np.empty(alloc.shape[0])
+    for i in range(alloc.shape[0]):
+        contract[i] = add_reduce(alloc[i] * c_factor)
+    return c_ok, s_ok, s_factor, contract
+
+
+@compiled
+def _minimum(a: float, b: float) -> float:
+    """``np.minimum`` of two floats (nan from either side)."""
+    return a if a < b or np.isnan(a) else b
+
+
+@compiled
+def _maximum(a: float, b: float) -> float:
+    """``np.maximum`` of two floats (nan from either side)."""
+    return a if a >= b or np.isnan(a) else b
 
 
 def settle_compute(

@@ -1,4 +1,5 @@
-"""The settle phase's compute side: the node prices it keeps for next month."""
+"""The settle phase's compute side: deliveries when power is short, by hand, and the node
+prices it keeps for next month."""
 
 from __future__ import annotations
 
@@ -6,7 +7,29 @@ import numpy as np
 
 from agents.model import GigawattModel
 from agents.phases import PHASES
+from agents.phases.settle_compute import _delivered
 from experiments import load_scenario
+
+
+def test_a_site_short_of_power_delivers_contracts_first_then_spot_pro_rata() -> None:
+    # one site, two nodes of 10 H100e-hours at 1 and 2 MWh an hour, each expecting to run
+    # 10 hours: it needs 10 + 20 MWh and got 15, shared 5 and 10, which run 5 hours at
+    # each node. Two contracts ask 4 hours each at node 0: 8 against the 5 it can run, so
+    # each gets 5/8 of its 4. Spot sold 3 hours at node 0 (nothing left for it) and 6 at
+    # node 1 (5 of them delivered).
+    c_ok, s_ok, s_factor, contract = _delivered(
+        np.array([10.0, 10.0]),
+        np.array([1.0, 2.0]),
+        np.array([10.0, 10.0]),
+        np.array([15.0]),
+        np.array([[4.0, 0.0], [4.0, 0.0]]),
+        np.array([3.0, 6.0]),
+        2,
+    )
+    assert c_ok.tolist() == [5.0, 0.0]
+    assert contract.tolist() == [2.5, 2.5]
+    assert s_ok.tolist() == [0.0, 5.0]
+    assert s_factor.tolist() == [0.0, 5.0 / 6.0]
 
 
 def test_a_node_whose_hours_all_went_to_contracts_keeps_its_ask_not_a_price_of_zero() -> None:
