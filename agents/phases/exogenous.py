@@ -34,6 +34,7 @@ from agents.scenario_sections import DemandCfg
 from agents.state import Clouds, DemandState, FloatArray, IntArray, Market, Nodes, Sites, Tech
 from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR, W_PER_MW, months_between
 from agents.utility import Utility, capacity_price, reserve_margin
+from market.compiled import compiled
 from market.conduct import lerner_index
 
 __all__ = [
@@ -130,24 +131,62 @@ def node_economics(
       region's cost of a MWh: last month's energy price plus its capacity charge),
       times ``1 + markup``.
     """
-    avail = cfg.datacentres.availability
     h100e, watts, capital = sites.family_totals(tech)
     if it_mw is None:
         it_mw = sites.it_mw(tech)
-    # an IT load below a watt counts as none (its running share is 1)
-    running = np.divide(sites.powered, it_mw, out=np.ones(it_mw.shape), where=it_mw > 1e-6)
-    running_share = np.minimum(1.0, running)
-    capacity = h100e * running_share[:, :, None] * HOURS_PER_MONTH * avail
-    pue = sites.pue[:, :, None]
-    has = h100e > 0
-    mwh = np.divide(watts * pue / W_PER_MW, h100e, out=np.zeros(h100e.shape), where=has)
-    hours = HOURS_PER_MONTH * avail
-    chip_cost = np.divide(
-        capital, h100e * cfg.chips.life_months * hours, out=np.zeros(h100e.shape), where=has
+    dc = cfg.datacentres
+    return _economics(
+        h100e,
+        watts,
+        capital,
+        it_mw,
+        sites.powered,
+        sites.pue,
+        power_price,
+        markup,
+        float(dc.availability),
+        float(cfg.chips.life_months),
+        float(dc.cost_per_mw),
+        float(dc.life_months),
     )
-    shell = mwh / pue * cfg.datacentres.cost_per_mw / (cfg.datacentres.life_months * hours)
-    power = mwh * power_price[None, :, None]
-    cost = (chip_cost + shell + power) * (1.0 + markup[:, None, None])
+
+
+@compiled
+def _economics(
+    h100e: FloatArray,
+    watts: FloatArray,
+    capital: FloatArray,
+    it_mw: FloatArray,
+    powered: FloatArray,
+    pue: FloatArray,
+    power_price: FloatArray,
+    markup: FloatArray,
+    avail: float,
+    chip_life: float,
+    cost_per_mw: float,
+    dc_life: float,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`node_economics` node by node, each formula as numpy would evaluate it."""
+    n_h, n_r, n_f = h100e.shape
+    capacity, mwh, cost = np.empty(h100e.shape), np.empty(h100e.shape), np.empty(h100e.shape)
+    running_share = np.empty((n_h, n_r))
+    hours = HOURS_PER_MONTH * avail
+    for h in range(n_h):
+        for r in range(n_r):
+            # an IT load below a watt counts as none (its running share is 1)
+            running = powered[h, r] / it_mw[h, r] if it_mw[h, r] > 1e-6 else 1.0
+            share = 1.0 if 1.0 < running else running  # np.minimum(1.0, running)
+            running_share[h, r] = share
+            p = pue[h, r]
+            for f in range(n_f):
+                units = h100e[h, r, f]
+                capacity[h, r, f] = units * share * HOURS_PER_MONTH * avail
+                has = units > 0
+                m = watts[h, r, f] * p / W_PER_MW / units if has else 0.0
+                chip = capital[h, r, f] / (units * chip_life * hours) if has else 0.0
+                shell = m / p * cost_per_mw / (dc_life * hours)
+                mwh[h, r, f] = m
+                cost[h, r, f] = (chip + shell + m * power_price[r]) * (1.0 + markup[h])
     return capacity, mwh, cost, running_share
 
 
