@@ -8,11 +8,12 @@ Each checkout is profiled in new processes started in its root (``python -c`` wi
 root as working folder, so that checkout's code is imported first, whatever its
 ``.venv``'s editable install names). A process runs the model a year first (imports,
 caches, and what a process loads on first use: the compiled loops of
-:mod:`market.compiled`, HiGHS), then runs ``K`` runs (default 10) of ``N`` baseline months (default 120; seed 7, invariant
-checks off, as ``bench_model --ab-only`` times them) and prints the CPU time of their
-steps. It runs twice: once alone, for that time, and once while py-spy samples its stack
-1,000 times a second (pausing it for each sample, so each stack is whole; the pauses slow
-it by about a quarter). Only the samples taken inside ``GigawattModel.step`` are counted.
+:mod:`market.compiled`, HiGHS), then runs ``K`` runs (default 10) of ``N`` baseline
+months (default 120; seed 7, invariant checks off, as ``bench_model --ab-only`` times
+them) and prints the CPU time of their steps. It runs twice: once alone, for that time,
+and once while py-spy samples its stack 1,000 times a second (pausing it for each
+sample, so each stack is whole; the pauses slow it by about a quarter). Only the samples
+taken inside ``GigawattModel.step`` are counted.
 The tables give:
 
 - each phase's share of the samples (the frame below ``step``);

@@ -173,10 +173,6 @@ def weighted_mean(
     """
     v = np.asarray(values, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64)
-    if v.shape != w.shape:
-        raise ValueError(
-            f"values of shape {v.shape} and weights of shape {w.shape}: need one shape"
-        )
     total, weighted = _weighted_sums(v.ravel(), w.ravel())
     if total > 0:
         return weighted / total

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from market.bellman import both_searches
 from market.compiled import compiled
+from market.highs import TOLERANCE
 
 __all__ = ["CAPS", "FLOORS", "NO_PINS", "bellman_ford_bounds", "pin_room", "pins", "touched"]
 
@@ -31,9 +32,10 @@ NO_PINS, FLOORS, CAPS = 0, 1, 2
 """What a round of :func:`pins` adds: nothing (every extreme is finite), floors (arcs
 into the ground) or caps (arcs out of it)."""
 
-RELAX = 1e-9
-"""How far every constraint is relaxed, once, when the fills contradict each other: the
-solver's tolerance (``market.highs.TOLERANCE``) on a market scaled to units near one."""
+RELAX = TOLERANCE
+"""How far every constraint is relaxed (times its largest weight, at least one), once,
+when the fills contradict each other: the solver's tolerance on a market scaled to units
+near one, to which the fills are optimal."""
 
 
 @compiled
