@@ -8,7 +8,8 @@ compiled function in the project goes through :func:`compiled`, so the options t
 its numbers are set here once:
 
 - ``cache=True``: compiled once per machine and loaded from the cache by later processes
-  (about 1.5 ms a function, after numba's own start-up of about 0.4 s). numba renews a
+  (a process pays numba's import, about 0.2 s, and about 0.3 s to load the loops a run
+  uses). numba renews a
   function's cache when its own file changes, not when a compiled function it calls from
   another file does, so the cache lives in a folder named by a digest of every source
   file of ``market/`` and ``agents/`` (:func:`cache_folder`): any change to them starts a
