@@ -64,7 +64,7 @@ from numpy.typing import NDArray
 
 from market.book import BookError, OrderBook, check_book
 from market.colgen import solve_colgen
-from market.compiled import compiled
+from market.compiled import clip, compiled
 from market.lp import LPSolution, SolverFailure, columns, solve_lp
 from market.mcf import DIRECT_LINKS, ENGINES, solve_mcf
 from market.prices import with_canonical_prices
@@ -124,16 +124,6 @@ class ClearingResult:
 
 
 @compiled
-def _clip(x: float, low: float, high: float) -> float:
-    """``np.clip`` of one float: ``min(max(x, low), high)``, nan kept (numpy's
-    ``_NPY_CLIP``)."""
-    if np.isnan(x):
-        return x
-    x = x if x > low else low
-    return x if x < high else high
-
-
-@compiled
 def _ties_in_book_order(
     node: IntArray, price: FloatArray, qty: FloatArray, fill: FloatArray
 ) -> FloatArray:
@@ -145,7 +135,7 @@ def _ties_in_book_order(
     order, first = tie_groups(node, price)
     if first.all():  # no ties: what the refill below gives each lone order
         for i in range(n):
-            out[i] = _clip(fill[i] + 0.0, 0.0, qty[i])
+            out[i] = clip(fill[i] + 0.0, 0.0, qty[i])
         return out
     q_s = qty[order]
     group = np.cumsum(first) - 1
@@ -165,7 +155,7 @@ def _ties_in_book_order(
         ahead = running - share  # np.cumsum(share) - share
         if first[i]:
             start = ahead
-        out[order[i]] = _clip(total[g] - (ahead - start) * size[g], 0.0, q_s[i])
+        out[order[i]] = clip(total[g] - (ahead - start) * size[g], 0.0, q_s[i])
     return out
 
 

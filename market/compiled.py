@@ -37,7 +37,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["add_reduce", "cache_folder", "compiled"]
+__all__ = ["add_reduce", "cache_folder", "clip", "compiled", "maximum", "minimum", "sum_rows"]
 
 _ROOT = Path(__file__).resolve().parents[1]
 """The folder that holds ``market/`` and ``agents/`` (the checkout, or site-packages)."""
@@ -136,3 +136,37 @@ def add_reduce(a: NDArray[np.float64]) -> float:
             todo[n_todo + 2, 0], todo[n_todo + 2, 1], todo[n_todo + 2, 2] = lo, half, 0
             n_todo += 3
     return 0.0 + float(sums[0])
+
+
+@compiled
+def sum_rows(a: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``np.add.reduce(a, axis=0)`` of a 2-d C-ordered float array: the rows added in order
+    (zeros when there are none)."""
+    out = np.zeros(a.shape[1])
+    if a.shape[0]:
+        out[:] = a[0]
+        for i in range(1, a.shape[0]):
+            out += a[i]
+    return out
+
+
+@compiled
+def minimum(a: float, b: float) -> float:
+    """``np.minimum`` of two floats: the smaller, nan from either side, ``b`` on a tie."""
+    return a if a < b or np.isnan(a) else b
+
+
+@compiled
+def maximum(a: float, b: float) -> float:
+    """``np.maximum`` of two floats: the larger, nan from either side, ``b`` on a tie (so
+    ``maximum(0.0, -0.0)`` is ``-0.0``, as numpy gives)."""
+    return a if a > b or np.isnan(a) else b
+
+
+@compiled
+def clip(x: float, low: float, high: float) -> float:
+    """``np.clip`` of one float between ordered bounds: ``low`` below it, ``high`` above
+    it, else ``x`` itself (a nan, or ``-0.0`` at a bound of ``0.0``, as numpy keeps it)."""
+    if x < low:
+        return low
+    return high if x > high else x

@@ -18,7 +18,7 @@ from agents.chipvendor import ChipVendor
 from agents.lab import LabArrays
 from agents.phases.orders import Orders
 from agents.state import FloatArray, IntArray
-from market.compiled import add_reduce, compiled
+from market.compiled import add_reduce, compiled, minimum, sum_rows
 from market.contracts import KINDS, ContractTable, pro_rata
 
 __all__ = ["ContractAllocation", "allocate_contracts", "compute_shares"]
@@ -83,12 +83,10 @@ def compute_shares(
             alloc[i] *= per_unit
         else:  # a subnormal capacity: volume / it overflows; shares first, each <= 1
             alloc[i] = alloc[i] / total * volume[i]
-    load = alloc[0].copy()
-    for i in range(1, n_c):
-        load += alloc[i]
+    load = sum_rows(alloc)
     for j in range(n_s):
         fits = cap[j] / load[j] if load[j] > 0 else 1.0  # a subnormal load: inf, cut to 1
-        alloc[:, j] *= 1.0 if 1.0 < fits else fits  # np.minimum(1.0, fits), nan kept
+        alloc[:, j] *= minimum(1.0, fits)
     taken = np.empty(n_c)
     for i in range(n_c):
         taken[i] = add_reduce(alloc[i])

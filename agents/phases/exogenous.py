@@ -34,7 +34,7 @@ from agents.scenario_sections import DemandCfg
 from agents.state import Clouds, DemandState, FloatArray, IntArray, Market, Nodes, Sites, Tech
 from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR, W_PER_MW, months_between
 from agents.utility import Utility, capacity_price, reserve_margin
-from market.compiled import compiled
+from market.compiled import compiled, minimum
 from market.conduct import lerner_index
 
 __all__ = [
@@ -175,7 +175,7 @@ def _economics(
         for r in range(n_r):
             # an IT load below a watt counts as none (its running share is 1)
             running = powered[h, r] / it_mw[h, r] if it_mw[h, r] > 1e-6 else 1.0
-            share = 1.0 if 1.0 < running else running  # np.minimum(1.0, running)
+            share = minimum(1.0, running)
             running_share[h, r] = share
             p = pue[h, r]
             for f in range(n_f):

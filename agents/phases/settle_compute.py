@@ -26,7 +26,7 @@ from agents.state import (
     Market,
     Nodes,
 )
-from market.compiled import add_reduce, compiled
+from market.compiled import add_reduce, compiled, maximum, minimum, sum_rows
 from market.contracts import ContractTable, Settlement
 
 __all__ = [
@@ -150,34 +150,18 @@ def _delivered(
             share = need[k] / total if total > 0 else 0.0
             got = site_recv[site] * share
             runs = got / mwh[lo + k] if mwh[lo + k] > 0 else 0.0
-            deliverable[lo + k] = _minimum(cap[lo + k], runs)
-    c_node = np.zeros(n)
-    if alloc.shape[0]:
-        c_node = alloc[0].copy()
-        for i in range(1, alloc.shape[0]):
-            c_node += alloc[i]
+            deliverable[lo + k] = minimum(cap[lo + k], runs)
+    c_node = sum_rows(alloc)
     c_ok, s_ok, s_factor, c_factor = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     for j in range(n):
-        c_ok[j] = _minimum(c_node[j], deliverable[j])
+        c_ok[j] = minimum(c_node[j], deliverable[j])
         c_factor[j] = c_ok[j] / c_node[j] if c_node[j] > 0 else 1.0
-        s_ok[j] = _minimum(spot_sold[j], _maximum(0.0, deliverable[j] - c_ok[j]))
+        s_ok[j] = minimum(spot_sold[j], maximum(0.0, deliverable[j] - c_ok[j]))
         s_factor[j] = s_ok[j] / spot_sold[j] if spot_sold[j] > 0 else 1.0
     contract = np.empty(alloc.shape[0])
     for i in range(alloc.shape[0]):
         contract[i] = add_reduce(alloc[i] * c_factor)
     return c_ok, s_ok, s_factor, contract
-
-
-@compiled
-def _minimum(a: float, b: float) -> float:
-    """``np.minimum`` of two floats (nan from either side)."""
-    return a if a < b or np.isnan(a) else b
-
-
-@compiled
-def _maximum(a: float, b: float) -> float:
-    """``np.maximum`` of two floats (nan from either side)."""
-    return a if a >= b or np.isnan(a) else b
 
 
 def settle_compute(

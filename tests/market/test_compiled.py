@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from market.compiled import add_reduce, cache_folder
+from market.compiled import add_reduce, cache_folder, clip, maximum, minimum, sum_rows
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -47,3 +47,27 @@ def test_the_cache_folder_changes_with_any_source_file_and_only_then(tmp_path: P
     (tmp_path / "agents" / "d.py").write_text("")  # a new, empty module
     folders.add(cache_folder(tmp_path))
     assert len(folders) == 4
+
+
+SPECIAL = [0.0, -0.0, 1.0, -2.5, 1e-310, np.inf, -np.inf, np.nan]
+
+
+def _same(a: float, b: float) -> bool:
+    """The same float, the sign of a zero and nan included."""
+    return bool(np.array(a).tobytes() == np.array(b).tobytes())
+
+
+def test_scalar_minimum_maximum_and_clip_are_numpys_on_every_edge() -> None:
+    for a in SPECIAL:
+        for b in SPECIAL:
+            assert _same(minimum(a, b), np.minimum(a, b)), (a, b)
+            assert _same(maximum(a, b), np.maximum(a, b)), (a, b)
+            if b <= 1.0:  # clip's bounds ordered, as the callers give them (no nan)
+                assert _same(clip(a, b, 1.0), np.clip(np.array([a]), b, 1.0)[0]), (a, b)
+
+
+@pytest.mark.parametrize("rows", [0, 1, 2, 7, 12])
+def test_sum_rows_is_numpys_column_sum_to_the_bit(rows: int) -> None:
+    rng = np.random.default_rng(rows)
+    a = rng.standard_normal((rows, 300)) * 10.0 ** rng.integers(-5, 17, (rows, 300))
+    assert sum_rows(a).tobytes() == np.add.reduce(a, axis=0).tobytes()
