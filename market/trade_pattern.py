@@ -72,7 +72,7 @@ import daqp
 import numpy as np
 from numpy.typing import NDArray
 
-from market.compiled import compiled
+from market.compiled import add_reduce, clip, compiled, maximum
 from market.highs import TOLERANCE
 from market.lp import Columns
 from market.scaling import link_components
@@ -111,6 +111,7 @@ _DAQP_INF = 1e30  # DAQP reads bounds at or beyond this as infinite
 _EXIT_CYCLE = -2  # DAQP's exit flag when it stops on cycling (its constants.h)
 _EXIT_OVERDETERMINED = -6  # ... when its working set holds more equalities than it can
 _DAQP_ZERO_TOL = 1e-11  # DAQP's zero tolerance: a bound range below it is an equality
+_BIG = float(np.finfo(np.float64).max)  # np.nan_to_num's infinity
 
 CYCLE_TOL_RETRY = 1_000
 """Cycling steps DAQP is allowed when a first solve stopped on cycling (its default is 10).
@@ -253,6 +254,43 @@ def _face_system(
     return a, need[keep]
 
 
+@compiled
+def _free_columns(cols: Columns, price: FloatArray) -> IntArray:
+    """The free columns: those of a reduced cost within :data:`FACE_TOLERANCE` of zero at
+    ``price`` (``np.nan_to_num``'s: nan as 0, infinities as the largest floats) and room
+    above zero."""
+    upper = cols[2]
+    price = np.where(np.isnan(price), 0.0, np.minimum(np.maximum(price, -_BIG), _BIG))
+    reduced = reduced_costs(cols, price)
+    return np.flatnonzero((np.abs(reduced) <= FACE_TOLERANCE) & (upper > 0.0))
+
+
+@compiled
+def _face(
+    n_nodes: int, cols: Columns, value: FloatArray, free: IntArray, n_orders: int, label: IntArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The ``free`` columns' quadratic program: the balances ``a @ x = b``
+    (:func:`_face_system`), the weights relative to the largest, the same raised to
+    :data:`WEIGHT_FLOOR`, and the columns' upper bounds.
+
+    The node sizes' mean over the nodes with orders is numpy's (a pairwise sum over
+    their count); the largest weight is numpy's too (nan if any is).
+    """
+    a, b = _face_system(n_nodes, cols, value, free, n_orders)
+    size = node_sizes(n_nodes, cols, n_orders)
+    positive = size[size > 0]
+    mean = add_reduce(positive) / positive.size if positive.size else 1.0
+    weight = _weights(cols, n_orders, free, label, size, mean)
+    top = weight[0]
+    for i in range(1, weight.size):
+        top = maximum(top, weight[i])
+    weight = weight / top
+    floored = np.empty(weight.size)
+    for i in range(weight.size):
+        floored[i] = maximum(weight[i], WEIGHT_FLOOR)
+    return a, b, weight, floored, cols[2][free]
+
+
 def proportional_pattern(
     n_nodes: int,
     cols: Columns,
@@ -286,25 +324,15 @@ def proportional_pattern(
         report a usable optimum, or the face has more than :data:`MAX_FREE_COLUMNS`
         columns: then ``value`` as given).
     """
-    upper = cols[2]
-    reduced = reduced_costs(cols, np.nan_to_num(price))
-    free = np.flatnonzero((np.abs(reduced) <= FACE_TOLERANCE) & (upper > 0.0))
+    free = _free_columns(cols, price)
     if free.size < 2:
         return value, True  # nothing to move
     if free.size > MAX_FREE_COLUMNS:
         return value, False  # too large a face for a dense quadratic program
-    # what the free columns must deliver at each node, as the given optimum does
-    a, b = _face_system(n_nodes, cols, value, free, n_orders)
     if label is None:
         first = cols[3][n_orders:-1]
         label = link_components(n_nodes, cols[4][first], cols[4][first + 1])
-    size = node_sizes(n_nodes, cols, n_orders)
-    positive = size[size > 0]
-    mean = float(positive.mean()) if positive.size else 1.0
-    weight = _weights(cols, n_orders, free, label, size, mean)
-    weight = weight / weight.max()
-    bound = upper[free]
-    floored = np.maximum(weight, WEIGHT_FLOOR)
+    a, b, weight, floored, bound = _face(n_nodes, cols, value, free, n_orders, label)
     tries = (weight, floored) if weight.min() >= WELL_CONDITIONED else (floored,)
     for rhs in _balances(a, b, value[free], bound):
         for w in tries:
@@ -359,14 +387,40 @@ def _nearest(
         x, exitflag = _daqp(weight, a, b, bound, use)
     if exitflag == _EXIT_CYCLE:
         x, exitflag = _daqp(weight, a, b, bound, use, cycle_tol=CYCLE_TOL_RETRY)
-    if exitflag != 1 or not np.isfinite(x).all():
+    if exitflag != 1:
         return None
-    point: FloatArray = np.clip(x, 0.0, bound)
-    terms = np.count_nonzero(a, axis=1)
-    allowed = FACE_TOLERANCE * max(1.0, float(np.abs(b).max())) * terms
-    if (np.abs(a @ point - b) > allowed).any():
+    point, finite = _clipped(x, bound)
+    if not finite or _unbalanced(a, a @ point, b):
         return None  # DAQP's point leaves a node unbalanced
     return point
+
+
+@compiled
+def _clipped(x: FloatArray, bound: FloatArray) -> tuple[FloatArray, bool]:
+    """``np.clip(x, 0.0, bound)``, and whether every ``x`` is finite."""
+    out = np.empty(x.size)
+    finite = True
+    for i in range(x.size):
+        finite = finite and np.isfinite(x[i])
+        out[i] = clip(x[i], 0.0, bound[i])
+    return out, finite
+
+
+@compiled
+def _unbalanced(a: FloatArray, ax: FloatArray, b: FloatArray) -> bool:
+    """Whether some row's ``ax`` (``a @ x``) misses ``b`` by more than
+    :data:`FACE_TOLERANCE` times its number of terms and ``max(1, |b|)``."""
+    top = abs(b[0])
+    for i in range(1, b.size):
+        top = maximum(top, abs(b[i]))
+    scale = FACE_TOLERANCE * (top if top > 1.0 else 1.0)  # Python's max(1.0, top)
+    for i in range(b.size):
+        terms = 0
+        for j in range(a.shape[1]):
+            terms += a[i, j] != 0.0
+        if abs(ax[i] - b[i]) > scale * terms:
+            return True
+    return False
 
 
 def _daqp(
