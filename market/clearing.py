@@ -159,6 +159,34 @@ def _ties_in_book_order(
     return out
 
 
+@compiled
+def _finished(
+    o_node: IntArray,
+    o_qty: FloatArray,
+    o_price: FloatArray,
+    b_node: IntArray,
+    b_qty: FloatArray,
+    b_price: FloatArray,
+    fill: FloatArray,
+    upper: FloatArray,
+    node_price: FloatArray,
+    touched: NDArray[np.bool_],
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`_finish_columns`' fills and prices: every column clipped to its bounds, each
+    side's ties refilled in book order, and the prices of the touched nodes (``-0.0`` as
+    ``0.0``), ``nan`` elsewhere."""
+    clipped = np.empty(fill.size)
+    for j in range(fill.size):
+        clipped[j] = clip(fill[j], 0.0, upper[j])
+    n_o, ob = o_node.size, o_node.size + b_node.size
+    offer_fill = _ties_in_book_order(o_node, o_price, o_qty, clipped[:n_o])
+    bid_fill = _ties_in_book_order(b_node, b_price, b_qty, clipped[n_o:ob])
+    price = np.empty(node_price.size)
+    for i in range(node_price.size):
+        price[i] = node_price[i] + 0.0 if touched[i] else np.nan
+    return offer_fill, bid_fill, clipped[ob:], price
+
+
 def _finish_columns(
     book: OrderBook,
     fill: FloatArray,
@@ -177,16 +205,13 @@ def _finish_columns(
     o_node, o_qty, o_price = book.offers
     b_node, b_qty, b_price = book.bids
     src, dst, l_cost, _ = book.links
-    n_o, ob = o_node.size, o_node.size + b_node.size
-    clipped = np.clip(fill, 0.0, upper)
-    offer_fill = _ties_in_book_order(o_node, o_price, o_qty, clipped[:n_o])
-    bid_fill = _ties_in_book_order(b_node, b_price, b_qty, clipped[n_o:ob])
-    link_flow = clipped[ob:]
     if touched is None:
         touched = np.zeros(book.n_nodes, dtype=bool)
         for ids in (o_node, b_node, src, dst):
             touched[ids] = True
-    price = np.where(touched, node_price + 0.0, np.nan)  # + 0.0 turns -0.0 into 0.0
+    offer_fill, bid_fill, link_flow, price = _finished(
+        o_node, o_qty, o_price, b_node, b_qty, b_price, fill, upper, node_price, touched
+    )
     welfare = float(b_price @ bid_fill - o_price @ offer_fill - l_cost @ link_flow)
     return ClearingResult(offer_fill, bid_fill, link_flow, price, welfare, method, rounds)
 

@@ -42,7 +42,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from market.bellman import merged_graph
 from market.book import OrderBook
-from market.compiled import compiled
+from market.compiled import clip, compiled, maximum
 from market.lp import Columns, LPSolution, columns
 from market.pins import FLOORS, NO_PINS, bellman_ford_bounds, pin_room, pins, touched
 
@@ -386,8 +386,39 @@ def column_prices(
     judges it to at least as much.
     """
     cost, upper = cols[0], cols[2]
+    if n_nodes <= BELLMAN_FORD_NODES:
+        return _bellman_ford_prices(n_nodes, *arcs, cost, upper, value, solver_price)
     t, h, w = _constraints(*arcs, cost, upper, np.clip(value, 0.0, upper), 1e-9, scaled=True)
     return _midpoints(n_nodes, t, h, w, solver_price)
+
+
+@compiled
+def _bellman_ford_prices(
+    n: int,
+    tail: IntArray,
+    head: IntArray,
+    cost: FloatArray,
+    upper: FloatArray,
+    value: FloatArray,
+    solver_price: FloatArray,
+) -> FloatArray:
+    """:func:`column_prices` of a book of up to :data:`BELLMAN_FORD_NODES` nodes in one
+    compiled call: the constraints at the clipped values, Bellman-Ford's bounds, and
+    :func:`_midpoints`' midpoint (the solver's prices where the constraints contradict
+    each other)."""
+    clipped = np.empty(value.size)
+    for j in range(value.size):
+        clipped[j] = clip(value[j], 0.0, upper[j])
+    t, h, w = _arcs(tail, head, cost, upper, clipped, 1e-9)
+    low, high, ok = bellman_ford_bounds(n, t, h, w)
+    if not ok:
+        return solver_price.copy()
+    out = np.empty(n)
+    for i in range(n):
+        mid = 0.5 * (low[i] + high[i])
+        keep = abs(mid - solver_price[i]) <= 1e-12 * maximum(1.0, abs(solver_price[i]))
+        out[i] = solver_price[i] if keep else mid
+    return out
 
 
 def with_canonical_prices(book: OrderBook, sol: LPSolution) -> LPSolution:
