@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from market.compiled import compiled, maximum
 from market.ledger import OUTSIDE, Ledger
 
 __all__ = ["ASSETS", "OUTSIDE", "OUTSIDE_NAME", "AccountError", "Accounts"]
@@ -235,6 +236,7 @@ class _Queue:
         self.codes: list[int] = []
         self.counts: list[int] = []
         self._code: dict[str, int] = {}
+        self._one: dict[int, NDArray[np.int64]] = {}
 
     def put(
         self,
@@ -275,15 +277,22 @@ class _Queue:
             ids, amt = np.empty((2, size), dtype=self.ids.dtype), np.empty(size)
             ids[:, :k], amt[:k] = self.ids[:, :k], self.amount[:k]
             self.ids, self.amount = ids, amt
-        self.ids[0, k:end] = payer
-        self.ids[1, k:end] = payee
-        if clip:
-            np.maximum(amount, 0.0, out=self.amount[k:end])
-        else:
-            self.amount[k:end] = amount
+        _append(
+            self.ids, self.amount, k, self._id_array(payer), self._id_array(payee), amount, clip
+        )
         self.rows = end
         self.codes.append(code)
         self.counts.append(n)
+
+    def _id_array(self, ids: ArrayLike) -> NDArray[np.signedinteger[Any]]:
+        """``ids`` as an array: an account id (an ``int``) as a one-element array, kept for
+        the next posting of the same id."""
+        if type(ids) is not int:
+            return np.asarray(ids)
+        one = self._one.get(ids)
+        if one is None:
+            one = self._one[ids] = np.array([ids], dtype=np.int64)
+        return one
 
     def book(self) -> None:
         """Post the queue to the ledger and empty it.
@@ -300,6 +309,28 @@ class _Queue:
         if kept:  # once booked (a refused posting leaves the queue as it was)
             self.ids, self.amount = np.empty_like(self.ids), np.empty_like(self.amount)
         self.rows, self.codes, self.counts = 0, [], []
+
+
+@compiled
+def _append(
+    ids: NDArray[np.signedinteger[Any]],
+    amount: NDArray[np.float64],
+    k: int,
+    payer: NDArray[np.signedinteger[Any]],
+    payee: NDArray[np.signedinteger[Any]],
+    a: NDArray[np.float64],
+    clip: bool,
+) -> None:
+    """Write rows ``k:k + a.size`` of the queue's buffers: ``ids[0, k:end] = payer``,
+    ``ids[1, k:end] = payee`` (an id array of one element spread over every row) and
+    ``amount[k:end] = a``, or ``np.maximum(a, 0.0)`` if ``clip``."""
+    n = a.size
+    step_p = 1 if payer.size == n else 0
+    step_q = 1 if payee.size == n else 0
+    for i in range(n):
+        ids[0, k + i] = payer[i * step_p]
+        ids[1, k + i] = payee[i * step_q]
+        amount[k + i] = maximum(a[i], 0.0) if clip else a[i]
 
 
 def _broadcast(
