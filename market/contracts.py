@@ -24,6 +24,8 @@ from typing import Any, TypeVar, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from market.compiled import compiled, minimum
+
 __all__ = [
     "DELIVERY_TOLERANCE",
     "KINDS",
@@ -31,6 +33,7 @@ __all__ = [
     "ContractTable",
     "Settlement",
     "pro_rata",
+    "pro_rata_arrays",
 ]
 
 KINDS = ("compute", "power", "chips")
@@ -91,10 +94,26 @@ def pro_rata(key: ArrayLike, demand: ArrayLike, capacity: ArrayLike) -> NDArray[
     cap = np.asarray(capacity, dtype=np.float64)
     if k.size == 0:
         return np.zeros(0)
-    total = np.bincount(k, weights=d, minlength=cap.size)
-    with np.errstate(over="ignore"):  # a subnormal demand: capacity over it is inf, cut to 1
-        factor = np.divide(cap, total, out=np.ones(cap.size), where=total > 0)
-    return d * np.minimum(1.0, factor)[k]
+    return pro_rata_arrays(k, d, cap)
+
+
+@compiled
+def pro_rata_arrays(
+    key: NDArray[np.int64], demand: NDArray[np.float64], capacity: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """:func:`pro_rata` of int64 and float64 arrays, compiled: the pools' demand summed in
+    row order (as ``np.bincount``), each pool's factor ``min(1, capacity / demand)`` (1
+    where nothing is asked; a subnormal demand gives inf, cut to 1), times each row's
+    demand."""
+    total = np.zeros(capacity.size)
+    for i in range(key.size):
+        total[key[i]] += demand[i]
+    out = np.empty(key.size)
+    for i in range(key.size):
+        c = key[i]
+        factor = capacity[c] / total[c] if total[c] > 0 else 1.0
+        out[i] = demand[i] * minimum(1.0, factor)
+    return out
 
 
 class ContractTable:

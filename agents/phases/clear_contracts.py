@@ -18,10 +18,11 @@ from agents.chipvendor import ChipVendor
 from agents.lab import LabArrays
 from agents.phases.orders import Orders
 from agents.state import FloatArray, IntArray
-from market.compiled import add_reduce, compiled, minimum, sum_rows
-from market.contracts import KINDS, ContractTable, pro_rata
+from market.compiled import add_reduce, clip, compiled, minimum, sum_rows
+from market.contracts import KINDS, ContractTable, pro_rata, pro_rata_arrays
+from market.tied_orders import tie_groups
 
-__all__ = ["ContractAllocation", "allocate_contracts", "compute_shares"]
+__all__ = ["ContractAllocation", "allocate_contracts", "compute_shares", "ppa_delivery"]
 
 _COMPUTE, _POWER, _CHIPS = (KINDS.index(k) for k in ("compute", "power", "chips"))
 
@@ -93,6 +94,62 @@ def compute_shares(
     return alloc, taken
 
 
+@compiled
+def ppa_delivery(
+    seller: IntArray,
+    volume: FloatArray,
+    site: IntArray,
+    unit_util: IntArray,
+    unit_qty: FloatArray,
+    unit_price: FloatArray,
+    n_r: int,
+    n_sites: int,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Power purchase agreements served from their utility's cheapest units.
+
+    Each agreement (its ``seller`` utility, ``volume`` and buyer ``site``, a flat
+    cloud-region index) gets its pro-rata share of the utility's units
+    (:func:`market.contracts.pro_rata`); a utility's agreements then take its units in
+    merit order, cheapest first (``np.lexsort((unit_price, unit_util))``'s order, as
+    :func:`market.tied_orders.tie_groups` gives it). Returns each agreement's delivery,
+    the units' quantities left, the fuel cost of the energy taken at each utility and the
+    MWh each site receives. Sums in numpy's order (running sums and ``np.bincount``'s).
+    """
+    avail = np.zeros(n_r)
+    for i in range(unit_util.size):
+        avail[unit_util[i]] += unit_qty[i]
+    deliver = pro_rata_arrays(seller, volume, avail)
+    take = np.zeros(n_r)
+    for i in range(seller.size):
+        take[seller[i]] += deliver[i]
+    order, _ = tie_groups(unit_util, unit_price)  # merit order within each utility
+    n = order.size
+    before = np.empty(n)  # energy of the cheaper units (and other utilities')
+    first = np.zeros(n_r, np.int64)  # where each utility's units start in that order
+    running = 0.0
+    for i in range(n):
+        q = unit_qty[order[i]]
+        running += q
+        before[i] = running - q
+    counts = np.zeros(n_r, np.int64)
+    for i in range(n):
+        counts[unit_util[order[i]]] += 1
+    total = 0
+    for u in range(n_r):
+        first[u] = total
+        total += counts[u]
+    left, cost = unit_qty.copy(), np.zeros(n_r)
+    for i in range(n):
+        j, u = order[i], unit_util[order[i]]
+        used = clip(take[u] - (before[i] - before[first[u]]), 0.0, unit_qty[j])
+        left[j] = unit_qty[j] - used
+        cost[u] += used * unit_price[j]
+    site_ppa = np.zeros(n_sites)
+    for i in range(site.size):
+        site_ppa[site[i]] += deliver[i]
+    return deliver, left, cost, site_ppa
+
+
 def allocate_contracts(
     month: int,
     g: Orders,
@@ -129,20 +186,16 @@ def allocate_contracts(
     prow = act[kind == _POWER]
     p_deliver = np.zeros(prow.size)
     if prow.size:
-        unit_qty = unit_qty.copy()
-        util_avail = np.bincount(g.unit_util, unit_qty, minlength=n_r)
-        p_deliver = pro_rata(ct.seller[prow], ct.volume[prow], util_avail)
-        take = np.bincount(ct.seller[prow], p_deliver, minlength=n_r)
-        order = np.lexsort((g.unit_price, g.unit_util))  # merit order within each utility
-        q, util = unit_qty[order], g.unit_util[order]
-        before = np.add.accumulate(q) - q  # energy of the cheaper units (and other utilities')
-        counts = np.bincount(util, minlength=n_r)
-        first = np.add.accumulate(counts) - counts  # where each utility's units start
-        used = np.clip(take[util] - (before - before[first[util]]), 0.0, q)
-        unit_qty[order] = q - used
-        ppa_cost = np.bincount(util, used * g.unit_price[order], minlength=n_r)
-        n_sites = g.site_need.size
-        site_ppa = np.bincount(ct.buyer[prow] * n_r + ct.region[prow], p_deliver, minlength=n_sites)
+        p_deliver, unit_qty, ppa_cost, site_ppa = ppa_delivery(
+            ct.seller[prow],
+            ct.volume[prow],
+            ct.buyer[prow] * n_r + ct.region[prow],
+            g.unit_util,
+            unit_qty,
+            g.unit_price,
+            n_r,
+            g.site_need.size,
+        )
     else:
         site_ppa, ppa_cost = np.zeros(g.site_need.size), np.zeros(n_r)
     # chip supply contracts

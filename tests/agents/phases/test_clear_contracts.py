@@ -10,9 +10,9 @@ import pytest
 from agents.lab import LabArrays
 from agents.model import GigawattModel
 from agents.phases import PHASES
-from agents.phases.clear_contracts import allocate_contracts, compute_shares
+from agents.phases.clear_contracts import allocate_contracts, compute_shares, ppa_delivery
 from agents.phases.orders import Orders
-from market.contracts import ContractTable
+from market.contracts import ContractTable, pro_rata
 
 
 def _compute_orders(region0: float, region1: float = 0.0) -> Orders:
@@ -123,3 +123,35 @@ def test_a_chip_contract_for_far_more_than_the_vendor_makes_leaves_it_nothing_to
     assert offered[nvidia] == 0.0
     made = m.month_orders.vendor_qty[nvidia]
     assert c.contracts.chip_delivered.sum() == pytest.approx(made, rel=1e-15)
+
+
+def _ppa_delivery_in_numpy(seller, volume, site, unit_util, unit_qty, unit_price, n_r, n_sites):
+    """The agreements' merit-order delivery written with numpy's calls, as the clear phase
+    computed it before it was compiled: the oracle of ``ppa_delivery``."""
+    unit_qty = unit_qty.copy()
+    deliver = pro_rata(seller, volume, np.bincount(unit_util, unit_qty, minlength=n_r))
+    take = np.bincount(seller, deliver, minlength=n_r)
+    order = np.lexsort((unit_price, unit_util))
+    q, util = unit_qty[order], unit_util[order]
+    before = np.add.accumulate(q) - q
+    counts = np.bincount(util, minlength=n_r)
+    first = np.add.accumulate(counts) - counts
+    used = np.clip(take[util] - (before - before[first[util]]), 0.0, q)
+    unit_qty[order] = q - used
+    cost = np.bincount(util, used * unit_price[order], minlength=n_r)
+    return deliver, unit_qty, cost, np.bincount(site, deliver, minlength=n_sites)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_ppa_delivery_gives_numpys_numbers_to_the_bit(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_r, n_units, n_ppa, n_sites = 4, int(rng.integers(1, 40)), int(rng.integers(1, 6)), 12
+    unit_util = rng.integers(0, n_r, n_units)
+    unit_qty = rng.choice([0.0, 1.0, 7.5, 1e6], n_units) * rng.random(n_units)
+    unit_price = rng.choice([5.0, 20.0, 60.0], n_units)  # ties within a utility too
+    seller = rng.integers(0, n_r, n_ppa)
+    volume = rng.choice([0.0, 10.0, 1e7], n_ppa) * rng.random(n_ppa)
+    site = rng.integers(0, n_sites, n_ppa)
+    args = (seller, volume, site, unit_util, unit_qty, unit_price, n_r, n_sites)
+    for got, want in zip(ppa_delivery(*args), _ppa_delivery_in_numpy(*args), strict=True):
+        assert got.tobytes() == want.tobytes()
