@@ -19,6 +19,7 @@ from agents.lab import LabArrays
 from agents.phases.clear_contracts import ContractAllocation
 from agents.scenario import Scenario
 from agents.state import BoolArray, FloatArray, IntArray
+from market.compiled import compiled
 from market.contracts import ContractTable
 
 __all__ = ["compute_links", "homing_caps", "major_links"]
@@ -54,22 +55,58 @@ def compute_links(
     """
     a = labs
     fee = np.asarray(egress_fee, dtype=float)  # per lab, or one for all
-    pair_lab = tpl.pair_lab
-    aff = a.affinity.ravel()[tpl.pair_affinity]
-    excl = a.exclusive_with[pair_lab]
-    keep = (
-        a.active[pair_lab]
-        & selling[tpl.pair_seller]
-        & (aff > 0)
-        & ((excl < 0) | (tpl.pair_cloud == excl))
-    ).nonzero()[0]
-    src, lab, cloud = tpl.pair_seller[keep], pair_lab[keep], tpl.pair_cloud[keep]
-    cost: FloatArray = (
-        cfg.latency_cost * (tpl.pair_region[keep] != a.home[lab])
-        + cfg.lockin.platform_penalty_per_h100e_hour * (1.0 - aff[keep])
-        + (fee[lab] if fee.ndim else fee) * (cloud != a.primary[lab])
-    )
-    return src, lab, cost, tpl.pair_dst[keep]
+    return _links(
+        tpl.pair_seller, tpl.pair_lab, tpl.pair_cloud, tpl.pair_region, tpl.pair_affinity,
+        tpl.pair_dst, a.affinity.ravel(), a.exclusive_with, a.active, a.home, a.primary,
+        fee if fee.ndim else np.full(a.n, float(fee)), selling,
+        float(cfg.latency_cost), float(cfg.lockin.platform_penalty_per_h100e_hour),
+    )  # fmt: skip
+
+
+@compiled
+def _links(
+    pair_seller: IntArray,
+    pair_lab: IntArray,
+    pair_cloud: IntArray,
+    pair_region: IntArray,
+    pair_affinity: IntArray,
+    pair_dst: IntArray,
+    affinity: FloatArray,
+    exclusive_with: IntArray,
+    active: BoolArray,
+    home: IntArray,
+    primary: IntArray,
+    fee: FloatArray,
+    selling: BoolArray,
+    latency_cost: float,
+    platform_penalty: float,
+) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
+    """:func:`compute_links` of the template's pairs in one pass: the pairs kept in order,
+    each cost ``latency x (away) + penalty x (1 - affinity) + fee x (not primary)`` added
+    left to right as numpy adds the three arrays."""
+    n = pair_seller.size
+    keep = np.empty(n, np.int64)
+    k = 0
+    for i in range(n):
+        lab, aff = pair_lab[i], affinity[pair_affinity[i]]
+        excl = exclusive_with[lab]
+        if (
+            active[lab]
+            and selling[pair_seller[i]]
+            and aff > 0
+            and (excl < 0 or pair_cloud[i] == excl)
+        ):
+            keep[k] = i
+            k += 1
+    keep = keep[:k]
+    cost = np.empty(k)
+    for m in range(k):
+        i = keep[m]
+        lab = pair_lab[i]
+        away = latency_cost * (pair_region[i] != home[lab])
+        lock = platform_penalty * (1.0 - affinity[pair_affinity[i]])
+        cost[m] = away + lock + fee[lab] * (pair_cloud[i] != primary[lab])
+    return pair_seller[keep], pair_lab[keep], cost, pair_dst[keep]
 
 
 def homing_caps(
