@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from market.compiled import compiled
+
 __all__ = ["MAX_IDLE_NODES", "MAX_NODES", "MAX_VALUE", "BookError", "OrderBook", "check_book"]
 
 FloatArray = NDArray[np.float64]
@@ -145,21 +147,38 @@ def _plainly_valid(arr: FloatArray, *, nonneg: bool, inf_ok: bool = False) -> bo
     return bool(ok.all())
 
 
-def _extremes_valid(arr: FloatArray, *, nonneg: bool, inf_ok: bool = False) -> bool:
-    """:func:`_plainly_valid` from the array's smallest and largest entries.
+@compiled
+def _all_in_range(arr: FloatArray, nonneg: bool, inf_ok: bool) -> bool:
+    """:func:`_plainly_valid` in one compiled pass, stopping at the first entry that fails
+    (NaN fails every comparison)."""
+    for x in arr:
+        if inf_ok and x == np.inf:
+            continue
+        if not ((x >= 0.0 if nonneg else x > -MAX_VALUE) and x < MAX_VALUE):
+            return False
+    return True
 
-    Fewer calls on a small array: the smallest entry at least 0 (``nonneg``) or above
-    ``-MAX_VALUE``, the largest (``np.inf`` left out if ``inf_ok``) below
-    :data:`MAX_VALUE`; NaN fails both comparisons.
-    """
-    if not arr.size:
-        return True
-    lo = np.minimum.reduce(arr)
-    if inf_ok:
-        hi = np.maximum.reduce(arr, where=arr != np.inf, initial=0.0)
-    else:
-        hi = np.maximum.reduce(arr)
-    return bool((lo >= 0.0 if nonneg else lo > -MAX_VALUE) and hi < MAX_VALUE)
+
+@compiled
+def _values_valid(
+    offer_qty: FloatArray,
+    offer_price: FloatArray,
+    bid_qty: FloatArray,
+    bid_price: FloatArray,
+    link_cost: FloatArray,
+    link_cap: FloatArray,
+) -> bool:
+    """Every quantity, price, cost and capacity of a book passes :func:`_plainly_valid`:
+    quantities, costs and capacities at least 0, prices above ``-MAX_VALUE``, all below
+    :data:`MAX_VALUE`, capacities also ``np.inf``."""
+    return (
+        _all_in_range(offer_qty, True, False)
+        and _all_in_range(bid_qty, True, False)
+        and _all_in_range(offer_price, False, False)
+        and _all_in_range(bid_price, False, False)
+        and _all_in_range(link_cost, True, False)
+        and _all_in_range(link_cap, True, True)
+    )
 
 
 def _check_lengths(group: str, **arrays: NDArray[Any]) -> None:
@@ -340,12 +359,7 @@ class OrderBook:
             and len(offer_qty) == len(offer_price) == n_o
             and len(bid_qty) == len(bid_price) == n_b
             and len(link_dst) == len(link_cost) == len(link_cap) == n_l
-            and _extremes_valid(offer_qty, nonneg=True)
-            and _extremes_valid(bid_qty, nonneg=True)
-            and _extremes_valid(offer_price, nonneg=False)
-            and _extremes_valid(bid_price, nonneg=False)
-            and _extremes_valid(link_cost, nonneg=True)
-            and _extremes_valid(link_cap, nonneg=True, inf_ok=True)
+            and _values_valid(offer_qty, offer_price, bid_qty, bid_price, link_cost, link_cap)
         )
         if not plain:
             return cls(n_nodes, *arrays)
