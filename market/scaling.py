@@ -29,7 +29,8 @@ from numpy.typing import NDArray
 from scipy.sparse.csgraph import connected_components
 
 from market.book import OrderBook
-from market.lp import LPSolution
+from market.compiled import compiled, maximum
+from market.lp import Columns, LPSolution
 
 __all__ = [
     "BookScaling",
@@ -40,6 +41,8 @@ __all__ = [
     "link_components",
     "pow2_unit",
     "scale_book",
+    "scaled_columns",
+    "unscaled_columns",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -170,3 +173,77 @@ def scale_book(book: OrderBook, label: IntArray | None = None) -> tuple[OrderBoo
         copy=False,
     )  # fmt: skip
     return scaled, BookScaling(q_unit, p_unit)
+
+
+@compiled
+def unscaled_columns(
+    o_node: IntArray,
+    o_qty: FloatArray,
+    o_price: FloatArray,
+    b_node: IntArray,
+    b_qty: FloatArray,
+    b_price: FloatArray,
+    src: IntArray,
+    l_cost: FloatArray,
+    l_cap: FloatArray,
+    largest: FloatArray,
+    label: IntArray,
+) -> tuple[FloatArray, FloatArray, IntArray, FloatArray]:
+    """The LP's columns' upper bounds and costs in book units (offers, bids, links), each
+    column's market, and each market's largest quantity or finite capacity, then largest
+    absolute cost (:func:`market.scaling.component_peaks`; the orders' quantities are
+    ``largest`` when it is not empty: a pooled book's largest members,
+    :attr:`market.tied_orders.Pooled.largest`). The first step of
+    :class:`market.warm.Clearer`'s columns; :func:`pow2_unit` of the peaks, then
+    :func:`scaled_columns`, finish them."""
+    ob = o_node.size + b_node.size
+    n_cols = ob + src.size
+    upper = np.concatenate((o_qty, b_qty, l_cap))
+    cost = np.concatenate((o_price, -b_price, l_cost))
+    col_label = label[np.concatenate((o_node, b_node, src))]
+    n_comp = label.max() + 1 if label.size else 0
+    peaks = np.zeros(2 * n_comp)
+    for j in range(n_cols):  # np.maximum.at's order: every quantity, then every cost
+        q = largest[j] if j < ob and largest.size else upper[j]
+        c = col_label[j]
+        peaks[c] = maximum(peaks[c], q if q < np.inf else 0.0)
+    for j in range(n_cols):
+        c = n_comp + col_label[j]
+        peaks[c] = maximum(peaks[c], abs(cost[j]))
+    return upper, cost, col_label, peaks
+
+
+@compiled
+def scaled_columns(
+    cost: FloatArray,
+    upper: FloatArray,
+    col_label: IntArray,
+    unit: FloatArray,
+    label: IntArray,
+    o_node: IntArray,
+    b_node: IntArray,
+    link_index: IntArray,
+) -> tuple[Columns, FloatArray, FloatArray]:
+    """The LP's columns in per-market units (:func:`market.lp.columns` of the scaled
+    book), each column's quantity unit and each node's price unit; ``unit`` holds the
+    markets' quantity units, then their price units (:func:`pow2_unit` of
+    :func:`unscaled_columns`' peaks, as :func:`column_units` gives them)."""
+    n_comp = unit.size // 2
+    n_cols, ob = cost.size, o_node.size + b_node.size
+    q_col, scaled_cost, scaled_upper = np.empty(n_cols), np.empty(n_cols), np.empty(n_cols)
+    for j in range(n_cols):
+        q_col[j] = unit[col_label[j]]
+        scaled_cost[j] = cost[j] / unit[n_comp + col_label[j]]
+        scaled_upper[j] = upper[j] / q_col[j]
+    p_node = np.empty(label.size)
+    for i in range(label.size):
+        p_node[i] = unit[n_comp + label[i]]
+    start = np.arange(n_cols + 1)
+    for j in range(ob + 1, n_cols + 1):  # one entry per order, two per link
+        start[j] += j - ob
+    value = np.ones(ob + link_index.size)
+    value[o_node.size : ob] = -1.0
+    value[ob::2] = -1.0  # a link leaves its source, enters its end
+    index = np.concatenate((o_node, b_node, link_index))
+    cols = (scaled_cost, np.zeros(n_cols), scaled_upper, start, index, value)
+    return cols, q_col, p_node

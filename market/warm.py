@@ -65,7 +65,6 @@ from market.basis import (
 )
 from market.book import OrderBook, check_book
 from market.clearing import ClearingResult, FallbackWarning, _finish, _finish_columns
-from market.compiled import compiled, maximum
 from market.highs import (
     highs_bounds,
     load_columns,
@@ -77,7 +76,7 @@ from market.highs import (
 from market.lp import Columns, LPSolution, SolverFailure
 from market.mcf import DIRECT_LINKS, LemonNetwork, solve_mcf, try_flow_basis
 from market.prices import column_arcs, column_prices
-from market.scaling import components, pow2_unit
+from market.scaling import components, pow2_unit, scaled_columns, unscaled_columns
 from market.tied_orders import pool_orders
 from market.trade_pattern import NOT_APPLIED, check_pattern, proportional_pattern
 
@@ -85,6 +84,8 @@ __all__ = ["Clearer"]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
+
+_NO_LARGEST = np.zeros(0)  # no pooled book: the orders' own quantities scale it
 
 
 def _layout(book: OrderBook) -> Layout:
@@ -115,79 +116,6 @@ def _scaled_book(book: OrderBook, cols: Columns) -> OrderBook:
         src, dst, cost[ob:], upper[ob:],
         copy=False,
     )  # fmt: skip
-
-
-_NONE = np.zeros(0)
-
-
-@compiled
-def _unscaled_columns(
-    o_node: IntArray,
-    o_qty: FloatArray,
-    o_price: FloatArray,
-    b_node: IntArray,
-    b_qty: FloatArray,
-    b_price: FloatArray,
-    src: IntArray,
-    l_cost: FloatArray,
-    l_cap: FloatArray,
-    largest: FloatArray,
-    label: IntArray,
-) -> tuple[FloatArray, FloatArray, IntArray, FloatArray]:
-    """The LP's columns' upper bounds and costs in book units (offers, bids, links), each
-    column's market, and each market's largest quantity or finite capacity, then largest
-    absolute cost (:func:`market.scaling.component_peaks`; the orders' quantities are
-    ``largest`` when it is not empty: a pooled book's largest members)."""
-    ob = o_node.size + b_node.size
-    n_cols = ob + src.size
-    upper = np.concatenate((o_qty, b_qty, l_cap))
-    cost = np.concatenate((o_price, -b_price, l_cost))
-    col_label = label[np.concatenate((o_node, b_node, src))]
-    n_comp = label.max() + 1 if label.size else 0
-    peaks = np.zeros(2 * n_comp)
-    for j in range(n_cols):  # np.maximum.at's order: every quantity, then every cost
-        q = largest[j] if j < ob and largest.size else upper[j]
-        c = col_label[j]
-        peaks[c] = maximum(peaks[c], q if q < np.inf else 0.0)
-    for j in range(n_cols):
-        c = n_comp + col_label[j]
-        peaks[c] = maximum(peaks[c], abs(cost[j]))
-    return upper, cost, col_label, peaks
-
-
-@compiled
-def _scaled_columns(
-    cost: FloatArray,
-    upper: FloatArray,
-    col_label: IntArray,
-    unit: FloatArray,
-    label: IntArray,
-    o_node: IntArray,
-    b_node: IntArray,
-    link_index: IntArray,
-) -> tuple[Columns, FloatArray, FloatArray]:
-    """The LP's columns in per-market units (:func:`market.lp.columns` of the scaled
-    book), each column's quantity unit and each node's price unit; ``unit`` holds the
-    markets' quantity units, then their price units (:func:`market.scaling.column_units`)."""
-    n_comp = unit.size // 2
-    n_cols, ob = cost.size, o_node.size + b_node.size
-    q_col, scaled_cost, scaled_upper = np.empty(n_cols), np.empty(n_cols), np.empty(n_cols)
-    for j in range(n_cols):
-        q_col[j] = unit[col_label[j]]
-        scaled_cost[j] = cost[j] / unit[n_comp + col_label[j]]
-        scaled_upper[j] = upper[j] / q_col[j]
-    p_node = np.empty(label.size)
-    for i in range(label.size):
-        p_node[i] = unit[n_comp + label[i]]
-    start = np.arange(n_cols + 1)
-    for j in range(ob + 1, n_cols + 1):  # one entry per order, two per link
-        start[j] += j - ob
-    value = np.ones(ob + link_index.size)
-    value[o_node.size : ob] = -1.0
-    value[ob::2] = -1.0  # a link leaves its source, enters its end
-    index = np.concatenate((o_node, b_node, link_index))
-    cols = (scaled_cost, np.zeros(n_cols), scaled_upper, start, index, value)
-    return cols, q_col, p_node
 
 
 class Clearer:
@@ -359,12 +287,12 @@ class Clearer:
         o_node, o_qty, o_price = book.offers
         b_node, b_qty, b_price = book.bids
         src, _, l_cost, l_cap = book.links
-        upper, cost, col_label, peaks = _unscaled_columns(
+        upper, cost, col_label, peaks = unscaled_columns(
             o_node, o_qty, o_price, b_node, b_qty, b_price, src, l_cost, l_cap,
-            _NONE if largest is None else largest, self._labels,
+            _NO_LARGEST if largest is None else largest, self._labels,
         )  # fmt: skip
         unit = pow2_unit(peaks)  # numpy's log2, kept out of the compiled code
-        cols, q_col, p_node = _scaled_columns(
+        cols, q_col, p_node = scaled_columns(
             cost, upper, col_label, unit, self._labels, o_node, b_node, self._link_index
         )
         return cols, upper, q_col, p_node

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
 
 from market.book import OrderBook
-from market.lp import solve_lp
-from market.scaling import components, scale_book
+from market.lp import columns, solve_lp
+from market.scaling import (
+    book_columns,
+    column_units,
+    components,
+    pow2_unit,
+    scale_book,
+    scaled_columns,
+    unscaled_columns,
+)
+from market.tied_orders import pool_orders
 from tests.market.conftest import compute_and_chips_book
+from tests.market.strategies import tied_books
 
 
 def test_each_market_gets_the_powers_of_two_nearest_its_peaks() -> None:
@@ -44,3 +55,36 @@ def test_the_scaled_books_optimum_maps_back_to_the_books_exactly() -> None:
     back = units.unscale(solve_lp(scaled), book)
     assert back.offer_fill.tolist() == [1e9, 1e3]
     assert back.bid_fill.tolist() == [1e9, 1e3]
+
+
+@settings(max_examples=60, deadline=None)
+@given(tied_books())
+def test_the_compiled_columns_are_the_scaled_books_columns_to_the_bit(book: OrderBook) -> None:
+    # the warm clearer's columns, built in two compiled passes, against column_units and
+    # lp.columns in numpy: of the book, and of its pooled book scaled by the largest members
+    pooled = pool_orders(book)
+    cases = [(book, np.zeros(0))]
+    if pooled is not None:
+        cases.append((pooled.book, pooled.largest))
+    label = components(book)
+    for solved, largest in cases:
+        o_node, o_qty, o_price = solved.offers
+        b_node, b_qty, b_price = solved.bids
+        src, dst, l_cost, l_cap = solved.links
+        upper, cost, col_label, peaks = unscaled_columns(
+            o_node, o_qty, o_price, b_node, b_qty, b_price, src, l_cost, l_cap, largest, label
+        )
+        cols, q_col, p_node = scaled_columns(
+            cost, upper, col_label, pow2_unit(peaks), label, o_node, b_node,
+            np.column_stack((src, dst)).ravel(),
+        )  # fmt: skip
+        col_node, peak, _ = book_columns(solved)
+        want = columns(solved)
+        if largest.size:
+            peak = np.concatenate((largest, l_cap))
+        want_q, want_p, _, want_p_node = column_units(label, col_node, peak, want[0])
+        assert q_col.tobytes() == want_q.tobytes() and p_node.tobytes() == want_p_node.tobytes()
+        assert cols[0].tobytes() == (want[0] / want_p).tobytes()
+        assert cols[2].tobytes() == (want[2] / want_q).tobytes()
+        for got, exact in zip(cols[3:], want[3:], strict=True):
+            assert got.tolist() == exact.tolist()
