@@ -165,8 +165,9 @@ def maximum(a: float, b: float) -> float:
 
 @compiled
 def clip(x: float, low: float, high: float) -> float:
-    """``np.clip`` of one float between ordered bounds: ``low`` below it, ``high`` above
-    it, else ``x`` itself (a nan, or ``-0.0`` at a bound of ``0.0``, as numpy keeps it)."""
-    if x < low:
-        return low
-    return high if x > high else x
+    """One element of ``np.clip(x, low, high)`` where a bound is an array (as in every
+    caller): numpy's element loop, ``max(x, low)`` then ``min(., high)``, each keeping a
+    nan and giving the bound on a tie, so ``-0.0`` at a bound of ``0.0`` becomes ``0.0``.
+    (With both bounds scalars numpy takes another loop, which keeps ``-0.0``.)"""
+    v = x if x > low or np.isnan(x) else low
+    return v if v < high or np.isnan(v) else high

@@ -133,3 +133,24 @@ def test_clearing_something_that_is_not_a_book_is_named() -> None:
     for call, where in ((clear, "clear"), (Clearer().clear, "Clearer.clear")):
         with pytest.raises(BookError, match=rf"^{where}: book is a dict, not an OrderBook; "):
             call({"offer_node": [0]})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_compiled_value_check_agrees_with_the_one_pass_numpy_check(seed: int) -> None:
+    from market.book import _plainly_valid, _values_valid
+
+    rng = np.random.default_rng(seed)
+    specials = [0.0, -0.0, 1.0, -1.0, np.nan, np.inf, -np.inf, MAX_VALUE, -MAX_VALUE, 1e14]
+    arrays = [rng.choice(specials, int(rng.integers(0, 4))) for _ in range(6)]
+    # mostly plain books, with a special value now and then
+    arrays = [a if rng.random() < 0.5 else np.abs(a[np.isfinite(a)]) % 10 for a in arrays]
+    oq, op, bq, bp, lc, lcap = arrays
+    want = (
+        _plainly_valid(oq, nonneg=True)
+        and _plainly_valid(bq, nonneg=True)
+        and _plainly_valid(op, nonneg=False)
+        and _plainly_valid(bp, nonneg=False)
+        and _plainly_valid(lc, nonneg=True)
+        and _plainly_valid(lcap, nonneg=True, inf_ok=True)
+    )
+    assert _values_valid(oq, op, bq, bp, lc, lcap) == want

@@ -499,3 +499,35 @@ def test_ties_in_a_tiny_market_are_refilled_beside_a_huge_one() -> None:
         assert res.bid_fill[37] == pytest.approx(book.bid_qty[37], rel=1e-9)
     res = Clearer(pattern="proportional").clear(book)
     assert equilibrium_violations(book, res) == []
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_compiled_finish_of_a_solve_is_numpys_to_the_bit(seed: int) -> None:
+    # fills past their bounds by rounding, -0.0 and ties, refilled as numpy did before
+    # the finish was compiled: np.clip, the book-order refill, prices where touched
+    from market.clearing import _finished, _ties_in_book_order
+
+    rng = np.random.default_rng(seed)
+    n_o, n_b, n_l, n = 12, 9, 7, 8
+    o_node, b_node = rng.integers(0, 4, n_o), rng.integers(4, 8, n_b)
+    o_price, b_price = rng.choice([1.0, 2.0], n_o), rng.choice([3.0, 4.0], n_b)
+    o_qty, b_qty = rng.choice([0.0, 5.0, 1e9], n_o), rng.choice([0.0, 2.0], n_b)
+    upper = np.concatenate((o_qty, b_qty, rng.choice([1.0, np.inf], n_l)))
+    finite = np.where(np.isfinite(upper), upper, 3.0)  # a flow on an uncapped link
+    fill = finite * rng.choice([0.0, 0.5, 1.0 + 1e-12], upper.size) + rng.choice(
+        [0.0, -1e-12, 1e-12], upper.size
+    )
+    fill[rng.random(upper.size) < 0.2] = -0.0  # a solver's negative zero
+    price = rng.normal(size=n)
+    price[0] = -0.0
+    touched = rng.random(n) < 0.7
+    got = _finished(o_node, o_qty, o_price, b_node, b_qty, b_price, fill, upper, price, touched)
+    clipped = np.clip(fill, 0.0, upper)
+    want = (
+        _ties_in_book_order(o_node, o_price, o_qty, clipped[:n_o]),
+        _ties_in_book_order(b_node, b_price, b_qty, clipped[n_o : n_o + n_b]),
+        clipped[n_o + n_b :],
+        np.where(touched, price + 0.0, np.nan),
+    )
+    for g, w in zip(got, want, strict=True):
+        assert g.tobytes() == w.tobytes()

@@ -63,7 +63,9 @@ def test_scalar_minimum_maximum_and_clip_are_numpys_on_every_edge() -> None:
             assert _same(minimum(a, b), np.minimum(a, b)), (a, b)
             assert _same(maximum(a, b), np.maximum(a, b)), (a, b)
             if b <= 1.0:  # clip's bounds ordered, as the callers give them (no nan)
-                assert _same(clip(a, b, 1.0), np.clip(np.array([a]), b, 1.0)[0]), (a, b)
+                # an array bound, as every caller clips (numpy's element loop)
+                assert _same(clip(a, b, 1.0), np.clip(np.array([a]), b, np.ones(1))[0]), (a, b)
+                assert _same(clip(a, b, 1.0), np.clip(np.array([a]), np.full(1, b), 1.0)[0])
 
 
 @pytest.mark.parametrize("rows", [0, 1, 2, 7, 12])

@@ -20,6 +20,7 @@ from scipy.optimize import linprog
 
 import market.prices
 from market.clearing import METHODS, ClearingResult, OrderBook, clear, equilibrium_violations
+from market.lp import columns, solve_lp
 from market.prices import canonical_prices, price_bounds
 from market.warm import Clearer
 from tests.market.conftest import random_seller_buyer_book
@@ -212,3 +213,24 @@ def test_a_book_too_large_for_bellman_ford_keeps_solver_prices_that_fail(
     monkeypatch.setattr(market.prices, "_bellman_ford_bounds", None)
     np.testing.assert_array_equal(canonical_prices(book, *fills, wrong), wrong)
     assert_same_prices(book, canonical_prices(book, *fills, res.node_price), want)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bipartite_books())
+def test_the_compiled_prices_of_a_small_book_are_the_numpy_routes_to_the_bit(
+    book: OrderBook,
+) -> None:
+    # column_prices runs a book of up to BELLMAN_FORD_NODES nodes in one compiled call;
+    # the numpy route (clip, constraints, midpoints) it replaced is the oracle
+    if book.n_offers + book.n_bids + book.n_links == 0:
+        return  # nothing to price
+    lp = solve_lp(book)
+    cols = columns(book)
+    value = np.concatenate((lp.offer_fill, lp.bid_fill, lp.link_flow))
+    arcs = market.prices.column_arcs(book)
+    got = market.prices.column_prices(book.n_nodes, arcs, cols, value, lp.node_price)
+    t, h, w = market.prices._constraints(
+        *arcs, cols[0], cols[2], np.clip(value, 0.0, cols[2]), 1e-9, scaled=True
+    )
+    want = market.prices._midpoints(book.n_nodes, t, h, w, lp.node_price)
+    assert got.tobytes() == want.tobytes()

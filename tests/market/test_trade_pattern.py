@@ -19,6 +19,8 @@ from market.clearing import (
     equilibrium_violations,
     welfare_tolerance,
 )
+from market.lp import columns, solve_lp
+from market.scaling import components
 from market.trade_pattern import PatternError
 from market.warm import Clearer
 from tests.market.conftest import saved_book, two_routes_book, uneven_routes_book
@@ -422,3 +424,61 @@ def test_a_market_is_split_whatever_other_markets_the_book_holds():
         np.testing.assert_allclose(res.link_flow[:3], [4.0, 1.25, 8.75], rtol=1e-9)
     # and the second market, one buyer of 600 between sellers of 700 and 50, is pro rata
     np.testing.assert_allclose(res.offer_fill[2:], [560.0, 40.0], rtol=1e-9)
+
+
+def _face_in_numpy(n_nodes, cols, value, price, n_orders, label):
+    """The face of proportional_pattern written with numpy's calls, as before it was
+    compiled: the oracle of ``_free_columns`` and ``_face``."""
+    upper = cols[2]
+    reduced = trade_pattern.reduced_costs(cols, np.nan_to_num(price))
+    free = np.flatnonzero((np.abs(reduced) <= trade_pattern.FACE_TOLERANCE) & (upper > 0.0))
+    if free.size < 2:
+        return free, None
+    a, b = trade_pattern._face_system(n_nodes, cols, value, free, n_orders)
+    size = trade_pattern.node_sizes(n_nodes, cols, n_orders)
+    positive = size[size > 0]
+    mean = float(positive.mean()) if positive.size else 1.0
+    weight = trade_pattern._weights(cols, n_orders, free, label, size, mean)
+    weight = weight / weight.max()
+    return free, (a, b, weight, np.maximum(weight, trade_pattern.WEIGHT_FLOOR), upper[free])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tied_books())
+def test_the_compiled_face_is_the_numpy_face_to_the_bit(book: OrderBook) -> None:
+    if book.n_offers + book.n_bids + book.n_links == 0:
+        return
+    lp = solve_lp(book)
+    cols = columns(book)
+    value = np.concatenate((lp.offer_fill, lp.bid_fill, lp.link_flow))
+    price = lp.node_price.copy()
+    price[::3] = np.nan  # nodes without a market
+    n_orders = book.n_offers + book.n_bids
+    label = components(book)
+    free = trade_pattern._free_columns(cols, price)
+    want_free, want = _face_in_numpy(book.n_nodes, cols, value, price, n_orders, label)
+    assert free.tolist() == want_free.tolist()
+    if want is None:
+        return
+    got = trade_pattern._face(book.n_nodes, cols, value, free, n_orders, label)
+    for g, w in zip(got, want, strict=True):
+        assert g.tobytes() == w.tobytes()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_compiled_check_of_a_point_is_numpys(seed: int) -> None:
+    # DAQP's point clipped and judged balanced as numpy judged it before compilation
+    rng = np.random.default_rng(seed)
+    a = rng.choice([-1.0, 0.0, 1.0], (6, 9))
+    bound = rng.choice([0.5, 2.0, np.inf], 9)
+    x = rng.normal(size=9)
+    x[seed % 9] = [np.nan, np.inf, -0.0, 1e-12][seed % 4]
+    b = a @ np.clip(np.nan_to_num(x), 0.0, bound) + rng.choice([0.0, 1e-12, 1e-3], 6)
+    point, finite = trade_pattern._clipped(x, bound)
+    assert finite == bool(np.isfinite(x).all())
+    assert point.tobytes() == np.clip(x, 0.0, bound).tobytes()
+    if finite:
+        terms = np.count_nonzero(a, axis=1)
+        allowed = trade_pattern.FACE_TOLERANCE * max(1.0, float(np.abs(b).max())) * terms
+        want = bool((np.abs(a @ point - b) > allowed).any())
+        assert trade_pattern._unbalanced(a, a @ point, b) == want

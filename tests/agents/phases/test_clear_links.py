@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from agents.book_template import BookTemplate
 from agents.lab import LabArrays, LabKind
-from agents.phases.clear_links import major_links
+from agents.phases.clear_links import compute_links, major_links
 
 
 def test_major_link_costs(baseline):
@@ -37,3 +38,42 @@ def test_each_lab_pays_its_own_egress_fee(baseline):
     src, lab, cost = major_links(a, (2, 2, 3), baseline, egress_fee=np.array([0.0, 0.25]))
     got = {(int(s), int(i)): c for s, i, c in zip(src, lab, cost, strict=True)}
     assert got[(6, 0)] == 0.0 and got[(6, 1)] == pytest.approx(0.25)
+
+
+def _links_in_numpy(tpl, a, cfg, fee, selling):
+    """The compute links as numpy's calls gave them before they were compiled."""
+    pair_lab = tpl.pair_lab
+    aff = a.affinity.ravel()[tpl.pair_affinity]
+    excl = a.exclusive_with[pair_lab]
+    keep = (
+        a.active[pair_lab]
+        & selling[tpl.pair_seller]
+        & (aff > 0)
+        & ((excl < 0) | (tpl.pair_cloud == excl))
+    ).nonzero()[0]
+    src, lab, cloud = tpl.pair_seller[keep], pair_lab[keep], tpl.pair_cloud[keep]
+    cost = (
+        cfg.latency_cost * (tpl.pair_region[keep] != a.home[lab])
+        + cfg.lockin.platform_penalty_per_h100e_hour * (1.0 - aff[keep])
+        + (fee[lab] if fee.ndim else fee) * (cloud != a.primary[lab])
+    )
+    return src, lab, cost, tpl.pair_dst[keep]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_compute_links_are_numpys_to_the_bit(baseline, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, shape = 6, (3, 2, 3)
+    a = LabArrays(n, 3)
+    a.kind[:] = np.where(rng.random(n) < 0.8, LabKind.MAJOR, a.kind)
+    a.home[:] = rng.integers(0, 2, n)
+    a.primary[:] = rng.integers(0, 3, n)
+    a.affinity[:] = rng.choice([0.0, 0.3, 1.0], (n, 3))
+    a.exclusive_with[:] = rng.choice([-1, -1, 0, 2], n)
+    tpl = BookTemplate.build(baseline, shape, [], a.major, a.affinity.shape[1])
+    selling = rng.random(tpl.layout.n_sellers) < 0.7
+    for fee in (np.float64(0.25), rng.random(n)):
+        got = compute_links(tpl, a, baseline, fee, selling)
+        want = _links_in_numpy(tpl, a, baseline, fee, selling)
+        for g, w in zip(got, want, strict=True):
+            assert g.tobytes() == np.asarray(w).tobytes()
