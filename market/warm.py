@@ -186,6 +186,10 @@ class Clearer:
         self._labels: IntArray = np.zeros(0, np.int64)  # the links' components
         self._link_index: IntArray = np.zeros(0, np.int64)  # and their matrix rows
         self._network: LemonNetwork | None = None
+        # the kept book's LP arcs (market.prices.column_arcs) and the nodes they touch:
+        # the same for every book of the same layout
+        self._arcs: tuple[IntArray, IntArray] | None = None
+        self._touched: NDArray[np.bool_] = np.zeros(0, dtype=bool)
         self._upper: FloatArray = np.zeros(0)  # the kept model's column upper bounds
         self._cost: FloatArray = np.zeros(0)  # and costs
         self._x: FloatArray = np.zeros(0)  # and the values of its columns at the optimum
@@ -255,7 +259,13 @@ class Clearer:
         self._layout, self._n_nodes = layout, book.n_nodes
         self._cost, self._upper = cols[0], cols[2]
         n = book.n_nodes
-        arcs = column_arcs(solved)
+        if self._arcs is None or old is None or not layout.same(old):
+            self._arcs = arcs = column_arcs(solved)
+            touched = np.zeros(n + 1, dtype=bool)  # every node an order or a link touches
+            touched[arcs[0]] = True
+            touched[arcs[1]] = True
+            self._touched = touched[:n]
+        arcs = self._arcs
         price = column_prices(n, arcs, cols, self._x, sol.node_price)
         x = self._x  # kept as HiGHS's for next month's basis
         if self.pattern == "proportional":
@@ -265,15 +275,12 @@ class Clearer:
             if not applied:
                 self.pattern_fallbacks += 1
                 warnings.warn(NOT_APPLIED, FallbackWarning, stacklevel=2)
-        touched = np.zeros(n + 1, dtype=bool)  # every node an order or a link touches
-        touched[arcs[0]] = True
-        touched[arcs[1]] = True
         fill = x * q_col
         if pooled is not None:
             fill = pooled.spread(book, fill)
             upper = np.concatenate((book.offers[1], book.bids[1], book.links[3]))
         return _finish_columns(
-            book, fill, upper, price * p_node, method, sol.iterations, touched[:n]
+            book, fill, upper, price * p_node, method, sol.iterations, self._touched
         )
 
     def _columns(
