@@ -30,6 +30,7 @@ from agents.phases.clear import Cleared
 from agents.phases.orders import Orders
 from agents.phases.plan import MonthPlan
 from agents.phases.settle_compute import ComputeSales, compute_delivery, settle_compute
+from agents.phases.settle_kernels import chip_flows, power_flows
 from agents.state import (
     Clouds,
     DemandState,
@@ -150,7 +151,7 @@ def settle_markets(
     res, ix, ct, acc = cleared.result, cleared.index, contracts, accounts
     price = _spot_price(res.node_price)
     o, b, lk = res.offer_fill, res.bid_fill, res.link_flow
-    n_h, n_r, n_f = g.compute_qty.shape
+    n_f = g.compute_qty.shape[2]
     lay = ix.nodes
     ua, ha, va = acc.utility, acc.hyperscaler, acc.vendor
     al = cleared.contracts
@@ -158,29 +159,37 @@ def settle_markets(
     # energy moved is booked from what was delivered (loads served, link flows, PPAs), so
     # every MWh a utility generates leaves it and every MWh a site takes is accounted for,
     # exactly, whatever the solver's tolerance on the node balances
-    unit_fill = o[ix.offers["units"]]
     non_ai = b[ix.bids["non_ai"]]
     pf = lk[ix.links["power"]]
-    gen = (
-        non_ai
-        + np.bincount(cleared.p_util, pf, minlength=n_r)
-        + np.bincount(ct.seller[al.power_rows], al.power_delivered, minlength=n_r)
+    gen, fuel, non_ai_pay, spot, transmission, site_acc, util_acc, site_recv, power_now, charge = (
+        power_flows(
+            non_ai,
+            pf,
+            cleared.p_util,
+            cleared.p_site,
+            ct.seller[al.power_rows],
+            al.power_delivered,
+            g.unit_util,
+            o[ix.offers["units"]],
+            g.unit_price,
+            al.ppa_cost,
+            al.site_ppa,
+            price,
+            lay.site0,
+            ua,
+            ha,
+            res.node_price,
+            market.power_price,
+            market.capacity_price,
+        )
     )
     acc.post(acc.power, OUTSIDE, ua, gen, "generation")
-    fuel = np.bincount(g.unit_util, unit_fill * g.unit_price, minlength=n_r) + al.ppa_cost
     acc.pay(ua, OUTSIDE, fuel, "fuel")
-    p_util = price[:n_r]
-    acc.pay(OUTSIDE, ua, p_util * non_ai, "power_non_ai")
+    acc.pay(OUTSIDE, ua, non_ai_pay, "power_non_ai")
     acc.post(acc.power, ua, OUTSIDE, non_ai, "non_ai_load")
-    p_site = price[lay.site0 :][cleared.p_site]
-    pu = cleared.p_util
-    site_acc, util_acc, p_pu = ha[cleared.p_site // n_r], ua[pu], p_util[pu]
-    acc.pay(site_acc, util_acc, p_pu * pf, "power_spot")
-    acc.pay(site_acc, OUTSIDE, np.maximum(0.0, p_site - p_pu) * pf, "transmission")
+    acc.pay(site_acc, util_acc, spot, "power_spot")
+    acc.pay(site_acc, OUTSIDE, transmission, "transmission")
     acc.post(acc.power, util_acc, site_acc, pf, "power_spot")
-    site_recv = (np.bincount(cleared.p_site, pf, minlength=n_h * n_r) + al.site_ppa).reshape(
-        n_h, n_r
-    )
     # every contract settles in one call: compute (as far as power allows), power, chips
     delivery = compute_delivery(g, cleared, site_recv, nodes)
     settlement = _settle(
@@ -198,75 +207,90 @@ def settle_markets(
     acc.pay(p_buy, p_sel, ps.payment, "power_ppa")
     acc.pay(p_sel, p_buy, ps.penalty, "penalty")
     acc.post(acc.power, p_sel, p_buy, ps.delivered, "power_ppa")
-    power_now = np.where(np.isfinite(res.node_price[:n_r]), p_util, market.power_price)
-    charge = capacity_charge(site_recv, market.capacity_price)
-    acc.pay(*acc.hyperscaler_utility, charge.ravel(), "capacity_charge")
+    acc.pay(*acc.hyperscaler_utility, charge, "capacity_charge")
     # ---------------------------------------------------------------- chips
-    vf = lk[ix.links["chips"]]
-    v_src, v_dst = cleared.v_src, cleared.v_dst
-    v_h = v_dst // n_f
     # every vendor is paid its ask on what it sells. A merchant allocates a backlog at its
     # ask instead of auctioning it, and in-house silicon passes to its owner at cost (its
     # ask): when a vendor's capacity binds and its node price rises above the ask, the
     # buyer keeps the difference. A vendor sells only where its node price reaches its ask,
-    # so the ask is also what a node price short of it by the solver's tolerance should be
-    ask = np.asarray(cleared.book.offer_price, dtype=float)[ix.offers["vendors"]]
-    node = price[lay.vendor0 :][v_src]
-    pv = ask[v_src]
-    pb = price[lay.chipbuyer0 :][v_dst]
-    margin = np.maximum(0.0, pb - node)
-    buyer_acc, vendor_acc = ha[v_h], va[v_src]
-    acc.pay(buyer_acc, vendor_acc, pv * vf, "chips_spot")
-    acc.pay(buyer_acc, OUTSIDE, margin * vf, "chips_margin")
-    k_v, k_h = ct.seller[ks.index], ct.buyer[ks.index]
-    if ks.index.size:  # (an empty posting books nothing)
-        acc.pay(ha[k_h], va[k_v], ks.payment, "chips_contract")
-        acc.pay(va[k_v], ha[k_h], ks.penalty, "penalty")
-    # a vendor makes what it ships: its links' flows and its contracts' deliveries, as the
+    # so the ask is also what a node price short of it by the solver's tolerance should be.
+    # A vendor makes what it ships: its links' flows and its contracts' deliveries, as the
     # power above is booked from what was delivered. Its offer's fill can differ from its
     # links' flows by the solver's tolerance on the node balance, which in a book of
     # trillions of H100e-hours is thousands of units of anything; chips made from the fill
     # would be paid for with no sale (in a random 120-month scenario a vendor ended a month
-    # $4,700 short) and left with the vendor in the chips ledger
-    made = np.bincount(v_src, vf, minlength=len(vendors)) + np.bincount(
-        k_v, ks.delivered, minlength=len(vendors)
-    )
-    acc.post(acc.chips, OUTSIDE, va, made, "production")
+    # $4,700 short) and left with the vendor in the chips ledger. Bought chips are installed
+    # where next month's free powered MW is (chip_flows, into sites.fleet)
+    vf = lk[ix.links["chips"]]
     cost = np.array([v.unit_cost(tech) for v in vendors])
-    acc.pay(va, OUTSIDE, made * cost, "chip_production")
-    acc.post(acc.chips, vendor_acc, buyer_acc, vf, "chips_spot")
-    if ks.index.size:
-        acc.post(acc.chips, va[k_v], ha[k_h], ks.delivered, "chips_contract")
-    gens = np.array([v.generation for v in vendors])
-    bought = np.zeros((n_h, tech.cost.size))
-    np.add.at(bought, (v_h, gens[v_src]), vf)
-    if ks.index.size:
-        np.add.at(bought, (k_h, gens[k_v]), ks.delivered)
-    free = plan.free_mw
-    free_tot = free.sum(axis=1, keepdims=True)
-    split = np.divide(
-        free, free_tot, out=demand.region_weight[None, :].repeat(n_h, axis=0), where=free_tot > 0
-    )
-    sites.fleet += split[:, :, None] * bought[:, None, :]
+    traits = np.array([(v.generation, v.owner, v.family) for v in vendors], dtype=np.int64)
+    traits = traits.reshape(-1, 3).T.copy()  # generation, owner, family of each vendor
     # what the clouds wanted and got neither on the spot market nor under contract
     want = plan.chip_want
     if al.chips_received is not None:
         want = want - al.chips_received
-    unfilled = np.maximum(0.0, want.ravel() - b[ix.bids["chip_buyers"]]).reshape(n_h, n_f)
-    for v in vendors:
-        short = unfilled[v.owner, v.family] if v.owner >= 0 else unfilled[:, v.family].sum()
+    (
+        buyer_acc,
+        vendor_acc,
+        k_v,
+        k_h,
+        spot_pay,
+        margin_pay,
+        made,
+        production,
+        bought,
+        short,
+        orders,
+        units,
+        paid,
+        chip_value,
+        chip_gen,
+        chip_spend,
+    ) = chip_flows(
+        vf,
+        cleared.v_src,
+        cleared.v_dst,
+        n_f,
+        np.asarray(cleared.book.offer_price, dtype=float)[ix.offers["vendors"]],
+        price,
+        lay.vendor0,
+        lay.chipbuyer0,
+        ha,
+        va,
+        ct.seller,
+        ct.buyer,
+        ks.index,
+        ks.delivered,
+        ks.payment,
+        al.chip_rows,
+        al.chip_delivered,
+        cost,
+        traits[0],
+        traits[1],
+        traits[2],
+        tech.cost.size,
+        plan.free_mw,
+        demand.region_weight,
+        sites.fleet,
+        want,
+        plan.chip_want,
+        b[ix.bids["chip_buyers"]],
+    )
+    acc.pay(buyer_acc, vendor_acc, spot_pay, "chips_spot")
+    acc.pay(buyer_acc, OUTSIDE, margin_pay, "chips_margin")
+    if ks.index.size:  # (an empty posting books nothing)
+        acc.pay(ha[k_h], va[k_v], ks.payment, "chips_contract")
+        acc.pay(va[k_v], ha[k_h], ks.penalty, "penalty")
+    acc.post(acc.chips, OUTSIDE, va, made, "production")
+    acc.pay(va, OUTSIDE, production, "chip_production")
+    acc.post(acc.chips, vendor_acc, buyer_acc, vf, "chips_spot")
+    if ks.index.size:
+        acc.post(acc.chips, va[k_v], ha[k_h], ks.delivered, "chips_contract")
+    for i, v in enumerate(vendors):
         # Python's float division: a capacity near zero gives inf, no numpy warning (the ask
         # reads min(1, backlog))
-        v.backlog = float(short) / v.capacity if v.capacity > 0 else 0.0
-        v.orders = float(
-            plan.chip_want[v.owner, v.family] if v.captive else plan.chip_want[:, v.family].sum()
-        )
-    if al.chip_rows.size:
-        units = np.zeros(len(vendors))
-        np.add.at(units, ct.seller[al.chip_rows], al.chip_delivered)
-        np.add.at(units, v_src, vf)
-    else:  # the same sums: bincount adds in index order from zero, as np.add.at does
-        units = np.bincount(v_src, vf, minlength=len(vendors)).astype(float, copy=False)
+        v.backlog = float(short[i]) / v.capacity if v.capacity > 0 else 0.0
+        v.orders = float(orders[i])
     # ---------------------------------------------------------------- compute
     sales = settle_compute(
         g, cleared, price, site_recv, power_now, nodes, market, labs, ct, acc, delivery, cs
@@ -276,20 +300,17 @@ def settle_markets(
     market.power_price = power_now
     for u in utilities:
         u.price_history.append(float(power_now[u.region]))
-    paid = pv + margin
-    # what was paid for chips: a penalty a vendor pays for a shortfall is income, not less capex
-    chip_spend = np.bincount(v_h, paid * vf, minlength=n_h) + np.bincount(
-        k_h, ks.payment, minlength=n_h
-    )
+    # what was paid for chips (chip_spend): a penalty a vendor pays for a shortfall is
+    # income, not less capex
     return Settled(
         site_recv,
         power_now,
         bought,
         units,
         paid,
-        pb,
+        chip_value,
         vf,
-        gens[v_src],
+        chip_gen,
         sales,
         settlement,
         chip_spend,
