@@ -19,6 +19,7 @@ from agents.accounts import OUTSIDE, Accounts
 from agents.lab import LabArrays
 from agents.phases.clear import Cleared
 from agents.phases.orders import Orders
+from agents.phases.settle_kernels import compute_flows, node_prices
 from agents.state import (
     BoolArray,
     FloatArray,
@@ -187,53 +188,66 @@ def settle_compute(
     n_h, n_r, n_f = g.compute_qty.shape
     ha, la = acc.hyperscaler, a.account
     res = cleared.result
-    c_ok, s_ok, s_factor = delivery.c_ok, delivery.s_ok, delivery.s_factor
     rows = cleared.contracts.compute_rows
-    buyer, seller = ct.buyer[rows], ct.seller[rows]
-    c_lab, c_cloud, c_net = la[buyer], ha[seller], cs.payment - cs.penalty
+    # contracts, then the major labs' spot purchases over their links. The egress fee is
+    # charged by the cloud the lab's data leaves, its primary, on what it buys elsewhere
+    # (docs/calibration.md [reg-egress], [est-egress-h])
+    src, lab = cleared.c_src, cleared.c_lab
+    (
+        c_lab,
+        c_cloud,
+        spend,
+        vol,
+        recv,
+        sales,
+        f_ok,
+        p_src,
+        to_h,
+        to_primary,
+        friction,
+        lab_acc,
+        cloud_acc,
+        primary_acc,
+        produced,
+        lab_friction,
+    ) = compute_flows(
+        ct.buyer,
+        ct.seller,
+        rows,
+        cs.payment,
+        cs.penalty,
+        cs.delivered,
+        a.n,
+        n_h,
+        res.link_flow[ix.links["compute"]],
+        delivery.s_factor,
+        src,
+        lab,
+        cleared.c_dst,  # the lab's node, or its homing node for the cloud
+        price,
+        lay.seller0,
+        a.primary,
+        market.egress_fee,
+        la,
+        ha,
+    )
     acc.pay(c_lab, c_cloud, cs.payment, "compute_contract")
     acc.pay(c_cloud, c_lab, cs.penalty, "penalty")
-    spend = np.zeros((a.n, n_h))
-    vol = np.zeros((a.n, n_h))
-    np.add.at(spend, (buyer, seller), c_net)
-    np.add.at(vol, (buyer, seller), cs.delivered)
-    # bincount's result is int when empty, and ours to change
-    recv = np.bincount(buyer, cs.delivered, minlength=a.n).astype(float, copy=False)
-    sales = np.bincount(seller, c_net, minlength=n_h).astype(float, copy=False)
-    # major labs' spot purchases
-    src, lab = cleared.c_src, cleared.c_lab
-    f_ok = res.link_flow[ix.links["compute"]] * s_factor[src]
-    h_src = src // (n_r * n_f)
-    p_src = price[lay.seller0 :][src]
-    p_dst = price[cleared.c_dst]  # the lab's node, or its homing node for the cloud
-    # the egress fee is charged by the cloud the lab's data leaves, its primary, on what it
-    # buys elsewhere (docs/calibration.md [reg-egress], [est-egress-h])
-    primary = a.primary[lab]
-    fee = market.egress_fee[lab] * (h_src != primary)
-    to_h, to_primary = p_src * f_ok, fee * f_ok
-    lab_acc, cloud_acc = la[lab], ha[h_src]
     acc.pay(lab_acc, cloud_acc, to_h, "compute_spot")
-    acc.pay(lab_acc, ha[primary], to_primary, "egress_fee")
-    friction = np.maximum(0.0, p_dst - p_src - fee) * f_ok
+    acc.pay(lab_acc, primary_acc, to_primary, "egress_fee")
     acc.pay(lab_acc, OUTSIDE, friction, "compute_friction")
-    np.add.at(spend, (lab, h_src), to_h)
-    np.add.at(spend, (lab, primary), to_primary)
-    np.add.at(vol, (lab, h_src), f_ok)
-    np.add.at(recv, lab, f_ok)
-    np.add.at(sales, h_src, to_h)
-    np.add.at(sales, primary, to_primary)
     acc.post(acc.compute, cloud_acc, lab_acc, f_ok, "compute_spot")
     # pooled small buyers: each gets its pool's fill ratio at its node
     pools = cleared.pools
-    rest = _other_rows(a.major)
-    n_rest = len(a.account[rest])
+    n_rest = a.major.size - int(np.count_nonzero(a.major))
     p_small, got = np.zeros(0), np.zeros(0)
     if n_rest:
+        rest = _other_rows(a.major)
         p_small = price[lay.seller0 :][g.small_node]
     if n_rest and not pools.size:
         got = cleared.bid_inference[rest] * 0.0
     if n_rest and pools.size:
-        k = pools.size
+        k, s_factor = pools.size, delivery.s_factor
         fill_inf = res.bid_fill[ix.bids["pool_inference"]]
         # the training tranches of each pool, step-major (see agents.phases.clear)
         fill_trn = res.bid_fill[ix.bids["pool_training"]].reshape(-1, k).sum(axis=0)
@@ -278,33 +292,34 @@ def settle_compute(
         np.add.at(sales, hb, pay)
         acc.post(acc.compute, cloud_b, la[rest], got, "compute_spot")
     # produced = what each cloud delivered (contracts, links to labs, pools), exactly
-    produced = np.bincount(seller, cs.delivered, minlength=n_h).astype(float) + np.bincount(
-        h_src, f_ok, minlength=n_h
-    )
     if n_rest and pools.size:
         produced += np.bincount(hb, got, minlength=n_h)
     acc.post(acc.compute, OUTSIDE, ha, produced, "production")
     acc.post(acc.compute, c_cloud, c_lab, cs.delivered, "compute_contract")
     acc.post(acc.compute, la, OUTSIDE, recv, "consumed")
-    sold = (c_ok + s_ok).reshape(n_h, n_r, n_f)
-    # power bought but not used is sold back to the grid at the spot price
-    used = (sold * nodes.mwh).sum(axis=2)
-    resold = np.maximum(0.0, site_recv - used)
-    acc.pay(OUTSIDE, ha, (resold * power_now[None, :]).sum(axis=1), "power_resale")
-    acc.post(acc.power, ha, OUTSIDE, site_recv.sum(axis=1), "power_used_or_resold")
-    # prices seen at seller nodes (for next month's choices and porting). A node whose hours
-    # all went to contracts offered none on the spot market: the clearing's price there is
-    # no market's (0, as nothing is offered), so it is read at its ask, as a node without
-    # capacity is, and left out of the expectation
-    has = nodes.capacity > 0
-    offered = has & (cleared.book.offers[1][ix.offers["sellers"]].reshape(n_h, n_r, n_f) > 0)
-    seller_price = res.node_price[lay.seller0 : lay.lab0].reshape(n_h, n_r, n_f)
-    p_nodes = price[lay.seller0 : lay.lab0].reshape(n_h, n_r, n_f)
-    nodes.price = np.where(offered & np.isfinite(seller_price), p_nodes, nodes.cost)
+    # power bought but not used is sold back to the grid at the spot price. Prices seen at
+    # seller nodes (for next month's choices and porting): a node whose hours all went to
+    # contracts offered none on the spot market; the clearing's price there is no market's
+    # (0, as nothing is offered), so it is read at its ask, as a node without capacity is,
+    # and left out of the expectation, as is a node with less than an H100e-hour a month (a
+    # fleet retired to nothing), which has no market: its price is an unfilled bid, and
+    # would feed the expectation its own bid
+    sold, resale, site_total, nodes.price, has, seen = node_prices(
+        delivery.c_ok,
+        delivery.s_ok,
+        nodes.mwh,
+        site_recv,
+        power_now,
+        nodes.capacity,
+        cleared.book.offers[1][ix.offers["sellers"]],
+        res.node_price,
+        price,
+        lay.seller0,
+        nodes.cost,
+    )
+    acc.pay(OUTSIDE, ha, resale, "power_resale")
+    acc.post(acc.power, ha, OUTSIDE, site_total, "power_used_or_resold")
     nodes.sold = sold
-    # a node with less than an H100e-hour a month (a fleet retired to nothing) has no market:
-    # its price is an unfilled bid, and would feed the expectation its own bid
-    seen = nodes.price[offered & (nodes.capacity >= 1.0)]
     if seen.size:
         expected = 0.8 * market.expected_compute_price + 0.2 * _median(seen)
         market.expected_compute_price = min(expected, MAX_EXPECTED_COMPUTE_PRICE)
@@ -318,7 +333,7 @@ def settle_compute(
         cs,
         np.concatenate((p_src, p_small)),
         np.concatenate((f_ok, got)),
-        np.bincount(lab, friction, minlength=a.n).astype(float, copy=False),
+        lab_friction,
     )
 
 
