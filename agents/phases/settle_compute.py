@@ -240,7 +240,6 @@ def settle_compute(
     # pooled small buyers: each gets its pool's fill ratio at its node
     pools = cleared.pools
     n_rest = a.major.size - int(np.count_nonzero(a.major))
-    p_small, got = np.zeros(0), np.zeros(0)
     if n_rest:
         rest = _other_rows(a.major)
         p_small = price[lay.seller0 :][g.small_node]
@@ -304,7 +303,7 @@ def settle_compute(
     # and left out of the expectation, as is a node with less than an H100e-hour a month (a
     # fleet retired to nothing), which has no market: its price is an unfilled bid, and
     # would feed the expectation its own bid
-    sold, resale, site_total, nodes.price, has, seen = node_prices(
+    sold, resale, site_total, nodes.price, cheapest, seen = node_prices(
         delivery.c_ok,
         delivery.s_ok,
         nodes.mwh,
@@ -323,7 +322,11 @@ def settle_compute(
     if seen.size:
         expected = 0.8 * market.expected_compute_price + 0.2 * _median(seen)
         market.expected_compute_price = min(expected, MAX_EXPECTED_COMPUTE_PRICE)
-    market.family_price = family_price(nodes.price, has)
+    market.family_price = cheapest  # family_price(nodes.price, nodes.capacity > 0)
+    # spot sales: the major labs' links, then the small buyers'
+    spot_price, spot_volume = p_src, f_ok
+    if n_rest:
+        spot_price, spot_volume = np.concatenate((p_src, p_small)), np.concatenate((f_ok, got))
     return ComputeSales(
         spend,
         vol,
@@ -331,8 +334,8 @@ def settle_compute(
         sales,
         sold,
         cs,
-        np.concatenate((p_src, p_small)),
-        np.concatenate((f_ok, got)),
+        spot_price,
+        spot_volume,
         lab_friction,
     )
 

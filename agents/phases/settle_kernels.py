@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.state import BoolArray, FloatArray, IntArray
-from market.compiled import add_reduce, compiled, maximum
+from agents.state import FloatArray, IntArray
+from market.compiled import add_reduce, compiled, maximum, minimum
 
 __all__ = ["chip_flows", "compute_flows", "node_prices", "power_flows"]
 
@@ -428,7 +428,7 @@ def node_prices(
     price: FloatArray,
     seller0: int,
     cost: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, BoolArray, FloatArray]:
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """The nodes' month of :func:`agents.phases.settle_compute.settle_compute`.
 
     Seller nodes ``(H, R, F)`` (the shape of ``mwh``, ``capacity`` and ``cost``; the flat
@@ -442,7 +442,10 @@ def node_prices(
     - ``site_total``: ``site_recv.sum(axis=1)``;
     - ``node_price``: ``np.where(offered & np.isfinite(node_price[seller0:][:N]),
       price[seller0:][:N], cost)`` (``N = H x R x F``);
-    - ``has``;
+    - ``family``: :func:`agents.phases.settle_compute.family_price` of the new node prices
+      and ``has``: ``np.where(has, node_price, np.inf).min(axis=(0, 1))``, nan where not
+      finite (numpy's ``minimum`` down the nodes in C order, which keeps the later of two
+      zeros of either sign, as numpy's reduction does);
     - ``seen``: the new node prices where ``offered & (capacity >= 1.0)``, in C order.
     """
     n_h, n_r, n_f = mwh.shape
@@ -452,7 +455,7 @@ def node_prices(
     resold = np.empty(n_r)
     resale, site_total = np.empty(n_h), np.empty(n_h)
     new_price = np.empty((n_h, n_r, n_f))
-    has = np.empty((n_h, n_r, n_f), np.bool_)
+    family = np.empty(n_f)
     seen = np.empty(n)
     n_seen = 0
     j = 0
@@ -461,12 +464,14 @@ def node_prices(
             for f in range(n_f):
                 sold[h, r, f] = c_ok[j] + s_ok[j]
                 use[f] = sold[h, r, f] * mwh[h, r, f]
-                has[h, r, f] = capacity[h, r, f] > 0
-                offered = has[h, r, f] and offered_qty[j] > 0
+                has = capacity[h, r, f] > 0
+                offered = has and offered_qty[j] > 0
                 if offered and np.isfinite(node_price[seller0 + j]):
                     new_price[h, r, f] = price[seller0 + j]
                 else:
                     new_price[h, r, f] = cost[h, r, f]
+                cheapest = new_price[h, r, f] if has else np.inf
+                family[f] = cheapest if j < n_f else minimum(family[f], cheapest)
                 if offered and capacity[h, r, f] >= 1.0:
                     seen[n_seen] = new_price[h, r, f]
                     n_seen += 1
@@ -474,4 +479,7 @@ def node_prices(
             resold[r] = maximum(0.0, site_recv[h, r] - add_reduce(use)) * power_now[r]
         resale[h] = add_reduce(resold)
         site_total[h] = add_reduce(site_recv[h])
-    return sold, resale, site_total, new_price, has, seen[:n_seen].copy()
+    for f in range(n_f):
+        if not np.isfinite(family[f]):
+            family[f] = np.nan
+    return sold, resale, site_total, new_price, family, seen[:n_seen].copy()
