@@ -13,7 +13,8 @@ contract delivered short pays its penalty (:mod:`agents.phases.settle_compute`).
 Data-centre sites pay the region's capacity price on the power they take
 (:func:`capacity_charge`) to its utility. Bought chips are installed where next month's
 free powered MW is. Then the labs' month closes (:mod:`agents.phases.settle_labs`).
-Every flow of money, chips, power and compute is a ledger row.
+Every flow of money, chips, power and compute is a ledger row. The arrays posted are
+computed by one compiled call per market (:mod:`agents.phases.settle_kernels`).
 """
 
 from __future__ import annotations
@@ -207,6 +208,7 @@ def settle_markets(
     acc.pay(p_buy, p_sel, ps.payment, "power_ppa")
     acc.pay(p_sel, p_buy, ps.penalty, "penalty")
     acc.post(acc.power, p_sel, p_buy, ps.delivered, "power_ppa")
+    # charge: capacity_charge(site_recv, market.capacity_price).ravel()
     acc.pay(*acc.hyperscaler_utility, charge, "capacity_charge")
     # ---------------------------------------------------------------- chips
     # every vendor is paid its ask on what it sells. A merchant allocates a backlog at its

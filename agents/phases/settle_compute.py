@@ -6,7 +6,8 @@ penalty. :func:`settle_compute` books the deliveries and payments (spot buyers p
 price, sellers receive theirs, and a lab's egress fee goes to its primary cloud, the one its
 data leaves; a small buyer that switched provider this month pays it to the provider it
 left) and updates the expected compute price from the month's median. Called by
-:func:`agents.phases.settle.settle_markets`.
+:func:`agents.phases.settle.settle_markets`; its arrays come from compiled calls
+(:mod:`agents.phases.settle_kernels`).
 """
 
 from __future__ import annotations
