@@ -90,21 +90,30 @@ BLOCK = 128
 def _block(a: NDArray[np.float64], lo: int, n: int) -> float:
     """numpy's pairwise sum of a run ``a[lo:lo + n]`` of at most :data:`BLOCK` elements
     (``pairwise_sum`` of ``numpy/_core/src/umath/loops_utils.h.src``): under eight, one
-    running sum; else eight, over the elements eight apart, added in pairs, then the rest."""
+    running sum; else eight, over the elements eight apart, added in pairs, then the rest.
+    Scalars only, no work array."""
     res = 0.0
     if n < 8:
         for i in range(lo, lo + n):
             res += a[i]
         return res
-    r = a[lo : lo + 8].copy()
-    i = 8
-    while i < n - n % 8:
-        for j in range(8):
-            r[j] += a[lo + i + j]
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = lo + 8
+    end = lo + n - n % 8
+    while i < end:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
         i += 8
-    res = float(((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7])))
-    for k in range(i, n):
-        res += a[lo + k]
+    res = float(((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)))
+    for k in range(end, lo + n):
+        res += a[k]
     return res
 
 
@@ -113,6 +122,8 @@ def add_reduce(a: NDArray[np.float64]) -> float:
     """``np.add.reduce(a)`` of a 1-d float array, to the last bit: zero plus numpy's
     pairwise sum of the elements (a compiled ``+=`` loop would round differently once
     there are eight or more)."""
+    if a.size <= BLOCK:  # one block: no tree, no work arrays
+        return 0.0 + _block(a, 0, a.size)
     # numpy halves a run longer than BLOCK (the half rounded down to a multiple of 8) and
     # adds the halves' sums; the same tree walked with a stack, left half first (numba
     # cannot cache a recursive function that another module's compiled code calls)
