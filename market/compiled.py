@@ -151,13 +151,11 @@ def add_reduce(a: NDArray[np.float64]) -> float:
 
 @compiled
 def sum_rows(a: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``np.add.reduce(a, axis=0)`` of a 2-d C-ordered float array: the rows added in order
-    (zeros when there are none)."""
+    """``np.add.reduce(a, axis=0)`` of a 2-d C-ordered float array: zero plus the rows
+    added in order (so a column of ``-0.0`` sums to ``0.0``, as numpy's does)."""
     out = np.zeros(a.shape[1])
-    if a.shape[0]:
-        out[:] = a[0]
-        for i in range(1, a.shape[0]):
-            out += a[i]
+    for i in range(a.shape[0]):
+        out += a[i]
     return out
 
 
