@@ -16,6 +16,7 @@ import numpy as np
 from agents.firm import Firm
 from agents.state import FloatArray, Sites
 from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR
+from market.compiled import compiled, maximum, minimum
 
 if TYPE_CHECKING:
     from agents.scenario import HyperscalerCfg
@@ -31,6 +32,7 @@ __all__ = [
     "datacentre_starts_all",
     "expected_growth",
     "power_room",
+    "starts_of_clouds",
 ]
 
 TARGET_UTILISATION = 0.85
@@ -176,15 +178,64 @@ def datacentre_starts_all(
     ...     np.array([600.0, 900.0]), np.array([1e9, 0.0]), 400.0, 2, np.zeros(2)).tolist()
     [200.0, 0.0]
     """
-    seen = np.maximum(sold_mw + unserved_mw, contracted_mw)
-    target = seen * (1.0 + growth) ** (lead_months / MONTHS_PER_YEAR) / TARGET_UTILISATION
-    if scale != 1.0:  # x 1.0 would change nothing; what is contracted is built regardless
-        target *= scale
-    target += np.maximum(0.0, contracted_mw - sold_mw)
-    # np.minimum(np.maximum(...)): np.clip's bounds (but for the sign of a zero, which a
-    # difference of finite MW never has) at a fraction of its per-call cost
-    gap = np.minimum(np.maximum((target - pipeline_mw) / adjust_months, 0.0), max_mw)
-    out: FloatArray = np.where(cash <= 0, 0.0, gap)
+    factor = (1.0 + growth) ** (lead_months / MONTHS_PER_YEAR)  # as numpy's expression had it
+    pipes = np.asarray(pipeline_mw)
+    n_h = pipes.shape[-1]
+
+    def floats(x: FloatArray | float) -> FloatArray:  # a writable C-ordered float copy
+        return np.array(np.broadcast_to(x, (n_h,)), dtype=np.float64)
+
+    rows = np.array(pipes.reshape(-1, n_h), dtype=np.float64)
+    sold, contracted, cash_h, unserved = (
+        floats(x) for x in (sold_mw, contracted_mw, cash, unserved_mw)
+    )
+    out = np.empty(rows.shape)
+    for k in range(rows.shape[0]):
+        out[k] = starts_of_clouds(
+            sold,
+            contracted,
+            factor,
+            rows[k],
+            cash_h,
+            float(max_mw),
+            float(adjust_months),
+            unserved,
+            float(scale),
+        )
+    result: FloatArray = out.reshape(pipes.shape)
+    return result
+
+
+@compiled
+def starts_of_clouds(
+    sold_mw: FloatArray,
+    contracted_mw: FloatArray,
+    factor: float,
+    pipeline_mw: FloatArray,
+    cash: FloatArray,
+    max_mw: float,
+    adjust_months: float,
+    unserved_mw: FloatArray,
+    scale: float,
+) -> FloatArray:
+    """(H,) :func:`datacentre_starts_all` of one pipeline, ``factor`` the growth over the
+    lead time, ``(1 + growth) ** (lead_months / 12)`` (computed by the caller: numba's
+    ``pow`` need not round as numpy's does). Cloud by cloud the numpy expressions
+    ``target = np.maximum(sold + unserved, contracted) * factor / TARGET_UTILISATION``
+    (times ``scale`` unless it is 1), ``+ np.maximum(0, contracted - sold)``, then
+    ``np.where(cash <= 0, 0, np.minimum(np.maximum((target - pipeline) / adjust, 0), max))``.
+    """
+    out = np.empty(sold_mw.size)
+    for h in range(sold_mw.size):
+        seen = maximum(sold_mw[h] + unserved_mw[h], contracted_mw[h])
+        target = seen * factor / TARGET_UTILISATION
+        if scale != 1.0:  # x 1.0 would change nothing; what is contracted is built regardless
+            target *= scale
+        target += maximum(0.0, contracted_mw[h] - sold_mw[h])
+        # np.minimum(np.maximum(...)): np.clip's bounds (but for the sign of a zero, which
+        # a difference of finite MW never has)
+        gap = minimum(maximum((target - pipeline_mw[h]) / adjust_months, 0.0), max_mw)
+        out[h] = 0.0 if cash[h] <= 0 else gap
     return out
 
 

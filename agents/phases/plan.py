@@ -24,14 +24,12 @@ import numpy as np
 from agents.accounts import OUTSIDE, Accounts
 from agents.contracting import contract_mix
 from agents.conversions import conversions
-from agents.finance import Debt, capex_budget, scale_to_budget
+from agents.finance import Debt, capex_budget
 from agents.hyperscaler import (
     Hyperscaler,
     capacity_scale,
     chip_value,
-    datacentre_starts_all,
     expected_growth,
-    power_room,
 )
 from agents.lab import (
     LabArrays,
@@ -42,9 +40,28 @@ from agents.lab import (
     services_price,
     training_need,
 )
+from agents.phases.plan_kernels import (
+    ai_load,
+    budget_shares,
+    chip_mix,
+    chip_want,
+    fleet_rates,
+    starts_and_shells,
+    unserved_hours,
+)
 from agents.porting import choose_ports
 from agents.scenario import FAMILIES, Scenario
-from agents.state import Clouds, DemandState, FloatArray, History, Market, Nodes, Sites, Tech
+from agents.state import (
+    BoolArray,
+    Clouds,
+    DemandState,
+    FloatArray,
+    History,
+    Market,
+    Nodes,
+    Sites,
+    Tech,
+)
 from agents.training_bids import training_bids
 from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR, W_PER_MW, months_between
 from agents.utility import Utility
@@ -55,6 +72,7 @@ __all__ = [
     "MonthPlan",
     "ai_load_forecast",
     "chip_targets",
+    "family_values",
     "mean_power_price",
     "new_capacity_q",
     "plan",
@@ -71,6 +89,9 @@ DEFAULT_MWH_PER_H100E_HOUR = 1.3e-3
 """IT MWh per H100e-hour for a cloud with no capacity yet: about 780 H100 per MW of IT load
 (``docs/calibration.md`` [dc-density]) is 1 MW / 780 = 1.28 kW of IT load per H100, its
 server's share included ([est-server-overhead]), rounded to 1.3 kW."""
+
+_NO_CONVERSIONS = np.zeros(0)
+"""The conversions' cost per cloud in a month without conversions (not read)."""
 
 
 @dataclass(frozen=True)
@@ -159,34 +180,38 @@ def chip_targets(
     """
     if it_mw is None:
         it_mw = sites.it_mw(tech)
-    powered_next = np.minimum(
-        sites.built + sites.pipeline_built[:, :, month + 1],
-        sites.interconnected + sites.pipeline_power[:, :, month + 1],
+    free, total_free, mix, bought = chip_mix(
+        sites.built,
+        sites.interconnected,
+        sites.pipeline_built,
+        sites.pipeline_power,
+        month,
+        it_mw,
+        clouds.can_buy,
+        clouds.family_mix,
+        contract_share,
+        contracted_mw,
     )
-    free = np.maximum(0.0, powered_next - it_mw)
-    total_free = np.add.reduce(free, axis=1)
-    power_price = mean_power_price(market)
-    # every cloud at once, row by row the arithmetic of one cloud: its target mix, raised
-    # toward its contracts' families, normalised where it has any
-    can = clouds.can_buy
-    built_mw = np.maximum(1.0, np.add.reduce(sites.built, axis=1))
-    boost = np.minimum(1.0, contracted_mw / built_mw)[:, None] * contract_share * can
-    mix = np.maximum(clouds.family_mix * can, boost)
-    mix_sum = np.add.reduce(mix, axis=1, keepdims=True)
-    np.divide(mix, mix_sum, out=mix, where=mix_sum > 0)
-    bought = mix > 0
+    watts, value = family_values(month, cfg, tech, market, bought)
+    want, price = chip_want(total_free, mix, watts, value)
+    return want, price, free
+
+
+def family_values(
+    month: int, cfg: Scenario, tech: Tech, market: Market, bought: BoolArray
+) -> tuple[FloatArray, FloatArray]:
+    """(F,) IT watts and :func:`unit_value` of each family's newest generation, for the
+    families some cloud buys (``bought``; 1 W and 0 for the others)."""
     # the newest generation's watts and value depend on the family only
+    power_price = mean_power_price(market)
     watts, value = [1.0] * len(FAMILIES), [0.0] * len(FAMILIES)
-    for f, any_bought in enumerate(bought.any(axis=0).tolist()):
+    for f, any_bought in enumerate(bought.tolist()):
         if not any_bought:
             continue
         g = tech.newest(f, month)
         watts[f] = float(tech.it_watts[g])
         value[f] = unit_value(tech, g, market, cfg, power_price)
-    # where a cloud buys none of a family its mix is +0, so is its want (free MW >= 0)
-    want = total_free[:, None] * mix * W_PER_MW / np.array(watts)
-    price = np.where(bought, np.array(value), 0.0)
-    return want, price, free
+    return np.array(watts), np.array(value)
 
 
 _MAX_SALES_RATIO = 1e250
@@ -226,10 +251,15 @@ def ai_load_forecast(sites: Sites, month: int, lead: int, new_pue: float) -> Flo
     PUE (est.; utilities plan on requested connections).
     """
     sites.reach(month + lead + 1)
-    due = np.add.reduce(sites.pipeline_power[:, :, month + 1 : month + lead + 1], axis=2)
-    connected = np.add.reduce(sites.powered * sites.pue, axis=0)
-    out: FloatArray = connected + new_pue * np.add.reduce(due, axis=0)
-    return out
+    return ai_load(
+        sites.pipeline_power,
+        sites.built,
+        sites.interconnected,
+        sites.pue,
+        month + 1,
+        month + lead + 1,
+        float(new_pue),
+    )
 
 
 def plan_labs(
@@ -339,12 +369,11 @@ def plan(
     when the caller has it.
     """
     # last month's inference labs were throttled on (needs are replaced below)
-    unserved = np.maximum(0.0, labs.inference_need - labs.served)[labs.active]
-    unserved_h = float(np.add.reduce(unserved))
+    unserved_h = unserved_hours(labs.inference_need, labs.served, labs.active)
     grid_lead = max(cfg.power.generation_build_months, cfg.power.interconnection_months)
-    ai_forecast = ai_load_forecast(sites, month, grid_lead, cfg.power.pue)
+    ai_forecast = ai_load_forecast(sites, month, grid_lead, cfg.power.pue).tolist()
     for u in utilities:
-        u.plan(month, cfg.power, float(ai_forecast[u.region]))
+        u.plan(month, cfg.power, ai_forecast[u.region])
     d = cfg.demand
     demand.services_price = services_price(market.expected_compute_price, d.services_markup)
     demand.quantity, demand.spending = services_demand(
@@ -361,37 +390,34 @@ def plan(
     ref = None if history is None else history.training_ref
     labs.training_bid[:] = training_bids(labs, ref, demand.services_price, d)
     gap = plan_labs(month, cfg, rng, labs, market, accounts)
-    avail = cfg.datacentres.availability
-    # H100e-hours a month -> IT MW: x (MWh per H100e-h / PUE) / (730 h x availability)
-    mw_per_h = nodes.mwh / sites.pue[:, :, None] / (HOURS_PER_MONTH * avail)
-    sold_mw = np.add.reduce(nodes.sold * mw_per_h, axis=(1, 2))
-    n_h = len(hyperscalers)
-    contracted, contract_share = contract_mix(contracts, month + CONTRACT_LOOKAHEAD_MONTHS, n_h)
-    cap_h = np.add.reduce(nodes.capacity, axis=(1, 2))
-    fleet_mw_per_h100e_h = np.divide(
-        np.add.reduce(mw_per_h * nodes.capacity, axis=(1, 2)),
-        cap_h,
-        out=np.full(n_h, DEFAULT_MWH_PER_H100E_HOUR / (HOURS_PER_MONTH * avail)),
-        where=cap_h > 0,
-    )
-    contracted_mw = contracted * fleet_mw_per_h100e_h
-    accounts.flush()
     dc, pw = cfg.datacentres, cfg.power
+    avail = dc.availability
     lead = max(dc.build_months, pw.interconnection_months)
     sites.reach(month + max(lead, dc.conversion_months))
-    committed = np.add.reduce(sites.pipeline_capex[:, month:], axis=1)  # started, unpaid
+    n_h = len(hyperscalers)
+    contracted, contract_share = contract_mix(contracts, month + CONTRACT_LOOKAHEAD_MONTHS, n_h)
+    # H100e-hours a month -> IT MW: x (MWh per H100e-h / PUE) / (730 h x availability);
+    # unserved inference in MW, shared by each cloud's share of sales; building started and
+    # not yet paid
+    sold_mw, contracted_mw, unserved_mw, committed = fleet_rates(
+        nodes.mwh,
+        sites.pue,
+        nodes.sold,
+        nodes.capacity,
+        HOURS_PER_MONTH * avail,
+        DEFAULT_MWH_PER_H100E_HOUR / (HOURS_PER_MONTH * avail),
+        contracted,
+        unserved_h,
+        sites.pipeline_capex,
+        month,
+    )
+    accounts.flush()
     budget = capex_budget(accounts.cash(accounts.hyperscaler), debt, cfg, committed)
     growth = expected_growth(
         demand.expected_growth,
         sales_growth(history, month, demand.expected_growth),
         dc.growth_extrapolation,
     )
-    # unserved inference in MW, shared by each cloud's share of sales
-    sold_total = np.add.reduce(sold_mw)
-    sold_share = sold_mw / sold_total if sold_total > 0 else np.full(n_h, 1.0 / n_h)
-    # np.mean's arithmetic: the sum over the count
-    mean_mw_per_h = float(np.add.reduce(fleet_mw_per_h100e_h)) / n_h
-    unserved_mw = unserved_h * mean_mw_per_h * sold_share
     # each pipeline is judged against the need at the date what is started now is used: a
     # grid connection (a queue position) against the target at the full lead, the later of
     # its own date and that of a shell started now (the shells it will power), a shell
@@ -400,8 +426,6 @@ def plan(
     # ahead does not stand in for a start now) [est-power-pacing]
     # every cloud at once; each reads and writes only its own rows of the pipelines
     done = month + dc.build_months
-    horizon = slice(month + 1, month + lead + 1)
-    window = slice(month + 1, done + 1)
     # (the pipelines are not replaced from here on: ``reach`` ran above)
     pipe_built, pipe_power = sites.pipeline_built, sites.pipeline_power
     reduce = np.add.reduce
@@ -414,62 +438,62 @@ def plan(
     converting = dc.conversion_share_per_year > 0.0 and (
         dc.conversion_until is None or month < months_between(cfg.start, dc.conversion_until)
     )
+    conversion_cost = _NO_CONVERSIONS
     if converting:
         conv_done = month + dc.conversion_months
         need = (sold_mw, contracted_mw, growth, unserved_mw, scale)
         conv = conversions(month, cfg, sites, utilities, demand.region_weight, budget, need)
         pipe_built[:, :, conv_done] += conv
         pipe_power[:, :, conv_done] += conv
-    connected_or_queued = reduce(sites.interconnected, axis=1) + reduce(
-        pipe_power[:, :, horizon], axis=(1, 2)
+        conversion_cost = reduce(conv, axis=1) * dc.conversion_cost_per_mw
+    # the growth expected over each lead (Python's pow, as the numpy code had it)
+    shells = starts_and_shells(
+        sites.built,
+        sites.interconnected,
+        pipe_built,
+        pipe_power,
+        month,
+        lead,
+        dc.build_months,
+        pw.interconnection_months,
+        sold_mw,
+        contracted_mw,
+        unserved_mw,
+        budget,
+        (1.0 + growth) ** (lead / MONTHS_PER_YEAR),
+        (1.0 + growth) ** (dc.build_months / MONTHS_PER_YEAR),
+        float(scale),
+        float(dc.max_build_mw_per_month),
+        demand.region_weight,
+        float(dc.unpowered_allowance),
     )
-    built_or_building = reduce(sites.built, axis=1) + reduce(pipe_built[:, :, window], axis=(1, 2))
-    request_mw, shells_mw = (
-        datacentre_starts_all(
-            sold_mw,
-            contracted_mw,
-            growth,
-            lead_months,
-            pipeline_mw,
-            budget,
-            dc.max_build_mw_per_month,
-            dc.build_months,
-            unserved_mw,
-            scale,
-        )
-        for lead_months, pipeline_mw in (
-            (lead, connected_or_queued),
-            (dc.build_months, built_or_building),
-        )
+    if it_mw is None:
+        it_mw = sites.it_mw(tech)
+    free, total_free, mix, bought = chip_mix(
+        sites.built,
+        sites.interconnected,
+        pipe_built,
+        pipe_power,
+        month,
+        it_mw,
+        clouds.can_buy,
+        clouds.family_mix,
+        contract_share,
+        contracted_mw,
     )
-    request = request_mw[:, None] * demand.region_weight
-    wanted = shells_mw[:, None] * demand.region_weight
-    pipe_power[:, :, month + pw.interconnection_months] += request
-    building = sites.built + reduce(pipe_built[:, :, window], axis=2)
-    due = sites.interconnected + reduce(pipe_power[:, :, window], axis=2)
-    shells = np.minimum(wanted, power_room(due, building, dc.unpowered_allowance))
-    pipe_built[:, :, done] += shells
-    want, price, free = chip_targets(
-        month, cfg, tech, clouds, sites, market, contract_share, contracted_mw, it_mw
-    )
+    want, price = chip_want(total_free, mix, *family_values(month, cfg, tech, market, bought))
     # cash plus credit pays for chips first (they fill shells already built), then starts
-    starts = np.add.reduce(shells, axis=1)
-    dc_cost = starts * dc.cost_per_mw
-    if converting:
-        dc_cost += reduce(conv, axis=1) * dc.conversion_cost_per_mw
-    shares = [
-        scale_to_budget(b, c, d)
-        for b, c, d in zip(
-            budget.tolist(),
-            np.add.reduce(want * price, axis=1).tolist(),
-            dc_cost.tolist(),
-            strict=True,
-        )
-    ]
-    f_chips, f_dc = np.array(shares).T
-    want *= f_chips[:, None]
-    pipe_built[:, :, done] -= shells * (1.0 - f_dc)[:, None]
-    starts *= f_dc
+    starts, f_dc = budget_shares(
+        budget,
+        want,
+        price,
+        shells,
+        pipe_built,
+        done,
+        float(dc.cost_per_mw),
+        converting,
+        conversion_cost,
+    )
     # the starts are paid as they are built: this month's instalments on every shell
     # under construction leave now, the rest stays set aside
     sites.commit_building(starts, month, dc.build_months, dc.cost_per_mw)

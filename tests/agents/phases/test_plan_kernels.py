@@ -1,0 +1,183 @@
+"""The plan phase's compiled arithmetic against the numpy expressions it replaces, to the bit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from agents.finance import scale_to_budget
+from agents.hyperscaler import TARGET_UTILISATION, power_room
+from agents.phases.plan_kernels import (
+    ai_load,
+    budget_shares,
+    chip_mix,
+    chip_want,
+    fleet_rates,
+    starts_and_shells,
+    unserved_hours,
+)
+from agents.units import W_PER_MW
+
+H, R, F, M = 4, 4, 3, 64
+
+
+def _draw(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    """Values over many magnitudes, a quarter of them zero."""
+    x = rng.standard_normal(shape) ** 2 * 10.0 ** rng.uniform(-3, 4, shape)
+    x[rng.random(shape) < 0.25] = 0.0
+    return x
+
+
+def _same(a: object, b: object) -> None:
+    np.testing.assert_array_equal(np.asarray(a), np.asarray(b), strict=True)
+
+
+def _starts(*args: Any) -> np.ndarray:
+    """The numpy expressions of ``datacentre_starts_all`` before it was compiled."""
+    sold, contracted, factor, pipeline, cash, max_mw, adjust, unserved, scale = args
+    seen = np.maximum(sold + unserved, contracted)
+    target = seen * factor / TARGET_UTILISATION
+    if scale != 1.0:
+        target *= scale
+    target += np.maximum(0.0, contracted - sold)
+    gap = np.minimum(np.maximum((target - pipeline) / adjust, 0.0), max_mw)
+    return np.where(cash <= 0, 0.0, gap)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_kernels_give_the_numbers_of_the_numpy_code(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    month = int(rng.integers(0, 20))
+    lead, build, ic = (int(x) for x in rng.integers(1, 30, 3))
+    built, ic_mw, pue = _draw(rng, H, R), _draw(rng, H, R), 1.0 + _draw(rng, H, R) * 1e-4
+    pb, pp = _draw(rng, H, R, M), _draw(rng, H, R, M)
+    pb0, pp0 = pb.copy(), pp.copy()
+
+    need, served = _draw(rng, 6), _draw(rng, 6)
+    active = rng.random(6) < 0.7
+    _same(
+        unserved_hours(need, served, active), np.add.reduce(np.maximum(0.0, need - served)[active])
+    )
+
+    due = np.add.reduce(pp[:, :, month + 1 : month + lead + 1], axis=2)
+    connected = np.add.reduce(np.minimum(built, ic_mw) * pue, axis=0)
+    _same(
+        ai_load(pp, built, ic_mw, pue, month + 1, month + lead + 1, 1.3),
+        connected + 1.3 * np.add.reduce(due, axis=0),
+    )
+
+    mwh, sold, cap = _draw(rng, H, R, F), _draw(rng, H, R, F), _draw(rng, H, R, F)
+    cap[0] = 0.0
+    if seed % 3 == 0:
+        sold[:] = 0.0
+    contracted, capex = _draw(rng, H), _draw(rng, H, M)
+    hours, default, unserved_h = 657.0, 1.3e-3 / 657.0, float(_draw(rng, 1)[0])
+    got = fleet_rates(mwh, pue, sold, cap, hours, default, contracted, unserved_h, capex, month)
+    mw_per_h = mwh / pue[:, :, None] / hours
+    sold_mw = np.add.reduce(sold * mw_per_h, axis=(1, 2))
+    cap_h = np.add.reduce(cap, axis=(1, 2))
+    rate = np.divide(
+        np.add.reduce(mw_per_h * cap, axis=(1, 2)), cap_h, out=np.full(H, default), where=cap_h > 0
+    )
+    total = np.add.reduce(sold_mw)
+    share = sold_mw / total if total > 0 else np.full(H, 1.0 / H)
+    unserved_mw = unserved_h * (float(np.add.reduce(rate)) / H) * share
+    committed = np.add.reduce(capex[:, month:], axis=1)
+    for a, b in zip(got, (sold_mw, contracted * rate, unserved_mw, committed), strict=True):
+        _same(a, b)
+
+    contracted_mw, budget, weight = got[1], _draw(rng, H) - 1.0, rng.dirichlet(np.ones(R))
+    g_lead, g_build, scale, most, allowance = 1.7, 1.3, float(rng.choice([1.0, 1.4])), 400.0, 0.1
+    shells = starts_and_shells(
+        built,
+        ic_mw,
+        pb,
+        pp,
+        month,
+        lead,
+        build,
+        ic,
+        sold_mw,
+        contracted_mw,
+        unserved_mw,
+        budget,
+        g_lead,
+        g_build,
+        scale,
+        most,
+        weight,
+        allowance,
+    )
+    done = month + build
+    queued = np.add.reduce(ic_mw, axis=1) + np.add.reduce(
+        pp0[:, :, month + 1 : month + lead + 1], axis=(1, 2)
+    )
+    building_h = np.add.reduce(built, axis=1) + np.add.reduce(
+        pb0[:, :, month + 1 : done + 1], axis=(1, 2)
+    )
+    args = (budget, most, float(build), unserved_mw, scale)
+    request = _starts(sold_mw, contracted_mw, g_lead, queued, *args)
+    wanted = _starts(sold_mw, contracted_mw, g_build, building_h, *args)
+    pp0[:, :, month + ic] += request[:, None] * weight
+    building = built + np.add.reduce(pb0[:, :, month + 1 : done + 1], axis=2)
+    due_mw = ic_mw + np.add.reduce(pp0[:, :, month + 1 : done + 1], axis=2)
+    want_shells = np.minimum(wanted[:, None] * weight, power_room(due_mw, building, allowance))
+    pb0[:, :, done] += want_shells
+    _same(shells, want_shells)
+    _same(pb, pb0)
+    _same(pp, pp0)
+
+    it_mw, can = _draw(rng, H, R), np.where(rng.random((H, F)) < 0.7, 1.0, 0.0)
+    fam_mix, c_share = _draw(rng, H, F), _draw(rng, H, F)
+    free, total_free, mix, bought = chip_mix(
+        built, ic_mw, pb, pp, month, it_mw, can, fam_mix, c_share, contracted_mw
+    )
+    nxt = np.minimum(built + pb[:, :, month + 1], ic_mw + pp[:, :, month + 1])
+    free0 = np.maximum(0.0, nxt - it_mw)
+    built_mw = np.maximum(1.0, np.add.reduce(built, axis=1))
+    boost = np.minimum(1.0, contracted_mw / built_mw)[:, None] * c_share * can
+    mix0 = np.maximum(fam_mix * can, boost)
+    mix_sum = np.add.reduce(mix0, axis=1, keepdims=True)
+    np.divide(mix0, mix_sum, out=mix0, where=mix_sum > 0)
+    for x, y in zip(
+        (free, total_free, mix, bought),
+        (free0, np.add.reduce(free0, axis=1), mix0, (mix0 > 0).any(axis=0)),
+        strict=True,
+    ):
+        _same(x, y)
+
+    watts, value = 1.0 + _draw(rng, F), _draw(rng, F)
+    want, price = chip_want(total_free, mix, watts, value)
+    _same(want, total_free[:, None] * mix0 * W_PER_MW / watts)
+    _same(price, np.where(mix0 > 0, value, 0.0))
+
+    converting = bool(seed % 2)
+    conv_cost = _draw(rng, H)
+    want0, pb0 = want.copy(), pb.copy()
+    starts, f_dc = budget_shares(
+        budget * 1e3, want, price, shells, pb, done, 11.0, converting, conv_cost
+    )
+    starts0 = np.add.reduce(shells, axis=1)
+    dc_cost = starts0 * 11.0
+    if converting:
+        dc_cost += conv_cost
+    shares: np.ndarray = np.array(
+        [
+            scale_to_budget(b, c, d)
+            for b, c, d in zip(
+                (budget * 1e3).tolist(),
+                np.add.reduce(want0 * price, axis=1).tolist(),
+                dc_cost.tolist(),
+                strict=True,
+            )
+        ]
+    ).T
+    f_chips0, f_dc0 = shares
+    want0 *= f_chips0[:, None]
+    pb0[:, :, done] -= shells * (1.0 - f_dc0)[:, None]
+    _same(want, want0)
+    _same(pb, pb0)
+    _same(f_dc, f_dc0)
+    _same(starts, starts0 * f_dc0)
