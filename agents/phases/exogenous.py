@@ -34,11 +34,12 @@ from agents.scenario_sections import DemandCfg
 from agents.state import Clouds, DemandState, FloatArray, IntArray, Market, Nodes, Sites, Tech
 from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR, W_PER_MW, months_between
 from agents.utility import Utility, capacity_price, reserve_margin
-from market.compiled import compiled, minimum
+from market.compiled import add_reduce, compiled, minimum, sum_rows
 from market.conduct import lerner_index
 
 __all__ = [
     "DEMAND_SHOCK_SD",
+    "advance_sites",
     "blend_pue",
     "cloud_lerner",
     "datacentre_load_mw",
@@ -135,20 +136,23 @@ def node_economics(
     if it_mw is None:
         it_mw = sites.it_mw(tech)
     dc = cfg.datacentres
-    return _economics(
+    capacity, mwh, cost, running_share, _ = _economics(
         h100e,
         watts,
         capital,
         it_mw,
-        sites.powered,
+        sites.built,
+        sites.interconnected,
         sites.pue,
         power_price,
         markup,
+        np.zeros(markup.size),
         float(dc.availability),
         float(cfg.chips.life_months),
         float(dc.cost_per_mw),
         float(dc.life_months),
     )
+    return capacity, mwh, cost, running_share
 
 
 @compiled
@@ -157,24 +161,32 @@ def _economics(
     watts: FloatArray,
     capital: FloatArray,
     it_mw: FloatArray,
-    powered: FloatArray,
+    built: FloatArray,
+    interconnected: FloatArray,
     pue: FloatArray,
     power_price: FloatArray,
     markup: FloatArray,
+    lerner: FloatArray,
     avail: float,
     chip_life: float,
     cost_per_mw: float,
     dc_life: float,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """:func:`node_economics` node by node, each formula as numpy would evaluate it."""
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`node_economics` node by node, each formula as numpy would evaluate it, the
+    powered MW ``np.minimum(built, interconnected)``; the cost over ``1 - lerner`` of its
+    cloud (:func:`offer_prices`; exact for a Lerner index of 0), and the (R,) facility load
+    :func:`datacentre_load_mw` (the rows added in order)."""
     n_h, n_r, n_f = h100e.shape
     capacity, mwh, cost = np.empty(h100e.shape), np.empty(h100e.shape), np.empty(h100e.shape)
     running_share = np.empty((n_h, n_r))
+    load = np.empty((n_h, n_r))
     hours = HOURS_PER_MONTH * avail
     for h in range(n_h):
         for r in range(n_r):
+            powered = minimum(built[h, r], interconnected[h, r])
+            load[h, r] = minimum(it_mw[h, r], powered) * pue[h, r]
             # an IT load below a watt counts as none (its running share is 1)
-            running = powered[h, r] / it_mw[h, r] if it_mw[h, r] > 1e-6 else 1.0
+            running = powered / it_mw[h, r] if it_mw[h, r] > 1e-6 else 1.0
             share = minimum(1.0, running)
             running_share[h, r] = share
             p = pue[h, r]
@@ -187,7 +199,8 @@ def _economics(
                 shell = m / p * cost_per_mw / (dc_life * hours)
                 mwh[h, r, f] = m
                 cost[h, r, f] = (chip + shell + m * power_price[r]) * (1.0 + markup[h])
-    return capacity, mwh, cost, running_share
+                cost[h, r, f] = cost[h, r, f] / (1.0 - lerner[h])
+    return capacity, mwh, cost, running_share, sum_rows(load)
 
 
 def cloud_lerner(sold: FloatArray, clouds: Clouds, cfg: Scenario) -> FloatArray:
@@ -228,8 +241,9 @@ def update_nodes(
     clouds: Clouds,
     cfg: Scenario,
     it_mw: FloatArray | None = None,
-) -> None:
-    """Refresh ``nodes`` capacity, energy, offer price and running share in place.
+) -> FloatArray:
+    """Refresh ``nodes`` capacity, energy, offer price and running share in place; returns
+    the AI fleet's facility MW by region (:func:`datacentre_load_mw`).
 
     The cost of a MWh is last month's energy price plus the capacity price in force
     last month spread over the day (``$/MW-day / 24 h``: a flat load of 1 MW draws
@@ -238,10 +252,27 @@ def update_nodes(
     conduct of 0).
     """
     per_mwh = market.power_price + market.capacity_price / 24.0
-    nodes.capacity, nodes.mwh, cost, nodes.running_share = node_economics(
-        tech, sites, per_mwh, clouds.markup, cfg, it_mw
+    h100e, watts, capital = sites.family_totals(tech)
+    if it_mw is None:
+        it_mw = sites.it_mw(tech)
+    dc = cfg.datacentres
+    nodes.capacity, nodes.mwh, nodes.cost, nodes.running_share, load = _economics(
+        h100e,
+        watts,
+        capital,
+        it_mw,
+        sites.built,
+        sites.interconnected,
+        sites.pue,
+        per_mwh,
+        clouds.markup,
+        cloud_lerner(nodes.sold, clouds, cfg),
+        float(dc.availability),
+        float(cfg.chips.life_months),
+        float(dc.cost_per_mw),
+        float(dc.life_months),
     )
-    nodes.cost = offer_prices(cost, cloud_lerner(nodes.sold, clouds, cfg))
+    return load
 
 
 def blend_pue(pue: FloatArray, built: FloatArray, added: FloatArray, new_pue: float) -> FloatArray:
@@ -258,6 +289,49 @@ def blend_pue(pue: FloatArray, built: FloatArray, added: FloatArray, new_pue: fl
         pue * built + new_pue * added, total, out=pue.copy(), where=total > 0
     )
     return out
+
+
+@compiled
+def advance_sites(
+    pue: FloatArray,
+    built: FloatArray,
+    interconnected: FloatArray,
+    pipeline_built: FloatArray,
+    pipeline_power: FloatArray,
+    month: int,
+    new_pue: float,
+    fleet: FloatArray,
+    life_months: float,
+) -> tuple[FloatArray, FloatArray]:
+    """The month's completions and retirements, in place; returns the new fleet PUE and the
+    (H,) units retired.
+
+    ``added = pipeline_built[:, :, month]``: the PUE becomes :func:`blend_pue` of ``pue``,
+    ``built`` and ``added`` at ``new_pue`` (a new array), ``built += added``,
+    ``interconnected += pipeline_power[:, :, month]``; ``retired = fleet / life_months``,
+    ``fleet -= retired``, and the units retired by cloud are
+    ``np.add.reduce(retired, axis=(1, 2))`` (one pairwise sum of a cloud's block).
+    """
+    n_h, n_r, n_g = fleet.shape
+    out = pue.copy()
+    for h in range(n_h):
+        for r in range(n_r):
+            added = pipeline_built[h, r, month]
+            total = built[h, r] + added
+            if total > 0:
+                out[h, r] = (pue[h, r] * built[h, r] + new_pue * added) / total
+            built[h, r] += added
+            interconnected[h, r] += pipeline_power[h, r, month]
+    retired = np.empty(n_h)
+    block = np.empty(n_r * n_g)
+    for h in range(n_h):
+        for r in range(n_r):
+            for g in range(n_g):
+                gone = fleet[h, r, g] / life_months
+                fleet[h, r, g] -= gone
+                block[r * n_g + g] = gone
+        retired[h] = add_reduce(block)
+    return out, retired
 
 
 def datacentre_load_mw(sites: Sites, tech: Tech, it_mw: FloatArray | None = None) -> FloatArray:
@@ -350,21 +424,23 @@ def exogenous(
             cfg.chips.captive_lead_months,
             cfg.chips.supply_growth_decay_per_year,
         )
-    added = sites.pipeline_built[:, :, month]
-    sites.pue = blend_pue(sites.pue, sites.built, added, cfg.power.pue)
-    sites.built += added
-    sites.interconnected += sites.pipeline_power[:, :, month]
+    # the MW completing now join at the new-build PUE; chips retire
+    sites.pue, retired = advance_sites(
+        sites.pue,
+        sites.built,
+        sites.interconnected,
+        sites.pipeline_built,
+        sites.pipeline_power,
+        month,
+        float(cfg.power.pue),
+        sites.fleet,
+        float(cfg.chips.life_months),
+    )
     fee = egress(month)
     market.region_egress_fee = fee
     market.egress_fee = fee[labs_home]
-    retired = sites.fleet / cfg.chips.life_months
-    sites.fleet -= retired
-    accounts.post(
-        accounts.chips, accounts.hyperscaler, OUTSIDE, np.add.reduce(retired, axis=(1, 2)), "retire"
-    )
+    accounts.post(accounts.chips, accounts.hyperscaler, OUTSIDE, retired, "retire")
     it_mw = sites.it_mw(tech)
-    update_nodes(nodes, tech, sites, market, clouds, cfg, it_mw)
-    market.reserve_margin, market.capacity_price = reserves(
-        month, utilities, datacentre_load_mw(sites, tech, it_mw), cfg
-    )
+    load = update_nodes(nodes, tech, sites, market, clouds, cfg, it_mw)
+    market.reserve_margin, market.capacity_price = reserves(month, utilities, load, cfg)
     return it_mw

@@ -8,6 +8,7 @@ import pytest
 from agents.model import GigawattModel
 from agents.phases.exogenous import (
     DEMAND_SHOCK_SD,
+    advance_sites,
     blend_pue,
     datacentre_load_mw,
     demand_ceiling,
@@ -221,3 +222,31 @@ def test_a_built_model_prices_at_its_clouds_capacity_shares(baseline):
         ratio = cournot.world.nodes.cost[h][has[h]] / taker.world.nodes.cost[h][has[h]]
         assert ratio == pytest.approx(want[h], rel=1e-12)
     assert fringe.sum() == 1 and (want[~fringe] > 1.05).all()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_months_completions_and_retirements_are_the_numpy_codes(seed):
+    # advance_sites against the numpy code it replaces, to the bit, on random sites
+    rng = np.random.default_rng(seed)
+    h, r, g, month = 4, 3, 8, 5
+
+    def draw(*shape):
+        x = rng.standard_normal(shape) ** 2 * 10.0 ** rng.uniform(-3, 4, shape)
+        x[rng.random(shape) < 0.3] = 0.0
+        return x
+
+    pue, built, ic = 1.0 + draw(h, r) * 1e-3, draw(h, r), draw(h, r)
+    pb, pp, fleet = draw(h, r, 12), draw(h, r, 12), draw(h, r, g)
+    want_pue = blend_pue(pue, built, pb[:, :, month], 1.3)
+    want_built, want_ic = built + pb[:, :, month], ic + pp[:, :, month]
+    retired = fleet / 60
+    want_fleet = fleet - retired
+    new_pue, gone = advance_sites(pue, built, ic, pb, pp, month, 1.3, fleet, 60.0)
+    for got, want in (
+        (new_pue, want_pue),
+        (built, want_built),
+        (ic, want_ic),
+        (fleet, want_fleet),
+        (gone, np.add.reduce(retired, axis=(1, 2))),
+    ):
+        np.testing.assert_array_equal(got, want, strict=True)
