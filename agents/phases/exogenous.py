@@ -27,6 +27,7 @@ import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
 from agents.chipvendor import ChipVendor
+from agents.phases.kernel_sums import row_sum
 from agents.regulator import EgressFees
 from agents.scenario import Scenario
 from agents.scenario_fields import FASTEST_DECLINE
@@ -34,7 +35,7 @@ from agents.scenario_sections import DemandCfg
 from agents.state import Clouds, DemandState, FloatArray, IntArray, Market, Nodes, Sites, Tech
 from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR, W_PER_MW, months_between
 from agents.utility import Utility, capacity_price, reserve_margin
-from market.compiled import add_reduce, compiled, minimum, sum_rows
+from market.compiled import compiled, minimum, sum_rows
 from market.conduct import lerner_index
 
 __all__ = [
@@ -330,7 +331,7 @@ def advance_sites(
                 gone = fleet[h, r, g] / life_months
                 fleet[h, r, g] -= gone
                 block[r * n_g + g] = gone
-        retired[h] = add_reduce(block)
+        retired[h] = row_sum(block)
     return out, retired
 
 
