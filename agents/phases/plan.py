@@ -446,8 +446,10 @@ def plan(
         pipe_built[:, :, conv_done] += conv
         pipe_power[:, :, conv_done] += conv
         conversion_cost = reduce(conv, axis=1) * dc.conversion_cost_per_mw
+    if it_mw is None:
+        it_mw = sites.it_mw(tech)
     # the growth expected over each lead (Python's pow, as the numpy code had it)
-    shells = starts_and_shells(
+    shells, free, total_free, mix, bought = starts_and_shells(
         sites.built,
         sites.interconnected,
         pipe_built,
@@ -466,38 +468,29 @@ def plan(
         float(dc.max_build_mw_per_month),
         demand.region_weight,
         float(dc.unpowered_allowance),
-    )
-    if it_mw is None:
-        it_mw = sites.it_mw(tech)
-    free, total_free, mix, bought = chip_mix(
-        sites.built,
-        sites.interconnected,
-        pipe_built,
-        pipe_power,
-        month,
         it_mw,
         clouds.can_buy,
         clouds.family_mix,
         contract_share,
-        contracted_mw,
     )
-    want, price = chip_want(total_free, mix, *family_values(month, cfg, tech, market, bought))
-    # cash plus credit pays for chips first (they fill shells already built), then starts
-    starts, f_dc = budget_shares(
+    # cash plus credit pays for chips first (they fill shells already built), then starts;
+    # the starts are paid as they are built: this month's instalments on every shell
+    # under construction leave now, the rest stays set aside
+    want, price, f_dc = budget_shares(
         budget,
-        want,
-        price,
+        total_free,
+        mix,
+        *family_values(month, cfg, tech, market, bought),
         shells,
         pipe_built,
-        done,
+        sites.pipeline_capex,
+        debt.dc_started,
+        month,
+        dc.build_months,
         float(dc.cost_per_mw),
         converting,
         conversion_cost,
     )
-    # the starts are paid as they are built: this month's instalments on every shell
-    # under construction leave now, the rest stays set aside
-    sites.commit_building(starts, month, dc.build_months, dc.cost_per_mw)
-    np.multiply(starts, dc.cost_per_mw, out=debt.dc_started)
     if converting:
         cut = conv * (1.0 - f_dc)[:, None]
         pipe_built[:, :, conv_done] -= cut

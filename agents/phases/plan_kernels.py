@@ -210,8 +210,13 @@ def starts_and_shells(
     max_mw: float,
     region_weight: FloatArray,
     allowance: float,
-) -> FloatArray:
-    """Grid requests and shells started this month, written into the pipelines; the shells.
+    it_mw: FloatArray,
+    can: FloatArray,
+    family_mix: FloatArray,
+    contract_share: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, BoolArray]:
+    """Grid requests and shells started this month, written into the pipelines, and the
+    clouds' chip mix.
 
     Each cloud's MW connected or queued within ``lead`` months and built or building within
     the build, judged by :func:`agents.hyperscaler.starts_of_clouds` (growth factors
@@ -219,7 +224,9 @@ def starts_and_shells(
     ``region_weight``; the requests join ``pipeline_power`` at ``month +
     interconnection_months``, and the shells, at most
     :func:`agents.hyperscaler.power_room` of the power due by their completion, join
-    ``pipeline_built`` at ``month + build_months`` (in place, as the numpy code did).
+    ``pipeline_built`` at ``month + build_months`` (in place, as the numpy code did). Then
+    :func:`chip_mix` of the pipelines so updated. Returns ``(shells, free, total_free, mix,
+    bought)``.
     """
     n_h, n_r = built.shape
     done = month + build_months
@@ -250,7 +257,19 @@ def starts_and_shells(
     for h in range(n_h):
         for r in range(n_r):
             pipeline_built[h, r, done] += shells[h, r]
-    return shells
+    free, total_free, mix, bought = chip_mix(
+        built,
+        interconnected,
+        pipeline_built,
+        pipeline_power,
+        month,
+        it_mw,
+        can,
+        family_mix,
+        contract_share,
+        contracted_mw,
+    )
+    return shells, free, total_free, mix, bought
 
 
 @compiled
@@ -268,27 +287,38 @@ def _scale_to_budget(budget: float, first: float, second: float) -> tuple[float,
 @compiled
 def budget_shares(
     budget: FloatArray,
-    want: FloatArray,
-    price: FloatArray,
+    total_free: FloatArray,
+    mix: FloatArray,
+    watts: FloatArray,
+    value: FloatArray,
     shells: FloatArray,
     pipeline_built: FloatArray,
-    done: int,
+    pipeline_capex: FloatArray,
+    dc_started: FloatArray,
+    month: int,
+    build_months: int,
     cost_per_mw: float,
     converting: bool,
     conversion_cost: FloatArray,
-) -> tuple[FloatArray, FloatArray]:
-    """Chips and starts cut to each cloud's budget, chips first; the starts and the share
-    of them kept.
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The chips wanted (:func:`chip_want`) and the starts, cut to each cloud's budget,
+    chips first, and the starts' instalments scheduled.
 
     Per cloud, :func:`agents.finance.scale_to_budget` of ``budget`` over its chips
     (``np.add.reduce(want * price, axis=1)``) and its starts' cost (``np.add.reduce(shells,
-    axis=1) * cost_per_mw``, plus ``conversion_cost`` when ``converting``); ``want`` is
-    scaled in place and the shells cut from ``pipeline_built[:, :, done]``
-    (``-= shells * (1 - f_dc)[:, None]``). Returns ``(starts, f_dc)``.
+    axis=1) * cost_per_mw``, plus ``conversion_cost`` when ``converting``); the shells are
+    cut from ``pipeline_built[:, :, month + build_months]`` (``-= shells * (1 -
+    f_dc)[:, None]``), the starts kept (``starts * f_dc``) paid in equal instalments over
+    the build (:meth:`agents.state.Sites.commit_building`: ``pipeline_capex[:, month:month
+    + build_months] += (starts * (cost_per_mw / build_months))[:, None]``) and their cost
+    written into ``dc_started``. Returns ``(want, price, f_dc)``.
     """
+    want, price = chip_want(total_free, mix, watts, value)
     n_h, n_f = want.shape
-    starts, f_dc = np.empty(n_h), np.empty(n_h)
+    f_dc = np.empty(n_h)
     spend = np.empty(n_f)
+    done = month + build_months
+    instalment = cost_per_mw / build_months if build_months > 0 else 0.0
     for h in range(n_h):
         start = row_sum(shells[h])
         dc_cost = start * cost_per_mw
@@ -302,5 +332,8 @@ def budget_shares(
         cut = 1.0 - f_dc[h]
         for r in range(shells.shape[1]):
             pipeline_built[h, r, done] -= shells[h, r] * cut
-        starts[h] = start * f_dc[h]
-    return starts, f_dc
+        start *= f_dc[h]
+        for m in range(month, done):
+            pipeline_capex[h, m] += start * instalment
+        dc_started[h] = start * cost_per_mw
+    return want, price, f_dc

@@ -90,7 +90,9 @@ def test_the_kernels_give_the_numbers_of_the_numpy_code(seed: int) -> None:
 
     contracted_mw, budget, weight = got[1], _draw(rng, H) - 1.0, rng.dirichlet(np.ones(R))
     g_lead, g_build, scale, most, allowance = 1.7, 1.3, float(rng.choice([1.0, 1.4])), 400.0, 0.1
-    shells = starts_and_shells(
+    it_mw, can = _draw(rng, H, R), np.where(rng.random((H, F)) < 0.7, 1.0, 0.0)
+    fam_mix, c_share = _draw(rng, H, F), _draw(rng, H, F)
+    shells, *mixed = starts_and_shells(
         built,
         ic_mw,
         pb,
@@ -109,6 +111,10 @@ def test_the_kernels_give_the_numbers_of_the_numpy_code(seed: int) -> None:
         most,
         weight,
         allowance,
+        it_mw,
+        can,
+        fam_mix,
+        c_share,
     )
     done = month + build
     queued = np.add.reduce(ic_mw, axis=1) + np.add.reduce(
@@ -129,11 +135,11 @@ def test_the_kernels_give_the_numbers_of_the_numpy_code(seed: int) -> None:
     _same(pb, pb0)
     _same(pp, pp0)
 
-    it_mw, can = _draw(rng, H, R), np.where(rng.random((H, F)) < 0.7, 1.0, 0.0)
-    fam_mix, c_share = _draw(rng, H, F), _draw(rng, H, F)
     free, total_free, mix, bought = chip_mix(
         built, ic_mw, pb, pp, month, it_mw, can, fam_mix, c_share, contracted_mw
     )
+    for x, y in zip(mixed, (free, total_free, mix, bought), strict=True):
+        _same(x, y)
     nxt = np.minimum(built + pb[:, :, month + 1], ic_mw + pp[:, :, month + 1])
     free0 = np.maximum(0.0, nxt - it_mw)
     built_mw = np.maximum(1.0, np.add.reduce(built, axis=1))
@@ -155,9 +161,23 @@ def test_the_kernels_give_the_numbers_of_the_numpy_code(seed: int) -> None:
 
     converting = bool(seed % 2)
     conv_cost = _draw(rng, H)
-    want0, pb0 = want.copy(), pb.copy()
-    starts, f_dc = budget_shares(
-        budget * 1e3, want, price, shells, pb, done, 11.0, converting, conv_cost
+    want0, pb0, capex0 = want.copy(), pb.copy(), capex.copy()
+    started = np.full(H, np.nan)
+    want, price, f_dc = budget_shares(
+        budget * 1e3,
+        total_free,
+        mix,
+        watts,
+        value,
+        shells,
+        pb,
+        capex,
+        started,
+        month,
+        build,
+        11.0,
+        converting,
+        conv_cost,
     )
     starts0 = np.add.reduce(shells, axis=1)
     dc_cost = starts0 * 11.0
@@ -177,7 +197,10 @@ def test_the_kernels_give_the_numbers_of_the_numpy_code(seed: int) -> None:
     f_chips0, f_dc0 = shares
     want0 *= f_chips0[:, None]
     pb0[:, :, done] -= shells * (1.0 - f_dc0)[:, None]
+    starts0 *= f_dc0
+    capex0[:, month:done] += (starts0 * (11.0 / build))[:, None]  # Sites.commit_building
     _same(want, want0)
     _same(pb, pb0)
     _same(f_dc, f_dc0)
-    _same(starts, starts0 * f_dc0)
+    _same(capex, capex0)
+    _same(started, starts0 * 11.0)
