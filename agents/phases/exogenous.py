@@ -20,6 +20,7 @@ the clouds' conduct (:func:`cloud_lerner`; 0, none, as shipped).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -65,6 +66,10 @@ def demand_growth(growth_per_year: float, decay_per_year: float, month: int) -> 
     return float(growth_per_year * (1.0 - decay_per_year) ** (month / MONTHS_PER_YEAR))
 
 
+_months_between = functools.cache(months_between)
+""":func:`agents.units.months_between` of the dates a run reads every month, parsed once."""
+
+
 def demand_ceiling(d: DemandCfg, start: str, month: int) -> float:
     """The ceiling of AI spending (a month) at model ``month`` of a run from ``start``.
 
@@ -77,7 +82,7 @@ def demand_ceiling(d: DemandCfg, start: str, month: int) -> float:
     >>> round(demand_ceiling(d, "2026-01", 6), 9), round(demand_ceiling(d, "2026-01", 0), 9)
     (121.0, 110.0)
     """
-    years = (month - months_between(start, d.ceiling_month)) / MONTHS_PER_YEAR
+    years = (month - _months_between(start, d.ceiling_month)) / MONTHS_PER_YEAR
     return float(d.ceiling_usd_per_month * (1.0 + d.ceiling_growth_per_year) ** years)
 
 
@@ -216,6 +221,8 @@ def cloud_lerner(sold: FloatArray, clouds: Clouds, cfg: Scenario) -> FloatArray:
     compute price passes through in proportion ([est-cloud-conduct]). Shares are last
     month's, as this month's are the clearing's outcome.
     """
+    if cfg.cloud_conduct <= 0.0:  # price-taking clouds: lerner_index's zeros, unsummed
+        return np.zeros(sold.shape[0])
     return lerner_index(
         np.add.reduce(sold, axis=(1, 2)),
         clouds.hhi_firms,
@@ -412,10 +419,10 @@ def exogenous(
     sites.reach(month + 1)
     # conversions completing now take their load from the region's conventional data
     # centres (the AI sites count it from now on) [est-conversion]
-    converted = sites.pipeline_converted[:, month]
+    converted = sites.pipeline_converted[:, month].tolist()
     for u in utilities:
         if converted[u.region] > 0.0:
-            u.converted_mw += float(converted[u.region]) * cfg.power.pue
+            u.converted_mw += converted[u.region] * cfg.power.pue
         u.grow_load(month, cfg.power.non_ai_load_growth, cfg.power.conventional_dc_growth)
     for v in vendors:
         v.advance(
