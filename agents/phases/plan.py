@@ -46,6 +46,7 @@ from agents.phases.plan_kernels import (
     chip_mix,
     chip_want,
     fleet_rates,
+    ports_weighed,
     starts_and_shells,
     unserved_hours,
 )
@@ -294,12 +295,11 @@ def plan_labs(
     if np.count_nonzero(ok):  # (np.count_nonzero: .any() without its Python wrapper)
         accounts.pay(OUTSIDE, a.account[ok], funding.raised[ok], "vc_round")
         a.raised_total[ok] += funding.raised[ok]
-    major = a.major
     short = funding.still_short
     gap = (
         {
             int(i): float(cfg.capital.round_months * a.burn[i])
-            for i in (short & major).nonzero()[0].tolist()
+            for i in (short & a.major).nonzero()[0].tolist()
         }
         if np.count_nonzero(short)
         else {}
@@ -307,23 +307,26 @@ def plan_labs(
     a.training_need[:] = training_need(
         a, cash, short, market.expected_compute_price, cfg.capital, cfg.demand, a.training_bid
     )
-    if np.count_nonzero(a.porting_done == month):  # (most months no port completes)
-        done = (a.porting_done == month) & (a.porting_to >= 0)
-        a.affinity[done, a.porting_to[done]] = 1.0
-        a.porting_to[done] = -1
-    candidates = (major & a.active & (a.porting_to < 0)).nonzero()[0]
-    if candidates.size == 0 or not np.isfinite(market.family_price).all():
-        return gap
     lk = cfg.lockin
-    # a lab ports only to a family cheaper than (1 - gap) x what it pays (spend over
-    # compute received, where it received any): most months none is cheaper than that
-    # even at the cheapest family's price, and nothing more is read (Python floats: the
-    # same IEEE quotients and products as the arrays below)
-    cheapest = float(np.minimum.reduce(market.family_price))
+    # ports done this month end; a lab ports only to a family cheaper than (1 - gap) x what
+    # it pays (spend over compute received, where it received any): most months none is
+    # cheaper than that even at the cheapest family's price, and nothing more is read
     keep = 1.0 - lk.porting_gap
-    spend, received = a.spend[candidates].tolist(), a.received[candidates].tolist()
-    if not any(r > 0 and keep * (s / r) > cheapest for s, r in zip(spend, received, strict=True)):
+    if not ports_weighed(
+        month,
+        int(LabKind.MAJOR),
+        a.kind,
+        a.active,
+        a.porting_done,
+        a.porting_to,
+        a.affinity,
+        market.family_price,
+        a.spend,
+        a.received,
+        keep,
+    ):
         return gap
+    candidates = (a.major & a.active & (a.porting_to < 0)).nonzero()[0]
     accounts.flush()  # the rounds raised above count in the cash it ports with
     with np.errstate(over="ignore"):  # next to no compute received: inf, and no port weighed
         paid = np.divide(a.spend, a.received, out=np.full(a.n, np.nan), where=a.received > 0)
@@ -425,7 +428,6 @@ def plan(
     # (power_room); each counts what is due within its own lead (a campus dated years
     # ahead does not stand in for a start now) [est-power-pacing]
     # every cloud at once; each reads and writes only its own rows of the pipelines
-    done = month + dc.build_months
     # (the pipelines are not replaced from here on: ``reach`` ran above)
     pipe_built, pipe_power = sites.pipeline_built, sites.pipeline_power
     reduce = np.add.reduce

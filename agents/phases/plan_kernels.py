@@ -15,7 +15,7 @@ import numpy as np
 
 from agents.hyperscaler import starts_of_clouds
 from agents.phases.kernel_sums import row_sum
-from agents.state import BoolArray, FloatArray
+from agents.state import BoolArray, FloatArray, IntArray
 from agents.units import W_PER_MW
 from market.compiled import compiled, maximum, minimum, sum_rows
 
@@ -25,6 +25,7 @@ __all__ = [
     "chip_mix",
     "chip_want",
     "fleet_rates",
+    "ports_weighed",
     "starts_and_shells",
     "unserved_hours",
 ]
@@ -337,3 +338,42 @@ def budget_shares(
             pipeline_capex[h, m] += start * instalment
         dc_started[h] = start * cost_per_mw
     return want, price, f_dc
+
+
+@compiled
+def ports_weighed(
+    month: int,
+    major: int,
+    kind: IntArray,
+    active: BoolArray,
+    porting_done: IntArray,
+    porting_to: IntArray,
+    affinity: FloatArray,
+    family_price: FloatArray,
+    spend: FloatArray,
+    received: FloatArray,
+    keep: float,
+) -> bool:
+    """Ends the ports due this month and says whether any lab may weigh a new one.
+
+    A port done this month (``porting_done == month``, to family ``porting_to >= 0``)
+    sets the lab's affinity to that family to 1 and ``porting_to`` to -1, in place. Then
+    the candidates are the active labs of kind ``major`` not porting; with none, or a
+    family price that is not finite, no port is weighed; else one is where a candidate
+    that received compute pays more than the cheapest family's price over ``keep``
+    (``keep * (spend / received) > np.minimum.reduce(family_price)``).
+    """
+    for i in range(porting_done.size):
+        if porting_done[i] == month and porting_to[i] >= 0:
+            affinity[i, porting_to[i]] = 1.0
+            porting_to[i] = -1
+    cheapest = np.inf
+    for f in range(family_price.size):
+        if not np.isfinite(family_price[f]):
+            return False
+        cheapest = min(cheapest, family_price[f])
+    for i in range(kind.size):
+        if kind[i] == major and active[i] and porting_to[i] < 0:
+            if received[i] > 0 and keep * (spend[i] / received[i]) > cheapest:
+                return True
+    return False

@@ -15,6 +15,7 @@ from agents.phases.plan_kernels import (
     chip_mix,
     chip_want,
     fleet_rates,
+    ports_weighed,
     starts_and_shells,
     unserved_hours,
 )
@@ -204,3 +205,34 @@ def test_the_kernels_give_the_numbers_of_the_numpy_code(seed: int) -> None:
     _same(f_dc, f_dc0)
     _same(capex, capex0)
     _same(started, starts0 * 11.0)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_ports_weighed_as_the_numpy_code(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, month, keep = 6, 7, 0.65
+    kind, active = rng.integers(0, 3, n), rng.random(n) < 0.8
+    done = np.where(rng.random(n) < 0.3, month, rng.integers(0, 20, n))
+    to = np.where(rng.random(n) < 0.5, rng.integers(0, F, n), -1)
+    affinity = rng.random((n, F))
+    price = rng.random(F) * 3.0
+    if seed % 5 == 0:
+        price[1] = np.inf
+    spend, received = _draw(rng, n), _draw(rng, n)
+    done0, to0, affinity0 = done.copy(), to.copy(), affinity.copy()
+    got = ports_weighed(month, 0, kind, active, done, to, affinity, price, spend, received, keep)
+    ends = (done0 == month) & (to0 >= 0)
+    affinity0[ends, to0[ends]] = 1.0
+    to0[ends] = -1
+    candidates = ((kind == 0) & active & (to0 < 0)).nonzero()[0]
+    want = (
+        candidates.size > 0
+        and bool(np.isfinite(price).all())
+        and any(
+            r > 0 and keep * (s / r) > float(np.minimum.reduce(price))
+            for s, r in zip(spend[candidates], received[candidates], strict=True)
+        )
+    )
+    assert got == want
+    _same(to, to0)
+    _same(affinity, affinity0)
