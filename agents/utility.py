@@ -34,8 +34,10 @@ import mesa
 import numpy as np
 
 from agents.firm import Firm
+from agents.kernel_sums import row_sum
 from agents.state import FloatArray, IntArray
 from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR
+from market.compiled import compiled
 
 if TYPE_CHECKING:
     from agents.scenario import PowerCfg, RegionCfg
@@ -158,6 +160,13 @@ def merit_price(qty: FloatArray, price: FloatArray, load_mwh: float) -> float:
     return float(price[order][k])
 
 
+@compiled
+def _span_sums(units: FloatArray, lo: int, hi: int) -> tuple[float, float, float]:
+    """``np.add.reduce(units[:3, lo:hi], axis=1)``: rows MW, FIRM and ENERGY each summed
+    pairwise over units ``lo:hi``."""
+    return row_sum(units[MW, lo:hi]), row_sum(units[FIRM, lo:hi]), row_sum(units[ENERGY, lo:hi])
+
+
 class Utility(Firm):
     """The grid and generation of one region.
 
@@ -207,7 +216,7 @@ class Utility(Firm):
         """Online months as Python ints, for bisection while they are non-decreasing."""
         self._ordered = True
         """Units come online in the order they were added (so online units are a prefix)."""
-        self._span: dict[tuple[int, int], list[float]] = {}
+        self._span: dict[tuple[int, int], tuple[float, float, float]] = {}
         """MW, firm and energy summed over units ``lo:hi`` (columns never change)."""
         self.base_load_mw = cfg.non_ai_load_mw
         self.non_ai_load_mw = cfg.non_ai_load_mw
@@ -260,13 +269,12 @@ class Utility(Firm):
         """Units online in ``month`` (a prefix of the rows); -1 if they are not a prefix."""
         return bisect_right(self._online_list, month) if self._ordered else -1
 
-    def _sums(self, month: int, *, building: bool = False) -> list[float]:
+    def _sums(self, month: int, *, building: bool = False) -> tuple[float, float, float]:
         """MW, firm and energy summed over the units online in ``month`` (or not yet online).
 
-        One reduction of the three rows, kept per slice of units (columns never change):
-        each row's sum is, bit for bit, that of the row alone (the same pairwise summation
-        along the row), and the same as summing the columns a mask picks (the same numbers
-        in the same order).
+        Each row's pairwise sum over a slice of units (:func:`_span_sums`), kept per slice
+        (columns never change): the same, bit for bit, as summing the columns a mask picks
+        (the same numbers in the same order).
         """
         k = bisect_right(self._online_list, month) if self._ordered else -1
         if k < 0:  # online units are not a prefix: pick them
@@ -274,11 +282,12 @@ class Utility(Firm):
             pick = ~online if building else online
             # row by row: a boolean pick along the rows of a 2-D array need not leave them
             # contiguous, and a reduction along a strided axis is not pairwise
-            return [float(np.add.reduce(row[pick])) for row in self.units[:3]]
+            mw, firm, energy = (float(np.add.reduce(row[pick])) for row in self.units[:3])
+            return mw, firm, energy
         lo, hi = (k, self._n) if building else (0, k)
         out = self._span.get((lo, hi))
         if out is None:
-            out = self._span[(lo, hi)] = np.add.reduce(self._units[:3, lo:hi], axis=1).tolist()
+            out = self._span[(lo, hi)] = _span_sums(self._units, lo, hi)
         return out
 
     def grow_load(self, month: int, growth: float, dc_growth: float) -> None:
@@ -339,17 +348,14 @@ class Utility(Firm):
         lead = max(power.generation_build_months, power.interconnection_months)
         peak = self.peak_load_mw(ai_forecast_mw, month + lead, power)
         online = self._sums(month)
+        building = self._sums(month, building=True)
         size = entry_build_mw(
-            online[FIRM],
-            self._sums(month, building=True)[FIRM],
-            peak,
-            self.reserve_target,
-            online[MW],
-            power,
+            online[FIRM], building[FIRM], peak, self.reserve_target, online[MW], power
         )
         if size > 0:
             self._add_unit(size, month + lead, power)
-        self.mw_building = self._sums(month, building=True)[MW]
+            building = self._sums(month, building=True)
+        self.mw_building = building[MW]
 
     def _add_unit(self, mw: float, online: int, power: PowerCfg) -> None:
         """A new gas unit of ``mw`` (capacity credit 1) coming online in ``online``."""

@@ -28,7 +28,7 @@ import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
 from agents.chipvendor import ChipVendor
-from agents.phases.kernel_sums import row_sum
+from agents.kernel_sums import row_sum
 from agents.regulator import EgressFees
 from agents.scenario import Scenario
 from agents.scenario_fields import FASTEST_DECLINE

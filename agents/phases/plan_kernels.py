@@ -4,7 +4,7 @@ Each function does, cloud by cloud and region by region, what a dozen numpy call
 phase did on arrays of a few elements, with the same numbers to the bit: element-wise
 operations in numpy's order, ``np.maximum`` and ``np.minimum`` as
 :func:`market.compiled.maximum` and :func:`market.compiled.minimum`, and every sum as
-numpy adds it (:func:`agents.phases.kernel_sums.row_sum` along a row; a reduction over a
+numpy adds it (:func:`agents.kernel_sums.row_sum` along a row; a reduction over a
 region's and a month's axes of a pipeline, which numpy copies into a buffer first, as one
 pairwise sum of that copy, regions first). Powers stay with the caller, in Python.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.hyperscaler import starts_of_clouds
-from agents.phases.kernel_sums import row_sum
+from agents.kernel_sums import row_sum
 from agents.state import BoolArray, FloatArray, IntArray
 from agents.units import W_PER_MW
 from market.compiled import compiled, maximum, minimum, sum_rows

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.phases.kernel_sums import row_sum
+from agents.kernel_sums import row_sum
 
 
 def test_row_sum_is_numpys_sum_of_rows_of_every_length_to_past_a_block() -> None:
