@@ -42,12 +42,11 @@ from agents.lab import (
 )
 from agents.phases.plan_kernels import (
     ai_load,
-    budget_shares,
     chip_mix,
     chip_want,
     fleet_rates,
+    plan_builds,
     ports_weighed,
-    starts_and_shells,
     unserved_hours,
 )
 from agents.porting import choose_ports
@@ -91,6 +90,12 @@ DEFAULT_MWH_PER_H100E_HOUR = 1.3e-3
 (``docs/calibration.md`` [dc-density]) is 1 MW / 780 = 1.28 kW of IT load per H100, its
 server's share included ([est-server-overhead]), rounded to 1.3 kW."""
 
+_NVIDIA = FAMILIES.index("nvidia")
+"""The family of merchant GPUs, whose newest generation's value is Tobin's q."""
+
+_EVERY_FAMILY = np.ones(len(FAMILIES), dtype=bool)
+"""Every family, for :func:`family_values`."""
+
 _NO_CONVERSIONS = np.zeros(0)
 """The conversions' cost per cloud in a month without conversions (not read)."""
 
@@ -120,15 +125,19 @@ def running_cost(tech: Tech, g: int, power_price: float, cfg: Scenario) -> float
     return power + shell
 
 
-def new_capacity_q(month: int, cfg: Scenario, tech: Tech, market: Market) -> float:
+def new_capacity_q(
+    month: int, cfg: Scenario, tech: Tech, market: Market, value: float | None = None
+) -> float:
     """Tobin's q of new capacity this month: what a unit of the newest merchant GPU is worth
     at the expected compute price over its list price.
 
-    The value is :func:`unit_value`, as in the chip bids (:func:`chip_targets`); merchant
-    GPUs are what every cloud can buy. ``docs/calibration.md`` [est-profit-response].
+    The value is :func:`unit_value`, as in the chip bids (:func:`chip_targets`; ``value``
+    when the caller has it); merchant GPUs are what every cloud can buy.
+    ``docs/calibration.md`` [est-profit-response].
     """
-    g = tech.newest(FAMILIES.index("nvidia"), month)
-    value = unit_value(tech, g, market, cfg, mean_power_price(market))
+    g = tech.newest(_NVIDIA, month)
+    if value is None:
+        value = unit_value(tech, g, market, cfg, mean_power_price(market))
     cost = float(tech.cost[g])
     return value / cost if cost > 0 else float("inf")
 
@@ -432,7 +441,10 @@ def plan(
     pipe_built, pipe_power = sites.pipeline_built, sites.pipeline_power
     reduce = np.add.reduce
     # the target's response to the profitability of new capacity (1 when it has none)
-    market.capacity_q = new_capacity_q(month, cfg, tech, market)
+    # the newest generation of every family, valued once (pure: that of a family no cloud
+    # buys is not read); the merchant GPU's value is Tobin's q
+    watts, value = family_values(month, cfg, tech, market, _EVERY_FAMILY)
+    market.capacity_q = new_capacity_q(month, cfg, tech, market, float(value[_NVIDIA]))
     response = dc.profit_response
     scale = capacity_scale(market.capacity_q, response) if response else 1.0
     # conversions of conventional halls first: they come in within months, with their
@@ -450,12 +462,16 @@ def plan(
         conversion_cost = reduce(conv, axis=1) * dc.conversion_cost_per_mw
     if it_mw is None:
         it_mw = sites.it_mw(tech)
-    # the growth expected over each lead (Python's pow, as the numpy code had it)
-    shells, free, total_free, mix, bought = starts_and_shells(
+    # grid requests and shells; the chips to fill next month's free power; both cut to
+    # the budget, chips first (they fill shells already built); the starts are paid as
+    # they are built: this month's instalments on every shell under construction leave
+    # now, the rest stays set aside (growth over each lead: Python's pow, as numpy's was)
+    want, price, free, f_dc = plan_builds(
         sites.built,
         sites.interconnected,
         pipe_built,
         pipe_power,
+        sites.pipeline_capex,
         month,
         lead,
         dc.build_months,
@@ -474,21 +490,9 @@ def plan(
         clouds.can_buy,
         clouds.family_mix,
         contract_share,
-    )
-    # cash plus credit pays for chips first (they fill shells already built), then starts;
-    # the starts are paid as they are built: this month's instalments on every shell
-    # under construction leave now, the rest stays set aside
-    want, price, f_dc = budget_shares(
-        budget,
-        total_free,
-        mix,
-        *family_values(month, cfg, tech, market, bought),
-        shells,
-        pipe_built,
-        sites.pipeline_capex,
+        watts,
+        value,
         debt.dc_started,
-        month,
-        dc.build_months,
         float(dc.cost_per_mw),
         converting,
         conversion_cost,

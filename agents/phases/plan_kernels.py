@@ -25,6 +25,7 @@ __all__ = [
     "chip_mix",
     "chip_want",
     "fleet_rates",
+    "plan_builds",
     "ports_weighed",
     "starts_and_shells",
     "unserved_hours",
@@ -211,13 +212,8 @@ def starts_and_shells(
     max_mw: float,
     region_weight: FloatArray,
     allowance: float,
-    it_mw: FloatArray,
-    can: FloatArray,
-    family_mix: FloatArray,
-    contract_share: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, BoolArray]:
-    """Grid requests and shells started this month, written into the pipelines, and the
-    clouds' chip mix.
+) -> FloatArray:
+    """Grid requests and shells started this month, written into the pipelines; the shells.
 
     Each cloud's MW connected or queued within ``lead`` months and built or building within
     the build, judged by :func:`agents.hyperscaler.starts_of_clouds` (growth factors
@@ -225,9 +221,7 @@ def starts_and_shells(
     ``region_weight``; the requests join ``pipeline_power`` at ``month +
     interconnection_months``, and the shells, at most
     :func:`agents.hyperscaler.power_room` of the power due by their completion, join
-    ``pipeline_built`` at ``month + build_months`` (in place, as the numpy code did). Then
-    :func:`chip_mix` of the pipelines so updated. Returns ``(shells, free, total_free, mix,
-    bought)``.
+    ``pipeline_built`` at ``month + build_months`` (in place, as the numpy code did).
     """
     n_h, n_r = built.shape
     done = month + build_months
@@ -258,19 +252,7 @@ def starts_and_shells(
     for h in range(n_h):
         for r in range(n_r):
             pipeline_built[h, r, done] += shells[h, r]
-    free, total_free, mix, bought = chip_mix(
-        built,
-        interconnected,
-        pipeline_built,
-        pipeline_power,
-        month,
-        it_mw,
-        can,
-        family_mix,
-        contract_share,
-        contracted_mw,
-    )
-    return shells, free, total_free, mix, bought
+    return shells
 
 
 @compiled
@@ -377,3 +359,97 @@ def ports_weighed(
             if received[i] > 0 and keep * (spend[i] / received[i]) > cheapest:
                 return True
     return False
+
+
+@compiled
+def plan_builds(
+    built: FloatArray,
+    interconnected: FloatArray,
+    pipeline_built: FloatArray,
+    pipeline_power: FloatArray,
+    pipeline_capex: FloatArray,
+    month: int,
+    lead: int,
+    build_months: int,
+    interconnection_months: int,
+    sold_mw: FloatArray,
+    contracted_mw: FloatArray,
+    unserved_mw: FloatArray,
+    budget: FloatArray,
+    growth_lead: float,
+    growth_build: float,
+    scale: float,
+    max_mw: float,
+    region_weight: FloatArray,
+    allowance: float,
+    it_mw: FloatArray,
+    can: FloatArray,
+    family_mix: FloatArray,
+    contract_share: FloatArray,
+    watts: FloatArray,
+    value: FloatArray,
+    dc_started: FloatArray,
+    cost_per_mw: float,
+    converting: bool,
+    conversion_cost: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`starts_and_shells`, :func:`chip_mix` of the pipelines so updated and
+    :func:`budget_shares` in one call.
+
+    ``watts`` and ``value`` are every family's newest generation's; a family no cloud buys
+    counts 1 W and no value, as :func:`agents.phases.plan.family_values` gives it. Returns
+    ``(want, price, free, f_dc)``.
+    """
+    shells = starts_and_shells(
+        built,
+        interconnected,
+        pipeline_built,
+        pipeline_power,
+        month,
+        lead,
+        build_months,
+        interconnection_months,
+        sold_mw,
+        contracted_mw,
+        unserved_mw,
+        budget,
+        growth_lead,
+        growth_build,
+        scale,
+        max_mw,
+        region_weight,
+        allowance,
+    )
+    free, total_free, mix, bought = chip_mix(
+        built,
+        interconnected,
+        pipeline_built,
+        pipeline_power,
+        month,
+        it_mw,
+        can,
+        family_mix,
+        contract_share,
+        contracted_mw,
+    )
+    bought_watts, bought_value = np.ones(watts.size), np.zeros(value.size)
+    for f in range(watts.size):
+        if bought[f]:
+            bought_watts[f], bought_value[f] = watts[f], value[f]
+    want, price, f_dc = budget_shares(
+        budget,
+        total_free,
+        mix,
+        bought_watts,
+        bought_value,
+        shells,
+        pipeline_built,
+        pipeline_capex,
+        dc_started,
+        month,
+        build_months,
+        cost_per_mw,
+        converting,
+        conversion_cost,
+    )
+    return want, price, free, f_dc

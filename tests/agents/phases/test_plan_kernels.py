@@ -15,6 +15,7 @@ from agents.phases.plan_kernels import (
     chip_mix,
     chip_want,
     fleet_rates,
+    plan_builds,
     ports_weighed,
     starts_and_shells,
     unserved_hours,
@@ -93,7 +94,8 @@ def test_the_kernels_give_the_numbers_of_the_numpy_code(seed: int) -> None:
     g_lead, g_build, scale, most, allowance = 1.7, 1.3, float(rng.choice([1.0, 1.4])), 400.0, 0.1
     it_mw, can = _draw(rng, H, R), np.where(rng.random((H, F)) < 0.7, 1.0, 0.0)
     fam_mix, c_share = _draw(rng, H, F), _draw(rng, H, F)
-    shells, *mixed = starts_and_shells(
+    before = [x.copy() for x in (pb, pp, capex)]
+    shells = starts_and_shells(
         built,
         ic_mw,
         pb,
@@ -112,10 +114,6 @@ def test_the_kernels_give_the_numbers_of_the_numpy_code(seed: int) -> None:
         most,
         weight,
         allowance,
-        it_mw,
-        can,
-        fam_mix,
-        c_share,
     )
     done = month + build
     queued = np.add.reduce(ic_mw, axis=1) + np.add.reduce(
@@ -139,8 +137,6 @@ def test_the_kernels_give_the_numbers_of_the_numpy_code(seed: int) -> None:
     free, total_free, mix, bought = chip_mix(
         built, ic_mw, pb, pp, month, it_mw, can, fam_mix, c_share, contracted_mw
     )
-    for x, y in zip(mixed, (free, total_free, mix, bought), strict=True):
-        _same(x, y)
     nxt = np.minimum(built + pb[:, :, month + 1], ic_mw + pp[:, :, month + 1])
     free0 = np.maximum(0.0, nxt - it_mw)
     built_mw = np.maximum(1.0, np.add.reduce(built, axis=1))
@@ -155,7 +151,9 @@ def test_the_kernels_give_the_numbers_of_the_numpy_code(seed: int) -> None:
     ):
         _same(x, y)
 
-    watts, value = 1.0 + _draw(rng, F), _draw(rng, F)
+    every_watts, every_value = 1.0 + _draw(rng, F), _draw(rng, F)
+    # what family_values gives: a family no cloud buys counts 1 W and no value
+    watts, value = np.where(bought, every_watts, 1.0), np.where(bought, every_value, 0.0)
     want, price = chip_want(total_free, mix, watts, value)
     _same(want, total_free[:, None] * mix0 * W_PER_MW / watts)
     _same(price, np.where(mix0 > 0, value, 0.0))
@@ -205,6 +203,45 @@ def test_the_kernels_give_the_numbers_of_the_numpy_code(seed: int) -> None:
     _same(f_dc, f_dc0)
     _same(capex, capex0)
     _same(started, starts0 * 11.0)
+
+    # the three in one call
+    pb1, pp1, capex1 = before
+    started1 = np.full(H, np.nan)
+    together = plan_builds(
+        built,
+        ic_mw,
+        pb1,
+        pp1,
+        capex1,
+        month,
+        lead,
+        build,
+        ic,
+        sold_mw,
+        contracted_mw,
+        unserved_mw,
+        budget * 1e3,
+        g_lead,
+        g_build,
+        scale,
+        most,
+        weight,
+        allowance,
+        it_mw,
+        can,
+        fam_mix,
+        c_share,
+        every_watts,
+        every_value,
+        started1,
+        11.0,
+        converting,
+        conv_cost,
+    )
+    for x, y in zip(together, (want, price, free, f_dc), strict=True):
+        _same(x, y)
+    for x, y in ((pb1, pb), (pp1, pp), (capex1, capex), (started1, started)):
+        _same(x, y)
 
 
 @pytest.mark.parametrize("seed", range(30))
