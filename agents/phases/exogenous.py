@@ -28,20 +28,18 @@ import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
 from agents.chipvendor import ChipVendor
-from agents.kernel_sums import row_sum
+from agents.phases.exogenous_kernels import advance_sites, node_costs
 from agents.regulator import EgressFees
 from agents.scenario import Scenario
 from agents.scenario_fields import FASTEST_DECLINE
 from agents.scenario_sections import DemandCfg
 from agents.state import Clouds, DemandState, FloatArray, IntArray, Market, Nodes, Sites, Tech
-from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR, W_PER_MW, months_between
+from agents.units import MONTHS_PER_YEAR, months_between
 from agents.utility import Utility, capacity_price, reserve_margin
-from market.compiled import compiled, minimum, sum_rows
 from market.conduct import lerner_index
 
 __all__ = [
     "DEMAND_SHOCK_SD",
-    "advance_sites",
     "blend_pue",
     "cloud_lerner",
     "datacentre_load_mw",
@@ -142,7 +140,7 @@ def node_economics(
     if it_mw is None:
         it_mw = sites.it_mw(tech)
     dc = cfg.datacentres
-    capacity, mwh, cost, running_share, _ = _economics(
+    capacity, mwh, cost, running_share, _ = node_costs(
         h100e,
         watts,
         capital,
@@ -159,54 +157,6 @@ def node_economics(
         float(dc.life_months),
     )
     return capacity, mwh, cost, running_share
-
-
-@compiled
-def _economics(
-    h100e: FloatArray,
-    watts: FloatArray,
-    capital: FloatArray,
-    it_mw: FloatArray,
-    built: FloatArray,
-    interconnected: FloatArray,
-    pue: FloatArray,
-    power_price: FloatArray,
-    markup: FloatArray,
-    lerner: FloatArray,
-    avail: float,
-    chip_life: float,
-    cost_per_mw: float,
-    dc_life: float,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """:func:`node_economics` node by node, each formula as numpy would evaluate it, the
-    powered MW ``np.minimum(built, interconnected)``; the cost over ``1 - lerner`` of its
-    cloud (:func:`offer_prices`; exact for a Lerner index of 0), and the (R,) facility load
-    :func:`datacentre_load_mw` (the rows added in order)."""
-    n_h, n_r, n_f = h100e.shape
-    capacity, mwh, cost = np.empty(h100e.shape), np.empty(h100e.shape), np.empty(h100e.shape)
-    running_share = np.empty((n_h, n_r))
-    load = np.empty((n_h, n_r))
-    hours = HOURS_PER_MONTH * avail
-    for h in range(n_h):
-        for r in range(n_r):
-            powered = minimum(built[h, r], interconnected[h, r])
-            load[h, r] = minimum(it_mw[h, r], powered) * pue[h, r]
-            # an IT load below a watt counts as none (its running share is 1)
-            running = powered / it_mw[h, r] if it_mw[h, r] > 1e-6 else 1.0
-            share = minimum(1.0, running)
-            running_share[h, r] = share
-            p = pue[h, r]
-            for f in range(n_f):
-                units = h100e[h, r, f]
-                capacity[h, r, f] = units * share * HOURS_PER_MONTH * avail
-                has = units > 0
-                m = watts[h, r, f] * p / W_PER_MW / units if has else 0.0
-                chip = capital[h, r, f] / (units * chip_life * hours) if has else 0.0
-                shell = m / p * cost_per_mw / (dc_life * hours)
-                mwh[h, r, f] = m
-                cost[h, r, f] = (chip + shell + m * power_price[r]) * (1.0 + markup[h])
-                cost[h, r, f] = cost[h, r, f] / (1.0 - lerner[h])
-    return capacity, mwh, cost, running_share, sum_rows(load)
 
 
 def cloud_lerner(sold: FloatArray, clouds: Clouds, cfg: Scenario) -> FloatArray:
@@ -264,7 +214,7 @@ def update_nodes(
     if it_mw is None:
         it_mw = sites.it_mw(tech)
     dc = cfg.datacentres
-    nodes.capacity, nodes.mwh, nodes.cost, nodes.running_share, load = _economics(
+    nodes.capacity, nodes.mwh, nodes.cost, nodes.running_share, load = node_costs(
         h100e,
         watts,
         capital,
@@ -297,49 +247,6 @@ def blend_pue(pue: FloatArray, built: FloatArray, added: FloatArray, new_pue: fl
         pue * built + new_pue * added, total, out=pue.copy(), where=total > 0
     )
     return out
-
-
-@compiled
-def advance_sites(
-    pue: FloatArray,
-    built: FloatArray,
-    interconnected: FloatArray,
-    pipeline_built: FloatArray,
-    pipeline_power: FloatArray,
-    month: int,
-    new_pue: float,
-    fleet: FloatArray,
-    life_months: float,
-) -> tuple[FloatArray, FloatArray]:
-    """The month's completions and retirements, in place; returns the new fleet PUE and the
-    (H,) units retired.
-
-    ``added = pipeline_built[:, :, month]``: the PUE becomes :func:`blend_pue` of ``pue``,
-    ``built`` and ``added`` at ``new_pue`` (a new array), ``built += added``,
-    ``interconnected += pipeline_power[:, :, month]``; ``retired = fleet / life_months``,
-    ``fleet -= retired``, and the units retired by cloud are
-    ``np.add.reduce(retired, axis=(1, 2))`` (one pairwise sum of a cloud's block).
-    """
-    n_h, n_r, n_g = fleet.shape
-    out = pue.copy()
-    for h in range(n_h):
-        for r in range(n_r):
-            added = pipeline_built[h, r, month]
-            total = built[h, r] + added
-            if total > 0:
-                out[h, r] = (pue[h, r] * built[h, r] + new_pue * added) / total
-            built[h, r] += added
-            interconnected[h, r] += pipeline_power[h, r, month]
-    retired = np.empty(n_h)
-    block = np.empty(n_r * n_g)
-    for h in range(n_h):
-        for r in range(n_r):
-            for g in range(n_g):
-                gone = fleet[h, r, g] / life_months
-                fleet[h, r, g] -= gone
-                block[r * n_g + g] = gone
-        retired[h] = row_sum(block)
-    return out, retired
 
 
 def datacentre_load_mw(sites: Sites, tech: Tech, it_mw: FloatArray | None = None) -> FloatArray:

@@ -8,7 +8,6 @@ import pytest
 from agents.model import GigawattModel
 from agents.phases.exogenous import (
     DEMAND_SHOCK_SD,
-    advance_sites,
     blend_pue,
     datacentre_load_mw,
     demand_ceiling,
@@ -18,6 +17,7 @@ from agents.phases.exogenous import (
     saturated_growth,
     update_nodes,
 )
+from agents.phases.exogenous_kernels import advance_sites
 from agents.scenario_sections import DemandCfg
 from agents.state import Nodes, Sites
 from tests.agents.phases.conftest import clouds, one_region_market, sites
