@@ -15,7 +15,8 @@ and cost are recomputed from the fleet (:func:`node_economics`, with last month'
 and capacity prices); then each region's reserve margin and this month's capacity price
 are set (:func:`reserves`). A cloud's spot offer is its cost times ``1 + markup``, over
 ``1 - L`` where its Lerner index ``L`` answers its share of last month's compute-hours at
-the clouds' conduct (:func:`cloud_lerner`; 0, none, as shipped).
+the clouds' conduct (:func:`cloud_lerner`; 0, none, as shipped). The sites' and nodes'
+arithmetic runs in two compiled calls (:mod:`agents.phases.exogenous_kernels`).
 """
 
 from __future__ import annotations

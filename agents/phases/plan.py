@@ -12,6 +12,8 @@ powered next month (:func:`chip_targets`); and both are scaled to its cash plus 
 credit less the building it has already started and not paid, chips first
 (:func:`agents.finance.capex_budget`), so the book never buys what cannot be paid. A
 start is paid in equal instalments over its build (:meth:`agents.state.Sites.commit_building`).
+The arithmetic runs in a few compiled calls (:mod:`agents.phases.plan_kernels`), the same
+numbers as the numpy expressions their docstrings state.
 """
 
 from __future__ import annotations
@@ -440,9 +442,9 @@ def plan(
     # (the pipelines are not replaced from here on: ``reach`` ran above)
     pipe_built, pipe_power = sites.pipeline_built, sites.pipeline_power
     reduce = np.add.reduce
-    # the target's response to the profitability of new capacity (1 when it has none)
     # the newest generation of every family, valued once (pure: that of a family no cloud
-    # buys is not read); the merchant GPU's value is Tobin's q
+    # buys is not read); the merchant GPU's value is Tobin's q, and the target responds to
+    # the profitability of new capacity (1 when it has none)
     watts, value = family_values(month, cfg, tech, market, _EVERY_FAMILY)
     market.capacity_q = new_capacity_q(month, cfg, tech, market, float(value[_NVIDIA]))
     response = dc.profit_response
