@@ -27,6 +27,9 @@ the rest from outside lenders (the ``OUTSIDE`` account) at a yearly rate, up to 
   flow).
 
 Enterprise buyers (scale mode) never exit; their shortfalls are always financed.
+
+:func:`settle_finance` does the arithmetic of each step between the ledger's flushes in one
+compiled call (:mod:`agents.finance_kernels`); the functions below are its rules one by one.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
+from agents.finance_kernels import month_interest, shortfalls, surpluses
 from agents.lab import LabArrays, LabKind, plan_funding
 from agents.scenario import Scenario
 from agents.state import BoolArray, FloatArray
@@ -275,61 +279,74 @@ def settle_finance(
     fin = cfg.finance
     n_h = debt.hs.size
     ha, la, a = accounts.hyperscaler, labs.account, labs
+    ua, va = accounts.utility, accounts.vendor
     debt.months += 1
     w = max(TRAILING_WEIGHT, 1.0 / debt.months)  # a running mean over the first year
-    debt.hs_ocf[:] = (1 - w) * debt.hs_ocf + w * (other_cash_flow + ai_sales - power_cost)
-    capex = debt.capex_dc + debt.capex_chips
-    debt.hs_costs[:] = (1 - w) * debt.hs_costs + w * (capex + power_cost)
-    # interest on what was owed over the month
-    i_h = interest_due(debt.hs, fin.debt_rate_hyperscaler)
-    i_l = interest_due(debt.lab, fin.debt_rate_lab, out=debt.interest[n_h:])
-    accounts.pay(ha, OUTSIDE, i_h, "interest")
-    accounts.pay(la, OUTSIDE, i_l, "interest")
-    debt.interest[:n_h] = i_h
-    va = accounts.vendor
+    # interest on what was owed over the month (and the trailing averages)
+    month_interest(
+        w,
+        other_cash_flow,
+        ai_sales,
+        power_cost,
+        debt.capex_dc,
+        debt.capex_chips,
+        debt.hs_ocf,
+        debt.hs_costs,
+        debt.hs,
+        debt.lab,
+        fin.debt_rate_hyperscaler,
+        fin.debt_rate_lab,
+        debt.interest,
+    )
+    accounts.pay(ha, OUTSIDE, debt.interest[:n_h], "interest")
+    accounts.pay(la, OUTSIDE, debt.interest[n_h:], "interest")
     if debt.vendor.any():  # (no posting in the months no vendor owes anything)
         accounts.pay(va, OUTSIDE, interest_due(debt.vendor, fin.debt_rate_hyperscaler), "interest")
     accounts.flush()
-    # hyperscalers: every shortfall financed (running costs are never left unpaid)
-    cash_h = accounts.cash(ha)
-    b_h = np.maximum(0.0, -cash_h)
-    # labs: credit within the limit, then an emergency round, then exit
-    cash_l = accounts.cash(la)
-    enterprise = a.kind == LabKind.ENTERPRISE
-    # debt_limit in place, then none for enterprises
-    lab_limit = np.multiply(MONTHS_PER_YEAR, a.revenue)
-    np.maximum(0.0, lab_limit, out=lab_limit)
-    np.multiply(fin.debt_multiple_lab, lab_limit, out=lab_limit)
-    np.copyto(lab_limit, np.inf, where=enterprise)
-    b_l = borrow_amount(cash_l, debt.lab, lab_limit, out=debt.borrowed[n_h:])
-    inactive = ~a.active
-    np.copyto(b_l, 0.0, where=inactive)
-    accounts.pay(OUTSIDE, ha, b_h, "borrow")
-    accounts.pay(OUTSIDE, la, b_l, "borrow")
+    # hyperscalers: every shortfall financed (running costs are never left unpaid); labs:
+    # credit within the limit (none for enterprises), then an emergency round, then exit;
     # utilities: a month's loss (a power contract priced below the units serving it) is
-    # recovered from ratepayers, as cost-of-service regulation allows, never left unpaid
-    ua = accounts.utility
-    accounts.pay(OUTSIDE, ua, np.maximum(0.0, -accounts.cash(ua)), "rate_recovery")
+    # recovered from ratepayers, as cost-of-service regulation allows, never left unpaid;
     # chip vendors: a shortfall (a supply contract's penalty beyond the month's sales: a
     # vendor makes what it ships and is paid at least its cost) is borrowed, at the
     # hyperscalers' rate, as a listed firm borrows; it holds no buffer and pays nothing out
-    b_v = np.maximum(0.0, -accounts.cash(va))
-    if b_v.any():
+    cash_l, recovery, b_v = np.empty(a.n), np.empty(ua.size), np.empty(va.size)
+    short_any, vendor_borrows = shortfalls(
+        accounts.usd.balances,
+        ha,
+        la,
+        ua,
+        va,
+        a.revenue,
+        a.kind,
+        int(LabKind.ENTERPRISE),
+        a.active,
+        fin.debt_multiple_lab,
+        debt.hs,
+        debt.lab,
+        debt.vendor,
+        debt.borrowed,
+        cash_l,
+        recovery,
+        b_v,
+    )
+    accounts.pay(OUTSIDE, ha, debt.borrowed[:n_h], "borrow")
+    accounts.pay(OUTSIDE, la, debt.borrowed[n_h:], "borrow")
+    accounts.pay(OUTSIDE, ua, recovery, "rate_recovery")
+    if vendor_borrows:
         accounts.pay(OUTSIDE, va, b_v, "borrow")
-        debt.vendor += b_v
-    debt.hs += b_h
-    debt.lab += b_l
-    debt.borrowed[:n_h] = b_h  # the labs' part is b_l
-    cash_l += b_l  # a new array of balance_of's
-    short = a.active & (cash_l < 0)
-    if short.any():
+    if short_any:  # an active lab still short (few months)
+        enterprise = a.kind == LabKind.ENTERPRISE
+        short = a.active & (cash_l < 0)
         burn = np.where(short, np.maximum(a.burn, -cash_l / max(cfg.capital.round_months, 1.0)), 0)
         f = plan_funding(cash_l, burn, a.revenue, short, ~enterprise, rng.random(a.n), cfg.capital)
         raised = np.where(f.granted, np.maximum(f.raised, -cash_l), 0.0)  # no rounding short
         accounts.pay(OUTSIDE, la[f.granted], raised[f.granted], "vc_round")
         a.raised_total += raised
         cash_l = cash_l + raised
-    out: BoolArray = a.active & (cash_l < 0) & ~enterprise
+        out: BoolArray = a.active & (cash_l < 0) & ~enterprise
+    else:  # nobody short, so nobody exits
+        out = np.zeros(a.n, dtype=bool)
     if out.any():
         loss = np.where(out, write_off(cash_l, debt.lab), 0.0)
         repaid_exit = np.where(out, debt.lab, 0.0)
@@ -340,29 +357,37 @@ def settle_finance(
     accounts.pay(OUTSIDE, la, loss, "write_off")
     accounts.pay(la, OUTSIDE, repaid_exit, "repay")
     debt.written_off[:n_h], debt.written_off[n_h:] = 0.0, loss
-    # surplus cash repays debt; hyperscalers pay out the rest
+    # surplus cash repays debt; hyperscalers pay out the rest; labs pay nothing out and keep
+    # a buffer of their costs (none, not a negative one, for a lab paid more in penalties
+    # than it spends); vendors repay from any cash, as soon as it comes (no buffer)
     accounts.flush()
-    cash_h = accounts.cash(ha)
-    buf_h = np.maximum(fin.cash_buffer_months * debt.hs_costs + debt.dc_committed, debt.hs_reserve)
-    r_h, p_h = surplus_use(cash_h, debt.hs, buf_h, np.ones(n_h, dtype=bool))
-    buf_l = np.add(a.opex, a.spend, out=lab_limit)  # the limit's array, no longer needed
-    # a lab paid more in penalties than it spends keeps no buffer, not a negative one (which
-    # repaid more than its cash)
-    np.maximum(0.0, buf_l, out=buf_l)
-    np.multiply(fin.cash_buffer_months, buf_l, out=buf_l)
-    r_l = repayment(cash_l, debt.lab, buf_l)  # surplus_use's repay; labs pay nothing out
-    np.copyto(r_l, 0.0, where=inactive | out)
-    accounts.pay(ha, OUTSIDE, r_h, "repay")
+    r_l, r_v = np.empty(a.n), np.empty(va.size)
+    vendor_owes = surpluses(
+        accounts.usd.balances,
+        ha,
+        va,
+        fin.cash_buffer_months,
+        debt.hs_costs,
+        debt.dc_committed,
+        debt.hs_reserve,
+        cash_l,
+        a.opex,
+        a.spend,
+        a.active,
+        out,
+        repaid_exit,
+        debt.hs,
+        debt.lab,
+        debt.vendor,
+        debt.repaid,
+        debt.payout,
+        r_l,
+        r_v,
+    )
+    accounts.pay(ha, OUTSIDE, debt.repaid[:n_h], "repay")
     accounts.pay(la, OUTSIDE, r_l, "repay")
-    accounts.pay(ha, OUTSIDE, p_h, "payout")
-    if debt.vendor.any():  # repaid from any cash, as soon as it comes (no buffer)
-        r_v = repayment(accounts.cash(va), debt.vendor, np.zeros(debt.vendor.size))
+    accounts.pay(ha, OUTSIDE, debt.payout[:n_h], "payout")
+    if vendor_owes:
         accounts.pay(va, OUTSIDE, r_v, "repay")
-        debt.vendor -= r_v
-    debt.hs -= r_h
-    debt.lab -= r_l
-    debt.repaid[:n_h] = r_h
-    np.add(r_l, repaid_exit, out=debt.repaid[n_h:])
-    debt.payout[:n_h], debt.payout[n_h:] = p_h, 0.0
     accounts.flush()
     return out

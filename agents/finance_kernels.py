@@ -1,0 +1,179 @@
+"""The arithmetic of :func:`agents.finance.settle_finance`, each step in one compiled call.
+
+:func:`agents.finance.settle_finance` closes the month's financing in three steps between
+the ledger's flushes: the trailing averages and the interest (:func:`month_interest`), the
+borrowing that covers negative balances (:func:`shortfalls`), and the surplus that repays
+debt and is paid out (:func:`surpluses`). Each kernel does numpy's arithmetic of the
+expressions it names, element by element in numpy's order (``np.maximum`` and
+``np.minimum`` as :func:`market.compiled.maximum` and :func:`market.compiled.minimum`), so
+the numbers are the same to the bit; the postings stay with the caller, in their order.
+Balances are read from the ledger's array of balances at the account ids, as
+``Accounts.cash`` reads them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.state import BoolArray, FloatArray, IntArray
+from agents.units import MONTHS_PER_YEAR
+from market.compiled import compiled, maximum, minimum
+
+__all__ = ["month_interest", "shortfalls", "surpluses"]
+
+
+@compiled
+def month_interest(
+    w: float,
+    other_cash_flow: FloatArray,
+    ai_sales: FloatArray,
+    power_cost: FloatArray,
+    capex_dc: FloatArray,
+    capex_chips: FloatArray,
+    hs_ocf: FloatArray,
+    hs_costs: FloatArray,
+    debt_hs: FloatArray,
+    debt_lab: FloatArray,
+    rate_hs: float,
+    rate_lab: float,
+    interest: FloatArray,
+) -> None:
+    """The trailing averages and the month's interest, in place.
+
+    ``hs_ocf[:] = (1 - w) * hs_ocf + w * (other_cash_flow + ai_sales - power_cost)``,
+    ``hs_costs[:] = (1 - w) * hs_costs + w * (capex_dc + capex_chips + power_cost)``, and
+    ``interest`` the concatenation of ``interest_due(debt_hs, rate_hs)`` and
+    ``interest_due(debt_lab, rate_lab)`` (``debt x rate / 12``).
+    """
+    n_h = debt_hs.size
+    keep = 1 - w
+    for h in range(n_h):
+        hs_ocf[h] = keep * hs_ocf[h] + w * (other_cash_flow[h] + ai_sales[h] - power_cost[h])
+        capex = capex_dc[h] + capex_chips[h]
+        hs_costs[h] = keep * hs_costs[h] + w * (capex + power_cost[h])
+        interest[h] = debt_hs[h] * rate_hs / MONTHS_PER_YEAR
+    for i in range(debt_lab.size):
+        interest[n_h + i] = debt_lab[i] * rate_lab / MONTHS_PER_YEAR
+
+
+@compiled
+def shortfalls(
+    balances: FloatArray,
+    hs_ids: IntArray,
+    lab_ids: IntArray,
+    utility_ids: IntArray,
+    vendor_ids: IntArray,
+    revenue: FloatArray,
+    kind: IntArray,
+    enterprise: int,
+    active: BoolArray,
+    multiple_lab: float,
+    debt_hs: FloatArray,
+    debt_lab: FloatArray,
+    debt_vendor: FloatArray,
+    borrowed: FloatArray,
+    cash_lab: FloatArray,
+    recovery: FloatArray,
+    borrowed_vendor: FloatArray,
+) -> tuple[bool, bool]:
+    """Every negative balance borrowed as far as the limits allow, and the debts updated.
+
+    Writes the hyperscalers' ``np.maximum(0.0, -cash)`` then the labs'
+    ``borrow_amount(cash, debt_lab, limit)`` (0 for inactive labs; the limit
+    ``debt_limit(multiple_lab, 12 x revenue)``, ``inf`` for enterprise buyers) into
+    ``borrowed``, the utilities' and vendors' ``np.maximum(0.0, -cash)`` into ``recovery``
+    and ``borrowed_vendor``, and the labs' cash after borrowing into ``cash_lab``; adds the
+    borrowing to ``debt_hs``, ``debt_lab`` and (when a vendor borrows) ``debt_vendor``.
+    Returns whether an active lab is still short (``(active & (cash_lab < 0)).any()``)
+    and whether a vendor borrows (``borrowed_vendor.any()``).
+    """
+    n_h = hs_ids.size
+    for h in range(n_h):
+        b = maximum(0.0, -balances[hs_ids[h]])
+        borrowed[h] = b
+        debt_hs[h] += b
+    short = False
+    for i in range(lab_ids.size):
+        cash = balances[lab_ids[i]]
+        limit = multiple_lab * maximum(0.0, MONTHS_PER_YEAR * revenue[i])
+        if kind[i] == enterprise:
+            limit = np.inf
+        b = minimum(maximum(0.0, -cash), maximum(0.0, limit - debt_lab[i]))
+        if not active[i]:
+            b = 0.0
+        borrowed[n_h + i] = b
+        debt_lab[i] += b
+        cash_lab[i] = cash + b
+        short |= active[i] and cash_lab[i] < 0
+    for u in range(utility_ids.size):
+        recovery[u] = maximum(0.0, -balances[utility_ids[u]])
+    vendor_borrows = False
+    for v in range(vendor_ids.size):
+        borrowed_vendor[v] = maximum(0.0, -balances[vendor_ids[v]])
+        vendor_borrows |= borrowed_vendor[v] != 0.0
+    if vendor_borrows:
+        for v in range(vendor_ids.size):
+            debt_vendor[v] += borrowed_vendor[v]
+    return short, vendor_borrows
+
+
+@compiled
+def surpluses(
+    balances: FloatArray,
+    hs_ids: IntArray,
+    vendor_ids: IntArray,
+    buffer_months: float,
+    hs_costs: FloatArray,
+    dc_committed: FloatArray,
+    hs_reserve: FloatArray,
+    cash_lab: FloatArray,
+    opex: FloatArray,
+    spend: FloatArray,
+    active: BoolArray,
+    out: BoolArray,
+    repaid_exit: FloatArray,
+    debt_hs: FloatArray,
+    debt_lab: FloatArray,
+    debt_vendor: FloatArray,
+    repaid: FloatArray,
+    payout: FloatArray,
+    repay_lab: FloatArray,
+    repay_vendor: FloatArray,
+) -> bool:
+    """Cash above the buffers repays debt; hyperscalers pay out the rest; debts updated.
+
+    The hyperscalers' ``surplus_use(cash, debt_hs, buffer, True)`` with the buffer
+    ``np.maximum(buffer_months * hs_costs + dc_committed, hs_reserve)``: the repayment
+    into ``repaid[:H]``, the payout into ``payout[:H]``; the labs'
+    ``repayment(cash_lab, debt_lab, buffer_months * np.maximum(0.0, opex + spend))``
+    (0 for labs inactive or leaving, ``out``) into ``repay_lab``, and
+    ``repay_lab + repaid_exit`` into ``repaid[H:]``, zeros into ``payout[H:]``; when a
+    vendor owes (``debt_vendor.any()``), ``repayment(cash, debt_vendor, 0)`` into
+    ``repay_vendor``. Each repayment is taken off its debt. Returns whether a vendor owes.
+    """
+    n_h = hs_ids.size
+    for h in range(n_h):
+        buf = maximum(buffer_months * hs_costs[h] + dc_committed[h], hs_reserve[h])
+        spare = maximum(0.0, balances[hs_ids[h]] - buf)
+        r = minimum(spare, debt_hs[h])
+        repaid[h] = r
+        payout[h] = spare - r
+        debt_hs[h] -= r
+    for i in range(cash_lab.size):
+        buf = buffer_months * maximum(0.0, opex[i] + spend[i])
+        r = minimum(maximum(0.0, cash_lab[i] - buf), debt_lab[i])
+        if not active[i] or out[i]:
+            r = 0.0
+        repay_lab[i] = r
+        debt_lab[i] -= r
+        repaid[n_h + i] = r + repaid_exit[i]
+        payout[n_h + i] = 0.0
+    owes = False
+    for v in range(debt_vendor.size):
+        owes |= debt_vendor[v] != 0.0
+    if owes:
+        for v in range(debt_vendor.size):
+            r = minimum(maximum(0.0, balances[vendor_ids[v]] - 0.0), debt_vendor[v])
+            repay_vendor[v] = r
+            debt_vendor[v] -= r
+    return owes
