@@ -294,8 +294,8 @@ def settle_finance(
         debt.hs_costs,
         debt.hs,
         debt.lab,
-        fin.debt_rate_hyperscaler,
-        fin.debt_rate_lab,
+        float(fin.debt_rate_hyperscaler),
+        float(fin.debt_rate_lab),
         debt.interest,
     )
     accounts.pay(ha, OUTSIDE, debt.interest[:n_h], "interest")
@@ -321,7 +321,7 @@ def settle_finance(
         a.kind,
         int(LabKind.ENTERPRISE),
         a.active,
-        fin.debt_multiple_lab,
+        float(fin.debt_multiple_lab),
         debt.hs,
         debt.lab,
         debt.vendor,
@@ -366,7 +366,7 @@ def settle_finance(
         accounts.usd.balances,
         ha,
         va,
-        fin.cash_buffer_months,
+        float(fin.cash_buffer_months),
         debt.hs_costs,
         debt.dc_committed,
         debt.hs_reserve,

@@ -21,6 +21,9 @@ financing (rounds, credit, repayment, a deal's tranches) is not burn, as a ventu
 investor reads runway. It is a trailing exponential average (weight 0.3 on the month; a
 one-month burn would feed back on spending, est.) that starts at the first month's loss, so
 a run's first runways and raise decisions read the labs' actual burn.
+
+The labs' arithmetic is two compiled calls, before and after numpy's ``log1p`` of the
+training gain (:func:`_month_flows`, :func:`_capability`); the postings stay in order.
 """
 
 from __future__ import annotations
@@ -28,19 +31,22 @@ from __future__ import annotations
 import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
-from agents.finance import Debt, interest_due, settle_finance
-from agents.lab import LabArrays, split_compute
+from agents.finance import Debt, settle_finance
+from agents.lab import LabArrays
 from agents.phases.settle import Settled
 from agents.scenario import Scenario
-from agents.state import FloatArray, History, Tech
+from agents.state import BoolArray, FloatArray, History, Tech
 from agents.units import MONTHS_PER_YEAR
+from market.compiled import add_reduce, compiled, maximum, minimum
 from market.contracts import KINDS, ContractTable
-from market.metrics import PAIRWISE_BLOCK
 
 __all__ = ["BURN_WEIGHT", "close_labs", "lab_revenue", "update_history"]
 
 BURN_WEIGHT = 0.3
 """Weight of this month's burn in the trailing burn (est.)."""
+
+COMPUTE = KINDS.index("compute")
+"""Contract kind code of compute."""
 
 
 def lab_revenue(demand_usd: FloatArray, need: FloatArray, served: FloatArray) -> FloatArray:
@@ -74,63 +80,61 @@ def close_labs(
     """
     a = labs
     la = a.account
-    spend, recv = settled.compute.spend, settled.compute.received
+    c = settled.compute
     # every row in place (scale mode has a million): inactive rows' flows are zero
-    inactive = ~a.active
-    served = split_compute(recv, a.inference_need)
-    np.copyto(a.served, served)
-    np.copyto(a.served, 0.0, where=inactive)
-    a.received[:] = recv
-    training = np.subtract(recv, served)
-    np.copyto(training, 0.0, where=inactive)
-    revenue = lab_revenue(a.demand_usd, a.inference_need, served)
-    np.copyto(revenue, 0.0, where=inactive)
-    accounts.pay(OUTSIDE, la, revenue, "ai_revenue")
-    opex = np.multiply(a.opex_share, revenue)
-    np.add(a.opex, opex, out=opex)
-    np.copyto(opex, 0.0, where=inactive)
-    accounts.pay(la, OUTSIDE, opex, "lab_opex")
-    a.revenue[:] = revenue
-    _row_sums(spend, a.spend)
-    np.subtract(revenue, a.spend, out=a.net_flow)
-    np.subtract(a.net_flow, opex, out=a.net_flow)
-    # and what else it pays outside: link friction, porting (the plan phase), and the
-    # interest settle_finance charges this month on what it owes now
-    a.net_flow -= settled.compute.friction
-    a.net_flow -= a.porting_paid
-    a.net_flow -= interest_due(debt.lab, cfg.finance.debt_rate_lab)
-    a.porting_paid[:] = 0.0
-    loss = np.negative(a.net_flow)  # burn: a trailing mean of the month's loss
-    np.maximum(0.0, loss, out=loss)
-    if month == 0:  # the mean starts at the first month's loss, not at 0
-        a.burn[:] = loss
-    else:
-        np.multiply(BURN_WEIGHT, loss, out=loss)
-        np.multiply(1.0 - BURN_WEIGHT, a.burn, out=a.burn)
-        a.burn += loss
-    if history.training_ref is None:
-        history.training_ref = np.maximum(
-            1.0, MONTHS_PER_YEAR * np.maximum(training, a.training_need)
-        )
-    a.cum_training += training
-    gain = np.divide(a.cum_training, history.training_ref)
-    np.log1p(gain, out=gain)
-    np.multiply(cfg.demand.scaling_exponent, gain, out=gain)
-    np.add(a.capability0, gain, out=a.capability)
-    a.capability += a.drift * (np.minimum(month + 1, a.drift_months) / MONTHS_PER_YEAR)
-    accounts.flush()
-    power_cost = (settled.power_bought * settled.power_price[None, :]).sum(axis=1)
-    debt.capex_chips[:] = settled.chip_spend
-    out = settle_finance(
-        cfg, rng, debt, a, other_cash_flow, settled.compute.sales, power_cost, accounts
+    first = history.training_ref is None
+    if history.training_ref is None:  # set from the first month's training (in the kernel)
+        history.training_ref = np.empty(a.n)
+    opex, gain = np.empty(a.n), np.empty(a.n)
+    _month_flows(
+        month,
+        c.received,
+        c.spend,
+        c.friction,
+        a.active,
+        a.inference_need,
+        a.demand_usd,
+        a.opex_share,
+        a.opex,
+        a.training_need,
+        debt.lab,
+        float(cfg.finance.debt_rate_lab),
+        first,
+        a.served,
+        a.received,
+        a.revenue,
+        opex,
+        a.spend,
+        a.net_flow,
+        a.porting_paid,
+        a.burn,
+        a.cum_training,
+        history.training_ref,
+        gain,
     )
-    compute = KINDS.index("compute")
+    accounts.pay(OUTSIDE, la, a.revenue, "ai_revenue")
+    accounts.pay(la, OUTSIDE, opex, "lab_opex")
+    np.log1p(gain, out=gain)
+    power_cost = _capability(
+        month,
+        gain,
+        float(cfg.demand.scaling_exponent),
+        a.capability0,
+        a.drift,
+        a.drift_months,
+        a.capability,
+        settled.power_bought,
+        settled.power_price,
+    )
+    accounts.flush()
+    debt.capex_chips[:] = settled.chip_spend
+    out = settle_finance(cfg, rng, debt, a, other_cash_flow, c.sales, power_cost, accounts)
     if out.any():
         idx = np.flatnonzero(out)
         a.active[idx] = False
         a.exit_month[idx] = month
         ended = np.flatnonzero(
-            np.isin(contracts.buyer, idx) & (contracts.kind == compute) & (contracts.end > month)
+            np.isin(contracts.buyer, idx) & (contracts.kind == COMPUTE) & (contracts.end > month)
         )
         contracts.terminate(ended, month + 1)
     # exclusivity from the exclusive compute contracts in force next month
@@ -141,26 +145,96 @@ def close_labs(
         a.exclusive_with[contracts.buyer[ex]] = contracts.seller[ex]
 
 
-def _row_sums(x: FloatArray, out: FloatArray) -> None:
-    """``np.sum(x, axis=1, out=out)``, by columns when rows are short.
+@compiled
+def _month_flows(
+    month: int,
+    recv: FloatArray,
+    spend: FloatArray,
+    friction: FloatArray,
+    active: BoolArray,
+    need: FloatArray,
+    demand_usd: FloatArray,
+    opex_share: FloatArray,
+    opex_fixed: FloatArray,
+    training_need: FloatArray,
+    debt: FloatArray,
+    rate: float,
+    first: bool,
+    served: FloatArray,
+    received: FloatArray,
+    revenue: FloatArray,
+    opex: FloatArray,
+    spend_total: FloatArray,
+    net_flow: FloatArray,
+    porting_paid: FloatArray,
+    burn: FloatArray,
+    cum_training: FloatArray,
+    training_ref: FloatArray,
+    gain: FloatArray,
+) -> None:
+    """The labs' month up to capability's logarithm, in place, row by row.
 
-    numpy sums fewer than :data:`market.metrics.PAIRWISE_BLOCK` (8) terms one after the
-    other from +0.0 (its pairwise sum starts at blocks of that size), so for such rows adding
-    whole columns in order gives the same floats, in a few passes instead of a loop over the
-    rows.
-
-    >>> out = np.zeros(2)
-    >>> _row_sums(np.array([[0.1, 0.2, 0.3], [1.0, 2.0, 3.0]]), out)
-    >>> out.tolist() == np.array([[0.1, 0.2, 0.3], [1.0, 2.0, 3.0]]).sum(axis=1).tolist()
-    True
+    ``served = split_compute(recv, need)``, ``received = recv``, training ``recv - served``,
+    ``revenue = lab_revenue(demand_usd, need, served)``, ``opex = opex_fixed + opex_share x
+    revenue`` (served, training, revenue and opex 0 in inactive rows); ``spend_total =
+    spend.sum(axis=1)`` (:func:`market.compiled.add_reduce` of each row); ``net_flow =
+    revenue - spend_total - opex - friction - porting_paid - interest_due(debt, rate)``, then
+    ``porting_paid = 0``; the burn (module docstring; ``np.maximum(0.0, -net_flow)`` in
+    ``month`` 0); ``cum_training += training``; when ``first``, ``training_ref =
+    np.maximum(1.0, 12 x np.maximum(training, training_need))``; and ``gain =
+    cum_training / training_ref`` (its ``log1p`` is numpy's, :func:`_capability`).
     """
-    width = x.shape[1]
-    if not 2 <= width < PAIRWISE_BLOCK:
-        np.sum(x, axis=1, out=out)
-        return
-    np.add(x[:, 0], 0.0, out=out)  # numpy's sum starts at +0.0 (a row of -0.0 sums to 0.0)
-    for j in range(1, width):
-        out += x[:, j]
+    keep = 1.0 - BURN_WEIGHT
+    for i in range(recv.size):
+        got = recv[i]
+        s = minimum(need[i], got)
+        training = got - s
+        rev = demand_usd[i] * (s / need[i]) if need[i] > 0 else 0.0
+        cost = opex_fixed[i] + opex_share[i] * rev
+        if not active[i]:
+            s, training, rev, cost = 0.0, 0.0, 0.0, 0.0
+        served[i] = s
+        received[i] = got
+        revenue[i] = rev
+        opex[i] = cost
+        spend_total[i] = add_reduce(spend[i])
+        flow = rev - spend_total[i] - cost - friction[i] - porting_paid[i]
+        flow -= debt[i] * rate / MONTHS_PER_YEAR
+        net_flow[i] = flow
+        porting_paid[i] = 0.0
+        loss = maximum(0.0, -flow)
+        burn[i] = loss if month == 0 else keep * burn[i] + BURN_WEIGHT * loss
+        if first:
+            training_ref[i] = maximum(1.0, MONTHS_PER_YEAR * maximum(training, training_need[i]))
+        cum_training[i] += training
+        gain[i] = cum_training[i] / training_ref[i]
+
+
+@compiled
+def _capability(
+    month: int,
+    log_gain: FloatArray,
+    scaling_exponent: float,
+    capability0: FloatArray,
+    drift: FloatArray,
+    drift_months: FloatArray,
+    capability: FloatArray,
+    power_bought: FloatArray,
+    power_price: FloatArray,
+) -> FloatArray:
+    """Capability, in place, and each hyperscaler's power bill, returned.
+
+    ``capability = capability0 + scaling_exponent x log_gain + drift x (np.minimum(month +
+    1, drift_months) / 12)``; the bill ``(power_bought * power_price[None, :]).sum(axis=1)``
+    (:func:`market.compiled.add_reduce` of each row).
+    """
+    for i in range(capability.size):
+        cap = capability0[i] + scaling_exponent * log_gain[i]
+        capability[i] = cap + drift[i] * (minimum(month + 1.0, drift_months[i]) / MONTHS_PER_YEAR)
+    cost = np.empty(power_bought.shape[0])
+    for h in range(cost.size):
+        cost[h] = add_reduce(power_bought[h] * power_price)
+    return cost
 
 
 def update_history(
