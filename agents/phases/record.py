@@ -18,13 +18,13 @@ homed in each region. ``ai_compute_hhi`` is the HHI of accelerator-hours the clo
 over the trailing year, the relevant market for AI compute (``cloud_hhi`` adds clouds'
 other business and so barely moves).
 
-A month costs a few dozen small numpy calls: figures that need the whole population
-(sums over labs, weighted means over trades) are computed here; the rest is copied as
-it stands (small arrays per cloud, region, node and major lab) into the recorder's
-per-run arrays, one row a month, and the tables compute their columns from those arrays
-for all months at once (:mod:`agents.model_frame`, :mod:`agents.tables`). We collect
-ourselves rather than with Mesa's ``DataCollector``, which calls a reporter per agent
-and per variable.
+A month is one compiled call (:func:`agents.phases.record_kernels.month_row`): figures
+that need the whole population (sums over labs, weighted means over trades) are computed
+there; the rest is copied as it stands (small arrays per cloud, region, node and major
+lab) into the recorder's per-run arrays, one row a month, and the tables compute their
+columns from those arrays for all months at once (:mod:`agents.model_frame`,
+:mod:`agents.tables`). We collect ourselves rather than with Mesa's ``DataCollector``,
+which calls a reporter per agent and per variable.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from agents.finance import Debt
 from agents.hyperscaler import Hyperscaler
 from agents.lab import AILab, LabArrays
 from agents.phases.clear import Cleared
+from agents.phases.record_kernels import month_row, owed_by_lab
 from agents.phases.settle import Settled
 from agents.population import pool_node
 from agents.recorder import LAB_FIELDS, SCALARS, UTILITY_FIELDS, Layout, Recorder, TradeFlows
@@ -128,12 +129,18 @@ def owed_commitments(month: int, n_labs: int, contracts: ContractTable) -> Float
     Summed per buyer in contract-row order; rows not owed add an exact zero.
     """
     ct = contracts
-    start, end, nxt = ct.start, ct.end, month + 1
-    owed_rows = (start <= nxt) & (nxt < end) & (ct.kind == COMPUTE) & ct.take_or_pay
-    owed = np.where(owed_rows, ct.price * ct.volume * np.minimum(MONTHS_PER_YEAR, end - nxt), 0.0)
-    # other kinds' buyers are clouds, numbered apart from labs: they only add zeros
-    out: FloatArray = np.bincount(ct.buyer, owed, minlength=n_labs)[:n_labs]
-    return out
+    return owed_by_lab(
+        month,
+        n_labs,
+        ct.start,
+        ct.end,
+        ct.kind,
+        COMPUTE,
+        ct.take_or_pay,
+        ct.price,
+        ct.volume,
+        ct.buyer,
+    )
 
 
 def switching_lockin(
@@ -273,37 +280,109 @@ def record(
     lay = rec.layout
     t = rec.next_row()
     put = rec.arrays
-    a, c, sel = labs, settled.compute, lay.major_rows
-    h100e = tech.h100e[settled.chip_gen]
-    act = a.active
-    every = bool(act.all())  # the same rows, summed without a copy
-    need = np.add.reduce(a.inference_need if every else a.inference_need[act])
-    served = np.add.reduce(a.served if every else a.served[act])
-    throttled = 1.0 - served / need if need > 0 else 0.0
+    a, c = labs, settled.compute
     fleet_flops = float(np.einsum("hrg,g->", sites.fleet, tech.h100e)) * (H100_TFLOPS * 1e12)
     fleet_watts = float(np.einsum("hrg,g,hr->", sites.fleet, tech.it_watts, sites.pue))
-
+    ct = contracts
+    owed = owed_by_lab(
+        month,
+        a.n,
+        ct.start,
+        ct.end,
+        ct.kind,
+        COMPUTE,
+        ct.take_or_pay,
+        ct.price,
+        ct.volume,
+        ct.buyer,
+    )
     put["month"][t] = month
-    put["scalars"][t] = (  # in the order of SCALARS
-        spot_price(c.spot_price, c.spot_volume, nodes),
-        weighted_mean(contracts.price[c.contract.index], c.contract.delivered),
-        weighted_mean(settled.chip_paid / h100e, settled.chip_flow * h100e),
-        weighted_mean(settled.chip_value / h100e, settled.chip_flow * h100e),
-        market.capacity_q,
-        throttled,
-        fleet_flops / fleet_watts if fleet_watts > 0 else float("nan"),
-        np.count_nonzero(act & lay.non_enterprise),
-        np.count_nonzero((a.exit_month >= 0) & lay.non_enterprise),
-        np.add.reduce(a.demand_usd),
-        np.add.reduce(a.revenue),
-        demand.services_price,
-        demand.quantity,
-        cfg.regulation.hhi_threshold,
-        np.add.reduce(debt.hs) + np.add.reduce(debt.lab) + np.add.reduce(debt.vendor),
-        np.add.reduce(debt.capex_dc) + np.add.reduce(debt.capex_chips),
-        np.add.reduce(debt.payout),
-        weighted_mean(nodes.mwh, nodes.capacity, default=0.0),
-        cfg.lockin.porting_cost_usd,
+    month_row(
+        t,
+        put["scalars"],
+        put["labs"],
+        put["affinity"],
+        put["lab_volume"],
+        put["lab_spend"],
+        put["built"],
+        put["interconnected"],
+        put["power_bought"],
+        put["sold"],
+        put["node_sold"],
+        put["node_capacity"],
+        put["dc_used"],
+        put["power_price"],
+        put["capacity_price"],
+        put["reserve_margin"],
+        put["region_egress_fee"],
+        put["hs_hours"],
+        put["vendor_sales"],
+        put["sales"],
+        put["hs_debt"],
+        put["vendor_debt"],
+        put["vendor_units"],
+        put["cash"],
+        float(market.capacity_q),
+        float(demand.services_price),
+        float(demand.quantity),
+        float(cfg.regulation.hhi_threshold),
+        float(cfg.lockin.porting_cost_usd),
+        fleet_flops,
+        fleet_watts,
+        c.spot_price,
+        c.spot_volume,
+        nodes.price,
+        nodes.capacity,
+        nodes.mwh,
+        nodes.sold,
+        ct.price,
+        c.contract.index,
+        c.contract.delivered,
+        tech.h100e,
+        settled.chip_gen,
+        settled.chip_paid,
+        settled.chip_value,
+        settled.chip_flow,
+        lay.majors,
+        lay.non_enterprise,
+        a.exit_month,
+        a.demand_usd,
+        a.revenue,
+        a.spend,
+        a.active,
+        a.capability,
+        a.inference_need,
+        a.served,
+        a.received,
+        a.burn,
+        debt.lab,
+        market.egress_fee,
+        owed,
+        a.training_bid,
+        a.affinity,
+        c.volume,
+        history.lab_spend[month % MONTHS_PER_YEAR],
+        debt.hs,
+        debt.vendor,
+        debt.capex_dc,
+        debt.capex_chips,
+        debt.payout,
+        sites.built,
+        sites.interconnected,
+        settled.power_bought,
+        c.sold,
+        settled.power_price,
+        market.capacity_price,
+        market.reserve_margin,
+        market.region_egress_fee,
+        history.hs_hours,
+        history.vendor_sales,
+        c.sales,
+        lay.hs_index,
+        settled.vendor_units,
+        lay.vendor_index,
+        cash,
+        lay.cash_ids,
     )
     put["utilities"][t] = [  # in the order of UTILITY_FIELDS
         (
@@ -316,47 +395,11 @@ def record(
         )
         for u in utilities
     ]
-    put["built"][t] = sites.built
-    put["interconnected"][t] = sites.interconnected
-    put["power_bought"][t] = settled.power_bought
-    put["sold"][t] = c.sold
-    put["node_sold"][t] = nodes.sold
-    put["node_capacity"][t] = nodes.capacity
-    put["dc_used"][t] = (c.sold * nodes.mwh).sum(axis=(0, 2))
-    put["power_price"][t] = settled.power_price
-    put["capacity_price"][t] = market.capacity_price
-    put["reserve_margin"][t] = market.reserve_margin
-    put["region_egress_fee"][t] = market.region_egress_fee
     put["cloud_revenue"][t] = clouds.cloud_revenue_year(
         history, month, cfg.demand.non_ai_cloud_growth_per_year
     )
-    put["hs_hours"][t] = history.hs_hours.sum(axis=0)
-    put["vendor_sales"][t] = history.vendor_sales.sum(axis=0)
-    put["sales"][t] = c.sales[lay.hs_index]
-    put["hs_debt"][t] = debt.hs[lay.hs_index]
-    put["vendor_debt"][t] = debt.vendor[lay.vendor_index]
-    put["vendor_units"][t] = settled.vendor_units[lay.vendor_index]
-    put["cash"][t] = cash[lay.cash_ids]
-    per_lab = (
-        a.revenue,
-        a.spend,
-        a.active,
-        a.capability,
-        a.inference_need,
-        a.served,
-        a.received,
-        a.burn,
-        debt.lab,
-        market.egress_fee,
-        owed_commitments(month, a.n, contracts),
-        a.training_bid,
-    )
-    put["labs"][t] = [values[sel] for values in per_lab]  # in the order of LAB_FIELDS
-    put["affinity"][t] = a.affinity[sel]
     vol = c.volume
     major_vol = put["lab_volume"][t]
-    major_vol[...] = vol[sel]
-    put["lab_spend"][t] = history.lab_spend[month % MONTHS_PER_YEAR][sel]
     n_r, n_h = len(lay.utility_region), len(lay.hs_index)  # one utility per region
     rec.flows = TradeFlows(
         power=np.bincount(

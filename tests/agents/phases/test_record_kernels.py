@@ -1,0 +1,68 @@
+"""The compiled month row of the record phase against the numpy expressions it replaces,
+bit for bit, on random inputs (zeros, negative zeros, nan and inf among the values)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.phases.record_kernels import column_sums, owed_by_lab, region_sums, weighted_sums
+from market.metrics import weighted_mean
+
+
+def _values(rng: np.random.Generator, shape: int | tuple[int, ...]) -> np.ndarray:
+    """Random floats of many magnitudes, signs mixed, with zeros and negative zeros."""
+    x = rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 6, shape)
+    x[rng.random(shape) < 0.2] = 0.0
+    x[rng.random(shape) < 0.1] = -0.0
+    return x
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1), (4, 4, 3), (3, 5, 8), (2, 3, 9), (7, 2, 140)])
+def test_region_sums_are_numpys_sum_over_the_first_and_last_axes(shape) -> None:
+    rng = np.random.default_rng(sum(shape))
+    for _ in range(20):
+        x, y = _values(rng, shape), _values(rng, shape)
+        x[0] = -0.0
+        out = np.full(shape[1], np.nan)
+        region_sums(x, y, out)
+        assert out.tobytes() == (x * y).sum(axis=(0, 2)).tobytes()
+
+
+@pytest.mark.parametrize("shape", [(1, 3), (12, 4), (12, 9), (30, 1)])
+def test_column_sums_are_numpys_sum_down_the_columns(shape) -> None:
+    rng = np.random.default_rng(shape[0])
+    x = _values(rng, shape)
+    x[:, 0] = -0.0
+    out = np.full(shape[1], np.nan)
+    column_sums(x, out)
+    assert out.tobytes() == x.sum(axis=0).tobytes()
+
+
+def test_weighted_sums_give_the_weighted_mean() -> None:
+    rng = np.random.default_rng(5)
+    for n in (0, 1, 7, 8, 9, 200):
+        v, w = _values(rng, n), _values(rng, n)
+        if n:
+            v[rng.random(n) < 0.1] = np.nan
+            v[rng.random(n) < 0.1] = np.inf
+        total, weighted = weighted_sums(v, w)
+        mean = weighted / total if total > 0 else -1.0
+        assert np.array(mean).tobytes() == np.array(weighted_mean(v, w, default=-1.0)).tobytes()
+
+
+def test_owed_by_lab_is_the_bincount_of_commitments_owed() -> None:
+    rng = np.random.default_rng(9)
+    n, n_labs = 60, 7
+    start, length = rng.integers(0, 30, n), rng.integers(1, 40, n)
+    end, kind = start + length, rng.integers(0, 3, n)
+    take_or_pay = rng.random(n) < 0.7
+    price, volume = _values(rng, n), np.abs(_values(rng, n))
+    buyer = rng.integers(0, n_labs + 4, n)  # buyers past the labs are clouds
+    for month in (0, 10, 25, 60):
+        nxt = month + 1
+        rows = (start <= nxt) & (nxt < end) & (kind == 1) & take_or_pay
+        owed = np.where(rows, price * volume * np.minimum(12, end - nxt), 0.0)
+        expected = np.bincount(buyer, owed, minlength=n_labs)[:n_labs]
+        got = owed_by_lab(month, n_labs, start, end, kind, 1, take_or_pay, price, volume, buyer)
+        assert got.tobytes() == expected.tobytes()
