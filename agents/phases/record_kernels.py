@@ -6,9 +6,10 @@ one compiled call.
 major labs' figures of :data:`agents.recorder.LAB_FIELDS` (with
 :func:`agents.phases.record.owed_commitments`), and the arrays recorded as they stand or
 gathered by the layout's indices. Each figure is numpy's arithmetic in numpy's order: sums
-are :func:`market.compiled.add_reduce` (a 1-d sum, or a C-ordered array's along its last
-axis), sums down a column add the rows in order from ``+0.0``, ``np.bincount`` adds in
-index order from ``0.0``, and weighted means are :func:`market.metrics.weighted_mean`'s.
+are :func:`market.compiled.add_reduce`'s (a 1-d sum, or a C-ordered array's along its last
+axis; :func:`agents.phases.kernel_sums.add_reduce_short`), sums down a column add the rows
+in order from ``+0.0``, ``np.bincount`` adds in index order from ``0.0``, and weighted means
+are :func:`market.metrics.weighted_mean`'s.
 The einsums of the fleet's FLOP/s and watts stay numpy's (their order of summation is
 einsum's own) and are passed in.
 """
@@ -17,9 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.phases.kernel_sums import add_reduce_short
 from agents.state import BoolArray, FloatArray, IntArray
 from agents.units import MONTHS_PER_YEAR
-from market.compiled import add_reduce, compiled
+from market.compiled import compiled
 
 __all__ = ["column_sums", "month_row", "owed_by_lab", "region_sums", "weighted_sums"]
 
@@ -29,9 +31,13 @@ def weighted_sums(v: FloatArray, w: FloatArray) -> tuple[float, float]:
     """The sum of the weights ``w > 0`` at finite values ``v``, and of those values times
     their weights: :func:`market.metrics.weighted_mean`'s sums (its mean is their ratio
     when the first is positive)."""
-    ok = np.isfinite(v) & (w > 0)
-    kept_w = w[ok]
-    return add_reduce(kept_w), add_reduce(v[ok] * kept_w)
+    kept_w, kept_vw = np.empty(v.size), np.empty(v.size)
+    k = 0
+    for i in range(v.size):
+        if np.isfinite(v[i]) and w[i] > 0:
+            kept_w[k], kept_vw[k] = w[i], v[i] * w[i]
+            k += 1
+    return add_reduce_short(kept_w[:k]), add_reduce_short(kept_vw[:k])
 
 
 @compiled
@@ -58,9 +64,12 @@ def region_sums(x: FloatArray, y: FloatArray, out: FloatArray) -> None:
     (row's) products summed by :func:`market.compiled.add_reduce`, added into ``out`` from
     ``+0.0`` over the first axis in order."""
     out[:] = 0.0
+    xy = np.empty(x.shape[2])
     for h in range(x.shape[0]):
         for r in range(x.shape[1]):
-            out[r] += add_reduce(x[h, r] * y[h, r])
+            for f in range(x.shape[2]):
+                xy[f] = x[h, r, f] * y[h, r, f]
+            out[r] += add_reduce_short(xy)
 
 
 @compiled
@@ -190,8 +199,8 @@ def month_row(
     every = True
     for i in range(active.size):
         every &= active[i]
-    need = add_reduce(inference_need) if every else add_reduce(inference_need[active])
-    got = add_reduce(served) if every else add_reduce(served[active])
+    need = add_reduce_short(inference_need) if every else add_reduce_short(inference_need[active])
+    got = add_reduce_short(served) if every else add_reduce_short(served[active])
     h = h100e[chip_gen]
     row = scalars[t]
     total, weighted = weighted_sums(spot_price, spot_volume)
@@ -212,11 +221,11 @@ def month_row(
         if exit_month[i] >= 0 and non_enterprise[i]:
             n_exited += 1
     row[7], row[8] = n_active, n_exited
-    row[9], row[10] = add_reduce(demand_usd), add_reduce(revenue)
+    row[9], row[10] = add_reduce_short(demand_usd), add_reduce_short(revenue)
     row[11], row[12], row[13] = services_price, services_quantity, hhi_threshold
-    row[14] = add_reduce(debt_hs) + add_reduce(debt_lab) + add_reduce(debt_vendor)
-    row[15] = add_reduce(capex_dc) + add_reduce(capex_chips)
-    row[16] = add_reduce(payout)
+    row[14] = add_reduce_short(debt_hs) + add_reduce_short(debt_lab) + add_reduce_short(debt_vendor)
+    row[15] = add_reduce_short(capex_dc) + add_reduce_short(capex_chips)
+    row[16] = add_reduce_short(payout)
     row[17] = _mean(node_mwh.ravel(), node_capacity.ravel(), 0.0)
     row[18] = porting_cost
     # the major labs' figures, in the order of LAB_FIELDS
