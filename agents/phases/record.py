@@ -40,7 +40,7 @@ from agents.finance import Debt
 from agents.hyperscaler import Hyperscaler
 from agents.lab import AILab, LabArrays
 from agents.phases.clear import Cleared
-from agents.phases.record_kernels import month_row, owed_by_lab
+from agents.phases.record_kernels import month_row, owed_by_lab, trade_flows
 from agents.phases.settle import Settled
 from agents.population import pool_node
 from agents.recorder import LAB_FIELDS, SCALARS, UTILITY_FIELDS, Layout, Recorder, TradeFlows
@@ -108,19 +108,6 @@ def dc_energy(
         served_mwh[None, :], conventional_mwh[None, :], ai_used_mwh[None, :], us
     )
     return float(share[0]), float(twh[0])
-
-
-def _rows_of(values: FloatArray, rows: IntArray) -> FloatArray:
-    """``values[rows]``, a view when ``rows`` are consecutive (scale mode's buyers are).
-
-    >>> _rows_of(np.arange(6.0).reshape(3, 2), np.array([1, 2])).tolist()
-    [[2.0, 3.0], [4.0, 5.0]]
-    """
-    if rows.size and int(rows[-1]) - int(rows[0]) == rows.size - 1:
-        out: FloatArray = values[int(rows[0]) : int(rows[-1]) + 1]
-        return out
-    out = values[rows]
-    return out
 
 
 def owed_commitments(month: int, n_labs: int, contracts: ContractTable) -> FloatArray:
@@ -296,9 +283,10 @@ def record(
         ct.volume,
         ct.buyer,
     )
-    put["month"][t] = month
     month_row(
         t,
+        month,
+        put["month"],
         put["scalars"],
         put["labs"],
         put["affinity"],
@@ -398,20 +386,22 @@ def record(
     put["cloud_revenue"][t] = clouds.cloud_revenue_year(
         history, month, cfg.demand.non_ai_cloud_growth_per_year
     )
-    vol = c.volume
-    major_vol = put["lab_volume"][t]
     n_r, n_h = len(lay.utility_region), len(lay.hs_index)  # one utility per region
+    power, pools = trade_flows(
+        cleared.p_util,
+        cleared.p_site,
+        cleared.result.link_flow[cleared.index.links["power"]],
+        n_r,
+        n_h,
+        lay.pool_bins,
+        c.volume,
+        lay.pool_rows,
+    )
     rec.flows = TradeFlows(
-        power=np.bincount(
-            cleared.p_util * n_h + cleared.p_site // n_r,
-            cleared.result.link_flow[cleared.index.links["power"]],
-            minlength=n_r * n_h,
-        ).reshape(n_r, n_h),
+        power=power,
         chips=settled.chips_bought.copy(),
-        compute=major_vol.copy(),
-        pools=np.bincount(
-            lay.pool_bins, _rows_of(vol, lay.pool_rows).ravel(), minlength=2 * n_r * n_h
-        ).reshape(2 * n_r, n_h),
+        compute=put["lab_volume"][t].copy(),
+        pools=pools,
     )
     for d in deals:
         rec.deal_rows.append(

@@ -23,7 +23,14 @@ from agents.state import BoolArray, FloatArray, IntArray
 from agents.units import MONTHS_PER_YEAR
 from market.compiled import compiled
 
-__all__ = ["column_sums", "month_row", "owed_by_lab", "region_sums", "weighted_sums"]
+__all__ = [
+    "column_sums",
+    "month_row",
+    "owed_by_lab",
+    "region_sums",
+    "trade_flows",
+    "weighted_sums",
+]
 
 
 @compiled
@@ -100,8 +107,37 @@ def owed_by_lab(
 
 
 @compiled
+def trade_flows(
+    p_util: IntArray,
+    p_site: IntArray,
+    power_flow: FloatArray,
+    n_r: int,
+    n_h: int,
+    pool_bins: IntArray,
+    volume: FloatArray,
+    pool_rows: IntArray,
+) -> tuple[FloatArray, FloatArray]:
+    """The power each utility delivered to each cloud, ``np.bincount(p_util * n_h + p_site
+    // n_r, power_flow, minlength=n_r * n_h).reshape(n_r, n_h)``, and what each pool of
+    buyers received from each cloud, ``np.bincount(pool_bins, volume[pool_rows].ravel(),
+    minlength=2 * n_r * n_h).reshape(2 * n_r, n_h)`` (each added in index order from 0.0)."""
+    power = np.zeros(n_r * n_h)
+    for i in range(p_util.size):
+        power[p_util[i] * n_h + p_site[i] // n_r] += power_flow[i]
+    pools = np.zeros(2 * n_r * n_h)
+    k = 0
+    for r in pool_rows:
+        for h in range(volume.shape[1]):
+            pools[pool_bins[k]] += volume[r, h]
+            k += 1
+    return power.reshape(n_r, n_h), pools.reshape(2 * n_r, n_h)
+
+
+@compiled
 def month_row(
     t: int,
+    month: int,
+    month_out: IntArray,
     scalars: FloatArray,
     labs_out: FloatArray,
     affinity_out: FloatArray,
@@ -187,7 +223,8 @@ def month_row(
     cash: FloatArray,
     cash_ids: IntArray,
 ) -> None:
-    """Row ``t`` of every array ``*_out`` (module docstring), as :func:`record` wrote it.
+    """Row ``t`` of every array ``*_out`` (module docstring), as :func:`record` wrote it,
+    ``month`` into ``month_out``.
 
     The scalars in the order of :data:`agents.recorder.SCALARS` (the spot price's mean
     falls back on the node prices weighted by capacity, as
@@ -196,6 +233,7 @@ def month_row(
     :func:`owed_by_lab`); the hyperscalers', vendors' and accounts' figures gathered at
     ``hs_index``, ``vendor_index`` and ``cash_ids``; the other arrays copied.
     """
+    month_out[t] = month
     every = True
     for i in range(active.size):
         every &= active[i]

@@ -36,7 +36,7 @@ from agents.lab import LabArrays
 from agents.phases.kernel_sums import add_reduce_short
 from agents.phases.settle import Settled
 from agents.scenario import Scenario
-from agents.state import BoolArray, FloatArray, History, Tech
+from agents.state import BoolArray, FloatArray, History, IntArray, Tech
 from agents.units import MONTHS_PER_YEAR
 from market.compiled import compiled, maximum, minimum
 from market.contracts import KINDS, ContractTable
@@ -139,11 +139,11 @@ def close_labs(
         )
         contracts.terminate(ended, month + 1)
     # exclusivity from the exclusive compute contracts in force next month
-    a.exclusive_with[:] = -1
     if contracts.exclusive.any():
         act = contracts.active(month + 1, "compute")
-        ex = act[contracts.exclusive[act]]
-        a.exclusive_with[contracts.buyer[ex]] = contracts.seller[ex]
+        _exclusive(a.exclusive_with, act, contracts.exclusive, contracts.buyer, contracts.seller)
+    else:
+        a.exclusive_with[:] = -1
 
 
 @compiled
@@ -236,6 +236,22 @@ def _capability(
     for h in range(cost.size):
         cost[h] = add_reduce_short(power_bought[h] * power_price)
     return cost
+
+
+@compiled
+def _exclusive(
+    exclusive_with: IntArray,
+    rows: IntArray,
+    exclusive: BoolArray,
+    buyer: IntArray,
+    seller: IntArray,
+) -> None:
+    """``exclusive_with[:] = -1``, then ``exclusive_with[buyer[ex]] = seller[ex]`` over the
+    exclusive contracts ``ex = rows[exclusive[rows]]``, in order (a later one wins)."""
+    exclusive_with[:] = -1
+    for r in rows:
+        if exclusive[r]:
+            exclusive_with[buyer[r]] = seller[r]
 
 
 def update_history(

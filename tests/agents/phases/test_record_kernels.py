@@ -6,7 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.phases.record_kernels import column_sums, owed_by_lab, region_sums, weighted_sums
+from agents.phases.record_kernels import (
+    column_sums,
+    owed_by_lab,
+    region_sums,
+    trade_flows,
+    weighted_sums,
+)
 from market.metrics import weighted_mean
 
 
@@ -66,3 +72,17 @@ def test_owed_by_lab_is_the_bincount_of_commitments_owed() -> None:
         expected = np.bincount(buyer, owed, minlength=n_labs)[:n_labs]
         got = owed_by_lab(month, n_labs, start, end, kind, 1, take_or_pay, price, volume, buyer)
         assert got.tobytes() == expected.tobytes()
+
+
+def test_trade_flows_are_numpys_bincounts() -> None:
+    rng = np.random.default_rng(4)
+    n_r, n_h, n_labs = 3, 4, 9
+    p_util, p_site = rng.integers(0, n_r, 50), rng.integers(0, n_r * n_h, 50)
+    flow, volume = _values(rng, 50), _values(rng, (n_labs, n_h))
+    for pool_rows in (np.zeros(0, dtype=np.int64), np.array([2, 3, 4]), np.array([7, 1])):
+        pool_bins = rng.integers(0, 2 * n_r * n_h, pool_rows.size * n_h)
+        power, pools = trade_flows(p_util, p_site, flow, n_r, n_h, pool_bins, volume, pool_rows)
+        ref = np.bincount(p_util * n_h + p_site // n_r, flow, minlength=n_r * n_h)
+        assert power.tobytes() == ref.tobytes() and power.shape == (n_r, n_h)
+        ref = np.bincount(pool_bins, volume[pool_rows].ravel(), minlength=2 * n_r * n_h)
+        assert pools.tobytes() == ref.tobytes() and pools.shape == (2 * n_r, n_h)
