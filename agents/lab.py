@@ -8,7 +8,8 @@ unmet (it serves inference first). Scale mode adds thousands of small labs and
 enterprise buyers.
 
 State lives in :class:`LabArrays` (one row per lab) so that every decision is one numpy
-expression over all labs; :class:`AILab` agents are Mesa agents reading their row.
+expression over all labs (the monthly plans' arithmetic is one compiled call each,
+:mod:`agents.lab_kernels`); :class:`AILab` agents are Mesa agents reading their row.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import mesa
 import numpy as np
 
 from agents.firm import Firm
+from agents.lab_kernels import demand_shares, short_of_runway, training_hours
 from agents.scenario import CapitalCfg, DemandCfg
 from agents.state import BoolArray, FloatArray, IntArray
 from agents.units import MONTHS_PER_YEAR
@@ -308,23 +310,20 @@ def allocate_demand(
     scenario's ``scale.demand_share`` when there are any, else 0) in proportion to their
     fixed weights. Inference need is demand over the price of AI services ``price``.
     """
-    is_major = a.major
-    major = is_major & a.active
-    rest = ~is_major & a.active
-    any_rest = rest.any()
-    share = rest_share if any_rest else 0.0
     cap = a.capability
-    logit = np.where(major, np.exp(demand.capability_beta * (cap - np.maximum.reduce(cap))), 0.0)
-    a.demand_usd[:] = 0.0
-    logit_sum = np.add.reduce(logit)
-    if logit_sum > 0:
-        a.demand_usd += total_usd * (1.0 - share) * logit / logit_sum
-    if any_rest:  # (with no rest row the weights below are all zero)
-        w = np.where(rest, a.weight, 0.0)
-        w_sum = np.add.reduce(w)
-        if w_sum > 0:
-            a.demand_usd += total_usd * share * w / w_sum
-    np.divide(a.demand_usd, price, out=a.inference_need)
+    exp_logit = np.exp(demand.capability_beta * (cap - np.maximum.reduce(cap)))
+    demand_shares(
+        a.kind,
+        int(LabKind.MAJOR),
+        a.active,
+        exp_logit,
+        a.weight,
+        float(total_usd),
+        float(rest_share),
+        float(price),
+        a.demand_usd,
+        a.inference_need,
+    )
 
 
 @dataclass(frozen=True)
@@ -362,8 +361,8 @@ def plan_funding(
     >>> f.raised.tolist(), f.still_short.tolist()
     ([36.0, 0.0], [False, False])
     """
-    short = active & (burn > 0) & (cash < capital.runway_months * burn) & may_raise
-    if not short.any():  # most months: nobody asks
+    short, anyone = short_of_runway(cash, burn, active, may_raise, float(capital.runway_months))
+    if not anyone:  # most months: nobody asks
         return Funding(short, np.zeros(cash.size), short)
     ok = (
         short
@@ -406,28 +405,20 @@ def training_need(
     >>> need.tolist()  # base 50; half the runway -> x 0.75; a full runway -> x 1
     [37.5, 50.0]
     """
-    want = capital.runway_months * a.burn
-    factor: FloatArray | float = 1.0  # x 1.0 changes nothing: most months nobody is short
-    if still_short.any():
-        with np.errstate(over="ignore"):  # a burn near zero: an endless runway, clipped to 1
-            runway = np.divide(cash, want, out=np.ones(a.n), where=want > 0)
-        # np.minimum(np.maximum(...)) is np.clip's arithmetic (up to the sign of a zero,
-        # which 0.5 + 0.5 x drops) at a fraction of its per-call cost
-        clipped = np.minimum(np.maximum(runway, 0.0), 1.0)
-        factor = np.where(still_short, 0.5 + 0.5 * clipped, 1.0)
     if bid is None:
         top = demand.training_bid_share * services_price(expected_price, demand.services_markup)
         bid = np.full(a.n, top)
-    # spare cash over the reinvestment months at the price each lab plans to pay (in place);
-    # none for a lab that does not train or bids nothing for training
-    extra = np.subtract(cash, want)
-    np.maximum(0.0, extra, out=extra)
-    np.divide(extra, demand.reinvest_months, out=extra)
-    np.divide(extra, planned_training_price(expected_price, demand, bid), out=extra)
-    np.copyto(extra, 0.0, where=~((a.training_ratio > 0) & (bid > 0)))
-    # (base + extra) x factor for active rows, 0 for the others
-    out: FloatArray = np.multiply(a.training_ratio, a.inference_need)
-    np.add(out, extra, out=out)
-    np.multiply(out, factor, out=out)
-    np.copyto(out, 0.0, where=~a.active)
-    return out
+    return training_hours(
+        cash,
+        a.burn,
+        still_short,
+        bool(still_short.any()),
+        float(capital.runway_months),
+        float(demand.reinvest_months),
+        float(expected_price),
+        MIN_PLANNED_TRAINING_PRICE,
+        bid,
+        a.training_ratio,
+        a.inference_need,
+        a.active,
+    )

@@ -7,7 +7,7 @@ major labs' figures of :data:`agents.recorder.LAB_FIELDS` (with
 :func:`agents.phases.record.owed_commitments`), and the arrays recorded as they stand or
 gathered by the layout's indices. Each figure is numpy's arithmetic in numpy's order: sums
 are :func:`market.compiled.add_reduce`'s (a 1-d sum, or a C-ordered array's along its last
-axis; :func:`agents.phases.kernel_sums.add_reduce_short`), sums down a column add the rows
+axis; :func:`agents.kernel_sums.add_reduce_short`), sums down a column add the rows
 in order from ``+0.0``, ``np.bincount`` adds in index order from ``0.0``, and weighted means
 are :func:`market.metrics.weighted_mean`'s.
 The einsums of the fleet's FLOP/s and watts stay numpy's (their order of summation is
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.phases.kernel_sums import add_reduce_short
+from agents.kernel_sums import add_reduce_short
 from agents.state import BoolArray, FloatArray, IntArray
 from agents.units import MONTHS_PER_YEAR
 from market.compiled import compiled

@@ -32,8 +32,8 @@ import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
 from agents.finance import Debt, settle_finance
+from agents.kernel_sums import add_reduce_short
 from agents.lab import LabArrays
-from agents.phases.kernel_sums import add_reduce_short
 from agents.phases.settle import Settled
 from agents.scenario import Scenario
 from agents.state import BoolArray, FloatArray, History, IntArray, Tech
