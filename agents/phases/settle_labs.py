@@ -46,7 +46,7 @@ __all__ = ["BURN_WEIGHT", "close_labs", "lab_revenue", "update_history"]
 BURN_WEIGHT = 0.3
 """Weight of this month's burn in the trailing burn (est.)."""
 
-COMPUTE = KINDS.index("compute")
+_COMPUTE = KINDS.index("compute")
 """Contract kind code of compute."""
 
 
@@ -83,9 +83,10 @@ def close_labs(
     la = a.account
     c = settled.compute
     # every row in place (scale mode has a million): inactive rows' flows are zero
-    first = history.training_ref is None
-    if history.training_ref is None:  # set from the first month's training (in the kernel)
-        history.training_ref = np.empty(a.n)
+    ref = history.training_ref
+    first = ref is None
+    if ref is None:  # set from the first month's training (by the kernel)
+        ref = history.training_ref = np.empty(a.n)
     opex, gain = np.empty(a.n), np.empty(a.n)
     _month_flows(
         month,
@@ -110,7 +111,7 @@ def close_labs(
         a.porting_paid,
         a.burn,
         a.cum_training,
-        history.training_ref,
+        ref,
         gain,
     )
     accounts.pay(OUTSIDE, la, a.revenue, "ai_revenue")
@@ -135,7 +136,7 @@ def close_labs(
         a.active[idx] = False
         a.exit_month[idx] = month
         ended = np.flatnonzero(
-            np.isin(contracts.buyer, idx) & (contracts.kind == COMPUTE) & (contracts.end > month)
+            np.isin(contracts.buyer, idx) & (contracts.kind == _COMPUTE) & (contracts.end > month)
         )
         contracts.terminate(ended, month + 1)
     # exclusivity from the exclusive compute contracts in force next month
@@ -199,11 +200,14 @@ def _month_flows(
         revenue[i] = rev
         opex[i] = cost
         spend_total[i] = add_reduce_short(spend[i])
+        # and what else it pays outside: link friction, porting (the plan phase), and the
+        # interest settle_finance charges this month on what it owes now
         flow = rev - spend_total[i] - cost - friction[i] - porting_paid[i]
         flow -= debt[i] * rate / MONTHS_PER_YEAR
         net_flow[i] = flow
         porting_paid[i] = 0.0
-        loss = maximum(0.0, -flow)
+        loss = maximum(0.0, -flow)  # burn: a trailing mean of the month's loss, which
+        # starts at the first month's loss, not at 0
         burn[i] = loss if month == 0 else keep * burn[i] + BURN_WEIGHT * loss
         if first:
             training_ref[i] = maximum(1.0, MONTHS_PER_YEAR * maximum(training, training_need[i]))
