@@ -271,18 +271,6 @@ def record(
     fleet_flops = float(np.einsum("hrg,g->", sites.fleet, tech.h100e)) * (H100_TFLOPS * 1e12)
     fleet_watts = float(np.einsum("hrg,g,hr->", sites.fleet, tech.it_watts, sites.pue))
     ct = contracts
-    owed = owed_by_lab(
-        month,
-        a.n,
-        ct.start,
-        ct.end,
-        ct.kind,
-        COMPUTE,
-        ct.take_or_pay,
-        ct.price,
-        ct.volume,
-        ct.buyer,
-    )
     month_row(
         t,
         month,
@@ -345,8 +333,14 @@ def record(
         a.burn,
         debt.lab,
         market.egress_fee,
-        owed,
         a.training_bid,
+        ct.start,
+        ct.end,
+        ct.kind,
+        COMPUTE,
+        ct.take_or_pay,
+        ct.volume,
+        ct.buyer,
         a.affinity,
         c.volume,
         history.lab_spend[month % MONTHS_PER_YEAR],

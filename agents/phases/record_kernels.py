@@ -196,8 +196,14 @@ def month_row(
     burn: FloatArray,
     debt_lab: FloatArray,
     egress_fee: FloatArray,
-    owed: FloatArray,
     training_bid: FloatArray,
+    contract_start: IntArray,
+    contract_end: IntArray,
+    contract_kind: IntArray,
+    compute: int,
+    take_or_pay: BoolArray,
+    contract_volume: FloatArray,
+    contract_buyer: IntArray,
     affinity: FloatArray,
     volume: FloatArray,
     lab_spend: FloatArray,
@@ -229,9 +235,10 @@ def month_row(
     The scalars in the order of :data:`agents.recorder.SCALARS` (the spot price's mean
     falls back on the node prices weighted by capacity, as
     :func:`agents.phases.record.spot_price`); the figures of
-    :data:`agents.recorder.LAB_FIELDS` of the labs ``majors`` (``owed`` from
-    :func:`owed_by_lab`); the hyperscalers', vendors' and accounts' figures gathered at
-    ``hs_index``, ``vendor_index`` and ``cash_ids``; the other arrays copied.
+    :data:`agents.recorder.LAB_FIELDS` of the labs ``majors`` (``owed``: :func:`owed_by_lab`
+    of the contracts, ``compute`` their kind code of compute); the hyperscalers', vendors'
+    and accounts' figures gathered at ``hs_index``, ``vendor_index`` and ``cash_ids``; the
+    other arrays copied.
     """
     month_out[t] = month
     every = True
@@ -267,6 +274,18 @@ def month_row(
     row[17] = _mean(node_mwh.ravel(), node_capacity.ravel(), 0.0)
     row[18] = porting_cost
     # the major labs' figures, in the order of LAB_FIELDS
+    owed = owed_by_lab(
+        month,
+        active.size,
+        contract_start,
+        contract_end,
+        contract_kind,
+        compute,
+        take_or_pay,
+        contract_price,
+        contract_volume,
+        contract_buyer,
+    )
     labs = labs_out[t]
     for j in range(majors.size):
         r = majors[j]
