@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.kernel_sums import add_reduce_short
 from agents.state import BoolArray, FloatArray, IntArray
-from market.compiled import compiled, maximum, minimum
+from market.compiled import add_reduce, compiled, maximum, minimum
 
 __all__ = ["demand_shares", "short_of_runway", "training_hours"]
 
@@ -52,13 +51,13 @@ def demand_shares(
                 any_rest = True
     share = rest_share if any_rest else 0.0
     demand_usd[:] = 0.0
-    logit_sum = add_reduce_short(logit)
+    logit_sum = add_reduce(logit)
     if logit_sum > 0:
         part = total_usd * (1.0 - share)
         for i in range(n):
             demand_usd[i] += part * logit[i] / logit_sum
     if any_rest:
-        w_sum = add_reduce_short(w)
+        w_sum = add_reduce(w)
         if w_sum > 0:
             part = total_usd * share
             for i in range(n):

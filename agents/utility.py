@@ -34,10 +34,9 @@ import mesa
 import numpy as np
 
 from agents.firm import Firm
-from agents.kernel_sums import row_sum
 from agents.state import FloatArray, IntArray
 from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR
-from market.compiled import compiled
+from market.compiled import add_reduce, compiled
 
 if TYPE_CHECKING:
     from agents.scenario import PowerCfg, RegionCfg
@@ -164,7 +163,11 @@ def merit_price(qty: FloatArray, price: FloatArray, load_mwh: float) -> float:
 def _span_sums(units: FloatArray, lo: int, hi: int) -> tuple[float, float, float]:
     """``np.add.reduce(units[:3, lo:hi], axis=1)``: rows MW, FIRM and ENERGY each summed
     pairwise over units ``lo:hi``."""
-    return row_sum(units[MW, lo:hi]), row_sum(units[FIRM, lo:hi]), row_sum(units[ENERGY, lo:hi])
+    return (
+        add_reduce(units[MW, lo:hi]),
+        add_reduce(units[FIRM, lo:hi]),
+        add_reduce(units[ENERGY, lo:hi]),
+    )
 
 
 class Utility(Firm):

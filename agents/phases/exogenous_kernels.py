@@ -4,7 +4,7 @@ compute node's capacity, energy and cost (:func:`node_costs`).
 
 Each formula is the numpy expression it replaces, evaluated element by element in numpy's
 order (``np.minimum`` as :func:`market.compiled.minimum`), with the same numbers to the
-bit; sums are numpy's (:func:`agents.kernel_sums.row_sum`,
+bit; sums are numpy's (:func:`market.compiled.add_reduce`,
 :func:`market.compiled.sum_rows`).
 """
 
@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.kernel_sums import row_sum
 from agents.state import FloatArray
 from agents.units import HOURS_PER_MONTH, W_PER_MW
-from market.compiled import compiled, minimum, sum_rows
+from market.compiled import add_reduce, compiled, minimum, sum_rows
 
 __all__ = ["advance_sites", "node_costs"]
 
@@ -60,7 +59,7 @@ def advance_sites(
                 gone = fleet[h, r, g] / life_months
                 fleet[h, r, g] -= gone
                 block[r * n_g + g] = gone
-        retired[h] = row_sum(block)
+        retired[h] = add_reduce(block)
     return out, retired
 
 

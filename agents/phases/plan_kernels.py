@@ -4,7 +4,7 @@ Each function does, cloud by cloud and region by region, what a dozen numpy call
 phase did on arrays of a few elements, with the same numbers to the bit: element-wise
 operations in numpy's order, ``np.maximum`` and ``np.minimum`` as
 :func:`market.compiled.maximum` and :func:`market.compiled.minimum`, and every sum as
-numpy adds it (:func:`agents.kernel_sums.row_sum` along a row; a reduction over a
+numpy adds it (:func:`market.compiled.add_reduce` along a row; a reduction over a
 region's and a month's axes of a pipeline, which numpy copies into a buffer first, as one
 pairwise sum of that copy, regions first). Powers stay with the caller, in Python.
 """
@@ -14,10 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from agents.hyperscaler import starts_of_clouds
-from agents.kernel_sums import row_sum
 from agents.state import BoolArray, FloatArray, IntArray
 from agents.units import W_PER_MW
-from market.compiled import compiled, maximum, minimum, sum_rows
+from market.compiled import add_reduce, compiled, maximum, minimum, sum_rows
 
 __all__ = [
     "ai_load",
@@ -40,7 +39,7 @@ def _window_sum(a: FloatArray, h: int, lo: int, hi: int) -> float:
     flat = np.empty(n_r * k)
     for r in range(n_r):
         flat[r * k : (r + 1) * k] = a[h, r, lo:hi]
-    return row_sum(flat)
+    return add_reduce(flat)
 
 
 @compiled
@@ -53,7 +52,7 @@ def unserved_hours(need: FloatArray, served: FloatArray, active: BoolArray) -> f
         if active[i]:
             short[n] = maximum(0.0, need[i] - served[i])
             n += 1
-    return row_sum(short[:n])
+    return add_reduce(short[:n])
 
 
 @compiled
@@ -74,7 +73,7 @@ def ai_load(
     connected = np.empty((n_h, n_r))
     for h in range(n_h):
         for r in range(n_r):
-            due[h, r] = row_sum(pipeline_power[h, r, lo:hi])
+            due[h, r] = add_reduce(pipeline_power[h, r, lo:hi])
             connected[h, r] = minimum(built[h, r], interconnected[h, r]) * pue[h, r]
     return sum_rows(connected) + new_pue * sum_rows(due)
 
@@ -115,12 +114,12 @@ def fleet_rates(
                 a[k] = sold[h, r, f] * m
                 b[k] = m * capacity[h, r, f]
                 c[k] = capacity[h, r, f]
-        sold_mw[h] = row_sum(a)
-        cap = row_sum(c)
-        rate[h] = row_sum(b) / cap if cap > 0 else default
-        committed[h] = row_sum(pipeline_capex[h, month:])
-    total = row_sum(sold_mw)
-    per_cloud = unserved_h * (row_sum(rate) / n_h)
+        sold_mw[h] = add_reduce(a)
+        cap = add_reduce(c)
+        rate[h] = add_reduce(b) / cap if cap > 0 else default
+        committed[h] = add_reduce(pipeline_capex[h, month:])
+    total = add_reduce(sold_mw)
+    per_cloud = unserved_h * (add_reduce(rate) / n_h)
     unserved_mw = np.empty(n_h)
     for h in range(n_h):
         share = sold_mw[h] / total if total > 0 else 1.0 / n_h
@@ -163,13 +162,13 @@ def chip_mix(
                 interconnected[h, r] + pipeline_power[h, r, nxt],
             )
             free[h, r] = maximum(0.0, powered - it_mw[h, r])
-        total_free[h] = row_sum(free[h])
-        boost = minimum(1.0, contracted_mw[h] / maximum(1.0, row_sum(built[h])))
+        total_free[h] = add_reduce(free[h])
+        boost = minimum(1.0, contracted_mw[h] / maximum(1.0, add_reduce(built[h])))
         for f in range(n_f):
             mix[h, f] = maximum(
                 family_mix[h, f] * can[h, f], boost * contract_share[h, f] * can[h, f]
             )
-        mix_sum = row_sum(mix[h])
+        mix_sum = add_reduce(mix[h])
         for f in range(n_f):
             if mix_sum > 0:
                 mix[h, f] = mix[h, f] / mix_sum
@@ -227,10 +226,10 @@ def starts_and_shells(
     done = month + build_months
     queued, building_h = np.empty(n_h), np.empty(n_h)
     for h in range(n_h):
-        queued[h] = row_sum(interconnected[h]) + _window_sum(
+        queued[h] = add_reduce(interconnected[h]) + _window_sum(
             pipeline_power, h, month + 1, month + lead + 1
         )
-        building_h[h] = row_sum(built[h]) + _window_sum(pipeline_built, h, month + 1, done + 1)
+        building_h[h] = add_reduce(built[h]) + _window_sum(pipeline_built, h, month + 1, done + 1)
     adjust = float(build_months)
     request = starts_of_clouds(
         sold_mw, contracted_mw, growth_lead, queued, budget, max_mw, adjust, unserved_mw, scale
@@ -245,8 +244,8 @@ def starts_and_shells(
     shells = np.empty((n_h, n_r))
     for h in range(n_h):
         for r in range(n_r):
-            building = built[h, r] + row_sum(pipeline_built[h, r, month + 1 : done + 1])
-            due = interconnected[h, r] + row_sum(pipeline_power[h, r, month + 1 : done + 1])
+            building = built[h, r] + add_reduce(pipeline_built[h, r, month + 1 : done + 1])
+            due = interconnected[h, r] + add_reduce(pipeline_power[h, r, month + 1 : done + 1])
             room = maximum(0.0, (1.0 + allowance) * due - building)
             shells[h, r] = minimum(wanted[h] * region_weight[r], room)
     for h in range(n_h):
@@ -303,13 +302,13 @@ def budget_shares(
     done = month + build_months
     instalment = cost_per_mw / build_months if build_months > 0 else 0.0
     for h in range(n_h):
-        start = row_sum(shells[h])
+        start = add_reduce(shells[h])
         dc_cost = start * cost_per_mw
         if converting:
             dc_cost += conversion_cost[h]
         for f in range(n_f):
             spend[f] = want[h, f] * price[h, f]
-        f_chips, f_dc[h] = _scale_to_budget(budget[h], row_sum(spend), dc_cost)
+        f_chips, f_dc[h] = _scale_to_budget(budget[h], add_reduce(spend), dc_cost)
         for f in range(n_f):
             want[h, f] *= f_chips
         cut = 1.0 - f_dc[h]

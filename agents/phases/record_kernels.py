@@ -7,8 +7,8 @@ major labs' figures of :data:`agents.recorder.LAB_FIELDS` (with
 :func:`agents.phases.record.owed_commitments`), and the arrays recorded as they stand or
 gathered by the layout's indices. Each figure is numpy's arithmetic in numpy's order: sums
 are :func:`market.compiled.add_reduce`'s (a 1-d sum, or a C-ordered array's along its last
-axis; :func:`agents.kernel_sums.add_reduce_short`), sums down a column add the rows
-in order from ``+0.0``, ``np.bincount`` adds in index order from ``0.0``, and weighted means
+axis), sums down a column :func:`market.compiled.sum_rows`' (the rows in order from
+``+0.0``), ``np.bincount`` adds in index order from ``0.0``, and weighted means
 are :func:`market.metrics.weighted_mean`'s.
 The einsums of the fleet's FLOP/s and watts stay numpy's (their order of summation is
 einsum's own) and are passed in.
@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.kernel_sums import add_reduce_short
 from agents.state import BoolArray, FloatArray, IntArray
 from agents.units import MONTHS_PER_YEAR
-from market.compiled import compiled
+from market.compiled import add_reduce, compiled, sum_rows
 
 __all__ = [
-    "column_sums",
     "month_row",
     "owed_by_lab",
     "region_sums",
@@ -44,7 +42,7 @@ def weighted_sums(v: FloatArray, w: FloatArray) -> tuple[float, float]:
         if np.isfinite(v[i]) and w[i] > 0:
             kept_w[k], kept_vw[k] = w[i], v[i] * w[i]
             k += 1
-    return add_reduce_short(kept_w[:k]), add_reduce_short(kept_vw[:k])
+    return add_reduce(kept_w[:k]), add_reduce(kept_vw[:k])
 
 
 @compiled
@@ -52,17 +50,6 @@ def _mean(v: FloatArray, w: FloatArray, default: float) -> float:
     """:func:`market.metrics.weighted_mean` of 1-d ``v`` and ``w`` with a float ``default``."""
     total, weighted = weighted_sums(v, w)
     return weighted / total if total > 0 else default
-
-
-@compiled
-def column_sums(x: FloatArray, out: FloatArray) -> None:
-    """``out[:] = x.sum(axis=0)`` of a C-ordered 2-d array: the rows added in order from
-    ``+0.0`` (numpy's reduction starts at its identity, so a column of ``-0.0`` sums to
-    ``0.0``)."""
-    out[:] = 0.0
-    for i in range(x.shape[0]):
-        for j in range(x.shape[1]):
-            out[j] += x[i, j]
 
 
 @compiled
@@ -76,7 +63,7 @@ def region_sums(x: FloatArray, y: FloatArray, out: FloatArray) -> None:
         for r in range(x.shape[1]):
             for f in range(x.shape[2]):
                 xy[f] = x[h, r, f] * y[h, r, f]
-            out[r] += add_reduce_short(xy)
+            out[r] += add_reduce(xy)
 
 
 @compiled
@@ -244,8 +231,8 @@ def month_row(
     every = True
     for i in range(active.size):
         every &= active[i]
-    need = add_reduce_short(inference_need) if every else add_reduce_short(inference_need[active])
-    got = add_reduce_short(served) if every else add_reduce_short(served[active])
+    need = add_reduce(inference_need) if every else add_reduce(inference_need[active])
+    got = add_reduce(served) if every else add_reduce(served[active])
     h = h100e[chip_gen]
     row = scalars[t]
     total, weighted = weighted_sums(spot_price, spot_volume)
@@ -266,11 +253,11 @@ def month_row(
         if exit_month[i] >= 0 and non_enterprise[i]:
             n_exited += 1
     row[7], row[8] = n_active, n_exited
-    row[9], row[10] = add_reduce_short(demand_usd), add_reduce_short(revenue)
+    row[9], row[10] = add_reduce(demand_usd), add_reduce(revenue)
     row[11], row[12], row[13] = services_price, services_quantity, hhi_threshold
-    row[14] = add_reduce_short(debt_hs) + add_reduce_short(debt_lab) + add_reduce_short(debt_vendor)
-    row[15] = add_reduce_short(capex_dc) + add_reduce_short(capex_chips)
-    row[16] = add_reduce_short(payout)
+    row[14] = add_reduce(debt_hs) + add_reduce(debt_lab) + add_reduce(debt_vendor)
+    row[15] = add_reduce(capex_dc) + add_reduce(capex_chips)
+    row[16] = add_reduce(payout)
     row[17] = _mean(node_mwh.ravel(), node_capacity.ravel(), 0.0)
     row[18] = porting_cost
     # the major labs' figures, in the order of LAB_FIELDS
@@ -308,8 +295,8 @@ def month_row(
     capacity_price_out[t] = capacity_price
     reserve_margin_out[t] = reserve_margin
     region_egress_fee_out[t] = region_egress_fee
-    column_sums(hs_hours, hs_hours_out[t])
-    column_sums(vendor_sales, vendor_sales_out[t])
+    hs_hours_out[t] = sum_rows(hs_hours)
+    vendor_sales_out[t] = sum_rows(vendor_sales)
     for k in range(hs_index.size):
         sales_out[t, k] = sales[hs_index[k]]
         hs_debt_out[t, k] = debt_hs[hs_index[k]]

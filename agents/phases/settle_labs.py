@@ -32,13 +32,12 @@ import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
 from agents.finance import Debt, settle_finance
-from agents.kernel_sums import add_reduce_short
 from agents.lab import LabArrays
 from agents.phases.settle import Settled
 from agents.scenario import Scenario
 from agents.state import BoolArray, FloatArray, History, IntArray, Tech
 from agents.units import MONTHS_PER_YEAR
-from market.compiled import compiled, maximum, minimum
+from market.compiled import add_reduce, compiled, maximum, minimum
 from market.contracts import KINDS, ContractTable
 
 __all__ = ["BURN_WEIGHT", "close_labs", "lab_revenue", "update_history"]
@@ -199,7 +198,7 @@ def _month_flows(
         received[i] = got
         revenue[i] = rev
         opex[i] = cost
-        spend_total[i] = add_reduce_short(spend[i])
+        spend_total[i] = add_reduce(spend[i])
         # and what else it pays outside: link friction, porting (the plan phase), and the
         # interest settle_finance charges this month on what it owes now
         flow = rev - spend_total[i] - cost - friction[i] - porting_paid[i]
@@ -238,7 +237,7 @@ def _capability(
         capability[i] = cap + drift[i] * (minimum(month + 1.0, drift_months[i]) / MONTHS_PER_YEAR)
     cost = np.empty(power_bought.shape[0])
     for h in range(cost.size):
-        cost[h] = add_reduce_short(power_bought[h] * power_price)
+        cost[h] = add_reduce(power_bought[h] * power_price)
     return cost
 
 

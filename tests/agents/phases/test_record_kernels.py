@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from agents.phases.record_kernels import (
-    column_sums,
     owed_by_lab,
     region_sums,
     trade_flows,
@@ -33,16 +32,6 @@ def test_region_sums_are_numpys_sum_over_the_first_and_last_axes(shape) -> None:
         out = np.full(shape[1], np.nan)
         region_sums(x, y, out)
         assert out.tobytes() == (x * y).sum(axis=(0, 2)).tobytes()
-
-
-@pytest.mark.parametrize("shape", [(1, 3), (12, 4), (12, 9), (30, 1)])
-def test_column_sums_are_numpys_sum_down_the_columns(shape) -> None:
-    rng = np.random.default_rng(shape[0])
-    x = _values(rng, shape)
-    x[:, 0] = -0.0
-    out = np.full(shape[1], np.nan)
-    column_sums(x, out)
-    assert out.tobytes() == x.sum(axis=0).tobytes()
 
 
 def test_weighted_sums_give_the_weighted_mean() -> None:
