@@ -24,7 +24,7 @@ from typing import Any, TypeVar, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from market.compiled import compiled, minimum
+from market.compiled import clip, compiled, minimum
 
 __all__ = [
     "DELIVERY_TOLERANCE",
@@ -114,6 +114,85 @@ def pro_rata_arrays(
         factor = capacity[c] / total[c] if total[c] > 0 else 1.0
         out[i] = demand[i] * minimum(1.0, factor)
     return out
+
+
+_OUT_OF_RANGE = (
+    "{name}: must have one entry per row ({n} rows, got shape {shape}), "
+    "each a number within [0, volume]"
+)
+_BAD_ROW, _BAD_DELIVERED, _BAD_OFFERED, _OFFERED_BELOW = 1, 2, 3, 4
+"""What :func:`_settle_rows` refuses, in the order it checks (0: nothing)."""
+
+
+def _in_range(x: NDArray[np.float64], vol: NDArray[np.float64]) -> bool:
+    """Whether every quantity is a number within ``[0, volume]`` up to
+    :data:`DELIVERY_TOLERANCE` (nan passes neither comparison, so it is tested apart)."""
+    tol = DELIVERY_TOLERANCE
+    return bool(
+        np.isfinite(x).all() and not (x < -tol).any() and not (x > vol * (1 + tol) + tol).any()
+    )
+
+
+@compiled
+def _within(x: float, vol: float) -> float:
+    """One quantity as settled: ``vol`` where ``x >= vol x (1 - tol)`` (within tolerance of
+    the volume), else ``np.clip(x, 0.0, vol)`` with an array bound."""
+    return vol if x >= vol * (1 - DELIVERY_TOLERANCE) else clip(x, 0.0, vol)
+
+
+@compiled
+def _settle_rows(
+    rows: NDArray[np.int64],
+    delivered: NDArray[np.float64],
+    offered: NDArray[np.float64],
+    volume: NDArray[np.float64],
+    price: NDArray[np.float64],
+    take_or_pay: NDArray[np.bool_],
+    penalty_rate: NDArray[np.float64],
+    delivered_total: NDArray[np.float64],
+    paid_total: NDArray[np.float64],
+    penalty_total: NDArray[np.float64],
+) -> tuple[int, NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """:meth:`ContractTable.settle` of ``rows`` (an index may be negative, as in numpy),
+    given the table's columns: ``(0, delivered, payment, penalty)`` as numpy computes them,
+
+    - each quantity as :func:`_within` its row's volume,
+    - ``payment = price * np.where(take_or_pay, offered, delivered)``,
+    - ``penalty = penalty_rate * price * (volume - offered)``,
+
+    with the running totals updated as by ``np.add.at`` (in row order). ``offered`` is
+    ``delivered`` when the buyers took all they were offered. Nothing is written, and the
+    first number says why, if a row is out of range (:data:`_BAD_ROW`), a quantity not
+    within ``[0, volume]`` (:func:`_in_range`; delivered first) or an offer below its
+    delivery.
+    """
+    n, tol = volume.size, DELIVERY_TOLERANCE
+    none = np.zeros(0)
+    idx = np.empty(rows.size, np.int64)
+    for i in range(rows.size):
+        idx[i] = rows[i] + n if rows[i] < 0 else rows[i]
+        if not 0 <= idx[i] < n:
+            return _BAD_ROW, none, none, none
+    for q, err in ((delivered, _BAD_DELIVERED), (offered, _BAD_OFFERED)):
+        for i in range(rows.size):
+            x, vol = q[i], volume[idx[i]]
+            if not np.isfinite(x) or x < -tol or x > vol * (1 + tol) + tol:
+                return err, none, none, none
+    d, o = np.empty(rows.size), np.empty(rows.size)
+    for i in range(rows.size):
+        vol = volume[idx[i]]
+        d[i], o[i] = _within(delivered[i], vol), _within(offered[i], vol)
+        if o[i] < d[i]:
+            return _OFFERED_BELOW, none, none, none
+    payment, penalty = np.empty(rows.size), np.empty(rows.size)
+    for i in range(rows.size):
+        k = idx[i]
+        payment[i] = price[k] * (o[i] if take_or_pay[k] else d[i])
+        penalty[i] = penalty_rate[k] * price[k] * (volume[k] - o[i])
+        delivered_total[k] += d[i]
+        paid_total[k] += payment[i]
+        penalty_total[k] += penalty[i]
+    return 0, d, payment, penalty
 
 
 class ContractTable:
@@ -290,42 +369,41 @@ class ContractTable:
             If ``delivered`` or ``offered`` has not one entry per row within its range.
         """
         r = np.asarray(rows, dtype=np.int64)
+        d = np.asarray(delivered, dtype=np.float64)
+        o = d if offered is None else np.asarray(offered, dtype=np.float64)
         c = cast(dict[str, NDArray[np.float64]], self._cols)  # one lookup per column
-        vol = c["volume"][r]
-        d = self._within(r, vol, delivered, "delivered")
-        o = d if offered is None else self._within(r, vol, offered, "offered")
-        if offered is not None and (o < d).any():
+        if d.shape != r.shape or o.shape != r.shape:  # refused in the order of the checks
+            vol = c["volume"][r]  # an index out of range first (numpy's IndexError)
+            for x, name in ((d, "delivered"), (o, "offered")):
+                if x.shape != r.shape or not _in_range(x, vol):
+                    raise ContractError(_OUT_OF_RANGE.format(name=name, n=r.size, shape=x.shape))
+        shape = r.shape
+        flat = r.reshape(-1)  # the kernel reads rows in order, flat
+        err, d, payment, penalty = _settle_rows(
+            flat,
+            d.reshape(-1),
+            o.reshape(-1),
+            c["volume"],
+            c["price"],
+            cast(NDArray[np.bool_], self._cols["take_or_pay"]),
+            c["penalty_rate"],
+            c["delivered_total"],
+            c["paid_total"],
+            c["penalty_total"],
+        )
+        if err == _BAD_ROW:
+            _ = c["volume"][r]  # numpy's IndexError
+        if err in (_BAD_DELIVERED, _BAD_OFFERED):
+            name = "delivered" if err == _BAD_DELIVERED else "offered"
+            raise ContractError(_OUT_OF_RANGE.format(name=name, n=r.size, shape=shape))
+        if err == _OFFERED_BELOW:
             raise ContractError(
                 "offered: a seller cannot make available less than its buyer received; "
                 "pass offered >= delivered, row by row"
             )
-        price = c["price"][r]
-        payment = price * np.where(c["take_or_pay"][r], o, d)
-        penalty = c["penalty_rate"][r] * price * (vol - o)
-        np.add.at(c["delivered_total"], r, d)
-        np.add.at(c["paid_total"], r, payment)
-        np.add.at(c["penalty_total"], r, penalty)
+        if r.ndim != 1:
+            d, payment, penalty = d.reshape(shape), payment.reshape(shape), penalty.reshape(shape)
         return Settlement(r, d, payment, penalty)
-
-    @staticmethod
-    def _within(
-        r: NDArray[np.int64], vol: NDArray[np.float64], q: ArrayLike, name: str
-    ) -> NDArray[np.float64]:
-        """``q`` as floats, a quantity within tolerance of the volume read as the volume."""
-        x = np.asarray(q, dtype=np.float64)
-        tol = DELIVERY_TOLERANCE
-        if (
-            x.shape != r.shape
-            or not np.isfinite(x).all()  # nan passes both comparisons below
-            or (x < -tol).any()
-            or (x > vol * (1 + tol) + tol).any()
-        ):
-            raise ContractError(
-                f"{name}: must have one entry per row ({r.size} rows, got shape {x.shape}), "
-                "each a number within [0, volume]"
-            )
-        out: NDArray[np.float64] = np.where(x >= vol * (1 - tol), vol, x.clip(0.0, vol))
-        return out
 
     def columns(self) -> dict[str, NDArray[np.generic]]:
         """A copy of every column (for tables; ``kind`` is the index into :data:`KINDS`)."""

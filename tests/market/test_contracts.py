@@ -153,3 +153,87 @@ def test_bad_rows_are_refused():
     t.add(kind="power", seller=0, buyer=1, volume=1, price=1, start=0, end=1)
     with pytest.raises(ContractError, match="within"):
         t.settle([0], [2.0])
+
+
+def _numpy_settle(
+    cols: dict[str, np.ndarray], r: np.ndarray, delivered: np.ndarray, offered: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The settlement in numpy, as the table computed it before its compiled loop."""
+    vol, tol = cols["volume"][r], 1e-9
+
+    def within(x: np.ndarray) -> np.ndarray:
+        return np.where(x >= vol * (1 - tol), vol, x.clip(0.0, vol))
+
+    d, o = within(delivered), within(offered)
+    price = cols["price"][r]
+    payment = price * np.where(cols["take_or_pay"][r], o, d)
+    penalty = cols["penalty_rate"][r] * price * (vol - o)
+    np.add.at(cols["delivered_total"], r, d)
+    np.add.at(cols["paid_total"], r, payment)
+    np.add.at(cols["penalty_total"], r, penalty)
+    return d, payment, penalty
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_settle_is_numpys_arithmetic_to_the_bit(seed: int) -> None:
+    # rows repeated and negative, volumes of zero, quantities of -0.0, zero, a hair
+    # below zero, within tolerance of the volume and at it, totals summed over months
+    rng = np.random.default_rng(seed)
+    t = ContractTable()
+    n = 9
+    for i in range(n):
+        t.add(
+            kind=("compute", "power", "chips")[i % 3],
+            seller=0,
+            buyer=1,
+            volume=float(rng.choice([0.0, 1e-3, 7.0, 3e8])) * rng.uniform(0.5, 1.5),
+            price=float(rng.uniform(0.0, 100.0)),
+            start=0,
+            end=12,
+            take_or_pay=bool(rng.integers(2)),
+            penalty_rate=float(rng.choice([0.0, 0.25, rng.uniform()])),
+        )
+    cols = t.columns()
+    for _ in range(20):
+        r = rng.integers(-n, n, rng.integers(1, 15))
+        vol = cols["volume"][r]
+        pick = rng.integers(0, 6, (2, r.size))
+        q = np.select(
+            [pick == 0, pick == 1, pick == 2, pick == 3, pick == 4],
+            [-0.0, 0.0, -1e-10, vol * (1 - 1e-12), vol],
+            vol * rng.uniform(0.0, 1.0, (2, r.size)),
+        )
+        delivered, offered = q.min(axis=0), q.max(axis=0)
+        want = _numpy_settle(cols, r, delivered, offered)
+        got = t.settle(r, delivered, offered)
+        for w, g in zip(want, (got.delivered, got.payment, got.penalty), strict=True):
+            assert w.tobytes() == g.tobytes()
+        want_taken = _numpy_settle(cols, r, delivered, delivered)
+        got = t.settle(r, delivered)
+        for w, g in zip(want_taken, (got.delivered, got.payment, got.penalty), strict=True):
+            assert w.tobytes() == g.tobytes()
+        for name in ("delivered_total", "paid_total", "penalty_total"):
+            assert cols[name].tobytes() == getattr(t, name).tobytes()
+
+
+def test_settle_refuses_in_order_and_writes_nothing() -> None:
+    t = _table()
+    with pytest.raises(IndexError):
+        t.settle([0, 7], [1.0, 1.0])
+    with pytest.raises(IndexError):
+        t.settle([0, 7], [1.0])
+    with pytest.raises(ContractError, match=r"delivered: .*\(2 rows, got shape \(1,\)\)"):
+        t.settle([0, 1], [1.0], offered=[1.0])
+    with pytest.raises(ContractError, match="delivered: must"):
+        t.settle([0, 1], [1.0, 11.0], offered=[1.0])
+    with pytest.raises(ContractError, match=r"offered: .*\(2 rows, got shape \(1,\)\)"):
+        t.settle([0, 1], [1.0, 1.0], offered=[1.0])
+    with pytest.raises(ContractError, match="delivered: must"):
+        t.settle([0, 1], [1.0, 11.0], offered=[1.0, -1.0])
+    with pytest.raises(ContractError, match="offered: must"):
+        t.settle([0, 1], [1.0, 1.0], offered=[3.0, -1.0])
+    with pytest.raises(ContractError, match="offered: a seller cannot"):
+        t.settle([0, 1], [1.0, 1.0], offered=[3.0, 0.5])
+    assert not t.delivered_total.any() and not t.paid_total.any() and not t.penalty_total.any()
+    s = t.settle(np.array([[0], [1]]), np.array([[4.0], [8.0]]))  # any shape, read flat
+    assert s.payment.shape == (2, 1) and s.payment.ravel().tolist() == [8.0, 24.0]
