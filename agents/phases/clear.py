@@ -9,8 +9,10 @@ cleared in one call: by the run's :class:`market.warm.Clearer`, which re-solves 
 month's basis when the book keeps its shape (exact either way), or by
 :func:`market.clearing.clear`; :class:`agents.book_index.BookIndex` names its parts. The
 parts that stay fixed through a run come from the run's
-:class:`agents.book_template.BookCache`; each month fills in the rest, one concatenation
-per array, into a book built by :meth:`market.book.OrderBook.assembled`.
+:class:`agents.book_template.BookCache`; each month fills in the rest, into a book built by
+:meth:`market.book.OrderBook.assembled`: what is left to sell and buy, and every bid's
+quantity and price, each in one compiled call (:mod:`agents.phases.clear_kernels`), the
+other arrays one concatenation each.
 
 Links: power flows from a utility to the sites of its region free and uncapped, and to
 other regions at ``power.transmission_cost`` up to ``power.transmission_cap_mw``; vendors
@@ -41,6 +43,7 @@ from agents.book_template import BookCache
 from agents.chipvendor import ChipVendor
 from agents.lab import LabArrays, planned_training_price
 from agents.phases.clear_contracts import ContractAllocation, allocate_contracts
+from agents.phases.clear_kernels import bid_prices, bid_quantities, net_bids
 from agents.phases.clear_links import compute_links, homing_caps
 from agents.phases.orders import Orders
 from agents.phases.plan import MonthPlan
@@ -125,6 +128,8 @@ def bookable_caps(caps: FloatArray, supply: float) -> FloatArray:
 _NO_INT: IntArray = np.zeros(0, dtype=np.int64)
 _NO_FLOAT: FloatArray = np.zeros(0)
 _NO_INT.flags.writeable = _NO_FLOAT.flags.writeable = False  # shared empty parts
+_NO_POOL: FloatArray = np.zeros(0)
+"""No pool's bid: writable as the pools' bids are, so the compiled call sees one type."""
 
 
 @dataclass(frozen=True)
@@ -190,23 +195,21 @@ def clear_phase(
     n_s = lay.n_sellers
     # the hours each node's site buys power to run (at most its capacity), less what the
     # contracts take: a node sells no hour it could not deliver for want of power
-    left = g.site_use.ravel() - np.add.reduce(alloc.compute_alloc, axis=0)
+    # (spot: what is left, never below zero); labs' spot bids net of contract deliveries
+    # (inference first)
+    left, spot, inf, trn = net_bids(
+        g.site_use, alloc.compute_alloc, a.inference_need, a.training_need, lab_contract, a.active
+    )
     chip_want = plan.chip_want
     if alloc.chips_received is not None:
         chip_want = chip_want - alloc.chips_received
-    # labs' spot bids net of contract deliveries (inference first)
-    inactive = ~a.active
-    inf = np.maximum(0.0, a.inference_need - lab_contract)
-    trn = np.maximum(0.0, a.training_need - np.maximum(0.0, lab_contract - a.inference_need))
-    inf[inactive] = 0.0
-    trn[inactive] = 0.0
     if tpl.rest.size:
         pool_inf = np.bincount(g.small_node, inf[tpl.rest], minlength=n_s)
         pool_trn = np.bincount(g.small_node, trn[tpl.rest], minlength=n_s)
         pools = ((pool_inf + pool_trn) > 0).nonzero()[0]
         pool_inf, pool_trn = pool_inf[pools], pool_trn[pools]
     else:
-        pools, pool_inf, pool_trn = _NO_INT, _NO_FLOAT, _NO_FLOAT
+        pools, pool_inf, pool_trn = _NO_INT, _NO_POOL, _NO_POOL
     # compute links from every seller node with powered hours left
     c_src, c_lab, c_cost, c_dst = compute_links(tpl, a, cfg, egress_fee, left > 0)
     n_home = tpl.home_src.size
@@ -260,41 +263,41 @@ def clear_phase(
         n_head = tpl.bid_head.size - tpl.tranche_decay.size * n_m
         pool_nodes = lay.pool0 + pools
         bid_node = cat((tpl.bid_head[:n_head], lay.lab0 + majors, pool_nodes, pool_nodes))
-    spot = np.maximum(0.0, left)
-    bid_qty = cat(
-        (
-            g.non_ai_qty,
-            np.maximum(0.0, g.site_need.ravel() - alloc.site_ppa),
-            np.maximum(0.0, chip_want).ravel(),
-            inf[majors],
-            (t_share.reshape(n_t, -1) * trn[majors]).ravel(),
-            pool_inf,
-            (p_share[:, None] * pool_trn).ravel(),
-        )
+    # every quantity cut to QUANTITY_CAP, compute bids to BID_CAP times the supply
+    bid_qty = bid_quantities(
+        g.non_ai_qty,
+        g.site_need,
+        alloc.site_ppa,
+        chip_want,
+        inf,
+        trn,
+        majors,
+        t_share.reshape(n_t, -1),  # (n_t, 1) or (n_t, n_m)
+        pool_inf,
+        pool_trn,
+        p_share,
+        spot,
+        QUANTITY_CAP,
+        BID_CAP,
     )
-    compute_bids = bid_qty[idx.bids["lab_inference"].start :]  # the last four segments
-    if n_home:
-        home_cap = bookable_caps(home_cap, float(np.add.reduce(np.minimum(spot, QUANTITY_CAP))))
-    np.minimum(bid_qty, QUANTITY_CAP, out=bid_qty)
-    np.minimum(compute_bids, BID_CAP * max(1.0, float(np.add.reduce(spot))), out=compute_bids)
+    offer_qty = np.minimum(cat((unit_qty, vendor_qty, spot)), QUANTITY_CAP)
+    if n_home:  # the compute offered: the sellers' offers
+        home_cap = bookable_caps(home_cap, float(np.add.reduce(offer_qty[idx.offers["sellers"]])))
     book = OrderBook.assembled(
         lay.n_nodes,
         cat((g.unit_util, tpl.offer_tail)),
-        np.minimum(cat((unit_qty, vendor_qty, spot)), QUANTITY_CAP),
+        offer_qty,
         cat((g.unit_price, g.vendor_price, g.compute_price.ravel())),
         bid_node,
         bid_qty,
-        np.minimum(
-            cat(
-                (
-                    tpl.bid_price_head,
-                    plan.chip_bid_price.ravel(),
-                    np.full(n_m, services_price),
-                    t_bid.ravel() if t_bid.ndim == 2 else t_bid.repeat(n_m),
-                    np.full(n_p, services_price),
-                    p_bid.repeat(n_p),
-                )
-            ),
+        bid_prices(
+            tpl.bid_price_head,
+            plan.chip_bid_price,
+            services_price,
+            t_bid.reshape(n_t, -1),
+            n_m,
+            n_p,
+            p_bid,
             BID_PRICE_CAP,
         ),
         cat((tpl.link_src_head, lay.seller0 + c_src, lay.seller0 + pools, tpl.home_src)),
