@@ -5,7 +5,8 @@ volume, price, start, end, take-or-pay, exclusivity). Each month the active rows
 settled at once: a seller's deliverable quantity is shared pro rata among its
 contracts, a take-or-pay buyer pays for all the seller makes available whether it takes it
 or not, and a seller that delivers short owes ``penalty_rate x price`` per unit it did not
-make available. What contracts do not cover clears in the spot market. Pure numpy, no Mesa.
+make available. What contracts do not cover clears in the spot market. numpy and compiled
+loops (:mod:`market.compiled`: a month's settlement is one call), no Mesa.
 
 Take-or-pay puts the buyer's volume risk on the buyer: it pays for what the seller stands
 ready to deliver, taken or not. It does not make the buyer pay for what the seller failed

@@ -6,7 +6,9 @@ the energy its expected use needs; vendors offer their capacity at their price (
 before their family's first chip is out); each compute node offers the hours its site buys
 power for (its expected use, at most its capacity) at its cost; and every small lab or
 enterprise buyer (scale mode) picks the node it buys at (:func:`choose_nodes`). The book
-itself is assembled in the ``clear`` phase, after contracts have taken their share.
+itself is assembled in the ``clear`` phase, after contracts have taken their share. The
+nodes' expected use (:func:`expected_use`) and the units' energy are each one compiled call,
+with numpy's arithmetic in numpy's order (:mod:`market.compiled`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from agents.lab import LabArrays
 from agents.state import BoolArray, FloatArray, IntArray, Market, Nodes, Tech
 from agents.units import HOURS_PER_MONTH
 from agents.utility import Utility
+from market.compiled import add_reduce, compiled, minimum
 from market.contracts import ContractTable
 
 __all__ = ["EXPECTED_USE_GROWTH", "Orders", "choose_nodes", "orders", "unit_offers"]
@@ -61,6 +64,46 @@ class Orders:
     """(H, R, F) its offer price."""
     small_node: IntArray
     """Seller node (flat ``(h, r, f)``) of each non-major buyer, in row order."""
+
+
+@compiled
+def expected_use(
+    cap: FloatArray,
+    sold: FloatArray,
+    contracted: FloatArray,
+    mwh: FloatArray,
+    grow: float,
+    slack: float,
+) -> tuple[FloatArray, FloatArray]:
+    """(H, R, F) H100e-hours each node expects to run and (H, R) MWh each site needs.
+
+    A node expects ``grow x sold + slack x cap`` plus its region's share of its cloud's
+    contracted hours of the family (:data:`EXPECTED_USE_GROWTH`), at most its capacity.
+    As numpy computes::
+
+        by_region = np.add.reduce(cap, axis=1, keepdims=True)
+        share = np.divide(cap, by_region, out=np.zeros(cap.shape), where=by_region > 0)
+        use = np.minimum(cap, grow * sold + slack * cap + contracted[:, None, :] * share)
+        need = np.add.reduce(use * mwh, axis=2)
+
+    (the sum over regions from 0.0 in region order, over families numpy's pairwise sum,
+    :func:`market.compiled.add_reduce`).
+    """
+    n_h, n_r, n_f = cap.shape
+    use, need = np.empty(cap.shape), np.empty((n_h, n_r))
+    energy = np.empty(n_f)
+    for h in range(n_h):
+        by_region = np.zeros(n_f)
+        for r in range(n_r):
+            by_region += cap[h, r]
+        for r in range(n_r):
+            for f in range(n_f):
+                share = cap[h, r, f] / by_region[f] if by_region[f] > 0 else 0.0
+                want = grow * sold[h, r, f] + slack * cap[h, r, f] + contracted[h, f] * share
+                use[h, r, f] = minimum(cap[h, r, f], want)
+                energy[f] = use[h, r, f] * mwh[h, r, f]
+            need[h, r] = add_reduce(energy)
+    return use, need
 
 
 def _cheapest(
@@ -126,10 +169,26 @@ def unit_offers(
     """
     parts = [u.offer_rows for u in utilities]
     energy, price, online = np.concatenate(parts, axis=1)
-    # MW x availability is the ENERGY row (the same product), so x hours is the same number
-    qty: FloatArray = np.where(online <= month, energy * HOURS_PER_MONTH, 0.0)
-    util: IntArray = np.arange(len(parts)).repeat([p.shape[1] for p in parts])
+    util, qty = _unit_quantities(energy, online, month, np.array([p.shape[1] for p in parts]))
     return util, qty, price
+
+
+@compiled
+def _unit_quantities(
+    energy: FloatArray, online: FloatArray, month: int, counts: IntArray
+) -> tuple[IntArray, FloatArray]:
+    """Each unit's utility and energy for ``month``: ``np.arange(counts.size).repeat(counts)``
+    and ``np.where(online <= month, energy * HOURS_PER_MONTH, 0.0)`` (MW x availability is
+    the ENERGY row, the same product, so x hours is the same number)."""
+    util = np.empty(energy.size, np.int64)
+    at = 0
+    for u in range(counts.size):
+        util[at : at + counts[u]] = u
+        at += counts[u]
+    qty = np.empty(energy.size)
+    for i in range(energy.size):
+        qty[i] = energy[i] * HOURS_PER_MONTH if online[i] <= month else 0.0
+    return util, qty
 
 
 def _top_bids(vendors: Sequence[ChipVendor], chip_bid: FloatArray) -> list[float]:
@@ -158,11 +217,7 @@ def orders(
     non_ai = np.array([u.served_load_mw() * HOURS_PER_MONTH for u in utilities])
     cap = nodes.capacity
     contracted = contracted_h100e_hours(contracts, month, cap.shape[0])
-    by_region = np.add.reduce(cap, axis=1, keepdims=True)  # cap.sum(...) without its wrapper
-    share_r = np.divide(cap, by_region, out=np.zeros(cap.shape), where=by_region > 0)
-    grow, slack = EXPECTED_USE_GROWTH
-    use = np.minimum(cap, grow * nodes.sold + slack * cap + contracted[:, None, :] * share_r)
-    need = np.add.reduce(use * nodes.mwh, axis=2)
+    use, need = expected_use(cap, nodes.sold, contracted, nodes.mwh, *EXPECTED_USE_GROWTH)
     return Orders(
         unit_util,
         unit_qty,

@@ -12,7 +12,7 @@ from agents.lab import LabArrays, LabKind, planned_training_price
 from agents.model import GigawattModel
 from agents.phases import PHASES
 from agents.phases.clear import QUANTITY_CAP, Cleared, clear_phase
-from agents.phases.orders import choose_nodes, unit_offers
+from agents.phases.orders import EXPECTED_USE_GROWTH, choose_nodes, expected_use, unit_offers
 from agents.state import Nodes
 from agents.training_bids import training_bid_schedule, training_bids
 from market.clearing import OrderBook, clear, equilibrium_violations
@@ -359,3 +359,27 @@ def test_a_vendor_with_no_chip_out_yet_sells_nothing(baseline):
         assert unreleased.sum() == 7  # all but the H100
         assert held[unreleased].tolist() == [0.0] * 7
     assert held[tech.names.index("h100")] > 0  # NVIDIA still sells
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_expected_use_is_numpys_to_the_bit(seed: int) -> None:
+    # up to 20 regions and 10 families (sums long enough for numpy's order to show),
+    # zeros of either sign, regions without capacity, uses cut at capacity
+    rng = np.random.default_rng(seed)
+    shape = (int(rng.integers(1, 5)), int(rng.integers(1, 21)), int(rng.integers(1, 11)))
+    cap, sold, mwh = (rng.lognormal(0.0, 3.0, shape) for _ in range(3))
+    cap[rng.random(shape) < 0.2] = 0.0
+    cap[rng.random(shape) < 0.1] = -0.0
+    cap[:, :, 0] = 0.0
+    sold[rng.random(shape) < 0.2] = -0.0
+    sold[rng.random(shape) < 0.2] *= 1e3
+    contracted = rng.lognormal(0.0, 3.0, (shape[0], shape[2]))
+    contracted[rng.random(contracted.shape) < 0.3] = 0.0
+    contracted.flags.writeable = False  # as the table keeps it
+    grow, slack = EXPECTED_USE_GROWTH
+    use, need = expected_use(cap, sold, contracted, mwh, grow, slack)
+    by_region = np.add.reduce(cap, axis=1, keepdims=True)
+    share = np.divide(cap, by_region, out=np.zeros(cap.shape), where=by_region > 0)
+    want = np.minimum(cap, grow * sold + slack * cap + contracted[:, None, :] * share)
+    assert use.tobytes() == want.tobytes()
+    assert need.tobytes() == np.add.reduce(want * mwh, axis=2).tobytes()
