@@ -41,8 +41,8 @@ not in the race for the major labs' logit shares.
 
 Below the top, a lab bids its training budget as a downward-sloping schedule
 (:func:`training_bid_schedule`), which the clearing phase puts in the book as tranches
-(:func:`training_tranches`, and :func:`lab_training_tranches` for labs with tops of their
-own).
+(:func:`training_tranches`, one compiled call with numpy's arithmetic, and
+:func:`lab_training_tranches` for labs with tops of their own).
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from agents.book_template import BookTemplate
 from agents.lab import LabArrays
 from agents.scenario import DemandCfg
 from agents.state import FloatArray
+from market.compiled import compiled
 
 __all__ = [
     "capability_value",
@@ -179,13 +180,24 @@ def training_tranches(
     The same numbers, from the template's ``floor^(k / (steps - 1))``: the bids are
     ``top`` times it, and the tranches the differences of ``min(planned, top) / bid``.
     """
-    decay = template.tranche_decay
-    bids: FloatArray = top * decay
+    return _tranches(template.tranche_decay, top, planned)
+
+
+@compiled
+def _tranches(decay: FloatArray, top: float, planned: float) -> tuple[FloatArray, FloatArray]:
+    """:func:`training_tranches` in one pass, as numpy computes it: ``bids = top * decay``,
+    ``cum = min(planned, top) / bids`` (Python's ``min``: ``top`` only if smaller) and
+    ``q = cum - cum`` shifted by one (``q[0] = cum[0]``); ``np.full(1, top)`` and
+    ``np.ones(1)`` for one step, a last bid of at most a trillionth of a dollar, or no
+    planned price."""
+    bids = top * decay
     if decay.size <= 1 or not bids[-1] > 1e-12 or not planned > 0:
         return np.full(1, top), np.ones(1)
-    cum = min(planned, top) / bids
-    q: FloatArray = cum.copy()
-    q[1:] -= cum[:-1]
+    least = top if top < planned else planned
+    q = np.empty(decay.size)
+    q[0] = least / bids[0]
+    for k in range(1, decay.size):
+        q[k] = least / bids[k] - least / bids[k - 1]
     return bids, q
 
 

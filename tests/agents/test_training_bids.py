@@ -3,6 +3,8 @@ the schedule and its tranches."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -213,3 +215,23 @@ def test_the_lowest_training_tranche_is_below_the_sellers_offer_while_hours_go_u
     assert not below[:96].any()  # through 2033 the offers stay above the floor
     assert (used[below] > 0.999).all()  # and where they do not, nothing is left unsold
     assert (used[12:24] < 0.9).all()  # 2027 has unsold hours: there the floor matters
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_training_tranches_are_numpys_arithmetic_to_the_bit(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(20):
+        decay = rng.uniform(0.0, 1.0, int(rng.integers(1, 40)))
+        decay[0] = 1.0
+        top = float(rng.choice([0.0, 1e-13, rng.lognormal(0.0, 3.0)]))
+        planned = float(rng.choice([0.0, -0.0, top, rng.lognormal(0.0, 3.0)]))
+        tpl = SimpleNamespace(tranche_decay=decay)
+        bids, q = training_tranches(tpl, top, planned)
+        want = top * decay
+        if decay.size <= 1 or not want[-1] > 1e-12 or not planned > 0:
+            want_q, want = np.ones(1), np.full(1, top)
+        else:
+            cum = min(planned, top) / want
+            want_q = cum.copy()
+            want_q[1:] -= cum[:-1]
+        assert bids.tobytes() == want.tobytes() and q.tobytes() == want_q.tobytes()
