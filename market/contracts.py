@@ -378,12 +378,13 @@ class ContractTable:
             for x, name in ((d, "delivered"), (o, "offered")):
                 if x.shape != r.shape or not _in_range(x, vol):
                     raise ContractError(_OUT_OF_RANGE.format(name=name, n=r.size, shape=x.shape))
-        shape = r.shape
-        flat = r.reshape(-1)  # the kernel reads rows in order, flat
+        index, shape = r, r.shape
+        if r.ndim != 1:  # the kernel reads rows in order, flat
+            r, d, o = r.reshape(-1), d.reshape(-1), o.reshape(-1)
         err, d, payment, penalty = _settle_rows(
-            flat,
-            d.reshape(-1),
-            o.reshape(-1),
+            r,
+            d,
+            o,
             c["volume"],
             c["price"],
             cast(NDArray[np.bool_], self._cols["take_or_pay"]),
@@ -402,9 +403,9 @@ class ContractTable:
                 "offered: a seller cannot make available less than its buyer received; "
                 "pass offered >= delivered, row by row"
             )
-        if r.ndim != 1:
+        if index.ndim != 1:
             d, payment, penalty = d.reshape(shape), payment.reshape(shape), penalty.reshape(shape)
-        return Settlement(r, d, payment, penalty)
+        return Settlement(index, d, payment, penalty)
 
     def columns(self) -> dict[str, NDArray[np.generic]]:
         """A copy of every column (for tables; ``kind`` is the index into :data:`KINDS`)."""
