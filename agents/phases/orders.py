@@ -27,7 +27,7 @@ from agents.utility import Utility
 from market.compiled import add_reduce, compiled, minimum
 from market.contracts import ContractTable
 
-__all__ = ["EXPECTED_USE_GROWTH", "Orders", "choose_nodes", "orders", "unit_offers"]
+__all__ = ["EXPECTED_USE_GROWTH", "Orders", "choose_nodes", "expected_use", "orders", "unit_offers"]
 
 EXPECTED_USE_GROWTH = (1.3, 0.1)
 """Sites expect to run ``1.3 x`` last month's sales ``+ 0.1 x`` capacity, plus contracts
