@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.state import BoolArray, FloatArray, IntArray
-from market.compiled import add_reduce, compiled, maximum, minimum
+from market.compiled import add_reduce, compiled, maximum, minimum, sum_rows
 
 __all__ = ["bid_prices", "bid_quantities", "net_bids"]
 
@@ -41,10 +41,7 @@ def net_bids(
     - ``trn``: ``np.maximum(0.0, training_need - np.maximum(0.0, lab_contract -
       inference_need))``, 0 where not ``active``.
     """
-    taken = np.zeros(compute_alloc.shape[1])  # numpy's reduction: from 0.0, rows in order
-    for i in range(compute_alloc.shape[0]):
-        taken += compute_alloc[i]
-    left = site_use.ravel() - taken
+    left = site_use.ravel() - sum_rows(compute_alloc)
     spot = np.empty(left.size)
     for i in range(left.size):
         spot[i] = maximum(0.0, left[i])
