@@ -37,7 +37,16 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["add_reduce", "cache_folder", "clip", "compiled", "maximum", "minimum", "sum_rows"]
+__all__ = [
+    "add_at",
+    "add_reduce",
+    "cache_folder",
+    "clip",
+    "compiled",
+    "maximum",
+    "minimum",
+    "sum_rows",
+]
 
 _ROOT = Path(__file__).resolve().parents[1]
 """The folder that holds ``market/`` and ``agents/`` (the checkout, or site-packages)."""
@@ -157,6 +166,17 @@ def sum_rows(a: NDArray[np.float64]) -> NDArray[np.float64]:
     for i in range(a.shape[0]):
         out += a[i]
     return out
+
+
+@compiled
+def add_at(
+    target: NDArray[np.float64], index: NDArray[np.int64], values: NDArray[np.float64]
+) -> None:
+    """``np.add.at(target, index, values)`` of a 1-d target (a flat view of a C-ordered
+    array will do): each value added to its entry in the order given, as numpy adds
+    repeated indices; indices are not checked (they are the caller's own)."""
+    for i in range(index.size):
+        target[index[i]] += values[i]
 
 
 @compiled

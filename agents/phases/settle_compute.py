@@ -28,7 +28,7 @@ from agents.state import (
     Market,
     Nodes,
 )
-from market.compiled import add_reduce, compiled, maximum, minimum, sum_rows
+from market.compiled import add_at, add_reduce, compiled, maximum, minimum, sum_rows
 from market.contracts import ContractTable, Settlement
 
 __all__ = [
@@ -273,9 +273,9 @@ def settle_compute(
         hb = node // (n_r * n_f)
         cloud_b = ha[hb]
         acc.pay(la[rest], cloud_b, pay, "compute_spot")
-        # one (row, cloud) cell per buyer, by flat index (numpy's fast form of np.add.at)
+        # one (row, cloud) cell per buyer, by flat index (np.add.at's sums in one loop)
         cell = _cells(rest, hb, n_h)
-        np.add.at(spend.reshape(-1), cell, pay)
+        add_at(spend.reshape(-1), cell, pay)
         # a buyer that switched this month pays the egress fee it weighed to the cloud
         # its data leaves, on what it bought
         left = a.left_provider[rest]
@@ -285,11 +285,11 @@ def settle_compute(
             old = left[moved]
             fee_paid = market.egress_fee[who] * got[moved]
             acc.pay(la[who], ha[old], fee_paid, "egress_fee")
-            np.add.at(spend.reshape(-1), _cells(who, old, n_h), fee_paid)
-            np.add.at(sales, old, fee_paid)
-        np.add.at(vol.reshape(-1), cell, got)
+            add_at(spend.reshape(-1), _cells(who, old, n_h), fee_paid)
+            add_at(sales, old, fee_paid)
+        add_at(vol.reshape(-1), cell, got)
         recv[rest] += got
-        np.add.at(sales, hb, pay)
+        add_at(sales, hb, pay)
         acc.post(acc.compute, cloud_b, la[rest], got, "compute_spot")
     # produced = what each cloud delivered (contracts, links to labs, pools), exactly
     if n_rest and pools.size:

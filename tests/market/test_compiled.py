@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from market.compiled import add_reduce, cache_folder, clip, maximum, minimum, sum_rows
+from market.compiled import add_at, add_reduce, cache_folder, clip, maximum, minimum, sum_rows
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -74,3 +74,17 @@ def test_sum_rows_is_numpys_column_sum_to_the_bit(rows: int) -> None:
     a = rng.standard_normal((rows, 300)) * 10.0 ** rng.integers(-5, 17, (rows, 300))
     a[:, :10] = -0.0  # columns of negative zeros sum to 0.0 in numpy
     assert sum_rows(a).tobytes() == np.add.reduce(a, axis=0).tobytes()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_add_at_is_numpys_scattered_sum_to_the_bit(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    target = rng.standard_normal(7) * 1e9
+    target[0] = -0.0
+    index = rng.integers(0, 7, 500)  # repeated indices, added in order
+    values = rng.standard_normal(500) * 10.0 ** rng.integers(-8, 9, 500)
+    values[:3] = 0.0
+    got, want = target.copy(), target.copy()
+    add_at(got, index, values)
+    np.add.at(want, index, values)
+    assert got.tobytes() == want.tobytes()
