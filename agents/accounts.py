@@ -303,9 +303,10 @@ class _Queue:
         own, and the queue keeps its buffers.
         """
         k = self.rows
-        ids, amount = self.ids[:, :k], self.amount[:k]
         hand_over = 8 * k >= 7 * self.amount.size
-        kept = self.ledger.post_runs(ids, amount, self.codes, self.counts, copy=not hand_over)
+        kept = self.ledger.post_runs(
+            self.ids, self.amount, self.codes, self.counts, copy=not hand_over, rows=k
+        )
         if kept:  # once booked (a refused posting leaves the queue as it was)
             self.ids, self.amount = np.empty_like(self.ids), np.empty_like(self.amount)
         self.rows, self.codes, self.counts = 0, [], []

@@ -78,7 +78,11 @@ class Ledger:
         self._balances = np.zeros(n_accounts)
         self._turnover = 0.0
         self._reasons: dict[str, int] = {}
-        self._rows: list[tuple[NDArray[np.signedinteger[Any]], NDArray[np.signedinteger[Any]]]] = []
+        # payers and payees per posting: two arrays, or one (2, n) array (from post_runs)
+        self._rows: list[
+            tuple[NDArray[np.signedinteger[Any]], NDArray[np.signedinteger[Any]]]
+            | NDArray[np.signedinteger[Any]]
+        ] = []
         # reasons per posting: a code per row (from post), or runs (codes, counts) from
         # post_runs, expanded only by entries()
         self._reason_rows: list[
@@ -206,7 +210,7 @@ class Ledger:
             and hi(r) < len(self._reasons)
         ):
             self._refuse(p, q, a, r)
-        self._book(p, q, a, total, r, None, copy)
+        self._book(p, q, a, total, r, copy)
 
     def post_runs(
         self,
@@ -216,6 +220,7 @@ class Ledger:
         counts: Sequence[int],
         *,
         copy: bool = False,
+        rows: int | None = None,
     ) -> bool:
         """Book a batch of transfers: ``ids[0]`` pays ``amount`` to ``ids[1]``, in runs of one reason.
 
@@ -223,25 +228,47 @@ class Ledger:
         :meth:`agents.accounts.Accounts.flush` does): ``ids`` is a (2, n) array of payer
         and payee ids (int32 or int64), ``amount`` an (n,) float64 array, and the rows
         come in runs: ``counts[k]`` rows of reason ``codes[k]``. Nothing is broadcast.
-        Returns whether the journal kept the arrays given, without a copy (the caller must
-        not change them then): it does unless ``copy`` or accounts are pooled.
+        With ``rows``, only the first ``rows`` columns are booked (the used part of a
+        caller's buffers, which spares it cutting them). Returns whether the journal kept
+        the arrays given (their used part), without a copy (the caller must not change
+        them then): it does unless ``copy`` or accounts are pooled.
 
         Raises
         ------
         LedgerError
             As :meth:`post`. Nothing is booked then.
         """
-        if amount.size == 0:
+        m = amount.size if rows is None else rows
+        if m == 0:
             return False
-        if not (ids.ndim == 2 and ids.shape == (2, amount.size) and sum(counts) == amount.size):
+        if not (
+            ids.ndim == 2 and ids.shape == (2, amount.size) and sum(counts) == m <= amount.size
+        ):
             raise LedgerError(
                 f"ids of shape {ids.shape}, amount of shape {amount.shape} and runs of "
                 f"{sum(counts)} rows: need (2, n), (n,) and n rows"
             )
-        ok, total = _checked_total(ids, amount, self._balances.size)
-        if not (ok and min(codes) >= 0 and max(codes) < len(self._reasons)):
-            self._refuse(ids[0], ids[1], amount, np.repeat(np.asarray(codes), counts))
-        return self._book(ids[0], ids[1], amount, total, codes, counts, copy)
+        if not (min(codes) >= 0 and max(codes) < len(self._reasons)):
+            self._refuse(ids[0, :m], ids[1, :m], amount[:m], np.repeat(np.asarray(codes), counts))
+        pools = self._pools
+        copy = copy and pools is None  # a pooled journal keeps sums of its own
+        kept_ids, kept = (np.empty((2, m), ids.dtype), np.empty(m)) if copy else (ids, amount)
+        total = _post_rows(self._balances, ids, amount, m, kept_ids, kept, copy)
+        if total < 0.0:  # refused, nothing moved
+            self._refuse(ids[0, :m], ids[1, :m], amount[:m], np.repeat(np.asarray(codes), counts))
+        self._turnover += total
+        if pools is not None:
+            r = np.repeat(np.asarray(codes, np.int32), counts)
+            p, q, a, r = pooled_rows(pools, ids[0, :m], ids[1, :m], amount[:m], r)
+            self._journal(p, q, a, r)
+            return False
+        if m < amount.size:
+            kept_ids, kept = kept_ids[:, :m], kept[:m]
+        self._steps.append((self.step, m))
+        self._rows.append(kept_ids)
+        self._amounts.append(kept)
+        self._reason_rows.append((codes, counts))
+        return not copy
 
     def _book(
         self,
@@ -249,35 +276,32 @@ class Ledger:
         q: NDArray[np.signedinteger[Any]],
         a: NDArray[np.float64],
         total: float,
-        reasons: Sequence[int] | NDArray[np.signedinteger[Any]],
-        counts: Sequence[int] | None,
+        r: NDArray[np.signedinteger[Any]],
         copy: bool,
-    ) -> bool:
-        """Move the balances (payers first, in row order) and journal the checked rows.
-
-        ``reasons`` is a code per row (``counts`` None) or per run of ``counts`` rows.
-        With pools, the rows are journalled summed (:meth:`pool`). Returns whether the
-        journal kept the arrays given.
-        """
+    ) -> None:
+        """Move the balances (payers first, in row order) and journal the checked rows
+        (``r``: a reason code per row); with pools, summed (:meth:`pool`)."""
         _move(self._balances, p, q, a)
         self._turnover += total
-        kept = not copy
         if self._pools is not None:  # the journal keeps sums of its own
-            if counts is None:
-                r = np.asarray(reasons)
-            else:
-                r = np.repeat(np.asarray(reasons, np.int32), counts)
             p, q, a, r = pooled_rows(self._pools, p, q, a, r)
-            reasons, counts, kept, copy = r, None, False, False
-        if copy:
-            p, q, a = p.copy(), q.copy(), a.copy()
-            if counts is None:
-                reasons = np.array(reasons)
+        elif copy:
+            p, q, a, r = p.copy(), q.copy(), a.copy(), r.copy()
+        self._journal(p, q, a, r)
+
+    def _journal(
+        self,
+        p: NDArray[np.signedinteger[Any]],
+        q: NDArray[np.signedinteger[Any]],
+        a: NDArray[np.float64],
+        r: NDArray[np.signedinteger[Any]],
+    ) -> None:
+        """Journal rows of this step: payers ``p``, payees ``q``, amounts ``a``, a reason
+        code per row ``r``."""
         self._steps.append((self.step, a.size))
         self._rows.append((p, q))
         self._amounts.append(a)
-        self._reason_rows.append((reasons, counts))
-        return kept
+        self._reason_rows.append((r, None))
 
     def _refuse(
         self,
@@ -379,20 +403,42 @@ class Ledger:
 
 
 @compiled
-def _checked_total(
-    ids: NDArray[np.signedinteger[Any]], amount: NDArray[np.float64], n: int
-) -> tuple[bool, float]:
-    """Whether every id of ``ids`` (payers, payees) is an account ``0 <= id < n`` and every
-    amount is at least zero (not nan) with a finite sum; and that sum (``np.add.reduce``'s
-    bits: it is the turnover's increment)."""
+def _post_rows(
+    balances: NDArray[np.float64],
+    ids: NDArray[np.signedinteger[Any]],
+    amount: NDArray[np.float64],
+    m: int,
+    kept_ids: NDArray[np.signedinteger[Any]],
+    kept: NDArray[np.float64],
+    copy: bool,
+) -> float:
+    """Book the first ``m`` rows of ``ids`` (payers, payees) and ``amount`` in one pass.
+
+    If every id is an account ``0 <= id < balances.size`` and every amount is at least
+    zero (not nan) with a finite sum: ``_move`` of the rows, then, if ``copy``,
+    ``kept_ids[:, :m] = ids[:, :m]`` and ``kept[:m] = amount[:m]``, and the sum is
+    returned (``np.add.reduce(amount[:m])``'s bits: the turnover's increment). Else
+    nothing is written and the result is -1.0.
+    """
+    n = balances.size
     ok = True
-    for r in range(ids.shape[0]):
-        for i in range(ids.shape[1]):
-            ok &= 0 <= ids[r, i] < n
-    for x in amount:
-        ok &= x >= 0.0  # false for nan
-    total = add_reduce(amount)
-    return ok and total < np.inf, total
+    for i in range(m):
+        ok &= 0 <= ids[0, i] < n
+        ok &= 0 <= ids[1, i] < n
+        ok &= amount[i] >= 0.0  # false for nan
+    total = add_reduce(amount[:m])
+    if not (ok and total < np.inf):
+        return -1.0
+    for i in range(m):
+        balances[ids[0, i]] -= amount[i]
+    for i in range(m):
+        balances[ids[1, i]] += amount[i]
+    if copy:
+        for i in range(m):
+            kept_ids[0, i] = ids[0, i]
+            kept_ids[1, i] = ids[1, i]
+            kept[i] = amount[i]
+    return total
 
 
 @compiled

@@ -178,6 +178,27 @@ def test_runs_book_like_rows_posted_one_by_one() -> None:
     assert runs.turnover == rows.turnover == 8.5
 
 
+def test_runs_of_a_buffer_book_its_first_rows_only() -> None:
+    ids = np.array([[0, 1, 2, -1, 9], [1, 2, 3, 7, -5]], dtype=np.int32)  # columns 3, 4 unused
+    a = np.array([5.0, 2.0, 1.0, -1.0, np.nan])
+    cut, buffered = Ledger(4), Ledger(4)
+    for led in (cut, buffered):
+        led.reason_code("a"), led.reason_code("b")
+    cut.post_runs(ids[:, :3].copy(), a[:3].copy(), [1, 0], [2, 1], copy=True)
+    assert not buffered.post_runs(ids, a, [1, 0], [2, 1], copy=True, rows=3)
+    ids[:], a[:] = 0, 0.0  # copied: the journal keeps its own rows
+    # by hand: account 0 pays 5; 1 gets 5 and pays 2; 2 gets 2 and pays 1; 3 gets 1
+    np.testing.assert_array_equal(buffered.balances, [-5.0, 3.0, 1.0, 1.0])
+    np.testing.assert_array_equal(buffered.balances, cut.balances)
+    ec, eb = cut.entries(), buffered.entries()
+    for key in ("step", "payer", "payee", "amount", "reason"):
+        np.testing.assert_array_equal(eb[key], ec[key])
+    assert eb["payer"].tolist() == [0, 1, 2] and eb["reason"].tolist() == [1, 1, 0]
+    assert buffered.turnover == cut.turnover == 8.0
+    with pytest.raises(LedgerError, match=r"need \(2, n\)"):
+        buffered.post_runs(ids, a, [0], [2], rows=3)
+
+
 @pytest.mark.parametrize(
     ("ids", "amount", "codes", "message"),
     [
