@@ -44,6 +44,8 @@ ASSETS = ("usd", "chips", "power_mwh", "compute_h100e_hours")
 """The assets booked: dollars, accelerator units, MWh, H100e-hours."""
 
 IntArray = NDArray[np.int64]
+Ids = int | NDArray[np.signedinteger[Any]]
+"""Account ids of a queued posting: one (an ``int``) or one per row."""
 
 
 class AccountError(ValueError):
@@ -159,13 +161,13 @@ class Accounts:
 
     def pay(self, payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, reason: str) -> None:
         """Queue dollar transfers; negative amounts are booked as zero."""
-        self._put(self.usd, payer, payee, amount, reason, clip=True)
+        self._put(self.usd, payer, payee, amount, reason, True)
 
     def post(
         self, ledger: Ledger, payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, reason: str
     ) -> None:
         """Queue transfers for ``ledger`` (broadcast like ``Ledger.post``)."""
-        self._put(ledger, payer, payee, amount, reason, clip=False)
+        self._put(ledger, payer, payee, amount, reason, False)
 
     def _put(
         self,
@@ -174,7 +176,6 @@ class Accounts:
         payee: ArrayLike,
         amount: ArrayLike,
         reason: str,
-        *,
         clip: bool,
     ) -> None:
         """Copy a posting into ``ledger``'s queue (amounts below zero as zero if ``clip``)."""
@@ -185,9 +186,13 @@ class Accounts:
             and (type(payer) is int or (type(payer) is np.ndarray and payer.shape == a.shape))
             and (type(payee) is int or (type(payee) is np.ndarray and payee.shape == a.shape))
         ):
-            if a.size:
+            n = a.size
+            if n:
                 queue = self._queue.get(ledger.asset) or self._open(ledger)
-                queue.put(payer, payee, a, reason, clip, drop_zeros=a.size > 64)
+                if n <= 64:
+                    queue.put(payer, payee, a, reason, clip)
+                else:
+                    queue.put_nonzero(payer, payee, a, reason, clip)
             return
         p = np.asarray(payer, dtype=np.int64)
         q = np.asarray(payee, dtype=np.int64)
@@ -232,67 +237,76 @@ class _Queue:
         kind = np.int32 if ledger.n_accounts < 2**31 else np.int64
         self.ids: NDArray[np.signedinteger[Any]] = np.empty((2, capacity), dtype=kind)
         self.amount: NDArray[np.float64] = np.empty(capacity)
+        self.capacity = capacity
         self.rows = 0
         self.codes: list[int] = []
         self.counts: list[int] = []
         self._code: dict[str, int] = {}
-        self._one: dict[int, NDArray[np.int64]] = {}
+        self._one = _OneId()
 
     def put(
         self,
-        payer: ArrayLike,
-        payee: ArrayLike,
+        payer: Ids,
+        payee: Ids,
         amount: NDArray[np.float64],
         reason: str,
         clip: bool,
-        *,
-        drop_zeros: bool = False,
     ) -> None:
-        """Append ``amount.size`` rows (``payer``, ``payee``: vectors of that size or ints).
-
-        With ``drop_zeros``, rows of amount zero (after clipping) are left out (all but
-        the first when every amount is zero).
-        """
+        """Append ``amount.size`` rows (``payer``, ``payee``: arrays of that size or ints)."""
         code = self._code.get(reason)
         if code is None:
             code = self._code[reason] = self.ledger.reason_code(reason)
         n = amount.size
-        if drop_zeros:
-            # rows of amount zero once clipped (nan stays, as max(nan, 0.0) is nan)
-            keep = ~(amount <= 0.0) if clip else amount != 0.0
-            m = int(np.count_nonzero(keep))
-            if m < n:
-                # zero transfers change no balance (x - 0.0 == x + 0.0 == x): one row is kept
-                # so the month's reason stays on the books, the rest are not journalled
-                if m == 0:
-                    keep[0], m = True, 1
-                rows = keep.nonzero()[0]
-                payer = payer if type(payer) is int else np.asarray(payer)[rows]
-                payee = payee if type(payee) is int else np.asarray(payee)[rows]
-                amount, n = amount[rows], m
         k = self.rows
         end = k + n
-        if end > self.amount.size:
-            size = max(2 * self.amount.size, end)
-            ids, amt = np.empty((2, size), dtype=self.ids.dtype), np.empty(size)
-            ids[:, :k], amt[:k] = self.ids[:, :k], self.amount[:k]
-            self.ids, self.amount = ids, amt
+        if end > self.capacity:
+            self._grow(end)
+        one = self._one  # an account id (an int) as a one-element array, spread by _append
         _append(
-            self.ids, self.amount, k, self._id_array(payer), self._id_array(payee), amount, clip
+            self.ids,
+            self.amount,
+            k,
+            one[payer] if isinstance(payer, int) else payer,
+            one[payee] if isinstance(payee, int) else payee,
+            amount,
+            clip,
         )
         self.rows = end
         self.codes.append(code)
         self.counts.append(n)
 
-    def _id_array(self, ids: ArrayLike) -> NDArray[np.signedinteger[Any]]:
-        """``ids`` as an array: an account id (an ``int``) as a one-element array, kept for
-        the next posting of the same id."""
-        if type(ids) is not int:
-            return np.asarray(ids)
-        one = self._one.get(ids)
-        if one is None:
-            one = self._one[ids] = np.array([ids], dtype=np.int64)
-        return one
+    def put_nonzero(
+        self,
+        payer: Ids,
+        payee: Ids,
+        amount: NDArray[np.float64],
+        reason: str,
+        clip: bool,
+    ) -> None:
+        """:meth:`put` of the rows of amount other than zero (after clipping), or of the
+        first row alone when every amount is zero."""
+        # rows of amount zero once clipped (nan stays, as max(nan, 0.0) is nan)
+        keep = ~(amount <= 0.0) if clip else amount != 0.0
+        m = int(np.count_nonzero(keep))
+        if m < amount.size:
+            # zero transfers change no balance (x - 0.0 == x + 0.0 == x): one row is kept
+            # so the month's reason stays on the books, the rest are not journalled
+            if m == 0:
+                keep[0] = True
+            rows = keep.nonzero()[0]
+            payer = payer if isinstance(payer, int) else payer[rows]
+            payee = payee if isinstance(payee, int) else payee[rows]
+            amount = amount[rows]
+        self.put(payer, payee, amount, reason, clip)
+
+    def _grow(self, rows: int) -> None:
+        """Buffers for at least ``rows`` rows (twice as many as now, or more), the used
+        part copied."""
+        k = self.rows
+        size = max(2 * self.capacity, rows)
+        ids, amt = np.empty((2, size), dtype=self.ids.dtype), np.empty(size)
+        ids[:, :k], amt[:k] = self.ids[:, :k], self.amount[:k]
+        self.ids, self.amount, self.capacity = ids, amt, size
 
     def book(self) -> None:
         """Post the queue to the ledger and empty it.
@@ -303,13 +317,21 @@ class _Queue:
         own, and the queue keeps its buffers.
         """
         k = self.rows
-        hand_over = 8 * k >= 7 * self.amount.size
+        hand_over = 8 * k >= 7 * self.capacity
         kept = self.ledger.post_runs(
             self.ids, self.amount, self.codes, self.counts, copy=not hand_over, rows=k
         )
         if kept:  # once booked (a refused posting leaves the queue as it was)
             self.ids, self.amount = np.empty_like(self.ids), np.empty_like(self.amount)
         self.rows, self.codes, self.counts = 0, [], []
+
+
+class _OneId(dict[int, NDArray[np.int64]]):
+    """Account ids (ints) as one-element int64 arrays, each made on first use."""
+
+    def __missing__(self, key: int) -> NDArray[np.int64]:
+        one = self[key] = np.array([key], dtype=np.int64)
+        return one
 
 
 @compiled
