@@ -161,56 +161,15 @@ class Accounts:
 
     def pay(self, payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, reason: str) -> None:
         """Queue dollar transfers; negative amounts are booked as zero."""
-        self._put(self.usd, payer, payee, amount, reason, True)
+        usd = self.usd
+        (self._queue.get(usd.asset) or self._open(usd)).put(payer, payee, amount, reason, True)
 
     def post(
         self, ledger: Ledger, payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, reason: str
     ) -> None:
         """Queue transfers for ``ledger`` (broadcast like ``Ledger.post``)."""
-        self._put(ledger, payer, payee, amount, reason, False)
-
-    def _put(
-        self,
-        ledger: Ledger,
-        payer: ArrayLike,
-        payee: ArrayLike,
-        amount: ArrayLike,
-        reason: str,
-        clip: bool,
-    ) -> None:
-        """Copy a posting into ``ledger``'s queue (amounts below zero as zero if ``clip``)."""
-        a = amount
-        if (  # the common call: a vector of amounts, each id a vector of as many or a scalar
-            type(a) is np.ndarray
-            and a.ndim == 1
-            and (type(payer) is int or (type(payer) is np.ndarray and payer.shape == a.shape))
-            and (type(payee) is int or (type(payee) is np.ndarray and payee.shape == a.shape))
-        ):
-            n = a.size
-            if n:
-                queue = self._queue.get(ledger.asset) or self._open(ledger)
-                if n <= 64:
-                    queue.put(payer, payee, a, reason, clip)
-                else:
-                    queue.put_nonzero(payer, payee, a, reason, clip)
-            return
-        p = np.asarray(payer, dtype=np.int64)
-        q = np.asarray(payee, dtype=np.int64)
-        v = np.asarray(amount, dtype=np.float64)
-        if clip:
-            v = np.maximum(v, 0.0)
-        if not (v.ndim == 1 and p.shape == q.shape == v.shape):  # broadcasting is slow
-            p, q, v = _broadcast(p, q, v)
-        if v.size == 0:
-            return
-        if v.size > 64:  # small calls: not worth the test
-            keep = v != 0.0
-            if not keep.all():
-                # zero transfers change no balance (x - 0.0 == x + 0.0 == x): one row is kept
-                # so the month's reason stays on the books, the rest are not journalled
-                keep[0] |= not keep.any()
-                p, q, v = p[keep], q[keep], v[keep]
-        (self._queue.get(ledger.asset) or self._open(ledger)).put(p, q, v, reason, False)
+        queue = self._queue.get(ledger.asset) or self._open(ledger)
+        queue.put(payer, payee, amount, reason, False)
 
     def _open(self, ledger: Ledger) -> _Queue:
         """A queue for ``ledger`` (on its first posting)."""
@@ -245,18 +204,27 @@ class _Queue:
         self._one = _OneId()
 
     def put(
-        self,
-        payer: Ids,
-        payee: Ids,
-        amount: NDArray[np.float64],
-        reason: str,
-        clip: bool,
+        self, payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, reason: str, clip: bool
     ) -> None:
-        """Append ``amount.size`` rows (``payer``, ``payee``: arrays of that size or ints)."""
+        """Copy a posting into the buffers (amounts below zero as zero if ``clip``)."""
+        a = amount
+        if not (  # the common call: a vector of amounts, each id a vector of as many or an int
+            type(a) is np.ndarray
+            and a.ndim == 1
+            and (type(payer) is int or (type(payer) is np.ndarray and payer.shape == a.shape))
+            and (type(payee) is int or (type(payee) is np.ndarray and payee.shape == a.shape))
+        ):
+            payer, payee, a = _flat(payer, payee, amount, clip)
+            clip = False  # (clipped by _flat)
+        n = a.size
+        if n > 64:  # small calls: not worth the test
+            payer, payee, a = _nonzero(payer, payee, a, clip)
+            n = a.size
+        elif not n:
+            return
         code = self._code.get(reason)
         if code is None:
             code = self._code[reason] = self.ledger.reason_code(reason)
-        n = amount.size
         k = self.rows
         end = k + n
         if end > self.capacity:
@@ -268,36 +236,12 @@ class _Queue:
             k,
             one[payer] if isinstance(payer, int) else payer,
             one[payee] if isinstance(payee, int) else payee,
-            amount,
+            a,
             clip,
         )
         self.rows = end
         self.codes.append(code)
         self.counts.append(n)
-
-    def put_nonzero(
-        self,
-        payer: Ids,
-        payee: Ids,
-        amount: NDArray[np.float64],
-        reason: str,
-        clip: bool,
-    ) -> None:
-        """:meth:`put` of the rows of amount other than zero (after clipping), or of the
-        first row alone when every amount is zero."""
-        # rows of amount zero once clipped (nan stays, as max(nan, 0.0) is nan)
-        keep = ~(amount <= 0.0) if clip else amount != 0.0
-        m = int(np.count_nonzero(keep))
-        if m < amount.size:
-            # zero transfers change no balance (x - 0.0 == x + 0.0 == x): one row is kept
-            # so the month's reason stays on the books, the rest are not journalled
-            if m == 0:
-                keep[0] = True
-            rows = keep.nonzero()[0]
-            payer = payer if isinstance(payer, int) else payer[rows]
-            payee = payee if isinstance(payee, int) else payee[rows]
-            amount = amount[rows]
-        self.put(payer, payee, amount, reason, clip)
 
     def _grow(self, rows: int) -> None:
         """Buffers for at least ``rows`` rows (twice as many as now, or more), the used
@@ -354,6 +298,43 @@ def _append(
         ids[0, k + i] = payer[i * step_p]
         ids[1, k + i] = payee[i * step_q]
         amount[k + i] = maximum(a[i], 0.0) if clip else a[i]
+
+
+def _flat(
+    payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, clip: bool
+) -> tuple[IntArray, IntArray, NDArray[np.float64]]:
+    """Payer, payee and amount as int64, int64 and float64 vectors of one length (broadcast
+    like numpy), amounts below zero as zero if ``clip`` (``np.maximum(amount, 0.0)``)."""
+    p = np.asarray(payer, dtype=np.int64)
+    q = np.asarray(payee, dtype=np.int64)
+    v = np.asarray(amount, dtype=np.float64)
+    if clip:
+        v = np.maximum(v, 0.0)
+    if not (v.ndim == 1 and p.shape == q.shape == v.shape):  # broadcasting is slow
+        p, q, v = _broadcast(p, q, v)
+    return p, q, v
+
+
+def _nonzero(
+    payer: Ids, payee: Ids, amount: NDArray[np.float64], clip: bool
+) -> tuple[Ids, Ids, NDArray[np.float64]]:
+    """The rows of ``amount`` other than zero once clipped if ``clip`` (nan stays, as
+    ``max(nan, 0.0)`` is nan), or the first row alone when every amount is zero; ids given
+    as an ``int`` stay so."""
+    keep = ~(amount <= 0.0) if clip else amount != 0.0
+    m = int(np.count_nonzero(keep))
+    if m == amount.size:
+        return payer, payee, amount
+    # zero transfers change no balance (x - 0.0 == x + 0.0 == x): one row is kept so the
+    # month's reason stays on the books, the rest are not journalled
+    if m == 0:
+        keep[0] = True
+    rows = keep.nonzero()[0]
+    return (
+        payer if isinstance(payer, int) else payer[rows],
+        payee if isinstance(payee, int) else payee[rows],
+        amount[rows],
+    )
 
 
 def _broadcast(
