@@ -262,8 +262,8 @@ class Ledger:
             p, q, a, r = pooled_rows(pools, ids[0, :m], ids[1, :m], amount[:m], r)
             self._journal(p, q, a, r)
             return False
-        if m < amount.size:
-            kept_ids, kept = kept_ids[:, :m], kept[:m]
+        if not copy and m < amount.size:
+            kept_ids, kept = ids[:, :m], amount[:m]
         self._steps.append((self.step, m))
         self._rows.append(kept_ids)
         self._amounts.append(kept)
