@@ -23,7 +23,7 @@ book stays a transport problem; other labs' links go straight to their node.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -125,6 +125,10 @@ class BookTemplate:
     tranche_decay: FloatArray
     """``floor^(k / (steps - 1))`` of each training tranche ``k``: its bid over the top
     bid (:func:`agents.training_bids.training_bid_schedule`)."""
+    merit: list[IntArray] = field(default_factory=list, compare=False, repr=False)
+    """The utilities' units in merit order last month, read-only, if known: a hint the
+    ``clear`` phase checks before it reuses it
+    (:func:`agents.phases.clear_contracts.merit_order`)."""
 
     @classmethod
     def build(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -17,12 +18,20 @@ from agents.book_template import BookTemplate
 from agents.chipvendor import ChipVendor
 from agents.lab import LabArrays
 from agents.phases.orders import Orders
-from agents.state import FloatArray, IntArray
-from market.compiled import add_reduce, clip, compiled, minimum, sum_rows
-from market.contracts import KINDS, ContractTable, pro_rata, pro_rata_arrays
+from agents.state import BoolArray, FloatArray, IntArray
+from market.compiled import add_reduce, clip, compiled, maximum, minimum, sum_rows
+from market.contracts import KINDS, ContractTable, pro_rata_arrays
 from market.tied_orders import tie_groups
 
-__all__ = ["ContractAllocation", "allocate_contracts", "compute_shares", "ppa_delivery"]
+__all__ = [
+    "ContractAllocation",
+    "allocate_contracts",
+    "chip_delivery",
+    "compute_shares",
+    "compute_take",
+    "merit_order",
+    "ppa_delivery",
+]
 
 _COMPUTE, _POWER, _CHIPS = (KINDS.index(k) for k in ("compute", "power", "chips"))
 
@@ -95,6 +104,36 @@ def compute_shares(
 
 
 @compiled
+def merit_order(node: IntArray, price: FloatArray, hint: IntArray) -> IntArray:
+    """``np.lexsort((price, node))``: orders by node, then price, then position
+    (:func:`market.tied_orders.tie_groups`' order), a new array.
+
+    That order is the only one in which each pair of neighbours rises strictly in (node,
+    price, position): a ``hint`` (last month's order) of the same size that does so, with
+    every entry in range, is it, and is copied; any other (a price that moved past
+    another's, nan, another size) is sorted afresh.
+    """
+    n = node.size
+    ok = hint.size == n and n > 0
+    for i in range(hint.size if ok else 0):
+        ok = ok and 0 <= hint[i] < n
+    for i in range(1, n if ok else 0):
+        a, b = hint[i - 1], hint[i]
+        if node[a] != node[b]:
+            ok = node[a] < node[b]
+        elif price[a] != price[b]:
+            ok = price[a] < price[b]  # nan: neither, sorted afresh
+        else:
+            ok = a < b
+        if not ok:
+            break
+    if ok:
+        return hint.copy()
+    order, _ = tie_groups(node, price)
+    return order
+
+
+@compiled
 def ppa_delivery(
     seller: IntArray,
     volume: FloatArray,
@@ -104,16 +143,18 @@ def ppa_delivery(
     unit_price: FloatArray,
     n_r: int,
     n_sites: int,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    hint: IntArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray]:
     """Power purchase agreements served from their utility's cheapest units.
 
     Each agreement (its ``seller`` utility, ``volume`` and buyer ``site``, a flat
     cloud-region index) gets its pro-rata share of the utility's units
     (:func:`market.contracts.pro_rata`); a utility's agreements then take its units in
-    merit order, cheapest first (``np.lexsort((unit_price, unit_util))``'s order, as
-    :func:`market.tied_orders.tie_groups` gives it). Returns each agreement's delivery,
-    the units' quantities left, the fuel cost of the energy taken at each utility and the
-    MWh each site receives. Sums in numpy's order (running sums and ``np.bincount``'s).
+    merit order, cheapest first (``np.lexsort((unit_price, unit_util))``'s order,
+    :func:`merit_order`, which reuses ``hint`` where it is that order). Returns each
+    agreement's delivery, the units' quantities left, the fuel cost of the energy taken at
+    each utility, the MWh each site receives and the merit order. Sums in numpy's order
+    (running sums and ``np.bincount``'s).
     """
     avail = np.zeros(n_r)
     for i in range(unit_util.size):
@@ -122,7 +163,7 @@ def ppa_delivery(
     take = np.zeros(n_r)
     for i in range(seller.size):
         take[seller[i]] += deliver[i]
-    order, _ = tie_groups(unit_util, unit_price)  # merit order within each utility
+    order = merit_order(unit_util, unit_price, hint)  # merit order within each utility
     n = order.size
     before = np.empty(n)  # energy of the cheaper units (and other utilities')
     first = np.zeros(n_r, np.int64)  # where each utility's units start in that order
@@ -147,7 +188,120 @@ def ppa_delivery(
     site_ppa = np.zeros(n_sites)
     for i in range(site.size):
         site_ppa[site[i]] += deliver[i]
-    return deliver, left, cost, site_ppa
+    return deliver, left, cost, site_ppa, order
+
+
+@compiled
+def compute_take(
+    cloud: IntArray,
+    region: IntArray,
+    family: IntArray,
+    cap: FloatArray,
+    rows: IntArray,
+    seller: IntArray,
+    fam: IntArray,
+    reg: IntArray,
+    volume: FloatArray,
+    buyer: IntArray,
+    active: BoolArray,
+    n_labs: int,
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """The compute contracts (``rows``, each with its ``seller`` ... ``buyer``) of the
+    labs still ``active``, their :func:`compute_shares` and what each lab receives.
+
+    ``keep = active[buyer]``; returns ``rows[keep]``, the shares of those contracts
+    (``(0, nodes)`` zeros if none) and ``np.bincount(buyer[keep], taken, n_labs)`` (a
+    loop in row order from 0.0).
+    """
+    keep = np.empty(rows.size, np.bool_)
+    for i in range(rows.size):
+        keep[i] = active[buyer[i]]
+    kept = rows[keep]
+    lab = np.zeros(n_labs)
+    if kept.size == 0:
+        return kept, np.zeros((0, cap.size)), lab
+    by = buyer[keep]
+    alloc, taken = compute_shares(
+        cloud, region, family, cap, seller[keep], fam[keep], reg[keep], volume[keep]
+    )
+    for i in range(by.size):
+        lab[by[i]] += taken[i]
+    return kept, alloc, lab
+
+
+@compiled
+def chip_delivery(
+    seller: IntArray,
+    volume: FloatArray,
+    buyer: IntArray,
+    vendor_family: IntArray,
+    vendor_qty: FloatArray,
+    n_h: int,
+    n_f: int,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Chip supply contracts served pro rata from their vendor's capacity.
+
+    Returns each contract's delivery (:func:`market.contracts.pro_rata`), what the
+    vendors have left, never below zero (``np.maximum(0.0, vendor_qty -
+    np.bincount(seller, deliver))``: a contract for more than the vendor makes takes it
+    all, and volume x (capacity / volume) can pass capacity by an ulp) and the chips each
+    cloud receives by family (``np.bincount(buyer x F + vendor_family[seller], deliver,
+    H x F)``, reshaped ``(H, F)``); sums in row order from 0.0.
+    """
+    deliver = pro_rata_arrays(seller, volume, vendor_qty)
+    taken = np.zeros(vendor_qty.size)
+    for i in range(seller.size):
+        taken[seller[i]] += deliver[i]
+    left = np.empty(vendor_qty.size)
+    for v in range(vendor_qty.size):
+        left[v] = maximum(0.0, vendor_qty[v] - taken[v])
+    received = np.zeros(n_h * n_f)
+    for i in range(seller.size):
+        received[buyer[i] * n_f + vendor_family[seller[i]]] += deliver[i]
+    return deliver, left, received.reshape(n_h, n_f)
+
+
+class _InForce(NamedTuple):
+    """The contracts in force in a month by kind, and the columns the phase reads of
+    them, read-only."""
+
+    c_rows: IntArray
+    c_seller: IntArray
+    c_family: IntArray
+    c_region: IntArray
+    c_volume: FloatArray
+    c_buyer: IntArray
+    p_rows: IntArray
+    p_seller: IntArray
+    p_volume: FloatArray
+    p_site: IntArray
+    """Buying site of each power purchase agreement (flat ``buyer x R + region``)."""
+    k_rows: IntArray
+    k_seller: IntArray
+    k_volume: FloatArray
+    k_buyer: IntArray
+
+
+def _in_force(ct: ContractTable, month: int, n_r: int) -> _InForce:
+    """The contracts in force in ``month`` and their columns, kept by the table until a
+    contract is added or ended (:meth:`market.contracts.ContractTable.cached`)."""
+
+    def build() -> _InForce:
+        act = ct.active(month)
+        kind = ct.kind[act]
+        c, p, k = act[kind == _COMPUTE], act[kind == _POWER], act[kind == _CHIPS]
+        compute = (c, ct.seller[c], ct.family[c], ct.region[c], ct.volume[c], ct.buyer[c])
+        power = (p, ct.seller[p], ct.volume[p], ct.buyer[p] * n_r + ct.region[p])
+        cols = _InForce(*compute, *power, k, ct.seller[k], ct.volume[k], ct.buyer[k])
+        for col in cols:
+            col.flags.writeable = False
+        return cols
+
+    return ct.cached(("clear_contracts", ct.period(month), n_r), build)
+
+
+_NO_ORDER: IntArray = np.zeros(0, dtype=np.int64)
+_NO_ORDER.flags.writeable = False  # no merit order known: read-only as every kept one
 
 
 def allocate_contracts(
@@ -162,59 +316,50 @@ def allocate_contracts(
     """Contracts' shares; returns them with the unit and vendor quantities left and labs' receipts.
 
     ``template`` (the run's :class:`agents.book_template.BookTemplate`) spares
-    recomputing each seller node's cloud and family.
+    recomputing each seller node's cloud and family, and keeps the utilities' merit order
+    from month to month (:func:`merit_order` checks it before it reuses it).
     """
     n_s = g.compute_qty.size
     if template is None:
         hh, rr, ff = np.unravel_index(np.arange(n_s), g.compute_qty.shape)
     else:
         hh, rr, ff = template.node_cloud, template.node_region, template.node_family
-    cap = g.compute_qty.ravel()
-    act = ct.active(month)
-    kind = ct.kind[act]
-    rows = act[kind == _COMPUTE]
-    rows = rows[labs.active[ct.buyer[rows]]]
-    if rows.size:
-        alloc, taken = compute_shares(
-            hh, rr, ff, cap, ct.seller[rows], ct.family[rows], ct.region[rows], ct.volume[rows]
-        )
-        lab_contract: FloatArray = np.bincount(ct.buyer[rows], taken, minlength=labs.n)
-    else:
-        alloc, lab_contract = np.zeros((0, n_s)), np.zeros(labs.n)
+    f = _in_force(ct, month, n_r)
+    rows, alloc, lab_contract = compute_take(
+        hh, rr, ff, g.compute_qty.ravel(), f.c_rows, f.c_seller, f.c_family, f.c_region,
+        f.c_volume, f.c_buyer, labs.active, labs.n,
+    )  # fmt: skip
     # power purchase agreements: delivered from the utility's cheapest units
     unit_qty = g.unit_qty
-    prow = act[kind == _POWER]
-    p_deliver = np.zeros(prow.size)
-    if prow.size:
-        p_deliver, unit_qty, ppa_cost, site_ppa = ppa_delivery(
-            ct.seller[prow],
-            ct.volume[prow],
-            ct.buyer[prow] * n_r + ct.region[prow],
+    if f.p_rows.size:
+        merit = template.merit if template is not None else []
+        p_deliver, unit_qty, ppa_cost, site_ppa, order = ppa_delivery(
+            f.p_seller,
+            f.p_volume,
+            f.p_site,
             g.unit_util,
             unit_qty,
             g.unit_price,
             n_r,
             g.site_need.size,
+            merit[0] if merit else _NO_ORDER,
         )
+        order.flags.writeable = False
+        merit[:] = [order]
     else:
-        site_ppa, ppa_cost = np.zeros(g.site_need.size), np.zeros(n_r)
+        p_deliver, site_ppa, ppa_cost = np.zeros(0), np.zeros(g.site_need.size), np.zeros(n_r)
     # chip supply contracts
-    krow = act[kind == _CHIPS]
     vendor_qty = g.vendor_qty
-    k_deliver = np.zeros(krow.size)
+    k_deliver = np.zeros(0)
     received = None
-    if krow.size:
-        k_deliver = pro_rata(ct.seller[krow], ct.volume[krow], vendor_qty)
-        # what the contracts leave, never below zero: a contract for more than the vendor
-        # makes takes it all, and volume x (capacity / volume) can pass capacity by an ulp
-        taken = np.bincount(ct.seller[krow], k_deliver, minlength=len(vendors))
-        vendor_qty = np.maximum(0.0, vendor_qty - taken)
+    if f.k_rows.size:
         n_h, _, n_f = g.compute_qty.shape
-        vfam = np.array([v.family for v in vendors])
-        received = np.bincount(
-            ct.buyer[krow] * n_f + vfam[ct.seller[krow]], k_deliver, minlength=n_h * n_f
-        ).reshape(n_h, n_f)
+        vfam = np.array([v.family for v in vendors], dtype=np.int64)
+        k_deliver, vendor_qty, received = chip_delivery(
+            f.k_seller, f.k_volume, f.k_buyer, vfam, vendor_qty, n_h, n_f
+        )
     alloc_out = ContractAllocation(
-        rows, alloc, prow, p_deliver, site_ppa, ppa_cost, krow, k_deliver, received
-    )
+        rows, alloc, f.p_rows.copy(), p_deliver, site_ppa, ppa_cost, f.k_rows.copy(), k_deliver,
+        received,
+    )  # fmt: skip
     return alloc_out, unit_qty, vendor_qty, lab_contract

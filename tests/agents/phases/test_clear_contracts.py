@@ -10,9 +10,15 @@ import pytest
 from agents.lab import LabArrays
 from agents.model import GigawattModel
 from agents.phases import PHASES
-from agents.phases.clear_contracts import allocate_contracts, compute_shares, ppa_delivery
+from agents.phases.clear_contracts import (
+    allocate_contracts,
+    compute_shares,
+    merit_order,
+    ppa_delivery,
+)
 from agents.phases.orders import Orders
 from market.contracts import ContractTable, pro_rata
+from market.tied_orders import tie_groups
 
 
 def _compute_orders(region0: float, region1: float = 0.0) -> Orders:
@@ -153,5 +159,26 @@ def test_ppa_delivery_gives_numpys_numbers_to_the_bit(seed: int) -> None:
     volume = rng.choice([0.0, 10.0, 1e7], n_ppa) * rng.random(n_ppa)
     site = rng.integers(0, n_sites, n_ppa)
     args = (seller, volume, site, unit_util, unit_qty, unit_price, n_r, n_sites)
-    for got, want in zip(ppa_delivery(*args), _ppa_delivery_in_numpy(*args), strict=True):
-        assert got.tobytes() == want.tobytes()
+    want = (*_ppa_delivery_in_numpy(*args), np.lexsort((unit_price, unit_util)))
+    stale = rng.permutation(n_units)  # a hint that is not the order: sorted afresh
+    for hint in (np.zeros(0, dtype=np.int64), stale, want[-1]):
+        for got, w in zip(ppa_delivery(*args, hint), want, strict=True):
+            assert got.tobytes() == w.tobytes()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_merit_order_is_tie_groups_order_with_any_hint(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 80))
+    node = rng.integers(0, 4, n)
+    price = rng.choice([5.0, 20.0, 60.0, -0.0, 0.0], n) * rng.choice([1.0, 1.0 + 1e-16], n)
+    if seed % 4 == 0:
+        price[rng.integers(0, n)] = np.nan
+    want = tie_groups(node, price)[0]  # np.lexsort's order unless a price is nan
+    assert seed % 4 == 0 or want.tolist() == np.lexsort((price, node)).tolist()
+    moved = want.copy()
+    moved[[0, -1]] = moved[[-1, 0]]
+    hints = (np.zeros(0, dtype=np.int64), want, moved, want[:-1], want + n, want[::-1].copy())
+    for hint in hints:
+        got = merit_order(node, price, hint)
+        assert got.tolist() == want.tolist() and got is not hint
