@@ -85,13 +85,22 @@ class NodeLayout:
 
 @dataclass
 class Segments:
-    """Consecutive named blocks of one axis of the book (offers, bids or links)."""
+    """Consecutive named blocks of one axis of the book (offers, bids or links).
+
+    Built block by block (:meth:`add`), or at once (:meth:`of`): those are shared
+    between the calls with the same blocks (a month's book is most often the size of
+    the last month's) and take no further block.
+    """
 
     _slices: dict[str, slice] = field(default_factory=dict)
     size: int = 0
+    _shared: bool = field(default=False, init=False, repr=False, compare=False)
+    """Made by :meth:`of` and shared: :meth:`add` refuses it."""
 
     def add(self, name: str, n: int) -> slice:
         """Append a block of ``n`` entries called ``name`` and return its slice."""
+        if self._shared:
+            raise TypeError("segments made by Segments.of are shared: build with add")
         if name in self._slices:
             raise KeyError(f"segment {name!r} defined twice")
         s = slice(self.size, self.size + int(n))
@@ -101,7 +110,17 @@ class Segments:
 
     @classmethod
     def of(cls, sizes: Sequence[tuple[str, int]]) -> Segments:
-        """Blocks ``(name, n)`` in order, as by one :meth:`add` each."""
+        """Blocks ``(name, n)`` in order, as by one :meth:`add` each; the same object for
+        the same blocks (it takes no further block: :meth:`add` refuses it).
+
+        >>> s = Segments.of((("units", 3), ("sellers", 2)))
+        >>> s["sellers"], s is Segments.of((("units", 3), ("sellers", 2)))
+        (slice(3, 5, None), True)
+        """
+        key = (cls, tuple(sizes))
+        seen = _SHARED.get(key)
+        if seen is not None:
+            return seen
         slices: dict[str, slice] = {}
         end = 0
         for name, n in sizes:
@@ -109,7 +128,12 @@ class Segments:
                 raise KeyError(f"segment {name!r} defined twice")
             slices[name] = slice(end, end + n)
             end += n
-        return cls(slices, end)
+        out = cls(slices, end)
+        out._shared = True
+        if len(_SHARED) >= _MAX_SHARED:  # a long run's many sizes: start afresh
+            _SHARED.clear()
+        _SHARED[key] = out
+        return out
 
     def __getitem__(self, name: str) -> slice:
         try:
@@ -124,6 +148,12 @@ class Segments:
         """Entries in block ``name``."""
         s = self[name]
         return int(s.stop - s.start)
+
+
+_SHARED: dict[tuple[object, ...], Segments] = {}
+"""What :meth:`Segments.of` built, by class and blocks."""
+_MAX_SHARED = 256
+"""Most blocks :data:`_SHARED` keeps."""
 
 
 @dataclass

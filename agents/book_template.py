@@ -248,6 +248,10 @@ class BookCache:
 
     def __init__(self) -> None:
         self._template: BookTemplate | None = None
+        self._key: tuple[object, ...] = ()
+        """What the template was built for besides the scenario: the shape, the vendors,
+        the affinity table's width, and the shape, types and bytes of ``major`` and
+        ``homed``."""
 
     def template(
         self,
@@ -261,18 +265,13 @@ class BookCache:
         """The template for this scenario, shape, vendors, major labs (``major``) and
         labs with homing nodes (``homed``, default none)."""
         homed = _homed(major, homed)
+        vendor_key = tuple((v.index, v.family, v.owner) for v in vendors)
+        key: tuple[object, ...] = (shape, vendor_key, n_families_labs, major.shape)
+        key += (major.dtype, homed.dtype, major.tobytes(), homed.tobytes())
         t = self._template
-        if (
-            t is None
-            or t.cfg is not cfg
-            or t.shape != shape
-            or t.vendors != tuple((v.index, v.family, v.owner) for v in vendors)
-            or t.n_affinity != n_families_labs
-            or t.major.shape != major.shape
-            or not (t.major == major).all()
-            or not (t.homed == homed).all()
-        ):
+        if t is None or t.cfg is not cfg or key != self._key:
             t = self._template = BookTemplate.build(
                 cfg, shape, vendors, major, n_families_labs, homed
             )
+            self._key = key
         return t

@@ -122,6 +122,10 @@ class LabArrays:
     """(K,) row of the lab that raises it."""
     round_usd: FloatArray = field(init=False)
     """(K,) what it raises."""
+    _major: tuple[object, BoolArray] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    """:attr:`major` and the ``kind`` it was read from (type, shape and bytes)."""
 
     def __post_init__(self) -> None:
         n, f = self.n, self.n_families
@@ -150,8 +154,25 @@ class LabArrays:
 
     @property
     def major(self) -> BoolArray:
-        """Rows of major labs."""
-        out: BoolArray = self.kind == LabKind.MAJOR
+        """Rows of major labs, read-only: ``kind == LabKind.MAJOR``, kept while ``kind``
+        holds the same values (it is checked on each read, however it was changed).
+
+        >>> a = LabArrays(3, 1)
+        >>> a.kind[:] = [0, 1, 0]
+        >>> a.major.tolist(), a.major is a.major
+        ([True, False, True], True)
+        >>> a.kind[0] = 2
+        >>> a.major.tolist()
+        [False, False, True]
+        """
+        kind = self.kind
+        key = (kind.dtype, kind.shape, kind.tobytes())
+        seen = self._major
+        if seen is not None and seen[0] == key:
+            return seen[1]
+        out: BoolArray = kind == LabKind.MAJOR
+        out.flags.writeable = False
+        self._major = (key, out)
         return out
 
 
