@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import overload
+from typing import NamedTuple, overload
 
 import mesa
 import numpy as np
@@ -239,6 +239,10 @@ def services_price(compute_price: float, markup: float) -> float:
     return compute_price * (1.0 + markup)
 
 
+_LOG_MAX_DEMAND_SHIFT = float(np.log(MAX_DEMAND_SHIFT))
+"""``np.log(MAX_DEMAND_SHIFT)``, once."""
+
+
 def services_demand(
     reference_usd: float,
     price: float,
@@ -261,8 +265,9 @@ def services_demand(
     >>> round(q, 6), round(usd, 6)  # (600 / 6) x 0.5^-1.5 = 282.84..., x 3
     (282.842712, 848.528137)
     """
-    log_shift = -elasticity * np.log(price / reference_price) + capability_demand * capability_gain
-    q = reference_usd / reference_price * float(np.exp(min(log_shift, np.log(MAX_DEMAND_SHIFT))))
+    log_price = float(np.log(price / reference_price))  # numpy's log, as Python floats
+    log_shift = -elasticity * log_price + capability_demand * capability_gain
+    q = reference_usd / reference_price * float(np.exp(min(log_shift, _LOG_MAX_DEMAND_SHIFT)))
     return q, price * q
 
 
@@ -347,8 +352,7 @@ def allocate_demand(
     )
 
 
-@dataclass(frozen=True)
-class Funding:
+class Funding(NamedTuple):
     """The outcome of a month's fundraising."""
 
     granted: BoolArray
@@ -433,7 +437,7 @@ def training_need(
         cash,
         a.burn,
         still_short,
-        bool(still_short.any()),
+        bool(np.count_nonzero(still_short)),  # .any() without its Python wrapper
         float(capital.runway_months),
         float(demand.reinvest_months),
         float(expected_price),
