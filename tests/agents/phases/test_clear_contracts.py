@@ -178,7 +178,12 @@ def test_merit_order_is_tie_groups_order_with_any_hint(seed: int) -> None:
     assert seed % 4 == 0 or want.tolist() == np.lexsort((price, node)).tolist()
     moved = want.copy()
     moved[[0, -1]] = moved[[-1, 0]]
-    hints = (np.zeros(0, dtype=np.int64), want, moved, want[:-1], want + n, want[::-1].copy())
+    hints = [np.zeros(0, dtype=np.int64), want, moved, want[:-1], want + n, want[::-1].copy()]
+    for m in (n - 1, n - 4, n - 33, 1):  # last month's order of the first m orders
+        if m > 0:
+            hints.append(np.lexsort((price[:m], node[:m])))
+            hints.append(rng.permutation(m))  # far from sorted: sorted afresh or in place
+    hints.append(np.zeros(n, dtype=np.int64))  # not each once
     for hint in hints:
         got = merit_order(node, price, hint)
         assert got.tolist() == want.tolist() and got is not hint
