@@ -9,7 +9,6 @@ is offered on the spot market (:func:`agents.phases.clear.clear_phase`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Final, NamedTuple
 
 import numpy as np
@@ -37,8 +36,7 @@ __all__ = [
 _COMPUTE, _POWER, _CHIPS = (KINDS.index(k) for k in ("compute", "power", "chips"))
 
 
-@dataclass(frozen=True)
-class ContractAllocation:
+class ContractAllocation(NamedTuple):
     """What the contracts in force take before the spot market."""
 
     compute_rows: IntArray
