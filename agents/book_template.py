@@ -126,9 +126,8 @@ class BookTemplate:
     """``floor^(k / (steps - 1))`` of each training tranche ``k``: its bid over the top
     bid (:func:`agents.training_bids.training_bid_schedule`)."""
     merit: list[IntArray] = field(default_factory=list, compare=False, repr=False)
-    """The utilities' units in merit order last month, read-only, if known: a hint the
-    ``clear`` phase checks before it reuses it
-    (:func:`agents.phases.clear_contracts.merit_order`)."""
+    """The utilities' units in merit order last month, read-only, if known: where the
+    ``clear`` phase's sort starts (:func:`agents.phases.clear_contracts.merit_order`)."""
 
     @classmethod
     def build(

@@ -175,7 +175,7 @@ def ppa_delivery(
     cloud-region index) gets its pro-rata share of the utility's units
     (:func:`market.contracts.pro_rata`); a utility's agreements then take its units in
     merit order, cheapest first (``np.lexsort((unit_price, unit_util))``'s order,
-    :func:`merit_order`, which reuses ``hint`` where it is that order). Returns each
+    :func:`merit_order`, from ``hint``, last month's, where it may). Returns each
     agreement's delivery, the units' quantities left, the fuel cost of the energy taken at
     each utility, the MWh each site receives and the merit order. Sums in numpy's order
     (running sums and ``np.bincount``'s).
@@ -341,7 +341,7 @@ def allocate_contracts(
 
     ``template`` (the run's :class:`agents.book_template.BookTemplate`) spares
     recomputing each seller node's cloud and family, and keeps the utilities' merit order
-    from month to month (:func:`merit_order` checks it before it reuses it).
+    from month to month (:func:`merit_order` sorts from it).
     """
     n_s = g.compute_qty.size
     if template is None:
