@@ -137,11 +137,29 @@ def node_economics(
       region's cost of a MWh: last month's energy price plus its capacity charge),
       times ``1 + markup``.
     """
+    capacity, mwh, cost, running_share, _ = _fleet_costs(
+        tech, sites, power_price, markup, np.zeros(markup.size), cfg, it_mw
+    )
+    return capacity, mwh, cost, running_share
+
+
+def _fleet_costs(
+    tech: Tech,
+    sites: Sites,
+    power_price: FloatArray,
+    markup: FloatArray,
+    lerner: FloatArray,
+    cfg: Scenario,
+    it_mw: FloatArray | None,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`agents.phases.exogenous_kernels.node_costs` of the fleet: each node's
+    capacity, energy, cost (over ``1 - lerner``) and running share, and the fleet's
+    facility MW by region."""
     h100e, watts, capital = sites.family_totals(tech)
     if it_mw is None:
         it_mw = sites.it_mw(tech)
     dc = cfg.datacentres
-    capacity, mwh, cost, running_share, _ = node_costs(
+    return node_costs(
         h100e,
         watts,
         capital,
@@ -151,13 +169,12 @@ def node_economics(
         sites.pue,
         power_price,
         markup,
-        np.zeros(markup.size),
+        lerner,
         float(dc.availability),
         float(cfg.chips.life_months),
         float(dc.cost_per_mw),
         float(dc.life_months),
     )
-    return capacity, mwh, cost, running_share
 
 
 def cloud_lerner(sold: FloatArray, clouds: Clouds, cfg: Scenario) -> FloatArray:
@@ -211,25 +228,9 @@ def update_nodes(
     conduct of 0).
     """
     per_mwh = market.power_price + market.capacity_price / 24.0
-    h100e, watts, capital = sites.family_totals(tech)
-    if it_mw is None:
-        it_mw = sites.it_mw(tech)
-    dc = cfg.datacentres
-    nodes.capacity, nodes.mwh, nodes.cost, nodes.running_share, load = node_costs(
-        h100e,
-        watts,
-        capital,
-        it_mw,
-        sites.built,
-        sites.interconnected,
-        sites.pue,
-        per_mwh,
-        clouds.markup,
-        cloud_lerner(nodes.sold, clouds, cfg),
-        float(dc.availability),
-        float(cfg.chips.life_months),
-        float(dc.cost_per_mw),
-        float(dc.life_months),
+    lerner = cloud_lerner(nodes.sold, clouds, cfg)
+    nodes.capacity, nodes.mwh, nodes.cost, nodes.running_share, load = _fleet_costs(
+        tech, sites, per_mwh, clouds.markup, lerner, cfg, it_mw
     )
     return load
 
