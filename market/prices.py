@@ -287,10 +287,19 @@ def _midpoints(
         bounds = _bellman_ford_bounds(n, t, h, w)
     if bounds is None:
         return solver_price
-    out = 0.5 * (bounds[0] + bounds[1])
-    # keep the solver's price wherever it is already the midpoint to rounding
-    same = np.abs(out - solver_price) <= 1e-12 * np.maximum(1.0, np.abs(solver_price))
-    return np.where(same, solver_price, out)
+    return _midpoint(bounds[0], bounds[1], solver_price)
+
+
+@compiled
+def _midpoint(low: FloatArray, high: FloatArray, solver_price: FloatArray) -> FloatArray:
+    """The midpoint of each node's range, or the solver's price wherever it is already
+    that midpoint to rounding (``1e-12`` of the price, at least of one)."""
+    out = np.empty(solver_price.size)
+    for i in range(solver_price.size):
+        mid = 0.5 * (low[i] + high[i])
+        keep = abs(mid - solver_price[i]) <= 1e-12 * maximum(1.0, abs(solver_price[i]))
+        out[i] = solver_price[i] if keep else mid
+    return out
 
 
 def _bellman_ford_bounds(
@@ -413,12 +422,7 @@ def _bellman_ford_prices(
     low, high, ok = bellman_ford_bounds(n, t, h, w)
     if not ok:
         return solver_price.copy()
-    out = np.empty(n)
-    for i in range(n):
-        mid = 0.5 * (low[i] + high[i])
-        keep = abs(mid - solver_price[i]) <= 1e-12 * maximum(1.0, abs(solver_price[i]))
-        out[i] = solver_price[i] if keep else mid
-    return out
+    return _midpoint(low, high, solver_price)
 
 
 def with_canonical_prices(book: OrderBook, sol: LPSolution) -> LPSolution:
