@@ -34,6 +34,7 @@ __all__ = [
     "shares",
     "weighted_mean",
     "weighted_mean_rows",
+    "weighted_sums",
 ]
 
 PAIRWISE_BLOCK = 8
@@ -173,14 +174,14 @@ def weighted_mean(
     """
     v = np.asarray(values, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64)
-    total, weighted = _weighted_sums(v.ravel(), w.ravel())
+    total, weighted = weighted_sums(v.ravel(), w.ravel())
     if total > 0:
         return weighted / total
     return default() if callable(default) else default
 
 
 @compiled
-def _weighted_sums(v: NDArray[np.float64], w: NDArray[np.float64]) -> tuple[float, float]:
+def weighted_sums(v: NDArray[np.float64], w: NDArray[np.float64]) -> tuple[float, float]:
     """The sum of the weights ``w > 0`` at finite values ``v``, and of those values times
     their weights (numpy's pairwise sums, :func:`market.compiled.add_reduce`)."""
     ok = np.isfinite(v) & (w > 0)

@@ -21,28 +21,14 @@ import numpy as np
 from agents.state import BoolArray, FloatArray, IntArray
 from agents.units import MONTHS_PER_YEAR
 from market.compiled import add_reduce, compiled, sum_rows
+from market.metrics import weighted_sums
 
 __all__ = [
     "month_row",
     "owed_by_lab",
     "region_sums",
     "trade_flows",
-    "weighted_sums",
 ]
-
-
-@compiled
-def weighted_sums(v: FloatArray, w: FloatArray) -> tuple[float, float]:
-    """The sum of the weights ``w > 0`` at finite values ``v``, and of those values times
-    their weights: :func:`market.metrics.weighted_mean`'s sums (its mean is their ratio
-    when the first is positive)."""
-    kept_w, kept_vw = np.empty(v.size), np.empty(v.size)
-    k = 0
-    for i in range(v.size):
-        if np.isfinite(v[i]) and w[i] > 0:
-            kept_w[k], kept_vw[k] = w[i], v[i] * w[i]
-            k += 1
-    return add_reduce(kept_w[:k]), add_reduce(kept_vw[:k])
 
 
 @compiled

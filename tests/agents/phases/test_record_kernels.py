@@ -10,9 +10,7 @@ from agents.phases.record_kernels import (
     owed_by_lab,
     region_sums,
     trade_flows,
-    weighted_sums,
 )
-from market.metrics import weighted_mean
 
 
 def _values(rng: np.random.Generator, shape: int | tuple[int, ...]) -> np.ndarray:
@@ -32,18 +30,6 @@ def test_region_sums_are_numpys_sum_over_the_first_and_last_axes(shape) -> None:
         out = np.full(shape[1], np.nan)
         region_sums(x, y, out)
         assert out.tobytes() == (x * y).sum(axis=(0, 2)).tobytes()
-
-
-def test_weighted_sums_give_the_weighted_mean() -> None:
-    rng = np.random.default_rng(5)
-    for n in (0, 1, 7, 8, 9, 200):
-        v, w = _values(rng, n), _values(rng, n)
-        if n:
-            v[rng.random(n) < 0.1] = np.nan
-            v[rng.random(n) < 0.1] = np.inf
-        total, weighted = weighted_sums(v, w)
-        mean = weighted / total if total > 0 else -1.0
-        assert np.array(mean).tobytes() == np.array(weighted_mean(v, w, default=-1.0)).tobytes()
 
 
 def test_owed_by_lab_is_the_bincount_of_commitments_owed() -> None:
