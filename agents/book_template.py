@@ -125,6 +125,16 @@ class BookTemplate:
     tranche_decay: FloatArray
     """``floor^(k / (steps - 1))`` of each training tranche ``k``: its bid over the top
     bid (:func:`agents.training_bids.training_bid_schedule`)."""
+    pairs: IntArray
+    """(6, pairs): ``pair_seller``, ``pair_lab``, ``pair_cloud``, ``pair_region``,
+    ``pair_affinity`` and ``pair_dst`` as rows of one array (one argument of a compiled
+    call)."""
+    link_head_nodes: IntArray
+    """(2, power and chip links): ``link_src_head`` and ``link_dst_head`` as rows."""
+    link_head_values: FloatArray
+    """(2, power and chip links): ``link_cost_head`` and ``link_cap_head`` as rows."""
+    home_links: IntArray
+    """(2, homing links): ``home_src`` and ``home_dst`` as rows."""
     merit: list[IntArray] = field(default_factory=list, compare=False, repr=False)
     """The utilities' units in merit order last month, read-only, if known: where the
     ``clear`` phase's sort starts (:func:`agents.phases.clear_contracts.merit_order`)."""
@@ -183,6 +193,21 @@ class BookTemplate:
         home_lab, home_cloud = np.repeat(homed_rows, n_h), np.tile(ar(n_h), homed_rows.size)
         i64 = np.int64
         fz = _frozen
+        link_src_head = np.concatenate([p_util, lay.vendor0 + v_src]).astype(i64)
+        link_dst_head = np.concatenate([lay.site0 + p_site, lay.chipbuyer0 + v_dst]).astype(i64)
+        link_cost_head = np.concatenate([p_cost, np.zeros(v_src.size)])
+        link_cap_head = np.concatenate([p_cap, np.full(v_src.size, np.inf)])
+        pair_parts = (
+            pair_seller,
+            pair_lab,
+            h[pair_seller],
+            r[pair_seller],
+            pair_lab * n_families_labs + f[pair_seller],
+            pair_dst,
+        )
+        pair_rows = np.array(pair_parts, dtype=i64).reshape(6, pair_seller.size)
+        home_src = lay.home0 + ar(home_lab.size, dtype=i64)
+        home_dst = (lay.lab0 + home_lab).astype(i64)
         return cls(
             cfg=cfg,
             shape=shape,
@@ -217,12 +242,10 @@ class BookTemplate:
             p_site=fz(p_site.astype(i64)),
             v_src=fz(v_src),
             v_dst=fz(v_dst),
-            link_src_head=fz(np.concatenate([p_util, lay.vendor0 + v_src]).astype(i64)),
-            link_dst_head=fz(
-                np.concatenate([lay.site0 + p_site, lay.chipbuyer0 + v_dst]).astype(i64)
-            ),
-            link_cost_head=fz(np.concatenate([p_cost, np.zeros(v_src.size)])),
-            link_cap_head=fz(np.concatenate([p_cap, np.full(v_src.size, np.inf)])),
+            link_src_head=fz(link_src_head),
+            link_dst_head=fz(link_dst_head),
+            link_cost_head=fz(link_cost_head),
+            link_cap_head=fz(link_cap_head),
             pair_seller=fz(pair_seller.astype(i64)),
             pair_lab=fz(pair_lab.astype(i64)),
             pair_cloud=fz(h[pair_seller]),
@@ -230,8 +253,8 @@ class BookTemplate:
             pair_family=fz(f[pair_seller]),
             pair_affinity=fz(pair_lab * n_families_labs + f[pair_seller]),
             pair_dst=fz(pair_dst.astype(i64)),
-            home_src=fz(lay.home0 + ar(home_lab.size, dtype=i64)),
-            home_dst=fz((lay.lab0 + home_lab).astype(i64)),
+            home_src=fz(home_src),
+            home_dst=fz(home_dst),
             home_lab=fz(home_lab.astype(i64)),
             home_cloud=fz(home_cloud.astype(i64)),
             node_cloud=fz(h),
@@ -239,6 +262,10 @@ class BookTemplate:
             node_family=fz(f),
             no_bound=fz(np.full(pair_seller.size + n_s, np.inf)),
             tranche_decay=fz(decay),
+            pairs=fz(pair_rows),
+            link_head_nodes=fz(np.array([link_src_head, link_dst_head]).reshape(2, -1)),
+            link_head_values=fz(np.array([link_cost_head, link_cap_head]).reshape(2, -1)),
+            home_links=fz(np.array([home_src, home_dst], dtype=i64).reshape(2, -1)),
         )
 
 

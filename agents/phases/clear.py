@@ -10,9 +10,9 @@ month's basis when the book keeps its shape (exact either way), or by
 :func:`market.clearing.clear`; :class:`agents.book_index.BookIndex` names its parts. The
 parts that stay fixed through a run come from the run's
 :class:`agents.book_template.BookCache`; each month fills in the rest, into a book built by
-:meth:`market.book.OrderBook.assembled`: what is left to sell and buy, and every bid's
-quantity and price, each in one compiled call (:mod:`agents.phases.clear_kernels`), the
-other arrays one concatenation each.
+:meth:`market.book.OrderBook.assembled`: what is left to sell and buy, the compute links in
+use, every bid's quantity and price and every array of the book, in one compiled call
+(:func:`agents.phases.clear_book.month_book`).
 
 Links: power flows from a utility to the sites of its region free and uncapped, and to
 other regions at ``power.transmission_cost`` up to ``power.transmission_cap_mw``; vendors
@@ -42,9 +42,9 @@ from agents.book_index import BookIndex, Segments
 from agents.book_template import BookCache
 from agents.chipvendor import ChipVendor
 from agents.lab import LabArrays, planned_training_price
+from agents.phases.clear_book import month_book
 from agents.phases.clear_contracts import ContractAllocation, allocate_contracts
-from agents.phases.clear_kernels import bid_prices, bid_quantities, net_bids
-from agents.phases.clear_links import compute_links, homing_caps
+from agents.phases.clear_links import homing_caps
 from agents.phases.orders import Orders
 from agents.phases.plan import MonthPlan
 from agents.scenario import Scenario
@@ -125,11 +125,8 @@ def bookable_caps(caps: FloatArray, supply: float) -> FloatArray:
     return out
 
 
-_NO_INT: IntArray = np.zeros(0, dtype=np.int64)
-_NO_FLOAT: FloatArray = np.zeros(0)
-_NO_INT.flags.writeable = _NO_FLOAT.flags.writeable = False  # shared empty parts
-_NO_POOL: FloatArray = np.zeros(0)
-"""No pool's bid: writable as the pools' bids are, so the compiled call sees one type."""
+_NO_CAP: FloatArray = np.zeros(0)
+"""No homing link's cap: writable as the caps are, so the compiled call sees one type."""
 
 
 @dataclass(frozen=True)
@@ -192,28 +189,17 @@ def clear_phase(
     alloc, unit_qty, vendor_qty, lab_contract = allocate_contracts(
         month, g, a, ct, vendors, n_r, tpl
     )
-    n_s = lay.n_sellers
     # the hours each node's site buys power to run (at most its capacity), less what the
     # contracts take: a node sells no hour it could not deliver for want of power
     # (spot: what is left, never below zero); labs' spot bids net of contract deliveries
-    # (inference first)
-    left, spot, inf, trn = net_bids(
-        g.site_use, alloc.compute_alloc, a.inference_need, a.training_need, lab_contract, a.active
-    )
+    # (inference first); the small buyers' bids pooled by the node they buy at, and compute
+    # links from every seller node with powered hours left: all in one compiled call
+    # (agents.phases.clear_book.month_book), with the book's other arrays
     chip_want = plan.chip_want
     if alloc.chips_received is not None:
         chip_want = chip_want - alloc.chips_received
-    if tpl.rest.size:
-        pool_inf = np.bincount(g.small_node, inf[tpl.rest], minlength=n_s)
-        pool_trn = np.bincount(g.small_node, trn[tpl.rest], minlength=n_s)
-        pools = ((pool_inf + pool_trn) > 0).nonzero()[0]
-        pool_inf, pool_trn = pool_inf[pools], pool_trn[pools]
-    else:
-        pools, pool_inf, pool_trn = _NO_INT, _NO_POOL, _NO_POOL
-    # compute links from every seller node with powered hours left
-    c_src, c_lab, c_cost, c_dst = compute_links(tpl, a, cfg, egress_fee, left > 0)
     n_home = tpl.home_src.size
-    home_cap = homing_caps(tpl, a, alloc, ct) if n_home else _NO_FLOAT
+    home_cap = homing_caps(tpl, a, alloc, ct) if n_home else _NO_CAP
     d = cfg.demand
     # training need as a budget curve in tranches at falling bids (step-major segments)
     expected = services_price / (1.0 + d.services_markup)
@@ -229,10 +215,27 @@ def clear_phase(
             tpl, pool_top, planned_training_price(expected, d, pool_top)
         )
         p_bid, p_share = p_bid[:, 0], p_share[:, 0]
-    n_t, n_m, n_p = t_share.shape[0], majors.size, pools.size
+    n_t, n_m = t_share.shape[0], majors.size
+    fee = egress_fee if egress_fee.ndim else np.full(a.n, float(egress_fee))
+    (
+        offer_node, offer_qty, offer_price, bid_node, bid_qty, bid_price,
+        link_src, link_dst, link_cost, link_cap, inf, trn, c_src, c_lab, c_dst, pools,
+    ) = month_book(
+        g.site_use, alloc.compute_alloc, a.inference_need, a.training_need, lab_contract,
+        a.active, g.small_node, tpl.rest, tpl.pairs, a.affinity.ravel(), a.exclusive_with,
+        a.home, a.primary, fee, float(cfg.latency_cost),
+        float(cfg.lockin.platform_penalty_per_h100e_hour),
+        g.non_ai_qty, g.site_need, alloc.site_ppa, chip_want, majors,
+        t_share.reshape(n_t, -1), p_share,  # (n_t, 1) or (n_t, n_m)
+        tpl.bid_price_head, plan.chip_bid_price, services_price, t_bid.reshape(n_t, -1), p_bid,
+        g.unit_util, tpl.offer_tail, unit_qty, vendor_qty, g.unit_price, g.vendor_price,
+        g.compute_price, tpl.bid_head, tpl.link_head_nodes, tpl.link_head_values,
+        tpl.home_links, home_cap, lay.seller0, lay.pool0, QUANTITY_CAP, BID_CAP, BID_PRICE_CAP,
+    )  # fmt: skip
+    n_p = pools.size
     idx = BookIndex(
         lay,
-        Segments.of((("units", g.unit_util.size), ("vendors", n_v), ("sellers", n_s))),
+        Segments.of((("units", g.unit_util.size), ("vendors", n_v), ("sellers", lay.n_sellers))),
         Segments.of(
             (
                 ("non_ai", n_r),
@@ -254,56 +257,18 @@ def clear_phase(
             )
         ),
     )
-    cat = np.concatenate
-    if n_t == tpl.tranche_decay.size and not n_p:
-        bid_node = tpl.bid_head
-    elif n_t == tpl.tranche_decay.size:
-        bid_node = cat((tpl.bid_head, lay.pool0 + pools, np.tile(lay.pool0 + pools, n_t)))
-    else:  # one flat training bid
-        n_head = tpl.bid_head.size - tpl.tranche_decay.size * n_m
-        pool_nodes = lay.pool0 + pools
-        bid_node = cat((tpl.bid_head[:n_head], lay.lab0 + majors, pool_nodes, pool_nodes))
-    # every quantity cut to QUANTITY_CAP, compute bids to BID_CAP times the supply
-    bid_qty = bid_quantities(
-        g.non_ai_qty,
-        g.site_need,
-        alloc.site_ppa,
-        chip_want,
-        inf,
-        trn,
-        majors,
-        t_share.reshape(n_t, -1),  # (n_t, 1) or (n_t, n_m)
-        pool_inf,
-        pool_trn,
-        p_share,
-        spot,
-        QUANTITY_CAP,
-        BID_CAP,
-    )
-    offer_qty = np.minimum(cat((unit_qty, vendor_qty, spot)), QUANTITY_CAP)
-    if n_home:  # the compute offered: the sellers' offers
-        home_cap = bookable_caps(home_cap, float(np.add.reduce(offer_qty[idx.offers["sellers"]])))
     book = OrderBook.assembled(
         lay.n_nodes,
-        cat((g.unit_util, tpl.offer_tail)),
+        offer_node,
         offer_qty,
-        cat((g.unit_price, g.vendor_price, g.compute_price.ravel())),
+        offer_price,
         bid_node,
         bid_qty,
-        bid_prices(
-            tpl.bid_price_head,
-            plan.chip_bid_price,
-            services_price,
-            t_bid.reshape(n_t, -1),
-            n_m,
-            n_p,
-            p_bid,
-            BID_PRICE_CAP,
-        ),
-        cat((tpl.link_src_head, lay.seller0 + c_src, lay.seller0 + pools, tpl.home_src)),
-        cat((tpl.link_dst_head, c_dst, lay.pool0 + pools, tpl.home_dst)),
-        cat((tpl.link_cost_head, c_cost, np.zeros(n_p + n_home))),
-        cat((tpl.link_cap_head, tpl.no_bound[: c_src.size + n_p], home_cap)),
+        bid_price,
+        link_src,
+        link_dst,
+        link_cost,
+        link_cap,
     )
     try:
         if clearer is not None:

@@ -22,7 +22,7 @@ from agents.state import BoolArray, FloatArray, IntArray
 from market.compiled import compiled
 from market.contracts import ContractTable
 
-__all__ = ["compute_links", "homing_caps", "major_links"]
+__all__ = ["compute_links", "homing_caps", "link_pairs", "major_links"]
 
 
 def major_links(
@@ -55,7 +55,7 @@ def compute_links(
     """
     a = labs
     fee = np.asarray(egress_fee, dtype=float)  # per lab, or one for all
-    return _links(
+    return link_pairs(
         tpl.pair_seller, tpl.pair_lab, tpl.pair_cloud, tpl.pair_region, tpl.pair_affinity,
         tpl.pair_dst, a.affinity.ravel(), a.exclusive_with, a.active, a.home, a.primary,
         fee if fee.ndim else np.full(a.n, float(fee)), selling,
@@ -64,7 +64,7 @@ def compute_links(
 
 
 @compiled
-def _links(
+def link_pairs(
     pair_seller: IntArray,
     pair_lab: IntArray,
     pair_cloud: IntArray,
