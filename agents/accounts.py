@@ -44,8 +44,6 @@ ASSETS = ("usd", "chips", "power_mwh", "compute_h100e_hours")
 """The assets booked: dollars, accelerator units, MWh, H100e-hours."""
 
 IntArray = NDArray[np.int64]
-Ids = int | NDArray[np.signedinteger[Any]]
-"""Account ids of a queued posting: one (an ``int``) or one per row."""
 
 
 class AccountError(ValueError):
@@ -206,7 +204,8 @@ class _Queue:
     def put(
         self, payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, reason: str, clip: bool
     ) -> None:
-        """Copy a posting into the buffers (amounts below zero as zero if ``clip``)."""
+        """Copy a posting into the buffers (amounts below zero as zero if ``clip``; of more
+        than 64 rows, the zero ones left out as :func:`_append` says)."""
         a = amount
         if not (  # the common call: a vector of amounts, each id a vector of as many or an int
             type(a) is np.ndarray
@@ -217,20 +216,16 @@ class _Queue:
             payer, payee, a = _flat(payer, payee, amount, clip)
             clip = False  # (clipped by _flat)
         n = a.size
-        if n > 64:  # small calls: not worth the test
-            payer, payee, a = _nonzero(payer, payee, a, clip)
-            n = a.size
-        elif not n:
+        if not n:
             return
         code = self._code.get(reason)
         if code is None:
             code = self._code[reason] = self.ledger.reason_code(reason)
         k = self.rows
-        end = k + n
-        if end > self.capacity:
-            self._grow(end)
+        if k + n > self.capacity:
+            self._grow(k + (n if n <= 64 else _kept(a, clip)))
         one = self._one  # an account id (an int) as a one-element array, spread by _append
-        _append(
+        n = _append(
             self.ids,
             self.amount,
             k,
@@ -239,13 +234,15 @@ class _Queue:
             a,
             clip,
         )
-        self.rows = end
+        self.rows = k + n
         self.codes.append(code)
         self.counts.append(n)
 
     def _grow(self, rows: int) -> None:
-        """Buffers for at least ``rows`` rows (twice as many as now, or more), the used
-        part copied."""
+        """Buffers for at least ``rows`` rows (twice as many as now, or more, if they hold
+        fewer), the used part copied."""
+        if rows <= self.capacity:
+            return
         k = self.rows
         size = max(2 * self.capacity, rows)
         ids, amt = np.empty((2, size), dtype=self.ids.dtype), np.empty(size)
@@ -287,17 +284,42 @@ def _append(
     payee: NDArray[np.signedinteger[Any]],
     a: NDArray[np.float64],
     clip: bool,
-) -> None:
-    """Write rows ``k:k + a.size`` of the queue's buffers: ``ids[0, k:end] = payer``,
-    ``ids[1, k:end] = payee`` (an id array of one element spread over every row) and
-    ``amount[k:end] = a``, or ``np.maximum(a, 0.0)`` if ``clip``."""
+) -> int:
+    """Write a posting's rows into the queue's buffers from row ``k`` and return how many.
+
+    Row by row: ``ids[0, k:end] = payer``, ``ids[1, k:end] = payee`` (an id array of one
+    element spread over every row) and ``amount[k:end] = a``, or ``np.maximum(a, 0.0)``
+    if ``clip``. Of a posting of more than 64 rows only the rows whose amount (so
+    clipped) is not zero are written, in order, or the first row alone when every amount
+    is zero (zero transfers change no balance, ``x - 0.0 == x + 0.0 == x``; the one row
+    keeps the month's reason on the books): the rows ``keep`` of the arrays, with
+    ``keep = ~(a <= 0.0)`` if ``clip`` else ``a != 0.0`` (nan is kept).
+    """
     n = a.size
     step_p = 1 if payer.size == n else 0
     step_q = 1 if payee.size == n else 0
+    sparse = n > 64
+    j = k
     for i in range(n):
-        ids[0, k + i] = payer[i * step_p]
-        ids[1, k + i] = payee[i * step_q]
-        amount[k + i] = maximum(a[i], 0.0) if clip else a[i]
+        v = maximum(a[i], 0.0) if clip else a[i]
+        if sparse and v == 0.0:
+            continue
+        ids[0, j] = payer[i * step_p]
+        ids[1, j] = payee[i * step_q]
+        amount[j] = v
+        j += 1
+    if j == k and n:
+        ids[0, j] = payer[0]
+        ids[1, j] = payee[0]
+        amount[j] = maximum(a[0], 0.0) if clip else a[0]
+        j += 1
+    return j - k
+
+
+def _kept(amount: NDArray[np.float64], clip: bool) -> int:
+    """Rows :func:`_append` writes of a posting of more than 64 rows ``amount``."""
+    m = int(np.count_nonzero(~(amount <= 0.0) if clip else amount != 0.0))
+    return max(m, 1)
 
 
 def _flat(
@@ -313,28 +335,6 @@ def _flat(
     if not (v.ndim == 1 and p.shape == q.shape == v.shape):  # broadcasting is slow
         p, q, v = _broadcast(p, q, v)
     return p, q, v
-
-
-def _nonzero(
-    payer: Ids, payee: Ids, amount: NDArray[np.float64], clip: bool
-) -> tuple[Ids, Ids, NDArray[np.float64]]:
-    """The rows of ``amount`` other than zero once clipped if ``clip`` (nan stays, as
-    ``max(nan, 0.0)`` is nan), or the first row alone when every amount is zero; ids given
-    as an ``int`` stay so."""
-    keep = ~(amount <= 0.0) if clip else amount != 0.0
-    m = int(np.count_nonzero(keep))
-    if m == amount.size:
-        return payer, payee, amount
-    # zero transfers change no balance (x - 0.0 == x + 0.0 == x): one row is kept so the
-    # month's reason stays on the books, the rest are not journalled
-    if m == 0:
-        keep[0] = True
-    rows = keep.nonzero()[0]
-    return (
-        payer if isinstance(payer, int) else payer[rows],
-        payee if isinstance(payee, int) else payee[rows],
-        amount[rows],
-    )
 
 
 def _broadcast(

@@ -73,3 +73,29 @@ def test_negative_payments_are_booked_as_zero() -> None:
     acc.pay(0, 3, -1.0, "refund")
     acc.flush()
     assert acc.usd.balances.tolist() == [-1.0, 1.0, 0.0, 0.0, 0.0]
+
+
+def test_append_writes_the_rows_numpy_keeps() -> None:
+    # the queue's copy against numpy: clip, then (past 64 rows) the non-zero rows only
+    from agents.accounts import _append, _kept
+
+    rng = np.random.default_rng(5)
+    for n in (1, 5, 64, 65, 200):
+        a = rng.normal(size=n)
+        a[rng.random(n) < 0.4] = 0.0
+        a[rng.random(n) < 0.1] = -0.0
+        a[rng.random(n) < 0.05] = np.nan
+        for amount in (a, np.zeros(n)):
+            for clip in (True, False):
+                payer, payee = rng.integers(1, 9, n), np.array([3])
+                v = np.maximum(amount, 0.0) if clip else amount
+                keep = np.ones(n, dtype=bool)
+                if n > 64:
+                    keep = ~(amount <= 0.0) if clip else amount != 0.0
+                    keep[0] |= not keep.any()
+                ids, out = np.zeros((2, n + 3), dtype=np.int32), np.zeros(n + 3)
+                m = _append(ids, out, 3, payer, payee, amount, clip)
+                assert m == keep.sum() == (_kept(amount, clip) if n > 64 else n)
+                assert ids[0, 3 : 3 + m].tolist() == payer[keep].tolist()
+                assert (ids[1, 3 : 3 + m] == 3).all()
+                assert out[3 : 3 + m].tobytes() == v[keep].tobytes()
