@@ -7,8 +7,9 @@ its Mesa ``unique_id`` (Mesa numbers agents from 1, so the ids never meet ``OUTS
 :meth:`Accounts.open` checks it).
 
 Phases queue transfers with :meth:`Accounts.post` and the model books the queue with
-:meth:`Accounts.flush` (one :meth:`market.ledger.Ledger.post_runs` per ledger), which keeps
-the ledger's per-call cost out of the hot path; anything that reads balances flushes first.
+:meth:`Accounts.flush` (one :meth:`market.ledger.Ledger.post_formed_runs` per ledger),
+which keeps the ledger's per-call cost out of the hot path; anything that reads balances
+flushes first.
 A posting is copied into the ledger's queue buffers when it is made (payers and payees in
 one array, amounts in another, scalars spread by the copy). Transfers of zero in
 postings of more than 64 rows are not journalled (they change no balance; in scale mode
@@ -175,7 +176,7 @@ class Accounts:
         return queue
 
     def flush(self) -> None:
-        """Book every queued transfer, one ``Ledger.post_runs`` call per ledger."""
+        """Book every queued transfer, one ``Ledger.post_formed_runs`` call per ledger."""
         for queue in self._queue.values():
             if queue.rows:
                 queue.book()
@@ -258,10 +259,8 @@ class _Queue:
         own, and the queue keeps its buffers.
         """
         k = self.rows
-        hand_over = 8 * k >= 7 * self.capacity
-        kept = self.ledger.post_runs(
-            self.ids, self.amount, self.codes, self.counts, copy=not hand_over, rows=k
-        )
+        copy = 8 * k < 7 * self.capacity  # (else handed over)
+        kept = self.ledger.post_formed_runs(self.ids, self.amount, self.codes, self.counts, k, copy)
         if kept:  # once booked (a refused posting leaves the queue as it was)
             self.ids, self.amount = np.empty_like(self.ids), np.empty_like(self.amount)
         self.rows, self.codes, self.counts = 0, [], []

@@ -28,6 +28,20 @@ __all__ = ["OUTSIDE", "Ledger", "LedgerError"]
 OUTSIDE = 0
 """Account id of the outside world (investors, end customers, fuel suppliers...)."""
 
+_Piece = tuple[
+    int,
+    int,
+    tuple[NDArray[np.signedinteger[Any]], NDArray[np.signedinteger[Any]]]
+    | NDArray[np.signedinteger[Any]],
+    NDArray[np.float64],
+    Sequence[int] | NDArray[np.signedinteger[Any]],
+    Sequence[int] | None,
+]
+"""One posting in the journal: its step, its number of rows, payers and payees (two
+arrays, or one (2, n) array from :meth:`Ledger.post_runs`), amounts, and reasons: a
+code per row (from :meth:`Ledger.post`) with ``None``, or runs ``codes, counts`` (from
+``post_runs``), expanded only by :meth:`Ledger.entries`."""
+
 
 def _ints(x: ArrayLike) -> NDArray[np.signedinteger[Any]]:
     """``x`` as an array of ints: int16/int32/int64 arrays as they are, anything else int64
@@ -78,18 +92,7 @@ class Ledger:
         self._balances = np.zeros(n_accounts)
         self._turnover = 0.0
         self._reasons: dict[str, int] = {}
-        # payers and payees per posting: two arrays, or one (2, n) array (from post_runs)
-        self._rows: list[
-            tuple[NDArray[np.signedinteger[Any]], NDArray[np.signedinteger[Any]]]
-            | NDArray[np.signedinteger[Any]]
-        ] = []
-        # reasons per posting: a code per row (from post), or runs (codes, counts) from
-        # post_runs, expanded only by entries()
-        self._reason_rows: list[
-            tuple[Sequence[int] | NDArray[np.signedinteger[Any]], Sequence[int] | None]
-        ] = []
-        self._steps: list[tuple[int, int]] = []
-        self._amounts: list[NDArray[np.float64]] = []
+        self._pieces: list[_Piece] = []  # the journal, a piece per posting
         self._pools: JournalPools | None = None  # accounts journalled as their pool
 
     @property
@@ -250,6 +253,30 @@ class Ledger:
             )
         if not (min(codes) >= 0 and max(codes) < len(self._reasons)):
             self._refuse(ids[0, :m], ids[1, :m], amount[:m], np.repeat(np.asarray(codes), counts))
+        return self.post_formed_runs(ids, amount, codes, counts, m, copy)
+
+    def post_formed_runs(
+        self,
+        ids: NDArray[np.signedinteger[Any]],
+        amount: NDArray[np.float64],
+        codes: Sequence[int],
+        counts: Sequence[int],
+        rows: int,
+        copy: bool,
+    ) -> bool:
+        """:meth:`post_runs` of runs known to be well formed, without checking them.
+
+        For a caller that builds its runs so (as :meth:`agents.accounts.Accounts.flush`
+        does): ``ids`` of shape (2, n) and ``amount`` of shape (n,), ``rows`` between 1
+        and n, ``counts`` summing to ``rows`` and every code of ``codes`` one that
+        :meth:`reason_code` gave. Ids and amounts are checked as by :meth:`post_runs`.
+
+        Raises
+        ------
+        LedgerError
+            As :meth:`post`. Nothing is booked then.
+        """
+        m = rows
         pools = self._pools
         copy = copy and pools is None  # a pooled journal keeps sums of its own
         kept_ids, kept = (np.empty((2, m), ids.dtype), np.empty(m)) if copy else (ids, amount)
@@ -264,10 +291,7 @@ class Ledger:
             return False
         if not copy and m < amount.size:
             kept_ids, kept = ids[:, :m], amount[:m]
-        self._steps.append((self.step, m))
-        self._rows.append(kept_ids)
-        self._amounts.append(kept)
-        self._reason_rows.append((codes, counts))
+        self._pieces.append((self.step, m, kept_ids, kept, codes, counts))
         return not copy
 
     def _book(
@@ -298,10 +322,7 @@ class Ledger:
     ) -> None:
         """Journal rows of this step: payers ``p``, payees ``q``, amounts ``a``, a reason
         code per row ``r``."""
-        self._steps.append((self.step, a.size))
-        self._rows.append((p, q))
-        self._amounts.append(a)
-        self._reason_rows.append((r, None))
+        self._pieces.append((self.step, a.size, (p, q), a, r, None))
 
     def _refuse(
         self,
@@ -366,7 +387,7 @@ class Ledger:
         pieces: list[NDArray[np.signedinteger[Any]]] = []
         codes: list[int] = []
         counts: list[int] = []
-        for r, runs in self._reason_rows:
+        for *_, r, runs in self._pieces:
             if runs is None:  # a code per row
                 if codes:
                     pieces.append(np.repeat(np.array(codes, dtype=np.int64), counts))
@@ -381,7 +402,7 @@ class Ledger:
 
     def entries(self) -> dict[str, NDArray[np.generic]]:
         """Every booked transfer as arrays: ``step, payer, payee, amount, reason``."""
-        if not self._rows:
+        if not self._pieces:
             empty = np.zeros(0, dtype=np.int64)
             return {
                 "step": empty,
@@ -390,14 +411,14 @@ class Ledger:
                 "amount": np.zeros(0),
                 "reason": empty,
             }
-        payer, payee = (np.concatenate(c, dtype=np.int64) for c in zip(*self._rows, strict=True))
+        steps, sizes, rows, amounts, *_ = zip(*self._pieces, strict=True)
+        payer, payee = (np.concatenate(c, dtype=np.int64) for c in zip(*rows, strict=True))
         reason = np.concatenate(self._reason_codes(), dtype=np.int64)
-        steps, sizes = zip(*self._steps, strict=True)
         return {
             "step": np.repeat(np.array(steps, dtype=np.int64), sizes),
             "payer": payer,
             "payee": payee,
-            "amount": np.concatenate(self._amounts),
+            "amount": np.concatenate(amounts),
             "reason": reason,
         }
 
