@@ -80,6 +80,7 @@ class Accounts:
     """The largest month's dollar turnover among the months before the current one: the
     scale of rounding that earlier months left in balances nothing brings back to zero."""
     _queue: dict[str, _Queue] = field(default_factory=dict, repr=False)
+    _usd_queue: _Queue | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def open(
@@ -160,8 +161,7 @@ class Accounts:
 
     def pay(self, payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, reason: str) -> None:
         """Queue dollar transfers; negative amounts are booked as zero."""
-        usd = self.usd
-        (self._queue.get(usd.asset) or self._open(usd)).put(payer, payee, amount, reason, True)
+        (self._usd_queue or self._open(self.usd)).put(payer, payee, amount, reason, True)
 
     def post(
         self, ledger: Ledger, payer: ArrayLike, payee: ArrayLike, amount: ArrayLike, reason: str
@@ -171,8 +171,11 @@ class Accounts:
         queue.put(payer, payee, amount, reason, False)
 
     def _open(self, ledger: Ledger) -> _Queue:
-        """A queue for ``ledger`` (on its first posting)."""
-        queue = self._queue[ledger.asset] = _Queue(ledger)
+        """The queue of ``ledger`` (made on its first posting)."""
+        queue = self._queue.get(ledger.asset) or _Queue(ledger)
+        self._queue[ledger.asset] = queue
+        if ledger is self.usd:
+            self._usd_queue = queue
         return queue
 
     def flush(self) -> None:
@@ -207,14 +210,22 @@ class _Queue:
     ) -> None:
         """Copy a posting into the buffers (amounts below zero as zero if ``clip``; of more
         than 64 rows, the zero ones left out as :func:`_append` says)."""
-        a = amount
-        if not (  # the common call: a vector of amounts, each id a vector of as many or an int
-            type(a) is np.ndarray
-            and a.ndim == 1
-            and (type(payer) is int or (type(payer) is np.ndarray and payer.shape == a.shape))
-            and (type(payee) is int or (type(payee) is np.ndarray and payee.shape == a.shape))
-        ):
-            payer, payee, a = _flat(payer, payee, amount, clip)
+        one = self._one  # an account id (an int) as a one-element array, spread by _append
+        p: NDArray[np.signedinteger[Any]] | None = None
+        q: NDArray[np.signedinteger[Any]] | None = None
+        if type(amount) is np.ndarray and amount.ndim == 1:
+            # the common call: a vector of amounts, each id a vector of as many or an int
+            a, shape = amount, amount.shape
+            if type(payer) is int:
+                p = one[payer]
+            elif type(payer) is np.ndarray and payer.shape == shape:
+                p = payer
+            if type(payee) is int:
+                q = one[payee]
+            elif type(payee) is np.ndarray and payee.shape == shape:
+                q = payee
+        if p is None or q is None:
+            p, q, a = _flat(payer, payee, amount, clip)
             clip = False  # (clipped by _flat)
         n = a.size
         if not n:
@@ -225,16 +236,7 @@ class _Queue:
         k = self.rows
         if k + n > self.capacity:
             self._grow(k + (n if n <= 64 else _kept(a, clip)))
-        one = self._one  # an account id (an int) as a one-element array, spread by _append
-        n = _append(
-            self.ids,
-            self.amount,
-            k,
-            one[payer] if isinstance(payer, int) else payer,
-            one[payee] if isinstance(payee, int) else payee,
-            a,
-            clip,
-        )
+        n = _append(self.ids, self.amount, k, p, q, a, clip)
         self.rows = k + n
         self.codes.append(code)
         self.counts.append(n)
