@@ -228,8 +228,9 @@ class Ledger:
         """Book a batch of transfers: ``ids[0]`` pays ``amount`` to ``ids[1]``, in runs of one reason.
 
         The fast form of :meth:`post` for a caller that collects many postings (as
-        :meth:`agents.accounts.Accounts.flush` does): ``ids`` is a (2, n) array of payer
-        and payee ids (int32 or int64), ``amount`` an (n,) float64 array, and the rows
+        :meth:`agents.accounts.Accounts.flush` does, by :meth:`post_formed_runs`, as its
+        runs need no check): ``ids`` is a (2, n) array of payer and payee ids (int32 or
+        int64), ``amount`` an (n,) float64 array, and the rows
         come in runs: ``counts[k]`` rows of reason ``codes[k]``. Nothing is broadcast.
         With ``rows``, only the first ``rows`` columns are booked (the used part of a
         caller's buffers, which spares it cutting them). Returns whether the journal kept
