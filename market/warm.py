@@ -64,7 +64,7 @@ from market.basis import (
     solved_basis,
 )
 from market.book import OrderBook, check_book
-from market.clearing import ClearingResult, FallbackWarning, _finish, _finish_columns
+from market.clearing import ClearingResult, FallbackWarning, _finish
 from market.highs import (
     highs_bounds,
     load_columns,
@@ -79,6 +79,7 @@ from market.prices import column_arcs, column_prices
 from market.scaling import components, pow2_unit, scaled_columns, unscaled_columns
 from market.tied_orders import pool_orders
 from market.trade_pattern import NOT_APPLIED, check_pattern, proportional_pattern
+from market.warm_kernels import finished_fills, month_columns
 
 __all__ = ["Clearer"]
 
@@ -86,6 +87,7 @@ IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
 _NO_LARGEST = np.zeros(0)  # no pooled book: the orders' own quantities scale it
+_NOT_POOLED = np.zeros(0, np.int64)  # a side whose orders are not pooled
 
 
 def _layout(book: OrderBook) -> Layout:
@@ -244,9 +246,7 @@ class Clearer:
             self._labels = components(book)
             self._link_index = np.column_stack(links).ravel()
         self._links = links
-        cols, upper, q_col, p_node = self._columns(
-            solved, None if pooled is None else pooled.largest
-        )
+        cols, _, q_col, p_node = self._columns(solved, None if pooled is None else pooled.largest)
         self._layout, old = None, self._layout  # forgotten unless this solve succeeds
         sol = self._warm(solved, cols, layout, old)
         method = "warm"
@@ -275,12 +275,23 @@ class Clearer:
             if not applied:
                 self.pattern_fallbacks += 1
                 warnings.warn(NOT_APPLIED, FallbackWarning, stacklevel=2)
-        fill = x * q_col
+        o_group, o_total, b_group, b_total = _NOT_POOLED, _NO_LARGEST, _NOT_POOLED, _NO_LARGEST
         if pooled is not None:
-            fill = pooled.spread(book, fill)
-            upper = np.concatenate((book.offers[1], book.bids[1], book.links[3]))
-        return _finish_columns(
-            book, fill, upper, price * p_node, method, sol.iterations, self._touched
+            if pooled.offer_group is not None:
+                o_group, o_total = pooled.offer_group, pooled.book.offers[1]
+            if pooled.bid_group is not None:
+                b_group, b_total = pooled.bid_group, pooled.book.bids[1]
+        o_node, o_qty, o_price = book.offers
+        b_node, b_qty, b_price = book.bids
+        l_cost, l_cap = book.links[2], book.links[3]
+        offer_fill, bid_fill, link_flow, node_price = finished_fills(
+            x, q_col, o_group, o_total, b_group, b_total,
+            o_node, o_qty, o_price, b_node, b_qty, b_price, l_cap,
+            price, p_node, self._touched,
+        )  # fmt: skip
+        welfare = float(b_price @ bid_fill - o_price @ offer_fill - l_cost @ link_flow)
+        return ClearingResult(
+            offer_fill, bid_fill, link_flow, node_price, welfare, method, sol.iterations
         )
 
     def _columns(
@@ -294,11 +305,16 @@ class Clearer:
         o_node, o_qty, o_price = book.offers
         b_node, b_qty, b_price = book.bids
         src, _, l_cost, l_cap = book.links
-        upper, cost, col_label, peaks = unscaled_columns(
-            o_node, o_qty, o_price, b_node, b_qty, b_price, src, l_cost, l_cap,
-            _NO_LARGEST if largest is None else largest, self._labels,
-        )  # fmt: skip
-        unit = pow2_unit(peaks)  # numpy's log2, kept out of the compiled code
+        orders = o_node, o_qty, o_price, b_node, b_qty, b_price, src, l_cost, l_cap
+        largest = _NO_LARGEST if largest is None else largest
+        cols, upper, q_col, p_node, exact = month_columns(
+            *orders, largest, self._labels, self._link_index
+        )
+        if exact:
+            return cols, upper, q_col, p_node
+        # a peak next to a half power of two (or not finite): numpy's log2 decides
+        upper, cost, col_label, peaks = unscaled_columns(*orders, largest, self._labels)
+        unit = pow2_unit(peaks)
         cols, q_col, p_node = scaled_columns(
             cost, upper, col_label, unit, self._labels, o_node, b_node, self._link_index
         )

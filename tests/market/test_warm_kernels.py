@@ -1,0 +1,89 @@
+"""The Clearer's compiled steps against the numpy code they replace, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from market.book import OrderBook
+from market.clearing import _finish_columns
+from market.scaling import pow2_unit
+from market.tied_orders import pool_orders
+from market.warm_kernels import finished_fills, pow2_units
+
+
+def test_pow2_units_are_numpys_powers_of_two() -> None:
+    rng = np.random.default_rng(5)
+    mantissa = rng.uniform(0.5, 1.0, 4000)
+    mantissa = mantissa[(mantissa < 0.7070) | (mantissa > 0.7072)]  # none left to numpy
+    mantissa = np.append(mantissa, [0.5, 0.7070, 0.7072, np.nextafter(1.0, 0.0)])
+    exponent = rng.integers(-1019, 1021, mantissa.size)
+    peak = np.concatenate((np.ldexp(mantissa, exponent), [0.0, 1.0, 2.0, 3.0, 1e300]))
+    unit, exact = pow2_units(peak)
+    assert exact
+    assert unit.tobytes() == pow2_unit(peak).tobytes()
+
+
+def test_pow2_units_leave_the_doubtful_peaks_to_numpy() -> None:
+    for doubtful in (np.sqrt(0.5), np.ldexp(0.7071, 40), np.inf, np.ldexp(1.0, -1060), 2e307):
+        assert not pow2_units(np.array([1.0, doubtful]))[1]
+
+
+def _numpy_finish(
+    book: OrderBook, x: np.ndarray, q_col: np.ndarray, price: np.ndarray, p_node: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    pooled = pool_orders(book)
+    fill = x * q_col
+    if pooled is not None:
+        fill = pooled.spread(book, fill)
+    upper = np.concatenate((book.offers[1], book.bids[1], book.links[3]))
+    touched = np.zeros(book.n_nodes, dtype=bool)
+    for ids in (book.offers[0], book.bids[0], *book.links[:2]):
+        touched[ids] = True
+    res = _finish_columns(book, fill, upper, price * p_node, "warm", 0, touched)
+    return res.offer_fill, res.bid_fill, res.link_flow, res.node_price, touched
+
+
+def _tied_book(rng: np.random.Generator) -> OrderBook:
+    """Orders at a few nodes and prices (many pooled), links between them."""
+    n = int(rng.integers(2, 6))
+    n_o, n_b, n_l = rng.integers(0, 12, 3)
+    src, dst = rng.integers(0, n, n_l), rng.integers(0, n, n_l)
+    keep = src != dst
+    qty = [0.0, 1.0, 2.5, 1e-7, 40.0]
+    return OrderBook(
+        n,
+        rng.integers(0, n, n_o), rng.choice(qty, n_o), rng.choice([1.0, 2.0, 3.0], n_o),
+        rng.integers(0, n, n_b), rng.choice(qty, n_b), rng.choice([3.0, 4.0], n_b),
+        src[keep], dst[keep], rng.choice([0.0, 1.0], keep.sum()),
+        rng.choice([np.inf, 1.5, 0.0], keep.sum()),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_finished_fills_are_the_spread_clipped_and_refilled_columns(seed: int) -> None:
+    book = _tied_book(np.random.default_rng(seed))
+    pooled = pool_orders(book)
+    solved = book if pooled is None else pooled.book
+    n_cols = solved.n_offers + solved.n_bids + solved.n_links
+    rng = np.random.default_rng(seed + 1000)
+    upper = np.concatenate((solved.offers[1], solved.bids[1], solved.links[3]))
+    # values within, on and past the bounds, and units that are powers of two
+    x = np.where(np.isfinite(upper), upper, 5.0) * rng.choice([-0.1, 0.0, 0.3, 1.0, 1.1], n_cols)
+    q_col = np.ldexp(1.0, rng.integers(-3, 4, n_cols))
+    price = rng.normal(size=book.n_nodes) * rng.choice([0.0, -0.0, 1.0], book.n_nodes)
+    p_node = np.ldexp(1.0, rng.integers(-3, 4, book.n_nodes))
+    *want, touched = _numpy_finish(book, x, q_col, price, p_node)
+    empty_group, empty_total = np.zeros(0, np.int64), np.zeros(0)
+    o_group = b_group = empty_group
+    o_total = b_total = empty_total
+    if pooled is not None and pooled.offer_group is not None:
+        o_group, o_total = pooled.offer_group, pooled.book.offers[1]
+    if pooled is not None and pooled.bid_group is not None:
+        b_group, b_total = pooled.bid_group, pooled.book.bids[1]
+    got = finished_fills(
+        x, q_col, o_group, o_total, b_group, b_total,
+        *book.offers, *book.bids, book.links[3], price, p_node, touched,
+    )  # fmt: skip
+    for g, w in zip(got, want, strict=True):
+        assert g.tobytes() == w.tobytes()
