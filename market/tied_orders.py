@@ -226,19 +226,66 @@ def _shares(group: IntArray, qty: FloatArray, total: FloatArray, fill: FloatArra
     return out
 
 
+@compiled
+def _pooled_sides(
+    o_node: IntArray,
+    o_qty: FloatArray,
+    o_price: FloatArray,
+    b_node: IntArray,
+    b_qty: FloatArray,
+    b_price: FloatArray,
+) -> tuple[
+    IntArray,
+    IntArray,
+    FloatArray,
+    FloatArray,
+    IntArray,
+    IntArray,
+    FloatArray,
+    FloatArray,
+    FloatArray,
+]:
+    """:func:`pool_side` of the offers and of the bids (every array empty for a side not
+    pooled), then :attr:`Pooled.largest`, in one call."""
+    o_group, o_node, o_pqty, o_price = _side(o_node, o_qty, o_price)
+    b_group, b_node, b_pqty, b_price = _side(b_node, b_qty, b_price)
+    n_o = o_pqty.size if o_group.size else o_qty.size
+    n_b = b_pqty.size if b_group.size else b_qty.size
+    largest = np.empty(n_o + n_b)
+    if o_group.size:
+        largest[:n_o] = _largest_member(o_group, o_qty, n_o)
+    else:
+        largest[:n_o] = o_qty
+    if b_group.size:
+        largest[n_o:] = _largest_member(b_group, b_qty, n_b)
+    else:
+        largest[n_o:] = b_qty
+    return o_group, o_node, o_pqty, o_price, b_group, b_node, b_pqty, b_price, largest
+
+
+@compiled
+def _side(
+    node: IntArray, qty: FloatArray, price: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """:func:`pool_side`, with every array empty for None."""
+    if node.size >= 2:
+        pooled = _pools(node, qty, price)
+        if pooled[0].size:
+            return pooled
+    return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+
+
 def pool_orders(book: OrderBook) -> Pooled | None:
     """``book`` with each side's orders at one node and one price pooled; None when no
     two orders on a side share both (see the module docstring)."""
-    offers = pool_side(*book.offers)
-    bids = pool_side(*book.bids)
-    if offers is None and bids is None:
+    o_group, o_node, o_qty, o_price, b_group, b_node, b_qty, b_price, largest = _pooled_sides(
+        *book.offers, *book.bids
+    )
+    if not o_group.size and not b_group.size:
         return None
-    o_group, o_node, o_qty, o_price = offers or (None, *book.offers)
-    b_group, b_node, b_qty, b_price = bids or (None, *book.bids)
-    pooled = OrderBook._trusted(
-        book.n_nodes, o_node, o_qty, o_price, b_node, b_qty, b_price, *book.links, copy=False
+    offers = (o_node, o_qty, o_price) if o_group.size else book.offers
+    bids = (b_node, b_qty, b_price) if b_group.size else book.bids
+    pooled = OrderBook._trusted(book.n_nodes, *offers, *bids, *book.links, copy=False)
+    return Pooled(
+        pooled, o_group if o_group.size else None, b_group if b_group.size else None, largest
     )
-    largest = np.concatenate(
-        (_largest(o_group, book.offers[1], o_qty.size), _largest(b_group, book.bids[1], b_qty.size))
-    )
-    return Pooled(pooled, o_group, b_group, largest)

@@ -59,7 +59,6 @@ from market.basis import (
     ColumnLayout,
     Layout,
     carry_basis,
-    column_keys,
     highs_basis,
     solved_basis,
 )
@@ -79,7 +78,7 @@ from market.prices import column_arcs, column_prices
 from market.scaling import components, pow2_unit, scaled_columns, unscaled_columns
 from market.tied_orders import pool_orders
 from market.trade_pattern import NOT_APPLIED, check_pattern, proportional_pattern
-from market.warm_kernels import finished_fills, month_columns
+from market.warm_kernels import changed_columns, finished_fills, month_columns, month_layout
 
 __all__ = ["Clearer"]
 
@@ -93,16 +92,6 @@ _NOT_POOLED = np.zeros(0, np.int64)  # a side whose orders are not pooled
 def _layout(book: OrderBook) -> Layout:
     """Node count and the node arrays of offers, bids and links: what a basis rests on."""
     return (book.n_nodes, book.offers[0], book.bids[0], book.links[0], book.links[1])
-
-
-def _same_links(
-    old: tuple[IntArray, IntArray], new: tuple[IntArray, IntArray], n_nodes: int, book: OrderBook
-) -> bool:
-    return (
-        n_nodes == book.n_nodes
-        and old[0].shape == new[0].shape
-        and bool((old[0] == new[0]).all() and (old[1] == new[1]).all())
-    )
 
 
 def _scaled_book(book: OrderBook, cols: Columns) -> OrderBook:
@@ -241,14 +230,22 @@ class Clearer:
         solved = book if pooled is None else pooled.book
         o_node, b_node = solved.offers[0], solved.bids[0]
         links = book.links[:2]
-        layout = ColumnLayout(book.n_nodes, column_keys(o_node, b_node, *links))
-        if self._links is None or not _same_links(self._links, links, self._n_nodes, book):
+        old, kept = self._layout, self._links
+        keys, same_keys, same_links = month_layout(
+            o_node, b_node, *links,
+            _NOT_POOLED if old is None else old.keys,
+            *((_NOT_POOLED, _NOT_POOLED) if kept is None else kept),
+        )  # fmt: skip
+        layout = ColumnLayout(book.n_nodes, keys)
+        # the books' layouts are the same (ColumnLayout.same)
+        same = old is not None and old.n_nodes == book.n_nodes and same_keys
+        if kept is None or not (self._n_nodes == book.n_nodes and same_links):
             self._labels = components(book)
             self._link_index = np.column_stack(links).ravel()
         self._links = links
         cols, _, q_col, p_node = self._columns(solved, None if pooled is None else pooled.largest)
-        self._layout, old = None, self._layout  # forgotten unless this solve succeeds
-        sol = self._warm(solved, cols, layout, old)
+        self._layout = None  # forgotten unless this solve succeeds
+        sol = self._warm(solved, cols, layout, old, same)
         method = "warm"
         if sol is None:
             sol = self._cold(solved, cols)
@@ -259,7 +256,7 @@ class Clearer:
         self._layout, self._n_nodes = layout, book.n_nodes
         self._cost, self._upper = cols[0], cols[2]
         n = book.n_nodes
-        if self._arcs is None or old is None or not layout.same(old):
+        if self._arcs is None or not same:
             self._arcs = arcs = column_arcs(solved)
             touched = np.zeros(n + 1, dtype=bool)  # every node an order or a link touches
             touched[arcs[0]] = True
@@ -346,24 +343,26 @@ class Clearer:
         cols: Columns,
         layout: ColumnLayout,
         old: ColumnLayout | None,
+        same: bool,
     ) -> LPSolution | None:
-        """Re-solve from the kept basis; None when a cold solve is needed."""
+        """Re-solve from the kept basis; None when a cold solve is needed. ``same``:
+        whether ``layout`` is ``old`` (:meth:`market.basis.ColumnLayout.same`)."""
         h = self._h
         if old is None:
             return None
         cost, lower, upper = cols[0], cols[1], cols[2]
-        same = layout.same(old)
         large = book.n_links > self.direct_links
         if large and not same:
             return None  # a new layout: the flow is faster than carrying the basis
         try:
             if same:  # the columns whose cost or bound moved (the lower bounds are 0)
-                idx = np.flatnonzero(cost != self._cost).astype(np.int32)
-                if idx.size:
-                    h.changeColsCost(idx.size, idx, cost[idx])
-                idx = np.flatnonzero(upper != self._upper).astype(np.int32)
-                if idx.size:
-                    h.changeColsBounds(idx.size, idx, lower[idx], highs_bounds(upper[idx]))
+                c_idx, c_val, u_idx, u_low, u_val = changed_columns(
+                    cost, self._cost, lower, upper, self._upper
+                )
+                if c_idx.size:
+                    h.changeColsCost(c_idx.size, c_idx, c_val)
+                if u_idx.size:
+                    h.changeColsBounds(u_idx.size, u_idx, u_low, highs_bounds(u_val))
                 if large:  # the network simplex re-solved from its tree gives the basis
                     scaled = _scaled_book(book, cols)
                     basis, self._network = try_flow_basis(scaled, "lemon", self._network)

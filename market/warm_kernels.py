@@ -20,7 +20,7 @@ from market.lp import Columns
 from market.scaling import scaled_columns, unscaled_columns
 from market.tied_orders import _shares
 
-__all__ = ["finished_fills", "month_columns", "pow2_units"]
+__all__ = ["changed_columns", "finished_fills", "month_columns", "month_layout", "pow2_units"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -146,3 +146,55 @@ def finished_fills(
     for i in range(price.size):
         node_price[i] = price[i] * p_node[i] + 0.0 if touched[i] else np.nan
     return offer_fill, bid_fill, flow, node_price
+
+
+@compiled
+def _equal(a: IntArray, b: IntArray) -> bool:
+    """``a.shape == b.shape and (a == b).all()``."""
+    if a.size != b.size:
+        return False
+    for i in range(a.size):
+        if a[i] != b[i]:
+            return False
+    return True
+
+
+@compiled
+def month_layout(
+    o_node: IntArray,
+    b_node: IntArray,
+    src: IntArray,
+    dst: IntArray,
+    old_keys: IntArray,
+    old_src: IntArray,
+    old_dst: IntArray,
+) -> tuple[IntArray, bool, bool]:
+    """:func:`market.basis.column_keys` of the book's columns, whether they equal
+    ``old_keys`` (shape and values), and whether the links ``src, dst`` equal the old
+    ones (likewise)."""
+    n_o, ob = o_node.size, o_node.size + b_node.size
+    keys = np.empty(ob + src.size, np.int64)
+    for j in range(n_o):
+        keys[j] = o_node[j]
+    for j in range(b_node.size):
+        keys[n_o + j] = b_node[j] + 2**31
+    for j in range(src.size):
+        keys[ob + j] = (src[j] + 2) * 2**31 + dst[j]
+    same_links = _equal(src, old_src) and _equal(dst, old_dst)
+    return keys, _equal(keys, old_keys), same_links
+
+
+@compiled
+def changed_columns(
+    cost: FloatArray,
+    old_cost: FloatArray,
+    lower: FloatArray,
+    upper: FloatArray,
+    old_upper: FloatArray,
+) -> tuple[NDArray[np.int32], FloatArray, NDArray[np.int32], FloatArray, FloatArray]:
+    """The columns whose cost moved (``np.flatnonzero(cost != old_cost)`` as ``int32``)
+    and their costs, then those whose upper bound moved and their lower and upper bounds:
+    what HiGHS's ``changeColsCost`` and ``changeColsBounds`` take."""
+    c_idx = np.flatnonzero(cost != old_cost).astype(np.int32)
+    u_idx = np.flatnonzero(upper != old_upper).astype(np.int32)
+    return c_idx, cost[c_idx], u_idx, lower[u_idx], upper[u_idx]

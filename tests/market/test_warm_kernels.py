@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from market.basis import column_keys
 from market.book import OrderBook
 from market.clearing import _finish_columns
 from market.scaling import pow2_unit
 from market.tied_orders import pool_orders
-from market.warm_kernels import finished_fills, pow2_units
+from market.warm_kernels import changed_columns, finished_fills, month_layout, pow2_units
 
 
 def test_pow2_units_are_numpys_powers_of_two() -> None:
@@ -87,3 +88,41 @@ def test_finished_fills_are_the_spread_clipped_and_refilled_columns(seed: int) -
     )  # fmt: skip
     for g, w in zip(got, want, strict=True):
         assert g.tobytes() == w.tobytes()
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_month_layout_is_column_keys_and_their_comparisons(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_o, n_b, n_l = rng.integers(0, 6, 3)
+    arrays = [rng.integers(0, 4, k) for k in (n_o, n_b, n_l, n_l)]
+    keys = column_keys(*arrays)
+    for old in (keys, keys.copy(), keys[:-1], column_keys(*arrays[:2], arrays[3], arrays[2])):
+        got, same_keys, _ = month_layout(*arrays, old, arrays[2], arrays[3])
+        assert got.tobytes() == keys.tobytes()
+        assert same_keys == (old.shape == keys.shape and bool((old == keys).all()))
+    for src, dst in (
+        (arrays[2], arrays[3]),
+        (arrays[2][:-1], arrays[3][:-1]),
+        (arrays[3], arrays[2]),
+    ):
+        same_links = month_layout(*arrays, keys, src, dst)[2]
+        want = src.shape == arrays[2].shape and bool(
+            (src == arrays[2]).all() and (dst == arrays[3]).all()
+        )
+        assert same_links == want
+
+
+def test_changed_columns_are_numpys() -> None:
+    rng = np.random.default_rng(3)
+    old_cost, old_upper = rng.choice([0.0, -0.0, 1.0, 2.0], (2, 40))
+    cost = np.where(rng.random(40) < 0.3, rng.choice([0.0, -0.0, 3.0], 40), old_cost)
+    upper = np.where(rng.random(40) < 0.3, rng.choice([0.0, np.inf], 40), old_upper)
+    lower = np.zeros(40)
+    c_idx, c_val, u_idx, u_low, u_val = changed_columns(cost, old_cost, lower, upper, old_upper)
+    want_c = np.flatnonzero(cost != old_cost).astype(np.int32)
+    want_u = np.flatnonzero(upper != old_upper).astype(np.int32)
+    assert c_idx.dtype == np.int32 and c_idx.tobytes() == want_c.tobytes()
+    assert u_idx.dtype == np.int32 and u_idx.tobytes() == want_u.tobytes()
+    assert c_val.tobytes() == cost[want_c].tobytes()
+    assert u_low.tobytes() == lower[want_u].tobytes()
+    assert u_val.tobytes() == upper[want_u].tobytes()
