@@ -128,11 +128,21 @@ def _ties_in_book_order(
     node: IntArray, price: FloatArray, qty: FloatArray, fill: FloatArray
 ) -> FloatArray:
     """Refill each (node, price) group lowest index first, keeping the group's total."""
-    n = node.size
+    if node.size == 0:
+        return np.empty(0)
+    order, first = tie_groups(node, price)
+    return _refilled(order, first, qty, fill)
+
+
+@compiled
+def _refilled(
+    order: IntArray, first: NDArray[np.bool_], qty: FloatArray, fill: FloatArray
+) -> FloatArray:
+    """:func:`_ties_in_book_order` given the side's :func:`market.tied_orders.tie_groups`."""
+    n = order.size
     out = np.empty(n)
     if n == 0:
         return out
-    order, first = tie_groups(node, price)
     if first.all():  # no ties: what the refill below gives each lone order
         for i in range(n):
             out[i] = clip(fill[i] + 0.0, 0.0, qty[i])

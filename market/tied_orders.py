@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 from market.book import OrderBook
 from market.compiled import compiled
 
-__all__ = ["Pooled", "pool_orders", "pool_side", "tie_groups"]
+__all__ = ["Pooled", "TieGroups", "pool_orders", "pool_side", "pooled_with_ties", "tie_groups"]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -92,8 +92,16 @@ def _pools(
     node: IntArray, qty: FloatArray, price: FloatArray
 ) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
     """:func:`pool_side` of at least two orders; ``group`` empty when no two share a pool."""
-    n = node.size
     order, first = tie_groups(node, price)
+    return _pools_of(order, first, node, qty, price)
+
+
+@compiled
+def _pools_of(
+    order: IntArray, first: NDArray[np.bool_], node: IntArray, qty: FloatArray, price: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """:func:`_pools` given the side's :func:`tie_groups`."""
+    n = node.size
     n_pools = np.count_nonzero(first)
     if n_pools == n:
         return np.zeros(0, np.int64), node, qty, price
@@ -226,6 +234,10 @@ def _shares(group: IntArray, qty: FloatArray, total: FloatArray, fill: FloatArra
     return out
 
 
+TieGroups = tuple[IntArray, NDArray[np.bool_], IntArray, NDArray[np.bool_]]
+""":func:`tie_groups` of a book's offers, then of its bids."""
+
+
 @compiled
 def _pooled_sides(
     o_node: IntArray,
@@ -235,20 +247,18 @@ def _pooled_sides(
     b_qty: FloatArray,
     b_price: FloatArray,
 ) -> tuple[
-    IntArray,
-    IntArray,
+    tuple[IntArray, IntArray, FloatArray, FloatArray],
+    tuple[IntArray, IntArray, FloatArray, FloatArray],
     FloatArray,
-    FloatArray,
-    IntArray,
-    IntArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
+    TieGroups,
 ]:
     """:func:`pool_side` of the offers and of the bids (every array empty for a side not
-    pooled), then :attr:`Pooled.largest`, in one call."""
-    o_group, o_node, o_pqty, o_price = _side(o_node, o_qty, o_price)
-    b_group, b_node, b_pqty, b_price = _side(b_node, b_qty, b_price)
+    pooled), :attr:`Pooled.largest`, and the :func:`tie_groups` of both sides, in one
+    call."""
+    o_order, o_first = tie_groups(o_node, o_price)
+    b_order, b_first = tie_groups(b_node, b_price)
+    o_group, o_node, o_pqty, o_price = _side(o_order, o_first, o_node, o_qty, o_price)
+    b_group, b_node, b_pqty, b_price = _side(b_order, b_first, b_node, b_qty, b_price)
     n_o = o_pqty.size if o_group.size else o_qty.size
     n_b = b_pqty.size if b_group.size else b_qty.size
     largest = np.empty(n_o + n_b)
@@ -260,16 +270,22 @@ def _pooled_sides(
         largest[n_o:] = _largest_member(b_group, b_qty, n_b)
     else:
         largest[n_o:] = b_qty
-    return o_group, o_node, o_pqty, o_price, b_group, b_node, b_pqty, b_price, largest
+    return (
+        (o_group, o_node, o_pqty, o_price),
+        (b_group, b_node, b_pqty, b_price),
+        largest,
+        (o_order, o_first, b_order, b_first),
+    )
 
 
 @compiled
 def _side(
-    node: IntArray, qty: FloatArray, price: FloatArray
+    order: IntArray, first: NDArray[np.bool_], node: IntArray, qty: FloatArray, price: FloatArray
 ) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
-    """:func:`pool_side`, with every array empty for None."""
+    """:func:`pool_side` given the side's :func:`tie_groups`, with every array empty for
+    None."""
     if node.size >= 2:
-        pooled = _pools(node, qty, price)
+        pooled = _pools_of(order, first, node, qty, price)
         if pooled[0].size:
             return pooled
     return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
@@ -278,14 +294,23 @@ def _side(
 def pool_orders(book: OrderBook) -> Pooled | None:
     """``book`` with each side's orders at one node and one price pooled; None when no
     two orders on a side share both (see the module docstring)."""
-    o_group, o_node, o_qty, o_price, b_group, b_node, b_qty, b_price, largest = _pooled_sides(
-        *book.offers, *book.bids
-    )
+    return pooled_with_ties(book)[0]
+
+
+def pooled_with_ties(book: OrderBook) -> tuple[Pooled | None, TieGroups]:
+    """:func:`pool_orders`, and the :func:`tie_groups` of the book's offers, then of its
+    bids (``order, first`` of each), which it computes on the way."""
+    offers, bids, largest, ties = _pooled_sides(*book.offers, *book.bids)
+    o_group, b_group = offers[0], bids[0]
     if not o_group.size and not b_group.size:
-        return None
-    offers = (o_node, o_qty, o_price) if o_group.size else book.offers
-    bids = (b_node, b_qty, b_price) if b_group.size else book.bids
-    pooled = OrderBook._trusted(book.n_nodes, *offers, *bids, *book.links, copy=False)
+        return None, ties
+    pooled = OrderBook._trusted(
+        book.n_nodes,
+        *(offers[1:] if o_group.size else book.offers),
+        *(bids[1:] if b_group.size else book.bids),
+        *book.links,
+        copy=False,
+    )
     return Pooled(
         pooled, o_group if o_group.size else None, b_group if b_group.size else None, largest
-    )
+    ), ties

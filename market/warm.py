@@ -76,7 +76,7 @@ from market.lp import Columns, LPSolution, SolverFailure
 from market.mcf import DIRECT_LINKS, LemonNetwork, solve_mcf, try_flow_basis
 from market.prices import column_arcs, column_prices
 from market.scaling import components, pow2_unit, scaled_columns, unscaled_columns
-from market.tied_orders import pool_orders
+from market.tied_orders import pooled_with_ties
 from market.trade_pattern import NOT_APPLIED, check_pattern, proportional_pattern
 from market.warm_kernels import changed_columns, finished_fills, month_columns, month_layout
 
@@ -226,7 +226,7 @@ class Clearer:
             self.reset()
             empty = LPSolution(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(book.n_nodes), 0)
             return _finish(book, empty, "warm")
-        pooled = pool_orders(book)
+        pooled, ties = pooled_with_ties(book)
         solved = book if pooled is None else pooled.book
         o_node, b_node = solved.offers[0], solved.bids[0]
         links = book.links[:2]
@@ -278,12 +278,11 @@ class Clearer:
                 o_group, o_total = pooled.offer_group, pooled.book.offers[1]
             if pooled.bid_group is not None:
                 b_group, b_total = pooled.bid_group, pooled.book.bids[1]
-        o_node, o_qty, o_price = book.offers
-        b_node, b_qty, b_price = book.bids
-        l_cost, l_cap = book.links[2], book.links[3]
+        o_qty, o_price = book.offers[1:]
+        b_qty, b_price = book.bids[1:]
+        l_cost, l_cap = book.links[2:]
         offer_fill, bid_fill, link_flow, node_price = finished_fills(
-            x, q_col, o_group, o_total, b_group, b_total,
-            o_node, o_qty, o_price, b_node, b_qty, b_price, l_cap,
+            x, q_col, o_group, o_total, b_group, b_total, ties, o_qty, b_qty, l_cap,
             price, p_node, self._touched,
         )  # fmt: skip
         welfare = float(b_price @ bid_fill - o_price @ offer_fill - l_cost @ link_flow)

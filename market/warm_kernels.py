@@ -14,11 +14,11 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from market.clearing import _ties_in_book_order
+from market.clearing import _refilled
 from market.compiled import clip, compiled
 from market.lp import Columns
 from market.scaling import scaled_columns, unscaled_columns
-from market.tied_orders import _shares
+from market.tied_orders import TieGroups, _shares
 
 __all__ = ["changed_columns", "finished_fills", "month_columns", "month_layout", "pow2_units"]
 
@@ -102,12 +102,9 @@ def finished_fills(
     o_total: FloatArray,
     b_group: IntArray,
     b_total: FloatArray,
-    o_node: IntArray,
+    ties: TieGroups,
     o_qty: FloatArray,
-    o_price: FloatArray,
-    b_node: IntArray,
     b_qty: FloatArray,
-    b_price: FloatArray,
     l_cap: FloatArray,
     price: FloatArray,
     p_node: FloatArray,
@@ -120,9 +117,10 @@ def finished_fills(
     not empty) :meth:`market.tied_orders.Pooled.spread`'s shares of each pool's fill
     (``total``: the pools' quantities), else the fills as they are; then
     :func:`market.clearing._finished` of those fills, the book's quantities and
-    capacities as bounds, and ``price * p_node``.
+    capacities as bounds, and ``price * p_node``; ``ties``: the book's
+    :func:`market.tied_orders.tie_groups`, on which its ties are refilled.
     """
-    n_o, n_b = o_node.size, b_node.size
+    n_o, n_b = o_qty.size, b_qty.size
     n_po = o_total.size if o_group.size else n_o
     n_pb = b_total.size if b_group.size else n_b
     fill = np.empty(x.size)
@@ -140,8 +138,8 @@ def finished_fills(
     flow = np.empty(l_cap.size)
     for j in range(l_cap.size):
         flow[j] = clip(fill[base + j], 0.0, l_cap[j])
-    offer_fill = _ties_in_book_order(o_node, o_price, o_qty, offer)
-    bid_fill = _ties_in_book_order(b_node, b_price, b_qty, bid)
+    offer_fill = _refilled(ties[0], ties[1], o_qty, offer)
+    bid_fill = _refilled(ties[2], ties[3], b_qty, bid)
     node_price = np.empty(price.size)
     for i in range(price.size):
         node_price[i] = price[i] * p_node[i] + 0.0 if touched[i] else np.nan

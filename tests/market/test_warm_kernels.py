@@ -9,7 +9,7 @@ from market.basis import column_keys
 from market.book import OrderBook
 from market.clearing import _finish_columns
 from market.scaling import pow2_unit
-from market.tied_orders import pool_orders
+from market.tied_orders import pool_orders, tie_groups
 from market.warm_kernels import changed_columns, finished_fills, month_layout, pow2_units
 
 
@@ -84,7 +84,8 @@ def test_finished_fills_are_the_spread_clipped_and_refilled_columns(seed: int) -
         b_group, b_total = pooled.bid_group, pooled.book.bids[1]
     got = finished_fills(
         x, q_col, o_group, o_total, b_group, b_total,
-        *book.offers, *book.bids, book.links[3], price, p_node, touched,
+        (*tie_groups(book.offers[0], book.offers[2]), *tie_groups(book.bids[0], book.bids[2])),
+        book.offers[1], book.bids[1], book.links[3], price, p_node, touched,
     )  # fmt: skip
     for g, w in zip(got, want, strict=True):
         assert g.tobytes() == w.tobytes()
