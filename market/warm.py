@@ -31,11 +31,15 @@ members' quantities, so it is solved in the book's units and to its tolerances; 
 pool's fill is shared back among its members, and tied orders are filled in book order
 as by :func:`market.clearing.clear`.
 
-The month's work outside HiGHS is kept to a few numpy calls: the scaled LP columns are
-built straight from the book's arrays (:func:`market.scaling.column_units`; the links'
-components and matrix rows kept while the links stay the same, a scaled book built only
-for a cold or flow solve), and the prices are computed on those columns
-(:func:`market.prices.column_prices`), then unscaled and finished in column order.
+The month's work outside HiGHS is kept to a few compiled calls: the pools with each
+side's tie groups (:func:`market.tied_orders.pooled_with_ties`), the column keys
+compared with the kept ones, the scaled LP columns built straight from the book's arrays
+(:func:`market.warm_kernels.month_columns`, as :func:`market.scaling.column_units` gives
+them; the links' components and matrix rows kept while the links stay the same, a scaled
+book built only for a cold or flow solve), the costs and bounds that moved, the prices
+computed on those columns (:func:`market.prices.column_prices`), and the fills and
+prices mapped back to the book, clipped, refilled in book order and unscaled
+(:func:`market.warm_kernels.finished_fills`).
 
 >>> from market.clearing import OrderBook
 >>> clearer = Clearer()
