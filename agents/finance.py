@@ -30,6 +30,9 @@ Enterprise buyers (scale mode) never exit; their shortfalls are always financed.
 
 :func:`settle_finance` does the arithmetic of each step between the ledger's flushes in one
 compiled call (:mod:`agents.finance_kernels`); the functions below are its rules one by one.
+Its first step, the interest (:func:`agents.finance_kernels.month_interest`), posts nothing
+and reads no balance: the labs' month close does it in its own compiled call, then
+:func:`close_financing`, the rest.
 """
 
 from __future__ import annotations
@@ -46,10 +49,12 @@ from agents.state import BoolArray, FloatArray
 from agents.units import MONTHS_PER_YEAR
 
 __all__ = [
+    "ONE_POSTING",
     "TRAILING_WEIGHT",
     "Debt",
     "borrow_amount",
     "capex_budget",
+    "close_financing",
     "debt_limit",
     "interest_due",
     "repayment",
@@ -64,6 +69,52 @@ TRAILING_WEIGHT = 1.0 / MONTHS_PER_YEAR
 about a year (an exponential average of weight w has a mean age of (1 - w) / w = 11
 months), the span of the annual operating cash flow lenders' limits are set on
 (``docs/calibration.md`` [est-debt-limit]), so one month's swing moves them little."""
+
+ONE_POSTING = 64
+"""Most rows of a posting the ledger's queue journals row for row, zeros included (a longer
+one keeps its nonzero rows only, :meth:`agents.accounts.Accounts.pay`): two postings of a
+reason to the hyperscalers and the labs, one after the other, are one posting of both when
+it is no longer, the same rows in the same order."""
+
+
+@dataclass(eq=False)
+class _Work:
+    """Work arrays of :func:`close_financing`, made for a world's sizes and reused each
+    month (a posting copies its amounts; none is kept past the month)."""
+
+    sizes: tuple[int, int, int, int]
+    """Hyperscalers, labs, utilities and vendors they were made for."""
+    cash_lab: FloatArray
+    recovery: FloatArray
+    borrowed_vendor: FloatArray
+    repay: FloatArray
+    """(H + L,) this month's repayment from surplus cash, hyperscalers first."""
+    repay_vendor: FloatArray
+    zeros: FloatArray
+    """(L,) zeros, never written: the write-offs of a month without exits."""
+    no_exit: BoolArray
+    """(L,) False, never written: the exits of a month without any."""
+    opex: FloatArray
+    """(L,) the labs' opex of the month (:func:`agents.phases.settle_labs.close_labs`)."""
+    gain: FloatArray
+    """(L,) their training gain of the month (the same)."""
+
+    @classmethod
+    def make(cls, n_h: int, n_l: int, n_u: int, n_v: int) -> _Work:
+        """Arrays for ``n_h`` hyperscalers, ``n_l`` labs, ``n_u`` utilities, ``n_v`` vendors."""
+        e = np.empty
+        return cls(
+            (n_h, n_l, n_u, n_v),
+            e(n_l),
+            e(n_u),
+            e(n_v),
+            e(n_h + n_l),
+            e(n_v),
+            np.zeros(n_l),
+            np.zeros(n_l, dtype=bool),
+            e(n_l),
+            e(n_l),
+        )
 
 
 @dataclass
@@ -118,6 +169,7 @@ class Debt:
     borrowed: FloatArray = field(init=False)
     repaid: FloatArray = field(init=False)
     written_off: FloatArray = field(init=False)
+    _work: _Work | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n_h, n = self.hs.size, self.hs.size + self.lab.size
@@ -140,6 +192,20 @@ class Debt:
         keep = np.zeros(ocf.size) if reserve is None else np.asarray(reserve, dtype=float).copy()
         z = np.zeros(ocf.size)
         return cls(z, np.zeros(n_labs), ocf, z.copy(), keep, vendor=np.zeros(n_vendors))
+
+    def next_month(self) -> float:
+        """Count a month averaged; return its weight in the trailing averages (a running
+        mean over the first year, then :data:`TRAILING_WEIGHT`)."""
+        self.months += 1
+        return max(TRAILING_WEIGHT, 1.0 / self.months)
+
+    def work(self, n_l: int, n_u: int, n_v: int) -> _Work:
+        """Work arrays of :func:`close_financing` for this debt's hyperscalers and ``n_l``
+        labs, ``n_u`` utilities and ``n_v`` vendors (made again if the sizes change)."""
+        w, sizes = self._work, (self.hs.size, n_l, n_u, n_v)
+        if w is None or w.sizes != sizes:
+            w = self._work = _Work.make(*sizes)
+        return w
 
     def hs_limit(self, multiple: float) -> FloatArray:
         """(H,) hyperscalers' borrowing limits: ``multiple x 12 x`` trailing cash flow."""
@@ -277,14 +343,9 @@ def settle_finance(
     (they are marked inactive by the caller, which ends their contracts).
     """
     fin = cfg.finance
-    n_h = debt.hs.size
-    ha, la, a = accounts.hyperscaler, labs.account, labs
-    ua, va = accounts.utility, accounts.vendor
-    debt.months += 1
-    w = max(TRAILING_WEIGHT, 1.0 / debt.months)  # a running mean over the first year
     # interest on what was owed over the month (and the trailing averages)
-    month_interest(
-        w,
+    vendor_owes = month_interest(
+        debt.next_month(),
         other_cash_flow,
         ai_sales,
         power_cost,
@@ -297,10 +358,41 @@ def settle_finance(
         float(fin.debt_rate_hyperscaler),
         float(fin.debt_rate_lab),
         debt.interest,
+        debt.vendor,
     )
-    accounts.pay(ha, OUTSIDE, debt.interest[:n_h], "interest")
-    accounts.pay(la, OUTSIDE, debt.interest[n_h:], "interest")
-    if debt.vendor.any():  # (no posting in the months no vendor owes anything)
+    out, exits = close_financing(cfg, rng, debt, labs, accounts, vendor_owes)
+    return out if exits else np.zeros(labs.n, dtype=bool)
+
+
+def close_financing(
+    cfg: Scenario,
+    rng: np.random.Generator,
+    debt: Debt,
+    labs: LabArrays,
+    accounts: Accounts,
+    vendor_owes: bool,
+) -> tuple[BoolArray, bool]:
+    """:func:`settle_finance` after its arithmetic of interest (:func:`month_interest`, which
+    wrote ``debt.interest`` and says whether a vendor owes, ``vendor_owes``): the postings of
+    interest, then borrowing, emergency rounds, exits, repayment and payouts.
+
+    Returns the labs that exit and whether any does; without exits the array is one kept
+    for the run (zeros: read it, never write it).
+    """
+    fin = cfg.finance
+    n_h = debt.hs.size
+    ha, la, a = accounts.hyperscaler, labs.account, labs
+    ua, va = accounts.utility, accounts.vendor
+    work = debt.work(a.n, ua.size, va.size)
+    # a posting to the hyperscalers and one to the labs of the same reason, one after the
+    # other, are one posting of both when short enough to be journalled row for row
+    firms = np.concatenate((ha, la)) if n_h + a.n <= ONE_POSTING else None
+    if firms is None:
+        accounts.pay(ha, OUTSIDE, debt.interest[:n_h], "interest")
+        accounts.pay(la, OUTSIDE, debt.interest[n_h:], "interest")
+    else:
+        accounts.pay(firms, OUTSIDE, debt.interest, "interest")
+    if vendor_owes:  # (no posting in the months no vendor owes anything)
         accounts.pay(va, OUTSIDE, interest_due(debt.vendor, fin.debt_rate_hyperscaler), "interest")
     accounts.flush()
     # hyperscalers: every shortfall financed (running costs are never left unpaid); labs:
@@ -310,7 +402,7 @@ def settle_finance(
     # chip vendors: a shortfall (a supply contract's penalty beyond the month's sales: a
     # vendor makes what it ships and is paid at least its cost) is borrowed, at the
     # hyperscalers' rate, as a listed firm borrows; it holds no buffer and pays nothing out
-    cash_l, recovery, b_v = np.empty(a.n), np.empty(ua.size), np.empty(va.size)
+    cash_l, recovery, b_v = work.cash_lab, work.recovery, work.borrowed_vendor
     short_any, vendor_borrows = shortfalls(
         accounts.usd.balances,
         ha,
@@ -330,11 +422,15 @@ def settle_finance(
         recovery,
         b_v,
     )
-    accounts.pay(OUTSIDE, ha, debt.borrowed[:n_h], "borrow")
-    accounts.pay(OUTSIDE, la, debt.borrowed[n_h:], "borrow")
+    if firms is None:
+        accounts.pay(OUTSIDE, ha, debt.borrowed[:n_h], "borrow")
+        accounts.pay(OUTSIDE, la, debt.borrowed[n_h:], "borrow")
+    else:
+        accounts.pay(OUTSIDE, firms, debt.borrowed, "borrow")
     accounts.pay(OUTSIDE, ua, recovery, "rate_recovery")
     if vendor_borrows:
         accounts.pay(OUTSIDE, va, b_v, "borrow")
+    out, exits = work.no_exit, False  # nobody short (most months), so nobody exits
     if short_any:  # an active lab still short (few months)
         enterprise = a.kind == LabKind.ENTERPRISE
         short = a.active & (cash_l < 0)
@@ -344,25 +440,23 @@ def settle_finance(
         accounts.pay(OUTSIDE, la[f.granted], raised[f.granted], "vc_round")
         a.raised_total += raised
         cash_l = cash_l + raised
-        out: BoolArray = a.active & (cash_l < 0) & ~enterprise
-    else:  # nobody short, so nobody exits
-        out = np.zeros(a.n, dtype=bool)
-    if out.any():
+        out = a.active & (cash_l < 0) & ~enterprise
+        exits = bool(out.any())
+    if exits:
         loss = np.where(out, write_off(cash_l, debt.lab), 0.0)
         repaid_exit = np.where(out, debt.lab, 0.0)
         debt.lab[out] = 0.0
         cash_l = np.where(out, 0.0, cash_l)
-    else:  # no exit (most months): the same zeros in fewer calls
-        loss = repaid_exit = np.zeros(a.n)
+    else:  # no exit (most months): the same zeros, kept for the run
+        loss = repaid_exit = work.zeros
     accounts.pay(OUTSIDE, la, loss, "write_off")
     accounts.pay(la, OUTSIDE, repaid_exit, "repay")
-    debt.written_off[:n_h], debt.written_off[n_h:] = 0.0, loss
     # surplus cash repays debt; hyperscalers pay out the rest; labs pay nothing out and keep
     # a buffer of their costs (none, not a negative one, for a lab paid more in penalties
     # than it spends); vendors repay from any cash, as soon as it comes (no buffer)
     accounts.flush()
-    r_l, r_v = np.empty(a.n), np.empty(va.size)
-    vendor_owes = surpluses(
+    repay, r_v = work.repay, work.repay_vendor
+    vendor_repays = surpluses(
         accounts.usd.balances,
         ha,
         va,
@@ -375,19 +469,24 @@ def settle_finance(
         a.spend,
         a.active,
         out,
+        loss,
         repaid_exit,
         debt.hs,
         debt.lab,
         debt.vendor,
         debt.repaid,
         debt.payout,
-        r_l,
+        debt.written_off,
+        repay,
         r_v,
     )
-    accounts.pay(ha, OUTSIDE, debt.repaid[:n_h], "repay")
-    accounts.pay(la, OUTSIDE, r_l, "repay")
+    if firms is None:
+        accounts.pay(ha, OUTSIDE, repay[:n_h], "repay")
+        accounts.pay(la, OUTSIDE, repay[n_h:], "repay")
+    else:
+        accounts.pay(firms, OUTSIDE, repay, "repay")
     accounts.pay(ha, OUTSIDE, debt.payout[:n_h], "payout")
-    if vendor_owes:
+    if vendor_repays:
         accounts.pay(va, OUTSIDE, r_v, "repay")
     accounts.flush()
-    return out
+    return out, exits

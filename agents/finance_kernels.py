@@ -37,13 +37,15 @@ def month_interest(
     rate_hs: float,
     rate_lab: float,
     interest: FloatArray,
-) -> None:
-    """The trailing averages and the month's interest, in place.
+    debt_vendor: FloatArray,
+) -> bool:
+    """The trailing averages and the month's interest, in place; whether a vendor owes.
 
     ``hs_ocf[:] = (1 - w) * hs_ocf + w * (other_cash_flow + ai_sales - power_cost)``,
     ``hs_costs[:] = (1 - w) * hs_costs + w * (capex_dc + capex_chips + power_cost)``, and
     ``interest`` the concatenation of ``interest_due(debt_hs, rate_hs)`` and
-    ``interest_due(debt_lab, rate_lab)`` (``debt x rate / 12``).
+    ``interest_due(debt_lab, rate_lab)`` (``debt x rate / 12``). Returns
+    ``debt_vendor.any()``.
     """
     n_h = debt_hs.size
     keep = 1 - w
@@ -54,6 +56,10 @@ def month_interest(
         interest[h] = debt_hs[h] * rate_hs / MONTHS_PER_YEAR
     for i in range(debt_lab.size):
         interest[n_h + i] = debt_lab[i] * rate_lab / MONTHS_PER_YEAR
+    owes = False
+    for v in range(debt_vendor.size):
+        owes |= debt_vendor[v] != 0.0
+    return owes
 
 
 @compiled
@@ -131,43 +137,49 @@ def surpluses(
     spend: FloatArray,
     active: BoolArray,
     out: BoolArray,
+    loss: FloatArray,
     repaid_exit: FloatArray,
     debt_hs: FloatArray,
     debt_lab: FloatArray,
     debt_vendor: FloatArray,
     repaid: FloatArray,
     payout: FloatArray,
-    repay_lab: FloatArray,
+    written_off: FloatArray,
+    repay: FloatArray,
     repay_vendor: FloatArray,
 ) -> bool:
     """Cash above the buffers repays debt; hyperscalers pay out the rest; debts updated.
 
     The hyperscalers' ``surplus_use(cash, debt_hs, buffer, True)`` with the buffer
     ``np.maximum(buffer_months * hs_costs + dc_committed, hs_reserve)``: the repayment
-    into ``repaid[:H]``, the payout into ``payout[:H]``; the labs'
+    into ``repay[:H]`` and ``repaid[:H]``, the payout into ``payout[:H]``; the labs'
     ``repayment(cash_lab, debt_lab, buffer_months * np.maximum(0.0, opex + spend))``
-    (0 for labs inactive or leaving, ``out``) into ``repay_lab``, and
-    ``repay_lab + repaid_exit`` into ``repaid[H:]``, zeros into ``payout[H:]``; when a
-    vendor owes (``debt_vendor.any()``), ``repayment(cash, debt_vendor, 0)`` into
-    ``repay_vendor``. Each repayment is taken off its debt. Returns whether a vendor owes.
+    (0 for labs inactive or leaving, ``out``) into ``repay[H:]``, and that plus
+    ``repaid_exit`` into ``repaid[H:]``, zeros into ``payout[H:]``; the month's write-offs,
+    zeros then ``loss``, into ``written_off``; when a vendor owes (``debt_vendor.any()``),
+    ``repayment(cash, debt_vendor, 0)`` into ``repay_vendor``. Each repayment is taken off
+    its debt. Returns whether a vendor owes.
     """
     n_h = hs_ids.size
     for h in range(n_h):
         buf = maximum(buffer_months * hs_costs[h] + dc_committed[h], hs_reserve[h])
         spare = maximum(0.0, balances[hs_ids[h]] - buf)
         r = minimum(spare, debt_hs[h])
+        repay[h] = r
         repaid[h] = r
         payout[h] = spare - r
         debt_hs[h] -= r
+        written_off[h] = 0.0
     for i in range(cash_lab.size):
         buf = buffer_months * maximum(0.0, opex[i] + spend[i])
         r = minimum(maximum(0.0, cash_lab[i] - buf), debt_lab[i])
         if not active[i] or out[i]:
             r = 0.0
-        repay_lab[i] = r
+        repay[n_h + i] = r
         debt_lab[i] -= r
         repaid[n_h + i] = r + repaid_exit[i]
         payout[n_h + i] = 0.0
+        written_off[n_h + i] = loss[i]
     owes = False
     for v in range(debt_vendor.size):
         owes |= debt_vendor[v] != 0.0

@@ -23,7 +23,10 @@ one-month burn would feed back on spending, est.) that starts at the first month
 a run's first runways and raise decisions read the labs' actual burn.
 
 The labs' arithmetic is two compiled calls, before and after numpy's ``log1p`` of the
-training gain (:func:`_month_flows`, :func:`_capability`); the postings stay in order.
+training gain (:func:`_month_flows`, :func:`_capability`); the second also does the first
+step of the financing, which posts nothing and reads no balance (the trailing averages and
+the interest, :func:`agents.finance_kernels.month_interest`), and the rest is
+:func:`agents.finance.close_financing`; the postings stay in order.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from __future__ import annotations
 import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
-from agents.finance import Debt, settle_finance
+from agents.finance import Debt, close_financing
+from agents.finance_kernels import month_interest
 from agents.lab import LabArrays
 from agents.phases.settle import Settled
 from agents.scenario import Scenario
@@ -81,13 +85,15 @@ def close_labs(
     a = labs
     la = a.account
     c = settled.compute
+    fin = cfg.finance
     # every row in place (scale mode has a million): inactive rows' flows are zero
     ref = history.training_ref
     first = ref is None
     if ref is None:  # set from the first month's training (by the kernel)
         ref = history.training_ref = np.empty(a.n)
-    opex, gain = np.empty(a.n), np.empty(a.n)
-    _month_flows(
+    work = debt.work(a.n, accounts.utility.size, accounts.vendor.size)
+    opex, gain = work.opex, work.gain
+    exclusive = _month_flows(
         month,
         c.received,
         c.spend,
@@ -99,7 +105,7 @@ def close_labs(
         a.opex,
         a.training_need,
         debt.lab,
-        float(cfg.finance.debt_rate_lab),
+        float(fin.debt_rate_lab),
         first,
         a.served,
         a.received,
@@ -112,11 +118,13 @@ def close_labs(
         a.cum_training,
         ref,
         gain,
+        contracts.exclusive,
+        a.exclusive_with,
     )
     accounts.pay(OUTSIDE, la, a.revenue, "ai_revenue")
     accounts.pay(la, OUTSIDE, opex, "lab_opex")
     np.log1p(gain, out=gain)
-    power_cost = _capability(
+    vendor_owes = _capability(
         month,
         gain,
         float(cfg.demand.scaling_exponent),
@@ -126,11 +134,24 @@ def close_labs(
         a.capability,
         settled.power_bought,
         settled.power_price,
+        settled.chip_spend,
+        debt.next_month(),
+        other_cash_flow,
+        c.sales,
+        debt.capex_dc,
+        debt.capex_chips,
+        debt.hs_ocf,
+        debt.hs_costs,
+        debt.hs,
+        debt.lab,
+        float(fin.debt_rate_hyperscaler),
+        float(fin.debt_rate_lab),
+        debt.interest,
+        debt.vendor,
     )
     accounts.flush()
-    debt.capex_chips[:] = settled.chip_spend
-    out = settle_finance(cfg, rng, debt, a, other_cash_flow, c.sales, power_cost, accounts)
-    if out.any():
+    out, exits = close_financing(cfg, rng, debt, a, accounts, vendor_owes)
+    if exits:
         idx = np.flatnonzero(out)
         a.active[idx] = False
         a.exit_month[idx] = month
@@ -138,12 +159,11 @@ def close_labs(
             np.isin(contracts.buyer, idx) & (contracts.kind == _COMPUTE) & (contracts.end > month)
         )
         contracts.terminate(ended, month + 1)
-    # exclusivity from the exclusive compute contracts in force next month
-    if contracts.exclusive.any():
+    # exclusivity from the exclusive compute contracts in force next month (none: every
+    # row's -1 written by _month_flows)
+    if exclusive:
         act = contracts.active(month + 1, "compute")
         _exclusive(a.exclusive_with, act, contracts.exclusive, contracts.buyer, contracts.seller)
-    else:
-        a.exclusive_with[:] = -1
 
 
 @compiled
@@ -172,7 +192,9 @@ def _month_flows(
     cum_training: FloatArray,
     training_ref: FloatArray,
     gain: FloatArray,
-) -> None:
+    exclusive: BoolArray,
+    exclusive_with: IntArray,
+) -> bool:
     """The labs' month up to capability's logarithm, in place, row by row.
 
     ``served = split_compute(recv, need)``, ``received = recv``, training ``recv - served``,
@@ -183,7 +205,9 @@ def _month_flows(
     ``porting_paid = 0``; the burn (module docstring; ``np.maximum(0.0, -net_flow)`` in
     ``month`` 0); ``cum_training += training``; when ``first``, ``training_ref =
     np.maximum(1.0, 12 x np.maximum(training, training_need))``; and ``gain =
-    cum_training / training_ref`` (its ``log1p`` is numpy's, :func:`_capability`).
+    cum_training / training_ref`` (its ``log1p`` is numpy's, :func:`_capability`). Returns
+    ``exclusive.any()`` (whether any contract is exclusive); when none is,
+    ``exclusive_with[:] = -1`` (no lab is bound).
     """
     keep = 1.0 - BURN_WEIGHT
     for i in range(recv.size):
@@ -212,6 +236,11 @@ def _month_flows(
             training_ref[i] = maximum(1.0, MONTHS_PER_YEAR * maximum(training, training_need[i]))
         cum_training[i] += training
         gain[i] = cum_training[i] / training_ref[i]
+    for r in range(exclusive.size):
+        if exclusive[r]:
+            return True
+    exclusive_with[:] = -1
+    return False
 
 
 @compiled
@@ -225,12 +254,29 @@ def _capability(
     capability: FloatArray,
     power_bought: FloatArray,
     power_price: FloatArray,
-) -> FloatArray:
-    """Capability, in place, and each hyperscaler's power bill, returned.
+    chip_spend: FloatArray,
+    w: float,
+    other_cash_flow: FloatArray,
+    ai_sales: FloatArray,
+    capex_dc: FloatArray,
+    capex_chips: FloatArray,
+    hs_ocf: FloatArray,
+    hs_costs: FloatArray,
+    debt_hs: FloatArray,
+    debt_lab: FloatArray,
+    rate_hs: float,
+    rate_lab: float,
+    interest: FloatArray,
+    debt_vendor: FloatArray,
+) -> bool:
+    """Capability, in place; then the first step of the month's financing, whose result
+    it returns.
 
     ``capability = capability0 + scaling_exponent x log_gain + drift x (np.minimum(month +
-    1, drift_months) / 12)``; the bill ``(power_bought * power_price[None, :]).sum(axis=1)``
-    (:func:`market.compiled.add_reduce` of each row).
+    1, drift_months) / 12)``; each hyperscaler's power bill ``(power_bought *
+    power_price[None, :]).sum(axis=1)`` (:func:`market.compiled.add_reduce` of each row);
+    ``capex_chips[:] = chip_spend``; then :func:`agents.finance_kernels.month_interest`
+    with the bill and the rest of the arguments, in their order.
     """
     for i in range(capability.size):
         cap = capability0[i] + scaling_exponent * log_gain[i]
@@ -238,7 +284,23 @@ def _capability(
     cost = np.empty(power_bought.shape[0])
     for h in range(cost.size):
         cost[h] = add_reduce(power_bought[h] * power_price)
-    return cost
+    capex_chips[:] = chip_spend
+    return month_interest(
+        w,
+        other_cash_flow,
+        ai_sales,
+        cost,
+        capex_dc,
+        capex_chips,
+        hs_ocf,
+        hs_costs,
+        debt_hs,
+        debt_lab,
+        rate_hs,
+        rate_lab,
+        interest,
+        debt_vendor,
+    )
 
 
 @compiled

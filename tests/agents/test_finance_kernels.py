@@ -31,11 +31,13 @@ def test_month_interest_is_numpys_expressions() -> None:
         _values(rng, n_h),
         _values(rng, n_l),
     )
-    for w in (1.0, 1.0 / 3.0, 1.0 / 12.0):
+    for w, d_v in ((1.0, np.zeros(2)), (1.0 / 3.0, np.array([0.0, -0.0])), (1.0 / 12.0, ocf)):
         ocf_got, costs_got, interest = ocf.copy(), costs.copy(), np.full(n_h + n_l, np.nan)
-        month_interest(
-            w, other, sales, power, dc, chips, ocf_got, costs_got, d_h, d_l, 0.06, 0.12, interest
-        )
+        owes = month_interest(
+            w, other, sales, power, dc, chips, ocf_got, costs_got, d_h, d_l, 0.06, 0.12,
+            interest, d_v,
+        )  # fmt: skip
+        assert owes == bool(d_v.any())
         assert _same(ocf_got, (1 - w) * ocf + w * (other + sales - power))
         assert _same(costs_got, (1 - w) * costs + w * (dc + chips + power))
         expected = np.concatenate([interest_due(d_h, 0.06), interest_due(d_l, 0.12)])
@@ -80,20 +82,23 @@ def test_shortfalls_and_surpluses_are_numpys_rules() -> None:
         opex, spend = np.abs(_values(rng, n_l)), _values(rng, n_l)
         out = active & (rng.random(n_l) < 0.2)
         repaid_exit = np.where(out, _values(rng, n_l), 0.0)
+        loss = np.where(out, _values(rng, n_l), 0.0)
         buf_h = np.maximum(2.0 * costs + committed, reserve)
         r_h, p_h = surplus_use(balances[ha], d_h2, buf_h, np.ones(n_h, dtype=bool))
         r_l = repayment(cash_l, d_l2, 2.0 * np.maximum(0.0, opex + spend))
         r_l = np.where(~active | out, 0.0, r_l)
         r_v = repayment(balances[va], d_v2, np.zeros(n_v))
-        repaid, payout = np.full(n_h + n_l, np.nan), np.full(n_h + n_l, np.nan)
-        r_l_got, r_v_got = np.full(n_l, np.nan), np.full(n_v, np.nan)
+        repaid, payout, written_off, repay = (np.full(n_h + n_l, np.nan) for _ in range(4))
+        r_v_got = np.full(n_v, np.nan)
         d_h3, d_l3, d_v3 = d_h2.copy(), d_l2.copy(), d_v2.copy()
         owes = surpluses(
             balances, ha, va, 2.0, costs, committed, reserve, cash_l, opex, spend, active, out,
-            repaid_exit, d_h3, d_l3, d_v3, repaid, payout, r_l_got, r_v_got,
+            loss, repaid_exit, d_h3, d_l3, d_v3, repaid, payout, written_off, repay, r_v_got,
         )  # fmt: skip
         assert _same(repaid, np.concatenate([r_h, r_l + repaid_exit]))
-        assert _same(payout, np.concatenate([p_h, np.zeros(n_l)])) and _same(r_l_got, r_l)
+        assert _same(repay, np.concatenate([r_h, r_l]))
+        assert _same(written_off, np.concatenate([np.zeros(n_h), loss]))
+        assert _same(payout, np.concatenate([p_h, np.zeros(n_l)]))
         assert _same(d_h3, d_h2 - r_h) and _same(d_l3, d_l2 - r_l)
         assert owes == bool(d_v2.any())
         if owes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from agents.finance import interest_due
 from agents.lab import split_compute
 from agents.phases.settle_labs import BURN_WEIGHT, _capability, _month_flows, lab_revenue
 
@@ -48,7 +49,8 @@ def test_month_flows_are_numpys_expressions(width: int, month: int) -> None:
     out = {k: np.full(n, np.nan) for k in ("served", "received", "revenue", "opex", "spend")}
     out |= {k: np.full(n, np.nan) for k in ("net_flow", "ref", "gain")}
     porting_paid, burn_got, cum_got = porting.copy(), burn.copy(), cum.copy()
-    _month_flows(
+    exclusive_with = np.arange(n)
+    any_exclusive = _month_flows(
         month,
         recv,
         spend,
@@ -73,6 +75,8 @@ def test_month_flows_are_numpys_expressions(width: int, month: int) -> None:
         cum_got,
         out["ref"],
         out["gain"],
+        np.zeros(3, dtype=bool),
+        exclusive_with,
     )
     expected = {
         "served": served_ref,
@@ -89,19 +93,47 @@ def test_month_flows_are_numpys_expressions(width: int, month: int) -> None:
     assert burn_got.tobytes() == burn_ref.tobytes()
     assert cum_got.tobytes() == cum_ref.tobytes()
     assert porting_paid.tolist() == [0.0] * n
+    # no exclusive contract: no lab bound
+    assert not any_exclusive and exclusive_with.tolist() == [-1] * n
 
 
-def test_capability_and_power_bill_are_numpys_expressions() -> None:
+def test_an_exclusive_contract_leaves_the_bindings_to_close_labs() -> None:
+    one, no = np.ones(1), np.zeros(1)
+    bound = np.array([2])
+    got = _month_flows(
+        3, one, np.ones((1, 2)), no, np.ones(1, dtype=bool), one, one, no, no, no, no,
+        0.1, False, no.copy(), no.copy(), no.copy(), no.copy(), no.copy(), no.copy(),
+        no.copy(), no.copy(), no.copy(), one.copy(), no.copy(),
+        np.array([False, True]), bound,
+    )  # fmt: skip
+    assert got and bound.tolist() == [2]
+
+
+def test_capability_power_bill_and_interest_are_numpys_expressions() -> None:
     rng = np.random.default_rng(3)
     n, n_h, n_r = 40, 5, 11
     gain = np.log1p(np.abs(_values(rng, n)))
     cap0, drift = _values(rng, n), _values(rng, n)
     drift_months = np.where(rng.random(n) < 0.5, np.inf, rng.integers(0, 30, n).astype(float))
     bought, price = _values(rng, (n_h, n_r)), _values(rng, n_r)
-    for month in (0, 7, 40):
+    other, sales, dc, chips = (_values(rng, n_h) for _ in range(4))
+    ocf, costs, d_h, d_l = _values(rng, n_h), _values(rng, n_h), _values(rng, n_h), _values(rng, n)
+    for month, w, d_v in ((0, 1.0, np.zeros(3)), (7, 0.125, np.array([0.0, 2.0, 0.0]))):
         cap = np.full(n, np.nan)
-        bill = _capability(month, gain, 0.37, cap0, drift, drift_months, cap, bought, price)
+        ocf_got, costs_got, capex_chips = ocf.copy(), costs.copy(), np.full(n_h, np.nan)
+        interest = np.full(n_h + n, np.nan)
+        owes = _capability(
+            month, gain, 0.37, cap0, drift, drift_months, cap, bought, price, chips, w,
+            other, sales, dc, capex_chips, ocf_got, costs_got, d_h, d_l, 0.06, 0.12,
+            interest, d_v,
+        )  # fmt: skip
         ref = cap0 + 0.37 * gain
         ref += drift * (np.minimum(month + 1, drift_months) / 12)
         assert cap.tobytes() == ref.tobytes()
-        assert bill.tobytes() == (bought * price[None, :]).sum(axis=1).tobytes()
+        bill = (bought * price[None, :]).sum(axis=1)
+        assert capex_chips.tobytes() == chips.tobytes()
+        assert ocf_got.tobytes() == ((1 - w) * ocf + w * (other + sales - bill)).tobytes()
+        assert costs_got.tobytes() == ((1 - w) * costs + w * (dc + chips + bill)).tobytes()
+        due = np.concatenate([interest_due(d_h, 0.06), interest_due(d_l, 0.12)])
+        assert interest.tobytes() == due.tobytes()
+        assert owes == bool(d_v.any())
