@@ -42,10 +42,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
-from agents.finance_kernels import month_interest, shortfalls, surpluses
+from agents.finance_kernels import borrow_then_repay, month_interest, shortfalls, surpluses
 from agents.lab import LabArrays, LabKind, plan_funding
 from agents.scenario import Scenario
-from agents.state import BoolArray, FloatArray
+from agents.state import BoolArray, FloatArray, IntArray
 from agents.units import MONTHS_PER_YEAR
 
 __all__ = [
@@ -70,6 +70,9 @@ about a year (an exponential average of weight w has a mean age of (1 - w) / w =
 months), the span of the annual operating cash flow lenders' limits are set on
 (``docs/calibration.md`` [est-debt-limit]), so one month's swing moves them little."""
 
+_ENTERPRISE = int(LabKind.ENTERPRISE)
+"""The code of :attr:`agents.lab.LabKind.ENTERPRISE`, as the kernels take it."""
+
 ONE_POSTING = 64
 """Most rows of a posting the ledger's queue journals row for row, zeros included (a longer
 one keeps its nonzero rows only, :meth:`agents.accounts.Accounts.pay`): two postings of a
@@ -84,6 +87,14 @@ class _Work:
 
     sizes: tuple[int, int, int, int]
     """Hyperscalers, labs, utilities and vendors they were made for."""
+    firms: IntArray
+    """(H + L,) the hyperscalers' accounts, then the labs' (written each month), when the
+    postings to both are merged (no longer than :data:`ONE_POSTING`); else empty."""
+    one_step: bool
+    """Whether the postings to the hyperscalers and to the vendors journal every row (each
+    no longer than :data:`ONE_POSTING`): then, in a month when no lab is short, the
+    borrowing and the surplus are one compiled call
+    (:func:`agents.finance_kernels.borrow_then_repay`)."""
     cash_lab: FloatArray
     recovery: FloatArray
     borrowed_vendor: FloatArray
@@ -105,6 +116,8 @@ class _Work:
         e = np.empty
         return cls(
             (n_h, n_l, n_u, n_v),
+            np.zeros(n_h + n_l if n_h + n_l <= ONE_POSTING else 0, dtype=np.int64),
+            n_h <= ONE_POSTING and n_v <= ONE_POSTING,
             e(n_l),
             e(n_u),
             e(n_v),
@@ -343,6 +356,7 @@ def settle_finance(
     (they are marked inactive by the caller, which ends their contracts).
     """
     fin = cfg.finance
+    work = debt.work(labs.n, accounts.utility.size, accounts.vendor.size)
     # interest on what was owed over the month (and the trailing averages)
     vendor_owes = month_interest(
         debt.next_month(),
@@ -359,8 +373,11 @@ def settle_finance(
         float(fin.debt_rate_lab),
         debt.interest,
         debt.vendor,
+        accounts.hyperscaler,
+        labs.account,
+        work.firms,
     )
-    out, exits = close_financing(cfg, rng, debt, labs, accounts, vendor_owes)
+    out, exits = close_financing(cfg, rng, debt, labs, accounts, vendor_owes, work)
     return out if exits else np.zeros(labs.n, dtype=bool)
 
 
@@ -371,10 +388,12 @@ def close_financing(
     labs: LabArrays,
     accounts: Accounts,
     vendor_owes: bool,
+    work: _Work,
 ) -> tuple[BoolArray, bool]:
     """:func:`settle_finance` after its arithmetic of interest (:func:`month_interest`, which
-    wrote ``debt.interest`` and says whether a vendor owes, ``vendor_owes``): the postings of
-    interest, then borrowing, emergency rounds, exits, repayment and payouts.
+    wrote ``debt.interest`` and ``work.firms`` and says whether a vendor owes,
+    ``vendor_owes``): the postings of interest, then borrowing, emergency rounds, exits,
+    repayment and payouts. ``work`` is ``debt.work(...)`` for the world's sizes.
 
     Returns the labs that exit and whether any does; without exits the array is one kept
     for the run (zeros: read it, never write it).
@@ -383,10 +402,9 @@ def close_financing(
     n_h = debt.hs.size
     ha, la, a = accounts.hyperscaler, labs.account, labs
     ua, va = accounts.utility, accounts.vendor
-    work = debt.work(a.n, ua.size, va.size)
     # a posting to the hyperscalers and one to the labs of the same reason, one after the
     # other, are one posting of both when short enough to be journalled row for row
-    firms = np.concatenate((ha, la)) if n_h + a.n <= ONE_POSTING else None
+    firms = work.firms if work.firms.size else None
     if firms is None:
         accounts.pay(ha, OUTSIDE, debt.interest[:n_h], "interest")
         accounts.pay(la, OUTSIDE, debt.interest[n_h:], "interest")
@@ -401,27 +419,72 @@ def close_financing(
     # recovered from ratepayers, as cost-of-service regulation allows, never left unpaid;
     # chip vendors: a shortfall (a supply contract's penalty beyond the month's sales: a
     # vendor makes what it ships and is paid at least its cost) is borrowed, at the
-    # hyperscalers' rate, as a listed firm borrows; it holds no buffer and pays nothing out
+    # hyperscalers' rate, as a listed firm borrows; it holds no buffer and pays nothing out.
+    # Then surplus cash repays debt; hyperscalers pay out the rest; labs pay nothing out and
+    # keep a buffer of their costs (none, not a negative one, for a lab paid more in
+    # penalties than it spends); vendors repay from any cash, as soon as it comes (no
+    # buffer). In a month when no lab is short, one compiled call does both (on the
+    # balances the borrowing will leave), else the surplus waits for the ledger
     cash_l, recovery, b_v = work.cash_lab, work.recovery, work.borrowed_vendor
-    short_any, vendor_borrows = shortfalls(
-        accounts.usd.balances,
-        ha,
-        la,
-        ua,
-        va,
-        a.revenue,
-        a.kind,
-        int(LabKind.ENTERPRISE),
-        a.active,
-        float(fin.debt_multiple_lab),
-        debt.hs,
-        debt.lab,
-        debt.vendor,
-        debt.borrowed,
-        cash_l,
-        recovery,
-        b_v,
-    )
+    repay, r_v = work.repay, work.repay_vendor
+    balances, enterprise_kind = accounts.usd.balances, _ENTERPRISE
+    multiple, months = float(fin.debt_multiple_lab), float(fin.cash_buffer_months)
+    vendor_repays = False
+    if work.one_step:
+        short_any, vendor_borrows, vendor_repays = borrow_then_repay(
+            balances,
+            ha,
+            la,
+            ua,
+            va,
+            a.revenue,
+            a.kind,
+            enterprise_kind,
+            a.active,
+            multiple,
+            months,
+            debt.hs_costs,
+            debt.dc_committed,
+            debt.hs_reserve,
+            a.opex,
+            a.spend,
+            work.no_exit,
+            work.zeros,
+            debt.hs,
+            debt.lab,
+            debt.vendor,
+            debt.borrowed,
+            cash_l,
+            recovery,
+            b_v,
+            debt.repaid,
+            debt.payout,
+            debt.written_off,
+            repay,
+            r_v,
+        )
+        repaid = not short_any
+    else:
+        short_any, vendor_borrows = shortfalls(
+            balances,
+            ha,
+            la,
+            ua,
+            va,
+            a.revenue,
+            a.kind,
+            enterprise_kind,
+            a.active,
+            multiple,
+            debt.hs,
+            debt.lab,
+            debt.vendor,
+            debt.borrowed,
+            cash_l,
+            recovery,
+            b_v,
+        )
+        repaid = False
     if firms is None:
         accounts.pay(OUTSIDE, ha, debt.borrowed[:n_h], "borrow")
         accounts.pay(OUTSIDE, la, debt.borrowed[n_h:], "borrow")
@@ -451,35 +514,32 @@ def close_financing(
         loss = repaid_exit = work.zeros
     accounts.pay(OUTSIDE, la, loss, "write_off")
     accounts.pay(la, OUTSIDE, repaid_exit, "repay")
-    # surplus cash repays debt; hyperscalers pay out the rest; labs pay nothing out and keep
-    # a buffer of their costs (none, not a negative one, for a lab paid more in penalties
-    # than it spends); vendors repay from any cash, as soon as it comes (no buffer)
     accounts.flush()
-    repay, r_v = work.repay, work.repay_vendor
-    vendor_repays = surpluses(
-        accounts.usd.balances,
-        ha,
-        va,
-        float(fin.cash_buffer_months),
-        debt.hs_costs,
-        debt.dc_committed,
-        debt.hs_reserve,
-        cash_l,
-        a.opex,
-        a.spend,
-        a.active,
-        out,
-        loss,
-        repaid_exit,
-        debt.hs,
-        debt.lab,
-        debt.vendor,
-        debt.repaid,
-        debt.payout,
-        debt.written_off,
-        repay,
-        r_v,
-    )
+    if not repaid:
+        vendor_repays = surpluses(
+            accounts.usd.balances,
+            ha,
+            va,
+            months,
+            debt.hs_costs,
+            debt.dc_committed,
+            debt.hs_reserve,
+            cash_l,
+            a.opex,
+            a.spend,
+            a.active,
+            out,
+            loss,
+            repaid_exit,
+            debt.hs,
+            debt.lab,
+            debt.vendor,
+            debt.repaid,
+            debt.payout,
+            debt.written_off,
+            repay,
+            r_v,
+        )
     if firms is None:
         accounts.pay(ha, OUTSIDE, repay[:n_h], "repay")
         accounts.pay(la, OUTSIDE, repay[n_h:], "repay")

@@ -19,7 +19,7 @@ from agents.state import BoolArray, FloatArray, IntArray
 from agents.units import MONTHS_PER_YEAR
 from market.compiled import compiled, maximum, minimum
 
-__all__ = ["month_interest", "shortfalls", "surpluses"]
+__all__ = ["borrow_then_repay", "month_interest", "shortfalls", "surpluses"]
 
 
 @compiled
@@ -38,14 +38,18 @@ def month_interest(
     rate_lab: float,
     interest: FloatArray,
     debt_vendor: FloatArray,
+    hs_ids: IntArray,
+    lab_ids: IntArray,
+    firms: IntArray,
 ) -> bool:
     """The trailing averages and the month's interest, in place; whether a vendor owes.
 
     ``hs_ocf[:] = (1 - w) * hs_ocf + w * (other_cash_flow + ai_sales - power_cost)``,
     ``hs_costs[:] = (1 - w) * hs_costs + w * (capex_dc + capex_chips + power_cost)``, and
     ``interest`` the concatenation of ``interest_due(debt_hs, rate_hs)`` and
-    ``interest_due(debt_lab, rate_lab)`` (``debt x rate / 12``). Returns
-    ``debt_vendor.any()``.
+    ``interest_due(debt_lab, rate_lab)`` (``debt x rate / 12``); ``firms`` the
+    concatenation of ``hs_ids`` and ``lab_ids``, unless it is empty (the postings to both
+    are not merged). Returns ``debt_vendor.any()``.
     """
     n_h = debt_hs.size
     keep = 1 - w
@@ -56,6 +60,9 @@ def month_interest(
         interest[h] = debt_hs[h] * rate_hs / MONTHS_PER_YEAR
     for i in range(debt_lab.size):
         interest[n_h + i] = debt_lab[i] * rate_lab / MONTHS_PER_YEAR
+    if firms.size:
+        firms[:n_h] = hs_ids
+        firms[n_h:] = lab_ids
     owes = False
     for v in range(debt_vendor.size):
         owes |= debt_vendor[v] != 0.0
@@ -160,10 +167,171 @@ def surpluses(
     ``repayment(cash, debt_vendor, 0)`` into ``repay_vendor``. Each repayment is taken off
     its debt. Returns whether a vendor owes.
     """
+    return _surpluses(
+        balances,
+        hs_ids,
+        vendor_ids,
+        repay,
+        repay_vendor,
+        False,
+        False,
+        buffer_months,
+        hs_costs,
+        dc_committed,
+        hs_reserve,
+        cash_lab,
+        opex,
+        spend,
+        active,
+        out,
+        loss,
+        repaid_exit,
+        debt_hs,
+        debt_lab,
+        debt_vendor,
+        repaid,
+        payout,
+        written_off,
+        repay,
+        repay_vendor,
+    )
+
+
+@compiled
+def borrow_then_repay(
+    balances: FloatArray,
+    hs_ids: IntArray,
+    lab_ids: IntArray,
+    utility_ids: IntArray,
+    vendor_ids: IntArray,
+    revenue: FloatArray,
+    kind: IntArray,
+    enterprise: int,
+    active: BoolArray,
+    multiple_lab: float,
+    buffer_months: float,
+    hs_costs: FloatArray,
+    dc_committed: FloatArray,
+    hs_reserve: FloatArray,
+    opex: FloatArray,
+    spend: FloatArray,
+    no_exit: BoolArray,
+    zeros: FloatArray,
+    debt_hs: FloatArray,
+    debt_lab: FloatArray,
+    debt_vendor: FloatArray,
+    borrowed: FloatArray,
+    cash_lab: FloatArray,
+    recovery: FloatArray,
+    borrowed_vendor: FloatArray,
+    repaid: FloatArray,
+    payout: FloatArray,
+    written_off: FloatArray,
+    repay: FloatArray,
+    repay_vendor: FloatArray,
+) -> tuple[bool, bool, bool]:
+    """:func:`shortfalls`, then, unless an active lab is still short, :func:`surpluses` of a
+    month without exits (``no_exit`` all False, ``zeros`` the write-offs and the exits'
+    repayments) on the balances the borrowing's postings leave.
+
+    Those are each hyperscaler's balance plus what it borrows, as posted
+    (``np.maximum(borrowed, 0.0)``: :meth:`agents.accounts.Accounts.pay` books a negative
+    amount as zero), and each vendor's likewise when a vendor borrows: the caller posts each
+    of them its borrowing in one journalled row and nothing else between the two flushes.
+    Returns whether an active lab is still short (then nothing of :func:`surpluses` is
+    done), whether a vendor borrows and whether a vendor owes.
+    """
+    short, borrows = shortfalls(
+        balances,
+        hs_ids,
+        lab_ids,
+        utility_ids,
+        vendor_ids,
+        revenue,
+        kind,
+        enterprise,
+        active,
+        multiple_lab,
+        debt_hs,
+        debt_lab,
+        debt_vendor,
+        borrowed,
+        cash_lab,
+        recovery,
+        borrowed_vendor,
+    )
+    if short:
+        return True, borrows, False
+    owes = _surpluses(
+        balances,
+        hs_ids,
+        vendor_ids,
+        borrowed,
+        borrowed_vendor,
+        True,
+        borrows,
+        buffer_months,
+        hs_costs,
+        dc_committed,
+        hs_reserve,
+        cash_lab,
+        opex,
+        spend,
+        active,
+        no_exit,
+        zeros,
+        zeros,
+        debt_hs,
+        debt_lab,
+        debt_vendor,
+        repaid,
+        payout,
+        written_off,
+        repay,
+        repay_vendor,
+    )
+    return False, borrows, owes
+
+
+@compiled
+def _surpluses(
+    balances: FloatArray,
+    hs_ids: IntArray,
+    vendor_ids: IntArray,
+    posted: FloatArray,
+    posted_vendor: FloatArray,
+    pending: bool,
+    vendor_pending: bool,
+    buffer_months: float,
+    hs_costs: FloatArray,
+    dc_committed: FloatArray,
+    hs_reserve: FloatArray,
+    cash_lab: FloatArray,
+    opex: FloatArray,
+    spend: FloatArray,
+    active: BoolArray,
+    out: BoolArray,
+    loss: FloatArray,
+    repaid_exit: FloatArray,
+    debt_hs: FloatArray,
+    debt_lab: FloatArray,
+    debt_vendor: FloatArray,
+    repaid: FloatArray,
+    payout: FloatArray,
+    written_off: FloatArray,
+    repay: FloatArray,
+    repay_vendor: FloatArray,
+) -> bool:
+    """:func:`surpluses`, each hyperscaler's cash its balance plus ``np.maximum(posted[h],
+    0.0)`` when ``pending`` (a posting not yet booked), each vendor's plus
+    ``np.maximum(posted_vendor[v], 0.0)`` when ``vendor_pending``; else the balances."""
     n_h = hs_ids.size
     for h in range(n_h):
+        cash = balances[hs_ids[h]]
+        if pending:
+            cash += maximum(posted[h], 0.0)
         buf = maximum(buffer_months * hs_costs[h] + dc_committed[h], hs_reserve[h])
-        spare = maximum(0.0, balances[hs_ids[h]] - buf)
+        spare = maximum(0.0, cash - buf)
         r = minimum(spare, debt_hs[h])
         repay[h] = r
         repaid[h] = r
@@ -185,7 +353,10 @@ def surpluses(
         owes |= debt_vendor[v] != 0.0
     if owes:
         for v in range(debt_vendor.size):
-            r = minimum(maximum(0.0, balances[vendor_ids[v]] - 0.0), debt_vendor[v])
+            cash = balances[vendor_ids[v]]
+            if vendor_pending:
+                cash += maximum(posted_vendor[v], 0.0)
+            r = minimum(maximum(0.0, cash - 0.0), debt_vendor[v])
             repay_vendor[v] = r
             debt_vendor[v] -= r
     return owes

@@ -123,7 +123,7 @@ def close_labs(
     )
     accounts.pay(OUTSIDE, la, a.revenue, "ai_revenue")
     accounts.pay(la, OUTSIDE, opex, "lab_opex")
-    np.log1p(gain, out=gain)
+    np.log1p(gain, gain)
     vendor_owes = _capability(
         month,
         gain,
@@ -148,9 +148,12 @@ def close_labs(
         float(fin.debt_rate_lab),
         debt.interest,
         debt.vendor,
+        accounts.hyperscaler,
+        la,
+        work.firms,
     )
     accounts.flush()
-    out, exits = close_financing(cfg, rng, debt, a, accounts, vendor_owes)
+    out, exits = close_financing(cfg, rng, debt, a, accounts, vendor_owes, work)
     if exits:
         idx = np.flatnonzero(out)
         a.active[idx] = False
@@ -268,6 +271,9 @@ def _capability(
     rate_lab: float,
     interest: FloatArray,
     debt_vendor: FloatArray,
+    hs_ids: IntArray,
+    lab_ids: IntArray,
+    firms: IntArray,
 ) -> bool:
     """Capability, in place; then the first step of the month's financing, whose result
     it returns.
@@ -300,6 +306,9 @@ def _capability(
         rate_lab,
         interest,
         debt_vendor,
+        hs_ids,
+        lab_ids,
+        firms,
     )
 
 
@@ -327,9 +336,45 @@ def update_history(
     ``vendor_gen`` is the H100e of the generation each vendor sold this month.
     """
     c = settled.compute
-    history.lab_spend_cum += c.spend
-    history.lab_spend[month % MONTHS_PER_YEAR] = c.spend  # a new array each month: kept, not copied
-    history.hs_revenue[month % MONTHS_PER_YEAR] = c.sales
-    history.hs_hours[month % MONTHS_PER_YEAR] = c.sold.sum(axis=(1, 2))
-    history.vendor_sales[month % MONTHS_PER_YEAR] = settled.vendor_units * vendor_gen
+    row = month % MONTHS_PER_YEAR
+    _windows(
+        row,
+        history.lab_spend_cum,
+        c.spend,
+        history.hs_revenue,
+        c.sales,
+        history.hs_hours,
+        c.sold,
+        history.vendor_sales,
+        settled.vendor_units,
+        vendor_gen,
+    )
+    history.lab_spend[row] = c.spend  # a new array each month: kept, not copied
     history.months = month + 1
+
+
+@compiled
+def _windows(
+    row: int,
+    lab_spend_cum: FloatArray,
+    spend: FloatArray,
+    hs_revenue: FloatArray,
+    sales: FloatArray,
+    hs_hours: FloatArray,
+    sold: FloatArray,
+    vendor_sales: FloatArray,
+    vendor_units: FloatArray,
+    vendor_gen: FloatArray,
+) -> None:
+    """The month's row of the trailing windows, in place: ``lab_spend_cum += spend``,
+    ``hs_revenue[row] = sales``, ``hs_hours[row] = sold.sum(axis=(1, 2))`` (numpy sums a
+    C-ordered array's last two axes as one: :func:`market.compiled.add_reduce` of each
+    cloud's block) and ``vendor_sales[row] = vendor_units * vendor_gen``."""
+    for i in range(spend.shape[0]):
+        for h in range(spend.shape[1]):
+            lab_spend_cum[i, h] += spend[i, h]
+    hs_revenue[row] = sales
+    for h in range(sold.shape[0]):
+        hs_hours[row, h] = add_reduce(np.ascontiguousarray(sold[h]).ravel())
+    for v in range(vendor_units.size):
+        vendor_sales[row, v] = vendor_units[v] * vendor_gen[v]

@@ -8,7 +8,13 @@ import pytest
 
 from agents.finance import interest_due
 from agents.lab import split_compute
-from agents.phases.settle_labs import BURN_WEIGHT, _capability, _month_flows, lab_revenue
+from agents.phases.settle_labs import (
+    BURN_WEIGHT,
+    _capability,
+    _month_flows,
+    _windows,
+    lab_revenue,
+)
 
 
 def _values(rng: np.random.Generator, shape: int | tuple[int, ...]) -> np.ndarray:
@@ -121,11 +127,11 @@ def test_capability_power_bill_and_interest_are_numpys_expressions() -> None:
     for month, w, d_v in ((0, 1.0, np.zeros(3)), (7, 0.125, np.array([0.0, 2.0, 0.0]))):
         cap = np.full(n, np.nan)
         ocf_got, costs_got, capex_chips = ocf.copy(), costs.copy(), np.full(n_h, np.nan)
-        interest = np.full(n_h + n, np.nan)
+        interest, firms = np.full(n_h + n, np.nan), np.zeros(n_h + n, dtype=np.int64)
         owes = _capability(
             month, gain, 0.37, cap0, drift, drift_months, cap, bought, price, chips, w,
             other, sales, dc, capex_chips, ocf_got, costs_got, d_h, d_l, 0.06, 0.12,
-            interest, d_v,
+            interest, d_v, np.arange(n_h), np.arange(n), firms,
         )  # fmt: skip
         ref = cap0 + 0.37 * gain
         ref += drift * (np.minimum(month + 1, drift_months) / 12)
@@ -137,3 +143,20 @@ def test_capability_power_bill_and_interest_are_numpys_expressions() -> None:
         due = np.concatenate([interest_due(d_h, 0.06), interest_due(d_l, 0.12)])
         assert interest.tobytes() == due.tobytes()
         assert owes == bool(d_v.any())
+        assert firms.tolist() == list(range(n_h)) + list(range(n))
+
+
+@pytest.mark.parametrize("shape", [(4, 4, 3), (3, 8, 7), (2, 130, 3), (5, 1, 300)])
+def test_windows_are_numpys_expressions(shape: tuple[int, int, int]) -> None:
+    rng = np.random.default_rng(shape[1])
+    n_h, n_l, n_v = shape[0], 7, 3
+    cum, spend = _values(rng, (n_l, n_h)), _values(rng, (n_l, n_h))
+    sales, sold = _values(rng, n_h), _values(rng, shape)
+    units, gen = _values(rng, n_v), _values(rng, n_v)
+    revenue, hours, vendor = (_values(rng, (12, k)) for k in (n_h, n_h, n_v))
+    want = [cum + spend, revenue.copy(), hours.copy(), vendor.copy()]
+    want[1][5], want[2][5], want[3][5] = sales, sold.sum(axis=(1, 2)), units * gen
+    got = [cum.copy(), revenue.copy(), hours.copy(), vendor.copy()]
+    _windows(5, got[0], spend, got[1], sales, got[2], sold, got[3], units, gen)
+    for g, w in zip(got, want, strict=True):
+        assert g.tobytes() == w.tobytes()
