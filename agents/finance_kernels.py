@@ -1,9 +1,10 @@
-"""The arithmetic of :func:`agents.finance.settle_finance`, each step in one compiled call.
+"""The arithmetic of :func:`agents.finance_month.settle_finance`, each step in one call.
 
-:func:`agents.finance.settle_finance` closes the month's financing in three steps between
-the ledger's flushes: the trailing averages and the interest (:func:`month_interest`), the
-borrowing that covers negative balances (:func:`shortfalls`), and the surplus that repays
-debt and is paid out (:func:`surpluses`). Each kernel does numpy's arithmetic of the
+:func:`agents.finance_month.settle_finance` closes the month's financing in three steps
+between the ledger's flushes: the trailing averages and the interest
+(:func:`month_interest`), the borrowing that covers negative balances (:func:`shortfalls`),
+and the surplus that repays debt and is paid out (:func:`surpluses`); in a month when no
+lab is short, the last two are one call (:func:`borrow_then_repay`). Each kernel does numpy's arithmetic of the
 expressions it names, element by element in numpy's order (``np.maximum`` and
 ``np.minimum`` as :func:`market.compiled.maximum` and :func:`market.compiled.minimum`), so
 the numbers are the same to the bit; the postings stay with the caller, in their order.

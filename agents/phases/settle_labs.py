@@ -11,7 +11,7 @@ received and the training it planned, at least one H100e-hour) and from their qu
 drift (``capability_drift_per_year`` a year until ``capability_drift_until``: the trend of a
 product's unobserved quality in a logit demand, Berry, "Estimating discrete-choice models
 of product differentiation", *RAND Journal of Economics* 25(2), 1994). Then the month's
-financing closes (:func:`agents.finance.settle_finance`): a lab whose cash runs out
+financing closes (:func:`agents.finance_month.settle_finance`): a lab whose cash runs out
 borrows, then raises an equity round, and exits when both fail, which ends its compute
 contracts.
 
@@ -26,7 +26,7 @@ The labs' arithmetic is two compiled calls, before and after numpy's ``log1p`` o
 training gain (:func:`_month_flows`, :func:`_capability`); the second also does the first
 step of the financing, which posts nothing and reads no balance (the trailing averages and
 the interest, :func:`agents.finance_kernels.month_interest`), and the rest is
-:func:`agents.finance.close_financing`; the postings stay in order.
+:func:`agents.finance_month.close_financing`; the postings stay in order.
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ from __future__ import annotations
 import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
-from agents.finance import Debt, close_financing
+from agents.finance import Debt
 from agents.finance_kernels import month_interest
+from agents.finance_month import close_financing
 from agents.lab import LabArrays
 from agents.phases.settle import Settled
 from agents.scenario import Scenario

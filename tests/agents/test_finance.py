@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from agents.accounts import Accounts
-from agents.finance import Debt, capex_budget, scale_to_budget, settle_finance
+from agents.finance import Debt, capex_budget, scale_to_budget
+from agents.finance_month import settle_finance
 from agents.invariants import InvariantError, check_finance
 from agents.lab import LabArrays, LabKind
 from agents.model import GigawattModel
