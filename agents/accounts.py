@@ -12,9 +12,10 @@ which keeps the ledger's per-call cost out of the hot path; anything that reads 
 flushes first.
 A posting is copied into the ledger's queue buffers when it is made (payers and payees in
 one array, amounts in another, scalars spread by the copy). Transfers of zero in
-postings of more than 64 rows are not journalled (they change no balance; in scale mode
-most rows of a month's interest, borrowing and write-offs are zero), except one row per
-call, so every reason posted in a month still appears in the month's cash flows.
+postings of more than 64 rows (:data:`JOURNAL_EVERY_ROW`) are not journalled (they
+change no balance; in scale mode most rows of a month's interest, borrowing and
+write-offs are zero), except one row per call, so every reason posted in a month still
+appears in the month's cash flows.
 
 Scale mode's populations (small labs, enterprise buyers) are pooled in the journal
 (:meth:`market.ledger.Ledger.pool`): each population gets an account of its own that
@@ -27,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -35,7 +36,7 @@ from numpy.typing import ArrayLike, NDArray
 from market.compiled import compiled, maximum
 from market.ledger import OUTSIDE, Ledger
 
-__all__ = ["ASSETS", "OUTSIDE", "OUTSIDE_NAME", "AccountError", "Accounts"]
+__all__ = ["ASSETS", "JOURNAL_EVERY_ROW", "OUTSIDE", "OUTSIDE_NAME", "AccountError", "Accounts"]
 
 OUTSIDE_NAME = "outside"
 """Name of the outside world's account (investors, end customers, lenders, suppliers;
@@ -43,6 +44,10 @@ OUTSIDE_NAME = "outside"
 
 ASSETS = ("usd", "chips", "power_mwh", "compute_h100e_hours")
 """The assets booked: dollars, accelerator units, MWh, H100e-hours."""
+
+JOURNAL_EVERY_ROW: Final = 64
+"""Most rows of a posting the queue journals row for row, zeros included; of a longer
+one only the rows other than zero are journalled (one row if all are zero)."""
 
 IntArray = NDArray[np.int64]
 
@@ -235,7 +240,7 @@ class _Queue:
             code = self._code[reason] = self.ledger.reason_code(reason)
         k = self.rows
         if k + n > self.capacity:
-            self._grow(k + (n if n <= 64 else _kept(a, clip)))
+            self._grow(k + (n if n <= JOURNAL_EVERY_ROW else _kept(a, clip)))
         n = _append(self.ids, self.amount, k, p, q, a, clip)
         self.rows = k + n
         self.codes.append(code)
@@ -290,8 +295,8 @@ def _append(
 
     Row by row: ``ids[0, k:end] = payer``, ``ids[1, k:end] = payee`` (an id array of one
     element spread over every row) and ``amount[k:end] = a``, or ``np.maximum(a, 0.0)``
-    if ``clip``. Of a posting of more than 64 rows only the rows whose amount (so
-    clipped) is not zero are written, in order, or the first row alone when every amount
+    if ``clip``. Of a posting of more than :data:`JOURNAL_EVERY_ROW` rows only the rows
+    whose amount (so clipped) is not zero are written, in order, or the first row alone when every amount
     is zero (zero transfers change no balance, ``x - 0.0 == x + 0.0 == x``; the one row
     keeps the month's reason on the books): the rows ``keep`` of the arrays, with
     ``keep = ~(a <= 0.0)`` if ``clip`` else ``a != 0.0`` (nan is kept).
@@ -299,7 +304,7 @@ def _append(
     n = a.size
     step_p = 1 if payer.size == n else 0
     step_q = 1 if payee.size == n else 0
-    sparse = n > 64
+    sparse = n > JOURNAL_EVERY_ROW
     j = k
     for i in range(n):
         v = maximum(a[i], 0.0) if clip else a[i]
@@ -318,7 +323,8 @@ def _append(
 
 
 def _kept(amount: NDArray[np.float64], clip: bool) -> int:
-    """Rows :func:`_append` writes of a posting of more than 64 rows ``amount``."""
+    """Rows :func:`_append` writes of a posting of more than :data:`JOURNAL_EVERY_ROW` rows
+    ``amount``."""
     m = int(np.count_nonzero(~(amount <= 0.0) if clip else amount != 0.0))
     return max(m, 1)
 

@@ -38,12 +38,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from agents.accounts import JOURNAL_EVERY_ROW
 from agents.scenario import Scenario
 from agents.state import BoolArray, FloatArray, IntArray
 from agents.units import MONTHS_PER_YEAR
 
 __all__ = [
-    "ONE_POSTING",
     "TRAILING_WEIGHT",
     "Debt",
     "MonthWork",
@@ -63,12 +63,6 @@ about a year (an exponential average of weight w has a mean age of (1 - w) / w =
 months), the span of the annual operating cash flow lenders' limits are set on
 (``docs/calibration.md`` [est-debt-limit]), so one month's swing moves them little."""
 
-ONE_POSTING = 64
-"""Most rows of a posting the ledger's queue journals row for row, zeros included (a longer
-one keeps its nonzero rows only, :meth:`agents.accounts.Accounts.pay`): two postings of a
-reason to the hyperscalers and the labs, one after the other, are one posting of both when
-it is no longer, the same rows in the same order."""
-
 
 @dataclass(eq=False)
 class MonthWork:
@@ -80,10 +74,10 @@ class MonthWork:
     """Hyperscalers, labs, utilities and vendors they were made for."""
     firms: IntArray
     """(H + L,) the hyperscalers' accounts, then the labs' (written each month), when the
-    postings to both are merged (no longer than :data:`ONE_POSTING`); else empty."""
+    postings to both are merged (no longer than :data:`JOURNAL_EVERY_ROW`); else empty."""
     one_step: bool
     """Whether the postings to the hyperscalers and to the vendors journal every row (each
-    no longer than :data:`ONE_POSTING`): then, in a month when no lab is short, the
+    no longer than :data:`JOURNAL_EVERY_ROW`): then, in a month when no lab is short, the
     borrowing and the surplus are one compiled call
     (:func:`agents.finance_kernels.borrow_then_repay`)."""
     cash_lab: FloatArray
@@ -107,8 +101,8 @@ class MonthWork:
         e = np.empty
         return cls(
             (n_h, n_l, n_u, n_v),
-            np.zeros(n_h + n_l if n_h + n_l <= ONE_POSTING else 0, dtype=np.int64),
-            n_h <= ONE_POSTING and n_v <= ONE_POSTING,
+            np.zeros(n_h + n_l if n_h + n_l <= JOURNAL_EVERY_ROW else 0, dtype=np.int64),
+            n_h <= JOURNAL_EVERY_ROW and n_v <= JOURNAL_EVERY_ROW,
             e(n_l),
             e(n_u),
             e(n_v),
