@@ -110,13 +110,6 @@ def _settle(ct: ContractTable, rows: IntArray, delivered: FloatArray) -> Settlem
     return ct.settle(rows, np.minimum(delivered, ct.volume[rows]))
 
 
-def _part(s: Settlement, start: int, stop: int) -> Settlement:
-    """Rows ``start:stop`` of a settlement (views)."""
-    return Settlement(
-        s.index[start:stop], s.delivered[start:stop], s.payment[start:stop], s.penalty[start:stop]
-    )
-
-
 _BIG = float(np.finfo(float).max)
 
 
@@ -162,28 +155,31 @@ def settle_markets(
     # exactly, whatever the solver's tolerance on the node balances
     non_ai = b[ix.bids["non_ai"]]
     pf = lk[ix.links["power"]]
-    gen, fuel, non_ai_pay, spot, transmission, site_acc, util_acc, site_recv, power_now, charge = (
-        power_flows(
-            non_ai,
-            pf,
-            cleared.p_util,
-            cleared.p_site,
-            ct.seller[al.power_rows],
-            al.power_delivered,
-            g.unit_util,
-            o[ix.offers["units"]],
-            g.unit_price,
-            al.ppa_cost,
-            al.site_ppa,
-            price,
-            lay.site0,
-            ua,
-            ha,
-            res.node_price,
-            market.power_price,
-            market.capacity_price,
-        )
+    by_region, by_link, link_acc, site_recv, charge, ppa_acc = power_flows(
+        non_ai,
+        pf,
+        cleared.p_util,
+        cleared.p_site,
+        ct.seller,
+        ct.buyer,
+        al.power_rows,
+        al.power_delivered,
+        g.unit_util,
+        o[ix.offers["units"]],
+        g.unit_price,
+        al.ppa_cost,
+        al.site_ppa,
+        price,
+        lay.site0,
+        ua,
+        ha,
+        res.node_price,
+        market.power_price,
+        market.capacity_price,
     )
+    # (rows by index: a row's view costs half of what unpacking by iteration does)
+    gen, fuel, non_ai_pay, power_now = by_region[0], by_region[1], by_region[2], by_region[3]
+    spot, transmission, site_acc, util_acc = by_link[0], by_link[1], link_acc[0], link_acc[1]
     acc.post(acc.power, OUTSIDE, ua, gen, "generation")
     acc.pay(ua, OUTSIDE, fuel, "fuel")
     acc.pay(OUTSIDE, ua, non_ai_pay, "power_non_ai")
@@ -198,16 +194,21 @@ def settle_markets(
         np.concatenate((al.compute_rows, al.power_rows, al.chip_rows)),
         np.concatenate((delivery.contract, al.power_delivered, al.chip_delivered)),
     )
-    n_c, n_p = al.compute_rows.size, al.power_rows.size
-    cs, ps, ks = (
-        _part(settlement, 0, n_c),
-        _part(settlement, n_c, n_c + n_p),
-        _part(settlement, n_c + n_p, settlement.index.size),
+    # the rows of each market, as views: compute, power (its accounts from power_flows),
+    # then chips (chip_flows reads them from k0 on)
+    n_c = al.compute_rows.size
+    k0 = n_c + al.power_rows.size
+    s_index, s_delivered, s_payment, s_penalty = (
+        settlement.index,
+        settlement.delivered,
+        settlement.payment,
+        settlement.penalty,
     )
-    p_sel, p_buy = ua[ct.seller[ps.index]], ha[ct.buyer[ps.index]]
-    acc.pay(p_buy, p_sel, ps.payment, "power_ppa")
-    acc.pay(p_sel, p_buy, ps.penalty, "penalty")
-    acc.post(acc.power, p_sel, p_buy, ps.delivered, "power_ppa")
+    cs = Settlement(s_index[:n_c], s_delivered[:n_c], s_payment[:n_c], s_penalty[:n_c])
+    p_sel, p_buy = ppa_acc[0], ppa_acc[1]
+    acc.pay(p_buy, p_sel, s_payment[n_c:k0], "power_ppa")
+    acc.pay(p_sel, p_buy, s_penalty[n_c:k0], "penalty")
+    acc.post(acc.power, p_sel, p_buy, s_delivered[n_c:k0], "power_ppa")
     # charge: capacity_charge(site_recv, market.capacity_price).ravel()
     acc.pay(*acc.hyperscaler_utility, charge, "capacity_charge")
     # ---------------------------------------------------------------- chips
@@ -225,30 +226,13 @@ def settle_markets(
     # where next month's free powered MW is (chip_flows, into sites.fleet)
     vf = lk[ix.links["chips"]]
     cost = np.array([v.unit_cost(tech) for v in vendors])
-    traits = np.array([(v.generation, v.owner, v.family) for v in vendors], dtype=np.int64)
-    traits = traits.reshape(-1, 3).T.copy()  # generation, owner, family of each vendor
+    # generation, owner, family of each vendor, vendor by vendor
+    traits = np.array([t for v in vendors for t in (v.generation, v.owner, v.family)], np.int64)
     # what the clouds wanted and got neither on the spot market nor under contract
     want = plan.chip_want
     if al.chips_received is not None:
         want = want - al.chips_received
-    (
-        buyer_acc,
-        vendor_acc,
-        k_v,
-        k_h,
-        spot_pay,
-        margin_pay,
-        made,
-        production,
-        bought,
-        short,
-        orders,
-        units,
-        paid,
-        chip_value,
-        chip_gen,
-        chip_spend,
-    ) = chip_flows(
+    link_int, k_acc, by_chip_link, by_vendor, bought, chip_spend = chip_flows(
         vf,
         cleared.v_src,
         cleared.v_dst,
@@ -261,15 +245,14 @@ def settle_markets(
         va,
         ct.seller,
         ct.buyer,
-        ks.index,
-        ks.delivered,
-        ks.payment,
+        s_index,
+        s_delivered,
+        s_payment,
+        k0,
         al.chip_rows,
         al.chip_delivered,
         cost,
-        traits[0],
-        traits[1],
-        traits[2],
+        traits,
         tech.cost.size,
         plan.free_mw,
         demand.region_weight,
@@ -278,21 +261,28 @@ def settle_markets(
         plan.chip_want,
         b[ix.bids["chip_buyers"]],
     )
+    buyer_acc, vendor_acc, chip_gen = link_int[0], link_int[1], link_int[2]
+    spot_pay, margin_pay = by_chip_link[0], by_chip_link[1]
+    paid, chip_value = by_chip_link[2], by_chip_link[3]
+    made, production, units = by_vendor[0], by_vendor[1], by_vendor[4]
     acc.pay(buyer_acc, vendor_acc, spot_pay, "chips_spot")
     acc.pay(buyer_acc, OUTSIDE, margin_pay, "chips_margin")
-    if ks.index.size:  # (an empty posting books nothing)
-        acc.pay(ha[k_h], va[k_v], ks.payment, "chips_contract")
-        acc.pay(va[k_v], ha[k_h], ks.penalty, "penalty")
+    has_k = k0 < s_index.size
+    if has_k:  # (an empty posting books nothing)
+        k_vendor, k_cloud = k_acc[0], k_acc[1]
+        acc.pay(k_cloud, k_vendor, s_payment[k0:], "chips_contract")
+        acc.pay(k_vendor, k_cloud, s_penalty[k0:], "penalty")
     acc.post(acc.chips, OUTSIDE, va, made, "production")
     acc.pay(va, OUTSIDE, production, "chip_production")
     acc.post(acc.chips, vendor_acc, buyer_acc, vf, "chips_spot")
-    if ks.index.size:
-        acc.post(acc.chips, va[k_v], ha[k_h], ks.delivered, "chips_contract")
+    if has_k:
+        acc.post(acc.chips, k_vendor, k_cloud, s_delivered[k0:], "chips_contract")
+    short, orders = by_vendor[2].tolist(), by_vendor[3].tolist()  # Python floats
     for i, v in enumerate(vendors):
         # Python's float division: a capacity near zero gives inf, no numpy warning (the ask
         # reads min(1, backlog))
-        v.backlog = float(short[i]) / v.capacity if v.capacity > 0 else 0.0
-        v.orders = float(orders[i])
+        v.backlog = short[i] / v.capacity if v.capacity > 0 else 0.0
+        v.orders = orders[i]
     # ---------------------------------------------------------------- compute
     sales = settle_compute(
         g, cleared, price, site_recv, power_now, nodes, market, labs, ct, acc, delivery, cs
@@ -300,8 +290,9 @@ def settle_markets(
     # ---------------------------------------------------------------- cash and prices
     acc.pay(OUTSIDE, ha, clouds.other_cash_flow, "other_business")
     market.power_price = power_now
+    now = power_now.tolist()  # Python floats
     for u in utilities:
-        u.price_history.append(float(power_now[u.region]))
+        u.price_history.append(now[u.region])
     # what was paid for chips (chip_spend): a penalty a vendor pays for a shortfall is
     # income, not less capex
     return Settled(

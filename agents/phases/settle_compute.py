@@ -116,7 +116,7 @@ def compute_delivery(
     capacity; a node delivers at most its capacity and what its power runs.
     """
     n_f = g.compute_qty.shape[2]
-    c_ok, s_ok, s_factor, contract = _delivered(
+    by_node, contract = _delivered(
         g.compute_qty.ravel(),
         nodes.mwh.ravel(),
         g.site_use.ravel(),
@@ -125,7 +125,7 @@ def compute_delivery(
         cleared.result.offer_fill[cleared.index.offers["sellers"]],
         n_f,
     )
-    return ComputeDelivery(c_ok, s_ok, s_factor, contract)
+    return ComputeDelivery(by_node[0], by_node[1], by_node[2], contract)
 
 
 @compiled
@@ -137,11 +137,12 @@ def _delivered(
     alloc: FloatArray,
     spot_sold: FloatArray,
     n_f: int,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+) -> tuple[FloatArray, FloatArray]:
     """:func:`compute_delivery` on the nodes in order (``n_f`` families a site): what
-    contracts and spot sales deliver at each node, the share of spot sales delivered, and
-    what each contract receives. numpy's arithmetic in numpy's order (its sums:
-    :func:`market.compiled.add_reduce` along a row, row by row down a column)."""
+    contracts and spot sales deliver at each node and the share of spot sales delivered
+    (the rows of one ``(3, N)`` array), and what each contract receives. numpy's
+    arithmetic in numpy's order (its sums: :func:`market.compiled.add_reduce` along a row,
+    row by row down a column)."""
     n = cap.size
     deliverable = np.empty(n)
     for site in range(n // n_f):
@@ -154,7 +155,8 @@ def _delivered(
             runs = got / mwh[lo + k] if mwh[lo + k] > 0 else 0.0
             deliverable[lo + k] = minimum(cap[lo + k], runs)
     c_node = sum_rows(alloc)
-    c_ok, s_ok, s_factor, c_factor = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    by_node, c_factor = np.empty((3, n)), np.empty(n)
+    c_ok, s_ok, s_factor = by_node[0], by_node[1], by_node[2]
     for j in range(n):
         c_ok[j] = minimum(c_node[j], deliverable[j])
         c_factor[j] = c_ok[j] / c_node[j] if c_node[j] > 0 else 1.0
@@ -163,7 +165,7 @@ def _delivered(
     contract = np.empty(alloc.shape[0])
     for i in range(alloc.shape[0]):
         contract[i] = add_reduce(alloc[i] * c_factor)
-    return c_ok, s_ok, s_factor, contract
+    return by_node, contract
 
 
 def settle_compute(
@@ -194,24 +196,7 @@ def settle_compute(
     # charged by the cloud the lab's data leaves, its primary, on what it buys elsewhere
     # (docs/calibration.md [reg-egress], [est-egress-h])
     src, lab = cleared.c_src, cleared.c_lab
-    (
-        c_lab,
-        c_cloud,
-        spend,
-        vol,
-        recv,
-        sales,
-        f_ok,
-        p_src,
-        to_h,
-        to_primary,
-        friction,
-        lab_acc,
-        cloud_acc,
-        primary_acc,
-        produced,
-        lab_friction,
-    ) = compute_flows(
+    c_acc, lab_cloud, by_lab, by_cloud, by_link, link_acc = compute_flows(
         ct.buyer,
         ct.seller,
         rows,
@@ -232,6 +217,17 @@ def settle_compute(
         la,
         ha,
     )
+    # (rows by index: a row's view costs half of what unpacking by iteration does)
+    c_lab, c_cloud, spend, vol = c_acc[0], c_acc[1], lab_cloud[0], lab_cloud[1]
+    recv, lab_friction, sales, produced = by_lab[0], by_lab[1], by_cloud[0], by_cloud[1]
+    f_ok, p_src, to_h, to_primary, friction = (
+        by_link[0],
+        by_link[1],
+        by_link[2],
+        by_link[3],
+        by_link[4],
+    )
+    lab_acc, cloud_acc, primary_acc = link_acc[0], link_acc[1], link_acc[2]
     acc.pay(c_lab, c_cloud, cs.payment, "compute_contract")
     acc.pay(c_cloud, c_lab, cs.penalty, "penalty")
     acc.pay(lab_acc, cloud_acc, to_h, "compute_spot")
@@ -304,7 +300,7 @@ def settle_compute(
     # and left out of the expectation, as is a node with less than an H100e-hour a month (a
     # fleet retired to nothing), which has no market: its price is an unfilled bid, and
     # would feed the expectation its own bid
-    sold, resale, site_total, nodes.price, cheapest, seen = node_prices(
+    by_node, by_cloud, cheapest, seen = node_prices(
         delivery.c_ok,
         delivery.s_ok,
         nodes.mwh,
@@ -317,6 +313,7 @@ def settle_compute(
         lay.seller0,
         nodes.cost,
     )
+    sold, nodes.price, resale, site_total = by_node[0], by_node[1], by_cloud[0], by_cloud[1]
     acc.pay(OUTSIDE, ha, resale, "power_resale")
     acc.post(acc.power, ha, OUTSIDE, site_total, "power_used_or_resold")
     nodes.sold = sold

@@ -28,7 +28,9 @@ def power_flows(
     pf: FloatArray,
     pu: IntArray,
     ps: IntArray,
-    ppa_seller: IntArray,
+    seller: IntArray,
+    buyer: IntArray,
+    power_rows: IntArray,
     ppa_delivered: FloatArray,
     unit_util: IntArray,
     unit_fill: FloatArray,
@@ -42,33 +44,24 @@ def power_flows(
     node_price: FloatArray,
     power_price: FloatArray,
     capacity_price: FloatArray,
-) -> tuple[
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    IntArray,
-    IntArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-]:
+) -> tuple[FloatArray, FloatArray, IntArray, FloatArray, FloatArray, IntArray]:
     """The power market's arrays of :func:`agents.phases.settle.settle_markets`.
 
     ``R`` regions (``non_ai.size``) and ``H x R`` sites (``site_ppa.size``); power link
-    ``i`` carries ``pf[i]`` from utility ``pu[i]`` to site ``ps[i]``. Returns, as numpy
-    computes them:
+    ``i`` carries ``pf[i]`` from utility ``pu[i]`` to site ``ps[i]``; the PPAs are contract
+    rows ``power_rows`` (``ppa_seller = seller[power_rows]``). Returns, as numpy computes
+    them, in few arrays (one row each, a row's view costing less than an array returned):
 
-    - ``gen``: ``non_ai + np.bincount(pu, pf, R) + np.bincount(ppa_seller, ppa_delivered, R)``;
-    - ``fuel``: ``np.bincount(unit_util, unit_fill * unit_price, R) + ppa_cost``;
-    - ``non_ai_pay``: ``price[:R] * non_ai``;
-    - ``spot``: ``price[:R][pu] * pf``;
-    - ``transmission``: ``np.maximum(0.0, price[site0:][ps] - price[:R][pu]) * pf``;
-    - ``site_acc``, ``util_acc``: ``ha[ps // R]``, ``ua[pu]``;
+    - ``by_region`` ``(4, R)``: ``gen``, ``non_ai + np.bincount(pu, pf, R) +
+      np.bincount(ppa_seller, ppa_delivered, R)``; ``fuel``, ``np.bincount(unit_util,
+      unit_fill * unit_price, R) + ppa_cost``; ``non_ai_pay``, ``price[:R] * non_ai``;
+      ``power_now``, ``np.where(np.isfinite(node_price[:R]), price[:R], power_price)``;
+    - ``by_link`` ``(2, n)``: ``spot``, ``price[:R][pu] * pf``; ``transmission``,
+      ``np.maximum(0.0, price[site0:][ps] - price[:R][pu]) * pf``;
+    - ``link_acc`` ``(2, n)``: ``site_acc``, ``ha[ps // R]``; ``util_acc``, ``ua[pu]``;
     - ``site_recv``: ``(np.bincount(ps, pf, H x R) + site_ppa).reshape(H, R)``;
-    - ``power_now``: ``np.where(np.isfinite(node_price[:R]), price[:R], power_price)``;
-    - ``charge``: ``(site_recv * capacity_price[None, :] / 24.0).ravel()``.
+    - ``charge``: ``(site_recv * capacity_price[None, :] / 24.0).ravel()``;
+    - ``ppa_acc`` ``(2, PPAs)``: ``ua[ppa_seller]``, ``ha[buyer[power_rows]]``.
     """
     n_r = non_ai.size
     n_s = site_ppa.size
@@ -76,47 +69,37 @@ def power_flows(
     for i in range(pf.size):
         from_links[pu[i]] += pf[i]
     from_ppa = np.zeros(n_r)
-    for i in range(ppa_delivered.size):
-        from_ppa[ppa_seller[i]] += ppa_delivered[i]
+    ppa_acc = np.empty((2, power_rows.size), np.int64)
+    for i in range(power_rows.size):
+        from_ppa[seller[power_rows[i]]] += ppa_delivered[i]
+        ppa_acc[0, i] = ua[seller[power_rows[i]]]
+        ppa_acc[1, i] = ha[buyer[power_rows[i]]]
     fuel = np.zeros(n_r)
     for i in range(unit_fill.size):
         fuel[unit_util[i]] += unit_fill[i] * unit_price[i]
-    gen = np.empty(n_r)
-    non_ai_pay = np.empty(n_r)
-    power_now = np.empty(n_r)
+    by_region = np.empty((4, n_r))  # gen, fuel, non_ai_pay, power_now
     for r in range(n_r):
-        gen[r] = non_ai[r] + from_links[r] + from_ppa[r]
-        fuel[r] = fuel[r] + ppa_cost[r]
-        non_ai_pay[r] = price[r] * non_ai[r]
-        power_now[r] = price[r] if np.isfinite(node_price[r]) else power_price[r]
+        by_region[0, r] = non_ai[r] + from_links[r] + from_ppa[r]
+        by_region[1, r] = fuel[r] + ppa_cost[r]
+        by_region[2, r] = price[r] * non_ai[r]
+        by_region[3, r] = price[r] if np.isfinite(node_price[r]) else power_price[r]
     n = pf.size
-    spot, transmission = np.empty(n), np.empty(n)
-    site_acc, util_acc = np.empty(n, np.int64), np.empty(n, np.int64)
+    by_link = np.empty((2, n))  # spot, transmission
+    link_acc = np.empty((2, n), np.int64)  # site_acc, util_acc
     recv = np.zeros(n_s)
     for i in range(n):
         p_pu = price[pu[i]]
-        spot[i] = p_pu * pf[i]
-        transmission[i] = maximum(0.0, price[site0 + ps[i]] - p_pu) * pf[i]
-        site_acc[i] = ha[ps[i] // n_r]
-        util_acc[i] = ua[pu[i]]
+        by_link[0, i] = p_pu * pf[i]
+        by_link[1, i] = maximum(0.0, price[site0 + ps[i]] - p_pu) * pf[i]
+        link_acc[0, i] = ha[ps[i] // n_r]
+        link_acc[1, i] = ua[pu[i]]
         recv[ps[i]] += pf[i]
     charge = np.empty(n_s)
     for j in range(n_s):
         recv[j] = recv[j] + site_ppa[j]
         charge[j] = recv[j] * capacity_price[j % n_r] / 24.0
     site_recv = recv.reshape(n_s // n_r, n_r)
-    return (
-        gen,
-        fuel,
-        non_ai_pay,
-        spot,
-        transmission,
-        site_acc,
-        util_acc,
-        site_recv,
-        power_now,
-        charge,
-    )
+    return by_region, by_link, link_acc, site_recv, charge, ppa_acc
 
 
 @compiled
@@ -133,15 +116,14 @@ def chip_flows(
     va: IntArray,
     seller: IntArray,
     buyer: IntArray,
-    ks_index: IntArray,
-    ks_delivered: FloatArray,
-    ks_payment: FloatArray,
+    s_index: IntArray,
+    s_delivered: FloatArray,
+    s_payment: FloatArray,
+    k0: int,
     chip_rows: IntArray,
     chip_delivered: FloatArray,
     cost: FloatArray,
-    gens: IntArray,
-    owner: IntArray,
-    family: IntArray,
+    traits: IntArray,
     n_g: int,
     free: FloatArray,
     region_weight: FloatArray,
@@ -149,63 +131,54 @@ def chip_flows(
     want: FloatArray,
     chip_want: FloatArray,
     fill: FloatArray,
-) -> tuple[
-    IntArray,
-    IntArray,
-    IntArray,
-    IntArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    IntArray,
-    FloatArray,
-]:
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """The chip market's arrays of :func:`agents.phases.settle.settle_markets`, and the
     chips bought installed into ``fleet`` (in place).
 
     Chip link ``i`` carries ``vf[i]`` from vendor ``v_src[i]`` to buying node ``v_dst[i]``
-    (cloud ``v_dst[i] // n_f``, ``v_h`` below); ``ks_*`` is the chip contracts'
-    settlement. With ``k_v, k_h = seller[ks_index], buyer[ks_index]``,
+    (cloud ``v_dst[i] // n_f``, ``v_h`` below); the chip contracts' settlement is rows
+    ``k0:`` of the settlement ``s_*`` (``ks_index = s_index[k0:]``, and so on). Vendor
+    ``v``'s generation, owner and family are ``traits[3 v : 3 v + 3]`` (``gens``, ``owner``,
+    ``family`` below). With ``k_v, k_h = seller[ks_index], buyer[ks_index]``,
     ``pv = ask[v_src]``, ``pb = price[chipbuyer0:][v_dst]`` and ``V`` vendors, returns, as
-    numpy computes them:
+    numpy computes them, in few arrays (one row each):
 
-    - ``buyer_acc``, ``vendor_acc``: ``ha[v_h]``, ``va[v_src]``; ``k_v``, ``k_h``;
-    - ``spot_pay``: ``pv * vf``; ``margin_pay``: ``margin * vf``, where
-      ``margin = np.maximum(0.0, pb - price[vendor0:][v_src])``;
-    - ``made``: ``np.bincount(v_src, vf, V) + np.bincount(k_v, ks_delivered, V)``;
-    - ``production``: ``made * cost``;
+    - ``link_int`` ``(3, n)``: ``buyer_acc``, ``ha[v_h]``; ``vendor_acc``, ``va[v_src]``;
+      ``link_gen``, ``gens[v_src]``;
+    - ``k_acc`` ``(2, contracts)``: ``va[k_v]``, ``ha[k_h]``;
+    - ``by_link`` ``(4, n)``: ``spot_pay``, ``pv * vf``; ``margin_pay``, ``margin * vf``,
+      where ``margin = np.maximum(0.0, pb - price[vendor0:][v_src])``; ``paid``,
+      ``pv + margin``; ``pb``;
+    - ``by_vendor`` ``(5, V)``: ``made``, ``np.bincount(v_src, vf, V) + np.bincount(k_v,
+      ks_delivered, V)``; ``production``, ``made * cost``; ``short``, each vendor's unfilled
+      orders, ``unfilled[owner, family]`` for a captive vendor, else
+      ``unfilled[:, family].sum()``, where ``unfilled = np.maximum(0.0, want.ravel() -
+      fill).reshape(H, n_f)``; ``orders``, ``chip_want[owner, family]`` for a captive
+      vendor, else ``chip_want[:, family].sum()``; ``units``, ``np.add.at`` of
+      ``chip_delivered`` at ``seller[chip_rows]``, then of ``vf`` at ``v_src``, into
+      ``np.zeros(V)``;
     - ``bought``: ``np.add.at`` of ``vf`` at ``(v_h, gens[v_src])``, then of
       ``ks_delivered`` at ``(k_h, gens[k_v])``, into ``np.zeros((H, n_g))``;
-    - ``short``: each vendor's unfilled orders, ``unfilled[owner, family]`` for a captive
-      vendor, else ``unfilled[:, family].sum()``, where
-      ``unfilled = np.maximum(0.0, want.ravel() - fill).reshape(H, n_f)``;
-    - ``orders``: ``chip_want[owner, family]`` for a captive vendor, else
-      ``chip_want[:, family].sum()``;
-    - ``units``: ``np.add.at`` of ``chip_delivered`` at ``seller[chip_rows]``, then of ``vf``
-      at ``v_src``, into ``np.zeros(V)``;
-    - ``paid``: ``pv + margin``; ``pb``; ``link_gen``: ``gens[v_src]``;
     - ``chip_spend``: ``np.bincount(v_h, paid * vf, H) + np.bincount(k_h, ks_payment, H)``.
 
     ``fleet += split[:, :, None] * bought[:, None, :]``, where ``split`` is each cloud's
     free MW by region over their sum (``region_weight`` where the sum is not positive).
     """
     n_v, n_h, n_r = cost.size, free.shape[0], free.shape[1]
-    n_k = ks_index.size
+    gens, owner, family = traits[0::3], traits[1::3], traits[2::3]
+    n_k = s_index.size - k0
+    ks_delivered, ks_payment = s_delivered[k0:], s_payment[k0:]
     k_v, k_h = np.empty(n_k, np.int64), np.empty(n_k, np.int64)
+    k_acc = np.empty((2, n_k), np.int64)
     for j in range(n_k):
-        k_v[j] = seller[ks_index[j]]
-        k_h[j] = buyer[ks_index[j]]
+        k_v[j] = seller[s_index[k0 + j]]
+        k_h[j] = buyer[s_index[k0 + j]]
+        k_acc[0, j], k_acc[1, j] = va[k_v[j]], ha[k_h[j]]
     n = vf.size
-    spot_pay, margin_pay = np.empty(n), np.empty(n)
-    paid, pb, link_gen = np.empty(n), np.empty(n), np.empty(n, np.int64)
-    buyer_acc, vendor_acc = np.empty(n, np.int64), np.empty(n, np.int64)
+    by_link = np.empty((4, n))
+    spot_pay, margin_pay, paid, pb = by_link[0], by_link[1], by_link[2], by_link[3]
+    link_int = np.empty((3, n), np.int64)
+    buyer_acc, vendor_acc, link_gen = link_int[0], link_int[1], link_int[2]
     spot_made = np.zeros(n_v)
     bought = np.zeros((n_h, n_g))
     spend_spot = np.zeros(n_h)
@@ -230,7 +203,14 @@ def chip_flows(
         g = gens[k_v[j]] if gens[k_v[j]] >= 0 else gens[k_v[j]] + n_g
         bought[k_h[j], g] += ks_delivered[j]
         spend_k[k_h[j]] += ks_payment[j]
-    made, production = np.empty(n_v), np.empty(n_v)
+    by_vendor = np.empty((5, n_v))
+    made, production, short, orders, units = (
+        by_vendor[0],
+        by_vendor[1],
+        by_vendor[2],
+        by_vendor[3],
+        by_vendor[4],
+    )
     for v in range(n_v):
         made[v] = spot_made[v] + k_made[v]
         production[v] = made[v] * cost[v]
@@ -246,7 +226,6 @@ def chip_flows(
     for h in range(n_h):
         for f in range(n_f):
             unfilled[h, f] = maximum(0.0, want[h, f] - fill[h * n_f + f])
-    short, orders = np.empty(n_v), np.empty(n_v)
     for v in range(n_v):
         if owner[v] >= 0:
             short[v] = unfilled[owner[v], family[v]]
@@ -254,29 +233,12 @@ def chip_flows(
         else:
             short[v] = add_reduce(unfilled[:, family[v]].copy())
             orders[v] = add_reduce(chip_want[:, family[v]].copy())
-    units = np.zeros(n_v)
+    units[:] = 0.0
     for j in range(chip_rows.size):
         units[seller[chip_rows[j]]] += chip_delivered[j]
     for i in range(n):
         units[v_src[i]] += vf[i]
-    return (
-        buyer_acc,
-        vendor_acc,
-        k_v,
-        k_h,
-        spot_pay,
-        margin_pay,
-        made,
-        production,
-        bought,
-        short,
-        orders,
-        units,
-        paid,
-        pb,
-        link_gen,
-        chip_spend,
-    )
+    return link_int, k_acc, by_link, by_vendor, bought, chip_spend
 
 
 @compiled
@@ -300,24 +262,7 @@ def compute_flows(
     egress_fee: FloatArray,
     la: IntArray,
     ha: IntArray,
-) -> tuple[
-    IntArray,
-    IntArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
-    IntArray,
-    IntArray,
-    IntArray,
-    FloatArray,
-    FloatArray,
-]:
+) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, FloatArray, IntArray]:
     """The compute contracts' and major labs' arrays of
     :func:`agents.phases.settle_compute.settle_compute`.
 
@@ -326,33 +271,37 @@ def compute_flows(
     F)``, ``R x F = s_factor.size // n_h``) to lab ``lab[i]`` at node ``dst[i]``. With
     ``c_b, c_s = buyer[rows], seller[rows]``, ``c_net = payment - penalty``,
     ``p_src = price[seller0:][src]`` and ``fee = egress_fee[lab] * (h_src !=
-    primary[lab])``, returns, as numpy computes them:
+    primary[lab])``, returns, as numpy computes them, in few arrays (one row each):
 
-    - ``c_lab``, ``c_cloud``: ``la[c_b]``, ``ha[c_s]``;
-    - ``spend``: ``np.add.at`` into ``np.zeros((n_l, n_h))`` of ``c_net`` at ``(c_b, c_s)``,
-      then of ``to_h`` at ``(lab, h_src)``, then of ``to_primary`` at
-      ``(lab, primary[lab])``;
-    - ``vol``: the same of ``delivered``, then of ``f_ok`` at ``(lab, h_src)``;
-    - ``recv``: ``np.bincount(c_b, delivered, n_l)``, then ``np.add.at`` of ``f_ok`` at
-      ``lab``;
-    - ``sales``: ``np.bincount(c_s, c_net, n_h)``, then ``np.add.at`` of ``to_h`` at
-      ``h_src`` and of ``to_primary`` at ``primary[lab]``;
-    - ``f_ok``: ``flow * s_factor[src]``; ``p_src``; ``to_h``: ``p_src * f_ok``;
-      ``to_primary``: ``fee * f_ok``;
-    - ``friction``: ``np.maximum(0.0, price[dst] - p_src - fee) * f_ok``;
-    - ``lab_acc``, ``cloud_acc``, ``primary_acc``: ``la[lab]``, ``ha[h_src]``,
-      ``ha[primary[lab]]``;
-    - ``produced``: ``np.bincount(c_s, delivered, n_h) + np.bincount(h_src, f_ok, n_h)``;
-    - ``lab_friction``: ``np.bincount(lab, friction, n_l)``.
+    - ``c_acc`` ``(2, contracts)``: ``c_lab``, ``la[c_b]``; ``c_cloud``, ``ha[c_s]``;
+    - ``lab_cloud`` ``(2, n_l, n_h)``: ``spend``, ``np.add.at`` into ``np.zeros((n_l,
+      n_h))`` of ``c_net`` at ``(c_b, c_s)``, then of ``to_h`` at ``(lab, h_src)``, then of
+      ``to_primary`` at ``(lab, primary[lab])``; ``vol``, the same of ``delivered``, then
+      of ``f_ok`` at ``(lab, h_src)``;
+    - ``by_lab`` ``(2, n_l)``: ``recv``, ``np.bincount(c_b, delivered, n_l)``, then
+      ``np.add.at`` of ``f_ok`` at ``lab``; ``lab_friction``, ``np.bincount(lab, friction,
+      n_l)``;
+    - ``by_cloud`` ``(2, n_h)``: ``sales``, ``np.bincount(c_s, c_net, n_h)``, then
+      ``np.add.at`` of ``to_h`` at ``h_src`` and of ``to_primary`` at ``primary[lab]``;
+      ``produced``, ``np.bincount(c_s, delivered, n_h) + np.bincount(h_src, f_ok, n_h)``;
+    - ``by_link`` ``(5, n)``: ``f_ok``, ``flow * s_factor[src]``; ``p_src``; ``to_h``,
+      ``p_src * f_ok``; ``to_primary``, ``fee * f_ok``; ``friction``,
+      ``np.maximum(0.0, price[dst] - p_src - fee) * f_ok``;
+    - ``link_acc`` ``(3, n)``: ``lab_acc``, ``la[lab]``; ``cloud_acc``, ``ha[h_src]``;
+      ``primary_acc``, ``ha[primary[lab]]``.
     """
     n_rf = s_factor.size // n_h
     n_c = rows.size
-    c_lab, c_cloud = np.empty(n_c, np.int64), np.empty(n_c, np.int64)
-    spend, vol = np.zeros((n_l, n_h)), np.zeros((n_l, n_h))
-    recv, sales, c_made = np.zeros(n_l), np.zeros(n_h), np.zeros(n_h)
+    c_acc = np.empty((2, n_c), np.int64)
+    lab_cloud = np.zeros((2, n_l, n_h))
+    spend, vol = lab_cloud[0], lab_cloud[1]
+    by_lab, by_cloud = np.zeros((2, n_l)), np.zeros((2, n_h))
+    recv, lab_friction = by_lab[0], by_lab[1]
+    sales, produced = by_cloud[0], by_cloud[1]
+    c_made = np.zeros(n_h)
     for j in range(n_c):
         b, s = buyer[rows[j]], seller[rows[j]]
-        c_lab[j], c_cloud[j] = la[b], ha[s]
+        c_acc[0, j], c_acc[1, j] = la[b], ha[s]
         c_net = payment[j] - penalty[j]
         spend[b, s] += c_net
         vol[b, s] += delivered[j]
@@ -360,13 +309,16 @@ def compute_flows(
         sales[s] += c_net
         c_made[s] += delivered[j]
     n = flow.size
-    f_ok, p_src, to_h, to_primary = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    friction = np.empty(n)
-    lab_acc, cloud_acc, primary_acc = (
-        np.empty(n, np.int64),
-        np.empty(n, np.int64),
-        np.empty(n, np.int64),
+    by_link = np.empty((5, n))
+    f_ok, p_src, to_h, to_primary, friction = (
+        by_link[0],
+        by_link[1],
+        by_link[2],
+        by_link[3],
+        by_link[4],
     )
+    link_acc = np.empty((3, n), np.int64)
+    lab_acc, cloud_acc, primary_acc = link_acc[0], link_acc[1], link_acc[2]
     h_src, pri = np.empty(n, np.int64), np.empty(n, np.int64)
     for i in range(n):
         k = lab[i]
@@ -383,7 +335,7 @@ def compute_flows(
         spend[lab[i], h_src[i]] += to_h[i]
     for i in range(n):
         spend[lab[i], pri[i]] += to_primary[i]
-    l_made, lab_friction = np.zeros(n_h), np.zeros(n_l)
+    l_made = np.zeros(n_h)
     for i in range(n):
         vol[lab[i], h_src[i]] += f_ok[i]
         recv[lab[i]] += f_ok[i]
@@ -392,27 +344,9 @@ def compute_flows(
         lab_friction[lab[i]] += friction[i]
     for i in range(n):
         sales[pri[i]] += to_primary[i]
-    produced = np.empty(n_h)
     for h in range(n_h):
         produced[h] = c_made[h] + l_made[h]
-    return (
-        c_lab,
-        c_cloud,
-        spend,
-        vol,
-        recv,
-        sales,
-        f_ok,
-        p_src,
-        to_h,
-        to_primary,
-        friction,
-        lab_acc,
-        cloud_acc,
-        primary_acc,
-        produced,
-        lab_friction,
-    )
+    return c_acc, lab_cloud, by_lab, by_cloud, by_link, link_acc
 
 
 @compiled
@@ -428,20 +362,20 @@ def node_prices(
     price: FloatArray,
     seller0: int,
     cost: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """The nodes' month of :func:`agents.phases.settle_compute.settle_compute`.
 
     Seller nodes ``(H, R, F)`` (the shape of ``mwh``, ``capacity`` and ``cost``; the flat
     arrays in that order). With ``sold = (c_ok + s_ok).reshape(H, R, F)``,
     ``has = capacity > 0`` and ``offered = has & (offered_qty.reshape(H, R, F) > 0)``,
-    returns, as numpy computes them:
+    returns, as numpy computes them, in few arrays (one row each):
 
-    - ``sold``;
-    - ``resale``: ``(np.maximum(0.0, site_recv - (sold * mwh).sum(axis=2)) *
-      power_now[None, :]).sum(axis=1)``;
-    - ``site_total``: ``site_recv.sum(axis=1)``;
-    - ``node_price``: ``np.where(offered & np.isfinite(node_price[seller0:][:N]),
-      price[seller0:][:N], cost)`` (``N = H x R x F``);
+    - ``by_node`` ``(2, H, R, F)``: ``sold``; ``node_price``, ``np.where(offered &
+      np.isfinite(node_price[seller0:][:N]), price[seller0:][:N], cost)`` (``N = H x R x
+      F``);
+    - ``by_cloud`` ``(2, H)``: ``resale``, ``(np.maximum(0.0, site_recv - (sold *
+      mwh).sum(axis=2)) * power_now[None, :]).sum(axis=1)``; ``site_total``,
+      ``site_recv.sum(axis=1)``;
     - ``family``: :func:`agents.phases.settle_compute.family_price` of the new node prices
       and ``has``: ``np.where(has, node_price, np.inf).min(axis=(0, 1))``, nan where not
       finite (numpy's ``minimum`` down the nodes in C order, which keeps the later of two
@@ -450,11 +384,12 @@ def node_prices(
     """
     n_h, n_r, n_f = mwh.shape
     n = c_ok.size
-    sold = np.empty((n_h, n_r, n_f))
+    by_node = np.empty((2, n_h, n_r, n_f))
+    sold, new_price = by_node[0], by_node[1]
     use = np.empty(n_f)
     resold = np.empty(n_r)
-    resale, site_total = np.empty(n_h), np.empty(n_h)
-    new_price = np.empty((n_h, n_r, n_f))
+    by_cloud = np.empty((2, n_h))
+    resale, site_total = by_cloud[0], by_cloud[1]
     family = np.empty(n_f)
     seen = np.empty(n)
     n_seen = 0
@@ -482,4 +417,4 @@ def node_prices(
     for f in range(n_f):
         if not np.isfinite(family[f]):
             family[f] = np.nan
-    return sold, resale, site_total, new_price, family, seen[:n_seen].copy()
+    return by_node, by_cloud, family, seen[:n_seen].copy()

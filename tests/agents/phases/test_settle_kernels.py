@@ -48,7 +48,9 @@ def test_power_flows_are_numpys(seed: int) -> None:
     n_nodes = n_r + n_s + 5
     non_ai, pf = _amounts(rng, n_r), _amounts(rng, n_links)
     pu, ps = rng.integers(0, n_r, n_links), rng.integers(0, n_s, n_links)
-    ppa_seller = rng.integers(0, n_r, 3)
+    seller, buyer = rng.integers(0, n_r, 8), rng.integers(0, n_h, 8)
+    power_rows = rng.choice(8, 3, replace=False)
+    ppa_seller = seller[power_rows]
     ppa_delivered = _amounts(rng, 3)
     unit_util = rng.integers(0, n_r, n_units)
     unit_fill, unit_price = _amounts(rng, n_units), _amounts(rng, n_units)
@@ -62,7 +64,9 @@ def test_power_flows_are_numpys(seed: int) -> None:
         pf,
         pu,
         ps,
-        ppa_seller,
+        seller,
+        buyer,
+        power_rows,
         ppa_delivered,
         unit_util,
         unit_fill,
@@ -76,6 +80,21 @@ def test_power_flows_are_numpys(seed: int) -> None:
         node_price,
         power_price,
         capacity_price,
+    )
+    by_region, by_link, link_acc, site_recv_got, charge, ppa_acc = got
+    got = (
+        by_region[0],
+        by_region[1],
+        by_region[2],
+        by_link[0],
+        by_link[1],
+        link_acc[0],
+        link_acc[1],
+        site_recv_got,
+        by_region[3],
+        charge,
+        ppa_acc[0],
+        ppa_acc[1],
     )
     p_util = price[:n_r]
     site_recv = (np.bincount(ps, pf, minlength=n_s) + site_ppa).reshape(n_h, n_r)
@@ -92,6 +111,8 @@ def test_power_flows_are_numpys(seed: int) -> None:
         site_recv,
         np.where(np.isfinite(node_price[:n_r]), p_util, power_price),
         (site_recv * capacity_price[None, :] / 24.0).ravel(),
+        ua[ppa_seller],
+        ha[buyer[power_rows]],
     )
     for g, w in zip(got, want, strict=True):
         _same(g, w)
@@ -112,6 +133,10 @@ def test_chip_flows_are_numpys(seed: int) -> None:
     seller, buyer = rng.integers(0, n_v, n_ct), rng.integers(0, n_h, n_ct)
     ks_index = rng.choice(n_ct, n_k, replace=False)
     ks_delivered, ks_payment = _amounts(rng, n_k), _amounts(rng, n_k)
+    k0 = int(rng.integers(0, 4))  # the settlement's rows before the chip contracts'
+    s_index = np.concatenate((rng.integers(0, n_ct, k0), ks_index))
+    s_delivered = np.concatenate((_amounts(rng, k0), ks_delivered))
+    s_payment = np.concatenate((_amounts(rng, k0), ks_payment))
     chip_rows = ks_index.copy()
     chip_delivered = _amounts(rng, n_k)
     cost = _amounts(rng, n_v)
@@ -139,15 +164,14 @@ def test_chip_flows_are_numpys(seed: int) -> None:
         va,
         seller,
         buyer,
-        ks_index,
-        ks_delivered,
-        ks_payment,
+        s_index,
+        s_delivered,
+        s_payment,
+        k0,
         chip_rows,
         chip_delivered,
         cost,
-        gens,
-        owner,
-        family,
+        np.stack((gens, owner, family), axis=1).ravel(),
         n_g,
         free,
         region_weight,
@@ -155,6 +179,25 @@ def test_chip_flows_are_numpys(seed: int) -> None:
         want,
         chip_want,
         fill,
+    )
+    link_int, k_acc, by_link, by_vendor, bought_got, chip_spend = got
+    got = (
+        link_int[0],
+        link_int[1],
+        k_acc[0],
+        k_acc[1],
+        by_link[0],
+        by_link[1],
+        by_vendor[0],
+        by_vendor[1],
+        bought_got,
+        by_vendor[2],
+        by_vendor[3],
+        by_vendor[4],
+        by_link[2],
+        by_link[3],
+        link_int[2],
+        chip_spend,
     )
     # the numpy of settle_markets
     v_h = v_dst // n_f
@@ -186,8 +229,8 @@ def test_chip_flows_are_numpys(seed: int) -> None:
     want_all = (
         ha[v_h],
         va[v_src],
-        k_v,
-        k_h,
+        va[k_v],
+        ha[k_h],
         pv * vf,
         margin * vf,
         made,
@@ -243,6 +286,19 @@ def test_compute_flows_are_numpys(seed: int) -> None:
         egress_fee,
         la,
         ha,
+    )
+    c_acc, lab_cloud, by_lab, by_cloud, by_link, link_acc = got
+    got = (
+        c_acc[0],
+        c_acc[1],
+        lab_cloud[0],
+        lab_cloud[1],
+        by_lab[0],
+        by_cloud[0],
+        *by_link,
+        *link_acc,
+        by_cloud[1],
+        by_lab[1],
     )
     # the numpy of settle_compute
     c_b, c_s = buyer[rows], seller[rows]
@@ -316,6 +372,8 @@ def test_node_prices_are_numpys(seed: int) -> None:
         seller0,
         cost,
     )
+    by_node, by_cloud, family, seen = got
+    got = (by_node[0], by_cloud[0], by_cloud[1], by_node[1], family, seen)
     # the numpy of settle_compute
     sold = (c_ok + s_ok).reshape(shape)
     used = (sold * mwh).sum(axis=2)
