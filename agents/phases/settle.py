@@ -14,7 +14,10 @@ Data-centre sites pay the region's capacity price on the power they take
 (:func:`capacity_charge`) to its utility. Bought chips are installed where next month's
 free powered MW is. Then the labs' month closes (:mod:`agents.phases.settle_labs`).
 Every flow of money, chips, power and compute is a ledger row. The arrays posted are
-computed by one compiled call per market (:mod:`agents.phases.settle_kernels`).
+computed by three compiled calls: power, compute delivered and the contracts' quantities
+before the settlement (:mod:`agents.phases.settle_calls`), chips after it
+(:mod:`agents.phases.settle_kernels`), and compute and the nodes in
+:mod:`agents.phases.settle_compute`.
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ from agents.lab import LabArrays
 from agents.phases.clear import Cleared
 from agents.phases.orders import Orders
 from agents.phases.plan import MonthPlan
-from agents.phases.settle_compute import ComputeSales, compute_delivery, settle_compute
-from agents.phases.settle_kernels import chip_flows, power_flows
+from agents.phases.settle_calls import power_month
+from agents.phases.settle_compute import ComputeSales, settle_compute
+from agents.phases.settle_kernels import chip_flows
 from agents.state import (
     Clouds,
     DemandState,
@@ -100,14 +104,15 @@ _NOTHING = np.zeros(0)
 
 
 def _settle(ct: ContractTable, rows: IntArray, delivered: FloatArray) -> Settlement:
-    """Settle ``rows`` on what they delivered, capped at their volume (none: no call).
+    """Settle ``rows`` on what they delivered, already capped at their volume (none: no
+    call).
 
     Buyers take all they are offered, so what a seller made available is what it delivered:
     a take-or-pay buyer pays for that, and the seller owes the penalty on the rest
     (:meth:`market.contracts.ContractTable.settle`)."""
     if rows.size == 0:
         return Settlement(_NO_ROWS, _NOTHING, _NOTHING, _NOTHING)
-    return ct.settle(rows, np.minimum(delivered, ct.volume[rows]))
+    return ct.settle(rows, delivered)
 
 
 _BIG = float(np.finfo(float).max)
@@ -155,7 +160,20 @@ def settle_markets(
     # exactly, whatever the solver's tolerance on the node balances
     non_ai = b[ix.bids["non_ai"]]
     pf = lk[ix.links["power"]]
-    by_region, by_link, link_acc, site_recv, charge, ppa_acc = power_flows(
+    # and, in the same call, what the power delivers of compute (contracts first, then spot,
+    # pro rata: agents.phases.settle_compute.compute_delivery) and what every contract is
+    # settled on: compute (as far as power allows), power, chips, each capped at its volume
+    (
+        by_region,
+        by_link,
+        link_acc,
+        site_recv,
+        charge,
+        ppa_acc,
+        by_node,
+        s_rows,
+        s_qty,
+    ) = power_month(
         non_ai,
         pf,
         cleared.p_util,
@@ -176,6 +194,16 @@ def settle_markets(
         res.node_price,
         market.power_price,
         market.capacity_price,
+        g.compute_qty.ravel(),
+        nodes.mwh.ravel(),
+        g.site_use.ravel(),
+        al.compute_alloc,
+        o[ix.offers["sellers"]],
+        n_f,
+        al.compute_rows,
+        al.chip_rows,
+        al.chip_delivered,
+        ct.volume,
     )
     # (rows by index: a row's view costs half of what unpacking by iteration does)
     gen, fuel, non_ai_pay, power_now = by_region[0], by_region[1], by_region[2], by_region[3]
@@ -187,13 +215,8 @@ def settle_markets(
     acc.pay(site_acc, util_acc, spot, "power_spot")
     acc.pay(site_acc, OUTSIDE, transmission, "transmission")
     acc.post(acc.power, util_acc, site_acc, pf, "power_spot")
-    # every contract settles in one call: compute (as far as power allows), power, chips
-    delivery = compute_delivery(g, cleared, site_recv, nodes)
-    settlement = _settle(
-        ct,
-        np.concatenate((al.compute_rows, al.power_rows, al.chip_rows)),
-        np.concatenate((delivery.contract, al.power_delivered, al.chip_delivered)),
-    )
+    # every contract settles in one call
+    settlement = _settle(ct, s_rows, s_qty)
     # the rows of each market, as views: compute, power (its accounts from power_flows),
     # then chips (chip_flows reads them from k0 on)
     n_c = al.compute_rows.size
@@ -285,7 +308,7 @@ def settle_markets(
         v.orders = orders[i]
     # ---------------------------------------------------------------- compute
     sales = settle_compute(
-        g, cleared, price, site_recv, power_now, nodes, market, labs, ct, acc, delivery, cs
+        g, cleared, price, site_recv, power_now, nodes, market, labs, ct, acc, by_node, cs
     )
     # ---------------------------------------------------------------- cash and prices
     acc.pay(OUTSIDE, ha, clouds.other_cash_flow, "other_business")

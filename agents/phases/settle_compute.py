@@ -7,7 +7,8 @@ price, sellers receive theirs, and a lab's egress fee goes to its primary cloud,
 data leaves; a small buyer that switched provider this month pays it to the provider it
 left) and updates the expected compute price from the month's median. Called by
 :func:`agents.phases.settle.settle_markets`; its arrays come from compiled calls
-(:mod:`agents.phases.settle_kernels`).
+(:mod:`agents.phases.settle_calls`, one call for the compute market's arrays and the
+nodes' month).
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.accounts import OUTSIDE, Accounts
-from agents.lab import LabArrays
+from agents.lab import LabArrays, LabKind
 from agents.phases.clear import Cleared
 from agents.phases.orders import Orders
-from agents.phases.settle_kernels import compute_flows, node_prices
+from agents.phases.settle_calls import compute_month, deliveries
 from agents.state import (
     BoolArray,
     FloatArray,
@@ -28,7 +29,7 @@ from agents.state import (
     Market,
     Nodes,
 )
-from market.compiled import add_at, add_reduce, compiled, maximum, minimum, sum_rows
+from market.compiled import add_at
 from market.contracts import ContractTable, Settlement
 
 __all__ = [
@@ -116,7 +117,7 @@ def compute_delivery(
     capacity; a node delivers at most its capacity and what its power runs.
     """
     n_f = g.compute_qty.shape[2]
-    by_node, contract = _delivered(
+    by_node, contract = deliveries(
         g.compute_qty.ravel(),
         nodes.mwh.ravel(),
         g.site_use.ravel(),
@@ -126,46 +127,6 @@ def compute_delivery(
         n_f,
     )
     return ComputeDelivery(by_node[0], by_node[1], by_node[2], contract)
-
-
-@compiled
-def _delivered(
-    cap: FloatArray,
-    mwh: FloatArray,
-    use: FloatArray,
-    site_recv: FloatArray,
-    alloc: FloatArray,
-    spot_sold: FloatArray,
-    n_f: int,
-) -> tuple[FloatArray, FloatArray]:
-    """:func:`compute_delivery` on the nodes in order (``n_f`` families a site): what
-    contracts and spot sales deliver at each node and the share of spot sales delivered
-    (the rows of one ``(3, N)`` array), and what each contract receives. numpy's
-    arithmetic in numpy's order (its sums: :func:`market.compiled.add_reduce` along a row,
-    row by row down a column)."""
-    n = cap.size
-    deliverable = np.empty(n)
-    for site in range(n // n_f):
-        lo = site * n_f
-        need = use[lo : lo + n_f] * mwh[lo : lo + n_f]
-        total = add_reduce(need)
-        for k in range(n_f):
-            share = need[k] / total if total > 0 else 0.0
-            got = site_recv[site] * share
-            runs = got / mwh[lo + k] if mwh[lo + k] > 0 else 0.0
-            deliverable[lo + k] = minimum(cap[lo + k], runs)
-    c_node = sum_rows(alloc)
-    by_node, c_factor = np.empty((3, n)), np.empty(n)
-    c_ok, s_ok, s_factor = by_node[0], by_node[1], by_node[2]
-    for j in range(n):
-        c_ok[j] = minimum(c_node[j], deliverable[j])
-        c_factor[j] = c_ok[j] / c_node[j] if c_node[j] > 0 else 1.0
-        s_ok[j] = minimum(spot_sold[j], maximum(0.0, deliverable[j] - c_ok[j]))
-        s_factor[j] = s_ok[j] / spot_sold[j] if spot_sold[j] > 0 else 1.0
-    contract = np.empty(alloc.shape[0])
-    for i in range(alloc.shape[0]):
-        contract[i] = add_reduce(alloc[i] * c_factor)
-    return by_node, contract
 
 
 def settle_compute(
@@ -179,12 +140,13 @@ def settle_compute(
     labs: LabArrays,
     ct: ContractTable,
     acc: Accounts,
-    delivery: ComputeDelivery,
+    by_node: FloatArray,
     cs: Settlement,
 ) -> ComputeSales:
     """Book compute payments and deliveries, and update the nodes.
 
-    ``delivery`` is :func:`compute_delivery`; ``cs`` the compute contracts' settlement.
+    ``by_node`` is :func:`compute_delivery`'s ``c_ok``, ``s_ok`` and ``s_factor``, the rows
+    of one ``(3, N)`` array; ``cs`` the compute contracts' settlement.
     """
     ix, a = cleared.index, labs
     lay = ix.nodes
@@ -196,7 +158,20 @@ def settle_compute(
     # charged by the cloud the lab's data leaves, its primary, on what it buys elsewhere
     # (docs/calibration.md [reg-egress], [est-egress-h])
     src, lab = cleared.c_src, cleared.c_lab
-    c_acc, lab_cloud, by_lab, by_cloud, by_link, link_acc = compute_flows(
+    # and, in the same call, the nodes' month (below) and how many labs are not major
+    (
+        c_acc,
+        lab_cloud,
+        by_lab,
+        by_cloud,
+        by_link,
+        link_acc,
+        node_month,
+        node_cloud,
+        cheapest,
+        seen,
+        n_rest,
+    ) = compute_month(
         ct.buyer,
         ct.seller,
         rows,
@@ -206,7 +181,7 @@ def settle_compute(
         a.n,
         n_h,
         res.link_flow[ix.links["compute"]],
-        delivery.s_factor,
+        by_node,
         src,
         lab,
         cleared.c_dst,  # the lab's node, or its homing node for the cloud
@@ -216,6 +191,15 @@ def settle_compute(
         market.egress_fee,
         la,
         ha,
+        nodes.mwh,
+        site_recv,
+        power_now,
+        nodes.capacity,
+        cleared.book.offers[1][ix.offers["sellers"]],
+        res.node_price,
+        nodes.cost,
+        a.kind,
+        _MAJOR,
     )
     # (rows by index: a row's view costs half of what unpacking by iteration does)
     c_lab, c_cloud, spend, vol = c_acc[0], c_acc[1], lab_cloud[0], lab_cloud[1]
@@ -236,14 +220,13 @@ def settle_compute(
     acc.post(acc.compute, cloud_acc, lab_acc, f_ok, "compute_spot")
     # pooled small buyers: each gets its pool's fill ratio at its node
     pools = cleared.pools
-    n_rest = a.major.size - int(np.count_nonzero(a.major))
     if n_rest:
         rest = _other_rows(a.major)
         p_small = price[lay.seller0 :][g.small_node]
     if n_rest and not pools.size:
         got = cleared.bid_inference[rest] * 0.0
     if n_rest and pools.size:
-        k, s_factor = pools.size, delivery.s_factor
+        k, s_factor = pools.size, by_node[2]
         fill_inf = res.bid_fill[ix.bids["pool_inference"]]
         # the training tranches of each pool, step-major (see agents.phases.clear)
         fill_trn = res.bid_fill[ix.bids["pool_training"]].reshape(-1, k).sum(axis=0)
@@ -300,20 +283,9 @@ def settle_compute(
     # and left out of the expectation, as is a node with less than an H100e-hour a month (a
     # fleet retired to nothing), which has no market: its price is an unfilled bid, and
     # would feed the expectation its own bid
-    by_node, by_cloud, cheapest, seen = node_prices(
-        delivery.c_ok,
-        delivery.s_ok,
-        nodes.mwh,
-        site_recv,
-        power_now,
-        nodes.capacity,
-        cleared.book.offers[1][ix.offers["sellers"]],
-        res.node_price,
-        price,
-        lay.seller0,
-        nodes.cost,
-    )
-    sold, nodes.price, resale, site_total = by_node[0], by_node[1], by_cloud[0], by_cloud[1]
+    # (node_prices, in compute_month above)
+    sold, nodes.price = node_month[0], node_month[1]
+    resale, site_total = node_cloud[0], node_cloud[1]
     acc.pay(OUTSIDE, ha, resale, "power_resale")
     acc.post(acc.power, ha, OUTSIDE, site_total, "power_used_or_resold")
     nodes.sold = sold
@@ -336,6 +308,10 @@ def settle_compute(
         spot_volume,
         lab_friction,
     )
+
+
+_MAJOR = int(LabKind.MAJOR)
+"""The kind of a major lab, as a plain int (for the compiled call)."""
 
 
 def _other_rows(major: BoolArray) -> slice | IntArray:

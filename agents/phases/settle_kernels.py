@@ -9,7 +9,8 @@ arithmetic in numpy's order, so the numbers are the same to the bit: ``np.bincou
 ``np.add.at`` add in index order from zero, a sum along a row is
 :func:`market.compiled.add_reduce`, ``np.maximum`` and ``np.minimum`` are
 :func:`market.compiled.maximum` and :func:`~market.compiled.minimum`. The postings stay in
-the callers, in their order.
+the callers, in their order. :mod:`agents.phases.settle_calls` gathers the power and the
+compute kernels into fewer calls from Python.
 """
 
 from __future__ import annotations

@@ -575,14 +575,14 @@ def test_every_spot_hour_a_node_sells_is_delivered(baseline, monkeypatch):
     import agents.phases.settle as settle
 
     shares: list[float] = []
-    original = settle.compute_delivery
+    original = settle.power_month
 
-    def watched(g, cleared, site_recv, nodes):
-        delivery = original(g, cleared, site_recv, nodes)
-        shares.append(float(delivery.s_factor.min()))
-        return delivery
+    def watched(*args):
+        out = original(*args)
+        shares.append(float(out[6][2].min()))  # compute_delivery's s_factor
+        return out
 
-    monkeypatch.setattr(settle, "compute_delivery", watched)
+    monkeypatch.setattr(settle, "power_month", watched)
     m = GigawattModel(baseline, rng=0)
     for _ in range(30):
         m.step()

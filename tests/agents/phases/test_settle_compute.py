@@ -7,7 +7,7 @@ import numpy as np
 
 from agents.model import GigawattModel
 from agents.phases import PHASES
-from agents.phases.settle_compute import _delivered
+from agents.phases.settle_calls import deliveries
 from experiments import load_scenario
 
 
@@ -17,7 +17,7 @@ def test_a_site_short_of_power_delivers_contracts_first_then_spot_pro_rata() -> 
     # each node. Two contracts ask 4 hours each at node 0: 8 against the 5 it can run, so
     # each gets 5/8 of its 4. Spot sold 3 hours at node 0 (nothing left for it) and 6 at
     # node 1 (5 of them delivered).
-    (c_ok, s_ok, s_factor), contract = _delivered(
+    (c_ok, s_ok, s_factor), contract = deliveries(
         np.array([10.0, 10.0]),
         np.array([1.0, 2.0]),
         np.array([10.0, 10.0]),
