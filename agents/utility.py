@@ -170,6 +170,33 @@ def _span_sums(units: FloatArray, lo: int, hi: int) -> tuple[float, float, float
     )
 
 
+@compiled
+def _entry(
+    units: FloatArray, consts: FloatArray, n: int, k: int, peak: float, online: float
+) -> tuple[float, float]:
+    """:meth:`Utility.plan` of a utility whose first ``k`` of ``n`` units are those online.
+
+    The sums over units online (``0:k``) and being built (``k:n``) as :func:`_span_sums`
+    gives them; ``size``, :func:`entry_build_mw` with ``consts = (1 +`` :func:`entry_margin`
+    ``, power.build_share_per_year / 12, new_unit_availability, new_unit_marginal_cost)``
+    (Python's ``max(0.0, min(short, most))``); a new unit of that size coming online in
+    ``online`` written into column ``n`` (which the caller made room for) when it is
+    positive. Returns ``(size, MW being built)``, the latter ``np.add.reduce`` over units
+    ``k:`` with the new one.
+    """
+    short = consts[0] * peak - add_reduce(units[FIRM, :k]) - add_reduce(units[FIRM, k:n])
+    most = consts[1] * add_reduce(units[MW, :k])
+    size = most if most < short else short
+    size = size if size > 0.0 else 0.0
+    if size > 0.0:
+        avail = consts[2]
+        units[MW, n], units[FIRM, n], units[ENERGY, n] = size, size * 1.0, size * avail
+        units[COST, n], units[ONLINE, n] = consts[3], online
+        units[AVAIL, n], units[CREDIT, n] = avail, 1.0
+        n += 1
+    return size, add_reduce(units[MW, k:n])
+
+
 class Utility(Firm):
     """The grid and generation of one region.
 
@@ -232,6 +259,10 @@ class Utility(Firm):
         self.reserve_target = cfg.reserve_target
         self.price_history: list[float] = []
         self.mw_building = 0.0
+        self._entry_power: PowerCfg | None = None
+        """The settings :attr:`_entry_consts` were computed from (the run's, fixed)."""
+        self._entry_consts = np.zeros(4)
+        """The constants of :func:`_entry` for :attr:`_entry_power`."""
 
     @property
     def units(self) -> FloatArray:
@@ -350,6 +381,25 @@ class Utility(Firm):
         """
         lead = max(power.generation_build_months, power.interconnection_months)
         peak = self.peak_load_mw(ai_forecast_mw, month + lead, power)
+        n = self._n
+        if self._ordered:  # the units online are a prefix: one compiled call
+            if power is not self._entry_power:
+                self._entry_consts[:] = (
+                    1.0 + entry_margin(self.reserve_target, power),
+                    power.build_share_per_year / MONTHS_PER_YEAR,
+                    float(power.new_unit_availability),
+                    power.new_unit_marginal_cost,
+                )
+                self._entry_power = power
+            if n == self._units.shape[1]:
+                self._grow()
+            k = bisect_right(self._online_list, month)
+            size, self.mw_building = _entry(
+                self._units, self._entry_consts, n, k, peak, float(month + lead)
+            )
+            if size > 0:
+                self._added(month + lead)
+            return
         online = self._sums(month)
         building = self._sums(month, building=True)
         size = entry_build_mw(
@@ -362,17 +412,26 @@ class Utility(Firm):
 
     def _add_unit(self, mw: float, online: int, power: PowerCfg) -> None:
         """A new gas unit of ``mw`` (capacity credit 1) coming online in ``online``."""
-        self.unit_kind.append("new-build")
         n = self._n
-        if n == self._units.shape[1]:  # full: double the buffers
-            grow = max(n, 8)
-            self._units = np.concatenate([self._units, np.zeros((len(UNIT_ROWS), grow))], axis=1)
-            self._online = np.concatenate([self._online, np.zeros(grow, dtype=np.int64)])
+        if n == self._units.shape[1]:
+            self._grow()
         mw, avail = float(mw), float(power.new_unit_availability)
         # rows as UNIT_ROWS; MW x credit and MW x availability: the products the arrays
         # would give (IEEE doubles either way)
         cost = power.new_unit_marginal_cost
         self._units[:, n] = (mw, mw * 1.0, mw * avail, cost, online, avail, 1.0)
+        self._added(online)
+
+    def _grow(self) -> None:
+        """Double the buffers of the units (at least 8 more columns)."""
+        grow = max(self._n, 8)
+        self._units = np.concatenate([self._units, np.zeros((len(UNIT_ROWS), grow))], axis=1)
+        self._online = np.concatenate([self._online, np.zeros(grow, dtype=np.int64)])
+
+    def _added(self, online: int) -> None:
+        """Count the unit written into column :attr:`_n` of the buffer, online in ``online``."""
+        self.unit_kind.append("new-build")
+        n = self._n
         self._online[n] = online
         self._ordered = self._ordered and (n == 0 or online >= self._online_list[-1])
         self._online_list.append(int(online))

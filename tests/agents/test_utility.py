@@ -163,3 +163,35 @@ def test_sums_of_many_units_are_those_of_the_masked_rows_bit_for_bit():
     for month in (30, 5, 12):  # out of order: sums of the units a mask picks
         u._add_unit(float(rng.uniform(1.0, 300.0)), month, p)
     check()
+
+
+def test_plan_in_one_compiled_call_starts_what_entry_build_mw_gives_bit_for_bit() -> None:
+    # many units in order (the compiled path): each month's start and MW being built equal
+    # entry_build_mw of the sums of the masked rows, and the new unit's columns its products
+    rng = np.random.default_rng(11)
+    p = PowerCfg(
+        generation_build_months=6,
+        interconnection_months=4,
+        non_ai_load_growth=0.03,
+        build_share_per_year=0.3,
+        new_unit_availability=0.85,
+        new_unit_marginal_cost=61.5,
+    )
+    u = _utility(1000.0, 800.0)
+    for month in range(1, 30):
+        u._add_unit(float(rng.uniform(1.0, 60.0)), month, p)
+    for month in range(20):
+        ai = float(rng.uniform(0.0, 1500.0))
+        on = u.unit_online <= month
+        firm = u.unit_mw * u.unit_credit
+        peak = u.peak_load_mw(ai, month + 6, p)
+        size = entry_build_mw(
+            float(firm[on].sum()), float(firm[~on].sum()), peak, 0.15, float(u.unit_mw[on].sum()), p
+        )
+        n = u.unit_mw.size
+        u.plan(month, p, ai)
+        assert u.unit_mw.size == n + (size > 0)
+        if size > 0:
+            assert u.units[:, -1].tolist() == [size, size, size * 0.85, 61.5, month + 6, 0.85, 1.0]
+            assert u.unit_online[-1] == month + 6
+        assert u.mw_building == float(u.unit_mw[u.unit_online > month].sum())
