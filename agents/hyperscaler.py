@@ -26,6 +26,7 @@ __all__ = [
     "Q_RANGE",
     "TARGET_UTILISATION",
     "Hyperscaler",
+    "annuity",
     "capacity_scale",
     "chip_value",
     "datacentre_starts",
@@ -61,9 +62,18 @@ def chip_value(
     >>> round(chip_value(1.0, 2.3, 0.2, 0.9, 60, 0.0))  # 657 h x $2.1 x 60 months
     82782
     """
+    factor = annuity(life_months, annual_rate)
+    return max(0.0, h100e * HOURS_PER_MONTH * availability * (rent - running_cost) * factor)
+
+
+def annuity(life_months: int, annual_rate: float) -> float:
+    """Present value of 1 a month over ``life_months`` at ``annual_rate / 12`` a month.
+
+    >>> annuity(60, 0.0), round(annuity(12, 0.12), 6)  # (1 - 1.01^-12) / 0.01
+    (60.0, 11.255077)
+    """
     r = annual_rate / MONTHS_PER_YEAR
-    annuity = float(life_months) if r == 0 else (1.0 - (1.0 + r) ** -life_months) / r
-    return max(0.0, h100e * HOURS_PER_MONTH * availability * (rent - running_cost) * annuity)
+    return float(life_months) if r == 0 else (1.0 - (1.0 + r) ** -life_months) / r
 
 
 def capacity_scale(q: float, response: float) -> float:

@@ -12,8 +12,9 @@ powered next month (:func:`chip_targets`); and both are scaled to its cash plus 
 credit less the building it has already started and not paid, chips first
 (:func:`agents.finance.capex_budget`), so the book never buys what cannot be paid. A
 start is paid in equal instalments over its build (:meth:`agents.state.Sites.commit_building`).
-The arithmetic runs in a few compiled calls (:mod:`agents.phases.plan_kernels`), the same
-numbers as the numpy expressions their docstrings state.
+The arithmetic runs in a few compiled calls (:mod:`agents.phases.plan_kernels`; the chips'
+values, :mod:`agents.phases.chip_values`), the same numbers as the numpy expressions their
+docstrings state.
 """
 
 from __future__ import annotations
@@ -27,12 +28,7 @@ from agents.accounts import OUTSIDE, Accounts
 from agents.contracting import contract_mix
 from agents.conversions import conversions
 from agents.finance import Debt, capex_budget
-from agents.hyperscaler import (
-    Hyperscaler,
-    capacity_scale,
-    chip_value,
-    expected_growth,
-)
+from agents.hyperscaler import Hyperscaler, capacity_scale, expected_growth
 from agents.lab import (
     LabArrays,
     LabKind,
@@ -42,19 +38,25 @@ from agents.lab import (
     services_price,
     training_need,
 )
+from agents.phases.chip_values import (
+    family_values,
+    mean_power_price,
+    month_values,
+    new_capacity_q,
+    running_cost,
+    unit_value,
+)
 from agents.phases.plan_kernels import (
     ai_load,
     chip_mix,
     chip_want,
-    fleet_rates,
     plan_builds,
+    plan_start,
     ports_weighed,
-    unserved_hours,
 )
 from agents.porting import choose_ports
-from agents.scenario import FAMILIES, Scenario
+from agents.scenario import Scenario
 from agents.state import (
-    BoolArray,
     Clouds,
     DemandState,
     FloatArray,
@@ -65,7 +67,7 @@ from agents.state import (
     Tech,
 )
 from agents.training_bids import training_bids
-from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR, W_PER_MW, months_between
+from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR, months_between
 from agents.utility import Utility
 from market.contracts import ContractTable
 
@@ -92,12 +94,6 @@ DEFAULT_MWH_PER_H100E_HOUR = 1.3e-3
 (``docs/calibration.md`` [dc-density]) is 1 MW / 780 = 1.28 kW of IT load per H100, its
 server's share included ([est-server-overhead]), rounded to 1.3 kW."""
 
-_NVIDIA = FAMILIES.index("nvidia")
-"""The family of merchant GPUs, whose newest generation's value is Tobin's q."""
-
-_EVERY_FAMILY = np.ones(len(FAMILIES), dtype=bool)
-"""Every family, for :func:`family_values`."""
-
 _NO_CONVERSIONS = np.zeros(0)
 """The conversions' cost per cloud in a month without conversions (not read)."""
 
@@ -114,57 +110,6 @@ class MonthPlan:
     """(H, R) powered MW next month not yet holding chips (new chips go there)."""
     funding_gap: dict[int, float]
     """Major labs turned down by the investor pool: lab row -> amount sought."""
-
-
-def running_cost(tech: Tech, g: int, power_price: float, cfg: Scenario) -> float:
-    """Power and building cost per H100e-hour of generation ``g`` (as in node costs)."""
-    dc = cfg.datacentres
-    # Python floats: the same IEEE arithmetic as numpy scalars, without their overhead
-    it_mw_per_h100e = float(tech.it_watts[g]) / W_PER_MW / float(tech.h100e[g])
-    hours = HOURS_PER_MONTH * dc.availability
-    power = it_mw_per_h100e * cfg.power.pue * power_price
-    shell = it_mw_per_h100e * dc.cost_per_mw / (dc.life_months * hours)
-    return power + shell
-
-
-def new_capacity_q(
-    month: int, cfg: Scenario, tech: Tech, market: Market, value: float | None = None
-) -> float:
-    """Tobin's q of new capacity this month: what a unit of the newest merchant GPU is worth
-    at the expected compute price over its list price.
-
-    The value is :func:`unit_value`, as in the chip bids (:func:`chip_targets`; ``value``
-    when the caller has it); merchant GPUs are what every cloud can buy.
-    ``docs/calibration.md`` [est-profit-response].
-    """
-    g = tech.newest(_NVIDIA, month)
-    if value is None:
-        value = unit_value(tech, g, market, cfg, mean_power_price(market))
-    cost = float(tech.cost[g])
-    return value / cost if cost > 0 else float("inf")
-
-
-def mean_power_price(market: Market) -> float:
-    """The regions' mean power price, $/MWh, as clouds value chips (np.mean's arithmetic)."""
-    pp = market.power_price
-    return float(np.add.reduce(pp)) / pp.size
-
-
-def unit_value(tech: Tech, g: int, market: Market, cfg: Scenario, power_price: float) -> float:
-    """What a cloud can pay for a unit of generation ``g``.
-
-    :func:`agents.hyperscaler.chip_value` at the expected compute price, less power at
-    ``power_price`` and the shell's depreciation (:func:`running_cost`), over
-    ``chips.life_months`` at ``chips.discount_rate``.
-    """
-    return chip_value(
-        float(tech.h100e[g]),
-        market.expected_compute_price,
-        running_cost(tech, g, power_price, cfg),
-        cfg.datacentres.availability,
-        cfg.chips.life_months,
-        cfg.chips.discount_rate,
-    )
 
 
 def chip_targets(
@@ -207,23 +152,6 @@ def chip_targets(
     watts, value = family_values(month, cfg, tech, market, bought)
     want, price = chip_want(total_free, mix, watts, value)
     return want, price, free
-
-
-def family_values(
-    month: int, cfg: Scenario, tech: Tech, market: Market, bought: BoolArray
-) -> tuple[FloatArray, FloatArray]:
-    """(F,) IT watts and :func:`unit_value` of each family's newest generation, for the
-    families some cloud buys (``bought``; 1 W and 0 for the others)."""
-    # the newest generation's watts and value depend on the family only
-    power_price = mean_power_price(market)
-    watts, value = [1.0] * len(FAMILIES), [0.0] * len(FAMILIES)
-    for f, any_bought in enumerate(bought.tolist()):
-        if not any_bought:
-            continue
-        g = tech.newest(f, month)
-        watts[f] = float(tech.it_watts[g])
-        value[f] = unit_value(tech, g, market, cfg, power_price)
-    return np.array(watts), np.array(value)
 
 
 _MAX_SALES_RATIO = 1e250
@@ -382,12 +310,44 @@ def plan(
     ``it_mw`` is the fleet's IT MW as the ``exogenous`` phase left it (what it returns),
     when the caller has it.
     """
-    # last month's inference labs were throttled on (needs are replaced below)
-    unserved_h = unserved_hours(labs.inference_need, labs.served, labs.active)
-    grid_lead = max(cfg.power.generation_build_months, cfg.power.interconnection_months)
-    ai_forecast = ai_load_forecast(sites, month, grid_lead, cfg.power.pue).tolist()
+    dc, pw = cfg.datacentres, cfg.power
+    avail = dc.availability
+    grid_lead = max(pw.generation_build_months, pw.interconnection_months)
+    lead = max(dc.build_months, pw.interconnection_months)
+    # the pipelines long enough for every start (not replaced before the starts below)
+    sites.reach(month + grid_lead + 1)
+    sites.reach(month + max(lead, dc.conversion_months))
+    contracted, contract_share = contract_mix(
+        contracts, month + CONTRACT_LOOKAHEAD_MONTHS, len(hyperscalers)
+    )
+    # what the month's decisions read of last month, in one call: the AI load utilities
+    # forecast (ai_load_forecast), and each cloud's IT MW sold and contracted, the inference
+    # labs were throttled on (unserved_hours: needs are replaced below) in MW, shared by
+    # each cloud's share of sales, and its building started and not yet paid (fleet_rates:
+    # H100e-hours a month -> IT MW: x (MWh per H100e-h / PUE) / (730 h x availability))
+    ai_forecast, rates = plan_start(
+        labs.inference_need,
+        labs.served,
+        labs.active,
+        sites.pipeline_power,
+        sites.built,
+        sites.interconnected,
+        sites.pue,
+        month + 1,
+        month + grid_lead + 1,
+        float(pw.pue),
+        nodes.mwh,
+        nodes.sold,
+        nodes.capacity,
+        HOURS_PER_MONTH * avail,
+        DEFAULT_MWH_PER_H100E_HOUR / (HOURS_PER_MONTH * avail),
+        contracted,
+        sites.pipeline_capex,
+        month,
+    )
+    forecast = ai_forecast.tolist()
     for u in utilities:
-        u.plan(month, cfg.power, ai_forecast[u.region])
+        u.plan(month, pw, forecast[u.region])
     d = cfg.demand
     demand.services_price = services_price(market.expected_compute_price, d.services_markup)
     demand.quantity, demand.spending = services_demand(
@@ -404,27 +364,7 @@ def plan(
     ref = None if history is None else history.training_ref
     labs.training_bid[:] = training_bids(labs, ref, demand.services_price, d)
     gap = plan_labs(month, cfg, rng, labs, market, accounts)
-    dc, pw = cfg.datacentres, cfg.power
-    avail = dc.availability
-    lead = max(dc.build_months, pw.interconnection_months)
-    sites.reach(month + max(lead, dc.conversion_months))
-    n_h = len(hyperscalers)
-    contracted, contract_share = contract_mix(contracts, month + CONTRACT_LOOKAHEAD_MONTHS, n_h)
-    # H100e-hours a month -> IT MW: x (MWh per H100e-h / PUE) / (730 h x availability);
-    # unserved inference in MW, shared by each cloud's share of sales; building started and
-    # not yet paid
-    sold_mw, contracted_mw, unserved_mw, committed = fleet_rates(
-        nodes.mwh,
-        sites.pue,
-        nodes.sold,
-        nodes.capacity,
-        HOURS_PER_MONTH * avail,
-        DEFAULT_MWH_PER_H100E_HOUR / (HOURS_PER_MONTH * avail),
-        contracted,
-        unserved_h,
-        sites.pipeline_capex,
-        month,
-    )
+    committed = rates[3]
     accounts.flush()
     budget = capex_budget(accounts.cash(accounts.hyperscaler), debt, cfg, committed)
     growth = expected_growth(
@@ -439,14 +379,12 @@ def plan(
     # (power_room); each counts what is due within its own lead (a campus dated years
     # ahead does not stand in for a start now) [est-power-pacing]
     # every cloud at once; each reads and writes only its own rows of the pipelines
-    # (the pipelines are not replaced from here on: ``reach`` ran above)
     pipe_built, pipe_power = sites.pipeline_built, sites.pipeline_power
     reduce = np.add.reduce
     # the newest generation of every family, valued once (pure: that of a family no cloud
     # buys is not read); the merchant GPU's value is Tobin's q, and the target responds to
     # the profitability of new capacity (1 when it has none)
-    watts, value = family_values(month, cfg, tech, market, _EVERY_FAMILY)
-    market.capacity_q = new_capacity_q(month, cfg, tech, market, float(value[_NVIDIA]))
+    values, market.capacity_q = month_values(month, cfg, tech, market)
     response = dc.profit_response
     scale = capacity_scale(market.capacity_q, response) if response else 1.0
     # conversions of conventional halls first: they come in within months, with their
@@ -457,7 +395,7 @@ def plan(
     conversion_cost = _NO_CONVERSIONS
     if converting:
         conv_done = month + dc.conversion_months
-        need = (sold_mw, contracted_mw, growth, unserved_mw, scale)
+        need = (rates[0], rates[1], growth, rates[2], scale)
         conv = conversions(month, cfg, sites, utilities, demand.region_weight, budget, need)
         pipe_built[:, :, conv_done] += conv
         pipe_power[:, :, conv_done] += conv
@@ -468,7 +406,10 @@ def plan(
     # the budget, chips first (they fill shells already built); the starts are paid as
     # they are built: this month's instalments on every shell under construction leave
     # now, the rest stays set aside (growth over each lead: Python's pow, as numpy's was)
-    want, price, free, f_dc = plan_builds(
+    n_h, n_r, n_f = nodes.mwh.shape
+    want, price = np.empty((n_h, n_f)), np.empty((n_h, n_f))
+    free, f_dc = np.empty((n_h, n_r)), np.empty(n_h)
+    plan_builds(
         sites.built,
         sites.interconnected,
         pipe_built,
@@ -478,9 +419,7 @@ def plan(
         lead,
         dc.build_months,
         pw.interconnection_months,
-        sold_mw,
-        contracted_mw,
-        unserved_mw,
+        rates,
         budget,
         (1.0 + growth) ** (lead / MONTHS_PER_YEAR),
         (1.0 + growth) ** (dc.build_months / MONTHS_PER_YEAR),
@@ -492,12 +431,18 @@ def plan(
         clouds.can_buy,
         clouds.family_mix,
         contract_share,
-        watts,
-        value,
+        values[0],
+        values[1],
         debt.dc_started,
+        debt.capex_dc,
+        debt.dc_committed,
         float(dc.cost_per_mw),
         converting,
         conversion_cost,
+        want,
+        price,
+        free,
+        f_dc,
     )
     if converting:
         cut = conv * (1.0 - f_dc)[:, None]
@@ -508,7 +453,8 @@ def plan(
         conv_h = reduce(conv, axis=1)
         sites.commit_building(conv_h, month, dc.conversion_months, dc.conversion_cost_per_mw)
         debt.dc_started += conv_h * dc.conversion_cost_per_mw
-    debt.capex_dc[:] = sites.pipeline_capex[:, month]
-    np.subtract(committed + debt.dc_started, debt.capex_dc, out=debt.dc_committed)
+        # the month's instalments and what is committed, with the conversions'
+        debt.capex_dc[:] = sites.pipeline_capex[:, month]
+        np.subtract(committed + debt.dc_started, debt.capex_dc, out=debt.dc_committed)
     accounts.pay(accounts.hyperscaler, OUTSIDE, debt.capex_dc, "capex_datacentre")
     return MonthPlan(want, price, free, gap)

@@ -25,6 +25,7 @@ __all__ = [
     "chip_want",
     "fleet_rates",
     "plan_builds",
+    "plan_start",
     "ports_weighed",
     "starts_and_shells",
     "unserved_hours",
@@ -90,7 +91,7 @@ def fleet_rates(
     unserved_h: float,
     pipeline_capex: FloatArray,
     month: int,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+) -> FloatArray:
     """Each cloud's IT MW sold, contracted and throttled, and its building started unpaid.
 
     With ``mw_per_h = mwh / pue[:, :, None] / hours`` (IT MW per H100e-hour a month) and
@@ -100,11 +101,12 @@ def fleet_rates(
     capacity); ``contracted_mw = contracted * rate``; ``unserved_mw = unserved_h *
     mean(rate) * share``, ``share`` each cloud's share of ``sold_mw`` (equal shares when
     none is sold); ``committed = np.add.reduce(pipeline_capex[:, month:], axis=1)``.
-    Returns ``(sold_mw, contracted_mw, unserved_mw, committed)``.
+    Returns the (4, H) rows ``(sold_mw, contracted_mw, unserved_mw, committed)``.
     """
     n_h, n_r, n_f = mwh.shape
-    sold_mw, rate = np.empty(n_h), np.empty(n_h)
-    committed = np.empty(n_h)
+    rates = np.empty((4, n_h))
+    sold_mw, contracted_mw, unserved_mw, committed = rates[0], rates[1], rates[2], rates[3]
+    rate = np.empty(n_h)
     a, b, c = np.empty(n_r * n_f), np.empty(n_r * n_f), np.empty(n_r * n_f)
     for h in range(n_h):
         for r in range(n_r):
@@ -120,11 +122,44 @@ def fleet_rates(
         committed[h] = add_reduce(pipeline_capex[h, month:])
     total = add_reduce(sold_mw)
     per_cloud = unserved_h * (add_reduce(rate) / n_h)
-    unserved_mw = np.empty(n_h)
     for h in range(n_h):
         share = sold_mw[h] / total if total > 0 else 1.0 / n_h
         unserved_mw[h] = per_cloud * share
-    return sold_mw, contracted * rate, unserved_mw, committed
+        contracted_mw[h] = contracted[h] * rate[h]
+    return rates
+
+
+@compiled
+def plan_start(
+    need: FloatArray,
+    served: FloatArray,
+    active: BoolArray,
+    pipeline_power: FloatArray,
+    built: FloatArray,
+    interconnected: FloatArray,
+    pue: FloatArray,
+    lo: int,
+    hi: int,
+    new_pue: float,
+    mwh: FloatArray,
+    sold: FloatArray,
+    capacity: FloatArray,
+    hours: float,
+    default: float,
+    contracted: FloatArray,
+    pipeline_capex: FloatArray,
+    month: int,
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`ai_load` and :func:`fleet_rates` (with the :func:`unserved_hours` of ``need``,
+    ``served`` and ``active``) in one call: what the plan phase reads of last month before
+    any decision. Returns ``(ai_load, rates)``.
+    """
+    forecast = ai_load(pipeline_power, built, interconnected, pue, lo, hi, new_pue)
+    unserved_h = unserved_hours(need, served, active)
+    rates = fleet_rates(
+        mwh, pue, sold, capacity, hours, default, contracted, unserved_h, pipeline_capex, month
+    )
+    return forecast, rates
 
 
 @compiled
@@ -371,9 +406,7 @@ def plan_builds(
     lead: int,
     build_months: int,
     interconnection_months: int,
-    sold_mw: FloatArray,
-    contracted_mw: FloatArray,
-    unserved_mw: FloatArray,
+    rates: FloatArray,
     budget: FloatArray,
     growth_lead: float,
     growth_build: float,
@@ -388,17 +421,28 @@ def plan_builds(
     watts: FloatArray,
     value: FloatArray,
     dc_started: FloatArray,
+    capex_dc: FloatArray,
+    dc_committed: FloatArray,
     cost_per_mw: float,
     converting: bool,
     conversion_cost: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    want: FloatArray,
+    price: FloatArray,
+    free: FloatArray,
+    f_dc: FloatArray,
+) -> None:
     """:func:`starts_and_shells`, :func:`chip_mix` of the pipelines so updated and
-    :func:`budget_shares` in one call.
+    :func:`budget_shares` in one call, then the month's instalments.
 
-    ``watts`` and ``value`` are every family's newest generation's; a family no cloud buys
-    counts 1 W and no value, as :func:`agents.phases.plan.family_values` gives it. Returns
-    ``(want, price, free, f_dc)``.
+    ``rates`` is what :func:`fleet_rates` returns (sold, contracted and unserved MW, and
+    the building committed before this month); ``watts`` and ``value`` are every family's
+    newest generation's; a family no cloud buys counts 1 W and no value, as
+    :func:`agents.phases.plan.family_values` gives it. ``(want, price, free, f_dc)`` are
+    written into the last four arrays (new ones, of their shapes), the instalments due
+    this month into ``capex_dc`` (``pipeline_capex[:, month]``) and ``committed +
+    dc_started - capex_dc`` into ``dc_committed``.
     """
+    sold_mw, contracted_mw, unserved_mw = rates[0], rates[1], rates[2]
     shells = starts_and_shells(
         built,
         interconnected,
@@ -419,7 +463,7 @@ def plan_builds(
         region_weight,
         allowance,
     )
-    free, total_free, mix, bought = chip_mix(
+    free_mw, total_free, mix, bought = chip_mix(
         built,
         interconnected,
         pipeline_built,
@@ -435,7 +479,7 @@ def plan_builds(
     for f in range(watts.size):
         if bought[f]:
             bought_watts[f], bought_value[f] = watts[f], value[f]
-    want, price, f_dc = budget_shares(
+    cut_want, bid, share_dc = budget_shares(
         budget,
         total_free,
         mix,
@@ -451,4 +495,10 @@ def plan_builds(
         converting,
         conversion_cost,
     )
-    return want, price, free, f_dc
+    want[:] = cut_want
+    price[:] = bid
+    free[:] = free_mw
+    f_dc[:] = share_dc
+    for h in range(capex_dc.size):
+        capex_dc[h] = pipeline_capex[h, month]
+        dc_committed[h] = rates[3, h] + dc_started[h] - capex_dc[h]

@@ -16,6 +16,7 @@ from agents.phases.plan_kernels import (
     chip_want,
     fleet_rates,
     plan_builds,
+    plan_start,
     ports_weighed,
     starts_and_shells,
     unserved_hours,
@@ -87,8 +88,34 @@ def test_the_kernels_give_the_numbers_of_the_numpy_code(seed: int) -> None:
     share = sold_mw / total if total > 0 else np.full(H, 1.0 / H)
     unserved_mw = unserved_h * (float(np.add.reduce(rate)) / H) * share
     committed = np.add.reduce(capex[:, month:], axis=1)
-    for a, b in zip(got, (sold_mw, contracted * rate, unserved_mw, committed), strict=True):
-        _same(a, b)
+    _same(got, np.stack((sold_mw, contracted * rate, unserved_mw, committed)))
+    # with the AI load forecast and the throttled hours, in one call
+    forecast, rates = plan_start(
+        need,
+        served,
+        active,
+        pp,
+        built,
+        ic_mw,
+        pue,
+        month + 1,
+        month + lead + 1,
+        1.3,
+        mwh,
+        sold,
+        cap,
+        hours,
+        default,
+        contracted,
+        capex,
+        month,
+    )
+    _same(forecast, ai_load(pp, built, ic_mw, pue, month + 1, month + lead + 1, 1.3))
+    unserved_h = unserved_hours(need, served, active)
+    _same(
+        rates,
+        fleet_rates(mwh, pue, sold, cap, hours, default, contracted, unserved_h, capex, month),
+    )
 
     contracted_mw, budget, weight = got[1], _draw(rng, H) - 1.0, rng.dirichlet(np.ones(R))
     g_lead, g_build, scale, most, allowance = 1.7, 1.3, float(rng.choice([1.0, 1.4])), 400.0, 0.1
@@ -204,10 +231,13 @@ def test_the_kernels_give_the_numbers_of_the_numpy_code(seed: int) -> None:
     _same(capex, capex0)
     _same(started, starts0 * 11.0)
 
-    # the three in one call
+    # the three in one call, and the month's instalments
     pb1, pp1, capex1 = before
     started1 = np.full(H, np.nan)
-    together = plan_builds(
+    capex_dc, dc_committed = np.full(H, np.nan), np.full(H, np.nan)
+    together = np.full((H, F), np.nan), np.full((H, F), np.nan), np.full((H, R), np.nan)
+    f_dc1 = np.full(H, np.nan)
+    plan_builds(
         built,
         ic_mw,
         pb1,
@@ -217,9 +247,7 @@ def test_the_kernels_give_the_numbers_of_the_numpy_code(seed: int) -> None:
         lead,
         build,
         ic,
-        sold_mw,
-        contracted_mw,
-        unserved_mw,
+        got,
         budget * 1e3,
         g_lead,
         g_build,
@@ -234,14 +262,20 @@ def test_the_kernels_give_the_numbers_of_the_numpy_code(seed: int) -> None:
         every_watts,
         every_value,
         started1,
+        capex_dc,
+        dc_committed,
         11.0,
         converting,
         conv_cost,
+        *together,
+        f_dc1,
     )
-    for x, y in zip(together, (want, price, free, f_dc), strict=True):
+    for x, y in zip((*together, f_dc1), (want, price, free, f_dc), strict=True):
         _same(x, y)
     for x, y in ((pb1, pb), (pp1, pp), (capex1, capex), (started1, started)):
         _same(x, y)
+    _same(capex_dc, capex[:, month])
+    _same(dc_committed, got[3] + started - capex[:, month])
 
 
 @pytest.mark.parametrize("seed", range(30))
