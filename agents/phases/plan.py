@@ -97,6 +97,9 @@ server's share included ([est-server-overhead]), rounded to 1.3 kW."""
 _NO_CONVERSIONS = np.zeros(0)
 """The conversions' cost per cloud in a month without conversions (not read)."""
 
+_NO_HOURS = np.zeros((MONTHS_PER_YEAR, 0))
+"""The hours sold by month without a history (not read)."""
+
 
 @dataclass(frozen=True)
 class MonthPlan:
@@ -175,6 +178,11 @@ def sales_growth(history: History | None, month: int, fallback: float) -> float:
         return fallback
     new = float(np.add.reduce(history.hs_hours[(month - 1) % MONTHS_PER_YEAR]))
     old = float(np.add.reduce(history.hs_hours[month % MONTHS_PER_YEAR]))
+    return _growth_of(new, old, fallback)
+
+
+def _growth_of(new: float, old: float, fallback: float) -> float:
+    """:func:`sales_growth` of ``new`` hours sold over ``old``, 11 months before."""
     if old <= 0 or new <= 0:
         return fallback
     # a window that starts from next to nothing (1e-300 hours) grows past any float: the
@@ -218,8 +226,9 @@ def plan_labs(
     before it reads balances.
     """
     a = labs
-    due = a.round_month == month
-    if np.count_nonzero(due):  # the scenario's dated rounds, before any decision reads cash
+    # the scenario's dated rounds (if any), before any decision reads cash
+    due = a.round_month == month if a.round_month.size else None
+    if due is not None and np.count_nonzero(due):
         due &= a.active[a.round_row]  # a lab that has exited raises nothing
         rows, usd = a.round_row[due], a.round_usd[due]
         accounts.pay(OUTSIDE, a.account[rows], usd, "vc_round")
@@ -324,8 +333,10 @@ def plan(
     # forecast (ai_load_forecast), and each cloud's IT MW sold and contracted, the inference
     # labs were throttled on (unserved_hours: needs are replaced below) in MW, shared by
     # each cloud's share of sales, and its building started and not yet paid (fleet_rates:
-    # H100e-hours a month -> IT MW: x (MWh per H100e-h / PUE) / (730 h x availability))
-    ai_forecast, rates = plan_start(
+    # H100e-hours a month -> IT MW: x (MWh per H100e-h / PUE) / (730 h x availability)),
+    # and the hours sold last month and 11 months before (sales_growth)
+    hs_hours = _NO_HOURS if history is None else history.hs_hours
+    ai_forecast, rates, sold_new, sold_old = plan_start(
         labs.inference_need,
         labs.served,
         labs.active,
@@ -344,6 +355,7 @@ def plan(
         contracted,
         sites.pipeline_capex,
         month,
+        hs_hours,
     )
     forecast = ai_forecast.tolist()
     for u in utilities:
@@ -367,11 +379,10 @@ def plan(
     committed = rates[3]
     accounts.flush()
     budget = capex_budget(accounts.cash(accounts.hyperscaler), debt, cfg, committed)
-    growth = expected_growth(
-        demand.expected_growth,
-        sales_growth(history, month, demand.expected_growth),
-        dc.growth_extrapolation,
-    )
+    trend = demand.expected_growth
+    full_year = history is not None and month >= MONTHS_PER_YEAR
+    observed = _growth_of(sold_new, sold_old, trend) if full_year else trend
+    growth = expected_growth(trend, observed, dc.growth_extrapolation)
     # each pipeline is judged against the need at the date what is started now is used: a
     # grid connection (a queue position) against the target at the full lead, the later of
     # its own date and that of a shell started now (the shells it will power), a shell

@@ -149,17 +149,23 @@ def plan_start(
     contracted: FloatArray,
     pipeline_capex: FloatArray,
     month: int,
-) -> tuple[FloatArray, FloatArray]:
+    hs_hours: FloatArray,
+) -> tuple[FloatArray, FloatArray, float, float]:
     """:func:`ai_load` and :func:`fleet_rates` (with the :func:`unserved_hours` of ``need``,
     ``served`` and ``active``) in one call: what the plan phase reads of last month before
-    any decision. Returns ``(ai_load, rates)``.
+    any decision; with the hours sold last month and 11 months before, ``np.add.reduce``
+    of rows ``(month - 1) % 12`` and ``month % 12`` of ``hs_hours``. Returns ``(ai_load,
+    rates, new, old)``.
     """
     forecast = ai_load(pipeline_power, built, interconnected, pue, lo, hi, new_pue)
     unserved_h = unserved_hours(need, served, active)
     rates = fleet_rates(
         mwh, pue, sold, capacity, hours, default, contracted, unserved_h, pipeline_capex, month
     )
-    return forecast, rates
+    n = hs_hours.shape[0]
+    new = add_reduce(hs_hours[(month - 1) % n])
+    old = add_reduce(hs_hours[month % n])
+    return forecast, rates, new, old
 
 
 @compiled

@@ -90,7 +90,8 @@ def test_the_kernels_give_the_numbers_of_the_numpy_code(seed: int) -> None:
     committed = np.add.reduce(capex[:, month:], axis=1)
     _same(got, np.stack((sold_mw, contracted * rate, unserved_mw, committed)))
     # with the AI load forecast and the throttled hours, in one call
-    forecast, rates = plan_start(
+    hs_hours = _draw(rng, 12, H)
+    forecast, rates, new, old = plan_start(
         need,
         served,
         active,
@@ -109,7 +110,10 @@ def test_the_kernels_give_the_numbers_of_the_numpy_code(seed: int) -> None:
         contracted,
         capex,
         month,
+        hs_hours,
     )
+    _same(new, np.add.reduce(hs_hours[(month - 1) % 12]))
+    _same(old, np.add.reduce(hs_hours[month % 12]))
     _same(forecast, ai_load(pp, built, ic_mw, pue, month + 1, month + lead + 1, 1.3))
     unserved_h = unserved_hours(need, served, active)
     _same(
