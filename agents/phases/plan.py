@@ -12,8 +12,9 @@ powered next month (:func:`chip_targets`); and both are scaled to its cash plus 
 credit less the building it has already started and not paid, chips first
 (:func:`agents.finance.capex_budget`), so the book never buys what cannot be paid. A
 start is paid in equal instalments over its build (:meth:`agents.state.Sites.commit_building`).
-The arithmetic runs in a few compiled calls (:mod:`agents.phases.plan_kernels`; the chips'
-values, :mod:`agents.phases.chip_values`), the same numbers as the numpy expressions their
+The arithmetic runs in a few compiled calls (:mod:`agents.phases.plan_kernels`; the starts
+and chip bids, :mod:`agents.phases.starts_kernels`; the chips' values,
+:mod:`agents.phases.chip_values`), the same numbers as the numpy expressions their
 docstrings state.
 """
 
@@ -46,14 +47,8 @@ from agents.phases.chip_values import (
     running_cost,
     unit_value,
 )
-from agents.phases.plan_kernels import (
-    ai_load,
-    chip_mix,
-    chip_want,
-    plan_builds,
-    plan_start,
-    ports_weighed,
-)
+from agents.phases.plan_kernels import ai_load, plan_start, ports_weighed
+from agents.phases.starts_kernels import chip_mix, chip_want, plan_builds
 from agents.porting import choose_ports
 from agents.scenario import Scenario
 from agents.state import (

@@ -1,4 +1,5 @@
-"""The plan phase's compiled arithmetic against the numpy expressions it replaces, to the bit."""
+"""The plan phase's compiled arithmetic against the numpy expressions it replaces, to the bit
+(:mod:`agents.phases.plan_kernels` and :mod:`agents.phases.starts_kernels`)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,17 @@ from agents.finance import scale_to_budget
 from agents.hyperscaler import TARGET_UTILISATION, power_room
 from agents.phases.plan_kernels import (
     ai_load,
+    fleet_rates,
+    plan_start,
+    ports_weighed,
+    unserved_hours,
+)
+from agents.phases.starts_kernels import (
     budget_shares,
     chip_mix,
     chip_want,
-    fleet_rates,
     plan_builds,
-    plan_start,
-    ports_weighed,
     starts_and_shells,
-    unserved_hours,
 )
 from agents.units import W_PER_MW
 
