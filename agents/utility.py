@@ -23,6 +23,7 @@ it starts as much as brings that expected price down to net CONE (the margin
 interconnection queue, whichever is longer ([pow-queue]). At the start, the units a
 planner following the same rule would already have under construction to meet the
 non-AI load growth of the lead time are in the pipeline (:meth:`Utility.seed_pipeline`).
+The sums over the units and a month's entry are compiled (:mod:`agents.utility_kernels`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,18 @@ import numpy as np
 from agents.firm import Firm
 from agents.state import FloatArray, IntArray
 from agents.units import HOURS_PER_MONTH, MONTHS_PER_YEAR
-from market.compiled import add_reduce, compiled
+from agents.utility_kernels import (
+    AVAIL,
+    COST,
+    CREDIT,
+    ENERGY,
+    FIRM,
+    MW,
+    ONLINE,
+    UNIT_ROWS,
+    entry,
+    span_sums,
+)
 
 if TYPE_CHECKING:
     from agents.scenario import PowerCfg, RegionCfg
@@ -57,13 +69,6 @@ __all__ = [
     "merit_price",
     "reserve_margin",
 ]
-
-
-UNIT_ROWS = ("mw", "firm_mw", "energy_mw", "marginal_cost", "online", "availability", "credit")
-"""Rows of :attr:`Utility.units`: MW, MW x capacity credit, MW x availability, $/MWh, the
-month the unit comes online, availability and capacity credit. The sums read rows
-``MW:ENERGY + 1``, the offers rows ``ENERGY:ONLINE + 1`` (:attr:`Utility.offer_rows`)."""
-MW, FIRM, ENERGY, COST, ONLINE, AVAIL, CREDIT = range(len(UNIT_ROWS))
 
 
 def reserve_margin(capacity_mw: float, peak_mw: float) -> float:
@@ -157,44 +162,6 @@ def merit_price(qty: FloatArray, price: FloatArray, load_mwh: float) -> float:
     cum = np.cumsum(qty[order])
     k = min(int(np.searchsorted(cum, load_mwh)), len(order) - 1)
     return float(price[order][k])
-
-
-@compiled
-def _span_sums(units: FloatArray, lo: int, hi: int) -> tuple[float, float, float]:
-    """``np.add.reduce(units[:3, lo:hi], axis=1)``: rows MW, FIRM and ENERGY each summed
-    pairwise over units ``lo:hi``."""
-    return (
-        add_reduce(units[MW, lo:hi]),
-        add_reduce(units[FIRM, lo:hi]),
-        add_reduce(units[ENERGY, lo:hi]),
-    )
-
-
-@compiled
-def _entry(
-    units: FloatArray, consts: FloatArray, n: int, k: int, peak: float, online: float
-) -> tuple[float, float]:
-    """:meth:`Utility.plan` of a utility whose first ``k`` of ``n`` units are those online.
-
-    The sums over units online (``0:k``) and being built (``k:n``) as :func:`_span_sums`
-    gives them; ``size``, :func:`entry_build_mw` with ``consts = (1 +`` :func:`entry_margin`
-    ``, power.build_share_per_year / 12, new_unit_availability, new_unit_marginal_cost)``
-    (Python's ``max(0.0, min(short, most))``); a new unit of that size coming online in
-    ``online`` written into column ``n`` (which the caller made room for) when it is
-    positive. Returns ``(size, MW being built)``, the latter ``np.add.reduce`` over units
-    ``k:`` with the new one.
-    """
-    short = consts[0] * peak - add_reduce(units[FIRM, :k]) - add_reduce(units[FIRM, k:n])
-    most = consts[1] * add_reduce(units[MW, :k])
-    size = most if most < short else short
-    size = size if size > 0.0 else 0.0
-    if size > 0.0:
-        avail = consts[2]
-        units[MW, n], units[FIRM, n], units[ENERGY, n] = size, size * 1.0, size * avail
-        units[COST, n], units[ONLINE, n] = consts[3], online
-        units[AVAIL, n], units[CREDIT, n] = avail, 1.0
-        n += 1
-    return size, add_reduce(units[MW, k:n])
 
 
 class Utility(Firm):
@@ -306,9 +273,10 @@ class Utility(Firm):
     def _sums(self, month: int, *, building: bool = False) -> tuple[float, float, float]:
         """MW, firm and energy summed over the units online in ``month`` (or not yet online).
 
-        Each row's pairwise sum over a slice of units (:func:`_span_sums`), kept per slice
-        (columns never change): the same, bit for bit, as summing the columns a mask picks
-        (the same numbers in the same order).
+        Each row's pairwise sum over a slice of units
+        (:func:`agents.utility_kernels.span_sums`), kept per slice (columns never change):
+        the same, bit for bit, as summing the columns a mask picks (the same numbers in the
+        same order).
         """
         k = bisect_right(self._online_list, month) if self._ordered else -1
         if k < 0:  # online units are not a prefix: pick them
@@ -321,7 +289,7 @@ class Utility(Firm):
         lo, hi = (k, self._n) if building else (0, k)
         out = self._span.get((lo, hi))
         if out is None:
-            out = self._span[(lo, hi)] = _span_sums(self._units, lo, hi)
+            out = self._span[(lo, hi)] = span_sums(self._units, lo, hi)
         return out
 
     def grow_load(self, month: int, growth: float, dc_growth: float) -> None:
@@ -394,7 +362,7 @@ class Utility(Firm):
             if n == self._units.shape[1]:
                 self._grow()
             k = bisect_right(self._online_list, month)
-            size, self.mw_building = _entry(
+            size, self.mw_building = entry(
                 self._units, self._entry_consts, n, k, peak, float(month + lead)
             )
             if size > 0:
