@@ -131,14 +131,18 @@ def add_reduce(a: NDArray[np.float64]) -> float:
     """``np.add.reduce(a)`` of a 1-d float array, to the last bit: zero plus numpy's
     pairwise sum of the elements (a compiled ``+=`` loop would round differently once
     there are eight or more)."""
-    if a.size <= BLOCK:  # one block: no tree, no work arrays
-        return 0.0 + _block(a, 0, a.size)
+    n = a.size
+    if n <= BLOCK:  # one block: no tree, no work arrays
+        return 0.0 + _block(a, 0, n)
+    half = n // 2 - (n // 2) % 8
+    if n - half <= BLOCK:  # two blocks (up to 2 x BLOCK elements): no work arrays either
+        return 0.0 + (_block(a, 0, half) + _block(a, half, n - half))
     # numpy halves a run longer than BLOCK (the half rounded down to a multiple of 8) and
     # adds the halves' sums; the same tree walked with a stack, left half first (numba
     # cannot cache a recursive function that another module's compiled code calls)
     todo = np.empty((128, 3), np.int64)  # (start, length, halves summed yet)
     sums = np.empty(64)
-    todo[0, 0], todo[0, 1], todo[0, 2] = 0, a.size, 0
+    todo[0, 0], todo[0, 1], todo[0, 2] = 0, n, 0
     n_todo, n_sums = 1, 0
     while n_todo:
         n_todo -= 1

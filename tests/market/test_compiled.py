@@ -16,7 +16,24 @@ def test_add_reduce_is_numpys_sum_to_the_bit(seed: int) -> None:
     # 128, halves of longer runs), magnitudes 22 decades apart so that the order of the
     # additions shows in the last bits
     rng = np.random.default_rng(seed)
-    for n in [*range(20), 127, 128, 129, 135, 136, 255, 256, 257, 1000, 1031, 4096]:
+    for n in [
+        *range(20),
+        127,
+        128,
+        129,
+        135,
+        136,
+        200,
+        255,
+        256,
+        257,
+        263,
+        264,
+        271,
+        1000,
+        1031,
+        4096,
+    ]:
         a = rng.standard_normal(n) * 10.0 ** rng.integers(-5, 17, n)
         assert add_reduce(a) == np.add.reduce(a), n
         assert add_reduce(a[::-1].copy()) == np.add.reduce(a[::-1].copy()), n
