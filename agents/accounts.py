@@ -296,9 +296,10 @@ def _append(
     Row by row: ``ids[0, k:end] = payer``, ``ids[1, k:end] = payee`` (an id array of one
     element spread over every row) and ``amount[k:end] = a``, or ``np.maximum(a, 0.0)``
     if ``clip``. Of a posting of more than :data:`JOURNAL_EVERY_ROW` rows only the rows
-    whose amount (so clipped) is not zero are written, in order, or the first row alone when every amount
-    is zero (zero transfers change no balance, ``x - 0.0 == x + 0.0 == x``; the one row
-    keeps the month's reason on the books): the rows ``keep`` of the arrays, with
+    whose amount (so clipped) is not zero are written, in order, or the first row alone
+    when every amount is zero (zero transfers change no balance, ``x - 0.0 == x + 0.0 ==
+    x``; the one row keeps the month's reason on the books): the rows ``keep`` of the
+    arrays, with
     ``keep = ~(a <= 0.0)`` if ``clip`` else ``a != 0.0`` (nan is kept).
     """
     n = a.size

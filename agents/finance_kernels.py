@@ -4,8 +4,8 @@
 between the ledger's flushes: the trailing averages and the interest
 (:func:`month_interest`), the borrowing that covers negative balances (:func:`shortfalls`),
 and the surplus that repays debt and is paid out (:func:`surpluses`); in a month when no
-lab is short, the last two are one call (:func:`borrow_then_repay`). Each kernel does numpy's arithmetic of the
-expressions it names, element by element in numpy's order (``np.maximum`` and
+lab is short, the last two are one call (:func:`borrow_then_repay`). Each kernel does
+numpy's arithmetic of the expressions it names, element by element in numpy's order (``np.maximum`` and
 ``np.minimum`` as :func:`market.compiled.maximum` and :func:`market.compiled.minimum`), so
 the numbers are the same to the bit; the postings stay with the caller, in their order.
 Balances are read from the ledger's array of balances at the account ids, as

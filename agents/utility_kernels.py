@@ -49,11 +49,13 @@ def span_sums(units: FloatArray, lo: int, hi: int) -> tuple[float, float, float]
 def entry(
     units: FloatArray, consts: FloatArray, n: int, k: int, peak: float, online: float
 ) -> tuple[float, float]:
-    """:meth:`agents.utility.Utility.plan` of a utility whose first ``k`` of ``n`` units are those online.
+    """:meth:`agents.utility.Utility.plan` of a utility whose first ``k`` of ``n`` units
+    are those online.
 
     The sums over units online (``0:k``) and being built (``k:n``) as :func:`span_sums`
-    gives them; ``size``, :func:`agents.utility.entry_build_mw` with ``consts = (1 +`` :func:`agents.utility.entry_margin`
-    ``, power.build_share_per_year / 12, new_unit_availability, new_unit_marginal_cost)``
+    gives them; ``size``, :func:`agents.utility.entry_build_mw` with ``consts = (1 +``
+    :func:`agents.utility.entry_margin` ``, power.build_share_per_year / 12,
+    new_unit_availability, new_unit_marginal_cost)``
     (Python's ``max(0.0, min(short, most))``); a new unit of that size coming online in
     ``online`` written into column ``n`` (which the caller made room for) when it is
     positive. Returns ``(size, MW being built)``, the latter ``np.add.reduce`` over units
