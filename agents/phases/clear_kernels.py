@@ -7,9 +7,10 @@ few to a few hundred elements; here each part's arrays come from one call, with 
 arithmetic in numpy's order, so the numbers are the same to the bit: ``np.add.reduce`` of
 a 2-d array along its first axis adds the rows in order to zeros (so a column of ``-0.0``
 sums to ``0.0``), of a 1-d array is :func:`market.compiled.add_reduce`, ``np.maximum``
-and ``np.minimum`` are :func:`market.compiled.maximum` and :func:`~market.compiled.minimum`. The phase calls them
-through :func:`agents.phases.clear_book.month_book`, which assembles the whole book in the
-same call.
+and ``np.minimum`` are :func:`market.compiled.maximum` and
+:func:`~market.compiled.minimum`. The phase calls them through
+:func:`agents.phases.clear_book.month_book`, which assembles the whole book in the same
+call.
 """
 
 from __future__ import annotations
