@@ -82,6 +82,10 @@ class Ledger:
     0.0
     """
 
+    _view: NDArray[np.float64] = np.zeros(0)
+    """The read-only view of the balances handed out by :attr:`balances`; a view of no
+    ledger's balances until the first access (also in a ledger pickled before it was kept)."""
+
     def __init__(self, n_accounts: int, *, asset: str = "usd", tolerance: float = 1e-9) -> None:
         if isinstance(n_accounts, bool) or not isinstance(n_accounts, int) or n_accounts < 1:
             raise LedgerError(
@@ -103,9 +107,17 @@ class Ledger:
 
     @property
     def balances(self) -> NDArray[np.float64]:
-        """Current balance of every account (a read-only view)."""
-        view = self._balances.view()
-        view.flags.writeable = False
+        """Current balance of every account (a read-only view).
+
+        One view is kept and handed out while it is a view of the current balances; a
+        new one is made after accounts are opened (new balances) or in a copy of the
+        ledger (``copy.deepcopy``, ``pickle``), whose kept view is no view of its own
+        balances.
+        """
+        view = self._view
+        if view.base is not self._balances:
+            view = self._view = self._balances.view()
+            view.flags.writeable = False
         return view
 
     def balance_of(self, ids: NDArray[np.signedinteger[Any]]) -> NDArray[np.float64]:

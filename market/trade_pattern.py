@@ -72,7 +72,7 @@ import daqp
 import numpy as np
 from numpy.typing import NDArray
 
-from market.compiled import add_reduce, clip, compiled, maximum
+from market.compiled import add_reduce, clip, compiled, maximum, minimum
 from market.highs import TOLERANCE
 from market.lp import Columns
 from market.scaling import link_components
@@ -291,6 +291,30 @@ def _face(
     return a, b, weight, floored, cols[2][free]
 
 
+@compiled
+def _face_problem(
+    n_nodes: int,
+    cols: Columns,
+    value: FloatArray,
+    price: FloatArray,
+    n_orders: int,
+    label: IntArray,
+    max_free: int,
+) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, float]:
+    """The free columns (:func:`_free_columns`) and, when there are 2 to ``max_free`` of
+    them, their quadratic program (:func:`_face`) and its least weight (``weight.min()``,
+    nan if any weight is); otherwise empty arrays and nan."""
+    free = _free_columns(cols, price)
+    if free.size < 2 or free.size > max_free:
+        empty = np.zeros(0)
+        return free, np.zeros((0, 0)), empty, empty, empty, empty, np.nan
+    a, b, weight, floored, bound = _face(n_nodes, cols, value, free, n_orders, label)
+    lowest = weight[0]
+    for i in range(1, weight.size):
+        lowest = minimum(lowest, weight[i])
+    return free, a, b, weight, floored, bound, lowest
+
+
 def proportional_pattern(
     n_nodes: int,
     cols: Columns,
@@ -324,16 +348,17 @@ def proportional_pattern(
         report a usable optimum, or the face has more than :data:`MAX_FREE_COLUMNS`
         columns: then ``value`` as given).
     """
-    free = _free_columns(cols, price)
+    if label is None:
+        first = cols[3][n_orders:-1]
+        label = link_components(n_nodes, cols[4][first], cols[4][first + 1])
+    free, a, b, weight, floored, bound, lowest = _face_problem(
+        n_nodes, cols, value, price, n_orders, label, MAX_FREE_COLUMNS
+    )
     if free.size < 2:
         return value, True  # nothing to move
     if free.size > MAX_FREE_COLUMNS:
         return value, False  # too large a face for a dense quadratic program
-    if label is None:
-        first = cols[3][n_orders:-1]
-        label = link_components(n_nodes, cols[4][first], cols[4][first + 1])
-    a, b, weight, floored, bound = _face(n_nodes, cols, value, free, n_orders, label)
-    tries = (weight, floored) if weight.min() >= WELL_CONDITIONED else (floored,)
+    tries = (weight, floored) if lowest >= WELL_CONDITIONED else (floored,)
     for rhs in _balances(a, b, value[free], bound):
         for w in tries:
             x = _nearest(w, a, rhs, bound)
