@@ -15,9 +15,12 @@ Why they are the same numbers. The compiled loop performs SciPy's relaxations, i
 order, on the same floats (IEEE 754 addition and comparison, as SciPy's Cython does), and
 stops early only after a pass that changed nothing: every later pass would repeat the
 same comparisons on the same distances and change nothing either, so the distances are
-those SciPy's ``N - 1`` passes end with. A graph with a cycle of negative rounded length
-(distances fall by an ulp a pass for ever) runs all ``N - 1`` passes, as SciPy does, and
-ends where SciPy's last pass leaves it. SciPy's final check follows, with its ``1e-15``.
+those SciPy's ``N - 1`` passes end with. Within the passes, a row whose distance has not
+moved since its arcs were last relaxed is skipped: each of its arcs left its head's
+distance at most the same sum ``d + w``, and distances only fall, so SciPy's comparisons
+there change nothing either (nor do those of a row still at ``inf``). A graph with a
+cycle of negative rounded length (distances fall by an ulp a pass for ever) runs all
+``N - 1`` passes, as SciPy does, and ends where SciPy's last pass leaves it. SciPy's final check follows, with its ``1e-15``.
 ``tests/market/test_bellman.py`` holds the two to the bit on random graphs.
 """
 
@@ -111,17 +114,26 @@ def _rows(
 def _search(
     n: int, indptr: IntArray, indices: IntArray, data: FloatArray, source: int
 ) -> tuple[FloatArray, bool]:
-    """SciPy's directed Bellman-Ford from ``source`` (the module docstring), stopped after
-    a pass that changed nothing; whether no arc shortens a distance by more than 1e-15."""
+    """SciPy's directed Bellman-Ford from ``source`` (the module docstring), skipping the
+    rows whose distance did not move since their last relaxation and stopped after a
+    pass that changed nothing; whether no arc shortens a distance by more than 1e-15."""
     dist = np.full(n, np.inf)
     dist[source] = 0.0
+    # rows whose distance moved since their arcs were last relaxed (an infinite one
+    # relaxes nothing: inf plus a weight is inf or nan, below no distance)
+    moved = np.zeros(n, np.bool_)
+    moved[source] = True
     for _ in range(n - 1):
         changed = False
         for j in range(n):
+            if not moved[j]:
+                continue  # its relaxations would change nothing (module docstring)
+            moved[j] = False
             d1 = dist[j]
             for k in range(indptr[j], indptr[j + 1]):
                 if d1 + data[k] < dist[indices[k]]:
                     dist[indices[k]] = d1 + data[k]
+                    moved[indices[k]] = True
                     changed = True
         if not changed:
             break

@@ -286,7 +286,7 @@ class OrderBook:
         put(self, "link_cost", cost)
         put(self, "link_cap", cap)
         for name in _FIELDS:
-            getattr(self, name).flags.writeable = False
+            getattr(self, name).setflags(write=False)
 
     @classmethod
     def _trusted(cls, n_nodes: int, *arrays: NDArray[Any], copy: bool = True) -> OrderBook:
@@ -301,7 +301,7 @@ class OrderBook:
         for name, arr in zip(_FIELDS, arrays, strict=True):
             if copy:
                 arr = np.array(arr)  # a private array
-            arr.flags.writeable = False
+            arr.setflags(write=False)  # not arr.flags: that builds a flags object each time
             fields[name] = arr
         return book
 

@@ -334,7 +334,7 @@ class ContractTable:
         if kind is not None:
             mask &= self._i("kind") == KINDS.index(kind)
         out = np.flatnonzero(mask)
-        out.flags.writeable = False
+        out.setflags(write=False)
         return out
 
     def terminate(self, rows: ArrayLike, month: int) -> None:

@@ -117,7 +117,7 @@ class Ledger:
         view = self._view
         if view.base is not self._balances:
             view = self._view = self._balances.view()
-            view.flags.writeable = False
+            view.setflags(write=False)
         return view
 
     def balance_of(self, ids: NDArray[np.signedinteger[Any]]) -> NDArray[np.float64]:
