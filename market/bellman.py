@@ -68,13 +68,54 @@ def merged_graph(n: int, t: IntArray, h: IntArray, w: FloatArray) -> sp.csr_matr
 
 
 @compiled
+def _by_tail_then_head(n: int, t: IntArray, h: IntArray) -> IntArray:
+    """The arcs ``t -> h`` over ``n`` nodes in the order of their tails, then heads, and
+    parallel arcs in their given order (``np.argsort(t * n + h, kind="stable")``, by two
+    counting sorts); an empty array if a node is out of ``range(n)``."""
+    m = t.size
+    for i in range(m):
+        if not (0 <= t[i] < n and 0 <= h[i] < n):
+            return np.zeros(0, np.int64)
+    first = np.zeros(n + 1, np.int64)  # where each head's arcs start
+    for i in range(m):
+        first[h[i] + 1] += 1
+    for v in range(n):
+        first[v + 1] += first[v]
+    by_head = np.empty(m, np.int64)
+    for i in range(m):
+        by_head[first[h[i]]] = i
+        first[h[i]] += 1
+    first[:] = 0  # where each tail's arcs start
+    for i in range(m):
+        first[t[i] + 1] += 1
+    for v in range(n):
+        first[v + 1] += first[v]
+    order = np.empty(m, np.int64)
+    for a in by_head:
+        order[first[t[a]]] = a
+        first[t[a]] += 1
+    return order
+
+
+@compiled
 def _merged_arcs(
     n: int, t: IntArray, h: IntArray, w: FloatArray
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """The arcs of :func:`merged_graph`: sorted by tail then head, one per pair at the
-    shortest weight, zeros as :data:`TINY`."""
+    shortest weight, zeros as :data:`TINY`.
+
+    The arcs are put in that order by :func:`_by_tail_then_head`; parallel arcs may come
+    in another order than ``np.argsort``'s of the key, which the shortest weight does not
+    depend on unless a weight is nan (a nan first stays, later ones are passed over):
+    then, and if a node is out of range, by that argsort as before.
+    """
     key = t * n + h
-    order = np.argsort(key)
+    order = _by_tail_then_head(n, t, h)
+    nan = False
+    for x in w:
+        nan = nan or np.isnan(x)
+    if nan or order.size < t.size:
+        order = np.argsort(key)
     tails, heads, weights = np.empty_like(t), np.empty_like(h), np.empty_like(w)
     k = -1
     for a in order:
