@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.sparse.csgraph import NegativeCycleError, shortest_path
 
-from market.bellman import bellman_ford, merged_graph
+from market.bellman import _by_tail_then_head, bellman_ford, merged_graph
 
 
 def scipy_distances(
@@ -102,3 +102,17 @@ def test_parallel_arcs_are_merged_to_the_shortest_and_zeros_kept_as_arcs() -> No
     got[coo.row, coo.col] = coo.data
     np.testing.assert_array_equal(got, dense)
     assert graph.has_canonical_format
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 12), st.data())
+def test_arcs_are_ordered_as_numpys_stable_argsort_of_tail_then_head(
+    n: int, data: st.DataObject
+) -> None:
+    m = data.draw(st.integers(0, 40))
+    nodes = st.lists(st.integers(0, n - 1), min_size=m, max_size=m)
+    t, h = np.array(data.draw(nodes), np.int64), np.array(data.draw(nodes), np.int64)
+    want = np.argsort(t * n + h, kind="stable")
+    assert _by_tail_then_head(n, t, h).tolist() == want.tolist()
+    t[:1] = n  # a node out of range: no order
+    assert _by_tail_then_head(n, t, h).size == 0
