@@ -132,16 +132,24 @@ def _merged_arcs(
 
 
 @compiled
-def _rows(
-    n: int, row: IntArray, col: IntArray, w: FloatArray
-) -> tuple[IntArray, IntArray, FloatArray]:
-    """Compressed rows (``indptr, indices, data``) of the arcs ``row -> col``, each row's
-    arcs in their given order (a stable counting sort by row)."""
+def _row_starts(n: int, row: IntArray) -> IntArray:
+    """Where each of the ``n`` rows starts among the arcs sorted by row, and where the
+    last ends (``indptr`` of compressed rows): the running count of arcs per row."""
     indptr = np.zeros(n + 1, np.int64)
     for r in row:
         indptr[r + 1] += 1
     for i in range(n):
         indptr[i + 1] += indptr[i]
+    return indptr
+
+
+@compiled
+def _rows(
+    n: int, row: IntArray, col: IntArray, w: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Compressed rows (``indptr, indices, data``) of the arcs ``row -> col``, each row's
+    arcs in their given order (a stable counting sort by row)."""
+    indptr = _row_starts(n, row)
     fill = indptr[:-1].copy()
     indices, data = np.empty_like(col), np.empty_like(w)
     for i in range(row.size):
@@ -194,8 +202,8 @@ def both_searches(
     merged arcs, and whether neither side found a negative cycle (``t``, ``h`` int64 and
     ``w`` float64 arrays, as they are in a compiled caller)."""
     tails, heads, weights = _merged_arcs(n, t, h, w)
-    forward = _rows(n, tails, heads, weights)
-    d_from, ok = _search(n, forward[0], forward[1], forward[2], source)
+    # the merged arcs are sorted by tail already: their compressed rows are themselves
+    d_from, ok = _search(n, _row_starts(n, tails), heads, weights, source)
     if not ok:
         return d_from, d_from, False
     backward = _rows(n, heads, tails, weights)
