@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 
 import numpy as np
@@ -110,6 +111,22 @@ def test_balances_cannot_be_changed_behind_the_ledgers_back() -> None:
     led = Ledger(2)
     with pytest.raises(ValueError, match="read-only"):
         led.balances[1] = 5.0
+
+
+def test_balances_follow_postings_new_accounts_and_copies() -> None:
+    led = Ledger(2)
+    assert led.balances.tolist() == [0.0, 0.0]
+    led.post(OUTSIDE, 1, 5.0, led.reason_code("x"))
+    assert led.balances.tolist() == [-5.0, 5.0]
+    led.open(1)
+    led.post(1, 2, 2.0, led.reason_code("x"))
+    assert led.balances.tolist() == [-5.0, 3.0, 2.0]
+    copy = pickle.loads(pickle.dumps(led))
+    copy.post(2, 1, 1.0, copy.reason_code("x"))
+    assert copy.balances.tolist() == [-5.0, 4.0, 1.0]
+    assert led.balances.tolist() == [-5.0, 3.0, 2.0]
+    with pytest.raises(ValueError, match="read-only"):
+        copy.balances[1] = 5.0
 
 
 @settings(max_examples=200, deadline=None)
