@@ -11,7 +11,9 @@ Phases queue transfers with :meth:`Accounts.post` and the model books the queue 
 which keeps the ledger's per-call cost out of the hot path; anything that reads balances
 flushes first.
 A posting is copied into the ledger's queue buffers when it is made (payers and payees in
-one array, amounts in another, scalars spread by the copy). Transfers of zero in
+one array, amounts in another, scalars spread by the copy). Several postings of one
+ledger that follow each other may be queued by one call (:meth:`Accounts.pay_each`,
+:meth:`Accounts.post_each`): the same postings one by one, with less Python each. Transfers of zero in
 postings of more than 64 rows (:data:`JOURNAL_EVERY_ROW`) are not journalled (they
 change no balance; in scale mode most rows of a month's interest, borrowing and
 write-offs are zero), except one row per call, so every reason posted in a month still
@@ -36,7 +38,15 @@ from numpy.typing import ArrayLike, NDArray
 from market.compiled import compiled, maximum
 from market.ledger import OUTSIDE, Ledger
 
-__all__ = ["ASSETS", "JOURNAL_EVERY_ROW", "OUTSIDE", "OUTSIDE_NAME", "AccountError", "Accounts"]
+__all__ = [
+    "ASSETS",
+    "JOURNAL_EVERY_ROW",
+    "OUTSIDE",
+    "OUTSIDE_NAME",
+    "AccountError",
+    "Accounts",
+    "Posting",
+]
 
 OUTSIDE_NAME = "outside"
 """Name of the outside world's account (investors, end customers, lenders, suppliers;
@@ -50,6 +60,8 @@ JOURNAL_EVERY_ROW: Final = 64
 one only the rows other than zero are journalled (one row if all are zero)."""
 
 IntArray = NDArray[np.int64]
+Posting = tuple[IntArray, IntArray, NDArray[np.float64]]
+"""A posting of :meth:`Accounts.pay_each`: payer ids, payee ids, amounts."""
 
 
 class AccountError(ValueError):
@@ -143,6 +155,12 @@ class Accounts:
         return np.repeat(self.hyperscaler, n_u), np.tile(self.utility, n_h)
 
     @cached_property
+    def outside(self) -> IntArray:
+        """:data:`OUTSIDE` as a one-element array: the id of every row of a posting of
+        :meth:`pay_each` or :meth:`post_each` (built once; read it, never write it)."""
+        return np.array([OUTSIDE], dtype=np.int64)
+
+    @cached_property
     def firms(self) -> IntArray:
         """Accounts of every firm: hyperscalers, labs, utilities, vendors (built once)."""
         return np.concatenate([self.hyperscaler, self.lab, self.utility, self.vendor])
@@ -174,6 +192,31 @@ class Accounts:
         """Queue transfers for ``ledger`` (broadcast like ``Ledger.post``)."""
         queue = self._queue.get(ledger.asset) or self._open(ledger)
         queue.put(payer, payee, amount, reason, False)
+
+    def pay_each(self, postings: tuple[Posting, ...], reasons: tuple[str, ...]) -> None:
+        """:meth:`pay` of each posting ``(payer, payee, amount)`` of ``postings``, with its
+        reason of ``reasons``, in turn, in one call: the same rows, reasons and balances.
+
+        Each amount is a float64 vector, each payer and payee an int64 vector of as many
+        elements, or of one (the id of every row: :attr:`outside` for the outside world).
+
+        Raises
+        ------
+        ValueError
+            If ``postings`` and ``reasons`` differ in length (nothing is queued), or an id
+            vector in size from its amounts (the postings before it are queued, as by
+            :meth:`pay` one by one).
+        """
+        (self._usd_queue or self._open(self.usd)).put_each(postings, reasons, True)
+
+    def post_each(
+        self, ledger: Ledger, postings: tuple[Posting, ...], reasons: tuple[str, ...]
+    ) -> None:
+        """:meth:`post` of each posting ``(payer, payee, amount)`` of ``postings`` to
+        ``ledger``, with its reason of ``reasons``, in turn, in one call (vectors as
+        :meth:`pay_each` takes them)."""
+        queue = self._queue.get(ledger.asset) or self._open(ledger)
+        queue.put_each(postings, reasons, False)
 
     def _open(self, ledger: Ledger) -> _Queue:
         """The queue of ``ledger`` (made on its first posting)."""
@@ -208,6 +251,7 @@ class _Queue:
         self.codes: list[int] = []
         self.counts: list[int] = []
         self._code: dict[str, int] = {}
+        self._codes: dict[tuple[str, ...], list[int | None]] = {}  # put_each's reasons
         self._one = _OneId()
 
     def put(
@@ -245,6 +289,44 @@ class _Queue:
         self.rows = k + n
         self.codes.append(code)
         self.counts.append(n)
+
+    def put_each(self, postings: tuple[Posting, ...], reasons: tuple[str, ...], clip: bool) -> None:
+        """:meth:`put` of each posting ``(payer, payee, amount)`` in turn (vectors as
+        :meth:`Accounts.pay_each` takes them), without the checks and conversions of each
+        call: a reason's code is looked up once per tuple of ``reasons``."""
+        m = len(reasons)
+        if len(postings) != m:
+            raise ValueError(f"{len(postings)} postings for {m} reasons")
+        codes = self._codes.get(reasons)
+        if codes is None:  # (None: a reason not posted yet, registered when it is)
+            codes = self._codes[reasons] = [self._code.get(x) for x in reasons]
+        ids, amount, k, cap = self.ids, self.amount, self.rows, self.capacity
+        try:
+            for i, (p, q, a) in enumerate(postings):
+                n = a.size
+                if not n:  # (an empty posting queues nothing, as by put)
+                    continue
+                if k + n > cap:  # grown as by put
+                    self.rows = k
+                    self.put(p, q, a, reasons[i], clip)
+                    ids, amount, k, cap = self.ids, self.amount, self.rows, self.capacity
+                    continue
+                code = codes[i]
+                if code is None:
+                    code = codes[i] = self._code_of(reasons[i])
+                c = _append(ids, amount, k, p, q, a, clip)
+                self.codes.append(code)
+                self.counts.append(c)
+                k += c
+        finally:  # (the postings before a refused one stay queued, as by put)
+            self.rows = k
+
+    def _code_of(self, reason: str) -> int:
+        """The ledger's code of ``reason`` (registered on its first posting)."""
+        code = self._code.get(reason)
+        if code is None:
+            code = self._code[reason] = self.ledger.reason_code(reason)
+        return code
 
     def _grow(self, rows: int) -> None:
         """Buffers for at least ``rows`` rows (twice as many as now, or more, if they hold
@@ -299,10 +381,12 @@ def _append(
     whose amount (so clipped) is not zero are written, in order, or the first row alone
     when every amount is zero (zero transfers change no balance, ``x - 0.0 == x + 0.0 ==
     x``; the one row keeps the month's reason on the books): the rows ``keep`` of the
-    arrays, with
-    ``keep = ~(a <= 0.0)`` if ``clip`` else ``a != 0.0`` (nan is kept).
+    arrays, with ``keep = ~(a <= 0.0)`` if ``clip`` else ``a != 0.0`` (nan is kept). An
+    id array of neither one element nor ``a.size`` raises ``ValueError``, nothing written.
     """
     n = a.size
+    if not ((payer.size == 1 or payer.size == n) and (payee.size == 1 or payee.size == n)):
+        raise ValueError("an id vector of neither one element nor one per amount")
     step_p = 1 if payer.size == n else 0
     step_q = 1 if payee.size == n else 0
     sparse = n > JOURNAL_EVERY_ROW

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.accounts import OUTSIDE, Accounts
+from agents.accounts import OUTSIDE, Accounts, Posting
 from agents.finance import Debt, MonthWork, interest_due, write_off
 from agents.finance_kernels import borrow_then_repay, month_interest, shortfalls, surpluses
 from agents.lab import LabArrays, LabKind, plan_funding
@@ -25,6 +25,19 @@ __all__ = ["close_financing", "settle_finance"]
 
 _ENTERPRISE = int(LabKind.ENTERPRISE)
 """The code of :attr:`agents.lab.LabKind.ENTERPRISE`, as the kernels take it."""
+
+_NONE: Posting = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+"""A posting that does not apply this month: empty, it books nothing."""
+_BORROW = ("borrow", "rate_recovery", "borrow", "vc_round", "write_off", "repay")
+"""Reasons of the postings after the borrowing: the firms' borrowing (hyperscalers and labs
+in one posting), the utilities' recovery, the vendors' borrowing, the labs' emergency
+rounds, the exits' write-offs and repayment."""
+_BORROW_APART = ("borrow", *_BORROW)
+""":data:`_BORROW` with the hyperscalers' and labs' borrowing in two postings."""
+_REPAY = ("repay", "payout", "repay")
+"""Reasons of the last postings: the firms' repayment, the payouts, the vendors'."""
+_REPAY_APART = ("repay", *_REPAY)
+""":data:`_REPAY` with the hyperscalers' and labs' repayment in two postings."""
 
 
 def settle_finance(
@@ -174,14 +187,11 @@ def close_financing(
             b_v,
         )
         repaid = False
-    if firms is None:
-        accounts.pay(OUTSIDE, ha, debt.borrowed[:n_h], "borrow")
-        accounts.pay(OUTSIDE, la, debt.borrowed[n_h:], "borrow")
-    else:
-        accounts.pay(OUTSIDE, firms, debt.borrowed, "borrow")
-    accounts.pay(OUTSIDE, ua, recovery, "rate_recovery")
-    if vendor_borrows:
-        accounts.pay(OUTSIDE, va, b_v, "borrow")
+    # (posted below, with the emergency rounds and the exits: nothing reads a balance
+    # between; a posting that does not apply this month is empty and books nothing)
+    o = accounts.outside
+    vendors: Posting = (o, va, b_v) if vendor_borrows else _NONE
+    rounds = _NONE
     out, exits = work.no_exit, False  # nobody short (most months), so nobody exits
     if short_any:  # an active lab still short (few months)
         enterprise = a.kind == LabKind.ENTERPRISE
@@ -189,7 +199,7 @@ def close_financing(
         burn = np.where(short, np.maximum(a.burn, -cash_l / max(cfg.capital.round_months, 1.0)), 0)
         f = plan_funding(cash_l, burn, a.revenue, short, ~enterprise, rng.random(a.n), cfg.capital)
         raised = np.where(f.granted, np.maximum(f.raised, -cash_l), 0.0)  # no rounding short
-        accounts.pay(OUTSIDE, la[f.granted], raised[f.granted], "vc_round")
+        rounds = (o, la[f.granted], raised[f.granted])
         a.raised_total += raised
         cash_l = cash_l + raised
         out = a.active & (cash_l < 0) & ~enterprise
@@ -201,8 +211,12 @@ def close_financing(
         cash_l = np.where(out, 0.0, cash_l)
     else:  # no exit (most months): the same zeros, kept for the run
         loss = repaid_exit = work.zeros
-    accounts.pay(OUTSIDE, la, loss, "write_off")
-    accounts.pay(la, OUTSIDE, repaid_exit, "repay")
+    rest = (o, ua, recovery), vendors, rounds, (o, la, loss), (la, o, repaid_exit)
+    if firms is None:
+        borrow = (o, ha, debt.borrowed[:n_h]), (o, la, debt.borrowed[n_h:])
+        accounts.pay_each(borrow + rest, _BORROW_APART)
+    else:
+        accounts.pay_each(((o, firms, debt.borrowed), *rest), _BORROW)
     accounts.flush()
     if not repaid:
         vendor_repays = surpluses(
@@ -229,13 +243,11 @@ def close_financing(
             repay,
             r_v,
         )
+    last = (ha, o, debt.payout[:n_h]), ((va, o, r_v) if vendor_repays else _NONE)
     if firms is None:
-        accounts.pay(ha, OUTSIDE, repay[:n_h], "repay")
-        accounts.pay(la, OUTSIDE, repay[n_h:], "repay")
+        repaid_firms = (ha, o, repay[:n_h]), (la, o, repay[n_h:])
+        accounts.pay_each(repaid_firms + last, _REPAY_APART)
     else:
-        accounts.pay(firms, OUTSIDE, repay, "repay")
-    accounts.pay(ha, OUTSIDE, debt.payout[:n_h], "payout")
-    if vendor_repays:
-        accounts.pay(va, OUTSIDE, r_v, "repay")
+        accounts.pay_each(((firms, o, repay), *last), _REPAY)
     accounts.flush()
     return out, exits

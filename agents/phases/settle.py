@@ -117,6 +117,26 @@ def _settle(ct: ContractTable, rows: IntArray, delivered: FloatArray) -> Settlem
 
 _BIG = float(np.finfo(float).max)
 
+_POWER = ("generation", "non_ai_load", "power_spot", "power_ppa")
+"""Reasons of the power ledger's postings of :func:`settle_markets`, in order."""
+_MONEY = (
+    "fuel",
+    "power_non_ai",
+    "power_spot",
+    "transmission",
+    "power_ppa",
+    "penalty",
+    "capacity_charge",
+    "chips_spot",
+    "chips_margin",
+    "chips_contract",
+    "penalty",
+    "chip_production",
+)
+"""Reasons of the dollar postings of :func:`settle_markets` before the compute market's."""
+_CHIPS = ("production", "chips_spot", "chips_contract")
+"""Reasons of the chips ledger's postings of :func:`settle_markets`, in order."""
+
 
 def _spot_price(node_price: FloatArray) -> FloatArray:
     """Node prices as paid: nan (no market) as 0, negative as 0, +inf as the largest float.
@@ -208,13 +228,6 @@ def settle_markets(
     # (rows by index: a row's view costs half of what unpacking by iteration does)
     gen, fuel, non_ai_pay, power_now = by_region[0], by_region[1], by_region[2], by_region[3]
     spot, transmission, site_acc, util_acc = by_link[0], by_link[1], link_acc[0], link_acc[1]
-    acc.post(acc.power, OUTSIDE, ua, gen, "generation")
-    acc.pay(ua, OUTSIDE, fuel, "fuel")
-    acc.pay(OUTSIDE, ua, non_ai_pay, "power_non_ai")
-    acc.post(acc.power, ua, OUTSIDE, non_ai, "non_ai_load")
-    acc.pay(site_acc, util_acc, spot, "power_spot")
-    acc.pay(site_acc, OUTSIDE, transmission, "transmission")
-    acc.post(acc.power, util_acc, site_acc, pf, "power_spot")
     # every contract settles in one call
     settlement = _settle(ct, s_rows, s_qty)
     # the rows of each market, as views: compute, power (its accounts from power_flows),
@@ -229,11 +242,19 @@ def settle_markets(
     )
     cs = Settlement(s_index[:n_c], s_delivered[:n_c], s_payment[:n_c], s_penalty[:n_c])
     p_sel, p_buy = ppa_acc[0], ppa_acc[1]
-    acc.pay(p_buy, p_sel, s_payment[n_c:k0], "power_ppa")
-    acc.pay(p_sel, p_buy, s_penalty[n_c:k0], "penalty")
-    acc.post(acc.power, p_sel, p_buy, s_delivered[n_c:k0], "power_ppa")
-    # charge: capacity_charge(site_recv, market.capacity_price).ravel()
-    acc.pay(*acc.hyperscaler_utility, charge, "capacity_charge")
+    out = acc.outside
+    # the energy moved, in one call; its money (and the capacity charge, charge:
+    # capacity_charge(site_recv, market.capacity_price).ravel()) with the chips' below
+    acc.post_each(
+        acc.power,
+        (
+            (out, ua, gen),
+            (ua, out, non_ai),
+            (util_acc, site_acc, pf),
+            (p_sel, p_buy, s_delivered[n_c:k0]),
+        ),
+        _POWER,
+    )
     # ---------------------------------------------------------------- chips
     # every vendor is paid its ask on what it sells. A merchant allocates a backlog at its
     # ask instead of auctioning it, and in-house silicon passes to its owner at cost (its
@@ -288,18 +309,32 @@ def settle_markets(
     spot_pay, margin_pay = by_chip_link[0], by_chip_link[1]
     paid, chip_value = by_chip_link[2], by_chip_link[3]
     made, production, units = by_vendor[0], by_vendor[1], by_vendor[4]
-    acc.pay(buyer_acc, vendor_acc, spot_pay, "chips_spot")
-    acc.pay(buyer_acc, OUTSIDE, margin_pay, "chips_margin")
-    has_k = k0 < s_index.size
-    if has_k:  # (an empty posting books nothing)
-        k_vendor, k_cloud = k_acc[0], k_acc[1]
-        acc.pay(k_cloud, k_vendor, s_payment[k0:], "chips_contract")
-        acc.pay(k_vendor, k_cloud, s_penalty[k0:], "penalty")
-    acc.post(acc.chips, OUTSIDE, va, made, "production")
-    acc.pay(va, OUTSIDE, production, "chip_production")
-    acc.post(acc.chips, vendor_acc, buyer_acc, vf, "chips_spot")
-    if has_k:
-        acc.post(acc.chips, k_vendor, k_cloud, s_delivered[k0:], "chips_contract")
+    # the money of the power and chip markets, in one call; then the chips moved (with no
+    # chip contract, their postings are empty and book nothing)
+    k_vendor, k_cloud = k_acc[0], k_acc[1]
+    hs_u, u_hs = acc.hyperscaler_utility
+    acc.pay_each(
+        (
+            (ua, out, fuel),
+            (out, ua, non_ai_pay),
+            (site_acc, util_acc, spot),
+            (site_acc, out, transmission),
+            (p_buy, p_sel, s_payment[n_c:k0]),
+            (p_sel, p_buy, s_penalty[n_c:k0]),
+            (hs_u, u_hs, charge),
+            (buyer_acc, vendor_acc, spot_pay),
+            (buyer_acc, out, margin_pay),
+            (k_cloud, k_vendor, s_payment[k0:]),
+            (k_vendor, k_cloud, s_penalty[k0:]),
+            (va, out, production),
+        ),
+        _MONEY,
+    )
+    acc.post_each(
+        acc.chips,
+        ((out, va, made), (vendor_acc, buyer_acc, vf), (k_vendor, k_cloud, s_delivered[k0:])),
+        _CHIPS,
+    )
     short, orders = by_vendor[2].tolist(), by_vendor[3].tolist()  # Python floats
     for i, v in enumerate(vendors):
         # Python's float division: a capacity near zero gives inf, no numpy warning (the ask

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.accounts import OUTSIDE, Accounts
+from agents.accounts import OUTSIDE, Accounts, Posting
 from agents.lab import LabArrays, LabKind
 from agents.phases.clear import Cleared
 from agents.phases.orders import Orders
@@ -212,13 +212,10 @@ def settle_compute(
         by_link[4],
     )
     lab_acc, cloud_acc, primary_acc = link_acc[0], link_acc[1], link_acc[2]
-    acc.pay(c_lab, c_cloud, cs.payment, "compute_contract")
-    acc.pay(c_cloud, c_lab, cs.penalty, "penalty")
-    acc.pay(lab_acc, cloud_acc, to_h, "compute_spot")
-    acc.pay(lab_acc, primary_acc, to_primary, "egress_fee")
-    acc.pay(lab_acc, OUTSIDE, friction, "compute_friction")
-    acc.post(acc.compute, cloud_acc, lab_acc, f_ok, "compute_spot")
-    # pooled small buyers: each gets its pool's fill ratio at its node
+    # pooled small buyers: each gets its pool's fill ratio at its node (their postings
+    # follow the major labs' spot purchases in each ledger, empty without them)
+    small: Posting = (_NO_IDS, _NO_IDS, _NOTHING)
+    small_fee = small_compute = small
     pools = cleared.pools
     if n_rest:
         rest = _other_rows(a.major)
@@ -250,8 +247,8 @@ def settle_compute(
         got += pay
         np.multiply(got, p_small, out=pay)
         hb = node // (n_r * n_f)
-        cloud_b = ha[hb]
-        acc.pay(la[rest], cloud_b, pay, "compute_spot")
+        cloud_b, buyers = ha[hb], la[rest]
+        small = (buyers, cloud_b, pay)
         # one (row, cloud) cell per buyer, by flat index (np.add.at's sums in one loop)
         cell = _cells(rest, hb, n_h)
         add_at(spend.reshape(-1), cell, pay)
@@ -263,19 +260,28 @@ def settle_compute(
             who = rest.start + moved if isinstance(rest, slice) else rest[moved]
             old = left[moved]
             fee_paid = market.egress_fee[who] * got[moved]
-            acc.pay(la[who], ha[old], fee_paid, "egress_fee")
+            small_fee = (la[who], ha[old], fee_paid)
             add_at(spend.reshape(-1), _cells(who, old, n_h), fee_paid)
             add_at(sales, old, fee_paid)
         add_at(vol.reshape(-1), cell, got)
         recv[rest] += got
         add_at(sales, hb, pay)
-        acc.post(acc.compute, cloud_b, la[rest], got, "compute_spot")
+        small_compute = (cloud_b, buyers, got)
     # produced = what each cloud delivered (contracts, links to labs, pools), exactly
     if n_rest and pools.size:
         produced += np.bincount(hb, got, minlength=n_h)
-    acc.post(acc.compute, OUTSIDE, ha, produced, "production")
-    acc.post(acc.compute, c_cloud, c_lab, cs.delivered, "compute_contract")
-    acc.post(acc.compute, la, OUTSIDE, recv, "consumed")
+    out = acc.outside
+    acc.post_each(
+        acc.compute,
+        (
+            (cloud_acc, lab_acc, f_ok),
+            small_compute,
+            (out, ha, produced),
+            (c_cloud, c_lab, cs.delivered),
+            (la, out, recv),
+        ),
+        _COMPUTE,
+    )
     # power bought but not used is sold back to the grid at the spot price. Prices seen at
     # seller nodes (for next month's choices and porting): a node whose hours all went to
     # contracts offered none on the spot market; the clearing's price there is no market's
@@ -286,7 +292,19 @@ def settle_compute(
     # (node_prices, in compute_month above)
     sold, nodes.price = node_month[0], node_month[1]
     resale, site_total = node_cloud[0], node_cloud[1]
-    acc.pay(OUTSIDE, ha, resale, "power_resale")
+    acc.pay_each(
+        (
+            (c_lab, c_cloud, cs.payment),
+            (c_cloud, c_lab, cs.penalty),
+            (lab_acc, cloud_acc, to_h),
+            (lab_acc, primary_acc, to_primary),
+            (lab_acc, out, friction),
+            small,
+            small_fee,
+            (out, ha, resale),
+        ),
+        _MONEY,
+    )
     acc.post(acc.power, ha, OUTSIDE, site_total, "power_used_or_resold")
     nodes.sold = sold
     if seen.size:
@@ -309,6 +327,25 @@ def settle_compute(
         lab_friction,
     )
 
+
+_NO_IDS = np.zeros(0, dtype=np.int64)
+_NOTHING = np.zeros(0)
+"""An empty posting's ids and amounts (no small buyers: nothing booked)."""
+_MONEY = (
+    "compute_contract",
+    "penalty",
+    "compute_spot",
+    "egress_fee",
+    "compute_friction",
+    "compute_spot",
+    "egress_fee",
+    "power_resale",
+)
+"""Reasons of the dollar postings of :func:`settle_compute`, in order: contracts, the
+major labs' spot purchases, the small buyers' (and egress fees of those that switched),
+the power sold back."""
+_COMPUTE = ("compute_spot", "compute_spot", "production", "compute_contract", "consumed")
+"""Reasons of the compute ledger's postings of :func:`settle_compute`, in order."""
 
 _MAJOR = int(LabKind.MAJOR)
 """The kind of a major lab, as a plain int (for the compiled call)."""

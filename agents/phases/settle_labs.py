@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.accounts import OUTSIDE, Accounts
+from agents.accounts import Accounts
 from agents.finance import Debt
 from agents.finance_kernels import month_interest
 from agents.finance_month import close_financing
@@ -52,6 +52,8 @@ BURN_WEIGHT = 0.3
 
 _COMPUTE = KINDS.index("compute")
 """Contract kind code of compute."""
+_REVENUE_OPEX = ("ai_revenue", "lab_opex")
+"""Reasons of the labs' two postings of the month's close, in order."""
 
 
 def lab_revenue(demand_usd: FloatArray, need: FloatArray, served: FloatArray) -> FloatArray:
@@ -122,8 +124,8 @@ def close_labs(
         contracts.exclusive,
         a.exclusive_with,
     )
-    accounts.pay(OUTSIDE, la, a.revenue, "ai_revenue")
-    accounts.pay(la, OUTSIDE, opex, "lab_opex")
+    o = accounts.outside
+    accounts.pay_each(((o, la, a.revenue), (la, o, opex)), _REVENUE_OPEX)
     np.log1p(gain, gain)
     vendor_owes = _capability(
         month,

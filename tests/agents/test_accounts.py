@@ -8,6 +8,7 @@ balances must agree exactly and the journals row by row.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from agents.accounts import Accounts
 from market.ledger import Ledger
@@ -99,3 +100,61 @@ def test_append_writes_the_rows_numpy_keeps() -> None:
                 assert ids[0, 3 : 3 + m].tolist() == payer[keep].tolist()
                 assert (ids[1, 3 : 3 + m] == 3).all()
                 assert out[3 : 3 + m].tobytes() == v[keep].tobytes()
+
+
+def test_postings_queued_together_book_as_one_by_one() -> None:
+    # pay_each / post_each against pay / post of each posting in turn: rows, reasons,
+    # runs, balances and the queue's growth alike (long postings, zeros, empty ones)
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        one, each = (Accounts.open([1, 2], [3, 4], [5, 6], [7, 8]) for _ in range(2))
+        calls = []
+        for _ in range(int(rng.integers(1, 9))):
+            n = int(rng.choice([0, 1, 3, 64, 65, 300]))
+            a = rng.normal(size=n)
+            a[rng.random(n) < 0.5] = 0.0 if rng.random() < 0.8 else -0.0
+            ids = [rng.integers(1, 9, n) if rng.random() < 0.6 else None for _ in range(2)]
+            k = [int(rng.integers(0, 9)) for _ in range(2)]
+            calls.append((ids, k, a, str(rng.choice(["x", "y", "z"]))))
+        for _ in range(int(rng.integers(1, 4))):
+            for ids, k, a, reason in calls:
+                p, q = (x if x is not None else j for x, j in zip(ids, k, strict=True))
+                one.pay(p, q, a, reason)
+                one.post(one.chips, p, q, np.abs(a), reason)
+            vectors = [
+                tuple(x if x is not None else np.array([j]) for x, j in zip(ids, k, strict=True))
+                for ids, k, _, _ in calls
+            ]
+            reasons = tuple(c[3] for c in calls)
+            each.pay_each(
+                tuple((p, q, c[2]) for (p, q), c in zip(vectors, calls, strict=True)), reasons
+            )
+            each.post_each(
+                each.chips,
+                tuple((p, q, np.abs(c[2])) for (p, q), c in zip(vectors, calls, strict=True)),
+                reasons,
+            )
+            if rng.random() < 0.5:
+                one.flush()
+                each.flush()
+        one.flush()
+        each.flush()
+        for led, got in ((one.usd, each.usd), (one.chips, each.chips)):
+            assert led.balances.tobytes() == got.balances.tobytes()
+            want_rows, got_rows = led.entries(), got.entries()
+            for key in want_rows:
+                assert want_rows[key].tobytes() == got_rows[key].tobytes(), key
+            assert led.reasons == got.reasons
+        for asset, queue in one._queue.items():
+            assert queue.capacity == each._queue[asset].capacity
+
+
+def test_postings_queued_together_refuse_ids_of_another_size() -> None:
+    acc = one_of_each_accounts()
+    one, two = np.array([1]), np.array([1, 2])
+    with pytest.raises(ValueError, match="postings for"):
+        acc.pay_each(((one, one, np.ones(1)),), ("a", "b"))
+    with pytest.raises(ValueError, match="one per amount"):
+        acc.pay_each(((two, one, np.ones(2)), (two, one, np.ones(3))), ("a", "b"))
+    acc.flush()  # the first posting stays queued, as by pay one by one
+    assert acc.usd.entries()["amount"].tolist() == [1.0, 1.0]
