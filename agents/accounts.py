@@ -386,7 +386,10 @@ def _append(
     """
     n = a.size
     if not ((payer.size == 1 or payer.size == n) and (payee.size == 1 or payee.size == n)):
-        raise ValueError("an id vector of neither one element nor one per amount")
+        raise ValueError(
+            "a posting's payer and payee ids must each be one id or one per amount: give "
+            "an int, a one-element array, or an array as long as the amounts"
+        )
     step_p = 1 if payer.size == n else 0
     step_q = 1 if payee.size == n else 0
     sparse = n > JOURNAL_EVERY_ROW
