@@ -192,7 +192,7 @@ def compute_month(
     major: int,
 ) -> tuple[
     IntArray,
-    FloatArray,
+    tuple[FloatArray, FloatArray],
     FloatArray,
     FloatArray,
     FloatArray,

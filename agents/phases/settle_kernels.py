@@ -263,7 +263,7 @@ def compute_flows(
     egress_fee: FloatArray,
     la: IntArray,
     ha: IntArray,
-) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, FloatArray, IntArray]:
+) -> tuple[IntArray, tuple[FloatArray, FloatArray], FloatArray, FloatArray, FloatArray, IntArray]:
     """The compute contracts' and major labs' arrays of
     :func:`agents.phases.settle_compute.settle_compute`.
 
@@ -275,10 +275,12 @@ def compute_flows(
     primary[lab])``, returns, as numpy computes them, in few arrays (one row each):
 
     - ``c_acc`` ``(2, contracts)``: ``c_lab``, ``la[c_b]``; ``c_cloud``, ``ha[c_s]``;
-    - ``lab_cloud`` ``(2, n_l, n_h)``: ``spend``, ``np.add.at`` into ``np.zeros((n_l,
-      n_h))`` of ``c_net`` at ``(c_b, c_s)``, then of ``to_h`` at ``(lab, h_src)``, then of
-      ``to_primary`` at ``(lab, primary[lab])``; ``vol``, the same of ``delivered``, then
-      of ``f_ok`` at ``(lab, h_src)``;
+    - ``lab_cloud``, two ``(n_l, n_h)`` arrays, each its own (the history keeps
+      ``spend`` for a year; a view of one stacked array would keep ``vol`` with it):
+      ``spend``, ``np.add.at`` into ``np.zeros((n_l, n_h))`` of ``c_net`` at ``(c_b,
+      c_s)``, then of ``to_h`` at ``(lab, h_src)``, then of ``to_primary`` at ``(lab,
+      primary[lab])``; ``vol``, the same of ``delivered``, then of ``f_ok`` at ``(lab,
+      h_src)``;
     - ``by_lab`` ``(2, n_l)``: ``recv``, ``np.bincount(c_b, delivered, n_l)``, then
       ``np.add.at`` of ``f_ok`` at ``lab``; ``lab_friction``, ``np.bincount(lab, friction,
       n_l)``;
@@ -294,8 +296,7 @@ def compute_flows(
     n_rf = s_factor.size // n_h
     n_c = rows.size
     c_acc = np.empty((2, n_c), np.int64)
-    lab_cloud = np.zeros((2, n_l, n_h))
-    spend, vol = lab_cloud[0], lab_cloud[1]
+    spend, vol = np.zeros((n_l, n_h)), np.zeros((n_l, n_h))
     by_lab, by_cloud = np.zeros((2, n_l)), np.zeros((2, n_h))
     recv, lab_friction = by_lab[0], by_lab[1]
     sales, produced = by_cloud[0], by_cloud[1]
@@ -347,7 +348,7 @@ def compute_flows(
         sales[pri[i]] += to_primary[i]
     for h in range(n_h):
         produced[h] = c_made[h] + l_made[h]
-    return c_acc, lab_cloud, by_lab, by_cloud, by_link, link_acc
+    return c_acc, (spend, vol), by_lab, by_cloud, by_link, link_acc
 
 
 @compiled
