@@ -46,7 +46,31 @@ FloatArray = NDArray[np.float64]
 
 SHORT_RUN = 32
 """Orders at one node sorted by price by insertion (a few orders a node in the model's
-books); a node with more by merge sort."""
+books); a node with more by insertion too while it moves each order at most
+:data:`LONG_RUN_MOVES` places on average, else (or with a nan price) by merge sort."""
+
+LONG_RUN_MOVES = 8
+"""Most moves per order an insertion sort makes on a node of more than :data:`SHORT_RUN`
+orders before merge sort takes over (a utility's units, a few out of place a month)."""
+
+
+@compiled
+def _insertion(order: IntArray, price: FloatArray, lo: int, hi: int, most: int) -> bool:
+    """Sort ``order[lo:hi]`` by ``price`` in place by insertion (stable), stopping after
+    ``most`` moves (never if negative); whether it finished. Stopped, the run still holds
+    its orders, those of one price in their given order."""
+    moves = 0
+    for i in range(lo + 1, hi):
+        x, j = order[i], i
+        while j > lo and price[order[j - 1]] > price[x]:
+            if moves == most:
+                order[j] = x
+                return False
+            order[j] = order[j - 1]
+            j -= 1
+            moves += 1
+        order[j] = x
+    return True
 
 
 @compiled
@@ -56,8 +80,12 @@ def tie_groups(node: IntArray, price: FloatArray) -> tuple[IntArray, NDArray[np.
 
     The order is ``np.lexsort((price, node))``'s, which is unique (ties broken by book
     order), built as a stable counting sort by node and then a stable sort by price within
-    each node: insertion for runs of up to :data:`SHORT_RUN` orders, merge sort above
-    (Knuth, *The Art of Computer Programming* 3, 2nd ed., 1998, sections 5.2, 5.2.1, 5.2.4).
+    each node: none where the node's prices already rise (or stay), a reversal where they
+    strictly fall, else insertion for runs of up to :data:`SHORT_RUN` orders and for longer
+    ones while it makes few moves (:data:`LONG_RUN_MOVES`), merge sort otherwise and for
+    a longer run with a nan price (Knuth, *The Art of Computer Programming* 3, 2nd ed.,
+    1998, sections 5.2, 5.2.1, 5.2.4). Each gives the stable sort's order, the one of
+    insertion on the run (which leaves a nan where it is).
     """
     n = node.size
     start = np.zeros(node.max() + 2 if n else 1, np.int64)
@@ -70,16 +98,25 @@ def tie_groups(node: IntArray, price: FloatArray) -> tuple[IntArray, NDArray[np.
         fill[node[i]] += 1
     for v in range(start.size - 1):
         lo, hi = start[v], start[v + 1]
-        if hi - lo > SHORT_RUN:
-            run = order[lo:hi].copy()
-            order[lo:hi] = run[np.argsort(price[run], kind="mergesort")]
+        if hi - lo < 2:
             continue
+        rising, falling, nan = True, True, np.isnan(price[order[lo]])
         for i in range(lo + 1, hi):
-            x, j = order[i], i
-            while j > lo and price[order[j - 1]] > price[x]:
-                order[j] = order[j - 1]
-                j -= 1
-            order[j] = x
+            a, b = price[order[i - 1]], price[order[i]]
+            rising = rising and not a > b
+            falling = falling and a > b
+            nan = nan or np.isnan(b)
+        long = hi - lo > SHORT_RUN
+        if not (long and nan):
+            if rising:  # insertion would move nothing
+                continue
+            if falling:  # insertion would reverse the run
+                order[lo:hi] = order[lo:hi][::-1].copy()
+                continue
+            if _insertion(order, price, lo, hi, LONG_RUN_MOVES * (hi - lo) if long else -1):
+                continue
+        run = order[lo:hi].copy()  # its ties still in book order
+        order[lo:hi] = run[np.argsort(price[run], kind="mergesort")]
     first = np.ones(n, dtype=np.bool_)
     for i in range(1, n):
         a, b = order[i], order[i - 1]

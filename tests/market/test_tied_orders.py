@@ -49,6 +49,31 @@ def test_the_groups_are_in_numpys_lexsort_order(orders: list[tuple[int, float]])
     assert first.tolist() == [i == 0 or key[i] != key[i - 1] for i in range(len(key))]
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(["rising", "falling", "few_moved", "shuffled"]),
+    st.integers(2, 4 * SHORT_RUN),
+)
+def test_long_runs_of_every_shape_are_in_numpys_lexsort_order(
+    seed: int, shape: str, n: int
+) -> None:
+    # a node's run rising, strictly falling, nearly sorted (insertion) or shuffled with
+    # ties (past LONG_RUN_MOVES: merge sort), beside a short run
+    rng = np.random.default_rng(seed)
+    price = np.sort(rng.choice(rng.normal(size=max(2, n // 3)), n))
+    if shape == "falling":
+        price = np.sort(rng.normal(size=n))[::-1].copy()
+    elif shape == "few_moved":
+        price[rng.integers(0, n, 3)] = rng.normal(size=3)
+    elif shape == "shuffled":
+        rng.shuffle(price)
+    node = np.concatenate((np.ones(n, np.int64), np.zeros(5, np.int64)))
+    price = np.concatenate((price, rng.normal(size=5)))
+    order, _ = tie_groups(node, price)
+    assert order.tolist() == np.lexsort((price, node)).tolist()
+
+
 def test_a_pools_fill_is_shared_by_quantity_and_links_pass_through() -> None:
     # offers 1@5, 3@5 at node 0 (one pool of 4) and a lone bid; a pooled fill of 2 is
     # 0.5 and 1.5; the bid's and the link's values are as given
