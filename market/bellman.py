@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 
 from market.compiled import compiled
 
-__all__ = ["bellman_ford", "both_searches", "merged_graph"]
+__all__ = ["bellman_ford", "both_searches", "merged_graph", "merged_searches"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -202,6 +202,15 @@ def both_searches(
     merged arcs, and whether neither side found a negative cycle (``t``, ``h`` int64 and
     ``w`` float64 arrays, as they are in a compiled caller)."""
     tails, heads, weights = _merged_arcs(n, t, h, w)
+    return merged_searches(n, tails, heads, weights, source)
+
+
+@compiled
+def merged_searches(
+    n: int, tails: IntArray, heads: IntArray, weights: FloatArray, source: int
+) -> tuple[FloatArray, FloatArray, bool]:
+    """:func:`both_searches` of arcs already merged (:func:`merged_graph`'s: sorted by
+    tail, then head, one per pair, zeros as :data:`TINY`)."""
     # the merged arcs are sorted by tail already: their compressed rows are themselves
     d_from, ok = _search(n, _row_starts(n, tails), heads, weights, source)
     if not ok:

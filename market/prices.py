@@ -26,8 +26,10 @@ equilibrium prices is convex, so the midpoint of the two extremes is an equilibr
 
 Books of up to :data:`BELLMAN_FORD_NODES` nodes get the extremes from Bellman-Ford
 (:mod:`market.bellman`), which takes negative weights, and the pins from
-:mod:`market.pins`, all in one compiled loop. Larger books get them from
-Dijkstra's algorithm (Cormen et al., section 24.3) on the arcs reweighted by a known
+:mod:`market.pins`, all in one compiled loop; :func:`column_prices` keeps the order of
+the arcs the last layout's columns can give, and reads a book's merged arcs off it in one
+pass where the layout is the same (a model's books keep theirs for months). Larger books
+get them from Dijkstra's algorithm (Cormen et al., section 24.3) on the arcs reweighted by a known
 solution, the solver's prices (Johnson's reweighting, section 25.3), pins included
 (:func:`_reweighted_bounds`), and from Bellman-Ford only when that solution fails the
 constraints by more than rounding (on books of up to :data:`FALLBACK_NODES` nodes; a
@@ -40,7 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import dijkstra
 
-from market.bellman import merged_graph
+from market.bellman import TINY, _by_tail_then_head, merged_graph, merged_searches
 from market.book import OrderBook
 from market.compiled import clip, compiled, maximum
 from market.lp import Columns, LPSolution, columns
@@ -377,6 +379,12 @@ def _reweighted_bounds(
     return None
 
 
+_KEPT_ORDER: list[tuple[int, IntArray, IntArray, IntArray]] = []
+"""The last book's :func:`column_arcs` (a copy) and :func:`_arc_order` of them; a layout
+stays the same for months, and :func:`_sorted_prices` checks the arcs before it uses the
+order, so a different book only costs a new order."""
+
+
 def column_prices(
     n_nodes: int,
     arcs: tuple[IntArray, IntArray],
@@ -396,9 +404,107 @@ def column_prices(
     """
     cost, upper = cols[0], cols[2]
     if n_nodes <= BELLMAN_FORD_NODES:
-        return _bellman_ford_prices(n_nodes, *arcs, cost, upper, value, solver_price)
+        tail, head = arcs
+        for fresh in (False, True):
+            kept = _KEPT_ORDER[0] if _KEPT_ORDER else None
+            if fresh or kept is None or kept[0] != n_nodes:
+                kept = (n_nodes, tail.copy(), head.copy(), _arc_order(n_nodes, tail, head))
+                _KEPT_ORDER[:] = [kept]
+            price, done = _sorted_prices(
+                n_nodes, tail, head, *kept[1:], cost, upper, value, solver_price
+            )
+            if done:
+                break
+        return price
     t, h, w = _constraints(*arcs, cost, upper, np.clip(value, 0.0, upper), 1e-9, scaled=True)
     return _midpoints(n_nodes, t, h, w, solver_price)
+
+
+@compiled
+def _arc_order(n: int, tail: IntArray, head: IntArray) -> IntArray:
+    """Every arc a column can give (column ``j``'s when it can grow as ``j``, when it can
+    shrink as ``J + j``, ``J`` columns, :func:`_arcs`) in the order of their tails, then
+    heads (:func:`market.bellman._by_tail_then_head` over the ``n`` nodes and the ground);
+    empty if a node is out of range."""
+    return _by_tail_then_head(n + 1, np.concatenate((tail, head)), np.concatenate((head, tail)))
+
+
+@compiled
+def _sorted_prices(
+    n: int,
+    tail: IntArray,
+    head: IntArray,
+    kept_tail: IntArray,
+    kept_head: IntArray,
+    order: IntArray,
+    cost: FloatArray,
+    upper: FloatArray,
+    value: FloatArray,
+    solver_price: FloatArray,
+) -> tuple[FloatArray, bool]:
+    """:func:`_bellman_ford_prices`, given :func:`_arc_order` of ``kept_tail, kept_head``;
+    False (and no prices) when those are not ``tail, head``.
+
+    The merged arcs (:func:`market.bellman.merged_graph`'s) are read off the arcs the
+    columns give in that order, as the constraints would be merged: one per pair of
+    nodes, at the least weight of those the columns' values allow (:func:`_arcs`), zeros
+    as :data:`market.bellman.TINY`. Where a cost is nan, the constraints contradict each
+    other or a node's range is open on a side (pins needed), or the order is empty, it is
+    :func:`_bellman_ford_prices` itself.
+    """
+    m = tail.size
+    if kept_tail.size != m or kept_head.size != m:
+        return solver_price, False
+    for j in range(m):
+        if kept_tail[j] != tail[j] or kept_head[j] != head[j]:
+            return solver_price, False
+    nan = order.size != 2 * m
+    for j in range(m):
+        nan = nan or np.isnan(cost[j])
+    if nan:
+        return _bellman_ford_prices(n, tail, head, cost, upper, value, solver_price), True
+    tol = 1e-9
+    grow, shrink = np.empty(m, np.bool_), np.empty(m, np.bool_)
+    for j in range(m):
+        x = clip(value[j], 0.0, upper[j])
+        grow[j], shrink[j] = x < upper[j] - tol, x > tol
+    tails, heads = np.empty(2 * m, np.int64), np.empty(2 * m, np.int64)
+    weights = np.empty(2 * m)
+    k = -1
+    for p in order:
+        if p < m:
+            if not grow[p]:
+                continue
+            t, h, w = tail[p], head[p], cost[p]
+        else:
+            if not shrink[p - m]:
+                continue
+            t, h, w = head[p - m], tail[p - m], -cost[p - m]
+        if k < 0 or t != tails[k] or h != heads[k]:
+            k += 1
+            tails[k], heads[k], weights[k] = t, h, w
+        elif w < weights[k]:
+            weights[k] = w
+    k += 1
+    if k == 0:
+        return _bellman_ford_prices(n, tail, head, cost, upper, value, solver_price), True
+    for i in range(k):
+        if weights[i] == 0.0:
+            weights[i] = TINY
+    d_from, d_to, ok = merged_searches(n + 1, tails[:k], heads[:k], weights[:k], n)
+    if not ok:
+        return _bellman_ford_prices(n, tail, head, cost, upper, value, solver_price), True
+    near = np.zeros(n + 1, np.bool_)
+    for i in range(k):
+        near[tails[i]] = True
+        near[heads[i]] = True
+    low, high = np.empty(n), np.empty(n)
+    for i in range(n):
+        low[i] = 0.0 - d_to[i] if near[i] else 0.0
+        high[i] = d_from[i] if near[i] else 0.0
+        if not (np.isfinite(low[i]) and np.isfinite(high[i])):
+            return _bellman_ford_prices(n, tail, head, cost, upper, value, solver_price), True
+    return _midpoint(low, high, solver_price), True
 
 
 @compiled

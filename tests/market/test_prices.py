@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 import market.prices
@@ -234,3 +235,30 @@ def test_the_compiled_prices_of_a_small_book_are_the_numpy_routes_to_the_bit(
     )
     want = market.prices._midpoints(book.n_nodes, t, h, w, lp.node_price)
     assert got.tobytes() == want.tobytes()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bipartite_books(), st.integers(0, 2**32 - 1))
+def test_prices_from_the_kept_arc_order_are_the_numpy_routes_to_the_bit(
+    book: OrderBook, seed: int
+) -> None:
+    # column_prices keeps the order of the last layout's arcs: a second book of that
+    # layout (other column values: some at a bound, some between) reads it, and must
+    # still give the numpy route's prices
+    if book.n_offers + book.n_bids + book.n_links == 0:
+        return  # nothing to price
+    lp = solve_lp(book)
+    cols = columns(book)
+    arcs = market.prices.column_arcs(book)
+    rng = np.random.default_rng(seed)
+    upper = np.where(np.isfinite(cols[2]), cols[2], 10.0)
+    for value in (
+        np.concatenate((lp.offer_fill, lp.bid_fill, lp.link_flow)),
+        rng.choice([0.0, 1.0, 0.5], cols[0].size) * upper,
+    ):
+        got = market.prices.column_prices(book.n_nodes, arcs, cols, value, lp.node_price)
+        t, h, w = market.prices._constraints(
+            *arcs, cols[0], cols[2], np.clip(value, 0.0, cols[2]), 1e-9, scaled=True
+        )
+        want = market.prices._midpoints(book.n_nodes, t, h, w, lp.node_price)
+        assert got.tobytes() == want.tobytes()
