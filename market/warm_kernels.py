@@ -192,7 +192,22 @@ def changed_columns(
 ) -> tuple[NDArray[np.int32], FloatArray, NDArray[np.int32], FloatArray, FloatArray]:
     """The columns whose cost moved (``np.flatnonzero(cost != old_cost)`` as ``int32``)
     and their costs, then those whose upper bound moved and their lower and upper bounds:
-    what HiGHS's ``changeColsCost`` and ``changeColsBounds`` take."""
-    c_idx = np.flatnonzero(cost != old_cost).astype(np.int32)
-    u_idx = np.flatnonzero(upper != old_upper).astype(np.int32)
-    return c_idx, cost[c_idx], u_idx, lower[u_idx], upper[u_idx]
+    what HiGHS's ``changeColsCost`` and ``changeColsBounds`` take, in one pass to count
+    and one to fill (the columns of both books the same in number)."""
+    if old_cost.size != cost.size or old_upper.size != upper.size or upper.size != cost.size:
+        raise ValueError("changed_columns: the two books' columns differ in number")
+    n_c = n_u = 0
+    for j in range(cost.size):
+        n_c += cost[j] != old_cost[j]
+        n_u += upper[j] != old_upper[j]
+    c_idx, c_val = np.empty(n_c, np.int32), np.empty(n_c)
+    u_idx, u_low, u_val = np.empty(n_u, np.int32), np.empty(n_u), np.empty(n_u)
+    c = u = 0
+    for j in range(cost.size):
+        if cost[j] != old_cost[j]:
+            c_idx[c], c_val[c] = j, cost[j]
+            c += 1
+        if upper[j] != old_upper[j]:
+            u_idx[u], u_low[u], u_val[u] = j, lower[j], upper[j]
+            u += 1
+    return c_idx, c_val, u_idx, u_low, u_val
