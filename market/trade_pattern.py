@@ -234,35 +234,62 @@ def _face_system(
     n_nodes: int, cols: Columns, value: FloatArray, free: IntArray, n_orders: int
 ) -> tuple[FloatArray, FloatArray]:
     """The balances ``a @ x = b`` of the ``free`` columns at the nodes they touch: ``b``
-    what they deliver at each such node in the solution ``value``."""
+    what they deliver at each such node in the solution ``value``.
+
+    The matrix entries of the free columns are taken one per order and two per link:
+    every column's first (its node, a link's source), then the links' second (their
+    ends), each added in that order as ``np.bincount`` adds them."""
     start, index, val = cols[3], cols[4], cols[5]
     n_free_orders = np.searchsorted(free, n_orders)
-    # matrix entries of the free columns: one per order, two per link (source, end)
-    first = start[free]
-    entries = np.concatenate((first, first[n_free_orders:] + 1))
-    col_of = np.concatenate((np.arange(free.size), np.arange(n_free_orders, free.size)))
     need = np.zeros(n_nodes)
     keep = np.zeros(n_nodes, dtype=np.bool_)  # the rows the free columns touch
-    for k in range(entries.size):  # np.bincount's order
-        row = index[entries[k]]
-        need[row] += val[entries[k]] * value[free[col_of[k]]]
-        keep[row] = True
-    row_of = np.cumsum(keep) - 1
-    a = np.zeros((row_of[-1] + 1, free.size))
-    for k in range(entries.size):
-        a[row_of[index[entries[k]]], col_of[k]] += val[entries[k]]
-    return a, need[keep]
+    for i in range(free.size):
+        e = start[free[i]]
+        need[index[e]] += val[e] * value[free[i]]
+        keep[index[e]] = True
+    for i in range(n_free_orders, free.size):
+        e = start[free[i]] + 1
+        need[index[e]] += val[e] * value[free[i]]
+        keep[index[e]] = True
+    row_of = np.empty(n_nodes, np.int64)  # np.cumsum(keep) - 1
+    m = 0
+    for r in range(n_nodes):
+        m += keep[r]
+        row_of[r] = m - 1
+    a, b = np.zeros((m, free.size)), np.empty(m)
+    for r in range(n_nodes):
+        if keep[r]:
+            b[row_of[r]] = need[r]
+    for i in range(free.size):
+        e = start[free[i]]
+        a[row_of[index[e]], i] += val[e]
+    for i in range(n_free_orders, free.size):
+        e = start[free[i]] + 1
+        a[row_of[index[e]], i] += val[e]
+    return a, b
 
 
 @compiled
 def _free_columns(cols: Columns, price: FloatArray) -> IntArray:
     """The free columns: those of a reduced cost within :data:`FACE_TOLERANCE` of zero at
     ``price`` (``np.nan_to_num``'s: nan as 0, infinities as the largest floats) and room
-    above zero."""
-    upper = cols[2]
-    price = np.where(np.isnan(price), 0.0, np.minimum(np.maximum(price, -_BIG), _BIG))
-    reduced = reduced_costs(cols, price)
-    return np.flatnonzero((np.abs(reduced) <= FACE_TOLERANCE) & (upper > 0.0))
+    above zero; :func:`reduced_costs` and the test in one pass."""
+    cost, upper, start, index, val = cols[0], cols[2], cols[3], cols[4], cols[5]
+    p = np.empty(price.size)
+    for i in range(price.size):
+        x = price[i]
+        p[i] = 0.0 if np.isnan(x) else minimum(maximum(x, -_BIG), _BIG)
+    free = np.empty(cost.size, np.int64)
+    n = 0
+    for j in range(cost.size):
+        k = start[j]
+        total = val[k] * p[index[k]]
+        for k in range(start[j] + 1, start[j + 1]):
+            total += val[k] * p[index[k]]
+        if abs(cost[j] - total) <= FACE_TOLERANCE and upper[j] > 0.0:
+            free[n] = j
+            n += 1
+    return free[:n].copy()
 
 
 @compiled
