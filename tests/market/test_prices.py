@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 from scipy.optimize import linprog
 
 import market.prices
@@ -252,10 +253,8 @@ def test_prices_from_the_kept_arc_order_are_the_numpy_routes_to_the_bit(
     arcs = market.prices.column_arcs(book)
     rng = np.random.default_rng(seed)
     upper = np.where(np.isfinite(cols[2]), cols[2], 10.0)
-    for value in (
-        np.concatenate((lp.offer_fill, lp.bid_fill, lp.link_flow)),
-        rng.choice([0.0, 1.0, 0.5], cols[0].size) * upper,
-    ):
+    between: NDArray[np.float64] = rng.choice(np.array([0.0, 1.0, 0.5]), cols[0].size) * upper
+    for value in (np.concatenate((lp.offer_fill, lp.bid_fill, lp.link_flow)), between):
         got = market.prices.column_prices(book.n_nodes, arcs, cols, value, lp.node_price)
         t, h, w = market.prices._constraints(
             *arcs, cols[0], cols[2], np.clip(value, 0.0, cols[2]), 1e-9, scaled=True
