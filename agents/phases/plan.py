@@ -31,13 +31,12 @@ from agents.conversions import conversions
 from agents.finance import Debt, capex_budget
 from agents.hyperscaler import Hyperscaler, capacity_scale, expected_growth
 from agents.lab import (
+    MIN_PLANNED_TRAINING_PRICE,
     LabArrays,
     LabKind,
     allocate_demand,
-    plan_funding,
     services_demand,
     services_price,
-    training_need,
 )
 from agents.phases.chip_values import (
     family_values,
@@ -47,7 +46,7 @@ from agents.phases.chip_values import (
     running_cost,
     unit_value,
 )
-from agents.phases.plan_kernels import ai_load, plan_start, ports_weighed
+from agents.phases.plan_kernels import ai_load, lab_month, plan_start
 from agents.phases.starts_kernels import chip_mix, chip_want, plan_builds
 from agents.porting import choose_ports
 from agents.scenario import Scenario
@@ -230,44 +229,53 @@ def plan_labs(
         np.add.at(a.raised_total, rows, usd)
         accounts.flush()
     cash = accounts.cash(a.account)
-    draw = rng.random(a.n)
-    funding = plan_funding(
-        cash, a.burn, a.revenue, a.active, a.kind != LabKind.ENTERPRISE, draw, cfg.capital
-    )
-    ok = funding.granted
-    if np.count_nonzero(ok):  # (np.count_nonzero: .any() without its Python wrapper)
-        accounts.pay(OUTSIDE, a.account[ok], funding.raised[ok], "vc_round")
-        a.raised_total[ok] += funding.raised[ok]
-    short = funding.still_short
-    gap = (
-        {
-            int(i): float(cfg.capital.round_months * a.burn[i])
-            for i in (short & a.major).nonzero()[0].tolist()
-        }
-        if np.count_nonzero(short)
-        else {}
-    )
-    a.training_need[:] = training_need(
-        a, cash, short, market.expected_compute_price, cfg.capital, cfg.demand, a.training_bid
-    )
-    lk = cfg.lockin
-    # ports done this month end; a lab ports only to a family cheaper than (1 - gap) x what
-    # it pays (spend over compute received, where it received any): most months none is
-    # cheaper than that even at the cheapest family's price, and nothing more is read
-    keep = 1.0 - lk.porting_gap
-    if not ports_weighed(
-        month,
-        int(LabKind.MAJOR),
-        a.kind,
+    cap, lk = cfg.capital, cfg.lockin
+    # who raises a round (plan_funding), the training targets (training_need) and, as ports
+    # done this month end, whether any lab weighs a new one, in one call: a lab ports only
+    # to a family cheaper than (1 - gap) x what it pays (spend over compute received, where
+    # it received any); most months none is cheaper than that even at the cheapest
+    # family's price, and nothing more is read
+    granted, raised, still_short, any_granted, any_short, weigh = lab_month(
+        cash,
+        a.burn,
+        a.revenue,
         a.active,
+        a.kind,
+        int(LabKind.MAJOR),
+        int(LabKind.ENTERPRISE),
+        rng.random(a.n),
+        float(cap.runway_months),
+        float(cap.vc_success_prob),
+        float(cap.min_revenue_for_vc),
+        float(cap.round_months),
+        float(cfg.demand.reinvest_months),
+        float(market.expected_compute_price),
+        MIN_PLANNED_TRAINING_PRICE,
+        a.training_bid,
+        a.training_ratio,
+        a.inference_need,
+        a.training_need,
+        month,
         a.porting_done,
         a.porting_to,
         a.affinity,
         market.family_price,
         a.spend,
         a.received,
-        keep,
-    ):
+        1.0 - lk.porting_gap,
+    )
+    if any_granted:
+        accounts.pay(OUTSIDE, a.account[granted], raised[granted], "vc_round")
+        a.raised_total[granted] += raised[granted]
+    gap = (
+        {
+            int(i): float(cap.round_months * a.burn[i])
+            for i in (still_short & a.major).nonzero()[0].tolist()
+        }
+        if any_short
+        else {}
+    )
+    if not weigh:
         return gap
     candidates = (a.major & a.active & (a.porting_to < 0)).nonzero()[0]
     accounts.flush()  # the rounds raised above count in the cash it ports with

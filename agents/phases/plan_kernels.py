@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.lab_kernels import short_of_runway, training_hours
 from agents.state import BoolArray, FloatArray, IntArray
 from market.compiled import add_reduce, compiled, maximum, minimum, sum_rows
 
 __all__ = [
     "ai_load",
     "fleet_rates",
+    "lab_month",
     "plan_start",
     "ports_weighed",
     "unserved_hours",
@@ -186,3 +188,93 @@ def ports_weighed(
             if received[i] > 0 and keep * (spend[i] / received[i]) > cheapest:
                 return True
     return False
+
+
+@compiled
+def lab_month(
+    cash: FloatArray,
+    burn: FloatArray,
+    revenue: FloatArray,
+    active: BoolArray,
+    kind: IntArray,
+    major: int,
+    enterprise: int,
+    draw: FloatArray,
+    runway_months: float,
+    success_prob: float,
+    min_revenue: float,
+    round_months: float,
+    reinvest_months: float,
+    expected_price: float,
+    least_price: float,
+    bid: FloatArray,
+    training_ratio: FloatArray,
+    inference_need: FloatArray,
+    training_need: FloatArray,
+    month: int,
+    porting_done: IntArray,
+    porting_to: IntArray,
+    affinity: FloatArray,
+    family_price: FloatArray,
+    spend: FloatArray,
+    received: FloatArray,
+    keep: float,
+) -> tuple[BoolArray, FloatArray, BoolArray, bool, bool, bool]:
+    """:func:`agents.lab.plan_funding`, :func:`agents.lab.training_need` and
+    :func:`ports_weighed` of the labs' month in one call.
+
+    The labs that may raise are those not of kind ``enterprise``; the short ones
+    (:func:`agents.lab_kernels.short_of_runway`) are granted a round where ``draw <
+    success_prob`` and ``revenue * 12 >= min_revenue``, of ``round_months * burn``; the
+    training hours (:func:`agents.lab_kernels.training_hours` at each lab's ``bid``, cut for
+    the labs still short) are written into ``training_need``; then the ports due end and
+    whether any lab may weigh a new one is told, in place, as :func:`ports_weighed`.
+    Returns ``(granted, raised, still_short, any granted, any still short, weigh)``.
+    """
+    n = cash.size
+    may_raise = np.empty(n, np.bool_)
+    for i in range(n):
+        may_raise[i] = kind[i] != enterprise
+    short, anyone = short_of_runway(cash, burn, active, may_raise, runway_months)
+    raised = np.zeros(n)
+    granted = np.zeros(n, np.bool_)
+    still = short
+    any_ok = any_short = False
+    if anyone:
+        still = np.empty(n, np.bool_)
+        for i in range(n):
+            ok = short[i] and draw[i] < success_prob and revenue[i] * 12 >= min_revenue
+            granted[i] = ok
+            if ok:
+                raised[i] = round_months * burn[i]
+            still[i] = short[i] and not ok
+            any_ok |= ok
+            any_short |= still[i]
+    training_need[:] = training_hours(
+        cash,
+        burn,
+        still,
+        any_short,
+        runway_months,
+        reinvest_months,
+        expected_price,
+        least_price,
+        bid,
+        training_ratio,
+        inference_need,
+        active,
+    )
+    weigh = ports_weighed(
+        month,
+        major,
+        kind,
+        active,
+        porting_done,
+        porting_to,
+        affinity,
+        family_price,
+        spend,
+        received,
+        keep,
+    )
+    return granted, raised, still, any_ok, any_short, weigh

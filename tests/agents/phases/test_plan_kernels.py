@@ -10,9 +10,16 @@ import pytest
 
 from agents.finance import scale_to_budget
 from agents.hyperscaler import TARGET_UTILISATION, power_room
+from agents.lab import (
+    MIN_PLANNED_TRAINING_PRICE,
+    LabArrays,
+    plan_funding,
+    training_need,
+)
 from agents.phases.plan_kernels import (
     ai_load,
     fleet_rates,
+    lab_month,
     plan_start,
     ports_weighed,
     unserved_hours,
@@ -24,6 +31,7 @@ from agents.phases.starts_kernels import (
     plan_builds,
     starts_and_shells,
 )
+from agents.scenario import CapitalCfg, DemandCfg
 from agents.units import W_PER_MW
 
 H, R, F, M = 4, 4, 3, 64
@@ -312,5 +320,49 @@ def test_ports_weighed_as_the_numpy_code(seed: int) -> None:
         )
     )
     assert got == want
+    _same(to, to0)
+    _same(affinity, affinity0)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_lab_month_as_the_numpy_code(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, month, keep = 7, 7, 0.65
+    least = 10.0 * (seed % 2)  # a least revenue some labs lack
+    capital = CapitalCfg(
+        runway_months=6.0, round_months=18.0, vc_success_prob=0.6, min_revenue_for_vc=least
+    )
+    cash, burn, revenue = _draw(rng, n), _draw(rng, n), _draw(rng, n)
+    if seed % 3 == 0:
+        cash *= 0.0  # everyone short
+    kind, active = rng.integers(0, 3, n), rng.random(n) < 0.8
+    draw, bid = rng.random(n), _draw(rng, n)
+    ratio, need = _draw(rng, n), _draw(rng, n)
+    done = np.where(rng.random(n) < 0.3, month, rng.integers(0, 20, n))
+    to = np.where(rng.random(n) < 0.5, rng.integers(0, F, n), -1)
+    affinity, price = rng.random((n, F)), rng.random(F) * 3.0
+    spend, received = _draw(rng, n), _draw(rng, n)
+    a = LabArrays(n, F)
+    a.burn[:], a.revenue[:], a.active[:], a.kind[:] = burn, revenue, active, kind
+    a.training_ratio[:], a.inference_need[:] = ratio, need
+    funding = plan_funding(cash, burn, revenue, active, kind != 2, draw, capital)
+    want_need = training_need(a, cash, funding.still_short, 2.0, capital, DemandCfg(), bid)
+    to0, affinity0 = to.copy(), affinity.copy()
+    weighed = ports_weighed(
+        month, 0, kind, active, done, to0, affinity0, price, spend, received, keep
+    )
+    got_need = np.zeros(n)
+    granted, raised, still, any_ok, any_short, weigh = lab_month(
+        cash, burn, revenue, active, kind, 0, 2, draw, 6.0, 0.6, least, 18.0,
+        float(DemandCfg().reinvest_months), 2.0, MIN_PLANNED_TRAINING_PRICE, bid, ratio, need,
+        got_need, month, done, to, affinity, price, spend, received, keep,
+    )  # fmt: skip
+    _same(granted, funding.granted)
+    _same(raised, funding.raised)
+    _same(still, funding.still_short)
+    assert any_ok == bool(funding.granted.any())
+    assert any_short == bool(funding.still_short.any())
+    _same(got_need, want_need)
+    assert weigh == weighed
     _same(to, to0)
     _same(affinity, affinity0)
