@@ -39,14 +39,14 @@ from agents.lab import (
     services_price,
 )
 from agents.phases.chip_values import (
+    chip_terms,
     family_values,
     mean_power_price,
-    month_values,
     new_capacity_q,
     running_cost,
     unit_value,
 )
-from agents.phases.plan_kernels import ai_load, lab_month, plan_start
+from agents.phases.plan_kernels import ai_load, lab_month, plan_reads
 from agents.phases.starts_kernels import chip_mix, chip_want, plan_builds
 from agents.porting import choose_ports
 from agents.scenario import Scenario
@@ -337,9 +337,12 @@ def plan(
     # labs were throttled on (unserved_hours: needs are replaced below) in MW, shared by
     # each cloud's share of sales, and its building started and not yet paid (fleet_rates:
     # H100e-hours a month -> IT MW: x (MWh per H100e-h / PUE) / (730 h x availability)),
-    # and the hours sold last month and 11 months before (sales_growth)
+    # the hours sold last month and 11 months before (sales_growth), and the newest
+    # generation of every family, valued once (pure: that of a family no cloud buys is not
+    # read; nothing below changes the prices it reads before they are read)
     hs_hours = _NO_HOURS if history is None else history.hs_hours
-    ai_forecast, rates, sold_new, sold_old = plan_start(
+    terms = chip_terms(tech, cfg)
+    ai_forecast, rates, sold_new, sold_old, values, capacity_q = plan_reads(
         labs.inference_need,
         labs.served,
         labs.active,
@@ -359,6 +362,16 @@ def plan(
         sites.pipeline_capex,
         month,
         hs_hours,
+        terms.releases,
+        terms.newest,
+        terms.it_watts,
+        terms.power,
+        terms.shell,
+        terms.hours,
+        terms.cost,
+        terms.annuity,
+        float(market.expected_compute_price),
+        market.power_price,
     )
     forecast = ai_forecast.tolist()
     for u in utilities:
@@ -395,10 +408,9 @@ def plan(
     # every cloud at once; each reads and writes only its own rows of the pipelines
     pipe_built, pipe_power = sites.pipeline_built, sites.pipeline_power
     reduce = np.add.reduce
-    # the newest generation of every family, valued once (pure: that of a family no cloud
-    # buys is not read); the merchant GPU's value is Tobin's q, and the target responds to
-    # the profitability of new capacity (1 when it has none)
-    values, market.capacity_q = month_values(month, cfg, tech, market)
+    # the merchant GPU's value is Tobin's q, and the target responds to the profitability
+    # of new capacity (1 when it has none)
+    market.capacity_q = capacity_q
     response = dc.profit_response
     scale = capacity_scale(market.capacity_q, response) if response else 1.0
     # conversions of conventional halls first: they come in within months, with their

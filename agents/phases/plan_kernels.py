@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.lab_kernels import short_of_runway, training_hours
+from agents.phases.chip_values import newest_values
 from agents.state import BoolArray, FloatArray, IntArray
 from market.compiled import add_reduce, compiled, maximum, minimum, sum_rows
 
@@ -20,6 +21,7 @@ __all__ = [
     "ai_load",
     "fleet_rates",
     "lab_month",
+    "plan_reads",
     "plan_start",
     "ports_weighed",
     "unserved_hours",
@@ -149,6 +151,79 @@ def plan_start(
     new = add_reduce(hs_hours[(month - 1) % n])
     old = add_reduce(hs_hours[month % n])
     return forecast, rates, new, old
+
+
+@compiled
+def plan_reads(
+    need: FloatArray,
+    served: FloatArray,
+    active: BoolArray,
+    pipeline_power: FloatArray,
+    built: FloatArray,
+    interconnected: FloatArray,
+    pue: FloatArray,
+    lo: int,
+    hi: int,
+    new_pue: float,
+    mwh: FloatArray,
+    sold: FloatArray,
+    capacity: FloatArray,
+    hours: float,
+    default: float,
+    contracted: FloatArray,
+    pipeline_capex: FloatArray,
+    month: int,
+    hs_hours: FloatArray,
+    releases: IntArray,
+    newest: IntArray,
+    it_watts: FloatArray,
+    power: FloatArray,
+    shell: FloatArray,
+    unit_hours: FloatArray,
+    cost: FloatArray,
+    annuity: float,
+    rent: float,
+    power_price: FloatArray,
+) -> tuple[FloatArray, FloatArray, float, float, FloatArray, float]:
+    """:func:`plan_start` and :func:`agents.phases.chip_values.newest_values` (of ``month``,
+    with the terms from ``releases`` on, ``unit_hours`` its ``hours``) in one call. Returns
+    ``(ai_load, rates, new, old, values, q)``.
+    """
+    forecast, rates, new, old = plan_start(
+        need,
+        served,
+        active,
+        pipeline_power,
+        built,
+        interconnected,
+        pue,
+        lo,
+        hi,
+        new_pue,
+        mwh,
+        sold,
+        capacity,
+        hours,
+        default,
+        contracted,
+        pipeline_capex,
+        month,
+        hs_hours,
+    )
+    values, q = newest_values(
+        month,
+        releases,
+        newest,
+        it_watts,
+        power,
+        shell,
+        unit_hours,
+        cost,
+        annuity,
+        rent,
+        power_price,
+    )
+    return forecast, rates, new, old, values, q
 
 
 @compiled

@@ -16,10 +16,12 @@ from agents.lab import (
     plan_funding,
     training_need,
 )
+from agents.phases.chip_values import chip_terms, newest_values
 from agents.phases.plan_kernels import (
     ai_load,
     fleet_rates,
     lab_month,
+    plan_reads,
     plan_start,
     ports_weighed,
     unserved_hours,
@@ -31,7 +33,8 @@ from agents.phases.starts_kernels import (
     plan_builds,
     starts_and_shells,
 )
-from agents.scenario import CapitalCfg, DemandCfg
+from agents.scenario import CapitalCfg, DemandCfg, Scenario
+from agents.state import Tech
 from agents.units import W_PER_MW
 
 H, R, F, M = 4, 4, 3, 64
@@ -366,3 +369,24 @@ def test_lab_month_as_the_numpy_code(seed: int) -> None:
     assert weigh == weighed
     _same(to, to0)
     _same(affinity, affinity0)
+
+
+def test_plan_reads_is_plan_start_and_newest_values(baseline: Scenario) -> None:
+    rng = np.random.default_rng(5)
+    tech = Tech.from_scenario(baseline)
+    t = chip_terms(tech, baseline)
+    n, month, lead = 6, 30, 12
+    need, served, active = _draw(rng, n), _draw(rng, n), rng.random(n) < 0.8
+    pp, built, ic_mw = _draw(rng, H, R, M), _draw(rng, H, R), _draw(rng, H, R)
+    pue = 1.1 + rng.random((H, R))
+    mwh, sold, cap = _draw(rng, H, R, F), _draw(rng, H, R, F), _draw(rng, H, R, F)
+    contracted, capex, hs_hours = _draw(rng, H), _draw(rng, H, M), _draw(rng, 12, H)
+    first = (need, served, active, pp, built, ic_mw, pue, month + 1, month + lead + 1, 1.3)
+    rest = (mwh, sold, cap, 657.0, 1.3e-3 / 657.0, contracted, capex, month, hs_hours)
+    chips = (t.releases, t.newest, t.it_watts, t.power, t.shell, t.hours, t.cost, t.annuity)
+    rent, prices = 2.3, rng.uniform(0.0, 300.0, R)
+    got = plan_reads(*first, *rest, *chips, rent, prices)
+    want = (*plan_start(*first, *rest), *newest_values(month, *chips, rent, prices))
+    assert len(got) == len(want)
+    for x, y in zip(got, want, strict=True):
+        _same(x, y)
