@@ -34,10 +34,10 @@ from agents.lab import (
     MIN_PLANNED_TRAINING_PRICE,
     LabArrays,
     LabKind,
-    allocate_demand,
     services_demand,
     services_price,
 )
+from agents.lab_kernels import demand_shares
 from agents.phases.chip_values import (
     chip_terms,
     family_values,
@@ -339,10 +339,12 @@ def plan(
     # H100e-hours a month -> IT MW: x (MWh per H100e-h / PUE) / (730 h x availability)),
     # the hours sold last month and 11 months before (sales_growth), and the newest
     # generation of every family, valued once (pure: that of a family no cloud buys is not
-    # read; nothing below changes the prices it reads before they are read)
+    # read; nothing below changes the prices it reads before they are read), and the labs'
+    # frontier capability and the exponent of their demand logit (allocate_demand)
     hs_hours = _NO_HOURS if history is None else history.hs_hours
     terms = chip_terms(tech, cfg)
-    ai_forecast, rates, sold_new, sold_old, values, capacity_q = plan_reads(
+    d = cfg.demand
+    ai_forecast, rates, sold_new, sold_old, values, capacity_q, logits, frontier = plan_reads(
         labs.inference_need,
         labs.served,
         labs.active,
@@ -372,11 +374,14 @@ def plan(
         terms.annuity,
         float(market.expected_compute_price),
         market.power_price,
+        labs.capability,
+        labs.kind,
+        int(LabKind.MAJOR),
+        float(d.capability_beta),
     )
     forecast = ai_forecast.tolist()
     for u in utilities:
         u.plan(month, pw, forecast[u.region])
-    d = cfg.demand
     demand.services_price = services_price(market.expected_compute_price, d.services_markup)
     demand.quantity, demand.spending = services_demand(
         demand.usd,
@@ -384,10 +389,20 @@ def plan(
         demand.reference_price,
         d.price_elasticity,
         d.capability_demand,
-        float(np.maximum.reduce(labs.capability[labs.major])) - demand.frontier0,
+        frontier - demand.frontier0,
     )
-    allocate_demand(
-        labs, demand.spending, demand.services_price, cfg.demand, cfg.scale.demand_share
+    # allocate_demand, its exponent read above
+    demand_shares(
+        labs.kind,
+        int(LabKind.MAJOR),
+        labs.active,
+        np.exp(logits),
+        labs.weight,
+        float(demand.spending),
+        float(cfg.scale.demand_share),
+        float(demand.services_price),
+        labs.demand_usd,
+        labs.inference_need,
     )
     ref = None if history is None else history.training_ref
     labs.training_bid[:] = training_bids(labs, ref, demand.services_price, d)

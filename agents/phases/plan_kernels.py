@@ -19,6 +19,7 @@ from market.compiled import add_reduce, compiled, maximum, minimum, sum_rows
 
 __all__ = [
     "ai_load",
+    "demand_logits",
     "fleet_rates",
     "lab_month",
     "plan_reads",
@@ -154,6 +155,28 @@ def plan_start(
 
 
 @compiled
+def demand_logits(
+    capability: FloatArray, kind: IntArray, major: int, beta: float
+) -> tuple[FloatArray, float]:
+    """``beta * (capability - np.maximum.reduce(capability))``, the exponent of
+    :func:`agents.lab.allocate_demand`'s logit, and the frontier,
+    ``np.maximum.reduce(capability[kind == major])`` (a nan in either is their maximum, as
+    numpy's; there is at least one lab of kind ``major``)."""
+    top = capability[0]
+    frontier = np.nan
+    first = True
+    for i in range(capability.size):
+        top = maximum(top, capability[i])
+        if kind[i] == major:
+            frontier = capability[i] if first else maximum(frontier, capability[i])
+            first = False
+    out = np.empty(capability.size)
+    for i in range(capability.size):
+        out[i] = beta * (capability[i] - top)
+    return out, frontier
+
+
+@compiled
 def plan_reads(
     need: FloatArray,
     served: FloatArray,
@@ -184,10 +207,15 @@ def plan_reads(
     annuity: float,
     rent: float,
     power_price: FloatArray,
-) -> tuple[FloatArray, FloatArray, float, float, FloatArray, float]:
-    """:func:`plan_start` and :func:`agents.phases.chip_values.newest_values` (of ``month``,
-    with the terms from ``releases`` on, ``unit_hours`` its ``hours``) in one call. Returns
-    ``(ai_load, rates, new, old, values, q)``.
+    capability: FloatArray,
+    kind: IntArray,
+    major: int,
+    beta: float,
+) -> tuple[FloatArray, FloatArray, float, float, FloatArray, float, FloatArray, float]:
+    """:func:`plan_start`, :func:`agents.phases.chip_values.newest_values` (of ``month``,
+    with the terms from ``releases`` on, ``unit_hours`` its ``hours``) and
+    :func:`demand_logits` in one call. Returns ``(ai_load, rates, new, old, values, q,
+    logits, frontier)``.
     """
     forecast, rates, new, old = plan_start(
         need,
@@ -223,7 +251,8 @@ def plan_reads(
         rent,
         power_price,
     )
-    return forecast, rates, new, old, values, q
+    logits, frontier = demand_logits(capability, kind, major, beta)
+    return forecast, rates, new, old, values, q, logits, frontier
 
 
 @compiled

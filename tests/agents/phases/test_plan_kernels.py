@@ -19,6 +19,7 @@ from agents.lab import (
 from agents.phases.chip_values import chip_terms, newest_values
 from agents.phases.plan_kernels import (
     ai_load,
+    demand_logits,
     fleet_rates,
     lab_month,
     plan_reads,
@@ -385,8 +386,31 @@ def test_plan_reads_is_plan_start_and_newest_values(baseline: Scenario) -> None:
     rest = (mwh, sold, cap, 657.0, 1.3e-3 / 657.0, contracted, capex, month, hs_hours)
     chips = (t.releases, t.newest, t.it_watts, t.power, t.shell, t.hours, t.cost, t.annuity)
     rent, prices = 2.3, rng.uniform(0.0, 300.0, R)
-    got = plan_reads(*first, *rest, *chips, rent, prices)
-    want = (*plan_start(*first, *rest), *newest_values(month, *chips, rent, prices))
+    labs = (rng.random(n) * 3.0, np.array([0, 1, 0, 2, 0, 1]), 0, 1.5)
+    got = plan_reads(*first, *rest, *chips, rent, prices, *labs)
+    want = (
+        *plan_start(*first, *rest),
+        *newest_values(month, *chips, rent, prices),
+        *demand_logits(*labs),
+    )
     assert len(got) == len(want)
     for x, y in zip(got, want, strict=True):
         _same(x, y)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_demand_logits_as_the_numpy_code(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 12))
+    capability = rng.standard_normal(n) * 10.0 ** rng.uniform(-2, 2)
+    if seed % 4 == 0:
+        capability[rng.random(n) < 0.3] = 0.0
+    if seed % 7 == 3:
+        capability[-1] = np.nan
+    kind = rng.integers(0, 3, n)
+    kind[int(rng.integers(0, n))] = 0  # at least one major lab
+    beta = float(rng.choice([0.0, 0.7, 3.0]))
+    logits, frontier = demand_logits(capability, kind, 0, beta)
+    _same(logits, beta * (capability - np.maximum.reduce(capability)))
+    _same(np.exp(logits), np.exp(beta * (capability - np.maximum.reduce(capability))))
+    _same(frontier, float(np.maximum.reduce(capability[kind == 0])))
