@@ -1,11 +1,14 @@
 """The arithmetic of the ``plan`` phase (:mod:`agents.phases.plan`) in a few compiled calls.
 
-Each function does, cloud by cloud and region by region, what a dozen numpy calls of the
-phase did on arrays of a few elements, with the same numbers to the bit: element-wise
-operations in numpy's order, ``np.maximum`` and ``np.minimum`` as
-:func:`market.compiled.maximum` and :func:`market.compiled.minimum`, and every sum as
-numpy adds it (:func:`market.compiled.add_reduce` along a row). The starts and the chip
-bids are in :mod:`agents.phases.starts_kernels`. Powers stay with the caller, in Python.
+What the phase reads of last month before any decision is one call (:func:`plan_reads`:
+the fleet's rates, the chips' values, the labs' frontier and demand logit), and so are the
+labs' funding, training targets and ports weighed (:func:`lab_month`). Each function does,
+cloud by cloud, region by region or lab by lab, what a dozen numpy calls of the phase did
+on arrays of a few elements, with the same numbers to the bit: element-wise operations in
+numpy's order, ``np.maximum`` and ``np.minimum`` as :func:`market.compiled.maximum` and
+:func:`market.compiled.minimum`, and every sum as numpy adds it
+(:func:`market.compiled.add_reduce` along a row). The starts and the chip bids are in
+:mod:`agents.phases.starts_kernels`. Powers and exponentials stay with the caller, in numpy.
 """
 
 from __future__ import annotations
