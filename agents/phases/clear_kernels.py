@@ -15,12 +15,36 @@ call.
 
 from __future__ import annotations
 
+from typing import Final
+
 import numpy as np
 
 from agents.state import BoolArray, FloatArray, IntArray
 from market.compiled import add_reduce, compiled, maximum, minimum, sum_rows
 
-__all__ = ["bid_prices", "bid_quantities", "net_bids"]
+__all__ = ["ROUNDING_SHARE", "bid_prices", "bid_quantities", "net_bids"]
+
+ROUNDING_SHARE: Final = 1e-12
+"""What is left of a quantity once contracts have taken their shares, if it is at most
+this share of the quantity, is the rounding of those shares and counts as zero.
+
+A site whose contracts take all its hours is left with ``site_use - sum(shares)``, which
+in floating point can be an ulp or two (3e-8 hours of 3e8) instead of 0. Offered, such a
+quantity would put the site in the compute market with new links and a node weight 1e-16
+of the others' (:mod:`market.trade_pattern` then floors every weight), so a run's trade
+pattern would turn on the last bit of a subtraction. Rounding errors of a sum of a few
+shares are near 1e-16 of it; 1e-12 leaves four orders of magnitude of room and is far
+below any quantity the market can tell from zero (its tolerance is 1e-9 of a market's
+largest quantity, :data:`market.highs.TOLERANCE`)."""
+
+
+@compiled
+def _rounding_as_zero(difference: float, a: float, b: float) -> float:
+    """``difference`` (of ``a`` and ``b``), or ``0.0`` where it is not zero and at most
+    :data:`ROUNDING_SHARE` of the larger of them."""
+    if difference != 0.0 and abs(difference) <= ROUNDING_SHARE * maximum(abs(a), abs(b)):
+        return 0.0
+    return difference
 
 
 @compiled
@@ -41,19 +65,28 @@ def net_bids(
     - ``spot``: ``np.maximum(0.0, left)``;
     - ``inf``: ``np.maximum(0.0, inference_need - lab_contract)``, 0 where not ``active``;
     - ``trn``: ``np.maximum(0.0, training_need - np.maximum(0.0, lab_contract -
-      inference_need))``, 0 where not ``active``.
+      inference_need))``, 0 where not ``active``;
+
+    each difference zero where it is not zero but at most :data:`ROUNDING_SHARE` of the
+    larger of its two terms (:func:`_rounding_as_zero`).
     """
-    left = site_use.ravel() - sum_rows(compute_alloc)
+    use = site_use.ravel()
+    left = use - sum_rows(compute_alloc)
     spot = np.empty(left.size)
     for i in range(left.size):
+        left[i] = _rounding_as_zero(left[i], use[i], 0.0)
         spot[i] = maximum(0.0, left[i])
     n = inference_need.size
     inf, trn = np.empty(n), np.empty(n)
     for i in range(n):
         if active[i]:
-            inf[i] = maximum(0.0, inference_need[i] - lab_contract[i])
-            over = maximum(0.0, lab_contract[i] - inference_need[i])
-            trn[i] = maximum(0.0, training_need[i] - over)
+            need, contract = inference_need[i], lab_contract[i]
+            raw = need - contract
+            gap = _rounding_as_zero(raw, need, contract)
+            inf[i] = maximum(0.0, gap)
+            over = maximum(0.0, contract - need) if gap == raw else 0.0
+            rest = _rounding_as_zero(training_need[i] - over, training_need[i], over)
+            trn[i] = maximum(0.0, rest)
         else:
             inf[i] = trn[i] = 0.0
     return left, spot, inf, trn

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from agents.phases.clear import BID_CAP, BID_PRICE_CAP, QUANTITY_CAP
-from agents.phases.clear_kernels import bid_prices, bid_quantities, net_bids
+from agents.phases.clear_kernels import ROUNDING_SHARE, bid_prices, bid_quantities, net_bids
 
 SEEDS = range(10)
 
@@ -44,16 +44,50 @@ def test_net_bids_are_numpys(seed: int) -> None:
         site_use.flat[0] = -0.0
     inference, training, contract = (_amounts(rng, n_l) for _ in range(3))
     active = rng.random(n_l) < 0.7
+    # a few sites and labs whose contracts take all but an ulp or two
+    if alloc.shape[0]:
+        alloc[-1, 1] = site_use.flat[1] - np.add.reduce(alloc[:-1, 1]) + 1e-13 * site_use.flat[1]
+    contract[0] = inference[0] * (1.0 + 3e-16)
+    training[-1] = contract[-1] - inference[-1] + 1e-14 * abs(training[-1])
     left, spot, inf, trn = net_bids(site_use, alloc, inference, training, contract, active)
-    want_left = site_use.ravel() - np.add.reduce(alloc, axis=0)
-    want_inf = np.maximum(0.0, inference - contract)
-    want_trn = np.maximum(0.0, training - np.maximum(0.0, contract - inference))
+
+    def rounding_as_zero(d: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        near = (d != 0.0) & (np.abs(d) <= ROUNDING_SHARE * np.maximum(np.abs(a), np.abs(b)))
+        return np.where(near, 0.0, d)
+
+    use = site_use.ravel()
+    want_left = rounding_as_zero(use - np.add.reduce(alloc, axis=0), use, 0.0)
+    raw = inference - contract
+    gap = rounding_as_zero(raw, inference, contract)
+    over = np.where(gap == raw, np.maximum(0.0, contract - inference), 0.0)
+    want_inf = np.maximum(0.0, gap)
+    want_trn = np.maximum(0.0, rounding_as_zero(training - over, training, over))
     want_inf[~active] = 0.0
     want_trn[~active] = 0.0
     _same(left, want_left)
     _same(spot, np.maximum(0.0, want_left))
     _same(inf, want_inf)
     _same(trn, want_trn)
+
+
+def test_what_contracts_leave_of_a_site_or_a_lab_by_rounding_is_no_order() -> None:
+    # a site of 3e8 hours whose three contracts take it all, summed 6e-8 hours short in
+    # floating point, offers nothing; one left 3e-4 hours (1e-12 of it) or 1 hour offers
+    # them. A lab whose contract covers its need but for an ulp bids for none of it; one
+    # 1e-9 short bids for the rest.
+    shares = np.array([50172411.000355735, 243782253.5147082, 6045335.484936026])
+    use = np.array([[[3e8, 3e8, 3e8]]])
+    alloc = np.column_stack((shares, shares, shares))
+    alloc[2, 1] -= 3e-4
+    alloc[2, 2] -= 1.0
+    need = np.array([2.0e8, 2.0e8])
+    contract = np.array([2.0e8 * (1.0 + 2.2e-16), 2.0e8 * (1.0 - 1e-9)])
+    left, spot, inf, _ = net_bids(use, alloc, need, np.zeros(2), contract, np.ones(2, dtype=bool))
+    assert 3e8 - np.add.reduce(alloc, axis=0)[0] == 2.0**-24  # the rounding, not zero
+    assert left[0] == spot[0] == 0.0
+    np.testing.assert_array_equal(spot[1:], 3e8 - np.add.reduce(alloc, axis=0)[1:])
+    assert 2.9e-4 < spot[1] < 3.1e-4 and spot[2] == pytest.approx(1.0)
+    assert inf[0] == 0.0 and inf[1] == need[1] - contract[1] > 0.0
 
 
 @pytest.mark.parametrize("seed", SEEDS)
