@@ -78,6 +78,7 @@ from market.highs import (
 )
 from market.lp import Columns, LPSolution, SolverFailure
 from market.mcf import DIRECT_LINKS, LemonNetwork, solve_mcf, try_flow_basis
+from market.network_simplex import cold_tree, solve_network
 from market.prices import column_arcs, column_prices
 from market.scaling import components, pow2_unit, scaled_columns, unscaled_columns
 from market.tied_orders import pooled_with_ties
@@ -181,6 +182,8 @@ class Clearer:
         self._labels: IntArray = np.zeros(0, np.int64)  # the links' components
         self._link_index: IntArray = np.zeros(0, np.int64)  # and their matrix rows
         self._network: LemonNetwork | None = None
+        self._tree: NDArray[np.int8] | None = None  # the network simplex's optimal tree
+        self._highs_current = False  # whether HiGHS's model is the kept one, solved
         # the kept book's LP arcs (market.prices.column_arcs) and the nodes they touch:
         # the same for every book of the same layout
         self._arcs: tuple[IntArray, IntArray] | None = None
@@ -201,6 +204,7 @@ class Clearer:
         """Forget the kept model: the next book is solved cold."""
         self._layout = None
         self._links = None
+        self._tree = None
 
     def __getstate__(self) -> dict[str, object]:
         """The clearer without its solvers, which cannot be copied (``copy.deepcopy`` and
@@ -214,7 +218,8 @@ class Clearer:
         relative.
         """
         state = self.__dict__.copy()
-        state.update(_h=None, _network=None, _layout=None, _links=None)
+        state.update(_h=None, _network=None, _layout=None, _links=None, _tree=None)
+        state.update(_highs_current=False)
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -249,16 +254,6 @@ class Clearer:
         self._links = links
         cols, _, q_col, p_node = self._columns(solved, None if pooled is None else pooled.largest)
         self._layout = None  # forgotten unless this solve succeeds
-        sol = self._warm(solved, cols, layout, old, same)
-        method = "warm"
-        if sol is None:
-            sol = self._cold(solved, cols)
-            self.cold_solves += 1
-            method = "fast"
-        else:
-            self.warm_solves += 1
-        self._layout, self._n_nodes = layout, book.n_nodes
-        self._cost, self._upper = cols[0], cols[2]
         n = book.n_nodes
         if self._arcs is None or not same:
             self._arcs = arcs = column_arcs(solved)
@@ -267,6 +262,20 @@ class Clearer:
             touched[arcs[1]] = True
             self._touched = touched[:n]
         arcs = self._arcs
+        sol, method = None, "warm"
+        if self.pattern == "proportional" and book.n_links <= self.direct_links:
+            sol, method = self._network_solve(solved, cols, same)
+        if sol is None:
+            sol = self._warm(solved, cols, layout, old, same)
+            if sol is None:
+                sol = self._cold(solved, cols)
+                method = "fast"
+        if method == "warm":
+            self.warm_solves += 1
+        else:
+            self.cold_solves += 1
+        self._layout, self._n_nodes = layout, book.n_nodes
+        self._cost, self._upper = cols[0], cols[2]
         price = column_prices(n, arcs, cols, self._x, sol.node_price)
         x = self._x  # kept as HiGHS's for next month's basis
         if self.pattern == "proportional":
@@ -324,7 +333,30 @@ class Clearer:
         """The kept model's solution, its column values and duals kept for the next book."""
         sol, self._x = solution_arrays(self._h, book)
         self._price = sol.node_price
+        self._highs_current = True
         return sol
+
+    def _network_solve(
+        self, book: OrderBook, cols: Columns, same: bool
+    ) -> tuple[LPSolution | None, str]:
+        """The book by :func:`market.network_simplex.solve_network`, from the kept tree
+        when the layout is the same (``"warm"``), else from the slack tree (``"fast"``);
+        None when neither start reaches an optimum (HiGHS then solves the book)."""
+        tail, head = self._arcs  # type: ignore[misc]  # set for this book by clear()
+        n, n_cols = book.n_nodes, cols[0].size
+        tree = self._tree if same and self._tree is not None else cold_tree(n, n_cols)
+        method = "warm" if tree is self._tree else "fast"
+        flow, price, pivots, ok = solve_network(n, tail, head, cols[0], cols[2], tree)
+        if not ok and method == "warm":
+            tree, method = cold_tree(n, n_cols), "fast"
+            flow, price, pivots, ok = solve_network(n, tail, head, cols[0], cols[2], tree)
+        if not ok:
+            self._tree = None
+            return None, method
+        self._tree, self._x, self._price = tree, flow, price
+        self._highs_current = False
+        n_o, ob = book.n_offers, book.n_offers + book.n_bids
+        return LPSolution(flow[:n_o], flow[n_o:ob], flow[ob:], price, pivots), method
 
     def _cold(self, book: OrderBook, cols: Columns) -> LPSolution:
         """:func:`market.mcf.solve_mcf`, keeping the flow's network for a re-solve."""
@@ -351,7 +383,7 @@ class Clearer:
         """Re-solve from the kept basis; None when a cold solve is needed. ``same``:
         whether ``layout`` is ``old`` (:meth:`market.basis.ColumnLayout.same`)."""
         h = self._h
-        if old is None:
+        if old is None or not self._highs_current:
             return None
         cost, lower, upper = cols[0], cols[1], cols[2]
         large = book.n_links > self.direct_links

@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+import market.warm
 from agents.columns import MODEL_COLUMNS
 from agents.model import PHASES, GigawattModel, InvariantError, PhaseOrderError
 from agents.scenario import Scenario, ScenarioError
@@ -136,16 +137,19 @@ def test_a_copied_run_goes_on_like_the_original_and_leaves_it_alone(deal_scenari
         alone.step()
         original.step()
     twin = copy_of(original)
+    methods = []  # how the original cleared its first book after the copy
     for _ in range(12):
         alone.step()
         original.step()
         twin.step()  # checks its invariants too
+        methods.append(original.cleared.result.method)
     np.testing.assert_array_equal(numbers(original), numbers(alone))
     np.testing.assert_allclose(numbers(twin), numbers(original), rtol=1e-9, atol=1e-9)
     for name, table in original.tables(["deals", "labs"]).items():
         mine = twin.tables([name])[name]
         assert list(mine.columns) == list(table.columns) and len(mine) == len(table), name
-    assert twin.clearer.cold_solves == original.clearer.cold_solves + 1
+    # the twin's first book was solved cold, whether or not the original's was
+    assert twin.clearer.cold_solves == original.clearer.cold_solves + (methods[0] == "warm")
 
 
 def test_the_scenario_of_a_built_model_cannot_be_replaced(baseline):
@@ -232,13 +236,18 @@ def test_a_scenario_with_the_proportional_pattern_runs_the_same_whatever_highs_p
 
 
 def test_a_month_the_fast_solver_fails_keeps_the_scenarios_trade_pattern(
-    baseline: Scenario,
+    baseline: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # a Clearer allowed no simplex iteration fails every month, so the LP oracle clears;
-    # under the proportional rule it must return the same flows as the Clearer would
+    # a Clearer whose network simplex finds no optimum and whose HiGHS is allowed no
+    # simplex iteration fails every month, so the LP oracle clears; under the
+    # proportional rule it must return the same flows as the Clearer would
     scn = baseline.with_overrides({"trade_pattern": "proportional"})
     results = []
     for options in ({}, {"simplex_iteration_limit": 0}):
+        if options:
+            monkeypatch.setattr(
+                market.warm, "solve_network", lambda *a: (np.zeros(0), np.zeros(0), 0, False)
+            )
         m = GigawattModel(scn, rng=3, check=True)
         m.clearer = Clearer(highs_options=options, pattern=m.clearer.pattern)
         for name in PHASES[: PHASES.index("clear") + 1]:
