@@ -133,34 +133,30 @@ def _tree_order(
     n_nodes: int,
     t: IntArray,
     h: IntArray,
-    tree: NDArray[np.int8],
+    tree_arcs: IntArray,
     order: IntArray,
     parent_arc: IntArray,
     parent: IntArray,
+    degree: IntArray,
+    adjacent: IntArray,
+    seen: NDArray[np.bool_],
 ) -> bool:
     """Fill ``order`` (breadth first from the ground), each node's tree arc to its parent
-    and its parent; False if the tree arcs do not span the nodes once each."""
+    and its parent, from the ``n_nodes`` arcs ``tree_arcs``; False if they do not span
+    the nodes. ``degree``, ``adjacent`` and ``seen`` are work arrays."""
     n_all = n_nodes + 1
-    degree = np.zeros(n_all + 1, np.int64)
-    count = 0
-    for a in range(t.size):
-        if tree[a] == 1:
-            degree[t[a] + 1] += 1
-            degree[h[a] + 1] += 1
-            count += 1
-    if count != n_nodes:
-        return False
+    degree[:] = 0
+    for a in tree_arcs:
+        degree[t[a] + 2] += 1
+        degree[h[a] + 2] += 1
     for v in range(n_all):
-        degree[v + 1] += degree[v]
-    fill = degree[:-1].copy()
-    adjacent = np.empty(2 * count, np.int64)
-    for a in range(t.size):
-        if tree[a] == 1:
-            adjacent[fill[t[a]]] = a
-            fill[t[a]] += 1
-            adjacent[fill[h[a]]] = a
-            fill[h[a]] += 1
-    seen = np.zeros(n_all, np.bool_)
+        degree[v + 2] += degree[v + 1]
+    for a in tree_arcs:  # degree[v + 1] runs from v's first slot to its last
+        adjacent[degree[t[a] + 1]] = a
+        degree[t[a] + 1] += 1
+        adjacent[degree[h[a] + 1]] = a
+        degree[h[a] + 1] += 1
+    seen[:] = False
     order[0] = n_nodes
     seen[n_nodes] = True
     parent_arc[n_nodes] = -1
@@ -214,16 +210,33 @@ def _solve(
             unbounded[j] = True
     for k in range(n_nodes):
         t[m + k], h[m + k], c[m + k], u[m + k] = k, n_nodes, 0.0, 0.0
+    potential = np.zeros(n_all)
+    flow = np.zeros(n_arcs)
     order = np.empty(n_all, np.int64)
     parent_arc = np.empty(n_all, np.int64)
     parent = np.empty(n_all, np.int64)
-    potential = np.zeros(n_all)
-    flow = np.zeros(n_arcs)
+    degree = np.empty(n_all + 2, np.int64)
+    adjacent = np.empty(2 * n_nodes, np.int64)
+    seen = np.empty(n_all, np.bool_)
+    tree_arcs = np.empty(n_nodes, np.int64)  # the tree's arcs, each at its slot
+    slot = np.empty(n_arcs, np.int64)
+    count = 0
+    for a in range(n_arcs):
+        if tree[a] == 1:
+            if count == n_nodes:
+                return flow[:m], potential[:n_nodes], 0, False
+            tree_arcs[count] = a
+            slot[a] = count
+            count += 1
+    if count != n_nodes:
+        return flow[:m], potential[:n_nodes], 0, False
     balance = np.zeros(n_all)
     in_cut = np.zeros(n_all, np.bool_)
     max_pivots = per_arc * n_arcs
     for pivot in range(max_pivots + 1):
-        if not _tree_order(n_nodes, t, h, tree, order, parent_arc, parent):
+        if not _tree_order(
+            n_nodes, t, h, tree_arcs, order, parent_arc, parent, degree, adjacent, seen
+        ):
             return flow[:m], potential[:n_nodes], pivot, False
         for i in range(1, n_all):  # potentials down from the ground
             w = order[i]
@@ -296,4 +309,7 @@ def _solve(
             return flow[:m], potential[:n_nodes], pivot, False
         tree[leave] = 2 if to_upper else 0
         tree[enter] = 1
+        k = slot[leave]
+        tree_arcs[k] = enter
+        slot[enter] = k
     return flow[:m], potential[:n_nodes], max_pivots, False
