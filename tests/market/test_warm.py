@@ -38,12 +38,14 @@ from tests.market.strategies import bipartite_books
     st.integers(0, 2**32 - 1),
     st.sampled_from([0.0, 0.3, 1.0]),
     st.sampled_from([500, 0]),  # 0: every book through the min-cost flow path
+    # proportional: books of up to 500 links through the network simplex
+    st.sampled_from(["solver", "proportional"]),
 )
 def test_warm_clearing_of_a_sequence_matches_the_oracle_every_month(
-    book: OrderBook, seed: int, structural: float, direct_links: int
+    book: OrderBook, seed: int, structural: float, direct_links: int, pattern: str
 ) -> None:
     rng = np.random.default_rng(seed)
-    clearer = Clearer(direct_links=direct_links)
+    clearer = Clearer(direct_links=direct_links, pattern=pattern)
     for _ in range(5):
         res = clearer.clear(book)
         ref = clear(book, method="lp")
@@ -74,6 +76,25 @@ def test_same_layout_months_are_re_solved_warm_and_agree_with_clear(
         book = next_month(book, rng, structural=0.0)
     assert (clearer.cold_solves, clearer.warm_solves) == (1, 5)
     assert res.method == "warm"
+
+
+@pytest.mark.parametrize("direct_links", [500, 0])
+def test_proportional_months_re_solved_from_the_last_tree_give_the_oracles_flows_and_prices(
+    rng: np.random.Generator, direct_links: int
+) -> None:
+    # 500: each month by the network simplex from last month's tree; 0: by HiGHS from the
+    # min-cost flow's basis. Either way the proportional rule's flows and the canonical
+    # prices are those of the LP oracle's optimum, to rounding.
+    book = _model_like_book(rng)
+    clearer = Clearer(direct_links=direct_links, pattern="proportional")
+    for _ in range(6):
+        res, ref = clearer.clear(book), clear(book, method="lp", pattern="proportional")
+        assert equilibrium_violations(book, res) == []
+        for part in ("offer_fill", "bid_fill", "link_flow", "node_price"):
+            a, b = getattr(res, part), getattr(ref, part)
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9 * float(np.abs(b).max()))
+        book = next_month(book, rng, structural=0.0)
+    assert (clearer.cold_solves, clearer.warm_solves) == (1, 5)
 
 
 def test_a_few_changed_orders_keep_the_basis_a_new_market_starts_cold(
