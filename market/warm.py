@@ -23,6 +23,16 @@ Every answer is an optimum of the book itself, found by the simplex method to th
 tolerances as :func:`market.clearing.clear`, on the book scaled the same way: it has
 the same welfare, feasible fills and canonical prices (:mod:`market.prices`).
 
+Under ``pattern="proportional"`` the vertex a solver stops at does not reach the answer
+(:mod:`market.trade_pattern`), so a book of up to ``direct_links`` links is re-solved
+without HiGHS: a compiled dual network simplex (:mod:`market.network_simplex`) starts
+from last month's optimal tree when the layout is the same, from the slack tree when it
+changed, and keeps its tree for the next month. On the baseline run's 120 books that
+is a median of 5 pivots a month and 44 microseconds on average (the first month's cold
+start, 240 pivots, included), where HiGHS's re-solve took about 0.39 ms. A book it does not solve (a tree that cycles past its pivot limit) goes to
+HiGHS's cold solve, and the HiGHS path picks up from there (it re-solves warm only a
+model it solved itself the month before).
+
 Orders at one node and one price are pooled into one column first
 (:func:`market.tied_orders.pool_orders`): the LP cannot tell them apart, and a run whose
 utilities add a unit at an existing price each month then keeps one layout from month
