@@ -26,9 +26,10 @@ equilibrium prices is convex, so the midpoint of the two extremes is an equilibr
 
 Books of up to :data:`BELLMAN_FORD_NODES` nodes get the extremes from Bellman-Ford
 (:mod:`market.bellman`), which takes negative weights, and the pins from
-:mod:`market.pins`, all in one compiled loop; :func:`column_prices` keeps the order of
-the arcs the last layout's columns can give, and reads a book's merged arcs off it in one
-pass where the layout is the same (a model's books keep theirs for months). Larger books
+:mod:`market.pins`, all in one compiled loop; given the order of the arcs the book's
+columns can give (:func:`arc_order`, which :class:`market.warm.Clearer` keeps while a
+layout stays the same, for months in a model's run), :func:`column_prices` reads the
+book's merged arcs off it in one pass. Larger books
 get them from Dijkstra's algorithm (Cormen et al., section 24.3) on the arcs reweighted by a known
 solution, the solver's prices (Johnson's reweighting, section 25.3), pins included
 (:func:`_reweighted_bounds`), and from Bellman-Ford only when that solution fails the
@@ -51,6 +52,7 @@ from market.pins import FLOORS, NO_PINS, bellman_ford_bounds, pin_room, pins, to
 __all__ = [
     "BELLMAN_FORD_NODES",
     "FALLBACK_NODES",
+    "arc_order",
     "canonical_prices",
     "column_arcs",
     "column_prices",
@@ -379,18 +381,13 @@ def _reweighted_bounds(
     return None
 
 
-_KEPT_ORDER: list[tuple[int, IntArray, IntArray, IntArray]] = []
-"""The last book's :func:`column_arcs` (a copy) and :func:`_arc_order` of them; a layout
-stays the same for months, and :func:`_sorted_prices` checks the arcs before it uses the
-order, so a different book only costs a new order."""
-
-
 def column_prices(
     n_nodes: int,
     arcs: tuple[IntArray, IntArray],
     cols: Columns,
     value: FloatArray,
     solver_price: FloatArray,
+    order: IntArray | None = None,
 ) -> FloatArray:
     """:func:`canonical_prices` from the book's LP columns, in per-market units.
 
@@ -400,32 +397,26 @@ def column_prices(
     the solver's node prices. Whether a column is at a bound is judged to ``1e-9`` of its
     market's unit, the solver's tolerance: a column off its bound by less is one the
     solver itself could leave there, and :func:`market.clearing.equilibrium_violations`
-    judges it to at least as much.
+    judges it to at least as much. ``order``: :func:`arc_order` of ``arcs``, if the caller
+    keeps it (the same prices, to the bit, in fewer steps).
     """
     cost, upper = cols[0], cols[2]
     if n_nodes <= BELLMAN_FORD_NODES:
-        tail, head = arcs
-        for fresh in (False, True):
-            kept = _KEPT_ORDER[0] if _KEPT_ORDER else None
-            if fresh or kept is None or kept[0] != n_nodes:
-                kept = (n_nodes, tail.copy(), head.copy(), _arc_order(n_nodes, tail, head))
-                _KEPT_ORDER[:] = [kept]
-            price, done = _sorted_prices(
-                n_nodes, tail, head, *kept[1:], cost, upper, value, solver_price
-            )
-            if done:
-                break
-        return price
+        if order is None:
+            return _bellman_ford_prices(n_nodes, *arcs, cost, upper, value, solver_price)
+        return _sorted_prices(n_nodes, *arcs, order, cost, upper, value, solver_price)
     t, h, w = _constraints(*arcs, cost, upper, np.clip(value, 0.0, upper), 1e-9, scaled=True)
     return _midpoints(n_nodes, t, h, w, solver_price)
 
 
 @compiled
-def _arc_order(n: int, tail: IntArray, head: IntArray) -> IntArray:
-    """Every arc a column can give (column ``j``'s when it can grow as ``j``, when it can
-    shrink as ``J + j``, ``J`` columns, :func:`_arcs`) in the order of their tails, then
-    heads (:func:`market.bellman._by_tail_then_head` over the ``n`` nodes and the ground);
-    empty if a node is out of range."""
+def arc_order(n: int, tail: IntArray, head: IntArray) -> IntArray:
+    """Every arc a column of a book of ``n`` nodes can give (column ``j``'s when it can
+    grow as ``j``, when it can shrink as ``J + j``, ``J`` columns, :func:`_arcs`) in the
+    order of their tails, then heads (:func:`market.bellman._by_tail_then_head` over the
+    nodes and the ground); empty if a node is out of range. ``tail, head``:
+    :func:`column_arcs`. It depends on the book's layout only: :class:`market.warm.Clearer`
+    keeps it while the layout stays the same and passes it to :func:`column_prices`."""
     return _by_tail_then_head(n + 1, np.concatenate((tail, head)), np.concatenate((head, tail)))
 
 
@@ -434,16 +425,13 @@ def _sorted_prices(
     n: int,
     tail: IntArray,
     head: IntArray,
-    kept_tail: IntArray,
-    kept_head: IntArray,
     order: IntArray,
     cost: FloatArray,
     upper: FloatArray,
     value: FloatArray,
     solver_price: FloatArray,
-) -> tuple[FloatArray, bool]:
-    """:func:`_bellman_ford_prices`, given :func:`_arc_order` of ``kept_tail, kept_head``;
-    False (and no prices) when those are not ``tail, head``.
+) -> FloatArray:
+    """:func:`_bellman_ford_prices`, given :func:`arc_order` of ``tail, head``.
 
     The merged arcs (:func:`market.bellman.merged_graph`'s) are read off the arcs the
     columns give in that order, as the constraints would be merged: one per pair of
@@ -453,16 +441,11 @@ def _sorted_prices(
     :func:`_bellman_ford_prices` itself.
     """
     m = tail.size
-    if kept_tail.size != m or kept_head.size != m:
-        return solver_price, False
-    for j in range(m):
-        if kept_tail[j] != tail[j] or kept_head[j] != head[j]:
-            return solver_price, False
     nan = order.size != 2 * m
     for j in range(m):
         nan = nan or np.isnan(cost[j])
     if nan:
-        return _bellman_ford_prices(n, tail, head, cost, upper, value, solver_price), True
+        return _bellman_ford_prices(n, tail, head, cost, upper, value, solver_price)
     tol = 1e-9
     grow, shrink = np.empty(m, np.bool_), np.empty(m, np.bool_)
     for j in range(m):
@@ -487,13 +470,13 @@ def _sorted_prices(
             weights[k] = w
     k += 1
     if k == 0:
-        return _bellman_ford_prices(n, tail, head, cost, upper, value, solver_price), True
+        return _bellman_ford_prices(n, tail, head, cost, upper, value, solver_price)
     for i in range(k):
         if weights[i] == 0.0:
             weights[i] = TINY
     d_from, d_to, ok = merged_searches(n + 1, tails[:k], heads[:k], weights[:k], n)
     if not ok:
-        return _bellman_ford_prices(n, tail, head, cost, upper, value, solver_price), True
+        return _bellman_ford_prices(n, tail, head, cost, upper, value, solver_price)
     near = np.zeros(n + 1, np.bool_)
     for i in range(k):
         near[tails[i]] = True
@@ -503,8 +486,8 @@ def _sorted_prices(
         low[i] = 0.0 - d_to[i] if near[i] else 0.0
         high[i] = d_from[i] if near[i] else 0.0
         if not (np.isfinite(low[i]) and np.isfinite(high[i])):
-            return _bellman_ford_prices(n, tail, head, cost, upper, value, solver_price), True
-    return _midpoint(low, high, solver_price), True
+            return _bellman_ford_prices(n, tail, head, cost, upper, value, solver_price)
+    return _midpoint(low, high, solver_price)
 
 
 @compiled

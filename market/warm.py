@@ -89,7 +89,7 @@ from market.highs import (
 from market.lp import Columns, LPSolution, SolverFailure
 from market.mcf import DIRECT_LINKS, LemonNetwork, solve_mcf, try_flow_basis
 from market.network_simplex import cold_tree, solve_network
-from market.prices import column_arcs, column_prices
+from market.prices import arc_order, column_arcs, column_prices
 from market.scaling import components, pow2_unit, scaled_columns, unscaled_columns
 from market.tied_orders import pooled_with_ties
 from market.trade_pattern import NOT_APPLIED, check_pattern, proportional_pattern
@@ -197,6 +197,7 @@ class Clearer:
         # the kept book's LP arcs (market.prices.column_arcs) and the nodes they touch:
         # the same for every book of the same layout
         self._arcs: tuple[IntArray, IntArray] | None = None
+        self._arc_order: IntArray = np.zeros(0, np.int64)  # market.prices.arc_order of them
         self._touched: NDArray[np.bool_] = np.zeros(0, dtype=bool)
         self._upper: FloatArray = np.zeros(0)  # the kept model's column upper bounds
         self._cost: FloatArray = np.zeros(0)  # and costs
@@ -267,6 +268,7 @@ class Clearer:
         n = book.n_nodes
         if self._arcs is None or not same:
             self._arcs = arcs = column_arcs(solved)
+            self._arc_order = arc_order(n, *arcs)
             touched = np.zeros(n + 1, dtype=bool)  # every node an order or a link touches
             touched[arcs[0]] = True
             touched[arcs[1]] = True
@@ -286,7 +288,7 @@ class Clearer:
             self.cold_solves += 1
         self._layout, self._n_nodes = layout, book.n_nodes
         self._cost, self._upper = cols[0], cols[2]
-        price = column_prices(n, arcs, cols, self._x, sol.node_price)
+        price = column_prices(n, arcs, cols, self._x, sol.node_price, self._arc_order)
         x = self._x  # kept as HiGHS's for next month's basis
         if self.pattern == "proportional":
             x, applied = proportional_pattern(

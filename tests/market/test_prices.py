@@ -243,9 +243,9 @@ def test_the_compiled_prices_of_a_small_book_are_the_numpy_routes_to_the_bit(
 def test_prices_from_the_kept_arc_order_are_the_numpy_routes_to_the_bit(
     book: OrderBook, seed: int
 ) -> None:
-    # column_prices keeps the order of the last layout's arcs: a second book of that
-    # layout (other column values: some at a bound, some between) reads it, and must
-    # still give the numpy route's prices
+    # given the order of a layout's arcs (as the Clearer keeps it), column_prices reads
+    # the merged arcs off it; for the book's optimum and for other column values of that
+    # layout (some at a bound, some between) it must give the numpy route's prices
     if book.n_offers + book.n_bids + book.n_links == 0:
         return  # nothing to price
     lp = solve_lp(book)
@@ -255,7 +255,8 @@ def test_prices_from_the_kept_arc_order_are_the_numpy_routes_to_the_bit(
     upper = np.where(np.isfinite(cols[2]), cols[2], 10.0)
     between: NDArray[np.float64] = rng.choice(np.array([0.0, 1.0, 0.5]), cols[0].size) * upper
     for value in (np.concatenate((lp.offer_fill, lp.bid_fill, lp.link_flow)), between):
-        got = market.prices.column_prices(book.n_nodes, arcs, cols, value, lp.node_price)
+        order = market.prices.arc_order(book.n_nodes, *arcs)
+        got = market.prices.column_prices(book.n_nodes, arcs, cols, value, lp.node_price, order)
         t, h, w = market.prices._constraints(
             *arcs, cols[0], cols[2], np.clip(value, 0.0, cols[2]), 1e-9, scaled=True
         )
