@@ -23,11 +23,11 @@ from agents.columns import TABLE_COLUMNS
 from agents.firm import Firm
 from agents.lab import LabArrays, runway_months
 from agents.ledger_tables import cashflows_table, contracts_table
-from agents.model_frame import recorded_layout, recorded_lockin, recorded_months
+from agents.model_frame import recorded_layout, recorded_lockin
 from agents.population import KIND_NAMES
 from agents.recorder import LAB_FIELDS, SCALARS, UTILITY_FIELDS, Recorder
 from agents.state import FloatArray
-from agents.table_labels import dated, missing_below_zero, month_starts, strings
+from agents.table_arrays import month_dates, nullable, string_column
 from agents.units import HOURS_PER_MONTH
 from market.contracts import ContractTable
 from market.metrics import weighted_mean_rows
@@ -94,14 +94,14 @@ def build_tables(
 def _labs(
     labs: LabArrays, lab_names: Sequence[str], accounts: Accounts, start: str | None
 ) -> pd.DataFrame:
-    exit_month = missing_below_zero(labs.exit_month)
+    exit_month = nullable(labs.exit_month)
     return pd.DataFrame(
         {
-            "name": strings(lab_names, dtype="string"),
-            "kind": strings(KIND_NAMES, labs.kind, dtype="string"),
+            "name": string_column(lab_names, dtype="string"),
+            "kind": string_column(KIND_NAMES, labs.kind, dtype="string"),
             "active": labs.active,
-            "exit_month": exit_month.array,
-            "exit_date": month_starts(start, exit_month).to_numpy(),
+            "exit_month": exit_month,
+            "exit_date": month_dates(start, labs.exit_month, exit_month.isna()),
             "capability": labs.capability,
             "cash": accounts.cash(labs.account),
             "raised_usd": labs.raised_total,
@@ -114,7 +114,7 @@ def _regions(rec: Recorder) -> pd.DataFrame:
     if rec.n == 0:
         return pd.DataFrame()
     lay = recorded_layout(rec)
-    month, date = recorded_months(rec)
+    month = rec.column("month").copy()
     n_t, n_u = len(month), lay.utility_region.size
     reg = lay.utility_region
     util = rec.column("utilities")
@@ -140,7 +140,8 @@ def _regions(rec: Recorder) -> pd.DataFrame:
 
     columns = {
         "month": np.repeat(month, n_u),
-        "region": strings(rec.regions, np.tile(reg, n_t)),
+        "date": np.repeat(month_dates(rec.start, month), n_u),
+        "region": string_column(rec.regions, np.tile(reg, n_t)),
         "power_price": cell(rec.column("power_price")[:, reg]),
         "non_ai_load_mw": field_("non_ai_load_mw"),
         "conventional_dc_mw": field_("conventional_dc_mw"),
@@ -156,7 +157,7 @@ def _regions(rec: Recorder) -> pd.DataFrame:
         "egress_fee": cell(rec.column("region_egress_fee")[:, reg]),
         "lockin_index": cell(lockin),
     }
-    return dated(columns, np.repeat(date, n_u))
+    return pd.DataFrame(columns)
 
 
 def _agents(rec: Recorder) -> pd.DataFrame:
@@ -164,7 +165,7 @@ def _agents(rec: Recorder) -> pd.DataFrame:
     if rec.n == 0:
         return pd.DataFrame()
     lay = recorded_layout(rec)
-    month, date = recorded_months(rec)
+    month = rec.column("month").copy()
     n_t = len(month)
     n_h, n_m, n_v = len(lay.hs_ids), len(lay.lab_ids), len(lay.vendor_ids)
     parts = [k for k, n in (("hyperscaler", n_h), ("lab", n_m), ("vendor", n_v)) if n]
@@ -233,14 +234,15 @@ def _agents(rec: Recorder) -> pd.DataFrame:
     kind = np.repeat(np.arange(len(parts)), [n for _, n in blocks])
     columns: dict[str, Any] = {
         "month": np.repeat(month, n_a),
+        "date": np.repeat(month_dates(rec.start, month), n_a),
         "agent_id": np.tile(np.asarray(ids, dtype=np.int64), n_t),
-        "name": strings(names, np.tile(np.arange(n_a), n_t)),
-        "kind": strings(parts, np.tile(kind, n_t)),
+        "name": string_column(names, np.tile(np.arange(n_a), n_t)),
+        "kind": string_column(parts, np.tile(kind, n_t)),
     }
     for key in keys:
         pieces = [(b.get(key), n) for b, n in blocks]
         columns[key] = _interleave(pieces, n_t)
-    return dated(columns, np.repeat(date, n_a))
+    return pd.DataFrame(columns)
 
 
 def _interleave(pieces: Sequence[tuple[Any, int]], n_t: int) -> Any:
@@ -271,5 +273,5 @@ def _deals(rec: Recorder) -> pd.DataFrame:
         empty = {n: np.empty(0, dtype="datetime64[ns]" if n == "date" else object) for n in names}
         return pd.DataFrame(empty)
     deals = pd.DataFrame(rec.deal_rows, columns=[n for n in names if n != "date"])
-    deals.insert(1, "date", month_starts(rec.start, deals["month"].to_numpy()).to_numpy())
+    deals.insert(1, "date", month_dates(rec.start, deals["month"].to_numpy()))
     return deals

@@ -396,24 +396,6 @@ class Ledger:
                 f"(turnover {self._turnover:.6g}); a balance was changed outside Ledger.post"
             )
 
-    def _reason_codes(self) -> list[NDArray[np.signedinteger[Any]]]:
-        """The journal's reason codes, row by row, in pieces (runs expanded together)."""
-        pieces: list[NDArray[np.signedinteger[Any]]] = []
-        codes: list[int] = []
-        counts: list[int] = []
-        for *_, r, runs in self._pieces:
-            if runs is None:  # a code per row
-                if codes:
-                    pieces.append(np.repeat(np.array(codes, dtype=np.int64), counts))
-                    codes, counts = [], []
-                pieces.append(np.asarray(r))
-            else:
-                codes.extend(r)
-                counts.extend(runs)
-        if codes:
-            pieces.append(np.repeat(np.array(codes, dtype=np.int64), counts))
-        return pieces
-
     def entries(self) -> dict[str, NDArray[np.generic]]:
         """Every booked transfer as arrays: ``step, payer, payee, amount, reason``."""
         if not self._pieces:
@@ -425,13 +407,38 @@ class Ledger:
                 "amount": np.zeros(0),
                 "reason": empty,
             }
-        steps, sizes, rows, amounts, *_ = zip(*self._pieces, strict=True)
-        payer, payee = (np.concatenate(c, dtype=np.int64) for c in zip(*rows, strict=True))
-        reason = np.concatenate(self._reason_codes(), dtype=np.int64)
+        steps, sizes, rows, amounts, reasons, runs = zip(*self._pieces, strict=True)
+        if any(type(r) is tuple for r in rows):
+            payer, payee = (np.concatenate(c, dtype=np.int64) for c in zip(*rows, strict=True))
+        else:  # every piece's ids one (2, n) array (from post_runs): one concatenation
+            payer, payee = np.concatenate(rows, axis=1, dtype=np.int64)
         return {
             "step": np.repeat(np.array(steps, dtype=np.int64), sizes),
             "payer": payer,
             "payee": payee,
             "amount": np.concatenate(amounts),
-            "reason": reason,
+            "reason": _reason_codes(reasons, runs),
         }
+
+
+def _reason_codes(
+    reasons: Sequence[Sequence[int] | NDArray[np.signedinteger[Any]]],
+    runs: Sequence[Sequence[int] | None],
+) -> NDArray[np.int64]:
+    """The journal's reason codes, row by row, from its pieces' reasons and runs (a code
+    per row where ``runs`` is None, else ``codes, counts``: runs expanded together)."""
+    pieces: list[NDArray[np.signedinteger[Any]]] = []
+    codes: list[int] = []
+    counts: list[int] = []
+    for r, n in zip(reasons, runs, strict=True):
+        if n is None:  # a code per row
+            if codes:
+                pieces.append(np.repeat(np.array(codes, dtype=np.int64), counts))
+                codes, counts = [], []
+            pieces.append(np.asarray(r))
+        else:
+            codes += r
+            counts += n
+    if codes:
+        pieces.append(np.repeat(np.array(codes, dtype=np.int64), counts))
+    return np.concatenate(pieces, dtype=np.int64)

@@ -316,3 +316,24 @@ def test_a_pool_beyond_the_callers_id_type_is_journaled_by_its_own_id() -> None:
     )
     assert led.entries()["payer"].tolist() == [40_001]
     assert led.balances[[0, 1, 2]].tolist() == [12.0, -5.0, -7.0]
+
+
+def test_entries_of_rows_and_runs_in_turn_keep_the_journal_order() -> None:
+    led = Ledger(4)
+    for name in ("a", "b", "c"):
+        led.reason_code(name)
+    led.post_runs(
+        np.array([[0, 1, 2], [1, 2, 3]], np.int32), np.array([1.0, 2.0, 3.0]), [2, 0], [1, 2]
+    )
+    led.post(np.array([3, 3], np.int16), np.array([0, 1]), [4.0, 5.0], np.array([1, 2], np.int16))
+    led.step = 1
+    led.post_runs(np.array([[1], [0]]), np.array([6.0]), [1], [1])
+    led.post_runs(np.array([[2, 2], [0, 3]]), np.array([7.0, 8.0]), [0, 2], [1, 1])
+    led.post([1], [2], [9.0], [0])
+    e = led.entries()
+    assert e["step"].tolist() == [0, 0, 0, 0, 0, 1, 1, 1, 1]
+    assert e["payer"].tolist() == [0, 1, 2, 3, 3, 1, 2, 2, 1]
+    assert e["payee"].tolist() == [1, 2, 3, 0, 1, 0, 0, 3, 2]
+    assert e["amount"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    assert e["reason"].tolist() == [2, 0, 0, 1, 2, 1, 0, 2, 0]
+    assert all(e[k].dtype == np.int64 for k in ("step", "payer", "payee", "reason"))
