@@ -4,7 +4,8 @@ Built from the run's :class:`market.contracts.ContractTable` and its dollar ledg
 (:class:`agents.accounts.Accounts`) rather than from the recorder: one row per contract,
 and the ledger's transfers summed per month, reason, payer and payee. Parties are named
 (the outside world, which funds and is paid by the firms, is :data:`OUTSIDE_NAME`); dates
-and missing values as in :mod:`agents.table_labels`.
+and missing values as in :mod:`agents.table_labels`, the columns made by
+:mod:`agents.table_arrays`.
 """
 
 from __future__ import annotations
@@ -96,9 +97,10 @@ def cashflows_table(
 ) -> pd.DataFrame:
     """Dollars per month, reason, payer and payee (grouped on ids, then named).
 
-    The four keys are packed into one integer that sorts as they do, so pandas groups
-    on one key (summing each group's entries in ledger order, as on four); names are
-    looked up once per account.
+    The four keys are packed into one integer that sorts as they do, and one compiled
+    call (:func:`_flow_sums`) sums each group's entries in ledger order as pandas'
+    groupby does (on one key as on four); names and dates are looked up once per account
+    and month.
     """
     ent = cast(dict[str, Any], accounts.usd.entries())
     codes = accounts.usd.reasons
