@@ -22,10 +22,8 @@ from agents.columns import TABLE_COLUMNS
 from agents.contracting import party
 from agents.firm import Firm
 from agents.scenario import FAMILIES
-from agents.state import FloatArray, IntArray
 from agents.table_arrays import code_strings, month_dates, nullable, string_column
 from agents.table_labels import with_date
-from market.compiled import compiled
 from market.contracts import KINDS, ContractTable
 
 __all__ = ["OUTSIDE_NAME", "cashflows_table", "contracts_table"]
@@ -97,10 +95,9 @@ def cashflows_table(
 ) -> pd.DataFrame:
     """Dollars per month, reason, payer and payee (grouped on ids, then named).
 
-    The four keys are packed into one integer that sorts as they do, and one compiled
-    call (:func:`_flow_sums`) sums each group's entries in ledger order as pandas'
-    groupby does (on one key as on four); names and dates are looked up once per account
-    and month.
+    The four keys are packed into one integer that sorts as they do, so pandas groups
+    on one key (summing each group's entries in ledger order, as on four); names and
+    dates are looked up once per account and month.
     """
     ent = cast(dict[str, Any], accounts.usd.entries())
     codes = accounts.usd.reasons
@@ -111,13 +108,24 @@ def cashflows_table(
         return _cashflows_by_frame(
             ent, reasons, agents_by_id, start, accounts.pool_names, shared_names
         )
-    month, reason, payer, payee, amount, accts = _flow_sums(
-        ent["step"], ent["reason"], ent["payer"], ent["payee"], ent["amount"], _bits(n_r)
-    )
-    if accts.size == 0:  # a negative step, or too many months or accounts for one key
+    # the accounts that appear, numbered in order of id (account ids are >= 0)
+    seen = np.zeros(max(int(ent["payer"].max()), int(ent["payee"].max())) + 1, dtype=np.bool_)
+    seen[ent["payer"]] = True
+    seen[ent["payee"]] = True
+    accts = np.flatnonzero(seen)
+    code = np.cumsum(seen) - 1
+    n_a = len(accts)
+    steps = ent["step"]
+    if steps.min() < 0 or (int(steps.max()) + 1) * n_r * n_a * n_a >= 2**62:
         return _cashflows_by_frame(
             ent, reasons, agents_by_id, start, accounts.pool_names, shared_names
         )
+    key = ((steps * n_r + ent["reason"]) * n_a + code[ent["payer"]]) * n_a + code[ent["payee"]]
+    sums = pd.Series(ent["amount"]).groupby(key, sort=True).sum()
+    key = sums.index.to_numpy()
+    key, payee = np.divmod(key, n_a)
+    key, payer = np.divmod(key, n_a)
+    month, reason = np.divmod(key, n_r)
     names = _names(agents_by_id, accounts.pool_names)
     account_names = [names.get(int(i), f"account-{int(i)}") for i in accts]
     dates = month_dates(start, np.arange(month[-1] + 1))  # each month's once (sorted, >= 0)
@@ -128,133 +136,9 @@ def cashflows_table(
             "reason": string_column(reasons, reason, dtype="string"),
             "payer": string_column(account_names, payer, dtype="string"),
             "payee": string_column(account_names, payee, dtype="string"),
-            "amount": amount,
+            "amount": sums.to_numpy(),
         }
     )
-
-
-RADIX_BITS = 11
-"""Bits of the packed key sorted in one pass of :func:`_flow_sums` (2048 buckets)."""
-
-
-def _bits(n: int) -> int:
-    """Bits that hold the numbers ``0 .. n - 1`` (0 for one number)."""
-    return max(0, (n - 1).bit_length())
-
-
-@compiled
-def _flow_sums(
-    step: IntArray,
-    reason: IntArray,
-    payer: IntArray,
-    payee: IntArray,
-    amount: FloatArray,
-    reason_bits: int,
-) -> tuple[IntArray, IntArray, IntArray, IntArray, FloatArray, IntArray]:
-    """The ledger's amounts summed per month, reason, payer and payee, in that order.
-
-    Returns each sum's month, reason, payer and payee (numbered among the accounts that
-    appear), the sums, and the ids of the accounts that appear, ascending (nothing at all
-    when a step is negative or the packed key below would pass 62 bits). The sums are
-    ``pd.Series(amount).groupby(key, sort=True).sum()``, to the bit, of the key
-    ``((step * R + reason) * A + a[payer]) * A + a[payee]``, with ``a[id]`` the account's
-    number (``np.cumsum(seen) - 1`` of the ids seen), ``R = 2**reason_bits`` and ``A`` the
-    power of two that holds the accounts' numbers: the key sorts as the four numbers do.
-
-    The keys are sorted with their amounts by a stable least-significant-digit radix
-    sort (:data:`RADIX_BITS` a pass), so each group's amounts come in their rows' order;
-    each group is summed as pandas does, with Kahan's compensation (pandas' ``group_sum``,
-    the compensation reset to zero where it is NaN, as after an infinity).
-    """
-    n = step.size
-    top_id = 0
-    top_step = 0
-    for i in range(n):
-        top_id = max(top_id, payer[i], payee[i])
-        top_step = max(top_step, step[i])
-        if step[i] < 0:
-            top_step = -1
-            break
-    seen = np.zeros(top_id + 1, np.bool_)
-    for i in range(n):
-        seen[payer[i]] = True
-        seen[payee[i]] = True
-    number = np.empty(top_id + 1, np.int64)
-    accts = np.empty(top_id + 1, np.int64)
-    n_a = 0
-    for i in range(top_id + 1):
-        if seen[i]:
-            accts[n_a] = i
-            n_a += 1
-        number[i] = n_a - 1
-    a_bits = 0
-    while (1 << a_bits) < n_a:
-        a_bits += 1
-    shift = reason_bits + 2 * a_bits
-    none = np.empty(0, np.int64)
-    if top_step < 0 or shift > 62 or top_step >= (1 << (62 - shift)):
-        return none, none, none, none, np.empty(0), none
-    key, val = np.empty(n, np.int64), np.empty(n)  # sorted in place: the amounts copied
-    top = 0
-    for i in range(n):
-        k = (((step[i] << reason_bits) | reason[i]) << a_bits | number[payer[i]]) << a_bits
-        key[i] = k | number[payee[i]]
-        val[i] = amount[i]
-        top = max(top, key[i])
-    passes = 0
-    while (top >> (passes * RADIX_BITS)) > 0:
-        passes += 1
-    mask = (1 << RADIX_BITS) - 1
-    count = np.zeros((max(passes, 1), mask + 2), np.int64)
-    for i in range(n):  # every pass's digit counts in one read
-        for p in range(passes):
-            count[p, ((key[i] >> (p * RADIX_BITS)) & mask) + 1] += 1
-    spare_key, spare_val = np.empty(n, np.int64), np.empty(n)
-    for p in range(passes):
-        at = count[p]
-        for d in range(mask + 1):
-            at[d + 1] += at[d]
-        for i in range(n):
-            d = (key[i] >> (p * RADIX_BITS)) & mask
-            j = at[d]
-            at[d] = j + 1
-            spare_key[j] = key[i]
-            spare_val[j] = val[i]
-        key, spare_key = spare_key, key
-        val, spare_val = spare_val, val
-    keys = np.empty(n, np.int64)
-    sums = np.empty(n)
-    g = -1
-    total = 0.0
-    carry = 0.0
-    for i in range(n):
-        if g < 0 or key[i] != keys[g]:
-            if g >= 0:
-                sums[g] = total
-            g += 1
-            keys[g] = key[i]
-            total = 0.0
-            carry = 0.0
-        y = val[i] - carry
-        t = total + y
-        carry = t - total - y
-        if carry != carry:
-            carry = 0.0
-        total = t
-    if g >= 0:
-        sums[g] = total
-    m = g + 1
-    month = np.empty(m, np.int64)
-    why = np.empty(m, np.int64)
-    by = np.empty(m, np.int64)
-    to = np.empty(m, np.int64)
-    a_mask = (1 << a_bits) - 1
-    for k in range(m):
-        to[k] = keys[k] & a_mask
-        by[k] = (keys[k] >> a_bits) & a_mask
-        why[k] = (keys[k] >> (2 * a_bits)) & ((1 << reason_bits) - 1)
-        month[k] = keys[k] >> shift
-    return month, why, by, to, sums[:m], accts[:n_a]
 
 
 def _cashflows_by_frame(

@@ -10,7 +10,7 @@ import pytest
 
 import agents.build
 from agents.lab import LabKind
-from agents.ledger_tables import OUTSIDE_NAME, _cashflows_by_frame, _flow_sums, cashflows_table
+from agents.ledger_tables import OUTSIDE_NAME, _cashflows_by_frame, cashflows_table
 from agents.model import GigawattModel
 
 
@@ -115,39 +115,3 @@ def test_scale_mode_populations_are_pooled_in_the_journal_and_nothing_else_chang
     np.testing.assert_allclose(got["amount"], want["amount"], rtol=1e-12)
     assert {"small labs", "enterprise buyers"} <= set(got["payer"]) | set(got["payee"])
     assert len(got) < len(alone.tables()["cashflows"]) / 10
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_flow_sums_are_pandas_groupby_sums_to_the_bit(seed: int) -> None:
-    """The compiled grouping against pandas' on the packed key: each group's sum (Kahan's,
-    in row order), in key order, on journals of shuffled months and amounts of many sizes."""
-    rng = np.random.default_rng(seed)
-    n, n_r = int(rng.integers(1, 4000)), int(rng.integers(1, 40))
-    step = np.sort(rng.integers(0, 130, n)) if seed % 2 else rng.integers(0, 130, n)
-    ids = rng.choice(np.arange(500), size=int(rng.integers(1, 60)), replace=False)
-    payer, payee = rng.choice(ids, n), rng.choice(ids, n)
-    reason = rng.integers(0, n_r, n)
-    amount = rng.random(n) * 10.0 ** rng.integers(-6, 13, n)
-    amount[rng.random(n) < 0.05] = 0.0
-    month, why, by, to, sums, accts = _flow_sums(
-        step, reason, payer, payee, amount, max(0, (n_r - 1).bit_length())
-    )
-    uniq, code = np.unique(np.concatenate([payer, payee]), return_inverse=True)
-    n_a = len(uniq)
-    key = ((step * n_r + reason) * n_a + code[:n]) * n_a + code[n:]
-    want = pd.Series(amount).groupby(key, sort=True).sum()
-    np.testing.assert_array_equal(accts, uniq)
-    got_key = ((month * n_r + why) * n_a + by) * n_a + to
-    np.testing.assert_array_equal(got_key, want.index.to_numpy())
-    np.testing.assert_array_equal(sums.view(np.int64), want.to_numpy().view(np.int64))
-
-
-def test_flow_sums_refuse_a_negative_month_or_a_key_past_62_bits() -> None:
-    one = np.array([1, 2])
-    amount = np.array([1.0, 2.0])
-    *_, accts = _flow_sums(np.array([0, -1]), np.zeros(2, np.int64), one, one, amount, 1)
-    assert accts.size == 0
-    *_, accts = _flow_sums(np.array([0, 2**60]), np.zeros(2, np.int64), one, one, amount, 2)
-    assert accts.size == 0
-    *_, accts = _flow_sums(np.array([0, 2**57]), np.zeros(2, np.int64), one, one, amount, 2)
-    assert accts.tolist() == [1, 2]
