@@ -63,7 +63,7 @@ from numpy.typing import NDArray
 from market.compiled import compiled
 from market.highs import TOLERANCE
 
-__all__ = ["MAX_PIVOTS_PER_ARC", "cold_tree", "solve_network"]
+__all__ = ["MAX_PIVOTS_PER_ARC", "NetworkInputError", "cold_tree", "solve_network"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -74,6 +74,11 @@ MAX_PIVOTS_PER_ARC: Final = 4
 A cold start on a model's book takes about one pivot per node; a warm start a few. The
 limit stops a dual simplex that cycles on a degenerate book (reduced costs tied at zero),
 which the caller then hands to HiGHS."""
+
+
+class NetworkInputError(ValueError):
+    """Arrays :func:`solve_network` cannot solve: of different lengths, or naming a node
+    outside the book."""
 
 
 def cold_tree(n_nodes: int, n_columns: int) -> NDArray[np.int8]:
@@ -124,8 +129,29 @@ def solve_network(
     ok : bool
         Whether an optimum was found; if not, ``flow`` and ``price`` mean nothing and
         ``tree`` should be started cold.
+
+    Raises
+    ------
+    NetworkInputError
+        If the arrays' lengths differ (``tree``: one more per node) or an arc's end is
+        not a node ``0 .. n_nodes`` (the book's nodes and the ground).
     """
-    return _solve(n_nodes, tail, head, cost, upper, tree, tol, MAX_PIVOTS_PER_ARC)
+    m = tail.size
+    if not (head.size == cost.size == upper.size == m and tree.size == m + n_nodes):
+        raise NetworkInputError(
+            f"solve_network: tail, head, cost and upper have {m}, {head.size}, {cost.size} "
+            f"and {upper.size} entries and tree {tree.size}: give one per column each, and "
+            f"tree one more per node ({m} + {n_nodes}), e.g. cold_tree(n_nodes, len(cost))"
+        )
+    flow, price, pivots, ok = _solve(
+        n_nodes, tail, head, cost, upper, tree, tol, MAX_PIVOTS_PER_ARC
+    )
+    if pivots < 0:
+        raise NetworkInputError(
+            f"solve_network: an arc's tail or head is outside the nodes 0..{n_nodes} (the "
+            "book's nodes and the ground, n_nodes): give market.prices.column_arcs of the book"
+        )
+    return flow, price, pivots, ok
 
 
 @compiled
@@ -197,6 +223,9 @@ def _solve(
     c = np.empty(n_arcs)
     u = np.empty(n_arcs)
     unbounded = np.zeros(n_arcs, np.bool_)
+    for j in range(m):
+        if not (0 <= tail[j] <= n_nodes and 0 <= head[j] <= n_nodes):
+            return np.zeros(m), np.zeros(n_nodes), -1, False
     big = 1.0
     for j in range(m):
         if np.isfinite(upper[j]):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from market.clearing import OrderBook
 from market.lp import columns, solve_lp
-from market.network_simplex import cold_tree, solve_network
+from market.network_simplex import NetworkInputError, cold_tree, solve_network
 from market.prices import column_arcs
 from tests.market.conftest import next_month, random_seller_buyer_book
 from tests.market.strategies import bipartite_books, tied_books
@@ -78,3 +78,16 @@ def test_a_warm_month_of_a_model_like_book_takes_few_pivots(rng: np.random.Gener
         book = next_month(book, rng, structural=0.0)
         warm.append(_check_optimum(book, tree))
     assert max(warm) < cold
+
+
+def test_arrays_of_other_lengths_or_an_arc_off_the_nodes_are_refused() -> None:
+    tail, head = np.array([2, 1, 0]), np.array([0, 2, 1])
+    cost, upper = np.array([5.0, -9.0, 1.0]), np.array([10.0, 4.0, np.inf])
+    with pytest.raises(NetworkInputError, match="one per column"):
+        solve_network(2, tail, head[:2], cost, upper, cold_tree(2, 3))
+    with pytest.raises(NetworkInputError, match="one more per node"):
+        solve_network(2, tail, head, cost, upper, cold_tree(3, 3))
+    with pytest.raises(NetworkInputError, match=r"outside the nodes 0\.\.2"):
+        solve_network(2, np.array([3, 1, 0]), head, cost, upper, cold_tree(2, 3))
+    flow, _, _, ok = solve_network(2, tail, head, cost, upper, cold_tree(2, 3))
+    assert ok and flow.tolist() == [4.0, 4.0, 4.0]
