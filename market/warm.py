@@ -29,9 +29,10 @@ without HiGHS: a compiled dual network simplex (:mod:`market.network_simplex`) s
 from last month's optimal tree when the layout is the same, from the slack tree when it
 changed, and keeps its tree for the next month. On the baseline run's 120 books that
 is a median of 5 pivots a month and 44 microseconds on average (the first month's cold
-start, 240 pivots, included), where HiGHS's re-solve took about 0.39 ms. A book it does not solve (a tree that cycles past its pivot limit) goes to
-HiGHS's cold solve, and the HiGHS path picks up from there (it re-solves warm only a
-model it solved itself the month before).
+start, 240 pivots, included), where HiGHS's re-solve took about 0.39 ms. A book it does
+not solve (a tree that cycles past its pivot limit) goes to HiGHS's cold solve, and the
+HiGHS path picks up from there (it re-solves warm only a model it solved itself the
+month before).
 
 Orders at one node and one price are pooled into one column first
 (:func:`market.tied_orders.pool_orders`): the LP cannot tell them apart, and a run whose
@@ -278,10 +279,9 @@ class Clearer:
         if self.pattern == "proportional" and book.n_links <= self.direct_links:
             sol, method = self._network_solve(solved, cols, same)
         if sol is None:
-            sol = self._warm(solved, cols, layout, old, same)
+            sol, method = self._warm(solved, cols, layout, old, same), "warm"
             if sol is None:
-                sol = self._cold(solved, cols)
-                method = "fast"
+                sol, method = self._cold(solved, cols), "fast"
         if method == "warm":
             self.warm_solves += 1
         else:
@@ -289,7 +289,7 @@ class Clearer:
         self._layout, self._n_nodes = layout, book.n_nodes
         self._cost, self._upper = cols[0], cols[2]
         price = column_prices(n, arcs, cols, self._x, sol.node_price, self._arc_order)
-        x = self._x  # kept as HiGHS's for next month's basis
+        x = self._x  # kept as the solver's, next month's start
         if self.pattern == "proportional":
             x, applied = proportional_pattern(
                 n, cols, x, price, solved.n_offers + solved.n_bids, self._labels
