@@ -67,8 +67,9 @@ def net_bids(
     - ``trn``: ``np.maximum(0.0, training_need - np.maximum(0.0, lab_contract -
       inference_need))``, 0 where not ``active``;
 
-    each difference zero where it is not zero but at most :data:`ROUNDING_SHARE` of the
-    larger of its two terms (:func:`_rounding_as_zero`).
+    each difference zero where it is not zero but at most :data:`ROUNDING_SHARE` of what
+    it is taken from (a site's use; the larger of a lab's need and its contract, of its
+    training need and what the contract leaves over), :func:`_rounding_as_zero`.
     """
     use = site_use.ravel()
     left = use - sum_rows(compute_alloc)
@@ -81,10 +82,9 @@ def net_bids(
     for i in range(n):
         if active[i]:
             need, contract = inference_need[i], lab_contract[i]
-            raw = need - contract
-            gap = _rounding_as_zero(raw, need, contract)
+            gap = _rounding_as_zero(need - contract, need, contract)
             inf[i] = maximum(0.0, gap)
-            over = maximum(0.0, contract - need) if gap == raw else 0.0
+            over = 0.0 if gap == 0.0 else maximum(0.0, contract - need)
             rest = _rounding_as_zero(training_need[i] - over, training_need[i], over)
             trn[i] = maximum(0.0, rest)
         else:

@@ -57,9 +57,8 @@ def test_net_bids_are_numpys(seed: int) -> None:
 
     use = site_use.ravel()
     want_left = rounding_as_zero(use - np.add.reduce(alloc, axis=0), use, 0.0)
-    raw = inference - contract
-    gap = rounding_as_zero(raw, inference, contract)
-    over = np.where(gap == raw, np.maximum(0.0, contract - inference), 0.0)
+    gap = rounding_as_zero(inference - contract, inference, contract)
+    over = np.where(gap == 0.0, 0.0, np.maximum(0.0, contract - inference))
     want_inf = np.maximum(0.0, gap)
     want_trn = np.maximum(0.0, rounding_as_zero(training - over, training, over))
     want_inf[~active] = 0.0
