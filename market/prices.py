@@ -30,10 +30,11 @@ Books of up to :data:`BELLMAN_FORD_NODES` nodes get the extremes from Bellman-Fo
 columns can give (:func:`arc_order`, which :class:`market.warm.Clearer` keeps while a
 layout stays the same, for months in a model's run), :func:`column_prices` reads the
 book's merged arcs off it in one pass. Larger books get them from Dijkstra's algorithm
-(Cormen et al., section 24.3) on the arcs reweighted by a known solution, the solver's prices (Johnson's reweighting, section 25.3), pins included
-(:func:`_reweighted_bounds`), and from Bellman-Ford only when that solution fails the
-constraints by more than rounding (on books of up to :data:`FALLBACK_NODES` nodes; a
-larger one then keeps the solver's prices).
+(Cormen et al., section 24.3) on the arcs reweighted by a known solution, the solver's
+prices (Johnson's reweighting, section 25.3), pins included (:func:`_reweighted_bounds`),
+and from Bellman-Ford only when that solution fails the constraints by more than
+rounding (on books of up to :data:`FALLBACK_NODES` nodes; a larger one then keeps the
+solver's prices).
 """
 
 from __future__ import annotations
