@@ -14,6 +14,14 @@ held=True)`` therefore holds the signal, and raises it where the caller knows th
 safe to stop: inside :func:`raise_here` (a sampler waiting on its workers), or at
 :func:`raise_held` (between generations).
 
+A numba compilation is such a transaction too: the compiler's LLVM handles are Python
+objects that a signal raised in the middle of their construction or disposal leaves half
+set, and their finalizers then fail (an ignored-exception traceback after the command's
+line) or free the same memory twice (the process aborts). A signal that comes while numba
+compiles in the main thread (``numba:compiler_lock``, numba's event API) is therefore held
+until the compiler lets go, and raised there; a run's first month compiles the clearing
+kernels on a machine that has not cached them yet, which takes a minute.
+
 Worker processes forked while it is entered would inherit the handler (spawned ones start
 without it); they reset SIGTERM to the default as they start
 (:func:`experiments.sweeps.executors.worker_init`), so a worker signalled with its process
@@ -27,6 +35,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+
+from numba.core import event
 
 __all__ = [
     "Signalled",
@@ -69,6 +79,31 @@ def _raise_signalled(signum: int, _frame: FrameType | None) -> None:
         _Held.raised = signum
         raise Signalled(signum)
     _Held.signum = _Held.signum or signum  # the first one counts
+
+
+class _CompilesHeld(event.Listener):  # type: ignore[misc]  # numba ships no type hints
+    """Holds a signal while numba compiles in the main thread and raises it as the
+    compiler lets go (numba's event API, ``numba:compiler_lock``, which nests)."""
+
+    KIND = "numba:compiler_lock"
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.before = True
+
+    def on_start(self, _event: event.Event) -> None:
+        if threading.current_thread() is threading.main_thread():
+            if self.depth == 0:
+                self.before, _Held.now = _Held.now, False
+            self.depth += 1
+
+    def on_end(self, _event: event.Event) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self.depth -= 1
+            if self.depth == 0:
+                _Held.now = self.before
+                if _Held.now:
+                    raise_held()
 
 
 def unhandled() -> int | None:
@@ -147,7 +182,8 @@ def interruptible(*, held: bool = False) -> Iterator[None]:
     Only a handler left at its default is replaced, and only in the main thread (the
     only one Python delivers signals to); the handlers are restored on exit. With
     ``held``, a signal raises only inside :func:`raise_here` or at :func:`raise_held`
-    (also where an outer ``interruptible`` installed the handler).
+    (also where an outer ``interruptible`` installed the handler). While numba compiles
+    in the main thread, a signal waits for the compilation to end.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -158,11 +194,15 @@ def interruptible(*, held: bool = False) -> Iterator[None]:
         if current in (signal.default_int_handler, signal.SIG_DFL):
             saved[sig] = signal.signal(sig, _raise_signalled)
     before, _Held.now = _Held.now, not held
+    compiles = _CompilesHeld()
     if saved:
         _Held.raised = None
+        event.register(compiles.KIND, compiles)
     try:
         yield
     finally:
         _Held.now, _Held.signum = before, None
+        if saved:
+            event.unregister(compiles.KIND, compiles)
         for sig, handler in saved.items():
             signal.signal(sig, handler)

@@ -121,3 +121,37 @@ def test_a_signal_python_ignored_in_a_finalizer_still_stops_the_command(
     assert main(["run", "--months", "1", "--out", str(tmp_path / "r"), "--quiet"]) == 143
     assert dropped == [Signalled]
     assert capsys.readouterr().err.rstrip().endswith("gigawatt run: interrupted (SIGTERM)")
+
+
+def test_a_signal_during_a_numba_compilation_waits_for_it_to_end(monkeypatch) -> None:
+    # raised in the middle, the signal leaves the compiler's LLVM handles half set: their
+    # finalizers then fail, or free the same memory twice and abort the process
+    import numba
+    from numba.core import event
+
+    def add_one(x: float) -> float:
+        return x + 1.0
+
+    compiled = numba.njit(add_one)  # not cached: compiled here
+
+    class SignalOnFirstPass(event.Listener):
+        sent = False
+
+        def on_start(self, _event: event.Event) -> None:
+            if not self.sent:
+                self.sent = True
+                os.kill(os.getpid(), signal.SIGTERM)  # the handler runs at the next bytecode
+
+        def on_end(self, _event: event.Event) -> None:
+            pass
+
+    dropped: list[type[BaseException] | None] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: dropped.append(u.exc_type))
+    with (
+        event.install_listener("numba:run_pass", SignalOnFirstPass()),
+        pytest.raises(Signalled),
+        interruptible(),
+    ):
+        compiled(1.0)
+    assert len(compiled.overloads) == 1  # the compilation ended before the signal raised
+    assert compiled(2.0) == 3.0 and dropped == []
