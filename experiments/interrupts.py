@@ -19,8 +19,9 @@ objects that a signal raised in the middle of their construction or disposal lea
 set, and their finalizers then fail (an ignored-exception traceback after the command's
 line) or free the same memory twice (the process aborts). A signal that comes while numba
 compiles in the main thread (``numba:compiler_lock``, numba's event API) is therefore held
-until the compiler lets go, and raised there; a run's first month compiles the clearing
-kernels on a machine that has not cached them yet, which takes a minute.
+until the compiler lets go, and raised there. A run's first month on a machine that has
+not cached the compiled kernels yet spends about 80 s in 40 compilations, the longest
+about 10 s (measured on 2 cores): the longest a signal waits.
 
 Worker processes forked while it is entered would inherit the handler (spawned ones start
 without it); they reset SIGTERM to the default as they start
