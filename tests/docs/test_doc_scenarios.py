@@ -116,7 +116,7 @@ def test_amazons_deal_with_openai_moves_some_of_its_compute_to_amazon(
 def test_both_of_amazons_deals_run_side_by_side(text: str, tmp_path: Path) -> None:
     # the README: both approved under baseline's rules; the OpenAI deal beside the exclusive
     # Anthropic one brings OpenAI back to AWS (14% of its compute in 2035 against 7%) and
-    # concentrates the market further (AI-compute HHI +335 against +179); here in 2030
+    # concentrates the market further (AI-compute HHI +333 against +179); here in 2030
     path = tmp_path / "amazon-2026-deals.toml"
     path.write_text(text, encoding="utf-8")
     both = run_scenario(load_scenario(path), months=60, rng=0, tables=["agents", "deals"])
