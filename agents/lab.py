@@ -327,7 +327,12 @@ def planned_training_price(
 
 
 def allocate_demand(
-    a: LabArrays, total_usd: float, price: float, demand: DemandCfg, rest_share: float
+    a: LabArrays,
+    total_usd: float,
+    price: float,
+    demand: DemandCfg,
+    rest_share: float,
+    logits: FloatArray | None = None,
 ) -> None:
     """Split end demand among active labs: majors by capability, the rest by weight.
 
@@ -335,14 +340,17 @@ def allocate_demand(
     logit share, est.); small labs and enterprise buyers share ``rest_share`` (the
     scenario's ``scale.demand_share`` when there are any, else 0) in proportion to their
     fixed weights. Inference need is demand over the price of AI services ``price``.
+    ``logits``: the exponent ``beta x (capability - its maximum)``, if the caller has it
+    (:func:`agents.phases.plan_kernels.demand_logits`).
     """
-    cap = a.capability
-    exp_logit = np.exp(demand.capability_beta * (cap - np.maximum.reduce(cap)))
+    if logits is None:
+        cap = a.capability
+        logits = demand.capability_beta * (cap - np.maximum.reduce(cap))
     demand_shares(
         a.kind,
         int(LabKind.MAJOR),
         a.active,
-        exp_logit,
+        np.exp(logits),
         a.weight,
         float(total_usd),
         float(rest_share),

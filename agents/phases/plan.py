@@ -34,10 +34,10 @@ from agents.lab import (
     MIN_PLANNED_TRAINING_PRICE,
     LabArrays,
     LabKind,
+    allocate_demand,
     services_demand,
     services_price,
 )
-from agents.lab_kernels import demand_shares
 from agents.phases.chip_values import (
     chip_terms,
     family_values,
@@ -391,18 +391,8 @@ def plan(
         d.capability_demand,
         frontier - demand.frontier0,
     )
-    # allocate_demand, its exponent read above
-    demand_shares(
-        labs.kind,
-        int(LabKind.MAJOR),
-        labs.active,
-        np.exp(logits),
-        labs.weight,
-        float(demand.spending),
-        float(cfg.scale.demand_share),
-        float(demand.services_price),
-        labs.demand_usd,
-        labs.inference_need,
+    allocate_demand(  # its exponent read above
+        labs, demand.spending, demand.services_price, d, cfg.scale.demand_share, logits
     )
     ref = None if history is None else history.training_ref
     labs.training_bid[:] = training_bids(labs, ref, demand.services_price, d)
