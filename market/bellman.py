@@ -32,7 +32,14 @@ from numpy.typing import NDArray
 
 from market.compiled import compiled
 
-__all__ = ["bellman_ford", "both_searches", "merged_graph", "merged_searches"]
+__all__ = [
+    "bellman_ford",
+    "both_searches",
+    "by_tail_then_head",
+    "merged_graph",
+    "merged_in_order",
+    "merged_searches",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -68,7 +75,7 @@ def merged_graph(n: int, t: IntArray, h: IntArray, w: FloatArray) -> sp.csr_matr
 
 
 @compiled
-def _by_tail_then_head(n: int, t: IntArray, h: IntArray) -> IntArray:
+def by_tail_then_head(n: int, t: IntArray, h: IntArray) -> IntArray:
     """The arcs ``t -> h`` over ``n`` nodes in the order of their tails, then heads, and
     parallel arcs in their given order (``np.argsort(t * n + h, kind="stable")``, by two
     counting sorts); an empty array if a node is out of ``range(n)``."""
@@ -104,22 +111,35 @@ def _merged_arcs(
     """The arcs of :func:`merged_graph`: sorted by tail then head, one per pair at the
     shortest weight, zeros as :data:`TINY`.
 
-    The arcs are put in that order by :func:`_by_tail_then_head`; parallel arcs may come
+    The arcs are put in that order by :func:`by_tail_then_head`; parallel arcs may come
     in another order than ``np.argsort``'s of the key, which the shortest weight does not
     depend on unless a weight is nan (a nan first stays, later ones are passed over):
     then, and if a node is out of range, by that argsort as before.
     """
-    key = t * n + h
-    order = _by_tail_then_head(n, t, h)
+    order = by_tail_then_head(n, t, h)
     nan = False
     for x in w:
         nan = nan or np.isnan(x)
     if nan or order.size < t.size:
-        order = np.argsort(key)
-    tails, heads, weights = np.empty_like(t), np.empty_like(h), np.empty_like(w)
+        order = np.argsort(t * n + h)
+    return merged_in_order(n, t, h, w, order, np.ones(t.size, np.bool_))
+
+
+@compiled
+def merged_in_order(
+    n: int, t: IntArray, h: IntArray, w: FloatArray, order: IntArray, keep: NDArray[np.bool_]
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """The arcs ``t -> h`` that ``keep`` marks, taken in ``order`` (by tail then head, as
+    :func:`by_tail_then_head` gives), merged as :func:`merged_graph` merges them: one per
+    pair of nodes at the shortest weight (a nan first stays, later ones are passed over),
+    zeros as :data:`TINY`."""
+    tails, heads = np.empty(t.size, np.int64), np.empty(t.size, np.int64)
+    weights = np.empty(t.size)
     k = -1
     for a in order:
-        if k < 0 or key[a] != tails[k] * n + heads[k]:
+        if not keep[a]:
+            continue
+        if k < 0 or t[a] * n + h[a] != tails[k] * n + heads[k]:
             k += 1
             tails[k], heads[k], weights[k] = t[a], h[a], w[a]
         elif w[a] < weights[k]:

@@ -43,7 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import dijkstra
 
-from market.bellman import TINY, _by_tail_then_head, merged_graph, merged_searches
+from market.bellman import by_tail_then_head, merged_graph, merged_in_order, merged_searches
 from market.book import OrderBook
 from market.compiled import clip, compiled, maximum
 from market.lp import Columns, LPSolution, columns
@@ -413,11 +413,11 @@ def column_prices(
 def arc_order(n: int, tail: IntArray, head: IntArray) -> IntArray:
     """Every arc a column of a book of ``n`` nodes can give (column ``j``'s when it can
     grow as ``j``, when it can shrink as ``J + j``, ``J`` columns, :func:`_arcs`) in the
-    order of their tails, then heads (:func:`market.bellman._by_tail_then_head` over the
+    order of their tails, then heads (:func:`market.bellman.by_tail_then_head` over the
     nodes and the ground); empty if a node is out of range. ``tail, head``:
     :func:`column_arcs`. It depends on the book's layout only: :class:`market.warm.Clearer`
     keeps it while the layout stays the same and passes it to :func:`column_prices`."""
-    return _by_tail_then_head(n + 1, np.concatenate((tail, head)), np.concatenate((head, tail)))
+    return by_tail_then_head(n + 1, np.concatenate((tail, head)), np.concatenate((head, tail)))
 
 
 @compiled
@@ -434,9 +434,9 @@ def _sorted_prices(
     """:func:`_bellman_ford_prices`, given :func:`arc_order` of ``tail, head``.
 
     The merged arcs (:func:`market.bellman.merged_graph`'s) are read off the arcs the
-    columns give in that order, as the constraints would be merged: one per pair of
-    nodes, at the least weight of those the columns' values allow (:func:`_arcs`), zeros
-    as :data:`market.bellman.TINY`. Where a cost is nan, the constraints contradict each
+    columns give in that order, as the constraints would be merged
+    (:func:`market.bellman.merged_in_order` of those the columns' values allow,
+    :func:`_arcs`). Where a cost is nan, the constraints contradict each
     other or a node's range is open on a side (pins needed), or the order is empty, it is
     :func:`_bellman_ford_prices` itself.
     """
@@ -447,34 +447,17 @@ def _sorted_prices(
     if nan:
         return _bellman_ford_prices(n, tail, head, cost, upper, value, solver_price)
     tol = 1e-9
-    grow, shrink = np.empty(m, np.bool_), np.empty(m, np.bool_)
+    t, h = np.empty(2 * m, np.int64), np.empty(2 * m, np.int64)  # arc_order's arcs
+    w, allowed = np.empty(2 * m), np.empty(2 * m, np.bool_)
     for j in range(m):
         x = clip(value[j], 0.0, upper[j])
-        grow[j], shrink[j] = x < upper[j] - tol, x > tol
-    tails, heads = np.empty(2 * m, np.int64), np.empty(2 * m, np.int64)
-    weights = np.empty(2 * m)
-    k = -1
-    for p in order:
-        if p < m:
-            if not grow[p]:
-                continue
-            t, h, w = tail[p], head[p], cost[p]
-        else:
-            if not shrink[p - m]:
-                continue
-            t, h, w = head[p - m], tail[p - m], -cost[p - m]
-        if k < 0 or t != tails[k] or h != heads[k]:
-            k += 1
-            tails[k], heads[k], weights[k] = t, h, w
-        elif w < weights[k]:
-            weights[k] = w
-    k += 1
+        t[j], h[j], w[j], allowed[j] = tail[j], head[j], cost[j], x < upper[j] - tol
+        t[m + j], h[m + j], w[m + j], allowed[m + j] = head[j], tail[j], -cost[j], x > tol
+    tails, heads, weights = merged_in_order(n + 1, t, h, w, order, allowed)
+    k = tails.size
     if k == 0:
         return _bellman_ford_prices(n, tail, head, cost, upper, value, solver_price)
-    for i in range(k):
-        if weights[i] == 0.0:
-            weights[i] = TINY
-    d_from, d_to, ok = merged_searches(n + 1, tails[:k], heads[:k], weights[:k], n)
+    d_from, d_to, ok = merged_searches(n + 1, tails, heads, weights, n)
     if not ok:
         return _bellman_ford_prices(n, tail, head, cost, upper, value, solver_price)
     near = np.zeros(n + 1, np.bool_)

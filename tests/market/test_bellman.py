@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.sparse.csgraph import NegativeCycleError, shortest_path
 
-from market.bellman import _by_tail_then_head, bellman_ford, merged_graph
+from market.bellman import bellman_ford, by_tail_then_head, merged_graph
 
 
 def scipy_distances(
@@ -113,6 +113,6 @@ def test_arcs_are_ordered_as_numpys_stable_argsort_of_tail_then_head(
     nodes = st.lists(st.integers(0, n - 1), min_size=m, max_size=m)
     t, h = np.array(data.draw(nodes), np.int64), np.array(data.draw(nodes), np.int64)
     want = np.argsort(t * n + h, kind="stable")
-    assert _by_tail_then_head(n, t, h).tolist() == want.tolist()
+    assert by_tail_then_head(n, t, h).tolist() == want.tolist()
     t[:1] = n  # a node out of range: no order
-    assert _by_tail_then_head(n, t, h).size == 0
+    assert by_tail_then_head(n, t, h).size == 0
