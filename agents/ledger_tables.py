@@ -4,8 +4,8 @@ Built from the run's :class:`market.contracts.ContractTable` and its dollar ledg
 (:class:`agents.accounts.Accounts`) rather than from the recorder: one row per contract,
 and the ledger's transfers summed per month, reason, payer and payee. Parties are named
 (the outside world, which funds and is paid by the firms, is :data:`OUTSIDE_NAME`); dates
-and missing values as in :mod:`agents.table_labels`, the columns made by
-:mod:`agents.table_arrays`.
+and missing values as in the other tables, the columns made by :mod:`agents.table_arrays`
+(the cashflows grouped on four keys dated by :func:`agents.table_labels.with_date`).
 """
 
 from __future__ import annotations

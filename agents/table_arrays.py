@@ -1,13 +1,13 @@
 """The tables' columns made straight from numpy and pyarrow arrays, with few pandas calls.
 
-Each function gives the column its counterpart of :mod:`agents.table_labels` gives, equal
-in values, dtype and array type, for the inputs the tables hand it (names as ``str``,
-months and codes as integer arrays): :func:`string_column` for ``strings``,
-:func:`code_strings` for ``code_names``, :func:`month_dates` for ``month_starts`` and
-:func:`nullable` for ``missing_below_zero``. pandas' general constructors look at what
-they are given before converting it, which costs tens of microseconds a column; these
-make the pyarrow or numpy array once and wrap it, so a table of many columns costs little
-more than its arithmetic.
+Each function gives the column pandas' general constructors give (``pd.array`` of the
+names taken at the codes, a nullable string array with ``<NA>`` where a code names none,
+:func:`agents.table_labels.month_starts`, a nullable integer array with ``<NA>`` where
+a code is negative), equal in values, dtype and array type, for the inputs the tables
+hand it (names as ``str``, months and codes as integer arrays; the tests hold each
+against them). Those constructors look at what they are given before converting it,
+which costs tens of microseconds a column; these make the pyarrow or numpy array once and
+wrap it, so a table of many columns costs little more than its arithmetic.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def string_column(
     values: Sequence[str], codes: ArrayLike | None = None, dtype: str = "str"
 ) -> pd.arrays.ArrowStringArray:
     """``values`` (taken at ``codes``, non-negative) as a pandas string array of ``dtype``
-    (``"str"`` or ``"string"``): ``strings(values, codes, dtype)``, each name converted once.
+    (``"str"`` or ``"string"``), each name converted once.
 
     >>> string_column(["us", "eu"], [1, 1, 0]).tolist()
     ['eu', 'eu', 'us']
@@ -46,8 +46,8 @@ def string_column(
 
 
 def code_strings(codes: ArrayLike, labels: Sequence[str]) -> pd.arrays.ArrowStringArray:
-    """Names of integer ``codes``, ``<NA>`` where a code is negative or past the labels:
-    ``code_names(codes, labels).array``.
+    """Names of integer ``codes``, ``<NA>`` where a code is negative or past the labels
+    (any or none; or not yet known).
 
     >>> code_strings([1, -1, 5], ["us", "eu"]).tolist()
     ['eu', <NA>, <NA>]
@@ -84,8 +84,7 @@ def month_dates(
 
 
 def nullable(codes: ArrayLike) -> pd.arrays.IntegerArray:
-    """Integer ``codes`` as nullable integers, ``<NA>`` where negative (none):
-    ``missing_below_zero(codes).array``.
+    """Integer ``codes`` as nullable integers, ``<NA>`` where negative (none).
 
     >>> nullable([3, -1]).tolist()
     [3, <NA>]

@@ -1,22 +1,20 @@
-"""Calendar dates and names for the run's output tables.
+"""Calendar dates for the run's output tables, from any months a frame holds.
 
-The tables speak in names and calendar dates rather than codes: a ``date`` (a
-``datetime64`` month start) next to every ``month``, names looked up from integer codes,
-and missing values (``<NA>``, ``NaT``) where a code means none. These helpers are shared
-by the tables built from the recorder (:mod:`agents.tables`, :mod:`agents.model_frame`)
-and those built from the contracts and the ledger (:mod:`agents.ledger_tables`).
+The tables speak in calendar dates rather than month counts: a ``date`` (a ``datetime64``
+month start) next to every ``month``, ``NaT`` where a month is missing. These helpers take
+any months (nullable ones included) and are shared by the model frame
+(:mod:`agents.model_frame`) and the cashflows grouped on four keys
+(:mod:`agents.ledger_tables`); the other tables make their columns straight from arrays
+(:mod:`agents.table_arrays`).
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-__all__ = ["code_names", "dated", "missing_below_zero", "month_starts", "strings", "with_date"]
+__all__ = ["month_starts", "with_date"]
 
 
 def month_starts(start: str | None, months: ArrayLike) -> pd.Series:
@@ -49,40 +47,3 @@ def with_date(frame: pd.DataFrame, start: str | None) -> pd.DataFrame:
         month_starts(start, frame["month"]).to_numpy(),
     )
     return frame
-
-
-def dated(columns: dict[str, Any], date: Any) -> pd.DataFrame:
-    """A frame of ``columns`` with ``date`` right after ``month``."""
-    order = list(columns)
-    at = order.index("month") + 1
-    columns = {**columns, "date": date}
-    order.insert(at, "date")
-    return pd.DataFrame(columns, columns=order)
-
-
-def strings(values: Sequence[str], codes: ArrayLike | None = None, dtype: str = "str") -> Any:
-    """A pandas string array of ``values`` (taken at ``codes``): each name converted once."""
-    array = pd.array(list(values), dtype=dtype)  # type: ignore[call-overload]  # stubs lack str dtypes by name
-    return array if codes is None else array.take(np.asarray(codes, dtype=np.int64))
-
-
-def missing_below_zero(codes: ArrayLike) -> pd.Series:
-    """Integer ``codes`` as nullable integers, ``<NA>`` where negative (none).
-
-    >>> missing_below_zero([3, -1]).tolist()
-    [3, <NA>]
-    """
-    c = np.array(codes, dtype=np.int64)
-    return pd.Series(pd.arrays.IntegerArray(c, c < 0))
-
-
-def code_names(codes: ArrayLike, labels: Sequence[str]) -> pd.Series:
-    """Names of integer ``codes`` (``<NA>`` where negative: any or none; or not yet known).
-
-    >>> code_names([1, -1, 5], ["us", "eu"]).tolist()
-    ['eu', <NA>, <NA>]
-    """
-    c = np.asarray(codes, dtype=np.int64)
-    known = (c >= 0) & (c < len(labels))
-    lookup = pd.array(list(labels), dtype="string")
-    return pd.Series(lookup.take(np.where(known, c, -1), allow_fill=True))

@@ -5,7 +5,7 @@ them, each table with one DataFrame constructor from whole columns (all months a
 The tables speak in names and calendar dates rather than codes: chip families, regions and
 parties by name, ``date`` (a ``datetime64`` month start) next to every ``month``, and
 missing values (``<NA>``, ``NaT``, NaN) where a number does not apply
-(:mod:`agents.table_labels`). The contracts and cashflows tables are built from the
+(:mod:`agents.table_arrays`). The contracts and cashflows tables are built from the
 contracts and the ledger (:mod:`agents.ledger_tables`), the model frame in
 :mod:`agents.model_frame`; :func:`build_tables` gathers them all.
 """

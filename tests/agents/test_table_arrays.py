@@ -1,13 +1,39 @@
-"""The tables' columns made straight from arrays equal those of the general helpers."""
+"""The tables' columns made straight from arrays equal those of pandas' general
+constructors (the references below, as the tables were built before)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from numpy.typing import ArrayLike
 
 from agents.table_arrays import code_strings, month_dates, nullable, string_column
-from agents.table_labels import code_names, missing_below_zero, month_starts, strings
+from agents.table_labels import month_starts
+
+
+def strings(values: Sequence[str], codes: ArrayLike | None = None, dtype: str = "str") -> Any:
+    """A pandas string array of ``values`` (taken at ``codes``), by ``pd.array``."""
+    array = pd.array(list(values), dtype=dtype)  # type: ignore[call-overload]
+    return array if codes is None else array.take(np.asarray(codes, dtype=np.int64))
+
+
+def missing_below_zero(codes: ArrayLike) -> pd.Series:
+    """Integer ``codes`` as nullable integers, ``<NA>`` where negative, by pandas."""
+    c = np.array(codes, dtype=np.int64)
+    return pd.Series(pd.arrays.IntegerArray(c, c < 0))
+
+
+def code_names(codes: ArrayLike, labels: Sequence[str]) -> pd.Series:
+    """Names of integer ``codes`` (``<NA>`` where negative or past the labels), by pandas'
+    ``take`` with ``allow_fill``."""
+    c = np.asarray(codes, dtype=np.int64)
+    known = (c >= 0) & (c < len(labels))
+    lookup = pd.array(list(labels), dtype="string")
+    return pd.Series(lookup.take(np.where(known, c, -1), allow_fill=True))
 
 
 def same(got: object, want: object) -> None:
@@ -52,3 +78,11 @@ def test_nullable_ints_are_those_of_missing_below_zero() -> None:
     codes = np.array([3, -1, 0, -7, 12])
     same(nullable(codes), missing_below_zero(codes).array)
     same(nullable([]), missing_below_zero([]).array)
+
+
+def test_codes_outside_the_names_are_missing() -> None:
+    got = code_strings(np.array([0, 2, -1, 1]), ["us-east", "eu-west"])
+    assert got.dtype == "string"
+    assert got.isna().tolist() == [False, True, True, False]
+    assert got.dropna().tolist() == ["us-east", "eu-west"]
+    assert nullable([3, -1]).tolist() == [3, pd.NA]
