@@ -22,10 +22,9 @@ import mesa
 import numpy as np
 
 from agents.firm import Firm
-from agents.lab_kernels import demand_shares, short_of_runway, training_hours
+from agents.lab_kernels import demand_shares, funding_rounds, short_of_runway, training_hours
 from agents.scenario import CapitalCfg, DemandCfg
 from agents.state import BoolArray, FloatArray, IntArray
-from agents.units import MONTHS_PER_YEAR
 
 __all__ = [
     "MAX_DEMAND_SHIFT",
@@ -395,16 +394,17 @@ def plan_funding(
     ([36.0, 0.0], [False, False])
     """
     short, anyone = short_of_runway(cash, burn, active, may_raise, float(capital.runway_months))
-    if not anyone:  # most months: nobody asks
-        return Funding(short, np.zeros(cash.size), short)
-    ok = (
-        short
-        & (draw < capital.vc_success_prob)
-        & (revenue * MONTHS_PER_YEAR >= capital.min_revenue_for_vc)
+    granted, raised, still_short, _, _ = funding_rounds(
+        short,
+        anyone,
+        draw,
+        revenue,
+        burn,
+        float(capital.vc_success_prob),
+        float(capital.min_revenue_for_vc),
+        float(capital.round_months),
     )
-    raised = np.zeros(cash.size)
-    raised[ok] = capital.round_months * burn[ok]
-    return Funding(ok, raised, short & ~ok)
+    return Funding(granted, raised, still_short)
 
 
 def training_need(

@@ -4,7 +4,8 @@
 :func:`agents.lab.training_need` are a dozen numpy calls each on arrays of one entry per
 lab; the kernels here do the same element-wise arithmetic in numpy's order (``np.maximum``
 and ``np.minimum`` as :func:`market.compiled.maximum` and :func:`market.compiled.minimum`,
-sums as ``np.add.reduce``), so the numbers are the same to the bit. The exponential of the
+sums as ``np.add.reduce``), so the numbers are the same to the bit
+(:func:`funding_rounds` is :func:`agents.lab.plan_funding`'s own). The exponential of the
 demand logit stays numpy's (a compiled ``exp`` may differ in the last bit) and is passed in.
 """
 
@@ -13,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 from agents.state import BoolArray, FloatArray, IntArray
+from agents.units import MONTHS_PER_YEAR
 from market.compiled import add_reduce, compiled, maximum, minimum
 
-__all__ = ["demand_shares", "short_of_runway", "training_hours"]
+__all__ = ["demand_shares", "funding_rounds", "short_of_runway", "training_hours"]
 
 
 @compiled
@@ -82,6 +84,43 @@ def short_of_runway(
         short[i] = active[i] and burn[i] > 0 and cash[i] < runway_months * burn[i] and may_raise[i]
         anyone |= short[i]
     return short, anyone
+
+
+@compiled
+def funding_rounds(
+    short: BoolArray,
+    anyone: bool,
+    draw: FloatArray,
+    revenue: FloatArray,
+    burn: FloatArray,
+    success_prob: float,
+    min_revenue: float,
+    round_months: float,
+) -> tuple[BoolArray, FloatArray, BoolArray, bool, bool]:
+    """:func:`agents.lab.plan_funding`'s rounds, given the labs ``short`` of runway
+    (:func:`short_of_runway`; ``anyone``: whether any is).
+
+    A short lab is granted a round where ``draw < success_prob`` and its annual revenue,
+    ``revenue x`` :data:`agents.units.MONTHS_PER_YEAR`, is at least ``min_revenue``, of
+    ``round_months x burn``. Returns ``(granted, raised, still short, whether any was
+    granted, whether any is still short)``.
+    """
+    n = short.size
+    raised = np.zeros(n)
+    granted = np.zeros(n, np.bool_)
+    if not anyone:  # most months: nobody asks
+        return granted, raised, short, False, False
+    still = np.empty(n, np.bool_)
+    any_ok = any_short = False
+    for i in range(n):
+        ok = short[i] and draw[i] < success_prob and revenue[i] * MONTHS_PER_YEAR >= min_revenue
+        granted[i] = ok
+        if ok:
+            raised[i] = round_months * burn[i]
+        still[i] = short[i] and not ok
+        any_ok |= ok
+        any_short |= still[i]
+    return granted, raised, still, any_ok, any_short
 
 
 @compiled

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.lab_kernels import short_of_runway, training_hours
+from agents.lab_kernels import funding_rounds, short_of_runway, training_hours
 from agents.phases.chip_values import newest_values
 from agents.state import BoolArray, FloatArray, IntArray
 from market.compiled import add_reduce, compiled, maximum, minimum, sum_rows
@@ -331,11 +331,11 @@ def lab_month(
     :func:`ports_weighed` of the labs' month in one call.
 
     The labs that may raise are those not of kind ``enterprise``; the short ones
-    (:func:`agents.lab_kernels.short_of_runway`) are granted a round where ``draw <
-    success_prob`` and ``revenue * 12 >= min_revenue``, of ``round_months * burn``; the
-    training hours (:func:`agents.lab_kernels.training_hours` at each lab's ``bid``, cut for
-    the labs still short) are written into ``training_need``; then the ports due end and
-    whether any lab may weigh a new one is told, in place, as :func:`ports_weighed`.
+    (:func:`agents.lab_kernels.short_of_runway`) are granted rounds by
+    :func:`agents.lab_kernels.funding_rounds`; the training hours
+    (:func:`agents.lab_kernels.training_hours` at each lab's ``bid``, cut for the labs still
+    short) are written into ``training_need``; then the ports due end and whether any lab
+    may weigh a new one is told, in place, as :func:`ports_weighed`.
     Returns ``(granted, raised, still_short, any granted, any still short, weigh)``.
     """
     n = cash.size
@@ -343,20 +343,9 @@ def lab_month(
     for i in range(n):
         may_raise[i] = kind[i] != enterprise
     short, anyone = short_of_runway(cash, burn, active, may_raise, runway_months)
-    raised = np.zeros(n)
-    granted = np.zeros(n, np.bool_)
-    still = short
-    any_ok = any_short = False
-    if anyone:
-        still = np.empty(n, np.bool_)
-        for i in range(n):
-            ok = short[i] and draw[i] < success_prob and revenue[i] * 12 >= min_revenue
-            granted[i] = ok
-            if ok:
-                raised[i] = round_months * burn[i]
-            still[i] = short[i] and not ok
-            any_ok |= ok
-            any_short |= still[i]
+    granted, raised, still, any_ok, any_short = funding_rounds(
+        short, anyone, draw, revenue, burn, success_prob, min_revenue, round_months
+    )
     training_need[:] = training_hours(
         cash,
         burn,

@@ -69,13 +69,19 @@ def test_plan_funding_and_training_need_are_numpys_expressions(seed: int) -> Non
     n = 4 + 9 * seed
     a = _labs(rng, n)
     cash, draw = _values(rng, n), rng.random(n)
-    capital = CapitalCfg(runway_months=6.0, round_months=18.0, vc_success_prob=0.5)
+    a.revenue[:] = np.abs(_values(rng, n))
+    least = float(np.median(a.revenue)) * 12.0  # about half the labs earn enough a year
+    capital = CapitalCfg(
+        runway_months=6.0, round_months=18.0, vc_success_prob=0.5, min_revenue_for_vc=least
+    )
     demand = DemandCfg(training_bid_share=0.5, services_markup=1.6, reinvest_months=12.0)
     may_raise = a.kind != LabKind.ENTERPRISE
     f = plan_funding(cash, a.burn, a.revenue, a.active, may_raise, draw, capital)
     short = a.active & (a.burn > 0) & (cash < 6.0 * a.burn) & may_raise
-    assert f.granted.tolist() == (short & (draw < 0.5)).tolist()
-    assert f.still_short.tolist() == (short & ~(draw < 0.5)).tolist()
+    ok = short & (draw < 0.5) & (a.revenue * 12 >= least)
+    assert f.granted.tolist() == ok.tolist()
+    assert f.still_short.tolist() == (short & ~ok).tolist()
+    assert f.raised.tobytes() == np.where(ok, 18.0 * a.burn, 0.0).tobytes()
     still = f.still_short if seed % 2 else np.zeros(n, dtype=bool)
     expected = 1.0 + rng.random()
     for bid in (None, _values(rng, n)):
