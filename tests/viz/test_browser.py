@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from tests.viz.browser_steps import (
+    MONTH,
     ServerHold,
     chart_pixels,
     choose_scenario,
@@ -172,21 +173,29 @@ def test_every_slider_shows_its_value(standin_server, chromium):
     page.close()
 
 
+def _download_frame(page, path) -> pd.DataFrame:
+    """The model frame the server holds now, by the page's download button."""
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download model frame (CSV)").click()
+    info.value.save_as(path)
+    return pd.read_csv(path)
+
+
 def test_play_pause_download_and_tabs(standin_server, chromium, tmp_path):
     """Play runs months until Pause; the CSV download holds them; every tab renders."""
     page, watch = open_app(chromium, standin_server.url)
     play_until(page, 3)
     page.get_by_role("button", name="❚❚").click()
     page.get_by_role("button", name="▶").wait_for(timeout=10_000)  # paused: the month is final
-    paused_at = month_number(page)
+    # the months the server holds once paused; the page's counter shows them once the
+    # pause's render has reached it (the button's label and the counter are separate widgets,
+    # updated by separate messages of one render)
+    paused_at = len(_download_frame(page, tmp_path / "paused.csv"))
+    page.locator(MONTH, has_text=f"Month {paused_at} ").wait_for(timeout=10_000)
     page.wait_for_timeout(1000)
     assert month_number(page) == paused_at >= 3
 
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Download model frame (CSV)").click()
-    path = tmp_path / "frame.csv"
-    info.value.save_as(path)
-    frame = pd.read_csv(path)
+    frame = _download_frame(page, tmp_path / "frame.csv")
     assert list(frame["month"]) == list(range(paused_at))
     # the stand-in's spot price rule: 2.0 + 0.01 month
     assert frame["compute_spot_price"].tolist() == pytest.approx(
